@@ -1,0 +1,37 @@
+/**
+ * A tiny benchmark harness: each case runs a warm-up, then timed batches until
+ * a time budget is spent, and reports operations per second. Figures are
+ * printed, never asserted (performance is measured, not tested).
+ */
+export interface BenchResult {
+  name: string;
+  opsPerSec: number;
+  /** Extra figures worth printing (ratios, latencies...). */
+  extra?: Record<string, number | string>;
+}
+
+export interface BenchCase {
+  name: string;
+  /** Runs one batch of operations and returns how many it did. */
+  batch: () => number;
+  warmupMs?: number;
+  budgetMs?: number;
+}
+
+export function measure(c: BenchCase): BenchResult {
+  const warm = c.warmupMs ?? 300;
+  const budget = c.budgetMs ?? 1500;
+  let t0 = performance.now();
+  while (performance.now() - t0 < warm) c.batch();
+  let ops = 0;
+  t0 = performance.now();
+  let elapsed = 0;
+  while (elapsed < budget) {
+    ops += c.batch();
+    elapsed = performance.now() - t0;
+  }
+  return { name: c.name, opsPerSec: (ops / elapsed) * 1000 };
+}
+
+/** A bench module exports `run()` returning its results; `bench/run.ts` lists the modules. */
+export type BenchModule = { run: (opts: { quick: boolean }) => Promise<BenchResult[]> | BenchResult[] };

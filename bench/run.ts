@@ -1,0 +1,37 @@
+/**
+ * `npm run bench [-- --json] [-- --only PREFIX] [-- --quick]`: prints each
+ * benchmark's figure. Every area adds its module to `modules` below.
+ */
+import type { BenchModule, BenchResult } from './harness.ts';
+
+const modules: Array<[string, () => Promise<BenchModule>]> = [];
+
+const args = process.argv.slice(2);
+const json = args.includes('--json');
+const quick = args.includes('--quick');
+const onlyIdx = args.indexOf('--only');
+const only = onlyIdx >= 0 ? args[onlyIdx + 1] : undefined;
+
+function print(r: BenchResult): void {
+  if (json) {
+    process.stdout.write(
+      `${JSON.stringify({ name: r.name, opsPerSec: Math.round(r.opsPerSec), ...r.extra })}\n`,
+    );
+  } else {
+    const extra = r.extra
+      ? `  ${Object.entries(r.extra)
+          .map(([k, v]) => `${k}=${typeof v === 'number' ? Number(v.toPrecision(4)) : v}`)
+          .join(' ')}`
+      : '';
+    process.stdout.write(
+      `${r.name.padEnd(28)} ${Math.round(r.opsPerSec).toLocaleString('en-GB').padStart(14)} ops/s${extra}\n`,
+    );
+  }
+}
+
+for (const [name, load] of modules) {
+  if (only && !name.startsWith(only)) continue;
+  const mod = await load();
+  for (const r of await mod.run({ quick })) print(r);
+}
+if (modules.length === 0) process.stdout.write('no benchmarks registered yet\n');

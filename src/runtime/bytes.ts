@@ -1,0 +1,67 @@
+/** Small byte helpers shared by every codec. Pure. */
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0').toUpperCase());
+
+/** Upper-case hex, no separators. */
+export function toHex(b: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < b.length; i++) s += HEX[b[i]];
+  return s;
+}
+
+/** Parses hex (any case; spaces, colons and dashes ignored). Throws RangeError on odd length or bad digits. */
+export function fromHex(hex: string): Uint8Array {
+  const clean = hex.replace(/[\s:-]/g, '');
+  if (clean.length % 2 !== 0) throw new RangeError(`hex string has odd length ${clean.length}`);
+  if (!/^[0-9a-fA-F]*$/.test(clean)) throw new RangeError('hex string has a non-hex character');
+  return new Uint8Array(Buffer.from(clean, 'hex'));
+}
+
+export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** 8-byte big-endian unsigned. */
+export function u64be(v: bigint): Uint8Array {
+  if (v < 0n || v > 0xffffffffffffffffn) throw new RangeError(`u64 out of range: ${v}`);
+  const out = new Uint8Array(8);
+  new DataView(out.buffer).setBigUint64(0, v);
+  return out;
+}
+
+export function readU64be(b: Uint8Array, offset: number): bigint {
+  return new DataView(b.buffer, b.byteOffset, b.byteLength).getBigUint64(offset);
+}
+
+/** An EUI-64 as 16 upper-case hex digits (the form GBCS prints). */
+export type Eui = string;
+
+export function euiFromBytes(b: Uint8Array, offset = 0): Eui {
+  return toHex(b.subarray(offset, offset + 8));
+}
+
+/** Accepts `00DB1234567890A0`, `00-DB-12-...` or `00:db:...`; returns the canonical 16-digit form. */
+export function normaliseEui(s: string): Eui {
+  const clean = s.replace(/[\s:-]/g, '').toUpperCase();
+  if (!/^[0-9A-F]{16}$/.test(clean)) throw new RangeError(`not an EUI-64: ${JSON.stringify(s)}`);
+  return clean;
+}
+
+/** DUIS form: `00-DB-12-34-56-78-90-A0`. */
+export function euiToDuis(eui: Eui): string {
+  return normaliseEui(eui).match(/../g)!.join('-');
+}
