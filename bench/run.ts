@@ -1,10 +1,18 @@
 /**
  * `npm run bench [-- --json] [-- --only PREFIX] [-- --quick]`: prints each
- * benchmark's figure. Every area adds its module to `modules` below.
+ * benchmark's figure. Each area adds a `bench/<area>.bench.ts`.
  */
+import { readdirSync } from 'node:fs';
 import type { BenchModule, BenchResult } from './harness.ts';
 
-const modules: Array<[string, () => Promise<BenchModule>]> = [];
+/** Every `bench/*.bench.ts` exports `run()`; modules run in name order. */
+const modules: Array<[string, () => Promise<BenchModule>]> = readdirSync(new URL('.', import.meta.url))
+  .filter((f) => f.endsWith('.bench.ts'))
+  .sort()
+  .map((f) => [
+    f.replace(/\.bench\.ts$/, ''),
+    () => import(new URL(f, import.meta.url).href) as Promise<BenchModule>,
+  ]);
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');

@@ -1,14 +1,28 @@
 /**
  * The `ppmid-relay` command line. Each area registers its own sub-commands in
- * its own file (cli/gbcs.ts, cli/atps.ts, ...); this file only assembles them.
+ * its own file under `cli/commands/` (gbcs.ts, atps.ts, ...); this file only
+ * assembles them.
  */
+import { readdirSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
 
 export type CommandRegistrar = (program: Command) => void;
 
-/** Area command modules, loaded lazily so that `ppmid-relay --help` stays fast. */
-const registrars: Array<() => Promise<{ register: CommandRegistrar }>> = [];
+/**
+ * Every `src/cli/commands/*.ts` (tests excluded) exports `register(program)`;
+ * they are loaded in name order, so adding a command area touches no shared file.
+ */
+async function loadRegistrars(): Promise<CommandRegistrar[]> {
+  const dir = new URL('./commands/', import.meta.url);
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+    .sort();
+  const out: CommandRegistrar[] = [];
+  for (const f of files)
+    out.push(((await import(new URL(f, dir).href)) as { register: CommandRegistrar }).register);
+  return out;
+}
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -22,7 +36,7 @@ export function buildProgram(): Command {
 
 export async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
-  for (const load of registrars) (await load()).register(program);
+  for (const register of await loadRegistrars()) register(program);
   program.exitOverride();
   try {
     await program.parseAsync(argv);
