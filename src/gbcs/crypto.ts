@@ -1,0 +1,237 @@
+/**
+ * GBCS cryptographic primitives (GBCS 6 and the facts in docs GBCS.md 3),
+ * on node:crypto only:
+ * - static-static ECDH P-256 giving Z, cached per key pair (SharedSecretCache, LRU);
+ * - the KDF: first 16 bytes of SHA-256(00000001 || Z || OtherInfo);
+ * - GMAC (AES-128-GCM over empty plaintext) cut to 12 bytes;
+ * - ECDSA P-256/SHA-256 with raw r||s signatures (IEEE P1363);
+ * - payload encryption (security header 0x31).
+ * Pure functions plus an explicitly owned cache object: no globals.
+ */
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  diffieHellman,
+  type KeyObject,
+  sign as nodeSign,
+  verify as nodeVerify,
+} from 'node:crypto';
+import { GbcsError, GbcsMalformedError } from './errors.ts';
+import { MAC_LENGTH, SECURITY_CONTROL_ENCRYPTED } from './types.ts';
+
+/** KDF transaction type T (GBCS.md 3). */
+export const KDF_COMMAND = 0x01;
+export const KDF_RESPONSE = 0x02;
+export const KDF_ALERT = 0x03;
+export const KDF_PAYLOAD_ENCRYPTION = 0x04;
+
+/** AlgorithmID of the KDF OtherInfo (the GBCS ECDH/AES-GCM suite). */
+const KDF_ALGORITHM_ID = Uint8Array.of(0x60, 0x85, 0x74, 0x06, 0x08, 0x03, 0x00);
+const KDF_ROUND_ONE = Uint8Array.of(0x00, 0x00, 0x00, 0x01);
+
+/** Thrown when payload decryption fails (wrong key or tampered ciphertext). */
+export class GbcsDecryptFailedError extends GbcsError {
+  constructor(message = 'payload decryption failed (tag does not verify)', offset?: number) {
+    super('GBCS_DECRYPT_FAILED', message, offset);
+  }
+}
+
+/**
+ * The 33-byte KDF OtherInfo: AlgorithmID (7) || originator (8) || 09 || T ||
+ * counter (8) || recipient (8). Originator/recipient/counter are 8-byte views.
+ */
+export function kdfOtherInfo(
+  originator: Uint8Array,
+  t: number,
+  counter: Uint8Array,
+  recipient: Uint8Array,
+  out: Uint8Array = new Uint8Array(33),
+): Uint8Array {
+  out.set(KDF_ALGORITHM_ID, 0);
+  out.set(originator.subarray(0, 8), 7);
+  out[15] = 0x09;
+  out[16] = t;
+  out.set(counter.subarray(0, 8), 17);
+  out.set(recipient.subarray(0, 8), 25);
+  return out;
+}
+
+/** KDF (NIST SP 800-56A concatenation, one round): first 16 bytes of SHA-256(00000001 || Z || OtherInfo). */
+export function kdf(z: Uint8Array, otherInfo: Uint8Array): Buffer {
+  return createHash('sha256').update(KDF_ROUND_ONE).update(z).update(otherInfo).digest().subarray(0, 16);
+}
+
+/** The 12-byte IV: system title (8) || 4-byte invocation counter (always 0 in GBCS). */
+export function gcmIv(systemTitle: Uint8Array, invocationCounter = 0): Buffer {
+  const iv = Buffer.alloc(12);
+  iv.set(systemTitle.subarray(0, 8), 0);
+  iv.writeUInt32BE(invocationCounter >>> 0, 8);
+  return iv;
+}
+
+/** GMAC: AES-128-GCM with empty plaintext; returns the full 16-byte tag. */
+export function gmac(key: Uint8Array, iv: Uint8Array, aad: Uint8Array): Buffer {
+  const c = createCipheriv('aes-128-gcm', key, iv);
+  c.setAAD(aad);
+  c.final();
+  return c.getAuthTag();
+}
+
+/** Constant-time-ish comparison of a received MAC with a computed tag prefix. */
+export function macEquals(received: Uint8Array, computed: Uint8Array): boolean {
+  if (received.length !== MAC_LENGTH || computed.length < MAC_LENGTH) return false;
+  let d = 0;
+  for (let i = 0; i < MAC_LENGTH; i++) d |= received[i] ^ computed[i];
+  return d === 0;
+}
+
+/** Static-static ECDH: Z = x-coordinate of privateKey * publicKey (32 bytes). */
+export function ecdhSharedSecret(privateKey: KeyObject, publicKey: KeyObject): Buffer {
+  return diffieHellman({ privateKey, publicKey });
+}
+
+/** ECDSA P-256 / SHA-256 signature as raw r||s (64 bytes, IEEE P1363). */
+export function ecdsaSign(data: Uint8Array, privateKey: KeyObject): Buffer {
+  return nodeSign('sha256', data, { key: privateKey, dsaEncoding: 'ieee-p1363' });
+}
+
+/** Verifies an r||s ECDSA P-256 / SHA-256 signature. Never throws for a bad signature. */
+export function ecdsaVerify(data: Uint8Array, signature: Uint8Array, publicKey: KeyObject): boolean {
+  if (signature.length !== 64) return false;
+  try {
+    return nodeVerify('sha256', data, { key: publicKey, dsaEncoding: 'ieee-p1363' }, signature);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A bounded LRU cache of ECDH shared secrets per (private key, public key)
+ * pair. Z depends only on the pair, so the per-message cost of a MAC is then
+ * one SHA-256 and one GMAC. KeyObjects are identified by object identity
+ * (callers keep their KeyObjects, e.g. in a KeyStore).
+ */
+export class SharedSecretCache {
+  readonly capacity: number;
+  hits = 0;
+  misses = 0;
+  private readonly ids = new WeakMap<KeyObject, number>();
+  private nextId = 1;
+  private readonly map = new Map<number, Buffer>();
+
+  constructor(capacity = 4096) {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`cache capacity must be >= 1`);
+    this.capacity = capacity;
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  private idOf(k: KeyObject): number {
+    let id = this.ids.get(k);
+    if (id === undefined) {
+      id = this.nextId++;
+      this.ids.set(k, id);
+    }
+    return id;
+  }
+
+  /** Z for the pair, computed once and then served from the cache (LRU eviction). */
+  get(privateKey: KeyObject, publicKey: KeyObject): Buffer {
+    // Two ids below 2^26 each fit exactly in a double key.
+    const key = this.idOf(privateKey) * 0x4000000 + this.idOf(publicKey);
+    const hit = this.map.get(key);
+    if (hit !== undefined) {
+      this.hits++;
+      // refresh recency: Map keeps insertion order
+      this.map.delete(key);
+      this.map.set(key, hit);
+      return hit;
+    }
+    this.misses++;
+    const z = ecdhSharedSecret(privateKey, publicKey);
+    this.map.set(key, z);
+    if (this.map.size > this.capacity) {
+      const oldest = this.map.keys().next().value as number;
+      this.map.delete(oldest);
+    }
+    return z;
+  }
+
+  clear(): void {
+    this.map.clear();
+  }
+}
+
+/**
+ * The header fields the payload-encryption key and IV depend on. In payload
+ * encryption the Supplementary Originator Counter and Supplementary Remote
+ * Party ID replace counter and recipient when present (GBCS.md 3).
+ */
+export interface PayloadCryptoContext {
+  /** 8-byte originator system title */
+  originator: Uint8Array;
+  /** 8-byte recipient (or Supplementary Remote Party ID) */
+  recipient: Uint8Array;
+  /** 8-byte counter (or Supplementary Originator Counter) */
+  counter: Uint8Array;
+  /** ECDH Z between the originator's and the recipient's KA keys */
+  z: Uint8Array;
+}
+
+/** Length of the security header `31 00 00 00 00`. */
+const ENC_HEADER = 5;
+
+/**
+ * Decrypts a protected payload `31 <invocation counter 4> ciphertext tag(12)`.
+ * Key = KDF(Z, T=04), IV = originator || invocation counter, AAD = `31`.
+ * Throws GbcsDecryptFailedError if the tag does not verify.
+ */
+export function decryptPayload(protectedPayload: Uint8Array, ctx: PayloadCryptoContext): Buffer {
+  if (protectedPayload.length < ENC_HEADER + MAC_LENGTH)
+    throw new GbcsMalformedError('encrypted payload shorter than header and tag', 0);
+  if (protectedPayload[0] !== SECURITY_CONTROL_ENCRYPTED)
+    throw new GbcsMalformedError(
+      `encrypted payload security header 0x${protectedPayload[0].toString(16)} is not 0x31`,
+      0,
+    );
+  const ic =
+    ((protectedPayload[1] << 24) |
+      (protectedPayload[2] << 16) |
+      (protectedPayload[3] << 8) |
+      protectedPayload[4]) >>>
+    0;
+  const key = kdf(ctx.z, kdfOtherInfo(ctx.originator, KDF_PAYLOAD_ENCRYPTION, ctx.counter, ctx.recipient));
+  const iv = gcmIv(ctx.originator, ic);
+  const tagStart = protectedPayload.length - MAC_LENGTH;
+  const d = createDecipheriv('aes-128-gcm', key, iv, { authTagLength: MAC_LENGTH });
+  d.setAAD(protectedPayload.subarray(0, 1));
+  d.setAuthTag(protectedPayload.subarray(tagStart));
+  const body = d.update(protectedPayload.subarray(ENC_HEADER, tagStart));
+  try {
+    d.final();
+  } catch {
+    throw new GbcsDecryptFailedError();
+  }
+  return body;
+}
+
+/** Encrypts a payload into `31 00000000 ciphertext tag(12)` (the mirror of decryptPayload). */
+export function encryptPayload(
+  plaintext: Uint8Array,
+  ctx: PayloadCryptoContext,
+  invocationCounter = 0,
+): Buffer {
+  const key = kdf(ctx.z, kdfOtherInfo(ctx.originator, KDF_PAYLOAD_ENCRYPTION, ctx.counter, ctx.recipient));
+  const iv = gcmIv(ctx.originator, invocationCounter);
+  const c = createCipheriv('aes-128-gcm', key, iv, { authTagLength: MAC_LENGTH });
+  const header = Buffer.alloc(ENC_HEADER);
+  header[0] = SECURITY_CONTROL_ENCRYPTED;
+  header.writeUInt32BE(invocationCounter >>> 0, 1);
+  c.setAAD(header.subarray(0, 1));
+  const body = c.update(plaintext);
+  c.final();
+  return Buffer.concat([header, body, c.getAuthTag()]);
+}

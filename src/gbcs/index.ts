@@ -1,0 +1,17 @@
+/**
+ * The GBCS codec and security, usable on its own: decode/encode Remote Party
+ * Messages, peek routing facts, GBT, MAC/signature/payload crypto, key stores,
+ * UTRNs. See docs/gbcs.md.
+ */
+export * from './crypto.ts';
+export * from './decode.ts';
+export * from './der.ts';
+export * from './encode.ts';
+export * from './errors.ts';
+export * from './gbt.ts';
+export * from './keystore.ts';
+export * from './keystore-dir.ts';
+export * from './peek.ts';
+export * from './security.ts';
+export * from './types.ts';
+export * from './utrn.ts';
