@@ -41,7 +41,7 @@ export function encodeGbtFragment(
   let rForm: LengthForm = 1;
   if (r) {
     rForm = Math.max(r.lengthForm, minimalForm(5 + apduLen)) as LengthForm;
-    headerLen = 35 + rForm + 5;
+    headerLen = 34 + rForm + 5;
   }
   const out = new Uint8Array(headerLen + apduLen);
   let o = 0;
