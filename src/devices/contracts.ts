@@ -93,6 +93,16 @@ export interface HanUplink {
   dutyCycleState(): 'Normal' | 'Limited' | 'Critical' | 'Suspended';
 }
 
+/**
+ * The uplink of a sleepy device (GSME): besides PUT (`send`), it asks the CHF
+ * mailbox for waiting messages (tunnel GET, HAN.md); each message the CHF
+ * returns in a GET-RESPONSE is handed to `GbcsDevice.onRemotePartyMessage`.
+ */
+export interface SleepyHanUplink extends HanUplink {
+  /** Wakes the HAN node: fetches every waiting message from the CHF mailbox, then sleeps again. */
+  pollMailbox(done?: (fetched: number) => void): void;
+}
+
 export type HanSendResult =
   | { ok: true; at: number }
   | {
