@@ -235,3 +235,34 @@ export function encryptPayload(
   c.final();
   return Buffer.concat([header, body, c.getAuthTag()]);
 }
+
+/**
+ * Candidate payload-encrypted blocks in a content: a `31 00 00 00 00` security
+ * header whose length is announced just before it, by a DLMS octet-string
+ * (`09 L`, `09 81 L`, `09 82 LL LL`) or a GBZ component length (u16 BE).
+ * Candidates are only that: decryption authenticates (a wrong guess fails the
+ * GCM tag), so none is ever taken for plaintext by mistake.
+ */
+export function findProtectedBlocks(content: Uint8Array): Array<{ offset: number; length: number }> {
+  const out: Array<{ offset: number; length: number }> = [];
+  const n = content.length;
+  for (let i = 2; i + ENC_HEADER + MAC_LENGTH <= n; i++) {
+    if (
+      content[i] !== SECURITY_CONTROL_ENCRYPTED ||
+      content[i + 1] !== 0 ||
+      content[i + 2] !== 0 ||
+      content[i + 3] !== 0 ||
+      content[i + 4] !== 0
+    )
+      continue;
+    const lens = new Set<number>();
+    if (content[i - 2] === 0x09 && content[i - 1] < 0x80) lens.add(content[i - 1]);
+    if (i >= 3 && content[i - 3] === 0x09 && content[i - 2] === 0x81) lens.add(content[i - 1]);
+    if (i >= 4 && content[i - 4] === 0x09 && content[i - 3] === 0x82)
+      lens.add((content[i - 2] << 8) | content[i - 1]);
+    lens.add((content[i - 2] << 8) | content[i - 1]);
+    for (const len of lens)
+      if (len >= ENC_HEADER + MAC_LENGTH && i + len <= n) out.push({ offset: i, length: len });
+  }
+  return out;
+}

@@ -9,6 +9,7 @@ export * from './der.ts';
 export * from './encode.ts';
 export * from './errors.ts';
 export * from './gbt.ts';
+export * from './inspect.ts';
 export * from './keystore.ts';
 export * from './keystore-dir.ts';
 export * from './peek.ts';
