@@ -9,5 +9,6 @@ export * from './request-id.ts';
 export * from './response.ts';
 export * from './response-codes.ts';
 export * from './service-requests.ts';
+export * from './signature.ts';
 export * from './values.ts';
 export * from './xml.ts';
