@@ -13,6 +13,7 @@ export * from './inspect.ts';
 export * from './keystore.ts';
 export * from './keystore-dir.ts';
 export * from './peek.ts';
+export * from './pki.ts';
 export * from './security.ts';
 export * from './types.ts';
 export * from './utrn.ts';
