@@ -17,7 +17,7 @@ import {
   sign as nodeSign,
   verify as nodeVerify,
 } from 'node:crypto';
-import { GbcsError, GbcsMalformedError } from './errors.ts';
+import { GbcsDecryptFailedError, GbcsMalformedError } from './errors.ts';
 import { MAC_LENGTH, SECURITY_CONTROL_ENCRYPTED } from './types.ts';
 
 /** KDF transaction type T (GBCS.md 3). */
@@ -29,13 +29,6 @@ export const KDF_PAYLOAD_ENCRYPTION = 0x04;
 /** AlgorithmID of the KDF OtherInfo (the GBCS ECDH/AES-GCM suite). */
 const KDF_ALGORITHM_ID = Uint8Array.of(0x60, 0x85, 0x74, 0x06, 0x08, 0x03, 0x00);
 const KDF_ROUND_ONE = Uint8Array.of(0x00, 0x00, 0x00, 0x01);
-
-/** Thrown when payload decryption fails (wrong key or tampered ciphertext). */
-export class GbcsDecryptFailedError extends GbcsError {
-  constructor(message = 'payload decryption failed (tag does not verify)', offset?: number) {
-    super('GBCS_DECRYPT_FAILED', message, offset);
-  }
-}
 
 /**
  * The 33-byte KDF OtherInfo: AlgorithmID (7) || originator (8) || 09 || T ||

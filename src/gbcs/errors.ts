@@ -67,3 +67,10 @@ export class GbcsUnsupportedError extends GbcsError {
     super('GBCS_UNSUPPORTED', message, offset);
   }
 }
+
+/** Payload decryption failed: the GCM tag does not verify (wrong key, or a changed ciphertext). */
+export class GbcsDecryptFailedError extends GbcsError {
+  constructor(message = 'payload decryption failed (tag does not verify)', offset?: number) {
+    super('GBCS_DECRYPT_FAILED', message, offset);
+  }
+}

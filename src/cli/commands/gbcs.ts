@@ -10,6 +10,8 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
+import { lookupAlertCode } from '../../gbcs/codes/alert-codes.ts';
+import { lookupMessageCode } from '../../gbcs/codes/message-codes.ts';
 import {
   DEFAULT_ACB_EUI,
   generateUtrn,
@@ -97,8 +99,8 @@ export function readInputs(args: string[], stdin: () => string): InputMessage[] 
 }
 
 /**
- * The payload decoder and code tables come from src/gbcs/payload and
- * src/gbcs/codes; loaded if present so the command works with or without them.
+ * The payload decoder comes from src/gbcs/payload (written alongside this
+ * command); it is loaded if present so the command works with or without it.
  */
 async function loadPayloadSupport(): Promise<PayloadSupport> {
   const support: PayloadSupport = {};
@@ -118,12 +120,8 @@ async function loadPayloadSupport(): Promise<PayloadSupport> {
     if (typeof payload.payloadToJson === 'function')
       support.payloadToJson = payload.payloadToJson as PayloadSupport['payloadToJson'];
   }
-  const codes = await tryImport('../../gbcs/codes/message-codes.ts');
-  if (codes && typeof codes.lookupMessageCode === 'function')
-    support.lookupMessageCode = codes.lookupMessageCode as PayloadSupport['lookupMessageCode'];
-  const alerts = await tryImport('../../gbcs/codes/alert-codes.ts');
-  if (alerts && typeof alerts.lookupAlertCode === 'function')
-    support.lookupAlertCode = alerts.lookupAlertCode as PayloadSupport['lookupAlertCode'];
+  support.lookupMessageCode = lookupMessageCode;
+  support.lookupAlertCode = lookupAlertCode;
   return support;
 }
 
