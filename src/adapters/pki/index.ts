@@ -1,0 +1,7 @@
+export {
+  type IssueOptions,
+  type PemCredentials,
+  PkiError,
+  TestPki,
+  type TestPkiOptions,
+} from './test-pki.ts';
