@@ -12,3 +12,4 @@ export * from './service-requests.ts';
 export * from './signature.ts';
 export * from './values.ts';
 export * from './xml.ts';
+export * from './xsd.ts';

@@ -175,6 +175,20 @@ function canonicalise(node: XmlElement, algorithm: string): string {
   }
 }
 
+/**
+ * Canonical form of a whole document's root element (comments omitted):
+ * `c14n` is Canonical XML 1.0, what a DUIS Reference digests; `exc-c14n` is
+ * Exclusive XML Canonicalization. For tools and cross-checks.
+ */
+export function canonicalXml(
+  input: string | Uint8Array,
+  algorithm: 'c14n' | 'exc-c14n',
+  limits: XmlLimits = {},
+): string {
+  const doc = parseXmlDocument(input, limits);
+  return canonicalise(doc.documentElement!, algorithm === 'c14n' ? A.c14n : A.exclusiveC14n);
+}
+
 /** Digest input of a `Reference URI=""` with enveloped-signature: the root without the Signature, canonicalised. */
 function referenceOctets(root: XmlElement, signature: XmlElement, c14nAlgorithm: string): string {
   const clone = root.cloneNode(true) as XmlElement;
