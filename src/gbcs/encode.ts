@@ -8,15 +8,17 @@ import { fromHex, normaliseEui, u64be } from '../runtime/bytes.ts';
 import { type LengthForm, minimalForm, writeLength } from './der.ts';
 import { GbcsMalformedError } from './errors.ts';
 import { encodeGbtFragment } from './gbt.ts';
-import { encodeGeneralCiphering } from './security.ts';
 import {
   CRA_FLAG,
   type Cra,
   type Eui,
   type GbcsFrame,
   type GbcsMessage,
+  MAC_LENGTH,
   type OtherInformation,
+  SECURITY_CONTROL_AUTHENTICATED,
   SIGNATURE_LENGTH,
+  TAG_GENERAL_CIPHERING,
   TAG_GENERAL_SIGNING,
 } from './types.ts';
 
@@ -158,5 +160,30 @@ function concat(parts: Uint8Array[]): Uint8Array {
     out.set(p, o);
     o += p.length;
   }
+  return out;
+}
+
+/** `DD 00 00 00 00 00 00 <len> 11 00000000 <APDU> <MAC>`. */
+export function encodeGeneralCiphering(
+  apdu: Uint8Array,
+  mac: Uint8Array,
+  lengthForm?: LengthForm,
+  securityControl = SECURITY_CONTROL_AUTHENTICATED,
+  invocationCounter = 0,
+): Uint8Array {
+  if (mac.length !== MAC_LENGTH) throw new RangeError(`MAC must be ${MAC_LENGTH} bytes`);
+  const len = 5 + apdu.length + MAC_LENGTH;
+  const form = lengthForm ?? minimalForm(len);
+  const out = new Uint8Array(7 + Math.max(form, minimalForm(len)) + len);
+  out[0] = TAG_GENERAL_CIPHERING;
+  let o = writeLength(out, 7, len, form);
+  out[o] = securityControl;
+  out[o + 1] = invocationCounter >>> 24;
+  out[o + 2] = (invocationCounter >>> 16) & 0xff;
+  out[o + 3] = (invocationCounter >>> 8) & 0xff;
+  out[o + 4] = invocationCounter & 0xff;
+  o += 5;
+  out.set(apdu, o);
+  out.set(mac, o + apdu.length);
   return out;
 }

@@ -159,6 +159,46 @@ describe('MAC wrapping reproduces the RTDS bytes', () => {
   });
 });
 
+describe('seal: building protected messages in one go', () => {
+  const fields = {
+    cra: 'command' as const,
+    originatorCounter: 0x2000n,
+    originator: SUPPLIER,
+    recipient: ESME,
+    otherInfo: { messageCode: 0x0008 },
+    content: fromHex('D9200020000001'),
+  };
+  it('a non-critical command: null signature field, ACB MAC', () => {
+    const v = ctx.decodeVerify(ctx.seal(fields));
+    assert.equal(v.message.signatureField, 'null');
+    assert.deepEqual([v.mac, v.signature], ['valid', 'absent'] as CheckResult[]);
+  });
+  it('a critical command: signed and MAC-wrapped', () => {
+    const v = ctx.decodeVerify(ctx.seal(fields, { sign: true }));
+    assert.deepEqual([v.mac, v.signature], ['valid', 'valid'] as CheckResult[]);
+  });
+  it('a response to a critical command from the ESME cannot be signed without its DS key', () => {
+    assert.throws(
+      () =>
+        ctx.seal(
+          { ...fields, cra: 'response', originator: ESME, recipient: SUPPLIER },
+          { sign: true, mac: false },
+        ),
+      GbcsUnknownKeyError,
+    );
+  });
+  it('a response is MAC-wrapped between the device and the recipient', () => {
+    const wire = ctx.seal({ ...fields, cra: 'response', originator: ESME, recipient: SUPPLIER });
+    assert.equal(ctx.decodeVerify(wire).mac, 'valid');
+  });
+  it('wrapping a Pre-Command adds the null signature field', () => {
+    const pre = byName('ECS01c_1.1.2_IMMEDIATE_SUCCESS_PRECOMMAND_GBCS.HEX');
+    const v = ctx.decodeVerify(ctx.wrap(pre.bytes));
+    assert.equal(v.message.signatureField, 'null');
+    assert.equal(v.mac, 'valid');
+  });
+});
+
 describe('payload encryption (security header 0x31)', () => {
   function protectedBlock(content: Uint8Array): Uint8Array {
     // ECS17b response: DLMS octet-string 09 <len> 31 00000000 ...

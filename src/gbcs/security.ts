@@ -34,7 +34,8 @@ import {
   SharedSecretCache,
 } from './crypto.ts';
 import { decodeMessage, readU64 } from './decode.ts';
-import { type LengthForm, minimalForm, writeLength } from './der.ts';
+import type { LengthForm } from './der.ts';
+import { type ApduFields, encodeApdu, encodeGeneralCiphering } from './encode.ts';
 import { GbcsMalformedError, GbcsUnknownKeyError } from './errors.ts';
 import type { KeyStore } from './keystore.ts';
 import {
@@ -44,7 +45,6 @@ import {
   MAC_LENGTH,
   SECURITY_CONTROL_AUTHENTICATED,
   SIGNATURE_LENGTH,
-  TAG_GENERAL_CIPHERING,
   TAG_GENERAL_SIGNING,
 } from './types.ts';
 
@@ -185,11 +185,19 @@ export class SecurityContext {
 
   /**
    * Wraps a General Signing APDU in General Ciphering with its MAC, using the
-   * MAC parties of its CRA, originator and recipient. Throws GbcsUnknownKeyError
-   * if neither party's private KA key is held.
+   * MAC parties of its CRA, originator and recipient. An APDU without a
+   * signature field (a Pre-Command) gets the null field `00` first. Throws
+   * GbcsUnknownKeyError if neither party's private KA key is held.
    */
   wrap(apdu: Uint8Array, layout?: { cipheredLengthForm?: LengthForm }): Uint8Array {
-    const msg = decodeApduForSecurity(apdu);
+    let msg = decodeApduForSecurity(apdu);
+    if (msg.signatureField === 'absent') {
+      // a General Ciphering message always has a signature field: `00` when unsigned
+      const withNull = new Uint8Array(apdu.length + 1);
+      withNull.set(apdu, 0);
+      apdu = withNull;
+      msg = decodeApduForSecurity(apdu);
+    }
     const p = this.macParties(msg.craFlag, msg.originator, msg.recipient);
     const z = this.sharedSecret(p.a, p.b);
     if (z === undefined)
@@ -204,6 +212,18 @@ export class SecurityContext {
       apdu,
     });
     return encodeGeneralCiphering(apdu, mac, layout?.cipheredLengthForm);
+  }
+
+  /**
+   * Builds a message from fields in one go: the APDU, signed by the
+   * originator's DS key when `sign` (critical commands, alerts, responses to
+   * critical commands), then MAC-wrapped in General Ciphering when `mac`
+   * (default true). Unsigned APDUs carry the null signature field.
+   */
+  seal(fields: ApduFields, opts: { sign?: boolean; mac?: boolean } = {}): Uint8Array {
+    let apdu = encodeApdu({ ...fields, signature: null });
+    if (opts.sign) apdu = this.sign(apdu);
+    return (opts.mac ?? true) ? this.wrap(apdu) : apdu;
   }
 
   /**
@@ -293,31 +313,6 @@ export function signApdu(apdu: Uint8Array, privateKey: KeyObject): Uint8Array {
   out.set(apdu.subarray(0, end), 0);
   out[end] = SIGNATURE_LENGTH;
   out.set(sig, end + 1);
-  return out;
-}
-
-/** `DD 00 00 00 00 00 00 <len> 11 00000000 <APDU> <MAC>`. */
-export function encodeGeneralCiphering(
-  apdu: Uint8Array,
-  mac: Uint8Array,
-  lengthForm?: LengthForm,
-  securityControl = SECURITY_CONTROL_AUTHENTICATED,
-  invocationCounter = 0,
-): Uint8Array {
-  if (mac.length !== MAC_LENGTH) throw new RangeError(`MAC must be ${MAC_LENGTH} bytes`);
-  const len = 5 + apdu.length + MAC_LENGTH;
-  const form = lengthForm ?? minimalForm(len);
-  const out = new Uint8Array(7 + Math.max(form, minimalForm(len)) + len);
-  out[0] = TAG_GENERAL_CIPHERING;
-  let o = writeLength(out, 7, len, form);
-  out[o] = securityControl;
-  out[o + 1] = invocationCounter >>> 24;
-  out[o + 2] = (invocationCounter >>> 16) & 0xff;
-  out[o + 3] = (invocationCounter >>> 8) & 0xff;
-  out[o + 4] = invocationCounter & 0xff;
-  o += 5;
-  out.set(apdu, o);
-  out.set(mac, o + apdu.length);
   return out;
 }
 
