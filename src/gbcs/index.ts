@@ -3,6 +3,8 @@
  * Messages, peek routing facts, GBT, MAC/signature/payload crypto, key stores,
  * UTRNs. See docs/gbcs.md.
  */
+
+export * from './acceptance.ts';
 export * from './crypto.ts';
 export * from './decode.ts';
 export * from './der.ts';
