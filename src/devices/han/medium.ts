@@ -192,6 +192,20 @@ export interface HanTransferReport {
   airtimeMs: number;
 }
 
+/** One frame on air, as a sniffer would see it (every MAC attempt of a data or APS ack frame). */
+export interface HanAirEvent {
+  from: Eui;
+  to: Eui;
+  /** The APS frame bytes (secured as sent). */
+  frame: Uint8Array;
+  psduBytes: number;
+  start: number;
+  end: number;
+  attempt: number;
+  /** Whether the receiver heard it. */
+  heard: boolean;
+}
+
 export type HanSubmitResult =
   | { ok: true; id: number }
   | { ok: false; reason: HanFailureReason; error: HanError };
@@ -284,6 +298,7 @@ export class HanMedium {
   private busy = false;
   private nextId = 1;
   private readonly transferListeners: Array<(r: HanTransferReport) => void> = [];
+  private readonly airListeners: Array<(e: HanAirEvent) => void> = [];
   private readonly dutyListeners: Array<(eui: Eui, s: DutyCycleState, prev: DutyCycleState) => void> = [];
 
   constructor(o: HanMediumOptions) {
@@ -410,6 +425,12 @@ export class HanMedium {
   ): () => void {
     this.dutyListeners.push(listener);
     return () => this.dutyListeners.splice(this.dutyListeners.indexOf(listener), 1);
+  }
+
+  /** A sniffer: every frame put on air (tests, dashboards, replay-attack models). */
+  onAir(listener: (e: HanAirEvent) => void): () => void {
+    this.airListeners.push(listener);
+    return () => this.airListeners.splice(this.airListeners.indexOf(listener), 1);
   }
 
   /** Every finished transfer (success or failure), for simulators and dashboards. */
@@ -730,7 +751,19 @@ export class HanMedium {
         sender.airtime.record(txStart, t);
         airtime += frameMs;
       }
-      const heard = onAir && receiver?.up && !this.rng.chance(this.lossProbability);
+      const heard = onAir && receiver?.up === true && !this.rng.chance(this.lossProbability);
+      if (onAir)
+        for (const l of this.airListeners)
+          l({
+            from: sender.eui,
+            to: job.to,
+            frame: job.frame,
+            psduBytes: psdu,
+            start: txStart,
+            end: t,
+            attempt: a + 1,
+            heard,
+          });
       if (heard) {
         delivered = true;
         const ackStart = t + phy.turnaroundUs / 1000;
