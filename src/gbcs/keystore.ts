@@ -232,8 +232,8 @@ export class MemoryKeyStore implements KeyStore {
   role(eui: Eui): number | null | undefined {
     const keys = this.byEui.get(eui) ?? this.byEui.get(eui.toUpperCase());
     if (!keys) return undefined;
-    for (const e of [keys.ds, keys.ka, keys['pp-ka']]) if (e?.certificate) return e.certificate.role;
-    return undefined;
+    const cert = keys.ds?.certificate ?? keys.ka?.certificate ?? keys['pp-ka']?.certificate;
+    return cert === undefined ? undefined : cert.role;
   }
   *entries(): Iterable<KeyEntry> {
     for (const keys of this.byEui.values()) for (const e of [keys.ka, keys.ds, keys['pp-ka']]) if (e) yield e;

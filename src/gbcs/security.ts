@@ -18,7 +18,7 @@
  * A SecurityContext owns the key store, the ACB identity and the bounded
  * shared-secret cache; it holds no other state.
  */
-import type { KeyObject } from 'node:crypto';
+import { createCipheriv, type KeyObject } from 'node:crypto';
 import { fromHex } from '../runtime/bytes.ts';
 import {
   decryptPayload as decryptWithContext,
@@ -26,7 +26,6 @@ import {
   ecdsaVerify,
   encryptPayload as encryptWithContext,
   gcmIv,
-  gmac,
   kdf,
   kdfOtherInfo,
   macEquals,
@@ -122,10 +121,14 @@ export class SecurityContext {
   static computeMac(z: Uint8Array, m: MacInput): Uint8Array {
     const key = kdf(z, kdfOtherInfo(m.originator, m.craFlag, m.counter, m.recipient));
     const iv = gcmIv(m.originator, m.invocationCounter);
-    const aad = new Uint8Array(AAD_PREFIX_LENGTH + m.apdu.length);
-    aad[0] = m.securityControl;
-    aad.set(m.apdu, AAD_PREFIX_LENGTH);
-    return gmacTag(key, iv, aad);
+    // AAD = security control byte, 5 zero bytes, then the APDU: fed in two parts (no copy of the APDU)
+    const prefix = new Uint8Array(AAD_PREFIX_LENGTH);
+    prefix[0] = m.securityControl;
+    const c = createCipheriv('aes-128-gcm', key, iv);
+    c.setAAD(prefix);
+    c.setAAD(m.apdu);
+    c.final();
+    return c.getAuthTag().subarray(0, MAC_LENGTH);
   }
 
   /** Checks the MAC of a decoded message: `absent` for General Signing, `no-key` if neither private key is held. */
@@ -286,11 +289,6 @@ function u64(v: bigint): Uint8Array {
   const out = new Uint8Array(8);
   new DataView(out.buffer).setBigUint64(0, v);
   return out;
-}
-
-function gmacTag(key: Uint8Array, iv: Uint8Array, aad: Uint8Array): Uint8Array {
-  // GMAC = AES-GCM over empty plaintext; the wire carries the first 12 bytes.
-  return gmac(key, iv, aad).subarray(0, MAC_LENGTH);
 }
 
 /** Parses a General Signing APDU (possibly a Pre-Command) for signing or wrapping. */
