@@ -33,6 +33,7 @@ import {
   SR_NS,
   serialiseNode,
   toDuisNode,
+  type XmlDocument,
   type XmlElement,
   type XmlLimits,
 } from './xml.ts';
@@ -159,7 +160,11 @@ export function singleBodyElement(body: XmlElement, path: string): XmlElement {
 
 /** Parses an untrusted DUIS Service Request. Throws DuisError subclasses only. */
 export function parseDuisRequest(input: string | Uint8Array, options: ParseRequestOptions = {}): DuisRequest {
-  const doc = parseXmlDocument(input, options);
+  return duisRequestFromDocument(parseXmlDocument(input, options), options);
+}
+
+/** parseDuisRequest on an already parsed (and screened) document. */
+export function duisRequestFromDocument(doc: XmlDocument, options: ParseRequestOptions = {}): DuisRequest {
   const parts = rootParts(doc.documentElement!, 'Request');
   const f = readHeaderFields(parts.header, HEADER_ORDER, HEADER_REQUIRED, 'Request/Header');
   const hp = 'Request/Header';

@@ -37,6 +37,7 @@ import {
   SR_NS,
   serialiseNode,
   toDuisNode,
+  type XmlDocument,
   type XmlLimits,
 } from './xml.ts';
 
@@ -268,7 +269,11 @@ function readDccAlert(n: DuisNode): DccAlertMessage {
 
 /** Parses an untrusted DUIS Response. Throws DuisError subclasses only. */
 export function parseDuisResponse(input: string | Uint8Array, options: XmlLimits = {}): DuisResponse {
-  const doc = parseXmlDocument(input, options);
+  return duisResponseFromDocument(parseXmlDocument(input, options));
+}
+
+/** parseDuisResponse on an already parsed (and screened) document. */
+export function duisResponseFromDocument(doc: XmlDocument): DuisResponse {
   const parts = rootParts(doc.documentElement!, 'Response');
   const hp = 'Response/Header';
   const f = readHeaderFields(parts.header, HEADER_ORDER, HEADER_REQUIRED, hp);

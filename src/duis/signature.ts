@@ -33,8 +33,8 @@ import { DOMParser, XMLSerializer } from '@xmldom/xmldom';
 import { C14nCanonicalization, ExclusiveCanonicalization } from 'xml-crypto';
 import type { Eui } from '../runtime/bytes.ts';
 import { DuisCommandVariantError, DuisError, DuisSignatureError, DuisUnknownSignerError } from './errors.ts';
-import { type DuisRequest, type ParseRequestOptions, parseDuisRequest } from './request.ts';
-import { type DuisResponse, parseDuisResponse } from './response.ts';
+import { type DuisRequest, duisRequestFromDocument, type ParseRequestOptions } from './request.ts';
+import { type DuisResponse, duisResponseFromDocument } from './response.ts';
 import { certificateNames, normaliseDistinguishedName, sameDistinguishedName } from './x509-names.ts';
 import {
   DS_NS,
@@ -412,12 +412,14 @@ export function verifyAndParseDuisRequest(
   trust: XmlSigningTrustStore,
   options: VerifyOptions & ParseRequestOptions & { requireOriginatorSigner?: boolean } = {},
 ): { request: DuisRequest; signature: VerifiedSignature } {
-  // Structure first (to learn the originator), then authenticate, then the CV rule (E12).
-  const request = parseDuisRequest(input, { ...options, checkCommandVariant: false });
+  // One parse: the DOM that is verified is the DOM that is read. Structure first (to learn the
+  // originator), then authenticate, then the CV rule (E12).
+  const doc = parseXmlDocument(input, options);
+  const request = duisRequestFromDocument(doc, { ...options, checkCommandVariant: false });
   const expected =
     options.expectedSignerEui ??
     ((options.requireOriginatorSigner ?? true) ? request.header.requestId.originator : undefined);
-  const signature = verifyDuisSignature(input, trust, { ...options, expectedSignerEui: expected });
+  const signature = verifyDocument(doc, trust, { ...options, expectedSignerEui: expected });
   const cv = request.header.commandVariant;
   if ((options.checkCommandVariant ?? true) && !request.definition.commandVariants.includes(cv)) {
     throw new DuisCommandVariantError(request.header.serviceReferenceVariant, cv);
@@ -431,8 +433,9 @@ export function verifyAndParseDuisResponse(
   trust: XmlSigningTrustStore,
   options: VerifyOptions = {},
 ): { response: DuisResponse; signature: VerifiedSignature } {
-  const response = parseDuisResponse(input, options);
-  const signature = verifyDuisSignature(input, trust, options);
+  const doc = parseXmlDocument(input, options);
+  const response = duisResponseFromDocument(doc);
+  const signature = verifyDocument(doc, trust, options);
   return { response, signature };
 }
 
