@@ -66,6 +66,8 @@ export interface GbzEncryptedPart {
   invocationCounter: number;
   ciphertext: Uint8Array;
   mac: Uint8Array;
+  /** Offset of the security header (`31 ...`) in the decoded payload; set by decodeGbz, ignored by encodeGbz. */
+  offset?: number;
 }
 
 export interface GbzComponent {
@@ -138,6 +140,7 @@ function readComponent(r: PayloadReader): GbzComponent {
     if (n !== c.remaining)
       throw new GbcsMalformedError(`ciphered length ${n} but ${c.remaining} byte(s) in the component`, at);
     comp.encrypted = {
+      offset: c.pos,
       additionalHeaderControl: additional[0],
       additionalFrameCounter: additional[1],
       securityControl: c.u8('security control'),

@@ -15,8 +15,16 @@ import { lookupMessageCode } from '../codes/message-codes.ts';
 import { decodeProvisionalAlert, type ProvisionalAlert } from '../codes/provisional.ts';
 import { type GbcsError, GbcsMalformedError, GbcsTruncatedError, GbcsUnsupportedError } from '../errors.ts';
 import { type DerNode, decodeDer, renderDer } from './der.ts';
-import { type DlmsApdu, decodeDlmsApdu, renderDlmsApdu } from './dlms.ts';
+import {
+  type DlmsApdu,
+  type DlmsData,
+  decodeDlmsApdu,
+  decodeDlmsData,
+  renderDlmsApdu,
+  renderDlmsData,
+} from './dlms.ts';
 import { decodeGbz, type GbzPayload, renderGbz } from './gbz.ts';
+import { decodeZclView, describeZclValue, type ZclView } from './zcl.ts';
 
 export * from './der.ts';
 export * from './dlms.ts';
@@ -188,4 +196,64 @@ function toJson(v: unknown, depth: number): unknown {
     return out;
   }
   return undefined;
+}
+
+export interface DecryptedBlock {
+  /** DLMS: the Data items the plaintext holds (GBCS protected reads return the attribute values). */
+  dlms?: DlmsData[];
+  /** GBZ: the ZCL view of the encrypted component's plaintext payload. */
+  zcl?: ZclView;
+  lines: string[];
+  error?: GbcsError;
+}
+
+/**
+ * Decodes the plaintext of a payload-encrypted block (GBCS.md 3, security
+ * header 0x31) that the security core decrypted. `blockOffset` is the offset
+ * of the `31` byte in the content. DLMS: the plaintext is a sequence of Data;
+ * GBZ: the plaintext is the ZCL payload of the encrypted component there.
+ * Never throws.
+ */
+export function decodeDecryptedBlock(
+  p: DecodedPayload,
+  blockOffset: number,
+  plaintext: Uint8Array,
+): DecryptedBlock {
+  try {
+    if (p.gbz) {
+      const comp = p.gbz.components.find((c) => c.encrypted?.offset === blockOffset);
+      if (!comp) {
+        return {
+          lines: [],
+          error: new GbcsMalformedError('no encrypted GBZ component at that offset', blockOffset),
+        };
+      }
+      const zcl = decodeZclView(comp.clusterId, comp.header, plaintext);
+      const lines = [`decrypted ZCL payload (${zcl.kind})`];
+      if (zcl.kind === 'read-attributes-response' || zcl.kind === 'write-attributes') {
+        for (const a of zcl.records) {
+          lines.push(
+            `  attribute 0x${a.attributeId.toString(16).toUpperCase().padStart(4, '0')}${a.name ? ` ${a.name}` : ''}${a.status ? ` status ${a.status}` : ''}${a.value ? ` = ${describeZclValue(a.value)}` : ''}`,
+          );
+        }
+      } else if (zcl.kind === 'cluster-command' || zcl.kind === 'global-command') {
+        lines.push(`  payload ${toHex(zcl.payload)}`);
+      }
+      return { zcl, lines };
+    }
+    const items: DlmsData[] = [];
+    let o = 0;
+    while (o < plaintext.length) {
+      const r = decodeDlmsData(plaintext, o);
+      items.push(r.value);
+      o = r.offset;
+    }
+    const lines = ['decrypted DLMS data'];
+    items.forEach((d, i) => {
+      lines.push(...renderDlmsData(d, 1, `[${i}] `));
+    });
+    return { dlms: items, lines };
+  } catch (e) {
+    return { lines: [], error: asGbcsError(e) };
+  }
 }
