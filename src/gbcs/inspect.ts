@@ -1,38 +1,36 @@
 /**
  * Full inspection of one GBCS frame: decode, check MAC and signature, decrypt
- * payload-encrypted blocks when the key is held, and decode the payload,
- * giving a JSON-safe summary and a readable tree. Used by the CLI and by
- * anything that shows messages to people (dashboards, logs).
- *
- * The payload decoder and the Message Code table live in src/gbcs/payload and
- * src/gbcs/codes; they are passed in (`PayloadSupport`) so this module works
- * with or without them (without: the payload kind is inferred from the first
- * bytes, GBCS.md 4, and no payload tree is shown).
+ * payload-encrypted blocks when the key is held, and decode the payload and
+ * the decrypted plaintexts (src/gbcs/payload), giving a JSON-safe summary and
+ * a readable tree. Used by the CLI and by anything that shows messages to
+ * people (dashboards, logs). Never throws.
  */
 import { toHex } from '../runtime/bytes.ts';
+import { lookupMessageCode } from './codes/message-codes.ts';
 import { findProtectedBlocks } from './crypto.ts';
 import { decode } from './decode.ts';
 import { GbcsError } from './errors.ts';
 import { REMOTE_PARTY_ROLES } from './keystore.ts';
+import {
+  type DecodedPayload,
+  type DecryptedBlock,
+  decodeDecryptedBlock,
+  decodePayload,
+  type PayloadKind,
+  payloadToJson,
+  renderPayload,
+} from './payload/index.ts';
 import type { CheckResult, SecurityContext } from './security.ts';
 import type { GbcsMessage, GbtFragment } from './types.ts';
 
-export type PayloadKind = 'dlms' | 'gbz' | 'asn1' | 'unknown';
-
-/** What the payload and codes modules provide (all optional). */
-export interface PayloadSupport {
-  decodePayload?: (content: Uint8Array, messageCode?: number) => { kind: PayloadKind; error?: GbcsError };
-  renderPayload?: (p: never) => string[];
-  payloadToJson?: (p: never) => unknown;
-  lookupMessageCode?: (code: number) => { useCase: string; name: string } | undefined;
-  lookupAlertCode?: (code: number) => { code: number; name: string } | undefined;
-}
-
-export interface DecryptedBlock {
+/** A payload-encrypted block the key store could open. */
+export interface DecryptedPayloadBlock {
   /** offset of the `31` security header in the content */
   offset: number;
   length: number;
   plaintext: Uint8Array;
+  /** the plaintext decoded by the payload codec (DLMS Data items or a ZCL view) */
+  decoded: DecryptedBlock;
 }
 
 export interface InspectResult {
@@ -40,20 +38,10 @@ export interface InspectResult {
   mac: CheckResult;
   signature: CheckResult;
   payloadKind: PayloadKind;
-  payload: unknown;
-  decrypted: DecryptedBlock[];
+  payload: DecodedPayload | null;
+  decrypted: DecryptedPayloadBlock[];
   /** set when decoding failed */
   error: GbcsError | null;
-}
-
-/** The payload kind from the first bytes (GBCS.md 4): a fallback when no payload decoder is available. */
-export function sniffPayloadKind(content: Uint8Array): PayloadKind {
-  if (content.length === 0) return 'unknown';
-  const b = content[0];
-  if (b === 0xd9 || b === 0xda || b === 0x0f) return 'dlms';
-  if (b === 0x01 && content[1] === 0x09) return 'gbz';
-  if (b === 0x30) return 'asn1';
-  return 'unknown';
 }
 
 function asGbcsError(err: unknown): GbcsError {
@@ -62,11 +50,7 @@ function asGbcsError(err: unknown): GbcsError {
 }
 
 /** Decodes and checks one frame; never throws (a failure is in `error`). */
-export function inspect(
-  bytes: Uint8Array,
-  security?: SecurityContext,
-  support: PayloadSupport = {},
-): InspectResult {
+export function inspect(bytes: Uint8Array, security?: SecurityContext): InspectResult {
   const r: InspectResult = {
     frame: null,
     mac: 'absent',
@@ -90,37 +74,27 @@ export function inspect(
   } catch (err) {
     r.error = asGbcsError(err);
   }
+  const payload = decodePayload(f.content, f.messageCode);
+  r.payload = payload;
+  r.payloadKind = payload.kind;
   if (security) {
     for (const blk of findProtectedBlocks(f.content)) {
+      let plaintext: Uint8Array;
       try {
-        const plaintext = security.decryptPayload(f.content.subarray(blk.offset, blk.offset + blk.length), f);
-        r.decrypted.push({ ...blk, plaintext });
+        plaintext = security.decryptPayload(f.content.subarray(blk.offset, blk.offset + blk.length), f);
       } catch {
-        // a candidate that does not authenticate is not an encrypted block (or the key is missing)
+        continue; // a candidate that does not authenticate is not an encrypted block (or the key is missing)
       }
+      r.decrypted.push({ ...blk, plaintext, decoded: decodeDecryptedBlock(payload, blk.offset, plaintext) });
     }
   }
-  if (support.decodePayload) {
-    try {
-      const p = support.decodePayload(f.content, f.messageCode);
-      r.payloadKind = p.kind;
-      r.payload = p;
-    } catch (err) {
-      r.payloadKind = sniffPayloadKind(f.content);
-      r.payload = { kind: r.payloadKind, error: asGbcsError(err) };
-    }
-  } else r.payloadKind = sniffPayloadKind(f.content);
   return r;
 }
 
 const hex4 = (n: number) => `0x${n.toString(16).toUpperCase().padStart(4, '0')}`;
 
 /** The CLI's `--json` object for one input (field names are a public contract). */
-export function inspectToJson(
-  source: string,
-  r: InspectResult,
-  support: PayloadSupport = {},
-): Record<string, unknown> {
+export function inspectToJson(source: string, r: InspectResult): Record<string, unknown> {
   const f = r.frame;
   const base: Record<string, unknown> = {
     source,
@@ -136,7 +110,7 @@ export function inspectToJson(
     signature: r.signature,
   };
   if (f && f.envelope !== 'gbt') {
-    const info = support.lookupMessageCode?.(f.messageCode);
+    const info = lookupMessageCode(f.messageCode);
     Object.assign(base, {
       cra: f.cra,
       originatorCounter: f.originatorCounter.toString(),
@@ -158,14 +132,9 @@ export function inspectToJson(
         offset: d.offset,
         length: d.length,
         plaintext: toHex(d.plaintext),
+        decoded: payloadToJson({ dlms: d.decoded.dlms, zcl: d.decoded.zcl, error: d.decoded.error }),
       }));
-    if (r.payload && support.payloadToJson) {
-      try {
-        base.payload = support.payloadToJson(r.payload as never);
-      } catch (err) {
-        base.payloadError = asGbcsError(err).message;
-      }
-    }
+    if (r.payload) base.payload = payloadToJson(r.payload);
   } else if (f && f.envelope === 'gbt') {
     Object.assign(base, {
       cra: f.routing?.cra ?? null,
@@ -173,7 +142,7 @@ export function inspectToJson(
       originator: f.routing?.originator ?? null,
       recipient: f.routing?.recipient ?? null,
       messageCode: f.routing ? hex4(f.routing.messageCode) : null,
-      useCase: f.routing ? (support.lookupMessageCode?.(f.routing.messageCode)?.useCase ?? null) : null,
+      useCase: f.routing ? (lookupMessageCode(f.routing.messageCode)?.useCase ?? null) : null,
       gbt: {
         blockNumber: f.blockNumber,
         blockNumberAck: f.blockNumberAck,
@@ -211,12 +180,7 @@ function roleText(security: SecurityContext | undefined, eui: string): string {
 }
 
 /** A readable tree of the frame, its checks and its payload. */
-export function renderInspect(
-  source: string,
-  r: InspectResult,
-  security?: SecurityContext,
-  support: PayloadSupport = {},
-): string[] {
+export function renderInspect(source: string, r: InspectResult, security?: SecurityContext): string[] {
   const out: string[] = [`${source}`];
   const f = r.frame;
   if (!f) {
@@ -251,7 +215,7 @@ export function renderInspect(
   out.push(`${ind}Originator: ${f.originator}${roleText(security, f.originator)}`);
   out.push(`${ind}Recipient: ${f.recipient}${roleText(security, f.recipient)}`);
   out.push(`${ind}Date-time: ${f.dateTime ? cosemToIso(f.dateTime.raw) : 'none'}`);
-  const info = support.lookupMessageCode?.(f.messageCode);
+  const info = lookupMessageCode(f.messageCode);
   out.push(`${ind}Message Code: ${hex4(f.messageCode)}${info ? ` ${info.useCase} ${info.name}` : ''}`);
   const oi = f.otherInfo;
   if (oi.supplementaryRemotePartyId)
@@ -264,15 +228,12 @@ export function renderInspect(
     out.push(`${ind}Supplementary Originator Counter: ${oi.supplementaryOriginatorCounter}`);
   if (oi.certificate) out.push(`${ind}Certificate: ${oi.certificate.length} bytes (DER)`);
   out.push(`${ind}Content: ${f.content.length} bytes, ${r.payloadKind}`);
-  if (r.payload && support.renderPayload) {
-    try {
-      for (const line of support.renderPayload(r.payload as never)) out.push(`${ind}  ${line}`);
-    } catch (err) {
-      out.push(`${ind}  (payload could not be rendered: ${asGbcsError(err).message})`);
-    }
-  }
-  for (const d of r.decrypted)
+  if (r.payload) for (const line of renderPayload(r.payload)) out.push(`${ind}  ${line}`);
+  for (const d of r.decrypted) {
     out.push(`${ind}  Encrypted block at ${d.offset} (${d.length} bytes) decrypts to: ${toHex(d.plaintext)}`);
+    for (const line of d.decoded.lines) out.push(`${ind}    ${line}`);
+    if (d.decoded.error) out.push(`${ind}    error ${d.decoded.error.code}: ${d.decoded.error.message}`);
+  }
   out.push(
     `${ind}Signature: ${f.signatureField === 'absent' ? 'no field (Pre-Command)' : f.signatureField === 'null' ? 'null' : 'present'} -> ${r.signature}`,
   );

@@ -10,15 +10,12 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
-import { lookupAlertCode } from '../../gbcs/codes/alert-codes.ts';
-import { lookupMessageCode } from '../../gbcs/codes/message-codes.ts';
 import {
   DEFAULT_ACB_EUI,
   generateUtrn,
   inspect,
   inspectToJson,
   loadKeyStoreDir,
-  type PayloadSupport,
   renderInspect,
   SecurityContext,
   verifyUtrn,
@@ -98,33 +95,6 @@ export function readInputs(args: string[], stdin: () => string): InputMessage[] 
   return out;
 }
 
-/**
- * The payload decoder comes from src/gbcs/payload (written alongside this
- * command); it is loaded if present so the command works with or without it.
- */
-async function loadPayloadSupport(): Promise<PayloadSupport> {
-  const support: PayloadSupport = {};
-  const tryImport = async (rel: string): Promise<Record<string, unknown> | null> => {
-    try {
-      return (await import(new URL(rel, import.meta.url).href)) as Record<string, unknown>;
-    } catch {
-      return null;
-    }
-  };
-  const payload = await tryImport('../../gbcs/payload/index.ts');
-  if (payload) {
-    if (typeof payload.decodePayload === 'function')
-      support.decodePayload = payload.decodePayload as PayloadSupport['decodePayload'];
-    if (typeof payload.renderPayload === 'function')
-      support.renderPayload = payload.renderPayload as PayloadSupport['renderPayload'];
-    if (typeof payload.payloadToJson === 'function')
-      support.payloadToJson = payload.payloadToJson as PayloadSupport['payloadToJson'];
-  }
-  support.lookupMessageCode = lookupMessageCode;
-  support.lookupAlertCode = lookupAlertCode;
-  return support;
-}
-
 function parseCounter(s: string): bigint {
   try {
     const v = BigInt(s.trim());
@@ -156,11 +126,10 @@ export function register(program: Command): void {
     )
     .option('--acb <eui>', 'EUI of the Access Control Broker that MACs commands', DEFAULT_ACB_EUI)
     .option('--json', 'one JSON object per message')
-    .action(async (inputs: string[], opts: { keystore?: string; acb: string; json?: boolean }) => {
+    .action((inputs: string[], opts: { keystore?: string; acb: string; json?: boolean }) => {
       const security = opts.keystore
         ? new SecurityContext({ keyStore: loadKeyStoreDir(opts.keystore), acb: eui(opts.acb, '--acb') })
         : undefined;
-      const support = await loadPayloadSupport();
       const messages = readInputs(inputs, () => readFileSync(0, 'utf8'));
       let failed = 0;
       let first = true;
@@ -172,13 +141,10 @@ export function register(program: Command): void {
           first = false;
           continue;
         }
-        const r = inspect(m.bytes, security, support);
+        const r = inspect(m.bytes, security);
         if (r.error) failed++;
-        if (opts.json) process.stdout.write(`${JSON.stringify(inspectToJson(m.source, r, support))}\n`);
-        else
-          process.stdout.write(
-            `${first ? '' : '\n'}${renderInspect(m.source, r, security, support).join('\n')}\n`,
-          );
+        if (opts.json) process.stdout.write(`${JSON.stringify(inspectToJson(m.source, r))}\n`);
+        else process.stdout.write(`${first ? '' : '\n'}${renderInspect(m.source, r, security).join('\n')}\n`);
         first = false;
       }
       if (messages.length === 0) {
