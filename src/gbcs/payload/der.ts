@@ -81,6 +81,7 @@ export interface DerNode {
 }
 
 const MAX_DEPTH = 64;
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Decodes exactly one DER element filling `buf` (trailing bytes are an error). */
 export function decodeDer(buf: Uint8Array): DerNode {
@@ -198,7 +199,7 @@ function decodeUniversal(tag: number, v: Uint8Array, at: number): DerValue | und
       return { kind: 'octet-string', bytes: v };
     case DER_TAG.UTF8String:
       try {
-        return { kind: 'string', value: new TextDecoder('utf-8', { fatal: true }).decode(v) };
+        return { kind: 'string', value: UTF8.decode(v) };
       } catch {
         throw new GbcsMalformedError('UTF8String is not valid UTF-8', at);
       }
