@@ -144,10 +144,3 @@ export function dspRejection(err: DuisError): DspRejection {
       return { httpStatus: 500, reason: err.message };
   }
 }
-
-/** Runs `fn`; any exception that is not already a DuisError becomes one with `code` (never an untyped throw). */
-export function asDuisError(e: unknown, fallback: (message: string, cause: unknown) => DuisError): DuisError {
-  if (e instanceof DuisError) return e;
-  const msg = e instanceof Error ? e.message : String(e);
-  return fallback(msg, e);
-}

@@ -11,5 +11,6 @@ export * from './response-codes.ts';
 export * from './service-requests.ts';
 export * from './signature.ts';
 export * from './values.ts';
+export * from './x509-names.ts';
 export * from './xml.ts';
 export * from './xsd.ts';

@@ -218,7 +218,8 @@ function readResponseMessage(n: DuisNode): ResponseMessage {
   }
   const ep = `${p}/${extra.name}`;
   if (extra.name === 'GBCSPayload') {
-    out.payload = { type: 'GBCSPayload', gbcs: parseBase64(extra.text ?? '', ep) };
+    if (extra.text === undefined) throw new DuisSchemaError('GBCSPayload must be base64 text', ep);
+    out.payload = { type: 'GBCSPayload', gbcs: parseBase64(extra.text, ep) };
   } else if (extra.name === 'LocalCommand') {
     orderCheck(extra, ['GBCSPayload'], ep);
     out.payload = {

@@ -35,7 +35,7 @@ import type { Eui } from '../runtime/bytes.ts';
 import { DuisCommandVariantError, DuisError, DuisSignatureError, DuisUnknownSignerError } from './errors.ts';
 import { type DuisRequest, duisRequestFromDocument, type ParseRequestOptions } from './request.ts';
 import { type DuisResponse, duisResponseFromDocument } from './response.ts';
-import { certificateNames, normaliseDistinguishedName, sameDistinguishedName } from './x509-names.ts';
+import { certificateNames, sameDistinguishedName } from './x509-names.ts';
 import {
   DS_NS,
   directText,
@@ -507,6 +507,3 @@ export function signDuisXml(
   elementChildren(sigEl)[1].appendChild(doc.createTextNode(value.toString('base64')));
   return new XMLSerializer().serializeToString(doc);
 }
-
-/** For tests and tools: the normalised RDNs of an issuer name. */
-export { normaliseDistinguishedName };

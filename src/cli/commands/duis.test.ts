@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { DUIS_DIR } from '../../../test/support/fixtures.ts';
+
+const BIN = new URL('../../../bin/ppmid-relay.js', import.meta.url).pathname;
+const run = (...args: string[]) => spawnSync(process.execPath, [BIN, 'duis', ...args], { encoding: 'utf8' });
+
+describe('ppmid-relay duis', () => {
+  it('signs a template, then verifies, validates and parses it; placeholder signatures fail', () => {
+    const keys = join(DUIS_DIR, 'xml-sign-keys');
+    const template = join(DUIS_DIR, 'templates', 'CS01a_2.2_SUCCESS_REQUEST_DUIS.XML');
+    const signed = run(
+      'sign',
+      '--key',
+      join(keys, 'xml-sign-90B3D51F30010000-ds.key'),
+      '--cert',
+      join(keys, 'xml-sign-90B3D51F30010000-ds.pem'),
+      '--replace',
+      template,
+    );
+    assert.equal(signed.status, 0, signed.stderr);
+    const file = join(mkdtempSync(join(tmpdir(), 'duis-cli-')), 'signed.xml');
+    writeFileSync(file, signed.stdout);
+    const ok = run('verify', '--cert', keys, '--', file);
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.match(ok.stdout, /valid, signed by 90B3D51F30010000/);
+    const bad = run('verify', '--cert', keys, '--', template);
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /DUIS_SIGNATURE_INVALID/);
+    assert.equal(run('validate', file).status, 0);
+    const parsed = JSON.parse(run('parse', file).stdout);
+    assert.equal(parsed.header.requestId.counter, '12884901888');
+    assert.equal(run('catalogue').stdout.trim().split('\n').length, 129);
+  });
+});
