@@ -440,7 +440,7 @@ export function describeDerNode(n: DerNode): string {
   if (n.children)
     return `${name} (${n.children.length} element${n.children.length === 1 ? '' : 's'}, ${n.length} bytes)`;
   const d = n.decoded;
-  if (!d) return `${name} ${toHex(n.value)}`;
+  if (!d) return n.value.length ? `${name} ${toHex(n.value)}` : name;
   switch (d.kind) {
     case 'boolean':
       return `${name} ${d.value}`;
@@ -452,9 +452,9 @@ export function describeDerNode(n: DerNode): string {
     case 'oid':
       return `${name} ${d.value}${OID_NAMES[d.value] ? ` (${OID_NAMES[d.value]})` : ''}`;
     case 'bit-string':
-      return `${name} unused ${d.unusedBits} ${toHex(d.bytes)}`;
+      return `${name} unused ${d.unusedBits}${d.bytes.length ? ` ${toHex(d.bytes)}` : ''}`;
     case 'octet-string':
-      return `${name}(${d.bytes.length}) ${toHex(d.bytes)}`;
+      return `${name}(${d.bytes.length})${d.bytes.length ? ` ${toHex(d.bytes)}` : ''}`;
     case 'string':
       return `${name} ${JSON.stringify(d.value)}`;
     case 'time':

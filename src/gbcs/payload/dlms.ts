@@ -842,7 +842,7 @@ export function describeDlmsData(d: DlmsData): string {
     case 'boolean':
       return `boolean ${d.value}`;
     case 'bit-string':
-      return `bit-string(${d.bitLength}) ${toHex(d.bytes)}`;
+      return `bit-string(${d.bitLength})${d.bytes.length ? ` ${toHex(d.bytes)}` : ''}`;
     case 'long64':
     case 'long64-unsigned':
       return `${d.type} ${d.value}`;
@@ -859,7 +859,7 @@ export function describeDlmsData(d: DlmsData): string {
     case 'bcd':
       return `${d.type} ${d.value}`;
     case 'octet-string': {
-      let s = `octet-string(${d.value.length}) ${toHex(d.value)}`;
+      let s = `octet-string(${d.value.length})${d.value.length ? ` ${toHex(d.value)}` : ''}`;
       if (looksLikeDateTime(d.value)) s += ` [${formatCosemDateTime(d.value)}]`;
       else if (d.value.length === 6 && d.value[5] === 0xff) s += ` [OBIS ${formatObis(d.value)}]`;
       else if (printable(d.value)) s += ` "${latin1(d.value)}"`;

@@ -51,7 +51,7 @@ describe('decodePayload over every RTDS message', () => {
       const lines = renderPayload(p);
       assert.ok(lines.length > 0 && lines.every((l) => l.length > 0));
       assert.ok(
-        lines.every((l) => /^( {2})*\S/.test(l)),
+        lines.every((l) => /^( {2})*\S/.test(l) && !l.endsWith(' ')),
         'two-space indentation',
       );
       JSON.stringify(payloadToJson(p));
