@@ -1,0 +1,93 @@
+/**
+ * What the DSP transform needs to know beyond the Service Request: the keys
+ * (SecurityContext: ACB KA private key, device KA certificates, users' DS
+ * certificates), the device inventory (the use case depends on the target's
+ * device type, and some payloads on the ESME variant), the time (the GBZ
+ * Issuer Event ID is the DSP's current UTC time) and, for commands the ACB
+ * originates on a user's behalf, the ACB's own Originator Counter.
+ */
+import type { DeviceType } from '../../../duis/index.ts';
+import type { SecurityContext } from '../../../gbcs/index.ts';
+import type { Eui } from '../../../runtime/bytes.ts';
+import type { Clock } from '../../../runtime/clock.ts';
+
+export type { DeviceType } from '../../../duis/index.ts';
+
+/**
+ * ESME variant as the Smart Metering Inventory records it: single element,
+ * twin element (a second, secondary element with its own register and
+ * charge, GBCS "Secondary Element"), or polyphase. Only twin changes a
+ * payload among the supported use cases (ECS02/ECS03 credit-charge
+ * configuration: RTDS *_TWIN_* vs *_SINGLE_* Pre-Commands).
+ */
+export type EsmeVariant = 'single' | 'twin' | 'polyphase';
+
+export interface TransformContext {
+  /** Keys and certificates, and the ACB identity that MACs every command (SECMP0038 DSP-2). */
+  security: SecurityContext;
+  /** The ACB EUI, if not `security.acb`. */
+  acb?: Eui;
+  /** Device type of an EUI from the DSP inventory; undefined = not in the inventory (DUIS E19). */
+  deviceTypeOf: (eui: Eui) => DeviceType | undefined;
+  /** ESME variant from the inventory; undefined is taken as `single`. */
+  esmeVariantOf?: (eui: Eui) => EsmeVariant | undefined;
+  /**
+   * The DSP's clock. GBZ commands carry an Issuer Event ID, which the DSP
+   * fills with its current UTC time in ZigBee UTCTime seconds (every RTDS GBZ
+   * command carries 0x1C374A80 = 2015-01-01T00:00:00Z, the reference data's
+   * "now"). Needed only for GBZ use cases.
+   */
+  clock?: Pick<Clock, 'now'>;
+  /**
+   * The ACB's next Originator Counter (strictly increasing, GBCS anti-replay):
+   * used for commands the ACB originates on a user's behalf (CHF commands,
+   * 8.11 CCS01/CCS02), whose user counter travels as the Supplementary
+   * Remote Party Counter. Needed only for those use cases.
+   */
+  nextAcbCounter?: () => bigint;
+}
+
+/** The device EUIs of the RTDS reference estate (GBCS.md 7): A0 ESME, A1 GSME, A2 CHF, A3 GPF, A4 PPMID, A5 HCALCS, A6 ESME. */
+export const RTDS_DEVICE_TYPES: Readonly<Record<Eui, DeviceType>> = Object.freeze({
+  '00DB1234567890A0': 'ESME',
+  '00DB1234567890A1': 'GSME',
+  '00DB1234567890A2': 'CHF',
+  '00DB1234567890A3': 'GPF',
+  '00DB1234567890A4': 'PPMID',
+  '00DB1234567890A5': 'HCALCS',
+  '00DB1234567890A6': 'ESME',
+});
+
+/** A simple in-memory inventory: EUI -> device type (and ESME variant). */
+export class DeviceInventory {
+  private readonly types = new Map<Eui, DeviceType>();
+  private readonly variants = new Map<Eui, EsmeVariant>();
+
+  constructor(entries: Iterable<[Eui, DeviceType, EsmeVariant?]> = []) {
+    for (const [eui, type, variant] of entries) this.set(eui, type, variant);
+  }
+
+  /** The RTDS reference estate, optionally with an ESME variant for the ESMEs. */
+  static rtds(esmeVariant: EsmeVariant = 'single'): DeviceInventory {
+    return new DeviceInventory(
+      Object.entries(RTDS_DEVICE_TYPES).map(([eui, t]) => [eui, t, t === 'ESME' ? esmeVariant : undefined]),
+    );
+  }
+
+  set(eui: Eui, type: DeviceType, variant?: EsmeVariant): this {
+    const e = eui.replace(/[\s:-]/g, '').toUpperCase();
+    this.types.set(e, type);
+    if (variant) this.variants.set(e, variant);
+    else this.variants.delete(e);
+    return this;
+  }
+
+  readonly deviceTypeOf = (eui: Eui): DeviceType | undefined => this.types.get(eui.toUpperCase());
+  readonly esmeVariantOf = (eui: Eui): EsmeVariant | undefined => this.variants.get(eui.toUpperCase());
+}
+
+/** A strictly increasing counter source starting at `first` (for `nextAcbCounter`). */
+export function counterFrom(first: bigint): () => bigint {
+  let next = first;
+  return () => next++;
+}

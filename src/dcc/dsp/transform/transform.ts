@@ -1,0 +1,416 @@
+/**
+ * The DSP transform: a DUIS Service Request becomes a GBCS Command (non-
+ * critical SRs: General Signing APDU with a null signature, wrapped in
+ * General Ciphering with the ACB MAC) or a Pre-Command (critical SRs: the
+ * General Signing APDU without a signature field, DUIS CV 4), and a user's
+ * Signed Pre-Command (CV 5/6/7) becomes a Command once its signature checks
+ * out (SECMP0038 DSP-1, DSP-2).
+ *
+ * Header rules (GBCS.md 1-2, RTDS): the Recipient is the target device; the
+ * Originator is the DUIS user with the RequestID counter as Originator
+ * Counter, or for use cases the ACB originates on a user's behalf (8.11
+ * CCS01/CCS02 to the CHF) the ACB with its own counter, the user's EUI and
+ * counter following the Message Code in other-information as Supplementary
+ * Remote Party ID and Counter. No date-time in the header.
+ */
+import {
+  type CommandVariant,
+  type DeviceType,
+  DuisError,
+  type DuisRequest,
+  type RequestId,
+  serviceRequest,
+} from '../../../duis/index.ts';
+import {
+  decodeMessage,
+  encodeApdu,
+  GbcsError,
+  type GbcsMessage,
+  GbcsUnknownKeyError,
+} from '../../../gbcs/index.ts';
+import { dateToZigbeeTime } from '../../../gbcs/payload/index.ts';
+import { bytesEqual, type Eui } from '../../../runtime/bytes.ts';
+import type { EsmeVariant, TransformContext } from './context.ts';
+import { type Execution, executionOf, IMMEDIATE } from './encoding.ts';
+import {
+  DspBodyInvalidError,
+  DspCommandVariantError,
+  DspContextIncompleteError,
+  DspDeviceTypeMismatchError,
+  DspPreCommandInvalidError,
+  DspPreCommandMismatchError,
+  DspSignatureInvalidError,
+  DspTransformError,
+  DspUnknownDeviceError,
+  DspUnknownKeyError,
+  DspUnsupportedServiceRequestError,
+} from './errors.ts';
+import {
+  type AnySrvTransform,
+  type FutureDatingKind,
+  type OriginatorKind,
+  SRV_TRANSFORMS,
+  srvTransform,
+  type UseCaseRule,
+} from './use-cases.ts';
+
+/** What every transform result says about the command. */
+export interface TransformInfo {
+  srv: string;
+  useCase: string;
+  messageCode: number;
+  /** The target device (GBCS Recipient, the Entity ID the CH routes on). */
+  target: Eui;
+  targetType: DeviceType;
+  /** GBCS header Originator: the user, or the ACB for ACB-originated use cases. */
+  originator: Eui;
+  originatorCounter: bigint;
+  /** The DUIS user (RequestID originator); equals `originator` unless the ACB originates. */
+  businessOriginator: Eui;
+  /** How the device executes it: immediate, at a date (device future dating) or cancellation. */
+  execution: Execution;
+  /** For DSP future-dated SRs (reads, CHF commands): when the DSP is to send the command. */
+  dspScheduledAt?: Date;
+}
+
+export interface CommandResult extends TransformInfo {
+  kind: 'command';
+  critical: false;
+  /** General Ciphering (`DD`) with the ACB MAC: the Command, for the WAN or for local delivery. */
+  gbcs: Uint8Array;
+  /** The General Signing APDU inside it (null signature). */
+  apdu: Uint8Array;
+}
+
+export interface PreCommandResult extends TransformInfo {
+  kind: 'pre-command';
+  critical: true;
+  /** General Signing (`DF`) without signature field: the Pre-Command returned to the user (CV 4). */
+  gbcs: Uint8Array;
+}
+
+export type TransformResult = CommandResult | PreCommandResult;
+
+/** One supported (SRV, use case) pair, as listed by `SUPPORTED_TRANSFORMS`. */
+export interface SupportedTransform {
+  srv: string;
+  useCase: string;
+  messageCode: number;
+  /** Device types the use case is addressed to. */
+  target: readonly DeviceType[];
+  critical: boolean;
+  originator: OriginatorKind;
+  futureDating: FutureDatingKind;
+  payload: 'dlms' | 'gbz' | 'asn1';
+  /** Body selector for SRs with several use cases on one device type (e.g. 1.6 `Credit`). */
+  when?: string;
+}
+
+export const SUPPORTED_TRANSFORMS: readonly SupportedTransform[] = Object.freeze(
+  SRV_TRANSFORMS.flatMap((t) =>
+    t.useCases.map((u: UseCaseRule<unknown>) => {
+      const row: SupportedTransform = {
+        srv: t.srv,
+        useCase: u.useCase,
+        messageCode: u.messageCode,
+        target: u.targets,
+        critical: t.critical,
+        originator: t.originator,
+        futureDating: t.futureDating,
+        payload: u.payload,
+      };
+      if (u.whenText) row.when = u.whenText;
+      return Object.freeze(row);
+    }),
+  ),
+);
+
+/** The SRVs this DSP transforms. */
+export const SUPPORTED_SRVS: readonly string[] = Object.freeze(SRV_TRANSFORMS.map((t) => t.srv));
+
+interface Plan {
+  t: AnySrvTransform;
+  rule: UseCaseRule<unknown>;
+  body: unknown;
+  targetType: DeviceType;
+  execution: Execution;
+  dspScheduledAt?: Date;
+}
+
+/** Finds the use case for a request: SRV, target device type, body. Throws typed errors. */
+function plan(srv: string, requestId: RequestId, bodyNode: DuisRequest['body'], ctx: TransformContext): Plan {
+  const t = srvTransform(srv);
+  if (!t) throw new DspUnsupportedServiceRequestError(srv);
+  const targetType = ctx.deviceTypeOf(requestId.target);
+  if (targetType === undefined) throw new DspUnknownDeviceError(requestId.target);
+  let body: unknown;
+  try {
+    body = t.read(bodyNode);
+  } catch (e) {
+    if (e instanceof DuisError) throw new DspBodyInvalidError(e.message, undefined, e);
+    throw e;
+  }
+  const forType = t.useCases.filter((u: UseCaseRule<unknown>) => u.targets.includes(targetType));
+  if (forType.length === 0) {
+    if (t.notTransformed?.targets.includes(targetType)) {
+      throw new DspUnsupportedServiceRequestError(
+        srv,
+        `SR ${srv} to a ${targetType} is not transformed: ${t.notTransformed.reason}`,
+      );
+    }
+    const allowed = [...new Set(t.useCases.flatMap((u: UseCaseRule<unknown>) => [...u.targets]))] as string[];
+    throw new DspDeviceTypeMismatchError(srv, targetType, allowed);
+  }
+  const rule = forType.find((u: UseCaseRule<unknown>) => !u.when || u.when(body));
+  if (!rule) throw new DspBodyInvalidError(`no ${srv} use case for this body on a ${targetType}`);
+  const at = t.executionDateTime(body) as Date | undefined;
+  const p: Plan = { t, rule, body, targetType, execution: IMMEDIATE };
+  if (t.futureDating === 'device') p.execution = executionOf(at);
+  else if (t.futureDating === 'dsp' && at !== undefined) p.dspScheduledAt = at;
+  else if (at !== undefined)
+    throw new DspBodyInvalidError(`SR ${srv} cannot be future dated`, `${bodyNode.name}/ExecutionDateTime`);
+  return p;
+}
+
+function issuerEventIdFrom(ctx: TransformContext): () => number {
+  return () => {
+    if (!ctx.clock)
+      throw new DspContextIncompleteError('a GBZ command needs the DSP clock for its Issuer Event ID');
+    try {
+      return dateToZigbeeTime(new Date(ctx.clock.now()));
+    } catch (e) {
+      throw new DspContextIncompleteError(`the DSP clock is outside the ZigBee UTCTime range (${String(e)})`);
+    }
+  };
+}
+
+function acbOf(ctx: TransformContext): Eui {
+  return (ctx.acb ?? ctx.security.acb).toUpperCase();
+}
+
+/** Builds the GBCS for a planned request: APDU, then Pre-Command or MAC'd Command. */
+function build(p: Plan, requestId: RequestId, ctx: TransformContext): TransformResult {
+  const acbOriginates = p.t.originator === 'acb';
+  let originator: Eui = requestId.originator;
+  let counter = requestId.counter;
+  if (acbOriginates) {
+    if (!ctx.nextAcbCounter)
+      throw new DspContextIncompleteError(
+        `${p.rule.useCase} is originated by the ACB: the context needs nextAcbCounter`,
+      );
+    originator = acbOf(ctx);
+    counter = ctx.nextAcbCounter();
+    if (counter < 0n || counter > 0xffffffffffffffffn)
+      throw new DspContextIncompleteError(`ACB counter ${counter} is outside 0..2^64-1`);
+  }
+  const esmeVariant: EsmeVariant =
+    p.targetType === 'ESME' ? (ctx.esmeVariantOf?.(requestId.target) ?? 'single') : 'single';
+  let content: Uint8Array;
+  try {
+    content = p.rule.build({
+      body: p.body,
+      originator,
+      recipient: requestId.target,
+      originatorCounter: counter,
+      execution: p.execution,
+      esmeVariant,
+      issuerEventId: issuerEventIdFrom(ctx),
+      deviceTypeOf: ctx.deviceTypeOf,
+    });
+  } catch (e) {
+    if (e instanceof DspTransformError) throw e;
+    // Codec range errors (a value that does not fit its field) come from the body.
+    throw new DspBodyInvalidError(e instanceof Error ? e.message : String(e), undefined, e);
+  }
+  const info: TransformInfo = {
+    srv: p.t.srv,
+    useCase: p.rule.useCase,
+    messageCode: p.rule.messageCode,
+    target: requestId.target,
+    targetType: p.targetType,
+    originator,
+    originatorCounter: counter,
+    businessOriginator: requestId.originator,
+    execution: p.execution,
+  };
+  if (p.dspScheduledAt) info.dspScheduledAt = p.dspScheduledAt;
+  const otherInfo = acbOriginates
+    ? {
+        messageCode: p.rule.messageCode,
+        supplementaryRemotePartyId: requestId.originator,
+        supplementaryRemotePartyCounter: requestId.counter,
+      }
+    : { messageCode: p.rule.messageCode };
+  const fields = {
+    cra: 'command' as const,
+    originatorCounter: counter,
+    originator,
+    recipient: requestId.target,
+    otherInfo,
+    content,
+  };
+  if (p.t.critical) {
+    // DUIS CV 4: the Pre-Command has no signature field; the user's signature is appended to it.
+    return { ...info, kind: 'pre-command', critical: true, gbcs: encodeApdu(fields) };
+  }
+  const apdu = encodeApdu({ ...fields, signature: null });
+  return { ...info, kind: 'command', critical: false, gbcs: macCommand(apdu, ctx), apdu };
+}
+
+/** Wraps a command APDU in General Ciphering with the ACB MAC (SECMP0038 DSP-2). */
+function macCommand(apdu: Uint8Array, ctx: TransformContext): Uint8Array {
+  try {
+    return ctx.security.wrap(apdu);
+  } catch (e) {
+    if (e instanceof GbcsUnknownKeyError)
+      throw new DspUnknownKeyError(`cannot MAC the command: ${e.message}`, e.eui ?? acbOf(ctx), 500, e);
+    throw e;
+  }
+}
+
+/**
+ * DUIS Service Request -> GBCS Command (CV 1/2/3, non-critical SRs) or
+ * Pre-Command (CV 4, critical SRs). The DSP's access checks (user role,
+ * counter, DSP-3 local-delivery policy) are the DSP service's, not this
+ * function's; it checks only what the transform itself needs.
+ */
+export function transformServiceRequest(req: DuisRequest, ctx: TransformContext): TransformResult {
+  const srv = req.header.serviceReferenceVariant;
+  const cv: CommandVariant = req.header.commandVariant;
+  const def = serviceRequest(srv);
+  if (cv === 5 || cv === 6 || cv === 7)
+    throw new DspCommandVariantError(`CV ${cv} carries a Signed Pre-Command: use completeSignedPreCommand`);
+  if (cv === 8 || def?.class === 'non-device')
+    throw new DspUnsupportedServiceRequestError(
+      srv,
+      `SR ${srv} is a non-device request (CV 8): no GBCS command`,
+    );
+  const t = srvTransform(srv);
+  if (!t) throw new DspUnsupportedServiceRequestError(srv);
+  if (t.critical && cv !== 4)
+    throw new DspCommandVariantError(`SR ${srv} is critical: CV 4 (Pre-Command) first, not CV ${cv}`);
+  if (!t.critical && cv === 4)
+    throw new DspCommandVariantError(`SR ${srv} is not critical: no Pre-Command (CV 4)`);
+  return build(plan(srv, req.header.requestId, req.body, ctx), req.header.requestId, ctx);
+}
+
+// ---------------------------------------------------------------- Signed Pre-Commands (CV 5/6/7)
+
+export interface SignedPreCommandExpectation {
+  /** The CV 5/6/7 request's RequestID: originator, target and counter must be the pre-command's. */
+  requestId?: RequestId;
+  /** The request's SRV: the pre-command's use case must serve it (e.g. ECS70 for 6.11 or 8.1.1). */
+  srv?: string;
+  /** The Pre-Command this DSP issued for it (CV 4 output): the signed content must be exactly it. */
+  issuedPreCommand?: Uint8Array;
+}
+
+export interface SignedPreCommandResult {
+  /** General Ciphering with the ACB MAC around the signed APDU. */
+  gbcs: Uint8Array;
+  /** The signed General Signing APDU as received. */
+  apdu: Uint8Array;
+  useCase: string;
+  messageCode: number;
+  /** SRVs whose Pre-Commands use this use case (ECS70: 6.11 and 8.1.1). */
+  srvs: string[];
+  target: Eui;
+  targetType: DeviceType;
+  originator: Eui;
+  originatorCounter: bigint;
+}
+
+const CRITICAL_BY_CODE = new Map<number, { rule: UseCaseRule<unknown>; srvs: string[] }>();
+for (const t of SRV_TRANSFORMS) {
+  if (!t.critical) continue;
+  for (const u of t.useCases as readonly UseCaseRule<unknown>[]) {
+    const e = CRITICAL_BY_CODE.get(u.messageCode);
+    if (e) e.srvs.push(t.srv);
+    else CRITICAL_BY_CODE.set(u.messageCode, { rule: u, srvs: [t.srv] });
+  }
+}
+
+/**
+ * CV 5/6/7: checks a user-signed Pre-Command and adds the ACB MAC
+ * (SECMP0038 DSP-2: a critical command is accepted only with a signature of
+ * its business originator that verifies against the originator's DS
+ * certificate in the key store). Refuses anything else with a typed error.
+ */
+export function completeSignedPreCommandResult(
+  signedPreCommand: Uint8Array,
+  ctx: TransformContext,
+  expect: SignedPreCommandExpectation = {},
+): SignedPreCommandResult {
+  let msg: GbcsMessage;
+  try {
+    msg = decodeMessage(signedPreCommand);
+  } catch (e) {
+    if (e instanceof GbcsError) throw new DspPreCommandInvalidError(`not a GBCS message: ${e.message}`, e);
+    throw e;
+  }
+  if (msg.envelope !== 'general-signing')
+    throw new DspPreCommandInvalidError('a Signed Pre-Command is a General Signing APDU (DF), without MAC');
+  if (msg.bytes.length !== msg.apdu.length)
+    throw new DspPreCommandInvalidError('bytes after the General Signing APDU');
+  if (msg.cra !== 'command') throw new DspPreCommandInvalidError(`CRA is ${msg.cra}, not command`);
+  if (msg.signatureField !== 'present' || msg.signature === null)
+    throw new DspPreCommandInvalidError('the Pre-Command is not signed');
+  const entry = CRITICAL_BY_CODE.get(msg.messageCode);
+  if (!entry) {
+    throw new DspPreCommandInvalidError(
+      `Message Code 0x${msg.messageCode.toString(16).padStart(4, '0').toUpperCase()} is not a critical use case this DSP transforms`,
+    );
+  }
+  const targetType = ctx.deviceTypeOf(msg.recipient);
+  if (targetType === undefined) throw new DspUnknownDeviceError(msg.recipient);
+  if (!entry.rule.targets.includes(targetType)) {
+    throw new DspDeviceTypeMismatchError(entry.srvs.join('/'), targetType, entry.rule.targets);
+  }
+  if (expect.requestId) {
+    const r = expect.requestId;
+    if (
+      r.originator !== msg.originator ||
+      r.target !== msg.recipient ||
+      r.counter !== msg.originatorCounter
+    ) {
+      throw new DspPreCommandMismatchError(
+        `Pre-Command ${msg.originator}:${msg.recipient}:${msg.originatorCounter} does not match RequestID ${r.originator}:${r.target}:${r.counter}`,
+      );
+    }
+  }
+  if (expect.srv !== undefined && !entry.srvs.includes(expect.srv)) {
+    throw new DspPreCommandMismatchError(`${entry.rule.useCase} is not a command of SR ${expect.srv}`);
+  }
+  if (expect.issuedPreCommand) {
+    const unsigned = signedPreCommand.subarray(0, msg.apdu.length - 1 - msg.signature.length);
+    if (!bytesEqual(unsigned, expect.issuedPreCommand))
+      throw new DspPreCommandMismatchError('the signed content is not the Pre-Command this DSP issued');
+  }
+  // DSP-2: the business originator's signature, checked against its DS certificate.
+  const key = ctx.security.keyStore.publicKey(msg.originator, 'ds');
+  if (!key)
+    throw new DspUnknownKeyError(`no DS certificate for the signer ${msg.originator}`, msg.originator, 400);
+  const check = ctx.security.verifySignature(msg);
+  if (check !== 'valid')
+    throw new DspSignatureInvalidError(`the signature of ${msg.originator} does not verify`, msg.originator);
+  return {
+    gbcs: macCommand(msg.apdu, ctx),
+    apdu: msg.apdu,
+    useCase: entry.rule.useCase,
+    messageCode: msg.messageCode,
+    srvs: [...entry.srvs],
+    target: msg.recipient,
+    targetType,
+    originator: msg.originator,
+    originatorCounter: msg.originatorCounter,
+  };
+}
+
+/** CV 5/6/7: the Command (General Ciphering with ACB MAC) for a user-signed Pre-Command. */
+export function completeSignedPreCommand(
+  signedPreCommand: Uint8Array,
+  ctx: TransformContext,
+  expect: SignedPreCommandExpectation = {},
+): Uint8Array {
+  return completeSignedPreCommandResult(signedPreCommand, ctx, expect).gbcs;
+}
