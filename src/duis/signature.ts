@@ -62,6 +62,8 @@ const A = XMLDSIG_ALGORITHMS;
 /** An XML-signing certificate with the facts signatures need, read once. */
 export interface XmlSigningCertificate {
   certificate: X509Certificate;
+  /** The certificate's public key, extracted once. */
+  publicKey: KeyObject;
   /** RFC 4514 issuer DN, e.g. `CN=Z1,OU=07`. */
   issuerName: string;
   serialNumber: bigint;
@@ -79,6 +81,7 @@ export function describeCertificate(cert: X509Certificate | string | Uint8Array)
   const names = certificateNames(new Uint8Array(certificate.raw));
   return {
     certificate,
+    publicKey: certificate.publicKey,
     issuerName: names.issuer,
     serialNumber: names.serialNumber,
     subjectEui: names.subjectEui,
@@ -356,7 +359,7 @@ function verifyDocument(
   if (signer.serialNumber !== s.serialNumber || !sameDistinguishedName(signer.issuerName, s.issuerName)) {
     throw new DuisUnknownSignerError(s.issuerName, s.serialNumber);
   }
-  const key = signer.certificate.publicKey;
+  const key = signer.publicKey;
   checkP256(key, 'signer certificate');
   if (options.at) {
     const t = options.at.getTime();
