@@ -93,7 +93,7 @@ export interface HanMediumOptions {
   interFragmentGapMs?: number;
   /** Largest APS payload a device sends or reassembles, default 1600 (a 1500-byte tunnel transfer + ZCL). */
   maxAsduSize?: number;
-  /** Incomplete reassemblies are dropped after this long, default apsAckWaitMs x (apsMaxRetries + 2). */
+  /** An incomplete reassembly is dropped after this long without a new block, default apsAckWaitMs x (apsMaxRetries + 2). */
   reassemblyTimeoutMs?: number;
   /** APS duplicate rejection window, default 10 s. */
   duplicateRejectionMs?: number;
@@ -257,6 +257,8 @@ interface HanNode {
   guard: FrameCounterGuard;
   reassemblies: Map<string, Reassembly>;
   recent: Map<string, number>;
+  /** Transfers (source:APS counter) whose reassembly was refused: their remaining blocks are dropped. */
+  refused: Map<string, number>;
   airtime: AirtimeLog;
   duty?: DutyCycleMonitor;
   pumpScheduled: boolean;
@@ -272,6 +274,7 @@ interface ChannelJob {
 }
 
 const HOUR = 3_600_000;
+const NO_TIMER: TimerHandle = { at: 0, cancel: () => {} };
 
 export class HanMedium {
   readonly clock: Clock;
@@ -359,6 +362,7 @@ export class HanMedium {
       guard: new FrameCounterGuard(),
       reassemblies: new Map(),
       recent: new Map(),
+      refused: new Map(),
       airtime: new AirtimeLog(Math.max(HOUR, this.airtimeWindowMs)),
       pumpScheduled: false,
     };
@@ -896,35 +900,46 @@ export class HanMedium {
       if (h.ackRequest) this.sendApsAck(node, from, h, secured, msg, blockNumber);
       return;
     }
+    const refusedUntil = node.refused.get(key);
+    if (refusedUntil !== undefined) {
+      if (refusedUntil > now) {
+        this.metrics.inc('han.rx.afterRejection');
+        return;
+      }
+      node.refused.delete(key);
+    }
     let ra = node.reassemblies.get(key);
     if (!ra) {
-      const created: Reassembly = {
-        r: new ApsReassembler({ maxSize: this.maxAsduSize }),
-        firstBlockAt: now,
-        timer: this.clock.setTimer(
-          this.reassemblyTimeoutMs,
-          () => {
-            if (node.reassemblies.get(key) !== created) return;
-            node.reassemblies.delete(key);
-            this.reject(
-              node,
-              from,
-              'reassembly-timeout',
-              new Error(`blocks missing: ${created.r.missing().join(', ')}`),
-            );
-          },
-          'han:reassembly-timeout',
-        ),
-      };
-      ra = created;
+      ra = { r: new ApsReassembler({ maxSize: this.maxAsduSize }), firstBlockAt: now, timer: NO_TIMER };
       node.reassemblies.set(key, ra);
     }
+    // An inactivity timeout, restarted by every block: a slow (lossy) transfer is kept while it progresses.
+    // When it fires the rest of the transfer is refused (no acks), so the sender ends with `lost`
+    // instead of a partial transfer being acked block by block.
+    const current = ra;
+    current.timer.cancel();
+    current.timer = this.clock.setTimer(
+      this.reassemblyTimeoutMs,
+      () => {
+        if (node.reassemblies.get(key) !== current) return;
+        node.reassemblies.delete(key);
+        node.refused.set(key, this.clock.now() + this.duplicateRejectionMs);
+        this.reject(
+          node,
+          from,
+          'reassembly-timeout',
+          new Error(`blocks missing: ${current.r.missing().join(', ')}`),
+        );
+      },
+      'han:reassembly-timeout',
+    );
     let status: string;
     try {
       status = ra.r.add(h.extended, payload);
     } catch (e) {
       ra.timer.cancel();
       node.reassemblies.delete(key);
+      node.refused.set(key, now + this.duplicateRejectionMs);
       const tooLarge = e instanceof ZigbeeError && e.code === 'ZIGBEE_REASSEMBLY_TOO_LARGE';
       this.reject(node, from, tooLarge ? 'too-large' : 'fragment-invalid', e);
       return;
@@ -943,8 +958,9 @@ export class HanMedium {
   }
 
   private expireRecent(node: HanNode, now: number): void {
-    if (node.recent.size < 64) return;
-    for (const [k, until] of node.recent) if (until <= now) node.recent.delete(k);
+    if (node.recent.size >= 64) for (const [k, until] of node.recent) if (until <= now) node.recent.delete(k);
+    if (node.refused.size >= 64)
+      for (const [k, until] of node.refused) if (until <= now) node.refused.delete(k);
   }
 
   private deliver(
