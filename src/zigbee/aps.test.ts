@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { fromHex, toHex } from '../runtime/bytes.ts';
 import {
   type ApsHeader,
@@ -15,6 +16,7 @@ import {
 } from './aps.ts';
 import {
   ZigbeeCounterExhaustedError,
+  ZigbeeError,
   ZigbeeFragmentError,
   type ZigbeeFragmentMissingError,
   ZigbeeMalformedError,
@@ -31,6 +33,7 @@ import {
   blockExtendedHeader,
   fragmentAsdu,
 } from './fragmentation.ts';
+import { decodeGsmeMailboxCommand } from './gsme-mailbox.ts';
 import { FrameCounterGuard, OutgoingFrameCounter } from './replay.ts';
 import { linkKeyFromInstallCode } from './security.ts';
 
@@ -364,5 +367,88 @@ describe('frame counters', () => {
     const c = new OutgoingFrameCounter(0xfffffffe);
     assert.equal(c.next(), 0xfffffffe);
     assert.throws(() => c.next(), ZigbeeCounterExhaustedError);
+  });
+});
+
+describe('robustness: any bytes give a value or a typed ZigbeeError', () => {
+  const typed = (f: () => unknown) => {
+    try {
+      f();
+    } catch (e) {
+      assert.ok(
+        e instanceof ZigbeeError,
+        `untyped ${e instanceof Error ? e.constructor.name : typeof e}: ${String(e)}`,
+      );
+    }
+  };
+  it('APS frames, secured frames, mailbox commands (property)', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 120 }), (b) => {
+        typed(() => decodeApsFrame(b));
+        typed(() => unsecureApsFrame(b, { linkKeyFor: () => LINK_KEY }));
+        typed(() => unsecureApsFrame(b, { linkKeyFor: () => LINK_KEY, sourceEui: PPMID }));
+        typed(() => decodeGsmeMailboxCommand(b));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+  it('mutations of a valid secured frame (property)', () => {
+    const f = secureApsFrame({
+      header: dataHeader(1, { fragmentation: 'first', blockNumber: 3 }),
+      payload: fromHex('0102030405'),
+      linkKey: LINK_KEY,
+      sourceEui: PPMID,
+      frameCounter: 9,
+    });
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: f.length - 1 }),
+        fc.integer({ min: 1, max: 255 }),
+        fc.integer({ min: 0, max: f.length }),
+        (i, x, cut) => {
+          const t = f.slice(0, cut === f.length ? f.length : Math.max(cut, 1));
+          if (i < t.length) t[i] ^= x;
+          typed(() => unsecureApsFrame(t, { linkKeyFor: () => LINK_KEY }));
+          // nothing altered verifies
+          if (t.length === f.length) assert.throws(() => unsecureApsFrame(t, { linkKeyFor: () => LINK_KEY }));
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+  it('reassembler fed random extended headers never fails untyped', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            first: fc.boolean(),
+            n: fc.integer({ min: 0, max: 255 }),
+            len: fc.integer({ min: 0, max: 80 }),
+          }),
+          { maxLength: 40 },
+        ),
+        (blocks) => {
+          const r = new ApsReassembler({ maxSize: 1600 });
+          for (const b of blocks)
+            typed(() =>
+              r.add(
+                { fragmentation: b.first ? 'first' : 'subsequent', blockNumber: b.n },
+                new Uint8Array(b.len).fill(b.n),
+              ),
+            );
+          typed(() => r.finish());
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+  it('CCM* refuses oversized input with a typed error', () => {
+    assert.throws(
+      () =>
+        unsecureApsFrame(fromHex(`40010407090101332504030201A4907856341200DB${'00'.repeat(70_000)}`), {
+          linkKeyFor: () => LINK_KEY,
+        }),
+      ZigbeeMalformedError,
+    );
   });
 });

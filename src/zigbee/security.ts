@@ -10,7 +10,7 @@
  *   - CCM* (ZigBee spec Annex A / B.1.2) with the 13-byte ZigBee nonce.
  */
 import { createCipheriv, createDecipheriv } from 'node:crypto';
-import { ZigbeeInstallCodeError, ZigbeeMicInvalidError } from './errors.ts';
+import { ZigbeeInstallCodeError, ZigbeeMalformedError, ZigbeeMicInvalidError } from './errors.ts';
 
 const BLOCK = 16;
 
@@ -191,6 +191,9 @@ export interface CcmStarInput {
   micLength: 0 | 4 | 8 | 16;
 }
 
+/** With a 13-byte nonce the length field is L = 2 bytes: messages up to 65535 bytes. */
+export const CCM_STAR_MAX_MESSAGE = 0xffff;
+
 function checkCcm(i: CcmStarInput): void {
   if (i.key.length !== 16) throw new RangeError('CCM* key must be 16 bytes');
   if (i.nonce.length !== 13) throw new RangeError('CCM* nonce must be 13 bytes');
@@ -214,6 +217,7 @@ function ctrOnly(key: Uint8Array, nonce: Uint8Array, data: Uint8Array): Uint8Arr
  */
 export function ccmStarEncrypt(i: CcmStarInput & { plaintext: Uint8Array }): Uint8Array {
   checkCcm(i);
+  if (i.plaintext.length > CCM_STAR_MAX_MESSAGE) throw new RangeError('CCM* message longer than 65535 bytes');
   if (i.micLength === 0) return ctrOnly(i.key, i.nonce, i.plaintext);
   const c = createCipheriv('aes-128-ccm', i.key, i.nonce, { authTagLength: i.micLength });
   c.setAAD(i.aad, { plaintextLength: i.plaintext.length });
@@ -229,6 +233,8 @@ export function ccmStarEncrypt(i: CcmStarInput & { plaintext: Uint8Array }): Uin
 /** CCM* decryption-and-verification. Throws ZigbeeMicInvalidError when the MIC does not verify. */
 export function ccmStarDecrypt(i: CcmStarInput & { ciphertextAndMic: Uint8Array }): Uint8Array {
   checkCcm(i);
+  if (i.ciphertextAndMic.length > CCM_STAR_MAX_MESSAGE + i.micLength)
+    throw new ZigbeeMalformedError('secured payload longer than CCM* allows (65535 bytes)');
   if (i.micLength === 0) return ctrOnly(i.key, i.nonce, i.ciphertextAndMic);
   const n = i.ciphertextAndMic.length - i.micLength;
   if (n < 0) throw new ZigbeeMicInvalidError('secured payload is shorter than its MIC');

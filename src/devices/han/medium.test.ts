@@ -374,6 +374,14 @@ describe('APS security on the medium (CH-9)', () => {
     );
     assert.equal(h.rejected[0].code, 'ZIGBEE_REPLAY');
     assert.equal(h.received.length, 1);
+    // counters as a device would persist them; a reset (new key) lets the old counter in again
+    assert.equal(h.medium.outgoingFrameCounter(PPMID), 1);
+    assert.equal(h.medium.lastAcceptedFrameCounter(CHF, PPMID), 0);
+    h.medium.resetPeerFrameCounter(CHF, PPMID);
+    h.clock.advance(h.medium.duplicateRejectionMs + 1); // past APS duplicate rejection of the same APS counter
+    h.medium.transmitRaw(PPMID, CHF, captured);
+    h.clock.runUntilIdle();
+    assert.equal(h.received.length, 2);
   });
   it('drops an APS duplicate (ack lost, block resent) but acks it again', () => {
     // heavy loss makes lost APS acks likely; a duplicate must never be delivered twice

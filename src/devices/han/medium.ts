@@ -465,6 +465,21 @@ export class HanMedium {
     return { total, perDevice };
   }
 
+  /** The next outgoing APS frame counter of a device (persist it: a restarted device continues from it, PP-3). */
+  outgoingFrameCounter(eui: Eui): number {
+    return this.need(eui).frameCounter.peek();
+  }
+
+  /** The last frame counter `eui` accepted from `peer` (undefined before the first secured frame). */
+  lastAcceptedFrameCounter(eui: Eui, peer: Eui): number | undefined {
+    return this.need(eui).guard.lastAccepted(normaliseEui(peer));
+  }
+
+  /** Forget `peer`'s frame counter at `eui` (its link key changed, e.g. a new Device Log entry). */
+  resetPeerFrameCounter(eui: Eui, peer: Eui): void {
+    this.need(eui).guard.reset(normaliseEui(peer));
+  }
+
   /** Messages waiting in a device's transmit queue (excluding the one in flight). */
   queueDepth(eui: Eui): number {
     return this.need(eui).queue.size;
@@ -885,7 +900,7 @@ export class HanMedium {
         : undefined;
     if (!h.extended) {
       if (h.ackRequest) this.sendApsAck(node, from, h, secured, msg);
-      if (node.recent.has(key)) {
+      if ((node.recent.get(key) ?? Number.NEGATIVE_INFINITY) > now) {
         this.metrics.inc('han.rx.duplicates');
         return;
       }
@@ -895,7 +910,7 @@ export class HanMedium {
       return;
     }
     const blockNumber = blockNumberOf(h.extended);
-    if (node.recent.has(key)) {
+    if ((node.recent.get(key) ?? Number.NEGATIVE_INFINITY) > now) {
       this.metrics.inc('han.rx.duplicates');
       if (h.ackRequest) this.sendApsAck(node, from, h, secured, msg, blockNumber);
       return;
