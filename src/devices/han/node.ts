@@ -1,0 +1,258 @@
+/**
+ * The HAN node layer: what a device (or the Communications Hub radio) runs
+ * on top of the HAN medium. A node owns one attachment to the medium, sends
+ * and receives ZCL Tunneling frames (cluster 0x0704) as secured APS
+ * transfers, and applies General Block Transfer for GBCS messages larger
+ * than the tunnel's maximum transfer size (GBCS 7.2.11).
+ *
+ * - node-ch.ts: the CH radio: tunnel client to ESME / HCALCS / PPMID / HHT,
+ *   tunnel server and mailbox transport for the GSME (HAN.md).
+ * - node-device.ts: a tunnel-server device (ESME, HCALCS, PPMID, HHT):
+ *   implements HanUplink for the device application.
+ * - node-gsme.ts: the sleepy GSME: requests its tunnel, polls the mailbox
+ *   (GET / GET-RESPONSE) and PUTs responses; implements SleepyHanUplink.
+ */
+import { splitGbt } from '../../gbcs/gbt.ts';
+import { type Eui, normaliseEui } from '../../runtime/bytes.ts';
+import type { Clock } from '../../runtime/clock.ts';
+import { PpmidRelayError } from '../../runtime/errors.ts';
+import {
+  decodeTunnelFrame,
+  encodeTunnelFrame,
+  GBCS_MAX_INCOMING_TRANSFER_SIZE,
+  TUNNELING_CLUSTER_ID,
+  type TunnelCommand,
+  type TunnelFrame,
+  ZigbeeError,
+} from '../../zigbee/index.ts';
+import type { HanSendResult } from '../contracts.ts';
+import type { HanDataIndication, HanMedium, HanTransferReport } from './medium.ts';
+
+/** ZigBee OTA Upgrade cluster: firmware images travel here, never in a Remote Party Command (SECMP0038 CH-3). */
+export const OTA_UPGRADE_CLUSTER_ID = 0x0019;
+
+/**
+ * Room left in every tunnel transfer for the GSME mailbox command bytes and
+ * the GBT routing header and block header, when a message is cut into GBT
+ * blocks: each block then fits the 1500-byte tunnel (HAN.md).
+ */
+export const GBT_BLOCK_OVERHEAD = 64;
+
+export class HanNodeError extends PpmidRelayError {
+  constructor(
+    code: 'HAN_NODE_NOT_CONNECTED' | 'HAN_NODE_NO_TUNNEL' | 'HAN_NODE_NO_APPLICATION',
+    message: string,
+  ) {
+    super(code, message);
+  }
+}
+
+/** One entry of a node's own log (bounded): what happened at the ZigBee layer. */
+export interface HanNodeEvent {
+  at: number;
+  node: Eui;
+  kind:
+    | 'tunnel-requested'
+    | 'tunnel-opened'
+    | 'tunnel-refused'
+    | 'tunnel-closed'
+    | 'transfer-failed'
+    | 'frame-ignored'
+    | 'frame-rejected'
+    | 'gbt-error'
+    | 'delivered';
+  peer?: Eui;
+  detail?: string;
+}
+
+/** The GBCS tunnel parameters (HAN.md "How GBCS uses the tunnel"). */
+export const GBCS_TUNNEL = {
+  protocolId: 6,
+  manufacturerCode: 0xffff,
+  flowControlSupport: false,
+  maxIncomingTransferSize: GBCS_MAX_INCOMING_TRANSFER_SIZE,
+} as const;
+
+/**
+ * Cuts a GBCS message into GBT blocks (with the `DD 09` routing header so the
+ * CHF can route each block) when it does not fit one transfer of `maxTransfer`
+ * bytes; returns it unchanged otherwise. Throws a typed GbcsError when the
+ * message has no readable header.
+ */
+export function gbtBlocksFor(message: Uint8Array, maxTransfer: number): Uint8Array[] {
+  if (message.length <= maxTransfer) return [message];
+  return splitGbt(message, { blockSize: maxTransfer - GBT_BLOCK_OVERHEAD });
+}
+
+/** Whether bytes are a GBT fragment (bare `E0`, or `DD 09` routing header). */
+export function isGbtFragment(bytes: Uint8Array): boolean {
+  return bytes[0] === 0xe0 || (bytes[0] === 0xdd && bytes[1] === 0x09);
+}
+
+export function failure(at: number, reason: Exclude<HanSendResult, { ok: true }>['reason']): HanSendResult {
+  return { ok: false, at, reason };
+}
+
+/** Maps a medium transfer report to the contract's HanSendResult. */
+export function resultOf(r: HanTransferReport): HanSendResult {
+  if (r.ok) return { ok: true, at: r.deliveredAt ?? r.completedAt };
+  const reason =
+    r.reason === 'link-down' || r.reason === 'duty-cycle' || r.reason === 'too-large' || r.reason === 'lost'
+      ? r.reason
+      : r.reason === 'not-attached'
+        ? 'link-down'
+        : 'rejected';
+  return { ok: false, at: r.completedAt, reason };
+}
+
+/**
+ * The common part of every node: the attachment, ZCL transaction sequence
+ * numbers, decoding of tunnel frames and a bounded event log.
+ */
+export abstract class HanNodeBase {
+  readonly eui: Eui;
+  protected attached = false;
+  private tsn = 0;
+  readonly events: HanNodeEvent[] = [];
+  private readonly eventCapacity: number;
+  /** events dropped because the log was full (oldest first) */
+  eventsEvicted = 0;
+
+  constructor(
+    readonly medium: HanMedium,
+    eui: Eui,
+    readonly clock: Clock,
+    eventCapacity = 1000,
+  ) {
+    this.eui = normaliseEui(eui);
+    this.eventCapacity = eventCapacity;
+  }
+
+  protected abstract linkKeyFor(peer: Eui): Uint8Array | undefined;
+  protected abstract onTunnelFrame(from: Eui, frame: TunnelFrame, ind: HanDataIndication): void;
+  /** Frames on other clusters (the CH refuses OTA from a PPMID, CH-3). Default: ignored and logged. */
+  protected onOtherCluster(ind: HanDataIndication): void {
+    this.log('frame-ignored', ind.from, `cluster 0x${ind.clusterId.toString(16).padStart(4, '0')}`);
+  }
+
+  protected log(kind: HanNodeEvent['kind'], peer?: Eui, detail?: string): void {
+    if (this.events.length >= this.eventCapacity) {
+      this.events.shift();
+      this.eventsEvicted++;
+    }
+    const e: HanNodeEvent = { at: this.clock.now(), node: this.eui, kind };
+    if (peer !== undefined) e.peer = peer;
+    if (detail !== undefined) e.detail = detail;
+    this.events.push(e);
+  }
+
+  /** Attaches to the medium (powers the radio on). Idempotent. */
+  connect(): void {
+    if (this.attached) return;
+    this.medium.attach(this.eui, {
+      linkKeyFor: (peer) => this.linkKeyFor(peer),
+      onData: (ind) => this.onData(ind),
+      onRejected: (r) => this.log('frame-rejected', r.from, `${r.reason}: ${r.message}`),
+    });
+    this.attached = true;
+    this.onConnected();
+  }
+
+  /** Hook after attaching. */
+  protected onConnected(): void {}
+
+  /** Detaches from the medium (powers the radio off); transfers in flight fail. */
+  disconnect(): void {
+    if (!this.attached) return;
+    this.attached = false;
+    this.medium.detach(this.eui);
+    this.onDisconnected();
+  }
+
+  protected onDisconnected(): void {}
+
+  get isConnected(): boolean {
+    return this.attached;
+  }
+
+  protected nextTsn(): number {
+    const t = this.tsn;
+    this.tsn = (this.tsn + 1) & 0xff;
+    return t;
+  }
+
+  private onData(ind: HanDataIndication): void {
+    if (ind.clusterId !== TUNNELING_CLUSTER_ID) {
+      this.onOtherCluster(ind);
+      return;
+    }
+    let frame: TunnelFrame;
+    try {
+      frame = decodeTunnelFrame(ind.asdu).value;
+    } catch (e) {
+      this.log('frame-ignored', ind.from, e instanceof ZigbeeError ? `${e.code}: ${e.message}` : String(e));
+      this.onMalformedTunnelFrame(ind, e);
+      return;
+    }
+    this.onTunnelFrame(ind.from, frame, ind);
+  }
+
+  /** Hook: a tunnel-cluster frame that did not decode. */
+  protected onMalformedTunnelFrame(_ind: HanDataIndication, _e: unknown): void {}
+
+  /** Sends one tunnel command to `to`; `done` gets the medium's report (or a refusal at once, on the clock). */
+  protected sendCommand(
+    to: Eui,
+    command: TunnelCommand,
+    done?: (r: HanSendResult, report?: HanTransferReport) => void,
+  ): void {
+    if (!this.attached) {
+      if (done)
+        this.clock.setTimer(0, () => done(failure(this.clock.now(), 'link-down')), 'han-node:refused');
+      return;
+    }
+    const asdu = encodeTunnelFrame(command, { transactionSequenceNumber: this.nextTsn() });
+    const r = this.medium.send(this.eui, to, asdu, {
+      clusterId: TUNNELING_CLUSTER_ID,
+      onComplete: (rep) => {
+        if (!rep.ok) this.log('transfer-failed', to, `${command.cmd}: ${rep.reason}`);
+        done?.(resultOf(rep), rep);
+      },
+    });
+    if (!r.ok) {
+      this.log('transfer-failed', to, `${command.cmd}: refused (${r.reason})`);
+      const reason =
+        r.reason === 'link-down' || r.reason === 'duty-cycle' || r.reason === 'too-large'
+          ? r.reason
+          : 'rejected';
+      if (done) this.clock.setTimer(0, () => done(failure(this.clock.now(), reason)), 'han-node:refused');
+    }
+  }
+
+  /** Sends raw APS payload bytes on any cluster (tests; a misbehaving device). */
+  sendCluster(to: Eui, clusterId: number, asdu: Uint8Array, done?: (r: HanSendResult) => void): void {
+    const r = this.medium.send(this.eui, to, asdu, {
+      clusterId,
+      onComplete: (rep) => done?.(resultOf(rep)),
+    });
+    if (!r.ok && done)
+      this.clock.setTimer(0, () => done(failure(this.clock.now(), 'rejected')), 'han-node:refused');
+  }
+}
+
+/** Runs `steps` one after another; stops at the first failure and reports it (or the last success). */
+export function sequence(
+  steps: Array<(next: (r: HanSendResult) => void) => void>,
+  done: (r: HanSendResult) => void,
+): void {
+  let i = 0;
+  const run = (last: HanSendResult | undefined) => {
+    if (i >= steps.length || (last && !last.ok)) {
+      done(last as HanSendResult);
+      return;
+    }
+    const step = steps[i++];
+    step((r) => run(r));
+  };
+  run(undefined);
+}
