@@ -1,0 +1,407 @@
+/**
+ * ESME emulator against the RTDS reference messages (ARCHITECTURE
+ * "Conformance anchors": an ESME holding the RTDS ESME key accepts the RTDS
+ * commands addressed to it and rejects tampered, replayed and misaddressed
+ * ones; SECMP0038 TE-1, DSP-6).
+ */
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import fc from 'fast-check';
+import { RTDS_KEYSTORE, rtdsMessages } from '../../../test/support/fixtures.ts';
+import {
+  decodeDer,
+  decodeMessage,
+  ecdsaVerify,
+  type GbcsMessage,
+  loadKeyStoreDir,
+  type MemoryKeyStore,
+} from '../../gbcs/index.ts';
+import { decodeDlmsApdu } from '../../gbcs/payload/dlms.ts';
+import { fromHex, toHex } from '../../runtime/bytes.ts';
+import { VirtualClock } from '../../runtime/clock.ts';
+import {
+  RecordingUplink,
+  type RtdsProfile,
+  rebuildCommand,
+  rtdsEsmeProfile,
+} from '../meter-common/test-support.ts';
+import { RTDS_TIME } from '../meter-common/time.ts';
+import { RTDS_DEVICES, RTDS_PARTIES } from '../security/credentials.ts';
+import { Esme, type EsmeOptions } from './esme.ts';
+
+const ESME = RTDS_DEVICES.esme;
+const all = rtdsMessages();
+const commandsToEsme = all.filter((m) => {
+  if (m.kind !== 'COMMAND') return false;
+  try {
+    return decodeMessage(m.bytes).recipient === ESME;
+  } catch {
+    return false;
+  }
+});
+const fixture = (name: string) => {
+  const m = all.find((x) => x.name.endsWith(name));
+  if (!m) throw new Error(`no fixture ${name}`);
+  return m.bytes;
+};
+
+let ks: MemoryKeyStore;
+let profile: RtdsProfile;
+
+before(async () => {
+  ks = loadKeyStoreDir(RTDS_KEYSTORE);
+  profile = await rtdsEsmeProfile(ks);
+});
+
+function newEsme(extra: Partial<EsmeOptions> = {}) {
+  const clock = new VirtualClock(RTDS_TIME);
+  const esme = new Esme({
+    eui: ESME,
+    clock,
+    credentials: profile.credentials,
+    trustAnchors: profile.trustAnchors,
+    ...extra,
+  });
+  const up = new RecordingUplink(() => clock.now());
+  esme.attachUplink(up);
+  return { esme, clock, up };
+}
+
+/** The snapshot without the device's own alert counter (sending an alert is not a change of the meter). */
+function meterState(s: ReturnType<Esme['snapshot']>) {
+  return { ...s, security: { replay: s.security.replay } };
+}
+
+/** Verifies a message the ESME sent: MAC with the fixture key store, or signature with its generated DS certificate. */
+function verifyFromEsme(bytes: Uint8Array): GbcsMessage {
+  const m = decodeMessage(bytes);
+  assert.equal(m.originator, ESME);
+  if (m.mac !== null) assert.equal(profile.remote.verifyMac(m), 'valid', 'MAC of the ESME message');
+  else {
+    assert.ok(m.signature, 'DF-only messages are signed');
+    assert.ok(ecdsaVerify(m.signedData, m.signature!, profile.dsCertificate.publicKey), 'signature verifies');
+  }
+  return m;
+}
+
+describe('ESME: every RTDS command addressed to 00DB1234567890A0 (TE-1, conformance anchor)', () => {
+  it('there are RTDS commands for the ESME', () => assert.ok(commandsToEsme.length > 100));
+  for (const m of commandsToEsme) {
+    it(`${m.useCase}: ${m.file} is accepted and answered with a verifiable response`, () => {
+      const { esme, up } = newEsme();
+      esme.onRemotePartyMessage(m.bytes);
+      const ev = esme.events.find((e) => e.kind === 'command');
+      assert.equal(ev?.decision, 'accepted', `${ev?.reason} ${JSON.stringify(ev?.detail)}`);
+      const sent = up.take();
+      const cmd = decodeMessage(m.bytes);
+      const responses = sent.map(decodeMessage).filter((x) => x.cra === 'response');
+      assert.equal(responses.length, 1, 'exactly one response');
+      const r = verifyFromEsme(sent[sent.findIndex((x) => decodeMessage(x).cra === 'response')]);
+      assert.equal(r.recipient, cmd.originator);
+      assert.equal(r.originatorCounter, cmd.originatorCounter);
+      assert.equal(r.messageCode, cmd.messageCode);
+      // critical commands (and signature-only ones) get a DF-only signed response (RTDS ECS43, ECS70)
+      const expected = decodeMessage(fixture(m.name.replace('_COMMAND_', '_RESPONSE_')));
+      assert.equal(r.envelope, expected.envelope, 'same wrapping as the RTDS response');
+      assert.equal(r.dateTime !== null, expected.dateTime !== null, 'date-time presence as in RTDS');
+    });
+  }
+});
+
+describe('ESME: byte-identical RTDS responses (payload shape and MAC at once)', () => {
+  const cases = [
+    '4.1.1_ECS17b/ECS17b_4.1.1_SINGLE_SUCCESS',
+    '2.2_CS01a/CS01a_2.2_SUCCESS',
+    '7.4_ECS45/ECS45_7.4_SUCCESS',
+    '4.18_ECS82/ECS82_4.18_SUCCESS',
+    '11.2_ECS52/ECS52_11.2_SUCCESS',
+  ];
+  for (const c of cases) {
+    it(`${c}: the response equals the RTDS RESPONSE byte for byte`, () => {
+      const { esme, up } = newEsme();
+      esme.onRemotePartyMessage(fixture(`${c}_COMMAND_GBCS.HEX`));
+      const sent = up.take();
+      assert.equal(sent.length, 1);
+      assert.equal(toHex(sent[0]), toHex(fixture(`${c}_RESPONSE_GBCS.HEX`)));
+    });
+  }
+
+  it('critical responses (ECS43, ECS70, ECS02) equal RTDS up to the signature, which verifies with the generated DS key', () => {
+    for (const c of [
+      '7.2_ECS43/ECS43_7.2_SUCCESS',
+      '6.11_ECS70/ECS70_6.11_SUCCESS',
+      '1.6_ECS02/ECS02_1.6_IMMEDIATE_SINGLE_SUCCESS',
+    ]) {
+      const { esme, up } = newEsme();
+      esme.onRemotePartyMessage(fixture(`${c}_COMMAND_GBCS.HEX`));
+      const got = verifyFromEsme(up.take()[0]);
+      const exp = decodeMessage(fixture(`${c}_RESPONSE_GBCS.HEX`));
+      assert.equal(toHex(got.signedData), toHex(exp.signedData), c);
+    }
+  });
+});
+
+describe('ESME: accepted commands change state', () => {
+  it('CS01a (2.2) adds the UTRN value (10 pounds) to the meter balance; the same UTRN is refused the second time', () => {
+    const { esme, up } = newEsme();
+    const before = esme.stateView.meterBalance;
+    const cmd = fixture('2.2_CS01a/CS01a_2.2_SUCCESS_COMMAND_GBCS.HEX');
+    esme.onRemotePartyMessage(cmd);
+    assert.equal(esme.stateView.meterBalance, before + 1_000_000);
+    up.take();
+    const snap = esme.snapshot();
+    esme.onRemotePartyMessage(cmd);
+    const last = esme.events.filter((e) => e.kind === 'command').at(-1)!;
+    assert.equal(last.decision, 'rejected');
+    assert.equal(last.reason, 'REPLAY');
+    assert.deepEqual(esme.snapshot().state, snap.state, 'nothing changes');
+    const alert = verifyFromEsme(up.take()[0]);
+    assert.equal(alert.cra, 'alert');
+  });
+
+  it('CS01a: a UTRN with a wrong check digit or MAC is refused (8F63) and the balance stays', () => {
+    const base = decodeMessage(fixture('2.2_CS01a/CS01a_2.2_SUCCESS_COMMAND_GBCS.HEX'));
+    for (const utrn of ['73946144332040217316', '73946144332040217325']) {
+      const { esme, up } = newEsme();
+      const content = new Uint8Array(base.content);
+      content.set(Buffer.from(utrn, 'latin1'), content.length - 20);
+      const cmd = rebuildCommand(profile.remote, base, { content });
+      const before = esme.stateView.meterBalance;
+      esme.onRemotePartyMessage(cmd);
+      assert.equal(esme.stateView.meterBalance, before);
+      const [resp, alert] = up.take().map(verifyFromEsme);
+      const dl = decodeDlmsApdu(resp.content);
+      assert.ok(dl.apdu === 'access-response' && dl.results[0].result !== 0, 'error result');
+      assert.equal(alert.cra, 'alert');
+      assert.match(toHex(alert.content), /8F63/);
+    }
+  });
+
+  it('ECS43 disables, ECS44 arms supply (7.2, 7.3); ECS45 reads it back', () => {
+    const { esme } = newEsme();
+    esme.onRemotePartyMessage(fixture('7.2_ECS43/ECS43_7.2_SUCCESS_COMMAND_GBCS.HEX'));
+    assert.equal(esme.stateView.supply, 'disabled');
+    esme.onRemotePartyMessage(fixture('7.3_ECS44/ECS44_7.3_ERROR_COMMAND_GBCS.HEX'));
+    assert.equal(esme.stateView.supply, 'armed');
+  });
+
+  it('ECS02 sets credit mode, ECS03 prepayment mode with its disablement threshold (1.6)', () => {
+    const { esme } = newEsme({ initialState: { paymentMode: 'prepayment' } });
+    esme.onRemotePartyMessage(fixture('1.6_ECS02/ECS02_1.6_IMMEDIATE_SINGLE_SUCCESS_COMMAND_GBCS.HEX'));
+    assert.equal(esme.stateView.paymentMode, 'credit');
+    esme.onRemotePartyMessage(fixture('1.6_ECS03/ECS03_1.6_IMMEDIATE_SINGLE_SUCCESS_COMMAND_GBCS.HEX'));
+    assert.equal(esme.stateView.paymentMode, 'prepayment');
+    assert.equal(esme.stateView.disablementThreshold, 556677);
+  });
+
+  it('ECS70 sets the clock from the CH time within the validity interval; outside it the clock stays (6.11)', () => {
+    const { esme, clock } = newEsme({ clockOffsetMs: -3_600_000, timeStatus: 'unreliable' });
+    esme.onRemotePartyMessage(fixture('6.11_ECS70/ECS70_6.11_SUCCESS_COMMAND_GBCS.HEX'));
+    assert.equal(esme.deviceNow(), clock.now());
+    assert.equal(esme.getTimeStatus(), 'reliable');
+    const late = newEsme({ clockOffsetMs: -3_600_000, networkTime: () => RTDS_TIME + 3_600_000 });
+    late.esme.onRemotePartyMessage(fixture('6.11_ECS70/ECS70_6.11_SUCCESS_COMMAND_GBCS.HEX'));
+    assert.equal(late.esme.deviceNow(), late.clock.now() - 3_600_000);
+  });
+
+  it('CS06 activates a transferred image whose hash matches (11.3); a wrong hash fails', () => {
+    const hash = fromHex('AA758690730934FF0685AA758690730934FF0685657788990011223344556677');
+    const { esme, up } = newEsme();
+    esme.backchannel.loadFirmwareImage(hash, fromHex('0123ABCE'));
+    esme.onRemotePartyMessage(fixture('11.3_CS06/CS06_11.3_IMMEDIATE_SUCCESS_COMMAND_GBCS.HEX'));
+    assert.equal(esme.stateView.firmware.version, '0123ABCE');
+    const r = verifyFromEsme(up.take()[0]);
+    assert.equal(
+      toHex(r.content),
+      toHex(decodeMessage(fixture('11.3_CS06/CS06_11.3_IMMEDIATE_SUCCESS_RESPONSE_GBCS.HEX')).content),
+    );
+    const other = newEsme();
+    other.esme.onRemotePartyMessage(fixture('11.3_CS06/CS06_11.3_IMMEDIATE_SUCCESS_COMMAND_GBCS.HEX'));
+    assert.equal(other.esme.stateView.firmware.version, '0123ABCD');
+    const der = decodeDer(decodeMessage(other.up.take()[0]).content);
+    assert.equal(der.children?.[0].decoded?.kind === 'integer' && der.children[0].decoded.value, 1n);
+  });
+
+  it('future-dated ECS02 runs at its time on the device clock with alert 8F66; a cancellation removes it', () => {
+    const { esme, clock, up } = newEsme({ initialState: { paymentMode: 'prepayment' } });
+    esme.onRemotePartyMessage(fixture('1.6_ECS02/ECS02_1.6_FUTURE_DATED_TWIN_SUCCESS_COMMAND_GBCS.HEX'));
+    assert.equal(esme.stateView.paymentMode, 'prepayment');
+    assert.equal(esme.pendingFutureDated().length, 1);
+    up.take();
+    clock.runUntil(Date.UTC(2030, 0, 15, 9, 0, 0));
+    assert.equal(esme.stateView.paymentMode, 'credit');
+    const [alert] = up.take().map(verifyFromEsme);
+    assert.equal(alert.cra, 'alert');
+    assert.equal(alert.messageCode, 0x00cc);
+    const expected = decodeMessage(
+      fixture('1.6_ECS02/ECS02_1.6_8F66_FUTURE_DATED_TWIN_SUCCESS_ALERT_PAYMENT_MODE_GBCS.HEX'),
+    );
+    // same body as RTDS: alert code, execution time, Message Code|counter|class|OBIS|attr
+    assert.equal(toHex(alert.content).slice(10), toHex(expected.content).slice(10));
+
+    const c = newEsme({ initialState: { paymentMode: 'prepayment' } });
+    c.esme.onRemotePartyMessage(fixture('1.6_ECS02/ECS02_1.6_FUTURE_DATED_TWIN_SUCCESS_COMMAND_GBCS.HEX'));
+    c.esme.onRemotePartyMessage(
+      rebuildCommand(
+        profile.remote,
+        decodeMessage(fixture('1.6_ECS02/ECS02_1.6_CANCELLATION_TWIN_SUCCESS_COMMAND_GBCS.HEX')),
+        { counter: 0x3een },
+      ),
+    );
+    assert.equal(c.esme.pendingFutureDated().length, 0);
+    c.clock.runUntil(Date.UTC(2030, 1, 1));
+    assert.equal(c.esme.stateView.paymentMode, 'prepayment');
+  });
+
+  it('future-dated CS06 activates at its time (8F66, RTDS shape) or reports 8F67', () => {
+    const hash = fromHex('AA758690730934FF0685AA758690730934FF0685657788990011223344556677');
+    const { esme, clock, up } = newEsme();
+    esme.backchannel.loadFirmwareImage(hash, fromHex('0123ABCF'));
+    esme.onRemotePartyMessage(fixture('11.3_CS06/CS06_11.3_FUTURE_DATED_SUCCESS_COMMAND_GBCS.HEX'));
+    assert.equal(esme.stateView.firmware.version, '0123ABCD');
+    up.take();
+    clock.runUntil(Date.UTC(2030, 0, 15, 9));
+    assert.equal(esme.stateView.firmware.version, '0123ABCF');
+    const alert = verifyFromEsme(up.take()[0]);
+    assert.equal(
+      toHex(alert.content),
+      toHex(decodeMessage(fixture('11.3_CS06/CS06_11.3_8F66_FUTURE_DATED_SUCCESS_ALERT_GBCS.HEX')).content),
+    );
+  });
+});
+
+describe('ESME: rejected commands change nothing and raise the right alert', () => {
+  const base = () => decodeMessage(fixture('7.2_ECS43/ECS43_7.2_SUCCESS_COMMAND_GBCS.HEX'));
+
+  function expectRejected(bytes: Uint8Array, reason: string, alertCode: string) {
+    const { esme, up } = newEsme();
+    const before = esme.snapshot();
+    esme.onRemotePartyMessage(bytes);
+    const ev = esme.events.filter((e) => e.kind === 'command').at(-1)!;
+    assert.equal(ev.decision, 'rejected');
+    assert.equal(ev.reason, reason, String(ev.detail?.detail));
+    assert.deepEqual(meterState(esme.snapshot()), meterState(before), 'state and counters unchanged');
+    const sent = up.take().map(verifyFromEsme);
+    assert.equal(sent.length, 1, 'one alert, no response');
+    assert.equal(sent[0].cra, 'alert');
+    assert.equal(sent[0].recipient, RTDS_PARTIES.supplier);
+    const body = decodeDlmsApdu(sent[0].content);
+    assert.ok(body.apdu === 'data-notification');
+    assert.match(toHex(sent[0].content), new RegExp(`12${alertCode}090C`));
+  }
+
+  it('tampered APDU byte -> MAC_INVALID, 8F1E', () => {
+    const b = new Uint8Array(fixture('7.2_ECS43/ECS43_7.2_SUCCESS_COMMAND_GBCS.HEX'));
+    b[b.length - 30] ^= 0x01;
+    expectRejected(b, 'MAC_INVALID', '8F1E');
+  });
+  it('tampered MAC byte -> MAC_INVALID, 8F1E', () => {
+    const b = new Uint8Array(fixture('7.2_ECS43/ECS43_7.2_SUCCESS_COMMAND_GBCS.HEX'));
+    b[b.length - 1] ^= 0x80;
+    expectRejected(b, 'MAC_INVALID', '8F1E');
+  });
+  it('misaddressed (recipient another EUI, re-MACed) -> NOT_FOR_ME', () => {
+    expectRejected(
+      rebuildCommand(profile.remote, base(), { recipient: RTDS_DEVICES.esme2 }),
+      'NOT_FOR_ME',
+      '8F1E',
+    );
+  });
+  it('wrong role: ECS43 signed by the network operator -> NO_AUTHORITY, 8F30', () => {
+    const m = base();
+    const cmd = rebuildCommand(profile.remote, m, { originator: RTDS_PARTIES.networkOperator });
+    expectRejected(cmd, 'NO_AUTHORITY', '8F30');
+  });
+  it("unknown originator: the second RTDS supplier is not this ESME's supplier -> UNKNOWN_ORIGINATOR", () => {
+    expectRejected(
+      rebuildCommand(profile.remote, base(), { originator: RTDS_PARTIES.supplier2 }),
+      'UNKNOWN_ORIGINATOR',
+      '8F30',
+    );
+  });
+  it('unsigned critical (signature stripped, MAC redone by the ACB) -> SIGNATURE_MISSING, 8F3D', () => {
+    expectRejected(rebuildCommand(profile.remote, base(), { signWith: null }), 'SIGNATURE_MISSING', '8F3D');
+  });
+  it('signature by another key -> SIGNATURE_INVALID, 8F3D', () => {
+    const wrongKey = ks.privateKey(RTDS_PARTIES.supplier2, 'ds')!;
+    expectRejected(
+      rebuildCommand(profile.remote, base(), { signWith: wrongKey }),
+      'SIGNATURE_INVALID',
+      '8F3D',
+    );
+  });
+  it('DF only (no ACB MAC) -> MAC_MISSING', () => {
+    expectRejected(fixture('7.2_ECS43/ECS43_7.2_SUCCESS_PRECOMMAND_GBCS.HEX'), 'MAC_MISSING', '8F1E');
+  });
+  it('a response is not a command -> NOT_A_COMMAND', () => {
+    expectRejected(fixture('4.18_ECS82/ECS82_4.18_SUCCESS_RESPONSE_GBCS.HEX'), 'NOT_A_COMMAND', '8F1E');
+  });
+  it('garbage -> MALFORMED', () => expectRejected(Uint8Array.of(0xdd, 0x00, 0x01), 'MALFORMED', '8F1E'));
+
+  it('replay: the same command twice is applied once (DSP-6: both routes delivered it)', () => {
+    const { esme, up } = newEsme();
+    const cmd = fixture('7.2_ECS43/ECS43_7.2_SUCCESS_COMMAND_GBCS.HEX');
+    esme.onRemotePartyMessage(cmd);
+    assert.equal(esme.stateView.supply, 'disabled');
+    esme.backchannel.consume(0);
+    const snap = esme.snapshot();
+    up.take();
+    esme.onRemotePartyMessage(cmd);
+    const ev = esme.events.filter((e) => e.kind === 'command').at(-1)!;
+    assert.equal(ev.reason, 'REPLAY');
+    assert.deepEqual(meterState(esme.snapshot()), meterState(snap));
+    const [alert] = up.take().map(verifyFromEsme);
+    assert.match(toHex(alert.content), /128F53/);
+  });
+
+  it('a payload that does not fit its Message Code (non-critical ECS45 code carrying a supply action) is refused with 8F1E', () => {
+    const read = decodeMessage(fixture('7.4_ECS45/ECS45_7.4_SUCCESS_COMMAND_GBCS.HEX'));
+    const action = decodeMessage(fixture('7.2_ECS43/ECS43_7.2_SUCCESS_COMMAND_GBCS.HEX'));
+    const { esme, up } = newEsme();
+    esme.onRemotePartyMessage(rebuildCommand(profile.remote, read, { content: action.content }));
+    assert.equal(esme.stateView.supply, 'enabled');
+    const sent = up.take().map(verifyFromEsme);
+    assert.deepEqual(
+      sent.map((s) => s.cra),
+      ['response', 'alert'],
+    );
+    assert.match(toHex(sent[1].content), /128F1E/);
+  });
+});
+
+describe('ESME: robustness', () => {
+  it('random and mutated bytes never throw and never change state', () => {
+    const seeds = commandsToEsme.slice(0, 20).map((m) => m.bytes);
+    const { esme } = newEsme();
+    const snap = esme.snapshot();
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 300 }),
+          fc.tuple(fc.constantFrom(...seeds), fc.nat(), fc.integer({ min: 1, max: 255 })).map(([b, i, x]) => {
+            const c = new Uint8Array(b);
+            c[i % c.length] ^= x;
+            return c;
+          }),
+        ),
+        (bytes) => {
+          esme.onRemotePartyMessage(bytes);
+          assert.deepEqual(esme.snapshot().state, snap.state);
+          assert.deepEqual(esme.snapshot().security.replay, snap.security.replay);
+        },
+      ),
+      { numRuns: 300, seed: 38 },
+    );
+  });
+
+  it('snapshot/restore reproduces the meter (crash tests)', () => {
+    const { esme } = newEsme();
+    esme.onRemotePartyMessage(fixture('2.2_CS01a/CS01a_2.2_SUCCESS_COMMAND_GBCS.HEX'));
+    const s = esme.snapshot();
+    const { esme: fresh } = newEsme();
+    fresh.restore(s);
+    assert.deepEqual(fresh.snapshot(), s);
+    fresh.onRemotePartyMessage(fixture('2.2_CS01a/CS01a_2.2_SUCCESS_COMMAND_GBCS.HEX'));
+    assert.equal(fresh.events.filter((e) => e.kind === 'command').at(-1)?.reason, 'REPLAY');
+  });
+});

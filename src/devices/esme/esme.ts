@@ -1,0 +1,742 @@
+/**
+ * ESME emulator (electricity smart meter, SMETS2): a DLMS/COSEM device whose
+ * use cases run on real GBCS bytes, after the shared security checks
+ * (devices/security).
+ *
+ * Use cases executed (payloads shaped like the RTDS messages of the same use
+ * case; each handler checks that the DLMS payload is exactly what its
+ * Message Code allows, so a non-critical code cannot smuggle a critical
+ * action: anything else is answered with an error and alert 0x8F1E):
+ * - ECS17b  read import energy registers: Data Protection get_protected_attributes
+ *           (class 30, 0-0:43.2.8.255, method 1), registers payload-encrypted for
+ *           the business originator;
+ * - ECS45   read supply (load switch) status: Disconnect control (70) attr 3;
+ * - ECS52   read firmware version: Data (1) 0-0:0.2.1.255 attr 2;
+ * - ECS82   read meter balance: Credit (112) 0-0:19.10.0.255 attr 2;
+ * - CS01a   prepayment top-up: Token gateway (115) 0-0:19.40.0.255 method 1 with the UTRN;
+ * - ECS02 / ECS03  payment mode to credit / prepayment: Account (111) attrs 2, 11, 13
+ *           (13 = activation time: zero now, a date future-dated, all-FF cancel);
+ * - ECS42 / ECS43 / ECS44  enable / disable / arm supply: Script table (9)
+ *           0-0:10.0.106.255 execute script 53 / 52 / 54 (52 and 54 from RTDS, 53 inferred);
+ * - ECS70   set clock: Clock (8) preset_adjusting_time + adjust_to_preset_time;
+ * - CS06    activate firmware (ASN.1): hash of a previously transferred image,
+ *           optional execution date-time (9999-12-31T23:59:59Z cancels).
+ * Every other use case passes the same security checks and is answered with a
+ * DLMS error response (result object-unavailable for each request).
+ */
+
+import { decodeDer, der, encodeDer } from '../../gbcs/payload/der.ts';
+import {
+  type AccessRequestSpec,
+  type AccessResponseSpec,
+  type DlmsAccessRequest,
+  type DlmsData,
+  decodeDlmsApdu,
+  dlms,
+  encodeDlmsApdu,
+  encodeDlmsData,
+  gbcsInvokeId,
+} from '../../gbcs/payload/dlms.ts';
+import { bytesEqual, type Eui, fromHex, toHex, u64be } from '../../runtime/bytes.ts';
+import {
+  type Execution,
+  type ExecutionContext,
+  type FutureDatedEntry,
+  MeterDevice,
+  type MeterOptions,
+  type MeterSnapshotBase,
+} from '../meter-common/meter-device.ts';
+import { ALERT_FOR_TOP_UP_REFUSAL, checkTopUp } from '../meter-common/prepayment.ts';
+import { ASN1_UNSUPPORTED_RESULT } from '../meter-common/response-shape.ts';
+import {
+  CLOCK_STATUS_DOUBTFUL,
+  cosemDateTime,
+  generalizedTime,
+  isWildcardDateTime,
+  isZeroDateTime,
+  parseCosemDateTime,
+  parseGeneralizedTime,
+} from '../meter-common/time.ts';
+import type { AcceptedCommand } from '../security/device-security.ts';
+
+/** Supply state (GBCS: load switch Enabled / Disabled / Armed). */
+export type SupplyState = 'enabled' | 'disabled' | 'armed';
+export type PaymentMode = 'credit' | 'prepayment';
+
+/** Everything an ESME command can change or a read can report. JSON-safe (snapshot). */
+export interface EsmeState {
+  registers: {
+    activeImportWh: number;
+    reactiveImportVarh: number;
+    activeExportWh: number;
+    reactiveExportVarh: number;
+  };
+  /** meter balance in milli-pence (1/100000 GBP) */
+  meterBalance: number;
+  /** maximum meter balance threshold (GBCS 8F47 / 8F5B), milli-pence */
+  maxMeterBalance: number;
+  /** aggregated debt, milli-pence */
+  debt: number;
+  paymentMode: PaymentMode;
+  /** disablement threshold (ECS03, class 9000 attr 4) */
+  disablementThreshold: number;
+  supply: SupplyState;
+  firmware: {
+    /** running firmware version, hex (4 bytes in RTDS: 0123ABCD) */
+    version: string;
+    /** an image transferred over OTA and verified, waiting for activation (CS06) */
+    pendingImage: { hash: string; version: string } | null;
+  };
+  /** last accepted top-up (UTRN) counter per supplier, decimal */
+  lastTopUpCounter: Record<Eui, string>;
+  /** device event log (GBCS event codes) */
+  eventLog: Array<{ at: number; code: number }>;
+}
+
+export interface EsmeSnapshot extends MeterSnapshotBase {
+  state: EsmeState;
+}
+
+export interface EsmeOptions extends MeterOptions {
+  initialState?: Partial<EsmeState>;
+}
+
+/** The state an RTDS ESME shows in the reference responses (registers 10 Wh / 10 varh, balance 250000...). */
+export function defaultEsmeState(): EsmeState {
+  return {
+    registers: { activeImportWh: 10, reactiveImportVarh: 10, activeExportWh: 10, reactiveExportVarh: 20 },
+    meterBalance: 250_000,
+    maxMeterBalance: 100_000_000,
+    debt: 0,
+    paymentMode: 'credit',
+    disablementThreshold: 0,
+    supply: 'enabled',
+    firmware: { version: '0123ABCD', pendingImage: null },
+    lastTopUpCounter: {},
+    eventLog: [],
+  };
+}
+
+// ---- COSEM objects the handlers expect (Blue Book class ids; OBIS as in RTDS)
+const OBIS = {
+  dataProtection: '00002B0208FF', // 0-0:43.2.8.255
+  importRegisters: '00005E2C220A', // 0-0:94.44.34.10 (GBCS ECS17b register list)
+  disconnectControl: '000060030AFF', // 0-0:96.3.10.255
+  firmwareVersion: '0000000201FF', // 0-0:0.2.1.255
+  credit: '0000130A00FF', // 0-0:19.10.0.255
+  tokenGateway: '0000132800FF', // 0-0:19.40.0.255
+  account: '0001130000FF', // 0-1:19.0.0.255
+  disconnectScripts: '00000A006AFF', // 0-0:10.0.106.255
+  clock: '0000010000FF', // 0-0:1.0.0.255
+  disablementThreshold: '00005E2C8016', // 0-0:94.44.128.22
+};
+
+/** Script ids of the load switch script table (RTDS ECS43 = 52, ECS44 = 54; ECS42 = 53 inferred). */
+export const SUPPLY_SCRIPT: Readonly<Record<'ECS42' | 'ECS43' | 'ECS44', { id: number; to: SupplyState }>> = {
+  ECS42: { id: 53, to: 'enabled' },
+  ECS43: { id: 52, to: 'disabled' },
+  ECS44: { id: 54, to: 'armed' },
+};
+
+/** DLMS Data-Access-Result / Action-Result codes used in responses (Green Book). */
+const RESULT = { success: 0, objectUnavailable: 11, typeUnmatched: 12, otherReason: 250 } as const;
+
+/** GBCS Message Code of the Future Dated Execution of Instruction Alert (DLMS) and of firmware activation. */
+const MC_FUTURE_DATED_DLMS = 0x00cc;
+const MC_FUTURE_DATED_FIRMWARE = 0x00ca;
+
+class PayloadShapeError extends Error {}
+
+export class Esme extends MeterDevice<EsmeState> {
+  readonly deviceType = 'ESME' as const;
+  protected state: EsmeState;
+
+  /**
+   * @param opts eui, clock, credentials, trustAnchors (see MeterOptions), and
+   *   `initialState` overriding parts of `defaultEsmeState()`.
+   */
+  constructor(opts: EsmeOptions) {
+    super(opts, 'esme');
+    this.state = { ...defaultEsmeState(), ...structuredClone(opts.initialState ?? {}) };
+  }
+
+  /** A copy of the meter's state (for tests and the automation API). */
+  get stateView(): EsmeState {
+    return structuredClone(this.state);
+  }
+
+  // ------------------------------------------------------------------ test backchannel
+
+  /** Side door for tests: what a person, the OTA transfer or the physical world does. */
+  readonly backchannel = {
+    /** A firmware image arrived over OTA and was verified: CS06 may now activate it. */
+    loadFirmwareImage: (hash: Uint8Array, version: Uint8Array): void => {
+      this.state.firmware.pendingImage = { hash: toHex(hash), version: toHex(version) };
+    },
+    /** Consumption: energy flows through the meter. */
+    consume: (wh: number): void => {
+      this.state.registers.activeImportWh += wh;
+    },
+    setTimeStatus: (s: 'reliable' | 'unreliable'): void => {
+      this.timeStatus = s;
+    },
+  };
+
+  // ------------------------------------------------------------------ dispatch
+
+  protected execute(cmd: AcceptedCommand, ctx: ExecutionContext): Execution {
+    const m = cmd.message;
+    const uc = cmd.useCase;
+    if (uc === 'CS06') return this.activateFirmware(cmd);
+    if (cmd.info?.payload === 'asn1' || cmd.info?.payload === 'gbz')
+      return {
+        content: encodeDer(der.integer(ASN1_UNSUPPORTED_RESULT)),
+        outcome: 'unsupported',
+        detail: { useCase: uc, note: 'use case not supported by this emulator' },
+      };
+    let req: DlmsAccessRequest;
+    try {
+      const apdu = decodeDlmsApdu(m.content);
+      if (apdu.apdu !== 'access-request') throw new PayloadShapeError(`${apdu.apdu} is not a command`);
+      req = apdu;
+    } catch (err) {
+      return this.malformedPayload(cmd, err);
+    }
+    try {
+      switch (uc) {
+        case 'ECS17b':
+          return this.readImportRegisters(cmd, req, ctx);
+        case 'ECS45':
+          return this.readSingle(
+            req,
+            70,
+            OBIS.disconnectControl,
+            3,
+            dlms.enum(supplyControlState(this.state.supply)),
+          );
+        case 'ECS52':
+          return this.readSingle(
+            req,
+            1,
+            OBIS.firmwareVersion,
+            2,
+            dlms.octets(fromHex(this.state.firmware.version)),
+          );
+        case 'ECS82':
+          return this.readSingle(req, 112, OBIS.credit, 2, dlms.i32(this.state.meterBalance));
+        case 'CS01a':
+          return this.topUp(cmd, req);
+        case 'ECS02':
+        case 'ECS03':
+          return this.paymentMode(cmd, req, uc === 'ECS02' ? 'credit' : 'prepayment');
+        case 'ECS42':
+        case 'ECS43':
+        case 'ECS44':
+          return this.supplyControl(req, uc);
+        case 'ECS70':
+          return this.setClock(req);
+        default:
+          return this.unsupported(req, uc);
+      }
+    } catch (err) {
+      if (err instanceof PayloadShapeError) return this.malformedPayload(cmd, err, req);
+      throw err;
+    }
+  }
+
+  // ------------------------------------------------------------------ responses
+
+  private response(req: DlmsAccessRequest, data: DlmsData[], results: AccessResponseSpec[]): Uint8Array {
+    return encodeDlmsApdu({
+      apdu: 'access-response',
+      invoke: req.invoke,
+      dateTime: new Uint8Array(0),
+      data,
+      results,
+    });
+  }
+
+  private failAll(req: DlmsAccessRequest, result: number): Uint8Array {
+    return this.response(
+      req,
+      req.requests.map(() => dlms.null()),
+      req.requests.map((s) => ({ kind: responseKind(s), result })),
+    );
+  }
+
+  private unsupported(req: DlmsAccessRequest, uc: string | null): Execution {
+    return {
+      content: this.failAll(req, RESULT.objectUnavailable),
+      outcome: 'unsupported',
+      detail: { useCase: uc, note: 'use case not supported by this emulator' },
+    };
+  }
+
+  /** The payload is not what the Message Code allows: error response and alert 0x8F1E (integrity of content). */
+  private malformedPayload(cmd: AcceptedCommand, err: unknown, req?: DlmsAccessRequest): Execution {
+    const content = req
+      ? this.failAll(req, RESULT.typeUnmatched)
+      : encodeDlmsApdu({
+          apdu: 'access-response',
+          invoke: gbcsInvokeId(cmd.message.originatorCounter),
+          dateTime: new Uint8Array(0),
+          data: [],
+          results: [],
+        });
+    return {
+      content,
+      outcome: 'failed',
+      detail: { error: err instanceof Error ? err.message : String(err) },
+      alerts: [this.alertOf(0x8f1e)],
+    };
+  }
+
+  private alertOf(code: number) {
+    const critical = (code & 0xff00) === 0x8f00;
+    return {
+      code,
+      payload: this.encodeSimpleAlert(code, this.deviceNow()),
+      critical,
+      messageCode: critical ? 0x1000 : 0x1001,
+    };
+  }
+
+  protected encodeSimpleAlert(code: number, atMs: number): Uint8Array {
+    // GCA/GNCA DLMS shape (RTDS NA_GCA-DLMS): data-notification { alert code, date-time }
+    return encodeDlmsApdu({
+      apdu: 'data-notification',
+      invoke: gbcsInvokeId(this.security.peekNextOwnCounter()),
+      dateTime: new Uint8Array(0),
+      body: dlms.struct(dlms.u16(code), dlms.octets(cosemDateTime(atMs))),
+    });
+  }
+
+  protected headerDateTime(): Uint8Array {
+    return cosemDateTime(this.deviceNow());
+  }
+
+  // ------------------------------------------------------------------ reads
+
+  private readSingle(
+    req: DlmsAccessRequest,
+    classId: number,
+    obis: string,
+    attr: number,
+    value: DlmsData,
+  ): Execution {
+    expectRequests(req, [{ kind: 'get', classId, obis, id: attr }]);
+    return {
+      content: this.response(req, [value], [{ kind: 'get', result: RESULT.success }]),
+      outcome: 'read',
+    };
+  }
+
+  /**
+   * ECS17b (RTDS 4.1.1): get_protected_attributes of the import register list
+   * 0-0:94.44.34.10 attr 2; the response echoes the protection parameters
+   * with originator and recipient swapped and carries the register values
+   * payload-encrypted for the business originator.
+   */
+  private readImportRegisters(
+    cmd: AcceptedCommand,
+    req: DlmsAccessRequest,
+    ctx: ExecutionContext,
+  ): Execution {
+    expectRequests(req, [{ kind: 'action', classId: 30, obis: OBIS.dataProtection, id: 1 }]);
+    const arg = req.data[0];
+    if (arg?.type !== 'structure' || arg.items.length !== 2)
+      throw new PayloadShapeError('protection request shape');
+    const [objects, params] = arg.items;
+    if (objects.type !== 'array' || params.type !== 'array')
+      throw new PayloadShapeError('protection request lists');
+    const values: DlmsData[] = [];
+    for (const o of objects.items) {
+      if (o.type !== 'structure' || o.items.length < 3) throw new PayloadShapeError('object list element');
+      const [cls, ln, attr] = o.items;
+      if (
+        cls.type !== 'long-unsigned' ||
+        ln.type !== 'octet-string' ||
+        attr.type !== 'integer' ||
+        cls.value !== 1 ||
+        toHex(ln.value) !== OBIS.importRegisters ||
+        attr.value !== 2
+      )
+        throw new PayloadShapeError('ECS17b reads only the import register list');
+      const r = this.state.registers;
+      values.push(
+        dlms.struct(
+          dlms.u32(r.activeImportWh),
+          dlms.struct(dlms.i8(0), dlms.enum(30)),
+          dlms.u32(r.reactiveImportVarh),
+          dlms.struct(dlms.i8(0), dlms.enum(32)),
+        ),
+      );
+    }
+    const plaintext = encodeDlmsData(dlms.struct(...values));
+    const responseParams = dlms.array(...params.items.map(swapProtectionParties));
+    const encrypted = ctx.encrypt(plaintext);
+    return {
+      content: this.response(
+        req,
+        [dlms.struct(responseParams, dlms.octets(encrypted))],
+        [{ kind: 'action', result: RESULT.success }],
+      ),
+      outcome: 'read',
+      detail: { business: cmd.originator.business },
+    };
+  }
+
+  // ------------------------------------------------------------------ prepayment
+
+  /** CS01a (DUIS 2.2): apply a UTRN (GBCS.md 5a). */
+  private topUp(cmd: AcceptedCommand, req: DlmsAccessRequest): Execution {
+    expectRequests(req, [{ kind: 'action', classId: 115, obis: OBIS.tokenGateway, id: 1 }]);
+    const token = req.data[0];
+    if (token?.type !== 'octet-string' || token.value.length !== 20)
+      throw new PayloadShapeError('UTRN octet-string(20)');
+    const utrn = Buffer.from(token.value).toString('latin1');
+    const supplier = cmd.originator.business;
+    const last = this.state.lastTopUpCounter[supplier];
+    const r = checkTopUp({
+      security: this.security.securityContext,
+      utrn,
+      supplier,
+      device: this.eui,
+      counter: cmd.message.originatorCounter,
+      lastAccepted: last === undefined ? undefined : BigInt(last),
+      balanceMillipence: this.state.meterBalance,
+      maxBalanceMillipence: this.state.maxMeterBalance,
+    });
+    if (!r.ok)
+      return {
+        content: this.response(req, [dlms.null()], [{ kind: 'action', result: RESULT.otherReason }]),
+        outcome: 'failed',
+        commit: r.refusal !== 'duplicate',
+        detail: { utrn, refusal: r.refusal },
+        alerts: [this.alertOf(ALERT_FOR_TOP_UP_REFUSAL[r.refusal])],
+      };
+    this.state.meterBalance += r.valueMillipence;
+    this.state.lastTopUpCounter[supplier] = r.counter.toString();
+    this.logEvent(0x810e);
+    return {
+      content: this.response(req, [dlms.null()], [{ kind: 'action', result: RESULT.success }]),
+      outcome: 'applied',
+      detail: { utrn, credit: r.valueMillipence, balance: this.state.meterBalance },
+    };
+  }
+
+  /**
+   * ECS02 / ECS03 (DUIS 1.6): Account attr 2 (mode), 11 (credit/charge
+   * configuration), 13 (activation time); ECS03 adds the disablement
+   * threshold (class 9000 attrs 4 and 6). Activation time zero: now; a date:
+   * future-dated (8F66/8F67 when it runs); all-FF: cancel the pending change.
+   */
+  private paymentMode(cmd: AcceptedCommand, req: DlmsAccessRequest, mode: PaymentMode): Execution {
+    const setAcc = (id: number) => ({ kind: 'set' as const, classId: 111, obis: OBIS.account, id });
+    const shape =
+      mode === 'credit'
+        ? [setAcc(2), setAcc(11), setAcc(13)]
+        : [
+            setAcc(2),
+            { kind: 'set' as const, classId: 9000, obis: OBIS.disablementThreshold, id: 4 },
+            setAcc(11),
+            { kind: 'set' as const, classId: 9000, obis: OBIS.disablementThreshold, id: 6 },
+            setAcc(13),
+          ];
+    expectRequests(req, shape);
+    const modeData = req.data[0];
+    const wanted = mode === 'credit' ? 1 : 2;
+    if (
+      modeData?.type !== 'structure' ||
+      modeData.items[0]?.type !== 'enum' ||
+      modeData.items[0].value !== wanted
+    )
+      throw new PayloadShapeError(`account mode must be ${wanted} for ${cmd.useCase}`);
+    let threshold: number | undefined;
+    if (mode === 'prepayment') {
+      const t = req.data[1];
+      if (t?.type !== 'double-long') throw new PayloadShapeError('disablement threshold double-long');
+      threshold = t.value;
+    }
+    const when = req.data[req.data.length - 1];
+    if (when?.type !== 'octet-string' || when.value.length !== 12)
+      throw new PayloadShapeError('activation time');
+    const ok = this.response(
+      req,
+      req.requests.map(() => dlms.null()),
+      req.requests.map(() => ({ kind: 'set' as const, result: RESULT.success })),
+    );
+    const useCase = cmd.useCase!;
+    if (isWildcardDateTime(when.value)) {
+      const had = this.cancelFutureDated(useCase);
+      return { content: ok, outcome: 'cancelled', detail: { cancelled: had } };
+    }
+    const at = isZeroDateTime(when.value) ? null : parseCosemDateTime(when.value);
+    if (!isZeroDateTime(when.value) && at === null)
+      throw new PayloadShapeError('activation time not a date-time');
+    if (at !== null && at > this.deviceNow()) {
+      this.scheduleFutureDated({
+        useCase,
+        messageCode: cmd.message.messageCode,
+        originator: cmd.message.originator,
+        counter: cmd.message.originatorCounter.toString(),
+        executeAt: at,
+        data: { mode, threshold: threshold ?? null, executionTime: toHex(when.value) },
+      });
+      return { content: ok, outcome: 'scheduled', detail: { executeAt: new Date(at).toISOString() } };
+    }
+    this.applyPaymentMode(mode, threshold);
+    return { content: ok, outcome: 'applied', detail: { paymentMode: mode } };
+  }
+
+  private applyPaymentMode(mode: PaymentMode, threshold: number | undefined | null): void {
+    this.state.paymentMode = mode;
+    if (threshold !== undefined && threshold !== null) this.state.disablementThreshold = threshold;
+    this.logEvent(mode === 'credit' ? 0x8f0a : 0x8f0a); // Billing Data Log Updated on a mode change
+  }
+
+  // ------------------------------------------------------------------ supply
+
+  /** ECS42 / ECS43 / ECS44 (DUIS 7.1 / 7.2 / 7.3): execute the load switch script. */
+  private supplyControl(req: DlmsAccessRequest, uc: 'ECS42' | 'ECS43' | 'ECS44'): Execution {
+    expectRequests(req, [{ kind: 'action', classId: 9, obis: OBIS.disconnectScripts, id: 1 }]);
+    const script = req.data[0];
+    const want = SUPPLY_SCRIPT[uc];
+    if (script?.type !== 'long-unsigned' || script.value !== want.id)
+      throw new PayloadShapeError(`${uc} executes script ${want.id}`);
+    const from = this.state.supply;
+    this.state.supply = want.to;
+    this.logEvent(want.to === 'armed' ? 0x8f32 : want.to === 'disabled' ? 0x8f57 : 0x8f35);
+    return {
+      content: this.response(req, [dlms.null()], [{ kind: 'action', result: RESULT.success }]),
+      outcome: 'applied',
+      detail: { supply: { from, to: want.to } },
+    };
+  }
+
+  // ------------------------------------------------------------------ clock
+
+  /**
+   * ECS70 (DUIS 6.11): Clock attr 9 (time source), preset_adjusting_time
+   * (preset, validity start, validity end), adjust_to_preset_time, then read
+   * time and status. A wildcard preset means "the Communications Hub's
+   * time": the ESME adopts it if it lies within the validity interval
+   * (interpretation documented in docs/devices.md); a specified preset is
+   * applied if the device's own time lies within the interval (Blue Book).
+   */
+  private setClock(req: DlmsAccessRequest): Execution {
+    const c = (kind: AccessRequestSpec['kind'], id: number) => ({ kind, classId: 8, obis: OBIS.clock, id });
+    expectRequests(req, [c('set', 9), c('action', 5), c('action', 4), c('get', 2), c('get', 4)]);
+    const preset = req.data[1];
+    if (
+      preset?.type !== 'structure' ||
+      preset.items.length !== 3 ||
+      preset.items.some((x) => x.type !== 'octet-string' || x.value.length !== 12)
+    )
+      throw new PayloadShapeError('preset_adjusting_time structure');
+    const [p, s, e] = preset.items.map((x) => (x as { value: Uint8Array }).value);
+    const start = parseCosemDateTime(s);
+    const end = parseCosemDateTime(e);
+    if (start === null || end === null || end < start) throw new PayloadShapeError('validity interval');
+    let target: number | null;
+    if (isWildcardDateTime(p)) {
+      const ch = this.networkTime();
+      target = ch >= start && ch <= end ? ch : null;
+    } else {
+      const presetTime = parseCosemDateTime(p);
+      const own = this.deviceNow();
+      target = presetTime !== null && own >= start && own <= end ? presetTime : null;
+    }
+    if (target !== null) this.setDeviceTime(target, 'reliable');
+    const status = this.timeStatus === 'reliable' ? 0 : CLOCK_STATUS_DOUBTFUL;
+    const content = this.response(
+      req,
+      [dlms.null(), dlms.null(), dlms.null(), dlms.octets(cosemDateTime(this.deviceNow())), dlms.u8(status)],
+      [
+        { kind: 'set', result: RESULT.success },
+        { kind: 'action', result: RESULT.success },
+        { kind: 'action', result: target === null ? RESULT.otherReason : RESULT.success },
+        { kind: 'get', result: RESULT.success },
+        { kind: 'get', result: RESULT.success },
+      ],
+    );
+    if (target === null) {
+      this.logEvent(0x8f0c); // Clock not adjusted
+      return { content, outcome: 'failed', detail: { reason: 'time outside the validity interval' } };
+    }
+    return { content, outcome: 'applied', detail: { clock: new Date(target).toISOString() } };
+  }
+
+  // ------------------------------------------------------------------ firmware
+
+  /**
+   * CS06 (DUIS 11.3, ASN.1): SEQUENCE { OCTET STRING(32) image hash, INTEGER,
+   * [GeneralizedTime execution time] }. Immediate: SEQUENCE { INTEGER 0
+   * success | 1 failure, OCTET STRING running version }; future-dated or
+   * cancelled (9999-12-31T23:59:59Z): NULL (RTDS 11.3_CS06).
+   */
+  private activateFirmware(cmd: AcceptedCommand): Execution {
+    let hash: Uint8Array;
+    let when: number | null = null;
+    let cancel = false;
+    try {
+      const node = decodeDer(cmd.message.content);
+      const ch = node.children;
+      if (!ch || ch.length < 2 || ch.length > 3) throw new PayloadShapeError('CS06 SEQUENCE of 2 or 3');
+      if (ch[0].decoded?.kind !== 'octet-string' || ch[0].value.length !== 32)
+        throw new PayloadShapeError('firmware hash OCTET STRING(32)');
+      if (ch[1].decoded?.kind !== 'integer') throw new PayloadShapeError('CS06 INTEGER');
+      hash = ch[0].value;
+      if (ch[2]) {
+        if (ch[2].decoded?.kind !== 'time') throw new PayloadShapeError('execution GeneralizedTime');
+        const t = ch[2].decoded.value;
+        if (t === '99991231235959Z') cancel = true;
+        else {
+          when = parseGeneralizedTime(t);
+          if (when === null) throw new PayloadShapeError('execution time');
+        }
+      }
+    } catch (err) {
+      return {
+        content: encodeDer(der.null()),
+        outcome: 'failed',
+        detail: { error: err instanceof Error ? err.message : String(err) },
+        alerts: [this.alertOf(0x8f1e)],
+      };
+    }
+    if (cancel) {
+      const had = this.cancelFutureDated('CS06');
+      return { content: encodeDer(der.null()), outcome: 'cancelled', detail: { cancelled: had } };
+    }
+    if (when !== null && when > this.deviceNow()) {
+      this.scheduleFutureDated({
+        useCase: 'CS06',
+        messageCode: cmd.message.messageCode,
+        originator: cmd.message.originator,
+        counter: cmd.message.originatorCounter.toString(),
+        executeAt: when,
+        data: { hash: toHex(hash) },
+      });
+      return {
+        content: encodeDer(der.null()),
+        outcome: 'scheduled',
+        detail: { executeAt: new Date(when).toISOString() },
+      };
+    }
+    const ok = this.activate(hash);
+    return {
+      content: encodeDer(
+        der.sequence(der.integer(ok ? 0 : 1), der.octetString(fromHex(this.state.firmware.version))),
+      ),
+      outcome: ok ? 'applied' : 'failed',
+      detail: { firmware: this.state.firmware.version },
+    };
+  }
+
+  private activate(hash: Uint8Array): boolean {
+    const p = this.state.firmware.pendingImage;
+    if (!p || !bytesEqual(fromHex(p.hash), hash)) {
+      this.logEvent(0x8f1c); // Firmware Verification Failed
+      return false;
+    }
+    this.state.firmware = { version: p.version, pendingImage: null };
+    this.logEvent(0x8f43); // Change in the executing Firmware version
+    return true;
+  }
+
+  // ------------------------------------------------------------------ future-dated
+
+  protected executeFutureDated(entry: FutureDatedEntry): {
+    ok: boolean;
+    alert: { payload: Uint8Array; messageCode: number };
+  } {
+    const counter = BigInt(entry.counter);
+    if (entry.useCase === 'CS06') {
+      const ok = this.activate(fromHex(String(entry.data.hash)));
+      // RTDS 11.3_CS06 8F66/8F67: SEQUENCE { code, execution time, counter, SEQUENCE { status, version } }
+      const payload = encodeDer(
+        der.sequence(
+          der.integer(ok ? 0x8f66 : 0x8f67),
+          der.generalizedTime(generalizedTime(entry.executeAt)),
+          der.integer(counter),
+          der.sequence(der.integer(ok ? 0 : 2), der.octetString(fromHex(this.state.firmware.version))),
+        ),
+      );
+      return { ok, alert: { payload, messageCode: MC_FUTURE_DATED_FIRMWARE } };
+    }
+    // ECS02 / ECS03
+    const mode = entry.data.mode as PaymentMode;
+    this.applyPaymentMode(mode, entry.data.threshold as number | null);
+    // RTDS 1.6_ECS02 8F66: data-notification { code, execution time, Message Code|counter|class|OBIS|attr }
+    const ref = new Uint8Array(19);
+    ref[0] = entry.messageCode >> 8;
+    ref[1] = entry.messageCode & 0xff;
+    ref.set(u64be(counter), 2);
+    ref[10] = 0;
+    ref[11] = 111;
+    ref.set(fromHex(OBIS.account), 12);
+    ref[18] = 13;
+    const payload = encodeDlmsApdu({
+      apdu: 'data-notification',
+      invoke: gbcsInvokeId(this.security.peekNextOwnCounter()),
+      dateTime: new Uint8Array(0),
+      body: dlms.struct(
+        dlms.u16(0x8f66),
+        dlms.octets(fromHex(String(entry.data.executionTime))),
+        dlms.octets(ref),
+      ),
+    });
+    return { ok: true, alert: { payload, messageCode: MC_FUTURE_DATED_DLMS } };
+  }
+
+  // ------------------------------------------------------------------ state
+
+  private logEvent(code: number): void {
+    this.state.eventLog.push({ at: this.deviceNow(), code });
+    if (this.state.eventLog.length > 100) this.state.eventLog.shift();
+  }
+
+  snapshot(): EsmeSnapshot {
+    return { ...this.snapshotBase(), state: structuredClone(this.state) };
+  }
+
+  restore(s: EsmeSnapshot): void {
+    this.state = structuredClone(s.state);
+    this.restoreBase(s);
+  }
+}
+
+// ------------------------------------------------------------------ helpers
+
+function supplyControlState(s: SupplyState): number {
+  // Disconnect control control_state (Blue Book class 70): 0 disconnected, 1 connected, 2 ready for reconnection
+  return s === 'enabled' ? 1 : s === 'disabled' ? 0 : 2;
+}
+
+function responseKind(s: AccessRequestSpec): AccessResponseSpec['kind'] {
+  return s.kind === 'get-with-selection' ? 'get' : s.kind === 'set-with-selection' ? 'set' : s.kind;
+}
+
+function expectRequests(
+  req: DlmsAccessRequest,
+  want: Array<{ kind: AccessRequestSpec['kind']; classId: number; obis: string; id: number }>,
+): void {
+  if (req.requests.length !== want.length || req.data.length !== want.length)
+    throw new PayloadShapeError(`expected ${want.length} request(s), got ${req.requests.length}`);
+  want.forEach((w, i) => {
+    const r = req.requests[i];
+    if (r.kind !== w.kind || r.classId !== w.classId || toHex(r.obis) !== w.obis || r.id !== w.id)
+      throw new PayloadShapeError(
+        `request ${i}: ${r.kind} ${r.classId}/${toHex(r.obis)}/${r.id}, expected ${w.kind} ${w.classId}/${w.obis}/${w.id}`,
+      );
+  });
+}
+
+/** Protection parameters of a response: the command's, with originator and recipient swapped (RTDS ECS17b). */
+function swapProtectionParties(p: DlmsData): DlmsData {
+  if (p.type !== 'structure' || p.items.length !== 2 || p.items[1].type !== 'structure')
+    throw new PayloadShapeError('protection parameters element');
+  const inner = p.items[1].items;
+  if (inner.length !== 5) throw new PayloadShapeError('protection parameters structure(5)');
+  return dlms.struct(p.items[0], dlms.struct(inner[0], inner[2], inner[1], inner[3], inner[4]));
+}
