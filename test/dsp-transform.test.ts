@@ -1,0 +1,533 @@
+/**
+ * DSP transform conformance (SECMP0038 DSP-1, DSP-2; ARCHITECTURE.md
+ * "Conformance anchors"): every DUIS template of a supported SR transforms to
+ * the exact bytes of the RTDS COMMAND (non-critical) or PRECOMMAND (critical)
+ * of the same use case and variant, ACB MAC included; every RTDS critical
+ * COMMAND is rebuilt from its signed APDU; tampered or wrongly signed
+ * Pre-Commands and bad requests are refused with typed errors.
+ */
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import {
+  completeSignedPreCommand,
+  completeSignedPreCommandResult,
+  DeviceInventory,
+  DspBodyInvalidError,
+  DspCommandVariantError,
+  DspContextIncompleteError,
+  DspDeviceTypeMismatchError,
+  DspPreCommandInvalidError,
+  DspPreCommandMismatchError,
+  DspSignatureInvalidError,
+  DspTransformError,
+  DspUnknownDeviceError,
+  DspUnknownKeyError,
+  DspUnsupportedServiceRequestError,
+  SUPPORTED_SRVS,
+  SUPPORTED_TRANSFORMS,
+  type TransformContext,
+  transformServiceRequest,
+} from '../src/dcc/dsp/transform/index.ts';
+import { parseDuisRequest, serviceRequest } from '../src/duis/index.ts';
+import { lookupMessageCode } from '../src/gbcs/codes/message-codes.ts';
+import {
+  decodeMessage,
+  encodeApdu,
+  keyStoreFromFiles,
+  SecurityContext,
+  signApdu,
+} from '../src/gbcs/index.ts';
+import { fromHex, toHex } from '../src/runtime/bytes.ts';
+import {
+  contextFor,
+  type DuisTemplate,
+  readRtds,
+  rtdsContext,
+  rtdsKeyStore,
+  rtdsTwinName,
+  supportedTemplates,
+  TEMPLATES_DIR,
+} from './support/dsp-transform.ts';
+import { RTDS_KEYSTORE, RTDS_MESSAGES } from './support/fixtures.ts';
+
+const templates = supportedTemplates();
+const byFile = new Map(templates.map((t) => [t.file, t]));
+
+/**
+ * Templates with no RTDS file of their own name, and the RTDS command they
+ * must equal instead (the same originator, target and counter).
+ */
+const NO_RTDS_TWIN: Record<string, { equals: string; why: string }> = {
+  'ECS17b_4.1.1_REQUEST_DUIS.XML': {
+    equals: '4.1.1_ECS17b/ECS17b_4.1.1_SINGLE_SUCCESS_COMMAND_GBCS.HEX',
+    why: 'CV 2 (local delivery) of the SINGLE_SUCCESS request: the same Command',
+  },
+  'ECS17b_4.1.1_DSP_FUTURE_DATED_REQUEST_DUIS.XML': {
+    equals: '4.1.1_ECS17b/ECS17b_4.1.1_SINGLE_SUCCESS_COMMAND_GBCS.HEX',
+    why: 'DSP future dated: the DSP holds the request and sends the immediate Command at ExecutionDateTime',
+  },
+};
+
+function transformXml(xml: string, ctx: TransformContext, checkCommandVariant = true) {
+  return transformServiceRequest(parseDuisRequest(xml, { checkCommandVariant }), ctx);
+}
+
+function template(file: string): DuisTemplate {
+  const t = byFile.get(file);
+  assert.ok(t, `template ${file} missing from the fixtures`);
+  return t;
+}
+
+describe('DSP transform: DUIS templates -> RTDS bytes (DSP-1)', () => {
+  it('finds templates for every supported SRV that has one', () => {
+    const srvs = new Set(templates.map((t) => t.srv));
+    for (const srv of ['4.1.1', '2.2', '1.6', '7.2', '7.3', '6.11', '8.11', '11.3'])
+      assert.ok(srvs.has(srv), srv);
+    assert.ok(templates.length >= 28, `only ${templates.length} templates`);
+  });
+
+  for (const t of templates) {
+    it(`${t.file}`, () => {
+      const r = transformXml(t.xml, contextFor(t));
+      assert.equal(r.useCase, t.useCase, 'use case from the target device type and the body');
+      const kind = r.critical ? 'PRECOMMAND' : 'COMMAND';
+      assert.equal(r.kind, r.critical ? 'pre-command' : 'command');
+      const twin = readRtds(rtdsTwinName(t, kind));
+      const expectedName = twin !== undefined ? rtdsTwinName(t, kind) : NO_RTDS_TWIN[t.file]?.equals;
+      assert.ok(expectedName, `${t.file} has no RTDS ${kind} and no documented substitute`);
+      const expected = readRtds(expectedName);
+      assert.ok(expected, expectedName);
+      assert.equal(toHex(r.gbcs), expected, `${t.file} vs ${expectedName}`);
+      const m = decodeMessage(r.gbcs);
+      assert.equal(m.messageCode, r.messageCode);
+      assert.equal(lookupMessageCode(m.messageCode)?.useCase, t.useCase);
+    });
+  }
+
+  it('a DSP future-dated read carries its date as dspScheduledAt, not in GBCS', () => {
+    const t = template('ECS17b_4.1.1_DSP_FUTURE_DATED_REQUEST_DUIS.XML');
+    const r = transformXml(t.xml, contextFor(t));
+    assert.equal(r.dspScheduledAt?.toISOString(), '2015-01-15T09:00:00.000Z');
+    assert.equal(r.execution.kind, 'immediate');
+  });
+
+  it('device future dating and cancellation are in the payload (1.6, 11.3)', () => {
+    const fd = transformXml(template('CS06_11.3_FUTURE_DATED_SUCCESS_REQUEST_DUIS.XML').xml, rtdsContext());
+    assert.equal(fd.execution.kind, 'at');
+    const cancel = transformXml(
+      template('GCS03_1.6_CANCELLATION_SUCCESS_REQUEST_DUIS.XML').xml,
+      rtdsContext(),
+    );
+    assert.equal(cancel.execution.kind, 'cancel');
+  });
+
+  it('the ACB originates 8.11 on the user behalf: user EUI and counter in other-information', () => {
+    const r = transformXml(
+      template('CCS01_8.11_SUCCESS_REQUEST_DUIS.XML').xml,
+      rtdsContext({ acbCounter: 4242n }),
+    );
+    const m = decodeMessage(r.gbcs);
+    assert.equal(m.originator, '90B3D51F30000002');
+    assert.equal(m.originatorCounter, 4242n);
+    assert.equal(m.otherInfo.supplementaryRemotePartyId, '90B3D51F30010000');
+    assert.equal(m.otherInfo.supplementaryRemotePartyCounter, 1002n);
+    assert.equal(r.businessOriginator, '90B3D51F30010000');
+    // DLMS invoke-id: low 24 bits of the (ACB) Originator Counter (GBCS.md 2).
+    assert.equal(toHex(m.content.subarray(0, 5)), 'D920001092');
+    assert.equal(new SecurityContext({ keyStore: rtdsKeyStore() }).verifyMac(m), 'valid');
+  });
+
+  it('8.1.1 Commission Device gives the Set Clock bytes of 6.11 (GBCS.md 5)', () => {
+    for (const [file, rtds] of [
+      ['ECS70_6.11_SUCCESS_REQUEST_DUIS.XML', '6.11_ECS70/ECS70_6.11_SUCCESS_PRECOMMAND_GBCS.HEX'],
+      ['GCS28_6.11_SUCCESS_REQUEST_DUIS.XML', '6.11_GCS28/GCS28_6.11_SUCCESS_PRECOMMAND_GBCS.HEX'],
+    ]) {
+      const xml = template(file)
+        .xml.replace(/<sr:ServiceReference>6\.11</, '<sr:ServiceReference>8.1<')
+        .replace(/<sr:ServiceReferenceVariant>6\.11</, '<sr:ServiceReferenceVariant>8.1.1<')
+        .replace(/sr:SynchroniseClock>/g, 'sr:CommissionDeviceSynchroniseClock>');
+      const r = transformXml(xml, rtdsContext());
+      assert.equal(r.srv, '8.1.1');
+      assert.equal(toHex(r.gbcs), readRtds(rtds));
+    }
+  });
+});
+
+/**
+ * RTDS 4.5.0 reference vectors of use cases with no template or RTDS folder in
+ * the fixtures (the DCC's public reference data set: duis-templates and the
+ * RTDS messages published with it; they verify with the fixture keystore).
+ */
+const REFERENCE_4_5_0: Array<{
+  name: string;
+  srv: string;
+  target: string;
+  body: string;
+  pre: string;
+  cmd?: string;
+}> = [
+  {
+    name: 'ECS42_7.1_SUCCESS',
+    srv: '7.1',
+    target: '00-DB-12-34-56-78-90-A0',
+    body: '<sr:EnableSupply/>',
+    pre: 'DF090100000000000003E80890B3D51F300100000800DB1234567890A00002004F15D9200003E8000103000900000A006AFF0101120033',
+    cmd: 'DD00000000000081891100000000DF090100000000000003E80890B3D51F300100000800DB1234567890A00002004F15D9200003E8000103000900000A006AFF010112003340A76D84F6E53D8D1B7B58B8B4A69C06A1C449C48B2742AE7D9C96D24BA8E4E7C9D7FBF0595F1DFCE16F42AE59167191D02B8E5C67A50EC442A30A0A5B701D0E58EFD36E695298259FADF662FA',
+  },
+  {
+    name: 'GCS32_7.2_SUCCESS',
+    srv: '7.2',
+    target: '00-DB-12-34-56-78-90-A1',
+    body: '<sr:DisableSupply/>',
+    pre: 'DF090100000000000003E80890B3D51F300100000800DB1234567890A1000200811D010901010702001501000B00000000804A371C00000000000000000001',
+    cmd: 'DD00000000000081911100000000DF090100000000000003E80890B3D51F300100000800DB1234567890A1000200811D010901010702001501000B00000000804A371C0000000000000000000140F539E8980162466801EA3CB1C3AD3E1C672386EA104BB9B5EAD5354CB47AC29E3D2008F23F733C1B26DF03B1CA4908E523F3DCED0D33565231F60228D04EAA3DCF7E980991036F884FE9BF19',
+  },
+  {
+    name: 'GCS02_1.6_IMMEDIATE_SUCCESS',
+    srv: '1.6',
+    target: '00-DB-12-34-56-78-90-A1',
+    body: '<sr:UpdatePaymentMode><sr:Credit/></sr:UpdatePaymentMode>',
+    pre: 'DF090100000000000003E80890B3D51F300100000800DB1234567890A10002006C1D010901010705001501000600000000804A371C00000000940CFFFFFFFF',
+    cmd: 'DD00000000000081911100000000DF090100000000000003E80890B3D51F300100000800DB1234567890A10002006C1D010901010705001501000600000000804A371C00000000940CFFFFFFFF406F2B13890605868CF80AAC2927425B826C5A998A01D4CE6883C1A3A327ED32F27049920BDAC8C3991B1CFF138ACC65789F6026045B27BF32A3AB8D3CC5853D8DEEFCDFB57C7378BFBFBA34D8',
+  },
+  {
+    name: 'GCS02_1.6_FUTURE_DATED_SUCCESS',
+    srv: '1.6',
+    target: '00-DB-12-34-56-78-90-A1',
+    body: '<sr:UpdatePaymentMode><sr:ExecutionDateTime>2030-01-15T09:00:00.00Z</sr:ExecutionDateTime><sr:Credit/></sr:UpdatePaymentMode>',
+    pre: 'DF090100000000000003E90890B3D51F300100000800DB1234567890A10002006C1D010901010705001501000600000000804A371C90888138940CFFFFFFFF',
+  },
+  {
+    name: 'GCS02_1.6_CANCELLATION_SUCCESS',
+    srv: '1.6',
+    target: '00-DB-12-34-56-78-90-A1',
+    body: '<sr:UpdatePaymentMode><sr:ExecutionDateTime>3000-12-31T00:00:00.00Z</sr:ExecutionDateTime><sr:Credit/></sr:UpdatePaymentMode>',
+    pre: 'DF090100000000000003EA0890B3D51F300100000800DB1234567890A10002006C1D010901010705001501000600000000804A371CFFFFFFFF940CFFFFFFFF',
+  },
+];
+
+function requestXml(srv: string, target: string, counter: bigint, body: string, cv = 4): string {
+  const sr = srv.split('.').slice(0, 2).join('.');
+  return (
+    `<sr:Request xmlns:sr="http://www.dccinterface.co.uk/ServiceUserGateway" schemaVersion="5.4"><sr:Header>` +
+    `<sr:RequestID>90-B3-D5-1F-30-01-00-00:${target}:${counter}</sr:RequestID><sr:CommandVariant>${cv}</sr:CommandVariant>` +
+    `<sr:ServiceReference>${sr}</sr:ServiceReference><sr:ServiceReferenceVariant>${srv}</sr:ServiceReferenceVariant>` +
+    `</sr:Header><sr:Body>${body}</sr:Body></sr:Request>`
+  );
+}
+
+describe('DSP transform: SRs without fixture templates, against RTDS 4.5.0 reference vectors', () => {
+  for (const v of REFERENCE_4_5_0) {
+    it(v.name, () => {
+      const counter = BigInt(`0x${v.pre.slice(6, 22)}`);
+      const r = transformXml(requestXml(v.srv, v.target, counter, v.body), rtdsContext());
+      assert.equal(toHex(r.gbcs), v.pre);
+      if (v.cmd) {
+        const signed = decodeMessage(fromHex(v.cmd)).apdu;
+        assert.equal(toHex(completeSignedPreCommand(signed, rtdsContext())), v.cmd);
+      }
+    });
+  }
+});
+
+/** Every RTDS critical COMMAND of a supported use case (SUCCESS and ERROR variants). */
+function rtdsCriticalCommands(): Array<{ name: string; hex: string }> {
+  const folders = new Set(SUPPORTED_TRANSFORMS.filter((t) => t.critical).map((t) => `${t.srv}_${t.useCase}`));
+  const out: Array<{ name: string; hex: string }> = [];
+  for (const folder of readdirSync(RTDS_MESSAGES).sort()) {
+    if (!folders.has(folder)) continue;
+    for (const f of readdirSync(join(RTDS_MESSAGES, folder)).sort()) {
+      if (f.includes('_COMMAND_'))
+        out.push({
+          name: `${folder}/${f}`,
+          hex: readFileSync(join(RTDS_MESSAGES, folder, f), 'utf8').trim(),
+        });
+    }
+  }
+  return out;
+}
+
+describe('DSP transform: Signed Pre-Commands (CV 5/6/7, DSP-2)', () => {
+  const commands = rtdsCriticalCommands();
+
+  it('covers the RTDS critical commands of the supported use cases', () => {
+    assert.ok(commands.length >= 20, `${commands.length}`);
+  });
+
+  for (const c of commands) {
+    it(`${c.name}: signed APDU -> the RTDS COMMAND, and the PRECOMMAND is that APDU unsigned`, () => {
+      const m = decodeMessage(fromHex(c.hex));
+      assert.equal(toHex(completeSignedPreCommand(m.apdu, rtdsContext())), c.hex);
+      const pre = readRtds(c.name.replace('_COMMAND_', '_PRECOMMAND_'));
+      assert.equal(pre, toHex(m.apdu.subarray(0, m.apdu.length - 65)));
+    });
+  }
+
+  const ecs43 = decodeMessage(fromHex(readRtds('7.2_ECS43/ECS43_7.2_SUCCESS_COMMAND_GBCS.HEX')!)).apdu;
+
+  it('checks the request it comes with: RequestID, SRV, issued Pre-Command', () => {
+    const ctx = rtdsContext();
+    const requestId = { originator: '90B3D51F30010000', target: '00DB1234567890A0', counter: 1000n };
+    const issued = transformXml(template('ECS43_7.2_SUCCESS_REQUEST_DUIS.XML').xml, ctx).gbcs;
+    const r = completeSignedPreCommandResult(ecs43, ctx, { requestId, srv: '7.2', issuedPreCommand: issued });
+    assert.equal(r.useCase, 'ECS43');
+    assert.deepEqual(r.srvs, ['7.2']);
+    assert.throws(
+      () => completeSignedPreCommand(ecs43, ctx, { requestId: { ...requestId, counter: 1001n } }),
+      DspPreCommandMismatchError,
+    );
+    assert.throws(() => completeSignedPreCommand(ecs43, ctx, { srv: '7.1' }), DspPreCommandMismatchError);
+    const other = Uint8Array.from(issued);
+    other[other.length - 1] ^= 0x01;
+    assert.throws(
+      () => completeSignedPreCommand(ecs43, ctx, { issuedPreCommand: other }),
+      DspPreCommandMismatchError,
+    );
+    const ecs70 = decodeMessage(fromHex(readRtds('6.11_ECS70/ECS70_6.11_SUCCESS_COMMAND_GBCS.HEX')!)).apdu;
+    assert.deepEqual(completeSignedPreCommandResult(ecs70, ctx, { srv: '8.1.1' }).srvs, ['6.11', '8.1.1']);
+  });
+
+  it('refuses every single flipped byte of a signed Pre-Command with a typed error', () => {
+    const ctx = rtdsContext();
+    for (let i = 0; i < ecs43.length; i++) {
+      const bad = Uint8Array.from(ecs43);
+      bad[i] ^= 0x01;
+      assert.throws(
+        () => completeSignedPreCommand(bad, ctx),
+        (e: unknown) => e instanceof DspTransformError,
+        `byte ${i}`,
+      );
+    }
+    const sig = Uint8Array.from(ecs43);
+    sig[sig.length - 10] ^= 0x80;
+    assert.throws(() => completeSignedPreCommand(sig, ctx), DspSignatureInvalidError);
+  });
+
+  it('refuses a Pre-Command signed by the wrong party, or by a party without DS certificate', () => {
+    const ctx = rtdsContext();
+    const pre = fromHex(readRtds('7.2_ECS43/ECS43_7.2_SUCCESS_PRECOMMAND_GBCS.HEX')!);
+    const ks = rtdsKeyStore();
+    // the network operator signs the supplier's Pre-Command
+    const byOperator = signApdu(pre, ks.privateKey('90B3D51F30020000', 'ds')!);
+    assert.throws(() => completeSignedPreCommand(byOperator, ctx), DspSignatureInvalidError);
+    // signed properly by the supplier: accepted, and the result carries a valid MAC and signature
+    const bySupplier = signApdu(pre, ks.privateKey('90B3D51F30010000', 'ds')!);
+    const cmd = completeSignedPreCommand(bySupplier, ctx);
+    const v = new SecurityContext({ keyStore: ks }).decodeVerify(cmd);
+    assert.deepEqual([v.mac, v.signature], ['valid', 'valid']);
+    // the operator re-originates it in its own name: valid signature, but not this request's
+    const m = decodeMessage(pre);
+    const asOperator = signApdu(
+      encodeApdu({
+        cra: 'command',
+        originatorCounter: m.originatorCounter,
+        originator: '90B3D51F30020000',
+        recipient: m.recipient,
+        otherInfo: m.otherInfo,
+        content: m.content,
+      }),
+      ks.privateKey('90B3D51F30020000', 'ds')!,
+    );
+    const requestId = { originator: '90B3D51F30010000', target: m.recipient, counter: m.originatorCounter };
+    assert.throws(() => completeSignedPreCommand(asOperator, ctx, { requestId }), DspPreCommandMismatchError);
+    // an originator the key store has no DS certificate for
+    const unknown = signApdu(
+      encodeApdu({
+        cra: 'command',
+        originatorCounter: m.originatorCounter,
+        originator: '90B3D51F300F0000',
+        recipient: m.recipient,
+        otherInfo: m.otherInfo,
+        content: m.content,
+      }),
+      ks.privateKey('90B3D51F30010000', 'ds')!,
+    );
+    assert.throws(() => completeSignedPreCommand(unknown, ctx), DspUnknownKeyError);
+  });
+
+  it('refuses an unsigned Pre-Command, a MACed Command and a non-critical command', () => {
+    const ctx = rtdsContext();
+    const pre = fromHex(readRtds('7.2_ECS43/ECS43_7.2_SUCCESS_PRECOMMAND_GBCS.HEX')!);
+    assert.throws(() => completeSignedPreCommand(pre, ctx), DspPreCommandInvalidError);
+    const dd = fromHex(readRtds('7.2_ECS43/ECS43_7.2_SUCCESS_COMMAND_GBCS.HEX')!);
+    assert.throws(() => completeSignedPreCommand(dd, ctx), DspPreCommandInvalidError);
+    const cs01a = decodeMessage(fromHex(readRtds('2.2_CS01a/CS01a_2.2_SUCCESS_COMMAND_GBCS.HEX')!));
+    const signedNonCritical = signApdu(cs01a.apdu, rtdsKeyStore().privateKey('90B3D51F30010000', 'ds')!);
+    assert.throws(() => completeSignedPreCommand(signedNonCritical, ctx), DspPreCommandInvalidError);
+    assert.throws(
+      () => completeSignedPreCommand(new Uint8Array([0xdf, 0x09]), ctx),
+      DspPreCommandInvalidError,
+    );
+  });
+});
+
+describe('DSP transform: refusals are typed', () => {
+  const ctx = () => rtdsContext();
+  const cs01a = () => template('CS01a_2.2_SUCCESS_REQUEST_DUIS.XML').xml;
+
+  it('an SRV without transform: DSP_UNSUPPORTED_SERVICE_REQUEST, HTTP 501', () => {
+    const e = captured(() =>
+      transformXml(readFileSync(join(TEMPLATES_DIR, 'ECS12_3.2_SUCCESS_REQUEST_DUIS.XML'), 'utf8'), ctx()),
+    );
+    assert.ok(e instanceof DspUnsupportedServiceRequestError);
+    assert.equal(e.httpStatus, 501);
+    assert.equal(e.responseCode, undefined);
+    assert.throws(
+      () =>
+        transformXml(readFileSync(join(TEMPLATES_DIR, '8.2_READ_INVENTORY_REQUEST_DUIS.XML'), 'utf8'), ctx()),
+      DspUnsupportedServiceRequestError,
+    );
+  });
+
+  it('a target of the wrong device type: E11', () => {
+    const toChf = template('ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML').xml.replace(
+      '90-A0:1000',
+      '90-A2:1000',
+    );
+    const e = captured(() => transformXml(toChf, ctx()));
+    assert.ok(e instanceof DspDeviceTypeMismatchError);
+    assert.equal(e.responseCode, 'E11');
+    const enableGas = requestXml('7.1', '00-DB-12-34-56-78-90-A1', 5n, '<sr:EnableSupply/>');
+    assert.equal(captured(() => transformXml(enableGas, ctx())).responseCode, 'E11');
+    const topUpPpmid = cs01a().replace('90-A0:12884901888', '90-A4:12884901888');
+    assert.equal(captured(() => transformXml(topUpPpmid, ctx())).responseCode, 'E11');
+  });
+
+  it('device types DUIS allows but this DSP does not transform: unsupported, not E11', () => {
+    const fwChf = template('CS06_11.3_IMMEDIATE_SUCCESS_REQUEST_DUIS.XML').xml.replace(
+      '90-A0:1000',
+      '90-A2:1000',
+    );
+    assert.throws(() => transformXml(fwChf, ctx()), DspUnsupportedServiceRequestError);
+    const commissionPpmid = requestXml(
+      '8.1.1',
+      '00-DB-12-34-56-78-90-A4',
+      7n,
+      '<sr:CommissionDeviceSynchroniseClock><sr:CurrentDateTime>2015-01-01T00:00:00Z</sr:CurrentDateTime><sr:TolerancePeriod>60</sr:TolerancePeriod></sr:CommissionDeviceSynchroniseClock>',
+    );
+    assert.throws(() => transformXml(commissionPpmid, ctx()), DspUnsupportedServiceRequestError);
+  });
+
+  it('an unknown target: E19', () => {
+    const e = captured(() => transformXml(cs01a().replace('90-A0:', '90-FF:'), ctx()));
+    assert.ok(e instanceof DspUnknownDeviceError);
+    assert.equal(e.responseCode, 'E19');
+  });
+
+  it('malformed body values: DSP_BODY_INVALID, HTTP 400', () => {
+    for (const xml of [
+      cs01a().replace('73946144332040217315', '7394614433204021731'),
+      cs01a().replace('73946144332040217315', '7394614433204021731X'),
+      template('CS06_11.3_IMMEDIATE_SUCCESS_REQUEST_DUIS.XML').xml.replace(
+        '556677</sr:FirmwareHash>',
+        '5566</sr:FirmwareHash>',
+      ),
+      template('ECS03_1.6_IMMEDIATE_SINGLE_SUCCESS_REQUEST_DUIS.XML').xml.replace('>556677<', '>2147483648<'),
+      template('ECS70_6.11_SUCCESS_REQUEST_DUIS.XML').xml.replace('>60<', '>86401<'),
+      template('CCS01_8.11_SUCCESS_REQUEST_DUIS.XML').xml.replace(
+        /<sr:AddDeviceToCHFWhitelist>[\s\S]*<\/sr:AddDeviceToCHFWhitelist>/,
+        '',
+      ),
+      template('CCS02_8.11_SUCCESS_REQUEST_DUIS.XML').xml.replace('>Remove<', '>Replace<'),
+      template('ECS43_7.2_SUCCESS_REQUEST_DUIS.XML').xml.replace(
+        '<sr:DisableSupply/>',
+        '<sr:DisableSupply><sr:X/></sr:DisableSupply>',
+      ),
+    ]) {
+      const e = captured(() => transformXml(xml, ctx()));
+      assert.ok(e instanceof DspBodyInvalidError, `${e.code}: ${e.message}`);
+      assert.equal(e.httpStatus, 400);
+    }
+  });
+
+  it('a Device Log device not in the inventory: DSP_UNKNOWN_DEVICE without E19', () => {
+    const xml = template('CCS01_8.11_SUCCESS_REQUEST_DUIS.XML').xml.replace(
+      '<sr:DeviceID>00-DB-12-34-56-78-90-A0',
+      '<sr:DeviceID>00-DB-12-34-56-78-90-FF',
+    );
+    const e = captured(() => transformXml(xml, ctx()));
+    assert.ok(e instanceof DspUnknownDeviceError);
+    assert.equal(e.responseCode, undefined);
+  });
+
+  it('a Command Variant that does not fit: E12', () => {
+    const noPre = cs01a().replace('<sr:CommandVariant>1<', '<sr:CommandVariant>4<');
+    assert.equal(captured(() => transformXml(noPre, ctx(), false)).responseCode, 'E12');
+    const critWan = template('ECS43_7.2_SUCCESS_REQUEST_DUIS.XML').xml.replace(
+      '<sr:CommandVariant>4<',
+      '<sr:CommandVariant>1<',
+    );
+    const e = captured(() => transformXml(critWan, ctx(), false));
+    assert.ok(e instanceof DspCommandVariantError);
+    assert.equal(e.responseCode, 'E12');
+  });
+
+  it('missing context (ACB counter, clock) and missing keys are typed', () => {
+    const noCounter = { ...ctx() };
+    delete noCounter.nextAcbCounter;
+    assert.throws(
+      () => transformXml(template('CCS02_8.11_SUCCESS_REQUEST_DUIS.XML').xml, noCounter),
+      DspContextIncompleteError,
+    );
+    const noClock = { ...ctx() };
+    delete noClock.clock;
+    assert.throws(
+      () => transformXml(template('GCS39_7.3_SUCCESS_REQUEST_DUIS.XML').xml, noClock),
+      DspContextIncompleteError,
+    );
+    // a DSP whose key store lacks the ACB's private KA key cannot MAC
+    const files = readdirSync(RTDS_KEYSTORE)
+      .filter((f) => f !== '90b3d51f30000002-ka.key')
+      .map((name) => ({ name, text: readFileSync(join(RTDS_KEYSTORE, name), 'utf8') }));
+    const inventory = DeviceInventory.rtds();
+    const noAcbKey: TransformContext = {
+      security: new SecurityContext({ keyStore: keyStoreFromFiles(files).store }),
+      deviceTypeOf: inventory.deviceTypeOf,
+    };
+    // (the GSME: the key store holds the ESME's private KA key, which would make the same Z)
+    const e = captured(() => transformXml(template('CS01b_2.2_SUCCESS_REQUEST_DUIS.XML').xml, noAcbKey));
+    assert.ok(e instanceof DspUnknownKeyError);
+    assert.equal(e.httpStatus, 500);
+  });
+});
+
+/**
+ * Device types the RTDS reference data addresses that the DUIS catalogue's
+ * best-effort `deviceTypes` lacks: GCS13a 4.1.1 to the GPF (RTDS
+ * GCS13a_4.1.1_SUCCESS_RELIABLE_GPF, RELIABLE_GSME target ...A3).
+ */
+const CATALOGUE_GAPS: Record<string, string[]> = { '4.1.1': ['GPF'] };
+
+describe('DSP transform: the supported table', () => {
+  it('agrees with the DUIS catalogue and the GBCS Message Code table', () => {
+    for (const t of SUPPORTED_TRANSFORMS) {
+      const def = serviceRequest(t.srv);
+      assert.ok(def, t.srv);
+      assert.equal(t.critical, def.class === 'critical', `${t.srv} criticality`);
+      for (const d of t.target) {
+        if (CATALOGUE_GAPS[t.srv]?.includes(d)) continue;
+        assert.ok(def.deviceTypes.includes(d), `${t.srv} ${t.useCase} ${d}`);
+      }
+      const m = lookupMessageCode(t.messageCode);
+      assert.equal(m?.useCase, t.useCase);
+      assert.equal(m?.critical, t.critical, `${t.useCase} criticality in the code table`);
+      assert.equal(m?.payload, t.payload);
+    }
+    assert.deepEqual(
+      [...SUPPORTED_SRVS].sort(),
+      ['1.6', '11.3', '2.2', '4.1.1', '6.11', '7.1', '7.2', '7.3', '8.1.1', '8.11'].sort(),
+    );
+  });
+});
+
+function captured(fn: () => unknown): DspTransformError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof DspTransformError) return e;
+    throw e;
+  }
+  assert.fail('expected a DspTransformError');
+}

@@ -1,0 +1,84 @@
+/**
+ * The DUIS templates of the supported SRs and their RTDS twins, and the
+ * transform context of the RTDS reference estate (tests and bench of the
+ * DSP transform). Fixtures are read in place.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  counterFrom,
+  DeviceInventory,
+  SUPPORTED_SRVS,
+  type TransformContext,
+} from '../../src/dcc/dsp/transform/index.ts';
+import { loadKeyStoreDir, type MemoryKeyStore, SecurityContext } from '../../src/gbcs/index.ts';
+import { DUIS_DIR, RTDS_KEYSTORE, RTDS_MESSAGES } from './fixtures.ts';
+
+export const TEMPLATES_DIR = join(DUIS_DIR, 'templates');
+
+/** The RTDS reference data's "now": every RTDS GBZ command's Issuer Event ID is 2015-01-01T00:00:00Z. */
+export const RTDS_NOW = Date.UTC(2015, 0, 1);
+/** The ACB Originator Counter of the RTDS CCS01/CCS02 SUCCESS commands (0x516). */
+export const RTDS_ACB_COUNTER_CCS = 0x516n;
+
+export interface DuisTemplate {
+  file: string;
+  path: string;
+  xml: string;
+  /** use case prefix of the name, e.g. ECS17b */
+  useCase: string;
+  srv: string;
+  /** e.g. `IMMEDIATE_SINGLE_SUCCESS_` (empty or ending with `_`) */
+  variant: string;
+}
+
+const NAME = /^([A-Za-z0-9]+?)_(\d+(?:\.\d+)*)_(.*)REQUEST_DUIS\.XML$/;
+
+/** Templates `<UseCase>_<SRV>_<variant>_REQUEST_DUIS.XML` of the SRVs the DSP transforms. */
+export function supportedTemplates(): DuisTemplate[] {
+  const out: DuisTemplate[] = [];
+  for (const file of readdirSync(TEMPLATES_DIR).sort()) {
+    const m = NAME.exec(file);
+    if (!m || !SUPPORTED_SRVS.includes(m[2])) continue;
+    const path = join(TEMPLATES_DIR, file);
+    out.push({ file, path, xml: readFileSync(path, 'utf8'), useCase: m[1], srv: m[2], variant: m[3] });
+  }
+  return out;
+}
+
+/** The RTDS file of the same use case and variant, e.g. `2.2_CS01a/CS01a_2.2_SUCCESS_COMMAND_GBCS.HEX`. */
+export function rtdsTwinName(t: DuisTemplate, kind: 'COMMAND' | 'PRECOMMAND'): string {
+  return `${t.srv}_${t.useCase}/${t.useCase}_${t.srv}_${t.variant}${kind}_GBCS.HEX`;
+}
+
+export function readRtds(name: string): string | undefined {
+  const p = join(RTDS_MESSAGES, name);
+  return existsSync(p) ? readFileSync(p, 'utf8').trim() : undefined;
+}
+
+let keyStore: MemoryKeyStore | undefined;
+export function rtdsKeyStore(): MemoryKeyStore {
+  keyStore ??= loadKeyStoreDir(RTDS_KEYSTORE);
+  return keyStore;
+}
+
+/**
+ * The transform context of the RTDS reference estate: its keys, EUIs ...A0 to
+ * ...A6, its "now", the ACB counter of its CCS01/CCS02 commands. The ESMEs
+ * are twin element for the templates named `_TWIN_` (the RTDS twin-element
+ * test ESME), single element otherwise.
+ */
+export function rtdsContext(opts: { twin?: boolean; acbCounter?: bigint } = {}): TransformContext {
+  const inventory = DeviceInventory.rtds(opts.twin ? 'twin' : 'single');
+  return {
+    security: new SecurityContext({ keyStore: rtdsKeyStore() }),
+    deviceTypeOf: inventory.deviceTypeOf,
+    esmeVariantOf: inventory.esmeVariantOf,
+    clock: { now: () => RTDS_NOW },
+    nextAcbCounter: counterFrom(opts.acbCounter ?? RTDS_ACB_COUNTER_CCS),
+  };
+}
+
+export function contextFor(t: DuisTemplate): TransformContext {
+  return rtdsContext({ twin: t.variant.includes('TWIN') });
+}
