@@ -1,0 +1,28 @@
+/**
+ * Key helpers for the internet leg: the supplier's delivery key (signs
+ * envelopes) and the PPMID's reporting key (signs status reports). Both are
+ * ECDSA P-256 keys from node:crypto, separate from every GBCS key (a GBCS
+ * KA/DS key is used only for GBCS, GBCS 4.3).
+ */
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { toHex } from '../runtime/bytes.ts';
+import type { SeededRandom } from '../runtime/random.ts';
+import { deliveryKeyId } from './envelope.ts';
+
+export interface SigningKeyPair {
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+  /** 16 hex digits (deliveryKeyId of the public key) */
+  keyId: string;
+}
+
+/** A fresh P-256 key pair (a supplier's delivery key, or a PPMID's reporting key). */
+export function generateSigningKeyPair(): SigningKeyPair {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  return { privateKey, publicKey, keyId: deliveryKeyId(publicKey) };
+}
+
+/** A 16-byte envelope id, 32 hex digits, from seeded randomness (deterministic runs) . */
+export function newEnvelopeId(random: SeededRandom): string {
+  return toHex(random.bytes(16));
+}
