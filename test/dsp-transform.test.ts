@@ -139,6 +139,15 @@ describe('DSP transform: DUIS templates -> RTDS bytes (DSP-1)', () => {
     assert.equal(new SecurityContext({ keyStore: rtdsKeyStore() }).verifyMac(m), 'valid');
   });
 
+  it('another ACB identity in the context originates and MACs (key store shared)', () => {
+    const acb = '90B3D51F30000007'; // an RTDS remote party with a KA private key, standing in for a second ACB
+    const r = transformXml(template('CCS02_8.11_SUCCESS_REQUEST_DUIS.XML').xml, { ...rtdsContext(), acb });
+    const m = decodeMessage(r.gbcs);
+    assert.equal(m.originator, acb);
+    assert.equal(new SecurityContext({ keyStore: rtdsKeyStore(), acb }).verifyMac(m), 'valid');
+    assert.equal(new SecurityContext({ keyStore: rtdsKeyStore() }).verifyMac(m), 'invalid');
+  });
+
   it('8.1.1 Commission Device gives the Set Clock bytes of 6.11 (GBCS.md 5)', () => {
     for (const [file, rtds] of [
       ['ECS70_6.11_SUCCESS_REQUEST_DUIS.XML', '6.11_ECS70/ECS70_6.11_SUCCESS_PRECOMMAND_GBCS.HEX'],

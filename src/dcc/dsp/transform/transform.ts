@@ -27,6 +27,7 @@ import {
   GbcsError,
   type GbcsMessage,
   GbcsUnknownKeyError,
+  SecurityContext,
 } from '../../../gbcs/index.ts';
 import { dateToZigbeeTime } from '../../../gbcs/payload/index.ts';
 import { bytesEqual, type Eui } from '../../../runtime/bytes.ts';
@@ -185,7 +186,7 @@ function issuerEventIdFrom(ctx: TransformContext): () => number {
 }
 
 function acbOf(ctx: TransformContext): Eui {
-  return (ctx.acb ?? ctx.security.acb).toUpperCase();
+  return (ctx.acb ?? ctx.security.acb).replace(/[\s:-]/g, '').toUpperCase();
 }
 
 /** Builds the GBCS for a planned request: APDU, then Pre-Command or MAC'd Command. */
@@ -257,10 +258,29 @@ function build(p: Plan, requestId: RequestId, ctx: TransformContext): TransformR
   return { ...info, kind: 'command', critical: false, gbcs: macCommand(apdu, ctx), apdu };
 }
 
+const securityByAcb = new WeakMap<SecurityContext, Map<Eui, SecurityContext>>();
+
+/** The SecurityContext whose ACB is the context's ACB (sharing key store and ECDH cache). */
+function macSecurity(ctx: TransformContext): SecurityContext {
+  const acb = acbOf(ctx);
+  if (acb === ctx.security.acb) return ctx.security;
+  let m = securityByAcb.get(ctx.security);
+  if (!m) {
+    m = new Map();
+    securityByAcb.set(ctx.security, m);
+  }
+  let s = m.get(acb);
+  if (!s) {
+    s = new SecurityContext({ keyStore: ctx.security.keyStore, acb, sharedSecretCache: ctx.security.cache });
+    m.set(acb, s);
+  }
+  return s;
+}
+
 /** Wraps a command APDU in General Ciphering with the ACB MAC (SECMP0038 DSP-2). */
 function macCommand(apdu: Uint8Array, ctx: TransformContext): Uint8Array {
   try {
-    return ctx.security.wrap(apdu);
+    return macSecurity(ctx).wrap(apdu);
   } catch (e) {
     if (e instanceof GbcsUnknownKeyError)
       throw new DspUnknownKeyError(`cannot MAC the command: ${e.message}`, e.eui ?? acbOf(ctx), 500, e);
