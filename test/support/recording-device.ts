@@ -2,7 +2,9 @@
  * A minimal GbcsDevice for CH tests (until the ESME/GSME emulators of
  * devices/esme and devices/gsme are used): it records every message the HAN
  * delivered to it and, when given a responder, sends what the responder
- * returns back through its uplink. It makes no GBCS checks of its own.
+ * returns back through its uplink (e.g. the RTDS RESPONSE of the RTDS
+ * COMMAND it got). It makes NO GBCS checks of its own: a test double for CH
+ * routing tests, never a device emulator.
  */
 import type {
   DeviceEvent,
@@ -11,7 +13,7 @@ import type {
   HanSendResult,
   HanUplink,
 } from '../../src/devices/contracts.ts';
-import type { Eui } from '../../src/runtime/bytes.ts';
+import { type Eui, toHex } from '../../src/runtime/bytes.ts';
 
 export class RecordingDevice implements GbcsDevice {
   readonly received: Uint8Array[] = [];
@@ -32,8 +34,16 @@ export class RecordingDevice implements GbcsDevice {
 
   onRemotePartyMessage(bytes: Uint8Array): void {
     this.received.push(bytes);
-    this.events.push({ at: this.now(), device: this.eui, kind: 'command' });
     const answer = this.responder?.(bytes);
+    const ev: DeviceEvent = {
+      at: this.now(),
+      device: this.eui,
+      kind: 'command',
+      decision: 'accepted',
+      reason: 'OK',
+    };
+    if (answer) ev.response = toHex(answer);
+    this.events.push(ev);
     if (answer) this.send(answer);
   }
 
