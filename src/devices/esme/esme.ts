@@ -46,7 +46,7 @@ import {
   type MeterOptions,
   type MeterSnapshotBase,
 } from '../meter-common/meter-device.ts';
-import { ALERT_FOR_TOP_UP_REFUSAL, checkTopUp } from '../meter-common/prepayment.ts';
+import { ALERT_FOR_TOP_UP_REFUSAL, checkTopUp, rememberUtrn } from '../meter-common/prepayment.ts';
 import { ASN1_UNSUPPORTED_RESULT } from '../meter-common/response-shape.ts';
 import {
   CLOCK_STATUS_DOUBTFUL,
@@ -89,6 +89,8 @@ export interface EsmeState {
   };
   /** last accepted top-up (UTRN) counter per supplier, decimal */
   lastTopUpCounter: Record<Eui, string>;
+  /** the last accepted UTRNs (duplicate detection) */
+  recentUtrns: string[];
   /** device event log (GBCS event codes) */
   eventLog: Array<{ at: number; code: number }>;
 }
@@ -113,6 +115,7 @@ export function defaultEsmeState(): EsmeState {
     supply: 'enabled',
     firmware: { version: '0123ABCD', pendingImage: null },
     lastTopUpCounter: {},
+    recentUtrns: [],
     eventLog: [],
   };
 }
@@ -406,6 +409,7 @@ export class Esme extends MeterDevice<EsmeState> {
       lastAccepted: last === undefined ? undefined : BigInt(last),
       balanceMillipence: this.state.meterBalance,
       maxBalanceMillipence: this.state.maxMeterBalance,
+      recent: this.state.recentUtrns,
     });
     if (!r.ok)
       return {
@@ -417,6 +421,7 @@ export class Esme extends MeterDevice<EsmeState> {
       };
     this.state.meterBalance += r.valueMillipence;
     this.state.lastTopUpCounter[supplier] = r.counter.toString();
+    this.state.recentUtrns = rememberUtrn(this.state.recentUtrns, utrn);
     this.logEvent(0x810e);
     return {
       content: this.response(req, [dlms.null()], [{ kind: 'action', result: RESULT.success }]),

@@ -63,7 +63,10 @@ export function checkTopUp(opts: {
   lastAccepted: bigint | undefined;
   balanceMillipence: number;
   maxBalanceMillipence: number;
+  /** UTRNs accepted recently (a device remembers the last few: GBCS 8F51 Duplicate UTRN entered) */
+  recent?: readonly string[];
 }): TopUpResult {
+  if (opts.recent?.includes(opts.utrn)) return { ok: false, refusal: 'duplicate' };
   if (opts.lastAccepted !== undefined && opts.counter <= opts.lastAccepted)
     return { ok: false, refusal: 'duplicate' };
   let check: ReturnType<typeof verifyUtrn>;
@@ -77,4 +80,12 @@ export function checkTopUp(opts: {
   const value = check.value! * (check.valueClass === 'pounds' ? MILLIPENCE_PER_POUND : MILLIPENCE_PER_PENNY);
   if (opts.balanceMillipence + value > opts.maxBalanceMillipence) return { ok: false, refusal: 'max-credit' };
   return { ok: true, valueMillipence: value, counter: opts.counter };
+}
+
+/** How many accepted UTRNs a meter remembers to recognise duplicates. */
+export const RECENT_UTRNS = 10;
+
+/** Appends an accepted UTRN to the bounded recent list (returns the new list). */
+export function rememberUtrn(recent: readonly string[], utrn: string): string[] {
+  return [...recent, utrn].slice(-RECENT_UTRNS);
 }
