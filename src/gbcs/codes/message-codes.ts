@@ -626,7 +626,7 @@ const ROWS: Row[] = [
     'gbz',
   ),
   c(0x0080, 'GCS31', 'Start Network Data Log on GSME', '14.1', 'GSME', false, 'gbz'),
-  c(0x0081, 'GCS32', 'Remotely Close the Valve in the GSME', '7.1', 'GSME', true, 'gbz', GBCS),
+  c(0x0081, 'GCS32', 'Remotely Close the Valve in the GSME', '7.2', 'GSME', true, 'gbz', GBCS),
   c(0x0082, 'GCS33', 'Read GSME Valve Status', '7.4', 'GSME', false, 'gbz', GBCS),
   c(0x0083, 'GCS36', 'Send CIN to GSME', '9.1', 'GSME', false, 'gbz'),
   c(0x0084, 'GCS38', 'Read GSME Firmware Version', '11.2', 'GSME', false, 'gbz', GBCS),
