@@ -185,6 +185,37 @@ describe('ESME: accepted commands change state', () => {
     assert.equal(esme.stateView.supply, 'armed');
   });
 
+  it('ECS42 (7.1, no RTDS fixture: built from GBCS facts, script 53, Message Code 0x004F) enables an armed supply', () => {
+    const { esme, up } = newEsme({ initialState: { supply: 'armed' } });
+    const ecs43 = decodeMessage(fixture('7.2_ECS43/ECS43_7.2_SUCCESS_COMMAND_GBCS.HEX'));
+    const content = new Uint8Array(ecs43.content);
+    content[content.length - 1] = 53;
+    esme.onRemotePartyMessage(
+      rebuildCommand(profile.remote, ecs43, { content, otherInfo: { messageCode: 0x004f } }),
+    );
+    assert.equal(esme.stateView.supply, 'enabled');
+    const r = verifyFromEsme(up.take()[0]);
+    assert.equal(r.envelope, 'general-signing', 'critical: signed response');
+    // the script of another use case under ECS42's code is refused
+    const wrong = newEsme({ initialState: { supply: 'armed' } });
+    wrong.esme.onRemotePartyMessage(
+      rebuildCommand(profile.remote, ecs43, { otherInfo: { messageCode: 0x004f } }),
+    );
+    assert.equal(wrong.esme.stateView.supply, 'armed');
+  });
+
+  it('CS01a: the same UTRN under a new counter is a duplicate (8F51)', () => {
+    const { esme, up } = newEsme();
+    const base = decodeMessage(fixture('2.2_CS01a/CS01a_2.2_SUCCESS_COMMAND_GBCS.HEX'));
+    esme.onRemotePartyMessage(rebuildCommand(profile.remote, base, {}));
+    const balance = esme.stateView.meterBalance;
+    up.take();
+    esme.onRemotePartyMessage(rebuildCommand(profile.remote, base, { counter: 0x400000000n }));
+    assert.equal(esme.stateView.meterBalance, balance);
+    const [, alert] = up.take().map(verifyFromEsme);
+    assert.match(toHex(alert.content), /128F51/);
+  });
+
   it('ECS02 sets credit mode, ECS03 prepayment mode with its disablement threshold (1.6)', () => {
     const { esme } = newEsme({ initialState: { paymentMode: 'prepayment' } });
     esme.onRemotePartyMessage(fixture('1.6_ECS02/ECS02_1.6_IMMEDIATE_SINGLE_SUCCESS_COMMAND_GBCS.HEX'));

@@ -273,43 +273,7 @@ export class DeviceSecurity {
   }
 
   private placeOriginator(m: GbcsMessage): CommandOriginator | null {
-    const found = this.anchors.cellOf(m.originator);
-    if (found) {
-      const supp = m.otherInfo.supplementaryRemotePartyId;
-      if (found.name === 'acb' && supp !== null) {
-        const onBehalf = this.anchors.cellOf(supp);
-        const form: OriginatorForm =
-          onBehalf?.name === 'supplier'
-            ? 'acb/supplier'
-            : onBehalf?.name === 'networkOperator'
-              ? 'acb/networkOperator'
-              : 'acb/other';
-        return {
-          eui: m.originator,
-          form,
-          cell: 'acb',
-          business: supp,
-          role: onBehalf ? onBehalf.anchor.role : 127,
-        };
-      }
-      return {
-        eui: m.originator,
-        form: found.name,
-        cell: found.name,
-        business: m.originator,
-        role: found.anchor.role,
-      };
-    }
-    const peer = this.anchors.peer(m.originator);
-    if (peer)
-      return {
-        eui: m.originator,
-        form: `device/${peer.deviceType}` as OriginatorForm,
-        cell: null,
-        business: m.originator,
-        role: null,
-      };
-    return null;
+    return placeOriginator(this.anchors, m);
   }
 
   private signerKey(eui: Eui): KeyObject | undefined {
@@ -483,6 +447,51 @@ export class DeviceSecurity {
   setOwnCounter(v: bigint): void {
     this.ownCounter = v;
   }
+}
+
+/**
+ * Places a command's originator among the device's trust anchors and peers:
+ * which cell (or peer) it is, the form it arrived in (authority.ts), and the
+ * business party behind the ACB. Null when the device cannot place it.
+ */
+export function placeOriginator(anchors: TrustAnchors, m: GbcsMessage): CommandOriginator | null {
+  const found = anchors.cellOf(m.originator);
+  if (found) {
+    const supp = m.otherInfo.supplementaryRemotePartyId;
+    if (found.name === 'acb' && supp !== null) {
+      const onBehalf = anchors.cellOf(supp);
+      const form: OriginatorForm =
+        onBehalf?.name === 'supplier'
+          ? 'acb/supplier'
+          : onBehalf?.name === 'networkOperator'
+            ? 'acb/networkOperator'
+            : 'acb/other';
+      return {
+        eui: m.originator,
+        form,
+        cell: 'acb',
+        business: supp,
+        role: onBehalf ? onBehalf.anchor.role : 127,
+      };
+    }
+    return {
+      eui: m.originator,
+      form: found.name,
+      cell: found.name,
+      business: m.originator,
+      role: found.anchor.role,
+    };
+  }
+  const peer = anchors.peer(m.originator);
+  if (peer)
+    return {
+      eui: m.originator,
+      form: `device/${peer.deviceType}` as OriginatorForm,
+      cell: null,
+      business: m.originator,
+      role: null,
+    };
+  return null;
 }
 
 function reject(
