@@ -315,7 +315,9 @@ export class Atps {
     let sender: Eui | null = null;
     let refused: string | null = null;
     if (route === 'wan') {
-      for (const b of blocks) chf.receiveFromWan(b);
+      // the CSP can only deliver while the SM WAN is up
+      if (!h.tap.isUp()) refused = 'not-sent:wan-down';
+      else for (const b of blocks) chf.receiveFromWan(b);
     } else {
       sender = route === 'ppmid' ? h.profile.euis.ppmid : this.joinHht(h);
       const node = h.home.tunnelNode(sender);
@@ -457,17 +459,16 @@ export class Atps {
     return h.counter;
   }
 
-  /** CH-6: the CSP's Communications Hub Manager sends Block or Unblock Buffer Feed over the WAN. */
-  bufferFeed(id: string, action: BufferFeedAction): InjectResult {
+  /** CH-6: the CSP's Communications Hub Manager sends Block or Unblock Buffer Feed (over the WAN by default). */
+  bufferFeed(id: string, action: BufferFeedAction, route: AtpsRoute = 'wan'): InjectResult {
     const h = this.get(id);
-    const cmd = bufferFeedCommand(
-      h.profile.world,
-      h.profile,
-      h.profile.euis.chf,
-      action,
-      this.nextCounter(h),
-    );
-    return this.injectOne(h, 'wan', cmd, { source: `${action}-buffer-feed` });
+    return this.injectOne(h, route, this.bufferFeedBytes(id, action), { source: `${action}-buffer-feed` });
+  }
+
+  /** A fresh Block / Unblock Buffer Feed command for the home's CHF (signed, MAC'd, next counter). */
+  bufferFeedBytes(id: string, action: BufferFeedAction): Uint8Array {
+    const h = this.get(id);
+    return bufferFeedCommand(h.profile.world, h.profile, h.profile.euis.chf, action, this.nextCounter(h));
   }
 
   /** DUIS 8.11 through the WAN: CCS01 adds, CCS02 removes a Device Log entry. */
@@ -521,6 +522,7 @@ export class Atps {
         break;
       case 'ch-reboot':
         home.restartCh();
+        h.clock.advance(home.chf.config.bootMs);
         break;
       case 'ppmid-offline':
         home.setOnline(h.profile.euis.ppmid, false);

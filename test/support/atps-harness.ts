@@ -60,3 +60,10 @@ export const NO_LIMITS = {
   relayQueueCapacity: 1000,
   mailboxCapacity: 1000,
 } as const;
+
+/** An RTDS COMMAND for the GSME (mailbox) from the supplier. */
+export const GSME_COMMAND = COMMANDS.find(
+  (m) =>
+    peekRouting(m.bytes).targetEui === '00DB1234567890A1' &&
+    peekRouting(m.bytes).originatorEui === '90B3D51F30010000',
+)!;

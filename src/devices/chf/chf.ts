@@ -107,7 +107,11 @@ export interface ChfConfig {
   eventLogCapacity: number;
   /** Remembered (originator, counter) pairs for routing responses (HHT, PPMID-caused). */
   correlationCapacity: number;
-  /** How long a restart keeps the CH off the HAN and the WAN. */
+  /**
+   * How long a restart keeps the CH off the HAN and the WAN. Longer than the
+   * HAN's APS duplicate-rejection window (10 s): a restarted radio counts APS
+   * frames from 0 again, and peers would drop its first frames as duplicates.
+   */
   bootMs: number;
 }
 
@@ -127,7 +131,7 @@ export const DEFAULT_CHF_CONFIG: ChfConfig = {
   hhtJoinWindowMs: 3_600_000,
   eventLogCapacity: 20_000,
   correlationCapacity: 512,
-  bootMs: 5_000,
+  bootMs: 30_000,
 };
 
 export interface ChfOptions {

@@ -112,6 +112,7 @@ export function resultOf(r: HanTransferReport): HanSendResult {
 export abstract class HanNodeBase {
   readonly eui: Eui;
   protected attached = false;
+  private savedFrameCounter = 0;
   private tsn = 0;
   readonly events: HanNodeEvent[] = [];
   private readonly eventCapacity: number;
@@ -150,6 +151,9 @@ export abstract class HanNodeBase {
   connect(): void {
     if (this.attached) return;
     this.medium.attach(this.eui, {
+      // ZigBee keeps the outgoing APS frame counter in non-volatile memory: a
+      // restarted radio must not reuse counters its peers already accepted.
+      frameCounterStart: this.savedFrameCounter,
       linkKeyFor: (peer) => this.linkKeyFor(peer),
       onData: (ind) => this.onData(ind),
       onRejected: (r) => this.log('frame-rejected', r.from, `${r.reason}: ${r.message}`),
@@ -164,6 +168,7 @@ export abstract class HanNodeBase {
   /** Detaches from the medium (powers the radio off); transfers in flight fail. */
   disconnect(): void {
     if (!this.attached) return;
+    this.savedFrameCounter = this.medium.outgoingFrameCounter(this.eui);
     this.attached = false;
     this.medium.detach(this.eui);
     this.onDisconnected();
