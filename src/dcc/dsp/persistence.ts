@@ -1,0 +1,184 @@
+/**
+ * How the DSP keeps its state in the store without making its core async.
+ *
+ * The DSP core is synchronous (it runs inside `VirtualClock.advance()` in
+ * tests and the simulator): it holds users, inventory, counters, open
+ * requests and the outbox in memory and appends every change to a
+ * `DspJournal`. The journal writes changes to SQL in order, batched into one
+ * transaction per drain. The I/O edges wait for it: the HTTP adapter answers
+ * a Service Request only after `flush()` resolved, so a user never holds an
+ * acknowledgement for a request the store does not have, and a DSP restart
+ * (`DspService.open` reloads everything) loses nothing that was answered.
+ *
+ * A failed write is not retried or skipped: the journal stops, every later
+ * `flush()` rejects with the error, and the HTTP adapter answers 500. Fail
+ * loudly rather than run on with memory and store disagreeing.
+ */
+import { sql, type Transaction } from 'kysely';
+import { u64FromText, u64ToText } from '../../adapters/store/index.ts';
+import type { CommandVariant, ServiceRequestClass } from '../../duis/index.ts';
+import { Logger } from '../../runtime/logger.ts';
+import type { DspRequestRecord, DspRequestState, ResponseRoute } from './requests.ts';
+import type { DspDb, DspRequestsTable, DspTables } from './tables.ts';
+
+const log = Logger.get('dsp:store');
+
+export type JournalOp = (db: Transaction<DspTables>) => Promise<unknown>;
+
+export class DspJournal {
+  #pending: JournalOp[] = [];
+  #draining: Promise<void> | undefined;
+  #error: unknown;
+  #written = 0;
+
+  constructor(readonly db: DspDb) {}
+
+  /** Queues a write; it runs after every write queued before it. */
+  append(op: JournalOp): void {
+    if (this.#error !== undefined) return;
+    this.#pending.push(op);
+    if (!this.#draining) this.#draining = this.#drain();
+  }
+
+  get pending(): number {
+    return this.#pending.length;
+  }
+
+  get written(): number {
+    return this.#written;
+  }
+
+  /** The error that stopped the journal, if any. */
+  get error(): unknown {
+    return this.#error;
+  }
+
+  async #drain(): Promise<void> {
+    // Let the synchronous caller finish queueing its related writes first.
+    await Promise.resolve();
+    try {
+      while (this.#pending.length > 0 && this.#error === undefined) {
+        const batch = this.#pending;
+        this.#pending = [];
+        await this.db.transaction().execute(async (trx) => {
+          for (const op of batch) await op(trx);
+        });
+        this.#written += batch.length;
+      }
+    } catch (e) {
+      this.#error = e;
+      this.#pending = [];
+      log.error('DSP store write failed; the DSP refuses further work', {
+        error: e instanceof Error ? e.message : String(e),
+      });
+    } finally {
+      this.#draining = undefined;
+    }
+  }
+
+  /** Resolves once every write queued so far is committed; rejects if the journal failed. */
+  async flush(): Promise<void> {
+    while (this.#draining) await this.#draining;
+    if (this.#error !== undefined) throw this.#error;
+  }
+}
+
+// ------------------------------------------------------------------ row mapping
+
+const b = (v: boolean): number => (v ? 1 : 0);
+
+export function requestToRow(r: DspRequestRecord): DspRequestsTable {
+  return {
+    request_id: r.requestId,
+    user_eui: r.user,
+    target: r.target,
+    counter: u64ToText(r.counter),
+    srv: r.srv,
+    sr_class: r.srClass,
+    cv: r.cv,
+    state: r.state,
+    chf: r.chf,
+    csp: r.csp,
+    gbcs_key: r.gbcsKey,
+    use_case: r.useCase,
+    message_code: r.messageCode,
+    wan: b(r.wan),
+    local_copy: b(r.localCopy),
+    ch_isolated: b(r.chIsolated),
+    command_sha256: r.commandSha256,
+    command_hex: r.commandHex,
+    pre_command_hex: r.preCommandHex,
+    response_code: r.responseCode,
+    response_route: r.responseRoute,
+    response_count: r.responseCount,
+    created_at: r.createdAt,
+    updated_at: r.updatedAt,
+    scheduled_at: r.scheduledAt,
+    execution_at: r.executionAt,
+    expires_at: r.expiresAt,
+    responded_at: r.respondedAt,
+  };
+}
+
+export function requestFromRow(row: DspRequestsTable): DspRequestRecord {
+  return {
+    requestId: row.request_id,
+    user: row.user_eui,
+    target: row.target,
+    counter: u64FromText(row.counter),
+    srv: row.srv,
+    srClass: row.sr_class as ServiceRequestClass,
+    cv: Number(row.cv) as CommandVariant,
+    state: row.state as DspRequestState,
+    chf: row.chf,
+    csp: row.csp,
+    gbcsKey: row.gbcs_key,
+    useCase: row.use_case,
+    messageCode: row.message_code === null ? null : Number(row.message_code),
+    wan: Number(row.wan) === 1,
+    localCopy: Number(row.local_copy) === 1,
+    chIsolated: Number(row.ch_isolated) === 1,
+    commandSha256: row.command_sha256,
+    commandHex: row.command_hex,
+    preCommandHex: row.pre_command_hex,
+    responseCode: row.response_code,
+    responseRoute: row.response_route as ResponseRoute | null,
+    responseCount: Number(row.response_count),
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+    scheduledAt: row.scheduled_at === null ? null : Number(row.scheduled_at),
+    executionAt: row.execution_at === null ? null : Number(row.execution_at),
+    expiresAt: row.expires_at === null ? null : Number(row.expires_at),
+    respondedAt: row.responded_at === null ? null : Number(row.responded_at),
+  };
+}
+
+/** Upsert of a request row (insert, or replace every column). */
+export function upsertRequest(r: DspRequestRecord): JournalOp {
+  const row = requestToRow(r);
+  return (db) =>
+    db
+      .insertInto('dsp_requests')
+      .values(row)
+      .onConflict((oc) => {
+        const { request_id: _id, ...rest } = row;
+        return oc.column('request_id').doUpdateSet(rest);
+      })
+      .execute();
+}
+
+export function upsertCounter(party: string, counter: bigint, at: number): JournalOp {
+  const row = { party, counter: u64ToText(counter), updated_at: at };
+  return (db) =>
+    db
+      .insertInto('dsp_counters')
+      .values(row)
+      .onConflict((oc) => oc.column('party').doUpdateSet({ counter: row.counter, updated_at: at }))
+      .execute();
+}
+
+/** Row count of a DSP table (tests, status). */
+export async function countRows(db: DspDb, table: keyof DspTables): Promise<number> {
+  const r = await sql<{ n: number | string }>`select count(*) as n from ${sql.table(table)}`.execute(db);
+  return Number(r.rows[0]?.n ?? 0);
+}

@@ -1,0 +1,1362 @@
+/**
+ * The DCC Data Service Provider (SECMP0038 DSP-1..DSP-6): takes signed DUIS
+ * Service Requests, checks them, transforms them to GBCS (src/dcc/dsp/transform),
+ * sends Commands over the SM WAN (CspDownlink) and/or hands them out for
+ * local delivery, matches device responses to requests exactly once, and
+ * POSTs asynchronous Responses and Alerts to each user's Receive Response
+ * Service.
+ *
+ * A state machine on the injected Clock. `handleRequest` and
+ * `onDeviceMessage` are synchronous (they run inside a VirtualClock advance);
+ * only the I/O edges are async: the store (DspJournal, see persistence.ts),
+ * the POSTs (ResponseOutbox, delivery.ts) and HTTP (http.ts).
+ *
+ * Checks, in order, each failing with its DUIS Response Code or, where DUIS
+ * defines none, an HTTP status (docs/dsp.md has the table):
+ *   1. XML well-formed and DUIS-XSD-valid (xmllint; `xsdValidation`, on by default)
+ *   2. XML signature valid, by the RequestID originator's XML-signing certificate
+ *   3. the originator is a registered, active user (E1, E3) whose role may send the SR (E2)
+ *   4. the target is known: in the inventory for device SRs, the ACB for non-device SRs (E19);
+ *      the user's role may address that device (E4)
+ *   5. the RequestID counter is greater than the last accepted from the user (HTTP 409)
+ *   6. the Command Variant: right URL (E13), DSP-3 local-delivery policy (E17), allowed for the SR (E12)
+ * then the transform's own checks (E11, DSP-2 signatures of Signed Pre-Commands).
+ */
+import { createHash } from 'node:crypto';
+import type { Store } from '../../adapters/store/index.ts';
+import {
+  buildDuisResponse,
+  type CommandVariant,
+  DuisError,
+  type DuisRequest,
+  type DuisResponseBody,
+  type DuisResponseCode,
+  DuisXsdValidator,
+  dspRejection,
+  executionDateTime,
+  formatRequestId,
+  isLocalDeliveryCommandVariant,
+  isWanCommandVariant,
+  parseXmlDocument,
+  type RequestId,
+  returnLocalCommandResponse,
+  type ServiceRequestClass,
+  serviceRequest,
+  signDuisXml,
+  signedPreCommand,
+  verifyAndParseDuisRequest,
+  type XmlSigner,
+  XmlSigningCertificateStore,
+} from '../../duis/index.ts';
+import {
+  decodeMessage,
+  decodePayload,
+  GbcsError,
+  type GbcsMessage,
+  MemoryKeyStore,
+  type SecurityContext,
+} from '../../gbcs/index.ts';
+import { type Eui, normaliseEui, toHex } from '../../runtime/bytes.ts';
+import type { Clock, TimerHandle } from '../../runtime/clock.ts';
+import { PpmidRelayError } from '../../runtime/errors.ts';
+import { Logger } from '../../runtime/logger.ts';
+import { Metrics } from '../../runtime/metrics.ts';
+import type { CspDownlink, DspDeviceMessageSink } from '../contracts.ts';
+import {
+  checkTariff,
+  DEFAULT_LOCAL_DELIVERY_TARIFF,
+  type LocalDeliveryTariff,
+  localDeliveryCharge,
+} from './charges.ts';
+import {
+  type OutboxKind,
+  outboxFromRow,
+  ResponseOutbox,
+  type ResponseOutboxOptions,
+  type ResponseTransport,
+} from './delivery.ts';
+import {
+  commandVariantNotAllowed,
+  counterReplay,
+  DspServiceError,
+  localDeliveryRefused,
+  notAuthorisedForDevice,
+  roleNotEligible,
+  unknownTarget,
+  unknownUser,
+  userStatus,
+  wrongEndpoint,
+} from './errors.ts';
+import { DspInventory, type DspInventoryDevice, normaliseInventoryDevice } from './inventory.ts';
+import { DspJournal, type JournalOp, requestFromRow, upsertCounter, upsertRequest } from './persistence.ts';
+import {
+  AWAITING_RESPONSE,
+  type DspRequestRecord,
+  type DspRequestState,
+  gbcsKey,
+  type ResponseRoute,
+  TERMINAL,
+  transition,
+} from './requests.ts';
+import { type DspDb, dspDb } from './tables.ts';
+import {
+  completeSignedPreCommandResult,
+  DspTransformError,
+  type TransformContext,
+  transformServiceRequest,
+} from './transform/index.ts';
+import {
+  type DspUser,
+  type DspUserInput,
+  eligibleRoles,
+  normaliseUser,
+  ROLE_ELIGIBILITY,
+  roleMayAddressDevice,
+  type UserRole,
+} from './users.ts';
+
+const log = Logger.get('dsp');
+
+/** The three DUIS URLs of the DCC test system (DUIS.md): send, transform, DCC-only / local delivery. */
+export type DuisEndpoint = 'serviceS' | 'serviceT' | 'serviceD';
+
+/** Which Command Variants each URL takes (DUIS.md "The DCC test system's HTTP conventions"). */
+export const ENDPOINT_COMMAND_VARIANTS: Readonly<Record<DuisEndpoint, readonly CommandVariant[]>> = {
+  serviceS: [1, 3, 5, 7],
+  serviceT: [4],
+  serviceD: [2, 6, 8],
+};
+
+export function endpointForCommandVariant(cv: CommandVariant): DuisEndpoint {
+  if (cv === 4) return 'serviceT';
+  return cv === 2 || cv === 6 || cv === 8 ? 'serviceD' : 'serviceS';
+}
+
+/** The synchronous answer to one Service Request, ready for HTTP. */
+export interface DspReply {
+  httpStatus: number;
+  contentType: 'application/xml' | 'text/plain';
+  /** A signed DUIS Response, or a one-line reason for an HTTP-level rejection. */
+  body: string;
+  /** The Request ID, once it could be read. */
+  requestId?: string;
+  responseCode?: DuisResponseCode;
+  /** The typed error code of a rejection. */
+  error?: string;
+}
+
+/** What happened to a device message (a response or an alert) that reached the DSP. */
+export type DeviceMessageDisposition =
+  | 'forwarded'
+  | 'duplicate'
+  | 'late'
+  | 'unmatched'
+  | 'unexpected'
+  | 'rejected'
+  | 'undeliverable'
+  | 'alert-forwarded'
+  | 'alert-unroutable'
+  | 'ignored'
+  | 'malformed';
+
+export interface DspServiceOptions {
+  clock: Clock;
+  /** An opened and migrated store (SQLite or PostgreSQL). */
+  store: Store;
+  /** GBCS keys: the ACB KA private key, device KA certificates; users' DS/KA certificates are added on registration. */
+  security: SecurityContext;
+  /** The DSP's XML-signing key and certificate (signs every Response it emits). */
+  xmlSigner: XmlSigner;
+  /** The SM WAN (CSP) the DSP hands Commands to (CV 1, 3, 5, 7). */
+  downlink: CspDownlink;
+  /** How asynchronous Responses reach users (fetchResponseTransport() in a service). */
+  transport: ResponseTransport;
+  /** Validate each request against the DUIS XSD with xmllint (default true). */
+  xsdValidation?: boolean;
+  xsdValidator?: DuisXsdValidator;
+  /** A device response is awaited this long before the request expires (default 24 h). */
+  responseTimeoutMs?: number;
+  /** An issued Pre-Command (CV 4) may be signed and returned within this time (default 7 days). */
+  preCommandTimeoutMs?: number;
+  /** Terminal requests stay in memory this long for duplicate detection (DSP-6; default 7 days). */
+  retentionMs?: number;
+  outbox?: ResponseOutboxOptions;
+  tariff?: LocalDeliveryTariff;
+  roleEligibility?: ReadonlyArray<readonly [string, readonly UserRole[]]>;
+  /** The GBCSVersion written into PreCommand responses (default `4.3`). */
+  gbcsVersion?: string;
+  /** First ACB Originator Counter if none is stored (default: clock ms x 1000, so a fresh DSP starts above old counters). */
+  acbCounterStart?: bigint;
+  metrics?: Metrics;
+}
+
+const DAY = 24 * 3600_000;
+const DEFAULT_GBCS_VERSION = '4.3';
+
+/** PROVISIONAL assignment of the 8.13 SR-specific error codes (their DUIS wording is not recorded here; docs/dsp.md). */
+export const RETURN_LOCAL_RESPONSE_ERRORS = {
+  /** The original request is unknown, not this user's, or its command was not handed out for local delivery. */
+  unknownRequest: 'E081301',
+  /** The returned GBCS is not a response to that command (CRA, originator, recipient, counter, Request ID). */
+  mismatch: 'E081302',
+  /** The returned response's MAC or signature does not verify. */
+  integrity: 'E081303',
+} as const satisfies Record<string, DuisResponseCode>;
+
+function sha256Hex(b: Uint8Array): string {
+  return createHash('sha256').update(b).digest('hex').toUpperCase();
+}
+
+function errText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+export class DspService implements DspDeviceMessageSink {
+  readonly clock: Clock;
+  readonly store: Store;
+  readonly db: DspDb;
+  readonly security: SecurityContext;
+  readonly acb: Eui;
+  readonly inventory = new DspInventory();
+  readonly metrics: Metrics;
+  readonly journal: DspJournal;
+  readonly outbox: ResponseOutbox;
+  readonly tariff: LocalDeliveryTariff;
+  readonly responseTimeoutMs: number;
+  readonly preCommandTimeoutMs: number;
+  readonly retentionMs: number;
+  readonly xsdValidation: boolean;
+
+  readonly #signer: XmlSigner;
+  readonly #downlink: CspDownlink;
+  readonly #xsd: DuisXsdValidator | undefined;
+  readonly #eligibility: ReadonlyArray<readonly [string, readonly UserRole[]]>;
+  readonly #gbcsVersion: string;
+  readonly #users = new Map<Eui, DspUser>();
+  #trust = new XmlSigningCertificateStore();
+  readonly #counters = new Map<Eui, bigint>();
+  readonly #requests = new Map<string, DspRequestRecord>();
+  readonly #byGbcsKey = new Map<string, DspRequestRecord>();
+  readonly #timers = new Map<string, TimerHandle>();
+  readonly #transformContext: TransformContext;
+  #acbCounter: bigint;
+  #closed = false;
+
+  private constructor(opts: DspServiceOptions) {
+    this.clock = opts.clock;
+    this.store = opts.store;
+    this.db = dspDb(opts.store.db);
+    this.security = opts.security;
+    this.acb = opts.security.acb;
+    this.metrics = opts.metrics ?? new Metrics('dsp.');
+    this.journal = new DspJournal(this.db);
+    this.outbox = new ResponseOutbox(opts.clock, opts.transport, this.journal, this.metrics, opts.outbox);
+    this.tariff = checkTariff(opts.tariff ?? DEFAULT_LOCAL_DELIVERY_TARIFF);
+    this.responseTimeoutMs = opts.responseTimeoutMs ?? DAY;
+    this.preCommandTimeoutMs = opts.preCommandTimeoutMs ?? 7 * DAY;
+    this.retentionMs = opts.retentionMs ?? 7 * DAY;
+    this.xsdValidation = opts.xsdValidation ?? true;
+    this.#signer = opts.xmlSigner;
+    this.#downlink = opts.downlink;
+    this.#xsd = this.xsdValidation ? (opts.xsdValidator ?? new DuisXsdValidator()) : undefined;
+    this.#eligibility = opts.roleEligibility ?? ROLE_ELIGIBILITY;
+    this.#gbcsVersion = opts.gbcsVersion ?? DEFAULT_GBCS_VERSION;
+    this.#acbCounter = opts.acbCounterStart ?? BigInt(Math.floor(opts.clock.now())) * 1000n;
+    this.#transformContext = {
+      security: this.security,
+      acb: this.acb,
+      deviceTypeOf: this.inventory.deviceTypeOf,
+      esmeVariantOf: this.inventory.esmeVariantOf,
+      clock: this.clock,
+      nextAcbCounter: () => this.#nextAcbCounter(),
+    };
+  }
+
+  /**
+   * Opens the DSP on a migrated store: loads users, inventory, CH isolation,
+   * counters, open (and recently closed) requests and the pending outbox,
+   * then re-arms every timer (expiries, DSP-scheduled sends, retries).
+   */
+  static async open(opts: DspServiceOptions): Promise<DspService> {
+    const dsp = new DspService(opts);
+    await dsp.#load();
+    return dsp;
+  }
+
+  async #load(): Promise<void> {
+    const db = this.db;
+    const now = this.clock.now();
+    for (const row of await db.selectFrom('dsp_users').selectAll().execute())
+      this.#applyUser(normaliseUser(JSON.parse(row.json) as DspUserInput));
+    for (const row of await db.selectFrom('dsp_inventory').selectAll().execute()) {
+      const d: Parameters<typeof normaliseInventoryDevice>[0] = {
+        eui: row.eui,
+        deviceType: row.device_type,
+        chf: row.chf,
+        csp: row.csp,
+      };
+      if (row.esme_variant !== null) d.esmeVariant = row.esme_variant;
+      this.inventory.set(normaliseInventoryDevice(d));
+    }
+    for (const row of await db.selectFrom('dsp_ch_isolation').selectAll().execute())
+      this.inventory.setIsolated(row.chf, Number(row.isolated) === 1);
+    for (const row of await db.selectFrom('dsp_counters').selectAll().execute()) {
+      const v = BigInt(row.counter);
+      if (row.party === this.acb) {
+        if (v + 1n > this.#acbCounter) this.#acbCounter = v + 1n;
+      } else this.#counters.set(row.party, v);
+    }
+    const rows = await db
+      .selectFrom('dsp_requests')
+      .selectAll()
+      .where((eb) =>
+        eb.or([eb('state', 'not in', [...TERMINAL]), eb('updated_at', '>=', now - this.retentionMs)]),
+      )
+      .execute();
+    for (const row of rows) {
+      const r = requestFromRow(row);
+      this.#index(r);
+      this.#arm(r);
+    }
+    const pending = await db.selectFrom('dsp_outbox').selectAll().where('state', '=', 'pending').execute();
+    this.outbox.restore(pending.map(outboxFromRow));
+    log.info('DSP opened', {
+      users: this.#users.size,
+      devices: this.inventory.all().length,
+      requests: this.#requests.size,
+      outbox: pending.length,
+    });
+  }
+
+  // ------------------------------------------------------------------ registry
+
+  /** Registers or replaces a user: trust store, key store, persisted. */
+  registerUser(input: DspUserInput): DspUser {
+    const user = normaliseUser(input);
+    this.#applyUser(user);
+    const now = this.clock.now();
+    const json = JSON.stringify(user);
+    this.#persist((db) =>
+      db
+        .insertInto('dsp_users')
+        .values({ eui: user.eui, json, updated_at: now })
+        .onConflict((oc) => oc.column('eui').doUpdateSet({ json, updated_at: now }))
+        .execute(),
+    );
+    return user;
+  }
+
+  #applyUser(user: DspUser): void {
+    // Check every certificate before changing anything.
+    const trial = new XmlSigningCertificateStore();
+    for (const pem of user.xmlSigningCertificates) {
+      const d = trial.add(pem);
+      if (d.subjectEui !== user.eui)
+        throw new DspServiceError(
+          'DSP_CONFIG',
+          `user ${user.eui}: XML-signing certificate serial ${d.serialNumber} identifies ${d.subjectEui ?? 'nobody'}`,
+        );
+    }
+    if (user.gbcsCertificates.length > 0) {
+      const ks = this.security.keyStore;
+      if (!(ks instanceof MemoryKeyStore))
+        throw new DspServiceError('DSP_CONFIG', 'user GBCS certificates need a MemoryKeyStore in the DSP');
+      for (const pem of user.gbcsCertificates) {
+        let cert: ReturnType<MemoryKeyStore['addCertificate']>;
+        try {
+          cert = ks.addCertificate(pem);
+        } catch (e) {
+          throw new DspServiceError('DSP_CONFIG', `user ${user.eui}: GBCS certificate: ${errText(e)}`, {
+            cause: e,
+          });
+        }
+        if (cert.eui !== user.eui)
+          throw new DspServiceError('DSP_CONFIG', `user ${user.eui}: GBCS certificate is for ${cert.eui}`);
+      }
+    }
+    this.#users.set(user.eui, user);
+    this.#rebuildTrust();
+  }
+
+  #rebuildTrust(): void {
+    const t = new XmlSigningCertificateStore();
+    for (const u of this.#users.values()) for (const pem of u.xmlSigningCertificates) t.add(pem);
+    this.#trust = t;
+  }
+
+  removeUser(eui: string): boolean {
+    const e = normaliseEui(eui);
+    const had = this.#users.delete(e);
+    this.#rebuildTrust();
+    this.#persist((db) => db.deleteFrom('dsp_users').where('eui', '=', e).execute());
+    return had;
+  }
+
+  user(eui: string): DspUser | undefined {
+    return this.#users.get(normaliseEui(eui));
+  }
+
+  users(): DspUser[] {
+    return [...this.#users.values()];
+  }
+
+  setInventoryDevice(input: Parameters<typeof normaliseInventoryDevice>[0]): DspInventoryDevice {
+    const d = normaliseInventoryDevice(input);
+    this.inventory.set(d);
+    const row = {
+      eui: d.eui,
+      device_type: d.deviceType,
+      chf: d.chf,
+      csp: d.csp,
+      esme_variant: d.esmeVariant ?? null,
+      updated_at: this.clock.now(),
+    };
+    this.#persist((db) =>
+      db
+        .insertInto('dsp_inventory')
+        .values(row)
+        .onConflict((oc) => {
+          const { eui: _e, ...rest } = row;
+          return oc.column('eui').doUpdateSet(rest);
+        })
+        .execute(),
+    );
+    return d;
+  }
+
+  removeInventoryDevice(eui: string): boolean {
+    const e = normaliseEui(eui);
+    const had = this.inventory.delete(e);
+    this.#persist((db) => db.deleteFrom('dsp_inventory').where('eui', '=', e).execute());
+    return had;
+  }
+
+  /**
+   * Records that a CH runs isolated (standalone after Block Buffer Feed) or
+   * not: requests to its devices meanwhile are excluded from performance
+   * measures (SECMP0038 DSP-5, A21). Called by whoever learns it (the CHM).
+   */
+  setChIsolated(chf: string, isolated: boolean): void {
+    const e = normaliseEui(chf);
+    this.inventory.setIsolated(e, isolated);
+    const row = { chf: e, isolated: isolated ? 1 : 0, updated_at: this.clock.now() };
+    this.#persist((db) =>
+      db
+        .insertInto('dsp_ch_isolation')
+        .values(row)
+        .onConflict((oc) =>
+          oc.column('chf').doUpdateSet({ isolated: row.isolated, updated_at: row.updated_at }),
+        )
+        .execute(),
+    );
+  }
+
+  /** A request's record (open, or closed within the retention time). */
+  request(requestId: string): DspRequestRecord | undefined {
+    const r = this.#requests.get(requestId);
+    return r ? { ...r } : undefined;
+  }
+
+  /** The last Request ID counter accepted from a user. */
+  lastCounter(user: string): bigint | undefined {
+    return this.#counters.get(normaliseEui(user));
+  }
+
+  /** Every write so far is committed (rejects if the store failed). */
+  flush(): Promise<void> {
+    return this.journal.flush();
+  }
+
+  /** No POST in flight and every write committed. */
+  async idle(): Promise<void> {
+    await this.outbox.idle();
+    await this.journal.flush();
+  }
+
+  /** Stops timers and delivery, waits for in-flight work and writes. The store stays open (its owner closes it). */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const t of this.#timers.values()) t.cancel();
+    this.#timers.clear();
+    this.outbox.close();
+    await this.outbox.idle();
+    await this.journal.flush();
+  }
+
+  #persist(op: JournalOp): void {
+    this.journal.append(op);
+  }
+
+  // ------------------------------------------------------------------ DUIS requests
+
+  /**
+   * Handles one DUIS Service Request POSTed to `endpoint`. Synchronous; the
+   * caller (HTTP) awaits `flush()` before answering (see persistence.ts).
+   */
+  handleRequest(endpoint: DuisEndpoint, input: string | Uint8Array): DspReply {
+    this.metrics.inc('requests');
+    if (this.#closed)
+      return this.#httpReject(new DspServiceError('DSP_BUSY', 'the DSP is closed', { httpStatus: 503 }));
+    if (this.journal.error !== undefined)
+      return this.#httpReject(
+        new DspServiceError('DSP_BUSY', `the DSP store failed: ${errText(this.journal.error)}`, {
+          httpStatus: 500,
+        }),
+      );
+    let req: DuisRequest;
+    try {
+      this.#schemaCheck(input);
+      req = verifyAndParseDuisRequest(input, this.#trust, {
+        at: new Date(this.clock.now()),
+        checkCommandVariant: false,
+      }).request;
+    } catch (e) {
+      return this.#reject(e, undefined);
+    }
+    try {
+      return this.#process(endpoint, req);
+    } catch (e) {
+      return this.#reject(e, req);
+    }
+  }
+
+  /** Check 1: XSD validity (after screening; malformed input is told apart from schema-invalid input). */
+  #schemaCheck(input: string | Uint8Array): void {
+    if (!this.#xsd) {
+      parseXmlDocument(input); // well-formedness is still checked first, by verifyAndParse's parser too
+      return;
+    }
+    const r = this.#xsd.validate(input);
+    if (r.valid) return;
+    parseXmlDocument(input); // throws DUIS_MALFORMED / FORBIDDEN / TOO_LARGE if that is the reason
+    throw new DspServiceError(
+      'DSP_XSD_INVALID',
+      `not valid against the DUIS XSD: ${r.errors.slice(0, 3).join('; ')}`,
+      {
+        httpStatus: 400,
+      },
+    );
+  }
+
+  #process(endpoint: DuisEndpoint, req: DuisRequest): DspReply {
+    const h = req.header;
+    const id = h.requestId;
+    const cv = h.commandVariant;
+    const def = req.definition;
+    const srv = h.serviceReferenceVariant;
+
+    // 3. user and role
+    const user = this.#users.get(id.originator);
+    if (!user) throw unknownUser(id.originator);
+    if (user.status !== 'active') throw userStatus(user.eui, user.status);
+    const eligible = eligibleRoles(srv, this.#eligibility);
+    if (!user.roles.some((r) => eligible.includes(r))) throw roleNotEligible(user.eui, user.roles, srv);
+
+    // 4. target
+    let device: DspInventoryDevice | undefined;
+    if (def.class === 'non-device') {
+      if (id.target !== this.acb)
+        throw unknownTarget(id.target, `a non-device Service Request targets the ACB ${this.acb}`);
+    } else {
+      device = this.inventory.get(id.target);
+      if (!device) throw unknownTarget(id.target, 'not in the DSP inventory');
+      if (!roleMayAddressDevice(user.roles, device.deviceType))
+        throw notAuthorisedForDevice(user.eui, device.eui, device.deviceType);
+    }
+
+    // 5. counter
+    const requestId = formatRequestId(id);
+    const issued = this.#checkCounter(user, id, requestId, cv, srv);
+
+    // 6. Command Variant
+    this.#checkCommandVariant(endpoint, req, user, issued);
+
+    switch (cv) {
+      case 1:
+      case 2:
+      case 3:
+        return this.#commandFromRequest(req, user, device!, requestId);
+      case 4:
+        return this.#preCommand(req, user, device!, requestId);
+      case 5:
+      case 6:
+      case 7:
+        return this.#commandFromSignedPreCommand(req, user, device!, requestId, issued);
+      case 8:
+        if (srv === '8.13') return this.#returnLocalCommandResponse(req, user, requestId);
+        throw new DspServiceError('DSP_UNSUPPORTED', `non-device SR ${srv} is not implemented by this DSP`, {
+          httpStatus: 501,
+        });
+    }
+  }
+
+  /**
+   * Check 5. A new request's counter must exceed the user's last accepted
+   * one. CV 5/6/7 carry the Request ID of the CV 4 request whose Pre-Command
+   * was signed: they must find that Pre-Command still open (each is
+   * completed once), or, if this DSP issued none, pass the counter rule.
+   */
+  #checkCounter(
+    user: DspUser,
+    id: RequestId,
+    requestId: string,
+    cv: CommandVariant,
+    srv: string,
+  ): DspRequestRecord | undefined {
+    const last = this.#counters.get(user.eui);
+    if (cv === 5 || cv === 6 || cv === 7) {
+      const rec = this.#requests.get(requestId);
+      if (rec) {
+        if (rec.state !== 'pre-command-issued' || rec.user !== user.eui)
+          throw new DspServiceError(
+            'DSP_COUNTER_REPLAY',
+            `Request ID ${requestId} was already used (request ${rec.state})`,
+            { httpStatus: 409 },
+          );
+        if (rec.srv !== srv)
+          throw new DspServiceError(
+            'DSP_COUNTER_REPLAY',
+            `Request ID ${requestId} was issued for SR ${rec.srv}, not ${srv}`,
+            { httpStatus: 409 },
+          );
+        return rec;
+      }
+    }
+    if (last !== undefined && id.counter <= last) throw counterReplay(user.eui, id.counter, last);
+    return undefined;
+  }
+
+  /** Check 6: URL (E13), SECMP0038 DSP-3 local-delivery policy (E17), CV allowed for the SR (E12). */
+  #checkCommandVariant(
+    endpoint: DuisEndpoint,
+    req: DuisRequest,
+    user: DspUser,
+    issued: DspRequestRecord | undefined,
+  ): void {
+    const cv = req.header.commandVariant;
+    const srv = req.header.serviceReferenceVariant;
+    if (!ENDPOINT_COMMAND_VARIANTS[endpoint].includes(cv))
+      throw wrongEndpoint(cv, `/api/v1/${endpoint}`, `/api/v1/${endpointForCommandVariant(cv)}`);
+    if (isLocalDeliveryCommandVariant(cv)) {
+      // DSP-3, CH-3 (risk R9): firmware images are never delivered through a PPMID.
+      if (srv === '11.1' || srv === '11.4')
+        throw localDeliveryRefused(
+          srv,
+          cv,
+          'firmware distribution is never delivered locally (SECMP0038 DSP-3, CH-3)',
+        );
+      // DSP-3 / decision C8: Commission Device only with the no-WAN commissioning policy.
+      if (srv === '8.1.1' && !user.policies.noWanCommissioning)
+        throw localDeliveryRefused(
+          srv,
+          cv,
+          'Commission Device is refused for local delivery unless the user has the no-WAN commissioning policy (SECMP0038 DSP-3)',
+        );
+      // Decision "time without WAN" (3.1.1): future-dated work is not offered for local delivery.
+      const at = this.#futureDate(req, issued);
+      if (at !== undefined)
+        throw localDeliveryRefused(
+          srv,
+          cv,
+          `future-dated work (${new Date(at).toISOString()}) is not offered for local delivery (SECMP0038 3.1.1)`,
+        );
+    }
+    const allowed = new Set<CommandVariant>(req.definition.commandVariants);
+    if (srv === '8.1.1' && user.policies.noWanCommissioning) {
+      allowed.add(6);
+      allowed.add(7);
+    }
+    if (!allowed.has(cv))
+      throw commandVariantNotAllowed(srv, cv, `allowed: ${[...allowed].sort().join(', ')}`);
+  }
+
+  /** A future execution date of the request (body ExecutionDateTime, or the CV 4 record), not a cancellation. */
+  #futureDate(req: DuisRequest, issued: DspRequestRecord | undefined): number | undefined {
+    if (issued?.executionAt != null) return issued.executionAt;
+    let at: Date | undefined;
+    try {
+      at = executionDateTime(req.body);
+    } catch {
+      return undefined; // the transform reports a bad body
+    }
+    if (at === undefined || at.getUTCFullYear() >= 3000) return undefined; // 3000-12-31: DUIS cancellation
+    return at.getTime();
+  }
+
+  #newRecord(
+    req: DuisRequest,
+    user: DspUser,
+    device: DspInventoryDevice | undefined,
+    requestId: string,
+    state: DspRequestState,
+  ): DspRequestRecord {
+    const now = this.clock.now();
+    const h = req.header;
+    return {
+      requestId,
+      user: user.eui,
+      target: h.requestId.target,
+      counter: h.requestId.counter,
+      srv: h.serviceReferenceVariant,
+      srClass: req.definition.class,
+      cv: h.commandVariant,
+      state,
+      chf: device?.chf ?? null,
+      csp: device?.csp ?? null,
+      gbcsKey: null,
+      useCase: null,
+      messageCode: null,
+      wan: false,
+      localCopy: false,
+      chIsolated: device ? this.inventory.isIsolated(device.chf) : false,
+      commandSha256: null,
+      commandHex: null,
+      preCommandHex: null,
+      responseCode: null,
+      responseRoute: null,
+      responseCount: 0,
+      createdAt: now,
+      updatedAt: now,
+      scheduledAt: null,
+      executionAt: null,
+      expiresAt: null,
+      respondedAt: null,
+    };
+  }
+
+  #acceptCounter(user: Eui, counter: bigint): void {
+    const last = this.#counters.get(user);
+    if (last !== undefined && counter <= last) return;
+    this.#counters.set(user, counter);
+    this.#persist(upsertCounter(user, counter, this.clock.now()));
+  }
+
+  #nextAcbCounter(): bigint {
+    const c = this.#acbCounter++;
+    this.#persist(upsertCounter(this.acb, c, this.clock.now()));
+    return c;
+  }
+
+  /** CV 1/2/3: a non-critical SR becomes a Command with the ACB MAC (DSP-2). */
+  #commandFromRequest(
+    req: DuisRequest,
+    user: DspUser,
+    device: DspInventoryDevice,
+    requestId: string,
+  ): DspReply {
+    const result = transformServiceRequest(req, this.#transformContext);
+    if (result.kind !== 'command')
+      throw commandVariantNotAllowed(
+        req.header.serviceReferenceVariant,
+        req.header.commandVariant,
+        'the SR is critical',
+      );
+    const rec = this.#newRecord(req, user, device, requestId, 'received');
+    rec.useCase = result.useCase;
+    rec.messageCode = result.messageCode;
+    rec.gbcsKey = gbcsKey(result.originator, result.target, result.originatorCounter);
+    if (result.execution.kind === 'at') rec.executionAt = result.execution.at.getTime();
+    const scheduledAt = result.dspScheduledAt?.getTime();
+    if (scheduledAt !== undefined) rec.executionAt = scheduledAt;
+    return this.#dispatch(req, rec, result.gbcs, scheduledAt);
+  }
+
+  /** CV 4: a critical SR becomes a Pre-Command for the user to sign. */
+  #preCommand(req: DuisRequest, user: DspUser, device: DspInventoryDevice, requestId: string): DspReply {
+    const result = transformServiceRequest(req, this.#transformContext);
+    if (result.kind !== 'pre-command')
+      throw commandVariantNotAllowed(req.header.serviceReferenceVariant, 4, 'the SR is not critical');
+    const rec = this.#newRecord(req, user, device, requestId, 'received');
+    rec.useCase = result.useCase;
+    rec.messageCode = result.messageCode;
+    rec.gbcsKey = gbcsKey(result.originator, result.target, result.originatorCounter);
+    rec.preCommandHex = toHex(result.gbcs);
+    if (result.execution.kind === 'at') rec.executionAt = result.execution.at.getTime();
+    transition(rec, 'pre-command-issued', this.clock.now());
+    rec.expiresAt = this.clock.now() + this.preCommandTimeoutMs;
+    this.#acceptCounter(user.eui, rec.counter);
+    this.#index(rec);
+    this.#save(rec);
+    this.#arm(rec);
+    this.metrics.inc('cv4.preCommands');
+    return this.#reply(req, 'I0', { type: 'PreCommand', gbcsVersion: this.#gbcsVersion, gbcs: result.gbcs });
+  }
+
+  /** CV 5/6/7: the user's Signed Pre-Command, checked (DSP-2), gets the ACB MAC. */
+  #commandFromSignedPreCommand(
+    req: DuisRequest,
+    user: DspUser,
+    device: DspInventoryDevice,
+    requestId: string,
+    issued: DspRequestRecord | undefined,
+  ): DspReply {
+    let body: ReturnType<typeof signedPreCommand>;
+    try {
+      body = signedPreCommand(req.body);
+    } catch (e) {
+      throw new DspServiceError('DSP_XSD_INVALID', `SignedPreCommand: ${errText(e)}`, {
+        httpStatus: 400,
+        cause: e,
+      });
+    }
+    const expect: Parameters<typeof completeSignedPreCommandResult>[2] = {
+      requestId: req.header.requestId,
+      srv: req.header.serviceReferenceVariant,
+    };
+    if (issued?.preCommandHex) expect.issuedPreCommand = Buffer.from(issued.preCommandHex, 'hex');
+    const result = completeSignedPreCommandResult(body.gbcsPayload, this.#transformContext, expect);
+    const rec = issued ?? this.#newRecord(req, user, device, requestId, 'received');
+    if (issued) {
+      rec.cv = req.header.commandVariant;
+      rec.chIsolated = rec.chIsolated || this.inventory.isIsolated(device.chf);
+      this.#timers.get(rec.requestId)?.cancel();
+    }
+    rec.useCase = result.useCase;
+    rec.messageCode = result.messageCode;
+    rec.gbcsKey = gbcsKey(result.originator, result.target, result.originatorCounter);
+    return this.#dispatch(req, rec, result.gbcs, undefined);
+  }
+
+  /**
+   * Sends and/or hands out a Command per the CV and answers: CV 1/5 I99; CV
+   * 2/6 I0 with the Local Command; CV 3/7 I99 with the Local Command (the
+   * device response follows asynchronously, docs/dsp.md).
+   */
+  #dispatch(
+    req: DuisRequest,
+    rec: DspRequestRecord,
+    gbcs: Uint8Array,
+    scheduledAt: number | undefined,
+  ): DspReply {
+    const cv = rec.cv;
+    const now = this.clock.now();
+    const wan = isWanCommandVariant(cv);
+    const local = isLocalDeliveryCommandVariant(cv);
+    rec.wan = wan;
+    rec.localCopy = local;
+    rec.commandSha256 = sha256Hex(gbcs);
+    if (wan && scheduledAt !== undefined && scheduledAt > now) {
+      // DSP future dating (e.g. 4.1.1 with ExecutionDateTime): the DSP holds the command until then.
+      rec.scheduledAt = scheduledAt;
+      rec.commandHex = toHex(gbcs);
+      transition(rec, 'scheduled', now);
+      rec.expiresAt = scheduledAt + this.responseTimeoutMs;
+    } else {
+      if (wan) this.#sendOverWan(rec, gbcs);
+      transition(rec, wan && local ? 'sent-and-issued' : wan ? 'sent' : 'issued-local', now);
+      rec.expiresAt = now + this.responseTimeoutMs;
+    }
+    this.#acceptCounter(rec.user, rec.counter);
+    this.#index(rec);
+    this.#save(rec);
+    if (local) this.#logLocalDelivery(rec, gbcs);
+    this.#arm(rec);
+    this.metrics.inc(`cv${cv}.accepted`);
+    if (local) return this.#reply(req, wan ? 'I99' : 'I0', { type: 'LocalCommand', gbcs });
+    return this.#reply(req, 'I99');
+  }
+
+  #sendOverWan(rec: DspRequestRecord, gbcs: Uint8Array): void {
+    try {
+      this.#downlink.sendCommand({ requestId: rec.requestId, target: rec.target, chf: rec.chf!, gbcs });
+    } catch (e) {
+      throw new DspServiceError('DSP_WAN_UNAVAILABLE', `the SM WAN refused the command: ${errText(e)}`, {
+        responseCode: 'E20',
+        cause: e,
+      });
+    }
+    this.metrics.inc('wan.commands');
+  }
+
+  /** SECMP0038 DSP-4 log entry and DSP-5 charge for a command handed out for local delivery. */
+  #logLocalDelivery(rec: DspRequestRecord, gbcs: Uint8Array): void {
+    const at = this.clock.now();
+    const entry = {
+      at,
+      request_id: rec.requestId,
+      user_eui: rec.user,
+      target: rec.target,
+      chf: rec.chf ?? '',
+      csp: rec.csp ?? '',
+      srv: rec.srv,
+      cv: rec.cv,
+      gbcs_sha256: sha256Hex(gbcs),
+    };
+    const charge = {
+      at,
+      user_eui: rec.user,
+      request_id: rec.requestId,
+      srv: rec.srv,
+      sr_class: rec.srClass,
+      cv: rec.cv,
+      amount: localDeliveryCharge(this.tariff, rec.srClass, rec.cv),
+      currency: this.tariff.currency,
+    };
+    this.#persist(async (db) => {
+      await db.insertInto('dsp_local_delivery_log').values(entry).execute();
+      await db.insertInto('dsp_charges').values(charge).execute();
+    });
+    this.metrics.inc('localDelivery.issued');
+  }
+
+  /**
+   * SR 8.13 Return Local Command Response: a device response the user
+   * captured locally. Accepted only if it answers a command this DSP handed
+   * out for local delivery to this user (Request ID, GBCS originator,
+   * recipient and counter match; MAC and signature verify where the DSP
+   * holds the keys); it then counts as that request's device response
+   * (DSP-6: forwarded only if it is the first).
+   */
+  #returnLocalCommandResponse(req: DuisRequest, user: DspUser, requestId: string): DspReply {
+    const E = RETURN_LOCAL_RESPONSE_ERRORS;
+    let v: ReturnType<typeof returnLocalCommandResponse>;
+    try {
+      v = returnLocalCommandResponse(req.body);
+    } catch (e) {
+      throw new DspServiceError('DSP_XSD_INVALID', `ReturnLocalCommandResponse: ${errText(e)}`, {
+        httpStatus: 400,
+        cause: e,
+      });
+    }
+    const reject = (code: DuisResponseCode, why: string) =>
+      new DspServiceError('DSP_LOCAL_RESPONSE_REJECTED', `8.13: ${why}`, { responseCode: code });
+    let msg: GbcsMessage;
+    try {
+      msg = decodeMessage(v.deviceGbcsResponse);
+    } catch (e) {
+      throw reject(E.mismatch, `DeviceGBCSResponse is not a GBCS message (${errText(e)})`);
+    }
+    if (msg.cra !== 'response')
+      throw reject(E.mismatch, `DeviceGBCSResponse is a ${msg.cra}, not a response`);
+    const key = gbcsKey(msg.recipient, msg.originator, msg.originatorCounter);
+    const byKey = this.#byGbcsKey.get(key);
+    const orig = v.originalRequestId ? formatRequestId(v.originalRequestId) : undefined;
+    const rec = orig !== undefined ? this.#requests.get(orig) : byKey;
+    if (!rec || rec.user !== user.eui)
+      throw reject(E.unknownRequest, `no request ${orig ?? key} of ${user.eui} is known to this DSP`);
+    if (!rec.localCopy)
+      throw reject(E.unknownRequest, `request ${rec.requestId} was not handed out for local delivery`);
+    if (byKey !== rec)
+      throw reject(
+        E.mismatch,
+        `the response (${msg.originator} -> ${msg.recipient}, counter ${msg.originatorCounter}) does not answer request ${rec.requestId}`,
+      );
+    const mac = this.security.verifyMac(msg);
+    const sig = this.security.verifySignature(msg);
+    if (mac === 'invalid' || sig === 'invalid')
+      throw reject(E.integrity, `the response's ${mac === 'invalid' ? 'MAC' : 'signature'} does not verify`);
+    // The 8.13 request itself: accepted and complete.
+    const own = this.#newRecord(req, user, undefined, requestId, 'received');
+    transition(own, 'completed', this.clock.now());
+    own.responseCode = 'I99';
+    this.#acceptCounter(user.eui, own.counter);
+    this.#index(own);
+    this.#save(own);
+    this.#deviceResponse(rec, msg, 'local', null);
+    this.metrics.inc('returnLocalResponse.accepted');
+    // DUIS I99: a successful non-device SR with no XML data to return.
+    return this.#reply(req, 'I99');
+  }
+
+  // ------------------------------------------------------------------ device messages
+
+  /** DspDeviceMessageSink: a response or alert from a CH over the SM WAN (CSP). */
+  onDeviceMessage(m: { chf: Eui; gbcs: Uint8Array; at: number }): void {
+    this.metrics.inc('wan.deviceMessages');
+    let msg: GbcsMessage;
+    try {
+      msg = decodeMessage(m.gbcs);
+    } catch (e) {
+      this.#recordDeviceMessage('wan', m.chf, undefined, m.gbcs, null, 'malformed', errText(e));
+      return;
+    }
+    if (msg.cra === 'alert') {
+      this.#deviceAlert(msg, m.chf);
+      return;
+    }
+    if (msg.cra !== 'response') {
+      this.#recordDeviceMessage('wan', m.chf, msg, m.gbcs, null, 'ignored', `a ${msg.cra} reached the DSP`);
+      return;
+    }
+    const rec = this.#byGbcsKey.get(gbcsKey(msg.recipient, msg.originator, msg.originatorCounter));
+    if (!rec) {
+      this.#recordDeviceMessage(
+        'wan',
+        m.chf,
+        msg,
+        m.gbcs,
+        null,
+        'unmatched',
+        'no request with this originator, recipient and counter',
+      );
+      return;
+    }
+    const mac = this.security.verifyMac(msg);
+    const sig = this.security.verifySignature(msg);
+    if (mac === 'invalid' || sig === 'invalid') {
+      this.#recordDeviceMessage(
+        'wan',
+        m.chf,
+        msg,
+        m.gbcs,
+        rec.requestId,
+        'rejected',
+        `${mac === 'invalid' ? 'MAC' : 'signature'} does not verify`,
+      );
+      return;
+    }
+    this.#deviceResponse(rec, msg, 'wan', m.chf);
+  }
+
+  /**
+   * SECMP0038 DSP-6: the first device response for a request is forwarded
+   * (I0 with the GBCS payload); any later one (the meter's replay rejection
+   * of the second copy, or the same response via 8.13 and the WAN) is
+   * recorded and not forwarded.
+   */
+  #deviceResponse(
+    rec: DspRequestRecord,
+    msg: GbcsMessage,
+    route: ResponseRoute,
+    chf: Eui | null,
+  ): DeviceMessageDisposition {
+    const now = this.clock.now();
+    rec.responseCount++;
+    rec.updatedAt = now;
+    let disposition: DeviceMessageDisposition;
+    let reason: string | null = null;
+    if (rec.state === 'responded') {
+      disposition = 'duplicate';
+      reason = `request already answered via ${rec.responseRoute} (DSP-6)`;
+      this.metrics.inc('responses.duplicate');
+    } else if (rec.state === 'expired') {
+      disposition = 'late';
+      reason = 'request had expired; the user was told E21';
+    } else if (!AWAITING_RESPONSE.has(rec.state)) {
+      disposition = 'unexpected';
+      reason = `request is ${rec.state}`;
+    } else {
+      transition(rec, 'responded', now);
+      rec.respondedAt = now;
+      rec.responseRoute = route;
+      rec.responseCode = 'I0';
+      if (rec.chf && this.inventory.isIsolated(rec.chf)) rec.chIsolated = true;
+      this.#timers.get(rec.requestId)?.cancel();
+      this.#timers.delete(rec.requestId);
+      const def = serviceRequest(rec.srv)!;
+      const xml = this.#signedResponse({
+        header: {
+          requestId: this.#requestIdOf(rec),
+          responseId: { originator: msg.originator, target: rec.user, counter: rec.counter },
+          responseCode: 'I0',
+          responseDateTime: new Date(now),
+        },
+        body: {
+          kind: 'ResponseMessage',
+          serviceReference: def.serviceReference,
+          serviceReferenceVariant: rec.srv,
+          payload: { type: 'GBCSPayload', gbcs: msg.bytes },
+        },
+      });
+      disposition = this.#post(rec.user, 'response', rec.requestId, `response:${rec.requestId}`, xml)
+        ? 'forwarded'
+        : 'undeliverable';
+      this.#armRetention(rec);
+      this.metrics.inc(`responses.${route}`);
+    }
+    this.#save(rec);
+    this.#recordDeviceMessage(route, chf ?? rec.chf, msg, msg.bytes, rec.requestId, disposition, reason);
+    return disposition;
+  }
+
+  /** A device alert goes to the remote party it is addressed to (or the business party behind the ACB). */
+  #deviceAlert(msg: GbcsMessage, chf: Eui): void {
+    const party = this.#users.has(msg.recipient)
+      ? msg.recipient
+      : (msg.otherInfo.supplementaryRemotePartyId ?? msg.recipient);
+    const user = this.#users.get(party);
+    const code = decodePayload(msg.content, msg.messageCode).alert?.code;
+    if (!user || code === undefined) {
+      this.#recordDeviceMessage(
+        'wan',
+        chf,
+        msg,
+        msg.bytes,
+        null,
+        'alert-unroutable',
+        !user ? `no user ${party}` : 'no alert code in the payload',
+      );
+      return;
+    }
+    const xml = this.#signedResponse({
+      header: {
+        responseId: { originator: msg.originator, target: user.eui, counter: msg.originatorCounter },
+        responseCode: 'I0',
+        responseDateTime: new Date(this.clock.now()),
+      },
+      body: {
+        kind: 'DeviceAlertMessage',
+        alertCode: code.toString(16).toUpperCase().padStart(4, '0'),
+        gbcsPayload: msg.bytes,
+      },
+    });
+    const id = `alert:${msg.originator}:${msg.originatorCounter}:${this.clock.now()}`;
+    const ok = this.#post(user.eui, 'alert', null, id, xml);
+    this.metrics.inc('alerts.forwarded');
+    this.#recordDeviceMessage(
+      'wan',
+      chf,
+      msg,
+      msg.bytes,
+      null,
+      ok ? 'alert-forwarded' : 'undeliverable',
+      null,
+    );
+  }
+
+  #recordDeviceMessage(
+    route: ResponseRoute,
+    chf: Eui | null,
+    msg: GbcsMessage | undefined,
+    bytes: Uint8Array,
+    requestId: string | null,
+    disposition: DeviceMessageDisposition,
+    reason: string | null,
+  ): void {
+    const row = {
+      at: this.clock.now(),
+      route,
+      chf,
+      cra: msg?.cra ?? null,
+      originator: msg?.originator ?? null,
+      recipient: msg?.recipient ?? null,
+      counter: msg ? msg.originatorCounter.toString().padStart(20, '0') : null,
+      message_code: msg?.messageCode ?? null,
+      request_id: requestId,
+      disposition,
+      reason,
+      gbcs_hex: toHex(bytes),
+    };
+    this.metrics.inc(`deviceMessages.${disposition}`);
+    if (disposition !== 'forwarded' && disposition !== 'alert-forwarded')
+      log.info('device message not forwarded', {
+        disposition,
+        reason,
+        requestId,
+        originator: row.originator,
+      });
+    this.#persist((db) => db.insertInto('dsp_device_messages').values(row).execute());
+  }
+
+  // ------------------------------------------------------------------ timers
+
+  #index(rec: DspRequestRecord): void {
+    this.#requests.set(rec.requestId, rec);
+    if (rec.gbcsKey) this.#byGbcsKey.set(rec.gbcsKey, rec);
+  }
+
+  #unindex(rec: DspRequestRecord): void {
+    this.#requests.delete(rec.requestId);
+    if (rec.gbcsKey && this.#byGbcsKey.get(rec.gbcsKey) === rec) this.#byGbcsKey.delete(rec.gbcsKey);
+  }
+
+  /** (Re-)arms a request's timer: DSP-scheduled send, expiry, or retention in memory. */
+  #arm(rec: DspRequestRecord): void {
+    this.#timers.get(rec.requestId)?.cancel();
+    this.#timers.delete(rec.requestId);
+    if (this.#closed) return;
+    const now = this.clock.now();
+    if (rec.state === 'scheduled' && rec.scheduledAt !== null) {
+      this.#timers.set(
+        rec.requestId,
+        this.clock.setTimer(
+          rec.scheduledAt - now,
+          () => this.#sendScheduled(rec),
+          `dsp-scheduled:${rec.requestId}`,
+        ),
+      );
+    } else if (
+      (AWAITING_RESPONSE.has(rec.state) || rec.state === 'pre-command-issued') &&
+      rec.expiresAt !== null
+    ) {
+      this.#timers.set(
+        rec.requestId,
+        this.clock.setTimer(rec.expiresAt - now, () => this.#expire(rec), `dsp-expiry:${rec.requestId}`),
+      );
+    } else if (TERMINAL.has(rec.state)) {
+      this.#armRetention(rec);
+    }
+  }
+
+  #armRetention(rec: DspRequestRecord): void {
+    this.#timers.get(rec.requestId)?.cancel();
+    this.#timers.set(
+      rec.requestId,
+      this.clock.setTimer(
+        rec.updatedAt + this.retentionMs - this.clock.now(),
+        () => {
+          this.#timers.delete(rec.requestId);
+          this.#unindex(rec);
+        },
+        `dsp-retention:${rec.requestId}`,
+      ),
+    );
+  }
+
+  #sendScheduled(rec: DspRequestRecord): void {
+    this.#timers.delete(rec.requestId);
+    if (rec.state !== 'scheduled' || rec.commandHex === null) return;
+    const gbcs = new Uint8Array(Buffer.from(rec.commandHex, 'hex'));
+    try {
+      this.#sendOverWan(rec, gbcs);
+    } catch (e) {
+      log.warn('scheduled command could not be sent; it expires', {
+        requestId: rec.requestId,
+        error: errText(e),
+      });
+      this.#expire(rec);
+      return;
+    }
+    transition(rec, 'sent', this.clock.now());
+    rec.commandHex = null;
+    rec.expiresAt = this.clock.now() + this.responseTimeoutMs;
+    this.#save(rec);
+    this.#arm(rec);
+  }
+
+  /** No device response in time: E21 to the user for commands sent over the WAN. */
+  #expire(rec: DspRequestRecord): void {
+    this.#timers.delete(rec.requestId);
+    if (!(AWAITING_RESPONSE.has(rec.state) || rec.state === 'pre-command-issued')) return;
+    const wasAwaiting = AWAITING_RESPONSE.has(rec.state);
+    transition(rec, 'expired', this.clock.now());
+    rec.commandHex = null;
+    if (wasAwaiting && rec.wan) {
+      rec.responseCode = 'E21';
+      const def = serviceRequest(rec.srv)!;
+      const xml = this.#signedResponse({
+        header: {
+          requestId: this.#requestIdOf(rec),
+          responseCode: 'E21',
+          responseDateTime: new Date(this.clock.now()),
+        },
+        body: {
+          kind: 'ResponseMessage',
+          serviceReference: def.serviceReference,
+          serviceReferenceVariant: rec.srv,
+        },
+      });
+      this.#post(rec.user, 'error', rec.requestId, `expired:${rec.requestId}`, xml);
+    }
+    this.metrics.inc('requests.expired');
+    this.#save(rec);
+    this.#armRetention(rec);
+  }
+
+  // ------------------------------------------------------------------ output
+
+  #requestIdOf(rec: DspRequestRecord): RequestId {
+    return { originator: rec.user, target: rec.target, counter: rec.counter };
+  }
+
+  #save(rec: DspRequestRecord): void {
+    this.#persist(upsertRequest({ ...rec }));
+  }
+
+  #signedResponse(input: Parameters<typeof buildDuisResponse>[0]): string {
+    return signDuisXml(buildDuisResponse(input), this.#signer);
+  }
+
+  #post(user: Eui, kind: OutboxKind, requestId: string | null, id: string, xml: string): boolean {
+    const u = this.#users.get(user);
+    if (!u) {
+      log.warn('no registered user to deliver to', { user, id });
+      return false;
+    }
+    return this.outbox.enqueue({
+      id,
+      user,
+      url: u.receiveUrl,
+      kind,
+      requestId,
+      xml,
+      createdAt: this.clock.now(),
+    });
+  }
+
+  #reply(
+    req: DuisRequest,
+    code: DuisResponseCode,
+    payload?: Extract<DuisResponseBody, { kind: 'ResponseMessage' }>['payload'],
+  ): DspReply {
+    const body: Extract<DuisResponseBody, { kind: 'ResponseMessage' }> = {
+      kind: 'ResponseMessage',
+      serviceReference: req.definition.serviceReference,
+      serviceReferenceVariant: req.header.serviceReferenceVariant,
+    };
+    if (payload) body.payload = payload;
+    const xml = this.#signedResponse({
+      header: {
+        requestId: req.header.requestId,
+        responseCode: code,
+        responseDateTime: new Date(this.clock.now()),
+      },
+      body,
+    });
+    return {
+      httpStatus: 200,
+      contentType: 'application/xml',
+      body: xml,
+      requestId: formatRequestId(req.header.requestId),
+      responseCode: code,
+    };
+  }
+
+  #httpReject(e: { code: string; message: string; httpStatus: number }, requestId?: string): DspReply {
+    const out: DspReply = {
+      httpStatus: e.httpStatus,
+      contentType: 'text/plain',
+      body: `${e.code}: ${e.message}`,
+      error: e.code,
+    };
+    if (requestId !== undefined) out.requestId = requestId;
+    return out;
+  }
+
+  /** A rejection: a signed DUIS error Response where DUIS has a code, else the HTTP status. */
+  #reject(e: unknown, req: DuisRequest | undefined): DspReply {
+    const requestId = req ? formatRequestId(req.header.requestId) : undefined;
+    let code: string;
+    let message: string;
+    let httpStatus: number;
+    let responseCode: DuisResponseCode | undefined;
+    if (e instanceof DuisError) {
+      const r = dspRejection(e);
+      ({ code, message } = e);
+      httpStatus = r.httpStatus;
+      responseCode = r.responseCode;
+    } else if (e instanceof DspServiceError || e instanceof DspTransformError) {
+      ({ code, message, httpStatus, responseCode } = e);
+    } else if (e instanceof GbcsError || e instanceof PpmidRelayError) {
+      code = e.code;
+      message = e.message;
+      httpStatus = 400;
+    } else {
+      log.error('unexpected error handling a DUIS request', { error: errText(e), requestId });
+      code = 'DSP_INTERNAL';
+      message = errText(e);
+      httpStatus = 500;
+    }
+    this.metrics.inc(`rejected.${code}`);
+    log.debug('request rejected', { code, message, requestId });
+    if (responseCode && req) {
+      const reply = this.#reply(req, responseCode);
+      reply.error = code;
+      return reply;
+    }
+    return this.#httpReject({ code, message, httpStatus }, requestId);
+  }
+}
+
+export type { ServiceRequestClass };

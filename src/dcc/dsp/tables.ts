@@ -1,0 +1,144 @@
+/**
+ * Row types of the DSP tables (created by
+ * src/adapters/store/migrations/030-dsp-service.ts). Used through
+ * `store.db.withTables<DspTables>()`, so the shared `Database` type is not
+ * augmented.
+ */
+import type { Generated, Kysely } from 'kysely';
+import type { Database } from '../../adapters/store/index.ts';
+
+export interface DspUsersTable {
+  eui: string;
+  /** the DspUser record as JSON */
+  json: string;
+  updated_at: number;
+}
+
+export interface DspInventoryTable {
+  eui: string;
+  device_type: string;
+  chf: string;
+  csp: string;
+  esme_variant: string | null;
+  updated_at: number;
+}
+
+export interface DspChIsolationTable {
+  chf: string;
+  isolated: number;
+  updated_at: number;
+}
+
+export interface DspCountersTable {
+  /** a user EUI, or the ACB EUI for its own Originator Counter */
+  party: string;
+  /** u64 as 20-digit text */
+  counter: string;
+  updated_at: number;
+}
+
+export interface DspRequestsTable {
+  request_id: string;
+  user_eui: string;
+  target: string;
+  counter: string;
+  srv: string;
+  sr_class: string;
+  cv: number;
+  state: string;
+  chf: string | null;
+  csp: string | null;
+  gbcs_key: string | null;
+  use_case: string | null;
+  message_code: number | null;
+  wan: number;
+  local_copy: number;
+  ch_isolated: number;
+  command_sha256: string | null;
+  command_hex: string | null;
+  pre_command_hex: string | null;
+  response_code: string | null;
+  response_route: string | null;
+  response_count: number;
+  created_at: number;
+  updated_at: number;
+  scheduled_at: number | null;
+  execution_at: number | null;
+  expires_at: number | null;
+  responded_at: number | null;
+}
+
+export interface DspDeviceMessagesTable {
+  id: Generated<number>;
+  at: number;
+  route: string;
+  chf: string | null;
+  cra: string | null;
+  originator: string | null;
+  recipient: string | null;
+  counter: string | null;
+  message_code: number | null;
+  request_id: string | null;
+  disposition: string;
+  reason: string | null;
+  gbcs_hex: string;
+}
+
+export interface DspLocalDeliveryLogTable {
+  id: Generated<number>;
+  at: number;
+  request_id: string;
+  user_eui: string;
+  target: string;
+  chf: string;
+  csp: string;
+  srv: string;
+  cv: number;
+  gbcs_sha256: string;
+}
+
+export interface DspChargesTable {
+  id: Generated<number>;
+  at: number;
+  user_eui: string;
+  request_id: string;
+  srv: string;
+  sr_class: string;
+  cv: number;
+  amount: number;
+  currency: string;
+}
+
+export interface DspOutboxTable {
+  id: string;
+  user_eui: string;
+  url: string;
+  kind: string;
+  request_id: string | null;
+  xml: string;
+  state: string;
+  attempts: number;
+  created_at: number;
+  next_at: number;
+  delivered_at: number | null;
+  last_error: string | null;
+}
+
+export type DspTables = {
+  dsp_users: DspUsersTable;
+  dsp_inventory: DspInventoryTable;
+  dsp_ch_isolation: DspChIsolationTable;
+  dsp_counters: DspCountersTable;
+  dsp_requests: DspRequestsTable;
+  dsp_device_messages: DspDeviceMessagesTable;
+  dsp_local_delivery_log: DspLocalDeliveryLogTable;
+  dsp_charges: DspChargesTable;
+  dsp_outbox: DspOutboxTable;
+};
+
+export type DspDb = Kysely<DspTables>;
+
+/** The DSP's typed handle on a store opened with the shared schema. */
+export function dspDb(db: Kysely<Database>): DspDb {
+  return db.withTables<DspTables>() as unknown as DspDb;
+}
