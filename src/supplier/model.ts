@@ -1,0 +1,392 @@
+/**
+ * The supplier's records: premises, enhanced PPMIDs, commands and their
+ * timelines (SECMP0038 SU-1, SU-2, SU-3), and what a caller may order
+ * (`CommandOrder`) with the DUIS body each order becomes. JSON-safe except
+ * where noted (bigint Request ID counters go through the store's json.ts).
+ */
+
+import type { DeliveryOutcome, PpmidReason } from '../delivery/index.ts';
+import type { DeviceType } from '../devices/contracts.ts';
+import {
+  type CommandVariant,
+  type DuisNode,
+  el,
+  formatRequestId,
+  parseRequestId,
+  type RequestId,
+  readInstantaneousImportRegistersBody,
+  returnLocalCommandResponseBody,
+  SR_NS,
+  serviceRequest,
+  supplyBody,
+  topUpDeviceBody,
+  updateHanDeviceLogBody,
+  updatePaymentModeBody,
+  updatePricePrimaryElementBody,
+} from '../duis/index.ts';
+import { type Eui, fromHex, normaliseEui } from '../runtime/bytes.ts';
+import type { Route, WanClass } from './config.ts';
+import { SupplierError } from './errors.ts';
+
+// ---------------------------------------------------------------- premises and PPMIDs
+
+export interface PremisesDevice {
+  eui: Eui;
+  type: DeviceType;
+}
+
+export interface Premises {
+  /** The supplier's id of the premises (e.g. an MPxN or a site name). */
+  id: string;
+  name?: string;
+  /** The Communications Hub (CHF EUI). */
+  chf: Eui;
+  /** The devices the supplier commands there (meters, and the CHF itself for 8.11). */
+  devices: PremisesDevice[];
+  /** The enhanced PPMID registered for the premises (SU-3), if any. */
+  ppmid?: Eui;
+  /** Last time any device response or alert of the premises arrived over the WAN (SU-1). */
+  lastWanResponseAt?: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/**
+ * SU-3 provisioning of an enhanced PPMID:
+ * `registered` (credentials issued, trusted here) -> `device-log-pending`
+ * (8.11 Add sent to the CHF) -> `relay-enabled` (8.11 answered I0: the CHF
+ * Device Log holds the PPMID with its relay flag) | `failed`.
+ */
+export type PpmidState = 'registered' | 'device-log-pending' | 'relay-enabled' | 'failed';
+
+export interface PpmidRecord {
+  eui: Eui;
+  premisesId: string;
+  state: PpmidState;
+  /** Whether this supplier may route commands through it (C3: set once the 8.11 with the relay flag succeeded). */
+  relayEnabled: boolean;
+  /** Install code (hex, with CRC) the CHF derives the APS link key from (CH-9). */
+  installCode: string;
+  /** PEM SPKI of the PPMID's reporting key: status reports must verify with it (PP-2). */
+  reportingPublicKeyPem: string;
+  reportingKeyId: string;
+  /** PEM of the MQTT client certificate issued to it (PP-1), if this supplier issued one. */
+  clientCertificatePem?: string;
+  /** The delivery key id the PPMID was given to trust. */
+  deliveryKeyId: string;
+  /** The 8.11 command that sets the Device Log entry. */
+  deviceLogCommandId?: string;
+  failure?: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+// ---------------------------------------------------------------- orders
+
+export type SupplyActionName = 'Enable' | 'Disable' | 'Arm';
+
+/** What a caller asks the supplier to do at a device. */
+export type CommandOrder =
+  /** 2.2 Top Up Device: a UTRN given, or generated from value + class with the supplier's prepayment key. */
+  | { kind: 'top-up'; utrn?: string; value?: number; valueClass?: 'pennies' | 'pounds' }
+  /** 4.1.1 Read Instantaneous Import Registers. */
+  | { kind: 'read-registers'; executionDateTime?: string }
+  /** 1.2.1 Update Price (Primary Element), electricity TOU prices. */
+  | {
+      kind: 'price';
+      standingCharge: number;
+      standingChargeScale: number;
+      priceScale: number;
+      touPrices: number[];
+      executionDateTime?: string;
+    }
+  /** 1.6 Update Payment Mode. */
+  | {
+      kind: 'payment-mode';
+      mode: 'Credit' | 'Prepayment';
+      suspendDebtDisabled?: boolean;
+      suspendDebtEmergency?: boolean;
+      disablementThreshold?: number;
+      executionDateTime?: string;
+    }
+  /** 7.1 / 7.2 / 7.3 Enable, Disable, Arm Supply. */
+  | { kind: 'supply'; action: SupplyActionName }
+  /** 8.11 Update HAN Device Log (target: the CHF), e.g. adding an enhanced PPMID (SU-3). */
+  | {
+      kind: 'device-log';
+      requestType: 'Add' | 'Remove';
+      deviceId: Eui;
+      installCode?: string;
+      joinTimePeriod?: number;
+    }
+  /** 8.13 Return Local Command Response (non-device, CV 8). */
+  | { kind: 'return-local-response'; originalRequestId: string; deviceGbcsResponse: string };
+
+export const ORDER_KINDS = [
+  'top-up',
+  'read-registers',
+  'price',
+  'payment-mode',
+  'supply',
+  'device-log',
+  'return-local-response',
+] as const;
+
+const SUPPLY_SRV: Record<SupplyActionName, string> = { Enable: '7.1', Disable: '7.2', Arm: '7.3' };
+
+/** The Service Reference Variant an order becomes. */
+export function srvOfOrder(o: CommandOrder): string {
+  switch (o.kind) {
+    case 'top-up':
+      return '2.2';
+    case 'read-registers':
+      return '4.1.1';
+    case 'price':
+      return '1.2.1';
+    case 'payment-mode':
+      return '1.6';
+    case 'supply':
+      return SUPPLY_SRV[o.action];
+    case 'device-log':
+      return '8.11';
+    case 'return-local-response':
+      return '8.13';
+  }
+}
+
+function at(s: string | undefined): Date | undefined {
+  if (s === undefined) return undefined;
+  const d = new Date(s);
+  if (Number.isNaN(d.getTime()))
+    throw new SupplierError('SUPPLIER_BAD_REQUEST', `executionDateTime ${JSON.stringify(s)} is not a date`);
+  return d;
+}
+
+/** Whether the order is future dated (carries an ExecutionDateTime). */
+export function isFutureDated(o: CommandOrder): boolean {
+  return 'executionDateTime' in o && o.executionDateTime !== undefined;
+}
+
+/** The DUIS Service Request body of an order (CV 1-4 and 8; CV 5-7 carry the Signed Pre-Command instead). */
+export function bodyOfOrder(o: CommandOrder): DuisNode {
+  try {
+    switch (o.kind) {
+      case 'top-up':
+        if (o.utrn === undefined) throw new SupplierError('SUPPLIER_STATE', 'top-up without a UTRN');
+        return topUpDeviceBody({ utrn: o.utrn });
+      case 'read-registers':
+        return readInstantaneousImportRegistersBody(at(o.executionDateTime));
+      case 'price': {
+        if (o.touPrices.length < 1 || o.touPrices.length > 48)
+          throw new SupplierError('SUPPLIER_BAD_REQUEST', 'touPrices: 1..48 prices');
+        const tariff = el(
+          'TOUTariff',
+          o.touPrices.map((p, i) => el('TOUPrice', String(p), { index: String(i + 1) })),
+        );
+        return updatePricePrimaryElementBody({
+          executionDateTime: at(o.executionDateTime),
+          price: {
+            fuel: 'electricity',
+            standingCharge: o.standingCharge,
+            standingChargeScale: o.standingChargeScale,
+            priceScale: o.priceScale,
+            tariff,
+          },
+        });
+      }
+      case 'payment-mode':
+        return updatePaymentModeBody({
+          executionDateTime: at(o.executionDateTime),
+          paymentMode:
+            o.mode === 'Credit'
+              ? { mode: 'Credit' }
+              : {
+                  mode: 'Prepayment',
+                  suspendDebtDisabled: o.suspendDebtDisabled ?? false,
+                  suspendDebtEmergency: o.suspendDebtEmergency ?? false,
+                  disablementThreshold: o.disablementThreshold ?? 0,
+                },
+        });
+      case 'supply':
+        return supplyBody(o.action);
+      case 'device-log':
+        return updateHanDeviceLogBody({
+          deviceId: normaliseEui(o.deviceId),
+          requestType: o.requestType,
+          ...(o.requestType === 'Add'
+            ? {
+                addDeviceToCHFWhitelist: {
+                  joinTimePeriod: o.joinTimePeriod ?? 3600,
+                  installCode: fromHex(o.installCode ?? ''),
+                },
+              }
+            : {}),
+        });
+      case 'return-local-response':
+        return returnLocalCommandResponseBody({
+          originalRequestId: parseRequestId(o.originalRequestId),
+          deviceGbcsResponse: fromHex(o.deviceGbcsResponse),
+        });
+    }
+  } catch (err) {
+    if (err instanceof SupplierError) throw err;
+    throw new SupplierError('SUPPLIER_BAD_REQUEST', `order ${o.kind}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+}
+
+/** Checks a body node is the SR's own element (used for raw bodies in tests). */
+export function isBodyOf(srv: string, node: DuisNode): boolean {
+  return serviceRequest(srv)?.bodyElement === node.name && node.namespace === SR_NS;
+}
+
+// ---------------------------------------------------------------- commands
+
+/**
+ * SU-2 command states. Open: `queued` (waiting for its turn at the target
+ * device, see SupplierConfig.serialisePerDevice), `sending` (DUIS exchange
+ * with the DSP under way: CV 4, signing, then the delivering CV),
+ * `in-flight` (accepted by the DSP; waiting for the device response).
+ * Terminal, exactly one per command: `responded`, `failed` (with a reason),
+ * `expired`.
+ */
+export type CommandState = 'queued' | 'sending' | 'in-flight' | 'responded' | 'failed' | 'expired';
+export type TerminalState = 'responded' | 'failed' | 'expired';
+export const TERMINAL_STATES: ReadonlySet<CommandState> = new Set(['responded', 'failed', 'expired']);
+export const COMMAND_STATES: readonly CommandState[] = [
+  'queued',
+  'sending',
+  'in-flight',
+  'responded',
+  'failed',
+  'expired',
+];
+
+export function isTerminal(s: CommandState): s is TerminalState {
+  return TERMINAL_STATES.has(s);
+}
+
+/** The PPMID leg of a local-delivery command (CV 2/3/6/7; SU-2). */
+export interface PpmidLeg {
+  ppmid: Eui;
+  envelopeId: string;
+  /** The signed envelope, hex (kept until the broker acknowledged it, so a restart re-publishes the same bytes). */
+  envelopeHex: string;
+  expiresAt: number;
+  /** `pending-publish` until the broker's PUBACK; then `published`; then the PPMID's reported outcomes. */
+  status: 'pending-publish' | 'published' | DeliveryOutcome;
+  reason?: PpmidReason | null;
+  /** Highest PPMID report sequence folded in. */
+  lastSequence?: number;
+}
+
+export interface CommandResponse {
+  code: string;
+  at: number;
+  responseId?: string;
+  /** Device GBCS response (hex), when the Response carried one. */
+  gbcs?: string;
+}
+
+export interface CommandRecord {
+  /** The Request ID counter in decimal: the command's id in the API. */
+  id: string;
+  requestId: RequestId;
+  premisesId: string;
+  target: Eui;
+  srv: string;
+  order: CommandOrder;
+  state: CommandState;
+  /** Reason of `failed` / `expired` (and what answered, for `responded`). */
+  reason?: string;
+  route?: Route;
+  wanClass?: WanClass;
+  commandVariants?: CommandVariant[];
+  routeReasons?: string[];
+  createdAt: number;
+  updatedAt: number;
+  expiresAt: number;
+  terminalAt?: number;
+  /** When the request that put the command on the SM WAN (CV 1/3/5/7) was accepted (SU-1 history). */
+  wanSentAt?: number;
+  /** When the first device response arrived. */
+  answeredAt?: number;
+  response?: CommandResponse;
+  /** Responses received for the Request ID (a second one is a duplicate: recorded, never a second terminal state). */
+  responses: number;
+  ppmid?: PpmidLeg;
+  /** Number of timeline hops (the next hop's seq). */
+  hops: number;
+}
+
+/** One step of a command's timeline (SU-2). */
+export type HopKind =
+  | 'created'
+  | 'route-chosen'
+  | 'queued-behind'
+  | 'duis-sent'
+  | 'duis-answer'
+  | 'pre-command-received'
+  | 'pre-command-signed'
+  | 'local-command-received'
+  | 'envelope-published'
+  | 'envelope-publish-failed'
+  | 'ppmid-status'
+  | 'ppmid-status-refused'
+  | 'device-response'
+  | 'duplicate-response'
+  | 'local-response-returned'
+  | 'reloaded'
+  | 'responded'
+  | 'failed'
+  | 'expired'
+  | 'late-event';
+
+export interface Hop {
+  seq: number;
+  at: number;
+  kind: HopKind;
+  detail: Record<string, unknown>;
+}
+
+export function requestIdText(r: RequestId): string {
+  return formatRequestId(r);
+}
+
+export function commandView(c: CommandRecord): Record<string, unknown> {
+  return {
+    id: c.id,
+    requestId: formatRequestId(c.requestId),
+    premisesId: c.premisesId,
+    target: c.target,
+    srv: c.srv,
+    order: c.order,
+    state: c.state,
+    terminal: isTerminal(c.state),
+    reason: c.reason ?? null,
+    route: c.route ?? null,
+    wanClass: c.wanClass ?? null,
+    commandVariants: c.commandVariants ?? [],
+    routeReasons: c.routeReasons ?? [],
+    createdAt: new Date(c.createdAt).toISOString(),
+    updatedAt: new Date(c.updatedAt).toISOString(),
+    expiresAt: new Date(c.expiresAt).toISOString(),
+    terminalAt: c.terminalAt === undefined ? null : new Date(c.terminalAt).toISOString(),
+    response: c.response ? { ...c.response, at: new Date(c.response.at).toISOString() } : null,
+    responses: c.responses,
+    ppmid: c.ppmid
+      ? {
+          ppmid: c.ppmid.ppmid,
+          envelopeId: c.ppmid.envelopeId,
+          status: c.ppmid.status,
+          reason: c.ppmid.reason ?? null,
+          expiresAt: new Date(c.ppmid.expiresAt).toISOString(),
+        }
+      : null,
+  };
+}
+
+export function hopView(h: Hop): Record<string, unknown> {
+  return { seq: h.seq, at: new Date(h.at).toISOString(), kind: h.kind, detail: h.detail };
+}

@@ -1,0 +1,339 @@
+/**
+ * The supplier's repository over the shared Store (SQLite or PostgreSQL,
+ * same queries): Originator Counters, premises, PPMIDs, commands and their
+ * timelines. Async: this is the I/O edge the state machines write through.
+ */
+import type { Kysely, Transaction } from 'kysely';
+import {
+  fromJsonText,
+  type Store,
+  sqlBool,
+  toJsonText,
+  u64FromText,
+  u64ToText,
+} from '../adapters/store/index.ts';
+import type { Eui } from '../runtime/bytes.ts';
+import { SupplierError } from './errors.ts';
+import {
+  type CommandRecord,
+  type CommandState,
+  type Hop,
+  isTerminal,
+  type PpmidRecord,
+  type Premises,
+  requestIdText,
+} from './model.ts';
+import type { SupplierTables } from './tables.ts';
+
+export interface CommandFilter {
+  state?: CommandState | 'open' | 'terminal';
+  premisesId?: string;
+  srv?: string;
+  route?: string;
+  target?: Eui;
+  /** Only ids (counters) below this one: the cursor of the next page (newest first). */
+  before?: string;
+  /** Default 100, at most 1000. */
+  limit?: number;
+}
+
+export interface WanHistoryRow {
+  sentAt: number;
+  answeredAt?: number;
+}
+
+type Db = Kysely<SupplierTables>;
+
+const toRowId = (id: string): string => u64ToText(BigInt(id));
+const fromRowId = (s: string): string => u64FromText(s).toString();
+
+export class SupplierRepository {
+  readonly db: Db;
+  /** One counter reservation at a time in this process (PostgreSQL also locks the row). */
+  private counterChain: Promise<unknown> = Promise.resolve();
+
+  constructor(readonly store: Store) {
+    this.db = store.db.withTables<SupplierTables>() as unknown as Db;
+  }
+
+  // ---------------------------------------------------------------- counters
+
+  /**
+   * Reserves the next DUIS RequestID counter of `supplierEui`: strictly
+   * increasing and written before it is used, so a restart never reuses one.
+   */
+  nextCounter(supplierEui: Eui, initial: bigint, now: number): Promise<bigint> {
+    const run = () =>
+      this.db.transaction().execute(async (trx) => {
+        let q = trx.selectFrom('supplier_counters').select('counter').where('supplier_eui', '=', supplierEui);
+        if (this.store.dialect === 'postgres') q = q.forUpdate();
+        const row = await q.executeTakeFirst();
+        const next = row ? u64FromText(row.counter) + 1n : initial;
+        if (next > 0xffffffffffffffffn)
+          throw new SupplierError('SUPPLIER_STATE', `Originator Counter of ${supplierEui} exhausted`);
+        if (row)
+          await trx
+            .updateTable('supplier_counters')
+            .set({ counter: u64ToText(next), updated_at: now })
+            .where('supplier_eui', '=', supplierEui)
+            .execute();
+        else
+          await trx
+            .insertInto('supplier_counters')
+            .values({ supplier_eui: supplierEui, counter: u64ToText(next), updated_at: now })
+            .execute();
+        return next;
+      });
+    const p = this.counterChain.then(run, run);
+    this.counterChain = p.catch(() => {});
+    return p;
+  }
+
+  async lastCounter(supplierEui: Eui): Promise<bigint | undefined> {
+    const row = await this.db
+      .selectFrom('supplier_counters')
+      .select('counter')
+      .where('supplier_eui', '=', supplierEui)
+      .executeTakeFirst();
+    return row ? u64FromText(row.counter) : undefined;
+  }
+
+  // ---------------------------------------------------------------- premises
+
+  async putPremises(p: Premises): Promise<void> {
+    const { lastWanResponseAt, ...rest } = p;
+    const row = {
+      id: p.id,
+      chf: p.chf,
+      ppmid: p.ppmid ?? null,
+      json: toJsonText(rest),
+      last_wan_response_at: lastWanResponseAt ?? null,
+      created_at: p.createdAt,
+      updated_at: p.updatedAt,
+    };
+    await this.db
+      .insertInto('supplier_premises')
+      .values(row)
+      .onConflict((oc) =>
+        oc.column('id').doUpdateSet({
+          chf: row.chf,
+          ppmid: row.ppmid,
+          json: row.json,
+          last_wan_response_at: row.last_wan_response_at,
+          updated_at: row.updated_at,
+        }),
+      )
+      .execute();
+  }
+
+  /** Records a WAN response time (only ever moves forward). */
+  async touchWanResponse(premisesId: string, at: number): Promise<void> {
+    await this.db
+      .updateTable('supplier_premises')
+      .set({ last_wan_response_at: at })
+      .where('id', '=', premisesId)
+      .where((eb) => eb.or([eb('last_wan_response_at', 'is', null), eb('last_wan_response_at', '<', at)]))
+      .execute();
+  }
+
+  async listPremises(): Promise<Premises[]> {
+    const rows = await this.db.selectFrom('supplier_premises').selectAll().orderBy('id').execute();
+    return rows.map(premisesFromRow);
+  }
+
+  async getPremises(id: string): Promise<Premises | undefined> {
+    const row = await this.db
+      .selectFrom('supplier_premises')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row ? premisesFromRow(row) : undefined;
+  }
+
+  // ---------------------------------------------------------------- PPMIDs
+
+  async putPpmid(p: PpmidRecord): Promise<void> {
+    const row = {
+      eui: p.eui,
+      premises_id: p.premisesId,
+      state: p.state,
+      relay_enabled: sqlBool(p.relayEnabled),
+      json: toJsonText(p),
+      created_at: p.createdAt,
+      updated_at: p.updatedAt,
+    };
+    await this.db
+      .insertInto('supplier_ppmids')
+      .values(row)
+      .onConflict((oc) =>
+        oc.column('eui').doUpdateSet({
+          premises_id: row.premises_id,
+          state: row.state,
+          relay_enabled: row.relay_enabled,
+          json: row.json,
+          updated_at: row.updated_at,
+        }),
+      )
+      .execute();
+  }
+
+  async listPpmids(): Promise<PpmidRecord[]> {
+    const rows = await this.db.selectFrom('supplier_ppmids').select('json').orderBy('eui').execute();
+    return rows.map((r) => fromJsonText<PpmidRecord>(r.json));
+  }
+
+  // ---------------------------------------------------------------- commands
+
+  /** Writes a command and the hops added since the last write, in one transaction. */
+  async saveCommand(c: CommandRecord, newHops: readonly Hop[]): Promise<void> {
+    const row = {
+      id: toRowId(c.id),
+      request_id: requestIdText(c.requestId),
+      premises_id: c.premisesId,
+      target: c.target,
+      srv: c.srv,
+      route: c.route ?? null,
+      state: c.state,
+      terminal: sqlBool(isTerminal(c.state)),
+      wan_sent_at: c.wanSentAt ?? null,
+      answered_at: c.answeredAt ?? null,
+      created_at: c.createdAt,
+      updated_at: c.updatedAt,
+      expires_at: c.expiresAt,
+      json: toJsonText(c),
+    };
+    const write = async (trx: Transaction<SupplierTables>) => {
+      await trx
+        .insertInto('supplier_commands')
+        .values(row)
+        .onConflict((oc) =>
+          oc.column('id').doUpdateSet({
+            route: row.route,
+            state: row.state,
+            terminal: row.terminal,
+            wan_sent_at: row.wan_sent_at,
+            answered_at: row.answered_at,
+            updated_at: row.updated_at,
+            expires_at: row.expires_at,
+            json: row.json,
+          }),
+        )
+        .execute();
+      if (newHops.length)
+        await trx
+          .insertInto('supplier_command_hops')
+          .values(
+            newHops.map((h) => ({
+              command_id: row.id,
+              seq: h.seq,
+              at: h.at,
+              kind: h.kind,
+              json: toJsonText(h.detail),
+            })),
+          )
+          .execute();
+    };
+    await this.db.transaction().execute(write);
+  }
+
+  async getCommand(id: string): Promise<CommandRecord | undefined> {
+    if (!/^[0-9]{1,20}$/.test(id)) return undefined;
+    const row = await this.db
+      .selectFrom('supplier_commands')
+      .select('json')
+      .where('id', '=', toRowId(id))
+      .executeTakeFirst();
+    return row ? fromJsonText<CommandRecord>(row.json) : undefined;
+  }
+
+  async getCommandByRequestId(requestId: string): Promise<CommandRecord | undefined> {
+    const row = await this.db
+      .selectFrom('supplier_commands')
+      .select('json')
+      .where('request_id', '=', requestId)
+      .executeTakeFirst();
+    return row ? fromJsonText<CommandRecord>(row.json) : undefined;
+  }
+
+  /** Every command not in a terminal state, oldest first (reloaded on start). */
+  async openCommands(): Promise<CommandRecord[]> {
+    const rows = await this.db
+      .selectFrom('supplier_commands')
+      .select('json')
+      .where('terminal', '=', 0)
+      .orderBy('id')
+      .execute();
+    return rows.map((r) => fromJsonText<CommandRecord>(r.json));
+  }
+
+  /** Commands matching `f`, newest first. */
+  async listCommands(f: CommandFilter = {}): Promise<CommandRecord[]> {
+    let q = this.db.selectFrom('supplier_commands').select('json');
+    if (f.state === 'open') q = q.where('terminal', '=', 0);
+    else if (f.state === 'terminal') q = q.where('terminal', '=', 1);
+    else if (f.state !== undefined) q = q.where('state', '=', f.state);
+    if (f.premisesId !== undefined) q = q.where('premises_id', '=', f.premisesId);
+    if (f.srv !== undefined) q = q.where('srv', '=', f.srv);
+    if (f.route !== undefined) q = q.where('route', '=', f.route);
+    if (f.target !== undefined) q = q.where('target', '=', f.target);
+    if (f.before !== undefined) q = q.where('id', '<', toRowId(f.before));
+    const rows = await q
+      .orderBy('id', 'desc')
+      .limit(Math.min(Math.max(1, f.limit ?? 100), 1000))
+      .execute();
+    return rows.map((r) => fromJsonText<CommandRecord>(r.json));
+  }
+
+  async hops(commandId: string): Promise<Hop[]> {
+    const rows = await this.db
+      .selectFrom('supplier_command_hops')
+      .select(['seq', 'at', 'kind', 'json'])
+      .where('command_id', '=', toRowId(commandId))
+      .orderBy('seq')
+      .execute();
+    return rows.map((r) => ({
+      seq: r.seq,
+      at: r.at,
+      kind: r.kind as Hop['kind'],
+      detail: fromJsonText(r.json),
+    }));
+  }
+
+  /** The premises' WAN commands sent at or after `since`, newest first, at most `limit` (SU-1). */
+  async wanHistory(premisesId: string, since: number, limit: number): Promise<WanHistoryRow[]> {
+    const rows = await this.db
+      .selectFrom('supplier_commands')
+      .select(['wan_sent_at', 'answered_at'])
+      .where('premises_id', '=', premisesId)
+      .where('wan_sent_at', 'is not', null)
+      .where('wan_sent_at', '>=', since)
+      .orderBy('wan_sent_at', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map((r) =>
+      r.answered_at === null
+        ? { sentAt: r.wan_sent_at! }
+        : { sentAt: r.wan_sent_at!, answeredAt: r.answered_at },
+    );
+  }
+
+  /** Counts of commands per state (for the API and tests). */
+  async countByState(): Promise<Record<string, number>> {
+    const rows = await this.db
+      .selectFrom('supplier_commands')
+      .select((eb) => ['state', eb.fn.countAll<number>().as('n')])
+      .groupBy('state')
+      .execute();
+    return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
+  }
+}
+
+export { fromRowId };
+
+function premisesFromRow(row: SupplierPremisesTableRow): Premises {
+  const p = fromJsonText<Premises>(row.json);
+  if (row.last_wan_response_at !== null) p.lastWanResponseAt = row.last_wan_response_at;
+  return p;
+}
+
+type SupplierPremisesTableRow = SupplierTables['supplier_premises'];
