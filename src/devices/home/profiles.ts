@@ -5,12 +5,13 @@
  *   ...A2, GPF ...A3, PPMID ...A4 relay-enabled) and the fixture keystore's
  *   certificates as trust anchors; the ESME holds the fixture ESME KA key, so
  *   it can check the ACB MAC of every RTDS command addressed to it. The
- *   fixture has no private key for the CHF or the GPF: this profile issues
- *   them fresh KA and DS keys from a test PKI (src/gbcs/pki.ts) and puts those
- *   certificates in place of the fixture ones, so the CHF's own responses and
- *   alerts are real GBCS that the CSP side can verify. Consequence: the RTDS
- *   commands addressed to the CHF (MAC'd for the fixture CHF key) fail the
- *   CHF's MAC check, as they would on any other CH.
+ *   fixture has no other device private key: this profile issues fresh KA and
+ *   DS keys for the CHF, GPF, GSME and PPMID, and a fresh DS key for the ESME,
+ *   from a test PKI (src/gbcs/pki.ts), and puts those certificates in place of
+ *   the fixture ones, so the devices' responses and alerts are real GBCS the
+ *   CSP side can verify. Consequence: RTDS commands addressed to the CHF, GPF
+ *   or GSME (MAC'd for the fixture keys) fail those devices' MAC checks, as
+ *   they would on any other device.
  * - `generated`: the same EUIs, roles and key usages, every key fresh from a
  *   test PKI this project creates (nothing from the fixtures).
  *
@@ -129,10 +130,15 @@ export async function loadProfile(name: ProfileName, opts: LoadProfileOptions = 
     const dir = opts.keystoreDir ?? join(fixturesDir(), 'rtds', 'keystore');
     if (!existsSync(dir)) throw new ConfigError(`RTDS keystore not found at ${dir} (set PPMID_FIXTURES)`);
     const world = loadKeyStoreDir(dir);
-    // No private key for the CHF or GPF in the fixture: issue fresh ones, replacing the fixture certificates.
+    // The fixture holds only the ESME's KA private key. Every other device key
+    // this home needs is issued fresh and replaces the fixture certificate.
     const pki = await createTestPki({ store: world });
-    await pki.addDevice(euis.chf);
-    await pki.addDevice(euis.gpf);
+    for (const eui of [euis.chf, euis.gpf, euis.gsme, euis.ppmid]) await pki.addDevice(eui);
+    // The ESME keeps its fixture KA key (it verifies the RTDS ACB MACs); only its DS key is new.
+    const side = await createTestPki();
+    const { ds } = await side.addDevice(euis.esme, { storePrivateKeys: false });
+    world.addCertificate(ds.certificate, 'ds');
+    world.addPrivateKey(euis.esme, 'ds', ds.privateKey);
     return { name, euis, ...PARTIES, world, installCodes: installCodes(euis) };
   }
   if (name === 'generated') {

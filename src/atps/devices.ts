@@ -1,0 +1,83 @@
+/**
+ * The device applications the test automation API puts in a home by default:
+ * the ESME and GSME emulators of devices/esme and devices/gsme with the
+ * profile's credentials and trust anchors. The PPMID application
+ * (devices/ppmid) and the GPF use cases are not wired yet: those devices are
+ * bare (the PPMID's node records what reaches it; the CHF logs GPF commands
+ * as `no-gpf-application`), so their `deviceDecision` stays null.
+ */
+import type { DeviceType, GbcsDevice } from '../devices/contracts.ts';
+import { Esme } from '../devices/esme/esme.ts';
+import { Gsme } from '../devices/gsme/gsme.ts';
+import type { HomeProfile } from '../devices/home/profiles.ts';
+import {
+  anchorFromKeyStore,
+  CELL_BY_ROLE,
+  type DeviceCredentials,
+  DeviceCredentialsError,
+  peerFromKeyStore,
+  TrustAnchors,
+} from '../devices/security/credentials.ts';
+import type { Eui } from '../runtime/bytes.ts';
+import type { DeviceAppFactory } from './api.ts';
+
+/** GSMEs wake and poll their CHF mailbox this often (GBCS devices: typically 30 minutes). */
+export const GSME_POLL_INTERVAL_MS = 30 * 60_000;
+
+/** A device's own keys from the profile's world key store. */
+export function deviceCredentials(profile: HomeProfile, eui: Eui): DeviceCredentials {
+  const w = profile.world;
+  const kaPrivateKey = w.privateKey(eui, 'ka');
+  const dsPrivateKey = w.privateKey(eui, 'ds');
+  const dsCertificate = w.certificate(eui, 'ds');
+  if (!kaPrivateKey || !dsPrivateKey || !dsCertificate)
+    throw new DeviceCredentialsError(`profile ${profile.name} holds no KA and DS keys for ${eui}`);
+  return { eui, kaPrivateKey, kaCertificate: w.certificate(eui, 'ka') ?? null, dsPrivateKey, dsCertificate };
+}
+
+/** Trust anchors: every remote party of the profile in the cell of its role, plus HAN peers. */
+export function deviceTrustAnchors(
+  profile: HomeProfile,
+  peers: Array<{ eui: Eui; deviceType: DeviceType }> = [],
+): TrustAnchors {
+  const ta = new TrustAnchors();
+  const taken = new Set<string>();
+  for (const eui of [profile.supplier, ...profile.world.euis()]) {
+    const a = anchorFromKeyStore(profile.world, eui);
+    const cell = a ? CELL_BY_ROLE[a.role] : undefined;
+    if (!a || !cell || taken.has(cell)) continue;
+    taken.add(cell);
+    ta.setCell(cell, a);
+  }
+  for (const p of peers) ta.addPeer(peerFromKeyStore(profile.world, p.eui, p.deviceType));
+  return ta;
+}
+
+export const defaultDeviceApps: DeviceAppFactory = ({
+  profile,
+  clock,
+  random,
+  eui,
+  deviceType,
+}): GbcsDevice | undefined => {
+  const e = profile.euis;
+  if (deviceType === 'ESME')
+    return new Esme({
+      eui,
+      clock,
+      rng: random,
+      credentials: deviceCredentials(profile, eui),
+      trustAnchors: deviceTrustAnchors(profile),
+    });
+  if (deviceType === 'GSME')
+    return new Gsme({
+      eui,
+      clock,
+      rng: random,
+      credentials: deviceCredentials(profile, eui),
+      // the GSME accepts the PPMID's PCS01 / PCS02 (GBCS.md 2)
+      trustAnchors: deviceTrustAnchors(profile, [{ eui: e.ppmid, deviceType: 'PPMID' }]),
+      pollIntervalMs: GSME_POLL_INTERVAL_MS,
+    });
+  return undefined;
+};

@@ -1,0 +1,67 @@
+/**
+ * SECMP0038 TE-1 / TE-2 with the real ESME emulator (devices/esme): every
+ * RTDS COMMAND addressed to 00DB1234567890A0, injected through the PPMID
+ * into a fresh rtds home, is delivered by the CH and accepted by the ESME,
+ * and its response reaches the CSP over the WAN and verifies for its
+ * recipient: MAC valid (General Ciphering) or, for a response to a critical
+ * command (General Signing only, GBCS.md 3), the ESME's signature valid.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Atps } from '../../src/atps/api.ts';
+import { defaultDeviceApps } from '../../src/atps/devices.ts';
+import { RTDS_EUIS } from '../../src/devices/home/profiles.ts';
+import { peekRouting } from '../../src/gbcs/peek.ts';
+import { SecurityContext } from '../../src/gbcs/security.ts';
+import { fromHex } from '../../src/runtime/bytes.ts';
+import { COMMANDS } from '../support/atps-harness.ts';
+
+const toEsme = COMMANDS.filter((m) => peekRouting(m.bytes).targetEui === RTDS_EUIS.esme);
+
+describe(`TE-1 every RTDS COMMAND to the ESME via ppmid (${toEsme.length}), fresh home each`, async () => {
+  const atps = new Atps({ deviceApps: defaultDeviceApps });
+  const profile = await atps.profile('rtds');
+  const csp = new SecurityContext({ keyStore: profile.world, acb: profile.acb });
+  for (const m of toEsme)
+    it(m.name, async () => {
+      const { id } = await atps.createHome({ profile: 'rtds' });
+      const [r] = atps.inject(id, 'ppmid', m.bytes, { source: m.name });
+      assert.equal(r.chDecision, 'delivered');
+      assert.equal(r.deviceDecision, 'accepted', `${r.deviceReason}`);
+      assert.ok(r.response, 'the ESME responded');
+      assert.equal(r.responseRoute, 'wan');
+      const v = csp.decodeVerify(fromHex(r.response));
+      assert.equal(v.message.cra, 'response');
+      assert.equal(v.message.originatorCounter, peekRouting(m.bytes).originatorCounter);
+      if (v.message.mac) assert.equal(v.mac, 'valid');
+      else assert.equal(v.signature, 'valid');
+      // nothing went back to the PPMID (CH-4)
+      assert.ok(
+        !atps
+          .home(id)
+          .tunnelNode(RTDS_EUIS.ppmid)
+          .events.some((e) => e.kind === 'delivered'),
+      );
+      atps.deleteHome(id);
+    });
+});
+
+describe('TE-1 the ESME rejects a replayed and a tampered command delivered via the PPMID', async () => {
+  const atps = new Atps({ deviceApps: defaultDeviceApps });
+  const cmd = toEsme.find((m) => m.name.includes('ECS17b_4.1.1_SINGLE_SUCCESS_COMMAND'))!;
+  it('replay', async () => {
+    const { id } = await atps.createHome({ profile: 'rtds' });
+    assert.equal(atps.inject(id, 'ppmid', cmd.bytes)[0].deviceDecision, 'accepted');
+    const [again] = atps.inject(id, 'ppmid', cmd.bytes);
+    assert.equal(again.chDecision, 'delivered');
+    assert.equal(again.deviceDecision, 'rejected');
+  });
+  it('tampered MAC', async () => {
+    const { id } = await atps.createHome({ profile: 'rtds' });
+    const t = cmd.bytes.slice();
+    t[t.length - 2] ^= 0xff;
+    const [r] = atps.inject(id, 'ppmid', t);
+    assert.equal(r.chDecision, 'delivered');
+    assert.equal(r.deviceDecision, 'rejected');
+  });
+});
