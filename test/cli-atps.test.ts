@@ -1,0 +1,61 @@
+/**
+ * `ppmid-relay atps inject`, spawned as a user runs it: one JSON object per
+ * input with the CH and device decisions.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { describe, it } from 'node:test';
+import { RTDS_MESSAGES } from './support/fixtures.ts';
+
+const root = resolve(new URL('..', import.meta.url).pathname);
+const cli = (args: string[], input?: string) =>
+  spawnSync(process.execPath, [join(root, 'bin/ppmid-relay.js'), ...args], {
+    cwd: root,
+    input,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+const lines = (s: string) =>
+  s
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+
+describe('ppmid-relay atps inject', () => {
+  it('--route ppmid --fresh-home: ESME command delivered and accepted, CHF command discarded', () => {
+    const r = cli([
+      'atps',
+      'inject',
+      '--profile',
+      'rtds',
+      '--route',
+      'ppmid',
+      '--fresh-home',
+      join(RTDS_MESSAGES, '4.1.1_ECS17b/ECS17b_4.1.1_SINGLE_SUCCESS_COMMAND_GBCS.HEX'),
+      join(RTDS_MESSAGES, '8.11_CCS01/CCS01_8.11_SUCCESS_COMMAND_GBCS.HEX'),
+    ]);
+    assert.equal(r.status, 0, r.stderr);
+    const [a, b] = lines(r.stdout);
+    assert.equal(a.chDecision, 'delivered');
+    assert.equal(a.deviceDecision, 'accepted');
+    assert.equal(a.useCase, 'ECS17b');
+    assert.equal(a.responseRoute, 'wan');
+    assert.match(String(a.response), /^DD/);
+    assert.equal(b.chDecision, 'discarded');
+    assert.equal(b.chReason, 'target-is-chf');
+    assert.deepEqual(b.alerts, ['8E02']);
+    for (const k of ['source', 'route', 'target', 'targetType', 'deviceReason']) assert.ok(k in a, k);
+  });
+
+  it('stdin and bad input: an error line and exit status 1', () => {
+    const r = cli(['atps', 'inject', '--profile', 'rtds', '--route', 'wan', '-'], '!!! not a message !!!\n');
+    assert.equal(r.status, 1);
+    assert.ok(lines(r.stdout)[0].error);
+  });
+
+  it('refuses an unknown route', () => {
+    const r = cli(['atps', 'inject', '--profile', 'rtds', '--route', 'carrier-pigeon', '-'], '');
+    assert.notEqual(r.status, 0);
+  });
+});
