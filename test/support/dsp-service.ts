@@ -87,9 +87,18 @@ export const RTDS_INVENTORY = [
 /** A template with its RequestID counter (and optionally CV and originator/target) replaced, re-signed. */
 export function templateRequest(
   file: string,
-  opts: { counter?: bigint; cv?: CommandVariant; signer?: XmlSigner; originator?: Eui; target?: Eui } = {},
+  opts: {
+    counter?: bigint;
+    cv?: CommandVariant;
+    signer?: XmlSigner;
+    originator?: Eui;
+    target?: Eui;
+    /** Any other change to the XML before signing. */
+    edit?: (xml: string) => string;
+  } = {},
 ): string {
   let xml = readFileSync(join(TEMPLATES, file), 'utf8');
+  if (opts.edit) xml = opts.edit(xml);
   xml = xml.replace(/<sr:RequestID>([^<:]+):([^<:]+):(\d+)<\/sr:RequestID>/, (_m, o, t, c) => {
     const orig = opts.originator ? euiToDuis(opts.originator) : o;
     const targ = opts.target ? euiToDuis(opts.target) : t;

@@ -1,0 +1,207 @@
+/**
+ * The DSP's HTTP face: a thin fastify adapter over DspService, matching the
+ * DCC test system's conventions (DUIS.md): `POST /api/v1/serviceS` (send
+ * command, CV 1/3/5/7), `/api/v1/serviceT` (transform, CV 4),
+ * `/api/v1/serviceD` (DCC-only and local delivery, CV 2/6/8), XML both ways
+ * (`application/xml` or `text/xml` in, `application/xml` out), default port
+ * 8079. Each answer is sent only after the DSP's store writes for it are
+ * committed (persistence.ts).
+ *
+ * Reports (SECMP0038 DSP-4, DSP-5) and status, read-only:
+ *   GET /api/v1/dsp/local-delivery?csp=NAME&from=..&to=..   CSV (local-delivery-csv.ts)
+ *   GET /api/v1/dsp/charges?from=..&to=..[&user=EUI][&format=csv]
+ *   GET /api/v1/dsp/performance?from=..&to=..[&targetMs=N][&format=csv]
+ *   GET /api/v1/dsp/requests/:requestId                     JSON of one request record
+ *   GET /api/v1/dsp/status                                  JSON: counts, outbox, metrics
+ * `from`/`to`: `YYYY-MM-DD`, `YYYYMMDD` or ISO 8601; `date=YYYYMMDD` is one
+ * UTC day; default: the current UTC day on the DSP clock.
+ */
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import { normaliseEui } from '../../runtime/bytes.ts';
+import { Logger } from '../../runtime/logger.ts';
+import { DspServiceError } from './errors.ts';
+import { DAY_MS, formatLocalDeliveryCsv } from './local-delivery-csv.ts';
+import { queryLocalDeliveries } from './local-delivery-log.ts';
+import { chargesCsv, chargesReport, performanceCsv, performanceReport } from './reports.ts';
+import type { DspService, DuisEndpoint } from './service.ts';
+
+const log = Logger.get('dsp:http');
+
+export const DSP_DEFAULT_PORT = 8079;
+
+export interface DspHttpOptions {
+  dsp: DspService;
+  /** Largest request body in bytes (default 1 MiB, the DUIS codec's limit). */
+  bodyLimit?: number;
+}
+
+/** Parses `YYYY-MM-DD`, `YYYYMMDD` or an ISO 8601 instant to epoch ms. */
+export function parseInstant(s: string, what: string): number {
+  const t = s.trim();
+  const compact = /^(\d{4})(\d{2})(\d{2})$/.exec(t);
+  const ms = compact
+    ? Date.UTC(+compact[1], +compact[2] - 1, +compact[3])
+    : /^\d{4}-\d{2}-\d{2}$/.test(t)
+      ? Date.parse(`${t}T00:00:00Z`)
+      : Date.parse(t);
+  if (!Number.isFinite(ms))
+    throw new DspServiceError('DSP_CONFIG', `${what} "${s}" is not a date`, { httpStatus: 400 });
+  return ms;
+}
+
+/** The [from, to) period of a report query (see the header). */
+export function periodOf(q: Record<string, string | undefined>, now: number): { from: number; to: number } {
+  if (q.date !== undefined) {
+    const from = parseInstant(q.date, 'date');
+    return { from, to: from + DAY_MS };
+  }
+  const from = q.from !== undefined ? parseInstant(q.from, 'from') : Math.floor(now / DAY_MS) * DAY_MS;
+  const to = q.to !== undefined ? parseInstant(q.to, 'to') : from + DAY_MS;
+  if (!(to > from))
+    throw new DspServiceError('DSP_CONFIG', 'the period is empty (to <= from)', { httpStatus: 400 });
+  return { from, to };
+}
+
+function sendError(reply: FastifyReply, e: unknown): FastifyReply {
+  const status = e instanceof DspServiceError ? e.httpStatus : 500;
+  const code = e instanceof DspServiceError ? e.code : 'DSP_INTERNAL';
+  if (status >= 500)
+    log.error('DSP HTTP handler failed', { error: e instanceof Error ? e.message : String(e) });
+  return reply
+    .code(status)
+    .type('text/plain; charset=utf-8')
+    .send(`${code}: ${e instanceof Error ? e.message : String(e)}`);
+}
+
+/** Builds the fastify app (not listening). */
+export function buildDspHttpServer(opts: DspHttpOptions): FastifyInstance {
+  const { dsp } = opts;
+  const app = Fastify({ logger: false, bodyLimit: opts.bodyLimit ?? 1024 * 1024 });
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(['application/xml', 'text/xml'], { parseAs: 'buffer' }, (_req, body, done) =>
+    done(null, body),
+  );
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, _body, done) => {
+    const e = new Error('DUIS requests are application/xml') as Error & { statusCode: number };
+    e.statusCode = 415;
+    done(e, undefined);
+  });
+
+  for (const endpoint of ['serviceS', 'serviceT', 'serviceD'] as const satisfies readonly DuisEndpoint[]) {
+    app.post(`/api/v1/${endpoint}`, async (req, reply) => {
+      const body = req.body;
+      if (!(body instanceof Uint8Array))
+        return reply.code(415).type('text/plain; charset=utf-8').send('DUIS requests are application/xml');
+      const out = dsp.handleRequest(endpoint, body);
+      try {
+        await dsp.flush();
+      } catch (e) {
+        return sendError(
+          reply,
+          new DspServiceError('DSP_BUSY', `the DSP store failed: ${String(e)}`, { httpStatus: 500 }),
+        );
+      }
+      return reply
+        .code(out.httpStatus)
+        .type(
+          out.contentType === 'application/xml'
+            ? 'application/xml; charset=utf-8'
+            : 'text/plain; charset=utf-8',
+        )
+        .send(out.body);
+    });
+  }
+
+  app.get('/api/v1/dsp/local-delivery', async (req, reply) => {
+    try {
+      const q = req.query as Record<string, string | undefined>;
+      const { from, to } = periodOf(q, dsp.clock.now());
+      await dsp.flush();
+      const records = await queryLocalDeliveries(dsp.db, { from, to, csp: q.csp });
+      return reply.type('text/csv; charset=utf-8').send(formatLocalDeliveryCsv(records));
+    } catch (e) {
+      return sendError(reply, e);
+    }
+  });
+
+  app.get('/api/v1/dsp/charges', async (req, reply) => {
+    try {
+      const q = req.query as Record<string, string | undefined>;
+      const { from, to } = periodOf(q, dsp.clock.now());
+      await dsp.flush();
+      const r = await chargesReport(dsp.db, {
+        from,
+        to,
+        currency: dsp.tariff.currency,
+        user: q.user === undefined ? undefined : normaliseEui(q.user),
+      });
+      if (q.format === 'csv') return reply.type('text/csv; charset=utf-8').send(chargesCsv(r));
+      return reply.send(r);
+    } catch (e) {
+      return sendError(reply, e);
+    }
+  });
+
+  app.get('/api/v1/dsp/performance', async (req, reply) => {
+    try {
+      const q = req.query as Record<string, string | undefined>;
+      const { from, to } = periodOf(q, dsp.clock.now());
+      const targetMs = q.targetMs === undefined ? undefined : Number(q.targetMs);
+      if (targetMs !== undefined && !(targetMs > 0))
+        throw new DspServiceError('DSP_CONFIG', 'targetMs must be > 0', { httpStatus: 400 });
+      await dsp.flush();
+      const r = await performanceReport(dsp.db, { from, to, targetMs });
+      if (q.format === 'csv') return reply.type('text/csv; charset=utf-8').send(performanceCsv(r));
+      return reply.send(r);
+    } catch (e) {
+      return sendError(reply, e);
+    }
+  });
+
+  app.get('/api/v1/dsp/requests/:requestId', async (req, reply) => {
+    const { requestId } = req.params as { requestId: string };
+    const r = dsp.request(requestId);
+    if (!r)
+      return reply.code(404).type('text/plain; charset=utf-8').send(`no request ${requestId} in memory`);
+    return reply.send({ ...r, counter: r.counter.toString() });
+  });
+
+  app.get('/api/v1/dsp/status', async (_req, reply) => {
+    return reply.send({
+      users: dsp.users().length,
+      devices: dsp.inventory.all().length,
+      isolatedChs: dsp.inventory.isolatedChs(),
+      outbox: { pending: dsp.outbox.size, highWater: dsp.outbox.highWater, inFlight: dsp.outbox.inFlight },
+      journal: {
+        pending: dsp.journal.pending,
+        written: dsp.journal.written,
+        failed: dsp.journal.error !== undefined,
+      },
+      xsdValidation: dsp.xsdValidation,
+      metrics: dsp.metrics.snapshot(),
+    });
+  });
+
+  return app;
+}
+
+export interface RunningDspHttp {
+  app: FastifyInstance;
+  /** e.g. `http://127.0.0.1:8079` */
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Starts listening (default 127.0.0.1:8079; port 0 picks a free one). */
+export async function startDspHttp(
+  opts: DspHttpOptions & { host?: string; port?: number },
+): Promise<RunningDspHttp> {
+  const app = buildDspHttpServer(opts);
+  const host = opts.host ?? '127.0.0.1';
+  await app.listen({ host, port: opts.port ?? DSP_DEFAULT_PORT });
+  const addr = app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : (opts.port ?? DSP_DEFAULT_PORT);
+  const shown = host.includes(':') ? `[${host}]` : host;
+  return { app, url: `http://${shown}:${port}`, port, close: () => app.close() };
+}
