@@ -2,3 +2,4 @@
 export * from './authority.ts';
 export * from './credentials.ts';
 export * from './device-security.ts';
+export * from './profiles.ts';
