@@ -1368,7 +1368,7 @@ export class Ppmid implements GbcsDevice {
       if (!opened.ok || !cmd?.ok) {
         const reason = !opened.ok ? opened.reason : cmd && !cmd.ok ? cmd.reason : 'envelope-malformed';
         const detail = !opened.ok ? opened.detail : cmd && !cmd.ok ? cmd.detail : '';
-        const env = opened.ok ? opened.envelope : null;
+        const env = opened.envelope;
         this.metrics.inc('ppmid.restore.dropped');
         this.event({
           kind: 'error',
