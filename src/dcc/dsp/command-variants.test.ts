@@ -24,6 +24,7 @@ import {
   type TestDsp,
   templateRequest,
 } from '../../../test/support/dsp-service.ts';
+import { forEachStoreKind } from '../../adapters/store/testing.ts';
 import {
   type DuisResponse,
   returnLocalCommandResponseBody,
@@ -402,45 +403,47 @@ describe('DSP service: Command Variants 3-8', () => {
 });
 
 describe('DSP service: a restart loses nothing', () => {
-  it('an open request, counters and a pending POST survive close and reopen', async () => {
-    const t = await openTestDsp('sqlite');
-    try {
-      const reply = t.dsp.handleRequest('serviceS', templateRequest(ECS17B, { counter: 1000n, cv: 3 }));
-      const cmd = t.downlink.sent[0].gbcs;
-      await t.dsp.flush();
-      let dsp = await t.restart();
-      assert.equal(dsp.request(reply.requestId!)?.state, 'sent-and-issued');
-      assert.equal(dsp.lastCounter(SUPPLIER), 1000n);
-      assert.equal(dsp.inventory.all().length, RTDS_INVENTORY.length);
-      assert.equal(
-        dsp.handleRequest('serviceS', templateRequest(ECS17B, { counter: 1000n })).httpStatus,
-        409,
-      );
-      // the response arrives while the user's service is down; then the DSP restarts again
-      t.transport.script.push(503);
-      dsp.onDeviceMessage({
-        chf: CHF,
-        gbcs: deviceResponse(cmd, rtdsContent(ECS17B_RESPONSE)),
-        at: t.clock.now(),
-      });
-      await settle(t);
-      assert.equal(t.transport.posts.length, 0);
-      dsp = await t.restart();
-      assert.equal(dsp.outbox.size, 1, 'the pending POST was reloaded');
-      t.clock.advance(60_000);
-      await dsp.idle();
-      assert.equal(t.transport.posts.length, 1);
-      // the duplicate after the restart is still recognised (DSP-6)
-      dsp.onDeviceMessage({
-        chf: CHF,
-        gbcs: deviceResponse(cmd, rtdsContent(ECS17B_RESPONSE)),
-        at: t.clock.now(),
-      });
-      await settle(t);
-      assert.equal(t.transport.posts.length, 1);
-      assert.equal(dsp.request(reply.requestId!)?.responseCount, 2);
-    } finally {
-      await t.close();
-    }
+  forEachStoreKind((kind) => {
+    it('an open request, counters and a pending POST survive close and reopen', async () => {
+      const t = await openTestDsp(kind);
+      try {
+        const reply = t.dsp.handleRequest('serviceS', templateRequest(ECS17B, { counter: 1000n, cv: 3 }));
+        const cmd = t.downlink.sent[0].gbcs;
+        await t.dsp.flush();
+        let dsp = await t.restart();
+        assert.equal(dsp.request(reply.requestId!)?.state, 'sent-and-issued');
+        assert.equal(dsp.lastCounter(SUPPLIER), 1000n);
+        assert.equal(dsp.inventory.all().length, RTDS_INVENTORY.length);
+        assert.equal(
+          dsp.handleRequest('serviceS', templateRequest(ECS17B, { counter: 1000n })).httpStatus,
+          409,
+        );
+        // the response arrives while the user's service is down; then the DSP restarts again
+        t.transport.script.push(503);
+        dsp.onDeviceMessage({
+          chf: CHF,
+          gbcs: deviceResponse(cmd, rtdsContent(ECS17B_RESPONSE)),
+          at: t.clock.now(),
+        });
+        await settle(t);
+        assert.equal(t.transport.posts.length, 0);
+        dsp = await t.restart();
+        assert.equal(dsp.outbox.size, 1, 'the pending POST was reloaded');
+        t.clock.advance(60_000);
+        await dsp.idle();
+        assert.equal(t.transport.posts.length, 1);
+        // the duplicate after the restart is still recognised (DSP-6)
+        dsp.onDeviceMessage({
+          chf: CHF,
+          gbcs: deviceResponse(cmd, rtdsContent(ECS17B_RESPONSE)),
+          at: t.clock.now(),
+        });
+        await settle(t);
+        assert.equal(t.transport.posts.length, 1);
+        assert.equal(dsp.request(reply.requestId!)?.responseCount, 2);
+      } finally {
+        await t.close();
+      }
+    });
   });
 });
