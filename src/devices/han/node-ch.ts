@@ -221,7 +221,7 @@ export class ChHanNode extends HanNodeBase {
         }
         case 'TransferData': {
           const t = this.tunnels.get(from);
-          if (!t || t.role !== 'client' || t.tunnelId !== c.tunnelId) {
+          if (t?.role !== 'client' || t.tunnelId !== c.tunnelId) {
             this.rejectTransfer(
               from,
               c.tunnelId,
@@ -286,7 +286,7 @@ export class ChHanNode extends HanNodeBase {
       }
       case 'TransferData': {
         const t = this.tunnels.get(from);
-        if (!t || t.role !== 'server' || t.tunnelId !== c.tunnelId) {
+        if (t?.role !== 'server' || t.tunnelId !== c.tunnelId) {
           this.rejectTransfer(
             from,
             c.tunnelId,
