@@ -43,6 +43,7 @@ import type { Clock } from '../../runtime/clock.ts';
 import { Logger } from '../../runtime/logger.ts';
 import { Metrics } from '../../runtime/metrics.ts';
 import type { ChmMessageSink } from '../contracts.ts';
+import { CsvError, parseLocalDeliveryCsv } from '../dsp/local-delivery-csv.ts';
 import type { DownlinkMessage, DownlinkOutcome } from '../wan/sm-wan.ts';
 import { decodeChAlert } from './decode.ts';
 import { ChmError } from './errors.ts';
@@ -53,6 +54,7 @@ import {
   type ChmCh,
   type ChmCommand,
   ChmRepository,
+  type DspImport,
   type IsolationPeriod,
 } from './repository.ts';
 
@@ -571,6 +573,47 @@ export class Chm implements ChmMessageSink {
     const next = last >= timeBased ? last + 1n : timeBased;
     await this.kv.put('originator-counter', next.toString());
     return next;
+  }
+
+  // ------------------------------------------------------------ DSP-4 local-delivery logs (CSP-4)
+
+  /**
+   * Loads one DSP-4 local-delivery log file (the DSP's CSV format, parsed by
+   * its codec). A file already loaded (same SHA-256) is not loaded twice;
+   * rows already known from another file are counted as duplicates.
+   */
+  importDspLog(fileName: string, text: string): Promise<DspImport & { alreadyImported: boolean }> {
+    return this.enqueue(async () => {
+      const sha256 = createHash('sha256').update(text, 'utf8').digest('hex').toUpperCase();
+      const seen = await this.repo.importByHash(sha256);
+      if (seen) return { ...seen, alreadyImported: true };
+      let records: ReturnType<typeof parseLocalDeliveryCsv>;
+      try {
+        records = parseLocalDeliveryCsv(text);
+      } catch (e) {
+        if (e instanceof CsvError)
+          throw new ChmError('CHM_IMPORT', `${fileName}: ${e.message}`, { cause: e });
+        throw e;
+      }
+      const imp = await this.repo.importLocalDeliveries(
+        { fileName: String(fileName).slice(0, 300), sha256, importedAt: this.now() },
+        records.map((r) => ({
+          at: r.issuedAt,
+          requestId: r.requestId,
+          userEui: r.user,
+          target: r.target,
+          chf: r.chf,
+          csp: r.csp,
+          srv: r.srv,
+          cv: r.cv,
+          gbcsSha256: r.gbcsSha256,
+        })),
+      );
+      this.metrics.inc('chm.import.files');
+      this.metrics.inc('chm.import.rows', imp.added);
+      this.emit({ type: 'import', fileName: imp.fileName, added: imp.added });
+      return { ...imp, alreadyImported: false };
+    });
   }
 
   // ------------------------------------------------------------ queries
