@@ -170,8 +170,8 @@ describe('PP-3: the outbox survives a restart (snapshot / restore)', () => {
     kit.uplink.script = ['ok', 'silent'];
     const ids = ['A1', 'A2', 'A3'].map((x) => x.repeat(16));
     const before = collect(kit.ppmid); // the old instance's reports went out (none held in the snapshot)
-    for (const [i, id] of ids.entries())
-      kit.ppmid.deliverEnvelope(envelope(kit, ESME_COMMANDS[i], 3600_000, id));
+    const envelopes = ids.map((id, i) => envelope(kit, ESME_COMMANDS[i], 3600_000, id));
+    for (const e of envelopes) kit.ppmid.deliverEnvelope(e);
     kit.clock.advance(1_500); // #1 forwarded, #2 in flight (its result never comes), #3 queued
     assert.equal(kit.uplink.sent.length, 2);
     const snap = kit.ppmid.snapshot();
@@ -180,7 +180,7 @@ describe('PP-3: the outbox survives a restart (snapshot / restore)', () => {
       before.map((r) => r.outcome),
       ['accepted-queued', 'accepted-queued', 'accepted-queued', 'forwarded'],
     );
-    return { kit, ids, snap };
+    return { kit, ids, snap, envelopes };
   }
 
   it('the snapshot is plain JSON-safe data', async () => {
@@ -197,7 +197,7 @@ describe('PP-3: the outbox survives a restart (snapshot / restore)', () => {
   });
 
   it('nothing lost, nothing forwarded twice: the in-flight one is sent again, the forwarded one never', async () => {
-    const { kit, ids, snap } = await midDelivery();
+    const { kit, ids, snap, envelopes } = await midDelivery();
     kit.ppmid.shutdown();
     const seqBefore = snap.reportSequence;
     const uplink = new FakeUplink(kit.clock);
@@ -222,9 +222,14 @@ describe('PP-3: the outbox survives a restart (snapshot / restore)', () => {
     assert.ok(got.every((r) => verifyStatusReport(r, kit.reportingKey.publicKey)));
     assert.ok(restored.events.some((e) => e.reason === 'resumed-in-flight'));
     // a redelivery of the first envelope after the restart is not forwarded again
-    const again = restored.deliverEnvelope(envelope(kit, ESME_COMMANDS[0], 3600_000, ids[0]));
+    const again = restored.deliverEnvelope(envelopes[0]);
     assert.equal(again.repeated, true);
     assert.equal(again.outcome, 'forwarded');
+    // the same envelope id with other content is not taken for it
+    assert.equal(
+      restored.deliverEnvelope(envelope(kit, ESME_COMMANDS[3], 3600_000, ids[0])).reason,
+      'duplicate',
+    );
     // nor is the first command in a new envelope (duplicate check survived)
     assert.equal(
       restored.deliverEnvelope(envelope(kit, ESME_COMMANDS[0], 3600_000, 'B1'.repeat(16))).reason,

@@ -209,6 +209,7 @@ export interface OutboxEntrySnapshot {
 
 export interface SeenEnvelopeSnapshot {
   envelopeId: string;
+  digest: string;
   supplierId: Eui;
   requestId: { originator: Eui; target: Eui; counter: string };
   outcome: DeliveryOutcome;
@@ -259,6 +260,8 @@ interface OutboxEntry {
 
 interface SeenEnvelope {
   envelopeId: string;
+  /** digest of the signed bytes: an id reused for other content is not the same envelope */
+  digest: string;
   supplierId: Eui;
   requestId: RequestId;
   outcome: DeliveryOutcome;
@@ -638,6 +641,15 @@ export class Ppmid implements GbcsDevice {
 
     // The same envelope again (an MQTT QoS 1 redelivery, a supplier retry): idempotent.
     const seen = this.seenEnvelopes.get(env.envelopeId);
+    if (seen && seen.digest !== digestId(env.signedBytes))
+      return this.decide(
+        ids,
+        'rejected',
+        'duplicate',
+        `envelope id ${env.envelopeId} was already used for other content (${seen.outcome})`,
+        null,
+        null,
+      );
     if (seen) {
       this.metrics.inc('ppmid.inbox.repeated');
       const report = this.report({
@@ -749,6 +761,7 @@ export class Ppmid implements GbcsDevice {
         env.envelopeId,
         {
           envelopeId: env.envelopeId,
+          digest: digestId(env.signedBytes),
           supplierId: env.supplierId,
           requestId: env.requestId,
           outcome,
