@@ -99,4 +99,20 @@ export class DspInventory {
   };
 
   readonly esmeVariantOf = (eui: Eui): EsmeVariant | undefined => this.#devices.get(eui)?.esmeVariant;
+
+  readonly #relayEnabled = new Set<Eui>();
+
+  /**
+   * SECMP0038 C3 / SU-3: the enhanced PPMIDs whose Device Log entry must carry
+   * the relay flag. DUIS 8.11 has no field for it; the supplier registers it
+   * here before its 8.11 Add (supplier PpmidRelayRegistrar) and the transform
+   * writes it as the PROVISIONAL fifth element of the CCS01 entry.
+   */
+  setRelayEnabled(ppmid: Eui, enabled: boolean): void {
+    if (enabled) this.#relayEnabled.add(normaliseEui(ppmid));
+    else this.#relayEnabled.delete(normaliseEui(ppmid));
+  }
+
+  /** For the transform (CCS01): whether the PPMID's Device Log entry gets the relay flag. */
+  readonly relayEnabledOf = (ppmid: Eui): boolean => this.#relayEnabled.has(ppmid);
 }

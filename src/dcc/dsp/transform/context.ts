@@ -45,6 +45,12 @@ export interface TransformContext {
    * Remote Party Counter. Needed only for those use cases.
    */
   nextAcbCounter?: () => bigint;
+  /**
+   * SECMP0038 C3: whether an enhanced PPMID added by 8.11 (CCS01) gets the
+   * relay flag in its Device Log entry (PROVISIONAL fifth element, read by
+   * devices/chf). Absent: never.
+   */
+  relayEnabledOf?: (ppmid: Eui) => boolean;
 }
 
 /** The device EUIs of the RTDS reference estate (GBCS.md 7): A0 ESME, A1 GSME, A2 CHF, A3 GPF, A4 PPMID, A5 HCALCS, A6 ESME. */

@@ -217,6 +217,7 @@ function build(p: Plan, requestId: RequestId, ctx: TransformContext): TransformR
       esmeVariant,
       issuerEventId: issuerEventIdFrom(ctx),
       deviceTypeOf: ctx.deviceTypeOf,
+      relayEnabledOf: ctx.relayEnabledOf,
     });
   } catch (e) {
     if (e instanceof DspTransformError) throw e;

@@ -76,6 +76,8 @@ export interface BuildInput<B> {
   /** Issuer Event ID: the DSP's current time as ZigBee UTCTime (GBZ use cases only). */
   issuerEventId: () => number;
   deviceTypeOf: (eui: Eui) => DeviceType | undefined;
+  /** SECMP0038 C3: the relay flag of a PPMID's Device Log entry (CCS01). */
+  relayEnabledOf?: (ppmid: Eui) => boolean;
 }
 
 export interface UseCaseRule<B> {
@@ -623,7 +625,16 @@ function buildCcs01(i: BuildInput<UpdateHanDeviceLog>): Uint8Array {
       spec('set', 104, ZIGBEE_NETWORK_CONTROL, 2),
     ],
     [
-      dl.st(dl.os(fromHex(i.body.deviceId)), dl.en(typeCode), dl.os(w.installCode), dl.en(0)),
+      type === 'PPMID' && i.relayEnabledOf?.(i.body.deviceId)
+        ? // PROVISIONAL fifth element: the relay flag (SECMP0038 C3; GBCS has no field for it)
+          dl.st(
+            dl.os(fromHex(i.body.deviceId)),
+            dl.en(typeCode),
+            dl.os(w.installCode),
+            dl.en(0),
+            dl.bool(true),
+          )
+        : dl.st(dl.os(fromHex(i.body.deviceId)), dl.en(typeCode), dl.os(w.installCode), dl.en(0)),
       dl.u16(w.joinTimePeriod),
       dl.bool(true),
     ],
