@@ -58,14 +58,16 @@ export function makeSignedEnvelope(o: MakeEnvelopeOptions): Uint8Array {
     (o.random
       ? toHex(o.random.bytes(16))
       : `${requestId.target}${requestId.counter.toString(16).toUpperCase().padStart(16, '0')}`);
+  // whole milliseconds on the wire (the HAN model's clock runs in fractions)
+  const createdAt = Math.floor(o.createdAt);
   return signEnvelope(
     {
       envelopeId,
       supplierId: o.supplierId,
       ppmid: o.ppmid,
       requestId,
-      createdAt: o.createdAt,
-      expiresAt: o.expiresAt ?? o.createdAt + (o.ttlMs ?? 3600_000),
+      createdAt,
+      expiresAt: Math.floor(o.expiresAt ?? createdAt + (o.ttlMs ?? 3600_000)),
       gbcs: o.gbcs,
     },
     o.deliveryKey,
@@ -121,7 +123,8 @@ export function injectPpmidInbox(
   ppmid: Ppmid,
   input: PpmidInboxInput,
   supplier: { supplierId: Eui; deliveryKey: KeyObject },
-  now: number,
+  /** default: the PPMID's clock */
+  now: number = ppmid.clock.now(),
 ): PpmidInboxOutput {
   let gbcs: Uint8Array;
   let requestId: RequestId | undefined;

@@ -302,7 +302,8 @@ export class Ppmid implements GbcsDevice {
   readonly deviceType: DeviceType = 'PPMID';
   readonly metrics: Metrics;
   readonly security: DeviceSecurity;
-  private readonly clock: Clock;
+  /** The PPMID's clock (the test automation API stamps envelopes with it). */
+  readonly clock: Clock;
   private readonly log: Logger;
   private readonly reportingKey: KeyObject;
   private readonly retry: PpmidRetryPolicy;
@@ -577,7 +578,8 @@ export class Ppmid implements GbcsDevice {
   private report(fields: Omit<StatusReportFields, 'ppmid' | 'at' | 'sequence'>): StatusReport {
     this.reportSequence = (this.reportSequence + 1) >>> 0;
     const bytes = signStatusReport(
-      { ...fields, ppmid: this.eui, at: this.clock.now(), sequence: this.reportSequence },
+      // the HAN model's clock runs in fractional ms; reports carry whole ms
+      { ...fields, ppmid: this.eui, at: Math.floor(this.clock.now()), sequence: this.reportSequence },
       this.reportingKey,
     );
     const report = decodeStatusReport(bytes);
