@@ -71,7 +71,7 @@ describe('ATPS over HTTP', async () => {
     assert.ok(afterUp > before);
     const t0 = (await call('GET', `/homes/${id}`)).body.now;
     const adv = await call('POST', `/homes/${id}/backchannel`, { action: 'advance', ms: 3_600_000 });
-    assert.equal(adv.body.now, t0 + 3_600_000);
+    assert.ok(adv.body.now >= t0 + 3_600_000);
   });
 
   it('CHM Block / Unblock Buffer Feed', async () => {

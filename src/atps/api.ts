@@ -16,6 +16,8 @@
  * device's decision, use case, response and where the response went.
  */
 
+import type { LatencyModel, WanClass } from '../dcc/wan/models.ts';
+import { SmWan, type WanChLink } from '../dcc/wan/sm-wan.ts';
 import type { ChEvent, ChfConfig } from '../devices/chf/chf.ts';
 import type { ChDecision, DeviceEvent, DeviceType, GbcsDevice } from '../devices/contracts.ts';
 import type { HanMediumOptions } from '../devices/han/medium.ts';
@@ -68,6 +70,8 @@ export interface CreateHomeRequest {
   ppmidRelayEnabled?: boolean;
   /** Join the profile's HHT at creation (default false: it joins on first use of the hht route). */
   hht?: boolean;
+  /** The home's SM WAN (dcc/wan model): availability class (default always), latency, loss. */
+  wan?: { class?: WanClass; latency?: LatencyModel; lossUp?: number; lossDown?: number };
 }
 
 export interface InjectOptions {
@@ -77,6 +81,8 @@ export interface InjectOptions {
   settleMs?: number;
   /** Label echoed in the result (a file name and line). */
   source?: string;
+  /** wan route: whose command it is at the CSP (default `dsp`; the CHM's Block / Unblock use `chm`). */
+  origin?: 'dsp' | 'chm';
 }
 
 export interface InjectResult {
@@ -118,6 +124,8 @@ interface AtpsHome {
   profile: HomeProfile;
   clock: VirtualClock;
   tap: CspTap;
+  wan: SmWan;
+  link: WanChLink;
   home: Home;
   counter: bigint;
   createdAt: number;
@@ -167,8 +175,24 @@ export class Atps {
   private build(id: string, req: CreateHomeRequest, profile: HomeProfile): AtpsHome {
     const clock = new VirtualClock(req.start);
     const random = new SeededRandom(req.seed ?? 1);
-    const tap = new CspTap(clock);
     const e = profile.euis;
+    // the CSP side: the SM WAN model, whose DSP and CHM sinks are the ATPS's tap
+    const tap = new CspTap();
+    const wan = new SmWan({
+      clock,
+      random: random.fork('wan'),
+      config: { wanProvider: profile.wanProvider },
+      dsp: tap,
+      chm: tap,
+    });
+    const link = wan.addCh({
+      chf: e.chf,
+      gpf: e.gpf,
+      availability: { kind: req.wan?.class ?? 'always' } as never,
+      latency: req.wan?.latency,
+      lossUp: req.wan?.lossUp,
+      lossDown: req.wan?.lossDown,
+    });
     const app = (eui: Eui, deviceType: DeviceType) =>
       this.opts.deviceApps?.({ profile, clock, random: random.fork(`app:${eui}`), eui, deviceType });
     const devices: HomeDeviceSpec[] = [
@@ -196,7 +220,7 @@ export class Atps {
       name: id,
       clock,
       random,
-      wan: tap,
+      wan: link,
       chf: {
         eui: e.chf,
         gpfEui: e.gpf,
@@ -208,12 +232,15 @@ export class Atps {
       devices,
       han: req.han,
     });
+    link.attachReceiver((bytes) => home.chf.receiveFromWan(bytes));
     const h: AtpsHome = {
       id,
       request: req,
       profile,
       clock,
       tap,
+      wan,
+      link,
       home,
       counter: 1_000_000n,
       createdAt: clock.now(),
@@ -253,7 +280,8 @@ export class Atps {
         supplier: h.profile.supplier,
         networkOperator: h.profile.networkOperator,
       },
-      wanUp: h.tap.isUp(),
+      wanUp: h.link.isUp(),
+      wan: h.wan.chMetrics(h.profile.euis.chf),
       devices: h.home.deviceEuis().map((eui) => ({
         eui,
         deviceType: h.home.spec(eui)?.deviceType ?? null,
@@ -315,9 +343,12 @@ export class Atps {
     let sender: Eui | null = null;
     let refused: string | null = null;
     if (route === 'wan') {
-      // the CSP can only deliver while the SM WAN is up
-      if (!h.tap.isUp()) refused = 'not-sent:wan-down';
-      else for (const b of blocks) chf.receiveFromWan(b);
+      // the CSP hands the message to the SM WAN; it waits there while the CH's WAN is down
+      const origin = opts.origin ?? 'dsp';
+      for (const b of blocks)
+        h.wan.send({ chf: h.profile.euis.chf, gbcs: b, origin }, (o) => {
+          if (o.outcome !== 'delivered') refused = `wan-${o.outcome}`;
+        });
     } else {
       sender = route === 'ppmid' ? h.profile.euis.ppmid : this.joinHht(h);
       const node = h.home.tunnelNode(sender);
@@ -333,6 +364,7 @@ export class Atps {
       next();
     }
     this.settle(h, opts.settleMs ?? DEFAULT_SETTLE_MS);
+    if (route === 'wan' && refused === null && !h.link.isUp()) refused = 'waiting-at-csp:wan-down';
     return this.result(h, route, sender, mark, opts.source ?? 'input', refused);
   }
 
@@ -358,12 +390,18 @@ export class Atps {
     };
   }
 
-  /** Runs the clock until nothing is due for a while (or the horizon). */
+  /**
+   * Runs the clock until nothing is due for a while (or the horizon), and
+   * never stops while the SM WAN still carries a message of this home (its
+   * latency can exceed the quiet period).
+   */
   private settle(h: AtpsHome, horizonMs: number): void {
     const end = h.clock.now() + horizonMs;
     for (;;) {
       const next = h.clock.nextAt();
-      if (next === undefined || next > end || next > h.clock.now() + QUIET_MS) break;
+      if (next === undefined || next > end) break;
+      const wanBusy = h.link.isUp() && (h.link.downlink.held.size > 0 || h.link.uplink.held.size > 0);
+      if (!wanBusy && next > h.clock.now() + QUIET_MS) break;
       h.clock.step();
     }
   }
@@ -462,7 +500,10 @@ export class Atps {
   /** CH-6: the CSP's Communications Hub Manager sends Block or Unblock Buffer Feed (over the WAN by default). */
   bufferFeed(id: string, action: BufferFeedAction, route: AtpsRoute = 'wan'): InjectResult {
     const h = this.get(id);
-    return this.injectOne(h, route, this.bufferFeedBytes(id, action), { source: `${action}-buffer-feed` });
+    return this.injectOne(h, route, this.bufferFeedBytes(id, action), {
+      source: `${action}-buffer-feed`,
+      origin: 'chm',
+    });
   }
 
   /** A fresh Block / Unblock Buffer Feed command for the home's CHF (signed, MAC'd, next counter). */
@@ -515,10 +556,12 @@ export class Atps {
     let detail: unknown;
     switch (a.action) {
       case 'wan-down':
-        h.tap.setUp(false);
+        h.wan.backchannel.forceDown(h.profile.euis.chf);
         break;
       case 'wan-up':
-        h.tap.setUp(true);
+        // back to the availability model (always up unless the home was created with another class)
+        h.wan.backchannel.release(h.profile.euis.chf);
+        if (!h.link.isUp()) h.wan.backchannel.forceUp(h.profile.euis.chf);
         break;
       case 'ch-reboot':
         home.restartCh();
@@ -541,7 +584,8 @@ export class Atps {
         if (!(typeof a.ms === 'number' && a.ms >= 0))
           throw new AtpsError('ATPS_BAD_REQUEST', 'advance needs ms >= 0');
         h.clock.advance(a.ms);
-        return { ok: true, now: h.clock.now() };
+        // then let what is in flight at that moment (HAN transfers, the SM WAN) arrive
+        break;
       case 'hht-join':
         detail = { hht: this.joinHht(h) };
         break;

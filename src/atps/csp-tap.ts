@@ -1,22 +1,21 @@
 /**
- * The test automation API's stand-in for the CSP end of a home's SM WAN: a
- * ChWanPort that records every message the CH sends up (the "WAN uplink" a
- * test reads), lets the backchannel take the WAN down and up, and delivers
- * downlink messages to the CH as the CSP would. No latency or loss: the SM
- * WAN availability model is dcc/wan's; this tap is the ATPS's observation
- * point, not a WAN model.
+ * The test automation API's observation point at the CSP: it receives what
+ * the SM WAN model (dcc/wan) hands to the DSP and to the Communications Hub
+ * Manager from a home's CH, and records it as the home's "WAN uplink" (in
+ * arrival order, each message once, with the sink(s) it went to).
  */
-
-import type { ChWanPort } from '../devices/contracts.ts';
+import type { ChmMessageSink, DspDeviceMessageSink } from '../dcc/contracts.ts';
 import { peekRouting } from '../gbcs/peek.ts';
 import { type Eui, toHex } from '../runtime/bytes.ts';
-import type { Clock } from '../runtime/clock.ts';
 
 export interface UplinkRecord {
   seq: number;
+  /** when it reached the CSP */
   at: number;
   hex: string;
   size: number;
+  /** which CSP sinks got it (routing of dcc/wan/routing.ts) */
+  to: Array<'dsp' | 'chm'>;
   cra: string | null;
   originator: Eui | null;
   recipient: Eui | null;
@@ -24,29 +23,34 @@ export interface UplinkRecord {
   counter: string | null;
 }
 
-export class CspTap implements ChWanPort {
-  private up = true;
-  private readonly listeners: Array<(up: boolean) => void> = [];
+export class CspTap implements DspDeviceMessageSink, ChmMessageSink {
   readonly uplink: UplinkRecord[] = [];
-  private readonly bytes: Uint8Array[] = [];
   private seq = 0;
-  refusedWhileDown = 0;
 
-  constructor(
-    private readonly clock: Clock,
-    private readonly capacity = 50_000,
-  ) {}
+  constructor(private readonly capacity = 50_000) {}
 
-  send(bytes: Uint8Array): boolean {
-    if (!this.up) {
-      this.refusedWhileDown++;
-      return false;
+  onDeviceMessage(msg: { chf: Eui; gbcs: Uint8Array; at: number }): void {
+    this.record('dsp', msg.gbcs, msg.at);
+  }
+
+  onChMessage(msg: { chf: Eui; gbcs: Uint8Array; at: number }): void {
+    this.record('chm', msg.gbcs, msg.at);
+  }
+
+  private record(to: 'dsp' | 'chm', bytes: Uint8Array, at: number): void {
+    const hex = toHex(bytes);
+    const last = this.uplink.at(-1);
+    // a CH alert routed to both the DSP and the CHM is one message
+    if (last && last.hex === hex && last.at === at && !last.to.includes(to)) {
+      last.to.push(to);
+      return;
     }
     const rec: UplinkRecord = {
       seq: ++this.seq,
-      at: this.clock.now(),
-      hex: toHex(bytes),
+      at,
+      hex,
       size: bytes.length,
+      to: [to],
       cra: null,
       originator: null,
       recipient: null,
@@ -63,27 +67,8 @@ export class CspTap implements ChWanPort {
     } catch {
       // recorded as received, header unreadable
     }
-    if (this.uplink.length >= this.capacity) {
-      this.uplink.shift();
-      this.bytes.shift();
-    }
+    if (this.uplink.length >= this.capacity) this.uplink.shift();
     this.uplink.push(rec);
-    this.bytes.push(bytes.slice());
-    return true;
-  }
-
-  isUp(): boolean {
-    return this.up;
-  }
-
-  onStateChange(listener: (up: boolean) => void): void {
-    this.listeners.push(listener);
-  }
-
-  setUp(up: boolean): void {
-    if (this.up === up) return;
-    this.up = up;
-    for (const l of this.listeners) l(up);
   }
 
   /** Whether exactly these bytes reached the CSP. */

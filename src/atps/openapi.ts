@@ -31,6 +31,16 @@ export const SCHEMAS = {
       },
       ppmidRelayEnabled: { type: 'boolean' },
       hht: { type: 'boolean' },
+      wan: {
+        type: 'object',
+        description: 'the home SM WAN (dcc/wan model)',
+        additionalProperties: false,
+        properties: {
+          class: { type: 'string', enum: ['always', 'intermittent', 'none'] },
+          lossUp: { type: 'number', minimum: 0, maximum: 0.99 },
+          lossDown: { type: 'number', minimum: 0, maximum: 0.99 },
+        },
+      },
     },
   },
   Inject: {

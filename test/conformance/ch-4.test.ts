@@ -67,12 +67,18 @@ describe('CH-4 bounded uplink buffer while the WAN is down, flushed in order', a
     );
     assert.equal(atps.home(id).chf.uplinkDepth(), 0);
   });
-  it('the wan route cannot deliver while the WAN is down', () => {
+  it('a command for the CH waits at the CSP while the WAN is down, and arrives when it returns', () => {
     atps.backchannel(id, { action: 'wan-down' });
     const [r] = atps.inject(id, 'wan', five[0].bytes);
     assert.equal(r.chDecision, null);
-    assert.equal(r.chReason, 'not-sent:wan-down');
+    assert.equal(r.chReason, 'waiting-at-csp:wan-down');
+    const last = atps.chEvents(id).at(-1)?.seq ?? 0;
     atps.backchannel(id, { action: 'wan-up' });
+    assert.ok(
+      atps
+        .chEvents(id, { since: last })
+        .some((e) => e.kind === 'route' && e.source === 'wan' && e.decision === 'delivered'),
+    );
   });
 });
 
