@@ -92,7 +92,7 @@ export function buildDspHttpServer(opts: DspHttpOptions): FastifyInstance {
       const body = req.body;
       if (!(body instanceof Uint8Array))
         return reply.code(415).type('text/plain; charset=utf-8').send('DUIS requests are application/xml');
-      const out = dsp.handleRequest(endpoint, body);
+      const out = await dsp.handleRequestAsync(endpoint, body);
       try {
         await dsp.flush();
       } catch (e) {

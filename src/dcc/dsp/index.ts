@@ -17,3 +17,4 @@ export * from './requests.ts';
 export * from './service.ts';
 export * from './tables.ts';
 export * from './users.ts';
+export * from './xsd-batch.ts';

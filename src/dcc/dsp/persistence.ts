@@ -19,7 +19,7 @@ import { u64FromText, u64ToText } from '../../adapters/store/index.ts';
 import type { CommandVariant, ServiceRequestClass } from '../../duis/index.ts';
 import { Logger } from '../../runtime/logger.ts';
 import type { DspRequestRecord, DspRequestState, ResponseRoute } from './requests.ts';
-import type { DspDb, DspRequestsTable, DspTables } from './tables.ts';
+import type { DspCountersTable, DspDb, DspRequestsTable, DspTables } from './tables.ts';
 
 const log = Logger.get('dsp:store');
 
@@ -27,6 +27,9 @@ export type JournalOp = (db: Transaction<DspTables>) => Promise<unknown>;
 
 export class DspJournal {
   #pending: JournalOp[] = [];
+  /** Latest row per request / counter since the last drain: written once each, as multi-row upserts. */
+  #requests = new Map<string, DspRequestsTable>();
+  #counters = new Map<string, DspCountersTable>();
   #draining: Promise<void> | undefined;
   #error: unknown;
   #written = 0;
@@ -37,11 +40,29 @@ export class DspJournal {
   append(op: JournalOp): void {
     if (this.#error !== undefined) return;
     this.#pending.push(op);
+    this.#kick();
+  }
+
+  /** Queues the current state of a request (coalesced: only the latest state per drain is written). */
+  putRequest(r: DspRequestRecord): void {
+    if (this.#error !== undefined) return;
+    this.#requests.set(r.requestId, requestToRow(r));
+    this.#kick();
+  }
+
+  /** Queues a counter high-water mark (coalesced like putRequest). */
+  putCounter(party: string, counter: bigint, at: number): void {
+    if (this.#error !== undefined) return;
+    this.#counters.set(party, { party, counter: u64ToText(counter), updated_at: at });
+    this.#kick();
+  }
+
+  #kick(): void {
     if (!this.#draining) this.#draining = this.#drain();
   }
 
   get pending(): number {
-    return this.#pending.length;
+    return this.#pending.length + this.#requests.size + this.#counters.size;
   }
 
   get written(): number {
@@ -57,17 +78,36 @@ export class DspJournal {
     // Let the synchronous caller finish queueing its related writes first.
     await Promise.resolve();
     try {
-      while (this.#pending.length > 0 && this.#error === undefined) {
-        const batch = this.#pending;
+      while (this.pending > 0 && this.#error === undefined) {
+        const ops = this.#pending;
+        const requests = [...this.#requests.values()];
+        const counters = [...this.#counters.values()];
         this.#pending = [];
+        this.#requests = new Map();
+        this.#counters = new Map();
         await this.db.transaction().execute(async (trx) => {
-          for (const op of batch) await op(trx);
+          for (const op of ops) await op(trx);
+          for (let i = 0; i < requests.length; i += UPSERT_CHUNK)
+            await upsertRequestRows(trx, requests.slice(i, i + UPSERT_CHUNK));
+          if (counters.length > 0)
+            await trx
+              .insertInto('dsp_counters')
+              .values(counters)
+              .onConflict((oc) =>
+                oc.column('party').doUpdateSet((eb) => ({
+                  counter: eb.ref('excluded.counter'),
+                  updated_at: eb.ref('excluded.updated_at'),
+                })),
+              )
+              .execute();
         });
-        this.#written += batch.length;
+        this.#written += ops.length + requests.length + counters.length;
       }
     } catch (e) {
       this.#error = e;
       this.#pending = [];
+      this.#requests.clear();
+      this.#counters.clear();
       log.error('DSP store write failed; the DSP refuses further work', {
         error: e instanceof Error ? e.message : String(e),
       });
@@ -81,6 +121,53 @@ export class DspJournal {
     while (this.#draining) await this.#draining;
     if (this.#error !== undefined) throw this.#error;
   }
+}
+
+/** Rows per multi-row upsert (30 columns each: well under both engines' parameter limits). */
+const UPSERT_CHUNK = 200;
+
+const REQUEST_COLUMNS = [
+  'user_eui',
+  'target',
+  'counter',
+  'srv',
+  'sr_class',
+  'cv',
+  'state',
+  'chf',
+  'csp',
+  'gbcs_key',
+  'use_case',
+  'message_code',
+  'wan',
+  'local_copy',
+  'ch_isolated',
+  'command_sha256',
+  'command_hex',
+  'pre_command_hex',
+  'response_code',
+  'response_route',
+  'response_count',
+  'created_at',
+  'updated_at',
+  'scheduled_at',
+  'execution_at',
+  'expires_at',
+  'responded_at',
+] as const satisfies readonly Exclude<keyof DspRequestsTable, 'request_id'>[];
+
+function upsertRequestRows(db: Transaction<DspTables>, rows: DspRequestsTable[]): Promise<unknown> {
+  return db
+    .insertInto('dsp_requests')
+    .values(rows)
+    .onConflict((oc) =>
+      oc.column('request_id').doUpdateSet((eb) => {
+        const set: Record<string, unknown> = {};
+        for (const c of REQUEST_COLUMNS) set[c] = eb.ref(`excluded.${c}`);
+        return set as never;
+      }),
+    )
+    .execute();
 }
 
 // ------------------------------------------------------------------ row mapping
@@ -151,30 +238,6 @@ export function requestFromRow(row: DspRequestsTable): DspRequestRecord {
     expiresAt: row.expires_at === null ? null : Number(row.expires_at),
     respondedAt: row.responded_at === null ? null : Number(row.responded_at),
   };
-}
-
-/** Upsert of a request row (insert, or replace every column). */
-export function upsertRequest(r: DspRequestRecord): JournalOp {
-  const row = requestToRow(r);
-  return (db) =>
-    db
-      .insertInto('dsp_requests')
-      .values(row)
-      .onConflict((oc) => {
-        const { request_id: _id, ...rest } = row;
-        return oc.column('request_id').doUpdateSet(rest);
-      })
-      .execute();
-}
-
-export function upsertCounter(party: string, counter: bigint, at: number): JournalOp {
-  const row = { party, counter: u64ToText(counter), updated_at: at };
-  return (db) =>
-    db
-      .insertInto('dsp_counters')
-      .values(row)
-      .onConflict((oc) => oc.column('party').doUpdateSet({ counter: row.counter, updated_at: at }))
-      .execute();
 }
 
 /** Row count of a DSP table (tests, status). */

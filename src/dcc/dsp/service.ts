@@ -47,6 +47,7 @@ import {
   verifyAndParseDuisRequest,
   type XmlSigner,
   XmlSigningCertificateStore,
+  type XsdValidationResult,
 } from '../../duis/index.ts';
 import {
   decodeMessage,
@@ -88,7 +89,7 @@ import {
   wrongEndpoint,
 } from './errors.ts';
 import { DspInventory, type DspInventoryDevice, normaliseInventoryDevice } from './inventory.ts';
-import { DspJournal, type JournalOp, requestFromRow, upsertCounter, upsertRequest } from './persistence.ts';
+import { DspJournal, type JournalOp, requestFromRow } from './persistence.ts';
 import {
   AWAITING_RESPONSE,
   type DspRequestRecord,
@@ -114,6 +115,7 @@ import {
   roleMayAddressDevice,
   type UserRole,
 } from './users.ts';
+import { BatchingXsdValidator } from './xsd-batch.ts';
 
 const log = Logger.get('dsp');
 
@@ -230,6 +232,7 @@ export class DspService implements DspDeviceMessageSink {
   readonly #signer: XmlSigner;
   readonly #downlink: CspDownlink;
   readonly #xsd: DuisXsdValidator | undefined;
+  readonly #xsdBatch: BatchingXsdValidator | undefined;
   readonly #eligibility: ReadonlyArray<readonly [string, readonly UserRole[]]>;
   readonly #gbcsVersion: string;
   readonly #users = new Map<Eui, DspUser>();
@@ -259,6 +262,9 @@ export class DspService implements DspDeviceMessageSink {
     this.#signer = opts.xmlSigner;
     this.#downlink = opts.downlink;
     this.#xsd = this.xsdValidation ? (opts.xsdValidator ?? new DuisXsdValidator()) : undefined;
+    this.#xsdBatch = this.#xsd
+      ? new BatchingXsdValidator({ xsdDir: this.#xsd.xsdDir, xmllint: this.#xsd.xmllint })
+      : undefined;
     this.#eligibility = opts.roleEligibility ?? ROLE_ELIGIBILITY;
     this.#gbcsVersion = opts.gbcsVersion ?? DEFAULT_GBCS_VERSION;
     this.#acbCounter = opts.acbCounterStart ?? BigInt(Math.floor(opts.clock.now())) * 1000n;
@@ -267,6 +273,7 @@ export class DspService implements DspDeviceMessageSink {
       acb: this.acb,
       deviceTypeOf: this.inventory.deviceTypeOf,
       esmeVariantOf: this.inventory.esmeVariantOf,
+      relayEnabledOf: this.inventory.relayEnabledOf,
       clock: this.clock,
       nextAcbCounter: () => this.#nextAcbCounter(),
     };
@@ -495,6 +502,31 @@ export class DspService implements DspDeviceMessageSink {
    * caller (HTTP) awaits `flush()` before answering (see persistence.ts).
    */
   handleRequest(endpoint: DuisEndpoint, input: string | Uint8Array): DspReply {
+    return this.#handle(endpoint, input, () => this.#xsd?.validate(input));
+  }
+
+  /**
+   * The same, with check 1 (XSD) done by the batching validator
+   * (xsd-batch.ts): many requests share one xmllint run. The HTTP adapter
+   * uses this; everything after the XSD check is the synchronous core.
+   */
+  async handleRequestAsync(endpoint: DuisEndpoint, input: string | Uint8Array): Promise<DspReply> {
+    if (!this.#xsdBatch) return this.handleRequest(endpoint, input);
+    let result: XsdValidationResult;
+    try {
+      result = await this.#xsdBatch.validate(input);
+    } catch (e) {
+      this.metrics.inc('requests');
+      return this.#reject(e, undefined);
+    }
+    return this.#handle(endpoint, input, () => result);
+  }
+
+  #handle(
+    endpoint: DuisEndpoint,
+    input: string | Uint8Array,
+    xsd: () => XsdValidationResult | undefined,
+  ): DspReply {
     this.metrics.inc('requests');
     if (this.#closed)
       return this.#httpReject(new DspServiceError('DSP_BUSY', 'the DSP is closed', { httpStatus: 503 }));
@@ -506,7 +538,7 @@ export class DspService implements DspDeviceMessageSink {
       );
     let req: DuisRequest;
     try {
-      this.#schemaCheck(input);
+      this.#schemaCheck(input, xsd());
       req = verifyAndParseDuisRequest(input, this.#trust, {
         at: new Date(this.clock.now()),
         checkCommandVariant: false,
@@ -521,21 +553,18 @@ export class DspService implements DspDeviceMessageSink {
     }
   }
 
-  /** Check 1: XSD validity (after screening; malformed input is told apart from schema-invalid input). */
-  #schemaCheck(input: string | Uint8Array): void {
-    if (!this.#xsd) {
-      parseXmlDocument(input); // well-formedness is still checked first, by verifyAndParse's parser too
-      return;
-    }
-    const r = this.#xsd.validate(input);
-    if (r.valid) return;
+  /**
+   * Check 1: XSD validity. Malformed input is told apart from schema-invalid
+   * input by the DUIS parser (which verifyAndParse runs anyway when the XSD
+   * check is off).
+   */
+  #schemaCheck(input: string | Uint8Array, r: XsdValidationResult | undefined): void {
+    if (!r || r.valid) return;
     parseXmlDocument(input); // throws DUIS_MALFORMED / FORBIDDEN / TOO_LARGE if that is the reason
     throw new DspServiceError(
       'DSP_XSD_INVALID',
       `not valid against the DUIS XSD: ${r.errors.slice(0, 3).join('; ')}`,
-      {
-        httpStatus: 400,
-      },
+      { httpStatus: 400 },
     );
   }
 
@@ -729,12 +758,12 @@ export class DspService implements DspDeviceMessageSink {
     const last = this.#counters.get(user);
     if (last !== undefined && counter <= last) return;
     this.#counters.set(user, counter);
-    this.#persist(upsertCounter(user, counter, this.clock.now()));
+    this.journal.putCounter(user, counter, this.clock.now());
   }
 
   #nextAcbCounter(): bigint {
     const c = this.#acbCounter++;
-    this.#persist(upsertCounter(this.acb, c, this.clock.now()));
+    this.journal.putCounter(this.acb, c, this.clock.now());
     return c;
   }
 
@@ -1261,7 +1290,7 @@ export class DspService implements DspDeviceMessageSink {
   }
 
   #save(rec: DspRequestRecord): void {
-    this.#persist(upsertRequest({ ...rec }));
+    this.journal.putRequest(rec);
   }
 
   #signedResponse(input: Parameters<typeof buildDuisResponse>[0]): string {
