@@ -181,6 +181,24 @@ describe('SmWan downlink queue, TTL, loss and retry', () => {
     assert.equal(wan.chMetrics(CHF).downlink.lost, 1);
   });
 
+  it('a CH that fails on a message does not stop the WAN', () => {
+    const { clock, wan, link, outcomes } = setup();
+    let n = 0;
+    link.attachReceiver(() => {
+      n++;
+      if (n === 1) throw new Error('CH bug');
+    });
+    wan.sendCommand({ requestId: 'a', target: CHF, chf: CHF, gbcs: cmd(1) });
+    wan.sendCommand({ requestId: 'b', target: CHF, chf: CHF, gbcs: cmd(2) });
+    clock.advance(1000);
+    assert.equal(n, 2);
+    assert.deepEqual(
+      outcomes.map((o) => o.outcome),
+      ['delivered', 'delivered'],
+    );
+    assert.equal(wan.metrics.snapshot().counters['wan.down.receiverFailed'], 1);
+  });
+
   it('a command for a CH not on the WAN is reported unknown-ch at once', () => {
     const { wan, outcomes } = setup();
     wan.sendCommand({ requestId: 'u', target: CHF2, chf: CHF2, gbcs: cmd(1) });

@@ -718,7 +718,16 @@ export class SmWan implements CspDownlink {
       if (ch.dir === 'down') {
         this.metrics.gauge('wan.down.held').add(-1);
         this.metrics.inc('wan.down.delivered');
-        if (!ch.link.handToCh(t.bytes)) {
+        let handed = false;
+        try {
+          handed = ch.link.handToCh(t.bytes);
+        } catch (err) {
+          // the CH's fault, not the WAN's: counted and logged, the WAN keeps running
+          this.metrics.inc('wan.down.receiverFailed');
+          this.log.error('the CH failed on a downlink message', { chf: ch.link.chf, error: String(err) });
+          handed = true;
+        }
+        if (!handed) {
           this.metrics.inc('wan.down.noReceiver');
           this.log.warn('downlink reached a CH with no receiver attached', { chf: ch.link.chf });
         }
@@ -793,14 +802,23 @@ export class SmWan implements CspDownlink {
       return r;
     }
     const msg = { chf: link.chf, gbcs: bytes, at };
-    if (r.to === 'dsp' || r.to === 'both') {
-      if (this.dsp) this.dsp.onDeviceMessage(msg);
-      else this.metrics.inc('wan.up.noDspSink');
-    }
-    if (r.to === 'chm' || r.to === 'both') {
-      if (this.chm) this.chm.onChMessage(msg);
-      else this.metrics.inc('wan.up.noChmSink');
-    }
+    const hand = (who: 'dsp' | 'chm', fn: (() => void) | undefined) => {
+      if (!fn) {
+        this.metrics.inc(`wan.up.no${who === 'dsp' ? 'Dsp' : 'Chm'}Sink`);
+        return;
+      }
+      try {
+        fn();
+      } catch (err) {
+        this.metrics.inc(`wan.up.${who}SinkFailed`);
+        this.log.error(`the ${who.toUpperCase()} failed on an uplink message`, {
+          chf: link.chf,
+          error: String(err),
+        });
+      }
+    };
+    if (r.to === 'dsp' || r.to === 'both') hand('dsp', this.dsp && (() => this.dsp!.onDeviceMessage(msg)));
+    if (r.to === 'chm' || r.to === 'both') hand('chm', this.chm && (() => this.chm!.onChMessage(msg)));
     return r;
   }
 
