@@ -264,7 +264,10 @@ export function addSrsCommand(dsp: Command): Command {
 }
 
 export function register(program: Command): void {
-  const dsp = program.command('dsp').description('DCC Data Service Provider: DUIS to GBCS transform');
+  // Find-or-create: dsp-service.ts adds the DSP service's sub-commands to the same group.
+  const dsp =
+    program.commands.find((c) => c.name() === 'dsp') ??
+    program.command('dsp').description('DCC Data Service Provider: DUIS to GBCS transform');
   addTransformCommand(dsp);
   addSrsCommand(dsp);
 }

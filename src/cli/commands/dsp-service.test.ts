@@ -1,0 +1,115 @@
+/**
+ * `ppmid-relay dsp serve` as a real process (system clock, SQLite under a
+ * temporary PPMID_DATA_DIR, port 0), then the DSP-4/DSP-5 commands on the
+ * same store.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import {
+  CSP,
+  ESME,
+  RTDS_INVENTORY,
+  SUPPLIER,
+  templateRequest,
+  XML_KEYS,
+} from '../../../test/support/dsp-service.ts';
+import { RTDS_KEYSTORE } from '../../../test/support/fixtures.ts';
+import { withTimeout } from '../../../test/support/wait.ts';
+import { parseCsv, parseLocalDeliveryCsv } from '../../dcc/dsp/local-delivery-csv.ts';
+import { verifyAndParseDuisResponse, XmlSigningCertificateStore } from '../../duis/index.ts';
+
+const BIN = new URL('../../../bin/ppmid-relay.js', import.meta.url).pathname;
+const ECS17B = 'ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML';
+
+describe('ppmid-relay dsp serve / local-delivery-export / charges / performance', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dsp-cli-'));
+  const env = { ...process.env, PPMID_DATA_DIR: join(dir, 'data'), DATABASE_URL: '' };
+  let child: ChildProcess | undefined;
+  after(() => {
+    child?.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('serves DUIS over HTTP with the configured users and inventory; the reports read the same store', async () => {
+    const config = join(dir, 'dsp.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        keystore: RTDS_KEYSTORE,
+        xmlSigningKey: join(XML_KEYS, 'dsp-xml-sign-90B3D51F30000002-ds.key'),
+        xmlSigningCertificate: join(XML_KEYS, 'dsp-xml-sign-90B3D51F30000002-ds.pem'),
+        users: [
+          {
+            eui: SUPPLIER,
+            roles: ['IS', 'GS'],
+            xmlSigningCertificates: [join(XML_KEYS, 'xml-sign-90B3D51F30010000-ds.pem')],
+            receiveUrl: 'http://127.0.0.1:9/receive',
+          },
+        ],
+        inventory: RTDS_INVENTORY,
+      }),
+    );
+    child = spawn(process.execPath, [BIN, 'dsp', 'serve', '--config', config, '--port', '0', '--no-xsd'], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stderr!.on('data', (d) => {
+      err += d;
+    });
+    const url = await withTimeout(
+      new Promise<string>((resolve, reject) => {
+        child!.stdout!.on('data', (d) => {
+          out += d;
+          const m = /DSP listening on (http:\/\/\S+)/.exec(out);
+          if (m) resolve(m[1]);
+        });
+        child!.once('exit', (code) => reject(new Error(`dsp serve exited ${code}: ${err}`)));
+      }),
+      30_000,
+      () => `"DSP listening" from dsp serve (stdout ${out}, stderr ${err})`,
+    );
+    const trust = new XmlSigningCertificateStore([
+      readFileSync(join(XML_KEYS, 'dsp-xml-sign-90B3D51F30000002-ds.pem'), 'utf8'),
+    ]);
+    const post = async (endpoint: string, xml: string) => {
+      const res = await fetch(`${url}/api/v1/${endpoint}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/xml' },
+        body: xml,
+      });
+      assert.equal(res.status, 200);
+      return verifyAndParseDuisResponse(await res.text(), trust).response;
+    };
+    const local = await post('serviceD', templateRequest(ECS17B, { counter: 1000n, cv: 2 }));
+    assert.equal(local.header.responseCode, 'I0');
+    const wan = await post('serviceS', templateRequest(ECS17B, { counter: 1001n, cv: 1 }));
+    assert.equal(wan.header.responseCode, 'E20', 'no SM WAN in this process');
+    child.kill('SIGTERM');
+    await new Promise((r) => child!.once('exit', r));
+    child = undefined;
+
+    const date = new Date().toISOString().slice(0, 10).replace(/-/g, '');
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, [BIN, 'dsp', ...args], { env, encoding: 'utf8' });
+    const exp = run('local-delivery-export', '--date', date, '--csp', CSP);
+    assert.equal(exp.status, 0, exp.stderr);
+    const records = parseLocalDeliveryCsv(exp.stdout);
+    assert.equal(records.length, 1);
+    assert.equal(records[0].target, ESME);
+    const files = run('local-delivery-export', '--date', date, '--out', join(dir, 'export'));
+    assert.equal(files.status, 0, files.stderr);
+    assert.match(files.stdout.trim(), new RegExp(`${CSP}/local-delivery-${date}\\.csv$`));
+    const charges = run('charges', '--date', date, '--csv');
+    assert.equal(charges.status, 0, charges.stderr);
+    assert.deepEqual(parseCsv(charges.stdout)[1].slice(2), [SUPPLIER, 'non-critical', '2', '1', '2', 'GBP']);
+    const perf = run('performance', '--date', date);
+    assert.equal(perf.status, 0, perf.stderr);
+    assert.equal(JSON.parse(perf.stdout).summary.excludedByReason['local-delivery'], 1);
+  });
+});
