@@ -1,0 +1,237 @@
+/**
+ * The Supplier console (issue 6): a web page for a supplier's operator, served
+ * by the supplier service's HTTP server under `/console/`. Plain HTML, CSS and
+ * vanilla JS modules from this folder (no framework, no build step); the page
+ * talks to the supplier's JSON API (`/api/v1/...`, src/supplier/http.ts) and
+ * its Server-Sent Events.
+ *
+ * Besides the static files this adds, under the prefix:
+ * - `config.json`: where the API is, links to the start page and the CHM
+ *   Alerts Dashboard, whether estate observations are available;
+ * - `api/catalogue`: the Service Requests the console offers, with what the
+ *   DUIS catalogue allows (critical, local delivery: SECMP0038 DSP-3);
+ * - `api/route-preview`: what the route planner (SU-1) would choose for a
+ *   home and an SR now, with its reasons (no counter spent, nothing sent);
+ * - `api/observed`, `api/observed/events`: what the CH and the meter did with
+ *   a command in the simulated home (EstateObserver), when one is given.
+ */
+import { readFileSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { serviceRequest } from '../../duis/index.ts';
+import { Logger } from '../../runtime/logger.ts';
+import { SupplierError } from '../../supplier/errors.ts';
+import { type CommandOrder, srvOfOrder } from '../../supplier/model.ts';
+import { allowsLocalDelivery, chooseRoute } from '../../supplier/route-planner.ts';
+import type { SupplierService } from '../../supplier/service.ts';
+import type { EstateObserver, ObservedHop } from './observer.ts';
+
+export { EstateObserver, type ObservableHome, type ObservedHop } from './observer.ts';
+
+const log = Logger.get('web:supplier');
+
+export const SUPPLIER_CONSOLE_PREFIX = '/console';
+
+export interface SupplierConsoleLinks {
+  /** The start page of the running system (`ppmid-relay up`). */
+  startPage?: string;
+  /** The CHM Alerts Dashboard. */
+  chmDashboard?: string;
+}
+
+export interface SupplierConsoleOptions {
+  service: SupplierService;
+  /** Where the console is mounted (default `/console`). */
+  prefix?: string;
+  /** Base URL of the supplier API as the browser reaches it (default '': the same server). */
+  apiBase?: string;
+  links?: SupplierConsoleLinks;
+  /** What the simulated homes' CHs and meters did with each command (optional). */
+  observer?: EstateObserver;
+  /** A name for the supplier shown in the header (default: its EUI). */
+  supplierName?: string;
+  /** SSE keep-alive comment period for `api/observed/events` (ms, default 15 000). */
+  sseKeepAliveMs?: number;
+}
+
+const HERE = new URL('./', import.meta.url);
+const SHARED = new URL('../shared/', import.meta.url);
+
+/** Files the console serves: URL path under the prefix -> file and content type. */
+const ASSETS: ReadonlyArray<readonly [string, URL, string]> = [
+  ['index.html', new URL('index.html', HERE), 'text/html; charset=utf-8'],
+  ['console.css', new URL('console.css', HERE), 'text/css; charset=utf-8'],
+  ['shared/base.css', new URL('base.css', SHARED), 'text/css; charset=utf-8'],
+  ...['main.js', 'api.js', 'dom.js', 'labels.js', 'homes.js', 'send.js', 'timeline.js', 'commands.js'].map(
+    (f) => [`js/${f}`, new URL(`js/${f}`, HERE), 'text/javascript; charset=utf-8'] as const,
+  ),
+];
+
+/** An SR the console offers, from the DUIS catalogue. */
+export interface ConsoleSr {
+  /** Order kind (the supplier API's `order.kind`) and, for supply, its action. */
+  key: string;
+  kind: CommandOrder['kind'];
+  action?: 'Enable' | 'Disable' | 'Arm';
+  srv: string;
+  name: string;
+  critical: boolean;
+  /** Whether the SR may be delivered through a PPMID (CV 2/3 or 6/7; SECMP0038 DSP-3). */
+  localDelivery: boolean;
+}
+
+const OFFERED: ReadonlyArray<Pick<ConsoleSr, 'key' | 'kind' | 'action'>> = [
+  { key: 'top-up', kind: 'top-up' },
+  { key: 'read-registers', kind: 'read-registers' },
+  { key: 'price', kind: 'price' },
+  { key: 'supply-enable', kind: 'supply', action: 'Enable' },
+  { key: 'supply-disable', kind: 'supply', action: 'Disable' },
+  { key: 'supply-arm', kind: 'supply', action: 'Arm' },
+];
+
+/** The SRs the console offers with their catalogue facts. */
+export function consoleCatalogue(): ConsoleSr[] {
+  return OFFERED.map((o) => {
+    const srv = srvOfOrder(
+      (o.kind === 'supply' ? { kind: 'supply', action: o.action } : { kind: o.kind }) as CommandOrder,
+    );
+    const def = serviceRequest(srv);
+    if (!def) throw new SupplierError('SUPPLIER_CONFIG', `SR ${srv} is not in the DUIS catalogue`);
+    return {
+      ...o,
+      srv,
+      name: def.name,
+      critical: def.class === 'critical',
+      localDelivery: allowsLocalDelivery(def),
+    };
+  });
+}
+
+function sendError(reply: FastifyReply, err: unknown): FastifyReply {
+  if (err instanceof SupplierError)
+    return reply.code(err.httpStatus).send({ error: err.code, message: err.message });
+  log.error('console request failed', { error: err instanceof Error ? err.stack : String(err) });
+  return reply
+    .code(500)
+    .send({ error: 'INTERNAL', message: err instanceof Error ? err.message : String(err) });
+}
+
+function observedJson(h: ObservedHop): Record<string, unknown> {
+  return { ...h, at: new Date(h.at).toISOString() };
+}
+
+/**
+ * Mounts the Supplier console on a fastify app (the supplier HTTP server's,
+ * `buildSupplierApp`): `GET <prefix>/` and its assets and helper routes.
+ * Call before the app is ready.
+ */
+export function registerSupplierConsole(app: FastifyInstance, opts: SupplierConsoleOptions): void {
+  const prefix = (opts.prefix ?? SUPPLIER_CONSOLE_PREFIX).replace(/\/+$/, '');
+  const { service, observer } = opts;
+  const files = new Map<string, { type: string; body: string }>();
+  for (const [path, url, type] of ASSETS) files.set(path, { type, body: readFileSync(url, 'utf8') });
+  const catalogue = consoleCatalogue();
+  const streams = new Set<ServerResponse>();
+
+  const serve = (path: string) => (_req: unknown, reply: FastifyReply) => {
+    const f = files.get(path)!;
+    return reply
+      .type(f.type)
+      .header('cache-control', 'no-cache')
+      .header('x-content-type-options', 'nosniff')
+      .send(f.body);
+  };
+
+  app.get(prefix, (_req, reply) => reply.redirect(`${prefix}/`, 302));
+  app.get(`${prefix}/`, serve('index.html'));
+  for (const [path] of ASSETS) app.get(`${prefix}/${path}`, serve(path));
+
+  app.get(`${prefix}/config.json`, async () => ({
+    supplierId: service.supplierEui,
+    supplierName: opts.supplierName ?? null,
+    apiBase: opts.apiBase ?? '',
+    links: {
+      startPage: opts.links?.startPage ?? null,
+      chmDashboard: opts.links?.chmDashboard ?? null,
+    },
+    observed: observer !== undefined,
+  }));
+
+  app.get(`${prefix}/api/catalogue`, async () => ({ serviceRequests: catalogue }));
+
+  app.get(`${prefix}/api/route-preview`, async (req, reply) => {
+    try {
+      const q = req.query as Record<string, string | undefined>;
+      if (!q.premises) throw new SupplierError('SUPPLIER_BAD_REQUEST', 'premises is required');
+      const sr = catalogue.find((s) => s.key === q.sr);
+      if (!sr)
+        throw new SupplierError(
+          'SUPPLIER_BAD_REQUEST',
+          `sr must be one of ${catalogue.map((s) => s.key).join(', ')}`,
+        );
+      const view = await service.premisesView(q.premises);
+      const hasEnhancedPpmid = view.ppmid !== undefined && (view.ppmidRecord?.relayEnabled ?? false);
+      const route = q.route === undefined || q.route === '' || q.route === 'auto' ? undefined : q.route;
+      if (route !== undefined && !['wan', 'race', 'ppmid'].includes(route))
+        throw new SupplierError('SUPPLIER_BAD_REQUEST', 'route must be auto, wan, race or ppmid');
+      const base = { wanClass: view.wan.wanClass, wanReasons: view.wan.reasons, hasEnhancedPpmid };
+      try {
+        const d = chooseRoute({
+          srv: sr.srv,
+          wanClass: view.wan.wanClass,
+          hasEnhancedPpmid,
+          futureDated: false,
+          ...(route ? { forced: route as 'wan' | 'race' | 'ppmid' } : {}),
+        });
+        return { ...base, ok: true, route: d.route, commandVariants: d.commandVariants, reasons: d.reasons };
+      } catch (err) {
+        // A route the planner refuses: the same words the API will answer with.
+        if (err instanceof SupplierError && err.code === 'SUPPLIER_BAD_REQUEST')
+          return { ...base, ok: false, route: null, commandVariants: [], reasons: [err.message] };
+        throw err;
+      }
+    } catch (err) {
+      return sendError(reply, err);
+    }
+  });
+
+  app.get(`${prefix}/api/observed`, async (req, reply) => {
+    const q = req.query as Record<string, string | undefined>;
+    if (!q.requestId)
+      return reply.code(400).send({ error: 'SUPPLIER_BAD_REQUEST', message: 'requestId is required' });
+    return {
+      available: observer !== undefined,
+      hops: (observer?.forRequest(q.requestId) ?? []).map(observedJson),
+    };
+  });
+
+  app.get(`${prefix}/api/observed/events`, (req, reply) => {
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+    });
+    res.write(
+      `retry: 2000\nevent: hello\ndata: ${JSON.stringify({ available: observer !== undefined })}\n\n`,
+    );
+    streams.add(res);
+    const off = observer?.subscribe((h) =>
+      res.write(`id: ${h.seq}\nevent: observed\ndata: ${JSON.stringify(observedJson(h))}\n\n`),
+    );
+    const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), opts.sseKeepAliveMs ?? 15_000);
+    keepAlive.unref();
+    req.raw.on('close', () => {
+      off?.();
+      clearInterval(keepAlive);
+      streams.delete(res);
+    });
+  });
+
+  app.addHook('preClose', (done) => {
+    for (const s of streams) s.end();
+    streams.clear();
+    done();
+  });
+}
