@@ -56,12 +56,16 @@ const der = (f: string) => new Uint8Array(readFileSync(join(XML_KEYS, f)));
 export const SUPPLIER_XML_CERT = pem('xml-sign-90B3D51F30010000-ds.pem');
 export const NETWORK_XML_CERT = pem('xml-sign-90B3D51F30020000-ds.pem');
 export const DSP_XML_CERT = pem('dsp-xml-sign-90B3D51F30000002-ds.pem');
+/** A third fixture XML-signing identity (00DB123456780004), for a user with other roles. */
+export const OTHER_PARTY: Eui = '00DB123456780004';
+export const OTHER_XML_CERT = pem('xml-sign-00DB123456780004-ds.pem');
 
 export const supplierSigner: XmlSigner = xmlSigner(
   der('xml-sign-90B3D51F30010000-ds.key'),
   SUPPLIER_XML_CERT,
 );
 export const networkSigner: XmlSigner = xmlSigner(der('xml-sign-90B3D51F30020000-ds.key'), NETWORK_XML_CERT);
+export const otherSigner: XmlSigner = xmlSigner(der('xml-sign-00DB123456780004-ds.key'), OTHER_XML_CERT);
 export const dspSigner: XmlSigner = xmlSigner(der('dsp-xml-sign-90B3D51F30000002-ds.key'), DSP_XML_CERT);
 /** Trust store a user holds to verify what the DSP signs. */
 export const DSP_TRUST = new XmlSigningCertificateStore([DSP_XML_CERT]);

@@ -14,6 +14,7 @@ import {
   deviceResponse,
   ESME,
   openTestDsp,
+  PPMID,
   RTDS_INVENTORY,
   rtds,
   rtdsContent,
@@ -409,11 +410,15 @@ describe('DSP service: a restart loses nothing', () => {
       try {
         const reply = t.dsp.handleRequest('serviceS', templateRequest(ECS17B, { counter: 1000n, cv: 3 }));
         const cmd = t.downlink.sent[0].gbcs;
+        t.dsp.setRelayEnabled(PPMID, true);
+        t.dsp.setChIsolated(CHF, true);
         await t.dsp.flush();
         let dsp = await t.restart();
         assert.equal(dsp.request(reply.requestId!)?.state, 'sent-and-issued');
         assert.equal(dsp.lastCounter(SUPPLIER), 1000n);
         assert.equal(dsp.inventory.all().length, RTDS_INVENTORY.length);
+        assert.equal(dsp.inventory.relayEnabledOf(PPMID), true, 'relay flag kept (C3)');
+        assert.equal(dsp.inventory.isIsolated(CHF), true, 'CH isolation kept (DSP-5)');
         assert.equal(
           dsp.handleRequest('serviceS', templateRequest(ECS17B, { counter: 1000n })).httpStatus,
           409,

@@ -11,9 +11,13 @@ import {
   DSP_TRUST,
   deviceResponse,
   ESME,
+  GSME,
   NETWORK_OPERATOR,
   networkSigner,
+  OTHER_PARTY,
+  OTHER_XML_CERT,
   openTestDsp,
+  otherSigner,
   rtds,
   rtdsContent,
   SUPPLIER,
@@ -239,6 +243,30 @@ describe('DSP service: checks and their DUIS answers', () => {
       templateRequest(ECS17B, { counter: next(), originator: NETWORK_OPERATOR, signer: networkSigner }),
     );
     assert.equal(response(reply).header.responseCode, 'E3');
+  });
+
+  it('a gas supplier commanding an ESME gets E4', () => {
+    t.dsp.registerUser({
+      eui: OTHER_PARTY,
+      roles: ['GS'],
+      xmlSigningCertificates: [OTHER_XML_CERT],
+      receiveUrl: 'http://127.0.0.1:9/gas',
+    });
+    const reply = t.dsp.handleRequest(
+      'serviceS',
+      templateRequest(ECS17B, { counter: next(), originator: OTHER_PARTY, signer: otherSigner }),
+    );
+    assert.equal(response(reply).header.responseCode, 'E4');
+    const gas = t.dsp.handleRequest(
+      'serviceS',
+      templateRequest(ECS17B, {
+        counter: next(),
+        originator: OTHER_PARTY,
+        signer: otherSigner,
+        target: GSME,
+      }),
+    );
+    assert.notEqual(response(gas).header.responseCode, 'E4', "a GSME is the gas supplier's");
   });
 
   it('a rejected request leaves no record and does not move the counter', () => {

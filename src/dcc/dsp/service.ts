@@ -307,6 +307,8 @@ export class DspService implements DspDeviceMessageSink {
     }
     for (const row of await db.selectFrom('dsp_ch_isolation').selectAll().execute())
       this.inventory.setIsolated(row.chf, Number(row.isolated) === 1);
+    for (const row of await db.selectFrom('dsp_ppmid_relay').selectAll().execute())
+      this.inventory.setRelayEnabled(row.ppmid, Number(row.enabled) === 1);
     for (const row of await db.selectFrom('dsp_counters').selectAll().execute()) {
       const v = BigInt(row.counter);
       if (row.party === this.acb) {
@@ -453,6 +455,26 @@ export class DspService implements DspDeviceMessageSink {
         .values(row)
         .onConflict((oc) =>
           oc.column('chf').doUpdateSet({ isolated: row.isolated, updated_at: row.updated_at }),
+        )
+        .execute(),
+    );
+  }
+
+  /**
+   * SECMP0038 C3 / SU-3: whether an enhanced PPMID added by 8.11 (CCS01) gets
+   * the relay flag in its Device Log entry; persisted (inventory.setRelayEnabled
+   * alone is not).
+   */
+  setRelayEnabled(ppmid: string, enabled: boolean): void {
+    const e = normaliseEui(ppmid);
+    this.inventory.setRelayEnabled(e, enabled);
+    const row = { ppmid: e, enabled: enabled ? 1 : 0, updated_at: this.clock.now() };
+    this.#persist((db) =>
+      db
+        .insertInto('dsp_ppmid_relay')
+        .values(row)
+        .onConflict((oc) =>
+          oc.column('ppmid').doUpdateSet({ enabled: row.enabled, updated_at: row.updated_at }),
         )
         .execute(),
     );

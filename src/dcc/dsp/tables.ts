@@ -29,6 +29,12 @@ export interface DspChIsolationTable {
   updated_at: number;
 }
 
+export interface DspPpmidRelayTable {
+  ppmid: string;
+  enabled: number;
+  updated_at: number;
+}
+
 export interface DspCountersTable {
   /** a user EUI, or the ACB EUI for its own Originator Counter */
   party: string;
@@ -128,6 +134,7 @@ export type DspTables = {
   dsp_users: DspUsersTable;
   dsp_inventory: DspInventoryTable;
   dsp_ch_isolation: DspChIsolationTable;
+  dsp_ppmid_relay: DspPpmidRelayTable;
   dsp_counters: DspCountersTable;
   dsp_requests: DspRequestsTable;
   dsp_device_messages: DspDeviceMessagesTable;
