@@ -10,7 +10,7 @@
  * advances it, so the CHF's answer arrives when the test says.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -18,7 +18,7 @@ import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { openTestStore, type TestStore } from '../../src/adapters/store/testing.ts';
 import { type ChmEstate, connectPpmid, createChmEstate, ppmidSends } from '../../src/dcc/chm/estate.ts';
 import { type RunningChmServer, startChmServer } from '../../src/dcc/chm/http.ts';
-import { parseCsv } from '../../src/dcc/dsp/local-delivery-csv.ts';
+import { formatLocalDeliveryCsv, parseCsv } from '../../src/dcc/dsp/local-delivery-csv.ts';
 import { VirtualClock } from '../../src/runtime/clock.ts';
 
 const ARTIFACTS = resolve(new URL('../../test-artifacts', import.meta.url).pathname);
@@ -174,5 +174,45 @@ describe('CHM Alerts Dashboard in a browser (CSP-2, CSP-3)', () => {
     assert.equal(cmd.operator, 'alice');
     assert.equal(cmd.status, 'succeeded');
     await page.screenshot({ path: join(ARTIFACTS, 'chm-dashboard-chs.png'), fullPage: false });
+  });
+
+  it('loads a DSP-4 file from the page and shows the reports', async () => {
+    const file = join(profileDir, 'local-delivery-20260512.csv');
+    const rec = (i: number, user: string, cv: 2 | 3 | 6 | 7) => ({
+      requestId: `90-B3-D5-1F-30-01-00-00:00-DB-12-34-56-78-90-A0:${i}`,
+      user,
+      target: '00DB1234567890A0',
+      chf: e.homes[0].chf,
+      csp: 'north',
+      srv: '4.1.1',
+      cv,
+      issuedAt: Date.UTC(2026, 4, 12, 8) + i * 60_000,
+      gbcsSha256: i.toString(16).toUpperCase().padStart(64, '0'),
+    });
+    writeFileSync(
+      file,
+      formatLocalDeliveryCsv([
+        rec(1, '90B3D51F30010000', 3),
+        rec(2, '90B3D51F30010000', 7),
+        rec(3, '90B3D51F30030000', 2),
+      ]),
+    );
+    await page.click('nav.tabs button[data-tab="dsp"]');
+    await page.setInputFiles('[data-testid="dsp-files"]', file);
+    await page.click('#dsp-upload button[type="submit"]');
+    await page.waitForFunction(() =>
+      /3 added/.test(document.querySelector('[data-testid="dsp-result"]')?.textContent ?? ''),
+    );
+    await page.waitForSelector('[data-testid="imports-table"] tbody tr:not(.empty)');
+    await page.click('nav.tabs button[data-tab="reports"]');
+    await page.waitForSelector('[data-testid="billing-table"] tbody tr:not(.empty)');
+    assert.equal(await page.locator('[data-testid="billing-table"] tbody tr').count(), 2);
+    assert.ok((await page.locator('[data-testid="apd-table"] tbody tr').count()) >= 4);
+    const perf = page.locator('[data-testid="perf-table"] tbody tr');
+    await page.waitForFunction(
+      () => document.querySelectorAll('[data-testid="perf-table"] tbody tr').length === 4,
+    );
+    assert.match((await perf.allTextContents()).join(' '), /isolated-ch/);
+    await page.screenshot({ path: join(ARTIFACTS, 'chm-dashboard-reports.png'), fullPage: false });
   });
 });

@@ -38,6 +38,7 @@ async function api(path, opts) {
 // ---------------------------------------------------------------- tabs
 for (const b of document.querySelectorAll('.tabs button')) {
   b.addEventListener('click', () => {
+    $('#toast').className = 'toast';
     for (const x of document.querySelectorAll('.tabs button')) x.classList.toggle('active', x === b);
     for (const s of document.querySelectorAll('.tab'))
       s.classList.toggle('active', s.id === `tab-${b.dataset.tab}`);
