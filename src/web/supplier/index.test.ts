@@ -12,7 +12,7 @@ import { openTestStore, type TestStore } from '../../adapters/store/testing.ts';
 import { SecurityContext } from '../../gbcs/index.ts';
 import { VirtualClock } from '../../runtime/clock.ts';
 import { buildSupplierApp, DuisClient, HttpDuisTransport, SupplierService } from '../../supplier/index.ts';
-import { consoleCatalogue, EstateObserver, registerSupplierConsole } from './index.ts';
+import { type ConsoleSr, consoleCatalogue, EstateObserver, registerSupplierConsole } from './index.ts';
 
 describe('Supplier console plugin (issue 6)', () => {
   let store: TestStore;
@@ -109,7 +109,7 @@ describe('Supplier console plugin (issue 6)', () => {
   it('offers the SRs of the issue with their DUIS catalogue facts (DSP-3)', async () => {
     const { serviceRequests } = (await app.inject('/console/api/catalogue')).json();
     assert.deepEqual(serviceRequests, consoleCatalogue());
-    const by = new Map(serviceRequests.map((s: { key: string }) => [s.key, s]));
+    const by = new Map<string, ConsoleSr>(serviceRequests.map((s: ConsoleSr) => [s.key, s]));
     assert.deepEqual(
       [...by.keys()],
       ['top-up', 'read-registers', 'price', 'supply-enable', 'supply-disable', 'supply-arm'],
@@ -122,9 +122,9 @@ describe('Supplier console plugin (issue 6)', () => {
       critical: false,
       localDelivery: true,
     });
-    assert.equal((by.get('supply-enable') as { srv: string }).srv, '7.1');
-    assert.equal((by.get('supply-enable') as { critical: boolean }).critical, true);
-    assert.equal((by.get('price') as { srv: string }).srv, '1.2.1');
+    assert.equal(by.get('supply-enable')?.srv, '7.1');
+    assert.equal(by.get('supply-enable')?.critical, true);
+    assert.equal(by.get('price')?.srv, '1.2.1');
   });
 
   it("previews the planner's route with its reasons, and says why a PPMID route is refused", async () => {
