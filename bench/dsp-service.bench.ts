@@ -106,7 +106,7 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchResult[]>
   const results: BenchResult[] = [];
   try {
     // --- whole requests
-    const warm = requests(1n, 50, 1);
+    const warm = requests(1n, quick ? 50 : 300, 1);
     const cv1 = requests(1000n, n, 1);
     const cv2 = requests(1_000_000n, n, 2);
     const xsdReqs = requests(2_000_000n, nXsd, 1);
