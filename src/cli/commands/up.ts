@@ -1,0 +1,199 @@
+/**
+ * `ppmid-relay up` (what `npm start` runs): starts the whole system with
+ * embedded defaults and prints the URLs; Ctrl-C (SIGINT / SIGTERM) stops it
+ * cleanly and exits 0. `--check` starts everything on ephemeral ports, runs
+ * one top-up through a PPMID, prints the result and exits 0 or 1.
+ * See docs/running.md.
+ */
+import type { Command } from 'commander';
+import { configureLogging } from '../../runtime/logger.ts';
+import { WORKLOAD_NAMES, type WorkloadName } from '../../sim/workload.ts';
+import { PARTY_NAMES, type PartyName, type SystemOptions } from '../../system/config.ts';
+import { runSmokeCheck } from '../../system/smoke.ts';
+import { type RunningSystem, startSystem } from '../../system/system.ts';
+
+const int = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number >= 0, got ${v}`);
+  return n;
+};
+
+export interface UpFlags {
+  dataDir?: string;
+  homes?: number;
+  wanMix?: string;
+  seed?: string;
+  host?: string;
+  dspPort?: number;
+  chmPort?: number;
+  supplierPort?: number;
+  mqttPort?: number;
+  startPort?: number;
+  workload?: string;
+  parties?: string;
+  dspUrl?: string;
+  supplierUrl?: string;
+  xsd?: boolean;
+  check?: boolean;
+  intermittentUp?: number;
+  intermittentDown?: number;
+  gsmePoll?: number;
+}
+
+/** Adds the options every system-starting command shares. */
+export function addSystemOptions(cmd: Command): Command {
+  return cmd
+    .option('--data-dir <dir>', 'SQLite, keys, MQTT PKI and device state (default ./data, or PPMID_DATA_DIR)')
+    .option('--homes <n>', 'homes in the estate (default 20)', int('--homes'))
+    .option(
+      '--wan-mix <mix>',
+      'WAN classes, e.g. reliable=17,intermittent=2,none=1 (counts, or shares adding up to 1)',
+    )
+    .option('--seed <seed>', 'seed of the estate plan and every random draw (default ppmid-relay)')
+    .option('--host <host>', 'address the servers listen on (default 127.0.0.1)')
+    .option('--dsp-port <port>', 'DSP DUIS HTTP port (default 8079; 0 = ephemeral)', int('--dsp-port'))
+    .option('--chm-port <port>', 'CHM HTTP + Alerts Dashboard port (default 8081)', int('--chm-port'))
+    .option('--supplier-port <port>', 'supplier HTTP port (default 8070)', int('--supplier-port'))
+    .option('--mqtt-port <port>', 'embedded MQTT broker TLS port (default 8883)', int('--mqtt-port'))
+    .option('--start-port <port>', 'start page port (default 8080)', int('--start-port'))
+    .option(
+      '--workload <name>',
+      `orders placed at random premises: ${WORKLOAD_NAMES.join(' | ')} (default light)`,
+    )
+    .option(
+      '--intermittent-up <ms>',
+      'mean up period of an intermittent WAN (default 1200000)',
+      int('--intermittent-up'),
+    )
+    .option(
+      '--intermittent-down <ms>',
+      'mean down period of an intermittent WAN (default 600000)',
+      int('--intermittent-down'),
+    )
+    .option('--gsme-poll <ms>', 'GSME mailbox poll interval (default 1800000)', int('--gsme-poll'))
+    .option('--no-xsd', 'skip DUIS XSD validation at the DSP (xmllint)');
+}
+
+export function systemOptionsFrom(f: UpFlags): SystemOptions {
+  const workload = (f.workload ?? 'light') as WorkloadName;
+  if (!WORKLOAD_NAMES.includes(workload))
+    throw new Error(`--workload is one of ${WORKLOAD_NAMES.join(', ')}`);
+  const parties = f.parties
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean) as PartyName[] | undefined;
+  for (const p of parties ?? [])
+    if (!PARTY_NAMES.includes(p)) throw new Error(`--parties: ${p} is not one of ${PARTY_NAMES.join(', ')}`);
+  const ports: SystemOptions['ports'] = {};
+  if (f.dspPort !== undefined) ports.dsp = f.dspPort;
+  if (f.chmPort !== undefined) ports.chm = f.chmPort;
+  if (f.supplierPort !== undefined) ports.supplier = f.supplierPort;
+  if (f.mqttPort !== undefined) ports.mqtt = f.mqttPort;
+  if (f.startPort !== undefined) ports.start = f.startPort;
+  return {
+    ...(f.dataDir !== undefined ? { dataDir: f.dataDir } : {}),
+    ...(f.homes !== undefined ? { homes: f.homes } : {}),
+    ...(f.wanMix !== undefined ? { wanMix: f.wanMix } : {}),
+    ...(f.seed !== undefined ? { seed: f.seed } : {}),
+    ...(f.host !== undefined ? { host: f.host } : {}),
+    ports,
+    workload,
+    ...(parties ? { parties } : {}),
+    remote: {
+      ...(f.dspUrl ? { dspUrl: f.dspUrl } : {}),
+      ...(f.supplierUrl ? { supplierUrl: f.supplierUrl } : {}),
+    },
+    ...(f.intermittentUp !== undefined || f.intermittentDown !== undefined
+      ? {
+          intermittent: {
+            meanUpMs: f.intermittentUp ?? 20 * 60_000,
+            meanDownMs: f.intermittentDown ?? 10 * 60_000,
+          },
+        }
+      : {}),
+    ...(f.gsmePoll !== undefined ? { gsmePollIntervalMs: f.gsmePoll } : {}),
+    xsdValidation: f.xsd ?? true,
+  };
+}
+
+/** What `up` prints once the servers listen. */
+export function describeUrls(sys: RunningSystem): string {
+  const u = sys.urls;
+  const lines = [
+    '',
+    'ppmid-relay is up:',
+    ...(u.start ? [`  start page            ${u.start}/`] : []),
+    ...(u.supplier
+      ? [`  supplier API          ${u.supplier}/api/v1/premises   (OpenAPI ${u.supplier}/openapi.json)`]
+      : []),
+    ...(u.supplierReceive ? [`  supplier receive      ${u.supplierReceive}`] : []),
+    ...(u.dsp ? [`  DSP (DUIS)            ${u.dsp}/api/v1/serviceS|serviceT|serviceD`] : []),
+    ...(u.chmDashboard ? [`  CHM Alerts Dashboard  ${u.chmDashboard}`] : []),
+    ...(u.mqtt ? [`  MQTT broker           ${u.mqtt}`] : []),
+    `  estate                ${sys.plan.homes.length} homes, store ${sys.store.location}`,
+    '',
+    'Ctrl-C stops everything.',
+    '',
+  ];
+  return lines.join('\n');
+}
+
+/** Stops `sys` on SIGINT / SIGTERM and resolves when it has stopped. */
+export function untilSignal(sys: RunningSystem): Promise<void> {
+  return new Promise<void>((resolve) => {
+    let n = 0;
+    const onSignal = (sig: NodeJS.Signals) => {
+      n++;
+      if (n > 1) {
+        process.stderr.write(`${sig} again: exiting now\n`);
+        process.exit(130);
+      }
+      process.stderr.write(`\n${sig}: stopping ...\n`);
+      sys.stop().then(resolve, (err: unknown) => {
+        process.stderr.write(`stop failed: ${String(err)}\n`);
+        process.exitCode = 1;
+        resolve();
+      });
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  });
+}
+
+export function register(program: Command): void {
+  const up = program
+    .command('up')
+    .description(
+      'start the whole system: DSP, CSP WAN and CHM, supplier, and a live estate of homes (CH, ESME, GSME, enhanced PPMID over MQTT/TLS); prints the URLs',
+    );
+  addSystemOptions(up)
+    .option(
+      '--parties <list>',
+      `run only these parties here (${PARTY_NAMES.join(',')}); the others at --dsp-url / --supplier-url`,
+    )
+    .option('--dsp-url <url>', 'DSP of another process (when this one runs the supplier without the DSP)')
+    .option(
+      '--supplier-url <url>',
+      'supplier of another process (when this one runs the estate without the supplier)',
+    )
+    .option('--check', 'smoke check: ephemeral ports, one top-up through a PPMID, print the result, exit 0/1')
+    .action(async (f: UpFlags) => {
+      if (!process.env.PPMID_LOG) configureLogging({ spec: 'warn,system=info,sim=info' });
+      if (f.check) {
+        const ok = await runSmokeCheck(systemOptionsFrom(f), (s) => process.stdout.write(s));
+        process.exitCode = ok ? 0 : 1;
+        return;
+      }
+      const sys = await startSystem(systemOptionsFrom(f));
+      process.stdout.write(describeUrls(sys));
+      void sys.provisioned.then((failures) => {
+        process.stdout.write(
+          failures.length
+            ? `${failures.length} PPMID(s) not provisioned: ${failures.map((x) => `${x.premisesId} (${x.error})`).join('; ')}\n`
+            : `estate ready: ${sys.plan.homes.length} PPMIDs provisioned (SU-3) and relay-enabled\n`,
+        );
+      });
+      await untilSignal(sys);
+      process.exitCode = process.exitCode ?? 0;
+    });
+}

@@ -1,0 +1,463 @@
+/**
+ * The estate builder: one Home per planned premises (devices/home: the
+ * Communications Hub with its Device Log, an ESME and a GSME emulator, and
+ * an enhanced PPMID on one HAN), each Communications Hub on the CSP's SM WAN
+ * with its WAN class, and the SU-3 provisioning of every PPMID through the
+ * supplier (8.11 over the WAN, relay flag in the CHF Device Log, MQTT client
+ * certificate, delivery key).
+ *
+ * The same code runs under the system clock (`ppmid-relay up`, `ppmid-relay
+ * estate`) and under a VirtualClock (tests, benchmarks): every device reads
+ * time from the injected Clock and every hop carries real bytes
+ * (ARCHITECTURE "One path, not two").
+ *
+ * Installation (a modelling decision, docs/running.md): a PPMID is paired
+ * while its Communications Hub has a WAN (the 8.11 Add and its response
+ * travel over it), so the estate holds each CH's WAN up until the
+ * supplier reports the PPMID `relay-enabled`, then hands the CH back to its
+ * WAN class model (a `none` home then never sees the WAN again).
+ *
+ * Restart: a CH keeps its Device Log in non-volatile memory and a PPMID its
+ * outbox (PP-3). The estate restores a PPMID the supplier already reports
+ * `relay-enabled` into the rebuilt CH's Device Log, and restores each PPMID
+ * from its snapshot in `stateDir` when there is one.
+ */
+import { createPublicKey } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { InternetLink } from '../adapters/mqtt/index.ts';
+import type { AvailabilityModel } from '../dcc/wan/models.ts';
+import type { SmWan, WanChLink } from '../dcc/wan/sm-wan.ts';
+import type { SigningKeyPair } from '../delivery/index.ts';
+import type { ChfConfig } from '../devices/chf/chf.ts';
+import type { DeviceType } from '../devices/contracts.ts';
+import { Esme } from '../devices/esme/esme.ts';
+import { Gsme } from '../devices/gsme/gsme.ts';
+import type { HanMediumOptions } from '../devices/han/medium.ts';
+import { Home } from '../devices/home/home.ts';
+import { keyStoreFor } from '../devices/home/profiles.ts';
+import {
+  attachStatusPublisher,
+  Ppmid,
+  type PpmidOptions,
+  type PpmidSnapshot,
+  ppmidInboxHandler,
+} from '../devices/ppmid/index.ts';
+import {
+  anchorFromKeyStore,
+  CELL_BY_ROLE,
+  type DeviceCredentials,
+  DeviceCredentialsError,
+  type PeerDevice,
+  peerFromKeyStore,
+  TrustAnchors,
+} from '../devices/security/credentials.ts';
+import type { MemoryKeyStore } from '../gbcs/keystore.ts';
+import { type Eui, toHex } from '../runtime/bytes.ts';
+import type { Clock } from '../runtime/clock.ts';
+import { ConfigError } from '../runtime/errors.ts';
+import { Logger } from '../runtime/logger.ts';
+import { Metrics } from '../runtime/metrics.ts';
+import { SeededRandom } from '../runtime/random.ts';
+import type { EstatePlan, HomeWanClass, PlannedHome } from './plan.ts';
+import type { PpmidBundle, PpmidInternetPort, SupplierPort } from './ports.ts';
+
+const log = Logger.get('sim:estate');
+
+/** GSMEs wake and poll their CHF mailbox this often by default (GBCS devices: typically 30 minutes). */
+export const DEFAULT_GSME_POLL_MS = 30 * 60_000;
+
+/** The model of an `intermittent` home's WAN by default: up 4 h, down 2 h on average (dcc/wan DEFAULT_INTERMITTENT). */
+export const DEFAULT_INTERMITTENT_MEANS = { meanUpMs: 4 * 3_600_000, meanDownMs: 2 * 3_600_000 };
+
+export interface EstateParties {
+  supplier: Eui;
+  acb: Eui;
+  wanProvider: Eui;
+}
+
+export interface EstateOptions {
+  clock: Clock;
+  plan: EstatePlan;
+  /** Every GBCS certificate and the devices' private keys (each device is given only its own). */
+  world: MemoryKeyStore;
+  parties: EstateParties;
+  /** The CSP's SM WAN: each CH is added to it with its class. */
+  wan: SmWan;
+  /** A PPMID's reporting key pair (its own secret; the public half goes to the supplier, SU-3). */
+  reportingKey: (ppmid: Eui) => SigningKeyPair;
+  random?: SeededRandom | string | number;
+  /** Up/down means of an `intermittent` home. */
+  intermittent?: { meanUpMs: number; meanDownMs: number };
+  gsmePollIntervalMs?: number;
+  chf?: Partial<ChfConfig>;
+  han?: Partial<Omit<HanMediumOptions, 'clock' | 'random' | 'metrics'>>;
+  ppmid?: Pick<PpmidOptions, 'retry' | 'maxOutbox'>;
+  /** Where PPMID snapshots are kept across restarts (PP-3); omitted: nowhere. */
+  stateDir?: string;
+  metrics?: Metrics;
+}
+
+export type ProvisioningPhase = 'not-started' | 'provisioning' | 'relay-enabled' | 'failed';
+
+/** One premises of the estate. */
+export class SimHome {
+  ppmid: Ppmid | undefined;
+  ppmidLink: InternetLink | undefined;
+  provisioning: ProvisioningPhase = 'not-started';
+  failure: string | undefined;
+  /** The PPMID's Device Log entry arrived at the CHF (CCS01) before its application was attached. */
+  deviceLogReady = false;
+  private detachReports: (() => void) | undefined;
+
+  constructor(
+    readonly plan: PlannedHome,
+    readonly home: Home,
+    readonly link: WanChLink,
+    readonly esme: Esme,
+    readonly gsme: Gsme,
+    readonly availability: AvailabilityModel,
+  ) {}
+
+  get premisesId(): string {
+    return this.plan.premisesId;
+  }
+
+  /** The PPMID is joined to the HAN (its node is connected). */
+  get ppmidJoined(): boolean {
+    return this.home.deviceEuis().includes(this.plan.ppmid) && this.home.node(this.plan.ppmid).isConnected;
+  }
+
+  attachReporter(link: InternetLink): void {
+    if (!this.ppmid) throw new ConfigError(`no PPMID application in ${this.plan.premisesId}`);
+    this.ppmidLink = link;
+    this.detachReports = attachStatusPublisher(this.ppmid, link);
+  }
+
+  /** A summary for consoles and the smoke check. */
+  view(): Record<string, unknown> {
+    const esme = this.esme.stateView;
+    const gsme = this.gsme.stateView;
+    return {
+      premisesId: this.plan.premisesId,
+      name: this.plan.name,
+      wanClass: this.plan.wanClass,
+      wanUp: this.link.isUp(),
+      chf: this.plan.chf,
+      gpf: this.plan.gpf,
+      esme: { eui: this.plan.esme, meterBalanceMillipence: esme.meterBalance, supply: esme.supply },
+      gsme: { eui: this.plan.gsme, meterBalanceMillipence: gsme.meterBalance, valve: gsme.valve },
+      ppmid: {
+        eui: this.plan.ppmid,
+        provisioning: this.provisioning,
+        ...(this.failure ? { failure: this.failure } : {}),
+        joined: this.ppmidJoined,
+        internet: this.ppmidLink ? (this.ppmidLink.connected ? 'online' : 'offline') : 'none',
+        ...(this.ppmid ? { display: this.ppmid.display() } : {}),
+      },
+      standalone: (this.home.chf.status() as { standalone?: boolean }).standalone ?? null,
+    };
+  }
+
+  async stop(stateDir: string | undefined): Promise<void> {
+    this.detachReports?.();
+    this.detachReports = undefined;
+    if (this.ppmid) {
+      this.ppmid.shutdown();
+      if (stateDir) saveSnapshot(stateDir, this.ppmid.snapshot());
+    }
+    const l = this.ppmidLink;
+    this.ppmidLink = undefined;
+    if (l) await l.close().catch(() => {});
+  }
+}
+
+function snapshotFile(stateDir: string, eui: Eui): string {
+  return join(stateDir, 'ppmid', `${eui}.json`);
+}
+
+function saveSnapshot(stateDir: string, s: PpmidSnapshot): void {
+  const file = snapshotFile(stateDir, s.eui);
+  mkdirSync(join(stateDir, 'ppmid'), { recursive: true });
+  const tmp = `${file}.tmp`;
+  writeFileSync(tmp, JSON.stringify(s));
+  renameSync(tmp, file);
+}
+
+function loadSnapshot(stateDir: string | undefined, eui: Eui): PpmidSnapshot | undefined {
+  if (!stateDir) return undefined;
+  const file = snapshotFile(stateDir, eui);
+  if (!existsSync(file)) return undefined;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as PpmidSnapshot;
+  } catch (err) {
+    log.warn('PPMID snapshot unreadable: starting it empty', { ppmid: eui, error: String(err) });
+    return undefined;
+  }
+}
+
+/** A device's own keys out of the world key store. */
+export function deviceCredentialsFrom(world: MemoryKeyStore, eui: Eui): DeviceCredentials {
+  const kaPrivateKey = world.privateKey(eui, 'ka');
+  const dsPrivateKey = world.privateKey(eui, 'ds');
+  const dsCertificate = world.certificate(eui, 'ds');
+  if (!kaPrivateKey || !dsPrivateKey || !dsCertificate)
+    throw new DeviceCredentialsError(`no KA and DS keys for device ${eui}`);
+  return {
+    eui,
+    kaPrivateKey,
+    kaCertificate: world.certificate(eui, 'ka') ?? null,
+    dsPrivateKey,
+    dsCertificate,
+  };
+}
+
+/** Trust anchors of a device: each remote party in the cell of its role, plus HAN peers. */
+export function trustAnchorsFrom(
+  world: MemoryKeyStore,
+  parties: Eui[],
+  peers: PeerDevice[] = [],
+): TrustAnchors {
+  const ta = new TrustAnchors();
+  for (const eui of parties) {
+    const a = anchorFromKeyStore(world, eui);
+    const cell = a ? CELL_BY_ROLE[a.role] : undefined;
+    if (a && cell && !ta.cell(cell)) ta.setCell(cell, a);
+  }
+  for (const p of peers) ta.addPeer(p);
+  return ta;
+}
+
+export function availabilityOf(
+  cls: HomeWanClass,
+  intermittent: { meanUpMs: number; meanDownMs: number },
+): AvailabilityModel {
+  if (cls === 'reliable') return { kind: 'always' };
+  if (cls === 'none') return { kind: 'none' };
+  return { kind: 'intermittent', ...intermittent };
+}
+
+export class Estate {
+  readonly homes: SimHome[] = [];
+  readonly clock: Clock;
+  readonly plan: EstatePlan;
+  readonly metrics: Metrics;
+  private readonly byKey = new Map<string, SimHome>();
+  private readonly o: EstateOptions;
+  private readonly partyEuis: Eui[];
+  private stopped = false;
+
+  constructor(o: EstateOptions) {
+    this.o = o;
+    this.clock = o.clock;
+    this.plan = o.plan;
+    this.metrics = o.metrics ?? new Metrics();
+    const random = o.random instanceof SeededRandom ? o.random : new SeededRandom(o.random ?? o.plan.seed);
+    this.partyEuis = o.world.euis().filter((e) => {
+      const role = o.world.role(e);
+      return role !== null && role !== undefined;
+    });
+    const intermittent = o.intermittent ?? DEFAULT_INTERMITTENT_MEANS;
+    for (const p of o.plan.homes) {
+      const availability = availabilityOf(p.wanClass, intermittent);
+      const link = o.wan.addCh({ chf: p.chf, gpf: p.gpf, availability });
+      const home = new Home({
+        clock: o.clock,
+        random: random.fork(`home:${p.chf}`),
+        wan: link,
+        name: p.premisesId,
+        chf: {
+          eui: p.chf,
+          gpfEui: p.gpf,
+          keyStore: keyStoreFor(o.world, [p.chf, p.gpf]),
+          acb: o.parties.acb,
+          config: o.chf,
+        },
+        han: o.han,
+        metrics: this.metrics,
+      });
+      link.attachReceiver((bytes) => home.chf.receiveFromWan(bytes));
+      const esme = new Esme({
+        eui: p.esme,
+        clock: o.clock,
+        rng: random.fork(`esme:${p.esme}`),
+        credentials: deviceCredentialsFrom(o.world, p.esme),
+        trustAnchors: trustAnchorsFrom(o.world, this.partyEuis),
+        metrics: this.metrics,
+      });
+      const gsme = new Gsme({
+        eui: p.gsme,
+        clock: o.clock,
+        rng: random.fork(`gsme:${p.gsme}`),
+        credentials: deviceCredentialsFrom(o.world, p.gsme),
+        // the GSME accepts its PPMID's PCS01 / PCS02 (GBCS.md 2)
+        trustAnchors: trustAnchorsFrom(o.world, this.partyEuis, [
+          peerFromKeyStore(o.world, p.ppmid, 'PPMID'),
+        ]),
+        pollIntervalMs: o.gsmePollIntervalMs ?? DEFAULT_GSME_POLL_MS,
+        metrics: this.metrics,
+      });
+      // Installed at commissioning: in the Device Log and joined (GBCS 10.8.2 targets).
+      home.addDevice({ eui: p.esme, deviceType: 'ESME', installCode: p.installCodes.esme, device: esme });
+      home.addDevice({ eui: p.gsme, deviceType: 'GSME', installCode: p.installCodes.gsme, device: gsme });
+      const h = new SimHome(p, home, link, esme, gsme, availability);
+      // PP-5: the PPMID joins once its Device Log entry (CCS01 from the 8.11) is there.
+      home.chf.onEvent((e) => {
+        if (e.kind === 'device-log' && e.reason === 'added' && e.target === p.ppmid) {
+          h.deviceLogReady = true;
+          if (h.ppmid && !h.ppmidJoined) home.connect(p.ppmid);
+        }
+      });
+      this.homes.push(h);
+      for (const k of [p.premisesId, p.chf, String(p.index)]) this.byKey.set(k, h);
+    }
+    log.info('estate built', { homes: this.homes.length });
+  }
+
+  /** A home by premises id, CHF EUI or index. */
+  home(key: string | number): SimHome {
+    const h = this.byKey.get(
+      typeof key === 'number'
+        ? String(key)
+        : key.toUpperCase().startsWith('HOME-')
+          ? key.toLowerCase()
+          : key.toUpperCase(),
+    );
+    if (!h) throw new ConfigError(`no home ${key} in the estate`);
+    return h;
+  }
+
+  private homeDevices(p: PlannedHome): Array<{ eui: Eui; deviceType: DeviceType }> {
+    return [
+      { eui: p.chf, deviceType: 'CHF' },
+      { eui: p.gpf, deviceType: 'GPF' },
+      { eui: p.esme, deviceType: 'ESME' },
+      { eui: p.gsme, deviceType: 'GSME' },
+      { eui: p.ppmid, deviceType: 'PPMID' },
+    ];
+  }
+
+  /** Builds (or restores from its snapshot) the PPMID application and puts its node on the HAN. */
+  private attachPpmidApp(h: SimHome, deliveryPublicKeyPem: string, supplier: Eui): Ppmid {
+    const p = h.plan;
+    const deps: PpmidOptions = {
+      eui: p.ppmid,
+      clock: this.clock,
+      credentials: deviceCredentialsFrom(this.o.world, p.ppmid),
+      trustAnchors: trustAnchorsFrom(this.o.world, this.partyEuis, [
+        peerFromKeyStore(this.o.world, p.gsme, 'GSME'),
+      ]),
+      homeDevices: this.homeDevices(p),
+      supplierDeliveryKeys: new Map([[supplier, createPublicKey(deliveryPublicKeyPem)]]),
+      reportingKey: this.o.reportingKey(p.ppmid).privateKey,
+      metrics: this.metrics,
+      ...(this.o.ppmid ?? {}),
+    };
+    const snap = loadSnapshot(this.o.stateDir, p.ppmid);
+    let ppmid: Ppmid;
+    try {
+      ppmid = snap ? Ppmid.restore(snap, deps) : new Ppmid(deps);
+      if (snap) log.debug('PPMID restored from its snapshot', { ppmid: p.ppmid, outbox: snap.outbox.length });
+    } catch (err) {
+      log.warn('PPMID snapshot not restored: starting it empty', { ppmid: p.ppmid, error: String(err) });
+      ppmid = new Ppmid(deps);
+    }
+    h.ppmid = ppmid;
+    if (!h.home.deviceEuis().includes(p.ppmid))
+      h.home.addDevice({
+        eui: p.ppmid,
+        deviceType: 'PPMID',
+        installCode: p.installCodes.ppmid,
+        device: ppmid,
+        logged: false,
+        connect: false,
+      });
+    else h.home.node(p.ppmid).attachDevice(ppmid);
+    return ppmid;
+  }
+
+  /**
+   * SU-3 for one home: provision the PPMID at the supplier (or, if the
+   * supplier already reports it relay-enabled, restore the CH's Device Log
+   * entry), attach its application, join the HAN once logged, connect it to
+   * the internet leg, and wait for `relay-enabled`.
+   */
+  async provisionHome(h: SimHome, supplier: SupplierPort, internet: PpmidInternetPort): Promise<void> {
+    const p = h.plan;
+    h.provisioning = 'provisioning';
+    const handlers = () => [ppmidInboxHandler(h.ppmid!)];
+    try {
+      const known = await supplier.ppmidState(p.ppmid);
+      if (known?.state === 'relay-enabled') {
+        const deliveryPem = await supplier.deliveryPublicKeyPem();
+        this.attachPpmidApp(h, deliveryPem, supplier.supplierEui);
+        if (!h.home.chf.deviceLog.has(p.ppmid))
+          h.home.chf.addDevice({
+            eui: p.ppmid,
+            deviceType: 'PPMID',
+            installCode: p.installCodes.ppmid,
+            relayEnabled: true,
+          });
+        if (!h.ppmidJoined) h.home.connect(p.ppmid);
+        h.attachReporter(await internet.connectPpmid(p.ppmid, handlers()));
+        h.provisioning = 'relay-enabled';
+        return;
+      }
+      // The installation visit: the CH has its WAN while the 8.11 and its answer travel.
+      this.o.wan.backchannel.forceUp(p.chf);
+      try {
+        const rep = this.o.reportingKey(p.ppmid);
+        const bundle: PpmidBundle = await supplier.provisionPpmid({
+          premisesId: p.premisesId,
+          eui: p.ppmid,
+          installCode: toHex(p.installCodes.ppmid),
+          reportingPublicKeyPem: rep.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+        });
+        if (this.stopped) return;
+        this.attachPpmidApp(h, bundle.deliveryPublicKeyPem, bundle.supplierId);
+        if (h.deviceLogReady && !h.ppmidJoined) h.home.connect(p.ppmid);
+        h.attachReporter(await internet.connectPpmid(p.ppmid, handlers(), bundle));
+        await supplier.whenRelayEnabled(p.ppmid);
+        h.provisioning = 'relay-enabled';
+      } finally {
+        if (!this.stopped) this.o.wan.backchannel.release(p.chf);
+      }
+    } catch (err) {
+      h.provisioning = 'failed';
+      h.failure = err instanceof Error ? err.message : String(err);
+      log.error('PPMID provisioning failed', { premises: p.premisesId, ppmid: p.ppmid, error: h.failure });
+      throw err;
+    }
+  }
+
+  /** Provisions every home's PPMID, `concurrency` at a time; resolves with the failures (none: all relay-enabled). */
+  async provisionAll(
+    supplier: SupplierPort,
+    internet: PpmidInternetPort,
+    opts: { concurrency?: number } = {},
+  ): Promise<Array<{ premisesId: string; error: string }>> {
+    const queue = [...this.homes];
+    const failures: Array<{ premisesId: string; error: string }> = [];
+    const worker = async () => {
+      for (;;) {
+        const h = queue.shift();
+        if (!h || this.stopped) return;
+        await this.provisionHome(h, supplier, internet).catch((err: unknown) =>
+          failures.push({
+            premisesId: h.premisesId,
+            error: err instanceof Error ? err.message : String(err),
+          }),
+        );
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 8) }, worker));
+    return failures;
+  }
+
+  /** Stops every PPMID (snapshots kept in `stateDir`) and closes their links. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    await Promise.all(this.homes.map((h) => h.stop(this.o.stateDir)));
+  }
+}

@@ -1,0 +1,212 @@
+/**
+ * The keys of a running system, generated once and kept under
+ * `<data-dir>/keys` so that a restart (and every process of a split
+ * deployment pointed at the same data directory) uses the same ones:
+ *
+ * - `gbcs/`: a GBCS test PKI (src/gbcs/pki.ts) in the RTDS key store layout
+ *   (`<eui>[-pp]-<ka|ds>.<pem|key>`): the remote parties of the RTDS roles
+ *   (supplier 90B3D51F30010000 with its prepayment key, ACB, WAN provider,
+ *   network operator, recovery, transitional CoS, load controller) and every
+ *   device of the estate (KA and DS each). Homes added later get their keys
+ *   from a further PKI; trust here is per certificate, as in a key store.
+ * - `xml/`: DUIS XML-signing keys and certificates of the supplier and of
+ *   the DSP (subject x500UniqueIdentifier = the organisation's EUI; the DSP
+ *   signs as the ACB, DUIS.md).
+ * - `delivery/supplier.key`: the supplier's delivery key (signs envelopes;
+ *   every PPMID is provisioned with its public key, SU-3), and
+ *   `delivery/<PPMID>.key`: each PPMID's reporting key (its own secret).
+ *
+ * What each party holds is cut out of the whole with `keyStoreFor` (its own
+ * private keys, everyone's certificates). These are test keys of a
+ * demonstration system, not an operational PKI.
+ */
+import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { deliveryKeyId, generateSigningKeyPair, type SigningKeyPair } from '../delivery/index.ts';
+import { keyStoreFor } from '../devices/home/profiles.ts';
+import { RTDS_PARTIES } from '../devices/security/credentials.ts';
+import { type XmlSigner, xmlSigner } from '../duis/index.ts';
+import type { MemoryKeyStore } from '../gbcs/keystore.ts';
+import { loadKeyStoreDir } from '../gbcs/keystore-dir.ts';
+import { createTestPki, TestPki as GbcsTestPki, type IssuedKey } from '../gbcs/pki.ts';
+import { type Eui, normaliseEui } from '../runtime/bytes.ts';
+import { Logger } from '../runtime/logger.ts';
+
+const log = Logger.get('system:keys');
+
+/** The remote parties of the system (RTDS EUIs and roles). */
+export const SYSTEM_PARTIES = {
+  supplier: RTDS_PARTIES.supplier,
+  acb: RTDS_PARTIES.acb,
+  wanProvider: RTDS_PARTIES.wanProvider,
+  networkOperator: RTDS_PARTIES.networkOperator,
+  recovery: RTDS_PARTIES.recovery,
+  transitionalCoS: RTDS_PARTIES.transitionalCoS,
+  loadController: RTDS_PARTIES.loadController,
+} as const;
+
+const PARTY_ROLES: Array<[Eui, number, boolean]> = [
+  [SYSTEM_PARTIES.supplier, 2, true],
+  [SYSTEM_PARTIES.networkOperator, 3, false],
+  [SYSTEM_PARTIES.acb, 4, false],
+  [SYSTEM_PARTIES.transitionalCoS, 5, false],
+  [SYSTEM_PARTIES.wanProvider, 6, false],
+  [SYSTEM_PARTIES.recovery, 1, false],
+  [SYSTEM_PARTIES.loadController, 8, false],
+];
+
+export interface XmlSigningKeys {
+  signer: XmlSigner;
+  certificatePem: string;
+}
+
+export interface SystemKeys {
+  /** Every GBCS certificate and private key of the system (cut with `holding`). */
+  world: MemoryKeyStore;
+  /** DUIS XML signing: the supplier's and the DSP's (as the ACB). */
+  xml: { supplier: XmlSigningKeys; dsp: XmlSigningKeys };
+  supplierDeliveryKey: SigningKeyPair;
+  /** Where they live (undefined: in memory only). */
+  dir: string | undefined;
+  /** A key store with every certificate and the private keys of `holders` only. */
+  holding(holders: Eui[]): MemoryKeyStore;
+  /** A PPMID's reporting key (created on first use, kept in `delivery/<EUI>.key`). */
+  reportingKey(ppmid: Eui): SigningKeyPair;
+}
+
+export interface OpenSystemKeysOptions {
+  /** `<data-dir>/keys`; omitted: in memory (tests, benchmarks). */
+  dir?: string;
+  /** Devices that must have KA and DS keys. */
+  devices: Eui[];
+}
+
+function pairFromPem(pem: string): SigningKeyPair {
+  const privateKey = createPrivateKey(pem);
+  const publicKey = createPublicKey(privateKey);
+  return { privateKey, publicKey, keyId: deliveryKeyId(publicKey) };
+}
+
+const pemOf = (k: KeyObject) => k.export({ type: 'pkcs8', format: 'pem' }).toString();
+
+/** Issues the XML-signing key of an organisation (role as GBCS OU, x500UniqueIdentifier = EUI). */
+async function issueXmlSigning(eui: Eui, role: number): Promise<IssuedKey> {
+  const pki = await createTestPki();
+  const { ds } = await pki.addRemoteParty(eui, role, { storePrivateKeys: false });
+  return ds;
+}
+
+async function issueGbcs(world: MemoryKeyStore | undefined, devices: Eui[], withParties: boolean) {
+  const pki: GbcsTestPki = await createTestPki(world ? { store: world } : {});
+  const issued: IssuedKey[] = [];
+  if (withParties)
+    for (const [eui, role, prepayment] of PARTY_ROLES) {
+      const k = await pki.addRemoteParty(eui, role, { prepayment });
+      issued.push(k.ka, k.ds, ...(k.ppKa ? [k.ppKa] : []));
+    }
+  for (const d of devices) {
+    const k = await pki.addDevice(d);
+    issued.push(k.ka, k.ds);
+  }
+  return { store: pki.store, issued };
+}
+
+/**
+ * Opens the system's keys from `dir`, creating what is missing (first start:
+ * a few seconds for a 20-home estate). Creation writes into a temporary
+ * directory and renames it into place, so two processes starting at once end
+ * up with one set.
+ */
+export async function openSystemKeys(o: OpenSystemKeysOptions): Promise<SystemKeys> {
+  const devices = [...new Set(o.devices.map(normaliseEui))];
+  const dir = o.dir === undefined ? undefined : resolve(o.dir);
+  let world: MemoryKeyStore;
+  let xml: SystemKeys['xml'];
+  let supplierDeliveryKey: SigningKeyPair;
+  const gbcsDir = dir && join(dir, 'gbcs');
+  if (dir && gbcsDir && existsSync(join(dir, 'complete'))) {
+    world = loadKeyStoreDir(gbcsDir);
+    const x = (name: string) => {
+      const certificatePem = readFileSync(join(dir, 'xml', `${name}.crt`), 'utf8');
+      return {
+        certificatePem,
+        signer: xmlSigner(readFileSync(join(dir, 'xml', `${name}.key`), 'utf8'), certificatePem),
+      };
+    };
+    xml = { supplier: x('supplier'), dsp: x('dsp') };
+    supplierDeliveryKey = pairFromPem(readFileSync(join(dir, 'delivery', 'supplier.key'), 'utf8'));
+    const missing = devices.filter((d) => !world.privateKey(d, 'ka') || !world.privateKey(d, 'ds'));
+    if (missing.length) {
+      log.info('issuing keys for new devices', { devices: missing.length });
+      const { issued } = await issueGbcs(world, missing, false);
+      for (const f of GbcsTestPki.keystoreFiles(issued))
+        writeFileSync(join(gbcsDir, f.name), f.text, { mode: f.name.endsWith('.key') ? 0o600 : 0o644 });
+    }
+  } else {
+    const t0 = Date.now();
+    const { store, issued } = await issueGbcs(undefined, devices, true);
+    world = store;
+    const sx = await issueXmlSigning(SYSTEM_PARTIES.supplier, 2);
+    const dx = await issueXmlSigning(SYSTEM_PARTIES.acb, 4);
+    xml = {
+      supplier: { certificatePem: sx.certificatePem, signer: xmlSigner(sx.privateKey, sx.certificatePem) },
+      dsp: { certificatePem: dx.certificatePem, signer: xmlSigner(dx.privateKey, dx.certificatePem) },
+    };
+    supplierDeliveryKey = generateSigningKeyPair();
+    if (dir && gbcsDir) {
+      const tmp = `${dir}.tmp-${process.pid}`;
+      rmSync(tmp, { recursive: true, force: true });
+      mkdirSync(join(tmp, 'gbcs'), { recursive: true });
+      mkdirSync(join(tmp, 'xml'), { recursive: true });
+      mkdirSync(join(tmp, 'delivery'), { recursive: true });
+      for (const f of GbcsTestPki.keystoreFiles(issued))
+        writeFileSync(join(tmp, 'gbcs', f.name), f.text, { mode: f.name.endsWith('.key') ? 0o600 : 0o644 });
+      writeFileSync(join(tmp, 'xml', 'supplier.crt'), sx.certificatePem);
+      writeFileSync(join(tmp, 'xml', 'supplier.key'), sx.privateKeyPem, { mode: 0o600 });
+      writeFileSync(join(tmp, 'xml', 'dsp.crt'), dx.certificatePem);
+      writeFileSync(join(tmp, 'xml', 'dsp.key'), dx.privateKeyPem, { mode: 0o600 });
+      writeFileSync(join(tmp, 'delivery', 'supplier.key'), pemOf(supplierDeliveryKey.privateKey), {
+        mode: 0o600,
+      });
+      writeFileSync(join(tmp, 'complete'), `${new Date().toISOString()}\n`);
+      try {
+        mkdirSync(resolve(dir, '..'), { recursive: true });
+        renameSync(tmp, dir);
+      } catch (err) {
+        // Another process got there first: use its keys.
+        rmSync(tmp, { recursive: true, force: true });
+        if (existsSync(join(dir, 'complete'))) return openSystemKeys(o);
+        throw err;
+      }
+      log.info('created system keys', { dir, certificates: issued.length, ms: Date.now() - t0 });
+    }
+  }
+  const reporting = new Map<Eui, SigningKeyPair>();
+  return {
+    world,
+    xml,
+    supplierDeliveryKey,
+    dir,
+    holding: (holders) => keyStoreFor(world, holders),
+    reportingKey(ppmid) {
+      const eui = normaliseEui(ppmid);
+      let k = reporting.get(eui);
+      if (k) return k;
+      const file = dir ? join(dir, 'delivery', `${eui}.key`) : undefined;
+      if (file && existsSync(file)) k = pairFromPem(readFileSync(file, 'utf8'));
+      else {
+        k = generateSigningKeyPair();
+        if (file) writeFileSync(file, pemOf(k.privateKey), { mode: 0o600 });
+      }
+      reporting.set(eui, k);
+      return k;
+    },
+  };
+}
+
+/** The certificates of a key directory (for `ppmid-relay up` to report). */
+export function countKeyFiles(dir: string): number {
+  const g = join(dir, 'gbcs');
+  return existsSync(g) ? readdirSync(g).length : 0;
+}

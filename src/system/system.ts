@@ -1,0 +1,471 @@
+/**
+ * The running system: every party of SECMP0038 composed into one process (or
+ * a chosen subset of them, the rest reached over the network, ARCHITECTURE
+ * "Scaling out"):
+ *
+ *   supplier service ──DUIS/HTTP──▶ DSP ──CspDownlink──▶ CSP SM WAN ──▶ CHs of the estate
+ *        │  ◀── Receive Response POST ──┘ ◀─DspDeviceMessageSink─┘  └─ChmMessageSink─▶ CHM
+ *        └──MQTT/TLS (envelopes, status reports)──▶ enhanced PPMIDs ──HAN──▶ CH ──▶ meters
+ *
+ * The same code builds the live system (`ppmid-relay up`: SystemClock,
+ * HTTP, embedded MQTT broker with TLS client certificates, SQLite under the
+ * data directory) and the test and benchmark systems (VirtualClock,
+ * `transport: 'in-process'`): one path, not two.
+ *
+ * Stopping closes everything in order: the workload, the servers (no new
+ * requests), the PPMIDs (snapshots kept) and their links, the supplier (its
+ * dispatches and write-behind tracker flushed), the DSP (journal flushed),
+ * the CHM (its queue drained), the internet (links, then the embedded
+ * broker), every timer, and the store.
+ */
+import { join } from 'node:path';
+import {
+  InProcessInternet,
+  type Internet,
+  type InternetLink,
+  type OpenedInternet,
+  openInternet,
+  supplierClientId,
+} from '../adapters/mqtt/index.ts';
+import type { TestPki } from '../adapters/pki/index.ts';
+import { migrate, openStore, type Store } from '../adapters/store/index.ts';
+import { Chm } from '../dcc/chm/chm.ts';
+import { type RunningChmServer, startChmServer } from '../dcc/chm/http.ts';
+import type { CspDownlink } from '../dcc/contracts.ts';
+import { DspService, fetchResponseTransport, type RunningDspHttp, startDspHttp } from '../dcc/dsp/index.ts';
+import { SmWan } from '../dcc/wan/sm-wan.ts';
+import { XmlSigningCertificateStore } from '../duis/index.ts';
+import { SecurityContext } from '../gbcs/index.ts';
+import { type Clock, SystemClock } from '../runtime/clock.ts';
+import { Logger } from '../runtime/logger.ts';
+import { Metrics } from '../runtime/metrics.ts';
+import { SeededRandom } from '../runtime/random.ts';
+import { Estate } from '../sim/estate.ts';
+import { type EstatePlan, formatWanMix, planDeviceEuis, planEstate, planFingerprint } from '../sim/plan.ts';
+import type { PpmidInternetPort, SupplierPort } from '../sim/ports.ts';
+import { Workload } from '../sim/workload.ts';
+import { DuisClient, HttpDuisTransport } from '../supplier/duis-client.ts';
+import { type SupplierHttp, startSupplierHttp } from '../supplier/http.ts';
+import { SupplierService } from '../supplier/service.ts';
+import { type ResolvedConfig, resolveConfig, type SystemOptions } from './config.ts';
+import { GatedClock } from './gated-clock.ts';
+import { openSystemKeys, SYSTEM_PARTIES, type SystemKeys } from './keys.ts';
+import {
+  DeferredDuisTransport,
+  HttpSupplierPort,
+  InProcessPpmidInternet,
+  InProcessSupplierPort,
+  inProcessDuisTransport,
+  inProcessResponseTransport,
+  MqttPpmidInternet,
+  SystemError,
+} from './ports.ts';
+import { type RunningStartPage, startStartPage } from './start-page.ts';
+
+const log = Logger.get('system');
+
+/** The URLs of every console and API the process serves. */
+export interface SystemUrls {
+  start?: string;
+  dsp?: string;
+  chm?: string;
+  chmDashboard?: string;
+  supplier?: string;
+  supplierReceive?: string;
+  supplierConsole?: string;
+  mqtt?: string;
+}
+
+export interface RunningSystem {
+  readonly config: ResolvedConfig;
+  readonly clock: Clock;
+  readonly plan: EstatePlan;
+  readonly keys: SystemKeys;
+  readonly store: Store;
+  readonly urls: SystemUrls;
+  readonly wan: SmWan | undefined;
+  readonly dsp: DspService | undefined;
+  readonly chm: Chm | undefined;
+  readonly supplier: SupplierService | undefined;
+  /** The estate's view of the supplier (in process or over HTTP). */
+  readonly supplierPort: SupplierPort | undefined;
+  readonly estate: Estate | undefined;
+  readonly internet: Internet | undefined;
+  /** The MQTT transport PKI (embedded broker, or mqtts:// external broker). */
+  readonly pki: TestPki | undefined;
+  /** Resolves once every PPMID has been provisioned (or failed: the failures). */
+  readonly provisioned: Promise<Array<{ premisesId: string; error: string }>>;
+  readonly workload: Workload | undefined;
+  readonly metrics: Metrics;
+  /** Stops everything (idempotent). */
+  stop(): Promise<void>;
+}
+
+/** Starts the system (or the parties named in `opts.parties`). */
+export async function startSystem(opts: SystemOptions = {}): Promise<RunningSystem> {
+  const config = resolveConfig(opts);
+  const clock = new GatedClock(opts.clock ?? new SystemClock());
+  const metrics = new Metrics();
+  const random = new SeededRandom(`system:${config.seed}`);
+  const has = (p: 'dsp' | 'chm' | 'supplier' | 'estate') => config.parties.has(p);
+  const inProcess = config.transport === 'in-process';
+  const closers: Array<[string, () => Promise<void> | void]> = [];
+  const urls: SystemUrls = {};
+  let stopping: Promise<void> | undefined;
+
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      for (const [what, close] of closers.reverse()) {
+        try {
+          await close();
+        } catch (err) {
+          log.warn(`stopping ${what} failed`, { error: err instanceof Error ? err.message : String(err) });
+        }
+      }
+      clock.stop();
+      log.info('stopped');
+    })();
+    return stopping;
+  };
+
+  try {
+    const plan = planEstate({ homes: config.homes, mix: config.wanMix, seed: config.seed });
+    log.info('estate plan', {
+      homes: plan.homes.length,
+      wanMix: formatWanMix(config.wanMix),
+      seed: config.seed,
+      fingerprint: planFingerprint(plan),
+    });
+    const keys = await openSystemKeys({
+      dir: config.ephemeral ? undefined : join(config.dataDir, 'keys'),
+      devices: planDeviceEuis(plan),
+    });
+
+    // ------------------------------------------------------------ store
+    const store = await openStore(
+      config.ephemeral && !config.databaseUrl
+        ? { databaseUrl: 'sqlite::memory:' }
+        : { databaseUrl: config.databaseUrl, dataDir: config.dataDir },
+    );
+    closers.push(['store', () => store.close()]);
+    await migrate(store);
+    log.info('store', { location: store.location, dialect: store.dialect });
+
+    // ------------------------------------------------------------ internet leg (PP-1)
+    let internet: Internet | undefined;
+    let opened: OpenedInternet | undefined;
+    let ppmidInternet: PpmidInternetPort | undefined;
+    if (has('supplier') || has('estate')) {
+      if (inProcess) {
+        internet = new InProcessInternet({ clock, latencyMs: opts.internetLatencyMs ?? 50 });
+        ppmidInternet = new InProcessPpmidInternet(internet);
+      } else {
+        opened = await openInternet({
+          mqttUrl: config.mqttUrl,
+          dataDir: config.dataDir,
+          host: config.host,
+          tlsPort: config.ports.mqtt,
+        });
+        internet = opened.internet;
+        const mpi = new MqttPpmidInternet(opened.internet);
+        ppmidInternet = mpi;
+        closers.push(['PPMID links', () => mpi.close()]);
+        urls.mqtt = opened.internet.url;
+        if (config.mqttUrl?.startsWith('mqtt:'))
+          log.warn(
+            'MQTT_URL is plain mqtt://: TLS client certificates are NOT used on the internet leg (PP-1 asks for MQTT over TLS with a per-device certificate)',
+            { mqttUrl: config.mqttUrl },
+          );
+        else log.info('internet leg', { url: opened.internet.url, embedded: !!opened.broker });
+      }
+      const net = internet;
+      closers.push(['internet', () => net.close()]);
+    }
+
+    // ------------------------------------------------------------ CSP SM WAN (CSP-1)
+    const wan =
+      has('estate') || has('dsp') || has('chm')
+        ? new SmWan({
+            clock,
+            random: random.fork('wan'),
+            config: { wanProvider: SYSTEM_PARTIES.wanProvider, ...(opts.wan ?? {}) },
+          })
+        : undefined;
+
+    // ------------------------------------------------------------ supplier (SU-1..SU-3)
+    let supplier: SupplierService | undefined;
+    let supplierHttp: SupplierHttp | undefined;
+    let dsp: DspService | undefined;
+    const dspTransport = new DeferredDuisTransport();
+    if (has('supplier')) {
+      let link: InternetLink | undefined;
+      if (internet) link = await internet.connect(supplierClientId(SYSTEM_PARTIES.supplier));
+      const duis = new DuisClient({
+        supplierEui: SYSTEM_PARTIES.supplier,
+        signer: keys.xml.supplier.signer,
+        dspTrust: new XmlSigningCertificateStore([keys.xml.dsp.certificatePem]),
+        dspEui: SYSTEM_PARTIES.acb,
+        transport: inProcess ? inProcessDuisTransport(() => dsp!) : dspTransport,
+        clock,
+      });
+      supplier = await SupplierService.start({
+        supplierEui: SYSTEM_PARTIES.supplier,
+        clock,
+        store,
+        duis,
+        security: new SecurityContext({
+          keyStore: keys.holding([SYSTEM_PARTIES.supplier]),
+          acb: SYSTEM_PARTIES.acb,
+        }),
+        deliveryKey: keys.supplierDeliveryKey,
+        internet: link,
+        pki: opened?.pki,
+        // SU-3 / C3: the relay flag reaches the DSP before the 8.11 Add (in process; a DSP of
+        // another process takes it from the estate plan, registerEstateWithDsp).
+        relayRegistrar: {
+          setRelayFlag: async (ppmid, _chf, enabled) => dsp?.inventory.setRelayEnabled(ppmid, enabled),
+        },
+        random: random.fork('supplier'),
+        config: opts.supplier,
+      });
+      const s = supplier;
+      closers.push(['supplier', () => s.close()]);
+      for (const h of plan.homes) {
+        if (s.getPremises(h.premisesId)) continue;
+        await s.putPremises({
+          id: h.premisesId,
+          name: h.name,
+          chf: h.chf,
+          devices: [
+            { eui: h.esme, type: 'ESME' },
+            { eui: h.gsme, type: 'GSME' },
+          ],
+        });
+      }
+      if (!inProcess) {
+        supplierHttp = await startSupplierHttp(s, { host: config.host, port: config.ports.supplier });
+        const sh = supplierHttp;
+        closers.push(['supplier HTTP', () => sh.close()]);
+        urls.supplier = sh.url;
+        urls.supplierReceive = sh.receiveUrl;
+      }
+    }
+
+    // ------------------------------------------------------------ DSP (DSP-1..DSP-6)
+    let dspHttp: RunningDspHttp | undefined;
+    if (has('dsp')) {
+      if (!wan) throw new SystemError('SYSTEM_CONFIG', 'the DSP needs the CSP WAN');
+      const d = await DspService.open({
+        clock,
+        store,
+        security: new SecurityContext({
+          keyStore: keys.holding([SYSTEM_PARTIES.acb]),
+          acb: SYSTEM_PARTIES.acb,
+        }),
+        xmlSigner: keys.xml.dsp.signer,
+        downlink: wan as CspDownlink,
+        transport: inProcess ? inProcessResponseTransport(() => supplier) : fetchResponseTransport(),
+        xsdValidation: opts.xsdValidation ?? true,
+      });
+      dsp = d;
+      closers.push(['DSP', () => d.close()]);
+      wan.setDspSink(d);
+      const receiveUrl =
+        urls.supplierReceive ??
+        (opts.remote?.supplierUrl
+          ? new URL('/duis/receive-response', opts.remote.supplierUrl).href
+          : 'http://127.0.0.1:8070/duis/receive-response');
+      registerEstateWithDsp(d, plan, keys, receiveUrl);
+      await d.flush();
+      if (!inProcess) {
+        dspHttp = await startDspHttp({ dsp: d, host: config.host, port: config.ports.dsp });
+        const dh = dspHttp;
+        closers.push(['DSP HTTP', () => dh.close()]);
+        urls.dsp = dh.url;
+      }
+    }
+    if (has('supplier') && !inProcess) {
+      const dspUrl = urls.dsp ?? opts.remote?.dspUrl;
+      if (!dspUrl)
+        throw new SystemError('SYSTEM_CONFIG', 'the supplier needs the DSP: run it here or give --dsp-url');
+      dspTransport.resolve(new HttpDuisTransport(dspUrl));
+    }
+
+    // ------------------------------------------------------------ CHM (CSP-2, CSP-3)
+    let chm: Chm | undefined;
+    if (has('chm')) {
+      if (!wan) throw new SystemError('SYSTEM_CONFIG', 'the CHM needs the CSP WAN');
+      const c = new Chm({
+        clock,
+        store,
+        keyStore: keys.holding([SYSTEM_PARTIES.wanProvider, SYSTEM_PARTIES.acb]),
+        wanProvider: SYSTEM_PARTIES.wanProvider,
+        acb: SYSTEM_PARTIES.acb,
+        downlink: wan,
+      });
+      chm = c;
+      closers.push(['CHM', () => c.whenIdle()]);
+      wan.setChmSink(c);
+      // DSP-5 / A21: a CH the CHM put in standalone mode is excluded from the DSP's performance measures.
+      const d = dsp;
+      if (d)
+        c.onEvent((e) => {
+          if (e.type === 'ch') d.setChIsolated(e.ch.chf, e.ch.mode === 'standalone');
+        });
+      if (!inProcess) {
+        const ch: RunningChmServer = await startChmServer({
+          chm: c,
+          host: config.host,
+          port: config.ports.chm,
+        });
+        closers.push(['CHM HTTP', () => ch.close()]);
+        urls.chm = ch.url;
+        urls.chmDashboard = `${ch.url}/`;
+      }
+    }
+
+    // ------------------------------------------------------------ estate
+    let estate: Estate | undefined;
+    let supplierPort: SupplierPort | undefined;
+    let provisioned: Promise<Array<{ premisesId: string; error: string }>> = Promise.resolve([]);
+    let workload: Workload | undefined;
+    if (has('estate')) {
+      if (!wan) throw new SystemError('SYSTEM_CONFIG', 'the estate needs the CSP WAN');
+      const e = new Estate({
+        clock,
+        plan,
+        world: keys.world,
+        parties: {
+          supplier: SYSTEM_PARTIES.supplier,
+          acb: SYSTEM_PARTIES.acb,
+          wanProvider: SYSTEM_PARTIES.wanProvider,
+        },
+        wan,
+        reportingKey: (p) => keys.reportingKey(p),
+        random: random.fork('estate'),
+        intermittent: opts.intermittent ?? { meanUpMs: 20 * 60_000, meanDownMs: 10 * 60_000 },
+        gsmePollIntervalMs: opts.gsmePollIntervalMs,
+        chf: opts.chf,
+        ppmid: opts.ppmid,
+        stateDir: config.ephemeral ? undefined : join(config.dataDir, 'estate'),
+        metrics,
+      });
+      estate = e;
+      closers.push(['estate', () => e.stop()]);
+      supplierPort = supplier
+        ? new InProcessSupplierPort(supplier)
+        : opts.remote?.supplierUrl
+          ? new HttpSupplierPort(SYSTEM_PARTIES.supplier, opts.remote.supplierUrl, clock)
+          : undefined;
+      if ((opts.provision ?? true) && supplierPort && ppmidInternet) {
+        const sp = supplierPort;
+        const pi = ppmidInternet;
+        provisioned = e.provisionAll(sp, pi, { concurrency: opts.provisionConcurrency }).then((failures) => {
+          if (failures.length) log.warn('some PPMIDs were not provisioned', { failures });
+          else log.info('every PPMID is provisioned and relay-enabled', { homes: e.homes.length });
+          return failures;
+        });
+      }
+      if (supplierPort && opts.workload && opts.workload !== 'none') {
+        const w = new Workload({
+          clock,
+          supplier: supplierPort,
+          premises: plan.homes.map((h) => h.premisesId),
+          spec: opts.workload,
+          random: random.fork('workload'),
+        });
+        workload = w;
+        closers.push(['workload', () => w.stop()]);
+        void provisioned.then(() => w.start());
+      }
+    }
+
+    // ------------------------------------------------------------ start page
+    let startPage: RunningStartPage | undefined;
+    const system: RunningSystem = {
+      config,
+      clock,
+      plan,
+      keys,
+      store,
+      urls,
+      wan,
+      dsp,
+      chm,
+      supplier,
+      supplierPort,
+      estate,
+      internet,
+      pki: opened?.pki,
+      provisioned,
+      workload,
+      metrics,
+      stop,
+    };
+    if (!inProcess) {
+      startPage = await startStartPage({ system, host: config.host, port: config.ports.start });
+      const sp = startPage;
+      closers.push(['start page', () => sp.close()]);
+      urls.start = sp.url;
+    }
+    // Servers close before the parties behind them: move the HTTP closers to the end of the list.
+    reorderClosers(closers);
+    return system;
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** Servers stop first (no new work), then the parties, then the internet and the store. */
+function reorderClosers(closers: Array<[string, () => Promise<void> | void]>): void {
+  const rank = (name: string) =>
+    name === 'store'
+      ? 0
+      : name === 'internet'
+        ? 1
+        : name.endsWith('HTTP') || name === 'start page' || name === 'workload'
+          ? 3
+          : 2;
+  // stop() runs the list in reverse: highest rank last in the array runs first.
+  closers.sort((a, b) => rank(a[0]) - rank(b[0]));
+}
+
+/**
+ * What the DSP must know of the estate: the supplier as a DCC user (its
+ * XML-signing certificate and Receive Response URL), every device in the
+ * inventory, and the relay flag of every enhanced PPMID (C3).
+ */
+export function registerEstateWithDsp(
+  dsp: DspService,
+  plan: EstatePlan,
+  keys: SystemKeys,
+  receiveUrl: string,
+): void {
+  dsp.registerUser({
+    eui: SYSTEM_PARTIES.supplier,
+    name: 'ppmid-relay supplier',
+    roles: ['IS', 'GS'],
+    xmlSigningCertificates: [keys.xml.supplier.certificatePem],
+    receiveUrl,
+  });
+  for (const h of plan.homes) {
+    const base = { chf: h.chf, csp: plan.csp };
+    for (const [eui, deviceType] of [
+      [h.esme, 'ESME'],
+      [h.gsme, 'GSME'],
+      [h.chf, 'CHF'],
+      [h.gpf, 'GPF'],
+      [h.ppmid, 'PPMID'],
+    ] as const) {
+      if (dsp.inventory.get(eui)?.chf !== h.chf)
+        dsp.setInventoryDevice({
+          eui,
+          deviceType,
+          ...base,
+          ...(deviceType === 'ESME' ? { esmeVariant: 'single' } : {}),
+        });
+    }
+    dsp.inventory.setRelayEnabled(h.ppmid, true);
+  }
+}
