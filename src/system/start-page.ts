@@ -41,6 +41,12 @@ function consoles(sys: RunningSystem): Array<{ name: string; url: string; what: 
       url: `${u.supplier}/`,
       what: 'premises, commands, PPMIDs: /api/v1/... (OpenAPI at /openapi.json), live events /api/v1/events',
     });
+  if (u.supplierConsole)
+    out.push({
+      name: 'Supplier console',
+      url: u.supplierConsole,
+      what: 'homes, commands with their live timeline, PPMIDs',
+    });
   if (u.supplierReceive)
     out.push({
       name: 'Supplier Receive Response Service',

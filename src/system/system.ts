@@ -45,8 +45,14 @@ import { type EstatePlan, formatWanMix, planDeviceEuis, planEstate, planFingerpr
 import type { PpmidInternetPort, SupplierPort } from '../sim/ports.ts';
 import { Workload } from '../sim/workload.ts';
 import { DuisClient, HttpDuisTransport } from '../supplier/duis-client.ts';
-import { type SupplierHttp, startSupplierHttp } from '../supplier/http.ts';
+import { buildSupplierApp, DEFAULT_RECEIVE_PATH, type SupplierHttp } from '../supplier/http.ts';
 import { SupplierService } from '../supplier/service.ts';
+import {
+  EstateObserver,
+  registerSupplierConsole,
+  SUPPLIER_CONSOLE_PREFIX,
+  type SupplierConsoleLinks,
+} from '../web/supplier/index.ts';
 import { type ResolvedConfig, resolveConfig, type SystemOptions } from './config.ts';
 import { GatedClock } from './gated-clock.ts';
 import { openSystemKeys, SYSTEM_PARTIES, type SystemKeys } from './keys.ts';
@@ -192,6 +198,9 @@ export async function startSystem(opts: SystemOptions = {}): Promise<RunningSyst
           })
         : undefined;
 
+    // What the simulated homes did with each supplier command, for the supplier console.
+    const observer = new EstateObserver({ originators: [SYSTEM_PARTIES.supplier] });
+
     // ------------------------------------------------------------ supplier (SU-1..SU-3)
     let supplier: SupplierService | undefined;
     let supplierHttp: SupplierHttp | undefined;
@@ -223,7 +232,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<RunningSyst
         // SU-3 / C3: the relay flag reaches the DSP before the 8.11 Add (in process; a DSP of
         // another process takes it from the estate plan, registerEstateWithDsp).
         relayRegistrar: {
-          setRelayFlag: async (ppmid, _chf, enabled) => dsp?.inventory.setRelayEnabled(ppmid, enabled),
+          setRelayFlag: async (ppmid, _chf, enabled) => dsp?.setRelayEnabled(ppmid, enabled),
         },
         random: random.fork('supplier'),
         config: opts.supplier,
@@ -243,11 +252,17 @@ export async function startSystem(opts: SystemOptions = {}): Promise<RunningSyst
         });
       }
       if (!inProcess) {
-        supplierHttp = await startSupplierHttp(s, { host: config.host, port: config.ports.supplier });
+        supplierHttp = await listenSupplier(s, {
+          host: config.host,
+          port: config.ports.supplier,
+          links: () => ({ startPage: urls.start, chmDashboard: urls.chmDashboard }),
+          observer: has('estate') ? observer : undefined,
+        });
         const sh = supplierHttp;
         closers.push(['supplier HTTP', () => sh.close()]);
         urls.supplier = sh.url;
         urls.supplierReceive = sh.receiveUrl;
+        urls.supplierConsole = `${sh.url}${SUPPLIER_CONSOLE_PREFIX}/`;
       }
     }
 
@@ -352,6 +367,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<RunningSyst
       });
       estate = e;
       closers.push(['estate', () => e.stop()]);
+      for (const h of e.homes) observer.watchHome(h.home);
       supplierPort = supplier
         ? new InProcessSupplierPort(supplier)
         : opts.remote?.supplierUrl
@@ -466,6 +482,29 @@ export function registerEstateWithDsp(
           ...(deviceType === 'ESME' ? { esmeVariant: 'single' } : {}),
         });
     }
-    dsp.inventory.setRelayEnabled(h.ppmid, true);
+    if (!dsp.inventory.relayEnabledOf(h.ppmid)) dsp.setRelayEnabled(h.ppmid, true);
   }
+}
+
+/** The supplier's HTTP server with its console (src/web/supplier) mounted under /console/. */
+async function listenSupplier(
+  service: SupplierService,
+  o: { host: string; port: number; links: () => SupplierConsoleLinks; observer?: EstateObserver },
+): Promise<SupplierHttp> {
+  const app = buildSupplierApp(service, {});
+  registerSupplierConsole(app, { service, links: o.links, ...(o.observer ? { observer: o.observer } : {}) });
+  await app.listen({ host: o.host, port: o.port });
+  const addr = app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : o.port;
+  const url = `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`;
+  return {
+    app,
+    url,
+    receiveUrl: `${url}${DEFAULT_RECEIVE_PATH}`,
+    close: async () => {
+      // SSE streams are hijacked: end them so close() does not wait for clients.
+      app.server.closeAllConnections?.();
+      await app.close();
+    },
+  };
 }
