@@ -34,6 +34,7 @@ import { PpmidRelayError } from '../runtime/errors.ts';
 import { SeededRandom } from '../runtime/random.ts';
 import { bufferFeedCommand, ccs01Command, ccs02Command } from './commands.ts';
 import { CspTap, type UplinkRecord } from './csp-tap.ts';
+import { defaultDeviceApps } from './devices.ts';
 
 export type AtpsRoute = 'ppmid' | 'wan' | 'hht';
 export const ATPS_ROUTES: readonly AtpsRoute[] = ['ppmid', 'wan', 'hht'];
@@ -132,8 +133,11 @@ interface AtpsHome {
 }
 
 export interface AtpsOptions {
-  /** Builds device applications; default: none (bare nodes record what reaches them). */
-  deviceApps?: DeviceAppFactory;
+  /**
+   * Builds device applications; default `defaultDeviceApps` (the ESME and
+   * GSME emulators). `null`: no applications (bare nodes record what reaches them).
+   */
+  deviceApps?: DeviceAppFactory | null;
   /** Where the RTDS keystore is (default fixtures/rtds/keystore). */
   keystoreDir?: string;
 }
@@ -193,8 +197,9 @@ export class Atps {
       lossUp: req.wan?.lossUp,
       lossDown: req.wan?.lossDown,
     });
+    const factory = this.opts.deviceApps === undefined ? defaultDeviceApps : this.opts.deviceApps;
     const app = (eui: Eui, deviceType: DeviceType) =>
-      this.opts.deviceApps?.({ profile, clock, random: random.fork(`app:${eui}`), eui, deviceType });
+      factory?.({ profile, clock, random: random.fork(`app:${eui}`), eui, deviceType });
     const devices: HomeDeviceSpec[] = [
       {
         eui: e.esme,

@@ -6,5 +6,6 @@
 export * from './api.ts';
 export * from './commands.ts';
 export * from './csp-tap.ts';
+export * from './devices.ts';
 export * from './http.ts';
 export * from './openapi.ts';
