@@ -81,6 +81,16 @@ export function deliveryKeyId(publicKey: KeyObject): string {
   return toHex(createHash('sha256').update(spki).digest().subarray(0, KEY_ID_LENGTH));
 }
 
+/** A public key with its key id computed once (callers that verify often keep these). */
+export interface IdentifiedKey {
+  keyId: string;
+  publicKey: KeyObject;
+}
+
+export function identifiedKey(key: KeyObject): IdentifiedKey {
+  return { keyId: deliveryKeyId(key), publicKey: key.type === 'private' ? createPublicKey(key) : key };
+}
+
 /** Throws unless `key` is a P-256 EC key (delivery keys and reporting keys are P-256 only). */
 export function assertP256(key: KeyObject, what: string): void {
   const curve = key.asymmetricKeyType === 'ec' ? key.asymmetricKeyDetails?.namedCurve : undefined;
@@ -140,12 +150,12 @@ export function encodeEnvelopeBody(f: EnvelopeFields, keyId: string): Uint8Array
   return out;
 }
 
-/** Builds and signs an envelope with the supplier's delivery private key. */
-export function signEnvelope(f: EnvelopeFields, deliveryPrivateKey: KeyObject): Uint8Array {
+/** Builds and signs an envelope with the supplier's delivery private key (`keyId`: its id, if already known). */
+export function signEnvelope(f: EnvelopeFields, deliveryPrivateKey: KeyObject, keyId?: string): Uint8Array {
   if (deliveryPrivateKey.type !== 'private')
     throw new DeliveryError('DELIVERY_INVALID_FIELD', 'signEnvelope needs the delivery PRIVATE key');
   assertP256(deliveryPrivateKey, 'the delivery key');
-  const body = encodeEnvelopeBody(f, deliveryKeyId(deliveryPrivateKey));
+  const body = encodeEnvelopeBody(f, keyId ?? deliveryKeyId(deliveryPrivateKey));
   const sig = ecdsaSign(body, deliveryPrivateKey);
   const out = new Uint8Array(body.length + ENVELOPE_SIGNATURE_LENGTH);
   out.set(body, 0);
@@ -229,11 +239,14 @@ export type EnvelopeSignatureCheck = 'valid' | 'unknown-key' | 'invalid';
  */
 export function verifyEnvelopeSignature(
   env: DeliveryEnvelope,
-  keys: readonly KeyObject[],
+  keys: readonly (KeyObject | IdentifiedKey)[],
 ): EnvelopeSignatureCheck {
-  const key = keys.find((k) => deliveryKeyId(k) === env.keyId);
-  if (!key) return 'unknown-key';
-  return ecdsaVerify(env.signedBytes, env.signature, key) ? 'valid' : 'invalid';
+  for (const k of keys) {
+    const ik = 'keyId' in k ? k : identifiedKey(k);
+    if (ik.keyId === env.keyId)
+      return ecdsaVerify(env.signedBytes, env.signature, ik.publicKey) ? 'valid' : 'invalid';
+  }
+  return 'unknown-key';
 }
 
 /** A JSON-safe view (bigint and bytes as strings) for logs, the CLI and the test automation API. */

@@ -95,8 +95,12 @@ function field(cond: boolean, msg: string): void {
   if (!cond) throw new DeliveryError('DELIVERY_INVALID_FIELD', msg);
 }
 
-/** Builds and signs a status report with the PPMID's reporting private key. */
-export function signStatusReport(f: StatusReportFields, reportingPrivateKey: KeyObject): Uint8Array {
+/** Builds and signs a status report with the PPMID's reporting private key (`keyId`: its id, if already known). */
+export function signStatusReport(
+  f: StatusReportFields,
+  reportingPrivateKey: KeyObject,
+  keyId?: string,
+): Uint8Array {
   field(reportingPrivateKey.type === 'private', 'signStatusReport needs the reporting PRIVATE key');
   assertP256(reportingPrivateKey, 'the reporting key');
   field(/^[0-9A-Fa-f]{32}$/.test(f.envelopeId), 'envelopeId must be 32 hex digits');
@@ -125,7 +129,7 @@ export function signStatusReport(f: StatusReportFields, reportingPrivateKey: Key
   out[71] = f.attempts >> 8;
   out[72] = f.attempts & 0xff;
   new DataView(out.buffer).setUint32(73, f.sequence);
-  out.set(fromHex(deliveryKeyId(reportingPrivateKey)), 77);
+  out.set(fromHex(keyId ?? deliveryKeyId(reportingPrivateKey)), 77);
   out[85] = detail.length;
   out.set(detail, STATUS_HEADER_LENGTH);
   const signedEnd = STATUS_HEADER_LENGTH + detail.length;

@@ -27,11 +27,11 @@
  *    originator is not the supplier that signed the envelope) and
  *    `request-id-mismatch` (the DUIS RequestID does not name this command).
  */
-import type { KeyObject } from 'node:crypto';
 import {
   type DeliveryEnvelope,
   DeliveryError,
   decodeEnvelope,
+  type IdentifiedKey,
   type PpmidReason,
   verifyEnvelopeSignature,
 } from '../../delivery/index.ts';
@@ -52,8 +52,8 @@ export interface RelayPolicy {
   homeDevices: ReadonlyMap<Eui, DeviceType>;
   /** remote parties the PPMID knows (its trust anchors, its suppliers): a target among them is `target-is-remote-party` */
   remoteParties: ReadonlySet<Eui>;
-  /** per supplier id, its delivery public keys (more than one during a rotation) */
-  supplierKeys: ReadonlyMap<Eui, readonly KeyObject[]>;
+  /** per supplier id, its delivery public keys with their key ids (more than one during a rotation) */
+  supplierKeys: ReadonlyMap<Eui, readonly IdentifiedKey[]>;
   /** largest GBCS message forwarded (one tunnel transfer; HAN.md: 1500) */
   maxTransferSize: number;
   /** longest validity window an envelope may ask for (expires-at minus created-at) */

@@ -25,12 +25,15 @@
  * A state machine on the injected Clock: callbacks, no Promises, no wall
  * clock, deterministic. Every decision is a DeviceEvent and a Metrics counter.
  */
-import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
+import { createHash, type KeyObject } from 'node:crypto';
 import {
   assertP256,
   type DeliveryEnvelope,
   type DeliveryOutcome,
   decodeStatusReport,
+  deliveryKeyId,
+  type IdentifiedKey,
+  identifiedKey,
   type PpmidReason,
   type StatusReport,
   type StatusReportFields,
@@ -306,6 +309,7 @@ export class Ppmid implements GbcsDevice {
   readonly clock: Clock;
   private readonly log: Logger;
   private readonly reportingKey: KeyObject;
+  private readonly reportingKeyId: string;
   private readonly retry: PpmidRetryPolicy;
   private readonly policy: RelayPolicy;
   private readonly maxSeen: number;
@@ -351,6 +355,7 @@ export class Ppmid implements GbcsDevice {
     this.log = Logger.withClock('ppmid', () => this.clock.now());
     this.metrics = opts.metrics ?? new Metrics();
     this.reportingKey = opts.reportingKey;
+    this.reportingKeyId = deliveryKeyId(opts.reportingKey);
     this.retry = { ...DEFAULT_RETRY_POLICY, ...(opts.retry ?? {}) };
     if (!(this.retry.maxAttempts >= 1) || !(this.retry.multiplier >= 1) || !(this.retry.waitPollMs > 0))
       throw new PpmidError('PPMID_CONFIG', 'retry policy: maxAttempts >= 1, multiplier >= 1, waitPollMs > 0');
@@ -365,7 +370,7 @@ export class Ppmid implements GbcsDevice {
     });
     this.trustAnchorEuis = opts.trustAnchors.cellEntries().map(([, a]) => a.eui);
 
-    const supplierKeys = new Map<Eui, readonly KeyObject[]>();
+    const supplierKeys = new Map<Eui, readonly IdentifiedKey[]>();
     for (const [supplier, k] of opts.supplierDeliveryKeys) {
       const list = (Array.isArray(k) ? k : [k]) as KeyObject[];
       const pubs = list.map((key) => {
@@ -374,7 +379,7 @@ export class Ppmid implements GbcsDevice {
         } catch (err) {
           throw new PpmidError('PPMID_CONFIG', (err as Error).message);
         }
-        return key.type === 'private' ? createPublicKey(key) : key;
+        return identifiedKey(key);
       });
       supplierKeys.set(normaliseEui(supplier), pubs);
     }
@@ -581,6 +586,7 @@ export class Ppmid implements GbcsDevice {
       // the HAN model's clock runs in fractional ms; reports carry whole ms
       { ...fields, ppmid: this.eui, at: Math.floor(this.clock.now()), sequence: this.reportSequence },
       this.reportingKey,
+      this.reportingKeyId,
     );
     const report = decodeStatusReport(bytes);
     this.metrics.inc(`ppmid.report.${report.outcome}`);
@@ -742,7 +748,7 @@ export class Ppmid implements GbcsDevice {
       env,
       m,
     );
-    this.armExpiry();
+    this.armExpiryFor(entry.expiresAt);
     this.kick();
     return decision;
   }
@@ -952,7 +958,7 @@ export class Ppmid implements GbcsDevice {
       originatorCounter: counter,
       detail: { target: gsme, bytes: gbcs.length },
     });
-    this.armExpiry();
+    this.armExpiryFor(entry.expiresAt);
     this.kick();
     return { accepted: true, counter: counter.toString(), target: gsme };
   }
@@ -1198,6 +1204,8 @@ export class Ppmid implements GbcsDevice {
 
   private sweepExpired(): void {
     const now = this.clock.now();
+    // the expiry timer stands at the earliest expiry of the entries not in flight: nothing is due before it
+    if (this.expiryTimer && this.expiryTimer.at > now) return;
     for (const [queue, kind] of [
       [this.customer, 'customer'],
       [this.outbox, 'relay'],
@@ -1224,6 +1232,12 @@ export class Ppmid implements GbcsDevice {
         else this.customerState(e, 'failed', 'expired');
       }
     }
+  }
+
+  /** After adding an entry: re-arm only if it expires before the timer (O(1) on the inbox path). */
+  private armExpiryFor(expiresAt: number): void {
+    if (this.expiryTimer && this.expiryTimer.at <= expiresAt) return;
+    this.armExpiry();
   }
 
   /** One timer at the earliest expiry, so an expiry is reported when due even while nothing else happens. */
