@@ -193,6 +193,7 @@ export interface DspServiceOptions {
 }
 
 const DAY = 24 * 3600_000;
+const MAX_TIMER_MS = 2 ** 31 - 1;
 const DEFAULT_GBCS_VERSION = '4.3';
 
 /** PROVISIONAL assignment of the 8.13 SR-specific error codes (their DUIS wording is not recorded here; docs/dsp.md). */
@@ -258,6 +259,17 @@ export class DspService implements DspDeviceMessageSink {
     this.responseTimeoutMs = opts.responseTimeoutMs ?? DAY;
     this.preCommandTimeoutMs = opts.preCommandTimeoutMs ?? 7 * DAY;
     this.retentionMs = opts.retentionMs ?? 7 * DAY;
+    // Node's timers (SystemClock) hold at most 2^31-1 ms; longer delays would fire at once.
+    for (const [name, v] of [
+      ['responseTimeoutMs', this.responseTimeoutMs],
+      ['preCommandTimeoutMs', this.preCommandTimeoutMs],
+      ['retentionMs', this.retentionMs],
+    ] as const)
+      if (!(v > 0 && v <= MAX_TIMER_MS))
+        throw new DspServiceError(
+          'DSP_CONFIG',
+          `${name} must be > 0 and at most ${MAX_TIMER_MS} ms (24.8 days)`,
+        );
     this.xsdValidation = opts.xsdValidation ?? true;
     this.#signer = opts.xmlSigner;
     this.#downlink = opts.downlink;
