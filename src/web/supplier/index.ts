@@ -45,7 +45,8 @@ export interface SupplierConsoleOptions {
   prefix?: string;
   /** Base URL of the supplier API as the browser reaches it (default '': the same server). */
   apiBase?: string;
-  links?: SupplierConsoleLinks;
+  /** Links to the other consoles; a function is read on every request (URLs known once those servers listen). */
+  links?: SupplierConsoleLinks | (() => SupplierConsoleLinks);
   /** What the simulated homes' CHs and meters did with each command (optional). */
   observer?: EstateObserver;
   /** A name for the supplier shown in the header (default: its EUI). */
@@ -146,16 +147,16 @@ export function registerSupplierConsole(app: FastifyInstance, opts: SupplierCons
   app.get(`${prefix}/`, serve('index.html'));
   for (const [path] of ASSETS) app.get(`${prefix}/${path}`, serve(path));
 
-  app.get(`${prefix}/config.json`, async () => ({
-    supplierId: service.supplierEui,
-    supplierName: opts.supplierName ?? null,
-    apiBase: opts.apiBase ?? '',
-    links: {
-      startPage: opts.links?.startPage ?? null,
-      chmDashboard: opts.links?.chmDashboard ?? null,
-    },
-    observed: observer !== undefined,
-  }));
+  app.get(`${prefix}/config.json`, async () => {
+    const links = typeof opts.links === 'function' ? opts.links() : (opts.links ?? {});
+    return {
+      supplierId: service.supplierEui,
+      supplierName: opts.supplierName ?? null,
+      apiBase: opts.apiBase ?? '',
+      links: { startPage: links.startPage ?? null, chmDashboard: links.chmDashboard ?? null },
+      observed: observer !== undefined,
+    };
+  });
 
   app.get(`${prefix}/api/catalogue`, async () => ({ serviceRequests: catalogue }));
 

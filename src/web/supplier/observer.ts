@@ -18,7 +18,7 @@
 
 import type { ChEvent } from '../../devices/chf/chf.ts';
 import type { DeviceEvent, GbcsDevice } from '../../devices/contracts.ts';
-import { formatRequestId } from '../../duis/index.ts';
+import { formatRequestId, type RequestId } from '../../duis/index.ts';
 import type { Eui } from '../../runtime/bytes.ts';
 import { Logger } from '../../runtime/logger.ts';
 
@@ -38,6 +38,14 @@ export interface ObservedHop {
   /** The home's name. */
   home: string;
   detail: Record<string, unknown>;
+}
+
+/** An enhanced PPMID application (devices/ppmid `Ppmid`) as far as the observer reads it: its status reports. */
+export interface ObservablePpmid {
+  readonly eui: Eui;
+  onStatusReport(
+    listener: (bytes: Uint8Array, report: { outcome: string; requestId?: RequestId | null }) => void,
+  ): () => void;
 }
 
 /** The parts of a Home (devices/home) the observer reads; structural so an ATPS home fits too. */
@@ -72,6 +80,12 @@ export class EstateObserver {
   private readonly perRequest: number;
   private readonly byRequest = new Map<string, ObservedHop[]>();
   private readonly listeners = new Set<(h: ObservedHop) => void>();
+  /**
+   * CH decisions on PPMID traffic taken before the header was read (standalone
+   * mode discards everything from a PPMID unread, CH-6), per PPMID, until the
+   * PPMID's `forwarded` report names the command that HAN transfer carried.
+   */
+  private readonly unattributed = new Map<Eui, Array<{ home: string; e: ChEvent }>>();
   private seq = 0;
 
   constructor(o: EstateObserverOptions = {}) {
@@ -98,14 +112,48 @@ export class EstateObserver {
         }
       }
     };
-    return home.chf.onEvent((e) => {
-      try {
-        // A meter's decision precedes what it sends the CH (its response or its security alert).
-        scanDevices();
-        this.onChEvent(home.name, e);
-      } catch (err) {
-        log.error('could not observe a CH event', { home: home.name, error: String(err) });
-      }
+    const offs = [
+      home.chf.onEvent((e) => {
+        try {
+          // A meter's decision precedes what it sends the CH (its response or its security alert).
+          scanDevices();
+          this.onChEvent(home.name, e);
+        } catch (err) {
+          log.error('could not observe a CH event', { home: home.name, error: String(err) });
+        }
+      }),
+    ];
+    for (const eui of home.deviceEuis()) {
+      const d = home.device(eui) as unknown as Partial<ObservablePpmid> | undefined;
+      if (d && typeof d.onStatusReport === 'function')
+        offs.push(this.watchPpmid(home.name, d as ObservablePpmid));
+    }
+    return () => {
+      for (const off of offs) off();
+    };
+  }
+
+  /**
+   * Watches an enhanced PPMID's status reports (watchHome does it for the PPMIDs
+   * attached to the home then): a `forwarded` report names the command whose HAN
+   * transfer the CH just decided on, also when the CH did not read its header.
+   */
+  watchPpmid(home: string, ppmid: ObservablePpmid): () => void {
+    return ppmid.onStatusReport((_bytes, report) => {
+      // The CH saw the transfer: it completed, or it ended in a HAN failure after reaching the CH.
+      if (report.outcome !== 'forwarded' && report.outcome !== 'delivery-failed') return;
+      const pending = this.unattributed.get(ppmid.eui);
+      this.unattributed.delete(ppmid.eui);
+      if (!pending || !report.requestId) return;
+      const rid = (() => {
+        try {
+          return formatRequestId(report.requestId);
+        } catch {
+          return undefined;
+        }
+      })();
+      if (!rid || !this.wanted(report.requestId.originator)) return;
+      for (const p of pending) this.add(rid, p.e.at, 'ch-route', p.home || home, this.routeDetail(p.e));
     });
   }
 
@@ -124,24 +172,36 @@ export class EstateObserver {
     return !!originator && (this.originators === undefined || this.originators.has(originator));
   }
 
+  private routeDetail(e: ChEvent): Record<string, unknown> {
+    return {
+      source: e.source ?? null,
+      decision: e.decision ?? null,
+      action: e.action ?? null,
+      reason: e.reason,
+      relayed: e.relayed ?? false,
+      from: e.from ?? null,
+      target: e.target ?? null,
+      targetType: e.targetType ?? null,
+      messageCode: e.messageCode ?? null,
+      size: e.size ?? null,
+    };
+  }
+
   private onChEvent(home: string, e: ChEvent): void {
-    if (e.kind !== 'route' || !e.counter || !e.originator || !e.target) return;
+    if (e.kind !== 'route') return;
+    if (e.source === 'ppmid' && e.from && !e.counter) {
+      // Decided without reading the header (e.g. standalone mode): attributed when the PPMID reports.
+      const list = this.unattributed.get(e.from) ?? [];
+      list.push({ home, e });
+      if (list.length > this.perRequest) list.shift();
+      this.unattributed.set(e.from, list);
+      return;
+    }
+    if (!e.counter || !e.originator || !e.target) return;
     if (e.cra === 'command') {
       if (!this.wanted(e.originator)) return;
       const rid = requestIdOf(e.originator, e.target, e.counter);
-      if (rid)
-        this.add(rid, e.at, 'ch-route', home, {
-          source: e.source ?? null,
-          decision: e.decision ?? null,
-          action: e.action ?? null,
-          reason: e.reason,
-          relayed: e.relayed ?? false,
-          from: e.from ?? null,
-          target: e.target,
-          targetType: e.targetType ?? null,
-          messageCode: e.messageCode ?? null,
-          size: e.size ?? null,
-        });
+      if (rid) this.add(rid, e.at, 'ch-route', home, this.routeDetail(e));
       return;
     }
     if (e.cra === 'response' && this.wanted(e.target)) {

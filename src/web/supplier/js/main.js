@@ -59,6 +59,18 @@ async function loadHome(id) {
   }
 }
 
+const pendingHomes = new Map();
+function refreshHomeSoon(id) {
+  if (!id || pendingHomes.has(id)) return;
+  pendingHomes.set(
+    id,
+    setTimeout(() => {
+      pendingHomes.delete(id);
+      loadHome(id).catch(ctx.error);
+    }, 300),
+  );
+}
+
 async function loadHomes() {
   const list = await api('/api/v1/premises');
   ctx.homes = new Map(list.map((p) => [p.id, p]));
@@ -88,6 +100,8 @@ function connectLive() {
     const { command, hop } = JSON.parse(ev.data);
     commands.upsert(command);
     timeline.onCommandEvent(command, hop);
+    // The WAN class (SU-1) follows the delivery history: look again when a command moves.
+    refreshHomeSoon(command.premisesId);
   });
   es.addEventListener('premises', (ev) => {
     const { premisesId } = JSON.parse(ev.data);
@@ -140,6 +154,11 @@ function applyConfig(c) {
       const h = /^#command=(\d+)$/.exec(location.hash);
       if (h && h[1] !== timeline.id) ctx.openCommand(h[1]);
     });
+    // A WAN class can change with time alone (an unanswered WAN command ageing past X): look again now and then.
+    setInterval(() => {
+      for (const id of ctx.homes.keys()) refreshHomeSoon(id);
+    }, 30_000);
+    setInterval(() => refreshHomeSoon(ctx.homeId), 5_000);
     document.body.dataset.ready = 'true';
   } catch (err) {
     toast(`The console could not start: ${err.message}`, true);
