@@ -108,6 +108,9 @@ export class SimHome {
   failure: string | undefined;
   /** The PPMID's Device Log entry arrived at the CHF (CCS01) before its application was attached. */
   deviceLogReady = false;
+  /** What the PPMID was configured with (SU-3): its supplier and that supplier's delivery key. */
+  supplierEui: Eui | undefined;
+  deliveryPublicKeyPem: string | undefined;
   private detachReports: (() => void) | undefined;
 
   constructor(
@@ -126,6 +129,15 @@ export class SimHome {
   /** The PPMID is joined to the HAN (its node is connected). */
   get ppmidJoined(): boolean {
     return this.home.deviceEuis().includes(this.plan.ppmid) && this.home.node(this.plan.ppmid).isConnected;
+  }
+
+  /** Detaches the status publisher and drops the internet link (a power cut: the broker keeps the session). */
+  async dropLink(): Promise<void> {
+    this.detachReports?.();
+    this.detachReports = undefined;
+    const l = this.ppmidLink;
+    this.ppmidLink = undefined;
+    if (l) await l.close().catch(() => {});
   }
 
   attachReporter(link: InternetLink): void {
@@ -160,15 +172,11 @@ export class SimHome {
   }
 
   async stop(stateDir: string | undefined): Promise<void> {
-    this.detachReports?.();
-    this.detachReports = undefined;
     if (this.ppmid) {
       this.ppmid.shutdown();
       if (stateDir) saveSnapshot(stateDir, this.ppmid.snapshot());
     }
-    const l = this.ppmidLink;
-    this.ppmidLink = undefined;
-    if (l) await l.close().catch(() => {});
+    await this.dropLink();
   }
 }
 
@@ -246,6 +254,7 @@ export class Estate {
   private readonly o: EstateOptions;
   private readonly partyEuis: Eui[];
   private stopped = false;
+  private internet: PpmidInternetPort | undefined;
 
   constructor(o: EstateOptions) {
     this.o = o;
@@ -338,8 +347,15 @@ export class Estate {
   }
 
   /** Builds (or restores from its snapshot) the PPMID application and puts its node on the HAN. */
-  private attachPpmidApp(h: SimHome, deliveryPublicKeyPem: string, supplier: Eui): Ppmid {
+  private attachPpmidApp(
+    h: SimHome,
+    deliveryPublicKeyPem: string,
+    supplier: Eui,
+    snapshot?: PpmidSnapshot,
+  ): Ppmid {
     const p = h.plan;
+    h.supplierEui = supplier;
+    h.deliveryPublicKeyPem = deliveryPublicKeyPem;
     const deps: PpmidOptions = {
       eui: p.ppmid,
       clock: this.clock,
@@ -353,7 +369,7 @@ export class Estate {
       metrics: this.metrics,
       ...(this.o.ppmid ?? {}),
     };
-    const snap = loadSnapshot(this.o.stateDir, p.ppmid);
+    const snap = snapshot ?? loadSnapshot(this.o.stateDir, p.ppmid);
     let ppmid: Ppmid;
     try {
       ppmid = snap ? Ppmid.restore(snap, deps) : new Ppmid(deps);
@@ -384,6 +400,7 @@ export class Estate {
    */
   async provisionHome(h: SimHome, supplier: SupplierPort, internet: PpmidInternetPort): Promise<void> {
     const p = h.plan;
+    this.internet = internet;
     h.provisioning = 'provisioning';
     const handlers = () => [ppmidInboxHandler(h.ppmid!)];
     try {
@@ -452,6 +469,29 @@ export class Estate {
     };
     await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 8) }, worker));
     return failures;
+  }
+
+  /**
+   * A PPMID power cycle (PP-3): its durable state is snapshotted, the device
+   * stops (timers cancelled, the HAN result of a transfer in flight ignored)
+   * and its internet link drops; `whileDown` runs; then a new instance is
+   * restored from the snapshot (relay entries re-verified) and reconnects
+   * with the same persistent MQTT session.
+   */
+  async restartPpmid(
+    key: string | number,
+    o: { whileDown?: () => Promise<void> | void } = {},
+  ): Promise<Ppmid> {
+    const h = this.home(key);
+    if (!h.ppmid || !h.deliveryPublicKeyPem || !h.supplierEui || !this.internet)
+      throw new ConfigError(`the PPMID of ${h.premisesId} is not provisioned`);
+    const snap = h.ppmid.snapshot();
+    h.ppmid.shutdown();
+    await h.dropLink();
+    await o.whileDown?.();
+    const ppmid = this.attachPpmidApp(h, h.deliveryPublicKeyPem, h.supplierEui, snap);
+    h.attachReporter(await this.internet.connectPpmid(h.plan.ppmid, [ppmidInboxHandler(ppmid)]));
+    return ppmid;
   }
 
   /** Stops every PPMID (snapshots kept in `stateDir`) and closes their links. */

@@ -108,7 +108,11 @@ function bundleOf(b: {
 
 /** The supplier service in this process. */
 export class InProcessSupplierPort implements SupplierPort {
-  constructor(private readonly s: SupplierService) {}
+  constructor(private readonly service: () => SupplierService) {}
+
+  private get s(): SupplierService {
+    return this.service();
+  }
 
   get supplierEui(): Eui {
     return this.s.supplierEui;

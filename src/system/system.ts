@@ -92,6 +92,7 @@ export interface RunningSystem {
   readonly wan: SmWan | undefined;
   readonly dsp: DspService | undefined;
   readonly chm: Chm | undefined;
+  /** The supplier service running now (a restart replaces it). */
   readonly supplier: SupplierService | undefined;
   /** The estate's view of the supplier (in process or over HTTP). */
   readonly supplierPort: SupplierPort | undefined;
@@ -105,6 +106,15 @@ export interface RunningSystem {
   readonly metrics: Metrics;
   /** Stops everything (idempotent). */
   stop(): Promise<void>;
+  /**
+   * Stops the supplier service (a crash unless `graceful`), runs `whileDown`,
+   * and starts it again on the same store, MQTT session and HTTP port (SU-2
+   * restart: every open command resumes).
+   */
+  restartSupplier(o?: {
+    graceful?: boolean;
+    whileDown?: () => Promise<void> | void;
+  }): Promise<SupplierService>;
 }
 
 /** Starts the system (or the parties named in `opts.parties`). */
@@ -203,12 +213,13 @@ export async function startSystem(opts: SystemOptions = {}): Promise<RunningSyst
 
     // ------------------------------------------------------------ supplier (SU-1..SU-3)
     let supplier: SupplierService | undefined;
+    let supplierLink: InternetLink | undefined;
     let supplierHttp: SupplierHttp | undefined;
     let dsp: DspService | undefined;
     const dspTransport = new DeferredDuisTransport();
-    if (has('supplier')) {
-      let link: InternetLink | undefined;
-      if (internet) link = await internet.connect(supplierClientId(SYSTEM_PARTIES.supplier));
+    /** Starts the supplier service (and its HTTP server on `port`); also what a restart runs again. */
+    const launchSupplier = async (port: number): Promise<void> => {
+      supplierLink = internet ? await internet.connect(supplierClientId(SYSTEM_PARTIES.supplier)) : undefined;
       const duis = new DuisClient({
         supplierEui: SYSTEM_PARTIES.supplier,
         signer: keys.xml.supplier.signer,
@@ -217,7 +228,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<RunningSyst
         transport: inProcess ? inProcessDuisTransport(() => dsp!) : dspTransport,
         clock,
       });
-      supplier = await SupplierService.start({
+      const s = await SupplierService.start({
         supplierEui: SYSTEM_PARTIES.supplier,
         clock,
         store,
@@ -227,18 +238,17 @@ export async function startSystem(opts: SystemOptions = {}): Promise<RunningSyst
           acb: SYSTEM_PARTIES.acb,
         }),
         deliveryKey: keys.supplierDeliveryKey,
-        internet: link,
+        internet: supplierLink,
         pki: opened?.pki,
         // SU-3 / C3: the relay flag reaches the DSP before the 8.11 Add (in process; a DSP of
         // another process takes it from the estate plan, registerEstateWithDsp).
         relayRegistrar: {
           setRelayFlag: async (ppmid, _chf, enabled) => dsp?.setRelayEnabled(ppmid, enabled),
         },
-        random: random.fork('supplier'),
+        random: random.fork(`supplier:${clock.now()}`),
         config: opts.supplier,
       });
-      const s = supplier;
-      closers.push(['supplier', () => s.close()]);
+      supplier = s;
       for (const h of plan.homes) {
         if (s.getPremises(h.premisesId)) continue;
         await s.putPremises({
@@ -252,18 +262,33 @@ export async function startSystem(opts: SystemOptions = {}): Promise<RunningSyst
         });
       }
       if (!inProcess) {
-        supplierHttp = await listenSupplier(s, {
+        const sh = await listenSupplier(s, {
           host: config.host,
-          port: config.ports.supplier,
+          port,
           links: () => ({ startPage: urls.start, chmDashboard: urls.chmDashboard }),
           observer: has('estate') ? observer : undefined,
         });
-        const sh = supplierHttp;
-        closers.push(['supplier HTTP', () => sh.close()]);
+        supplierHttp = sh;
         urls.supplier = sh.url;
         urls.supplierReceive = sh.receiveUrl;
         urls.supplierConsole = `${sh.url}${SUPPLIER_CONSOLE_PREFIX}/`;
       }
+    };
+    /** Stops the supplier: `graceful` waits for its dispatches and writes; otherwise a crash (nothing flushed). */
+    const haltSupplier = async (graceful: boolean): Promise<void> => {
+      const sh = supplierHttp;
+      const s = supplier;
+      const l = supplierLink;
+      supplierHttp = undefined;
+      supplier = undefined;
+      supplierLink = undefined;
+      await sh?.close();
+      await s?.close({ graceful });
+      await l?.close();
+    };
+    if (has('supplier')) {
+      await launchSupplier(config.ports.supplier);
+      closers.push(['supplier', () => haltSupplier(true)]);
     }
 
     // ------------------------------------------------------------ DSP (DSP-1..DSP-6)
@@ -369,7 +394,10 @@ export async function startSystem(opts: SystemOptions = {}): Promise<RunningSyst
       closers.push(['estate', () => e.stop()]);
       for (const h of e.homes) observer.watchHome(h.home);
       supplierPort = supplier
-        ? new InProcessSupplierPort(supplier)
+        ? new InProcessSupplierPort(() => {
+            if (!supplier) throw new SystemError('SYSTEM_REMOTE', 'the supplier service is stopped');
+            return supplier;
+          })
         : opts.remote?.supplierUrl
           ? new HttpSupplierPort(SYSTEM_PARTIES.supplier, opts.remote.supplierUrl, clock)
           : undefined;
@@ -408,7 +436,9 @@ export async function startSystem(opts: SystemOptions = {}): Promise<RunningSyst
       wan,
       dsp,
       chm,
-      supplier,
+      get supplier() {
+        return supplier;
+      },
       supplierPort,
       estate,
       internet,
@@ -417,6 +447,14 @@ export async function startSystem(opts: SystemOptions = {}): Promise<RunningSyst
       workload,
       metrics,
       stop,
+      async restartSupplier(o = {}) {
+        if (!has('supplier')) throw new SystemError('SYSTEM_CONFIG', 'this process runs no supplier');
+        const port = supplierHttp ? Number(new URL(supplierHttp.url).port) : config.ports.supplier;
+        await haltSupplier(o.graceful ?? false);
+        await o.whileDown?.();
+        await launchSupplier(port);
+        return supplier!;
+      },
     };
     if (!inProcess) {
       startPage = await startStartPage({ system, host: config.host, port: config.ports.start });

@@ -1,0 +1,104 @@
+/**
+ * The e2e tests' system: `startSystem` (src/system, the code `ppmid-relay up`
+ * runs) in this process, in real time, with real HTTP (DUIS, the supplier
+ * API, the CHM API) and real MQTT over TLS (embedded broker, per-PPMID client
+ * certificates) on ephemeral loopback ports, and a fast SM WAN model (fixed
+ * 20 ms transit) so a test takes seconds. Every server and client is closed
+ * by `stop()`; nothing sleeps: tests await events (test/support/wait.ts).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { CommandRecord } from '../../src/supplier/model.ts';
+import type { SystemOptions } from '../../src/system/config.ts';
+import { type RunningSystem, startSystem } from '../../src/system/system.ts';
+import { withTimeout } from '../support/wait.ts';
+
+export interface E2eSystem {
+  sys: RunningSystem;
+  dir: string;
+  stop(): Promise<void>;
+}
+
+export async function startE2eSystem(o: Partial<SystemOptions> = {}): Promise<E2eSystem> {
+  const dir = mkdtempSync(join(tmpdir(), 'ppmid-e2e-'));
+  const sys = await startSystem({
+    dataDir: dir,
+    homes: 2,
+    wanMix: 'reliable=2',
+    seed: 'e2e',
+    ports: { dsp: 0, chm: 0, supplier: 0, mqtt: 0, start: 0 },
+    workload: 'none',
+    ...o,
+    wan: { latency: { kind: 'fixed', ms: 20 }, retryIntervalMs: 1_000, ...(o.wan ?? {}) },
+  });
+  try {
+    const failures = await withTimeout(sys.provisioned, 60_000, 'every PPMID provisioned (SU-3)');
+    if (failures.length) throw new Error(`PPMIDs not provisioned: ${JSON.stringify(failures)}`);
+  } catch (err) {
+    await sys.stop();
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  return {
+    sys,
+    dir,
+    async stop() {
+      await sys.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** JSON over HTTP to one of the system's servers. */
+export async function http<T = unknown>(
+  base: string | undefined,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: T }> {
+  if (!base) throw new Error(`no server for ${method} ${path}`);
+  const res = await fetch(new URL(path, base), {
+    method,
+    ...(body !== undefined
+      ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }
+      : {}),
+  });
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
+}
+
+const TERMINAL = new Set(['responded', 'failed', 'expired']);
+
+/** Resolves with the command once `pred` holds for it (checked now and on every supplier event). */
+export function awaitCommand(
+  sys: RunningSystem,
+  id: string,
+  pred: (c: CommandRecord) => boolean = (c) => TERMINAL.has(c.state),
+  timeoutMs = 30_000,
+): Promise<CommandRecord> {
+  let off: (() => void) | undefined;
+  const p = new Promise<CommandRecord>((resolve, reject) => {
+    const s = sys.supplier;
+    if (!s) return reject(new Error('no supplier running'));
+    off = s.subscribe((e) => {
+      if (e.type === 'command' && e.command.id === id && pred(e.command)) resolve(e.command);
+    });
+    s.command(id).then((r) => {
+      if (r && pred(r.command)) resolve(r.command);
+    }, reject);
+  });
+  return withTimeout(p, timeoutMs, `command ${id} to reach the awaited state`).finally(() => off?.());
+}
+
+/** The ESME's accepted and rejected commands with a given Originator Counter. */
+export function esmeDecisions(
+  events: readonly { kind: string; decision?: string; reason?: string; originatorCounter?: bigint }[],
+  counter: bigint,
+): { accepted: number; rejected: string[] } {
+  const mine = events.filter((e) => e.kind === 'command' && e.originatorCounter === counter);
+  return {
+    accepted: mine.filter((e) => e.decision === 'accepted').length,
+    rejected: mine.filter((e) => e.decision === 'rejected').map((e) => e.reason ?? '?'),
+  };
+}
