@@ -27,9 +27,7 @@ import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import type { SimHome } from '../../src/sim/estate.ts';
-import { buildSupplierApp } from '../../src/supplier/http.ts';
 import { type RunningSystem, startSystem } from '../../src/system/index.ts';
-import { EstateObserver, registerSupplierConsole } from '../../src/web/supplier/index.ts';
 import { withTimeout } from '../support/wait.ts';
 
 const ARTIFACTS = resolve(new URL('../../test-artifacts', import.meta.url).pathname);
@@ -49,7 +47,6 @@ const STEP_MS = 30_000;
 describe('Supplier console and CHM Alerts Dashboard in a browser (issue 6)', () => {
   let sys: RunningSystem;
   let consoleUrl: string;
-  let closeConsole: () => Promise<void>;
   let context: BrowserContext;
   let page: Page;
   let profileDir: string;
@@ -96,25 +93,9 @@ describe('Supplier console and CHM Alerts Dashboard in a browser (issue 6)', () 
     });
     const failures = await withTimeout(sys.provisioned, 90_000, 'every PPMID provisioned (SU-3)');
     assert.deepEqual(failures, []);
-    const supplier = sys.supplier!;
-    // What the simulated homes' CHs and meters do with the supplier's commands (the timeline's CH and meter stages).
-    const observer = new EstateObserver({ originators: [supplier.supplierEui] });
-    for (const h of sys.estate!.homes) observer.watchHome(h.home);
-    // The console on its own server in front of the same supplier service (the system's own
-    // supplier server has no console mount yet): same API, same SSE.
-    const app = buildSupplierApp(supplier);
-    registerSupplierConsole(app, {
-      service: supplier,
-      links: () => ({ startPage: sys.urls.start, chmDashboard: sys.urls.chmDashboard }),
-      observer,
-    });
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    const addr = app.server.address();
-    consoleUrl = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}/console/`;
-    closeConsole = async () => {
-      app.server.closeAllConnections();
-      await app.close();
-    };
+    // The system serves the console on the supplier's server, with the estate observer (CH and meter stages).
+    assert.ok(sys.urls.supplierConsole, 'the system serves the supplier console');
+    consoleUrl = sys.urls.supplierConsole;
     home = sys.estate!.homes[0];
     profileDir = mkdtempSync(join(tmpdir(), 'consoles-chromium-'));
     context = await chromium.launchPersistentContext(profileDir, {
@@ -130,7 +111,6 @@ describe('Supplier console and CHM Alerts Dashboard in a browser (issue 6)', () 
 
   after(async () => {
     await context?.close();
-    await closeConsole?.();
     await sys?.stop();
     if (profileDir) rmSync(profileDir, { recursive: true, force: true });
   });
@@ -226,6 +206,8 @@ describe('Supplier console and CHM Alerts Dashboard in a browser (issue 6)', () 
     assert.equal(await page.locator(`${sel('command-row')}[data-id="${topUpId}"]`).count(), 1);
     await page.click('#filters-reset');
     await page.waitForSelector(`${sel('command-row')}[data-id="${probe}"]`);
+    // The artifact shows the whole timeline (on screen the list scrolls, newest in view).
+    await page.addStyleTag({ content: 'ol.hops { max-height: none !important; }' });
     await page.locator('section.timeline').screenshot({
       path: join(ARTIFACTS, 'supplier-timeline.png'),
       animations: 'disabled',

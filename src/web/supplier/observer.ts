@@ -112,9 +112,23 @@ export class EstateObserver {
         }
       }
     };
-    const offs = [
+    const offs: Array<() => void> = [];
+    // PPMID applications attach when they are provisioned (after watching started): look for new ones.
+    const watched = new WeakSet<object>();
+    const scanPpmids = () => {
+      for (const eui of home.deviceEuis()) {
+        const d = home.device(eui) as unknown as Partial<ObservablePpmid> | undefined;
+        if (d && typeof d.onStatusReport === 'function' && !watched.has(d)) {
+          watched.add(d);
+          offs.push(this.watchPpmid(home.name, d as ObservablePpmid));
+        }
+      }
+    };
+    scanPpmids();
+    offs.push(
       home.chf.onEvent((e) => {
         try {
+          scanPpmids();
           // A meter's decision precedes what it sends the CH (its response or its security alert).
           scanDevices();
           this.onChEvent(home.name, e);
@@ -122,12 +136,7 @@ export class EstateObserver {
           log.error('could not observe a CH event', { home: home.name, error: String(err) });
         }
       }),
-    ];
-    for (const eui of home.deviceEuis()) {
-      const d = home.device(eui) as unknown as Partial<ObservablePpmid> | undefined;
-      if (d && typeof d.onStatusReport === 'function')
-        offs.push(this.watchPpmid(home.name, d as ObservablePpmid));
-    }
+    );
     return () => {
       for (const off of offs) off();
     };
