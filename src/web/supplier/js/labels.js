@@ -127,6 +127,22 @@ export function describeHop(h) {
         ],
         tone: 'warn',
       };
+    case 'request-id':
+      return { stage: 'duis', title: `Request ID assigned: ${d.requestId}`, lines: [], tone: 'info' };
+    case 'in-flight':
+      if (d.assumed)
+        return {
+          stage: 'duis',
+          title: 'Assumed accepted by the DSP',
+          lines: [d.assumed, d.note].filter(Boolean),
+          tone: 'warn',
+        };
+      return {
+        stage: 'duis',
+        title: `Accepted by the DSP${d.code ? ` (${d.code})` : ''}: ${d.onWan === false ? 'for local delivery' : d.onWan ? 'on the SM WAN' : 'in flight'}`,
+        lines: [],
+        tone: 'ok',
+      };
     case 'dispatched':
       return { stage: 'duis', title: 'Dispatching to the DSP', lines: [], tone: 'info' };
     case 'duis-sent':
@@ -379,6 +395,8 @@ export function computeStages(command, hops, observed, observedAvailable) {
   for (const h of hops) {
     const d = h.detail ?? {};
     if (h.kind === 'duis-sent') set('duis', 'active', `CV ${d.cv} sent`);
+    if (h.kind === 'in-flight')
+      set('duis', 'done', `${d.code ?? 'accepted'}${delivering ? ` · CV ${delivering}` : ''}`);
     if (h.kind === 'duis-answer') {
       if (d.error || (d.httpStatus && d.httpStatus !== 200))
         set('duis', 'failed', d.error ?? `HTTP ${d.httpStatus}`);

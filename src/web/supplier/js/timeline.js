@@ -38,7 +38,7 @@ export function createTimeline(ctx) {
       'Route',
       c.route ? `${ROUTE_LABEL[c.route] ?? c.route} · CV ${(c.commandVariants ?? []).join(' then ')}` : '',
     );
-    row('Request ID', el('span', { cls: 'mono', text: c.requestId }));
+    row('Request ID', el('span', { cls: 'mono', text: c.requestId ?? 'assigned at dispatch' }));
     if (c.order?.kind === 'top-up' && c.order.utrn)
       row('UTRN', el('span', { cls: 'mono', text: c.order.utrn.replace(/(\d{4})(?=\d)/g, '$1 ') }));
     row('Expires', fmtTime(c.expiresAt));
@@ -131,7 +131,7 @@ export function createTimeline(ctx) {
       if (ticket !== t.ticket) return;
       t.command = r.command;
       for (const h of r.timeline) t.hops.set(h.seq, h);
-      if (ctx.config.observed) {
+      if (ctx.config.observed && r.command.requestId) {
         const o = await api(`api/observed?${new URLSearchParams({ requestId: r.command.requestId })}`);
         if (ticket !== t.ticket) return;
         for (const h of o.hops) t.observed.set(h.seq, h);
