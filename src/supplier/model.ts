@@ -290,9 +290,14 @@ export interface CommandResponse {
 }
 
 export interface CommandRecord {
-  /** The Request ID counter in decimal: the command's id in the API. */
+  /** The command's id in the API: a per-supplier sequence number, decimal. */
   id: string;
-  requestId: RequestId;
+  /**
+   * The DUIS RequestID, assigned when the command is dispatched (not when it
+   * is queued): the DSP takes a user's counters only in increasing order, so
+   * the counter is reserved in the same DUIS lane that sends the request.
+   */
+  requestId?: RequestId;
   premisesId: string;
   target: Eui;
   srv: string;
@@ -316,6 +321,13 @@ export interface CommandRecord {
   /** Responses received for the Request ID (a second one is a duplicate: recorded, never a second terminal state). */
   responses: number;
   ppmid?: PpmidLeg;
+  /**
+   * Write-ahead of a DUIS request (stored before it is sent, cleared when the
+   * DSP answered): after a restart the same signed bytes are sent again.
+   */
+  duisInFlight?: { cv: CommandVariant; xml: string };
+  /** The user-signed Pre-Command (hex) of a critical command (CV 5/6/7 input). */
+  signedPreCommand?: string;
   /** Number of timeline hops (the next hop's seq). */
   hops: number;
 }
@@ -325,8 +337,11 @@ export type HopKind =
   | 'created'
   | 'route-chosen'
   | 'queued-behind'
+  | 'dispatched'
+  | 'request-id'
   | 'duis-sent'
   | 'duis-answer'
+  | 'in-flight'
   | 'pre-command-received'
   | 'pre-command-signed'
   | 'local-command-received'
@@ -357,7 +372,7 @@ export function requestIdText(r: RequestId): string {
 export function commandView(c: CommandRecord): Record<string, unknown> {
   return {
     id: c.id,
-    requestId: formatRequestId(c.requestId),
+    requestId: c.requestId ? formatRequestId(c.requestId) : null,
     premisesId: c.premisesId,
     target: c.target,
     srv: c.srv,

@@ -188,7 +188,7 @@ export class SupplierRepository {
   async saveCommand(c: CommandRecord, newHops: readonly Hop[]): Promise<void> {
     const row = {
       id: toRowId(c.id),
-      request_id: requestIdText(c.requestId),
+      request_id: c.requestId ? requestIdText(c.requestId) : null,
       premises_id: c.premisesId,
       target: c.target,
       srv: c.srv,
@@ -208,6 +208,7 @@ export class SupplierRepository {
         .values(row)
         .onConflict((oc) =>
           oc.column('id').doUpdateSet({
+            request_id: row.request_id,
             route: row.route,
             state: row.state,
             terminal: row.terminal,

@@ -36,7 +36,8 @@ export interface SupplierPpmidsTable {
 export interface SupplierCommandsTable {
   /** the Request ID counter, 20-digit text */
   id: string;
-  request_id: string;
+  /** null until the command is dispatched */
+  request_id: string | null;
   premises_id: string;
   target: string;
   srv: string;

@@ -203,7 +203,7 @@ describe('SU-2 restart: open commands reload from the store, expiry re-armed', (
         ],
       );
       assert.equal(t2.get('11')!.ppmid!.status, 'pending-publish');
-      assert.equal(reloaded[0].requestId.counter, 10n);
+      assert.equal(reloaded[0].requestId!.counter, 10n);
       // the first one expires at its original time, not an hour after the restart
       clock.advance(1800_000);
       assert.equal(t2.get('10')!.state, 'expired');

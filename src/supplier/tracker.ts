@@ -13,6 +13,7 @@
  * timers (a command whose expiry passed while the service was down expires
  * at once).
  */
+import type { RequestId } from '../duis/index.ts';
 import type { Clock, TimerHandle } from '../runtime/clock.ts';
 import { Logger } from '../runtime/logger.ts';
 import { Metrics } from '../runtime/metrics.ts';
@@ -97,7 +98,7 @@ export class CommandTracker {
     const list = await this.persistence.openCommands();
     for (const c of list) {
       this.open.set(c.id, c);
-      this.byRequestId.set(requestIdText(c.requestId), c.id);
+      if (c.requestId) this.byRequestId.set(requestIdText(c.requestId), c.id);
       this.addHop(c, 'reloaded', { state: c.state, ppmid: c.ppmid?.status ?? null });
       this.arm(c);
     }
@@ -111,7 +112,7 @@ export class CommandTracker {
       throw new SupplierError('SUPPLIER_STATE', `command ${init.id} exists already`);
     const c: CommandRecord = { ...init, state: 'queued', updatedAt: this.clock.now(), responses: 0, hops: 0 };
     this.open.set(c.id, c);
-    this.byRequestId.set(requestIdText(c.requestId), c.id);
+    if (c.requestId) this.byRequestId.set(requestIdText(c.requestId), c.id);
     this.metrics.inc('created');
     this.addHop(c, 'created', { srv: c.srv, target: c.target, premisesId: c.premisesId, ...detail });
     this.arm(c);
@@ -140,6 +141,15 @@ export class CommandTracker {
     if (ref.requestId !== undefined)
       return this.byRequest(ref.requestId) ?? (await this.persistence.getCommandByRequestId(ref.requestId));
     return undefined;
+  }
+
+  /** Gives an open command its DUIS RequestID (at dispatch) and records it. */
+  assignRequestId(id: string, requestId: RequestId, detail: Record<string, unknown> = {}): Hop {
+    const c = this.must(id);
+    if (c.requestId) throw new SupplierError('SUPPLIER_STATE', `command ${id} has a RequestID already`);
+    c.requestId = requestId;
+    this.byRequestId.set(requestIdText(requestId), id);
+    return this.addHop(c, 'request-id', { requestId: requestIdText(requestId), ...detail });
   }
 
   /** Adds a hop to an open command (no state change). */
@@ -208,7 +218,7 @@ export class CommandTracker {
     const target = mine ?? c;
     if (!mine) {
       this.recent.set(c.id, target);
-      this.byRequestId.set(requestIdText(c.requestId), c.id);
+      if (c.requestId) this.byRequestId.set(requestIdText(c.requestId), c.id);
     }
     change?.(target);
     return this.addHop(target, kind, detail);

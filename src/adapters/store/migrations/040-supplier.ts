@@ -4,11 +4,13 @@
  * uint64 as 20-digit text, booleans 0/1, JSON and hex as text).
  *
  * - supplier_counters: per supplier EUI the last DUIS RequestID counter used
- *   (strictly increasing, reserved before use, so it survives a restart).
+ *   (strictly increasing, reserved before use, so it survives a restart),
+ *   and (key `<EUI>/commands`) the last command id.
  * - supplier_premises: premises, their Communications Hub and devices, and
  *   the last time any response of theirs came over the WAN (SU-1).
  * - supplier_ppmids: enhanced PPMIDs and their provisioning state (SU-3).
- * - supplier_commands: one row per command (one DUIS RequestID), its state
+ * - supplier_commands: one row per command (one DUIS RequestID once
+ *   dispatched; NULL while queued), its state
  *   machine (SU-2) and the WAN delivery history the route planner reads (SU-1).
  * - supplier_command_hops: the timeline of each command, append-only.
  */
@@ -53,7 +55,7 @@ export async function up(db: SchemaDb, { dialect }: MigrationContext): Promise<v
   await db.schema
     .createTable('supplier_commands')
     .addColumn('id', COL.u64, (c) => c.primaryKey())
-    .addColumn('request_id', COL.text, (c) => c.notNull().unique())
+    .addColumn('request_id', COL.text, (c) => c.unique())
     .addColumn('premises_id', COL.text, (c) => c.notNull())
     .addColumn('target', COL.text, (c) => c.notNull())
     .addColumn('srv', COL.text, (c) => c.notNull())
