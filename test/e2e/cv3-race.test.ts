@@ -39,12 +39,10 @@ describe('e2e: CV 3 race of WAN and PPMID', () => {
     assert.equal(placed.status, 202, JSON.stringify(placed.body));
     assert.deepEqual(placed.body.commandVariants, [3]);
     const id = placed.body.id;
-    const counter = BigInt(id);
-    const requestId = formatRequestId({
-      originator: sys.supplier!.supplierEui,
-      target: home.plan.esme,
-      counter,
-    });
+    // The DUIS Request ID (and so the GBCS Originator Counter) is assigned at dispatch.
+    const sent = await awaitCommand(sys, id, (c) => c.requestId !== undefined);
+    const counter = sent.requestId!.counter;
+    const requestId = formatRequestId(sent.requestId!);
 
     // Both copies reach the meter: one over the WAN, one relayed by the PPMID.
     await waitFor(

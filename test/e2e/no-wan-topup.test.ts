@@ -60,7 +60,7 @@ describe('e2e: a top-up to a home without WAN, through the PPMID', () => {
     assert.equal(home.home.chf.uplinkDepth(), 0);
     // Applied once.
     assert.equal(home.esme.stateView.meterBalance, balance0 + 750 * 1000);
-    assert.deepEqual(esmeDecisions(home.esme.events, done.requestId.counter), { accepted: 1, rejected: [] });
+    assert.deepEqual(esmeDecisions(home.esme.events, done.requestId!.counter), { accepted: 1, rejected: [] });
     const view = await http<{ command: { state: string } }>(
       sys.urls.supplier,
       'GET',
