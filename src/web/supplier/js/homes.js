@@ -79,7 +79,7 @@ export function renderHomes(ctx) {
         el('td', {}, pick, p.name ? el('span', { cls: 'home-id', text: p.id }) : null),
         el('td', { cls: 'mono', text: p.chf }),
         el('td', {}, wanBadge(p.wanClass, p.wanReasons)),
-        el('td', {}, ppmidBadge(p), p.ppmid ? el('span', { cls: 'home-id mono', text: p.ppmid }) : null),
+        el('td', { title: p.ppmid ? `PPMID ${p.ppmid}` : 'no enhanced PPMID' }, ppmidBadge(p)),
       );
       tr.setAttribute('data-testid', 'home-row');
       tr.addEventListener('click', () => ctx.selectHome(p.id));

@@ -31,8 +31,8 @@ export const WAN_LABEL = {
 };
 
 export const PPMID_STATE_LABEL = {
-  registered: 'registered (credentials issued)',
-  'device-log-pending': 'Device Log update (8.11) pending',
+  registered: 'registered',
+  'device-log-pending': '8.11 pending',
   'relay-enabled': 'relay enabled',
   failed: 'provisioning failed',
 };
