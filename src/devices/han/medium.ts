@@ -153,8 +153,32 @@ export interface HanAttachOptions {
   onDutyCycleChange?: (state: DutyCycleState, previous: DutyCycleState) => void;
   /** Accept APS data without APS security (default false: SECMP0038 CH-9). */
   acceptUnsecured?: boolean;
-  /** First outgoing APS frame counter (a restored device continues its count). */
+  /** First outgoing APS security frame counter (a restored device continues its count). */
   frameCounterStart?: number;
+  /**
+   * First outgoing APS counter (the 8-bit APS header counter, 0..255). A
+   * restarted radio continues its count: peers keep `${source}:${APS counter}`
+   * for the duplicate-rejection window, so a radio that counted from 0 again
+   * would see its first frames dropped as duplicates.
+   */
+  apsCounterStart?: number;
+  /**
+   * The receive frame-counter guard to restore: per source, the last APS
+   * security frame counter accepted (ZigBee keeps the incoming frame counters
+   * in non-volatile memory with the link keys, so a restart does not reopen
+   * the replay window).
+   */
+  receiveFrameCounters?: Readonly<Record<Eui, number>>;
+}
+
+/** What a radio persists across a power cycle (see `HanMedium.radioState`). JSON-safe. */
+export interface HanRadioState {
+  /** next outgoing APS security frame counter */
+  frameCounter: number;
+  /** next outgoing APS counter (0..255) */
+  apsCounter: number;
+  /** last APS security frame counter accepted, per source */
+  receiveFrameCounters: Record<Eui, number>;
 }
 
 export interface HanSendOptions {
@@ -352,14 +376,23 @@ export class HanMedium {
   attach(eui: Eui, opts: HanAttachOptions): HanPort {
     const id = normaliseEui(eui);
     if (this.nodes.has(id)) throw new ConfigError(`${id} is already attached to HAN ${this.name}`);
+    const apsStart = opts.apsCounterStart ?? 0;
+    if (!(Number.isInteger(apsStart) && apsStart >= 0 && apsStart <= 0xff))
+      throw new ConfigError(`apsCounterStart must be an integer 0..255, got ${apsStart}`);
+    const guard = new FrameCounterGuard();
+    for (const [source, counter] of Object.entries(opts.receiveFrameCounters ?? {})) {
+      if (!(Number.isInteger(counter) && counter >= 0 && counter <= 0xffffffff))
+        throw new ConfigError(`receiveFrameCounters[${source}] must be an integer 0..2^32-1, got ${counter}`);
+      guard.accept(normaliseEui(source), counter);
+    }
     const node: HanNode = {
       eui: id,
       opts,
       up: true,
       queue: new BoundedQueue<OutMessage>(`han.txq.${id}`, this.txQueueCapacity, this.metrics),
-      apsCounter: 0,
+      apsCounter: apsStart,
       frameCounter: new OutgoingFrameCounter(opts.frameCounterStart ?? 0),
-      guard: new FrameCounterGuard(),
+      guard,
       reassemblies: new Map(),
       recent: new Map(),
       refused: new Map(),
@@ -468,6 +501,31 @@ export class HanMedium {
   /** The next outgoing APS frame counter of a device (persist it: a restarted device continues from it, PP-3). */
   outgoingFrameCounter(eui: Eui): number {
     return this.need(eui).frameCounter.peek();
+  }
+
+  /** The next outgoing APS counter (8-bit) of a device (persist it with the frame counter: `radioState`). */
+  outgoingApsCounter(eui: Eui): number {
+    return this.need(eui).apsCounter;
+  }
+
+  /** The receive frame-counter guard of a device: last accepted frame counter per source (plain data). */
+  receiveFrameCounters(eui: Eui): Record<Eui, number> {
+    return this.need(eui).guard.snapshot();
+  }
+
+  /**
+   * What a device's radio must keep across a power cycle: its outgoing frame
+   * counter and APS counter, and its receive frame-counter guard. Give it
+   * back on `attach` (`frameCounterStart`, `apsCounterStart`,
+   * `receiveFrameCounters`).
+   */
+  radioState(eui: Eui): HanRadioState {
+    const n = this.need(eui);
+    return {
+      frameCounter: n.frameCounter.peek(),
+      apsCounter: n.apsCounter,
+      receiveFrameCounters: n.guard.snapshot(),
+    };
   }
 
   /** The last frame counter `eui` accepted from `peer` (undefined before the first secured frame). */

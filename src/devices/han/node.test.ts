@@ -159,4 +159,43 @@ describe('HAN nodes', () => {
     // a PUT is 03 + the message
     assert.deepEqual(encodeGsmeMailboxCommand({ cmd: 'Put', message: got[0].data })[0], 0x03);
   });
+
+  it('a CH radio restarted within the duplicate-rejection window keeps its counters: its first frames get through', () => {
+    const { clock, medium, chNode, esme } = setup();
+    esme.connect();
+    chNode.requestTunnel(ESME);
+    clock.advance(2_000);
+    const first = esme.currentTunnel?.tunnelId;
+    assert.ok(first);
+    const before = medium.radioState(CH);
+    chNode.disconnect();
+    assert.deepEqual(chNode.radioState(), before, 'kept while off');
+    clock.advance(1_000); // < medium.duplicateRejectionMs (10 s)
+    chNode.connect();
+    assert.deepEqual(
+      [medium.outgoingApsCounter(CH), medium.outgoingFrameCounter(CH)],
+      [before.apsCounter, before.frameCounter],
+    );
+    assert.deepEqual(medium.receiveFrameCounters(CH), before.receiveFrameCounters);
+    chNode.requestTunnel(ESME);
+    clock.advance(2_000);
+    assert.notEqual(esme.currentTunnel?.tunnelId, first, 'the ESME answered the new RequestTunnel');
+    assert.equal(chNode.tunnel(ESME)?.tunnelId, esme.currentTunnel?.tunnelId);
+    assert.equal(medium.metrics.snapshot().counters['han.rx.duplicates'] ?? 0, 0);
+  });
+
+  it('a rebuilt node object takes its radio state back before powering on', () => {
+    const { clock, medium, chNode, esme } = setup();
+    esme.connect();
+    chNode.requestTunnel(ESME);
+    clock.advance(2_000);
+    esme.disconnect();
+    const saved = esme.radioState();
+    assert.ok(saved && saved.frameCounter > 0);
+    const again = new TunnelDeviceNode({ medium, clock, eui: ESME, chEui: CH, linkKey: KEYS[ESME] });
+    again.restoreRadioState(saved);
+    again.connect();
+    assert.equal(medium.outgoingFrameCounter(ESME), saved.frameCounter);
+    assert.throws(() => again.restoreRadioState(saved), /radio state while it is off/);
+  });
 });

@@ -26,7 +26,7 @@ import {
   ZigbeeError,
 } from '../../zigbee/index.ts';
 import type { HanSendResult } from '../contracts.ts';
-import type { HanDataIndication, HanMedium, HanTransferReport } from './medium.ts';
+import type { HanDataIndication, HanMedium, HanRadioState, HanTransferReport } from './medium.ts';
 
 /** ZigBee OTA Upgrade cluster: firmware images travel here, never in a Remote Party Command (SECMP0038 CH-3). */
 export const OTA_UPGRADE_CLUSTER_ID = 0x0019;
@@ -40,7 +40,7 @@ export const GBT_BLOCK_OVERHEAD = 64;
 
 export class HanNodeError extends PpmidRelayError {
   constructor(
-    code: 'HAN_NODE_NOT_CONNECTED' | 'HAN_NODE_NO_TUNNEL' | 'HAN_NODE_NO_APPLICATION',
+    code: 'HAN_NODE_NOT_CONNECTED' | 'HAN_NODE_NO_TUNNEL' | 'HAN_NODE_NO_APPLICATION' | 'HAN_NODE_RADIO_ON',
     message: string,
   ) {
     super(code, message);
@@ -112,7 +112,8 @@ export function resultOf(r: HanTransferReport): HanSendResult {
 export abstract class HanNodeBase {
   readonly eui: Eui;
   protected attached = false;
-  private savedFrameCounter = 0;
+  /** What the radio keeps in non-volatile memory while it is off (counters, receive guard). */
+  private savedRadio: HanRadioState | undefined;
   private tsn = 0;
   readonly events: HanNodeEvent[] = [];
   private readonly eventCapacity: number;
@@ -150,10 +151,16 @@ export abstract class HanNodeBase {
   /** Attaches to the medium (powers the radio on). Idempotent. */
   connect(): void {
     if (this.attached) return;
+    const saved = this.savedRadio;
     this.medium.attach(this.eui, {
       // ZigBee keeps the outgoing APS frame counter in non-volatile memory: a
       // restarted radio must not reuse counters its peers already accepted.
-      frameCounterStart: this.savedFrameCounter,
+      // The APS counter continues too (peers' duplicate rejection would drop
+      // frames whose counter they saw within the window), and the incoming
+      // frame counters are kept so a restart does not reopen the replay window.
+      frameCounterStart: saved?.frameCounter ?? 0,
+      apsCounterStart: saved?.apsCounter ?? 0,
+      receiveFrameCounters: saved?.receiveFrameCounters ?? {},
       linkKeyFor: (peer) => this.linkKeyFor(peer),
       onData: (ind) => this.onData(ind),
       onRejected: (r) => this.log('frame-rejected', r.from, `${r.reason}: ${r.message}`),
@@ -168,13 +175,32 @@ export abstract class HanNodeBase {
   /** Detaches from the medium (powers the radio off); transfers in flight fail. */
   disconnect(): void {
     if (!this.attached) return;
-    this.savedFrameCounter = this.medium.outgoingFrameCounter(this.eui);
+    this.savedRadio = this.medium.radioState(this.eui);
     this.attached = false;
     this.medium.detach(this.eui);
     this.onDisconnected();
   }
 
   protected onDisconnected(): void {}
+
+  /**
+   * The radio's persistent state: live while connected, the saved copy while
+   * off (undefined for a radio never powered). For a device whose node object
+   * itself is rebuilt (a firmware image restored elsewhere).
+   */
+  radioState(): HanRadioState | undefined {
+    if (this.attached) return this.medium.radioState(this.eui);
+    return this.savedRadio
+      ? { ...this.savedRadio, receiveFrameCounters: { ...this.savedRadio.receiveFrameCounters } }
+      : undefined;
+  }
+
+  /** Gives a powered-off radio its persistent state back (used at the next `connect`). */
+  restoreRadioState(state: HanRadioState): void {
+    if (this.attached)
+      throw new HanNodeError('HAN_NODE_RADIO_ON', `${this.eui}: restore the radio state while it is off`);
+    this.savedRadio = { ...state, receiveFrameCounters: { ...state.receiveFrameCounters } };
+  }
 
   get isConnected(): boolean {
     return this.attached;

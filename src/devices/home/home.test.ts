@@ -69,4 +69,39 @@ describe('Home', () => {
     assert.equal(home.chf.uplinkDepth(), 0);
     assert.ok(bytesEqual(wan.received.at(-1)!.bytes, answer));
   });
+
+  it('a CH restart shorter than the HAN duplicate-rejection window: the radio keeps its counters, tunnels reopen, relays flow', () => {
+    const clock = new VirtualClock();
+    const wan = new WanDouble(() => clock.now());
+    const answer = apdu('response', ESME, SUPPLIER);
+    const esme = new RecordingDevice(
+      ESME,
+      'ESME',
+      () => clock.now(),
+      () => answer,
+    );
+    const home = createHome({
+      clock,
+      wan,
+      chf: { eui: CHF, gpfEui: GPF, keyStore: new MemoryKeyStore(), config: { bootMs: 1_000 } },
+      devices: [
+        { eui: ESME, deviceType: 'ESME', installCode: new Uint8Array(16).fill(1), device: esme },
+        { eui: PPMID, deviceType: 'PPMID', installCode: new Uint8Array(16).fill(2), relayEnabled: true },
+      ],
+    });
+    clock.advance(5_000);
+    const tunnels = home.chf.node.openTunnels().map((t) => t.tunnelId);
+    assert.equal(tunnels.length, 2);
+    const radio = home.medium.radioState(GPF);
+    home.restartCh();
+    clock.advance(1_000 + 3_000); // boot, then the CH's RequestTunnels: within the peers' 10 s window
+    assert.ok(home.medium.duplicateRejectionMs > 4_000);
+    assert.ok(home.medium.outgoingApsCounter(GPF) > radio.apsCounter, 'the APS count went on');
+    assert.equal(home.chf.node.openTunnels().length, 2, 'both devices answered the new RequestTunnel');
+    home.tunnelNode(PPMID).send(apdu('command', SUPPLIER, ESME));
+    clock.advance(5_000);
+    assert.equal(esme.received.length, 1);
+    assert.ok(wan.received.some((r) => bytesEqual(r.bytes, answer)));
+    assert.equal(home.metrics.snapshot().counters['han.rx.duplicates'] ?? 0, 0);
+  });
 });
