@@ -1,0 +1,125 @@
+/**
+ * `npm start` as a user runs it (`node bin/ppmid-relay.js up`), in a child
+ * process:
+ * - `up --check`: everything on ephemeral ports, one top-up through a PPMID,
+ *   the printed result, exit 0;
+ * - `up` on ephemeral ports: the printed URLs answer (start page, supplier
+ *   API, DSP status, CHM health), every PPMID is provisioned, and SIGINT stops
+ *   everything cleanly with exit status 0.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { waitFor, withTimeout } from '../support/wait.ts';
+
+const BIN = resolve(new URL('../../bin/ppmid-relay.js', import.meta.url).pathname);
+
+interface Run {
+  child: ChildProcess;
+  out: () => string;
+  err: () => string;
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+function run(args: string[]): Run {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { ...process.env, PPMID_LOG: 'warn,system=info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (b: Buffer) => {
+    out += b.toString();
+  });
+  child.stderr!.on('data', (b: Buffer) => {
+    err += b.toString();
+  });
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+    child.on('exit', (code, signal) => r({ code, signal })),
+  );
+  return { child, out: () => out, err: () => err, exit };
+}
+
+describe('e2e: ppmid-relay up', () => {
+  const dirs: string[] = [];
+  const children: ChildProcess[] = [];
+  const tmp = () => {
+    const d = mkdtempSync(join(tmpdir(), 'ppmid-up-'));
+    dirs.push(d);
+    return d;
+  };
+  after(() => {
+    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  it('up --check: one top-up through a PPMID, printed, exit 0', async () => {
+    const r = run(['up', '--check', '--data-dir', tmp()]);
+    children.push(r.child);
+    const { code } = await withTimeout(r.exit, 150_000, () => `up --check to exit\n${r.out()}\n${r.err()}`);
+    assert.equal(code, 0, `${r.out()}\n${r.err()}`);
+    assert.match(r.out(), /smoke check: OK/);
+    assert.match(r.out(), /route ppmid\) -> responded/);
+    assert.match(r.out(), /PPMID leg\s+[0-9A-F]{16} forwarded/);
+    assert.match(r.out(), /ESME balance\s+£2\.50 -> £12\.50/);
+  });
+
+  it('up: the printed URLs answer; SIGINT stops everything and exits 0', async () => {
+    const dir = tmp();
+    const ports = [
+      '--dsp-port',
+      '0',
+      '--chm-port',
+      '0',
+      '--supplier-port',
+      '0',
+      '--mqtt-port',
+      '0',
+      '--start-port',
+      '0',
+    ];
+    const r = run([
+      'up',
+      '--data-dir',
+      dir,
+      '--homes',
+      '3',
+      '--wan-mix',
+      'reliable=2,none=1',
+      '--workload',
+      'none',
+      ...ports,
+    ]);
+    children.push(r.child);
+    await waitFor(() => /estate ready|not provisioned/.test(r.out()) || r.child.exitCode !== null, 120_000, {
+      what: () => `up to provision the estate\n${r.out()}\n${r.err()}`,
+    });
+    assert.match(r.out(), /estate ready: 3 PPMIDs provisioned/);
+    const url = (label: string) => {
+      const m = new RegExp(`${label}\\s+(http://[^\\s/]+)`).exec(r.out());
+      assert.ok(m, `${label} URL printed:\n${r.out()}`);
+      return m[1];
+    };
+    const start = await (await fetch(`${url('start page')}/api/system`)).json();
+    assert.deepEqual(start.provisioning, { 'relay-enabled': 3 });
+    assert.equal(start.wanMix, 'reliable=2,intermittent=0,none=1');
+    const premises = await (await fetch(`${url('supplier API')}/api/v1/premises`)).json();
+    assert.equal(premises.length, 3);
+    const dsp = await (await fetch(`${url('DSP \\(DUIS\\)')}/api/v1/dsp/status`)).json();
+    assert.equal(dsp.devices, 15);
+    const chm = await fetch(`${url('CHM Alerts Dashboard')}/api/health`);
+    assert.equal(chm.status, 200);
+    const page = await (await fetch(`${url('start page')}/`)).text();
+    assert.match(page, /CHM Alerts Dashboard/);
+
+    r.child.kill('SIGINT');
+    const { code, signal } = await withTimeout(r.exit, 30_000, () => `up to stop on SIGINT\n${r.err()}`);
+    assert.equal(signal, null);
+    assert.equal(code, 0, r.err());
+    assert.match(r.err(), /SIGINT: stopping/);
+    assert.match(r.err(), /\[system\] stopped/);
+  });
+});
