@@ -26,7 +26,12 @@ import {
   type TestDsp,
   templateRequest,
 } from '../../../test/support/dsp-service.ts';
-import { type DuisResponse, signedPreCommandBody, verifyAndParseDuisResponse } from '../../duis/index.ts';
+import {
+  type DuisResponse,
+  DuisXsdValidator,
+  signedPreCommandBody,
+  verifyAndParseDuisResponse,
+} from '../../duis/index.ts';
 import { toHex } from '../../runtime/bytes.ts';
 import type { DspReply, DuisEndpoint } from './service.ts';
 import { dspDb } from './tables.ts';
@@ -213,22 +218,38 @@ describe('DSP service: checks and their DUIS answers', () => {
     });
   }
 
-  it('schema-invalid input (XSD on) is refused with HTTP 400 before the signature is looked at', async () => {
-    const x = await openTestDsp('sqlite', { xsdValidation: true });
-    try {
-      const xml = templateRequest(ECS17B, { counter: 7n }).replace(
-        '<sr:CommandVariant>1</sr:CommandVariant>',
-        '<sr:CommandVariant>1</sr:CommandVariant><sr:Unexpected/>',
-      );
-      const reply = x.dsp.handleRequest('serviceS', xml);
-      assert.equal(reply.httpStatus, 400);
-      assert.equal(reply.error, 'DSP_XSD_INVALID');
-      const ok = x.dsp.handleRequest('serviceS', templateRequest(ECS17B, { counter: 8n }));
-      assert.equal(ok.responseCode, 'I99', ok.body);
-    } finally {
-      await x.close();
-    }
-  });
+  for (const engine of ['in-process', 'xmllint'] as const) {
+    it(`schema-invalid input (XSD on, ${engine}) is refused with HTTP 400 before the signature is looked at`, async () => {
+      const x = await openTestDsp('sqlite', {
+        xsdValidation: true,
+        ...(engine === 'xmllint' ? { xsdValidator: new DuisXsdValidator() } : {}),
+      });
+      try {
+        assert.equal(x.dsp.xsdEngine, engine, 'in process is the default');
+        const xml = templateRequest(ECS17B, { counter: 7n }).replace(
+          '<sr:CommandVariant>1</sr:CommandVariant>',
+          '<sr:CommandVariant>1</sr:CommandVariant><sr:Unexpected/>',
+        );
+        for (const reply of [
+          x.dsp.handleRequest('serviceS', xml),
+          await x.dsp.handleRequestAsync('serviceS', xml),
+        ]) {
+          assert.equal(reply.httpStatus, 400);
+          assert.equal(reply.error, 'DSP_XSD_INVALID');
+          assert.match(reply.body, /Unexpected': This element is not expected/);
+        }
+        const ok = x.dsp.handleRequest('serviceS', templateRequest(ECS17B, { counter: 8n }));
+        assert.equal(ok.responseCode, 'I99', ok.body);
+        const okAsync = await x.dsp.handleRequestAsync('serviceS', templateRequest(ECS17B, { counter: 9n }));
+        assert.equal(okAsync.responseCode, 'I99', okAsync.body);
+        const malformed = await x.dsp.handleRequestAsync('serviceS', '<sr:Request><sr:Header></sr:Request>');
+        assert.equal(malformed.httpStatus, 400);
+        assert.equal(malformed.error, 'DUIS_MALFORMED');
+      } finally {
+        await x.close();
+      }
+    });
+  }
 
   it('a suspended user gets E3', async () => {
     t.dsp.registerUser({

@@ -13,7 +13,8 @@
  *
  * Checks, in order, each failing with its DUIS Response Code or, where DUIS
  * defines none, an HTTP status (docs/dsp.md has the table):
- *   1. XML well-formed and DUIS-XSD-valid (xmllint; `xsdValidation`, on by default)
+ *   1. XML well-formed and DUIS-XSD-valid (`xsdValidation`, on by default; in process with
+ *      libxml2-wasm, src/duis/xsd-inprocess.ts, or xmllint if `xsdValidator` is a DuisXsdValidator)
  *   2. XML signature valid, by the RequestID originator's XML-signing certificate
  *   3. the originator is a registered, active user (E1, E3) whose role may send the SR (E2)
  *   4. the target is known: in the inventory for device SRs, the ACB for non-device SRs (E19);
@@ -31,6 +32,7 @@ import {
   type DuisRequest,
   type DuisResponseBody,
   type DuisResponseCode,
+  type DuisXsdValidation,
   DuisXsdValidator,
   dspRejection,
   executionDateTime,
@@ -49,6 +51,7 @@ import {
   XmlSigningCertificateStore,
   type XsdValidationResult,
 } from '../../duis/index.ts';
+import { InProcessDuisXsdValidator } from '../../duis/xsd-inprocess.ts';
 import {
   decodeMessage,
   decodePayload,
@@ -173,9 +176,14 @@ export interface DspServiceOptions {
   downlink: CspDownlink;
   /** How asynchronous Responses reach users (fetchResponseTransport() in a service). */
   transport: ResponseTransport;
-  /** Validate each request against the DUIS XSD with xmllint (default true). */
+  /** Validate each request against the DUIS XSD (default true). */
   xsdValidation?: boolean;
-  xsdValidator?: DuisXsdValidator;
+  /**
+   * The XSD validator. Default: in process (`InProcessDuisXsdValidator.shared()`, libxml2-wasm,
+   * the schema compiled once per process). A `DuisXsdValidator` runs xmllint instead: one
+   * process per request in `handleRequest`, batched runs in `handleRequestAsync`.
+   */
+  xsdValidator?: DuisXsdValidation;
   /** A device response is awaited this long before the request expires (default 24 h). */
   responseTimeoutMs?: number;
   /** An issued Pre-Command (CV 4) may be signed and returned within this time (default 7 days). */
@@ -232,7 +240,7 @@ export class DspService implements DspDeviceMessageSink {
 
   readonly #signer: XmlSigner;
   readonly #downlink: CspDownlink;
-  readonly #xsd: DuisXsdValidator | undefined;
+  readonly #xsd: DuisXsdValidation | undefined;
   readonly #xsdBatch: BatchingXsdValidator | undefined;
   readonly #eligibility: ReadonlyArray<readonly [string, readonly UserRole[]]>;
   readonly #gbcsVersion: string;
@@ -273,10 +281,11 @@ export class DspService implements DspDeviceMessageSink {
     this.xsdValidation = opts.xsdValidation ?? true;
     this.#signer = opts.xmlSigner;
     this.#downlink = opts.downlink;
-    this.#xsd = this.xsdValidation ? (opts.xsdValidator ?? new DuisXsdValidator()) : undefined;
-    this.#xsdBatch = this.#xsd
-      ? new BatchingXsdValidator({ xsdDir: this.#xsd.xsdDir, xmllint: this.#xsd.xmllint })
-      : undefined;
+    this.#xsd = this.xsdValidation ? (opts.xsdValidator ?? InProcessDuisXsdValidator.shared()) : undefined;
+    this.#xsdBatch =
+      this.#xsd instanceof DuisXsdValidator
+        ? new BatchingXsdValidator({ xsdDir: this.#xsd.xsdDir, xmllint: this.#xsd.xmllint })
+        : undefined;
     this.#eligibility = opts.roleEligibility ?? ROLE_ELIGIBILITY;
     this.#gbcsVersion = opts.gbcsVersion ?? DEFAULT_GBCS_VERSION;
     this.#acbCounter = opts.acbCounterStart ?? BigInt(Math.floor(opts.clock.now())) * 1000n;
@@ -531,6 +540,12 @@ export class DspService implements DspDeviceMessageSink {
 
   // ------------------------------------------------------------------ DUIS requests
 
+  /** The XSD validator check 1 uses: xmllint, in process (libxml2-wasm, or another in-process one), or none. */
+  get xsdEngine(): 'in-process' | 'xmllint' | 'off' {
+    if (this.#xsd === undefined) return 'off';
+    return this.#xsd instanceof DuisXsdValidator ? 'xmllint' : 'in-process';
+  }
+
   /**
    * Handles one DUIS Service Request POSTed to `endpoint`. Synchronous; the
    * caller (HTTP) awaits `flush()` before answering (see persistence.ts).
@@ -540,9 +555,9 @@ export class DspService implements DspDeviceMessageSink {
   }
 
   /**
-   * The same, with check 1 (XSD) done by the batching validator
-   * (xsd-batch.ts): many requests share one xmllint run. The HTTP adapter
-   * uses this; everything after the XSD check is the synchronous core.
+   * The same, for the HTTP adapter. With the xmllint engine, check 1 (XSD)
+   * is done by the batching validator (xsd-batch.ts: many requests share
+   * one xmllint run); in process (the default) it is `handleRequest`.
    */
   async handleRequestAsync(endpoint: DuisEndpoint, input: string | Uint8Array): Promise<DspReply> {
     if (!this.#xsdBatch) return this.handleRequest(endpoint, input);

@@ -1,5 +1,7 @@
 /**
- * DUIS XSD validation for a busy DSP: xmllint compiles the DUIS schema on
+ * DUIS XSD validation with xmllint for a busy DSP (the DSP validates in
+ * process by default, src/duis/xsd-inprocess.ts; this is the xmllint
+ * engine, `xsdValidator: new DuisXsdValidator()`): xmllint compiles the DUIS schema on
  * every start (about 20 ms), which caps one-process-per-document validation
  * (src/duis/xsd.ts, synchronous) near 50 documents/s. `BatchingXsdValidator`
  * runs one xmllint for many documents: requests that arrive while a run is
@@ -22,6 +24,8 @@ import {
   DuisXsdValidator,
   screenXmlText,
   type XsdValidationResult,
+  xmllintUnavailable,
+  xmllintVerdicts,
 } from '../../duis/index.ts';
 
 interface Pending {
@@ -125,16 +129,9 @@ export class BatchingXsdValidator {
     child.stderr.on('data', (d: string) => {
       stderr += d;
     });
-    child.on('error', (e: NodeJS.ErrnoException) => {
+    child.on('error', (e: Error) => {
       failed = true;
-      failAll(
-        new DuisXsdUnavailableError(
-          e.code === 'ENOENT'
-            ? `xmllint not found (${this.#sync.xmllint}): install it with \`apt-get install libxml2-utils\``
-            : `xmllint failed to run: ${e.message}`,
-          { cause: e },
-        ),
-      );
+      failAll(xmllintUnavailable(this.#sync.xmllint, e));
     });
     child.on('close', (status) => {
       if (failed) return;
@@ -146,14 +143,7 @@ export class BatchingXsdValidator {
         );
         return;
       }
-      const lines = stderr.split('\n');
-      const verdicts = files.map((f): XsdValidationResult => {
-        if (lines.includes(`${f} validates`)) return { valid: true, errors: [] };
-        const errors = lines.filter((l) => l.startsWith(`${f}:`)).map((l) => l.slice(f.length + 1));
-        if (lines.includes(`${f} fails to validate`)) return { valid: false, errors };
-        // Not even parsed (not well-formed): xmllint printed parser errors only.
-        return { valid: false, errors: errors.length > 0 ? errors : ['xmllint gave no verdict'] };
-      });
+      const verdicts = xmllintVerdicts(stderr, files);
       finish(() => {
         for (let i = 0; i < batch.length; i++) batch[i].resolve(verdicts[i]);
       });
