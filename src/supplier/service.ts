@@ -958,6 +958,7 @@ export class SupplierService {
    * the HTTP 200 follows, so the DSP re-sends anything not acknowledged.
    */
   async receive(xml: string | Uint8Array): Promise<ReceiveOutcome> {
+    this.assertAlive();
     let r: DuisResponse;
     try {
       r = this.duis.verifyResponse(xml, 'Receive Response Service POST');
@@ -978,6 +979,7 @@ export class SupplierService {
     this.metrics.inc('received');
     const out = await this.fold(r);
     await this.tracker.flush();
+    this.assertAlive();
     return out;
   }
 
@@ -1054,6 +1056,13 @@ export class SupplierService {
 
   /** A report on `ppmid/v1/<EUI>/status` (PP-2). Resolves once folded and stored (the PUBACK follows). */
   async onStatusMessage(m: InternetMessage): Promise<void> {
+    this.assertAlive();
+    await this.statusReport(m);
+    // Acknowledged (PUBACK) only once folded and stored by a live service.
+    this.assertAlive();
+  }
+
+  private async statusReport(m: InternetMessage): Promise<void> {
     const t = parsePpmidTopic(m.topic);
     if (t?.channel !== 'status') return;
     const check = checkStatusReport(
@@ -1267,10 +1276,20 @@ export class SupplierService {
    * restart promise).
    */
   async close(opts: { graceful?: boolean } = {}): Promise<void> {
-    if (opts.graceful ?? true) await this.idle().catch(() => {});
+    const graceful = opts.graceful ?? true;
+    if (graceful) await this.idle().catch(() => {});
     this.closed = true;
-    this.tracker.close();
-    if (this.internet) await this.internet.unsubscribe(ALL_STATUS_FILTER).catch(() => {});
+    this.tracker.close({ crash: !graceful });
+    // The status subscription stays in the link's persistent session: reports published while
+    // the service is down wait at the broker for the next start (the link's owner closes the link).
+  }
+
+  /**
+   * Throws unless the service is running: a message handled by a closed (or
+   * crashed) service must not be acknowledged, so its sender delivers it again.
+   */
+  private assertAlive(): void {
+    if (this.closed) throw new SupplierError('SUPPLIER_STATE', 'the supplier service is closed');
   }
 }
 

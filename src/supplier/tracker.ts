@@ -237,12 +237,20 @@ export class CommandTracker {
     }
   }
 
-  /** Stops the expiry timers (the service is shutting down or crashing). */
-  close(): void {
+  /**
+   * Stops the expiry timers. `crash`: also drops every change not yet
+   * written, as a killed process would (tests of the restart promise).
+   */
+  close(opts: { crash?: boolean } = {}): void {
     this.closed = true;
     for (const t of this.timers.values()) t.cancel();
     this.timers.clear();
+    if (opts.crash) {
+      this.crashed = true;
+      this.dirty.clear();
+    }
   }
+  private crashed = false;
 
   // ---------------------------------------------------------------- internals
 
@@ -318,6 +326,10 @@ export class CommandTracker {
 
   private async drain(): Promise<void> {
     this.scheduled = false;
+    if (this.crashed) {
+      this.dirty.clear();
+      return;
+    }
     const batch = [...this.dirty.values()];
     this.dirty.clear();
     for (const { record, hops } of batch) {
