@@ -111,7 +111,17 @@ forEachStoreKind((_kind, open) => {
         ],
       );
       const csv = parseCsv(billingCsv(months));
-      assert.deepEqual(csv[0], ['period', 'user', 'csp', 'local_deliveries', 'cv2', 'cv3', 'cv6', 'cv7', 'chs']);
+      assert.deepEqual(csv[0], [
+        'period',
+        'user',
+        'csp',
+        'local_deliveries',
+        'cv2',
+        'cv3',
+        'cv6',
+        'cv7',
+        'chs',
+      ]);
       assert.deepEqual(csv[1], ['2026-01', SUPPLIER_A, 'north', '3', '1', '1', '1', '0', '1']);
     });
 
