@@ -10,38 +10,63 @@
  *   over the 1500-byte tunnel go as GBT blocks unless `gbt: 'never'`);
  * - `wan`: the CSP delivers them to the CH over the SM WAN;
  * - `hht`: a joined HHT sends them in a TransferData (the HHT joins on first
- *   use, which works only in the CH's start-up window).
- * Each injected message gives one InjectResult: the CH's decision and reason,
- * the alerts raised, and (when the target device has an application) the
- * device's decision, use case, response and where the response went.
+ *   use, which works only in the CH's start-up window);
+ * - `ppmid-inbox`: a supplier-signed delivery envelope carrying them goes
+ *   into the enhanced PPMID's internet inbox, through its PP-2 checks, and
+ *   the PPMID relays it over the HAN as it would in service (PP-3..PP-5).
+ * Each injected message gives one InjectResult: the PPMID's decision (the
+ * `ppmid-inbox` route), the CH's decision and reason, the alerts raised, and
+ * (when the target device has an application) the device's decision, use
+ * case, response and where the response went.
+ *
+ * The backchannel also drives the PPMID as its customer would (a UTRN typed,
+ * emergency credit, the display) and restarts it from its snapshot (PP-3).
  */
 
 import type { LatencyModel, WanClass } from '../dcc/wan/models.ts';
 import { SmWan, type WanChLink } from '../dcc/wan/sm-wan.ts';
+import { type DeliveryOutcome, verifyStatusReport } from '../delivery/index.ts';
 import type { ChEvent, ChfConfig } from '../devices/chf/chf.ts';
 import type { ChDecision, DeviceEvent, DeviceType, GbcsDevice } from '../devices/contracts.ts';
+import { Gsme } from '../devices/gsme/gsme.ts';
 import type { HanMediumOptions } from '../devices/han/medium.ts';
 import { GBT_BLOCK_OVERHEAD, OTA_UPGRADE_CLUSTER_ID } from '../devices/han/node.ts';
 import { createHome, type Home, type HomeDeviceSpec } from '../devices/home/home.ts';
 import { type HomeProfile, keyStoreFor, loadProfile, type ProfileName } from '../devices/home/profiles.ts';
+import { INBOX_TAMPERS, injectPpmidInbox, type PpmidInboxInput } from '../devices/ppmid/atps.ts';
+import { PpmidError } from '../devices/ppmid/errors.ts';
+import { Ppmid, type PpmidDisplay, type TypeUtrnResult } from '../devices/ppmid/ppmid.ts';
+import type { ProvisionedPpmid } from '../devices/ppmid/provision.ts';
+import { formatRequestId } from '../duis/request-id.ts';
 import type { BufferFeedAction } from '../gbcs/codes/provisional.ts';
 import { GbcsError } from '../gbcs/errors.ts';
 import { splitGbt } from '../gbcs/gbt.ts';
 import { peekRouting } from '../gbcs/peek.ts';
+import { SecurityContext } from '../gbcs/security.ts';
+import { generateUtrn, type UtrnValueClass } from '../gbcs/utrn.ts';
 import { type Eui, fromHex, normaliseEui, toHex } from '../runtime/bytes.ts';
 import { VirtualClock } from '../runtime/clock.ts';
 import { PpmidRelayError } from '../runtime/errors.ts';
+import { Metrics } from '../runtime/metrics.ts';
 import { SeededRandom } from '../runtime/random.ts';
 import { bufferFeedCommand, ccs01Command, ccs02Command } from './commands.ts';
 import { CspTap, type UplinkRecord } from './csp-tap.ts';
 import { defaultDeviceApps } from './devices.ts';
 
-export type AtpsRoute = 'ppmid' | 'wan' | 'hht';
-export const ATPS_ROUTES: readonly AtpsRoute[] = ['ppmid', 'wan', 'hht'];
+export type AtpsRoute = 'ppmid' | 'wan' | 'hht' | 'ppmid-inbox';
+export const ATPS_ROUTES: readonly AtpsRoute[] = ['ppmid', 'wan', 'hht', 'ppmid-inbox'];
 
 export class AtpsError extends PpmidRelayError {
   constructor(
-    code: 'ATPS_NO_SUCH_HOME' | 'ATPS_BAD_REQUEST' | 'ATPS_HHT_REFUSED' | 'ATPS_NO_SUCH_DEVICE',
+    code:
+      | 'ATPS_NO_SUCH_HOME'
+      | 'ATPS_BAD_REQUEST'
+      | 'ATPS_HHT_REFUSED'
+      | 'ATPS_NO_SUCH_DEVICE'
+      /** the home's PPMID has no enhanced PPMID application (a custom `deviceApps` left it bare) */
+      | 'ATPS_NO_PPMID_APP'
+      /** the PPMID refused a customer action it cannot do (e.g. ESME top-up, PECS01) */
+      | 'ATPS_UNSUPPORTED',
     message: string,
   ) {
     super(code, message);
@@ -55,6 +80,15 @@ export type DeviceAppFactory = (ctx: {
   random: SeededRandom;
   eui: Eui;
   deviceType: DeviceType;
+  /** The home's Metrics (the PPMID's counters and gauges show in `Atps.metrics`). */
+  metrics?: Metrics;
+  /**
+   * A factory that builds the enhanced PPMID with `provisionPpmid` hands the
+   * result here: the API keeps the supplier's delivery key pair (to sign
+   * `ppmid-inbox` envelopes), the reporting public key (to verify status
+   * reports) and the options (for `ppmid-restart`).
+   */
+  provisioned?: (p: ProvisionedPpmid) => void;
 }) => GbcsDevice | undefined;
 
 export interface CreateHomeRequest {
@@ -84,11 +118,37 @@ export interface InjectOptions {
   source?: string;
   /** wan route: whose command it is at the CSP (default `dsp`; the CHM's Block / Unblock use `chm`). */
   origin?: 'dsp' | 'chm';
+  /** ppmid-inbox route: the envelope fields besides the GBCS (RequestID, validity, id, tamper). */
+  inbox?: Omit<PpmidInboxInput, 'gbcs'>;
+}
+
+/** A status report the PPMID published, as the ATPS recorded it (signature checked with the reporting key). */
+export interface AtpsStatusReport {
+  sequence: number;
+  at: number;
+  envelopeId: string;
+  outcome: DeliveryOutcome;
+  reason: string | null;
+  attempts: number;
+  detail: string;
+  requestId: string | null;
+  repeated: boolean;
+  /** verified with the PPMID's reporting public key */
+  signatureValid: boolean;
+  hex: string;
 }
 
 export interface InjectResult {
   source: string;
   route: AtpsRoute;
+  /**
+   * ppmid-inbox: the PPMID's PP-2 decision (`accepted-queued` | `rejected`;
+   * for an envelope it had seen, its latest outcome, e.g. `forwarded`). Null
+   * on the other routes.
+   */
+  ppmidDecision: DeliveryOutcome | null;
+  /** ppmid-inbox: a PPMID_REASONS code when refused, else null. Null on the other routes. */
+  ppmidReason: string | null;
   chDecision: ChDecision | null;
   chReason: string | null;
   target: Eui | null;
@@ -104,6 +164,20 @@ export interface InjectResult {
   responseRoute: 'wan' | 'hht' | null;
   /** seq numbers of the CH events of this injection */
   chEvents: number[];
+  // ---- ppmid-inbox only
+  /** the envelope id (or the digest of an unreadable payload) */
+  envelopeId?: string;
+  /** outcomes of the PPMID's status reports for this envelope during the injection, in order (e.g. accepted-queued, forwarded) */
+  statusReports?: DeliveryOutcome[];
+  /** the same reports in full */
+  statusReportDetails?: AtpsStatusReport[];
+  ppmidDetail?: string;
+  /** DUIS form */
+  requestId?: string | null;
+  /** the envelope had been seen before (nothing re-checked or re-queued) */
+  repeated?: boolean;
+  /** the envelope that went into the inbox, hex */
+  envelope?: string;
 }
 
 export type BackchannelAction =
@@ -117,7 +191,58 @@ export type BackchannelAction =
   | { action: 'advance'; ms: number }
   | { action: 'hht-join' }
   | { action: 'gsme-poll' }
-  | { action: 'ppmid-ota'; hex?: string };
+  | { action: 'ppmid-ota'; hex?: string }
+  /**
+   * The customer types a UTRN on the PPMID: PCS01 to the GSME through the CH
+   * mailbox; `poll` (default true) wakes the GSME so it applies it and its
+   * answer reaches the PPMID display. Give `utrn`, or `value` for a UTRN the
+   * ATPS issues as the supplier (see `issueUtrn`).
+   */
+  | { action: 'ppmid-utrn'; utrn?: string; value?: number; valueClass?: UtrnValueClass; poll?: boolean }
+  /** The customer asks the PPMID for emergency credit: PCS02 to the GSME (same `poll`). */
+  | { action: 'ppmid-emergency-credit'; poll?: boolean }
+  /** Reads the PPMID display (credit, last customer action, HAN, relay). */
+  | { action: 'ppmid-display' }
+  /**
+   * The PPMID restarts (PP-3): snapshot, shutdown, `Ppmid.restore`, reattach;
+   * `radio` (default true) power-cycles its radio too (it rejoins, CH-5).
+   */
+  | { action: 'ppmid-restart'; radio?: boolean };
+
+/** What a customer action on the PPMID did (backchannel `ppmid-utrn` / `ppmid-emergency-credit`). */
+export interface CustomerActionResult {
+  /** the PPMID's answer to the customer */
+  typed: TypeUtrnResult;
+  /** the UTRN typed (as given or issued) */
+  utrn?: string;
+  /** the CH's routing of the PCS message (`queued` to the GSME mailbox), or null */
+  chDecision: ChDecision | null;
+  chReason: string | null;
+  /**
+   * the GSME's decision on the PCS message (null: it has not fetched it):
+   * `accepted` / `OK` when applied; `accepted` / `FAILED` when authenticated
+   * but refused (e.g. a UTRN already used: `detail.refusal: duplicate`);
+   * `rejected` with the security reason otherwise
+   */
+  gsme: { decision: string | null; reason: string | null; detail: unknown } | null;
+  /** the GSME's meter balance (milli-pence) before and after, when the GSME is the emulator */
+  balanceBefore: number | null;
+  balanceAfter: number | null;
+  emergencyCreditActive: boolean | null;
+  display: PpmidDisplay;
+}
+
+interface AtpsPpmid {
+  app: Ppmid;
+  provisioned: ProvisionedPpmid;
+  reports: Array<AtpsStatusReport & { n: number }>;
+  /** reports recorded so far (monotonic: the list is bounded) */
+  count: number;
+  restarts: number;
+}
+
+/** Status reports kept per home (oldest dropped first). */
+const MAX_REPORTS = 10_000;
 
 interface AtpsHome {
   id: string;
@@ -130,6 +255,10 @@ interface AtpsHome {
   home: Home;
   counter: bigint;
   createdAt: number;
+  /** the enhanced PPMID, when the device apps built it with `provisionPpmid` */
+  ppmid?: AtpsPpmid;
+  /** top-up counter of the UTRNs the ATPS issued (k of counter k << 32) */
+  utrnK: bigint;
 }
 
 export interface AtpsOptions {
@@ -198,8 +327,20 @@ export class Atps {
       lossDown: req.wan?.lossDown,
     });
     const factory = this.opts.deviceApps === undefined ? defaultDeviceApps : this.opts.deviceApps;
+    const metrics = new Metrics();
+    let provisioned: ProvisionedPpmid | undefined;
     const app = (eui: Eui, deviceType: DeviceType) =>
-      factory?.({ profile, clock, random: random.fork(`app:${eui}`), eui, deviceType });
+      factory?.({
+        profile,
+        clock,
+        random: random.fork(`app:${eui}`),
+        eui,
+        deviceType,
+        metrics,
+        provisioned: (p) => {
+          if (p.ppmid.eui === e.ppmid) provisioned = p;
+        },
+      });
     const devices: HomeDeviceSpec[] = [
       {
         eui: e.esme,
@@ -236,6 +377,7 @@ export class Atps {
       },
       devices,
       han: req.han,
+      metrics,
     });
     link.attachReceiver((bytes) => home.chf.receiveFromWan(bytes));
     const h: AtpsHome = {
@@ -249,7 +391,12 @@ export class Atps {
       home,
       counter: 1_000_000n,
       createdAt: clock.now(),
+      utrnK: 0n,
     };
+    if (provisioned && home.device(e.ppmid) === provisioned.ppmid) {
+      h.ppmid = { app: provisioned.ppmid, provisioned, reports: [], count: 0, restarts: 0 };
+      this.listenReports(h.ppmid);
+    }
     this.settle(h, DEFAULT_SETTLE_MS);
     if (req.hht) this.joinHht(h);
     return h;
@@ -264,6 +411,64 @@ export class Atps {
   /** The Home object itself (for in-process tests that need more than the API). */
   home(id: string): Home {
     return this.get(id).home;
+  }
+
+  /** The home's enhanced PPMID application (the current instance: a `ppmid-restart` replaces it). */
+  ppmid(id: string): Ppmid {
+    return this.needPpmid(this.get(id)).app;
+  }
+
+  /** The home's PPMID provisioning: supplier id and delivery key pair, reporting key pair, options. */
+  ppmidProvisioning(id: string): ProvisionedPpmid {
+    return this.needPpmid(this.get(id)).provisioned;
+  }
+
+  private needPpmid(h: AtpsHome): AtpsPpmid {
+    if (!h.ppmid)
+      throw new AtpsError(
+        'ATPS_NO_PPMID_APP',
+        `home ${h.id}: the PPMID has no enhanced PPMID application (device apps without provisionPpmid)`,
+      );
+    return h.ppmid;
+  }
+
+  private listenReports(p: AtpsPpmid): void {
+    const key = p.provisioned.reporting.publicKey;
+    p.app.onStatusReport((bytes, r) => {
+      p.count++;
+      p.reports.push({
+        n: p.count,
+        sequence: r.sequence,
+        at: r.at,
+        envelopeId: r.envelopeId,
+        outcome: r.outcome,
+        reason: r.reason,
+        attempts: r.attempts,
+        detail: r.detail,
+        requestId: r.requestId ? formatRequestId(r.requestId) : null,
+        repeated: r.detail.startsWith('repeated envelope:'),
+        signatureValid: verifyStatusReport(r, key),
+        hex: toHex(bytes),
+      });
+      if (p.reports.length > MAX_REPORTS) p.reports.shift();
+    });
+  }
+
+  /** The PPMID's state for a test: display, outbox, every status report recorded (`since`: report number). */
+  ppmidStatus(id: string, opts: { since?: number } = {}) {
+    const h = this.get(id);
+    const p = this.needPpmid(h);
+    return {
+      eui: p.app.eui,
+      supplierId: p.provisioned.delivery.supplierId,
+      reportingPublicKey: p.provisioned.reporting.publicKey
+        .export({ type: 'spki', format: 'pem' })
+        .toString(),
+      restarts: p.restarts,
+      display: p.app.display(),
+      outbox: p.app.outboxEntries(),
+      statusReports: p.reports.filter((r) => r.n > (opts.since ?? 0)).map(({ n, ...r }) => ({ n, ...r })),
+    };
   }
 
   homeIds(): string[] {
@@ -326,16 +531,107 @@ export class Atps {
     if (!ATPS_ROUTES.includes(route))
       throw new AtpsError(
         'ATPS_BAD_REQUEST',
-        `route must be ppmid, wan or hht, got ${JSON.stringify(route)}`,
+        `route must be ${ATPS_ROUTES.join(', ')}, got ${JSON.stringify(route)}`,
       );
     const h = this.get(id);
     const list = messages instanceof Uint8Array ? [messages] : messages;
+    if (route === 'ppmid-inbox') {
+      this.needPpmid(h);
+      return list.map((m, i) =>
+        this.injectInboxOne(
+          h,
+          { ...(opts.inbox ?? {}), gbcs: toHex(m) },
+          {
+            ...opts,
+            source: opts.source ?? (list.length > 1 ? `#${i + 1}` : 'input'),
+          },
+        ),
+      );
+    }
     return list.map((m, i) =>
       this.injectOne(h, route, m, {
         ...opts,
         source: opts.source ?? (list.length > 1 ? `#${i + 1}` : 'input'),
       }),
     );
+  }
+
+  /**
+   * Route `ppmid-inbox` with the full body: a supplier-signed envelope
+   * (`injectPpmidInbox`: signed with the home's supplier delivery key, then
+   * spoiled as `tamper` says) into the PPMID's internet inbox, through its
+   * PP-2 checks; then the home settles (the PPMID forwards over the HAN, the
+   * CH and the device decide). One result per input.
+   */
+  injectInbox(
+    id: string,
+    inputs: PpmidInboxInput | PpmidInboxInput[],
+    opts: Omit<InjectOptions, 'inbox' | 'gbt' | 'origin'> = {},
+  ): InjectResult[] {
+    const h = this.get(id);
+    this.needPpmid(h);
+    const list = Array.isArray(inputs) ? inputs : [inputs];
+    return list.map((input, i) =>
+      this.injectInboxOne(h, input, {
+        ...opts,
+        source: opts.source ?? (list.length > 1 ? `#${i + 1}` : 'input'),
+      }),
+    );
+  }
+
+  private injectInboxOne(h: AtpsHome, input: PpmidInboxInput, opts: InjectOptions): InjectResult {
+    const p = this.needPpmid(h);
+    if (typeof input?.gbcs !== 'string')
+      throw new AtpsError('ATPS_BAD_REQUEST', 'ppmid-inbox: give gbcs (hex)');
+    if (input.tamper !== undefined && !INBOX_TAMPERS.includes(input.tamper))
+      throw new AtpsError(
+        'ATPS_BAD_REQUEST',
+        `ppmid-inbox: tamper must be one of ${INBOX_TAMPERS.join(', ')}, got ${JSON.stringify(input.tamper)}`,
+      );
+    if (input.ttlMs !== undefined && !(Number.isInteger(input.ttlMs) && input.ttlMs > 0))
+      throw new AtpsError('ATPS_BAD_REQUEST', 'ppmid-inbox: ttlMs must be a positive integer');
+    const mark = this.mark(h);
+    const d = p.provisioned.delivery;
+    let out: ReturnType<typeof injectPpmidInbox>;
+    try {
+      out = injectPpmidInbox(
+        p.app,
+        input,
+        { supplierId: d.supplierId, deliveryKey: d.key.privateKey },
+        h.clock.now(),
+      );
+    } catch (e) {
+      if (e instanceof PpmidError && e.code === 'PPMID_CONFIG')
+        throw new AtpsError('ATPS_BAD_REQUEST', e.message);
+      throw e;
+    }
+    this.settle(h, opts.settleMs ?? DEFAULT_SETTLE_MS);
+    // the CH events of this command only (the PPMID may relay other queued entries meanwhile)
+    let match: { originator: Eui; counter: string } | undefined;
+    try {
+      const info = peekRouting(fromHex(input.gbcs));
+      match = { originator: info.originatorEui, counter: info.originatorCounter.toString() };
+    } catch {
+      match = undefined;
+    }
+    const eui = h.profile.euis.ppmid;
+    const r = this.result(h, 'ppmid-inbox', eui, mark, opts.source ?? 'input', null, match);
+    const reports = p.reports.filter((x) => x.n > mark.reports && x.envelopeId === out.envelopeId);
+    r.ppmidDecision = out.ppmidDecision;
+    r.ppmidReason = out.ppmidReason;
+    if (r.chDecision === null && r.chReason === null && out.ppmidDecision === 'accepted-queued') {
+      // accepted, not yet on the HAN: say what the PPMID waits for (PP-3..PP-5)
+      const waiting = p.app.display().relay.waiting;
+      r.chReason = `waiting-at-ppmid:${waiting ?? 'outbox'}`;
+    }
+    r.envelopeId = out.envelopeId;
+    r.statusReports = reports.map((x) => x.outcome);
+    r.statusReportDetails = reports.map(({ n: _n, ...x }) => x);
+    r.ppmidDetail = out.ppmidDetail;
+    r.requestId = out.requestId;
+    r.repeated = out.repeated;
+    r.envelope = out.envelope;
+    return r;
   }
 
   private injectOne(h: AtpsHome, route: AtpsRoute, bytes: Uint8Array, opts: InjectOptions): InjectResult {
@@ -392,13 +688,16 @@ export class Atps {
       alert: chf.alerts.at(-1)?.seq ?? 0,
       gpfEvents: 0,
       apps,
+      reports: h.ppmid?.count ?? 0,
     };
   }
 
   /**
    * Runs the clock until nothing is due for a while (or the horizon), and
    * never stops while the SM WAN still carries a message of this home (its
-   * latency can exceed the quiet period).
+   * latency can exceed the quiet period), nor while the PPMID has something
+   * to send and its HAN could carry it (its retry and wait timers can exceed
+   * the quiet period too: PP-3, PP-4).
    */
   private settle(h: AtpsHome, horizonMs: number): void {
     const end = h.clock.now() + horizonMs;
@@ -406,9 +705,15 @@ export class Atps {
       const next = h.clock.nextAt();
       if (next === undefined || next > end) break;
       const wanBusy = h.link.isUp() && (h.link.downlink.held.size > 0 || h.link.uplink.held.size > 0);
-      if (!wanBusy && next > h.clock.now() + QUIET_MS) break;
+      if (!wanBusy && next > h.clock.now() + QUIET_MS && !this.ppmidBusy(h)) break;
       h.clock.step();
     }
+  }
+
+  private ppmidBusy(h: AtpsHome): boolean {
+    const p = h.ppmid;
+    if (!p) return false;
+    return p.app.outboxEntries().length > 0 && h.home.tunnelNode(p.app.eui).isReady();
   }
 
   private result(
@@ -418,18 +723,23 @@ export class Atps {
     mark: ReturnType<Atps['mark']>,
     source: string,
     refused: string | null,
+    match?: { originator: Eui; counter: string },
   ): InjectResult {
     const chf = h.home.chf;
     const events = chf.events.filter((e) => e.seq > mark.event);
     const mine = events.filter(
       (e) =>
-        e.kind === 'route' && (route === 'wan' ? e.source === 'wan' && e.from === null : e.from === sender),
+        e.kind === 'route' &&
+        (route === 'wan' ? e.source === 'wan' && e.from === null : e.from === sender) &&
+        (!match || (e.originator === match.originator && e.counter === match.counter)),
     );
     const decisive = pickDecision(mine);
     const alerts = chf.alerts.filter((a) => a.seq > mark.alert).map((a) => hex4(a.alertCode));
     const r: InjectResult = {
       source,
       route,
+      ppmidDecision: null,
+      ppmidReason: null,
       chDecision: decisive?.decision ?? null,
       chReason: decisive?.reason ?? refused,
       target: decisive?.target ?? null,
@@ -609,6 +919,34 @@ export class Atps {
         home.tunnelNode(h.profile.euis.ppmid).sendCluster(home.chRadioEui, OTA_UPGRADE_CLUSTER_ID, asdu);
         break;
       }
+      case 'ppmid-utrn': {
+        const p = this.needPpmid(h);
+        let utrn = a.utrn;
+        if (utrn === undefined) {
+          if (a.value === undefined)
+            throw new AtpsError(
+              'ATPS_BAD_REQUEST',
+              'ppmid-utrn needs utrn, or value for a UTRN the ATPS issues',
+            );
+          utrn = this.issueUtrn(id, { value: a.value, valueClass: a.valueClass }).utrn;
+        } else if (typeof utrn !== 'string') throw new AtpsError('ATPS_BAD_REQUEST', 'utrn must be a string');
+        const typed = utrn;
+        detail = this.customerAction(h, 'PCS01', () => p.app.typeUtrn(typed), a.poll ?? true, typed);
+        break;
+      }
+      case 'ppmid-emergency-credit': {
+        const p = this.needPpmid(h);
+        detail = this.customerAction(h, 'PCS02', () => p.app.activateEmergencyCredit(), a.poll ?? true);
+        break;
+      }
+      case 'ppmid-display': {
+        const p = this.needPpmid(h);
+        detail = { display: p.app.display(), outbox: p.app.outboxEntries() };
+        break;
+      }
+      case 'ppmid-restart':
+        detail = this.restartPpmid(h, a.radio ?? true);
+        break;
       default:
         throw new AtpsError(
           'ATPS_BAD_REQUEST',
@@ -617,6 +955,134 @@ export class Atps {
     }
     this.settle(h, DEFAULT_SETTLE_MS);
     return detail === undefined ? { ok: true, now: h.clock.now() } : { ok: true, now: h.clock.now(), detail };
+  }
+
+  // ------------------------------------------------------------------ the PPMID's customer and restart
+
+  /**
+   * A UTRN for the home's GSME as its supplier issues one (GBCS.md 5a: the
+   * supplier's prepayment KA key with the GSME's KA key), with the next
+   * top-up counter of this home (k << 32, k = 1, 2, ...).
+   */
+  issueUtrn(
+    id: string,
+    o: { value: number; valueClass?: UtrnValueClass },
+  ): {
+    utrn: string;
+    counter: string;
+    device: Eui;
+    supplier: Eui;
+    value: number;
+    valueClass: UtrnValueClass;
+  } {
+    const h = this.get(id);
+    const valueClass = o.valueClass ?? 'pounds';
+    if (!(Number.isInteger(o.value) && o.value >= 0 && o.value <= 8191))
+      throw new AtpsError('ATPS_BAD_REQUEST', `UTRN value must be an integer 0..8191, got ${o.value}`);
+    if (valueClass !== 'pounds' && valueClass !== 'pennies')
+      throw new AtpsError('ATPS_BAD_REQUEST', `valueClass must be pounds or pennies, got ${valueClass}`);
+    const device = h.profile.euis.gsme;
+    const supplier = h.profile.supplier;
+    h.utrnK += 1n;
+    const counter = h.utrnK << 32n;
+    const ctx = new SecurityContext({ keyStore: h.profile.world });
+    const utrn = generateUtrn(ctx, { supplier, device, counter, value: o.value, valueClass });
+    return { utrn, counter: counter.toString(), device, supplier, value: o.value, valueClass };
+  }
+
+  private customerAction(
+    h: AtpsHome,
+    useCase: 'PCS01' | 'PCS02',
+    act: () => TypeUtrnResult,
+    poll: boolean,
+    utrn?: string,
+  ): CustomerActionResult {
+    const p = this.needPpmid(h);
+    const gsmeEui = h.profile.euis.gsme;
+    const gsme = h.home.deviceEuis().includes(gsmeEui) ? h.home.device(gsmeEui) : undefined;
+    const balance = () => (gsme instanceof Gsme ? gsme.stateView.meterBalance : null);
+    const balanceBefore = balance();
+    const gsmeMark = gsme?.events.length ?? 0;
+    const mark = this.mark(h);
+    let typed: TypeUtrnResult;
+    try {
+      typed = act();
+    } catch (e) {
+      if (e instanceof PpmidError && e.code === 'PPMID_UNSUPPORTED')
+        throw new AtpsError('ATPS_UNSUPPORTED', e.message);
+      throw e;
+    }
+    if (typed.accepted) {
+      // the PCS message: PPMID -> HAN -> CH -> the GSME's mailbox
+      this.settle(h, DEFAULT_SETTLE_MS);
+      if (poll && gsme) {
+        // the GSME wakes and fetches it, applies it, PUTs its answer; the CH routes that to the PPMID
+        h.home.gsmeNode(gsmeEui).pollMailbox(() => {});
+        this.settle(h, DEFAULT_SETTLE_MS);
+      }
+    }
+    const sender = h.profile.euis.ppmid;
+    const routed = h.home.chf.events.find(
+      (e) =>
+        e.seq > mark.event &&
+        e.kind === 'route' &&
+        e.from === sender &&
+        typed.accepted &&
+        e.counter === typed.counter,
+    );
+    const ev = gsme?.events
+      .slice(gsmeMark)
+      .find((e: DeviceEvent) => e.kind === 'command' && e.useCase === useCase);
+    const state = gsme instanceof Gsme ? gsme.stateView : null;
+    return {
+      typed,
+      ...(utrn !== undefined ? { utrn } : {}),
+      chDecision: routed?.decision ?? null,
+      chReason: routed?.reason ?? null,
+      gsme: ev
+        ? {
+            decision: ev.decision ?? null,
+            reason: ev.reason ?? null,
+            detail: ev.detail ?? null,
+          }
+        : null,
+      balanceBefore,
+      balanceAfter: balance(),
+      emergencyCreditActive: state ? state.emergencyCredit.active : null,
+      display: p.app.display(),
+    };
+  }
+
+  /**
+   * PP-3: the PPMID powers off and on. Its snapshot (plain JSON, as kept in
+   * flash) survives; the old instance is shut down (timers cancelled, late
+   * HAN results ignored); `Ppmid.restore` re-verifies every stored envelope
+   * and sends again what was in flight. With `radio`, the radio goes off and
+   * rejoins (it keeps its frame and APS counters, CH-9) and the CH reopens
+   * the tunnel (CH-5).
+   */
+  private restartPpmid(h: AtpsHome, radio: boolean) {
+    const p = this.needPpmid(h);
+    const eui = p.app.eui;
+    const snapshot = JSON.parse(JSON.stringify(p.app.snapshot())) as ReturnType<Ppmid['snapshot']>;
+    p.app.shutdown();
+    const node = h.home.tunnelNode(eui);
+    const wasConnected = node.isConnected;
+    if (radio) h.home.disconnect(eui);
+    const restored = Ppmid.restore(snapshot, p.provisioned.options);
+    node.attachDevice(restored);
+    p.app = restored;
+    p.restarts++;
+    this.listenReports(p);
+    if (radio && wasConnected) h.home.connect(eui);
+    return {
+      takenAt: snapshot.takenAt,
+      outbox: snapshot.outbox.length,
+      customer: snapshot.customer.length,
+      inFlight: [...snapshot.outbox, ...snapshot.customer].filter((e) => e.inFlight).map((e) => e.id),
+      restored: restored.outboxEntries(),
+      radio,
+    };
   }
 
   // ------------------------------------------------------------------ reading

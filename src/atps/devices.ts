@@ -1,15 +1,18 @@
 /**
  * The device applications the test automation API puts in a home by default:
  * the ESME and GSME emulators of devices/esme and devices/gsme with the
- * profile's credentials and trust anchors. The PPMID application
- * (devices/ppmid) and the GPF use cases are not wired yet: those devices are
- * bare (the PPMID's node records what reaches it; the CHF logs GPF commands
- * as `no-gpf-application`), so their `deviceDecision` stays null.
+ * profile's credentials and trust anchors, and the enhanced PPMID of
+ * devices/ppmid (`provisionPpmid`: its GBCS keys from the profile, a fresh
+ * supplier delivery key pair and reporting key pair per home, handed to the
+ * API through `ctx.provisioned` for the `ppmid-inbox` route; its HanUplink is
+ * its TunnelDeviceNode). The GPF use cases are not wired: the CHF logs GPF
+ * commands as `no-gpf-application`, so their `deviceDecision` stays null.
  */
 import type { DeviceType, GbcsDevice } from '../devices/contracts.ts';
 import { Esme } from '../devices/esme/esme.ts';
 import { Gsme } from '../devices/gsme/gsme.ts';
 import type { HomeProfile } from '../devices/home/profiles.ts';
+import { provisionPpmid } from '../devices/ppmid/provision.ts';
 import {
   anchorFromKeyStore,
   CELL_BY_ROLE,
@@ -59,8 +62,16 @@ export const defaultDeviceApps: DeviceAppFactory = ({
   random,
   eui,
   deviceType,
+  metrics,
+  provisioned,
 }): GbcsDevice | undefined => {
   const e = profile.euis;
+  if (deviceType === 'PPMID' && eui === e.ppmid) {
+    // the enhanced PPMID (PP-1..PP-5), provisioned as SU-3 would: GBCS keys, supplier delivery key, reporting key
+    const p = provisionPpmid({ profile, clock, ...(metrics ? { metrics } : {}) });
+    provisioned?.(p);
+    return p.ppmid;
+  }
   if (deviceType === 'ESME')
     return new Esme({
       eui,

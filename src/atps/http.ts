@@ -6,7 +6,9 @@
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { DeviceType } from '../devices/contracts.ts';
+import type { InboxTamper } from '../devices/ppmid/atps.ts';
 import type { BufferFeedAction } from '../gbcs/codes/provisional.ts';
+import type { UtrnValueClass } from '../gbcs/utrn.ts';
 import { fromHex, normaliseEui, toHex } from '../runtime/bytes.ts';
 import { PpmidRelayError } from '../runtime/errors.ts';
 import {
@@ -29,6 +31,8 @@ const STATUS: Record<string, number> = {
   ATPS_NO_SUCH_DEVICE: 404,
   ATPS_BAD_REQUEST: 400,
   ATPS_HHT_REFUSED: 409,
+  ATPS_NO_PPMID_APP: 409,
+  ATPS_UNSUPPORTED: 422,
   CONFIG: 400,
   DEVICE_LOG_FULL: 409,
   DEVICE_LOG_INVALID_ENTRY: 400,
@@ -86,16 +90,54 @@ export function buildAtpsServer(opts: AtpsServerOptions = {}): FastifyInstance {
   });
   app.post<Id>('/homes/:id/reset', async (req) => atps.resetHome(req.params.id));
 
-  app.post<Id & { Body: { route: AtpsRoute; hex?: string; messages?: string[] } & InjectOptions }>(
-    '/homes/:id/inject',
-    { schema: { body: SCHEMAS.Inject } },
-    async (req) => {
-      const b = req.body;
-      const list = [...(b.hex !== undefined ? [b.hex] : []), ...(b.messages ?? [])];
-      if (list.length === 0) throw new RangeError('give hex or messages');
-      const bytes = list.map((h) => fromHex(h));
-      return { results: atps.inject(req.params.id, b.route, bytes, { gbt: b.gbt, settleMs: b.settleMs }) };
-    },
+  app.post<
+    Id & {
+      Body: {
+        route: AtpsRoute;
+        hex?: string;
+        gbcs?: string;
+        messages?: string[];
+        requestId?: string;
+        ttlMs?: number;
+        envelopeId?: string;
+        tamper?: InboxTamper;
+      } & InjectOptions;
+    }
+  >('/homes/:id/inject', { schema: { body: SCHEMAS.Inject } }, async (req) => {
+    const b = req.body;
+    const list = [
+      ...(b.hex !== undefined ? [b.hex] : []),
+      ...(b.gbcs !== undefined ? [b.gbcs] : []),
+      ...(b.messages ?? []),
+    ];
+    if (list.length === 0) throw new RangeError('give hex (or gbcs) or messages');
+    if (b.route === 'ppmid-inbox') {
+      const extra = {
+        ...(b.requestId !== undefined ? { requestId: b.requestId } : {}),
+        ...(b.ttlMs !== undefined ? { ttlMs: b.ttlMs } : {}),
+        ...(b.envelopeId !== undefined ? { envelopeId: b.envelopeId } : {}),
+        ...(b.tamper !== undefined ? { tamper: b.tamper } : {}),
+      };
+      const inputs = list.map((gbcs) => ({ ...extra, gbcs: gbcs.replace(/\s+/g, '') }));
+      return { results: atps.injectInbox(req.params.id, inputs, { settleMs: b.settleMs }) };
+    }
+    if (
+      b.requestId !== undefined ||
+      b.ttlMs !== undefined ||
+      b.envelopeId !== undefined ||
+      b.tamper !== undefined
+    )
+      throw new RangeError('requestId, ttlMs, envelopeId and tamper are for route ppmid-inbox');
+    const bytes = list.map((h) => fromHex(h));
+    return { results: atps.inject(req.params.id, b.route, bytes, { gbt: b.gbt, settleMs: b.settleMs }) };
+  });
+  app.post<Id & { Body: { value: number; valueClass?: UtrnValueClass } }>(
+    '/homes/:id/utrn',
+    { schema: { body: SCHEMAS.Utrn } },
+    async (req) => atps.issueUtrn(req.params.id, req.body),
+  );
+  app.get<Id>('/homes/:id/ppmid', async (req) =>
+    atps.ppmidStatus(req.params.id, { since: since(req.query) }),
   );
   app.post<Id & { Body: BackchannelAction }>(
     '/homes/:id/backchannel',

@@ -4,6 +4,8 @@
  */
 const eui = { type: 'string', pattern: '^[0-9A-Fa-f]{16}$', description: 'EUI-64, 16 hex digits' } as const;
 const hex = { type: 'string', pattern: '^[0-9A-Fa-f\\s]*$', description: 'hex bytes' } as const;
+const OUTCOMES = ['accepted-queued', 'forwarded', 'delivery-failed', 'expired', 'rejected'] as const;
+const TAMPERS = ['none', 'signature', 'unsigned', 'unknown-key', 'wrong-ppmid', 'expired', 'gbcs'] as const;
 
 export const SCHEMAS = {
   CreateHome: {
@@ -48,8 +50,30 @@ export const SCHEMAS = {
     required: ['route'],
     additionalProperties: false,
     properties: {
-      route: { type: 'string', enum: ['ppmid', 'wan', 'hht'] },
+      route: {
+        type: 'string',
+        enum: ['ppmid', 'wan', 'hht', 'ppmid-inbox'],
+        description:
+          'ppmid: raw bytes from the PPMID node (no checks); wan: through the CSP and the SM WAN; hht: from a joined HHT; ppmid-inbox: a supplier-signed envelope into the PPMID internet inbox, through its PP-2 checks',
+      },
       hex: { ...hex, description: 'one GBCS message' },
+      gbcs: { ...hex, description: 'ppmid-inbox: the Command for Local Delivery (same as hex)' },
+      requestId: {
+        type: 'string',
+        description: 'ppmid-inbox: DUIS RequestID (originator:target:counter); default derived from the GBCS',
+      },
+      ttlMs: { type: 'integer', minimum: 1, description: 'ppmid-inbox: validity from now, default 1 hour' },
+      envelopeId: {
+        type: 'string',
+        pattern: '^[0-9A-Fa-f]{32}$',
+        description: 'ppmid-inbox: 16-byte envelope id; default derived from the RequestID',
+      },
+      tamper: {
+        type: 'string',
+        enum: TAMPERS,
+        description:
+          'ppmid-inbox: spoil the envelope to exercise PP-2 (signature: a flipped signature bit; unsigned: zero signature; unknown-key: another key id; wrong-ppmid: another PPMID; expired: validity in the past; gbcs: a changed GBCS byte after signing)',
+      },
       messages: {
         type: 'array',
         items: hex,
@@ -79,11 +103,46 @@ export const SCHEMAS = {
           'hht-join',
           'gsme-poll',
           'ppmid-ota',
+          'ppmid-utrn',
+          'ppmid-emergency-credit',
+          'ppmid-display',
+          'ppmid-restart',
         ],
       },
       ms: { type: 'integer', minimum: 0, maximum: 31_536_000_000 },
       eui,
       hex,
+      utrn: {
+        type: 'string',
+        pattern: '^[0-9\\s-]{1,40}$',
+        description:
+          'ppmid-utrn: the UTRN the customer types (20 digits; checked by the PPMID, then the GSME)',
+      },
+      value: {
+        type: 'integer',
+        minimum: 0,
+        maximum: 8191,
+        description: 'ppmid-utrn without utrn: the ATPS issues a UTRN of this value as the supplier',
+      },
+      valueClass: { type: 'string', enum: ['pounds', 'pennies'] },
+      poll: {
+        type: 'boolean',
+        description:
+          'ppmid-utrn / ppmid-emergency-credit: wake the GSME to fetch the PCS message from the CH mailbox (default true)',
+      },
+      radio: {
+        type: 'boolean',
+        description: 'ppmid-restart: power-cycle the radio too, so the PPMID rejoins (default true)',
+      },
+    },
+  },
+  Utrn: {
+    type: 'object',
+    required: ['value'],
+    additionalProperties: false,
+    properties: {
+      value: { type: 'integer', minimum: 0, maximum: 8191 },
+      valueClass: { type: 'string', enum: ['pounds', 'pennies'] },
     },
   },
   BufferFeed: {
@@ -116,6 +175,16 @@ export const SCHEMAS = {
     properties: {
       source: { type: 'string' },
       route: { type: 'string' },
+      ppmidDecision: {
+        type: ['string', 'null'],
+        enum: [...OUTCOMES, null],
+        description:
+          'ppmid-inbox: the PPMID decision (a repeated envelope: its latest outcome); null on other routes',
+      },
+      ppmidReason: {
+        type: ['string', 'null'],
+        description: 'ppmid-inbox: PPMID_REASONS code when refused (docs/ppmid.md 3); null otherwise',
+      },
       chDecision: { type: ['string', 'null'], enum: ['delivered', 'queued', 'discarded', null] },
       chReason: { type: ['string', 'null'] },
       target: { type: ['string', 'null'] },
@@ -127,6 +196,22 @@ export const SCHEMAS = {
       response: { type: ['string', 'null'] },
       responseRoute: { type: ['string', 'null'], enum: ['wan', 'hht', null] },
       chEvents: { type: 'array', items: { type: 'integer' } },
+      envelopeId: { type: 'string', description: 'ppmid-inbox only' },
+      statusReports: {
+        type: 'array',
+        items: { type: 'string', enum: OUTCOMES },
+        description: 'ppmid-inbox only: outcomes of the status reports for this envelope, in order',
+      },
+      statusReportDetails: {
+        type: 'array',
+        items: { type: 'object' },
+        description:
+          'ppmid-inbox only: the reports (sequence, reason, attempts, detail, signatureValid, hex)',
+      },
+      ppmidDetail: { type: 'string' },
+      requestId: { type: ['string', 'null'] },
+      repeated: { type: 'boolean' },
+      envelope: { type: 'string', description: 'ppmid-inbox only: the envelope as sent, hex' },
     },
   },
 } as const;
@@ -150,7 +235,7 @@ export const OPENAPI = {
     title: 'ppmid-relay test automation API',
     version: '0.1.0',
     description:
-      'SECMP0038 TE-1/TE-2: homes (CHF+GPF, ESME, GSME, PPMID on a modelled HAN) on virtual time; inject raw GBCS via the PPMID, the SM WAN or an HHT; drive a backchannel; read the CH event log, alerts, WAN uplink and device logs. Provisional SECMP0038 codes are marked as such.',
+      'SECMP0038 TE-1/TE-2: homes (CHF+GPF, ESME, GSME, enhanced PPMID on a modelled HAN) on virtual time; inject raw GBCS via the PPMID, the SM WAN or an HHT, or a supplier-signed envelope into the PPMID internet inbox (ppmid-inbox); drive a backchannel (including the PPMID customer: UTRN, emergency credit, display; PPMID restart); read the CH event log, alerts, WAN uplink, device logs and PPMID status reports. Provisional SECMP0038 codes are marked as such.',
   },
   components: { schemas: SCHEMAS },
   paths: {
@@ -178,7 +263,8 @@ export const OPENAPI = {
     },
     '/homes/{id}/inject': {
       post: {
-        summary: 'inject raw GBCS through a route (ppmid | wan | hht)',
+        summary:
+          'inject GBCS through a route (ppmid | wan | hht raw; ppmid-inbox as a signed envelope through PP-2)',
         parameters: [idParam],
         requestBody: { required: true, ...json({ $ref: '#/components/schemas/Inject' }) },
         responses: ok('one result per message', {
@@ -190,10 +276,27 @@ export const OPENAPI = {
     '/homes/{id}/backchannel': {
       post: {
         summary:
-          'WAN down/up, CH reboot, PPMID/device offline/online, advance virtual time, HHT join, GSME poll, PPMID OTA attempt',
+          'WAN down/up, CH reboot, PPMID/device offline/online, advance virtual time, HHT join, GSME poll, PPMID OTA attempt; PPMID customer: ppmid-utrn, ppmid-emergency-credit, ppmid-display; ppmid-restart (snapshot, restore, rejoin)',
         parameters: [idParam],
         requestBody: { required: true, ...json({ $ref: '#/components/schemas/Backchannel' }) },
         responses: ok('done'),
+      },
+    },
+    '/homes/{id}/utrn': {
+      post: {
+        summary:
+          "issue a UTRN for the home's GSME as its supplier would (next top-up counter); type it with backchannel ppmid-utrn",
+        parameters: [idParam],
+        requestBody: { required: true, ...json({ $ref: '#/components/schemas/Utrn' }) },
+        responses: ok('utrn, counter, device, supplier, value, valueClass'),
+      },
+    },
+    '/homes/{id}/ppmid': {
+      get: {
+        summary:
+          'the enhanced PPMID: display, outbox, status reports recorded (signature checked), supplier id, reporting public key (PEM)',
+        parameters: [idParam, { ...sinceParam, description: 'only reports with a larger n' }],
+        responses: ok('PPMID status'),
       },
     },
     '/homes/{id}/chm/buffer-feed': {
