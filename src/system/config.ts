@@ -45,6 +45,8 @@ export interface SystemOptions {
   databaseUrl?: string;
   /** An external broker; default the embedded one (TLS, per-PPMID client certificates). */
   mqttUrl?: string;
+  /** MQTT protocol level for `mqttUrl` (default 5; 4 for the embedded broker of another process). */
+  mqttProtocolVersion?: 4 | 5;
   /**
    * `network` (default): DUIS over HTTP between supplier and DSP, MQTT
    * between supplier and PPMIDs. `in-process`: the same parties wired by

@@ -114,6 +114,19 @@ ${homes}
 </body></html>`;
 }
 
+/** Device events carry bigint counters and byte arrays: JSON as decimal strings and hex. */
+function jsonSafe(v: unknown): unknown {
+  return JSON.parse(
+    JSON.stringify(v, (_k, x) =>
+      typeof x === 'bigint'
+        ? x.toString()
+        : x instanceof Uint8Array
+          ? Buffer.from(x).toString('hex').toUpperCase()
+          : x,
+    ),
+  );
+}
+
 export async function startStartPage(o: {
   system: RunningSystem;
   host?: string;
@@ -145,18 +158,18 @@ export async function startStartPage(o: {
       return undefined;
     }
   };
-  app.get('/api/estate/homes', async () => sys.estate?.homes.map((h) => h.view()) ?? []);
+  app.get('/api/estate/homes', async () => jsonSafe(sys.estate?.homes.map((h) => h.view()) ?? []));
   app.get('/api/estate/homes/:id', async (req, reply) => {
     const h = homeOf((req.params as { id: string }).id);
     if (!h) return reply.code(404).send({ error: 'NO_SUCH_HOME' });
-    return {
+    return jsonSafe({
       ...h.view(),
       ch: h.home.chf.status(),
       wan: sys.wan?.chMetrics(h.plan.chf),
       recentChEvents: h.home.chf.events.slice(-30),
       recentPpmidEvents: h.ppmid?.events.slice(-30) ?? [],
       recentEsmeEvents: h.esme.events.slice(-10),
-    };
+    });
   });
   app.post('/api/estate/homes/:id/wan', async (req, reply) => {
     const h = homeOf((req.params as { id: string }).id);

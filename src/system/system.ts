@@ -29,6 +29,13 @@ import {
 } from '../adapters/mqtt/index.ts';
 import type { TestPki } from '../adapters/pki/index.ts';
 import { migrate, openStore, type Store } from '../adapters/store/index.ts';
+import {
+  HttpCspDownlink,
+  HttpUplinkSink,
+  startWanLinkEndpoint,
+  startWanLinkServer,
+} from '../adapters/wan-link/index.ts';
+import type { ChmDownlink } from '../dcc/chm/chm.ts';
 import { Chm } from '../dcc/chm/chm.ts';
 import { type RunningChmServer, startChmServer } from '../dcc/chm/http.ts';
 import type { CspDownlink } from '../dcc/contracts.ts';
@@ -80,6 +87,8 @@ export interface SystemUrls {
   supplierReceive?: string;
   supplierConsole?: string;
   mqtt?: string;
+  /** The WAN link (split deployments): the SM WAN's server in the estate process, or the DSP/CHM endpoint. */
+  wanLink?: string;
 }
 
 export interface RunningSystem {
@@ -178,6 +187,9 @@ export async function startSystem(opts: SystemOptions = {}): Promise<RunningSyst
       } else {
         opened = await openInternet({
           mqttUrl: config.mqttUrl,
+          // the embedded broker of another process speaks MQTT 3.1.1 (aedes): MQTT_PROTOCOL_VERSION=4
+          protocolVersion:
+            opts.mqttProtocolVersion ?? (process.env.MQTT_PROTOCOL_VERSION === '4' ? 4 : undefined),
           dataDir: config.dataDir,
           host: config.host,
           tlsPort: config.ports.mqtt,
@@ -199,14 +211,27 @@ export async function startSystem(opts: SystemOptions = {}): Promise<RunningSyst
     }
 
     // ------------------------------------------------------------ CSP SM WAN (CSP-1)
-    const wan =
-      has('estate') || has('dsp') || has('chm')
-        ? new SmWan({
-            clock,
-            random: random.fork('wan'),
-            config: { wanProvider: SYSTEM_PARTIES.wanProvider, ...(opts.wan ?? {}) },
-          })
-        : undefined;
+    // The SM WAN lives with the estate (the CHs it serves). A DSP or CHM without the estate
+    // reaches it over the WAN link (src/adapters/wan-link).
+    const remoteWan = !has('estate') && (has('dsp') || has('chm'));
+    if (remoteWan && !opts.remote?.wanUrl)
+      throw new SystemError(
+        'SYSTEM_CONFIG',
+        'the DSP and the CHM need the SM WAN: run the estate here or give --wan-url',
+      );
+    const wan = has('estate')
+      ? new SmWan({
+          clock,
+          random: random.fork('wan'),
+          config: { wanProvider: SYSTEM_PARTIES.wanProvider, ...(opts.wan ?? {}) },
+        })
+      : undefined;
+    const httpDownlink = remoteWan
+      ? new HttpCspDownlink({ wanUrl: opts.remote!.wanUrl!, clock, metrics })
+      : undefined;
+    if (httpDownlink) closers.push(['WAN link', () => httpDownlink.close()]);
+    /** What the DSP and the CHM send through: the SmWan here, or the one of the estate process. */
+    const downlink = (wan ?? httpDownlink) as (CspDownlink & ChmDownlink) | undefined;
 
     // What the simulated homes did with each supplier command, for the supplier console.
     const observer = new EstateObserver({ originators: [SYSTEM_PARTIES.supplier] });
@@ -294,7 +319,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<RunningSyst
     // ------------------------------------------------------------ DSP (DSP-1..DSP-6)
     let dspHttp: RunningDspHttp | undefined;
     if (has('dsp')) {
-      if (!wan) throw new SystemError('SYSTEM_CONFIG', 'the DSP needs the CSP WAN');
+      if (!downlink) throw new SystemError('SYSTEM_CONFIG', 'the DSP needs the CSP WAN');
       const d = await DspService.open({
         clock,
         store,
@@ -303,13 +328,13 @@ export async function startSystem(opts: SystemOptions = {}): Promise<RunningSyst
           acb: SYSTEM_PARTIES.acb,
         }),
         xmlSigner: keys.xml.dsp.signer,
-        downlink: wan as CspDownlink,
+        downlink,
         transport: inProcess ? inProcessResponseTransport(() => supplier) : fetchResponseTransport(),
         xsdValidation: opts.xsdValidation ?? true,
       });
       dsp = d;
       closers.push(['DSP', () => d.close()]);
-      wan.setDspSink(d);
+      wan?.setDspSink(d);
       const receiveUrl =
         urls.supplierReceive ??
         (opts.remote?.supplierUrl
@@ -334,18 +359,18 @@ export async function startSystem(opts: SystemOptions = {}): Promise<RunningSyst
     // ------------------------------------------------------------ CHM (CSP-2, CSP-3)
     let chm: Chm | undefined;
     if (has('chm')) {
-      if (!wan) throw new SystemError('SYSTEM_CONFIG', 'the CHM needs the CSP WAN');
+      if (!downlink) throw new SystemError('SYSTEM_CONFIG', 'the CHM needs the CSP WAN');
       const c = new Chm({
         clock,
         store,
         keyStore: keys.holding([SYSTEM_PARTIES.wanProvider, SYSTEM_PARTIES.acb]),
         wanProvider: SYSTEM_PARTIES.wanProvider,
         acb: SYSTEM_PARTIES.acb,
-        downlink: wan,
+        downlink,
       });
       chm = c;
       closers.push(['CHM', () => c.whenIdle()]);
-      wan.setChmSink(c);
+      wan?.setChmSink(c);
       // DSP-5 / A21: a CH the CHM put in standalone mode is excluded from the DSP's performance measures.
       const d = dsp;
       if (d)
@@ -362,6 +387,48 @@ export async function startSystem(opts: SystemOptions = {}): Promise<RunningSyst
         urls.chm = ch.url;
         urls.chmDashboard = `${ch.url}/`;
       }
+    }
+
+    // ------------------------------------------------------------ WAN link (split deployments)
+    if (httpDownlink && !inProcess) {
+      const ep = await startWanLinkEndpoint({
+        dsp,
+        chm,
+        downlink: httpDownlink,
+        host: config.host,
+        port: config.ports.wan,
+      });
+      closers.push(['WAN link HTTP', () => ep.close()]);
+      urls.wanLink = ep.url;
+    }
+    if (wan && (!has('dsp') || !has('chm')) && !inProcess) {
+      if (!has('dsp')) {
+        if (!opts.remote?.dspWanUrl)
+          throw new SystemError(
+            'SYSTEM_CONFIG',
+            'the SM WAN needs the DSP: run it here or give --dsp-wan-url',
+          );
+        const sink = new HttpUplinkSink('dsp', { url: opts.remote.dspWanUrl, clock, metrics });
+        wan.setDspSink(sink);
+        closers.push(['WAN link to the DSP', () => sink.close()]);
+      }
+      if (!has('chm')) {
+        const chmUrl = opts.remote?.chmWanUrl ?? opts.remote?.dspWanUrl;
+        if (chmUrl) {
+          const sink = new HttpUplinkSink('chm', { url: chmUrl, clock, metrics });
+          wan.setChmSink(sink);
+          closers.push(['WAN link to the CHM', () => sink.close()]);
+        } else log.warn('no CHM: CH alerts for the CHM are dropped at the CSP (give --chm-wan-url)');
+      }
+      const server = await startWanLinkServer({
+        wan,
+        clock,
+        host: config.host,
+        port: config.ports.wan,
+        metrics,
+      });
+      closers.push(['WAN link HTTP', () => server.close()]);
+      urls.wanLink = server.url;
     }
 
     // ------------------------------------------------------------ estate

@@ -33,6 +33,10 @@ export interface UpFlags {
   parties?: string;
   dspUrl?: string;
   supplierUrl?: string;
+  wanUrl?: string;
+  dspWanUrl?: string;
+  chmWanUrl?: string;
+  wanPort?: number;
   xsd?: boolean;
   check?: boolean;
   intermittentUp?: number;
@@ -56,6 +60,7 @@ export function addSystemOptions(cmd: Command): Command {
     .option('--supplier-port <port>', 'supplier HTTP port (default 8070)', int('--supplier-port'))
     .option('--mqtt-port <port>', 'embedded MQTT broker TLS port (default 8883)', int('--mqtt-port'))
     .option('--start-port <port>', 'start page port (default 8080)', int('--start-port'))
+    .option('--wan-port <port>', 'WAN link port of a split deployment (default 8082)', int('--wan-port'))
     .option(
       '--workload <name>',
       `orders placed at random premises: ${WORKLOAD_NAMES.join(' | ')} (default light)`,
@@ -90,6 +95,7 @@ export function systemOptionsFrom(f: UpFlags): SystemOptions {
   if (f.supplierPort !== undefined) ports.supplier = f.supplierPort;
   if (f.mqttPort !== undefined) ports.mqtt = f.mqttPort;
   if (f.startPort !== undefined) ports.start = f.startPort;
+  if (f.wanPort !== undefined) ports.wan = f.wanPort;
   return {
     ...(f.dataDir !== undefined ? { dataDir: f.dataDir } : {}),
     ...(f.homes !== undefined ? { homes: f.homes } : {}),
@@ -102,6 +108,9 @@ export function systemOptionsFrom(f: UpFlags): SystemOptions {
     remote: {
       ...(f.dspUrl ? { dspUrl: f.dspUrl } : {}),
       ...(f.supplierUrl ? { supplierUrl: f.supplierUrl } : {}),
+      ...(f.wanUrl ? { wanUrl: f.wanUrl } : {}),
+      ...(f.dspWanUrl ? { dspWanUrl: f.dspWanUrl } : {}),
+      ...(f.chmWanUrl ? { chmWanUrl: f.chmWanUrl } : {}),
     },
     ...(f.intermittentUp !== undefined || f.intermittentDown !== undefined
       ? {
@@ -130,7 +139,9 @@ export function describeUrls(sys: RunningSystem): string {
     ...(u.dsp ? [`  DSP (DUIS)            ${u.dsp}/api/v1/serviceS|serviceT|serviceD`] : []),
     ...(u.chmDashboard ? [`  CHM Alerts Dashboard  ${u.chmDashboard}`] : []),
     ...(u.mqtt ? [`  MQTT broker           ${u.mqtt}`] : []),
-    `  estate                ${sys.plan.homes.length} homes, store ${sys.store.location}`,
+    ...(u.wanLink ? [`  WAN link              ${u.wanLink}`] : []),
+    ...(sys.estate ? [`  estate                ${sys.plan.homes.length} homes`] : []),
+    `  store                 ${sys.store.location}`,
     '',
     'Ctrl-C stops everything.',
     '',
@@ -176,6 +187,15 @@ export function register(program: Command): void {
       '--supplier-url <url>',
       'supplier of another process (when this one runs the estate without the supplier)',
     )
+    .option(
+      '--wan-url <url>',
+      'the SM WAN link of the estate process (when this one runs the DSP / CHM without the estate)',
+    )
+    .option(
+      '--dsp-wan-url <url>',
+      'the WAN link endpoint of the DSP process (when this one runs the estate without the DSP)',
+    )
+    .option('--chm-wan-url <url>', 'the WAN link endpoint of the CHM process (default: --dsp-wan-url)')
     .option('--check', 'smoke check: ephemeral ports, one top-up through a PPMID, print the result, exit 0/1')
     .action(async (f: UpFlags) => {
       if (!process.env.PPMID_LOG) configureLogging({ spec: 'warn,system=info,sim=info' });
@@ -187,6 +207,7 @@ export function register(program: Command): void {
       const sys = await startSystem(systemOptionsFrom(f));
       process.stdout.write(describeUrls(sys));
       void sys.provisioned.then((failures) => {
+        if (!sys.estate) return;
         process.stdout.write(
           failures.length
             ? `${failures.length} PPMID(s) not provisioned: ${failures.map((x) => `${x.premisesId} (${x.error})`).join('; ')}\n`
