@@ -52,9 +52,10 @@ export function withTimeout<T>(p: Promise<T>, timeoutMs: number, what: What): Pr
   });
 }
 
+/** A Node EventEmitter, or anything whose `on` returns a function that removes the listener (InternetLink). */
 export interface EventSource {
   on(event: string, listener: (...args: unknown[]) => void): unknown;
-  off(event: string, listener: (...args: unknown[]) => void): unknown;
+  off?(event: string, listener: (...args: unknown[]) => void): unknown;
 }
 
 /** Resolves with the arguments of the first `event` from `emitter` that passes `filter`. */
@@ -66,17 +67,19 @@ export function waitForEvent<A extends unknown[] = unknown[]>(
   const timeoutMs = opts.timeoutMs ?? 5000;
   const at = callSite();
   return new Promise<A>((resolve, reject) => {
+    let remove: () => void = () => {};
     const listener = (...args: unknown[]) => {
       if (opts.filter && !opts.filter(...(args as A))) return;
-      emitter.off(event, listener);
+      remove();
       clearTimeout(timer);
       resolve(args as A);
     };
     const timer = setTimeout(() => {
-      emitter.off(event, listener);
+      remove();
       reject(new WaitTimeoutError(describeWhat(opts.what, `event '${event}'`), timeoutMs, at));
     }, timeoutMs);
-    emitter.on(event, listener);
+    const r = emitter.on(event, listener);
+    remove = typeof r === 'function' ? (r as () => void) : () => emitter.off?.(event, listener);
   });
 }
 

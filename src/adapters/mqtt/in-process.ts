@@ -72,6 +72,8 @@ interface Session {
   inflight: Map<number, Routed>;
   nextPacketId: number;
   link?: InProcessLink;
+  /** The link's connection generation the broker is talking to. */
+  conn: number;
   expiry?: TimerHandle;
   will?: Routed;
   expiryMs: number;
@@ -171,6 +173,7 @@ export class InProcessInternet implements Internet {
         inflight: new Map(),
         nextPacketId: 1,
         expiryMs,
+        conn: 0,
       };
       this.sessions.set(link.clientId, s);
     }
@@ -179,6 +182,7 @@ export class InProcessInternet implements Internet {
     s.expiryMs = expiryMs;
     s.will = will;
     s.link = link;
+    s.conn = link.generation;
     this.metrics.inc('connects');
     // MQTT-4.4.0-1: resend unacknowledged messages first (DUP), then what queued while offline.
     for (const [pid, m] of s.inflight) this.send(s, m, pid, true);
@@ -187,10 +191,10 @@ export class InProcessInternet implements Internet {
     return present;
   }
 
-  /** @internal the connection of `link` ended; `graceful`: a DISCONNECT (no will). */
-  brokerDisconnect(link: InProcessLink, graceful: boolean): void {
+  /** @internal connection `generation` of `link` ended; `graceful`: a DISCONNECT (no will). */
+  brokerDisconnect(link: InProcessLink, graceful: boolean, generation: number): void {
     const s = this.sessions.get(link.clientId);
-    if (!s || s.link !== link) return;
+    if (!s || s.link !== link || s.conn !== generation) return;
     s.link = undefined;
     const will = s.will;
     s.will = undefined;
@@ -236,7 +240,7 @@ export class InProcessInternet implements Internet {
   /** @internal SUBSCRIBE: returns whether granted; sends retained matches. */
   brokerSubscribe(link: InProcessLink, filter: string, qos: Qos): boolean {
     const s = this.sessions.get(link.clientId);
-    if (!s || s.link !== link) return false;
+    if (!s || s.link !== link || s.conn !== link.generation) return false;
     if (!maySubscribe(link.clientId, filter, this.mode, this.policy)) {
       this.metrics.inc('subscribe.refused');
       return false;
@@ -257,7 +261,7 @@ export class InProcessInternet implements Internet {
   /** @internal PUBACK from the subscriber for packet `pid`, sent on connection `generation`. */
   brokerAck(link: InProcessLink, pid: number, generation: number): void {
     const s = this.sessions.get(link.clientId);
-    if (!s || s.link !== link || link.generation !== generation) return; // the connection it came on is gone
+    if (!s || s.link !== link || s.conn !== generation) return; // the connection it came on is gone
     s.inflight.delete(pid);
   }
 
@@ -269,10 +273,13 @@ export class InProcessInternet implements Internet {
         return;
       }
       s.queue.push(m);
-      this.metrics.gauge(`queued{${s.clientId}}`).set(s.queue.length);
+      this.metrics.gauge('session.queue').set(s.queue.length); // high-water mark: the deepest offline queue
       return;
     }
-    if (m.qos === 0) return this.send(s, m, 0, false);
+    if (m.qos === 0) {
+      this.send(s, m, 0, false);
+      return;
+    }
     const pid = s.nextPacketId;
     s.nextPacketId = (s.nextPacketId % 65535) + 1;
     s.inflight.set(pid, m);
@@ -309,7 +316,7 @@ interface OutgoingPublish {
 }
 
 export class InProcessLink implements InternetLink {
-  private readonly events = new LinkEmitter(log);
+  private readonly events: LinkEmitter;
   private readonly dispatcher: InboundDispatcher;
   private readonly qosOf = new Map<string, Qos>();
   private readonly presence: boolean;
@@ -325,6 +332,7 @@ export class InProcessLink implements InternetLink {
     readonly clientId: string,
     private readonly opts: LinkOptions,
   ) {
+    this.events = new LinkEmitter(log, clientId);
     const role = parseClientId(clientId);
     this.presence = opts.presence ?? role?.role === 'ppmid';
     if (this.presence && role?.role !== 'ppmid')
@@ -375,7 +383,7 @@ export class InProcessLink implements InternetLink {
             `${this.clientId}: subscription to ${f} refused`,
           );
           if (first) {
-            this.net.brokerDisconnect(this, true);
+            this.net.brokerDisconnect(this, true, this.generation);
             this.online = false;
             this.closed = true;
             this.net.forget(this);
@@ -452,7 +460,10 @@ export class InProcessLink implements InternetLink {
         qos: p.qos,
         retain: p.retain,
       });
-      if (p.qos === 0) return p.resolve();
+      if (p.qos === 0) {
+        p.resolve();
+        return;
+      }
       this.net.after(() => {
         if (generation === this.generation) p.resolve();
         else if (!this.closed) this.outgoing.push(p); // PUBACK lost: resend, the broker may see it twice
@@ -539,6 +550,7 @@ export class InProcessLink implements InternetLink {
 
   /** @internal another connection took this client id's session over. */
   takenOver(): void {
+    if (this.closed) return; // its DISCONNECT was still on the way
     this.lose('session taken over by another connection', true);
     this.closed = true;
     this.failOutgoing();
@@ -546,7 +558,7 @@ export class InProcessLink implements InternetLink {
   }
 
   private lose(reason: string, brokerAlreadyKnows: boolean): void {
-    if (!brokerAlreadyKnows) this.net.brokerDisconnect(this, false);
+    if (!brokerAlreadyKnows) this.net.brokerDisconnect(this, false, this.generation);
     this.online = false;
     this.generation++;
     this.dispatcher.connectionLost();
@@ -560,26 +572,36 @@ export class InProcessLink implements InternetLink {
       );
   }
 
+  /**
+   * Clean disconnect. Locally the link is closed at once; on the wire, what
+   * was already sent (acknowledgements, publications, the `offline` presence)
+   * reaches the broker before the DISCONNECT, as on a TCP stream.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.reconnectTimer?.cancel();
-    if (this.presence && this.online) {
-      // A clean DISCONNECT suppresses the will, so say `offline` ourselves (it reaches the broker before the DISCONNECT).
-      this.net.brokerPublish(this.clientId, {
-        topic: presenceTopic(this.clientId),
-        payload: encodePresence({ state: 'offline', clientId: this.clientId }),
-        qos: 1,
-        retain: true,
-      });
-    }
+    const wasOnline = this.online;
+    const generation = this.generation;
     this.closed = true;
-    if (this.online) {
-      this.net.brokerDisconnect(this, true);
-      this.online = false;
-      this.generation++;
-      this.dispatcher.connectionLost();
-    }
+    this.online = false;
+    this.dispatcher.connectionLost();
     this.failOutgoing();
+    if (wasOnline) {
+      if (this.presence) {
+        // A clean DISCONNECT suppresses the will, so say `offline` ourselves.
+        const offline: Routed = {
+          topic: presenceTopic(this.clientId),
+          payload: encodePresence({ state: 'offline', clientId: this.clientId }),
+          qos: 1,
+          retain: true,
+        };
+        this.net.after(
+          () => this.net.brokerPublish(this.clientId, offline),
+          `presence offline ${this.clientId}`,
+        );
+      }
+      this.net.after(() => this.net.brokerDisconnect(this, true, generation), `DISCONNECT ${this.clientId}`);
+    }
     this.net.forget(this);
   }
 }

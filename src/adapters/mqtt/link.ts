@@ -124,7 +124,10 @@ export class InternetLinkError extends PpmidRelayError {
 /** A tiny typed event emitter (listeners that throw are isolated from each other). */
 export class LinkEmitter {
   private readonly listeners = new Map<keyof LinkEvents, Set<unknown>>();
-  constructor(private readonly log: Logger) {}
+  constructor(
+    private readonly log: Logger,
+    private readonly clientId: string,
+  ) {}
   on<E extends keyof LinkEvents>(event: E, listener: (...args: LinkEvents[E]) => void): () => void {
     let set = this.listeners.get(event);
     if (!set) {
@@ -137,14 +140,17 @@ export class LinkEmitter {
   emit<E extends keyof LinkEvents>(event: E, ...args: LinkEvents[E]): void {
     const set = this.listeners.get(event);
     if (event === 'error' && (!set || set.size === 0)) {
-      this.log.warn('link error (no listener)', { error: (args[0] as Error).message });
+      this.log.warn('link error (no listener)', {
+        clientId: this.clientId,
+        error: (args[0] as Error).message,
+      });
       return;
     }
     for (const l of [...(set ?? [])]) {
       try {
         (l as (...a: LinkEvents[E]) => void)(...args);
       } catch (err) {
-        this.log.error('link event listener threw', { event, error: String(err) });
+        this.log.error('link event listener threw', { clientId: this.clientId, event, error: String(err) });
       }
     }
   }
@@ -152,6 +158,8 @@ export class LinkEmitter {
 
 interface Pending {
   msg: InternetMessage;
+  /** Only these handlers (MQTT 5 Subscription Identifiers name the subscriptions a copy is for). */
+  only?: readonly string[];
   ack: () => void;
   /** Whether the connection the message came on is still the current one (an ack on a later connection would be wrong). */
   current: () => boolean;
@@ -192,7 +200,9 @@ export class InboundDispatcher {
   addHandler(filter: string, handler: InternetHandler): void {
     this.handlers.set(filter, handler);
     // Messages that waited for a handler go next, in the order they came.
-    const claimed = this.unclaimed.filter((p) => topicMatches(filter, p.msg.topic));
+    const claimed = this.unclaimed.filter(
+      (p) => topicMatches(filter, p.msg.topic) && (!p.only || p.only.includes(filter)),
+    );
     if (claimed.length) {
       for (const p of claimed) this.unclaimed.splice(this.unclaimed.indexOf(p), 1);
       this.queue.push(...claimed);
@@ -204,9 +214,13 @@ export class InboundDispatcher {
     this.handlers.delete(filter);
   }
 
-  /** A message arrived on the current connection. */
-  deliver(msg: InternetMessage, ack: () => void, current: () => boolean): void {
-    this.queue.push({ msg, ack, current });
+  /**
+   * A message arrived on the current connection. `only`: the filters of the
+   * subscriptions this copy was sent for (an MQTT 5 broker may send one copy
+   * per overlapping subscription); each matching handler runs once per message either way.
+   */
+  deliver(msg: InternetMessage, ack: () => void, current: () => boolean, only?: readonly string[]): void {
+    this.queue.push({ msg, ack, current, only });
     this.pump();
   }
 
@@ -230,7 +244,9 @@ export class InboundDispatcher {
         const p = this.queue.shift();
         if (!p) return;
         if (!p.current()) continue; // its connection is gone; the broker will send it again
-        const matching = [...this.handlers].filter(([f]) => topicMatches(f, p.msg.topic));
+        const matching = [...this.handlers].filter(
+          ([f]) => topicMatches(f, p.msg.topic) && (!p.only || p.only.includes(f)),
+        );
         if (matching.length === 0) {
           if (this.unclaimed.length >= this.maxUnclaimed) {
             this.stats.unclaimedDropped++;

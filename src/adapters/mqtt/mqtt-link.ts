@@ -29,7 +29,7 @@ import {
   type PublishOptions,
   type Qos,
 } from './link.ts';
-import { encodePresence, isValidTopicName, parseClientId, presenceTopic } from './topics.ts';
+import { encodePresence, isValidTopicName, parseClientId, presenceTopic, topicMatches } from './topics.ts';
 
 const log = Logger.get('mqtt:link');
 
@@ -61,20 +61,25 @@ export async function connectMqttLink(clientId: string, opts: MqttLinkOptions): 
 
 export class MqttInternetLink implements InternetLink {
   private readonly client: MqttClient;
-  private readonly events = new LinkEmitter(log);
+  private readonly events: LinkEmitter;
   private readonly dispatcher: InboundDispatcher;
   private readonly qosOf = new Map<string, Qos>();
+  /** MQTT 5 Subscription Identifier per filter, and back (MQTT 5 3.8.2.1.2). */
+  private readonly subIdOf = new Map<string, number>();
+  private readonly filterOfSubId = new Map<number, string>();
   private readonly presence: boolean;
   private readonly v5: boolean;
   /** Bumped on every connect and every connection loss; an ack is valid only in the generation it arrived. */
   private generation = 0;
   private closed = false;
   private online = false;
+  private started = false;
 
   constructor(
     readonly clientId: string,
     private readonly opts: MqttLinkOptions,
   ) {
+    this.events = new LinkEmitter(log, clientId);
     const role = parseClientId(clientId);
     this.presence = opts.presence ?? role?.role === 'ppmid';
     if (this.presence && role?.role !== 'ppmid')
@@ -85,6 +90,7 @@ export class MqttInternetLink implements InternetLink {
       InboundDispatcher.checkFilter(h.filter);
       this.dispatcher.addHandler(h.filter, h.handler);
       this.qosOf.set(h.filter, h.qos ?? 1);
+      this.subscriptionId(h.filter);
     }
     const o: IClientOptions = {
       clientId,
@@ -94,7 +100,9 @@ export class MqttInternetLink implements InternetLink {
       reconnectPeriod: opts.reconnectPeriodMs ?? 1000,
       connectTimeout: opts.connectTimeoutMs ?? 10_000,
       resubscribe: false, // this class re-subscribes when the broker lost the session
-      manualConnect: true,
+      // Not manualConnect: with it, mqtt.js re-arms reconnection after end() (a stream
+      // closing after end() would then reconnect a closed link). Connecting starts in the
+      // constructor; no packet is handled before the listeners below are attached.
       ...(this.v5 ? { properties: { sessionExpiryInterval: opts.sessionExpirySec ?? SEVEN_DAYS_SEC } } : {}),
       ...(this.presence
         ? {
@@ -118,6 +126,14 @@ export class MqttInternetLink implements InternetLink {
     };
     this.client = mqtt.connect(opts.url, o);
     this.client.handleMessage = (packet, callback) => this.onPublish(packet, callback);
+    // Synchronous bookkeeping first: a broker sends queued session messages right
+    // after CONNACK, and mqtt.js hands them to onPublish before any promise continuation runs.
+    this.client.on('connect', (connack) => {
+      this.generation++;
+      this.online = true;
+      if (this.started) void this.afterConnect(connack.sessionPresent, false);
+    });
+    this.client.on('close', () => this.onConnectionLost('connection closed'));
   }
 
   get connected(): boolean {
@@ -151,10 +167,8 @@ export class MqttInternetLink implements InternetLink {
       this.client.on('error', onError);
       this.client.on('close', onClose);
       this.client.on('connect', onConnect);
-      this.client.connect();
     });
-    this.client.on('connect', (connack) => void this.onConnect(connack.sessionPresent, false));
-    this.client.on('close', () => this.onConnectionLost('connection closed'));
+    this.started = true;
     this.client.on('error', (err) =>
       this.events.emit(
         'error',
@@ -163,18 +177,16 @@ export class MqttInternetLink implements InternetLink {
         }),
       ),
     );
-    // The first CONNACK was consumed above: handle it now, waiting for the subscriptions.
+    // The first CONNACK: subscribe what was given to connect() before resolving.
     try {
-      await this.onConnect(sessionPresent, true);
+      await this.afterConnect(sessionPresent, true);
     } catch (err) {
       await this.close();
       throw err;
     }
   }
 
-  private async onConnect(sessionPresent: boolean, first: boolean): Promise<void> {
-    this.generation++;
-    this.online = true;
+  private async afterConnect(sessionPresent: boolean, first: boolean): Promise<void> {
     // A first connect re-subscribes everything given to connect(): the session may predate these handlers.
     if (first || !sessionPresent) {
       for (const filter of this.dispatcher.filters) {
@@ -220,9 +232,16 @@ export class MqttInternetLink implements InternetLink {
       dup: packet.dup ?? false,
     };
     const current = () => generation === this.generation && this.client.connected && !this.closed;
+    // Which subscriptions this copy is for; ids this process does not know (a session from
+    // before a restart) or that do not match the topic fall back to every matching handler.
+    const ids = packet.properties?.subscriptionIdentifier;
+    const named = (ids === undefined ? [] : Array.isArray(ids) ? ids : [ids])
+      .map((id) => this.filterOfSubId.get(id))
+      .filter((f): f is string => f !== undefined && topicMatches(f, packet.topic));
+    const only = named.length ? named : undefined;
     if (packet.qos === 0) {
       callback();
-      this.dispatcher.deliver(msg, () => {}, current);
+      this.dispatcher.deliver(msg, () => {}, current, only);
       return;
     }
     const messageId = packet.messageId;
@@ -237,6 +256,7 @@ export class MqttInternetLink implements InternetLink {
         );
       },
       current,
+      only,
     );
   }
 
@@ -267,10 +287,27 @@ export class MqttInternetLink implements InternetLink {
     }
   }
 
+  /**
+   * The filter's Subscription Identifier: derived from the filter text (FNV-1a,
+   * 28 bits), so a restarted process reads the ids its earlier session used the same way.
+   */
+  private subscriptionId(filter: string): number {
+    const known = this.subIdOf.get(filter);
+    if (known !== undefined) return known;
+    let h = 0x811c9dc5;
+    for (const b of Buffer.from(filter, 'utf8')) h = Math.imul(h ^ b, 0x01000193) >>> 0;
+    let id = h & 0x0fffffff || 1;
+    while (this.filterOfSubId.has(id)) id = (id % 0x0fffffff) + 1;
+    this.subIdOf.set(filter, id);
+    this.filterOfSubId.set(id, filter);
+    return id;
+  }
+
   async subscribe(filter: string, handler: InternetHandler, opts: { qos?: Qos } = {}): Promise<void> {
     if (this.closed) throw new InternetLinkError('MQTT_LINK_CLOSED', `${this.clientId}: link closed`);
     InboundDispatcher.checkFilter(filter);
     const qos = opts.qos ?? 1;
+    this.subscriptionId(filter);
     this.dispatcher.addHandler(filter, handler);
     this.qosOf.set(filter, qos);
     try {
@@ -283,12 +320,21 @@ export class MqttInternetLink implements InternetLink {
   }
 
   private async sendSubscribe(filter: string, qos: Qos): Promise<void> {
+    const server = (
+      this.client as unknown as { _serverProperties?: { subscriptionIdentifiersAvailable?: boolean } }
+    )._serverProperties;
+    const subscriptionIdentifier =
+      this.v5 && server?.subscriptionIdentifiersAvailable !== false ? this.subscriptionId(filter) : undefined;
     try {
-      const granted = await this.client.subscribeAsync(filter, { qos });
+      const granted = await this.client.subscribeAsync(
+        filter,
+        subscriptionIdentifier === undefined ? { qos } : { qos, properties: { subscriptionIdentifier } },
+      );
       const g = granted.find((x) => x.topic === filter) ?? granted[0];
       if (g && (g.qos & 0x80) !== 0) throw Object.assign(new Error('refused'), { code: g.qos });
     } catch (err) {
-      const code = (err as { code?: number }).code;
+      const e = err as { code?: number; packet?: { granted?: number[]; reasonCode?: number } };
+      const code = typeof e.code === 'number' ? e.code : e.packet?.granted?.find((g) => (g & 0x80) !== 0);
       throw new InternetLinkError(
         typeof code === 'number' && code >= 0x80 ? 'MQTT_SUBSCRIBE_REFUSED' : 'MQTT_LINK_CLOSED',
         `${this.clientId}: subscription to ${filter} ${typeof code === 'number' && code >= 0x80 ? `refused by the broker (0x${code.toString(16)})` : `failed: ${(err as Error).message}`}`,
@@ -331,6 +377,7 @@ export class MqttInternetLink implements InternetLink {
       ).catch(() => {});
     }
     this.closed = true;
+    this.client.options.reconnectPeriod = 0; // whatever happens to the stream now, do not come back
     await withDeadline(this.client.endAsync(!this.client.connected), 5000).catch(() => this.client.end(true));
   }
 }
