@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { createHash, verify } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { DOMParser, XMLSerializer } from '@xmldom/xmldom';
+import { C14nCanonicalization, ExclusiveCanonicalization } from 'xml-crypto';
 import { DUIS_DIR } from '../../test/support/fixtures.ts';
 import { readInstantaneousImportRegistersBody } from './bodies.ts';
 import { DuisError, DuisSignatureError, DuisUnknownSignerError } from './errors.ts';
@@ -20,6 +22,8 @@ import {
 } from './signature.ts';
 
 const KEYS = join(DUIS_DIR, 'xml-sign-keys');
+const DS = 'http://www.w3.org/2000/09/xmldsig#';
+const SR = 'http://www.dccinterface.co.uk/ServiceUserGateway';
 const SAMPLE = readFileSync(join(DUIS_DIR, 'samples', 'readfw-response.xml'), 'utf8');
 const CERT_FILES = readdirSync(KEYS).filter((f) => f.endsWith('.pem') && !f.endsWith('.key.pem'));
 const KEY_PAIRS = CERT_FILES.map((pem) => pem.replace(/\.pem$/, '')).filter((b) =>
@@ -235,6 +239,94 @@ describe('XML signature: sign and verify with each test key pair', () => {
 
   it('rejects an unsigned document', () => {
     assert.throws(() => verifyDuisSignature(unsignedRequest(), store()), /not signed/);
+  });
+});
+
+/**
+ * The signer as first written (a parsed Signature skeleton imported into the
+ * document, SignedInfo canonicalised by xml-crypto, the DOM serialised), kept
+ * here as the reference for the one that writes the Signature as text.
+ */
+function domBuiltSignature(
+  input: string,
+  s: XmlSigner,
+  replace = false,
+): { xml: string; signedInfoC14n: string } {
+  const doc = new DOMParser().parseFromString(input, 'application/xml');
+  const root = doc.documentElement!;
+  const old = doc.getElementsByTagNameNS(DS, 'Signature');
+  if (replace && old.length > 0) root.removeChild(old.item(0)!);
+  const digest = createHash('sha256')
+    .update(new C14nCanonicalization().process(root as unknown as Element, {}) as string, 'utf8')
+    .digest('base64');
+  const skeleton =
+    `<ds:Signature xmlns:ds="${DS}"><ds:SignedInfo>` +
+    `<ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/>` +
+    `<ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"/>` +
+    `<ds:Reference URI=""><ds:Transforms><ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/></ds:Transforms>` +
+    `<ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue>${digest}</ds:DigestValue></ds:Reference>` +
+    `</ds:SignedInfo><ds:SignatureValue>SIGNATURE</ds:SignatureValue><ds:KeyInfo><ds:X509Data><ds:X509IssuerSerial>` +
+    `<ds:X509IssuerName>${s.certificate.issuerName}</ds:X509IssuerName><ds:X509SerialNumber>${s.certificate.serialNumber}</ds:X509SerialNumber>` +
+    `</ds:X509IssuerSerial></ds:X509Data></ds:KeyInfo></ds:Signature>`;
+  const sig = doc.importNode(
+    new DOMParser().parseFromString(skeleton, 'application/xml').documentElement!,
+    true,
+  );
+  root.appendChild(sig);
+  const signedInfo = sig.firstChild as unknown as Element;
+  const signedInfoC14n = new ExclusiveCanonicalization().process(signedInfo, {}) as string;
+  return { xml: new XMLSerializer().serializeToString(doc), signedInfoC14n };
+}
+
+const blankValue = (xml: string) => xml.replace(/<ds:SignatureValue>[^<]*</, '<ds:SignatureValue>SIGNATURE<');
+
+describe('XML signature: the Signature written as text equals the DOM-built one', () => {
+  const s = signer('xml-sign-90B3D51F30010000-ds');
+  const cases: Array<[string, string, boolean]> = [
+    ['a built request', unsignedRequest(), false],
+    [
+      'CRLF, comments, whitespace, a comment after the root',
+      `${unsignedRequest().replace(/></g, '>\r\n  <').replace('<sr:Body>', '<!-- c --><sr:Body>')}\n<!-- after -->\n`,
+      false,
+    ],
+    ['a root without children', `<sr:Request xmlns:sr="${SR}" schemaVersion="5.4"/>`, false],
+    [
+      'a root in the default namespace',
+      unsignedRequest().replace(/sr:/g, '').replace('xmlns:sr=', 'xmlns='),
+      false,
+    ],
+    [
+      'a root declaring ds itself',
+      unsignedRequest().replace('<sr:Request ', `<sr:Request xmlns:ds="${DS}" `),
+      false,
+    ],
+    ...readdirSync(join(DUIS_DIR, 'templates'))
+      .sort()
+      .map((f): [string, string, boolean] => [f, readFileSync(join(DUIS_DIR, 'templates', f), 'utf8'), true]),
+  ];
+  it('byte for byte apart from the (randomised) ECDSA value, and the signed SignedInfo is its exclusive C14N', () => {
+    for (const [name, xml, replace] of cases) {
+      const signed = signDuisXml(xml, s, { replaceExistingSignature: replace });
+      const reference = domBuiltSignature(xml, s, replace);
+      assert.equal(blankValue(signed), reference.xml, name);
+      // The ECDSA value verifies over xml-crypto's canonical SignedInfo of the reference (same bytes signed).
+      const value = Buffer.from(/<ds:SignatureValue>([^<]+)</.exec(signed)![1], 'base64');
+      assert.ok(
+        verify(
+          'sha256',
+          Buffer.from(reference.signedInfoC14n),
+          { key: s.certificate.publicKey, dsaEncoding: 'ieee-p1363' },
+          value,
+        ),
+        name,
+      );
+      verifyDuisSignature(signed, store());
+    }
+  });
+
+  it('refuses an issuer name XML cannot carry', () => {
+    const bad: XmlSigner = { ...s, certificate: { ...s.certificate, issuerName: 'CN=Z1\u0001,OU=07' } };
+    assert.throws(() => signDuisXml(unsignedRequest(), bad), DuisSignatureError);
   });
 });
 
