@@ -5,7 +5,6 @@
  * Events), described by the OpenAPI document at `/openapi.json`.
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { formatRequestId } from '../duis/index.ts';
 import { Logger } from '../runtime/logger.ts';
 import { ROUTES, WAN_CLASSES } from './config.ts';
 import { SupplierError } from './errors.ts';
@@ -628,5 +627,3 @@ export async function startSupplierHttp(
     },
   };
 }
-
-export { formatRequestId };

@@ -29,7 +29,6 @@ import {
   type DuisResponseCode,
   formatRequestId,
   isLocalDeliveryCommandVariant,
-  isSignedPreCommandVariant,
   isWanCommandVariant,
   type RequestId,
   responseCodeKind,
@@ -48,7 +47,6 @@ import {
   type SupplierConfig,
   type SupplierConfigInput,
   supplierConfig,
-  type WanClass,
 } from './config.ts';
 import type { DuisClient, DuisExchange } from './duis-client.ts';
 import { SupplierError } from './errors.ts';
@@ -61,7 +59,6 @@ import {
   type PpmidRecord,
   type Premises,
   type PremisesDevice,
-  requestIdText,
   srvOfOrder,
 } from './model.ts';
 import { buildPpmidLeg, checkStatusReport, foldStatusReport } from './ppmid-leg.ts';
@@ -1300,6 +1297,3 @@ function sha256(b: Uint8Array): string {
 function endpointName(cv: CommandVariant): string {
   return cv === 4 ? 'serviceT' : cv === 2 || cv === 6 || cv === 8 ? 'serviceD' : 'serviceS';
 }
-
-export type { WanClass };
-export { isSignedPreCommandVariant, requestIdText };
