@@ -4,6 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { DOMParser, XMLSerializer } from '@xmldom/xmldom';
+import { XmlC14NMode, XmlDocument } from 'libxml2-wasm';
 import { C14nCanonicalization, ExclusiveCanonicalization } from 'xml-crypto';
 import { DUIS_DIR } from '../../test/support/fixtures.ts';
 import { readInstantaneousImportRegistersBody } from './bodies.ts';
@@ -327,6 +328,60 @@ describe('XML signature: the Signature written as text equals the DOM-built one'
   it('refuses an issuer name XML cannot carry', () => {
     const bad: XmlSigner = { ...s, certificate: { ...s.certificate, issuerName: 'CN=Z1\u0001,OU=07' } };
     assert.throws(() => signDuisXml(unsignedRequest(), bad), DuisSignatureError);
+  });
+});
+
+describe('XML signature: the canonical forms agree with libxml2 (libxml2-wasm)', () => {
+  /** The two canonical forms a DUIS signature uses, by libxml2: Reference octets and SignedInfo. */
+  function libxml2Forms(xml: string): { reference: string; signedInfo: string } {
+    const doc = XmlDocument.fromString(xml);
+    try {
+      const ns = { ds: DS };
+      const signedInfo = doc.get('/*/ds:Signature/ds:SignedInfo', ns)!.canonicalizeToString({
+        mode: XmlC14NMode.XML_C14N_EXCLUSIVE_1_0,
+      });
+      doc.get('/*/ds:Signature', ns)!.remove();
+      return { reference: doc.canonicalizeToString({ mode: XmlC14NMode.XML_C14N_1_0 }), signedInfo };
+    } finally {
+      doc.dispose();
+    }
+  }
+  function xmlCryptoForms(xml: string): { reference: string; signedInfo: string } {
+    const doc = new DOMParser().parseFromString(xml, 'application/xml');
+    const root = doc.documentElement!;
+    const sig = doc.getElementsByTagNameNS(DS, 'Signature').item(0)!;
+    const signedInfo = new ExclusiveCanonicalization().process(
+      sig.firstChild as unknown as Element,
+      {},
+    ) as string;
+    root.removeChild(sig);
+    return {
+      reference: new C14nCanonicalization().process(root as unknown as Element, {}) as string,
+      signedInfo,
+    };
+  }
+  it('on the DCC sample, every template as signed here, and pretty-printed documents', () => {
+    const s = signer('xml-sign-90B3D51F30010000-ds');
+    const docs: Array<[string, string]> = [
+      ['readfw-response.xml', SAMPLE],
+      [
+        'pretty request with a comment',
+        signDuisXml(
+          unsignedRequest().replace(/></g, '>\r\n  <').replace('<sr:Body>', '<!-- c --><sr:Body>'),
+          s,
+        ),
+      ],
+      ...readdirSync(join(DUIS_DIR, 'templates'))
+        .sort()
+        .map((f): [string, string] => [
+          f,
+          signDuisXml(readFileSync(join(DUIS_DIR, 'templates', f)), s, { replaceExistingSignature: true }),
+        ]),
+    ];
+    for (const [name, xml] of docs) {
+      // Comments are outside a URI="" Reference; libxml2 leaves them out without being asked.
+      assert.deepEqual(xmlCryptoForms(xml), libxml2Forms(xml), name);
+    }
   });
 });
 
