@@ -61,7 +61,7 @@ import {
   type SupplierConsoleLinks,
 } from '../web/supplier/index.ts';
 import { type ResolvedConfig, resolveConfig, type SystemOptions } from './config.ts';
-import { GatedClock } from './gated-clock.ts';
+import { GatedClock, wholeMillisecondClock } from './gated-clock.ts';
 import { openSystemKeys, SYSTEM_PARTIES, type SystemKeys } from './keys.ts';
 import {
   DeferredDuisTransport,
@@ -242,6 +242,8 @@ export async function startSystem(opts: SystemOptions = {}): Promise<RunningSyst
     let supplierHttp: SupplierHttp | undefined;
     let dsp: DspService | undefined;
     const dspTransport = new DeferredDuisTransport();
+    // The supplier stamps its store rows and envelopes in whole milliseconds.
+    const supplierClock = wholeMillisecondClock(clock);
     /** Starts the supplier service (and its HTTP server on `port`); also what a restart runs again. */
     const launchSupplier = async (port: number): Promise<void> => {
       supplierLink = internet ? await internet.connect(supplierClientId(SYSTEM_PARTIES.supplier)) : undefined;
@@ -251,11 +253,11 @@ export async function startSystem(opts: SystemOptions = {}): Promise<RunningSyst
         dspTrust: new XmlSigningCertificateStore([keys.xml.dsp.certificatePem]),
         dspEui: SYSTEM_PARTIES.acb,
         transport: inProcess ? inProcessDuisTransport(() => dsp!) : dspTransport,
-        clock,
+        clock: supplierClock,
       });
       const s = await SupplierService.start({
         supplierEui: SYSTEM_PARTIES.supplier,
-        clock,
+        clock: supplierClock,
         store,
         duis,
         security: new SecurityContext({

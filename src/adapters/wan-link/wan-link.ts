@@ -223,9 +223,10 @@ function badRequest(app: FastifyInstance): void {
   app.setErrorHandler((err, _req, reply) => {
     const e = err as { statusCode?: number; message?: string };
     const status = err instanceof WanLinkError ? 400 : (e.statusCode ?? 500);
-    return reply
-      .code(status)
-      .send({ error: err instanceof WanLinkError ? err.code : 'WAN_LINK_ERROR', message: e.message ?? String(err) });
+    return reply.code(status).send({
+      error: err instanceof WanLinkError ? err.code : 'WAN_LINK_ERROR',
+      message: e.message ?? String(err),
+    });
   });
 }
 
