@@ -607,26 +607,31 @@ export class InProcessLink implements InternetLink {
 }
 
 /**
- * Runs a virtual clock until nothing is left to do (or `until` holds),
- * letting promise chains (handlers, awaited publications) settle between
- * events: the way to drive InProcessInternet from a test or the simulator.
- * Returns whether `until` held (true when none was given and the clock went idle).
+ * Runs a virtual clock until nothing more is due within `horizonMs` (default
+ * 60 s of virtual time from the call) or until `until` holds, letting
+ * promise chains (handlers, awaited publications) settle between events: the
+ * way to drive InProcessInternet from a test or the simulator. The horizon
+ * keeps far-future timers (session expiry after days, a retry hours away)
+ * from firing just because a test wanted the traffic of the moment to settle;
+ * advance the clock explicitly to reach them. Returns whether `until` held
+ * (true when none was given).
  */
 export async function settleVirtual(
   clock: VirtualClock,
   opts: { until?: () => boolean; horizonMs?: number; maxEvents?: number } = {},
 ): Promise<boolean> {
-  const horizon = clock.now() + (opts.horizonMs ?? 365 * 24 * 3600_000);
+  const horizon = clock.now() + (opts.horizonMs ?? 60_000);
   const max = opts.maxEvents ?? 1_000_000;
   for (let n = 0; n < max; n++) {
     await new Promise<void>((r) => setImmediate(r));
     if (opts.until?.()) return true;
     const next = clock.nextAt();
     if (next === undefined || next > horizon) {
+      // Promise chains may have scheduled something due; look once more.
       await new Promise<void>((r) => setImmediate(r));
-      if (opts.until) return opts.until();
-      if (clock.nextAt() === undefined || clock.nextAt()! > horizon) return true;
-      continue;
+      const again = clock.nextAt();
+      if (again !== undefined && again <= horizon) continue;
+      return opts.until ? opts.until() : true;
     }
     clock.step();
   }
