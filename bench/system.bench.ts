@@ -22,43 +22,11 @@ import { VirtualClock } from '../src/runtime/clock.ts';
 import { configureLogging } from '../src/runtime/logger.ts';
 import type { CommandRecord } from '../src/supplier/model.ts';
 import { type RunningSystem, startSystem } from '../src/system/system.ts';
+import { pumpVirtual, pumpVirtualPromise } from '../test/e2e/harness.ts';
 import type { BenchResult } from './harness.ts';
 
-const tick = () => new Promise<void>((r) => setImmediate(r));
-
-/**
- * Steps the virtual clock one event at a time, letting promise chains settle
- * between events, until `until()`. While the clock has nothing due, real
- * asynchronous work (key issuing at start-up) is waited for, up to a minute.
- */
-async function pump(vc: VirtualClock, until: () => boolean, maxEvents = 50_000_000): Promise<number> {
-  let idleSince: number | undefined;
-  for (let n = 0; n < maxEvents; n++) {
-    await tick();
-    if (until()) return n;
-    if (vc.step()) idleSince = undefined;
-    else {
-      idleSince ??= performance.now();
-      if (performance.now() - idleSince > 60_000)
-        throw new Error(`virtual clock idle at ${new Date(vc.now()).toISOString()} before the awaited state`);
-    }
-  }
-  throw new Error(`more than ${maxEvents} events`);
-}
-
-async function pumpPromise<T>(vc: VirtualClock, p: Promise<T>): Promise<T> {
-  let settled = false;
-  p.then(
-    () => {
-      settled = true;
-    },
-    () => {
-      settled = true;
-    },
-  );
-  await pump(vc, () => settled);
-  return p;
-}
+const pump = pumpVirtual;
+const pumpPromise = pumpVirtualPromise;
 
 async function virtualSystem(vc: VirtualClock, homes: number, wanMix?: string): Promise<RunningSystem> {
   const sys = await pumpPromise(

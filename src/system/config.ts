@@ -80,6 +80,8 @@ export interface SystemOptions {
   workload?: WorkloadName;
   /** Provision every PPMID through SU-3 at start (default true). */
   provision?: boolean;
+  /** DSP-4: how often the DSP passes its local-delivery log to the CSP (default 1 h, aligned). */
+  dspLogPeriodMs?: number;
   /** PPMIDs provisioned at once (default 8). */
   provisionConcurrency?: number;
 }

@@ -18,7 +18,8 @@
  * the CHM (its queue drained), the internet (links, then the embedded
  * broker), every timer, and the store.
  */
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import {
   InProcessInternet,
   type Internet,
@@ -39,7 +40,13 @@ import type { ChmDownlink } from '../dcc/chm/chm.ts';
 import { Chm } from '../dcc/chm/chm.ts';
 import { type RunningChmServer, startChmServer } from '../dcc/chm/http.ts';
 import type { CspDownlink } from '../dcc/contracts.ts';
-import { DspService, fetchResponseTransport, type RunningDspHttp, startDspHttp } from '../dcc/dsp/index.ts';
+import {
+  DspService,
+  fetchResponseTransport,
+  LocalDeliveryExporter,
+  type RunningDspHttp,
+  startDspHttp,
+} from '../dcc/dsp/index.ts';
 import { SmWan } from '../dcc/wan/sm-wan.ts';
 import { XmlSigningCertificateStore } from '../duis/index.ts';
 import { SecurityContext } from '../gbcs/index.ts';
@@ -389,6 +396,40 @@ export async function startSystem(opts: SystemOptions = {}): Promise<RunningSyst
         urls.chm = ch.url;
         urls.chmDashboard = `${ch.url}/`;
       }
+    }
+
+    // ------------------------------------------------------------ DSP-4 -> CSP-4: local-delivery logs
+    // Every period the DSP writes one CSV per CSP (<data-dir>/dsp-local-delivery/<csp>/) and, when
+    // the CHM runs here, the CSP loads it for billing and the performance exclusion list.
+    if (dsp && !config.ephemeral) {
+      const d = dsp;
+      const c = chm;
+      const periodMs = opts.dspLogPeriodMs ?? 3_600_000;
+      const exporter = new LocalDeliveryExporter(clock, d, {
+        dir: join(config.dataDir, 'dsp-local-delivery'),
+        periodMs,
+      });
+      let running: Promise<void> = Promise.resolve();
+      const tick = (end: number) => {
+        timer = clock.setTimer(end + periodMs - clock.now(), () => tick(end + periodMs), 'system:dsp-log');
+        running = running
+          .then(async () => {
+            const files = await exporter.exportPeriod(end - periodMs);
+            if (c) for (const f of files) await c.importDspLog(basename(f), readFileSync(f, 'utf8'));
+            log.info('DSP-4 local-delivery logs passed to the CSP', { files: files.length, chm: !!c });
+          })
+          .catch((err: unknown) => log.error('DSP-4 export failed', { error: String(err) }));
+      };
+      const now = clock.now();
+      const first = Math.floor(now / periodMs) * periodMs + periodMs;
+      let timer = clock.setTimer(first - now, () => tick(first), 'system:dsp-log');
+      closers.push([
+        'DSP-4 export',
+        async () => {
+          timer.cancel();
+          await running;
+        },
+      ]);
     }
 
     // ------------------------------------------------------------ WAN link (split deployments)
