@@ -25,7 +25,7 @@
 
 import type { LatencyModel, WanClass } from '../dcc/wan/models.ts';
 import { SmWan, type WanChLink } from '../dcc/wan/sm-wan.ts';
-import { type DeliveryOutcome, verifyStatusReport } from '../delivery/index.ts';
+import { type DeliveryOutcome, decodeEnvelope, verifyStatusReport } from '../delivery/index.ts';
 import type { ChEvent, ChfConfig } from '../devices/chf/chf.ts';
 import type { ChDecision, DeviceEvent, DeviceType, GbcsDevice } from '../devices/contracts.ts';
 import { Gsme } from '../devices/gsme/gsme.ts';
@@ -33,7 +33,12 @@ import type { HanMediumOptions } from '../devices/han/medium.ts';
 import { GBT_BLOCK_OVERHEAD, OTA_UPGRADE_CLUSTER_ID } from '../devices/han/node.ts';
 import { createHome, type Home, type HomeDeviceSpec } from '../devices/home/home.ts';
 import { type HomeProfile, keyStoreFor, loadProfile, type ProfileName } from '../devices/home/profiles.ts';
-import { INBOX_TAMPERS, injectPpmidInbox, type PpmidInboxInput } from '../devices/ppmid/atps.ts';
+import {
+  INBOX_TAMPERS,
+  injectPpmidInbox,
+  type PpmidInboxInput,
+  redeliverPpmidInbox,
+} from '../devices/ppmid/atps.ts';
 import { PpmidError } from '../devices/ppmid/errors.ts';
 import { Ppmid, type PpmidDisplay, type TypeUtrnResult } from '../devices/ppmid/ppmid.ts';
 import type { ProvisionedPpmid } from '../devices/ppmid/provision.ts';
@@ -121,6 +126,15 @@ export interface InjectOptions {
   /** ppmid-inbox route: the envelope fields besides the GBCS (RequestID, validity, id, tamper). */
   inbox?: Omit<PpmidInboxInput, 'gbcs'>;
 }
+
+/**
+ * The `ppmid-inbox` body: a command to wrap in a fresh supplier-signed
+ * envelope (`gbcs` and the envelope fields; the envelope id defaults to 16
+ * bytes from the home's seeded randomness), or the exact bytes of an
+ * envelope to deliver again (`envelope`, e.g. an earlier result's
+ * `envelope`: an MQTT QoS 1 redelivery or a supplier retry).
+ */
+export type AtpsInboxInput = PpmidInboxInput | { envelope: string; gbcs?: undefined };
 
 /** A status report the PPMID published, as the ATPS recorded it (signature checked with the reporting key). */
 export interface AtpsStatusReport {
@@ -259,6 +273,8 @@ interface AtpsHome {
   ppmid?: AtpsPpmid;
   /** top-up counter of the UTRNs the ATPS issued (k of counter k << 32) */
   utrnK: bigint;
+  /** envelope ids of the ppmid-inbox route (seeded: equal runs give equal ids) */
+  envelopeIds: SeededRandom;
 }
 
 export interface AtpsOptions {
@@ -392,6 +408,7 @@ export class Atps {
       counter: 1_000_000n,
       createdAt: clock.now(),
       utrnK: 0n,
+      envelopeIds: random.fork('atps:envelope-ids'),
     };
     if (provisioned && home.device(e.ppmid) === provisioned.ppmid) {
       h.ppmid = { app: provisioned.ppmid, provisioned, reports: [], count: 0, restarts: 0 };
@@ -565,7 +582,7 @@ export class Atps {
    */
   injectInbox(
     id: string,
-    inputs: PpmidInboxInput | PpmidInboxInput[],
+    inputs: AtpsInboxInput | AtpsInboxInput[],
     opts: Omit<InjectOptions, 'inbox' | 'gbt' | 'origin'> = {},
   ): InjectResult[] {
     const h = this.get(id);
@@ -579,27 +596,36 @@ export class Atps {
     );
   }
 
-  private injectInboxOne(h: AtpsHome, input: PpmidInboxInput, opts: InjectOptions): InjectResult {
+  private injectInboxOne(h: AtpsHome, input: AtpsInboxInput, opts: InjectOptions): InjectResult {
     const p = this.needPpmid(h);
-    if (typeof input?.gbcs !== 'string')
-      throw new AtpsError('ATPS_BAD_REQUEST', 'ppmid-inbox: give gbcs (hex)');
-    if (input.tamper !== undefined && !INBOX_TAMPERS.includes(input.tamper))
+    const redeliver = 'envelope' in input && input.envelope !== undefined;
+    if (!redeliver && typeof input?.gbcs !== 'string')
       throw new AtpsError(
         'ATPS_BAD_REQUEST',
-        `ppmid-inbox: tamper must be one of ${INBOX_TAMPERS.join(', ')}, got ${JSON.stringify(input.tamper)}`,
+        'ppmid-inbox: give gbcs (hex), or envelope (hex) to deliver again',
       );
-    if (input.ttlMs !== undefined && !(Number.isInteger(input.ttlMs) && input.ttlMs > 0))
+    if (redeliver && typeof input.envelope !== 'string')
+      throw new AtpsError('ATPS_BAD_REQUEST', 'ppmid-inbox: envelope must be hex');
+    const wrap = redeliver ? undefined : (input as PpmidInboxInput);
+    if (wrap?.tamper !== undefined && !INBOX_TAMPERS.includes(wrap.tamper))
+      throw new AtpsError(
+        'ATPS_BAD_REQUEST',
+        `ppmid-inbox: tamper must be one of ${INBOX_TAMPERS.join(', ')}, got ${JSON.stringify(wrap.tamper)}`,
+      );
+    if (wrap?.ttlMs !== undefined && !(Number.isInteger(wrap.ttlMs) && wrap.ttlMs > 0))
       throw new AtpsError('ATPS_BAD_REQUEST', 'ppmid-inbox: ttlMs must be a positive integer');
     const mark = this.mark(h);
     const d = p.provisioned.delivery;
     let out: ReturnType<typeof injectPpmidInbox>;
     try {
-      out = injectPpmidInbox(
-        p.app,
-        input,
-        { supplierId: d.supplierId, deliveryKey: d.key.privateKey },
-        h.clock.now(),
-      );
+      out = wrap
+        ? injectPpmidInbox(
+            p.app,
+            { ...wrap, envelopeId: wrap.envelopeId ?? toHex(h.envelopeIds.bytes(16)) },
+            { supplierId: d.supplierId, deliveryKey: d.key.privateKey },
+            h.clock.now(),
+          )
+        : redeliverPpmidInbox(p.app, (input as { envelope: string }).envelope);
     } catch (e) {
       if (e instanceof PpmidError && e.code === 'PPMID_CONFIG')
         throw new AtpsError('ATPS_BAD_REQUEST', e.message);
@@ -609,7 +635,8 @@ export class Atps {
     // the CH events of this command only (the PPMID may relay other queued entries meanwhile)
     let match: { originator: Eui; counter: string } | undefined;
     try {
-      const info = peekRouting(fromHex(input.gbcs));
+      const gbcs = wrap ? fromHex(wrap.gbcs) : decodeEnvelope(fromHex(out.envelope)).gbcs;
+      const info = peekRouting(gbcs);
       match = { originator: info.originatorEui, counter: info.originatorCounter.toString() };
     } catch {
       match = undefined;

@@ -13,6 +13,7 @@ import { fromHex, normaliseEui, toHex } from '../runtime/bytes.ts';
 import { PpmidRelayError } from '../runtime/errors.ts';
 import {
   Atps,
+  type AtpsInboxInput,
   type AtpsRoute,
   type BackchannelAction,
   type CreateHomeRequest,
@@ -101,6 +102,7 @@ export function buildAtpsServer(opts: AtpsServerOptions = {}): FastifyInstance {
         ttlMs?: number;
         envelopeId?: string;
         tamper?: InboxTamper;
+        envelope?: string;
       } & InjectOptions;
     }
   >('/homes/:id/inject', { schema: { body: SCHEMAS.Inject } }, async (req) => {
@@ -110,7 +112,6 @@ export function buildAtpsServer(opts: AtpsServerOptions = {}): FastifyInstance {
       ...(b.gbcs !== undefined ? [b.gbcs] : []),
       ...(b.messages ?? []),
     ];
-    if (list.length === 0) throw new RangeError('give hex (or gbcs) or messages');
     if (b.route === 'ppmid-inbox') {
       const extra = {
         ...(b.requestId !== undefined ? { requestId: b.requestId } : {}),
@@ -118,16 +119,22 @@ export function buildAtpsServer(opts: AtpsServerOptions = {}): FastifyInstance {
         ...(b.envelopeId !== undefined ? { envelopeId: b.envelopeId } : {}),
         ...(b.tamper !== undefined ? { tamper: b.tamper } : {}),
       };
-      const inputs = list.map((gbcs) => ({ ...extra, gbcs: gbcs.replace(/\s+/g, '') }));
+      const inputs: AtpsInboxInput[] = [
+        ...list.map((gbcs) => ({ ...extra, gbcs: gbcs.replace(/\s+/g, '') })),
+        ...(b.envelope !== undefined ? [{ envelope: b.envelope.replace(/\s+/g, '') }] : []),
+      ];
+      if (inputs.length === 0) throw new RangeError('give gbcs (or hex, messages), or envelope');
       return { results: atps.injectInbox(req.params.id, inputs, { settleMs: b.settleMs }) };
     }
+    if (list.length === 0) throw new RangeError('give hex or messages');
     if (
       b.requestId !== undefined ||
       b.ttlMs !== undefined ||
       b.envelopeId !== undefined ||
-      b.tamper !== undefined
+      b.tamper !== undefined ||
+      b.envelope !== undefined
     )
-      throw new RangeError('requestId, ttlMs, envelopeId and tamper are for route ppmid-inbox');
+      throw new RangeError('requestId, ttlMs, envelopeId, tamper and envelope are for route ppmid-inbox');
     const bytes = list.map((h) => fromHex(h));
     return { results: atps.inject(req.params.id, b.route, bytes, { gbt: b.gbt, settleMs: b.settleMs }) };
   });

@@ -68,6 +68,11 @@ export const SCHEMAS = {
         pattern: '^[0-9A-Fa-f]{32}$',
         description: 'ppmid-inbox: 16-byte envelope id; default derived from the RequestID',
       },
+      envelope: {
+        ...hex,
+        description:
+          "ppmid-inbox: exact envelope bytes to deliver again (an earlier result's envelope: a QoS 1 redelivery or supplier retry)",
+      },
       tamper: {
         type: 'string',
         enum: TAMPERS,

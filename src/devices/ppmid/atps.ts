@@ -160,6 +160,27 @@ export function injectPpmidInbox(
   if (tamper === 'unsigned') bytes.fill(0, sigAt);
   if (tamper === 'unknown-key') bytes[28] ^= 0xff;
   if (tamper === 'gbcs') bytes[ENVELOPE_HEADER_LENGTH] ^= 0x01;
+  return deliverAndReport(ppmid, bytes);
+}
+
+/**
+ * Hands exact envelope bytes to the PPMID's inbox again: what an MQTT QoS 1
+ * redelivery or a supplier's retry of the same envelope does (PP-2: the
+ * PPMID answers with the envelope's latest outcome and queues nothing).
+ * Throws `PpmidError` (PPMID_CONFIG) for hex it cannot read.
+ */
+export function redeliverPpmidInbox(ppmid: Ppmid, envelopeHex: string): PpmidInboxOutput {
+  let bytes: Uint8Array;
+  try {
+    bytes = fromHex(envelopeHex);
+  } catch (err) {
+    throw new PpmidError('PPMID_CONFIG', `ppmid-inbox envelope: ${(err as Error).message}`);
+  }
+  if (bytes.length === 0) throw new PpmidError('PPMID_CONFIG', 'ppmid-inbox envelope: empty');
+  return deliverAndReport(ppmid, bytes);
+}
+
+function deliverAndReport(ppmid: Ppmid, bytes: Uint8Array): PpmidInboxOutput {
   const d = ppmid.deliverEnvelope(bytes);
   return {
     ppmidDecision: d.outcome,

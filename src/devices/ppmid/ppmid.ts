@@ -511,18 +511,20 @@ export class Ppmid implements GbcsDevice {
       action !== null && action.target === m.originator && action.counter === m.originatorCounter.toString();
     const now = this.clock.now();
     if (answer.kind === 'top-up-response') {
-      this.credit = {
-        ...this.credit,
-        creditRemainingMillipence: answer.creditRemaining,
-        source: 'gsme-top-up-response',
-        updatedAt: now,
-      };
+      // A refused top-up carries -1 ("not applicable", as the RTDS GSME sends it): the figure shown stays.
+      if (answer.creditRemaining >= 0)
+        this.credit = {
+          ...this.credit,
+          creditRemainingMillipence: answer.creditRemaining,
+          source: 'gsme-top-up-response',
+          updatedAt: now,
+        };
       if (matches)
         this.lastCustomerAction = {
           ...action,
           state: answer.accepted ? 'accepted' : 'refused',
           result: answer.resultName,
-          valueMillipence: answer.topUpValue,
+          ...(answer.topUpValue >= 0 ? { valueMillipence: answer.topUpValue } : {}),
           at: now,
         };
     } else if (answer.kind === 'default-response') {
