@@ -124,6 +124,136 @@ describe('ATPS over HTTP', async () => {
   });
 });
 
+describe('ATPS over HTTP: the enhanced PPMID (ppmid-inbox, customer, restart)', async () => {
+  const app = buildAtpsServer({ atps: new Atps({ deviceApps: defaultDeviceApps }) });
+  after(() => app.close());
+  const call = async (method: 'GET' | 'POST' | 'DELETE', url: string, payload?: unknown) => {
+    const r = await app.inject({ method, url, payload: payload as never });
+    return { status: r.statusCode, body: r.body ? JSON.parse(r.body) : undefined };
+  };
+  const cs06 = RTDS.find((m) => m.name.includes('CS06_11.3_IMMEDIATE_SUCCESS_COMMAND'))!;
+  let id = '';
+
+  it('the OpenAPI document describes the route, the new actions and paths', async () => {
+    const doc = (await call('GET', '/openapi.json')).body;
+    assert.ok(doc.components.schemas.Inject.properties.route.enum.includes('ppmid-inbox'));
+    assert.ok(doc.components.schemas.Inject.properties.tamper.enum.includes('wrong-ppmid'));
+    for (const a of ['ppmid-utrn', 'ppmid-emergency-credit', 'ppmid-display', 'ppmid-restart'])
+      assert.ok(doc.components.schemas.Backchannel.properties.action.enum.includes(a), a);
+    assert.ok(doc.components.schemas.InjectResult.properties.ppmidDecision);
+    assert.ok(doc.paths['/homes/{id}/ppmid'].get);
+    assert.ok(doc.paths['/homes/{id}/utrn'].post);
+    id = (await call('POST', '/homes', { profile: 'rtds' })).body.id;
+  });
+
+  it('ppmid-inbox: accepted, forwarded, delivered, accepted by the ESME; firmware refused by PP-2', async () => {
+    const r = await call('POST', `/homes/${id}/inject`, { route: 'ppmid-inbox', gbcs: ecs17b.hex });
+    assert.equal(r.status, 200);
+    const [ok] = r.body.results;
+    assert.deepEqual(
+      [ok.ppmidDecision, ok.ppmidReason, ok.chDecision, ok.deviceDecision, ok.responseRoute],
+      ['accepted-queued', null, 'delivered', 'accepted', 'wan'],
+    );
+    assert.deepEqual(ok.statusReports, ['accepted-queued', 'forwarded']);
+    assert.match(ok.envelopeId, /^[0-9A-F]{32}$/);
+    const fw = (await call('POST', `/homes/${id}/inject`, { route: 'ppmid-inbox', hex: cs06.hex })).body
+      .results[0];
+    assert.deepEqual([fw.ppmidDecision, fw.ppmidReason, fw.chDecision], ['rejected', 'firmware', null]);
+    // the other routes keep their output, with the PPMID fields null
+    const raw = (await call('POST', `/homes/${id}/inject`, { route: 'ppmid', hex: cs06.hex })).body
+      .results[0];
+    assert.deepEqual([raw.ppmidDecision, raw.ppmidReason], [null, null]);
+    assert.equal(raw.envelopeId, undefined);
+    // the same envelope again (redelivery): repeated, its latest outcome
+    const again = await call('POST', `/homes/${id}/inject`, { route: 'ppmid-inbox', envelope: ok.envelope });
+    assert.deepEqual(
+      [again.body.results[0].repeated, again.body.results[0].ppmidDecision],
+      [true, 'forwarded'],
+    );
+  });
+
+  it('ppmid-inbox with a tamper mode: refused with its reason, nothing at the CH', async () => {
+    const r = await call('POST', `/homes/${id}/inject`, {
+      route: 'ppmid-inbox',
+      gbcs: ecs17b.hex,
+      tamper: 'unknown-key',
+    });
+    const [x] = r.body.results;
+    assert.deepEqual(
+      [x.ppmidDecision, x.ppmidReason, x.chDecision, x.chEvents],
+      ['rejected', 'unknown-key', null, []],
+    );
+    assert.equal(
+      (await call('POST', `/homes/${id}/inject`, { route: 'ppmid-inbox', gbcs: ecs17b.hex, tamper: 'x' }))
+        .status,
+      400,
+    );
+    assert.equal(
+      (await call('POST', `/homes/${id}/inject`, { route: 'ppmid', hex: ecs17b.hex, tamper: 'signature' }))
+        .status,
+      400,
+    );
+  });
+
+  it('GET /homes/{id}/ppmid: display, outbox and signed status reports', async () => {
+    const s = (await call('GET', `/homes/${id}/ppmid`)).body;
+    assert.equal(s.eui, '00DB1234567890A4');
+    assert.match(s.reportingPublicKey, /BEGIN PUBLIC KEY/);
+    assert.ok(s.statusReports.length >= 4);
+    assert.ok(s.statusReports.every((r: { signatureValid: boolean }) => r.signatureValid));
+    const later = (await call('GET', `/homes/${id}/ppmid?since=${s.statusReports.at(-1).n}`)).body;
+    assert.deepEqual(later.statusReports, []);
+  });
+
+  it('customer: a UTRN issued over HTTP, typed twice on the PPMID: credited once', async () => {
+    const u = (await call('POST', `/homes/${id}/utrn`, { value: 7 })).body;
+    assert.match(u.utrn, /^\d{20}$/);
+    const a = (await call('POST', `/homes/${id}/backchannel`, { action: 'ppmid-utrn', utrn: u.utrn })).body
+      .detail;
+    assert.equal(a.balanceAfter - a.balanceBefore, 7 * 100_000);
+    assert.equal(a.display.lastCustomerAction.state, 'accepted');
+    const b = (await call('POST', `/homes/${id}/backchannel`, { action: 'ppmid-utrn', utrn: u.utrn })).body
+      .detail;
+    assert.equal(b.balanceAfter, a.balanceAfter);
+    assert.equal(b.display.lastCustomerAction.state, 'refused');
+    const ec = (await call('POST', `/homes/${id}/backchannel`, { action: 'ppmid-emergency-credit' })).body
+      .detail;
+    assert.equal(ec.emergencyCreditActive, true);
+    const d = (await call('POST', `/homes/${id}/backchannel`, { action: 'ppmid-display' })).body.detail;
+    assert.equal(d.display.credit.emergencyCredit, 'active');
+    assert.equal((await call('POST', `/homes/${id}/utrn`, { value: 9000 })).status, 400);
+  });
+
+  it('ppmid-restart: the PPMID comes back from its snapshot and relays', async () => {
+    const r = (await call('POST', `/homes/${id}/backchannel`, { action: 'ppmid-restart' })).body;
+    assert.equal(r.detail.radio, true);
+    assert.equal((await call('GET', `/homes/${id}/ppmid`)).body.restarts, 1);
+    const ecs02 = RTDS.find((m) => m.name.includes('ECS02_1.6_IMMEDIATE_SINGLE_SUCCESS_COMMAND'))!;
+    const [x] = (await call('POST', `/homes/${id}/inject`, { route: 'ppmid-inbox', gbcs: ecs02.hex })).body
+      .results;
+    assert.deepEqual(
+      [x.ppmidDecision, x.chDecision, x.deviceDecision],
+      ['accepted-queued', 'delivered', 'accepted'],
+    );
+  });
+
+  it('a home without the PPMID application: 409', async () => {
+    const bare = buildAtpsServer({ atps: new Atps({ deviceApps: null }) });
+    try {
+      const h = (await bare.inject({ method: 'POST', url: '/homes', payload: { profile: 'rtds' } })).json();
+      const r = await bare.inject({
+        method: 'POST',
+        url: `/homes/${h.id}/inject`,
+        payload: { route: 'ppmid-inbox', gbcs: ecs17b.hex },
+      });
+      assert.equal(r.statusCode, 409);
+      assert.equal(r.json().error, 'ATPS_NO_PPMID_APP');
+    } finally {
+      await bare.close();
+    }
+  });
+});
+
 describe('ATPS over a real socket', () => {
   it('listens, answers, closes', async () => {
     const { app, url } = await startAtpsServer({ port: 0 });

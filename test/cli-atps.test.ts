@@ -48,6 +48,82 @@ describe('ppmid-relay atps inject', () => {
     for (const k of ['source', 'route', 'target', 'targetType', 'deviceReason']) assert.ok(k in a, k);
   });
 
+  it('--route ppmid-inbox: a supplier-signed envelope through PP-2; firmware activation refused at the PPMID', () => {
+    const r = cli([
+      'atps',
+      'inject',
+      '--profile',
+      'rtds',
+      '--route',
+      'ppmid-inbox',
+      '--fresh-home',
+      join(RTDS_MESSAGES, '4.1.1_ECS17b/ECS17b_4.1.1_SINGLE_SUCCESS_COMMAND_GBCS.HEX'),
+      join(RTDS_MESSAGES, '11.3_CS06/CS06_11.3_IMMEDIATE_SUCCESS_COMMAND_GBCS.HEX'),
+    ]);
+    assert.equal(r.status, 0, r.stderr);
+    const [a, b] = lines(r.stdout);
+    assert.deepEqual(
+      [a.ppmidDecision, a.ppmidReason, a.chDecision, a.deviceDecision, a.useCase, a.responseRoute],
+      ['accepted-queued', null, 'delivered', 'accepted', 'ECS17b', 'wan'],
+    );
+    assert.deepEqual(a.statusReports, ['accepted-queued', 'forwarded']);
+    assert.match(String(a.envelopeId), /^[0-9A-F]{32}$/);
+    assert.deepEqual([b.ppmidDecision, b.ppmidReason, b.chDecision], ['rejected', 'firmware', null]);
+    assert.deepEqual(b.statusReports, ['rejected']);
+  });
+
+  it('--route ppmid-inbox --tamper signature: refused as bad-signature; --tamper off the inbox route is refused', () => {
+    const file = join(RTDS_MESSAGES, '4.1.1_ECS17b/ECS17b_4.1.1_SINGLE_SUCCESS_COMMAND_GBCS.HEX');
+    const r = cli([
+      'atps',
+      'inject',
+      '--profile',
+      'rtds',
+      '--route',
+      'ppmid-inbox',
+      '--tamper',
+      'signature',
+      file,
+    ]);
+    assert.equal(r.status, 0, r.stderr);
+    const [a] = lines(r.stdout);
+    assert.deepEqual([a.ppmidDecision, a.ppmidReason, a.chDecision], ['rejected', 'bad-signature', null]);
+    assert.notEqual(
+      cli(['atps', 'inject', '--profile', 'rtds', '--route', 'ppmid', '--tamper', 'gbcs', file]).status,
+      0,
+    );
+  });
+
+  it('atps customer: a UTRN typed twice on the PPMID credits the GSME once; emergency credit', () => {
+    const r = cli([
+      'atps',
+      'customer',
+      '--profile',
+      'generated',
+      '--value',
+      '12',
+      '--repeat',
+      '2',
+      '--emergency-credit',
+    ]);
+    assert.equal(r.status, 0, r.stderr);
+    type Out = {
+      action: string;
+      balanceBefore: number;
+      balanceAfter: number;
+      emergencyCreditActive: boolean;
+      display: { lastCustomerAction: { state: string } };
+    };
+    const [first, second, ec] = lines(r.stdout) as unknown as Out[];
+    assert.equal(first.action, 'ppmid-utrn');
+    assert.equal(first.balanceAfter - first.balanceBefore, 12 * 100_000);
+    assert.equal(first.display.lastCustomerAction.state, 'accepted');
+    assert.equal(second.balanceAfter, first.balanceAfter);
+    assert.equal(second.display.lastCustomerAction.state, 'refused');
+    assert.equal(ec.action, 'ppmid-emergency-credit');
+    assert.equal(ec.emergencyCreditActive, true);
+  });
+
   it('stdin and bad input: an error line and exit status 1', () => {
     const r = cli(['atps', 'inject', '--profile', 'rtds', '--route', 'wan', '-'], '!!! not a message !!!\n');
     assert.equal(r.status, 1);
