@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { supportedServiceRequests } from '../src/cli/commands/dsp.ts';
 import {
   completeSignedPreCommand,
   completeSignedPreCommandResult,
@@ -30,7 +31,8 @@ import {
   type TransformContext,
   transformServiceRequest,
 } from '../src/dcc/dsp/transform/index.ts';
-import { parseDuisRequest, serviceRequest } from '../src/duis/index.ts';
+import { buildDuisRequest, parseDuisRequest, serviceRequest } from '../src/duis/index.ts';
+import { validateAgainstDuisXsdInProcess } from '../src/duis/xsd-inprocess.ts';
 import { lookupMessageCode } from '../src/gbcs/codes/message-codes.ts';
 import {
   decodeMessage,
@@ -39,7 +41,9 @@ import {
   SecurityContext,
   signApdu,
 } from '../src/gbcs/index.ts';
+import { decodeDlmsApdu, decodeGbz } from '../src/gbcs/payload/index.ts';
 import { fromHex, toHex } from '../src/runtime/bytes.ts';
+import { bodyOfOrder, type CommandOrder, srvOfOrder } from '../src/supplier/model.ts';
 import {
   contextFor,
   type DuisTemplate,
@@ -83,9 +87,9 @@ function template(file: string): DuisTemplate {
 describe('DSP transform: DUIS templates -> RTDS bytes (DSP-1)', () => {
   it('finds templates for every supported SRV that has one', () => {
     const srvs = new Set(templates.map((t) => t.srv));
-    for (const srv of ['4.1.1', '2.2', '1.6', '7.2', '7.3', '6.11', '8.11', '11.3'])
+    for (const srv of ['1.2.1', '4.1.1', '2.2', '1.6', '7.2', '7.3', '6.11', '8.11', '11.3'])
       assert.ok(srvs.has(srv), srv);
-    assert.ok(templates.length >= 28, `only ${templates.length} templates`);
+    assert.ok(templates.length >= 35, `only ${templates.length} templates`);
   });
 
   for (const t of templates) {
@@ -161,6 +165,160 @@ describe('DSP transform: DUIS templates -> RTDS bytes (DSP-1)', () => {
       assert.equal(r.srv, '8.1.1');
       assert.equal(toHex(r.gbcs), readRtds(rtds));
     }
+  });
+});
+
+describe('DSP transform: 1.2.1 Update Price (Primary Element), ECS01b / GCS01b', () => {
+  const immediateTou = () => template('ECS01b_1.2.1_IMMEDIATE_TOU_SUCCESS_REQUEST_DUIS.XML').xml;
+  const gasBlock = () => template('GCS01b_1.2.1_FUTURE_DATED_BLOCK_SUCCESS_REQUEST_DUIS.XML').xml;
+
+  it('is critical (RTDS has PRECOMMANDs for both use cases), future dated by the device, one use case per fuel', () => {
+    const rows = SUPPORTED_TRANSFORMS.filter((t) => t.srv === '1.2.1');
+    assert.deepEqual(
+      rows.map((r) => [
+        r.useCase,
+        r.messageCode,
+        [...r.target],
+        r.critical,
+        r.futureDating,
+        r.payload,
+        r.when,
+      ]),
+      [
+        ['ECS01b', 0x00a2, ['ESME'], true, 'device', 'dlms', 'ElectricityPriceElements'],
+        ['GCS01b', 0x00a3, ['GSME'], true, 'device', 'gbz', 'GasPriceElements'],
+      ],
+    );
+    for (const folder of ['1.2.1_ECS01b', '1.2.1_GCS01b'])
+      assert.ok(
+        readdirSync(join(RTDS_MESSAGES, folder)).some((f) => f.includes('_PRECOMMAND_')),
+        `${folder} has PRECOMMAND files`,
+      );
+    const listed = supportedServiceRequests().find((r) => r.srv === '1.2.1');
+    assert.ok(listed, '`dsp srs` lists 1.2.1');
+    assert.equal(listed.name, 'Update Price (Primary Element)');
+    assert.deepEqual(listed.commandVariants, [...(serviceRequest('1.2.1')?.commandVariants ?? [])]);
+    assert.deepEqual(
+      (listed.useCases as Array<{ useCase: string }>).map((u) => u.useCase),
+      ['ECS01b', 'GCS01b'],
+    );
+  });
+
+  it('execution: immediate, at a date, cancellation (3000-12-31)', () => {
+    const kinds = [
+      'ECS01b_1.2.1_IMMEDIATE_TOU_SUCCESS_REQUEST_DUIS.XML',
+      'ECS01b_1.2.1_FUTURE_DATED_TOU_BLOCK_SUCCESS_REQUEST_DUIS.XML',
+      'ECS01b_1.2.1_CANCELLATION_TOU_BLOCK_SUCCESS_REQUEST_DUIS.XML',
+      'GCS01b_1.2.1_FUTURE_DATED_BLOCK_SUCCESS_REQUEST_DUIS.XML',
+    ].map((f) => transformXml(template(f).xml, rtdsContext()).execution.kind);
+    assert.deepEqual(kinds, ['immediate', 'at', 'cancel', 'at']);
+  });
+
+  it('CV 1 for 1.2.1 is refused (critical: Pre-Command first), E12', () => {
+    const xml = immediateTou().replace('<sr:CommandVariant>4<', '<sr:CommandVariant>1<');
+    assert.equal(captured(() => transformXml(xml, rtdsContext(), false)).responseCode, 'E12');
+  });
+
+  it('electricity prices to a GSME and gas prices to an ESME are refused (DSP_BODY_INVALID)', () => {
+    const elecToGas = immediateTou().replace('90-A0:1003', '90-A1:1003');
+    const gasToElec = gasBlock().replace('90-A1:1002', '90-A0:1002');
+    for (const xml of [elecToGas, gasToElec]) {
+      const e = captured(() => transformXml(xml, rtdsContext()));
+      assert.ok(e instanceof DspBodyInvalidError, `${e.code} ${e.message}`);
+    }
+    // to a CHF: the SR does not apply (E11)
+    const toChf = immediateTou().replace('90-A0:1003', '90-A2:1003');
+    assert.equal(captured(() => transformXml(toChf, rtdsContext())).responseCode, 'E11');
+  });
+
+  it('price values the XSD refuses are refused, never truncated into GBCS', () => {
+    const bad = [
+      immediateTou().replace('<sr:TOUPrice index="1">3221<', '<sr:TOUPrice index="1">32768<'),
+      immediateTou().replace('<sr:TOUPrice index="1">', '<sr:TOUPrice index="49">'),
+      immediateTou().replace('<sr:TOUPrice index="2">', '<sr:TOUPrice index="1">'),
+      immediateTou().replace('<sr:TOUPrice index="1">3221<', '<sr:TOUPrice index="1">32.5<'),
+      immediateTou().replace('>20000</sr:StandingCharge>', '>40000</sr:StandingCharge>'),
+      template('ECS01b_1.2.1_IMMEDIATE_BLOCK_SUCCESS_REQUEST_DUIS.XML').xml.replace(
+        '<sr:BlockPrices index="1">',
+        '<sr:BlockPrices index="9">',
+      ),
+      template('ECS01b_1.2.1_IMMEDIATE_BLOCK_SUCCESS_REQUEST_DUIS.XML').xml.replace(
+        '<sr:BlockPrice index="3">',
+        '<sr:BlockPrice index="5">',
+      ),
+      // HybridTariff: TOU prices before the blocks
+      template('ECS01b_1.2.1_FUTURE_DATED_TOU_BLOCK_SUCCESS_REQUEST_DUIS.XML').xml.replace(
+        /(<sr:HybridTariff>)([\s\S]*?)(<sr:TOUPrice index="1">3121<\/sr:TOUPrice>)/,
+        '$1$3$2',
+      ),
+      gasBlock().replace('<sr:NumberOfThresholds>3<', '<sr:NumberOfThresholds>4<'),
+      gasBlock().replace(/<sr:NumberOfThresholds>3<\/sr:NumberOfThresholds>/, ''),
+      gasBlock().replace('<sr:BlockPrice index="1">9600<', '<sr:BlockPrice index="1">-1<'),
+    ];
+    for (const [i, xml] of bad.entries()) {
+      const e = captured(() => transformXml(xml, rtdsContext()));
+      assert.ok(e instanceof DspBodyInvalidError, `case ${i}: ${e.code} ${e.message}`);
+      assert.equal(e.httpStatus, 400);
+    }
+  });
+
+  it('GCS01b: gaps below the highest index are zero prices; tiers in use = highest TOU index', () => {
+    const xml = template('GCS01b_1.2.1_IMMEDIATE_TOU_SUCCESS_REQUEST_DUIS.XML')
+      .xml.replace(/<sr:TOUPrice index="2">10200<\/sr:TOUPrice>/, '')
+      .replace(/<sr:TOUPrice index="4">11000<\/sr:TOUPrice>/, '');
+    const r = transformXml(xml, rtdsContext());
+    const gbz = decodeGbz(decodeMessage(r.gbcs).content, false);
+    const info = gbz.components[0].payload!;
+    assert.equal(info[18], 3, 'Number of Price Tiers in Use');
+    assert.equal(
+      toHex(gbz.components[1].payload!.subarray(19)),
+      '0180250000020000000003FE290000',
+      'tier 1 9600, tier 2 0, tier 3 10750',
+    );
+  });
+});
+
+describe('DSP transform: a 1.2.1 request built by the supplier (src/supplier bodyOfOrder) transforms', () => {
+  const order = (o: Partial<Extract<CommandOrder, { kind: 'price' }>> = {}): CommandOrder => ({
+    kind: 'price',
+    standingCharge: 20000,
+    standingChargeScale: -5,
+    priceScale: -5,
+    touPrices: [3221, 4327, 5744],
+    ...o,
+  });
+  const request = (o: CommandOrder, counter: bigint) =>
+    buildDuisRequest({
+      header: {
+        requestId: { originator: '90B3D51F30010000', target: '00DB1234567890A0', counter },
+        commandVariant: 4,
+        serviceReferenceVariant: srvOfOrder(o),
+      },
+      body: bodyOfOrder(o),
+    });
+
+  it('is valid against the DUIS XSD and gives the RTDS ECS01b IMMEDIATE_TOU Pre-Command for the same prices', () => {
+    const xml = request(order(), 1003n);
+    const v = validateAgainstDuisXsdInProcess(xml);
+    assert.ok(v.valid, v.errors.join('\n'));
+    const r = transformXml(xml, rtdsContext());
+    assert.equal(r.useCase, 'ECS01b');
+    assert.equal(
+      toHex(r.gbcs),
+      readRtds('1.2.1_ECS01b/ECS01b_1.2.1_IMMEDIATE_TOU_SUCCESS_PRECOMMAND_GBCS.HEX'),
+    );
+  });
+
+  it('future dated: the activation time is the order execution date-time', () => {
+    const xml = request(order({ executionDateTime: '2030-01-15T09:00:00Z' }), 1100n);
+    assert.ok(validateAgainstDuisXsdInProcess(xml).valid);
+    const r = transformXml(xml, rtdsContext());
+    assert.equal(r.execution.kind, 'at');
+    const dl = decodeDlmsApdu(decodeMessage(r.gbcs).content);
+    assert.ok(dl.apdu === 'access-request');
+    const last = dl.data[3];
+    assert.ok(last.type === 'octet-string');
+    assert.equal(toHex(last.value), '07EE010FFF090000008000FF');
   });
 });
 
@@ -526,7 +684,7 @@ describe('DSP transform: the supported table', () => {
     }
     assert.deepEqual(
       [...SUPPORTED_SRVS].sort(),
-      ['1.6', '11.3', '2.2', '4.1.1', '6.11', '7.1', '7.2', '7.3', '8.1.1', '8.11'].sort(),
+      ['1.2.1', '1.6', '11.3', '2.2', '4.1.1', '6.11', '7.1', '7.2', '7.3', '8.1.1', '8.11'].sort(),
     );
   });
 });

@@ -153,6 +153,9 @@ export class ZclWriter {
   u16(v: number): this {
     return this.u8(v).u8(v >>> 8);
   }
+  u24(v: number): this {
+    return this.u16(v & 0xffff).u8(v >>> 16);
+  }
   u32(v: number): this {
     return this.u16(v & 0xffff).u16(v >>> 16);
   }

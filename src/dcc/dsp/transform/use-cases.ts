@@ -30,8 +30,10 @@ import {
   topUpDevice,
   type UpdateHanDeviceLog,
   type UpdatePaymentMode,
+  type UpdatePricePrimaryElement,
   updateHanDeviceLog,
   updatePaymentMode,
+  updatePricePrimaryElement,
 } from '../../../duis/index.ts';
 import { messageCodeForUseCase, type PayloadFormat } from '../../../gbcs/codes/message-codes.ts';
 import {
@@ -56,6 +58,7 @@ import {
   zigbeeExecutionTime,
 } from './encoding.ts';
 import { DspBodyInvalidError, DspUnknownDeviceError } from './errors.ts';
+import { type ElectricityPrices, type GasPrices, type PrimaryPrices, primaryPrices } from './prices.ts';
 
 /** Where a future date lives: in the GBCS payload (device), with the DSP (it sends the command then), or nowhere. */
 export type FutureDatingKind = 'none' | 'device' | 'dsp';
@@ -114,6 +117,7 @@ const dl = {
   os: (value: Uint8Array): DlmsData => ({ type: 'octet-string', value }),
   u16: (value: number): DlmsData => ({ type: 'long-unsigned', value }),
   i8: (value: number): DlmsData => ({ type: 'integer', value }),
+  i16: (value: number): DlmsData => ({ type: 'long', value }),
   i32: (value: number): DlmsData => ({ type: 'double-long', value }),
   en: (value: number): DlmsData => ({ type: 'enum', value }),
   bool: (value: boolean): DlmsData => ({ type: 'boolean', value }),
@@ -156,10 +160,13 @@ const GBCS_EXTENDED_CLASS = 9000;
 
 // ---------------------------------------------------------------- ZCL (GBZ) clusters used
 
+const PRICE = 0x0700;
 const METERING = 0x0702;
 const PREPAYMENT = 0x0705;
 const ZCL_GLOBAL = 0x00;
 const ZCL_CLUSTER_SPECIFIC = 0x01;
+/** Cluster-specific, server to client: the Price cluster commands a GSME receives (RTDS GCS01b). */
+const ZCL_CLUSTER_SPECIFIC_TO_CLIENT = 0x09;
 
 // ---------------------------------------------------------------- 4.1.1 Read Instantaneous Import Registers
 
@@ -452,6 +459,182 @@ const PAYMENT_MODE: SrvTransform<UpdatePaymentMode> = {
   ],
 };
 
+// ---------------------------------------------------------------- 1.2.1 Update Price (Primary Element)
+
+const STANDING_CHARGE = '0-0:19.20.4.255'; // class 113 Charge: the standing charge (time based)
+const PRIMARY_PRICE_CHARGE = '0-0:19.20.0.255'; // class 113 Charge: TOU and block prices of the primary element
+/** The commodity the price charge applies to: Register 1-0:1.8.0.255 (active energy import) value, attr 2. */
+const ACTIVE_IMPORT = '0100010800FF';
+/** Commodity scale of the price charge: energy in Wh, prices per kWh (RTDS ECS01b: 3). */
+const PRICE_COMMODITY_SCALE = 3;
+
+/**
+ * The charge_table index of a price in the ESME primary price Charge: TOU
+ * rate n (1..48) is the single byte n; block price b (1..4) of block tariff
+ * column t (DUIS BlockPrices index 1..8) is the byte 0xA0 + 0x10 * (b - 1) + t
+ * (A1..A8, B1..B8, C1..C8, D1..D8). Read off the RTDS ECS01b Pre-Commands:
+ * BlockPrices index 1 BlockPrice 1/2/3 = 2361/4289/6566 at A1/B1/C1 (BLOCK),
+ * BlockPrices 1 and 2 at A1, B1 and A2, B2 (FUTURE_DATED_TOU_BLOCK).
+ */
+export function esmeBlockPriceIndex(block: number, column: number): number {
+  return 0xa0 + 0x10 * (block - 1) + column;
+}
+
+/**
+ * The 80 charge_table entries ECS01b always carries (RTDS: every ECS01b
+ * Pre-Command): the 48 TOU rates, then the 4 x 8 block prices; prices the
+ * request does not give are 0.
+ */
+function primaryChargeTable(p: ElectricityPrices): DlmsData {
+  const entries: DlmsData[] = [];
+  for (let n = 1; n <= 48; n++) entries.push(dl.st(dl.os(Uint8Array.of(n)), dl.i16(p.tou.get(n) ?? 0)));
+  for (let b = 1; b <= 4; b++)
+    for (let t = 1; t <= 8; t++)
+      entries.push(
+        dl.st(dl.os(Uint8Array.of(esmeBlockPriceIndex(b, t))), dl.i16(p.blocks.get(t)?.get(b) ?? 0)),
+      );
+  return dl.arr(entries);
+}
+
+/**
+ * ECS01b: set the passive unit charges (attribute 6) of the standing charge
+ * (19.20.4: no commodity, one entry with an empty index) and of the primary
+ * price charge (19.20.0: energy import, the 80-entry table), then their
+ * activation times (attribute 7): zero immediate, the date, or all-FF to
+ * cancel (RTDS ECS01b IMMEDIATE_TOU, IMMEDIATE_BLOCK, FUTURE_DATED and
+ * CANCELLATION TOU_BLOCK Pre-Commands).
+ */
+function buildEcs01b(i: BuildInput<UpdatePricePrimaryElement>): Uint8Array {
+  const p = primaryPrices(i.body);
+  if (p.fuel !== 'electricity')
+    throw new DspBodyInvalidError('ECS01b needs ElectricityPriceElements', 'PriceElements');
+  const when = cosemExecutionDateTime(i.execution);
+  return accessRequest(
+    i.originatorCounter,
+    [
+      spec('set', 113, STANDING_CHARGE, 6),
+      spec('set', 113, PRIMARY_PRICE_CHARGE, 6),
+      spec('set', 113, STANDING_CHARGE, 7),
+      spec('set', 113, PRIMARY_PRICE_CHARGE, 7),
+    ],
+    [
+      dl.st(
+        dl.st(dl.i8(0), dl.i8(p.standingChargeScale)),
+        dl.st(dl.u16(0), dl.os(new Uint8Array(6)), dl.i8(0)),
+        dl.arr([dl.st(dl.os(new Uint8Array(0)), dl.i16(p.standingCharge))]),
+      ),
+      dl.st(
+        dl.st(dl.i8(PRICE_COMMODITY_SCALE), dl.i8(p.priceScale)),
+        dl.st(dl.u16(3), dl.os(fromHex(ACTIVE_IMPORT)), dl.i8(2)),
+        primaryChargeTable(p),
+      ),
+      dl.os(when),
+      dl.os(when),
+    ],
+  );
+}
+
+/** ISO 4217 numeric codes of the DUIS CurrencyUnits (ECB: the euro, RTDS GCS01b CANCELLATION 0x03D2). */
+export const GAS_CURRENCY: Readonly<Record<GasPrices['currencyUnits'], number>> = { GBP: 826, ECB: 978 };
+
+/**
+ * The Start Time the RTDS GCS01b CANCELLATION Pre-Command carries in Publish
+ * Price Matrix, where Publish Tariff Information carries 0xFFFFFFFF: the
+ * reference data's value, kept as is (why GBCS uses 0xFFFFFFFE there is not
+ * confirmed here).
+ */
+export const PRICE_MATRIX_CANCEL_TIME = 0xfffffffe;
+
+/**
+ * GCS01b: two Price cluster commands (server to client, 0x09):
+ * Publish Tariff Information (0x04): Provider ID 0, Issuer Event ID, Issuer
+ * Tariff ID 1, Start Time, Tariff Type/Charging Scheme (0x00 TOU, 0x10
+ * block), empty label, Number of Price Tiers in Use (TOU: highest TOUPrice
+ * index), Number of Block Thresholds in Use (NumberOfThresholds), unit of
+ * measure 0 (kWh), currency (ISO 4217), price trailing digit 0x50, Standing
+ * Charge, Tier Block Mode 0xFF (not used), block threshold multiplier 1 and
+ * divisor 1000; then Publish Price Matrix (0x05): Provider ID 0, Issuer
+ * Event ID, Start Time, Issuer Tariff ID 1, command 0 of 1, sub-payload
+ * control 1 (TOU: tier ids 1..n) or 0 (block: tier 0 block ids 0..n-1), and
+ * the prices, absent indexes below the highest as 0 (RTDS GCS01b IMMEDIATE_TOU,
+ * FUTURE_DATED_BLOCK, CANCELLATION_BLOCK Pre-Commands).
+ */
+function buildGcs01b(i: BuildInput<UpdatePricePrimaryElement>): Uint8Array {
+  const p = primaryPrices(i.body);
+  if (p.fuel !== 'gas') throw new DspBodyInvalidError('GCS01b needs GasPriceElements', 'PriceElements');
+  const issuerEventId = i.issuerEventId();
+  const start = zigbeeExecutionTime(i.execution);
+  const highest = Math.max(...p.prices.keys());
+  const tou = p.kind === 'tou';
+  const tariffInformation = new ZclWriter()
+    .u32(0)
+    .u32(issuerEventId)
+    .u32(1)
+    .u32(start)
+    .u8(tou ? 0x00 : 0x10)
+    .octets(new Uint8Array(0))
+    .u8(tou ? highest : 0)
+    .u8(p.numberOfThresholds)
+    .u8(0x00)
+    .u16(GAS_CURRENCY[p.currencyUnits])
+    .u8(0x50)
+    .u32(p.standingCharge)
+    .u8(0xff)
+    .u24(1)
+    .u24(1000)
+    .finish();
+  const matrix = new ZclWriter()
+    .u32(0)
+    .u32(issuerEventId)
+    .u32(i.execution.kind === 'cancel' ? PRICE_MATRIX_CANCEL_TIME : start)
+    .u32(1)
+    .u8(0)
+    .u8(1)
+    .u8(tou ? 0x01 : 0x00);
+  for (let n = 1; n <= highest; n++) matrix.u8(tou ? n : n - 1).u32(p.prices.get(n) ?? 0);
+  return gbzCommandPayload([
+    {
+      cluster: PRICE,
+      frameControl: ZCL_CLUSTER_SPECIFIC_TO_CLIENT,
+      commandId: 0x04,
+      payload: tariffInformation,
+    },
+    {
+      cluster: PRICE,
+      frameControl: ZCL_CLUSTER_SPECIFIC_TO_CLIENT,
+      commandId: 0x05,
+      payload: matrix.finish(),
+    },
+  ]);
+}
+
+const fuelOf = (b: UpdatePricePrimaryElement): PrimaryPrices['fuel'] => b.price.fuel;
+
+const UPDATE_PRICE_PRIMARY: SrvTransform<UpdatePricePrimaryElement> = {
+  srv: '1.2.1',
+  critical: true,
+  originator: 'user',
+  futureDating: 'device',
+  read: updatePricePrimaryElement,
+  executionDateTime: (b) => b.executionDateTime,
+  useCases: [
+    uc({
+      useCase: 'ECS01b',
+      targets: ['ESME'],
+      when: (b) => fuelOf(b) === 'electricity',
+      whenText: 'ElectricityPriceElements',
+      build: buildEcs01b,
+    }),
+    uc({
+      useCase: 'GCS01b',
+      targets: ['GSME'],
+      when: (b) => fuelOf(b) === 'gas',
+      whenText: 'GasPriceElements',
+      build: buildGcs01b,
+    }),
+  ],
+};
+
 // ---------------------------------------------------------------- 7.1 / 7.2 / 7.3 supply
 
 /**
@@ -721,6 +904,7 @@ const ACTIVATE_FIRMWARE: SrvTransform<ActivateFirmware> = {
 export type AnySrvTransform = SrvTransform<any>;
 
 export const SRV_TRANSFORMS: readonly AnySrvTransform[] = Object.freeze([
+  UPDATE_PRICE_PRIMARY,
   PAYMENT_MODE,
   TOP_UP,
   READ_IMPORT,
