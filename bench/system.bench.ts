@@ -11,7 +11,7 @@
  *   supplier `responded`. Top-ups to different homes run concurrently; each
  *   home gets one every 6 virtual seconds at most (the CH-7 default: 10 a
  *   minute per PPMID).
- *   DUIS XSD validation (xmllint) is off here (measured in dsp-service).
+ *   DUIS XSD validation is off here (measured in bench/dsp-service).
  * - system.estate: simulated home-hours per wall-clock second for an estate
  *   (100 homes; 20 with --quick) with the `busy` workload (top-ups and reads
  *   at random premises, routes chosen by the supplier, SU-1) and the default

@@ -75,7 +75,7 @@ export interface SystemOptions {
   chf?: Partial<ChfConfig>;
   ppmid?: Pick<PpmidOptions, 'retry' | 'maxOutbox'>;
   supplier?: SupplierConfigInput;
-  /** Validate DUIS requests against the XSD with xmllint at the DSP (default true). */
+  /** Validate DUIS requests against the XSD at the DSP (default true). */
   xsdValidation?: boolean;
   workload?: WorkloadName;
   /** Provision every PPMID through SU-3 at start (default true). */

@@ -76,7 +76,7 @@ export function addSystemOptions(cmd: Command): Command {
       int('--intermittent-down'),
     )
     .option('--gsme-poll <ms>', 'GSME mailbox poll interval (default 1800000)', int('--gsme-poll'))
-    .option('--no-xsd', 'skip DUIS XSD validation at the DSP (xmllint)');
+    .option('--no-xsd', 'skip DUIS XSD validation at the DSP');
 }
 
 export function systemOptionsFrom(f: UpFlags): SystemOptions {
