@@ -16,7 +16,7 @@ import {
   loadKeyStoreDir,
   type MemoryKeyStore,
 } from '../../gbcs/index.ts';
-import { decodeDlmsApdu } from '../../gbcs/payload/dlms.ts';
+import { decodeDlmsApdu, encodeDlmsApdu, encodeDlmsData } from '../../gbcs/payload/dlms.ts';
 import { fromHex, toHex } from '../../runtime/bytes.ts';
 import { VirtualClock } from '../../runtime/clock.ts';
 import {
@@ -28,6 +28,7 @@ import {
 import { RTDS_TIME } from '../meter-common/time.ts';
 import { RTDS_DEVICES, RTDS_PARTIES } from '../security/credentials.ts';
 import { Esme, type EsmeOptions } from './esme.ts';
+import { electricityPriceView } from './tariff.ts';
 
 const ESME = RTDS_DEVICES.esme;
 const all = rtdsMessages();
@@ -115,6 +116,7 @@ describe('ESME: byte-identical RTDS responses (payload shape and MAC at once)', 
     '7.4_ECS45/ECS45_7.4_SUCCESS',
     '4.18_ECS82/ECS82_4.18_SUCCESS',
     '11.2_ECS52/ECS52_11.2_SUCCESS',
+    '4.11.1_ECS24/ECS24_4.11.1_SUCCESS',
   ];
   for (const c of cases) {
     it(`${c}: the response equals the RTDS RESPONSE byte for byte`, () => {
@@ -131,6 +133,10 @@ describe('ESME: byte-identical RTDS responses (payload shape and MAC at once)', 
       '7.2_ECS43/ECS43_7.2_SUCCESS',
       '6.11_ECS70/ECS70_6.11_SUCCESS',
       '1.6_ECS02/ECS02_1.6_IMMEDIATE_SINGLE_SUCCESS',
+      '1.2.1_ECS01b/ECS01b_1.2.1_IMMEDIATE_TOU_SUCCESS',
+      '1.2.1_ECS01b/ECS01b_1.2.1_IMMEDIATE_BLOCK_SUCCESS',
+      '1.2.1_ECS01b/ECS01b_1.2.1_FUTURE_DATED_TOU_BLOCK_SUCCESS',
+      '1.2.1_ECS01b/ECS01b_1.2.1_CANCELLATION_TOU_BLOCK_SUCCESS',
     ]) {
       const { esme, up } = newEsme();
       esme.onRemotePartyMessage(fixture(`${c}_COMMAND_GBCS.HEX`));
@@ -298,6 +304,185 @@ describe('ESME: accepted commands change state', () => {
       toHex(alert.content),
       toHex(decodeMessage(fixture('11.3_CS06/CS06_11.3_8F66_FUTURE_DATED_SUCCESS_ALERT_GBCS.HEX')).content),
     );
+  });
+});
+
+describe('ESME: prices (DUIS 1.2.1 ECS01b) and the tariff read (4.11.1 ECS24)', () => {
+  const ecs01b = (v: string) => fixture(`1.2.1_ECS01b/ECS01b_1.2.1_${v}_COMMAND_GBCS.HEX`);
+  const ecs24 = () => fixture('4.11.1_ECS24/ECS24_4.11.1_SUCCESS_COMMAND_GBCS.HEX');
+  const prices = (esme: Esme) => electricityPriceView(esme.stateView.charges);
+
+  /** The ECS24 response's two unit charges (attr 5 of 19.20.4 and 19.20.0), hex. */
+  function readCharges(esme: Esme, up: RecordingUplink): string[] {
+    esme.onRemotePartyMessage(
+      rebuildCommand(profile.remote, decodeMessage(ecs24()), { counter: 0x7000000000n }),
+    );
+    const r = verifyFromEsme(up.take().at(-1)!);
+    const dl = decodeDlmsApdu(r.content);
+    assert.ok(dl.apdu === 'access-response');
+    assert.ok(dl.results.every((x) => x.result === 0));
+    return dl.data.slice(-2).map((d) => toHex(encodeDlmsData(d)));
+  }
+  /** The ECS01b command's two passive unit charges (attr 6 data), hex. */
+  function sentCharges(cmd: Uint8Array): string[] {
+    const dl = decodeDlmsApdu(decodeMessage(cmd).content);
+    assert.ok(dl.apdu === 'access-request');
+    return dl.data.slice(0, 2).map((d) => toHex(encodeDlmsData(d)));
+  }
+
+  it('the default prices are the RTDS ESME reads (ECS24): standing charge 20000, TOU 1 2121, blocks A1 2289 B1 3546 A2 4002 B2 6969', () => {
+    const p = prices(newEsme().esme);
+    assert.equal(p.standingCharge, 20000);
+    assert.deepEqual(
+      [p.tou[0], p.tou[1], p.blocks[0][0], p.blocks[1][0], p.blocks[0][1], p.blocks[1][1]],
+      [2121, 0, 2289, 3546, 4002, 6969],
+    );
+  });
+
+  it('IMMEDIATE_TOU: the new prices are active at once and ECS24 reports exactly the unit charges written', () => {
+    const { esme, up } = newEsme();
+    esme.onRemotePartyMessage(ecs01b('IMMEDIATE_TOU_SUCCESS'));
+    const r = verifyFromEsme(up.take()[0]);
+    assert.equal(r.envelope, 'general-signing', 'critical: DF-only signed response');
+    const p = prices(esme);
+    assert.deepEqual(p.tou.slice(0, 4), [3221, 4327, 5744, 0]);
+    assert.deepEqual(p.blocks[0].slice(0, 2), [0, 0], 'the whole table is replaced');
+    assert.equal(p.standingCharge, 20000);
+    assert.deepEqual(readCharges(esme, up), sentCharges(ecs01b('IMMEDIATE_TOU_SUCCESS')));
+    assert.equal(esme.pendingFutureDated().length, 0);
+  });
+
+  it('IMMEDIATE_BLOCK: block prices BlockPrices 1 -> A1, B1, C1', () => {
+    const { esme } = newEsme();
+    esme.onRemotePartyMessage(ecs01b('IMMEDIATE_BLOCK_SUCCESS'));
+    const p = prices(esme);
+    assert.deepEqual(
+      p.blocks.map((b) => b[0]),
+      [2361, 4289, 6566, 0],
+    );
+    assert.equal(p.tou[0], 0);
+  });
+
+  it('FUTURE_DATED: nothing changes until 2030-01-15T09:00Z on the device clock; then both Charges activate with the RTDS 8F66 alerts (standing charge, then price matrix)', () => {
+    const { esme, clock, up } = newEsme();
+    const before = esme.stateView.charges;
+    esme.onRemotePartyMessage(ecs01b('FUTURE_DATED_TOU_BLOCK_SUCCESS'));
+    up.take();
+    assert.deepEqual(esme.stateView.charges, before);
+    assert.deepEqual(
+      esme.pendingFutureDated().map((e) => [e.useCase, e.key, new Date(e.executeAt).toISOString()]),
+      [
+        ['ECS01b', 'Charge 0000131404FF', '2030-01-15T09:00:00.000Z'],
+        ['ECS01b', 'Charge 0000131400FF', '2030-01-15T09:00:00.000Z'],
+      ],
+    );
+    clock.runUntil(Date.UTC(2030, 0, 15, 8, 59, 59));
+    assert.deepEqual(esme.stateView.charges, before);
+    assert.equal(up.take().length, 0);
+    clock.runUntil(Date.UTC(2030, 0, 15, 9));
+    const p = prices(esme);
+    assert.deepEqual(
+      [p.tou[0], p.blocks[0][0], p.blocks[0][1], p.blocks[1][0], p.blocks[1][1]],
+      [3121, 3289, 5002, 4546, 7969],
+    );
+    const alerts = up.take().map(verifyFromEsme);
+    assert.deepEqual(
+      alerts.map((a) => [a.cra, a.messageCode]),
+      [
+        ['alert', 0x00cc],
+        ['alert', 0x00cc],
+      ],
+    );
+    for (const [i, name] of ['STANDING_CHARGE', 'PRICE_MATRIX'].entries()) {
+      const rtds = decodeMessage(
+        fixture(`1.2.1_ECS01b/ECS01b_1.2.1_8F66_FUTURE_DATED_TOU_BLOCK_SUCCESS_ALERT_${name}_GBCS.HEX`),
+      );
+      // same body as RTDS after the invoke-id (the device's own alert counter): code, time, Message Code|counter|class|OBIS|attr
+      assert.equal(toHex(alerts[i].content).slice(10), toHex(rtds.content).slice(10), name);
+      assert.equal(alerts[i].envelope, rtds.envelope);
+    }
+    assert.equal(esme.pendingFutureDated().length, 0);
+    assert.deepEqual(readCharges(esme, up), sentCharges(ecs01b('FUTURE_DATED_TOU_BLOCK_SUCCESS')));
+  });
+
+  it('CANCELLATION removes the pending activation of both Charges: the prices stay, no 8F66', () => {
+    const { esme, clock, up } = newEsme();
+    const before = esme.stateView.charges;
+    esme.onRemotePartyMessage(ecs01b('FUTURE_DATED_TOU_BLOCK_SUCCESS'));
+    esme.onRemotePartyMessage(ecs01b('CANCELLATION_TOU_BLOCK_SUCCESS'));
+    const [, cancelled] = up.take().map(verifyFromEsme);
+    assert.equal(
+      toHex(cancelled.signedData),
+      toHex(
+        decodeMessage(fixture('1.2.1_ECS01b/ECS01b_1.2.1_CANCELLATION_TOU_BLOCK_SUCCESS_RESPONSE_GBCS.HEX'))
+          .signedData,
+      ),
+    );
+    assert.equal(esme.pendingFutureDated().length, 0);
+    assert.equal(esme.events.filter((e) => e.kind === 'command').at(-1)?.reason, 'CANCELLED');
+    clock.runUntil(Date.UTC(2031, 0, 1));
+    assert.deepEqual(esme.stateView.charges, before);
+    assert.equal(up.take().length, 0);
+  });
+
+  it('a future-dated price survives snapshot/restore and activates in the restored meter', () => {
+    const { esme } = newEsme();
+    esme.onRemotePartyMessage(ecs01b('FUTURE_DATED_TOU_BLOCK_SUCCESS'));
+    const s = esme.snapshot();
+    const fresh = newEsme();
+    fresh.esme.restore(s);
+    assert.deepEqual(fresh.esme.pendingFutureDated(), esme.pendingFutureDated());
+    fresh.clock.runUntil(Date.UTC(2030, 0, 15, 9));
+    assert.equal(prices(fresh.esme).tou[0], 3121);
+    assert.equal(fresh.up.take().length, 2, 'two 8F66');
+  });
+
+  it('an ECS01b payload that is not two unit charges and two activation times is refused (error response, 8F1E), prices unchanged', () => {
+    const base = decodeMessage(ecs01b('IMMEDIATE_TOU_SUCCESS'));
+    const dl = decodeDlmsApdu(base.content);
+    assert.ok(dl.apdu === 'access-request');
+    const variants: Uint8Array[] = [];
+    // a price as double-long instead of long
+    const price = structuredClone(dl);
+    const table = price.data[1];
+    assert.ok(table.type === 'structure' && table.items[2].type === 'array');
+    const entry = table.items[2].items[0];
+    assert.ok(entry.type === 'structure');
+    entry.items[1] = { type: 'double-long', value: 3221 };
+    variants.push(encodeDlmsApdu(price));
+    // an activation time of 11 bytes
+    const short = structuredClone(dl);
+    short.data[3] = { type: 'octet-string', value: new Uint8Array(11) };
+    variants.push(encodeDlmsApdu(short));
+    // an ECS43 supply action under the ECS01b code
+    variants.push(decodeMessage(fixture('7.2_ECS43/ECS43_7.2_SUCCESS_COMMAND_GBCS.HEX')).content);
+    for (const content of variants) {
+      const { esme, up } = newEsme();
+      const before = esme.snapshot().state;
+      esme.onRemotePartyMessage(rebuildCommand(profile.remote, base, { content }));
+      assert.deepEqual(esme.snapshot().state, before);
+      const sent = up.take().map(verifyFromEsme);
+      assert.deepEqual(
+        sent.map((x) => x.cra),
+        ['response', 'alert'],
+      );
+      const r = decodeDlmsApdu(sent[0].content);
+      assert.ok(r.apdu === 'access-response' && r.results.every((x) => x.result !== 0));
+      assert.match(toHex(sent[1].content), /128F1E/);
+    }
+  });
+
+  it('ECS01b from the network operator is refused (NO_AUTHORITY, 8F30): prices are the supplier s', () => {
+    const { esme, up } = newEsme();
+    const before = esme.snapshot().state;
+    esme.onRemotePartyMessage(
+      rebuildCommand(profile.remote, decodeMessage(ecs01b('IMMEDIATE_TOU_SUCCESS')), {
+        originator: RTDS_PARTIES.networkOperator,
+      }),
+    );
+    assert.equal(esme.events.filter((e) => e.kind === 'command').at(-1)?.reason, 'NO_AUTHORITY');
+    assert.deepEqual(esme.snapshot().state, before);
+    assert.match(toHex(verifyFromEsme(up.take()[0]).content), /128F30/);
   });
 });
 

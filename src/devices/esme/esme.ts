@@ -19,6 +19,12 @@
  * - ECS42 / ECS43 / ECS44  enable / disable / arm supply: Script table (9)
  *           0-0:10.0.106.255 execute script 53 / 52 / 54 (52 and 54 from RTDS, 53 inferred);
  * - ECS70   set clock: Clock (8) preset_adjusting_time + adjust_to_preset_time;
+ * - ECS01b  set prices of the primary element (DUIS 1.2.1): Charge (113) 0-0:19.20.4.255
+ *           (standing charge) and 0-0:19.20.0.255 (TOU and block prices), passive unit
+ *           charge (attr 6) and activation time (attr 7: zero now, a date future-dated
+ *           with an 8F66 per Charge when it runs, all-FF cancel);
+ * - ECS24   read tariff data (DUIS 4.11.1): the active unit charges (attr 5) and the
+ *           other tariff objects (tariff.ts);
  * - CS06    activate firmware (ASN.1): hash of a previously transferred image,
  *           optional execution date-time (9999-12-31T23:59:59Z cancels).
  * Every other use case passes the same security checks and is answered with a
@@ -58,6 +64,19 @@ import {
   parseGeneralizedTime,
 } from '../meter-common/time.ts';
 import type { AcceptedCommand } from '../security/device-security.ts';
+import {
+  attributeData,
+  attributeKey,
+  CHARGE_CLASS,
+  CHARGE_OBJECTS,
+  type ChargeObject,
+  defaultCharges,
+  defaultTariffAttributes,
+  parseUnitCharge,
+  type UnitCharge,
+  UnitChargeShapeError,
+  unitChargeData,
+} from './tariff.ts';
 
 /** Supply state (GBCS: load switch Enabled / Disabled / Armed). */
 export type SupplyState = 'enabled' | 'disabled' | 'armed';
@@ -93,6 +112,10 @@ export interface EsmeState {
   recentUtrns: string[];
   /** device event log (GBCS event codes) */
   eventLog: Array<{ at: number; code: number }>;
+  /** active unit charges (attr 5) of the standing charge and primary price Charges (tariff.ts) */
+  charges: Record<ChargeObject, UnitCharge>;
+  /** the other tariff attributes ECS24 reads, DLMS data as hex by `class/OBIS/attr` (tariff.ts) */
+  tariffAttributes: Record<string, string>;
 }
 
 export interface EsmeSnapshot extends MeterSnapshotBase {
@@ -117,6 +140,8 @@ export function defaultEsmeState(): EsmeState {
     lastTopUpCounter: {},
     recentUtrns: [],
     eventLog: [],
+    charges: defaultCharges(),
+    tariffAttributes: defaultTariffAttributes(),
   };
 }
 
@@ -238,11 +263,16 @@ export class Esme extends MeterDevice<EsmeState> {
           return this.supplyControl(req, uc);
         case 'ECS70':
           return this.setClock(req);
+        case 'ECS01b':
+          return this.setPrices(cmd, req);
+        case 'ECS24':
+          return this.readTariff(req);
         default:
           return this.unsupported(req, uc);
       }
     } catch (err) {
-      if (err instanceof PayloadShapeError) return this.malformedPayload(cmd, err, req);
+      if (err instanceof PayloadShapeError || err instanceof UnitChargeShapeError)
+        return this.malformedPayload(cmd, err, req);
       throw err;
     }
   }
@@ -500,6 +530,100 @@ export class Esme extends MeterDevice<EsmeState> {
     this.logEvent(mode === 'credit' ? 0x8f0a : 0x8f0a); // Billing Data Log Updated on a mode change
   }
 
+  // ------------------------------------------------------------------ prices
+
+  /**
+   * ECS01b (DUIS 1.2.1): set the passive unit charge (attr 6) of the standing
+   * charge and primary price Charges, then their activation times (attr 7).
+   * Per Charge (Blue Book class 113): activation time zero, or a time that
+   * has come, makes the passive unit charge active now; a later time
+   * future-dates it (8F66 for that Charge when it runs, RTDS 1.2.1_ECS01b
+   * ALERT_STANDING_CHARGE / ALERT_PRICE_MATRIX); all-FF cancels the pending
+   * activation. Response: a null and a success per set (RTDS ECS01b).
+   */
+  private setPrices(cmd: AcceptedCommand, req: DlmsAccessRequest): Execution {
+    const set = (obis: string, id: number) => ({ kind: 'set' as const, classId: CHARGE_CLASS, obis, id });
+    const { standingCharge: sc, primaryPrice: pp } = CHARGE_OBJECTS;
+    expectRequests(req, [set(sc, 6), set(pp, 6), set(sc, 7), set(pp, 7)]);
+    const objects: ChargeObject[] = ['standingCharge', 'primaryPrice'];
+    const plans = objects.map((object, i) => {
+      const unitCharge = parseUnitCharge(req.data[i]);
+      const when = req.data[i + 2];
+      if (when?.type !== 'octet-string' || when.value.length !== 12)
+        throw new PayloadShapeError('unit_charge_activation_time octet-string(12)');
+      const at = parseCosemDateTime(when.value);
+      if (!isWildcardDateTime(when.value) && !isZeroDateTime(when.value) && at === null)
+        throw new PayloadShapeError('unit_charge_activation_time not a date-time');
+      return { object, unitCharge, when: when.value, at };
+    });
+    const content = this.response(
+      req,
+      req.requests.map(() => dlms.null()),
+      req.requests.map(() => ({ kind: 'set' as const, result: RESULT.success })),
+    );
+    const done: Record<string, string> = {};
+    for (const p of plans) {
+      const key = chargeKey(p.object);
+      if (isWildcardDateTime(p.when)) {
+        done[p.object] = this.cancelFutureDated(key) ? 'cancelled' : 'nothing to cancel';
+      } else if (p.at !== null && p.at > this.deviceNow()) {
+        this.scheduleFutureDated({
+          useCase: cmd.useCase!,
+          key,
+          messageCode: cmd.message.messageCode,
+          originator: cmd.message.originator,
+          counter: cmd.message.originatorCounter.toString(),
+          executeAt: p.at,
+          data: { object: p.object, unitCharge: p.unitCharge, executionTime: toHex(p.when) },
+        });
+        done[p.object] = `scheduled ${new Date(p.at).toISOString()}`;
+      } else {
+        this.activateCharge(p.object, p.unitCharge);
+        done[p.object] = 'applied';
+      }
+    }
+    const states = Object.values(done);
+    const outcome: Execution['outcome'] = states.includes('applied')
+      ? 'applied'
+      : states.some((x) => x.startsWith('scheduled'))
+        ? 'scheduled'
+        : 'cancelled';
+    return { content, outcome, detail: done };
+  }
+
+  /** unit_charge_passive becomes unit_charge_active (Charge class 113 activation). */
+  private activateCharge(object: ChargeObject, unitCharge: UnitCharge): void {
+    this.state.charges[object] = structuredClone(unitCharge);
+    this.logEvent(0x8f0a); // Billing Data Log Updated: a price change is a billing event
+  }
+
+  /**
+   * ECS24 (DUIS 4.11.1): read the tariff: gets of the tariff objects (held as
+   * last set, tariff.ts) and of the active unit charges (attr 5) of the two
+   * Charges. An attribute this meter does not hold is object-unavailable.
+   */
+  private readTariff(req: DlmsAccessRequest): Execution {
+    if (req.requests.length === 0) throw new PayloadShapeError('ECS24 reads at least one attribute');
+    const data: DlmsData[] = [];
+    const results: AccessResponseSpec[] = [];
+    req.requests.forEach((r, i) => {
+      if (r.kind !== 'get') throw new PayloadShapeError('ECS24 carries plain gets only');
+      if (req.data[i]?.type !== 'null') throw new PayloadShapeError('a get carries no data');
+      const obis = toHex(r.obis);
+      const charge = (Object.keys(CHARGE_OBJECTS) as ChargeObject[]).find((k) => CHARGE_OBJECTS[k] === obis);
+      let value: DlmsData | undefined;
+      if (r.classId === CHARGE_CLASS && charge && r.id === 5)
+        value = unitChargeData(this.state.charges[charge]);
+      else {
+        const held = this.state.tariffAttributes[attributeKey(r.classId, obis, r.id)];
+        if (held !== undefined) value = attributeData(held);
+      }
+      data.push(value ?? dlms.null());
+      results.push({ kind: 'get', result: value ? RESULT.success : RESULT.objectUnavailable });
+    });
+    return { content: this.response(req, data, results), outcome: 'read' };
+  }
+
   // ------------------------------------------------------------------ supply
 
   /** ECS42 / ECS43 / ECS44 (DUIS 7.1 / 7.2 / 7.3): execute the load switch script. */
@@ -669,19 +793,50 @@ export class Esme extends MeterDevice<EsmeState> {
       );
       return { ok, alert: { payload, messageCode: MC_FUTURE_DATED_FIRMWARE } };
     }
+    if (entry.useCase === 'ECS01b') {
+      const object = entry.data.object as ChargeObject;
+      this.activateCharge(object, entry.data.unitCharge as UnitCharge);
+      // RTDS 1.2.1_ECS01b 8F66 ALERT_STANDING_CHARGE / ALERT_PRICE_MATRIX: the Charge's activation time
+      return {
+        ok: true,
+        alert: {
+          payload: this.futureDatedAlert(entry, CHARGE_CLASS, CHARGE_OBJECTS[object], 7),
+          messageCode: MC_FUTURE_DATED_DLMS,
+        },
+      };
+    }
     // ECS02 / ECS03
     const mode = entry.data.mode as PaymentMode;
     this.applyPaymentMode(mode, entry.data.threshold as number | null);
-    // RTDS 1.6_ECS02 8F66: data-notification { code, execution time, Message Code|counter|class|OBIS|attr }
+    return {
+      ok: true,
+      alert: {
+        payload: this.futureDatedAlert(entry, 111, OBIS.account, 13),
+        messageCode: MC_FUTURE_DATED_DLMS,
+      },
+    };
+  }
+
+  /**
+   * The DLMS 8F66 payload (RTDS 1.6_ECS02, 1.2.1_ECS01b): data-notification
+   * { alert code, execution time, Message Code | Originator Counter | class |
+   * OBIS | attribute of the future-dated command }.
+   */
+  private futureDatedAlert(
+    entry: FutureDatedEntry,
+    classId: number,
+    obis: string,
+    attribute: number,
+  ): Uint8Array {
     const ref = new Uint8Array(19);
     ref[0] = entry.messageCode >> 8;
     ref[1] = entry.messageCode & 0xff;
-    ref.set(u64be(counter), 2);
-    ref[10] = 0;
-    ref[11] = 111;
-    ref.set(fromHex(OBIS.account), 12);
-    ref[18] = 13;
-    const payload = encodeDlmsApdu({
+    ref.set(u64be(BigInt(entry.counter)), 2);
+    ref[10] = classId >> 8;
+    ref[11] = classId & 0xff;
+    ref.set(fromHex(obis), 12);
+    ref[18] = attribute;
+    return encodeDlmsApdu({
       apdu: 'data-notification',
       invoke: gbcsInvokeId(this.security.peekNextOwnCounter()),
       dateTime: new Uint8Array(0),
@@ -691,7 +846,6 @@ export class Esme extends MeterDevice<EsmeState> {
         dlms.octets(ref),
       ),
     });
-    return { ok: true, alert: { payload, messageCode: MC_FUTURE_DATED_DLMS } };
   }
 
   // ------------------------------------------------------------------ state
@@ -712,6 +866,11 @@ export class Esme extends MeterDevice<EsmeState> {
 }
 
 // ------------------------------------------------------------------ helpers
+
+/** The future-dated key of a Charge's pending activation (one per Charge object). */
+function chargeKey(object: ChargeObject): string {
+  return `Charge ${CHARGE_OBJECTS[object]}`;
+}
 
 function supplyControlState(s: SupplyState): number {
   // Disconnect control control_state (Blue Book class 70): 0 disconnected, 1 connected, 2 ready for reconnection

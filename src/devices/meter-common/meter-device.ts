@@ -84,6 +84,13 @@ export interface ExecutionContext {
 /** A future-dated command waiting for its execution time (JSON-safe, part of the snapshot). */
 export interface FutureDatedEntry {
   useCase: string;
+  /**
+   * What the command changes, when one command future-dates several things
+   * that each run and raise their own 8F66 (ECS01b: the standing charge and
+   * the price Charge objects; GCS01b: the two Price cluster commands). A new
+   * entry replaces a pending one of the same key. Default: the use case.
+   */
+  key?: string;
   messageCode: number;
   originator: Eui;
   /** decimal Originator Counter of the command */
@@ -192,8 +199,8 @@ export abstract class MeterDevice<S> implements GbcsDevice {
     alert: { payload: Uint8Array; messageCode: number };
   };
 
-  /** The Grouping Header date-time of a response (device clock, device-specific status byte). */
-  protected abstract headerDateTime(): Uint8Array;
+  /** The Grouping Header date-time of a response to `messageCode` (device clock, device-specific status byte). */
+  protected abstract headerDateTime(messageCode: number): Uint8Array;
 
   // ------------------------------------------------------------------ device clock
 
@@ -244,7 +251,7 @@ export abstract class MeterDevice<S> implements GbcsDevice {
     const exec = this.execute(cmd, {
       encrypt: (plaintext) => this.security.encryptResponsePayload(m, otherInfo, plaintext),
     });
-    const dateTime = responseCarriesDateTime(m.messageCode) ? this.headerDateTime() : null;
+    const dateTime = responseCarriesDateTime(m.messageCode) ? this.headerDateTime(m.messageCode) : null;
     const response = this.security.buildResponse(m, exec.content, {
       critical: responseIsSigned(cmd.useCase, cmd.critical, m.mac !== null),
       dateTime,
@@ -332,28 +339,32 @@ export abstract class MeterDevice<S> implements GbcsDevice {
 
   // ------------------------------------------------------------------ future-dated execution
 
-  /** Queues a command for execution at `entry.executeAt` on the device clock (replacing one of the same use case). */
+  /**
+   * Queues a command for execution at `entry.executeAt` on the device clock,
+   * replacing a pending one of the same key (`entry.key`, default the use case).
+   */
   protected scheduleFutureDated(entry: FutureDatedEntry): void {
-    this.cancelFutureDated(entry.useCase);
+    const key = futureDatedKey(entry);
+    this.cancelFutureDated(key);
     const timer = this.clock.setTimer(
       entry.executeAt - this.deviceNow(),
-      () => this.fireFutureDated(entry.useCase),
-      `${this.eui} future-dated ${entry.useCase}`,
+      () => this.fireFutureDated(key),
+      `${this.eui} future-dated ${key}`,
     );
-    this.futureDated.set(entry.useCase, { entry, timer });
+    this.futureDated.set(key, { entry, timer });
     this.recordEvent({
       kind: 'state-change',
       useCase: entry.useCase,
-      detail: { futureDated: new Date(entry.executeAt).toISOString() },
+      detail: { futureDated: new Date(entry.executeAt).toISOString(), ...(entry.key ? { key } : {}) },
     });
   }
 
-  /** Cancels the pending future-dated command of `useCase`; true if there was one. */
-  protected cancelFutureDated(useCase: string): boolean {
-    const p = this.futureDated.get(useCase);
+  /** Cancels the pending future-dated command of this key (a use case, or an entry's `key`); true if there was one. */
+  protected cancelFutureDated(key: string): boolean {
+    const p = this.futureDated.get(key);
     if (!p) return false;
     p.timer.cancel();
-    this.futureDated.delete(useCase);
+    this.futureDated.delete(key);
     return true;
   }
 
@@ -362,15 +373,16 @@ export abstract class MeterDevice<S> implements GbcsDevice {
     return [...this.futureDated.values()].map((p) => ({ ...p.entry }));
   }
 
-  private fireFutureDated(useCase: string): void {
-    const p = this.futureDated.get(useCase);
+  private fireFutureDated(key: string): void {
+    const p = this.futureDated.get(key);
     if (!p) return;
     // The device clock may have moved since scheduling: run only when its time has come.
     if (this.deviceNow() < p.entry.executeAt) {
       this.scheduleFutureDated(p.entry);
       return;
     }
-    this.futureDated.delete(useCase);
+    this.futureDated.delete(key);
+    const useCase = p.entry.useCase;
     try {
       const r = this.executeFutureDated(p.entry);
       this.metrics.inc(`device.futureDated.${r.ok ? 'actioned' : 'failed'}`);
@@ -379,11 +391,12 @@ export abstract class MeterDevice<S> implements GbcsDevice {
         useCase,
         reason: r.ok ? 'FUTURE_DATED_ACTIONED' : 'FUTURE_DATED_FAILED',
         messageCode: p.entry.messageCode,
+        ...(p.entry.key ? { detail: { key } } : {}),
       });
       // 0x8F66 / 0x8F67 Future-dated command (not) successfully actioned: critical, signed (RTDS).
       this.sendAlert(r.alert.payload, r.alert.messageCode, true, r.ok ? 0x8f66 : 0x8f67);
     } catch (err) {
-      this.recordError(`future-dated ${useCase} failed unexpectedly`, err);
+      this.recordError(`future-dated ${key} failed unexpectedly`, err);
     }
   }
 
@@ -421,9 +434,13 @@ export abstract class MeterDevice<S> implements GbcsDevice {
     this.security.restore(s.security);
     this.clockOffsetMs = s.clockOffsetMs;
     this.timeStatus = s.timeStatus;
-    for (const uc of [...this.futureDated.keys()]) this.cancelFutureDated(uc);
+    for (const key of [...this.futureDated.keys()]) this.cancelFutureDated(key);
     for (const e of s.futureDated) this.scheduleFutureDated(e);
   }
+}
+
+function futureDatedKey(e: FutureDatedEntry): string {
+  return e.key ?? e.useCase;
 }
 
 export function hex4(n: number): string {
