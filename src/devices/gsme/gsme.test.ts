@@ -258,6 +258,131 @@ describe('GSME: use cases', () => {
     assert.equal(c.gsme.pendingFutureDated().length, 0);
   });
 
+  const gcs01b = (v: string) => fixture(`1.2.1_GCS01b/GCS01b_1.2.1_${v}_COMMAND_GBCS.HEX`);
+  const rtdsResponse = (name: string) => fixture(name.replace('_COMMAND_', '_RESPONSE_'));
+
+  it('GCS01b, GCS03: responses equal RTDS up to the signature (header date-time status FF; reads carry the clock status)', () => {
+    for (const name of [
+      '1.2.1_GCS01b/GCS01b_1.2.1_IMMEDIATE_TOU_SUCCESS_COMMAND_GBCS.HEX',
+      '1.2.1_GCS01b/GCS01b_1.2.1_FUTURE_DATED_BLOCK_SUCCESS_COMMAND_GBCS.HEX',
+      '1.2.1_GCS01b/GCS01b_1.2.1_CANCELLATION_BLOCK_SUCCESS_COMMAND_GBCS.HEX',
+      '1.6_GCS03/GCS03_1.6_IMMEDIATE_SUCCESS_COMMAND_GBCS.HEX',
+    ]) {
+      // the GSME wakes after half an hour: its clock half an hour behind shows the RTDS time then
+      const g = newGsme({ clockOffsetMs: -HALF_HOUR });
+      const [r] = deliver(g, protect(fixture(name)));
+      assert.equal(r.envelope, 'general-signing');
+      assert.equal(toHex(r.signedData), toHex(rtdsResponse(name).signedData), name);
+    }
+  });
+
+  it('GCS01b IMMEDIATE_TOU: the published tariff and price matrix become the GSME price', () => {
+    const g = newGsme();
+    assert.deepEqual(g.gsme.stateView.price, { tariffInformation: null, priceMatrix: null });
+    deliver(g, protect(gcs01b('IMMEDIATE_TOU_SUCCESS')));
+    const { tariffInformation: ti, priceMatrix: pm } = g.gsme.stateView.price;
+    assert.deepEqual(ti, {
+      issuerEventId: 0x1c374a80,
+      issuerTariffId: 1,
+      tariffTypeChargingScheme: 0x00,
+      label: '',
+      numberOfPriceTiersInUse: 4,
+      numberOfBlockThresholdsInUse: 0,
+      unitOfMeasure: 0,
+      currency: 826,
+      priceTrailingDigit: 0x50,
+      standingCharge: 22465,
+      tierBlockMode: 0xff,
+      blockThresholdMultiplier: 1,
+      blockThresholdDivisor: 1000,
+    });
+    assert.deepEqual(pm, {
+      issuerEventId: 0x1c374a80,
+      issuerTariffId: 1,
+      subPayloadControl: 1,
+      entries: [
+        { tierBlockId: 1, price: 9600 },
+        { tierBlockId: 2, price: 10200 },
+        { tierBlockId: 3, price: 10750 },
+        { tierBlockId: 4, price: 11000 },
+      ],
+    });
+  });
+
+  it('GCS01b FUTURE_DATED_BLOCK: both commands wait for 2030-01-15T09:00Z, then apply with the RTDS 8F66 alerts byte for byte', () => {
+    const g = newGsme();
+    deliver(g, protect(gcs01b('IMMEDIATE_TOU_SUCCESS')));
+    const before = g.gsme.stateView.price;
+    deliver(g, protect(gcs01b('FUTURE_DATED_BLOCK_SUCCESS')));
+    assert.deepEqual(
+      g.gsme.pendingFutureDated().map((e) => e.key),
+      ['Price 0x04', 'Price 0x05'],
+    );
+    assert.deepEqual(g.gsme.stateView.price, before);
+    g.clock.runUntil(Date.UTC(2030, 0, 15, 9));
+    const { tariffInformation: ti, priceMatrix: pm } = g.gsme.stateView.price;
+    assert.equal(ti?.tariffTypeChargingScheme, 0x10);
+    assert.equal(ti?.numberOfBlockThresholdsInUse, 3);
+    assert.deepEqual(
+      pm?.entries.map((e) => [e.tierBlockId, e.price]),
+      [
+        [0, 9600],
+        [1, 10200],
+        [2, 10750],
+        [3, 11000],
+      ],
+    );
+    const alerts = g.up
+      .take()
+      .map(verifyFromGsme)
+      .filter((m) => m.cra === 'alert');
+    for (const [i, name] of ['PUBLISH_TARIFF_INFORMATION', 'PUBLISH_PRICE_MATRIX'].entries()) {
+      const rtds = fixture(
+        `1.2.1_GCS01b/GCS01b_1.2.1_8F66_FUTURE_DATED_BLOCK_SUCCESS_ALERT_${name}_GBCS.HEX`,
+      );
+      assert.equal(toHex(alerts[i].content), toHex(rtds.content), name);
+      assert.equal(alerts[i].messageCode, rtds.messageCode);
+    }
+    assert.equal(alerts.length, 2);
+  });
+
+  it('GCS01b CANCELLATION (Price Matrix start 0xFFFFFFFE) removes both pending commands; the price stays', () => {
+    const g = newGsme();
+    deliver(g, protect(gcs01b('FUTURE_DATED_BLOCK_SUCCESS')));
+    deliver(g, protect(gcs01b('CANCELLATION_BLOCK_SUCCESS')));
+    assert.equal(g.gsme.pendingFutureDated().length, 0);
+    assert.equal(g.gsme.events.filter((e) => e.kind === 'command').at(-1)?.reason, 'CANCELLED');
+    g.clock.runUntil(Date.UTC(2031, 0, 1));
+    assert.deepEqual(g.gsme.stateView.price, { tariffInformation: null, priceMatrix: null });
+    assert.equal(
+      g.up
+        .take()
+        .map(decodeMessage)
+        .filter((m) => m.cra === 'alert').length,
+      0,
+    );
+  });
+
+  it('GCS01b payloads that do not fit (a Change Supply, a split Price Matrix) are refused with 8F1E; nothing changes', () => {
+    const base = gcs01b('IMMEDIATE_TOU_SUCCESS');
+    const split = new Uint8Array(base.content);
+    // Publish Price Matrix command index 1 of 2 (ZCL payload offset 16 in the second component)
+    const second = base.content.length - (19 + 4 * 5);
+    split[second + 16] = 1;
+    split[second + 17] = 2;
+    for (const content of [fixture('7.3_GCS39/GCS39_7.3_SUCCESS_COMMAND_GBCS.HEX').content, split]) {
+      const g = newGsme();
+      const snap = g.gsme.snapshot().state;
+      const sent = deliver(g, protect(base, { content }));
+      assert.deepEqual(g.gsme.snapshot().state, snap);
+      assert.deepEqual(
+        sent.map((m) => m.cra),
+        ['response', 'alert'],
+      );
+      assert.match(toHex(sent[1].content), /^0109008F1E/);
+    }
+  });
+
   it('rejections: tampered, replayed, unsigned critical; nothing changes, a GBZ security alert goes out', () => {
     const cmd = protect(fixture('7.3_GCS39/GCS39_7.3_SUCCESS_COMMAND_GBCS.HEX'));
     const cases: Array<[string, Uint8Array, string]> = [

@@ -21,10 +21,15 @@
  * - GCS02 / GCS03  payment mode: Change Payment Mode (0x06), implementation time
  *           0 now, a time future-dated, 0xFFFFFFFF cancel; Change Payment Mode Response (0x02);
  * - GCS32 / GCS39  close / arm the valve: Metering Change Supply (0x0B) -> Supply Status Response (0x0C);
- * - GCS28   set clock (ASN.1 validity interval) -> SEQUENCE { time, result }.
+ * - GCS28   set clock (ASN.1 validity interval) -> SEQUENCE { time, result };
+ * - GCS01b  set prices (DUIS 1.2.1): Price (0x0700) Publish Tariff Information (0x04) and
+ *           Publish Price Matrix (0x05), each with its Start Time (0 now, a time
+ *           future-dated with its own 8F66, 0xFFFFFFFF / 0xFFFFFFFE cancel), answered by a
+ *           Default Response per component.
  * Every other use case passes the same security checks and gets a ZCL
  * Default Response with status UNSUP_CLUSTER_COMMAND for each component.
  */
+import { messageCodeForUseCase } from '../../gbcs/codes/message-codes.ts';
 import { decodeDer, der, encodeDer } from '../../gbcs/payload/der.ts';
 import {
   decodeGbz,
@@ -36,7 +41,7 @@ import {
   gbzPayload,
 } from '../../gbcs/payload/gbz.ts';
 import { type ZclHeader, zcl } from '../../gbcs/payload/zcl.ts';
-import { type Eui, u64be } from '../../runtime/bytes.ts';
+import { type Eui, toHex, u64be } from '../../runtime/bytes.ts';
 import type { TimerHandle } from '../../runtime/clock.ts';
 import type { HanUplink, SleepyHanUplink } from '../contracts.ts';
 import {
@@ -90,6 +95,37 @@ export interface GsmeState {
   /** the last accepted UTRNs (duplicate detection) */
   recentUtrns: string[];
   eventLog: Array<{ at: number; code: number }>;
+  /** the active price (GCS01b); null until one is published */
+  price: { tariffInformation: GsmeTariffInformation | null; priceMatrix: GsmePriceMatrix | null };
+}
+
+/** ZCL Price cluster Publish Tariff Information, as the GSME holds it (SE 1.4 D.4.2.4.4; GBCS GCS01b). */
+export interface GsmeTariffInformation {
+  issuerEventId: number;
+  issuerTariffId: number;
+  /** Tariff Type / Charging Scheme: 0x00 TOU, 0x10 block (RTDS GCS01b) */
+  tariffTypeChargingScheme: number;
+  /** Tariff Label, hex */
+  label: string;
+  numberOfPriceTiersInUse: number;
+  numberOfBlockThresholdsInUse: number;
+  unitOfMeasure: number;
+  /** ISO 4217 numeric (826 GBP, 978 EUR) */
+  currency: number;
+  priceTrailingDigit: number;
+  standingCharge: number;
+  tierBlockMode: number;
+  blockThresholdMultiplier: number;
+  blockThresholdDivisor: number;
+}
+
+/** ZCL Price cluster Publish Price Matrix, as the GSME holds it. */
+export interface GsmePriceMatrix {
+  issuerEventId: number;
+  issuerTariffId: number;
+  /** Sub-Payload Control: 1 TOU (tier ids), 0 block (tier/block ids) */
+  subPayloadControl: number;
+  entries: Array<{ tierBlockId: number; price: number }>;
 }
 
 export interface GsmeSnapshot extends MeterSnapshotBase {
@@ -116,10 +152,11 @@ export function defaultGsmeState(): GsmeState {
     lastTopUpCounter: {},
     recentUtrns: [],
     eventLog: [],
+    price: { tariffInformation: null, priceMatrix: null },
   };
 }
 
-const CLUSTER = { metering: 0x0702, prepayment: 0x0705 } as const;
+const CLUSTER = { price: 0x0700, metering: 0x0702, prepayment: 0x0705 } as const;
 const FC = {
   /** global, client -> server */
   globalToServer: 0x00,
@@ -154,6 +191,14 @@ const TOP_UP_RESULT = {
 
 /** ZCL data types used in Read Attributes Responses. */
 const ZT = { uint24: 0x22, uint48: 0x25, enum8: 0x30 } as const;
+
+/** Price cluster commands of GCS01b (server to client). */
+const PRICE_COMMAND = { publishTariffInformation: 0x04, publishPriceMatrix: 0x05 } as const;
+
+/** Responses whose Grouping Header date-time carries the clock status (RTDS GCS13a/b/c, GCS14: 00 or 02); the others FF (RTDS CS01b, GCS01b, GCS03). */
+const READ_USE_CASES_WITH_CLOCK_STATUS = new Set(
+  ['GCS13a', 'GCS13b', 'GCS13c', 'GCS14'].map((u) => messageCodeForUseCase(u)!.code),
+);
 
 /** Message Code of the GBZ Future Dated Execution of Instruction Alert. */
 const MC_FUTURE_DATED_GBZ = 0x00cd;
@@ -262,6 +307,8 @@ export class Gsme extends MeterDevice<GsmeState> {
         case 'GCS32':
         case 'GCS39':
           return this.changeSupply(p, uc === 'GCS39' ? 'armed' : 'disabled');
+        case 'GCS01b':
+          return this.setPrices(cmd, p);
         default:
           return this.unsupported(p, uc);
       }
@@ -342,8 +389,13 @@ export class Gsme extends MeterDevice<GsmeState> {
     });
   }
 
-  /** GSME responses carry the clock status: 00 valid, 02 doubtful while the time is Unreliable (RTDS GCS13a). */
-  protected headerDateTime(): Uint8Array {
+  /**
+   * GSME read responses carry the clock status: 00 valid, 02 doubtful while
+   * the time is Unreliable (RTDS GCS13a, GCS14); other responses leave it
+   * not specified, FF (RTDS CS01b, GCS01b, GCS03).
+   */
+  protected headerDateTime(messageCode: number): Uint8Array {
+    if (!READ_USE_CASES_WITH_CLOCK_STATUS.has(messageCode)) return cosemDateTime(this.deviceNow());
     return cosemDateTime(this.deviceNow(), this.timeStatus === 'reliable' ? 0x00 : CLOCK_STATUS_DOUBTFUL);
   }
 
@@ -531,6 +583,113 @@ export class Gsme extends MeterDevice<GsmeState> {
     this.logEvent(0x8f0a);
   }
 
+  // ------------------------------------------------------------------ prices
+
+  /**
+   * GCS01b (DUIS 1.2.1): Publish Tariff Information then Publish Price
+   * Matrix (Price cluster, server to client; one matrix command, index 0 of
+   * 1). Each takes effect at its Start Time: 0 now (or a time that has
+   * come), a later UTCTime future-dated (its own 8F66 when it runs, RTDS
+   * ALERT_PUBLISH_TARIFF_INFORMATION / ALERT_PUBLISH_PRICE_MATRIX),
+   * 0xFFFFFFFF cancels the pending one (the RTDS cancellation carries
+   * 0xFFFFFFFE in the Price Matrix: taken as a cancellation too). Answer: a
+   * Default Response SUCCESS per component (RTDS GCS01b).
+   */
+  private setPrices(cmd: AcceptedCommand, p: GbzPayload): Execution {
+    if (p.components.length !== 2)
+      throw new PayloadShapeError(`GCS01b has 2 components, got ${p.components.length}`);
+    const [ti, pm] = p.components;
+    for (const [c, id] of [
+      [ti, PRICE_COMMAND.publishTariffInformation],
+      [pm, PRICE_COMMAND.publishPriceMatrix],
+    ] as const) {
+      if (
+        c.clusterId !== CLUSTER.price ||
+        c.header.frameControl !== FC.clusterToClient ||
+        c.header.commandId !== id ||
+        !c.payload
+      )
+        throw new PayloadShapeError(`GCS01b component ${id}: Price cluster command 0x0${id}`);
+    }
+    const info = parseTariffInformation(ti.payload!);
+    const matrix = parsePriceMatrix(pm.payload!);
+    const done: Record<string, string> = {};
+    const plans = [
+      {
+        name: 'tariffInformation',
+        component: ti,
+        start: info.startTime,
+        cancel: [0xffffffff],
+        value: info.value,
+      },
+      {
+        name: 'priceMatrix',
+        component: pm,
+        start: matrix.startTime,
+        cancel: [0xffffffff, 0xfffffffe],
+        value: matrix.value,
+      },
+    ] as const;
+    for (const x of plans) {
+      const key = `Price 0x0${x.component.header.commandId}`;
+      if ((x.cancel as readonly number[]).includes(x.start)) {
+        done[x.name] = this.cancelFutureDated(key) ? 'cancelled' : 'nothing to cancel';
+        continue;
+      }
+      const at = x.start === 0 ? null : fromZigbeeTime(x.start);
+      if (at !== null && at > this.deviceNow()) {
+        this.scheduleFutureDated({
+          useCase: cmd.useCase!,
+          key,
+          messageCode: cmd.message.messageCode,
+          originator: cmd.message.originator,
+          counter: cmd.message.originatorCounter.toString(),
+          executeAt: at,
+          data: {
+            price: x.name,
+            value: x.value,
+            cluster: CLUSTER.price,
+            frameControl: x.component.header.frameControl,
+            commandId: x.component.header.commandId,
+          },
+        });
+        done[x.name] = `scheduled ${new Date(at).toISOString()}`;
+      } else {
+        this.applyPrice(x.name, x.value);
+        done[x.name] = 'applied';
+      }
+    }
+    const content = encodeGbz(
+      gbzPayload(
+        p.components.map((c) =>
+          gbzComponent(
+            c.clusterId,
+            // the Default Response goes the other way: client to server (RTDS GCS01b: frame control 00)
+            { frameControl: FC.globalToServer, sequence: c.header.sequence, commandId: 0x0b },
+            zcl.defaultResponse(c.header.commandId, STATUS.success),
+          ),
+        ),
+      ),
+    );
+    const states = Object.values(done);
+    const outcome: Execution['outcome'] = states.includes('applied')
+      ? 'applied'
+      : states.some((s) => s.startsWith('scheduled'))
+        ? 'scheduled'
+        : 'cancelled';
+    return { content, outcome, detail: done };
+  }
+
+  private applyPrice(
+    name: 'tariffInformation' | 'priceMatrix',
+    value: GsmeTariffInformation | GsmePriceMatrix,
+  ): void {
+    if (name === 'tariffInformation')
+      this.state.price.tariffInformation = structuredClone(value as GsmeTariffInformation);
+    else this.state.price.priceMatrix = structuredClone(value as GsmePriceMatrix);
+    this.logEvent(0x8f0a); // Billing Data Log Updated: a price change is a billing event
+  }
+
   // ------------------------------------------------------------------ valve
 
   /**
@@ -615,15 +774,19 @@ export class Gsme extends MeterDevice<GsmeState> {
     ok: boolean;
     alert: { payload: Uint8Array; messageCode: number };
   } {
-    this.applyPaymentMode(entry.data.mode as PaymentMode, entry.data.config as number);
-    // RTDS 1.6_GCS03 8F66: header (count 1, code, execution time) then 0E, Message Code, counter, cluster, frame control, command
+    if (entry.useCase === 'GCS01b') {
+      const name = entry.data.price as 'tariffInformation' | 'priceMatrix';
+      this.applyPrice(name, entry.data.value as GsmeTariffInformation | GsmePriceMatrix);
+    } else this.applyPaymentMode(entry.data.mode as PaymentMode, entry.data.config as number);
+    // RTDS 1.6_GCS03, 1.2.1_GCS01b 8F66: header (count 1, code, execution time) then 0E, Message Code, counter, cluster, frame control, command
+    const cluster = (entry.data.cluster as number | undefined) ?? CLUSTER.prepayment;
     const body = new Uint8Array(15);
     body[0] = 0x0e;
     body[1] = entry.messageCode >> 8;
     body[2] = entry.messageCode & 0xff;
     body.set(u64be(BigInt(entry.counter)), 3);
-    body[11] = CLUSTER.prepayment >> 8;
-    body[12] = CLUSTER.prepayment & 0xff;
+    body[11] = cluster >> 8;
+    body[12] = cluster & 0xff;
     body[13] = entry.data.frameControl as number;
     body[14] = entry.data.commandId as number;
     const payload = encodeGbz({
@@ -651,6 +814,88 @@ export class Gsme extends MeterDevice<GsmeState> {
     this.state = structuredClone(s.state);
     this.restoreBase(s);
   }
+}
+
+class ZclReader {
+  private o = 0;
+  constructor(private readonly b: Uint8Array) {}
+  private need(n: number): void {
+    if (this.o + n > this.b.length) throw new PayloadShapeError('ZCL payload too short');
+  }
+  u8(): number {
+    this.need(1);
+    return this.b[this.o++];
+  }
+  u16(): number {
+    return this.u8() | (this.u8() << 8);
+  }
+  u24(): number {
+    return this.u16() | (this.u8() << 16);
+  }
+  u32(): number {
+    return (this.u16() | (this.u16() << 16)) >>> 0;
+  }
+  octets(): Uint8Array {
+    const n = this.u8();
+    this.need(n);
+    const v = this.b.subarray(this.o, this.o + n);
+    this.o += n;
+    return v;
+  }
+  get remaining(): number {
+    return this.b.length - this.o;
+  }
+  end(): void {
+    if (this.o !== this.b.length) throw new PayloadShapeError('bytes after the ZCL payload');
+  }
+}
+
+/** Publish Tariff Information (SE 1.4; RTDS GCS01b): its fields and Start Time. */
+function parseTariffInformation(b: Uint8Array): { startTime: number; value: GsmeTariffInformation } {
+  const r = new ZclReader(b);
+  r.u32(); // Provider ID
+  const issuerEventId = r.u32();
+  const issuerTariffId = r.u32();
+  const startTime = r.u32();
+  const tariffTypeChargingScheme = r.u8();
+  const label = r.octets();
+  if (label.length > 24) throw new PayloadShapeError('Tariff Label over 24 octets');
+  const value: GsmeTariffInformation = {
+    issuerEventId,
+    issuerTariffId,
+    tariffTypeChargingScheme,
+    label: toHex(label),
+    numberOfPriceTiersInUse: r.u8(),
+    numberOfBlockThresholdsInUse: r.u8(),
+    unitOfMeasure: r.u8(),
+    currency: r.u16(),
+    priceTrailingDigit: r.u8(),
+    standingCharge: r.u32(),
+    tierBlockMode: r.u8(),
+    blockThresholdMultiplier: r.u24(),
+    blockThresholdDivisor: r.u24(),
+  };
+  r.end();
+  return { startTime, value };
+}
+
+/** Publish Price Matrix (SE 1.4; RTDS GCS01b), one command (index 0 of 1): its entries and Start Time. */
+function parsePriceMatrix(b: Uint8Array): { startTime: number; value: GsmePriceMatrix } {
+  const r = new ZclReader(b);
+  r.u32(); // Provider ID
+  const issuerEventId = r.u32();
+  const startTime = r.u32();
+  const issuerTariffId = r.u32();
+  const index = r.u8();
+  const total = r.u8();
+  if (index !== 0 || total !== 1)
+    throw new PayloadShapeError(`Price Matrix command ${index} of ${total}: one command only`);
+  const subPayloadControl = r.u8();
+  if (subPayloadControl > 1) throw new PayloadShapeError(`Sub-Payload Control ${subPayloadControl}`);
+  if (r.remaining % 5 !== 0) throw new PayloadShapeError('Price Matrix entries are 5 octets');
+  const entries: GsmePriceMatrix['entries'] = [];
+  while (r.remaining > 0) entries.push({ tierBlockId: r.u8(), price: r.u32() });
+  return { startTime, value: { issuerEventId, issuerTariffId, subPayloadControl, entries } };
 }
 
 function isSleepy(u: HanUplink): u is SleepyHanUplink {
