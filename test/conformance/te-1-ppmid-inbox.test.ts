@@ -357,6 +357,18 @@ describe('TE-1 PPMID restart (PP-3): nothing lost, nothing applied twice', async
     assert.equal(atps.ppmidStatus(id).restarts, 1);
   });
 
+  it('after a CH reboot (default bootMs, inside the HAN duplicate-rejection window) the first relay gets through (CH-9)', async () => {
+    const { id } = await atps.createHome({ profile: 'rtds' });
+    const home = atps.home(id);
+    assert.ok(home.chf.config.bootMs < home.medium.duplicateRejectionMs);
+    const before = home.medium.radioState(home.chRadioEui);
+    atps.backchannel(id, { action: 'ch-reboot' });
+    assert.ok(home.medium.outgoingApsCounter(home.chRadioEui) > before.apsCounter, 'the APS count went on');
+    const [r] = atps.injectInbox(id, { gbcs: ECS17B.hex });
+    assert.deepEqual([r.chDecision, r.deviceDecision, r.responseRoute], ['delivered', 'accepted', 'wan']);
+    assert.equal(atps.metrics(id).counters['han.rx.duplicates'] ?? 0, 0);
+  });
+
   it('a home whose device apps leave the PPMID bare has no ppmid-inbox route', async () => {
     const bare = new Atps({ deviceApps: null });
     const { id } = await bare.createHome({ profile: 'rtds' });

@@ -108,9 +108,11 @@ export interface ChfConfig {
   /** Remembered (originator, counter) pairs for routing responses (HHT, PPMID-caused). */
   correlationCapacity: number;
   /**
-   * How long a restart keeps the CH off the HAN and the WAN. Longer than the
-   * HAN's APS duplicate-rejection window (10 s): a restarted radio counts APS
-   * frames from 0 again, and peers would drop its first frames as duplicates.
+   * How long a restart keeps the CH off the HAN and the WAN. Any value works
+   * for the HAN: the radio keeps its frame counter, APS counter and receive
+   * frame-counter guard across the restart (han/node.ts), so peers neither
+   * drop its first frames as duplicates nor does the restart reopen a replay
+   * window.
    */
   bootMs: number;
 }
@@ -131,7 +133,7 @@ export const DEFAULT_CHF_CONFIG: ChfConfig = {
   hhtJoinWindowMs: 3_600_000,
   eventLogCapacity: 20_000,
   correlationCapacity: 512,
-  bootMs: 30_000,
+  bootMs: 5_000,
 };
 
 export interface ChfOptions {
