@@ -8,4 +8,5 @@ export * from './errors.ts';
 export * from './firmware.ts';
 export * from './internet.ts';
 export * from './ppmid.ts';
+export * from './provision.ts';
 export * from './topup.ts';

@@ -155,6 +155,34 @@ describe('the display learns from the GSME answers', () => {
     assert.equal(d.lastCustomerAction?.valueMillipence, 2_025_000);
   });
 
+  it('a refused top-up (value and credit -1, not applicable) keeps the credit shown; the action is refused', async () => {
+    const kit = await makePpmidKit();
+    const gsme = gsmeSecurity(kit);
+    const answer = (payload: Uint8Array) => {
+      const cmd = gsme.check(kit.uplink.sent.at(-1)!.bytes);
+      assert.ok(cmd.ok);
+      gsme.commit(cmd);
+      kit.ppmid.onRemotePartyMessage(gsme.buildResponse(cmd.message, payload, { critical: false }));
+    };
+    kit.ppmid.typeUtrn(UTRN);
+    kit.clock.advance(1_000);
+    const accepted = decodeMessage(PCS01_RESPONSE).content;
+    answer(accepted);
+    assert.equal(kit.ppmid.display().credit.creditRemainingMillipence, 4_525_000);
+    kit.ppmid.typeUtrn(UTRN);
+    kit.clock.advance(1_000);
+    // the same GBZ with result 01 and both amounts -1, as a GSME refusing the UTRN answers
+    const refused = accepted.slice();
+    refused.set([0x01, 0xff, 0xff, 0xff, 0xff], refused.length - 10);
+    refused.set([0xff, 0xff, 0xff, 0xff], refused.length - 4);
+    answer(refused);
+    const d = kit.ppmid.display();
+    assert.equal(d.credit.creditRemainingMillipence, 4_525_000);
+    assert.equal(d.lastCustomerAction?.state, 'refused');
+    assert.equal(d.lastCustomerAction?.result, 'rejected-invalid-top-up');
+    assert.equal(d.lastCustomerAction?.valueMillipence, undefined);
+  });
+
   it('a forged answer (RTDS MAC, not the GSME key) changes nothing', async () => {
     const kit = await makePpmidKit();
     kit.ppmid.onRemotePartyMessage(PCS01_RESPONSE);
