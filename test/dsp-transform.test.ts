@@ -309,6 +309,20 @@ describe('DSP transform: a 1.2.1 request built by the supplier (src/supplier bod
     );
   });
 
+  it('values the XSD refuses are refused by the supplier, before any request is built', () => {
+    for (const bad of [
+      { standingCharge: 32768 },
+      { touPrices: [1, -32769] },
+      { touPrices: [1.5] },
+      { priceScale: 128 },
+      { standingChargeScale: -129 },
+    ])
+      assert.throws(() => bodyOfOrder(order(bad)), { code: 'SUPPLIER_BAD_REQUEST' }, JSON.stringify(bad));
+    const edge = request(order({ standingCharge: -32768, touPrices: [32767], priceScale: 127 }), 1200n);
+    assert.ok(validateAgainstDuisXsdInProcess(edge).valid);
+    assert.equal(transformXml(edge, rtdsContext()).useCase, 'ECS01b');
+  });
+
   it('future dated: the activation time is the order execution date-time', () => {
     const xml = request(order({ executionDateTime: '2030-01-15T09:00:00Z' }), 1100n);
     assert.ok(validateAgainstDuisXsdInProcess(xml).valid);

@@ -179,6 +179,18 @@ export function bodyOfOrder(o: CommandOrder): DuisNode {
       case 'price': {
         if (o.touPrices.length < 1 || o.touPrices.length > 48)
           throw new SupplierError('SUPPLIER_BAD_REQUEST', 'touPrices: 1..48 prices');
+        // DUIS Schema V5.4: StandingCharge and TOUPrice are PriceType (xs:short), the scales PriceScale (-128..127).
+        const inRange = (v: number, min: number, max: number) => Number.isInteger(v) && v >= min && v <= max;
+        if (!inRange(o.standingCharge, -32768, 32767) || !o.touPrices.every((p) => inRange(p, -32768, 32767)))
+          throw new SupplierError(
+            'SUPPLIER_BAD_REQUEST',
+            'standingCharge and touPrices: integers -32768..32767',
+          );
+        if (!inRange(o.standingChargeScale, -128, 127) || !inRange(o.priceScale, -128, 127))
+          throw new SupplierError(
+            'SUPPLIER_BAD_REQUEST',
+            'standingChargeScale and priceScale: integers -128..127',
+          );
         const tariff = el(
           'TOUTariff',
           o.touPrices.map((p, i) => el('TOUPrice', String(p), { index: String(i + 1) })),

@@ -387,6 +387,13 @@ export class SupplierService {
           : this.defaultTarget(p, order);
     if (def.class !== 'non-device' && target !== p.chf && !p.devices.some((d) => d.eui === target))
       throw new SupplierError('SUPPLIER_BAD_REQUEST', `device ${target} is not at premises ${p.id}`);
+    // 1.2.1 price orders carry electricity prices (ElectricityPriceElements, ECS01b): an ESME only;
+    // the DSP refuses them for a GSME (GCS01b takes GasPriceElements).
+    if (order.kind === 'price' && p.devices.find((d) => d.eui === target)?.type !== 'ESME')
+      throw new SupplierError(
+        'SUPPLIER_BAD_REQUEST',
+        `price orders are electricity prices: ${target} is not an ESME`,
+      );
     if (order.kind === 'device-log' && req.route !== undefined && req.route !== 'wan')
       throw new SupplierError(
         'SUPPLIER_BAD_REQUEST',
