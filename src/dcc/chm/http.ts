@@ -35,6 +35,8 @@ const log = Logger.get('chm:http');
 export const CHM_DEFAULT_PORT = 8081;
 const MODES: readonly ChMode[] = ['normal', 'block-pending', 'standalone', 'unblock-pending'];
 const WEB = new URL('./web/', import.meta.url);
+/** The consoles' shared stylesheet (src/web/shared/base.css), linked before style.css. */
+const SHARED_WEB = new URL('../../web/shared/', import.meta.url);
 
 export interface ChmHttpOptions {
   chm: Chm;
@@ -149,12 +151,13 @@ export function buildChmHttpServer(opts: ChmHttpOptions): FastifyInstance {
   const heartbeatMs = opts.heartbeatMs ?? 15_000;
   const streams = new Set<ServerResponse>();
   const assets = new Map<string, { type: string; body: string }>();
-  for (const [file, type] of [
-    ['index.html', 'text/html; charset=utf-8'],
-    ['app.js', 'text/javascript; charset=utf-8'],
-    ['style.css', 'text/css; charset=utf-8'],
+  for (const [file, url, type] of [
+    ['index.html', new URL('index.html', WEB), 'text/html; charset=utf-8'],
+    ['app.js', new URL('app.js', WEB), 'text/javascript; charset=utf-8'],
+    ['style.css', new URL('style.css', WEB), 'text/css; charset=utf-8'],
+    ['shared/base.css', new URL('base.css', SHARED_WEB), 'text/css; charset=utf-8'],
   ] as const)
-    assets.set(file, { type, body: readFileSync(new URL(file, WEB), 'utf8') });
+    assets.set(file, { type, body: readFileSync(url, 'utf8') });
 
   app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string' }, (_req, body, done) =>
     done(null, body),
@@ -179,6 +182,7 @@ export function buildChmHttpServer(opts: ChmHttpOptions): FastifyInstance {
   app.get('/index.html', page('index.html'));
   app.get('/app.js', page('app.js'));
   app.get('/style.css', page('style.css'));
+  app.get('/shared/base.css', page('shared/base.css'));
 
   // ---------------------------------------------------------------- API
   app.get('/api/openapi.json', async () => CHM_OPENAPI);
