@@ -8,6 +8,7 @@
  * specified (8000), clock status not specified (FF). GSME responses carry
  * the clock status instead: 00 valid, 02 doubtful (time Unreliable).
  */
+import { cosemUtcDateTime } from '../../gbcs/payload/dlms.ts';
 
 /** Time status of a device clock (GBCS; SECMP0038 decision "time without WAN"). */
 export type TimeStatus = 'reliable' | 'unreliable';
@@ -17,22 +18,7 @@ export const CLOCK_STATUS_DOUBTFUL = 0x02;
 
 /** 12-byte COSEM date-time of a UTC instant; `clockStatus` 0xFF = not specified (ESME style). */
 export function cosemDateTime(epochMs: number, clockStatus = 0xff): Uint8Array {
-  const d = new Date(epochMs);
-  const y = d.getUTCFullYear();
-  return Uint8Array.of(
-    y >> 8,
-    y & 0xff,
-    d.getUTCMonth() + 1,
-    d.getUTCDate(),
-    0xff,
-    d.getUTCHours(),
-    d.getUTCMinutes(),
-    d.getUTCSeconds(),
-    0x00,
-    0x80,
-    0x00,
-    clockStatus,
-  );
+  return cosemUtcDateTime(new Date(epochMs), { clockStatus });
 }
 
 /**

@@ -5,6 +5,7 @@ import { fromHex, toHex } from '../../runtime/bytes.ts';
 import { GbcsError } from '../errors.ts';
 import {
   cosemDateTimeFromDate,
+  cosemUtcDateTime,
   type DlmsApdu,
   type DlmsData,
   decodeDlmsApdu,
@@ -139,6 +140,14 @@ describe('OBIS and COSEM date-time', () => {
 
   it('builds a UTC date-time (Monday = 1)', () => {
     assert.equal(toHex(cosemDateTimeFromDate(new Date('2024-01-01T12:30:05Z'))), '07E80101010C1E0500000000');
+  });
+
+  it('builds the command / ESME form: day of week and deviation not specified (RTDS)', () => {
+    const t = new Date('2014-12-31T23:59:10.57Z');
+    assert.equal(toHex(cosemUtcDateTime(t, { hundredths: true })), '07DE0C1FFF173B0A398000FF');
+    assert.equal(toHex(cosemUtcDateTime(t, { clockStatus: 0x02 })), '07DE0C1FFF173B0A00800002');
+    assert.equal(toHex(cosemUtcDateTime(new Date(Date.UTC(2015, 0, 1)))), '07DF0101FF000000008000FF');
+    assert.throws(() => cosemUtcDateTime(new Date(Number.NaN)), GbcsError);
   });
 });
 

@@ -794,6 +794,37 @@ export function cosemDateTimeFromDate(d: Date): Uint8Array {
   ]);
 }
 
+/**
+ * A 12-byte COSEM date-time (Blue Book 4.1.6.1) of a UTC instant in the form
+ * GBCS commands and ESME responses carry it: UTC fields, day of week not
+ * specified (FF), deviation not specified (0x8000). `hundredths` writes the
+ * instant's hundredths of a second (else 00); `clockStatus` 0xFF = not
+ * specified. RTDS ECS70 validity interval: `07DE0C1FFF173B0A008000FF`; RTDS
+ * ESME responses: `07DF0101FF000000008000FF`.
+ */
+export function cosemUtcDateTime(
+  d: Date,
+  opts: { hundredths?: boolean; clockStatus?: number } = {},
+): Uint8Array {
+  const y = d.getUTCFullYear();
+  if (Number.isNaN(y) || y < 0 || y > 0xfffe)
+    throw new GbcsMalformedError(`year ${y} does not fit a COSEM date-time`);
+  return Uint8Array.of(
+    y >> 8,
+    y & 0xff,
+    d.getUTCMonth() + 1,
+    d.getUTCDate(),
+    0xff,
+    d.getUTCHours(),
+    d.getUTCMinutes(),
+    d.getUTCSeconds(),
+    opts.hundredths ? Math.floor(d.getUTCMilliseconds() / 10) : 0x00,
+    0x80,
+    0x00,
+    opts.clockStatus ?? 0xff,
+  );
+}
+
 /** `2015-01-01 00:00:00` with `*` for unspecified fields, then deviation/status when present. */
 export function formatCosemDateTime(b: Uint8Array): string {
   const t = parseCosemDateTime(b);

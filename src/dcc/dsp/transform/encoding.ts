@@ -8,7 +8,13 @@
  * (fixtures rtds/messages) next to their DUIS templates; the test file pins
  * each one to the RTDS bytes.
  */
-import { encodeGbz, gbzComponent, gbzPayload, ZIGBEE_EPOCH_OFFSET } from '../../../gbcs/payload/index.ts';
+import {
+  cosemUtcDateTime,
+  encodeGbz,
+  gbzComponent,
+  gbzPayload,
+  ZIGBEE_EPOCH_OFFSET,
+} from '../../../gbcs/payload/index.ts';
 import { DspBodyInvalidError } from './errors.ts';
 
 /** DUIS: a future-dated SR with this ExecutionDateTime cancels the pending future-dated command. */
@@ -38,20 +44,7 @@ export function cosemCommandDateTime(d: Date, path = 'date-time'): Uint8Array {
   const y = d.getUTCFullYear();
   if (Number.isNaN(y) || y < 0 || y > 0xfffe)
     throw new DspBodyInvalidError(`year ${y} does not fit a COSEM date-time`, path);
-  return Uint8Array.from([
-    y >> 8,
-    y & 0xff,
-    d.getUTCMonth() + 1,
-    d.getUTCDate(),
-    0xff,
-    d.getUTCHours(),
-    d.getUTCMinutes(),
-    d.getUTCSeconds(),
-    Math.floor(d.getUTCMilliseconds() / 10),
-    0x80,
-    0x00,
-    0xff,
-  ]);
+  return cosemUtcDateTime(d, { hundredths: true });
 }
 
 /**
