@@ -1,9 +1,16 @@
 #!/usr/bin/env node
 // Runs the test suite with Node's built-in runner and TypeScript through tsx.
 // Usage: node scripts/test.mjs [PATH-PREFIX...]  (default: every *.test.ts under src/ and test/)
-import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+// After the run it prints the slowest test files (sum of their top-level test
+// durations, from scripts/durations-reporter.mjs), just before the runner's
+// closing summary (`ℹ tests/pass/fail/...` and any failing tests), which stays
+// last and unchanged.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+
+const SLOWEST = Number(process.env.PPMID_TEST_SLOWEST ?? 15);
 
 const root = new URL('..', import.meta.url).pathname;
 function walk(dir, out) {
@@ -23,9 +30,63 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
-const r = spawnSync(
+
+const tmp = mkdtempSync(join(tmpdir(), 'ppmid-test-durations-'));
+const durationsFile = join(tmp, 'durations.json');
+const child = spawn(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files],
-  { cwd: root, stdio: 'inherit', env: { ...process.env, TZ: 'UTC' } },
+  [
+    '--import',
+    'tsx',
+    '--test',
+    '--test-concurrency=2',
+    '--test-reporter=spec',
+    '--test-reporter-destination=stdout',
+    `--test-reporter=${join(root, 'scripts/durations-reporter.mjs')}`,
+    `--test-reporter-destination=${durationsFile}`,
+    ...files,
+  ],
+  { cwd: root, stdio: ['inherit', 'pipe', 'inherit'], env: { ...process.env, TZ: 'UTC' } },
 );
-process.exit(r.status ?? 1);
+
+// Pass stdout through line by line; from the runner's closing summary on
+// (`ℹ tests N`, then the other `ℹ` lines and any list of failing tests) hold
+// the lines back, so that the durations are printed just before it.
+let partial = '';
+let closing = null;
+const plain = (line) => line.replace(/\x1b\[[0-9;]*m/g, '');
+function passLine(line) {
+  if (closing === null && /^ℹ tests \d+/.test(plain(line))) closing = [];
+  if (closing !== null) closing.push(line);
+  else process.stdout.write(`${line}\n`);
+}
+child.stdout.setEncoding('utf8');
+child.stdout.on('data', (chunk) => {
+  const lines = (partial + chunk).split('\n');
+  partial = lines.pop();
+  for (const l of lines) passLine(l);
+});
+
+function slowestFiles() {
+  let perFile;
+  try {
+    perFile = JSON.parse(readFileSync(durationsFile, 'utf8'));
+  } catch {
+    return '';
+  }
+  const rows = Object.entries(perFile)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, SLOWEST);
+  if (rows.length === 0) return '';
+  const lines = rows.map(([f, ms]) => `  ${(ms / 1000).toFixed(1).padStart(7)} s  ${relative(root, f)}`);
+  return `slowest test files (sum of top-level test durations):\n${lines.join('\n')}\n`;
+}
+
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
+child.on('close', (code, signal) => {
+  if (partial) passLine(partial);
+  process.stdout.write(slowestFiles());
+  if (closing?.length) process.stdout.write(`${closing.join('\n')}\n`);
+  rmSync(tmp, { recursive: true, force: true });
+  process.exit(signal ? 1 : (code ?? 1));
+});

@@ -42,7 +42,7 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 /** Longest wait for one DOM state (real time: HTTP, MQTT/TLS, the HAN and the WAN model). */
-const STEP_MS = 30_000;
+const STEP_MS = 60_000;
 
 describe('Supplier console and CHM Alerts Dashboard in a browser (issue 6)', () => {
   let sys: RunningSystem;
@@ -91,7 +91,7 @@ describe('Supplier console and CHM Alerts Dashboard in a browser (issue 6)', () 
       // SU-1 thresholds shortened so that a WAN outage is classified within seconds.
       supplier: { wan: { answerWithinMs: 2_000, absentAfterMs: 2_000 } },
     });
-    const failures = await withTimeout(sys.provisioned, 90_000, 'every PPMID provisioned (SU-3)');
+    const failures = await withTimeout(sys.provisioned, 120_000, 'every PPMID provisioned (SU-3)');
     assert.deepEqual(failures, []);
     // The system serves the console on the supplier's server, with the estate observer (CH and meter stages).
     assert.ok(sys.urls.supplierConsole, 'the system serves the supplier console');

@@ -50,7 +50,7 @@ describe('e2e: CV 3 race of WAN and PPMID', () => {
         const d = esmeDecisions(home.esme.events, counter);
         return d.accepted + d.rejected.length >= 2;
       },
-      30_000,
+      90_000,
       { what: 'both copies of the command at the ESME' },
     );
     const d = esmeDecisions(home.esme.events, counter);

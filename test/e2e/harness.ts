@@ -34,7 +34,7 @@ export async function startE2eSystem(o: Partial<SystemOptions> = {}): Promise<E2
     wan: { latency: { kind: 'fixed', ms: 20 }, retryIntervalMs: 1_000, ...(o.wan ?? {}) },
   });
   try {
-    const failures = await withTimeout(sys.provisioned, 60_000, 'every PPMID provisioned (SU-3)');
+    const failures = await withTimeout(sys.provisioned, 120_000, 'every PPMID provisioned (SU-3)');
     if (failures.length) throw new Error(`PPMIDs not provisioned: ${JSON.stringify(failures)}`);
   } catch (err) {
     await sys.stop();
@@ -76,7 +76,7 @@ export function awaitCommand(
   sys: RunningSystem,
   id: string,
   pred: (c: CommandRecord) => boolean = (c) => TERMINAL.has(c.state),
-  timeoutMs = 30_000,
+  timeoutMs = 90_000,
 ): Promise<CommandRecord> {
   let off: (() => void) | undefined;
   const p = new Promise<CommandRecord>((resolve, reject) => {

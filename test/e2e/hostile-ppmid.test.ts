@@ -53,7 +53,7 @@ describe('e2e: a hostile PPMID, the CHM and Block / Unblock Buffer Feed', () => 
           }
         });
       }),
-      20_000,
+      90_000,
       () => `CHM alerts for ${[...want].join(', ')}`,
     );
   }
@@ -88,7 +88,7 @@ describe('e2e: a hostile PPMID, the CHM and Block / Unblock Buffer Feed', () => 
       await rogue.publish(inboxTopic(home.plan.ppmid), forged, { qos: 1 });
       await waitFor(
         () => home.ppmid!.events.some((ev) => ev.decision === 'rejected' && ev.reason === 'bad-signature'),
-        10_000,
+        90_000,
         { what: 'the PPMID refusing the forged envelope' },
       );
     } finally {
@@ -156,7 +156,7 @@ describe('e2e: a hostile PPMID, the CHM and Block / Unblock Buffer Feed', () => 
             }
           });
         }),
-        20_000,
+        90_000,
         `CH ${p.chf} ${mode} at the CHM`,
       );
 
@@ -195,7 +195,7 @@ describe('e2e: a hostile PPMID, the CHM and Block / Unblock Buffer Feed', () => 
         home.home.chf.events
           .slice(seen)
           .some((ev) => ev.kind === 'route' && ev.source === 'ppmid' && ev.reason === 'standalone-mode'),
-      20_000,
+      90_000,
       { what: 'the CH refusing the relay in standalone mode' },
     );
     assert.equal(home.esme.stateView.meterBalance, balance0, 'nothing reached the meter');

@@ -40,10 +40,10 @@ describe('e2e: a top-up to a home without WAN, through the PPMID', () => {
     const id = placed.body.id;
 
     // The meter applies it (UTRN verified, credit added) ...
-    await waitFor(() => home.esme.stateView.meterBalance !== balance0, 30_000, { what: 'the ESME credited' });
+    await waitFor(() => home.esme.stateView.meterBalance !== balance0, 90_000, { what: 'the ESME credited' });
     assert.equal(home.esme.stateView.meterBalance, balance0 + 750 * 1000);
     // ... its response waits in the CH's uplink buffer (CH-4), the PPMID reported the hop.
-    await waitFor(() => home.home.chf.uplinkDepth() >= 1, 10_000, {
+    await waitFor(() => home.home.chf.uplinkDepth() >= 1, 90_000, {
       what: 'the response buffered at the CH',
     });
     const mid = await awaitCommand(sys, id, (c) => c.ppmid?.status === 'forwarded');

@@ -62,15 +62,15 @@ describe('e2e: kill and restart the supplier and the PPMID mid-delivery', () => 
         assert.equal(restored.outboxEntries().length, 1, 'the outbox survived the restart (PP-3)');
         // Delivered while the supplier is down; the response reaches the DSP, whose POST to the
         // supplier's Receive Response Service has nobody to answer it (retried later).
-        await waitFor(() => home.esme.stateView.meterBalance !== balance0, 20_000, {
+        await waitFor(() => home.esme.stateView.meterBalance !== balance0, 90_000, {
           what: 'the ESME credited',
         });
-        await waitFor(() => sys.dsp!.request(requestId)?.responseCount === 1, 20_000, {
+        await waitFor(() => sys.dsp!.request(requestId)?.responseCount === 1, 90_000, {
           what: 'the response at the DSP',
         });
         await waitFor(
           () => (sys.dsp!.metrics.snapshot().counters['dsp.outbox.attempts'] ?? 0) > attempts0,
-          20_000,
+          90_000,
           {
             what: 'the DSP trying the Receive Response Service',
           },

@@ -116,7 +116,7 @@ describe('e2e: ppmid-relay up', () => {
     assert.match(page, /CHM Alerts Dashboard/);
 
     r.child.kill('SIGINT');
-    const { code, signal } = await withTimeout(r.exit, 30_000, () => `up to stop on SIGINT\n${r.err()}`);
+    const { code, signal } = await withTimeout(r.exit, 60_000, () => `up to stop on SIGINT\n${r.err()}`);
     assert.equal(signal, null);
     assert.equal(code, 0, r.err());
     assert.match(r.err(), /SIGINT: stopping/);

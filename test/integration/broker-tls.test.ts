@@ -83,7 +83,7 @@ describe('embedded broker, TLS listener (PP-1)', () => {
   it('refuses a client without a certificate (TLS handshake)', async () => {
     const before = broker.metrics.counter('tls.handshake.refused').value;
     await assert.rejects(rawConnect(url, { clientId: P1, ca: pki.caCertPem }));
-    await waitFor(() => broker.metrics.counter('tls.handshake.refused').value > before, 5000, {
+    await waitFor(() => broker.metrics.counter('tls.handshake.refused').value > before, 30_000, {
       what: 'the broker to count the refused handshake',
     });
   });
@@ -94,7 +94,7 @@ describe('embedded broker, TLS listener (PP-1)', () => {
     await assert.rejects(
       rawConnect(url, { clientId: P1, ca: pki.caCertPem, creds: await rogue.clientCredentials(P1) }),
     );
-    await waitFor(() => broker.metrics.counter('tls.handshake.refused').value > before, 5000, {
+    await waitFor(() => broker.metrics.counter('tls.handshake.refused').value > before, 30_000, {
       what: 'the broker to count the refused handshake',
     });
     assert.equal(broker.metrics.counter('connect.accepted{listener=tls}').value, accepted);
@@ -173,7 +173,7 @@ describe('embedded broker, TLS listener (PP-1)', () => {
       // Prove delivery would have happened by now: a legitimate message sent after it arrives alone.
       const s2 = await internet.connect(supplierClientId(S2));
       await s2.publish(inboxTopic(P2), Buffer.from('genuine'));
-      await waitFor(() => got.length >= 1, 5000, { what: 'the genuine message' });
+      await waitFor(() => got.length >= 1, 30_000, { what: 'the genuine message' });
       assert.deepEqual(
         got.map((m) => Buffer.from(m.payload).toString()),
         ['genuine'],
@@ -199,7 +199,7 @@ describe('embedded broker, TLS listener (PP-1)', () => {
       const withheldBefore = broker.metrics.counter('forward.withheld').value;
       await p2.publish(statusTopic(P2), Buffer.from('not for S1'));
       await p1.publish(statusTopic(P1), Buffer.from('for S1'));
-      await waitFor(() => reports.length >= 1, 5000, { what: "P1's report at S1" });
+      await waitFor(() => reports.length >= 1, 30_000, { what: "P1's report at S1" });
       assert.deepEqual(reports, [statusTopic(P1)]);
       assert.ok(broker.metrics.counter('forward.withheld').value > withheldBefore);
       // A raw S1 publishing to P2's inbox is cut off.

@@ -72,7 +72,7 @@ class SseClient {
 
   waitFor(what: string, pred: (e: { event: string; data: unknown }) => boolean): Promise<void> {
     if (this.events.some(pred)) return Promise.resolve();
-    return withTimeout(new Promise<void>((resolve) => this.waiters.push({ pred, resolve })), 10_000, what);
+    return withTimeout(new Promise<void>((resolve) => this.waiters.push({ pred, resolve })), 30_000, what);
   }
 
   close(): void {

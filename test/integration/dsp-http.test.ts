@@ -87,7 +87,7 @@ describe('DSP over HTTP (CV 1-8, DSP-4/5/6)', () => {
       security: new SecurityContext({ keyStore: rtdsKeys() }),
       xmlSigner: dspSigner,
       downlink,
-      transport: fetchResponseTransport({ timeoutMs: 5_000 }),
+      transport: fetchResponseTransport({ timeoutMs: 30_000 }),
     });
     assert.equal(dsp.xsdValidation, true, 'XSD validation is on by default');
     dsp.registerUser({ ...SUPPLIER_USER, receiveUrl: `http://127.0.0.1:${port}/duis/receive` });

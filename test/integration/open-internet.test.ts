@@ -28,7 +28,7 @@ async function roundTrip(o: OpenedInternet): Promise<void> {
   });
   const supplier = await o.internet.connect(supplierClientId(S), { sessionExpirySec: 60 });
   await supplier.publish(inboxTopic(P), new Uint8Array([0xd9, 0x00, 0x01]));
-  await waitFor(() => got.length === 1, 5000, { what: 'the delivery' });
+  await waitFor(() => got.length === 1, 30_000, { what: 'the delivery' });
   assert.deepEqual(got[0].payload, new Uint8Array([0xd9, 0x00, 0x01]));
   await ppmid.close();
   await supplier.close();

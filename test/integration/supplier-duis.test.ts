@@ -65,7 +65,7 @@ describe('supplier DUIS client and Receive Response Service (DSP test double, lo
     const c = await sut.service.submit({ premisesId: 'P1', order: { kind: 'read-registers' } });
     assert.deepEqual(c.commandVariants, [1]);
     assert.equal(c.route, 'wan');
-    await waitFor(() => state(c) === 'in-flight', 5000, { what: 'I99 from the DSP' });
+    await waitFor(() => state(c) === 'in-flight', 30_000, { what: 'I99 from the DSP' });
     const [req] = dsp.requestsFor(rid(c));
     assert.deepEqual([req.endpoint, req.cv, req.srv, req.code], ['serviceS', 1, '4.1.1', 'I99']);
     assert.ok(req.gbcs?.startsWith('DD'), 'the DSP built a General Ciphering command');
@@ -94,7 +94,7 @@ describe('supplier DUIS client and Receive Response Service (DSP test double, lo
 
   it('refuses unsigned and forged responses (401, counted, logged); the genuine one after them counts once', async () => {
     const c = await sut.service.submit({ premisesId: 'P1', order: { kind: 'read-registers' } });
-    await waitFor(() => state(c) === 'in-flight', 5000, { what: 'in-flight' });
+    await waitFor(() => state(c) === 'in-flight', 30_000, { what: 'in-flight' });
     const input = {
       header: {
         requestId: sut.service.tracker.get(c.id)!.requestId!,
@@ -146,7 +146,7 @@ describe('supplier DUIS client and Receive Response Service (DSP test double, lo
   it('critical SR 7.1: CV 4 Pre-Command, signed with the supplier DS key, CV 5 accepted by the DSP (DSP-2)', async () => {
     const c = await sut.service.submit({ premisesId: 'P1', order: { kind: 'supply', action: 'Enable' } });
     assert.deepEqual(c.commandVariants, [4, 5]);
-    await waitFor(() => state(c) === 'in-flight' || state(c) === 'failed', 5000, { what: 'CV 5 answered' });
+    await waitFor(() => state(c) === 'in-flight' || state(c) === 'failed', 30_000, { what: 'CV 5 answered' });
     assert.equal(state(c), 'in-flight', sut.service.tracker.get(c.id)?.reason);
     const reqs = dsp.requestsFor(rid(c));
     assert.deepEqual(
@@ -161,7 +161,7 @@ describe('supplier DUIS client and Receive Response Service (DSP test double, lo
     const sec = new SecurityContext({ keyStore: rtdsKeyStore() });
     assert.equal(sec.decodeVerify(signed).signature, 'valid');
     await dsp.respond(rid(c));
-    await waitFor(() => state(c) === 'responded', 5000, { what: 'responded' });
+    await waitFor(() => state(c) === 'responded', 30_000, { what: 'responded' });
     const { timeline } = (await sut.service.command(c.id))!;
     assert.deepEqual(
       timeline.map((h) => h.kind),
@@ -188,7 +188,7 @@ describe('supplier DUIS client and Receive Response Service (DSP test double, lo
       premisesId: 'P1',
       order: { kind: 'top-up', value: 1234, valueClass: 'pennies' },
     });
-    await waitFor(() => state(c) !== 'queued' && state(c) !== 'sending', 5000, { what: 'dispatched' });
+    await waitFor(() => state(c) !== 'queued' && state(c) !== 'sending', 30_000, { what: 'dispatched' });
     const sent = sut.service.tracker.get(c.id)!;
     const utrn = sent.order.kind === 'top-up' ? sent.order.utrn! : '';
     assert.match(utrn, /^[0-9]{20}$/);
@@ -201,22 +201,22 @@ describe('supplier DUIS client and Receive Response Service (DSP test double, lo
     );
     assert.equal(check.valid, true);
     assert.equal(check.value, 1234);
-    await waitFor(() => state(c) === 'in-flight', 5000, { what: 'in-flight' });
+    await waitFor(() => state(c) === 'in-flight', 30_000, { what: 'in-flight' });
     assert.equal(dsp.requestsFor(rid(c))[0].code, 'I99');
     await dsp.respond(rid(c));
-    await waitFor(() => state(c) === 'responded', 5000, { what: 'responded' });
+    await waitFor(() => state(c) === 'responded', 30_000, { what: 'responded' });
   });
 
   it('one command at a time per device: the next waits (queued-behind) until the first is terminal (GBCS anti-replay)', async () => {
     const a = await sut.service.submit({ premisesId: 'P1', order: { kind: 'read-registers' } });
     const b = await sut.service.submit({ premisesId: 'P1', order: { kind: 'supply', action: 'Arm' } });
-    await waitFor(() => state(a) === 'in-flight', 5000, { what: 'first in flight' });
+    await waitFor(() => state(a) === 'in-flight', 30_000, { what: 'first in flight' });
     assert.equal(state(b), 'queued');
     assert.equal(sut.service.tracker.get(b.id)!.requestId, undefined, 'no RequestID reserved while queued');
     await dsp.respond(rid(a));
-    await waitFor(() => state(b) === 'in-flight', 5000, { what: 'second sent after the first responded' });
+    await waitFor(() => state(b) === 'in-flight', 30_000, { what: 'second sent after the first responded' });
     await dsp.respond(rid(b));
-    await waitFor(() => state(b) === 'responded', 5000, { what: 'second responded' });
+    await waitFor(() => state(b) === 'responded', 30_000, { what: 'second responded' });
     const { timeline } = (await sut.service.command(b.id))!;
     assert.ok(
       timeline.findIndex((h) => h.kind === 'queued-behind') <
@@ -228,7 +228,7 @@ describe('supplier DUIS client and Receive Response Service (DSP test double, lo
   it('a DSP refusal at the HTTP level fails the command with the reason', async () => {
     dsp.failNext = { status: 503, body: 'DSP busy' };
     const c = await sut.service.submit({ premisesId: 'P1', order: { kind: 'read-registers' } });
-    await waitFor(() => state(c) === 'failed', 5000, { what: 'failed' });
+    await waitFor(() => state(c) === 'failed', 30_000, { what: 'failed' });
     assert.match(sut.service.tracker.get(c.id)!.reason!, /HTTP 503: DSP busy/);
   });
 
@@ -239,22 +239,22 @@ describe('supplier DUIS client and Receive Response Service (DSP test double, lo
       devices: [{ eui: '00DB1234567890F0', type: 'ESME' }],
     });
     const c = await sut.service.submit({ premisesId: 'P9', order: { kind: 'read-registers' } });
-    await waitFor(() => state(c) === 'failed', 5000, { what: 'failed' });
+    await waitFor(() => state(c) === 'failed', 30_000, { what: 'failed' });
     assert.equal(sut.service.tracker.get(c.id)!.reason, 'DSP answered E19');
   });
 
   it('8.13 returns a locally obtained response (CV 8 to serviceD), recorded on the original command', async () => {
     const orig = await sut.service.submit({ premisesId: 'P1', order: { kind: 'read-registers' } });
-    await waitFor(() => state(orig) === 'in-flight', 5000, { what: 'in-flight' });
+    await waitFor(() => state(orig) === 'in-flight', 30_000, { what: 'in-flight' });
     const c = await sut.service.returnLocalResponse(orig.id, Buffer.from(READ_RESPONSE).toString('hex'));
     assert.deepEqual([c.srv, c.commandVariants, c.route, c.target], ['8.13', [8], 'dcc', '90B3D51F30000002']);
-    await waitFor(() => state(c) === 'responded', 5000, { what: '8.13 answered' });
+    await waitFor(() => state(c) === 'responded', 30_000, { what: '8.13 answered' });
     const [req] = dsp.requests.filter((r) => r.srv === '8.13');
     assert.equal(req.endpoint, 'serviceD');
     const { timeline } = (await sut.service.command(orig.id))!;
     assert.ok(timeline.some((h) => h.kind === 'local-response-returned'));
     await dsp.respond(rid(orig));
-    await waitFor(() => state(orig) === 'responded', 5000, { what: 'responded' });
+    await waitFor(() => state(orig) === 'responded', 30_000, { what: 'responded' });
   });
 
   it('Originator Counters are strictly increasing, including across a restart of the service', async () => {

@@ -58,7 +58,7 @@ import {
 } from '../support/supplier-harness.ts';
 
 const INSTALL_CODE = '83FED3407A939723A5C639FF4C6F6F00C8F1'.slice(0, 32);
-const REAL_TIMEOUT_MS = 10_000;
+const REAL_TIMEOUT_MS = 30_000;
 
 interface Net {
   name: string;
@@ -113,7 +113,7 @@ async function embeddedTls(): Promise<Net> {
   const internet = new MqttInternet(broker.urls.tls!, {
     protocolVersion: broker.protocolVersion,
     pki,
-    linkDefaults: { reconnectPeriodMs: 50, keepaliveSec: 30, connectTimeoutMs: 5000 },
+    linkDefaults: { reconnectPeriodMs: 50, keepaliveSec: 30, connectTimeoutMs: 20_000 },
   });
   return {
     name: 'embedded MQTT broker over TLS (client certificates from the test PKI)',

@@ -19,7 +19,7 @@ import { VirtualClock } from '../../src/runtime/clock.ts';
 import { pumpPromise, pumpUntil, waitFor, waitForEvent, withTimeout } from './wait.ts';
 
 export const MOSQUITTO_URL = process.env.MOSQUITTO_URL || 'mqtt://127.0.0.1:1883';
-const REAL_TIMEOUT_MS = 10_000;
+const REAL_TIMEOUT_MS = 30_000;
 
 export interface TargetRun {
   internet: Internet;
@@ -90,7 +90,7 @@ function realRun(internet: MqttInternet): TargetRun {
   };
 }
 
-const fastLinks = { reconnectPeriodMs: 50, keepaliveSec: 30, connectTimeoutMs: 5000 };
+const fastLinks = { reconnectPeriodMs: 50, keepaliveSec: 30, connectTimeoutMs: 20_000 };
 
 function aedesTarget(kind: 'tcp' | 'tls'): InternetTarget {
   let broker: Awaited<ReturnType<typeof startEmbeddedBroker>> | undefined;

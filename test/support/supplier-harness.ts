@@ -48,7 +48,7 @@ export async function startSupplierUnderTest(o: {
     supplierEui: SUPPLIER_EUI,
     signer: fixtureSupplierSigner(),
     dspTrust: fixtureDspTrust(),
-    transport: new HttpDuisTransport(o.dsp.url, { timeoutMs: 10_000 }),
+    transport: new HttpDuisTransport(o.dsp.url, { timeoutMs: 30_000 }),
     clock: o.clock,
   });
   const service = await SupplierService.start({

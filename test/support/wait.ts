@@ -9,6 +9,14 @@
  */
 import type { VirtualClock } from '../../src/runtime/clock.ts';
 
+/**
+ * Default limit for a real-time wait. A limit is a guard against a hang, never
+ * an assertion of speed: CI runs two test files at once on a 2-core machine
+ * under load, where TLS handshakes, child processes and Chromium can take
+ * several seconds. A wait that holds returns as soon as it holds.
+ */
+export const REAL_WAIT_MS = 30_000;
+
 export class WaitTimeoutError extends Error {
   readonly code = 'WAIT_TIMEOUT';
   constructor(
@@ -64,7 +72,7 @@ export function waitForEvent<A extends unknown[] = unknown[]>(
   event: string,
   opts: { filter?: (...args: A) => boolean; timeoutMs?: number; what?: What } = {},
 ): Promise<A> {
-  const timeoutMs = opts.timeoutMs ?? 5000;
+  const timeoutMs = opts.timeoutMs ?? REAL_WAIT_MS;
   const at = callSite();
   return new Promise<A>((resolve, reject) => {
     let remove: () => void = () => {};
@@ -89,7 +97,7 @@ export function waitForEvent<A extends unknown[] = unknown[]>(
  */
 export function waitFor(
   predicate: () => boolean,
-  timeoutMs = 5000,
+  timeoutMs = REAL_WAIT_MS,
   opts: { what?: What } = {},
 ): Promise<void> {
   const at = callSite();

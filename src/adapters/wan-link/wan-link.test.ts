@@ -59,7 +59,7 @@ describe('WAN link over HTTP', () => {
     down.send({ chf: CHF, gbcs: Uint8Array.of(0xdf), origin: 'chm', requestId: 'block' }, (o) =>
       outcomes.push(o),
     );
-    await waitFor(() => sent.length === 21 && outcomes.length === 1, 10_000, {
+    await waitFor(() => sent.length === 21 && outcomes.length === 1, 30_000, {
       what: 'downlink and outcome',
     });
     assert.deepEqual(
@@ -78,7 +78,7 @@ describe('WAN link over HTTP', () => {
     );
     toDsp.onDeviceMessage({ chf: CHF, gbcs: fromHex('DD0001'), at: 5 });
     toChm.onChMessage({ chf: CHF, gbcs: fromHex('DF0002'), at: 6 });
-    await waitFor(() => atDsp.length === 1 && atChm.length === 1, 10_000, { what: 'uplink' });
+    await waitFor(() => atDsp.length === 1 && atChm.length === 1, 30_000, { what: 'uplink' });
     assert.deepEqual([...atDsp[0].gbcs], [0xdd, 0x00, 0x01]);
     assert.equal(atChm[0].at, 6);
   });
@@ -110,7 +110,7 @@ describe('WAN link over HTTP', () => {
     });
     closers.push(() => sink.close());
     for (const b of ['01', '02', '03']) sink.onDeviceMessage({ chf: CHF, gbcs: fromHex(b), at: 0 });
-    await waitFor(() => got.length === 3, 10_000, { what: 'three uplink messages after two failures' });
+    await waitFor(() => got.length === 3, 30_000, { what: 'three uplink messages after two failures' });
     assert.deepEqual(got, ['01', '02', '03']);
   });
 
