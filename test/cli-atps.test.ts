@@ -3,19 +3,12 @@
  * input with the CH and device decisions.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { runCli } from './support/cli.ts';
 import { RTDS_MESSAGES } from './support/fixtures.ts';
 
-const root = resolve(new URL('..', import.meta.url).pathname);
-const cli = (args: string[], input?: string) =>
-  spawnSync(process.execPath, [join(root, 'bin/ppmid-relay.js'), ...args], {
-    cwd: root,
-    input,
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
+const cli = (args: string[], input?: string) => runCli(args, { input, timeoutMs: 120_000 });
 const lines = (s: string) =>
   s
     .trim()

@@ -1,24 +1,17 @@
 /** `ppmid-relay chm import-dsp-log` and `chm report`, spawned as a user runs them (CSP-4). */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { formatLocalDeliveryCsv, parseCsv } from '../src/dcc/dsp/local-delivery-csv.ts';
+import { runCli } from './support/cli.ts';
 
-const root = resolve(new URL('..', import.meta.url).pathname);
 const dir = mkdtempSync(join(tmpdir(), 'cli-chm-'));
-function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {
+function cli(args: string[]) {
   const env: NodeJS.ProcessEnv = { ...process.env, PPMID_LOG: 'warn' };
   delete env.DATABASE_URL;
-  const r = spawnSync(process.execPath, [join(root, 'bin/ppmid-relay.js'), ...args, '--data-dir', dir], {
-    cwd: root,
-    encoding: 'utf8',
-    timeout: 60_000,
-    env,
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  return runCli([...args, '--data-dir', dir], { env });
 }
 
 describe('ppmid-relay chm', () => {

@@ -3,24 +3,14 @@
  * exit codes of `gbcs decode`, and the RTDS UTRN from `gbcs utrn`.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { runCli } from './support/cli.ts';
 import { RTDS_KEYSTORE, RTDS_MESSAGES, rtdsMessages } from './support/fixtures.ts';
 
-const root = resolve(new URL('..', import.meta.url).pathname);
-
-function cli(args: string[], input?: string): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [join(root, 'bin/ppmid-relay.js'), ...args], {
-    cwd: root,
-    input,
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const cli = (args: string[], input?: string) => runCli(args, { input });
 
 const jsonLines = (s: string) =>
   s

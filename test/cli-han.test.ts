@@ -1,20 +1,11 @@
 /** `ppmid-relay zigbee ...` and `ppmid-relay han ...`, spawned as a user runs them. */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { fromHex, toHex } from '../src/runtime/bytes.ts';
 import { encodeTunnelFrame, linkKeyFromInstallCode, secureApsFrame } from '../src/zigbee/index.ts';
+import { runCli } from './support/cli.ts';
 
-const root = resolve(new URL('..', import.meta.url).pathname);
-function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [join(root, 'bin/ppmid-relay.js'), ...args], {
-    cwd: root,
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const cli = (args: string[]) => runCli(args);
 
 describe('ppmid-relay zigbee / han', () => {
   it('derives the BDB example link key and refuses a bad CRC', () => {

@@ -4,25 +4,16 @@
  * same store.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import {
-  CSP,
-  ESME,
-  RTDS_INVENTORY,
-  SUPPLIER,
-  templateRequest,
-  XML_KEYS,
-} from '../../../test/support/dsp-service.ts';
-import { RTDS_KEYSTORE } from '../../../test/support/fixtures.ts';
-import { withTimeout } from '../../../test/support/wait.ts';
+import { runCli, startCli, writeDspConfig } from '../../../test/support/cli.ts';
+import { CSP, ESME, SUPPLIER, templateRequest, XML_KEYS } from '../../../test/support/dsp-service.ts';
 import { parseCsv, parseLocalDeliveryCsv } from '../../dcc/dsp/local-delivery-csv.ts';
 import { verifyAndParseDuisResponse, XmlSigningCertificateStore } from '../../duis/index.ts';
 
-const BIN = new URL('../../../bin/ppmid-relay.js', import.meta.url).pathname;
 const ECS17B = 'ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML';
 
 describe('ppmid-relay dsp serve / local-delivery-export / charges / performance', () => {
@@ -36,44 +27,14 @@ describe('ppmid-relay dsp serve / local-delivery-export / charges / performance'
 
   it('serves DUIS over HTTP with the configured users and inventory; the reports read the same store', async () => {
     const config = join(dir, 'dsp.json');
-    writeFileSync(
-      config,
-      JSON.stringify({
-        keystore: RTDS_KEYSTORE,
-        xmlSigningKey: join(XML_KEYS, 'dsp-xml-sign-90B3D51F30000002-ds.key'),
-        xmlSigningCertificate: join(XML_KEYS, 'dsp-xml-sign-90B3D51F30000002-ds.pem'),
-        users: [
-          {
-            eui: SUPPLIER,
-            roles: ['IS', 'GS'],
-            xmlSigningCertificates: [join(XML_KEYS, 'xml-sign-90B3D51F30010000-ds.pem')],
-            receiveUrl: 'http://127.0.0.1:9/receive',
-          },
-        ],
-        inventory: RTDS_INVENTORY,
-      }),
-    );
-    child = spawn(process.execPath, [BIN, 'dsp', 'serve', '--config', config, '--port', '0', '--no-xsd'], {
+    writeDspConfig(config, 'http://127.0.0.1:9/receive');
+    const dsp = await startCli(
+      ['dsp', 'serve', '--config', config, '--port', '0', '--no-xsd'],
       env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stderr!.on('data', (d) => {
-      err += d;
-    });
-    const url = await withTimeout(
-      new Promise<string>((resolve, reject) => {
-        child!.stdout!.on('data', (d) => {
-          out += d;
-          const m = /DSP listening on (http:\/\/\S+)/.exec(out);
-          if (m) resolve(m[1]);
-        });
-        child!.once('exit', (code) => reject(new Error(`dsp serve exited ${code}: ${err}`)));
-      }),
-      30_000,
-      () => `"DSP listening" from dsp serve (stdout ${out}, stderr ${err})`,
+      /DSP listening on (http:\/\/\S+)/,
     );
+    child = dsp.child;
+    const { url } = dsp;
     const trust = new XmlSigningCertificateStore([
       readFileSync(join(XML_KEYS, 'dsp-xml-sign-90B3D51F30000002-ds.pem'), 'utf8'),
     ]);
@@ -90,13 +51,12 @@ describe('ppmid-relay dsp serve / local-delivery-export / charges / performance'
     assert.equal(local.header.responseCode, 'I0');
     const wan = await post('serviceS', templateRequest(ECS17B, { counter: 1001n, cv: 1 }));
     assert.equal(wan.header.responseCode, 'E20', 'no SM WAN in this process');
-    child.kill('SIGTERM');
-    await new Promise((r) => child!.once('exit', r));
+    dsp.child.kill('SIGTERM');
+    await new Promise((r) => dsp.child.once('exit', r));
     child = undefined;
 
     const date = new Date().toISOString().slice(0, 10).replace(/-/g, '');
-    const run = (...args: string[]) =>
-      spawnSync(process.execPath, [BIN, 'dsp', ...args], { env, encoding: 'utf8' });
+    const run = (...args: string[]) => runCli(['dsp', ...args], { env });
     const exp = run('local-delivery-export', '--date', date, '--csp', CSP);
     assert.equal(exp.status, 0, exp.stderr);
     const records = parseLocalDeliveryCsv(exp.stdout);

@@ -6,17 +6,14 @@
  * DSP accepted (the DSP refuses a replayed counter with HTTP 409).
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { CHF, ESME, RTDS_INVENTORY, SUPPLIER, XML_KEYS } from '../../../test/support/dsp-service.ts';
-import { RTDS_KEYSTORE } from '../../../test/support/fixtures.ts';
-import { withTimeout } from '../../../test/support/wait.ts';
-
-const BIN = new URL('../../../bin/ppmid-relay.js', import.meta.url).pathname;
+import { startCli, writeDspConfig } from '../../../test/support/cli.ts';
+import { CHF, ESME } from '../../../test/support/dsp-service.ts';
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -30,31 +27,6 @@ function freePort(): Promise<number> {
   });
 }
 
-function start(
-  args: string[],
-  env: NodeJS.ProcessEnv,
-  ready: RegExp,
-): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stderr!.on('data', (d) => {
-    err += d;
-  });
-  return withTimeout(
-    new Promise<{ child: ChildProcess; url: string }>((resolve, reject) => {
-      child.stdout!.on('data', (d) => {
-        out += d;
-        const m = ready.exec(out);
-        if (m) resolve({ child, url: m[1] });
-      });
-      child.once('exit', (code) => reject(new Error(`${args[0]} ${args[1]} exited ${code}: ${err}`)));
-    }),
-    30_000,
-    () => `${ready} from ${args.join(' ')} (stdout ${out}, stderr ${err})`,
-  );
-}
-
 describe('ppmid-relay supplier serve (real process, real DSP process)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'supplier-cli-'));
   const children: ChildProcess[] = [];
@@ -66,25 +38,9 @@ describe('ppmid-relay supplier serve (real process, real DSP process)', () => {
   it('sends signed DUIS to the DSP, tracks the outcome, and survives SIGKILL with its counters', async () => {
     const supplierPort = await freePort();
     const config = join(dir, 'dsp.json');
-    writeFileSync(
-      config,
-      JSON.stringify({
-        keystore: RTDS_KEYSTORE,
-        xmlSigningKey: join(XML_KEYS, 'dsp-xml-sign-90B3D51F30000002-ds.key'),
-        xmlSigningCertificate: join(XML_KEYS, 'dsp-xml-sign-90B3D51F30000002-ds.pem'),
-        users: [
-          {
-            eui: SUPPLIER,
-            roles: ['IS', 'GS'],
-            xmlSigningCertificates: [join(XML_KEYS, 'xml-sign-90B3D51F30010000-ds.pem')],
-            receiveUrl: `http://127.0.0.1:${supplierPort}/duis/receive-response`,
-          },
-        ],
-        inventory: RTDS_INVENTORY,
-      }),
-    );
+    writeDspConfig(config, `http://127.0.0.1:${supplierPort}/duis/receive-response`);
     const dspEnv = { ...process.env, PPMID_DATA_DIR: join(dir, 'dsp'), DATABASE_URL: '', PPMID_LOG: 'warn' };
-    const dsp = await start(
+    const dsp = await startCli(
       ['dsp', 'serve', '--config', config, '--port', '0', '--no-xsd'],
       dspEnv,
       /DSP listening on (http:\/\/\S+)/,
@@ -99,7 +55,7 @@ describe('ppmid-relay supplier serve (real process, real DSP process)', () => {
       PPMID_LOG: 'warn',
     };
     const serve = ['supplier', 'serve', '--port', String(supplierPort), '--dsp-url', dsp.url];
-    let sup = await start(serve, supEnv, /listening on (http:\/\/\S+) \(/);
+    let sup = await startCli(serve, supEnv, /listening on (http:\/\/\S+) \(/);
     children.push(sup.child);
     const api = async (method: string, path: string, body?: unknown) => {
       const res = await fetch(`${sup.url}${path}`, {
@@ -159,7 +115,7 @@ describe('ppmid-relay supplier serve (real process, real DSP process)', () => {
     // kill -9, start again on the same store
     sup.child.kill('SIGKILL');
     await new Promise((r) => sup.child.once('exit', r));
-    sup = await start(serve, supEnv, /listening on (http:\/\/\S+) \(/);
+    sup = await startCli(serve, supEnv, /listening on (http:\/\/\S+) \(/);
     children.push(sup.child);
     const list = await api('GET', '/api/v1/commands?premises=P1');
     assert.deepEqual(
