@@ -38,6 +38,13 @@ import { MemoryKeyStore } from '../../gbcs/keystore.ts';
 import { loadKeyStoreDir } from '../../gbcs/keystore-dir.ts';
 import { SystemClock } from '../../runtime/clock.ts';
 import { ConfigError } from '../../runtime/errors.ts';
+import {
+  addSplitOptions,
+  refuseSplitOnly,
+  refuseStandAlone,
+  runSplitParty,
+  type SplitFlags,
+} from '../split-party.ts';
 
 async function openChmStore(dataDir: string | undefined): Promise<Store> {
   const env = storeOptionsFromEnv();
@@ -74,15 +81,32 @@ export function register(program: Command): void {
       'CSP Communications Hub Manager: Alerts Dashboard, Block/Unblock Buffer Feed, DSP-4 logs, reports',
     );
 
-  chm
+  const serve = chm
     .command('serve')
-    .description('start the CHM HTTP server (dashboard, JSON API, SSE, OpenAPI)')
+    .description(
+      'start the CHM HTTP server (dashboard, JSON API, SSE, OpenAPI). Stand-alone: --keystore or --demo N (without an SM WAN Block/Unblock answer 503). Split deployment: --split --wan-url (the CHM process of "up --parties chm")',
+    )
     .option('--port <port>', 'TCP port', String(CHM_DEFAULT_PORT))
     .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .option('--data-dir <dir>', 'directory of the SQLite store (unless DATABASE_URL is set)')
-    .option('--keystore <dir>', 'GBCS key store (RTDS layout) with the WAN provider and CH certificates')
-    .option('--demo <homes>', 'run N simulated homes behind the SM WAN model')
-    .action(async (o: { port: string; host: string; dataDir?: string; keystore?: string; demo?: string }) => {
+    .option(
+      '--data-dir <dir>',
+      'directory of the SQLite store (unless DATABASE_URL is set); --split: also keys, PKI',
+    )
+    .option(
+      '--keystore <dir>',
+      '[stand-alone] GBCS key store (RTDS layout) with the WAN provider and CH certificates',
+    )
+    .option('--demo <homes>', '[stand-alone] run N simulated homes behind the SM WAN model');
+  addSplitOptions(serve, 'chm').action(
+    async (
+      o: SplitFlags & { port: string; host: string; dataDir?: string; keystore?: string; demo?: string },
+    ) => {
+      if (o.split) {
+        refuseStandAlone(o, ['keystore', 'demo']);
+        await runSplitParty('chm', o);
+        return;
+      }
+      refuseSplitOnly(o);
       const store = await openChmStore(o.dataDir);
       const clock = new SystemClock();
       let c: Chm;
@@ -128,7 +152,8 @@ export function register(program: Command): void {
       await server.close();
       await c.whenIdle();
       await store.close();
-    });
+    },
+  );
 
   chm
     .command('import-dsp-log')

@@ -39,6 +39,13 @@ import { normaliseEui } from '../../runtime/bytes.ts';
 import { SystemClock } from '../../runtime/clock.ts';
 import { ConfigError } from '../../runtime/errors.ts';
 import { Logger } from '../../runtime/logger.ts';
+import {
+  addSplitOptions,
+  refuseSplitOnly,
+  refuseStandAlone,
+  runSplitParty,
+  type SplitFlags,
+} from '../split-party.ts';
 
 const log = Logger.get('dsp:cli');
 
@@ -83,65 +90,83 @@ function period(o: PeriodOpts): { from: number; to: number } {
 }
 
 function addServe(dsp: Command): void {
-  dsp
+  const serve = dsp
     .command('serve')
-    .description('run the DUIS HTTP service (POST /api/v1/serviceS|T|D) and the DSP-4/5 report endpoints')
-    .requiredOption('--config <file>', 'DSP configuration (JSON: keys, users, inventory, tariff)')
+    .description(
+      'run the DUIS HTTP service (POST /api/v1/serviceS|T|D) and the DSP-4/5 report endpoints. Stand-alone: --config (no SM WAN: CV 1/3/5/7 answer E20). Split deployment: --split --wan-url (the DSP process of "up --parties dsp")',
+    )
+    .option('--config <file>', '[stand-alone] DSP configuration (JSON: keys, users, inventory, tariff)')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'TCP port (0: any free port)', String(DSP_DEFAULT_PORT))
     .option('--no-xsd', 'do not validate requests against the DUIS XSD (xmllint)')
-    .option('--export-dir <dir>', 'write DSP-4 local-delivery files here at the end of every period')
-    .option('--export-period-hours <n>', 'export period in hours', '24')
-    .action(
-      async (o: {
-        config: string;
+    .option(
+      '--export-dir <dir>',
+      '[stand-alone] write DSP-4 local-delivery files here at the end of every period (--split: <data-dir>/dsp-local-delivery, hourly)',
+    )
+    .option('--export-period-hours <n>', '[stand-alone] export period in hours', '24');
+  addSplitOptions(serve, 'dsp').action(
+    async (
+      o: SplitFlags & {
+        config?: string;
         host: string;
         port: string;
         xsd: boolean;
         exportDir?: string;
         exportPeriodHours: string;
-      }) => {
-        const cfg = loadDspConfig(o.config);
-        const store = await openDspStore();
-        const clock = new SystemClock();
-        const dsp = await DspService.open({
-          clock,
-          store,
-          security: new SecurityContext({ keyStore: cfg.keyStore, acb: cfg.acb }),
-          xmlSigner: cfg.xmlSigner,
-          downlink: new NoSmWanAttached(),
-          transport: fetchResponseTransport(),
-          xsdValidation: o.xsd && cfg.xsdValidation !== false,
-          tariff: cfg.tariff,
-          responseTimeoutMs: cfg.responseTimeoutMs,
-        });
-        for (const u of cfg.users) dsp.registerUser(u);
-        for (const d of cfg.inventory) dsp.setInventoryDevice(d);
-        await dsp.flush();
-        let exporter: LocalDeliveryExporter | undefined;
-        if (o.exportDir) {
-          const hours = Number(o.exportPeriodHours);
-          if (!(hours > 0)) throw new ConfigError('--export-period-hours must be > 0');
-          exporter = new LocalDeliveryExporter(clock, dsp, { dir: o.exportDir, periodMs: hours * 3600_000 });
-          exporter.start();
-        }
-        const http = await startDspHttp({ dsp, host: o.host, port: port(o.port) });
-        process.stdout.write(
-          `DSP listening on ${http.url} (store ${store.location}; XSD validation ${dsp.xsdValidation ? 'on' : 'off'}; no SM WAN attached)\n`,
-        );
-        const stop = async () => {
-          exporter?.stop();
-          await http.close();
-          await dsp.close();
-          await exporter?.idle();
-          await store.close();
-          process.exit(0);
-        };
-        process.once('SIGINT', () => void stop());
-        process.once('SIGTERM', () => void stop());
-        log.info('DSP service started', { url: http.url });
       },
-    );
+    ) => {
+      if (o.split) {
+        refuseStandAlone(o, ['config', 'exportDir']);
+        await runSplitParty('dsp', o);
+        return;
+      }
+      refuseSplitOnly(o);
+      if (o.dataDir !== undefined)
+        throw new ConfigError(
+          '--data-dir belongs to --split mode (stand-alone: PPMID_DATA_DIR / DATABASE_URL)',
+        );
+      if (!o.config) throw new ConfigError('dsp serve needs --config (stand-alone) or --split');
+      const cfg = loadDspConfig(o.config);
+      const store = await openDspStore();
+      const clock = new SystemClock();
+      const dsp = await DspService.open({
+        clock,
+        store,
+        security: new SecurityContext({ keyStore: cfg.keyStore, acb: cfg.acb }),
+        xmlSigner: cfg.xmlSigner,
+        downlink: new NoSmWanAttached(),
+        transport: fetchResponseTransport(),
+        xsdValidation: o.xsd && cfg.xsdValidation !== false,
+        tariff: cfg.tariff,
+        responseTimeoutMs: cfg.responseTimeoutMs,
+      });
+      for (const u of cfg.users) dsp.registerUser(u);
+      for (const d of cfg.inventory) dsp.setInventoryDevice(d);
+      await dsp.flush();
+      let exporter: LocalDeliveryExporter | undefined;
+      if (o.exportDir) {
+        const hours = Number(o.exportPeriodHours);
+        if (!(hours > 0)) throw new ConfigError('--export-period-hours must be > 0');
+        exporter = new LocalDeliveryExporter(clock, dsp, { dir: o.exportDir, periodMs: hours * 3600_000 });
+        exporter.start();
+      }
+      const http = await startDspHttp({ dsp, host: o.host, port: port(o.port) });
+      process.stdout.write(
+        `DSP listening on ${http.url} (store ${store.location}; XSD validation ${dsp.xsdValidation ? 'on' : 'off'}; no SM WAN attached)\n`,
+      );
+      const stop = async () => {
+        exporter?.stop();
+        await http.close();
+        await dsp.close();
+        await exporter?.idle();
+        await store.close();
+        process.exit(0);
+      };
+      process.once('SIGINT', () => void stop());
+      process.once('SIGTERM', () => void stop());
+      log.info('DSP service started', { url: http.url });
+    },
+  );
 }
 
 function addExport(dsp: Command): void {

@@ -40,6 +40,13 @@ import {
   startSupplierHttp,
   supplierOpenApi,
 } from '../../supplier/index.ts';
+import {
+  addSplitOptions,
+  refuseSplitOnly,
+  refuseStandAlone,
+  runSplitParty,
+  type SplitFlags,
+} from '../split-party.ts';
 
 const DEFAULT_SUPPLIER = '90B3D51F30010000';
 const DEFAULT_DSP_URL = 'http://127.0.0.1:8079';
@@ -96,106 +103,135 @@ function settingsOf(file: string | undefined): SupplierConfigInput {
 }
 
 function addServe(group: Command): void {
-  group
+  const serve = group
     .command('serve')
-    .description('run the supplier service: DUIS client, Receive Response Service, SU-1/2/3, JSON API')
+    .description(
+      'run the supplier service: DUIS client, Receive Response Service, SU-1/2/3, JSON API. Stand-alone: its own key files (--xml-key, --keystore, ...). Split deployment: --split (the supplier process of "up --parties supplier": keys of <data-dir>/keys, embedded broker, relay flags registered with the DSP over HTTP)',
+    )
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'TCP port (0: any free port)', String(DEFAULT_SUPPLIER_PORT))
     .option('--dsp-url <url>', 'the DSP (POST /api/v1/serviceS|T|D)', DEFAULT_DSP_URL)
-    .option('--supplier <eui>', "the supplier's EUI (RequestID originator)", DEFAULT_SUPPLIER)
-    .option('--xml-key <file>', 'XML-signing private key (PEM, or DER PKCS#8)')
-    .option('--xml-cert <file>', 'XML-signing certificate (PEM)')
+    .option('--supplier <eui>', "the supplier's[stand-alone]  EUI (RequestID originator)", DEFAULT_SUPPLIER)
+    .option('--xml-key <file>', '[stand-alone] XML-signing private key (PEM, or DER PKCS#8)')
+    .option('--xml-cert <file>', '[stand-alone] XML-signing certificate (PEM)')
     .option(
       '--dsp-cert <file>',
-      "a DSP XML-signing certificate to trust (repeatable; default the fixture DSP's)",
+      "[stand-alone] a DSP XML-signing certificate to trust (repeatable; default the fixture DSP's)",
       (v: string, acc: string[]) => [...acc, v],
       [] as string[],
     )
     .option(
       '--keystore <dir>',
-      "GBCS keystore: the supplier's DS and prepayment KA keys, device KA certificates",
+      "[stand-alone] GBCS keystore: the supplier's DS and prepayment KA keys, device KA certificates",
     )
-    .option('--mqtt-url <url>', 'broker for the PPMID leg (mqtt:// or mqtts:// with the PKI in <data>/pki)')
-    .option('--delivery-key <file>', 'delivery key (P-256, PKCS#8 PEM; generated if missing)')
-    .option('--settings <file>', 'JSON: route planner thresholds and expiry (docs/supplier.md)')
-    .option('--premises <file>', 'JSON: premises to register at start [{id, chf, devices:[{eui,type}]}]')
-    .option('--receive-path <path>', 'path of the Receive Response Service', DEFAULT_RECEIVE_PATH)
-    .action(async (o: ServeOptions) => {
-      let eui: string;
-      try {
-        eui = normaliseEui(o.supplier);
-      } catch {
-        throw new ConfigError(`--supplier ${o.supplier}: not an EUI-64`);
-      }
-      const fx = fixturesDir();
-      const keys = join(fx, 'duis', 'xml-sign-keys');
-      const xmlKey = must(o.xmlKey ?? join(keys, `xml-sign-${eui}-ds.key`), 'XML-signing key');
-      const xmlCert = must(o.xmlCert ?? join(keys, `xml-sign-${eui}-ds.pem`), 'XML-signing certificate');
-      const dspCerts = o.dspCert.length ? o.dspCert : [join(keys, 'dsp-xml-sign-90B3D51F30000002-ds.pem')];
-      const keystoreDir = must(o.keystore ?? join(fx, 'rtds', 'keystore'), 'GBCS keystore');
-      const storeOpts = storeOptionsFromEnv();
-      const dataDir = resolve(storeOpts.dataDir ?? 'data');
-      const clock = new SystemClock();
-      const store = await openStore(storeOpts);
-      await migrate(store);
-      const duis = new DuisClient({
-        supplierEui: eui,
-        signer: xmlSigner(readKey(xmlKey), readFileSync(xmlCert, 'utf8')),
-        dspTrust: new XmlSigningCertificateStore(
-          dspCerts.map((f) => readFileSync(must(f, 'DSP certificate'), 'utf8')),
-        ),
-        transport: new HttpDuisTransport(o.dspUrl),
-        clock,
-      });
-      const mqttUrl = o.mqttUrl ?? process.env.MQTT_URL;
-      const pki = await TestPki.open({ dir: join(dataDir, 'pki') });
-      let mqtt: MqttInternet | undefined;
-      let link: Awaited<ReturnType<MqttInternet['connect']>> | undefined;
-      if (mqttUrl) {
-        mqtt = new MqttInternet(mqttUrl, {
-          protocolVersion: process.env.MQTT_PROTOCOL_VERSION === '4' ? 4 : 5,
-          ...(mqttUrl.startsWith('mqtts:') ? { pki } : {}),
-        });
-        link = await mqtt.connect(supplierClientId(eui));
-      }
-      const service = await SupplierService.start({
-        supplierEui: eui,
-        clock,
-        store,
-        duis,
-        security: new SecurityContext({ keyStore: loadKeyStoreDir(keystoreDir) }),
-        deliveryKey: loadOrCreateDeliveryKey(
-          o.deliveryKey ?? join(dataDir, 'supplier', `${eui}-delivery.key`),
-        ),
-        ...(link ? { internet: link } : {}),
-        pki,
-        config: settingsOf(o.settings),
-      });
-      if (o.premises) {
-        const list = json<Array<{ id: string; chf: string; devices: PremisesDevice[]; name?: string }>>(
-          o.premises,
-          'premises file',
-        );
-        for (const p of list) await service.putPremises(p);
-      }
-      const port = Number(o.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535)
-        throw new ConfigError(`--port ${o.port}: not a TCP port`);
-      const http = await startSupplierHttp(service, { host: o.host, port, receivePath: o.receivePath });
-      process.stdout.write(
-        `supplier ${eui} listening on ${http.url} (Receive Response Service ${http.receiveUrl}; DSP ${o.dspUrl}; store ${store.location}; PPMID leg ${link ? mqttUrl : 'off: no MQTT URL'})\n`,
+    .option(
+      '--mqtt-url <url>',
+      '[stand-alone] broker for the PPMID leg (mqtt:// or mqtts:// with the PKI in <data>/pki)',
+    )
+    .option('--delivery-key <file>', '[stand-alone] delivery key (P-256, PKCS#8 PEM; generated if missing)')
+    .option('--settings <file>', '[stand-alone] JSON: route planner thresholds and expiry (docs/supplier.md)')
+    .option(
+      '--premises <file>',
+      '[stand-alone] JSON: premises to register at start [{id, chf, devices:[{eui,type}]}]',
+    )
+    .option(
+      '--receive-path <path>',
+      '[stand-alone] path of the Receive Response Service',
+      DEFAULT_RECEIVE_PATH,
+    );
+  addSplitOptions(serve, 'supplier').action(async (o: ServeOptions & SplitFlags) => {
+    if (o.split) {
+      refuseStandAlone(o, [
+        'xmlKey',
+        'xmlCert',
+        'dspCert',
+        'keystore',
+        'mqttUrl',
+        'deliveryKey',
+        'settings',
+        'premises',
+      ]);
+      await runSplitParty('supplier', o);
+      return;
+    }
+    refuseSplitOnly(o);
+    if (o.dataDir !== undefined)
+      throw new ConfigError(
+        '--data-dir belongs to --split mode (stand-alone: PPMID_DATA_DIR / DATABASE_URL)',
       );
-      const stop = async () => {
-        await http.close();
-        await service.close();
-        await link?.close();
-        await mqtt?.close();
-        await store.close();
-        process.exit(0);
-      };
-      process.once('SIGINT', () => void stop());
-      process.once('SIGTERM', () => void stop());
+    let eui: string;
+    try {
+      eui = normaliseEui(o.supplier);
+    } catch {
+      throw new ConfigError(`--supplier ${o.supplier}: not an EUI-64`);
+    }
+    const fx = fixturesDir();
+    const keys = join(fx, 'duis', 'xml-sign-keys');
+    const xmlKey = must(o.xmlKey ?? join(keys, `xml-sign-${eui}-ds.key`), 'XML-signing key');
+    const xmlCert = must(o.xmlCert ?? join(keys, `xml-sign-${eui}-ds.pem`), 'XML-signing certificate');
+    const dspCerts = o.dspCert.length ? o.dspCert : [join(keys, 'dsp-xml-sign-90B3D51F30000002-ds.pem')];
+    const keystoreDir = must(o.keystore ?? join(fx, 'rtds', 'keystore'), 'GBCS keystore');
+    const storeOpts = storeOptionsFromEnv();
+    const dataDir = resolve(storeOpts.dataDir ?? 'data');
+    const clock = new SystemClock();
+    const store = await openStore(storeOpts);
+    await migrate(store);
+    const duis = new DuisClient({
+      supplierEui: eui,
+      signer: xmlSigner(readKey(xmlKey), readFileSync(xmlCert, 'utf8')),
+      dspTrust: new XmlSigningCertificateStore(
+        dspCerts.map((f) => readFileSync(must(f, 'DSP certificate'), 'utf8')),
+      ),
+      transport: new HttpDuisTransport(o.dspUrl),
+      clock,
     });
+    const mqttUrl = o.mqttUrl ?? process.env.MQTT_URL;
+    const pki = await TestPki.open({ dir: join(dataDir, 'pki') });
+    let mqtt: MqttInternet | undefined;
+    let link: Awaited<ReturnType<MqttInternet['connect']>> | undefined;
+    if (mqttUrl) {
+      mqtt = new MqttInternet(mqttUrl, {
+        protocolVersion: process.env.MQTT_PROTOCOL_VERSION === '4' ? 4 : 5,
+        ...(mqttUrl.startsWith('mqtts:') ? { pki } : {}),
+      });
+      link = await mqtt.connect(supplierClientId(eui));
+    }
+    const service = await SupplierService.start({
+      supplierEui: eui,
+      clock,
+      store,
+      duis,
+      security: new SecurityContext({ keyStore: loadKeyStoreDir(keystoreDir) }),
+      deliveryKey: loadOrCreateDeliveryKey(o.deliveryKey ?? join(dataDir, 'supplier', `${eui}-delivery.key`)),
+      ...(link ? { internet: link } : {}),
+      pki,
+      config: settingsOf(o.settings),
+    });
+    if (o.premises) {
+      const list = json<Array<{ id: string; chf: string; devices: PremisesDevice[]; name?: string }>>(
+        o.premises,
+        'premises file',
+      );
+      for (const p of list) await service.putPremises(p);
+    }
+    const port = Number(o.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw new ConfigError(`--port ${o.port}: not a TCP port`);
+    const http = await startSupplierHttp(service, { host: o.host, port, receivePath: o.receivePath });
+    process.stdout.write(
+      `supplier ${eui} listening on ${http.url} (Receive Response Service ${http.receiveUrl}; DSP ${o.dspUrl}; store ${store.location}; PPMID leg ${link ? mqttUrl : 'off: no MQTT URL'})\n`,
+    );
+    const stop = async () => {
+      await http.close();
+      await service.close();
+      await link?.close();
+      await mqtt?.close();
+      await store.close();
+      process.exit(0);
+    };
+    process.once('SIGINT', () => void stop());
+    process.once('SIGTERM', () => void stop());
+  });
 }
 
 export function register(program: Command): void {
