@@ -400,6 +400,18 @@ describe('robustness: any bytes give a value or a typed ZigbeeError', () => {
       sourceEui: PPMID,
       frameCounter: 9,
     });
+    // The security control field follows the APS header. On air its security
+    // level subfield is 0 and the receiver overwrites it with nwkSecurityLevel
+    // before verifying (ZigBee 4.4.1.2), so those 3 bits are the only ones a
+    // change to which still verifies; every other altered byte must fail.
+    const scAt = decodeApsHeader(f, 0).offset;
+    assert.equal(f[scAt] & 7, 0, 'the level is sent as 0');
+    const levelBitsOnly = (i: number, x: number) => i === scAt && (x & ~7) === 0;
+    for (let x = 1; x <= 7; x++) {
+      const t = f.slice();
+      t[scAt] ^= x;
+      assert.deepEqual(unsecureApsFrame(t, { linkKeyFor: () => LINK_KEY }).payload, fromHex('0102030405'));
+    }
     fc.assert(
       fc.property(
         fc.integer({ min: 0, max: f.length - 1 }),
@@ -409,12 +421,25 @@ describe('robustness: any bytes give a value or a typed ZigbeeError', () => {
           const t = f.slice(0, cut === f.length ? f.length : Math.max(cut, 1));
           if (i < t.length) t[i] ^= x;
           typed(() => unsecureApsFrame(t, { linkKeyFor: () => LINK_KEY }));
-          // nothing altered verifies
-          if (t.length === f.length) assert.throws(() => unsecureApsFrame(t, { linkKeyFor: () => LINK_KEY }));
+          // nothing altered verifies (but the on-air level, which the receiver overwrites)
+          if (t.length === f.length && !levelBitsOnly(i, x))
+            assert.throws(() => unsecureApsFrame(t, { linkKeyFor: () => LINK_KEY }), ZigbeeError);
         },
       ),
       { numRuns: 1000 },
     );
+    // Exhaustively too: every single-byte change of the full frame outside the level bits fails.
+    for (let i = 0; i < f.length; i++)
+      for (let x = 1; x <= 255; x++) {
+        if (levelBitsOnly(i, x)) continue;
+        const t = f.slice();
+        t[i] ^= x;
+        assert.throws(
+          () => unsecureApsFrame(t, { linkKeyFor: () => LINK_KEY }),
+          ZigbeeError,
+          `byte ${i} ^ ${x}`,
+        );
+      }
   });
   it('reassembler fed random extended headers never fails untyped', () => {
     fc.assert(
