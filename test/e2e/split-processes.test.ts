@@ -196,7 +196,7 @@ describe('e2e: dsp serve, chm serve, supplier serve and estate as four processes
     // Stop: the estate first (its PPMIDs publish their offline presence), then the others.
     for (const p of [estate, supplier, chm, dsp]) {
       p.child.kill('SIGINT');
-      const { code, signal } = await withTimeout(p.exit, 30_000, () => `${p.name} to stop\n${p.err()}`);
+      const { code, signal } = await withTimeout(p.exit, 60_000, () => `${p.name} to stop\n${p.err()}`);
       assert.equal(signal, null, p.name);
       assert.equal(code, 0, `${p.name}: ${p.err()}`);
     }

@@ -30,7 +30,7 @@ export function runCli(
     cwd: REPO_ROOT,
     input: opts.input,
     encoding: 'utf8',
-    timeout: opts.timeoutMs ?? 60_000,
+    timeout: opts.timeoutMs ?? 120_000,
     ...(opts.env === undefined ? {} : { env: opts.env }),
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -45,7 +45,7 @@ export async function startCli(
   args: string[],
   env: NodeJS.ProcessEnv,
   ready: RegExp,
-  timeoutMs = 30_000,
+  timeoutMs = 90_000,
 ): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, [CLI_BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
