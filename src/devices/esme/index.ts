@@ -1,1 +1,2 @@
 export * from './esme.ts';
+export * from './tariff.ts';
