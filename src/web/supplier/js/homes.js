@@ -56,9 +56,17 @@ function matches(p, q) {
   );
 }
 
+// What the Homes table last showed: a refresh that changes nothing leaves the
+// rows in place, so an operator's click on a row is never lost to a periodic
+// re-render (mouse down on the old row, up on its replacement).
+let shownHomes = '';
+
 export function renderHomes(ctx) {
   const body = $('#homes-body');
   const q = $('#homes-find').value;
+  const shown = JSON.stringify([q, ctx.homeId ?? null, [...ctx.homes.values()]]);
+  if (shown === shownHomes && body.isConnected) return;
+  shownHomes = shown;
   const homes = [...ctx.homes.values()].filter((p) => matches(p, q));
   $('#homes-count').textContent = String(ctx.homes.size);
   if (ctx.homes.size === 0)
