@@ -26,9 +26,14 @@ function tableMigration(name: string, table: string): StoreMigration {
   };
 }
 
-async function tableExists(db: SchemaDb, table: string): Promise<boolean> {
-  const tables = await db.introspection.getTables();
-  return tables.some((t) => t.name === table);
+/**
+ * Whether `table` exists in this store's own database. PostgreSQL introspection
+ * lists the tables of every schema, and other test files (and concurrent runs)
+ * have their own schemas in the same database: only this store's schema counts.
+ */
+async function tableExists(s: { db: SchemaDb; pgSchema?: string }, table: string): Promise<boolean> {
+  const tables = await s.db.introspection.getTables();
+  return tables.some((t) => t.name === table && (s.pgSchema === undefined || t.schema === s.pgSchema));
 }
 
 forEachStoreKind((kind, open) => {
@@ -46,7 +51,7 @@ forEachStoreKind((kind, open) => {
       await appliedMigrations(s),
       registry.map((m) => m.name),
     );
-    for (const table of ['kv', 'events', MIGRATIONS_TABLE]) assert.ok(await tableExists(s.db, table), table);
+    for (const table of ['kv', 'events', MIGRATIONS_TABLE]) assert.ok(await tableExists(s, table), table);
   });
 
   it('re-running migrate is a no-op', async (t) => {
@@ -92,10 +97,10 @@ forEachStoreKind((kind, open) => {
         return true;
       },
     );
-    assert.equal(await tableExists(s.db, 'ta'), false);
-    assert.equal(await tableExists(s.db, 'half_done'), false);
+    assert.equal(await tableExists(s, 'ta'), false);
+    assert.equal(await tableExists(s, 'half_done'), false);
     // The migrations table itself may exist or not, but records nothing.
-    const recorded = (await tableExists(s.db, MIGRATIONS_TABLE)) ? await appliedMigrations(s) : [];
+    const recorded = (await tableExists(s, MIGRATIONS_TABLE)) ? await appliedMigrations(s) : [];
     assert.deepEqual(recorded, []);
   });
 
@@ -111,7 +116,7 @@ forEachStoreKind((kind, open) => {
       ],
     });
     assert.deepEqual(r.applied, ['002-b']);
-    assert.ok(await tableExists(s.db, 'tb'));
+    assert.ok(await tableExists(s, 'tb'));
   });
 
   it('reports applied migrations the code does not know', async (t) => {
