@@ -41,6 +41,7 @@ import type { Clock } from '../runtime/clock.ts';
 import { Logger } from '../runtime/logger.ts';
 import { Metrics } from '../runtime/metrics.ts';
 import { SeededRandom } from '../runtime/random.ts';
+import { wholeMillisecondClock } from './clock.ts';
 import {
   expiryMsFor,
   type Route,
@@ -187,7 +188,8 @@ export class SupplierService {
   private constructor(o: SupplierServiceOptions) {
     this.supplierEui = normaliseEui(o.supplierEui);
     this.config = supplierConfig(o.config);
-    this.clock = o.clock;
+    // Whole milliseconds for every stamp (store rows, events, envelopes), whatever the clock.
+    this.clock = wholeMillisecondClock(o.clock);
     this.duis = o.duis;
     this.security = o.security;
     this.internet = o.internet;
@@ -196,10 +198,10 @@ export class SupplierService {
     this.random = o.random ?? new SeededRandom(`supplier:${this.supplierEui}`);
     this.metrics = o.metrics ?? new Metrics('supplier.');
     this.repo = new SupplierRepository(o.store);
-    this.events = new EventLog(o.store.db, o.clock);
+    this.events = new EventLog(o.store.db, this.clock);
     this.source = `supplier:${this.supplierEui}`;
     this.deliveryKey = o.deliveryKey ?? generateSigningKeyPair();
-    this.tracker = new CommandTracker({ clock: o.clock, persistence: this.repo, metrics: this.metrics });
+    this.tracker = new CommandTracker({ clock: this.clock, persistence: this.repo, metrics: this.metrics });
     if (this.duis.supplierEui !== this.supplierEui)
       throw new SupplierError(
         'SUPPLIER_CONFIG',

@@ -65,6 +65,15 @@ export class SupplierRepository {
   nextCounter(supplierEui: Eui, initial: bigint, now: number): Promise<bigint> {
     const run = () =>
       this.db.transaction().execute(async (trx) => {
+        // SQLite shared by processes (split deployments): write first, so the transaction takes
+        // the write lock under the busy timeout. A deferred read-then-write transaction gets
+        // SQLITE_BUSY at once ("database is locked") when another process wrote since its read.
+        if (this.store.dialect !== 'postgres')
+          await trx
+            .updateTable('supplier_counters')
+            .set({ updated_at: now })
+            .where('supplier_eui', '=', supplierEui)
+            .execute();
         let q = trx.selectFrom('supplier_counters').select('counter').where('supplier_eui', '=', supplierEui);
         if (this.store.dialect === 'postgres') q = q.forUpdate();
         const row = await q.executeTakeFirst();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { VirtualClock } from '../runtime/clock.ts';
-import { GatedClock, wholeMillisecondClock } from './gated-clock.ts';
+import { GatedClock } from './gated-clock.ts';
 
 describe('GatedClock', () => {
   it('forwards timers and cancels every live one on stop; later ones never run', () => {
@@ -22,13 +22,5 @@ describe('GatedClock', () => {
     c.setTimer(1, () => ran.push('late'));
     vc.advance(100);
     assert.deepEqual(ran, ['i', 'a', 'i']);
-  });
-
-  it('wholeMillisecondClock floors a fractional virtual time', () => {
-    const vc = new VirtualClock(1000);
-    vc.setTimer(2.75, () => {});
-    vc.advance(2.75);
-    assert.equal(vc.now(), 1002.75);
-    assert.equal(wholeMillisecondClock(vc).now(), 1002);
   });
 });

@@ -72,18 +72,3 @@ export class GatedClock implements Clock {
     this.live.clear();
   }
 }
-
-/**
- * A view of `clock` whose `now()` is in whole milliseconds (floor). Under a
- * VirtualClock time is fractional (HAN airtime, WAN latency draws); parties
- * that stamp records and wire formats in integer milliseconds (the supplier's
- * store and delivery envelopes) see it through this view. Timers are the
- * clock's own.
- */
-export function wholeMillisecondClock(clock: Clock): Clock {
-  return {
-    now: () => Math.floor(clock.now()),
-    setTimer: (delayMs, fn, label) => clock.setTimer(delayMs, fn, label),
-    setInterval: (periodMs, fn, label) => clock.setInterval(periodMs, fn, label),
-  };
-}

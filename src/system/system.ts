@@ -60,6 +60,7 @@ import type { PpmidInternetPort, SupplierPort } from '../sim/ports.ts';
 import { Workload } from '../sim/workload.ts';
 import { DuisClient, HttpDuisTransport } from '../supplier/duis-client.ts';
 import { buildSupplierApp, DEFAULT_RECEIVE_PATH, type SupplierHttp } from '../supplier/http.ts';
+import { HttpRelayRegistrar } from '../supplier/relay-registrar.ts';
 import { SupplierService } from '../supplier/service.ts';
 import {
   EstateObserver,
@@ -68,7 +69,7 @@ import {
   type SupplierConsoleLinks,
 } from '../web/supplier/index.ts';
 import { type ResolvedConfig, resolveConfig, type SystemOptions } from './config.ts';
-import { GatedClock, wholeMillisecondClock } from './gated-clock.ts';
+import { GatedClock } from './gated-clock.ts';
 import { openSystemKeys, SYSTEM_PARTIES, type SystemKeys } from './keys.ts';
 import {
   DeferredDuisTransport,
@@ -249,8 +250,17 @@ export async function startSystem(opts: SystemOptions = {}): Promise<RunningSyst
     let supplierHttp: SupplierHttp | undefined;
     let dsp: DspService | undefined;
     const dspTransport = new DeferredDuisTransport();
-    // The supplier stamps its store rows and envelopes in whole milliseconds.
-    const supplierClock = wholeMillisecondClock(clock);
+    const httpRegistrar = new HttpRelayRegistrar({
+      dspUrl: () => {
+        const u = urls.dsp ?? opts.remote?.dspUrl;
+        if (!u)
+          throw new SystemError('SYSTEM_CONFIG', 'the supplier needs the DSP: run it here or give --dsp-url');
+        return u;
+      },
+      supplierEui: SYSTEM_PARTIES.supplier,
+      privateKey: keys.xml.supplier.signer.privateKey,
+      clock,
+    });
     /** Starts the supplier service (and its HTTP server on `port`); also what a restart runs again. */
     const launchSupplier = async (port: number): Promise<void> => {
       supplierLink = internet ? await internet.connect(supplierClientId(SYSTEM_PARTIES.supplier)) : undefined;
@@ -260,11 +270,11 @@ export async function startSystem(opts: SystemOptions = {}): Promise<RunningSyst
         dspTrust: new XmlSigningCertificateStore([keys.xml.dsp.certificatePem]),
         dspEui: SYSTEM_PARTIES.acb,
         transport: inProcess ? inProcessDuisTransport(() => dsp!) : dspTransport,
-        clock: supplierClock,
+        clock,
       });
       const s = await SupplierService.start({
         supplierEui: SYSTEM_PARTIES.supplier,
-        clock: supplierClock,
+        clock,
         store,
         duis,
         security: new SecurityContext({
@@ -274,10 +284,14 @@ export async function startSystem(opts: SystemOptions = {}): Promise<RunningSyst
         deliveryKey: keys.supplierDeliveryKey,
         internet: supplierLink,
         pki: opened?.pki,
-        // SU-3 / C3: the relay flag reaches the DSP before the 8.11 Add (in process; a DSP of
-        // another process takes it from the estate plan, registerEstateWithDsp).
+        // SU-3 / C3: the relay flag reaches the DSP before the 8.11 Add: a direct call to a DSP
+        // in this process, the DSP's signed HTTP route otherwise (split deployments).
         relayRegistrar: {
-          setRelayFlag: async (ppmid, _chf, enabled) => dsp?.setRelayEnabled(ppmid, enabled),
+          setRelayFlag: async (ppmid, chf, enabled) => {
+            if (dsp) return dsp.setRelayEnabled(ppmid, enabled);
+            if (inProcess) throw new SystemError('SYSTEM_CONFIG', 'no DSP to register the relay flag with');
+            return httpRegistrar.setRelayFlag(ppmid, chf, enabled);
+          },
         },
         random: random.fork(`supplier:${clock.now()}`),
         config: opts.supplier,
@@ -597,8 +611,9 @@ function reorderClosers(closers: Array<[string, () => Promise<void> | void]>): v
 
 /**
  * What the DSP must know of the estate: the supplier as a DCC user (its
- * XML-signing certificate and Receive Response URL), every device in the
- * inventory, and the relay flag of every enhanced PPMID (C3).
+ * XML-signing certificate and Receive Response URL) and every device in the
+ * inventory. The relay flag of each enhanced PPMID (C3) is the supplier's to
+ * register (SU-3: in process, or over the DSP's signed HTTP route).
  */
 export function registerEstateWithDsp(
   dsp: DspService,
@@ -630,7 +645,6 @@ export function registerEstateWithDsp(
           ...(deviceType === 'ESME' ? { esmeVariant: 'single' } : {}),
         });
     }
-    if (!dsp.inventory.relayEnabledOf(h.ppmid)) dsp.setRelayEnabled(h.ppmid, true);
   }
 }
 

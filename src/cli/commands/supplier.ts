@@ -40,6 +40,7 @@ import {
   startSupplierHttp,
   supplierOpenApi,
 } from '../../supplier/index.ts';
+import { HttpRelayRegistrar } from '../../supplier/relay-registrar.ts';
 import {
   addSplitOptions,
   refuseSplitOnly,
@@ -176,9 +177,10 @@ function addServe(group: Command): void {
     const clock = new SystemClock();
     const store = await openStore(storeOpts);
     await migrate(store);
+    const signer = xmlSigner(readKey(xmlKey), readFileSync(xmlCert, 'utf8'));
     const duis = new DuisClient({
       supplierEui: eui,
-      signer: xmlSigner(readKey(xmlKey), readFileSync(xmlCert, 'utf8')),
+      signer,
       dspTrust: new XmlSigningCertificateStore(
         dspCerts.map((f) => readFileSync(must(f, 'DSP certificate'), 'utf8')),
       ),
@@ -205,6 +207,13 @@ function addServe(group: Command): void {
       deliveryKey: loadOrCreateDeliveryKey(o.deliveryKey ?? join(dataDir, 'supplier', `${eui}-delivery.key`)),
       ...(link ? { internet: link } : {}),
       pki,
+      // SU-3 / C3: relay flags go to the DSP's signed route before each 8.11 Add
+      relayRegistrar: new HttpRelayRegistrar({
+        dspUrl: o.dspUrl,
+        supplierEui: eui,
+        privateKey: signer.privateKey,
+        clock,
+      }),
       config: settingsOf(o.settings),
     });
     if (o.premises) {

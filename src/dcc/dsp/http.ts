@@ -13,6 +13,10 @@
  *   GET /api/v1/dsp/performance?from=..&to=..[&targetMs=N][&format=csv]
  *   GET /api/v1/dsp/requests/:requestId                     JSON of one request record
  *   GET /api/v1/dsp/status                                  JSON: counts, outbox, metrics
+ *
+ * SECMP0038 C3 (SU-3), JSON, signed by the user (relay-registration.ts):
+ *   PUT /api/v1/dsp/users/:eui/ppmid-relay/:ppmid   {chf, enabled, signedAt, signature}
+ *   GET /openapi.json                               OpenAPI 3.1 of these routes
  * `from`/`to`: `YYYY-MM-DD`, `YYYYMMDD` or ISO 8601; `date=YYYYMMDD` is one
  * UTC day; default: the current UTC day on the DSP clock.
  */
@@ -22,6 +26,8 @@ import { Logger } from '../../runtime/logger.ts';
 import { DspServiceError } from './errors.ts';
 import { DAY_MS, formatLocalDeliveryCsv } from './local-delivery-csv.ts';
 import { queryLocalDeliveries } from './local-delivery-log.ts';
+import { DSP_OPENAPI } from './openapi.ts';
+import { RelayRegistrationDesk } from './relay-registration.ts';
 import { chargesCsv, chargesReport, performanceCsv, performanceReport } from './reports.ts';
 import type { DspService, DuisEndpoint } from './service.ts';
 
@@ -81,6 +87,15 @@ export function buildDspHttpServer(opts: DspHttpOptions): FastifyInstance {
   app.addContentTypeParser(['application/xml', 'text/xml'], { parseAs: 'buffer' }, (_req, body, done) =>
     done(null, body),
   );
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, JSON.parse(body as string));
+    } catch {
+      const e = new Error('the body is not JSON') as Error & { statusCode: number };
+      e.statusCode = 400;
+      done(e, undefined);
+    }
+  });
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, _body, done) => {
     const e = new Error('DUIS requests are application/xml') as Error & { statusCode: number };
     e.statusCode = 415;
@@ -165,6 +180,24 @@ export function buildDspHttpServer(opts: DspHttpOptions): FastifyInstance {
       return reply.code(404).type('text/plain; charset=utf-8').send(`no request ${requestId} in memory`);
     return reply.send({ ...r, counter: r.counter.toString() });
   });
+
+  // SECMP0038 C3: the supplier registers a PPMID's relay flag before its 8.11 Add.
+  const desk = new RelayRegistrationDesk(dsp, dsp.clock);
+  app.put('/api/v1/dsp/users/:eui/ppmid-relay/:ppmid', async (req, reply) => {
+    const { eui, ppmid } = req.params as { eui: string; ppmid: string };
+    try {
+      const r = desk.register(eui, ppmid, req.body);
+      await dsp.flush();
+      log.info('relay flag registered (C3)', { user: eui, ppmid: r.ppmid, enabled: r.enabled });
+      return reply.send(r);
+    } catch (e) {
+      if (e instanceof DspServiceError && e.httpStatus < 500)
+        log.warn('relay flag registration refused', { user: eui, ppmid, code: e.code, reason: e.message });
+      return sendError(reply, e);
+    }
+  });
+
+  app.get('/openapi.json', async (_req, reply) => reply.send(DSP_OPENAPI));
 
   app.get('/api/v1/dsp/status', async (_req, reply) => {
     return reply.send({
