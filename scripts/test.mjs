@@ -38,6 +38,8 @@ const child = spawn(
   [
     '--import',
     'tsx',
+    '--import',
+    join(root, 'scripts/test-setup.mjs'),
     '--test',
     '--test-concurrency=2',
     '--test-reporter=spec',
