@@ -11,12 +11,19 @@
  */
 import { GbcsError } from '../../gbcs/errors.ts';
 import { GbtReassembler } from '../../gbcs/gbt.ts';
-import { type Eui, normaliseEui, toHex } from '../../runtime/bytes.ts';
-import type { Clock } from '../../runtime/clock.ts';
+import type { Eui } from '../../runtime/bytes.ts';
 import { type TunnelFrame, TunnelStatus } from '../../zigbee/index.ts';
-import type { GbcsDevice, HanSendResult, HanUplink } from '../contracts.ts';
-import type { HanDataIndication, HanMedium } from './medium.ts';
-import { failure, GBCS_TUNNEL, gbtBlocksFor, HanNodeBase, isGbtFragment, sequence } from './node.ts';
+import type { HanSendResult } from '../contracts.ts';
+import type { HanDataIndication } from './medium.ts';
+import {
+  DeviceSideNode,
+  type DeviceSideNodeOptions,
+  failure,
+  GBCS_TUNNEL,
+  gbtBlocksFor,
+  isGbtFragment,
+  sequence,
+} from './node.ts';
 
 export interface DeviceTunnel {
   tunnelId: number;
@@ -25,62 +32,17 @@ export interface DeviceTunnel {
   openedAt: number;
 }
 
-export interface TunnelDeviceNodeOptions {
-  medium: HanMedium;
-  clock: Clock;
-  eui: Eui;
-  /** The CH radio's IEEE address. */
-  chEui: Eui;
-  /** The device's APS link key with the CH (from its install code, CH-9). */
-  linkKey: Uint8Array;
-  /** The application; may be attached later with `attachDevice`. */
-  device?: GbcsDevice;
-  /** Largest tunnel data this device accepts, default 1500. */
-  maxIncomingTransferSize?: number;
-}
+/** A tunnel-server device node (ESME, HCALCS, PPMID): the CH is the tunnel client (HAN.md). */
+export type TunnelDeviceNodeOptions = DeviceSideNodeOptions;
 
-export class TunnelDeviceNode extends HanNodeBase implements HanUplink {
-  readonly chEui: Eui;
-  private linkKey: Uint8Array;
-  private device: GbcsDevice | undefined;
+export class TunnelDeviceNode extends DeviceSideNode {
   private tunnel: DeviceTunnel | undefined;
   private nextTunnelId = 1;
   private readonly gbt = new GbtReassembler({ maxStreams: 8, maxMessageBytes: 16_384 });
-  readonly maxIncoming: number;
-  /** Messages that arrived while no application was attached (typed event, not silent). */
-  undelivered = 0;
-  private readonly messageListeners: Array<(bytes: Uint8Array) => void> = [];
 
   constructor(opts: TunnelDeviceNodeOptions) {
-    super(opts.medium, opts.eui, opts.clock);
-    this.chEui = normaliseEui(opts.chEui);
-    this.linkKey = opts.linkKey;
-    this.maxIncoming = opts.maxIncomingTransferSize ?? GBCS_TUNNEL.maxIncomingTransferSize;
+    super(opts);
     if (opts.device) this.attachDevice(opts.device);
-  }
-
-  attachDevice(device: GbcsDevice): void {
-    this.device = device;
-    device.attachUplink(this);
-  }
-
-  get application(): GbcsDevice | undefined {
-    return this.device;
-  }
-
-  /** Observes every complete GBCS message delivered to this device (tests, the ATPS). */
-  onMessage(listener: (bytes: Uint8Array) => void): () => void {
-    this.messageListeners.push(listener);
-    return () => this.messageListeners.splice(this.messageListeners.indexOf(listener), 1);
-  }
-
-  /** A new link key (the device was re-provisioned with another install code). */
-  setLinkKey(key: Uint8Array): void {
-    this.linkKey = key;
-  }
-
-  protected linkKeyFor(peer: Eui): Uint8Array | undefined {
-    return peer === this.chEui ? this.linkKey : undefined;
   }
 
   protected override onDisconnected(): void {
@@ -95,10 +57,6 @@ export class TunnelDeviceNode extends HanNodeBase implements HanUplink {
 
   isReady(): boolean {
     return this.attached && this.tunnel !== undefined && this.medium.isLinkUp(this.eui);
-  }
-
-  dutyCycleState(): 'Normal' | 'Limited' | 'Critical' | 'Suspended' {
-    return this.attached ? this.medium.dutyCycleState(this.eui) : 'Normal';
   }
 
   send(bytes: Uint8Array, done?: (result: HanSendResult) => void): void {
@@ -208,16 +166,5 @@ export class TunnelDeviceNode extends HanNodeBase implements HanUplink {
       if (!message) return;
     }
     this.deliver(message);
-  }
-
-  protected deliver(message: Uint8Array): void {
-    for (const l of this.messageListeners) l(message);
-    if (!this.device) {
-      this.undelivered++;
-      this.log('frame-ignored', this.chEui, `HAN_NODE_NO_APPLICATION: ${toHex(message.subarray(0, 8))}...`);
-      return;
-    }
-    this.log('delivered', this.chEui, `${message.length} bytes`);
-    this.device.onRemotePartyMessage(message);
   }
 }

@@ -8,8 +8,7 @@
  */
 import { GbcsError } from '../../gbcs/errors.ts';
 import { GbtReassembler } from '../../gbcs/gbt.ts';
-import { type Eui, normaliseEui } from '../../runtime/bytes.ts';
-import type { Clock } from '../../runtime/clock.ts';
+import type { Eui } from '../../runtime/bytes.ts';
 import {
   decodeGsmeMailboxCommand,
   encodeGsmeMailboxCommand,
@@ -17,64 +16,38 @@ import {
   TunnelStatus,
   ZigbeeError,
 } from '../../zigbee/index.ts';
-import type { GbcsDevice, HanSendResult, SleepyHanUplink } from '../contracts.ts';
-import type { HanDataIndication, HanMedium } from './medium.ts';
-import { failure, GBCS_TUNNEL, gbtBlocksFor, HanNodeBase, isGbtFragment, sequence } from './node.ts';
+import type { HanSendResult, SleepyHanUplink } from '../contracts.ts';
+import type { HanDataIndication } from './medium.ts';
+import {
+  DeviceSideNode,
+  type DeviceSideNodeOptions,
+  failure,
+  GBCS_TUNNEL,
+  gbtBlocksFor,
+  isGbtFragment,
+  sequence,
+} from './node.ts';
 
-export interface GsmeNodeOptions {
-  medium: HanMedium;
-  clock: Clock;
-  eui: Eui;
-  chEui: Eui;
-  linkKey: Uint8Array;
-  device?: GbcsDevice;
+export interface GsmeNodeOptions extends DeviceSideNodeOptions {
   /** How long to wait for the CH's answer to a GET or RequestTunnel before giving up, default 10 s. */
   answerTimeoutMs?: number;
-  maxIncomingTransferSize?: number;
 }
 
 /** Bytes a mailbox command adds in front of a message (`02 n` for GET-RESPONSE, `03` for PUT). */
 const MAILBOX_HEADER = 2;
 
-export class GsmeHanNode extends HanNodeBase implements SleepyHanUplink {
-  readonly chEui: Eui;
-  private readonly linkKey: Uint8Array;
-  private device: GbcsDevice | undefined;
+export class GsmeHanNode extends DeviceSideNode implements SleepyHanUplink {
   private tunnel: { tunnelId: number; maxOutgoing: number } | undefined;
   private tunnelWaiters: Array<(ok: boolean) => void> = [];
   private tunnelRequested = false;
   private poll: { fetched: number; done?: (n: number) => void; timer?: { cancel(): void } } | undefined;
   private readonly gbt = new GbtReassembler({ maxStreams: 8, maxMessageBytes: 16_384 });
   private readonly answerTimeoutMs: number;
-  readonly maxIncoming: number;
-  undelivered = 0;
-  private readonly messageListeners: Array<(bytes: Uint8Array) => void> = [];
 
   constructor(opts: GsmeNodeOptions) {
-    super(opts.medium, opts.eui, opts.clock);
-    this.chEui = normaliseEui(opts.chEui);
-    this.linkKey = opts.linkKey;
+    super(opts);
     this.answerTimeoutMs = opts.answerTimeoutMs ?? 10_000;
-    this.maxIncoming = opts.maxIncomingTransferSize ?? GBCS_TUNNEL.maxIncomingTransferSize;
     if (opts.device) this.attachDevice(opts.device);
-  }
-
-  attachDevice(device: GbcsDevice): void {
-    this.device = device;
-    device.attachUplink(this);
-  }
-
-  get application(): GbcsDevice | undefined {
-    return this.device;
-  }
-
-  onMessage(listener: (bytes: Uint8Array) => void): () => void {
-    this.messageListeners.push(listener);
-    return () => this.messageListeners.splice(this.messageListeners.indexOf(listener), 1);
-  }
-
-  protected linkKeyFor(peer: Eui): Uint8Array | undefined {
-    return peer === this.chEui ? this.linkKey : undefined;
   }
 
   protected override onConnected(): void {
@@ -147,10 +120,6 @@ export class GsmeHanNode extends HanNodeBase implements SleepyHanUplink {
 
   isReady(): boolean {
     return this.attached && this.tunnel !== undefined && this.medium.isLinkUp(this.eui);
-  }
-
-  dutyCycleState(): 'Normal' | 'Limited' | 'Critical' | 'Suspended' {
-    return this.attached ? this.medium.dutyCycleState(this.eui) : 'Normal';
   }
 
   /** PUT: a response or alert to the CH (GBT blocks when it does not fit one transfer). */
@@ -310,13 +279,6 @@ export class GsmeHanNode extends HanNodeBase implements SleepyHanUplink {
       }
       if (!message) return;
     }
-    for (const l of this.messageListeners) l(message);
-    if (!this.device) {
-      this.undelivered++;
-      this.log('frame-ignored', this.chEui, 'HAN_NODE_NO_APPLICATION');
-      return;
-    }
-    this.log('delivered', this.chEui, `${message.length} bytes`);
-    this.device.onRemotePartyMessage(message);
+    this.deliver(message);
   }
 }

@@ -13,7 +13,7 @@
  *   (GET / GET-RESPONSE) and PUTs responses; implements SleepyHanUplink.
  */
 import { splitGbt } from '../../gbcs/gbt.ts';
-import { type Eui, normaliseEui } from '../../runtime/bytes.ts';
+import { type Eui, normaliseEui, toHex } from '../../runtime/bytes.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import { PpmidRelayError } from '../../runtime/errors.ts';
 import {
@@ -25,7 +25,7 @@ import {
   type TunnelFrame,
   ZigbeeError,
 } from '../../zigbee/index.ts';
-import type { HanSendResult } from '../contracts.ts';
+import type { GbcsDevice, HanSendResult, HanUplink } from '../contracts.ts';
 import type { HanDataIndication, HanMedium, HanRadioState, HanTransferReport } from './medium.ts';
 
 /** ZigBee OTA Upgrade cluster: firmware images travel here, never in a Remote Party Command (SECMP0038 CH-3). */
@@ -286,4 +286,85 @@ export function sequence(
     step((r) => run(r));
   };
   run(undefined);
+}
+
+/** What every device-side node is built from (the CH's address, the link key, an optional application). */
+export interface DeviceSideNodeOptions {
+  medium: HanMedium;
+  clock: Clock;
+  eui: Eui;
+  /** The CH radio's IEEE address. */
+  chEui: Eui;
+  /** The device's APS link key with the CH (from its install code, CH-9). */
+  linkKey: Uint8Array;
+  /** The application; may be attached later with `attachDevice`. */
+  device?: GbcsDevice;
+  /** Largest tunnel data this device accepts, default 1500 (HAN.md). */
+  maxIncomingTransferSize?: number;
+}
+
+/**
+ * The device side of the HAN, shared by the tunnel server (ESME, HCALCS,
+ * PPMID) and the sleepy GSME: it talks to one CH with one link key, carries
+ * one GBCS application, and hands it every complete message that arrives.
+ */
+export abstract class DeviceSideNode extends HanNodeBase implements HanUplink {
+  readonly chEui: Eui;
+  protected linkKey: Uint8Array;
+  protected device: GbcsDevice | undefined;
+  readonly maxIncoming: number;
+  /** Messages that arrived while no application was attached (typed event, not silent). */
+  undelivered = 0;
+  private readonly messageListeners: Array<(bytes: Uint8Array) => void> = [];
+
+  constructor(opts: DeviceSideNodeOptions) {
+    super(opts.medium, opts.eui, opts.clock);
+    this.chEui = normaliseEui(opts.chEui);
+    this.linkKey = opts.linkKey;
+    this.maxIncoming = opts.maxIncomingTransferSize ?? GBCS_TUNNEL.maxIncomingTransferSize;
+  }
+
+  /** Binds the application; it gets this node as its uplink. */
+  attachDevice(device: GbcsDevice): void {
+    this.device = device;
+    device.attachUplink(this);
+  }
+
+  get application(): GbcsDevice | undefined {
+    return this.device;
+  }
+
+  /** Observes every complete GBCS message delivered to this device (tests, the ATPS). */
+  onMessage(listener: (bytes: Uint8Array) => void): () => void {
+    this.messageListeners.push(listener);
+    return () => this.messageListeners.splice(this.messageListeners.indexOf(listener), 1);
+  }
+
+  /** A new link key (the device was re-provisioned with another install code). */
+  setLinkKey(key: Uint8Array): void {
+    this.linkKey = key;
+  }
+
+  protected linkKeyFor(peer: Eui): Uint8Array | undefined {
+    return peer === this.chEui ? this.linkKey : undefined;
+  }
+
+  abstract send(bytes: Uint8Array, done?: (result: HanSendResult) => void): void;
+  abstract isReady(): boolean;
+
+  dutyCycleState(): 'Normal' | 'Limited' | 'Critical' | 'Suspended' {
+    return this.attached ? this.medium.dutyCycleState(this.eui) : 'Normal';
+  }
+
+  /** Hands a complete GBCS message to the listeners and the application. */
+  protected deliver(message: Uint8Array): void {
+    for (const l of this.messageListeners) l(message);
+    if (!this.device) {
+      this.undelivered++;
+      this.log('frame-ignored', this.chEui, `HAN_NODE_NO_APPLICATION: ${toHex(message.subarray(0, 8))}...`);
+      return;
+    }
+    this.log('delivered', this.chEui, `${message.length} bytes`);
+    this.device.onRemotePartyMessage(message);
+  }
 }
