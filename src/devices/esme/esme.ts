@@ -53,7 +53,6 @@ import {
   type MeterSnapshotBase,
 } from '../meter-common/meter-device.ts';
 import { ALERT_FOR_TOP_UP_REFUSAL, checkTopUp, rememberUtrn } from '../meter-common/prepayment.ts';
-import { ASN1_UNSUPPORTED_RESULT } from '../meter-common/response-shape.ts';
 import {
   CLOCK_STATUS_DOUBTFUL,
   cosemDateTime,
@@ -216,12 +215,7 @@ export class Esme extends MeterDevice<EsmeState> {
     const m = cmd.message;
     const uc = cmd.useCase;
     if (uc === 'CS06') return this.activateFirmware(cmd);
-    if (cmd.info?.payload === 'asn1' || cmd.info?.payload === 'gbz')
-      return {
-        content: encodeDer(der.integer(ASN1_UNSUPPORTED_RESULT)),
-        outcome: 'unsupported',
-        detail: { useCase: uc, note: 'use case not supported by this emulator' },
-      };
+    if (cmd.info?.payload === 'asn1' || cmd.info?.payload === 'gbz') return this.unsupportedPayloadFormat(uc);
     let req: DlmsAccessRequest;
     try {
       const apdu = decodeDlmsApdu(m.content);

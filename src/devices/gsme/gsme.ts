@@ -58,7 +58,6 @@ import {
   rememberUtrn,
   utrnCounterFromUtrn,
 } from '../meter-common/prepayment.ts';
-import { ASN1_UNSUPPORTED_RESULT } from '../meter-common/response-shape.ts';
 import {
   CLOCK_STATUS_DOUBTFUL,
   cosemDateTime,
@@ -281,11 +280,7 @@ export class Gsme extends MeterDevice<GsmeState> {
     const uc = cmd.useCase;
     if (uc === 'GCS28') return this.setClock(cmd);
     if (cmd.info?.payload === 'asn1' || cmd.info?.payload === 'dlms')
-      return {
-        content: encodeDer(der.integer(ASN1_UNSUPPORTED_RESULT)),
-        outcome: 'unsupported',
-        detail: { useCase: uc, note: 'use case not supported by this emulator' },
-      };
+      return this.unsupportedPayloadFormat(uc);
     let p: GbzPayload;
     try {
       p = decodeGbz(cmd.message.content, false);

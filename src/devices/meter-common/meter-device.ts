@@ -16,6 +16,7 @@
  * that applied something; failures return before mutating.
  */
 
+import { der, encodeDer } from '../../gbcs/payload/der.ts';
 import type { Eui } from '../../runtime/bytes.ts';
 import { toHex } from '../../runtime/bytes.ts';
 import type { Clock, TimerHandle } from '../../runtime/clock.ts';
@@ -30,7 +31,7 @@ import {
   type DeviceSecuritySnapshot,
   type RejectedCommand,
 } from '../security/device-security.ts';
-import { responseCarriesDateTime, responseIsSigned } from './response-shape.ts';
+import { ASN1_UNSUPPORTED_RESULT, responseCarriesDateTime, responseIsSigned } from './response-shape.ts';
 import type { TimeStatus } from './time.ts';
 
 /** Constructor options every meter takes. */
@@ -189,6 +190,19 @@ export abstract class MeterDevice<S> implements GbcsDevice {
 
   /** Executes an accepted command; returns the response payload and outcome. */
   protected abstract execute(cmd: AcceptedCommand, ctx: ExecutionContext): Execution;
+
+  /**
+   * The answer to a use case whose payload format this meter does not speak
+   * (an ASN.1 use case, or the other fuel's DLMS/GBZ): a proper "not supported"
+   * response in the ASN.1 error shape the RTDS shows (CS03A1), never silence.
+   */
+  protected unsupportedPayloadFormat(useCase: string | null): Execution {
+    return {
+      content: encodeDer(der.integer(ASN1_UNSUPPORTED_RESULT)),
+      outcome: 'unsupported',
+      detail: { useCase, note: 'use case not supported by this emulator' },
+    };
+  }
 
   /** The payload of a device alert carrying only an alert code and the time (GCA/GNCA shape). */
   protected abstract encodeSimpleAlert(code: number, atMs: number): Uint8Array;
