@@ -10,9 +10,14 @@ import { SupplierError } from './errors.ts';
 export type Route = 'wan' | 'race' | 'ppmid' | 'dcc';
 export const ROUTES: readonly Route[] = ['wan', 'race', 'ppmid', 'dcc'];
 
-/** What the supplier has observed of a premises' SM WAN (SU-1). */
-export type WanClass = 'reliable' | 'intermittent' | 'absent';
-export const WAN_CLASSES: readonly WanClass[] = ['reliable', 'intermittent', 'absent'];
+/**
+ * What the supplier knows of a premises' SM WAN (SU-1): `reliable`,
+ * `intermittent` and `absent` from its delivery history; `none` from the
+ * installation (the CH was installed without an SM WAN, DUIS 8.14.2) while
+ * nothing has come over the WAN since. `none` and `absent` route alike (PPMID only).
+ */
+export type WanClass = 'reliable' | 'intermittent' | 'absent' | 'none';
+export const WAN_CLASSES: readonly WanClass[] = ['reliable', 'intermittent', 'absent', 'none'];
 
 export interface WanClassificationConfig {
   /** T: a WAN command counts as answered in time when its device response arrives within this (ms). */

@@ -116,6 +116,10 @@ const PREMISES = {
     devices: { type: 'array', items: { type: 'object', additionalProperties: true } },
     ppmid: { type: ['string', 'null'] },
     lastWanResponseAt: { type: ['string', 'null'] },
+    installation: {
+      type: ['object', 'null'],
+      properties: { smWan: { type: 'string', enum: ['connected', 'none'] }, at: { type: 'string' } },
+    },
     wanClass: { type: 'string', enum: WAN_CLASSES },
     wanReasons: { type: 'array', items: { type: 'string' } },
     wanStats: { type: 'object', additionalProperties: true },
@@ -187,6 +191,12 @@ function routes(receivePath: string): RouteDoc[] {
               properties: { eui: EUI, type: { type: 'string', enum: DEVICE_TYPES } },
               additionalProperties: false,
             },
+          },
+          smWanAtInstall: {
+            type: 'string',
+            enum: ['connected', 'none'],
+            description:
+              'the CH installation outcome reported to the DCC: DUIS 8.14.1 Install Success (connected) or 8.14.2 Install Success No SM WAN (none); SU-1 starts from it',
           },
         },
         additionalProperties: false,
@@ -404,6 +414,9 @@ function premisesJson(v: PremisesView): Record<string, unknown> {
     updatedAt: new Date(p.updatedAt).toISOString(),
     ppmid: p.ppmid ?? null,
     lastWanResponseAt: lastWanResponseAt === undefined ? null : new Date(lastWanResponseAt).toISOString(),
+    installation: p.installation
+      ? { smWan: p.installation.smWan, at: new Date(p.installation.at).toISOString() }
+      : null,
     wanClass: wan.wanClass,
     wanReasons: wan.reasons,
     wanStats: wan.stats,
@@ -478,12 +491,18 @@ export function buildSupplierApp(service: SupplierService, opts: SupplierHttpOpt
 
   app.put('/api/v1/premises/:id', { schema: schemaOf('PUT', '/api/v1/premises/:id') }, async (req) => {
     const { id } = req.params as { id: string };
-    const b = req.body as { chf: string; devices: Premises['devices']; name?: string };
+    const b = req.body as {
+      chf: string;
+      devices: Premises['devices'];
+      name?: string;
+      smWanAtInstall?: 'connected' | 'none';
+    };
     await service.putPremises({
       id,
       chf: b.chf,
       devices: b.devices,
       ...(b.name !== undefined ? { name: b.name } : {}),
+      ...(b.smWanAtInstall !== undefined ? { smWanAtInstall: b.smWanAtInstall } : {}),
     });
     return premisesJson(await service.premisesView(id));
   });

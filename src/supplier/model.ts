@@ -47,6 +47,12 @@ export interface Premises {
   ppmid?: Eui;
   /** Last time any device response or alert of the premises arrived over the WAN (SU-1). */
   lastWanResponseAt?: number;
+  /**
+   * The CH's installation outcome as reported to the DCC (DUIS 8.14.1 Install
+   * Success with SM WAN, 8.14.2 Install Success No SM WAN) and when the
+   * supplier recorded it: SU-1 starts from it (route-planner.ts).
+   */
+  installation?: { smWan: 'connected' | 'none'; at: number };
   createdAt: number;
   updatedAt: number;
 }

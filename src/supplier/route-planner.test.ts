@@ -138,6 +138,60 @@ const ROWS: Row[] = [
     history: { observations: [{ sentAt: NOW - 2 * DAY }] },
     expect: 'absent',
   },
+  // SU-1 from day one: the installation (DUIS 8.14.1 / 8.14.2) before any delivery history.
+  {
+    name: 'installed with no SM WAN (8.14.2), no history: none',
+    history: { observations: [], installation: { smWan: 'none', endedAt: NOW - DAY } },
+    expect: 'none',
+  },
+  {
+    name: 'installed with no SM WAN, the commissioning 8.11 answered over the WAN at the end of installation: none',
+    history: {
+      observations: [{ sentAt: NOW - DAY - MIN, answeredAt: NOW - DAY }],
+      lastWanResponseAt: NOW - DAY,
+      installation: { smWan: 'none', endedAt: NOW - DAY },
+    },
+    expect: 'none',
+  },
+  {
+    name: 'installed with no SM WAN, unanswered WAN commands: still none (not absent)',
+    history: {
+      observations: hist(5, { unanswered: 5, startAgo: 2 * DAY }),
+      installation: { smWan: 'none', endedAt: NOW - 3 * DAY },
+    },
+    expect: 'none',
+  },
+  {
+    name: 'installed with no SM WAN, a response over the WAN 1 ms after installation: the history decides',
+    history: {
+      observations: hist(3),
+      lastWanResponseAt: NOW - DAY + 1,
+      installation: { smWan: 'none', endedAt: NOW - DAY },
+    },
+    expect: 'reliable',
+  },
+  {
+    name: 'installed with no SM WAN, WAN came later and is late 3 of 3: intermittent',
+    history: {
+      observations: hist(3, { late: 3 }),
+      lastWanResponseAt: NOW - HOUR,
+      installation: { smWan: 'none', endedAt: NOW - DAY },
+    },
+    expect: 'intermittent',
+  },
+  {
+    name: 'installed with an SM WAN (8.14.1), no history: reliable (no evidence against it)',
+    history: { observations: [], installation: { smWan: 'connected', endedAt: NOW - DAY } },
+    expect: 'reliable',
+  },
+  {
+    name: 'installed with an SM WAN, a WAN command unanswered for X: absent',
+    history: {
+      observations: [{ sentAt: NOW - 2 * DAY }],
+      installation: { smWan: 'connected', endedAt: NOW - 3 * DAY },
+    },
+    expect: 'absent',
+  },
 ];
 
 describe('SU-1 classifyWan (thresholds T=10 min, N=10, D=7 d, minSamples 3, share 80 %, X=24 h)', () => {
@@ -148,6 +202,18 @@ describe('SU-1 classifyWan (thresholds T=10 min, N=10, D=7 d, minSamples 3, shar
       assert.ok(c.reasons.length > 0);
     });
   }
+
+  it('says why a premises is none, and why it no longer is', () => {
+    const inst = { smWan: 'none' as const, endedAt: NOW - DAY };
+    const none = classifyWan({ observations: [], installation: inst }, NOW, cfg);
+    assert.match(none.reasons.join(' '), /8\.14\.2.*no response has ever arrived over the WAN/);
+    const later = classifyWan(
+      { observations: hist(3), lastWanResponseAt: NOW - HOUR, installation: inst },
+      NOW,
+      cfg,
+    );
+    assert.match(later.reasons[0], /installed without an SM WAN, but a response arrived over the WAN/);
+  });
 
   it('reports its statistics', () => {
     const c = classifyWan({ observations: hist(10, { late: 3 }) }, NOW, cfg);
@@ -173,6 +239,10 @@ describe('SU-1 chooseRoute: class x critical x enhanced PPMID', () => {
     ['7.1', 'reliable', true, 'wan', [4, 5]],
     ['7.1', 'intermittent', true, 'race', [4, 7]],
     ['7.1', 'absent', true, 'ppmid', [4, 6]],
+    ['2.2', 'none', false, 'wan', [1]],
+    ['2.2', 'none', true, 'ppmid', [2]],
+    ['7.1', 'none', false, 'wan', [4, 5]],
+    ['7.1', 'none', true, 'ppmid', [4, 6]],
   ];
   for (const [srv, cls, ppmid, route, cvs] of table) {
     it(`${srv} (${srv === '7.1' ? 'critical' : 'non-critical'}), WAN ${cls}, ${ppmid ? 'with' : 'without'} PPMID -> ${route} CV ${cvs.join('->')}`, () => {

@@ -6,6 +6,11 @@
  * then 6). Pure functions: history and time in, decision with its reasons out.
  *
  * Classification (thresholds in `WanClassificationConfig`, docs/supplier.md):
+ * 0. What the supplier knows from the installation: a CH installed without an
+ *    SM WAN (the installer's DUIS 8.14.2 Install Success No SM WAN) is `none`
+ *    until a response of any kind arrives over the WAN after the installation
+ *    ended (the later of that report and the end of the commissioning 8.11 of
+ *    the premises' PPMID); from then on its delivery history decides.
  * 1. The window: the last N WAN commands (CV 1, 3, 5, 7) of the premises
  *    sent in the last D days.
  * 2. `absent` if a WAN command of the window has waited at least X for its
@@ -31,7 +36,17 @@ export interface WanObservation {
   answeredAt?: number;
 }
 
+/** What the supplier knows of the premises' SM WAN from its installation (SU-1 day one). */
+export interface InstallationPrior {
+  /** The CH installation outcome reported to the DCC: DUIS 8.14.1 (SM WAN) or 8.14.2 (No SM WAN). */
+  smWan: 'connected' | 'none';
+  /** When the installation ended: its report, or the end of the premises' commissioning 8.11 (SU-3), whichever is later. */
+  endedAt: number;
+}
+
 export interface PremisesHistory {
+  /** The installation's facts, when the supplier has them. */
+  installation?: InstallationPrior;
   /** The premises' WAN commands (any order). */
   observations: readonly WanObservation[];
   /** The last time any device response or alert of the premises arrived (over the WAN, CH-4). */
@@ -80,10 +95,30 @@ export function classifyWan(
     unansweredForMs: waitedLong ? now - waitedLong.sentAt : null,
   };
   const hours = (ms: number) => `${Math.round((ms / 3600_000) * 10) / 10} h`;
+  const inst = history.installation;
+  // 0. the installation: no SM WAN, and nothing has come over the WAN since it ended.
+  if (inst?.smWan === 'none' && (last === undefined || last <= inst.endedAt))
+    return {
+      wanClass: 'none',
+      reasons: [
+        `the CH was installed without an SM WAN (DUIS 8.14.2, installation ended ${new Date(inst.endedAt).toISOString()})`,
+        last === undefined
+          ? 'no response has ever arrived over the WAN'
+          : 'no response has arrived over the WAN since the installation',
+      ],
+      stats,
+    };
+  const installationNote =
+    inst?.smWan === 'none'
+      ? [
+          `installed without an SM WAN, but a response arrived over the WAN at ${new Date(last!).toISOString()}: judged on the delivery history`,
+        ]
+      : [];
   if (waitedLong && (last === undefined || last < waitedLong.sentAt)) {
     return {
       wanClass: 'absent',
       reasons: [
+        ...installationNote,
         `a WAN command sent ${hours(now - waitedLong.sentAt)} ago is unanswered (X = ${hours(cfg.absentAfterMs)})`,
         last === undefined
           ? 'no response has ever arrived over the WAN'
@@ -105,6 +140,7 @@ export function classifyWan(
     return {
       wanClass: 'reliable',
       reasons: [
+        ...installationNote,
         `${stats.decided} decided WAN command(s) in the last ${cfg.windowCommands} / ${cfg.windowDays} d, fewer than ${cfg.minSamples}: no evidence against the WAN`,
       ],
       stats,
@@ -113,8 +149,16 @@ export function classifyWan(
   const pct = (x: number) => `${Math.round(x * 1000) / 10} %`;
   const line = `${stats.inTime} of ${stats.decided} WAN commands answered within ${tWords} (${pct(stats.share!)})`;
   return stats.share! >= cfg.reliableShare
-    ? { wanClass: 'reliable', reasons: [`${line}, at or above ${pct(cfg.reliableShare)}`], stats }
-    : { wanClass: 'intermittent', reasons: [`${line}, below ${pct(cfg.reliableShare)}`], stats };
+    ? {
+        wanClass: 'reliable',
+        reasons: [...installationNote, `${line}, at or above ${pct(cfg.reliableShare)}`],
+        stats,
+      }
+    : {
+        wanClass: 'intermittent',
+        reasons: [...installationNote, `${line}, below ${pct(cfg.reliableShare)}`],
+        stats,
+      };
 }
 
 export interface RouteInput {
@@ -228,6 +272,10 @@ export function chooseRoute(input: RouteInput): RouteDecision {
     case 'absent':
       return make('ppmid', [
         'WAN absent: PPMID only (the response still returns over the WAN when it is back, CH-4)',
+      ]);
+    case 'none':
+      return make('ppmid', [
+        'no SM WAN since the installation: PPMID only (the response waits in the CH for a WAN, CH-4)',
       ]);
   }
 }

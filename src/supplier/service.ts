@@ -63,7 +63,13 @@ import {
   srvOfOrder,
 } from './model.ts';
 import { buildPpmidLeg, checkStatusReport, foldStatusReport } from './ppmid-leg.ts';
-import { chooseRoute, classifyWan, type RouteDecision, type WanClassification } from './route-planner.ts';
+import {
+  chooseRoute,
+  classifyWan,
+  type InstallationPrior,
+  type RouteDecision,
+  type WanClassification,
+} from './route-planner.ts';
 import { type CommandFilter, SupplierRepository } from './store.ts';
 import { CommandTracker, type TrackerChange } from './tracker.ts';
 
@@ -288,6 +294,8 @@ export class SupplierService {
     chf: string;
     devices: PremisesDevice[];
     name?: string;
+    /** The CH's installation outcome (DUIS 8.14.1 / 8.14.2): SU-1 starts from it. Omitted: kept as it was. */
+    smWanAtInstall?: 'connected' | 'none';
   }): Promise<Premises> {
     if (!/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/.test(input.id))
       throw new SupplierError(
@@ -319,6 +327,16 @@ export class SupplierService {
       ...(input.name !== undefined ? { name: input.name } : {}),
       ...(old?.ppmid !== undefined ? { ppmid: old.ppmid } : {}),
       ...(old?.lastWanResponseAt !== undefined ? { lastWanResponseAt: old.lastWanResponseAt } : {}),
+      ...(input.smWanAtInstall !== undefined
+        ? {
+            installation:
+              old?.installation?.smWan === input.smWanAtInstall
+                ? old.installation
+                : { smWan: input.smWanAtInstall, at: now },
+          }
+        : old?.installation
+          ? { installation: old.installation }
+          : {}),
     };
     await this.repo.putPremises(p);
     if (old) for (const d of old.devices) this.premisesOfDevice.delete(d.eui);
@@ -341,7 +359,23 @@ export class SupplierService {
       now - w.windowDays * 24 * 3600_000,
       w.windowCommands,
     );
-    return classifyWan({ observations, lastWanResponseAt: p.lastWanResponseAt }, now, w);
+    return classifyWan(
+      { observations, lastWanResponseAt: p.lastWanResponseAt, installation: this.installationPrior(p) },
+      now,
+      w,
+    );
+  }
+
+  /**
+   * SU-1 day one: the installation as reported (8.14.1 / 8.14.2), ended by the
+   * later of that report and the end of the premises' commissioning 8.11 (the
+   * PPMID's Device Log entry, SU-3: answered or failed).
+   */
+  private installationPrior(p: Premises): InstallationPrior | undefined {
+    if (!p.installation) return undefined;
+    const r = p.ppmid ? this.ppmids.get(p.ppmid) : undefined;
+    const commissioned = r && (r.state === 'relay-enabled' || r.state === 'failed') ? r.updatedAt : 0;
+    return { smWan: p.installation.smWan, endedAt: Math.max(p.installation.at, commissioned) };
   }
 
   async premisesViews(): Promise<PremisesView[]> {

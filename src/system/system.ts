@@ -298,7 +298,9 @@ export async function startSystem(opts: SystemOptions = {}): Promise<RunningSyst
       });
       supplier = s;
       for (const h of plan.homes) {
-        if (s.getPremises(h.premisesId)) continue;
+        // SU-1 from day one: the installer's CH status report (DUIS 8.14.1 / 8.14.2) as planned.
+        const smWanAtInstall = h.wanClass === 'none' ? 'none' : 'connected';
+        if (s.getPremises(h.premisesId)?.installation) continue;
         await s.putPremises({
           id: h.premisesId,
           name: h.name,
@@ -307,6 +309,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<RunningSyst
             { eui: h.esme, type: 'ESME' },
             { eui: h.gsme, type: 'GSME' },
           ],
+          smWanAtInstall,
         });
       }
       if (!inProcess) {

@@ -28,6 +28,7 @@ export const WAN_LABEL = {
   reliable: 'reliable',
   intermittent: 'intermittent',
   absent: 'absent',
+  none: 'no WAN (since installation)',
 };
 
 export const PPMID_STATE_LABEL = {
