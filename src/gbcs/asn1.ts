@@ -8,6 +8,8 @@ import { GbcsMalformedError } from './errors.ts';
 
 export interface Tlv {
   tag: number;
+  /** offset of the tag in `bytes` */
+  offset: number;
   /** offset of the value in `bytes` */
   start: number;
   /** offset after the value */
@@ -28,7 +30,7 @@ export function readTlv(b: Uint8Array, offset: number): Tlv {
     for (let i = 0; i < n; i++) len = len * 256 + b[o++];
   }
   if (o + len > b.length) throw new GbcsMalformedError('DER: value truncated', o);
-  return { tag, start: o, end: o + len, value: b.subarray(o, o + len) };
+  return { tag, offset, start: o, end: o + len, value: b.subarray(o, o + len) };
 }
 
 /** The TLVs contained in a constructed value. */

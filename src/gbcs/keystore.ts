@@ -19,7 +19,7 @@ import './x509-runtime.ts';
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import { type Eui, toHex } from '../runtime/bytes.ts';
-import { children, oidToString, readTlv } from './asn1.ts';
+import { children, oidToString, readTlv, type Tlv } from './asn1.ts';
 import { GbcsError, GbcsMalformedError } from './errors.ts';
 
 /** Which key of an EUI: Key Agreement, Digital Signing, or a supplier's prepayment KA key (UTRNs). */
@@ -81,64 +81,163 @@ function euiFromSubjectAltName(extValue: Uint8Array): Eui | null {
   return null;
 }
 
-/** Parses a GBCS certificate (PEM text or DER bytes). Throws GbcsMalformedError if it is not one. */
+/**
+ * Parses a GBCS certificate (PEM text or DER bytes) with the project's own
+ * DER reader: only the fields a GBCS check reads (key usage, EUI, role,
+ * validity, public key). The @peculiar/x509 object (`x509`, `subject`,
+ * `issuer`) is built on first use only: parsing every certificate of an
+ * estate through it cost a fifth of the set-up (issue 16 profile).
+ * Throws GbcsMalformedError if it is not one.
+ */
 export function parseGbcsCertificate(input: string | Uint8Array): GbcsCertificate {
-  let cert: x509.X509Certificate;
+  const der = typeof input === 'string' ? pemToDer(input) : input;
+  let f: CertificateFields;
   try {
-    cert = new x509.X509Certificate(typeof input === 'string' ? input : toArrayBuffer(input));
+    f = readCertificateFields(der);
   } catch (err) {
+    if (err instanceof GbcsMalformedError && err.message.startsWith('certificate:')) throw err;
     throw certError(`not an X.509 certificate (${err instanceof Error ? err.message : String(err)})`);
   }
-  const der = new Uint8Array(cert.rawData);
-  const ku = cert.getExtension(x509.KeyUsagesExtension);
-  if (!ku) throw certError('no keyUsage extension');
-  const usage: KeyUsageKind | null =
-    ku.usages & x509.KeyUsageFlags.keyAgreement
-      ? 'ka'
-      : ku.usages & x509.KeyUsageFlags.digitalSignature
-        ? 'ds'
-        : null;
+  if (f.keyUsage === undefined) throw certError('no keyUsage extension');
+  // keyUsage bits (RFC 5280 4.2.1.3): digitalSignature bit 0 (0x80), keyAgreement bit 4 (0x08)
+  const usage: KeyUsageKind | null = f.keyUsage & 0x08 ? 'ka' : f.keyUsage & 0x80 ? 'ds' : null;
   if (!usage) throw certError('keyUsage is neither keyAgreement nor digitalSignature');
-  let eui: Eui | null = null;
-  let role: number | null = null;
-  // Remote party: x500UniqueIdentifier (BIT STRING 03 09 00 <EUI>) and OU = role.
-  for (const rdn of cert.subjectName.toJSON()) {
-    for (const [type, values] of Object.entries(rdn)) {
-      const v = values[0];
-      if (type === 'OU' && /^\d+$/.test(v)) role = Number.parseInt(v, 10);
-      if (type === OID_X500_UNIQUE_IDENTIFIER && v.startsWith('#')) {
-        const raw = Buffer.from(v.slice(1), 'hex');
-        const bs = readTlv(raw, 0);
-        if (bs.tag === 0x03 && bs.value.length === 9 && bs.value[0] === 0) eui = toHex(bs.value.subarray(1));
-      }
-    }
-  }
+  let eui = f.uniqueIdEui;
+  let role = f.ouRole;
   const kind: GbcsCertificate['kind'] = eui ? 'remote-party' : 'device';
   if (!eui) {
-    const san = cert.extensions.find((e) => e.type === OID_SUBJECT_ALT_NAME);
-    if (san) eui = euiFromSubjectAltName(new Uint8Array(san.value));
+    if (f.subjectAltName) eui = euiFromSubjectAltName(f.subjectAltName);
     role = null;
   }
   if (!eui) throw certError('no EUI in subject x500UniqueIdentifier or subjectAltName HardwareModuleName');
-  const publicKey = createPublicKey({
-    key: Buffer.from(cert.publicKey.rawData),
-    format: 'der',
-    type: 'spki',
-  });
-  return {
+  let publicKey: KeyObject;
+  try {
+    publicKey = createPublicKey({ key: Buffer.from(f.spki), format: 'der', type: 'spki' });
+  } catch (err) {
+    throw certError(`bad public key (${err instanceof Error ? err.message : String(err)})`);
+  }
+  return gbcsCertificate({
     eui,
     usage,
     role,
     kind,
     publicKey,
-    subject: cert.subject,
-    issuer: cert.issuer,
-    serialNumber: cert.serialNumber.toUpperCase(),
-    notBefore: cert.notBefore,
-    notAfter: cert.notAfter,
-    der,
-    x509: cert,
+    serialNumber: f.serialNumber,
+    notBefore: f.notBefore,
+    notAfter: f.notAfter,
+    der: new Uint8Array(der),
+  });
+}
+
+/**
+ * A GbcsCertificate from fields already known (the test PKI that just built
+ * the DER), with `x509`, `subject` and `issuer` derived on first use.
+ */
+export function gbcsCertificate(f: Omit<GbcsCertificate, 'x509' | 'subject' | 'issuer'>): GbcsCertificate {
+  let cert: x509.X509Certificate | undefined;
+  const x = () => {
+    cert ??= new x509.X509Certificate(toArrayBuffer(f.der));
+    return cert;
   };
+  return Object.defineProperties(f as GbcsCertificate, {
+    x509: { get: x, enumerable: false },
+    subject: { get: () => x().subject, enumerable: false },
+    issuer: { get: () => x().issuer, enumerable: false },
+  });
+}
+
+function pemToDer(pem: string): Uint8Array {
+  const m = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/.exec(pem);
+  if (!m) throw certError('not an X.509 certificate (no PEM CERTIFICATE block)');
+  return new Uint8Array(Buffer.from(m[1].replace(/\s+/g, ''), 'base64'));
+}
+
+interface CertificateFields {
+  serialNumber: string;
+  notBefore: Date;
+  notAfter: Date;
+  spki: Uint8Array;
+  /** first byte of the keyUsage BIT STRING */
+  keyUsage: number | undefined;
+  subjectAltName: Uint8Array | undefined;
+  uniqueIdEui: Eui | null;
+  ouRole: number | null;
+}
+
+const OID_KEY_USAGE = '2.5.29.15';
+const OID_OU = '2.5.4.11';
+
+function derTime(t: Tlv): Date {
+  const s = Buffer.from(t.value).toString('latin1');
+  const m =
+    t.tag === 0x17
+      ? /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(s)
+      : t.tag === 0x18
+        ? /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(s)
+        : null;
+  if (!m) throw certError(`bad time ${JSON.stringify(s)}`);
+  let year = Number(m[1]);
+  if (t.tag === 0x17) year += year >= 50 ? 1900 : 2000; // RFC 5280 4.1.2.5.1
+  return new Date(Date.UTC(year, Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])));
+}
+
+/** The TBSCertificate fields GBCS reads (RFC 5280 4.1). */
+function readCertificateFields(der: Uint8Array): CertificateFields {
+  const cert = readTlv(der, 0);
+  if (cert.tag !== 0x30) throw certError('not a SEQUENCE');
+  const [tbs] = children(cert.value);
+  if (tbs?.tag !== 0x30) throw certError('no TBSCertificate');
+  const t = children(tbs.value);
+  let i = t[0]?.tag === 0xa0 ? 1 : 0;
+  const serial = t[i++];
+  i++; // signature algorithm
+  i++; // issuer
+  const validity = t[i++];
+  const subject = t[i++];
+  const spki = t[i++];
+  if (serial?.tag !== 0x02 || validity?.tag !== 0x30 || subject?.tag !== 0x30 || spki?.tag !== 0x30)
+    throw certError('TBSCertificate fields out of order');
+  const [nb, na] = children(validity.value);
+  if (!nb || !na) throw certError('bad validity');
+  const f: CertificateFields = {
+    serialNumber: toHex(serial.value),
+    notBefore: derTime(nb),
+    notAfter: derTime(na),
+    spki: tbs.value.subarray(spki.offset, spki.end),
+    keyUsage: undefined,
+    subjectAltName: undefined,
+    uniqueIdEui: null,
+    ouRole: null,
+  };
+  for (const rdn of children(subject.value))
+    for (const atv of children(rdn.value)) {
+      const [type, value] = children(atv.value);
+      if (type?.tag !== 0x06 || !value) continue;
+      const o = oidToString(type.value);
+      if (o === OID_OU) {
+        const v = Buffer.from(value.value).toString('utf8');
+        if (/^\d+$/.test(v)) f.ouRole = Number.parseInt(v, 10);
+      } else if (o === OID_X500_UNIQUE_IDENTIFIER) {
+        if (value.tag === 0x03 && value.value.length === 9 && value.value[0] === 0)
+          f.uniqueIdEui = toHex(value.value.subarray(1));
+      }
+    }
+  for (; i < t.length; i++) {
+    if (t[i].tag !== 0xa3) continue;
+    const [exts] = children(t[i].value);
+    for (const ext of children(exts?.value ?? new Uint8Array())) {
+      const parts = children(ext.value);
+      const id = parts[0];
+      const value = parts[parts.length - 1];
+      if (id?.tag !== 0x06 || value?.tag !== 0x04) continue;
+      const o = oidToString(id.value);
+      if (o === OID_KEY_USAGE) {
+        const bs = readTlv(value.value, 0);
+        if (bs.tag === 0x03 && bs.value.length >= 2) f.keyUsage = bs.value[1];
+      } else if (o === OID_SUBJECT_ALT_NAME) f.subjectAltName = value.value;
+    }
+  }
+  return f;
 }
 
 function toArrayBuffer(b: Uint8Array): ArrayBuffer {
@@ -166,6 +265,8 @@ export interface KeyStore {
   entries(): Iterable<KeyEntry>;
   /** every EUI with at least one key */
   euis(): Eui[];
+  /** the EUIs with a remote-party certificate (role from the OU), without walking every device */
+  remoteParties(): Eui[];
 }
 
 type EuiKeys = { ka?: KeyEntry; ds?: KeyEntry; 'pp-ka'?: KeyEntry };
@@ -173,6 +274,7 @@ type EuiKeys = { ka?: KeyEntry; ds?: KeyEntry; 'pp-ka'?: KeyEntry };
 /** An in-memory KeyStore. KeyObjects are created once when keys are added, never per message. */
 export class MemoryKeyStore implements KeyStore {
   private readonly byEui = new Map<Eui, EuiKeys>();
+  private readonly parties = new Set<Eui>();
 
   private entry(eui: Eui, slot: KeySlot): KeyEntry {
     const e = canonicalEui(eui);
@@ -198,6 +300,7 @@ export class MemoryKeyStore implements KeyStore {
     const entry = this.entry(parsed.eui, s);
     entry.certificate = parsed;
     entry.publicKey = parsed.publicKey;
+    if (parsed.role !== null) this.parties.add(entry.eui);
     return parsed;
   }
 
@@ -241,11 +344,68 @@ export class MemoryKeyStore implements KeyStore {
   euis(): Eui[] {
     return [...this.byEui.keys()];
   }
+  remoteParties(): Eui[] {
+    return [...this.parties].filter((e) => typeof this.role(e) === 'number');
+  }
   get size(): number {
     let n = 0;
     for (const _ of this.entries()) n++;
     return n;
   }
+}
+
+/**
+ * What one party really holds, as a view of the world store: every
+ * certificate and public key (they are public: the trust anchors), and the
+ * private keys of `holders` only. A view, not a copy, so an estate of N homes
+ * holds one world store rather than N copies of it (each CHF reads the same
+ * certificates); keys added to the world later are seen.
+ */
+export class HolderKeyStore implements KeyStore {
+  private readonly own: ReadonlySet<Eui>;
+  constructor(
+    private readonly world: KeyStore,
+    holders: Iterable<Eui>,
+  ) {
+    this.own = new Set([...holders].map(canonicalEui));
+  }
+
+  get(eui: Eui, slot: KeySlot): KeyEntry | undefined {
+    const e = this.world.get(eui, slot);
+    if (!e?.privateKey || this.own.has(e.eui)) return e;
+    return publicPart(e);
+  }
+  publicKey(eui: Eui, slot: KeySlot): KeyObject | undefined {
+    return this.world.publicKey(eui, slot);
+  }
+  privateKey(eui: Eui, slot: KeySlot): KeyObject | undefined {
+    const e = this.world.get(eui, slot);
+    return e && this.own.has(e.eui) ? e.privateKey : undefined;
+  }
+  certificate(eui: Eui, slot: KeySlot): GbcsCertificate | undefined {
+    return this.world.certificate(eui, slot);
+  }
+  role(eui: Eui): number | null | undefined {
+    return this.world.role(eui);
+  }
+  *entries(): Iterable<KeyEntry> {
+    for (const e of this.world.entries()) yield !e.privateKey || this.own.has(e.eui) ? e : publicPart(e);
+  }
+  euis(): Eui[] {
+    return this.world.euis();
+  }
+  remoteParties(): Eui[] {
+    return this.world.remoteParties();
+  }
+}
+
+function publicPart(e: KeyEntry): KeyEntry {
+  return {
+    eui: e.eui,
+    slot: e.slot,
+    ...(e.certificate ? { certificate: e.certificate } : {}),
+    ...(e.publicKey ? { publicKey: e.publicKey } : {}),
+  };
 }
 
 function canonicalEui(eui: string): Eui {

@@ -27,7 +27,7 @@ import { deliveryKeyId, generateSigningKeyPair, type SigningKeyPair } from '../d
 import { keyStoreFor } from '../devices/home/profiles.ts';
 import { RTDS_PARTIES } from '../devices/security/credentials.ts';
 import { type XmlSigner, xmlSigner } from '../duis/index.ts';
-import type { MemoryKeyStore } from '../gbcs/keystore.ts';
+import type { KeyStore, MemoryKeyStore } from '../gbcs/keystore.ts';
 import { loadKeyStoreDir } from '../gbcs/keystore-dir.ts';
 import { createTestPki, TestPki as GbcsTestPki, type IssuedKey } from '../gbcs/pki.ts';
 import { type Eui, normaliseEui } from '../runtime/bytes.ts';
@@ -70,7 +70,7 @@ export interface SystemKeys {
   /** Where they live (undefined: in memory only). */
   dir: string | undefined;
   /** A key store with every certificate and the private keys of `holders` only. */
-  holding(holders: Eui[]): MemoryKeyStore;
+  holding(holders: Eui[]): KeyStore;
   /** A PPMID's reporting key (created on first use, kept in `delivery/<EUI>.key`). */
   reportingKey(ppmid: Eui): SigningKeyPair;
 }

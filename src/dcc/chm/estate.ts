@@ -19,7 +19,7 @@ import {
   keyStoreFor,
   loadProfile,
 } from '../../devices/home/profiles.ts';
-import type { MemoryKeyStore } from '../../gbcs/keystore.ts';
+import type { KeyStore, MemoryKeyStore } from '../../gbcs/keystore.ts';
 import { createTestPki } from '../../gbcs/pki.ts';
 import type { Eui } from '../../runtime/bytes.ts';
 import type { Clock } from '../../runtime/clock.ts';
@@ -40,7 +40,7 @@ export interface ChmEstate {
   /** every certificate and private key of the estate (the test world) */
   world: MemoryKeyStore;
   /** what the CHM holds: all certificates, the WAN provider's and the ACB's private keys */
-  chmKeys: MemoryKeyStore;
+  chmKeys: KeyStore;
   wan: SmWan;
   chm: Chm;
   homes: EstateHome[];

@@ -315,7 +315,7 @@ export class Chf {
       reserved: [this.eui, this.gpfEui],
     });
     const remoteParties = new EuiSet();
-    for (const e of o.keyStore.euis()) if (typeof o.keyStore.role(e) === 'number') remoteParties.add(e);
+    for (const e of o.keyStore.remoteParties()) remoteParties.add(e);
     this.router = new ChfRouter({
       chf: this.eui,
       gpf: this.gpfEui,

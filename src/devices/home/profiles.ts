@@ -22,7 +22,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { MemoryKeyStore } from '../../gbcs/keystore.ts';
+import { HolderKeyStore, type KeyStore, type MemoryKeyStore } from '../../gbcs/keystore.ts';
 import { loadKeyStoreDir } from '../../gbcs/keystore-dir.ts';
 import { createTestPki } from '../../gbcs/pki.ts';
 import { type Eui, normaliseEui } from '../../runtime/bytes.ts';
@@ -105,17 +105,12 @@ function installCodes(e: HomeEuis): Record<Eui, Uint8Array> {
 
 /**
  * A key store with `world`'s certificates and public keys (the trust anchors)
- * and the private keys of `holders` only: what one party really holds.
+ * and the private keys of `holders` only: what one party really holds. A
+ * view of `world` (HolderKeyStore), so N homes cost N small views, not N
+ * copies of an N-home world.
  */
-export function keyStoreFor(world: MemoryKeyStore, holders: Eui[]): MemoryKeyStore {
-  const out = new MemoryKeyStore();
-  const own = new Set(holders.map(normaliseEui));
-  for (const e of world.entries()) {
-    if (e.certificate) out.addCertificate(e.certificate, e.slot);
-    else if (e.publicKey) out.addPublicKey(e.eui, e.slot, e.publicKey);
-    if (e.privateKey && own.has(e.eui)) out.addPrivateKey(e.eui, e.slot, e.privateKey);
-  }
-  return out;
+export function keyStoreFor(world: KeyStore, holders: Eui[]): KeyStore {
+  return new HolderKeyStore(world, holders);
 }
 
 export interface LoadProfileOptions {
