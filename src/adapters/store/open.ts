@@ -89,7 +89,9 @@ function openSqlite(file: string, opts: OpenStoreOptions): Store {
   database.pragma('foreign_keys = ON');
   database.pragma('synchronous = NORMAL');
   const db = new Kysely<Database>({
-    dialect: new SqliteDialect({ database: cachingStatements(database) as unknown as BetterSqlite3.Database }),
+    dialect: new SqliteDialect({
+      database: cachingStatements(database) as unknown as BetterSqlite3.Database,
+    }),
   });
   log.debug('opened SQLite store', { file });
   let closed = false;
@@ -116,10 +118,9 @@ export const SQLITE_STATEMENT_CACHE = 256;
  * left iterating: the project does not stream from SQLite), and SQLite
  * re-prepares a statement itself after a schema change.
  */
-export function cachingStatements(database: BetterSqlite3.Database): Pick<
-  BetterSqlite3.Database,
-  'prepare' | 'close'
-> {
+export function cachingStatements(
+  database: BetterSqlite3.Database,
+): Pick<BetterSqlite3.Database, 'prepare' | 'close'> {
   const cache = new Map<string, BetterSqlite3.Statement>();
   return {
     prepare(sql: string) {
