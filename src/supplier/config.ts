@@ -44,9 +44,20 @@ export interface ExpiryConfig {
   bySrv: Record<string, number>;
 }
 
+/**
+ * SU-2 `response-overdue`: how long after the DSP accepted a command (it went
+ * `in-flight`) its device response is overdue. The command then raises an
+ * alert and stops holding its device's queue (docs/supplier.md "Command
+ * states"). 0: never overdue (the route's commands wait for their expiry).
+ */
+export interface OverdueConfig {
+  byRoute: Record<Route, number>;
+}
+
 export interface SupplierConfig {
   wan: WanClassificationConfig;
   expiry: ExpiryConfig;
+  overdue: OverdueConfig;
   /**
    * Send at most one command at a time per target device (later ones wait,
    * in counter order). GBCS devices accept a command only if its Originator
@@ -75,10 +86,16 @@ export const DEFAULT_EXPIRY: Readonly<ExpiryConfig> = Object.freeze({
   bySrv: Object.freeze({}),
 });
 
+export const DEFAULT_OVERDUE: Readonly<OverdueConfig> = Object.freeze({
+  // wan: far past T (answerWithinMs, 10 min); race/ppmid: the response waits for the WAN (CH-4), so longer.
+  byRoute: Object.freeze({ wan: 1 * HOUR, race: 2 * HOUR, ppmid: 2 * HOUR, dcc: 0 }),
+});
+
 export function defaultSupplierConfig(): SupplierConfig {
   return {
     wan: { ...DEFAULT_WAN_CLASSIFICATION },
     expiry: { byRoute: { ...DEFAULT_EXPIRY.byRoute }, bySrv: { ...DEFAULT_EXPIRY.bySrv } },
+    overdue: { byRoute: { ...DEFAULT_OVERDUE.byRoute } },
     serialisePerDevice: true,
     initialCounter: 1n << 32n,
   };
@@ -87,6 +104,7 @@ export function defaultSupplierConfig(): SupplierConfig {
 export type SupplierConfigInput = {
   wan?: Partial<WanClassificationConfig>;
   expiry?: { byRoute?: Partial<Record<Route, number>>; bySrv?: Record<string, number> };
+  overdue?: { byRoute?: Partial<Record<Route, number>> };
   serialisePerDevice?: boolean;
   initialCounter?: bigint;
 };
@@ -105,6 +123,7 @@ export function supplierConfig(input: SupplierConfigInput = {}): SupplierConfig 
   Object.assign(c.wan, input.wan ?? {});
   Object.assign(c.expiry.byRoute, input.expiry?.byRoute ?? {});
   Object.assign(c.expiry.bySrv, input.expiry?.bySrv ?? {});
+  Object.assign(c.overdue.byRoute, input.overdue?.byRoute ?? {});
   if (input.serialisePerDevice !== undefined) c.serialisePerDevice = input.serialisePerDevice;
   if (input.initialCounter !== undefined) c.initialCounter = input.initialCounter;
   const w = c.wan;
@@ -120,6 +139,8 @@ export function supplierConfig(input: SupplierConfigInput = {}): SupplierConfig 
     throw new SupplierError('SUPPLIER_CONFIG', 'wan.absentAfterMs must be at least wan.answerWithinMs');
   for (const [k, v] of Object.entries(c.expiry.byRoute)) positive(v, `expiry.byRoute.${k}`);
   for (const [k, v] of Object.entries(c.expiry.bySrv)) positive(v, `expiry.bySrv.${k}`);
+  for (const [k, v] of Object.entries(c.overdue.byRoute))
+    if (v !== 0) positive(v, `overdue.byRoute.${k} (0 = never)`);
   if (c.initialCounter < 0n || c.initialCounter >= 0xffffffffffffffffn)
     throw new SupplierError('SUPPLIER_CONFIG', 'initialCounter must be a u64 below 2^64-1');
   return c;
@@ -128,4 +149,14 @@ export function supplierConfig(input: SupplierConfigInput = {}): SupplierConfig 
 /** Expiry of a command: SRV override, else the route's. */
 export function expiryMsFor(config: SupplierConfig, srv: string, route: Route): number {
   return config.expiry.bySrv[srv] ?? config.expiry.byRoute[route];
+}
+
+/** When a command that went in flight at `at` becomes `response-overdue` (undefined: never). */
+export function overdueAtFor(
+  config: SupplierConfig,
+  route: Route | undefined,
+  at: number,
+): number | undefined {
+  const ms = route ? config.overdue.byRoute[route] : 0;
+  return ms > 0 ? at + ms : undefined;
 }

@@ -25,6 +25,7 @@ import {
   updatePricePrimaryElementBody,
 } from '../duis/index.ts';
 import { type Eui, fromHex, normaliseEui } from '../runtime/bytes.ts';
+import { type CommandState, isTerminal } from './command-states.ts';
 import type { Route, WanClass } from './config.ts';
 import { SupplierError } from './errors.ts';
 
@@ -261,29 +262,13 @@ export function isBodyOf(srv: string, node: DuisNode): boolean {
 
 // ---------------------------------------------------------------- commands
 
-/**
- * SU-2 command states. Open: `queued` (waiting for its turn at the target
- * device, see SupplierConfig.serialisePerDevice), `sending` (DUIS exchange
- * with the DSP under way: CV 4, signing, then the delivering CV),
- * `in-flight` (accepted by the DSP; waiting for the device response).
- * Terminal, exactly one per command: `responded`, `failed` (with a reason),
- * `expired`.
- */
-export type CommandState = 'queued' | 'sending' | 'in-flight' | 'responded' | 'failed' | 'expired';
-export type TerminalState = 'responded' | 'failed' | 'expired';
-export const TERMINAL_STATES: ReadonlySet<CommandState> = new Set(['responded', 'failed', 'expired']);
-export const COMMAND_STATES: readonly CommandState[] = [
-  'queued',
-  'sending',
-  'in-flight',
-  'responded',
-  'failed',
-  'expired',
-];
-
-export function isTerminal(s: CommandState): s is TerminalState {
-  return TERMINAL_STATES.has(s);
-}
+export {
+  COMMAND_STATES,
+  type CommandState,
+  isTerminal,
+  TERMINAL_STATES,
+  type TerminalState,
+} from './command-states.ts';
 
 /** The PPMID leg of a local-delivery command (CV 2/3/6/7; SU-2). */
 export interface PpmidLeg {
@@ -331,6 +316,8 @@ export interface CommandRecord {
   updatedAt: number;
   expiresAt: number;
   terminalAt?: number;
+  /** When the command becomes `response-overdue` if no device response came (set when it goes in flight). */
+  overdueAt?: number;
   /** When the request that put the command on the SM WAN (CV 1/3/5/7) was accepted (SU-1 history). */
   wanSentAt?: number;
   /** When the first device response arrived. */
@@ -374,7 +361,9 @@ export type HopKind =
   | 'responded'
   | 'failed'
   | 'expired'
-  | 'late-event';
+  | 'late-event'
+  | 'late-response'
+  | 'response-overdue';
 
 export interface Hop {
   seq: number;

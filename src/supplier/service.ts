@@ -42,8 +42,10 @@ import { Logger } from '../runtime/logger.ts';
 import { Metrics } from '../runtime/metrics.ts';
 import { SeededRandom } from '../runtime/random.ts';
 import { wholeMillisecondClock } from './clock.ts';
+import { holdsDevice } from './command-states.ts';
 import {
   expiryMsFor,
+  overdueAtFor,
   type Route,
   type SupplierConfig,
   type SupplierConfigInput,
@@ -63,6 +65,7 @@ import {
   srvOfOrder,
 } from './model.ts';
 import { buildPpmidLeg, checkStatusReport, foldStatusReport } from './ppmid-leg.ts';
+import { foldDeviceResponse } from './response-fold.ts';
 import {
   chooseRoute,
   classifyWan,
@@ -162,7 +165,14 @@ export type SupplierEvent =
   | { type: 'premises'; premisesId: string }
   | { type: 'ppmid'; ppmid: PpmidRecord }
   | { type: 'refused'; what: string; reason: string }
-  | { type: 'alert'; alert: 'device' | 'dcc'; code: string; device?: Eui; detail?: Record<string, unknown> };
+  | {
+      type: 'alert';
+      /** device / DCC alerts from the DSP; `supplier`: the supplier's own (e.g. `response-overdue`, `late-response`) */
+      alert: 'device' | 'dcc' | 'supplier';
+      code: string;
+      device?: Eui;
+      detail?: Record<string, unknown>;
+    };
 
 export class SupplierService {
   readonly supplierEui: Eui;
@@ -207,7 +217,12 @@ export class SupplierService {
     this.events = new EventLog(o.store.db, this.clock);
     this.source = `supplier:${this.supplierEui}`;
     this.deliveryKey = o.deliveryKey ?? generateSigningKeyPair();
-    this.tracker = new CommandTracker({ clock: this.clock, persistence: this.repo, metrics: this.metrics });
+    this.tracker = new CommandTracker({
+      clock: this.clock,
+      persistence: this.repo,
+      metrics: this.metrics,
+      overdueAt: (c, now) => overdueAtFor(this.config, c.route, now),
+    });
     if (this.duis.supplierEui !== this.supplierEui)
       throw new SupplierError(
         'SUPPLIER_CONFIG',
@@ -268,7 +283,37 @@ export class SupplierService {
       if (c.order.kind === 'device-log') this.deviceLogFinished(c);
       // The device is free for its next command (after this listener returns).
       queueMicrotask(() => this.pump(c.target));
-    }
+    } else if (ch.hop.kind === 'response-overdue') this.overdue(c);
+  }
+
+  /**
+   * SU-2 `response-overdue`: no device response within config.overdue. An
+   * alert (live event, the shared events table) instead of a silent wait, and
+   * the device's queue moves on: a later command gets a higher Originator
+   * Counter, so the overdue one, if it still reaches the meter afterwards, is
+   * refused there as a replay (GBCS anti-replay) and never applied out of order.
+   */
+  private overdue(c: CommandRecord): void {
+    this.metrics.inc('command-overdue');
+    const detail = {
+      command: c.id,
+      requestId: c.requestId ? formatRequestId(c.requestId) : null,
+      premisesId: c.premisesId,
+      target: c.target,
+      srv: c.srv,
+      route: c.route ?? null,
+      ppmid: c.ppmid?.status ?? null,
+      expiresAt: new Date(c.expiresAt).toISOString(),
+    };
+    log.warn('device response overdue', detail);
+    this.emit({ type: 'alert', alert: 'supplier', code: 'response-overdue', device: c.target, detail });
+    this.track(
+      this.events.append(this.source, 'command-overdue', detail).then(
+        () => undefined,
+        (e) => log.error('could not log an overdue command', { error: String(e) }),
+      ),
+    );
+    queueMicrotask(() => this.pump(c.target));
   }
 
   // ---------------------------------------------------------------- premises
@@ -568,7 +613,7 @@ export class SupplierService {
     const queued = open.filter((c) => c.state === 'queued');
     if (queued.length === 0) return;
     if (this.config.serialisePerDevice) {
-      const busy = open.find((c) => c.state !== 'queued');
+      const busy = open.find((c) => holdsDevice(c.state));
       if (busy || this.busyTargets.has(target)) {
         for (const q of queued)
           if (!this.announcedBehind.has(q.id)) {
@@ -969,24 +1014,27 @@ export class SupplierService {
     const payload = r.body.kind === 'ResponseMessage' ? r.body.payload : undefined;
     const code: DuisResponseCode = r.header.responseCode;
     const now = this.clock.now();
-    this.tracker.patch(
-      c.id,
-      (x) => {
-        x.responses++;
-        x.answeredAt ??= now;
-        x.response = {
-          code,
-          at: now,
-          ...(r.header.responseId ? { responseId: formatRequestId(r.header.responseId) } : {}),
-          ...(payload?.type === 'GBCSPayload' ? { gbcs: toHex(payload.gbcs) } : {}),
-        };
-      },
-      'device-response',
-      { code, how, gbcsSize: payload?.type === 'GBCSPayload' ? payload.gbcs.length : null },
-    );
+    this.tracker.patch(c.id, (x) => this.recordResponse(x, r, now), 'device-response', {
+      code,
+      how,
+      gbcsSize: payload?.type === 'GBCSPayload' ? payload.gbcs.length : null,
+    });
     if (responseCodeKind(code) === 'error')
       this.tracker.finish(c.id, 'failed', `device response ${code}`, { code });
     else this.tracker.finish(c.id, 'responded', how, { code });
+  }
+
+  /** Counts a device response on the record and keeps the first (or the one that revises a closed command). */
+  private recordResponse(x: CommandRecord, r: DuisResponse, now: number): void {
+    const payload = r.body.kind === 'ResponseMessage' ? r.body.payload : undefined;
+    x.responses++;
+    x.answeredAt ??= now;
+    x.response = {
+      code: r.header.responseCode,
+      at: now,
+      ...(r.header.responseId ? { responseId: formatRequestId(r.header.responseId) } : {}),
+      ...(payload?.type === 'GBCSPayload' ? { gbcs: toHex(payload.gbcs) } : {}),
+    };
   }
 
   // ---------------------------------------------------------------- Receive Response Service
@@ -1064,22 +1112,51 @@ export class SupplierService {
     }
     if (c.target !== ACB_EUI) await this.touchWan(c.target, now);
     const code = r.header.responseCode;
-    if (isTerminal(c.state)) {
-      // DSP-6: one answer per request; a second is recorded, never a second terminal state.
-      this.metrics.inc('response-duplicate');
-      this.tracker.recordOnClosed(c, 'duplicate-response', { code, state: c.state }, (x) => {
-        x.responses++;
-        if (x.answeredAt === undefined && code === 'I0') x.answeredAt = now;
-      });
-      return { kind: 'response', commandId: c.id, effect: 'duplicate' };
+    const verdict = foldDeviceResponse(c.state, code);
+    switch (verdict.effect) {
+      case 'recorded':
+        this.tracker.hop(c.id, 'duis-answer', { code, via: 'receive-response-service' });
+        return { kind: 'response', commandId: c.id, effect: 'recorded' };
+      case 'duplicate':
+        // DSP-6: one answer per request; a second is recorded, never a second terminal state.
+        this.metrics.inc('response-duplicate');
+        this.tracker.recordOnClosed(c, 'duplicate-response', { code, state: c.state }, (x) => {
+          x.responses++;
+          if (x.answeredAt === undefined && code === 'I0') x.answeredAt = now;
+        });
+        return { kind: 'response', commandId: c.id, effect: 'duplicate' };
+      case 'revise': {
+        // One truth per command: the meter's response overrides what the supplier concluded without it.
+        const was = c.state;
+        const reason = `device response ${code} after the command was ${was}${c.reason ? ` (${c.reason})` : ''}`;
+        this.metrics.inc(`response-late{was=${was}}`);
+        this.tracker.reviseClosed(c, verdict.to, verdict.trigger, reason, { code }, (x) =>
+          this.recordResponse(x, r, now),
+        );
+        const detail = {
+          command: c.id,
+          requestId: ridText,
+          premisesId: c.premisesId,
+          target: c.target,
+          was,
+          now: verdict.to,
+          code,
+        };
+        log.warn('late device response revises a closed command', detail);
+        this.emit({ type: 'alert', alert: 'supplier', code: 'late-response', device: c.target, detail });
+        await this.events.append(this.source, 'command-late-response', detail);
+        return {
+          kind: 'response',
+          commandId: c.id,
+          effect: verdict.to === 'responded' ? 'responded' : 'failed',
+        };
+      }
+      case 'close': {
+        this.respond(c, r, 'device response via the Receive Response Service');
+        const after: string = c.state;
+        return { kind: 'response', commandId: c.id, effect: after === 'responded' ? 'responded' : 'failed' };
+      }
     }
-    if (code === 'I99') {
-      this.tracker.hop(c.id, 'duis-answer', { code, via: 'receive-response-service' });
-      return { kind: 'response', commandId: c.id, effect: 'recorded' };
-    }
-    this.respond(c, r, 'device response via the Receive Response Service');
-    const after: string = c.state;
-    return { kind: 'response', commandId: c.id, effect: after === 'responded' ? 'responded' : 'failed' };
   }
 
   /** A response or alert of a device arrived: it came over the WAN (CH-4), evidence for SU-1. */

@@ -208,6 +208,8 @@ describe('SU-2 restart: open commands reload from the store, expiry re-armed', (
       clock.advance(1800_000);
       assert.equal(t2.get('10')!.state, 'expired');
       assert.equal(t2.get('11')!.state, 'queued');
+      t2.move('11', 'sending', 'duis-sent');
+      t2.move('11', 'in-flight', 'duis-answer', { code: 'I99' });
       t2.finish('11', 'responded', 'I0');
       await t2.flush();
       const hops = await repo.hops('10');

@@ -17,6 +17,7 @@ import type { RequestId } from '../duis/index.ts';
 import type { Clock, TimerHandle } from '../runtime/clock.ts';
 import { Logger } from '../runtime/logger.ts';
 import { Metrics } from '../runtime/metrics.ts';
+import { allowsMove, COMMAND_STATE_TABLE, type Trigger } from './command-states.ts';
 import { SupplierError } from './errors.ts';
 import {
   type CommandRecord,
@@ -50,16 +51,6 @@ export type NewCommand = Omit<
 
 const RECENT_TERMINAL = 1000;
 
-/** Allowed open-state moves (terminal moves go through `finish`). */
-const MOVES: Record<CommandState, readonly CommandState[]> = {
-  queued: ['sending'],
-  sending: ['in-flight'],
-  'in-flight': [],
-  responded: [],
-  failed: [],
-  expired: [],
-};
-
 export class CommandTracker {
   readonly metrics: Metrics;
   private readonly clock: Clock;
@@ -69,6 +60,9 @@ export class CommandTracker {
   private readonly recent = new Map<string, CommandRecord>();
   private readonly byRequestId = new Map<string, string>();
   private readonly timers = new Map<string, TimerHandle>();
+  private readonly overdueTimers = new Map<string, TimerHandle>();
+  private readonly overdueAtFor: (c: CommandRecord, now: number) => number | undefined;
+  private overdueListener: ((c: CommandRecord) => void) | undefined;
   private readonly dirty = new Map<string, { record: CommandRecord; hops: Hop[] }>();
   private writing: Promise<void> = Promise.resolve();
   private writeError: unknown;
@@ -76,10 +70,22 @@ export class CommandTracker {
   private expiryListener: ((c: CommandRecord) => void) | undefined;
   private closed = false;
 
-  constructor(o: { clock: Clock; persistence: TrackerPersistence; metrics?: Metrics }) {
+  constructor(o: {
+    clock: Clock;
+    persistence: TrackerPersistence;
+    metrics?: Metrics;
+    /** When a command that goes `in-flight` now becomes `response-overdue` (undefined: never). */
+    overdueAt?: (c: CommandRecord, now: number) => number | undefined;
+  }) {
     this.clock = o.clock;
     this.persistence = o.persistence;
     this.metrics = o.metrics ?? new Metrics('supplier.tracker.');
+    this.overdueAtFor = o.overdueAt ?? (() => undefined);
+  }
+
+  /** Called (synchronously) when a command becomes `response-overdue` (the service alerts and frees the device queue). */
+  onOverdue(listener: (c: CommandRecord) => void): void {
+    this.overdueListener = listener;
   }
 
   /** Called (synchronously) when a command expires, after the transition (the service frees the device queue). */
@@ -101,6 +107,7 @@ export class CommandTracker {
       if (c.requestId) this.byRequestId.set(requestIdText(c.requestId), c.id);
       this.addHop(c, 'reloaded', { state: c.state, ppmid: c.ppmid?.status ?? null });
       this.arm(c);
+      this.armOverdue(c);
     }
     this.metrics.inc('reloaded', list.length);
     return list;
@@ -172,13 +179,20 @@ export class CommandTracker {
     return this.addHop(c, kind, detail);
   }
 
-  /** Moves an open command along `queued -> sending -> in-flight`. */
+  /** Moves an open command along `queued -> sending -> in-flight` (COMMAND_STATE_TABLE). */
   move(id: string, to: CommandState, kind: HopKind, detail: Record<string, unknown> = {}): Hop {
     const c = this.must(id);
-    if (!MOVES[c.state].includes(to))
+    if (COMMAND_STATE_TABLE[to].terminal || !allowsMove(c.state, to))
       throw new SupplierError('SUPPLIER_STATE', `command ${id}: ${c.state} -> ${to} is not a move`);
     c.state = to;
-    return this.addHop(c, kind, { ...detail, state: to });
+    if (to === 'in-flight') {
+      const at = this.overdueAtFor(c, this.clock.now());
+      if (at === undefined) delete c.overdueAt;
+      else c.overdueAt = at;
+    }
+    const hop = this.addHop(c, kind, { ...detail, state: to });
+    this.armOverdue(c);
+    return hop;
   }
 
   /**
@@ -193,11 +207,15 @@ export class CommandTracker {
       this.metrics.inc(`late{wanted=${terminal}}`);
       return false;
     }
+    if (!allowsMove(c.state, terminal))
+      throw new SupplierError('SUPPLIER_STATE', `command ${id}: ${c.state} -> ${terminal} is not a move`);
     c.state = terminal;
     c.reason = reason;
     c.terminalAt = this.clock.now();
     this.timers.get(id)?.cancel();
     this.timers.delete(id);
+    this.overdueTimers.get(id)?.cancel();
+    this.overdueTimers.delete(id);
     this.open.delete(id);
     this.recent.set(id, c);
     if (this.recent.size > RECENT_TERMINAL) this.recent.delete(this.recent.keys().next().value!);
@@ -214,14 +232,49 @@ export class CommandTracker {
     change?: (c: CommandRecord) => void,
   ): Hop {
     if (!isTerminal(c.state)) throw new SupplierError('SUPPLIER_STATE', `command ${c.id} is open`);
-    const mine = this.recent.get(c.id);
-    const target = mine ?? c;
-    if (!mine) {
-      this.recent.set(c.id, target);
-      if (c.requestId) this.byRequestId.set(requestIdText(c.requestId), c.id);
-    }
+    const target = this.adoptClosed(c);
     change?.(target);
     return this.addHop(target, kind, detail);
+  }
+
+  /** The in-memory copy of a closed command (taking `c`, read from the store, as it when there is none). */
+  private adoptClosed(c: CommandRecord): CommandRecord {
+    const mine = this.recent.get(c.id);
+    if (mine) return mine;
+    this.recent.set(c.id, c);
+    if (this.recent.size > RECENT_TERMINAL) this.recent.delete(this.recent.keys().next().value!);
+    if (c.requestId) this.byRequestId.set(requestIdText(c.requestId), c.id);
+    return c;
+  }
+
+  /**
+   * One truth per command: a device response for a command already closed
+   * `failed` or `expired` moves it to the state the response says, where
+   * COMMAND_STATE_TABLE allows (`failed`/`expired` -> `responded`, `expired`
+   * -> `failed`). Records a `late-response` hop (what it was, what the meter
+   * said) then the new state's hop. Returns false, changing nothing but
+   * `change`, when the table allows no such move (e.g. already `responded`).
+   */
+  reviseClosed(
+    c: CommandRecord,
+    to: TerminalState,
+    trigger: Trigger,
+    reason: string,
+    detail: Record<string, unknown>,
+    change?: (c: CommandRecord) => void,
+  ): boolean {
+    if (!isTerminal(c.state)) throw new SupplierError('SUPPLIER_STATE', `command ${c.id} is open`);
+    const target = this.adoptClosed(c);
+    change?.(target);
+    if (!allowsMove(target.state, to, trigger)) return false;
+    const was = target.state;
+    this.addHop(target, 'late-response', { was, now: to, reason, ...detail });
+    target.state = to;
+    target.reason = reason;
+    target.terminalAt = this.clock.now();
+    this.metrics.inc(`revised{from=${was},to=${to}}`);
+    this.addHop(target, to, { reason, was, late: true, ...detail });
+    return true;
   }
 
   /** Resolves once every change so far is in the store; rejects if a write failed. */
@@ -245,6 +298,8 @@ export class CommandTracker {
     this.closed = true;
     for (const t of this.timers.values()) t.cancel();
     this.timers.clear();
+    for (const t of this.overdueTimers.values()) t.cancel();
+    this.overdueTimers.clear();
     if (opts.crash) {
       this.crashed = true;
       this.dirty.clear();
@@ -293,6 +348,37 @@ export class CommandTracker {
           }
         },
         `supplier:expire:${c.id}`,
+      ),
+    );
+  }
+
+  /** `in-flight` with an `overdueAt`: becomes `response-overdue` then (at once if that passed while down). */
+  private armOverdue(c: CommandRecord): void {
+    this.overdueTimers.get(c.id)?.cancel();
+    this.overdueTimers.delete(c.id);
+    if (c.state !== 'in-flight' || c.overdueAt === undefined) return;
+    this.overdueTimers.set(
+      c.id,
+      this.clock.setTimer(
+        Math.max(0, c.overdueAt - this.clock.now()),
+        () => {
+          this.overdueTimers.delete(c.id);
+          if (this.closed || this.open.get(c.id) !== c || c.state !== 'in-flight') return;
+          c.state = 'response-overdue';
+          this.metrics.inc('overdue');
+          this.addHop(c, 'response-overdue', {
+            state: c.state,
+            overdueAt: new Date(c.overdueAt!).toISOString(),
+            expiresAt: new Date(c.expiresAt).toISOString(),
+            ppmid: c.ppmid?.status ?? null,
+          });
+          try {
+            this.overdueListener?.(c);
+          } catch (err) {
+            log.error('overdue listener threw', { id: c.id, error: String(err) });
+          }
+        },
+        `supplier:overdue:${c.id}`,
       ),
     );
   }

@@ -257,6 +257,74 @@ describe('supplier DUIS client and Receive Response Service (DSP test double, lo
     await waitFor(() => state(orig) === 'responded', 30_000, { what: 'responded' });
   });
 
+  it('one truth: a late genuine response moves an expired command to responded (hop, event, alert), no duplicate-response dead end', async () => {
+    const seen: string[] = [];
+    const off = sut.service.subscribe((e) => {
+      if (e.type === 'alert' && e.alert === 'supplier') seen.push(e.code);
+    });
+    const c = await sut.service.submit({
+      premisesId: 'P1',
+      order: { kind: 'read-registers' },
+      expiresInMs: 60_000,
+    });
+    await waitFor(() => state(c) === 'in-flight', 30_000, { what: 'in-flight' });
+    const ridText = rid(c);
+    clock.advance(60_000);
+    assert.equal(state(c), 'expired');
+    const r = await dsp.respond(ridText, { gbcs: READ_RESPONSE });
+    assert.equal(r.status, 200, r.body);
+    assert.deepEqual(JSON.parse(r.body), { kind: 'response', commandId: c.id, effect: 'responded' });
+    const dup = await dsp.respond(ridText, { gbcs: READ_RESPONSE });
+    assert.equal(JSON.parse(dup.body).effect, 'duplicate');
+    off();
+    const { command, timeline } = (await sut.service.command(c.id))!;
+    assert.equal(command.state, 'responded');
+    assert.equal(command.responses, 2);
+    assert.equal(command.response?.code, 'I0');
+    assert.deepEqual(terminalHops(timeline), ['expired', 'responded']);
+    assert.deepEqual(
+      timeline.slice(-4).map((h) => h.kind),
+      ['expired', 'late-response', 'responded', 'duplicate-response'],
+    );
+    assert.equal(timeline.find((h) => h.kind === 'late-response')!.detail.was, 'expired');
+    assert.deepEqual(seen, ['late-response']);
+    const logged = await new EventLog(store.db, clock).list({
+      source: `supplier:${SUPPLIER_EUI}`,
+      kind: 'command-late-response',
+    });
+    assert.ok(logged.some((e) => (e.data as { command?: string }).command === c.id));
+  });
+
+  it('response-overdue: an unanswered command raises an alert and stops holding the device queue', async () => {
+    const seen: string[] = [];
+    const off = sut.service.subscribe((e) => {
+      if (e.type === 'alert' && e.alert === 'supplier') seen.push(e.code);
+    });
+    const a = await sut.service.submit({ premisesId: 'P1', order: { kind: 'read-registers' } });
+    const b = await sut.service.submit({ premisesId: 'P1', order: { kind: 'supply', action: 'Arm' } });
+    await waitFor(() => state(a) === 'in-flight', 30_000, { what: 'first in flight' });
+    assert.equal(state(b), 'queued');
+    clock.advance(sut.service.config.overdue.byRoute.wan);
+    assert.equal(state(a), 'response-overdue');
+    await waitFor(() => state(b) === 'in-flight', 30_000, { what: 'the next command dispatched' });
+    await dsp.respond(rid(b));
+    await waitFor(() => state(b) === 'responded', 30_000, { what: 'second responded' });
+    await dsp.respond(rid(a));
+    await waitFor(() => state(a) === 'responded', 30_000, { what: 'overdue one answered at last' });
+    off();
+    assert.deepEqual(seen, ['response-overdue']);
+    const { timeline } = (await sut.service.command(a.id))!;
+    assert.deepEqual(
+      timeline.slice(-3).map((h) => h.kind),
+      ['response-overdue', 'device-response', 'responded'],
+    );
+    const logged = await new EventLog(store.db, clock).list({
+      source: `supplier:${SUPPLIER_EUI}`,
+      kind: 'command-overdue',
+    });
+    assert.ok(logged.some((e) => (e.data as { command?: string }).command === a.id));
+  });
+
   it('Originator Counters are strictly increasing, including across a restart of the service', async () => {
     const a = await sut.service.submit({ premisesId: 'P1', order: { kind: 'read-registers' } });
     await sut.service.idle();

@@ -19,6 +19,7 @@ export const STATE_LABEL = {
   queued: 'queued',
   sending: 'sending',
   'in-flight': 'in flight',
+  'response-overdue': 'response overdue',
   responded: 'responded',
   failed: 'failed',
   expired: 'expired',
@@ -291,6 +292,23 @@ export function describeHop(h) {
         lines: d.expiresAt ? [`expiry ${d.expiresAt}`] : [],
         tone: 'warn',
       };
+    case 'late-response':
+      return {
+        stage: 'response',
+        title: `Late response via the WAN: ${d.code} (was ${d.was}, now ${d.now})`,
+        lines: ["the meter's response is the truth: it overrides the supplier's own conclusion"],
+        tone: d.now === 'responded' ? 'ok' : 'bad',
+      };
+    case 'response-overdue':
+      return {
+        stage: 'response',
+        title: 'Response overdue',
+        lines: [
+          'no device response in time: alert raised, later commands to the device no longer wait for it',
+          d.expiresAt ? `still open until ${d.expiresAt}` : null,
+        ].filter(Boolean),
+        tone: 'warn',
+      };
     case 'late-event':
       return {
         stage: 'final',
@@ -451,7 +469,7 @@ export function computeStages(command, hops, observed, observedAvailable) {
       );
   }
   // Response
-  const resp = hops.find((h) => h.kind === 'device-response');
+  const resp = hops.find((h) => h.kind === 'device-response' || h.kind === 'late-response');
   if (resp) {
     const bad = /^E/.test(resp.detail?.code ?? '');
     set('response', bad ? 'failed' : 'done', resp.detail?.code ?? 'received');
