@@ -27,9 +27,13 @@ import { decodeGbz, type GbzPayload, renderGbz } from './gbz.ts';
 import { decodeZclView, describeZclValue, type ZclView } from './zcl.ts';
 
 export * from './der.ts';
+export * from './der-schema.ts';
 export * from './dlms.ts';
 export * from './gbz.ts';
+export * from './gbz-named.ts';
 export * from './zcl.ts';
+export * from './zcl-fields.ts';
+export * from './zcl-se.ts';
 
 export type PayloadKind = 'dlms' | 'gbz' | 'asn1' | 'unknown';
 
