@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Runs the test suite with Node's built-in runner and TypeScript through tsx.
+// Runs the test suite with Node's built-in runner and TypeScript through tsx
+// (the tests import src/ directly; the CLI tests run bin/ppmid-relay.js, i.e. dist/).
 // Usage: node scripts/test.mjs [PATH-PREFIX...]  (default: every *.test.ts under src/ and test/)
 // After the run it prints the slowest test files (sum of their top-level test
 // durations, from scripts/durations-reporter.mjs), just before the runner's
@@ -9,6 +10,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { build, isStale } from './build.mjs';
 
 const SLOWEST = Number(process.env.PPMID_TEST_SLOWEST ?? 15);
 
@@ -29,6 +31,19 @@ const files = [...walk(join(root, 'src'), []), ...walk(join(root, 'test'), [])]
 if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
+}
+
+// Tests that run the `ppmid-relay` command run the compiled dist/: build it
+// first when src/ changed (scripts/build.mjs), once, rather than in each
+// command they start.
+const runsCli = (f) => /bin\/ppmid-relay|support\/cli\.ts/.test(readFileSync(join(root, f), 'utf8'));
+if (files.some(runsCli) && isStale()) {
+  try {
+    build();
+  } catch (err) {
+    console.error(err instanceof Error ? err.message : String(err));
+    process.exit(1);
+  }
 }
 
 const tmp = mkdtempSync(join(tmpdir(), 'ppmid-test-durations-'));

@@ -1,27 +1,105 @@
 /**
- * The `ppmid-relay` command line. Each area registers its own sub-commands in
- * its own file under `cli/commands/` (gbcs.ts, atps.ts, ...); this file only
- * assembles them.
+ * The `ppmid-relay` command line. Each command group registers its own
+ * sub-commands in its own module under `cli/commands/` (gbcs.ts, atps.ts,
+ * ...); this file holds the one table of top-level commands and loads only
+ * the module(s) of the command being run, so `--help` or `gbcs decode` does
+ * not load the whole system (fastify, aedes, SQLite, XML signatures, ...).
  */
-import { readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import pkg from '../../package.json' with { type: 'json' };
 
+/** What a command module exports: adds its sub-commands (or options and action) to `program`. */
 export type CommandRegistrar = (program: Command) => void;
+type CommandModule = { register: CommandRegistrar };
+
+export interface CommandGroup {
+  name: string;
+  /** one line for `ppmid-relay --help` (the group's own `--help` lists its sub-commands) */
+  description: string;
+  /** the modules that register the group, imported only when it runs */
+  modules: ReadonlyArray<() => Promise<CommandModule>>;
+}
+
+/** Every top-level command. A new command group is one row here and one module under commands/. */
+export const COMMAND_GROUPS: readonly CommandGroup[] = [
+  {
+    name: 'up',
+    description:
+      'start the whole system: DSP, CSP WAN and CHM, supplier, and a live estate of homes (CH, ESME, GSME, enhanced PPMID over MQTT/TLS); prints the URLs',
+    modules: [() => import('./commands/up.ts')],
+  },
+  {
+    name: 'estate',
+    description:
+      'run the estate (homes: CH, ESME, GSME, enhanced PPMID) and the CSP SM WAN as their own process, or print the estate plan',
+    modules: [() => import('./commands/estate.ts')],
+  },
+  {
+    name: 'gbcs',
+    description: 'GBCS messages: decode, verify, UTRNs',
+    modules: [() => import('./commands/gbcs.ts')],
+  },
+  {
+    name: 'duis',
+    description: 'DUIS XML: parse, validate, sign, verify',
+    modules: [() => import('./commands/duis.ts')],
+  },
+  {
+    name: 'dsp',
+    description: 'DCC Data Service Provider: DUIS service, DUIS to GBCS transform, DSP-4/DSP-5 reports',
+    modules: [() => import('./commands/dsp.ts'), () => import('./commands/dsp-service.ts')],
+  },
+  {
+    name: 'chm',
+    description:
+      'CSP Communications Hub Manager: Alerts Dashboard, Block/Unblock Buffer Feed, DSP-4 logs, reports',
+    modules: [() => import('./commands/chm.ts')],
+  },
+  {
+    name: 'supplier',
+    description: 'the supplier (DCC Service User): SU-1 route planner, SU-2 tracker, SU-3 provisioning',
+    modules: [() => import('./commands/supplier.ts')],
+  },
+  {
+    name: 'atps',
+    description: 'test automation API: homes on virtual time, inject GBCS, backchannel, logs',
+    modules: [() => import('./commands/atps.ts')],
+  },
+  {
+    name: 'delivery',
+    description: 'PPMID delivery envelopes and status reports (SECMP0038 PP-2)',
+    modules: [() => import('./commands/delivery.ts')],
+  },
+  {
+    name: 'zigbee',
+    description: 'ZigBee codecs: install-code link keys, APS and tunnel frames',
+    modules: [() => import('./commands/han.ts')],
+  },
+  {
+    name: 'han',
+    description: 'the HAN medium model',
+    modules: [() => import('./commands/han.ts')],
+  },
+];
 
 /**
- * Every `src/cli/commands/*.ts` (tests excluded) exports `register(program)`;
- * they are loaded in name order, so adding a command area touches no shared file.
+ * The top-level command `name`, as main() created it from COMMAND_GROUPS; a
+ * command module calls this instead of `program.command(name)`, so the
+ * description lives in the table only.
  */
-async function loadRegistrars(): Promise<CommandRegistrar[]> {
-  const dir = new URL('./commands/', import.meta.url);
-  const files = readdirSync(dir)
-    .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
-    .sort();
-  const out: CommandRegistrar[] = [];
-  for (const f of files)
-    out.push(((await import(new URL(f, dir).href)) as { register: CommandRegistrar }).register);
-  return out;
+export function commandGroup(program: Command, name: string): Command {
+  const found = program.commands.find((c) => c.name() === name);
+  if (found) return found;
+  const row = COMMAND_GROUPS.find((g) => g.name === name);
+  if (!row) throw new Error(`no command group ${name} in COMMAND_GROUPS (src/cli/main.ts)`);
+  return program.command(name).description(row.description);
+}
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
 }
 
 export function buildProgram(): Command {
@@ -29,14 +107,36 @@ export function buildProgram(): Command {
   program
     .name('ppmid-relay')
     .description('SECMP0038 end to end: GB smart-meter commands through an enhanced PPMID.')
-    .version(pkg.version)
+    .version(packageVersion())
     .showHelpAfterError('(add --help for usage)');
+  for (const g of COMMAND_GROUPS) program.command(g.name).description(g.description);
+  return program;
+}
+
+/**
+ * The command group `argv` runs: its first operand (`ppmid-relay gbcs decode
+ * ...` -> gbcs; `ppmid-relay help gbcs` -> gbcs). Top-level options take no
+ * values (-h, -V), so the first argument not starting with `-` is it.
+ */
+export function groupOf(args: readonly string[]): CommandGroup | undefined {
+  const operands = args.filter((a) => !a.startsWith('-'));
+  const name = operands[0] === 'help' ? operands[1] : operands[0];
+  return COMMAND_GROUPS.find((g) => g.name === name);
+}
+
+/** Builds the program with the modules of the group `argv` runs (none for top-level help). */
+export async function programFor(argv: readonly string[]): Promise<Command> {
+  const program = buildProgram();
+  const group = groupOf(argv.slice(2));
+  if (group) {
+    const mods = await Promise.all(group.modules.map((load) => load()));
+    for (const m of new Set(mods)) m.register(program);
+  }
   return program;
 }
 
 export async function main(argv: string[]): Promise<void> {
-  const program = buildProgram();
-  for (const register of await loadRegistrars()) register(program);
+  const program = await programFor(argv);
   program.exitOverride();
   try {
     await program.parseAsync(argv);

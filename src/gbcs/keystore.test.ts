@@ -85,6 +85,20 @@ describe('parseGbcsCertificate', () => {
     assert.throws(() => parseGbcsCertificate('hello'), /certificate:/);
     assert.throws(() => parseGbcsCertificate(Uint8Array.of(0x30, 0x03, 0x02, 0x01, 0x01)), /certificate:/);
   });
+
+  it('refuses a key that is not P-256 when parsing; makes the KeyObject on first use only', () => {
+    const pem = readFileSync(join(RTDS, pems[0]), 'utf8');
+    const der = parseGbcsCertificate(pem).der;
+    const p256 = Buffer.from('06082a8648ce3d030107', 'hex'); // OID prime256v1
+    const at = Buffer.from(der).indexOf(p256);
+    assert.ok(at > 0);
+    const other = Uint8Array.from(der);
+    other[at + p256.length - 1] = 0x06; // 1.2.840.10045.3.1.6: another curve
+    assert.throws(() => parseGbcsCertificate(other), /not on P-256/);
+    const c = parseGbcsCertificate(pem);
+    assert.equal(Object.getOwnPropertyDescriptor(c, 'publicKey')?.get !== undefined, true);
+    assert.equal(c.publicKey, c.publicKey, 'made once');
+  });
 });
 
 describe('HolderKeyStore', async () => {

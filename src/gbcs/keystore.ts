@@ -15,9 +15,9 @@
  * from files named in the RTDS layout `<eui>[-pp]-<ka|ds>.<pem|key>` (pure;
  * the directory loader is in keystore-dir.ts).
  */
-import './x509-runtime.ts';
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
-import * as x509 from '@peculiar/x509';
+import { createRequire } from 'node:module';
+import type * as x509 from '@peculiar/x509';
 import { type Eui, toHex } from '../runtime/bytes.ts';
 import { children, oidToString, readTlv, type Tlv } from './asn1.ts';
 import { GbcsError, GbcsMalformedError } from './errors.ts';
@@ -51,7 +51,8 @@ export interface GbcsCertificate {
   /** remote-party role from the subject OU; null for a device certificate */
   role: number | null;
   kind: 'device' | 'remote-party';
-  publicKey: KeyObject;
+  /** made on first use by parseGbcsCertificate (the P-256 point check costs more than the whole parse) */
+  readonly publicKey: KeyObject;
   subject: string;
   issuer: string;
   serialNumber: string;
@@ -110,18 +111,22 @@ export function parseGbcsCertificate(input: string | Uint8Array): GbcsCertificat
     role = null;
   }
   if (!eui) throw certError('no EUI in subject x500UniqueIdentifier or subjectAltName HardwareModuleName');
-  let publicKey: KeyObject;
-  try {
-    publicKey = createPublicKey({ key: Buffer.from(f.spki), format: 'der', type: 'spki' });
-  } catch (err) {
-    throw certError(`bad public key (${err instanceof Error ? err.message : String(err)})`);
-  }
+  checkP256Spki(f.spki);
+  const spki = Buffer.from(f.spki);
+  let publicKey: KeyObject | undefined;
   return gbcsCertificate({
     eui,
     usage,
     role,
     kind,
-    publicKey,
+    get publicKey(): KeyObject {
+      try {
+        publicKey ??= createPublicKey({ key: spki, format: 'der', type: 'spki' });
+      } catch (err) {
+        throw certError(`bad public key (${err instanceof Error ? err.message : String(err)})`);
+      }
+      return publicKey;
+    },
     serialNumber: f.serialNumber,
     notBefore: f.notBefore,
     notAfter: f.notAfter,
@@ -136,7 +141,7 @@ export function parseGbcsCertificate(input: string | Uint8Array): GbcsCertificat
 export function gbcsCertificate(f: Omit<GbcsCertificate, 'x509' | 'subject' | 'issuer'>): GbcsCertificate {
   let cert: x509.X509Certificate | undefined;
   const x = () => {
-    cert ??= new x509.X509Certificate(toArrayBuffer(f.der));
+    cert ??= new (peculiarX509().X509Certificate)(toArrayBuffer(f.der));
     return cert;
   };
   return Object.defineProperties(f as GbcsCertificate, {
@@ -144,6 +149,41 @@ export function gbcsCertificate(f: Omit<GbcsCertificate, 'x509' | 'subject' | 'i
     subject: { get: () => x().subject, enumerable: false },
     issuer: { get: () => x().issuer, enumerable: false },
   });
+}
+
+let x509Module: typeof x509 | undefined;
+/**
+ * @peculiar/x509, loaded on first use (its CommonJS build, synchronously):
+ * importing it costs about 170 ms of CPU, more than the whole RTDS key store,
+ * and decoding never needs it. It needs the Reflect metadata API first.
+ */
+function peculiarX509(): typeof x509 {
+  if (!x509Module) {
+    const require = createRequire(import.meta.url);
+    require('reflect-metadata');
+    x509Module = require('@peculiar/x509') as typeof x509;
+  }
+  return x509Module;
+}
+
+const OID_EC_PUBLIC_KEY = '1.2.840.10045.2.1';
+const OID_PRIME256V1 = '1.2.840.10045.3.1.7';
+
+/**
+ * A GBCS key is P-256 (GBCS 4.3.2): id-ecPublicKey on prime256v1 with an
+ * uncompressed point (04 X Y). Checked at parse time; the point itself is
+ * checked when its KeyObject is first made.
+ */
+function checkP256Spki(spkiDer: Uint8Array): void {
+  const spki = readTlv(spkiDer, 0);
+  const [alg, key] = children(spki.value);
+  const [algOid, curve] = alg?.tag === 0x30 ? children(alg.value) : [];
+  if (algOid?.tag !== 0x06 || oidToString(algOid.value) !== OID_EC_PUBLIC_KEY)
+    throw certError('public key is not an EC key (id-ecPublicKey)');
+  if (curve?.tag !== 0x06 || oidToString(curve.value) !== OID_PRIME256V1)
+    throw certError('public key is not on P-256 (prime256v1)');
+  if (key?.tag !== 0x03 || key.value.length !== 66 || key.value[0] !== 0 || key.value[1] !== 0x04)
+    throw certError('public key is not an uncompressed P-256 point');
 }
 
 function pemToDer(pem: string): Uint8Array {
@@ -246,12 +286,29 @@ function toArrayBuffer(b: Uint8Array): ArrayBuffer {
 
 /** The keys held for one EUI and slot. */
 export interface KeyEntry {
-  eui: Eui;
-  slot: KeySlot;
-  certificate?: GbcsCertificate;
+  readonly eui: Eui;
+  readonly slot: KeySlot;
+  readonly certificate?: GbcsCertificate;
   /** from the certificate, a bare public key, or derived from the private key */
-  publicKey?: KeyObject;
+  readonly publicKey?: KeyObject;
+  readonly privateKey?: KeyObject;
+}
+
+/** MemoryKeyStore's entry: the public key is the certificate's (made on first use) unless one was set. */
+class StoredKey implements KeyEntry {
+  certificate?: GbcsCertificate;
   privateKey?: KeyObject;
+  private ownPublicKey?: KeyObject;
+  constructor(
+    readonly eui: Eui,
+    readonly slot: KeySlot,
+  ) {}
+  get publicKey(): KeyObject | undefined {
+    return this.ownPublicKey ?? this.certificate?.publicKey;
+  }
+  set publicKey(k: KeyObject | undefined) {
+    this.ownPublicKey = k;
+  }
 }
 
 /** What GBCS security reads: keys and certificates by EUI and slot. EUIs are 16 upper-case hex digits. */
@@ -269,14 +326,17 @@ export interface KeyStore {
   remoteParties(): Eui[];
 }
 
-type EuiKeys = { ka?: KeyEntry; ds?: KeyEntry; 'pp-ka'?: KeyEntry };
+type EuiKeys = { ka?: StoredKey; ds?: StoredKey; 'pp-ka'?: StoredKey };
 
-/** An in-memory KeyStore. KeyObjects are created once when keys are added, never per message. */
+/**
+ * An in-memory KeyStore. KeyObjects are created once, when keys are added or
+ * (certificate public keys) on first use, never per message.
+ */
 export class MemoryKeyStore implements KeyStore {
   private readonly byEui = new Map<Eui, EuiKeys>();
   private readonly parties = new Set<Eui>();
 
-  private entry(eui: Eui, slot: KeySlot): KeyEntry {
+  private entry(eui: Eui, slot: KeySlot): StoredKey {
     const e = canonicalEui(eui);
     let keys = this.byEui.get(e);
     if (!keys) {
@@ -285,7 +345,7 @@ export class MemoryKeyStore implements KeyStore {
     }
     let entry = keys[slot];
     if (!entry) {
-      entry = { eui: e, slot };
+      entry = new StoredKey(e, slot);
       keys[slot] = entry;
     }
     return entry;
@@ -299,7 +359,7 @@ export class MemoryKeyStore implements KeyStore {
       throw new GbcsMalformedError(`certificate key usage ${parsed.usage} does not fit slot ${s}`);
     const entry = this.entry(parsed.eui, s);
     entry.certificate = parsed;
-    entry.publicKey = parsed.publicKey;
+    entry.publicKey = undefined; // the certificate's, made on first use
     if (parsed.role !== null) this.parties.add(entry.eui);
     return parsed;
   }
@@ -309,7 +369,7 @@ export class MemoryKeyStore implements KeyStore {
     const k = toPrivateKey(key);
     const entry = this.entry(eui, slot);
     entry.privateKey = k;
-    if (!entry.publicKey) entry.publicKey = createPublicKey(k);
+    if (!entry.certificate && !entry.publicKey) entry.publicKey = createPublicKey(k);
     return k;
   }
 

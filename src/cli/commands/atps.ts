@@ -22,12 +22,11 @@ import { defaultDeviceApps } from '../../atps/devices.ts';
 import { startAtpsServer } from '../../atps/http.ts';
 import { INBOX_TAMPERS, type InboxTamper } from '../../devices/ppmid/atps.ts';
 import { ConfigError } from '../../runtime/errors.ts';
+import { commandGroup } from '../main.ts';
 import { readInputs } from './gbcs.ts';
 
 export function register(program: Command): void {
-  const atps = program
-    .command('atps')
-    .description('test automation API: homes on virtual time, inject GBCS, backchannel, logs');
+  const atps = commandGroup(program, 'atps');
 
   atps
     .command('serve')

@@ -38,6 +38,7 @@ import { MemoryKeyStore } from '../../gbcs/keystore.ts';
 import { loadKeyStoreDir } from '../../gbcs/keystore-dir.ts';
 import { SystemClock } from '../../runtime/clock.ts';
 import { ConfigError } from '../../runtime/errors.ts';
+import { commandGroup } from '../main.ts';
 import {
   addSplitOptions,
   refuseSplitOnly,
@@ -75,11 +76,7 @@ function table(header: string[], rows: unknown[][]): string {
 const iso = (ms: number | null) => (ms === null ? '' : new Date(ms).toISOString());
 
 export function register(program: Command): void {
-  const chm = program
-    .command('chm')
-    .description(
-      'CSP Communications Hub Manager: Alerts Dashboard, Block/Unblock Buffer Feed, DSP-4 logs, reports',
-    );
+  const chm = commandGroup(program, 'chm');
 
   const serve = chm
     .command('serve')

@@ -21,6 +21,7 @@ import {
 } from '../../delivery/index.ts';
 import { fromHex } from '../../runtime/bytes.ts';
 import { ConfigError } from '../../runtime/errors.ts';
+import { commandGroup } from '../main.ts';
 
 function inputs(args: string[]): Array<{ source: string; bytes: Uint8Array }> {
   const out: Array<{ source: string; bytes: Uint8Array }> = [];
@@ -49,9 +50,7 @@ function inputs(args: string[]): Array<{ source: string; bytes: Uint8Array }> {
 }
 
 export function register(program: Command): void {
-  const d = program
-    .command('delivery')
-    .description('PPMID delivery envelopes and status reports (SECMP0038 PP-2)');
+  const d = commandGroup(program, 'delivery');
   d.command('decode')
     .description('decode delivery envelopes (PDE) and status reports (PSR) to JSON, one line per input')
     .argument('<input...>', 'hex string or file (hex lines or binary)')

@@ -39,6 +39,7 @@ import { normaliseEui } from '../../runtime/bytes.ts';
 import { SystemClock } from '../../runtime/clock.ts';
 import { ConfigError } from '../../runtime/errors.ts';
 import { Logger } from '../../runtime/logger.ts';
+import { commandGroup } from '../main.ts';
 import {
   addSplitOptions,
   refuseSplitOnly,
@@ -48,14 +49,6 @@ import {
 } from '../split-party.ts';
 
 const log = Logger.get('dsp:cli');
-
-/** The `dsp` group, whichever of dsp.ts / dsp-service.ts registers first. */
-export function dspGroup(program: Command): Command {
-  return (
-    program.commands.find((c) => c.name() === 'dsp') ??
-    program.command('dsp').description('DCC Data Service Provider: DUIS service, DUIS to GBCS transform')
-  );
-}
 
 /**
  * The SM WAN port of a DSP process with no WAN attached: every command is
@@ -245,7 +238,7 @@ function addReports(dsp: Command): void {
 }
 
 export function register(program: Command): void {
-  const dsp = dspGroup(program);
+  const dsp = commandGroup(program, 'dsp');
   addServe(dsp);
   addExport(dsp);
   addReports(dsp);

@@ -39,6 +39,7 @@ import { DEFAULT_ACB_EUI, loadKeyStoreDir, SecurityContext } from '../../gbcs/in
 import { normaliseEui, toHex } from '../../runtime/bytes.ts';
 import { SystemClock } from '../../runtime/clock.ts';
 import { ConfigError } from '../../runtime/errors.ts';
+import { commandGroup } from '../main.ts';
 
 const DEVICE_TYPES: readonly DeviceType[] = ['ESME', 'GSME', 'CHF', 'GPF', 'PPMID', 'HCALCS'];
 const ESME_VARIANTS: readonly EsmeVariant[] = ['single', 'twin', 'polyphase'];
@@ -264,10 +265,7 @@ export function addSrsCommand(dsp: Command): Command {
 }
 
 export function register(program: Command): void {
-  // Find-or-create: dsp-service.ts adds the DSP service's sub-commands to the same group.
-  const dsp =
-    program.commands.find((c) => c.name() === 'dsp') ??
-    program.command('dsp').description('DCC Data Service Provider: DUIS to GBCS transform');
+  const dsp = commandGroup(program, 'dsp');
   addTransformCommand(dsp);
   addSrsCommand(dsp);
 }

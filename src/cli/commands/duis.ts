@@ -21,6 +21,7 @@ import {
   XmlSigningCertificateStore,
   xmlSigner,
 } from '../../duis/index.ts';
+import { commandGroup } from '../main.ts';
 
 /** JSON with bigints as decimal strings and bytes as hex. */
 export function toJson(v: unknown): string {
@@ -66,7 +67,7 @@ function fail(file: string, e: unknown): void {
 }
 
 export function register(program: Command): void {
-  const duis = program.command('duis').description('DUIS XML: parse, validate, sign, verify');
+  const duis = commandGroup(program, 'duis');
 
   duis
     .command('parse')

@@ -14,14 +14,11 @@ import { configureLogging } from '../../runtime/logger.ts';
 import { formatWanMix, parseWanMix, planEstate, planFingerprint } from '../../sim/plan.ts';
 import { DEFAULT_HOMES } from '../../system/config.ts';
 import { startSystem } from '../../system/system.ts';
+import { commandGroup } from '../main.ts';
 import { addSystemOptions, describeUrls, systemOptionsFrom, type UpFlags, untilSignal } from './up.ts';
 
 export function register(program: Command): void {
-  const estate = program
-    .command('estate')
-    .description(
-      'run the estate (homes: CH, ESME, GSME, enhanced PPMID) and the CSP SM WAN as their own process, or print the estate plan',
-    );
+  const estate = commandGroup(program, 'estate');
   addSystemOptions(estate)
     .option(
       '--supplier-url <url>',

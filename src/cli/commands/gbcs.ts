@@ -10,18 +10,15 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
-import {
-  DEFAULT_ACB_EUI,
-  generateUtrn,
-  inspect,
-  inspectToJson,
-  loadKeyStoreDir,
-  renderInspect,
-  SecurityContext,
-  verifyUtrn,
-} from '../../gbcs/index.ts';
+// Narrow imports (not gbcs/index.ts): decoding loads the codec, not the test PKI.
+import { inspect, inspectToJson, renderInspect } from '../../gbcs/inspect.ts';
+import { loadKeyStoreDir } from '../../gbcs/keystore-dir.ts';
+import { SecurityContext } from '../../gbcs/security.ts';
+import { DEFAULT_ACB_EUI } from '../../gbcs/types.ts';
+import { generateUtrn, verifyUtrn } from '../../gbcs/utrn.ts';
 import { normaliseEui } from '../../runtime/bytes.ts';
 import { ConfigError } from '../../runtime/errors.ts';
+import { commandGroup } from '../main.ts';
 
 /** One message to decode: where it came from and its bytes (or why they could not be read). */
 export interface InputMessage {
@@ -114,7 +111,7 @@ function eui(s: string, what: string): string {
 }
 
 export function register(program: Command): void {
-  const gbcs = program.command('gbcs').description('GBCS messages: decode, verify, UTRNs');
+  const gbcs = commandGroup(program, 'gbcs');
 
   gbcs
     .command('decode')

@@ -18,6 +18,7 @@ import {
   unsecureApsFrame,
   ZigbeeError,
 } from '../../zigbee/index.ts';
+import { commandGroup } from '../main.ts';
 
 function hexArg(s: string, what: string): Uint8Array {
   try {
@@ -40,9 +41,7 @@ const json = (v: unknown) =>
   );
 
 export function register(program: Command): void {
-  const zigbee = program
-    .command('zigbee')
-    .description('ZigBee codecs: install-code link keys, APS and tunnel frames');
+  const zigbee = commandGroup(program, 'zigbee');
   zigbee
     .command('link-key')
     .description('derive the APS link key from an install code (CRC-16 checked)')
@@ -101,7 +100,7 @@ export function register(program: Command): void {
       }
     });
 
-  const han = program.command('han').description('the HAN medium model');
+  const han = commandGroup(program, 'han');
   han
     .command('transfer-time')
     .description('modelled delivery time of one tunnel TransferData (fragmented, APS-secured) on the HAN')

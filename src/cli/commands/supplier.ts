@@ -41,6 +41,7 @@ import {
   supplierOpenApi,
 } from '../../supplier/index.ts';
 import { HttpRelayRegistrar } from '../../supplier/relay-registrar.ts';
+import { commandGroup } from '../main.ts';
 import {
   addSplitOptions,
   refuseSplitOnly,
@@ -244,11 +245,7 @@ function addServe(group: Command): void {
 }
 
 export function register(program: Command): void {
-  const group =
-    program.commands.find((c) => c.name() === 'supplier') ??
-    program
-      .command('supplier')
-      .description('the supplier (DCC Service User): SU-1 route planner, SU-2 tracker, SU-3 provisioning');
+  const group = commandGroup(program, 'supplier');
   addServe(group);
   group
     .command('openapi')

@@ -11,6 +11,7 @@ import { WORKLOAD_NAMES, type WorkloadName } from '../../sim/workload.ts';
 import { PARTY_NAMES, type PartyName, type SystemOptions } from '../../system/config.ts';
 import { runSmokeCheck } from '../../system/smoke.ts';
 import { type RunningSystem, startSystem } from '../../system/system.ts';
+import { commandGroup } from '../main.ts';
 
 const int = (name: string) => (v: string) => {
   const n = Number(v);
@@ -172,11 +173,7 @@ export function untilSignal(sys: RunningSystem): Promise<void> {
 }
 
 export function register(program: Command): void {
-  const up = program
-    .command('up')
-    .description(
-      'start the whole system: DSP, CSP WAN and CHM, supplier, and a live estate of homes (CH, ESME, GSME, enhanced PPMID over MQTT/TLS); prints the URLs',
-    );
+  const up = commandGroup(program, 'up');
   addSystemOptions(up)
     .option(
       '--parties <list>',
