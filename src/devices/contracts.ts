@@ -39,6 +39,13 @@ export interface DeviceLogEntry {
 /** Where a GBCS message entered the Communications Hub (GBCS 10.8.2 sources; SECMP0038 CH-1). */
 export type ChSource = 'wan' | 'hht' | 'ppmid' | 'device';
 
+/**
+ * Time status of a device clock (GBCS; SECMP0038 3.1.1 and decision "time
+ * without WAN"): the CH derives it from its time source, the meters from the
+ * CH's (devices/chf/ch-time.ts, devices/meter-common/time.ts).
+ */
+export type TimeStatus = 'reliable' | 'unreliable';
+
 /** What the CH did with a message (one event per decision, with a reason). */
 export type ChDecision = 'delivered' | 'queued' | 'discarded';
 

@@ -28,8 +28,11 @@ import { checkCommand, ReplayGuard } from '../../gbcs/acceptance.ts';
 import { lookupMessageCode } from '../../gbcs/codes/message-codes.ts';
 import {
   type BufferId,
+  type ChTimeRefusal,
   decodeBufferFeedCommand,
+  decodeChTimeCommand,
   encodeBufferFeedResponse,
+  encodeChTimeResponse,
   type PpmidConnectHow,
   PROVISIONAL_MESSAGE_CODE,
   PROVISIONAL_MESSAGE_CODES,
@@ -77,10 +80,11 @@ import {
   provisionalAlertContent,
   TokenBucket,
 } from './alerts.ts';
+import { ChClock, type ChTimeConfig, DEFAULT_CH_TIME_CONFIG } from './ch-time.ts';
 import { type ChfDeviceLogEntry, DeviceLog, DeviceLogError, EuiSet } from './device-log.ts';
 import { type ChAction, ChfRouter, type ChReason, RouteVerdict } from './routing.ts';
 
-export interface ChfConfig {
+export interface ChfConfig extends ChTimeConfig {
   /** Tunnel maximum transfer size each way (HAN.md), default 1500. */
   maxTransferSize: number;
   deviceLogCapacity: number;
@@ -134,6 +138,7 @@ export const DEFAULT_CHF_CONFIG: ChfConfig = {
   eventLogCapacity: 20_000,
   correlationCapacity: 512,
   bootMs: 5_000,
+  ...DEFAULT_CH_TIME_CONFIG,
 };
 
 export interface ChfOptions {
@@ -155,6 +160,8 @@ export interface ChfOptions {
   config?: Partial<ChfConfig>;
   metrics?: Metrics;
   name?: string;
+  /** The CH's real-time clock minus true time before any time sync (ms), default 0 (ch-time.ts). */
+  clockOffsetMs?: number;
 }
 
 /** One entry of the CH event log. */
@@ -173,7 +180,8 @@ export interface ChEvent {
     | 'standalone'
     | 'delivery'
     | 'power'
-    | 'han';
+    | 'han'
+    | 'time';
   reason: string;
   decision?: ChDecision;
   source?: ChSource;
@@ -265,6 +273,8 @@ export class Chf {
   readonly node: ChHanNode;
   readonly metrics: Metrics;
   readonly security: SecurityContext;
+  /** The CH's clock and time status (SECMP0038 3.1.1): from the WAN, else from Set CH Time. */
+  readonly time: ChClock;
   readonly events: ChEvent[] = [];
   readonly alerts: ChAlert[] = [];
   private readonly clock: Clock;
@@ -310,6 +320,7 @@ export class Chf {
     this.log = Logger.withClock('chf', () => this.clock.now());
     this.security = new SecurityContext({ keyStore: o.keyStore, acb: o.acb ?? DEFAULT_ACB_EUI });
     this.alertRecipient = normaliseEui(o.alertRecipient ?? this.security.acb);
+    this.time = new ChClock(this.clock, this.wan, this.config, o.clockOffsetMs ?? 0);
     this.deviceLog = new DeviceLog({
       capacity: this.config.deviceLogCapacity,
       reserved: [this.eui, this.gpfEui],
@@ -323,6 +334,7 @@ export class Chf {
       remoteParties,
       maxTransferSize: this.config.maxTransferSize,
     });
+    this.router.wanUp = this.wan.isUp();
     this.throttle = new AlertThrottle(this.clock, this.config.alertThrottleMs);
     this.uplink = new BoundedQueue<UplinkItem>(
       'chf.buffer.wan-uplink',
@@ -371,6 +383,9 @@ export class Chf {
       }
     });
     this.wan.onStateChange((up) => {
+      this.router.wanUp = up;
+      // the WAN gave the CH its time until now; from here the holdover runs (ch-time.ts)
+      if (!up) this.time.syncFromWan();
       this.emit({
         kind: 'uplink',
         reason: up ? 'wan-up' : 'wan-down',
@@ -573,6 +588,7 @@ export class Chf {
       running: this.running,
       poweredUpAt: this.poweredUpAt,
       standalone: this.standaloneState,
+      time: this.time.view(),
       deviceLog: this.deviceLog.snapshot(),
       joined: [...this.joined],
       tunnels: this.node.openTunnels().map((t) => ({ peer: t.peer, tunnelId: t.tunnelId, role: t.role })),
@@ -1233,24 +1249,21 @@ export class Chf {
 
   private raiseProvisional(alert: ProvisionalAlert, detail: Record<string, unknown>): void {
     const counter = this.nextCounter();
-    const c = provisionalAlertContent(
-      alert,
-      gbcsInvokeId(counter),
-      cosemDateTimeFromDate(new Date(this.clock.now())),
-    );
+    const c = provisionalAlertContent(alert, gbcsInvokeId(counter), this.alertDateTime());
     this.sendAlert(c, counter, { ...detail, ...alertDetail(alert) });
   }
 
   private raiseGbcs(code: number, payload: DlmsData[], name: string, detail: Record<string, unknown>): void {
     const counter = this.nextCounter();
-    const c = gbcsAlertContent(
-      code,
-      payload,
-      gbcsInvokeId(counter),
-      cosemDateTimeFromDate(new Date(this.clock.now())),
-      name,
-    );
+    const c = gbcsAlertContent(code, payload, gbcsInvokeId(counter), this.alertDateTime(), name);
     this.sendAlert(c, counter, detail);
+  }
+
+  /** The CH's time as an alert carries it; clock status 0x02 "doubtful" while the time is Unreliable (3.1.1). */
+  private alertDateTime(): Uint8Array {
+    const dt = cosemDateTimeFromDate(new Date(this.time.now()));
+    if (this.time.status() === 'unreliable') dt[11] = 0x02;
+    return dt;
   }
 
   private sendAlert(c: ChfAlertContent, counter: bigint, detail: Record<string, unknown>): void {
@@ -1348,6 +1361,8 @@ export class Chf {
     if (!check.accepted) {
       this.metrics.inc(`chf.command.rejected.${check.reason}`);
       this.emit({ ...base, reason: check.reason, decision: 'discarded', detail: { check: 'rejected' } });
+      if (m?.messageCode === PROVISIONAL_MESSAGE_CODE.SET_CH_TIME)
+        this.timeRefused(m.originator, 'authentication', { check: check.reason });
       return;
     }
     const msg = check.message;
@@ -1355,7 +1370,9 @@ export class Chf {
     const code = msg.messageCode;
     const provisional = PROVISIONAL_MESSAGE_CODES.find((p) => p.code === code);
     const requiredRole = provisional
-      ? WAN_PROVIDER_ROLE
+      ? provisional.originatorRole === 'acb'
+        ? ACB_ROLE
+        : WAN_PROVIDER_ROLE
       : code === CODE_CCS01 || code === CODE_CCS02
         ? ACB_ROLE
         : undefined;
@@ -1372,6 +1389,8 @@ export class Chf {
     if (role !== requiredRole) {
       this.metrics.inc('chf.command.rejected.no-authority');
       this.emit({ ...base, reason: 'no-authority', decision: 'discarded', detail: { role, requiredRole } });
+      if (code === PROVISIONAL_MESSAGE_CODE.SET_CH_TIME)
+        this.timeRefused(msg.originator, 'no-authority', { role });
       this.throttle.submit(`8F30:${msg.originator}`, (suppressed) =>
         this.raiseGbcs(
           CHF_GBCS_ALERT.SOURCE_HAS_NO_AUTHORITY,
@@ -1390,6 +1409,7 @@ export class Chf {
     let outcome: string;
     try {
       if (code === CODE_CCS01 || code === CODE_CCS02) [content, outcome] = this.deviceLogCommand(msg);
+      else if (code === PROVISIONAL_MESSAGE_CODE.SET_CH_TIME) [content, outcome] = this.setChTime(msg);
       else [content, outcome] = this.bufferFeedCommand(msg);
     } catch (e) {
       this.metrics.inc('chf.command.malformedPayload');
@@ -1399,6 +1419,8 @@ export class Chf {
         decision: 'discarded',
         detail: { error: e instanceof Error ? e.message : String(e) },
       });
+      if (code === PROVISIONAL_MESSAGE_CODE.SET_CH_TIME)
+        this.timeRefused(msg.originator, 'malformed', { error: e instanceof Error ? e.message : String(e) });
       return;
     }
     this.emit({
@@ -1557,6 +1579,46 @@ export class Chf {
     ];
   }
 
+  /**
+   * Set CH Time (PROVISIONAL 0x0F03, SECMP0038 3.1.1): verified and from the
+   * ACB by now; applied unless ch-time.ts refuses it. Either way the Response
+   * carries the CH's time and time status; a refusal also raises 0x8E06.
+   */
+  private setChTime(msg: GbcsMessage): [Uint8Array, string] {
+    const cmd = decodeChTimeCommand(msg.content);
+    const refusal = this.time.applyTimeCommand(cmd);
+    if (refusal) this.timeRefused(msg.originator, refusal, { preset: new Date(cmd.preset).toISOString() });
+    else {
+      this.metrics.inc('chf.time.commandApplied');
+      this.emit({
+        kind: 'time',
+        reason: 'time-command-applied',
+        originator: msg.originator,
+        detail: { time: new Date(cmd.preset).toISOString(), status: this.time.status() },
+      });
+    }
+    const content = encodeChTimeResponse(cmd.invoke, {
+      applied: refusal === null,
+      chTime: this.time.now(),
+      reliable: this.time.status() === 'reliable',
+    });
+    return [content, refusal ? `time-command-refused:${refusal}` : 'time-command-applied'];
+  }
+
+  private timeRefused(by: Eui | null, reason: ChTimeRefusal, detail: Record<string, unknown>): void {
+    this.metrics.inc(`chf.time.refused.${reason}`);
+    const reliable = this.time.status() === 'reliable';
+    this.emit({
+      kind: 'time',
+      reason: 'time-command-refused',
+      originator: by,
+      detail: { reason, reliable, ...detail },
+    });
+    this.throttle.submit(`8E06:${reason}`, (suppressed) =>
+      this.raiseProvisional({ alert: 'ch-time-refused', by, reason, reliable }, { suppressed, ...detail }),
+    );
+  }
+
   /** CH-6 Block / Unblock Buffer Feed (PROVISIONAL Message Codes 0x0F01 / 0x0F02). */
   private bufferFeedCommand(msg: GbcsMessage): [Uint8Array, string] {
     const { action, invoke } = decodeBufferFeedCommand(msg.content);
@@ -1688,6 +1750,8 @@ function alertDetail(a: ProvisionalAlert): Record<string, unknown> {
       return { ppmid: a.ppmid };
     case 'buffer-full':
       return { buffer: a.buffer, capacity: a.capacity, dropped: a.dropped, overflowed: a.overflowed };
+    case 'ch-time-refused':
+      return { by: a.by, reason: a.reason, reliable: a.reliable };
     default:
       return { by: a.by };
   }

@@ -26,7 +26,7 @@
  */
 
 import { messageCodeForUseCase } from '../../gbcs/codes/message-codes.ts';
-import type { RelayRejectReason } from '../../gbcs/codes/provisional.ts';
+import { NO_WAN_CHF_RELAY_CODES, type RelayRejectReason } from '../../gbcs/codes/provisional.ts';
 import { ENVELOPE_GBT, peekRouting, RoutingInfo } from '../../gbcs/peek.ts';
 import type { Eui } from '../../runtime/bytes.ts';
 import type { ChSource, DeviceType } from '../contracts.ts';
@@ -60,7 +60,8 @@ export type ChReason =
   | 'pcs-response-to-ppmid'
   | 'command-from-device'
   | 'originator-mismatch'
-  | 'source-not-in-device-log';
+  | 'source-not-in-device-log'
+  | 'no-wan-commissioning';
 
 /** The verdict of one routing decision (reused between calls: copy what you keep). */
 export class RouteVerdict {
@@ -110,6 +111,12 @@ export class ChfRouter {
   readonly maxTransferSize: number;
   /** CH-6: while true, nothing from any PPMID is routed. */
   standalone = false;
+  /**
+   * The CH has its SM WAN. While false, a logged PPMID may relay the no-WAN
+   * commissioning commands to the CHF (NO_WAN_CHF_RELAY_CODES, PROVISIONAL,
+   * SECMP0038 3.1.1 / C8); the Chf keeps this in step with its WAN.
+   */
+  wanUp = true;
 
   constructor(o: ChfRouterOptions) {
     const c = euiHalves(o.chf);
@@ -156,6 +163,7 @@ export class ChfRouter {
     const own = info.originatorHi === sender.hi && info.originatorLo === sender.lo;
     if (isPpmid && !own) {
       // A Remote Party message relayed by the PPMID (CH-1 new source; CH-2 checks).
+      if (this.noWanCommissioning(v)) return v;
       if (!sender.relayEnabled) return this.discard(v, 'ppmid-not-relay-enabled');
       if (info.craFlag !== 1) return this.discard(v, 'not-a-command');
       return this.commandTarget(v, true);
@@ -187,6 +195,23 @@ export class ChfRouter {
     v.action = 'to-wan';
     v.reason = 'response-or-alert';
     return v;
+  }
+
+  /**
+   * PROVISIONAL (SECMP0038 3.1.1, decision C8): while the CH has no WAN, a
+   * Command to the CHF with a Message Code of NO_WAN_CHF_RELAY_CODES (CCS01,
+   * Set CH Time) from a logged PPMID, relay flag or not (CCS01 is what sets
+   * it), goes to the CHF's command processing, which verifies it like any
+   * command. With a WAN, CH-2 applies unchanged (`target-is-chf`).
+   */
+  private noWanCommissioning(v: RouteVerdict): boolean {
+    const i = v.info;
+    if (this.wanUp || i.craFlag !== 1 || !NO_WAN_CHF_RELAY_CODES.has(i.messageCode)) return false;
+    if (i.targetHi !== this.chfHi || i.targetLo !== this.chfLo) return false;
+    v.targetType = 'CHF';
+    v.action = 'to-chf';
+    v.reason = 'no-wan-commissioning';
+    return true;
   }
 
   private fromRemoteParty(bytes: Uint8Array, v: RouteVerdict): RouteVerdict {

@@ -19,6 +19,7 @@ import {
 import { decodeDlmsApdu, encodeDlmsApdu, encodeDlmsData } from '../../gbcs/payload/dlms.ts';
 import { fromHex, toHex } from '../../runtime/bytes.ts';
 import { VirtualClock } from '../../runtime/clock.ts';
+import { ChClock, DEFAULT_CH_TIME_CONFIG } from '../chf/ch-time.ts';
 import {
   RecordingUplink,
   type RtdsProfile,
@@ -619,5 +620,68 @@ describe('ESME: robustness', () => {
     assert.deepEqual(fresh.snapshot(), s);
     fresh.onRemotePartyMessage(fixture('2.2_CS01a/CS01a_2.2_SUCCESS_COMMAND_GBCS.HEX'));
     assert.equal(fresh.events.filter((e) => e.kind === 'command').at(-1)?.reason, 'REPLAY');
+  });
+});
+
+describe('ESME time status follows the CH (SECMP0038 3.1.1, decision "time without WAN")', () => {
+  function onCh(wanUp: boolean, chOffset = 0) {
+    const wan = { up: wanUp, isUp: () => wan.up };
+    const clock = new VirtualClock(RTDS_TIME);
+    const ch = new ChClock(clock, wan, DEFAULT_CH_TIME_CONFIG, chOffset);
+    const esme = new Esme({
+      eui: ESME,
+      clock,
+      credentials: profile.credentials,
+      trustAnchors: profile.trustAnchors,
+      networkTime: () => ch.now(),
+      networkTimeStatus: () => ch.status(),
+      clockOffsetMs: 7_000,
+    });
+    const up = new RecordingUplink(() => clock.now());
+    esme.attachUplink(up);
+    return { wan, clock, ch, esme, up };
+  }
+  const read = fixture('4.1.1_ECS17b/ECS17b_4.1.1_SINGLE_SUCCESS_COMMAND_GBCS.HEX');
+  const headerStatus = (up: RecordingUplink) => decodeMessage(up.take().at(-1)!).dateTime?.clockStatus;
+
+  it('WAN up: Reliable, on the CH time; WAN lost past the holdover: Unreliable, responses carry 02; regained: Reliable again', () => {
+    const t = onCh(true);
+    assert.equal(t.esme.getTimeStatus(), 'reliable');
+    assert.equal(t.esme.deviceNow(), t.clock.now(), 'synchronised to the CH');
+    t.wan.up = false;
+    t.ch.syncFromWan();
+    t.clock.advance(DEFAULT_CH_TIME_CONFIG.timeHoldoverMs + 1);
+    t.esme.onRemotePartyMessage(read);
+    assert.equal(t.esme.getTimeStatus(), 'unreliable');
+    assert.equal(headerStatus(t.up), 0x02, 'the response header carries "doubtful"');
+    t.wan.up = true;
+    assert.equal(t.esme.getTimeStatus(), 'reliable');
+  });
+
+  it('a CH that never had WAN: Unreliable, and ECS70 (6.11 / 8.1.1) cannot adopt the CH time', () => {
+    const t = onCh(false);
+    assert.equal(t.esme.getTimeStatus(), 'unreliable');
+    assert.equal(t.esme.deviceNow(), t.clock.now() + 7_000, 'keeps its own clock');
+    t.esme.onRemotePartyMessage(fixture('6.11_ECS70/ECS70_6.11_SUCCESS_COMMAND_GBCS.HEX'));
+    const ev = t.esme.events.findLast((e) => e.kind === 'command');
+    assert.equal(ev?.reason, 'FAILED');
+    assert.match(String((ev?.detail as { reason?: string }).reason), /Unreliable/);
+    assert.equal(t.esme.getTimeStatus(), 'unreliable');
+  });
+
+  it('Set CH Time accepted by the CH: the ESME becomes Reliable on the preset time; refused: stays Unreliable', () => {
+    const t = onCh(false, -3_600_000);
+    const bad = { preset: t.clock.now(), validFrom: t.clock.now(), validTo: t.clock.now() + 2 * 3_600_000 };
+    assert.equal(t.ch.applyTimeCommand(bad), 'malformed');
+    assert.equal(t.esme.getTimeStatus(), 'unreliable');
+    const preset = t.clock.now() + 1_000;
+    assert.equal(
+      t.ch.applyTimeCommand({ preset, validFrom: preset - 1_000, validTo: preset + 600_000 }),
+      null,
+    );
+    assert.equal(t.esme.getTimeStatus(), 'reliable');
+    assert.equal(t.esme.deviceNow(), preset);
+    t.esme.onRemotePartyMessage(fixture('6.11_ECS70/ECS70_6.11_SUCCESS_COMMAND_GBCS.HEX'));
+    assert.equal(t.esme.events.findLast((e) => e.kind === 'command')?.reason, 'OK', 'ECS70 now applies');
   });
 });

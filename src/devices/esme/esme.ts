@@ -338,8 +338,9 @@ export class Esme extends MeterDevice<EsmeState> {
     });
   }
 
+  /** RTDS form (clock status FF, not specified) while Reliable; 02 "doubtful" while Unreliable (SECMP0038 3.1.1). */
   protected headerDateTime(): Uint8Array {
-    return cosemDateTime(this.deviceNow());
+    return cosemDateTime(this.deviceNow(), this.timeStatus === 'reliable' ? 0xff : CLOCK_STATUS_DOUBTFUL);
   }
 
   // ------------------------------------------------------------------ reads
@@ -663,8 +664,9 @@ export class Esme extends MeterDevice<EsmeState> {
     if (start === null || end === null || end < start) throw new PayloadShapeError('validity interval');
     let target: number | null;
     if (isWildcardDateTime(p)) {
+      // SECMP0038 3.1.1: the CH's time is adopted only while it is Reliable
       const ch = this.networkTime();
-      target = ch >= start && ch <= end ? ch : null;
+      target = ch >= start && ch <= end && this.networkTimeReliable() ? ch : null;
     } else {
       const presetTime = parseCosemDateTime(p);
       const own = this.deviceNow();
@@ -685,7 +687,15 @@ export class Esme extends MeterDevice<EsmeState> {
     );
     if (target === null) {
       this.logEvent(0x8f0c); // Clock not adjusted
-      return { content, outcome: 'failed', detail: { reason: 'time outside the validity interval' } };
+      return {
+        content,
+        outcome: 'failed',
+        detail: {
+          reason: this.networkTimeReliable()
+            ? 'time outside the validity interval'
+            : 'the CH time is Unreliable (SECMP0038 3.1.1)',
+        },
+      };
     }
     return { content, outcome: 'applied', detail: { clock: new Date(target).toISOString() } };
   }

@@ -12,6 +12,7 @@ import { decodeMessage, ecdsaVerify, type GbcsMessage, generateUtrn } from '../.
 import { decodeGbz } from '../../gbcs/payload/gbz.ts';
 import { toHex } from '../../runtime/bytes.ts';
 import { VirtualClock } from '../../runtime/clock.ts';
+import { ChClock, DEFAULT_CH_TIME_CONFIG } from '../chf/ch-time.ts';
 import {
   type GeneratedWorld,
   generatedWorld,
@@ -443,5 +444,38 @@ describe('GSME: use cases', () => {
       ),
       { numRuns: 200, seed: 38 },
     );
+  });
+});
+
+describe('GSME time status follows the CH (SECMP0038 3.1.1, decision "time without WAN")', () => {
+  it('no WAN: Unreliable (header 02), GCS28 refused; after Set CH Time: Reliable, GCS28 applies; WAN lost past the holdover: Unreliable again', () => {
+    const wan = { up: false, isUp: () => wan.up };
+    let ch: ChClock | undefined;
+    const g = newGsme({
+      clockOffsetMs: 5_000,
+      networkTime: () => ch!.now(),
+      networkTimeStatus: () => ch!.status(),
+    });
+    ch = new ChClock(g.clock, wan, DEFAULT_CH_TIME_CONFIG);
+    const readBase = fixture('4.1.1_GCS13a/GCS13a_4.1.1_SUCCESS_UNRELIABLE_COMMAND_GBCS.HEX');
+    const clockCmd = fixture('6.11_GCS28/GCS28_6.11_SUCCESS_COMMAND_GBCS.HEX');
+    let counter = 1n << 40n;
+    const read = protect(readBase, { counter: ++counter });
+    assert.equal(g.gsme.getTimeStatus(), 'unreliable');
+    const r1 = deliver(g, read).find((m) => m.cra === 'response')!;
+    assert.equal(r1.dateTime?.clockStatus, 0x02);
+    const c1 = deliver(g, protect(clockCmd, { counter: ++counter })).find((m) => m.cra === 'response')!;
+    assert.match(toHex(c1.content), /020102$/, 'not adjusted while the CH time is Unreliable');
+    // the DCC's time: 00:10 when the GSME next wakes (the RTDS GCS28 validity interval holds it)
+    const preset = Date.UTC(2015, 0, 1, 0, 10) - HALF_HOUR;
+    assert.equal(ch.applyTimeCommand({ preset, validFrom: preset, validTo: preset + 600_000 }), null);
+    assert.equal(g.gsme.getTimeStatus(), 'reliable');
+    const c2 = deliver(g, protect(clockCmd, { counter: ++counter })).find((m) => m.cra === 'response')!;
+    assert.match(toHex(c2.content), /020100$/, 'adjusted once the CH time is Reliable');
+    assert.equal(g.gsme.deviceNow(), Date.UTC(2015, 0, 1, 0, 10));
+    const r2 = deliver(g, protect(readBase, { counter: ++counter })).find((m) => m.cra === 'response')!;
+    assert.equal(r2.dateTime?.clockStatus, 0x00);
+    g.clock.advance(DEFAULT_CH_TIME_CONFIG.timeHoldoverMs);
+    assert.equal(g.gsme.getTimeStatus(), 'unreliable');
   });
 });

@@ -749,7 +749,9 @@ export class Gsme extends MeterDevice<GsmeState> {
       };
     }
     const ch = this.networkTime();
-    const ok = ch >= start && ch <= end;
+    // SECMP0038 3.1.1: the CH's time is adopted only while it is Reliable
+    const reliable = this.networkTimeReliable();
+    const ok = ch >= start && ch <= end && reliable;
     if (ok) this.setDeviceTime(ch, 'reliable');
     else this.logEvent(0x8f0c);
     return {
@@ -759,7 +761,7 @@ export class Gsme extends MeterDevice<GsmeState> {
       outcome: ok ? 'applied' : 'failed',
       detail: ok
         ? { clock: new Date(ch).toISOString() }
-        : { reason: 'CH time outside the validity interval' },
+        : { reason: reliable ? 'CH time outside the validity interval' : 'the CH time is Unreliable' },
     };
   }
 

@@ -32,7 +32,7 @@ import {
   type RejectedCommand,
 } from '../security/device-security.ts';
 import { ASN1_UNSUPPORTED_RESULT, responseCarriesDateTime, responseIsSigned } from './response-shape.ts';
-import type { TimeStatus } from './time.ts';
+import { syncWithNetworkTime, type TimeStatus } from './time.ts';
 
 /** Constructor options every meter takes. */
 export interface MeterOptions {
@@ -51,6 +51,14 @@ export interface MeterOptions {
    * cluster); used by Set Clock (ECS70/GCS28). Default: `clock.now()`.
    */
   networkTime?: () => number;
+  /**
+   * The time status of that network time. Given: the meter follows the CH
+   * (`syncWithNetworkTime`, time.ts) before every command and on every read
+   * of its status, and Set Clock adopts the CH's time only when it is
+   * Reliable. Omitted: the meter keeps the time status it was given (or
+   * that Set Clock set).
+   */
+  networkTimeStatus?: () => TimeStatus;
   /** Device clock offset from `clock` at start (ms) and its time status. Default 0 / reliable. */
   clockOffsetMs?: number;
   timeStatus?: TimeStatus;
@@ -120,6 +128,7 @@ export abstract class MeterDevice<S> implements GbcsDevice {
   protected readonly log: Logger;
   protected uplink: HanUplink | null = null;
   protected readonly networkTime: () => number;
+  private readonly networkTimeStatus: (() => TimeStatus) | undefined;
   protected clockOffsetMs: number;
   protected timeStatus: TimeStatus;
   protected abstract state: S;
@@ -145,6 +154,7 @@ export abstract class MeterDevice<S> implements GbcsDevice {
     });
     this.log = Logger.withClock(`${facility}:${this.eui}`, () => this.clock.now());
     this.networkTime = opts.networkTime ?? (() => this.clock.now());
+    this.networkTimeStatus = opts.networkTimeStatus;
     this.clockOffsetMs = opts.clockOffsetMs ?? 0;
     this.timeStatus = opts.timeStatus ?? 'reliable';
     this.maxEvents = opts.maxEvents ?? 2000;
@@ -167,6 +177,7 @@ export abstract class MeterDevice<S> implements GbcsDevice {
   /** A GBCS message for this device arrived over the HAN. Never throws. */
   onRemotePartyMessage(bytes: Uint8Array): void {
     this.metrics.inc('device.messages');
+    this.syncTime();
     let verdict: ReturnType<DeviceSecurity['check']>;
     try {
       verdict = this.security.check(bytes);
@@ -224,7 +235,35 @@ export abstract class MeterDevice<S> implements GbcsDevice {
   }
 
   getTimeStatus(): TimeStatus {
+    this.syncTime();
     return this.timeStatus;
+  }
+
+  /** Whether the CH's time may be adopted now (Set Clock, ECS70 / GCS28): not while it is Unreliable (3.1.1). */
+  protected networkTimeReliable(): boolean {
+    return this.networkTimeStatus === undefined || this.networkTimeStatus() === 'reliable';
+  }
+
+  /**
+   * Follows the CH's time and time status (time.ts `syncWithNetworkTime`) when
+   * the meter has a network time status; a change of status is an event, a
+   * change of clock reschedules future-dated work.
+   */
+  protected syncTime(): void {
+    if (!this.networkTimeStatus) return;
+    const was = { offsetMs: this.clockOffsetMs, status: this.timeStatus };
+    const r = syncWithNetworkTime(
+      was,
+      { time: this.networkTime(), status: this.networkTimeStatus() },
+      this.clock.now(),
+    );
+    this.clockOffsetMs = r.offsetMs;
+    this.timeStatus = r.status;
+    if (r.status !== was.status) {
+      this.metrics.inc(`device.time.${r.status}`);
+      this.recordEvent({ kind: 'state-change', detail: { timeStatus: r.status, from: 'network' } });
+    }
+    if (Math.abs(r.offsetMs - was.offsetMs) >= 1000) this.rescheduleFutureDated();
   }
 
   /** Sets the device clock to `epochMs` (Set Clock) and reschedules future-dated work. */
@@ -390,6 +429,7 @@ export abstract class MeterDevice<S> implements GbcsDevice {
   private fireFutureDated(key: string): void {
     const p = this.futureDated.get(key);
     if (!p) return;
+    this.syncTime();
     // The device clock may have moved since scheduling: run only when its time has come.
     if (this.deviceNow() < p.entry.executeAt) {
       this.scheduleFutureDated(p.entry);

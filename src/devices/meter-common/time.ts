@@ -10,8 +10,26 @@
  */
 import { cosemUtcDateTime } from '../../gbcs/payload/dlms.ts';
 
-/** Time status of a device clock (GBCS; SECMP0038 decision "time without WAN"). */
-export type TimeStatus = 'reliable' | 'unreliable';
+import type { TimeStatus } from '../contracts.ts';
+
+export type { TimeStatus };
+
+/**
+ * A meter's clock after it synchronised with the Communications Hub (GBCS:
+ * the meters take UTC from the CH over the HAN, ZigBee Time cluster). The
+ * meter adopts the CH's time only while the CH's time is Reliable; otherwise
+ * it keeps its own clock and its time status is Unreliable (SECMP0038 3.1.1:
+ * "without a connection to the WAN the meters will have the time status set
+ * to Unreliable"). Pure.
+ */
+export function syncWithNetworkTime(
+  own: { offsetMs: number },
+  network: { time: number; status: TimeStatus },
+  now: number,
+): { offsetMs: number; status: TimeStatus } {
+  if (network.status === 'reliable') return { offsetMs: network.time - now, status: 'reliable' };
+  return { offsetMs: own.offsetMs, status: 'unreliable' };
+}
 
 /** COSEM clock status bit "doubtful value" (Blue Book 4.1.6.1), set while the time is Unreliable. */
 export const CLOCK_STATUS_DOUBTFUL = 0x02;

@@ -18,11 +18,13 @@
  *   Critical / Non-Critical Alerts. 0x0F00-0x0FFF sits far above the
  *   sequential range and below the generic-alert block; no GBCS version we
  *   know allocates anything there. Block / Unblock Buffer Feed take 0x0F01 /
- *   0x0F02. Their Responses carry the same codes (GBCS 7.2.8).
+ *   0x0F02, Set CH Time (the time source of a CH without WAN, SECMP0038
+ *   3.1.1: GBCS gives the CHF its time only from the SM WAN) 0x0F03. Their
+ *   Responses carry the same codes (GBCS 7.2.8).
  * - Alert Codes: GBCS allocates 0x8000-0x81FF (device events) and
  *   0x8F00-0x8FFF (critical and security alerts). 0x8E00-0x8EFF lies between
  *   and is unallocated in every GBCS table we know; the new alerts take
- *   0x8E01-0x8E05. The new alerts travel under the existing generic alert
+ *   0x8E01-0x8E06 (0x8E06: a Set CH Time command refused). The new alerts travel under the existing generic alert
  *   Message Codes 0x1000 (critical: signed by the CHF) and 0x1001.
  * A test asserts that no provisional code clashes with a GBCS code in
  * message-codes.ts / alert-codes.ts or with any code in the RTDS fixtures.
@@ -35,6 +37,11 @@
  *   no standard object clashes), method 1 `execute`, data long-unsigned
  *   script id 1 = block, 2 = unblock. The Response is an access-response
  *   with data null and one action result.
+ * - Set CH Time: the Clock (class 8, 0-0:1.0.0.255) methods ECS70 uses,
+ *   with a specified preset (the DCC's UTC) and its validity interval, then
+ *   reads of time and status (the Response carries the time status).
+ *   Originated and signed by the ACB (critical), MAC'd by the ACB like every
+ *   command: the DCC is the party behind the CH's only GBCS time source.
  * - Alerts: a data-notification whose body is structure { long-unsigned
  *   alert code, octet-string(12) date-time, structure payload }, the layout
  *   of the CHF's GBCS alerts (e.g. 8F12 under CS14). Payloads are documented
@@ -64,8 +71,11 @@ export interface ProvisionalMessageCodeInfo {
   critical: true;
   payload: 'dlms';
   kind: 'command';
-  /** Who may originate it: the WAN provider role (the CSP's Communications Hub Manager). */
-  originatorRole: 'wanProvider';
+  /**
+   * Who may originate it: the WAN provider role (the CSP's Communications Hub
+   * Manager: Block / Unblock Buffer Feed) or the ACB (the DCC: Set CH Time).
+   */
+  originatorRole: 'wanProvider' | 'acb';
   requirement: string;
   provisional: true;
   source: 'provisional';
@@ -100,12 +110,41 @@ export const PROVISIONAL_MESSAGE_CODES: readonly ProvisionalMessageCodeInfo[] = 
     provisional: true,
     source: 'provisional',
   } as const),
+  Object.freeze({
+    code: 0x0f03,
+    useCase: 'SECMP0038-CHT',
+    name: 'Set Communications Hub Time (time source of a CH without WAN) [PROVISIONAL]',
+    srv: null,
+    target: 'CHF',
+    critical: true,
+    payload: 'dlms',
+    kind: 'command',
+    originatorRole: 'acb',
+    requirement: 'SECMP0038 3.1.1 (decision "time without WAN")',
+    provisional: true,
+    source: 'provisional',
+  } as const),
 ]);
 
 export const PROVISIONAL_MESSAGE_CODE = {
   BLOCK_BUFFER_FEED: 0x0f01,
   UNBLOCK_BUFFER_FEED: 0x0f02,
+  SET_CH_TIME: 0x0f03,
 } as const;
+
+/**
+ * Commands to the CHF that a logged PPMID may relay while the CH has no WAN
+ * (PROVISIONAL, SECMP0038 3.1.1 / decision C8 "no-WAN commissioning"): CH-2
+ * otherwise discards every PPMID relay addressed to the CHF. Without WAN the
+ * PPMID is the only route to the CHF, so the two commands a home needs to be
+ * set up through it pass: CCS01 (DUIS 8.11 Add, which also carries the relay
+ * flag of C3) and Set CH Time. The CHF still verifies each (ACB MAC, ACB
+ * signature for Set CH Time, ACB role, replay), and CH-6 / CH-7 still apply.
+ */
+export const NO_WAN_CHF_RELAY_CODES: ReadonlySet<number> = new Set([
+  0x0001, // CCS01 Update HAN Device Log (Add), GBCS
+  PROVISIONAL_MESSAGE_CODE.SET_CH_TIME,
+]);
 
 // ---------------------------------------------------------------- alert codes
 
@@ -114,7 +153,8 @@ export type ProvisionalAlertKind =
   | 'ppmid-relay-rejected'
   | 'buffer-full'
   | 'standalone-entered'
-  | 'standalone-left';
+  | 'standalone-left'
+  | 'ch-time-refused';
 
 export interface ProvisionalAlertCodeInfo {
   code: number;
@@ -156,6 +196,7 @@ export const PROVISIONAL_ALERT_CODES: readonly ProvisionalAlertCodeInfo[] = Obje
         false,
         'SECMP0038 CH-6',
       ],
+      [0x8e06, 'ch-time-refused', 'CH Time Command Refused', 0x1000, true, 'SECMP0038 3.1.1'],
     ] as const
   ).map(([code, alert, name, messageCode, critical, requirement]) =>
     Object.freeze({
@@ -210,6 +251,16 @@ export const STANDALONE_CAUSES = [
 ] as const;
 export type StandaloneCause = (typeof STANDALONE_CAUSES)[number];
 
+/** Why the CHF refused a Set CH Time command (wire value: index + 1). */
+export const CH_TIME_REFUSALS = [
+  'authentication', // MAC, signature or counter (replay) check failed
+  'no-authority', // originator is not the ACB
+  'malformed', // payload is not a Set CH Time command, or its validity interval is inconsistent
+  'time-regression', // preset earlier than the time of the CH's last trusted synchronisation
+  'wan-time-present', // the CH is synchronised from the WAN: the WAN is its time source
+] as const;
+export type ChTimeRefusal = (typeof CH_TIME_REFUSALS)[number];
+
 /** The decoded payload of a provisional alert. */
 export type ProvisionalAlert =
   /** payload: structure { octet-string(8) PPMID EUI, enum how (0 joined, 1 tunnel opened, 2 rejoined) } */
@@ -245,7 +296,13 @@ export type ProvisionalAlert =
       overflowed: boolean;
     }
   /** payload: structure { octet-string EUI of the originator of the Block/Unblock command (empty if none), enum cause } */
-  | { alert: 'standalone-entered' | 'standalone-left'; by: Eui | null; cause: StandaloneCause };
+  | { alert: 'standalone-entered' | 'standalone-left'; by: Eui | null; cause: StandaloneCause }
+  /**
+   * payload: structure { octet-string originator EUI (empty when unreadable),
+   * enum reason (CH_TIME_REFUSALS index + 1), unsigned time status after the
+   * refusal (0 reliable, 2 unreliable: COSEM clock status "doubtful") }
+   */
+  | { alert: 'ch-time-refused'; by: Eui | null; reason: ChTimeRefusal; reliable: boolean };
 
 export interface ProvisionalAlertMessage {
   alertCode: number;
@@ -290,6 +347,13 @@ function payloadData(a: ProvisionalAlert): DlmsData {
     case 'standalone-entered':
     case 'standalone-left':
       items = [optEui(a.by), en(STANDALONE_CAUSES.indexOf(a.cause))];
+      break;
+    case 'ch-time-refused':
+      items = [
+        optEui(a.by),
+        en(CH_TIME_REFUSALS.indexOf(a.reason) + 1),
+        { type: 'unsigned', value: a.reliable ? 0 : 2 },
+      ];
       break;
   }
   if (items.some((d) => d.type === 'enum' && d.value < 0))
@@ -412,6 +476,15 @@ export function decodeProvisionalAlert(content: Uint8Array): ProvisionalAlertMes
         cause: pick(STANDALONE_CAUSES, need(p[1], 'enum', 'cause').value, 'cause'),
       };
       break;
+    case 'ch-time-refused':
+      count(3);
+      alert = {
+        alert: 'ch-time-refused',
+        by: readEui(p[0], 'originator EUI', true),
+        reason: pick(CH_TIME_REFUSALS, need(p[1], 'enum', 'reason').value - 1, 'reason'),
+        reliable: need(p[2], 'unsigned', 'time status').value === 0,
+      };
+      break;
   }
   return { alertCode, dateTime, invoke: apdu.invoke, alert };
 }
@@ -482,4 +555,165 @@ export function encodeBufferFeedResponse(invoke: LongInvokeIdAndPriority, result
     data: [{ type: 'null' }],
     results: [{ kind: 'action', result }],
   });
+}
+
+// ---------------------------------------------------------------- Set CH Time
+
+/** The COSEM Clock (class 8) of the CHF, the object ECS70 uses on an ESME. */
+export const CH_CLOCK = { classId: 8, obis: '0-0:1.0.0.255' } as const;
+
+/** What a Set CH Time command carries (PROVISIONAL, SECMP0038 3.1.1). */
+export interface ChTimeCommand {
+  /** the DCC's UTC when it issued the command (epoch ms, whole seconds) */
+  preset: number;
+  /** validity interval the DCC states for the preset (epoch ms); preset lies within it */
+  validFrom: number;
+  validTo: number;
+  invoke: LongInvokeIdAndPriority;
+}
+
+const cosemUtc = (ms: number, clockStatus = 0x00): Uint8Array => {
+  const d = new Date(ms);
+  const y = d.getUTCFullYear();
+  return Uint8Array.from([
+    y >> 8,
+    y & 0xff,
+    d.getUTCMonth() + 1,
+    d.getUTCDate(),
+    0xff,
+    d.getUTCHours(),
+    d.getUTCMinutes(),
+    d.getUTCSeconds(),
+    0x00,
+    0x00,
+    0x00,
+    clockStatus,
+  ]);
+};
+
+function readCosemUtc(b: Uint8Array, what: string): number {
+  const year = (b[0] << 8) | b[1];
+  const [month, day, hour, minute, second] = [b[2], b[3], b[5], b[6], b[7]];
+  if (b.length !== 12 || year === 0xffff || month < 1 || month > 12 || day < 1 || day > 31)
+    throw new GbcsMalformedError(`Set CH Time: ${what} is not a specified date`, 0);
+  if (hour > 23 || minute > 59 || second > 59)
+    throw new GbcsMalformedError(`Set CH Time: ${what} is not a specified time`, 0);
+  return Date.UTC(year, month - 1, day, hour, minute, second);
+}
+
+const CH_TIME_REQUESTS = [
+  { kind: 'action' as const, id: 5 }, // preset_adjusting_time (preset, validity start, validity end)
+  { kind: 'action' as const, id: 4 }, // adjust_to_preset_time
+  { kind: 'get' as const, id: 2 }, // time
+  { kind: 'get' as const, id: 4 }, // status
+];
+
+/**
+ * DLMS content of Set CH Time: the Blue Book Clock methods ECS70 uses on an
+ * ESME (preset_adjusting_time with a *specified* preset, the DCC's UTC, then
+ * adjust_to_preset_time), then reads of time and status, so the Response
+ * carries the CH's time and time status.
+ */
+export function encodeChTimeCommand(c: ChTimeCommand): Uint8Array {
+  if (!(c.validFrom <= c.preset && c.preset <= c.validTo))
+    throw new RangeError('Set CH Time: the preset must lie within the validity interval');
+  return encodeDlmsApdu({
+    apdu: 'access-request',
+    invoke: c.invoke,
+    dateTime: new Uint8Array(0),
+    requests: CH_TIME_REQUESTS.map((r) => ({
+      kind: r.kind,
+      classId: CH_CLOCK.classId,
+      obis: parseObis(CH_CLOCK.obis),
+      id: r.id,
+    })),
+    data: [
+      {
+        type: 'structure',
+        items: [
+          { type: 'octet-string', value: cosemUtc(c.preset) },
+          { type: 'octet-string', value: cosemUtc(c.validFrom) },
+          { type: 'octet-string', value: cosemUtc(c.validTo) },
+        ],
+      },
+      { type: 'integer', value: 0 },
+      { type: 'null' },
+      { type: 'null' },
+    ],
+  });
+}
+
+/** Reads a Set CH Time command; GbcsMalformedError when the content is not one or its interval is inconsistent. */
+export function decodeChTimeCommand(content: Uint8Array): ChTimeCommand {
+  const a = decodeDlmsApdu(content);
+  if (a.apdu !== 'access-request' || a.requests.length !== CH_TIME_REQUESTS.length)
+    throw new GbcsMalformedError('Set CH Time must be an access-request of 4 Clock requests', 0);
+  a.requests.forEach((r, i) => {
+    if (
+      r.kind !== CH_TIME_REQUESTS[i].kind ||
+      r.classId !== CH_CLOCK.classId ||
+      formatObis(r.obis) !== CH_CLOCK.obis ||
+      r.id !== CH_TIME_REQUESTS[i].id
+    )
+      throw new GbcsMalformedError(`Set CH Time request ${i + 1} is not the expected Clock request`, 0);
+  });
+  const p = a.data[0];
+  if (p?.type !== 'structure' || p.items.length !== 3 || p.items.some((x) => x.type !== 'octet-string'))
+    throw new GbcsMalformedError('Set CH Time: preset_adjusting_time must be structure of 3 date-times', 0);
+  const [preset, validFrom, validTo] = p.items.map((x, i) =>
+    readCosemUtc((x as { value: Uint8Array }).value, ['preset', 'validity start', 'validity end'][i]),
+  );
+  if (!(validFrom <= preset && preset <= validTo))
+    throw new GbcsMalformedError('Set CH Time: the preset lies outside its validity interval', 0);
+  return { preset, validFrom, validTo, invoke: a.invoke };
+}
+
+/**
+ * The Response: two action results (success, or other-reason when refused),
+ * then the CH's time (COSEM date-time whose clock status carries the time
+ * status: 00 valid, 02 doubtful = Unreliable) and the status as unsigned.
+ */
+export function encodeChTimeResponse(
+  invoke: LongInvokeIdAndPriority,
+  o: { applied: boolean; chTime: number; reliable: boolean },
+): Uint8Array {
+  const status = o.reliable ? 0x00 : 0x02;
+  const result = o.applied ? 0 : 250;
+  return encodeDlmsApdu({
+    apdu: 'access-response',
+    invoke,
+    dateTime: new Uint8Array(0),
+    data: [
+      { type: 'null' },
+      { type: 'null' },
+      { type: 'octet-string', value: cosemUtc(o.chTime, status) },
+      { type: 'unsigned', value: status },
+    ],
+    results: [
+      { kind: 'action', result },
+      { kind: 'action', result },
+      { kind: 'get', result: 0 },
+      { kind: 'get', result: 0 },
+    ],
+  });
+}
+
+/** Reads a Set CH Time Response. */
+export function decodeChTimeResponse(content: Uint8Array): {
+  applied: boolean;
+  chTime: number;
+  reliable: boolean;
+} {
+  const a = decodeDlmsApdu(content);
+  if (a.apdu !== 'access-response' || a.data.length !== 4)
+    throw new GbcsMalformedError('Set CH Time Response must be an access-response of 4 results', 0);
+  const t = a.data[2];
+  const s = a.data[3];
+  if (t?.type !== 'octet-string' || s?.type !== 'unsigned')
+    throw new GbcsMalformedError('Set CH Time Response: time and status expected', 0);
+  return {
+    applied: a.results[0]?.result === 0 && a.results[1]?.result === 0,
+    chTime: readCosemUtc(t.value, 'CH time'),
+    reliable: s.value === 0,
+  };
 }
