@@ -665,7 +665,7 @@ describe('ESME time status follows the CH (SECMP0038 3.1.1, decision "time witho
     t.esme.onRemotePartyMessage(fixture('6.11_ECS70/ECS70_6.11_SUCCESS_COMMAND_GBCS.HEX'));
     const ev = t.esme.events.findLast((e) => e.kind === 'command');
     assert.equal(ev?.reason, 'FAILED');
-    assert.match(String((ev?.detail as { reason?: string }).reason), /Unreliable/);
+    assert.match(String((ev?.detail as { reason?: string } | undefined)?.reason), /Unreliable/);
     assert.equal(t.esme.getTimeStatus(), 'unreliable');
   });
 
