@@ -810,6 +810,11 @@ export class DspService implements DspDeviceMessageSink {
     this.journal.putCounter(user, counter, this.clock.now());
   }
 
+  /** The next ACB Originator Counter (persisted), for a command the DCC originates (transform, Set CH Time). */
+  nextAcbCounter(): bigint {
+    return this.#nextAcbCounter();
+  }
+
   #nextAcbCounter(): bigint {
     const c = this.#acbCounter++;
     this.journal.putCounter(this.acb, c, this.clock.now());

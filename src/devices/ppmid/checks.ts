@@ -36,6 +36,7 @@ import {
   verifyEnvelopeSignature,
 } from '../../delivery/index.ts';
 import { lookupMessageCode, type MessageCodeInfo } from '../../gbcs/codes/message-codes.ts';
+import { NO_WAN_CHF_RELAY_CODES } from '../../gbcs/codes/provisional.ts';
 import { decodeMessage } from '../../gbcs/decode.ts';
 import { GbcsError } from '../../gbcs/errors.ts';
 import { decodePayload } from '../../gbcs/payload/index.ts';
@@ -177,7 +178,10 @@ export function checkCommand(env: DeliveryEnvelope, policy: RelayPolicy): Comman
   const type = policy.homeDevices.get(recipient);
   if (recipient === policy.ppmid || type === 'PPMID')
     return no('target-is-ppmid', `target ${recipient} is a PPMID (no PPMID relays to a PPMID)`);
-  if (type === 'CHF') return no('target-is-chf', `target ${recipient} is the CHF (CH-2)`);
+  // PROVISIONAL (SECMP0038 3.1.1, C8): the no-WAN commissioning commands to the CHF pass; the CH
+  // takes them only while it has no WAN (devices/chf/routing.ts) and verifies them.
+  const noWanChf = type === 'CHF' && NO_WAN_CHF_RELAY_CODES.has(m.messageCode);
+  if (type === 'CHF' && !noWanChf) return no('target-is-chf', `target ${recipient} is the CHF (CH-2)`);
   if (type === 'GPF') return no('target-is-gpf', `target ${recipient} is the GPF (CH-2)`);
   if (type === 'HHT') return no('target-is-hht', `target ${recipient} is an HHT (CH-2)`);
   if (type === undefined) {
@@ -185,7 +189,8 @@ export function checkCommand(env: DeliveryEnvelope, policy: RelayPolicy): Comman
       return no('target-is-remote-party', `target ${recipient} is a remote party (CH-2)`);
     return no('target-not-in-home', `target ${recipient} is not a device of this home`);
   }
-  if (!RELAY_TARGET_TYPES.has(type)) return no('target-not-in-home', `target ${recipient} is a ${type}`);
+  if (!noWanChf && !RELAY_TARGET_TYPES.has(type))
+    return no('target-not-in-home', `target ${recipient} is a ${type}`);
 
   const business = m.otherInfo.supplementaryRemotePartyId ?? m.originator;
   if (business !== env.supplierId)

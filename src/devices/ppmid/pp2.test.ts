@@ -2,6 +2,7 @@
  * SECMP0038 PP-2: the enhanced PPMID checks every envelope before it forwards
  * the command, refuses with a typed reason, and reports each outcome back.
  */
+
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { rtdsMessages } from '../../../test/support/fixtures.ts';
@@ -12,6 +13,7 @@ import {
   type StatusReport,
   verifyStatusReport,
 } from '../../delivery/index.ts';
+import { NO_WAN_CHF_RELAY_CODES } from '../../gbcs/codes/provisional.ts';
 import { decodeMessage, encodeApdu, encodeGeneralCiphering, type GbcsMessage } from '../../gbcs/index.ts';
 import { fromHex, toHex } from '../../runtime/bytes.ts';
 import { RTDS_DEVICES, RTDS_PARTIES } from '../security/credentials.ts';
@@ -397,7 +399,8 @@ describe('PP-2 table over every RTDS command (home A0..A6 + HHT)', () => {
     if (useCase === 'CS06') return 'firmware';
     const t = RTDS_HOME.find((d) => d.eui === m.recipient)?.deviceType;
     if (t === 'PPMID') return 'target-is-ppmid';
-    if (t === 'CHF') return 'target-is-chf';
+    // PROVISIONAL no-WAN commissioning (CCS01, Set CH Time) passes to the CHF; the CH decides by its WAN
+    if (t === 'CHF') return NO_WAN_CHF_RELAY_CODES.has(m.messageCode) ? null : 'target-is-chf';
     if (t === 'GPF') return 'target-is-gpf';
     if (t === undefined) return 'target-not-in-home';
     return null;
