@@ -23,4 +23,5 @@ export * from './peek.ts';
 export * from './pki.ts';
 export * from './security.ts';
 export * from './types.ts';
+export * from './use-cases/index.ts';
 export * from './utrn.ts';

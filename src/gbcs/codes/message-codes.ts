@@ -23,10 +23,10 @@
  * PROVISIONAL codes for SECMP0038 live in provisional.ts; they are merged
  * into MESSAGE_CODES (marked `provisional: true`) so lookups find them.
  */
+import type { DeviceTarget, PayloadFormat } from '../use-cases/row.ts';
 import { PROVISIONAL_MESSAGE_CODES } from './provisional.ts';
 
-export type DeviceTarget = 'ESME' | 'GSME' | 'CHF' | 'GPF' | 'PPMID' | 'HCALCS' | 'Type2' | 'ANY';
-export type PayloadFormat = 'dlms' | 'gbz' | 'asn1';
+export type { DeviceTarget, PayloadFormat };
 
 export interface MessageCodeInfo {
   code: number;

@@ -1,0 +1,558 @@
+/**
+ * The COSEM objects GBCS devices expose (ESME and CHF): one row per object
+ * with its interface class, its logical name in the one OBIS notation of the
+ * project (`A-B:C.D.E.F`, Blue Book), and the typed schema of each attribute
+ * and method the use cases touch. Use-case rows name an object and an
+ * attribute; the descriptor bytes and the value shapes come from here.
+ *
+ * Names follow GBCS's wording where it has one (GBCS Table 13.3.x object
+ * lists); the 0-0:94.44.x.y objects are GBCS-specific (manufacturer-specific
+ * OBIS range, GBCS 13.3). Every object listed here is used by an RTDS
+ * reference message (confirmed) unless its comment says otherwise.
+ */
+import { parseObis } from '../payload/dlms.ts';
+import { type Schema, s } from './dlms-schema.ts';
+
+/** [id, value or parameter schema, return-data schema (methods that return data)] */
+export type Member<S extends Schema = Schema> = readonly [id: number, schema: S, returns?: Schema];
+type Members = Readonly<Record<string, Member>>;
+
+export interface CosemObject<A extends Members = Members, M extends Members = Members> {
+  classId: number;
+  obis: string;
+  /** attribute name -> [attribute id, value schema] */
+  attributes: A;
+  /** method name -> [method id, parameter schema] */
+  methods: M;
+}
+
+const m = <S extends Schema>(id: number, schema: S): Member<S> => [id, schema];
+
+// ---------------------------------------------------------------- shared shapes
+
+/** GBCS UTC time stamps in profile buffers: seconds since 2000-01-01T00:00:00Z (RTDS). */
+const utcSeconds = s.u32({ unit: 's', doc: 'seconds since 2000-01-01T00:00:00Z' });
+
+/** Register scaler_unit (Blue Book class 3 attribute 3): value = raw x 10^scaler, unit a DLMS unit enum. */
+export const scalerUnit = s.struct({
+  scaler: s.i8(),
+  unit: s.enum({ names: { 27: 'W', 30: 'Wh', 32: 'varh', 35: 'V' } }),
+});
+
+/** A COSEM attribute reference (capture object / commodity). */
+const attributeRef = s.struct({ classId: s.u16(), logicalName: s.obis(), attributeIndex: s.i8() });
+
+/** Charge unit_charge (class 113 attributes 5 and 6). */
+export const unitCharge = s.struct({
+  chargePerUnitScaling: s.struct({ commodityScale: s.i8(), priceScale: s.i8() }),
+  commodity: attributeRef,
+  chargeTable: s.array(s.struct({ index: s.hex(), chargePerUnit: s.i16({ unit: 'pence/kWh' }) })),
+});
+
+/** Activity calendar profiles (class 20 attributes 3-5 active, 7-9 passive). */
+const seasonProfile = s.array(
+  s.struct({ seasonProfileName: s.hex(), seasonStart: s.dateTime(), weekName: s.hex() }),
+);
+const weekProfile = s.array(
+  s.struct({
+    weekProfileName: s.hex(),
+    monday: s.u8(),
+    tuesday: s.u8(),
+    wednesday: s.u8(),
+    thursday: s.u8(),
+    friday: s.u8(),
+    saturday: s.u8(),
+    sunday: s.u8(),
+  }),
+);
+const dayProfile = s.array(
+  s.struct({
+    dayId: s.u8(),
+    daySchedule: s.array(
+      s.struct({ startTime: s.time(), scriptLogicalName: s.obis(), scriptSelector: s.u16() }),
+    ),
+  }),
+);
+
+/** Special days table entries (class 11 attribute 2). */
+const specialDays = s.array(s.struct({ index: s.u16(), specialDayDate: s.date(), dayId: s.u8() }));
+
+/** Schedule entries (class 10 attribute 2). */
+const scheduleEntries = s.array(
+  s.struct({
+    index: s.u16(),
+    enable: s.bool(),
+    scriptLogicalName: s.obis(),
+    scriptSelector: s.u16(),
+    switchTime: s.time(),
+    validityWindow: s.u16(),
+    execWeekdays: s.bits(),
+    execSpecdays: s.bits(),
+    beginDate: s.date(),
+    endDate: s.date(),
+  }),
+);
+
+/** Single action schedule execution_time (class 22 attribute 4). */
+const executionTime = s.array(s.struct({ time: s.time(), date: s.date() }));
+
+/** A CHF Device Log entry as read (CCS07, CS14): device id and its install-code derived key material. */
+const deviceLogEntry = s.struct({ deviceId: s.eui(), linkKey: s.hex(16) });
+/** A CHF Device Log (CCS07 response, CS14 alert). */
+export const deviceLog = s.struct({
+  lastChanged: s.dateTime(),
+  chfId: s.eui(),
+  entries: s.array(deviceLogEntry),
+});
+
+/** Protected read parameters (Data protection class 30, get_protected_attributes; GBCS 7.2.4). */
+const protectionParameters = s.array(
+  s.struct({
+    protectionType: s.enum(),
+    protectionOptions: s.struct({
+      transactionId: s.hex(),
+      originatorSystemTitle: s.eui(),
+      recipientSystemTitle: s.eui(),
+      dateTime: s.hex(),
+      keyInfo: s.struct({
+        keyInfoType: s.enum(),
+        agreedKey: s.struct({ keyParameters: s.hex(), keyCipheredData: s.hex() }),
+      }),
+    }),
+  }),
+);
+const protectedObjectList = s.array(
+  s.struct({
+    classId: s.u16(),
+    logicalName: s.obis(),
+    attributeIndex: s.i8(),
+    dataIndex: s.u16(),
+    restriction: s.struct({
+      restrictionType: s.enum(),
+      restrictionValue: s.nullable(s.struct({ from: s.dateTime(), to: s.dateTime() })),
+    }),
+  }),
+);
+/** get_protected_attributes (class 30 method 1) request and response. */
+export const protectedReadRequest = s.struct({
+  objectList: protectedObjectList,
+  protectionParameters,
+});
+export const protectedReadResponse = s.struct({
+  protectionParameters,
+  /** The ciphertext and GCM tag of the attributes read (GBCS.md 3: payload encryption). */
+  protectedAttributes: s.hex(),
+});
+
+/** Profile generic range selection (class 7, access selector 1). */
+export const rangeDescriptor = s.struct({
+  restrictingObject: s.struct({
+    classId: s.u16(),
+    logicalName: s.obis(),
+    attributeIndex: s.i8(),
+    dataIndex: s.u16(),
+  }),
+  fromValue: s.u32({ doc: 'UTC seconds' }),
+  toValue: s.u32({ doc: 'UTC seconds' }),
+  selectedValues: s.array(s.null()),
+});
+
+// ---------------------------------------------------------------- class shapes
+
+const FIVE = [1, 2, 3, 4, 5] as const;
+
+/** Numbered objects of one shape (ALCS 1..5, TOU 1..8): typed keys, one builder. */
+function family<N extends number, K extends string, V>(
+  ns: readonly N[],
+  key: (n: N) => K,
+  make: (n: N) => V,
+): Record<K, V> {
+  return Object.fromEntries(ns.map((n) => [key(n), make(n)])) as Record<K, V>;
+}
+
+const data = <S extends Schema>(value: S) => ({ value: m(2, value) });
+const register = <S extends Schema>(value: S) => ({ value: m(2, value), scalerUnit: m(3, scalerUnit) });
+const limiter = {
+  thresholdNormal: m(4, s.u32({ unit: 'W' })),
+  minOverThresholdDuration: m(6, s.u32({ unit: 's' })),
+  minUnderThresholdDuration: m(7, s.u32({ unit: 's' })),
+};
+const profile = <S extends Schema>(row: S) => ({
+  buffer: m(2, s.compact(row)),
+  capturePeriod: m(4, s.u32({ unit: 's' })),
+});
+const profileMethods = { reset: m(1, s.i8()) };
+/** A Data protection object (class 30) whose get_protected_attributes (method 1) serves one protected read. */
+const dataProtection = (obis: string) =>
+  o(30, obis, {}, { getProtectedAttributes: [1, protectedReadRequest, protectedReadResponse] as const });
+const alcs = { outputState: m(2, s.bool()), controlState: m(3, s.enum()) };
+
+// biome-ignore lint/complexity/noBannedTypes: the empty member map of an object without attributes or methods
+function o<A extends Members = {}, M extends Members = {}>(
+  classId: number,
+  obis: string,
+  attributes: A = {} as A,
+  methods: M = {} as M,
+): CosemObject<A, M> {
+  parseObis(obis); // one notation: throws at load on a typo
+  return { classId, obis, attributes, methods };
+}
+
+const activationTime = { activationTime: m(6, s.dateTime()) };
+
+/** ESME and CHF objects, by name. */
+export const COSEM_OBJECTS = {
+  // ---- clock, identity, firmware
+  clock: o(
+    8,
+    '0-0:1.0.0.255',
+    { time: [2, s.dateTime()], status: [4, s.u8()], clockBase: [9, s.enum()] },
+    {
+      adjustToPresetTime: [4, s.i8()],
+      presetAdjustingTime: [
+        5,
+        s.struct({
+          presetTime: s.dateTime(),
+          validityIntervalStart: s.dateTime(),
+          validityIntervalEnd: s.dateTime(),
+        }),
+      ],
+    },
+  ),
+  firmwareVersion: o(1, '0-0:0.2.1.255', data(s.hex(4))),
+  deviceId1: o(1, '0-0:96.1.1.255', data(s.eui())),
+  deviceType: o(1, '0-0:96.1.2.255', data(s.hex(1))),
+  deviceId: o(1, '0-0:96.1.4.255', data(s.eui())),
+  manufacturerModel: o(1, '0-0:96.1.6.255', data(s.hex())),
+  supplyTamperState: o(1, '0-0:94.44.0.4', data(s.bool())),
+  randomisationOffsetLimit: o(1, '0-0:94.44.0.1', data(s.u16({ unit: 's' }))),
+  randomisationOffset: o(1, '0-0:94.44.0.0', data(s.u16({ unit: 's' }))),
+  randomisationOffsetSecondary: o(1, '0-0:94.44.0.2', data(s.u16({ unit: 's' }))),
+  changeOfTenancyDate: o(1, '0-0:94.44.3.2', data(s.dateTime())),
+  privacyPin: o(1, '0-0:94.44.3.1', data(s.hex())),
+  supplierName: o(9000, '0-0:96.13.0.255', data(s.hex())),
+  supplierTelephone: o(9000, '0-0:96.13.1.255', data(s.hex())),
+
+  // ---- energy registers
+  activeEnergyExport: o(3, '1-0:2.8.0.255', register(s.u32({ unit: 'Wh' }))),
+  reactiveEnergyExport: o(3, '1-0:4.8.0.255', register(s.u32({ unit: 'varh' }))),
+  maximumDemandImport: o(4, '1-0:1.6.0.255', {
+    ...register(s.u32({ unit: 'W' })),
+    captureTime: [5, s.dateTime()],
+  }),
+  maximumDemandImportSecondary: o(4, '1-0:1.6.1.255', {
+    ...register(s.u32({ unit: 'W' })),
+    captureTime: [5, s.dateTime()],
+  }),
+  maximumDemandExport: o(4, '1-0:2.6.0.255', {
+    ...register(s.u32({ unit: 'W' })),
+    captureTime: [5, s.dateTime()],
+  }),
+  maximumDemandPeriodStart: o(1, '0-0:94.44.5.0', data(s.dateTime())),
+  maximumDemandPeriodStartSecondary: o(1, '0-0:94.44.5.1', data(s.dateTime())),
+  maximumDemandExportPeriodStart: o(1, '0-0:94.44.5.2', data(s.dateTime())),
+  maximumDemandConfigurableTimePeriod: o(10, '0-0:12.0.0.255', { entries: [2, scheduleEntries] }),
+  instantaneousActivePower: o(
+    1,
+    '0-0:94.44.34.20',
+    data(
+      s.struct({
+        activePowerImport: s.u32({ unit: 'W' }),
+        scalerUnit,
+        activePowerExport: s.u32({ unit: 'W' }),
+      }),
+    ),
+  ),
+  consumptionThresholdRegister: o(3, '0-0:94.44.1.7', register(s.u32({ unit: 'Wh' }))),
+  consumptionThresholdRegisterSecondary: o(3, '0-0:94.44.1.8', register(s.u32({ unit: 'Wh' }))),
+
+  // ---- prepayment
+  account: o(111, '0-1:19.0.0.255', {
+    accountModeAndStatus: [
+      2,
+      s.struct({ paymentMode: s.enum({ names: { 1: 'credit', 2: 'prepayment' } }), accountStatus: s.enum() }),
+    ],
+    creditChargeConfiguration: [
+      11,
+      s.array(
+        s.struct({
+          creditReference: s.obis(),
+          chargeReference: s.obis(),
+          collectionConfiguration: s.bits(3),
+        }),
+      ),
+    ],
+    accountActivationTime: [13, s.dateTime()],
+  }),
+  meterBalance: o(
+    112,
+    '0-0:19.10.0.255',
+    { currentCreditAmount: [2, s.i32({ unit: 'pennies' })] },
+    { updateAmount: [1, s.i32({ unit: 'pennies' })] },
+  ),
+  emergencyCredit: o(112, '0-0:19.10.1.255', {}, { invokeCredit: [3, s.i8()] }),
+  tokenGateway: o(115, '0-0:19.40.0.255', {}, { enter: [1, s.ascii(undefined, { doc: 'UTRN, 20 digits' })] }),
+  prepaymentConfiguration: o(9000, '0-0:94.44.128.22', {
+    disablementThreshold: [4, s.i32({ unit: 'pennies' })],
+    ...activationTime,
+  }),
+
+  // ---- tariff
+  primaryPriceCharge: o(113, '0-0:19.20.0.255', {
+    unitChargeActive: [5, unitCharge],
+    unitChargePassive: [6, unitCharge],
+    unitChargeActivationTime: [7, s.dateTime()],
+  }),
+  standingCharge: o(113, '0-0:19.20.4.255', {
+    unitChargeActive: [5, unitCharge],
+    unitChargePassive: [6, unitCharge],
+    unitChargeActivationTime: [7, s.dateTime()],
+  }),
+  secondaryPriceCharge: o(113, '0-0:19.20.5.255', {
+    unitChargeActive: [5, unitCharge],
+    unitChargePassive: [6, unitCharge],
+    unitChargeActivationTime: [7, s.dateTime()],
+  }),
+  activityCalendar: o(20, '0-0:13.0.0.255', {
+    seasonProfileActive: [3, seasonProfile],
+    weekProfileActive: [4, weekProfile],
+    dayProfileActive: [5, dayProfile],
+    seasonProfilePassive: [7, seasonProfile],
+    weekProfilePassive: [8, weekProfile],
+    dayProfilePassive: [9, dayProfile],
+    activatePassiveCalendarTime: [10, s.dateTime()],
+  }),
+  activityCalendarSecondary: o(20, '0-0:13.0.1.255', {
+    seasonProfileActive: [3, seasonProfile],
+    weekProfileActive: [4, weekProfile],
+    dayProfileActive: [5, dayProfile],
+    seasonProfilePassive: [7, seasonProfile],
+    weekProfilePassive: [8, weekProfile],
+    dayProfilePassive: [9, dayProfile],
+    activatePassiveCalendarTime: [10, s.dateTime()],
+  }),
+  specialDays: o(11, '0-0:11.0.0.255', { entries: [2, specialDays] }),
+  specialDaysSecondary: o(11, '0-0:11.0.1.255', { entries: [2, specialDays] }),
+  specialDaysSecondaryPassive: o(11, '0-1:11.0.1.255', { entries: [2, specialDays] }),
+  tariffSwitchingTableActivation: o(9000, '0-0:94.44.128.30', activationTime),
+  ...family(
+    [1, 2, 3, 4, 5, 6, 7, 8] as const,
+    (n) => `blockThresholdsTou${n}` as const,
+    (n) => o(21, `0-0:16.0.${10 + n}.255`, { thresholds: m(2, s.array(s.u32({ unit: 'Wh' }))) }),
+  ),
+  tariffBlockCounterMatrixReset: o(9, '0-0:10.0.100.255', {}, { execute: [1, s.u16()] }),
+  blockCounterMatrixDailyReset: o(22, '0-0:15.1.0.255', { executionTime: [4, executionTime] }),
+  tariffSecondaryElementPresent: o(9000, '0-0:94.44.2.0', data(s.bool())),
+
+  // ---- billing and logs
+  billingCalendar: o(22, '0-0:15.0.0.255', { executionTime: [4, executionTime] }),
+  eventLog: o(7, '0-0:99.98.0.255', {}, profileMethods),
+  securityLog: o(7, '0-0:99.98.1.255', profile(s.struct({ time: utcSeconds, eventCode: s.u16() }))),
+  powerEventLog: o(
+    7,
+    '0-0:99.98.4.255',
+    profile(s.struct({ time: utcSeconds, eventCode: s.u16(), eventData: s.u32() })),
+  ),
+  alcsEventLog: o(
+    7,
+    '0-17:99.98.2.255',
+    profile(s.struct({ time: utcSeconds, eventCode: s.u16(), alcs: s.enum(), eventData: s.u32() })),
+    profileMethods,
+  ),
+  boostButtonEventLog: o(
+    7,
+    '0-0:99.98.20.255',
+    profile(s.struct({ boostStart: utcSeconds, boostEnd: utcSeconds })),
+  ),
+  dailyReadLogExport: o(
+    7,
+    '0-0:98.1.10.255',
+    profile(s.struct({ time: utcSeconds, activeEnergyExport: s.u32({ unit: 'Wh' }) })),
+  ),
+  profileDataExport: o(
+    7,
+    '0-0:99.1.1.255',
+    profile(
+      s.struct({
+        time: utcSeconds,
+        activeEnergyExport: s.u32({ unit: 'Wh' }),
+        reactiveEnergyExport: s.u32({ unit: 'varh' }),
+      }),
+    ),
+  ),
+  profileDataReactiveImport: o(
+    7,
+    '0-0:99.1.2.255',
+    profile(s.struct({ time: utcSeconds, reactiveEnergyImport: s.u32({ unit: 'varh' }) })),
+  ),
+
+  // ---- protected reads (Data protection, class 30)
+  protectedReadPrepayment: dataProtection('0-0:43.2.1.255'),
+  protectedReadBilling: dataProtection('0-0:43.2.2.255'),
+  protectedReadDailyConsumption: dataProtection('0-0:43.2.4.255'),
+  protectedReadDailyPrepayment: dataProtection('0-0:43.2.6.255'),
+  protectedReadProfileImport: dataProtection('0-0:43.2.7.255'),
+  protectedReadImportEnergy: dataProtection('0-0:43.2.8.255'),
+  protectedReadTouRegisters: dataProtection('0-0:43.2.9.255'),
+
+  // ---- supply and load limiting
+  disconnectControlScripts: o(9, '0-0:10.0.106.255', {}, { execute: [1, s.u16()] }),
+  supplyState: o(70, '0-0:96.3.10.255', alcs),
+  loadLimitLimiter: o(71, '0-0:17.0.0.255', limiter),
+  loadLimitPowerThreshold: o(3, '0-0:94.44.42.255', register(s.u32({ unit: 'W' }))),
+  loadLimitSupplyStateOnExceed: o(9000, '0-0:94.44.0.3', data(s.bool())),
+  powerThresholds: o(21, '0-0:16.0.0.255', { thresholds: [2, s.array(s.u32({ unit: 'W' }))] }),
+
+  // ---- voltage (phase 1, 2, 3)
+  ...voltageObjects(''),
+  ...voltageObjects('L2'),
+  ...voltageObjects('L3'),
+  ...family(
+    [1, 2, 3, 4] as const,
+    (n) => `voltageLimiter${n}` as const,
+    (n) => o(71, `0-0:17.0.${n}.255`, limiter),
+  ),
+
+  // ---- auxiliary load control (ALCS, HC ALCS, boost)
+  ...family(
+    FIVE,
+    (n) => `alcsLabel${n}` as const,
+    (n) => o(1, `0-0:94.44.0.${10 + n}`, data(s.visible())),
+  ),
+  ...family(
+    FIVE,
+    (n) => `alcsDeviceId${n}` as const,
+    (n) => o(1, `0-0:94.44.0.${20 + n}`, data(s.eui())),
+  ),
+  ...family(
+    FIVE,
+    (n) => `alcs${n}` as const,
+    (n) => o(70, `0-${n}:96.3.10.255`, alcs),
+  ),
+  ...family(
+    FIVE,
+    (n) => `boostButtonAlcs${n}` as const,
+    (n) => o(1, `0-0:94.44.6.${n}`, data(s.bool())),
+  ),
+  boostButtonEnabled: o(1, '0-0:94.44.7.255', data(s.bool())),
+  alcsSpecialDays: o(11, '0-0:11.0.3.255', { entries: [2, specialDays] }),
+  alcsSchedule: o(10, '0-0:12.0.2.255', { entries: [2, scheduleEntries] }),
+  auxiliaryControllerSpecialDays: o(11, '0-1:11.0.3.255', { entries: [2, specialDays] }),
+  auxiliaryControllerSchedule: o(10, '0-1:12.0.2.255', { entries: [2, scheduleEntries] }),
+  auxiliaryControllerSpecialDaysActivation: o(9000, '0-0:94.44.128.26', activationTime),
+  auxiliaryControllerScheduleActivation: o(9000, '0-0:94.44.128.35', activationTime),
+  alcsStateScripts: o(9, '0-0:10.0.103.255', {}, { execute: [1, s.u16()] }),
+  alcsStateScriptSelector: o(1, '0-0:94.44.117.1', data(s.u16())),
+  alcsStateStart1: o(1, '0-0:94.44.117.1', data(s.dateTime())),
+  alcsStateEnd1: o(1, '0-0:94.44.117.2', data(s.dateTime())),
+  alcsStateStart2: o(1, '0-0:94.44.119.1', data(s.dateTime())),
+  alcsStateEnd2: o(1, '0-0:94.44.119.2', data(s.dateTime())),
+  alcsStateStart3: o(1, '0-0:94.44.121.1', data(s.dateTime())),
+  alcsStateEnd3: o(1, '0-0:94.44.121.2', data(s.dateTime())),
+
+  // ---- event and alert behaviours (supplier 0-30, network operator 0-33)
+  supplierAlertBehaviours: o(1, '0-30:97.98.11.255', data(s.bits(512))),
+  supplierHanEventBehaviours: o(1, '0-30:97.98.12.255', data(s.bits(512))),
+  supplierAudibleAlarmBehaviours: o(1, '0-30:97.98.13.255', data(s.bits(512))),
+  supplierLoggingBehaviours: o(1, '0-30:97.98.14.255', data(s.bits(512))),
+  supplierNonCriticalAlerts1: o(1, '0-30:97.98.15.255', data(s.bits(256))),
+  supplierNonCriticalAlerts2: o(1, '0-30:97.98.16.255', data(s.bits(256))),
+  supplierNonCriticalAlerts3: o(1, '0-30:97.98.17.255', data(s.bits(256))),
+  supplierNonCriticalAlerts4: o(1, '0-30:97.98.18.255', data(s.bits(256))),
+  networkOperatorAlertBehaviours: o(1, '0-33:97.98.11.255', data(s.bits(512))),
+  networkOperatorLoggingBehaviours: o(1, '0-33:97.98.14.255', data(s.bits(512))),
+
+  // ---- CHF: ZigBee network control (class 104), Device Log, Sub GHz
+  zigbeeNetworkControl: o(
+    104,
+    '0-0:30.3.0.255',
+    {
+      enableDisableJoining: [2, s.bool()],
+      joinTimeout: [3, s.u16({ unit: 's' })],
+      activeDevices: [
+        4,
+        s.array(
+          s.struct({
+            deviceId: s.eui(),
+            status: s.bits(8),
+            rssi: s.i8(),
+            lqiIn: s.i8(),
+            lqiOut: s.i8(),
+            lastCommunicationsRoute: s.u8(),
+            hops: s.u8(),
+            joinedSince: s.u8(),
+            lastCommunication: s.dateTime(),
+            failures: s.u8(),
+            retries: s.u8(),
+            nwkTxQueue: s.u8(),
+            apsTxQueue: s.u8(),
+            channel: s.u8(),
+          }),
+        ),
+      ],
+    },
+    {
+      registerDevice: [
+        1,
+        s.struct(
+          {
+            deviceId: s.eui(),
+            deviceType: s.enum(),
+            installCode: s.hex(16),
+            joinMethod: s.enum(),
+            relayEnabled: s.bool({ doc: 'PROVISIONAL SECMP0038 C3' }),
+          },
+          { optionalTail: 1 },
+        ),
+      ],
+      unregisterDevice: [2, s.eui()],
+      readDeviceLog: [4, s.null(), deviceLog],
+      restoreDeviceLog: [5, s.struct({ chfId: s.eui(), entries: s.array(deviceLogEntry) })],
+    },
+  ),
+  gpfDeviceLog: o(104, '0-0:30.3.1.255', {}, { readDeviceLog: [4, s.null(), deviceLog] }),
+  subGhzConfiguration: o(1, '0-0:94.44.10.0', data(subGhzConfigurationShape())),
+  subGhzChannelScanRequest: o(1, '0-0:94.44.10.1', data(s.u8())),
+  subGhzChannel: o(1, '0-0:94.44.10.2', data(s.bits(32))),
+  subGhzChannelLog: o(
+    7,
+    '0-0:94.44.10.3',
+    profile(s.struct({ time: utcSeconds, eventCode: s.u16(), channelLogEntry: s.hex() })),
+  ),
+} as const;
+
+function voltageObjects<P extends '' | 'L2' | 'L3'>(p: P) {
+  const c = { '': 32, L2: 52, L3: 72 }[p];
+  const row = s.struct({ time: utcSeconds, averageRmsVoltage: s.u32({ unit: 'V' }) });
+  const objects = {
+    averageRmsVoltageProfile: o(7, `1-0:${c}.24.0.255`, profile(row), profileMethods),
+    rmsVoltageSagThreshold: o(1, `1-0:${c}.31.0.4`, data(s.u32({ unit: 'V' }))),
+    rmsVoltageSwellThreshold: o(1, `1-0:${c}.35.0.4`, data(s.u32({ unit: 'V' }))),
+    rmsVoltageSagCount: o(3, `1-0:${c}.32.0.4`, register(s.u32()), { reset: m(1, s.i8()) }),
+    rmsVoltageSwellCount: o(3, `1-0:${c}.36.0.4`, register(s.u32()), { reset: m(1, s.i8()) }),
+  };
+  return Object.fromEntries(Object.entries(objects).map(([k, v]) => [`${k}${p}`, v])) as {
+    [K in keyof typeof objects as `${K}${P}`]: (typeof objects)[K];
+  };
+}
+
+/** The CHF Sub GHz configuration (DBCH04 set, DBCH09 alert). */
+export function subGhzConfigurationShape() {
+  return s.struct({
+    channelMask1: s.bits(32),
+    channelMask2: s.bits(32),
+    channelMask3: s.bits(32),
+    channelMask4: s.bits(32),
+    dutyCycleLimit: s.u16(),
+    dutyCycleLimitedThreshold: s.u16(),
+    dutyCycleCriticalThreshold: s.u8(),
+    dutyCycleSuspendedThreshold: s.u16(),
+    channelChangeThreshold: s.u8(),
+    scanPeriod: s.u8(),
+    scanDuration: s.u16(),
+    messageRetries: s.u8(),
+    linkFailureTimeout: s.u16(),
+    restartTimeout: s.u16(),
+    reportingPeriod: s.u16(),
+  });
+}

@@ -1,0 +1,65 @@
+/**
+ * The row type of the GBCS use-case catalogue (docs/use-cases.md): one row
+ * per Message Code, holding what GBCS's use-case tables say of it (id, name,
+ * targets, critical, DUIS SRVs, the remote-party roles that may send it, the
+ * alerts it can raise) and the typed shape of its payloads. The payload part
+ * depends on the family: DLMS rows list COSEM accesses (dlms-row.ts); GBZ and
+ * ASN.1 rows add their own shape types beside it.
+ */
+
+export type DeviceTarget = 'ESME' | 'GSME' | 'CHF' | 'GPF' | 'PPMID' | 'HCALCS' | 'Type2' | 'ANY';
+export type PayloadFormat = 'dlms' | 'gbz' | 'asn1';
+
+/**
+ * Remote-party roles (certificate OU, GBCS 4.2.x / GBCS.md 5) that GBCS's
+ * use-case tables allow as the business originator of a command.
+ */
+export const ROLE_OF_OU = {
+  2: 'supplier',
+  3: 'networkOperator',
+  4: 'acb',
+  5: 'transitionalCoS',
+  6: 'wanProvider',
+  8: 'loadController',
+  127: 'otherUser',
+} as const;
+export type RemotePartyRole = (typeof ROLE_OF_OU)[keyof typeof ROLE_OF_OU];
+/** Who else originates a command: a device (PPMID to meter, HAN-only use cases). */
+export type Originator = RemotePartyRole | 'device';
+
+/**
+ * How a row's facts are known:
+ * - 'rtds': payload shape checked on RTDS reference messages (every RTDS example decodes and round-trips);
+ * - 'gbcs-text': from GBCS's use-case and message-code tables, no RTDS example to confirm the payload;
+ * - 'unconfirmed': inferred (e.g. from the DUIS SR), not confirmed from GBCS text or RTDS.
+ */
+export type Confirmation = 'rtds' | 'gbcs-text' | 'unconfirmed';
+
+export interface UseCaseRowBase {
+  code: number;
+  /** GBCS use-case id (ECS17b); RTDS folder variants in `aliases`. */
+  useCase: string;
+  name: string;
+  kind: 'command' | 'alert';
+  family: PayloadFormat;
+  /** Second payload family for codes both DLMS and GBZ devices send (generic alerts). */
+  altFamily?: PayloadFormat;
+  targets: readonly DeviceTarget[];
+  /** For ESME rows: the ESME variants (GBCS: single element, twin element, polyphase). */
+  esmeVariants?: readonly ('single' | 'twin' | 'polyphase')[];
+  critical: boolean;
+  /** DUIS Service Reference Variants that produce the command (empty: device-originated or no SR). */
+  srvs: readonly string[];
+  /** Remote-party roles allowed to send the command (GBCS use-case tables); empty for alerts. */
+  roles: readonly Originator[];
+  /** Where `roles` comes from. */
+  rolesConfirmed: Confirmation;
+  /** Where the payload shape comes from. */
+  confirmed: Confirmation;
+  /** Alert Codes the use case can raise (future-dated execution 8F66/8F67 ...). */
+  alerts?: readonly number[];
+  aliases?: readonly string[];
+  /** Set when the name was inferred (DUIS SR, RTDS folder), not read in GBCS's table. */
+  nameUnconfirmed?: true;
+  provisional?: true;
+}

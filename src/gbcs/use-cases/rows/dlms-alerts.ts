@@ -1,0 +1,130 @@
+/**
+ * Alerts DLMS devices (ESME, CHF) raise as data-notifications (GBCS 16.2):
+ * the body is a structure of the Alert Code, the UTC time stamp, then the
+ * alert's own data. Shapes read off the RTDS ALERT messages.
+ */
+import { deviceLog, subGhzConfigurationShape } from '../cosem-objects.ts';
+import { dlmsAlert } from '../dlms-row.ts';
+import type { Schema } from '../dlms-schema.ts';
+import { s } from '../dlms-schema.ts';
+import type { DeviceTarget } from '../row.ts';
+
+const head = { alertCode: s.u16(), timestamp: s.dateTime() };
+
+function alert<const U extends string, const F extends Record<string, Schema>>(
+  code: number,
+  useCase: U,
+  name: string,
+  targets: readonly DeviceTarget[],
+  critical: boolean,
+  fields: F,
+  extra: { aliases?: readonly string[]; nameUnconfirmed?: true; altFamily?: 'gbz' } = {},
+) {
+  return dlmsAlert({
+    code,
+    useCase,
+    name,
+    targets,
+    critical,
+    srvs: [],
+    roles: [],
+    rolesConfirmed: 'gbcs-text',
+    confirmed: 'rtds',
+    body: s.struct({ ...head, ...fields }),
+    ...extra,
+  });
+}
+
+const SUB_GHZ = subGhzConfigurationShape();
+
+export const DLMS_ALERT_ROWS = [
+  alert(0x0018, 'CS14', 'Device Addition To / Removal From HAN Whitelist Alerts', ['CHF'], false, {
+    deviceLog,
+  }),
+  alert(0x0110, 'DBCH06', 'Limited Duty Cycle Action Taken Sub GHz Alert', ['CHF'], false, {
+    dutyCycleAction: s.hex(8),
+  }),
+  alert(0x0112, 'DBCH08', 'Sub GHz Channel Scan Request Assessment Outcome Sub GHz Alert', ['CHF'], false, {
+    outcome: s.struct({ scanOutcome: s.hex(1), channel: s.hex(1) }),
+  }),
+  alert(0x0113, 'DBCH09', 'Sub GHz Configuration Changed Sub GHz Alert', ['CHF'], false, {
+    configuration: SUB_GHZ,
+  }),
+  alert(0x0114, 'DBCH10', 'Message Discarded Due to Duty Cycle Management Sub GHz Alert', ['CHF'], false, {
+    discardedMessage: s.hex(25),
+  }),
+  alert(0x0115, 'DBCH11', 'No More Sub GHz Device Capacity Sub GHz Alert', ['CHF'], false, {
+    deviceId: s.eui(),
+  }),
+  alert(0x0067, 'ECS80', 'Supply Outage Restore Alert from ESME', ['ESME'], true, {
+    outageStart: s.dateTime(),
+    outageEnd: s.dateTime(),
+  }),
+  alert(
+    0x0120,
+    'ECS100',
+    'ESME Alert 0x8F85',
+    ['ESME'],
+    true,
+    { detail: s.hex(10) },
+    { nameUnconfirmed: true },
+  ),
+  alert(
+    0x0121,
+    'ECS101',
+    'ESME Alert 0x8F86 (auxiliary controller)',
+    ['ESME'],
+    true,
+    { controller: s.u8(), start: s.dateTime(), end: s.dateTime(), state: s.u8() },
+    { nameUnconfirmed: true },
+  ),
+  alert(
+    0x0122,
+    'ECS102',
+    'ESME Alert 0x8F87 (auxiliary controller)',
+    ['ESME'],
+    true,
+    { controller: s.u8(), state: s.u8() },
+    { nameUnconfirmed: true },
+  ),
+  alert(
+    0x0123,
+    'ECS200',
+    'ESME Alert 0x8F88 (auxiliary controller state report)',
+    ['ESME'],
+    true,
+    { report: s.utf8() },
+    { nameUnconfirmed: true },
+  ),
+  alert(
+    0x00cc,
+    'FutureDatedAlert-DLMS',
+    'Future Dated Execution of Instruction Alert (DLMS COSEM)',
+    ['ESME'],
+    true,
+    {
+      instruction: s.hex(),
+    },
+  ),
+  alert(
+    0x1000,
+    'GCA',
+    'Generic Critical Alert',
+    ['ANY'],
+    true,
+    {},
+    { aliases: ['GCA-DLMS', 'GCA-ZigBee'], altFamily: 'gbz' },
+  ),
+  alert(
+    0x1001,
+    'GNCA',
+    'Generic Non Critical Alert',
+    ['ANY'],
+    false,
+    {},
+    {
+      aliases: ['GNCA-DLMS', 'GNCA-ZigBee'],
+      altFamily: 'gbz',
+    },
+  ),
+] as const;
