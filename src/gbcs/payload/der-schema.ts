@@ -8,16 +8,19 @@
  * `encodeAsn1(schema, value)` gives the DER bytes back (DER is canonical, so
  * decode then encode is byte-exact for every payload that decodes).
  *
- * Value types: INTEGER as number (bigint past 2^53, type `bigInteger`),
- * ENUMERATED number, BOOLEAN boolean, NULL null, OCTET STRING Uint8Array,
- * BIT STRING {unusedBits, bytes}, GeneralizedTime/UTCTime the DER string
- * (`20150101000000Z`), SEQUENCE a record, SEQUENCE OF an array, CHOICE a
- * one-key record, `der` one whole DER element kept as its bytes (an X.509
- * certificate or a PKCS#10 request: a named, self-describing value).
+ * Values are JSON-friendly (as the DLMS rows have them): INTEGER a number
+ * (`bigInteger`: a bigint, given back as a decimal string by JSON and
+ * accepted so), ENUMERATED a number, BOOLEAN, NULL null, OCTET STRING
+ * upper-case hex, BIT STRING a text of `0`/`1` one character per bit (X.509
+ * KeyUsage digitalSignature `1`, keyAgreement `00001`), GeneralizedTime /
+ * UTCTime the DER text (`20150101000000Z`), SEQUENCE a record, SEQUENCE OF an
+ * array, CHOICE a one-key record, `der` one whole DER element as hex (an
+ * X.509 certificate or a PKCS#10 request: a named, self-describing value).
  */
+import { toHex } from '../../runtime/bytes.ts';
 import { GbcsError } from '../errors.ts';
 import { type DerNode, type DerTagClass, decodeDer, der, encodeDer } from './der.ts';
-import { GbcsFieldError } from './zcl-fields.ts';
+import { GbcsFieldError, hexBytes } from './zcl-fields.ts';
 
 export type Asn1Schema =
   | { readonly type: 'integer'; readonly unit?: string; readonly doc?: string }
@@ -51,11 +54,6 @@ export interface Asn1Field {
  */
 export type Asn1LengthForms = Record<string, number>;
 
-export interface Asn1Bits {
-  unusedBits: number;
-  bytes: Uint8Array;
-}
-
 type Simplify<T> = { [K in keyof T]: T[K] } & {};
 
 /** The value type of a schema (derived, never written again). */
@@ -67,21 +65,19 @@ export type Asn1Value<S extends Asn1Schema> = S extends { type: 'integer' | 'enu
       ? boolean
       : S extends { type: 'null' }
         ? null
-        : S extends { type: 'octets' | 'der' }
-          ? Uint8Array
-          : S extends { type: 'bits' }
-            ? Asn1Bits
-            : S extends { type: 'generalizedTime' | 'utcTime' }
-              ? string
-              : S extends { type: 'sequence'; fields: infer F extends readonly Asn1Field[] }
-                ? Asn1FieldsOf<F>
-                : S extends { type: 'sequenceOf'; of: infer O extends Asn1Schema }
-                  ? Asn1Value<O>[]
-                  : S extends { type: 'choice'; alternatives: infer A extends readonly Asn1Field[] }
-                    ? {
-                        [F in A[number] as F['name']]: { [K in F['name']]: Asn1Value<F['schema']> };
-                      }[A[number]['name']]
-                    : never;
+        : S extends { type: 'octets' | 'der' | 'bits' }
+          ? string
+          : S extends { type: 'generalizedTime' | 'utcTime' }
+            ? string
+            : S extends { type: 'sequence'; fields: infer F extends readonly Asn1Field[] }
+              ? Asn1FieldsOf<F>
+              : S extends { type: 'sequenceOf'; of: infer O extends Asn1Schema }
+                ? Asn1Value<O>[]
+                : S extends { type: 'choice'; alternatives: infer A extends readonly Asn1Field[] }
+                  ? {
+                      [F in A[number] as F['name']]: { [K in F['name']]: Asn1Value<F['schema']> };
+                    }[A[number]['name']]
+                  : never;
 
 export type Asn1FieldsOf<F extends readonly Asn1Field[]> = Simplify<
   { [X in F[number] as X extends { optional: true } ? never : X['name']]: Asn1Value<X['schema']> } & {
@@ -167,11 +163,17 @@ function decodeNode(s: Asn1Schema, n: DerNode, path: string, base: number, impli
       if (n.constructed) fail('constructed OCTET STRING is not DER', path, n, base);
       if (s.size !== undefined && n.value.length !== s.size)
         fail(`${n.value.length} octets, expected ${s.size}`, path, n, base);
-      return n.value;
-    case 'bits':
-      if (n.constructed || n.value.length === 0 || n.value[0] > 7)
+      return toHex(n.value);
+    case 'bits': {
+      const v = n.value;
+      if (n.constructed || v.length === 0 || v[0] > 7 || (v.length === 1 && v[0] !== 0))
         fail('malformed BIT STRING', path, n, base);
-      return { unusedBits: n.value[0], bytes: n.value.slice(1) };
+      if (v.length > 1 && v[v.length - 1] & ((1 << v[0]) - 1))
+        fail('BIT STRING unused bits are not zero (DER)', path, n, base);
+      let bits = '';
+      for (let i = 1; i < v.length; i++) bits += v[i].toString(2).padStart(8, '0');
+      return bits.slice(0, bits.length - v[0]);
+    }
     case 'generalizedTime':
     case 'utcTime': {
       const t = String.fromCharCode(...n.value);
@@ -180,7 +182,7 @@ function decodeNode(s: Asn1Schema, n: DerNode, path: string, base: number, impli
       return t;
     }
     case 'der':
-      return encodeDer(n);
+      return toHex(encodeDer(n));
     case 'sequence': {
       if (!n.constructed || !n.children) fail('expected a constructed SEQUENCE', path, n, base);
       const out: Record<string, unknown> = {};
@@ -287,31 +289,28 @@ function buildNodeBare(s: Asn1Schema, v: unknown, path: string): DerNode {
     case 'enumerated':
       if (typeof v !== 'number' || !Number.isSafeInteger(v)) bad('an integer');
       return s.type === 'integer' ? der.integer(v as number) : der.enumerated(v as number);
-    case 'bigInteger':
-      if (typeof v !== 'bigint') bad('a bigint');
-      return der.integer(v as bigint);
+    case 'bigInteger': {
+      if (typeof v !== 'bigint' && !(typeof v === 'string' && /^-?\d+$/.test(v)) && !Number.isSafeInteger(v))
+        bad('an integer');
+      return der.integer(BigInt(v as bigint | string | number));
+    }
     case 'boolean':
       if (typeof v !== 'boolean') bad('a boolean');
       return der.boolean(v as boolean);
     case 'null':
       if (v !== null) bad('null');
       return der.null();
-    case 'octets':
-      if (!(v instanceof Uint8Array)) bad('bytes');
-      if (s.size !== undefined && (v as Uint8Array).length !== s.size) bad(`${s.size} bytes`);
-      return der.octetString(v as Uint8Array);
+    case 'octets': {
+      const b = hexBytes(v, path);
+      if (s.size !== undefined && b.length !== s.size) bad(`${s.size} octets`);
+      return der.octetString(b);
+    }
     case 'bits': {
-      const b = v as Asn1Bits;
-      if (
-        !b ||
-        !(b.bytes instanceof Uint8Array) ||
-        !Number.isInteger(b.unusedBits) ||
-        b.unusedBits < 0 ||
-        b.unusedBits > 7
-      )
-        bad('{unusedBits 0..7, bytes}');
-      if (b.bytes.length === 0 && b.unusedBits !== 0) bad('unusedBits 0 for an empty BIT STRING');
-      return der.bitString(b.bytes, b.unusedBits);
+      if (typeof v !== 'string' || !/^[01]*$/.test(v)) bad('a text of 0 and 1 (one character per bit)');
+      const bits = v as string;
+      const bytes = new Uint8Array(Math.ceil(bits.length / 8));
+      for (let i = 0; i < bits.length; i++) if (bits[i] === '1') bytes[i >> 3] |= 0x80 >> (i & 7);
+      return der.bitString(bytes, bytes.length * 8 - bits.length);
     }
     case 'generalizedTime':
       if (typeof v !== 'string' || !/^\d{14}Z$/.test(v)) bad('a GeneralizedTime YYYYMMDDHHMMSSZ');
@@ -320,9 +319,8 @@ function buildNodeBare(s: Asn1Schema, v: unknown, path: string): DerNode {
       if (typeof v !== 'string' || !/^\d{12}Z$/.test(v)) bad('a UTCTime YYMMDDHHMMSSZ');
       return der.utcTime(v as string);
     case 'der':
-      if (!(v instanceof Uint8Array)) bad('the DER bytes of one element');
       try {
-        return decodeDer(v as Uint8Array);
+        return decodeDer(hexBytes(v, path));
       } catch (e) {
         throw new GbcsFieldError(e instanceof Error ? e.message : String(e), path);
       }

@@ -12,6 +12,7 @@
  * MAC; the plaintext is a ZCL payload of the same command once decrypted
  * (payload/index.ts decodeDecryptedBlock).
  */
+import { toHex } from '../../runtime/bytes.ts';
 import { GbcsError } from '../errors.ts';
 import {
   decodeGbz,
@@ -19,12 +20,11 @@ import {
   GBZ_PROFILE_ID,
   type GbzAlertDetail,
   type GbzComponent,
-  type GbzEncryptedPart,
   type GbzPayload,
 } from './gbz.ts';
 import { PayloadReader, PayloadWriter } from './io.ts';
-import { readZclValue, writeZclValue, ZCL_FRAME, type ZclTypedValue, zclAttributeName } from './zcl.ts';
-import { decodeZclFields, encodeZclFields, GbcsFieldError } from './zcl-fields.ts';
+import { readZclValue, writeZclValue, ZCL_FRAME, type ZclTypedValue, zcl, zclAttributeName } from './zcl.ts';
+import { decodeZclFields, encodeZclFields, GbcsFieldError, hexBytes } from './zcl-fields.ts';
 import { zclCluster, zclSeCommand, zclSeCommandByKey } from './zcl-se.ts';
 
 /** The ZCL general commands GBZ carries (ZCL 2.5), by name. */
@@ -48,9 +48,22 @@ export interface ZclAttributeRef {
   name?: string;
 }
 
+/**
+ * A typed ZCL attribute value as named fields carry it (JSON-friendly):
+ * octet strings and fixed-size byte types (EUI64, data8..64, date, ToD) in
+ * upper-case hex, 56/64-bit integers as bigint (a decimal string in JSON,
+ * accepted so), character strings as text, arrays and structures as lists
+ * of typed values.
+ */
+export interface ZclNamedValue {
+  dataType: number;
+  typeName: string;
+  value: unknown;
+}
+
 export interface ZclAttributeRecordFields extends ZclAttributeRef {
   status?: number;
-  value?: ZclTypedValue;
+  value?: ZclNamedValue;
 }
 
 /** The fields of the general commands. */
@@ -74,19 +87,30 @@ export interface NamedGbzComponent {
   /** The command's fields (plaintext components) */
   fields?: Record<string, unknown>;
   /** An encrypted component's protected part (ciphertext and MAC) */
-  encrypted?: Omit<GbzEncryptedPart, 'offset'>;
+  encrypted?: NamedEncryptedPart;
+}
+
+/** An encrypted component's protected part, ciphertext and MAC in upper-case hex. */
+export interface NamedEncryptedPart {
+  additionalHeaderControl: number;
+  additionalFrameCounter: number;
+  securityControl: number;
+  invocationCounter: number;
+  ciphertext: string;
+  mac: string;
 }
 
 export type NamedGbzAlertDetail =
   | {
       kind: 'future-dated-response';
       messageCode: number;
-      originatorCounter: bigint;
+      /** bigint when decoded; a decimal string (JSON) is accepted */
+      originatorCounter: bigint | string;
       cluster: string;
       frameControl: number;
       commandId: number;
     }
-  | { kind: 'firmware-hash'; hash: Uint8Array }
+  | { kind: 'firmware-hash'; hash: string }
   | { kind: 'user-interface-command'; command: number }
   | { kind: 'integrity-issue-warning'; warning: number };
 
@@ -142,7 +166,7 @@ function decodeGeneral(
         while (!r.atEnd()) {
           const rec: ZclAttributeRecordFields = attributeRef(clusterId, r.u16le('attribute id'));
           rec.status = r.u8('status');
-          if (rec.status === 0) rec.value = readZclValue(r, r.u8('data type'));
+          if (rec.status === 0) rec.value = namedValue(readZclValue(r, r.u8('data type')));
           records.push(rec);
         }
         fields = { records };
@@ -154,7 +178,7 @@ function decodeGeneral(
         const records: ZclAttributeRecordFields[] = [];
         while (!r.atEnd()) {
           const rec: ZclAttributeRecordFields = attributeRef(clusterId, r.u16le('attribute id'));
-          rec.value = readZclValue(r, r.u8('data type'));
+          rec.value = namedValue(readZclValue(r, r.u8('data type')));
           records.push(rec);
         }
         fields = { records };
@@ -205,12 +229,14 @@ function encodeGeneral(commandId: number, fields: Record<string, unknown>, path:
       throw new GbcsFieldError('attribute id 0..0xFFFF', `${p}.id`);
     return x.id;
   };
-  const value = (v: ZclTypedValue | undefined, p: string) => {
-    if (!v) throw new GbcsFieldError('needs a typed value', p);
+  const value = (v: ZclNamedValue | undefined, p: string) => {
+    if (!v || typeof v.dataType !== 'number')
+      throw new GbcsFieldError('needs a typed value {dataType, value}', p);
     try {
       w.u8(v.dataType);
-      writeZclValue(w, v);
+      writeZclValue(w, typedValue(v, p));
     } catch (e) {
+      if (e instanceof GbcsFieldError) throw e;
       throw new GbcsFieldError(e instanceof Error ? e.message : String(e), p);
     }
   };
@@ -255,6 +281,28 @@ function encodeGeneral(commandId: number, fields: Record<string, unknown>, path:
       throw new GbcsFieldError(`general command 0x${commandId.toString(16)} is not one GBZ carries`, path);
   }
   return w.finish();
+}
+
+const BYTE_TYPES = new Set([
+  0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x38, 0x41, 0x43, 0xe0, 0xe1, 0xf0, 0xf1,
+]);
+
+/** ZclTypedValue (zcl.ts) -> JSON-friendly named value. */
+export function namedValue(v: ZclTypedValue): ZclNamedValue {
+  const x = v.value;
+  const value = x instanceof Uint8Array ? toHex(x) : Array.isArray(x) ? x.map(namedValue) : x;
+  return { dataType: v.dataType, typeName: v.typeName, value };
+}
+
+/** Named value -> ZclTypedValue for writeZclValue. */
+export function typedValue(v: ZclNamedValue, path: string): ZclTypedValue {
+  let x = v.value;
+  if (Array.isArray(x)) x = x.map((e, i) => typedValue(e as ZclNamedValue, `${path}[${i}]`));
+  else if (BYTE_TYPES.has(v.dataType) && typeof x === 'string') x = hexBytes(x, path);
+  else if (typeof x === 'string' && /^-?\d+$/.test(x) && v.dataType >= 0x18 && v.dataType <= 0x2f)
+    x = BigInt(x);
+  const t = zcl.value(v.dataType, x as ZclTypedValue['value']);
+  return t;
 }
 
 /** The command name and fields of one plaintext component. */
@@ -345,6 +393,7 @@ function payloadOffsets(buf: Uint8Array, p: GbzPayload): number[] {
 }
 
 function detailOf(d: GbzAlertDetail): NamedGbzAlertDetail {
+  if (d.kind === 'firmware-hash') return { kind: d.kind, hash: toHex(d.hash) };
   if (d.kind !== 'future-dated-response') return d;
   return {
     kind: d.kind,
@@ -387,8 +436,15 @@ export function decodeNamedGbz(buf: Uint8Array, alert?: boolean, path = 'gbz'): 
     if (c.fromDateTime !== undefined) n.fromDateTime = c.fromDateTime;
     if (c.reservedControlBits) n.reservedControlBits = c.reservedControlBits;
     if (c.encrypted) {
-      const { offset: _offset, ...enc } = c.encrypted;
-      n.encrypted = enc;
+      const e = c.encrypted;
+      n.encrypted = {
+        additionalHeaderControl: e.additionalHeaderControl,
+        additionalFrameCounter: e.additionalFrameCounter,
+        securityControl: e.securityControl,
+        invocationCounter: e.invocationCounter,
+        ciphertext: toHex(e.ciphertext),
+        mac: toHex(e.mac),
+      };
       n.command = commandNameOf(c);
     } else {
       const f = decodeComponentFields(c.clusterId, c.header, c.payload!, cp, offsets[i]);
@@ -445,7 +501,15 @@ export function encodeNamedGbz(g: NamedGbz, path = 'gbz'): Uint8Array {
     if (n.fromDateTime !== undefined) c.fromDateTime = n.fromDateTime;
     if (n.encrypted) {
       header.commandId = commandIdOf(clusterId, n, cp);
-      c.encrypted = { ...n.encrypted };
+      const e = n.encrypted;
+      c.encrypted = {
+        additionalHeaderControl: e.additionalHeaderControl,
+        additionalFrameCounter: e.additionalFrameCounter,
+        securityControl: e.securityControl,
+        invocationCounter: e.invocationCounter,
+        ciphertext: hexBytes(e.ciphertext, `${cp}.encrypted.ciphertext`),
+        mac: hexBytes(e.mac, `${cp}.encrypted.mac`),
+      };
     } else {
       const e = encodeComponentFields(clusterId, n.frameControl, n.command, n.fields ?? {}, cp);
       header.commandId = e.commandId;
@@ -467,6 +531,13 @@ export function encodeNamedGbz(g: NamedGbz, path = 'gbz'): Uint8Array {
   }
 }
 
+function counterOf(v: unknown, path: string): bigint {
+  if (typeof v === 'bigint') return v;
+  if ((typeof v === 'string' && /^\d+$/.test(v)) || Number.isSafeInteger(v))
+    return BigInt(v as string | number);
+  throw new GbcsFieldError('needs an originator counter (integer)', path);
+}
+
 function alertBodyOf(d: NamedGbzAlertDetail, path: string): Uint8Array {
   const w = new PayloadWriter();
   switch (d.kind) {
@@ -474,14 +545,16 @@ function alertBodyOf(d: NamedGbzAlertDetail, path: string): Uint8Array {
       return w
         .u8(0x0e)
         .u16(d.messageCode)
-        .u64(d.originatorCounter)
+        .u64(counterOf(d.originatorCounter, `${path}.originatorCounter`))
         .u16(clusterIdOf(d.cluster, `${path}.cluster`))
         .u8(d.frameControl)
         .u8(d.commandId)
         .finish();
-    case 'firmware-hash':
-      if (d.hash.length !== 32) throw new GbcsFieldError('a firmware hash is 32 bytes', `${path}.hash`);
-      return w.u8(0x09).u8(0x20).bytes(d.hash).finish();
+    case 'firmware-hash': {
+      const hash = hexBytes(d.hash, `${path}.hash`);
+      if (hash.length !== 32) throw new GbcsFieldError('a firmware hash is 32 bytes', `${path}.hash`);
+      return w.u8(0x09).u8(0x20).bytes(hash).finish();
+    }
     case 'user-interface-command':
       return w.u16(d.command).finish();
     case 'integrity-issue-warning':

@@ -13,6 +13,7 @@
  *   end of the payload (e.g. Publish Price Matrix's price entries);
  * - `bytes`: the raw rest of the payload (a named, opaque field).
  */
+import { fromHex, toHex } from '../../runtime/bytes.ts';
 import { GbcsError, GbcsMalformedError } from '../errors.ts';
 import { PayloadReader, PayloadWriter } from './io.ts';
 
@@ -52,7 +53,7 @@ export interface ZclScalarField {
 
 export interface ZclStringField {
   readonly name: string;
-  /** `octstr` one length octet then bytes; `string` the same, read as Latin-1 text */
+  /** `octstr` one length octet then bytes (value: upper-case hex); `string` the same, read as Latin-1 text */
   readonly type: 'octstr' | 'string';
   readonly maxLength?: number;
   readonly optional?: true;
@@ -81,6 +82,7 @@ export interface ZclRecordsField {
   readonly doc?: string;
 }
 
+/** The raw rest of the payload (value: upper-case hex). */
 export interface ZclBytesField {
   readonly name: string;
   readonly type: 'bytes';
@@ -103,14 +105,12 @@ type ScalarValue<T extends ZclScalarType> = T extends 'bool' ? boolean : T exten
 export type ZclFieldValue<F extends ZclField> = F extends ZclScalarField
   ? ScalarValue<F['type']>
   : F extends ZclStringField
-    ? F['type'] extends 'string'
-      ? string
-      : Uint8Array
+    ? string
     : F extends ZclListField
       ? ScalarValue<F['of']>[]
       : F extends ZclRecordsField
         ? ZclFieldsOf<F['fields']>[]
-        : Uint8Array;
+        : string;
 
 type Simplify<T> = { [K in keyof T]: T[K] } & {};
 
@@ -243,6 +243,13 @@ function writeScalar(w: PayloadWriter, t: ZclScalarType, v: unknown, path: strin
   }
 }
 
+/** Octets as the named fields carry them: upper-case hex text. */
+export function hexBytes(x: unknown, path: string): Uint8Array {
+  if (typeof x !== 'string' || !/^([0-9a-fA-F]{2})*$/.test(x))
+    throw new GbcsFieldError('needs hex octets', path);
+  return fromHex(x);
+}
+
 function latin1(b: Uint8Array): string {
   let s = '';
   for (const c of b) s += String.fromCharCode(c);
@@ -272,7 +279,7 @@ function readFields(r: PayloadReader, fields: readonly ZclField[], path: string)
         if (r.remaining < n)
           throw new GbcsFieldError(`announces ${n} octet(s), ${r.remaining} left`, p, r.pos);
         const b = r.bytes(n, p);
-        out[f.name] = f.type === 'string' ? latin1(b) : b;
+        out[f.name] = f.type === 'string' ? latin1(b) : toHex(b);
         break;
       }
       case 'list': {
@@ -296,7 +303,7 @@ function readFields(r: PayloadReader, fields: readonly ZclField[], path: string)
         break;
       }
       case 'bytes':
-        out[f.name] = r.bytes(r.remaining, p);
+        out[f.name] = toHex(r.bytes(r.remaining, p));
         break;
       default:
         out[f.name] = readScalar(r, f.type, p);
@@ -338,8 +345,7 @@ function writeFields(
             b[i] = c;
           }
         } else {
-          if (!(x instanceof Uint8Array)) throw new GbcsFieldError('needs bytes', p);
-          b = x;
+          b = hexBytes(x, p);
         }
         if (b.length > (f.maxLength ?? 254)) throw new GbcsFieldError(`${b.length} octets is too long`, p);
         w.u8(b.length).bytes(b);
@@ -360,8 +366,7 @@ function writeFields(
         });
         break;
       case 'bytes':
-        if (!(x instanceof Uint8Array)) throw new GbcsFieldError('needs bytes', p);
-        w.bytes(x);
+        w.bytes(hexBytes(x, p));
         break;
       default:
         writeScalar(w, f.type, x, p);

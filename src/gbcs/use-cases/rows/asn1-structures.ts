@@ -10,8 +10,15 @@
 import type { Asn1Field, Asn1Schema } from '../../payload/der-schema.ts';
 
 const int = (doc?: string) => ({ type: 'integer', ...(doc ? { doc } : {}) }) as const;
-const f = <const S extends Asn1Schema>(name: string, schema: S, extra: Partial<Asn1Field> = {}) =>
-  ({ name, schema, ...extra }) as const;
+const f = <
+  const N extends string,
+  const S extends Asn1Schema,
+  const E extends Omit<Partial<Asn1Field>, 'name' | 'schema'> = {},
+>(
+  name: N,
+  schema: S,
+  extra?: E,
+) => ({ name, schema, ...(extra as E) }) as { readonly name: N; readonly schema: S } & E;
 const seq = <const F extends readonly Asn1Field[]>(...fields: F) => ({ type: 'sequence', fields }) as const;
 const seqOf = <const S extends Asn1Schema>(of: S) => ({ type: 'sequenceOf', of }) as const;
 const octets = (size?: number) =>
