@@ -13,7 +13,7 @@ const int = (doc?: string) => ({ type: 'integer', ...(doc ? { doc } : {}) }) as 
 const f = <
   const N extends string,
   const S extends Asn1Schema,
-  const E extends Omit<Partial<Asn1Field>, 'name' | 'schema'> = {},
+  const E extends Omit<Partial<Asn1Field>, 'name' | 'schema'> = Record<never, never>,
 >(
   name: N,
   schema: S,
