@@ -26,6 +26,13 @@ export interface SupplierHttpOptions {
   bodyLimit?: number;
   /** SSE keep-alive comment period (ms, default 15 000; real time: it is a socket concern). */
   sseKeepAliveMs?: number;
+  /** Installs the operator guard (src/adapters/http/guard.ts) before the routes. */
+  guard?: (app: FastifyInstance) => void;
+}
+
+/** What the supplier serves without an operator: the Receive Response Service (DSP-signed DUIS) and the OpenAPI. */
+export function supplierPublicPaths(receivePath = DEFAULT_RECEIVE_PATH): string[] {
+  return [receivePath, '/openapi.json'];
 }
 
 export interface SupplierHttp {
@@ -460,6 +467,7 @@ export function buildSupplierApp(service: SupplierService, opts: SupplierHttpOpt
     done(null, body),
   );
   app.setErrorHandler((err, _req, reply) => sendError(reply, err));
+  opts.guard?.(app);
   const openapi = supplierOpenApi(receivePath);
   const docs = new Map(routes(receivePath).map((r) => [`${r.method} ${r.url}`, r]));
   const schemaOf = (method: string, url: string) => {

@@ -84,6 +84,11 @@ export interface SystemOptions {
   dspLogPeriodMs?: number;
   /** PPMIDs provisioned at once (default 8). */
   provisionConcurrency?: number;
+  /**
+   * The test API: the estate's backchannels (WAN down/up, faults) answer,
+   * for operators only. Default off (`--test-api`, `PPMID_TEST_API=1`).
+   */
+  testApi?: boolean;
 }
 
 export interface ResolvedConfig {
@@ -98,6 +103,7 @@ export interface ResolvedConfig {
   mqttUrl: string | undefined;
   transport: 'network' | 'in-process';
   parties: Set<PartyName>;
+  testApi: boolean;
 }
 
 export const DEFAULT_HOMES = 20;
@@ -125,5 +131,6 @@ export function resolveConfig(o: SystemOptions, env: NodeJS.ProcessEnv = process
     mqttUrl: o.mqttUrl ?? (env.MQTT_URL || undefined),
     transport: o.transport ?? 'network',
     parties,
+    testApi: o.testApi ?? env.PPMID_TEST_API === '1',
   };
 }

@@ -167,6 +167,8 @@ export class HttpSupplierPort implements SupplierPort {
     readonly supplierEui: Eui,
     private readonly baseUrl: string,
     private readonly clock: Clock,
+    /** The operator token the estate's installer calls the supplier API with (issue 13). */
+    private readonly token: string,
     private readonly pollMs = 500,
   ) {}
 
@@ -176,9 +178,11 @@ export class HttpSupplierPort implements SupplierPort {
     try {
       res = await fetch(url, {
         method,
-        ...(body !== undefined
-          ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }
-          : {}),
+        headers: {
+          authorization: `Bearer ${this.token}`,
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
         signal: AbortSignal.timeout(30_000),
       });
     } catch (err) {

@@ -127,13 +127,20 @@ function jsonSafe(v: unknown): unknown {
   );
 }
 
+/** What the estate console serves without an operator. */
+export const START_PAGE_PUBLIC_PATHS: readonly string[] = ['/health'];
+/** The estate's test backchannels: off unless the test API is enabled (issue 13). */
+export const START_PAGE_TEST_PATHS: readonly RegExp[] = [/^\/api\/estate\/homes\/[^/]+\/wan$/];
+
 export async function startStartPage(o: {
   system: RunningSystem;
   host?: string;
   port?: number;
+  guard?: (app: FastifyInstance) => void;
 }): Promise<RunningStartPage> {
   const sys = o.system;
   const app = Fastify({ logger: false });
+  o.guard?.(app);
   app.get('/health', async () => ({ ok: true }));
   app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(page(sys)));
   app.get('/api/system', async () => ({

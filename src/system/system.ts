@@ -18,8 +18,10 @@
  * the CHM (its queue drained), the internet (links, then the embedded
  * broker), every timer, and the store.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { installHttpGuard } from '../adapters/http/guard.ts';
 import {
   InProcessInternet,
   type Internet,
@@ -35,11 +37,13 @@ import {
   HttpUplinkSink,
   startWanLinkEndpoint,
   startWanLinkServer,
+  type WanLinkKeys,
 } from '../adapters/wan-link/index.ts';
 import type { ChmDownlink } from '../dcc/chm/chm.ts';
 import { Chm } from '../dcc/chm/chm.ts';
-import { type RunningChmServer, startChmServer } from '../dcc/chm/http.ts';
+import { CHM_PUBLIC_PATHS, type RunningChmServer, startChmServer } from '../dcc/chm/http.ts';
 import type { CspDownlink } from '../dcc/contracts.ts';
+import { DSP_PUBLIC_PATHS } from '../dcc/dsp/http.ts';
 import {
   DspService,
   fetchResponseTransport,
@@ -53,13 +57,19 @@ import { SecurityContext } from '../gbcs/index.ts';
 import { type Clock, SystemClock } from '../runtime/clock.ts';
 import { Logger } from '../runtime/logger.ts';
 import { Metrics } from '../runtime/metrics.ts';
+import { ensurePrivateDir, makeTreePrivate, OperatorRegistry } from '../runtime/operators.ts';
 import { SeededRandom } from '../runtime/random.ts';
 import { Estate } from '../sim/estate.ts';
 import { type EstatePlan, formatWanMix, planDeviceEuis, planEstate, planFingerprint } from '../sim/plan.ts';
 import type { PpmidInternetPort, SupplierPort } from '../sim/ports.ts';
 import { Workload } from '../sim/workload.ts';
 import { DuisClient, HttpDuisTransport } from '../supplier/duis-client.ts';
-import { buildSupplierApp, DEFAULT_RECEIVE_PATH, type SupplierHttp } from '../supplier/http.ts';
+import {
+  buildSupplierApp,
+  DEFAULT_RECEIVE_PATH,
+  type SupplierHttp,
+  supplierPublicPaths,
+} from '../supplier/http.ts';
 import { HttpRelayRegistrar } from '../supplier/relay-registrar.ts';
 import { SupplierService } from '../supplier/service.ts';
 import {
@@ -81,9 +91,17 @@ import {
   MqttPpmidInternet,
   SystemError,
 } from './ports.ts';
-import { type RunningStartPage, startStartPage } from './start-page.ts';
+import {
+  type RunningStartPage,
+  START_PAGE_PUBLIC_PATHS,
+  START_PAGE_TEST_PATHS,
+  startStartPage,
+} from './start-page.ts';
 
 const log = Logger.get('system');
+
+/** What the system keeps in its data directory (only these are made private: the directory may hold other things). */
+const DATA_DIR_ENTRIES = /^(ppmid-relay\.sqlite.*|keys|pki|credentials|estate|dsp-local-delivery)$/;
 
 /** The URLs of every console and API the process serves. */
 export interface SystemUrls {
@@ -121,6 +139,12 @@ export interface RunningSystem {
   readonly provisioned: Promise<Array<{ premisesId: string; error: string }>>;
   readonly workload: Workload | undefined;
   readonly metrics: Metrics;
+  /**
+   * The operators of the control planes (issue 13): `<data-dir>/credentials`
+   * (created, and `operators.created` filled, on the first start), in memory
+   * when ephemeral.
+   */
+  readonly operators: OperatorRegistry;
   /** Stops everything (idempotent). */
   stop(): Promise<void>;
   /**
@@ -169,6 +193,34 @@ export async function startSystem(opts: SystemOptions = {}): Promise<RunningSyst
       seed: config.seed,
       fingerprint: planFingerprint(plan),
     });
+    // Issue 13: the data directory is private (0700); secrets in it are 0600.
+    // A process that keeps a data directory creates nothing others may read (SQLite and its
+    // WAL, keys, PKI, PPMID snapshots, DSP-4 exports): umask 077, and older files made private.
+    if (!config.ephemeral) {
+      process.umask(0o077);
+      ensurePrivateDir(config.dataDir);
+      for (const name of readdirSync(config.dataDir))
+        if (DATA_DIR_ENTRIES.test(name)) makeTreePrivate(join(config.dataDir, name));
+    }
+    const operators = config.ephemeral
+      ? OperatorRegistry.ephemeral()
+      : OperatorRegistry.open(join(config.dataDir, 'credentials'));
+    /** The operator guard of a control-plane server (src/adapters/http/guard.ts). */
+    const guard =
+      (publicPaths: readonly (string | RegExp)[], testPaths: readonly (string | RegExp)[] = []) =>
+      (app: FastifyInstance) =>
+        installHttpGuard(app, {
+          operators,
+          bindHost: config.host,
+          publicPaths,
+          testPaths,
+          testApi: config.testApi,
+          metrics,
+        });
+    /** The WAN link keys of both sides (split deployments share the data directory's credentials). */
+    const wanLinkKeys: WanLinkKeys = {
+      key: (peer) => operators.deriveKey(`wan-link:${peer}`),
+    };
     const keys = await openSystemKeys({
       dir: config.ephemeral ? undefined : join(config.dataDir, 'keys'),
       devices: planDeviceEuis(plan),
@@ -235,7 +287,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<RunningSyst
         })
       : undefined;
     const httpDownlink = remoteWan
-      ? new HttpCspDownlink({ wanUrl: opts.remote!.wanUrl!, clock, metrics })
+      ? new HttpCspDownlink({ wanUrl: opts.remote!.wanUrl!, clock, metrics, keys: wanLinkKeys })
       : undefined;
     if (httpDownlink) closers.push(['WAN link', () => httpDownlink.close()]);
     /** What the DSP and the CHM send through: the SmWan here, or the one of the estate process. */
@@ -318,6 +370,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<RunningSyst
           port,
           links: () => ({ startPage: urls.start, chmDashboard: urls.chmDashboard }),
           observer: has('estate') ? observer : undefined,
+          guard: guard(supplierPublicPaths()),
         });
         supplierHttp = sh;
         urls.supplier = sh.url;
@@ -369,7 +422,12 @@ export async function startSystem(opts: SystemOptions = {}): Promise<RunningSyst
       registerEstateWithDsp(d, plan, keys, receiveUrl);
       await d.flush();
       if (!inProcess) {
-        dspHttp = await startDspHttp({ dsp: d, host: config.host, port: config.ports.dsp });
+        dspHttp = await startDspHttp({
+          dsp: d,
+          host: config.host,
+          port: config.ports.dsp,
+          guard: guard(DSP_PUBLIC_PATHS),
+        });
         const dh = dspHttp;
         closers.push(['DSP HTTP', () => dh.close()]);
         urls.dsp = dh.url;
@@ -408,6 +466,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<RunningSyst
           chm: c,
           host: config.host,
           port: config.ports.chm,
+          guard: guard(CHM_PUBLIC_PATHS),
         });
         closers.push(['CHM HTTP', () => ch.close()]);
         urls.chm = ch.url;
@@ -457,6 +516,8 @@ export async function startSystem(opts: SystemOptions = {}): Promise<RunningSyst
         downlink: httpDownlink,
         host: config.host,
         port: config.ports.wan,
+        keys: wanLinkKeys,
+        metrics,
       });
       closers.push(['WAN link HTTP', () => ep.close()]);
       urls.wanLink = ep.url;
@@ -468,14 +529,19 @@ export async function startSystem(opts: SystemOptions = {}): Promise<RunningSyst
             'SYSTEM_CONFIG',
             'the SM WAN needs the DSP: run it here or give --dsp-wan-url',
           );
-        const sink = new HttpUplinkSink('dsp', { url: opts.remote.dspWanUrl, clock, metrics });
+        const sink = new HttpUplinkSink('dsp', {
+          url: opts.remote.dspWanUrl,
+          clock,
+          metrics,
+          keys: wanLinkKeys,
+        });
         wan.setDspSink(sink);
         closers.push(['WAN link to the DSP', () => sink.close()]);
       }
+      const chmUrl = has('chm') ? undefined : (opts.remote?.chmWanUrl ?? opts.remote?.dspWanUrl);
       if (!has('chm')) {
-        const chmUrl = opts.remote?.chmWanUrl ?? opts.remote?.dspWanUrl;
         if (chmUrl) {
-          const sink = new HttpUplinkSink('chm', { url: chmUrl, clock, metrics });
+          const sink = new HttpUplinkSink('chm', { url: chmUrl, clock, metrics, keys: wanLinkKeys });
           wan.setChmSink(sink);
           closers.push(['WAN link to the CHM', () => sink.close()]);
         } else log.warn('no CHM: CH alerts for the CHM are dropped at the CSP (give --chm-wan-url)');
@@ -486,6 +552,8 @@ export async function startSystem(opts: SystemOptions = {}): Promise<RunningSyst
         host: config.host,
         port: config.ports.wan,
         metrics,
+        keys: wanLinkKeys,
+        ...(chmUrl ? { chmUrl } : {}),
       });
       closers.push(['WAN link HTTP', () => server.close()]);
       urls.wanLink = server.url;
@@ -526,7 +594,12 @@ export async function startSystem(opts: SystemOptions = {}): Promise<RunningSyst
             return supplier;
           })
         : opts.remote?.supplierUrl
-          ? new HttpSupplierPort(SYSTEM_PARTIES.supplier, opts.remote.supplierUrl, clock)
+          ? new HttpSupplierPort(
+              SYSTEM_PARTIES.supplier,
+              opts.remote.supplierUrl,
+              clock,
+              operators.tokenFor('operator'),
+            )
           : undefined;
       if ((opts.provision ?? true) && supplierPort && ppmidInternet) {
         const sp = supplierPort;
@@ -573,6 +646,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<RunningSyst
       provisioned,
       workload,
       metrics,
+      operators,
       stop,
       async restartSupplier(o = {}) {
         if (!has('supplier')) throw new SystemError('SYSTEM_CONFIG', 'this process runs no supplier');
@@ -584,7 +658,12 @@ export async function startSystem(opts: SystemOptions = {}): Promise<RunningSyst
       },
     };
     if (!inProcess) {
-      startPage = await startStartPage({ system, host: config.host, port: config.ports.start });
+      startPage = await startStartPage({
+        system,
+        host: config.host,
+        port: config.ports.start,
+        guard: guard(START_PAGE_PUBLIC_PATHS, START_PAGE_TEST_PATHS),
+      });
       const sp = startPage;
       closers.push(['start page', () => sp.close()]);
       urls.start = sp.url;
@@ -654,9 +733,15 @@ export function registerEstateWithDsp(
 /** The supplier's HTTP server with its console (src/web/supplier) mounted under /console/. */
 async function listenSupplier(
   service: SupplierService,
-  o: { host: string; port: number; links: () => SupplierConsoleLinks; observer?: EstateObserver },
+  o: {
+    host: string;
+    port: number;
+    links: () => SupplierConsoleLinks;
+    observer?: EstateObserver;
+    guard: (app: FastifyInstance) => void;
+  },
 ): Promise<SupplierHttp> {
-  const app = buildSupplierApp(service, {});
+  const app = buildSupplierApp(service, { guard: o.guard });
   registerSupplierConsole(app, { service, links: o.links, ...(o.observer ? { observer: o.observer } : {}) });
   await app.listen({ host: o.host, port: o.port });
   const addr = app.server.address();

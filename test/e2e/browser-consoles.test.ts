@@ -28,6 +28,7 @@ import { after, before, describe, it } from 'node:test';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import type { SimHome } from '../../src/sim/estate.ts';
 import { type RunningSystem, startSystem } from '../../src/system/index.ts';
+import { browserSignIn, operatorToken } from '../support/auth.ts';
 import { withTimeout } from '../support/wait.ts';
 
 const ARTIFACTS = resolve(new URL('../../test-artifacts', import.meta.url).pathname);
@@ -106,6 +107,8 @@ describe('Supplier console and CHM Alerts Dashboard in a browser (issue 6)', () 
     });
     page = context.pages()[0] ?? (await context.newPage());
     page.setDefaultTimeout(STEP_MS);
+    // issue 13: an operator signs in (the session cookie serves every console of the system)
+    await browserSignIn(page, consoleUrl, operatorToken(sys));
     mkdirSync(ARTIFACTS, { recursive: true });
   });
 

@@ -13,6 +13,7 @@ import type { VirtualClock } from '../../src/runtime/clock.ts';
 import type { CommandRecord } from '../../src/supplier/model.ts';
 import type { SystemOptions } from '../../src/system/config.ts';
 import { type RunningSystem, startSystem } from '../../src/system/system.ts';
+import { authHeadersFor, trustSystem } from '../support/auth.ts';
 import { withTimeout } from '../support/wait.ts';
 
 export interface E2eSystem {
@@ -33,6 +34,7 @@ export async function startE2eSystem(o: Partial<SystemOptions> = {}): Promise<E2
     ...o,
     wan: { latency: { kind: 'fixed', ms: 20 }, retryIntervalMs: 1_000, ...(o.wan ?? {}) },
   });
+  trustSystem(sys);
   try {
     const failures = await withTimeout(sys.provisioned, 120_000, 'every PPMID provisioned (SU-3)');
     if (failures.length) throw new Error(`PPMIDs not provisioned: ${JSON.stringify(failures)}`);
@@ -59,11 +61,14 @@ export async function http<T = unknown>(
   body?: unknown,
 ): Promise<{ status: number; body: T }> {
   if (!base) throw new Error(`no server for ${method} ${path}`);
-  const res = await fetch(new URL(path, base), {
+  const url = new URL(path, base);
+  const res = await fetch(url, {
     method,
-    ...(body !== undefined
-      ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }
-      : {}),
+    headers: {
+      ...authHeadersFor(url),
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
   const text = await res.text();
   return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };

@@ -17,6 +17,7 @@ import { after, before, describe, it } from 'node:test';
 import type { CommandRecord } from '../../src/supplier/model.ts';
 import type { SystemOptions } from '../../src/system/config.ts';
 import { type RunningSystem, startSystem } from '../../src/system/system.ts';
+import { trustSystem } from '../support/auth.ts';
 import { waitFor, withTimeout } from '../support/wait.ts';
 import { awaitCommand, http } from './harness.ts';
 
@@ -72,6 +73,7 @@ describe('e2e: DSP+CHM, supplier and estate as separate systems', () => {
       remote: { supplierUrl: url(supplierPort), dspWanUrl: url(dspWanPort) },
     });
     systems.push(estate);
+    for (const s of systems) trustSystem(s);
   });
 
   after(async () => {

@@ -21,6 +21,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { bearer, dataDirToken } from '../support/auth.ts';
 import { waitFor, withTimeout } from '../support/wait.ts';
 
 const BIN = resolve(new URL('../../bin/ppmid-relay.js', import.meta.url).pathname);
@@ -156,19 +157,24 @@ describe('e2e: dsp serve, chm serve, supplier serve and estate as four processes
     assert.match(estate.out(), /estate ready: 2 PPMIDs provisioned/);
 
     // One top-up through the PPMID of home-0000 (CV 2 -> envelope -> PPMID -> CH -> ESME -> WAN -> DSP -> supplier).
+    // Every process of the data directory accepts its operators (issue 13).
+    const auth = bearer(dataDirToken(dir));
     const placed = await fetch(`${url(supplierPort)}/api/v1/premises/home-0000/commands`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...auth },
       body: JSON.stringify({ order: { kind: 'top-up', value: 700, valueClass: 'pennies' }, route: 'ppmid' }),
     });
     assert.equal(placed.status, 202);
     const { id } = (await placed.json()) as { id: number };
     // Follow the supplier's Server-Sent Events; re-read the command on each one (no polling timer).
     const events = new AbortController();
-    const stream = await fetch(`${url(supplierPort)}/api/v1/events`, { signal: events.signal });
+    const stream = await fetch(`${url(supplierPort)}/api/v1/events`, {
+      signal: events.signal,
+      headers: auth,
+    });
     const command = async () =>
       (
-        (await (await fetch(`${url(supplierPort)}/api/v1/commands/${id}`)).json()) as {
+        (await (await fetch(`${url(supplierPort)}/api/v1/commands/${id}`, { headers: auth })).json()) as {
           command: { state?: string; reason?: string; ppmid?: { status?: string } };
         }
       ).command;
@@ -188,7 +194,9 @@ describe('e2e: dsp serve, chm serve, supplier serve and estate as four processes
     assert.equal(last.ppmid?.status, 'forwarded');
 
     // The CHM process heard the CHs' PPMID Connected alerts over its own WAN link endpoint (CH-5).
-    const alerts = (await (await fetch(`${url(chmPort)}/api/alerts?type=ppmid-connected`)).json()) as {
+    const alerts = (await (
+      await fetch(`${url(chmPort)}/api/alerts?type=ppmid-connected`, { headers: auth })
+    ).json()) as {
       alerts: unknown[];
     };
     assert.ok(alerts.alerts.length >= 2, 'PPMID Connected alerts at the CHM');

@@ -9,10 +9,11 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { bearer, dataDirToken } from '../support/auth.ts';
 import { waitFor, withTimeout } from '../support/wait.ts';
 
 const BIN = resolve(new URL('../../bin/ppmid-relay.js', import.meta.url).pathname);
@@ -103,16 +104,23 @@ describe('e2e: ppmid-relay up', () => {
       assert.ok(m, `${label} URL printed:\n${r.out()}`);
       return m[1];
     };
-    const start = await (await fetch(`${url('start page')}/api/system`)).json();
+    // issue 13: the credentials are printed once and kept 0600 under <data-dir>/credentials
+    const token = dataDirToken(dir);
+    assert.match(r.out(), new RegExp(`operator\\s+operator\\s+${token}`));
+    assert.equal(statSync(join(dir, 'credentials', 'operator.token')).mode & 0o777, 0o600);
+    assert.equal(statSync(dir).mode & 0o777, 0o700);
+    const authed = (u: string) => fetch(u, { headers: bearer(token) });
+    assert.equal((await fetch(`${url('supplier API')}/api/v1/premises`)).status, 401);
+    const start = await (await authed(`${url('start page')}/api/system`)).json();
     assert.deepEqual(start.provisioning, { 'relay-enabled': 3 });
     assert.equal(start.wanMix, 'reliable=2,intermittent=0,none=1');
-    const premises = await (await fetch(`${url('supplier API')}/api/v1/premises`)).json();
+    const premises = await (await authed(`${url('supplier API')}/api/v1/premises`)).json();
     assert.equal(premises.length, 3);
     const dsp = await (await fetch(`${url('DSP \\(DUIS\\)')}/api/v1/dsp/status`)).json();
     assert.equal(dsp.devices, 15);
     const chm = await fetch(`${url('CHM Alerts Dashboard')}/api/health`);
     assert.equal(chm.status, 200);
-    const page = await (await fetch(`${url('start page')}/`)).text();
+    const page = await (await authed(`${url('start page')}/`)).text();
     assert.match(page, /CHM Alerts Dashboard/);
 
     r.child.kill('SIGINT');

@@ -5,9 +5,18 @@ import { waitFor } from '../../../test/support/wait.ts';
 import type { DownlinkMessage, DownlinkOutcome } from '../../dcc/wan/sm-wan.ts';
 import { fromHex } from '../../runtime/bytes.ts';
 import { SystemClock } from '../../runtime/clock.ts';
-import { HttpCspDownlink, HttpUplinkSink, startWanLinkEndpoint, startWanLinkServer } from './wan-link.ts';
+import { Metrics } from '../../runtime/metrics.ts';
+import {
+  HttpCspDownlink,
+  HttpUplinkSink,
+  startWanLinkEndpoint,
+  startWanLinkServer,
+  type WanLinkKeys,
+  wanLinkHeaders,
+} from './wan-link.ts';
 
 const CHF = '00DB12345A000002';
+const KEYS: WanLinkKeys = { key: (peer) => Buffer.from(`test key of the ${peer} side of the link`) };
 
 describe('WAN link over HTTP', () => {
   const closers: Array<() => Promise<void> | void> = [];
@@ -33,9 +42,10 @@ describe('WAN link over HTTP', () => {
         });
       },
     };
-    const server = await startWanLinkServer({ wan, clock, port: 0 });
+    let chmUrl: string | undefined;
+    const server = await startWanLinkServer({ wan, clock, port: 0, keys: KEYS, chmUrl: () => chmUrl });
     closers.push(() => server.close());
-    const down = new HttpCspDownlink({ wanUrl: server.url, clock });
+    const down = new HttpCspDownlink({ wanUrl: server.url, clock, keys: KEYS });
     closers.push(() => down.close());
     const atDsp: Array<{ chf: string; gbcs: Uint8Array; at: number }> = [];
     const atChm: Array<{ chf: string; gbcs: Uint8Array; at: number }> = [];
@@ -44,9 +54,10 @@ describe('WAN link over HTTP', () => {
       chm: { onChMessage: (m) => atChm.push(m) },
       downlink: down,
       port: 0,
+      keys: KEYS,
     });
     closers.push(() => ep.close());
-    assert.equal(down.replyTo, ep.url);
+    chmUrl = ep.url;
 
     for (let i = 0; i < 20; i++)
       down.sendCommand({
@@ -70,8 +81,8 @@ describe('WAN link over HTTP', () => {
     assert.equal(sent[20].origin, 'chm');
     assert.equal(outcomes[0].outcome, 'delivered');
 
-    const toDsp = new HttpUplinkSink('dsp', { url: ep.url, clock });
-    const toChm = new HttpUplinkSink('chm', { url: ep.url, clock });
+    const toDsp = new HttpUplinkSink('dsp', { url: ep.url, clock, keys: KEYS });
+    const toChm = new HttpUplinkSink('chm', { url: ep.url, clock, keys: KEYS });
     closers.push(
       () => toDsp.close(),
       () => toChm.close(),
@@ -115,14 +126,69 @@ describe('WAN link over HTTP', () => {
   });
 
   it('refuses malformed requests with 400', async () => {
-    const server = await startWanLinkServer({ wan: { send() {} }, clock: new SystemClock(), port: 0 });
+    const server = await startWanLinkServer({
+      wan: { send() {} },
+      clock: new SystemClock(),
+      port: 0,
+      keys: KEYS,
+    });
     closers.push(() => server.close());
+    const body = JSON.stringify({ origin: 'dsp', chf: 'nope', gbcs: 'DD' });
     const res = await fetch(`${server.url}/wan/v1/downlink`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ origin: 'dsp', chf: 'nope', gbcs: 'DD' }),
+      headers: {
+        'content-type': 'application/json',
+        ...wanLinkHeaders(KEYS, 'dcc', '/wan/v1/downlink', body),
+      },
+      body,
     });
     assert.equal(res.status, 400);
     assert.equal(((await res.json()) as { error: string }).error, 'WAN_LINK_BAD_REQUEST');
+  });
+
+  it('issue 13: only the other side, signed, fresh and once; outcomes only to the configured CHM endpoint', async () => {
+    const sent: DownlinkMessage[] = [];
+    const metrics = new Metrics();
+    const server = await startWanLinkServer({
+      wan: {
+        send: (m, cb) => {
+          sent.push(m);
+          cb?.({} as DownlinkOutcome);
+        },
+      },
+      clock: new SystemClock(),
+      port: 0,
+      keys: KEYS,
+      metrics,
+    });
+    closers.push(() => server.close());
+    const path = '/wan/v1/downlink';
+    const body = JSON.stringify({
+      origin: 'dsp',
+      chf: CHF,
+      gbcs: 'DD00',
+      linkId: 1,
+      replyTo: 'http://169.254.169.254/',
+    });
+    const post = (headers: Record<string, string>, b = body) =>
+      fetch(`${server.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: b,
+      });
+    const cases: Array<[string, Record<string, string>, string?]> = [
+      ['anonymous', {}],
+      ['the estate side signing a downlink', wanLinkHeaders(KEYS, 'estate', path, body)],
+      ['another key', wanLinkHeaders({ key: () => Buffer.from('guess') }, 'dcc', path, body)],
+      ['an hour old', wanLinkHeaders(KEYS, 'dcc', path, body, Date.now() - 3_600_000)],
+      ['a body changed after signing', wanLinkHeaders(KEYS, 'dcc', path, body), body.replace('DD00', 'DD01')],
+    ];
+    for (const [what, headers, b] of cases) assert.equal((await post(headers, b)).status, 401, what);
+    const good = wanLinkHeaders(KEYS, 'dcc', path, body);
+    assert.equal((await post(good)).status, 202);
+    assert.equal((await post(good)).status, 401, 'a replay');
+    assert.equal(sent.length, 1);
+    // the outcome was asked for with a replyTo: nothing is posted there (no CHM endpoint configured here)
+    assert.equal(metrics.snapshot().counters['wan-link.sent'] ?? 0, 0);
   });
 });

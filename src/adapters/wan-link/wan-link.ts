@@ -15,8 +15,20 @@
  * WAN guarantees survives the hop; a failed POST is retried with backoff on
  * the Clock (bounded queue, counted; the oldest waits, nothing is reordered).
  * This plumbing is not part of the modelled WAN: it adds no loss of its own.
+ *
+ * Authentication (issue 13): both sides of a deployment hold the WAN link
+ * keys (derived from the data directory's credentials): one for the DCC side
+ * (DSP, CHM) and one for the estate side (SM WAN). Every POST carries
+ * `x-wan-link-peer`, `x-wan-link-time` (ms) and `x-wan-link-signature`
+ * (HMAC-SHA256 over method, path, time and the SHA-256 of the body). A
+ * server accepts only the other side, within ±60 s of its wall clock, and
+ * each signature once (a bounded cache of the window: full means 503 and the
+ * sender retries). Outcomes go to the CHM endpoint configured in the estate
+ * process, never to a URL a request names; the per-peer state is two
+ * posters and a bounded table of awaited outcomes.
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { ChmMessageSink, CspDownlink, DspDeviceMessageSink } from '../../dcc/contracts.ts';
 import type { DownlinkMessage, DownlinkOrigin, DownlinkOutcome } from '../../dcc/wan/sm-wan.ts';
 import { type Eui, fromHex, normaliseEui, toHex } from '../../runtime/bytes.ts';
@@ -28,9 +40,95 @@ import { Metrics } from '../../runtime/metrics.ts';
 const log = Logger.get('wan-link');
 
 export class WanLinkError extends PpmidRelayError {
-  constructor(code: 'WAN_LINK_BAD_REQUEST' | 'WAN_LINK_FULL' | 'WAN_LINK_CLOSED', message: string) {
+  constructor(
+    code: 'WAN_LINK_BAD_REQUEST' | 'WAN_LINK_FULL' | 'WAN_LINK_CLOSED' | 'WAN_LINK_UNAUTHENTICATED',
+    message: string,
+  ) {
     super(code, message);
   }
+}
+
+/** The two sides of the WAN link: the DSP/CHM processes and the estate's SM WAN. */
+export type WanLinkPeer = 'dcc' | 'estate';
+
+/** The keys of both sides (every process of a deployment derives them from its data directory). */
+export interface WanLinkKeys {
+  key(peer: WanLinkPeer): Uint8Array;
+}
+
+const SKEW_MS = 60_000;
+const SEEN_CAPACITY = 100_000;
+/** Outcomes awaited by a DSP/CHM process at most (the oldest is forgotten, counted). */
+const WAITING_CAPACITY = 10_000;
+
+function signature(key: Uint8Array, method: string, path: string, time: string, body: string): string {
+  const digest = createHash('sha256').update(body, 'utf8').digest('hex');
+  return createHmac('sha256', key).update(`${method}\n${path}\n${time}\n${digest}`).digest('hex');
+}
+
+/** The headers that authenticate a POST as `peer`. */
+export function wanLinkHeaders(
+  keys: WanLinkKeys,
+  peer: WanLinkPeer,
+  path: string,
+  body: string,
+  now = Date.now(),
+): Record<string, string> {
+  const time = String(now);
+  return {
+    'x-wan-link-peer': peer,
+    'x-wan-link-time': time,
+    'x-wan-link-signature': signature(keys.key(peer), 'POST', path, time, body),
+  };
+}
+
+/**
+ * A server's check of the other side: peer, freshness, signature, replay.
+ * Installs a JSON parser that keeps the raw body (the signature covers it).
+ */
+function requirePeer(app: FastifyInstance, keys: WanLinkKeys, from: WanLinkPeer, metrics: Metrics): void {
+  const seen = new Map<string, number>();
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    (req as FastifyRequest & { rawBody?: string }).rawBody = String(body);
+    try {
+      done(null, JSON.parse(String(body)));
+    } catch {
+      done(new WanLinkError('WAN_LINK_BAD_REQUEST', 'the body is not JSON'), undefined);
+    }
+  });
+  app.addHook('preHandler', async (req, reply) => {
+    if (req.method !== 'POST') return;
+    const refuse = (why: string, status = 401) => {
+      metrics.inc(`wan-link.refused{${why}}`);
+      log.warn('WAN link request refused', { why, path: req.url });
+      return reply.code(status).send({ error: 'WAN_LINK_UNAUTHENTICATED', message: why });
+    };
+    const peer = req.headers['x-wan-link-peer'];
+    const time = String(req.headers['x-wan-link-time'] ?? '');
+    const sig = String(req.headers['x-wan-link-signature'] ?? '');
+    if (peer !== from) return refuse('peer');
+    const now = Date.now();
+    if (!/^\d{1,16}$/.test(time) || Math.abs(Number(time) - now) > SKEW_MS) return refuse('stale');
+    const want = Buffer.from(
+      signature(
+        keys.key(from),
+        'POST',
+        req.url,
+        time,
+        (req as FastifyRequest & { rawBody?: string }).rawBody ?? '',
+      ),
+      'hex',
+    );
+    const got = Buffer.from(/^[0-9a-f]{64}$/.test(sig) ? sig : '', 'hex');
+    if (got.length !== want.length || !timingSafeEqual(got, want)) return refuse('signature');
+    if (seen.has(sig)) return refuse('replay');
+    if (seen.size >= SEEN_CAPACITY) {
+      for (const [s, exp] of seen) if (exp < now) seen.delete(s);
+      if (seen.size >= SEEN_CAPACITY) return refuse('busy', 503);
+    }
+    seen.set(sig, Number(time) + SKEW_MS);
+  });
 }
 
 export const WAN_LINK_DEFAULT_PORT = 8082;
@@ -42,8 +140,7 @@ interface DownlinkBody {
   requestId?: string;
   target?: string;
   ttlMs?: number;
-  /** where to POST the outcome ({linkId, outcome}); omitted: nobody asked */
-  replyTo?: string;
+  /** the sender's handle of the outcome (POSTed to the CHM endpoint the estate is configured with) */
   linkId?: number;
 }
 
@@ -68,7 +165,12 @@ export class OrderedPoster {
     private readonly baseUrl: string,
     private readonly clock: Clock,
     private readonly metrics: Metrics,
-    private readonly o: { capacity?: number; maxAttempts?: number } = {},
+    private readonly o: {
+      capacity?: number;
+      maxAttempts?: number;
+      /** Signs each POST as this side (issue 13). */
+      auth?: { keys: WanLinkKeys; as: WanLinkPeer };
+    } = {},
   ) {}
 
   get depth(): number {
@@ -92,10 +194,16 @@ export class OrderedPoster {
     const head = this.queue[0];
     this.busy = true;
     head.attempts++;
-    fetch(new URL(head.path, this.baseUrl), {
+    const url = new URL(head.path, this.baseUrl);
+    const body = JSON.stringify(head.body);
+    const auth = this.o.auth;
+    fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(head.body),
+      headers: {
+        'content-type': 'application/json',
+        ...(auth ? wanLinkHeaders(auth.keys, auth.as, url.pathname + url.search, body) : {}),
+      },
+      body,
       signal: AbortSignal.timeout(10_000),
     })
       .then(async (res) => {
@@ -148,13 +256,16 @@ export class HttpCspDownlink implements CspDownlink {
   private nextId = 1;
   readonly metrics: Metrics;
 
-  constructor(
-    o: { wanUrl: string; clock: Clock; metrics?: Metrics },
-    /** This process's WanLinkEndpoint (for outcomes), set once it listens. */
-    public replyTo?: string,
-  ) {
+  constructor(o: { wanUrl: string; clock: Clock; metrics?: Metrics; keys?: WanLinkKeys }) {
     this.metrics = o.metrics ?? new Metrics();
-    this.poster = new OrderedPoster(o.wanUrl, o.clock, this.metrics);
+    this.poster = new OrderedPoster(o.wanUrl, o.clock, this.metrics, {
+      ...(o.keys ? { auth: { keys: o.keys, as: 'dcc' as const } } : {}),
+    });
+  }
+
+  /** Outcomes awaited now (bounded). */
+  get awaiting(): number {
+    return this.waiting.size;
   }
 
   sendCommand(cmd: { requestId: string; target: Eui; chf: Eui; gbcs: Uint8Array }): void {
@@ -170,11 +281,15 @@ export class HttpCspDownlink implements CspDownlink {
       ...(msg.target !== undefined ? { target: msg.target } : {}),
       ...(msg.ttlMs !== undefined ? { ttlMs: msg.ttlMs } : {}),
     };
-    if (onOutcome && this.replyTo) {
+    if (onOutcome) {
       const id = this.nextId++;
+      if (this.waiting.size >= WAITING_CAPACITY) {
+        const oldest = this.waiting.keys().next().value as number;
+        this.waiting.delete(oldest);
+        this.metrics.inc('wan-link.outcome-forgotten');
+      }
       this.waiting.set(id, onOutcome);
       body.linkId = id;
-      body.replyTo = this.replyTo;
     }
     this.poster.post('/wan/v1/downlink', body);
   }
@@ -236,9 +351,13 @@ export async function startWanLinkEndpoint(o: {
   downlink?: HttpCspDownlink;
   host?: string;
   port?: number;
+  /** Accept only the estate side's signed POSTs (issue 13); omitted: anonymous (unit tests only). */
+  keys?: WanLinkKeys;
+  metrics?: Metrics;
 }): Promise<RunningWanLinkEndpoint> {
   const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
   badRequest(app);
+  if (o.keys) requirePeer(app, o.keys, 'estate', o.metrics ?? new Metrics());
   app.get('/wan/v1/health', async () => ({ ok: true, dsp: !!o.dsp, chm: !!o.chm }));
   for (const to of ['dsp', 'chm'] as const) {
     app.post(`/wan/v1/uplink/${to}`, async (req, reply) => {
@@ -263,7 +382,6 @@ export async function startWanLinkEndpoint(o: {
     return reply.code(202).send({ accepted: true });
   });
   const url = await listen(app, o.host ?? '127.0.0.1', o.port ?? WAN_LINK_DEFAULT_PORT);
-  if (o.downlink) o.downlink.replyTo = url;
   log.info('WAN link endpoint listening', { url });
   return { app, url, close: () => app.close() };
 }
@@ -275,9 +393,11 @@ export class HttpUplinkSink implements DspDeviceMessageSink, ChmMessageSink {
   private readonly poster: OrderedPoster;
   constructor(
     private readonly to: 'dsp' | 'chm',
-    o: { url: string; clock: Clock; metrics?: Metrics },
+    o: { url: string; clock: Clock; metrics?: Metrics; keys?: WanLinkKeys },
   ) {
-    this.poster = new OrderedPoster(o.url, o.clock, o.metrics ?? new Metrics());
+    this.poster = new OrderedPoster(o.url, o.clock, o.metrics ?? new Metrics(), {
+      ...(o.keys ? { auth: { keys: o.keys, as: 'estate' as const } } : {}),
+    });
   }
   onDeviceMessage(msg: { chf: Eui; gbcs: Uint8Array; at: number }): void {
     this.poster.post(`/wan/v1/uplink/${this.to}`, { chf: msg.chf, gbcs: toHex(msg.gbcs), at: msg.at });
@@ -297,11 +417,25 @@ export async function startWanLinkServer(o: {
   host?: string;
   port?: number;
   metrics?: Metrics;
+  /** Accept only the DCC side's signed POSTs and sign the outcomes (issue 13); omitted: anonymous (unit tests only). */
+  keys?: WanLinkKeys;
+  /** The WAN link endpoint of the CHM (Block / Unblock outcomes go there, and nowhere else). */
+  chmUrl?: string | (() => string | undefined);
 }): Promise<RunningWanLinkEndpoint & { closePosters(): void }> {
   const metrics = o.metrics ?? new Metrics();
-  const repliers = new Map<string, OrderedPoster>();
+  // One poster, to the configured CHM endpoint: the per-peer state is fixed (issue 13: no caller-chosen URL).
+  let poster: OrderedPoster | undefined;
+  const outcomePoster = (): OrderedPoster | undefined => {
+    const url = typeof o.chmUrl === 'function' ? o.chmUrl() : o.chmUrl;
+    if (!poster && url)
+      poster = new OrderedPoster(url, o.clock, metrics, {
+        ...(o.keys ? { auth: { keys: o.keys, as: 'estate' as const } } : {}),
+      });
+    return poster;
+  };
   const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
   badRequest(app);
+  if (o.keys) requirePeer(app, o.keys, 'dcc', metrics);
   app.get('/wan/v1/health', async () => ({ ok: true, wan: true }));
   app.post('/wan/v1/downlink', async (req, reply) => {
     const b = req.body as DownlinkBody;
@@ -316,15 +450,12 @@ export async function startWanLinkServer(o: {
       ...(typeof b.ttlMs === 'number' ? { ttlMs: b.ttlMs } : {}),
     };
     let onOutcome: ((x: DownlinkOutcome) => void) | undefined;
-    if (b.replyTo && typeof b.linkId === 'number') {
-      let poster = repliers.get(b.replyTo);
-      if (!poster) {
-        poster = new OrderedPoster(b.replyTo, o.clock, metrics);
-        repliers.set(b.replyTo, poster);
-      }
-      const p = poster;
+    if (typeof b.linkId === 'number' && Number.isSafeInteger(b.linkId)) {
       const linkId = b.linkId;
-      onOutcome = (outcome) => p.post('/wan/v1/outcome', { linkId, outcome });
+      const outcomes = outcomePoster();
+      if (outcomes) onOutcome = (outcome) => outcomes.post('/wan/v1/outcome', { linkId, outcome });
+      else
+        log.warn('an outcome was asked for, but no CHM endpoint is configured (--chm-wan-url)', { linkId });
     }
     o.wan.send(msg, onOutcome);
     return reply.code(202).send({ accepted: true });
@@ -334,11 +465,9 @@ export async function startWanLinkServer(o: {
   return {
     app,
     url,
-    closePosters: () => {
-      for (const p of repliers.values()) p.close();
-    },
+    closePosters: () => poster?.close(),
     close: async () => {
-      for (const p of repliers.values()) p.close();
+      poster?.close();
       await app.close();
     },
   };

@@ -43,6 +43,7 @@ export interface UpFlags {
   intermittentUp?: number;
   intermittentDown?: number;
   gsmePoll?: number;
+  testApi?: boolean;
 }
 
 /** Adds the options every system-starting command shares. */
@@ -77,7 +78,11 @@ export function addSystemOptions(cmd: Command): Command {
       int('--intermittent-down'),
     )
     .option('--gsme-poll <ms>', 'GSME mailbox poll interval (default 1800000)', int('--gsme-poll'))
-    .option('--no-xsd', 'skip DUIS XSD validation at the DSP');
+    .option('--no-xsd', 'skip DUIS XSD validation at the DSP')
+    .option(
+      '--test-api',
+      'enable the test backchannels (estate WAN down/up) for operators (default off; PPMID_TEST_API=1)',
+    );
 }
 
 export function systemOptionsFrom(f: UpFlags): SystemOptions {
@@ -123,6 +128,7 @@ export function systemOptionsFrom(f: UpFlags): SystemOptions {
       : {}),
     ...(f.gsmePoll !== undefined ? { gsmePollIntervalMs: f.gsmePoll } : {}),
     xsdValidation: f.xsd ?? true,
+    ...(f.testApi ? { testApi: true } : {}),
   };
 }
 
@@ -143,11 +149,36 @@ export function describeUrls(sys: RunningSystem): string {
     ...(u.wanLink ? [`  WAN link              ${u.wanLink}`] : []),
     ...(sys.estate ? [`  estate                ${sys.plan.homes.length} homes`] : []),
     `  store                 ${sys.store.location}`,
+    ...describeCredentials(sys),
     '',
     'Ctrl-C stops everything.',
     '',
   ];
   return lines.join('\n');
+}
+
+/**
+ * The operators' credentials (issue 13): printed once, when they are
+ * created; afterwards where they are kept.
+ */
+export function describeCredentials(sys: RunningSystem): string[] {
+  const ops = sys.operators;
+  const dir = ops.dir;
+  return [
+    '',
+    ...(ops.created.length
+      ? [
+          'operator credentials (created now, printed once; kept 0600 in the data directory):',
+          ...ops.created.map((c) => `  ${c.name.padEnd(10)} ${c.role.padEnd(10)} ${c.token}`),
+        ]
+      : dir
+        ? [`operator credentials: ${dir}/<name>.token`]
+        : []),
+    ...(dir
+      ? [`  export TOKEN=$(cat ${dir}/operator.token)   # then curl -H "authorization: Bearer $TOKEN" ...`]
+      : []),
+    `test API (WAN backchannels): ${sys.config.testApi ? 'on (operators only)' : 'off (--test-api to enable)'}`,
+  ];
 }
 
 /** Stops `sys` on SIGINT / SIGTERM and resolves when it has stopped. */

@@ -44,7 +44,18 @@ export interface ChmHttpOptions {
   bodyLimit?: number;
   /** SSE keep-alive comment period (default 15 s). */
   heartbeatMs?: number;
+  /** Installs the operator guard (src/adapters/http/guard.ts) before the routes. */
+  guard?: (app: FastifyInstance) => void;
 }
+
+/** What the CHM serves without an operator (the dashboard's page needs a session). */
+export const CHM_PUBLIC_PATHS: readonly string[] = [
+  '/api/health',
+  '/api/openapi.json',
+  '/app.js',
+  '/style.css',
+  '/shared/base.css',
+];
 
 type Query = Record<string, string | undefined>;
 
@@ -148,6 +159,7 @@ function bodyOf(b: unknown): { operator?: string; note?: string } {
 export function buildChmHttpServer(opts: ChmHttpOptions): FastifyInstance {
   const { chm } = opts;
   const app = Fastify({ logger: false, bodyLimit: opts.bodyLimit ?? 16 * 1024 * 1024 });
+  opts.guard?.(app);
   const heartbeatMs = opts.heartbeatMs ?? 15_000;
   const streams = new Set<ServerResponse>();
   const assets = new Map<string, { type: string; body: string }>();

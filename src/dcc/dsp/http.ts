@@ -39,7 +39,24 @@ export interface DspHttpOptions {
   dsp: DspService;
   /** Largest request body in bytes (default 1 MiB, the DUIS codec's limit). */
   bodyLimit?: number;
+  /** Installs the operator guard (src/adapters/http/guard.ts) on the reports. */
+  guard?: (app: FastifyInstance) => void;
 }
+
+/**
+ * What the DSP serves without an operator: the DUIS endpoints and the relay
+ * registration (each request carries its user's signature), status and
+ * OpenAPI. Its reports (local delivery, charges, performance, requests) are
+ * for operators.
+ */
+export const DSP_PUBLIC_PATHS: readonly (string | RegExp)[] = [
+  '/api/v1/serviceS',
+  '/api/v1/serviceT',
+  '/api/v1/serviceD',
+  /^\/api\/v1\/dsp\/users\/[^/]+\/ppmid-relay\/[^/]+$/,
+  '/api/v1/dsp/status',
+  '/openapi.json',
+];
 
 /** Parses `YYYY-MM-DD`, `YYYYMMDD` or an ISO 8601 instant to epoch ms. */
 export function parseInstant(s: string, what: string): number {
@@ -84,6 +101,7 @@ export function buildDspHttpServer(opts: DspHttpOptions): FastifyInstance {
   const { dsp } = opts;
   const app = Fastify({ logger: false, bodyLimit: opts.bodyLimit ?? 1024 * 1024 });
   app.removeAllContentTypeParsers();
+  opts.guard?.(app);
   app.addContentTypeParser(['application/xml', 'text/xml'], { parseAs: 'buffer' }, (_req, body, done) =>
     done(null, body),
   );
