@@ -71,6 +71,8 @@ export const PPMID_REASONS = [
   'han-rejected',
   'han-lost',
   'han-no-answer',
+  // the CH refused the transfer for now (TransferDataError DataOverflow, its CH-7 rate limit): retried, never final
+  'han-busy',
 ] as const;
 export type PpmidReason = (typeof PPMID_REASONS)[number];
 

@@ -115,7 +115,11 @@ export type HanSendResult =
   | {
       ok: false;
       at: number;
-      reason: 'link-down' | 'tunnel-closed' | 'duty-cycle' | 'too-large' | 'rejected' | 'lost';
+      /**
+       * `busy`: the CH refused the transfer for now (ZCL Tunneling
+       * TransferDataError DataOverflow, e.g. its CH-7 rate limit): try again later.
+       */
+      reason: 'link-down' | 'tunnel-closed' | 'duty-cycle' | 'too-large' | 'rejected' | 'lost' | 'busy';
     };
 
 /** The Communications Hub's side of its SM WAN connection (dcc/wan implements it). */

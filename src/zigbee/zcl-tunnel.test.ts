@@ -21,7 +21,15 @@ import {
   TunnelStatus,
   tunnelCommandId,
 } from './tunnel.ts';
-import { decodeZclHeader, encodeZclHeader, type ZclHeader } from './zcl.ts';
+import {
+  decodeDefaultResponse,
+  decodeZclHeader,
+  encodeDefaultResponse,
+  encodeZclHeader,
+  isDefaultResponseFrame,
+  ZCL_STATUS_SUCCESS,
+  type ZclHeader,
+} from './zcl.ts';
 
 describe('ZCL frame header', () => {
   const cases: Array<[string, ZclHeader]> = [
@@ -96,6 +104,48 @@ describe('ZCL frame header', () => {
     assert.throws(() => decodeZclHeader(fromHex('210001')), ZigbeeMalformedError);
     assert.throws(() => decodeZclHeader(fromHex('0534')), ZigbeeTruncatedError);
     assert.throws(() => decodeZclHeader(fromHex('')), ZigbeeTruncatedError);
+  });
+});
+
+describe('ZCL Default Response (2.5.12)', () => {
+  it('answers a TransferData (s2c 0x01) with SUCCESS: 18 <tsn> 0B 01 00, round trip', () => {
+    // frame control 0x10: global, client to server (the CH answers as tunnel client), default response disabled
+    const bytes = encodeDefaultResponse({
+      direction: 'c2s',
+      transactionSequenceNumber: 0x2a,
+      commandId: 0x01,
+      status: ZCL_STATUS_SUCCESS,
+    });
+    assert.equal(toHex(bytes), '102A0B0100');
+    assert.ok(isDefaultResponseFrame(bytes));
+    assert.deepEqual(decodeDefaultResponse(bytes), {
+      direction: 'c2s',
+      transactionSequenceNumber: 0x2a,
+      commandId: 1,
+      status: 0,
+    });
+    const s2c = encodeDefaultResponse({
+      direction: 's2c',
+      transactionSequenceNumber: 1,
+      commandId: 2,
+      status: 0x81,
+    });
+    assert.equal(toHex(s2c), '18010B0281');
+    assert.equal(decodeDefaultResponse(s2c).status, 0x81);
+  });
+
+  it('is told apart from tunnel commands; malformed ones are typed errors', () => {
+    const tunnel = encodeTunnelFrame(
+      { dir: 's2c', cmd: 'TransferData', tunnelId: 1, data: fromHex('DD') },
+      {
+        transactionSequenceNumber: 0x0b,
+      },
+    );
+    assert.equal(isDefaultResponseFrame(tunnel), false);
+    assert.throws(() => decodeDefaultResponse(tunnel), ZigbeeMalformedError);
+    assert.throws(() => decodeDefaultResponse(fromHex('102A0B01')), ZigbeeMalformedError);
+    assert.throws(() => decodeDefaultResponse(fromHex('102A0B010000')), ZigbeeMalformedError);
+    assert.equal(isDefaultResponseFrame(fromHex('10')), false);
   });
 });
 

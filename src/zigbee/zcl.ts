@@ -74,3 +74,66 @@ export function decodeZclHeader(data: Uint8Array, offset = 0): { value: ZclHeade
   if (manufacturerCode !== undefined) value.manufacturerCode = manufacturerCode;
   return { value, offset };
 }
+
+// ---------------------------------------------------------------- Default Response (ZCL 2.5.12)
+
+/** ZCL global command 0x0B: Default Response. */
+export const ZCL_DEFAULT_RESPONSE_COMMAND_ID = 0x0b;
+/** ZCL status SUCCESS (ZCL 2.6.3). */
+export const ZCL_STATUS_SUCCESS = 0x00;
+
+/**
+ * A Default Response (ZCL 2.5.12): sent for a unicast command whose Disable
+ * Default Response bit is 0 when no other command answers it (status
+ * SUCCESS), or for an error. Same transaction sequence number as the
+ * command it answers, the opposite direction.
+ */
+export interface ZclDefaultResponse {
+  direction: ZclDirection;
+  transactionSequenceNumber: number;
+  /** the command id it answers */
+  commandId: number;
+  status: number;
+}
+
+export function encodeDefaultResponse(r: ZclDefaultResponse): Uint8Array {
+  const h = encodeZclHeader({
+    frameType: 'global',
+    direction: r.direction,
+    disableDefaultResponse: true,
+    transactionSequenceNumber: r.transactionSequenceNumber,
+    commandId: ZCL_DEFAULT_RESPONSE_COMMAND_ID,
+  });
+  const out = new Uint8Array(h.length + 2);
+  out.set(h);
+  out[h.length] = r.commandId & 0xff;
+  out[h.length + 1] = r.status & 0xff;
+  return out;
+}
+
+/** Decodes a whole Default Response frame; throws ZigbeeMalformedError for anything else. */
+export function decodeDefaultResponse(data: Uint8Array, offset = 0): ZclDefaultResponse {
+  const h = decodeZclHeader(data, offset);
+  if (h.value.frameType !== 'global' || h.value.commandId !== ZCL_DEFAULT_RESPONSE_COMMAND_ID)
+    throw new ZigbeeMalformedError('not a ZCL Default Response', offset);
+  if (data.length - h.offset !== 2)
+    throw new ZigbeeMalformedError(
+      `Default Response payload is 2 bytes, got ${data.length - h.offset}`,
+      h.offset,
+    );
+  return {
+    direction: h.value.direction,
+    transactionSequenceNumber: h.value.transactionSequenceNumber,
+    commandId: readU8(data, h.offset, 'command id'),
+    status: readU8(data, h.offset + 1, 'status'),
+  };
+}
+
+/** Whether `data` starts with a ZCL header of a global Default Response (without decoding the rest). */
+export function isDefaultResponseFrame(data: Uint8Array): boolean {
+  if (data.length < 3) return false;
+  const fc = data[0];
+  if ((fc & FC_FRAME_TYPE_MASK) !== 0) return false;
+  const idAt = fc & FC_MANUFACTURER_SPECIFIC ? 4 : 2;
+  return data[idAt] === ZCL_DEFAULT_RESPONSE_COMMAND_ID;
+}

@@ -57,7 +57,12 @@ import { type Eui, euiFromBytes, fromHex, normaliseEui } from '../../runtime/byt
 import type { Clock, TimerHandle } from '../../runtime/clock.ts';
 import { Logger } from '../../runtime/logger.ts';
 import { BoundedQueue, Metrics } from '../../runtime/metrics.ts';
-import { type GsmeMailboxCommand, TunnelStatus, ZigbeeError } from '../../zigbee/index.ts';
+import {
+  type GsmeMailboxCommand,
+  TransferDataStatus,
+  TunnelStatus,
+  ZigbeeError,
+} from '../../zigbee/index.ts';
 import {
   type ChDecision,
   type ChSource,
@@ -286,6 +291,8 @@ export class Chf {
   private readonly throttle: AlertThrottle;
   private readonly uplink: BoundedQueue<UplinkItem>;
   private readonly relayQueue: BoundedQueue<RelayItem>;
+  /** Set while a PPMID transfer is routed: the TransferDataError status to answer (CH-7 refusals). */
+  private refusal: TransferDataStatus | undefined;
   private relayInFlight: RelayItem | undefined;
   private readonly mailboxes = new Map<Eui, BoundedQueue<MailboxItem>>();
   private readonly buckets = new Map<Eui, TokenBucket>();
@@ -602,13 +609,23 @@ export class Chf {
 
   // ------------------------------------------------------------------ HAN input
 
-  private onTunnelData(peer: Eui, data: Uint8Array, info: ChTunnelDataInfo): void {
+  /**
+   * Returns DataOverflow when a PPMID relay was refused for a CH-7 limit: the
+   * node answers TransferDataError, so the PPMID keeps the command and tries
+   * again later (PP-3) instead of reporting `forwarded` for what was dropped.
+   */
+  private onTunnelData(peer: Eui, data: Uint8Array, info: ChTunnelDataInfo): TransferDataStatus | undefined {
     const sender = this.deviceLog.get(peer);
     this.metrics.inc('chf.han.rx');
     const source: ChSource =
       sender?.deviceType === 'HHT' ? 'hht' : sender?.deviceType === 'PPMID' ? 'ppmid' : 'device';
     const v = this.router.decide(source, sender, data, this.verdict);
+    this.refusal = undefined;
     this.execute(v, data, peer, info.overflow);
+    const refusal = this.refusal;
+    this.refusal = undefined;
+    if (refusal !== undefined) this.metrics.inc('chf.relay.refused-busy');
+    return refusal;
   }
 
   private onMailboxCommand(peer: Eui, cmd: GsmeMailboxCommand, _info: ChTunnelDataInfo): void {
@@ -779,6 +796,7 @@ export class Chf {
   ): ChDecision {
     this.metrics.inc(`chf.discard.${reason}`);
     this.decided({ ...ev, action: 'discard', reason }, 'discarded');
+    if (reason === 'rate-limited' && v.relayed) this.refusal = TransferDataStatus.DataOverflow;
     if (v.relayed || v.source === 'ppmid') {
       const i = v.info;
       this.relayRejected(

@@ -21,6 +21,7 @@ import {
   type TunnelCommand,
   type TunnelFrame,
   TunnelStatus,
+  ZCL_STATUS_SUCCESS,
   ZigbeeError,
 } from '../../zigbee/index.ts';
 import type { HanSendResult } from '../contracts.ts';
@@ -52,8 +53,13 @@ export interface ChTunnelDataInfo {
 export interface ChHanNodeHandlers {
   /** Whether `peer` may use a tunnel at all (in the Device Log) and, for a request, as which kind. */
   isLogged(peer: Eui): boolean;
-  /** Tunnel data (GBCS bytes) from a tunnel-server device (ESME, PPMID, HHT...). */
-  onTunnelData(peer: Eui, data: Uint8Array, info: ChTunnelDataInfo): void;
+  /**
+   * Tunnel data (GBCS bytes) from a tunnel-server device (ESME, PPMID, HHT...).
+   * Returns a TransferDataError status when the CHF refuses the transfer in a
+   * way the device should hear of (DataOverflow: its CH-7 rate limit, try
+   * later); nothing when it took the data (or discarded it silently, CH-2).
+   */
+  onTunnelData(peer: Eui, data: Uint8Array, info: ChTunnelDataInfo): TransferDataStatus | undefined;
   /** A GSME mailbox command arrived on a GSME's tunnel (CH as tunnel server). */
   onMailboxCommand(peer: Eui, cmd: GsmeMailboxCommand, info: ChTunnelDataInfo): void;
   /** A tunnel opened (either direction). */
@@ -230,14 +236,27 @@ export class ChHanNode extends HanNodeBase {
             );
             return;
           }
+          const tsn = frame.header.transactionSequenceNumber;
           const overflow = c.data.length > this.maxIncoming;
-          if (overflow) this.rejectTransfer(from, c.tunnelId, 'c2s', TransferDataStatus.DataOverflow, false);
-          h.onTunnelData(from, c.data, {
+          if (overflow)
+            this.rejectTransfer(from, c.tunnelId, 'c2s', TransferDataStatus.DataOverflow, false, tsn);
+          const refused = h.onTunnelData(from, c.data, {
             tunnel: t,
             firstBlockAt: ind.firstBlockAt,
             receivedAt: ind.receivedAt,
             overflow,
           });
+          if (overflow) return;
+          // ZCL 2.5.12: an error is answered whatever the Disable Default Response bit says
+          // (here TransferDataError, the cluster's own error command); success only when asked.
+          if (refused !== undefined) this.rejectTransfer(from, c.tunnelId, 'c2s', refused, false, tsn);
+          else if (!frame.header.disableDefaultResponse)
+            this.sendDefaultResponse(from, {
+              direction: 'c2s',
+              transactionSequenceNumber: tsn,
+              commandId: frame.header.commandId,
+              status: ZCL_STATUS_SUCCESS,
+            });
           return;
         }
         case 'TunnelClosureNotification':
@@ -340,8 +359,11 @@ export class ChHanNode extends HanNodeBase {
     dir: 'c2s' | 's2c',
     status: TransferDataStatus,
     report = true,
+    tsn?: number,
   ): void {
-    this.sendCommand(peer, { dir, cmd: 'TransferDataError', tunnelId, status } as TunnelCommand);
+    this.sendCommand(peer, { dir, cmd: 'TransferDataError', tunnelId, status } as TunnelCommand, undefined, {
+      ...(tsn !== undefined ? { tsn } : {}),
+    });
     if (report)
       this.opts.handlers.onTunnelProtocolError?.(
         peer,

@@ -12,7 +12,15 @@
 import { GbcsError } from '../../gbcs/errors.ts';
 import { GbtReassembler } from '../../gbcs/gbt.ts';
 import type { Eui } from '../../runtime/bytes.ts';
-import { type TunnelFrame, TunnelStatus } from '../../zigbee/index.ts';
+import type { TimerHandle } from '../../runtime/clock.ts';
+import {
+  TransferDataStatus,
+  type TunnelFrame,
+  TunnelStatus,
+  tunnelCommandId,
+  ZCL_STATUS_SUCCESS,
+  type ZclDefaultResponse,
+} from '../../zigbee/index.ts';
 import type { HanSendResult } from '../contracts.ts';
 import type { HanDataIndication } from './medium.ts';
 import {
@@ -33,20 +41,50 @@ export interface DeviceTunnel {
 }
 
 /** A tunnel-server device node (ESME, HCALCS, PPMID): the CH is the tunnel client (HAN.md). */
-export type TunnelDeviceNodeOptions = DeviceSideNodeOptions;
+export interface TunnelDeviceNodeOptions extends DeviceSideNodeOptions {
+  /**
+   * Ask the CH for its verdict on each TransferData (Disable Default Response
+   * bit 0, ZCL 2.5.12): `send` reports success only on the CH's Default
+   * Response (SUCCESS), `busy` on TransferDataError DataOverflow (its CH-7 rate
+   * limit), `rejected` on another TransferDataError, `lost` when no verdict
+   * comes within `verdictTimeoutMs`. The PPMID uses it so that it reports
+   * `forwarded` only for what the CH accepted (SECMP0038 CH-7, PP-3).
+   * Default false: the APS delivery is the result.
+   */
+  awaitTransferVerdict?: boolean;
+  /** Default 30 s (HAN time; the CH answers as soon as the last block arrives). */
+  verdictTimeoutMs?: number;
+}
+
+interface PendingVerdict {
+  tunnelId: number;
+  done: (r: HanSendResult) => void;
+  /** the APS transfer completed */
+  delivered: boolean;
+  /** the CH's verdict, if it came before the APS completion was reported */
+  verdict?: HanSendResult;
+  timer?: TimerHandle;
+}
 
 export class TunnelDeviceNode extends DeviceSideNode {
   private tunnel: DeviceTunnel | undefined;
   private nextTunnelId = 1;
   private readonly gbt = new GbtReassembler({ maxStreams: 8, maxMessageBytes: 16_384 });
+  private readonly awaitVerdict: boolean;
+  private readonly verdictTimeoutMs: number;
+  /** TransferData waiting for the CH's verdict, by ZCL transaction sequence number */
+  private readonly verdicts = new Map<number, PendingVerdict>();
 
   constructor(opts: TunnelDeviceNodeOptions) {
     super(opts);
+    this.awaitVerdict = opts.awaitTransferVerdict ?? false;
+    this.verdictTimeoutMs = opts.verdictTimeoutMs ?? 30_000;
     if (opts.device) this.attachDevice(opts.device);
   }
 
   protected override onDisconnected(): void {
     this.tunnel = undefined;
+    for (const [tsn, p] of this.verdicts) this.settleVerdict(tsn, p, failure(this.clock.now(), 'link-down'));
   }
 
   get currentTunnel(): DeviceTunnel | undefined {
@@ -101,7 +139,72 @@ export class TunnelDeviceNode extends DeviceSideNode {
       this.clock.setTimer(0, () => done(failure(this.clock.now(), 'tunnel-closed')), 'device-node:refused');
       return;
     }
-    this.sendCommand(this.chEui, { dir: 's2c', cmd: 'TransferData', tunnelId: t.tunnelId, data }, done);
+    const command = { dir: 's2c', cmd: 'TransferData', tunnelId: t.tunnelId, data } as const;
+    if (!this.awaitVerdict) {
+      this.sendCommand(this.chEui, command, done);
+      return;
+    }
+    // The verdict may arrive before the APS completion is reported: keep whichever comes first.
+    let tsn = -1;
+    const pending: PendingVerdict = { tunnelId: t.tunnelId, done, delivered: false };
+    tsn = this.sendCommand(
+      this.chEui,
+      command,
+      (r) => {
+        if (this.verdicts.get(tsn) !== pending) return;
+        if (!r.ok) {
+          this.settleVerdict(tsn, pending, r);
+          return;
+        }
+        pending.delivered = true;
+        if (pending.verdict) {
+          this.settleVerdict(tsn, pending, pending.verdict);
+          return;
+        }
+        pending.timer = this.clock.setTimer(
+          this.verdictTimeoutMs,
+          () => this.settleVerdict(tsn, pending, failure(this.clock.now(), 'lost')),
+          'device-node:verdict-timeout',
+        );
+      },
+      { defaultResponse: true },
+    );
+    const stale = this.verdicts.get(tsn); // the 8-bit sequence number wrapped onto a transfer never answered
+    if (stale) this.settleVerdict(tsn, stale, failure(this.clock.now(), 'lost'));
+    this.verdicts.set(tsn, pending);
+  }
+
+  private settleVerdict(tsn: number, p: PendingVerdict, r: HanSendResult): void {
+    if (this.verdicts.get(tsn) !== p) return;
+    this.verdicts.delete(tsn);
+    p.timer?.cancel();
+    p.done(r);
+  }
+
+  /** The CH's verdict on one of our TransferData: success (Default Response) or an error. */
+  private verdict(tsn: number, r: HanSendResult, what: string): void {
+    const p = this.verdicts.get(tsn);
+    if (!p) {
+      this.log('frame-ignored', this.chEui, `${what} for no pending transfer (tsn ${tsn})`);
+      return;
+    }
+    if (!r.ok) this.log('transfer-failed', this.chEui, what);
+    if (p.delivered) this.settleVerdict(tsn, p, r);
+    else p.verdict = r;
+  }
+
+  protected override onDefaultResponse(from: Eui, r: ZclDefaultResponse): void {
+    if (from !== this.chEui || r.commandId !== tunnelCommandId({ dir: 's2c', cmd: 'TransferData' })) {
+      super.onDefaultResponse(from, r);
+      return;
+    }
+    this.verdict(
+      r.transactionSequenceNumber,
+      r.status === ZCL_STATUS_SUCCESS
+        ? { ok: true, at: this.clock.now() }
+        : failure(this.clock.now(), 'rejected'),
+      `Default Response status ${r.status}`,
+    );
   }
 
   // ---- receive --------------------------------------------------------------
@@ -142,6 +245,11 @@ export class TunnelDeviceNode extends DeviceSideNode {
         return;
       }
       this.receiveData(c.data);
+      return;
+    }
+    if (c.dir === 'c2s' && c.cmd === 'TransferDataError') {
+      const r = failure(this.clock.now(), c.status === TransferDataStatus.DataOverflow ? 'busy' : 'rejected');
+      this.verdict(frame.header.transactionSequenceNumber, r, `TransferDataError status ${c.status}`);
       return;
     }
     if (c.dir === 'c2s' && c.cmd === 'CloseTunnel') {

@@ -13,6 +13,7 @@ import {
   encodeGsmeMailboxCommand,
   encodeTunnelFrame,
   linkKeyFromInstallCode,
+  TransferDataStatus,
   TUNNELING_CLUSTER_ID,
   withInstallCodeCrc,
 } from '../../zigbee/index.ts';
@@ -40,11 +41,13 @@ function gbcs(size: number, recipient = ESME) {
   });
 }
 
-function setup() {
+function setup(verdict = false) {
   const clock = new VirtualClock();
   const medium = new HanMedium({ clock, random: new SeededRandom(3) });
   const got: Array<{ from: string; data: Uint8Array }> = [];
   const mailbox: string[] = [];
+  /** what the CH answers the next transfers (undefined: took it) */
+  const verdicts: Array<TransferDataStatus | undefined> = [];
   const chNode: ChHanNode = new ChHanNode({
     medium,
     clock,
@@ -52,7 +55,10 @@ function setup() {
     linkKeyFor: (p) => KEYS[p],
     handlers: {
       isLogged: (p) => p in KEYS,
-      onTunnelData: (from, data) => got.push({ from, data }),
+      onTunnelData: (from, data) => {
+        got.push({ from, data });
+        return verdicts.shift();
+      },
       onMailboxCommand: (from, cmd) => {
         mailbox.push(cmd.cmd);
         if (cmd.cmd === 'Get') chNode.sendMailboxCommand(from, { cmd: 'GetResponse', messagesWaiting: 0 });
@@ -62,12 +68,55 @@ function setup() {
     },
   });
   chNode.connect();
-  const esme = new TunnelDeviceNode({ medium, clock, eui: ESME, chEui: CH, linkKey: KEYS[ESME] });
+  const esme = new TunnelDeviceNode({
+    medium,
+    clock,
+    eui: ESME,
+    chEui: CH,
+    linkKey: KEYS[ESME],
+    awaitTransferVerdict: verdict,
+  });
   const gsme = new GsmeHanNode({ medium, clock, eui: GSME, chEui: CH, linkKey: KEYS[GSME] });
-  return { clock, medium, chNode, esme, gsme, got, mailbox };
+  return { clock, medium, chNode, esme, gsme, got, mailbox, verdicts };
 }
 
 describe('HAN nodes', () => {
+  it('a device awaiting verdicts: Default Response = ok, TransferDataError DataOverflow = busy, other errors = rejected, silence = lost', () => {
+    const { clock, chNode, esme, got, verdicts } = setup(true);
+    esme.connect();
+    chNode.requestTunnel(ESME);
+    clock.advance(2_000);
+    const results: string[] = [];
+    const send = () => esme.send(gbcs(40), (r) => results.push(r.ok ? 'ok' : r.reason));
+    verdicts.push(undefined, TransferDataStatus.DataOverflow, TransferDataStatus.WrongDevice);
+    send();
+    clock.advance(5_000);
+    send();
+    clock.advance(5_000);
+    send();
+    clock.advance(5_000);
+    assert.deepEqual(results, ['ok', 'busy', 'rejected']);
+    assert.equal(got.length, 3);
+    // no answer from the CH (its radio is off): lost, never ok
+    chNode.disconnect();
+    send();
+    clock.advance(60_000);
+    assert.deepEqual(results, ['ok', 'busy', 'rejected', 'lost']);
+    chNode.connect();
+    chNode.requestTunnel(ESME);
+    clock.advance(2_000);
+    // without asking for verdicts, the APS delivery is the result (other devices: unchanged)
+    const plain = setup(false);
+    plain.esme.connect();
+    plain.chNode.requestTunnel(ESME);
+    plain.clock.advance(2_000);
+    plain.verdicts.push(TransferDataStatus.DataOverflow);
+    const r2: string[] = [];
+    plain.esme.send(gbcs(40), (r) => r2.push(r.ok ? 'ok' : r.reason));
+    plain.clock.advance(5_000);
+    assert.deepEqual(r2, ['ok']);
+  });
+
   it('the CH requests the tunnel; data both ways; > 1500 bytes as GBT blocks, reassembled', () => {
     const { clock, chNode, esme, got } = setup();
     esme.connect();

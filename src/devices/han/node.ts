@@ -17,12 +17,16 @@ import { type Eui, normaliseEui, toHex } from '../../runtime/bytes.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import { PpmidRelayError } from '../../runtime/errors.ts';
 import {
+  decodeDefaultResponse,
   decodeTunnelFrame,
+  encodeDefaultResponse,
   encodeTunnelFrame,
   GBCS_MAX_INCOMING_TRANSFER_SIZE,
+  isDefaultResponseFrame,
   TUNNELING_CLUSTER_ID,
   type TunnelCommand,
   type TunnelFrame,
+  type ZclDefaultResponse,
   ZigbeeError,
 } from '../../zigbee/index.ts';
 import type { GbcsDevice, HanSendResult, HanUplink } from '../contracts.ts';
@@ -217,6 +221,17 @@ export abstract class HanNodeBase {
       this.onOtherCluster(ind);
       return;
     }
+    if (isDefaultResponseFrame(ind.asdu)) {
+      let r: ZclDefaultResponse;
+      try {
+        r = decodeDefaultResponse(ind.asdu);
+      } catch (e) {
+        this.log('frame-ignored', ind.from, e instanceof ZigbeeError ? `${e.code}: ${e.message}` : String(e));
+        return;
+      }
+      this.onDefaultResponse(ind.from, r);
+      return;
+    }
     let frame: TunnelFrame;
     try {
       frame = decodeTunnelFrame(ind.asdu).value;
@@ -231,18 +246,40 @@ export abstract class HanNodeBase {
   /** Hook: a tunnel-cluster frame that did not decode. */
   protected onMalformedTunnelFrame(_ind: HanDataIndication, _e: unknown): void {}
 
-  /** Sends one tunnel command to `to`; `done` gets the medium's report (or a refusal at once, on the clock). */
+  /** Hook: a ZCL Default Response on the Tunneling cluster (ZCL 2.5.12). Default: logged and ignored. */
+  protected onDefaultResponse(from: Eui, r: ZclDefaultResponse): void {
+    this.log('frame-ignored', from, `Default Response to 0x${r.commandId.toString(16)} status ${r.status}`);
+  }
+
+  /** Sends a ZCL Default Response (same transaction sequence number as the command it answers). */
+  protected sendDefaultResponse(to: Eui, r: ZclDefaultResponse): void {
+    if (!this.attached) return;
+    this.medium.send(this.eui, to, encodeDefaultResponse(r), { clusterId: TUNNELING_CLUSTER_ID });
+  }
+
+  /**
+   * Sends one tunnel command to `to`; `done` gets the medium's report (or a
+   * refusal at once, on the clock). `frame.tsn`: answer a command with its
+   * own transaction sequence number (ZCL responses do); `frame.defaultResponse`:
+   * ask the receiver for a Default Response (Disable Default Response bit 0).
+   * Returns the transaction sequence number used.
+   */
   protected sendCommand(
     to: Eui,
     command: TunnelCommand,
     done?: (r: HanSendResult, report?: HanTransferReport) => void,
-  ): void {
+    frame: { tsn?: number; defaultResponse?: boolean } = {},
+  ): number {
+    const tsn = frame.tsn ?? this.nextTsn();
     if (!this.attached) {
       if (done)
         this.clock.setTimer(0, () => done(failure(this.clock.now(), 'link-down')), 'han-node:refused');
-      return;
+      return tsn;
     }
-    const asdu = encodeTunnelFrame(command, { transactionSequenceNumber: this.nextTsn() });
+    const asdu = encodeTunnelFrame(command, {
+      transactionSequenceNumber: tsn,
+      disableDefaultResponse: !frame.defaultResponse,
+    });
     const r = this.medium.send(this.eui, to, asdu, {
       clusterId: TUNNELING_CLUSTER_ID,
       onComplete: (rep) => {
@@ -258,6 +295,7 @@ export abstract class HanNodeBase {
           : 'rejected';
       if (done) this.clock.setTimer(0, () => done(failure(this.clock.now(), reason)), 'han-node:refused');
     }
+    return tsn;
   }
 
   /** Sends raw APS payload bytes on any cluster (tests; a misbehaving device). */

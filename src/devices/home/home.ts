@@ -114,7 +114,10 @@ export class Home {
     const linkKey = linkKeyFromInstallCode(installCodeWithCrc(spec.installCode));
     const common = { medium: this.medium, clock: this.clock, eui, chEui: this.chRadioEui, linkKey };
     const node: HomeNode =
-      spec.deviceType === 'GSME' ? new GsmeHanNode({ ...common }) : new TunnelDeviceNode({ ...common });
+      spec.deviceType === 'GSME'
+        ? new GsmeHanNode({ ...common })
+        : // A PPMID hears the CH's verdict on each relay (TransferDataError when CH-7 refuses it).
+          new TunnelDeviceNode({ ...common, awaitTransferVerdict: spec.deviceType === 'PPMID' });
     this.nodes.set(eui, node);
     this.specs.set(eui, { ...spec, eui });
     if (spec.device) node.attachDevice(spec.device);

@@ -64,31 +64,9 @@ import {
 
 // ------------------------------------------------------------------ options
 
-/** Retry and waiting policy of the outbox (PP-3, PP-4). All times in ms on the PPMID's Clock. */
-export interface PpmidRetryPolicy {
-  /** delay before the 2nd attempt after a HAN failure */
-  initialDelayMs: number;
-  /** each further failure multiplies the delay by this */
-  multiplier: number;
-  maxDelayMs: number;
-  /** HAN transfers tried per command before `delivery-failed` (a duty-cycle refusal is not an attempt) */
-  maxAttempts: number;
-  /** first re-check while the HAN is not ready or the duty cycle is Critical; doubles up to `maxWaitPollMs` */
-  waitPollMs: number;
-  maxWaitPollMs: number;
-  /** a send whose `done` never comes counts as failed (`han-no-answer`) after this */
-  sendTimeoutMs: number;
-}
+import { afterHanFailure, DEFAULT_RETRY_POLICY, HAN_REASON, type PpmidRetryPolicy } from './han-retry.ts';
 
-export const DEFAULT_RETRY_POLICY: Readonly<PpmidRetryPolicy> = Object.freeze({
-  initialDelayMs: 2_000,
-  multiplier: 2,
-  maxDelayMs: 120_000,
-  maxAttempts: 8,
-  waitPollMs: 1_000,
-  maxWaitPollMs: 30_000,
-  sendTimeoutMs: 120_000,
-});
+export { DEFAULT_RETRY_POLICY, type PpmidRetryPolicy } from './han-retry.ts';
 
 /** A device of the home the PPMID may know about (a CHF Device Log entry's Entity ID and type). */
 export interface HomeDevice {
@@ -205,6 +183,8 @@ export interface OutboxEntrySnapshot {
   receivedAt: number;
   expiresAt: number;
   attempts: number;
+  /** attempts the CH refused as busy (absent in older snapshots: 0) */
+  busy?: number;
   nextAttemptAt: number;
   inFlight: boolean;
   lastFailure: string | null;
@@ -256,6 +236,8 @@ interface OutboxEntry {
   receivedAt: number;
   expiresAt: number;
   attempts: number;
+  /** of the attempts, how many the CH refused as busy (TransferDataError DataOverflow, CH-7) */
+  busy: number;
   nextAttemptAt: number;
   inFlight: boolean;
   lastFailure: string | null;
@@ -277,15 +259,6 @@ type Waiting = 'han-not-ready' | 'duty-cycle' | null;
 
 /** Rejections that may clear by themselves: the envelope is not remembered, so the supplier may send it again. */
 const TRANSIENT_REJECTIONS: ReadonlySet<PpmidReason> = new Set(['outbox-full']);
-
-const HAN_REASON: Record<string, PpmidReason> = {
-  'link-down': 'han-link-down',
-  'tunnel-closed': 'han-tunnel-closed',
-  'duty-cycle': 'han-duty-cycle',
-  'too-large': 'han-too-large',
-  rejected: 'han-rejected',
-  lost: 'han-lost',
-};
 
 function emptyCredit(): CreditDisplay {
   return {
@@ -722,6 +695,7 @@ export class Ppmid implements GbcsDevice {
       receivedAt: this.clock.now(),
       expiresAt: env.expiresAt,
       attempts: 0,
+      busy: 0,
       nextAttemptAt: 0,
       inFlight: false,
       lastFailure: null,
@@ -936,6 +910,7 @@ export class Ppmid implements GbcsDevice {
       receivedAt: now,
       expiresAt: now + this.customerTtlMs,
       attempts: 0,
+      busy: 0,
       nextAttemptAt: 0,
       inFlight: false,
       lastFailure: null,
@@ -1116,20 +1091,22 @@ export class Ppmid implements GbcsDevice {
         detail: { id: entry.id, attempts: entry.attempts, target: entry.target },
       });
       if (entry.kind === 'relay')
-        this.settle(entry, 'forwarded', null, `HAN transfer to the CH completed (attempt ${entry.attempts})`);
+        this.settle(entry, 'forwarded', null, `the CH took the HAN transfer (attempt ${entry.attempts})`);
       else this.customerState(entry, 'sent');
     } else {
       const reason = override ?? HAN_REASON[r.reason] ?? 'han-rejected';
       entry.lastFailure = reason;
       this.metrics.inc(`ppmid.han.failure.${r.reason}`);
-      if (r.reason === 'duty-cycle') {
+      if (r.reason === 'busy') entry.busy++;
+      const next = afterHanFailure(r.reason, { attempts: entry.attempts, busy: entry.busy }, this.retry);
+      if (next.kind === 'wait-duty-cycle') {
         // PP-4: the HAN refused for the duty cycle: not an attempt; wait for it to drop.
         entry.attempts--;
         this.event({ kind: 'state-change', reason: 'duty-cycle-refused', ...base, detail: { id: entry.id } });
         this.waitFor('duty-cycle', 'refused by the HAN');
         return;
       }
-      if (entry.attempts >= this.retry.maxAttempts) {
+      if (next.kind === 'give-up') {
         this.remove(queue, entry);
         this.metrics.inc(`ppmid.${entry.kind}.delivery-failed`);
         this.event({
@@ -1147,17 +1124,21 @@ export class Ppmid implements GbcsDevice {
           );
         else this.customerState(entry, 'failed', reason);
       } else {
-        const delay = Math.min(
-          this.retry.maxDelayMs,
-          this.retry.initialDelayMs * this.retry.multiplier ** (entry.attempts - 1),
-        );
-        entry.nextAttemptAt = this.clock.now() + delay;
+        entry.nextAttemptAt = this.clock.now() + next.delayMs;
         this.metrics.inc('ppmid.han.retry-scheduled');
+        // CH-7: the CH refused it for now (TransferDataError DataOverflow): kept, not reported forwarded.
+        if (r.reason === 'busy') this.metrics.inc('ppmid.han.ch-busy');
         this.event({
           kind: 'state-change',
           reason: 'retry-scheduled',
           ...base,
-          detail: { id: entry.id, attempts: entry.attempts, failure: r.reason, retryInMs: delay },
+          detail: {
+            id: entry.id,
+            attempts: entry.attempts,
+            failure: r.reason,
+            retryInMs: next.delayMs,
+            ...(entry.busy > 0 ? { busy: entry.busy } : {}),
+          },
         });
       }
     }
@@ -1297,6 +1278,7 @@ export class Ppmid implements GbcsDevice {
       receivedAt: e.receivedAt,
       expiresAt: e.expiresAt,
       attempts: e.attempts,
+      busy: e.busy,
       nextAttemptAt: e.nextAttemptAt,
       inFlight: e.inFlight,
       lastFailure: e.lastFailure,
@@ -1450,7 +1432,7 @@ export class Ppmid implements GbcsDevice {
     x: OutboxEntrySnapshot,
     e: Omit<
       OutboxEntry,
-      'receivedAt' | 'expiresAt' | 'attempts' | 'nextAttemptAt' | 'inFlight' | 'lastFailure'
+      'receivedAt' | 'expiresAt' | 'attempts' | 'busy' | 'nextAttemptAt' | 'inFlight' | 'lastFailure'
     >,
   ): void {
     const entry: OutboxEntry = {
@@ -1458,6 +1440,7 @@ export class Ppmid implements GbcsDevice {
       receivedAt: x.receivedAt,
       expiresAt: x.expiresAt,
       attempts: x.attempts,
+      busy: x.busy ?? 0,
       nextAttemptAt: x.nextAttemptAt,
       inFlight: false,
       lastFailure: x.lastFailure,
