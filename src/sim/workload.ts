@@ -39,6 +39,8 @@ export interface WorkloadOptions {
   spec: WorkloadSpec | WorkloadName;
   random?: SeededRandom | string | number;
   metrics?: Metrics;
+  /** Force a route on every order (the simulator's arms); default: the supplier chooses (SU-1). */
+  route?: 'wan' | 'race' | 'ppmid';
 }
 
 export class Workload {
@@ -95,16 +97,18 @@ export class Workload {
   private fire(): void {
     if (!this.running) return;
     const { premisesId, order } = this.nextOrder();
-    const p = this.o.supplier.submit({ premisesId, order }).then(
-      (c) => {
-        this.metrics.inc(`submitted.${order.kind}`);
-        log.debug('order placed', { premisesId, kind: order.kind, command: c.id, route: c.route });
-      },
-      (err: unknown) => {
-        this.metrics.inc(`refused.${order.kind}`);
-        log.warn('order refused', { premisesId, kind: order.kind, error: String(err) });
-      },
-    );
+    const p = this.o.supplier
+      .submit({ premisesId, order, ...(this.o.route ? { route: this.o.route } : {}) })
+      .then(
+        (c) => {
+          this.metrics.inc(`submitted.${order.kind}`);
+          log.debug('order placed', { premisesId, kind: order.kind, command: c.id, route: c.route });
+        },
+        (err: unknown) => {
+          this.metrics.inc(`refused.${order.kind}`);
+          log.warn('order refused', { premisesId, kind: order.kind, error: String(err) });
+        },
+      );
     this.inflight.add(p);
     void p.finally(() => this.inflight.delete(p));
     this.schedule();

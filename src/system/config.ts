@@ -8,8 +8,9 @@ import type { SmWanConfig } from '../dcc/wan/sm-wan.ts';
 import type { ChfConfig } from '../devices/chf/chf.ts';
 import type { PpmidOptions } from '../devices/ppmid/index.ts';
 import type { Clock } from '../runtime/clock.ts';
+import type { EstateOptions } from '../sim/estate.ts';
 import { defaultWanMix, parseWanMix, type WanMix } from '../sim/plan.ts';
-import type { WorkloadName } from '../sim/workload.ts';
+import type { WorkloadName, WorkloadSpec } from '../sim/workload.ts';
 import type { SupplierConfigInput } from '../supplier/config.ts';
 import { SystemError } from './ports.ts';
 
@@ -73,11 +74,13 @@ export interface SystemOptions {
   wan?: Partial<SmWanConfig>;
   gsmePollIntervalMs?: number;
   chf?: Partial<ChfConfig>;
+  /** The HAN of every home (band, duty-cycle thresholds, PHY), e.g. `{ band: 'subGHz' }` (C4). */
+  han?: EstateOptions['han'];
   ppmid?: Pick<PpmidOptions, 'retry' | 'maxOutbox'>;
   supplier?: SupplierConfigInput;
   /** Validate DUIS requests against the XSD at the DSP (default true). */
   xsdValidation?: boolean;
-  workload?: WorkloadName;
+  workload?: WorkloadName | WorkloadSpec;
   /** Provision every PPMID through SU-3 at start (default true). */
   provision?: boolean;
   /** DSP-4: how often the DSP passes its local-delivery log to the CSP (default 1 h, aligned). */

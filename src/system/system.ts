@@ -581,6 +581,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<RunningSyst
         intermittent: opts.intermittent ?? { meanUpMs: 20 * 60_000, meanDownMs: 10 * 60_000 },
         gsmePollIntervalMs: opts.gsmePollIntervalMs,
         chf: opts.chf,
+        han: opts.han,
         ppmid: opts.ppmid,
         stateDir: config.ephemeral ? undefined : join(config.dataDir, 'estate'),
         metrics,

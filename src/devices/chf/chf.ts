@@ -588,6 +588,11 @@ export class Chf {
   }
 
   /** Plain-data view for the test automation API. */
+  /** Messages waiting in the WAN uplink buffer now (CH-4, CH-8). */
+  get uplinkBuffered(): number {
+    return this.uplink.size;
+  }
+
   status(): Record<string, unknown> {
     return {
       eui: this.eui,

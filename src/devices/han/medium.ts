@@ -484,6 +484,11 @@ export class HanMedium {
     return { airtimeMs: ms, share: ms / w };
   }
 
+  /** A device's airtime since it was attached (ms): what the simulator's HAN-load figures add up. */
+  lifetimeAirtimeMs(eui: Eui): number {
+    return this.nodes.get(eui)?.airtime.lifetimeMs ?? 0;
+  }
+
   /** Every attached device's airtime over the window, and the channel's total. */
   airtimeShares(windowMs = this.airtimeWindowMs): {
     total: number;

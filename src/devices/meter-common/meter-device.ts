@@ -460,8 +460,19 @@ export abstract class MeterDevice<S> implements GbcsDevice {
 
   // ------------------------------------------------------------------ events, snapshot
 
+  /** Calls `listener` with every event the device records (the simulator counts applied commands). */
+  onEvent(listener: (e: DeviceEvent) => void): () => void {
+    this.eventListeners.push(listener);
+    return () => {
+      const i = this.eventListeners.indexOf(listener);
+      if (i >= 0) this.eventListeners.splice(i, 1);
+    };
+  }
+  private readonly eventListeners: Array<(e: DeviceEvent) => void> = [];
+
   protected recordEvent(e: Partial<DeviceEvent> & { kind: DeviceEvent['kind'] }): void {
     const ev: DeviceEvent = { at: this.clock.now(), device: this.eui, ...e };
+    for (const l of this.eventListeners) l(ev);
     this.eventLog.push(ev);
     if (this.eventLog.length > this.maxEvents) this.eventLog.splice(0, this.eventLog.length - this.maxEvents);
   }
