@@ -35,6 +35,12 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
     modules: [() => import('./commands/estate.ts')],
   },
   {
+    name: 'sim',
+    description:
+      'the estate simulator (TE-3): run business-case scenarios in virtual time, reports with plots, shards, merge, compare',
+    modules: [() => import('./commands/sim.ts')],
+  },
+  {
     name: 'gbcs',
     description: 'GBCS messages: decode, verify, UTRNs',
     modules: [() => import('./commands/gbcs.ts')],

@@ -10,6 +10,7 @@ import { configureLogging } from '../../runtime/logger.ts';
 import { perfOf } from '../../sim/report.ts';
 import { BUILT_IN_SCENARIOS, loadScenario } from '../../sim/scenario.ts';
 import { compareReports, mergeReports, readReport, runScenario } from '../../sim/simulate.ts';
+import { commandGroup } from '../main.ts';
 
 function int(name: string) {
   return (v: string) => {
@@ -32,7 +33,7 @@ function hms(ms: number): string {
 }
 
 export function register(program: Command): void {
-  const sim = program.command('sim').description('the estate simulator (TE-3): scenarios, reports, shards');
+  const sim = commandGroup(program, 'sim');
 
   sim
     .command('scenarios')
