@@ -18,15 +18,27 @@ import { SystemError } from './ports.ts';
 export type PartyName = 'dsp' | 'chm' | 'supplier' | 'estate';
 export const PARTY_NAMES: readonly PartyName[] = ['dsp', 'chm', 'supplier', 'estate'];
 
-export const DEFAULT_PORTS = {
-  dsp: 8079,
-  start: 8080,
-  chm: 8081,
-  supplier: 8070,
-  mqtt: 8883,
-  wan: 8082,
-} as const;
-export type PortName = keyof typeof DEFAULT_PORTS;
+export type PortName = 'start' | 'supplier' | 'dsp' | 'chm' | 'wan' | 'mqtt';
+
+/**
+ * Every port a system listens on: its default, what listens there (for
+ * messages), the option that moves it, and its place in the block of
+ * `--port-base N` (N, N+1, ... in this order).
+ */
+export const PORT_TABLE: Readonly<
+  Record<PortName, { default: number; offset: number; what: string; option: string }>
+> = {
+  start: { default: 8080, offset: 0, what: 'start page', option: '--start-port' },
+  supplier: { default: 8070, offset: 1, what: 'supplier HTTP (API, console)', option: '--supplier-port' },
+  dsp: { default: 8079, offset: 2, what: 'DSP DUIS HTTP', option: '--dsp-port' },
+  chm: { default: 8081, offset: 3, what: 'CHM HTTP (Alerts Dashboard)', option: '--chm-port' },
+  wan: { default: 8082, offset: 4, what: 'WAN link HTTP', option: '--wan-port' },
+  mqtt: { default: 8883, offset: 5, what: 'MQTT broker', option: '--mqtt-port' },
+};
+export const PORT_NAMES = Object.keys(PORT_TABLE) as PortName[];
+export const DEFAULT_PORTS: Readonly<Record<PortName, number>> = Object.fromEntries(
+  PORT_NAMES.map((n) => [n, PORT_TABLE[n].default]),
+) as Record<PortName, number>;
 
 export interface SystemOptions {
   /** Time source (default the system clock); a VirtualClock needs `transport: 'in-process'`. */
@@ -40,8 +52,10 @@ export interface SystemOptions {
   wanMix?: string | WanMix;
   seed?: string | number;
   host?: string;
-  /** Ports (0 = ephemeral). */
+  /** Ports (0 = ephemeral); each one given wins over `portBase`. */
   ports?: Partial<Record<PortName, number>>;
+  /** Every port from this one on, in PORT_TABLE order (start page N, supplier N+1, ... MQTT N+5). */
+  portBase?: number;
   /** `postgres://…` (or `sqlite:<file>`); default SQLite under the data directory. */
   databaseUrl?: string;
   /** An external broker; default the embedded one (TLS, per-PPMID client certificates). */
@@ -117,10 +131,23 @@ export function resolveConfig(o: SystemOptions, env: NodeJS.ProcessEnv = process
     throw new SystemError('SYSTEM_CONFIG', '--homes must be >= 0');
   const wanMix =
     typeof o.wanMix === 'string' ? parseWanMix(o.wanMix, homes) : (o.wanMix ?? defaultWanMix(homes));
-  const ports = { ...DEFAULT_PORTS, ...(o.ports ?? {}) };
-  for (const [k, v] of Object.entries(ports))
+  const base = o.portBase;
+  if (base !== undefined && !(Number.isInteger(base) && base >= 1 && base + PORT_NAMES.length - 1 <= 65535))
+    throw new SystemError(
+      'SYSTEM_CONFIG',
+      `--port-base must be 1..${65536 - PORT_NAMES.length}, got ${base}`,
+    );
+  const ports = Object.fromEntries(
+    PORT_NAMES.map((n) => [
+      n,
+      o.ports?.[n] ?? (base === undefined ? DEFAULT_PORTS[n] : base + PORT_TABLE[n].offset),
+    ]),
+  ) as Record<PortName, number>;
+  for (const n of PORT_NAMES) {
+    const v = ports[n];
     if (!(Number.isInteger(v) && v >= 0 && v <= 65535))
-      throw new SystemError('SYSTEM_CONFIG', `--${k}-port must be 0..65535, got ${v}`);
+      throw new SystemError('SYSTEM_CONFIG', `${PORT_TABLE[n].option} must be 0..65535, got ${v}`);
+  }
   const parties = new Set<PartyName>(o.parties ?? PARTY_NAMES);
   return {
     dataDir: resolve(o.dataDir ?? env.PPMID_DATA_DIR ?? 'data'),
@@ -136,4 +163,23 @@ export function resolveConfig(o: SystemOptions, env: NodeJS.ProcessEnv = process
     parties,
     testApi: o.testApi ?? env.PPMID_TEST_API === '1',
   };
+}
+
+/**
+ * The ports this process will listen on (network transport): each party's
+ * HTTP server, the embedded MQTT broker unless MQTT_URL names another one,
+ * the WAN link of a split deployment, and the start page. Ephemeral (0)
+ * ports are left out: they cannot collide.
+ */
+export function listenedPorts(c: ResolvedConfig): PortName[] {
+  if (c.transport !== 'network') return [];
+  const has = (p: PartyName) => c.parties.has(p);
+  const out: PortName[] = ['start'];
+  if (has('supplier')) out.push('supplier');
+  if (has('dsp')) out.push('dsp');
+  if (has('chm')) out.push('chm');
+  const split = has('estate') ? !has('dsp') || !has('chm') : has('dsp') || has('chm');
+  if (split) out.push('wan');
+  if ((has('supplier') || has('estate')) && !c.mqttUrl) out.push('mqtt');
+  return out.filter((n) => c.ports[n] !== 0);
 }

@@ -78,9 +78,10 @@ import {
   SUPPLIER_CONSOLE_PREFIX,
   type SupplierConsoleLinks,
 } from '../web/supplier/index.ts';
-import { type ResolvedConfig, resolveConfig, type SystemOptions } from './config.ts';
+import { listenedPorts, type ResolvedConfig, resolveConfig, type SystemOptions } from './config.ts';
 import { GatedClock } from './gated-clock.ts';
 import { openSystemKeys, SYSTEM_PARTIES, type SystemKeys } from './keys.ts';
+import { checkPortsFree, describeListenError } from './port-check.ts';
 import {
   DeferredDuisTransport,
   HttpSupplierPort,
@@ -161,6 +162,8 @@ export interface RunningSystem {
 /** Starts the system (or the parties named in `opts.parties`). */
 export async function startSystem(opts: SystemOptions = {}): Promise<RunningSystem> {
   const config = resolveConfig(opts);
+  // Before any key is generated or file opened: every busy port at once, named (issue 14).
+  await checkPortsFree(config, listenedPorts(config));
   const clock = new GatedClock(opts.clock ?? new SystemClock());
   const metrics = new Metrics();
   const random = new SeededRandom(`system:${config.seed}`);
@@ -674,7 +677,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<RunningSyst
     return system;
   } catch (err) {
     await stop();
-    throw err;
+    throw describeListenError(err, config) ?? err;
   }
 }
 

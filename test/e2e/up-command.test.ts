@@ -9,11 +9,13 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { bearer, dataDirToken } from '../support/auth.ts';
+import { freePortBlock } from '../support/ports.ts';
 import { waitFor, withTimeout } from '../support/wait.ts';
 
 const BIN = resolve(new URL('../../bin/ppmid-relay.js', import.meta.url).pathname);
@@ -68,20 +70,28 @@ describe('e2e: ppmid-relay up', () => {
     assert.match(r.out(), /ESME balance\s+£2\.50 -> £12\.50/);
   });
 
-  it('up: the printed URLs answer; SIGINT stops everything and exits 0', async () => {
+  it('up with a port of its block taken: every busy port named with its party and option, before any key is made', async () => {
+    const base = await freePortBlock(6);
+    const blocker = createServer();
+    await new Promise<void>((ok) => blocker.listen({ host: '127.0.0.1', port: base + 5 }, ok));
+    try {
+      const dir = tmp();
+      const r = run(['up', '--data-dir', dir, '--port-base', String(base), '--homes', '1']);
+      children.push(r.child);
+      const { code } = await withTimeout(r.exit, 60_000, () => `up to refuse\n${r.out()}\n${r.err()}`);
+      assert.equal(code, 1, r.err());
+      assert.match(r.err(), new RegExp(`MQTT broker port ${base + 5} is in use \\(--mqtt-port\\)`));
+      assert.doesNotMatch(r.err(), /EADDRINUSE|--start-port|--supplier-port/);
+      assert.deepEqual(readdirSync(dir), [], 'nothing generated or opened');
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('up --port-base N: every printed URL and the start page on N .. N+5; the URLs answer; SIGINT stops everything and exits 0', async () => {
     const dir = tmp();
-    const ports = [
-      '--dsp-port',
-      '0',
-      '--chm-port',
-      '0',
-      '--supplier-port',
-      '0',
-      '--mqtt-port',
-      '0',
-      '--start-port',
-      '0',
-    ];
+    const base = await freePortBlock(6);
+    const ports = ['--port-base', String(base)];
     const r = run([
       'up',
       '--data-dir',
@@ -122,6 +132,21 @@ describe('e2e: ppmid-relay up', () => {
     assert.equal(chm.status, 200);
     const page = await (await authed(`${url('start page')}/`)).text();
     assert.match(page, /CHM Alerts Dashboard/);
+    // --port-base moved every URL: the banner's and the start page's
+    const printed = [...r.out().matchAll(/(?:https?|mqtts?):\/\/127\.0\.0\.1:(\d+)/g)].map((m) =>
+      Number(m[1]),
+    );
+    assert.ok(printed.length >= 7, r.out());
+    for (const p of printed)
+      assert.ok(p >= base && p <= base + 5, `${p} outside ${base}..${base + 5}\n${r.out()}`);
+    assert.match(r.out(), new RegExp(`supplier console\\s+http://127\\.0\\.0\\.1:${base + 1}/console/`));
+    assert.match(r.out(), new RegExp(`MQTT broker\\s+mqtts://127\\.0\\.0\\.1:${base + 5}`));
+    const listed = (start.consoles as Array<{ name: string; url: string }>).map((c) => [c.name, c.url]);
+    for (const [, u] of listed)
+      assert.ok(Number(new URL(u).port) >= base && Number(new URL(u).port) <= base + 5, u);
+    assert.ok(
+      listed.some(([n, u]) => n === 'Supplier console' && u === `http://127.0.0.1:${base + 1}/console/`),
+    );
 
     r.child.kill('SIGINT');
     const { code, signal } = await withTimeout(r.exit, 60_000, () => `up to stop on SIGINT\n${r.err()}`);

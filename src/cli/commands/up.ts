@@ -8,7 +8,13 @@
 import type { Command } from 'commander';
 import { configureLogging } from '../../runtime/logger.ts';
 import { WORKLOAD_NAMES, type WorkloadName } from '../../sim/workload.ts';
-import { PARTY_NAMES, type PartyName, type SystemOptions } from '../../system/config.ts';
+import {
+  PARTY_NAMES,
+  type PartyName,
+  PORT_NAMES,
+  PORT_TABLE,
+  type SystemOptions,
+} from '../../system/config.ts';
 import { runSmokeCheck } from '../../system/smoke.ts';
 import { type RunningSystem, startSystem } from '../../system/system.ts';
 import { commandGroup } from '../main.ts';
@@ -30,6 +36,7 @@ export interface UpFlags {
   supplierPort?: number;
   mqttPort?: number;
   startPort?: number;
+  portBase?: number;
   workload?: string;
   parties?: string;
   dspUrl?: string;
@@ -48,7 +55,7 @@ export interface UpFlags {
 
 /** Adds the options every system-starting command shares. */
 export function addSystemOptions(cmd: Command): Command {
-  return cmd
+  cmd
     .option('--data-dir <dir>', 'SQLite, keys, MQTT PKI and device state (default ./data, or PPMID_DATA_DIR)')
     .option('--homes <n>', 'homes in the estate (default 20)', int('--homes'))
     .option(
@@ -57,12 +64,20 @@ export function addSystemOptions(cmd: Command): Command {
     )
     .option('--seed <seed>', 'seed of the estate plan and every random draw (default ppmid-relay)')
     .option('--host <host>', 'address the servers listen on (default 127.0.0.1)')
-    .option('--dsp-port <port>', 'DSP DUIS HTTP port (default 8079; 0 = ephemeral)', int('--dsp-port'))
-    .option('--chm-port <port>', 'CHM HTTP + Alerts Dashboard port (default 8081)', int('--chm-port'))
-    .option('--supplier-port <port>', 'supplier HTTP port (default 8070)', int('--supplier-port'))
-    .option('--mqtt-port <port>', 'embedded MQTT broker TLS port (default 8883)', int('--mqtt-port'))
-    .option('--start-port <port>', 'start page port (default 8080)', int('--start-port'))
-    .option('--wan-port <port>', 'WAN link port of a split deployment (default 8082)', int('--wan-port'))
+    .option(
+      '--port-base <n>',
+      `every port from N on: ${PORT_NAMES.map((n) => `${PORT_TABLE[n].option.slice(2, -5)} N+${PORT_TABLE[n].offset}`).join(', ')} (a port option given wins)`,
+      int('--port-base'),
+    );
+  for (const n of PORT_NAMES) {
+    const row = PORT_TABLE[n];
+    cmd.option(
+      `${row.option} <port>`,
+      `${row.what} port (default ${row.default}; 0 = ephemeral)`,
+      int(row.option),
+    );
+  }
+  return cmd
     .option(
       '--workload <name>',
       `orders placed at random premises: ${WORKLOAD_NAMES.join(' | ')} (default light)`,
@@ -109,6 +124,7 @@ export function systemOptionsFrom(f: UpFlags): SystemOptions {
     ...(f.seed !== undefined ? { seed: f.seed } : {}),
     ...(f.host !== undefined ? { host: f.host } : {}),
     ports,
+    ...(f.portBase !== undefined ? { portBase: f.portBase } : {}),
     workload,
     ...(parties ? { parties } : {}),
     remote: {
@@ -142,6 +158,7 @@ export function describeUrls(sys: RunningSystem): string {
     ...(u.supplier
       ? [`  supplier API          ${u.supplier}/api/v1/premises   (OpenAPI ${u.supplier}/openapi.json)`]
       : []),
+    ...(u.supplierConsole ? [`  supplier console      ${u.supplierConsole}`] : []),
     ...(u.supplierReceive ? [`  supplier receive      ${u.supplierReceive}`] : []),
     ...(u.dsp ? [`  DSP (DUIS)            ${u.dsp}/api/v1/serviceS|serviceT|serviceD`] : []),
     ...(u.chmDashboard ? [`  CHM Alerts Dashboard  ${u.chmDashboard}`] : []),
