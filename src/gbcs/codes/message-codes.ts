@@ -2,6 +2,11 @@
  * GBCS Message Codes (GBCS Table 13.3.5.x "Message Code"): the first two bytes
  * of other-information in every Remote Party Message; they name the use case.
  *
+ * A view of the use-case catalogue (src/gbcs/use-cases, docs/use-cases.md),
+ * the one table of use cases: DLMS codes (ESME, CHF, DLMS alerts) come from
+ * it; the GBZ and ASN.1 codes below stay here until their catalogue rows
+ * exist (a code with a catalogue row is taken from the catalogue).
+ *
  * Declarative table (style: one row per code, lookups built from it). Every
  * code used by an RTDS reference message is here (`source: 'rtds'`, checked
  * by test/gbcs-codes.test.ts against the fixture folders); a few more that
@@ -23,7 +28,8 @@
  * PROVISIONAL codes for SECMP0038 live in provisional.ts; they are merged
  * into MESSAGE_CODES (marked `provisional: true`) so lookups find them.
  */
-import type { DeviceTarget, PayloadFormat } from '../use-cases/row.ts';
+import { useCaseByCode, useCaseRows } from '../use-cases/index.ts';
+import type { DeviceTarget, PayloadFormat, UseCaseRowBase } from '../use-cases/row.ts';
 import { PROVISIONAL_MESSAGE_CODES } from './provisional.ts';
 
 export type { DeviceTarget, PayloadFormat };
@@ -72,69 +78,7 @@ const ALERT = { kind: 'alert' as const };
 const GBCS = { source: 'gbcs' as const };
 
 const ROWS: Row[] = [
-  // ---- Communications Hub Function (DLMS)
-  c(0x0001, 'CCS01', 'Add Device to CHF Device Log', '8.11', 'CHF', false, 'dlms'),
-  c(0x0002, 'CCS02', 'Remove Device from CHF Device Log', '8.11', 'CHF', false, 'dlms'),
-  c(0x0003, 'CCS03', 'Restore CHF Device Log', '8.12.1', 'CHF', false, 'dlms'),
-  c(0x00fe, 'CCS07', 'Read CHF Device Logs', '8.9', 'CHF', false, 'dlms'),
-  c(0x010f, 'CCS06', 'Read CHF Device Log and Check HAN Communications', '8.9', 'CHF', false, 'dlms'),
-  c(
-    0x0092,
-    'ECS26i',
-    'Read Configuration Data Device Information (CHF identity)',
-    '6.2.4',
-    'CHF',
-    false,
-    'dlms',
-  ),
-  c(0x0093, 'ECS35c', 'Read CHF Event Log', '6.13', 'CHF', false, 'dlms', GBCS),
-  c(0x0094, 'ECS35d', 'Read CHF Security Log', '6.13', 'CHF', false, 'dlms'),
-  c(
-    0x00fa,
-    'ECS26n',
-    'Read CHF Configuration Data Device Information (CH identity and type)',
-    '6.2.4',
-    'CHF',
-    false,
-    'dlms',
-  ),
-  c(0x010a, 'DBCH01', 'Read CHF Sub GHz Channel', '6.31', 'CHF', false, 'dlms'),
-  c(0x010b, 'DBCH02', 'Read CHF Sub GHz Channel Log', '6.32', 'CHF', false, 'dlms'),
-  c(0x010d, 'DBCH04', 'Set CHF Sub GHz Configuration', '6.28', 'CHF', false, 'dlms'),
-  c(0x010e, 'DBCH05', 'Request CHF Sub GHz Channel Scan', '6.29', 'CHF', false, 'dlms'),
-  c(0x0110, 'DBCH06', 'Limited Duty Cycle Action Taken Sub GHz Alert', null, 'CHF', false, 'dlms', ALERT),
-  c(
-    0x0112,
-    'DBCH08',
-    'Sub GHz Channel Scan Request Assessment Outcome Sub GHz Alert',
-    null,
-    'CHF',
-    false,
-    'dlms',
-    ALERT,
-  ),
-  c(0x0113, 'DBCH09', 'Sub GHz Configuration Changed Sub GHz Alert', null, 'CHF', false, 'dlms', ALERT),
-  c(
-    0x0114,
-    'DBCH10',
-    'Message Discarded Due to Duty Cycle Management Sub GHz Alert',
-    null,
-    'CHF',
-    false,
-    'dlms',
-    ALERT,
-  ),
-  c(0x0115, 'DBCH11', 'No More Sub GHz Device Capacity Sub GHz Alert', null, 'CHF', false, 'dlms', ALERT),
-  c(
-    0x0018,
-    'CS14',
-    'Device Addition To / Removal From HAN Whitelist Alerts',
-    null,
-    'CHF',
-    false,
-    'dlms',
-    ALERT,
-  ),
+  // ---- CHF: the DLMS use cases are in the catalogue (src/gbcs/use-cases)
   c(0x0128, 'CCS08', 'Firmware Transfer Alert', null, 'CHF', false, 'asn1', { ...ALERT, ...GBCS }),
 
   // ---- Security credentials, join/unjoin, firmware (ASN.1 DER)
@@ -291,230 +235,6 @@ const ROWS: Row[] = [
   c(0x00b2, 'GCS62', 'Backup GPF Device Log', null, 'GPF', false, 'asn1', ALERT),
   c(0x007f, 'GCS28', 'Set Clock on GSME', '6.11', 'GSME', true, 'asn1'),
 
-  // ---- ESME (DLMS)
-  c(0x0007, 'CS01a', 'Apply Prepayment Top Up to an ESME', '2.2', 'ESME', false, 'dlms'),
-  c(0x0019, 'ECS01a', 'Set Tariff and Price on ESME', '1.1.1', 'ESME', true, 'dlms', GBCS),
-  c(0x00a2, 'ECS01b', 'Set Price on ESME', '1.2.1', 'ESME', true, 'dlms'),
-  c(0x00b7, 'ECS01c', 'Set Tariff and Price on ESME Secondary', '1.1.2', 'ESME', true, 'dlms'),
-  c(0x001a, 'ECS02', 'Set ESME Payment Mode to Credit', '1.6', 'ESME', true, 'dlms'),
-  c(0x001b, 'ECS03', 'Set ESME Payment Mode to Prepayment', '1.6', 'ESME', true, 'dlms'),
-  c(0x001c, 'ECS04a', 'Adjust Meter Balance on the ESME', '1.5', 'ESME', true, 'dlms'),
-  c(0x001d, 'ECS05', 'Reset Tariff Block Counter Matrix', '1.7', 'ESME', true, 'dlms'),
-  c(0x001e, 'ECS07', 'Manage Debt on the ESME', '2.3', 'ESME', true, 'dlms', GBCS),
-  c(0x001f, 'ECS08', 'Update Prepayment Configuration on ESME', '2.1', 'ESME', true, 'dlms', GBCS),
-  c(0x0020, 'ECS09', 'Activate Emergency Credit Remotely on ESME', '2.5', 'ESME', true, 'dlms'),
-  c(0x0021, 'ECS10', 'Send Message to ESME', '3.1', 'ESME', false, 'dlms', GBCS),
-  c(0x0022, 'ECS12', 'Set Change of Tenancy Date on ESME', '3.2', 'ESME', false, 'dlms'),
-  c(0x0023, 'ECS14', 'Disable Privacy PIN Protection on ESME', '3.5', 'ESME', false, 'dlms'),
-  c(0x0024, 'ECS15a', 'Clear ESME Event Log', '3.3', 'ESME', false, 'dlms'),
-  c(0x00c1, 'ECS15c', 'Clear ALCS Event Log', '3.3', 'ESME', false, 'dlms'),
-  c(0x0025, 'ECS16', 'Write Supplier Contact Details on ESME', '3.4', 'ESME', false, 'dlms'),
-  c(0x0026, 'ECS17a', 'Read ESME Energy Registers (Export Energy)', '4.2', 'ESME', false, 'dlms'),
-  c(0x0027, 'ECS17b', 'Read ESME Energy Registers (Import Energy)', '4.1.1', 'ESME', false, 'dlms'),
-  c(0x0028, 'ECS17c', 'Read ESME Energy Registers (Power)', '4.16', 'ESME', false, 'dlms'),
-  c(0x0029, 'ECS17d', 'Read ESME Energy Register (TOU)', '4.1.2', 'ESME', false, 'dlms'),
-  c(0x002a, 'ECS17e', 'Read ESME Energy Register (TOU with Blocks)', '4.1.3', 'ESME', false, 'dlms', GBCS),
-  c(0x002b, 'ECS18a', 'Read Maximum Demand Registers (Export)', '4.12.2', 'ESME', false, 'dlms'),
-  c(0x002c, 'ECS18b', 'Read Maximum Demand Registers (Import)', '4.12.1', 'ESME', false, 'dlms'),
-  c(0x002d, 'ECS19', 'Read ESME Prepayment Registers', '4.3', 'ESME', false, 'dlms'),
-  c(
-    0x0030,
-    'ECS20c',
-    'Read ESME Billing Data Log (billing calendar triggered exc export)',
-    '4.4.3',
-    'ESME',
-    false,
-    'dlms',
-  ),
-  c(0x0033, 'ECS21a', 'Read Electricity Daily Read Log (exc export)', '4.6.1', 'ESME', false, 'dlms', GBCS),
-  c(0x0034, 'ECS21b', 'Read Electricity (Prepayment) Daily Read Log', '4.14', 'ESME', false, 'dlms'),
-  c(0x0035, 'ECS21c', 'Read Electricity Daily Read Log (export only)', '4.6.2', 'ESME', false, 'dlms'),
-  c(0x0036, 'ECS22a', 'Read Electricity Half Hour Profile Data (export)', '4.8.3', 'ESME', false, 'dlms'),
-  c(
-    0x0037,
-    'ECS22b',
-    'Read Electricity Half Hour Profile Data (active import)',
-    '4.8.1',
-    'ESME',
-    false,
-    'dlms',
-  ),
-  c(
-    0x0038,
-    'ECS22c',
-    'Read Electricity Half Hour Profile Data (reactive import)',
-    '4.8.2',
-    'ESME',
-    false,
-    'dlms',
-  ),
-  c(0x0039, 'ECS23', 'Read Voltage Operational Data', '4.10', 'ESME', false, 'dlms'),
-  c(0x003a, 'ECS24', 'Read ESME Tariff Data', '4.11.1', 'ESME', false, 'dlms'),
-  c(0x00bd, 'ECS24b', 'Read ESME Tariff Data (second element)', '4.11.2', 'ESME', false, 'dlms'),
-  c(0x00c6, 'ECS26k', 'Read ESME Configuration Voltage Data (3 phase)', '6.2.1', 'ESME', false, 'dlms'),
-  c(
-    0x003d,
-    'ECS26c',
-    'Read ESME Configuration Data Device Information (randomisation)',
-    '6.2.2',
-    'ESME',
-    false,
-    'dlms',
-  ),
-  c(
-    0x003e,
-    'ECS26d',
-    'Read ESME Configuration Data Device Information (Billing Calendar)',
-    '6.2.3',
-    'ESME',
-    false,
-    'dlms',
-  ),
-  c(
-    0x00d9,
-    'ECS26l',
-    'Read ESME Configuration Data Device Information (Billing Calendar, all periodicities)',
-    '6.2.3',
-    'ESME',
-    false,
-    'dlms',
-  ),
-  c(
-    0x00f9,
-    'ECS26m',
-    'Read ESME Configuration Data Device Information (identity, type and supply tamper state)',
-    '6.2.4',
-    'ESME',
-    false,
-    'dlms',
-  ),
-  c(0x0042, 'ECS27', 'Read ESME Load Limit Data', '4.15', 'ESME', false, 'dlms'),
-  c(0x0045, 'ECS29a', 'Set Voltage Configurations on ESME', '6.5', 'ESME', false, 'dlms'),
-  c(0x00ae, 'ECS29b', 'Set Voltage Configurations on ESME (3 phase)', '6.5', 'ESME', false, 'dlms'),
-  c(
-    0x00d2,
-    'ECS29d',
-    'Set Voltage Configurations on Polyphase ESME without Counter Reset',
-    '6.5',
-    'ESME',
-    false,
-    'dlms',
-  ),
-  c(0x00d4, 'ECS29f', 'Reset RMS Voltage Counters on Polyphase ESME', '6.27', 'ESME', false, 'dlms'),
-  c(0x0047, 'ECS34', 'Set Instantaneous Power Threshold Configuration', '6.12', 'ESME', false, 'dlms'),
-  c(0x0048, 'ECS35a', 'Read ESME Event Log', '6.13', 'ESME', false, 'dlms', GBCS),
-  c(0x0049, 'ECS35b', 'Read ESME Security Log', '6.13', 'ESME', false, 'dlms', GBCS),
-  c(0x00b9, 'ECS35e', 'Read ESME Power Event Log', '6.13', 'ESME', false, 'dlms'),
-  c(0x00ba, 'ECS35f', 'Read ALCS Event Log', '6.13', 'ESME', false, 'dlms'),
-  c(0x00fd, 'ECS35g', 'Read ALCS Event Log (extended)', '6.13', 'ESME', false, 'dlms', {
-    nameUnconfirmed: true,
-  }),
-  c(0x004a, 'ECS37', 'Set Maximum Demand Configurable Time Period', '6.18.1', 'ESME', false, 'dlms'),
-  c(0x004b, 'ECS38', 'Update Randomised Offset Limit', '7.12', 'ESME', true, 'dlms'),
-  c(0x004f, 'ECS42', 'Remotely Close the Load Switch on the ESME', '7.1', 'ESME', true, 'dlms', GBCS),
-  c(0x0050, 'ECS43', 'Remotely Open the Load Switch on the ESME', '7.2', 'ESME', true, 'dlms'),
-  c(0x0051, 'ECS44', 'Arm Load Switch in ESME', '7.3', 'ESME', true, 'dlms'),
-  c(0x0052, 'ECS45', 'Read Status of Load Switch in the ESME', '7.4', 'ESME', false, 'dlms'),
-  c(0x0053, 'ECS46a', 'Set HC ALCS or ALCS Labels in ESME', '6.14.1', 'ESME', true, 'dlms'),
-  c(0x011a, 'ECS46d', 'Set Auxiliary Controller Scheduler on ESME', '6.14.3', 'ESME', true, 'dlms', {
-    nameUnconfirmed: true,
-  }),
-  c(0x0055, 'ECS47', 'Set or Reset HC ALCS or ALCS State', '7.5', 'ESME', true, 'dlms', {
-    aliases: ['ECS47Activate'],
-  }),
-  c(0x011e, 'ECS47a', 'Set Auxiliary Controller State on ESME', '7.13', 'ESME', true, 'dlms', {
-    nameUnconfirmed: true,
-  }),
-  c(
-    0x00db,
-    'ECS48',
-    'Configure Daily Resetting of Tariff Block Counter Matrix',
-    '6.26',
-    'ESME',
-    true,
-    'dlms',
-  ),
-  c(0x0059, 'ECS52', 'Read ESME/Comms Hub Firmware Version', '11.2', 'ESME', false, 'dlms', {
-    targets: ['ESME', 'CHF'],
-  }),
-  c(0x005e, 'ECS61c', 'Read Boost Button Data from ESME', '7.11', 'ESME', false, 'dlms'),
-  c(0x00bb, 'ECS61a', 'Read HC ALCS and ALCS Data from ESME', '7.7', 'ESME', false, 'dlms'),
-  c(0x005f, 'ECS62', 'Set ALCS and Boost Button Association', '7.10', 'ESME', false, 'dlms', {
-    aliases: ['ECS62Remove'],
-  }),
-  c(0x0060, 'ECS66', 'Read ESME Daily Consumption Log', '4.17', 'ESME', false, 'dlms'),
-  c(0x0062, 'ECS70', 'Set Clock on ESME', '6.11', 'ESME', true, 'dlms'),
-  c(0x0067, 'ECS80', 'Supply Outage Restore Alert from ESME', null, 'ESME', true, 'dlms', ALERT),
-  c(0x0068, 'ECS81', 'Set Supply Tamper State on ESME', '6.25', 'ESME', true, 'dlms'),
-  c(0x0069, 'ECS82', 'Read Meter Balance for ESME', '4.18', 'ESME', false, 'dlms'),
-  c(0x00ac, 'ECS25a', 'Set Alert Behaviours - ESME - Supplier', '6.22', 'ESME', false, 'dlms'),
-  c(0x00b0, 'ECS25b', 'Set Alert Behaviours - ESME - Network Operator', '6.22', 'ESME', false, 'dlms'),
-  c(0x00ea, 'ECS25a1', 'Set Event Behaviours - ESME to HAN Device - Supplier', '6.22', 'ESME', false, 'dlms'),
-  c(0x00eb, 'ECS25a2', 'Set Event Behaviours - ESME Audible Alarm - Supplier', '6.22', 'ESME', false, 'dlms'),
-  c(0x00ec, 'ECS25a3', 'Set Event Behaviours - ESME Logging - Supplier', '6.22', 'ESME', false, 'dlms'),
-  c(
-    0x00ed,
-    'ECS25b3',
-    'Set Event Behaviours - ESME Logging - Network Operator',
-    '6.22',
-    'ESME',
-    false,
-    'dlms',
-  ),
-  c(
-    0x00ee,
-    'ECS25r1',
-    'Read Non-Critical Event and Alert Behaviours - ESME - Supplier',
-    '6.2.10',
-    'ESME',
-    false,
-    'dlms',
-  ),
-  c(0x0120, 'ECS100', 'ESME Alert 0x8F85', null, 'ESME', true, 'dlms', { ...ALERT, nameUnconfirmed: true }),
-  c(0x0121, 'ECS101', 'ESME Alert 0x8F86 (auxiliary controller)', null, 'ESME', true, 'dlms', {
-    ...ALERT,
-    nameUnconfirmed: true,
-  }),
-  c(0x0122, 'ECS102', 'ESME Alert 0x8F87 (auxiliary controller)', null, 'ESME', true, 'dlms', {
-    ...ALERT,
-    nameUnconfirmed: true,
-  }),
-  c(0x0123, 'ECS200', 'ESME Alert 0x8F88 (auxiliary controller state report)', null, 'ESME', true, 'dlms', {
-    ...ALERT,
-    nameUnconfirmed: true,
-  }),
-  c(0x0116, 'PECS01', 'Apply Prepayment Top Up to an ESME using PPMID', null, 'ESME', false, 'dlms', GBCS),
-  c(0x0117, 'PECS02', 'Activate Emergency Credit on ESME from PPMID', null, 'ESME', false, 'dlms', GBCS),
-  c(0x0118, 'PECS03', 'Request to Enable ESME Supply from PPMID', null, 'ESME', false, 'dlms', GBCS),
-  c(
-    0x00cc,
-    'FutureDatedAlert-DLMS',
-    'Future Dated Execution of Instruction Alert (DLMS COSEM)',
-    null,
-    'ESME',
-    true,
-    'dlms',
-    ALERT,
-  ),
-  c(
-    0x00ce,
-    'FDRA-DLMS',
-    'Firmware Distribution Receipt Alert (ESME or Comms Hub)',
-    null,
-    'ESME',
-    true,
-    'dlms',
-    {
-      ...ALERT,
-      ...GBCS,
-      targets: ['ESME', 'CHF'],
-    },
-  ),
-  c(0x00f0, 'MIIWA-ESME', 'Meter Integrity Issue Warning Alert - ESME', null, 'ESME', false, 'dlms', {
-    ...ALERT,
-    ...GBCS,
-  }),
-
   // ---- GSME / GPF (GBZ)
   c(0x0097, 'CS01b', 'Apply Prepayment Top Up to a GSME', '2.2', 'GSME', false, 'gbz'),
   c(0x006b, 'GCS01a', 'Set Tariff and Price on GSME', '1.1.1', 'GSME', true, 'gbz', GBCS),
@@ -661,26 +381,38 @@ const ROWS: Row[] = [
     ...GBCS,
   }),
   c(0x008b, 'GCS53', 'Push Billing Data Log as an Alert', null, 'GSME', false, 'gbz', { ...ALERT, ...GBCS }),
-
-  // ---- Generic alerts: same code from DLMS and GBZ devices
-  c(0x1000, 'GCA', 'Generic Critical Alert', null, 'ANY', true, 'dlms', {
-    ...ALERT,
-    altPayload: 'gbz',
-    aliases: ['GCA-DLMS', 'GCA-ZigBee'],
-  }),
-  c(0x1001, 'GNCA', 'Generic Non Critical Alert', null, 'ANY', false, 'dlms', {
-    ...ALERT,
-    altPayload: 'gbz',
-    aliases: ['GNCA-DLMS', 'GNCA-ZigBee'],
-  }),
 ];
 
-/** The GBCS Message Codes (no provisional ones). */
-export const GBCS_MESSAGE_CODES: readonly MessageCodeInfo[] = Object.freeze(
-  ROWS.map(
+/** A catalogue row as a Message Code entry (the catalogue is the one table; this is a view of it). */
+function fromCatalogue(r: UseCaseRowBase): MessageCodeInfo {
+  const info: MessageCodeInfo = {
+    code: r.code,
+    useCase: r.useCase,
+    name: r.name,
+    srv: r.srvs[0] ?? null,
+    target: r.targets[0] ?? 'ANY',
+    critical: r.critical,
+    payload: r.family,
+    kind: r.kind,
+    source: r.confirmed === 'rtds' ? 'rtds' : 'gbcs',
+  };
+  if (r.targets.length > 1) info.targets = r.targets;
+  if (r.altFamily) info.altPayload = r.altFamily;
+  if (r.aliases) info.aliases = r.aliases;
+  if (r.nameUnconfirmed) info.nameUnconfirmed = true;
+  return Object.freeze(info);
+}
+
+/**
+ * The GBCS Message Codes (no provisional ones): the use-case catalogue's
+ * rows, then the GBZ and ASN.1 codes below that have no catalogue row yet.
+ */
+export const GBCS_MESSAGE_CODES: readonly MessageCodeInfo[] = Object.freeze([
+  ...useCaseRows().map(fromCatalogue),
+  ...ROWS.filter((r) => !useCaseByCode(r.code)).map(
     (r) => Object.freeze({ ...r, kind: r.kind ?? 'command', source: r.source ?? 'rtds' }) as MessageCodeInfo,
   ),
-);
+]);
 
 /** GBCS Message Codes plus the PROVISIONAL SECMP0038 ones (`provisional: true`). */
 export const MESSAGE_CODES: readonly MessageCodeInfo[] = Object.freeze([

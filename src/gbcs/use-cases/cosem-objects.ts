@@ -346,7 +346,13 @@ export const COSEM_OBJECTS = {
 
   // ---- billing and logs
   billingCalendar: o(22, '0-0:15.0.0.255', { executionTime: [4, executionTime] }),
-  eventLog: o(7, '0-0:99.98.0.255', {}, profileMethods),
+  /** Buffer row shape as the security log's (UNCONFIRMED: no RTDS read of the event log). */
+  eventLog: o(
+    7,
+    '0-0:99.98.0.255',
+    profile(s.struct({ time: utcSeconds, eventCode: s.u16() })),
+    profileMethods,
+  ),
   securityLog: o(7, '0-0:99.98.1.255', profile(s.struct({ time: utcSeconds, eventCode: s.u16() }))),
   powerEventLog: o(
     7,
@@ -461,6 +467,11 @@ export const COSEM_OBJECTS = {
   supplierNonCriticalAlerts4: o(1, '0-30:97.98.18.255', data(s.bits(256))),
   networkOperatorAlertBehaviours: o(1, '0-33:97.98.11.255', data(s.bits(512))),
   networkOperatorLoggingBehaviours: o(1, '0-33:97.98.14.255', data(s.bits(512))),
+  /** UNCONFIRMED: by analogy with the supplier objects 0-30:97.98.15-18 (no RTDS ECS25r2). */
+  networkOperatorNonCriticalAlerts1: o(1, '0-33:97.98.15.255', data(s.bits(256))),
+  networkOperatorNonCriticalAlerts2: o(1, '0-33:97.98.16.255', data(s.bits(256))),
+  networkOperatorNonCriticalAlerts3: o(1, '0-33:97.98.17.255', data(s.bits(256))),
+  networkOperatorNonCriticalAlerts4: o(1, '0-33:97.98.18.255', data(s.bits(256))),
 
   // ---- CHF: ZigBee network control (class 104), Device Log, Sub GHz
   zigbeeNetworkControl: o(

@@ -32,6 +32,7 @@ import type { PayloadFormat, UseCaseRowBase } from './row.ts';
 import { CHF_ROWS } from './rows/chf.ts';
 import { DLMS_ALERT_ROWS } from './rows/dlms-alerts.ts';
 import { ESME_ROWS } from './rows/esme.ts';
+import { ESME_GBCS_ROWS } from './rows/esme-gbcs.ts';
 
 export * from './cosem-objects.ts';
 export * from './dlms-codec.ts';
@@ -41,7 +42,7 @@ export * from './errors.ts';
 export * from './row.ts';
 
 /** Every catalogued row (DLMS families; GBZ and ASN.1 rows are added by their own files). */
-export const USE_CASES = [...ESME_ROWS, ...CHF_ROWS, ...DLMS_ALERT_ROWS] as const;
+export const USE_CASES = [...ESME_ROWS, ...CHF_ROWS, ...DLMS_ALERT_ROWS, ...ESME_GBCS_ROWS] as const;
 
 type Catalogue = (typeof USE_CASES)[number];
 export type UseCaseId = Catalogue['useCase'];
@@ -171,6 +172,10 @@ function rowOf(uc: string | number | UseCaseRow): UseCaseRow {
 }
 
 function familyOf(row: UseCaseRow, bytes?: Uint8Array): FamilyCodec {
+  if (row.payloadUnknown)
+    throw new UseCaseUnknownError(
+      `${row.useCase}: payload shape not catalogued (no RTDS example, not confirmed from GBCS text)`,
+    );
   let fam: PayloadFormat = row.family;
   // generic alerts come from both DLMS and GBZ devices: the first bytes tell which
   if (bytes && row.altFamily && bytes[0] === 0x01 && bytes[1] === 0x09) fam = row.altFamily;

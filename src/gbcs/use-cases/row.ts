@@ -56,6 +56,11 @@ export interface UseCaseRowBase {
   rolesConfirmed: Confirmation;
   /** Where the payload shape comes from. */
   confirmed: Confirmation;
+  /**
+   * The payload shape is not known (no RTDS example, GBCS text not at hand):
+   * encoding or decoding it is a UseCaseUnknownError, never a guess.
+   */
+  payloadUnknown?: true;
   /** Alert Codes the use case can raise (future-dated execution 8F66/8F67 ...). */
   alerts?: readonly number[];
   aliases?: readonly string[];

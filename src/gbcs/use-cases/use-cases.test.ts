@@ -286,6 +286,13 @@ const jsonSafe = (x: unknown) => JSON.stringify(x, (_k, v) => (typeof v === 'big
 describe('property: random DLMS field values round-trip (fixed seed, FC_SEED to explore)', () => {
   const header = { originatorCounter: 0x0000000300000001n };
   for (const row of USE_CASES) {
+    if ('payloadUnknown' in row && row.payloadUnknown) {
+      it(`${row.useCase}: payload not catalogued, refused (never guessed)`, () => {
+        assert.throws(() => decodeCommand(row.useCase as string, Uint8Array.of(0xd9)), UseCaseUnknownError);
+        assert.throws(() => encodeCommand(row.useCase as string, {}, header), UseCaseUnknownError);
+      });
+      continue;
+    }
     if (row.kind === 'command') {
       const r = row as DlmsCommandRow;
       it(`${r.useCase} command and response`, () => {

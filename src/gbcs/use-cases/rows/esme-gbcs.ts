@@ -1,0 +1,369 @@
+/**
+ * DLMS use cases GBCS defines (Message Code table: codes and names) that no
+ * RTDS reference message shows. Names and codes are GBCS's (confirmed:
+ * 'gbcs-text' where the payload is also known). Where a payload is built
+ * here by analogy with a confirmed row (same objects, the other element or
+ * phase, the read of what a confirmed row sets) the row says
+ * confirmed: 'unconfirmed'; where nothing can be inferred the row is
+ * payloadUnknown and the engine refuses it (docs/use-cases.md).
+ */
+import { type DlmsAccess, dlmsAccess, dlmsAlert, dlmsCommand } from '../dlms-row.ts';
+import { s } from '../dlms-schema.ts';
+import type { DeviceTarget, Originator } from '../row.ts';
+import { DEVICE, NETWORK_OPERATOR, SUPPLIER, SUPPLIER_NO, SUPPLIER_NO_OTHER } from './roles.ts';
+
+const { get, getRange, set, action } = dlmsAccess;
+
+interface Opts {
+  targets?: readonly DeviceTarget[];
+  variants?: readonly ('single' | 'twin' | 'polyphase')[];
+  srv?: string;
+}
+
+/** A row whose payload is inferred by analogy with a confirmed row. */
+function inferred<const U extends string, const A extends readonly DlmsAccess[]>(
+  code: number,
+  useCase: U,
+  name: string,
+  critical: boolean,
+  roles: readonly Originator[],
+  accesses: A,
+  o: Opts = {},
+) {
+  return dlmsCommand({
+    code,
+    useCase,
+    name,
+    targets: o.targets ?? ['ESME'],
+    ...(o.targets && !o.targets.includes('ESME')
+      ? {}
+      : { esmeVariants: o.variants ?? ['single', 'twin', 'polyphase'] }),
+    critical,
+    srvs: o.srv ? [o.srv] : [],
+    roles,
+    rolesConfirmed: 'unconfirmed',
+    confirmed: 'unconfirmed',
+    accesses,
+  });
+}
+
+/** A row GBCS names whose payload is not known here. */
+function unknown<const U extends string>(
+  code: number,
+  useCase: U,
+  name: string,
+  critical: boolean,
+  roles: readonly Originator[],
+  o: Opts = {},
+) {
+  return dlmsCommand({
+    code,
+    useCase,
+    name,
+    targets: o.targets ?? ['ESME'],
+    critical,
+    srvs: o.srv ? [o.srv] : [],
+    roles,
+    rolesConfirmed: 'unconfirmed',
+    confirmed: 'gbcs-text',
+    payloadUnknown: true,
+    accesses: [],
+  });
+}
+
+function unknownAlert<const U extends string>(
+  code: number,
+  useCase: U,
+  name: string,
+  targets: readonly DeviceTarget[],
+  critical = true,
+) {
+  return dlmsAlert({
+    code,
+    useCase,
+    name,
+    targets,
+    critical,
+    srvs: [],
+    roles: [],
+    rolesConfirmed: 'gbcs-text',
+    confirmed: 'gbcs-text',
+    payloadUnknown: true,
+    body: s.null(),
+  });
+}
+
+const POLY = { variants: ['polyphase'] } as const;
+const TWIN = { variants: ['twin'] } as const;
+
+export const ESME_GBCS_ROWS = [
+  // ---- inferred payloads (UNCONFIRMED)
+  inferred(
+    0x00c7,
+    'ECS01d',
+    'Set Price on ESME Secondary',
+    true,
+    SUPPLIER,
+    [
+      set('secondaryPriceCharge', 'unitChargePassive'),
+      set('secondaryPriceCharge', 'unitChargeActivationTime'),
+    ],
+    { ...TWIN, srv: '1.2.2' },
+  ),
+  inferred(
+    0x003c,
+    'ECS26b',
+    'Read ESME Configuration Voltage Data',
+    false,
+    SUPPLIER_NO,
+    [
+      get('voltageLimiter1', 'thresholdNormal'),
+      get('voltageLimiter1', 'minOverThresholdDuration'),
+      get('voltageLimiter2', 'thresholdNormal'),
+      get('voltageLimiter2', 'minOverThresholdDuration'),
+      get('voltageLimiter3', 'thresholdNormal'),
+      get('voltageLimiter3', 'minOverThresholdDuration'),
+      get('voltageLimiter4', 'thresholdNormal'),
+      get('voltageLimiter4', 'minOverThresholdDuration'),
+      get('rmsVoltageSwellThreshold', 'value'),
+      get('rmsVoltageSagThreshold', 'value'),
+    ],
+    { srv: '6.2.1' },
+  ),
+  inferred(
+    0x0040,
+    'ECS26f',
+    'Read ESME Configuration Data Device Information (instantaneous power thresholds)',
+    false,
+    SUPPLIER_NO,
+    [get('powerThresholds', 'thresholds')],
+    { srv: '6.2.5' },
+  ),
+  inferred(
+    0x00be,
+    'ECS26j',
+    'Read ESME Configuration Data Device Information (Payment Mode)',
+    false,
+    SUPPLIER,
+    [get('account', 'accountModeAndStatus')],
+    { srv: '6.2.9' },
+  ),
+  inferred(
+    0x0046,
+    'ECS30',
+    'Set Billing Calendar on the ESME',
+    false,
+    SUPPLIER,
+    [set('billingCalendar', 'executionTime')],
+    {
+      srv: '6.8',
+    },
+  ),
+  inferred(
+    0x00d7,
+    'ECS30a',
+    'Set Billing Calendar on the ESME - all periodicities',
+    false,
+    SUPPLIER,
+    [set('billingCalendar', 'executionTime')],
+    { srv: '6.8' },
+  ),
+  inferred(0x0048, 'ECS35a', 'Read ESME Event Log', false, SUPPLIER_NO, [getRange('eventLog', 'buffer')], {
+    srv: '6.13',
+  }),
+  inferred(
+    0x0049,
+    'ECS35b',
+    'Read ESME Security Log',
+    false,
+    SUPPLIER_NO,
+    [getRange('securityLog', 'buffer')],
+    {
+      srv: '6.13',
+    },
+  ),
+  inferred(0x0093, 'ECS35c', 'Read CHF Event Log', false, SUPPLIER_NO, [getRange('eventLog', 'buffer')], {
+    srv: '6.13',
+    targets: ['CHF'],
+  }),
+  inferred(
+    0x004f,
+    'ECS42',
+    'Remotely Close the Load Switch on the ESME',
+    true,
+    SUPPLIER,
+    [action('disconnectControlScripts', 'execute')],
+    { srv: '7.1' },
+  ),
+  inferred(
+    0x00bc,
+    'ECS23b',
+    'Read Voltage Operational Data - 3 Phase',
+    false,
+    SUPPLIER_NO,
+    [
+      get('rmsVoltageSagCount', 'value'),
+      get('rmsVoltageSagCount', 'scalerUnit'),
+      get('rmsVoltageSwellCount', 'value'),
+      get('rmsVoltageSwellCount', 'scalerUnit'),
+      get('rmsVoltageSagCountL2', 'value'),
+      get('rmsVoltageSagCountL2', 'scalerUnit'),
+      get('rmsVoltageSwellCountL2', 'value'),
+      get('rmsVoltageSwellCountL2', 'scalerUnit'),
+      get('rmsVoltageSagCountL3', 'value'),
+      get('rmsVoltageSagCountL3', 'scalerUnit'),
+      get('rmsVoltageSwellCountL3', 'value'),
+      get('rmsVoltageSwellCountL3', 'scalerUnit'),
+      getRange('averageRmsVoltageProfile', 'buffer'),
+      get('averageRmsVoltageProfile', 'capturePeriod'),
+      getRange('averageRmsVoltageProfileL2', 'buffer'),
+      get('averageRmsVoltageProfileL2', 'capturePeriod'),
+      getRange('averageRmsVoltageProfileL3', 'buffer'),
+      get('averageRmsVoltageProfileL3', 'capturePeriod'),
+    ],
+    { ...POLY, srv: '4.10' },
+  ),
+  inferred(
+    0x00d1,
+    'ECS29c',
+    'Set Voltage Configurations on ESME without Counter Reset',
+    false,
+    NETWORK_OPERATOR,
+    [
+      set('averageRmsVoltageProfile', 'capturePeriod'),
+      set('voltageLimiter1', 'thresholdNormal'),
+      set('voltageLimiter1', 'minOverThresholdDuration'),
+      set('voltageLimiter2', 'thresholdNormal'),
+      set('voltageLimiter2', 'minOverThresholdDuration'),
+      set('voltageLimiter3', 'thresholdNormal'),
+      set('voltageLimiter3', 'minOverThresholdDuration'),
+      set('voltageLimiter4', 'thresholdNormal'),
+      set('voltageLimiter4', 'minOverThresholdDuration'),
+      set('rmsVoltageSwellThreshold', 'value'),
+      set('rmsVoltageSagThreshold', 'value'),
+    ],
+    { srv: '6.5' },
+  ),
+  inferred(
+    0x00d3,
+    'ECS29e',
+    'Reset RMS Voltage Counters on ESME',
+    false,
+    NETWORK_OPERATOR,
+    [action('rmsVoltageSagCount', 'reset'), action('rmsVoltageSwellCount', 'reset')],
+    { srv: '6.27' },
+  ),
+  inferred(
+    0x00ef,
+    'ECS25r2',
+    'Read Non-Critical Event and Alert Behaviours - ESME - Network Operator',
+    false,
+    NETWORK_OPERATOR,
+    [
+      get('networkOperatorNonCriticalAlerts1', 'value'),
+      get('networkOperatorNonCriticalAlerts2', 'value'),
+      get('networkOperatorNonCriticalAlerts3', 'value'),
+      get('networkOperatorNonCriticalAlerts4', 'value'),
+    ],
+    { srv: '6.2.10' },
+  ),
+  inferred(
+    0x010c,
+    'DBCH03',
+    'Read CHF Sub GHz Configuration',
+    false,
+    SUPPLIER_NO,
+    [get('subGhzConfiguration', 'value')],
+    {
+      targets: ['CHF'],
+      srv: '6.30',
+    },
+  ),
+  // PPMID-originated on the HAN (GBCS: PPMID to ESME, no remote party)
+  inferred(0x0116, 'PECS01', 'Apply Prepayment Top Up to an ESME using PPMID', false, DEVICE, [
+    action('tokenGateway', 'enter'),
+  ]),
+  inferred(0x0117, 'PECS02', 'Activate Emergency Credit on ESME from PPMID', false, DEVICE, [
+    action('emergencyCredit', 'invokeCredit'),
+  ]),
+  inferred(0x0118, 'PECS03', 'Request to Enable ESME Supply from PPMID', false, DEVICE, [
+    action('disconnectControlScripts', 'execute'),
+  ]),
+
+  // ---- payload not known here
+  unknown(0x0019, 'ECS01a', 'Set Tariff and Price on ESME', true, SUPPLIER, { srv: '1.1.1' }),
+  unknown(0x001e, 'ECS07', 'Manage Debt on the ESME', true, SUPPLIER, { srv: '2.3' }),
+  unknown(0x001f, 'ECS08', 'Update Prepayment Configuration on ESME', true, SUPPLIER, { srv: '2.1' }),
+  unknown(0x00de, 'ECS08a', 'Update Prepayment Configuration on ESME', true, SUPPLIER, { srv: '2.1' }),
+  unknown(0x0021, 'ECS10', 'Send Message to ESME', false, SUPPLIER, { srv: '3.1' }),
+  unknown(0x00b3, 'ECS04b', 'Reset Meter Balance on the ESME', true, SUPPLIER, { srv: '1.5' }),
+  unknown(0x002a, 'ECS17e', 'Read ESME Energy Register (TOU with Blocks)', false, SUPPLIER_NO_OTHER, {
+    srv: '4.1.3',
+  }),
+  unknown(0x002e, 'ECS20a', 'Read ESME Billing Data Log (payment based debt payments)', false, SUPPLIER),
+  unknown(
+    0x002f,
+    'ECS20b',
+    'Read ESME Billing Data Log (change of mode / tariff triggered exc export)',
+    false,
+    SUPPLIER,
+    {
+      srv: '4.4.2',
+    },
+  ),
+  unknown(0x00c9, 'ECS20d', 'Read ESME Billing Data Log (prepayment credits)', false, SUPPLIER),
+  unknown(0x0033, 'ECS21a', 'Read Electricity Daily Read Log (exc export)', false, SUPPLIER_NO_OTHER, {
+    srv: '4.6.1',
+  }),
+  unknown(0x003b, 'ECS26a', 'Read ESME Configuration Data Prepayment', false, SUPPLIER, { srv: '4.13' }),
+  unknown(
+    0x003f,
+    'ECS26e',
+    'Read ESME Configuration Data Device Information (device identity exc MPAN)',
+    false,
+    SUPPLIER_NO,
+    {
+      srv: '6.2.4',
+    },
+  ),
+  unknown(0x0043, 'ECS28a', 'Set Load Limit Configurations - General Settings', false, SUPPLIER),
+  unknown(0x0044, 'ECS28b', 'Set Load Limit Configuration Counter Reset', false, SUPPLIER),
+  unknown(0x004c, 'ECS39a', 'Set MPAN Value on the ESME', false, SUPPLIER),
+  unknown(0x004d, 'ECS39b', 'Set Export MPAN Value on the ESME', false, SUPPLIER),
+  unknown(0x004e, 'ECS40', 'Read MPAN Value on the ESME', false, SUPPLIER_NO),
+  unknown(0x0054, 'ECS46c', 'Set HC ALCS and ALCS Configuration in ESME (excluding labels)', true, SUPPLIER, {
+    srv: '6.14.2',
+  }),
+  unknown(0x0058, 'ECS50', 'Send CIN to ESME', false, SUPPLIER, { srv: '9.1' }),
+  unknown(0x005a, 'ECS57', 'Reset ESME Maximum Demand Registers', false, SUPPLIER_NO),
+  unknown(
+    0x0004,
+    'CCS05',
+    'Read CHF Device Log / Check HAN Communications (CHF Communications Store)',
+    false,
+    SUPPLIER_NO,
+    {
+      targets: ['CHF'],
+    },
+  ),
+  unknown(
+    0x0119,
+    'HECS01',
+    'Request Control of a HAN Connected Auxiliary Load Control Switch from HCALCS',
+    false,
+    DEVICE,
+    {
+      targets: ['ESME'],
+    },
+  ),
+  unknownAlert(0x0061, 'ECS68', 'ESME Critical Sensitive Alert (Billing Data Log)', ['ESME']),
+  unknownAlert(0x00ce, 'FDRA-DLMS', 'Firmware Distribution Receipt Alert (ESME or Comms Hub)', [
+    'ESME',
+    'CHF',
+  ]),
+  unknownAlert(0x00d5, 'FailureToDeliverToEsme', 'Failure to Deliver Remote Party Message to ESME Alert', [
+    'CHF',
+  ]),
+  unknownAlert(0x00f0, 'MIIWA-ESME', 'Meter Integrity Issue Warning Alert - ESME', ['ESME'], false),
+  unknownAlert(0x0111, 'DBCH07', 'Sub GHz Channel Changed Sub GHz Alert', ['CHF']),
+] as const;
