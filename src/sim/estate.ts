@@ -26,6 +26,7 @@ import { createPublicKey } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { InternetLink } from '../adapters/mqtt/index.ts';
+import { createCsr } from '../adapters/pki/index.ts';
 import type { AvailabilityModel } from '../dcc/wan/models.ts';
 import type { SmWan, WanChLink } from '../dcc/wan/sm-wan.ts';
 import type { SigningKeyPair } from '../delivery/index.ts';
@@ -86,6 +87,15 @@ export interface EstateOptions {
   wan: SmWan;
   /** A PPMID's reporting key pair (its own secret; the public half goes to the supplier, SU-3). */
   reportingKey: (ppmid: Eui) => SigningKeyPair;
+  /**
+   * A PPMID's own MQTT/TLS key and the certificate issued for its CSR
+   * (issue 13: the device makes its keys; the supplier signs a CSR).
+   */
+  ppmidTls?: (ppmid: Eui) => {
+    keyPem: string;
+    certPem: string | undefined;
+    saveCertificate(pem: string): void;
+  };
   random?: SeededRandom | string | number;
   /** Up/down means of an `intermittent` home. */
   intermittent?: { meanUpMs: number; meanDownMs: number };
@@ -416,7 +426,7 @@ export class Estate {
             relayEnabled: true,
           });
         if (!h.ppmidJoined) h.home.connect(p.ppmid);
-        h.attachReporter(await internet.connectPpmid(p.ppmid, handlers()));
+        h.attachReporter(await internet.connectPpmid(p.ppmid, handlers(), this.ownTls(p.ppmid)));
         h.provisioning = 'relay-enabled';
         return;
       }
@@ -424,16 +434,29 @@ export class Estate {
       this.o.wan.backchannel.forceUp(p.chf);
       try {
         const rep = this.o.reportingKey(p.ppmid);
+        // The PPMID's own TLS key: only its CSR goes to the supplier (issue 13).
+        const tls = internet.tlsClientCertificates ? this.o.ppmidTls?.(p.ppmid) : undefined;
+        const csrPem = tls ? await createCsr(p.ppmid, tls.keyPem) : undefined;
         const bundle: PpmidBundle = await supplier.provisionPpmid({
           premisesId: p.premisesId,
           eui: p.ppmid,
           installCode: toHex(p.installCodes.ppmid),
           reportingPublicKeyPem: rep.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+          ...(csrPem ? { csrPem } : {}),
         });
         if (this.stopped) return;
+        if (bundle.mqtt && tls) tls.saveCertificate(bundle.mqtt.certPem);
         this.attachPpmidApp(h, bundle.deliveryPublicKeyPem, bundle.supplierId);
         if (h.deviceLogReady && !h.ppmidJoined) h.home.connect(p.ppmid);
-        h.attachReporter(await internet.connectPpmid(p.ppmid, handlers(), bundle));
+        h.attachReporter(
+          await internet.connectPpmid(
+            p.ppmid,
+            handlers(),
+            bundle.mqtt && tls
+              ? { certPem: bundle.mqtt.certPem, keyPem: tls.keyPem, caCertPem: bundle.mqtt.caCertPem }
+              : undefined,
+          ),
+        );
         await supplier.whenRelayEnabled(p.ppmid);
         h.provisioning = 'relay-enabled';
       } finally {
@@ -478,6 +501,12 @@ export class Estate {
    * restored from the snapshot (relay entries re-verified) and reconnects
    * with the same persistent MQTT session.
    */
+  /** A provisioned PPMID's own key and certificate, if it has them (a data directory from before issue 13 has not). */
+  private ownTls(ppmid: Eui): { certPem: string; keyPem: string } | undefined {
+    const tls = this.o.ppmidTls?.(ppmid);
+    return tls?.certPem ? { certPem: tls.certPem, keyPem: tls.keyPem } : undefined;
+  }
+
   async restartPpmid(
     key: string | number,
     o: { whileDown?: () => Promise<void> | void } = {},
@@ -490,7 +519,9 @@ export class Estate {
     await h.dropLink();
     await o.whileDown?.();
     const ppmid = this.attachPpmidApp(h, h.deliveryPublicKeyPem, h.supplierEui, snap);
-    h.attachReporter(await this.internet.connectPpmid(h.plan.ppmid, [ppmidInboxHandler(ppmid)]));
+    h.attachReporter(
+      await this.internet.connectPpmid(h.plan.ppmid, [ppmidInboxHandler(ppmid)], this.ownTls(h.plan.ppmid)),
+    );
     return ppmid;
   }
 

@@ -21,8 +21,16 @@ export interface PpmidBundle {
   supplierId: Eui;
   mqttClientId: string;
   deliveryPublicKeyPem: string;
-  /** The MQTT client certificate issued to the PPMID (PP-1), when the supplier has a PKI. */
-  mqtt?: { certPem: string; keyPem: string; caCertPem: string };
+  /** The MQTT client certificate issued for the PPMID's CSR (PP-1), when the supplier has a PKI. */
+  mqtt?: { certPem: string; caCertPem: string };
+}
+
+/** A PPMID's TLS client credentials: its own key and the certificate issued for it. */
+export interface PpmidTlsCredentials {
+  certPem: string;
+  keyPem: string;
+  /** The broker's CA (default: the one the internet leg trusts). */
+  caCertPem?: string;
 }
 
 /** An order the workload places (the supplier's CommandOrder subset it uses). */
@@ -46,6 +54,8 @@ export interface SupplierPort {
     eui: Eui;
     installCode: string;
     reportingPublicKeyPem: string;
+    /** PKCS#10 for the PPMID's own MQTT/TLS key (issue 13: only the request leaves the device). */
+    csrPem?: string;
   }): Promise<PpmidBundle>;
   /** The supplier's delivery public key (a PPMID provisioned before a restart is configured with it again). */
   deliveryPublicKeyPem(): Promise<string>;
@@ -66,12 +76,12 @@ export interface PpmidInternetPort {
   readonly tlsClientCertificates: boolean;
   /**
    * Opens the PPMID's link with its inbox subscription in place before any
-   * session message can arrive (persistent session, QoS 1). `bundle`: the
-   * provisioning bundle (its client certificate), when fresh.
+   * session message can arrive (persistent session, QoS 1). `tls`: the
+   * PPMID's own key and the certificate the supplier issued for it.
    */
   connectPpmid(
     eui: Eui,
     handlers: import('../adapters/mqtt/index.ts').HandlerRegistration[],
-    bundle?: PpmidBundle,
+    tls?: PpmidTlsCredentials,
   ): Promise<InternetLink>;
 }

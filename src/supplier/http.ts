@@ -303,24 +303,26 @@ function routes(receivePath: string): RouteDoc[] {
       method: 'POST',
       url: '/api/v1/premises/:id/ppmid',
       summary:
-        'Provisions an enhanced PPMID (SU-3): its MQTT client certificate, the delivery public key it must trust, its reporting key, and the relay flag in the CHF Device Log (DSP relay registration, then DUIS 8.11 Add). The response holds private keys once.',
+        "Provisions an enhanced PPMID (SU-3): the PPMID's own reporting public key, its MQTT client certificate issued for its CSR (the PPMID keeps its private keys), the delivery public key it must trust, and the relay flag in the CHF Device Log (DSP relay registration, then DUIS 8.11 Add). A PPMID registered already is refused (409) unless `replace` is true (an operator's replacement, logged). The install code is write-only.",
       tags: ['provisioning'],
       params: idParam,
       body: {
         type: 'object',
-        required: ['eui', 'installCode'],
+        required: ['eui', 'installCode', 'reportingPublicKeyPem'],
         properties: {
           eui: EUI,
           installCode: { type: 'string', pattern: '^[0-9A-Fa-f]{12,32}$' },
-          reportingPublicKeyPem: { type: 'string' },
+          reportingPublicKeyPem: { type: 'string', maxLength: 4096 },
+          csrPem: { type: 'string', maxLength: 8192 },
           joinTimePeriod: { type: 'integer', minimum: 1, maximum: 3600 },
           issueClientCertificate: { type: 'boolean' },
+          replace: { type: 'boolean' },
         },
         additionalProperties: false,
       },
       responses: {
         '201': { description: 'provisioning bundle', schema: { type: 'object', additionalProperties: true } },
-        '409': { description: 'another PPMID', schema: ERROR },
+        '409': { description: 'another PPMID, or this one registered already (no replace)', schema: ERROR },
       },
     },
     {
@@ -437,7 +439,7 @@ function eventJson(e: SupplierEvent): { event: string; data: unknown } {
     case 'command':
       return { event: 'command', data: { command: commandView(e.command), hop: hopView(e.hop) } };
     case 'ppmid': {
-      const { reportingPublicKeyPem: _r, clientCertificatePem: _c, ...rest } = e.ppmid;
+      const { reportingPublicKeyPem: _r, clientCertificatePem: _c, installCode: _i, ...rest } = e.ppmid;
       return { event: 'ppmid', data: rest };
     }
     default:
@@ -578,13 +580,18 @@ export function buildSupplierApp(service: SupplierService, opts: SupplierHttpOpt
     { schema: schemaOf('POST', '/api/v1/premises/:id/ppmid') },
     async (req, reply) => {
       const { id } = req.params as { id: string };
-      const b = req.body as Omit<Parameters<SupplierService['provisionPpmid']>[0], 'premisesId'>;
-      return reply.code(201).send(await service.provisionPpmid({ ...b, premisesId: id }));
+      const b = req.body as Omit<Parameters<SupplierService['provisionPpmid']>[0], 'premisesId' | 'operator'>;
+      return reply
+        .code(201)
+        .send(
+          await service.provisionPpmid({ ...b, premisesId: id, operator: req.operator?.name ?? 'anonymous' }),
+        );
     },
   );
 
+  // Install codes are write-only (issue 13): never listed.
   app.get('/api/v1/ppmids', async () =>
-    service.ppmidRecords().map((r) => ({
+    service.ppmidRecords().map(({ installCode: _i, ...r }) => ({
       ...r,
       createdAt: new Date(r.createdAt).toISOString(),
       updatedAt: new Date(r.updatedAt).toISOString(),

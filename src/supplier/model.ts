@@ -383,7 +383,9 @@ export function commandView(c: CommandRecord): Record<string, unknown> {
     premisesId: c.premisesId,
     target: c.target,
     srv: c.srv,
-    order: c.order,
+    // Issue 13: an install code is write-only (it yields the HAN link key, CH-9): never listed.
+    order:
+      'installCode' in c.order && c.order.installCode ? { ...c.order, installCode: 'write-only' } : c.order,
     state: c.state,
     terminal: isTerminal(c.state),
     reason: c.reason ?? null,

@@ -133,15 +133,27 @@ export interface ProvisionRequest {
   eui: Eui;
   /** Install code (hex, with its CRC) for the CHF Device Log (CH-9). */
   installCode: string;
-  /** The PPMID's reporting public key (PEM); omitted: the supplier generates a key pair and returns the private key once. */
-  reportingPublicKeyPem?: string;
+  /** The PPMID's own reporting public key (PEM SPKI, P-256): the PPMID makes its keys (issue 13). */
+  reportingPublicKeyPem: string;
+  /**
+   * The PPMID's PKCS#10 request for its MQTT client certificate (PP-1), for a
+   * P-256 key it made itself; needed when the supplier has a PKI and issues one.
+   */
+  csrPem?: string;
   /** 8.11 JoinTimePeriod, seconds (default 3600). */
   joinTimePeriod?: number;
   /** Issue an MQTT client certificate from the PKI (default: when a PKI is configured). */
   issueClientCertificate?: boolean;
+  /**
+   * Re-provision a PPMID this supplier has already registered (a replacement
+   * unit, new keys): refused without it (a takeover), logged with `operator`.
+   */
+  replace?: boolean;
+  /** Who asked (the authenticated operator), for the log of a replace. */
+  operator?: string;
 }
 
-/** What a PPMID needs to be configured with (SU-3). Private keys appear only here, once. */
+/** What a PPMID needs to be configured with (SU-3). No private key: the PPMID keeps its own (issue 13). */
 export interface ProvisioningBundle {
   ppmid: Eui;
   premisesId: string;
@@ -149,8 +161,8 @@ export interface ProvisioningBundle {
   mqttClientId: string;
   deliveryPublicKeyPem: string;
   deliveryKeyId: string;
-  reportingKey: { publicKeyPem: string; keyId: string; privateKeyPem?: string };
-  mqtt?: { certPem: string; keyPem: string; caCertPem: string };
+  reportingKey: { publicKeyPem: string; keyId: string };
+  mqtt?: { certPem: string; caCertPem: string };
   deviceLogCommandId: string;
   state: PpmidRecord['state'];
 }
@@ -1271,6 +1283,26 @@ export class SupplierService {
         'SUPPLIER_CONFLICT',
         `PPMID ${eui} is registered at premises ${other.premisesId}`,
       );
+    // Issue 13: new keys for a registered PPMID would hand its inbox and its status reports to
+    // whoever asked; only an explicit, authorised replace does that, and it is logged.
+    if (other && other.state !== 'failed' && !req.replace) {
+      this.emit({
+        type: 'refused',
+        what: `provision ${eui}`,
+        reason: 'already registered (replace not asked)',
+      });
+      throw new SupplierError(
+        'SUPPLIER_CONFLICT',
+        `PPMID ${eui} is registered already (${other.state}); re-provisioning needs "replace": true`,
+      );
+    }
+    if (other && req.replace)
+      log.warn('PPMID replaced: new reporting key and client certificate', {
+        ppmid: eui,
+        premises: p.id,
+        previousState: other.state,
+        operator: req.operator ?? 'unknown',
+      });
     let installCode: Uint8Array;
     try {
       installCode = fromHex(req.installCode);
@@ -1279,32 +1311,38 @@ export class SupplierService {
     }
     if (installCode.length < 6 || installCode.length > 16)
       throw new SupplierError('SUPPLIER_BAD_REQUEST', 'installCode must be 6..16 bytes');
-    let reporting: { publicKeyPem: string; keyId: string; privateKeyPem?: string };
-    if (req.reportingPublicKeyPem !== undefined) {
-      let key: KeyObject;
-      try {
-        key = createPublicKey(req.reportingPublicKeyPem);
-      } catch {
-        throw new SupplierError('SUPPLIER_BAD_REQUEST', 'reportingPublicKeyPem is not a public key');
-      }
-      if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1')
-        throw new SupplierError('SUPPLIER_BAD_REQUEST', 'the reporting key must be EC P-256');
-      reporting = {
-        publicKeyPem: key.export({ type: 'spki', format: 'pem' }).toString(),
-        keyId: deliveryKeyId(key),
-      };
-    } else {
-      const kp = generateSigningKeyPair();
-      reporting = {
-        publicKeyPem: kp.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-        keyId: kp.keyId,
-        privateKeyPem: kp.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-      };
+    if (typeof req.reportingPublicKeyPem !== 'string')
+      throw new SupplierError('SUPPLIER_BAD_REQUEST', "reportingPublicKeyPem: the PPMID's own reporting key");
+    let key: KeyObject;
+    try {
+      key = createPublicKey(req.reportingPublicKeyPem);
+    } catch {
+      throw new SupplierError('SUPPLIER_BAD_REQUEST', 'reportingPublicKeyPem is not a public key');
     }
+    if (
+      key.type !== 'public' ||
+      key.asymmetricKeyType !== 'ec' ||
+      key.asymmetricKeyDetails?.namedCurve !== 'prime256v1'
+    )
+      throw new SupplierError('SUPPLIER_BAD_REQUEST', 'the reporting key must be an EC P-256 public key');
+    const reporting = {
+      publicKeyPem: key.export({ type: 'spki', format: 'pem' }).toString(),
+      keyId: deliveryKeyId(key),
+    };
     let mqtt: ProvisioningBundle['mqtt'];
     if (this.pki && (req.issueClientCertificate ?? true)) {
-      const creds = await this.pki.clientCredentials(ppmidClientId(eui), 'PPMID');
-      mqtt = { certPem: creds.certPem, keyPem: creds.keyPem, caCertPem: this.pki.caCertPem };
+      if (typeof req.csrPem !== 'string')
+        throw new SupplierError(
+          'SUPPLIER_BAD_REQUEST',
+          "csrPem: the PPMID's certificate signing request (PKCS#10)",
+        );
+      let certPem: string;
+      try {
+        certPem = await this.pki.signCsr(ppmidClientId(eui), req.csrPem, 'PPMID');
+      } catch (err) {
+        throw new SupplierError('SUPPLIER_BAD_REQUEST', `csrPem: ${(err as Error).message}`);
+      }
+      mqtt = { certPem, caCertPem: this.pki.caCertPem };
     }
     const now = this.clock.now();
     const rec: PpmidRecord = {

@@ -23,6 +23,7 @@
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { generateDeviceKeyPem } from '../adapters/pki/index.ts';
 import { deliveryKeyId, generateSigningKeyPair, type SigningKeyPair } from '../delivery/index.ts';
 import { keyStoreFor } from '../devices/home/profiles.ts';
 import { RTDS_PARTIES } from '../devices/security/credentials.ts';
@@ -73,6 +74,12 @@ export interface SystemKeys {
   holding(holders: Eui[]): KeyStore;
   /** A PPMID's reporting key (created on first use, kept in `delivery/<EUI>.key`). */
   reportingKey(ppmid: Eui): SigningKeyPair;
+  /**
+   * A PPMID's own MQTT/TLS key (PKCS#8 PEM, created on first use, kept in
+   * `tls/<EUI>.key`) and the certificate the supplier issued for its CSR
+   * (`tls/<EUI>.crt`, once saved). Issue 13: the supplier never holds it.
+   */
+  ppmidTls(ppmid: Eui): { keyPem: string; certPem: string | undefined; saveCertificate(pem: string): void };
 }
 
 export interface OpenSystemKeysOptions {
@@ -183,6 +190,7 @@ export async function openSystemKeys(o: OpenSystemKeysOptions): Promise<SystemKe
     }
   }
   const reporting = new Map<Eui, SigningKeyPair>();
+  const tls = new Map<Eui, { keyPem: string; certPem: string | undefined }>();
   return {
     world,
     xml,
@@ -201,6 +209,35 @@ export async function openSystemKeys(o: OpenSystemKeysOptions): Promise<SystemKe
       }
       reporting.set(eui, k);
       return k;
+    },
+    ppmidTls(ppmid) {
+      const eui = normaliseEui(ppmid);
+      const base = dir ? join(dir, 'tls', eui) : undefined;
+      let t = tls.get(eui);
+      if (!t) {
+        if (base && existsSync(`${base}.key`))
+          t = {
+            keyPem: readFileSync(`${base}.key`, 'utf8'),
+            certPem: existsSync(`${base}.crt`) ? readFileSync(`${base}.crt`, 'utf8') : undefined,
+          };
+        else {
+          t = { keyPem: generateDeviceKeyPem(), certPem: undefined };
+          if (base) {
+            mkdirSync(join(dir!, 'tls'), { recursive: true, mode: 0o700 });
+            writeFileSync(`${base}.key`, t.keyPem, { mode: 0o600 });
+          }
+        }
+        tls.set(eui, t);
+      }
+      const entry = t;
+      return {
+        keyPem: entry.keyPem,
+        certPem: entry.certPem,
+        saveCertificate(pem) {
+          entry.certPem = pem;
+          if (base) writeFileSync(`${base}.crt`, pem, { mode: 0o600 });
+        },
+      };
     },
   };
 }

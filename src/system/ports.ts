@@ -27,6 +27,7 @@ import { PpmidRelayError } from '../runtime/errors.ts';
 import type {
   PpmidBundle,
   PpmidInternetPort,
+  PpmidTlsCredentials,
   ProvisioningState,
   SubmittedCommand,
   SupplierPort,
@@ -95,14 +96,14 @@ function bundleOf(b: {
   supplierId: Eui;
   mqttClientId: string;
   deliveryPublicKeyPem: string;
-  mqtt?: { certPem: string; keyPem: string; caCertPem: string };
+  mqtt?: { certPem: string; caCertPem: string };
 }): PpmidBundle {
   return {
     ppmid: b.ppmid,
     supplierId: b.supplierId,
     mqttClientId: b.mqttClientId,
     deliveryPublicKeyPem: b.deliveryPublicKeyPem,
-    ...(b.mqtt ? { mqtt: b.mqtt } : {}),
+    ...(b.mqtt ? { mqtt: { certPem: b.mqtt.certPem, caCertPem: b.mqtt.caCertPem } } : {}),
   };
 }
 
@@ -257,15 +258,19 @@ export class MqttPpmidInternet implements PpmidInternetPort {
     return this.internet.url.startsWith('mqtts:');
   }
 
-  async connectPpmid(eui: Eui, handlers: HandlerRegistration[], bundle?: PpmidBundle): Promise<InternetLink> {
-    if (bundle?.mqtt && this.tlsClientCertificates) {
-      // PP-1: the PPMID's own client certificate, as issued in its provisioning bundle (SU-3).
-      const link = await connectMqttLink(bundle.mqttClientId, {
+  async connectPpmid(
+    eui: Eui,
+    handlers: HandlerRegistration[],
+    tls?: PpmidTlsCredentials,
+  ): Promise<InternetLink> {
+    if (tls && this.tlsClientCertificates) {
+      // PP-1: the PPMID's own key, with the client certificate the supplier issued for its CSR (SU-3).
+      const link = await connectMqttLink(normaliseEui(eui), {
         url: this.internet.url,
         protocolVersion: this.internet.protocolVersion,
         tls: {
-          caPem: bundle.mqtt.caCertPem,
-          client: { certPem: bundle.mqtt.certPem, keyPem: bundle.mqtt.keyPem },
+          caPem: tls.caCertPem ?? this.internet.caCertPem ?? '',
+          client: { certPem: tls.certPem, keyPem: tls.keyPem },
         },
         handlers,
       });

@@ -580,6 +580,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<RunningSyst
         },
         wan,
         reportingKey: (p) => keys.reportingKey(p),
+        ppmidTls: (p) => keys.ppmidTls(p),
         random: random.fork('estate'),
         intermittent: opts.intermittent ?? { meanUpMs: 20 * 60_000, meanDownMs: 10 * 60_000 },
         gsmePollIntervalMs: opts.gsmePollIntervalMs,

@@ -19,7 +19,7 @@
  *   never published): nothing lost, nothing duplicated.
  */
 import assert from 'node:assert/strict';
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, type KeyObject, X509Certificate } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import {
   InProcessInternet,
@@ -32,7 +32,7 @@ import {
   statusTopic,
   supplierClientId,
 } from '../../src/adapters/mqtt/index.ts';
-import { TestPki } from '../../src/adapters/pki/index.ts';
+import { createCsr, generateDeviceKeyPem, TestPki } from '../../src/adapters/pki/index.ts';
 import { openTestStore, type TestStore } from '../../src/adapters/store/testing.ts';
 import {
   type DeliveryEnvelope,
@@ -228,12 +228,22 @@ for (const variant of ['mqtt', 'in-process'] as const) {
     }
 
     it('SU-3: provisions the PPMID over the API; the relay flag is set once 8.11 (CCS01) is answered', async () => {
+      // Issue 13: the PPMID makes its own keys; only the public reporting key and a CSR leave it.
+      const own = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+      reportingKey = own.privateKey;
+      const tlsKeyPem = generateDeviceKeyPem();
+      const csrPem = variant === 'mqtt' ? await createCsr(PPMID, tlsKeyPem) : undefined;
       const res = await run(
         clock,
         fetch(`${sut.http.url}/api/v1/premises/P1/ppmid`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ eui: PPMID, installCode: INSTALL_CODE }),
+          body: JSON.stringify({
+            eui: PPMID,
+            installCode: INSTALL_CODE,
+            reportingPublicKeyPem: own.publicKey.export({ type: 'spki', format: 'pem' }),
+            ...(csrPem ? { csrPem } : {}),
+          }),
         }),
         'provisioned',
       );
@@ -243,11 +253,35 @@ for (const variant of ['mqtt', 'in-process'] as const) {
       assert.equal(bundle.mqttClientId, PPMID);
       assert.equal(bundle.deliveryKeyId, deliveryKey.keyId);
       assert.equal(bundle.state, 'device-log-pending');
-      assert.ok(bundle.reportingKey.privateKeyPem, 'a reporting key pair was generated for the PPMID');
-      if (variant === 'mqtt')
+      assert.ok(!JSON.stringify(bundle).includes('PRIVATE KEY'), 'no private key in the bundle');
+      if (variant === 'mqtt') {
         assert.ok(bundle.mqtt?.certPem.includes('BEGIN CERTIFICATE'), 'MQTT client certificate issued');
-      reportingKey = createPrivateKey(bundle.reportingKey.privateKeyPem!);
+        const cert = new X509Certificate(bundle.mqtt!.certPem);
+        assert.ok(cert.publicKey.equals(createPublicKey(tlsKeyPem)), 'issued for the key of the CSR');
+        assert.match(cert.subject, new RegExp(`CN=${PPMID}`));
+      }
       deliveryPublic = createPublicKey(bundle.deliveryPublicKeyPem);
+
+      // issue 13: a second provisioning of the same PPMID (new keys: a takeover) is refused without replace
+      const again = await run(
+        clock,
+        fetch(`${sut.http.url}/api/v1/premises/P1/ppmid`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            eui: PPMID,
+            installCode: INSTALL_CODE,
+            reportingPublicKeyPem: generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey.export({
+              type: 'spki',
+              format: 'pem',
+            }),
+          }),
+        }),
+        'provisioned again',
+      );
+      assert.equal(again.status, 409);
+      const listed = (await run(clock, fetch(`${sut.http.url}/api/v1/ppmids`), 'ppmids')).json();
+      assert.ok(!JSON.stringify(await listed).includes(INSTALL_CODE), 'install codes are write-only');
 
       const c = cmd(bundle.deviceLogCommandId)!;
       assert.deepEqual([c.srv, c.target, c.route, c.commandVariants], ['8.11', CHF, 'wan', [1]]);

@@ -403,6 +403,11 @@ export class MqttInternet implements Internet {
     return this.opts.protocolVersion ?? 5;
   }
 
+  /** The CA clients trust the broker by (mqtts:// with a PKI). */
+  get caCertPem(): string | undefined {
+    return this.opts.pki?.caCertPem;
+  }
+
   async connect(clientId: string, opts: LinkOptions = {}): Promise<MqttInternetLink> {
     let tls: MqttLinkOptions['tls'];
     if (this.url.startsWith('mqtts:')) {

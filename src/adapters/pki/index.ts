@@ -1,4 +1,6 @@
 export {
+  createCsr,
+  generateDeviceKeyPem,
   type IssueOptions,
   type PemCredentials,
   PkiError,

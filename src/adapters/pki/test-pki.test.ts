@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { X509Certificate } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { TestPki } from './test-pki.ts';
+import { createCsr, generateDeviceKeyPem, TestPki } from './test-pki.ts';
 
 const P = '00DB1234567890A0';
 
@@ -77,5 +77,25 @@ describe('test PKI for the internet leg TLS (PP-1)', () => {
     assert.equal(cert.checkIssued(new X509Certificate(a.caCertPem)), false);
     for (const bad of ['../x', 'a/b', '', 'CN=x,O=y', 'x'.repeat(65)])
       await assert.rejects(a.clientCredentials(bad), { code: 'PKI' }, bad);
+  });
+
+  it('issue 13: signs a CSR for the device key (subject its own choice), refuses a bad one', async () => {
+    const pki = await TestPki.open();
+    const keyPem = generateDeviceKeyPem();
+    const csr = await createCsr('someone-else', keyPem);
+    const cert = new X509Certificate(await pki.signCsr(P, csr, 'PPMID'));
+    assert.ok(cert.publicKey.equals(createPublicKey(keyPem)), 'the CSR key');
+    assert.match(cert.subject, new RegExp(`CN=${P}`), 'the CA sets the subject, not the CSR');
+    assert.ok(cert.checkIssued(new X509Certificate(pki.caCertPem)));
+    // tampered (no proof of possession), not a CSR, another curve
+    const b64 = csr.replace(/-----[^-]+-----/g, '').replace(/\s+/g, '');
+    const der = Buffer.from(b64, 'base64');
+    der[der.length - 5] ^= 0x01;
+    const tampered = `-----BEGIN CERTIFICATE REQUEST-----\n${der.toString('base64')}\n-----END CERTIFICATE REQUEST-----\n`;
+    const p384 = generateKeyPairSync('ec', { namedCurve: 'secp384r1' })
+      .privateKey.export({ type: 'pkcs8', format: 'pem' })
+      .toString();
+    for (const bad of [tampered, 'nope', await createCsr(P, p384).catch(() => 'nope')])
+      await assert.rejects(pki.signCsr(P, bad), { code: 'PKI' });
   });
 });

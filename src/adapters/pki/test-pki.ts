@@ -14,7 +14,14 @@
  */
 // tsyringe (under @peculiar/x509) needs the Reflect metadata API; this shim must load first.
 import '../../gbcs/x509-runtime.ts';
-import { X509Certificate as NodeX509, randomBytes, webcrypto } from 'node:crypto';
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  X509Certificate as NodeX509,
+  randomBytes,
+  webcrypto,
+} from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
@@ -135,6 +142,30 @@ export class TestPki {
     return creds;
   }
 
+  /**
+   * SU-3 (issue 13): a client certificate for a key the device made itself.
+   * The CSR's signature proves possession of its private key; the key must
+   * be P-256; the subject is the CA's choice (CN = `clientId`), whatever the
+   * CSR asked for. The private key never reaches the CA.
+   */
+  async signCsr(clientId: string, csrPem: string, unit?: string): Promise<string> {
+    if (!CLIENT_ID_FILE.test(clientId))
+      throw new PkiError(`client id not usable in a certificate: ${JSON.stringify(clientId)}`);
+    let csr: x509.Pkcs10CertificateRequest;
+    try {
+      csr = new x509.Pkcs10CertificateRequest(csrPem);
+    } catch (err) {
+      throw new PkiError('the CSR is not a PKCS#10 request (PEM)', { cause: err });
+    }
+    const alg = csr.publicKey.algorithm as EcKeyAlgorithm;
+    if (alg.name !== 'ECDSA' || alg.namedCurve !== 'P-256')
+      throw new PkiError('the CSR key must be EC P-256');
+    if (!(await csr.verify()))
+      throw new PkiError('the CSR signature does not verify (no proof of possession)');
+    const publicKey = await csr.publicKey.export(EC, ['verify']);
+    return (await this.issue(clientId, { kind: 'client', unit, publicKey })).certPem;
+  }
+
   /** Fresh client credentials with any subject (never cached or persisted): for negative tests. */
   async issueClient(clientId: string, o: IssueOptions = {}): Promise<PemCredentials> {
     return this.issue(o.commonName ?? clientId, { kind: 'client', dnsNames: o.dnsNames, unit: o.unit });
@@ -165,9 +196,17 @@ export class TestPki {
 
   private async issue(
     commonName: string,
-    o: { kind: 'server' | 'client'; dnsNames?: string[]; ips?: string[]; unit?: string },
+    o: {
+      kind: 'server' | 'client';
+      dnsNames?: string[];
+      ips?: string[];
+      unit?: string;
+      publicKey?: CryptoKey;
+    },
   ): Promise<PemCredentials> {
-    const keys = (await subtle.generateKey(EC, true, ['sign', 'verify'])) as CryptoKeyPair;
+    const keys: Pick<CryptoKeyPair, 'publicKey'> & { privateKey?: CryptoKey } = o.publicKey
+      ? { publicKey: o.publicKey }
+      : ((await subtle.generateKey(EC, true, ['sign', 'verify'])) as CryptoKeyPair);
     const now = this.opts.now();
     const names: x509.JsonGeneralName[] = [
       ...(o.dnsNames ?? []).map((value) => ({ type: 'dns' as const, value })),
@@ -194,8 +233,38 @@ export class TestPki {
         await x509.AuthorityKeyIdentifierExtension.create(this.caCert.publicKey),
       ],
     });
-    return { certPem: cert.toString('pem'), keyPem: await exportKey(keys.privateKey) };
+    return { certPem: cert.toString('pem'), keyPem: keys.privateKey ? await exportKey(keys.privateKey) : '' };
   }
+}
+
+/**
+ * A device's side of SU-3 (issue 13): a PKCS#10 request for its own P-256
+ * key (PKCS#8 PEM), signed with that key. Only the request leaves the device.
+ */
+export async function createCsr(commonName: string, keyPem: string): Promise<string> {
+  const der = Buffer.from(
+    keyPem.replace(/-----(BEGIN|END) PRIVATE KEY-----/g, '').replace(/\s+/g, ''),
+    'base64',
+  );
+  const node = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+  const spki = createPublicKey(node).export({ type: 'spki', format: 'der' });
+  const keys = {
+    privateKey: await subtle.importKey('pkcs8', der, EC, false, ['sign']),
+    publicKey: await subtle.importKey('spki', spki, EC, true, ['verify']),
+  };
+  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
+    name: dn(commonName),
+    keys: keys as CryptoKeyPair,
+    signingAlgorithm: SIGN,
+  });
+  return csr.toString('pem');
+}
+
+/** A fresh P-256 private key (PKCS#8 PEM), as a device makes its own. */
+export function generateDeviceKeyPem(): string {
+  return generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
+    .privateKey.export({ type: 'pkcs8', format: 'pem' })
+    .toString();
 }
 
 async function createCa(name: string, now: number) {
