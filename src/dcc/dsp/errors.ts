@@ -22,6 +22,13 @@ export type DspServiceErrorCode =
   | 'DSP_UNKNOWN_TARGET'
   /** The Request ID counter is not greater than the last one accepted from this user (HTTP 409). */
   | 'DSP_COUNTER_REPLAY'
+  /**
+   * The Request ID counter lies beyond the request time window: DUIS counters are
+   * time-based (ms), one that jumps past the DSP's time + window is refused (HTTP 400).
+   */
+  | 'DSP_COUNTER_OUT_OF_WINDOW'
+  /** A cheap check before any parse refused the body (size, depth, no signature, unknown user; HTTP 400/403/413). */
+  | 'DSP_PRECHECK_REFUSED'
   /** The Command Variant was sent to the wrong URL (DUIS E13). */
   | 'DSP_WRONG_ENDPOINT'
   /** The Command Variant is not allowed for the SRV (DUIS E12). */
@@ -86,6 +93,13 @@ export const counterReplay = (user: string, counter: bigint, last: bigint) =>
     'DSP_COUNTER_REPLAY',
     `Request ID counter ${counter} from ${user} is not greater than the last accepted (${last})`,
     { httpStatus: 409 },
+  );
+
+export const counterOutOfWindow = (user: string, counter: bigint, ceiling: bigint) =>
+  new DspServiceError(
+    'DSP_COUNTER_OUT_OF_WINDOW',
+    `Request ID counter ${counter} from ${user} is beyond the request time window (at most ${ceiling} now)`,
+    { httpStatus: 400 },
   );
 
 export const wrongEndpoint = (cv: number, endpoint: string, expected: string) =>

@@ -67,17 +67,23 @@ describe('DSP service: checks and their DUIS answers', () => {
 
   const cases: Case[] = [
     {
-      name: 'bad XML',
+      name: 'bad XML, unsigned (refused before any parse, issue 13)',
       endpoint: 'serviceS',
       input: () => '<sr:Request xmlns:sr="http://www.dccinterface.co.uk/ServiceUserGateway"><sr:Header>',
+      expect: { httpStatus: 403, error: 'DSP_PRECHECK_REFUSED' },
+    },
+    {
+      name: 'bad XML, signed by a known user (the parser refuses it)',
+      endpoint: 'serviceS',
+      input: () => templateRequest(ECS17B, { counter: next() }).replace(/<\/sr:Request>\s*$/, '</sr:Requ>'),
       expect: { httpStatus: 400, error: 'DUIS_MALFORMED' },
     },
     {
-      name: 'forbidden markup (DOCTYPE)',
+      name: 'forbidden markup (DOCTYPE, refused before any parse)',
       endpoint: 'serviceS',
       input: () =>
         `<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]>${templateRequest(ECS17B).replace(/^<\?xml[^>]*\?>/, '')}`,
-      expect: { httpStatus: 400, error: 'DUIS_FORBIDDEN_MARKUP' },
+      expect: { httpStatus: 400, error: 'DSP_PRECHECK_REFUSED' },
     },
     {
       name: 'bad signature (body changed after signing)',
@@ -243,8 +249,8 @@ describe('DSP service: checks and their DUIS answers', () => {
         const okAsync = await x.dsp.handleRequestAsync('serviceS', templateRequest(ECS17B, { counter: 9n }));
         assert.equal(okAsync.responseCode, 'I99', okAsync.body);
         const malformed = await x.dsp.handleRequestAsync('serviceS', '<sr:Request><sr:Header></sr:Request>');
-        assert.equal(malformed.httpStatus, 400);
-        assert.equal(malformed.error, 'DUIS_MALFORMED');
+        assert.equal(malformed.httpStatus, 403);
+        assert.equal(malformed.error, 'DSP_PRECHECK_REFUSED', 'unsigned: refused before the XSD');
       } finally {
         await x.close();
       }

@@ -81,6 +81,7 @@ import {
 } from './delivery.ts';
 import {
   commandVariantNotAllowed,
+  counterOutOfWindow,
   counterReplay,
   DspServiceError,
   localDeliveryRefused,
@@ -93,6 +94,12 @@ import {
 } from './errors.ts';
 import { DspInventory, type DspInventoryDevice, normaliseInventoryDevice } from './inventory.ts';
 import { DspJournal, type JournalOp, requestFromRow } from './persistence.ts';
+import {
+  DEFAULT_PRECHECK_LIMITS,
+  DspPrecheckError,
+  type PrecheckLimits,
+  precheckDuisRequest,
+} from './precheck.ts';
 import {
   AWAITING_RESPONSE,
   type DspRequestRecord,
@@ -198,6 +205,14 @@ export interface DspServiceOptions {
   /** First ACB Originator Counter if none is stored (default: clock ms x 1000, so a fresh DSP starts above old counters). */
   acbCounterStart?: bigint;
   metrics?: Metrics;
+  /**
+   * Issue 13: a Request ID counter may not exceed the DSP's time (ms) plus
+   * this window (DUIS counters are time-based); default 24 h. Counter 2^64-1
+   * would otherwise make every later request of its user a replay.
+   */
+  counterWindowMs?: number;
+  /** Limits of the cheap checks before any parse (precheck.ts). */
+  precheck?: Partial<PrecheckLimits>;
 }
 
 const DAY = 24 * 3600_000;
@@ -245,6 +260,8 @@ export class DspService implements DspDeviceMessageSink {
   readonly #eligibility: ReadonlyArray<readonly [string, readonly UserRole[]]>;
   readonly #gbcsVersion: string;
   readonly #users = new Map<Eui, DspUser>();
+  readonly #counterWindowMs: number;
+  readonly #precheckLimits: PrecheckLimits;
   #trust = new XmlSigningCertificateStore();
   readonly #counters = new Map<Eui, bigint>();
   readonly #requests = new Map<string, DspRequestRecord>();
@@ -279,6 +296,8 @@ export class DspService implements DspDeviceMessageSink {
           `${name} must be > 0 and at most ${MAX_TIMER_MS} ms (24.8 days)`,
         );
     this.xsdValidation = opts.xsdValidation ?? true;
+    this.#counterWindowMs = opts.counterWindowMs ?? DAY;
+    this.#precheckLimits = { ...DEFAULT_PRECHECK_LIMITS, ...(opts.precheck ?? {}) };
     this.#signer = opts.xmlSigner;
     this.#downlink = opts.downlink;
     this.#xsd = this.xsdValidation ? (opts.xsdValidator ?? InProcessDuisXsdValidator.shared()) : undefined;
@@ -551,7 +570,26 @@ export class DspService implements DspDeviceMessageSink {
    * caller (HTTP) awaits `flush()` before answering (see persistence.ts).
    */
   handleRequest(endpoint: DuisEndpoint, input: string | Uint8Array): DspReply {
+    const refused = this.#precheck(input);
+    if (refused) return refused;
     return this.#handle(endpoint, input, () => this.#xsd?.validate(input));
+  }
+
+  /**
+   * Issue 13: the cheap checks (precheck.ts: size, depth, a signature, a known
+   * user) before any parse or XSD; a refusal is counted (`precheck.<reason>`)
+   * and answered without a DUIS response (nobody was authenticated).
+   */
+  #precheck(input: string | Uint8Array): DspReply | undefined {
+    try {
+      precheckDuisRequest(input, (eui) => this.#users.has(eui), this.#precheckLimits);
+      this.metrics.inc('parsed');
+      return undefined;
+    } catch (e) {
+      this.metrics.inc('requests');
+      if (e instanceof DspPrecheckError) this.metrics.inc(`precheck.${e.reason}`);
+      return this.#reject(e, undefined);
+    }
   }
 
   /**
@@ -561,6 +599,8 @@ export class DspService implements DspDeviceMessageSink {
    */
   async handleRequestAsync(endpoint: DuisEndpoint, input: string | Uint8Array): Promise<DspReply> {
     if (!this.#xsdBatch) return this.handleRequest(endpoint, input);
+    const refused = this.#precheck(input);
+    if (refused) return refused;
     let result: XsdValidationResult;
     try {
       result = await this.#xsdBatch.validate(input);
@@ -702,6 +742,8 @@ export class DspService implements DspDeviceMessageSink {
       }
     }
     if (last !== undefined && id.counter <= last) throw counterReplay(user.eui, id.counter, last);
+    const ceiling = BigInt(this.clock.now() + this.#counterWindowMs);
+    if (id.counter > ceiling) throw counterOutOfWindow(user.eui, id.counter, ceiling);
     return undefined;
   }
 
