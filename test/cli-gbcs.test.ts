@@ -1,9 +1,10 @@
 /**
  * The `ppmid-relay gbcs` command, spawned as a user runs it: JSON fields and
- * exit codes of `gbcs decode`, and the RTDS UTRN from `gbcs utrn`.
+ * exit codes of `gbcs decode`, and the RTDS UTRN from `gbcs utrn`; named
+ * fields (`decode`, `payload encode`, `use-cases`) from the use-case catalogue.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -165,5 +166,109 @@ describe('ppmid-relay gbcs utrn', () => {
     assert.match(v.stdout, /valid: 10 pounds/);
     const w = cli(['gbcs', 'verify-utrn', ...args, '--counter', '12884901889', '73946144332040217315']);
     assert.equal(w.status, 1);
+  });
+});
+
+describe('ppmid-relay gbcs named fields (use-case catalogue)', () => {
+  const cs01a = join(RTDS_MESSAGES, '2.2_CS01a/CS01a_2.2_SUCCESS_COMMAND_GBCS.HEX');
+  const ecs17aResponse = join(RTDS_MESSAGES, '4.2_ECS17a/ECS17a_4.2_SUCCESS_RESPONSE_GBCS.HEX');
+  const gca = join(RTDS_MESSAGES, 'NA_GCA-DLMS');
+
+  it('decode --json adds payload.fields (named, units) for commands, responses and alerts; pending families say why', () => {
+    const alert = join(gca, readdirSync(gca)[0]!);
+    const r = cli(['gbcs', 'decode', '--json', cs01a, ecs17aResponse, alert, pcs01]);
+    assert.equal(r.status, 0, r.stderr);
+    const [cmd, rsp, alr, gbz] = jsonLines(r.stdout) as {
+      useCase: string;
+      payload: Record<string, unknown>;
+    }[];
+    assert.equal(cmd!.payload.useCase, 'CS01a');
+    assert.deepEqual(cmd!.payload.fields, { tokenGateway: { enter: '73946144332040217315' } });
+    assert.deepEqual(
+      (rsp!.payload.fields as Record<string, Record<string, unknown>>).activeEnergyExport!.value,
+      {
+        result: 'success',
+        value: 10,
+      },
+    );
+    assert.equal((rsp!.payload.units as Record<string, string>)['activeEnergyExport.value.value'], 'Wh');
+    assert.equal(typeof (alr!.payload.fields as { alertCode: number }).alertCode, 'number');
+    assert.equal((gbz!.payload.fieldsError as { pending: boolean }).pending, true);
+  });
+
+  it('the readable tree shows the named fields with units', () => {
+    const r = cli(['gbcs', 'decode', ecs17aResponse]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /Named fields \(ECS17a response\):/);
+    assert.match(r.stdout, /activeEnergyExport\.value\.value = 10 Wh/);
+  });
+
+  it('payload encode builds the RTDS bytes from words, and from decode --json output', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'uc-'));
+    const words = join(dir, 'words.json');
+    writeFileSync(words, JSON.stringify({ tokenGateway: { enter: '73946144332040217315' } }));
+    const expected = readFileSync(cs01a, 'utf8').trim();
+    const r = cli([
+      'gbcs',
+      'payload',
+      'encode',
+      '--use-case',
+      'CS01a',
+      '--kind',
+      'command',
+      '--fields',
+      words,
+      '--counter',
+      '0x0000000300000000',
+    ]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(expected.includes(r.stdout.trim()), `${r.stdout} is not the RTDS payload`);
+    const decoded = jsonLines(cli(['gbcs', 'decode', '--json', ecs17aResponse]).stdout)[0] as {
+      payload: unknown;
+    };
+    const file = join(dir, 'rsp.json');
+    writeFileSync(file, JSON.stringify(decoded.payload));
+    const again = cli([
+      'gbcs',
+      'payload',
+      'encode',
+      '--use-case',
+      '0x0026',
+      '--kind',
+      'response',
+      '--fields',
+      file,
+    ]);
+    assert.equal(again.status, 0, again.stderr);
+    assert.ok(readFileSync(ecs17aResponse, 'utf8').includes(again.stdout.trim()));
+  });
+
+  it('payload encode refuses fields that do not fit, naming the field', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'uc-'));
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ tokenGateway: { enter: 5 } }));
+    const r = cli(['gbcs', 'payload', 'encode', '--use-case', 'CS01a', '--kind', 'command', '--fields', bad]);
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /command\.tokenGateway\.enter/);
+  });
+
+  it('use-cases --json lists every catalogued use case with roles, SRVs and fields, and the codes still pending', () => {
+    const r = cli(['gbcs', 'use-cases', '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    const rows = jsonLines(r.stdout) as {
+      useCase: string;
+      roles?: string[];
+      srvs: string[];
+      catalogued: boolean;
+      fields?: Record<string, unknown>;
+    }[];
+    const ecs17a = rows.find((x) => x.useCase === 'ECS17a')!;
+    assert.deepEqual(ecs17a.srvs, ['4.2']);
+    assert.ok(ecs17a.roles?.includes('supplier'));
+    assert.ok(ecs17a.fields?.response);
+    assert.ok(rows.some((x) => !x.catalogued && x.useCase === 'CS01b'));
+    const human = cli(['gbcs', 'use-cases']);
+    assert.match(human.stdout, /0x0026 ECS17a Read ESME Energy Registers \(Export Energy\)/);
+    assert.match(human.stdout, /use cases catalogued/);
   });
 });

@@ -42,7 +42,7 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
   },
   {
     name: 'gbcs',
-    description: 'GBCS messages: decode, verify, UTRNs',
+    description: 'GBCS messages: decode, verify, UTRNs, named-field payloads, the use-case catalogue',
     modules: [() => import('./commands/gbcs.ts')],
   },
   {

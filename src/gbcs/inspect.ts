@@ -22,6 +22,13 @@ import {
 } from './payload/index.ts';
 import type { CheckResult, SecurityContext } from './security.ts';
 import type { GbcsMessage, GbtFragment } from './types.ts';
+import {
+  decodeNamedPayload,
+  type NamedPayload,
+  UseCaseUnknownError,
+  useCaseByCode,
+  useCaseUnits,
+} from './use-cases/index.ts';
 
 /** A payload-encrypted block the key store could open. */
 export interface DecryptedPayloadBlock {
@@ -40,6 +47,10 @@ export interface InspectResult {
   payloadKind: PayloadKind;
   payload: DecodedPayload | null;
   decrypted: DecryptedPayloadBlock[];
+  /** The payload as named fields of its use-case row (docs/use-cases.md), when the catalogue has the row. */
+  named: NamedPayload | null;
+  /** Why the payload has no named fields: no row / no codec for its family yet (pending), or a shape mismatch. */
+  namedError: GbcsError | null;
   /** set when decoding failed */
   error: GbcsError | null;
 }
@@ -58,6 +69,8 @@ export function inspect(bytes: Uint8Array, security?: SecurityContext): InspectR
     payloadKind: 'unknown',
     payload: null,
     decrypted: [],
+    named: null,
+    namedError: null,
     error: null,
   };
   try {
@@ -77,6 +90,11 @@ export function inspect(bytes: Uint8Array, security?: SecurityContext): InspectR
   const payload = decodePayload(f.content, f.messageCode);
   r.payload = payload;
   r.payloadKind = payload.kind;
+  try {
+    r.named = decodeNamedPayload(f.messageCode, f.cra, f.content);
+  } catch (err) {
+    r.namedError = asGbcsError(err);
+  }
   if (security) {
     for (const blk of findProtectedBlocks(f.content)) {
       let plaintext: Uint8Array;
@@ -89,6 +107,30 @@ export function inspect(bytes: Uint8Array, security?: SecurityContext): InspectR
     }
   }
   return r;
+}
+
+/** `payload.useCase`, `payload.fields` (named, JSON-safe) and `payload.units` (field path -> unit), or why not. */
+function namedJson(r: InspectResult): Record<string, unknown> {
+  if (r.named) {
+    const row = useCaseByCode(r.named.code);
+    const units = row ? useCaseUnits(row, r.named.kind) : {};
+    return {
+      useCase: r.named.useCase,
+      fields: payloadToJson(r.named.fields),
+      header: payloadToJson(r.named.header),
+      ...(Object.keys(units).length ? { units } : {}),
+    };
+  }
+  if (!r.namedError) return {};
+  const pending = r.namedError instanceof UseCaseUnknownError;
+  return {
+    fieldsError: {
+      code: r.namedError.code,
+      message: r.namedError.message,
+      offset: r.namedError.offset,
+      pending,
+    },
+  };
 }
 
 const hex4 = (n: number) => `0x${n.toString(16).toUpperCase().padStart(4, '0')}`;
@@ -134,7 +176,7 @@ export function inspectToJson(source: string, r: InspectResult): Record<string, 
         plaintext: toHex(d.plaintext),
         decoded: payloadToJson({ dlms: d.decoded.dlms, zcl: d.decoded.zcl, error: d.decoded.error }),
       }));
-    if (r.payload) base.payload = payloadToJson(r.payload);
+    if (r.payload) base.payload = { ...(payloadToJson(r.payload) as object), ...namedJson(r) };
   } else if (f && f.envelope === 'gbt') {
     Object.assign(base, {
       cra: f.routing?.cra ?? null,
@@ -229,6 +271,16 @@ export function renderInspect(source: string, r: InspectResult, security?: Secur
   if (oi.certificate) out.push(`${ind}Certificate: ${oi.certificate.length} bytes (DER)`);
   out.push(`${ind}Content: ${f.content.length} bytes, ${r.payloadKind}`);
   if (r.payload) for (const line of renderPayload(r.payload)) out.push(`${ind}  ${line}`);
+  if (r.named) {
+    const row = useCaseByCode(r.named.code);
+    const units = row ? useCaseUnits(row, r.named.kind) : {};
+    out.push(`${ind}Named fields (${r.named.useCase} ${r.named.kind}):`);
+    for (const line of renderFields(r.named.fields, units)) out.push(`${ind}  ${line}`);
+  } else if (r.namedError) {
+    out.push(
+      `${ind}Named fields: ${r.namedError instanceof UseCaseUnknownError ? 'not catalogued' : 'payload does not match its use case'}: ${r.namedError.message}`,
+    );
+  }
   for (const d of r.decrypted) {
     out.push(`${ind}  Encrypted block at ${d.offset} (${d.length} bytes) decrypts to: ${toHex(d.plaintext)}`);
     for (const line of d.decoded.lines) out.push(`${ind}    ${line}`);
@@ -239,5 +291,30 @@ export function renderInspect(source: string, r: InspectResult, security?: Secur
   );
   if (f.envelope === 'general-ciphering') out.push(`  MAC: ${toHex(f.mac!)} -> ${r.mac}`);
   if (r.error) out.push(`  ERROR ${r.error.code}: ${r.error.message}`);
+  return out;
+}
+
+/** `path = value [unit]` lines of a named-field object (unit keys ignore array indexes). */
+export function renderFields(fields: unknown, units: Record<string, string> = {}): string[] {
+  const out: string[] = [];
+  const walk = (v: unknown, path: string, unitPath: string) => {
+    if (v !== null && typeof v === 'object' && !(v instanceof Uint8Array)) {
+      if (Array.isArray(v)) {
+        if (v.length === 0) out.push(`${path} = []`);
+        v.forEach((x, i) => {
+          walk(x, `${path}[${i}]`, `${unitPath}[]`);
+        });
+        return;
+      }
+      const entries = Object.entries(v);
+      if (entries.length === 0) out.push(`${path} = {}`);
+      for (const [k, x] of entries) walk(x, path ? `${path}.${k}` : k, unitPath ? `${unitPath}.${k}` : k);
+      return;
+    }
+    const unit = units[unitPath];
+    const text = typeof v === 'string' ? JSON.stringify(v) : String(v);
+    out.push(`${path} = ${text}${unit ? ` ${unit}` : ''}`);
+  };
+  walk(fields, '', '');
   return out;
 }

@@ -7,16 +7,31 @@
  *     Exit status 1 when any input failed to decode.
  *   gbcs utrn --keystore DIR --supplier EUI --device EUI --counter N --value V [--pounds]
  *   gbcs verify-utrn --keystore DIR --supplier EUI --device EUI --counter N UTRN
+ *   gbcs payload encode --use-case UC --kind command|response|alert --fields FILE.json [--counter N]
+ *     prints the payload hex built from named fields (docs/use-cases.md)
+ *   gbcs use-cases [--json]
+ *     lists the use-case catalogue: code, targets, roles, SRVs, fields
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
+import { MESSAGE_CODES } from '../../gbcs/codes/message-codes.ts';
 // Narrow imports (not gbcs/index.ts): decoding loads the codec, not the test PKI.
 import { inspect, inspectToJson, renderInspect } from '../../gbcs/inspect.ts';
 import { loadKeyStoreDir } from '../../gbcs/keystore-dir.ts';
 import { SecurityContext } from '../../gbcs/security.ts';
 import { DEFAULT_ACB_EUI } from '../../gbcs/types.ts';
+import {
+  encodeAlert,
+  encodeCommand,
+  encodeResponse,
+  type UseCaseRow,
+  useCaseByCode,
+  useCaseById,
+  useCaseFieldList,
+  useCaseRows,
+} from '../../gbcs/use-cases/index.ts';
 import { generateUtrn, verifyUtrn } from '../../gbcs/utrn.ts';
-import { normaliseEui } from '../../runtime/bytes.ts';
+import { normaliseEui, toHex } from '../../runtime/bytes.ts';
 import { ConfigError } from '../../runtime/errors.ts';
 import { commandGroup } from '../main.ts';
 
@@ -204,4 +219,104 @@ export function register(program: Command): void {
       process.stdout.write(r.valid ? `valid: ${r.value} ${r.valueClass}\n` : `invalid: ${r.reason}\n`);
       if (!r.valid) process.exitCode = 1;
     });
+
+  const payload = gbcs
+    .command('payload')
+    .description('GBCS payloads from named fields (the use-case catalogue)');
+  payload
+    .command('encode')
+    .description('print the payload hex of a use case built from named fields (docs/use-cases.md)')
+    .requiredOption('--use-case <uc>', 'use-case id (ECS17b) or Message Code (0x0027)')
+    .requiredOption('--kind <kind>', 'command, response or alert')
+    .requiredOption(
+      '--fields <file>',
+      'JSON file: the named fields, or {fields, header} as `gbcs decode --json` prints under payload (- for stdin)',
+    )
+    .option('--counter <n>', 'Originator Counter giving the DLMS invoke-id when the file has no header', '0')
+    .action((opts: { useCase: string; kind: string; fields: string; counter: string }) => {
+      const row = findRow(opts.useCase);
+      if (opts.kind !== 'command' && opts.kind !== 'response' && opts.kind !== 'alert')
+        throw new ConfigError(`--kind must be command, response or alert, got ${JSON.stringify(opts.kind)}`);
+      const text = opts.fields === '-' ? readFileSync(0, 'utf8') : readFileSync(opts.fields, 'utf8');
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch (err) {
+        throw new ConfigError(`--fields: not JSON: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      const wrapped = json !== null && typeof json === 'object' && 'fields' in json;
+      const fields = wrapped ? (json as { fields: unknown }).fields : json;
+      const header = wrapped ? (json as { header?: unknown }).header : undefined;
+      const opt = header === undefined ? { originatorCounter: parseCounter(opts.counter) } : { header };
+      const encode = { command: encodeCommand, response: encodeResponse, alert: encodeAlert }[opts.kind];
+      process.stdout.write(`${toHex(encode(row, fields, opt))}\n`);
+    });
+
+  gbcs
+    .command('use-cases')
+    .description('list the GBCS use-case catalogue: code, targets, roles, SRVs, fields')
+    .option('--json', 'one JSON object per use case')
+    .action((opts: { json?: boolean }) => {
+      const rows = useCaseRows();
+      const pending = MESSAGE_CODES.filter((m) => !m.provisional && !useCaseByCode(m.code));
+      if (opts.json) {
+        for (const r of rows) process.stdout.write(`${JSON.stringify(useCaseJson(r))}\n`);
+        for (const m of pending)
+          process.stdout.write(
+            `${JSON.stringify({ code: hex4(m.code), useCase: m.useCase, name: m.name, kind: m.kind, family: m.payload, targets: m.targets ?? [m.target], critical: m.critical, srvs: m.srv ? [m.srv] : [], catalogued: false })}\n`,
+          );
+        return;
+      }
+      for (const r of rows) {
+        const j = useCaseJson(r);
+        process.stdout.write(
+          `${j.code} ${r.useCase} ${r.name}\n  ${r.kind}, ${r.family}, targets ${r.targets.join('/')}${r.esmeVariants ? ` (${r.esmeVariants.join('/')})` : ''}, ${r.critical ? 'critical' : 'non-critical'}, SRV ${r.srvs.join(' ') || '-'}, roles ${r.roles.join(' ') || '-'}, payload ${r.payloadUnknown ? 'UNKNOWN' : r.confirmed}\n`,
+        );
+        for (const [kind, leaves] of Object.entries(j.fields ?? {}))
+          for (const l of leaves as { path: string; type: string; unit?: string }[])
+            process.stdout.write(`    ${kind} ${l.path}: ${l.type}${l.unit ? ` [${l.unit}]` : ''}\n`);
+      }
+      process.stdout.write(
+        `${rows.length} use cases catalogued; ${pending.length} GBCS codes (GBZ/ASN.1) without catalogue rows yet\n`,
+      );
+    });
+}
+
+const hex4 = (n: number) => `0x${n.toString(16).toUpperCase().padStart(4, '0')}`;
+
+function findRow(uc: string): UseCaseRow {
+  const row = /^0x[0-9a-f]+$/i.test(uc) ? useCaseByCode(Number.parseInt(uc, 16)) : useCaseById(uc);
+  if (!row)
+    throw new ConfigError(`--use-case: no catalogue row for ${JSON.stringify(uc)} (see gbcs use-cases)`);
+  return row;
+}
+
+/** One catalogue row as JSON (`gbcs use-cases --json`). */
+export function useCaseJson(r: UseCaseRow): Record<string, unknown> & { code: string; fields?: unknown } {
+  const fields = r.payloadUnknown ? undefined : useCaseFieldList(r);
+  const out: Record<string, unknown> & { code: string; fields?: unknown } = {
+    code: hex4(r.code),
+    useCase: r.useCase,
+    name: r.name,
+    kind: r.kind,
+    family: r.family,
+    targets: r.targets,
+    critical: r.critical,
+    srvs: r.srvs,
+    roles: r.roles,
+    rolesConfirmed: r.rolesConfirmed,
+    confirmed: r.confirmed,
+    catalogued: true,
+  };
+  if (r.esmeVariants) out.esmeVariants = r.esmeVariants;
+  if (r.altFamily) out.altFamily = r.altFamily;
+  if (r.aliases) out.aliases = r.aliases;
+  if (r.alerts) out.alerts = r.alerts.map(hex4);
+  if (r.payloadUnknown) out.payloadUnknown = true;
+  if (r.nameUnconfirmed) out.nameUnconfirmed = true;
+  if (fields) {
+    const nonEmpty = Object.fromEntries(Object.entries(fields).filter(([, v]) => v.length > 0));
+    out.fields = nonEmpty;
+  }
+  return out;
 }
