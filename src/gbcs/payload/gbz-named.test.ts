@@ -120,7 +120,8 @@ describe('GBZ named fields: cases', () => {
   it('an SE command that is not in the table is a typed error naming the component', () => {
     assert.throws(
       () => decodeNamedGbz(fromHex('01090101070500040100FF00')),
-      (e: GbcsFieldError) => e instanceof GbcsFieldError && e.path === 'gbz.components[0]' && e.offset === 11,
+      (e: GbcsFieldError) =>
+        e instanceof GbcsFieldError && e.path === 'gbz.components[0].fields' && e.offset === 11,
     );
   });
 

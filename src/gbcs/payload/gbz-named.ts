@@ -325,10 +325,7 @@ export function decodeComponentFields(
       );
     return {
       command,
-      fields: decodeGeneral(clusterId, header.commandId, payload, `${path}.fields`, base) as Record<
-        string,
-        unknown
-      >,
+      fields: decodeGeneral(clusterId, header.commandId, payload, path, base) as Record<string, unknown>,
     };
   }
   const toClient = (header.frameControl & ZCL_FRAME.SERVER_TO_CLIENT) !== 0;
@@ -342,10 +339,7 @@ export function decodeComponentFields(
   }
   return {
     command: found.command.name,
-    fields: decodeZclFields(found.command.fields, payload, `${path}.${found.command.name}`, base) as Record<
-      string,
-      unknown
-    >,
+    fields: decodeZclFields(found.command.fields, payload, path, base) as Record<string, unknown>,
   };
 }
 
@@ -360,7 +354,7 @@ export function encodeComponentFields(
   if ((frameControl & 0x03) === 0) {
     const commandId = ZCL_GENERAL_COMMANDS[command as ZclGeneralCommandName];
     if (commandId === undefined) throw new GbcsFieldError(`${command} is no general command`, path);
-    return { commandId, payload: encodeGeneral(commandId, fields, `${path}.fields`) };
+    return { commandId, payload: encodeGeneral(commandId, fields, path) };
   }
   const cluster = zclCluster(clusterId);
   const found = cluster && zclSeCommandByKey(`${cluster.name}.${command}`);
@@ -372,12 +366,12 @@ export function encodeComponentFields(
     );
   return {
     commandId: found.command.id,
-    payload: encodeZclFields(found.command.fields, fields as never, `${path}.${command}`),
+    payload: encodeZclFields(found.command.fields, fields as never, path),
   };
 }
 
 /** Offsets of each component's ZCL payload in the GBZ payload (for error offsets). */
-function payloadOffsets(buf: Uint8Array, p: GbzPayload): number[] {
+export function gbzPayloadOffsets(buf: Uint8Array, p: GbzPayload): number[] {
   const out: number[] = [];
   let o = p.alert ? 9 : 3;
   for (const c of p.components) {
@@ -423,7 +417,7 @@ export function decodeNamedGbz(buf: Uint8Array, alert?: boolean, path = 'gbz'): 
         9,
       );
   }
-  const offsets = payloadOffsets(buf, p);
+  const offsets = gbzPayloadOffsets(buf, p);
   p.components.forEach((c, i) => {
     const cp = `${path}.components[${i}]`;
     const n: NamedGbzComponent = {
@@ -447,7 +441,7 @@ export function decodeNamedGbz(buf: Uint8Array, alert?: boolean, path = 'gbz'): 
       };
       n.command = commandNameOf(c);
     } else {
-      const f = decodeComponentFields(c.clusterId, c.header, c.payload!, cp, offsets[i]);
+      const f = decodeComponentFields(c.clusterId, c.header, c.payload!, `${cp}.fields`, offsets[i]);
       n.command = f.command;
       n.fields = f.fields;
     }
@@ -456,8 +450,8 @@ export function decodeNamedGbz(buf: Uint8Array, alert?: boolean, path = 'gbz'): 
   return out;
 }
 
-/** An encrypted component's command name (its fields stay ciphertext). */
-function commandNameOf(c: GbzComponent): string {
+/** A component's command name: general (`readAttributes`) or SE (`consumerTopUp`), else `0xNN`. */
+export function commandNameOf(c: Pick<GbzComponent, 'clusterId' | 'header'>): string {
   if ((c.header.frameControl & 0x03) === 0)
     return GENERAL_BY_ID.get(c.header.commandId) ?? `0x${c.header.commandId.toString(16)}`;
   const f = zclSeCommand(
@@ -511,7 +505,7 @@ export function encodeNamedGbz(g: NamedGbz, path = 'gbz'): Uint8Array {
         mac: hexBytes(e.mac, `${cp}.encrypted.mac`),
       };
     } else {
-      const e = encodeComponentFields(clusterId, n.frameControl, n.command, n.fields ?? {}, cp);
+      const e = encodeComponentFields(clusterId, n.frameControl, n.command, n.fields ?? {}, `${cp}.fields`);
       header.commandId = e.commandId;
       c.payload = e.payload;
     }

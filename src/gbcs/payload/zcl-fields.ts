@@ -276,8 +276,7 @@ function readFields(r: PayloadReader, fields: readonly ZclField[], path: string)
         if (n === 0xff) throw new GbcsFieldError('invalid (0xFF) string length', p, at);
         if (f.maxLength !== undefined && n > f.maxLength)
           throw new GbcsFieldError(`${n} octets, at most ${f.maxLength}`, p, at);
-        if (r.remaining < n)
-          throw new GbcsFieldError(`announces ${n} octet(s), ${r.remaining} left`, p, r.pos);
+        if (r.remaining < n) throw new GbcsFieldError(`announces ${n} octet(s), ${r.remaining} left`, p, at);
         const b = r.bytes(n, p);
         out[f.name] = f.type === 'string' ? latin1(b) : toHex(b);
         break;

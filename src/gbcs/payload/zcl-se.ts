@@ -40,8 +40,8 @@ export interface ZclClusterDef {
   readonly toClient: readonly ZclCommandDef[];
 }
 
-const u32 = (name: string, doc?: string) => ({ name, type: 'uint32', ...(doc ? { doc } : {}) }) as const;
-const utc = (name: string) => ({ name, type: 'utc', unit: 'UTCTime' }) as const;
+const u32 = <const N extends string>(name: N) => ({ name, type: 'uint32' }) as const;
+const utc = <const N extends string>(name: N) => ({ name, type: 'utc', unit: 'UTCTime' }) as const;
 const providerId = { name: 'providerId', type: 'uint32' } as const;
 const issuerEventId = {
   name: 'issuerEventId',

@@ -9,6 +9,8 @@
  * their codecs with registerFamilyCodec and append their rows to ROW_SETS.
  */
 
+import type { Asn1Value } from '../payload/der-schema.ts';
+import { type Asn1AlertRow, type Asn1CommandRow, asn1Family } from './asn1-row.ts';
 import {
   type DlmsHeader,
   decodeDlmsAlert,
@@ -28,34 +30,71 @@ import type {
 } from './dlms-row.ts';
 import { schemaLeaves } from './dlms-schema.ts';
 import { UseCaseShapeError, UseCaseUnknownError } from './errors.ts';
+import {
+  type GbzAlertFields,
+  type GbzCommandFields,
+  type GbzCommandRow,
+  type GbzResponseFields,
+  gbzFamily,
+} from './gbz-row.ts';
 import type { PayloadFormat, UseCaseRowBase } from './row.ts';
+import { ASN1_ROWS } from './rows/asn1.ts';
 import { CHF_ROWS } from './rows/chf.ts';
 import { DLMS_ALERT_ROWS } from './rows/dlms-alerts.ts';
 import { ESME_ROWS } from './rows/esme.ts';
 import { ESME_GBCS_ROWS } from './rows/esme-gbcs.ts';
+import { GSME_ALERT_ROWS, GSME_ROWS } from './rows/gsme.ts';
 
+export * from './asn1-row.ts';
 export * from './cosem-objects.ts';
 export * from './dlms-codec.ts';
 export * from './dlms-row.ts';
 export * from './dlms-schema.ts';
 export * from './errors.ts';
+export * from './gbz-row.ts';
 export * from './row.ts';
 
 /** Every catalogued row (DLMS families; GBZ and ASN.1 rows are added by their own files). */
-export const USE_CASES = [...ESME_ROWS, ...CHF_ROWS, ...DLMS_ALERT_ROWS, ...ESME_GBCS_ROWS] as const;
+export const USE_CASES = [
+  ...ESME_ROWS,
+  ...CHF_ROWS,
+  ...DLMS_ALERT_ROWS,
+  ...ESME_GBCS_ROWS,
+  ...GSME_ROWS,
+  ...GSME_ALERT_ROWS,
+  ...ASN1_ROWS,
+] as const;
 
 type Catalogue = (typeof USE_CASES)[number];
 export type UseCaseId = Catalogue['useCase'];
 type RowOf<U extends UseCaseId> = Extract<Catalogue, { useCase: U }>;
 /** Named command fields of a use case, derived from its row. */
 export type CommandFieldsOf<U extends UseCaseId> =
-  RowOf<U> extends DlmsCommandRow ? DlmsCommandFields<RowOf<U>> : never;
+  RowOf<U> extends DlmsCommandRow
+    ? DlmsCommandFields<RowOf<U>>
+    : RowOf<U> extends GbzCommandRow
+      ? GbzCommandFields<RowOf<U>>
+      : RowOf<U> extends Asn1CommandRow
+        ? Asn1Value<RowOf<U>['command']>
+        : never;
 /** Named response fields of a use case, derived from its row. */
 export type ResponseFieldsOf<U extends UseCaseId> =
-  RowOf<U> extends DlmsCommandRow ? DlmsResponseFields<RowOf<U>> : never;
+  RowOf<U> extends DlmsCommandRow
+    ? DlmsResponseFields<RowOf<U>>
+    : RowOf<U> extends GbzCommandRow
+      ? GbzResponseFields
+      : RowOf<U> extends Asn1CommandRow
+        ? Asn1Value<RowOf<U>['response']>
+        : never;
 /** Named alert fields of an alert use case, derived from its row. */
 export type AlertFieldsOf<U extends UseCaseId> =
-  RowOf<U> extends DlmsAlertRow ? DlmsAlertFields<RowOf<U>> : never;
+  RowOf<U> extends DlmsAlertRow
+    ? DlmsAlertFields<RowOf<U>>
+    : RowOf<U> extends { family: 'gbz'; kind: 'alert' }
+      ? GbzAlertFields
+      : RowOf<U> extends Asn1AlertRow
+        ? Asn1Value<RowOf<U>['alert']>
+        : never;
 
 /** Any row of the catalogue, by its common part. */
 export type UseCaseRow = UseCaseRowBase;
@@ -120,7 +159,11 @@ const dlmsFamily: FamilyCodec = {
   },
 };
 
-const FAMILIES: Partial<Record<PayloadFormat, FamilyCodec>> = { dlms: dlmsFamily };
+const FAMILIES: Partial<Record<PayloadFormat, FamilyCodec>> = {
+  dlms: dlmsFamily,
+  gbz: gbzFamily,
+  asn1: asn1Family,
+};
 
 /** Registers the codec of a payload family (the GBZ and ASN.1 rows do this). */
 export function registerFamilyCodec(family: PayloadFormat, codec: FamilyCodec): void {

@@ -15,6 +15,8 @@ export type PayloadFormat = 'dlms' | 'gbz' | 'asn1';
  * use-case tables allow as the business originator of a command.
  */
 export const ROLE_OF_OU = {
+  0: 'root',
+  1: 'recovery',
   2: 'supplier',
   3: 'networkOperator',
   4: 'acb',

@@ -21,75 +21,7 @@ import { decodeNamedPayload, encodeNamed, ROLE_OF_OU, UseCaseUnknownError, useCa
  * rows yet (issue 11, `gbz` helper). `(gbz)` marks the GBZ variant of a row
  * that exists for DLMS (generic alerts).
  */
-const PENDING = new Set([
-  // GBZ (ZigBee SE)
-  'CS01b',
-  'FDRA-ZigBee',
-  'FutureDatedAlert-ZigBee',
-  'GCA(gbz)',
-  'GCS01b',
-  'GCS03',
-  'GCS06',
-  'GCS07',
-  'GCS09',
-  'GCS13a',
-  'GCS13b',
-  'GCS13c',
-  'GCS14',
-  'GCS15b',
-  'GCS15c',
-  'GCS15d',
-  'GCS16a',
-  'GCS16b',
-  'GCS17',
-  'GCS18',
-  'GCS20r',
-  'GCS21b',
-  'GCS21j',
-  'GCS21k',
-  'GCS21m',
-  'GCS23',
-  'GCS24',
-  'GCS24a',
-  'GCS31',
-  'GCS36',
-  'GCS39',
-  'GCS40a',
-  'GCS40c',
-  'GCS40d',
-  'GCS60',
-  'PCS01',
-  'PCS02',
-  // ASN.1 DER
-  'CS02a',
-  'CS02bACBByACB',
-  'CS02bAnyByContingency',
-  'CS02bAnyExceptAbnormalRootByRecovery',
-  'CS02bNOByNOHandover',
-  'CS02bSupplierBySupplier',
-  'CS02bSupplierByTransCoS',
-  'CS02bWPByWP',
-  'CS02c',
-  'CS02d',
-  'CS02e',
-  'CS02f',
-  'CS02gLoadControllerByLoadController',
-  'CS02gLoadControllerBySupplier',
-  'CS03A1',
-  'CS03A2',
-  'CS03C',
-  'CS04AC',
-  'CS04B',
-  'CS06',
-  'CS08',
-  'CS09',
-  'FutureDatedFirmwareActivationAlert',
-  'FutureDatedLoadControllerCredentialsAlert',
-  'FutureDatedSecurityCredentialsAlert',
-  'GCS28',
-  'GCS59',
-  'GCS62',
-]);
+const PENDING = new Set<string>([]);
 
 import { lookupMessageCode } from '../codes/message-codes.ts';
 
@@ -100,7 +32,6 @@ const pendingSeen = new Set<string>();
 function pendingKey(msg: GbcsMessage): string | undefined {
   const row = useCaseByCode(msg.messageCode);
   if (!row) return lookupMessageCode(msg.messageCode)?.useCase ?? `0x${msg.messageCode.toString(16)}`;
-  if (row.altFamily && msg.content[0] === 0x01 && msg.content[1] === 0x09) return `${row.useCase}(gbz)`;
   return undefined;
 }
 
@@ -149,6 +80,8 @@ describe('roles: every RTDS command business originator is allowed by its row', 
     it(m.name, () => {
       // the ACB originates on a user's behalf: the user is the Supplementary Remote Party (GBCS.md 2)
       const business = msg.otherInfo.supplementaryRemotePartyId ?? msg.originator;
+      // device-to-device commands on the HAN (PCS01/PCS02 from the PPMID, GBCS.md 2): no remote party
+      if (row.roles.includes('device') && /^00DB/.test(business)) return;
       const ou = keys.role(business);
       assert.ok(typeof ou === 'number', `no remote-party certificate for ${business}`);
       const role = ROLE_OF_OU[ou as keyof typeof ROLE_OF_OU];

@@ -1,0 +1,397 @@
+/**
+ * The ASN.1 (DER) use cases of GBCS: security credentials (CS02x), join and
+ * unjoin (CS03x, CS04x), firmware (CS06, CS08, and their alerts), the GSME
+ * clock (GCS28) and the GPF Device Log (GCS59, GCS62). Structures:
+ * asn1-structures.ts; every row marked `rtds` decodes and re-encodes every
+ * RTDS message of its code (use-cases.test.ts).
+ */
+
+import type { Asn1Schema } from '../../payload/der-schema.ts';
+import { asn1Alert, asn1Command, asn1PayloadUnknown } from '../asn1-row.ts';
+import type { DeviceTarget, Originator } from '../row.ts';
+import * as S from './asn1-structures.ts';
+import { NETWORK_OPERATOR, SUPPLIER, SUPPLIER_NO } from './roles.ts';
+
+/** Use cases every device type takes (GBCS: ANY). */
+const ALL_DEVICES: readonly DeviceTarget[] = ['ANY'];
+const METERS: readonly DeviceTarget[] = ['ESME', 'GSME'];
+const FUTURE_DATED = [0x8f66, 0x8f67] as const;
+
+type Extra = {
+  confirmed?: 'rtds' | 'gbcs-text' | 'unconfirmed';
+  aliases?: readonly string[];
+  alerts?: readonly number[];
+  nameUnconfirmed?: true;
+};
+
+function cmd<const U extends string, const C extends Asn1Schema, const R extends Asn1Schema>(
+  code: number,
+  useCase: U,
+  name: string,
+  targets: readonly DeviceTarget[],
+  srvs: readonly string[],
+  critical: boolean,
+  roles: readonly Originator[],
+  command: C,
+  response: R,
+  extra: Extra = {},
+) {
+  return asn1Command({
+    code,
+    useCase,
+    name,
+    targets,
+    critical,
+    srvs,
+    roles,
+    rolesConfirmed: 'unconfirmed',
+    confirmed: extra.confirmed ?? 'rtds',
+    ...(extra.aliases ? { aliases: extra.aliases } : {}),
+    ...(extra.alerts ? { alerts: extra.alerts } : {}),
+    ...(extra.nameUnconfirmed ? { nameUnconfirmed: true } : {}),
+    command,
+    response,
+  });
+}
+
+function alert<const U extends string, const A extends Asn1Schema>(
+  code: number,
+  useCase: U,
+  name: string,
+  targets: readonly DeviceTarget[],
+  critical: boolean,
+  body: A,
+  extra: Extra = {},
+) {
+  return asn1Alert({
+    code,
+    useCase,
+    name,
+    targets,
+    critical,
+    srvs: [],
+    roles: [],
+    rolesConfirmed: 'gbcs-text',
+    confirmed: extra.confirmed ?? 'rtds',
+    ...(extra.nameUnconfirmed ? { nameUnconfirmed: true } : {}),
+    alert: body,
+  });
+}
+
+/** CS02b / CS02g: one Message Code per credentials replacement mode (the mode is the code's low byte). */
+function updateCredentials<const U extends string>(
+  code: number,
+  useCase: U,
+  mode: string,
+  srvs: readonly string[],
+  critical: boolean,
+  roles: readonly Originator[],
+  extra: Extra & { targets?: readonly DeviceTarget[] } = {},
+) {
+  return cmd(
+    code,
+    useCase,
+    `${useCase.startsWith('CS02g') ? 'CS02g' : 'CS02b'} Update Security Credentials (${mode})`,
+    extra.targets ?? ALL_DEVICES,
+    srvs,
+    critical,
+    roles,
+    S.UpdateSecurityCredentialsCommand,
+    S.UpdateSecurityCredentialsResponse,
+    { alerts: FUTURE_DATED, ...extra },
+  );
+}
+
+export const ASN1_ROWS = [
+  // ---- CS02 security credentials
+  cmd(
+    0x0008,
+    'CS02a',
+    'Provide Security Credentials Details',
+    ALL_DEVICES,
+    [],
+    false,
+    ['acb', 'transitionalCoS'],
+    S.ProvideSecurityCredentialDetailsCommand,
+    S.ProvideSecurityCredentialDetailsResponse,
+    { aliases: ['CS02aSignature'] },
+  ),
+  updateCredentials(0x0100, 'CS02bRootBySupplier', 'rootBySupplier', [], true, SUPPLIER, {
+    confirmed: 'unconfirmed',
+  }),
+  updateCredentials(0x0101, 'CS02bRootByWanProvider', 'rootByWanProvider', [], true, ['wanProvider'], {
+    confirmed: 'unconfirmed',
+  }),
+  updateCredentials(0x0102, 'CS02bSupplierBySupplier', 'supplierBySupplier', ['6.15.1'], true, SUPPLIER),
+  updateCredentials(0x0103, 'CS02bNOByNOHandover', 'networkOperatorByNetworkOperator', ['6.21'], true, [
+    ...NETWORK_OPERATOR,
+    'acb',
+  ]),
+  updateCredentials(0x0104, 'CS02bACBByACB', 'accessControlBrokerByACB', ['8.5'], false, ['acb']),
+  updateCredentials(0x0105, 'CS02bWPByWP', 'wanProviderByWanProvider', [], true, ['wanProvider']),
+  updateCredentials(0x0106, 'CS02bTransCoSByTransCoS', 'transCoSByTransCoS', [], true, ['transitionalCoS'], {
+    confirmed: 'unconfirmed',
+  }),
+  updateCredentials(0x0107, 'CS02bSupplierByTransCoS', 'supplierByTransCoS', ['6.23'], true, [
+    'transitionalCoS',
+  ]),
+  updateCredentials(
+    0x0108,
+    'CS02bAnyExceptAbnormalRootByRecovery',
+    'anyExceptAbnormalRootByRecovery',
+    [],
+    true,
+    ['recovery'],
+  ),
+  updateCredentials(0x0109, 'CS02bAnyByContingency', 'anyByContingency', [], true, ['root']),
+  updateCredentials(
+    0x0125,
+    'CS02gLoadControllerByLoadController',
+    'loadControllerByLoadController',
+    [],
+    true,
+    ['loadController'],
+    { targets: ['ESME'], nameUnconfirmed: true },
+  ),
+  updateCredentials(
+    0x0126,
+    'CS02gLoadControllerBySupplier',
+    'loadControllerBySupplier',
+    ['6.15.1'],
+    true,
+    SUPPLIER,
+    {
+      targets: ['ESME'],
+      nameUnconfirmed: true,
+    },
+  ),
+  cmd(
+    0x000a,
+    'CS02c',
+    'Issue Security Credentials',
+    ALL_DEVICES,
+    ['6.17'],
+    true,
+    SUPPLIER_NO,
+    S.KeyUsageCommand,
+    S.IssueSecurityCredentialsResponse,
+  ),
+  cmd(
+    0x000b,
+    'CS02d',
+    'Update Device Certificates on Device',
+    ALL_DEVICES,
+    ['6.15.2'],
+    true,
+    SUPPLIER_NO,
+    S.Certificate,
+    S.ResponseCode,
+  ),
+  cmd(
+    0x000c,
+    'CS02e',
+    'Provide Device Certificates from Device',
+    ALL_DEVICES,
+    ['6.24.2'],
+    true,
+    SUPPLIER_NO,
+    S.KeyUsageCommand,
+    S.ProvideDeviceCertificateResponse,
+  ),
+  cmd(
+    0x011b,
+    'CS02f',
+    'Retrieve Device Security Credentials (KRP)',
+    ALL_DEVICES,
+    ['6.24.1'],
+    false,
+    ['acb'],
+    S.ProvideSecurityCredentialDetailsCommand,
+    S.ProvideSecurityCredentialDetailsResponse,
+    { aliases: ['CS02fMAC'], nameUnconfirmed: true },
+  ),
+
+  // ---- CS03 / CS04 join and unjoin
+  cmd(
+    0x000d,
+    'CS03A1',
+    'Method A Join (Meter)',
+    METERS,
+    ['8.7.1'],
+    true,
+    SUPPLIER,
+    S.JoinDeviceCommand,
+    S.ResponseCode,
+  ),
+  cmd(
+    0x000e,
+    'CS03B',
+    'Method B Join',
+    METERS,
+    ['8.7.1'],
+    true,
+    SUPPLIER,
+    S.JoinDeviceCommand,
+    S.ResponseCode,
+    { confirmed: 'unconfirmed' },
+  ),
+  cmd(
+    0x00ab,
+    'CS03A2',
+    'Method A Join (non Meter)',
+    ['PPMID', 'HCALCS'],
+    ['8.7.2'],
+    true,
+    SUPPLIER,
+    S.JoinDeviceCommand,
+    S.ResponseCode,
+    { aliases: ['CS03A2NonCritical'] },
+  ),
+  cmd(
+    0x00af,
+    'CS03C',
+    'Method C Join',
+    ['PPMID', 'HCALCS', 'Type2'],
+    ['8.7.2'],
+    true,
+    SUPPLIER,
+    S.JoinDeviceCommand,
+    S.ResponseCode,
+    { aliases: ['CS03CNonCritical'] },
+  ),
+  cmd(
+    0x000f,
+    'CS04AC',
+    'Method A or C Unjoin',
+    ALL_DEVICES,
+    ['8.8.2'],
+    true,
+    SUPPLIER,
+    S.UnjoinDeviceCommand,
+    S.ResponseCode,
+    { aliases: ['CS04ACNonCritical'] },
+  ),
+  cmd(
+    0x0010,
+    'CS04B',
+    'Method B Unjoin',
+    METERS,
+    ['8.8.2'],
+    false,
+    SUPPLIER,
+    S.UnjoinDeviceCommand,
+    S.ResponseCode,
+  ),
+
+  // ---- firmware
+  cmd(
+    0x0012,
+    'CS06',
+    'Activate Firmware',
+    ALL_DEVICES,
+    ['11.3'],
+    true,
+    SUPPLIER,
+    S.ActivateFirmwareCommand,
+    S.ActivateFirmwareResponse,
+    { alerts: FUTURE_DATED },
+  ),
+  cmd(
+    0x0129,
+    'CS08',
+    'Read PPMID/HCALCS Firmware Version',
+    ['PPMID', 'HCALCS'],
+    ['11.2'],
+    false,
+    SUPPLIER_NO,
+    S.ReadFirmwareVersionCommand,
+    S.ReadFirmwareVersionResponse,
+  ),
+  cmd(
+    0x0013,
+    'CS07',
+    'Read Device Join Details',
+    ALL_DEVICES,
+    ['8.10'],
+    false,
+    SUPPLIER_NO,
+    S.ReadDeviceJoinDetailsCommand,
+    S.ReadDeviceJoinDetailsResponse,
+    { confirmed: 'unconfirmed' },
+  ),
+
+  // ---- GSME clock, GPF Device Log
+  cmd(
+    0x007f,
+    'GCS28',
+    'Set Clock on GSME',
+    ['GSME'],
+    ['6.11', '8.1.1'],
+    true,
+    SUPPLIER,
+    S.SetClockCommand,
+    S.SetClockResponse,
+  ),
+  cmd(
+    0x008c,
+    'GCS59',
+    'Restore GPF Device Log',
+    ['GPF'],
+    ['8.12.2'],
+    false,
+    ['acb', ...SUPPLIER_NO],
+    S.RestoreGpfDeviceLogCommand,
+    S.RestoreGpfDeviceLogResponse,
+  ),
+
+  // ---- alerts
+  alert(
+    0x00ca,
+    'FutureDatedFirmwareActivationAlert',
+    'Future Dated Firmware Activation Alert',
+    ALL_DEVICES,
+    true,
+    S.FutureDatedFirmwareActivationAlert,
+  ),
+  alert(
+    0x00cb,
+    'FutureDatedSecurityCredentialsAlert',
+    'Future Dated Update Security Credentials Alert',
+    ALL_DEVICES,
+    true,
+    S.FutureDatedSecurityCredentialsAlert,
+  ),
+  alert(
+    0x0124,
+    'FutureDatedLoadControllerCredentialsAlert',
+    'Future Dated Update Security Credentials Alert (Load Controller)',
+    ['ESME'],
+    true,
+    S.FutureDatedSecurityCredentialsAlert,
+    { nameUnconfirmed: true },
+  ),
+  alert(
+    0x012b,
+    'CS09',
+    'Read Firmware Version Alert (PPMID/HCALCS)',
+    ['PPMID', 'HCALCS'],
+    true,
+    S.FirmwareVersionAlert,
+    {
+      nameUnconfirmed: true,
+    },
+  ),
+  alert(0x00b2, 'GCS62', 'Backup GPF Device Log', ['GPF'], false, S.GpfDeviceLogBackupAlert),
+  asn1PayloadUnknown({
+    code: 0x0128,
+    useCase: 'CCS08',
+    name: 'Firmware Transfer Alert',
+    kind: 'alert',
+    targets: ['CHF'],
+    critical: false,
+    srvs: [],
+    roles: [],
+    rolesConfirmed: 'gbcs-text',
+    confirmed: 'unconfirmed',
+  }),
+] as const;
