@@ -129,6 +129,73 @@ describe('ppmid-relay gbcs decode --json', () => {
     assert.equal(typeof junk.error, 'string');
   });
 
+  it('input errors say what is wrong; base64 only when asked or unambiguous', () => {
+    const missing = join(tmpdir(), 'no-such-dir', 'message.hex');
+    const r = cli(['gbcs', 'decode', '--json', missing, 'zzzz', 'dd0']);
+    assert.equal(r.status, 1);
+    assert.deepEqual(
+      jsonLines(r.stdout).map((o) => o.error),
+      [
+        `file not found: ${missing}`,
+        'not hex: "z" at character 1 is not a hex digit (give --base64 for base64); no such file either',
+        'not hex: odd number of hex digits (3) (give --base64 for base64); no such file either',
+      ],
+    );
+    // zzzz with --base64 is what was asked: three bytes, which are no GBCS message
+    const asked = jsonLines(cli(['gbcs', 'decode', '--json', '--base64', 'zzzz']).stdout)[0];
+    assert.equal(asked.errorCode, 'GBCS_MALFORMED');
+    assert.equal(asked.length, 3);
+    // the base64 of a GBCS message is unambiguous; --base64 reads it too
+    const b64 = Buffer.from(rtdsMessages()[0].bytes).toString('base64');
+    for (const args of [[b64], ['--base64', b64]]) {
+      const ok = cli(['gbcs', 'decode', '--json', ...args]);
+      assert.equal(ok.status, 0, ok.stderr);
+      assert.equal(jsonLines(ok.stdout)[0].error, undefined);
+    }
+    const tree = cli(['gbcs', 'decode', missing]);
+    assert.equal(tree.status, 1);
+    assert.match(tree.stdout, /ERROR: file not found: /);
+  });
+
+  it('--json on a truncated message reports the truncation and its header, not "mac":"absent"', () => {
+    const whole = readFileSync(ecs17bCommand, 'utf8').trim();
+    const truncated = whole.slice(0, 120);
+    const r = cli(['gbcs', 'decode', '--json', '--keystore', RTDS_KEYSTORE, truncated]);
+    assert.equal(r.status, 1);
+    const [o] = jsonLines(r.stdout);
+    assert.deepEqual(
+      {
+        truncated: o.truncated,
+        errorCode: o.errorCode,
+        length: o.length,
+        mac: o.mac,
+        signature: o.signature,
+        envelope: o.envelope,
+        cra: o.cra,
+        originator: o.originator,
+        recipient: o.recipient,
+        messageCode: o.messageCode,
+        useCase: o.useCase,
+      },
+      {
+        truncated: true,
+        errorCode: 'GBCS_TRUNCATED',
+        length: 60,
+        mac: 'not-checked',
+        signature: 'not-checked',
+        envelope: 'general-ciphering',
+        cra: 'command',
+        originator: '90B3D51F30010000',
+        recipient: '00DB1234567890A0',
+        messageCode: '0x0027',
+        useCase: 'ECS17b',
+      },
+    );
+    const tree = cli(['gbcs', 'decode', '--keystore', RTDS_KEYSTORE, truncated]);
+    assert.match(tree.stdout, /The message is truncated: 60 byte\(s\) given/);
+    assert.match(tree.stdout, /MAC and signature: not checked/);
+  });
+
   it('the readable tree', () => {
     const r = cli(['gbcs', 'decode', '--keystore', RTDS_KEYSTORE, ecs17bResponse]);
     assert.equal(r.status, 0, r.stderr);

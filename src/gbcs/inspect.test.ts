@@ -50,6 +50,28 @@ describe('inspect over the RTDS corpus', () => {
   it('bad input is an error value, never a throw', () => {
     const r = inspect(Uint8Array.of(0xdf, 0x09));
     assert.equal(r.error?.code, 'GBCS_TRUNCATED');
-    assert.equal(inspectToJson('x', r).errorCode, 'GBCS_TRUNCATED');
+    assert.equal(r.mac, 'not-checked');
+    assert.equal(r.header, null, 'not even the routing header');
+    const json = inspectToJson('x', r);
+    assert.equal(json.errorCode, 'GBCS_TRUNCATED');
+    assert.equal(json.truncated, true);
+    assert.equal(json.length, 2);
+  });
+
+  it('a truncated message: its routing header, MAC and signature not checked', () => {
+    for (const m of messages.slice(0, 40)) {
+      const cut = m.bytes.subarray(0, m.bytes.length - 1);
+      const r = inspect(cut);
+      assert.equal(r.error?.code, 'GBCS_TRUNCATED', m.name);
+      assert.deepEqual([r.mac, r.signature], ['not-checked', 'not-checked'], m.name);
+      const whole = inspect(m.bytes);
+      const f = whole.frame!;
+      if (f.envelope === 'gbt') continue;
+      assert.deepEqual(
+        r.header && [r.header.cra, r.header.originator, r.header.recipient, r.header.messageCode],
+        [f.cra, f.originator, f.recipient, f.messageCode],
+        m.name,
+      );
+    }
   });
 });

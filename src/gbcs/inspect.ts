@@ -20,6 +20,7 @@ import {
   payloadToJson,
   renderPayload,
 } from './payload/index.ts';
+import { ENVELOPE_GBT, ENVELOPE_GENERAL_CIPHERING, peekRouting } from './peek.ts';
 import type { CheckResult, SecurityContext } from './security.ts';
 import type { GbcsMessage, GbtFragment } from './types.ts';
 import {
@@ -40,10 +41,25 @@ export interface DecryptedPayloadBlock {
   decoded: DecryptedBlock;
 }
 
+/** The routing header of a message that did not decode whole (e.g. truncated), when it could be read. */
+export interface InspectHeader {
+  envelope: 'general-ciphering' | 'general-signing' | 'gbt';
+  cra: string;
+  originatorCounter: bigint;
+  originator: string;
+  recipient: string;
+  messageCode: number;
+}
+
 export interface InspectResult {
   frame: GbcsMessage | GbtFragment | null;
-  mac: CheckResult;
-  signature: CheckResult;
+  /** `not-checked` when the frame did not decode (there was nothing to check) */
+  mac: CheckResult | 'not-checked';
+  signature: CheckResult | 'not-checked';
+  /** bytes given */
+  length: number;
+  /** set when the frame did not decode but its routing header did */
+  header: InspectHeader | null;
   payloadKind: PayloadKind;
   payload: DecodedPayload | null;
   decrypted: DecryptedPayloadBlock[];
@@ -64,8 +80,10 @@ function asGbcsError(err: unknown): GbcsError {
 export function inspect(bytes: Uint8Array, security?: SecurityContext): InspectResult {
   const r: InspectResult = {
     frame: null,
-    mac: 'absent',
-    signature: 'absent',
+    mac: 'not-checked',
+    signature: 'not-checked',
+    length: bytes.length,
+    header: null,
     payloadKind: 'unknown',
     payload: null,
     decrypted: [],
@@ -77,9 +95,12 @@ export function inspect(bytes: Uint8Array, security?: SecurityContext): InspectR
     r.frame = decode(bytes);
   } catch (err) {
     r.error = asGbcsError(err);
+    r.header = readableHeader(bytes);
     return r;
   }
   const f = r.frame;
+  r.mac = 'absent';
+  r.signature = 'absent';
   if (f.envelope === 'gbt') return r;
   try {
     r.mac = security ? security.verifyMac(f) : f.mac ? 'no-key' : 'absent';
@@ -133,6 +154,28 @@ function namedJson(r: InspectResult): Record<string, unknown> {
   };
 }
 
+/** The routing header (GBCS 7.2.8-7.2.10) of bytes that did not decode whole, if it can be read. */
+function readableHeader(bytes: Uint8Array): InspectHeader | null {
+  try {
+    const h = peekRouting(bytes);
+    return {
+      envelope:
+        h.envelope === ENVELOPE_GBT
+          ? 'gbt'
+          : h.envelope === ENVELOPE_GENERAL_CIPHERING
+            ? 'general-ciphering'
+            : 'general-signing',
+      cra: h.cra,
+      originatorCounter: h.originatorCounter,
+      originator: h.originatorEui,
+      recipient: h.targetEui,
+      messageCode: h.messageCode,
+    };
+  } catch {
+    return null;
+  }
+}
+
 const hex4 = (n: number) => `0x${n.toString(16).toUpperCase().padStart(4, '0')}`;
 
 /** The CLI's `--json` object for one input (field names are a public contract). */
@@ -150,7 +193,20 @@ export function inspectToJson(source: string, r: InspectResult): Record<string, 
     payloadKind: r.payloadKind,
     mac: r.mac,
     signature: r.signature,
+    length: r.length,
   };
+  if (!f && r.header) {
+    const h = r.header;
+    Object.assign(base, {
+      envelope: h.envelope,
+      cra: h.cra,
+      originatorCounter: h.originatorCounter.toString(),
+      originator: h.originator,
+      recipient: h.recipient,
+      messageCode: hex4(h.messageCode),
+      useCase: lookupMessageCode(h.messageCode)?.useCase ?? null,
+    });
+  }
   if (f && f.envelope !== 'gbt') {
     const info = lookupMessageCode(f.messageCode);
     Object.assign(base, {
@@ -199,8 +255,14 @@ export function inspectToJson(source: string, r: InspectResult): Record<string, 
     base.error = r.error.message;
     base.errorCode = r.error.code;
     if (r.error.offset !== undefined) base.errorOffset = r.error.offset;
+    if (r.error.code === 'GBCS_TRUNCATED') base.truncated = true;
   }
   return base;
+}
+
+function describeCode(code: number): string {
+  const info = lookupMessageCode(code);
+  return info ? ` ${info.useCase} ${info.name}` : '';
 }
 
 /** ISO-like text of a COSEM date-time, with unspecified fields as `*`. */
@@ -227,6 +289,14 @@ export function renderInspect(source: string, r: InspectResult, security?: Secur
   const f = r.frame;
   if (!f) {
     out.push(`  ERROR ${r.error?.code}: ${r.error?.message}`);
+    if (r.error?.code === 'GBCS_TRUNCATED')
+      out.push(`  The message is truncated: ${r.length} byte(s) given.`);
+    const h = r.header;
+    if (h)
+      out.push(
+        `  Routing header: ${h.envelope}, ${h.cra}, counter ${h.originatorCounter}, ${h.originator} -> ${h.recipient}, Message Code ${hex4(h.messageCode)}${describeCode(h.messageCode)}`,
+      );
+    out.push('  MAC and signature: not checked (the message did not decode)');
     return out;
   }
   if (f.envelope === 'gbt') {

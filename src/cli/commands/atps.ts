@@ -6,7 +6,8 @@
  *   atps inject --profile rtds|generated --route ppmid|wan|hht|ppmid-inbox [--fresh-home] [--seed S]
  *               [--gbt auto|never] [--tamper MODE] [--ttl-ms MS] FILE...
  *     Runs in process; prints one JSON object per input message. FILE as for
- *     `gbcs decode`: a file of hex lines, a hex string, or `-` for stdin.
+ *     `gbcs decode`: a file of hex lines, a hex string, or `-` for stdin
+ *     (base64 with --base64).
  *     `ppmid-inbox` wraps each message in an envelope signed with the home's
  *     supplier delivery key (spoiled as --tamper says) and hands it to the
  *     PPMID's internet inbox (PP-2). Exit status 1 when an input could not be read.
@@ -22,8 +23,8 @@ import { defaultDeviceApps } from '../../atps/devices.ts';
 import { startAtpsServer } from '../../atps/http.ts';
 import { INBOX_TAMPERS, type InboxTamper } from '../../devices/ppmid/atps.ts';
 import { ConfigError } from '../../runtime/errors.ts';
+import { readInputs } from '../inputs.ts';
 import { commandGroup } from '../main.ts';
-import { readInputs } from './gbcs.ts';
 
 export function register(program: Command): void {
   const atps = commandGroup(program, 'atps');
@@ -54,6 +55,7 @@ export function register(program: Command): void {
     .option('--gbt <mode>', 'auto: GBT blocks over the 1500-byte tunnel; never: one transfer', 'auto')
     .option('--tamper <mode>', `ppmid-inbox: spoil the envelope (${INBOX_TAMPERS.join(', ')})`, 'none')
     .option('--ttl-ms <ms>', 'ppmid-inbox: envelope validity from now (default 1 hour)')
+    .option('--base64', 'messages given as text are base64, not hex')
     .argument('<input...>', 'file of hex lines, hex string, or - for stdin')
     .action(
       async (
@@ -66,6 +68,7 @@ export function register(program: Command): void {
           gbt: string;
           tamper: string;
           ttlMs?: string;
+          base64?: boolean;
         },
       ) => {
         if (opts.profile !== 'rtds' && opts.profile !== 'generated')
@@ -84,7 +87,7 @@ export function register(program: Command): void {
           ...(ttlMs !== undefined ? { ttlMs } : {}),
         };
         const api = new Atps({ deviceApps: defaultDeviceApps });
-        const messages = readInputs(inputs, () => readFileSync(0, 'utf8'));
+        const messages = readInputs(inputs, () => readFileSync(0, 'utf8'), { base64: opts.base64 });
         const create = () =>
           api.createHome({ profile: opts.profile as 'rtds' | 'generated', seed: opts.seed });
         let home = opts.freshHome ? undefined : (await create()).id;
