@@ -241,7 +241,7 @@ describe('ppmid-relay gbcs named fields (use-case catalogue)', () => {
   const ecs17aResponse = join(RTDS_MESSAGES, '4.2_ECS17a/ECS17a_4.2_SUCCESS_RESPONSE_GBCS.HEX');
   const gca = join(RTDS_MESSAGES, 'NA_GCA-DLMS');
 
-  it('decode --json adds payload.fields (named, units) for commands, responses and alerts; pending families say why', () => {
+  it('decode --json adds payload.fields (named, units) for commands, responses and alerts, DLMS and GBZ', () => {
     const alert = join(gca, readdirSync(gca)[0]!);
     const r = cli(['gbcs', 'decode', '--json', cs01a, ecs17aResponse, alert, pcs01]);
     assert.equal(r.status, 0, r.stderr);
@@ -260,7 +260,10 @@ describe('ppmid-relay gbcs named fields (use-case catalogue)', () => {
     );
     assert.equal((rsp!.payload.units as Record<string, string>)['activeEnergyExport.value.value'], 'Wh');
     assert.equal(typeof (alr!.payload.fields as { alertCode: number }).alertCode, 'number');
-    assert.equal((gbz!.payload.fieldsError as { pending: boolean }).pending, true);
+    assert.equal(gbz!.payload.useCase, 'PCS01');
+    assert.deepEqual(gbz!.payload.fields, {
+      consumerTopUp: { originatingDevice: 2, topUpCode: '73941656880950804485' },
+    });
   });
 
   it('the readable tree shows the named fields with units', () => {
@@ -319,7 +322,7 @@ describe('ppmid-relay gbcs named fields (use-case catalogue)', () => {
     assert.match(r.stderr, /command\.tokenGateway\.enter/);
   });
 
-  it('use-cases --json lists every catalogued use case with roles, SRVs and fields, and the codes still pending', () => {
+  it('use-cases --json lists every catalogued use case with roles, SRVs and fields (DLMS, GBZ, ASN.1)', () => {
     const r = cli(['gbcs', 'use-cases', '--json']);
     assert.equal(r.status, 0, r.stderr);
     const rows = jsonLines(r.stdout) as {
@@ -333,7 +336,9 @@ describe('ppmid-relay gbcs named fields (use-case catalogue)', () => {
     assert.deepEqual(ecs17a.srvs, ['4.2']);
     assert.ok(ecs17a.roles?.includes('supplier'));
     assert.ok(ecs17a.fields?.response);
-    assert.ok(rows.some((x) => !x.catalogued && x.useCase === 'CS01b'));
+    const cs01b = rows.find((x) => x.useCase === 'CS01b')!;
+    assert.ok(cs01b.catalogued && cs01b.roles?.includes('supplier') && cs01b.fields?.command);
+    assert.ok(rows.find((x) => x.useCase === 'GCS28')?.catalogued);
     const human = cli(['gbcs', 'use-cases']);
     assert.match(human.stdout, /0x0026 ECS17a Read ESME Energy Registers \(Export Energy\)/);
     assert.match(human.stdout, /use cases catalogued/);
