@@ -6,11 +6,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getHeapStatistics } from 'node:v8';
+import { Worker } from 'node:worker_threads';
 import { ConfigError } from '../runtime/errors.ts';
 import { buildReport, type PointResult, type SimReport, writeReport } from './report.ts';
 import { type ArmCounts, emptyCounts, mergeCounts } from './results.ts';
 import { type ArmRunOptions, runArm, type Slice, sliceHomes } from './runner.ts';
-import { type Scenario, sweepPoints } from './scenario.ts';
+import { type Arm, type Scenario, sweepPoints } from './scenario.ts';
+import type { SliceMessage, SliceRequest } from './slice-worker.ts';
 
 /**
  * Memory a home costs while it runs (bytes): measured with `npm run bench
@@ -32,6 +34,8 @@ export interface SimRunOptions {
   onProgress?: ArmRunOptions['onProgress'];
   /** skip the memory-budget check */
   force?: boolean;
+  /** worker threads running slices at once (default 1: slices run in this thread, one after the other) */
+  workers?: number;
 }
 
 /** Refuses a run whose largest slice would not fit the heap (before anything starts). */
@@ -88,6 +92,72 @@ export async function runScenario(s: Scenario, o: SimRunOptions): Promise<SimRep
   });
   await writeReport(o.out, report);
   return report;
+}
+
+/**
+ * Runs the slices `indices` of one arm on `o.workers` worker threads (both
+ * cores); resolves with their counts in slice order. Ctrl-C (`signal`) asks
+ * every worker to stop and keeps what they counted.
+ */
+async function runSlicesInWorkers(
+  scenario: Scenario,
+  arm: Arm,
+  indices: number[],
+  r: { homes: number; days: number; seed: string; count: number },
+  o: SimRunOptions,
+): Promise<ArmCounts[]> {
+  const ts = import.meta.url.endsWith('.ts');
+  const file = new URL(ts ? './slice-worker.ts' : './slice-worker.js', import.meta.url);
+  const results = new Map<number, ArmCounts>();
+  const queue = [...indices];
+  const live = new Set<Worker>();
+  const stopAll = () => {
+    for (const w of live) w.postMessage({ type: 'stop' });
+  };
+  o.signal?.addEventListener('abort', stopAll);
+  const lane = async (): Promise<void> => {
+    for (;;) {
+      const index = queue.shift();
+      if (index === undefined || o.signal?.aborted) return;
+      const w = new Worker(file, {
+        execArgv:
+          ts && !process.execArgv.some((a) => a.includes('tsx'))
+            ? [...process.execArgv, '--import', 'tsx']
+            : process.execArgv,
+      });
+      live.add(w);
+      try {
+        const counts = await new Promise<ArmCounts>((resolve, reject) => {
+          w.on('message', (m: SliceMessage) => {
+            if (m.type === 'progress')
+              o.onProgress?.({ ...m.progress, arm: `${m.progress.arm} [slice ${index}]` });
+            else if (m.type === 'done') resolve(m.counts);
+            else reject(new Error(`slice ${index}: ${m.message}`));
+          });
+          w.on('error', reject);
+          w.on('exit', (code) => reject(new Error(`slice ${index}: worker exited (${code})`)));
+          const req: SliceRequest = {
+            type: 'run',
+            scenario,
+            arm,
+            options: { homes: r.homes, days: r.days, seed: r.seed, slice: { index, count: r.count } },
+            logSpec: process.env.PPMID_LOG ?? 'error',
+          };
+          w.postMessage(req);
+        });
+        results.set(index, counts);
+      } finally {
+        live.delete(w);
+        await w.terminate();
+      }
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(o.workers ?? 1, indices.length) }, lane));
+  } finally {
+    o.signal?.removeEventListener('abort', stopAll);
+  }
+  return indices.filter((i) => results.has(i)).map((i) => results.get(i) as ArmCounts);
 }
 
 export function readReport(dir: string): SimReport {

@@ -123,7 +123,7 @@ describe('sim: determinism and shards', () => {
     assert.equal(readFileSync(join(a, 'report.json'), 'utf8'), readFileSync(join(b, 'report.json'), 'utf8'));
   });
 
-  it('two shards merged equal one run of the same slices, figure for figure', async () => {
+  it('two shards merged equal one run of the same slices, figure for figure; worker threads too', async () => {
     const one = tmp();
     const s0 = tmp();
     const s1 = tmp();
@@ -140,5 +140,12 @@ describe('sim: determinism and shards', () => {
       readFileSync(join(one, 'report.json'), 'utf8'),
     );
     await assert.rejects(mergeReports([s0, s0], tmp()), /shard 0 is in two of the reports/);
+    // the same slices on two worker threads (both cores)
+    const threads = tmp();
+    await runScenario(s, { ...o, workers: 2, out: threads });
+    assert.equal(
+      readFileSync(join(threads, 'report.json'), 'utf8'),
+      readFileSync(join(one, 'report.json'), 'utf8'),
+    );
   });
 });

@@ -63,6 +63,11 @@ export function register(program: Command): void {
       'cut the estate into N slices, all run here (what N --shard runs merge to)',
       int('--shards'),
     )
+    .option(
+      '--workers <N>',
+      'worker threads running slices at once (with --shards N: both cores)',
+      int('--workers'),
+    )
     .option('--force', 'skip the memory-budget check')
     .option('--quiet', 'no progress bar')
     .action(
@@ -74,6 +79,7 @@ export function register(program: Command): void {
         out: string;
         shard?: { index: number; count: number };
         shards?: number;
+        workers?: number;
         force?: boolean;
         quiet?: boolean;
       }) => {
@@ -96,6 +102,7 @@ export function register(program: Command): void {
             seed: f.seed,
             out: f.out,
             force: f.force,
+            workers: f.workers,
             signal: ac.signal,
             shardCount: f.shard?.count ?? f.shards ?? 1,
             ...(f.shard ? { shards: [f.shard.index] } : {}),
