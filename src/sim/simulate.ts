@@ -64,21 +64,26 @@ export async function runScenario(s: Scenario, o: SimRunOptions): Promise<SimRep
   for (const { point, scenario } of sweepPoints(s)) {
     const arms: Record<string, ArmCounts> = {};
     for (const arm of scenario.arms) {
-      let merged = emptyCounts();
-      for (const index of mine) {
-        if (o.signal?.aborted) break;
-        const slice: Slice = { index, count };
-        const c = await runArm(scenario, arm, {
-          homes,
-          days,
-          seed,
-          slice,
-          signal: o.signal,
-          onProgress: o.onProgress,
-        });
-        merged = mergeCounts(merged, c);
-      }
-      arms[arm.name] = merged;
+      const results: ArmCounts[] = [];
+      if ((o.workers ?? 1) > 1 && mine.length > 1)
+        results.push(...(await runSlicesInWorkers(scenario, arm, mine, { homes, days, seed, count }, o)));
+      else
+        for (const index of mine) {
+          if (o.signal?.aborted) break;
+          const slice: Slice = { index, count };
+          results.push(
+            await runArm(scenario, arm, {
+              homes,
+              days,
+              seed,
+              slice,
+              signal: o.signal,
+              onProgress: o.onProgress,
+            }),
+          );
+        }
+      // slices merge in slice order whichever finished first, so the report is the same
+      arms[arm.name] = results.reduce(mergeCounts, emptyCounts());
     }
     points.push({ point, scenario, arms });
     if (o.signal?.aborted) break;
@@ -119,12 +124,14 @@ async function runSlicesInWorkers(
     for (;;) {
       const index = queue.shift();
       if (index === undefined || o.signal?.aborted) return;
-      const w = new Worker(file, {
-        execArgv:
-          ts && !process.execArgv.some((a) => a.includes('tsx'))
-            ? [...process.execArgv, '--import', 'tsx']
-            : process.execArgv,
-      });
+      // the sources run through tsx (tests, benchmarks): the worker registers tsx's loader, then loads
+      // the slice worker; the command runs the compiled dist/ directly
+      const w = ts
+        ? new Worker(
+            `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(file.href)}); });`,
+            { eval: true },
+          )
+        : new Worker(file);
       live.add(w);
       try {
         const counts = await new Promise<ArmCounts>((resolve, reject) => {
