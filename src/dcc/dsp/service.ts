@@ -742,7 +742,7 @@ export class DspService implements DspDeviceMessageSink {
       }
     }
     if (last !== undefined && id.counter <= last) throw counterReplay(user.eui, id.counter, last);
-    const ceiling = BigInt(this.clock.now() + this.#counterWindowMs);
+    const ceiling = BigInt(Math.floor(this.clock.now() + this.#counterWindowMs));
     if (id.counter > ceiling) throw counterOutOfWindow(user.eui, id.counter, ceiling);
     return undefined;
   }
