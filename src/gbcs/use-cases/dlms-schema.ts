@@ -76,24 +76,30 @@ export type Schema =
 
 type Simplify<T> = { [K in keyof T]: T[K] } & {};
 
-/** The value type of a schema. */
-export type ValueOf<S> = S extends { t: IntType }
-  ? number
-  : S extends { t: 'long64' | 'long64-unsigned' }
-    ? bigint
-    : S extends { t: 'boolean' }
-      ? boolean
-      : S extends { t: 'octet-string' | 'bit-string' | 'visible-string' | 'utf8-string' }
-        ? string
-        : S extends { t: 'null' }
-          ? null
-          : S extends { t: 'structure'; fields: infer F }
-            ? Simplify<{ -readonly [K in keyof F]: ValueOf<F[K]> }>
-            : S extends { t: 'array' | 'compact-array'; of: infer E }
-              ? ValueOf<E>[]
-              : S extends { t: 'nullable'; of: infer E }
-                ? ValueOf<E> | null
-                : never;
+/**
+ * The value type of a schema. `D` bounds the recursion: the catalogue's
+ * shapes are at most a few levels deep, and the bound keeps the wide
+ * `Schema` union (a generic row) from expanding forever.
+ */
+export type ValueOf<S, D extends unknown[] = []> = D['length'] extends 10
+  ? unknown
+  : S extends { t: IntType }
+    ? number
+    : S extends { t: 'long64' | 'long64-unsigned' }
+      ? bigint
+      : S extends { t: 'boolean' }
+        ? boolean
+        : S extends { t: 'octet-string' | 'bit-string' | 'visible-string' | 'utf8-string' }
+          ? string
+          : S extends { t: 'null' }
+            ? null
+            : S extends { t: 'structure'; fields: infer F }
+              ? Simplify<{ -readonly [K in keyof F]: ValueOf<F[K], [...D, 0]> }>
+              : S extends { t: 'array' | 'compact-array'; of: infer E }
+                ? ValueOf<E, [...D, 0]>[]
+                : S extends { t: 'nullable'; of: infer E }
+                  ? ValueOf<E, [...D, 0]> | null
+                  : never;
 
 // ---------------------------------------------------------------- builders (rows use these)
 

@@ -67,7 +67,8 @@ export const USE_CASES = [
 
 type Catalogue = (typeof USE_CASES)[number];
 export type UseCaseId = Catalogue['useCase'];
-type RowOf<U extends UseCaseId> = Extract<Catalogue, { useCase: U }>;
+type RowById = { [R in Catalogue as R['useCase']]: R };
+type RowOf<U extends UseCaseId> = RowById[U];
 /** Named command fields of a use case, derived from its row. */
 export type CommandFieldsOf<U extends UseCaseId> =
   RowOf<U> extends DlmsCommandRow

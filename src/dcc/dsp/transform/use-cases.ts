@@ -7,8 +7,10 @@
  * set); test/dsp-transform.test.ts pins each template to its RTDS bytes.
  *
  * Payload facts used here (RTDS, GBCS 7.2):
- * - DLMS commands are access-requests with invoke-id = low 24 bits of the
- *   Originator Counter, break-on-error, no date-time (GBCS.md 2).
+ * - DLMS commands are built by the use-case catalogue from named fields
+ *   (src/gbcs/use-cases: encodeCommand; access-requests with invoke-id =
+ *   low 24 bits of the Originator Counter, break-on-error, no date-time,
+ *   GBCS.md 2); this file maps the DUIS body to those fields.
  * - GBZ commands carry ZCL client-to-server commands with sequence = the
  *   component index, and the DSP's current UTC time as Issuer Event ID.
  * - ESME future dating travels in the DLMS data (activation date-times), GBZ
@@ -36,16 +38,10 @@ import {
   updatePricePrimaryElement,
 } from '../../../duis/index.ts';
 import { messageCodeForUseCase, type PayloadFormat } from '../../../gbcs/codes/message-codes.ts';
-import {
-  type AccessRequestSpec,
-  type DlmsData,
-  der,
-  encodeDer,
-  encodeDlmsApdu,
-  gbcsInvokeId,
-  parseObis,
-} from '../../../gbcs/payload/index.ts';
-import { type Eui, fromHex, u64be } from '../../../runtime/bytes.ts';
+import { der, encodeDer } from '../../../gbcs/payload/index.ts';
+import { formatCosemDateTimeText } from '../../../gbcs/use-cases/cosem-text.ts';
+import { COSEM_OBJECTS, encodeCommand } from '../../../gbcs/use-cases/index.ts';
+import { type Eui, toHex, u64be } from '../../../runtime/bytes.ts';
 import type { EsmeVariant } from './context.ts';
 import {
   cosemCommandDateTime,
@@ -109,54 +105,25 @@ export interface SrvTransform<B> {
   notTransformed?: { targets: readonly DeviceType[]; reason: string };
 }
 
-// ---------------------------------------------------------------- DLMS helpers
+// ---------------------------------------------------------------- DLMS: the use-case catalogue
 
-const dl = {
-  st: (...items: DlmsData[]): DlmsData => ({ type: 'structure', items }),
-  arr: (items: DlmsData[]): DlmsData => ({ type: 'array', items }),
-  os: (value: Uint8Array): DlmsData => ({ type: 'octet-string', value }),
-  u16: (value: number): DlmsData => ({ type: 'long-unsigned', value }),
-  i8: (value: number): DlmsData => ({ type: 'integer', value }),
-  i16: (value: number): DlmsData => ({ type: 'long', value }),
-  i32: (value: number): DlmsData => ({ type: 'double-long', value }),
-  en: (value: number): DlmsData => ({ type: 'enum', value }),
-  bool: (value: boolean): DlmsData => ({ type: 'boolean', value }),
-  bits: (bitLength: number, bytes: number[]): DlmsData => ({
-    type: 'bit-string',
-    bitLength,
-    bytes: Uint8Array.from(bytes),
-  }),
-  nul: (): DlmsData => ({ type: 'null' }),
-};
+/**
+ * DLMS payloads are built from named fields by the use-case catalogue
+ * (src/gbcs/use-cases, docs/use-cases.md): the row knows the accesses, the
+ * COSEM objects and their shapes; this file only maps DUIS bodies to fields.
+ */
+const dlmsCommand: typeof encodeCommand = ((
+  useCase: string,
+  fields: unknown,
+  opts?: { originatorCounter?: bigint },
+) => encodeCommand(useCase, fields, opts)) as typeof encodeCommand;
 
-function spec(kind: AccessRequestSpec['kind'], classId: number, obis: string, id: number): AccessRequestSpec {
-  return { kind, classId, obis: parseObis(obis), id };
-}
+/** A COSEM date-time as the catalogue's exact text. */
+const dt = (b: Uint8Array): string => formatCosemDateTimeText(b);
 
-/** A GBCS DLMS access-request (invoke-id from the counter, no date-time). */
-function accessRequest(counter: bigint, requests: AccessRequestSpec[], data: DlmsData[]): Uint8Array {
-  return encodeDlmsApdu({
-    apdu: 'access-request',
-    invoke: gbcsInvokeId(counter),
-    dateTime: new Uint8Array(0),
-    requests,
-    data,
-  });
-}
+const obisOf = (o: keyof typeof COSEM_OBJECTS): string => COSEM_OBJECTS[o].obis;
 
 const ascii = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'latin1'));
-
-// ---------------------------------------------------------------- COSEM objects used
-
-const CLOCK = '0-0:1.0.0.255'; // class 8
-const ACCOUNT = '0-1:19.0.0.255'; // class 111
-const TOKEN_GATEWAY = '0-0:19.40.0.255'; // class 115
-const DISCONNECT_SCRIPT_TABLE = '0-0:10.0.106.255'; // class 9
-const DATA_PROTECTION = '0-0:43.2.8.255'; // class 30
-const ZIGBEE_NETWORK_CONTROL = '0-0:30.3.0.255'; // class 104
-/** GBCS-specific interface class 9000 object of the ESME prepayment configuration (RTDS ECS03). */
-const GBCS_PREPAYMENT_EXTENSION = '0-0:94.44.128.22';
-const GBCS_EXTENDED_CLASS = 9000;
 
 // ---------------------------------------------------------------- ZCL (GBZ) clusters used
 
@@ -178,28 +145,36 @@ const ZCL_CLUSTER_SPECIFIC_TO_CLIENT = 0x09;
  * and recipient system titles (RTDS ECS17b SINGLE and TWIN commands).
  */
 function buildEcs17b(i: BuildInput<unknown>): Uint8Array {
-  const transactionId = new Uint8Array(9);
-  transactionId[0] = 0x04;
-  transactionId.set(u64be(i.originatorCounter), 1);
-  const objectList = dl.arr([
-    dl.st(dl.u16(1), dl.os(fromHex('00005E2C220A')), dl.i8(2), dl.u16(0), dl.st(dl.en(0), dl.nul())),
-  ]);
-  const protection = dl.arr([
-    dl.st(
-      dl.en(2),
-      dl.st(
-        dl.os(transactionId),
-        dl.os(fromHex(i.originator)),
-        dl.os(fromHex(i.recipient)),
-        dl.os(new Uint8Array(0)),
-        dl.st(dl.en(2), dl.st(dl.os(Uint8Array.of(0x02)), dl.os(new Uint8Array(0)))),
-      ),
-    ),
-  ]);
-  return accessRequest(
-    i.originatorCounter,
-    [spec('action', 30, DATA_PROTECTION, 1)],
-    [dl.st(objectList, protection)],
+  return dlmsCommand(
+    'ECS17b',
+    {
+      protectedReadImportEnergy: {
+        getProtectedAttributes: {
+          objectList: [
+            {
+              classId: 1,
+              logicalName: '0-0:94.44.34.10',
+              attributeIndex: 2,
+              dataIndex: 0,
+              restriction: { restrictionType: 0, restrictionValue: null },
+            },
+          ],
+          protectionParameters: [
+            {
+              protectionType: 2,
+              protectionOptions: {
+                transactionId: `04${toHex(u64be(i.originatorCounter))}`,
+                originatorSystemTitle: i.originator,
+                recipientSystemTitle: i.recipient,
+                dateTime: '',
+                keyInfo: { keyInfoType: 2, agreedKey: { keyParameters: '02', keyCipheredData: '' } },
+              },
+            },
+          ],
+        },
+      },
+    },
+    { originatorCounter: i.originatorCounter },
   );
 }
 
@@ -232,10 +207,10 @@ const READ_IMPORT: SrvTransform<{ executionDateTime?: Date }> = {
 
 /** CS01a: Token Gateway `enter` (method 1) with the UTRN's 20 ASCII digits. */
 function buildCs01a(i: BuildInput<TopUpDevice>): Uint8Array {
-  return accessRequest(
-    i.originatorCounter,
-    [spec('action', 115, TOKEN_GATEWAY, 1)],
-    [dl.os(ascii(i.body.utrn))],
+  return dlmsCommand(
+    'CS01a',
+    { tokenGateway: { enter: i.body.utrn } },
+    { originatorCounter: i.originatorCounter },
   );
 }
 
@@ -266,27 +241,29 @@ const TOP_UP: SrvTransform<TopUpDevice> = {
 
 // ---------------------------------------------------------------- 1.6 Update Payment Mode
 
-const CREDIT_TOKEN = '0000130A00FF'; // 0-0:19.10.0.255
-const CREDIT_EMERGENCY = '0000130A01FF'; // 0-0:19.10.1.255
-const CREDIT_2 = '0000130A02FF'; // 0-0:19.10.2.255
-const CHARGE = (n: number) => `00001314${n.toString(16).padStart(2, '0').toUpperCase()}FF`; // 0-0:19.20.n.255
+const CREDIT_TOKEN = obisOf('meterBalance'); // 0-0:19.10.0.255
+const CREDIT_EMERGENCY = obisOf('emergencyCredit'); // 0-0:19.10.1.255
+const CREDIT_2 = '0-0:19.10.2.255';
+const CHARGE = (n: number) => `0-0:19.20.${n}.255`;
+
+type CreditCharge = { creditReference: string; chargeReference: string; collectionConfiguration: string };
 
 /** One credit_charge_configuration entry: credit reference, charge reference, collection configuration bit-string(3). */
-function creditCharge(credit: string, charge: string, bits: number): DlmsData {
-  return dl.st(dl.os(fromHex(credit)), dl.os(fromHex(charge)), dl.bits(3, [bits]));
+function creditCharge(credit: string, charge: string, bits: string): CreditCharge {
+  return { creditReference: credit, chargeReference: charge, collectionConfiguration: bits };
 }
 
-const ALL = 0xe0;
+const ALL = '111';
 
 /**
  * The ESME Account credit_charge_configuration for credit mode (ECS02):
  * charges 19.20.0 and 19.20.4 from credit 19.10.0, plus 19.20.5 on a twin
  * element ESME (RTDS ECS02 IMMEDIATE_SINGLE vs FUTURE_DATED/CANCELLATION_TWIN).
  */
-function creditModeChargeConfiguration(variant: EsmeVariant): DlmsData {
+function creditModeChargeConfiguration(variant: EsmeVariant): CreditCharge[] {
   const entries = [creditCharge(CREDIT_TOKEN, CHARGE(0), ALL), creditCharge(CREDIT_TOKEN, CHARGE(4), ALL)];
   if (variant === 'twin') entries.push(creditCharge(CREDIT_TOKEN, CHARGE(5), ALL));
-  return dl.arr(entries);
+  return entries;
 }
 
 /**
@@ -302,8 +279,8 @@ function prepaymentModeChargeConfiguration(
   suspendDebtDisabled: boolean,
   suspendDebtEmergency: boolean,
   variant: EsmeVariant,
-): DlmsData {
-  const debt = suspendDebtDisabled ? 0xc0 : ALL;
+): CreditCharge[] {
+  const debt = suspendDebtDisabled ? '110' : ALL;
   const entries = [
     creditCharge(CREDIT_TOKEN, CHARGE(0), ALL),
     creditCharge(CREDIT_TOKEN, CHARGE(4), ALL),
@@ -326,7 +303,7 @@ function prepaymentModeChargeConfiguration(
   if (variant === 'twin') {
     entries.push(creditCharge(CREDIT_TOKEN, CHARGE(5), ALL), creditCharge(CREDIT_EMERGENCY, CHARGE(5), ALL));
   }
-  return dl.arr(entries);
+  return entries;
 }
 
 /**
@@ -334,11 +311,17 @@ function prepaymentModeChargeConfiguration(
  * and account_activation_time (the execution date-time).
  */
 function buildEcs02(i: BuildInput<UpdatePaymentMode>): Uint8Array {
-  const when = cosemExecutionDateTime(i.execution);
-  return accessRequest(
-    i.originatorCounter,
-    [spec('set', 111, ACCOUNT, 2), spec('set', 111, ACCOUNT, 11), spec('set', 111, ACCOUNT, 13)],
-    [dl.st(dl.en(1), dl.en(1)), creditModeChargeConfiguration(i.esmeVariant), dl.os(when)],
+  const when = dt(cosemExecutionDateTime(i.execution));
+  return dlmsCommand(
+    'ECS02',
+    {
+      account: {
+        accountModeAndStatus: { paymentMode: 1, accountStatus: 1 },
+        creditChargeConfiguration: creditModeChargeConfiguration(i.esmeVariant),
+        accountActivationTime: when,
+      },
+    },
+    { originatorCounter: i.originatorCounter },
   );
 }
 
@@ -351,23 +334,22 @@ function buildEcs03(i: BuildInput<UpdatePaymentMode>): Uint8Array {
   const m = i.body.paymentMode;
   if (m.mode !== 'Prepayment')
     throw new DspBodyInvalidError('ECS03 needs a Prepayment body', 'UpdatePaymentMode');
-  const when = cosemExecutionDateTime(i.execution);
-  return accessRequest(
-    i.originatorCounter,
-    [
-      spec('set', 111, ACCOUNT, 2),
-      spec('set', GBCS_EXTENDED_CLASS, GBCS_PREPAYMENT_EXTENSION, 4),
-      spec('set', 111, ACCOUNT, 11),
-      spec('set', GBCS_EXTENDED_CLASS, GBCS_PREPAYMENT_EXTENSION, 6),
-      spec('set', 111, ACCOUNT, 13),
-    ],
-    [
-      dl.st(dl.en(2), dl.en(1)),
-      dl.i32(m.disablementThreshold),
-      prepaymentModeChargeConfiguration(m.suspendDebtDisabled, m.suspendDebtEmergency, i.esmeVariant),
-      dl.os(when),
-      dl.os(when),
-    ],
+  const when = dt(cosemExecutionDateTime(i.execution));
+  return dlmsCommand(
+    'ECS03',
+    {
+      account: {
+        accountModeAndStatus: { paymentMode: 2, accountStatus: 1 },
+        creditChargeConfiguration: prepaymentModeChargeConfiguration(
+          m.suspendDebtDisabled,
+          m.suspendDebtEmergency,
+          i.esmeVariant,
+        ),
+        accountActivationTime: when,
+      },
+      prepaymentConfiguration: { disablementThreshold: m.disablementThreshold, activationTime: when },
+    },
+    { originatorCounter: i.originatorCounter },
   );
 }
 
@@ -461,10 +443,8 @@ const PAYMENT_MODE: SrvTransform<UpdatePaymentMode> = {
 
 // ---------------------------------------------------------------- 1.2.1 Update Price (Primary Element)
 
-const STANDING_CHARGE = '0-0:19.20.4.255'; // class 113 Charge: the standing charge (time based)
-const PRIMARY_PRICE_CHARGE = '0-0:19.20.0.255'; // class 113 Charge: TOU and block prices of the primary element
 /** The commodity the price charge applies to: Register 1-0:1.8.0.255 (active energy import) value, attr 2. */
-const ACTIVE_IMPORT = '0100010800FF';
+const ACTIVE_IMPORT = '1-0:1.8.0.255';
 /** Commodity scale of the price charge: energy in Wh, prices per kWh (RTDS ECS01b: 3). */
 const PRICE_COMMODITY_SCALE = 3;
 
@@ -485,15 +465,14 @@ export function esmeBlockPriceIndex(block: number, column: number): number {
  * Pre-Command): the 48 TOU rates, then the 4 x 8 block prices; prices the
  * request does not give are 0.
  */
-function primaryChargeTable(p: ElectricityPrices): DlmsData {
-  const entries: DlmsData[] = [];
-  for (let n = 1; n <= 48; n++) entries.push(dl.st(dl.os(Uint8Array.of(n)), dl.i16(p.tou.get(n) ?? 0)));
+function primaryChargeTable(p: ElectricityPrices): { index: string; chargePerUnit: number }[] {
+  const entries: { index: string; chargePerUnit: number }[] = [];
+  const index = (n: number) => toHex(Uint8Array.of(n));
+  for (let n = 1; n <= 48; n++) entries.push({ index: index(n), chargePerUnit: p.tou.get(n) ?? 0 });
   for (let b = 1; b <= 4; b++)
     for (let t = 1; t <= 8; t++)
-      entries.push(
-        dl.st(dl.os(Uint8Array.of(esmeBlockPriceIndex(b, t))), dl.i16(p.blocks.get(t)?.get(b) ?? 0)),
-      );
-  return dl.arr(entries);
+      entries.push({ index: index(esmeBlockPriceIndex(b, t)), chargePerUnit: p.blocks.get(t)?.get(b) ?? 0 });
+  return entries;
 }
 
 /**
@@ -508,29 +487,28 @@ function buildEcs01b(i: BuildInput<UpdatePricePrimaryElement>): Uint8Array {
   const p = primaryPrices(i.body);
   if (p.fuel !== 'electricity')
     throw new DspBodyInvalidError('ECS01b needs ElectricityPriceElements', 'PriceElements');
-  const when = cosemExecutionDateTime(i.execution);
-  return accessRequest(
-    i.originatorCounter,
-    [
-      spec('set', 113, STANDING_CHARGE, 6),
-      spec('set', 113, PRIMARY_PRICE_CHARGE, 6),
-      spec('set', 113, STANDING_CHARGE, 7),
-      spec('set', 113, PRIMARY_PRICE_CHARGE, 7),
-    ],
-    [
-      dl.st(
-        dl.st(dl.i8(0), dl.i8(p.standingChargeScale)),
-        dl.st(dl.u16(0), dl.os(new Uint8Array(6)), dl.i8(0)),
-        dl.arr([dl.st(dl.os(new Uint8Array(0)), dl.i16(p.standingCharge))]),
-      ),
-      dl.st(
-        dl.st(dl.i8(PRICE_COMMODITY_SCALE), dl.i8(p.priceScale)),
-        dl.st(dl.u16(3), dl.os(fromHex(ACTIVE_IMPORT)), dl.i8(2)),
-        primaryChargeTable(p),
-      ),
-      dl.os(when),
-      dl.os(when),
-    ],
+  const when = dt(cosemExecutionDateTime(i.execution));
+  return dlmsCommand(
+    'ECS01b',
+    {
+      standingCharge: {
+        unitChargePassive: {
+          chargePerUnitScaling: { commodityScale: 0, priceScale: p.standingChargeScale },
+          commodity: { classId: 0, logicalName: '0-0:0.0.0.0', attributeIndex: 0 },
+          chargeTable: [{ index: '', chargePerUnit: p.standingCharge }],
+        },
+        unitChargeActivationTime: when,
+      },
+      primaryPriceCharge: {
+        unitChargePassive: {
+          chargePerUnitScaling: { commodityScale: PRICE_COMMODITY_SCALE, priceScale: p.priceScale },
+          commodity: { classId: 3, logicalName: ACTIVE_IMPORT, attributeIndex: 2 },
+          chargeTable: primaryChargeTable(p),
+        },
+        unitChargeActivationTime: when,
+      },
+    },
+    { originatorCounter: i.originatorCounter },
   );
 }
 
@@ -642,9 +620,13 @@ const UPDATE_PRICE_PRIMARY: SrvTransform<UpdatePricePrimaryElement> = {
  * the script of the action: 0x33 close the load switch (enable), 0x34 open
  * it (disable), 0x36 arm it (RTDS ECS42, ECS43, ECS44).
  */
-function loadSwitchScript(script: number) {
+function loadSwitchScript(useCase: 'ECS42' | 'ECS43' | 'ECS44', script: number) {
   return (i: BuildInput<SupplyAction>): Uint8Array =>
-    accessRequest(i.originatorCounter, [spec('action', 9, DISCONNECT_SCRIPT_TABLE, 1)], [dl.u16(script)]);
+    dlmsCommand(
+      useCase,
+      { disconnectControlScripts: { execute: script } },
+      { originatorCounter: i.originatorCounter },
+    );
 }
 
 /**
@@ -684,14 +666,14 @@ function supplySrv(
 }
 
 const ENABLE_SUPPLY = supplySrv('7.1', [
-  uc({ useCase: 'ECS42', targets: ['ESME'], build: loadSwitchScript(0x33) }),
+  uc({ useCase: 'ECS42', targets: ['ESME'], build: loadSwitchScript('ECS42', 0x33) }),
 ]);
 const DISABLE_SUPPLY = supplySrv('7.2', [
-  uc({ useCase: 'ECS43', targets: ['ESME'], build: loadSwitchScript(0x34) }),
+  uc({ useCase: 'ECS43', targets: ['ESME'], build: loadSwitchScript('ECS43', 0x34) }),
   uc({ useCase: 'GCS32', targets: ['GSME'], build: changeSupply(0x00) }),
 ]);
 const ARM_SUPPLY = supplySrv('7.3', [
-  uc({ useCase: 'ECS44', targets: ['ESME'], build: loadSwitchScript(0x36) }),
+  uc({ useCase: 'ECS44', targets: ['ESME'], build: loadSwitchScript('ECS44', 0x36) }),
   uc({ useCase: 'GCS39', targets: ['GSME'], build: changeSupply(0x01) }),
 ]);
 
@@ -709,26 +691,22 @@ function buildEcs70(i: BuildInput<SynchroniseClock>): Uint8Array {
   const unspecified = Uint8Array.from([
     0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x80, 0x00, 0xff,
   ]);
-  return accessRequest(
-    i.originatorCounter,
-    [
-      spec('set', 8, CLOCK, 9),
-      spec('action', 8, CLOCK, 5),
-      spec('action', 8, CLOCK, 4),
-      spec('get', 8, CLOCK, 2),
-      spec('get', 8, CLOCK, 4),
-    ],
-    [
-      dl.en(5),
-      dl.st(
-        dl.os(unspecified),
-        dl.os(cosemCommandDateTime(start, 'CurrentDateTime')),
-        dl.os(cosemCommandDateTime(end, 'CurrentDateTime + TolerancePeriod')),
-      ),
-      dl.i8(0),
-      dl.nul(),
-      dl.nul(),
-    ],
+  return dlmsCommand(
+    'ECS70',
+    {
+      clock: {
+        clockBase: 5,
+        presetAdjustingTime: {
+          presetTime: dt(unspecified),
+          validityIntervalStart: dt(cosemCommandDateTime(start, 'CurrentDateTime')),
+          validityIntervalEnd: dt(cosemCommandDateTime(end, 'CurrentDateTime + TolerancePeriod')),
+        },
+        adjustToPresetTime: 0,
+        time: null,
+        status: null,
+      },
+    },
+    { originatorCounter: i.originatorCounter },
   );
 }
 
@@ -800,27 +778,24 @@ function buildCcs01(i: BuildInput<UpdateHanDeviceLog>): Uint8Array {
       'UpdateHANDeviceLog/DeviceID',
     );
   }
-  return accessRequest(
-    i.originatorCounter,
-    [
-      spec('action', 104, ZIGBEE_NETWORK_CONTROL, 1),
-      spec('set', 104, ZIGBEE_NETWORK_CONTROL, 3),
-      spec('set', 104, ZIGBEE_NETWORK_CONTROL, 2),
-    ],
-    [
-      type === 'PPMID' && i.relayEnabledOf?.(i.body.deviceId)
-        ? // PROVISIONAL fifth element: the relay flag (SECMP0038 C3; GBCS has no field for it)
-          dl.st(
-            dl.os(fromHex(i.body.deviceId)),
-            dl.en(typeCode),
-            dl.os(w.installCode),
-            dl.en(0),
-            dl.bool(true),
-          )
-        : dl.st(dl.os(fromHex(i.body.deviceId)), dl.en(typeCode), dl.os(w.installCode), dl.en(0)),
-      dl.u16(w.joinTimePeriod),
-      dl.bool(true),
-    ],
+  const entry = {
+    deviceId: i.body.deviceId,
+    deviceType: typeCode,
+    installCode: toHex(w.installCode),
+    joinMethod: 0,
+    // PROVISIONAL fifth element: the relay flag (SECMP0038 C3; GBCS has no field for it)
+    ...(type === 'PPMID' && i.relayEnabledOf?.(i.body.deviceId) ? { relayEnabled: true } : {}),
+  };
+  return dlmsCommand(
+    'CCS01',
+    {
+      zigbeeNetworkControl: {
+        registerDevice: entry,
+        joinTimeout: w.joinTimePeriod,
+        enableDisableJoining: true,
+      },
+    },
+    { originatorCounter: i.originatorCounter },
   );
 }
 
@@ -832,10 +807,10 @@ function buildCcs02(i: BuildInput<UpdateHanDeviceLog>): Uint8Array {
       'UpdateHANDeviceLog',
     );
   }
-  return accessRequest(
-    i.originatorCounter,
-    [spec('action', 104, ZIGBEE_NETWORK_CONTROL, 2)],
-    [dl.os(fromHex(i.body.deviceId))],
+  return dlmsCommand(
+    'CCS02',
+    { zigbeeNetworkControl: { unregisterDevice: i.body.deviceId } },
+    { originatorCounter: i.originatorCounter },
   );
 }
 
