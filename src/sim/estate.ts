@@ -58,7 +58,7 @@ import { type Eui, toHex } from '../runtime/bytes.ts';
 import type { Clock } from '../runtime/clock.ts';
 import { ConfigError } from '../runtime/errors.ts';
 import { Logger } from '../runtime/logger.ts';
-import { Metrics } from '../runtime/metrics.ts';
+import { Metrics, type MetricsSnapshot } from '../runtime/metrics.ts';
 import { SeededRandom } from '../runtime/random.ts';
 import type { EstatePlan, HomeWanClass, PlannedHome } from './plan.ts';
 import type { PpmidBundle, PpmidInternetPort, SupplierPort } from './ports.ts';
@@ -105,7 +105,6 @@ export interface EstateOptions {
   ppmid?: Pick<PpmidOptions, 'retry' | 'maxOutbox'>;
   /** Where PPMID snapshots are kept across restarts (PP-3); omitted: nowhere. */
   stateDir?: string;
-  metrics?: Metrics;
 }
 
 export type ProvisioningPhase = 'not-started' | 'provisioning' | 'relay-enabled' | 'failed';
@@ -259,18 +258,31 @@ export class Estate {
   readonly homes: SimHome[] = [];
   readonly clock: Clock;
   readonly plan: EstatePlan;
-  readonly metrics: Metrics;
   private readonly byKey = new Map<string, SimHome>();
   private readonly o: EstateOptions;
   private readonly partyEuis: Eui[];
   private stopped = false;
   private internet: PpmidInternetPort | undefined;
 
+  /** The estate's figures: the sum of every home's registry (counters added, gauges and high-water marks too). */
+  metricsSnapshot(): MetricsSnapshot {
+    const counters: Record<string, number> = {};
+    const gauges: Record<string, { value: number; highWater: number }> = {};
+    for (const h of this.homes) {
+      const m = h.home.metrics.snapshot();
+      for (const [k, v] of Object.entries(m.counters)) counters[k] = (counters[k] ?? 0) + v;
+      for (const [k, g] of Object.entries(m.gauges)) {
+        const t = gauges[k] ?? { value: 0, highWater: 0 };
+        gauges[k] = { value: t.value + g.value, highWater: t.highWater + g.highWater };
+      }
+    }
+    return { counters, gauges };
+  }
+
   constructor(o: EstateOptions) {
     this.o = o;
     this.clock = o.clock;
     this.plan = o.plan;
-    this.metrics = o.metrics ?? new Metrics();
     const random = o.random instanceof SeededRandom ? o.random : new SeededRandom(o.random ?? o.plan.seed);
     this.partyEuis = o.world.euis().filter((e) => {
       const role = o.world.role(e);
@@ -280,6 +292,8 @@ export class Estate {
     for (const p of o.plan.homes) {
       const availability = availabilityOf(p.wanClass, intermittent);
       const link = o.wan.addCh({ chf: p.chf, gpf: p.gpf, availability });
+      // One registry per home (runtime/metrics.ts): a home's figures are its own; `metricsSnapshot()` sums them.
+      const homeMetrics = new Metrics();
       const home = new Home({
         clock: o.clock,
         random: random.fork(`home:${p.chf}`),
@@ -293,7 +307,7 @@ export class Estate {
           config: o.chf,
         },
         han: o.han,
-        metrics: this.metrics,
+        metrics: homeMetrics,
       });
       link.attachReceiver((bytes) => home.chf.receiveFromWan(bytes));
       const esme = new Esme({
@@ -302,7 +316,7 @@ export class Estate {
         rng: random.fork(`esme:${p.esme}`),
         credentials: deviceCredentialsFrom(o.world, p.esme),
         trustAnchors: trustAnchorsFrom(o.world, this.partyEuis),
-        metrics: this.metrics,
+        metrics: homeMetrics,
       });
       const gsme = new Gsme({
         eui: p.gsme,
@@ -314,7 +328,7 @@ export class Estate {
           peerFromKeyStore(o.world, p.ppmid, 'PPMID'),
         ]),
         pollIntervalMs: o.gsmePollIntervalMs ?? DEFAULT_GSME_POLL_MS,
-        metrics: this.metrics,
+        metrics: homeMetrics,
       });
       // Installed at commissioning: in the Device Log and joined (GBCS 10.8.2 targets).
       home.addDevice({ eui: p.esme, deviceType: 'ESME', installCode: p.installCodes.esme, device: esme });
@@ -376,7 +390,7 @@ export class Estate {
       homeDevices: this.homeDevices(p),
       supplierDeliveryKeys: new Map([[supplier, createPublicKey(deliveryPublicKeyPem)]]),
       reportingKey: this.o.reportingKey(p.ppmid).privateKey,
-      metrics: this.metrics,
+      metrics: h.home.metrics,
       ...(this.o.ppmid ?? {}),
     };
     const snap = snapshot ?? loadSnapshot(this.o.stateDir, p.ppmid);

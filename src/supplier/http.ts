@@ -6,6 +6,7 @@
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Logger } from '../runtime/logger.ts';
+import { type IndexEntry, indexPage, registerSharedWebAssets } from '../runtime/web-assets.ts';
 import { ROUTES, WAN_CLASSES } from './config.ts';
 import { SupplierError } from './errors.ts';
 import { COMMAND_STATES, commandView, hopView, ORDER_KINDS, type Premises } from './model.ts';
@@ -482,6 +483,70 @@ export function buildSupplierApp(service: SupplierService, opts: SupplierHttpOpt
   };
 
   app.get('/openapi.json', async () => openapi);
+
+  // Index pages: the root, the API base and the Receive Response Service answer a GET usefully.
+  registerSharedWebAssets(app);
+  const apiEntries = (): IndexEntry[] => [
+    ...[...docs.values()].map((d) => ({ method: d.method, href: d.url, what: d.summary })),
+    { method: 'GET', href: '/openapi.json', what: 'the OpenAPI document of this API' },
+  ];
+  app.get('/', (_req, reply) => {
+    const console = app.hasRoute({ method: 'GET', url: '/console/' });
+    return reply.type('text/html; charset=utf-8').send(
+      indexPage({
+        title: `Supplier service ${service.supplierEui}`,
+        intro:
+          'The DCC Service User of SECMP0038: DUIS Service Requests to the DSP, the route planner (SU-1), command tracking (SU-2), enhanced PPMID provisioning (SU-3) and its Receive Response Service.',
+        sections: [
+          {
+            heading: 'Pages',
+            entries: [
+              ...(console
+                ? [
+                    {
+                      href: '/console/',
+                      what: 'the supplier console: homes, commands, live timelines, charts',
+                    },
+                  ]
+                : []),
+              { href: '/api/v1/', what: 'the API index (JSON)' },
+              { href: '/openapi.json', what: 'OpenAPI document' },
+            ],
+          },
+          { heading: 'API', entries: apiEntries() },
+        ],
+      }),
+    );
+  });
+  const apiIndex = async () => ({
+    service: 'supplier',
+    supplierId: service.supplierEui,
+    openapi: '/openapi.json',
+    routes: apiEntries().map((e) => ({ method: e.method, path: e.href, summary: e.what })),
+  });
+  app.get('/api/v1', apiIndex);
+  app.get('/api/v1/', apiIndex);
+  app.get(receivePath, (_req, reply) =>
+    reply.type('text/html; charset=utf-8').send(
+      indexPage({
+        title: 'Receive Response Service',
+        intro: `The DSP POSTs signed DUIS Responses, Device Alerts and DCC Alerts here (application/xml, XML-signed by the DCC); a GET only shows this page. Register ${receivePath} as the user's receive URL at the DSP.`,
+        sections: [
+          {
+            heading: 'Route',
+            entries: [
+              {
+                method: 'POST',
+                href: receivePath,
+                what: 'a DUIS Response (verified against the DSP XML-signing certificates)',
+              },
+              { href: '/', what: 'the supplier service' },
+            ],
+          },
+        ],
+      }),
+    ),
+  );
 
   app.post(receivePath, async (req: FastifyRequest, reply) => {
     const body = req.body;

@@ -73,7 +73,7 @@ import {
   type RouteDecision,
   type WanClassification,
 } from './route-planner.ts';
-import { type CommandFilter, SupplierRepository } from './store.ts';
+import { type CommandCount, type CommandFilter, type CommandTimes, SupplierRepository } from './store.ts';
 import { CommandTracker, type TrackerChange } from './tracker.ts';
 
 const log = Logger.get('supplier');
@@ -574,6 +574,18 @@ export class SupplierService {
   async commands(filter: CommandFilter = {}): Promise<CommandRecord[]> {
     await this.tracker.flush();
     return this.repo.listCommands(filter);
+  }
+
+  /** The service's time (its Clock, whole milliseconds). */
+  now(): number {
+    return this.clock.now();
+  }
+
+  /** For charts: commands per route and state, and the times of the newest `recent` commands. */
+  async commandStats(recent = 2000): Promise<{ counts: CommandCount[]; times: CommandTimes[] }> {
+    await this.tracker.flush();
+    const [counts, times] = await Promise.all([this.repo.commandCounts(), this.repo.commandTimes(recent)]);
+    return { counts, times };
   }
 
   /**

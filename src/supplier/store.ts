@@ -37,6 +37,23 @@ export interface CommandFilter {
   limit?: number;
 }
 
+export interface CommandCount {
+  route: string | null;
+  state: CommandState;
+  n: number;
+}
+
+export interface CommandTimes {
+  route: string | null;
+  state: CommandState;
+  terminal: boolean;
+  createdAt: number;
+  /** When its device response arrived (null: none yet). */
+  answeredAt: number | null;
+  /** The last change (for a terminal command: when it ended). */
+  updatedAt: number;
+}
+
 export interface WanHistoryRow {
   sentAt: number;
   answeredAt?: number;
@@ -292,6 +309,34 @@ export class SupplierRepository {
       .limit(Math.min(Math.max(1, f.limit ?? 100), 1000))
       .execute();
     return rows.map((r) => fromJsonText<CommandRecord>(r.json));
+  }
+
+  /** Commands per route and state (SU-1 x SU-2), for the consoles' charts. */
+  async commandCounts(): Promise<CommandCount[]> {
+    const rows = await this.db
+      .selectFrom('supplier_commands')
+      .select(['route', 'state', (eb) => eb.fn.countAll<number>().as('n')])
+      .groupBy(['route', 'state'])
+      .execute();
+    return rows.map((r) => ({ route: r.route, state: r.state as CommandState, n: Number(r.n) }));
+  }
+
+  /** The times of the newest `limit` commands (newest first): when created, answered, last changed. */
+  async commandTimes(limit: number): Promise<CommandTimes[]> {
+    const rows = await this.db
+      .selectFrom('supplier_commands')
+      .select(['route', 'state', 'terminal', 'created_at', 'answered_at', 'updated_at'])
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({
+      route: r.route,
+      state: r.state as CommandState,
+      terminal: r.terminal === 1,
+      createdAt: r.created_at,
+      answeredAt: r.answered_at,
+      updatedAt: r.updated_at,
+    }));
   }
 
   async hops(commandId: string): Promise<Hop[]> {

@@ -97,7 +97,7 @@ export interface SystemOptions {
   workload?: WorkloadName | WorkloadSpec;
   /** Provision every PPMID through SU-3 at start (default true). */
   provision?: boolean;
-  /** DSP-4: how often the DSP passes its local-delivery log to the CSP (default 1 h, aligned). */
+  /** DSP-4: how often the DSP passes its local-delivery log to the CSP (default 5 min, aligned), so CSP billing fills by itself. */
   dspLogPeriodMs?: number;
   /** PPMIDs provisioned at once (default 8). */
   provisionConcurrency?: number;
@@ -124,6 +124,9 @@ export interface ResolvedConfig {
 }
 
 export const DEFAULT_HOMES = 20;
+
+/** DSP-4 -> CSP-4 in a running system: the DSP's local-delivery log reaches the CHM every 5 minutes. */
+export const DEFAULT_DSP_LOG_PERIOD_MS = 5 * 60_000;
 
 export function resolveConfig(o: SystemOptions, env: NodeJS.ProcessEnv = process.env): ResolvedConfig {
   const homes = o.homes ?? DEFAULT_HOMES;

@@ -1,30 +1,39 @@
 /**
  * The start page of a running system (default http://127.0.0.1:8080/): the
- * URL of every console and API, and the estate console: each home's WAN,
+ * URL of every console and API, and the estate console: the estate at a
+ * glance in live charts (WAN up and down over time, commands per route and
+ * state, PPMID relays, alerts), each home's WAN, CH mode, uplink buffer,
  * meters and PPMID, with a side door to take a home's WAN down and up (the
  * SM WAN backchannel, SECMP0038 CSP-1) so a user can watch a command reach a
- * meter through the PPMID while the WAN is down (docs/running.md).
+ * meter through the PPMID while the WAN is down (docs/running.md). The page
+ * (src/web/start) updates through Server-Sent Events; no reloads.
  *
- *   GET  /                                 HTML: consoles, URLs, homes
- *   GET  /api/system                       JSON: URLs, options, provisioning summary
+ *   GET  /                                 HTML: the estate console (src/web/start)
+ *   GET  /api/system                       JSON: URLs, consoles, options, provisioning summary
  *   GET  /api/estate/homes                 JSON: every home (WAN, balances, PPMID)
- *   GET  /api/estate/homes/:id             JSON: one home (+ CH status, recent CH and PPMID events)
+ *   GET  /api/estate/homes/:id             JSON: one home (+ its CH status and metrics, its WAN link, recent events)
+ *   GET  /api/estate/summary               JSON: the estate now (estate-watch.ts)
+ *   GET  /api/estate/history               JSON: the samples so far (one per 5 s, the last hour)
+ *   GET  /api/estate/events                SSE: `hello` {summary, history}, then `sample` {sample, summary}
  *   POST /api/estate/homes/:id/wan         {"state":"down"|"up"|"model"}: force the CH's WAN, or back to its class
  *   GET  /health
  */
+import { readFileSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { openSse, registerSharedWebAssets } from '../runtime/web-assets.ts';
 import type { SimHome } from '../sim/estate.ts';
 import { formatWanMix } from '../sim/plan.ts';
+import { EstateWatch } from './estate-watch.ts';
 import type { RunningSystem } from './system.ts';
+
+const WEB = new URL('../web/start/', import.meta.url);
 
 export interface RunningStartPage {
   app: FastifyInstance;
   url: string;
   close(): Promise<void>;
 }
-
-const esc = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 function consoles(sys: RunningSystem): Array<{ name: string; url: string; what: string }> {
   const u = sys.urls;
@@ -74,46 +83,6 @@ function consoles(sys: RunningSystem): Array<{ name: string; url: string; what: 
   return out;
 }
 
-function homeRow(h: SimHome): string {
-  const v = h.view() as {
-    premisesId: string;
-    wanClass: string;
-    wanUp: boolean;
-    esme: { eui: string; meterBalanceMillipence: number };
-    gsme: { meterBalanceMillipence: number };
-    ppmid: { eui: string; provisioning: string; joined: boolean; internet: string };
-  };
-  const gbp = (mp: number) => `£${(mp / 100_000).toFixed(2)}`;
-  return `<tr><td><a href="/api/estate/homes/${esc(v.premisesId)}">${esc(v.premisesId)}</a></td><td>${esc(v.wanClass)}</td><td>${v.wanUp ? 'up' : '<b>down</b>'}</td><td><code>${esc(h.plan.chf)}</code></td><td><code>${esc(v.esme.eui)}</code> ${gbp(v.esme.meterBalanceMillipence)}</td><td>${gbp(v.gsme.meterBalanceMillipence)}</td><td><code>${esc(v.ppmid.eui)}</code> ${esc(v.ppmid.provisioning)}${v.ppmid.joined ? ', joined' : ''}, ${esc(v.ppmid.internet)}</td></tr>`;
-}
-
-function page(sys: RunningSystem): string {
-  const rows = consoles(sys)
-    .map(
-      (c) =>
-        `<tr><td>${esc(c.name)}</td><td><a href="${esc(c.url)}">${esc(c.url)}</a></td><td>${esc(c.what)}</td></tr>`,
-    )
-    .join('\n');
-  const homes = sys.estate ? sys.estate.homes.map(homeRow).join('\n') : '';
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>ppmid-relay: running system</title>
-<meta http-equiv="refresh" content="10">
-<style>body{font:14px/1.4 system-ui,sans-serif;margin:2em;max-width:80em}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left}code{font-size:12px}</style>
-</head><body>
-<h1>ppmid-relay: SECMP0038 running system</h1>
-<p>Homes: ${sys.plan.homes.length} (${esc(formatWanMix(sys.config.wanMix))}), seed <code>${esc(sys.config.seed)}</code>, store <code>${esc(sys.store.location)}</code>. Walkthrough: docs/running.md.</p>
-<h2>Consoles and APIs</h2>
-<table><tr><th>what</th><th>URL</th><th></th></tr>
-${rows}
-</table>
-<h2>Estate</h2>
-<p>Take a home's WAN down: <code>curl -X POST ${esc(sys.urls.start ?? '')}/api/estate/homes/home-0000/wan -H 'content-type: application/json' -d '{"state":"down"}'</code></p>
-<table><tr><th>premises</th><th>WAN class</th><th>WAN</th><th>CHF</th><th>ESME balance</th><th>GSME balance</th><th>PPMID</th></tr>
-${homes}
-</table>
-</body></html>`;
-}
-
 /** Device events carry bigint counters and byte arrays: JSON as decimal strings and hex. */
 function jsonSafe(v: unknown): unknown {
   return JSON.parse(
@@ -137,12 +106,39 @@ export async function startStartPage(o: {
   host?: string;
   port?: number;
   guard?: (app: FastifyInstance) => void;
+  /** How often the estate is sampled for the live charts (ms, default 5 000). */
+  samplePeriodMs?: number;
 }): Promise<RunningStartPage> {
   const sys = o.system;
   const app = Fastify({ logger: false });
   o.guard?.(app);
+  const watch = new EstateWatch(sys, { periodMs: o.samplePeriodMs });
+  const streams = new Set<ServerResponse>();
+  registerSharedWebAssets(app);
+  const files = new Map<string, { type: string; body: string }>();
+  for (const [path, file, type] of [
+    ['/', 'index.html', 'text/html; charset=utf-8'],
+    ['/start.js', 'start.js', 'text/javascript; charset=utf-8'],
+    ['/start.css', 'start.css', 'text/css; charset=utf-8'],
+    ['/shared/base.css', '../shared/base.css', 'text/css; charset=utf-8'],
+  ] as const)
+    files.set(path, { type, body: readFileSync(new URL(file, WEB), 'utf8') });
+  for (const [path, f] of files)
+    app.get(path, (_req, reply) => reply.type(f.type).header('cache-control', 'no-cache').send(f.body));
   app.get('/health', async () => ({ ok: true }));
-  app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(page(sys)));
+  app.get('/api/estate/summary', () => watch.summary());
+  app.get('/api/estate/history', () => ({ periodMs: watch.periodMs, samples: watch.history() }));
+  app.get('/api/estate/events', async (req, reply) => {
+    const first = { summary: await watch.summary(), history: watch.history(), periodMs: watch.periodMs };
+    const sse = openSse(req, reply, { streams });
+    sse.send('hello', first);
+    sse.onClose(watch.subscribe((u) => sse.send('sample', u)));
+  });
+  app.addHook('preClose', (done) => {
+    for (const s of streams) s.end();
+    streams.clear();
+    done();
+  });
   app.get('/api/system', async () => ({
     urls: sys.urls,
     consoles: consoles(sys),
@@ -169,6 +165,7 @@ export async function startStartPage(o: {
   app.get('/api/estate/homes/:id', async (req, reply) => {
     const h = homeOf((req.params as { id: string }).id);
     if (!h) return reply.code(404).send({ error: 'NO_SUCH_HOME' });
+    // This home's figures only: its CH's status and metrics (one registry per home), its WAN link.
     return jsonSafe({
       ...h.view(),
       ch: h.home.chf.status(),
@@ -186,6 +183,7 @@ export async function startStartPage(o: {
     else if (state === 'up') sys.wan.backchannel.forceUp(h.plan.chf);
     else if (state === 'model') sys.wan.backchannel.release(h.plan.chf);
     else return reply.code(400).send({ error: 'BAD_REQUEST', message: 'state is down, up or model' });
+    watch.sampleNow();
     return { premisesId: h.premisesId, chf: h.plan.chf, wanUp: h.link.isUp(), forced: state };
   });
   await app.listen({ host: o.host ?? '127.0.0.1', port: o.port ?? 8080 });
@@ -195,6 +193,10 @@ export async function startStartPage(o: {
   return {
     app,
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
-    close: () => app.close(),
+    close: async () => {
+      await watch.stop();
+      app.server.closeAllConnections?.();
+      await app.close();
+    },
   };
 }

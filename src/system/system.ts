@@ -78,7 +78,13 @@ import {
   SUPPLIER_CONSOLE_PREFIX,
   type SupplierConsoleLinks,
 } from '../web/supplier/index.ts';
-import { listenedPorts, type ResolvedConfig, resolveConfig, type SystemOptions } from './config.ts';
+import {
+  DEFAULT_DSP_LOG_PERIOD_MS,
+  listenedPorts,
+  type ResolvedConfig,
+  resolveConfig,
+  type SystemOptions,
+} from './config.ts';
 import { GatedClock } from './gated-clock.ts';
 import { openSystemKeys, SYSTEM_PARTIES, type SystemKeys } from './keys.ts';
 import { checkPortsFree, describeListenError } from './port-check.ts';
@@ -483,7 +489,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<RunningSyst
     if (dsp && !config.ephemeral) {
       const d = dsp;
       const c = chm;
-      const periodMs = opts.dspLogPeriodMs ?? 3_600_000;
+      const periodMs = opts.dspLogPeriodMs ?? DEFAULT_DSP_LOG_PERIOD_MS;
       const exporter = new LocalDeliveryExporter(clock, d, {
         dir: join(config.dataDir, 'dsp-local-delivery'),
         periodMs,
@@ -588,7 +594,6 @@ export async function startSystem(opts: SystemOptions = {}): Promise<RunningSyst
         han: opts.han,
         ppmid: opts.ppmid,
         stateDir: config.ephemeral ? undefined : join(config.dataDir, 'estate'),
-        metrics,
       });
       estate = e;
       closers.push(['estate', () => e.stop()]);

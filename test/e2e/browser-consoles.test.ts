@@ -23,25 +23,15 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import type { SimHome } from '../../src/sim/estate.ts';
 import { type RunningSystem, startSystem } from '../../src/system/index.ts';
 import { browserSignIn, operatorToken } from '../support/auth.ts';
+import { ARTIFACTS, launchChromium } from '../support/browser.ts';
 import { withTimeout } from '../support/wait.ts';
 
-const ARTIFACTS = resolve(new URL('../../test-artifacts', import.meta.url).pathname);
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 /** Longest wait for one DOM state (real time: HTTP, MQTT/TLS, the HAN and the WAN model). */
 const STEP_MS = 60_000;
 
@@ -99,12 +89,7 @@ describe('Supplier console and CHM Alerts Dashboard in a browser (issue 6)', () 
     consoleUrl = sys.urls.supplierConsole;
     home = sys.estate!.homes[0];
     profileDir = mkdtempSync(join(tmpdir(), 'consoles-chromium-'));
-    context = await chromium.launchPersistentContext(profileDir, {
-      executablePath: '/usr/bin/chromium',
-      args: CHROMIUM_ARGS,
-      headless: true,
-      viewport: { width: 1366, height: 768 },
-    });
+    context = await launchChromium(profileDir, { viewport: { width: 1366, height: 768 } });
     page = context.pages()[0] ?? (await context.newPage());
     page.setDefaultTimeout(STEP_MS);
     // issue 13: an operator signs in (the session cookie serves every console of the system)

@@ -12,26 +12,15 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { openTestStore, type TestStore } from '../../src/adapters/store/testing.ts';
 import { type ChmEstate, connectPpmid, createChmEstate, ppmidSends } from '../../src/dcc/chm/estate.ts';
 import { type RunningChmServer, startChmServer } from '../../src/dcc/chm/http.ts';
 import { formatLocalDeliveryCsv, parseCsv } from '../../src/dcc/dsp/local-delivery-csv.ts';
 import { VirtualClock } from '../../src/runtime/clock.ts';
-
-const ARTIFACTS = resolve(new URL('../../test-artifacts', import.meta.url).pathname);
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+import { ARTIFACTS, launchChromium } from '../support/browser.ts';
 
 describe('CHM Alerts Dashboard in a browser (CSP-2, CSP-3)', () => {
   let store: TestStore;
@@ -71,12 +60,9 @@ describe('CHM Alerts Dashboard in a browser (CSP-2, CSP-3)', () => {
     await settle(60_000);
     server = await startChmServer({ chm: e.chm, port: 0 });
     profileDir = mkdtempSync(join(tmpdir(), 'chm-chromium-'));
-    context = await chromium.launchPersistentContext(profileDir, {
-      executablePath: '/usr/bin/chromium',
-      args: CHROMIUM_ARGS,
-      headless: true,
-      acceptDownloads: true,
+    context = await launchChromium(profileDir, {
       viewport: { width: 1366, height: 768 },
+      acceptDownloads: true,
     });
     page = context.pages()[0] ?? (await context.newPage());
   });
@@ -163,7 +149,7 @@ describe('CHM Alerts Dashboard in a browser (CSP-2, CSP-3)', () => {
     await settle();
     assert.equal(h0.home.chf.standalone, true);
     await page.waitForSelector(`[data-testid="standalone-row"][data-chf="${h0.chf}"]`);
-    assert.equal(await page.textContent('[data-testid="standalone-count"]'), '1');
+    assert.equal(await page.textContent('[data-testid="standalone-count"]'), '1 in standalone mode');
     assert.equal(await page.isEnabled(`#standalone-body [data-testid="clear-${h0.chf}"]`), true);
     assert.equal(
       await page.isEnabled(`#standalone-body [data-testid="unblock-${h0.chf}"]`),

@@ -131,7 +131,11 @@ describe('e2e: ppmid-relay up', () => {
     const chm = await fetch(`${url('CHM Alerts Dashboard')}/api/health`);
     assert.equal(chm.status, 200);
     const page = await (await authed(`${url('start page')}/`)).text();
-    assert.match(page, /CHM Alerts Dashboard/);
+    assert.match(page, /Consoles and APIs/);
+    assert.ok(
+      (start.consoles as Array<{ name: string }>).some((c) => /CHM Alerts Dashboard/.test(c.name)),
+      'the start page lists the CHM Alerts Dashboard',
+    );
     // --port-base moved every URL: the banner's and the start page's
     const printed = [...r.out().matchAll(/(?:https?|mqtts?):\/\/127\.0\.0\.1:(\d+)/g)].map((m) =>
       Number(m[1]),

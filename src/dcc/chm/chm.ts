@@ -63,6 +63,8 @@ export interface ChmDownlink {
   send(msg: DownlinkMessage, onOutcome?: (o: DownlinkOutcome) => void): void;
   /** whether the CH is on this WAN (unknown CHs are refused up front when given) */
   hasCh?(chf: Eui): boolean;
+  /** whether the CH's WAN connection is up now, when this downlink knows (the CSP's SM WAN does) */
+  chWanUp?(chf: Eui): boolean | undefined;
 }
 
 /** The WAN provider of the RTDS keystore (certificate OU 6) and of the project's test profiles. */
@@ -138,6 +140,12 @@ export class Chm implements ChmMessageSink {
 
   get hasDownlink(): boolean {
     return this.downlink !== undefined;
+  }
+
+  /** The CH's SM WAN connection as the CSP sees it now: up, down, or unknown (no SM WAN view here). */
+  chWan(chf: Eui): 'up' | 'down' | 'unknown' {
+    const up = this.downlink?.chWanUp?.(normaliseEui(chf));
+    return up === undefined ? 'unknown' : up ? 'up' : 'down';
   }
 
   /** Observes alerts, CH changes, commands and imports as they are stored (the dashboard's live feed). */

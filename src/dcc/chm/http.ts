@@ -14,6 +14,7 @@ import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { normaliseEui } from '../../runtime/bytes.ts';
 import { Logger } from '../../runtime/logger.ts';
+import { openApiEntries, openSse, registerSharedWebAssets } from '../../runtime/web-assets.ts';
 import type { Chm, ChmEvent } from './chm.ts';
 import { CH_ALERT_TYPES } from './decode.ts';
 import { CHM_ERROR_STATUS, ChmError } from './errors.ts';
@@ -28,11 +29,20 @@ import {
   performanceCsv,
   performanceExclusions,
 } from './reports.ts';
-import type { AlertFilter, ChMode } from './repository.ts';
+import type { AlertFilter, ChMode, ChmCommand } from './repository.ts';
 
 const log = Logger.get('chm:http');
 
 export const CHM_DEFAULT_PORT = 8081;
+/** Time buckets of the alerts-over-time chart. */
+const BUCKETS = {
+  minute: 60_000,
+  '5min': 300_000,
+  '15min': 900_000,
+  hour: 3_600_000,
+  '6h': 21_600_000,
+  day: 86_400_000,
+} as const;
 const MODES: readonly ChMode[] = ['normal', 'block-pending', 'standalone', 'unblock-pending'];
 const WEB = new URL('./web/', import.meta.url);
 /** The consoles' shared stylesheet (src/web/shared/base.css), linked before style.css. */
@@ -197,6 +207,16 @@ export function buildChmHttpServer(opts: ChmHttpOptions): FastifyInstance {
   app.get('/shared/base.css', page('shared/base.css'));
 
   // ---------------------------------------------------------------- API
+  registerSharedWebAssets(app);
+  const apiIndex = async () => ({
+    service: 'chm',
+    wanProvider: chm.wanProvider,
+    dashboard: '/',
+    openapi: '/api/openapi.json',
+    routes: openApiEntries(CHM_OPENAPI).map((e) => ({ method: e.method, path: e.href, summary: e.what })),
+  });
+  app.get('/api', apiIndex);
+  app.get('/api/', apiIndex);
   app.get('/api/openapi.json', async () => CHM_OPENAPI);
   app.get('/api/health', async () => ({
     ok: true,
@@ -228,32 +248,16 @@ export function buildChmHttpServer(opts: ChmHttpOptions): FastifyInstance {
 
   app.get('/api/events', (req, reply) => {
     const f = alertFilterOf(req.query as Query);
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-    });
-    res.write('retry: 2000\n: connected\n\n');
-    streams.add(res);
-    const write = (event: string, data: unknown) =>
-      res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-    const off = chm.onEvent((e: ChmEvent) => {
-      if (e.type === 'alert') {
-        if (matches(f, e.alert)) write('alert', e.alert);
-      } else if (e.type === 'ch') write('ch', e.ch);
-      else if (e.type === 'command') write('command', e.command);
-      else write('import', e);
-    });
-    const beat = setInterval(() => res.write(': keep-alive\n\n'), heartbeatMs);
-    beat.unref();
-    res.on('close', () => {
-      off();
-      clearInterval(beat);
-      streams.delete(res);
-    });
+    const sse = openSse(req, reply, { streams, keepAliveMs: heartbeatMs });
+    sse.onClose(
+      chm.onEvent((e: ChmEvent) => {
+        if (e.type === 'alert') {
+          if (matches(f, e.alert)) sse.send('alert', e.alert);
+        } else if (e.type === 'ch') sse.send('ch', e.ch);
+        else if (e.type === 'command') sse.send('command', e.command);
+        else sse.send('import', e);
+      }),
+    );
   });
 
   const chsQuery = (q: Query) => {
@@ -267,7 +271,9 @@ export function buildChmHttpServer(opts: ChmHttpOptions): FastifyInstance {
       q.ranIsolated === undefined || q.ranIsolated === '' ? undefined : q.ranIsolated === 'true';
     return { mode, ranIsolated };
   };
-  app.get('/api/chs', async (req) => ({ chs: await chm.chs(chsQuery(req.query as Query)) }));
+  app.get('/api/chs', async (req) => ({
+    chs: (await chm.chs(chsQuery(req.query as Query))).map((c) => ({ ...c, wan: chm.chWan(c.chf) })),
+  }));
   app.get('/api/chs.csv', async (req, reply) =>
     csv(reply, `chm-chs-${stamp(chm.now())}.csv`, chsCsv(await chm.chs(chsQuery(req.query as Query)))),
   );
@@ -289,13 +295,31 @@ export function buildChmHttpServer(opts: ChmHttpOptions): FastifyInstance {
   app.get('/api/chs/:chf/returns-record', async (req) =>
     chm.returnsRecord((req.params as { chf: string }).chf),
   );
+  /**
+   * A Block / Unblock answer says where the command is: on its way, or waiting
+   * on the SM WAN because the CH's WAN is down (it stays pending until it is
+   * delivered or its TTL ends).
+   */
+  const sent = (cmd: ChmCommand) => {
+    const wan = chm.chWan(cmd.chf);
+    const what = cmd.action === 'block' ? 'Block Buffer Feed' : 'Unblock Buffer Feed';
+    return {
+      ...cmd,
+      wan,
+      pending: true,
+      message:
+        wan === 'down'
+          ? `${what} queued: the CH's SM WAN is down, so the command waits on the SM WAN and the CH stays ${cmd.action}-pending until it is delivered`
+          : `${what} sent on the SM WAN: the CH is ${cmd.action}-pending until it answers`,
+    };
+  };
   app.post('/api/chs/:chf/block', async (req, reply) => {
     const b = bodyOf(req.body);
     const cmd = await chm.block((req.params as { chf: string }).chf, {
       operator: b.operator ?? '',
       note: b.note,
     });
-    return reply.code(202).send(cmd);
+    return reply.code(202).send(sent(cmd));
   });
   app.post('/api/chs/:chf/unblock', async (req, reply) => {
     const b = bodyOf(req.body);
@@ -303,7 +327,7 @@ export function buildChmHttpServer(opts: ChmHttpOptions): FastifyInstance {
       operator: b.operator ?? '',
       note: b.note,
     });
-    return reply.code(202).send(cmd);
+    return reply.code(202).send(sent(cmd));
   });
   app.post('/api/chs/:chf/clear', async (req) => {
     const b = bodyOf(req.body);
@@ -320,6 +344,34 @@ export function buildChmHttpServer(opts: ChmHttpOptions): FastifyInstance {
   });
 
   // ---------------------------------------------------------------- reports
+  app.get('/api/reports/alerts-over-time', async (req) => {
+    const q = req.query as Query;
+    const f = alertFilterOf(q);
+    const now = chm.now();
+    let bucketMs: number;
+    if (q.bucket && q.bucket !== 'auto') {
+      const b = BUCKETS[q.bucket as keyof typeof BUCKETS];
+      if (!b) throw bad(`bucket must be auto or one of ${Object.keys(BUCKETS).join(', ')}`);
+      bucketMs = b;
+    } else {
+      // auto: the smallest bucket that shows the whole span in at most 60 columns
+      const first = f.from ?? (await chm.repo.firstAlertAt(f)) ?? now;
+      const span = Math.max(0, (f.to ?? now) - first);
+      bucketMs = Object.values(BUCKETS).find((b) => span / b <= 60) ?? BUCKETS.day;
+    }
+    const rows = await chm.repo.alertsOverTime(f, bucketMs);
+    const types = [...new Set(rows.map((r) => r.alertType))].sort();
+    const buckets: Array<{ start: number; counts: Record<string, number> }> = [];
+    for (const r of rows) {
+      let b = buckets[buckets.length - 1];
+      if (!b || b.start !== r.start) {
+        b = { start: r.start, counts: {} };
+        buckets.push(b);
+      }
+      b.counts[r.alertType] = r.count;
+    }
+    return { bucketMs, types, buckets };
+  });
   app.get('/api/reports/alerts-per-day', async (req) => ({
     rows: await chm.repo.alertsPerDay(alertFilterOf(req.query as Query)),
   }));

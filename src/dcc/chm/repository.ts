@@ -252,6 +252,52 @@ export class ChmRepository {
     return Number(r.n);
   }
 
+  /** Alerts per type (the dashboards' charts). */
+  async alertCountsByType(f: AlertFilter): Promise<Array<{ alertType: string; count: number }>> {
+    const rows = await this.filterAlerts(
+      this.db.selectFrom('chm_alerts').select(['alert_type', (eb) => eb.fn.countAll<number>().as('n')]),
+      f,
+    )
+      .groupBy('alert_type')
+      .orderBy('alert_type')
+      .execute();
+    return rows.map((r) => ({ alertType: r.alert_type, count: Number(r.n) }));
+  }
+
+  /** When the first alert matching the filter arrived (undefined: none). */
+  async firstAlertAt(f: AlertFilter): Promise<number | undefined> {
+    const r = await this.filterAlerts(
+      this.db.selectFrom('chm_alerts').select((eb) => eb.fn.min('received_at').as('first')),
+      f,
+    ).executeTakeFirst();
+    return r?.first === null || r?.first === undefined ? undefined : Number(r.first);
+  }
+
+  /** Alerts per type per time bucket of `bucketMs` (from the epoch, UTC), oldest first. */
+  async alertsOverTime(
+    f: AlertFilter,
+    bucketMs: number,
+  ): Promise<Array<{ start: number; alertType: string; count: number }>> {
+    if (!(Number.isInteger(bucketMs) && bucketMs > 0))
+      throw new RangeError('bucketMs must be a positive integer');
+    const bucket = sql<number>`(received_at / ${sql.lit(bucketMs)})`;
+    const rows = await this.filterAlerts(
+      this.db
+        .selectFrom('chm_alerts')
+        .select([bucket.as('b'), 'alert_type', (eb) => eb.fn.countAll<number>().as('n')]),
+      f,
+    )
+      .groupBy([bucket, 'alert_type'])
+      .orderBy(bucket)
+      .orderBy('alert_type')
+      .execute();
+    return rows.map((r) => ({
+      start: Math.floor(Number(r.b)) * bucketMs,
+      alertType: r.alert_type,
+      count: Number(r.n),
+    }));
+  }
+
   /** 3.1.3 report: alerts per CH per type per UTC day. */
   async alertsPerDay(
     f: AlertFilter,

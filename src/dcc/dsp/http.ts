@@ -23,6 +23,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { normaliseEui } from '../../runtime/bytes.ts';
 import { Logger } from '../../runtime/logger.ts';
+import { indexPage, openApiEntries, registerSharedWebAssets } from '../../runtime/web-assets.ts';
 import { DspServiceError } from './errors.ts';
 import { DAY_MS, formatLocalDeliveryCsv } from './local-delivery-csv.ts';
 import { queryLocalDeliveries } from './local-delivery-log.ts';
@@ -216,6 +217,41 @@ export function buildDspHttpServer(opts: DspHttpOptions): FastifyInstance {
   });
 
   app.get('/openapi.json', async (_req, reply) => reply.send(DSP_OPENAPI));
+
+  // Index pages: the root and a GET on a DUIS endpoint (POST only) say what is here.
+  registerSharedWebAssets(app);
+  const page = (title: string, intro: string) =>
+    indexPage({
+      title,
+      intro,
+      sections: [
+        { heading: 'API', entries: openApiEntries(DSP_OPENAPI) },
+        { heading: 'Document', entries: [{ href: '/openapi.json', what: 'the OpenAPI document' }] },
+      ],
+    });
+  app.get('/', (_req, reply) =>
+    reply
+      .type('text/html; charset=utf-8')
+      .send(
+        page(
+          'DCC Data Service Provider (DSP)',
+          'DUIS Service Requests with Command Variants 1-8 (SECMP0038 DSP-1), the DCC check and ACB MAC (DSP-2), local-delivery policies (DSP-3), logs and charges (DSP-4, DSP-5), exactly-once responses (DSP-6).',
+        ),
+      ),
+  );
+  app.get('/api/v1', (_req, reply) => reply.redirect('/', 302));
+  app.get('/api/v1/', (_req, reply) => reply.redirect('/', 302));
+  for (const endpoint of ['serviceS', 'serviceT', 'serviceD'] as const)
+    app.get(`/api/v1/${endpoint}`, (_req, reply) =>
+      reply
+        .type('text/html; charset=utf-8')
+        .send(
+          page(
+            `DUIS ${endpoint}`,
+            `POST a signed DUIS Request here (application/xml); the answer is a signed DUIS acknowledgement or response. A GET only shows this page.`,
+          ),
+        ),
+    );
 
   app.get('/api/v1/dsp/status', async (_req, reply) => {
     return reply.send({

@@ -497,6 +497,11 @@ export class SmWan implements CspDownlink {
     return l;
   }
 
+  /** Whether the CH's WAN connection is up now (undefined: not on this WAN). The CSP's own view (CSP-1). */
+  chWanUp(chf: Eui): boolean | undefined {
+    return this.links.get(normaliseEui(chf))?.isUp();
+  }
+
   hasCh(chf: Eui): boolean {
     return this.links.has(normaliseEui(chf));
   }

@@ -20,11 +20,13 @@ import type { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { serviceRequest } from '../../duis/index.ts';
 import { Logger } from '../../runtime/logger.ts';
+import { openSse } from '../../runtime/web-assets.ts';
 import { SupplierError } from '../../supplier/errors.ts';
 import { type CommandOrder, srvOfOrder } from '../../supplier/model.ts';
 import { allowsLocalDelivery, chooseRoute } from '../../supplier/route-planner.ts';
 import type { SupplierService } from '../../supplier/service.ts';
 import type { EstateObserver, ObservedHop } from './observer.ts';
+import { supplierStats } from './stats.ts';
 
 export { EstateObserver, type ObservableHome, type ObservedHop } from './observer.ts';
 
@@ -51,8 +53,10 @@ export interface SupplierConsoleOptions {
   observer?: EstateObserver;
   /** A name for the supplier shown in the header (default: its EUI). */
   supplierName?: string;
-  /** SSE keep-alive comment period for `api/observed/events` (ms, default 15 000). */
+  /** SSE keep-alive comment period for `api/observed/events` and `api/stats/events` (ms, default 15 000). */
   sseKeepAliveMs?: number;
+  /** `api/stats/events` sends fresh figures at most this often while commands move (ms, default 1 000). */
+  statsThrottleMs?: number;
 }
 
 const HERE = new URL('./', import.meta.url);
@@ -63,9 +67,17 @@ const ASSETS: ReadonlyArray<readonly [string, URL, string]> = [
   ['index.html', new URL('index.html', HERE), 'text/html; charset=utf-8'],
   ['console.css', new URL('console.css', HERE), 'text/css; charset=utf-8'],
   ['shared/base.css', new URL('base.css', SHARED), 'text/css; charset=utf-8'],
-  ...['main.js', 'api.js', 'dom.js', 'labels.js', 'homes.js', 'send.js', 'timeline.js', 'commands.js'].map(
-    (f) => [`js/${f}`, new URL(`js/${f}`, HERE), 'text/javascript; charset=utf-8'] as const,
-  ),
+  ...[
+    'main.js',
+    'api.js',
+    'dom.js',
+    'labels.js',
+    'homes.js',
+    'send.js',
+    'timeline.js',
+    'commands.js',
+    'stats.js',
+  ].map((f) => [`js/${f}`, new URL(`js/${f}`, HERE), 'text/javascript; charset=utf-8'] as const),
 ];
 
 /** An SR the console offers, from the DUIS catalogue. */
@@ -207,27 +219,42 @@ export function registerSupplierConsole(app: FastifyInstance, opts: SupplierCons
   });
 
   app.get(`${prefix}/api/observed/events`, (req, reply) => {
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-    });
-    res.write(
-      `retry: 2000\nevent: hello\ndata: ${JSON.stringify({ available: observer !== undefined })}\n\n`,
+    const sse = openSse(req, reply, { streams, keepAliveMs: opts.sseKeepAliveMs });
+    sse.send('hello', { available: observer !== undefined });
+    const off = observer?.subscribe((h) => sse.send('observed', observedJson(h)));
+    if (off) sse.onClose(off);
+  });
+
+  // ---------------------------------------------------------------- charts (stats.ts)
+  const stats = async () => {
+    const { counts, times } = await service.commandStats();
+    return supplierStats(counts, times, service.now());
+  };
+  app.get(`${prefix}/api/stats`, async (_req, reply) => {
+    try {
+      return await stats();
+    } catch (err) {
+      return sendError(reply, err);
+    }
+  });
+  app.get(`${prefix}/api/stats/events`, (req, reply) => {
+    const sse = openSse(req, reply, { streams, keepAliveMs: opts.sseKeepAliveMs });
+    let timer: NodeJS.Timeout | undefined;
+    const push = () => {
+      timer = undefined;
+      stats().then(
+        (s) => sse.send('stats', s),
+        (err: unknown) => log.warn('stats for the console failed', { error: String(err) }),
+      );
+    };
+    push();
+    // Commands move in bursts: one fresh set of figures per `statsThrottleMs` at most.
+    sse.onClose(
+      service.subscribe((e) => {
+        if (e.type === 'command' && !timer) timer = setTimeout(push, opts.statsThrottleMs ?? 1000);
+      }),
     );
-    streams.add(res);
-    const off = observer?.subscribe((h) =>
-      res.write(`id: ${h.seq}\nevent: observed\ndata: ${JSON.stringify(observedJson(h))}\n\n`),
-    );
-    const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), opts.sseKeepAliveMs ?? 15_000);
-    keepAlive.unref();
-    req.raw.on('close', () => {
-      off?.();
-      clearInterval(keepAlive);
-      streams.delete(res);
-    });
+    sse.onClose(() => clearTimeout(timer));
   });
 
   app.addHook('preClose', (done) => {

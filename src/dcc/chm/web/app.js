@@ -168,12 +168,14 @@ async function act(chf, action) {
     if (note === null) return;
   }
   try {
-    await api(`/api/chs/${chf}/${action}`, {
+    const r = await api(`/api/chs/${chf}/${action}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ operator, note: note || undefined }),
     });
-    toast(action === 'clear' ? `${chf} marked cleared` : `${action} buffer feed sent to ${chf}`);
+    // Block / Unblock say where the command is (e.g. waiting because the CH's SM WAN is down).
+    toast(action === 'clear' ? `${chf} marked cleared` : `${chf}: ${r.message}`, r.wan === 'down');
+    loadChsSoon();
   } catch (err) {
     toast(err.message, true);
   }
@@ -200,7 +202,7 @@ function actions(c) {
 function renderChs() {
   const chs = [...state.chs.values()].sort((a, b) => a.chf.localeCompare(b.chf));
   const body = $('#chs-body');
-  if (chs.length === 0) emptyRow(body, 8, 'No CH has been heard from yet.');
+  if (chs.length === 0) emptyRow(body, 9, 'No CH has been heard from yet.');
   else
     body.replaceChildren(
       ...chs.map((c) => {
@@ -208,7 +210,12 @@ function renderChs() {
           'tr',
           { data: { chf: c.chf } },
           el('td', { cls: 'mono', text: c.chf }),
-          el('td', {}, modeBadge(c.mode)),
+          el('td', {}, modeBadge(c.mode), pendingNote(c)),
+          el('td', {
+            cls: c.wan === 'down' ? 'wan-down' : '',
+            text: c.wan ?? 'unknown',
+            data: { testid: `wan-${c.chf}` },
+          }),
           el('td', { cls: 'mono', text: fmtTime(c.modeSince) }),
           el('td', { cls: 'num', text: c.ppmidConnected }),
           el('td', { cls: 'num', text: c.relayRejected }),
@@ -240,8 +247,12 @@ function renderChs() {
       }),
     );
   const pill = $('#standalone-count');
-  pill.textContent = String(standalone.length);
+  const label =
+    standalone.length === 0 ? 'none in standalone mode' : `${standalone.length} in standalone mode`;
+  pill.textContent = label;
   pill.classList.toggle('hot', standalone.length > 0);
+  $('#standalone-label').textContent = `${chs.length} known, ${label}`;
+  renderModes(chs);
   // the CH filter lists every known CH
   const sel = $('#alert-filters select[name=chf]');
   const current = sel.value;
@@ -250,11 +261,75 @@ function renderChs() {
   sel.value = current;
 }
 
+/** A pending Block / Unblock on a CH whose SM WAN is down waits for it: say so next to the mode. */
+function pendingNote(c) {
+  if (!c.mode.endsWith('-pending')) return null;
+  const text = c.wan === 'down' ? ' waiting: SM WAN down' : ' sent, awaiting the CH';
+  const s = el('span', { cls: c.wan === 'down' ? 'hint wan-down' : 'hint', text });
+  s.setAttribute('data-testid', `pending-${c.chf}`);
+  return s;
+}
+
 async function loadChs() {
   const r = await api('/api/chs');
   state.chs = new Map(r.chs.map((c) => [c.chf, c]));
   renderChs();
 }
+const loadChsSoon = () => setTimeout(() => loadChs().catch((err) => toast(err.message, true)), 0);
+
+// ---------------------------------------------------------------- overview charts (Chart.js)
+const charts = {};
+const MODE_ORDER = ['normal', 'block-pending', 'standalone', 'unblock-pending'];
+
+function renderModes(chs) {
+  if (!charts.modes) return;
+  const counts = MODE_ORDER.map((m) => chs.filter((c) => c.mode === m).length);
+  window.ppmidCharts.update(charts.modes, MODE_ORDER, [{ label: 'CHs', data: counts }]);
+}
+
+async function loadAlertsOverTime() {
+  const r = await api('/api/reports/alerts-over-time');
+  const C = window.ppmidCharts;
+  const bucket =
+    r.bucketMs >= 86_400_000 ? 'day' : r.bucketMs >= 3_600_000 ? 'hour' : `${r.bucketMs / 60_000} min`;
+  C.update(
+    charts.alerts,
+    r.buckets.map((b) => C.timeLabel(b.start, r.bucketMs >= 3_600_000)),
+    r.types.map((t) => ({ label: typeLabel(t), data: r.buckets.map((b) => b.counts[t] ?? 0) })),
+  );
+  $('#apt-note').textContent = `per ${bucket}`;
+}
+
+async function loadBillingChart() {
+  const r = await api('/api/reports/billing?period=day');
+  const days = [...new Set(r.rows.map((x) => x.period))].sort();
+  const sum = (day, k) => r.rows.filter((x) => x.period === day).reduce((a, x) => a + x[k], 0);
+  window.ppmidCharts.update(
+    charts.billing,
+    days,
+    ['cv2', 'cv3', 'cv6', 'cv7'].map((k) => ({
+      label: `CV ${k.slice(2)}`,
+      data: days.map((d) => sum(d, k)),
+    })),
+  );
+  const total = days.reduce((a, d) => a + sum(d, 'localDeliveries'), 0);
+  const imports = await api('/api/dsp-logs');
+  $('#billing-note').textContent = `${total} in ${imports.imports.length} DSP log files`;
+}
+
+function initCharts() {
+  const C = window.ppmidCharts;
+  charts.alerts = C.bar(document.getElementById('chart-alerts'), { stacked: true, yTitle: 'alerts' });
+  charts.billing = C.bar(document.getElementById('chart-billing'), {
+    stacked: true,
+    yTitle: 'local deliveries',
+  });
+  charts.modes = C.doughnut(document.getElementById('chart-modes'), { legend: 'right' });
+}
+const refreshAlertsChart = () =>
+  window.ppmidCharts.throttle(() => loadAlertsOverTime().catch((err) => toast(err.message, true)), 1000);
+const refreshBillingChart = () =>
+  window.ppmidCharts.throttle(() => loadBillingChart().catch((err) => toast(err.message, true)), 1000);
 
 // ---------------------------------------------------------------- reports
 function reportQuery() {
@@ -410,10 +485,16 @@ function connectLive() {
     live.textContent = 'reconnecting…';
     live.className = 'live off';
   };
-  es.addEventListener('alert', (ev) => onLiveAlert(JSON.parse(ev.data)));
+  const alertsChart = refreshAlertsChart();
+  const billingChart = refreshBillingChart();
+  es.addEventListener('alert', (ev) => {
+    onLiveAlert(JSON.parse(ev.data));
+    alertsChart();
+  });
   es.addEventListener('ch', (ev) => {
     const c = JSON.parse(ev.data);
-    state.chs.set(c.chf, c);
+    // the CSP's view of the CH's SM WAN is not in the event: keep the last one read
+    state.chs.set(c.chf, { ...state.chs.get(c.chf), ...c });
     renderChs();
   });
   es.addEventListener('command', (ev) => {
@@ -421,7 +502,10 @@ function connectLive() {
     if (['expired', 'dropped', 'failed', 'unknown-ch'].includes(c.status))
       toast(`${c.action} for ${c.chf}: ${c.status}`, true);
   });
-  es.addEventListener('import', () => loadImports());
+  es.addEventListener('import', () => {
+    loadImports();
+    billingChart();
+  });
 }
 
 // ---------------------------------------------------------------- start
@@ -435,8 +519,9 @@ function connectLive() {
       o.value = x.type;
       sel.append(o);
     }
+    initCharts();
     connectLive();
-    await Promise.all([loadChs(), loadAlerts()]);
+    await Promise.all([loadChs(), loadAlerts(), loadAlertsOverTime(), loadBillingChart()]);
     document.body.dataset.ready = 'true';
   } catch (err) {
     toast(err.message, true);
