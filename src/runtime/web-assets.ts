@@ -14,6 +14,17 @@ import type { FastifyInstance } from 'fastify';
 
 const SHARED = new URL('../web/shared/', import.meta.url);
 
+/**
+ * What the shared files add to a server's public paths (no operator needed:
+ * static assets, issue 13's guard), for a server that mounts them at its root.
+ */
+export const SHARED_WEB_PUBLIC_PATHS: readonly string[] = [
+  '/favicon.ico',
+  '/favicon.svg',
+  '/vendor/chart.umd.min.js',
+  '/shared/charts.js',
+];
+
 /** URL paths (under a server's prefix) of the shared files. */
 export const SHARED_WEB_PATHS = {
   chartJs: 'vendor/chart.umd.min.js',

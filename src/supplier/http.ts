@@ -6,7 +6,12 @@
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Logger } from '../runtime/logger.ts';
-import { type IndexEntry, indexPage, registerSharedWebAssets } from '../runtime/web-assets.ts';
+import {
+  type IndexEntry,
+  indexPage,
+  registerSharedWebAssets,
+  SHARED_WEB_PUBLIC_PATHS,
+} from '../runtime/web-assets.ts';
 import { ROUTES, WAN_CLASSES } from './config.ts';
 import { SupplierError } from './errors.ts';
 import { COMMAND_STATES, commandView, hopView, ORDER_KINDS, type Premises } from './model.ts';
@@ -33,7 +38,7 @@ export interface SupplierHttpOptions {
 
 /** What the supplier serves without an operator: the Receive Response Service (DSP-signed DUIS) and the OpenAPI. */
 export function supplierPublicPaths(receivePath = DEFAULT_RECEIVE_PATH): string[] {
-  return [receivePath, '/openapi.json'];
+  return [receivePath, '/openapi.json', ...SHARED_WEB_PUBLIC_PATHS];
 }
 
 export interface SupplierHttp {

@@ -21,7 +21,7 @@
 import { readFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { openSse, registerSharedWebAssets } from '../runtime/web-assets.ts';
+import { openSse, registerSharedWebAssets, SHARED_WEB_PUBLIC_PATHS } from '../runtime/web-assets.ts';
 import type { SimHome } from '../sim/estate.ts';
 import { formatWanMix } from '../sim/plan.ts';
 import { EstateWatch } from './estate-watch.ts';
@@ -97,7 +97,13 @@ function jsonSafe(v: unknown): unknown {
 }
 
 /** What the estate console serves without an operator. */
-export const START_PAGE_PUBLIC_PATHS: readonly string[] = ['/health'];
+export const START_PAGE_PUBLIC_PATHS: readonly string[] = [
+  '/health',
+  '/start.js',
+  '/start.css',
+  '/shared/base.css',
+  ...SHARED_WEB_PUBLIC_PATHS,
+];
 /** The estate's test backchannels: off unless the test API is enabled (issue 13). */
 export const START_PAGE_TEST_PATHS: readonly RegExp[] = [/^\/api\/estate\/homes\/[^/]+\/wan$/];
 
@@ -147,6 +153,8 @@ export async function startStartPage(o: {
     seed: sys.config.seed,
     store: sys.store.location,
     parties: [...sys.config.parties],
+    /** The SM WAN backchannel (POST /api/estate/homes/:id/wan) answers only with the test API on. */
+    testApi: sys.config.testApi,
     provisioning: sys.estate
       ? sys.estate.homes.reduce<Record<string, number>>((a, h) => {
           a[h.provisioning] = (a[h.provisioning] ?? 0) + 1;

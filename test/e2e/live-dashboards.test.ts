@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
 import type { CommandRecord } from '../../src/supplier/model.ts';
+import { authFetch, browserSignIn, operatorToken } from '../support/auth.ts';
 import { ARTIFACTS, launchChromium } from '../support/browser.ts';
 import { awaitCommand, type E2eSystem, http, startE2eSystem } from './harness.ts';
 
@@ -30,7 +31,7 @@ const STEP_MS = 90_000;
 /** The first event of an SSE stream: `{event, data}`. */
 async function firstEvent(url: string, name: string): Promise<unknown> {
   const ctl = new AbortController();
-  const res = await fetch(url, { signal: ctl.signal });
+  const res = await authFetch(url, { signal: ctl.signal });
   assert.equal(res.status, 200, url);
   assert.match(res.headers.get('content-type') ?? '', /text\/event-stream/);
   const reader = res.body!.getReader();
@@ -62,7 +63,8 @@ describe('e2e: live dashboards with charts in a browser (issue 14)', () => {
   const links = new Set<string>();
 
   before(async () => {
-    e = await startE2eSystem({ homes: 4, wanMix: undefined, dspLogPeriodMs: 2_000 });
+    // the SM WAN backchannel buttons of the start page need the test API (issue 13)
+    e = await startE2eSystem({ homes: 4, wanMix: undefined, dspLogPeriodMs: 2_000, testApi: true });
     profileDir = mkdtempSync(join(tmpdir(), 'dash-chromium-'));
     context = await launchChromium(profileDir, { viewport: { width: 1440, height: 900 } });
     page = context.pages()[0] ?? (await context.newPage());
@@ -74,6 +76,8 @@ describe('e2e: live dashboards with charts in a browser (issue 14)', () => {
       if (r.status() >= 400) problems.push(`${page.url()}: ${r.status()} ${r.url()}`);
     });
     mkdirSync(ARTIFACTS, { recursive: true });
+    // issue 13: an operator signs in once; the session cookie serves every console on this host
+    await browserSignIn(page, `${e.sys.urls.start}/`, operatorToken(e.sys));
   });
 
   after(async () => {
@@ -273,7 +277,7 @@ describe('e2e: live dashboards with charts in a browser (issue 14)', () => {
     ];
     const failures: string[] = [];
     for (const url of [...new Set([...links, ...documented])]) {
-      const res = await fetch(url, { redirect: 'follow' });
+      const res = await authFetch(url, { redirect: 'follow' });
       await res.arrayBuffer();
       if (res.status !== 200) failures.push(`${res.status} ${url}`);
     }

@@ -14,7 +14,12 @@ import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { normaliseEui } from '../../runtime/bytes.ts';
 import { Logger } from '../../runtime/logger.ts';
-import { openApiEntries, openSse, registerSharedWebAssets } from '../../runtime/web-assets.ts';
+import {
+  openApiEntries,
+  openSse,
+  registerSharedWebAssets,
+  SHARED_WEB_PUBLIC_PATHS,
+} from '../../runtime/web-assets.ts';
 import type { Chm, ChmEvent } from './chm.ts';
 import { CH_ALERT_TYPES } from './decode.ts';
 import { CHM_ERROR_STATUS, ChmError } from './errors.ts';
@@ -65,6 +70,7 @@ export const CHM_PUBLIC_PATHS: readonly string[] = [
   '/app.js',
   '/style.css',
   '/shared/base.css',
+  ...SHARED_WEB_PUBLIC_PATHS,
 ];
 
 type Query = Record<string, string | undefined>;

@@ -23,7 +23,12 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { normaliseEui } from '../../runtime/bytes.ts';
 import { Logger } from '../../runtime/logger.ts';
-import { indexPage, openApiEntries, registerSharedWebAssets } from '../../runtime/web-assets.ts';
+import {
+  indexPage,
+  openApiEntries,
+  registerSharedWebAssets,
+  SHARED_WEB_PUBLIC_PATHS,
+} from '../../runtime/web-assets.ts';
 import { DspServiceError } from './errors.ts';
 import { DAY_MS, formatLocalDeliveryCsv } from './local-delivery-csv.ts';
 import { queryLocalDeliveries } from './local-delivery-log.ts';
@@ -57,6 +62,11 @@ export const DSP_PUBLIC_PATHS: readonly (string | RegExp)[] = [
   /^\/api\/v1\/dsp\/users\/[^/]+\/ppmid-relay\/[^/]+$/,
   '/api/v1/dsp/status',
   '/openapi.json',
+  // the index pages: what this server is and its routes
+  '/',
+  '/api/v1',
+  '/api/v1/',
+  ...SHARED_WEB_PUBLIC_PATHS,
 ];
 
 /** Parses `YYYY-MM-DD`, `YYYYMMDD` or an ISO 8601 instant to epoch ms. */

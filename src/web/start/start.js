@@ -41,8 +41,14 @@
   };
   charts.alerts.options.plugins.legend.display = false;
 
+  let testApi = false;
   async function loadSystem() {
     const r = await fetch('/api/system').then((x) => x.json());
+    testApi = r.testApi === true;
+    document.body.dataset.testApi = String(testApi);
+    $('#backchannel-note').textContent = testApi
+      ? 'the WAN buttons are the SM WAN backchannel (test API on)'
+      : 'start with --test-api for the SM WAN backchannel buttons';
     $('#system-line').textContent = `${r.homes} homes (${r.wanMix}), seed ${r.seed}, store ${r.store}`;
     const body = $('#consoles-body');
     body.replaceChildren(
@@ -89,12 +95,10 @@
         const buf = el('td', h.uplinkBuffered, 'num');
         buf.dataset.testid = `buffer-${h.premisesId}`;
         const ppmid = `${h.ppmid.provisioning}${h.ppmid.joined ? ', joined' : ''}, ${h.ppmid.internet}`;
-        const buttons = el('td', null, 'wan-buttons');
-        for (const [state, label] of [
-          ['down', 'down'],
-          ['up', 'up'],
-          ['model', 'model'],
-        ]) {
+        const buttons = el('td', null, 'wan-buttons backchannel');
+        const states = testApi ? ['down', 'up', 'model'] : [];
+        for (const state of states) {
+          const label = state;
           const b = el('button', label, 'secondary');
           b.type = 'button';
           b.title = `POST /api/estate/homes/${h.premisesId}/wan {"state":"${state}"}`;
@@ -172,22 +176,27 @@
     );
   }
 
-  loadSystem().catch((e) => toast(e.message, true));
-  C.live(
-    '/api/estate/events',
-    {
-      hello: (d) => {
-        history = d.history;
-        renderHistory();
-        render(d.summary);
+  // The homes table needs to know whether the backchannel is on: the system first, then the stream.
+  loadSystem()
+    .catch((e) => toast(e.message, true))
+    .finally(connect);
+  function connect() {
+    C.live(
+      '/api/estate/events',
+      {
+        hello: (d) => {
+          history = d.history;
+          renderHistory();
+          render(d.summary);
+        },
+        sample: (d) => {
+          history.push(d.sample);
+          if (history.length > 720) history.shift();
+          renderHistory();
+          render(d.summary);
+        },
       },
-      sample: (d) => {
-        history.push(d.sample);
-        if (history.length > 720) history.shift();
-        renderHistory();
-        render(d.summary);
-      },
-    },
-    $('#live'),
-  );
+      $('#live'),
+    );
+  }
 })();
