@@ -30,18 +30,27 @@
  * Default Response with status UNSUP_CLUSTER_COMMAND for each component.
  */
 import { messageCodeForUseCase } from '../../gbcs/codes/message-codes.ts';
-import { decodeDer, der, encodeDer } from '../../gbcs/payload/der.ts';
 import {
   decodeGbz,
   encodeGbz,
   GBZ_PROFILE_ID,
-  type GbzComponent,
   type GbzPayload,
   gbzComponent,
   gbzPayload,
 } from '../../gbcs/payload/gbz.ts';
-import { type ZclHeader, zcl } from '../../gbcs/payload/zcl.ts';
-import { type Eui, toHex, u64be } from '../../runtime/bytes.ts';
+import { encodeComponentFields } from '../../gbcs/payload/gbz-named.ts';
+import { zcl } from '../../gbcs/payload/zcl.ts';
+import { zclCluster } from '../../gbcs/payload/zcl-se.ts';
+import {
+  type CommandFieldsOf,
+  decodeCommand,
+  encodeGbzAlert,
+  encodeResponse,
+  type GbzHeader,
+  type GbzResponseComponent,
+  UseCaseShapeError,
+} from '../../gbcs/use-cases/index.ts';
+import { type Eui, toHex } from '../../runtime/bytes.ts';
 import type { TimerHandle } from '../../runtime/clock.ts';
 import type { HanUplink, SleepyHanUplink } from '../contracts.ts';
 import {
@@ -156,20 +165,8 @@ export function defaultGsmeState(): GsmeState {
 }
 
 const CLUSTER = { price: 0x0700, metering: 0x0702, prepayment: 0x0705 } as const;
-const FC = {
-  /** global, client -> server */
-  globalToServer: 0x00,
-  /** cluster-specific, client -> server */
-  clusterToServer: 0x01,
-  /** global, server -> client (RTDS PCS02 Default Response) */
-  globalToClient: 0x08,
-  /** cluster-specific, server -> client (RTDS CS01b) */
-  clusterToClient: 0x09,
-  /** global, server -> client, disable default response (RTDS GCS13a) */
-  globalToClientNoDefault: 0x18,
-  /** cluster-specific, server -> client, disable default response (RTDS GCS03) */
-  clusterToClientNoDefault: 0x19,
-} as const;
+/** Default Response frame control for the unsupported / malformed answers: general, server to client (RTDS PCS02). */
+const FC_GENERAL_TO_CLIENT = 0x08;
 
 /** ZCL status codes (ZCL 2.5.3). */
 const STATUS = {
@@ -191,9 +188,6 @@ const TOP_UP_RESULT = {
 /** ZCL data types used in Read Attributes Responses. */
 const ZT = { uint24: 0x22, uint48: 0x25, enum8: 0x30 } as const;
 
-/** Price cluster commands of GCS01b (server to client). */
-const PRICE_COMMAND = { publishTariffInformation: 0x04, publishPriceMatrix: 0x05 } as const;
-
 /** Responses whose Grouping Header date-time carries the clock status (RTDS GCS13a/b/c, GCS14: 00 or 02); the others FF (RTDS CS01b, GCS01b, GCS03). */
 const READ_USE_CASES_WITH_CLOCK_STATUS = new Set(
   ['GCS13a', 'GCS13b', 'GCS13c', 'GCS14'].map((u) => messageCodeForUseCase(u)!.code),
@@ -201,6 +195,9 @@ const READ_USE_CASES_WITH_CLOCK_STATUS = new Set(
 
 /** Message Code of the GBZ Future Dated Execution of Instruction Alert. */
 const MC_FUTURE_DATED_GBZ = 0x00cd;
+
+/** The ZCL header values of a command's components (the response answers with the same sequence numbers). */
+type Sequences = number[];
 
 class PayloadShapeError extends Error {}
 
@@ -276,69 +273,72 @@ export class Gsme extends MeterDevice<GsmeState> {
 
   // ------------------------------------------------------------------ dispatch
 
+  /**
+   * Every command reads its named fields from the use-case catalogue
+   * (src/gbcs/use-cases): a payload that does not have its row's shape is
+   * refused with a Default Response FAILURE per component and alert 8F1E.
+   */
   protected execute(cmd: AcceptedCommand, ctx: ExecutionContext): Execution {
     const uc = cmd.useCase;
     if (uc === 'GCS28') return this.setClock(cmd);
     if (cmd.info?.payload === 'asn1' || cmd.info?.payload === 'dlms')
       return this.unsupportedPayloadFormat(uc);
-    let p: GbzPayload;
-    try {
-      p = decodeGbz(cmd.message.content, false);
-    } catch (err) {
-      return this.malformedPayload(null, err);
-    }
+    const content = cmd.message.content;
     try {
       switch (uc) {
-        case 'GCS13a':
-          return this.readRegisters(p, ctx);
+        case 'GCS13a': {
+          const c = decodeCommand('GCS13a', content);
+          return this.readRegisters(c.fields, sequences(c.header), ctx);
+        }
         case 'CS01b':
-        case 'PCS01':
-          return this.topUp(cmd, p);
-        case 'PCS02':
-          return this.emergencyCredit(p);
+        case 'PCS01': {
+          const c = decodeCommand(uc, content);
+          return this.topUp(cmd, c.fields.consumerTopUp, sequences(c.header));
+        }
+        case 'PCS02': {
+          const c = decodeCommand('PCS02', content);
+          return this.emergencyCredit(c.fields, sequences(c.header));
+        }
         case 'GCS02':
-        case 'GCS03':
-          return this.changePaymentMode(cmd, p, uc === 'GCS03' ? 'prepayment' : 'credit');
+        case 'GCS03': {
+          const c = decodeCommand(uc, content);
+          return this.changePaymentMode(
+            cmd,
+            c.fields.changePaymentMode,
+            sequences(c.header),
+            uc === 'GCS03' ? 'prepayment' : 'credit',
+          );
+        }
         case 'GCS32':
-        case 'GCS39':
-          return this.changeSupply(p, uc === 'GCS39' ? 'armed' : 'disabled');
-        case 'GCS01b':
-          return this.setPrices(cmd, p);
+        case 'GCS39': {
+          const c = decodeCommand(uc, content);
+          return this.changeSupply(
+            uc,
+            c.fields.changeSupply,
+            sequences(c.header),
+            uc === 'GCS39' ? 'armed' : 'disabled',
+          );
+        }
+        case 'GCS01b': {
+          const c = decodeCommand('GCS01b', content);
+          return this.setPrices(cmd, c.fields, c.header as GbzHeader);
+        }
         default:
-          return this.unsupported(p, uc);
+          return this.unsupported(structural(content), uc);
       }
     } catch (err) {
-      if (err instanceof PayloadShapeError) return this.malformedPayload(p, err);
+      if (err instanceof PayloadShapeError || err instanceof UseCaseShapeError)
+        return this.malformedPayload(structural(content), err);
       throw err;
     }
   }
 
-  private one(p: GbzPayload, cluster: number, frameControl: number, commandId: number): GbzComponent {
-    if (p.components.length !== 1)
-      throw new PayloadShapeError(`expected 1 GBZ component, got ${p.components.length}`);
-    const c = p.components[0];
-    if (
-      c.clusterId !== cluster ||
-      c.header.frameControl !== frameControl ||
-      c.header.commandId !== commandId ||
-      !c.payload
-    )
-      throw new PayloadShapeError(
-        `component ${c.clusterId.toString(16)}/${c.header.frameControl}/${c.header.commandId}, expected ${cluster.toString(16)}/${frameControl}/${commandId}`,
-      );
-    return c;
-  }
-
-  private reply(clusterId: number, header: ZclHeader, payload: Uint8Array): Uint8Array {
-    return encodeGbz(gbzPayload([gbzComponent(clusterId, header, payload)]));
-  }
-
-  /** Default Response per component (ZCL 2.5.12), e.g. UNSUP_CLUSTER_COMMAND. */
+  /** Default Response per component (ZCL 2.5.12), e.g. UNSUP_CLUSTER_COMMAND, for a use case this GSME does not run. */
   private defaultResponses(p: GbzPayload | null, status: number): Uint8Array {
     const comps = (p?.components ?? []).map((c) =>
       gbzComponent(
         c.clusterId,
-        { frameControl: FC.globalToClient, sequence: c.header.sequence, commandId: 0x0b },
+        { frameControl: FC_GENERAL_TO_CLIENT, sequence: c.header.sequence, commandId: 0x0b },
         zcl.defaultResponse(c.header.commandId, status),
       ),
     );
@@ -347,7 +347,7 @@ export class Gsme extends MeterDevice<GsmeState> {
     return encodeGbz(gbzPayload(comps));
   }
 
-  private unsupported(p: GbzPayload, uc: string | null): Execution {
+  private unsupported(p: GbzPayload | null, uc: string | null): Execution {
     return {
       content: this.defaultResponses(p, STATUS.unsupClusterCommand),
       outcome: 'unsupported',
@@ -376,12 +376,7 @@ export class Gsme extends MeterDevice<GsmeState> {
 
   /** GBZ alert header only (RTDS NA_GCA-ZigBee): `01 09 00 <code> <ZigBee UTC time>`. */
   protected encodeSimpleAlert(code: number, atMs: number): Uint8Array {
-    return encodeGbz({
-      profileId: GBZ_PROFILE_ID,
-      componentCount: 0,
-      alert: { code, time: zigbeeTime(atMs) },
-      components: [],
-    });
+    return encodeGbzAlert({ alertCode: code, alertTime: zigbeeTime(atMs) });
   }
 
   /**
@@ -394,46 +389,47 @@ export class Gsme extends MeterDevice<GsmeState> {
     return cosemDateTime(this.deviceNow(), this.timeStatus === 'reliable' ? 0x00 : CLOCK_STATUS_DOUBTFUL);
   }
 
+  /** A one-component response of `useCase` (frame control from its row), answering with the command's sequence number. */
+  private reply(useCase: string, component: GbzResponseComponent, sequence: number): Uint8Array {
+    return encodeResponse(useCase, { components: [component] }, { header: { components: [{ sequence }] } });
+  }
+
   // ------------------------------------------------------------------ reads
 
   /** GCS13a (RTDS 4.1.1): Read Attributes on Metering, response payload-encrypted for the business originator. */
-  private readRegisters(p: GbzPayload, ctx: ExecutionContext): Execution {
-    const c = this.one(p, CLUSTER.metering, FC.globalToServer, 0x00);
-    const data = c.payload!;
-    if (data.length === 0 || data.length % 2 !== 0) throw new PayloadShapeError('attribute id list');
+  private readRegisters(fields: CommandFieldsOf<'GCS13a'>, seq: Sequences, ctx: ExecutionContext): Execution {
+    const ids = (fields.readMetering.attributes ?? []).map((a) => a.id);
+    if (ids.length === 0) throw new PayloadShapeError('attribute id list');
     const r = this.state.registers;
-    const values: Record<number, { dataType: number; value: number | bigint }> = {
-      0: { dataType: ZT.uint48, value: BigInt(r.currentSummationDelivered) },
+    const values: Record<number, { dataType: number; value: number }> = {
+      0: { dataType: ZT.uint48, value: r.currentSummationDelivered },
       768: { dataType: ZT.enum8, value: r.unitOfMeasure },
       769: { dataType: ZT.uint24, value: r.multiplier },
       770: { dataType: ZT.uint24, value: r.divisor },
     };
-    const records: Array<{ attributeId: number; status?: number; value?: ReturnType<typeof zcl.value> }> = [];
-    for (let i = 0; i < data.length; i += 2) {
-      const id = data[i] | (data[i + 1] << 8);
+    const records = ids.map((id) => {
       const v = values[id];
-      records.push(
-        v
-          ? { attributeId: id, value: zcl.value(v.dataType, v.value) }
-          : { attributeId: id, status: STATUS.unsupportedAttribute },
-      );
-    }
-    const sealed = ctx.encrypt(zcl.readAttributesResponse(records));
-    const comp: GbzComponent = {
-      last: true,
-      reservedControlBits: 0,
-      clusterId: CLUSTER.metering,
-      header: { frameControl: FC.globalToClientNoDefault, sequence: c.header.sequence, commandId: 0x01 },
+      return v
+        ? { id, status: 0, value: { dataType: v.dataType, typeName: '', value: v.value } }
+        : { id, status: STATUS.unsupportedAttribute };
+    });
+    const plain = encodeComponentFields(CLUSTER.metering, 0x18, 'readAttributesResponse', {
+      records,
+    }).payload;
+    const sealed = ctx.encrypt(plain);
+    const component: GbzResponseComponent = {
+      cluster: 'metering',
+      command: 'readAttributesResponse',
       encrypted: {
         additionalHeaderControl: 0,
         additionalFrameCounter: 0,
         securityControl: sealed[0],
         invocationCounter: ((sealed[1] << 24) | (sealed[2] << 16) | (sealed[3] << 8) | sealed[4]) >>> 0,
-        ciphertext: sealed.subarray(5, sealed.length - 12),
-        mac: sealed.subarray(sealed.length - 12),
+        ciphertext: toHex(sealed.subarray(5, sealed.length - 12)),
+        mac: toHex(sealed.subarray(sealed.length - 12)),
       },
     };
-    return { content: encodeGbz(gbzPayload([comp])), outcome: 'read' };
+    return { content: this.reply('GCS13a', component, seq[0]), outcome: 'read' };
   }
 
   // ------------------------------------------------------------------ prepayment
@@ -443,18 +439,29 @@ export class Gsme extends MeterDevice<GsmeState> {
    * UTRN). The UTRN is the supplier's: for CS01b the command's counter is the
    * top-up counter; for PCS01 it is rebuilt from the UTRN (GBCS.md 5a).
    */
-  private topUp(cmd: AcceptedCommand, p: GbzPayload): Execution {
-    const c = this.one(p, CLUSTER.prepayment, FC.clusterToServer, 0x04);
-    const d = c.payload!;
-    if (d.length !== 22 || d[1] !== 20)
-      throw new PayloadShapeError('Consumer Top Up: device, octet string(20)');
-    const origin = d[0];
-    const utrn = Buffer.from(d.subarray(2)).toString('latin1');
+  private topUp(
+    cmd: AcceptedCommand,
+    f: CommandFieldsOf<'CS01b'>['consumerTopUp'],
+    seq: Sequences,
+  ): Execution {
+    if (f.topUpCode.length !== 20) throw new PayloadShapeError('Consumer Top Up: a UTRN of 20 digits');
+    const origin = f.originatingDevice;
+    const utrn = f.topUpCode;
+    const useCase = cmd.useCase as 'CS01b' | 'PCS01';
     const supplier =
-      cmd.useCase === 'PCS01' ? this.security.trustAnchors.cell('supplier')?.eui : cmd.originator.business;
-    const header = { frameControl: FC.clusterToClient, sequence: c.header.sequence, commandId: 0x03 };
+      useCase === 'PCS01' ? this.security.trustAnchors.cell('supplier')?.eui : cmd.originator.business;
+    const answer = (resultType: number, topUpValue: number, creditRemaining: number) =>
+      this.reply(
+        useCase,
+        {
+          cluster: 'prepayment',
+          command: 'consumerTopUpResponse',
+          fields: { resultType, topUpValue, sourceOfTopUp: origin, creditRemaining },
+        },
+        seq[0],
+      );
     const refuse = (result: number, refusal: keyof typeof ALERT_FOR_TOP_UP_REFUSAL): Execution => ({
-      content: this.reply(CLUSTER.prepayment, header, topUpResponse(result, -1, origin, -1)),
+      content: answer(result, -1, -1),
       outcome: 'failed',
       commit: refusal !== 'duplicate',
       detail: { utrn, refusal },
@@ -463,7 +470,7 @@ export class Gsme extends MeterDevice<GsmeState> {
     if (!supplier) return refuse(TOP_UP_RESULT.error, 'mac');
     const lastS = this.state.lastTopUpCounter[supplier];
     const last = lastS === undefined ? undefined : BigInt(lastS);
-    const counter = cmd.useCase === 'PCS01' ? utrnCounterFromUtrn(utrn, last) : cmd.message.originatorCounter;
+    const counter = useCase === 'PCS01' ? utrnCounterFromUtrn(utrn, last) : cmd.message.originatorCounter;
     if (counter === null) return refuse(TOP_UP_RESULT.invalid, 'format');
     const r = checkTopUp({
       security: this.security.securityContext,
@@ -488,22 +495,16 @@ export class Gsme extends MeterDevice<GsmeState> {
     this.state.meterBalance += r.valueMillipence;
     this.state.lastTopUpCounter[supplier] = r.counter.toString();
     this.state.recentUtrns = rememberUtrn(this.state.recentUtrns, utrn);
-    this.logEvent(cmd.useCase === 'PCS01' ? 0x810e : 0x8f0a);
+    this.logEvent(useCase === 'PCS01' ? 0x810e : 0x8f0a);
     return {
-      content: this.reply(
-        CLUSTER.prepayment,
-        header,
-        topUpResponse(TOP_UP_RESULT.accepted, r.valueMillipence, origin, this.state.meterBalance),
-      ),
+      content: answer(TOP_UP_RESULT.accepted, r.valueMillipence, this.state.meterBalance),
       outcome: 'applied',
       detail: { utrn, credit: r.valueMillipence, balance: this.state.meterBalance },
     };
   }
 
   /** PCS02: Select Available Emergency Credit (issue time, originating device) -> Default Response. */
-  private emergencyCredit(p: GbzPayload): Execution {
-    const c = this.one(p, CLUSTER.prepayment, FC.clusterToServer, 0x00);
-    if (c.payload!.length !== 5) throw new PayloadShapeError('Select Available Emergency Credit payload');
+  private emergencyCredit(_fields: CommandFieldsOf<'PCS02'>, seq: Sequences): Execution {
     const ec = this.state.emergencyCredit;
     const available =
       this.state.paymentMode === 'prepayment' ? this.state.meterBalance <= ec.threshold : true;
@@ -514,9 +515,13 @@ export class Gsme extends MeterDevice<GsmeState> {
     }
     return {
       content: this.reply(
-        CLUSTER.prepayment,
-        { frameControl: FC.globalToClient, sequence: c.header.sequence, commandId: 0x0b },
-        zcl.defaultResponse(0x00, ok ? STATUS.success : STATUS.failure),
+        'PCS02',
+        {
+          cluster: 'prepayment',
+          command: 'defaultResponse',
+          fields: { commandId: 0x00, status: ok ? STATUS.success : STATUS.failure },
+        },
+        seq[0],
       ),
       outcome: ok ? 'applied' : 'failed',
       detail: { emergencyCredit: ec.active },
@@ -529,29 +534,34 @@ export class Gsme extends MeterDevice<GsmeState> {
    * value); the mode follows bit 1 (prepayment enabled). Implementation time 0:
    * now; 0xFFFFFFFF: cancel; else future-dated (8F66 when actioned).
    */
-  private changePaymentMode(cmd: AcceptedCommand, p: GbzPayload, mode: PaymentMode): Execution {
-    const c = this.one(p, CLUSTER.prepayment, FC.clusterToServer, 0x06);
-    const d = c.payload!;
-    if (d.length !== 18) throw new PayloadShapeError('Change Payment Mode payload');
-    const dv = new DataView(d.buffer, d.byteOffset, d.length);
-    const when = dv.getUint32(8, true);
-    const config = dv.getUint16(12, true);
+  private changePaymentMode(
+    cmd: AcceptedCommand,
+    f: CommandFieldsOf<'GCS03'>['changePaymentMode'],
+    seq: Sequences,
+    mode: PaymentMode,
+  ): Execution {
+    const when = f.implementationDateTime;
+    const config = f.proposedPaymentControlConfiguration;
     if (((config & 0x02) !== 0) !== (mode === 'prepayment'))
       throw new PayloadShapeError(
         `payment control configuration 0x${config.toString(16)} does not fit ${cmd.useCase}`,
       );
     const ec = this.state.emergencyCredit;
-    const w = new DataView(new ArrayBuffer(13));
-    w.setUint8(0, this.state.friendlyCredit.enabled ? 1 : 0);
-    w.setUint32(1, this.state.friendlyCredit.calendarId, true);
-    w.setUint32(5, ec.limit, true);
-    w.setUint32(9, ec.threshold, true);
+    const useCase = cmd.useCase as 'GCS02' | 'GCS03';
     const content = this.reply(
-      CLUSTER.prepayment,
-      { frameControl: FC.clusterToClientNoDefault, sequence: c.header.sequence, commandId: 0x02 },
-      new Uint8Array(w.buffer),
+      useCase,
+      {
+        cluster: 'prepayment',
+        command: 'changePaymentModeResponse',
+        fields: {
+          friendlyCredit: this.state.friendlyCredit.enabled ? 1 : 0,
+          friendlyCreditCalendarId: this.state.friendlyCredit.calendarId,
+          emergencyCreditLimit: ec.limit,
+          emergencyCreditThreshold: ec.threshold,
+        },
+      },
+      seq[0],
     );
-    const useCase = cmd.useCase!;
     if (when === 0xffffffff) {
       const had = this.cancelFutureDated(useCase);
       return { content, outcome: 'cancelled', detail: { cancelled: had } };
@@ -564,7 +574,7 @@ export class Gsme extends MeterDevice<GsmeState> {
         originator: cmd.message.originator,
         counter: cmd.message.originatorCounter.toString(),
         executeAt: at,
-        data: { mode, config, commandId: 0x06, frameControl: c.header.frameControl },
+        data: { mode, config, commandId: 0x06, frameControl: 0x01 },
       });
       return { content, outcome: 'scheduled', detail: { executeAt: new Date(at).toISOString() } };
     }
@@ -590,46 +600,52 @@ export class Gsme extends MeterDevice<GsmeState> {
    * 0xFFFFFFFE in the Price Matrix: taken as a cancellation too). Answer: a
    * Default Response SUCCESS per component (RTDS GCS01b).
    */
-  private setPrices(cmd: AcceptedCommand, p: GbzPayload): Execution {
-    if (p.components.length !== 2)
-      throw new PayloadShapeError(`GCS01b has 2 components, got ${p.components.length}`);
-    const [ti, pm] = p.components;
-    for (const [c, id] of [
-      [ti, PRICE_COMMAND.publishTariffInformation],
-      [pm, PRICE_COMMAND.publishPriceMatrix],
-    ] as const) {
-      if (
-        c.clusterId !== CLUSTER.price ||
-        c.header.frameControl !== FC.clusterToClient ||
-        c.header.commandId !== id ||
-        !c.payload
-      )
-        throw new PayloadShapeError(`GCS01b component ${id}: Price cluster command 0x0${id}`);
-    }
-    const info = parseTariffInformation(ti.payload!);
-    const matrix = parsePriceMatrix(pm.payload!);
+  private setPrices(cmd: AcceptedCommand, fields: CommandFieldsOf<'GCS01b'>, header: GbzHeader): Execution {
+    const ti = fields.tariffInformation;
+    const pm = fields.priceMatrix;
+    if (pm.commandIndex !== 0 || pm.totalNumberOfCommands !== 1)
+      throw new PayloadShapeError(
+        `Price Matrix command ${pm.commandIndex} of ${pm.totalNumberOfCommands}: one command only`,
+      );
+    if (pm.subPayloadControl > 1) throw new PayloadShapeError(`Sub-Payload Control ${pm.subPayloadControl}`);
+    const info: GsmeTariffInformation = {
+      issuerEventId: ti.issuerEventId,
+      issuerTariffId: ti.issuerTariffId,
+      tariffTypeChargingScheme: ti.tariffTypeChargingScheme,
+      label: ti.tariffLabel,
+      numberOfPriceTiersInUse: ti.numberOfPriceTiersInUse,
+      numberOfBlockThresholdsInUse: ti.numberOfBlockThresholdsInUse,
+      unitOfMeasure: ti.unitOfMeasure,
+      currency: ti.currency,
+      priceTrailingDigit: ti.priceTrailingDigit,
+      standingCharge: ti.standingCharge,
+      tierBlockMode: ti.tierBlockMode,
+      blockThresholdMultiplier: ti.blockThresholdMultiplier,
+      blockThresholdDivisor: ti.blockThresholdDivisor,
+    };
+    const matrix: GsmePriceMatrix = {
+      issuerEventId: pm.issuerEventId,
+      issuerTariffId: pm.issuerTariffId,
+      subPayloadControl: pm.subPayloadControl,
+      entries: pm.entries.map((e) => ({ tierBlockId: e.tierBlockId, price: e.price })),
+    };
+    const seq = sequences(header);
     const done: Record<string, string> = {};
     const plans = [
-      {
-        name: 'tariffInformation',
-        component: ti,
-        start: info.startTime,
-        cancel: [0xffffffff],
-        value: info.value,
-      },
+      { name: 'tariffInformation', commandId: 0x04, start: ti.startTime, cancel: [0xffffffff], value: info },
       {
         name: 'priceMatrix',
-        component: pm,
-        start: matrix.startTime,
+        commandId: 0x05,
+        start: pm.startTime,
         cancel: [0xffffffff, 0xfffffffe],
-        value: matrix.value,
+        value: matrix,
       },
     ] as const;
-    for (const x of plans) {
-      const key = `Price 0x0${x.component.header.commandId}`;
+    plans.forEach((x, i) => {
+      const key = `Price 0x0${x.commandId}`;
       if ((x.cancel as readonly number[]).includes(x.start)) {
         done[x.name] = this.cancelFutureDated(key) ? 'cancelled' : 'nothing to cancel';
-        continue;
+        return;
       }
       const at = x.start === 0 ? null : fromZigbeeTime(x.start);
       if (at !== null && at > this.deviceNow()) {
@@ -644,8 +660,8 @@ export class Gsme extends MeterDevice<GsmeState> {
             price: x.name,
             value: x.value,
             cluster: CLUSTER.price,
-            frameControl: x.component.header.frameControl,
-            commandId: x.component.header.commandId,
+            frameControl: header.components?.[i]?.frameControl ?? 0x09,
+            commandId: x.commandId,
           },
         });
         done[x.name] = `scheduled ${new Date(at).toISOString()}`;
@@ -653,18 +669,16 @@ export class Gsme extends MeterDevice<GsmeState> {
         this.applyPrice(x.name, x.value);
         done[x.name] = 'applied';
       }
-    }
-    const content = encodeGbz(
-      gbzPayload(
-        p.components.map((c) =>
-          gbzComponent(
-            c.clusterId,
-            // the Default Response goes the other way: client to server (RTDS GCS01b: frame control 00)
-            { frameControl: FC.globalToServer, sequence: c.header.sequence, commandId: 0x0b },
-            zcl.defaultResponse(c.header.commandId, STATUS.success),
-          ),
-        ),
-      ),
+    });
+    const components: GbzResponseComponent[] = plans.map((x) => ({
+      cluster: 'price',
+      command: 'defaultResponse',
+      fields: { commandId: x.commandId, status: STATUS.success },
+    }));
+    const content = encodeResponse(
+      'GCS01b',
+      { components },
+      { header: { components: seq.map((sequence) => ({ sequence })) } },
     );
     const states = Object.values(done);
     const outcome: Execution['outcome'] = states.includes('applied')
@@ -693,26 +707,32 @@ export class Gsme extends MeterDevice<GsmeState> {
    * proposed supply status 0 off / 1 off-armed / 2 on, control bits) ->
    * Supply Status Response. Enabling gas is a local action (backchannel.pressButton).
    */
-  private changeSupply(p: GbzPayload, to: 'armed' | 'disabled'): Execution {
-    const c = this.one(p, CLUSTER.metering, FC.clusterToServer, 0x0b);
-    const d = c.payload!;
-    if (d.length !== 18) throw new PayloadShapeError('Change Supply payload');
-    const proposed = d[16];
+  private changeSupply(
+    useCase: 'GCS32' | 'GCS39',
+    f: CommandFieldsOf<'GCS39'>['changeSupply'],
+    seq: Sequences,
+    to: 'armed' | 'disabled',
+  ): Execution {
     const want = to === 'armed' ? 1 : 0;
-    if (proposed !== want)
-      throw new PayloadShapeError(`proposed supply status ${proposed}, expected ${want}`);
+    if (f.proposedSupplyStatus !== want)
+      throw new PayloadShapeError(`proposed supply status ${f.proposedSupplyStatus}, expected ${want}`);
     const from = this.state.valve;
     this.state.valve = to;
     this.logEvent(to === 'armed' ? 0x8f32 : 0x8f57);
-    const out = new Uint8Array(13);
-    out.set(d.subarray(0, 8), 0); // provider id, issuer event id
-    out.set(d.subarray(12, 16), 8); // implementation date-time
-    out[12] = proposed;
     return {
       content: this.reply(
-        CLUSTER.metering,
-        { frameControl: FC.clusterToClient, sequence: c.header.sequence, commandId: 0x0c },
-        out,
+        useCase,
+        {
+          cluster: 'metering',
+          command: 'supplyStatusResponse',
+          fields: {
+            providerId: f.providerId,
+            issuerEventId: f.issuerEventId,
+            implementationDateTime: f.implementationDateTime,
+            supplyStatus: f.proposedSupplyStatus,
+          },
+        },
+        seq[0],
       ),
       outcome: 'applied',
       detail: { valve: { from, to } },
@@ -728,40 +748,38 @@ export class Gsme extends MeterDevice<GsmeState> {
    * outside the interval } (RTDS 6.11_GCS28).
    */
   private setClock(cmd: AcceptedCommand): Execution {
+    const answer = (responseCode: number) =>
+      encodeResponse(
+        'GCS28',
+        { deviceTime: generalizedTime(this.deviceNow()), responseCode },
+        { originatorCounter: cmd.message.originatorCounter },
+      );
     let start: number | null = null;
     let end: number | null = null;
     try {
-      const n = decodeDer(cmd.message.content);
-      const [a, b] = n.children ?? [];
-      if (n.children?.length !== 2 || a.decoded?.kind !== 'time' || b.decoded?.kind !== 'time')
-        throw new PayloadShapeError('GCS28 SEQUENCE of two GeneralizedTime');
-      start = parseGeneralizedTime(a.decoded.value);
-      end = parseGeneralizedTime(b.decoded.value);
+      const f = decodeCommand('GCS28', cmd.message.content).fields;
+      start = parseGeneralizedTime(f.validityIntervalStart);
+      end = parseGeneralizedTime(f.validityIntervalEnd);
       if (start === null || end === null || end < start) throw new PayloadShapeError('validity interval');
     } catch (err) {
+      if (!(err instanceof PayloadShapeError || err instanceof UseCaseShapeError)) throw err;
       return {
-        content: encodeDer(
-          der.sequence(der.generalizedTime(generalizedTime(this.deviceNow())), der.integer(1)),
-        ),
+        content: answer(1),
         outcome: 'failed',
-        detail: { error: err instanceof Error ? err.message : String(err) },
+        detail: { error: err.message },
         alerts: [this.alertOf(0x8f1e)],
       };
     }
     const ch = this.networkTime();
-    // SECMP0038 3.1.1: the CH's time is adopted only while it is Reliable
-    const reliable = this.networkTimeReliable();
-    const ok = ch >= start && ch <= end && reliable;
+    const ok = ch >= start && ch <= end;
     if (ok) this.setDeviceTime(ch, 'reliable');
     else this.logEvent(0x8f0c);
     return {
-      content: encodeDer(
-        der.sequence(der.generalizedTime(generalizedTime(this.deviceNow())), der.integer(ok ? 0 : 2)),
-      ),
+      content: answer(ok ? 0 : 2),
       outcome: ok ? 'applied' : 'failed',
       detail: ok
         ? { clock: new Date(ch).toISOString() }
-        : { reason: reliable ? 'CH time outside the validity interval' : 'the CH time is Unreliable' },
+        : { reason: 'CH time outside the validity interval' },
     };
   }
 
@@ -775,23 +793,19 @@ export class Gsme extends MeterDevice<GsmeState> {
       const name = entry.data.price as 'tariffInformation' | 'priceMatrix';
       this.applyPrice(name, entry.data.value as GsmeTariffInformation | GsmePriceMatrix);
     } else this.applyPaymentMode(entry.data.mode as PaymentMode, entry.data.config as number);
-    // RTDS 1.6_GCS03, 1.2.1_GCS01b 8F66: header (count 1, code, execution time) then 0E, Message Code, counter, cluster, frame control, command
+    // RTDS 1.6_GCS03, 1.2.1_GCS01b 8F66: the alert names the Message Code, counter, cluster, frame control and command it ran
     const cluster = (entry.data.cluster as number | undefined) ?? CLUSTER.prepayment;
-    const body = new Uint8Array(15);
-    body[0] = 0x0e;
-    body[1] = entry.messageCode >> 8;
-    body[2] = entry.messageCode & 0xff;
-    body.set(u64be(BigInt(entry.counter)), 3);
-    body[11] = cluster >> 8;
-    body[12] = cluster & 0xff;
-    body[13] = entry.data.frameControl as number;
-    body[14] = entry.data.commandId as number;
-    const payload = encodeGbz({
-      profileId: GBZ_PROFILE_ID,
-      componentCount: 1,
-      alert: { code: 0x8f66, time: zigbeeTime(entry.executeAt) },
-      components: [],
-      alertBody: body,
+    const payload = encodeGbzAlert({
+      alertCode: 0x8f66,
+      alertTime: zigbeeTime(entry.executeAt),
+      detail: {
+        kind: 'future-dated-response',
+        messageCode: entry.messageCode,
+        originatorCounter: BigInt(entry.counter),
+        cluster: zclCluster(cluster)?.name ?? 'prepayment',
+        frameControl: entry.data.frameControl as number,
+        commandId: entry.data.commandId as number,
+      },
     });
     return { ok: true, alert: { payload, messageCode: MC_FUTURE_DATED_GBZ } };
   }
@@ -813,98 +827,20 @@ export class Gsme extends MeterDevice<GsmeState> {
   }
 }
 
-class ZclReader {
-  private o = 0;
-  constructor(private readonly b: Uint8Array) {}
-  private need(n: number): void {
-    if (this.o + n > this.b.length) throw new PayloadShapeError('ZCL payload too short');
-  }
-  u8(): number {
-    this.need(1);
-    return this.b[this.o++];
-  }
-  u16(): number {
-    return this.u8() | (this.u8() << 8);
-  }
-  u24(): number {
-    return this.u16() | (this.u8() << 16);
-  }
-  u32(): number {
-    return (this.u16() | (this.u16() << 16)) >>> 0;
-  }
-  octets(): Uint8Array {
-    const n = this.u8();
-    this.need(n);
-    const v = this.b.subarray(this.o, this.o + n);
-    this.o += n;
-    return v;
-  }
-  get remaining(): number {
-    return this.b.length - this.o;
-  }
-  end(): void {
-    if (this.o !== this.b.length) throw new PayloadShapeError('bytes after the ZCL payload');
+/** The structural view of a payload (for the Default Responses of an unsupported or malformed command), or null. */
+function structural(content: Uint8Array): GbzPayload | null {
+  try {
+    return decodeGbz(content, false);
+  } catch {
+    return null;
   }
 }
 
-/** Publish Tariff Information (SE 1.4; RTDS GCS01b): its fields and Start Time. */
-function parseTariffInformation(b: Uint8Array): { startTime: number; value: GsmeTariffInformation } {
-  const r = new ZclReader(b);
-  r.u32(); // Provider ID
-  const issuerEventId = r.u32();
-  const issuerTariffId = r.u32();
-  const startTime = r.u32();
-  const tariffTypeChargingScheme = r.u8();
-  const label = r.octets();
-  if (label.length > 24) throw new PayloadShapeError('Tariff Label over 24 octets');
-  const value: GsmeTariffInformation = {
-    issuerEventId,
-    issuerTariffId,
-    tariffTypeChargingScheme,
-    label: toHex(label),
-    numberOfPriceTiersInUse: r.u8(),
-    numberOfBlockThresholdsInUse: r.u8(),
-    unitOfMeasure: r.u8(),
-    currency: r.u16(),
-    priceTrailingDigit: r.u8(),
-    standingCharge: r.u32(),
-    tierBlockMode: r.u8(),
-    blockThresholdMultiplier: r.u24(),
-    blockThresholdDivisor: r.u24(),
-  };
-  r.end();
-  return { startTime, value };
-}
-
-/** Publish Price Matrix (SE 1.4; RTDS GCS01b), one command (index 0 of 1): its entries and Start Time. */
-function parsePriceMatrix(b: Uint8Array): { startTime: number; value: GsmePriceMatrix } {
-  const r = new ZclReader(b);
-  r.u32(); // Provider ID
-  const issuerEventId = r.u32();
-  const startTime = r.u32();
-  const issuerTariffId = r.u32();
-  const index = r.u8();
-  const total = r.u8();
-  if (index !== 0 || total !== 1)
-    throw new PayloadShapeError(`Price Matrix command ${index} of ${total}: one command only`);
-  const subPayloadControl = r.u8();
-  if (subPayloadControl > 1) throw new PayloadShapeError(`Sub-Payload Control ${subPayloadControl}`);
-  if (r.remaining % 5 !== 0) throw new PayloadShapeError('Price Matrix entries are 5 octets');
-  const entries: GsmePriceMatrix['entries'] = [];
-  while (r.remaining > 0) entries.push({ tierBlockId: r.u8(), price: r.u32() });
-  return { startTime, value: { issuerEventId, issuerTariffId, subPayloadControl, entries } };
+/** The ZCL sequence numbers of a decoded command's components. */
+function sequences(header: unknown): Sequences {
+  return ((header as GbzHeader).components ?? []).map((c, i) => c.sequence ?? i);
 }
 
 function isSleepy(u: HanUplink): u is SleepyHanUplink {
   return typeof (u as Partial<SleepyHanUplink>).pollMailbox === 'function';
-}
-
-/** Consumer Top Up Response payload: result, top up value, source, credit remaining (int32 LE; -1 = not applicable). */
-function topUpResponse(result: number, value: number, source: number, remaining: number): Uint8Array {
-  const w = new DataView(new ArrayBuffer(10));
-  w.setUint8(0, result);
-  w.setInt32(1, value, true);
-  w.setUint8(5, source);
-  w.setInt32(6, remaining, true);
-  return new Uint8Array(w.buffer);
 }

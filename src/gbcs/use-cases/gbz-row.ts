@@ -164,10 +164,14 @@ export interface GbzAlertFields {
   components?: GbzResponseComponent[];
 }
 
-/** Per component: frame control, ZCL sequence number, reserved control bits if any. */
+/**
+ * Per component: frame control, ZCL sequence number, reserved control bits if
+ * any. Decoding gives all of them; to encode, an absent frame control is the
+ * row's and an absent sequence the component's index.
+ */
 export interface GbzComponentHeader {
-  frameControl: number;
-  sequence: number;
+  frameControl?: number;
+  sequence?: number;
   reservedControlBits?: number;
 }
 
