@@ -131,7 +131,11 @@ export function splitSystemFlags(party: SplitParty, o: SplitFlags): UpFlags {
     ...(o.mqttPort !== undefined ? { mqttPort: num('mqtt-port', o.mqttPort) } : {}),
     ...(o.wanUrl !== undefined ? { wanUrl: o.wanUrl } : {}),
     ...(o.supplierUrl !== undefined ? { supplierUrl: o.supplierUrl } : {}),
-    ...(party === 'supplier' && o.dspUrl !== undefined ? { dspUrl: o.dspUrl } : {}),
+    // The DSP of a split deployment serves the DCC User Interface on https (issue 13): the
+    // stand-alone default (http, `dsp serve` without TLS) becomes https here.
+    ...(party === 'supplier' && o.dspUrl !== undefined
+      ? { dspUrl: o.dspUrl === 'http://127.0.0.1:8079' ? 'https://127.0.0.1:8079' : o.dspUrl }
+      : {}),
     ...(o.xsd !== undefined ? { xsd: o.xsd } : {}),
   };
 }

@@ -71,7 +71,11 @@ export class HttpDuisTransport implements DuisTransport {
   private readonly base: URL;
   constructor(
     baseUrl: string,
-    private readonly opts: { timeoutMs?: number } = {},
+    private readonly opts: {
+      timeoutMs?: number;
+      /** The DCC User Interface client (https with the user's TLS certificate, runtime/https-client.ts). */
+      fetch?: (url: string | URL, init?: RequestInit) => Promise<Response>;
+    } = {},
   ) {
     try {
       this.base = new URL(baseUrl);
@@ -84,7 +88,7 @@ export class HttpDuisTransport implements DuisTransport {
     const url = new URL(`/api/v1/${endpoint}`, this.base);
     let res: Response;
     try {
-      res = await fetch(url, {
+      res = await (this.opts.fetch ?? fetch)(url, {
         method: 'POST',
         headers: { 'content-type': 'application/xml' },
         body: xml,

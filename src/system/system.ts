@@ -30,7 +30,7 @@ import {
   openInternet,
   supplierClientId,
 } from '../adapters/mqtt/index.ts';
-import type { TestPki } from '../adapters/pki/index.ts';
+import { TestPki } from '../adapters/pki/index.ts';
 import { migrate, openStore, type Store } from '../adapters/store/index.ts';
 import {
   HttpCspDownlink,
@@ -57,6 +57,7 @@ import { SecurityContext } from '../gbcs/index.ts';
 import { type Clock, SystemClock } from '../runtime/clock.ts';
 import { Logger } from '../runtime/logger.ts';
 import { Metrics } from '../runtime/metrics.ts';
+import { tlsFetch } from '../runtime/https-client.ts';
 import { ensurePrivateDir, makeTreePrivate, OperatorRegistry } from '../runtime/operators.ts';
 import { SeededRandom } from '../runtime/random.ts';
 import { Estate } from '../sim/estate.ts';
@@ -311,6 +312,23 @@ export async function startSystem(opts: SystemOptions = {}): Promise<RunningSyst
     let supplierHttp: SupplierHttp | undefined;
     let dsp: DspService | undefined;
     const dspTransport = new DeferredDuisTransport();
+    // The DCC User Interface over TLS (issue 13): the DSP serves DUIS on https with a server
+    // certificate of a DCC User Interface test CA and asks each user for its client certificate
+    // (CN = the user's EUI, the identity its DUIS requests are signed with).
+    const duisPki =
+      !inProcess && (has('dsp') || has('supplier'))
+        ? await TestPki.open({
+            dir: config.ephemeral ? undefined : join(config.dataDir, 'keys', 'duis-tls'),
+            caName: 'ppmid-relay DCC User Interface test CA',
+          })
+        : undefined;
+    const supplierDuisFetch = duisPki
+      ? tlsFetch({
+          ...(await duisPki.clientCredentials(SYSTEM_PARTIES.supplier, 'DCC User')),
+          caPem: duisPki.caCertPem,
+        })
+      : undefined;
+    if (supplierDuisFetch) closers.push(['DUIS TLS client', () => supplierDuisFetch.close()]);
     const httpRegistrar = new HttpRelayRegistrar({
       dspUrl: () => {
         const u = urls.dsp ?? opts.remote?.dspUrl;
@@ -321,6 +339,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<RunningSyst
       supplierEui: SYSTEM_PARTIES.supplier,
       privateKey: keys.xml.supplier.signer.privateKey,
       clock,
+      ...(supplierDuisFetch ? { fetch: supplierDuisFetch as typeof fetch } : {}),
     });
     /** Starts the supplier service (and its HTTP server on `port`); also what a restart runs again. */
     const launchSupplier = async (port: number): Promise<void> => {
@@ -436,6 +455,15 @@ export async function startSystem(opts: SystemOptions = {}): Promise<RunningSyst
           host: config.host,
           port: config.ports.dsp,
           guard: guard(DSP_PUBLIC_PATHS),
+          ...(duisPki
+            ? {
+                tls: {
+                  certPem: duisPki.server.certPem,
+                  keyPem: duisPki.server.keyPem,
+                  clientCaPem: duisPki.caCertPem,
+                },
+              }
+            : {}),
         });
         const dh = dspHttp;
         closers.push(['DSP HTTP', () => dh.close()]);
@@ -446,7 +474,14 @@ export async function startSystem(opts: SystemOptions = {}): Promise<RunningSyst
       const dspUrl = urls.dsp ?? opts.remote?.dspUrl;
       if (!dspUrl)
         throw new SystemError('SYSTEM_CONFIG', 'the supplier needs the DSP: run it here or give --dsp-url');
-      dspTransport.resolve(new HttpDuisTransport(dspUrl));
+      if (supplierDuisFetch && !dspUrl.startsWith('https:'))
+        throw new SystemError(
+          'SYSTEM_CONFIG',
+          `the DSP serves the DCC User Interface on https (TLS with the user's client certificate): --dsp-url ${dspUrl.replace(/^http:/, 'https:')}`,
+        );
+      dspTransport.resolve(
+        new HttpDuisTransport(dspUrl, supplierDuisFetch ? { fetch: supplierDuisFetch } : {}),
+      );
     }
 
     // ------------------------------------------------------------ CHM (CSP-2, CSP-3)

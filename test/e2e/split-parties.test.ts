@@ -61,7 +61,7 @@ describe('e2e: DSP+CHM, supplier and estate as separate systems', () => {
       ...common,
       parties: ['supplier'],
       ports: { supplier: supplierPort, mqtt: mqttPort, start: 0 },
-      remote: { dspUrl: url(dspPort) },
+      remote: { dspUrl: `https://127.0.0.1:${dspPort}` },
     });
     systems.push(supplier);
     estate = await startSystem({

@@ -121,7 +121,8 @@ describe('e2e: dsp serve, chm serve, supplier serve and estate as four processes
       '--mqtt-port',
       String(mqttPort),
       '--dsp-url',
-      url(dspPort),
+      // the DCC User Interface is https with the user's client certificate (issue 13)
+      `https://127.0.0.1:${dspPort}`,
     ]);
     procs.push(chm, supplier);
     await Promise.all([up(chm), up(supplier)]);

@@ -14,7 +14,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { bearer, dataDirToken } from '../support/auth.ts';
+import { bearer, dataDirToken, duisClient } from '../support/auth.ts';
 import { freePortBlock } from '../support/ports.ts';
 import { waitFor, withTimeout } from '../support/wait.ts';
 
@@ -110,7 +110,7 @@ describe('e2e: ppmid-relay up', () => {
     });
     assert.match(r.out(), /estate ready: 3 PPMIDs provisioned/);
     const url = (label: string) => {
-      const m = new RegExp(`${label}\\s+(http://[^\\s/]+)`).exec(r.out());
+      const m = new RegExp(`${label}\\s+(https?://[^\\s/]+)`).exec(r.out());
       assert.ok(m, `${label} URL printed:\n${r.out()}`);
       return m[1];
     };
@@ -126,7 +126,12 @@ describe('e2e: ppmid-relay up', () => {
     assert.equal(start.wanMix, 'reliable=2,intermittent=0,none=1');
     const premises = await (await authed(`${url('supplier API')}/api/v1/premises`)).json();
     assert.equal(premises.length, 3);
-    const dsp = await (await fetch(`${url('DSP \\(DUIS\\)')}/api/v1/dsp/status`)).json();
+    // the DCC User Interface is https (issue 13): the operator trusts its CA
+    const dspClient = duisClient(dir, null);
+    const dspUrl = url('DSP \\(DUIS\\)');
+    assert.match(dspUrl, /^https:/);
+    const dsp = await (await dspClient(`${dspUrl}/api/v1/dsp/status`)).json();
+    dspClient.close();
     assert.equal(dsp.devices, 15);
     const chm = await fetch(`${url('CHM Alerts Dashboard')}/api/health`);
     assert.equal(chm.status, 200);

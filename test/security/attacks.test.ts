@@ -20,11 +20,13 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createServer as createHttpServer, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { connectMqttLink, statusTopic } from '../../src/adapters/mqtt/index.ts';
+import { TestPki } from '../../src/adapters/pki/index.ts';
 import { wanLinkHeaders } from '../../src/adapters/wan-link/index.ts';
 import { signStatusReport } from '../../src/delivery/index.ts';
 import type { CommandRecord } from '../../src/supplier/model.ts';
@@ -43,13 +45,21 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** A raw HTTP request (fetch may not set Host). */
+/** A raw HTTP(S) request (fetch may not set Host, nor present a client certificate). */
 function raw(
   url: string,
-  o: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {},
+  o: {
+    method?: string;
+    headers?: Record<string, string>;
+    body?: string | Buffer;
+    tls?: { ca: string; cert?: string; key?: string; agent?: HttpsAgent };
+  } = {},
 ): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method: o.method ?? 'GET', headers: o.headers }, (res) => {
+    const send = url.startsWith('https:') ? httpsRequest : httpRequest;
+    // the server's certificate names localhost / 127.0.0.1 whatever the Host header says
+    const tls = o.tls ? { ...o.tls, servername: 'localhost' } : {};
+    const req = send(url, { method: o.method ?? 'GET', headers: o.headers, ...tls }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
@@ -96,7 +106,7 @@ describe('security: the attacks of issue 13 against a running split deployment',
       ...common,
       parties: ['supplier'],
       ports: { supplier: supplierPort, mqtt: mqttPort, start: 0 },
-      remote: { dspUrl: url(dspPort) },
+      remote: { dspUrl: `https://127.0.0.1:${dspPort}` },
     });
     systems.push(supplier);
     estate = await startSystem({
@@ -119,6 +129,21 @@ describe('security: the attacks of issue 13 against a running split deployment',
     for (const s of systems.reverse()) await s.stop();
     rmSync(dir, { recursive: true, force: true });
   });
+
+  /** The DCC User Interface TLS credentials of a user (its client certificate from the DCC's test CA). */
+  async function duisTls(user?: string): Promise<{ ca: string; cert?: string; key?: string }> {
+    const pki = await TestPki.open({ dir: join(dir, 'keys', 'duis-tls') });
+    if (!user) return { ca: pki.caCertPem };
+    const c = await pki.clientCredentials(user, 'DCC User');
+    return { ca: pki.caCertPem, cert: c.certPem, key: c.keyPem };
+  }
+  const postDuis = (body: string, tls: { ca: string; cert?: string; key?: string }) =>
+    raw(`${dspChm.urls.dsp}/api/v1/serviceS`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/xml' },
+      body,
+      tls,
+    });
 
   /** A top-up through the PPMID of `home`, answered (the legitimate traffic). */
   async function topUp(homeIndex: number, value: number): Promise<CommandRecord> {
@@ -322,10 +347,12 @@ describe('security: the attacks of issue 13 against a running split deployment',
       estate.urls.start,
       supplier.urls.start,
     ];
+    const tls = await duisTls();
     for (const base of servers) {
       const url = `${base}/`;
       const foreign = await raw(url, {
         headers: { host: `rebind.example:${new URL(url).port}`, ...bearer(op) },
+        ...(url.startsWith('https:') ? { tls } : {}),
       });
       assert.equal(foreign.status, 421, `${base} answered a foreign Host`);
     }
@@ -357,26 +384,35 @@ describe('security: the attacks of issue 13 against a running split deployment',
         originator: OTHER_PARTY,
         signer: otherSigner,
       });
-    const post = (body: string) =>
-      raw(`${dspChm.urls.dsp}/api/v1/serviceS`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/xml' },
-        body,
-      });
+    // the genuine user, and an attacker with a stolen DCC user certificate or with none at all
+    // a DCC user keeps its TLS connection (keep-alive): warmed up by one request first
+    const userCreds = await duisTls(OTHER_PARTY);
+    const userTls = { ...userCreds, agent: new HttpsAgent({ ...userCreds, keepAlive: true, maxSockets: 1 }) };
+    assert.equal((await postDuis(genuine(), userTls)).status, 200);
+    const stolen = await duisTls(supplier.supplier!.supplierEui);
+    const anonymous = await duisTls();
     let best = Number.POSITIVE_INFINITY;
-    for (let round = 0; round < 3; round++) {
-      const attacks = Array.from({ length: 6 }, (_, i) => post(hostile[i % hostile.length]));
+    for (let round = 0; round < 5; round++) {
+      const attacks = Array.from({ length: 6 }, (_, i) =>
+        postDuis(hostile[i % hostile.length], i % 2 ? stolen : anonymous),
+      );
       const t0 = performance.now();
-      const ok = await post(genuine());
+      const ok = await postDuis(genuine(), userTls);
       best = Math.min(best, performance.now() - t0);
       assert.equal(ok.status, 200, ok.body);
       assert.match(ok.body, /I99/);
       for (const a of await Promise.all(attacks))
-        assert.ok([400, 413].includes(a.status), `${a.status} ${a.body}`);
+        assert.ok([400, 401, 413].includes(a.status), `${a.status} ${a.body}`);
     }
     const c = counters();
-    assert.equal((c['dsp.parsed'] ?? 0) - parsed0, 3, 'only the genuine requests reached the parser');
-    assert.ok((c['dsp.precheck.depth'] ?? 0) >= 6 && (c['dsp.precheck.size'] ?? 0) >= 12, JSON.stringify(c));
+    assert.equal((c['dsp.parsed'] ?? 0) - parsed0, 6, 'only the genuine requests reached the parser');
+    assert.ok((c['dsp.precheck.depth'] ?? 0) + (c['dsp.precheck.size'] ?? 0) >= 15, JSON.stringify(c));
+    assert.ok((c['dsp.tls.refused'] ?? 0) >= 15, 'no client certificate: refused at the TLS check');
+    userTls.agent.destroy();
+    // a genuine request of one user over another user's TLS identity
+    const crossed = await postDuis(genuine(), stolen);
+    assert.equal(crossed.status, 403);
+    assert.match(crossed.body, /DSP_PRECHECK_REFUSED/);
     assert.ok(best < 100, `a genuine request took ${best.toFixed(1)} ms while hostile bodies arrived`);
   });
 
@@ -384,11 +420,7 @@ describe('security: the attacks of issue 13 against a running split deployment',
     const esme = estate.estate!.homes[0].plan.esme;
     const signer = supplier.keys.xml.supplier.signer;
     const max = templateRequest(ECS17B, { counter: 2n ** 64n - 1n, target: esme, signer });
-    const r = await raw(`${dspChm.urls.dsp}/api/v1/serviceS`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/xml' },
-      body: max,
-    });
+    const r = await postDuis(max, await duisTls(supplier.supplier!.supplierEui));
     assert.equal(r.status, 400);
     assert.match(r.body, /DSP_COUNTER_OUT_OF_WINDOW/);
     const last = dspChm.dsp!.lastCounter(supplier.supplier!.supplierEui);

@@ -11,6 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { type FetchLike, tlsFetch } from '../../src/runtime/https-client.ts';
 import type { OperatorRegistry, OperatorRole } from '../../src/runtime/operators.ts';
 
 const byOrigin = new Map<string, string>();
@@ -70,4 +71,25 @@ export async function browserSignIn(page: SignInPage, url: string, token: string
   await page.fill('input[name=token]', token);
   await page.click('button[type=submit]');
   await page.waitForURL((u) => u.href === new URL(url).href);
+}
+
+/**
+ * A client of the DSP's DCC User Interface (https, issue 13) of a data
+ * directory: as the DCC user `user` (its TLS client certificate, CN = its
+ * EUI), or with `user: null` as an operator (the CA only, no certificate).
+ */
+export function duisClient(
+  dataDir: string,
+  user: string | null = '90B3D51F30010000',
+): FetchLike & { close(): void } {
+  const pki = join(dataDir, 'keys', 'duis-tls');
+  return tlsFetch({
+    caPem: readFileSync(join(pki, 'ca.crt'), 'utf8'),
+    ...(user
+      ? {
+          certPem: readFileSync(join(pki, 'clients', `${user}.crt`), 'utf8'),
+          keyPem: readFileSync(join(pki, 'clients', `${user}.key`), 'utf8'),
+        }
+      : {}),
+  });
 }

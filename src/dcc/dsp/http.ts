@@ -20,7 +20,8 @@
  * `from`/`to`: `YYYY-MM-DD`, `YYYYMMDD` or ISO 8601; `date=YYYYMMDD` is one
  * UTC day; default: the current UTC day on the DSP clock.
  */
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import type { TLSSocket } from 'node:tls';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { normaliseEui } from '../../runtime/bytes.ts';
 import { Logger } from '../../runtime/logger.ts';
 import {
@@ -47,6 +48,21 @@ export interface DspHttpOptions {
   bodyLimit?: number;
   /** Installs the operator guard (src/adapters/http/guard.ts) on the reports. */
   guard?: (app: FastifyInstance) => void;
+  /**
+   * The DCC User Interface over TLS (issue 13): the DSP's server certificate,
+   * and the CA of the users' client certificates. DUIS requests and relay
+   * registrations then need a client certificate whose CN is the user's
+   * EUI, the same user as the signed request's.
+   */
+  tls?: { certPem: string; keyPem: string; clientCaPem: string };
+}
+
+/** The user EUI of a request's verified TLS client certificate (undefined: none, or not verified). */
+function tlsUserOf(req: FastifyRequest): string | undefined {
+  const socket = req.raw.socket as TLSSocket;
+  if (typeof socket.getPeerCertificate !== 'function' || !socket.authorized) return undefined;
+  const cn = socket.getPeerCertificate().subject?.CN;
+  return typeof cn === 'string' ? cn : undefined;
 }
 
 /**
@@ -110,8 +126,36 @@ function sendError(reply: FastifyReply, e: unknown): FastifyReply {
 /** Builds the fastify app (not listening). */
 export function buildDspHttpServer(opts: DspHttpOptions): FastifyInstance {
   const { dsp } = opts;
-  const app = Fastify({ logger: false, bodyLimit: opts.bodyLimit ?? 1024 * 1024 });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: opts.bodyLimit ?? 1024 * 1024,
+    ...(opts.tls
+      ? {
+          https: {
+            cert: opts.tls.certPem,
+            key: opts.tls.keyPem,
+            ca: opts.tls.clientCaPem,
+            // asked for, checked per route: reports and status need an operator, not a DCC user
+            requestCert: true,
+            rejectUnauthorized: false,
+            minVersion: 'TLSv1.2' as const,
+          },
+        }
+      : {}),
+  }) as unknown as FastifyInstance;
   app.removeAllContentTypeParsers();
+  /** The DUIS caller: with TLS, the verified client certificate's user, or a refusal. */
+  const caller = (req: FastifyRequest, reply: FastifyReply): { tlsUser?: string } | undefined => {
+    if (!opts.tls) return {};
+    const tlsUser = tlsUserOf(req);
+    if (tlsUser) return { tlsUser };
+    dsp.metrics.inc('tls.refused');
+    void reply
+      .code(401)
+      .type('text/plain; charset=utf-8')
+      .send('DSP_TLS_CLIENT_CERTIFICATE: the DCC User Interface needs a DCC user client certificate');
+    return undefined;
+  };
   opts.guard?.(app);
   app.addContentTypeParser(['application/xml', 'text/xml'], { parseAs: 'buffer' }, (_req, body, done) =>
     done(null, body),
@@ -133,10 +177,12 @@ export function buildDspHttpServer(opts: DspHttpOptions): FastifyInstance {
 
   for (const endpoint of ['serviceS', 'serviceT', 'serviceD'] as const satisfies readonly DuisEndpoint[]) {
     app.post(`/api/v1/${endpoint}`, async (req, reply) => {
+      const who = caller(req, reply);
+      if (!who) return reply;
       const body = req.body;
       if (!(body instanceof Uint8Array))
         return reply.code(415).type('text/plain; charset=utf-8').send('DUIS requests are application/xml');
-      const out = await dsp.handleRequestAsync(endpoint, body);
+      const out = await dsp.handleRequestAsync(endpoint, body, who);
       try {
         await dsp.flush();
       } catch (e) {
@@ -214,7 +260,14 @@ export function buildDspHttpServer(opts: DspHttpOptions): FastifyInstance {
   const desk = new RelayRegistrationDesk(dsp, dsp.clock);
   app.put('/api/v1/dsp/users/:eui/ppmid-relay/:ppmid', async (req, reply) => {
     const { eui, ppmid } = req.params as { eui: string; ppmid: string };
+    const who = caller(req, reply);
+    if (!who) return reply;
     try {
+      if (who.tlsUser !== undefined && normaliseEui(who.tlsUser) !== normaliseEui(eui))
+        return reply
+          .code(403)
+          .type('text/plain; charset=utf-8')
+          .send(`DSP_TLS_IDENTITY: the TLS client certificate is ${who.tlsUser}'s, not ${eui}'s`);
       const r = desk.register(eui, ppmid, req.body);
       await dsp.flush();
       log.info('relay flag registered (C3)', { user: eui, ppmid: r.ppmid, enabled: r.enabled });
@@ -300,5 +353,5 @@ export async function startDspHttp(
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : (opts.port ?? DSP_DEFAULT_PORT);
   const shown = host.includes(':') ? `[${host}]` : host;
-  return { app, url: `http://${shown}:${port}`, port, close: () => app.close() };
+  return { app, url: `${opts.tls ? 'https' : 'http'}://${shown}:${port}`, port, close: () => app.close() };
 }

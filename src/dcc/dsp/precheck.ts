@@ -39,7 +39,8 @@ export type PrecheckRefusal =
   | 'doctype'
   | 'unsigned'
   | 'request-id'
-  | 'unknown-user';
+  | 'unknown-user'
+  | 'tls-identity';
 
 export class DspPrecheckError extends DspServiceError {
   constructor(

@@ -145,6 +145,12 @@ export function endpointForCommandVariant(cv: CommandVariant): DuisEndpoint {
 }
 
 /** The synchronous answer to one Service Request, ready for HTTP. */
+/** Who sent a request, as the transport authenticated it. */
+export interface DuisCaller {
+  /** The user EUI of the TLS client certificate (the DCC User Interface); undefined: no TLS (in process). */
+  tlsUser?: Eui;
+}
+
 export interface DspReply {
   httpStatus: number;
   contentType: 'application/xml' | 'text/plain';
@@ -569,8 +575,8 @@ export class DspService implements DspDeviceMessageSink {
    * Handles one DUIS Service Request POSTed to `endpoint`. Synchronous; the
    * caller (HTTP) awaits `flush()` before answering (see persistence.ts).
    */
-  handleRequest(endpoint: DuisEndpoint, input: string | Uint8Array): DspReply {
-    const refused = this.#precheck(input);
+  handleRequest(endpoint: DuisEndpoint, input: string | Uint8Array, o: DuisCaller = {}): DspReply {
+    const refused = this.#precheck(input, o);
     if (refused) return refused;
     return this.#handle(endpoint, input, () => this.#xsd?.validate(input));
   }
@@ -580,9 +586,17 @@ export class DspService implements DspDeviceMessageSink {
    * user) before any parse or XSD; a refusal is counted (`precheck.<reason>`)
    * and answered without a DUIS response (nobody was authenticated).
    */
-  #precheck(input: string | Uint8Array): DspReply | undefined {
+  #precheck(input: string | Uint8Array, o: DuisCaller): DspReply | undefined {
     try {
-      precheckDuisRequest(input, (eui) => this.#users.has(eui), this.#precheckLimits);
+      const originator = precheckDuisRequest(input, (eui) => this.#users.has(eui), this.#precheckLimits);
+      // The DCC User Interface: the TLS client certificate is the user's, bound to its DUIS
+      // signing identity (the XML signature is then checked against that user's certificate).
+      if (o.tlsUser !== undefined && normaliseEui(o.tlsUser) !== originator)
+        throw new DspPrecheckError(
+          'tls-identity',
+          `the TLS client certificate is ${o.tlsUser}'s, the request is ${originator}'s`,
+          403,
+        );
       this.metrics.inc('parsed');
       return undefined;
     } catch (e) {
@@ -597,9 +611,13 @@ export class DspService implements DspDeviceMessageSink {
    * is done by the batching validator (xsd-batch.ts: many requests share
    * one xmllint run); in process (the default) it is `handleRequest`.
    */
-  async handleRequestAsync(endpoint: DuisEndpoint, input: string | Uint8Array): Promise<DspReply> {
-    if (!this.#xsdBatch) return this.handleRequest(endpoint, input);
-    const refused = this.#precheck(input);
+  async handleRequestAsync(
+    endpoint: DuisEndpoint,
+    input: string | Uint8Array,
+    o: DuisCaller = {},
+  ): Promise<DspReply> {
+    if (!this.#xsdBatch) return this.handleRequest(endpoint, input, o);
+    const refused = this.#precheck(input, o);
     if (refused) return refused;
     let result: XsdValidationResult;
     try {
