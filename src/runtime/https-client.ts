@@ -30,25 +30,31 @@ export function tlsFetch(id: TlsClientIdentity): FetchLike & { close(): void } {
   const f = (url: string | URL, init: RequestInit = {}): Promise<Response> => {
     const u = new URL(String(url));
     if (u.protocol !== 'https:')
-      return Promise.reject(new PpmidRelayError('TLS_REQUIRED', `${u.href}: the DCC User Interface is https only`));
+      return Promise.reject(
+        new PpmidRelayError('TLS_REQUIRED', `${u.href}: the DCC User Interface is https only`),
+      );
     return new Promise<Response>((resolve, reject) => {
       const headers: Record<string, string> = {};
       new Headers(init.headers).forEach((v, k) => {
         headers[k] = v;
       });
-      const req = request(u, { method: init.method ?? 'GET', headers, agent, signal: init.signal ?? undefined }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', reject);
-        res.on('end', () => {
-          const h = new Headers();
-          for (const [k, v] of Object.entries(res.headers))
-            if (v !== undefined) h.set(k, Array.isArray(v) ? v.join(', ') : String(v));
-          const status = res.statusCode ?? 0;
-          const body = status === 204 || status === 304 ? null : Buffer.concat(chunks);
-          resolve(new Response(body, { status, headers: h }));
-        });
-      });
+      const req = request(
+        u,
+        { method: init.method ?? 'GET', headers, agent, signal: init.signal ?? undefined },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('error', reject);
+          res.on('end', () => {
+            const h = new Headers();
+            for (const [k, v] of Object.entries(res.headers))
+              if (v !== undefined) h.set(k, Array.isArray(v) ? v.join(', ') : String(v));
+            const status = res.statusCode ?? 0;
+            const body = status === 204 || status === 304 ? null : Buffer.concat(chunks);
+            resolve(new Response(body, { status, headers: h }));
+          });
+        },
+      );
       req.on('error', reject);
       req.end(typeof init.body === 'string' || init.body instanceof Uint8Array ? init.body : undefined);
     });
