@@ -192,18 +192,51 @@ function octetsValue(sc: { as: OctetsAs }, v: Uint8Array): string | undefined {
 }
 
 /**
+ * Where a value sits, built only when an error needs it (the hot path
+ * allocates no path strings): `key` is `.name` or `[i]`, `index` the
+ * element's position in its DLMS container.
+ */
+interface Trail {
+  up: Trail | null;
+  key: string;
+  index: number;
+}
+
+function trailPath(base: string, t: Trail | null): string {
+  const keys: string[] = [];
+  for (let x = t; x; x = x.up) keys.push(x.key);
+  return base + keys.reverse().join('');
+}
+
+function trailAt(base: readonly number[], t: Trail | null): number[] {
+  const at: number[] = [];
+  for (let x = t; x; x = x.up) at.push(x.index);
+  return [...base, ...at.reverse()];
+}
+
+/**
  * Matches a decoded Data against its schema. Throws UseCaseShapeError with
  * the field path (`path`) and the index path inside the Data (`at`, used to
  * compute the byte offset) at the first element that does not match.
  */
 export function decodeData(sc: Schema, d: DlmsData, path: string, at: number[]): unknown {
+  return decodeIn(sc, d, path, at, null);
+}
+
+function decodeIn(
+  sc: Schema,
+  d: DlmsData,
+  base: string,
+  baseAt: readonly number[],
+  trail: Trail | null,
+): unknown {
   const fail = (why: string): never => {
-    throw new UseCaseShapeError(why, path, at);
+    throw new UseCaseShapeError(why, trailPath(base, trail), trailAt(baseAt, trail));
   };
   switch (sc.t) {
     case 'nullable':
       if (d.type === 'null') return null;
-      return decodeData(sc.of, d, path, at);
+      return decodeIn(sc.of, d, base, baseAt, trail);
     case 'null':
       return d.type === 'null' ? null : fail(`expected null, found ${d.type}`);
     case 'structure': {
@@ -215,20 +248,38 @@ export function decodeData(sc: Schema, d: DlmsData, path: string, at: number[]):
       const out: Record<string, unknown> = {};
       for (let i = 0; i < d.items.length; i++) {
         const n = names[i] as string;
-        out[n] = decodeData(sc.fields[n] as Schema, d.items[i] as DlmsData, `${path}.${n}`, [...at, i]);
+        out[n] = decodeIn(sc.fields[n] as Schema, d.items[i] as DlmsData, base, baseAt, {
+          up: trail,
+          key: `.${n}`,
+          index: i,
+        });
       }
       return out;
     }
     case 'array': {
       if (d.type !== 'array') return fail(`expected array, found ${d.type}`);
-      return d.items.map((x, i) => decodeData(sc.of, x, `${path}[${i}]`, [...at, i]));
+      const out = new Array<unknown>(d.items.length);
+      for (let i = 0; i < d.items.length; i++)
+        out[i] = decodeIn(sc.of, d.items[i] as DlmsData, base, baseAt, {
+          up: trail,
+          key: `[${i}]`,
+          index: i,
+        });
+      return out;
     }
     case 'compact-array': {
       if (d.type !== 'compact-array') return fail(`expected compact-array, found ${d.type}`);
-      const want = describeSchema(sc.of, path);
+      const want = describeSchema(sc.of, trailPath(base, trail));
       if (!sameDescription(want, d.description))
         return fail('compact-array type description does not match the use case');
-      return d.elements.map((x, i) => decodeData(sc.of, x, `${path}[${i}]`, [...at, i]));
+      const out = new Array<unknown>(d.elements.length);
+      for (let i = 0; i < d.elements.length; i++)
+        out[i] = decodeIn(sc.of, d.elements[i] as DlmsData, base, baseAt, {
+          up: trail,
+          key: `[${i}]`,
+          index: i,
+        });
+      return out;
     }
     case 'boolean':
       if (d.type !== 'boolean') return fail(`expected boolean, found ${d.type}`);
@@ -245,14 +296,16 @@ export function decodeData(sc: Schema, d: DlmsData, path: string, at: number[]):
       const v = octetsValue(sc, d.value);
       return v === undefined ? fail(`${d.value.length} bytes are no ${sc.as}`) : v;
     }
-    case 'bit-string':
+    case 'bit-string': {
       if (d.type !== 'bit-string') return fail(`expected bit-string, found ${d.type}`);
       if (sc.size !== undefined && d.bitLength !== sc.size)
         return fail(`expected ${sc.size} bits, found ${d.bitLength}`);
       // bits beyond bitLength must be zero, or the text form would lose them
-      if (!bitsBytes(bitsText(d.bitLength, d.bytes), path).every((b, i) => b === d.bytes[i]))
+      const rest = d.bitLength & 7;
+      if (rest !== 0 && (d.bytes[d.bytes.length - 1] as number) & (0xff >> rest))
         return fail('bit-string has non-zero padding bits');
       return bitsText(d.bitLength, d.bytes);
+    }
     case 'visible-string':
     case 'utf8-string':
       if (d.type !== sc.t) return fail(`expected ${sc.t}, found ${d.type}`);
