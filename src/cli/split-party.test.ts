@@ -23,6 +23,7 @@ describe('serve --split flags', () => {
         homes: 4,
         seed: 's',
         dspPort: 0,
+        portOptions: { dsp: '--port' },
         startPort: 0,
         wanPort: 8083,
         wanUrl: 'http://127.0.0.1:8082',

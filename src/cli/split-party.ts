@@ -126,6 +126,7 @@ export function splitSystemFlags(party: SplitParty, o: SplitFlags): UpFlags {
     ...(o.seed !== undefined ? { seed: o.seed } : {}),
     ...(o.host !== undefined ? { host: o.host } : {}),
     ...(party === 'dsp' ? { dspPort: own } : party === 'chm' ? { chmPort: own } : { supplierPort: own }),
+    portOptions: { [party]: '--port' },
     startPort: num('start-port', o.startPort) ?? 0,
     ...(o.wanPort !== undefined ? { wanPort: num('wan-port', o.wanPort) } : {}),
     ...(o.mqttPort !== undefined ? { mqttPort: num('mqtt-port', o.mqttPort) } : {}),

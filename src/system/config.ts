@@ -56,6 +56,8 @@ export interface SystemOptions {
   ports?: Partial<Record<PortName, number>>;
   /** Every port from this one on, in PORT_TABLE order (start page N, supplier N+1, ... MQTT N+5). */
   portBase?: number;
+  /** How the command that starts the system names a port's option, where not as in PORT_TABLE (messages). */
+  portOptions?: Partial<Record<PortName, string>>;
   /** `postgres://…` (or `sqlite:<file>`); default SQLite under the data directory. */
   databaseUrl?: string;
   /** An external broker; default the embedded one (TLS, per-PPMID client certificates). */
@@ -116,6 +118,8 @@ export interface ResolvedConfig {
   seed: string;
   host: string;
   ports: Record<PortName, number>;
+  /** the option that moves each port, as the starting command names it */
+  portOptions: Record<PortName, string>;
   databaseUrl: string | undefined;
   mqttUrl: string | undefined;
   transport: 'network' | 'in-process';
@@ -160,6 +164,9 @@ export function resolveConfig(o: SystemOptions, env: NodeJS.ProcessEnv = process
     seed: String(o.seed ?? 'ppmid-relay'),
     host: o.host ?? '127.0.0.1',
     ports,
+    portOptions: Object.fromEntries(
+      PORT_NAMES.map((n) => [n, o.portOptions?.[n] ?? PORT_TABLE[n].option]),
+    ) as Record<PortName, string>,
     databaseUrl: o.databaseUrl ?? (env.DATABASE_URL || undefined),
     mqttUrl: o.mqttUrl ?? (env.MQTT_URL || undefined),
     transport: o.transport ?? 'network',

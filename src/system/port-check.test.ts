@@ -96,6 +96,15 @@ describe('port collisions', () => {
       describeListenError(Object.assign(new Error('x'), { code: 'EADDRINUSE', port: 1 }), config),
       undefined,
     );
+    // a command that names the port's option otherwise (dsp serve --split --port)
+    const split = resolveConfig(
+      { parties: ['dsp'], ports: { dsp: 20002 }, portOptions: { dsp: '--port' } },
+      env,
+    );
+    assert.match(
+      describeListenError(Object.assign(new Error('x'), { code: 'EADDRINUSE', port: 20002 }), split)!.message,
+      /DSP DUIS HTTP port 20002 is in use \(--port\)/,
+    );
     assert.match(
       busyPortsError('127.0.0.1', [{ name: 'mqtt', port: 80, code: 'EACCES' }]).message,
       /MQTT broker port 80 needs privileges \(--mqtt-port\)/,

@@ -13,6 +13,8 @@ import { SystemError } from './ports.ts';
 export interface BusyPort {
   name: PortName;
   port: number;
+  /** the option that moves it (default: PORT_TABLE's) */
+  option?: string;
   /** EADDRINUSE, EACCES, ... */
   code: string;
 }
@@ -45,7 +47,7 @@ function busyLine(b: BusyPort): string {
         : b.code === 'EADDRNOTAVAIL'
           ? 'is not available on this address'
           : `cannot be opened (${b.code})`;
-  return `${row.what} port ${b.port} ${why} (${row.option})`;
+  return `${row.what} port ${b.port} ${why} (${b.option ?? row.option})`;
 }
 
 /** One error naming every busy port, with what listens there and the option that moves it. */
@@ -63,7 +65,11 @@ export async function checkPortsFree(config: ResolvedConfig, names: readonly Por
     config.host,
     names.map((n) => [n, config.ports[n]] as const),
   );
-  if (busy.length > 0) throw busyPortsError(config.host, busy);
+  if (busy.length > 0)
+    throw busyPortsError(
+      config.host,
+      busy.map((b) => ({ ...b, option: config.portOptions[b.name] })),
+    );
 }
 
 /** A listen error (`EADDRINUSE` on one of the configured ports) as the same message; otherwise undefined. */
@@ -72,5 +78,7 @@ export function describeListenError(err: unknown, config: ResolvedConfig): Syste
   if (typeof e?.code !== 'string' || !['EADDRINUSE', 'EACCES'].includes(e.code)) return undefined;
   const name = (Object.keys(config.ports) as PortName[]).find((n) => config.ports[n] === e.port);
   if (!name || e.port === undefined) return undefined;
-  return busyPortsError(config.host, [{ name, port: e.port, code: e.code }]);
+  return busyPortsError(config.host, [
+    { name, port: e.port, code: e.code, option: config.portOptions[name] },
+  ]);
 }

@@ -37,6 +37,8 @@ export interface UpFlags {
   mqttPort?: number;
   startPort?: number;
   portBase?: number;
+  /** how the command names a port's option where not as `up` does (split-party `--port`) */
+  portOptions?: SystemOptions['portOptions'];
   workload?: string;
   parties?: string;
   dspUrl?: string;
@@ -125,6 +127,7 @@ export function systemOptionsFrom(f: UpFlags): SystemOptions {
     ...(f.host !== undefined ? { host: f.host } : {}),
     ports,
     ...(f.portBase !== undefined ? { portBase: f.portBase } : {}),
+    ...(f.portOptions ? { portOptions: f.portOptions } : {}),
     workload,
     ...(parties ? { parties } : {}),
     remote: {
