@@ -4,9 +4,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { runCli } from './support/cli.ts';
+import { runCli as run } from './support/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'cli-sim-'));
+/** the data directory of the running system, where `sim run` notes its last report for the start page */
+const data = join(dir, 'data');
+const runCli = (args: string[]) => run(args, { env: { ...process.env, PPMID_DATA_DIR: data } });
 
 describe('ppmid-relay sim', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
@@ -79,6 +82,8 @@ describe('ppmid-relay sim', () => {
     );
     for (const f of ['report.html', 'onTimeByGroup.csv', 'perf.json'])
       assert.ok(existsSync(join(dir, 'm', f)), f);
+    const last = JSON.parse(readFileSync(join(data, 'sim', 'last-report.json'), 'utf8'));
+    assert.equal(last.dir, join(dir, 'w'), 'the start page links the last report');
     const c = runCli(['sim', 'compare', join(dir, 's0'), join(dir, 'm')]);
     assert.equal(c.status, 0, c.stderr);
     assert.match(c.stdout, /onTimeShare/);

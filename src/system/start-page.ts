@@ -16,6 +16,7 @@
  *   GET  /api/estate/history               JSON: the samples so far (one per 5 s, the last hour)
  *   GET  /api/estate/events                SSE: `hello` {summary, history}, then `sample` {sample, summary}
  *   POST /api/estate/homes/:id/wan         {"state":"down"|"up"|"model"}: force the CH's WAN, or back to its class
+ *   GET  /sim/last/:file                   the last `sim run` report (report.html, report.json, CSVs)
  *   GET  /health
  */
 import { readFileSync } from 'node:fs';
@@ -23,6 +24,7 @@ import type { ServerResponse } from 'node:http';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { openSse, registerSharedWebAssets, SHARED_WEB_PUBLIC_PATHS } from '../runtime/web-assets.ts';
 import type { SimHome } from '../sim/estate.ts';
+import { lastReportPath, readLastReport } from '../sim/last-report.ts';
 import { formatWanMix } from '../sim/plan.ts';
 import { EstateWatch } from './estate-watch.ts';
 import type { RunningSystem } from './system.ts';
@@ -145,6 +147,17 @@ export async function startStartPage(o: {
     streams.clear();
     done();
   });
+  // the last `sim run` report (src/sim/last-report.ts): its page, report.json and CSVs
+  app.get('/sim/last/:file', async (req, reply) => {
+    const p = lastReportPath((req.params as { file: string }).file, sys.config.dataDir);
+    if (!p) return reply.code(404).send({ error: 'no such report file' });
+    const type = p.endsWith('.html')
+      ? 'text/html; charset=utf-8'
+      : p.endsWith('.json')
+        ? 'application/json'
+        : 'text/csv';
+    return reply.type(type).send(readFileSync(p));
+  });
   app.get('/api/system', async () => ({
     urls: sys.urls,
     consoles: consoles(sys),
@@ -153,6 +166,18 @@ export async function startStartPage(o: {
     seed: sys.config.seed,
     store: sys.store.location,
     parties: [...sys.config.parties],
+    /** The last `ppmid-relay sim run` report (served under /sim/last/), if any. */
+    simLastReport: (() => {
+      const last = readLastReport(sys.config.dataDir);
+      return last
+        ? {
+            url: '/sim/last/report.html',
+            scenario: last.scenario,
+            answer: last.answer,
+            partial: last.partial,
+          }
+        : null;
+    })(),
     /** The SM WAN backchannel (POST /api/estate/homes/:id/wan) answers only with the test API on. */
     testApi: sys.config.testApi,
     provisioning: sys.estate

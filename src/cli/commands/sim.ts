@@ -7,6 +7,7 @@
  */
 import type { Command } from 'commander';
 import { configureLogging } from '../../runtime/logger.ts';
+import { recordLastReport } from '../../sim/last-report.ts';
 import { perfOf } from '../../sim/report.ts';
 import { BUILT_IN_SCENARIOS, loadScenario } from '../../sim/scenario.ts';
 import { compareReports, mergeReports, readReport, runScenario } from '../../sim/simulate.ts';
@@ -116,6 +117,13 @@ export function register(program: Command): void {
                 },
           });
           if (tty) process.stderr.write('\n');
+          // the running system's start page links the last report
+          recordLastReport({
+            dir: f.out,
+            scenario: r.scenario,
+            answer: r.answer.sentence,
+            partial: r.partial,
+          });
           const perf = perfOf(r);
           process.stdout.write(
             `${r.answer.sentence}\n${r.partial ? 'STOPPED EARLY: partial figures. ' : ''}report: ${f.out}/report.html (${perf.homeDaysPerWallSecond.toFixed(2)} home-days/s, ${perf.runCpuMsPerOrder.toFixed(1)} CPU ms per order)\n`,
@@ -134,6 +142,7 @@ export function register(program: Command): void {
     .requiredOption('--out <dir>', 'merged report directory')
     .action(async (dirs: string[], f: { out: string }) => {
       const r = await mergeReports(dirs, f.out);
+      recordLastReport({ dir: f.out, scenario: r.scenario, answer: r.answer.sentence, partial: r.partial });
       process.stdout.write(`${r.answer.sentence}\nreport: ${f.out}/report.html\n`);
     });
 

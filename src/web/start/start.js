@@ -51,8 +51,18 @@
       : 'start with --test-api for the SM WAN backchannel buttons';
     $('#system-line').textContent = `${r.homes} homes (${r.wanMix}), seed ${r.seed}, store ${r.store}`;
     const body = $('#consoles-body');
+    const rows = r.simLastReport
+      ? [
+          ...r.consoles,
+          {
+            name: `Last simulator report: ${r.simLastReport.scenario}`,
+            url: r.simLastReport.url,
+            what: `${r.simLastReport.answer}${r.simLastReport.partial ? ' (stopped early)' : ''}`,
+          },
+        ]
+      : r.consoles;
     body.replaceChildren(
-      ...r.consoles.map((c) => {
+      ...rows.map((c) => {
         const tr = el('tr');
         const a = el('a', c.url);
         a.href = c.url;
