@@ -495,6 +495,8 @@ export async function startSystem(opts: SystemOptions = {}): Promise<RunningSyst
         wanProvider: SYSTEM_PARTIES.wanProvider,
         acb: SYSTEM_PARTIES.acb,
         downlink,
+        // CSP-4 billing prices local deliveries at the DCC's DSP-5 tariff (the DSP of this process)
+        ...(dsp ? { tariff: dsp.tariff } : {}),
       });
       chm = c;
       closers.push(['CHM', () => c.whenIdle()]);

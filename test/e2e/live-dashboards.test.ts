@@ -213,8 +213,18 @@ describe('e2e: live dashboards with charts in a browser (issue 14)', () => {
     await waitChart('chart-modes', 4, 'CHs by mode');
     assert.equal(await total('chart-modes'), 4);
     // The DSP passes its local-delivery log every 2 s here: the PPMID top-ups appear in billing.
-    await waitChart('chart-billing', 2, 'local deliveries per day');
-    assert.match((await page.textContent('[data-testid="billing-note"]')) ?? '', /DSP log files/);
+    await waitChart('chart-billing', 2, 'local deliveries and charges per day');
+    // Charges at the DSP-5 tariff of the system's DSP (CV 2 of a non-critical SR: 2p each by default).
+    await page.waitForFunction(
+      () =>
+        Number(document.querySelector('[data-testid="chart-billing"]')?.getAttribute('data-charges')) >= 4,
+      undefined,
+      { timeout: STEP_MS },
+    );
+    assert.match(
+      (await page.textContent('[data-testid="billing-note"]')) ?? '',
+      /in \d+ DSP log files, charges \d+\.\d\d GBP/,
+    );
     assert.equal(await page.textContent('[data-testid="standalone-count"]'), 'none in standalone mode');
     await page.screenshot({ path: join(ARTIFACTS, 'chm-dashboard-charts.png'), fullPage: true });
 

@@ -24,6 +24,7 @@
  * in order on one async queue (one writer); `whenIdle()` resolves when
  * everything received so far is stored. Time comes from the injected Clock.
  */
+
 import { createHash } from 'node:crypto';
 import { KvStore } from '../../adapters/store/kv.ts';
 import type { Store } from '../../adapters/store/open.ts';
@@ -43,6 +44,7 @@ import type { Clock } from '../../runtime/clock.ts';
 import { Logger } from '../../runtime/logger.ts';
 import { Metrics } from '../../runtime/metrics.ts';
 import type { ChmMessageSink } from '../contracts.ts';
+import type { LocalDeliveryTariff } from '../dsp/charges.ts';
 import { CsvError, parseLocalDeliveryCsv } from '../dsp/local-delivery-csv.ts';
 import type { DownlinkMessage, DownlinkOutcome } from '../wan/sm-wan.ts';
 import { decodeChAlert } from './decode.ts';
@@ -87,6 +89,11 @@ export interface ChmOptions {
   metrics?: Metrics;
   /** TTL of a Block / Unblock on the WAN (default 24 h). */
   commandTtlMs?: number;
+  /**
+   * The DCC's local-delivery tariff (DSP-5), for the charges in CSP billing
+   * (CSP-4); none: billing counts local deliveries only (charges null).
+   */
+  tariff?: LocalDeliveryTariff;
 }
 
 export type ChmEvent =
@@ -116,6 +123,7 @@ export class Chm implements ChmMessageSink {
   private readonly listeners = new Set<(e: ChmEvent) => void>();
   private chain: Promise<unknown> = Promise.resolve();
   private readonly commandTtlMs: number;
+  readonly tariff: LocalDeliveryTariff | undefined;
 
   constructor(o: ChmOptions) {
     this.clock = o.clock;
@@ -127,6 +135,7 @@ export class Chm implements ChmMessageSink {
     this.kv = new KvStore(o.store.db, 'chm', { now: () => this.now() });
     this.log = Logger.withClock('chm', () => this.clock.now());
     this.commandTtlMs = o.commandTtlMs ?? 24 * 3_600_000;
+    this.tariff = o.tariff;
   }
 
   /** The clock's time in whole milliseconds (the store's timestamps are integers). */

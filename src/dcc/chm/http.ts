@@ -394,7 +394,7 @@ export function buildChmHttpServer(opts: ChmHttpOptions): FastifyInstance {
     if (from !== undefined && to !== undefined && to <= from) throw bad('the period is empty (to <= from)');
     const period = (q.period ?? 'month') as BillingPeriod;
     if (period !== 'day' && period !== 'month') throw bad('period must be day or month');
-    return { from, to, period };
+    return { from, to, period, tariff: chm.tariff };
   };
   app.get('/api/reports/billing', async (req) => ({
     rows: await billingReport(chm.repo, periodQuery(req.query as Query)),

@@ -121,8 +121,25 @@ forEachStoreKind((_kind, open) => {
         'cv6',
         'cv7',
         'chs',
+        'charges',
+        'currency',
       ]);
-      assert.deepEqual(csv[1], ['2026-01', SUPPLIER_A, 'north', '3', '1', '1', '1', '0', '1']);
+      assert.deepEqual(csv[1], ['2026-01', SUPPLIER_A, 'north', '3', '1', '1', '1', '0', '1', '', '']);
+      assert.ok(
+        days.every((r) => r.charges === null && r.currency === null),
+        'no tariff: no charges',
+      );
+      // With the DSP-5 tariff: 4.1.1 is non-critical (CV 2: 2p, CV 3: 3p); a rate it lacks charges 0.
+      const tariff = { currency: 'GBP', rates: { 'non-critical': { 2: 2, 3: 3 }, critical: { 6: 4, 7: 5 } } };
+      const charged = await billingReport(e.chm.repo, { period: 'day', from: T0, to: T0 + 2 * DAY, tariff });
+      assert.deepEqual(
+        charged.map((r) => [r.period, r.user, r.charges, r.currency]),
+        [
+          ['2026-01-01', SUPPLIER_A, 5, 'GBP'],
+          ['2026-01-02', SUPPLIER_A, 0, 'GBP'],
+          ['2026-01-02', SUPPLIER_B, 0, 'GBP'],
+        ],
+      );
     });
 
     it('performance exclusion list: PPMID-delivered SRs and isolated CHs overlapping the period (A21)', async (t) => {

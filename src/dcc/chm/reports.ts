@@ -15,6 +15,8 @@
  * CSV: RFC 4180 through the DSP-4 codec's writer; text cells that a
  * spreadsheet would read as a formula (leading = + - @) are prefixed with `'`.
  */
+import { type CommandVariant, serviceRequest } from '../../duis/index.ts';
+import { type LocalDeliveryTariff, localDeliveryCharge } from '../dsp/charges.ts';
 import { formatCsv } from '../dsp/local-delivery-csv.ts';
 import type { ChmAlert, ChmCh, ChmRepository, IsolationPeriod, LocalDeliveryRow } from './repository.ts';
 
@@ -137,6 +139,9 @@ export interface BillingRow {
   cv7: number;
   /** distinct CHs those SRs were for */
   chs: number;
+  /** DSP-5 charges for those local deliveries at the tariff given (minor units); null without one */
+  charges: number | null;
+  currency: string | null;
 }
 
 function periodOf(at: number, p: BillingPeriod): string {
@@ -147,8 +152,13 @@ function periodOf(at: number, p: BillingPeriod): string {
 /** CSP-4 billing: local deliveries per DCC user per period (and CSP). */
 export async function billingReport(
   repo: ChmRepository,
-  q: { from?: number; to?: number; period?: BillingPeriod },
+  q: { from?: number; to?: number; period?: BillingPeriod; tariff?: LocalDeliveryTariff },
 ): Promise<BillingRow[]> {
+  const tariff = q.tariff;
+  const chargeOf = (r: LocalDeliveryRow) => {
+    const cls = serviceRequest(r.srv)?.class;
+    return tariff && cls ? localDeliveryCharge(tariff, cls, r.cv as CommandVariant) : 0;
+  };
   const period = q.period ?? 'month';
   const rows = await repo.localDeliveries({ from: q.from, to: q.to });
   const by = new Map<string, BillingRow & { chSet: Set<string> }>();
@@ -166,6 +176,8 @@ export async function billingReport(
         cv6: 0,
         cv7: 0,
         chs: 0,
+        charges: tariff ? 0 : null,
+        currency: tariff?.currency ?? null,
         chSet: new Set(),
       };
       by.set(key, b);
@@ -176,6 +188,7 @@ export async function billingReport(
     else if (r.cv === 6) b.cv6++;
     else if (r.cv === 7) b.cv7++;
     b.chSet.add(r.chf);
+    if (b.charges !== null) b.charges += chargeOf(r);
   }
   return [...by.values()]
     .map(({ chSet, ...b }) => ({ ...b, chs: chSet.size }))
@@ -187,8 +200,20 @@ export async function billingReport(
 
 export function billingCsv(rows: readonly BillingRow[]): string {
   return toCsv(
-    ['period', 'user', 'csp', 'local_deliveries', 'cv2', 'cv3', 'cv6', 'cv7', 'chs'],
-    rows.map((r) => [r.period, r.user, r.csp, r.localDeliveries, r.cv2, r.cv3, r.cv6, r.cv7, r.chs]),
+    ['period', 'user', 'csp', 'local_deliveries', 'cv2', 'cv3', 'cv6', 'cv7', 'chs', 'charges', 'currency'],
+    rows.map((r) => [
+      r.period,
+      r.user,
+      r.csp,
+      r.localDeliveries,
+      r.cv2,
+      r.cv3,
+      r.cv6,
+      r.cv7,
+      r.chs,
+      r.charges,
+      r.currency,
+    ]),
   );
 }
 

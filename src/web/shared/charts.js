@@ -93,6 +93,19 @@
           ...(o.xType === 'logarithmic' ? { ticks: { callback: (v) => o.xTick?.(v) ?? v } } : {}),
         };
     if (o.time) x.stacked = !!o.stacked;
+    const y2 = o.y2Title
+      ? {
+          y2: {
+            type: 'linear',
+            position: 'right',
+            beginAtZero: true,
+            grid: { drawOnChartArea: false },
+            ticks: { precision: o.y2Precision ?? 0 },
+            title: { display: true, text: o.y2Title },
+          },
+        }
+      : {};
+    // y before y2: datasets without a yAxisID take the first y scale declared
     return {
       x,
       y: {
@@ -102,6 +115,7 @@
         ticks: { precision: o.yPrecision ?? 0 },
         title: { display: !!o.yTitle, text: o.yTitle ?? '' },
       },
+      ...y2,
     };
   }
 
@@ -150,7 +164,7 @@
         pointRadius: type === 'line' ? (d.points ?? 0) : undefined,
         borderWidth: type === 'line' ? 2 : 0,
         stepped: d.stepped ?? o.stepped ?? false,
-        ...(d.type ? { type: d.type } : {}),
+        ...(d.type ? { type: d.type, order: -1 } : {}),
         ...(d.yAxisID ? { yAxisID: d.yAxisID } : {}),
       };
     });

@@ -303,18 +303,31 @@ async function loadAlertsOverTime() {
 async function loadBillingChart() {
   const r = await api('/api/reports/billing?period=day');
   const days = [...new Set(r.rows.map((x) => x.period))].sort();
-  const sum = (day, k) => r.rows.filter((x) => x.period === day).reduce((a, x) => a + x[k], 0);
-  window.ppmidCharts.update(
-    charts.billing,
-    days,
-    ['cv2', 'cv3', 'cv6', 'cv7'].map((k) => ({
-      label: `CV ${k.slice(2)}`,
-      data: days.map((d) => sum(d, k)),
-    })),
-  );
+  const sum = (day, k) => r.rows.filter((x) => x.period === day).reduce((a, x) => a + (x[k] ?? 0), 0);
+  const datasets = ['cv2', 'cv3', 'cv6', 'cv7'].map((k) => ({
+    label: `CV ${k.slice(2)}`,
+    data: days.map((d) => sum(d, k)),
+  }));
+  // DSP-5 charges (minor units) when the CHM knows the tariff: a line on the right axis
+  const currency = r.rows.find((x) => x.currency)?.currency;
+  if (currency)
+    datasets.push({
+      label: `charges (${currency} minor units)`,
+      type: 'line',
+      yAxisID: 'y2',
+      color: 'bad',
+      points: 4,
+      fill: false,
+      data: days.map((d) => sum(d, 'charges')),
+    });
+  window.ppmidCharts.update(charts.billing, days, datasets);
   const total = days.reduce((a, d) => a + sum(d, 'localDeliveries'), 0);
+  const charges = currency ? days.reduce((a, d) => a + sum(d, 'charges'), 0) : null;
   const imports = await api('/api/dsp-logs');
-  $('#billing-note').textContent = `${total} in ${imports.imports.length} DSP log files`;
+  $('#billing-note').textContent =
+    `${total} in ${imports.imports.length} DSP log files` +
+    (charges === null ? '' : `, charges ${(charges / 100).toFixed(2)} ${currency}`);
+  $('#chart-billing').dataset.charges = charges === null ? '' : String(charges);
 }
 
 function initCharts() {
@@ -323,6 +336,7 @@ function initCharts() {
   charts.billing = C.bar(document.getElementById('chart-billing'), {
     stacked: true,
     yTitle: 'local deliveries',
+    y2Title: 'charges (minor units)',
   });
   charts.modes = C.doughnut(document.getElementById('chart-modes'), { legend: 'right' });
 }
