@@ -16,7 +16,7 @@ describe('ASN.1 schemas (der-schema)', () => {
   });
 
   it('CS06: optional execution date-time absent (immediate)', () => {
-    const v = { manufacturerImageHash: 'AB'.repeat(32), originatorCounter: 1000 };
+    const v = { manufacturerImageHash: 'AB'.repeat(32), originatorCounter: 1000n };
     const b = encodeAsn1(S.ActivateFirmwareCommand, v);
     assert.deepEqual(decodeAsn1(S.ActivateFirmwareCommand, b), v);
   });
@@ -28,7 +28,7 @@ describe('ASN.1 schemas (der-schema)', () => {
         remotePartyRole: 2,
         keyUsage: '1',
       },
-      authorisingRemotePartySeqNumber: 1002,
+      authorisingRemotePartySeqNumber: 1002n,
       newRemotePartyFloorSeqNumber: 0,
     };
     const b = encodeAsn1(S.AuthorisingRemotePartyControl, v);

@@ -186,16 +186,13 @@ describe('ASN.1 rows: named fields', () => {
     const f = decodeCommand('CS02bSupplierBySupplier', m.content).fields as {
       authorisingRemotePartyControl: {
         credentialsReplacementMode: number;
-        authorisingRemotePartySeqNumber: number;
+        authorisingRemotePartySeqNumber: bigint;
       };
       replacements: { targetTrustAnchorCell: { keyUsage: string }; replacementCertificate: string }[];
       executionDateTime: string;
     };
     assert.equal(f.authorisingRemotePartyControl.credentialsReplacementMode, 2);
-    assert.equal(
-      f.authorisingRemotePartyControl.authorisingRemotePartySeqNumber,
-      Number(m.originatorCounter),
-    );
+    assert.equal(f.authorisingRemotePartyControl.authorisingRemotePartySeqNumber, m.originatorCounter);
     assert.deepEqual(
       f.replacements.map((r) => r.targetTrustAnchorCell.keyUsage),
       ['1', '00001', '00001'],

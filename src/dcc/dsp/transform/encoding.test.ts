@@ -7,9 +7,7 @@ import {
   DUIS_CANCELLATION_DATE_TIME,
   executionOf,
   GENERALIZED_TIME_CANCEL,
-  gbzCommandPayload,
   generalizedTime,
-  ZclWriter,
   zigbeeExecutionTime,
   zigbeeUtcTime,
 } from './encoding.ts';
@@ -56,23 +54,5 @@ describe('DSP transform encodings (values from the RTDS payloads)', () => {
     assert.equal(generalizedTime(new Date('2030-01-15T09:00:00.999Z')), '20300115090000Z');
     assert.equal(GENERALIZED_TIME_CANCEL, '99991231235959Z');
     assert.throws(() => generalizedTime(new Date('+010000-01-01T00:00:00Z')), DspBodyInvalidError);
-  });
-
-  it('GBZ commands: one component each, sequence = component index, last flagged', () => {
-    const one = gbzCommandPayload([
-      { cluster: 0x0702, frameControl: 0, commandId: 0, payload: new ZclWriter().u16(0x0302).finish() },
-    ]);
-    assert.equal(toHex(one), '01090101070200050000000203');
-    const two = gbzCommandPayload([
-      { cluster: 0x0705, frameControl: 1, commandId: 6, payload: new Uint8Array(0) },
-      { cluster: 0x0700, frameControl: 9, commandId: 5, payload: Uint8Array.of(0xaa) },
-    ]);
-    assert.equal(toHex(two), '01090200070500030100060107000004090105AA');
-    assert.throws(() => gbzCommandPayload([]), RangeError);
-  });
-
-  it('ZCL little-endian writer', () => {
-    assert.equal(toHex(new ZclWriter().u32(0x1c374a80).i32(-1).u16(0x0c94).finish()), '804A371CFFFFFFFF940C');
-    assert.equal(toHex(new ZclWriter().octets(Uint8Array.of(1, 2)).finish()), '020102');
   });
 });

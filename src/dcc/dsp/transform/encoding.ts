@@ -1,20 +1,15 @@
 /**
  * The small encodings the DSP transform needs beyond the payload codecs of
  * src/gbcs/payload: how a DUIS ExecutionDateTime (immediate, future date or
- * cancellation) and other instants appear in the three GBCS payload formats,
- * and a GBZ (ZigBee SE in GBCS) command builder.
+ * cancellation) and other instants appear in the three GBCS payload formats.
+ * The payloads themselves are built from named fields by the use-case
+ * catalogue (src/gbcs/use-cases).
  *
  * Every rule here was read off the RTDS reference Pre-Commands and Commands
  * (fixtures rtds/messages) next to their DUIS templates; the test file pins
  * each one to the RTDS bytes.
  */
-import {
-  cosemUtcDateTime,
-  encodeGbz,
-  gbzComponent,
-  gbzPayload,
-  ZIGBEE_EPOCH_OFFSET,
-} from '../../../gbcs/payload/index.ts';
+import { cosemUtcDateTime, ZIGBEE_EPOCH_OFFSET } from '../../../gbcs/payload/index.ts';
 import { DspBodyInvalidError } from './errors.ts';
 
 /** DUIS: a future-dated SR with this ExecutionDateTime cancels the pending future-dated command. */
@@ -103,66 +98,3 @@ export function generalizedTime(d: Date, path = 'date-time'): string {
 
 /** The cancellation execution time of an ASN.1 command (RTDS CS06 CANCELLATION: `99991231235959Z`). */
 export const GENERALIZED_TIME_CANCEL = '99991231235959Z';
-
-// ---------------------------------------------------------------- GBZ
-
-/** One ZCL command of a GBZ payload (GBCS 7.2.10). */
-export interface GbzCommand {
-  cluster: number;
-  /** ZCL frame control: 0x00 profile-wide (e.g. Read Attributes), 0x01 cluster-specific client to server. */
-  frameControl: number;
-  commandId: number;
-  /** Little-endian ZCL payload. */
-  payload: Uint8Array;
-}
-
-/**
- * A GBZ command payload (encoded by src/gbcs/payload/gbz.ts): one plaintext
- * component per ZCL command, no From Date Time, the ZCL transaction sequence
- * number being the component's index (RTDS GCS01b, GCS16b: 00, 01 ...).
- */
-export function gbzCommandPayload(commands: readonly GbzCommand[]): Uint8Array {
-  if (commands.length === 0 || commands.length > 255) throw new RangeError('GBZ needs 1..255 components');
-  return encodeGbz(
-    gbzPayload(
-      commands.map((c, i) =>
-        gbzComponent(
-          c.cluster,
-          { frameControl: c.frameControl, sequence: i, commandId: c.commandId },
-          c.payload,
-        ),
-      ),
-    ),
-  );
-}
-
-/** Little-endian ZCL field writer. */
-export class ZclWriter {
-  private readonly out: number[] = [];
-  u8(v: number): this {
-    this.out.push(v & 0xff);
-    return this;
-  }
-  u16(v: number): this {
-    return this.u8(v).u8(v >>> 8);
-  }
-  u24(v: number): this {
-    return this.u16(v & 0xffff).u8(v >>> 16);
-  }
-  u32(v: number): this {
-    return this.u16(v & 0xffff).u16(v >>> 16);
-  }
-  i32(v: number): this {
-    return this.u32(v >>> 0);
-  }
-  /** ZCL octet string: one length byte, then the bytes. */
-  octets(b: Uint8Array): this {
-    if (b.length > 254) throw new RangeError('ZCL octet string over 254 bytes');
-    this.u8(b.length);
-    for (const x of b) this.u8(x);
-    return this;
-  }
-  finish(): Uint8Array {
-    return Uint8Array.from(this.out);
-  }
-}

@@ -38,7 +38,6 @@ import {
   updatePricePrimaryElement,
 } from '../../../duis/index.ts';
 import { messageCodeForUseCase, type PayloadFormat } from '../../../gbcs/codes/message-codes.ts';
-import { der, encodeDer } from '../../../gbcs/payload/index.ts';
 import { formatCosemDateTimeText } from '../../../gbcs/use-cases/cosem-text.ts';
 import { COSEM_OBJECTS, encodeCommand } from '../../../gbcs/use-cases/index.ts';
 import { type Eui, toHex, u64be } from '../../../runtime/bytes.ts';
@@ -48,9 +47,7 @@ import {
   cosemExecutionDateTime,
   type Execution,
   GENERALIZED_TIME_CANCEL,
-  gbzCommandPayload,
   generalizedTime,
-  ZclWriter,
   zigbeeExecutionTime,
 } from './encoding.ts';
 import { DspBodyInvalidError, DspUnknownDeviceError } from './errors.ts';
@@ -118,22 +115,13 @@ const dlmsCommand: typeof encodeCommand = ((
   opts?: { originatorCounter?: bigint },
 ) => encodeCommand(useCase, fields, opts)) as typeof encodeCommand;
 
+/** GBZ and ASN.1 payloads (GSME, GPF, CS06), built from named fields by the same catalogue. */
+const gasCommand = dlmsCommand;
+
 /** A COSEM date-time as the catalogue's exact text. */
 const dt = (b: Uint8Array): string => formatCosemDateTimeText(b);
 
 const obisOf = (o: keyof typeof COSEM_OBJECTS): string => COSEM_OBJECTS[o].obis;
-
-const ascii = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'latin1'));
-
-// ---------------------------------------------------------------- ZCL (GBZ) clusters used
-
-const PRICE = 0x0700;
-const METERING = 0x0702;
-const PREPAYMENT = 0x0705;
-const ZCL_GLOBAL = 0x00;
-const ZCL_CLUSTER_SPECIFIC = 0x01;
-/** Cluster-specific, server to client: the Price cluster commands a GSME receives (RTDS GCS01b). */
-const ZCL_CLUSTER_SPECIFIC_TO_CLIENT = 0x09;
 
 // ---------------------------------------------------------------- 4.1.1 Read Instantaneous Import Registers
 
@@ -178,16 +166,9 @@ function buildEcs17b(i: BuildInput<unknown>): Uint8Array {
   );
 }
 
-/** GCS13a: ZCL Read Attributes on the Metering cluster: divisor, multiplier, unit of measure, current summation delivered. */
-function buildGcs13a(): Uint8Array {
-  return gbzCommandPayload([
-    {
-      cluster: METERING,
-      frameControl: ZCL_GLOBAL,
-      commandId: 0x00,
-      payload: new ZclWriter().u16(0x0302).u16(0x0301).u16(0x0300).u16(0x0000).finish(),
-    },
-  ]);
+/** GCS13a: ZCL Read Attributes on the Metering cluster: divisor, multiplier, unit of measure, current summation delivered (the row's attribute list). */
+function buildGcs13a(i: BuildInput<unknown>): Uint8Array {
+  return gasCommand('GCS13a', { readMetering: {} }, { originatorCounter: i.originatorCounter });
 }
 
 const READ_IMPORT: SrvTransform<{ executionDateTime?: Date }> = {
@@ -214,16 +195,13 @@ function buildCs01a(i: BuildInput<TopUpDevice>): Uint8Array {
   );
 }
 
-/** CS01b: Prepayment cluster ConsumerTopUp (0x04): originating device 0x00 (ESI), top-up code as a ZCL octet string. */
+/** CS01b: Prepayment cluster Consumer Top Up: originating device 0 (ESI), the UTRN as the top-up code. */
 function buildCs01b(i: BuildInput<TopUpDevice>): Uint8Array {
-  return gbzCommandPayload([
-    {
-      cluster: PREPAYMENT,
-      frameControl: ZCL_CLUSTER_SPECIFIC,
-      commandId: 0x04,
-      payload: new ZclWriter().u8(0x00).octets(ascii(i.body.utrn)).finish(),
-    },
-  ]);
+  return gasCommand(
+    'CS01b',
+    { consumerTopUp: { originatingDevice: 0, topUpCode: i.body.utrn } },
+    { originatorCounter: i.originatorCounter },
+  );
 }
 
 const TOP_UP: SrvTransform<TopUpDevice> = {
@@ -354,34 +332,34 @@ function buildEcs03(i: BuildInput<UpdatePaymentMode>): Uint8Array {
 }
 
 /**
- * GCS02/GCS03: Prepayment cluster ChangePaymentMode (0x06): Provider ID 0,
- * Issuer Event ID, Implementation Date/Time, Proposed Payment Control
- * Configuration (bitmap16), Cut Off Value (int32).
+ * GCS02/GCS03: Prepayment cluster Change Payment Mode: Provider ID 0, Issuer
+ * Event ID, Implementation Date/Time, Proposed Payment Control Configuration,
+ * Cut Off Value.
  */
 function changePaymentMode(
+  useCase: 'GCS02' | 'GCS03',
   i: BuildInput<UpdatePaymentMode>,
   configuration: number,
   cutOff: number,
 ): Uint8Array {
-  return gbzCommandPayload([
+  return gasCommand(
+    useCase,
     {
-      cluster: PREPAYMENT,
-      frameControl: ZCL_CLUSTER_SPECIFIC,
-      commandId: 0x06,
-      payload: new ZclWriter()
-        .u32(0)
-        .u32(i.issuerEventId())
-        .u32(zigbeeExecutionTime(i.execution))
-        .u16(configuration)
-        .i32(cutOff)
-        .finish(),
+      changePaymentMode: {
+        providerId: 0,
+        issuerEventId: i.issuerEventId(),
+        implementationDateTime: zigbeeExecutionTime(i.execution),
+        proposedPaymentControlConfiguration: configuration,
+        cutOffValue: cutOff,
+      },
     },
-  ]);
+    { originatorCounter: i.originatorCounter },
+  );
 }
 
 /** GCS02 (credit): configuration 0x0C94 and cut-off -1, fixed (RTDS 4.5.0 GCS02 Pre-Commands). */
 function buildGcs02(i: BuildInput<UpdatePaymentMode>): Uint8Array {
-  return changePaymentMode(i, 0x0c94, -1);
+  return changePaymentMode('GCS02', i, 0x0c94, -1);
 }
 
 /**
@@ -396,7 +374,7 @@ function buildGcs03(i: BuildInput<UpdatePaymentMode>): Uint8Array {
   if (m.mode !== 'Prepayment')
     throw new DspBodyInvalidError('GCS03 needs a Prepayment body', 'UpdatePaymentMode');
   const configuration = 0x0097 | (m.suspendDebtDisabled ? 0x0400 : 0) | (m.suspendDebtEmergency ? 0 : 0x0800);
-  return changePaymentMode(i, configuration, m.disablementThreshold);
+  return changePaymentMode('GCS03', i, configuration, m.disablementThreshold);
 }
 
 const isCredit = (b: UpdatePaymentMode) => b.paymentMode.mode === 'Credit';
@@ -544,46 +522,42 @@ function buildGcs01b(i: BuildInput<UpdatePricePrimaryElement>): Uint8Array {
   const start = zigbeeExecutionTime(i.execution);
   const highest = Math.max(...p.prices.keys());
   const tou = p.kind === 'tou';
-  const tariffInformation = new ZclWriter()
-    .u32(0)
-    .u32(issuerEventId)
-    .u32(1)
-    .u32(start)
-    .u8(tou ? 0x00 : 0x10)
-    .octets(new Uint8Array(0))
-    .u8(tou ? highest : 0)
-    .u8(p.numberOfThresholds)
-    .u8(0x00)
-    .u16(GAS_CURRENCY[p.currencyUnits])
-    .u8(0x50)
-    .u32(p.standingCharge)
-    .u8(0xff)
-    .u24(1)
-    .u24(1000)
-    .finish();
-  const matrix = new ZclWriter()
-    .u32(0)
-    .u32(issuerEventId)
-    .u32(i.execution.kind === 'cancel' ? PRICE_MATRIX_CANCEL_TIME : start)
-    .u32(1)
-    .u8(0)
-    .u8(1)
-    .u8(tou ? 0x01 : 0x00);
-  for (let n = 1; n <= highest; n++) matrix.u8(tou ? n : n - 1).u32(p.prices.get(n) ?? 0);
-  return gbzCommandPayload([
+  const entries: { tierBlockId: number; price: number }[] = [];
+  for (let n = 1; n <= highest; n++)
+    entries.push({ tierBlockId: tou ? n : n - 1, price: p.prices.get(n) ?? 0 });
+  return gasCommand(
+    'GCS01b',
     {
-      cluster: PRICE,
-      frameControl: ZCL_CLUSTER_SPECIFIC_TO_CLIENT,
-      commandId: 0x04,
-      payload: tariffInformation,
+      tariffInformation: {
+        providerId: 0,
+        issuerEventId,
+        issuerTariffId: 1,
+        startTime: start,
+        tariffTypeChargingScheme: tou ? 0x00 : 0x10,
+        tariffLabel: '',
+        numberOfPriceTiersInUse: tou ? highest : 0,
+        numberOfBlockThresholdsInUse: p.numberOfThresholds,
+        unitOfMeasure: 0x00,
+        currency: GAS_CURRENCY[p.currencyUnits],
+        priceTrailingDigit: 0x50,
+        standingCharge: p.standingCharge,
+        tierBlockMode: 0xff,
+        blockThresholdMultiplier: 1,
+        blockThresholdDivisor: 1000,
+      },
+      priceMatrix: {
+        providerId: 0,
+        issuerEventId,
+        startTime: i.execution.kind === 'cancel' ? PRICE_MATRIX_CANCEL_TIME : start,
+        issuerTariffId: 1,
+        commandIndex: 0,
+        totalNumberOfCommands: 1,
+        subPayloadControl: tou ? 0x01 : 0x00,
+        entries,
+      },
     },
-    {
-      cluster: PRICE,
-      frameControl: ZCL_CLUSTER_SPECIFIC_TO_CLIENT,
-      commandId: 0x05,
-      payload: matrix.finish(),
-    },
-  ]);
+    { originatorCounter: i.originatorCounter },
+  );
 }
 
 const fuelOf = (b: UpdatePricePrimaryElement): PrimaryPrices['fuel'] => b.price.fuel;
@@ -635,16 +609,22 @@ function loadSwitchScript(useCase: 'ECS42' | 'ECS43' | 'ECS44', script: number) 
  * Supply Status (0 off: close the valve; 1 armed), Supply Control Bits 1
  * (acknowledge required) (RTDS GCS39; GCS32 from the 4.5.0 reference set).
  */
-function changeSupply(status: number) {
+function changeSupply(useCase: 'GCS32' | 'GCS39', status: number) {
   return (i: BuildInput<SupplyAction>): Uint8Array =>
-    gbzCommandPayload([
+    gasCommand(
+      useCase,
       {
-        cluster: METERING,
-        frameControl: ZCL_CLUSTER_SPECIFIC,
-        commandId: 0x0b,
-        payload: new ZclWriter().u32(0).u32(i.issuerEventId()).u32(0).u32(0).u8(status).u8(0x01).finish(),
+        changeSupply: {
+          providerId: 0,
+          issuerEventId: i.issuerEventId(),
+          requestDateTime: 0,
+          implementationDateTime: 0,
+          proposedSupplyStatus: status,
+          supplyControlBits: 0x01,
+        },
       },
-    ]);
+      { originatorCounter: i.originatorCounter },
+    );
 }
 
 function supplySrv(
@@ -670,11 +650,11 @@ const ENABLE_SUPPLY = supplySrv('7.1', [
 ]);
 const DISABLE_SUPPLY = supplySrv('7.2', [
   uc({ useCase: 'ECS43', targets: ['ESME'], build: loadSwitchScript('ECS43', 0x34) }),
-  uc({ useCase: 'GCS32', targets: ['GSME'], build: changeSupply(0x00) }),
+  uc({ useCase: 'GCS32', targets: ['GSME'], build: changeSupply('GCS32', 0x00) }),
 ]);
 const ARM_SUPPLY = supplySrv('7.3', [
   uc({ useCase: 'ECS44', targets: ['ESME'], build: loadSwitchScript('ECS44', 0x36) }),
-  uc({ useCase: 'GCS39', targets: ['GSME'], build: changeSupply(0x01) }),
+  uc({ useCase: 'GCS39', targets: ['GSME'], build: changeSupply('GCS39', 0x01) }),
 ]);
 
 // ---------------------------------------------------------------- 6.11 Synchronise Clock / 8.1.1 Commission Device
@@ -714,11 +694,13 @@ function buildEcs70(i: BuildInput<SynchroniseClock>): Uint8Array {
 function buildGcs28(i: BuildInput<SynchroniseClock>): Uint8Array {
   const start = i.body.currentDateTime;
   const end = new Date(start.getTime() + i.body.tolerancePeriod * 1000);
-  return encodeDer(
-    der.sequence(
-      der.generalizedTime(generalizedTime(start, 'CurrentDateTime')),
-      der.generalizedTime(generalizedTime(end, 'CurrentDateTime + TolerancePeriod')),
-    ),
+  return gasCommand(
+    'GCS28',
+    {
+      validityIntervalStart: generalizedTime(start, 'CurrentDateTime'),
+      validityIntervalEnd: generalizedTime(end, 'CurrentDateTime + TolerancePeriod'),
+    },
+    { originatorCounter: i.originatorCounter },
   );
 }
 
@@ -851,11 +833,14 @@ const UPDATE_HAN_DEVICE_LOG: SrvTransform<UpdateHanDeviceLog> = {
  * (RTDS CS06 IMMEDIATE, FUTURE_DATED, CANCELLATION).
  */
 function buildCs06(i: BuildInput<ActivateFirmware>): Uint8Array {
-  const items = [der.octetString(i.body.firmwareHash), der.integer(i.originatorCounter)];
-  if (i.execution.kind === 'cancel') items.push(der.generalizedTime(GENERALIZED_TIME_CANCEL));
+  const fields: { manufacturerImageHash: string; originatorCounter: bigint; executionDateTime?: string } = {
+    manufacturerImageHash: toHex(i.body.firmwareHash),
+    originatorCounter: i.originatorCounter,
+  };
+  if (i.execution.kind === 'cancel') fields.executionDateTime = GENERALIZED_TIME_CANCEL;
   else if (i.execution.kind === 'at')
-    items.push(der.generalizedTime(generalizedTime(i.execution.at, 'ExecutionDateTime')));
-  return encodeDer(der.sequence(...items));
+    fields.executionDateTime = generalizedTime(i.execution.at, 'ExecutionDateTime');
+  return gasCommand('CS06', fields, { originatorCounter: i.originatorCounter });
 }
 
 const ACTIVATE_FIRMWARE: SrvTransform<ActivateFirmware> = {

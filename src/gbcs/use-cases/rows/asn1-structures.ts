@@ -85,7 +85,11 @@ export const AuthorisingRemotePartyControl = seq(
   ),
   f('unjoinControl', int('name unconfirmed (RTDS: 1)'), { optional: true, tag: 1 }),
   f('authorisingRemotePartyTACellIdentifier', TrustAnchorCellIdentifier, { optional: true, tag: 2 }),
-  f('authorisingRemotePartySeqNumber', int('the originator counter of the command'), { tag: 3 }),
+  f(
+    'authorisingRemotePartySeqNumber',
+    { type: 'bigInteger', doc: 'the originator counter of the command' },
+    { tag: 3 },
+  ),
   f('newRemotePartyFloorSeqNumber', int(), { optional: true, tag: 4 }),
   f('newSupplierFloors', seqOf(SeqNumberFloor), { optional: true, tag: 5, doc: 'name unconfirmed' }),
   f('remotePartySeqNumberChanges', seqOf(RemotePartySeqNumberChange), { optional: true, tag: 6 }),
@@ -113,7 +117,7 @@ const ReplacementOutcome = seq(
 );
 
 export const UpdateSecurityCredentialsExecutionOutcome = seq(
-  f('authorisingRemotePartySeqNumber', int()),
+  f('authorisingRemotePartySeqNumber', { type: 'bigInteger' }),
   f('credentialsReplacementMode', int()),
   f('remotePartySeqNumberChanges', seqOf(RemotePartySeqNumberChange)),
   f('replacementOutcomes', seqOf(ReplacementOutcome)),
@@ -168,7 +172,7 @@ export const UnjoinDeviceCommand = EntityId;
 
 export const ActivateFirmwareCommand = seq(
   f('manufacturerImageHash', octets(32)),
-  f('originatorCounter', int("= the command's originator counter")),
+  f('originatorCounter', { type: 'bigInteger', doc: "= the command's originator counter" }),
   f('executionDateTime', gt, { optional: true, doc: 'future dated; 99991231235959Z cancels' }),
 );
 
@@ -186,7 +190,7 @@ export const ActivateFirmwareResponse = {
 export const FutureDatedFirmwareActivationAlert = seq(
   f('alertCode', int('0x8F66 actioned, 0x8F67 not actioned')),
   f('executionDateTime', gt),
-  f('originatorCounter', int()),
+  f('originatorCounter', { type: 'bigInteger' }),
   f('outcome', FirmwareActivationOutcome),
 );
 
