@@ -319,7 +319,8 @@ class Watch {
       const fullDays = Math.floor((this.vc.now() - this.start) / DAY);
       for (let d = 0; d < fullDays; d++) if (this.uplinkDayMax[i][d] === undefined) c.uplinkDayMax.push(0);
     });
-    const snap = this.sys.metrics.snapshot().counters;
+    // device counters live in each home's registry: the estate sums them
+    const snap = estate.metricsSnapshot().counters;
     for (const [k, v] of Object.entries(snap)) {
       if (k.startsWith('han.dutyCycle.')) c.dutyCycle[k.slice('han.dutyCycle.'.length)] = v;
       if (k.startsWith('chf.discard.') || k === 'chf.uplink.dropped') c.chfDiscards[k] = v;
