@@ -77,7 +77,11 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchResult[]>
       uplinkQueueCapacity: 10_000,
       latency: { kind: 'shifted-exponential', minMs: 200, meanExtraMs: 500 },
     },
-    dsp: { onDeviceMessage: () => toDsp++ },
+    dsp: {
+      onDeviceMessage: () => {
+        toDsp++;
+      },
+    },
     chm: { onChMessage: () => toChm++ },
   });
   const chfs = Array.from({ length: 100 }, (_, i) =>

@@ -25,8 +25,16 @@ export interface CspDownlink {
 }
 
 /** CSP -> DSP: a response or alert that reached the CSP from a CH over the SM WAN. */
+/** What a DSP sink says of a device message: nothing (held), or a promise of whether it is held durably. */
+// biome-ignore lint/suspicious/noConfusingVoidType: a sink that returns nothing holds the message
+export type DeviceMessageHeld = void | Promise<boolean>;
+
 export interface DspDeviceMessageSink {
-  onDeviceMessage(msg: { chf: Eui; gbcs: Uint8Array; at: number }): void;
+  /**
+   * A message from a device. May return a promise of whether it is now held
+   * durably (false: the sender should keep its copy); void means held.
+   */
+  onDeviceMessage(msg: { chf: Eui; gbcs: Uint8Array; at: number }): DeviceMessageHeld;
 }
 
 /** CSP -> CHM: traffic from a CH that the CHM handles (CH alerts; responses to CHM commands). */

@@ -124,8 +124,14 @@ export type HanSendResult =
 
 /** The Communications Hub's side of its SM WAN connection (dcc/wan implements it). */
 export interface ChWanPort {
-  /** Sends bytes up to the CSP. Returns false (and sends nothing) while the WAN is down. */
-  send(bytes: Uint8Array): boolean;
+  /**
+   * Sends bytes up to the CSP. Returns false (and sends nothing) while the WAN
+   * is down. `onDelivered`: called once the CSP has handed the message on and
+   * its recipient holds it durably (the CH keeps its copy until then, so a
+   * power cut between the two loses nothing; duplicates are the DSP's to
+   * match once, DSP-6).
+   */
+  send(bytes: Uint8Array, onDelivered?: () => void): boolean;
   isUp(): boolean;
   /** Called when the WAN goes up or down (the CH flushes its uplink buffer on up; CH-4). */
   onStateChange(listener: (up: boolean) => void): void;

@@ -60,6 +60,7 @@ import { ConfigError } from '../runtime/errors.ts';
 import { Logger } from '../runtime/logger.ts';
 import { Metrics, type MetricsSnapshot } from '../runtime/metrics.ts';
 import { SeededRandom } from '../runtime/random.ts';
+import { HomeNvmStore } from './nvm.ts';
 import type { EstatePlan, HomeWanClass, PlannedHome } from './plan.ts';
 import type { PpmidBundle, PpmidInternetPort, SupplierPort } from './ports.ts';
 
@@ -189,6 +190,36 @@ export class SimHome {
   }
 }
 
+/**
+ * The home's non-volatile memory (nvm.ts): restored when there is one, then
+ * written through after each message a meter handled and each change of the
+ * CH's WAN uplink buffer.
+ */
+function keepNvm(nvm: HomeNvmStore, p: PlannedHome, home: Home, esme: Esme, gsme: Gsme, clock: Clock): void {
+  const saved = nvm.load(p.chf);
+  if (saved) {
+    esme.restore(saved.esme);
+    gsme.restore(saved.gsme);
+    home.chf.restoreUplinkBuffer(saved.uplink);
+    log.info('home restored from its non-volatile memory', {
+      home: p.premisesId,
+      uplink: saved.uplink.length,
+    });
+  }
+  const persist = () =>
+    nvm.save(p.chf, {
+      format: 'home-nvm/1',
+      savedAt: clock.now(),
+      esme: esme.snapshot(),
+      gsme: gsme.snapshot(),
+      uplink: home.chf.uplinkBuffer(),
+    });
+  home.node(p.esme).onDelivered(persist);
+  home.node(p.gsme).onDelivered(persist);
+  home.chf.onUplinkChange(persist);
+  if (!saved) persist();
+}
+
 function snapshotFile(stateDir: string, eui: Eui): string {
   return join(stateDir, 'ppmid', `${eui}.json`);
 }
@@ -289,6 +320,7 @@ export class Estate {
       return role !== null && role !== undefined;
     });
     const intermittent = o.intermittent ?? DEFAULT_INTERMITTENT_MEANS;
+    const nvm = o.stateDir ? new HomeNvmStore(o.stateDir) : undefined;
     for (const p of o.plan.homes) {
       const availability = availabilityOf(p.wanClass, intermittent);
       const link = o.wan.addCh({ chf: p.chf, gpf: p.gpf, availability });
@@ -333,6 +365,7 @@ export class Estate {
       // Installed at commissioning: in the Device Log and joined (GBCS 10.8.2 targets).
       home.addDevice({ eui: p.esme, deviceType: 'ESME', installCode: p.installCodes.esme, device: esme });
       home.addDevice({ eui: p.gsme, deviceType: 'GSME', installCode: p.installCodes.gsme, device: gsme });
+      if (nvm) keepNvm(nvm, p, home, esme, gsme, o.clock);
       const h = new SimHome(p, home, link, esme, gsme, availability);
       // PP-5: the PPMID joins once its Device Log entry (CCS01 from the 8.11) is there.
       home.chf.onEvent((e) => {
@@ -403,6 +436,9 @@ export class Estate {
       ppmid = new Ppmid(deps);
     }
     h.ppmid = ppmid;
+    // PP-3: the outbox is written through (an accepted envelope before the inbox acknowledges it).
+    const stateDir = this.o.stateDir;
+    if (stateDir) ppmid.onDurableChange(() => saveSnapshot(stateDir, ppmid.snapshot()));
     if (!h.home.deviceEuis().includes(p.ppmid))
       h.home.addDevice({
         eui: p.ppmid,

@@ -42,7 +42,11 @@ function run(seed: string) {
       latency: { kind: 'uniform', minMs: 100, maxMs: 3000 },
     },
     chm: { onChMessage: (m) => chm.push({ at: m.at, counter: decodeMessage(m.gbcs).originatorCounter }) },
-    dsp: { onDeviceMessage: (m) => dsp.push({ at: m.at }) },
+    dsp: {
+      onDeviceMessage: (m) => {
+        dsp.push({ at: m.at });
+      },
+    },
   });
   const link = wan.addCh({
     chf: p.euis.chf,

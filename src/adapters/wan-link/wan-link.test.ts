@@ -50,7 +50,11 @@ describe('WAN link over HTTP', () => {
     const atDsp: Array<{ chf: string; gbcs: Uint8Array; at: number }> = [];
     const atChm: Array<{ chf: string; gbcs: Uint8Array; at: number }> = [];
     const ep = await startWanLinkEndpoint({
-      dsp: { onDeviceMessage: (m) => atDsp.push(m) },
+      dsp: {
+        onDeviceMessage: (m) => {
+          atDsp.push(m);
+        },
+      },
       chm: { onChMessage: (m) => atChm.push(m) },
       downlink: down,
       port: 0,

@@ -156,7 +156,12 @@ const RETRY_MS = [250, 1_000, 2_000, 5_000, 10_000, 30_000];
 
 /** One destination: POSTs in order, retried with backoff until `maxAttempts`. */
 export class OrderedPoster {
-  private readonly queue: Array<{ path: string; body: unknown; attempts: number }> = [];
+  private readonly queue: Array<{
+    path: string;
+    body: unknown;
+    attempts: number;
+    onDone?: (ok: boolean) => void;
+  }> = [];
   private busy = false;
   private timer: TimerHandle | undefined;
   private closed = false;
@@ -177,14 +182,16 @@ export class OrderedPoster {
     return this.queue.length;
   }
 
-  post(path: string, body: unknown): void {
+  /** Queues a POST; `onDone(true)` once the peer answered 2xx, `onDone(false)` if it never will. */
+  post(path: string, body: unknown, onDone?: (ok: boolean) => void): void {
     if (this.closed) throw new WanLinkError('WAN_LINK_CLOSED', 'the WAN link is closed');
     if (this.queue.length >= (this.o.capacity ?? 10_000)) {
       this.metrics.inc('wan-link.dropped');
       log.error('WAN link queue full: message dropped', { to: this.baseUrl, path });
+      onDone?.(false);
       return;
     }
-    this.queue.push({ path, body, attempts: 0 });
+    this.queue.push({ path, body, attempts: 0, ...(onDone ? { onDone } : {}) });
     this.metrics.gauge('wan-link.queue').set(this.queue.length);
     this.pump();
   }
@@ -208,21 +215,23 @@ export class OrderedPoster {
     })
       .then(async (res) => {
         await res.arrayBuffer().catch(() => undefined);
-        if (res.status >= 200 && res.status < 300) return true;
+        if (res.status >= 200 && res.status < 300) return 'ok' as const;
         if (res.status >= 400 && res.status < 500) {
           this.metrics.inc('wan-link.refused');
           log.error('WAN link POST refused: message dropped', { to: this.baseUrl, status: res.status });
-          return true; // a 4xx will not get better by retrying
+          return 'refused' as const; // a 4xx will not get better by retrying
         }
         return false;
       })
-      .catch(() => false)
-      .then((done) => {
+      .catch(() => false as const)
+      .then((result) => {
         this.busy = false;
         if (this.closed) return;
+        const done = result !== false;
         if (done || head.attempts >= (this.o.maxAttempts ?? 1_000)) {
           if (!done) this.metrics.inc('wan-link.gave-up');
           else this.metrics.inc('wan-link.sent');
+          head.onDone?.(result === 'ok');
           this.queue.shift();
           this.metrics.gauge('wan-link.queue').set(this.queue.length);
           this.pump();
@@ -366,7 +375,11 @@ export async function startWanLinkEndpoint(o: {
       if (!Number.isFinite(msg.at)) throw new WanLinkError('WAN_LINK_BAD_REQUEST', 'at must be a time');
       if (to === 'dsp') {
         if (!o.dsp) return reply.code(404).send({ error: 'NO_DSP_HERE' });
-        o.dsp.onDeviceMessage(msg);
+        // answered once the DSP holds it durably: the estate's CH keeps its copy until then
+        if ((await o.dsp.onDeviceMessage(msg)) === false)
+          return reply
+            .code(503)
+            .send({ error: 'DSP_NOT_HELD', message: 'the DSP could not store it; send again' });
       } else {
         if (!o.chm) return reply.code(404).send({ error: 'NO_CHM_HERE' });
         o.chm.onChMessage(msg);
@@ -399,11 +412,18 @@ export class HttpUplinkSink implements DspDeviceMessageSink, ChmMessageSink {
       ...(o.keys ? { auth: { keys: o.keys, as: 'estate' as const } } : {}),
     });
   }
-  onDeviceMessage(msg: { chf: Eui; gbcs: Uint8Array; at: number }): void {
-    this.poster.post(`/wan/v1/uplink/${this.to}`, { chf: msg.chf, gbcs: toHex(msg.gbcs), at: msg.at });
+  /** Resolves true once the DSP's process answered that it holds the message durably. */
+  onDeviceMessage(msg: { chf: Eui; gbcs: Uint8Array; at: number }): Promise<boolean> {
+    return new Promise((resolve) =>
+      this.poster.post(
+        `/wan/v1/uplink/${this.to}`,
+        { chf: msg.chf, gbcs: toHex(msg.gbcs), at: msg.at },
+        resolve,
+      ),
+    );
   }
   onChMessage(msg: { chf: Eui; gbcs: Uint8Array; at: number }): void {
-    this.onDeviceMessage(msg);
+    void this.onDeviceMessage(msg);
   }
   close(): void {
     this.poster.close();

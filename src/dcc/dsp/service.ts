@@ -1105,7 +1105,20 @@ export class DspService implements DspDeviceMessageSink {
   // ------------------------------------------------------------------ device messages
 
   /** DspDeviceMessageSink: a response or alert from a CH over the SM WAN (CSP). */
-  onDeviceMessage(m: { chf: Eui; gbcs: Uint8Array; at: number }): void {
+  /**
+   * A device message from the SM WAN. Handled at once; the promise resolves
+   * true once the journal holds what it changed, so the CH may drop its copy
+   * (its uplink is confirmed: a crash before that re-sends it, matched once, DSP-6).
+   */
+  onDeviceMessage(m: { chf: Eui; gbcs: Uint8Array; at: number }): Promise<boolean> {
+    this.#onDeviceMessage(m);
+    return this.journal.flush().then(
+      () => true,
+      () => false,
+    );
+  }
+
+  #onDeviceMessage(m: { chf: Eui; gbcs: Uint8Array; at: number }): void {
     this.metrics.inc('wan.deviceMessages');
     let msg: GbcsMessage;
     try {

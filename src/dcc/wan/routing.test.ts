@@ -165,7 +165,11 @@ describe('uplink routing at the CSP (CSP-1, CSP-2; docs/wan.md)', () => {
     const wan = new SmWan({
       clock,
       config: { latency: { kind: 'fixed', ms: 700 }, wanProvider: p.wanProvider },
-      dsp: { onDeviceMessage: (m) => dsp.push(`${m.chf}@${m.at - clock.now()}:${m.gbcs.length}`) },
+      dsp: {
+        onDeviceMessage: (m) => {
+          dsp.push(`${m.chf}@${m.at - clock.now()}:${m.gbcs.length}`);
+        },
+      },
       chm: { onChMessage: (m) => chm.push(`${m.chf}:${m.gbcs.length}`) },
     });
     const link = wan.addCh({ chf: p.euis.chf, gpf: p.euis.gpf });

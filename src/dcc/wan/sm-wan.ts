@@ -33,7 +33,7 @@ import type { Clock, TimerHandle } from '../../runtime/clock.ts';
 import { Logger } from '../../runtime/logger.ts';
 import { Metrics, type MetricsSnapshot } from '../../runtime/metrics.ts';
 import { SeededRandom } from '../../runtime/random.ts';
-import type { ChmMessageSink, CspDownlink, DspDeviceMessageSink } from '../contracts.ts';
+import type { ChmMessageSink, CspDownlink, DeviceMessageHeld, DspDeviceMessageSink } from '../contracts.ts';
 import { WanError } from './errors.ts';
 import {
   type AvailabilityModel,
@@ -188,6 +188,8 @@ interface Transit {
   sentAt: number;
   expiry: TimerHandle | null;
   onOutcome?: (o: DownlinkOutcome) => void;
+  /** uplink: the CH's confirmation (its recipient holds the message durably) */
+  onUpDelivered?: () => void;
 }
 
 class Stats {
@@ -338,8 +340,8 @@ export class WanChLink implements ChWanPort {
   // ------------------------------------------------------------ ChWanPort (the CH side)
 
   /** The CH sends bytes up to the CSP. False (nothing sent) while the WAN is down or the modem is full. */
-  send(bytes: Uint8Array): boolean {
-    return this.wan.uplinkFromCh(this, bytes);
+  send(bytes: Uint8Array, onDelivered?: () => void): boolean {
+    return this.wan.uplinkFromCh(this, bytes, onDelivered);
   }
 
   isUp(): boolean {
@@ -609,7 +611,7 @@ export class SmWan implements CspDownlink {
   // ------------------------------------------------------------ uplink
 
   /** @internal ChWanPort.send of `link`. */
-  uplinkFromCh(link: WanChLink, bytes: Uint8Array): boolean {
+  uplinkFromCh(link: WanChLink, bytes: Uint8Array, onDelivered?: () => void): boolean {
     const ch = link.uplink;
     if (!link.isUp()) {
       this.metrics.inc('wan.up.refusedDown');
@@ -633,6 +635,7 @@ export class SmWan implements CspDownlink {
       epoch: 0,
       sentAt: 0,
       expiry: null,
+      ...(onDelivered ? { onUpDelivered: onDelivered } : {}),
     });
     this.metrics.inc('wan.up.accepted');
     this.armExpiry(ch, t);
@@ -751,7 +754,7 @@ export class SmWan implements CspDownlink {
         );
       } else {
         this.metrics.inc('wan.up.delivered');
-        this.routeUp(ch.link, t.bytes, now);
+        this.routeUp(ch.link, t.bytes, now, t.onUpDelivered);
       }
     }
   }
@@ -794,7 +797,7 @@ export class SmWan implements CspDownlink {
   }
 
   /** Routes one uplink message that reached the CSP (routing.ts). */
-  private routeUp(link: WanChLink, bytes: Uint8Array, at: number): UplinkRoute {
+  private routeUp(link: WanChLink, bytes: Uint8Array, at: number, onDelivered?: () => void): UplinkRoute {
     const r = routeUplink(bytes, {
       chf: link.chf,
       gpf: link.gpf,
@@ -804,16 +807,34 @@ export class SmWan implements CspDownlink {
     this.metrics.inc(`wan.up.route.${r.to}.${r.why}`);
     if (r.to === 'drop') {
       this.log.warn('uplink message dropped at the CSP', { chf: link.chf, why: r.why, size: bytes.length });
+      onDelivered?.();
       return r;
     }
     const msg = { chf: link.chf, gbcs: bytes, at };
-    const hand = (who: 'dsp' | 'chm', fn: (() => void) | undefined) => {
+    // The CH keeps its copy until the DSP holds the message durably (void: held).
+    const confirm = (held: DeviceMessageHeld) => {
+      if (!onDelivered) return;
+      if (held === undefined) {
+        onDelivered();
+        return;
+      }
+      held.then(
+        (ok) => {
+          if (ok) onDelivered();
+          else this.metrics.inc('wan.up.notHeld');
+        },
+        () => this.metrics.inc('wan.up.notHeld'),
+      );
+    };
+    const hand = (who: 'dsp' | 'chm', fn: (() => DeviceMessageHeld) | undefined) => {
       if (!fn) {
         this.metrics.inc(`wan.up.no${who === 'dsp' ? 'Dsp' : 'Chm'}Sink`);
+        if (who === 'dsp') confirm(undefined);
         return;
       }
       try {
-        fn();
+        const held = fn();
+        if (who === 'dsp') confirm(held);
       } catch (err) {
         this.metrics.inc(`wan.up.${who}SinkFailed`);
         this.log.error(`the ${who.toUpperCase()} failed on an uplink message`, {
@@ -824,6 +845,7 @@ export class SmWan implements CspDownlink {
     };
     if (r.to === 'dsp' || r.to === 'both') hand('dsp', this.dsp && (() => this.dsp!.onDeviceMessage(msg)));
     if (r.to === 'chm' || r.to === 'both') hand('chm', this.chm && (() => this.chm!.onChMessage(msg)));
+    if (r.to === 'chm') confirm(undefined);
     return r;
   }
 

@@ -53,7 +53,7 @@ import {
 } from '../../gbcs/payload/dlms.ts';
 import { SecurityContext } from '../../gbcs/security.ts';
 import { DEFAULT_ACB_EUI, type GbcsMessage } from '../../gbcs/types.ts';
-import { type Eui, euiFromBytes, fromHex, normaliseEui } from '../../runtime/bytes.ts';
+import { type Eui, euiFromBytes, fromHex, normaliseEui, toHex } from '../../runtime/bytes.ts';
 import type { Clock, TimerHandle } from '../../runtime/clock.ts';
 import { Logger } from '../../runtime/logger.ts';
 import { BoundedQueue, Metrics } from '../../runtime/metrics.ts';
@@ -221,6 +221,22 @@ export interface ChAlert {
   detail?: Record<string, unknown>;
 }
 
+/**
+ * One message of the WAN uplink buffer as the CH keeps it in non-volatile
+ * memory (CH-4: responses wait there while the WAN is down; a power cut must
+ * not lose them). JSON-safe.
+ */
+export interface UplinkBufferEntry {
+  bytes: string;
+  from: Eui;
+  kind: 'response' | 'alert' | 'command';
+  own: boolean;
+  ppmidCaused: boolean;
+  queuedAt: number;
+  /** handed to the WAN, not yet confirmed held by its recipient: sent again after a power cut */
+  sent?: boolean;
+}
+
 interface UplinkItem {
   id: number;
   bytes: Uint8Array;
@@ -309,6 +325,9 @@ export class Chf {
   private seq = 0;
   private alertSeq = 0;
   private uplinkId = 0;
+  private readonly uplinkListeners = new Set<() => void>();
+  /** uplink messages handed to the WAN whose recipient has not yet confirmed holding them (oldest first) */
+  private readonly unconfirmed = new Map<number, UplinkItem>();
   private counter = 1n;
   private bufferFullRaised = new Set<BufferId>();
   private poweredUpAt: number;
@@ -1174,8 +1193,9 @@ export class Chf {
 
   /** Sends now if the WAN is up and nothing waits before it, else buffers (bounded). */
   private uplinkSend(item: UplinkItem): 'sent' | 'buffered' | 'dropped' {
-    if (this.running && this.uplink.size === 0 && this.wan.isUp() && this.wan.send(item.bytes)) {
+    if (this.running && this.uplink.size === 0 && this.wan.isUp() && this.sendUp(item)) {
       this.metrics.inc('chf.uplink.sent');
+      this.uplinkChanged();
       return 'sent';
     }
     const limit = item.own ? this.uplink.capacity : this.config.uplinkCapacity;
@@ -1194,9 +1214,89 @@ export class Chf {
     }
     this.uplink.offer(item);
     this.metrics.inc('chf.uplink.buffered');
+    this.uplinkChanged();
     if (!item.own && this.uplink.size >= this.config.uplinkCapacity)
       this.bufferFull('wan-uplink', this.uplink, false);
     return 'buffered';
+  }
+
+  /**
+   * Hands one uplink message to the WAN and keeps it as unconfirmed until the
+   * WAN says its recipient holds it (bounded by the uplink capacity: the
+   * oldest is forgotten first, counted).
+   */
+  private sendUp(item: UplinkItem): boolean {
+    if (!this.wan.send(item.bytes, () => this.confirmUp(item.id))) return false;
+    this.unconfirmed.set(item.id, item);
+    if (this.unconfirmed.size > this.config.uplinkCapacity) {
+      this.unconfirmed.delete(this.unconfirmed.keys().next().value as number);
+      this.metrics.inc('chf.uplink.unconfirmed-evicted');
+    }
+    return true;
+  }
+
+  private confirmUp(id: number): void {
+    if (this.unconfirmed.delete(id)) this.uplinkChanged();
+  }
+
+  /**
+   * The WAN uplink as the CH keeps it across a power cut (oldest first): the
+   * messages handed to the WAN and not yet confirmed (`sent`), then the
+   * buffer waiting for the WAN.
+   */
+  uplinkBuffer(): UplinkBufferEntry[] {
+    const entry = (i: UplinkItem, sent: boolean): UplinkBufferEntry => ({
+      bytes: toHex(i.bytes),
+      from: i.from,
+      kind: i.kind,
+      own: i.own,
+      ppmidCaused: i.ppmidCaused,
+      queuedAt: i.queuedAt,
+      ...(sent ? { sent: true } : {}),
+    });
+    return [
+      ...[...this.unconfirmed.values()].map((i) => entry(i, true)),
+      ...this.uplink.toArray().map((i) => entry(i, false)),
+    ];
+  }
+
+  /**
+   * Puts back what the buffer held before a power cut (CH-4: responses
+   * waiting for the WAN survive it), ahead of anything buffered since; sends
+   * them when the WAN is up.
+   */
+  restoreUplinkBuffer(entries: readonly UplinkBufferEntry[]): void {
+    const later = this.uplink.removeWhere(() => true);
+    for (const e of entries)
+      this.uplink.offer({
+        id: ++this.uplinkId,
+        bytes: fromHex(e.bytes),
+        from: e.from,
+        kind: e.kind,
+        own: e.own,
+        ppmidCaused: e.ppmidCaused,
+        queuedAt: e.queuedAt,
+      });
+    for (const i of later) this.uplink.offer(i);
+    this.metrics.inc('chf.uplink.restored', entries.length);
+    this.emit({ kind: 'uplink', reason: 'restored', detail: { restored: entries.length } });
+    this.flushUplink();
+  }
+
+  /** Called after every change of the WAN uplink buffer (to keep it in non-volatile memory). */
+  onUplinkChange(listener: () => void): () => void {
+    this.uplinkListeners.add(listener);
+    return () => this.uplinkListeners.delete(listener);
+  }
+
+  private uplinkChanged(): void {
+    for (const l of this.uplinkListeners) {
+      try {
+        l();
+      } catch (err) {
+        this.emit({ kind: 'uplink', reason: 'persist-failed', detail: { error: String(err) } });
+      }
+    }
   }
 
   private flushUplink(): void {
@@ -1216,13 +1316,15 @@ export class Chf {
         });
         continue;
       }
-      if (!this.wan.send(item.bytes)) break;
+      if (!this.sendUp(item)) break;
       this.uplink.shift();
       sent++;
       this.metrics.inc('chf.uplink.sent');
     }
-    if (sent > 0)
+    if (sent > 0) {
       this.emit({ kind: 'uplink', reason: 'flushed', detail: { sent, remaining: this.uplink.size } });
+      this.uplinkChanged();
+    }
     if (this.uplink.size < this.config.uplinkCapacity) this.bufferFullRaised.delete('wan-uplink');
   }
 

@@ -354,6 +354,7 @@ export abstract class DeviceSideNode extends HanNodeBase implements HanUplink {
   /** Messages that arrived while no application was attached (typed event, not silent). */
   undelivered = 0;
   private readonly messageListeners: Array<(bytes: Uint8Array) => void> = [];
+  private readonly deliveredListeners: Array<() => void> = [];
 
   constructor(opts: DeviceSideNodeOptions) {
     super(opts.medium, opts.eui, opts.clock);
@@ -376,6 +377,15 @@ export abstract class DeviceSideNode extends HanNodeBase implements HanUplink {
   onMessage(listener: (bytes: Uint8Array) => void): () => void {
     this.messageListeners.push(listener);
     return () => this.messageListeners.splice(this.messageListeners.indexOf(listener), 1);
+  }
+
+  /**
+   * Called once the application has handled a message (its state changed,
+   * its answer not yet on air): where a device keeps its non-volatile memory.
+   */
+  onDelivered(listener: () => void): () => void {
+    this.deliveredListeners.push(listener);
+    return () => this.deliveredListeners.splice(this.deliveredListeners.indexOf(listener), 1);
   }
 
   /** A new link key (the device was re-provisioned with another install code). */
@@ -404,5 +414,6 @@ export abstract class DeviceSideNode extends HanNodeBase implements HanUplink {
     }
     this.log('delivered', this.chEui, `${message.length} bytes`);
     this.device.onRemotePartyMessage(message);
+    for (const l of this.deliveredListeners) l();
   }
 }

@@ -298,6 +298,7 @@ export class Ppmid implements GbcsDevice {
   private readonly seenCommands = new Map<string, string>();
   private heldReports: Uint8Array[] = [];
   private readonly listeners: StatusReportListener[] = [];
+  private readonly durableListeners = new Set<() => void>();
   private reportSequence = 0;
   private readonly eventLog: DeviceEvent[] = [];
   private credit: CreditDisplay = emptyCredit();
@@ -595,6 +596,33 @@ export class Ppmid implements GbcsDevice {
    * input: every envelope gets a decision and a signed status report.
    */
   deliverEnvelope(bytes: Uint8Array): InboxDecision {
+    const d = this.receiveEnvelope(bytes);
+    this.durableChanged();
+    return d;
+  }
+
+  /**
+   * Called after every change a power cut must not lose (PP-3: an accepted
+   * envelope, before the inbox acknowledges it; an outbox entry forwarded or
+   * failed): where the PPMID writes its snapshot to non-volatile memory.
+   */
+  onDurableChange(listener: () => void): () => void {
+    this.durableListeners.add(listener);
+    return () => this.durableListeners.delete(listener);
+  }
+
+  private durableChanged(): void {
+    for (const l of this.durableListeners) {
+      try {
+        l();
+      } catch (err) {
+        this.metrics.inc('ppmid.persist.failed');
+        this.log.error('could not keep the PPMID state', { error: String(err) });
+      }
+    }
+  }
+
+  private receiveEnvelope(bytes: Uint8Array): InboxDecision {
     if (this.stopped) throw new PpmidError('PPMID_CONFIG', 'this PPMID was shut down (restored elsewhere)');
     this.metrics.inc('ppmid.inbox.received');
     const opened = openEnvelope(bytes, this.policy);
@@ -1143,6 +1171,7 @@ export class Ppmid implements GbcsDevice {
       }
     }
     this.armExpiry();
+    this.durableChanged();
     // not re-entrant: the next step runs from the clock
     this.schedulePump(0, 'ppmid:next');
   }
