@@ -27,6 +27,11 @@
  *           other tariff objects (tariff.ts);
  * - CS06    activate firmware (ASN.1): hash of a previously transferred image,
  *           optional execution date-time (9999-12-31T23:59:59Z cancels).
+ * The commands of the use cases above (except ECS01b and ECS24, which walk
+ * the DLMS structure in tariff.ts) are read by named fields from the use-case
+ * catalogue (src/gbcs/use-cases) and answered with encodeResponse: objects,
+ * OBIS codes and shapes come from its one table.
+ *
  * Every other use case passes the same security checks and is answered with a
  * DLMS error response (result object-unavailable for each request).
  */
@@ -42,7 +47,16 @@ import {
   encodeDlmsApdu,
   encodeDlmsData,
   gbcsInvokeId,
+  parseObis,
 } from '../../gbcs/payload/dlms.ts';
+import { formatCosemDateTimeText, parseCosemDateTimeText } from '../../gbcs/use-cases/cosem-text.ts';
+import {
+  COSEM_OBJECTS,
+  type CommandFieldsOf,
+  decodeCommand,
+  encodeResponse,
+  type UseCaseId,
+} from '../../gbcs/use-cases/index.ts';
 import { bytesEqual, type Eui, fromHex, toHex, u64be } from '../../runtime/bytes.ts';
 import {
   type Execution,
@@ -144,19 +158,27 @@ export function defaultEsmeState(): EsmeState {
   };
 }
 
-// ---- COSEM objects the handlers expect (Blue Book class ids; OBIS as in RTDS)
-const OBIS = {
-  dataProtection: '00002B0208FF', // 0-0:43.2.8.255
-  importRegisters: '00005E2C220A', // 0-0:94.44.34.10 (GBCS ECS17b register list)
-  disconnectControl: '000060030AFF', // 0-0:96.3.10.255
-  firmwareVersion: '0000000201FF', // 0-0:0.2.1.255
-  credit: '0000130A00FF', // 0-0:19.10.0.255
-  tokenGateway: '0000132800FF', // 0-0:19.40.0.255
-  account: '0001130000FF', // 0-1:19.0.0.255
-  disconnectScripts: '00000A006AFF', // 0-0:10.0.106.255
-  clock: '0000010000FF', // 0-0:1.0.0.255
-  disablementThreshold: '00005E2C8016', // 0-0:94.44.128.22
-};
+/**
+ * The use cases whose command this ESME reads by named fields from the
+ * use-case catalogue (src/gbcs/use-cases: objects, OBIS and shapes in one
+ * table); ECS01b and ECS24 still walk the DLMS structure (tariff.ts).
+ */
+const NAMED = new Set<string>([
+  'ECS17b',
+  'ECS45',
+  'ECS52',
+  'ECS82',
+  'CS01a',
+  'ECS02',
+  'ECS03',
+  'ECS42',
+  'ECS43',
+  'ECS44',
+  'ECS70',
+]);
+
+/** The ECS17b register list object (GBCS: 0-0:94.44.34.10 attribute 2). */
+const IMPORT_REGISTERS = '0-0:94.44.34.10';
 
 /** Script ids of the load switch script table (RTDS ECS43 = 52, ECS44 = 54; ECS42 = 53 inferred). */
 export const SUPPLY_SCRIPT: Readonly<Record<'ECS42' | 'ECS43' | 'ECS44', { id: number; to: SupplyState }>> = {
@@ -225,38 +247,8 @@ export class Esme extends MeterDevice<EsmeState> {
       return this.malformedPayload(cmd, err);
     }
     try {
+      if (uc && NAMED.has(uc)) return this.executeNamed(cmd, req, ctx, uc as UseCaseId);
       switch (uc) {
-        case 'ECS17b':
-          return this.readImportRegisters(cmd, req, ctx);
-        case 'ECS45':
-          return this.readSingle(
-            req,
-            70,
-            OBIS.disconnectControl,
-            3,
-            dlms.enum(supplyControlState(this.state.supply)),
-          );
-        case 'ECS52':
-          return this.readSingle(
-            req,
-            1,
-            OBIS.firmwareVersion,
-            2,
-            dlms.octets(fromHex(this.state.firmware.version)),
-          );
-        case 'ECS82':
-          return this.readSingle(req, 112, OBIS.credit, 2, dlms.i32(this.state.meterBalance));
-        case 'CS01a':
-          return this.topUp(cmd, req);
-        case 'ECS02':
-        case 'ECS03':
-          return this.paymentMode(cmd, req, uc === 'ECS02' ? 'credit' : 'prepayment');
-        case 'ECS42':
-        case 'ECS43':
-        case 'ECS44':
-          return this.supplyControl(req, uc);
-        case 'ECS70':
-          return this.setClock(req);
         case 'ECS01b':
           return this.setPrices(cmd, req);
         case 'ECS24':
@@ -271,7 +263,74 @@ export class Esme extends MeterDevice<EsmeState> {
     }
   }
 
+  /** The use cases read by named fields: a payload that does not match its row is malformed (8F1E). */
+  private executeNamed(
+    cmd: AcceptedCommand,
+    req: DlmsAccessRequest,
+    ctx: ExecutionContext,
+    uc: UseCaseId,
+  ): Execution {
+    let fields: unknown;
+    try {
+      fields = decodeCommand(uc, cmd.message.content).fields;
+    } catch (err) {
+      return this.malformedPayload(cmd, err, req);
+    }
+    const f = fields as never;
+    switch (uc) {
+      case 'ECS17b':
+        return this.readImportRegisters(cmd, req, f, ctx);
+      case 'ECS45':
+        return this.read(req, 'ECS45', {
+          supplyState: { controlState: { result: 'success', value: supplyControlState(this.state.supply) } },
+        });
+      case 'ECS52':
+        return this.read(req, 'ECS52', {
+          firmwareVersion: { value: { result: 'success', value: this.state.firmware.version.toUpperCase() } },
+        });
+      case 'ECS82':
+        return this.read(req, 'ECS82', {
+          meterBalance: { currentCreditAmount: { result: 'success', value: this.state.meterBalance } },
+        });
+      case 'CS01a':
+        return this.topUp(cmd, req, f);
+      case 'ECS02':
+      case 'ECS03':
+        return this.paymentMode(cmd, req, uc, f);
+      case 'ECS42':
+      case 'ECS43':
+      case 'ECS44':
+        return this.supplyControl(req, uc, f);
+      case 'ECS70':
+        return this.setClock(req, f);
+      default:
+        return this.unsupported(req, uc);
+    }
+  }
+
   // ------------------------------------------------------------------ responses
+
+  /** A response built from named fields (the catalogue row gives the shape); invoke-id echoed. */
+  private named(req: DlmsAccessRequest, uc: UseCaseId, fields: unknown): Uint8Array {
+    return encodeResponse(uc, fields as never, { header: { invoke: req.invoke, dateTime: '' } });
+  }
+
+  /** Every access of a decoded command answered with one result (sets and actions). */
+  private allResults(
+    fields: Record<string, Record<string, unknown>>,
+    result: string,
+  ): Record<string, Record<string, { result: string }>> {
+    return Object.fromEntries(
+      Object.entries(fields).map(([o, ms]) => [
+        o,
+        Object.fromEntries(Object.keys(ms).map((m) => [m, { result }])),
+      ]),
+    );
+  }
+
+  private read(req: DlmsAccessRequest, uc: 'ECS45' | 'ECS52' | 'ECS82', fields: unknown): Execution {
+    return { content: this.named(req, uc, fields), outcome: 'read' };
+  }
 
   private response(req: DlmsAccessRequest, data: DlmsData[], results: AccessResponseSpec[]): Uint8Array {
     return encodeDlmsApdu({
@@ -345,20 +404,6 @@ export class Esme extends MeterDevice<EsmeState> {
 
   // ------------------------------------------------------------------ reads
 
-  private readSingle(
-    req: DlmsAccessRequest,
-    classId: number,
-    obis: string,
-    attr: number,
-    value: DlmsData,
-  ): Execution {
-    expectRequests(req, [{ kind: 'get', classId, obis, id: attr }]);
-    return {
-      content: this.response(req, [value], [{ kind: 'get', result: RESULT.success }]),
-      outcome: 'read',
-    };
-  }
-
   /**
    * ECS17b (RTDS 4.1.1): get_protected_attributes of the import register list
    * 0-0:94.44.34.10 attr 2; the response echoes the protection parameters
@@ -368,27 +413,13 @@ export class Esme extends MeterDevice<EsmeState> {
   private readImportRegisters(
     cmd: AcceptedCommand,
     req: DlmsAccessRequest,
+    fields: CommandFieldsOf<'ECS17b'>,
     ctx: ExecutionContext,
   ): Execution {
-    expectRequests(req, [{ kind: 'action', classId: 30, obis: OBIS.dataProtection, id: 1 }]);
-    const arg = req.data[0];
-    if (arg?.type !== 'structure' || arg.items.length !== 2)
-      throw new PayloadShapeError('protection request shape');
-    const [objects, params] = arg.items;
-    if (objects.type !== 'array' || params.type !== 'array')
-      throw new PayloadShapeError('protection request lists');
+    const { objectList, protectionParameters } = fields.protectedReadImportEnergy.getProtectedAttributes;
     const values: DlmsData[] = [];
-    for (const o of objects.items) {
-      if (o.type !== 'structure' || o.items.length < 3) throw new PayloadShapeError('object list element');
-      const [cls, ln, attr] = o.items;
-      if (
-        cls.type !== 'long-unsigned' ||
-        ln.type !== 'octet-string' ||
-        attr.type !== 'integer' ||
-        cls.value !== 1 ||
-        toHex(ln.value) !== OBIS.importRegisters ||
-        attr.value !== 2
-      )
+    for (const o of objectList) {
+      if (o.classId !== 1 || o.logicalName !== IMPORT_REGISTERS || o.attributeIndex !== 2)
         throw new PayloadShapeError('ECS17b reads only the import register list');
       const r = this.state.registers;
       values.push(
@@ -401,14 +432,25 @@ export class Esme extends MeterDevice<EsmeState> {
       );
     }
     const plaintext = encodeDlmsData(dlms.struct(...values));
-    const responseParams = dlms.array(...params.items.map(swapProtectionParties));
+    // RTDS ECS17b: the response echoes the protection parameters with originator and recipient swapped
+    const swapped = protectionParameters.map((p) => ({
+      ...p,
+      protectionOptions: {
+        ...p.protectionOptions,
+        originatorSystemTitle: p.protectionOptions.recipientSystemTitle,
+        recipientSystemTitle: p.protectionOptions.originatorSystemTitle,
+      },
+    }));
     const encrypted = ctx.encrypt(plaintext);
     return {
-      content: this.response(
-        req,
-        [dlms.struct(responseParams, dlms.octets(encrypted))],
-        [{ kind: 'action', result: RESULT.success }],
-      ),
+      content: this.named(req, 'ECS17b', {
+        protectedReadImportEnergy: {
+          getProtectedAttributes: {
+            result: 'success',
+            value: { protectionParameters: swapped, protectedAttributes: toHex(encrypted) },
+          },
+        },
+      }),
       outcome: 'read',
       detail: { business: cmd.originator.business },
     };
@@ -417,12 +459,9 @@ export class Esme extends MeterDevice<EsmeState> {
   // ------------------------------------------------------------------ prepayment
 
   /** CS01a (DUIS 2.2): apply a UTRN (GBCS.md 5a). */
-  private topUp(cmd: AcceptedCommand, req: DlmsAccessRequest): Execution {
-    expectRequests(req, [{ kind: 'action', classId: 115, obis: OBIS.tokenGateway, id: 1 }]);
-    const token = req.data[0];
-    if (token?.type !== 'octet-string' || token.value.length !== 20)
-      throw new PayloadShapeError('UTRN octet-string(20)');
-    const utrn = Buffer.from(token.value).toString('latin1');
+  private topUp(cmd: AcceptedCommand, req: DlmsAccessRequest, fields: CommandFieldsOf<'CS01a'>): Execution {
+    const utrn = fields.tokenGateway.enter;
+    if (utrn.length !== 20) throw new PayloadShapeError('UTRN octet-string(20)');
     const supplier = cmd.originator.business;
     const last = this.state.lastTopUpCounter[supplier];
     const r = checkTopUp({
@@ -438,7 +477,7 @@ export class Esme extends MeterDevice<EsmeState> {
     });
     if (!r.ok)
       return {
-        content: this.response(req, [dlms.null()], [{ kind: 'action', result: RESULT.otherReason }]),
+        content: this.named(req, 'CS01a', { tokenGateway: { enter: { result: 'other-reason' } } }),
         outcome: 'failed',
         commit: r.refusal !== 'duplicate',
         detail: { utrn, refusal: r.refusal },
@@ -449,7 +488,7 @@ export class Esme extends MeterDevice<EsmeState> {
     this.state.recentUtrns = rememberUtrn(this.state.recentUtrns, utrn);
     this.logEvent(0x810e);
     return {
-      content: this.response(req, [dlms.null()], [{ kind: 'action', result: RESULT.success }]),
+      content: this.named(req, 'CS01a', { tokenGateway: { enter: { result: 'success' } } }),
       outcome: 'applied',
       detail: { utrn, credit: r.valueMillipence, balance: this.state.meterBalance },
     };
@@ -461,41 +500,20 @@ export class Esme extends MeterDevice<EsmeState> {
    * threshold (class 9000 attrs 4 and 6). Activation time zero: now; a date:
    * future-dated (8F66/8F67 when it runs); all-FF: cancel the pending change.
    */
-  private paymentMode(cmd: AcceptedCommand, req: DlmsAccessRequest, mode: PaymentMode): Execution {
-    const setAcc = (id: number) => ({ kind: 'set' as const, classId: 111, obis: OBIS.account, id });
-    const shape =
-      mode === 'credit'
-        ? [setAcc(2), setAcc(11), setAcc(13)]
-        : [
-            setAcc(2),
-            { kind: 'set' as const, classId: 9000, obis: OBIS.disablementThreshold, id: 4 },
-            setAcc(11),
-            { kind: 'set' as const, classId: 9000, obis: OBIS.disablementThreshold, id: 6 },
-            setAcc(13),
-          ];
-    expectRequests(req, shape);
-    const modeData = req.data[0];
+  private paymentMode(
+    cmd: AcceptedCommand,
+    req: DlmsAccessRequest,
+    uc: 'ECS02' | 'ECS03',
+    fields: CommandFieldsOf<'ECS02'> | CommandFieldsOf<'ECS03'>,
+  ): Execution {
+    const mode: PaymentMode = uc === 'ECS02' ? 'credit' : 'prepayment';
     const wanted = mode === 'credit' ? 1 : 2;
-    if (
-      modeData?.type !== 'structure' ||
-      modeData.items[0]?.type !== 'enum' ||
-      modeData.items[0].value !== wanted
-    )
+    if (fields.account.accountModeAndStatus.paymentMode !== wanted)
       throw new PayloadShapeError(`account mode must be ${wanted} for ${cmd.useCase}`);
-    let threshold: number | undefined;
-    if (mode === 'prepayment') {
-      const t = req.data[1];
-      if (t?.type !== 'double-long') throw new PayloadShapeError('disablement threshold double-long');
-      threshold = t.value;
-    }
-    const when = req.data[req.data.length - 1];
-    if (when?.type !== 'octet-string' || when.value.length !== 12)
-      throw new PayloadShapeError('activation time');
-    const ok = this.response(
-      req,
-      req.requests.map(() => dlms.null()),
-      req.requests.map(() => ({ kind: 'set' as const, result: RESULT.success })),
-    );
+    const threshold =
+      'prepaymentConfiguration' in fields ? fields.prepaymentConfiguration.disablementThreshold : undefined;
+    const when = { value: parseCosemDateTimeText(fields.account.accountActivationTime) };
+    const ok = this.named(req, uc, this.allResults(fields, 'success'));
     const useCase = cmd.useCase!;
     if (isWildcardDateTime(when.value)) {
       const had = this.cancelFutureDated(useCase);
@@ -622,17 +640,19 @@ export class Esme extends MeterDevice<EsmeState> {
   // ------------------------------------------------------------------ supply
 
   /** ECS42 / ECS43 / ECS44 (DUIS 7.1 / 7.2 / 7.3): execute the load switch script. */
-  private supplyControl(req: DlmsAccessRequest, uc: 'ECS42' | 'ECS43' | 'ECS44'): Execution {
-    expectRequests(req, [{ kind: 'action', classId: 9, obis: OBIS.disconnectScripts, id: 1 }]);
-    const script = req.data[0];
+  private supplyControl(
+    req: DlmsAccessRequest,
+    uc: 'ECS42' | 'ECS43' | 'ECS44',
+    fields: CommandFieldsOf<'ECS43'>,
+  ): Execution {
     const want = SUPPLY_SCRIPT[uc];
-    if (script?.type !== 'long-unsigned' || script.value !== want.id)
+    if (fields.disconnectControlScripts.execute !== want.id)
       throw new PayloadShapeError(`${uc} executes script ${want.id}`);
     const from = this.state.supply;
     this.state.supply = want.to;
     this.logEvent(want.to === 'armed' ? 0x8f32 : want.to === 'disabled' ? 0x8f57 : 0x8f35);
     return {
-      content: this.response(req, [dlms.null()], [{ kind: 'action', result: RESULT.success }]),
+      content: this.named(req, uc, { disconnectControlScripts: { execute: { result: 'success' } } }),
       outcome: 'applied',
       detail: { supply: { from, to: want.to } },
     };
@@ -648,17 +668,11 @@ export class Esme extends MeterDevice<EsmeState> {
    * (interpretation documented in docs/devices.md); a specified preset is
    * applied if the device's own time lies within the interval (Blue Book).
    */
-  private setClock(req: DlmsAccessRequest): Execution {
-    const c = (kind: AccessRequestSpec['kind'], id: number) => ({ kind, classId: 8, obis: OBIS.clock, id });
-    expectRequests(req, [c('set', 9), c('action', 5), c('action', 4), c('get', 2), c('get', 4)]);
-    const preset = req.data[1];
-    if (
-      preset?.type !== 'structure' ||
-      preset.items.length !== 3 ||
-      preset.items.some((x) => x.type !== 'octet-string' || x.value.length !== 12)
-    )
-      throw new PayloadShapeError('preset_adjusting_time structure');
-    const [p, s, e] = preset.items.map((x) => (x as { value: Uint8Array }).value);
+  private setClock(req: DlmsAccessRequest, fields: CommandFieldsOf<'ECS70'>): Execution {
+    const preset = fields.clock.presetAdjustingTime;
+    const [p, s, e] = [preset.presetTime, preset.validityIntervalStart, preset.validityIntervalEnd].map(
+      parseCosemDateTimeText,
+    ) as [Uint8Array, Uint8Array, Uint8Array];
     const start = parseCosemDateTime(s);
     const end = parseCosemDateTime(e);
     if (start === null || end === null || end < start) throw new PayloadShapeError('validity interval');
@@ -674,17 +688,15 @@ export class Esme extends MeterDevice<EsmeState> {
     }
     if (target !== null) this.setDeviceTime(target, 'reliable');
     const status = this.timeStatus === 'reliable' ? 0 : CLOCK_STATUS_DOUBTFUL;
-    const content = this.response(
-      req,
-      [dlms.null(), dlms.null(), dlms.null(), dlms.octets(cosemDateTime(this.deviceNow())), dlms.u8(status)],
-      [
-        { kind: 'set', result: RESULT.success },
-        { kind: 'action', result: RESULT.success },
-        { kind: 'action', result: target === null ? RESULT.otherReason : RESULT.success },
-        { kind: 'get', result: RESULT.success },
-        { kind: 'get', result: RESULT.success },
-      ],
-    );
+    const content = this.named(req, 'ECS70', {
+      clock: {
+        clockBase: { result: 'success' },
+        presetAdjustingTime: { result: 'success' },
+        adjustToPresetTime: { result: target === null ? 'other-reason' : 'success' },
+        time: { result: 'success', value: formatCosemDateTimeText(cosemDateTime(this.deviceNow())) },
+        status: { result: 'success', value: status },
+      },
+    });
     if (target === null) {
       this.logEvent(0x8f0c); // Clock not adjusted
       return {
@@ -815,7 +827,7 @@ export class Esme extends MeterDevice<EsmeState> {
     return {
       ok: true,
       alert: {
-        payload: this.futureDatedAlert(entry, 111, OBIS.account, 13),
+        payload: this.futureDatedAlert(entry, 111, toHex(parseObis(COSEM_OBJECTS.account.obis)), 13),
         messageCode: MC_FUTURE_DATED_DLMS,
       },
     };
@@ -898,13 +910,4 @@ function expectRequests(
         `request ${i}: ${r.kind} ${r.classId}/${toHex(r.obis)}/${r.id}, expected ${w.kind} ${w.classId}/${w.obis}/${w.id}`,
       );
   });
-}
-
-/** Protection parameters of a response: the command's, with originator and recipient swapped (RTDS ECS17b). */
-function swapProtectionParties(p: DlmsData): DlmsData {
-  if (p.type !== 'structure' || p.items.length !== 2 || p.items[1].type !== 'structure')
-    throw new PayloadShapeError('protection parameters element');
-  const inner = p.items[1].items;
-  if (inner.length !== 5) throw new PayloadShapeError('protection parameters structure(5)');
-  return dlms.struct(p.items[0], dlms.struct(inner[0], inner[2], inner[1], inner[3], inner[4]));
 }

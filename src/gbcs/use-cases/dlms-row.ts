@@ -40,11 +40,11 @@ type MethodOf<O extends CosemObjectName> = keyof Objects[O]['methods'] & string;
 type AttrSchema<
   O extends CosemObjectName,
   A extends AttrOf<O>,
-> = Objects[O]['attributes'][A] extends readonly [number, infer S extends Schema] ? S : never;
+> = Objects[O]['attributes'][A] extends readonly [number, infer S extends Schema, ...unknown[]] ? S : never;
 type MethodSchema<
   O extends CosemObjectName,
   A extends MethodOf<O>,
-> = Objects[O]['methods'][A] extends readonly [number, infer S extends Schema] ? S : never;
+> = Objects[O]['methods'][A] extends readonly [number, infer S extends Schema, ...unknown[]] ? S : never;
 
 function member(
   o: CosemObjectName,
