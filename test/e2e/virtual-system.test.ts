@@ -32,6 +32,8 @@ describe('e2e: the running system under a VirtualClock (in-process ports)', () =
     seed: 'virtual',
     workload: 'none',
     xsdValidation: false,
+    // one DSP-4 file an hour here (the default of `up` is every 5 minutes)
+    dspLogPeriodMs: 3_600_000,
   };
   let sys: RunningSystem | undefined;
   after(async () => {
