@@ -10,14 +10,25 @@ import { Command, CommanderError } from 'commander';
 
 /** What a command module exports: adds its sub-commands (or options and action) to `program`. */
 export type CommandRegistrar = (program: Command) => void;
-type CommandModule = { register: CommandRegistrar };
+export type CommandModule = { register: CommandRegistrar };
+/** Imports a command module; `commands`, when set, are the only sub-commands it registers. */
+export type ModuleLoader = (() => Promise<CommandModule>) & { commands?: readonly string[] };
 
 export interface CommandGroup {
   name: string;
   /** one line for `ppmid-relay --help` (the group's own `--help` lists its sub-commands) */
   description: string;
   /** the modules that register the group, imported only when it runs */
-  modules: ReadonlyArray<() => Promise<CommandModule>>;
+  modules: readonly ModuleLoader[];
+}
+
+/**
+ * A module that registers only these sub-commands of its group: it is loaded
+ * for them (and for the group's help), not for its siblings', e.g. `dsp
+ * transform` does not load the DSP service (fastify, the store).
+ */
+function forCommands(commands: readonly string[], load: () => Promise<CommandModule>): ModuleLoader {
+  return Object.assign(load, { commands });
 }
 
 /** Every top-level command. A new command group is one row here and one module under commands/. */
@@ -53,7 +64,13 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
   {
     name: 'dsp',
     description: 'DCC Data Service Provider: DUIS service, DUIS to GBCS transform, DSP-4/DSP-5 reports',
-    modules: [() => import('./commands/dsp.ts'), () => import('./commands/dsp-service.ts')],
+    modules: [
+      forCommands(['transform', 'srs'], () => import('./commands/dsp.ts')),
+      forCommands(
+        ['serve', 'local-delivery-export', 'charges', 'performance'],
+        () => import('./commands/dsp-service.ts'),
+      ),
+    ],
   },
   {
     name: 'chm',
@@ -120,24 +137,30 @@ export function buildProgram(): Command {
 }
 
 /**
- * The command group `argv` runs: its first operand (`ppmid-relay gbcs decode
- * ...` -> gbcs; `ppmid-relay help gbcs` -> gbcs). Top-level options take no
- * values (-h, -V), so the first argument not starting with `-` is it.
+ * The command group `args` run and the modules to load for it. The group is
+ * the first operand (`ppmid-relay gbcs decode ...` -> gbcs; `ppmid-relay help
+ * gbcs` -> gbcs): top-level options take no values (-h, -V), so it is the
+ * first argument not starting with `-`. The modules are those registering
+ * the second operand (the sub-command) when a module declares it, else all of
+ * the group's (its help, or a group whose modules declare nothing).
  */
-export function groupOf(args: readonly string[]): CommandGroup | undefined {
+export function routeOf(args: readonly string[]): { group?: CommandGroup; modules: readonly ModuleLoader[] } {
   const operands = args.filter((a) => !a.startsWith('-'));
-  const name = operands[0] === 'help' ? operands[1] : operands[0];
-  return COMMAND_GROUPS.find((g) => g.name === name);
+  const [name, sub] = operands[0] === 'help' ? operands.slice(1) : operands;
+  const group = COMMAND_GROUPS.find((g) => g.name === name);
+  if (!group) return { modules: [] };
+  const own = group.modules.filter((m) => sub !== undefined && m.commands?.includes(sub));
+  return {
+    group,
+    modules: own.length > 0 ? group.modules.filter((m) => !m.commands || own.includes(m)) : group.modules,
+  };
 }
 
-/** Builds the program with the modules of the group `argv` runs (none for top-level help). */
+/** Builds the program with the modules of the command `argv` runs (none for top-level help). */
 export async function programFor(argv: readonly string[]): Promise<Command> {
   const program = buildProgram();
-  const group = groupOf(argv.slice(2));
-  if (group) {
-    const mods = await Promise.all(group.modules.map((load) => load()));
-    for (const m of new Set(mods)) m.register(program);
-  }
+  const mods = await Promise.all(routeOf(argv.slice(2)).modules.map((load) => load()));
+  for (const m of new Set(mods)) m.register(program);
   return program;
 }
 
