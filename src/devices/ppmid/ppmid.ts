@@ -42,7 +42,7 @@ import {
 import type { RequestId } from '../../duis/request-id.ts';
 import { lookupMessageCode } from '../../gbcs/codes/message-codes.ts';
 import { decodeMessage } from '../../gbcs/decode.ts';
-import { dateToZigbeeTime, decodeGbz } from '../../gbcs/payload/gbz.ts';
+import { dateToZigbeeTime } from '../../gbcs/payload/gbz.ts';
 import type { GbcsMessage } from '../../gbcs/types.ts';
 import { type Eui, fromHex, normaliseEui, toHex } from '../../runtime/bytes.ts';
 import type { Clock, TimerHandle } from '../../runtime/clock.ts';
@@ -473,12 +473,7 @@ export class Ppmid implements GbcsDevice {
       });
       return;
     }
-    let answer: ReturnType<typeof readGsmeAnswer>;
-    try {
-      answer = readGsmeAnswer(decodeGbz(m.content));
-    } catch (err) {
-      answer = { kind: 'unrecognised', detail: String(err) };
-    }
+    const answer = readGsmeAnswer(m.content, m.messageCode === PCS02_MESSAGE_CODE ? 'PCS02' : 'PCS01');
     this.metrics.inc(`ppmid.gsme-answer.${answer.kind}`);
     const action = this.lastCustomerAction;
     const matches =

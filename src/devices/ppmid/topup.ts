@@ -24,16 +24,11 @@
  * milli-pence in RTDS) or a ZCL Default Response (PCS02).
  */
 import { messageCodeForUseCase } from '../../gbcs/codes/message-codes.ts';
-import { encodeGbz, type GbzPayload, gbzComponent, gbzPayload } from '../../gbcs/payload/gbz.ts';
+import { decodeResponse, encodeCommand, type GbzResponseFields } from '../../gbcs/use-cases/index.ts';
 import { utrnCheckDigit } from '../../gbcs/utrn.ts';
 import type { Eui } from '../../runtime/bytes.ts';
 import type { DeviceSecurity } from '../security/device-security.ts';
 
-export const PREPAYMENT_CLUSTER = 0x0705;
-export const ZCL_CONSUMER_TOP_UP = 0x04;
-export const ZCL_CONSUMER_TOP_UP_RESPONSE = 0x03;
-export const ZCL_SELECT_AVAILABLE_EMERGENCY_CREDIT = 0x00;
-export const ZCL_DEFAULT_RESPONSE = 0x0b;
 /** ZigBee SE Prepayment "Originating Device": 0 Energy Service Interface, 1 Meter, 2 In-Home Display. */
 export const ORIGINATING_DEVICE_IHD = 0x02;
 
@@ -67,40 +62,28 @@ export function checkUtrnLocally(utrn: string): UtrnLocalCheck {
     : { ok: false, reason: 'check-digit' };
 }
 
-/** The PCS01 GBZ payload for a UTRN. */
+/** The PCS01 GBZ payload for a UTRN (the catalogue's PCS01 row: Prepayment Consumer Top Up from the IHD). */
 export function pcs01Content(utrn: string): Uint8Array {
-  const code = new TextEncoder().encode(utrn);
-  if (code.length > 255) throw new RangeError('top-up code longer than a ZCL octet string');
-  const zcl = new Uint8Array(2 + code.length);
-  zcl[0] = ORIGINATING_DEVICE_IHD;
-  zcl[1] = code.length;
-  zcl.set(code, 2);
-  return encodeGbz(
-    gbzPayload([
-      gbzComponent(
-        PREPAYMENT_CLUSTER,
-        { frameControl: 0x01, sequence: 0, commandId: ZCL_CONSUMER_TOP_UP },
-        zcl,
-      ),
-    ]),
+  return encodeCommand(
+    'PCS01',
+    { consumerTopUp: { originatingDevice: ORIGINATING_DEVICE_IHD, topUpCode: utrn } },
+    { header: {} },
   );
 }
 
-/** The PCS02 GBZ payload; `issuedAt` in ZigBee UTCTime (seconds since 2000-01-01). */
+/** The PCS02 GBZ payload (Select Available Emergency Credit); `issuedAt` in ZigBee UTCTime (seconds since 2000-01-01). */
 export function pcs02Content(issuedAt: number): Uint8Array {
   if (!Number.isInteger(issuedAt) || issuedAt < 0 || issuedAt > 0xffffffff)
     throw new RangeError('issuedAt outside u32');
-  const zcl = new Uint8Array(5);
-  new DataView(zcl.buffer).setUint32(0, issuedAt, true);
-  zcl[4] = ORIGINATING_DEVICE_IHD;
-  return encodeGbz(
-    gbzPayload([
-      gbzComponent(
-        PREPAYMENT_CLUSTER,
-        { frameControl: 0x01, sequence: 0, commandId: ZCL_SELECT_AVAILABLE_EMERGENCY_CREDIT },
-        zcl,
-      ),
-    ]),
+  return encodeCommand(
+    'PCS02',
+    {
+      selectAvailableEmergencyCredit: {
+        commandIssueDateTime: issuedAt,
+        originatingDevice: ORIGINATING_DEVICE_IHD,
+      },
+    },
+    { header: {} },
   );
 }
 
@@ -149,27 +132,30 @@ export type GsmeAnswer =
   | { kind: 'default-response'; command: number; status: number; accepted: boolean }
   | { kind: 'unrecognised'; detail: string };
 
-/** Reads the GSME's answer to PCS01/PCS02 from a decoded GBZ payload. */
-export function readGsmeAnswer(gbz: GbzPayload | undefined): GsmeAnswer {
-  const c = gbz?.components[0];
-  if (!c || c.clusterId !== PREPAYMENT_CLUSTER || !c.payload)
-    return { kind: 'unrecognised', detail: 'no plaintext Prepayment cluster component' };
-  const p = c.payload;
-  const clusterSpecific = (c.header.frameControl & 0x03) === 1;
-  if (clusterSpecific && c.header.commandId === ZCL_CONSUMER_TOP_UP_RESPONSE && p.length >= 10) {
-    const dv = new DataView(p.buffer, p.byteOffset, p.byteLength);
-    const result = p[0];
+/** Reads the GSME's answer to PCS01/PCS02 (`useCase`) by the catalogue's response of that row. */
+export function readGsmeAnswer(content: Uint8Array, useCase: 'PCS01' | 'PCS02'): GsmeAnswer {
+  let fields: GbzResponseFields;
+  try {
+    fields = decodeResponse(useCase, content).fields as GbzResponseFields;
+  } catch (err) {
+    return { kind: 'unrecognised', detail: err instanceof Error ? err.message : String(err) };
+  }
+  const c = fields.components[0];
+  if (!c?.fields) return { kind: 'unrecognised', detail: 'no plaintext Prepayment cluster component' };
+  const f = c.fields as Record<string, number>;
+  if (c.command === 'consumerTopUpResponse') {
+    const result = f.resultType;
     return {
       kind: 'top-up-response',
       result,
       resultName: TOP_UP_RESULT[result] ?? `result-0x${result.toString(16)}`,
       accepted: result === 0 || (result >= 0x10 && result <= 0x12),
-      topUpValue: dv.getInt32(1, true),
-      source: p[5],
-      creditRemaining: dv.getInt32(6, true),
+      topUpValue: f.topUpValue,
+      source: f.sourceOfTopUp,
+      creditRemaining: f.creditRemaining,
     };
   }
-  if (!clusterSpecific && c.header.commandId === ZCL_DEFAULT_RESPONSE && p.length >= 2)
-    return { kind: 'default-response', command: p[0], status: p[1], accepted: p[1] === 0 };
-  return { kind: 'unrecognised', detail: `command 0x${c.header.commandId.toString(16)} on 0x0705` };
+  if (c.command === 'defaultResponse')
+    return { kind: 'default-response', command: f.commandId, status: f.status, accepted: f.status === 0 };
+  return { kind: 'unrecognised', detail: `${c.cluster}.${c.command}` };
 }
