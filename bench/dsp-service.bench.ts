@@ -13,6 +13,13 @@
  *   (handleRequestAsync); (xsd xmllint, 1/run): one xmllint per request (sync API);
  * - the parts, to say what dominates: verify+parse, transform+MAC, response
  *   build+sign, in-process XSD, one xmllint run.
+ * - issue 13, the authentication layers, before and after in one run:
+ *   dsp.part.precheck (the cheap checks before any parse, in every request
+ *   above), and dsp.http (plain) vs dsp.http (tls+auth): the same DSP
+ *   behind HTTP without TLS or guard, and behind https with the user's
+ *   client certificate (keep-alive), the operator guard and the TLS
+ *   identity check; CPU ms per request of this process (client and server),
+ *   and `authCost` = the share the layers add.
  * Requests are signed before timing (unique, increasing counters).
  * `cpuMsPerRequest` (and its inverse `perCpuSecond`) counts the CPU time
  * this process and its xmllint children used: the main figure, since other
@@ -21,8 +28,13 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { installHttpGuard } from '../src/adapters/http/guard.ts';
+import { TestPki } from '../src/adapters/pki/index.ts';
 import { migrate, openStore } from '../src/adapters/store/index.ts';
+import { DSP_PUBLIC_PATHS, startDspHttp } from '../src/dcc/dsp/http.ts';
 import { DspService } from '../src/dcc/dsp/index.ts';
+import { precheckDuisRequest } from '../src/dcc/dsp/precheck.ts';
 import { transformServiceRequest } from '../src/dcc/dsp/transform/index.ts';
 import {
   buildDuisResponse,
@@ -36,12 +48,14 @@ import {
 import { InProcessDuisXsdValidator } from '../src/duis/xsd-inprocess.ts';
 import { SecurityContext } from '../src/gbcs/index.ts';
 import { VirtualClock } from '../src/runtime/clock.ts';
+import { OperatorRegistry } from '../src/runtime/operators.ts';
 import { CspDownlinkTestDouble } from '../test/support/csp-downlink-test-double.ts';
 import {
   dspSigner,
   ESME,
   RTDS_INVENTORY,
   rtdsKeys,
+  SUPPLIER,
   SUPPLIER_USER,
   SUPPLIER_XML_CERT,
   signedRequest,
@@ -99,6 +113,102 @@ async function openDsp(dir: string, xsd: 'off' | DuisXsdValidation) {
   return { store, dsp, downlink };
 }
 
+interface Served {
+  url: string;
+  /** The client's TLS options (CA, its certificate and key), for https. */
+  tls?: { ca: string; cert: string; key: string };
+  close(): Promise<void>;
+}
+
+/** The DSP behind HTTP: plain (no guard), or https with client certificates and the guard (issue 13). */
+async function serveDsp(dsp: DspService, pki: TestPki | undefined): Promise<Served> {
+  const operators = OperatorRegistry.ephemeral();
+  const http = await startDspHttp({
+    dsp,
+    port: 0,
+    ...(pki
+      ? {
+          tls: { certPem: pki.server.certPem, keyPem: pki.server.keyPem, clientCaPem: pki.caCertPem },
+          guard: (app) =>
+            installHttpGuard(app, { operators, bindHost: '127.0.0.1', publicPaths: DSP_PUBLIC_PATHS }),
+        }
+      : {}),
+  });
+  const client = pki ? await pki.clientCredentials(SUPPLIER, 'DCC User') : undefined;
+  return {
+    url: http.url,
+    ...(client ? { tls: { ca: pki!.caCertPem, cert: client.certPem, key: client.keyPem } } : {}),
+    close: () => http.close(),
+  };
+}
+
+/** `n` requests in `ms` of wall time and `cpu` CPU seconds. */
+function timing(n: number, ms: number, cpu: number): Timing {
+  return {
+    opsPerSec: (n / ms) * 1000,
+    msPerRequest: ms / n,
+    cpuMsPerRequest: (cpu * 1000) / n,
+    cpuOpsPerSec: n / cpu,
+  };
+}
+
+/** Rounds of equal size, as one timing. */
+function sumTimings(ts: Timing[]): Timing {
+  const ms = ts.reduce((a, t) => a + t.msPerRequest, 0) / ts.length;
+  const cpuMs = ts.reduce((a, t) => a + t.cpuMsPerRequest, 0) / ts.length;
+  return { opsPerSec: 1000 / ms, msPerRequest: ms, cpuMsPerRequest: cpuMs, cpuOpsPerSec: 1000 / cpuMs };
+}
+
+/** CPU seconds of the calling thread only (Linux /proc/thread-self): the server's share, not the client's. */
+function threadCpuSeconds(): number {
+  const stat = readFileSync('/proc/thread-self/stat', 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, clock ticks (USER_HZ 100)
+}
+
+/** The client, in a worker thread: POSTs each request on one keep-alive connection, in order (check 5). */
+const CLIENT = `
+const { workerData, parentPort } = require('node:worker_threads');
+const http = require('node:http');
+const https = require('node:https');
+const { url, tls, reqs } = workerData;
+const mod = url.startsWith('https:') ? https : http;
+const agent = new mod.Agent({ keepAlive: true, maxSockets: 1, ...(tls || {}) });
+const one = (body) => new Promise((resolve, reject) => {
+  const req = mod.request(url + '/api/v1/serviceS', { method: 'POST', agent, headers: { 'content-type': 'application/xml' } }, (res) => {
+    const chunks = [];
+    res.on('data', (c) => chunks.push(c));
+    res.on('end', () => {
+      const text = Buffer.concat(chunks).toString();
+      if (res.statusCode !== 200 || !text.includes('I99')) reject(new Error('bench request failed: ' + text));
+      else resolve();
+    });
+  });
+  req.on('error', reject);
+  req.end(body);
+});
+(async () => { for (const r of reqs) await one(r); agent.destroy(); parentPort.postMessage('done'); })()
+  .catch((e) => parentPort.postMessage('error: ' + e.message));
+`;
+
+/**
+ * Sends `reqs` from a client in a worker thread and measures the CPU of this
+ * thread only, where the DSP and its HTTP server run: the server's cost per
+ * request, without the client's (its TLS included).
+ */
+async function postAll(s: Served, reqs: string[]): Promise<Timing> {
+  const t0 = performance.now();
+  const c0 = threadCpuSeconds();
+  const worker = new Worker(CLIENT, { eval: true, workerData: { url: s.url, tls: s.tls, reqs } });
+  const outcome = await new Promise<string>((resolve, reject) => {
+    worker.once('message', (m: string) => resolve(m));
+    worker.once('error', reject);
+  });
+  await worker.terminate();
+  if (outcome !== 'done') throw new Error(outcome);
+  return timing(reqs.length, performance.now() - t0, threadCpuSeconds() - c0);
+}
+
 interface Timing {
   opsPerSec: number;
   msPerRequest: number;
@@ -152,14 +262,7 @@ async function timeRequests(
       if (reply.responseCode !== expect) throw new Error(`bench request failed: ${reply.body}`);
     await dsp.flush();
   }
-  const ms = performance.now() - t0;
-  const cpu = cpuSeconds() - c0;
-  return {
-    opsPerSec: (reqs.length / ms) * 1000,
-    msPerRequest: ms / reqs.length,
-    cpuMsPerRequest: (cpu * 1000) / reqs.length,
-    cpuOpsPerSec: reqs.length / cpu,
-  };
+  return timing(reqs.length, performance.now() - t0, cpuSeconds() - c0);
 }
 
 export async function run({ quick }: { quick: boolean }): Promise<BenchResult[]> {
@@ -249,7 +352,53 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchResult[]>
       runs++;
     }
     results.push({ name: 'dsp.part.xmllint', opsPerSec: (runs / (performance.now() - t0)) * 1000 });
+    results.push(
+      part('dsp.part.precheck', budgetMs, () => {
+        sink += precheckDuisRequest(sample, () => true).length;
+      }),
+    );
     if (sink < 0) throw new Error('unreachable');
+
+    // --- issue 13: HTTP without and with the authentication layers (TLS client certificate, guard)
+    const nHttp = quick ? 1000 : 3000;
+    const plain = await serveDsp(off.dsp, undefined);
+    const secured = await serveDsp(off.dsp, await TestPki.open());
+    try {
+      // one DSP, one user: its counters increase across both servers
+      let ctr = 10_000_000n;
+      const batch = (n: number) => {
+        const r = requests(ctr, n, 1);
+        ctr += BigInt(n);
+        return r;
+      };
+      await postAll(plain, batch(200));
+      await postAll(secured, batch(200));
+      // alternating rounds, so that drift (JIT, GC, other load) falls on both alike
+      const rounds = 5;
+      const per = Math.ceil(nHttp / rounds);
+      const timings: { before: Timing[]; after: Timing[] } = { before: [], after: [] };
+      for (let r = 0; r < rounds; r++) {
+        timings.before.push(await postAll(plain, batch(per)));
+        timings.after.push(await postAll(secured, batch(per)));
+      }
+      const before = sumTimings(timings.before);
+      const after = sumTimings(timings.after);
+      results.push(
+        { name: 'dsp.http (plain)', opsPerSec: before.opsPerSec, extra: extra(before, { cv: 1 }) },
+        {
+          name: 'dsp.http (tls+auth)',
+          opsPerSec: after.opsPerSec,
+          extra: extra(after, {
+            cv: 1,
+            auth: 'https, client certificate (keep-alive), Host/operator guard, TLS identity = signer',
+            authCost: `${(((after.cpuMsPerRequest - before.cpuMsPerRequest) / before.cpuMsPerRequest) * 100).toFixed(1)} %`,
+          }),
+        },
+      );
+    } finally {
+      await plain.close();
+      await secured.close();
+    }
     for (const x of [off, ip, lint]) {
       await x.dsp.close();
       await x.store.close();
