@@ -212,7 +212,14 @@ export function buildReport(
     scenario: s.name,
     kind: s.kind,
     question: s.question,
-    answer: first ?? { sentence: 'no result', value: 0, unit: '' },
+    answer: !first
+      ? { sentence: 'no result', value: 0, unit: '' }
+      : points.length > 1
+        ? {
+            ...first,
+            sentence: `At ${JSON.stringify(points[0].point)}: ${first.sentence} (the sweep plot and table give every point of the grid)`,
+          }
+        : first,
     seed: o.seed,
     homes: o.homes,
     days: o.days,

@@ -323,7 +323,8 @@ class Watch {
     const snap = estate.metricsSnapshot().counters;
     for (const [k, v] of Object.entries(snap)) {
       if (k.startsWith('han.dutyCycle.')) c.dutyCycle[k.slice('han.dutyCycle.'.length)] = v;
-      if (k.startsWith('chf.discard.') || k === 'chf.uplink.dropped') c.chfDiscards[k] = v;
+      if (k.startsWith('chf.discard.') || k.startsWith('chf.relay.') || k === 'chf.uplink.dropped')
+        c.chfDiscards[k] = v;
     }
     c.appliedLatencyMs.sort((a, b) => a - b);
     c.uplinkDayMax.sort((a, b) => a - b);

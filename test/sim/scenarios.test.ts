@@ -107,6 +107,34 @@ describe('sim: scenarios with known answers', () => {
   });
 });
 
+describe('sim: a sweep', () => {
+  it('runs every grid point and plots the answer over it', async () => {
+    const s = scenario('benefit', {
+      workload: { topUpsPerHomeDay: 48, readsPerHomeDay: 0 },
+      arms: [
+        { name: 'no-ppmid', route: 'wan' },
+        { name: 'ppmid', route: 'ppmid' },
+      ],
+      wan: { intermittentShare: 0 },
+      sweep: [{ param: 'wan.noneShare', values: [0, 1] }],
+    });
+    const out = tmp();
+    const r = await runScenario(s, { homes: 2, days: 0.02, seed: 'sweep', out });
+    assert.deepEqual(
+      r.series.sweep.map((x) => x['wan.noneShare']),
+      [0, 1],
+    );
+    // no WAN: only the PPMID arm delivers, so the benefit grows with the no-WAN share
+    assert.ok(
+      Number(r.series.sweep[1].value) > Number(r.series.sweep[0].value),
+      JSON.stringify(r.series.sweep),
+    );
+    assert.match(r.answer.sentence, /^At \{"wan.noneShare":0\}/);
+    assert.match(readFileSync(join(out, 'report.html'), 'utf8'), /id="plot-sweep"/);
+    assert.ok(readFileSync(join(out, 'sweep.csv'), 'utf8').startsWith('wan.noneShare,value\n'));
+  });
+});
+
 describe('sim: determinism and shards', () => {
   const s = validateScenario({
     ...BUILT_IN_SCENARIOS.benefit,
