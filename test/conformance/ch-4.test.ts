@@ -124,3 +124,34 @@ describe('CH-4 / CH-8 overflow of the uplink buffer is counted and alerted', asy
     assert.equal(alertsSent[0].alertCode, PROVISIONAL_ALERT_CODE['buffer-full'].toString(16).toUpperCase());
   });
 });
+
+describe('CH-4 across a power cut: the uplink buffer is non-volatile; nothing stays unconfirmed once the DSP side holds it', async () => {
+  const atps = newAtps();
+  const a = (await atps.createHome({ profile: 'rtds', chf: NO_LIMITS })).id;
+  const b = (await atps.createHome({ profile: 'rtds', chf: NO_LIMITS })).id;
+  const three = esmeCommands.slice(0, 3);
+  it('what the buffer held comes back after the cut, in order, byte for byte, and is sent when the WAN is up', () => {
+    atps.backchannel(a, { action: 'wan-down' });
+    atps.inject(
+      a,
+      'ppmid',
+      three.map((m) => m.bytes),
+    );
+    const kept = atps.home(a).chf.uplinkBuffer();
+    assert.equal(kept.length, 3);
+    assert.ok(kept.every((e) => e.sent === undefined && e.kind === 'response'));
+    // the same CH after the power cut (another instance, restored from what it kept)
+    atps.backchannel(b, { action: 'wan-down' });
+    atps.home(b).chf.restoreUplinkBuffer(JSON.parse(JSON.stringify(kept)));
+    assert.equal(atps.home(b).chf.uplinkDepth(), 3);
+    const before = atps.wanUplink(b).length;
+    atps.backchannel(b, { action: 'wan-up' });
+    const sent = atps.wanUplink(b).slice(before);
+    assert.deepEqual(
+      sent.map((u) => u.hex.toUpperCase()),
+      kept.map((e) => e.bytes),
+    );
+    // the CSP's DSP side (here the test tap) holds them: nothing left unconfirmed
+    assert.deepEqual(atps.home(b).chf.uplinkBuffer(), []);
+  });
+});
