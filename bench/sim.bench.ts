@@ -15,7 +15,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { VirtualClock } from '../src/runtime/clock.ts';
 import { configureLogging } from '../src/runtime/logger.ts';
-import { pumpUntil } from '../src/sim/pump.ts';
+import { pumpPromise, pumpUntil } from '../src/sim/pump.ts';
 import { Workload } from '../src/sim/workload.ts';
 import { InProcessSupplierPort } from '../src/system/ports.ts';
 import { startSystem } from '../src/system/system.ts';
@@ -30,20 +30,6 @@ function cpuMs(since: NodeJS.CpuUsage): number {
   return (c.user + c.system) / 1000;
 }
 
-async function settle<T>(vc: VirtualClock, p: Promise<T>): Promise<T> {
-  let done = false;
-  p.then(
-    () => {
-      done = true;
-    },
-    () => {
-      done = true;
-    },
-  );
-  await pumpUntil(vc, () => done);
-  return p;
-}
-
 export async function run({ quick }: { quick: boolean }): Promise<BenchResult[]> {
   if (!process.env.PPMID_LOG) configureLogging({ spec: 'error' });
   const homes = Number(process.env.SIM_BENCH_HOMES ?? (quick ? 100 : 1000));
@@ -52,7 +38,7 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchResult[]>
   const heap0 = process.memoryUsage().heapUsed;
   const c0 = process.cpuUsage();
   const t0 = performance.now();
-  const sys = await settle(
+  const sys = await pumpPromise(
     vc,
     startSystem({
       clock: vc,
@@ -65,7 +51,7 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchResult[]>
       provisionConcurrency: 32,
     }),
   );
-  const failures = await settle(vc, sys.provisioned);
+  const failures = await pumpPromise(vc, sys.provisioned);
   if (failures.length) throw new Error(`provisioning failed: ${failures[0].error}`);
   const setupCpu = cpuMs(c0);
   const setupWall = performance.now() - t0;
@@ -115,7 +101,7 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchResult[]>
     r = await pumpUntil(vc, () => vc.now() >= end);
     const wall = performance.now() - t;
     const cpu = cpuMs(c);
-    await settle(vc, w.stop());
+    await pumpPromise(vc, w.stop());
     gc();
     out.push({
       name: 'sim.busy',
@@ -130,7 +116,7 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchResult[]>
       },
     });
   } finally {
-    await settle(vc, sys.stop());
+    await pumpPromise(vc, sys.stop());
   }
   return out;
 }

@@ -26,7 +26,10 @@ export interface PumpOptions {
   progressEveryMs?: number;
   start?: number;
   end?: number;
+  /** wall ms without a due event (real work pending) before giving up; default 600 s */
   idleLimitMs?: number;
+  /** a livelock guard: more events than this without `until()` throws */
+  maxEvents?: number;
 }
 
 const turn = () => new Promise<void>((r) => setImmediate(r));
@@ -63,7 +66,8 @@ export async function pumpUntil(
       return { events, stopped: true };
     }
     if (vc.step()) {
-      events++;
+      if (++events > (o.maxEvents ?? Number.POSITIVE_INFINITY))
+        throw new Error(`more than ${o.maxEvents} clock events before the awaited state`);
       idleSince = undefined;
     } else {
       idleSince ??= performance.now();
@@ -77,4 +81,20 @@ export async function pumpUntil(
   }
   report();
   return { events, stopped: false };
+}
+
+/** Pumps `vc` until `p` settles; returns its value or throws its error (stopped by `signal`: throws). */
+export async function pumpPromise<T>(vc: VirtualClock, p: Promise<T>, o: PumpOptions = {}): Promise<T> {
+  let settled = false;
+  p.then(
+    () => {
+      settled = true;
+    },
+    () => {
+      settled = true;
+    },
+  );
+  const r = await pumpUntil(vc, () => settled, o);
+  if (r.stopped && !settled) throw new Error('stopped before the awaited state');
+  return p;
 }

@@ -19,7 +19,7 @@ import { SeededRandom } from '../runtime/random.ts';
 import { InProcessSupplierPort } from '../system/ports.ts';
 import { startSystem } from '../system/system.ts';
 import type { EstatePlan } from './plan.ts';
-import { type PumpProgress, pumpUntil } from './pump.ts';
+import { type PumpProgress, pumpPromise, pumpUntil } from './pump.ts';
 import { type ArmCounts, emptyCounts } from './results.ts';
 import type { Arm, Scenario } from './scenario.ts';
 import { Workload } from './workload.ts';
@@ -86,11 +86,11 @@ export async function runArm(s: Scenario, arm: Arm, o: ArmRunOptions): Promise<A
       },
       ...(arm.band ? { han: { band: arm.band } } : {}),
     }),
-    o.signal,
+    { signal: o.signal },
   );
   try {
     const setupDone = (p: PumpProgress) => o.onProgress?.({ ...p, arm: `${arm.name} (set-up)`, homes });
-    const failures = await pumpPromise(vc, sys.provisioned, o.signal, setupDone);
+    const failures = await pumpPromise(vc, sys.provisioned, { signal: o.signal, onProgress: setupDone });
     if (failures.length)
       throw new Error(`PPMID provisioning failed in ${failures.length} home(s): ${failures[0].error}`);
     counts.setupCpuMs = cpuMs(cpu0);
@@ -136,26 +136,6 @@ export async function runArm(s: Scenario, arm: Arm, o: ArmRunOptions): Promise<A
 function cpuMs(since: NodeJS.CpuUsage): number {
   const c = process.cpuUsage(since);
   return (c.user + c.system) / 1000;
-}
-
-async function pumpPromise<T>(
-  vc: VirtualClock,
-  p: Promise<T>,
-  signal?: AbortSignal,
-  onProgress?: (p: PumpProgress) => void,
-): Promise<T> {
-  let settled = false;
-  p.then(
-    () => {
-      settled = true;
-    },
-    () => {
-      settled = true;
-    },
-  );
-  const r = await pumpUntil(vc, () => settled, { signal, onProgress });
-  if (r.stopped && !settled) throw new Error('stopped during set-up');
-  return p;
 }
 
 interface CommandObs {

@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { VirtualClock } from '../../src/runtime/clock.ts';
+import { pumpPromise, pumpUntil } from '../../src/sim/pump.ts';
 import type { CommandRecord } from '../../src/supplier/model.ts';
 import type { SystemOptions } from '../../src/system/config.ts';
 import { type RunningSystem, startSystem } from '../../src/system/system.ts';
@@ -111,47 +112,28 @@ export function esmeDecisions(
 
 // ---------------------------------------------------------------- virtual time
 
-const tick = () => new Promise<void>((r) => setImmediate(r));
-
 /**
- * Virtual time for a whole system: steps `vc` one event at a time, letting
- * promise chains settle between events, until `until()`. A running system
- * always has timers due (GSME polls, WAN models), so the clock never idles;
- * while it has nothing due (start-up: keys are issued by real asynchronous
- * crypto) real work is waited for, up to `idleLimitMs` of wall time.
- * Returns the number of events run.
+ * Virtual time for a whole system (src/sim/pump.ts, the simulator's loop):
+ * steps `vc` one event at a time, letting promise chains settle between
+ * events, until `until()`. A running system always has timers due (GSME
+ * polls, WAN models), so the clock never idles; while it has nothing due
+ * (start-up: keys are issued by real asynchronous crypto) real work is
+ * waited for, up to `idleLimitMs` of wall time (default 60 s). Returns the
+ * number of events run.
  */
 export async function pumpVirtual(
   vc: VirtualClock,
   until: () => boolean,
   o: { maxEvents?: number; idleLimitMs?: number } = {},
 ): Promise<number> {
-  let idleSince: number | undefined;
-  const max = o.maxEvents ?? 50_000_000;
-  for (let n = 0; n < max; n++) {
-    await tick();
-    if (until()) return n;
-    if (vc.step()) idleSince = undefined;
-    else {
-      idleSince ??= performance.now();
-      if (performance.now() - idleSince > (o.idleLimitMs ?? 60_000))
-        throw new Error(`virtual clock idle at ${new Date(vc.now()).toISOString()} before the awaited state`);
-    }
-  }
-  throw new Error(`more than ${max} clock events before the awaited state`);
+  const r = await pumpUntil(vc, until, {
+    maxEvents: o.maxEvents ?? 50_000_000,
+    idleLimitMs: o.idleLimitMs ?? 60_000,
+  });
+  return r.events;
 }
 
 /** Pumps `vc` until `p` settles; returns its value or throws its error. */
-export async function pumpVirtualPromise<T>(vc: VirtualClock, p: Promise<T>): Promise<T> {
-  let settled = false;
-  p.then(
-    () => {
-      settled = true;
-    },
-    () => {
-      settled = true;
-    },
-  );
-  await pumpVirtual(vc, () => settled);
-  return p;
+export function pumpVirtualPromise<T>(vc: VirtualClock, p: Promise<T>): Promise<T> {
+  return pumpPromise(vc, p, { idleLimitMs: 60_000 });
 }
