@@ -16,8 +16,10 @@
  *
  * Units: `UTCTime` fields are seconds since 2000-01-01T00:00:00Z (GBCS: 0 now,
  * 0xFFFFFFFF cancel where a command can be future dated); money is in the
- * base unit of the currency (pence for GBP) scaled by the Price Trailing
- * Digit; energy and volume by the Metering Multiplier/Divisor (GSME: m3).
+ * base unit of the currency scaled by the Price Trailing Digit, which GBCS
+ * GSMEs set to 5: 1/100000 GBP, i.e. milli-pence (RTDS: a 10 pound top-up is
+ * 1 000 000, price trailing digit 0x50); energy and volume by the Metering
+ * Multiplier/Divisor (GSME: m3).
  */
 import type { ZclField } from './zcl-fields.ts';
 
@@ -203,7 +205,7 @@ const PRICE = {
           type: 'map8',
           doc: 'high nibble: digits after the decimal point of prices',
         },
-        { name: 'standingCharge', type: 'uint32', unit: 'pence/day', scaledBy: 'priceTrailingDigit' },
+        { name: 'standingCharge', type: 'uint32', unit: 'milli-pence/day', scaledBy: 'priceTrailingDigit' },
         { name: 'tierBlockMode', type: 'enum8', doc: '0xFF not used' },
         { name: 'blockThresholdMultiplier', type: 'uint24' },
         { name: 'blockThresholdDivisor', type: 'uint24' },
@@ -226,7 +228,7 @@ const PRICE = {
           type: 'records',
           fields: [
             { name: 'tierBlockId', type: 'uint8' },
-            { name: 'price', type: 'uint32', unit: 'pence/kWh', scaledBy: 'priceTrailingDigit' },
+            { name: 'price', type: 'uint32', unit: 'milli-pence/kWh', scaledBy: 'priceTrailingDigit' },
           ],
         },
       ],
@@ -514,13 +516,13 @@ const PREPAYMENT = {
       fields: [
         issuerEventId,
         { name: 'debtLabel', type: 'octstr', maxLength: 12 },
-        { name: 'debtAmount', type: 'int32', unit: 'pence' },
+        { name: 'debtAmount', type: 'int32', unit: 'milli-pence' },
         { name: 'debtRecoveryMethod', type: 'enum8' },
         { name: 'debtAmountType', type: 'enum8' },
         utc('debtRecoveryStartTime'),
         { name: 'debtRecoveryCollectionTime', type: 'uint16', unit: 'minutes' },
         { name: 'debtRecoveryFrequency', type: 'enum8' },
-        { name: 'debtRecoveryAmount', type: 'int32', unit: 'pence' },
+        { name: 'debtRecoveryAmount', type: 'int32', unit: 'milli-pence' },
         { name: 'debtRecoveryBalancePercentage', type: 'uint16', unit: '0.01 %' },
       ],
     },
@@ -532,8 +534,8 @@ const PREPAYMENT = {
       fields: [
         issuerEventId,
         utc('startTime'),
-        { name: 'emergencyCreditLimit', type: 'uint32', unit: 'pence' },
-        { name: 'emergencyCreditThreshold', type: 'uint32', unit: 'pence' },
+        { name: 'emergencyCreditLimit', type: 'uint32', unit: 'milli-pence' },
+        { name: 'emergencyCreditThreshold', type: 'uint32', unit: 'milli-pence' },
       ],
     },
     {
@@ -557,7 +559,7 @@ const PREPAYMENT = {
           type: 'enum8',
           doc: '0 incremental (prepayment), 2/3 credit-mode balance adjust/reset (GBCS)',
         },
-        { name: 'creditAdjustmentValue', type: 'int32', unit: 'pence' },
+        { name: 'creditAdjustmentValue', type: 'int32', unit: 'milli-pence' },
       ],
     },
     {
@@ -569,7 +571,7 @@ const PREPAYMENT = {
         issuerEventId,
         utc('implementationDateTime'),
         { name: 'proposedPaymentControlConfiguration', type: 'map16', doc: 'bit 1: prepayment enabled' },
-        { name: 'cutOffValue', type: 'int32', unit: 'pence' },
+        { name: 'cutOffValue', type: 'int32', unit: 'milli-pence' },
       ],
     },
     {
@@ -595,7 +597,7 @@ const PREPAYMENT = {
       name: 'setLowCreditWarningLevel',
       title: 'Set Low Credit Warning Level',
       rtds: false,
-      fields: [{ name: 'lowCreditWarningLevel', type: 'uint32', unit: 'pence' }],
+      fields: [{ name: 'lowCreditWarningLevel', type: 'uint32', unit: 'milli-pence' }],
     },
     {
       id: 0x0a,
@@ -616,8 +618,8 @@ const PREPAYMENT = {
         providerId,
         issuerEventId,
         utc('implementationDateTime'),
-        { name: 'maximumCreditLevel', type: 'uint32', unit: 'pence' },
-        { name: 'maximumCreditPerTopUp', type: 'uint32', unit: 'pence' },
+        { name: 'maximumCreditLevel', type: 'uint32', unit: 'milli-pence' },
+        { name: 'maximumCreditPerTopUp', type: 'uint32', unit: 'milli-pence' },
       ],
     },
     {
@@ -629,7 +631,7 @@ const PREPAYMENT = {
         providerId,
         issuerEventId,
         utc('implementationDateTime'),
-        { name: 'overallDebtCap', type: 'int32', unit: 'pence' },
+        { name: 'overallDebtCap', type: 'int32', unit: 'milli-pence' },
       ],
     },
   ],
@@ -660,8 +662,8 @@ const PREPAYMENT = {
       fields: [
         { name: 'friendlyCredit', type: 'map8' },
         u32('friendlyCreditCalendarId'),
-        { name: 'emergencyCreditLimit', type: 'uint32', unit: 'pence' },
-        { name: 'emergencyCreditThreshold', type: 'uint32', unit: 'pence' },
+        { name: 'emergencyCreditLimit', type: 'uint32', unit: 'milli-pence' },
+        { name: 'emergencyCreditThreshold', type: 'uint32', unit: 'milli-pence' },
       ],
     },
     {
@@ -674,9 +676,9 @@ const PREPAYMENT = {
           type: 'enum8',
           doc: '0 accepted, 1 invalid, 2 duplicate, 3 error, 4 max credit reached',
         },
-        { name: 'topUpValue', type: 'int32', unit: 'pence', doc: '-1: not applicable' },
+        { name: 'topUpValue', type: 'int32', unit: 'milli-pence', doc: '-1: not applicable' },
         { name: 'sourceOfTopUp', type: 'enum8' },
-        { name: 'creditRemaining', type: 'int32', unit: 'pence', doc: '-1: not applicable' },
+        { name: 'creditRemaining', type: 'int32', unit: 'milli-pence', doc: '-1: not applicable' },
       ],
     },
     {
@@ -692,7 +694,7 @@ const PREPAYMENT = {
           type: 'records',
           fields: [
             { name: 'topUpCode', type: 'octstr' },
-            { name: 'topUpAmount', type: 'int32', unit: 'pence' },
+            { name: 'topUpAmount', type: 'int32', unit: 'milli-pence' },
             utc('topUpTime'),
           ],
         },
@@ -711,9 +713,9 @@ const PREPAYMENT = {
           type: 'records',
           fields: [
             utc('collectionTime'),
-            { name: 'amountCollected', type: 'uint32', unit: 'pence' },
+            { name: 'amountCollected', type: 'uint32', unit: 'milli-pence' },
             { name: 'debtType', type: 'enum8' },
-            { name: 'outstandingDebt', type: 'uint32', unit: 'pence' },
+            { name: 'outstandingDebt', type: 'uint32', unit: 'milli-pence' },
           ],
         },
       ],

@@ -585,10 +585,14 @@ export function gbzLeaves(
     return row.command.flatMap((s) =>
       specLeaves(s.cluster, s.command, `${s.name}${s.repeated ? '[]' : ''}`, s.fromDateTime),
     );
+  // response fields are `components[i]` of any allowed command: paths as the decoded fields have them, the command in the type
   return row.response.flatMap((s) =>
     s.encrypted
-      ? [{ path: `${s.cluster}.${s.command}`, type: 'encrypted (ciphertext, MAC)' }]
-      : specLeaves(s.cluster, s.command, `${s.cluster}.${s.command}`),
+      ? [{ path: 'components[].encrypted', type: `${s.cluster}.${s.command}: ciphertext, MAC` }]
+      : specLeaves(s.cluster, s.command, 'components[].fields').map((l) => ({
+          ...l,
+          type: `${s.cluster}.${s.command}: ${l.type}`,
+        })),
   );
 }
 
