@@ -18,7 +18,7 @@ import type { Command } from 'commander';
 import { MESSAGE_CODES } from '../../gbcs/codes/message-codes.ts';
 // Narrow imports (not gbcs/index.ts): decoding loads the codec, not the test PKI.
 import { inspect, inspectToJson, renderInspect } from '../../gbcs/inspect.ts';
-import { loadKeyStoreDir } from '../../gbcs/keystore-dir.ts';
+import { LazyKeyStoreDir } from '../../gbcs/keystore-dir.ts';
 import { SecurityContext } from '../../gbcs/security.ts';
 import { DEFAULT_ACB_EUI } from '../../gbcs/types.ts';
 import {
@@ -72,7 +72,7 @@ export function register(program: Command): void {
     .action(
       (inputs: string[], opts: { keystore?: string; acb: string; json?: boolean; base64?: boolean }) => {
         const security = opts.keystore
-          ? new SecurityContext({ keyStore: loadKeyStoreDir(opts.keystore), acb: eui(opts.acb, '--acb') })
+          ? new SecurityContext({ keyStore: new LazyKeyStoreDir(opts.keystore), acb: eui(opts.acb, '--acb') })
           : undefined;
         const messages = readInputs(inputs, () => readFileSync(0, 'utf8'), { base64: opts.base64 });
         let failed = 0;
@@ -121,7 +121,7 @@ export function register(program: Command): void {
         const value = Number(opts.value);
         if (!Number.isInteger(value) || value < 0 || value > 8191)
           throw new ConfigError(`--value must be an integer 0..8191, got ${JSON.stringify(opts.value)}`);
-        const ctx = new SecurityContext({ keyStore: loadKeyStoreDir(opts.keystore) });
+        const ctx = new SecurityContext({ keyStore: new LazyKeyStoreDir(opts.keystore) });
         const utrn = generateUtrn(ctx, {
           supplier: eui(opts.supplier, '--supplier'),
           device: eui(opts.device, '--device'),
@@ -142,7 +142,7 @@ export function register(program: Command): void {
     .requiredOption('--device <eui>', 'meter EUI')
     .requiredOption('--counter <n>', 'expected Originator Counter (decimal or 0x hex)')
     .action((utrn: string, opts: { keystore: string; supplier: string; device: string; counter: string }) => {
-      const ctx = new SecurityContext({ keyStore: loadKeyStoreDir(opts.keystore) });
+      const ctx = new SecurityContext({ keyStore: new LazyKeyStoreDir(opts.keystore) });
       const r = verifyUtrn(
         ctx,
         utrn.replace(/\s/g, ''),
