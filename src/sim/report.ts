@@ -131,7 +131,7 @@ export function answer(
       const with24 = arms.find((a) => s.arms.find((x) => x.name === a)?.route !== 'wan') ?? arms[0];
       const added = g(with24, 'hanAirtimeMsPerHomeDay') - (base ? g(base, 'hanAirtimeMsPerHomeDay') : 0);
       return {
-        sentence: `PPMID relaying adds ${(added / 1000).toFixed(2)} s of HAN airtime per home-day (${with24}${base ? ` against ${base}` : ''}), ${pct(added / DAY)} of a day; the PPMID itself transmits ${(g(with24, 'ppmidAirtimeMsPerHomeDay') / 1000).toFixed(2)} s.`,
+        sentence: `PPMID relaying adds ${(added / 1000).toFixed(2)} s of HAN airtime per home-day (${with24}${base ? ` against ${base}` : ''}), ${((added / DAY) * 100).toPrecision(2)} % of a day; the PPMID itself transmits ${(g(with24, 'ppmidAirtimeMsPerHomeDay') / 1000).toFixed(2)} s.`,
         value: Math.round(added) / 1000,
         unit: 's of HAN airtime per home-day',
       };
