@@ -23,7 +23,7 @@ import { openStore, type Store, storeOptionsFromEnv } from '../../adapters/store
 import { Chm, DEFAULT_WAN_PROVIDER_EUI } from '../../dcc/chm/chm.ts';
 import { ChmError } from '../../dcc/chm/errors.ts';
 import { connectPpmid, createChmEstate } from '../../dcc/chm/estate.ts';
-import { CHM_DEFAULT_PORT, parseTime, startChmServer } from '../../dcc/chm/http.ts';
+import { CHM_DEFAULT_PORT, CHM_PUBLIC_PATHS, parseTime, startChmServer } from '../../dcc/chm/http.ts';
 import {
   alertsPerDayCsv,
   type BillingPeriod,
@@ -39,6 +39,7 @@ import { loadKeyStoreDir } from '../../gbcs/keystore-dir.ts';
 import { SystemClock } from '../../runtime/clock.ts';
 import { ConfigError } from '../../runtime/errors.ts';
 import { commandGroup } from '../main.ts';
+import { standAloneGuard } from '../operators.ts';
 import {
   addSplitOptions,
   refuseSplitOnly,
@@ -138,7 +139,9 @@ export function register(program: Command): void {
           'no SM WAN attached: Block / Unblock answer 503 (use --demo N for a simulated estate)\n',
         );
       }
-      const server = await startChmServer({ chm: c, host: o.host, port: port(o.port) });
+      const ops = standAloneGuard({ dataDir: o.dataDir, host: o.host, publicPaths: CHM_PUBLIC_PATHS });
+      const server = await startChmServer({ chm: c, host: o.host, port: port(o.port), guard: ops.guard });
+      process.stdout.write(ops.describe());
       process.stdout.write(`CHM Alerts Dashboard on ${server.url}/ (store ${store.location})\n`);
       await new Promise<void>((resolve) => {
         const stop = () => resolve();

@@ -12,6 +12,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { bearer, dataDirToken } from '../../../test/support/auth.ts';
 import { startCli, writeDspConfig } from '../../../test/support/cli.ts';
 import { CHF, ESME } from '../../../test/support/dsp-service.ts';
 
@@ -57,12 +58,14 @@ describe('ppmid-relay supplier serve (real process, real DSP process)', () => {
     const serve = ['supplier', 'serve', '--port', String(supplierPort), '--dsp-url', dsp.url];
     let sup = await startCli(serve, supEnv, /listening on (http:\/\/\S+) \(/);
     children.push(sup.child);
+    // issue 13: the stand-alone supplier's operators are those of its data directory
+    const auth = bearer(dataDirToken(join(dir, 'supplier')));
     const api = async (method: string, path: string, body?: unknown) => {
       const res = await fetch(`${sup.url}${path}`, {
         method,
         ...(body === undefined
-          ? {}
-          : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+          ? { headers: auth }
+          : { headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify(body) }),
       });
       return {
         status: res.status,

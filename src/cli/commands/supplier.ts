@@ -28,6 +28,7 @@ import { loadKeyStoreDir, SecurityContext } from '../../gbcs/index.ts';
 import { normaliseEui } from '../../runtime/bytes.ts';
 import { SystemClock } from '../../runtime/clock.ts';
 import { ConfigError } from '../../runtime/errors.ts';
+import { supplierPublicPaths } from '../../supplier/http.ts';
 import {
   DEFAULT_RECEIVE_PATH,
   DEFAULT_SUPPLIER_PORT,
@@ -42,6 +43,7 @@ import {
 } from '../../supplier/index.ts';
 import { HttpRelayRegistrar } from '../../supplier/relay-registrar.ts';
 import { commandGroup } from '../main.ts';
+import { standAloneGuard } from '../operators.ts';
 import {
   addSplitOptions,
   refuseSplitOnly,
@@ -227,7 +229,14 @@ function addServe(group: Command): void {
     const port = Number(o.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535)
       throw new ConfigError(`--port ${o.port}: not a TCP port`);
-    const http = await startSupplierHttp(service, { host: o.host, port, receivePath: o.receivePath });
+    const ops = standAloneGuard({ host: o.host, publicPaths: supplierPublicPaths(o.receivePath) });
+    const http = await startSupplierHttp(service, {
+      host: o.host,
+      port,
+      receivePath: o.receivePath,
+      guard: ops.guard,
+    });
+    process.stdout.write(ops.describe());
     process.stdout.write(
       `supplier ${eui} listening on ${http.url} (Receive Response Service ${http.receiveUrl}; DSP ${o.dspUrl}; store ${store.location}; PPMID leg ${link ? mqttUrl : 'off: no MQTT URL'})\n`,
     );
