@@ -27,8 +27,8 @@
  *           other tariff objects (tariff.ts);
  * - CS06    activate firmware (ASN.1): hash of a previously transferred image,
  *           optional execution date-time (9999-12-31T23:59:59Z cancels).
- * The commands of the use cases above (except ECS01b and ECS24, which walk
- * the DLMS structure in tariff.ts) are read by named fields from the use-case
+ * The commands of the use cases above (except ECS24, which walks the DLMS
+ * structure in tariff.ts) are read by named fields from the use-case
  * catalogue (src/gbcs/use-cases) and answered with encodeResponse: objects,
  * OBIS codes and shapes come from its one table.
  *
@@ -85,10 +85,10 @@ import {
   type ChargeObject,
   defaultCharges,
   defaultTariffAttributes,
-  parseUnitCharge,
   type UnitCharge,
   UnitChargeShapeError,
   unitChargeData,
+  unitChargeFromFields,
 } from './tariff.ts';
 
 /** Supply state (GBCS: load switch Enabled / Disabled / Armed). */
@@ -161,7 +161,7 @@ export function defaultEsmeState(): EsmeState {
 /**
  * The use cases whose command this ESME reads by named fields from the
  * use-case catalogue (src/gbcs/use-cases: objects, OBIS and shapes in one
- * table); ECS01b and ECS24 still walk the DLMS structure (tariff.ts).
+ * table); ECS24 still walks the DLMS structure (tariff.ts).
  */
 const NAMED = new Set<string>([
   'ECS17b',
@@ -175,6 +175,7 @@ const NAMED = new Set<string>([
   'ECS43',
   'ECS44',
   'ECS70',
+  'ECS01b',
 ]);
 
 /** The ECS17b register list object (GBCS: 0-0:94.44.34.10 attribute 2). */
@@ -249,8 +250,6 @@ export class Esme extends MeterDevice<EsmeState> {
     try {
       if (uc && NAMED.has(uc)) return this.executeNamed(cmd, req, ctx, uc as UseCaseId);
       switch (uc) {
-        case 'ECS01b':
-          return this.setPrices(cmd, req);
         case 'ECS24':
           return this.readTariff(req);
         default:
@@ -303,6 +302,8 @@ export class Esme extends MeterDevice<EsmeState> {
         return this.supplyControl(req, uc, f);
       case 'ECS70':
         return this.setClock(req, f);
+      case 'ECS01b':
+        return this.setPrices(cmd, req, f);
       default:
         return this.unsupported(req, uc);
     }
@@ -554,26 +555,22 @@ export class Esme extends MeterDevice<EsmeState> {
    * ALERT_STANDING_CHARGE / ALERT_PRICE_MATRIX); all-FF cancels the pending
    * activation. Response: a null and a success per set (RTDS ECS01b).
    */
-  private setPrices(cmd: AcceptedCommand, req: DlmsAccessRequest): Execution {
-    const set = (obis: string, id: number) => ({ kind: 'set' as const, classId: CHARGE_CLASS, obis, id });
-    const { standingCharge: sc, primaryPrice: pp } = CHARGE_OBJECTS;
-    expectRequests(req, [set(sc, 6), set(pp, 6), set(sc, 7), set(pp, 7)]);
+  private setPrices(
+    cmd: AcceptedCommand,
+    req: DlmsAccessRequest,
+    fields: CommandFieldsOf<'ECS01b'>,
+  ): Execution {
+    const named = { standingCharge: fields.standingCharge, primaryPrice: fields.primaryPriceCharge };
     const objects: ChargeObject[] = ['standingCharge', 'primaryPrice'];
-    const plans = objects.map((object, i) => {
-      const unitCharge = parseUnitCharge(req.data[i]);
-      const when = req.data[i + 2];
-      if (when?.type !== 'octet-string' || when.value.length !== 12)
-        throw new PayloadShapeError('unit_charge_activation_time octet-string(12)');
-      const at = parseCosemDateTime(when.value);
-      if (!isWildcardDateTime(when.value) && !isZeroDateTime(when.value) && at === null)
+    const plans = objects.map((object) => {
+      const unitCharge = unitChargeFromFields(named[object].unitChargePassive);
+      const when = parseCosemDateTimeText(named[object].unitChargeActivationTime);
+      const at = parseCosemDateTime(when);
+      if (!isWildcardDateTime(when) && !isZeroDateTime(when) && at === null)
         throw new PayloadShapeError('unit_charge_activation_time not a date-time');
-      return { object, unitCharge, when: when.value, at };
+      return { object, unitCharge, when, at };
     });
-    const content = this.response(
-      req,
-      req.requests.map(() => dlms.null()),
-      req.requests.map(() => ({ kind: 'set' as const, result: RESULT.success })),
-    );
+    const content = this.named(req, 'ECS01b', this.allResults(fields, 'success'));
     const done: Record<string, string> = {};
     for (const p of plans) {
       const key = chargeKey(p.object);
@@ -895,19 +892,4 @@ function supplyControlState(s: SupplyState): number {
 
 function responseKind(s: AccessRequestSpec): AccessResponseSpec['kind'] {
   return s.kind === 'get-with-selection' ? 'get' : s.kind === 'set-with-selection' ? 'set' : s.kind;
-}
-
-function expectRequests(
-  req: DlmsAccessRequest,
-  want: Array<{ kind: AccessRequestSpec['kind']; classId: number; obis: string; id: number }>,
-): void {
-  if (req.requests.length !== want.length || req.data.length !== want.length)
-    throw new PayloadShapeError(`expected ${want.length} request(s), got ${req.requests.length}`);
-  want.forEach((w, i) => {
-    const r = req.requests[i];
-    if (r.kind !== w.kind || r.classId !== w.classId || toHex(r.obis) !== w.obis || r.id !== w.id)
-      throw new PayloadShapeError(
-        `request ${i}: ${r.kind} ${r.classId}/${toHex(r.obis)}/${r.id}, expected ${w.kind} ${w.classId}/${w.obis}/${w.id}`,
-      );
-  });
 }

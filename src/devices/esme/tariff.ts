@@ -16,7 +16,7 @@
  *   does not execute; they are held as the DLMS data last set, starting
  *   with the values the RTDS ESME reports (RTDS 4.11.1_ECS24 SUCCESS).
  */
-import { type DlmsData, decodeDlmsData, dlms, encodeDlmsData } from '../../gbcs/payload/dlms.ts';
+import { type DlmsData, decodeDlmsData, dlms, encodeDlmsData, parseObis } from '../../gbcs/payload/dlms.ts';
 import { fromHex, toHex } from '../../runtime/bytes.ts';
 
 /** A Charge unit charge (JSON-safe): scaling, commodity, charge table. */
@@ -40,56 +40,33 @@ export const CHARGE_CLASS = 113;
 /** The shape check failed: the caller answers with an error and 8F1E. */
 export class UnitChargeShapeError extends Error {}
 
-/** unit_charge (attr 5/6) DLMS data -> UnitCharge; throws UnitChargeShapeError on any other shape. */
-export function parseUnitCharge(d: DlmsData | undefined): UnitCharge {
-  if (d?.type !== 'structure' || d.items.length !== 3)
-    throw new UnitChargeShapeError('unit_charge structure(3)');
-  const [scaling, commodity, table] = d.items;
-  if (
-    scaling.type !== 'structure' ||
-    scaling.items.length !== 2 ||
-    scaling.items[0].type !== 'integer' ||
-    scaling.items[1].type !== 'integer'
-  )
-    throw new UnitChargeShapeError('charge_per_unit_scaling { integer, integer }');
-  if (
-    commodity.type !== 'structure' ||
-    commodity.items.length !== 3 ||
-    commodity.items[0].type !== 'long-unsigned' ||
-    commodity.items[1].type !== 'octet-string' ||
-    commodity.items[1].value.length !== 6 ||
-    commodity.items[2].type !== 'integer'
-  )
-    throw new UnitChargeShapeError('commodity { long-unsigned, octet-string(6), integer }');
-  if (table.type !== 'array') throw new UnitChargeShapeError('charge_table array');
-  const entries: UnitCharge['table'] = [];
+/** A unit charge as the use-case catalogue names it (cosem-objects.ts `unitCharge`). */
+export interface NamedUnitCharge {
+  chargePerUnitScaling: { commodityScale: number; priceScale: number };
+  commodity: { classId: number; logicalName: string; attributeIndex: number };
+  chargeTable: Array<{ index: string; chargePerUnit: number }>;
+}
+
+/** The named unit charge of an ECS01b command -> UnitCharge; a charge_table index twice is refused. */
+export function unitChargeFromFields(u: NamedUnitCharge): UnitCharge {
   const seen = new Set<string>();
-  for (const e of table.items) {
-    if (
-      e.type !== 'structure' ||
-      e.items.length !== 2 ||
-      e.items[0].type !== 'octet-string' ||
-      e.items[1].type !== 'long'
-    )
-      throw new UnitChargeShapeError('charge_table entry { octet-string, long }');
-    const index = toHex(e.items[0].value);
-    if (seen.has(index)) throw new UnitChargeShapeError(`charge_table index ${index || "''"} twice`);
-    seen.add(index);
-    entries.push({ index, chargePerUnit: e.items[1].value });
+  for (const e of u.chargeTable) {
+    if (seen.has(e.index)) throw new UnitChargeShapeError(`charge_table index ${e.index || "''"} twice`);
+    seen.add(e.index);
   }
   return {
-    commodityScale: scaling.items[0].value,
-    priceScale: scaling.items[1].value,
+    commodityScale: u.chargePerUnitScaling.commodityScale,
+    priceScale: u.chargePerUnitScaling.priceScale,
     commodity: {
-      classId: commodity.items[0].value,
-      logicalName: toHex(commodity.items[1].value),
-      attribute: commodity.items[2].value,
+      classId: u.commodity.classId,
+      logicalName: toHex(parseObis(u.commodity.logicalName)),
+      attribute: u.commodity.attributeIndex,
     },
-    table: entries,
+    table: u.chargeTable.map((e) => ({ index: e.index, chargePerUnit: e.chargePerUnit })),
   };
 }
 
-/** UnitCharge -> the DLMS data of attrs 5/6 (the exact inverse of parseUnitCharge). */
+/** UnitCharge -> the DLMS data of attrs 5/6 (ECS24 reads it back). */
 export function unitChargeData(u: UnitCharge): DlmsData {
   return dlms.struct(
     dlms.struct(dlms.i8(u.commodityScale), dlms.i8(u.priceScale)),
