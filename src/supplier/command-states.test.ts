@@ -20,6 +20,7 @@ import type { CommandRecord } from './model.ts';
 import { foldDeviceResponse } from './response-fold.ts';
 import { SupplierRepository } from './store.ts';
 import { CommandTracker, type NewCommand } from './tracker.ts';
+import { settleIfUnconfirmed } from './unconfirmed.ts';
 
 const SUPPLIER = '90B3D51F30010000';
 const ESME = '00DB1234567890A0';
@@ -56,7 +57,7 @@ describe('SU-2 command state table', () => {
     for (const s of COMMAND_STATES)
       for (const to of Object.keys(COMMAND_STATE_TABLE[s].to))
         assert.ok((COMMAND_STATES as string[]).includes(to), `${s} -> ${to}`);
-    assert.deepEqual([...TERMINAL_STATES].sort(), ['expired', 'failed', 'responded']);
+    assert.deepEqual([...TERMINAL_STATES].sort(), ['applied-unconfirmed', 'expired', 'failed', 'responded']);
     assert.deepEqual(COMMAND_STATE_TABLE.responded.to, {});
     // only a device response moves a closed command, and only towards what the meter said
     for (const s of COMMAND_STATES.filter(isTerminal))
@@ -126,6 +127,49 @@ describe('SU-2 tracker: late responses and response-overdue', () => {
         code: 'SUPPLIER_STATE',
       },
     );
+  });
+
+  it('applied-unconfirmed (no WAN, CH-4): on forwarded into an absent-WAN premises, or at expiry after forwarded; the buffered response revises it once', () => {
+    const clock = new VirtualClock();
+    const t = new CommandTracker({ clock, persistence: memory() });
+    const forwarded = (c: CommandRecord, wanClass: 'absent' | 'reliable') => {
+      c.route = 'ppmid';
+      c.wanClass = wanClass;
+      c.ppmid = {
+        ppmid: '00DB1234567890A4',
+        envelopeId: 'e',
+        envelopeHex: '',
+        expiresAt: c.expiresAt,
+        status: 'forwarded',
+        lastSequence: 3,
+        forwardedAt: clock.now(),
+        attempts: 1,
+      };
+    };
+    const a = inFlight(t, 1n, clock);
+    t.patch(a.id, (c) => forwarded(c, 'absent'), 'ppmid-status');
+    assert.equal(settleIfUnconfirmed(t, t.get(a.id)!), true);
+    assert.equal(t.get(a.id)!.state, 'applied-unconfirmed');
+    assert.deepEqual(t.get(a.id)!.evidence, {
+      forwarded: { ppmid: '00DB1234567890A4', at: clock.now(), sequence: 3, attempts: 1 },
+      wanClass: 'absent',
+      settled: 'forwarded-without-wan',
+    });
+    assert.equal(t.finish(a.id, 'expired', 'late expiry'), false, 'closed: only a device response moves it');
+    assert.equal(t.reviseClosed(t.get(a.id)!, 'responded', 'device-response', 'late I0', {}), true);
+    assert.equal(t.get(a.id)!.state, 'responded');
+    assert.equal(t.reviseClosed(t.get(a.id)!, 'responded', 'device-response', 'again', {}), false);
+    assert.ok(t.get(a.id)!.evidence, 'the evidence stays with the command');
+
+    const b = inFlight(t, 2n, clock, HOUR);
+    t.patch(b.id, (c) => forwarded(c, 'reliable'), 'ppmid-status');
+    assert.equal(settleIfUnconfirmed(t, t.get(b.id)!), false, 'a WAN may still bring its response in time');
+    clock.advance(HOUR);
+    assert.equal(t.get(b.id)!.state, 'applied-unconfirmed');
+    assert.equal(t.get(b.id)!.evidence?.settled, 'expired-after-forwarded');
+    const c3 = inFlight(t, 3n, clock, HOUR);
+    clock.advance(HOUR);
+    assert.equal(t.get(c3.id)!.state, 'expired', 'not forwarded: expired');
   });
 
   it('in-flight past its overdue time becomes response-overdue (listener, hop), then closes on the response', () => {

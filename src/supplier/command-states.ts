@@ -17,7 +17,8 @@ export type CommandState =
   | 'response-overdue'
   | 'responded'
   | 'failed'
-  | 'expired';
+  | 'expired'
+  | 'applied-unconfirmed';
 
 /** What moves a command from one state to another (the column "when" of the table). */
 export type Trigger =
@@ -27,7 +28,9 @@ export type Trigger =
   | 'device-response'
   | 'device-error-response'
   | 'failure'
-  | 'expiry';
+  | 'expiry'
+  /** the PPMID forwarded a PPMID-only command into a home without WAN, or it expired after that (unconfirmed.ts) */
+  | 'unconfirmed';
 
 export interface CommandStateRow {
   /** Closed: no timer runs, nothing more is sent; only a late device response may still move it. */
@@ -70,6 +73,7 @@ export const COMMAND_STATE_TABLE: Readonly<Record<CommandState, CommandStateRow>
       responded: ['device-response'],
       failed: ['failure', 'device-error-response'],
       expired: ['expiry'],
+      'applied-unconfirmed': ['unconfirmed'],
     },
     meaning: 'accepted by the DSP, waiting for the device response',
   },
@@ -80,6 +84,7 @@ export const COMMAND_STATE_TABLE: Readonly<Record<CommandState, CommandStateRow>
       responded: ['device-response'],
       failed: ['failure', 'device-error-response'],
       expired: ['expiry'],
+      'applied-unconfirmed': ['unconfirmed'],
     },
     meaning:
       'no device response within config.overdue: alert raised, the device queue moves on; still open until its response or expiry',
@@ -103,12 +108,20 @@ export const COMMAND_STATE_TABLE: Readonly<Record<CommandState, CommandStateRow>
     to: { responded: ['device-response'], failed: ['device-error-response'] },
     meaning: 'no device response before expiry; a later device response moves it to what the meter said',
   },
+  'applied-unconfirmed': {
+    terminal: true,
+    holdsDevice: false,
+    to: { responded: ['device-response'], failed: ['device-error-response'] },
+    meaning:
+      'PPMID-only (CV 2/6), forwarded by the PPMID into a home without WAN: the response waits at the CH (CH-4); ' +
+      'closed with the evidence the supplier has; the buffered response, if it ever arrives, moves it to what the meter said',
+  },
 };
 
 export const COMMAND_STATES = Object.keys(COMMAND_STATE_TABLE) as readonly CommandState[];
 
 /** The terminal rows of the table (a unit test holds the two together). */
-export type TerminalState = 'responded' | 'failed' | 'expired';
+export type TerminalState = 'responded' | 'failed' | 'expired' | 'applied-unconfirmed';
 
 export const TERMINAL_STATES: ReadonlySet<CommandState> = new Set(
   COMMAND_STATES.filter((s) => COMMAND_STATE_TABLE[s].terminal),

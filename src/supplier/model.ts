@@ -282,6 +282,19 @@ export interface PpmidLeg {
   reason?: PpmidReason | null;
   /** Highest PPMID report sequence folded in. */
   lastSequence?: number;
+  /** When the PPMID reported `forwarded` (its report time) and after how many HAN transfers. */
+  forwardedAt?: number;
+  attempts?: number;
+}
+
+/** What the supplier knows of an `applied-unconfirmed` command (no device response yet; unconfirmed.ts). */
+export interface UnconfirmedEvidence {
+  /** the PPMID's signed status report: the CH took the command off the HAN */
+  forwarded: { ppmid: Eui; at: number; sequence: number; attempts: number };
+  /** the premises' WAN class when the route was chosen (why no response is expected) */
+  wanClass: WanClass | null;
+  /** forwarded into a premises classified without WAN, or the expiry came after forwarding */
+  settled: 'forwarded-without-wan' | 'expired-after-forwarded';
 }
 
 export interface CommandResponse {
@@ -333,6 +346,8 @@ export interface CommandRecord {
   duisInFlight?: { cv: CommandVariant; xml: string };
   /** The user-signed Pre-Command (hex) of a critical command (CV 5/6/7 input). */
   signedPreCommand?: string;
+  /** `applied-unconfirmed`: the evidence the supplier had (kept after a late `responded`). */
+  evidence?: UnconfirmedEvidence;
   /** Number of timeline hops (the next hop's seq). */
   hops: number;
 }
@@ -361,6 +376,7 @@ export type HopKind =
   | 'responded'
   | 'failed'
   | 'expired'
+  | 'applied-unconfirmed'
   | 'late-event'
   | 'late-response'
   | 'response-overdue';
@@ -399,6 +415,12 @@ export function commandView(c: CommandRecord): Record<string, unknown> {
     terminalAt: c.terminalAt === undefined ? null : new Date(c.terminalAt).toISOString(),
     response: c.response ? { ...c.response, at: new Date(c.response.at).toISOString() } : null,
     responses: c.responses,
+    evidence: c.evidence
+      ? {
+          ...c.evidence,
+          forwarded: { ...c.evidence.forwarded, at: new Date(c.evidence.forwarded.at).toISOString() },
+        }
+      : null,
     ppmid: c.ppmid
       ? {
           ppmid: c.ppmid.ppmid,

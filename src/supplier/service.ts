@@ -75,6 +75,7 @@ import {
 } from './route-planner.ts';
 import { type CommandCount, type CommandFilter, type CommandTimes, SupplierRepository } from './store.ts';
 import { CommandTracker, type TrackerChange } from './tracker.ts';
+import { settleIfUnconfirmed } from './unconfirmed.ts';
 
 const log = Logger.get('supplier');
 
@@ -1259,11 +1260,16 @@ export class SupplierService {
       x.ppmid!.status = fold.status;
       x.ppmid!.reason = report.reason;
       x.ppmid!.lastSequence = report.sequence;
+      if (fold.status === 'forwarded') {
+        x.ppmid!.forwardedAt = report.at;
+        x.ppmid!.attempts = report.attempts;
+      }
     };
     if (isTerminal(c.state)) this.tracker.recordOnClosed(c, 'ppmid-status', detail, apply);
     else {
       this.tracker.patch(c.id, apply, 'ppmid-status', detail);
       if (fold.failure) this.tracker.finish(c.id, 'failed', fold.failure, { ppmid: t.ppmidEui });
+      else settleIfUnconfirmed(this.tracker, c);
     }
     await this.tracker.flush();
   }

@@ -27,7 +27,9 @@ import {
   isTerminal,
   requestIdText,
   type TerminalState,
+  type UnconfirmedEvidence,
 } from './model.ts';
+import { unconfirmedEvidence } from './unconfirmed.ts';
 
 const log = Logger.get('supplier:tracker');
 
@@ -224,6 +226,19 @@ export class CommandTracker {
     return true;
   }
 
+  /**
+   * Ends a PPMID-delivered command `applied-unconfirmed` with the evidence the
+   * supplier has (its response cannot come while the premises has no WAN,
+   * CH-4; unconfirmed.ts). A later device response still revises it
+   * (COMMAND_STATE_TABLE, `reviseClosed`).
+   */
+  settleUnconfirmed(id: string, evidence: UnconfirmedEvidence, reason: string): boolean {
+    const c = this.open.get(id);
+    if (!c) return false;
+    c.evidence = evidence;
+    return this.finish(id, 'applied-unconfirmed', reason, { evidence });
+  }
+
   /** Records a hop on a command that is terminal and no longer in memory (a duplicate response days later). */
   recordOnClosed(
     c: CommandRecord,
@@ -332,15 +347,24 @@ export class CommandTracker {
           this.timers.delete(c.id);
           if (this.closed || !this.open.has(c.id)) return;
           const queued = c.state === 'queued';
-          this.finish(
-            c.id,
-            'expired',
-            queued ? 'expired while waiting for its turn' : 'no device response before expiry',
-            {
-              expiresAt: new Date(c.expiresAt).toISOString(),
-              ppmid: c.ppmid?.status ?? null,
-            },
-          );
+          // forwarded by the PPMID, its response never came back over the WAN (CH-4): applied-unconfirmed
+          const evidence = unconfirmedEvidence(c, 'expired-after-forwarded');
+          if (evidence)
+            this.settleUnconfirmed(
+              c.id,
+              evidence,
+              'forwarded by the PPMID; no device response before expiry',
+            );
+          else
+            this.finish(
+              c.id,
+              'expired',
+              queued ? 'expired while waiting for its turn' : 'no device response before expiry',
+              {
+                expiresAt: new Date(c.expiresAt).toISOString(),
+                ppmid: c.ppmid?.status ?? null,
+              },
+            );
           try {
             this.expiryListener?.(c);
           } catch (err) {

@@ -23,6 +23,7 @@ export const STATE_LABEL = {
   responded: 'responded',
   failed: 'failed',
   expired: 'expired',
+  'applied-unconfirmed': 'applied, unconfirmed',
 };
 
 export const WAN_LABEL = {
@@ -292,6 +293,20 @@ export function describeHop(h) {
         lines: d.expiresAt ? [`expiry ${d.expiresAt}`] : [],
         tone: 'warn',
       };
+    case 'applied-unconfirmed': {
+      const e = d.evidence ?? {};
+      const f = e.forwarded ?? {};
+      return {
+        stage: 'final',
+        title: 'Applied, unconfirmed: forwarded by the PPMID into a home without WAN, no device response yet',
+        lines: [
+          d.reason ?? '',
+          `evidence: PPMID ${f.ppmid ?? '?'} reported forwarded at ${f.at ? new Date(f.at).toISOString() : '?'} (report ${f.sequence ?? '?'}, ${f.attempts ?? '?'} HAN transfer(s))`,
+          `WAN class when routed: ${e.wanClass ?? 'unknown'}; the buffered response, if it arrives, decides (CH-4)`,
+        ],
+        tone: 'warn',
+      };
+    }
     case 'late-response':
       return {
         stage: 'response',
@@ -478,7 +493,7 @@ export function computeStages(command, hops, observed, observedAvailable) {
     if (s.ch.status === 'pending' || s.ch.status === 'unknown')
       set('ch', 'done', 'delivered (from the response)');
   }
-  if (terminal && command.state !== 'responded') {
+  if (terminal && command.state !== 'responded' && command.state !== 'applied-unconfirmed') {
     // The stage under way when the command ended failed there; later ones were never reached.
     for (const x of Object.values(s)) {
       if (x.status === 'active') set(x.id, 'failed', `${command.state}: ${x.note}`);
@@ -491,6 +506,8 @@ export function computeStages(command, hops, observed, observedAvailable) {
 /** A command's outcome in one line for the command list. */
 export function outcomeLine(c) {
   if (c.state === 'responded') return `responded ${c.response?.code ?? ''}`.trim();
+  if (c.state === 'applied-unconfirmed')
+    return `applied, unconfirmed: forwarded by PPMID ${c.evidence?.forwarded?.ppmid ?? ''}, no response yet (no WAN)`;
   if (c.reason) return c.reason;
   if (c.ppmid) return `PPMID: ${c.ppmid.status}${c.ppmid.reason ? ` (${c.ppmid.reason})` : ''}`;
   return STATE_LABEL[c.state] ?? c.state;
