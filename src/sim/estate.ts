@@ -106,6 +106,14 @@ export interface EstateOptions {
   ppmid?: Pick<PpmidOptions, 'retry' | 'maxOutbox'>;
   /** Where PPMID snapshots are kept across restarts (PP-3); omitted: nowhere. */
   stateDir?: string;
+  /**
+   * `none` homes never have a WAN, not even at installation (SECMP0038 3.1.1;
+   * supplier/no-wan.ts): the installer pairs the PPMID (Device Log entry
+   * without the relay flag, as the ESME and GSME), and the 8.11 that sets the
+   * relay flag travels through that PPMID. Default false: the installation
+   * visit holds the CH's WAN up until the PPMID is relay-enabled.
+   */
+  noWanInstallation?: boolean;
 }
 
 export type ProvisioningPhase = 'not-started' | 'provisioning' | 'relay-enabled' | 'failed';
@@ -342,9 +350,15 @@ export class Estate {
         metrics: homeMetrics,
       });
       link.attachReceiver((bytes) => home.chf.receiveFromWan(bytes));
+      // GBCS: the meters take their time, and its status, from the CH (SECMP0038 3.1.1)
+      const chTime = {
+        networkTime: () => home.chf.time.now(),
+        networkTimeStatus: () => home.chf.time.status(),
+      };
       const esme = new Esme({
         eui: p.esme,
         clock: o.clock,
+        ...chTime,
         rng: random.fork(`esme:${p.esme}`),
         credentials: deviceCredentialsFrom(o.world, p.esme),
         trustAnchors: trustAnchorsFrom(o.world, this.partyEuis),
@@ -353,6 +367,7 @@ export class Estate {
       const gsme = new Gsme({
         eui: p.gsme,
         clock: o.clock,
+        ...chTime,
         rng: random.fork(`gsme:${p.gsme}`),
         credentials: deviceCredentialsFrom(o.world, p.gsme),
         // the GSME accepts its PPMID's PCS01 / PCS02 (GBCS.md 2)
@@ -480,8 +495,13 @@ export class Estate {
         h.provisioning = 'relay-enabled';
         return;
       }
-      // The installation visit: the CH has its WAN while the 8.11 and its answer travel.
-      this.o.wan.backchannel.forceUp(p.chf);
+      // A home that never has a WAN (`noWanInstallation`, SECMP0038 3.1.1): the installer pairs the
+      // PPMID (Device Log entry without the relay flag: only an 8.11 sets it, C3), so it joins the HAN
+      // as any PPMID; the supplier's 8.11 Add then travels through it as CV 2 (the CHF takes CCS01 from
+      // a logged PPMID while it has no WAN), and it is relay-enabled, unconfirmed, once it forwarded it.
+      const noWan = this.o.noWanInstallation === true && p.wanClass === 'none';
+      // Otherwise the installation visit: the CH has its WAN while the 8.11 and its answer travel.
+      if (!noWan) this.o.wan.backchannel.forceUp(p.chf);
       try {
         const rep = this.o.reportingKey(p.ppmid);
         // The PPMID's own TLS key: only its CSR goes to the supplier (issue 13).
@@ -493,6 +513,7 @@ export class Estate {
           installCode: toHex(p.installCodes.ppmid),
           reportingPublicKeyPem: rep.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
           ...(csrPem ? { csrPem } : {}),
+          ...(noWan ? { noWan } : {}),
         });
         if (this.stopped) return;
         if (bundle.mqtt && tls) tls.saveCertificate(bundle.mqtt.certPem);
@@ -507,10 +528,12 @@ export class Estate {
               : undefined,
           ),
         );
+        if (noWan && !h.home.chf.deviceLog.has(p.ppmid))
+          h.home.chf.addDevice({ eui: p.ppmid, deviceType: 'PPMID', installCode: p.installCodes.ppmid });
         await supplier.whenRelayEnabled(p.ppmid);
         h.provisioning = 'relay-enabled';
       } finally {
-        if (!this.stopped) this.o.wan.backchannel.release(p.chf);
+        if (!this.stopped && !noWan) this.o.wan.backchannel.release(p.chf);
       }
     } catch (err) {
       h.provisioning = 'failed';

@@ -56,6 +56,8 @@ export interface SupplierPort {
     reportingPublicKeyPem: string;
     /** PKCS#10 for the PPMID's own MQTT/TLS key (issue 13: only the request leaves the device). */
     csrPem?: string;
+    /** installed in a home without WAN: the 8.11 goes through this PPMID (supplier/no-wan.ts) */
+    noWan?: boolean;
   }): Promise<PpmidBundle>;
   /** The supplier's delivery public key (a PPMID provisioned before a restart is configured with it again). */
   deliveryPublicKeyPem(): Promise<string>;

@@ -323,6 +323,11 @@ function routes(receivePath: string): RouteDoc[] {
           joinTimePeriod: { type: 'integer', minimum: 1, maximum: 3600 },
           issueClientCertificate: { type: 'boolean' },
           replace: { type: 'boolean' },
+          noWan: {
+            type: 'boolean',
+            description:
+              'PROVISIONAL: the installer found no WAN and paired the PPMID; the 8.11 goes as CV 2 through it (docs/supplier.md)',
+          },
         },
         additionalProperties: false,
       },

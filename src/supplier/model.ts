@@ -28,6 +28,7 @@ import { type Eui, fromHex, normaliseEui } from '../runtime/bytes.ts';
 import { type CommandState, isTerminal } from './command-states.ts';
 import type { Route, WanClass } from './config.ts';
 import { SupplierError } from './errors.ts';
+import { CH_TIME_SRV } from './no-wan.ts';
 
 // ---------------------------------------------------------------- premises and PPMIDs
 
@@ -83,6 +84,10 @@ export interface PpmidRecord {
   deliveryKeyId: string;
   /** The 8.11 command that sets the Device Log entry. */
   deviceLogCommandId?: string;
+  /** Installed in a home without WAN (no-wan.ts): its 8.11 travels through itself. */
+  noWan?: boolean;
+  /** false while the 8.11 that set the relay flag is `applied-unconfirmed` (no response without WAN). */
+  relayConfirmed?: boolean;
   failure?: string;
   createdAt: number;
   updatedAt: number;
@@ -127,7 +132,9 @@ export type CommandOrder =
       joinTimePeriod?: number;
     }
   /** 8.13 Return Local Command Response (non-device, CV 8). */
-  | { kind: 'return-local-response'; originalRequestId: string; deviceGbcsResponse: string };
+  | { kind: 'return-local-response'; originalRequestId: string; deviceGbcsResponse: string }
+  /** PROVISIONAL Set CH Time for a CH without WAN (no-wan.ts): no DUIS SR, issued by the DCC. */
+  | { kind: 'ch-time' };
 
 export const ORDER_KINDS = [
   'top-up',
@@ -137,6 +144,7 @@ export const ORDER_KINDS = [
   'supply',
   'device-log',
   'return-local-response',
+  'ch-time',
 ] as const;
 
 const SUPPLY_SRV: Record<SupplyActionName, string> = { Enable: '7.1', Disable: '7.2', Arm: '7.3' };
@@ -158,6 +166,8 @@ export function srvOfOrder(o: CommandOrder): string {
       return '8.11';
     case 'return-local-response':
       return '8.13';
+    case 'ch-time':
+      return CH_TIME_SRV;
   }
 }
 
@@ -246,6 +256,8 @@ export function bodyOfOrder(o: CommandOrder): DuisNode {
           originalRequestId: parseRequestId(o.originalRequestId),
           deviceGbcsResponse: fromHex(o.deviceGbcsResponse),
         });
+      case 'ch-time':
+        throw new SupplierError('SUPPLIER_STATE', 'Set CH Time has no DUIS body (no-wan.ts)');
     }
   } catch (err) {
     if (err instanceof SupplierError) throw err;

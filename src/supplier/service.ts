@@ -64,6 +64,13 @@ import {
   type PremisesDevice,
   srvOfOrder,
 } from './model.ts';
+import {
+  CH_TIME_EXPIRY_MS,
+  CH_TIME_SRV,
+  type ChTimePort,
+  chTimeRoute,
+  noWanDeviceLogRoute,
+} from './no-wan.ts';
 import { buildPpmidLeg, checkStatusReport, foldStatusReport } from './ppmid-leg.ts';
 import { foldDeviceResponse } from './response-fold.ts';
 import {
@@ -107,6 +114,8 @@ export interface SupplierServiceOptions {
   /** Issues PPMID MQTT client certificates (SU-3). */
   pki?: TestPki;
   relayRegistrar?: PpmidRelayRegistrar;
+  /** The DCC's Set CH Time for a CH without WAN (no-wan.ts, PROVISIONAL); without it `ch-time` orders are refused. */
+  chTime?: ChTimePort;
   /** Envelope ids (default seeded from the supplier EUI). */
   random?: SeededRandom;
   config?: SupplierConfigInput;
@@ -152,6 +161,11 @@ export interface ProvisionRequest {
   replace?: boolean;
   /** Who asked (the authenticated operator), for the log of a replace. */
   operator?: string;
+  /**
+   * The installer found no WAN and paired the PPMID (no-wan.ts, PROVISIONAL): the 8.11 goes as
+   * CV 2 through this PPMID, and the PPMID is relay-enabled (unconfirmed) once it forwarded it.
+   */
+  noWan?: boolean;
 }
 
 /** What a PPMID needs to be configured with (SU-3). No private key: the PPMID keeps its own (issue 13). */
@@ -200,6 +214,7 @@ export class SupplierService {
   private readonly internet: InternetLink | undefined;
   private readonly pki: TestPki | undefined;
   private readonly relayRegistrar: PpmidRelayRegistrar | undefined;
+  private readonly chTime: ChTimePort | undefined;
   private readonly random: SeededRandom;
   private readonly events: EventLog;
   private readonly source: string;
@@ -224,6 +239,7 @@ export class SupplierService {
     this.internet = o.internet;
     this.pki = o.pki;
     this.relayRegistrar = o.relayRegistrar;
+    this.chTime = o.chTime;
     this.random = o.random ?? new SeededRandom(`supplier:${this.supplierEui}`);
     this.metrics = o.metrics ?? new Metrics('supplier.');
     this.repo = new SupplierRepository(o.store);
@@ -467,10 +483,11 @@ export class SupplierService {
   // ---------------------------------------------------------------- commands
 
   /** Takes an order: reserves its RequestID, chooses the route (SU-1), records it (SU-2) and queues it. */
-  async submit(req: SubmitRequest): Promise<CommandRecord> {
+  async submit(req: SubmitRequest, installing?: { noWanPpmid: Eui }): Promise<CommandRecord> {
     if (this.closed) throw new SupplierError('SUPPLIER_STATE', 'the supplier service is closed');
     const p = this.mustPremises(req.premisesId);
     const order = structuredClone(req.order);
+    if (order.kind === 'ch-time') return this.submitChTime(p, req);
     const srv = srvOfOrder(order);
     const def = serviceRequest(srv)!;
     const target =
@@ -488,7 +505,7 @@ export class SupplierService {
         'SUPPLIER_BAD_REQUEST',
         `price orders are electricity prices: ${target} is not an ESME`,
       );
-    if (order.kind === 'device-log' && req.route !== undefined && req.route !== 'wan')
+    if (order.kind === 'device-log' && !installing && req.route !== undefined && req.route !== 'wan')
       throw new SupplierError(
         'SUPPLIER_BAD_REQUEST',
         '8.11 goes to the CHF over the WAN only (CH-2 discards PPMID relays to the CHF)',
@@ -496,8 +513,9 @@ export class SupplierService {
     if (order.kind === 'top-up' && order.utrn === undefined && order.value === undefined)
       throw new SupplierError('SUPPLIER_BAD_REQUEST', 'top-up needs a utrn or a value');
     const wan = await this.classify(p.id);
-    const decision: RouteDecision =
-      order.kind === 'device-log'
+    const decision: RouteDecision = installing
+      ? noWanDeviceLogRoute()
+      : order.kind === 'device-log'
         ? {
             ...chooseRoute({
               srv,
@@ -534,7 +552,8 @@ export class SupplierService {
         srv,
         order,
         route: decision.route,
-        wanClass: wan.wanClass,
+        // the installer's observation (no-wan.ts) outranks a classification without history
+        wanClass: installing ? 'absent' : wan.wanClass,
         commandVariants: decision.commandVariants,
         routeReasons: decision.reasons,
         createdAt: now,
@@ -704,7 +723,8 @@ export class SupplierService {
         if (isTerminal(c.state)) return;
         await this.assignRequestId(c);
         if (isTerminal(c.state)) return;
-        if (cvs[0] === 4) {
+        if (c.order.kind === 'ch-time') await this.issueChTime(c);
+        else if (cvs[0] === 4) {
           const pre = await this.exchange(c, 4, bodyOfOrder(c.order));
           if (pre) await this.completeCritical(c, pre);
         } else {
@@ -927,7 +947,7 @@ export class SupplierService {
 
   private startLeg(c: CommandRecord, gbcs: Uint8Array): void {
     const p = this.premises.get(c.premisesId);
-    const ppmid = p && this.relayPpmid(p);
+    const ppmid = p && (this.relayPpmid(p) ?? this.installingPpmid(c));
     if (!ppmid) {
       const why = 'no enhanced PPMID with its relay flag (or no internet link) any more';
       if (c.route === 'ppmid') this.tracker.finish(c.id, 'failed', why);
@@ -1379,17 +1399,21 @@ export class SupplierService {
     await this.repo.putPpmid(rec);
     this.indexPpmid(rec);
     if (this.relayRegistrar) await this.relayRegistrar.setRelayFlag(eui, p.chf, true);
-    const c = await this.submit({
-      premisesId: p.id,
-      target: p.chf,
-      order: {
-        kind: 'device-log',
-        requestType: 'Add',
-        deviceId: eui,
-        installCode: toHex(installCode),
-        joinTimePeriod: req.joinTimePeriod ?? 3600,
+    if (req.noWan) rec.noWan = true;
+    const c = await this.submit(
+      {
+        premisesId: p.id,
+        target: p.chf,
+        order: {
+          kind: 'device-log',
+          requestType: 'Add',
+          deviceId: eui,
+          installCode: toHex(installCode),
+          joinTimePeriod: req.joinTimePeriod ?? 3600,
+        },
       },
-    });
+      req.noWan ? { noWanPpmid: eui } : undefined,
+    );
     rec.state = 'device-log-pending';
     rec.deviceLogCommandId = c.id;
     rec.updatedAt = this.clock.now();
@@ -1409,6 +1433,69 @@ export class SupplierService {
     };
   }
 
+  /** The PPMID being installed without WAN whose 8.11 `c` is (no-wan.ts): its own 8.11 goes through it. */
+  private installingPpmid(c: CommandRecord): PpmidRecord | undefined {
+    if (c.order.kind !== 'device-log' || !this.internet) return undefined;
+    const r = [...this.ppmids.values()].find((x) => x.deviceLogCommandId === c.id);
+    return r?.noWan && r.state === 'device-log-pending' ? r : undefined;
+  }
+
+  /** A `ch-time` order (no-wan.ts): recorded like any command, delivered through the premises' PPMID. */
+  private async submitChTime(p: Premises, req: SubmitRequest): Promise<CommandRecord> {
+    if (!this.chTime)
+      throw new SupplierError('SUPPLIER_BAD_REQUEST', 'Set CH Time: no DCC time issuer configured');
+    if (req.route !== undefined && req.route !== 'ppmid')
+      throw new SupplierError('SUPPLIER_BAD_REQUEST', 'Set CH Time travels through the PPMID only');
+    if (!this.relayPpmid(p))
+      throw new SupplierError('SUPPLIER_BAD_REQUEST', `premises ${p.id} has no relay-enabled PPMID`);
+    const decision = chTimeRoute();
+    const now = this.clock.now();
+    const seq = await this.repo.nextCounter(`${this.supplierEui}/commands`, 1n, now);
+    const wan = await this.classify(p.id);
+    const expiresIn = req.expiresInMs ?? CH_TIME_EXPIRY_MS;
+    if (!(Number.isInteger(expiresIn) && expiresIn > 0))
+      throw new SupplierError('SUPPLIER_BAD_REQUEST', 'expiresInMs must be a positive integer');
+    const c = this.tracker.create(
+      {
+        id: seq.toString(),
+        premisesId: p.id,
+        target: p.chf,
+        srv: CH_TIME_SRV,
+        order: { kind: 'ch-time' },
+        route: decision.route,
+        wanClass: wan.wanClass,
+        commandVariants: decision.commandVariants,
+        routeReasons: decision.reasons,
+        createdAt: now,
+        expiresAt: now + expiresIn,
+      },
+      { order: 'ch-time' },
+    );
+    this.tracker.hop(c.id, 'route-chosen', {
+      route: decision.route,
+      commandVariants: [],
+      wanClass: wan.wanClass,
+      reasons: [...wan.reasons, ...decision.reasons],
+      ppmid: p.ppmid,
+    });
+    await this.tracker.flush();
+    this.pump(c.target);
+    return c;
+  }
+
+  /** In the lane, RequestID reserved: the DCC issues Set CH Time; the PPMID leg delivers it. */
+  private async issueChTime(c: CommandRecord): Promise<void> {
+    let gbcs: Uint8Array;
+    try {
+      gbcs = await this.chTime!.issueSetChTime({ chf: c.target, userCounter: c.requestId!.counter });
+    } catch (err) {
+      this.tracker.finish(c.id, 'failed', `the DCC did not issue Set CH Time: ${(err as Error).message}`);
+      return;
+    }
+    this.tracker.move(c.id, 'in-flight', 'in-flight', { issuer: 'dcc', provisional: true });
+    this.startLeg(c, gbcs);
+  }
+
   ppmidRecords(): PpmidRecord[] {
     return [...this.ppmids.values()].sort((a, b) => a.eui.localeCompare(b.eui));
   }
@@ -1416,10 +1503,20 @@ export class SupplierService {
   /** The 8.11 of a PPMID's provisioning ended: relay enabled on success, failed otherwise. */
   private deviceLogFinished(c: CommandRecord): void {
     const rec = [...this.ppmids.values()].find((r) => r.deviceLogCommandId === c.id);
+    if (rec?.state === 'relay-enabled' && rec.relayConfirmed === false && c.state === 'responded') {
+      // the buffered 8.11 response arrived (no-wan.ts)
+      rec.relayConfirmed = true;
+      rec.updatedAt = this.clock.now();
+      this.track(this.repo.putPpmid(rec));
+      this.emit({ type: 'ppmid', ppmid: rec });
+      return;
+    }
     if (rec?.state !== 'device-log-pending') return;
-    const ok = c.state === 'responded';
+    const unconfirmed = rec.noWan === true && c.state === 'applied-unconfirmed';
+    const ok = c.state === 'responded' || unconfirmed;
     rec.state = ok ? 'relay-enabled' : 'failed';
     rec.relayEnabled = ok;
+    if (rec.noWan) rec.relayConfirmed = c.state === 'responded';
     rec.updatedAt = this.clock.now();
     if (!ok) rec.failure = `8.11 ${c.state}: ${c.reason ?? ''}`;
     const p = this.premises.get(rec.premisesId);

@@ -99,6 +99,13 @@ export interface SystemOptions {
   workload?: WorkloadName | WorkloadSpec;
   /** Provision every PPMID through SU-3 at start (default true). */
   provision?: boolean;
+  /**
+   * `none` homes never have a WAN, not even at installation (SECMP0038 3.1.1):
+   * the supplier gets the DSP's no-WAN commissioning policy, the PPMID is
+   * paired by the installer and its 8.11 and Set CH Time travel through it
+   * (sim/estate.ts, supplier/no-wan.ts). Default false.
+   */
+  noWanInstallation?: boolean;
   /** DSP-4: how often the DSP passes its local-delivery log to the CSP (default 5 min, aligned), so CSP billing fills by itself. */
   dspLogPeriodMs?: number;
   /** PPMIDs provisioned at once (default 8). */

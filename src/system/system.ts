@@ -43,6 +43,7 @@ import type { ChmDownlink } from '../dcc/chm/chm.ts';
 import { Chm } from '../dcc/chm/chm.ts';
 import { CHM_PUBLIC_PATHS, type RunningChmServer, startChmServer } from '../dcc/chm/http.ts';
 import type { CspDownlink } from '../dcc/contracts.ts';
+import { issueSetChTime } from '../dcc/dsp/ch-time.ts';
 import { DSP_PUBLIC_PATHS } from '../dcc/dsp/http.ts';
 import {
   DspService,
@@ -373,6 +374,14 @@ export async function startSystem(opts: SystemOptions = {}): Promise<RunningSyst
             return httpRegistrar.setRelayFlag(ppmid, chf, enabled);
           },
         },
+        // SECMP0038 3.1.1 (PROVISIONAL): the DCC's Set CH Time for a CH without WAN, from a DSP in
+        // this process; a DSP in another process has no route for it yet (refused, no-wan.ts).
+        chTime: {
+          issueSetChTime: ({ chf, userCounter }) => {
+            if (!dsp) throw new SystemError('SYSTEM_CONFIG', 'Set CH Time needs the DSP in this process');
+            return issueSetChTime(dsp, { user: SYSTEM_PARTIES.supplier, chf, userCounter }).gbcs;
+          },
+        },
         random: random.fork(`supplier:${clock.now()}`),
         config: opts.supplier,
       });
@@ -447,7 +456,9 @@ export async function startSystem(opts: SystemOptions = {}): Promise<RunningSyst
         (opts.remote?.supplierUrl
           ? new URL('/duis/receive-response', opts.remote.supplierUrl).href
           : 'http://127.0.0.1:8070/duis/receive-response');
-      registerEstateWithDsp(d, plan, keys, receiveUrl);
+      registerEstateWithDsp(d, plan, keys, receiveUrl, {
+        noWanCommissioning: opts.noWanInstallation ?? false,
+      });
       await d.flush();
       if (!inProcess) {
         dspHttp = await startDspHttp({
@@ -631,6 +642,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<RunningSyst
         han: opts.han,
         ppmid: opts.ppmid,
         stateDir: config.ephemeral ? undefined : join(config.dataDir, 'estate'),
+        noWanInstallation: opts.noWanInstallation ?? false,
       });
       estate = e;
       closers.push(['estate', () => e.stop()]);
@@ -749,6 +761,7 @@ export function registerEstateWithDsp(
   plan: EstatePlan,
   keys: SystemKeys,
   receiveUrl: string,
+  policies: { noWanCommissioning: boolean } = { noWanCommissioning: false },
 ): void {
   dsp.registerUser({
     eui: SYSTEM_PARTIES.supplier,
@@ -756,6 +769,7 @@ export function registerEstateWithDsp(
     roles: ['IS', 'GS'],
     xmlSigningCertificates: [keys.xml.supplier.certificatePem],
     receiveUrl,
+    policies,
   });
   for (const h of plan.homes) {
     const base = { chf: h.chf, csp: plan.csp };
