@@ -553,7 +553,7 @@ export class SupplierService {
         order,
         route: decision.route,
         // the installer's observation (no-wan.ts) outranks a classification without history
-        wanClass: installing ? 'absent' : wan.wanClass,
+        wanClass: installing ? 'none' : wan.wanClass,
         commandVariants: decision.commandVariants,
         routeReasons: decision.reasons,
         createdAt: now,

@@ -6,8 +6,8 @@
  * (COMMAND_STATE_TABLE) with the evidence the supplier holds, and becomes
  * `responded` if the buffered response ever arrives (tracker `finish`).
  *
- * When: at once on `forwarded` when the premises' WAN class was `absent`
- * when the route was chosen (no response is expected at all); otherwise at
+ * When: at once on `forwarded` when the premises' WAN class was `none`
+ * (installed without WAN) or `absent` when the route was chosen (no response is expected at all); otherwise at
  * the command's expiry if the PPMID had forwarded it (tracker expiry).
  */
 import type { CommandRecord, UnconfirmedEvidence } from './model.ts';
@@ -15,7 +15,11 @@ import type { CommandTracker } from './tracker.ts';
 
 /** True when `c` should end `applied-unconfirmed` now (pure). */
 export function unconfirmedNow(c: CommandRecord): boolean {
-  return c.route === 'ppmid' && c.ppmid?.status === 'forwarded' && c.wanClass === 'absent';
+  return (
+    c.route === 'ppmid' &&
+    c.ppmid?.status === 'forwarded' &&
+    (c.wanClass === 'absent' || c.wanClass === 'none')
+  );
 }
 
 /** The evidence of a forwarded PPMID-only command (null when it was not forwarded by the PPMID). */

@@ -3,7 +3,8 @@
  *
  *   CV 1/5        sent ─────────────┐
  *   CV 2/6        issued-local ─────┤──> responded
- *   CV 3/7        sent-and-issued ──┤──> expired (no device response in time: E21 for WAN variants)
+ *   CV 3/7        sent-and-issued ──┤──> expired (no device response in time: E21 for WAN variants;
+ *                                        a CV 2/6 request expired silently still takes its one response)
  *   DSP-dated     scheduled ─> sent ┘
  *   CV 4          pre-command-issued ─> (CV 5/6/7 with the same Request ID) sent | issued-local | sent-and-issued
  *   CV 8          completed
@@ -46,7 +47,8 @@ const TRANSITIONS: Readonly<Record<DspRequestState, readonly DspRequestState[]>>
   'issued-local': ['responded', 'expired'],
   'sent-and-issued': ['responded', 'expired'],
   responded: [],
-  expired: [],
+  // a CV 2/6 request expired silently; its device response still answers it once (service.ts lateLocalAnswer)
+  expired: ['responded'],
   completed: [],
 };
 

@@ -1186,10 +1186,10 @@ export class DspService implements DspDeviceMessageSink {
       disposition = 'duplicate';
       reason = `request already answered via ${rec.responseRoute} (DSP-6)`;
       this.metrics.inc('responses.duplicate');
-    } else if (rec.state === 'expired') {
+    } else if (rec.state === 'expired' && !lateLocalAnswer(rec)) {
       disposition = 'late';
       reason = 'request had expired; the user was told E21';
-    } else if (!AWAITING_RESPONSE.has(rec.state)) {
+    } else if (!AWAITING_RESPONSE.has(rec.state) && !lateLocalAnswer(rec)) {
       disposition = 'unexpected';
       reason = `request is ${rec.state}`;
     } else {
@@ -1516,3 +1516,13 @@ export class DspService implements DspDeviceMessageSink {
 }
 
 export type { ServiceRequestClass };
+
+/**
+ * A CV 2/6 request expires silently (the user was told nothing, docs/dsp.md):
+ * a device response that arrives after that, from a CH whose WAN appeared
+ * days later (SECMP0038 3.1.1, a home without WAN), is still the request's
+ * one answer and is forwarded once (DSP-6).
+ */
+function lateLocalAnswer(rec: DspRequestRecord): boolean {
+  return rec.state === 'expired' && (rec.cv === 2 || rec.cv === 6) && rec.responseRoute == null;
+}

@@ -1,0 +1,202 @@
+/**
+ * SECMP0038 3.1.1 end to end, on virtual time (src/system with in-process
+ * ports): a premises that NEVER has a WAN, from installation on.
+ * - installation: the installer pairs the PPMID; the supplier's 8.11 Add
+ *   (relay flag) goes as CV 2 through that PPMID (no-WAN commissioning,
+ *   PROVISIONAL), the PPMID is relay-enabled, unconfirmed;
+ * - time: the CH has no time source (Unreliable, and so have the meters);
+ *   the DCC's Set CH Time (PROVISIONAL, ACB-signed) through the PPMID makes
+ *   it Reliable, and the meters follow; future-dated work stays off local
+ *   delivery (decision "time without WAN");
+ * - five top-ups and a tariff change (1.2.1) through the PPMID: applied at
+ *   the ESME; their responses wait in the CH's buffer (CH-4), the supplier's
+ *   commands end `applied-unconfirmed` with the PPMID's evidence;
+ * - no WAN frame at any point (the SM WAN's counters for that CH stay 0);
+ * - then the WAN appears for the first time: the buffered responses reach
+ *   the supplier exactly once, and every command becomes `responded`.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { electricityPriceView } from '../../src/devices/esme/tariff.ts';
+import { VirtualClock } from '../../src/runtime/clock.ts';
+import type { CommandRecord } from '../../src/supplier/model.ts';
+import type { SystemOptions } from '../../src/system/config.ts';
+import { type RunningSystem, startSystem } from '../../src/system/system.ts';
+import { esmeDecisions, pumpVirtual, pumpVirtualPromise } from './harness.ts';
+
+describe('e2e: a premises without any WAN, commissioned, timed and served through its PPMID alone', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ppmid-nowan-'));
+  const vc = new VirtualClock(Date.UTC(2026, 5, 1, 9, 15));
+  const opts: SystemOptions = {
+    clock: vc,
+    transport: 'in-process',
+    dataDir: dir,
+    homes: 2,
+    wanMix: 'reliable=1,none=1',
+    seed: 'no-wan-premises',
+    workload: 'none',
+    xsdValidation: false,
+    noWanInstallation: true,
+  };
+  let sys: RunningSystem | undefined;
+  after(async () => {
+    if (sys) await pumpVirtualPromise(vc, sys.stop());
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('installs, times, tops up five times and changes the tariff without a WAN frame; the first WAN brings every response once', async () => {
+    sys = await pumpVirtualPromise(vc, startSystem(opts));
+    const s = sys;
+    const supplier = s.supplier!;
+    const wan = s.wan!;
+    const home = s.estate!.homes.find((h) => h.plan.wanClass === 'none')!;
+    const chf = home.home.chf;
+    const wanFrames = () => {
+      const m = wan.chMetrics(home.plan.chf);
+      return { up: m.uplink.accepted + m.uplink.attempts, down: m.downlink.accepted + m.downlink.attempts };
+    };
+    const noWan = () => assert.deepEqual(wanFrames(), { up: 0, down: 0 }, 'no WAN frame for this CH');
+    /** The command once `pred` holds (now, or on a later supplier event). */
+    const waitCommand = async (id: string, pred: (c: CommandRecord) => boolean) => {
+      let hit: CommandRecord | undefined;
+      const off = supplier.subscribe((e) => {
+        if (e.type === 'command' && e.command.id === id && pred(e.command)) hit = e.command;
+      });
+      try {
+        const cur = await pumpVirtualPromise(vc, supplier.command(id));
+        if (!hit && cur && pred(cur.command)) hit = cur.command;
+        await pumpVirtual(vc, () => hit !== undefined, { maxEvents: 1_000_000 });
+        return hit!;
+      } finally {
+        off();
+      }
+    };
+
+    // --- installation and SU-3 without WAN
+    assert.deepEqual(await pumpVirtualPromise(vc, s.provisioned), []);
+    assert.equal(home.link.isUp(), false);
+    noWan();
+    assert.equal(
+      chf.deviceLog.get(home.plan.ppmid)?.relayEnabled,
+      true,
+      'the 8.11 through the PPMID set the relay flag',
+    );
+    const rec = supplier.ppmidRecords().find((r) => r.eui === home.plan.ppmid)!;
+    assert.equal(rec.state, 'relay-enabled');
+    assert.equal(rec.relayConfirmed, false, 'its 8.11 response waits at the CH');
+    const deviceLog = (await pumpVirtualPromise(vc, supplier.command(rec.deviceLogCommandId!)))!.command;
+    assert.equal(deviceLog.state, 'applied-unconfirmed');
+    assert.deepEqual(deviceLog.commandVariants, [2]);
+
+    // --- time: no time source, Unreliable; the DCC's Set CH Time through the PPMID
+    assert.equal(chf.time.status(), 'unreliable');
+    assert.equal(home.esme.getTimeStatus(), 'unreliable', 'the meters see it');
+    const t = await pumpVirtualPromise(
+      vc,
+      supplier.submit({ premisesId: home.premisesId, order: { kind: 'ch-time' } }),
+    );
+    const timed = await waitCommand(t.id, (c) => c.state === 'applied-unconfirmed');
+    assert.equal(timed.ppmid?.status, 'forwarded');
+    assert.equal(chf.time.status(), 'reliable');
+    assert.ok(Math.abs(chf.time.now() - vc.now()) < 60_000, 'the CH has the DCC time');
+    assert.equal(home.esme.getTimeStatus(), 'reliable', 'and the meters follow');
+    noWan();
+
+    // --- future-dated work stays off local delivery (decision "time without WAN")
+    await assert.rejects(
+      pumpVirtualPromise(
+        vc,
+        supplier.submit({
+          premisesId: home.premisesId,
+          order: {
+            kind: 'price',
+            standingCharge: 30,
+            standingChargeScale: -2,
+            priceScale: -3,
+            touPrices: [200],
+            executionDateTime: new Date(vc.now() + 86_400_000).toISOString(),
+          },
+          route: 'ppmid',
+        }),
+      ),
+      { code: 'SUPPLIER_BAD_REQUEST' },
+    );
+
+    // --- five top-ups and a tariff change through the PPMID
+    const balance0 = home.esme.stateView.meterBalance;
+    const ids: string[] = [];
+    // one order every 10 s: within the CH's relay rate limit (CH-7: burst 5, 10 a minute)
+    const pace = async () => {
+      const t0 = vc.now();
+      await pumpVirtual(vc, () => vc.now() >= t0 + 10_000);
+    };
+    for (const value of [100, 200, 300, 400, 500]) {
+      await pace();
+      const c = await pumpVirtualPromise(
+        vc,
+        supplier.submit({
+          premisesId: home.premisesId,
+          order: { kind: 'top-up', value, valueClass: 'pennies' },
+          route: 'ppmid',
+        }),
+      );
+      ids.push(c.id);
+    }
+    await pace();
+    const price = await pumpVirtualPromise(
+      vc,
+      supplier.submit({
+        premisesId: home.premisesId,
+        order: {
+          kind: 'price',
+          standingCharge: 25,
+          standingChargeScale: -2,
+          priceScale: -3,
+          touPrices: [150],
+        },
+        route: 'ppmid',
+      }),
+    );
+    ids.push(price.id);
+    const settled = [];
+    for (const id of ids) settled.push(await waitCommand(id, (c) => c.state === 'applied-unconfirmed'));
+    assert.equal(home.esme.stateView.meterBalance, balance0 + 1500 * 1000, 'credited once each');
+    // the supplier settles on the PPMID's report; the CH relays on to the ESME over the HAN
+    const priceCounter = settled.at(-1)!.requestId!.counter;
+    await pumpVirtual(vc, () => esmeDecisions(home.esme.events, priceCounter).accepted === 1, {
+      maxEvents: 100_000,
+    });
+    const tariff = electricityPriceView(home.esme.stateView.charges);
+    assert.equal(tariff.standingCharge, 25, 'the tariff change applied');
+    assert.equal(tariff.priceScale, -3);
+    assert.equal(tariff.tou[0], 150);
+    for (const c of settled) {
+      assert.equal(c.route, 'ppmid');
+      assert.equal(c.responses, 0);
+      assert.equal(c.evidence?.forwarded.ppmid, home.plan.ppmid);
+    }
+    assert.ok(chf.uplinkDepth() >= ids.length + 2, 'responses (and the 8.11 / time ones) wait at the CH');
+    noWan();
+
+    // --- the WAN appears for the first time
+    wan.backchannel.forceUp(home.plan.chf);
+    const all = [rec.deviceLogCommandId!, t.id, ...ids];
+    const topUpsAndPrice = new Set(ids);
+    await pumpVirtual(vc, () => chf.uplinkDepth() === 0, { maxEvents: 1_000_000 });
+    const final = await Promise.all(ids.map((id) => waitCommand(id, (c) => c.state === 'responded')));
+    for (const c of final) {
+      assert.equal(c.responses, 1, `command ${c.id}: exactly one response`);
+      assert.ok(c.evidence, 'the evidence stays with it');
+      assert.deepEqual(esmeDecisions(home.esme.events, c.requestId!.counter), { accepted: 1, rejected: [] });
+    }
+    assert.ok(wanFrames().up >= ids.length, 'the buffered responses went up once the WAN appeared');
+    const relay = supplier.ppmidRecords().find((r) => r.eui === home.plan.ppmid)!;
+    const dl = (await pumpVirtualPromise(vc, supplier.command(rec.deviceLogCommandId!)))!.command;
+    assert.equal(dl.state, 'responded', 'the 8.11 response arrived too');
+    assert.equal(relay.relayConfirmed, true);
+    assert.ok(all.every((id) => id) && topUpsAndPrice.size === 6);
+  });
+});
