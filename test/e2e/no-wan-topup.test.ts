@@ -46,8 +46,12 @@ describe('e2e: a top-up to a home without WAN, through the PPMID', () => {
     await waitFor(() => home.home.chf.uplinkDepth() >= 1, 90_000, {
       what: 'the response buffered at the CH',
     });
-    const mid = await awaitCommand(sys, id, (c) => c.ppmid?.status === 'forwarded');
-    assert.equal(mid.state, 'in-flight');
+    const mid = await awaitCommand(sys, id, (c) => c.state === 'applied-unconfirmed');
+    assert.equal(mid.ppmid?.status, 'forwarded');
+    // the premises was installed without an SM WAN (SU-1 class none): its response cannot come
+    // back, so the supplier closes it applied-unconfirmed with the PPMID's evidence (docs/supplier.md)
+    assert.equal(mid.state, 'applied-unconfirmed');
+    assert.equal(mid.evidence?.forwarded.ppmid, home.plan.ppmid);
     assert.equal(mid.responses, 0);
     assert.equal(mid.route, 'ppmid');
     assert.deepEqual(mid.commandVariants, [2]);
