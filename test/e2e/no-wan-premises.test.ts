@@ -169,7 +169,7 @@ describe('e2e: a premises without any WAN, commissioned, timed and served throug
     await pumpVirtual(vc, () => esmeDecisions(home.esme.events, priceCounter).accepted === 1, {
       maxEvents: 100_000,
     });
-    const tariff = electricityPriceView(home.esme.stateView.charges);
+    const tariff = electricityPriceView(home.esme.stateView.tariff);
     assert.equal(tariff.standingCharge, 25, 'the tariff change applied');
     assert.equal(tariff.priceScale, -3);
     assert.equal(tariff.tou[0], 150);

@@ -72,7 +72,7 @@ describe('e2e: a price change (1.2.1, ECS01b) from the supplier to the ESME', ()
       JSON.stringify(now, (_k, v) => (typeof v === 'bigint' ? String(v) : v)),
     );
     assert.equal(now.srv, '1.2.1');
-    let p = electricityPriceView(esme.stateView.charges);
+    let p = electricityPriceView(esme.stateView.tariff);
     assert.equal(p.standingCharge, 21000);
     assert.deepEqual(p.tou.slice(0, 4), [1500, 2500, 3500, 0]);
 
@@ -92,10 +92,10 @@ describe('e2e: a price change (1.2.1, ECS01b) from the supplier to the ESME', ()
       JSON.stringify(later, (_k, v) => (typeof v === 'bigint' ? String(v) : v)),
     );
     assert.equal(esme.pendingFutureDated().length, 2);
-    assert.equal(electricityPriceView(esme.stateView.charges).standingCharge, 21000);
+    assert.equal(electricityPriceView(esme.stateView.tariff).standingCharge, 21000);
     await pumpVirtual(vc, () => esme.pendingFutureDated().length === 0);
     assert.ok(vc.now() >= at.getTime());
-    p = electricityPriceView(esme.stateView.charges);
+    p = electricityPriceView(esme.stateView.tariff);
     assert.equal(p.standingCharge, 22000);
     assert.deepEqual(p.tou.slice(0, 2), [1600, 0]);
     const alerts = esme.events.filter((e) => e.kind === 'alert-sent' && e.detail?.alertCode === '8F66');

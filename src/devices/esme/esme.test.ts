@@ -5,6 +5,9 @@
  * ones; SECMP0038 TE-1, DSP-6).
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { RTDS_KEYSTORE, rtdsMessages } from '../../../test/support/fixtures.ts';
@@ -17,8 +20,10 @@ import {
   type MemoryKeyStore,
 } from '../../gbcs/index.ts';
 import { decodeDlmsApdu, encodeDlmsApdu, encodeDlmsData } from '../../gbcs/payload/dlms.ts';
+import { decodeCommand, decodeResponse, encodeCommand } from '../../gbcs/use-cases/index.ts';
 import { fromHex, toHex } from '../../runtime/bytes.ts';
 import { VirtualClock } from '../../runtime/clock.ts';
+import { HomeNvmStore } from '../../sim/nvm.ts';
 import { ChClock, DEFAULT_CH_TIME_CONFIG } from '../chf/ch-time.ts';
 import {
   RecordingUplink,
@@ -29,7 +34,7 @@ import {
 import { RTDS_TIME } from '../meter-common/time.ts';
 import { RTDS_DEVICES, RTDS_PARTIES } from '../security/credentials.ts';
 import { Esme, type EsmeOptions } from './esme.ts';
-import { electricityPriceView } from './tariff.ts';
+import { blockIndex, defaultTariff, electricityPriceView, touIndex } from './tariff.ts';
 
 const ESME = RTDS_DEVICES.esme;
 const all = rtdsMessages();
@@ -311,7 +316,7 @@ describe('ESME: accepted commands change state', () => {
 describe('ESME: prices (DUIS 1.2.1 ECS01b) and the tariff read (4.11.1 ECS24)', () => {
   const ecs01b = (v: string) => fixture(`1.2.1_ECS01b/ECS01b_1.2.1_${v}_COMMAND_GBCS.HEX`);
   const ecs24 = () => fixture('4.11.1_ECS24/ECS24_4.11.1_SUCCESS_COMMAND_GBCS.HEX');
-  const prices = (esme: Esme) => electricityPriceView(esme.stateView.charges);
+  const prices = (esme: Esme) => electricityPriceView(esme.stateView.tariff);
 
   /** The ECS24 response's two unit charges (attr 5 of 19.20.4 and 19.20.0), hex. */
   function readCharges(esme: Esme, up: RecordingUplink): string[] {
@@ -366,19 +371,19 @@ describe('ESME: prices (DUIS 1.2.1 ECS01b) and the tariff read (4.11.1 ECS24)', 
 
   it('FUTURE_DATED: nothing changes until 2030-01-15T09:00Z on the device clock; then both Charges activate with the RTDS 8F66 alerts (standing charge, then price matrix)', () => {
     const { esme, clock, up } = newEsme();
-    const before = esme.stateView.charges;
+    const before = esme.stateView.tariff;
     esme.onRemotePartyMessage(ecs01b('FUTURE_DATED_TOU_BLOCK_SUCCESS'));
     up.take();
-    assert.deepEqual(esme.stateView.charges, before);
+    assert.deepEqual(esme.stateView.tariff, before);
     assert.deepEqual(
       esme.pendingFutureDated().map((e) => [e.useCase, e.key, new Date(e.executeAt).toISOString()]),
       [
-        ['ECS01b', 'Charge 0000131404FF', '2030-01-15T09:00:00.000Z'],
-        ['ECS01b', 'Charge 0000131400FF', '2030-01-15T09:00:00.000Z'],
+        ['ECS01b', 'Charge 0-0:19.20.4.255', '2030-01-15T09:00:00.000Z'],
+        ['ECS01b', 'Charge 0-0:19.20.0.255', '2030-01-15T09:00:00.000Z'],
       ],
     );
     clock.runUntil(Date.UTC(2030, 0, 15, 8, 59, 59));
-    assert.deepEqual(esme.stateView.charges, before);
+    assert.deepEqual(esme.stateView.tariff, before);
     assert.equal(up.take().length, 0);
     clock.runUntil(Date.UTC(2030, 0, 15, 9));
     const p = prices(esme);
@@ -408,7 +413,7 @@ describe('ESME: prices (DUIS 1.2.1 ECS01b) and the tariff read (4.11.1 ECS24)', 
 
   it('CANCELLATION removes the pending activation of both Charges: the prices stay, no 8F66', () => {
     const { esme, clock, up } = newEsme();
-    const before = esme.stateView.charges;
+    const before = esme.stateView.tariff;
     esme.onRemotePartyMessage(ecs01b('FUTURE_DATED_TOU_BLOCK_SUCCESS'));
     esme.onRemotePartyMessage(ecs01b('CANCELLATION_TOU_BLOCK_SUCCESS'));
     const [, cancelled] = up.take().map(verifyFromEsme);
@@ -422,7 +427,7 @@ describe('ESME: prices (DUIS 1.2.1 ECS01b) and the tariff read (4.11.1 ECS24)', 
     assert.equal(esme.pendingFutureDated().length, 0);
     assert.equal(esme.events.filter((e) => e.kind === 'command').at(-1)?.reason, 'CANCELLED');
     clock.runUntil(Date.UTC(2031, 0, 1));
-    assert.deepEqual(esme.stateView.charges, before);
+    assert.deepEqual(esme.stateView.tariff, before);
     assert.equal(up.take().length, 0);
   });
 
@@ -470,6 +475,139 @@ describe('ESME: prices (DUIS 1.2.1 ECS01b) and the tariff read (4.11.1 ECS24)', 
       const r = decodeDlmsApdu(sent[0].content);
       assert.ok(r.apdu === 'access-response' && r.results.every((x) => x.result !== 0));
       assert.match(toHex(sent[1].content), /128F1E/);
+    }
+  });
+
+  /** The ECS24 response of `esme` by the catalogue's named fields. */
+  function readTariffNamed(esme: Esme, up: RecordingUplink, counter = 0x7000000000n) {
+    esme.onRemotePartyMessage(rebuildCommand(profile.remote, decodeMessage(ecs24()), { counter }));
+    return decodeResponse('ECS24', verifyFromEsme(up.take().at(-1)!).content).fields;
+  }
+
+  it('read after write by named fields: ECS01b (1.2.1) built from named prices sets them; ECS24 (4.11.1) reads them back by name', () => {
+    const { esme, up } = newEsme();
+    const base = decodeMessage(ecs01b('IMMEDIATE_TOU_SUCCESS'));
+    const { header, fields } = decodeCommand('ECS01b', base.content);
+    const written = structuredClone(fields);
+    const table = written.primaryPriceCharge.unitChargePassive.chargeTable;
+    table.find((e) => e.index === touIndex(1))!.chargePerUnit = 1234;
+    table.find((e) => e.index === touIndex(48))!.chargePerUnit = -7;
+    table.find((e) => e.index === blockIndex(2, 3))!.chargePerUnit = 32767;
+    written.standingCharge.unitChargePassive.chargeTable[0].chargePerUnit = 31415;
+    const content = encodeCommand('ECS01b', written, { header });
+    esme.onRemotePartyMessage(rebuildCommand(profile.remote, base, { content }));
+    assert.equal(esme.events.filter((e) => e.kind === 'command').at(-1)?.decision, 'accepted');
+    up.take();
+    const read = readTariffNamed(esme, up);
+    for (const object of ['standingCharge', 'primaryPriceCharge'] as const) {
+      assert.equal(read[object].unitChargeActive.result, 'success');
+      assert.deepEqual(read[object].unitChargeActive.value, written[object].unitChargePassive, object);
+    }
+    const price = new Map(
+      read.primaryPriceCharge.unitChargeActive.value!.chargeTable.map((e) => [e.index, e.chargePerUnit]),
+    );
+    assert.deepEqual([price.get('01'), price.get('30'), price.get('B3')], [1234, -7, 32767]);
+    assert.equal(read.standingCharge.unitChargeActive.value!.chargeTable[0].chargePerUnit, 31415);
+    assert.deepEqual(read.tariffSecondaryElementPresent.value, { result: 'success', value: true });
+  });
+
+  it('ECS24 reading anything but its row (a get list of another use case) is refused with 8F1E', () => {
+    const { esme, up } = newEsme();
+    const base = decodeMessage(ecs24());
+    const other = decodeMessage(fixture('4.18_ECS82/ECS82_4.18_SUCCESS_COMMAND_GBCS.HEX')).content;
+    esme.onRemotePartyMessage(rebuildCommand(profile.remote, base, { content: other }));
+    const sent = up.take().map(verifyFromEsme);
+    assert.deepEqual(
+      sent.map((x) => x.cra),
+      ['response', 'alert'],
+    );
+    assert.match(toHex(sent[1].content), /128F1E/);
+  });
+
+  it('a snapshot in the earlier tariff form (hex OBIS, DLMS hex by class/OBIS/attr) restores from the NVM file: ECS24 reads it by name, the pending activation fires', () => {
+    const { esme, up } = newEsme();
+    esme.onRemotePartyMessage(ecs01b('FUTURE_DATED_TOU_BLOCK_SUCCESS'));
+    up.take();
+    const snap = esme.snapshot();
+    // the earlier form, written out by hand (what a home's NVM file held before the migration)
+    const legacyCharge = (price: number) => ({
+      commodityScale: 3,
+      priceScale: -5,
+      commodity: { classId: 3, logicalName: '0100010800FF', attribute: 2 },
+      table: [{ index: '01', chargePerUnit: price }],
+    });
+    const { tariff: _named, ...rest } = snap.state;
+    const legacyState = {
+      ...rest,
+      charges: {
+        standingCharge: {
+          commodityScale: 0,
+          priceScale: -5,
+          commodity: { classId: 0, logicalName: '000000000000', attribute: 0 },
+          table: [{ index: '', chargePerUnit: 19000 }],
+        },
+        primaryPrice: legacyCharge(1111),
+      },
+      tariffAttributes: {
+        '3/00005E2C0107/2': '0600000007', // consumption threshold register value 7
+        '21/0000100010FF/2': '0103060000138806FFFFFFFF06FFFFFFFF', // TOU 6 thresholds [5000, none, none]
+        '9000/00005E2C0200/2': '0300', // no secondary element
+      },
+    };
+    const legacyFutureDated = snap.futureDated.map((e) => ({
+      ...e,
+      key: e.key === 'Charge 0-0:19.20.4.255' ? 'Charge 0000131404FF' : 'Charge 0000131400FF',
+      data: {
+        ...e.data,
+        object: e.data.object === 'standingCharge' ? 'standingCharge' : 'primaryPrice',
+        unitCharge: legacyCharge(e.data.object === 'standingCharge' ? 21000 : 2222),
+      },
+    }));
+    const dir = mkdtempSync(join(tmpdir(), 'esme-nvm-'));
+    try {
+      const store = new HomeNvmStore(dir);
+      const chf = RTDS_DEVICES.chf;
+      store.save(chf, {
+        format: 'home-nvm/1',
+        savedAt: 0,
+        esme: { ...snap, state: legacyState, futureDated: legacyFutureDated } as never,
+        gsme: {} as never,
+        uplink: [],
+      });
+      const fresh = newEsme();
+      fresh.esme.restore(store.load(chf)!.esme);
+      assert.deepEqual(
+        fresh.esme.pendingFutureDated().map((e) => e.key),
+        ['Charge 0-0:19.20.4.255', 'Charge 0-0:19.20.0.255'],
+      );
+      let read = readTariffNamed(fresh.esme, fresh.up);
+      assert.equal(read.consumptionThresholdRegister.value.value, 7);
+      assert.deepEqual(read.blockThresholdsTou6.thresholds.value, [5000, 0xffffffff, 0xffffffff]);
+      assert.equal(read.tariffSecondaryElementPresent.value.value, false);
+      const defaults = defaultTariff();
+      assert.deepEqual(
+        read.activityCalendar.weekProfileActive.value,
+        defaults.activityCalendar.weekProfileActive,
+        'not in the legacy file: the default',
+      );
+      assert.equal(read.standingCharge.unitChargeActive.value!.chargeTable[0].chargePerUnit, 19000);
+      assert.deepEqual(read.primaryPriceCharge.unitChargeActive.value!.commodity, {
+        classId: 3,
+        logicalName: '1-0:1.8.0.255',
+        attributeIndex: 2,
+      });
+      fresh.clock.runUntil(Date.UTC(2030, 0, 15, 9));
+      const alerts = fresh.up.take().map(verifyFromEsme);
+      assert.equal(alerts.length, 2, 'two 8F66');
+      const rtds = decodeMessage(
+        fixture('1.2.1_ECS01b/ECS01b_1.2.1_8F66_FUTURE_DATED_TOU_BLOCK_SUCCESS_ALERT_PRICE_MATRIX_GBCS.HEX'),
+      );
+      assert.equal(toHex(alerts[1].content).slice(10), toHex(rtds.content).slice(10));
+      read = readTariffNamed(fresh.esme, fresh.up, 0x7000000001n);
+      assert.equal(read.standingCharge.unitChargeActive.value!.chargeTable[0].chargePerUnit, 21000);
+      assert.equal(read.primaryPriceCharge.unitChargeActive.value!.chargeTable[0].chargePerUnit, 2222);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -23,14 +23,13 @@
  *           (standing charge) and 0-0:19.20.0.255 (TOU and block prices), passive unit
  *           charge (attr 6) and activation time (attr 7: zero now, a date future-dated
  *           with an 8F66 per Charge when it runs, all-FF cancel);
- * - ECS24   read tariff data (DUIS 4.11.1): the active unit charges (attr 5) and the
- *           other tariff objects (tariff.ts);
+ * - ECS24   read tariff data (DUIS 4.11.1): the active unit charges (attr 5) of the two
+ *           Charges and the other tariff objects, held as named values (tariff.ts);
  * - CS06    activate firmware (ASN.1): hash of a previously transferred image,
  *           optional execution date-time (9999-12-31T23:59:59Z cancels).
- * The commands of the use cases above (except ECS24, which walks the DLMS
- * structure in tariff.ts) are read by named fields from the use-case
- * catalogue (src/gbcs/use-cases) and answered with encodeResponse: objects,
- * OBIS codes and shapes come from its one table.
+ * The commands of the use cases above are read by named fields from the
+ * use-case catalogue (src/gbcs/use-cases) and answered with encodeResponse:
+ * objects, OBIS codes and shapes come from its one table.
  *
  * Every other use case passes the same security checks and is answered with a
  * DLMS error response (result object-unavailable for each request).
@@ -77,18 +76,15 @@ import {
   parseGeneralizedTime,
 } from '../meter-common/time.ts';
 import type { AcceptedCommand } from '../security/device-security.ts';
+import { migrateEsmeTariffState, migrateFutureDated } from './legacy-state.ts';
 import {
-  attributeData,
-  attributeKey,
-  CHARGE_CLASS,
-  CHARGE_OBJECTS,
+  CHARGES,
   type ChargeObject,
-  defaultCharges,
-  defaultTariffAttributes,
+  checkedUnitCharge,
+  defaultTariff,
+  type EsmeTariff,
   type UnitCharge,
   UnitChargeShapeError,
-  unitChargeData,
-  unitChargeFromFields,
 } from './tariff.ts';
 
 /** Supply state (GBCS: load switch Enabled / Disabled / Armed). */
@@ -125,10 +121,12 @@ export interface EsmeState {
   recentUtrns: string[];
   /** device event log (GBCS event codes) */
   eventLog: Array<{ at: number; code: number }>;
-  /** active unit charges (attr 5) of the standing charge and primary price Charges (tariff.ts) */
-  charges: Record<ChargeObject, UnitCharge>;
-  /** the other tariff attributes ECS24 reads, DLMS data as hex by `class/OBIS/attr` (tariff.ts) */
-  tariffAttributes: Record<string, string>;
+  /**
+   * the tariff ECS24 reads, as named values by catalogue object and attribute
+   * (tariff.ts): the Charges' active unit charges (attr 5), calendar, special
+   * days, block thresholds...
+   */
+  tariff: EsmeTariff;
 }
 
 export interface EsmeSnapshot extends MeterSnapshotBase {
@@ -153,15 +151,14 @@ export function defaultEsmeState(): EsmeState {
     lastTopUpCounter: {},
     recentUtrns: [],
     eventLog: [],
-    charges: defaultCharges(),
-    tariffAttributes: defaultTariffAttributes(),
+    tariff: defaultTariff(),
   };
 }
 
 /**
  * The use cases whose command this ESME reads by named fields from the
  * use-case catalogue (src/gbcs/use-cases: objects, OBIS and shapes in one
- * table); ECS24 still walks the DLMS structure (tariff.ts).
+ * table).
  */
 const NAMED = new Set<string>([
   'ECS17b',
@@ -176,6 +173,7 @@ const NAMED = new Set<string>([
   'ECS44',
   'ECS70',
   'ECS01b',
+  'ECS24',
 ]);
 
 /** The ECS17b register list object (GBCS: 0-0:94.44.34.10 attribute 2). */
@@ -249,12 +247,7 @@ export class Esme extends MeterDevice<EsmeState> {
     }
     try {
       if (uc && NAMED.has(uc)) return this.executeNamed(cmd, req, ctx, uc as UseCaseId);
-      switch (uc) {
-        case 'ECS24':
-          return this.readTariff(req);
-        default:
-          return this.unsupported(req, uc);
-      }
+      return this.unsupported(req, uc);
     } catch (err) {
       if (err instanceof PayloadShapeError || err instanceof UnitChargeShapeError)
         return this.malformedPayload(cmd, err, req);
@@ -304,6 +297,8 @@ export class Esme extends MeterDevice<EsmeState> {
         return this.setClock(req, f);
       case 'ECS01b':
         return this.setPrices(cmd, req, f);
+      case 'ECS24':
+        return this.readTariff(req, f);
       default:
         return this.unsupported(req, uc);
     }
@@ -329,7 +324,11 @@ export class Esme extends MeterDevice<EsmeState> {
     );
   }
 
-  private read(req: DlmsAccessRequest, uc: 'ECS45' | 'ECS52' | 'ECS82', fields: unknown): Execution {
+  private read(
+    req: DlmsAccessRequest,
+    uc: 'ECS45' | 'ECS52' | 'ECS82' | 'ECS24',
+    fields: unknown,
+  ): Execution {
     return { content: this.named(req, uc, fields), outcome: 'read' };
   }
 
@@ -560,11 +559,9 @@ export class Esme extends MeterDevice<EsmeState> {
     req: DlmsAccessRequest,
     fields: CommandFieldsOf<'ECS01b'>,
   ): Execution {
-    const named = { standingCharge: fields.standingCharge, primaryPrice: fields.primaryPriceCharge };
-    const objects: ChargeObject[] = ['standingCharge', 'primaryPrice'];
-    const plans = objects.map((object) => {
-      const unitCharge = unitChargeFromFields(named[object].unitChargePassive);
-      const when = parseCosemDateTimeText(named[object].unitChargeActivationTime);
+    const plans = CHARGES.map((object) => {
+      const unitCharge = checkedUnitCharge(fields[object].unitChargePassive);
+      const when = parseCosemDateTimeText(fields[object].unitChargeActivationTime);
       const at = parseCosemDateTime(when);
       if (!isWildcardDateTime(when) && !isZeroDateTime(when) && at === null)
         throw new PayloadShapeError('unit_charge_activation_time not a date-time');
@@ -603,35 +600,33 @@ export class Esme extends MeterDevice<EsmeState> {
 
   /** unit_charge_passive becomes unit_charge_active (Charge class 113 activation). */
   private activateCharge(object: ChargeObject, unitCharge: UnitCharge): void {
-    this.state.charges[object] = structuredClone(unitCharge);
+    this.state.tariff[object].unitChargeActive = structuredClone(unitCharge);
     this.logEvent(0x8f0a); // Billing Data Log Updated: a price change is a billing event
   }
 
   /**
-   * ECS24 (DUIS 4.11.1): read the tariff: gets of the tariff objects (held as
-   * last set, tariff.ts) and of the active unit charges (attr 5) of the two
-   * Charges. An attribute this meter does not hold is object-unavailable.
+   * ECS24 (DUIS 4.11.1): read the tariff: every get of the ECS24 row (the
+   * row fixes the list: a command reading anything else is malformed, 8F1E)
+   * answered from the named tariff state; an attribute the state lacks is
+   * object-unavailable.
    */
-  private readTariff(req: DlmsAccessRequest): Execution {
-    if (req.requests.length === 0) throw new PayloadShapeError('ECS24 reads at least one attribute');
-    const data: DlmsData[] = [];
-    const results: AccessResponseSpec[] = [];
-    req.requests.forEach((r, i) => {
-      if (r.kind !== 'get') throw new PayloadShapeError('ECS24 carries plain gets only');
-      if (req.data[i]?.type !== 'null') throw new PayloadShapeError('a get carries no data');
-      const obis = toHex(r.obis);
-      const charge = (Object.keys(CHARGE_OBJECTS) as ChargeObject[]).find((k) => CHARGE_OBJECTS[k] === obis);
-      let value: DlmsData | undefined;
-      if (r.classId === CHARGE_CLASS && charge && r.id === 5)
-        value = unitChargeData(this.state.charges[charge]);
-      else {
-        const held = this.state.tariffAttributes[attributeKey(r.classId, obis, r.id)];
-        if (held !== undefined) value = attributeData(held);
-      }
-      data.push(value ?? dlms.null());
-      results.push({ kind: 'get', result: value ? RESULT.success : RESULT.objectUnavailable });
-    });
-    return { content: this.response(req, data, results), outcome: 'read' };
+  private readTariff(req: DlmsAccessRequest, fields: CommandFieldsOf<'ECS24'>): Execution {
+    const held = this.state.tariff as unknown as Record<string, Record<string, unknown> | undefined>;
+    const response = Object.fromEntries(
+      Object.entries(fields).map(([object, members]) => [
+        object,
+        Object.fromEntries(
+          Object.keys(members).map((member) => {
+            const value = held[object]?.[member];
+            return [
+              member,
+              value === undefined ? { result: 'object-unavailable' } : { result: 'success', value },
+            ];
+          }),
+        ),
+      ]),
+    );
+    return this.read(req, 'ECS24', response);
   }
 
   // ------------------------------------------------------------------ supply
@@ -810,10 +805,16 @@ export class Esme extends MeterDevice<EsmeState> {
       const object = entry.data.object as ChargeObject;
       this.activateCharge(object, entry.data.unitCharge as UnitCharge);
       // RTDS 1.2.1_ECS01b 8F66 ALERT_STANDING_CHARGE / ALERT_PRICE_MATRIX: the Charge's activation time
+      const charge = COSEM_OBJECTS[object];
       return {
         ok: true,
         alert: {
-          payload: this.futureDatedAlert(entry, CHARGE_CLASS, CHARGE_OBJECTS[object], 7),
+          payload: this.futureDatedAlert(
+            entry,
+            charge.classId,
+            charge.obis,
+            charge.attributes.unitChargeActivationTime[0],
+          ),
           messageCode: MC_FUTURE_DATED_DLMS,
         },
       };
@@ -824,7 +825,12 @@ export class Esme extends MeterDevice<EsmeState> {
     return {
       ok: true,
       alert: {
-        payload: this.futureDatedAlert(entry, 111, toHex(parseObis(COSEM_OBJECTS.account.obis)), 13),
+        payload: this.futureDatedAlert(
+          entry,
+          COSEM_OBJECTS.account.classId,
+          COSEM_OBJECTS.account.obis,
+          COSEM_OBJECTS.account.attributes.accountActivationTime[0],
+        ),
         messageCode: MC_FUTURE_DATED_DLMS,
       },
     };
@@ -847,7 +853,7 @@ export class Esme extends MeterDevice<EsmeState> {
     ref.set(u64be(BigInt(entry.counter)), 2);
     ref[10] = classId >> 8;
     ref[11] = classId & 0xff;
-    ref.set(fromHex(obis), 12);
+    ref.set(parseObis(obis), 12);
     ref[18] = attribute;
     return encodeDlmsApdu({
       apdu: 'data-notification',
@@ -872,9 +878,10 @@ export class Esme extends MeterDevice<EsmeState> {
     return { ...this.snapshotBase(), state: structuredClone(this.state) };
   }
 
+  /** Restores a snapshot; one in the earlier tariff form (legacy-state.ts) is migrated. */
   restore(s: EsmeSnapshot): void {
-    this.state = structuredClone(s.state);
-    this.restoreBase(s);
+    this.state = migrateEsmeTariffState(structuredClone(s.state));
+    this.restoreBase({ ...s, futureDated: s.futureDated.map(migrateFutureDated) });
   }
 }
 
@@ -882,7 +889,7 @@ export class Esme extends MeterDevice<EsmeState> {
 
 /** The future-dated key of a Charge's pending activation (one per Charge object). */
 function chargeKey(object: ChargeObject): string {
-  return `Charge ${CHARGE_OBJECTS[object]}`;
+  return `Charge ${COSEM_OBJECTS[object].obis}`;
 }
 
 function supplyControlState(s: SupplyState): number {
