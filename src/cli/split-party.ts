@@ -11,7 +11,7 @@
 import type { Command } from 'commander';
 import { ConfigError } from '../runtime/errors.ts';
 import { configureLogging } from '../runtime/logger.ts';
-import type { PartyName } from '../system/config.ts';
+import type { PartyName, SystemOptions } from '../system/config.ts';
 import { startSystem } from '../system/system.ts';
 import { describeUrls, systemOptionsFrom, type UpFlags, untilSignal } from './commands/up.ts';
 
@@ -142,11 +142,15 @@ export function splitSystemFlags(party: SplitParty, o: SplitFlags): UpFlags {
 }
 
 /** Runs `party` as a process of a split deployment until SIGINT / SIGTERM (exit 0). */
-export async function runSplitParty(party: SplitParty, o: SplitFlags): Promise<void> {
+export async function runSplitParty(
+  party: SplitParty,
+  o: SplitFlags,
+  extra: Partial<SystemOptions> = {},
+): Promise<void> {
   if (!process.env.PPMID_LOG) configureLogging({ spec: 'warn,system=info,wan-link=info' });
   if ((party === 'dsp' || party === 'chm') && !o.wanUrl)
     throw new ConfigError(`${party} serve --split needs --wan-url (the SM WAN link of the estate process)`);
-  const sys = await startSystem(systemOptionsFrom(splitSystemFlags(party, o)));
+  const sys = await startSystem({ ...systemOptionsFrom(splitSystemFlags(party, o)), ...extra });
   process.stdout.write(describeUrls(sys));
   await untilSignal(sys);
   process.exitCode = process.exitCode ?? 0;

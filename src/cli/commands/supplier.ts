@@ -133,7 +133,7 @@ function addServe(group: Command): void {
       '[stand-alone] broker for the PPMID leg (mqtt:// or mqtts:// with the PKI in <data>/pki)',
     )
     .option('--delivery-key <file>', '[stand-alone] delivery key (P-256, PKCS#8 PEM; generated if missing)')
-    .option('--settings <file>', '[stand-alone] JSON: route planner thresholds and expiry (docs/supplier.md)')
+    .option('--settings <file>', 'JSON: route planner thresholds and expiry (docs/supplier.md)')
     .option(
       '--premises <file>',
       '[stand-alone] JSON: premises to register at start [{id, chf, devices:[{eui,type}]}]',
@@ -145,17 +145,9 @@ function addServe(group: Command): void {
     );
   addSplitOptions(serve, 'supplier').action(async (o: ServeOptions & SplitFlags) => {
     if (o.split) {
-      refuseStandAlone(o, [
-        'xmlKey',
-        'xmlCert',
-        'dspCert',
-        'keystore',
-        'mqttUrl',
-        'deliveryKey',
-        'settings',
-        'premises',
-      ]);
-      await runSplitParty('supplier', o);
+      refuseStandAlone(o, ['xmlKey', 'xmlCert', 'dspCert', 'keystore', 'mqttUrl', 'deliveryKey', 'premises']);
+      // --settings applies in both modes: thresholds and expiry are the supplier's configuration
+      await runSplitParty('supplier', o, { supplier: settingsOf(o.settings) });
       return;
     }
     refuseSplitOnly(o);
