@@ -21,20 +21,19 @@
  * orders and instants.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { SeededRandom } from '../../src/runtime/random.ts';
 import { type HomeNvm, nvmParse } from '../../src/sim/nvm.ts';
 import { isTerminal } from '../../src/supplier/command-states.ts';
 import type { Route } from '../../src/supplier/config.ts';
 import { bearer, dataDirToken } from '../support/auth.ts';
+import { runCli } from '../support/cli.ts';
+import { freePort, type Proc, spawnParty } from '../support/split.ts';
 import { waitFor, withTimeout } from '../support/wait.ts';
 
-const BIN = resolve(new URL('../../bin/ppmid-relay.js', import.meta.url).pathname);
 const HOMES = 3;
 const ROUTES: Route[] = ['wan', 'race', 'ppmid'];
 const PARTIES = ['dsp', 'chm', 'supplier', 'estate'] as const;
@@ -43,14 +42,6 @@ type Party = (typeof PARTIES)[number];
 const GUARD_MS = 180_000;
 /** the supplier's expiry for every route: a command that never reached the meter ends within the run */
 const EXPIRY_MS = 90_000;
-
-interface Proc {
-  name: Party;
-  child: ChildProcess;
-  out: () => string;
-  err: () => string;
-  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
 
 interface Placed {
   id: number;
@@ -67,33 +58,6 @@ interface Cmd {
   ppmid?: { status?: string };
 }
 
-function spawnParty(name: Party, args: string[], env: Record<string, string> = {}): Proc {
-  const child = spawn(process.execPath, [BIN, ...args], {
-    env: { ...process.env, PPMID_LOG: 'warn,system=info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (b: Buffer) => {
-    out += b.toString();
-  });
-  child.stderr!.on('data', (b: Buffer) => {
-    err += b.toString();
-  });
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
-    child.on('exit', (code, signal) => r({ code, signal })),
-  );
-  return { name, child, out: () => out, err: () => err, exit };
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
 /** Digits of `n` in base 3, least significant first, `len` of them (a 9 if more credit than ordered). */
 function base3(n: number, len: number): number[] {
   const d: number[] = [];
@@ -105,11 +69,11 @@ function base3(n: number, len: number): number[] {
   return d;
 }
 
-const alive = (p: Proc) => p.child.exitCode === null && p.child.signalCode === null;
+const alive = (p: Proc<Party>) => p.child.exitCode === null && p.child.signalCode === null;
 
 describe('crash suite: kill -9 of each process of the split deployment (real processes, real time)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ppmid-crash-split-'));
-  const procs = new Map<Party, Proc>();
+  const procs = new Map<Party, Proc<Party>>();
   after(() => {
     for (const p of procs.values()) if (alive(p)) p.child.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
@@ -203,18 +167,10 @@ describe('crash suite: kill -9 of each process of the split deployment (real pro
 
     const auth = bearer(dataDirToken(dir));
     const api = url(supplierPort);
-    const chfs = JSON.parse(
-      await new Promise<string>((r) => {
-        const p = spawn(process.execPath, [BIN, 'estate', '--plan', ...plan.slice(2)], {
-          stdio: ['ignore', 'pipe', 'inherit'],
-        });
-        let s = '';
-        p.stdout.on('data', (b: Buffer) => {
-          s += b.toString();
-        });
-        p.on('exit', () => r(s));
-      }),
-    ).homes.map((h: { chf: string }) => h.chf) as string[];
+    // the CHFs of the plan, as every process derives it (`estate --plan`)
+    const planned = runCli(['estate', '--plan', ...plan.slice(2)]);
+    assert.equal(planned.status, 0, planned.stderr);
+    const chfs = JSON.parse(planned.stdout).homes.map((h: { chf: string }) => h.chf) as string[];
     const credit = (home: number) =>
       nvmParse<HomeNvm>(readFileSync(join(dir, 'estate', 'nvm', `${chfs[home]}.json`), 'utf8')).esme.state
         .meterBalance;
@@ -311,7 +267,7 @@ describe('crash suite: kill -9 of each process of the split deployment (real pro
         if (times > 1) duplicates++;
         if (c.state !== 'responded')
           console.log(
-            `  ${p.route} command ${p.id} (round ${p.k}): ${c.state} (${c.reason ?? ''}), applied ${times}x`,
+            `  ${p.route} command ${p.id} (round ${p.k}): ${c.state} (${c.reason ?? ''}), applied ${times}x, ppmid ${c.ppmid?.status ?? '-'}`,
           );
         if ((times === 1) !== (c.state === 'responded')) {
           lost++;

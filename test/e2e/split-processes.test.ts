@@ -15,51 +15,13 @@
  * the others' URLs).
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { bearer, dataDirToken } from '../support/auth.ts';
+import { freePort, type Proc, spawnParty } from '../support/split.ts';
 import { waitFor, withTimeout } from '../support/wait.ts';
-
-const BIN = resolve(new URL('../../bin/ppmid-relay.js', import.meta.url).pathname);
-
-interface Proc {
-  name: string;
-  child: ChildProcess;
-  out: () => string;
-  err: () => string;
-  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function spawnParty(name: string, args: string[], env: Record<string, string> = {}): Proc {
-  const child = spawn(process.execPath, [BIN, ...args], {
-    env: { ...process.env, PPMID_LOG: 'warn,system=info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (b: Buffer) => {
-    out += b.toString();
-  });
-  child.stderr!.on('data', (b: Buffer) => {
-    err += b.toString();
-  });
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
-    child.on('exit', (code, signal) => r({ code, signal })),
-  );
-  return { name, child, out: () => out, err: () => err, exit };
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 const up = (p: Proc) =>
   waitFor(() => /Ctrl-C stops everything/.test(p.out()) || p.child.exitCode !== null, 90_000, {
