@@ -129,10 +129,10 @@ describe('SU-2 tracker: late responses and response-overdue', () => {
     );
   });
 
-  it('applied-unconfirmed (no WAN, CH-4): on forwarded into an absent-WAN premises, or at expiry after forwarded; the buffered response revises it once', () => {
+  it('applied-unconfirmed (no WAN, CH-4): on forwarded into a premises installed without WAN, or at expiry after forwarded; the buffered response revises it once', () => {
     const clock = new VirtualClock();
     const t = new CommandTracker({ clock, persistence: memory() });
-    const forwarded = (c: CommandRecord, wanClass: 'absent' | 'reliable') => {
+    const forwarded = (c: CommandRecord, wanClass: 'none' | 'absent' | 'reliable') => {
       c.route = 'ppmid';
       c.wanClass = wanClass;
       c.ppmid = {
@@ -147,12 +147,12 @@ describe('SU-2 tracker: late responses and response-overdue', () => {
       };
     };
     const a = inFlight(t, 1n, clock);
-    t.patch(a.id, (c) => forwarded(c, 'absent'), 'ppmid-status');
+    t.patch(a.id, (c) => forwarded(c, 'none'), 'ppmid-status');
     assert.equal(settleIfUnconfirmed(t, t.get(a.id)!), true);
     assert.equal(t.get(a.id)!.state, 'applied-unconfirmed');
     assert.deepEqual(t.get(a.id)!.evidence, {
       forwarded: { ppmid: '00DB1234567890A4', at: clock.now(), sequence: 3, attempts: 1 },
-      wanClass: 'absent',
+      wanClass: 'none',
       settled: 'forwarded-without-wan',
     });
     assert.equal(t.finish(a.id, 'expired', 'late expiry'), false, 'closed: only a device response moves it');
@@ -161,12 +161,25 @@ describe('SU-2 tracker: late responses and response-overdue', () => {
     assert.equal(t.reviseClosed(t.get(a.id)!, 'responded', 'device-response', 'again', {}), false);
     assert.ok(t.get(a.id)!.evidence, 'the evidence stays with the command');
 
-    const b = inFlight(t, 2n, clock, HOUR);
-    t.patch(b.id, (c) => forwarded(c, 'reliable'), 'ppmid-status');
-    assert.equal(settleIfUnconfirmed(t, t.get(b.id)!), false, 'a WAN may still bring its response in time');
-    clock.advance(HOUR);
-    assert.equal(t.get(b.id)!.state, 'applied-unconfirmed');
-    assert.equal(t.get(b.id)!.evidence?.settled, 'expired-after-forwarded');
+    // absent: the failed WAN may come back with the response, so in-flight until the expiry;
+    // reliable: the response would have come back over the WAN, so its absence ends expired.
+    for (const [n, wanClass, final] of [
+      [2n, 'absent', 'applied-unconfirmed'],
+      [4n, 'reliable', 'expired'],
+    ] as const) {
+      const b = inFlight(t, n, clock, HOUR);
+      t.patch(b.id, (c) => forwarded(c, wanClass), 'ppmid-status');
+      assert.equal(
+        settleIfUnconfirmed(t, t.get(b.id)!),
+        false,
+        `${wanClass}: a WAN may still bring its response`,
+      );
+      assert.equal(t.get(b.id)!.state, 'in-flight');
+      clock.advance(HOUR);
+      assert.equal(t.get(b.id)!.state, final);
+      if (final === 'applied-unconfirmed')
+        assert.equal(t.get(b.id)!.evidence?.settled, 'expired-after-forwarded');
+    }
     const c3 = inFlight(t, 3n, clock, HOUR);
     clock.advance(HOUR);
     assert.equal(t.get(c3.id)!.state, 'expired', 'not forwarded: expired');

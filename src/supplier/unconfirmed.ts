@@ -6,28 +6,34 @@
  * (COMMAND_STATE_TABLE) with the evidence the supplier holds, and becomes
  * `responded` if the buffered response ever arrives (tracker `finish`).
  *
- * When: at once on `forwarded` when the premises' WAN class was `none`
- * (installed without WAN) or `absent` when the route was chosen (no response is expected at all); otherwise at
- * the command's expiry if the PPMID had forwarded it (tracker expiry).
+ * When: at once on `forwarded` when the premises' WAN class was `none` when
+ * the route was chosen (installed without WAN: no response can come before
+ * the WAN first appears); otherwise (`absent`, a WAN that failed and may come
+ * back with the buffered response) at the command's expiry if the PPMID had
+ * forwarded it (tracker expiry). Until then an `absent` premises' command stays
+ * `in-flight`, which is what the supplier knows: delivered, response awaited.
  */
 import type { CommandRecord, UnconfirmedEvidence } from './model.ts';
 import type { CommandTracker } from './tracker.ts';
 
 /** True when `c` should end `applied-unconfirmed` now (pure). */
 export function unconfirmedNow(c: CommandRecord): boolean {
-  return (
-    c.route === 'ppmid' &&
-    c.ppmid?.status === 'forwarded' &&
-    (c.wanClass === 'absent' || c.wanClass === 'none')
-  );
+  return c.route === 'ppmid' && c.ppmid?.status === 'forwarded' && c.wanClass === 'none';
 }
 
-/** The evidence of a forwarded PPMID-only command (null when it was not forwarded by the PPMID). */
+/**
+ * The evidence of a forwarded PPMID-only command into a premises whose WAN
+ * could not bring its response back (class `none` or `absent` when the route
+ * was chosen); null otherwise. Where the WAN works, a missing response is
+ * itself evidence (the command ends `expired`): `forwarded` proves only that
+ * the CH took the command off the HAN, not that the meter applied it.
+ */
 export function unconfirmedEvidence(
   c: CommandRecord,
   settled: UnconfirmedEvidence['settled'],
 ): UnconfirmedEvidence | null {
   if (c.route !== 'ppmid' || c.ppmid?.status !== 'forwarded') return null;
+  if (c.wanClass !== 'none' && c.wanClass !== 'absent') return null;
   return {
     forwarded: {
       ppmid: c.ppmid.ppmid,

@@ -13,7 +13,10 @@
  */
 import type { Clock, TimerHandle } from '../runtime/clock.ts';
 import { Logger } from '../runtime/logger.ts';
+import { COMMAND_STATES, TERMINAL_STATES } from '../supplier/command-states.ts';
 import type { RunningSystem } from './system.ts';
+
+const OPEN_STATES: readonly string[] = COMMAND_STATES.filter((st) => !TERMINAL_STATES.has(st));
 
 const log = Logger.get('system:estate-watch');
 
@@ -46,6 +49,9 @@ export interface EstateSummary {
   wan: { up: number; down: number };
   /** Supplier commands per route and state (null: no supplier in this process). */
   commands: Array<{ route: string; state: string; n: number }> | null;
+  /** Every SU-2 command state in its table's order, and which of them are still open (not terminal). */
+  states: readonly string[];
+  openStates: readonly string[];
   relays: PpmidRelayCounts;
   /** CHM alerts per type (null: no CHM in this process). */
   alerts: Array<{ type: string; count: number }> | null;
@@ -149,6 +155,8 @@ export class EstateWatch {
       homes,
       wan: { up, down: homes.length - up },
       commands,
+      states: COMMAND_STATES,
+      openStates: OPEN_STATES,
       relays: { ...this.relays },
       alerts,
     };
@@ -191,7 +199,7 @@ export class EstateWatch {
       relayDelivered: summary.relays.delivered,
       relayDiscarded: summary.relays.discarded,
       alerts: (summary.alerts ?? []).reduce((a, x) => a + x.count, 0),
-      commandsOpen: by('queued') + by('sending') + by('in-flight'),
+      commandsOpen: OPEN_STATES.reduce((a, st) => a + by(st), 0),
       commandsResponded: by('responded'),
     };
     this.samples.push(sample);

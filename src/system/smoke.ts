@@ -7,6 +7,7 @@
  * (CH-4) -> DSP -> Receive Response POST -> supplier `responded`. Prints what
  * happened at each hop and returns whether it all did.
  */
+import { TERMINAL_STATES } from '../supplier/command-states.ts';
 import type { CommandRecord } from '../supplier/model.ts';
 import type { SystemOptions } from './config.ts';
 import { startSystem } from './system.ts';
@@ -89,12 +90,7 @@ export async function smokeCheck(opts: SystemOptions, o: { timeoutMs?: number } 
     let cmd: CommandRecord | undefined;
     const done = new Promise<CommandRecord>((resolve) => {
       const off = supplier.subscribe((e) => {
-        if (
-          e.type === 'command' &&
-          cmd &&
-          e.command.id === cmd.id &&
-          ['responded', 'failed', 'expired'].includes(e.command.state)
-        ) {
+        if (e.type === 'command' && cmd && e.command.id === cmd.id && TERMINAL_STATES.has(e.command.state)) {
           off();
           resolve(e.command);
         }
@@ -107,10 +103,7 @@ export async function smokeCheck(opts: SystemOptions, o: { timeoutMs?: number } 
     });
     result.commandId = cmd.id;
     result.route = cmd.route;
-    const final =
-      cmd.state === 'responded' || cmd.state === 'failed' || cmd.state === 'expired'
-        ? cmd
-        : await Promise.race([done, timeout]);
+    const final = TERMINAL_STATES.has(cmd.state) ? cmd : await Promise.race([done, timeout]);
     result.state = final.state;
     result.ppmidLeg = final.ppmid ? `${final.ppmid.ppmid} ${final.ppmid.status}` : undefined;
     result.esmeBalanceAfter = home.esme.stateView.meterBalance;

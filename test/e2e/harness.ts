@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { VirtualClock } from '../../src/runtime/clock.ts';
 import { pumpPromise, pumpUntil } from '../../src/sim/pump.ts';
+import { TERMINAL_STATES } from '../../src/supplier/command-states.ts';
 import type { CommandRecord } from '../../src/supplier/model.ts';
 import type { SystemOptions } from '../../src/system/config.ts';
 import { type RunningSystem, startSystem } from '../../src/system/system.ts';
@@ -75,13 +76,11 @@ export async function http<T = unknown>(
   return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
 }
 
-const TERMINAL = new Set(['responded', 'failed', 'expired']);
-
 /** Resolves with the command once `pred` holds for it (checked now and on every supplier event). */
 export function awaitCommand(
   sys: RunningSystem,
   id: string,
-  pred: (c: CommandRecord) => boolean = (c) => TERMINAL.has(c.state),
+  pred: (c: CommandRecord) => boolean = (c) => TERMINAL_STATES.has(c.state),
   timeoutMs = 90_000,
 ): Promise<CommandRecord> {
   let off: (() => void) | undefined;

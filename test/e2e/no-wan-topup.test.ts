@@ -58,7 +58,8 @@ describe('e2e: a top-up to a home without WAN, through the PPMID', () => {
 
     // The WAN returns: the buffered response travels CH -> CSP -> DSP -> Receive Response Service.
     sys.wan!.backchannel.forceUp(home.plan.chf);
-    const done = await awaitCommand(sys, id);
+    // applied-unconfirmed is final too: wait for the device response itself (a late revision)
+    const done = await awaitCommand(sys, id, (c) => c.responses > 0 || c.state === 'failed');
     assert.equal(done.state, 'responded', done.reason);
     assert.equal(done.responses, 1);
     assert.equal(home.home.chf.uplinkDepth(), 0);

@@ -66,8 +66,11 @@ describe('e2e: SU-1 from day one on a fresh system', () => {
     // Applied at the meter through the PPMID, with the WAN down throughout.
     await waitFor(() => home.esme.stateView.meterBalance !== balance0, 90_000, { what: 'the ESME credited' });
     assert.equal(home.esme.stateView.meterBalance, balance0 + 300 * 1000);
-    const mid = await awaitCommand(sys, placed.body.id, (c) => c.ppmid?.status === 'forwarded');
-    assert.equal(mid.state, 'in-flight', 'the response waits in the CH for a WAN (CH-4)');
+    // Installed without WAN (class none): the response waits in the CH for a WAN (CH-4), so the
+    // command closes applied-unconfirmed on the PPMID's forwarded report (issue 15).
+    const mid = await awaitCommand(sys, placed.body.id, (c) => c.state === 'applied-unconfirmed');
+    assert.equal(mid.ppmid?.status, 'forwarded');
+    assert.equal(mid.evidence?.settled, 'forwarded-without-wan');
     assert.equal(home.link.isUp(), false);
   });
 });

@@ -30,10 +30,12 @@
     queued: COLORS.muted,
     sending: COLORS.violet,
     'in-flight': COLORS.warn,
+    'response-overdue': COLORS.pink,
     open: COLORS.warn,
     responded: COLORS.ok,
     failed: COLORS.bad,
     expired: COLORS.brown,
+    'applied-unconfirmed': COLORS.olive,
     // routes (SU-1)
     wan: COLORS.info,
     race: COLORS.violet,

@@ -13,7 +13,6 @@
     dcc: 'DCC',
     none: 'no route yet',
   };
-  const STATES = ['queued', 'sending', 'in-flight', 'responded', 'failed', 'expired'];
   let history = [];
 
   function el(tag, text, cls) {
@@ -140,7 +139,7 @@
     $('#t-buffered').textContent = homes.reduce((a, h) => a + h.uplinkBuffered, 0);
     const cmds = summary.commands ?? [];
     $('#t-open').textContent = summary.commands
-      ? cmds.filter((c) => ['queued', 'sending', 'in-flight'].includes(c.state)).reduce((a, c) => a + c.n, 0)
+      ? cmds.filter((c) => summary.openStates.includes(c.state)).reduce((a, c) => a + c.n, 0)
       : 'n/a';
     $('#t-relays').textContent = summary.relays.delivered;
     $('#t-alerts').textContent = summary.alerts ? summary.alerts.reduce((a, x) => a + x.count, 0) : 'n/a';
@@ -152,10 +151,12 @@
     C.update(
       charts.commands,
       routes.map((r) => ROUTE_LABEL[r] ?? r),
-      STATES.filter((s) => routes.some((r) => n(r, s) > 0)).map((s) => ({
-        label: s,
-        data: routes.map((r) => n(r, s)),
-      })),
+      summary.states
+        .filter((s) => routes.some((r) => n(r, s) > 0))
+        .map((s) => ({
+          label: s,
+          data: routes.map((r) => n(r, s)),
+        })),
     );
     const alerts = summary.alerts ?? [];
     C.update(

@@ -117,7 +117,9 @@ describe('supplier console stats', () => {
       responded: [1, 1, 1, 1],
       failed: [0, 0, 0, 0],
       expired: [0, 0, 1, 1],
+      'applied-unconfirmed': [0, 0, 0, 0],
     });
+    assert.ok(s.states.includes('applied-unconfirmed') && s.states.includes('response-overdue'));
     assert.equal(s.sample, 3);
   });
 });

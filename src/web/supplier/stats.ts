@@ -10,11 +10,13 @@
  *   were open (created, not yet finished) and how many had ended responded,
  *   failed or expired so far.
  */
+import { COMMAND_STATES, TERMINAL_STATES } from '../../supplier/command-states.ts';
 import type { CommandState } from '../../supplier/model.ts';
 import type { CommandCount, CommandTimes } from '../../supplier/store.ts';
 
-export const OVER_TIME_SERIES = ['open', 'responded', 'failed', 'expired'] as const;
-export type OverTimeSeries = (typeof OVER_TIME_SERIES)[number];
+/** `open` (every state that is not terminal), then each terminal state of the SU-2 table. */
+export const OVER_TIME_SERIES = ['open', ...COMMAND_STATES.filter((s) => TERMINAL_STATES.has(s))] as const;
+export type OverTimeSeries = 'open' | CommandState;
 
 export interface LatencyCdf {
   route: string;
@@ -32,10 +34,12 @@ export interface SupplierStats {
   /** route ('none' before one is chosen) -> state -> commands */
   byRouteState: Record<string, Partial<Record<CommandState, number>>>;
   totals: Partial<Record<CommandState, number>>;
+  /** Every command state in the SU-2 table's order (the console's legend follows it). */
+  states: readonly CommandState[];
   /** How many of the newest commands the latency and over-time figures cover. */
   sample: number;
   latency: LatencyCdf[];
-  overTime: { bucketMs: number; t: number[]; series: Record<OverTimeSeries, number[]> };
+  overTime: { bucketMs: number; t: number[]; series: Partial<Record<OverTimeSeries, number[]>> };
 }
 
 function quantile(sorted: readonly number[], q: number): number | null {
@@ -105,21 +109,13 @@ export function supplierStats(
     for (let end = start + bucketMs; ; end += bucketMs) {
       const at = Math.min(end, now);
       t.push(at);
-      let open = 0;
-      let responded = 0;
-      let failed = 0;
-      let expired = 0;
+      const n: Partial<Record<OverTimeSeries, number>> = {};
       for (const x of times) {
         if (x.createdAt > at) continue;
-        if (!x.terminal || x.updatedAt > at) open++;
-        else if (x.state === 'responded') responded++;
-        else if (x.state === 'failed') failed++;
-        else if (x.state === 'expired') expired++;
+        const k: OverTimeSeries = !x.terminal || x.updatedAt > at ? 'open' : x.state;
+        n[k] = (n[k] ?? 0) + 1;
       }
-      series.open.push(open);
-      series.responded.push(responded);
-      series.failed.push(failed);
-      series.expired.push(expired);
+      for (const k of OVER_TIME_SERIES) series[k]!.push(n[k] ?? 0);
       if (at >= now) break;
     }
   }
@@ -127,6 +123,7 @@ export function supplierStats(
     at: now,
     byRouteState,
     totals,
+    states: COMMAND_STATES,
     sample: times.length,
     latency,
     overTime: { bucketMs, t, series },

@@ -9,7 +9,6 @@ const ROUTE_LABEL = {
   dcc: 'DCC (CV 8)',
   none: 'no route yet',
 };
-const STATES = ['queued', 'sending', 'in-flight', 'responded', 'failed', 'expired'];
 
 function fmtSeconds(s) {
   if (s === null || s === undefined) return '–';
@@ -60,8 +59,8 @@ function start() {
     C.update(
       states,
       [],
-      ['open', 'responded', 'failed', 'expired'].map((k) => ({
-        label: k === 'open' ? 'open (queued, sending, in flight)' : k,
+      Object.keys(s.overTime.series).map((k) => ({
+        label: k === 'open' ? 'open (not yet final)' : k,
         color: k,
         data: s.overTime.series[k].map((y, i) => ({ x: t[i], y })),
       })),
@@ -70,11 +69,13 @@ function start() {
     C.update(
       routes,
       routeKeys.map((r) => ROUTE_LABEL[r] ?? r),
-      STATES.filter((st) => routeKeys.some((r) => s.byRouteState[r][st])).map((st) => ({
-        label: st,
-        color: st,
-        data: routeKeys.map((r) => s.byRouteState[r][st] ?? 0),
-      })),
+      s.states
+        .filter((st) => routeKeys.some((r) => s.byRouteState[r][st]))
+        .map((st) => ({
+          label: st,
+          color: st,
+          data: routeKeys.map((r) => s.byRouteState[r][st] ?? 0),
+        })),
     );
     const total = Object.values(s.totals).reduce((a, b) => a + b, 0);
     document.getElementById('stats-note').textContent =
