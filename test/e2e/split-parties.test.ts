@@ -9,77 +9,25 @@
  * through SU-3 across the three, and a top-up through a PPMID completes.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { CommandRecord } from '../../src/supplier/model.ts';
-import type { SystemOptions } from '../../src/system/config.ts';
-import { type RunningSystem, startSystem } from '../../src/system/system.ts';
-import { trustSystem } from '../support/auth.ts';
+import type { RunningSystem } from '../../src/system/system.ts';
+import { type InProcessSplit, startInProcessSplit } from '../support/split.ts';
 import { waitFor, withTimeout } from '../support/wait.ts';
 import { awaitCommand, http } from './harness.ts';
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
 describe('e2e: DSP+CHM, supplier and estate as separate systems', () => {
-  const systems: RunningSystem[] = [];
-  let dir: string;
+  let split: InProcessSplit;
   let dspChm: RunningSystem;
   let supplier: RunningSystem;
   let estate: RunningSystem;
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'ppmid-split-'));
-    const [dspPort, supplierPort, mqttPort, dspWanPort, estateWanPort] = await Promise.all(
-      Array.from({ length: 5 }, freePort),
-    );
-    const url = (p: number) => `http://127.0.0.1:${p}`;
-    const common: SystemOptions = {
-      dataDir: dir,
-      homes: 2,
-      wanMix: 'reliable=2',
-      seed: 'split',
-      workload: 'none',
-      wan: { latency: { kind: 'fixed', ms: 20 }, retryIntervalMs: 1_000 },
-    };
-    dspChm = await startSystem({
-      ...common,
-      parties: ['dsp', 'chm'],
-      ports: { dsp: dspPort, chm: 0, start: 0, wan: dspWanPort },
-      remote: { wanUrl: url(estateWanPort), supplierUrl: url(supplierPort) },
-    });
-    systems.push(dspChm);
-    supplier = await startSystem({
-      ...common,
-      parties: ['supplier'],
-      ports: { supplier: supplierPort, mqtt: mqttPort, start: 0 },
-      remote: { dspUrl: `https://127.0.0.1:${dspPort}` },
-    });
-    systems.push(supplier);
-    estate = await startSystem({
-      ...common,
-      parties: ['estate'],
-      ports: { start: 0, wan: estateWanPort },
-      mqttUrl: `mqtts://127.0.0.1:${mqttPort}`,
-      mqttProtocolVersion: 4,
-      remote: { supplierUrl: url(supplierPort), dspWanUrl: url(dspWanPort) },
-    });
-    systems.push(estate);
-    for (const s of systems) trustSystem(s);
+    split = await startInProcessSplit({ seed: 'split' });
+    ({ dspChm, supplier, estate } = split);
   });
 
-  after(async () => {
-    for (const s of systems.reverse()) await s.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => split?.stop());
 
   it('provisions every PPMID across the processes and delivers a top-up through one', async () => {
     assert.equal(dspChm.estate, undefined);

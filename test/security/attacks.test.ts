@@ -18,11 +18,9 @@
  */
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { createServer as createHttpServer, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { connectMqttLink, statusTopic } from '../../src/adapters/mqtt/index.ts';
@@ -30,20 +28,12 @@ import { TestPki } from '../../src/adapters/pki/index.ts';
 import { wanLinkHeaders } from '../../src/adapters/wan-link/index.ts';
 import { signStatusReport } from '../../src/delivery/index.ts';
 import type { CommandRecord } from '../../src/supplier/model.ts';
-import type { SystemOptions } from '../../src/system/config.ts';
-import { type RunningSystem, startSystem } from '../../src/system/system.ts';
+import type { RunningSystem } from '../../src/system/system.ts';
 import { awaitCommand, http } from '../e2e/harness.ts';
-import { bearer, operatorToken, trustSystem } from '../support/auth.ts';
+import { bearer, operatorToken } from '../support/auth.ts';
 import { OTHER_PARTY, OTHER_XML_CERT, otherSigner, templateRequest } from '../support/dsp-service.ts';
+import { type InProcessSplit, startInProcessSplit } from '../support/split.ts';
 import { waitFor, withTimeout } from '../support/wait.ts';
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 /** A raw HTTP(S) request (fetch may not set Host, nor present a client certificate). */
 function raw(
@@ -72,7 +62,7 @@ function raw(
 const ECS17B = 'ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML';
 
 describe('security: the attacks of issue 13 against a running split deployment', () => {
-  const systems: RunningSystem[] = [];
+  let split: InProcessSplit;
   let dir: string;
   let dspChm: RunningSystem;
   let supplier: RunningSystem;
@@ -81,54 +71,15 @@ describe('security: the attacks of issue 13 against a running split deployment',
   let viewer: string;
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'ppmid-security-'));
-    const [dspPort, supplierPort, mqttPort, dspWanPort, estateWanPort] = await Promise.all(
-      Array.from({ length: 5 }, freePort),
-    );
-    const url = (p: number) => `http://127.0.0.1:${p}`;
-    const common: SystemOptions = {
-      dataDir: dir,
-      homes: 2,
-      wanMix: 'reliable=2',
-      seed: 'security',
-      workload: 'none',
-      wan: { latency: { kind: 'fixed', ms: 20 }, retryIntervalMs: 1_000 },
-    };
-    dspChm = await startSystem({
-      ...common,
-      parties: ['dsp', 'chm'],
-      ports: { dsp: dspPort, chm: 0, start: 0, wan: dspWanPort },
-      remote: { wanUrl: url(estateWanPort), supplierUrl: url(supplierPort) },
-      testApi: true,
-    });
-    systems.push(dspChm);
-    supplier = await startSystem({
-      ...common,
-      parties: ['supplier'],
-      ports: { supplier: supplierPort, mqtt: mqttPort, start: 0 },
-      remote: { dspUrl: `https://127.0.0.1:${dspPort}` },
-    });
-    systems.push(supplier);
-    estate = await startSystem({
-      ...common,
-      parties: ['estate'],
-      ports: { start: 0, wan: estateWanPort },
-      mqttUrl: `mqtts://127.0.0.1:${mqttPort}`,
-      mqttProtocolVersion: 4,
-      remote: { supplierUrl: url(supplierPort), dspWanUrl: url(dspWanPort) },
-    });
-    systems.push(estate);
-    for (const s of systems) trustSystem(s);
+    split = await startInProcessSplit({ seed: 'security', dspChm: { testApi: true } });
+    ({ dir, dspChm, supplier, estate } = split);
     op = operatorToken(supplier);
     viewer = operatorToken(supplier, 'read-only');
     const failures = await withTimeout(estate.provisioned, 120_000, 'SU-3 across processes');
     assert.deepEqual(failures, []);
   });
 
-  after(async () => {
-    for (const s of systems.reverse()) await s.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => split?.stop());
 
   /** The DCC User Interface TLS credentials of a user (its client certificate from the DCC's test CA). */
   async function duisTls(user?: string): Promise<{ ca: string; cert?: string; key?: string }> {
