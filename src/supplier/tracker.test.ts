@@ -9,6 +9,7 @@ import { describe, it } from 'node:test';
 import { forEachStoreKind } from '../adapters/store/testing.ts';
 import { VirtualClock } from '../runtime/clock.ts';
 import { SeededRandom } from '../runtime/random.ts';
+import { TERMINAL_STATES } from './command-states.ts';
 import type { CommandRecord, Hop, TerminalState } from './model.ts';
 import { SupplierRepository } from './store.ts';
 import { CommandTracker, type NewCommand, type TrackerPersistence } from './tracker.ts';
@@ -37,9 +38,7 @@ class MemoryPersistence implements TrackerPersistence {
     );
   }
   async openCommands(): Promise<CommandRecord[]> {
-    return [...this.rows.keys()]
-      .map((id) => this.parse(id))
-      .filter((c) => !['responded', 'failed', 'expired'].includes(c.state));
+    return [...this.rows.keys()].map((id) => this.parse(id)).filter((c) => !TERMINAL_STATES.has(c.state));
   }
   async getCommand(id: string) {
     return this.rows.has(id) ? this.parse(id) : undefined;

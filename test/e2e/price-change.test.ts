@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { electricityPriceView } from '../../src/devices/esme/tariff.ts';
 import { VirtualClock } from '../../src/runtime/clock.ts';
+import { TERMINAL_STATES } from '../../src/supplier/command-states.ts';
 import type { CommandOrder, CommandRecord } from '../../src/supplier/model.ts';
 import type { SystemOptions } from '../../src/system/config.ts';
 import { type RunningSystem, startSystem } from '../../src/system/system.ts';
@@ -43,8 +44,7 @@ describe('e2e: a price change (1.2.1, ECS01b) from the supplier to the ESME', ()
     const supplier = sys!.supplier!;
     let final: CommandRecord | undefined;
     supplier.subscribe((e) => {
-      if (e.type === 'command' && ['responded', 'failed', 'expired'].includes(e.command.state))
-        final ??= e.command;
+      if (e.type === 'command' && TERMINAL_STATES.has(e.command.state)) final ??= e.command;
     });
     const c = await pumpVirtualPromise(
       vc,
