@@ -116,6 +116,8 @@ export interface MeterSnapshotBase {
   clockOffsetMs: number;
   timeStatus: TimeStatus;
   futureDated: FutureDatedEntry[];
+  /** `object.member` names of attributes with a hardware fault (use-case-registry.ts); absent: none */
+  hardwareFaults?: string[];
 }
 
 export abstract class MeterDevice<S> implements GbcsDevice {
@@ -139,6 +141,7 @@ export abstract class MeterDevice<S> implements GbcsDevice {
   private readonly securityAlertsPerMinute: number;
   private alertWindow = { start: 0, count: 0 };
   private readonly alertRecipientOverride: Eui | undefined;
+  private readonly faults = new Set<string>();
 
   constructor(opts: MeterOptions, facility: string) {
     if (opts.credentials.eui !== opts.eui.toUpperCase())
@@ -226,6 +229,34 @@ export abstract class MeterDevice<S> implements GbcsDevice {
 
   /** The Grouping Header date-time of a response to `messageCode` (device clock, device-specific status byte). */
   protected abstract headerDateTime(messageCode: number): Uint8Array;
+
+  // ------------------------------------------------------------------ hardware faults
+
+  /**
+   * Marks a COSEM attribute (`object.member`, catalogue names) as failed
+   * (`on` true) or repaired: a command touching it answers hardware-fault
+   * (use-case-registry.ts). Test backchannel: the physical world.
+   */
+  setHardwareFault(attribute: string, on = true): void {
+    if (on) this.faults.add(attribute);
+    else this.faults.delete(attribute);
+    this.recordEvent({ kind: 'state-change', detail: { hardwareFault: attribute, on } });
+  }
+
+  hardwareFaults(): ReadonlySet<string> {
+    return this.faults;
+  }
+
+  /** A simple alert (code + time, GCA/GNCA shape) to send after a response. */
+  simpleAlert(code: number): NonNullable<Execution['alerts']>[number] {
+    const critical = (code & 0xff00) === 0x8f00;
+    return {
+      code,
+      payload: this.encodeSimpleAlert(code, this.deviceNow()),
+      critical,
+      messageCode: critical ? 0x1000 : 0x1001,
+    };
+  }
 
   // ------------------------------------------------------------------ device clock
 
@@ -492,6 +523,7 @@ export abstract class MeterDevice<S> implements GbcsDevice {
       clockOffsetMs: this.clockOffsetMs,
       timeStatus: this.timeStatus,
       futureDated: this.pendingFutureDated(),
+      ...(this.faults.size ? { hardwareFaults: [...this.faults].sort() } : {}),
     };
   }
 
@@ -499,6 +531,8 @@ export abstract class MeterDevice<S> implements GbcsDevice {
     this.security.restore(s.security);
     this.clockOffsetMs = s.clockOffsetMs;
     this.timeStatus = s.timeStatus;
+    this.faults.clear();
+    for (const f of s.hardwareFaults ?? []) this.faults.add(f);
     for (const key of [...this.futureDated.keys()]) this.cancelFutureDated(key);
     for (const e of s.futureDated) this.scheduleFutureDated(e);
   }

@@ -1,0 +1,115 @@
+/**
+ * Prepayment and payment mode on the ESME:
+ * - CS01a (DUIS 2.2) top-up: Token gateway enter with the UTRN (GBCS.md 5a);
+ * - ECS02 / ECS03 (DUIS 1.6) payment mode to credit / prepayment: Account
+ *   attrs 2, 11, 13 (activation time: zero now, a date future-dated with
+ *   8F66 when it runs, all-FF cancels); ECS03 adds the disablement threshold.
+ */
+import { parseCosemDateTimeText } from '../../../gbcs/use-cases/cosem-text.ts';
+import { COSEM_OBJECTS, type CommandFieldsOf } from '../../../gbcs/use-cases/index.ts';
+import { toHex } from '../../../runtime/bytes.ts';
+import type { FutureDatedEntry } from '../../meter-common/meter-device.ts';
+import { ALERT_FOR_TOP_UP_REFUSAL, checkTopUp, rememberUtrn } from '../../meter-common/prepayment.ts';
+import { isWildcardDateTime, isZeroDateTime, parseCosemDateTime } from '../../meter-common/time.ts';
+import {
+  allResults,
+  CommandContentError,
+  type HandlerResult,
+  type UseCaseCall,
+} from '../../meter-common/use-case-registry.ts';
+import type { EsmeServices } from '../services.ts';
+import type { PaymentMode } from '../state.ts';
+import { type FutureDatedRun, futureDatedAlert } from './future-dated.ts';
+
+/** CS01a (DUIS 2.2): apply a UTRN (GBCS.md 5a). */
+export function topUp(call: UseCaseCall<CommandFieldsOf<'CS01a'>>, esme: EsmeServices): HandlerResult {
+  const utrn = call.fields.tokenGateway.enter;
+  if (utrn.length !== 20) throw new CommandContentError('UTRN octet-string(20)');
+  const s = esme.state;
+  const supplier = call.cmd.originator.business;
+  const last = s.lastTopUpCounter[supplier];
+  const r = checkTopUp({
+    security: esme.security.securityContext,
+    utrn,
+    supplier,
+    device: esme.eui,
+    counter: call.cmd.message.originatorCounter,
+    lastAccepted: last === undefined ? undefined : BigInt(last),
+    balanceMillipence: s.meterBalance,
+    maxBalanceMillipence: s.maxMeterBalance,
+    recent: s.recentUtrns,
+  });
+  if (!r.ok)
+    return {
+      response: { tokenGateway: { enter: { result: 'other-reason' } } },
+      outcome: 'failed',
+      commit: r.refusal !== 'duplicate',
+      detail: { utrn, refusal: r.refusal },
+      alerts: [esme.simpleAlert(ALERT_FOR_TOP_UP_REFUSAL[r.refusal])],
+    };
+  s.meterBalance += r.valueMillipence;
+  s.lastTopUpCounter[supplier] = r.counter.toString();
+  s.recentUtrns = rememberUtrn(s.recentUtrns, utrn);
+  esme.logEvent(0x810e);
+  return {
+    response: { tokenGateway: { enter: { result: 'success' } } },
+    outcome: 'applied',
+    detail: { utrn, credit: r.valueMillipence, balance: s.meterBalance },
+  };
+}
+
+/** ECS02 / ECS03 (DUIS 1.6): change the payment mode, now, at a date, or cancel a pending change. */
+export function paymentMode(
+  call: UseCaseCall<CommandFieldsOf<'ECS02'> | CommandFieldsOf<'ECS03'>>,
+  esme: EsmeServices,
+): HandlerResult {
+  const uc = call.row.useCase;
+  const { fields, cmd } = call;
+  const mode: PaymentMode = uc === 'ECS02' ? 'credit' : 'prepayment';
+  const wanted = mode === 'credit' ? 1 : 2;
+  if (fields.account.accountModeAndStatus.paymentMode !== wanted)
+    throw new CommandContentError(`account mode must be ${wanted} for ${uc}`);
+  const threshold =
+    'prepaymentConfiguration' in fields ? fields.prepaymentConfiguration.disablementThreshold : undefined;
+  const when = parseCosemDateTimeText(fields.account.accountActivationTime);
+  const ok = allResults(fields, 'success');
+  if (isWildcardDateTime(when)) {
+    const had = esme.cancelFutureDated(uc);
+    return { response: ok, outcome: 'cancelled', detail: { cancelled: had } };
+  }
+  const at = isZeroDateTime(when) ? null : parseCosemDateTime(when);
+  if (!isZeroDateTime(when) && at === null) throw new CommandContentError('activation time not a date-time');
+  if (at !== null && at > esme.now()) {
+    esme.scheduleFutureDated({
+      useCase: uc,
+      messageCode: cmd.message.messageCode,
+      originator: cmd.message.originator,
+      counter: cmd.message.originatorCounter.toString(),
+      executeAt: at,
+      data: { mode, threshold: threshold ?? null, executionTime: toHex(when) },
+    });
+    return { response: ok, outcome: 'scheduled', detail: { executeAt: new Date(at).toISOString() } };
+  }
+  applyPaymentMode(esme, mode, threshold);
+  return { response: ok, outcome: 'applied', detail: { paymentMode: mode } };
+}
+
+function applyPaymentMode(esme: EsmeServices, mode: PaymentMode, threshold: number | undefined | null): void {
+  esme.state.paymentMode = mode;
+  if (threshold !== undefined && threshold !== null) esme.state.disablementThreshold = threshold;
+  esme.logEvent(0x8f0a); // Billing Data Log Updated on a mode change
+}
+
+/** A pending ECS02 / ECS03 runs: the mode changes, 8F66 for the Account's activation time. */
+export function runPaymentMode(entry: FutureDatedEntry, esme: EsmeServices): FutureDatedRun {
+  applyPaymentMode(esme, entry.data.mode as PaymentMode, entry.data.threshold as number | null);
+  return {
+    ok: true,
+    alert: futureDatedAlert(
+      entry,
+      esme,
+      'account',
+      COSEM_OBJECTS.account.attributes.accountActivationTime[0],
+    ),
+  };
+}

@@ -1,0 +1,54 @@
+/**
+ * Future-dated commands of the ESME (GBCS: an execution date-time in the
+ * command; 8F66 when it runs, 8F67 when it cannot): the DLMS alert payload
+ * and the helper handlers use to schedule, run now or cancel.
+ */
+import { dlms, encodeDlmsApdu, gbcsInvokeId, parseObis } from '../../../gbcs/payload/dlms.ts';
+import { COSEM_OBJECTS } from '../../../gbcs/use-cases/index.ts';
+import { fromHex, u64be } from '../../../runtime/bytes.ts';
+import type { FutureDatedEntry } from '../../meter-common/meter-device.ts';
+import type { EsmeServices } from '../services.ts';
+
+/** GBCS Message Code of the Future Dated Execution of Instruction Alert (DLMS) and of firmware activation. */
+export const MC_FUTURE_DATED_DLMS = 0x00cc;
+export const MC_FUTURE_DATED_FIRMWARE = 0x00ca;
+
+/** What a future-dated entry's runner returns: success, and the alert to raise. */
+export interface FutureDatedRun {
+  ok: boolean;
+  alert: { payload: Uint8Array; messageCode: number };
+}
+export type FutureDatedRunner = (entry: FutureDatedEntry, esme: EsmeServices) => FutureDatedRun;
+
+/**
+ * The DLMS 8F66 payload (RTDS 1.6_ECS02, 1.2.1_ECS01b): data-notification
+ * { alert code, execution time, Message Code | Originator Counter | class |
+ * OBIS | attribute of the future-dated command }.
+ */
+export function futureDatedAlert(
+  entry: FutureDatedEntry,
+  esme: EsmeServices,
+  object: keyof typeof COSEM_OBJECTS,
+  attribute: number,
+): FutureDatedRun['alert'] {
+  const o = COSEM_OBJECTS[object];
+  const ref = new Uint8Array(19);
+  ref[0] = entry.messageCode >> 8;
+  ref[1] = entry.messageCode & 0xff;
+  ref.set(u64be(BigInt(entry.counter)), 2);
+  ref[10] = o.classId >> 8;
+  ref[11] = o.classId & 0xff;
+  ref.set(parseObis(o.obis), 12);
+  ref[18] = attribute;
+  const payload = encodeDlmsApdu({
+    apdu: 'data-notification',
+    invoke: gbcsInvokeId(esme.security.peekNextOwnCounter()),
+    dateTime: new Uint8Array(0),
+    body: dlms.struct(
+      dlms.u16(0x8f66),
+      dlms.octets(fromHex(String(entry.data.executionTime))),
+      dlms.octets(ref),
+    ),
+  });
+  return { payload, messageCode: MC_FUTURE_DATED_DLMS };
+}

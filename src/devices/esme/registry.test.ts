@@ -1,0 +1,109 @@
+/**
+ * The shared use-case registry (meter-common/use-case-registry.ts) on the
+ * ESME: unsupported answers per family, the malformed answer, hardware
+ * faults (device state) giving the RTDS ERROR responses, nothing changed.
+ */
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { RTDS_KEYSTORE, rtdsMessages } from '../../../test/support/fixtures.ts';
+import { decodeMessage, loadKeyStoreDir } from '../../gbcs/index.ts';
+import { decodeDlmsApdu } from '../../gbcs/payload/dlms.ts';
+import { toHex } from '../../runtime/bytes.ts';
+import { VirtualClock } from '../../runtime/clock.ts';
+import {
+  RecordingUplink,
+  type RtdsProfile,
+  rebuildCommand,
+  rtdsEsmeProfile,
+} from '../meter-common/test-support.ts';
+import { RTDS_TIME } from '../meter-common/time.ts';
+import { RTDS_DEVICES } from '../security/credentials.ts';
+import { Esme } from './esme.ts';
+
+const all = rtdsMessages();
+const fixture = (name: string) => {
+  const m = all.find((x) => x.name.endsWith(name));
+  if (!m) throw new Error(`no fixture ${name}`);
+  return m.bytes;
+};
+let profile: RtdsProfile;
+before(async () => {
+  profile = await rtdsEsmeProfile(loadKeyStoreDir(RTDS_KEYSTORE));
+});
+
+function run(command: Uint8Array, setup: (e: Esme) => void = () => {}) {
+  const clock = new VirtualClock(RTDS_TIME);
+  const esme = new Esme({
+    eui: RTDS_DEVICES.esme,
+    clock,
+    credentials: profile.credentials,
+    trustAnchors: profile.trustAnchors,
+  });
+  const up = new RecordingUplink(() => clock.now());
+  esme.attachUplink(up);
+  setup(esme);
+  const before = esme.snapshot().state;
+  esme.onRemotePartyMessage(command);
+  const sent = up.take().map(decodeMessage);
+  const ev = esme.events.filter((e) => e.kind === 'command').at(-1);
+  return { esme, sent, ev, before, response: sent.find((m) => m.cra === 'response') };
+}
+
+describe('use-case registry on the ESME', () => {
+  it('a DLMS use case the ESME does not run (ECS14) passes the checks and gets object-unavailable per request', () => {
+    const { ev, response } = run(fixture('3.5_ECS14/ECS14_3.5_SUCCESS_COMMAND_GBCS.HEX'));
+    assert.equal(ev?.decision, 'accepted');
+    assert.equal(ev?.reason, 'UNSUPPORTED');
+    const apdu = decodeDlmsApdu(response!.content);
+    assert.ok(apdu.apdu === 'access-response');
+    assert.ok(apdu.results.length > 0);
+    for (const r of apdu.results) assert.equal(r.result, 11);
+  });
+
+  it('an ASN.1 use case the ESME does not run (CS02d) gets INTEGER 3', () => {
+    const { ev, response } = run(fixture('6.15.2_CS02d/CS02d_6.15.2_SUCCESS_COMMAND_GBCS.HEX'));
+    assert.equal(ev?.reason, 'UNSUPPORTED');
+    assert.equal(toHex(response!.content), '020103');
+  });
+
+  it('Esme.runs() lists the registered use cases', () => {
+    const runs = Esme.runs();
+    for (const u of ['ECS17b', 'ECS45', 'CS01a', 'CS06', 'ECS43']) assert.ok(runs.includes(u), u);
+    assert.ok(!runs.includes('ECS14'));
+  });
+
+  it('a hardware fault on the disconnect control (state) gives the RTDS ECS45 ERROR response', () => {
+    const { response } = run(fixture('7.4_ECS45/ECS45_7.4_ERROR_COMMAND_GBCS.HEX'), (e) =>
+      e.backchannel.hardwareFault('supplyState.controlState'),
+    );
+    const ref = decodeMessage(fixture('7.4_ECS45/ECS45_7.4_ERROR_RESPONSE_GBCS.HEX'));
+    assert.equal(toHex(response!.content), toHex(ref.content));
+  });
+
+  it('a faulted ECS43 script execution changes nothing; repaired, the same use case runs', () => {
+    const cmd = fixture('7.2_ECS43/ECS43_7.2_ERROR_COMMAND_GBCS.HEX');
+    const faulted = run(cmd, (e) => e.backchannel.hardwareFault('disconnectControlScripts.execute'));
+    assert.equal(faulted.ev?.reason, 'FAILED');
+    assert.deepEqual(faulted.esme.snapshot().state, faulted.before);
+    const ref = decodeMessage(fixture('7.2_ECS43/ECS43_7.2_ERROR_RESPONSE_GBCS.HEX'));
+    assert.equal(toHex(faulted.response!.content), toHex(ref.content));
+    assert.deepEqual(faulted.esme.snapshot().hardwareFaults, ['disconnectControlScripts.execute']);
+    faulted.esme.backchannel.hardwareFault('disconnectControlScripts.execute', false);
+    const base = decodeMessage(cmd);
+    faulted.esme.onRemotePartyMessage(
+      rebuildCommand(profile.remote, base, { counter: base.originatorCounter + 1n }),
+    );
+    assert.equal(faulted.esme.stateView.supply, 'disabled');
+  });
+
+  it('a value the handler refuses (ECS43 code with another script id) is malformed: type-unmatched and 8F1E', () => {
+    const base = decodeMessage(fixture('7.2_ECS43/ECS43_7.2_SUCCESS_COMMAND_GBCS.HEX'));
+    const content = new Uint8Array(base.content);
+    content[content.length - 1] = 54;
+    const { esme, sent, response, before } = run(rebuildCommand(profile.remote, base, { content }));
+    const apdu = decodeDlmsApdu(response!.content);
+    assert.ok(apdu.apdu === 'access-response' && apdu.results[0]!.result === 12);
+    assert.match(toHex(sent.find((m) => m.cra === 'alert')!.content), /8F1E/);
+    assert.deepEqual(esme.snapshot().state, before);
+  });
+});

@@ -1,0 +1,30 @@
+/**
+ * What the ESME's use-case handlers (handlers/) get of the meter: its state
+ * and the meter services they use (device clock, future-dated execution,
+ * event log, security context for UTRNs). The Esme class builds one and
+ * passes it with every call; handlers are plain functions of (call, services).
+ */
+import type { Eui } from '../../runtime/bytes.ts';
+import type { FutureDatedEntry } from '../meter-common/meter-device.ts';
+import type { TimeStatus } from '../meter-common/time.ts';
+import type { RegistryDevice } from '../meter-common/use-case-registry.ts';
+import type { DeviceSecurity } from '../security/device-security.ts';
+import type { EsmeState } from './state.ts';
+
+export interface EsmeServices extends RegistryDevice {
+  readonly eui: Eui;
+  /** the live state (replaced on restore: always read through this) */
+  readonly state: EsmeState;
+  readonly security: DeviceSecurity;
+  /** device clock, epoch ms */
+  now(): number;
+  timeStatus(): TimeStatus;
+  /** the CH's time, and whether it may be adopted (Set Clock) */
+  networkTime(): number;
+  networkTimeReliable(): boolean;
+  setDeviceTime(epochMs: number, status: TimeStatus): void;
+  scheduleFutureDated(entry: FutureDatedEntry): void;
+  cancelFutureDated(key: string): boolean;
+  /** appends a GBCS event code to the device event log */
+  logEvent(code: number): void;
+}

@@ -1,0 +1,76 @@
+/**
+ * The ESME's state model: everything a command can change or a read can
+ * report, JSON-safe (snapshot/restore, the NVM file). Defaults are the state
+ * the RTDS reference ESME shows in its responses.
+ */
+import type { Eui } from '../../runtime/bytes.ts';
+import type { MeterOptions, MeterSnapshotBase } from '../meter-common/meter-device.ts';
+import { defaultTariff, type EsmeTariff } from './tariff.ts';
+
+/** Supply state (GBCS: load switch Enabled / Disabled / Armed). */
+export type SupplyState = 'enabled' | 'disabled' | 'armed';
+export type PaymentMode = 'credit' | 'prepayment';
+
+/** Everything an ESME command can change or a read can report. JSON-safe (snapshot). */
+export interface EsmeState {
+  registers: {
+    activeImportWh: number;
+    reactiveImportVarh: number;
+    activeExportWh: number;
+    reactiveExportVarh: number;
+  };
+  /** meter balance in milli-pence (1/100000 GBP) */
+  meterBalance: number;
+  /** maximum meter balance threshold (GBCS 8F47 / 8F5B), milli-pence */
+  maxMeterBalance: number;
+  /** aggregated debt, milli-pence */
+  debt: number;
+  paymentMode: PaymentMode;
+  /** disablement threshold (ECS03, class 9000 attr 4) */
+  disablementThreshold: number;
+  supply: SupplyState;
+  firmware: {
+    /** running firmware version, hex (4 bytes in RTDS: 0123ABCD) */
+    version: string;
+    /** an image transferred over OTA and verified, waiting for activation (CS06) */
+    pendingImage: { hash: string; version: string } | null;
+  };
+  /** last accepted top-up (UTRN) counter per supplier, decimal */
+  lastTopUpCounter: Record<Eui, string>;
+  /** the last accepted UTRNs (duplicate detection) */
+  recentUtrns: string[];
+  /** device event log (GBCS event codes) */
+  eventLog: Array<{ at: number; code: number }>;
+  /**
+   * the tariff ECS24 reads, as named values by catalogue object and attribute
+   * (tariff.ts): the Charges' active unit charges (attr 5), calendar, special
+   * days, block thresholds...
+   */
+  tariff: EsmeTariff;
+}
+
+export interface EsmeSnapshot extends MeterSnapshotBase {
+  state: EsmeState;
+}
+
+export interface EsmeOptions extends MeterOptions {
+  initialState?: Partial<EsmeState>;
+}
+
+/** The state an RTDS ESME shows in the reference responses (registers 10 Wh / 10 varh, balance 250000...). */
+export function defaultEsmeState(): EsmeState {
+  return {
+    registers: { activeImportWh: 10, reactiveImportVarh: 10, activeExportWh: 10, reactiveExportVarh: 20 },
+    meterBalance: 250_000,
+    maxMeterBalance: 100_000_000,
+    debt: 0,
+    paymentMode: 'credit',
+    disablementThreshold: 0,
+    supply: 'enabled',
+    firmware: { version: '0123ABCD', pendingImage: null },
+    lastTopUpCounter: {},
+    recentUtrns: [],
+    eventLog: [],
+    tariff: defaultTariff(),
+  };
+}
