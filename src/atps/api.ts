@@ -56,7 +56,10 @@ import { Metrics } from '../runtime/metrics.ts';
 import { SeededRandom } from '../runtime/random.ts';
 import { bufferFeedCommand, ccs01Command, ccs02Command } from './commands.ts';
 import { CspTap, type UplinkRecord } from './csp-tap.ts';
-import { defaultDeviceApps } from './devices.ts';
+import { defaultDeviceApps, GSME_POLL_INTERVAL_MS } from './devices.ts';
+import { remacCommand } from './remac.ts';
+import { settleHome } from './settle.ts';
+import { targetOutcome } from './target-outcome.ts';
 
 export type AtpsRoute = 'ppmid' | 'wan' | 'hht' | 'ppmid-inbox';
 export const ATPS_ROUTES: readonly AtpsRoute[] = ['ppmid', 'wan', 'hht', 'ppmid-inbox'];
@@ -125,6 +128,13 @@ export interface InjectOptions {
   origin?: 'dsp' | 'chm';
   /** ppmid-inbox route: the envelope fields besides the GBCS (RequestID, validity, id, tamper). */
   inbox?: Omit<PpmidInboxInput, 'gbcs'>;
+  /**
+   * Test-only (atps/remac.ts): the home's ACB computes the command's MAC again
+   * for the home's key of its recipient, everything else byte for byte, so an
+   * RTDS command for a device whose fixture private key the RTDS does not ship
+   * (GSME, GPF, CHF) runs on the `rtds` home. Default false.
+   */
+  remac?: boolean;
 }
 
 /**
@@ -661,8 +671,9 @@ export class Atps {
     return r;
   }
 
-  private injectOne(h: AtpsHome, route: AtpsRoute, bytes: Uint8Array, opts: InjectOptions): InjectResult {
+  private injectOne(h: AtpsHome, route: AtpsRoute, input: Uint8Array, opts: InjectOptions): InjectResult {
     const chf = h.home.chf;
+    const bytes = opts.remac ? this.remac(h, input) : input;
     const mark = this.mark(h);
     const blocks =
       (opts.gbt ?? 'auto') === 'auto' && bytes.length > chf.config.maxTransferSize
@@ -691,9 +702,20 @@ export class Atps {
       };
       next();
     }
-    this.settle(h, opts.settleMs ?? DEFAULT_SETTLE_MS);
+    // a caller's own settleMs is the horizon, sleepy GSME or not; by default a GSME's command settles through its next poll
+    this.settle(h, opts.settleMs ?? DEFAULT_SETTLE_MS, opts.settleMs === undefined);
     if (route === 'wan' && refused === null && !h.link.isUp()) refused = 'waiting-at-csp:wan-down';
     return this.result(h, route, sender, mark, opts.source ?? 'input', refused);
+  }
+
+  private remac(h: AtpsHome, bytes: Uint8Array): Uint8Array {
+    try {
+      return remacCommand(h.profile.world, h.profile.acb, bytes);
+    } catch (e) {
+      // not a readable command, or no key to MAC it with: inject it as given (the CH or device judges it)
+      if (e instanceof GbcsError) return bytes;
+      throw e;
+    }
   }
 
   private gbtBlocks(bytes: Uint8Array, max: number): Uint8Array[] {
@@ -713,7 +735,7 @@ export class Atps {
     return {
       event: chf.events.at(-1)?.seq ?? 0,
       alert: chf.alerts.at(-1)?.seq ?? 0,
-      gpfEvents: 0,
+      gpfEvents: chf.gpf?.events.length ?? 0,
       apps,
       reports: h.ppmid?.count ?? 0,
     };
@@ -726,15 +748,22 @@ export class Atps {
    * to send and its HAN could carry it (its retry and wait timers can exceed
    * the quiet period too: PP-3, PP-4).
    */
-  private settle(h: AtpsHome, horizonMs: number): void {
-    const end = h.clock.now() + horizonMs;
-    for (;;) {
-      const next = h.clock.nextAt();
-      if (next === undefined || next > end) break;
-      const wanBusy = h.link.isUp() && (h.link.downlink.held.size > 0 || h.link.uplink.held.size > 0);
-      if (!wanBusy && next > h.clock.now() + QUIET_MS && !this.ppmidBusy(h)) break;
-      h.clock.step();
-    }
+  /** Runs the home's clock until settled (settle.ts); `sleepy` false: a waiting GSME mailbox does not stretch the horizon. */
+  private settle(h: AtpsHome, horizonMs: number, sleepy = true): void {
+    const gsmes = h.home.deviceEuis().filter((eui) => h.home.chf.deviceLog.get(eui)?.deviceType === 'GSME');
+    settleHome(
+      {
+        clock: h.clock,
+        wanBusy: () => h.link.isUp() && (h.link.downlink.held.size > 0 || h.link.uplink.held.size > 0),
+        ppmidBusy: () => this.ppmidBusy(h),
+        mailboxBusy: () => gsmes.some((g) => h.home.chf.mailboxDepth(g) > 0),
+      },
+      {
+        horizonMs,
+        quietMs: QUIET_MS,
+        sleepyHorizonMs: sleepy ? GSME_POLL_INTERVAL_MS + DEFAULT_SETTLE_MS : 0,
+      },
+    );
   }
 
   private ppmidBusy(h: AtpsHome): boolean {
@@ -781,19 +810,12 @@ export class Atps {
     };
     const target = decisive?.target;
     if (target && decisive?.decision !== 'discarded') {
-      const app =
-        decisive.targetType === 'GPF'
-          ? undefined
-          : h.home.deviceEuis().includes(target)
-            ? h.home.device(target)
-            : undefined;
-      const from = mark.apps.get(target) ?? 0;
-      const ev = app?.events.slice(from).find((e: DeviceEvent) => e.kind === 'command');
-      if (ev) {
-        r.deviceDecision = ev.decision ?? null;
-        r.deviceReason = ev.reason ?? null;
-        r.useCase = ev.useCase ?? null;
-        r.response = ev.response ?? null;
+      const dev = targetOutcome(h.home, h.tap, decisive.targetType ?? null, target, mark, events);
+      if (dev) {
+        r.deviceDecision = dev.decision;
+        r.deviceReason = dev.reason;
+        r.useCase = dev.useCase;
+        r.response = dev.response;
         if (r.response) r.responseRoute = this.responseRoute(h, r.response);
       }
     }

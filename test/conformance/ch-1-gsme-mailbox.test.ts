@@ -16,7 +16,8 @@ describe('CH-1 GSME mailbox', async () => {
 
   it('queued, fetched by the GSME on its poll, its answer PUT and routed to the WAN', async () => {
     const { id } = await atps.createHome({ profile: 'rtds' });
-    const [r] = atps.inject(id, 'wan', GSME_COMMAND.bytes);
+    // settleMs given: the ATPS runs only that long, the GSME is still asleep
+    const [r] = atps.inject(id, 'wan', GSME_COMMAND.bytes, { settleMs: 60_000 });
     assert.equal(r.chDecision, 'queued');
     assert.equal(atps.home(id).chf.mailboxDepth(RTDS_EUIS.gsme), 1);
     const before = atps.wanUplink(id).length;
@@ -35,6 +36,21 @@ describe('CH-1 GSME mailbox', async () => {
         .slice(before)
         .some((u) => u.originator === RTDS_EUIS.gsme),
     );
+  });
+
+  it('by default inject settles through the GSME poll: the device decision is in the result', async () => {
+    const { id } = await atps.createHome({ profile: 'rtds' });
+    const [r] = atps.inject(id, 'wan', GSME_COMMAND.bytes);
+    assert.equal(r.chDecision, 'queued');
+    assert.equal(atps.home(id).chf.mailboxDepth(RTDS_EUIS.gsme), 0);
+    // MAC'd for the fixture GSME key: the home's GSME (generated keys) refuses it
+    assert.equal(r.deviceDecision, 'rejected');
+    assert.equal(r.deviceReason, 'MAC_INVALID');
+    // re-MAC'd by the home's ACB for the home's GSME key (test-only, atps/remac.ts): executed and answered
+    const [again] = atps.inject(id, 'wan', GSME_COMMAND.bytes, { remac: true });
+    assert.equal(again.deviceDecision, 'accepted');
+    assert.ok(again.response);
+    assert.equal(again.responseRoute, 'wan');
   });
 
   it('an unretrieved message expires after a day: event and 819D alert to the CSP', async () => {

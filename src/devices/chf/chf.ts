@@ -321,7 +321,8 @@ export class Chf {
   private readonly ownGbt = new GbtReassembler({ maxStreams: 4, maxMessageBytes: 16_384 });
   private readonly listeners: Array<(e: ChEvent) => void> = [];
   private readonly alertRecipient: Eui;
-  private readonly gpf: GbcsDevice | undefined;
+  /** The GPF application inside this CH (null: none; its commands are logged `no-gpf-application`). */
+  readonly gpf: GbcsDevice | undefined;
   private seq = 0;
   private alertSeq = 0;
   private uplinkId = 0;
