@@ -41,6 +41,13 @@ export interface Store<DB = Database> {
   readonly location: string;
   /** PostgreSQL schema in use, if one was chosen. */
   readonly pgSchema?: string;
+  /**
+   * SQLite only: the better-sqlite3 handle under `db` (one connection), for
+   * hot paths that keep their statements prepared once (DspJournal). Use it
+   * synchronously and only while `inTransaction` is false, or inside a
+   * Kysely transaction you hold: it bypasses Kysely's connection mutex.
+   */
+  readonly sqlite?: BetterSqlite3.Database;
   close(): Promise<void>;
 }
 
@@ -99,6 +106,7 @@ function openSqlite(file: string, opts: OpenStoreOptions): Store {
     db,
     dialect: 'sqlite',
     location: file,
+    sqlite: database,
     async close() {
       if (closed) return;
       closed = true;

@@ -77,6 +77,7 @@ function wrap(
     dialect: store.dialect,
     location: store.location,
     pgSchema: store.pgSchema,
+    ...(store.sqlite ? { sqlite: store.sqlite } : {}),
     openOptions,
     async openSibling() {
       const s = await openStore(openOptions);

@@ -10,10 +10,18 @@
  * acknowledgement for a request the store does not have, and a DSP restart
  * (`DspService.open` reloads everything) loses nothing that was answered.
  *
+ * With SQLite (the default store) the journal writes through statements
+ * prepared once on the better-sqlite3 handle (`Store.sqlite`), a drain of
+ * rows only (requests, counters, `insert`ed rows) in one synchronous
+ * transaction; Kysely (query compiled per call) stays for PostgreSQL and for
+ * the rare `append`ed closures (users, inventory), which then run in the same
+ * transaction as the rows.
+ *
  * A failed write is not retried or skipped: the journal stops, every later
  * `flush()` rejects with the error, and the HTTP adapter answers 500. Fail
  * loudly rather than run on with memory and store disagreeing.
  */
+import type BetterSqlite3 from 'better-sqlite3';
 import { sql, type Transaction } from 'kysely';
 import { u64FromText, u64ToText } from '../../adapters/store/index.ts';
 import type { CommandVariant, ServiceRequestClass } from '../../duis/index.ts';
@@ -25,8 +33,14 @@ const log = Logger.get('dsp:store');
 
 export type JournalOp = (db: Transaction<DspTables>) => Promise<unknown>;
 
+/** A row to insert, queued with `insert` (a prepared statement on SQLite). */
+interface RowInsert {
+  table: keyof DspTables;
+  row: Record<string, string | number | null>;
+}
+
 export class DspJournal {
-  #pending: JournalOp[] = [];
+  #pending: Array<JournalOp | RowInsert> = [];
   /** Latest row per request / counter since the last drain: written once each, as multi-row upserts. */
   #requests = new Map<string, DspRequestsTable>();
   #counters = new Map<string, DspCountersTable>();
@@ -34,12 +48,26 @@ export class DspJournal {
   #error: unknown;
   #written = 0;
 
-  constructor(readonly db: DspDb) {}
+  readonly #sqlite: PreparedDspWrites | undefined;
+
+  constructor(
+    readonly db: DspDb,
+    sqlite?: BetterSqlite3.Database,
+  ) {
+    this.#sqlite = sqlite ? new PreparedDspWrites(sqlite) : undefined;
+  }
 
   /** Queues a write; it runs after every write queued before it. */
   append(op: JournalOp): void {
     if (this.#error !== undefined) return;
     this.#pending.push(op);
+    this.#kick();
+  }
+
+  /** Queues the insert of one row (in order with `append`). */
+  insert(table: keyof DspTables, row: RowInsert['row']): void {
+    if (this.#error !== undefined) return;
+    this.#pending.push({ table, row });
     this.#kick();
   }
 
@@ -85,22 +113,39 @@ export class DspJournal {
         this.#pending = [];
         this.#requests = new Map();
         this.#counters = new Map();
-        await this.db.transaction().execute(async (trx) => {
-          for (const op of ops) await op(trx);
-          for (let i = 0; i < requests.length; i += UPSERT_CHUNK)
-            await upsertRequestRows(trx, requests.slice(i, i + UPSERT_CHUNK));
-          if (counters.length > 0)
-            await trx
-              .insertInto('dsp_counters')
-              .values(counters)
-              .onConflict((oc) =>
-                oc.column('party').doUpdateSet((eb) => ({
-                  counter: eb.ref('excluded.counter'),
-                  updated_at: eb.ref('excluded.updated_at'),
-                })),
-              )
-              .execute();
-        });
+        const raw = this.#sqlite;
+        if (raw && !raw.db.inTransaction && ops.every((op) => typeof op !== 'function')) {
+          // Rows only, nobody else in a transaction on the connection: one synchronous transaction.
+          raw.transaction(ops as RowInsert[], requests, counters);
+        } else
+          await this.db.transaction().execute(async (trx) => {
+            for (const op of ops)
+              if (typeof op === 'function') await op(trx);
+              else if (raw) raw.insert(op);
+              else
+                await trx
+                  .insertInto(op.table)
+                  .values(op.row as never)
+                  .execute();
+            if (raw) {
+              // inside the Kysely transaction we hold: the same connection, the same transaction
+              raw.rows(requests, counters);
+              return;
+            }
+            for (let i = 0; i < requests.length; i += UPSERT_CHUNK)
+              await upsertRequestRows(trx, requests.slice(i, i + UPSERT_CHUNK));
+            if (counters.length > 0)
+              await trx
+                .insertInto('dsp_counters')
+                .values(counters)
+                .onConflict((oc) =>
+                  oc.column('party').doUpdateSet((eb) => ({
+                    counter: eb.ref('excluded.counter'),
+                    updated_at: eb.ref('excluded.updated_at'),
+                  })),
+                )
+                .execute();
+          });
         this.#written += ops.length + requests.length + counters.length;
       }
     } catch (e) {
@@ -120,6 +165,52 @@ export class DspJournal {
   async flush(): Promise<void> {
     while (this.#draining) await this.#draining;
     if (this.#error !== undefined) throw this.#error;
+  }
+}
+
+/** The journal's SQLite writes, each statement prepared once. */
+class PreparedDspWrites {
+  readonly #inserts = new Map<string, BetterSqlite3.Statement>();
+  readonly #upsertRequest: BetterSqlite3.Statement;
+  readonly #upsertCounter: BetterSqlite3.Statement;
+  readonly #transaction: (ops: RowInsert[], r: DspRequestsTable[], c: DspCountersTable[]) => void;
+
+  constructor(readonly db: BetterSqlite3.Database) {
+    const cols = ['request_id', ...REQUEST_COLUMNS];
+    this.#upsertRequest = db.prepare(
+      `insert into dsp_requests (${cols.join(', ')}) values (${cols.map((c) => `@${c}`).join(', ')}) ` +
+        `on conflict (request_id) do update set ${REQUEST_COLUMNS.map((c) => `${c} = excluded.${c}`).join(', ')}`,
+    );
+    this.#upsertCounter = db.prepare(
+      'insert into dsp_counters (party, counter, updated_at) values (@party, @counter, @updated_at) ' +
+        'on conflict (party) do update set counter = excluded.counter, updated_at = excluded.updated_at',
+    );
+    this.#transaction = db.transaction((ops: RowInsert[], r: DspRequestsTable[], c: DspCountersTable[]) => {
+      for (const op of ops) this.insert(op);
+      this.rows(r, c);
+    });
+  }
+
+  transaction(ops: RowInsert[], requests: DspRequestsTable[], counters: DspCountersTable[]): void {
+    this.#transaction(ops, requests, counters);
+  }
+
+  rows(requests: DspRequestsTable[], counters: DspCountersTable[]): void {
+    for (const r of requests) this.#upsertRequest.run(r);
+    for (const c of counters) this.#upsertCounter.run(c);
+  }
+
+  insert(op: RowInsert): void {
+    const cols = Object.keys(op.row);
+    const key = `${op.table}(${cols.join(',')})`;
+    let stmt = this.#inserts.get(key);
+    if (!stmt) {
+      stmt = this.db.prepare(
+        `insert into ${op.table} (${cols.join(', ')}) values (${cols.map((c) => `@${c}`).join(', ')})`,
+      );
+      this.#inserts.set(key, stmt);
+    }
+    stmt.run(op.row);
   }
 }
 

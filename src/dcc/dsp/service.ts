@@ -284,7 +284,7 @@ export class DspService implements DspDeviceMessageSink {
     this.security = opts.security;
     this.acb = opts.security.acb;
     this.metrics = opts.metrics ?? new Metrics('dsp.');
-    this.journal = new DspJournal(this.db);
+    this.journal = new DspJournal(this.db, opts.store.sqlite);
     this.outbox = new ResponseOutbox(opts.clock, opts.transport, this.journal, this.metrics, opts.outbox);
     this.tariff = checkTariff(opts.tariff ?? DEFAULT_LOCAL_DELIVERY_TARIFF);
     this.responseTimeoutMs = opts.responseTimeoutMs ?? DAY;
@@ -1036,10 +1036,8 @@ export class DspService implements DspDeviceMessageSink {
       amount: localDeliveryCharge(this.tariff, rec.srClass, rec.cv),
       currency: this.tariff.currency,
     };
-    this.#persist(async (db) => {
-      await db.insertInto('dsp_local_delivery_log').values(entry).execute();
-      await db.insertInto('dsp_charges').values(charge).execute();
-    });
+    this.journal.insert('dsp_local_delivery_log', entry);
+    this.journal.insert('dsp_charges', charge);
     this.metrics.inc('localDelivery.issued');
   }
 
@@ -1302,7 +1300,7 @@ export class DspService implements DspDeviceMessageSink {
         requestId,
         originator: row.originator,
       });
-    this.#persist((db) => db.insertInto('dsp_device_messages').values(row).execute());
+    this.journal.insert('dsp_device_messages', row);
   }
 
   // ------------------------------------------------------------------ timers
