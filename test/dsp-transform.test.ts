@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { supportedServiceRequests } from '../src/cli/commands/dsp.ts';
+import { serviceRequestListing } from '../src/cli/commands/dsp.ts';
 import {
   completeSignedPreCommand,
   completeSignedPreCommandResult,
@@ -194,12 +194,13 @@ describe('DSP transform: 1.2.1 Update Price (Primary Element), ECS01b / GCS01b',
         readdirSync(join(RTDS_MESSAGES, folder)).some((f) => f.includes('_PRECOMMAND_')),
         `${folder} has PRECOMMAND files`,
       );
-    const listed = supportedServiceRequests().find((r) => r.srv === '1.2.1');
+    const listed = serviceRequestListing().find((r) => r.srv === '1.2.1');
     assert.ok(listed, '`dsp srs` lists 1.2.1');
     assert.equal(listed.name, 'Update Price (Primary Element)');
+    assert.equal(listed.supported, true);
     assert.deepEqual(listed.commandVariants, [...(serviceRequest('1.2.1')?.commandVariants ?? [])]);
     assert.deepEqual(
-      (listed.useCases as Array<{ useCase: string }>).map((u) => u.useCase),
+      (listed.transform as { useCases: Array<{ useCase: string }> }).useCases.map((u) => u.useCase),
       ['ECS01b', 'GCS01b'],
     );
   });
@@ -548,13 +549,13 @@ describe('DSP transform: refusals are typed', () => {
   const ctx = () => rtdsContext();
   const cs01a = () => template('CS01a_2.2_SUCCESS_REQUEST_DUIS.XML').xml;
 
-  it('an SRV without transform: DSP_UNSUPPORTED_SERVICE_REQUEST, HTTP 501', () => {
+  it('an SRV without transform: DSP_UNSUPPORTED_SERVICE_REQUEST, a DUIS refusal (E11), never HTTP 501', () => {
     const e = captured(() =>
       transformXml(readFileSync(join(TEMPLATES_DIR, 'ECS12_3.2_SUCCESS_REQUEST_DUIS.XML'), 'utf8'), ctx()),
     );
     assert.ok(e instanceof DspUnsupportedServiceRequestError);
-    assert.equal(e.httpStatus, 501);
-    assert.equal(e.responseCode, undefined);
+    assert.equal(e.httpStatus, 200);
+    assert.equal(e.responseCode, 'E11');
     assert.throws(
       () =>
         transformXml(readFileSync(join(TEMPLATES_DIR, '8.2_READ_INVENTORY_REQUEST_DUIS.XML'), 'utf8'), ctx()),

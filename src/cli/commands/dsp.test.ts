@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import { readRtds, rtdsTwinName, supportedTemplates } from '../../../test/support/dsp-transform.ts';
 import { RTDS_KEYSTORE } from '../../../test/support/fixtures.ts';
 import { SUPPORTED_SRVS } from '../../dcc/dsp/transform/index.ts';
+import { SERVICE_REQUESTS } from '../../duis/index.ts';
 import { parseDeviceOption } from './dsp.ts';
 
 const BIN = new URL('../../../bin/ppmid-relay.js', import.meta.url).pathname;
@@ -70,7 +71,7 @@ describe('ppmid-relay dsp', () => {
     assert.match(r.stderr, /--device/);
   });
 
-  it('srs --json lists every supported SRV with use cases, targets and CVs', () => {
+  it('srs --json lists every SRV of DUIS, supported or refused with a reason, with use cases and CVs', () => {
     const r = run('srs', '--json');
     assert.equal(r.status, 0, r.stderr);
     const rows = r.stdout
@@ -79,21 +80,32 @@ describe('ppmid-relay dsp', () => {
       .map((l) => JSON.parse(l));
     assert.deepEqual(
       rows.map((x) => x.srv),
-      [...SUPPORTED_SRVS],
+      SERVICE_REQUESTS.map((d) => d.srv),
     );
+    for (const x of rows) {
+      assert.equal(typeof x.supported, 'boolean', x.srv);
+      if (!x.supported) assert.match(x.reason, /E11/, x.srv);
+    }
+    for (const srv of SUPPORTED_SRVS) assert.equal(rows.find((x) => x.srv === srv).supported, true, srv);
     const s41 = rows.find((x) => x.srv === '4.1.1');
     assert.deepEqual(s41.commandVariants, [1, 2, 3]);
     assert.deepEqual(
-      s41.useCases.map((u: { useCase: string; target: string[] }) => [u.useCase, u.target]),
+      s41.transform.useCases.map((u: { useCase: string; target: string[] }) => [u.useCase, u.target]),
       [
         ['ECS17b', ['ESME']],
         ['GCS13a', ['GSME', 'GPF']],
       ],
     );
     const s811 = rows.find((x) => x.srv === '8.1.1');
-    assert.equal(s811.critical, true);
+    assert.equal(s811.class, 'critical');
     assert.deepEqual(s811.commandVariants, [4, 5]);
+    assert.deepEqual(s811.refused[0].cvs, [6, 7]);
+    assert.equal(s811.refused[0].unlessPolicy, 'noWanCommissioning');
+    const s111 = rows.find((x) => x.srv === '11.1');
+    assert.match(s111.refused[0].reason, /DSP-3/);
     assert.match(run('srs').stdout, /0x0062 ECS70 Set Clock on ESME -> ESME/);
+    const only = run('srs', '--json', '--supported').stdout.trim().split('\n');
+    assert.equal(only.length, rows.filter((x) => x.supported).length);
   });
 
   it('parses --device entries', () => {

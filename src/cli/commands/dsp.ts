@@ -7,8 +7,10 @@
  *     Ciphering with the ACB MAC) for a non-critical SR, the Pre-Command for a
  *     critical one; or prints the DSP's error (code, DUIS Response Code where
  *     DUIS has one). Exit status 1 when any file failed.
- *   dsp srs [--json]
- *     The Service Reference Variants this DSP transforms.
+ *   dsp srs [--json] [--supported]
+ *     Every Service Reference Variant of DUIS V5.4 (the DSP's SRV table,
+ *     src/dcc/dsp/srv-table.ts): supported or refused and why, kind, CVs,
+ *     roles, use cases.
  *
  * Each sub-command is added by its own function on the `dsp` group
  * (`addTransformCommand`, `addSrsCommand`), so more (a DSP service...) can
@@ -16,24 +18,17 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { srvListing, srvMarkdown, srvSupported, srvTable } from '../../dcc/dsp/srv-table.ts';
 import {
   counterFrom,
   DeviceInventory,
   DspTransformError,
   type EsmeVariant,
-  SUPPORTED_SRVS,
-  SUPPORTED_TRANSFORMS,
   type TransformContext,
   type TransformResult,
   transformServiceRequest,
 } from '../../dcc/dsp/transform/index.ts';
-import {
-  type DeviceType,
-  DuisError,
-  dspRejection,
-  parseDuisRequest,
-  serviceRequest,
-} from '../../duis/index.ts';
+import { type DeviceType, DuisError, dspRejection, parseDuisRequest } from '../../duis/index.ts';
 import { describeMessageCode } from '../../gbcs/codes/message-codes.ts';
 import { DEFAULT_ACB_EUI, loadKeyStoreDir, SecurityContext } from '../../gbcs/index.ts';
 import { normaliseEui, toHex } from '../../runtime/bytes.ts';
@@ -213,53 +208,60 @@ export function addTransformCommand(dsp: Command): Command {
     });
 }
 
-/** One row per supported SRV, as `dsp srs` lists it. */
-export function supportedServiceRequests(): Array<Record<string, unknown>> {
-  return SUPPORTED_SRVS.map((srv) => {
-    const def = serviceRequest(srv);
-    const rows = SUPPORTED_TRANSFORMS.filter((t) => t.srv === srv);
-    return {
-      srv,
-      name: def?.name ?? '',
-      critical: rows[0].critical,
-      commandVariants: def ? [...def.commandVariants] : [],
-      originator: rows[0].originator,
-      futureDating: rows[0].futureDating,
-      useCases: rows.map((r) => {
-        const u: Record<string, unknown> = {
-          useCase: r.useCase,
-          messageCode: `0x${r.messageCode.toString(16).toUpperCase().padStart(4, '0')}`,
-          target: [...r.target],
-          payload: r.payload,
-        };
-        if (r.when) u.when = r.when;
-        return u;
-      }),
-    };
-  });
+/** `dsp srs`: one object per SRV of DUIS V5.4, from the DSP's SRV table (src/dcc/dsp/srv-table.ts). */
+export function serviceRequestListing(): Array<Record<string, unknown>> {
+  return srvListing();
+}
+
+/** The SRVs this DSP answers today (a transform or a non-device handler), for the help text. */
+function supportedSummary(): string {
+  const t = srvTable();
+  const n = t.filter((e) => srvSupported(e.srv)).length;
+  return `${n} of the ${t.length} SRVs of DUIS V5.4 are answered; the others are refused with E11`;
 }
 
 export function addSrsCommand(dsp: Command): Command {
   return dsp
     .command('srs')
-    .description('list the Service Reference Variants the DSP transforms')
+    .description(
+      `list every Service Reference Variant of DUIS V5.4 with what this DSP does with it: supported or not (and why), kind, Command Variants offered and refused (with reasons), eligible user roles, GBCS use cases (${supportedSummary()})`,
+    )
     .option('--json', 'one JSON object per SRV')
-    .action((opts: { json?: boolean }) => {
-      for (const s of supportedServiceRequests()) {
+    .option('--supported', 'only the SRVs this DSP answers')
+    .option('--markdown', "the table as Markdown (docs/dsp.md's SRV list)")
+    .action((opts: { json?: boolean; supported?: boolean; markdown?: boolean }) => {
+      if (opts.markdown) {
+        process.stdout.write(srvMarkdown());
+        return;
+      }
+      for (const s of serviceRequestListing()) {
+        if (opts.supported && !s.supported) continue;
         if (opts.json) {
           process.stdout.write(`${JSON.stringify(s)}\n`);
           continue;
         }
-        const cvs = (s.commandVariants as number[]).join(',');
+        const cvs = (s.commandVariants as number[]).join(',') || '-';
+        const state = s.supported ? 'supported' : 'REFUSED (E11)';
         process.stdout.write(
-          `${String(s.srv).padEnd(6)} ${String(s.name)}  [${s.critical ? 'critical' : 'non-critical'}, CV ${cvs}, originator ${s.originator}, future dating ${s.futureDating}]\n`,
+          `${String(s.srv).padEnd(7)} ${String(s.name)}  [${state}, ${s.kind}, ${s.class}, CV ${cvs}, roles ${(s.roles as string[]).join(',')}]\n`,
         );
-        for (const u of s.useCases as Array<Record<string, unknown>>) {
+        for (const r of (s.refused ?? []) as Array<{ cvs: number[]; reason: string; unlessPolicy?: string }>)
+          process.stdout.write(
+            `          CV ${r.cvs.join(',')} not offered${r.unlessPolicy ? ` (unless ${r.unlessPolicy})` : ''}: ${r.reason}\n`,
+          );
+        const tr = s.transform as { useCases: Array<Record<string, unknown>> } | undefined;
+        for (const u of tr?.useCases ?? []) {
           const when = u.when ? ` when ${u.when}` : '';
           process.stdout.write(
-            `         ${describeMessageCode(Number(u.messageCode))} -> ${(u.target as string[]).join('/')} (${u.payload})${when}\n`,
+            `          ${describeMessageCode(Number(u.messageCode))} -> ${(u.target as string[]).join('/')} (${u.payload})${when}\n`,
           );
         }
+        if (!tr)
+          for (const u of s.useCases as Array<{ useCase: string; messageCode: string; targets: string[] }>)
+            process.stdout.write(
+              `          use case ${u.useCase} ${u.messageCode} -> ${u.targets.join('/')}\n`,
+            );
+        if (s.reason) process.stdout.write(`          ${String(s.reason)}\n`);
       }
     });
 }

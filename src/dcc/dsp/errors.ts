@@ -43,7 +43,7 @@ export type DspServiceErrorCode =
   | 'DSP_STATE'
   /** The DSP cannot take the request right now (a bounded queue is full). HTTP 503. */
   | 'DSP_BUSY'
-  /** Valid DUIS this DSP does not implement (a non-device SR other than 8.13). HTTP 501. */
+  /** A report this DSP does not produce (charges in several currencies). HTTP 501; no SRV answers 501. */
   | 'DSP_UNSUPPORTED'
   /** The SM WAN refused the command (DUIS E20). */
   | 'DSP_WAN_UNAVAILABLE'

@@ -1,13 +1,35 @@
 /**
  * OpenAPI 3.1 document of the DSP's HTTP face (http.ts): the DUIS endpoints
- * (XML, described by the DUIS XSD, not here), the relay-flag registration
- * (SECMP0038 C3, relay-registration.ts) and the read-only reports.
+ * (XML, described by the DUIS XSD, not here; which SRVs each URL takes is
+ * derived from the SRV table, srv-table.ts, as `x-service-requests`), the
+ * relay-flag registration (SECMP0038 C3, relay-registration.ts) and the
+ * read-only reports.
  */
+import type { CommandVariant } from '../../duis/index.ts';
+import { ENDPOINT_COMMAND_VARIANTS } from './service.ts';
+import { srvSupported, srvTable } from './srv-table.ts';
+
 const text = { 'text/plain': { schema: { type: 'string' } } };
 const eui = { type: 'string', pattern: '^[0-9A-Fa-f]{2}(-?[0-9A-Fa-f]{2}){7}$' };
-const duis = (summary: string) => ({
+/** The SRVs (and their CVs) a DUIS URL takes, from the SRV table. */
+function srvsFor(cvs: readonly CommandVariant[]) {
+  return srvTable()
+    .map((e) => ({
+      srv: e.srv,
+      name: e.name,
+      supported: srvSupported(e.srv),
+      commandVariants: e.commandVariants.filter((cv) => cvs.includes(cv)),
+      roles: [...e.roles],
+    }))
+    .filter((x) => x.commandVariants.length > 0);
+}
+
+const duis = (summary: string, cvs: readonly CommandVariant[]) => ({
   post: {
     summary,
+    description:
+      'A signed DUIS Service Request (the DUIS V5.4 XSD). `x-service-requests` lists the SRVs this URL takes (derived from the DSP SRV table); an SRV the DSP does not answer yet is refused with DUIS E11, a role not eligible with E2.',
+    'x-service-requests': srvsFor(cvs),
     requestBody: { required: true, content: { 'application/xml': { schema: { type: 'string' } } } },
     responses: {
       '200': { description: 'DUIS acknowledgement or response (signed XML)' },
@@ -22,9 +44,12 @@ export const DSP_OPENAPI = {
   openapi: '3.1.0',
   info: { title: 'ppmid-relay DSP', version: '1' },
   paths: {
-    '/api/v1/serviceS': duis('DUIS send command (CV 1, 3, 5, 7)'),
-    '/api/v1/serviceT': duis('DUIS transform (CV 4)'),
-    '/api/v1/serviceD': duis('DUIS DCC-only and local delivery (CV 2, 6, 8)'),
+    '/api/v1/serviceS': duis('DUIS send command (CV 1, 3, 5, 7)', ENDPOINT_COMMAND_VARIANTS.serviceS),
+    '/api/v1/serviceT': duis('DUIS transform (CV 4)', ENDPOINT_COMMAND_VARIANTS.serviceT),
+    '/api/v1/serviceD': duis(
+      'DUIS DCC-only and local delivery (CV 2, 6, 8)',
+      ENDPOINT_COMMAND_VARIANTS.serviceD,
+    ),
     '/api/v1/dsp/users/{eui}/ppmid-relay/{ppmid}': {
       put: {
         summary:

@@ -193,10 +193,10 @@ describe('DSP service: checks and their DUIS answers', () => {
       expect: { responseCode: 'E17' },
     },
     {
-      name: 'non-device SR this DSP does not implement (8.2 Read Inventory)',
-      endpoint: 'serviceD',
-      input: () => templateRequest('8.2_READ_INVENTORY_REQUEST_DUIS.XML', { counter: next() }),
-      expect: { httpStatus: 501, error: 'DSP_UNSUPPORTED' },
+      name: 'a device SR this DSP does not transform yet (3.2): the DUIS refusal E11, not HTTP 501',
+      endpoint: 'serviceS',
+      input: () => templateRequest('ECS12_3.2_SUCCESS_REQUEST_DUIS.XML', { counter: next() }),
+      expect: { responseCode: 'E11', error: 'DSP_UNSUPPORTED_SERVICE_REQUEST' },
     },
   ];
 

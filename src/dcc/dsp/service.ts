@@ -93,6 +93,7 @@ import {
   wrongEndpoint,
 } from './errors.ts';
 import { DspInventory, type DspInventoryDevice, normaliseInventoryDevice } from './inventory.ts';
+import { type NonDeviceAnswer, nonDeviceHandler } from './non-device.ts';
 import { DspJournal, type JournalOp, requestFromRow } from './persistence.ts';
 import {
   DEFAULT_PRECHECK_LIMITS,
@@ -109,10 +110,12 @@ import {
   TERMINAL,
   transition,
 } from './requests.ts';
+import { cvRefusal, offeredCommandVariants, srvRoleEligibility } from './srv-table.ts';
 import { type DspDb, dspDb } from './tables.ts';
 import {
   completeSignedPreCommandResult,
   DspTransformError,
+  DspUnsupportedServiceRequestError,
   type TransformContext,
   transformServiceRequest,
 } from './transform/index.ts';
@@ -121,7 +124,6 @@ import {
   type DspUserInput,
   eligibleRoles,
   normaliseUser,
-  ROLE_ELIGIBILITY,
   roleMayAddressDevice,
   type UserRole,
 } from './users.ts';
@@ -311,7 +313,7 @@ export class DspService implements DspDeviceMessageSink {
       this.#xsd instanceof DuisXsdValidator
         ? new BatchingXsdValidator({ xsdDir: this.#xsd.xsdDir, xmllint: this.#xsd.xmllint })
         : undefined;
-    this.#eligibility = opts.roleEligibility ?? ROLE_ELIGIBILITY;
+    this.#eligibility = opts.roleEligibility ?? srvRoleEligibility();
     this.#gbcsVersion = opts.gbcsVersion ?? DEFAULT_GBCS_VERSION;
     this.#acbCounter = opts.acbCounterStart ?? BigInt(Math.floor(opts.clock.now())) * 1000n;
     this.#transformContext = {
@@ -719,11 +721,21 @@ export class DspService implements DspDeviceMessageSink {
       case 6:
       case 7:
         return this.#commandFromSignedPreCommand(req, user, device!, requestId, issued);
-      case 8:
-        if (srv === '8.13') return this.#returnLocalCommandResponse(req, user, requestId);
-        throw new DspServiceError('DSP_UNSUPPORTED', `non-device SR ${srv} is not implemented by this DSP`, {
-          httpStatus: 501,
+      case 8: {
+        const handler = nonDeviceHandler(srv);
+        if (!handler)
+          throw new DspUnsupportedServiceRequestError(
+            srv,
+            `non-device SR ${srv} is not answered by this DSP`,
+          );
+        const a = handler({
+          req,
+          user,
+          requestId,
+          returnLocalCommandResponse: () => this.#returnLocalCommandResponse(req, user, requestId),
         });
+        return this.#reply(req, a.code, a.payload);
+      }
     }
   }
 
@@ -777,20 +789,9 @@ export class DspService implements DspDeviceMessageSink {
     if (!ENDPOINT_COMMAND_VARIANTS[endpoint].includes(cv))
       throw wrongEndpoint(cv, `/api/v1/${endpoint}`, `/api/v1/${endpointForCommandVariant(cv)}`);
     if (isLocalDeliveryCommandVariant(cv)) {
-      // DSP-3, CH-3 (risk R9): firmware images are never delivered through a PPMID.
-      if (srv === '11.1' || srv === '11.4')
-        throw localDeliveryRefused(
-          srv,
-          cv,
-          'firmware distribution is never delivered locally (SECMP0038 DSP-3, CH-3)',
-        );
-      // DSP-3 / decision C8: Commission Device only with the no-WAN commissioning policy.
-      if (srv === '8.1.1' && !user.policies.noWanCommissioning)
-        throw localDeliveryRefused(
-          srv,
-          cv,
-          'Commission Device is refused for local delivery unless the user has the no-WAN commissioning policy (SECMP0038 DSP-3)',
-        );
+      // The SRV table's refusals: firmware never locally (DSP-3, CH-3), 8.1.1 only under the no-WAN policy.
+      const refusal = cvRefusal(srv, cv, user.policies);
+      if (refusal) throw localDeliveryRefused(srv, cv, refusal.reason);
       // Decision "time without WAN" (3.1.1): future-dated work is not offered for local delivery.
       const at = this.#futureDate(req, issued);
       if (at !== undefined)
@@ -800,13 +801,8 @@ export class DspService implements DspDeviceMessageSink {
           `future-dated work (${new Date(at).toISOString()}) is not offered for local delivery (SECMP0038 3.1.1)`,
         );
     }
-    const allowed = new Set<CommandVariant>(req.definition.commandVariants);
-    if (srv === '8.1.1' && user.policies.noWanCommissioning) {
-      allowed.add(6);
-      allowed.add(7);
-    }
-    if (!allowed.has(cv))
-      throw commandVariantNotAllowed(srv, cv, `allowed: ${[...allowed].sort().join(', ')}`);
+    const allowed = offeredCommandVariants(srv, user.policies);
+    if (!allowed.includes(cv)) throw commandVariantNotAllowed(srv, cv, `allowed: ${allowed.join(', ')}`);
   }
 
   /** A future execution date of the request (body ExecutionDateTime, or the CV 4 record), not a cancellation. */
@@ -1049,7 +1045,7 @@ export class DspService implements DspDeviceMessageSink {
    * holds the keys); it then counts as that request's device response
    * (DSP-6: forwarded only if it is the first).
    */
-  #returnLocalCommandResponse(req: DuisRequest, user: DspUser, requestId: string): DspReply {
+  #returnLocalCommandResponse(req: DuisRequest, user: DspUser, requestId: string): NonDeviceAnswer {
     const E = RETURN_LOCAL_RESPONSE_ERRORS;
     let v: ReturnType<typeof returnLocalCommandResponse>;
     try {
@@ -1097,7 +1093,7 @@ export class DspService implements DspDeviceMessageSink {
     this.#deviceResponse(rec, msg, 'local', null);
     this.metrics.inc('returnLocalResponse.accepted');
     // DUIS I99: a successful non-device SR with no XML data to return.
-    return this.#reply(req, 'I99');
+    return { code: 'I99' };
   }
 
   // ------------------------------------------------------------------ device messages

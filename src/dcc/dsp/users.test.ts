@@ -4,7 +4,8 @@ import { describe, it } from 'node:test';
 import { SUPPLIER_XML_CERT } from '../../../test/support/dsp-service.ts';
 import { SERVICE_REQUESTS } from '../../duis/index.ts';
 import { DspServiceError } from './errors.ts';
-import { eligibleRoles, normaliseUser, ROLE_ELIGIBILITY, roleMayAddressDevice } from './users.ts';
+import { srvRoleEligibility } from './srv-table.ts';
+import { eligibleRoles, normaliseUser, roleMayAddressDevice } from './users.ts';
 
 const BASE = {
   eui: '90-b3-d5-1f-30-01-00-00',
@@ -35,14 +36,21 @@ describe('DSP users', () => {
     });
   }
 
-  it('every SRV of the catalogue has eligible roles; longest prefix wins', () => {
-    for (const d of SERVICE_REQUESTS) assert.ok(eligibleRoles(d.srv).length > 0, d.srv);
-    assert.deepEqual(eligibleRoles('11.2'), ['IS', 'ES', 'GS', 'ED', 'GT']);
-    assert.deepEqual(eligibleRoles('11.1'), ['IS', 'GS']);
-    assert.deepEqual(eligibleRoles('8.13'), ROLE_ELIGIBILITY.find(([p]) => p === '8.13')![1]);
-    assert.deepEqual(eligibleRoles('8.1.1'), ['IS', 'GS']);
-    assert.ok(!eligibleRoles('2.2').includes('ED'));
-    assert.ok(eligibleRoles('4.1.1').includes('ED'));
+  it('every SRV of the catalogue has eligible roles (the SRV table); a prefix entry matches its SRVs', () => {
+    const table = srvRoleEligibility();
+    for (const d of SERVICE_REQUESTS) assert.ok(eligibleRoles(d.srv, table).length > 0, d.srv);
+    assert.deepEqual(eligibleRoles('11.2', table), ['IS', 'ES', 'GS', 'ED', 'GT']);
+    assert.deepEqual(eligibleRoles('11.1', table), ['IS', 'GS']);
+    assert.deepEqual(eligibleRoles('8.1.1', table), ['IS', 'GS']);
+    assert.ok(!eligibleRoles('2.2', table).includes('ED'));
+    assert.ok(eligibleRoles('4.1.1', table).includes('ED'));
+    const custom = [
+      ['4.', ['OU']],
+      ['4.1.1', ['ED']],
+    ] as const;
+    assert.deepEqual(eligibleRoles('4.1.1', custom), ['ED']);
+    assert.deepEqual(eligibleRoles('4.8.1', custom), ['OU']);
+    assert.deepEqual(eligibleRoles('5.1', custom), []);
   });
 
   it('E4: supplier roles follow the fuel of the device', () => {

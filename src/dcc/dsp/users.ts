@@ -5,12 +5,9 @@
  * responses), its Receive Response Service URL and its DSP policies
  * (SECMP0038 DSP-3 no-WAN commissioning).
  *
- * Role eligibility (`ROLE_ELIGIBILITY`): which DUIS User Roles may send which
- * Service Reference. DUIS defines this per SR in its eligibility matrix; the
- * table here is this project's reading of it by Service Reference group,
- * best effort rather than a conformance statement (docs/dsp.md), in the same
- * spirit as the catalogue's `deviceTypes`. A deployment can replace it
- * (`DspServiceOptions.roleEligibility`).
+ * Role eligibility (which DUIS User Roles may send which SRV) is a column of
+ * the SRV table (srv-table.ts, `srvRoleEligibility()`); a deployment can
+ * replace it (`DspServiceOptions.roleEligibility`).
  */
 import type { DeviceType } from '../../devices/contracts.ts';
 import { type Eui, normaliseEui } from '../../runtime/bytes.ts';
@@ -95,56 +92,16 @@ export function normaliseUser(u: DspUserInput): DspUser {
   return out;
 }
 
-const SUPPLIERS: readonly UserRole[] = ['IS', 'ES', 'GS'];
-const IMPORT_GAS: readonly UserRole[] = ['IS', 'GS'];
-const NETWORK: readonly UserRole[] = ['ED', 'GT'];
-const ALL: readonly UserRole[] = USER_ROLES;
-
-/**
- * Eligible roles by Service Reference Variant prefix (longest prefix wins).
- * Reading of DUIS's eligibility matrix by group (best effort, docs/dsp.md):
- * tariff, prepayment, display and supply (1.x, 2.x, 3.x, 7.x) are the import
- * or gas supplier's; reads (4.x) and schedules (5.x) are open to suppliers,
- * network operators and other users; configuration (6.x) to suppliers and
- * network operators; inventory and device management (8.x) to suppliers,
- * with Read Inventory and Return Local Command Response open to all;
- * firmware (11.x) to suppliers (Read Firmware Version also to networks);
- * 14.1 Record Network Data (Gas) to the gas transporter.
- */
-export const ROLE_ELIGIBILITY: ReadonlyArray<readonly [prefix: string, roles: readonly UserRole[]]> = [
-  ['1.', IMPORT_GAS],
-  ['2.', IMPORT_GAS],
-  ['3.', IMPORT_GAS],
-  ['4.', [...SUPPLIERS, ...NETWORK, 'OU']],
-  ['5.', [...SUPPLIERS, ...NETWORK, 'OU']],
-  ['6.', [...SUPPLIERS, ...NETWORK]],
-  ['7.', IMPORT_GAS],
-  ['8.1.', IMPORT_GAS],
-  ['8.2', ALL],
-  ['8.3', IMPORT_GAS],
-  ['8.4', IMPORT_GAS],
-  ['8.5', ['OU']],
-  ['8.6', ['OU']],
-  ['8.7.', [...SUPPLIERS, 'OU']],
-  ['8.8.', [...SUPPLIERS, 'OU']],
-  ['8.9', [...IMPORT_GAS, ...NETWORK]],
-  ['8.11', IMPORT_GAS],
-  ['8.12.', IMPORT_GAS],
-  ['8.13', ALL],
-  ['8.14.', IMPORT_GAS],
-  ['9.', IMPORT_GAS],
-  ['11.2', [...SUPPLIERS, ...NETWORK]],
-  ['11.', IMPORT_GAS],
-  ['12.', IMPORT_GAS],
-  ['14.', ['GT']],
-];
-
 export type RoleEligibility = (srv: string) => readonly UserRole[];
 
-/** The roles that may send `srv` under `table` (longest matching prefix; none if no row matches). */
+/**
+ * The roles that may send `srv` under `table` (the SRV table's
+ * `srvRoleEligibility()`, or a deployment's own; an entry is an SRV or, ending
+ * in '.', a prefix; the longest match wins; none if no entry matches).
+ */
 export function eligibleRoles(
   srv: string,
-  table: ReadonlyArray<readonly [string, readonly UserRole[]]> = ROLE_ELIGIBILITY,
+  table: ReadonlyArray<readonly [string, readonly UserRole[]]>,
 ): readonly UserRole[] {
   let best: readonly UserRole[] = [];
   let bestLen = -1;

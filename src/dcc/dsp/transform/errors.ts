@@ -10,7 +10,7 @@ import type { DuisResponseCode } from '../../../duis/index.ts';
 import { PpmidRelayError } from '../../../runtime/errors.ts';
 
 export type DspTransformErrorCode =
-  /** The SRV is valid DUIS but this DSP builds no GBCS command for it (yet). */
+  /** The SRV is valid DUIS but this DSP builds no GBCS command (or answer) for it (yet): DUIS E11. */
   | 'DSP_UNSUPPORTED_SERVICE_REQUEST'
   /** The target's device type is not one the SR applies to (DUIS E11). */
   | 'DSP_DEVICE_TYPE_MISMATCH'
@@ -48,7 +48,12 @@ export class DspTransformError extends PpmidRelayError {
   }
 }
 
-/** No GBCS command is built for this SRV (or for this SRV on this device type). HTTP 501, no DUIS code. */
+/**
+ * No GBCS command is built for this SRV (or for this SRV on this device
+ * type), or no answer for a non-device SRV. A DUIS refusal, E11 (the Service
+ * Request is not one this DSP serves for that target), never HTTP 501: the
+ * SRV table (srv-table.ts) lists which SRVs are supported and why not.
+ */
 export class DspUnsupportedServiceRequestError extends DspTransformError {
   constructor(
     readonly serviceReferenceVariant: string,
@@ -57,7 +62,7 @@ export class DspUnsupportedServiceRequestError extends DspTransformError {
     super(
       'DSP_UNSUPPORTED_SERVICE_REQUEST',
       message ?? `Service Reference Variant ${serviceReferenceVariant} has no GBCS transform in this DSP`,
-      { httpStatus: 501 },
+      { responseCode: 'E11', httpStatus: 200 },
     );
   }
 }

@@ -46,14 +46,8 @@ import {
   DspUnknownKeyError,
   DspUnsupportedServiceRequestError,
 } from './errors.ts';
-import {
-  type AnySrvTransform,
-  type FutureDatingKind,
-  type OriginatorKind,
-  SRV_TRANSFORMS,
-  srvTransform,
-  type UseCaseRule,
-} from './use-cases.ts';
+import { REGISTERED_SRV_TRANSFORMS, srvTransform } from './registered.ts';
+import type { AnySrvTransform, FutureDatingKind, OriginatorKind, UseCaseRule } from './use-cases.ts';
 
 /** What every transform result says about the command. */
 export interface TransformInfo {
@@ -108,7 +102,7 @@ export interface SupportedTransform {
 }
 
 export const SUPPORTED_TRANSFORMS: readonly SupportedTransform[] = Object.freeze(
-  SRV_TRANSFORMS.flatMap((t) =>
+  REGISTERED_SRV_TRANSFORMS.flatMap((t) =>
     t.useCases.map((u: UseCaseRule<unknown>) => {
       const row: SupportedTransform = {
         srv: t.srv,
@@ -127,7 +121,7 @@ export const SUPPORTED_TRANSFORMS: readonly SupportedTransform[] = Object.freeze
 );
 
 /** The SRVs this DSP transforms. */
-export const SUPPORTED_SRVS: readonly string[] = Object.freeze(SRV_TRANSFORMS.map((t) => t.srv));
+export const SUPPORTED_SRVS: readonly string[] = Object.freeze(REGISTERED_SRV_TRANSFORMS.map((t) => t.srv));
 
 interface Plan {
   t: AnySrvTransform;
@@ -342,7 +336,7 @@ export interface SignedPreCommandResult {
 }
 
 const CRITICAL_BY_CODE = new Map<number, { rule: UseCaseRule<unknown>; srvs: string[] }>();
-for (const t of SRV_TRANSFORMS) {
+for (const t of REGISTERED_SRV_TRANSFORMS) {
   if (!t.critical) continue;
   for (const u of t.useCases as readonly UseCaseRule<unknown>[]) {
     const e = CRITICAL_BY_CODE.get(u.messageCode);

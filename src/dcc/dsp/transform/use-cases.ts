@@ -877,12 +877,6 @@ export const SRV_TRANSFORMS: readonly AnySrvTransform[] = Object.freeze([
   ACTIVATE_FIRMWARE,
 ]);
 
-const BY_SRV = new Map(SRV_TRANSFORMS.map((t) => [t.srv, t]));
-
-export function srvTransform(srv: string): AnySrvTransform | undefined {
-  return BY_SRV.get(srv);
-}
-
 /**
  * A use case rule with its Message Code and payload format from the GBCS
  * Message Code table (a missing row fails at load, not at run time).
