@@ -104,6 +104,11 @@ const COMMAND = {
     srv: { type: 'string' },
     order: { type: 'object', additionalProperties: true },
     state: { type: 'string', enum: COMMAND_STATES },
+    version: {
+      type: 'integer',
+      description:
+        'hops recorded so far: grows with every change; of two views of a command, the larger is newer',
+    },
     terminal: { type: 'boolean' },
     reason: { type: ['string', 'null'] },
     route: { type: ['string', 'null'], enum: [...ROUTES, null] },

@@ -415,6 +415,8 @@ export function commandView(c: CommandRecord): Record<string, unknown> {
     order:
       'installCode' in c.order && c.order.installCode ? { ...c.order, installCode: 'write-only' } : c.order,
     state: c.state,
+    // Grows with every hop: a client holding two views of one command keeps the larger (SSE vs a slower GET).
+    version: c.hops,
     terminal: isTerminal(c.state),
     reason: c.reason ?? null,
     route: c.route ?? null,

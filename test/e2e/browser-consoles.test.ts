@@ -35,13 +35,7 @@ import { withTimeout } from '../support/wait.ts';
 /** Longest wait for one DOM state (real time: HTTP, MQTT/TLS, the HAN and the WAN model). */
 const STEP_MS = 60_000;
 
-// KNOWN FLAKY, reported as todo (not hidden): on a quiet machine about 2 runs in 3 time out waiting for
-// the console's live timeline stage (stage-duis done) although the supplier's own record shows the
-// command in flight and forwarded; suspected cause: the console's several SSE streams (events, stats,
-// observer) against Chromium's 6 connections per host over HTTP/1.1. Still runs and prints its result.
-describe('Supplier console and CHM Alerts Dashboard in a browser (issue 6)', {
-  todo: 'flaky live timeline in the console (see the comment above); to be fixed next session',
-}, () => {
+describe('Supplier console and CHM Alerts Dashboard in a browser (issue 6)', () => {
   let sys: RunningSystem;
   let consoleUrl: string;
   let context: BrowserContext;

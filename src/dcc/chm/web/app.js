@@ -270,9 +270,17 @@ function pendingNote(c) {
   return s;
 }
 
+/**
+ * Of two views of one CH, the fresher: a list read before a live event can arrive after it
+ * (e.g. the reload after Block racing the CH's standalone event); an older view never wins.
+ */
+function fresherCh(incoming, held) {
+  return held && held.updatedAt > incoming.updatedAt ? held : incoming;
+}
+
 async function loadChs() {
   const r = await api('/api/chs');
-  state.chs = new Map(r.chs.map((c) => [c.chf, c]));
+  state.chs = new Map(r.chs.map((c) => [c.chf, fresherCh(c, state.chs.get(c.chf))]));
   renderChs();
 }
 const loadChsSoon = () => setTimeout(() => loadChs().catch((err) => toast(err.message, true)), 0);
@@ -491,11 +499,19 @@ $('#dsp-upload').addEventListener('submit', async (e) => {
 function connectLive() {
   const live = $('#live');
   const es = new EventSource('/api/events');
+  let lost = false;
   es.onopen = () => {
     live.textContent = 'live';
     live.className = 'live on';
+    // Events sent while the stream was down are not replayed: read the state again.
+    if (lost) {
+      lost = false;
+      loadChs().catch((err) => toast(err.message, true));
+      loadAlerts().catch((err) => toast(err.message, true));
+    }
   };
   es.onerror = () => {
+    lost = true;
     live.textContent = 'reconnecting…';
     live.className = 'live off';
   };
@@ -508,7 +524,9 @@ function connectLive() {
   es.addEventListener('ch', (ev) => {
     const c = JSON.parse(ev.data);
     // the CSP's view of the CH's SM WAN is not in the event: keep the last one read
-    state.chs.set(c.chf, { ...state.chs.get(c.chf), ...c });
+    const held = state.chs.get(c.chf);
+    if (held && held.updatedAt > c.updatedAt) return; // a fresher view came first (a reload)
+    state.chs.set(c.chf, { ...held, ...c });
     renderChs();
   });
   es.addEventListener('command', (ev) => {

@@ -3,12 +3,14 @@
 
 import { api } from './api.js';
 import { $, el, emptyRow, fmtTime } from './dom.js';
-import { outcomeLine, ROUTE_LABEL, STATE_LABEL } from './labels.js';
+import { newerView, outcomeLine, ROUTE_LABEL, STATE_LABEL } from './labels.js';
 
 const LIMIT = 200;
 
 export function createCommandList(ctx) {
-  const s = { filter: {}, rows: new Map() };
+  // latest: the newest view seen of each recent command (bounded), so a slow list never undoes an event.
+  const s = { filter: {}, rows: new Map(), latest: new Map() };
+  const LATEST_MAX = 1000;
 
   function matches(c) {
     const f = s.filter;
@@ -55,7 +57,7 @@ export function createCommandList(ctx) {
   async function load() {
     const p = new URLSearchParams({ limit: String(LIMIT) });
     for (const [k, v] of Object.entries(s.filter)) if (v) p.set(k, v);
-    const list = await api(`/api/v1/commands?${p}`);
+    const list = (await api(`/api/v1/commands?${p}`)).map((c) => newerView(c, s.latest.get(c.id)));
     s.rows = new Map(list.map((c) => [c.id, c]));
     const body = $('#commands-body');
     if (list.length === 0) emptyRow(body, 8, 'No commands match these filters.');
@@ -64,7 +66,12 @@ export function createCommandList(ctx) {
   }
 
   /** A command created or changed (SSE, or the answer to a send). */
-  function upsert(c, fresh = true) {
+  function upsert(seen, fresh = true) {
+    // An event may overtake a slower list or answer: never show an older view over a newer one.
+    const c = newerView(seen, s.latest.get(seen.id));
+    s.latest.delete(c.id);
+    s.latest.set(c.id, c);
+    if (s.latest.size > LATEST_MAX) s.latest.delete(s.latest.keys().next().value);
     const body = $('#commands-body');
     const existing = body.querySelector(`tr[data-id="${CSS.escape(c.id)}"]`);
     if (!matches(c)) {

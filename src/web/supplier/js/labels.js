@@ -512,3 +512,8 @@ export function outcomeLine(c) {
   if (c.ppmid) return `PPMID: ${c.ppmid.status}${c.ppmid.reason ? ` (${c.ppmid.reason})` : ''}`;
   return STATE_LABEL[c.state] ?? c.state;
 }
+
+/** Of two views of one command, the newer (`version`: hops recorded so far); `a` if they tie or `b` is absent. */
+export function newerView(a, b) {
+  return !b || (a.version ?? 0) >= (b.version ?? 0) ? a : b;
+}

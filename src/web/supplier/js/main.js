@@ -88,11 +88,20 @@ function setLive(on, text) {
 
 function connectLive() {
   const es = new EventSource(apiUrl('/api/v1/events'));
+  let lost = false;
   es.addEventListener('hello', () => {
     setLive(true, 'live');
     document.body.dataset.live = 'true';
+    // Events sent while the stream was down are not replayed: read the state again.
+    if (lost) {
+      lost = false;
+      Promise.all([loadHomes(), commands.load(), timeline.id ? ctx.openCommand(timeline.id) : null]).catch(
+        ctx.error,
+      );
+    }
   });
   es.onerror = () => {
+    lost = true;
     setLive(false, 'reconnecting…');
     document.body.dataset.live = 'false';
   };

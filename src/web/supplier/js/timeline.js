@@ -5,7 +5,14 @@
 
 import { api } from './api.js';
 import { $, el, fmtClock, fmtTime } from './dom.js';
-import { computeStages, describeHop, describeObserved, ROUTE_LABEL, STATE_LABEL } from './labels.js';
+import {
+  computeStages,
+  describeHop,
+  describeObserved,
+  newerView,
+  ROUTE_LABEL,
+  STATE_LABEL,
+} from './labels.js';
 
 export function createTimeline(ctx) {
   const t = {
@@ -14,6 +21,11 @@ export function createTimeline(ctx) {
     hops: new Map(), // seq -> hop
     observed: new Map(), // seq -> observed hop
     ticket: 0,
+    // While the GET of an opened command is on its way, its live events are kept here and folded
+    // in after it: the GET may have been read before them (or after them), and the first command
+    // opened has no view yet. Without this, a fast delivery's events are lost or a stale GET wins.
+    loading: false,
+    pendingObserved: [],
   };
 
   function stateBadge(c) {
@@ -123,25 +135,32 @@ export function createTimeline(ctx) {
   async function open(id) {
     const ticket = ++t.ticket;
     t.id = id;
+    t.command = null;
     t.hops.clear();
     t.observed.clear();
+    t.pendingObserved = [];
+    t.loading = true;
     $('#hops').replaceChildren(el('li', { cls: 'empty', text: `Loading command ${id}…` }));
     try {
       const r = await api(`/api/v1/commands/${encodeURIComponent(id)}`);
       if (ticket !== t.ticket) return;
-      t.command = r.command;
+      t.command = newerView(r.command, t.command);
       for (const h of r.timeline) t.hops.set(h.seq, h);
-      if (ctx.config.observed && r.command.requestId) {
-        const o = await api(`api/observed?${new URLSearchParams({ requestId: r.command.requestId })}`);
+      if (ctx.config.observed && t.command.requestId) {
+        const o = await api(`api/observed?${new URLSearchParams({ requestId: t.command.requestId })}`);
         if (ticket !== t.ticket) return;
         for (const h of o.hops) t.observed.set(h.seq, h);
       }
+      for (const h of t.pendingObserved) if (h.requestId === t.command.requestId) t.observed.set(h.seq, h);
+      t.pendingObserved = [];
+      t.loading = false;
       renderHead();
       renderStages();
       renderHops();
       document.body.dataset.timeline = id;
     } catch (err) {
       if (ticket !== t.ticket) return;
+      t.loading = false;
       $('#hops').replaceChildren(
         el('li', { cls: 'empty bad', text: `Could not load command ${id}: ${err.message}` }),
       );
@@ -150,18 +169,22 @@ export function createTimeline(ctx) {
 
   /** A `command` event of the supplier's SSE stream. */
   function onCommandEvent(command, hop) {
-    if (command.id !== t.id || !t.command) return;
-    t.command = command;
+    if (command.id !== t.id) return;
+    t.command = newerView(command, t.command);
+    const fresh = hop && !t.hops.has(hop.seq);
+    if (fresh) t.hops.set(hop.seq, hop);
+    if (t.loading) return; // folded in and drawn once the GET is back
     renderHead();
-    if (hop && !t.hops.has(hop.seq)) {
-      t.hops.set(hop.seq, hop);
-      append('hop', hop);
-    }
+    if (fresh) append('hop', hop);
     renderStages();
   }
 
   /** An observed hop (the simulated home). */
   function onObserved(h) {
+    if (t.loading) {
+      t.pendingObserved.push(h);
+      return;
+    }
     if (!t.command || h.requestId !== t.command.requestId || t.observed.has(h.seq)) return;
     t.observed.set(h.seq, h);
     append('observed', h);
