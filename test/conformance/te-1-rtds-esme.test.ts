@@ -5,25 +5,45 @@
  * and its response reaches the CSP over the WAN and verifies for its
  * recipient: MAC valid (General Ciphering) or, for a response to a critical
  * command (General Signing only, GBCS.md 3), the ESME's signature valid.
+ * The result is checked: a use case the ESME runs (Esme.runs()) is executed
+ * (never UNSUPPORTED) and, for a SUCCESS example, the response content equals
+ * the RTDS response's (the home's ESME is in the RTDS ESME's state; ERROR
+ * examples need a device fault, see te-1-fidelity.test.ts); a use case it
+ * does not run is answered UNSUPPORTED, which the test names.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Atps } from '../../src/atps/api.ts';
 import { defaultDeviceApps } from '../../src/atps/devices.ts';
+import { Esme } from '../../src/devices/esme/esme.ts';
 import { RTDS_EUIS } from '../../src/devices/home/profiles.ts';
+import { decodeMessage } from '../../src/gbcs/index.ts';
 import { peekRouting } from '../../src/gbcs/peek.ts';
 import { SecurityContext } from '../../src/gbcs/security.ts';
-import { fromHex } from '../../src/runtime/bytes.ts';
-import { COMMANDS } from '../support/atps-harness.ts';
+import { useCaseByCode } from '../../src/gbcs/use-cases/index.ts';
+import { fromHex, toHex } from '../../src/runtime/bytes.ts';
+import { COMMANDS, RESPONSE_FOR } from '../support/atps-harness.ts';
 
 const toEsme = COMMANDS.filter((m) => peekRouting(m.bytes).targetEui === RTDS_EUIS.esme);
+const RUNS = new Set(Esme.runs());
+/** SUCCESS examples whose content is not compared here, and why. */
+const NOT_COMPARED: Readonly<Record<string, string>> = {
+  'ECS17b_4.1.1_TWIN_SUCCESS_COMMAND_GBCS.HEX': 'differs (te-1-fidelity.test.ts KNOWN_DIFFERENCES)',
+  'ECS26l_6.2.3_SUCCESS_COMMAND_GBCS.HEX': 'differs (te-1-fidelity.test.ts KNOWN_DIFFERENCES)',
+  'CS06_11.3_IMMEDIATE_SUCCESS_COMMAND_GBCS.HEX':
+    'needs a firmware image transferred first (te-1-fidelity.test.ts STATES)',
+  'ECS70_6.11_SUCCESS_COMMAND_GBCS.HEX':
+    "the response reads back the clock: the home's CH time is not the RTDS scenario's",
+};
+const useCaseOf = (bytes: Uint8Array) => useCaseByCode(decodeMessage(bytes).messageCode)?.useCase ?? '?';
 
 describe(`TE-1 every RTDS COMMAND to the ESME via ppmid (${toEsme.length}), fresh home each`, async () => {
   const atps = new Atps({ deviceApps: defaultDeviceApps });
   const profile = await atps.profile('rtds');
   const csp = new SecurityContext({ keyStore: profile.world, acb: profile.acb });
-  for (const m of toEsme)
-    it(m.name, async () => {
+  for (const m of toEsme) {
+    const runs = RUNS.has(useCaseOf(m.bytes));
+    it(`${m.name}${runs ? '' : ' (use case not run by the ESME: UNSUPPORTED)'}`, async () => {
       const { id } = await atps.createHome({ profile: 'rtds' });
       const [r] = atps.inject(id, 'ppmid', m.bytes, { source: m.name });
       assert.equal(r.chDecision, 'delivered');
@@ -35,6 +55,17 @@ describe(`TE-1 every RTDS COMMAND to the ESME via ppmid (${toEsme.length}), fres
       assert.equal(v.message.originatorCounter, peekRouting(m.bytes).originatorCounter);
       if (v.message.mac) assert.equal(v.mac, 'valid');
       else assert.equal(v.signature, 'valid');
+      if (!runs) assert.equal(r.deviceReason, 'UNSUPPORTED');
+      else {
+        assert.notEqual(r.deviceReason, 'UNSUPPORTED', 'the ESME runs this use case');
+        const ref = RESPONSE_FOR.get(m.hex.toUpperCase());
+        if (ref && m.file.includes('_SUCCESS_') && !NOT_COMPARED[m.file])
+          assert.equal(
+            toHex(v.message.content),
+            toHex(decodeMessage(ref).content),
+            'response content as RTDS',
+          );
+      }
       // nothing went back to the PPMID (CH-4)
       assert.ok(
         !atps
@@ -44,6 +75,7 @@ describe(`TE-1 every RTDS COMMAND to the ESME via ppmid (${toEsme.length}), fres
       );
       atps.deleteHome(id);
     });
+  }
 });
 
 describe('TE-1 the ESME rejects a replayed and a tampered command delivered via the PPMID', async () => {

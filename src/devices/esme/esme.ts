@@ -62,6 +62,10 @@ export class Esme extends MeterDevice<EsmeState> {
     loadFirmwareImage: (hash: Uint8Array, version: Uint8Array): void => {
       this.state.firmware.pendingImage = { hash: toHex(hash), version: toHex(version) };
     },
+    /** The firmware the meter runs (as manufactured or after an earlier activation). */
+    setFirmwareVersion: (version: string): void => {
+      this.state.firmware.version = version.toUpperCase();
+    },
     /** Consumption: energy flows through the meter. */
     consume: (wh: number): void => {
       this.state.registers.activeImportWh += wh;
@@ -143,6 +147,8 @@ export class Esme extends MeterDevice<EsmeState> {
   /** Restores a snapshot; one in the earlier tariff form (legacy-state.ts) is migrated. */
   restore(s: EsmeSnapshot): void {
     this.state = migrateEsmeTariffState(structuredClone(s.state));
+    // a snapshot from before the attribute store: the RTDS ESME's attributes
+    this.state.attributes ??= defaultEsmeState().attributes;
     this.restoreBase({ ...s, futureDated: s.futureDated.map(migrateFutureDated) });
   }
 }

@@ -50,9 +50,12 @@ function run(command: Uint8Array, setup: (e: Esme) => void = () => {}) {
 }
 
 describe('use-case registry on the ESME', () => {
-  it('a DLMS use case the ESME does not run (ECS14) passes the checks and gets object-unavailable per request', () => {
-    const { ev, response } = run(fixture('3.5_ECS14/ECS14_3.5_SUCCESS_COMMAND_GBCS.HEX'));
-    assert.equal(ev?.decision, 'accepted');
+  it('a DLMS use case whose payload the catalogue does not know (ECS20a, 0x002E) passes the checks and gets object-unavailable per request', () => {
+    const base = decodeMessage(fixture('4.18_ECS82/ECS82_4.18_SUCCESS_COMMAND_GBCS.HEX'));
+    const { ev, response } = run(
+      rebuildCommand(profile.remote, base, { otherInfo: { ...base.otherInfo, messageCode: 0x002e } }),
+    );
+    assert.equal(ev?.decision, 'accepted', `${ev?.reason} ${JSON.stringify(ev?.detail)}`);
     assert.equal(ev?.reason, 'UNSUPPORTED');
     const apdu = decodeDlmsApdu(response!.content);
     assert.ok(apdu.apdu === 'access-response');
@@ -69,7 +72,7 @@ describe('use-case registry on the ESME', () => {
   it('Esme.runs() lists the registered use cases', () => {
     const runs = Esme.runs();
     for (const u of ['ECS17b', 'ECS45', 'CS01a', 'CS06', 'ECS43']) assert.ok(runs.includes(u), u);
-    assert.ok(!runs.includes('ECS14'));
+    assert.ok(!runs.includes('ECS20a'));
   });
 
   it('a hardware fault on the disconnect control (state) gives the RTDS ECS45 ERROR response', () => {

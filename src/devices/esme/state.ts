@@ -5,6 +5,7 @@
  */
 import type { Eui } from '../../runtime/bytes.ts';
 import type { MeterOptions, MeterSnapshotBase } from '../meter-common/meter-device.ts';
+import { RTDS_ESME_ATTRIBUTES } from './rtds-attributes.ts';
 import { defaultTariff, type EsmeTariff } from './tariff.ts';
 
 /** Supply state (GBCS: load switch Enabled / Disabled / Armed). */
@@ -47,6 +48,13 @@ export interface EsmeState {
    * days, block thresholds...
    */
   tariff: EsmeTariff;
+  /**
+   * The COSEM attribute store: every other attribute a command writes or a
+   * read reports, by catalogue `object.member`, as the catalogue's named
+   * value (profile buffers as arrays of named rows). Initially the RTDS
+   * ESME's (rtds-attributes.ts).
+   */
+  attributes: Record<string, unknown>;
 }
 
 export interface EsmeSnapshot extends MeterSnapshotBase {
@@ -72,5 +80,6 @@ export function defaultEsmeState(): EsmeState {
     recentUtrns: [],
     eventLog: [],
     tariff: defaultTariff(),
+    attributes: structuredClone(RTDS_ESME_ATTRIBUTES) as Record<string, unknown>,
   };
 }

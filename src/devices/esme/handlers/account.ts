@@ -113,3 +113,18 @@ export function runPaymentMode(entry: FutureDatedEntry, esme: EsmeServices): Fut
     ),
   };
 }
+
+/** ECS04a (DUIS 1.5) adjust meter balance: Credit update_amount adds the (signed) amount to the balance. */
+export function adjustBalance(
+  call: UseCaseCall<CommandFieldsOf<'ECS04a'>>,
+  esme: EsmeServices,
+): HandlerResult {
+  const amount = Number(call.fields.meterBalance.updateAmount);
+  esme.state.meterBalance += amount;
+  esme.logEvent(0x810e);
+  return {
+    response: { meterBalance: { updateAmount: { result: 'success' } } },
+    outcome: 'applied',
+    detail: { adjustment: amount, balance: esme.state.meterBalance },
+  };
+}

@@ -5,10 +5,12 @@
  * commands. A use case without a handler here gets the registry's
  * "unsupported" answer.
  */
+import { type DlmsCommandRow, useCaseRows } from '../../../gbcs/use-cases/index.ts';
 import { UseCaseRegistry } from '../../meter-common/use-case-registry.ts';
 import type { EsmeServices } from '../services.ts';
-import { paymentMode, runPaymentMode, topUp } from './account.ts';
+import { adjustBalance, paymentMode, runPaymentMode, topUp } from './account.ts';
 import { setClock } from './clock.ts';
+import { readAttributes, writeAttributes } from './cosem.ts';
 import { activateFirmware, runFirmwareActivation } from './firmware.ts';
 import type { FutureDatedRunner } from './future-dated.ts';
 import { runChargeActivation, setPrices } from './prices.ts';
@@ -32,7 +34,25 @@ export const ESME_HANDLERS = new UseCaseRegistry<EsmeServices>()
   .registerAll(['ECS42', 'ECS43', 'ECS44'], supplyControl)
   .register('ECS70', setClock)
   .register('ECS01b', setPrices)
-  .register('CS06', activateFirmware);
+  .register('CS06', activateFirmware)
+  .register('ECS04a', adjustBalance);
+
+/**
+ * Every other ESME DLMS row with a catalogued payload runs on the generic
+ * object model (cosem.ts): reads answer from it, sets write it, resets clear.
+ * Not here (the registry answers "unsupported"): protected reads other than
+ * ECS17b (get_protected_attributes), and the PPMID-originated PECSxx rows.
+ */
+for (const row of useCaseRows()) {
+  if (row.family !== 'dlms' || row.kind !== 'command' || row.payloadUnknown) continue;
+  if (!row.targets.includes('ESME') || ESME_HANDLERS.runs(row.useCase) || row.useCase.startsWith('PECS'))
+    continue;
+  const kinds = new Set((row as DlmsCommandRow).accesses.map((a) => a.kind));
+  if ((row as DlmsCommandRow).accesses.some((a) => a.member === 'getProtectedAttributes')) continue;
+  if ([...kinds].every((k) => k === 'get' || k === 'get-range'))
+    ESME_HANDLERS.register(row.useCase, readAttributes);
+  else if (!kinds.has('get') && !kinds.has('get-range')) ESME_HANDLERS.register(row.useCase, writeAttributes);
+}
 
 /** Who runs a future-dated entry, by its use case. */
 export const ESME_FUTURE_DATED: Readonly<Record<string, FutureDatedRunner>> = {

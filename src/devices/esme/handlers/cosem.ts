@@ -1,0 +1,108 @@
+/**
+ * The ESME's COSEM object model, generic over the catalogue rows: a get
+ * answers the attribute's value (computed ones from the meter's state,
+ * `LIVE`; the tariff from tariff.ts; every other one from the attribute
+ * store, state.ts `attributes`); a get with range selection answers the
+ * profile rows whose first column (capture time, UTC seconds since
+ * 2000-01-01) lies in [from, to]; a set writes the store; `reset` methods
+ * clear a counter or log. An attribute the meter does not hold is
+ * `object-unavailable`.
+ */
+import type { DlmsAccess, DlmsCommandRow } from '../../../gbcs/use-cases/index.ts';
+import type { HandlerResult, UseCaseCall } from '../../meter-common/use-case-registry.ts';
+import type { EsmeServices } from '../services.ts';
+import { supplyControlState } from './reads.ts';
+
+type Fields = Record<string, Record<string, unknown>>;
+
+/** Attributes the meter computes from its state (not stored). */
+const LIVE: Readonly<Record<string, (esme: EsmeServices) => unknown>> = {
+  'activeEnergyExport.value': (e) => e.state.registers.activeExportWh,
+  'reactiveEnergyExport.value': (e) => e.state.registers.reactiveExportVarh,
+  'meterBalance.currentCreditAmount': (e) => e.state.meterBalance,
+  'supplyState.controlState': (e) => supplyControlState(e.state.supply),
+  'firmwareVersion.value': (e) => e.state.firmware.version.toUpperCase(),
+};
+
+/** The value of `object.member`, or undefined when the meter does not hold it. */
+export function attributeValue(esme: EsmeServices, object: string, member: string): unknown {
+  const key = `${object}.${member}`;
+  const live = LIVE[key];
+  if (live) return live(esme);
+  const tariff = (esme.state.tariff as unknown as Record<string, Record<string, unknown> | undefined>)[
+    object
+  ];
+  if (tariff && member in tariff) return tariff[member];
+  return esme.state.attributes[key];
+}
+
+/** Every access of the command, in row order. */
+function accessesOf(call: UseCaseCall): { a: DlmsAccess; value: unknown }[] {
+  const fields = call.fields as Fields;
+  return (call.row as DlmsCommandRow).accesses
+    .filter((a) => fields[a.object]?.[a.member] !== undefined)
+    .map((a) => ({ a, value: fields[a.object]![a.member] }));
+}
+
+function put(out: Fields, a: DlmsAccess, v: unknown): void {
+  out[a.object] ??= {};
+  out[a.object]![a.member] = v;
+}
+
+interface Range {
+  fromValue: number;
+  toValue: number;
+}
+
+function inRange(rows: unknown, r: Range): unknown {
+  if (!Array.isArray(rows)) return rows;
+  return rows.filter((row) => {
+    const t = Object.values(row as Record<string, unknown>)[0];
+    return typeof t === 'number' && t >= r.fromValue && t <= r.toValue;
+  });
+}
+
+/** Reads (gets and range gets): each answered from the object model. */
+export function readAttributes(call: UseCaseCall, esme: EsmeServices): HandlerResult {
+  const response: Fields = {};
+  for (const { a, value } of accessesOf(call)) {
+    let v = attributeValue(esme, a.object, a.member);
+    if (a.kind === 'get-range' && v !== undefined) v = inRange(v, value as Range);
+    put(
+      response,
+      a,
+      v === undefined ? { result: 'object-unavailable' } : { result: 'success', value: structuredClone(v) },
+    );
+  }
+  return { response, outcome: 'read' };
+}
+
+/** Writes (sets): each value stored; reset methods clear the attribute they reset. */
+export function writeAttributes(call: UseCaseCall, esme: EsmeServices): HandlerResult {
+  const response: Fields = {};
+  const written: string[] = [];
+  for (const { a, value } of accessesOf(call)) {
+    if (a.kind === 'set') {
+      esme.state.attributes[`${a.object}.${a.member}`] = structuredClone(value);
+      written.push(`${a.object}.${a.member}`);
+    } else if (a.kind === 'action' && a.member === 'reset') {
+      resetObject(esme, a.object);
+      written.push(`${a.object} reset`);
+    } else if (a.kind === 'action') {
+      // a script or method this model has no behaviour for: recorded as executed
+      esme.state.attributes[`${a.object}.${a.member}:last`] = structuredClone(value);
+      written.push(`${a.object}.${a.member}`);
+    }
+    put(response, a, { result: 'success' });
+  }
+  return { response, outcome: 'applied', detail: { written } };
+}
+
+/** Blue Book reset: a register to 0, a profile / log buffer emptied. */
+function resetObject(esme: EsmeServices, object: string): void {
+  const store = esme.state.attributes;
+  if (`${object}.buffer` in store) store[`${object}.buffer`] = [];
+  if (`${object}.value` in store && typeof store[`${object}.value`] === 'number')
+    store[`${object}.value`] = 0;
+  if (object === 'eventLog') esme.state.eventLog = [];
+}
