@@ -1,10 +1,54 @@
 /**
- * Device states for the RTDS ERROR examples of the GSME, CHF and GPF
+ * Device states for the RTDS examples of the GSME, CHF and GPF
  * (te-1-rtds-han-devices.test.ts): for each example, what is true of the
  * device (set through its backchannel before the command arrives) that
- * makes a real device answer with that error. The command itself is the
- * unchanged RTDS one.
+ * makes a real device answer as the reference does. ERROR examples are
+ * hardware faults (the RTDS ERROR responses answer HARDWARE_FAILURE, 0xC0,
+ * for one attribute or command); other examples are the values the meter
+ * held. The command itself is always the unchanged RTDS one.
  */
-import type { Home } from '../../src/devices/home/home.ts';
 
-export const SCENARIOS: Record<string, (home: Home) => void> = {};
+import { Gsme } from '../../src/devices/gsme/gsme.ts';
+import type { Home } from '../../src/devices/home/home.ts';
+import { RTDS_EUIS } from '../../src/devices/home/profiles.ts';
+
+function gsme(home: Home): Gsme {
+  const g = home.device(RTDS_EUIS.gsme);
+  if (!(g instanceof Gsme)) throw new Error('the home has no GSME application');
+  return g;
+}
+const fault =
+  (...what: string[]) =>
+  (home: Home) => {
+    for (const w of what) gsme(home).backchannel.hardwareFault(w);
+  };
+
+export const SCENARIOS: Record<string, (home: Home) => void> = {
+  // a register or its scaling cannot be read
+  'GCS13a_4.1.1_ERROR': fault('metering.Divisor'),
+  'GCS13b_4.1.4_ERROR': fault('metering.Multiplier'),
+  'GCS13c_4.1.2_ERROR': fault('metering.Multiplier'),
+  'GCS14_4.3_ERROR': fault('price.PriceTrailingDigit'),
+  'GCS60_4.18_ERROR': fault('metering.BillToDateDelivered'),
+  'GCS21j_6.2.9_ERROR': fault('prepayment.PaymentControlConfiguration'),
+  'GCS21m_6.2.4_ERROR': fault('basic.ManufacturerName'),
+  // a ZCL command the meter cannot carry out
+  'GCS40a_1.5_ERROR': fault('prepayment.creditAdjustment'),
+  'GCS40c_1.5_ERROR': fault('prepayment.creditAdjustment'),
+  'GCS40d_1.5_ERROR': fault('prepayment.creditAdjustment'),
+  'GCS06_2.5_ERROR': fault('prepayment.selectAvailableEmergencyCredit'),
+  'GCS07_3.1_ERROR': fault('messaging.displayMessage'),
+  'GCS23_6.6_ERROR': fault('price.publishCalorificValue'),
+  'GCS24_6.7_ERROR': fault('metering.setSupplyStatus'),
+  'GCS24a_6.7_ERROR': fault('metering.setSupplyStatus'),
+  'GCS39_7.3_ERROR': fault('metering.changeSupply'),
+  'GCS03_1.6_IMMEDIATE_ERROR': fault('prepayment.changePaymentMode'),
+  'GCS01b_1.2.1_FUTURE_DATED_BLOCK_ERROR': fault('price.publishTariffInformation'),
+  'GCS36_9.1_ERROR': fault('deviceManagement.updateCin'),
+  'GCS31_14.1_ERROR': fault('metering.startSampling'),
+  // the meter in prepayment mode (Payment Control Configuration 0x0C97)
+  'GCS21j_6.2.9_SUCCESS': (home) =>
+    gsme(home).backchannel.set({ paymentMode: 'prepayment', paymentControlConfiguration: 0x0c97 }),
+  // the credit before the RTDS top-up: 238.94 pounds
+  'CS01b_2.2_SUCCESS': (home) => gsme(home).backchannel.set({ meterBalance: 23_894_000 }),
+};

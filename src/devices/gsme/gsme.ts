@@ -38,9 +38,8 @@ import {
   gbzComponent,
   gbzPayload,
 } from '../../gbcs/payload/gbz.ts';
-import { encodeComponentFields } from '../../gbcs/payload/gbz-named.ts';
 import { zcl } from '../../gbcs/payload/zcl.ts';
-import { zclCluster } from '../../gbcs/payload/zcl-se.ts';
+import { zclCluster, zclSeCommand } from '../../gbcs/payload/zcl-se.ts';
 import {
   type CommandFieldsOf,
   decodeCommand,
@@ -50,7 +49,7 @@ import {
   type GbzResponseComponent,
   UseCaseShapeError,
 } from '../../gbcs/use-cases/index.ts';
-import { type Eui, toHex } from '../../runtime/bytes.ts';
+import type { Eui } from '../../runtime/bytes.ts';
 import type { TimerHandle } from '../../runtime/clock.ts';
 import type { HanUplink, SleepyHanUplink } from '../contracts.ts';
 import {
@@ -75,7 +74,9 @@ import {
   parseGeneralizedTime,
   zigbeeTime,
 } from '../meter-common/time.ts';
+import type { UseCaseRegistry } from '../meter-common/use-case-registry.ts';
 import type { AcceptedCommand } from '../security/device-security.ts';
+import { type GsmeView, gsmeRegistry } from './handlers/index.ts';
 
 export type ValveState = 'enabled' | 'disabled' | 'armed';
 export type PaymentMode = 'credit' | 'prepayment';
@@ -92,6 +93,8 @@ export interface GsmeState {
   };
   /** credit remaining (meter balance), milli-pence */
   meterBalance: number;
+  /** the credit-mode meter balance (GCS40c / GCS40d), milli-pence */
+  creditModeBalance: number;
   maxMeterBalance: number;
   emergencyCredit: { limit: number; threshold: number; active: boolean };
   friendlyCredit: { enabled: boolean; calendarId: number };
@@ -105,6 +108,39 @@ export interface GsmeState {
   eventLog: Array<{ at: number; code: number }>;
   /** the active price (GCS01b); null until one is published */
   price: { tariffInformation: GsmeTariffInformation | null; priceMatrix: GsmePriceMatrix | null };
+  /** Metering: TOU tier registers 1..4 (0x0100, 0x0102...) and block counters 1..4 (0x0700..0x0703), same units as the register */
+  tierSummations: number[];
+  blockSummations: number[];
+  /** Metering 0x0A00 BillToDateDelivered, milli-pence */
+  billToDate: number;
+  /** Prepayment 0x0002 EmergencyCreditRemaining, milli-pence */
+  emergencyCreditRemaining: number;
+  /** Prepayment 0x0005 AccumulatedDebt and DebtAmount 1..3 (0x0211, 0x0221, 0x0231), milli-pence */
+  debt: { accumulated: number; amounts: [number, number, number] };
+  /** Price 0x0616 Currency (ISO 4217 numeric) and 0x0617 PriceTrailingDigit */
+  currency: number;
+  priceTrailingDigit: number;
+  /** Basic 0x0004 / 0x0005 */
+  identity: { manufacturerName: string; modelIdentifier: string };
+  /** Metering 0x0607 SupplyTamperState, 0x0608 SupplyDepletionState, uncontrolled flow (GCS24) */
+  supply: {
+    tamperState: number;
+    depletionState: number;
+    uncontrolledFlowState: number;
+    loadLimitSupplyState: number;
+    uncontrolledFlowThreshold: Record<string, number> | null;
+  };
+  /** Price cluster Publish Conversion Factor / Calorific Value (GCS23): the active ones */
+  conversionFactor: { value: number; trailingDigit: number } | null;
+  calorificValue: { value: number; unit: number; trailingDigit: number } | null;
+  /** the message on the display (GCS07) */
+  message: { id: number; text: string; startTime: number; durationMinutes: number } | null;
+  /** Customer Identification Number (GCS36), hex */
+  cin: string | null;
+  /** Network data sampling (GCS31): the next Sample ID and the active sampling */
+  sampling: { nextSampleId: number; active: Record<string, number> | null };
+  /** Debt repayment log (GCS15d), profile data (GCS17) and network data (GCS18) logs: entries held */
+  logs: { debtRepayment: unknown[]; profile: unknown[]; networkData: unknown[] };
 }
 
 /** ZCL Price cluster Publish Tariff Information, as the GSME holds it (SE 1.4 D.4.2.4.4; GBCS GCS01b). */
@@ -146,11 +182,16 @@ export interface GsmeOptions extends MeterOptions {
   initialState?: Partial<GsmeState>;
 }
 
-/** An RTDS-like GSME (register 12345 x 1/1000 m3, emergency credit limit 10 pounds, threshold 2 pounds). */
+/**
+ * The RTDS GSME's state as its reference reads show it (register 12345 x 1/1000 m3, tiers 1000..4000,
+ * blocks 0..3, credit 25 pounds, emergency credit 5 pounds remaining of a 10 pound limit, threshold
+ * 2 pounds, debt 25 pounds accumulated, 5 pence in each debt register, GBP, manufacturer "1234").
+ */
 export function defaultGsmeState(): GsmeState {
   return {
     registers: { currentSummationDelivered: 12345, multiplier: 1, divisor: 1000, unitOfMeasure: 1 },
-    meterBalance: 23_894_000,
+    meterBalance: 2_500_000,
+    creditModeBalance: 0,
     maxMeterBalance: 100_000_000,
     emergencyCredit: { limit: 1_000_000, threshold: 200_000, active: false },
     friendlyCredit: { enabled: true, calendarId: 2 },
@@ -161,6 +202,27 @@ export function defaultGsmeState(): GsmeState {
     recentUtrns: [],
     eventLog: [],
     price: { tariffInformation: null, priceMatrix: null },
+    tierSummations: [1000, 2000, 3000, 4000],
+    blockSummations: [0, 1, 2, 3],
+    billToDate: 3_500_000,
+    emergencyCreditRemaining: 500_000,
+    debt: { accumulated: 2_500_000, amounts: [5000, 5000, 5000] },
+    currency: 826,
+    priceTrailingDigit: 0x50,
+    identity: { manufacturerName: '1234', modelIdentifier: '12345678' },
+    supply: {
+      tamperState: 3,
+      depletionState: 3,
+      uncontrolledFlowState: 0,
+      loadLimitSupplyState: 3,
+      uncontrolledFlowThreshold: null,
+    },
+    conversionFactor: null,
+    calorificValue: null,
+    message: null,
+    cin: null,
+    sampling: { nextSampleId: 2, active: null },
+    logs: { debtRepayment: [], profile: [], networkData: [] },
   };
 }
 
@@ -186,7 +248,7 @@ const TOP_UP_RESULT = {
 } as const;
 
 /** ZCL data types used in Read Attributes Responses. */
-const ZT = { uint24: 0x22, uint48: 0x25, enum8: 0x30 } as const;
+const _ZT = { uint24: 0x22, uint48: 0x25, enum8: 0x30 } as const;
 
 /** Responses whose Grouping Header date-time carries the clock status (RTDS GCS13a/b/c, GCS14: 00 or 02); the others FF (RTDS CS01b, GCS01b, GCS03). */
 const READ_USE_CASES_WITH_CLOCK_STATUS = new Set(
@@ -207,6 +269,9 @@ export class Gsme extends MeterDevice<GsmeState> {
   readonly pollIntervalMs: number;
   private pollTimer: TimerHandle | null = null;
   private polling = false;
+  /** the use cases run by handlers on the shared registry (handlers/index.ts); the others by `execute` below */
+  private readonly registry: UseCaseRegistry<GsmeView> = gsmeRegistry<GsmeView>();
+  private readonly view: GsmeView;
 
   /**
    * @param opts eui, clock, credentials, trustAnchors (see MeterOptions),
@@ -218,6 +283,23 @@ export class Gsme extends MeterDevice<GsmeState> {
     if (!(opts.pollIntervalMs > 0)) throw new RangeError('pollIntervalMs must be > 0');
     this.pollIntervalMs = opts.pollIntervalMs;
     this.state = { ...defaultGsmeState(), ...structuredClone(opts.initialState ?? {}) };
+    const self = this;
+    this.view = {
+      deviceType: 'GSME',
+      get state() {
+        return self.state;
+      },
+      hardwareFaults: () => this.hardwareFaults(),
+      gbzFaults: () => this.hardwareFaults(),
+      simpleAlert: (code) => this.simpleAlert(code),
+      now: () => this.deviceNow(),
+      logEvent: (code) => this.logEvent(code),
+    };
+  }
+
+  /** The use cases this GSME runs through the shared handler registry. */
+  registryUseCases(): string[] {
+    return this.registry.useCases();
   }
 
   get stateView(): GsmeState {
@@ -269,6 +351,15 @@ export class Gsme extends MeterDevice<GsmeState> {
     setTimeStatus: (s: 'reliable' | 'unreliable'): void => {
       this.timeStatus = s;
     },
+    /**
+     * A hardware fault (the physical world): `cluster.AttributeName` (a read of it answers
+     * HARDWARE_FAILURE) or `cluster.command` (that ZCL command fails, nothing applied); handlers/gbz.ts.
+     */
+    hardwareFault: (what: string, on = true): void => this.setHardwareFault(what, on),
+    /** What the meter holds that no command sets here (a meter installed with these values). */
+    set: (patch: Partial<GsmeState>): void => {
+      this.state = { ...this.state, ...structuredClone(patch) };
+    },
   };
 
   // ------------------------------------------------------------------ dispatch
@@ -280,16 +371,15 @@ export class Gsme extends MeterDevice<GsmeState> {
    */
   protected execute(cmd: AcceptedCommand, ctx: ExecutionContext): Execution {
     const uc = cmd.useCase;
+    if (uc && this.registry.runs(uc)) return this.registry.execute(cmd, this.view, ctx);
+    const fault = this.faultedCommand(cmd.message.content);
+    if (fault) return fault;
     if (uc === 'GCS28') return this.setClock(cmd);
     if (cmd.info?.payload === 'asn1' || cmd.info?.payload === 'dlms')
       return this.unsupportedPayloadFormat(uc);
     const content = cmd.message.content;
     try {
       switch (uc) {
-        case 'GCS13a': {
-          const c = decodeCommand('GCS13a', content);
-          return this.readRegisters(c.fields, sequences(c.header), ctx);
-        }
         case 'CS01b':
         case 'PCS01': {
           const c = decodeCommand(uc, content);
@@ -331,6 +421,37 @@ export class Gsme extends MeterDevice<GsmeState> {
         return this.malformedPayload(structural(content), err);
       throw err;
     }
+  }
+
+  /**
+   * A GBZ command one of whose ZCL commands has a hardware fault
+   * (`cluster.command`, backchannel.hardwareFault): the components before it
+   * answer SUCCESS (not applied), it HARDWARE_FAILURE, the later ones FAILURE
+   * for command 0xFF; nothing changes (handlers/gbz.ts). Null: no fault.
+   */
+  private faultedCommand(content: Uint8Array): Execution | null {
+    const faults = this.hardwareFaults();
+    if (faults.size === 0) return null;
+    const p = structural(content);
+    if (!p) return null;
+    const names = p.components.map((c) => {
+      const se = zclSeCommand(c.clusterId, (c.header.frameControl & 0x08) !== 0, c.header.commandId);
+      return se ? `${se.cluster.name}.${se.command.name}` : '';
+    });
+    const at = names.findIndex((n) => faults.has(n));
+    if (at < 0) return null;
+    const comps = p.components.map((c, i) =>
+      gbzComponent(
+        c.clusterId,
+        { frameControl: FC_GENERAL_TO_CLIENT, sequence: c.header.sequence, commandId: 0x0b },
+        i < at
+          ? zcl.defaultResponse(c.header.commandId, STATUS.success)
+          : i === at
+            ? zcl.defaultResponse(c.header.commandId, 0xc0)
+            : zcl.defaultResponse(0xff, STATUS.failure),
+      ),
+    );
+    return { content: encodeGbz(gbzPayload(comps)), outcome: 'failed', detail: { hardwareFault: names[at] } };
   }
 
   /** Default Response per component (ZCL 2.5.12), e.g. UNSUP_CLUSTER_COMMAND, for a use case this GSME does not run. */
@@ -395,42 +516,6 @@ export class Gsme extends MeterDevice<GsmeState> {
   }
 
   // ------------------------------------------------------------------ reads
-
-  /** GCS13a (RTDS 4.1.1): Read Attributes on Metering, response payload-encrypted for the business originator. */
-  private readRegisters(fields: CommandFieldsOf<'GCS13a'>, seq: Sequences, ctx: ExecutionContext): Execution {
-    const ids = (fields.readMetering.attributes ?? []).map((a) => a.id);
-    if (ids.length === 0) throw new PayloadShapeError('attribute id list');
-    const r = this.state.registers;
-    const values: Record<number, { dataType: number; value: number }> = {
-      0: { dataType: ZT.uint48, value: r.currentSummationDelivered },
-      768: { dataType: ZT.enum8, value: r.unitOfMeasure },
-      769: { dataType: ZT.uint24, value: r.multiplier },
-      770: { dataType: ZT.uint24, value: r.divisor },
-    };
-    const records = ids.map((id) => {
-      const v = values[id];
-      return v
-        ? { id, status: 0, value: { dataType: v.dataType, typeName: '', value: v.value } }
-        : { id, status: STATUS.unsupportedAttribute };
-    });
-    const plain = encodeComponentFields(CLUSTER.metering, 0x18, 'readAttributesResponse', {
-      records,
-    }).payload;
-    const sealed = ctx.encrypt(plain);
-    const component: GbzResponseComponent = {
-      cluster: 'metering',
-      command: 'readAttributesResponse',
-      encrypted: {
-        additionalHeaderControl: 0,
-        additionalFrameCounter: 0,
-        securityControl: sealed[0],
-        invocationCounter: ((sealed[1] << 24) | (sealed[2] << 16) | (sealed[3] << 8) | sealed[4]) >>> 0,
-        ciphertext: toHex(sealed.subarray(5, sealed.length - 12)),
-        mac: toHex(sealed.subarray(sealed.length - 12)),
-      },
-    };
-    return { content: this.reply('GCS13a', component, seq[0]), outcome: 'read' };
-  }
 
   // ------------------------------------------------------------------ prepayment
 
@@ -822,7 +907,8 @@ export class Gsme extends MeterDevice<GsmeState> {
   }
 
   restore(s: GsmeSnapshot): void {
-    this.state = structuredClone(s.state);
+    // a snapshot from before a state field existed restores with that field's default
+    this.state = { ...defaultGsmeState(), ...structuredClone(s.state) };
     this.restoreBase(s);
   }
 }

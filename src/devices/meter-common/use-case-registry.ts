@@ -185,11 +185,13 @@ function targets(row: UseCaseRow, type: DeviceType): boolean {
   return row.targets.includes('ANY') || (row.targets as readonly string[]).includes(type);
 }
 
-/** The response header a command's header gives: DLMS echoes the invoke-id with no date-time. */
+/** The response header a command's header gives: DLMS echoes the invoke-id with no date-time, GBZ the sequence numbers. */
 function responseHeader(row: UseCaseRow, commandHeader: unknown): unknown {
   if (row.family === 'dlms') return { invoke: (commandHeader as DlmsHeader).invoke, dateTime: '' };
   if (row.family === 'asn1') return {};
-  return commandHeader;
+  // GBZ: each component answers with its command component's sequence number; the frame control is the response row's
+  const comps = (commandHeader as { components?: Array<{ sequence?: number }> }).components ?? [];
+  return { components: comps.map((c, i) => ({ sequence: c.sequence ?? i })) };
 }
 
 /** Wire index of the first access on a faulted attribute, or -1. */

@@ -1,0 +1,347 @@
+/**
+ * The GSME's use-case handlers on the shared registry (meter-common/
+ * use-case-registry.ts): each reads its command by the named fields of its
+ * catalogue row (src/gbcs/use-cases/rows/gsme.ts) and returns the named
+ * response fields; the registry decodes, checks the shape, answers
+ * "unsupported" / "malformed" and encodes. GBZ hardware faults are device
+ * state (handlers/gbz.ts).
+ *
+ * Reads answer from the state (GsmeView); writes change it only when every
+ * component can be applied (a faulted component: nothing changes).
+ */
+import type { CommandFieldsOf } from '../../../gbcs/use-cases/index.ts';
+import type { ExecutionContext } from '../../meter-common/meter-device.ts';
+import {
+  CommandContentError,
+  type HandlerResult,
+  type RegistryDevice,
+  type UseCaseCall,
+  UseCaseRegistry,
+} from '../../meter-common/use-case-registry.ts';
+import type { GsmeState } from '../gsme.ts';
+import {
+  type AttrTable,
+  type ComponentAnswer,
+  defaultResponse,
+  inOrder,
+  readAttributesAnswer,
+  ZCL,
+  ZT,
+} from './gbz.ts';
+
+/** What the handlers see of a GSME (or of the GPF's gas mirror: reads only). */
+export interface GsmeView extends RegistryDevice {
+  readonly state: GsmeState;
+  /** GBZ faults: `cluster.AttributeName` / `cluster.command` (handlers/gbz.ts) */
+  gbzFaults(): ReadonlySet<string>;
+  /** the device clock (epoch ms) */
+  now(): number;
+  logEvent(code: number): void;
+}
+
+type Attrs = { attributes?: Array<{ id: number; name?: string }> };
+
+// ------------------------------------------------------------------ attribute tables
+
+export function meteringTable(s: GsmeState): AttrTable {
+  const r = s.registers;
+  const t: AttrTable = {
+    0: () => ({ dataType: ZT.uint48, value: r.currentSummationDelivered }),
+    768: () => ({ dataType: ZT.enum8, value: r.unitOfMeasure }),
+    769: () => ({ dataType: ZT.uint24, value: r.multiplier }),
+    770: () => ({ dataType: ZT.uint24, value: r.divisor }),
+    1543: () => ({ dataType: ZT.enum8, value: s.supply.tamperState }),
+    1544: () => ({ dataType: ZT.enum8, value: s.supply.depletionState }),
+    2560: () => ({ dataType: ZT.uint32, value: s.billToDate }),
+  };
+  s.tierSummations.forEach((v, i) => {
+    t[0x0100 + 2 * i] = () => ({ dataType: ZT.uint48, value: v });
+  });
+  s.blockSummations.forEach((v, i) => {
+    t[0x0700 + i] = () => ({ dataType: ZT.uint48, value: v });
+  });
+  return t;
+}
+
+export function prepaymentTable(s: GsmeState): AttrTable {
+  const t: AttrTable = {
+    0: () => ({ dataType: ZT.map16, value: s.paymentControlConfiguration }),
+    1: () => ({ dataType: ZT.int32, value: s.meterBalance }),
+    2: () => ({ dataType: ZT.int32, value: s.emergencyCreditRemaining }),
+    5: () => ({ dataType: ZT.int32, value: s.debt.accumulated }),
+  };
+  s.debt.amounts.forEach((v, i) => {
+    t[0x0211 + 0x10 * i] = () => ({ dataType: ZT.uint32, value: v });
+  });
+  return t;
+}
+
+export function priceTable(s: GsmeState): AttrTable {
+  return {
+    1558: () => ({ dataType: ZT.uint16, value: s.currency }),
+    1559: () => ({ dataType: ZT.map8, value: s.priceTrailingDigit }),
+  };
+}
+
+export function basicTable(s: GsmeState): AttrTable {
+  return {
+    4: () => ({ dataType: ZT.string, value: s.identity.manufacturerName }),
+    5: () => ({ dataType: ZT.string, value: s.identity.modelIdentifier }),
+  };
+}
+
+// ------------------------------------------------------------------ reads
+
+/**
+ * A read use case: the components in row order, each Read Attributes on one
+ * cluster, `protectedClusters` payload-encrypted for the business originator
+ * (RTDS: the metering registers and the prepayment registers are protected,
+ * price and basic attributes in clear).
+ */
+function read(
+  parts: ReadonlyArray<{
+    field: string;
+    cluster: string;
+    table: (s: GsmeState) => AttrTable;
+    protect: boolean;
+    /** the response component's ZCL frame control when not the row's (RTDS GCS14: the encrypted prepayment read 0x08) */
+    frameControl?: number;
+  }>,
+) {
+  return (call: UseCaseCall<Record<string, Attrs>>, d: GsmeView): HandlerResult => {
+    const faults = d.gbzFaults();
+    const { components, failed } = inOrder(
+      parts.map((p) => ({
+        cluster: p.cluster,
+        run: (): ComponentAnswer =>
+          readAttributesAnswer(
+            p.cluster,
+            call.fields[p.field]?.attributes ?? [],
+            p.table(d.state),
+            faults,
+            p.protect ? (call.ctx as ExecutionContext).encrypt : null,
+          ),
+      })),
+    );
+    const seq = ((call.header as { components?: Array<{ sequence?: number }> }).components ?? []).map(
+      (c, i) => c.sequence ?? i,
+    );
+    const header = {
+      components: components.map((_c, i) => ({
+        sequence: seq[i] ?? i,
+        ...(parts[i]?.frameControl === undefined || failed ? {} : { frameControl: parts[i]!.frameControl }),
+      })),
+    };
+    return { response: { components }, outcome: failed ? 'failed' : 'read', header };
+  };
+}
+
+const METERING = { field: 'readMetering', cluster: 'metering', table: meteringTable };
+const PREPAYMENT = { field: 'readPrepayment', cluster: 'prepayment', table: prepaymentTable };
+
+/** The reads both the GSME and the GPF's gas mirror answer (GCS13a/b/c, GCS14). */
+export function registerMirroredReads<D extends GsmeView>(r: UseCaseRegistry<D>): UseCaseRegistry<D> {
+  return r.registerAll(['GCS13a', 'GCS13b', 'GCS13c'], read([{ ...METERING, protect: true }])).register(
+    'GCS14',
+    read([
+      { field: 'readPrice', cluster: 'price', table: priceTable, protect: false },
+      { ...PREPAYMENT, protect: true, frameControl: 0x08 },
+    ]),
+  );
+}
+
+// ------------------------------------------------------------------ writes
+
+/**
+ * A command whose components each answer a Default Response: `apply` runs
+ * only when no component has a fault (then every component answers SUCCESS);
+ * a faulted component answers HARDWARE_FAILURE, the later ones are not run,
+ * and nothing changes.
+ */
+function command<F>(
+  parts: ReadonlyArray<{ cluster: string; command: string; commandId: number }>,
+  apply: (fields: F, d: GsmeView) => Record<string, unknown>,
+) {
+  return (call: UseCaseCall<F>, d: GsmeView): HandlerResult => {
+    const faults = d.gbzFaults();
+    const at = parts.findIndex((p) => faults.has(`${p.cluster}.${p.command}`));
+    if (at >= 0) {
+      const { components } = inOrder(
+        parts.map((p, i) => ({
+          cluster: p.cluster,
+          run: (): ComponentAnswer => ({
+            component: defaultResponse(p.cluster, p.commandId, i === at ? ZCL.hardwareFailure : ZCL.success),
+            failed: i === at,
+          }),
+        })),
+      );
+      return {
+        response: { components },
+        outcome: 'failed',
+        detail: { hardwareFault: `${parts[at]!.cluster}.${parts[at]!.command}` },
+      };
+    }
+    const detail = apply(call.fields, d);
+    return {
+      response: { components: parts.map((p) => defaultResponse(p.cluster, p.commandId, ZCL.success)) },
+      outcome: 'applied',
+      detail,
+    };
+  };
+}
+
+/**
+ * Credit Adjustment Type: 0 incremental and 1 absolute on the prepayment
+ * meter balance (SE 1.4 D.7.2.3.4); 2 absolute and 3 incremental on the
+ * credit-mode meter balance (inferred from RTDS GCS40d / GCS40c, which reset
+ * with 2 and adjust with 3; unconfirmed against GBCS text). The use case
+ * fixes which balance: a type of the other mode is refused (8F1E). Applied at
+ * once (the RTDS start time is 0).
+ */
+function creditAdjustment(mode: 'prepayment' | 'credit', reset: boolean) {
+  return command<CommandFieldsOf<'GCS40a'>>(
+    [{ cluster: 'prepayment', command: 'creditAdjustment', commandId: 0x05 }],
+    (f, d) => {
+      const c = f.creditAdjustment;
+      const types = mode === 'prepayment' ? { inc: 0, abs: 1 } : { inc: 3, abs: 2 };
+      const t = c.creditAdjustmentType;
+      if (t !== types.inc && t !== types.abs)
+        throw new CommandContentError(`credit adjustment type ${t} is not a ${mode}-mode adjustment`);
+      const absolute = reset || t === types.abs;
+      const key = mode === 'prepayment' ? 'meterBalance' : 'creditModeBalance';
+      const before = d.state[key];
+      d.state[key] = absolute ? c.creditAdjustmentValue : before + c.creditAdjustmentValue;
+      d.logEvent(0x8f0a);
+      return { mode, [key]: { from: before, to: d.state[key] } };
+    },
+  );
+}
+
+/** Registers every GSME use case this module runs. */
+export function registerGsmeHandlers<D extends GsmeView>(r: UseCaseRegistry<D>): UseCaseRegistry<D> {
+  registerMirroredReads(r);
+  r.register(
+    'GCS60',
+    read([
+      { ...METERING, protect: false },
+      { ...PREPAYMENT, protect: false },
+    ]),
+  )
+    .register('GCS21j', read([{ ...PREPAYMENT, protect: false }]))
+    .register(
+      'GCS21m',
+      read([
+        { field: 'readBasic', cluster: 'basic', table: basicTable, protect: false },
+        { ...METERING, protect: false },
+      ]),
+    )
+    .register('GCS40a', creditAdjustment('prepayment', false))
+    .register('GCS40b', creditAdjustment('prepayment', true))
+    .register('GCS40c', creditAdjustment('credit', false))
+    .register('GCS40d', creditAdjustment('credit', true))
+    .register(
+      'GCS06',
+      command<CommandFieldsOf<'GCS06'>>(
+        [{ cluster: 'prepayment', command: 'selectAvailableEmergencyCredit', commandId: 0x00 }],
+        (_f, d) => {
+          d.state.emergencyCredit.active = true;
+          d.logEvent(0x81ab);
+          return { emergencyCredit: 'active' };
+        },
+      ),
+    )
+    .register(
+      'GCS07',
+      command<CommandFieldsOf<'GCS07'>>(
+        [{ cluster: 'messaging', command: 'displayMessage', commandId: 0x00 }],
+        (f, d) => {
+          const m = f.displayMessage;
+          d.state.message = {
+            id: m.messageId,
+            text: m.message,
+            startTime: m.startTime,
+            durationMinutes: m.durationInMinutes,
+          };
+          return { message: m.message };
+        },
+      ),
+    )
+    .register(
+      'GCS23',
+      command<CommandFieldsOf<'GCS23'>>(
+        [
+          { cluster: 'price', command: 'publishConversionFactor', commandId: 0x02 },
+          { cluster: 'price', command: 'publishCalorificValue', commandId: 0x03 },
+        ],
+        (f, d) => {
+          d.state.conversionFactor = {
+            value: f.conversionFactor.conversionFactor,
+            trailingDigit: f.conversionFactor.conversionFactorTrailingDigit,
+          };
+          d.state.calorificValue = {
+            value: f.calorificValue.calorificValue,
+            unit: f.calorificValue.calorificValueUnit,
+            trailingDigit: f.calorificValue.calorificValueTrailingDigit,
+          };
+          return { conversionFactor: d.state.conversionFactor, calorificValue: d.state.calorificValue };
+        },
+      ),
+    )
+    .registerAll(
+      ['GCS24', 'GCS24a'],
+      command<CommandFieldsOf<'GCS24'>>(
+        [
+          { cluster: 'metering', command: 'setUncontrolledFlowThreshold', commandId: 0x0e },
+          { cluster: 'metering', command: 'setSupplyStatus', commandId: 0x0d },
+        ],
+        (f, d) => {
+          const s = f.supplyStatus;
+          d.state.supply = {
+            ...d.state.supply,
+            tamperState: s.supplyTamperState,
+            depletionState: s.supplyDepletionState,
+            uncontrolledFlowState: s.supplyUncontrolledFlowState,
+            loadLimitSupplyState: s.loadLimitSupplyState,
+            uncontrolledFlowThreshold: { ...(f.uncontrolledFlowThreshold as Record<string, number>) },
+          };
+          return { supply: d.state.supply };
+        },
+      ),
+    )
+    .register(
+      'GCS36',
+      command<CommandFieldsOf<'GCS36'>>(
+        [{ cluster: 'deviceManagement', command: 'updateCin', commandId: 0x06 }],
+        (f, d) => {
+          d.state.cin = f.updateCin.customerIdNumber;
+          return { cin: d.state.cin };
+        },
+      ),
+    )
+    .register('GCS31', startSampling);
+  return r;
+}
+
+/** GCS31 (DUIS 14.1): Start Sampling -> Start Sampling Response with the Sample ID (0xFFFF when refused: a fault). */
+function startSampling(call: UseCaseCall<CommandFieldsOf<'GCS31'>>, d: GsmeView): HandlerResult {
+  const faulted = d.gbzFaults().has('metering.startSampling');
+  const sampleId = faulted ? 0xffff : d.state.sampling.nextSampleId;
+  if (!faulted) {
+    d.state.sampling = {
+      nextSampleId: (sampleId + 1) & 0xfffe,
+      active: { sampleId, ...(call.fields.startSampling as Record<string, number>) },
+    };
+  }
+  return {
+    response: {
+      components: [{ cluster: 'metering', command: 'startSamplingResponse', fields: { sampleId } }],
+    },
+    outcome: faulted ? 'failed' : 'applied',
+    detail: { sampleId },
+  };
+}
+
+/** A registry with the GSME's handlers. */
+export function gsmeRegistry<D extends GsmeView>(): UseCaseRegistry<D> {
+  return registerGsmeHandlers(new UseCaseRegistry<D>());
+}
