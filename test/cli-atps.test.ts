@@ -3,9 +3,12 @@
  * input with the CH and device decisions.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { runCli } from './support/cli.ts';
+import { bearer, dataDirToken } from './support/auth.ts';
+import { runCli, startCli } from './support/cli.ts';
 import { RTDS_MESSAGES } from './support/fixtures.ts';
 
 const cli = (args: string[], input?: string) => runCli(args, { input, timeoutMs: 120_000 });
@@ -126,5 +129,36 @@ describe('ppmid-relay atps inject', () => {
   it('refuses an unknown route', () => {
     const r = cli(['atps', 'inject', '--profile', 'rtds', '--route', 'carrier-pigeon', '-'], '');
     assert.notEqual(r.status, 0);
+  });
+});
+
+describe('ppmid-relay atps serve', () => {
+  it('issue 13: operators only (token printed on the first start), read-only cannot change; OpenAPI public', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'atps-serve-'));
+    const atps = await startCli(
+      ['atps', 'serve', '--port', '0', '--data-dir', dir],
+      process.env,
+      /atps: listening on (http:\/\/\S+)/,
+    );
+    try {
+      const op = bearer(dataDirToken(dir));
+      const viewer = bearer(dataDirToken(dir, 'viewer'));
+      const post = (headers: Record<string, string>) =>
+        fetch(`${atps.url}/homes`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...headers },
+          body: JSON.stringify({ profile: 'rtds' }),
+        });
+      assert.equal((await fetch(`${atps.url}/openapi.json`)).status, 200);
+      assert.equal((await fetch(`${atps.url}/homes`)).status, 401);
+      assert.equal((await post({})).status, 401);
+      assert.equal((await post(viewer)).status, 403);
+      assert.equal((await fetch(`${atps.url}/homes`, { headers: viewer })).status, 200);
+      const created = await post(op);
+      assert.ok(created.status < 300, `${created.status} ${await created.text()}`);
+    } finally {
+      atps.child.kill('SIGTERM');
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -43,6 +43,8 @@ const STATUS: Record<string, number> = {
 
 export interface AtpsServerOptions {
   atps?: Atps;
+  /** Installs the operator guard (src/adapters/http/guard.ts) before the routes (`atps serve`). */
+  guard?: (app: FastifyInstance) => void;
   /** fastify request logging (default off) */
   logger?: boolean;
 }
@@ -51,6 +53,7 @@ export function buildAtpsServer(opts: AtpsServerOptions = {}): FastifyInstance {
   const atps = opts.atps ?? new Atps();
   const app = Fastify({ logger: opts.logger ?? false, bodyLimit: 64 * 1024 * 1024 });
   app.setReplySerializer((payload) => JSON.stringify(payload, jsonReplacer));
+  opts.guard?.(app);
   app.setErrorHandler((err, _req, reply) => {
     const e = err as Error & { code?: string; validation?: unknown; statusCode?: number };
     if (e.validation) return reply.status(400).send({ error: 'ATPS_BAD_REQUEST', message: e.message });
@@ -206,6 +209,9 @@ export function buildAtpsServer(opts: AtpsServerOptions = {}): FastifyInstance {
   app.get<Id>('/homes/:id/metrics', async (req) => atps.metrics(req.params.id));
   return app;
 }
+
+/** What `atps serve` answers without an operator: its OpenAPI document and health. */
+export const ATPS_PUBLIC_PATHS: readonly string[] = ['/openapi.json', '/health'];
 
 /** Starts the server; resolves with the address it listens on. */
 export async function startAtpsServer(

@@ -4,7 +4,7 @@
  * premises, commands, PPMID provisioning and live updates (Server-Sent
  * Events), described by the OpenAPI document at `/openapi.json`.
  */
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { Logger } from '../runtime/logger.ts';
 import {
   type IndexEntry,
@@ -15,6 +15,13 @@ import {
 import { ROUTES, WAN_CLASSES } from './config.ts';
 import { SupplierError } from './errors.ts';
 import { COMMAND_STATES, commandView, hopView, ORDER_KINDS, type Premises } from './model.ts';
+import {
+  attachReceiveTls,
+  type ReceiveTlsOptions,
+  refuseReceiveOverPlainHttp,
+  registerReceiveRoute,
+  tlsReceiveUrl,
+} from './receive-tls.ts';
 import type { PremisesView, SupplierEvent, SupplierService } from './service.ts';
 
 const log = Logger.get('supplier:http');
@@ -34,6 +41,11 @@ export interface SupplierHttpOptions {
   sseKeepAliveMs?: number;
   /** Installs the operator guard (src/adapters/http/guard.ts) before the routes. */
   guard?: (app: FastifyInstance) => void;
+  /**
+   * The Receive Response Service over mutual TLS on the same port (issue 13,
+   * receive-tls.ts): the receive URL is then `https://`, and a plain POST is refused.
+   */
+  receiveTls?: ReceiveTlsOptions;
 }
 
 /** What the supplier serves without an operator: the Receive Response Service (DSP-signed DUIS) and the OpenAPI. */
@@ -563,19 +575,8 @@ export function buildSupplierApp(service: SupplierService, opts: SupplierHttpOpt
     ),
   );
 
-  app.post(receivePath, async (req: FastifyRequest, reply) => {
-    const body = req.body;
-    if (typeof body !== 'string')
-      return reply.code(415).send({ error: 'UNSUPPORTED_MEDIA_TYPE', message: 'send application/xml' });
-    try {
-      return reply.code(200).send(await service.receive(body));
-    } catch (err) {
-      // Not a DUIS Response: the sender's fault (400), not a bad gateway.
-      if (err instanceof SupplierError && err.code === 'SUPPLIER_DSP_PROTOCOL')
-        return reply.code(400).send({ error: err.code, message: err.message });
-      throw err;
-    }
-  });
+  if (opts.receiveTls) refuseReceiveOverPlainHttp(app, service, receivePath);
+  else registerReceiveRoute(app, service, receivePath);
 
   app.get('/api/v1/premises', async () => (await service.premisesViews()).map(premisesJson));
 
@@ -729,12 +730,21 @@ export async function startSupplierHttp(
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : (opts.port ?? DEFAULT_SUPPLIER_PORT);
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  log.info('supplier HTTP listening', { url });
+  const receivePath = opts.receivePath ?? DEFAULT_RECEIVE_PATH;
+  const tls = opts.receiveTls
+    ? await attachReceiveTls(app, service, {
+        ...opts.receiveTls,
+        path: receivePath,
+        bodyLimit: opts.bodyLimit,
+      })
+    : undefined;
+  log.info('supplier HTTP listening', { url, receiveTls: !!tls });
   return {
     app,
     url,
-    receiveUrl: `${url}${opts.receivePath ?? DEFAULT_RECEIVE_PATH}`,
+    receiveUrl: tls ? tlsReceiveUrl(url, receivePath) : `${url}${receivePath}`,
     close: async () => {
+      await tls?.close();
       // SSE streams are hijacked: end them so close() does not wait for clients.
       app.server.closeAllConnections?.();
       await app.close();

@@ -30,7 +30,7 @@ import {
   openInternet,
   supplierClientId,
 } from '../adapters/mqtt/index.ts';
-import { TestPki } from '../adapters/pki/index.ts';
+import { csrClientCredentials, TestPki } from '../adapters/pki/index.ts';
 import { migrate, openStore, type Store } from '../adapters/store/index.ts';
 import {
   HttpCspDownlink,
@@ -44,7 +44,7 @@ import { Chm } from '../dcc/chm/chm.ts';
 import { CHM_PUBLIC_PATHS, type RunningChmServer, startChmServer } from '../dcc/chm/http.ts';
 import type { CspDownlink } from '../dcc/contracts.ts';
 import { issueSetChTime } from '../dcc/dsp/ch-time.ts';
-import { DSP_PUBLIC_PATHS } from '../dcc/dsp/http.ts';
+import { DSP_PUBLIC_PATHS, DSP_TLS_CLIENT_ID } from '../dcc/dsp/http.ts';
 import {
   DspService,
   fetchResponseTransport,
@@ -72,6 +72,7 @@ import {
   type SupplierHttp,
   supplierPublicPaths,
 } from '../supplier/http.ts';
+import { attachReceiveTls, type ReceiveTlsOptions, tlsReceiveUrl } from '../supplier/receive-tls.ts';
 import { HttpRelayRegistrar } from '../supplier/relay-registrar.ts';
 import { SupplierService } from '../supplier/service.ts';
 import {
@@ -325,11 +326,25 @@ export async function startSystem(opts: SystemOptions = {}): Promise<RunningSyst
         : undefined;
     const supplierDuisFetch = duisPki
       ? tlsFetch({
-          ...(await duisPki.clientCredentials(SYSTEM_PARTIES.supplier, 'DCC User')),
+          // the supplier's own key; the DCC's CA signs its CSR (issue 13, as SU-3 for a PPMID)
+          ...(await csrClientCredentials(duisPki, SYSTEM_PARTIES.supplier, {
+            unit: 'DCC User',
+            ...(config.ephemeral ? {} : { dir: join(config.dataDir, 'keys', 'duis-user') }),
+          })),
           caPem: duisPki.caCertPem,
         })
       : undefined;
     if (supplierDuisFetch) closers.push(['DUIS TLS client', () => supplierDuisFetch.close()]);
+    // ... and the other direction: the DSP POSTs Responses to the supplier's Receive Response
+    // Service with its own client certificate (CN DSP_TLS_CLIENT_ID), https only.
+    const dspReceiveFetch =
+      duisPki && has('dsp')
+        ? tlsFetch({
+            ...(await duisPki.clientCredentials(DSP_TLS_CLIENT_ID, 'DCC')),
+            caPem: duisPki.caCertPem,
+          })
+        : undefined;
+    if (dspReceiveFetch) closers.push(['DSP receive TLS client', () => dspReceiveFetch.close()]);
     const httpRegistrar = new HttpRelayRegistrar({
       dspUrl: () => {
         const u = urls.dsp ?? opts.remote?.dspUrl;
@@ -408,6 +423,16 @@ export async function startSystem(opts: SystemOptions = {}): Promise<RunningSyst
           links: () => ({ startPage: urls.start, chmDashboard: urls.chmDashboard }),
           observer: has('estate') ? observer : undefined,
           guard: guard(supplierPublicPaths()),
+          ...(duisPki
+            ? {
+                receiveTls: {
+                  certPem: duisPki.server.certPem,
+                  keyPem: duisPki.server.keyPem,
+                  caPem: duisPki.caCertPem,
+                  peers: [DSP_TLS_CLIENT_ID],
+                },
+              }
+            : {}),
         });
         supplierHttp = sh;
         urls.supplier = sh.url;
@@ -445,7 +470,9 @@ export async function startSystem(opts: SystemOptions = {}): Promise<RunningSyst
         }),
         xmlSigner: keys.xml.dsp.signer,
         downlink,
-        transport: inProcess ? inProcessResponseTransport(() => supplier) : fetchResponseTransport(),
+        transport: inProcess
+          ? inProcessResponseTransport(() => supplier)
+          : fetchResponseTransport(dspReceiveFetch ? { fetch: dspReceiveFetch } : {}),
         xsdValidation: opts.xsdValidation ?? true,
       });
       dsp = d;
@@ -454,8 +481,8 @@ export async function startSystem(opts: SystemOptions = {}): Promise<RunningSyst
       const receiveUrl =
         urls.supplierReceive ??
         (opts.remote?.supplierUrl
-          ? new URL('/duis/receive-response', opts.remote.supplierUrl).href
-          : 'http://127.0.0.1:8070/duis/receive-response');
+          ? tlsReceiveUrl(opts.remote.supplierUrl, DEFAULT_RECEIVE_PATH)
+          : 'https://127.0.0.1:8070/duis/receive-response');
       registerEstateWithDsp(d, plan, keys, receiveUrl, {
         noWanCommissioning: opts.noWanInstallation ?? false,
       });
@@ -800,19 +827,27 @@ async function listenSupplier(
     links: () => SupplierConsoleLinks;
     observer?: EstateObserver;
     guard: (app: FastifyInstance) => void;
+    receiveTls?: ReceiveTlsOptions;
   },
 ): Promise<SupplierHttp> {
-  const app = buildSupplierApp(service, { guard: o.guard });
+  const app = buildSupplierApp(service, {
+    guard: o.guard,
+    ...(o.receiveTls ? { receiveTls: o.receiveTls } : {}),
+  });
   registerSupplierConsole(app, { service, links: o.links, ...(o.observer ? { observer: o.observer } : {}) });
   await app.listen({ host: o.host, port: o.port });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : o.port;
   const url = `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`;
+  const tls = o.receiveTls
+    ? await attachReceiveTls(app, service, { ...o.receiveTls, path: DEFAULT_RECEIVE_PATH })
+    : undefined;
   return {
     app,
     url,
-    receiveUrl: `${url}${DEFAULT_RECEIVE_PATH}`,
+    receiveUrl: tls ? tlsReceiveUrl(url, DEFAULT_RECEIVE_PATH) : `${url}${DEFAULT_RECEIVE_PATH}`,
     close: async () => {
+      await tls?.close();
       // SSE streams are hijacked: end them so close() does not wait for clients.
       app.server.closeAllConnections?.();
       await app.close();

@@ -15,6 +15,8 @@
  * - unsigned heavy DUIS: refused before any parse (counters), a genuine
  *   request meanwhile still answered (its latency printed as a diagnostic)
  * - Request ID counter 2^64-1
+ * - a forged Receive Response POST (plain HTTP, no client certificate, a
+ *   user's certificate instead of the DSP's): refused before the body is read
  */
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
@@ -381,5 +383,61 @@ describe('security: the attacks of issue 13 against a running split deployment',
     const last = dspChm.dsp!.lastCounter(supplier.supplier!.supplierEui);
     assert.ok(last === undefined || last < 2n ** 63n, 'the counter was not taken');
     await topUp(0, 150);
+  });
+
+  it('a forged Receive Response POST is refused: mutual TLS with the DSP certificate only', async () => {
+    const receive = supplier.urls.supplierReceive!;
+    assert.match(receive, /^https:/, 'the DSP is given an https receive URL');
+    const body = '<Response/>';
+    const xml = { 'content-type': 'application/xml' };
+    const plain = receive.replace(/^https:/, 'http:');
+    const before = supplier.supplier!.metrics.snapshot();
+    // plain HTTP on the same port: refused whoever asks
+    const r1 = await raw(plain, { method: 'POST', headers: xml, body });
+    assert.equal(r1.status, 426, r1.body);
+    // TLS without a client certificate: the handshake fails
+    await assert.rejects(raw(receive, { method: 'POST', headers: xml, body, tls: await duisTls() }));
+    // a DCC user's certificate is not the DSP's
+    const r3 = await raw(receive, {
+      method: 'POST',
+      headers: xml,
+      body,
+      tls: await duisTls(supplier.supplier!.supplierEui),
+    });
+    assert.equal(r3.status, 403, r3.body);
+    assert.match(r3.body, /RECEIVE_TLS_PEER/);
+    // another CA's certificate with the DSP's name: the handshake fails
+    const rogue = await TestPki.open({ caName: 'rogue CA' });
+    const rc = await rogue.clientCredentials('DCC-DSP');
+    await assert.rejects(
+      raw(receive, {
+        method: 'POST',
+        headers: xml,
+        body,
+        tls: { ca: (await duisTls()).ca, cert: rc.certPem, key: rc.keyPem },
+      }),
+    );
+    // the DSP's certificate passes TLS; its unsigned document is still refused by the XML signature check
+    const pki = await TestPki.open({ dir: join(dir, 'keys', 'duis-tls') });
+    const dspCert = await pki.clientCredentials('DCC-DSP', 'DCC');
+    const r5 = await raw(receive, {
+      method: 'POST',
+      headers: xml,
+      body,
+      tls: { ca: pki.caCertPem, cert: dspCert.certPem, key: dspCert.keyPem },
+    });
+    assert.ok(r5.status >= 400 && r5.status < 500 && r5.status !== 403, `${r5.status} ${r5.body}`);
+    const after = supplier.supplier!.metrics.snapshot();
+    const n = (m: typeof after, k: string) => m.counters[k] ?? 0;
+    assert.equal(
+      n(after, 'supplier.receive.refused{plain-http}') - n(before, 'supplier.receive.refused{plain-http}'),
+      1,
+    );
+    assert.equal(
+      n(after, 'supplier.receive.refused{tls-peer}') - n(before, 'supplier.receive.refused{tls-peer}'),
+      1,
+    );
+    // genuine Responses still arrive over TLS
+    await topUp(1, 120);
   });
 });

@@ -87,8 +87,9 @@ export function duisClient(
     caPem: readFileSync(join(pki, 'ca.crt'), 'utf8'),
     ...(user
       ? {
-          certPem: readFileSync(join(pki, 'clients', `${user}.crt`), 'utf8'),
-          keyPem: readFileSync(join(pki, 'clients', `${user}.key`), 'utf8'),
+          // the user's own key and the certificate the CA signed for its CSR
+          certPem: readFileSync(join(dataDir, 'keys', 'duis-user', `${user}.crt`), 'utf8'),
+          keyPem: readFileSync(join(dataDir, 'keys', 'duis-user', `${user}.key`), 'utf8'),
         }
       : {}),
   });

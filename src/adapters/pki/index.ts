@@ -1,3 +1,4 @@
+export { csrClientCredentials } from './csr-credentials.ts';
 export {
   createCsr,
   generateDeviceKeyPem,

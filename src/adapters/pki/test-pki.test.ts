@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { csrClientCredentials } from './csr-credentials.ts';
 import { createCsr, generateDeviceKeyPem, TestPki } from './test-pki.ts';
 
 const P = '00DB1234567890A0';
@@ -97,5 +98,29 @@ describe('test PKI for the internet leg TLS (PP-1)', () => {
       .toString();
     for (const bad of [tampered, 'nope', await createCsr(P, p384).catch(() => 'nope')])
       await assert.rejects(pki.signCsr(P, bad), { code: 'PKI' });
+  });
+
+  it('issue 13: a DCC user makes its own key and gets its DUIS TLS certificate by CSR, reused until it no longer fits', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'csr-creds-'));
+    try {
+      const pki = await TestPki.open();
+      const a = await csrClientCredentials(pki, P, { unit: 'DCC User', dir });
+      const cert = new X509Certificate(a.certPem);
+      assert.ok(cert.publicKey.equals(createPublicKey(a.keyPem)), 'certifies the user key');
+      assert.ok(cert.checkIssued(new X509Certificate(pki.caCertPem)));
+      assert.match(cert.subject, new RegExp(`CN=${P}`));
+      assert.equal(statSync(join(dir, `${P}.key`)).mode & 0o777, 0o600);
+      assert.equal(readFileSync(join(dir, `${P}.key`), 'utf8'), a.keyPem);
+      // the next start reuses key and certificate
+      assert.deepEqual(await csrClientCredentials(pki, P, { dir }), a);
+      // another CA: the same key, a new certificate of that CA
+      const other = await TestPki.open({ caName: 'other CA' });
+      const b = await csrClientCredentials(other, P, { dir });
+      assert.equal(b.keyPem, a.keyPem);
+      assert.notEqual(b.certPem, a.certPem);
+      assert.ok(new X509Certificate(b.certPem).checkIssued(new X509Certificate(other.caCertPem)));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

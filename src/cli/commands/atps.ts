@@ -20,11 +20,12 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ATPS_ROUTES, Atps, type AtpsRoute, type InjectOptions } from '../../atps/api.ts';
 import { defaultDeviceApps } from '../../atps/devices.ts';
-import { startAtpsServer } from '../../atps/http.ts';
+import { ATPS_PUBLIC_PATHS, startAtpsServer } from '../../atps/http.ts';
 import { INBOX_TAMPERS, type InboxTamper } from '../../devices/ppmid/atps.ts';
 import { ConfigError } from '../../runtime/errors.ts';
 import { readInputs } from '../inputs.ts';
 import { commandGroup } from '../main.ts';
+import { standAloneGuard } from '../operators.ts';
 
 export function register(program: Command): void {
   const atps = commandGroup(program, 'atps');
@@ -34,15 +35,27 @@ export function register(program: Command): void {
     .description('serve the test automation API over HTTP (OpenAPI at /openapi.json)')
     .option('--port <port>', 'TCP port', '8090')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .action(async (opts: { port: string; host: string }) => {
+    .option(
+      '--data-dir <dir>',
+      'where the operator credentials live (<dir>/credentials; default PPMID_DATA_DIR or ./data)',
+    )
+    .action(async (opts: { port: string; host: string; dataDir?: string }) => {
       const port = Number.parseInt(opts.port, 10);
       if (!(port >= 0 && port < 65536)) throw new ConfigError(`--port must be 0..65535, got ${opts.port}`);
+      // issue 13: operators only (bearer token or session), Host checked, as every control plane
+      const ops = standAloneGuard({
+        host: opts.host,
+        publicPaths: ATPS_PUBLIC_PATHS,
+        ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
+      });
       const { url } = await startAtpsServer({
         port,
         host: opts.host,
         atps: new Atps({ deviceApps: defaultDeviceApps }),
+        guard: ops.guard,
       });
-      process.stderr.write(`ppmid-relay atps: listening on ${url} (OpenAPI: ${url}/openapi.json)\n`);
+      process.stdout.write(ops.describe());
+      process.stdout.write(`ppmid-relay atps: listening on ${url} (OpenAPI: ${url}/openapi.json)\n`);
     });
 
   atps

@@ -6,15 +6,31 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { bearer, dataDirToken } from '../../../test/support/auth.ts';
 import { runCli, startCli, writeDspConfig } from '../../../test/support/cli.ts';
 import { CSP, ESME, SUPPLIER, templateRequest, XML_KEYS } from '../../../test/support/dsp-service.ts';
+import { TestPki } from '../../adapters/pki/index.ts';
 import { parseCsv, parseLocalDeliveryCsv } from '../../dcc/dsp/local-delivery-csv.ts';
 import { verifyAndParseDuisResponse, XmlSigningCertificateStore } from '../../duis/index.ts';
+import { tlsFetch } from '../../runtime/https-client.ts';
 
 const ECS17B = 'ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML';
+
+/** A GET with any Host header (fetch will not set one). */
+function rawGet(url: string, headers: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { headers }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
 
 describe('ppmid-relay dsp serve / local-delivery-export / charges / performance', () => {
   const dir = mkdtempSync(join(tmpdir(), 'dsp-cli-'));
@@ -35,6 +51,12 @@ describe('ppmid-relay dsp serve / local-delivery-export / charges / performance'
     );
     child = dsp.child;
     const { url } = dsp;
+    // issue 13: the reports are for operators (the credentials printed on the first start), Host checked
+    const token = dataDirToken(join(dir, 'data'));
+    assert.equal((await fetch(`${url}/api/v1/dsp/charges`)).status, 401);
+    assert.equal((await fetch(`${url}/api/v1/dsp/charges`, { headers: bearer(token) })).status, 200);
+    const rebound = await rawGet(`${url}/api/v1/dsp/status`, { host: 'evil.example', ...bearer(token) });
+    assert.equal(rebound, 421, 'a foreign Host header is refused');
     const trust = new XmlSigningCertificateStore([
       readFileSync(join(XML_KEYS, 'dsp-xml-sign-90B3D51F30000002-ds.pem'), 'utf8'),
     ]);
@@ -71,5 +93,43 @@ describe('ppmid-relay dsp serve / local-delivery-export / charges / performance'
     const perf = run('performance', '--date', date);
     assert.equal(perf.status, 0, perf.stderr);
     assert.equal(JSON.parse(perf.stdout).summary.excludedByReason['local-delivery'], 1);
+  });
+
+  it('--tls: the DCC User Interface on https, a DUIS request needs the user client certificate', async () => {
+    const config = join(dir, 'dsp-tls.json');
+    writeDspConfig(config, 'https://127.0.0.1:9/receive');
+    const tlsEnv = { ...env, PPMID_DATA_DIR: join(dir, 'data-tls') };
+    const dsp = await startCli(
+      ['dsp', 'serve', '--config', config, '--port', '0', '--no-xsd', '--tls'],
+      tlsEnv,
+      /DSP listening on (https:\/\/\S+)/,
+    );
+    child = dsp.child;
+    const pki = await TestPki.open({ dir: join(dir, 'data-tls', 'keys', 'duis-tls') });
+    const body = templateRequest(ECS17B, { counter: 2000n, cv: 2 });
+    const post = async (f: ReturnType<typeof tlsFetch>) => {
+      const res = await f(`${dsp.url}/api/v1/serviceD`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/xml' },
+        body,
+      });
+      return { status: res.status, text: await res.text() };
+    };
+    const anonymous = tlsFetch({ caPem: pki.caCertPem });
+    const user = tlsFetch({ ...(await pki.clientCredentials(SUPPLIER, 'DCC User')), caPem: pki.caCertPem });
+    try {
+      const refused = await post(anonymous);
+      assert.equal(refused.status, 401, refused.text);
+      assert.match(refused.text, /DSP_TLS_CLIENT_CERTIFICATE/);
+      const ok = await post(user);
+      assert.equal(ok.status, 200, ok.text);
+      assert.match(ok.text, /I0/);
+    } finally {
+      anonymous.close();
+      user.close();
+      dsp.child.kill('SIGTERM');
+      await new Promise((r) => dsp.child.once('exit', r));
+      child = undefined;
+    }
   });
 });

@@ -3,8 +3,11 @@
  * beside `dsp transform` / `dsp srs` (dsp.ts). Both files find-or-create the
  * `dsp` group, so the load order does not matter.
  *
- *   dsp serve --config FILE [--host 127.0.0.1] [--port 8079] [--no-xsd]
+ *   dsp serve --config FILE [--host 127.0.0.1] [--port 8079] [--no-xsd] [--tls]
  *             [--export-dir DIR] [--export-period-hours 24]
+ *     Operators of <PPMID_DATA_DIR>/credentials guard the reports (Host
+ *     checked, printed on the first start); --tls serves https with client
+ *     certificates (the DCC User Interface, issue 13).
  *     The DUIS HTTP service (POST /api/v1/serviceS|serviceT|serviceD) and the
  *     report endpoints, on the store (DATABASE_URL, else SQLite under
  *     PPMID_DATA_DIR / ./data). No SM WAN is attached in this process: CV 1,
@@ -18,12 +21,20 @@
  *   dsp performance [--date D | --from T --to T] [--target-ms N] [--csv]
  *     DSP-5 reports (JSON by default).
  */
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { TestPki } from '../../adapters/pki/index.ts';
 import { migrate, openStore, type Store, storeOptionsFromEnv } from '../../adapters/store/index.ts';
 import type { CspDownlink } from '../../dcc/contracts.ts';
 import { loadDspConfig } from '../../dcc/dsp/config.ts';
 import { fetchResponseTransport } from '../../dcc/dsp/delivery.ts';
-import { DSP_DEFAULT_PORT, periodOf, startDspHttp } from '../../dcc/dsp/http.ts';
+import {
+  DSP_DEFAULT_PORT,
+  DSP_PUBLIC_PATHS,
+  DSP_TLS_CLIENT_ID,
+  periodOf,
+  startDspHttp,
+} from '../../dcc/dsp/http.ts';
 import { formatLocalDeliveryCsv } from '../../dcc/dsp/local-delivery-csv.ts';
 import {
   LocalDeliveryExporter,
@@ -38,8 +49,10 @@ import { SecurityContext } from '../../gbcs/index.ts';
 import { normaliseEui } from '../../runtime/bytes.ts';
 import { SystemClock } from '../../runtime/clock.ts';
 import { ConfigError } from '../../runtime/errors.ts';
+import { tlsFetch } from '../../runtime/https-client.ts';
 import { Logger } from '../../runtime/logger.ts';
 import { commandGroup } from '../main.ts';
+import { standAloneGuard } from '../operators.ts';
 import {
   addSplitOptions,
   refuseSplitOnly,
@@ -96,7 +109,11 @@ function addServe(dsp: Command): void {
       '--export-dir <dir>',
       '[stand-alone] write DSP-4 local-delivery files here at the end of every period (--split: <data-dir>/dsp-local-delivery, hourly)',
     )
-    .option('--export-period-hours <n>', '[stand-alone] export period in hours', '24');
+    .option('--export-period-hours <n>', '[stand-alone] export period in hours', '24')
+    .option(
+      '--tls',
+      '[stand-alone] serve the DCC User Interface on https with client certificates (the test CA of <PPMID_DATA_DIR>/keys/duis-tls; CN = the user EUI) and POST Responses to https receive URLs with the DSP certificate',
+    );
   addSplitOptions(serve, 'dsp').action(
     async (
       o: SplitFlags & {
@@ -106,10 +123,11 @@ function addServe(dsp: Command): void {
         xsd: boolean;
         exportDir?: string;
         exportPeriodHours: string;
+        tls?: boolean;
       },
     ) => {
       if (o.split) {
-        refuseStandAlone(o, ['config', 'exportDir']);
+        refuseStandAlone(o, ['config', 'exportDir', 'tls']);
         await runSplitParty('dsp', o);
         return;
       }
@@ -120,6 +138,18 @@ function addServe(dsp: Command): void {
         );
       if (!o.config) throw new ConfigError('dsp serve needs --config (stand-alone) or --split');
       const cfg = loadDspConfig(o.config);
+      // issue 13: the operators of <data-dir>/credentials guard the reports (DUIS stays signed and public)
+      const ops = standAloneGuard({ host: o.host, publicPaths: DSP_PUBLIC_PATHS });
+      const dataDir = resolve(process.env.PPMID_DATA_DIR ?? 'data');
+      const pki = o.tls
+        ? await TestPki.open({
+            dir: join(dataDir, 'keys', 'duis-tls'),
+            caName: 'ppmid-relay DCC User Interface test CA',
+          })
+        : undefined;
+      const receiveFetch = pki
+        ? tlsFetch({ ...(await pki.clientCredentials(DSP_TLS_CLIENT_ID, 'DCC')), caPem: pki.caCertPem })
+        : undefined;
       const store = await openDspStore();
       const clock = new SystemClock();
       const dsp = await DspService.open({
@@ -128,7 +158,7 @@ function addServe(dsp: Command): void {
         security: new SecurityContext({ keyStore: cfg.keyStore, acb: cfg.acb }),
         xmlSigner: cfg.xmlSigner,
         downlink: new NoSmWanAttached(),
-        transport: fetchResponseTransport(),
+        transport: fetchResponseTransport(receiveFetch ? { fetch: receiveFetch } : {}),
         xsdValidation: o.xsd && cfg.xsdValidation !== false,
         tariff: cfg.tariff,
         responseTimeoutMs: cfg.responseTimeoutMs,
@@ -143,12 +173,22 @@ function addServe(dsp: Command): void {
         exporter = new LocalDeliveryExporter(clock, dsp, { dir: o.exportDir, periodMs: hours * 3600_000 });
         exporter.start();
       }
-      const http = await startDspHttp({ dsp, host: o.host, port: port(o.port) });
+      const http = await startDspHttp({
+        dsp,
+        host: o.host,
+        port: port(o.port),
+        guard: ops.guard,
+        ...(pki
+          ? { tls: { certPem: pki.server.certPem, keyPem: pki.server.keyPem, clientCaPem: pki.caCertPem } }
+          : {}),
+      });
+      process.stdout.write(ops.describe());
       process.stdout.write(
-        `DSP listening on ${http.url} (store ${store.location}; XSD validation ${dsp.xsdValidation ? 'on' : 'off'}; no SM WAN attached)\n`,
+        `DSP listening on ${http.url} (store ${store.location}; XSD validation ${dsp.xsdValidation ? 'on' : 'off'}; TLS ${pki ? `on, CA ${pki.dir}/ca.crt` : 'off'}; no SM WAN attached)\n`,
       );
       const stop = async () => {
         exporter?.stop();
+        receiveFetch?.close();
         await http.close();
         await dsp.close();
         await exporter?.idle();

@@ -27,12 +27,20 @@ export interface ResponseTransport {
   post(url: string, xml: string): Promise<{ status: number }>;
 }
 
-/** The real transport: Node's fetch, `application/xml`, a timeout per POST. */
-export function fetchResponseTransport(opts: { timeoutMs?: number } = {}): ResponseTransport {
+/**
+ * The real transport: Node's fetch, `application/xml`, a timeout per POST.
+ * `fetch`: the DSP's mutual-TLS client (runtime/https-client.ts `tlsFetch`
+ * with the DSP's DCC User Interface certificate, issue 13): https only, the
+ * user's server certificate checked against the CA.
+ */
+export function fetchResponseTransport(
+  opts: { timeoutMs?: number; fetch?: (url: string, init: RequestInit) => Promise<Response> } = {},
+): ResponseTransport {
   const timeoutMs = opts.timeoutMs ?? 10_000;
+  const f = opts.fetch ?? fetch;
   return {
     async post(url, xml) {
-      const res = await fetch(url, {
+      const res = await f(url, {
         method: 'POST',
         headers: { 'content-type': 'application/xml; charset=utf-8' },
         body: xml,

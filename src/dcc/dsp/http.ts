@@ -42,6 +42,13 @@ const log = Logger.get('dsp:http');
 
 export const DSP_DEFAULT_PORT = 8079;
 
+/**
+ * The CN of the DSP's own DCC User Interface client certificate: what it
+ * presents when it POSTs Responses and Alerts to a user's Receive Response
+ * Service over mutual TLS (issue 13, supplier/receive-tls.ts).
+ */
+export const DSP_TLS_CLIENT_ID = 'DCC-DSP';
+
 export interface DspHttpOptions {
   dsp: DspService;
   /** Largest request body in bytes (default 1 MiB, the DUIS codec's limit). */
@@ -78,10 +85,10 @@ export const DSP_PUBLIC_PATHS: readonly (string | RegExp)[] = [
   /^\/api\/v1\/dsp\/users\/[^/]+\/ppmid-relay\/[^/]+$/,
   '/api/v1/dsp/status',
   '/openapi.json',
-  // the index pages: what this server is and its routes
-  '/',
-  '/api/v1',
-  '/api/v1/',
+  // the index pages: what this server is and its routes (exactly: a string ending in `/` is a
+  // prefix to the guard, and '/' would make every report public)
+  /^\/$/,
+  /^\/api\/v1\/?$/,
   ...SHARED_WEB_PUBLIC_PATHS,
 ];
 
