@@ -16,5 +16,5 @@ export {
   zigbeeUtcTime,
 } from './encoding.ts';
 export * from './errors.ts';
+export type { FutureDatingKind, OriginatorKind } from './rule.ts';
 export * from './transform.ts';
-export type { FutureDatingKind, OriginatorKind } from './use-cases.ts';

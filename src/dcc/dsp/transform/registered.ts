@@ -9,7 +9,8 @@
  * one entry); nothing else changes.
  */
 import { serviceRequest } from '../../../duis/index.ts';
-import { type AnySrvTransform, SRV_TRANSFORMS } from './use-cases.ts';
+import type { AnySrvTransform } from './rule.ts';
+import { SRV_TRANSFORMS } from './use-cases.ts';
 
 const TRANSFORM_LISTS: readonly (readonly AnySrvTransform[])[] = [SRV_TRANSFORMS];
 

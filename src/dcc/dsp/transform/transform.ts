@@ -30,6 +30,7 @@ import {
   SecurityContext,
 } from '../../../gbcs/index.ts';
 import { dateToZigbeeTime } from '../../../gbcs/payload/index.ts';
+import { encodeCommand, type RemotePartyRole, ROLE_OF_OU } from '../../../gbcs/use-cases/index.ts';
 import { bytesEqual, type Eui } from '../../../runtime/bytes.ts';
 import type { EsmeVariant, TransformContext } from './context.ts';
 import { type Execution, executionOf, IMMEDIATE } from './encoding.ts';
@@ -47,7 +48,7 @@ import {
   DspUnsupportedServiceRequestError,
 } from './errors.ts';
 import { REGISTERED_SRV_TRANSFORMS, srvTransform } from './registered.ts';
-import type { AnySrvTransform, FutureDatingKind, OriginatorKind, UseCaseRule } from './use-cases.ts';
+import type { AnySrvTransform, FutureDatingKind, OriginatorKind, SelectInput, UseCaseRule } from './rule.ts';
 
 /** What every transform result says about the command. */
 export interface TransformInfo {
@@ -129,7 +130,17 @@ interface Plan {
   body: unknown;
   targetType: DeviceType;
   execution: Execution;
+  select: SelectInput;
   dspScheduledAt?: Date;
+}
+
+/** The ESME variant of the target and the sender's remote-party role (certificate OU). */
+function selectInput(requestId: RequestId, targetType: DeviceType, ctx: TransformContext): SelectInput {
+  const esmeVariant: EsmeVariant =
+    targetType === 'ESME' ? (ctx.esmeVariantOf?.(requestId.target) ?? 'single') : 'single';
+  const ou = ctx.security.keyStore.role(requestId.originator);
+  const role = typeof ou === 'number' ? (ROLE_OF_OU as Record<number, RemotePartyRole>)[ou] : undefined;
+  return role ? { esmeVariant, originatorRole: role } : { esmeVariant };
 }
 
 /** Finds the use case for a request: SRV, target device type, body. Throws typed errors. */
@@ -156,10 +167,11 @@ function plan(srv: string, requestId: RequestId, bodyNode: DuisRequest['body'], 
     const allowed = [...new Set(t.useCases.flatMap((u: UseCaseRule<unknown>) => [...u.targets]))] as string[];
     throw new DspDeviceTypeMismatchError(srv, targetType, allowed);
   }
-  const rule = forType.find((u: UseCaseRule<unknown>) => !u.when || u.when(body));
+  const select = selectInput(requestId, targetType, ctx);
+  const rule = forType.find((u: UseCaseRule<unknown>) => !u.when || u.when(body, select));
   if (!rule) throw new DspBodyInvalidError(`no ${srv} use case for this body on a ${targetType}`);
   const at = t.executionDateTime(body) as Date | undefined;
-  const p: Plan = { t, rule, body, targetType, execution: IMMEDIATE };
+  const p: Plan = { t, rule, body, targetType, execution: IMMEDIATE, select };
   if (t.futureDating === 'device') p.execution = executionOf(at);
   else if (t.futureDating === 'dsp' && at !== undefined) p.dspScheduledAt = at;
   else if (at !== undefined)
@@ -198,21 +210,21 @@ function build(p: Plan, requestId: RequestId, ctx: TransformContext): TransformR
     if (counter < 0n || counter > 0xffffffffffffffffn)
       throw new DspContextIncompleteError(`ACB counter ${counter} is outside 0..2^64-1`);
   }
-  const esmeVariant: EsmeVariant =
-    p.targetType === 'ESME' ? (ctx.esmeVariantOf?.(requestId.target) ?? 'single') : 'single';
   let content: Uint8Array;
   try {
-    content = p.rule.build({
+    const fields = p.rule.fields({
+      ...p.select,
       body: p.body,
       originator,
       recipient: requestId.target,
       originatorCounter: counter,
       execution: p.execution,
-      esmeVariant,
       issuerEventId: issuerEventIdFrom(ctx),
       deviceTypeOf: ctx.deviceTypeOf,
       relayEnabledOf: ctx.relayEnabledOf,
     });
+    // the catalogue row makes the bytes from the named fields (docs/use-cases.md)
+    content = encodeCommand(p.rule.useCase, fields, { originatorCounter: counter });
   } catch (e) {
     if (e instanceof DspTransformError) throw e;
     // Codec range errors (a value that does not fit its field) come from the body.

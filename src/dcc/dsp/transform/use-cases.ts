@@ -37,9 +37,8 @@ import {
   updatePaymentMode,
   updatePricePrimaryElement,
 } from '../../../duis/index.ts';
-import { messageCodeForUseCase, type PayloadFormat } from '../../../gbcs/codes/message-codes.ts';
 import { formatCosemDateTimeText } from '../../../gbcs/use-cases/cosem-text.ts';
-import { COSEM_OBJECTS, encodeCommand } from '../../../gbcs/use-cases/index.ts';
+import { COSEM_OBJECTS } from '../../../gbcs/use-cases/index.ts';
 import { type Eui, toHex, u64be } from '../../../runtime/bytes.ts';
 import type { EsmeVariant } from './context.ts';
 import {
@@ -52,71 +51,9 @@ import {
 } from './encoding.ts';
 import { DspBodyInvalidError, DspUnknownDeviceError } from './errors.ts';
 import { type ElectricityPrices, type GasPrices, type PrimaryPrices, primaryPrices } from './prices.ts';
-
-/** Where a future date lives: in the GBCS payload (device), with the DSP (it sends the command then), or nowhere. */
-export type FutureDatingKind = 'none' | 'device' | 'dsp';
-
-/** Who is the GBCS originator: the DUIS user, or the ACB on the user's behalf (user in other-information). */
-export type OriginatorKind = 'user' | 'acb';
-
-/** What a payload builder gets. */
-export interface BuildInput<B> {
-  body: B;
-  /** Header values of the command being built. */
-  originator: Eui;
-  recipient: Eui;
-  originatorCounter: bigint;
-  /** The device-side execution of future-dated use cases (immediate otherwise). */
-  execution: Execution;
-  esmeVariant: EsmeVariant;
-  /** Issuer Event ID: the DSP's current time as ZigBee UTCTime (GBZ use cases only). */
-  issuerEventId: () => number;
-  deviceTypeOf: (eui: Eui) => DeviceType | undefined;
-  /** SECMP0038 C3: the relay flag of a PPMID's Device Log entry (CCS01). */
-  relayEnabledOf?: (ppmid: Eui) => boolean;
-}
-
-export interface UseCaseRule<B> {
-  useCase: string;
-  messageCode: number;
-  /** Device types this use case is addressed to. */
-  targets: readonly DeviceType[];
-  /** For SRs with several use cases on one device type: which body this one serves. */
-  when?: (body: B) => boolean;
-  /** Short text of `when`, for listings. */
-  whenText?: string;
-  payload: PayloadFormat;
-  build: (i: BuildInput<B>) => Uint8Array;
-}
-
-export interface SrvTransform<B> {
-  srv: string;
-  critical: boolean;
-  originator: OriginatorKind;
-  futureDating: FutureDatingKind;
-  /** Reads the typed body (the DUIS codec's readers; they throw DuisSchemaError). */
-  read: (body: DuisNode) => B;
-  executionDateTime: (body: B) => Date | undefined;
-  useCases: readonly UseCaseRule<B>[];
-  /** Device types DUIS allows for the SR that this DSP does not transform, and why. */
-  notTransformed?: { targets: readonly DeviceType[]; reason: string };
-}
+import { type AnySrvTransform, type BuildInput, type SrvTransform, type UseCaseRule, uc } from './rule.ts';
 
 // ---------------------------------------------------------------- DLMS: the use-case catalogue
-
-/**
- * DLMS payloads are built from named fields by the use-case catalogue
- * (src/gbcs/use-cases, docs/use-cases.md): the row knows the accesses, the
- * COSEM objects and their shapes; this file only maps DUIS bodies to fields.
- */
-const dlmsCommand: typeof encodeCommand = ((
-  useCase: string,
-  fields: unknown,
-  opts?: { originatorCounter?: bigint },
-) => encodeCommand(useCase, fields, opts)) as typeof encodeCommand;
-
-/** GBZ and ASN.1 payloads (GSME, GPF, CS06), built from named fields by the same catalogue. */
-const gasCommand = dlmsCommand;
 
 /** A COSEM date-time as the catalogue's exact text. */
 const dt = (b: Uint8Array): string => formatCosemDateTimeText(b);
@@ -132,43 +69,39 @@ const obisOf = (o: keyof typeof COSEM_OBJECTS): string => COSEM_OBJECTS[o].obis;
  * KDF type) followed by the Originator Counter, with the header originator
  * and recipient system titles (RTDS ECS17b SINGLE and TWIN commands).
  */
-function buildEcs17b(i: BuildInput<unknown>): Uint8Array {
-  return dlmsCommand(
-    'ECS17b',
-    {
-      protectedReadImportEnergy: {
-        getProtectedAttributes: {
-          objectList: [
-            {
-              classId: 1,
-              logicalName: '0-0:94.44.34.10',
-              attributeIndex: 2,
-              dataIndex: 0,
-              restriction: { restrictionType: 0, restrictionValue: null },
+function buildEcs17b(i: BuildInput<unknown>): unknown {
+  return {
+    protectedReadImportEnergy: {
+      getProtectedAttributes: {
+        objectList: [
+          {
+            classId: 1,
+            logicalName: '0-0:94.44.34.10',
+            attributeIndex: 2,
+            dataIndex: 0,
+            restriction: { restrictionType: 0, restrictionValue: null },
+          },
+        ],
+        protectionParameters: [
+          {
+            protectionType: 2,
+            protectionOptions: {
+              transactionId: `04${toHex(u64be(i.originatorCounter))}`,
+              originatorSystemTitle: i.originator,
+              recipientSystemTitle: i.recipient,
+              dateTime: '',
+              keyInfo: { keyInfoType: 2, agreedKey: { keyParameters: '02', keyCipheredData: '' } },
             },
-          ],
-          protectionParameters: [
-            {
-              protectionType: 2,
-              protectionOptions: {
-                transactionId: `04${toHex(u64be(i.originatorCounter))}`,
-                originatorSystemTitle: i.originator,
-                recipientSystemTitle: i.recipient,
-                dateTime: '',
-                keyInfo: { keyInfoType: 2, agreedKey: { keyParameters: '02', keyCipheredData: '' } },
-              },
-            },
-          ],
-        },
+          },
+        ],
       },
     },
-    { originatorCounter: i.originatorCounter },
-  );
+  };
 }
 
 /** GCS13a: ZCL Read Attributes on the Metering cluster: divisor, multiplier, unit of measure, current summation delivered (the row's attribute list). */
-function buildGcs13a(i: BuildInput<unknown>): Uint8Array {
-  return gasCommand('GCS13a', { readMetering: {} }, { originatorCounter: i.originatorCounter });
+function buildGcs13a(i: BuildInput<unknown>): unknown {
+  return { readMetering: {} };
 }
 
 const READ_IMPORT: SrvTransform<{ executionDateTime?: Date }> = {
@@ -179,29 +112,21 @@ const READ_IMPORT: SrvTransform<{ executionDateTime?: Date }> = {
   read: readInstantaneousImportRegisters,
   executionDateTime: (b) => b.executionDateTime,
   useCases: [
-    uc({ useCase: 'ECS17b', targets: ['ESME'], build: buildEcs17b }),
-    uc({ useCase: 'GCS13a', targets: ['GSME', 'GPF'], build: buildGcs13a }),
+    uc({ useCase: 'ECS17b', targets: ['ESME'], fields: buildEcs17b }),
+    uc({ useCase: 'GCS13a', targets: ['GSME', 'GPF'], fields: buildGcs13a }),
   ],
 };
 
 // ---------------------------------------------------------------- 2.2 Top Up Device
 
 /** CS01a: Token Gateway `enter` (method 1) with the UTRN's 20 ASCII digits. */
-function buildCs01a(i: BuildInput<TopUpDevice>): Uint8Array {
-  return dlmsCommand(
-    'CS01a',
-    { tokenGateway: { enter: i.body.utrn } },
-    { originatorCounter: i.originatorCounter },
-  );
+function buildCs01a(i: BuildInput<TopUpDevice>): unknown {
+  return { tokenGateway: { enter: i.body.utrn } };
 }
 
 /** CS01b: Prepayment cluster Consumer Top Up: originating device 0 (ESI), the UTRN as the top-up code. */
-function buildCs01b(i: BuildInput<TopUpDevice>): Uint8Array {
-  return gasCommand(
-    'CS01b',
-    { consumerTopUp: { originatingDevice: 0, topUpCode: i.body.utrn } },
-    { originatorCounter: i.originatorCounter },
-  );
+function buildCs01b(i: BuildInput<TopUpDevice>): unknown {
+  return { consumerTopUp: { originatingDevice: 0, topUpCode: i.body.utrn } };
 }
 
 const TOP_UP: SrvTransform<TopUpDevice> = {
@@ -212,8 +137,8 @@ const TOP_UP: SrvTransform<TopUpDevice> = {
   read: topUpDevice,
   executionDateTime: () => undefined,
   useCases: [
-    uc({ useCase: 'CS01a', targets: ['ESME'], build: buildCs01a }),
-    uc({ useCase: 'CS01b', targets: ['GSME'], build: buildCs01b }),
+    uc({ useCase: 'CS01a', targets: ['ESME'], fields: buildCs01a }),
+    uc({ useCase: 'CS01b', targets: ['GSME'], fields: buildCs01b }),
   ],
 };
 
@@ -288,19 +213,15 @@ function prepaymentModeChargeConfiguration(
  * ECS02: set Account account_mode_and_status (credit, 1), credit_charge_configuration
  * and account_activation_time (the execution date-time).
  */
-function buildEcs02(i: BuildInput<UpdatePaymentMode>): Uint8Array {
+function buildEcs02(i: BuildInput<UpdatePaymentMode>): unknown {
   const when = dt(cosemExecutionDateTime(i.execution));
-  return dlmsCommand(
-    'ECS02',
-    {
-      account: {
-        accountModeAndStatus: { paymentMode: 1, accountStatus: 1 },
-        creditChargeConfiguration: creditModeChargeConfiguration(i.esmeVariant),
-        accountActivationTime: when,
-      },
+  return {
+    account: {
+      accountModeAndStatus: { paymentMode: 1, accountStatus: 1 },
+      creditChargeConfiguration: creditModeChargeConfiguration(i.esmeVariant),
+      accountActivationTime: when,
     },
-    { originatorCounter: i.originatorCounter },
-  );
+  };
 }
 
 /**
@@ -308,27 +229,23 @@ function buildEcs02(i: BuildInput<UpdatePaymentMode>): Uint8Array {
  * activation time on the GBCS class 9000 object (attributes 4 and 6), the
  * credit_charge_configuration and the account activation time.
  */
-function buildEcs03(i: BuildInput<UpdatePaymentMode>): Uint8Array {
+function buildEcs03(i: BuildInput<UpdatePaymentMode>): unknown {
   const m = i.body.paymentMode;
   if (m.mode !== 'Prepayment')
     throw new DspBodyInvalidError('ECS03 needs a Prepayment body', 'UpdatePaymentMode');
   const when = dt(cosemExecutionDateTime(i.execution));
-  return dlmsCommand(
-    'ECS03',
-    {
-      account: {
-        accountModeAndStatus: { paymentMode: 2, accountStatus: 1 },
-        creditChargeConfiguration: prepaymentModeChargeConfiguration(
-          m.suspendDebtDisabled,
-          m.suspendDebtEmergency,
-          i.esmeVariant,
-        ),
-        accountActivationTime: when,
-      },
-      prepaymentConfiguration: { disablementThreshold: m.disablementThreshold, activationTime: when },
+  return {
+    account: {
+      accountModeAndStatus: { paymentMode: 2, accountStatus: 1 },
+      creditChargeConfiguration: prepaymentModeChargeConfiguration(
+        m.suspendDebtDisabled,
+        m.suspendDebtEmergency,
+        i.esmeVariant,
+      ),
+      accountActivationTime: when,
     },
-    { originatorCounter: i.originatorCounter },
-  );
+    prepaymentConfiguration: { disablementThreshold: m.disablementThreshold, activationTime: when },
+  };
 }
 
 /**
@@ -341,24 +258,20 @@ function changePaymentMode(
   i: BuildInput<UpdatePaymentMode>,
   configuration: number,
   cutOff: number,
-): Uint8Array {
-  return gasCommand(
-    useCase,
-    {
-      changePaymentMode: {
-        providerId: 0,
-        issuerEventId: i.issuerEventId(),
-        implementationDateTime: zigbeeExecutionTime(i.execution),
-        proposedPaymentControlConfiguration: configuration,
-        cutOffValue: cutOff,
-      },
+): unknown {
+  return {
+    changePaymentMode: {
+      providerId: 0,
+      issuerEventId: i.issuerEventId(),
+      implementationDateTime: zigbeeExecutionTime(i.execution),
+      proposedPaymentControlConfiguration: configuration,
+      cutOffValue: cutOff,
     },
-    { originatorCounter: i.originatorCounter },
-  );
+  };
 }
 
 /** GCS02 (credit): configuration 0x0C94 and cut-off -1, fixed (RTDS 4.5.0 GCS02 Pre-Commands). */
-function buildGcs02(i: BuildInput<UpdatePaymentMode>): Uint8Array {
+function buildGcs02(i: BuildInput<UpdatePaymentMode>): unknown {
   return changePaymentMode('GCS02', i, 0x0c94, -1);
 }
 
@@ -369,7 +282,7 @@ function buildGcs02(i: BuildInput<UpdatePaymentMode>): Uint8Array {
  * false/false 0x0897, false/true 0x0097, true/false 0x0C97); cut-off value =
  * DisablementThreshold.
  */
-function buildGcs03(i: BuildInput<UpdatePaymentMode>): Uint8Array {
+function buildGcs03(i: BuildInput<UpdatePaymentMode>): unknown {
   const m = i.body.paymentMode;
   if (m.mode !== 'Prepayment')
     throw new DspBodyInvalidError('GCS03 needs a Prepayment body', 'UpdatePaymentMode');
@@ -393,28 +306,28 @@ const PAYMENT_MODE: SrvTransform<UpdatePaymentMode> = {
       targets: ['ESME'],
       when: isCredit,
       whenText: 'Credit',
-      build: buildEcs02,
+      fields: buildEcs02,
     }),
     uc({
       useCase: 'ECS03',
       targets: ['ESME'],
       when: isPrepayment,
       whenText: 'Prepayment',
-      build: buildEcs03,
+      fields: buildEcs03,
     }),
     uc({
       useCase: 'GCS02',
       targets: ['GSME'],
       when: isCredit,
       whenText: 'Credit',
-      build: buildGcs02,
+      fields: buildGcs02,
     }),
     uc({
       useCase: 'GCS03',
       targets: ['GSME'],
       when: isPrepayment,
       whenText: 'Prepayment',
-      build: buildGcs03,
+      fields: buildGcs03,
     }),
   ],
 };
@@ -461,33 +374,29 @@ function primaryChargeTable(p: ElectricityPrices): { index: string; chargePerUni
  * cancel (RTDS ECS01b IMMEDIATE_TOU, IMMEDIATE_BLOCK, FUTURE_DATED and
  * CANCELLATION TOU_BLOCK Pre-Commands).
  */
-function buildEcs01b(i: BuildInput<UpdatePricePrimaryElement>): Uint8Array {
+function buildEcs01b(i: BuildInput<UpdatePricePrimaryElement>): unknown {
   const p = primaryPrices(i.body);
   if (p.fuel !== 'electricity')
     throw new DspBodyInvalidError('ECS01b needs ElectricityPriceElements', 'PriceElements');
   const when = dt(cosemExecutionDateTime(i.execution));
-  return dlmsCommand(
-    'ECS01b',
-    {
-      standingCharge: {
-        unitChargePassive: {
-          chargePerUnitScaling: { commodityScale: 0, priceScale: p.standingChargeScale },
-          commodity: { classId: 0, logicalName: '0-0:0.0.0.0', attributeIndex: 0 },
-          chargeTable: [{ index: '', chargePerUnit: p.standingCharge }],
-        },
-        unitChargeActivationTime: when,
+  return {
+    standingCharge: {
+      unitChargePassive: {
+        chargePerUnitScaling: { commodityScale: 0, priceScale: p.standingChargeScale },
+        commodity: { classId: 0, logicalName: '0-0:0.0.0.0', attributeIndex: 0 },
+        chargeTable: [{ index: '', chargePerUnit: p.standingCharge }],
       },
-      primaryPriceCharge: {
-        unitChargePassive: {
-          chargePerUnitScaling: { commodityScale: PRICE_COMMODITY_SCALE, priceScale: p.priceScale },
-          commodity: { classId: 3, logicalName: ACTIVE_IMPORT, attributeIndex: 2 },
-          chargeTable: primaryChargeTable(p),
-        },
-        unitChargeActivationTime: when,
-      },
+      unitChargeActivationTime: when,
     },
-    { originatorCounter: i.originatorCounter },
-  );
+    primaryPriceCharge: {
+      unitChargePassive: {
+        chargePerUnitScaling: { commodityScale: PRICE_COMMODITY_SCALE, priceScale: p.priceScale },
+        commodity: { classId: 3, logicalName: ACTIVE_IMPORT, attributeIndex: 2 },
+        chargeTable: primaryChargeTable(p),
+      },
+      unitChargeActivationTime: when,
+    },
+  };
 }
 
 /** ISO 4217 numeric codes of the DUIS CurrencyUnits (ECB: the euro, RTDS GCS01b CANCELLATION 0x03D2). */
@@ -515,7 +424,7 @@ export const PRICE_MATRIX_CANCEL_TIME = 0xfffffffe;
  * the prices, absent indexes below the highest as 0 (RTDS GCS01b IMMEDIATE_TOU,
  * FUTURE_DATED_BLOCK, CANCELLATION_BLOCK Pre-Commands).
  */
-function buildGcs01b(i: BuildInput<UpdatePricePrimaryElement>): Uint8Array {
+function buildGcs01b(i: BuildInput<UpdatePricePrimaryElement>): unknown {
   const p = primaryPrices(i.body);
   if (p.fuel !== 'gas') throw new DspBodyInvalidError('GCS01b needs GasPriceElements', 'PriceElements');
   const issuerEventId = i.issuerEventId();
@@ -525,39 +434,35 @@ function buildGcs01b(i: BuildInput<UpdatePricePrimaryElement>): Uint8Array {
   const entries: { tierBlockId: number; price: number }[] = [];
   for (let n = 1; n <= highest; n++)
     entries.push({ tierBlockId: tou ? n : n - 1, price: p.prices.get(n) ?? 0 });
-  return gasCommand(
-    'GCS01b',
-    {
-      tariffInformation: {
-        providerId: 0,
-        issuerEventId,
-        issuerTariffId: 1,
-        startTime: start,
-        tariffTypeChargingScheme: tou ? 0x00 : 0x10,
-        tariffLabel: '',
-        numberOfPriceTiersInUse: tou ? highest : 0,
-        numberOfBlockThresholdsInUse: p.numberOfThresholds,
-        unitOfMeasure: 0x00,
-        currency: GAS_CURRENCY[p.currencyUnits],
-        priceTrailingDigit: 0x50,
-        standingCharge: p.standingCharge,
-        tierBlockMode: 0xff,
-        blockThresholdMultiplier: 1,
-        blockThresholdDivisor: 1000,
-      },
-      priceMatrix: {
-        providerId: 0,
-        issuerEventId,
-        startTime: i.execution.kind === 'cancel' ? PRICE_MATRIX_CANCEL_TIME : start,
-        issuerTariffId: 1,
-        commandIndex: 0,
-        totalNumberOfCommands: 1,
-        subPayloadControl: tou ? 0x01 : 0x00,
-        entries,
-      },
+  return {
+    tariffInformation: {
+      providerId: 0,
+      issuerEventId,
+      issuerTariffId: 1,
+      startTime: start,
+      tariffTypeChargingScheme: tou ? 0x00 : 0x10,
+      tariffLabel: '',
+      numberOfPriceTiersInUse: tou ? highest : 0,
+      numberOfBlockThresholdsInUse: p.numberOfThresholds,
+      unitOfMeasure: 0x00,
+      currency: GAS_CURRENCY[p.currencyUnits],
+      priceTrailingDigit: 0x50,
+      standingCharge: p.standingCharge,
+      tierBlockMode: 0xff,
+      blockThresholdMultiplier: 1,
+      blockThresholdDivisor: 1000,
     },
-    { originatorCounter: i.originatorCounter },
-  );
+    priceMatrix: {
+      providerId: 0,
+      issuerEventId,
+      startTime: i.execution.kind === 'cancel' ? PRICE_MATRIX_CANCEL_TIME : start,
+      issuerTariffId: 1,
+      commandIndex: 0,
+      totalNumberOfCommands: 1,
+      subPayloadControl: tou ? 0x01 : 0x00,
+      entries,
+    },
+  };
 }
 
 const fuelOf = (b: UpdatePricePrimaryElement): PrimaryPrices['fuel'] => b.price.fuel;
@@ -575,14 +480,14 @@ const UPDATE_PRICE_PRIMARY: SrvTransform<UpdatePricePrimaryElement> = {
       targets: ['ESME'],
       when: (b) => fuelOf(b) === 'electricity',
       whenText: 'ElectricityPriceElements',
-      build: buildEcs01b,
+      fields: buildEcs01b,
     }),
     uc({
       useCase: 'GCS01b',
       targets: ['GSME'],
       when: (b) => fuelOf(b) === 'gas',
       whenText: 'GasPriceElements',
-      build: buildGcs01b,
+      fields: buildGcs01b,
     }),
   ],
 };
@@ -595,12 +500,7 @@ const UPDATE_PRICE_PRIMARY: SrvTransform<UpdatePricePrimaryElement> = {
  * it (disable), 0x36 arm it (RTDS ECS42, ECS43, ECS44).
  */
 function loadSwitchScript(useCase: 'ECS42' | 'ECS43' | 'ECS44', script: number) {
-  return (i: BuildInput<SupplyAction>): Uint8Array =>
-    dlmsCommand(
-      useCase,
-      { disconnectControlScripts: { execute: script } },
-      { originatorCounter: i.originatorCounter },
-    );
+  return (i: BuildInput<SupplyAction>): unknown => ({ disconnectControlScripts: { execute: script } });
 }
 
 /**
@@ -610,21 +510,16 @@ function loadSwitchScript(useCase: 'ECS42' | 'ECS43' | 'ECS44', script: number) 
  * (acknowledge required) (RTDS GCS39; GCS32 from the 4.5.0 reference set).
  */
 function changeSupply(useCase: 'GCS32' | 'GCS39', status: number) {
-  return (i: BuildInput<SupplyAction>): Uint8Array =>
-    gasCommand(
-      useCase,
-      {
-        changeSupply: {
-          providerId: 0,
-          issuerEventId: i.issuerEventId(),
-          requestDateTime: 0,
-          implementationDateTime: 0,
-          proposedSupplyStatus: status,
-          supplyControlBits: 0x01,
-        },
-      },
-      { originatorCounter: i.originatorCounter },
-    );
+  return (i: BuildInput<SupplyAction>): unknown => ({
+    changeSupply: {
+      providerId: 0,
+      issuerEventId: i.issuerEventId(),
+      requestDateTime: 0,
+      implementationDateTime: 0,
+      proposedSupplyStatus: status,
+      supplyControlBits: 0x01,
+    },
+  });
 }
 
 function supplySrv(
@@ -646,15 +541,15 @@ function supplySrv(
 }
 
 const ENABLE_SUPPLY = supplySrv('7.1', [
-  uc({ useCase: 'ECS42', targets: ['ESME'], build: loadSwitchScript('ECS42', 0x33) }),
+  uc({ useCase: 'ECS42', targets: ['ESME'], fields: loadSwitchScript('ECS42', 0x33) }),
 ]);
 const DISABLE_SUPPLY = supplySrv('7.2', [
-  uc({ useCase: 'ECS43', targets: ['ESME'], build: loadSwitchScript('ECS43', 0x34) }),
-  uc({ useCase: 'GCS32', targets: ['GSME'], build: changeSupply('GCS32', 0x00) }),
+  uc({ useCase: 'ECS43', targets: ['ESME'], fields: loadSwitchScript('ECS43', 0x34) }),
+  uc({ useCase: 'GCS32', targets: ['GSME'], fields: changeSupply('GCS32', 0x00) }),
 ]);
 const ARM_SUPPLY = supplySrv('7.3', [
-  uc({ useCase: 'ECS44', targets: ['ESME'], build: loadSwitchScript('ECS44', 0x36) }),
-  uc({ useCase: 'GCS39', targets: ['GSME'], build: changeSupply('GCS39', 0x01) }),
+  uc({ useCase: 'ECS44', targets: ['ESME'], fields: loadSwitchScript('ECS44', 0x36) }),
+  uc({ useCase: 'GCS39', targets: ['GSME'], fields: changeSupply('GCS39', 0x01) }),
 ]);
 
 // ---------------------------------------------------------------- 6.11 Synchronise Clock / 8.1.1 Commission Device
@@ -665,43 +560,35 @@ const ARM_SUPPLY = supplySrv('7.3', [
  * [CurrentDateTime, CurrentDateTime + TolerancePeriod], adjust_to_preset_time
  * (method 4), then read time (2) and status (4) (RTDS ECS70).
  */
-function buildEcs70(i: BuildInput<SynchroniseClock>): Uint8Array {
+function buildEcs70(i: BuildInput<SynchroniseClock>): unknown {
   const start = i.body.currentDateTime;
   const end = new Date(start.getTime() + i.body.tolerancePeriod * 1000);
   const unspecified = Uint8Array.from([
     0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x80, 0x00, 0xff,
   ]);
-  return dlmsCommand(
-    'ECS70',
-    {
-      clock: {
-        clockBase: 5,
-        presetAdjustingTime: {
-          presetTime: dt(unspecified),
-          validityIntervalStart: dt(cosemCommandDateTime(start, 'CurrentDateTime')),
-          validityIntervalEnd: dt(cosemCommandDateTime(end, 'CurrentDateTime + TolerancePeriod')),
-        },
-        adjustToPresetTime: 0,
-        time: null,
-        status: null,
+  return {
+    clock: {
+      clockBase: 5,
+      presetAdjustingTime: {
+        presetTime: dt(unspecified),
+        validityIntervalStart: dt(cosemCommandDateTime(start, 'CurrentDateTime')),
+        validityIntervalEnd: dt(cosemCommandDateTime(end, 'CurrentDateTime + TolerancePeriod')),
       },
+      adjustToPresetTime: 0,
+      time: null,
+      status: null,
     },
-    { originatorCounter: i.originatorCounter },
-  );
+  };
 }
 
 /** GCS28: DER SEQUENCE of two GeneralizedTimes, the validity interval [CurrentDateTime, + TolerancePeriod] (RTDS GCS28). */
-function buildGcs28(i: BuildInput<SynchroniseClock>): Uint8Array {
+function buildGcs28(i: BuildInput<SynchroniseClock>): unknown {
   const start = i.body.currentDateTime;
   const end = new Date(start.getTime() + i.body.tolerancePeriod * 1000);
-  return gasCommand(
-    'GCS28',
-    {
-      validityIntervalStart: generalizedTime(start, 'CurrentDateTime'),
-      validityIntervalEnd: generalizedTime(end, 'CurrentDateTime + TolerancePeriod'),
-    },
-    { originatorCounter: i.originatorCounter },
-  );
+  return {
+    validityIntervalStart: generalizedTime(start, 'CurrentDateTime'),
+    validityIntervalEnd: generalizedTime(end, 'CurrentDateTime + TolerancePeriod'),
+  };
 }
 
 function clockSrv(srv: string): SrvTransform<SynchroniseClock> {
@@ -713,8 +600,8 @@ function clockSrv(srv: string): SrvTransform<SynchroniseClock> {
     read: synchroniseClock,
     executionDateTime: () => undefined,
     useCases: [
-      uc({ useCase: 'ECS70', targets: ['ESME'], build: buildEcs70 }),
-      uc({ useCase: 'GCS28', targets: ['GSME'], build: buildGcs28 }),
+      uc({ useCase: 'ECS70', targets: ['ESME'], fields: buildEcs70 }),
+      uc({ useCase: 'GCS28', targets: ['GSME'], fields: buildGcs28 }),
     ],
   };
   if (srv === '8.1.1') {
@@ -748,7 +635,7 @@ const DEVICE_LOG_TYPE: Partial<Record<DeviceType, number>> = {
  * the join timeout (attribute 3, seconds: JoinTimePeriod) and enable joining
  * (attribute 2). The MPxNs of the SR stay with the DCC (RTDS CCS01).
  */
-function buildCcs01(i: BuildInput<UpdateHanDeviceLog>): Uint8Array {
+function buildCcs01(i: BuildInput<UpdateHanDeviceLog>): unknown {
   const w = i.body.addDeviceToCHFWhitelist;
   if (!w) throw new DspBodyInvalidError('Add needs AddDeviceToCHFWhitelist', 'UpdateHANDeviceLog');
   const type = i.deviceTypeOf(i.body.deviceId);
@@ -768,32 +655,24 @@ function buildCcs01(i: BuildInput<UpdateHanDeviceLog>): Uint8Array {
     // PROVISIONAL fifth element: the relay flag (SECMP0038 C3; GBCS has no field for it)
     ...(type === 'PPMID' && i.relayEnabledOf?.(i.body.deviceId) ? { relayEnabled: true } : {}),
   };
-  return dlmsCommand(
-    'CCS01',
-    {
-      zigbeeNetworkControl: {
-        registerDevice: entry,
-        joinTimeout: w.joinTimePeriod,
-        enableDisableJoining: true,
-      },
+  return {
+    zigbeeNetworkControl: {
+      registerDevice: entry,
+      joinTimeout: w.joinTimePeriod,
+      enableDisableJoining: true,
     },
-    { originatorCounter: i.originatorCounter },
-  );
+  };
 }
 
 /** CCS02: ZigBee network control unregister_device (method 2) with the Device ID (RTDS CCS02). */
-function buildCcs02(i: BuildInput<UpdateHanDeviceLog>): Uint8Array {
+function buildCcs02(i: BuildInput<UpdateHanDeviceLog>): unknown {
   if (i.body.addDeviceToCHFWhitelist) {
     throw new DspBodyInvalidError(
       'AddDeviceToCHFWhitelist goes only with RequestType Add',
       'UpdateHANDeviceLog',
     );
   }
-  return dlmsCommand(
-    'CCS02',
-    { zigbeeNetworkControl: { unregisterDevice: i.body.deviceId } },
-    { originatorCounter: i.originatorCounter },
-  );
+  return { zigbeeNetworkControl: { unregisterDevice: i.body.deviceId } };
 }
 
 const UPDATE_HAN_DEVICE_LOG: SrvTransform<UpdateHanDeviceLog> = {
@@ -809,14 +688,14 @@ const UPDATE_HAN_DEVICE_LOG: SrvTransform<UpdateHanDeviceLog> = {
       targets: ['CHF'],
       when: (b) => b.requestType === 'Add',
       whenText: 'Add',
-      build: buildCcs01,
+      fields: buildCcs01,
     }),
     uc({
       useCase: 'CCS02',
       targets: ['CHF'],
       when: (b) => b.requestType === 'Remove',
       whenText: 'Remove',
-      build: buildCcs02,
+      fields: buildCcs02,
     }),
   ],
   notTransformed: {
@@ -832,7 +711,7 @@ const UPDATE_HAN_DEVICE_LOG: SrvTransform<UpdateHanDeviceLog> = {
  * GeneralizedTime execution (absent when immediate, 99991231235959Z to cancel) }
  * (RTDS CS06 IMMEDIATE, FUTURE_DATED, CANCELLATION).
  */
-function buildCs06(i: BuildInput<ActivateFirmware>): Uint8Array {
+function buildCs06(i: BuildInput<ActivateFirmware>): unknown {
   const fields: { manufacturerImageHash: string; originatorCounter: bigint; executionDateTime?: string } = {
     manufacturerImageHash: toHex(i.body.firmwareHash),
     originatorCounter: i.originatorCounter,
@@ -840,7 +719,7 @@ function buildCs06(i: BuildInput<ActivateFirmware>): Uint8Array {
   if (i.execution.kind === 'cancel') fields.executionDateTime = GENERALIZED_TIME_CANCEL;
   else if (i.execution.kind === 'at')
     fields.executionDateTime = generalizedTime(i.execution.at, 'ExecutionDateTime');
-  return gasCommand('CS06', fields, { originatorCounter: i.originatorCounter });
+  return fields;
 }
 
 const ACTIVATE_FIRMWARE: SrvTransform<ActivateFirmware> = {
@@ -850,7 +729,7 @@ const ACTIVATE_FIRMWARE: SrvTransform<ActivateFirmware> = {
   futureDating: 'device',
   read: activateFirmware,
   executionDateTime: (b) => b.executionDateTime,
-  useCases: [uc({ useCase: 'CS06', targets: ['ESME', 'GSME'], build: buildCs06 })],
+  useCases: [uc({ useCase: 'CS06', targets: ['ESME', 'GSME'], fields: buildCs06 })],
   notTransformed: {
     targets: ['CHF', 'GPF', 'PPMID', 'HCALCS'],
     reason:
@@ -859,9 +738,6 @@ const ACTIVATE_FIRMWARE: SrvTransform<ActivateFirmware> = {
 };
 
 // ---------------------------------------------------------------- the table
-
-// biome-ignore lint/suspicious/noExplicitAny: a heterogeneous table; each row is typed where it is defined
-export type AnySrvTransform = SrvTransform<any>;
 
 export const SRV_TRANSFORMS: readonly AnySrvTransform[] = Object.freeze([
   UPDATE_PRICE_PRIMARY,
@@ -877,12 +753,3 @@ export const SRV_TRANSFORMS: readonly AnySrvTransform[] = Object.freeze([
   ACTIVATE_FIRMWARE,
 ]);
 
-/**
- * A use case rule with its Message Code and payload format from the GBCS
- * Message Code table (a missing row fails at load, not at run time).
- */
-function uc<B>(r: Omit<UseCaseRule<B>, 'messageCode' | 'payload'>): UseCaseRule<B> {
-  const m = messageCodeForUseCase(r.useCase);
-  if (!m) throw new Error(`GBCS Message Code table has no ${r.useCase}`);
-  return { ...r, messageCode: m.code, payload: m.payload };
-}
