@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { serviceRequestListing } from '../src/cli/commands/dsp.ts';
 import {
   completeSignedPreCommand,
@@ -31,7 +31,7 @@ import {
   type TransformContext,
   transformServiceRequest,
 } from '../src/dcc/dsp/transform/index.ts';
-import { buildDuisRequest, parseDuisRequest, serviceRequest } from '../src/duis/index.ts';
+import { buildDuisRequest, parseDuisRequest, SERVICE_REQUESTS, serviceRequest } from '../src/duis/index.ts';
 import { validateAgainstDuisXsdInProcess } from '../src/duis/xsd-inprocess.ts';
 import { lookupMessageCode } from '../src/gbcs/codes/message-codes.ts';
 import {
@@ -45,6 +45,7 @@ import { decodeDlmsApdu, decodeGbz } from '../src/gbcs/payload/index.ts';
 import { fromHex, toHex } from '../src/runtime/bytes.ts';
 import { bodyOfOrder, type CommandOrder, srvOfOrder } from '../src/supplier/model.ts';
 import {
+  allTemplates,
   contextFor,
   type DuisTemplate,
   readRtds,
@@ -74,6 +75,78 @@ const NO_RTDS_TWIN: Record<string, { equals: string; why: string }> = {
   },
 };
 
+/**
+ * Templates whose RTDS counterpart the transform cannot equal, and why. The
+ * test fails if one of them becomes byte-exact (then it leaves this list).
+ */
+const NOT_BYTE_EXACT: Record<string, string> = {
+  'CS08_11.2_SUCCESS_REQUEST_DUIS.XML':
+    'the template is sent by the ACB itself (RequestID 90-B3-D5-1F-30-00-00-02), the RTDS command names the supplier as Supplementary Remote Party',
+  'ECS21b_4.14_URP_SUCCESS_REQUEST_DUIS.XML':
+    'Unknown Remote Party read: the RTDS command carries the requester certificate in the header and another payload; URP reads are not built yet',
+  'GCS16b_4.14_URP_SUCCESS_REQUEST_DUIS.XML':
+    'Unknown Remote Party read (as ECS21b URP); the RTDS command is a GCS17-shaped read to the GPF',
+  'ECS26i_6.2.4_SUCCESS_REQUEST_DUIS.XML':
+    'ECS26i and ECS26n both serve 6.2.4 to a CHF; nothing in the request tells them apart, this DSP sends ECS26n',
+  'ECS26l_6.2.3_SUCCESS_REQUEST_DUIS.XML':
+    'ECS26d and ECS26l both serve 6.2.3 to an ESME; nothing in the request tells them apart, this DSP sends ECS26d',
+  'GCS15c_4.4.3_SUCCESS_REQUEST_DUIS.XML':
+    'the RTDS snapshot times (2015-01-01T00:00:01 .. 2016-01-01T00:00:01) are not the template ReadLogPeriod (2014-12-01 .. 2015-11-01)',
+  'GCS18_4.10_SUCCESS_REQUEST_DUIS.XML':
+    'the RTDS Earliest Sample Time is 1, not the ReadLogPeriod start; the rule for it is not established here',
+};
+
+const everyTemplate = allTemplates();
+const tally = { transformed: 0, withRtds: 0, exact: 0, nonDevice: 0, pending: 0 };
+
+/** Device SRVs with templates whose transform is not built yet (refused with a DUIS E11, never a wrong command). */
+const PENDING_SRVS: Record<string, string> = Object.fromEntries(
+  [
+    '1.1.2',
+    '1.5',
+    '1.7',
+    '2.5',
+    '3.1',
+    '3.2',
+    '3.3',
+    '3.4',
+    '3.5',
+    '4.4.4',
+    '6.5',
+    '6.6',
+    '6.7',
+    '6.12',
+    '6.14.1',
+    '6.14.3',
+    '6.15.1',
+    '6.15.2',
+    '6.17',
+    '6.18.1',
+    '6.21',
+    '6.22',
+    '6.23',
+    '6.24.1',
+    '6.24.2',
+    '6.25',
+    '6.26',
+    '6.27',
+    '6.28',
+    '6.29',
+    '7.5',
+    '7.10',
+    '7.12',
+    '7.13',
+    '8.5',
+    '8.7.1',
+    '8.7.2',
+    '8.8.2',
+    '8.12.1',
+    '8.12.2',
+    '9.1',
+    '14.1',
+  ].map((srv) => [srv, 'not built yet']),
+);
+
 function transformXml(xml: string, ctx: TransformContext, checkCommandVariant = true) {
   return transformServiceRequest(parseDuisRequest(xml, { checkCommandVariant }), ctx);
 }
@@ -92,23 +165,58 @@ describe('DSP transform: DUIS templates -> RTDS bytes (DSP-1)', () => {
     assert.ok(templates.length >= 35, `only ${templates.length} templates`);
   });
 
-  for (const t of templates) {
+  for (const t of everyTemplate) {
     it(`${t.file}`, () => {
+      const def = serviceRequest(t.srv);
+      assert.ok(def, `${t.file}: SRV ${t.srv} is not a DUIS SRV`);
+      if (PENDING_SRVS[t.srv]) {
+        // not built yet: refused loudly (DUIS E11), never a wrong command
+        assert.throws(() => transformXml(t.xml, contextFor(t)), DspUnsupportedServiceRequestError);
+        tally.pending++;
+        return;
+      }
+      if (def.class === 'non-device') {
+        // answered by the DSP service (CV 8), never transformed to GBCS
+        assert.throws(() => transformXml(t.xml, contextFor(t)), DspUnsupportedServiceRequestError);
+        tally.nonDevice++;
+        return;
+      }
       const r = transformXml(t.xml, contextFor(t));
-      assert.equal(r.useCase, t.useCase, 'use case from the target device type and the body');
+      tally.transformed++;
       const kind = r.critical ? 'PRECOMMAND' : 'COMMAND';
       assert.equal(r.kind, r.critical ? 'pre-command' : 'command');
-      const twin = readRtds(rtdsTwinName(t, kind));
-      const expectedName = twin !== undefined ? rtdsTwinName(t, kind) : NO_RTDS_TWIN[t.file]?.equals;
-      assert.ok(expectedName, `${t.file} has no RTDS ${kind} and no documented substitute`);
-      const expected = readRtds(expectedName);
-      assert.ok(expected, expectedName);
-      assert.equal(toHex(r.gbcs), expected, `${t.file} vs ${expectedName}`);
       const m = decodeMessage(r.gbcs);
       assert.equal(m.messageCode, r.messageCode);
+      const twin = t.useCase ? readRtds(rtdsTwinName(t, kind)) : undefined;
+      const expectedName = twin !== undefined ? rtdsTwinName(t, kind) : NO_RTDS_TWIN[t.file]?.equals;
+      if (!expectedName) return; // no RTDS counterpart: transforms, nothing to compare
+      tally.withRtds++;
+      const expected = readRtds(expectedName);
+      assert.ok(expected, expectedName);
+      const differs = NOT_BYTE_EXACT[t.file];
+      if (differs) {
+        assert.notEqual(
+          toHex(r.gbcs),
+          expected,
+          `${t.file} is now byte-exact: remove it from NOT_BYTE_EXACT`,
+        );
+        return;
+      }
+      assert.equal(r.useCase, t.useCase, 'use case from the target device type and the body');
       assert.equal(lookupMessageCode(m.messageCode)?.useCase, t.useCase);
+      assert.equal(toHex(r.gbcs), expected, `${t.file} vs ${expectedName}`);
+      tally.exact++;
     });
   }
+
+  after(() => {
+    console.log(
+      `# DUIS templates: ${everyTemplate.length}; device SR templates transformed: ${tally.transformed}; ` +
+        `with an RTDS counterpart: ${tally.withRtds}; byte-exact: ${tally.exact}; ` +
+        `not byte-exact (documented): ${Object.keys(NOT_BYTE_EXACT).length}; non-device (CV 8): ${tally.nonDevice}; ` +
+        `device SR templates not transformed yet: ${tally.pending}`,
+    );
+  });
 
   it('a DSP future-dated read carries its date as dspScheduledAt, not in GBCS', () => {
     const t = template('ECS17b_4.1.1_DSP_FUTURE_DATED_REQUEST_DUIS.XML');
@@ -550,9 +658,9 @@ describe('DSP transform: refusals are typed', () => {
   const cs01a = () => template('CS01a_2.2_SUCCESS_REQUEST_DUIS.XML').xml;
 
   it('an SRV without transform: DSP_UNSUPPORTED_SERVICE_REQUEST, a DUIS refusal (E11), never HTTP 501', () => {
-    const e = captured(() =>
-      transformXml(readFileSync(join(TEMPLATES_DIR, 'ECS12_3.2_SUCCESS_REQUEST_DUIS.XML'), 'utf8'), ctx()),
-    );
+    const pending = everyTemplate.find((t) => PENDING_SRVS[t.srv]);
+    assert.ok(pending, 'no pending SRV left: this check moves to the non-device SRs alone');
+    const e = captured(() => transformXml(pending.xml, ctx()));
     assert.ok(e instanceof DspUnsupportedServiceRequestError);
     assert.equal(e.httpStatus, 200);
     assert.equal(e.responseCode, 'E11');
@@ -697,9 +805,14 @@ describe('DSP transform: the supported table', () => {
       assert.equal(m?.critical, t.critical, `${t.useCase} criticality in the code table`);
       assert.equal(m?.payload, t.payload);
     }
-    assert.deepEqual(
-      [...SUPPORTED_SRVS].sort(),
-      ['1.2.1', '1.6', '11.3', '2.2', '4.1.1', '6.11', '7.1', '7.2', '7.3', '8.1.1', '8.11'].sort(),
+    for (const srv of ['1.2.1', '1.6', '11.3', '2.2', '4.1.1', '6.11', '7.1', '7.2', '7.3', '8.1.1', '8.11'])
+      assert.ok(SUPPORTED_SRVS.includes(srv), srv);
+    for (const srv of SUPPORTED_SRVS) {
+      assert.notEqual(serviceRequest(srv)?.class, 'non-device', srv);
+      assert.equal(PENDING_SRVS[srv], undefined, `${srv} is transformed: remove it from PENDING_SRVS`);
+    }
+    console.log(
+      `# device SRVs of DUIS: ${SERVICE_REQUESTS.filter((d) => d.class !== 'non-device').length}; transformed: ${SUPPORTED_SRVS.length}`,
     );
   });
 });

@@ -201,7 +201,7 @@ const ROWS: readonly Row[] = [
   ['4.14', 'Read Prepayment Daily Read Log', 'ReadPrepaymentDailyReadLog', NONCRIT, 'optional', 'EGP'],
   ['4.15', 'Read Load Limit Data', 'ReadLoadLimitData', NONCRIT, 'optional', E],
   ['4.16', 'Read Active Power Import', 'ReadActivePowerImport', NONCRIT, 'none', E],
-  ['4.17', 'Retrieve Daily Consumption Log', 'RetrieveDailyConsumptionLog', NONCRIT, 'optional', 'GP'],
+  ['4.17', 'Retrieve Daily Consumption Log', 'RetrieveDailyConsumptionLog', NONCRIT, 'optional', 'EGP'],
   ['4.18', 'Read Meter Balance', 'ReadMeterBalance', NONCRIT, 'optional', EG],
   ['5.1', 'Create Schedule', 'CreateSchedule', NONDEV, 'none', ''],
   ['5.2', 'Read Schedule', 'ReadSchedule', NONDEV, 'none', ''],

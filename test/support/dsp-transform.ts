@@ -5,13 +5,21 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { EsmeVariant } from '../../src/dcc/dsp/transform/context.ts';
 import {
   counterFrom,
   DeviceInventory,
   SUPPORTED_SRVS,
   type TransformContext,
 } from '../../src/dcc/dsp/transform/index.ts';
-import { loadKeyStoreDir, type MemoryKeyStore, SecurityContext } from '../../src/gbcs/index.ts';
+import {
+  decodeMessage,
+  loadKeyStoreDir,
+  type MemoryKeyStore,
+  SecurityContext,
+} from '../../src/gbcs/index.ts';
+import { useCaseById } from '../../src/gbcs/use-cases/index.ts';
+import { fromHex } from '../../src/runtime/bytes.ts';
 import { DUIS_DIR, RTDS_KEYSTORE, RTDS_MESSAGES } from './fixtures.ts';
 
 export const TEMPLATES_DIR = join(DUIS_DIR, 'templates');
@@ -46,6 +54,24 @@ export function supportedTemplates(): DuisTemplate[] {
   return out;
 }
 
+/**
+ * Every DUIS request template, with its SRV from the request header (the
+ * file name's use case and variant where the name has them, as for the
+ * device SRs: `<UseCase>_<SRV>_<variant>_REQUEST_DUIS.XML`).
+ */
+export function allTemplates(): DuisTemplate[] {
+  const out: DuisTemplate[] = [];
+  for (const file of readdirSync(TEMPLATES_DIR).sort()) {
+    if (!file.endsWith('_REQUEST_DUIS.XML')) continue;
+    const path = join(TEMPLATES_DIR, file);
+    const xml = readFileSync(path, 'utf8');
+    const srv = /<sr:ServiceReferenceVariant>([^<]+)</.exec(xml)?.[1]?.trim() ?? '';
+    const m = NAME.exec(file);
+    out.push({ file, path, xml, useCase: m?.[1] ?? '', srv, variant: m?.[3] ?? '' });
+  }
+  return out;
+}
+
 /** The RTDS file of the same use case and variant, e.g. `2.2_CS01a/CS01a_2.2_SUCCESS_COMMAND_GBCS.HEX`. */
 export function rtdsTwinName(t: DuisTemplate, kind: 'COMMAND' | 'PRECOMMAND'): string {
   return `${t.srv}_${t.useCase}/${t.useCase}_${t.srv}_${t.variant}${kind}_GBCS.HEX`;
@@ -68,8 +94,10 @@ export function rtdsKeyStore(): MemoryKeyStore {
  * are twin element for the templates named `_TWIN_` (the RTDS twin-element
  * test ESME), single element otherwise.
  */
-export function rtdsContext(opts: { twin?: boolean; acbCounter?: bigint } = {}): TransformContext {
-  const inventory = DeviceInventory.rtds(opts.twin ? 'twin' : 'single');
+export function rtdsContext(
+  opts: { twin?: boolean; variant?: EsmeVariant; acbCounter?: bigint } = {},
+): TransformContext {
+  const inventory = DeviceInventory.rtds(opts.variant ?? (opts.twin ? 'twin' : 'single'));
   return {
     security: new SecurityContext({ keyStore: rtdsKeyStore() }),
     deviceTypeOf: inventory.deviceTypeOf,
@@ -79,6 +107,25 @@ export function rtdsContext(opts: { twin?: boolean; acbCounter?: bigint } = {}):
   };
 }
 
+/**
+ * The context of a template: its RTDS twin's inventory (the ESME variant the
+ * name says, or the only variant the use case exists on: ECS26k polyphase,
+ * ECS24b twin) and, for ACB-originated commands, the RTDS twin's ACB counter.
+ */
 export function contextFor(t: DuisTemplate): TransformContext {
-  return rtdsContext({ twin: t.variant.includes('TWIN') });
+  const variants = useCaseById(t.useCase)?.esmeVariants;
+  const variant: EsmeVariant = t.variant.includes('TWIN')
+    ? 'twin'
+    : variants?.length === 1
+      ? variants[0]
+      : 'single';
+  let acbCounter: bigint | undefined;
+  for (const kind of ['COMMAND', 'PRECOMMAND'] as const) {
+    const hex = readRtds(rtdsTwinName(t, kind));
+    if (!hex) continue;
+    const m = decodeMessage(fromHex(hex));
+    if (m.otherInfo.supplementaryRemotePartyId) acbCounter = m.originatorCounter;
+    break;
+  }
+  return rtdsContext({ variant, ...(acbCounter !== undefined ? { acbCounter } : {}) });
 }

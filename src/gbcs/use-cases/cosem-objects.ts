@@ -230,8 +230,9 @@ export const COSEM_OBJECTS = {
   randomisationOffsetSecondary: o(1, '0-0:94.44.0.2', data(s.u16({ unit: 's' }))),
   changeOfTenancyDate: o(1, '0-0:94.44.3.2', data(s.dateTime())),
   privacyPin: o(1, '0-0:94.44.3.1', data(s.hex())),
-  supplierName: o(9000, '0-0:96.13.0.255', data(s.hex())),
-  supplierTelephone: o(9000, '0-0:96.13.1.255', data(s.hex())),
+  // RTDS ECS16 (DUIS 3.4): the telephone number goes to 96.13.0, the name to 96.13.1
+  supplierTelephone: o(9000, '0-0:96.13.0.255', data(s.hex())),
+  supplierName: o(9000, '0-0:96.13.1.255', data(s.hex())),
 
   // ---- energy registers
   activeEnergyExport: o(3, '1-0:2.8.0.255', register(s.u32({ unit: 'Wh' }))),

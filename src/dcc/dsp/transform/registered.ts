@@ -10,9 +10,10 @@
  */
 import { serviceRequest } from '../../../duis/index.ts';
 import type { AnySrvTransform } from './rule.ts';
+import { DEVICE_SRV_TRANSFORMS } from './device-srs.ts';
 import { SRV_TRANSFORMS } from './use-cases.ts';
 
-const TRANSFORM_LISTS: readonly (readonly AnySrvTransform[])[] = [SRV_TRANSFORMS];
+const TRANSFORM_LISTS: readonly (readonly AnySrvTransform[])[] = [SRV_TRANSFORMS, DEVICE_SRV_TRANSFORMS];
 
 const BY_SRV = new Map<string, AnySrvTransform>();
 for (const list of TRANSFORM_LISTS)

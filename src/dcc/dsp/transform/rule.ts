@@ -51,6 +51,8 @@ export interface UseCaseRule<B> {
   /** Short text of `when`, for listings. */
   whenText?: string;
   payload: PayloadFormat;
+  /** Who originates this use case when not the SRV's default (CHF use cases: the ACB). */
+  originator?: OriginatorKind;
   /** The use case's named command fields (the catalogue row's shape) from the body. */
   fields: (i: BuildInput<B>) => unknown;
 }

@@ -111,7 +111,7 @@ export const SUPPORTED_TRANSFORMS: readonly SupportedTransform[] = Object.freeze
         messageCode: u.messageCode,
         target: u.targets,
         critical: t.critical,
-        originator: t.originator,
+        originator: u.originator ?? t.originator,
         futureDating: t.futureDating,
         payload: u.payload,
       };
@@ -197,7 +197,7 @@ function acbOf(ctx: TransformContext): Eui {
 
 /** Builds the GBCS for a planned request: APDU, then Pre-Command or MAC'd Command. */
 function build(p: Plan, requestId: RequestId, ctx: TransformContext): TransformResult {
-  const acbOriginates = p.t.originator === 'acb';
+  const acbOriginates = (p.rule.originator ?? p.t.originator) === 'acb';
   let originator: Eui = requestId.originator;
   let counter = requestId.counter;
   if (acbOriginates) {

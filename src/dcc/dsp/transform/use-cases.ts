@@ -22,7 +22,6 @@ import {
   type ActivateFirmware,
   activateFirmware,
   type DeviceType,
-  type DuisNode,
   readInstantaneousImportRegisters,
   type SupplyAction,
   type SynchroniseClock,
@@ -39,12 +38,11 @@ import {
 } from '../../../duis/index.ts';
 import { formatCosemDateTimeText } from '../../../gbcs/use-cases/cosem-text.ts';
 import { COSEM_OBJECTS } from '../../../gbcs/use-cases/index.ts';
-import { type Eui, toHex, u64be } from '../../../runtime/bytes.ts';
+import { toHex, u64be } from '../../../runtime/bytes.ts';
 import type { EsmeVariant } from './context.ts';
 import {
   cosemCommandDateTime,
   cosemExecutionDateTime,
-  type Execution,
   GENERALIZED_TIME_CANCEL,
   generalizedTime,
   zigbeeExecutionTime,
@@ -100,7 +98,7 @@ function buildEcs17b(i: BuildInput<unknown>): unknown {
 }
 
 /** GCS13a: ZCL Read Attributes on the Metering cluster: divisor, multiplier, unit of measure, current summation delivered (the row's attribute list). */
-function buildGcs13a(i: BuildInput<unknown>): unknown {
+function buildGcs13a(_i: BuildInput<unknown>): unknown {
   return { readMetering: {} };
 }
 
@@ -254,7 +252,7 @@ function buildEcs03(i: BuildInput<UpdatePaymentMode>): unknown {
  * Cut Off Value.
  */
 function changePaymentMode(
-  useCase: 'GCS02' | 'GCS03',
+  _useCase: 'GCS02' | 'GCS03',
   i: BuildInput<UpdatePaymentMode>,
   configuration: number,
   cutOff: number,
@@ -499,8 +497,8 @@ const UPDATE_PRICE_PRIMARY: SrvTransform<UpdatePricePrimaryElement> = {
  * the script of the action: 0x33 close the load switch (enable), 0x34 open
  * it (disable), 0x36 arm it (RTDS ECS42, ECS43, ECS44).
  */
-function loadSwitchScript(useCase: 'ECS42' | 'ECS43' | 'ECS44', script: number) {
-  return (i: BuildInput<SupplyAction>): unknown => ({ disconnectControlScripts: { execute: script } });
+function loadSwitchScript(_useCase: 'ECS42' | 'ECS43' | 'ECS44', script: number) {
+  return (_i: BuildInput<SupplyAction>): unknown => ({ disconnectControlScripts: { execute: script } });
 }
 
 /**
@@ -509,7 +507,7 @@ function loadSwitchScript(useCase: 'ECS42' | 'ECS43' | 'ECS44', script: number) 
  * Supply Status (0 off: close the valve; 1 armed), Supply Control Bits 1
  * (acknowledge required) (RTDS GCS39; GCS32 from the 4.5.0 reference set).
  */
-function changeSupply(useCase: 'GCS32' | 'GCS39', status: number) {
+function changeSupply(_useCase: 'GCS32' | 'GCS39', status: number) {
   return (i: BuildInput<SupplyAction>): unknown => ({
     changeSupply: {
       providerId: 0,

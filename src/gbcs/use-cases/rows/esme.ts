@@ -146,8 +146,8 @@ export const ESME_ROWS = [
   esme(0x0024, 'ECS15a', 'Clear ESME Event Log', '3.3', false, SUPPLIER, [action('eventLog', 'reset')]),
   esme(0x00c1, 'ECS15c', 'Clear ALCS Event Log', '3.3', false, SUPPLIER, [action('alcsEventLog', 'reset')]),
   esme(0x0025, 'ECS16', 'Write Supplier Contact Details on ESME', '3.4', false, SUPPLIER, [
-    set('supplierName', 'value'),
     set('supplierTelephone', 'value'),
+    set('supplierName', 'value'),
   ]),
 
   // ---- 4.x reads

@@ -1,0 +1,531 @@
+/**
+ * Device Service Requests beyond the first eleven: one declarative row per
+ * SRV (its DUIS body shape, read by a body reader of body-reader.ts, and for
+ * each use case the SRV maps to: targets, selector, named command fields).
+ * The bytes are made by the use-case catalogue (encodeCommand) from the
+ * fields; criticality and future dating come from the DUIS catalogue
+ * (src/duis/service-requests.ts).
+ *
+ * Facts used (GBCS use-case tables; confirmed on the RTDS reference
+ * commands next to the DUIS templates, test/dsp-transform.test.ts):
+ * - reads: every attribute of the row is read (`get` carries null); profile
+ *   and log reads with range selection carry the DUIS ReadLogPeriod as UTC
+ *   seconds since 2000-01-01 (restricting object 0-0:94.44.100.255, GBCS
+ *   UTC time); protected reads (get_protected_attributes) carry the objects
+ *   with a COSEM date-time range, transaction-id `04` + Originator Counter;
+ * - GBZ reads carry the row's attribute ids; snapshot reads one Get
+ *   (Prepay) Snapshot per snapshot offset;
+ * - CHF use cases and PPMID/HCALCS reads are originated by the ACB on the
+ *   user's behalf (RTDS: originator the ACB, the user as Supplementary
+ *   Remote Party).
+ */
+
+import type { DeviceType } from '../../../duis/index.ts';
+import { serviceRequest } from '../../../duis/index.ts';
+import { formatCosemDateTimeText } from '../../../gbcs/use-cases/cosem-text.ts';
+import {
+  type DlmsCommandRow,
+  type GbzCommandRow,
+  type UseCaseRow,
+  useCaseById,
+} from '../../../gbcs/use-cases/index.ts';
+import { toHex, u64be } from '../../../runtime/bytes.ts';
+import {
+  attrInt,
+  base64,
+  bodyReader,
+  bool,
+  choice,
+  dateTime,
+  empty,
+  group,
+  int,
+  many,
+  one,
+  oneOf,
+  opt,
+  str,
+  timeOfDay,
+  type ValueReader,
+} from './body-reader.ts';
+import { cosemCommandDateTime, zigbeeUtcTime } from './encoding.ts';
+import { DspBodyInvalidError } from './errors.ts';
+import {
+  type AnySrvTransform,
+  type BuildInput,
+  type FutureDatingKind,
+  type OriginatorKind,
+  type SelectInput,
+  type SrvTransform,
+  type UseCaseRule,
+  uc,
+} from './rule.ts';
+
+// ---------------------------------------------------------------- body shapes
+
+const period = group({ start: one('StartDateTime', dateTime), end: one('EndDateTime', dateTime) });
+
+type Period = { start: Date; end: Date };
+
+/** The ReadLogPeriod of a log read (types ReadLogOnDemand and its extensions). */
+const PERIOD = { period: one('ReadLogPeriod', period) };
+/** Unknown Remote Party reads may carry the requester's key agreement public key. */
+const KA_CREDENTIALS = { kaPublicSecurityCredentials: opt('KAPublicSecurityCredentials', base64) };
+
+// ---------------------------------------------------------------- generic fields from the row
+
+function row(useCase: string): UseCaseRow {
+  const r = useCaseById(useCase);
+  if (!r) throw new Error(`catalogue has no ${useCase}`);
+  return r;
+}
+
+/** Seconds since 2000-01-01T00:00:00Z (GBCS UTC time in profile range selection and GBZ times). */
+function utcSeconds(d: Date, path: string): number {
+  return zigbeeUtcTime(d, path);
+}
+
+const RESTRICTING_CLOCK = {
+  classId: 1,
+  logicalName: '0-0:94.44.100.255',
+  attributeIndex: 2,
+  dataIndex: 0,
+} as const;
+
+function range(p: Period | undefined, useCase: string) {
+  if (!p) throw new DspBodyInvalidError(`${useCase} reads a log: ReadLogPeriod missing`);
+  if (p.end.getTime() < p.start.getTime())
+    throw new DspBodyInvalidError('EndDateTime is before StartDateTime', 'ReadLogPeriod');
+  return {
+    restrictingObject: RESTRICTING_CLOCK,
+    fromValue: utcSeconds(p.start, 'ReadLogPeriod/StartDateTime'),
+    toValue: utcSeconds(p.end, 'ReadLogPeriod/EndDateTime'),
+    selectedValues: [],
+  };
+}
+
+/**
+ * A read use case's fields, derived from its row: DLMS `get` accesses carry
+ * null, `get-range` accesses the body's ReadLogPeriod; GBZ Read Attributes
+ * components the row's attribute ids. Any other access needs fields of its
+ * own (a load-time error, not a run-time guess).
+ */
+function readAll(useCase: string): (i: BuildInput<{ period?: Period }>) => unknown {
+  const r = row(useCase);
+  if (r.family === 'dlms' && r.kind === 'command') {
+    const accesses = (r as DlmsCommandRow).accesses;
+    for (const a of accesses)
+      if (a.kind !== 'get' && a.kind !== 'get-range')
+        throw new Error(`${useCase}: ${a.object}.${a.member} is not a read`);
+    return (i) => {
+      const out: Record<string, Record<string, unknown>> = {};
+      for (const a of accesses) {
+        out[a.object] ??= {};
+        out[a.object][a.member] = a.kind === 'get' ? null : range(i.body.period, useCase);
+      }
+      return out;
+    };
+  }
+  if (r.family === 'gbz' && r.kind === 'command' && !r.payloadUnknown) {
+    const comps = (r as GbzCommandRow).command;
+    for (const c of comps)
+      if (c.command !== 'readAttributes') throw new Error(`${useCase}: ${c.name} is not a Read Attributes`);
+    return () => Object.fromEntries(comps.map((c) => [c.name, {}]));
+  }
+  throw new Error(`${useCase}: not a read of the catalogue`);
+}
+
+/** COSEM date-time text of an instant (UTC, deviation and status not specified). */
+const cosemText = (d: Date, path: string): string => formatCosemDateTimeText(cosemCommandDateTime(d, path));
+
+interface ProtectedObject {
+  classId: number;
+  obis: string;
+  /** restricted by the ReadLogPeriod (profile generic buffers) */
+  ranged?: true;
+}
+
+/**
+ * A protected read (Data Protection get_protected_attributes, GBCS 7.2.13:
+ * the response is encrypted for the requester): the object list, then the
+ * protection parameters whose transaction-id is `04` and the Originator
+ * Counter, with the header system titles (RTDS ECS17b/d, ECS19, ECS20c,
+ * ECS21b, ECS22b, ECS66).
+ */
+function protectedRead(useCase: string, objects: readonly ProtectedObject[]) {
+  const r = row(useCase) as DlmsCommandRow;
+  const a = r.accesses[0];
+  if (r.accesses.length !== 1 || a.member !== 'getProtectedAttributes')
+    throw new Error(`${useCase} is not a protected read`);
+  return (i: BuildInput<{ period?: Period }>) => {
+    const p = objects.some((o) => o.ranged) ? i.body.period : undefined;
+    if (objects.some((o) => o.ranged) && !p)
+      throw new DspBodyInvalidError(`${useCase} reads a log: ReadLogPeriod missing`);
+    return {
+      [a.object]: {
+        getProtectedAttributes: {
+          objectList: objects.map((o) => ({
+            classId: o.classId,
+            logicalName: o.obis,
+            attributeIndex: 2,
+            dataIndex: 0,
+            restriction:
+              o.ranged && p
+                ? {
+                    restrictionType: 1,
+                    restrictionValue: {
+                      from: cosemText(p.start, 'ReadLogPeriod/StartDateTime'),
+                      to: cosemText(p.end, 'ReadLogPeriod/EndDateTime'),
+                    },
+                  }
+                : { restrictionType: 0, restrictionValue: null },
+          })),
+          protectionParameters: [
+            {
+              protectionType: 2,
+              protectionOptions: {
+                transactionId: `04${toHex(u64be(i.originatorCounter))}`,
+                originatorSystemTitle: i.originator,
+                recipientSystemTitle: i.recipient,
+                dateTime: '',
+                keyInfo: { keyInfoType: 2, agreedKey: { keyParameters: '02', keyCipheredData: '' } },
+              },
+            },
+          ],
+        },
+      },
+    };
+  };
+}
+
+/**
+ * GBZ snapshot reads (GCS15b, GCS15c, GCS16a, GCS16b): one Get Snapshot (and
+ * Get Prepay Snapshot) per snapshot offset 0..n-1 over the ReadLogPeriod, with
+ * the snapshot cause of the log (GBCS: 31 daily snapshots, 12 billing ones).
+ */
+function snapshots(components: readonly string[], count: number, cause: number) {
+  return (i: BuildInput<{ period?: Period }>) => {
+    const p = i.body.period;
+    if (!p) throw new DspBodyInvalidError('ReadLogPeriod missing');
+    const one = (offset: number) => ({
+      earliestStartTime: utcSeconds(p.start, 'ReadLogPeriod/StartDateTime'),
+      latestEndTime: utcSeconds(p.end, 'ReadLogPeriod/EndDateTime'),
+      snapshotOffset: offset,
+      snapshotCause: cause,
+    });
+    return Object.fromEntries(components.map((c) => [c, Array.from({ length: count }, (_, k) => one(k))]));
+  };
+}
+
+/** Constant fields (an action whose parameter GBCS fixes, a read with fixed arguments). */
+const fixed = (fields: unknown) => (): unknown => structuredClone(fields);
+
+// ---------------------------------------------------------------- the table
+
+type Rule<B> = Omit<UseCaseRule<B>, 'messageCode' | 'payload'> & { originator?: OriginatorKind };
+
+interface DeviceSrvSpec<B> {
+  /** The DUIS body's content spec (ExecutionDateTime is added when DUIS allows future dating). */
+  body?: Parameters<typeof group>[0];
+  /** Where the ExecutionDateTime goes when DUIS allows it (default: the DSP holds the command). */
+  futureDating?: FutureDatingKind;
+  originator?: OriginatorKind;
+  useCases: Rule<B>[];
+  notTransformed?: SrvTransform<B>['notTransformed'];
+}
+
+function deviceSrv<B>(srv: string, spec: DeviceSrvSpec<B>): AnySrvTransform {
+  const def = serviceRequest(srv);
+  if (!def) throw new Error(`DUIS has no SRV ${srv}`);
+  const datable = def.futureDating !== 'none';
+  const content = {
+    ...(datable ? { executionDateTime: opt('ExecutionDateTime', dateTime) } : {}),
+    ...spec.body,
+  };
+  const read = bodyReader(def.bodyElement, content);
+  const t: SrvTransform<B> = {
+    srv,
+    critical: def.class === 'critical',
+    originator: spec.originator ?? 'user',
+    futureDating: datable ? (spec.futureDating ?? 'dsp') : 'none',
+    read: read as unknown as SrvTransform<B>['read'],
+    executionDateTime: (b) => (b as { executionDateTime?: Date }).executionDateTime,
+    useCases: spec.useCases.map((u) => ({ ...uc(u), ...(u.originator ? { originator: u.originator } : {}) })),
+  };
+  if (spec.notTransformed) t.notTransformed = spec.notTransformed;
+  return t;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: body types are per row
+type B = any;
+
+const ESME: DeviceType[] = ['ESME'];
+const GAS: DeviceType[] = ['GSME'];
+const GAS_AND_GPF: DeviceType[] = ['GSME', 'GPF'];
+const CHF: DeviceType[] = ['CHF'];
+
+const isPoly = (_b: unknown, s: SelectInput) => s.esmeVariant === 'polyphase';
+const notPoly = (_b: unknown, s: SelectInput) => s.esmeVariant !== 'polyphase';
+const byNetworkOperator = (_b: unknown, s: SelectInput) => s.originatorRole === 'networkOperator';
+const notNetworkOperator = (_b: unknown, s: SelectInput) => s.originatorRole !== 'networkOperator';
+
+/** A read SRV: every attribute of each use case's row, the DSP holds future-dated ones. */
+function readSrv(srv: string, useCases: Rule<B>[], body: Parameters<typeof group>[0] = {}): AnySrvTransform {
+  return deviceSrv<B>(srv, { body, useCases });
+}
+
+const read = (useCase: string, targets: DeviceType[], extra: Partial<Rule<B>> = {}): Rule<B> => ({
+  useCase,
+  targets,
+  fields: readAll(useCase),
+  ...extra,
+});
+
+const acb = { originator: 'acb' as const };
+
+export const DEVICE_SRV_TRANSFORMS: readonly AnySrvTransform[] = [
+  // ---- 4.x on-demand reads
+  readSrv('4.2', [read('ECS17a', ESME)]),
+  readSrv('4.16', [read('ECS17c', ESME)]),
+  readSrv('4.1.2', [
+    {
+      useCase: 'ECS17d',
+      targets: ESME,
+      fields: protectedRead('ECS17d', [{ classId: 1, obis: '0-0:94.44.34.1' }]),
+    },
+    read('GCS13c', GAS_AND_GPF),
+  ]),
+  readSrv('4.1.4', [read('GCS13b', GAS_AND_GPF)]),
+  readSrv('4.12.1', [read('ECS18b', ESME)]),
+  readSrv('4.12.2', [read('ECS18a', ESME)]),
+  readSrv('4.3', [
+    {
+      useCase: 'ECS19',
+      targets: ESME,
+      fields: protectedRead('ECS19', [{ classId: 1, obis: '0-0:94.44.34.30' }]),
+    },
+    read('GCS14', GAS_AND_GPF),
+  ]),
+  readSrv(
+    '4.4.2',
+    [
+      {
+        useCase: 'GCS15b',
+        targets: GAS,
+        fields: snapshots(['getSnapshot', 'getPrepaySnapshot'], 12, 0x6008),
+      },
+    ],
+    PERIOD,
+  ),
+  readSrv(
+    '4.4.3',
+    [
+      {
+        useCase: 'ECS20c',
+        targets: ESME,
+        fields: protectedRead('ECS20c', [
+          { classId: 7, obis: '0-0:98.1.0.255', ranged: true },
+          { classId: 7, obis: '0-0:98.1.1.255', ranged: true },
+        ]),
+      },
+      { useCase: 'GCS15c', targets: GAS, fields: snapshots(['getSnapshot', 'getPrepaySnapshot'], 12, 2) },
+    ],
+    PERIOD,
+  ),
+  readSrv('4.6.1', [{ useCase: 'GCS16a', targets: GAS, fields: snapshots(['getSnapshot'], 31, 1) }], PERIOD),
+  // RTDS ECS21c: the ACB originates the export daily read log read on the user's behalf
+  readSrv('4.6.2', [read('ECS21c', ESME, acb)], PERIOD),
+  readSrv(
+    '4.14',
+    [
+      {
+        useCase: 'ECS21b',
+        targets: ESME,
+        fields: protectedRead('ECS21b', [{ classId: 7, obis: '0-0:98.1.8.255', ranged: true }]),
+      },
+      { useCase: 'GCS16b', targets: GAS_AND_GPF, fields: snapshots(['getPrepaySnapshot'], 31, 1) },
+    ],
+    { ...PERIOD, ...KA_CREDENTIALS },
+  ),
+  readSrv(
+    '4.8.1',
+    [
+      {
+        useCase: 'ECS22b',
+        targets: ESME,
+        fields: protectedRead('ECS22b', [{ classId: 7, obis: '0-0:99.1.0.255', ranged: true }]),
+      },
+      { useCase: 'GCS17', targets: GAS, fields: sampledData(0, 1800) },
+    ],
+    PERIOD,
+  ),
+  readSrv('4.8.2', [read('ECS22c', ESME)], PERIOD),
+  readSrv('4.8.3', [read('ECS22a', ESME)], PERIOD),
+  readSrv(
+    '4.10',
+    [
+      read('ECS23', ESME, { when: notPoly, whenText: 'single or twin element ESME' }),
+      read('ECS23b', ESME, { when: isPoly, whenText: 'polyphase ESME' }),
+      { useCase: 'GCS18', targets: GAS, fields: sampledData(2, 360) },
+    ],
+    PERIOD,
+  ),
+  readSrv('4.11.1', [read('ECS24', ESME)]),
+  readSrv('4.11.2', [read('ECS24b', ESME)]),
+  readSrv('4.13', [
+    {
+      useCase: 'GCS21b',
+      targets: GAS,
+      // the calendar reads ask for every profile of the current calendar (RTDS GCS21b)
+      fields: fixed({
+        readPrepayment: {},
+        readPrice: {},
+        getDayProfiles: { providerId: 0, issuerCalendarId: 0xfffffffe, startDayId: 1, numberOfDays: 0 },
+        getWeekProfiles: { providerId: 0, issuerCalendarId: 0xfffffffe, startWeekId: 1, numberOfWeeks: 0 },
+        getSeasons: { providerId: 0, issuerCalendarId: 0xfffffffe },
+        getSpecialDays: {
+          startTime: 0,
+          numberOfEvents: 0,
+          calendarType: 3,
+          providerId: 0,
+          issuerCalendarId: 0xfffffffe,
+        },
+      }),
+    },
+  ]),
+  readSrv('4.15', [read('ECS27', ESME)]),
+  readSrv(
+    '4.17',
+    [
+      {
+        useCase: 'ECS66',
+        targets: ESME,
+        fields: protectedRead('ECS66', [{ classId: 7, obis: '0-0:99.1.3.255', ranged: true }]),
+      },
+    ],
+    PERIOD,
+  ),
+  readSrv('4.18', [read('ECS82', ESME), read('GCS60', GAS)]),
+
+  // ---- 6.2.x device configuration reads
+  readSrv('6.2.1', [
+    read('ECS26b', ESME, { when: notPoly, whenText: 'single or twin element ESME' }),
+    read('ECS26k', ESME, { when: isPoly, whenText: 'polyphase ESME' }),
+  ]),
+  readSrv('6.2.2', [read('ECS26c', ESME)]),
+  readSrv('6.2.3', [
+    read('ECS26d', ESME),
+    {
+      useCase: 'GCS21k',
+      targets: GAS,
+      // the current billing period: earliest start now, any issuer event, one command (RTDS GCS21k)
+      fields: fixed({
+        getBillingPeriod: {
+          earliestStartTime: 0,
+          minIssuerEventId: 0xffffffff,
+          numberOfCommands: 1,
+          tariffType: 0,
+        },
+      }),
+    },
+  ]),
+  readSrv('6.2.4', [
+    read('ECS26m', ESME),
+    read('ECS26n', CHF, acb),
+    read('GCS21m', GAS),
+    read('GCS21e', ['GPF']),
+  ]),
+  readSrv('6.2.5', [read('ECS26f', ESME)]),
+  readSrv('6.2.9', [read('ECS26j', ESME), read('GCS21j', GAS)]),
+  readSrv('6.2.10', [
+    read('ECS25r1', ESME, { when: notNetworkOperator, whenText: 'supplier' }),
+    read('ECS25r2', ESME, { when: byNetworkOperator, whenText: 'network operator' }),
+    { useCase: 'GCS20r', targets: GAS, fields: fixed({ getEventConfiguration: { eventId: 0x81ff } }) },
+  ]),
+  readSrv('6.31', [read('DBCH01', CHF, acb)]),
+  readSrv('6.32', [read('DBCH02', CHF, acb)], PERIOD),
+  readSrv(
+    '6.13',
+    [
+      read('ECS35a', ESME, { when: (b) => b.logToRead === 'Event', whenText: 'Event' }),
+      read('ECS35b', ESME, { when: (b) => b.logToRead === 'Security', whenText: 'Security' }),
+      read('ECS35e', ESME, { when: (b) => b.logToRead === 'PowerEvent', whenText: 'PowerEvent' }),
+      read('ECS35f', ESME, {
+        when: (b, s) => b.logToRead === 'ALCSEvent' && s.originatorRole !== 'networkOperator',
+        whenText: 'ALCSEvent (supplier)',
+      }),
+      read('ECS35g', ESME, {
+        when: (b, s) => b.logToRead === 'ALCSEvent' && s.originatorRole === 'networkOperator',
+        whenText: 'ALCSEvent (network operator)',
+      }),
+      read('ECS35c', CHF, { ...acb, when: (b) => b.logToRead === 'Event', whenText: 'Event' }),
+      read('ECS35d', CHF, { ...acb, when: (b) => b.logToRead === 'Security', whenText: 'Security' }),
+    ],
+    {
+      ...PERIOD,
+      logToRead: one(
+        'LogToRead',
+        oneOf('Event', 'ALCSEvent', 'PowerEvent', 'Security', 'GSMEEvent', 'GSMESecurity'),
+      ),
+    },
+  ),
+
+  // ---- 7.x supply and auxiliary load reads
+  readSrv('7.4', [read('ECS45', ESME), read('GCS33', GAS)]),
+  readSrv('7.7', [read('ECS61a', ESME)]),
+  readSrv('7.11', [read('ECS61c', ESME)], PERIOD),
+  readSrv('11.2', [
+    read('ECS52', ESME),
+    read('ECS52', CHF, acb),
+    read('GCS38', GAS),
+    // RTDS CS08: the ACB reads a PPMID's (HCALCS') firmware version; the command has no payload data (ASN.1 NULL)
+    { useCase: 'CS08', targets: ['PPMID', 'HCALCS'], ...acb, fields: fixed(null) },
+  ]),
+  readSrv(
+    '8.9',
+    [
+      read('CCS06', CHF, { ...acb, when: (b) => !b.readSecurityDetails, whenText: 'device log' }),
+      {
+        useCase: 'CCS07',
+        targets: CHF,
+        ...acb,
+        when: (b) => b.readSecurityDetails === true,
+        whenText: 'ReadSecurityDetails',
+        // read_device_log of the CHF and of the GPF Device Log, no parameter (RTDS CCS07)
+        fields: fixed({
+          zigbeeNetworkControl: { readDeviceLog: null },
+          gpfDeviceLog: { readDeviceLog: null },
+        }),
+      },
+    ],
+    { readSecurityDetails: opt('ReadSecurityDetails', empty) },
+  ),
+];
+
+/**
+ * GBZ Get Sampled Data (GCS17 profile data, GCS18 network data): sample id,
+ * earliest sample time (ReadLogPeriod start), sample type 0, number of
+ * samples over the period at the sample interval (both ends included).
+ */
+function sampledData(sampleId: number, intervalSeconds: number) {
+  return (i: BuildInput<{ period?: Period }>) => {
+    const p = i.body.period;
+    if (!p) throw new DspBodyInvalidError('ReadLogPeriod missing');
+    const start = utcSeconds(p.start, 'ReadLogPeriod/StartDateTime');
+    const end = utcSeconds(p.end, 'ReadLogPeriod/EndDateTime');
+    if (end < start) throw new DspBodyInvalidError('EndDateTime is before StartDateTime', 'ReadLogPeriod');
+    return {
+      getSampledData: {
+        sampleId,
+        earliestSampleTime: start,
+        sampleType: 0,
+        numberOfSamples: Math.floor((end - start) / intervalSeconds) + 1,
+      },
+    };
+  };
+}
+
+// keep the imports of readers used by later rows
+void [bool, choice, int, many, str, timeOfDay, attrInt];
+
+export type { ValueReader };
