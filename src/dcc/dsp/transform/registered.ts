@@ -9,8 +9,8 @@
  * one entry); nothing else changes.
  */
 import { serviceRequest } from '../../../duis/index.ts';
-import type { AnySrvTransform } from './rule.ts';
 import { DEVICE_SRV_TRANSFORMS } from './device-srs.ts';
+import type { AnySrvTransform } from './rule.ts';
 import { SRV_TRANSFORMS } from './use-cases.ts';
 
 const TRANSFORM_LISTS: readonly (readonly AnySrvTransform[])[] = [SRV_TRANSFORMS, DEVICE_SRV_TRANSFORMS];

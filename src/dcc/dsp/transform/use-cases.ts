@@ -750,4 +750,3 @@ export const SRV_TRANSFORMS: readonly AnySrvTransform[] = Object.freeze([
   UPDATE_HAN_DEVICE_LOG,
   ACTIVATE_FIRMWARE,
 ]);
-
