@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createHash, verify } from 'node:crypto';
+import { createHash, verify as cryptoVerify, verify, X509Certificate } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -193,7 +193,7 @@ describe('XML signature: sign and verify with each test key pair', () => {
     assert.ok(n >= 180);
   });
 
-  it('signs documents with CRLF line endings, comments and whitespace', () => {
+  it('signs documents with CRLF line endings, comments and whitespace: what is signed is the layout-free document', () => {
     const s = signer('xml-sign-90B3D51F30010000-ds');
     const pretty = unsignedRequest()
       .replace(/></g, '>\r\n  <')
@@ -202,10 +202,12 @@ describe('XML signature: sign and verify with each test key pair', () => {
     verifyDuisSignature(signed, store());
     // Comments are outside the signed node-set (URI=""), so changing one does not matter ...
     verifyDuisSignature(signed.replace('a comment', 'another comment'), store());
-    // ... but whitespace text is signed.
-    assert.ok(signed.includes('\n  <sr:Header>'));
+    // ... the layout between elements is removed before signing (the DCC's tool verifies without it) ...
+    assert.ok(!/>\s+</.test(signed.slice(signed.indexOf('<sr:Request'))), 'no layout between elements');
+    verifyDuisSignature(signed.replace('<sr:Header>', '\n <sr:Header>'), store());
+    // ... but whitespace inside a value is signed.
     assert.throws(
-      () => verifyDuisSignature(signed.replace('\n  <sr:Header>', '\n <sr:Header>'), store()),
+      () => verifyDuisSignature(signed.replace('>1</sr:CommandVariant>', '> 1</sr:CommandVariant>'), store()),
       DuisSignatureError,
     );
   });
@@ -248,6 +250,16 @@ describe('XML signature: sign and verify with each test key pair', () => {
  * document, SignedInfo canonicalised by xml-crypto, the DOM serialised), kept
  * here as the reference for the one that writes the Signature as text.
  */
+/** Test-local removal of the layout between elements (whitespace-only text in elements with element children). */
+function stripLayout(e: Element): void {
+  const kids = Array.from(e.childNodes as unknown as ArrayLike<Node>);
+  if (!kids.some((k) => k.nodeType === 1)) return;
+  for (const k of kids) {
+    if (k.nodeType === 3 && /^[ \t\r\n]*$/.test((k as unknown as { data: string }).data)) e.removeChild(k);
+    else if (k.nodeType === 1) stripLayout(k as Element);
+  }
+}
+
 function domBuiltSignature(
   input: string,
   s: XmlSigner,
@@ -257,6 +269,7 @@ function domBuiltSignature(
   const root = doc.documentElement!;
   const old = doc.getElementsByTagNameNS(DS, 'Signature');
   if (replace && old.length > 0) root.removeChild(old.item(0)!);
+  stripLayout(root as unknown as Element);
   const digest = createHash('sha256')
     .update(new C14nCanonicalization().process(root as unknown as Element, {}) as string, 'utf8')
     .digest('base64');
@@ -471,5 +484,95 @@ describe('XML signature: algorithm and coverage attacks are rejected', () => {
     assert.equal(st.find('CN=Z2,OU=07', d.serialNumber), undefined);
     const id = parseRequestId('90-B3-D5-1F-30-01-00-00:00-DB-12-34-56-78-90-A0:1');
     assert.equal(id.counter, 1n);
+  });
+});
+
+/**
+ * Issue 17: the DCC's signing tool verifies a document with the whitespace
+ * between elements removed, so a signature over a pretty-printed document's
+ * layout is rejected there. Checked here without this module's verifier:
+ * the Reference digest recomputed with xml-crypto's Canonical XML 1.0 over
+ * the layout-free document, and the ECDSA signature over SignedInfo's
+ * exclusive canonical form with node:crypto.
+ */
+describe('XML signature: interoperable with the DCC signing tool (layout between elements not signed)', () => {
+  const TEMPLATE = readFileSync(join(DUIS_DIR, 'templates', 'CCS01_8.11_SUCCESS_REQUEST_DUIS.XML'), 'utf8');
+  const testKey = () => signer('xml-sign-90B3D51F30010000-ds');
+  /** The template without its placeholder Signature and without layout between elements. */
+  function stripped(xml: string): string {
+    const doc = new DOMParser().parseFromString(xml, 'application/xml');
+    const root = doc.documentElement!;
+    const sig = root.getElementsByTagNameNS(DS, 'Signature').item(0);
+    if (sig) root.removeChild(sig);
+    stripLayout(root as unknown as Element);
+    return new XMLSerializer().serializeToString(doc);
+  }
+  /** Verifies `signed` exactly as given (no whitespace removal), independently of signature.ts. */
+  function independentlyValid(signed: string, certPem: string): boolean {
+    const doc = new DOMParser().parseFromString(signed, 'application/xml');
+    const root = doc.documentElement!;
+    const sig = root.getElementsByTagNameNS(DS, 'Signature').item(0)!;
+    const signedInfo = sig.getElementsByTagNameNS(DS, 'SignedInfo').item(0)!;
+    const si = new ExclusiveCanonicalization().process(signedInfo as unknown as Element, {}) as string;
+    const value = Buffer.from(
+      sig.getElementsByTagNameNS(DS, 'SignatureValue').item(0)!.textContent!,
+      'base64',
+    );
+    const digest = sig.getElementsByTagNameNS(DS, 'DigestValue').item(0)!.textContent!;
+    root.removeChild(sig);
+    const ref = new C14nCanonicalization().process(root as unknown as Element, {}) as string;
+    const actual = createHash('sha256').update(ref, 'utf8').digest('base64');
+    const key = new X509Certificate(certPem).publicKey;
+    return (
+      actual === digest && cryptoVerify('sha256', Buffer.from(si), { key, dsaEncoding: 'ieee-p1363' }, value)
+    );
+  }
+
+  it('the template is pretty-printed (the case the DCC tool rejected)', () => {
+    assert.ok(/>\s*\n\s*</.test(TEMPLATE));
+  });
+
+  it('signing the pretty-printed and the stripped documents gives the same document, valid over the stripped form', () => {
+    const cert = readFileSync(join(KEYS, 'xml-sign-90B3D51F30010000-ds.pem'), 'utf8');
+    const unsignedPretty = TEMPLATE.replace(/<ds:Signature[\s\S]*<\/ds:Signature>/, '');
+    const compact = stripped(TEMPLATE);
+    const a = signDuisXml(unsignedPretty, testKey());
+    const b = signDuisXml(compact, testKey());
+    const c = signDuisXml(TEMPLATE, testKey(), { replaceExistingSignature: true });
+    const noSig = (x: string) => x.replace(/<ds:Signature[\s\S]*<\/ds:Signature>/, '');
+    for (const x of [a, b, c]) {
+      // the signed document is the stripped one (up to the XML declaration) ...
+      assert.equal(noSig(x).replace(/^<\?xml[^>]*\?>/, ''), compact.replace(/^<\?xml[^>]*\?>/, ''));
+      // ... its signature verifies over it as the DCC tool and xmlsec1 read it, and here.
+      assert.ok(independentlyValid(x, cert));
+      assert.equal(verifyDuisSignature(x, store()).signer.subjectEui, '90B3D51F30010000');
+    }
+    // the digests agree: the same content was signed
+    const digestOf = (x: string) => /<ds:DigestValue>([^<]+)</.exec(x)![1];
+    assert.equal(digestOf(a), digestOf(b));
+    assert.equal(digestOf(a), digestOf(c));
+  });
+
+  it('a signed document pretty-printed afterwards still verifies (what the DCC verifies); a changed value does not', () => {
+    const signed = signDuisXml(TEMPLATE, testKey(), { replaceExistingSignature: true });
+    const pretty = signed.replace(/></g, '>\n    <');
+    assert.ok(
+      !independentlyValid(pretty, readFileSync(join(KEYS, 'xml-sign-90B3D51F30010000-ds.pem'), 'utf8')),
+    );
+    verifyDuisSignature(pretty, store());
+    assert.throws(
+      () => verifyDuisSignature(signed.replace('<sr:CommandVariant>1<', '<sr:CommandVariant>3<'), store()),
+      DuisSignatureError,
+    );
+  });
+
+  it('the really DCC-signed response still verifies', () => {
+    assert.ok(
+      independentlyValid(
+        SAMPLE,
+        readFileSync(join(KEYS, 'dsp-xml-sign-90B3D51F30000002-ds-pre-1.4.1.pem'), 'utf8'),
+      ),
+    );
+    assert.equal(verifyDuisSignature(SAMPLE, store()).signer.subjectEui, '90B3D51F30000002');
   });
 });

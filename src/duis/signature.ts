@@ -13,6 +13,15 @@
  * with exclusive C14N. A Reference that adds an explicit exc-c14n or c14n
  * transform after enveloped-signature is also accepted.
  *
+ * Insignificant whitespace (whitespace-only text between elements, in
+ * elements that have element children; DUIS has no mixed content) is not
+ * part of what is signed: the DCC's signing tool verifies the document with
+ * it removed, so a signature over a pretty-printed document's whitespace
+ * fails there. `signDuisXml` removes it and returns the compact document it
+ * signed (so xmlsec1 and the DCC's tool both accept it, whatever the input's
+ * layout); verification removes it too before digesting (what the DCC
+ * verifies). Whitespace inside a value (a text-only element) is signed.
+ *
  * The verifier is strict rather than general (no XPath, no Object, no
  * Manifest, one Reference to the whole document, fixed algorithm URIs), so
  * that signature-wrapping and algorithm-substitution attacks have nothing to
@@ -192,6 +201,30 @@ export function canonicalXml(
   return canonicalise(doc.documentElement!, algorithm === 'c14n' ? A.c14n : A.exclusiveC14n);
 }
 
+const XML_WHITESPACE = /^[ \t\r\n]*$/;
+
+/**
+ * Removes insignificant whitespace in place: whitespace-only text children of
+ * every element that has an element child (the layout between elements).
+ * Text-only elements keep their text, whitespace or not.
+ */
+export function stripInsignificantWhitespace(root: XmlElement): void {
+  let hasElement = false;
+  for (let c = root.firstChild; c; c = c.nextSibling)
+    if (c.nodeType === NodeType.ELEMENT_NODE) {
+      hasElement = true;
+      break;
+    }
+  if (!hasElement) return;
+  for (let c = root.firstChild; c; ) {
+    const next = c.nextSibling;
+    if (c.nodeType === NodeType.TEXT_NODE && XML_WHITESPACE.test((c as unknown as { data: string }).data))
+      root.removeChild(c);
+    else if (c.nodeType === NodeType.ELEMENT_NODE) stripInsignificantWhitespace(c as XmlElement);
+    c = next;
+  }
+}
+
 /**
  * Digest input of a `Reference URI=""` with enveloped-signature: the root
  * without the Signature, canonicalised. The Signature is detached for the
@@ -357,6 +390,8 @@ function verifyDocument(
   trust: XmlSigningTrustStore,
   options: VerifyOptions,
 ): VerifiedSignature {
+  // What the DCC verifies: the document without the layout between elements.
+  stripInsignificantWhitespace(doc.documentElement!);
   const s = readSignature(doc);
   const signer = trust.find(s.issuerName, s.serialNumber);
   if (!signer) throw new DuisUnknownSignerError(s.issuerName, s.serialNumber);
@@ -542,6 +577,8 @@ export function signDuisXml(
     }
     root.removeChild(existing.item(0)!);
   }
+  // Sign what the DCC verifies: the document without the layout between elements (see header).
+  stripInsignificantWhitespace(root);
   // Reference digest over the document without a signature (Canonical XML 1.0, see header).
   const digest = createHash('sha256').update(canonicalise(root, A.c14n), 'utf8').digest('base64');
   const value = sign('sha256', Buffer.from(signedInfoXml(digest, 'exc-c14n'), 'utf8'), {
