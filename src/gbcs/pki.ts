@@ -39,9 +39,9 @@ export interface IssuedKey {
   certificate: GbcsCertificate;
   privateKey: KeyObject;
   publicKey: KeyObject;
-  /** PEM of the certificate and PKCS#8 PEM of the private key (the RTDS keystore file contents) */
-  certificatePem: string;
-  privateKeyPem: string;
+  /** PEM of the certificate and PKCS#8 PEM of the private key (the RTDS keystore file contents; written on first read) */
+  readonly certificatePem: string;
+  readonly privateKeyPem: string;
 }
 
 export interface CaKey {
@@ -268,14 +268,24 @@ export class TestPki {
     });
     this.store.addCertificate(certificate, slot);
     if (addPrivateKey) this.store.addPrivateKey(eui, slot, pair.privateKey);
+    // The PEMs are written on first read only (the keystore files, the XML signers): exporting
+    // every private key to PKCS#8 PEM was a sixth of an in-memory estate's set-up (issue 16).
+    let certificatePem: string | undefined;
+    let privateKeyPem: string | undefined;
     return {
       eui: certificate.eui,
       slot,
       certificate,
       privateKey: pair.privateKey,
       publicKey: pair.publicKey,
-      certificatePem: derToPem(der),
-      privateKeyPem: pair.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+      get certificatePem() {
+        certificatePem ??= derToPem(der);
+        return certificatePem;
+      },
+      get privateKeyPem() {
+        privateKeyPem ??= pair.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+        return privateKeyPem;
+      },
     };
   }
 

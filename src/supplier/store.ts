@@ -23,6 +23,7 @@ import {
   type Premises,
   requestIdText,
 } from './model.ts';
+import { type CommandRow, type HopRow, SupplierStatements } from './store-sqlite.ts';
 import type { SupplierTables } from './tables.ts';
 
 export interface CommandFilter {
@@ -69,8 +70,33 @@ export class SupplierRepository {
   /** One counter reservation at a time in this process (PostgreSQL also locks the row). */
   private counterChain: Promise<unknown> = Promise.resolve();
 
+  /** SQLite: the hot paths' statements, prepared once (store-sqlite.ts). */
+  readonly #raw: SupplierStatements | undefined;
+
   constructor(readonly store: Store) {
     this.db = store.db.withTables<SupplierTables>() as unknown as Db;
+    this.#raw = store.sqlite ? new SupplierStatements(store.sqlite) : undefined;
+  }
+
+  /** Kysely calls of this repository not finished yet (they keep their order behind Kysely's connection mutex). */
+  #slowPending = 0;
+
+  /**
+   * The prepared statements when they can run now: SQLite, no transaction
+   * held on the connection, and none of this repository's Kysely calls still
+   * queued (a later write must never overtake an earlier one).
+   */
+  #fast(): SupplierStatements | undefined {
+    return this.#slowPending === 0 && this.#raw?.usable() ? this.#raw : undefined;
+  }
+
+  async #slow<T>(f: () => Promise<T>): Promise<T> {
+    this.#slowPending++;
+    try {
+      return await f();
+    } finally {
+      this.#slowPending--;
+    }
   }
 
   // ---------------------------------------------------------------- counters
@@ -80,36 +106,53 @@ export class SupplierRepository {
    * increasing and written before it is used, so a restart never reuses one.
    */
   nextCounter(supplierEui: Eui, initial: bigint, now: number): Promise<bigint> {
-    const run = () =>
-      this.db.transaction().execute(async (trx) => {
-        // SQLite shared by processes (split deployments): write first, so the transaction takes
-        // the write lock under the busy timeout. A deferred read-then-write transaction gets
-        // SQLITE_BUSY at once ("database is locked") when another process wrote since its read.
-        if (this.store.dialect !== 'postgres')
-          await trx
-            .updateTable('supplier_counters')
-            .set({ updated_at: now })
-            .where('supplier_eui', '=', supplierEui)
-            .execute();
-        let q = trx.selectFrom('supplier_counters').select('counter').where('supplier_eui', '=', supplierEui);
-        if (this.store.dialect === 'postgres') q = q.forUpdate();
-        const row = await q.executeTakeFirst();
-        const next = row ? u64FromText(row.counter) + 1n : initial;
-        if (next > 0xffffffffffffffffn)
-          throw new SupplierError('SUPPLIER_STATE', `Originator Counter of ${supplierEui} exhausted`);
-        if (row)
-          await trx
-            .updateTable('supplier_counters')
-            .set({ counter: u64ToText(next), updated_at: now })
-            .where('supplier_eui', '=', supplierEui)
-            .execute();
-        else
-          await trx
-            .insertInto('supplier_counters')
-            .values({ supplier_eui: supplierEui, counter: u64ToText(next), updated_at: now })
-            .execute();
-        return next;
-      });
+    const next = (last: bigint | undefined): bigint => {
+      const n = last === undefined ? initial : last + 1n;
+      if (n > 0xffffffffffffffffn)
+        throw new SupplierError('SUPPLIER_STATE', `Originator Counter of ${supplierEui} exhausted`);
+      return n;
+    };
+    const run = async (): Promise<bigint> => {
+      const raw = this.#fast();
+      if (raw)
+        return u64FromText(
+          raw.nextCounter(supplierEui, now, (last) =>
+            u64ToText(next(last === undefined ? undefined : u64FromText(last))),
+          ),
+        );
+      return this.#slow(() =>
+        this.db.transaction().execute(async (trx) => {
+          // SQLite shared by processes (split deployments): write first, so the transaction takes
+          // the write lock under the busy timeout. A deferred read-then-write transaction gets
+          // SQLITE_BUSY at once ("database is locked") when another process wrote since its read.
+          if (this.store.dialect !== 'postgres')
+            await trx
+              .updateTable('supplier_counters')
+              .set({ updated_at: now })
+              .where('supplier_eui', '=', supplierEui)
+              .execute();
+          let q = trx
+            .selectFrom('supplier_counters')
+            .select('counter')
+            .where('supplier_eui', '=', supplierEui);
+          if (this.store.dialect === 'postgres') q = q.forUpdate();
+          const row = await q.executeTakeFirst();
+          const value = next(row ? u64FromText(row.counter) : undefined);
+          if (row)
+            await trx
+              .updateTable('supplier_counters')
+              .set({ counter: u64ToText(value), updated_at: now })
+              .where('supplier_eui', '=', supplierEui)
+              .execute();
+          else
+            await trx
+              .insertInto('supplier_counters')
+              .values({ supplier_eui: supplierEui, counter: u64ToText(value), updated_at: now })
+              .execute();
+          return value;
+        }),
+      );
+    };
     const p = this.counterChain.then(run, run);
     this.counterChain = p.catch(() => {});
     return p;
@@ -137,29 +180,37 @@ export class SupplierRepository {
       created_at: p.createdAt,
       updated_at: p.updatedAt,
     };
-    await this.db
-      .insertInto('supplier_premises')
-      .values(row)
-      .onConflict((oc) =>
-        oc.column('id').doUpdateSet({
-          chf: row.chf,
-          ppmid: row.ppmid,
-          json: row.json,
-          last_wan_response_at: row.last_wan_response_at,
-          updated_at: row.updated_at,
-        }),
-      )
-      .execute();
+    const raw = this.#fast();
+    if (raw) return raw.putPremises(row);
+    await this.#slow(() =>
+      this.db
+        .insertInto('supplier_premises')
+        .values(row)
+        .onConflict((oc) =>
+          oc.column('id').doUpdateSet({
+            chf: row.chf,
+            ppmid: row.ppmid,
+            json: row.json,
+            last_wan_response_at: row.last_wan_response_at,
+            updated_at: row.updated_at,
+          }),
+        )
+        .execute(),
+    );
   }
 
   /** Records a WAN response time (only ever moves forward). */
   async touchWanResponse(premisesId: string, at: number): Promise<void> {
-    await this.db
-      .updateTable('supplier_premises')
-      .set({ last_wan_response_at: at })
-      .where('id', '=', premisesId)
-      .where((eb) => eb.or([eb('last_wan_response_at', 'is', null), eb('last_wan_response_at', '<', at)]))
-      .execute();
+    const raw = this.#fast();
+    if (raw) return raw.touchWanResponse(premisesId, at);
+    await this.#slow(() =>
+      this.db
+        .updateTable('supplier_premises')
+        .set({ last_wan_response_at: at })
+        .where('id', '=', premisesId)
+        .where((eb) => eb.or([eb('last_wan_response_at', 'is', null), eb('last_wan_response_at', '<', at)]))
+        .execute(),
+    );
   }
 
   async listPremises(): Promise<Premises[]> {
@@ -188,19 +239,23 @@ export class SupplierRepository {
       created_at: p.createdAt,
       updated_at: p.updatedAt,
     };
-    await this.db
-      .insertInto('supplier_ppmids')
-      .values(row)
-      .onConflict((oc) =>
-        oc.column('eui').doUpdateSet({
-          premises_id: row.premises_id,
-          state: row.state,
-          relay_enabled: row.relay_enabled,
-          json: row.json,
-          updated_at: row.updated_at,
-        }),
-      )
-      .execute();
+    const raw = this.#fast();
+    if (raw) return raw.putPpmid(row);
+    await this.#slow(() =>
+      this.db
+        .insertInto('supplier_ppmids')
+        .values(row)
+        .onConflict((oc) =>
+          oc.column('eui').doUpdateSet({
+            premises_id: row.premises_id,
+            state: row.state,
+            relay_enabled: row.relay_enabled,
+            json: row.json,
+            updated_at: row.updated_at,
+          }),
+        )
+        .execute(),
+    );
   }
 
   async listPpmids(): Promise<PpmidRecord[]> {
@@ -211,60 +266,32 @@ export class SupplierRepository {
   // ---------------------------------------------------------------- commands
 
   /** Writes a command and the hops added since the last write, in one transaction. */
-  async saveCommand(c: CommandRecord, newHops: readonly Hop[]): Promise<void> {
-    const row = {
-      id: toRowId(c.id),
-      request_id: c.requestId ? requestIdText(c.requestId) : null,
-      premises_id: c.premisesId,
-      target: c.target,
-      srv: c.srv,
-      route: c.route ?? null,
-      state: c.state,
-      terminal: sqlBool(isTerminal(c.state)),
-      wan_sent_at: c.wanSentAt ?? null,
-      answered_at: c.answeredAt ?? null,
-      created_at: c.createdAt,
-      updated_at: c.updatedAt,
-      expires_at: c.expiresAt,
-      json: toJsonText(c),
-    };
-    const write = async (trx: Transaction<SupplierTables>) => {
-      await trx
-        .insertInto('supplier_commands')
-        .values(row)
-        .onConflict((oc) =>
-          oc.column('id').doUpdateSet({
-            request_id: row.request_id,
-            route: row.route,
-            state: row.state,
-            terminal: row.terminal,
-            wan_sent_at: row.wan_sent_at,
-            answered_at: row.answered_at,
-            updated_at: row.updated_at,
-            expires_at: row.expires_at,
-            json: row.json,
-          }),
-        )
-        .execute();
-      if (newHops.length)
-        await trx
-          .insertInto('supplier_command_hops')
-          .values(
-            newHops.map((h) => ({
-              command_id: row.id,
-              seq: h.seq,
-              at: h.at,
-              kind: h.kind,
-              json: toJsonText(h.detail),
-            })),
-          )
-          .execute();
-    };
-    await this.db.transaction().execute(write);
+  saveCommand(c: CommandRecord, newHops: readonly Hop[]): Promise<void> {
+    return this.saveCommands([{ record: c, hops: newHops }]);
+  }
+
+  /** Writes commands and the hops each gained since its last write, all in one transaction. */
+  async saveCommands(batch: ReadonlyArray<{ record: CommandRecord; hops: readonly Hop[] }>): Promise<void> {
+    const rows = batch.map(({ record, hops }) => {
+      const row = commandRow(record);
+      return { row, hops: hops.map((h) => hopRow(row.id, h)) };
+    });
+    const raw = this.#fast();
+    if (raw) return raw.saveCommands(rows);
+    await this.#slow(() =>
+      this.db.transaction().execute(async (trx) => {
+        for (const { row, hops } of rows) await writeCommand(trx, row, hops);
+      }),
+    );
   }
 
   async getCommand(id: string): Promise<CommandRecord | undefined> {
     if (!/^[0-9]{1,20}$/.test(id)) return undefined;
+    const raw = this.#fast();
+    if (raw) {
+      const json = raw.commandJsonById(toRowId(id));
+      return json === undefined ? undefined : fromJsonText<CommandRecord>(json);
+    }
     const row = await this.db
       .selectFrom('supplier_commands')
       .select('json')
@@ -274,6 +301,11 @@ export class SupplierRepository {
   }
 
   async getCommandByRequestId(requestId: string): Promise<CommandRecord | undefined> {
+    const raw = this.#fast();
+    if (raw) {
+      const json = raw.commandJsonByRequestId(requestId);
+      return json === undefined ? undefined : fromJsonText<CommandRecord>(json);
+    }
     const row = await this.db
       .selectFrom('supplier_commands')
       .select('json')
@@ -356,15 +388,18 @@ export class SupplierRepository {
 
   /** The premises' WAN commands sent at or after `since`, newest first, at most `limit` (SU-1). */
   async wanHistory(premisesId: string, since: number, limit: number): Promise<WanHistoryRow[]> {
-    const rows = await this.db
-      .selectFrom('supplier_commands')
-      .select(['wan_sent_at', 'answered_at'])
-      .where('premises_id', '=', premisesId)
-      .where('wan_sent_at', 'is not', null)
-      .where('wan_sent_at', '>=', since)
-      .orderBy('wan_sent_at', 'desc')
-      .limit(limit)
-      .execute();
+    const raw = this.#fast();
+    const rows = raw
+      ? raw.wanHistory(premisesId, since, limit)
+      : await this.db
+          .selectFrom('supplier_commands')
+          .select(['wan_sent_at', 'answered_at'])
+          .where('premises_id', '=', premisesId)
+          .where('wan_sent_at', 'is not', null)
+          .where('wan_sent_at', '>=', since)
+          .orderBy('wan_sent_at', 'desc')
+          .limit(limit)
+          .execute();
     return rows.map((r) =>
       r.answered_at === null
         ? { sentAt: r.wan_sent_at! }
@@ -384,6 +419,54 @@ export class SupplierRepository {
 }
 
 export { fromRowId };
+
+function commandRow(c: CommandRecord): CommandRow {
+  return {
+    id: toRowId(c.id),
+    request_id: c.requestId ? requestIdText(c.requestId) : null,
+    premises_id: c.premisesId,
+    target: c.target,
+    srv: c.srv,
+    route: c.route ?? null,
+    state: c.state,
+    terminal: sqlBool(isTerminal(c.state)),
+    wan_sent_at: c.wanSentAt ?? null,
+    answered_at: c.answeredAt ?? null,
+    created_at: c.createdAt,
+    updated_at: c.updatedAt,
+    expires_at: c.expiresAt,
+    json: toJsonText(c),
+  };
+}
+
+function hopRow(commandId: string, h: Hop): HopRow {
+  return { command_id: commandId, seq: h.seq, at: h.at, kind: h.kind, json: toJsonText(h.detail) };
+}
+
+async function writeCommand(
+  trx: Transaction<SupplierTables>,
+  row: CommandRow,
+  hops: HopRow[],
+): Promise<void> {
+  await trx
+    .insertInto('supplier_commands')
+    .values(row)
+    .onConflict((oc) =>
+      oc.column('id').doUpdateSet({
+        request_id: row.request_id,
+        route: row.route,
+        state: row.state,
+        terminal: row.terminal,
+        wan_sent_at: row.wan_sent_at,
+        answered_at: row.answered_at,
+        updated_at: row.updated_at,
+        expires_at: row.expires_at,
+        json: row.json,
+      }),
+    )
+    .execute();
+  if (hops.length) await trx.insertInto('supplier_command_hops').values(hops).execute();
+}
 
 function premisesFromRow(row: SupplierPremisesTableRow): Premises {
   const p = fromJsonText<Premises>(row.json);

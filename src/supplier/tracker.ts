@@ -36,6 +36,8 @@ const log = Logger.get('supplier:tracker');
 /** What the tracker needs from the store. */
 export interface TrackerPersistence {
   saveCommand(c: CommandRecord, newHops: readonly Hop[]): Promise<void>;
+  /** Several commands' changes in one transaction (all or none); without it, one saveCommand each. */
+  saveCommands?(batch: ReadonlyArray<{ record: CommandRecord; hops: readonly Hop[] }>): Promise<void>;
   openCommands(): Promise<CommandRecord[]>;
   getCommand(id: string): Promise<CommandRecord | undefined>;
   getCommandByRequestId(requestId: string): Promise<CommandRecord | undefined>;
@@ -442,6 +444,21 @@ export class CommandTracker {
     }
     const batch = [...this.dirty.values()];
     this.dirty.clear();
+    if (this.persistence.saveCommands && batch.length > 1) {
+      try {
+        await this.persistence.saveCommands(batch);
+        this.metrics.inc('writes', batch.length);
+      } catch (err) {
+        this.writeError = err;
+        this.metrics.inc('write-failures');
+        log.error('could not store command changes; will retry with the next change', {
+          commands: batch.length,
+          error: (err as Error).message,
+        });
+        for (const { record, hops } of batch) this.requeue(record, hops);
+      }
+      return;
+    }
     for (const { record, hops } of batch) {
       try {
         await this.persistence.saveCommand(record, hops);
@@ -453,10 +470,15 @@ export class CommandTracker {
           id: record.id,
           error: (err as Error).message,
         });
-        const d = this.dirty.get(record.id);
-        if (d) d.hops.unshift(...hops);
-        else this.dirty.set(record.id, { record, hops });
+        this.requeue(record, hops);
       }
     }
+  }
+
+  /** A change that was not stored goes back in front of any newer one of the same command. */
+  private requeue(record: CommandRecord, hops: Hop[]): void {
+    const d = this.dirty.get(record.id);
+    if (d) d.hops.unshift(...hops);
+    else this.dirty.set(record.id, { record, hops });
   }
 }
