@@ -225,7 +225,7 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchResult[]>
     const users = await makeUsers(nUsers);
     const mix = await acceptedMix(join(dir, 'mix'), users[0]);
     const modes: E2eMode[] = [{ name: '1 thread', workers: 0 }];
-    const workers = Number(process.env.DSP_BENCH_WORKERS ?? 0);
+    const workers = Number(process.env.DSP_BENCH_WORKERS ?? 2);
     if (workers > 0) modes.push({ name: `${workers} workers`, workers });
     let from = BigInt(Date.now()) - 50_000_000n;
     for (const mode of modes) {

@@ -132,4 +132,35 @@ describe('ppmid-relay dsp serve / local-delivery-export / charges / performance'
       child = undefined;
     }
   });
+
+  it('--workers 2: the same service with checks and signing on worker threads (XSD on); a replay is refused', async () => {
+    const config = join(dir, 'dsp-workers.json');
+    writeDspConfig(config, 'http://127.0.0.1:9/receive');
+    const dsp = await startCli(
+      ['dsp', 'serve', '--config', config, '--port', '0', '--workers', '2'],
+      { ...env, PPMID_DATA_DIR: join(dir, 'data-workers') },
+      /DSP listening on (http:\/\/\S+)/,
+    );
+    child = dsp.child;
+    const trust = new XmlSigningCertificateStore([
+      readFileSync(join(XML_KEYS, 'dsp-xml-sign-90B3D51F30000002-ds.pem'), 'utf8'),
+    ]);
+    const post = (endpoint: string, xml: string) =>
+      fetch(`${dsp.url}/api/v1/${endpoint}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/xml' },
+        body: xml,
+      });
+    const xml = templateRequest(ECS17B, { counter: 3000n, cv: 2 });
+    const res = await post('serviceD', xml);
+    assert.equal(res.status, 200);
+    const local = verifyAndParseDuisResponse(await res.text(), trust).response;
+    assert.equal(local.header.responseCode, 'I0');
+    const again = await post('serviceD', xml);
+    assert.equal(again.status, 409);
+    assert.match(await again.text(), /^DSP_COUNTER_REPLAY/);
+    dsp.child.kill('SIGTERM');
+    await new Promise((r) => dsp.child.once('exit', r));
+    child = undefined;
+  });
 });

@@ -28,6 +28,7 @@ import { migrate, openStore, type Store, storeOptionsFromEnv } from '../../adapt
 import type { CspDownlink } from '../../dcc/contracts.ts';
 import { loadDspConfig } from '../../dcc/dsp/config.ts';
 import { fetchResponseTransport } from '../../dcc/dsp/delivery.ts';
+import { MAX_DSP_WORKERS } from '../../dcc/dsp/dsp-workers.ts';
 import {
   DSP_DEFAULT_PORT,
   DSP_PUBLIC_PATHS,
@@ -113,6 +114,10 @@ function addServe(dsp: Command): void {
     .option(
       '--tls',
       '[stand-alone] serve the DCC User Interface on https with client certificates (the test CA of <PPMID_DATA_DIR>/keys/duis-tls; CN = the user EUI) and POST Responses to https receive URLs with the DSP certificate',
+    )
+    .option(
+      '--workers <n>',
+      '[stand-alone] worker threads for the XSD, XML-signature and Response-signing work (the DSP state stays on one thread; default 0: all on one thread; e.g. the number of cores)',
     );
   addSplitOptions(serve, 'dsp').action(
     async (
@@ -124,10 +129,11 @@ function addServe(dsp: Command): void {
         exportDir?: string;
         exportPeriodHours: string;
         tls?: boolean;
+        workers?: string;
       },
     ) => {
       if (o.split) {
-        refuseStandAlone(o, ['config', 'exportDir', 'tls']);
+        refuseStandAlone(o, ['config', 'exportDir', 'tls', 'workers']);
         await runSplitParty('dsp', o);
         return;
       }
@@ -137,6 +143,9 @@ function addServe(dsp: Command): void {
           '--data-dir belongs to --split mode (stand-alone: PPMID_DATA_DIR / DATABASE_URL)',
         );
       if (!o.config) throw new ConfigError('dsp serve needs --config (stand-alone) or --split');
+      const workers = o.workers === undefined ? 0 : Number(o.workers);
+      if (!Number.isInteger(workers) || workers < 0 || workers > MAX_DSP_WORKERS)
+        throw new ConfigError(`--workers ${o.workers}: a whole number 0..${MAX_DSP_WORKERS}`);
       const cfg = loadDspConfig(o.config);
       // issue 13: the operators of <data-dir>/credentials guard the reports (DUIS stays signed and public)
       const ops = standAloneGuard({ host: o.host, publicPaths: DSP_PUBLIC_PATHS });
@@ -177,6 +186,7 @@ function addServe(dsp: Command): void {
         dsp,
         host: o.host,
         port: port(o.port),
+        workers,
         guard: ops.guard,
         ...(pki
           ? { tls: { certPem: pki.server.certPem, keyPem: pki.server.keyPem, clientCaPem: pki.caCertPem } }
@@ -184,7 +194,7 @@ function addServe(dsp: Command): void {
       });
       process.stdout.write(ops.describe());
       process.stdout.write(
-        `DSP listening on ${http.url} (store ${store.location}; XSD validation ${dsp.xsdValidation ? 'on' : 'off'}; TLS ${pki ? `on, CA ${pki.dir}/ca.crt` : 'off'}; no SM WAN attached)\n`,
+        `DSP listening on ${http.url} (store ${store.location}; XSD validation ${dsp.xsdValidation ? 'on' : 'off'}; TLS ${pki ? `on, CA ${pki.dir}/ca.crt` : 'off'}; ${workers > 0 ? `${workers} worker threads` : 'one thread'}; no SM WAN attached)\n`,
       );
       const stop = async () => {
         exporter?.stop();

@@ -30,6 +30,7 @@ import {
   registerSharedWebAssets,
   SHARED_WEB_PUBLIC_PATHS,
 } from '../../runtime/web-assets.ts';
+import { DspFrontWorkers } from './dsp-workers.ts';
 import { DspServiceError } from './errors.ts';
 import { DAY_MS, formatLocalDeliveryCsv } from './local-delivery-csv.ts';
 import { queryLocalDeliveries } from './local-delivery-log.ts';
@@ -62,6 +63,12 @@ export interface DspHttpOptions {
    * EUI, the same user as the signed request's.
    */
   tls?: { certPem: string; keyPem: string; clientCaPem: string };
+  /**
+   * Checks 0-2 and Response signing on these worker threads (dsp-workers.ts),
+   * the DSP's state on this one. `startDspHttp({ workers: N })` starts and
+   * closes them itself.
+   */
+  frontWorkers?: DspFrontWorkers;
 }
 
 /** The user EUI of a request's verified TLS client certificate (undefined: none, or not verified). */
@@ -189,7 +196,9 @@ export function buildDspHttpServer(opts: DspHttpOptions): FastifyInstance {
       const body = req.body;
       if (!(body instanceof Uint8Array))
         return reply.code(415).type('text/plain; charset=utf-8').send('DUIS requests are application/xml');
-      const out = await dsp.handleRequestAsync(endpoint, body, who);
+      const out = opts.frontWorkers
+        ? await opts.frontWorkers.handle(endpoint, body, who)
+        : await dsp.handleRequestAsync(endpoint, body, who);
       try {
         await dsp.flush();
       } catch (e) {
@@ -352,11 +361,24 @@ export interface RunningDspHttp {
 
 /** Starts listening (default 127.0.0.1:8079; port 0 picks a free one). */
 export async function startDspHttp(
-  opts: DspHttpOptions & { host?: string; port?: number },
+  opts: DspHttpOptions & {
+    host?: string;
+    port?: number;
+    /** Worker threads for checks 0-2 and signing (dsp-workers.ts); 0 or unset: all on this thread. */
+    workers?: number;
+  },
 ): Promise<RunningDspHttp> {
-  const app = buildDspHttpServer(opts);
+  const workers =
+    opts.workers && opts.workers > 0 ? await DspFrontWorkers.start(opts.dsp, opts.workers) : undefined;
+  const app = buildDspHttpServer(workers ? { ...opts, frontWorkers: workers } : opts);
+  if (workers) app.addHook('onClose', () => workers.close());
   const host = opts.host ?? '127.0.0.1';
-  await app.listen({ host, port: opts.port ?? DSP_DEFAULT_PORT });
+  try {
+    await app.listen({ host, port: opts.port ?? DSP_DEFAULT_PORT });
+  } catch (e) {
+    await workers?.close();
+    throw e;
+  }
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : (opts.port ?? DSP_DEFAULT_PORT);
   const shown = host.includes(':') ? `[${host}]` : host;

@@ -28,25 +28,21 @@ import type { Store } from '../../adapters/store/index.ts';
 import {
   buildDuisResponse,
   type CommandVariant,
-  DuisError,
   type DuisRequest,
   type DuisResponseBody,
   type DuisResponseCode,
   type DuisXsdValidation,
   DuisXsdValidator,
-  dspRejection,
   executionDateTime,
   formatRequestId,
   isLocalDeliveryCommandVariant,
   isWanCommandVariant,
-  parseXmlDocument,
   type RequestId,
   returnLocalCommandResponse,
   type ServiceRequestClass,
   serviceRequest,
   signDuisXml,
   signedPreCommand,
-  verifyAndParseDuisRequest,
   type XmlSigner,
   XmlSigningCertificateStore,
   type XsdValidationResult,
@@ -55,14 +51,12 @@ import { InProcessDuisXsdValidator } from '../../duis/xsd-inprocess.ts';
 import {
   decodeMessage,
   decodePayload,
-  GbcsError,
   type GbcsMessage,
   MemoryKeyStore,
   type SecurityContext,
 } from '../../gbcs/index.ts';
 import { type Eui, normaliseEui, toHex } from '../../runtime/bytes.ts';
 import type { Clock, TimerHandle } from '../../runtime/clock.ts';
-import { PpmidRelayError } from '../../runtime/errors.ts';
 import { Logger } from '../../runtime/logger.ts';
 import { Metrics } from '../../runtime/metrics.ts';
 import type { CspDownlink, DspDeviceMessageSink } from '../contracts.ts';
@@ -92,15 +86,11 @@ import {
   userStatus,
   wrongEndpoint,
 } from './errors.ts';
+import { errText, type FrontOutcome, precheck, type Rejection, rejectionOf, verifyRequest } from './front.ts';
 import { DspInventory, type DspInventoryDevice, normaliseInventoryDevice } from './inventory.ts';
 import { type NonDeviceAnswer, nonDeviceHandler } from './non-device.ts';
 import { DspJournal, type JournalOp, requestFromRow } from './persistence.ts';
-import {
-  DEFAULT_PRECHECK_LIMITS,
-  DspPrecheckError,
-  type PrecheckLimits,
-  precheckDuisRequest,
-} from './precheck.ts';
+import { DEFAULT_PRECHECK_LIMITS, DspPrecheckError, type PrecheckLimits } from './precheck.ts';
 import {
   AWAITING_RESPONSE,
   type DspRequestRecord,
@@ -114,7 +104,6 @@ import { cvRefusal, offeredCommandVariants, srvRoleEligibility } from './srv-tab
 import { type DspDb, dspDb } from './tables.ts';
 import {
   completeSignedPreCommandResult,
-  DspTransformError,
   DspUnsupportedServiceRequestError,
   type TransformContext,
   transformServiceRequest,
@@ -163,7 +152,12 @@ export interface DspReply {
   responseCode?: DuisResponseCode;
   /** The typed error code of a rejection. */
   error?: string;
+  /** `handleVerified` with `deferSigning`: the DUIS Response to sign into `body`. */
+  unsignedResponse?: DuisResponseInput;
 }
+
+/** A DUIS Response before it is built and signed. */
+export type DuisResponseInput = Parameters<typeof buildDuisResponse>[0];
 
 /** What happened to a device message (a response or an alert) that reached the DSP. */
 export type DeviceMessageDisposition =
@@ -241,10 +235,6 @@ function sha256Hex(b: Uint8Array): string {
   return createHash('sha256').update(b).digest('hex').toUpperCase();
 }
 
-function errText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
 export class DspService implements DspDeviceMessageSink {
   readonly clock: Clock;
   readonly store: Store;
@@ -271,6 +261,9 @@ export class DspService implements DspDeviceMessageSink {
   readonly #counterWindowMs: number;
   readonly #precheckLimits: PrecheckLimits;
   #trust = new XmlSigningCertificateStore();
+  #trustGeneration = 0;
+  readonly #trustListeners = new Set<() => void>();
+  #deferSigning = false;
   readonly #counters = new Map<Eui, bigint>();
   readonly #requests = new Map<string, DspRequestRecord>();
   readonly #byGbcsKey = new Map<string, DspRequestRecord>();
@@ -439,6 +432,8 @@ export class DspService implements DspDeviceMessageSink {
     const t = new XmlSigningCertificateStore();
     for (const u of this.#users.values()) for (const pem of u.xmlSigningCertificates) t.add(pem);
     this.#trust = t;
+    this.#trustGeneration++;
+    for (const fn of this.#trustListeners) fn();
   }
 
   removeUser(eui: string): boolean {
@@ -567,6 +562,16 @@ export class DspService implements DspDeviceMessageSink {
 
   // ------------------------------------------------------------------ DUIS requests
 
+  /** The DSP's XML-signing key and certificate (DSP worker threads sign Responses with it). */
+  get xmlSigner(): XmlSigner {
+    return this.#signer;
+  }
+
+  /** The limits of check 0 (precheck.ts). */
+  get precheckLimits(): PrecheckLimits {
+    return { ...this.#precheckLimits };
+  }
+
   /** The XSD validator check 1 uses: xmllint, in process (libxml2-wasm, or another in-process one), or none. */
   get xsdEngine(): 'in-process' | 'xmllint' | 'off' {
     if (this.#xsd === undefined) return 'off';
@@ -590,15 +595,7 @@ export class DspService implements DspDeviceMessageSink {
    */
   #precheck(input: string | Uint8Array, o: DuisCaller): DspReply | undefined {
     try {
-      const originator = precheckDuisRequest(input, (eui) => this.#users.has(eui), this.#precheckLimits);
-      // The DCC User Interface: the TLS client certificate is the user's, bound to its DUIS
-      // signing identity (the XML signature is then checked against that user's certificate).
-      if (o.tlsUser !== undefined && normaliseEui(o.tlsUser) !== originator)
-        throw new DspPrecheckError(
-          'tls-identity',
-          `the TLS client certificate is ${o.tlsUser}'s, the request is ${originator}'s`,
-          403,
-        );
+      precheck(input, (eui) => this.#users.has(eui), this.#precheckLimits, o.tlsUser);
       this.metrics.inc('parsed');
       return undefined;
     } catch (e) {
@@ -637,21 +634,11 @@ export class DspService implements DspDeviceMessageSink {
     xsd: () => XsdValidationResult | undefined,
   ): DspReply {
     this.metrics.inc('requests');
-    if (this.#closed)
-      return this.#httpReject(new DspServiceError('DSP_BUSY', 'the DSP is closed', { httpStatus: 503 }));
-    if (this.journal.error !== undefined)
-      return this.#httpReject(
-        new DspServiceError('DSP_BUSY', `the DSP store failed: ${errText(this.journal.error)}`, {
-          httpStatus: 500,
-        }),
-      );
+    const busy = this.#busy();
+    if (busy) return busy;
     let req: DuisRequest;
     try {
-      this.#schemaCheck(input, xsd());
-      req = verifyAndParseDuisRequest(input, this.#trust, {
-        at: new Date(this.clock.now()),
-        checkCommandVariant: false,
-      }).request;
+      req = verifyRequest(input, xsd(), this.#trust, this.clock.now());
     } catch (e) {
       return this.#reject(e, undefined);
     }
@@ -662,19 +649,69 @@ export class DspService implements DspDeviceMessageSink {
     }
   }
 
+  #busy(): DspReply | undefined {
+    if (this.#closed)
+      return this.#httpReject(new DspServiceError('DSP_BUSY', 'the DSP is closed', { httpStatus: 503 }));
+    if (this.journal.error !== undefined)
+      return this.#httpReject(
+        new DspServiceError('DSP_BUSY', `the DSP store failed: ${errText(this.journal.error)}`, {
+          httpStatus: 500,
+        }),
+      );
+    return undefined;
+  }
+
   /**
-   * Check 1: XSD validity. Malformed input is told apart from schema-invalid
-   * input by the DUIS parser (which verifyAndParse runs anyway when the XSD
-   * check is off).
+   * The users and XML-signing certificates checks 0-2 use, with a generation
+   * that changes whenever they do (worker threads run those checks on a copy:
+   * dsp-workers.ts).
    */
-  #schemaCheck(input: string | Uint8Array, r: XsdValidationResult | undefined): void {
-    if (!r || r.valid) return;
-    parseXmlDocument(input); // throws DUIS_MALFORMED / FORBIDDEN / TOO_LARGE if that is the reason
-    throw new DspServiceError(
-      'DSP_XSD_INVALID',
-      `not valid against the DUIS XSD: ${r.errors.slice(0, 3).join('; ')}`,
-      { httpStatus: 400 },
-    );
+  get trustGeneration(): number {
+    return this.#trustGeneration;
+  }
+
+  /** Calls `fn` after every change of the users or their certificates; returns the unsubscribe. */
+  onTrustChange(fn: () => void): () => void {
+    this.#trustListeners.add(fn);
+    return () => this.#trustListeners.delete(fn);
+  }
+
+  /**
+   * Handles a request whose checks 0-2 ran elsewhere (frontChecks on a
+   * worker thread, against the users of `generation`): the same counting and
+   * answer as `handleRequest`. If the users changed meanwhile the checks are
+   * run again here. With `deferSigning` a DUIS Response comes back unsigned
+   * (`unsignedResponse`, body empty) for the caller to sign off the event loop.
+   */
+  handleVerified(
+    endpoint: DuisEndpoint,
+    input: string | Uint8Array,
+    outcome: FrontOutcome,
+    generation: number,
+    o: DuisCaller & { deferSigning?: boolean } = {},
+  ): DspReply {
+    if (generation !== this.#trustGeneration) return this.handleRequest(endpoint, input, o);
+    if (outcome.kind === 'refused') {
+      this.metrics.inc('requests');
+      if (outcome.reason !== undefined) this.metrics.inc(`precheck.${outcome.reason}`);
+      return this.#rejected(outcome.rejection, undefined);
+    }
+    this.metrics.inc('parsed');
+    this.metrics.inc('requests');
+    const busy = this.#busy();
+    if (busy) return busy;
+    if (outcome.kind === 'rejected') return this.#rejected(outcome.rejection, undefined);
+    const definition = serviceRequest(outcome.request.header.serviceReferenceVariant);
+    if (!definition) throw new DspServiceError('DSP_STATE', 'a verified request without its SR definition');
+    const req: DuisRequest = { ...outcome.request, definition };
+    this.#deferSigning = o.deferSigning === true;
+    try {
+      return this.#process(endpoint, req);
+    } catch (e) {
+      return this.#reject(e, req);
+    } finally {
+      this.#deferSigning = false;
+    }
   }
 
   #process(endpoint: DuisEndpoint, req: DuisRequest): DspReply {
@@ -1414,7 +1451,7 @@ export class DspService implements DspDeviceMessageSink {
     this.journal.putRequest(rec);
   }
 
-  #signedResponse(input: Parameters<typeof buildDuisResponse>[0]): string {
+  #signedResponse(input: DuisResponseInput): string {
     return signDuisXml(buildDuisResponse(input), this.#signer);
   }
 
@@ -1446,21 +1483,23 @@ export class DspService implements DspDeviceMessageSink {
       serviceReferenceVariant: req.header.serviceReferenceVariant,
     };
     if (payload) body.payload = payload;
-    const xml = this.#signedResponse({
+    const response: DuisResponseInput = {
       header: {
         requestId: req.header.requestId,
         responseCode: code,
         responseDateTime: new Date(this.clock.now()),
       },
       body,
-    });
-    return {
+    };
+    const out: DspReply = {
       httpStatus: 200,
       contentType: 'application/xml',
-      body: xml,
+      body: this.#deferSigning ? '' : this.#signedResponse(response),
       requestId: formatRequestId(req.header.requestId),
       responseCode: code,
     };
+    if (this.#deferSigning) out.unsignedResponse = response;
+    return out;
   }
 
   #httpReject(e: { code: string; message: string; httpStatus: number }, requestId?: string): DspReply {
@@ -1476,28 +1515,13 @@ export class DspService implements DspDeviceMessageSink {
 
   /** A rejection: a signed DUIS error Response where DUIS has a code, else the HTTP status. */
   #reject(e: unknown, req: DuisRequest | undefined): DspReply {
+    return this.#rejected(rejectionOf(e), req);
+  }
+
+  #rejected(r: Rejection, req: DuisRequest | undefined): DspReply {
     const requestId = req ? formatRequestId(req.header.requestId) : undefined;
-    let code: string;
-    let message: string;
-    let httpStatus: number;
-    let responseCode: DuisResponseCode | undefined;
-    if (e instanceof DuisError) {
-      const r = dspRejection(e);
-      ({ code, message } = e);
-      httpStatus = r.httpStatus;
-      responseCode = r.responseCode;
-    } else if (e instanceof DspServiceError || e instanceof DspTransformError) {
-      ({ code, message, httpStatus, responseCode } = e);
-    } else if (e instanceof GbcsError || e instanceof PpmidRelayError) {
-      code = e.code;
-      message = e.message;
-      httpStatus = 400;
-    } else {
-      log.error('unexpected error handling a DUIS request', { error: errText(e), requestId });
-      code = 'DSP_INTERNAL';
-      message = errText(e);
-      httpStatus = 500;
-    }
+    const { code, message, httpStatus, responseCode } = r;
+    if (r.unexpected) log.error('unexpected error handling a DUIS request', { error: message, requestId });
     this.metrics.inc(`rejected.${code}`);
     log.debug('request rejected', { code, message, requestId });
     if (responseCode && req) {
