@@ -204,7 +204,7 @@ export function register(program: Command): void {
       for (const r of rows) {
         const j = useCaseJson(r);
         process.stdout.write(
-          `${j.code} ${r.useCase} ${r.name}\n  ${r.kind}, ${r.family}, targets ${r.targets.join('/')}${r.esmeVariants ? ` (${r.esmeVariants.join('/')})` : ''}, ${r.critical ? 'critical' : 'non-critical'}, SRV ${r.srvs.join(' ') || '-'}, roles ${r.roles.join(' ') || '-'}, payload ${r.payloadUnknown ? 'UNKNOWN' : r.confirmed}\n`,
+          `${j.code} ${r.useCase} ${r.name}\n  ${r.kind}, ${r.family}, targets ${r.targets.join('/')}${r.esmeVariants ? ` (${r.esmeVariants.join('/')})` : ''}, ${r.critical ? 'critical' : 'non-critical'}, SRV ${r.srvs.join(' ') || '-'}, roles ${r.roles.join(' ') || '-'}${r.acbOnBehalfOf ? `, via ACB for ${r.acbOnBehalfOf.join(' ')}` : ''} (${r.rolesConfirmed}), payload ${r.payloadUnknown ? 'UNKNOWN' : r.confirmed}\n`,
         );
         for (const [kind, leaves] of Object.entries(j.fields ?? {}))
           for (const l of leaves as { path: string; type: string; unit?: string }[])
@@ -242,6 +242,8 @@ export function useCaseJson(r: UseCaseRow): Record<string, unknown> & { code: st
     confirmed: r.confirmed,
     catalogued: true,
   };
+  if (r.acbOnBehalfOf) out.acbOnBehalfOf = r.acbOnBehalfOf;
+  if (r.rolesNote) out.rolesNote = r.rolesNote;
   if (r.esmeVariants) out.esmeVariants = r.esmeVariants;
   if (r.altFamily) out.altFamily = r.altFamily;
   if (r.aliases) out.aliases = r.aliases;

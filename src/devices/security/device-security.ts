@@ -16,7 +16,10 @@
  * 5. `MAC_MISSING` / `MAC_INVALID`  the General Ciphering MAC (ACB KA key with
  *    this device's KA key; the peer's KA key for device-to-device messages).
  *    Only the signature-only use cases (recovery, contingency) may come DF-only;
- * 6. `NO_AUTHORITY`        the originator's role may not run this use case (authority.ts);
+ * 6. `NO_AUTHORITY`        the originator's role may not run this use case: the use case's
+ *    catalogue row (`roles`, `acbOnBehalfOf`: gbcs/use-cases/rows/roles.ts, the one role table)
+ *    against the role of the originator's certificate (ROLE_OF_OU), or of the party the ACB
+ *    acts for; a Message Code without a row is refused too;
  * 7. `SIGNATURE_MISSING` / `SIGNATURE_INVALID`  critical commands carry the
  *    originator's signature, verified with the DS certificate of its cell;
  * 8. `REPLAY`              the Originator Counter is not greater than the last
@@ -42,9 +45,10 @@ import {
   SharedSecretCache,
   signApdu,
 } from '../../gbcs/index.ts';
+import { authorise, type OriginatorPlacement, roleOfOu, useCaseByCode } from '../../gbcs/use-cases/index.ts';
 import { type Eui, fromHex, u64be } from '../../runtime/bytes.ts';
 import { Metrics } from '../../runtime/metrics.ts';
-import { type OriginatorForm, rulesFor, SIGNATURE_ONLY_USE_CASES, TOP_UP_USE_CASES } from './authority.ts';
+import { type OriginatorForm, SIGNATURE_ONLY_USE_CASES, TOP_UP_USE_CASES } from './authority.ts';
 import type { DeviceCredentials, PeerDevice, TrustAnchorCellName, TrustAnchors } from './credentials.ts';
 
 export type CommandRejectReason =
@@ -107,6 +111,8 @@ export interface CommandOriginator {
   business: Eui;
   /** certificate role of the business party (null for a peer device, 127 for an unknown other user) */
   role: number | null;
+  /** what the authorisation reads: the header originator's role, or the party the ACB acts for */
+  placement: OriginatorPlacement;
 }
 
 export interface AcceptedCommand {
@@ -250,8 +256,9 @@ export class DeviceSecurity {
       if (mac !== 'valid') return no('MAC_INVALID', `MAC ${mac}`);
     }
 
-    if (!rulesFor(useCase ?? undefined).includes(placed.form))
-      return no('NO_AUTHORITY', `${placed.form} may not run ${useCase ?? `0x${hex4(message.messageCode)}`}`);
+    const authority = authorise(useCaseByCode(message.messageCode), placed.placement);
+    if (!authority.ok)
+      return no('NO_AUTHORITY', `0x${hex4(message.messageCode)} from ${placed.form}: ${authority.detail}`);
 
     const critical = info?.critical ?? false;
     const mustSign = critical || message.mac === null;
@@ -466,12 +473,20 @@ export function placeOriginator(anchors: TrustAnchors, m: GbcsMessage): CommandO
           : onBehalf?.name === 'networkOperator'
             ? 'acb/networkOperator'
             : 'acb/other';
+      const carried = onBehalf ? null : carriedRole(m, supp);
+      const role = onBehalf ? onBehalf.anchor.role : (carried ?? ROLE_OTHER_USER);
+      const known = onBehalf ? onBehalf.anchor.role : carried;
       return {
         eui: m.originator,
         form,
         cell: 'acb',
         business: supp,
-        role: onBehalf ? onBehalf.anchor.role : 127,
+        role,
+        placement: {
+          via: 'acb',
+          onBehalfOf: known === null ? 'unstated' : (roleOfOu(known) ?? null),
+          partyKnown: onBehalf !== undefined,
+        },
       };
     }
     return {
@@ -480,6 +495,7 @@ export function placeOriginator(anchors: TrustAnchors, m: GbcsMessage): CommandO
       cell: found.name,
       business: m.originator,
       role: found.anchor.role,
+      placement: { via: 'direct', role: roleOfOu(found.anchor.role) ?? null },
     };
   }
   const peer = anchors.peer(m.originator);
@@ -490,9 +506,28 @@ export function placeOriginator(anchors: TrustAnchors, m: GbcsMessage): CommandO
       cell: null,
       business: m.originator,
       role: null,
+      placement: { via: 'direct', role: 'device' },
     };
   return null;
 }
+
+/**
+ * The role of a party the device has no cell for: the OU of the certificate
+ * the ACB carried in the other-information when it is that party's; null
+ * when there is none (the ACB vouches for the party).
+ */
+function carriedRole(m: GbcsMessage, party: Eui): number | null {
+  const der = m.otherInfo.certificate;
+  if (der === null) return null;
+  try {
+    const cert = parseGbcsCertificate(der);
+    return cert.eui === party && cert.role !== null ? cert.role : null;
+  } catch {
+    return null;
+  }
+}
+
+const ROLE_OTHER_USER = 127;
 
 function reject(
   reason: CommandRejectReason,

@@ -8,10 +8,25 @@ import { before, describe, it } from 'node:test';
 import { RTDS_KEYSTORE, rtdsMessages } from '../../../test/support/fixtures.ts';
 import { lookupMessageCode } from '../../gbcs/codes/message-codes.ts';
 import { decodeMessage, type GbcsMessage, loadKeyStoreDir, type MemoryKeyStore } from '../../gbcs/index.ts';
+import {
+  authorise,
+  mayOriginate,
+  type RemotePartyRole,
+  rolesForUseCase,
+  type UseCaseRowBase,
+  useCaseByCode,
+  useCaseById,
+} from '../../gbcs/use-cases/index.ts';
+import type { Eui } from '../../runtime/bytes.ts';
 import { responseCarriesDateTime, responseIsSigned } from '../meter-common/response-shape.ts';
 import { type RtdsProfile, rebuildCommand, rtdsEsmeProfile } from '../meter-common/test-support.ts';
-import { rulesFor } from './authority.ts';
-import { peerFromKeyStore, RTDS_DEVICES, RTDS_PARTIES, rtdsTrustAnchors } from './credentials.ts';
+import {
+  peerFromKeyStore,
+  RTDS_DEVICES,
+  RTDS_PARTIES,
+  rtdsTrustAnchors,
+  TrustAnchors,
+} from './credentials.ts';
 import { DeviceSecurity, placeOriginator } from './device-security.ts';
 
 const all = rtdsMessages();
@@ -29,25 +44,109 @@ before(async () => {
   profile = await rtdsEsmeProfile(ks);
 });
 
-describe('authority table (authority.ts) against the RTDS originators', () => {
-  it('every RTDS command comes from a form its use case allows', () => {
-    const ta = rtdsTrustAnchors(ks, { peers: [peerFromKeyStore(ks, RTDS_DEVICES.ppmid, 'PPMID')] });
+/** A party of each remote-party role in the RTDS PKI (root: none in the RTDS key store). */
+const PARTY_OF_ROLE: ReadonlyArray<[RemotePartyRole, Eui]> = [
+  ['recovery', RTDS_PARTIES.recovery],
+  ['supplier', RTDS_PARTIES.supplier],
+  ['networkOperator', RTDS_PARTIES.networkOperator],
+  ['acb', RTDS_PARTIES.acb],
+  ['transitionalCoS', RTDS_PARTIES.transitionalCoS],
+  ['wanProvider', RTDS_PARTIES.wanProvider],
+  ['loadController', RTDS_PARTIES.loadController],
+];
+/** A party the device has no cell for: the ACB vouches for it as an Other User. */
+const OTHER_USER: Eui = '90B3D51F300A0000';
+
+function commandRow(code: number): UseCaseRowBase {
+  const row = useCaseByCode(code);
+  assert.ok(row && row.kind === 'command', `catalogue row for 0x${code.toString(16)}`);
+  return row;
+}
+
+describe('authorisation from the catalogue role table, against every RTDS command', () => {
+  const commands = () => decoded.filter(({ d }) => d.cra === 'command');
+  const anchors = () => rtdsTrustAnchors(ks, { peers: [peerFromKeyStore(ks, RTDS_DEVICES.ppmid, 'PPMID')] });
+
+  it('every RTDS command is authorised for its originator (placement + row roles)', () => {
+    const ta = anchors();
+    // a PPMID / HCALCS holds no supplier or network operator cell: the ACB acts for them
+    const han = new TrustAnchors(
+      Object.fromEntries(ta.cellEntries().filter(([c]) => c !== 'supplier' && c !== 'networkOperator')),
+    );
     let n = 0;
-    for (const { m, d } of decoded) {
-      if (d.cra !== 'command') continue;
-      const info = lookupMessageCode(d.messageCode);
-      const placed = placeOriginator(ta, d);
+    for (const { m, d } of commands()) {
+      const type1 = d.recipient === RTDS_DEVICES.ppmid || d.recipient === RTDS_DEVICES.hcalcs;
+      const placed = placeOriginator(type1 ? han : ta, d);
       assert.ok(placed, `${m.name}: originator ${d.originator} placed`);
-      assert.ok(
-        rulesFor(info?.useCase).includes(placed.form),
-        `${m.name}: ${placed.form} may run ${info?.useCase}`,
-      );
+      const v = authorise(useCaseByCode(d.messageCode), placed.placement);
+      assert.ok(v.ok, `${m.name}: ${v.ok ? '' : v.detail}`);
       n++;
     }
-    assert.ok(n > 250);
+    assert.ok(n > 250, `${n} commands`);
   });
 
-  it("supply, tariff and payment-mode use cases are the supplier's only", () => {
+  it('every other role is refused: each RTDS use case from a party of each role, directly and through the ACB', () => {
+    const ta = anchors();
+    const supplier2Ka = ks.certificate(RTDS_PARTIES.supplier2, 'ka')!.der;
+    let allowed = 0;
+    let refused = 0;
+    for (const { m, d } of commands()) {
+      const row = commandRow(d.messageCode);
+      for (const [role, eui] of PARTY_OF_ROLE) {
+        const direct: GbcsMessage = {
+          ...d,
+          originator: eui,
+          otherInfo: { ...d.otherInfo, supplementaryRemotePartyId: null, certificate: null },
+        };
+        const placed = placeOriginator(ta, direct);
+        assert.ok(placed && placed.placement.via === 'direct', `${eui} placed directly`);
+        const v = authorise(row, placed.placement);
+        assert.equal(v.ok, row.roles.includes(role), `${m.name}: ${role} directly`);
+        v.ok ? allowed++ : refused++;
+      }
+      for (const [role, eui] of PARTY_OF_ROLE) {
+        const viaAcb: GbcsMessage = {
+          ...d,
+          originator: RTDS_PARTIES.acb,
+          otherInfo: { ...d.otherInfo, supplementaryRemotePartyId: eui, certificate: null },
+        };
+        const placed = placeOriginator(ta, viaAcb);
+        assert.ok(placed && placed.placement.via === 'acb', `ACB for ${eui}`);
+        const v = authorise(row, placed.placement);
+        assert.equal(
+          v.ok,
+          (row.acbOnBehalfOf ?? []).includes(role) && !(row.critical && row.roles.includes(role)),
+          `${m.name}: the ACB for the device's ${role}`,
+        );
+        v.ok ? allowed++ : refused++;
+      }
+      // a supplier the device has no cell for, its certificate carried by the ACB (RTDS "URP" form)
+      const carried: GbcsMessage = {
+        ...d,
+        originator: RTDS_PARTIES.acb,
+        otherInfo: {
+          ...d.otherInfo,
+          supplementaryRemotePartyId: RTDS_PARTIES.supplier2,
+          certificate: supplier2Ka,
+        },
+      };
+      const pc = placeOriginator(ta, carried);
+      assert.deepEqual(pc?.placement, { via: 'acb', onBehalfOf: 'supplier', partyKnown: false });
+      assert.equal(authorise(row, pc!.placement).ok, (row.acbOnBehalfOf ?? []).includes('supplier'), m.name);
+      // a party with no cell and no certificate: the ACB vouches, any row the ACB may front takes it
+      const vouched = placeOriginator(ta, {
+        ...d,
+        originator: RTDS_PARTIES.acb,
+        otherInfo: { ...d.otherInfo, supplementaryRemotePartyId: OTHER_USER, certificate: null },
+      });
+      assert.deepEqual(vouched?.placement, { via: 'acb', onBehalfOf: 'unstated', partyKnown: false });
+      assert.equal(authorise(row, vouched!.placement).ok, (row.acbOnBehalfOf ?? []).length > 0, m.name);
+    }
+    console.log(`# role matrix over the RTDS commands: ${allowed} allowed, ${refused} refused`);
+    assert.ok(refused > allowed);
+  });
+
+  it("supply, tariff and payment-mode use cases are the supplier's own; voltage and maximum demand resets the network operator's", () => {
     for (const uc of [
       'ECS42',
       'ECS43',
@@ -59,8 +158,64 @@ describe('authority table (authority.ts) against the RTDS originators', () => {
       'ECS70',
       'GCS39',
       'GCS28',
-    ])
-      assert.deepEqual(rulesFor(uc), ['supplier'], uc);
+    ]) {
+      assert.deepEqual(rolesForUseCase(uc), { direct: ['supplier'], viaAcb: [] }, uc);
+    }
+    for (const uc of ['ECS57', 'ECS25r2', 'ECS29c', 'ECS29e', 'ECS37'])
+      assert.deepEqual(rolesForUseCase(uc), { direct: ['networkOperator'], viaAcb: [] }, uc);
+    assert.ok(mayOriginate('ECS39b', 'supplier') && rolesForUseCase('ECS39b')?.viaAcb.includes('supplier'));
+    assert.ok(mayOriginate('CS02bTransCoSByTransCoS', 'transitionalCoS'));
+    assert.ok(mayOriginate('CS02gLoadControllerByLoadController', 'loadController'));
+    assert.ok(mayOriginate('ECS47a', 'loadController'));
+    assert.ok(!mayOriginate('ECS43', 'networkOperator'));
+    assert.ok(!mayOriginate('ECS43', 'otherUser'));
+    // a critical command through the ACB for a party the device holds a cell for is refused
+    const cs04ac = useCaseById('CS04AC');
+    assert.ok(cs04ac?.critical);
+    assert.equal(authorise(cs04ac, { via: 'acb', onBehalfOf: 'supplier', partyKnown: true }).ok, false);
+    assert.equal(authorise(cs04ac, { via: 'acb', onBehalfOf: 'supplier', partyKnown: false }).ok, true);
+  });
+
+  it('the ESME security path (DeviceSecurity.check) refuses each role the row does not allow with NO_AUTHORITY (8F30)', () => {
+    const s = new DeviceSecurity({ credentials: profile.credentials, trustAnchors: profile.trustAnchors });
+    const seen = new Set<number>();
+    let checked = 0;
+    for (const { d } of commands()) {
+      if (d.recipient !== RTDS_DEVICES.esme || seen.has(d.messageCode)) continue;
+      seen.add(d.messageCode);
+      const row = commandRow(d.messageCode);
+      const forms: Array<[string, boolean, Parameters<typeof rebuildCommand>[2]]> = [
+        ...PARTY_OF_ROLE.map(([role, eui]): [string, boolean, Parameters<typeof rebuildCommand>[2]] => [
+          role,
+          row.roles.includes(role),
+          { originator: eui, otherInfo: { messageCode: d.messageCode } },
+        ]),
+        [
+          'ACB for an unknown party',
+          (row.acbOnBehalfOf ?? []).length > 0,
+          {
+            originator: RTDS_PARTIES.acb,
+            otherInfo: { messageCode: d.messageCode, supplementaryRemotePartyId: OTHER_USER },
+          },
+        ],
+      ];
+      for (const [what, ok, changes] of forms) {
+        const v = s.check(rebuildCommand(profile.remote, d, changes));
+        const reason = v.ok ? 'OK' : v.reason;
+        if (ok)
+          assert.ok(
+            !['NO_AUTHORITY', 'UNKNOWN_ORIGINATOR'].includes(reason),
+            `${row.useCase} from ${what}: ${reason}`,
+          );
+        else {
+          assert.equal(reason, 'NO_AUTHORITY', `${row.useCase} from ${what}`);
+          assert.equal(!v.ok && v.alertCode, 0x8f30);
+        }
+        checked++;
+      }
+    }
+    assert.ok(seen.size > 60, `${seen.size} ESME use cases`);
+    console.log(`# ESME security path: ${checked} command forms over ${seen.size} RTDS use cases`);
   });
 });
 

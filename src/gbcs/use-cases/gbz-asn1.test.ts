@@ -304,8 +304,9 @@ describe('catalogue facts of the GBZ and ASN.1 rows', () => {
   });
   it('every row names its roles (commands) and its SRVs where DUIS has one', () => {
     for (const r of rows) {
-      if (r.kind === 'command') assert.ok(r.roles.length > 0, r.useCase);
-      else assert.equal(r.roles.length, 0, r.useCase);
+      if (r.kind === 'command')
+        assert.ok(r.roles.length + (r.acbOnBehalfOf?.length ?? 0) > 0 && r.rolesNote, r.useCase);
+      else assert.equal(r.roles.length + (r.acbOnBehalfOf?.length ?? 0), 0, r.useCase);
     }
   });
 });

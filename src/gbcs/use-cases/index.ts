@@ -11,6 +11,7 @@
 
 import type { Asn1Value } from '../payload/der-schema.ts';
 import { type Asn1AlertRow, type Asn1CommandRow, asn1Family } from './asn1-row.ts';
+import { rolesOfRow, rowMayOriginate } from './authority.ts';
 import {
   type DlmsHeader,
   decodeDlmsAlert,
@@ -37,7 +38,7 @@ import {
   type GbzResponseFields,
   gbzFamily,
 } from './gbz-row.ts';
-import type { PayloadFormat, UseCaseRowBase } from './row.ts';
+import type { Originator, PayloadFormat, RemotePartyRole, UseCaseRowBase } from './row.ts';
 import { ASN1_ROWS } from './rows/asn1.ts';
 import { CHF_ROWS } from './rows/chf.ts';
 import { DLMS_ALERT_ROWS } from './rows/dlms-alerts.ts';
@@ -46,6 +47,7 @@ import { ESME_GBCS_ROWS } from './rows/esme-gbcs.ts';
 import { GSME_ALERT_ROWS, GSME_ROWS } from './rows/gsme.ts';
 
 export * from './asn1-row.ts';
+export * from './authority.ts';
 export * from './cosem-objects.ts';
 export * from './dlms-codec.ts';
 export * from './dlms-row.ts';
@@ -203,6 +205,24 @@ export function useCaseByCode(code: number): UseCaseRow | undefined {
 /** By use-case id (`ECS17b`) or RTDS alias (`ECS47Activate`), case-insensitive. */
 export function useCaseById(id: string): UseCaseRow | undefined {
   return BY_ID.get(id.toUpperCase());
+}
+
+/**
+ * Who may send a use case (by Message Code or use-case id): `direct` the
+ * roles whose own party may originate it, `viaAcb` the roles the ACB may
+ * originate it for. Undefined when the catalogue has no such command.
+ */
+export function rolesForUseCase(
+  code: number | string,
+): { direct: readonly Originator[]; viaAcb: readonly RemotePartyRole[] } | undefined {
+  const r = typeof code === 'number' ? BY_CODE.get(code) : BY_ID.get(code.toUpperCase());
+  return r && r.kind === 'command' ? rolesOfRow(r) : undefined;
+}
+
+/** Whether a party of `role` may be the business originator of the use case, directly or through the ACB. */
+export function mayOriginate(code: number | string, role: Originator): boolean {
+  const r = typeof code === 'number' ? BY_CODE.get(code) : BY_ID.get(code.toUpperCase());
+  return r !== undefined && rowMayOriginate(r, role);
 }
 
 function rowOf(uc: string | number | UseCaseRow): UseCaseRow {

@@ -52,10 +52,26 @@ export interface UseCaseRowBase {
   critical: boolean;
   /** DUIS Service Reference Variants that produce the command (empty: device-originated or no SR). */
   srvs: readonly string[];
-  /** Remote-party roles allowed to send the command (GBCS use-case tables); empty for alerts. */
+  /**
+   * Remote-party roles that may send the command themselves: the header
+   * Originator is a party of that role the device holds a Trust Anchor cell
+   * for (GBCS use-case tables, "Valid Business Originator role(s)"); `device`
+   * for HAN-originated commands (PPMID, HCALCS). Empty for alerts.
+   * From the one role table, rows/roles.ts.
+   */
   roles: readonly Originator[];
-  /** Where `roles` comes from. */
+  /**
+   * Roles the Access Control Broker may authorise the command for (header
+   * Originator the ACB, the party in the Supplementary Remote Party ID; GBCS
+   * "Valid Response Recipient role(s) (only for Messages Authorised by the
+   * Access Control Broker on behalf of parties not known to the Device)").
+   * Absent: the ACB may not front the command.
+   */
+  acbOnBehalfOf?: readonly RemotePartyRole[];
+  /** Where `roles` / `acbOnBehalfOf` come from. */
   rolesConfirmed: Confirmation;
+  /** Why the role sets are what they are (source, and what is not confirmed). */
+  rolesNote?: string;
   /** Where the payload shape comes from. */
   confirmed: Confirmation;
   /**

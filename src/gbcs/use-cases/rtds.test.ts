@@ -14,7 +14,17 @@ import { bytesEqual } from '../../runtime/bytes.ts';
 import { decode } from '../decode.ts';
 import { loadKeyStoreDir } from '../keystore-dir.ts';
 import type { GbcsMessage } from '../types.ts';
-import { decodeNamedPayload, encodeNamed, ROLE_OF_OU, UseCaseUnknownError, useCaseByCode } from './index.ts';
+import {
+  authorise,
+  decodeNamedPayload,
+  encodeNamed,
+  mayOriginate,
+  type OriginatorPlacement,
+  type RemotePartyRole,
+  roleOfOu,
+  UseCaseUnknownError,
+  useCaseByCode,
+} from './index.ts';
 
 /**
  * Use cases whose payload family (GBZ: GSME/GPF; ASN.1 DER) has no catalogue
@@ -71,23 +81,36 @@ describe('catalogue over RTDS: named fields, no remainder, byte-exact', () => {
   });
 });
 
-describe('roles: every RTDS command business originator is allowed by its row', () => {
+describe('roles: every RTDS command originator is allowed by its row (the one role table, rows/roles.ts)', () => {
   const keys = loadKeyStoreDir(RTDS_KEYSTORE);
+  const roleOf = (eui: string) => {
+    const ou = keys.role(eui);
+    assert.ok(typeof ou === 'number', `no remote-party certificate for ${eui}`);
+    return roleOfOu(ou) ?? null;
+  };
   for (const m of rtdsMessages().filter((x) => x.kind === 'COMMAND' || x.kind === 'PRECOMMAND')) {
     const msg = decode(m.bytes) as GbcsMessage;
     const row = useCaseByCode(msg.messageCode);
-    if (!row) continue;
     it(m.name, () => {
-      // the ACB originates on a user's behalf: the user is the Supplementary Remote Party (GBCS.md 2)
-      const business = msg.otherInfo.supplementaryRemotePartyId ?? msg.originator;
-      // device-to-device commands on the HAN (PCS01/PCS02 from the PPMID, GBCS.md 2): no remote party
-      if (row.roles.includes('device') && /^00DB/.test(business)) return;
-      const ou = keys.role(business);
-      assert.ok(typeof ou === 'number', `no remote-party certificate for ${business}`);
-      const role = ROLE_OF_OU[ou as keyof typeof ROLE_OF_OU];
+      assert.ok(row, `catalogue row for 0x${msg.messageCode.toString(16)}`);
+      assert.ok(row.rolesNote, `${row.useCase}: says where its roles come from`);
+      const supp = msg.otherInfo.supplementaryRemotePartyId;
+      // the ACB originates on a party's behalf: that party is the Supplementary Remote Party (GBCS.md 2)
+      const placement: OriginatorPlacement =
+        supp !== null
+          ? { via: 'acb', onBehalfOf: roleOf(supp), partyKnown: false }
+          : // device-to-device commands on the HAN (PCS01/PCS02 from the PPMID): the initiating device
+            /^00DB/.test(msg.originator)
+            ? { via: 'direct', role: 'device' }
+            : { via: 'direct', role: roleOf(msg.originator) };
+      if (supp !== null) assert.equal(roleOf(msg.originator), 'acb', 'only the ACB acts for another party');
+      const v = authorise(row, placement);
+      assert.ok(v.ok, `${row.useCase}: ${v.ok ? '' : v.detail}`);
       assert.ok(
-        role && row.roles.includes(role),
-        `${row.useCase}: role ${role ?? ou} not allowed (${row.roles.join(', ')})`,
+        mayOriginate(
+          row.code,
+          placement.via === 'direct' ? placement.role! : (placement.onBehalfOf as RemotePartyRole),
+        ),
       );
     });
   }

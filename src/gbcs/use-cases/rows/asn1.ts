@@ -8,9 +8,9 @@
 
 import type { Asn1Schema } from '../../payload/der-schema.ts';
 import { asn1Alert, asn1Command, asn1PayloadUnknown } from '../asn1-row.ts';
-import type { DeviceTarget, Originator } from '../row.ts';
+import type { DeviceTarget } from '../row.ts';
 import * as S from './asn1-structures.ts';
-import { NETWORK_OPERATOR, SUPPLIER, SUPPLIER_NO } from './roles.ts';
+import { roleFields } from './roles.ts';
 
 /** Use cases every device type takes (GBCS: ANY). */
 const ALL_DEVICES: readonly DeviceTarget[] = ['ANY'];
@@ -31,7 +31,6 @@ function cmd<const U extends string, const C extends Asn1Schema, const R extends
   targets: readonly DeviceTarget[],
   srvs: readonly string[],
   critical: boolean,
-  roles: readonly Originator[],
   command: C,
   response: R,
   extra: Extra = {},
@@ -43,8 +42,7 @@ function cmd<const U extends string, const C extends Asn1Schema, const R extends
     targets,
     critical,
     srvs,
-    roles,
-    rolesConfirmed: 'unconfirmed',
+    ...roleFields(useCase),
     confirmed: extra.confirmed ?? 'rtds',
     ...(extra.aliases ? { aliases: extra.aliases } : {}),
     ...(extra.alerts ? { alerts: extra.alerts } : {}),
@@ -85,7 +83,6 @@ function updateCredentials<const U extends string>(
   mode: string,
   srvs: readonly string[],
   critical: boolean,
-  roles: readonly Originator[],
   extra: Extra & { targets?: readonly DeviceTarget[] } = {},
 ) {
   return cmd(
@@ -95,7 +92,6 @@ function updateCredentials<const U extends string>(
     extra.targets ?? ALL_DEVICES,
     srvs,
     critical,
-    roles,
     S.UpdateSecurityCredentialsCommand,
     S.UpdateSecurityCredentialsResponse,
     { alerts: FUTURE_DATED, ...extra },
@@ -111,60 +107,44 @@ export const ASN1_ROWS = [
     ALL_DEVICES,
     [],
     false,
-    ['acb', 'transitionalCoS'],
     S.ProvideSecurityCredentialDetailsCommand,
     S.ProvideSecurityCredentialDetailsResponse,
     { aliases: ['CS02aSignature'] },
   ),
-  updateCredentials(0x0100, 'CS02bRootBySupplier', 'rootBySupplier', [], true, SUPPLIER, {
+  updateCredentials(0x0100, 'CS02bRootBySupplier', 'rootBySupplier', [], true, {
     confirmed: 'unconfirmed',
   }),
-  updateCredentials(0x0101, 'CS02bRootByWanProvider', 'rootByWanProvider', [], true, ['wanProvider'], {
+  updateCredentials(0x0101, 'CS02bRootByWanProvider', 'rootByWanProvider', [], true, {
     confirmed: 'unconfirmed',
   }),
-  updateCredentials(0x0102, 'CS02bSupplierBySupplier', 'supplierBySupplier', ['6.15.1'], true, SUPPLIER),
-  updateCredentials(0x0103, 'CS02bNOByNOHandover', 'networkOperatorByNetworkOperator', ['6.21'], true, [
-    ...NETWORK_OPERATOR,
-    'acb',
-  ]),
-  updateCredentials(0x0104, 'CS02bACBByACB', 'accessControlBrokerByACB', ['8.5'], false, ['acb']),
-  updateCredentials(0x0105, 'CS02bWPByWP', 'wanProviderByWanProvider', [], true, ['wanProvider']),
-  updateCredentials(0x0106, 'CS02bTransCoSByTransCoS', 'transCoSByTransCoS', [], true, ['transitionalCoS'], {
+  updateCredentials(0x0102, 'CS02bSupplierBySupplier', 'supplierBySupplier', ['6.15.1'], true),
+  updateCredentials(0x0103, 'CS02bNOByNOHandover', 'networkOperatorByNetworkOperator', ['6.21'], true),
+  updateCredentials(0x0104, 'CS02bACBByACB', 'accessControlBrokerByACB', ['8.5'], false),
+  updateCredentials(0x0105, 'CS02bWPByWP', 'wanProviderByWanProvider', [], true),
+  updateCredentials(0x0106, 'CS02bTransCoSByTransCoS', 'transCoSByTransCoS', [], true, {
     confirmed: 'unconfirmed',
   }),
-  updateCredentials(0x0107, 'CS02bSupplierByTransCoS', 'supplierByTransCoS', ['6.23'], true, [
-    'transitionalCoS',
-  ]),
+  updateCredentials(0x0107, 'CS02bSupplierByTransCoS', 'supplierByTransCoS', ['6.23'], true),
   updateCredentials(
     0x0108,
     'CS02bAnyExceptAbnormalRootByRecovery',
     'anyExceptAbnormalRootByRecovery',
     [],
     true,
-    ['recovery'],
   ),
-  updateCredentials(0x0109, 'CS02bAnyByContingency', 'anyByContingency', [], true, ['root']),
+  updateCredentials(0x0109, 'CS02bAnyByContingency', 'anyByContingency', [], true),
   updateCredentials(
     0x0125,
     'CS02gLoadControllerByLoadController',
     'loadControllerByLoadController',
     [],
     true,
-    ['loadController'],
     { targets: ['ESME'], nameUnconfirmed: true },
   ),
-  updateCredentials(
-    0x0126,
-    'CS02gLoadControllerBySupplier',
-    'loadControllerBySupplier',
-    ['6.15.1'],
-    true,
-    SUPPLIER,
-    {
-      targets: ['ESME'],
-      nameUnconfirmed: true,
-    },
-  ),
+  updateCredentials(0x0126, 'CS02gLoadControllerBySupplier', 'loadControllerBySupplier', ['6.15.1'], true, {
+    targets: ['ESME'],
+    nameUnconfirmed: true,
+  }),
   cmd(
     0x000a,
     'CS02c',
@@ -172,7 +152,6 @@ export const ASN1_ROWS = [
     ALL_DEVICES,
     ['6.17'],
     true,
-    SUPPLIER_NO,
     S.KeyUsageCommand,
     S.IssueSecurityCredentialsResponse,
   ),
@@ -183,7 +162,6 @@ export const ASN1_ROWS = [
     ALL_DEVICES,
     ['6.15.2'],
     true,
-    SUPPLIER_NO,
     S.Certificate,
     S.ResponseCode,
   ),
@@ -194,7 +172,6 @@ export const ASN1_ROWS = [
     ALL_DEVICES,
     ['6.24.2'],
     true,
-    SUPPLIER_NO,
     S.KeyUsageCommand,
     S.ProvideDeviceCertificateResponse,
   ),
@@ -205,7 +182,6 @@ export const ASN1_ROWS = [
     ALL_DEVICES,
     ['6.24.1'],
     false,
-    ['acb'],
     S.ProvideSecurityCredentialDetailsCommand,
     S.ProvideSecurityCredentialDetailsResponse,
     { aliases: ['CS02fMAC'], nameUnconfirmed: true },
@@ -219,22 +195,12 @@ export const ASN1_ROWS = [
     METERS,
     ['8.7.1'],
     true,
-    SUPPLIER,
     S.JoinDeviceCommand,
     S.ResponseCode,
   ),
-  cmd(
-    0x000e,
-    'CS03B',
-    'Method B Join',
-    METERS,
-    ['8.7.1'],
-    true,
-    SUPPLIER,
-    S.JoinDeviceCommand,
-    S.ResponseCode,
-    { confirmed: 'unconfirmed' },
-  ),
+  cmd(0x000e, 'CS03B', 'Method B Join', METERS, ['8.7.1'], true, S.JoinDeviceCommand, S.ResponseCode, {
+    confirmed: 'unconfirmed',
+  }),
   cmd(
     0x00ab,
     'CS03A2',
@@ -242,7 +208,6 @@ export const ASN1_ROWS = [
     ['PPMID', 'HCALCS'],
     ['8.7.2'],
     true,
-    SUPPLIER,
     S.JoinDeviceCommand,
     S.ResponseCode,
     { aliases: ['CS03A2NonCritical'] },
@@ -254,7 +219,6 @@ export const ASN1_ROWS = [
     ['PPMID', 'HCALCS', 'Type2'],
     ['8.7.2'],
     true,
-    SUPPLIER,
     S.JoinDeviceCommand,
     S.ResponseCode,
     { aliases: ['CS03CNonCritical'] },
@@ -266,22 +230,11 @@ export const ASN1_ROWS = [
     ALL_DEVICES,
     ['8.8.2'],
     true,
-    SUPPLIER,
     S.UnjoinDeviceCommand,
     S.ResponseCode,
     { aliases: ['CS04ACNonCritical'] },
   ),
-  cmd(
-    0x0010,
-    'CS04B',
-    'Method B Unjoin',
-    METERS,
-    ['8.8.2'],
-    false,
-    SUPPLIER,
-    S.UnjoinDeviceCommand,
-    S.ResponseCode,
-  ),
+  cmd(0x0010, 'CS04B', 'Method B Unjoin', METERS, ['8.8.2'], false, S.UnjoinDeviceCommand, S.ResponseCode),
 
   // ---- firmware
   cmd(
@@ -291,7 +244,6 @@ export const ASN1_ROWS = [
     ALL_DEVICES,
     ['11.3'],
     true,
-    SUPPLIER,
     S.ActivateFirmwareCommand,
     S.ActivateFirmwareResponse,
     { alerts: FUTURE_DATED },
@@ -303,7 +255,6 @@ export const ASN1_ROWS = [
     ['PPMID', 'HCALCS'],
     ['11.2'],
     false,
-    SUPPLIER_NO,
     S.ReadFirmwareVersionCommand,
     S.ReadFirmwareVersionResponse,
   ),
@@ -314,7 +265,6 @@ export const ASN1_ROWS = [
     ALL_DEVICES,
     ['8.10'],
     false,
-    SUPPLIER_NO,
     S.ReadDeviceJoinDetailsCommand,
     S.ReadDeviceJoinDetailsResponse,
     { confirmed: 'unconfirmed' },
@@ -328,7 +278,6 @@ export const ASN1_ROWS = [
     ['GSME'],
     ['6.11', '8.1.1'],
     true,
-    SUPPLIER,
     S.SetClockCommand,
     S.SetClockResponse,
   ),
@@ -339,7 +288,6 @@ export const ASN1_ROWS = [
     ['GPF'],
     ['8.12.2'],
     false,
-    ['acb', ...SUPPLIER_NO],
     S.RestoreGpfDeviceLogCommand,
     S.RestoreGpfDeviceLogResponse,
   ),

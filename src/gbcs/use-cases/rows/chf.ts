@@ -5,8 +5,7 @@
  */
 import type { DlmsAccess } from '../dlms-row.ts';
 import { dlmsAccess, dlmsCommand } from '../dlms-row.ts';
-import type { Originator } from '../row.ts';
-import { SUPPLIER, SUPPLIER_NO } from './roles.ts';
+import { roleFields } from './roles.ts';
 
 const { get, getRange, set, action } = dlmsAccess;
 
@@ -15,7 +14,6 @@ function chf<const U extends string, const A extends readonly DlmsAccess[]>(
   useCase: U,
   name: string,
   srv: string,
-  roles: readonly Originator[],
   accesses: A,
 ) {
   return dlmsCommand({
@@ -25,54 +23,45 @@ function chf<const U extends string, const A extends readonly DlmsAccess[]>(
     targets: ['CHF'],
     critical: false,
     srvs: [srv],
-    roles,
-    rolesConfirmed: 'unconfirmed',
+    ...roleFields(useCase),
     confirmed: 'rtds',
     accesses,
   });
 }
 
 export const CHF_ROWS = [
-  chf(0x0001, 'CCS01', 'Add Device to CHF Device Log', '8.11', SUPPLIER_NO, [
+  chf(0x0001, 'CCS01', 'Add Device to CHF Device Log', '8.11', [
     action('zigbeeNetworkControl', 'registerDevice'),
     set('zigbeeNetworkControl', 'joinTimeout'),
     set('zigbeeNetworkControl', 'enableDisableJoining'),
   ]),
-  chf(0x0002, 'CCS02', 'Remove Device from CHF Device Log', '8.11', SUPPLIER_NO, [
+  chf(0x0002, 'CCS02', 'Remove Device from CHF Device Log', '8.11', [
     action('zigbeeNetworkControl', 'unregisterDevice'),
   ]),
-  chf(0x0003, 'CCS03', 'Restore CHF Device Log', '8.12.1', SUPPLIER_NO, [
+  chf(0x0003, 'CCS03', 'Restore CHF Device Log', '8.12.1', [
     action('zigbeeNetworkControl', 'restoreDeviceLog'),
   ]),
-  chf(0x00fe, 'CCS07', 'Read CHF Device Logs', '8.9', SUPPLIER_NO, [
+  chf(0x00fe, 'CCS07', 'Read CHF Device Logs', '8.9', [
     action('zigbeeNetworkControl', 'readDeviceLog'),
     action('gpfDeviceLog', 'readDeviceLog'),
   ]),
-  chf(0x010f, 'CCS06', 'Read CHF Device Log and Check HAN Communications', '8.9', SUPPLIER_NO, [
+  chf(0x010f, 'CCS06', 'Read CHF Device Log and Check HAN Communications', '8.9', [
     get('zigbeeNetworkControl', 'activeDevices'),
   ]),
-  chf(0x0092, 'ECS26i', 'Read Configuration Data Device Information (CHF identity)', '6.2.4', SUPPLIER_NO, [
+  chf(0x0092, 'ECS26i', 'Read Configuration Data Device Information (CHF identity)', '6.2.4', [
     get('deviceId1', 'value'),
     get('deviceId', 'value'),
     get('manufacturerModel', 'value'),
   ]),
-  chf(
-    0x00fa,
-    'ECS26n',
-    'Read CHF Configuration Data Device Information (CH identity and type)',
-    '6.2.4',
-    SUPPLIER_NO,
-    [get('deviceId', 'value'), get('manufacturerModel', 'value')],
-  ),
-  chf(0x0094, 'ECS35d', 'Read CHF Security Log', '6.13', SUPPLIER_NO, [getRange('securityLog', 'buffer')]),
-  chf(0x010a, 'DBCH01', 'Read CHF Sub GHz Channel', '6.31', SUPPLIER_NO, [get('subGhzChannel', 'value')]),
-  chf(0x010b, 'DBCH02', 'Read CHF Sub GHz Channel Log', '6.32', SUPPLIER_NO, [
-    getRange('subGhzChannelLog', 'buffer'),
+  chf(0x00fa, 'ECS26n', 'Read CHF Configuration Data Device Information (CH identity and type)', '6.2.4', [
+    get('deviceId', 'value'),
+    get('manufacturerModel', 'value'),
   ]),
-  chf(0x010d, 'DBCH04', 'Set CHF Sub GHz Configuration', '6.28', SUPPLIER, [
-    set('subGhzConfiguration', 'value'),
-  ]),
-  chf(0x010e, 'DBCH05', 'Request CHF Sub GHz Channel Scan', '6.29', SUPPLIER, [
+  chf(0x0094, 'ECS35d', 'Read CHF Security Log', '6.13', [getRange('securityLog', 'buffer')]),
+  chf(0x010a, 'DBCH01', 'Read CHF Sub GHz Channel', '6.31', [get('subGhzChannel', 'value')]),
+  chf(0x010b, 'DBCH02', 'Read CHF Sub GHz Channel Log', '6.32', [getRange('subGhzChannelLog', 'buffer')]),
+  chf(0x010d, 'DBCH04', 'Set CHF Sub GHz Configuration', '6.28', [set('subGhzConfiguration', 'value')]),
+  chf(0x010e, 'DBCH05', 'Request CHF Sub GHz Channel Scan', '6.29', [
     set('subGhzChannelScanRequest', 'value'),
   ]),
 ] as const;

@@ -9,8 +9,8 @@
  */
 import { type DlmsAccess, dlmsAccess, dlmsAlert, dlmsCommand } from '../dlms-row.ts';
 import { s } from '../dlms-schema.ts';
-import type { DeviceTarget, Originator } from '../row.ts';
-import { DEVICE, NETWORK_OPERATOR, SUPPLIER, SUPPLIER_NO, SUPPLIER_NO_OTHER } from './roles.ts';
+import type { DeviceTarget } from '../row.ts';
+import { roleFields } from './roles.ts';
 
 const { get, getRange, set, action } = dlmsAccess;
 
@@ -26,7 +26,6 @@ function inferred<const U extends string, const A extends readonly DlmsAccess[]>
   useCase: U,
   name: string,
   critical: boolean,
-  roles: readonly Originator[],
   accesses: A,
   o: Opts = {},
 ) {
@@ -40,8 +39,7 @@ function inferred<const U extends string, const A extends readonly DlmsAccess[]>
       : { esmeVariants: o.variants ?? ['single', 'twin', 'polyphase'] }),
     critical,
     srvs: o.srv ? [o.srv] : [],
-    roles,
-    rolesConfirmed: 'unconfirmed',
+    ...roleFields(useCase),
     confirmed: 'unconfirmed',
     accesses,
   });
@@ -53,7 +51,6 @@ function unknown<const U extends string>(
   useCase: U,
   name: string,
   critical: boolean,
-  roles: readonly Originator[],
   o: Opts = {},
 ) {
   return dlmsCommand({
@@ -63,8 +60,7 @@ function unknown<const U extends string>(
     targets: o.targets ?? ['ESME'],
     critical,
     srvs: o.srv ? [o.srv] : [],
-    roles,
-    rolesConfirmed: 'unconfirmed',
+    ...roleFields(useCase),
     confirmed: 'gbcs-text',
     payloadUnknown: true,
     accesses: [],
@@ -103,7 +99,6 @@ export const ESME_GBCS_ROWS = [
     'ECS01d',
     'Set Price on ESME Secondary',
     true,
-    SUPPLIER,
     [
       set('secondaryPriceCharge', 'unitChargePassive'),
       set('secondaryPriceCharge', 'unitChargeActivationTime'),
@@ -115,7 +110,6 @@ export const ESME_GBCS_ROWS = [
     'ECS26b',
     'Read ESME Configuration Voltage Data',
     false,
-    SUPPLIER_NO,
     [
       get('voltageLimiter1', 'thresholdNormal'),
       get('voltageLimiter1', 'minOverThresholdDuration'),
@@ -135,7 +129,6 @@ export const ESME_GBCS_ROWS = [
     'ECS26f',
     'Read ESME Configuration Data Device Information (instantaneous power thresholds)',
     false,
-    SUPPLIER_NO,
     [get('powerThresholds', 'thresholds')],
     { srv: '6.2.5' },
   ),
@@ -144,7 +137,6 @@ export const ESME_GBCS_ROWS = [
     'ECS26j',
     'Read ESME Configuration Data Device Information (Payment Mode)',
     false,
-    SUPPLIER,
     [get('account', 'accountModeAndStatus')],
     { srv: '6.2.9' },
   ),
@@ -153,7 +145,6 @@ export const ESME_GBCS_ROWS = [
     'ECS30',
     'Set Billing Calendar on the ESME',
     false,
-    SUPPLIER,
     [set('billingCalendar', 'executionTime')],
     {
       srv: '6.8',
@@ -164,25 +155,16 @@ export const ESME_GBCS_ROWS = [
     'ECS30a',
     'Set Billing Calendar on the ESME - all periodicities',
     false,
-    SUPPLIER,
     [set('billingCalendar', 'executionTime')],
     { srv: '6.8' },
   ),
-  inferred(0x0048, 'ECS35a', 'Read ESME Event Log', false, SUPPLIER_NO, [getRange('eventLog', 'buffer')], {
+  inferred(0x0048, 'ECS35a', 'Read ESME Event Log', false, [getRange('eventLog', 'buffer')], {
     srv: '6.13',
   }),
-  inferred(
-    0x0049,
-    'ECS35b',
-    'Read ESME Security Log',
-    false,
-    SUPPLIER_NO,
-    [getRange('securityLog', 'buffer')],
-    {
-      srv: '6.13',
-    },
-  ),
-  inferred(0x0093, 'ECS35c', 'Read CHF Event Log', false, SUPPLIER_NO, [getRange('eventLog', 'buffer')], {
+  inferred(0x0049, 'ECS35b', 'Read ESME Security Log', false, [getRange('securityLog', 'buffer')], {
+    srv: '6.13',
+  }),
+  inferred(0x0093, 'ECS35c', 'Read CHF Event Log', false, [getRange('eventLog', 'buffer')], {
     srv: '6.13',
     targets: ['CHF'],
   }),
@@ -191,7 +173,6 @@ export const ESME_GBCS_ROWS = [
     'ECS42',
     'Remotely Close the Load Switch on the ESME',
     true,
-    SUPPLIER,
     [action('disconnectControlScripts', 'execute')],
     { srv: '7.1' },
   ),
@@ -200,7 +181,6 @@ export const ESME_GBCS_ROWS = [
     'ECS23b',
     'Read Voltage Operational Data - 3 Phase',
     false,
-    SUPPLIER_NO,
     [
       get('rmsVoltageSagCount', 'value'),
       get('rmsVoltageSagCount', 'scalerUnit'),
@@ -228,7 +208,6 @@ export const ESME_GBCS_ROWS = [
     'ECS29c',
     'Set Voltage Configurations on ESME without Counter Reset',
     false,
-    NETWORK_OPERATOR,
     [
       set('averageRmsVoltageProfile', 'capturePeriod'),
       set('voltageLimiter1', 'thresholdNormal'),
@@ -249,7 +228,6 @@ export const ESME_GBCS_ROWS = [
     'ECS29e',
     'Reset RMS Voltage Counters on ESME',
     false,
-    NETWORK_OPERATOR,
     [action('rmsVoltageSagCount', 'reset'), action('rmsVoltageSwellCount', 'reset')],
     { srv: '6.27' },
   ),
@@ -258,7 +236,6 @@ export const ESME_GBCS_ROWS = [
     'ECS25r2',
     'Read Non-Critical Event and Alert Behaviours - ESME - Network Operator',
     false,
-    NETWORK_OPERATOR,
     [
       get('networkOperatorNonCriticalAlerts1', 'value'),
       get('networkOperatorNonCriticalAlerts2', 'value'),
@@ -267,81 +244,70 @@ export const ESME_GBCS_ROWS = [
     ],
     { srv: '6.2.10' },
   ),
-  inferred(
-    0x010c,
-    'DBCH03',
-    'Read CHF Sub GHz Configuration',
-    false,
-    SUPPLIER_NO,
-    [get('subGhzConfiguration', 'value')],
-    {
-      targets: ['CHF'],
-      srv: '6.30',
-    },
-  ),
+  inferred(0x010c, 'DBCH03', 'Read CHF Sub GHz Configuration', false, [get('subGhzConfiguration', 'value')], {
+    targets: ['CHF'],
+    srv: '6.30',
+  }),
   // PPMID-originated on the HAN (GBCS: PPMID to ESME, no remote party)
-  inferred(0x0116, 'PECS01', 'Apply Prepayment Top Up to an ESME using PPMID', false, DEVICE, [
+  inferred(0x0116, 'PECS01', 'Apply Prepayment Top Up to an ESME using PPMID', false, [
     action('tokenGateway', 'enter'),
   ]),
-  inferred(0x0117, 'PECS02', 'Activate Emergency Credit on ESME from PPMID', false, DEVICE, [
+  inferred(0x0117, 'PECS02', 'Activate Emergency Credit on ESME from PPMID', false, [
     action('emergencyCredit', 'invokeCredit'),
   ]),
-  inferred(0x0118, 'PECS03', 'Request to Enable ESME Supply from PPMID', false, DEVICE, [
+  inferred(0x0118, 'PECS03', 'Request to Enable ESME Supply from PPMID', false, [
     action('disconnectControlScripts', 'execute'),
   ]),
 
   // ---- payload not known here
-  unknown(0x0019, 'ECS01a', 'Set Tariff and Price on ESME', true, SUPPLIER, { srv: '1.1.1' }),
-  unknown(0x001e, 'ECS07', 'Manage Debt on the ESME', true, SUPPLIER, { srv: '2.3' }),
-  unknown(0x001f, 'ECS08', 'Update Prepayment Configuration on ESME', true, SUPPLIER, { srv: '2.1' }),
-  unknown(0x00de, 'ECS08a', 'Update Prepayment Configuration on ESME', true, SUPPLIER, { srv: '2.1' }),
-  unknown(0x0021, 'ECS10', 'Send Message to ESME', false, SUPPLIER, { srv: '3.1' }),
-  unknown(0x00b3, 'ECS04b', 'Reset Meter Balance on the ESME', true, SUPPLIER, { srv: '1.5' }),
-  unknown(0x002a, 'ECS17e', 'Read ESME Energy Register (TOU with Blocks)', false, SUPPLIER_NO_OTHER, {
+  unknown(0x0019, 'ECS01a', 'Set Tariff and Price on ESME', true, { srv: '1.1.1' }),
+  unknown(0x001e, 'ECS07', 'Manage Debt on the ESME', true, { srv: '2.3' }),
+  unknown(0x001f, 'ECS08', 'Update Prepayment Configuration on ESME', true, { srv: '2.1' }),
+  unknown(0x00de, 'ECS08a', 'Update Prepayment Configuration on ESME', true, { srv: '2.1' }),
+  unknown(0x0021, 'ECS10', 'Send Message to ESME', false, { srv: '3.1' }),
+  unknown(0x00b3, 'ECS04b', 'Reset Meter Balance on the ESME', true, { srv: '1.5' }),
+  unknown(0x002a, 'ECS17e', 'Read ESME Energy Register (TOU with Blocks)', false, {
     srv: '4.1.3',
   }),
-  unknown(0x002e, 'ECS20a', 'Read ESME Billing Data Log (payment based debt payments)', false, SUPPLIER),
+  unknown(0x002e, 'ECS20a', 'Read ESME Billing Data Log (payment based debt payments)', false),
   unknown(
     0x002f,
     'ECS20b',
     'Read ESME Billing Data Log (change of mode / tariff triggered exc export)',
     false,
-    SUPPLIER,
     {
       srv: '4.4.2',
     },
   ),
-  unknown(0x00c9, 'ECS20d', 'Read ESME Billing Data Log (prepayment credits)', false, SUPPLIER),
-  unknown(0x0033, 'ECS21a', 'Read Electricity Daily Read Log (exc export)', false, SUPPLIER_NO_OTHER, {
+  unknown(0x00c9, 'ECS20d', 'Read ESME Billing Data Log (prepayment credits)', false),
+  unknown(0x0033, 'ECS21a', 'Read Electricity Daily Read Log (exc export)', false, {
     srv: '4.6.1',
   }),
-  unknown(0x003b, 'ECS26a', 'Read ESME Configuration Data Prepayment', false, SUPPLIER, { srv: '4.13' }),
+  unknown(0x003b, 'ECS26a', 'Read ESME Configuration Data Prepayment', false, { srv: '4.13' }),
   unknown(
     0x003f,
     'ECS26e',
     'Read ESME Configuration Data Device Information (device identity exc MPAN)',
     false,
-    SUPPLIER_NO,
     {
       srv: '6.2.4',
     },
   ),
-  unknown(0x0043, 'ECS28a', 'Set Load Limit Configurations - General Settings', false, SUPPLIER),
-  unknown(0x0044, 'ECS28b', 'Set Load Limit Configuration Counter Reset', false, SUPPLIER),
-  unknown(0x004c, 'ECS39a', 'Set MPAN Value on the ESME', false, SUPPLIER),
-  unknown(0x004d, 'ECS39b', 'Set Export MPAN Value on the ESME', false, SUPPLIER),
-  unknown(0x004e, 'ECS40', 'Read MPAN Value on the ESME', false, SUPPLIER_NO),
-  unknown(0x0054, 'ECS46c', 'Set HC ALCS and ALCS Configuration in ESME (excluding labels)', true, SUPPLIER, {
+  unknown(0x0043, 'ECS28a', 'Set Load Limit Configurations - General Settings', false),
+  unknown(0x0044, 'ECS28b', 'Set Load Limit Configuration Counter Reset', false),
+  unknown(0x004c, 'ECS39a', 'Set MPAN Value on the ESME', false),
+  unknown(0x004d, 'ECS39b', 'Set Export MPAN Value on the ESME', false),
+  unknown(0x004e, 'ECS40', 'Read MPAN Value on the ESME', false),
+  unknown(0x0054, 'ECS46c', 'Set HC ALCS and ALCS Configuration in ESME (excluding labels)', true, {
     srv: '6.14.2',
   }),
-  unknown(0x0058, 'ECS50', 'Send CIN to ESME', false, SUPPLIER, { srv: '9.1' }),
-  unknown(0x005a, 'ECS57', 'Reset ESME Maximum Demand Registers', false, SUPPLIER_NO),
+  unknown(0x0058, 'ECS50', 'Send CIN to ESME', false, { srv: '9.1' }),
+  unknown(0x005a, 'ECS57', 'Reset ESME Maximum Demand Registers', false),
   unknown(
     0x0004,
     'CCS05',
     'Read CHF Device Log / Check HAN Communications (CHF Communications Store)',
     false,
-    SUPPLIER_NO,
     {
       targets: ['CHF'],
     },
@@ -351,7 +317,6 @@ export const ESME_GBCS_ROWS = [
     'HECS01',
     'Request Control of a HAN Connected Auxiliary Load Control Switch from HCALCS',
     false,
-    DEVICE,
     {
       targets: ['ESME'],
     },

@@ -5,8 +5,8 @@
  */
 import type { DlmsAccess } from '../dlms-row.ts';
 import { dlmsAccess, dlmsCommand } from '../dlms-row.ts';
-import type { Confirmation, Originator } from '../row.ts';
-import { NETWORK_OPERATOR, SUPPLIER, SUPPLIER_NO, SUPPLIER_NO_OTHER, SUPPLIER_OTHER } from './roles.ts';
+import type { Confirmation } from '../row.ts';
+import { roleFields } from './roles.ts';
 
 const { get, getRange, set, action } = dlmsAccess;
 
@@ -31,7 +31,6 @@ function esme<const U extends string, const A extends readonly DlmsAccess[]>(
   name: string,
   srv: string,
   critical: boolean,
-  roles: readonly Originator[],
   accesses: A,
   extra: Extra = {},
 ) {
@@ -44,8 +43,7 @@ function esme<const U extends string, const A extends readonly DlmsAccess[]>(
     esmeVariants: variants ?? ['single', 'twin', 'polyphase'],
     critical,
     srvs: [srv],
-    roles,
-    rolesConfirmed: 'unconfirmed',
+    ...roleFields(useCase),
     confirmed: confirmed ?? 'rtds',
     accesses,
     ...rest,
@@ -63,7 +61,6 @@ export const ESME_ROWS = [
     'Set Price on ESME',
     '1.2.1',
     true,
-    SUPPLIER,
     [
       set('standingCharge', 'unitChargePassive'),
       set('primaryPriceCharge', 'unitChargePassive'),
@@ -78,7 +75,6 @@ export const ESME_ROWS = [
     'Set Tariff and Price on ESME Secondary',
     '1.1.2',
     true,
-    SUPPLIER,
     [
       set('secondaryPriceCharge', 'unitChargePassive'),
       set('activityCalendarSecondary', 'seasonProfilePassive'),
@@ -97,7 +93,6 @@ export const ESME_ROWS = [
     'Set ESME Payment Mode to Credit',
     '1.6',
     true,
-    SUPPLIER,
     [
       set('account', 'accountModeAndStatus'),
       set('account', 'creditChargeConfiguration'),
@@ -111,7 +106,6 @@ export const ESME_ROWS = [
     'Set ESME Payment Mode to Prepayment',
     '1.6',
     true,
-    SUPPLIER,
     [
       set('account', 'accountModeAndStatus'),
       set('prepaymentConfiguration', 'disablementThreshold'),
@@ -121,58 +115,56 @@ export const ESME_ROWS = [
     ],
     { alerts: FUTURE_DATED },
   ),
-  esme(0x001c, 'ECS04a', 'Adjust Meter Balance on the ESME', '1.5', true, SUPPLIER, [
+  esme(0x001c, 'ECS04a', 'Adjust Meter Balance on the ESME', '1.5', true, [
     action('meterBalance', 'updateAmount'),
   ]),
-  esme(0x001d, 'ECS05', 'Reset Tariff Block Counter Matrix', '1.7', true, SUPPLIER, [
+  esme(0x001d, 'ECS05', 'Reset Tariff Block Counter Matrix', '1.7', true, [
     action('tariffBlockCounterMatrixReset', 'execute'),
   ]),
 
   // ---- 2.x prepayment
-  esme(0x0007, 'CS01a', 'Apply Prepayment Top Up to an ESME', '2.2', false, SUPPLIER, [
+  esme(0x0007, 'CS01a', 'Apply Prepayment Top Up to an ESME', '2.2', false, [
     action('tokenGateway', 'enter'),
   ]),
-  esme(0x0020, 'ECS09', 'Activate Emergency Credit Remotely on ESME', '2.5', true, SUPPLIER, [
+  esme(0x0020, 'ECS09', 'Activate Emergency Credit Remotely on ESME', '2.5', true, [
     action('emergencyCredit', 'invokeCredit'),
   ]),
 
   // ---- 3.x
-  esme(0x0022, 'ECS12', 'Set Change of Tenancy Date on ESME', '3.2', false, SUPPLIER, [
+  esme(0x0022, 'ECS12', 'Set Change of Tenancy Date on ESME', '3.2', false, [
     set('changeOfTenancyDate', 'value'),
   ]),
-  esme(0x0023, 'ECS14', 'Disable Privacy PIN Protection on ESME', '3.5', false, SUPPLIER, [
-    set('privacyPin', 'value'),
-  ]),
-  esme(0x0024, 'ECS15a', 'Clear ESME Event Log', '3.3', false, SUPPLIER, [action('eventLog', 'reset')]),
-  esme(0x00c1, 'ECS15c', 'Clear ALCS Event Log', '3.3', false, SUPPLIER, [action('alcsEventLog', 'reset')]),
-  esme(0x0025, 'ECS16', 'Write Supplier Contact Details on ESME', '3.4', false, SUPPLIER, [
+  esme(0x0023, 'ECS14', 'Disable Privacy PIN Protection on ESME', '3.5', false, [set('privacyPin', 'value')]),
+  esme(0x0024, 'ECS15a', 'Clear ESME Event Log', '3.3', false, [action('eventLog', 'reset')]),
+  esme(0x00c1, 'ECS15c', 'Clear ALCS Event Log', '3.3', false, [action('alcsEventLog', 'reset')]),
+  esme(0x0025, 'ECS16', 'Write Supplier Contact Details on ESME', '3.4', false, [
     set('supplierTelephone', 'value'),
     set('supplierName', 'value'),
   ]),
 
   // ---- 4.x reads
-  esme(0x0026, 'ECS17a', 'Read ESME Energy Registers (Export Energy)', '4.2', false, SUPPLIER_NO_OTHER, [
+  esme(0x0026, 'ECS17a', 'Read ESME Energy Registers (Export Energy)', '4.2', false, [
     get('activeEnergyExport', 'value'),
     get('activeEnergyExport', 'scalerUnit'),
     get('reactiveEnergyExport', 'value'),
     get('reactiveEnergyExport', 'scalerUnit'),
   ]),
-  esme(0x0027, 'ECS17b', 'Read ESME Energy Registers (Import Energy)', '4.1.1', false, SUPPLIER_NO_OTHER, [
+  esme(0x0027, 'ECS17b', 'Read ESME Energy Registers (Import Energy)', '4.1.1', false, [
     action('protectedReadImportEnergy', 'getProtectedAttributes'),
   ]),
-  esme(0x0028, 'ECS17c', 'Read ESME Energy Registers (Power)', '4.16', false, SUPPLIER_NO_OTHER, [
+  esme(0x0028, 'ECS17c', 'Read ESME Energy Registers (Power)', '4.16', false, [
     get('instantaneousActivePower', 'value'),
   ]),
-  esme(0x0029, 'ECS17d', 'Read ESME Energy Register (TOU)', '4.1.2', false, SUPPLIER_NO_OTHER, [
+  esme(0x0029, 'ECS17d', 'Read ESME Energy Register (TOU)', '4.1.2', false, [
     action('protectedReadTouRegisters', 'getProtectedAttributes'),
   ]),
-  esme(0x002b, 'ECS18a', 'Read Maximum Demand Registers (Export)', '4.12.2', false, SUPPLIER_NO_OTHER, [
+  esme(0x002b, 'ECS18a', 'Read Maximum Demand Registers (Export)', '4.12.2', false, [
     get('maximumDemandExportPeriodStart', 'value'),
     get('maximumDemandExport', 'value'),
     get('maximumDemandExport', 'scalerUnit'),
     get('maximumDemandExport', 'captureTime'),
   ]),
-  esme(0x002c, 'ECS18b', 'Read Maximum Demand Registers (Import)', '4.12.1', false, SUPPLIER_NO_OTHER, [
+  esme(0x002c, 'ECS18b', 'Read Maximum Demand Registers (Import)', '4.12.1', false, [
     get('maximumDemandPeriodStart', 'value'),
     get('maximumDemandPeriodStartSecondary', 'value'),
     get('maximumDemandImport', 'value'),
@@ -183,7 +175,7 @@ export const ESME_ROWS = [
     get('maximumDemandImportSecondary', 'captureTime'),
     get('maximumDemandConfigurableTimePeriod', 'entries'),
   ]),
-  esme(0x002d, 'ECS19', 'Read ESME Prepayment Registers', '4.3', false, SUPPLIER, [
+  esme(0x002d, 'ECS19', 'Read ESME Prepayment Registers', '4.3', false, [
     action('protectedReadPrepayment', 'getProtectedAttributes'),
   ]),
   esme(
@@ -192,43 +184,24 @@ export const ESME_ROWS = [
     'Read ESME Billing Data Log (billing calendar triggered exc export)',
     '4.4.3',
     false,
-    SUPPLIER,
     [action('protectedReadBilling', 'getProtectedAttributes')],
   ),
-  esme(0x0034, 'ECS21b', 'Read Electricity (Prepayment) Daily Read Log', '4.14', false, SUPPLIER, [
+  esme(0x0034, 'ECS21b', 'Read Electricity (Prepayment) Daily Read Log', '4.14', false, [
     action('protectedReadDailyPrepayment', 'getProtectedAttributes'),
   ]),
-  esme(0x0035, 'ECS21c', 'Read Electricity Daily Read Log (export only)', '4.6.2', false, SUPPLIER_NO_OTHER, [
+  esme(0x0035, 'ECS21c', 'Read Electricity Daily Read Log (export only)', '4.6.2', false, [
     getRange('dailyReadLogExport', 'buffer'),
   ]),
-  esme(
-    0x0036,
-    'ECS22a',
-    'Read Electricity Half Hour Profile Data (export)',
-    '4.8.3',
-    false,
-    SUPPLIER_NO_OTHER,
-    [getRange('profileDataExport', 'buffer')],
-  ),
-  esme(
-    0x0037,
-    'ECS22b',
-    'Read Electricity Half Hour Profile Data (active import)',
-    '4.8.1',
-    false,
-    SUPPLIER_NO_OTHER,
-    [action('protectedReadProfileImport', 'getProtectedAttributes')],
-  ),
-  esme(
-    0x0038,
-    'ECS22c',
-    'Read Electricity Half Hour Profile Data (reactive import)',
-    '4.8.2',
-    false,
-    SUPPLIER_NO_OTHER,
-    [getRange('profileDataReactiveImport', 'buffer')],
-  ),
-  esme(0x0039, 'ECS23', 'Read Voltage Operational Data', '4.10', false, SUPPLIER_NO, [
+  esme(0x0036, 'ECS22a', 'Read Electricity Half Hour Profile Data (export)', '4.8.3', false, [
+    getRange('profileDataExport', 'buffer'),
+  ]),
+  esme(0x0037, 'ECS22b', 'Read Electricity Half Hour Profile Data (active import)', '4.8.1', false, [
+    action('protectedReadProfileImport', 'getProtectedAttributes'),
+  ]),
+  esme(0x0038, 'ECS22c', 'Read Electricity Half Hour Profile Data (reactive import)', '4.8.2', false, [
+    getRange('profileDataReactiveImport', 'buffer'),
+  ]),
+  esme(0x0039, 'ECS23', 'Read Voltage Operational Data', '4.10', false, [
     get('rmsVoltageSagCount', 'value'),
     get('rmsVoltageSagCount', 'scalerUnit'),
     get('rmsVoltageSwellCount', 'value'),
@@ -236,7 +209,7 @@ export const ESME_ROWS = [
     getRange('averageRmsVoltageProfile', 'buffer'),
     get('averageRmsVoltageProfile', 'capturePeriod'),
   ]),
-  esme(0x003a, 'ECS24', 'Read ESME Tariff Data', '4.11.1', false, SUPPLIER, [
+  esme(0x003a, 'ECS24', 'Read ESME Tariff Data', '4.11.1', false, [
     get('consumptionThresholdRegister', 'value'),
     get('consumptionThresholdRegister', 'scalerUnit'),
     get('activityCalendar', 'seasonProfileActive'),
@@ -261,7 +234,6 @@ export const ESME_ROWS = [
     'Read ESME Tariff Data (second element)',
     '4.11.2',
     false,
-    SUPPLIER,
     [
       get('secondaryPriceCharge', 'unitChargeActive'),
       get('consumptionThresholdRegisterSecondary', 'value'),
@@ -273,7 +245,7 @@ export const ESME_ROWS = [
     ],
     TWIN,
   ),
-  esme(0x0042, 'ECS27', 'Read ESME Load Limit Data', '4.15', false, SUPPLIER_NO, [
+  esme(0x0042, 'ECS27', 'Read ESME Load Limit Data', '4.15', false, [
     get('loadLimitSupplyStateOnExceed', 'value'),
     get('loadLimitPowerThreshold', 'value'),
     get('loadLimitPowerThreshold', 'scalerUnit'),
@@ -281,10 +253,10 @@ export const ESME_ROWS = [
     get('loadLimitLimiter', 'minOverThresholdDuration'),
     get('loadLimitLimiter', 'minUnderThresholdDuration'),
   ]),
-  esme(0x0060, 'ECS66', 'Read ESME Daily Consumption Log', '4.17', false, SUPPLIER_NO_OTHER, [
+  esme(0x0060, 'ECS66', 'Read ESME Daily Consumption Log', '4.17', false, [
     action('protectedReadDailyConsumption', 'getProtectedAttributes'),
   ]),
-  esme(0x0069, 'ECS82', 'Read Meter Balance for ESME', '4.18', false, SUPPLIER, [
+  esme(0x0069, 'ECS82', 'Read Meter Balance for ESME', '4.18', false, [
     get('meterBalance', 'currentCreditAmount'),
   ]),
 
@@ -295,7 +267,6 @@ export const ESME_ROWS = [
     'Read ESME Configuration Voltage Data (3 phase)',
     '6.2.1',
     false,
-    SUPPLIER_NO,
     [
       get('voltageLimiter1', 'thresholdNormal'),
       get('voltageLimiter1', 'minOverThresholdDuration'),
@@ -314,26 +285,17 @@ export const ESME_ROWS = [
     ],
     POLY,
   ),
-  esme(
-    0x003d,
-    'ECS26c',
-    'Read ESME Configuration Data Device Information (randomisation)',
-    '6.2.2',
-    false,
-    SUPPLIER_NO,
-    [
-      get('randomisationOffset', 'value'),
-      get('randomisationOffsetSecondary', 'value'),
-      get('randomisationOffsetLimit', 'value'),
-    ],
-  ),
+  esme(0x003d, 'ECS26c', 'Read ESME Configuration Data Device Information (randomisation)', '6.2.2', false, [
+    get('randomisationOffset', 'value'),
+    get('randomisationOffsetSecondary', 'value'),
+    get('randomisationOffsetLimit', 'value'),
+  ]),
   esme(
     0x003e,
     'ECS26d',
     'Read ESME Configuration Data Device Information (Billing Calendar)',
     '6.2.3',
     false,
-    SUPPLIER,
     [get('billingCalendar', 'executionTime')],
   ),
   esme(
@@ -342,7 +304,6 @@ export const ESME_ROWS = [
     'Read ESME Configuration Data Device Information (Billing Calendar, all periodicities)',
     '6.2.3',
     false,
-    SUPPLIER,
     [get('billingCalendar', 'executionTime')],
   ),
   esme(
@@ -351,7 +312,6 @@ export const ESME_ROWS = [
     'Read ESME Configuration Data Device Information (identity, type and supply tamper state)',
     '6.2.4',
     false,
-    SUPPLIER_NO,
     [
       get('deviceType', 'value'),
       get('deviceId', 'value'),
@@ -359,7 +319,7 @@ export const ESME_ROWS = [
       get('supplyTamperState', 'value'),
     ],
   ),
-  esme(0x0045, 'ECS29a', 'Set Voltage Configurations on ESME', '6.5', false, NETWORK_OPERATOR, [
+  esme(0x0045, 'ECS29a', 'Set Voltage Configurations on ESME', '6.5', false, [
     set('averageRmsVoltageProfile', 'capturePeriod'),
     ...voltageLimiterSets(),
     set('rmsVoltageSwellThreshold', 'value'),
@@ -373,7 +333,6 @@ export const ESME_ROWS = [
     'Set Voltage Configurations on ESME (3 phase)',
     '6.5',
     false,
-    NETWORK_OPERATOR,
     [
       set('averageRmsVoltageProfile', 'capturePeriod'),
       set('averageRmsVoltageProfileL2', 'capturePeriod'),
@@ -400,7 +359,6 @@ export const ESME_ROWS = [
     'Set Voltage Configurations on Polyphase ESME without Counter Reset',
     '6.5',
     false,
-    NETWORK_OPERATOR,
     [
       set('rmsVoltageSagThreshold', 'value'),
       set('rmsVoltageSwellThreshold', 'value'),
@@ -421,7 +379,6 @@ export const ESME_ROWS = [
     'Reset RMS Voltage Counters on Polyphase ESME',
     '6.27',
     false,
-    NETWORK_OPERATOR,
     [
       action('rmsVoltageSagCount', 'reset'),
       action('rmsVoltageSwellCount', 'reset'),
@@ -432,34 +389,29 @@ export const ESME_ROWS = [
     ],
     POLY,
   ),
-  esme(0x0047, 'ECS34', 'Set Instantaneous Power Threshold Configuration', '6.12', false, SUPPLIER, [
+  esme(0x0047, 'ECS34', 'Set Instantaneous Power Threshold Configuration', '6.12', false, [
     set('powerThresholds', 'thresholds'),
   ]),
-  esme(0x00b9, 'ECS35e', 'Read ESME Power Event Log', '6.13', false, SUPPLIER_NO, [
-    getRange('powerEventLog', 'buffer'),
-  ]),
-  esme(0x00ba, 'ECS35f', 'Read ALCS Event Log', '6.13', false, SUPPLIER_NO, [
-    getRange('alcsEventLog', 'buffer'),
-  ]),
+  esme(0x00b9, 'ECS35e', 'Read ESME Power Event Log', '6.13', false, [getRange('powerEventLog', 'buffer')]),
+  esme(0x00ba, 'ECS35f', 'Read ALCS Event Log', '6.13', false, [getRange('alcsEventLog', 'buffer')]),
   esme(
     0x00fd,
     'ECS35g',
     'Read ALCS Event Log (extended)',
     '6.13',
     false,
-    SUPPLIER_NO,
     [getRange('alcsEventLog', 'buffer')],
     {
       nameUnconfirmed: true,
     },
   ),
-  esme(0x004a, 'ECS37', 'Set Maximum Demand Configurable Time Period', '6.18.1', false, SUPPLIER_NO, [
+  esme(0x004a, 'ECS37', 'Set Maximum Demand Configurable Time Period', '6.18.1', false, [
     set('maximumDemandConfigurableTimePeriod', 'entries'),
   ]),
-  esme(0x004b, 'ECS38', 'Update Randomised Offset Limit', '7.12', true, SUPPLIER, [
+  esme(0x004b, 'ECS38', 'Update Randomised Offset Limit', '7.12', true, [
     set('randomisationOffsetLimit', 'value'),
   ]),
-  esme(0x0053, 'ECS46a', 'Set HC ALCS or ALCS Labels in ESME', '6.14.1', true, SUPPLIER, [
+  esme(0x0053, 'ECS46a', 'Set HC ALCS or ALCS Labels in ESME', '6.14.1', true, [
     set('alcsLabel1', 'value', { optional: true }),
     set('alcsLabel2', 'value', { optional: true }),
     set('alcsLabel3', 'value', { optional: true }),
@@ -472,7 +424,6 @@ export const ESME_ROWS = [
     'Set Auxiliary Controller Scheduler on ESME',
     '6.14.3',
     true,
-    SUPPLIER,
     [
       set('auxiliaryControllerSpecialDays', 'entries'),
       set('auxiliaryControllerSchedule', 'entries'),
@@ -481,66 +432,50 @@ export const ESME_ROWS = [
     ],
     { nameUnconfirmed: true, alerts: FUTURE_DATED },
   ),
-  esme(0x00ac, 'ECS25a', 'Set Alert Behaviours - ESME - Supplier', '6.22', false, SUPPLIER, [
+  esme(0x00ac, 'ECS25a', 'Set Alert Behaviours - ESME - Supplier', '6.22', false, [
     set('supplierAlertBehaviours', 'value'),
   ]),
-  esme(0x00b0, 'ECS25b', 'Set Alert Behaviours - ESME - Network Operator', '6.22', false, NETWORK_OPERATOR, [
+  esme(0x00b0, 'ECS25b', 'Set Alert Behaviours - ESME - Network Operator', '6.22', false, [
     set('networkOperatorAlertBehaviours', 'value'),
   ]),
-  esme(0x00ea, 'ECS25a1', 'Set Event Behaviours - ESME to HAN Device - Supplier', '6.22', false, SUPPLIER, [
+  esme(0x00ea, 'ECS25a1', 'Set Event Behaviours - ESME to HAN Device - Supplier', '6.22', false, [
     set('supplierHanEventBehaviours', 'value'),
   ]),
-  esme(0x00eb, 'ECS25a2', 'Set Event Behaviours - ESME Audible Alarm - Supplier', '6.22', false, SUPPLIER, [
+  esme(0x00eb, 'ECS25a2', 'Set Event Behaviours - ESME Audible Alarm - Supplier', '6.22', false, [
     set('supplierAudibleAlarmBehaviours', 'value'),
   ]),
-  esme(0x00ec, 'ECS25a3', 'Set Event Behaviours - ESME Logging - Supplier', '6.22', false, SUPPLIER, [
+  esme(0x00ec, 'ECS25a3', 'Set Event Behaviours - ESME Logging - Supplier', '6.22', false, [
     set('supplierLoggingBehaviours', 'value'),
   ]),
-  esme(
-    0x00ed,
-    'ECS25b3',
-    'Set Event Behaviours - ESME Logging - Network Operator',
-    '6.22',
-    false,
-    NETWORK_OPERATOR,
-    [set('networkOperatorLoggingBehaviours', 'value')],
-  ),
-  esme(
-    0x00ee,
-    'ECS25r1',
-    'Read Non-Critical Event and Alert Behaviours - ESME - Supplier',
-    '6.2.10',
-    false,
-    SUPPLIER,
-    [
-      get('supplierNonCriticalAlerts1', 'value'),
-      get('supplierNonCriticalAlerts2', 'value'),
-      get('supplierNonCriticalAlerts3', 'value'),
-      get('supplierNonCriticalAlerts4', 'value'),
-    ],
-  ),
-  esme(0x00db, 'ECS48', 'Configure Daily Resetting of Tariff Block Counter Matrix', '6.26', true, SUPPLIER, [
+  esme(0x00ed, 'ECS25b3', 'Set Event Behaviours - ESME Logging - Network Operator', '6.22', false, [
+    set('networkOperatorLoggingBehaviours', 'value'),
+  ]),
+  esme(0x00ee, 'ECS25r1', 'Read Non-Critical Event and Alert Behaviours - ESME - Supplier', '6.2.10', false, [
+    get('supplierNonCriticalAlerts1', 'value'),
+    get('supplierNonCriticalAlerts2', 'value'),
+    get('supplierNonCriticalAlerts3', 'value'),
+    get('supplierNonCriticalAlerts4', 'value'),
+  ]),
+  esme(0x00db, 'ECS48', 'Configure Daily Resetting of Tariff Block Counter Matrix', '6.26', true, [
     set('blockCounterMatrixDailyReset', 'executionTime'),
   ]),
-  esme(0x0062, 'ECS70', 'Set Clock on ESME', '6.11', true, SUPPLIER, [
+  esme(0x0062, 'ECS70', 'Set Clock on ESME', '6.11', true, [
     set('clock', 'clockBase'),
     action('clock', 'presetAdjustingTime'),
     action('clock', 'adjustToPresetTime'),
     get('clock', 'time'),
     get('clock', 'status'),
   ]),
-  esme(0x0068, 'ECS81', 'Set Supply Tamper State on ESME', '6.25', true, SUPPLIER, [
-    set('supplyTamperState', 'value'),
-  ]),
+  esme(0x0068, 'ECS81', 'Set Supply Tamper State on ESME', '6.25', true, [set('supplyTamperState', 'value')]),
 
   // ---- 7.x supply, ALCS
-  esme(0x0050, 'ECS43', 'Remotely Open the Load Switch on the ESME', '7.2', true, SUPPLIER, [
+  esme(0x0050, 'ECS43', 'Remotely Open the Load Switch on the ESME', '7.2', true, [
     action('disconnectControlScripts', 'execute'),
   ]),
-  esme(0x0051, 'ECS44', 'Arm Load Switch in ESME', '7.3', true, SUPPLIER, [
+  esme(0x0051, 'ECS44', 'Arm Load Switch in ESME', '7.3', true, [
     action('disconnectControlScripts', 'execute'),
   ]),
-  esme(0x0052, 'ECS45', 'Read Status of Load Switch in the ESME', '7.4', false, SUPPLIER_NO, [
+  esme(0x0052, 'ECS45', 'Read Status of Load Switch in the ESME', '7.4', false, [
     get('supplyState', 'controlState'),
   ]),
   esme(
@@ -549,7 +484,6 @@ export const ESME_ROWS = [
     'Set or Reset HC ALCS or ALCS State',
     '7.5',
     true,
-    SUPPLIER,
     [set('alcsStateScriptSelector', 'value'), action('alcsStateScripts', 'execute')],
     { aliases: ['ECS47Activate'] },
   ),
@@ -559,7 +493,6 @@ export const ESME_ROWS = [
     'Set Auxiliary Controller State on ESME',
     '7.13',
     true,
-    SUPPLIER,
     [
       set('alcsStateStart1', 'value', { optional: true }),
       set('alcsStateEnd1', 'value', { optional: true }),
@@ -571,7 +504,7 @@ export const ESME_ROWS = [
     ],
     { nameUnconfirmed: true },
   ),
-  esme(0x00bb, 'ECS61a', 'Read HC ALCS and ALCS Data from ESME', '7.7', false, SUPPLIER, [
+  esme(0x00bb, 'ECS61a', 'Read HC ALCS and ALCS Data from ESME', '7.7', false, [
     get('alcsLabel1', 'value'),
     get('alcsLabel2', 'value'),
     get('alcsLabel3', 'value'),
@@ -590,7 +523,7 @@ export const ESME_ROWS = [
     get('alcs4', 'outputState'),
     get('alcs5', 'outputState'),
   ]),
-  esme(0x005e, 'ECS61c', 'Read Boost Button Data from ESME', '7.11', false, SUPPLIER, [
+  esme(0x005e, 'ECS61c', 'Read Boost Button Data from ESME', '7.11', false, [
     get('boostButtonEnabled', 'value'),
     getRange('boostButtonEventLog', 'buffer'),
     get('boostButtonAlcs1', 'value'),
@@ -605,7 +538,6 @@ export const ESME_ROWS = [
     'Set ALCS and Boost Button Association',
     '7.10',
     false,
-    SUPPLIER,
     [
       set('boostButtonAlcs1', 'value'),
       set('boostButtonAlcs2', 'value'),
@@ -623,7 +555,6 @@ export const ESME_ROWS = [
     'Read ESME/Comms Hub Firmware Version',
     '11.2',
     false,
-    SUPPLIER_OTHER,
     [get('firmwareVersion', 'value')],
     {
       targets: ['ESME', 'CHF'],
