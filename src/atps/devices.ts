@@ -5,11 +5,14 @@
  * devices/ppmid (`provisionPpmid`: its GBCS keys from the profile, a fresh
  * supplier delivery key pair and reporting key pair per home, handed to the
  * API through `ctx.provisioned` for the `ppmid-inbox` route; its HanUplink is
- * its TunnelDeviceNode). The GPF use cases are not wired: the CHF logs GPF
- * commands as `no-gpf-application`, so their `deviceDecision` stays null.
+ * its TunnelDeviceNode); the GPF of devices/gpf inside the CH, reading the
+ * gas mirror the home's GSME writes on every wake (one mirror per home: the
+ * home's clock keys it).
  */
 import type { DeviceType, GbcsDevice } from '../devices/contracts.ts';
 import { Esme } from '../devices/esme/esme.ts';
+import { GasMirror } from '../devices/gpf/gas-mirror.ts';
+import { Gpf } from '../devices/gpf/gpf.ts';
 import { Gsme } from '../devices/gsme/gsme.ts';
 import type { HomeProfile } from '../devices/home/profiles.ts';
 import { provisionPpmid } from '../devices/ppmid/provision.ts';
@@ -56,6 +59,17 @@ export function deviceTrustAnchors(
   return ta;
 }
 
+/** The gas mirror of each home (keyed by the home's clock, which every app of one home shares). */
+const MIRRORS = new WeakMap<object, GasMirror>();
+function mirrorOf(clock: object): GasMirror {
+  let m = MIRRORS.get(clock);
+  if (!m) {
+    m = new GasMirror();
+    MIRRORS.set(clock, m);
+  }
+  return m;
+}
+
 export const defaultDeviceApps: DeviceAppFactory = ({
   profile,
   clock,
@@ -89,6 +103,16 @@ export const defaultDeviceApps: DeviceAppFactory = ({
       // the GSME accepts the PPMID's PCS01 / PCS02 (GBCS.md 2)
       trustAnchors: deviceTrustAnchors(profile, [{ eui: e.ppmid, deviceType: 'PPMID' }]),
       pollIntervalMs: GSME_POLL_INTERVAL_MS,
+      mirror: mirrorOf(clock),
+    });
+  if (deviceType === 'GPF')
+    return new Gpf({
+      eui,
+      clock,
+      rng: random,
+      credentials: deviceCredentials(profile, eui),
+      trustAnchors: deviceTrustAnchors(profile),
+      mirror: mirrorOf(clock),
     });
   return undefined;
 };

@@ -180,6 +180,8 @@ export interface GsmeOptions extends MeterOptions {
   /** how often the GSME wakes and polls the CHF mailbox (ms); GBCS devices typically every 30 minutes */
   pollIntervalMs: number;
   initialState?: Partial<GsmeState>;
+  /** the GPF's gas mirror (gpf/gas-mirror.ts): the GSME writes its data there on every wake */
+  mirror?: { update(state: GsmeState, at: number): void };
 }
 
 /**
@@ -272,6 +274,7 @@ export class Gsme extends MeterDevice<GsmeState> {
   /** the use cases run by handlers on the shared registry (handlers/index.ts); the others by `execute` below */
   private readonly registry: UseCaseRegistry<GsmeView> = gsmeRegistry<GsmeView>();
   private readonly view: GsmeView;
+  private readonly mirror: GsmeOptions['mirror'];
 
   /**
    * @param opts eui, clock, credentials, trustAnchors (see MeterOptions),
@@ -282,6 +285,7 @@ export class Gsme extends MeterDevice<GsmeState> {
     super(opts, 'gsme');
     if (!(opts.pollIntervalMs > 0)) throw new RangeError('pollIntervalMs must be > 0');
     this.pollIntervalMs = opts.pollIntervalMs;
+    this.mirror = opts.mirror;
     this.state = { ...defaultGsmeState(), ...structuredClone(opts.initialState ?? {}) };
     const self = this;
     this.view = {
@@ -327,7 +331,16 @@ export class Gsme extends MeterDevice<GsmeState> {
     up.pollMailbox((fetched) => {
       this.polling = false;
       this.metrics.inc('gsme.fetched', fetched);
+      // awake: the GPF's gas mirror gets the data as it is after this wake's commands
+      this.writeMirror();
     });
+  }
+
+  /** Writes the GSME's data into the GPF's gas mirror (on every wake; also callable by tests). */
+  writeMirror(): void {
+    if (!this.mirror) return;
+    this.mirror.update(this.state, this.deviceNow());
+    this.metrics.inc('gsme.mirrorWrites');
   }
 
   /** Stops polling (the device is removed or powered down). */

@@ -1,0 +1,51 @@
+/**
+ * The gas mirror: the GSME's data the GPF (inside the Communications Hub)
+ * holds so that reads need not wake the sleepy GSME (GBCS: GCS13a, GCS13b,
+ * GCS13c, GCS14 may target the GPF). The GSME writes it on every wake
+ * (Gsme option `mirror`); the GPF answers reads from the last copy and
+ * knows when it was taken.
+ */
+import { defaultGsmeState, type GsmeState } from '../gsme/gsme.ts';
+
+export interface GasMirrorSnapshot {
+  state: GsmeState;
+  /** device time of the GSME's last update (epoch ms); null: never updated (the installed defaults) */
+  updatedAt: number | null;
+}
+
+export class GasMirror {
+  private data: GsmeState;
+  private at: number | null = null;
+  /** how many times the GSME wrote the mirror */
+  updates = 0;
+
+  /** Starts with the RTDS GSME's values (what a GPF commissioned with that GSME holds). */
+  constructor(initial: GsmeState = defaultGsmeState()) {
+    this.data = structuredClone(initial);
+  }
+
+  /** The GSME writes its current data (on each wake). */
+  update(state: GsmeState, at: number): void {
+    this.data = structuredClone(state);
+    this.at = at;
+    this.updates++;
+  }
+
+  /** The mirrored data (the GPF's read view: do not change it). */
+  get state(): GsmeState {
+    return this.data;
+  }
+
+  get updatedAt(): number | null {
+    return this.at;
+  }
+
+  snapshot(): GasMirrorSnapshot {
+    return { state: structuredClone(this.data), updatedAt: this.at };
+  }
+
+  restore(s: GasMirrorSnapshot): void {
+    this.data = { ...defaultGsmeState(), ...structuredClone(s.state) };
+    this.at = s.updatedAt;
+  }
+}

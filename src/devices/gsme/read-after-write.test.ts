@@ -1,0 +1,206 @@
+/**
+ * GSME reads return what earlier writes set (issue 12), through the GBCS
+ * use cases themselves: each write and each read is a real command (named
+ * fields encoded from the catalogue row, MAC'd and signed with the generated
+ * world's keys), delivered through the mailbox on the GSME's poll; and the
+ * GPF's gas mirror answers the same reads with the GSME's data after its
+ * next wake. Bad input and faults change nothing.
+ */
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { rtdsMessages } from '../../../test/support/fixtures.ts';
+import { decodeMessage, type GbcsMessage } from '../../gbcs/index.ts';
+import { decodeGbz } from '../../gbcs/payload/gbz.ts';
+import {
+  type CommandFieldsOf,
+  decodeResponse,
+  encodeCommand,
+  type UseCaseId,
+} from '../../gbcs/use-cases/index.ts';
+import { VirtualClock } from '../../runtime/clock.ts';
+import { GasMirror } from '../gpf/gas-mirror.ts';
+import { Gpf } from '../gpf/gpf.ts';
+import {
+  type GeneratedWorld,
+  generatedWorld,
+  RecordingUplink,
+  rebuildCommand,
+} from '../meter-common/test-support.ts';
+import { RTDS_TIME } from '../meter-common/time.ts';
+import { RTDS_DEVICES } from '../security/credentials.ts';
+import { Gsme } from './gsme.ts';
+
+const GSME = RTDS_DEVICES.gsme;
+const GPF = '00DB1234567890A3';
+const HALF_HOUR = 30 * 60_000;
+const all = rtdsMessages();
+const fixture = (name: string) => decodeMessage(all.find((x) => x.name.endsWith(name))!.bytes);
+
+let world: GeneratedWorld;
+before(async () => {
+  world = await generatedWorld([GSME, GPF]);
+});
+
+function home() {
+  const clock = new VirtualClock(RTDS_TIME);
+  const mirror = new GasMirror();
+  const gsme = new Gsme({
+    eui: GSME,
+    clock,
+    credentials: world.credentials(GSME),
+    trustAnchors: world.trustAnchors(),
+    pollIntervalMs: HALF_HOUR,
+    mirror,
+  });
+  const up = new RecordingUplink(() => clock.now()).bind(gsme);
+  gsme.attachUplink(up);
+  const gpf = new Gpf({
+    eui: GPF,
+    clock,
+    credentials: world.credentials(GPF),
+    trustAnchors: world.trustAnchors(),
+    mirror,
+  });
+  const gpfUp = new RecordingUplink(() => clock.now()).bind(gpf);
+  gpf.attachUplink(gpfUp);
+  let counter = 0x7000_0000n;
+  /** A command of `base`'s originator and signing with new content and the next counter. */
+  const command = (base: string, content: Uint8Array, recipient: string = GSME) =>
+    rebuildCommand(world.remote, fixture(base), { content, counter: ++counter, recipient });
+  const toGsme = (bytes: Uint8Array): GbcsMessage[] => {
+    up.mailbox.push(bytes);
+    clock.advance(HALF_HOUR);
+    return up.take().map((b) => decodeMessage(b));
+  };
+  const toGpf = (bytes: Uint8Array): GbcsMessage[] => {
+    gpf.onRemotePartyMessage(bytes);
+    return gpfUp.take().map((b) => decodeMessage(b));
+  };
+  return { clock, gsme, gpf, mirror, command, toGsme, toGpf };
+}
+
+/** A command payload from named fields (the GBZ header the counter gives). */
+const enc = <U extends UseCaseId>(uc: U, fields: CommandFieldsOf<U>) =>
+  encodeCommand(uc, fields, { originatorCounter: 1n });
+
+const GCS40A = '1.5_GCS40a/GCS40a_1.5_SUCCESS_COMMAND_GBCS.HEX';
+const GCS40C = '1.5_GCS40c/GCS40c_1.5_SUCCESS_COMMAND_GBCS.HEX';
+const GCS60 = '4.18_GCS60/GCS60_4.18_SUCCESS_COMMAND_GBCS.HEX';
+const GCS24 = '6.7_GCS24/GCS24_6.7_SUCCESS_COMMAND_GBCS.HEX';
+const GCS21M = '6.2.4_GCS21m/GCS21m_6.2.4_SUCCESS_COMMAND_GBCS.HEX';
+const GCS14 = '4.3_GCS14/GCS14_4.3_SUCCESS_UNRELIABLE_COMMAND_GBCS.HEX';
+
+const adjust = (value: number, type = 0) =>
+  enc('GCS40a', {
+    creditAdjustment: {
+      issuerEventId: 1,
+      startTime: 0,
+      creditAdjustmentType: type,
+      creditAdjustmentValue: value,
+    },
+  });
+const readBalance = () =>
+  enc('GCS60', {
+    readMetering: { attributes: [{ id: 0x0a00 }] },
+    readPrepayment: { attributes: [{ id: 0x0001 }] },
+  });
+
+/** The value of attribute `id` in a clear Read Attributes Response component. */
+function attr(resp: GbcsMessage, useCase: string, id: number): unknown {
+  const r = decodeResponse(useCase, resp.content) as {
+    fields: {
+      components: Array<{ fields?: { records?: Array<{ id: number; value?: { value: unknown } }> } }>;
+    };
+  };
+  for (const c of r.fields.components)
+    for (const rec of c.fields?.records ?? []) if (rec.id === id) return rec.value?.value;
+  return undefined;
+}
+
+describe('GSME read after write', () => {
+  it('credit: GCS40a adjusts the meter balance, GCS60 reads it back; GCS40c/d adjust the credit-mode balance only', () => {
+    const h = home();
+    const [r0] = h.toGsme(h.command(GCS60, readBalance()));
+    assert.equal(attr(r0, 'GCS60', 0x0001), 2_500_000);
+    const [ok] = h.toGsme(h.command(GCS40A, adjust(123_456)));
+    assert.equal(decodeGbz(ok.content, false).components.length, 1);
+    const [r1] = h.toGsme(h.command(GCS60, readBalance()));
+    assert.equal(attr(r1, 'GCS60', 0x0001), 2_623_456);
+    h.toGsme(h.command(GCS40A, adjust(1000, 1)));
+    const [r2] = h.toGsme(h.command(GCS60, readBalance()));
+    assert.equal(attr(r2, 'GCS60', 0x0001), 1000, 'absolute adjustment');
+    h.toGsme(
+      h.command(
+        GCS40C,
+        enc('GCS40c', {
+          creditAdjustment: {
+            issuerEventId: 2,
+            startTime: 0,
+            creditAdjustmentType: 3,
+            creditAdjustmentValue: 500,
+          },
+        }),
+      ),
+    );
+    assert.equal(h.gsme.stateView.creditModeBalance, 500);
+    assert.equal(h.gsme.stateView.meterBalance, 1000);
+  });
+
+  it('supply state: GCS24 sets the supply tamper and depletion states, GCS21m reads them back', () => {
+    const h = home();
+    const set = enc('GCS24', {
+      uncontrolledFlowThreshold: {
+        providerId: 0,
+        issuerEventId: 9,
+        uncontrolledFlowThreshold: 100,
+        unitOfMeasure: 1,
+        multiplier: 1,
+        divisor: 1,
+        stabilisationPeriod: 60,
+        measurementPeriod: 300,
+      },
+      supplyStatus: {
+        issuerEventId: 9,
+        supplyTamperState: 1,
+        supplyDepletionState: 2,
+        supplyUncontrolledFlowState: 0,
+        loadLimitSupplyState: 0,
+      },
+    });
+    h.toGsme(h.command(GCS24, set));
+    const [r] = h.toGsme(h.command(GCS21M, fixture(GCS21M).content));
+    assert.equal(attr(r, 'GCS21m', 0x0607), 1);
+    assert.equal(attr(r, 'GCS21m', 0x0608), 2);
+  });
+
+  it('the GPF gas mirror answers GCS14 with the balance the GSME had at its last wake', () => {
+    const h = home();
+    h.toGsme(h.command(GCS40A, adjust(77_000)));
+    assert.equal(h.mirror.state.meterBalance, 2_577_000, 'written on the wake that ran the command');
+    assert.ok(h.mirror.updatedAt !== null);
+    const [r] = h.toGpf(h.command(GCS14, fixture(GCS14).content, GPF));
+    assert.equal(r.originator, GPF);
+    const gbz = decodeGbz(r.content, false);
+    const enc = gbz.components[1]!.encrypted!;
+    const plain = world.remote.decryptPayload(r.content.subarray(enc.offset!), r);
+    // CreditRemaining (0x0001) int32 = 2 577 000 (0x275268, little-endian)
+    assert.match(Buffer.from(plain).toString('hex').toUpperCase(), /0100002B68522700/);
+  });
+
+  it('bad input changes nothing: a prepayment adjustment type in GCS40c is refused (8F1E), a faulted command answers HARDWARE_FAILURE', () => {
+    const h = home();
+    const before = h.gsme.snapshot().state;
+    const bad = enc('GCS40c', {
+      creditAdjustment: { issuerEventId: 3, startTime: 0, creditAdjustmentType: 0, creditAdjustmentValue: 5 },
+    });
+    const sent = h.toGsme(h.command(GCS40C, bad));
+    assert.equal(sent.length, 2, 'response and alert');
+    assert.match(Buffer.from(sent[0]!.content).toString('hex').toUpperCase(), /0B0501$/);
+    assert.match(Buffer.from(sent[1]!.content).toString('hex').toUpperCase(), /^0109008F1E/);
+    h.gsme.backchannel.hardwareFault('prepayment.creditAdjustment');
+    const [f] = h.toGsme(h.command(GCS40A, adjust(5)));
+    assert.match(Buffer.from(f!.content).toString('hex').toUpperCase(), /0B05C0$/);
+    const after = h.gsme.snapshot().state;
+    assert.deepEqual({ ...after, eventLog: [] }, { ...before, eventLog: [] });
+  });
+});
