@@ -56,14 +56,14 @@ const pairs = all.flatMap((m) => {
 });
 
 /** The least number of identical responses (raised as use cases are added). */
-const FLOOR = 145;
+const FLOOR = 161;
 
 /** Examples whose response differs from the reference, and why (each must still differ: remove it when fixed). */
 const KNOWN_DIFFERENCES: Readonly<Record<string, string>> = {
+  '4.14_ECS21b/ECS21b_4.14_URP_SUCCESS_COMMAND_GBCS.HEX':
+    "URP read: the registers are encrypted under the device's own Supplementary Originator Counter (the RTDS ESME's was 2002, a fresh emulator's is 1), so the ciphertext differs; the plaintext is the KRP example's",
   '6.2.3_ECS26l/ECS26l_6.2.3_SUCCESS_COMMAND_GBCS.HEX':
     'ECS26d and ECS26l read the same billing calendar (catalogue billingCalendar.executionTime); the two RTDS scenarios show different calendars (monthly, quarterly): one device state gives the ECS26d one',
-  '4.1.1_ECS17b/ECS17b_4.1.1_TWIN_SUCCESS_COMMAND_GBCS.HEX':
-    'a twin ESME adds the secondary element import register to the list: the ESME variant is not modelled yet',
 };
 
 /** Device states other than a hardware fault that an example needs (set through the backchannel). */
@@ -106,11 +106,14 @@ function faultedAttribute(command: RtdsMessage, response: RtdsMessage): string |
 
 function execute(command: RtdsMessage, response: RtdsMessage) {
   const clock = new VirtualClock(RTDS_TIME);
+  // the scenario's meter: a twin element ESME for the TWIN examples, a single element one otherwise
+  const variant = command.file.includes('_TWIN_') ? 'twin' : 'single';
   const esme = new Esme({
     eui: ESME,
     clock,
     credentials: profile.credentials,
     trustAnchors: profile.trustAnchors,
+    variant,
   });
   const up = new RecordingUplink(() => clock.now());
   esme.attachUplink(up);

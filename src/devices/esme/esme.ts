@@ -40,7 +40,7 @@ export class Esme extends MeterDevice<EsmeState> {
    */
   constructor(opts: EsmeOptions) {
     super(opts, 'esme');
-    this.state = { ...defaultEsmeState(), ...structuredClone(opts.initialState ?? {}) };
+    this.state = { ...defaultEsmeState(opts.variant), ...structuredClone(opts.initialState ?? {}) };
     this.services = this.buildServices();
   }
 
@@ -148,7 +148,9 @@ export class Esme extends MeterDevice<EsmeState> {
   restore(s: EsmeSnapshot): void {
     this.state = migrateEsmeTariffState(structuredClone(s.state));
     // a snapshot from before the attribute store: the RTDS ESME's attributes
+    this.state.variant ??= 'single';
     this.state.attributes ??= defaultEsmeState().attributes;
+    this.state.protectedData ??= defaultEsmeState(this.state.variant).protectedData;
     this.restoreBase({ ...s, futureDated: s.futureDated.map(migrateFutureDated) });
   }
 }

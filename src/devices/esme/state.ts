@@ -6,6 +6,7 @@
 import type { Eui } from '../../runtime/bytes.ts';
 import type { MeterOptions, MeterSnapshotBase } from '../meter-common/meter-device.ts';
 import { RTDS_ESME_ATTRIBUTES } from './rtds-attributes.ts';
+import { RTDS_ESME_PROTECTED } from './rtds-protected.ts';
 import { defaultTariff, type EsmeTariff } from './tariff.ts';
 
 /** Supply state (GBCS: load switch Enabled / Disabled / Armed). */
@@ -19,7 +20,11 @@ export interface EsmeState {
     reactiveImportVarh: number;
     activeExportWh: number;
     reactiveExportVarh: number;
+    /** twin ESME: the secondary element's active import register */
+    secondaryActiveImportWh?: number;
   };
+  /** GBCS ESME variant: single element, twin element, polyphase */
+  variant: EsmeVariant;
   /** meter balance in milli-pence (1/100000 GBP) */
   meterBalance: number;
   /** maximum meter balance threshold (GBCS 8F47 / 8F5B), milli-pence */
@@ -55,20 +60,37 @@ export interface EsmeState {
    * ESME's (rtds-attributes.ts).
    */
   attributes: Record<string, unknown>;
+  /**
+   * The objects read with get_protected_attributes (handlers/protected.ts):
+   * DLMS Data (hex) by `class/OBIS/attribute`; initially the RTDS ESME's of
+   * the variant (rtds-protected.ts).
+   */
+  protectedData: Record<string, string>;
 }
+
+export type EsmeVariant = 'single' | 'twin' | 'polyphase';
 
 export interface EsmeSnapshot extends MeterSnapshotBase {
   state: EsmeState;
 }
 
 export interface EsmeOptions extends MeterOptions {
+  /** the ESME variant (default single): its registers and the RTDS data it starts with */
+  variant?: EsmeVariant;
   initialState?: Partial<EsmeState>;
 }
 
 /** The state an RTDS ESME shows in the reference responses (registers 10 Wh / 10 varh, balance 250000...). */
-export function defaultEsmeState(): EsmeState {
+export function defaultEsmeState(variant: EsmeVariant = 'single'): EsmeState {
   return {
-    registers: { activeImportWh: 10, reactiveImportVarh: 10, activeExportWh: 10, reactiveExportVarh: 20 },
+    registers: {
+      activeImportWh: 10,
+      reactiveImportVarh: 10,
+      activeExportWh: 10,
+      reactiveExportVarh: 20,
+      ...(variant === 'twin' ? { secondaryActiveImportWh: 10 } : {}),
+    },
+    variant,
     meterBalance: 250_000,
     maxMeterBalance: 100_000_000,
     debt: 0,
@@ -81,5 +103,6 @@ export function defaultEsmeState(): EsmeState {
     eventLog: [],
     tariff: defaultTariff(),
     attributes: structuredClone(RTDS_ESME_ATTRIBUTES) as Record<string, unknown>,
+    protectedData: { ...RTDS_ESME_PROTECTED.single, ...(variant === 'twin' ? RTDS_ESME_PROTECTED.twin : {}) },
   };
 }

@@ -11,9 +11,14 @@
 import type { DlmsAccess, DlmsCommandRow } from '../../../gbcs/use-cases/index.ts';
 import type { HandlerResult, UseCaseCall } from '../../meter-common/use-case-registry.ts';
 import type { EsmeServices } from '../services.ts';
-import { supplyControlState } from './reads.ts';
+import type { SupplyState } from '../state.ts';
 
 type Fields = Record<string, Record<string, unknown>>;
+
+/** Disconnect control control_state (Blue Book class 70): 0 disconnected, 1 connected, 2 ready for reconnection. */
+export function supplyControlState(s: SupplyState): number {
+  return s === 'enabled' ? 1 : s === 'disabled' ? 0 : 2;
+}
 
 /** Attributes the meter computes from its state (not stored). */
 const LIVE: Readonly<Record<string, (esme: EsmeServices) => unknown>> = {

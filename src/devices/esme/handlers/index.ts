@@ -14,21 +14,10 @@ import { readAttributes, writeAttributes } from './cosem.ts';
 import { activateFirmware, runFirmwareActivation } from './firmware.ts';
 import type { FutureDatedRunner } from './future-dated.ts';
 import { runChargeActivation, setPrices } from './prices.ts';
-import {
-  readFirmwareVersion,
-  readImportRegisters,
-  readMeterBalance,
-  readSupplyState,
-  readTariff,
-} from './reads.ts';
+import { protectedRead } from './protected.ts';
 import { supplyControl } from './supply.ts';
 
 export const ESME_HANDLERS = new UseCaseRegistry<EsmeServices>()
-  .register('ECS17b', readImportRegisters)
-  .register('ECS45', readSupplyState)
-  .register('ECS52', readFirmwareVersion)
-  .register('ECS82', readMeterBalance)
-  .register('ECS24', readTariff)
   .register('CS01a', topUp)
   .registerAll(['ECS02', 'ECS03'], paymentMode)
   .registerAll(['ECS42', 'ECS43', 'ECS44'], supplyControl)
@@ -40,15 +29,18 @@ export const ESME_HANDLERS = new UseCaseRegistry<EsmeServices>()
 /**
  * Every other ESME DLMS row with a catalogued payload runs on the generic
  * object model (cosem.ts): reads answer from it, sets write it, resets clear.
- * Not here (the registry answers "unsupported"): protected reads other than
- * ECS17b (get_protected_attributes), and the PPMID-originated PECSxx rows.
+ * Protected reads (get_protected_attributes) run protected.ts. Not here (the
+ * registry answers "unsupported"): the PPMID-originated PECSxx rows.
  */
 for (const row of useCaseRows()) {
   if (row.family !== 'dlms' || row.kind !== 'command' || row.payloadUnknown) continue;
   if (!row.targets.includes('ESME') || ESME_HANDLERS.runs(row.useCase) || row.useCase.startsWith('PECS'))
     continue;
   const kinds = new Set((row as DlmsCommandRow).accesses.map((a) => a.kind));
-  if ((row as DlmsCommandRow).accesses.some((a) => a.member === 'getProtectedAttributes')) continue;
+  if ((row as DlmsCommandRow).accesses.some((a) => a.member === 'getProtectedAttributes')) {
+    ESME_HANDLERS.register(row.useCase, protectedRead);
+    continue;
+  }
   if ([...kinds].every((k) => k === 'get' || k === 'get-range'))
     ESME_HANDLERS.register(row.useCase, readAttributes);
   else if (!kinds.has('get') && !kinds.has('get-range')) ESME_HANDLERS.register(row.useCase, writeAttributes);

@@ -1,0 +1,118 @@
+/**
+ * Protected reads (GBCS: Data Protection class 30, get_protected_attributes):
+ * ECS17b, ECS17d, ECS19, ECS20c, ECS21b, ECS22b, ECS66. The command lists
+ * the objects to read (class, OBIS, attribute, optional date-time
+ * restriction); the response echoes the protection parameters with
+ * originator and recipient swapped (RTDS) and carries the values as one
+ * DLMS structure, payload-encrypted for the business originator.
+ *
+ * Values: the import register list (0-0:94.44.34.10) from the meter's
+ * registers (a twin ESME adds the secondary element's import register);
+ * the prepayment register list (0-0:94.44.34.30) with the live meter
+ * balance first; every other object from `state.protectedData` (DLMS Data
+ * by `class/OBIS/attribute`, initially the RTDS ESME's, rtds-protected.ts).
+ * A profile read with a date-time restriction (type 1) answers the entries
+ * whose capture time (first column, UTC seconds since 2000-01-01) lies in
+ * [from, to]. An object the meter does not hold is refused (the registry's
+ * malformed answer): a protected read is all or nothing.
+ */
+import { type DlmsData, decodeDlmsData, dlms, encodeDlmsData } from '../../../gbcs/payload/dlms.ts';
+import { parseCosemDateTimeText } from '../../../gbcs/use-cases/cosem-text.ts';
+import { fromHex, toHex } from '../../../runtime/bytes.ts';
+import { parseCosemDateTime } from '../../meter-common/time.ts';
+import {
+  CommandContentError,
+  type HandlerResult,
+  type UseCaseCall,
+} from '../../meter-common/use-case-registry.ts';
+import type { EsmeServices } from '../services.ts';
+
+interface ObjectRef {
+  classId: number;
+  logicalName: string;
+  attributeIndex: number;
+  restriction: { restrictionType: number; restrictionValue: { from: string; to: string } | null };
+}
+interface ProtectionParameter {
+  protectionOptions: { originatorSystemTitle: string; recipientSystemTitle: string };
+}
+interface GetProtected {
+  objectList: ObjectRef[];
+  protectionParameters: ProtectionParameter[];
+}
+
+const IMPORT_REGISTERS = '1/0-0:94.44.34.10/2';
+const PREPAYMENT_REGISTERS = '1/0-0:94.44.34.30/2';
+/** GBCS time stamps in profiles: UTC seconds since 2000-01-01. */
+const EPOCH_2000 = Date.UTC(2000, 0, 1);
+
+function importRegisters(esme: EsmeServices): DlmsData {
+  const r = esme.state.registers;
+  const items: DlmsData[] = [
+    dlms.u32(r.activeImportWh),
+    dlms.struct(dlms.i8(0), dlms.enum(30)),
+    dlms.u32(r.reactiveImportVarh),
+    dlms.struct(dlms.i8(0), dlms.enum(32)),
+  ];
+  if (esme.state.variant === 'twin') items.push(dlms.u32(r.secondaryActiveImportWh ?? 0));
+  return dlms.struct(...items);
+}
+
+function held(esme: EsmeServices, key: string): DlmsData {
+  const hex = esme.state.protectedData[key];
+  if (hex === undefined) throw new CommandContentError(`the ESME holds no ${key}`);
+  return decodeDlmsData(fromHex(hex)).value;
+}
+
+function objectValue(esme: EsmeServices, o: ObjectRef): DlmsData {
+  const key = `${o.classId}/${o.logicalName}/${o.attributeIndex}`;
+  if (key === IMPORT_REGISTERS) return importRegisters(esme);
+  const v = held(esme, key);
+  if (key === PREPAYMENT_REGISTERS && v.type === 'structure' && v.items.length > 0)
+    return { ...v, items: [dlms.i32(esme.state.meterBalance), ...v.items.slice(1)] };
+  const range = o.restriction.restrictionType === 1 ? o.restriction.restrictionValue : null;
+  return range && v.type === 'compact-array' ? inRange(v, range) : v;
+}
+
+function seconds(text: string): number {
+  const t = parseCosemDateTime(parseCosemDateTimeText(text));
+  if (t === null) throw new CommandContentError(`restriction ${text} is not a date-time`);
+  return (t - EPOCH_2000) / 1000;
+}
+
+function inRange(v: Extract<DlmsData, { type: 'compact-array' }>, r: { from: string; to: string }): DlmsData {
+  const [from, to] = [seconds(r.from), seconds(r.to)];
+  const elements = v.elements.filter((e) => {
+    const first = e.type === 'structure' ? e.items[0] : e;
+    const t = first && 'value' in first ? Number(first.value) : Number.NaN;
+    return t >= from && t <= to;
+  });
+  return { ...v, elements };
+}
+
+export function protectedRead(call: UseCaseCall, esme: EsmeServices): HandlerResult {
+  const fields = call.fields as Record<string, { getProtectedAttributes: GetProtected }>;
+  const [object, f] = Object.entries(fields)[0]!;
+  const { objectList, protectionParameters } = f.getProtectedAttributes;
+  const plaintext = encodeDlmsData(dlms.struct(...objectList.map((o) => objectValue(esme, o))));
+  const swapped = protectionParameters.map((p) => ({
+    ...p,
+    protectionOptions: {
+      ...p.protectionOptions,
+      originatorSystemTitle: p.protectionOptions.recipientSystemTitle,
+      recipientSystemTitle: p.protectionOptions.originatorSystemTitle,
+    },
+  }));
+  return {
+    response: {
+      [object]: {
+        getProtectedAttributes: {
+          result: 'success',
+          value: { protectionParameters: swapped, protectedAttributes: toHex(call.ctx.encrypt(plaintext)) },
+        },
+      },
+    },
+    outcome: 'read',
+    detail: { business: call.cmd.originator.business, objects: objectList.length },
+  };
+}
