@@ -7,6 +7,32 @@
  */
 import type { Clock, TimerHandle } from '../runtime/clock.ts';
 
+/** One timer of a GatedClock: a single object per timer (a quiet estate sets millions of them). */
+class GatedTimer implements TimerHandle {
+  at = 0;
+  private inner: TimerHandle | undefined;
+
+  constructor(
+    private readonly gate: GatedClock,
+    private readonly fn: () => void,
+  ) {}
+
+  arm(clock: Clock, delayMs: number, label: string | undefined): void {
+    this.inner = clock.setTimer(delayMs, this.fire, label);
+    this.at = this.inner.at;
+  }
+
+  private readonly fire = (): void => {
+    this.gate.forget(this);
+    if (!this.gate.isStopped) this.fn();
+  };
+
+  cancel(): void {
+    this.gate.forget(this);
+    this.inner?.cancel();
+  }
+}
+
 export class GatedClock implements Clock {
   private readonly live = new Set<TimerHandle>();
   private stopped = false;
@@ -19,25 +45,20 @@ export class GatedClock implements Clock {
 
   setTimer(delayMs: number, fn: () => void, label?: string): TimerHandle {
     if (this.stopped) return { at: this.inner.now() + Math.max(0, delayMs), cancel() {} };
-    const box: { inner?: TimerHandle } = {};
-    const handle = {
-      at: 0,
-      cancel: () => {
-        this.live.delete(handle);
-        box.inner?.cancel();
-      },
-    };
-    box.inner = this.inner.setTimer(
-      delayMs,
-      () => {
-        this.live.delete(handle);
-        if (!this.stopped) fn();
-      },
-      label,
-    );
-    handle.at = box.inner.at;
+    const handle = new GatedTimer(this, fn);
+    handle.arm(this.inner, delayMs, label);
     this.live.add(handle);
     return handle;
+  }
+
+  /** Whether `stop()` was called (a timer that fires after it does nothing). */
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+
+  /** A timer fired or was cancelled. */
+  forget(h: TimerHandle): void {
+    this.live.delete(h);
   }
 
   setInterval(periodMs: number, fn: () => void, label?: string): TimerHandle {
