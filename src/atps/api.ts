@@ -1002,7 +1002,8 @@ export class Atps {
           `unknown backchannel action ${JSON.stringify((a as { action: unknown }).action)}`,
         );
     }
-    this.settle(h, DEFAULT_SETTLE_MS);
+    // what the action set moving arrives; a command left in a GSME mailbox (e.g. `poll: false`) stays there
+    this.settle(h, DEFAULT_SETTLE_MS, false);
     return detail === undefined ? { ok: true, now: h.clock.now() } : { ok: true, now: h.clock.now(), detail };
   }
 
@@ -1062,8 +1063,8 @@ export class Atps {
       throw e;
     }
     if (typed.accepted) {
-      // the PCS message: PPMID -> HAN -> CH -> the GSME's mailbox
-      this.settle(h, DEFAULT_SETTLE_MS);
+      // the PCS message: PPMID -> HAN -> CH -> the GSME's mailbox (without `poll` it waits there for the GSME's own wake-up)
+      this.settle(h, DEFAULT_SETTLE_MS, poll);
       if (poll && gsme) {
         // the GSME wakes and fetches it, applies it, PUTs its answer; the CH routes that to the PPMID
         h.home.gsmeNode(gsmeEui).pollMailbox(() => {});
