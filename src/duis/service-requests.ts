@@ -102,7 +102,7 @@ const ROWS: readonly Row[] = [
     'RestrictAccessForChangeOfTenancy',
     NONCRIT,
     'optional',
-    EG,
+    'EP', // RTDS GCS09: the gas tenancy date goes to the GPF
   ],
   ['3.3', 'Clear Event Log', 'ClearEventLog', NONCRIT, 'none', EG],
   ['3.4', 'Update Supplier Name', 'UpdateSupplierName', NONCRIT, 'optional', EG],

@@ -193,9 +193,9 @@ describe('DSP service: checks and their DUIS answers', () => {
       expect: { responseCode: 'E17' },
     },
     {
-      name: 'a device SR this DSP does not transform yet (3.2): the DUIS refusal E11, not HTTP 501',
+      name: 'a device SR this DSP does not transform yet (6.28): the DUIS refusal E11, not HTTP 501',
       endpoint: 'serviceS',
-      input: () => templateRequest('ECS12_3.2_SUCCESS_REQUEST_DUIS.XML', { counter: next() }),
+      input: () => templateRequest('DBCH04_6.28_SUCCESS_REQUEST_DUIS.XML', { counter: next() }),
       expect: { responseCode: 'E11', error: 'DSP_UNSUPPORTED_SERVICE_REQUEST' },
     },
   ];

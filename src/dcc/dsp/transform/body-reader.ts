@@ -82,6 +82,8 @@ export const empty: ValueReader<true> = (n, p) => {
 interface ElementField<T> {
   kind: 'el';
   name: string;
+  /** an inline xs:choice: any one of these element names */
+  names?: readonly string[];
   read: ValueReader<T>;
   min: number;
   max: number;
@@ -110,8 +112,23 @@ export function many<T>(
   min = 0,
   max = Number.MAX_SAFE_INTEGER,
 ): ElementField<T> & { __o: 'many' } {
-  return { kind: 'el', name, read, min, max } as ElementField<T> & { __o: 'many' };
+  return { kind: 'el', name, read, min, max, many: true } as unknown as ElementField<T> & { __o: 'many' };
 }
+/** An inline xs:choice of elements in a sequence: exactly one of them, as `{ which, value }`. */
+export function alt<C extends Record<string, ValueReader<unknown>>>(
+  alternatives: C,
+): ElementField<{ which: keyof C & string; value: unknown }> & { __o: 'one' } {
+  const names = Object.keys(alternatives);
+  return {
+    kind: 'el',
+    name: names[0],
+    names,
+    read: (n: DuisNode, p: string) => ({ which: n.name, value: alternatives[n.name](n, p) }),
+    min: 1,
+    max: 1,
+  } as unknown as ElementField<{ which: keyof C & string; value: unknown }> & { __o: 'one' };
+}
+
 /** An attribute of the element (e.g. `index`), an integer within bounds. */
 export function attrInt(name: string, min: number, max: number): AttrField<number> & { __o: 'one' } {
   return {
@@ -148,14 +165,15 @@ export function group<S extends Spec>(spec: S): ValueReader<ValueOfSpec<S>> {
     string,
     ElementField<unknown>,
   ][];
-  const order = elements.map(([, f]) => f.name);
+  const order = elements.flatMap(([, f]) => f.names ?? [f.name]);
+  const slot = (name: string) => elements.findIndex(([, f]) => (f.names ?? [f.name]).includes(name));
   return (node, path) => {
     if ((node.text ?? '').trim() !== '' && node.children.length === 0 && elements.length > 0)
       throw new DuisSchemaError('unexpected text content', path);
     let pos = 0;
     for (const c of node.children) {
-      const idx = order.indexOf(c.name, pos);
-      if (idx < 0 || c.namespace !== SR_NS)
+      const idx = order.includes(c.name) ? slot(c.name) : -1;
+      if (idx < pos || c.namespace !== SR_NS)
         throw new DuisSchemaError(`unexpected or misplaced element ${c.name}`, `${path}/${c.name}`);
       pos = idx;
     }
@@ -170,13 +188,14 @@ export function group<S extends Spec>(spec: S): ValueReader<ValueOfSpec<S>> {
         out[key] = f.read(t, `${path}/@${f.name}`);
         continue;
       }
-      const found = node.children.filter((c) => c.name === f.name && c.namespace === SR_NS);
-      if (found.length < f.min) throw new DuisSchemaError(`${f.name} missing`, path);
+      const names = f.names ?? [f.name];
+      const found = node.children.filter((c) => names.includes(c.name) && c.namespace === SR_NS);
+      if (found.length < f.min) throw new DuisSchemaError(`${names.join(' or ')} missing`, path);
       if (found.length > f.max) throw new DuisSchemaError(`too many ${f.name} (max ${f.max})`, path);
       const values = found.map((c, i) =>
-        f.read(c, found.length > 1 ? `${path}/${f.name}[${i + 1}]` : `${path}/${f.name}`),
+        f.read(c, found.length > 1 ? `${path}/${c.name}[${i + 1}]` : `${path}/${c.name}`),
       );
-      if ((f as { __o?: string }).__o === 'many') out[key] = values;
+      if ((f as { many?: boolean }).many) out[key] = values;
       else if (values.length === 1) out[key] = values[0];
     }
     return out as ValueOfSpec<S>;

@@ -21,7 +21,7 @@
  */
 
 import type { DeviceType } from '../../../duis/index.ts';
-import { serviceRequest } from '../../../duis/index.ts';
+import { type DuisNode, DuisSchemaError, serviceRequest } from '../../../duis/index.ts';
 import { formatCosemDateTimeText } from '../../../gbcs/use-cases/cosem-text.ts';
 import {
   type DlmsCommandRow,
@@ -31,6 +31,7 @@ import {
 } from '../../../gbcs/use-cases/index.ts';
 import { toHex, u64be } from '../../../runtime/bytes.ts';
 import {
+  alt,
   attrInt,
   base64,
   bodyReader,
@@ -49,7 +50,7 @@ import {
   type ValueReader,
 } from './body-reader.ts';
 import { cosemCommandDateTime, zigbeeUtcTime } from './encoding.ts';
-import { DspBodyInvalidError } from './errors.ts';
+import { DspBodyInvalidError, DspUnsupportedServiceRequestError } from './errors.ts';
 import {
   type AnySrvTransform,
   type BuildInput,
@@ -227,6 +228,8 @@ type Rule<B> = Omit<UseCaseRule<B>, 'messageCode' | 'payload'> & { originator?: 
 interface DeviceSrvSpec<B> {
   /** The DUIS body's content spec (ExecutionDateTime is added when DUIS allows future dating). */
   body?: Parameters<typeof group>[0];
+  /** A body whose content is an xs:choice (after ExecutionDateTime): its value under the key. */
+  choice?: Record<string, ValueReader<unknown>>;
   /** Where the ExecutionDateTime goes when DUIS allows it (default: the DSP holds the command). */
   futureDating?: FutureDatingKind;
   originator?: OriginatorKind;
@@ -242,7 +245,9 @@ function deviceSrv<B>(srv: string, spec: DeviceSrvSpec<B>): AnySrvTransform {
     ...(datable ? { executionDateTime: opt('ExecutionDateTime', dateTime) } : {}),
     ...spec.body,
   };
-  const read = bodyReader(def.bodyElement, content);
+  const read = spec.choice
+    ? choiceBodyReader(def.bodyElement, datable, spec.choice)
+    : bodyReader(def.bodyElement, content);
   const t: SrvTransform<B> = {
     srv,
     critical: def.class === 'critical',
@@ -254,6 +259,20 @@ function deviceSrv<B>(srv: string, spec: DeviceSrvSpec<B>): AnySrvTransform {
   };
   if (spec.notTransformed) t.notTransformed = spec.notTransformed;
   return t;
+}
+
+/** A body whose content (after an optional ExecutionDateTime) is one xs:choice. */
+function choiceBodyReader(element: string, datable: boolean, spec: Record<string, ValueReader<unknown>>) {
+  const [key, read] = Object.entries(spec)[0];
+  return (body: DuisNode) => {
+    if (body.name !== element)
+      throw new DuisSchemaError(`expected body element ${element}, found ${body.name}`, body.name);
+    const rest = body.children.filter((c) => !(datable && c.name === 'ExecutionDateTime'));
+    const at = body.children.find((c) => datable && c.name === 'ExecutionDateTime');
+    const out: Record<string, unknown> = { [key]: read({ ...body, children: rest }, element) };
+    if (at) out.executionDateTime = dateTime(at, `${element}/ExecutionDateTime`);
+    return out;
+  };
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: body types are per row
@@ -529,3 +548,519 @@ function sampledData(sampleId: number, intervalSeconds: number) {
 void [bool, choice, int, many, str, timeOfDay, attrInt];
 
 export type { ValueReader };
+
+// ---------------------------------------------------------------- settings and actions
+
+/** xs:decimal text to an integer scaled by 10^digits, exactly (no binary floating point). */
+function scaledDecimal(digits: number): ValueReader<number> {
+  return (n, p) => {
+    const t = str(1)(n, p).trim();
+    const m = /^\+?(\d+)(?:\.(\d*))?$/.exec(t);
+    if (!m) throw new DuisSchemaError(`"${t}" is not a non-negative xs:decimal`, p);
+    const frac = m[2] ?? '';
+    if (frac.length > digits) throw new DuisSchemaError(`more than ${digits} fraction digits`, p);
+    const v = Number(m[1] + frac.padEnd(digits, '0'));
+    if (!Number.isSafeInteger(v) || v > 0xffffffff) throw new DuisSchemaError(`${t} is out of range`, p);
+    return v;
+  };
+}
+
+const adjustOrReset = choice({ AdjustMeterBalance: int(-2147483648, 2147483647), ResetMeterBalance: empty });
+const ascii = (s: string): string => toHex(new TextEncoder().encode(s));
+
+/** GBZ Credit Adjustment (GCS40a-d): adjustment type by mode and action, now. */
+function creditAdjustment(type: number) {
+  return (i: BuildInput<B>) => {
+    const a = i.body.balance.value;
+    return {
+      creditAdjustment: {
+        issuerEventId: i.issuerEventId(),
+        startTime: 0,
+        creditAdjustmentType: type,
+        creditAdjustmentValue: a.which === 'AdjustMeterBalance' ? a.value : 0,
+      },
+    };
+  };
+}
+const balanceIs = (mode: string, action: string) => (b: B) =>
+  b.balance.which === mode && b.balance.value.which === action;
+
+/** ECS47/ECS47a: the ALCS/APC state script id: (0x20 with input from the controlled load, else 0x10) + N, then the level. */
+const alcsScript = (n: number, level: number, input: boolean) => (((input ? 0x20 : 0x10) | n) << 8) | level;
+
+const onOff = oneOf('Locked', 'Unchanged');
+/** ZCL Set Supply Status states (RTDS GCS24): Unchanged 3; Locked 1 (supply off, armed) -- Locked is not in RTDS. */
+const SUPPLY_STATE = { Unchanged: 3, Locked: 1 } as const;
+
+function gasFlow(divisor: number) {
+  return (i: BuildInput<B>) => ({
+    uncontrolledFlowThreshold: {
+      providerId: 0,
+      issuerEventId: i.issuerEventId(),
+      uncontrolledFlowThreshold: i.body.rate.value,
+      unitOfMeasure: 1,
+      multiplier: 1,
+      divisor,
+      stabilisationPeriod: i.body.stabilisationPeriod,
+      measurementPeriod: i.body.measurementPeriod,
+    },
+    supplyStatus: {
+      issuerEventId: i.issuerEventId(),
+      supplyTamperState: SUPPLY_STATE[i.body.supplyTamperState as 'Locked' | 'Unchanged'],
+      supplyDepletionState: SUPPLY_STATE[i.body.supplyDepletionState as 'Locked' | 'Unchanged'],
+      supplyUncontrolledFlowState: 0,
+      loadLimitSupplyState: 3,
+    },
+  });
+}
+
+/** `hh:mm:ss` COSEM time text of seconds since midnight. */
+const timeText = (s: number): string =>
+  [Math.floor(s / 3600), Math.floor(s / 60) % 60, s % 60].map((v) => String(v).padStart(2, '0')).join(':');
+
+/** One entry of a single-action schedule that runs every day (RTDS ECS37). */
+const everyDay = (index: number, script: string, selector: number, at: number) => ({
+  index,
+  enable: true,
+  scriptLogicalName: script,
+  scriptSelector: selector,
+  switchTime: timeText(at),
+  validityWindow: 65535,
+  execWeekdays: '1111111',
+  execSpecdays: '',
+  beginDate: '0000-01-**',
+  endDate: '****-**-**',
+});
+
+const LABELS = [1, 2, 3, 4, 5] as const;
+
+export const DEVICE_SETTING_SRV_TRANSFORMS: readonly AnySrvTransform[] = [
+  // ---- 1.5 / 1.7 / 2.5 balance, block counters, emergency credit
+  deviceSrv<B>('1.5', {
+    choice: { balance: choice({ PrepaymentMode: adjustOrReset, CreditMode: adjustOrReset }) },
+    useCases: [
+      {
+        useCase: 'ECS04a',
+        targets: ESME,
+        when: balanceIs('PrepaymentMode', 'AdjustMeterBalance'),
+        whenText: 'PrepaymentMode/AdjustMeterBalance',
+        fields: (i) => ({ meterBalance: { updateAmount: i.body.balance.value.value } }),
+      },
+      {
+        useCase: 'GCS40a',
+        targets: GAS,
+        when: balanceIs('PrepaymentMode', 'AdjustMeterBalance'),
+        whenText: 'PrepaymentMode/AdjustMeterBalance',
+        fields: creditAdjustment(0),
+      },
+      {
+        useCase: 'GCS40b',
+        targets: GAS,
+        when: balanceIs('PrepaymentMode', 'ResetMeterBalance'),
+        whenText: 'PrepaymentMode/ResetMeterBalance (type 1 inferred, no RTDS)',
+        fields: creditAdjustment(1),
+      },
+      {
+        useCase: 'GCS40c',
+        targets: GAS,
+        when: balanceIs('CreditMode', 'AdjustMeterBalance'),
+        whenText: 'CreditMode/AdjustMeterBalance',
+        fields: creditAdjustment(3),
+      },
+      {
+        useCase: 'GCS40d',
+        targets: GAS,
+        when: balanceIs('CreditMode', 'ResetMeterBalance'),
+        whenText: 'CreditMode/ResetMeterBalance',
+        fields: creditAdjustment(2),
+      },
+    ],
+  }),
+  // RTDS ECS05: the block counter matrix reset script (selector 99)
+  deviceSrv<B>('1.7', {
+    useCases: [
+      { useCase: 'ECS05', targets: ESME, fields: fixed({ tariffBlockCounterMatrixReset: { execute: 99 } }) },
+    ],
+  }),
+  deviceSrv<B>('2.5', {
+    useCases: [
+      { useCase: 'ECS09', targets: ESME, fields: fixed({ emergencyCredit: { invokeCredit: 0 } }) },
+      {
+        useCase: 'GCS06',
+        targets: GAS,
+        fields: fixed({ selectAvailableEmergencyCredit: { commandIssueDateTime: 0, originatingDevice: 0 } }),
+      },
+    ],
+  }),
+
+  // ---- 3.x messages, tenancy, logs, contact details, PIN
+  deviceSrv<B>('3.1', {
+    body: { message: one('SupplierMessage', str(1, 116)) },
+    useCases: [
+      {
+        useCase: 'GCS07',
+        targets: GAS,
+        // message id = the Issuer Event ID; shown now until replaced (duration 0xFFFF) (RTDS GCS07)
+        fields: (i) => ({
+          displayMessage: {
+            messageId: i.issuerEventId(),
+            messageControl: 0,
+            startTime: 0,
+            durationInMinutes: 65535,
+            message: i.body.message,
+          },
+        }),
+      },
+    ],
+  }),
+  deviceSrv<B>('3.2', {
+    body: { restriction: one('RestrictionDateTime', dateTime) },
+    useCases: [
+      {
+        useCase: 'ECS12',
+        targets: ESME,
+        fields: (i) => ({
+          changeOfTenancyDate: { value: cosemText(i.body.restriction, 'RestrictionDateTime') },
+        }),
+      },
+      {
+        useCase: 'GCS09',
+        targets: ['GPF'],
+        fields: (i) => ({
+          changeOfTenancy: {
+            providerId: 0,
+            issuerEventId: i.issuerEventId(),
+            tariffType: 0,
+            implementationDateTime: utcSeconds(i.body.restriction, 'RestrictionDateTime'),
+            proposedTenancyChangeControl: 0x200,
+          },
+        }),
+      },
+    ],
+  }),
+  deviceSrv<B>('3.3', {
+    body: { esmeLog: opt('ESMEEventLogType', oneOf('ESME', 'ALCS')) },
+    useCases: [
+      {
+        useCase: 'ECS15a',
+        targets: ESME,
+        when: (b) => b.esmeLog !== 'ALCS',
+        whenText: 'ESME',
+        fields: fixed({ eventLog: { reset: 0 } }),
+      },
+      {
+        useCase: 'ECS15c',
+        targets: ESME,
+        when: (b) => b.esmeLog === 'ALCS',
+        whenText: 'ALCS',
+        fields: fixed({ alcsEventLog: { reset: 0 } }),
+      },
+    ],
+  }),
+  deviceSrv<B>('3.4', {
+    body: { name: one('SupplierName', str(0, 15)), telephone: one('SupplierTelephoneNumber', str(0, 18)) },
+    useCases: [
+      {
+        useCase: 'ECS16',
+        targets: ESME,
+        fields: (i) => ({
+          supplierTelephone: { value: ascii(i.body.telephone) },
+          supplierName: { value: ascii(i.body.name) },
+        }),
+      },
+    ],
+  }),
+  // RTDS ECS14: the PIN protection is disabled by an empty PIN
+  deviceSrv<B>('3.5', {
+    useCases: [{ useCase: 'ECS14', targets: ESME, fields: fixed({ privacyPin: { value: '' } }) }],
+  }),
+
+  // ---- 6.x configuration writes
+  deviceSrv<B>('6.6', {
+    body: {
+      calorificValue: one('CalorificValue', scaledDecimal(1)),
+      conversionFactor: one('ConversionFactor', scaledDecimal(5)),
+    },
+    useCases: [
+      {
+        useCase: 'GCS23',
+        targets: GAS,
+        // values with their Trailing Digits: 5 decimals (0x50) and 1 decimal (0x10), MJ/m3 (unit 1) (RTDS GCS23)
+        fields: (i) => ({
+          conversionFactor: {
+            issuerEventId: i.issuerEventId(),
+            startTime: 0,
+            conversionFactor: i.body.conversionFactor,
+            conversionFactorTrailingDigit: 0x50,
+          },
+          calorificValue: {
+            issuerEventId: i.issuerEventId(),
+            startTime: 0,
+            calorificValue: i.body.calorificValue,
+            calorificValueUnit: 1,
+            calorificValueTrailingDigit: 0x10,
+          },
+        }),
+      },
+    ],
+  }),
+  deviceSrv<B>('6.7', {
+    body: {
+      rate: alt({ UncontrolledGasFlowRate: int(0, 65535), UncontrolledGasFlowRateDecimal: scaledDecimal(4) }),
+      supplyDepletionState: one('SupplyDepletionState', oneOf('Unchanged', 'Locked')),
+      supplyTamperState: one('SupplyTamperState', oneOf('Unchanged', 'Locked')),
+      stabilisationPeriod: one('StabilisationPeriod', int(0, 255)),
+      measurementPeriod: one('MeasurementPeriod', int(0, 65535)),
+    },
+    useCases: [
+      {
+        useCase: 'GCS24',
+        targets: GAS,
+        when: (b) => b.rate.which === 'UncontrolledGasFlowRate',
+        whenText: 'UncontrolledGasFlowRate',
+        fields: gasFlow(1),
+      },
+      {
+        useCase: 'GCS24a',
+        targets: GAS,
+        when: (b) => b.rate.which === 'UncontrolledGasFlowRateDecimal',
+        whenText: 'UncontrolledGasFlowRateDecimal (1/10000)',
+        fields: gasFlow(10000),
+      },
+    ],
+  }),
+  deviceSrv<B>('6.12', {
+    body: {
+      lowMedium: one('LowMediumPowerThreshold', int(0, 0xffffffff)),
+      mediumHigh: one('MediumHighPowerThreshold', int(0, 0xffffffff)),
+    },
+    useCases: [
+      {
+        useCase: 'ECS34',
+        targets: ESME,
+        fields: (i) => ({ powerThresholds: { thresholds: [i.body.lowMedium, i.body.mediumHigh] } }),
+      },
+    ],
+  }),
+  deviceSrv<B>('6.14.1', {
+    body: {
+      labels: many(
+        'ALCSHCALCSDescription',
+        group({ index: attrInt('index', 1, 5), text: one('SwitchDescription', str(0, 22)) }),
+        1,
+        5,
+      ),
+    },
+    useCases: [
+      {
+        useCase: 'ECS46a',
+        targets: ESME,
+        fields: (i) => {
+          const out: Record<string, { value: string }> = {};
+          for (const l of i.body.labels as { index: number; text: string }[]) {
+            if (out[`alcsLabel${l.index}`])
+              throw new DspBodyInvalidError(`label ${l.index} given twice`, 'ALCSHCALCSDescription');
+            out[`alcsLabel${l.index}`] = { value: l.text };
+          }
+          return Object.fromEntries(
+            LABELS.filter((n) => out[`alcsLabel${n}`]).map((n) => [`alcsLabel${n}`, out[`alcsLabel${n}`]]),
+          );
+        },
+      },
+    ],
+  }),
+  deviceSrv<B>('6.18.1', {
+    body: {
+      schedule: one(
+        'MaximumDemandTimePeriodSchedule',
+        group({ start: one('StartTime', timeOfDay), end: one('EndTime', timeOfDay) }),
+      ),
+    },
+    useCases: [
+      {
+        useCase: 'ECS37',
+        targets: ESME,
+        // the configurable period's start (selector 1) and end (selector 2) scripts (RTDS ECS37)
+        fields: (i) => ({
+          maximumDemandConfigurableTimePeriod: {
+            entries: [
+              everyDay(0, '0-0:10.128.100.255', 1, i.body.schedule.start),
+              everyDay(1, '0-0:10.128.100.255', 2, i.body.schedule.end),
+            ],
+          },
+        }),
+      },
+    ],
+  }),
+  deviceSrv<B>('6.25', {
+    body: { state: one('SupplyTamperState', onOff) },
+    useCases: [
+      {
+        useCase: 'ECS81',
+        targets: ESME,
+        fields: (i) => ({ supplyTamperState: { value: i.body.state === 'Locked' } }),
+      },
+    ],
+  }),
+  deviceSrv<B>('6.26', {
+    body: { reset: one('DailyTariffBlockCounterMatrixReset', bool) },
+    useCases: [
+      {
+        useCase: 'ECS48',
+        targets: ESME,
+        // daily at midnight, or no execution time to stop it (RTDS ECS48: true)
+        fields: (i) => ({
+          blockCounterMatrixDailyReset: {
+            executionTime: i.body.reset ? [{ time: '00:00:00', date: '****-**-**' }] : [],
+          },
+        }),
+      },
+    ],
+  }),
+  deviceSrv<B>('6.27', {
+    useCases: [
+      {
+        useCase: 'ECS29e',
+        targets: ESME,
+        when: notPoly,
+        whenText: 'single or twin element ESME',
+        fields: fixed({ rmsVoltageSagCount: { reset: 0 }, rmsVoltageSwellCount: { reset: 0 } }),
+      },
+      {
+        useCase: 'ECS29f',
+        targets: ESME,
+        when: isPoly,
+        whenText: 'polyphase ESME',
+        fields: fixed({
+          rmsVoltageSagCount: { reset: 0 },
+          rmsVoltageSwellCount: { reset: 0 },
+          rmsVoltageSagCountL2: { reset: 0 },
+          rmsVoltageSwellCountL2: { reset: 0 },
+          rmsVoltageSagCountL3: { reset: 0 },
+          rmsVoltageSwellCountL3: { reset: 0 },
+        }),
+      },
+    ],
+  }),
+  deviceSrv<B>('6.29', {
+    useCases: [
+      {
+        useCase: 'DBCH05',
+        targets: CHF,
+        originator: 'acb',
+        fields: fixed({ subGhzChannelScanRequest: { value: 0 } }),
+      },
+    ],
+  }),
+
+  // ---- 7.x auxiliary loads
+  deviceSrv<B>('7.5', {
+    body: {
+      activate: one(
+        'ActivateALCSHCALCS',
+        group({ index: attrInt('index', 1, 5), duration: one('Duration', int(0, 65535)) }),
+      ),
+    },
+    useCases: [
+      {
+        useCase: 'ECS47',
+        targets: ESME,
+        // the boost script of switch N for Duration (RTDS ECS47Activate: index 1 -> script 0x0111)
+        fields: (i) => ({
+          alcsStateScriptSelector: { value: i.body.activate.duration },
+          alcsStateScripts: { execute: 0x0100 | 0x10 | i.body.activate.index },
+        }),
+      },
+    ],
+  }),
+  deviceSrv<B>('7.10', {
+    body: {
+      remove: many(
+        'RemoveFromBoostButton',
+        (n, p) => ({
+          index: attrInt('index', 1, 5).read(n.attributes.index ?? '', `${p}/@index`),
+          remove: bool(n, p),
+        }),
+        5,
+        5,
+      ),
+    },
+    useCases: [
+      {
+        useCase: 'ECS62',
+        targets: ESME,
+        // switch N stays on the boost button unless removed (RTDS ECS62Remove: all removed -> all false)
+        fields: (i) => {
+          const out: Record<string, { value: boolean }> = {};
+          for (const r of i.body.remove as { index: number; remove: boolean }[]) {
+            if (out[`boostButtonAlcs${r.index}`])
+              throw new DspBodyInvalidError(`index ${r.index} given twice`, 'RemoveFromBoostButton');
+            out[`boostButtonAlcs${r.index}`] = { value: !r.remove };
+          }
+          return Object.fromEntries(LABELS.map((n) => [`boostButtonAlcs${n}`, out[`boostButtonAlcs${n}`]]));
+        },
+      },
+    ],
+  }),
+  deviceSrv<B>('7.12', {
+    body: { limit: one('RandomisedOffsetLimit', int(0, 1799)) },
+    useCases: [
+      {
+        useCase: 'ECS38',
+        targets: ESME,
+        fields: (i) => ({ randomisationOffsetLimit: { value: i.body.limit } }),
+      },
+    ],
+  }),
+  deviceSrv<B>('7.13', {
+    body: {
+      controller: attrInt('auxiliaryControllerN', 1, 5),
+      start: one('StartDateTime', dateTime),
+      end: one('EndDateTime', dateTime),
+      level: one('CommandedStateLevel', int(0, 100)),
+      input: opt('InputFromControlledLoad', empty),
+    },
+    useCases: [
+      {
+        useCase: 'ECS47a',
+        targets: ESME,
+        // the state period of controller N (objects 1..3 for N = 1, 3, 5: (N + 1) / 2, RTDS ECS47a) and its script
+        fields: (i) => {
+          const n = i.body.controller as number;
+          if (n % 2 === 0)
+            throw new DspUnsupportedServiceRequestError(
+              '7.13',
+              `SR 7.13 for auxiliary controller ${n}: its state objects are not established here`,
+            );
+          const k = (n + 1) / 2;
+          return {
+            [`alcsStateStart${k}`]: { value: cosemText(i.body.start, 'StartDateTime') },
+            [`alcsStateEnd${k}`]: { value: cosemText(i.body.end, 'EndDateTime') },
+            alcsStateScripts: { execute: alcsScript(n, i.body.level, i.body.input === true) },
+          };
+        },
+      },
+    ],
+  }),
+
+  // ---- 14.1 record network data (gas)
+  deviceSrv<B>('14.1', {
+    useCases: [
+      {
+        useCase: 'GCS31',
+        targets: GAS,
+        originator: 'acb',
+        // start now, sample type 0, every 6 minutes, 41 samples (4 hours) (RTDS GCS31)
+        fields: (i) => ({
+          startSampling: {
+            issuerEventId: i.issuerEventId(),
+            startSamplingTime: 0,
+            sampleType: 0,
+            sampleRequestInterval: 360,
+            maxNumberOfSamples: 41,
+          },
+        }),
+      },
+    ],
+  }),
+];

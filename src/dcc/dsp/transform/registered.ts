@@ -9,11 +9,15 @@
  * one entry); nothing else changes.
  */
 import { serviceRequest } from '../../../duis/index.ts';
-import { DEVICE_SRV_TRANSFORMS } from './device-srs.ts';
+import { DEVICE_SETTING_SRV_TRANSFORMS, DEVICE_SRV_TRANSFORMS } from './device-srs.ts';
 import type { AnySrvTransform } from './rule.ts';
 import { SRV_TRANSFORMS } from './use-cases.ts';
 
-const TRANSFORM_LISTS: readonly (readonly AnySrvTransform[])[] = [SRV_TRANSFORMS, DEVICE_SRV_TRANSFORMS];
+const TRANSFORM_LISTS: readonly (readonly AnySrvTransform[])[] = [
+  SRV_TRANSFORMS,
+  DEVICE_SRV_TRANSFORMS,
+  DEVICE_SETTING_SRV_TRANSFORMS,
+];
 
 const BY_SRV = new Map<string, AnySrvTransform>();
 for (const list of TRANSFORM_LISTS)
