@@ -10,6 +10,9 @@
  *
  * Modes, all served by the same process, in rounds alternating between them
  * (figures comparable; an idle server costs nothing):
+ * - `dsp.e2e (1 thread, store via Kysely)`: the same with the DSP journal
+ *   writing through Kysely (a query compiled per call), as before the
+ *   statements prepared once (persistence.ts);
  * - `dsp.e2e (1 thread)`: everything on the event loop (the default);
  * - `dsp.e2e (N workers)`: `startDspHttp({ workers: N })` (dsp-workers.ts):
  *   XSD, XML-DSig verify + parse and Response signing on N worker threads,
@@ -94,12 +97,13 @@ interface Sr {
   endpoint: DuisEndpoint;
 }
 
-async function openDsp(dir: string, users: User[]) {
+async function openDsp(dir: string, users: User[], kyselyStore = false) {
   const store = await openStore({ dataDir: dir });
   await migrate(store);
   const dsp = await DspService.open({
     clock: new SystemClock(),
-    store,
+    // without the SQLite handle the journal writes through Kysely (as before the prepared statements)
+    store: kyselyStore ? { ...store, sqlite: undefined } : store,
     security: new SecurityContext({ keyStore: rtdsKeys() }),
     xmlSigner: dspSigner,
     downlink: new CspDownlinkTestDouble(),
@@ -214,6 +218,8 @@ function lanes(
 export interface E2eMode {
   name: string;
   workers: number;
+  /** The DSP journal through Kysely (compiled per call), not the statements prepared once: the before. */
+  kyselyStore?: boolean;
 }
 
 export async function run({ quick }: { quick: boolean }): Promise<BenchResult[]> {
@@ -230,7 +236,10 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchResult[]>
     const perUser = quick ? 150 : 600;
     const users = await makeUsers(nUsers);
     const mix = await acceptedMix(join(dir, 'mix'), users[0]);
-    const modes: E2eMode[] = [{ name: '1 thread', workers: 0 }];
+    const modes: E2eMode[] = [
+      { name: '1 thread, store via Kysely', workers: 0, kyselyStore: true },
+      { name: '1 thread', workers: 0 },
+    ];
     const workers = Number(process.env.DSP_BENCH_WORKERS ?? 2);
     if (workers > 0) modes.push({ name: `${workers} workers`, workers });
     let from = BigInt(Date.now()) - 50_000_000n;
@@ -239,7 +248,11 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchResult[]>
     const servers: Array<{ mode: E2eMode; store: Store; dsp: DspService; http: RunningDspHttp }> = [];
     try {
       for (const mode of modes) {
-        const { store, dsp } = await openDsp(join(dir, mode.name.replace(/\W/g, '')), users);
+        const { store, dsp } = await openDsp(
+          join(dir, mode.name.replace(/\W/g, '')),
+          users,
+          mode.kyselyStore,
+        );
         const http = await startDspHttp({
           dsp,
           port: 0,
