@@ -50,7 +50,8 @@ forEachStoreKind((kind, open) => {
     const store = await open({ migrate: false });
     t.after(() => store.close());
     const children = Array.from({ length: CHILDREN }, () => startChild(JSON.stringify(store.openOptions)));
-    await waitFor(() => children.every((c) => c.out.includes('ready\n')), 30_000, {
+    // a safety limit, not a measure: four cold tsx processes on a loaded 2-core machine can take a while
+    await waitFor(() => children.every((c) => c.out.includes('ready\n')), 180_000, {
       what: () => `all ${CHILDREN} children ready (stderr: ${children.map((c) => c.err).join(' | ')})`,
     });
     for (const c of children) c.write('go\n');
