@@ -1,0 +1,180 @@
+/**
+ * Read after write on the ESME (issue 12): a value set through a GBCS write
+ * use case is what the GBCS read use case then reports. Commands are the
+ * RTDS ones with new named fields (encodeCommand) and fresh counters,
+ * signed / MAC'd with the fixture keys; responses are read by named fields
+ * (decodeResponse), protected ones decrypted as the supplier would.
+ */
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { RTDS_KEYSTORE, rtdsMessages } from '../../../test/support/fixtures.ts';
+import { decodeMessage, type GbcsMessage, loadKeyStoreDir } from '../../gbcs/index.ts';
+import { decodeDlmsData } from '../../gbcs/payload/dlms.ts';
+import { decodeCommand, decodeResponse, encodeCommand, useCaseByCode } from '../../gbcs/use-cases/index.ts';
+import { fromHex } from '../../runtime/bytes.ts';
+import { VirtualClock } from '../../runtime/clock.ts';
+import {
+  RecordingUplink,
+  type RtdsProfile,
+  rebuildCommand,
+  rtdsEsmeProfile,
+} from '../meter-common/test-support.ts';
+import { RTDS_TIME } from '../meter-common/time.ts';
+import { RTDS_DEVICES } from '../security/credentials.ts';
+import { Esme } from './esme.ts';
+import { touIndex } from './tariff.ts';
+
+const all = rtdsMessages();
+let profile: RtdsProfile;
+before(async () => {
+  profile = await rtdsEsmeProfile(loadKeyStoreDir(RTDS_KEYSTORE));
+});
+
+type Fields = Record<string, Record<string, unknown>>;
+
+/** A fresh ESME and a way to send it RTDS commands with new fields and counters. */
+function meter() {
+  const clock = new VirtualClock(RTDS_TIME);
+  const esme = new Esme({
+    eui: RTDS_DEVICES.esme,
+    clock,
+    credentials: profile.credentials,
+    trustAnchors: profile.trustAnchors,
+  });
+  const up = new RecordingUplink(() => clock.now());
+  esme.attachUplink(up);
+  let counter = 1n << 40n;
+  /** Sends the RTDS command `name` with its fields changed by `change`; returns the response's named fields. */
+  const send = (name: string, change: (f: Fields) => void = () => {}) => {
+    const m = all.find((x) => x.kind === 'COMMAND' && x.name.endsWith(name));
+    if (!m) throw new Error(`no fixture ${name}`);
+    const base = decodeMessage(m.bytes);
+    const row = useCaseByCode(base.messageCode)!;
+    const fields = structuredClone(decodeCommand(row, base.content).fields) as Fields;
+    change(fields);
+    counter += 1n;
+    const content = encodeCommand(row, fields, { originatorCounter: counter });
+    esme.onRemotePartyMessage(rebuildCommand(profile.remote, base, { counter, content }));
+    const ev = esme.events.filter((e) => e.kind === 'command').at(-1);
+    assert.equal(ev?.decision, 'accepted', `${name}: ${ev?.reason} ${JSON.stringify(ev?.detail)}`);
+    assert.ok(ev?.reason !== 'UNSUPPORTED' && ev?.reason !== 'FAILED', `${name}: ${ev?.reason}`);
+    const response = up
+      .take()
+      .map(decodeMessage)
+      .find((x) => x.cra === 'response')!;
+    return { fields: decodeResponse(row, response.content, fields).fields as Fields, message: response };
+  };
+  return { esme, send };
+}
+
+const value = (f: Fields, object: string, member: string) =>
+  (f[object]?.[member] as { result: string; value?: unknown }).value;
+
+/** The plaintext of a protected read's response (decrypted with the supplier's keys). */
+function protectedPlaintext(f: Fields, message: GbcsMessage) {
+  const v = Object.values(f)[0]!.getProtectedAttributes as { value: { protectedAttributes: string } };
+  return decodeDlmsData(profile.remote.decryptPayload(fromHex(v.value.protectedAttributes), message)).value;
+}
+
+describe('ESME read after write through GBCS use cases', () => {
+  it('tariff: ECS01b sets new TOU and standing charge prices, ECS24 reads them', () => {
+    const { send } = meter();
+    send('ECS01b_1.2.1_IMMEDIATE_TOU_SUCCESS_COMMAND_GBCS.HEX', (f) => {
+      const tou = f.primaryPriceCharge!.unitChargePassive as {
+        chargeTable: { index: string; chargePerUnit: number }[];
+      };
+      tou.chargeTable = [{ index: touIndex(1), chargePerUnit: 3333 }];
+      const sc = f.standingCharge!.unitChargePassive as {
+        chargeTable: { index: string; chargePerUnit: number }[];
+      };
+      sc.chargeTable = [{ index: sc.chargeTable[0]!.index, chargePerUnit: 4321 }];
+    });
+    const read = send('ECS24_4.11.1_SUCCESS_COMMAND_GBCS.HEX').fields;
+    const active = value(read, 'primaryPriceCharge', 'unitChargeActive') as { chargeTable: unknown[] };
+    assert.deepEqual(active.chargeTable, [{ index: touIndex(1), chargePerUnit: 3333 }]);
+    const standing = value(read, 'standingCharge', 'unitChargeActive') as {
+      chargeTable: { chargePerUnit: number }[];
+    };
+    assert.equal(standing.chargeTable[0]!.chargePerUnit, 4321);
+  });
+
+  it('credit: ECS04a adjusts the balance by 1234500 milli-pence, ECS82 and the ECS19 prepayment registers report it', () => {
+    const { send } = meter();
+    const before = value(
+      send('ECS82_4.18_SUCCESS_COMMAND_GBCS.HEX').fields,
+      'meterBalance',
+      'currentCreditAmount',
+    );
+    send('ECS04a_1.5_SUCCESS_COMMAND_GBCS.HEX', (f) => {
+      f.meterBalance!.updateAmount = 1_234_500;
+    });
+    const after = value(
+      send('ECS82_4.18_SUCCESS_COMMAND_GBCS.HEX').fields,
+      'meterBalance',
+      'currentCreditAmount',
+    );
+    assert.equal(after, (before as number) + 1_234_500);
+    const r = send('ECS19_4.3_SUCCESS_COMMAND_GBCS.HEX');
+    const pt = protectedPlaintext(r.fields, r.message);
+    assert.ok(pt.type === 'structure' && pt.items[0]!.type === 'structure');
+    const list = pt.items[0] as { items: { value?: unknown }[] };
+    assert.equal(list.items[0]!.value, after, 'the prepayment register list starts with the balance');
+  });
+
+  it('supply: ECS43 disables, ECS45 reads 0; ECS44 arms, ECS45 reads 2', () => {
+    const { send } = meter();
+    send('ECS43_7.2_SUCCESS_COMMAND_GBCS.HEX');
+    assert.equal(value(send('ECS45_7.4_SUCCESS_COMMAND_GBCS.HEX').fields, 'supplyState', 'controlState'), 0);
+    send('ECS44_7.3_SUCCESS_COMMAND_GBCS.HEX');
+    assert.equal(value(send('ECS45_7.4_SUCCESS_COMMAND_GBCS.HEX').fields, 'supplyState', 'controlState'), 2);
+  });
+
+  it('limits: ECS29a sets the voltage limiter thresholds (and resets the sag/swell counters), ECS26k and ECS23 read them', () => {
+    const { send } = meter();
+    send('ECS29a_6.5_SUCCESS_COMMAND_GBCS.HEX', (f) => {
+      f.voltageLimiter1!.thresholdNormal = 290;
+      f.voltageLimiter1!.minOverThresholdDuration = 45;
+      f.rmsVoltageSagThreshold!.value = 190;
+    });
+    const read = send('ECS26k_6.2.1_SUCCESS_COMMAND_GBCS.HEX').fields;
+    assert.equal(value(read, 'voltageLimiter1', 'thresholdNormal'), 290);
+    assert.equal(value(read, 'voltageLimiter1', 'minOverThresholdDuration'), 45);
+    assert.equal(value(read, 'rmsVoltageSagThreshold', 'value'), 190);
+    const counts = send('ECS23_4.10_SUCCESS_COMMAND_GBCS.HEX').fields;
+    assert.equal(value(counts, 'rmsVoltageSagCount', 'value'), 0);
+    assert.equal(value(counts, 'rmsVoltageSwellCount', 'value'), 0);
+  });
+
+  it('configuration: ECS38 sets the randomisation offset limit, ECS26c reads it; ECS46a sets ALCS labels, ECS61a reads them', () => {
+    const { send } = meter();
+    send('ECS38_7.12_SUCCESS_COMMAND_GBCS.HEX', (f) => {
+      f.randomisationOffsetLimit!.value = 777;
+    });
+    assert.equal(
+      value(send('ECS26c_6.2.2_SUCCESS_COMMAND_GBCS.HEX').fields, 'randomisationOffsetLimit', 'value'),
+      777,
+    );
+    send('ECS46a_6.14.1_ALL_OPTIONALS_SUCCESS_COMMAND_GBCS.HEX', (f) => {
+      f.alcsLabel2!.value = 'Immersion heater';
+    });
+    assert.equal(
+      value(send('ECS61a_7.7_ALL_OPTIONALS_SUCCESS_COMMAND_GBCS.HEX').fields, 'alcsLabel2', 'value'),
+      'Immersion heater',
+    );
+  });
+
+  it('logs: ECS15c resets the ALCS event log, ECS35f then reads no entries', () => {
+    const { send } = meter();
+    const before = value(
+      send('ECS35f_6.13_SUCCESS_COMMAND_GBCS.HEX').fields,
+      'alcsEventLog',
+      'buffer',
+    ) as unknown[];
+    assert.ok(before.length > 0);
+    send('ECS15c_3.3_SUCCESS_COMMAND_GBCS.HEX');
+    assert.deepEqual(
+      value(send('ECS35f_6.13_SUCCESS_COMMAND_GBCS.HEX').fields, 'alcsEventLog', 'buffer'),
+      [],
+    );
+  });
+});
