@@ -1,11 +1,38 @@
 /**
  * Non-device Service Requests (CV 8): the SRs the DCC answers itself, from
- * its own records (inventory, schedules, firmware), with no GBCS command.
- * One handler per SRV; the SRV table (srv-table.ts) reads `NON_DEVICE_SRVS`
- * to say which are supported. The handlers see the DSP only through
- * `NonDeviceContext`, so DspService stays the owner of its state.
+ * its own records, with no GBCS command (issue 17). One handler per SRV;
+ * the SRV table (srv-table.ts) reads `NON_DEVICE_SRVS` to say which are
+ * supported. The handlers see the DSP only through `NonDeviceContext`, so
+ * DspService stays the owner of its state; what they keep (device records,
+ * schedules) is `NonDeviceRecords`, persisted through the DSP journal
+ * (tables dsp_device_records and dsp_schedules, migration 035).
+ *
+ * Answers (docs/dsp.md "Non-device Service Requests"): a success with data
+ * is I0 with the XSD's response element (DSPInventory, DSPScheduleID,
+ * DSPSchedulesRead, DSPUpdateFirmwareWarning); a success without data is
+ * I99; a refusal is the SR-specific code the XSD lists for the SR
+ * (E080201 ... E120201, their DUIS wording not recorded here: PROVISIONAL
+ * assignment, like 8.13's).
+ *
+ * Not modelled, and answered E11 (DSP_UNSUPPORTED_SERVICE_REQUEST) by not
+ * being in the table: 8.6 Service Opt In (its answer carries the DSP
+ * broker's certificates), 12.1 Request WAN Matrix (no WAN coverage data).
+ * 11.1/11.4 are recorded against each device; distributing the image to the
+ * CHs over the WAN is not done. 5.1 schedules are kept and read; the DSP
+ * does not yet issue their commands on its clock.
  */
-import type { DuisRequest, DuisResponseCode, ResponseMessagePayload } from '../../duis/index.ts';
+import { createHash } from 'node:crypto';
+import {
+  child,
+  type DuisNode,
+  type DuisRequest,
+  type DuisResponseCode,
+  el,
+  type ResponseMessagePayload,
+} from '../../duis/index.ts';
+import { type Eui, euiToDuis, normaliseEui } from '../../runtime/bytes.ts';
+import type { DspInventory } from './inventory.ts';
+import type { DspDb } from './tables.ts';
 import type { DspUser } from './users.ts';
 
 /** A non-device SR's answer: the synchronous DUIS Response (code, optional body element). */
@@ -20,14 +47,386 @@ export interface NonDeviceContext {
   user: DspUser;
   /** The formatted Request ID. */
   requestId: string;
+  now: number;
+  inventory: DspInventory;
+  records: NonDeviceRecords;
   /** 8.13 is the service's own (it completes a device request). */
   returnLocalCommandResponse(): NonDeviceAnswer;
 }
 
 export type NonDeviceHandler = (ctx: NonDeviceContext) => NonDeviceAnswer;
 
+// ---------------------------------------------------------------- records
+
+/** The DUIS DeviceStatus values. */
+export type DeviceStatus =
+  | 'Pending'
+  | 'Whitelisted'
+  | 'InstalledNotCommissioned'
+  | 'Commissioned'
+  | 'Decommissioned'
+  | 'Withdrawn'
+  | 'Suspended'
+  | 'Recovery'
+  | 'Recovered';
+
+/** A device's Smart Metering Inventory record beyond routing (dsp_inventory). */
+export interface DeviceRecord {
+  eui: Eui;
+  deviceType: string;
+  status: DeviceStatus;
+  manufacturer: string;
+  model: string;
+  smetsChtsVersion?: string;
+  firmwareVersion?: string;
+  esmeVariant?: string;
+  importMpxn?: string;
+  /** 8.14.x: the last Communications Hub status update. */
+  chStatusUpdate?: { srv: string; at: number };
+  /** 11.1 / 11.4: firmware images distributed to the device (recorded; not sent over the WAN). */
+  firmware?: { version: string; imageSha256: string; at: number; srv: string }[];
+}
+
+export interface ScheduleRecord {
+  scheduleId: number;
+  user: Eui;
+  /** The 5.1 body (DSPSchedule) as received. */
+  schedule: DuisNode;
+  createdAt: number;
+}
+
+type Persist = (op: (db: DspDb) => Promise<unknown>) => void;
+
+/** The device records and schedules of the non-device SRs, in memory and persisted. */
+export class NonDeviceRecords {
+  readonly #devices = new Map<Eui, DeviceRecord>();
+  readonly #schedules = new Map<number, ScheduleRecord>();
+  #nextScheduleId = 1;
+  constructor(readonly persist: Persist) {}
+
+  async load(db: DspDb): Promise<void> {
+    for (const r of await db.selectFrom('dsp_device_records').selectAll().execute()) {
+      const d = JSON.parse(r.json) as DeviceRecord;
+      this.#devices.set(d.eui, d);
+    }
+    for (const r of await db.selectFrom('dsp_schedules').selectAll().execute()) {
+      const s = JSON.parse(r.json) as ScheduleRecord;
+      this.#schedules.set(s.scheduleId, s);
+      this.#nextScheduleId = Math.max(this.#nextScheduleId, s.scheduleId + 1);
+    }
+  }
+
+  device(eui: Eui): DeviceRecord | undefined {
+    return this.#devices.get(eui);
+  }
+
+  devices(): DeviceRecord[] {
+    return [...this.#devices.values()];
+  }
+
+  putDevice(d: DeviceRecord, now: number): void {
+    this.#devices.set(d.eui, d);
+    const json = JSON.stringify(d);
+    this.persist((db) =>
+      db
+        .insertInto('dsp_device_records')
+        .values({ eui: d.eui, json, updated_at: now })
+        .onConflict((oc) => oc.column('eui').doUpdateSet({ json, updated_at: now }))
+        .execute(),
+    );
+  }
+
+  deleteDevice(eui: Eui): void {
+    this.#devices.delete(eui);
+    this.persist((db) => db.deleteFrom('dsp_device_records').where('eui', '=', eui).execute());
+  }
+
+  schedule(id: number): ScheduleRecord | undefined {
+    return this.#schedules.get(id);
+  }
+
+  addSchedule(user: Eui, schedule: DuisNode, now: number): ScheduleRecord {
+    const s: ScheduleRecord = { scheduleId: this.#nextScheduleId++, user, schedule, createdAt: now };
+    this.#schedules.set(s.scheduleId, s);
+    const json = JSON.stringify(s);
+    this.persist((db) =>
+      db
+        .insertInto('dsp_schedules')
+        .values({ schedule_id: s.scheduleId, user_eui: user, json, created_at: now })
+        .execute(),
+    );
+    return s;
+  }
+
+  deleteSchedule(id: number): void {
+    this.#schedules.delete(id);
+    this.persist((db) => db.deleteFrom('dsp_schedules').where('schedule_id', '=', id).execute());
+  }
+}
+
+// ---------------------------------------------------------------- helpers
+
+const text = (n: DuisNode, name: string): string | undefined => child(n, name)?.text?.trim();
+
+function euiOf(n: DuisNode, name: string): Eui | undefined {
+  const t = text(n, name);
+  if (t === undefined) return undefined;
+  try {
+    return normaliseEui(t);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The inventory's view of a device: its record, or one made from the routing inventory (status unknown: Commissioned). */
+function recordOf(ctx: NonDeviceContext, eui: Eui): DeviceRecord | undefined {
+  const r = ctx.records.device(eui);
+  if (r) return r;
+  const d = ctx.inventory.get(eui);
+  if (!d) return undefined;
+  const out: DeviceRecord = {
+    eui,
+    deviceType: d.deviceType,
+    status: 'Commissioned',
+    manufacturer: '',
+    model: '',
+  };
+  return out;
+}
+
+const XSD_DEVICE_TYPES = new Set(['ESME', 'GSME', 'GPF', 'CHF', 'HCALCS', 'PPMID', 'IHD', 'CAD']);
+
+/** `Device` of DSPInventory (XSD order). */
+function deviceNode(d: DeviceRecord): DuisNode {
+  const kids: DuisNode[] = [
+    el('DeviceID', euiToDuis(d.eui)),
+    el('DeviceType', d.deviceType),
+    el('DeviceStatus', d.status),
+    el('DeviceManufacturer', d.manufacturer),
+    el('DeviceModel', d.model),
+  ];
+  if (d.smetsChtsVersion) kids.push(el('SMETSCHTSVersion', d.smetsChtsVersion));
+  if (d.firmwareVersion) kids.push(el('DeviceFirmwareVersion', d.firmwareVersion));
+  if (d.importMpxn) kids.push(el('ImportMPxN', d.importMpxn));
+  if (d.esmeVariant) kids.push(el('ESMEVariant', d.esmeVariant));
+  return el('Device', kids);
+}
+
+const other = (node: DuisNode): ResponseMessagePayload => ({ type: 'Other', node });
+
+// ---------------------------------------------------------------- handlers
+
+/** 8.2 Read Inventory: by DeviceID or MPxN (UPRN and property filters: no address data here). */
+const readInventory: NonDeviceHandler = (ctx) => {
+  const b = ctx.req.body;
+  let found: DeviceRecord[] = [];
+  const id = text(b, 'DeviceID');
+  const mpxn = text(b, 'MPxN');
+  if (id !== undefined) {
+    const eui = euiOf(b, 'DeviceID');
+    const r = eui && recordOf(ctx, eui);
+    if (r) found = [r];
+  } else if (mpxn !== undefined) {
+    const euis = new Set([
+      ...ctx.records.devices().map((d) => d.eui),
+      ...ctx.inventory.all().map((d) => d.eui),
+    ]);
+    found = [...euis].map((e) => recordOf(ctx, e)!).filter((r) => r.importMpxn === mpxn);
+  }
+  found = found.filter((r) => XSD_DEVICE_TYPES.has(r.deviceType)).slice(0, 17);
+  // PROVISIONAL: E080201 = no device matches the query.
+  if (found.length === 0) return { code: 'E080201' };
+  return { code: 'I0', payload: other(el('DSPInventory', found.map(deviceNode))) };
+};
+
+/** 8.3 Decommission Device. */
+const decommission: NonDeviceHandler = (ctx) => {
+  const eui = euiOf(ctx.req.body, 'DeviceID');
+  const r = eui && recordOf(ctx, eui);
+  if (!r) return { code: 'E080301' }; // PROVISIONAL: not in the inventory
+  if (r.status === 'Decommissioned') return { code: 'E080302' }; // PROVISIONAL: already decommissioned
+  ctx.records.putDevice({ ...r, status: 'Decommissioned' }, ctx.now);
+  return { code: 'I99' };
+};
+
+/** 8.4 Update Inventory: status, details, MPxN, or delete (a Pending device only). */
+const updateInventory: NonDeviceHandler = (ctx) => {
+  const b = ctx.req.body;
+  const eui = euiOf(b, 'DeviceID');
+  const r = eui && recordOf(ctx, eui);
+  if (!eui || !r) return { code: 'E080405' }; // PROVISIONAL: not in the inventory
+  const next: DeviceRecord = { ...r };
+  const exceptCh = text(b, 'UpdateDeviceStatusExceptCH');
+  const ch = text(b, 'UpdateDeviceStatusCH');
+  const details = child(b, 'UpdateDeviceDetails');
+  const mpxn = child(b, 'UpdateMPxN');
+  if (exceptCh !== undefined) {
+    if (r.deviceType === 'CHF') return { code: 'E080406' }; // PROVISIONAL: a CH status by the other choice
+    next.status = exceptCh as DeviceStatus;
+  } else if (ch !== undefined) {
+    if (r.deviceType !== 'CHF') return { code: 'E080407' }; // PROVISIONAL: a CH status for a non-CH
+    next.status = ch as DeviceStatus;
+  } else if (details) {
+    const m = text(details, 'DeviceManufacturer');
+    const mo = text(details, 'DeviceModel');
+    const v = text(details, 'SMETSCHTSVersion');
+    const fw = text(details, 'FirmwareVersion');
+    const ev = text(details, 'ESMEVariant');
+    if (m !== undefined) next.manufacturer = m;
+    if (mo !== undefined) next.model = mo;
+    if (v !== undefined) next.smetsChtsVersion = v;
+    if (fw !== undefined) next.firmwareVersion = fw;
+    if (ev !== undefined) next.esmeVariant = ev;
+  } else if (child(b, 'DeleteDevice')) {
+    if (r.status !== 'Pending') return { code: 'E080408' }; // PROVISIONAL: only a Pending device is deleted
+    ctx.records.deleteDevice(eui);
+    return { code: 'I99' };
+  } else if (mpxn) {
+    const v = mpxn.children.find((c) => c.text !== undefined && c.text.trim() !== '')?.text?.trim();
+    if (v === undefined) return { code: 'E080409' }; // PROVISIONAL
+    next.importMpxn = v;
+  }
+  ctx.records.putDevice(next, ctx.now);
+  return { code: 'I99' };
+};
+
+/** 8.14.1-8.14.4 Communications Hub Status Updates. */
+function chStatusUpdate(status: DeviceStatus): NonDeviceHandler {
+  return (ctx) => {
+    const eui = euiOf(ctx.req.body, 'DeviceID');
+    const r = eui && recordOf(ctx, eui);
+    if (!r) return { code: 'E081401' }; // PROVISIONAL: not in the inventory
+    if (r.deviceType !== 'CHF') return { code: 'E081402' }; // PROVISIONAL: not a Communications Hub
+    ctx.records.putDevice(
+      { ...r, status, chStatusUpdate: { srv: ctx.req.header.serviceReferenceVariant, at: ctx.now } },
+      ctx.now,
+    );
+    return { code: 'I99' };
+  };
+}
+
+/** 12.2 Device Pre-notification: the device enters the inventory as Pending. */
+const prenotify: NonDeviceHandler = (ctx) => {
+  const b = ctx.req.body;
+  const eui = euiOf(b, 'DeviceID');
+  if (!eui) return { code: 'E120201' };
+  if (ctx.records.device(eui)) return { code: 'E120203' }; // PROVISIONAL: already pre-notified
+  const r: DeviceRecord = {
+    eui,
+    deviceType: text(b, 'DeviceType') ?? '',
+    // a device the routing inventory already holds (installed on a CH) keeps that standing
+    status: ctx.inventory.get(eui) ? 'Commissioned' : 'Pending',
+    manufacturer: text(b, 'DeviceManufacturer') ?? '',
+    model: text(b, 'DeviceModel') ?? '',
+  };
+  const v = text(b, 'SMETSCHTSVersion');
+  const fw = text(b, 'FirmwareVersion');
+  const ev = text(b, 'ESMEVariant');
+  if (v) r.smetsChtsVersion = v;
+  if (fw) r.firmwareVersion = fw;
+  if (ev) r.esmeVariant = ev;
+  ctx.records.putDevice(r, ctx.now);
+  return { code: 'I99' };
+};
+
+/** 11.1 Update Firmware / 11.4 Update PPMID Firmware: recorded per device; invalid IDs warned. */
+function firmwareDistribution(ppmidOnly: boolean): NonDeviceHandler {
+  return (ctx) => {
+    const b = ctx.req.body;
+    const image = text(b, 'FirmwareImage') ?? '';
+    const version = text(b, 'FirmwareVersion') ?? '';
+    const list = (text(b, 'DeviceIDList') ?? '').split(',').filter((s) => s !== '');
+    const imageSha256 = createHash('sha256').update(Buffer.from(image, 'base64')).digest('hex');
+    const invalid: string[] = [];
+    const notApplicable: string[] = [];
+    let accepted = 0;
+    for (const id of list) {
+      let eui: Eui;
+      try {
+        eui = normaliseEui(id);
+      } catch {
+        invalid.push(id);
+        continue;
+      }
+      const r = recordOf(ctx, eui);
+      if (!r) {
+        invalid.push(id);
+        continue;
+      }
+      if (ppmidOnly !== (r.deviceType === 'PPMID')) {
+        notApplicable.push(id);
+        continue;
+      }
+      const entry = { version, imageSha256, at: ctx.now, srv: ctx.req.header.serviceReferenceVariant };
+      ctx.records.putDevice({ ...r, firmware: [...(r.firmware ?? []), entry] }, ctx.now);
+      accepted++;
+    }
+    const fail = ppmidOnly ? 'E110401' : 'E110101';
+    const warn = ppmidOnly ? 'W110401' : 'W110101';
+    if (accepted === 0) return { code: fail }; // PROVISIONAL: no device of the list can take it
+    if (invalid.length === 0 && notApplicable.length === 0) return { code: 'I99' };
+    const kids: DuisNode[] = [];
+    if (invalid.length > 0) kids.push(el('InvalidDeviceIDList', invalid.join(',')));
+    if (notApplicable.length > 0) kids.push(el('NotApplicableFirmwareDeviceIDList', notApplicable.join(',')));
+    return {
+      code: warn,
+      payload: other(el(ppmidOnly ? 'DSPUpdatePPMIDFirmwareWarning' : 'DSPUpdateFirmwareWarning', kids)),
+    };
+  };
+}
+
+/** 5.1 Create Schedule: kept (the DSP does not issue scheduled commands on its clock yet). */
+const createSchedule: NonDeviceHandler = (ctx) => {
+  const b = ctx.req.body;
+  const eui = euiOf(b, 'DeviceID');
+  if (!eui || !ctx.inventory.get(eui)) return { code: 'E050101' }; // PROVISIONAL: device not in the inventory
+  const s = ctx.records.addSchedule(ctx.user.eui, b, ctx.now);
+  return { code: 'I0', payload: other(el('DSPScheduleID', String(s.scheduleId))) };
+};
+
+function ownSchedule(ctx: NonDeviceContext): ScheduleRecord | undefined {
+  const t = text(ctx.req.body, 'DSPScheduleID');
+  if (t === undefined || !/^\d+$/.test(t)) return undefined;
+  const s = ctx.records.schedule(Number(t));
+  return s && s.user === ctx.user.eui ? s : undefined;
+}
+
+/** 5.2 Read Schedule. */
+const readSchedule: NonDeviceHandler = (ctx) => {
+  const s = ownSchedule(ctx);
+  if (!s) return { code: 'E050201' }; // PROVISIONAL: no such schedule of this user
+  const details = { ...s.schedule, name: 'DSPScheduleDetails' };
+  return {
+    code: 'I0',
+    payload: other(
+      el('DSPSchedulesRead', [el('DSPSchedules', [el('DSPScheduleID', String(s.scheduleId)), details])]),
+    ),
+  };
+};
+
+/** 5.3 Delete Schedule. */
+const deleteSchedule: NonDeviceHandler = (ctx) => {
+  const s = ownSchedule(ctx);
+  if (!s) return { code: 'E050301' }; // PROVISIONAL: no such schedule of this user
+  ctx.records.deleteSchedule(s.scheduleId);
+  return { code: 'I99' };
+};
+
 const HANDLERS: Readonly<Record<string, NonDeviceHandler>> = {
+  '5.1': createSchedule,
+  '5.2': readSchedule,
+  '5.3': deleteSchedule,
+  '8.2': readInventory,
+  '8.3': decommission,
+  '8.4': updateInventory,
   '8.13': (ctx) => ctx.returnLocalCommandResponse(),
+  '8.14.1': chStatusUpdate('InstalledNotCommissioned'),
+  '8.14.2': chStatusUpdate('InstalledNotCommissioned'),
+  '8.14.3': chStatusUpdate('Withdrawn'),
+  '8.14.4': chStatusUpdate('Withdrawn'),
+  '11.1': firmwareDistribution(false),
+  '11.4': firmwareDistribution(true),
+  '12.2': prenotify,
 };
 
 /** The non-device SRVs this DSP answers. */

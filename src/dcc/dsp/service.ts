@@ -88,7 +88,7 @@ import {
 } from './errors.ts';
 import { errText, type FrontOutcome, precheck, type Rejection, rejectionOf, verifyRequest } from './front.ts';
 import { DspInventory, type DspInventoryDevice, normaliseInventoryDevice } from './inventory.ts';
-import { type NonDeviceAnswer, nonDeviceHandler } from './non-device.ts';
+import { type NonDeviceAnswer, NonDeviceRecords, nonDeviceHandler } from './non-device.ts';
 import { DspJournal, type JournalOp, requestFromRow } from './persistence.ts';
 import { DEFAULT_PRECHECK_LIMITS, DspPrecheckError, type PrecheckLimits } from './precheck.ts';
 import {
@@ -242,6 +242,8 @@ export class DspService implements DspDeviceMessageSink {
   readonly security: SecurityContext;
   readonly acb: Eui;
   readonly inventory = new DspInventory();
+  /** Device records and schedules of the non-device SRs (non-device.ts). */
+  readonly records = new NonDeviceRecords((op) => this.#persist(op));
   readonly metrics: Metrics;
   readonly journal: DspJournal;
   readonly outbox: ResponseOutbox;
@@ -368,6 +370,7 @@ export class DspService implements DspDeviceMessageSink {
       this.#index(r);
       this.#arm(r);
     }
+    await this.records.load(db);
     const pending = await db.selectFrom('dsp_outbox').selectAll().where('state', '=', 'pending').execute();
     this.outbox.restore(pending.map(outboxFromRow));
     log.info('DSP opened', {
@@ -769,11 +772,34 @@ export class DspService implements DspDeviceMessageSink {
           req,
           user,
           requestId,
+          now: this.clock.now(),
+          inventory: this.inventory,
+          records: this.records,
           returnLocalCommandResponse: () => this.#returnLocalCommandResponse(req, user, requestId),
         });
+        if (srv !== '8.13') this.#completeNonDevice(req, user, requestId, a.code);
         return this.#reply(req, a.code, a.payload);
       }
     }
+  }
+
+  /**
+   * A non-device request answered: its record (completed, with the code) and
+   * the user's counter; a refusal (an E code) leaves neither, as any rejection.
+   */
+  #completeNonDevice(req: DuisRequest, user: DspUser, requestId: string, code: DuisResponseCode): void {
+    if (code.startsWith('E')) {
+      this.metrics.inc('nonDevice.refused');
+      return;
+    }
+    const rec = this.#newRecord(req, user, undefined, requestId, 'received');
+    transition(rec, 'completed', this.clock.now());
+    rec.responseCode = code;
+    this.#acceptCounter(user.eui, rec.counter);
+    this.#index(rec);
+    this.#save(rec);
+    this.#armRetention(rec);
+    this.metrics.inc('nonDevice.answered');
   }
 
   /**

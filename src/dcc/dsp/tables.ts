@@ -130,7 +130,26 @@ export interface DspOutboxTable {
   last_error: string | null;
 }
 
+/** Migration 035: a device's Smart Metering Inventory record (non-device.ts). */
+export interface DspDeviceRecordsTable {
+  eui: string;
+  /** the DeviceRecord as JSON */
+  json: string;
+  updated_at: number;
+}
+
+/** Migration 035: a 5.1 Create Schedule. */
+export interface DspSchedulesTable {
+  schedule_id: number;
+  user_eui: string;
+  /** the Schedule as JSON */
+  json: string;
+  created_at: number;
+}
+
 export type DspTables = {
+  dsp_device_records: DspDeviceRecordsTable;
+  dsp_schedules: DspSchedulesTable;
   dsp_users: DspUsersTable;
   dsp_inventory: DspInventoryTable;
   dsp_ch_isolation: DspChIsolationTable;

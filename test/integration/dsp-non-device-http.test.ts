@@ -1,0 +1,212 @@
+/**
+ * Issue 17: every non-device SRV of DUIS through the DSP's HTTP face (XSD
+ * validation on, XML-DSig), answered against the DSP's inventory and
+ * schedules in its database, each answer XSD-valid and signed by the DSP;
+ * what the DSP does not model is a DUIS refusal (E11), never HTTP 501. The
+ * records survive a DSP restart.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { openTestStore, type TestStore } from '../../src/adapters/store/testing.ts';
+import { DspService, type RunningDspHttp, startDspHttp } from '../../src/dcc/dsp/index.ts';
+import { srvTable } from '../../src/dcc/dsp/srv-table.ts';
+import { type DuisResponse, el, verifyAndParseDuisResponse } from '../../src/duis/index.ts';
+import { validateAgainstDuisXsdInProcess } from '../../src/duis/xsd-inprocess.ts';
+import { SecurityContext } from '../../src/gbcs/index.ts';
+import { VirtualClock } from '../../src/runtime/clock.ts';
+import { CspDownlinkTestDouble } from '../support/csp-downlink-test-double.ts';
+import {
+  ACB,
+  DSP_TRUST,
+  dspSigner,
+  RecordingTransport,
+  RTDS_INVENTORY,
+  rtdsKeys,
+  SUPPLIER_USER,
+  signedRequest,
+  templateRequest,
+} from '../support/dsp-service.ts';
+
+const NEW_DEVICE = '00-DB-12-34-56-78-90-C0';
+
+function checkEmitted(xml: string): DuisResponse {
+  const v = validateAgainstDuisXsdInProcess(xml);
+  assert.ok(v.valid, `XSD: ${v.errors.join('; ')}\n${xml}`);
+  return verifyAndParseDuisResponse(xml, DSP_TRUST).response;
+}
+
+function element(r: DuisResponse, name: string) {
+  assert.ok(r.body.kind === 'ResponseMessage' && r.body.payload?.type === 'Other', 'a response element');
+  assert.equal(r.body.payload.node.name, name);
+  return r.body.payload.node;
+}
+
+const childText = (n: { children: readonly { name: string; text: string | undefined }[] }, name: string) =>
+  n.children.find((c) => c.name === name)?.text;
+
+describe('DSP non-device SRs over HTTP (XSD on, signed answers)', () => {
+  let store: TestStore;
+  let dsp: DspService;
+  let http: RunningDspHttp;
+  const clock = new VirtualClock();
+  let counter = 1000n;
+  const next = () => ++counter;
+
+  const open = async () => {
+    dsp = await DspService.open({
+      clock,
+      store,
+      security: new SecurityContext({ keyStore: rtdsKeys() }),
+      xmlSigner: dspSigner,
+      downlink: new CspDownlinkTestDouble(),
+      transport: new RecordingTransport(),
+    });
+    http = await startDspHttp({ dsp, port: 0 });
+  };
+
+  before(async () => {
+    store = await openTestStore('sqlite');
+    await open();
+    dsp.registerUser(SUPPLIER_USER);
+    for (const d of RTDS_INVENTORY) dsp.setInventoryDevice({ ...d });
+  });
+
+  after(async () => {
+    await http?.close();
+    await dsp?.close();
+    await store?.close();
+  });
+
+  async function send(xml: string, code: string): Promise<DuisResponse> {
+    const res = await fetch(`${http.url}/api/v1/serviceD`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/xml' },
+      body: xml,
+    });
+    const body = await res.text();
+    assert.equal(res.status, 200, body);
+    const r = checkEmitted(body);
+    assert.equal(r.header.responseCode, code, body);
+    return r;
+  }
+  const template = (f: string, edit?: (x: string) => string) =>
+    templateRequest(f, edit ? { counter: next(), edit } : { counter: next() });
+  const built = (srv: string, body: ReturnType<typeof el>) =>
+    signedRequest({ target: ACB, counter: next(), cv: 8, srv, body });
+
+  it('12.2 Device Pre-notification: a new device enters the inventory as Pending; 8.2 reads it', async () => {
+    await send(
+      template('12.2_DEVICE_PRE_NOTIFICATION_REQUEST_DUIS.XML', (x) =>
+        x.replace('<sr:DeviceID>00-DB-12-34-56-78-90-A0<', `<sr:DeviceID>${NEW_DEVICE}<`),
+      ),
+      'I99',
+    );
+    const r = await send(built('8.2', el('ReadInventory', [el('DeviceID', NEW_DEVICE)])), 'I0');
+    const dev = element(r, 'DSPInventory').children[0];
+    assert.equal(childText(dev, 'DeviceStatus'), 'Pending');
+    assert.equal(childText(dev, 'DeviceManufacturer'), 'AB01');
+    assert.equal(childText(dev, 'DeviceModel'), '010A030B');
+    assert.equal(childText(dev, 'ESMEVariant'), 'AD');
+    // the same device again: refused (PROVISIONAL E120203)
+    await send(
+      template('12.2_DEVICE_PRE_NOTIFICATION_REQUEST_DUIS.XML', (x) =>
+        x.replace('<sr:DeviceID>00-DB-12-34-56-78-90-A0<', `<sr:DeviceID>${NEW_DEVICE}<`),
+      ),
+      'E120203',
+    );
+  });
+
+  it('8.2 Read Inventory (template: the CHF), and an unknown device', async () => {
+    const r = await send(template('8.2_READ_INVENTORY_REQUEST_DUIS.XML'), 'I0');
+    const dev = element(r, 'DSPInventory').children[0];
+    assert.equal(childText(dev, 'DeviceID'), '00-DB-12-34-56-78-90-A2');
+    assert.equal(childText(dev, 'DeviceType'), 'CHF');
+    await send(built('8.2', el('ReadInventory', [el('DeviceID', '00-DB-12-34-56-78-90-FF')])), 'E080201');
+  });
+
+  it('8.14.1 / 8.14.3 Communications Hub status updates change the CHF status', async () => {
+    await send(template('8.14.1_COMMUNICATIONS_HUB_STATUS_UPDATE_INSTALL_SUCCESS_REQUEST_DUIS.XML'), 'I99');
+    assert.equal(dsp.records.device('00DB1234567890A2')?.status, 'InstalledNotCommissioned');
+    await send(template('8.14.3_COMMUNICATIONS_HUB_STATUS_UPDATE_FAULT_RETURN_REQUEST_DUIS.XML'), 'I99');
+    assert.equal(dsp.records.device('00DB1234567890A2')?.status, 'Withdrawn');
+    // a CH status update naming an ESME: refused
+    await send(
+      template('8.14.1_COMMUNICATIONS_HUB_STATUS_UPDATE_INSTALL_SUCCESS_REQUEST_DUIS.XML', (x) =>
+        x.replace('<sr:DeviceID>00-DB-12-34-56-78-90-A2<', '<sr:DeviceID>00-DB-12-34-56-78-90-A0<'),
+      ),
+      'E081402',
+    );
+  });
+
+  it('11.1 / 11.4 firmware distribution: recorded per device, the wrong device type warned', async () => {
+    await send(template('11.1_UPDATE_FIRMWARE_REQUEST_DUIS.XML'), 'I99');
+    assert.equal(dsp.records.device('00DB1234567890A0')?.firmware?.length, 1);
+    await send(template('11.4_UPDATE_PPMID_FIRMWARE_REQUEST_DUIS.XML'), 'I99');
+    const r = await send(
+      template('11.4_UPDATE_PPMID_FIRMWARE_REQUEST_DUIS.XML', (x) =>
+        x.replace(
+          '<sr:DeviceIDList>00-DB-12-34-56-78-90-A4<',
+          '<sr:DeviceIDList>00-DB-12-34-56-78-90-A4,00-DB-12-34-56-78-90-A0,00-DB-12-34-56-78-90-EE<',
+        ),
+      ),
+      'W110401',
+    );
+    const w = element(r, 'DSPUpdatePPMIDFirmwareWarning');
+    assert.equal(childText(w, 'InvalidDeviceIDList'), '00-DB-12-34-56-78-90-EE');
+    assert.equal(childText(w, 'NotApplicableFirmwareDeviceIDList'), '00-DB-12-34-56-78-90-A0');
+  });
+
+  it('5.1 / 5.2 / 5.3 schedules: created, read back, deleted; they survive a restart', async () => {
+    const created = await send(template('ECS21a_5.1._DCC_SCHEDULED_REQUEST_DUIS.XML'), 'I0');
+    const id = element(created, 'DSPScheduleID').text!;
+    assert.match(id, /^\d+$/);
+    await dsp.idle();
+    await http.close();
+    await dsp.close();
+    await open();
+    const read = await send(built('5.2', el('ReadSchedule', [el('DSPScheduleID', id)])), 'I0');
+    const s = element(read, 'DSPSchedulesRead').children[0];
+    assert.equal(childText(s, 'DSPScheduleID'), id);
+    assert.equal(childText(s.children[1] as never, 'DSPScheduledServiceReferenceVariant'), '4.6.1');
+    await send(
+      template('5.3_DELETE_SCHEDULE_REQUEST_DUIS.XML', (x) => x.replace('>123<', `>${id}<`)),
+      'I99',
+    );
+    await send(built('5.2', el('ReadSchedule', [el('DSPScheduleID', id)])), 'E050201');
+    // the device records survived the restart too
+    assert.equal(dsp.records.device('00DB1234567890A2')?.status, 'Withdrawn');
+  });
+
+  it('8.4 Update Inventory: details; delete only a Pending device (template: a commissioned ESME, refused)', async () => {
+    await send(template('8.4_UPDATE_INVENTORY_REQUEST_DUIS.XML'), 'E080408');
+    await send(
+      built(
+        '8.4',
+        el('UpdateInventory', [
+          el('DeviceID', '00-DB-12-34-56-78-90-A0'),
+          el('UpdateDeviceDetails', [el('DeviceManufacturer', 'ZZ99')]),
+        ]),
+      ),
+      'I99',
+    );
+    assert.equal(dsp.records.device('00DB1234567890A0')?.manufacturer, 'ZZ99');
+    await send(built('8.4', el('UpdateInventory', [el('DeviceID', NEW_DEVICE), el('DeleteDevice')])), 'I99');
+    assert.equal(dsp.records.device('00DB1234567890C0'), undefined);
+  });
+
+  it('8.3 Decommission Device, once', async () => {
+    await send(template('8.3_DECOMMISSION_DEVICE_REQUEST_DUIS.XML'), 'I99');
+    assert.equal(dsp.records.device('00DB1234567890A0')?.status, 'Decommissioned');
+    await send(template('8.3_DECOMMISSION_DEVICE_REQUEST_DUIS.XML'), 'E080302');
+  });
+
+  it('what this DSP does not model is a DUIS refusal, never 501 (8.6, 12.1)', async () => {
+    await send(template('8.6_SERVICE_OPTIN_REQUEST_DUIS.XML'), 'E11');
+    await send(template('12.1_REQUEST_WAN_MATRIX_ADDRESS_REQUEST_DUIS.XML'), 'E11');
+  });
+
+  it('every non-device SRV of the table is answered or refused with a DUIS code', () => {
+    const nonDevice = srvTable().filter((e) => e.class === 'non-device');
+    assert.equal(nonDevice.length, 16);
+  });
+});
