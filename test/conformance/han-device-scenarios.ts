@@ -46,6 +46,10 @@ export const SCENARIOS: Record<string, (home: Home) => void> = {
   'GCS01b_1.2.1_FUTURE_DATED_BLOCK_ERROR': fault('price.publishTariffInformation'),
   'GCS36_9.1_ERROR': fault('deviceManagement.updateCin'),
   'GCS31_14.1_ERROR': fault('metering.startSampling'),
+  'GCS15d_4.4.4_ERROR': fault('prepayment.getDebtRepaymentLog'),
+  'GCS17_4.8.1_ERROR': fault('metering.getSampledData'),
+  'GCS18_4.10_ERROR': fault('metering.getSampledData'),
+  'GCS21k_6.2.3_ERROR': fault('price.getBillingPeriod'),
   // the meter in prepayment mode (Payment Control Configuration 0x0C97)
   'GCS21j_6.2.9_SUCCESS': (home) =>
     gsme(home).backchannel.set({ paymentMode: 'prepayment', paymentControlConfiguration: 0x0c97 }),

@@ -139,6 +139,15 @@ export interface GsmeState {
   cin: string | null;
   /** Network data sampling (GCS31): the next Sample ID and the active sampling */
   sampling: { nextSampleId: number; active: Record<string, number> | null };
+  /** the Billing Calendar (Price cluster Publish Billing Period, GCS25 sets, GCS21k reads) */
+  billingPeriod: {
+    providerId: number;
+    issuerEventId: number;
+    billingPeriodStartTime: number;
+    billingPeriodDuration: number;
+    billingPeriodDurationType: number;
+    tariffType: number;
+  };
   /** Debt repayment log (GCS15d), profile data (GCS17) and network data (GCS18) logs: entries held */
   logs: { debtRepayment: unknown[]; profile: unknown[]; networkData: unknown[] };
 }
@@ -225,6 +234,15 @@ export function defaultGsmeState(): GsmeState {
     cin: null,
     sampling: { nextSampleId: 2, active: null },
     logs: { debtRepayment: [], profile: [], networkData: [] },
+    // RTDS GCS21k: issuer event 473385600, from 2014-01-01, every 6 (duration type 0x23)
+    billingPeriod: {
+      providerId: 0,
+      issuerEventId: 473_385_600,
+      billingPeriodStartTime: 441_849_600,
+      billingPeriodDuration: 6,
+      billingPeriodDurationType: 0x23,
+      tariffType: 0,
+    },
   };
 }
 

@@ -16,6 +16,7 @@ import {
   decodeResponse,
   encodeCommand,
   type UseCaseId,
+  useCaseById,
 } from '../../gbcs/use-cases/index.ts';
 import { VirtualClock } from '../../runtime/clock.ts';
 import { GasMirror } from '../gpf/gas-mirror.ts';
@@ -65,8 +66,16 @@ function home() {
   gpf.attachUplink(gpfUp);
   let counter = 0x7000_0000n;
   /** A command of `base`'s originator and signing with new content and the next counter. */
-  const command = (base: string, content: Uint8Array, recipient: string = GSME) =>
-    rebuildCommand(world.remote, fixture(base), { content, counter: ++counter, recipient });
+  /** A command of `base`'s originator and signing, with new content, the next counter and (optionally) another Message Code. */
+  const command = (base: string, content: Uint8Array, recipient: string = GSME, messageCode?: number) => {
+    const b = fixture(base);
+    return rebuildCommand(world.remote, b, {
+      content,
+      counter: ++counter,
+      recipient,
+      ...(messageCode === undefined ? {} : { otherInfo: { ...b.otherInfo, messageCode } }),
+    });
+  };
   const toGsme = (bytes: Uint8Array): GbcsMessage[] => {
     up.mailbox.push(bytes);
     clock.advance(HALF_HOUR);
@@ -171,6 +180,42 @@ describe('GSME read after write', () => {
     const [r] = h.toGsme(h.command(GCS21M, fixture(GCS21M).content));
     assert.equal(attr(r, 'GCS21m', 0x0607), 1);
     assert.equal(attr(r, 'GCS21m', 0x0608), 2);
+  });
+
+  it('billing calendar: GCS25 publishes a billing period, GCS21k reads it back', () => {
+    const h = home();
+    const period = {
+      providerId: 7,
+      issuerEventId: 1234,
+      billingPeriodStartTime: 500_000_000,
+      billingPeriodDuration: 1,
+      billingPeriodDurationType: 0x22,
+      tariffType: 0,
+    };
+    const [ok] = h.toGsme(
+      h.command(
+        '6.2.3_GCS21k/GCS21k_6.2.3_SUCCESS_COMMAND_GBCS.HEX',
+        enc('GCS25', { billingPeriod: period }),
+        GSME,
+        useCaseById('GCS25')!.code,
+      ),
+    );
+    const ev = h.gsme.events.filter((e) => e.kind === 'command').at(-1);
+    assert.match(
+      Buffer.from(ok!.content).toString('hex').toUpperCase(),
+      /0B0900$/,
+      JSON.stringify(ev?.detail),
+    );
+    const [r] = h.toGsme(
+      h.command(
+        '6.2.3_GCS21k/GCS21k_6.2.3_SUCCESS_COMMAND_GBCS.HEX',
+        fixture('6.2.3_GCS21k/GCS21k_6.2.3_SUCCESS_COMMAND_GBCS.HEX').content,
+      ),
+    );
+    const got = decodeResponse('GCS21k', r!.content) as {
+      fields: { components: Array<{ fields: unknown }> };
+    };
+    assert.deepEqual(got.fields.components[0]!.fields, period);
   });
 
   it('the GPF gas mirror answers GCS14 with the balance the GSME had at its last wake', () => {
