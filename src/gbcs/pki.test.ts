@@ -3,6 +3,7 @@
  * parser, and messages signed and MAC'd with fresh keys verify end to end.
  */
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { fromHex } from '../runtime/bytes.ts';
 import {
@@ -16,6 +17,7 @@ import {
   TestPki,
   verifyUtrn,
 } from './index.ts';
+import { p256Spki } from './pki.ts';
 
 const ACB = '90B3D51F40000002';
 const SUPPLIER = '90B3D51F40010000';
@@ -99,5 +101,19 @@ describe('createTestPki (generated profile)', async () => {
       value: 2500,
       valueClass: 'pennies',
     });
+  });
+});
+
+describe('p256Spki', () => {
+  it('writes the bytes node exports as DER SubjectPublicKeyInfo, for any P-256 key', () => {
+    for (let i = 0; i < 50; i++) {
+      const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      assert.deepEqual(Buffer.from(p256Spki(publicKey)), publicKey.export({ format: 'der', type: 'spki' }));
+    }
+  });
+
+  it('refuses a key that is not P-256', () => {
+    const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-384' });
+    assert.throws(() => p256Spki(publicKey), RangeError);
   });
 });
