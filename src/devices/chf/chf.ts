@@ -85,6 +85,7 @@ import {
   provisionalAlertContent,
   TokenBucket,
 } from './alerts.ts';
+import { chfAuthority } from './authority.ts';
 import { ChClock, type ChTimeConfig, DEFAULT_CH_TIME_CONFIG } from './ch-time.ts';
 import { type ChfDeviceLogEntry, DeviceLog, DeviceLogError, EuiSet } from './device-log.ts';
 import { type ChAction, ChfRouter, type ChReason, RouteVerdict } from './routing.ts';
@@ -276,10 +277,6 @@ const RESULT_OTHER_REASON = 250;
 
 const CODE_CCS01 = 0x0001;
 const CODE_CCS02 = 0x0002;
-
-/** Remote-party roles (certificate OU) allowed to send each command to the CHF (GBCS.md 5). */
-const ACB_ROLE = 4;
-const WAN_PROVIDER_ROLE = 6;
 
 const DEVICE_TYPE_BY_CODE = new Map<number, DeviceType>(
   Object.entries(DEVICE_TYPE_CODE).map(([k, v]) => [v, k as DeviceType]),
@@ -1494,27 +1491,17 @@ export class Chf {
     const msg = check.message;
     const role = this.security.keyStore.role(msg.originator);
     const code = msg.messageCode;
-    const provisional = PROVISIONAL_MESSAGE_CODES.find((p) => p.code === code);
-    const requiredRole = provisional
-      ? provisional.originatorRole === 'acb'
-        ? ACB_ROLE
-        : WAN_PROVIDER_ROLE
-      : code === CODE_CCS01 || code === CODE_CCS02
-        ? ACB_ROLE
-        : undefined;
-    if (requiredRole === undefined) {
+    const provisional = PROVISIONAL_MESSAGE_CODES.some((p) => p.code === code);
+    // authorisation first (the catalogue's role table, chf/authority.ts), then whether the CHF runs it
+    const authority = chfAuthority(this.security.keyStore, msg);
+    if (!authority.ok) {
+      this.metrics.inc('chf.command.rejected.no-authority');
       this.emit({
         ...base,
-        reason: 'CHF_UNSUPPORTED_USE_CASE',
+        reason: 'no-authority',
         decision: 'discarded',
-        detail: { useCase: lookupMessageCode(code)?.useCase ?? null },
+        detail: { role, authority: authority.detail },
       });
-      this.metrics.inc('chf.command.unsupported');
-      return;
-    }
-    if (role !== requiredRole) {
-      this.metrics.inc('chf.command.rejected.no-authority');
-      this.emit({ ...base, reason: 'no-authority', decision: 'discarded', detail: { role, requiredRole } });
       if (code === PROVISIONAL_MESSAGE_CODE.SET_CH_TIME)
         this.timeRefused(msg.originator, 'no-authority', { role });
       this.throttle.submit(`8F30:${msg.originator}`, (suppressed) =>
@@ -1528,6 +1515,16 @@ export class Chf {
           { originator: msg.originator, messageCode: code, suppressed },
         ),
       );
+      return;
+    }
+    if (!provisional && code !== CODE_CCS01 && code !== CODE_CCS02) {
+      this.emit({
+        ...base,
+        reason: 'CHF_UNSUPPORTED_USE_CASE',
+        decision: 'discarded',
+        detail: { useCase: lookupMessageCode(code)?.useCase ?? null },
+      });
+      this.metrics.inc('chf.command.unsupported');
       return;
     }
     this.replay.accept(msg.originator, msg.originatorCounter);
