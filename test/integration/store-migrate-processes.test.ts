@@ -23,6 +23,8 @@ interface Child {
   err: string;
   exit: Promise<number | null>;
   write(s: string): void;
+  /** ends the child if it is still running (a failed wait must not leave it holding the test process) */
+  kill(): void;
 }
 
 function startChild(optsJson: string): Child {
@@ -35,6 +37,9 @@ function startChild(optsJson: string): Child {
     err: '',
     exit: new Promise((resolve) => p.on('exit', (code) => resolve(code))),
     write: (s) => p.stdin.write(s),
+    kill: () => {
+      if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+    },
   };
   p.stdout.on('data', (d) => {
     c.out += d.toString();
@@ -50,6 +55,9 @@ forEachStoreKind((kind, open) => {
     const store = await open({ migrate: false });
     t.after(() => store.close());
     const children = Array.from({ length: CHILDREN }, () => startChild(JSON.stringify(store.openOptions)));
+    t.after(() => {
+      for (const c of children) c.kill();
+    });
     // a safety limit, not a measure: four cold tsx processes on a loaded 2-core machine can take a while
     await waitFor(() => children.every((c) => c.out.includes('ready\n')), 180_000, {
       what: () => `all ${CHILDREN} children ready (stderr: ${children.map((c) => c.err).join(' | ')})`,
