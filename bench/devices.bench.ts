@@ -5,7 +5,9 @@
  * - devices.esme.critical: one ECS43 (signature verify, signed response);
  * - devices.esme.reject: one tampered command (MAC fails, signed 8F1E alert,
  *   suppressed after the per-minute budget, so mostly the check itself).
- * Commands carry increasing counters, prepared in advance.
+ * Commands carry increasing counters, prepared in advance. Each figure is
+ * commands per second and CPU ms per command (process CPU time over the
+ * run, warm-up included, divided by the commands run).
  */
 
 import { Esme } from '../src/devices/esme/esme.ts';
@@ -68,10 +70,24 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchResult[]>
       return 1;
     };
   };
+  /** measure() plus the process CPU time per command (warm-up included in both counts). */
+  const withCpu = (name: string, batch: () => number): BenchResult => {
+    let ops = 0;
+    const counted = () => {
+      const n = batch();
+      ops += n;
+      return n;
+    };
+    const cpu0 = process.cpuUsage();
+    const r = measure({ name, warmupMs, budgetMs, batch: counted });
+    const cpu = process.cpuUsage(cpu0);
+    const cpuMsPerOp = (cpu.user + cpu.system) / 1000 / ops;
+    return { ...r, extra: { ...r.extra, cpuMsPerCommand: Number(cpuMsPerOp.toFixed(3)) } };
+  };
   const results = [
-    measure({ name: 'devices.esme.read', warmupMs, budgetMs, batch: cycle(reads) }),
-    measure({ name: 'devices.esme.critical', warmupMs, budgetMs, batch: cycle(crits) }),
-    measure({ name: 'devices.esme.reject', warmupMs, budgetMs, batch: cycle(Array(1000).fill(bad)) }),
+    withCpu('devices.esme.read', cycle(reads)),
+    withCpu('devices.esme.critical', cycle(crits)),
+    withCpu('devices.esme.reject', cycle(Array(1000).fill(bad))),
   ];
   return results;
 }

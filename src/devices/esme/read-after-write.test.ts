@@ -67,8 +67,11 @@ function meter() {
   return { esme, send };
 }
 
-const value = (f: Fields, object: string, member: string) =>
-  (f[object]?.[member] as { result: string; value?: unknown }).value;
+const value = (f: Fields, object: string, member: string) => {
+  const r = f[object]?.[member] as { result: string; value?: unknown } | undefined;
+  assert.ok(r, `no ${object}.${member} in the response`);
+  return r.value;
+};
 
 /** The plaintext of a protected read's response (decrypted with the supplier's keys). */
 function protectedPlaintext(f: Fields, message: GbcsMessage) {
