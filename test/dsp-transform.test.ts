@@ -106,8 +106,6 @@ const tally = { transformed: 0, withRtds: 0, exact: 0, nonDevice: 0, pending: 0 
 const PENDING_SRVS: Record<string, string> = Object.fromEntries(
   [
     '1.1.2',
-    '4.4.4',
-    '6.5',
     '6.14.3',
     '6.15.1',
     '6.15.2',

@@ -634,6 +634,97 @@ const everyDay = (index: number, script: string, selector: number, at: number) =
 
 const LABELS = [1, 2, 3, 4, 5] as const;
 
+// ---------------------------------------------------------------- 6.5 voltage
+
+const u32 = int(0, 0xffffffff);
+const RMS_ELEMENTS = [
+  'RMSExtremeOverVoltageMeasurementPeriod',
+  'RMSExtremeOverVoltageThreshold',
+  'RMSExtremeUnderVoltageMeasurementPeriod',
+  'RMSExtremeUnderVoltageThreshold',
+  'RMSVoltageSagMeasurementPeriod',
+  'RMSVoltageSagThreshold',
+  'RMSVoltageSwellMeasurementPeriod',
+  'RMSVoltageSwellThreshold',
+] as const;
+const PHASE_SETTINGS = group({
+  over: one('AverageRMSOverVoltageThreshold', u32),
+  under: one('AverageRMSUnderVoltageThreshold', u32),
+  period: one('AverageRMSVoltageMeasurementPeriod', u32),
+});
+const POLY_PHASE = (n: DuisNode, p: string) => {
+  const v = group({ phase: one('Phase', int(1, 3)), settings: one('PhaseVoltageSettings', PHASE_SETTINGS) })(
+    n,
+    p,
+  );
+  return { phase: v.phase, ...v.settings };
+};
+
+/**
+ * ECS29a/b/c/d: the four RMS voltage limiters (extreme over, extreme under,
+ * sag, swell: threshold and measurement period), per phase the average RMS
+ * over/under thresholds and capture period, and the sag/swell counters reset
+ * unless RMSVoltageCountersNotReset (RTDS ECS29a, ECS29b, ECS29d). The fields
+ * are the row's own (single or polyphase; counters reset or not).
+ */
+function voltage(useCase: string, poly: boolean, notReset: boolean): Rule<B> {
+  const objects = new Set((row(useCase) as DlmsCommandRow).accesses.map((a) => a.object));
+  return {
+    useCase,
+    targets: ESME,
+    when: (b, s) => (s.esmeVariant === 'polyphase') === poly && (b.countersNotReset === true) === notReset,
+    whenText: `${poly ? 'polyphase' : 'single or twin element'} ESME, counters ${notReset ? 'not ' : ''}reset`,
+    fields: (i) => {
+      const r = i.body.rms as Record<(typeof RMS_ELEMENTS)[number], number>;
+      // xs:choice: the single phase settings or one to three phases
+      if ((i.body.single ? 1 : 0) + (i.body.poly.length > 0 ? 1 : 0) !== 1)
+        throw new DspBodyInvalidError(
+          'exactly one of SinglePhaseVoltageSettings, PolyPhaseVoltageSettings expected',
+          'UpdateDeviceConfigurationVoltage',
+        );
+      const phases: { phase: number; over: number; under: number; period: number }[] = i.body.single
+        ? [{ phase: 1, ...i.body.single }]
+        : i.body.poly;
+      const all: Record<string, unknown> = {
+        voltageLimiter1: {
+          thresholdNormal: r.RMSExtremeOverVoltageThreshold,
+          minOverThresholdDuration: r.RMSExtremeOverVoltageMeasurementPeriod,
+        },
+        voltageLimiter2: {
+          thresholdNormal: r.RMSExtremeUnderVoltageThreshold,
+          minOverThresholdDuration: r.RMSExtremeUnderVoltageMeasurementPeriod,
+        },
+        voltageLimiter3: {
+          thresholdNormal: r.RMSVoltageSagThreshold,
+          minOverThresholdDuration: r.RMSVoltageSagMeasurementPeriod,
+        },
+        voltageLimiter4: {
+          thresholdNormal: r.RMSVoltageSwellThreshold,
+          minOverThresholdDuration: r.RMSVoltageSwellMeasurementPeriod,
+        },
+      };
+      for (const ph of phases) {
+        const l = ph.phase === 1 ? '' : `L${ph.phase}`;
+        all[`averageRmsVoltageProfile${l}`] = { capturePeriod: ph.period };
+        all[`rmsVoltageSwellThreshold${l}`] = { value: ph.over };
+        all[`rmsVoltageSagThreshold${l}`] = { value: ph.under };
+        all[`rmsVoltageSagCount${l}`] = { reset: 0 };
+        all[`rmsVoltageSwellCount${l}`] = { reset: 0 };
+      }
+      const out: Record<string, unknown> = {};
+      for (const o of objects) {
+        if (all[o] === undefined)
+          throw new DspBodyInvalidError(
+            `${useCase} needs the settings of ${o}`,
+            'UpdateDeviceConfigurationVoltage',
+          );
+        out[o] = all[o];
+      }
+      return out;
+    },
+  };
+}
+
 export const DEVICE_SETTING_SRV_TRANSFORMS: readonly AnySrvTransform[] = [
   // ---- 1.5 / 1.7 / 2.5 balance, block counters, emergency credit
   deviceSrv<B>('1.5', {
@@ -1039,6 +1130,43 @@ export const DEVICE_SETTING_SRV_TRANSFORMS: readonly AnySrvTransform[] = [
             alcsStateScripts: { execute: alcsScript(n, i.body.level, i.body.input === true) },
           };
         },
+      },
+    ],
+  }),
+
+  // ---- 6.5 voltage configuration
+  deviceSrv<B>('6.5', {
+    body: {
+      rms: one('RMSVoltageSettings', group(Object.fromEntries(RMS_ELEMENTS.map((e) => [e, one(e, u32)])))),
+      single: opt('SinglePhaseVoltageSettings', PHASE_SETTINGS),
+      poly: many('PolyPhaseVoltageSettings', POLY_PHASE, 0, 3),
+      countersNotReset: opt('RMSVoltageCountersNotReset', empty),
+    },
+    useCases: [
+      voltage('ECS29a', false, false),
+      voltage('ECS29c', false, true),
+      voltage('ECS29b', true, false),
+      voltage('ECS29d', true, true),
+    ],
+  }),
+
+  // ---- 4.4.4 debt payments log (gas)
+  deviceSrv<B>('4.4.4', {
+    body: PERIOD,
+    useCases: [
+      {
+        useCase: 'GCS15d',
+        targets: GAS,
+        originator: 'acb',
+        // the ten debt payments of debt type 2 from StartDateTime to EndDateTime (RTDS GCS15d, ACB-originated)
+        fields: (i) => ({
+          getDebtRepaymentLog: {
+            latestEndTime: utcSeconds(i.body.period.end, 'ReadLogPeriod/EndDateTime'),
+            numberOfDebts: 10,
+            debtType: 2,
+            fromDateTime: utcSeconds(i.body.period.start, 'ReadLogPeriod/StartDateTime'),
+          },
+        }),
       },
     ],
   }),
