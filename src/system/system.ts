@@ -43,7 +43,7 @@ import type { ChmDownlink } from '../dcc/chm/chm.ts';
 import { Chm } from '../dcc/chm/chm.ts';
 import { CHM_PUBLIC_PATHS, type RunningChmServer, startChmServer } from '../dcc/chm/http.ts';
 import type { CspDownlink } from '../dcc/contracts.ts';
-import { issueSetChTime } from '../dcc/dsp/ch-time.ts';
+import { issueAndLogSetChTime } from '../dcc/dsp/ch-time-desk.ts';
 import { DSP_PUBLIC_PATHS, DSP_TLS_CLIENT_ID } from '../dcc/dsp/http.ts';
 import {
   DspService,
@@ -65,6 +65,7 @@ import { Estate } from '../sim/estate.ts';
 import { type EstatePlan, formatWanMix, planDeviceEuis, planEstate, planFingerprint } from '../sim/plan.ts';
 import type { PpmidInternetPort, SupplierPort } from '../sim/ports.ts';
 import { Workload } from '../sim/workload.ts';
+import { HttpChTimePort } from '../supplier/ch-time-client.ts';
 import { DuisClient, HttpDuisTransport } from '../supplier/duis-client.ts';
 import {
   buildSupplierApp,
@@ -357,6 +358,18 @@ export async function startSystem(opts: SystemOptions = {}): Promise<RunningSyst
       clock,
       ...(supplierDuisFetch ? { fetch: supplierDuisFetch as typeof fetch } : {}),
     });
+    const httpChTime = new HttpChTimePort({
+      dspUrl: () => {
+        const u = urls.dsp ?? opts.remote?.dspUrl;
+        if (!u)
+          throw new SystemError('SYSTEM_CONFIG', 'the supplier needs the DSP: run it here or give --dsp-url');
+        return u;
+      },
+      supplierEui: SYSTEM_PARTIES.supplier,
+      privateKey: keys.xml.supplier.signer.privateKey,
+      clock,
+      ...(supplierDuisFetch ? { fetch: supplierDuisFetch as typeof fetch } : {}),
+    });
     /** Starts the supplier service (and its HTTP server on `port`); also what a restart runs again. */
     const launchSupplier = async (port: number): Promise<void> => {
       supplierLink = internet ? await internet.connect(supplierClientId(SYSTEM_PARTIES.supplier)) : undefined;
@@ -389,12 +402,14 @@ export async function startSystem(opts: SystemOptions = {}): Promise<RunningSyst
             return httpRegistrar.setRelayFlag(ppmid, chf, enabled);
           },
         },
-        // SECMP0038 3.1.1 (PROVISIONAL): the DCC's Set CH Time for a CH without WAN, from a DSP in
-        // this process; a DSP in another process has no route for it yet (refused, no-wan.ts).
+        // SECMP0038 3.1.1 (PROVISIONAL): the DCC's Set CH Time for a CH without WAN, from the DSP in
+        // this process, or over the DSP's signed route (ch-time-desk.ts) from one in another process.
         chTime: {
           issueSetChTime: ({ chf, userCounter }) => {
-            if (!dsp) throw new SystemError('SYSTEM_CONFIG', 'Set CH Time needs the DSP in this process');
-            return issueSetChTime(dsp, { user: SYSTEM_PARTIES.supplier, chf, userCounter }).gbcs;
+            if (dsp)
+              return issueAndLogSetChTime(dsp, { user: SYSTEM_PARTIES.supplier, chf, userCounter }).gbcs;
+            if (inProcess) throw new SystemError('SYSTEM_CONFIG', 'Set CH Time needs a DSP');
+            return httpChTime.issueSetChTime({ chf, userCounter });
           },
         },
         random: random.fork(`supplier:${clock.now()}`),

@@ -5,17 +5,30 @@
  */
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { bearer, dataDirToken } from '../../../test/support/auth.ts';
 import { runCli, startCli, writeDspConfig } from '../../../test/support/cli.ts';
-import { CSP, ESME, SUPPLIER, templateRequest, XML_KEYS } from '../../../test/support/dsp-service.ts';
+import {
+  CHF,
+  CSP,
+  ESME,
+  SUPPLIER,
+  supplierSigner,
+  templateRequest,
+  XML_KEYS,
+} from '../../../test/support/dsp-service.ts';
 import { TestPki } from '../../adapters/pki/index.ts';
+import { chTimePath, signChTimeRequest } from '../../dcc/dsp/ch-time-desk.ts';
 import { parseCsv, parseLocalDeliveryCsv } from '../../dcc/dsp/local-delivery-csv.ts';
 import { verifyAndParseDuisResponse, XmlSigningCertificateStore } from '../../duis/index.ts';
+import { PROVISIONAL_MESSAGE_CODE } from '../../gbcs/codes/provisional.ts';
+import { decodeMessage } from '../../gbcs/index.ts';
+import { fromHex } from '../../runtime/bytes.ts';
 import { tlsFetch } from '../../runtime/https-client.ts';
 
 const ECS17B = 'ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML';
@@ -162,5 +175,65 @@ describe('ppmid-relay dsp serve / local-delivery-export / charges / performance'
     dsp.child.kill('SIGTERM');
     await new Promise((r) => dsp.child.once('exit', r));
     child = undefined;
+  });
+
+  it('issue 15: POST /api/v1/dsp/users/{user}/ch-time/{chf} issues the PROVISIONAL Set CH Time to a signed no-WAN user, logged in DSP-4', async () => {
+    const config = join(dir, 'dsp-cht.json');
+    writeDspConfig(config, 'http://127.0.0.1:9/receive');
+    const cfg = JSON.parse(readFileSync(config, 'utf8'));
+    cfg.users[0].policies = { noWanCommissioning: true };
+    writeFileSync(config, JSON.stringify(cfg));
+    const chtEnv = { ...env, PPMID_DATA_DIR: join(dir, 'data-cht') };
+    const dsp = await startCli(
+      ['dsp', 'serve', '--config', config, '--port', '0', '--no-xsd'],
+      chtEnv,
+      /DSP listening on (http:\/\/\S+)/,
+    );
+    child = dsp.child;
+    try {
+      const key = supplierSigner.privateKey;
+      const ask = (counter: bigint, o: { key?: typeof key; signedAt?: number; chf?: string } = {}) => {
+        const r = {
+          user: SUPPLIER,
+          chf: o.chf ?? CHF,
+          userCounter: counter,
+          signedAt: o.signedAt ?? Date.now(),
+        };
+        return fetch(`${dsp.url}${chTimePath(SUPPLIER, r.chf)}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            userCounter: counter.toString(),
+            signedAt: r.signedAt,
+            signature: signChTimeRequest(o.key ?? key, r),
+          }),
+        });
+      };
+      const ok = await ask(5000n);
+      const body = (await ok.json()) as { gbcs: string; preset: number; validTo: number };
+      assert.equal(ok.status, 200, JSON.stringify(body));
+      const msg = decodeMessage(fromHex(body.gbcs));
+      assert.equal(msg.messageCode, PROVISIONAL_MESSAGE_CODE.SET_CH_TIME);
+      assert.equal(msg.recipient, CHF);
+      assert.equal(body.validTo - body.preset, 10 * 60_000);
+      // refused: another key, a replayed counter, a stale signature, not a CHF
+      const other = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey;
+      assert.equal((await ask(5001n, { key: other })).status, 401);
+      assert.equal((await ask(5000n)).status, 403, 'replay');
+      assert.equal((await ask(5002n, { signedAt: Date.now() - 3_600_000 })).status, 403, 'stale');
+      assert.equal((await ask(5003n, { chf: ESME })).status, 404);
+      // DSP-4: the issue is in the local-delivery log the CSP gets
+      const date = new Date().toISOString().slice(0, 10).replace(/-/g, '');
+      const exp = runCli(['dsp', 'local-delivery-export', '--date', date, '--csp', CSP], { env: chtEnv });
+      assert.equal(exp.status, 0, exp.stderr);
+      const rows = parseLocalDeliveryCsv(exp.stdout).filter((r) => r.srv === 'SECMP0038-CHT');
+      assert.equal(rows.length, 1);
+      assert.equal(rows[0].target, CHF);
+      assert.equal(rows[0].cv, 2);
+    } finally {
+      dsp.child.kill('SIGTERM');
+      await new Promise((r) => dsp.child.once('exit', r));
+      child = undefined;
+    }
   });
 });

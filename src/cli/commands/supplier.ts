@@ -51,6 +51,7 @@ import {
   runSplitParty,
   type SplitFlags,
 } from '../split-party.ts';
+import { addSetChTime } from './supplier-ch-time.ts';
 
 const DEFAULT_SUPPLIER = '90B3D51F30010000';
 const DEFAULT_DSP_URL = 'http://127.0.0.1:8079';
@@ -248,6 +249,7 @@ function addServe(group: Command): void {
 export function register(program: Command): void {
   const group = commandGroup(program, 'supplier');
   addServe(group);
+  addSetChTime(group);
   group
     .command('openapi')
     .description('print the OpenAPI document of the supplier API')

@@ -16,6 +16,8 @@
  *
  * SECMP0038 C3 (SU-3), JSON, signed by the user (relay-registration.ts):
  *   PUT /api/v1/dsp/users/:eui/ppmid-relay/:ppmid   {chf, enabled, signedAt, signature}
+ * PROVISIONAL Set CH Time (issue 15, ch-time-desk.ts), JSON, signed by the user:
+ *   POST /api/v1/dsp/users/:eui/ch-time/:chf        {userCounter, signedAt, signature}
  *   GET /openapi.json                               OpenAPI 3.1 of these routes
  * `from`/`to`: `YYYY-MM-DD`, `YYYYMMDD` or ISO 8601; `date=YYYYMMDD` is one
  * UTC day; default: the current UTC day on the DSP clock.
@@ -30,6 +32,7 @@ import {
   registerSharedWebAssets,
   SHARED_WEB_PUBLIC_PATHS,
 } from '../../runtime/web-assets.ts';
+import { ChTimeDesk } from './ch-time-desk.ts';
 import { DspFrontWorkers } from './dsp-workers.ts';
 import { DspServiceError } from './errors.ts';
 import { DAY_MS, formatLocalDeliveryCsv } from './local-delivery-csv.ts';
@@ -90,6 +93,7 @@ export const DSP_PUBLIC_PATHS: readonly (string | RegExp)[] = [
   '/api/v1/serviceT',
   '/api/v1/serviceD',
   /^\/api\/v1\/dsp\/users\/[^/]+\/ppmid-relay\/[^/]+$/,
+  /^\/api\/v1\/dsp\/users\/[^/]+\/ch-time\/[^/]+$/,
   '/api/v1/dsp/status',
   '/openapi.json',
   // the index pages: what this server is and its routes (exactly: a string ending in `/` is a
@@ -291,6 +295,29 @@ export function buildDspHttpServer(opts: DspHttpOptions): FastifyInstance {
     } catch (e) {
       if (e instanceof DspServiceError && e.httpStatus < 500)
         log.warn('relay flag registration refused', { user: eui, ppmid, code: e.code, reason: e.message });
+      return sendError(reply, e);
+    }
+  });
+
+  // PROVISIONAL Set CH Time for a CH without WAN (issue 15, ch-time-desk.ts): signed by the user.
+  const chTime = new ChTimeDesk(dsp);
+  app.post('/api/v1/dsp/users/:eui/ch-time/:chf', async (req, reply) => {
+    const { eui, chf } = req.params as { eui: string; chf: string };
+    const who = caller(req, reply);
+    if (!who) return reply;
+    try {
+      if (who.tlsUser !== undefined && normaliseEui(who.tlsUser) !== normaliseEui(eui))
+        return reply
+          .code(403)
+          .type('text/plain; charset=utf-8')
+          .send(`DSP_TLS_IDENTITY: the TLS client certificate is ${who.tlsUser}'s, not ${eui}'s`);
+      const r = chTime.issue(eui, chf, req.body);
+      await dsp.flush();
+      log.info('Set CH Time issued (PROVISIONAL)', { user: eui, chf });
+      return reply.send(r);
+    } catch (e) {
+      if (e instanceof DspServiceError && e.httpStatus < 500)
+        log.warn('Set CH Time refused', { user: eui, chf, code: e.code, reason: e.message });
       return sendError(reply, e);
     }
   });

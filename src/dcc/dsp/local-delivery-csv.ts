@@ -194,7 +194,8 @@ export function parseLocalDeliveryCsv(text: string): LocalDeliveryRecord[] {
       return normaliseEui(v);
     };
     if (csp === '') throw new CsvError('csp is empty', line);
-    if (!/^\d+(\.\d+){1,2}$/.test(srv))
+    // a DUIS SRV, or a PROVISIONAL command of SECMP0038 (SECMP0038-CHT: Set CH Time, ch-time-desk.ts)
+    if (!/^(\d+(\.\d+){1,2}|SECMP0038-[A-Z]{2,8})$/.test(srv))
       throw new CsvError(`srv "${srv}" is not a Service Reference Variant`, line);
     if (!['2', '3', '6', '7'].includes(cv))
       throw new CsvError(`cv "${cv}" is not a local-delivery variant`, line);

@@ -807,6 +807,34 @@ describe('ESME time status follows the CH (SECMP0038 3.1.1, decision "time witho
     assert.equal(t.esme.getTimeStatus(), 'unreliable');
   });
 
+  it('issue 15: a future-dated command is refused while the time is Unreliable (nothing queued, 8F1E); accepted once Reliable', () => {
+    const t = onCh(false);
+    const future = decodeMessage(fixture('1.6_ECS02/ECS02_1.6_FUTURE_DATED_TWIN_SUCCESS_COMMAND_GBCS.HEX'));
+    t.esme.onRemotePartyMessage(rebuildCommand(profile.remote, future, { counter: 0x50n }));
+    assert.equal(t.esme.pendingFutureDated().length, 0, 'nothing queued');
+    const refused = t.esme.events.findLast((e) => e.kind === 'command');
+    assert.equal(refused?.reason, 'FAILED');
+    assert.match(String((refused?.detail as { error?: string } | undefined)?.error), /time is Unreliable/);
+    const sent = t.up.take().map(verifyFromEsme);
+    assert.ok(
+      sent.some((m) => m.cra === 'response'),
+      'answered',
+    );
+    assert.ok(
+      sent.some((m) => m.cra === 'alert' && toHex(m.content).includes('8F1E')),
+      'alert 8F1E with the answer',
+    );
+    const preset = t.clock.now();
+    assert.equal(
+      t.ch.applyTimeCommand({ preset, validFrom: preset - 1_000, validTo: preset + 600_000 }),
+      null,
+    );
+    assert.equal(t.esme.getTimeStatus(), 'reliable');
+    t.esme.onRemotePartyMessage(rebuildCommand(profile.remote, future, { counter: 0x51n }));
+    assert.equal(t.esme.pendingFutureDated().length, 1, 'queued once the time is Reliable');
+    assert.equal(t.esme.events.findLast((e) => e.kind === 'command')?.reason, 'SCHEDULED');
+  });
+
   it('Set CH Time accepted by the CH: the ESME becomes Reliable on the preset time; refused: stays Unreliable', () => {
     const t = onCh(false, -3_600_000);
     const bad = { preset: t.clock.now(), validFrom: t.clock.now(), validTo: t.clock.now() + 2 * 3_600_000 };

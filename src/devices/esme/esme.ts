@@ -97,7 +97,7 @@ export class Esme extends MeterDevice<EsmeState> {
       networkTime: () => this.networkTime(),
       networkTimeReliable: () => this.networkTimeReliable(),
       setDeviceTime: (t, s) => this.setDeviceTime(t, s),
-      scheduleFutureDated: (e) => this.scheduleFutureDated(e),
+      scheduleFutureDated: (e) => this.acceptFutureDated(e),
       cancelFutureDated: (k) => this.cancelFutureDated(k),
       logEvent: (code) => this.logEvent(code),
       hardwareFaults: () => this.hardwareFaults(),

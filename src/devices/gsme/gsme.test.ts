@@ -478,4 +478,31 @@ describe('GSME time status follows the CH (SECMP0038 3.1.1, decision "time witho
     g.clock.advance(DEFAULT_CH_TIME_CONFIG.timeHoldoverMs);
     assert.equal(g.gsme.getTimeStatus(), 'unreliable');
   });
+
+  it('issue 15: future-dated GCS03 refused while Unreliable (nothing queued); queued once Set CH Time made it Reliable', () => {
+    const wan = { up: false, isUp: () => wan.up };
+    let ch: ChClock | undefined;
+    const g = newGsme({ networkTime: () => ch!.now(), networkTimeStatus: () => ch!.status() });
+    ch = new ChClock(g.clock, wan, DEFAULT_CH_TIME_CONFIG);
+    const future = fixture('1.6_GCS03/GCS03_1.6_FUTURE_DATED_SUCCESS_COMMAND_GBCS.HEX');
+    let counter = 1n << 41n;
+    const sent = deliver(g, protect(future, { counter: ++counter }));
+    assert.equal(g.gsme.pendingFutureDated().length, 0, 'nothing queued');
+    assert.ok(
+      sent.some((m) => m.cra === 'response'),
+      'answered',
+    );
+    assert.match(
+      String(
+        (g.gsme.events.findLast((e) => e.kind === 'command')?.detail as { error?: string } | undefined)
+          ?.error,
+      ),
+      /time is Unreliable/,
+    );
+    const preset = g.clock.now();
+    assert.equal(ch.applyTimeCommand({ preset, validFrom: preset, validTo: preset + 600_000 }), null);
+    deliver(g, protect(future, { counter: ++counter }));
+    assert.equal(g.gsme.pendingFutureDated().length, 1);
+    assert.equal(g.gsme.stateView.paymentMode, 'credit', 'not yet');
+  });
 });

@@ -56,6 +56,7 @@ import {
   type Execution,
   type ExecutionContext,
   type FutureDatedEntry,
+  FutureDatedTimeUnreliableError,
   MeterDevice,
   type MeterOptions,
   type MeterSnapshotBase,
@@ -448,7 +449,11 @@ export class Gsme extends MeterDevice<GsmeState> {
           return this.unsupported(structural(content), uc);
       }
     } catch (err) {
-      if (err instanceof PayloadShapeError || err instanceof UseCaseShapeError)
+      if (
+        err instanceof PayloadShapeError ||
+        err instanceof UseCaseShapeError ||
+        err instanceof FutureDatedTimeUnreliableError
+      )
         return this.malformedPayload(structural(content), err);
       throw err;
     }
@@ -684,7 +689,7 @@ export class Gsme extends MeterDevice<GsmeState> {
     }
     const at = when === 0 ? null : fromZigbeeTime(when);
     if (at !== null && at > this.deviceNow()) {
-      this.scheduleFutureDated({
+      this.acceptFutureDated({
         useCase,
         messageCode: cmd.message.messageCode,
         originator: cmd.message.originator,
@@ -765,7 +770,7 @@ export class Gsme extends MeterDevice<GsmeState> {
       }
       const at = x.start === 0 ? null : fromZigbeeTime(x.start);
       if (at !== null && at > this.deviceNow()) {
-        this.scheduleFutureDated({
+        this.acceptFutureDated({
           useCase: cmd.useCase!,
           key,
           messageCode: cmd.message.messageCode,

@@ -33,6 +33,7 @@ import {
 } from '../security/device-security.ts';
 import { ASN1_UNSUPPORTED_RESULT, responseCarriesDateTime, responseIsSigned } from './response-shape.ts';
 import { syncWithNetworkTime, type TimeStatus } from './time.ts';
+import { CommandContentError } from './use-case-registry.ts';
 
 /** Constructor options every meter takes. */
 export interface MeterOptions {
@@ -118,6 +119,15 @@ export interface MeterSnapshotBase {
   futureDated: FutureDatedEntry[];
   /** `object.member` names of attributes with a hardware fault (use-case-registry.ts); absent: none */
   hardwareFaults?: string[];
+}
+
+/** A future-dated command while the device time is Unreliable (CommandContentError: answered, nothing changes). */
+export class FutureDatedTimeUnreliableError extends CommandContentError {
+  constructor(useCase: string | undefined, executeAt: number) {
+    super(
+      `future-dated ${useCase ?? 'command'} (${new Date(executeAt).toISOString()}) refused: the device time is Unreliable (SECMP0038 3.1.1)`,
+    );
+  }
 }
 
 export abstract class MeterDevice<S> implements GbcsDevice {
@@ -422,6 +432,22 @@ export abstract class MeterDevice<S> implements GbcsDevice {
   }
 
   // ------------------------------------------------------------------ future-dated execution
+
+  /**
+   * A command asks for future-dated execution (issue 15, GBCS): refused while
+   * the device's time is Unreliable, since "when" means nothing on a clock
+   * that may be wrong (SECMP0038 3.1.1: future-dated work waits for reliable
+   * time); nothing is queued, the command is answered as one the device
+   * cannot accept. Accepted once the time is Reliable again.
+   */
+  protected acceptFutureDated(entry: FutureDatedEntry): void {
+    this.syncTime();
+    if (this.timeStatus !== 'reliable') {
+      this.metrics.inc('device.futureDated.refused{time-unreliable}');
+      throw new FutureDatedTimeUnreliableError(entry.useCase, entry.executeAt);
+    }
+    this.scheduleFutureDated(entry);
+  }
 
   /**
    * Queues a command for execution at `entry.executeAt` on the device clock,

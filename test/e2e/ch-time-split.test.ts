@@ -1,0 +1,60 @@
+/**
+ * Issue 15, Set CH Time across processes: `ppmid-relay supplier set-ch-time`
+ * (a real CLI process) orders it from the supplier of a split deployment;
+ * the supplier asks the DSP of another system over its signed route on the
+ * DCC User Interface (TLS with the supplier's certificate, ch-time-desk.ts),
+ * and hands the DCC-signed command to the PPMID, which reports it forwarded.
+ * What the CH does with it is not asserted here (this estate's CHs have WAN
+ * time; the applied case is test/e2e/no-wan-premises.test.ts, in one
+ * process).
+ * The DSP's user has the no-WAN commissioning policy (C8); the DSP-4 log
+ * lists the issue.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { queryLocalDeliveries } from '../../src/dcc/dsp/local-delivery-log.ts';
+import { awaitCommand } from '../e2e/harness.ts';
+import { operatorToken } from '../support/auth.ts';
+import { type InProcessSplit, spawnParty, startInProcessSplit } from '../support/split.ts';
+import { withTimeout } from '../support/wait.ts';
+
+describe('e2e: Set CH Time (PROVISIONAL) from the CLI through a split supplier and DSP', () => {
+  let split: InProcessSplit;
+  before(async () => {
+    split = await startInProcessSplit({ seed: 'ch-time', dspChm: { noWanInstallation: true } });
+    assert.deepEqual(await withTimeout(split.estate.provisioned, 120_000, 'SU-3 across processes'), []);
+  });
+  after(() => split?.stop());
+
+  it('the CLI orders it, the DSP of the other process issues it, the PPMID forwards it', async () => {
+    const { supplier, dspChm, estate } = split;
+    const home = estate.estate!.homes[0];
+    {
+      const cli = spawnParty('cli', [
+        'supplier',
+        'set-ch-time',
+        '--premises',
+        home.premisesId,
+        '--supplier-url',
+        supplier.urls.supplier!,
+        '--token',
+        operatorToken(supplier),
+      ]);
+      const exit = await withTimeout(cli.exit, 60_000, 'the CLI');
+      assert.equal(exit.code, 0, cli.err());
+      const placed = JSON.parse(cli.out().trim().split('\n')[0]!) as { id: string; order: { kind: string } };
+      assert.equal(placed.order.kind, 'ch-time');
+      const c = await awaitCommand(
+        supplier,
+        placed.id,
+        (x) => x.ppmid?.status === 'forwarded' || x.terminalAt !== null,
+      );
+      assert.equal(c.route, 'ppmid');
+      assert.equal(c.ppmid?.status, 'forwarded', `${c.state} ${c.reason}`);
+      // DSP-4: the issue is logged for the CSP
+      await dspChm.dsp!.flush();
+      const logged = await queryLocalDeliveries(dspChm.dsp!.db, { from: 0, to: Date.now() + 60_000 });
+      assert.equal(logged.filter((r) => r.srv === 'SECMP0038-CHT' && r.target === home.plan.chf).length, 1);
+    }
+  });
+});
