@@ -806,3 +806,60 @@ function captured(fn: () => unknown): DspTransformError {
   }
   assert.fail('expected a DspTransformError');
 }
+
+describe('DSP transform: a bad body of any transformed SR is a typed refusal, never a crash', () => {
+  /** Mutations of a valid body: a number becomes text, a value empties, an element is dropped or doubled. */
+  const MUTATIONS: [string, (xml: string) => string][] = [
+    [
+      'number to text',
+      (x) => x.replace(/(<sr:(?!CommandVariant|ServiceReference)[A-Za-z]+>)-?\d+(<)/, '$1x1$2'),
+    ],
+    [
+      'huge number',
+      (x) => x.replace(/(<sr:(?!CommandVariant|ServiceReference)[A-Za-z]+>)\d+(<)/, '$199999999999999$2'),
+    ],
+    ['empty value', (x) => x.replace(/(<sr:Body>[\s\S]*?<sr:[A-Za-z]+>)[^<]+(<)/, '$1$2')],
+    [
+      'first body element dropped',
+      (x) =>
+        x.replace(/(<sr:Body>\s*<sr:[A-Za-z]+[^>]*>\s*)<sr:([A-Za-z]+)[^>]*?(\/>|>[\s\S]*?<\/sr:\2>)/, '$1'),
+    ],
+    [
+      'unknown element',
+      (x) =>
+        x
+          .replace(/(<sr:Body>\s*<sr:[A-Za-z]+)(\/?)>/, '$1>$2<sr:Unknown>1</sr:Unknown>'.replace('$2', ''))
+          .replace(/<sr:Unknown>1<\/sr:Unknown><\/sr:Body>/, ''),
+    ],
+    ['date out of range', (x) => x.replace(/(DateTime>)\d{4}-/, '$19999-')],
+  ];
+  let refused = 0;
+  let accepted = 0;
+  for (const t of everyTemplate) {
+    const def = serviceRequest(t.srv);
+    if (!def || def.class === 'non-device' || PENDING_SRVS[t.srv]) continue;
+    it(`${t.file}: mutated bodies`, () => {
+      for (const [name, mutate] of MUTATIONS) {
+        const xml = mutate(t.xml);
+        if (xml === t.xml) continue;
+        let req: ReturnType<typeof parseDuisRequest>;
+        try {
+          req = parseDuisRequest(xml, { checkCommandVariant: false });
+        } catch {
+          continue; // the DUIS parser refuses it first (typed DuisError, checked in src/duis)
+        }
+        try {
+          transformServiceRequest(req, contextFor(t));
+          accepted++;
+        } catch (e) {
+          assert.ok(e instanceof DspTransformError, `${name}: ${e instanceof Error ? e.stack : String(e)}`);
+          assert.ok(e.httpStatus < 500, `${name}: ${e.code} ${e.message}`);
+          refused++;
+        }
+      }
+    });
+  }
+  after(() =>
+    console.log(`# mutated bodies: ${refused} refused with a typed error, ${accepted} still valid`),
+  );
+});
