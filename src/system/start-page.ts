@@ -37,9 +37,12 @@ export interface RunningStartPage {
   close(): Promise<void>;
 }
 
-function consoles(sys: RunningSystem): Array<{ name: string; url: string; what: string }> {
+/** `link: false`: a machine endpoint a browser cannot open (mutual TLS), shown as text, not as a link. */
+type ConsoleEntry = { name: string; url: string; what: string; link?: false };
+
+function consoles(sys: RunningSystem): ConsoleEntry[] {
   const u = sys.urls;
-  const out: Array<{ name: string; url: string; what: string }> = [];
+  const out: ConsoleEntry[] = [];
   if (u.start)
     out.push({
       name: 'Start page / estate console',
@@ -62,7 +65,8 @@ function consoles(sys: RunningSystem): Array<{ name: string; url: string; what: 
     out.push({
       name: 'Supplier Receive Response Service',
       url: u.supplierReceive,
-      what: 'DSP POSTs DUIS responses here',
+      what: 'the DSP POSTs DUIS responses here over mutual TLS (its client certificate only; not a page)',
+      link: false,
     });
   if (u.dsp)
     out.push({

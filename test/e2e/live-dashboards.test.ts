@@ -273,7 +273,6 @@ describe('e2e: live dashboards with charts in a browser (issue 14)', () => {
       `${u.supplier}/api/v1/`,
       `${u.supplier}/console/`,
       `${u.supplier}/openapi.json`,
-      u.supplierReceive!,
       `${u.dsp}/`,
       `${u.dsp}/api/v1/serviceS`,
       `${u.dsp}/api/v1/serviceT`,
@@ -300,6 +299,9 @@ describe('e2e: live dashboards with charts in a browser (issue 14)', () => {
       dspTls.close();
     }
     assert.deepEqual(failures, [], 'links that do not answer 200');
+    // The Receive Response Service is mutual TLS for the DSP alone (issue 13): listed as text, never as a link.
+    assert.match(u.supplierReceive!, /^https:/);
+    assert.ok(![...links].some((l) => l.startsWith(u.supplierReceive!)), 'the receive URL is not a link');
     assert.ok(links.size >= 10, `links checked: ${links.size}`);
     // The pages once more, to catch what a first load logs (e.g. a favicon 404).
     // (the DSP's https pages are checked above: a browser would first have to trust the test CA)

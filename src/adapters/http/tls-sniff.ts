@@ -17,7 +17,7 @@ import type { Server as TlsServer } from 'node:tls';
 const TLS_HANDSHAKE = 0x16;
 
 export interface TlsSniffer {
-  /** Destroys the connections handed to the TLS server. */
+  /** Destroys the connections handed to the TLS server and those still undecided. */
   close(): void;
 }
 
@@ -25,13 +25,19 @@ export function sniffTls(server: HttpServer, tlsServer: TlsServer): TlsSniffer {
   const plain = server.listeners('connection') as ((socket: Socket) => void)[];
   server.removeAllListeners('connection');
   const tlsSockets = new Set<Socket>();
+  // Connections that have not sent their first byte yet belong to neither server: a speculative
+  // browser pre-connect or a stalled client would otherwise keep the HTTP server's close() waiting.
+  const undecided = new Set<Socket>();
   server.on('connection', (socket: Socket) => {
+    undecided.add(socket);
+    socket.once('close', () => undecided.delete(socket));
     const onReadable = (): void => {
       const first = socket.read(1) as Buffer | null;
       if (first === null) {
         socket.once('readable', onReadable);
         return;
       }
+      undecided.delete(socket);
       socket.unshift(first);
       if (first[0] === TLS_HANDSHAKE) {
         tlsSockets.add(socket);
@@ -44,8 +50,9 @@ export function sniffTls(server: HttpServer, tlsServer: TlsServer): TlsSniffer {
   });
   return {
     close() {
-      for (const s of tlsSockets) s.destroy();
+      for (const s of [...tlsSockets, ...undecided]) s.destroy();
       tlsSockets.clear();
+      undecided.clear();
     },
   };
 }

@@ -63,10 +63,13 @@
     body.replaceChildren(
       ...rows.map((c) => {
         const tr = el('tr');
-        const a = el('a', c.url);
-        a.href = c.url;
         const td = el('td');
-        td.append(a);
+        if (c.link === false) td.append(el('code', c.url));
+        else {
+          const a = el('a', c.url);
+          a.href = c.url;
+          td.append(a);
+        }
         tr.append(el('td', c.name), td, el('td', c.what));
         tr.dataset.testid = 'console-row';
         return tr;
