@@ -346,7 +346,8 @@ export async function startSystem(opts: SystemOptions = {}): Promise<RunningSyst
           })
         : undefined;
     if (dspReceiveFetch) closers.push(['DSP receive TLS client', () => dspReceiveFetch.close()]);
-    const httpRegistrar = new HttpRelayRegistrar({
+    // The supplier's signed calls to the DSP's own HTTP routes (C3 relay flag, PROVISIONAL Set CH Time).
+    const dspDeskClient = {
       dspUrl: () => {
         const u = urls.dsp ?? opts.remote?.dspUrl;
         if (!u)
@@ -357,19 +358,9 @@ export async function startSystem(opts: SystemOptions = {}): Promise<RunningSyst
       privateKey: keys.xml.supplier.signer.privateKey,
       clock,
       ...(supplierDuisFetch ? { fetch: supplierDuisFetch as typeof fetch } : {}),
-    });
-    const httpChTime = new HttpChTimePort({
-      dspUrl: () => {
-        const u = urls.dsp ?? opts.remote?.dspUrl;
-        if (!u)
-          throw new SystemError('SYSTEM_CONFIG', 'the supplier needs the DSP: run it here or give --dsp-url');
-        return u;
-      },
-      supplierEui: SYSTEM_PARTIES.supplier,
-      privateKey: keys.xml.supplier.signer.privateKey,
-      clock,
-      ...(supplierDuisFetch ? { fetch: supplierDuisFetch as typeof fetch } : {}),
-    });
+    };
+    const httpRegistrar = new HttpRelayRegistrar(dspDeskClient);
+    const httpChTime = new HttpChTimePort(dspDeskClient);
     /** Starts the supplier service (and its HTTP server on `port`); also what a restart runs again. */
     const launchSupplier = async (port: number): Promise<void> => {
       supplierLink = internet ? await internet.connect(supplierClientId(SYSTEM_PARTIES.supplier)) : undefined;

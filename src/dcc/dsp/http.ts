@@ -276,6 +276,16 @@ export function buildDspHttpServer(opts: DspHttpOptions): FastifyInstance {
     return reply.send({ ...r, counter: r.counter.toString() });
   });
 
+  /** On TLS, a user's own routes take only that user's client certificate (403 otherwise, answered here). */
+  const sameTlsUser = (who: { tlsUser?: string }, eui: string, reply: FastifyReply): boolean => {
+    if (who.tlsUser === undefined || normaliseEui(who.tlsUser) === normaliseEui(eui)) return true;
+    reply
+      .code(403)
+      .type('text/plain; charset=utf-8')
+      .send(`DSP_TLS_IDENTITY: the TLS client certificate is ${who.tlsUser}'s, not ${eui}'s`);
+    return false;
+  };
+
   // SECMP0038 C3: the supplier registers a PPMID's relay flag before its 8.11 Add.
   const desk = new RelayRegistrationDesk(dsp, dsp.clock);
   app.put('/api/v1/dsp/users/:eui/ppmid-relay/:ppmid', async (req, reply) => {
@@ -283,11 +293,7 @@ export function buildDspHttpServer(opts: DspHttpOptions): FastifyInstance {
     const who = caller(req, reply);
     if (!who) return reply;
     try {
-      if (who.tlsUser !== undefined && normaliseEui(who.tlsUser) !== normaliseEui(eui))
-        return reply
-          .code(403)
-          .type('text/plain; charset=utf-8')
-          .send(`DSP_TLS_IDENTITY: the TLS client certificate is ${who.tlsUser}'s, not ${eui}'s`);
+      if (!sameTlsUser(who, eui, reply)) return reply;
       const r = desk.register(eui, ppmid, req.body);
       await dsp.flush();
       log.info('relay flag registered (C3)', { user: eui, ppmid: r.ppmid, enabled: r.enabled });
@@ -306,11 +312,7 @@ export function buildDspHttpServer(opts: DspHttpOptions): FastifyInstance {
     const who = caller(req, reply);
     if (!who) return reply;
     try {
-      if (who.tlsUser !== undefined && normaliseEui(who.tlsUser) !== normaliseEui(eui))
-        return reply
-          .code(403)
-          .type('text/plain; charset=utf-8')
-          .send(`DSP_TLS_IDENTITY: the TLS client certificate is ${who.tlsUser}'s, not ${eui}'s`);
+      if (!sameTlsUser(who, eui, reply)) return reply;
       const r = chTime.issue(eui, chf, req.body);
       await dsp.flush();
       log.info('Set CH Time issued (PROVISIONAL)', { user: eui, chf });
