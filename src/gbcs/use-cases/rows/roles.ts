@@ -15,9 +15,16 @@
  * way). HAN-only commands name the initiating device type (`device`).
  *
  * How each entry is known (`confirmed`):
- * - 'gbcs-text': read in GBCS's use-case table text (only CS01a/CS01b, the
- *   UTRN: business originator Supplier, target ESME or GSME, no ACB role);
- * - 'unconfirmed': GBCS's per-use-case tables were not at hand. The sets are
+ * - 'gbcs-text': read in GBCS text: CS01a/CS01b (GBCS 14.4/14.5 use-case
+ *   table: business originator Supplier, target ESME or GSME, no ACB role);
+ *   the CS02b modes whose party GBCS 13.3.3.1 fixes (the Business
+ *   Originator is the Known Remote Party that generated the KRP Signature,
+ *   the "...ByX" party of the credentialsReplacementMode; for
+ *   accessControlBrokerByACB the ACB itself, no KRP Signature); PCS02 and
+ *   PECS02 (GBCS use-case tables: HAN Only Message, no Remote Party Role).
+ * - 'unconfirmed': GBCS's per-use-case role columns for the other use cases
+ *   could not be found in any public text searched (GBCS v1.0's own text
+ *   carries only sections 13/14; the use-case tables were not reachable). The sets are
  *   built from (a) the DUIS eligible users of the SRV that produces the use
  *   case (Import/Export/Gas Supplier -> supplier, Electricity Distributor /
  *   Gas Transporter -> networkOperator, Other User -> otherUser via the ACB;
@@ -54,6 +61,10 @@ const DCC_DEVICE =
   'the CHF/PPMID/HCALCS hold no supplier or network operator cell: the ACB authorises it for the DUIS eligible users (RTDS shows this); GBCS table not confirmed';
 const CRED = 'named by the credentials replacement mode; RTDS originator agrees; GBCS table not confirmed';
 const HAN = 'HAN-only command from the joined device (GBCS "Valid initiating Device type"); not confirmed';
+const HAN_GBCS = (type: string) =>
+  `GBCS use-case table: HAN Only Message (${type}), no Remote Party Role: only the joined PPMID sends it`;
+const KRP = (mode: string, party: string) =>
+  `GBCS 13.3.3.1: the Business Originator is the Known Remote Party that signs the ${mode} mode, the ${party}`;
 const LOAD_CONTROLLER =
   'DUIS: Import Supplier; Load Controller (OU 8) added for the auxiliary controller use cases: inferred, not confirmed';
 
@@ -281,15 +292,40 @@ export const ROLE_TABLE: Readonly<Record<string, RoleEntry>> = {
     ['acb', 'transitionalCoS'],
     'RTDS originators (ACB, transitional CoS signature-only); GBCS table not confirmed',
   ),
-  CS02bRootBySupplier: e(S, CRED),
-  CS02bRootByWanProvider: e(['wanProvider'], CRED),
-  CS02bSupplierBySupplier: e(S, CRED),
+  CS02bRootBySupplier: e(S, KRP('rootBySupplier', 'supplier'), undefined, 'gbcs-text'),
+  CS02bRootByWanProvider: e(
+    ['wanProvider'],
+    KRP('rootByWanProvider', 'WAN provider'),
+    undefined,
+    'gbcs-text',
+  ),
+  CS02bSupplierBySupplier: e(S, KRP('supplierBySupplier', 'supplier'), undefined, 'gbcs-text'),
   CS02bNOByNOHandover: e(['networkOperator', 'acb'], `${CRED} (RTDS: the ACB, DUIS 6.21 handover)`),
-  CS02bACBByACB: e(['acb'], CRED),
-  CS02bWPByWP: e(['wanProvider'], CRED),
-  CS02bTransCoSByTransCoS: e(['transitionalCoS'], CRED),
-  CS02bSupplierByTransCoS: e(['transitionalCoS'], CRED),
-  CS02bAnyExceptAbnormalRootByRecovery: e(['recovery'], CRED),
+  CS02bACBByACB: e(
+    ['acb'],
+    'GBCS 13.3.3.1: accessControlBrokerByACB is MAC Header, Grouping Header and payload with no KRP Signature: the ACB is the originator',
+    undefined,
+    'gbcs-text',
+  ),
+  CS02bWPByWP: e(['wanProvider'], KRP('wanProviderByWanProvider', 'WAN provider'), undefined, 'gbcs-text'),
+  CS02bTransCoSByTransCoS: e(
+    ['transitionalCoS'],
+    KRP('transCoSByTransCoS', 'transitional CoS party'),
+    undefined,
+    'gbcs-text',
+  ),
+  CS02bSupplierByTransCoS: e(
+    ['transitionalCoS'],
+    KRP('supplierByTransCoS', 'transitional CoS party'),
+    undefined,
+    'gbcs-text',
+  ),
+  CS02bAnyExceptAbnormalRootByRecovery: e(
+    ['recovery'],
+    `${KRP('anyExceptAbnormalRootByRecovery', 'recovery party')} (Grouping Header and KRP Signature, no ACB MAC)`,
+    undefined,
+    'gbcs-text',
+  ),
   CS02bAnyByContingency: e(['root'], CRED),
   CS02gLoadControllerBySupplier: e(S, CRED),
   CS02gLoadControllerByLoadController: e(['loadController'], CRED),
@@ -302,9 +338,9 @@ export const ROLE_TABLE: Readonly<Record<string, RoleEntry>> = {
   ),
   // ---- HAN-only (device to device)
   PCS01: e(DEVICE, HAN),
-  PCS02: e(DEVICE, HAN),
+  PCS02: e(DEVICE, HAN_GBCS('Message Type SME.C.PPMID-GSME'), undefined, 'gbcs-text'),
   PECS01: e(DEVICE, HAN),
-  PECS02: e(DEVICE, HAN),
+  PECS02: e(DEVICE, HAN_GBCS('ZSE Select Available Emergency Credit'), undefined, 'gbcs-text'),
   PECS03: e(DEVICE, HAN),
   HECS01: e(DEVICE, HAN),
 };
