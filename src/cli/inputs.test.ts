@@ -69,6 +69,10 @@ describe('readInputs', () => {
   it('a missing file, a directory, text that is neither', () => {
     const out = readInputs([join(dir, 'missing.hex'), 'nope/x', dir, 'zzzz'], () => '');
     assert.deepEqual(
+      out.map((m) => m.source),
+      [join(dir, 'missing.hex'), 'nope/x', dir, 'arg4'],
+    );
+    assert.deepEqual(
       out.map((m) => m.error),
       [
         `file not found: ${join(dir, 'missing.hex')}`,

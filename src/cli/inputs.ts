@@ -147,10 +147,12 @@ export function readInputs(args: string[], stdin: () => string, opts: InputOptio
       out.push({ source, bytes: parseMessageText(arg, opts) });
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
-      out.push({
-        source,
-        error: looksLikePath(arg) ? `file not found: ${arg}` : `${why}; no such file either`,
-      });
+      // a path that does not exist is named by itself, not by its position
+      out.push(
+        looksLikePath(arg)
+          ? { source: arg, error: `file not found: ${arg}` }
+          : { source, error: `${why}; no such file either` },
+      );
     }
   });
   return out;
