@@ -21,6 +21,7 @@ import {
 } from '../meter-common/meter-device.ts';
 import { CLOCK_STATUS_DOUBTFUL, cosemDateTime } from '../meter-common/time.ts';
 import type { AcceptedCommand } from '../security/device-security.ts';
+import { attributeOverlay } from './attribute-store.ts';
 import { ESME_FUTURE_DATED, ESME_HANDLERS } from './handlers/index.ts';
 import { migrateEsmeTariffState, migrateFutureDated } from './legacy-state.ts';
 import type { EsmeServices } from './services.ts';
@@ -147,9 +148,10 @@ export class Esme extends MeterDevice<EsmeState> {
   /** Restores a snapshot; one in the earlier tariff form (legacy-state.ts) is migrated. */
   restore(s: EsmeSnapshot): void {
     this.state = migrateEsmeTariffState(structuredClone(s.state));
-    // a snapshot from before the attribute store: the RTDS ESME's attributes
+    // a snapshot from before the attribute store: the RTDS ESME's attributes;
+    // one from before its copy on write: the whole table, kept as an overlay
     this.state.variant ??= 'single';
-    this.state.attributes ??= defaultEsmeState().attributes;
+    this.state.attributes = attributeOverlay(this.state.attributes);
     this.state.protectedData ??= defaultEsmeState(this.state.variant).protectedData;
     this.restoreBase({ ...s, futureDated: s.futureDated.map(migrateFutureDated) });
   }

@@ -180,4 +180,49 @@ describe('ESME read after write through GBCS use cases', () => {
       [],
     );
   });
+
+  it('copy on write: a write is read back after snapshot/restore, and a second meter still reads the RTDS values', () => {
+    const first = meter();
+    const other = meter();
+    first.send('ECS38_7.12_SUCCESS_COMMAND_GBCS.HEX', (f) => {
+      f.randomisationOffsetLimit!.value = 555;
+    });
+    first.send('ECS15c_3.3_SUCCESS_COMMAND_GBCS.HEX');
+    const rtdsOffset = value(
+      other.send('ECS26c_6.2.2_SUCCESS_COMMAND_GBCS.HEX').fields,
+      'randomisationOffsetLimit',
+      'value',
+    );
+    assert.notEqual(rtdsOffset, 555);
+    assert.ok(
+      (
+        value(
+          other.send('ECS35f_6.13_SUCCESS_COMMAND_GBCS.HEX').fields,
+          'alcsEventLog',
+          'buffer',
+        ) as unknown[]
+      ).length > 0,
+      'the reset emptied the log of the first meter only',
+    );
+    // the second meter takes the first one's snapshot (its sender's counter is past the first one's)
+    const restored = other;
+    restored.esme.restore(first.esme.snapshot());
+    assert.equal(
+      value(
+        restored.send('ECS26c_6.2.2_SUCCESS_COMMAND_GBCS.HEX').fields,
+        'randomisationOffsetLimit',
+        'value',
+      ),
+      555,
+    );
+    assert.deepEqual(
+      value(restored.send('ECS35f_6.13_SUCCESS_COMMAND_GBCS.HEX').fields, 'alcsEventLog', 'buffer'),
+      [],
+    );
+    assert.deepEqual(
+      Object.keys(first.esme.snapshot().state.attributes).sort(),
+      ['alcsEventLog.buffer', 'randomisationOffsetLimit.value'],
+      'the snapshot holds the writes only',
+    );
+  });
 });

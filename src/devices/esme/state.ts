@@ -5,7 +5,6 @@
  */
 import type { Eui } from '../../runtime/bytes.ts';
 import type { MeterOptions, MeterSnapshotBase } from '../meter-common/meter-device.ts';
-import { RTDS_ESME_ATTRIBUTES } from './rtds-attributes.ts';
 import { RTDS_ESME_PROTECTED } from './rtds-protected.ts';
 import { defaultTariff, type EsmeTariff } from './tariff.ts';
 
@@ -57,7 +56,9 @@ export interface EsmeState {
    * The COSEM attribute store: every other attribute a command writes or a
    * read reports, by catalogue `object.member`, as the catalogue's named
    * value (profile buffers as arrays of named rows). Initially the RTDS
-   * ESME's (rtds-attributes.ts).
+   * ESME's (rtds-attributes.ts), shared by all meters: this record holds
+   * only the meter's own writes over that table (copy on write). Read and
+   * write it through attribute-store.ts, never directly.
    */
   attributes: Record<string, unknown>;
   /**
@@ -102,7 +103,7 @@ export function defaultEsmeState(variant: EsmeVariant = 'single'): EsmeState {
     recentUtrns: [],
     eventLog: [],
     tariff: defaultTariff(),
-    attributes: structuredClone(RTDS_ESME_ATTRIBUTES) as Record<string, unknown>,
+    attributes: {},
     protectedData: { ...RTDS_ESME_PROTECTED.single, ...(variant === 'twin' ? RTDS_ESME_PROTECTED.twin : {}) },
   };
 }

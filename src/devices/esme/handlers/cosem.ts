@@ -2,7 +2,7 @@
  * The ESME's COSEM object model, generic over the catalogue rows: a get
  * answers the attribute's value (computed ones from the meter's state,
  * `LIVE`; the tariff from tariff.ts; every other one from the attribute
- * store, state.ts `attributes`); a get with range selection answers the
+ * store, attribute-store.ts, copy on write over the RTDS table); a get with range selection answers the
  * profile rows whose first column (capture time, UTC seconds since
  * 2000-01-01) lies in [from, to]; a set writes the store; `reset` methods
  * clear a counter or log. An attribute the meter does not hold is
@@ -10,6 +10,7 @@
  */
 import type { DlmsAccess, DlmsCommandRow } from '../../../gbcs/use-cases/index.ts';
 import type { HandlerResult, UseCaseCall } from '../../meter-common/use-case-registry.ts';
+import { getAttribute, hasAttribute, setAttribute } from '../attribute-store.ts';
 import type { EsmeServices } from '../services.ts';
 import type { SupplyState } from '../state.ts';
 
@@ -38,7 +39,7 @@ export function attributeValue(esme: EsmeServices, object: string, member: strin
     object
   ];
   if (tariff && member in tariff) return tariff[member];
-  return esme.state.attributes[key];
+  return getAttribute(esme.state, key);
 }
 
 /** Every access of the command, in row order. */
@@ -88,14 +89,14 @@ export function writeAttributes(call: UseCaseCall, esme: EsmeServices): HandlerR
   const written: string[] = [];
   for (const { a, value } of accessesOf(call)) {
     if (a.kind === 'set') {
-      esme.state.attributes[`${a.object}.${a.member}`] = structuredClone(value);
+      setAttribute(esme.state, `${a.object}.${a.member}`, structuredClone(value));
       written.push(`${a.object}.${a.member}`);
     } else if (a.kind === 'action' && a.member === 'reset') {
       resetObject(esme, a.object);
       written.push(`${a.object} reset`);
     } else if (a.kind === 'action') {
       // a script or method this model has no behaviour for: recorded as executed
-      esme.state.attributes[`${a.object}.${a.member}:last`] = structuredClone(value);
+      setAttribute(esme.state, `${a.object}.${a.member}:last`, structuredClone(value));
       written.push(`${a.object}.${a.member}`);
     }
     put(response, a, { result: 'success' });
@@ -105,9 +106,8 @@ export function writeAttributes(call: UseCaseCall, esme: EsmeServices): HandlerR
 
 /** Blue Book reset: a register to 0, a profile / log buffer emptied. */
 function resetObject(esme: EsmeServices, object: string): void {
-  const store = esme.state.attributes;
-  if (`${object}.buffer` in store) store[`${object}.buffer`] = [];
-  if (`${object}.value` in store && typeof store[`${object}.value`] === 'number')
-    store[`${object}.value`] = 0;
+  const s = esme.state;
+  if (hasAttribute(s, `${object}.buffer`)) setAttribute(s, `${object}.buffer`, []);
+  if (typeof getAttribute(s, `${object}.value`) === 'number') setAttribute(s, `${object}.value`, 0);
   if (object === 'eventLog') esme.state.eventLog = [];
 }
