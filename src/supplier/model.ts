@@ -378,6 +378,7 @@ export type HopKind =
   | 'pre-command-signed'
   | 'local-command-received'
   | 'envelope-published'
+  | 'envelope-resent'
   | 'envelope-publish-failed'
   | 'ppmid-status'
   | 'ppmid-status-refused'

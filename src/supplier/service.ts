@@ -52,6 +52,7 @@ import {
   supplierConfig,
 } from './config.ts';
 import type { DuisClient, DuisExchange } from './duis-client.ts';
+import { EnvelopeResender } from './envelope-resend.ts';
 import { SupplierError } from './errors.ts';
 import {
   bodyOfOrder,
@@ -228,6 +229,7 @@ export class SupplierService {
   private readonly inflightDispatch = new Set<Promise<void>>();
   private readonly listeners = new Set<(e: SupplierEvent) => void>();
   private closed = false;
+  private resender: EnvelopeResender | undefined;
 
   private constructor(o: SupplierServiceOptions) {
     this.supplierEui = normaliseEui(o.supplierEui);
@@ -273,8 +275,20 @@ export class SupplierService {
     const open = await this.tracker.load();
     for (const c of open) if (c.ppmid) this.byEnvelope.set(c.ppmid.envelopeId, c.id);
     await this.tracker.flush();
-    if (this.internet)
+    if (this.internet) {
       await this.internet.subscribe(ALL_STATUS_FILTER, (m) => this.onStatusMessage(m), { qos: 1 });
+      // Envelopes a lost broker session swallowed go again when their PPMID comes online (envelope-resend.ts).
+      this.resender = new EnvelopeResender(
+        this.internet,
+        {
+          openCommands: () => this.tracker.openCommands(),
+          recordResent: (c, detail) => this.tracker.hop(c.id, 'envelope-resent', detail),
+          alive: () => !this.closed,
+        },
+        this.metrics,
+      );
+      await this.resender.start();
+    }
     const targets = new Set<Eui>();
     for (const c of open) {
       if (c.state === 'sending') this.track(this.resumeSending(c));

@@ -134,6 +134,27 @@ export class InProcessInternet implements Internet {
     );
   }
 
+  /** The open link of `clientId` (test backchannel: interrupt it, read its stats). */
+  linkOf(clientId: string): InProcessLink | undefined {
+    for (const l of this.links) if (l.clientId === clientId) return l;
+    return undefined;
+  }
+
+  /**
+   * Test backchannel: the broker restarts without persistence (as the
+   * embedded broker does when its process dies): every session with its
+   * subscriptions, queued and unacknowledged messages, and every retained
+   * message is gone; every connected client loses its connection and comes
+   * back after the reconnect delay to a broker that has no session for it.
+   */
+  restartBroker(): void {
+    for (const s of this.sessions.values()) s.expiry?.cancel();
+    this.sessions.clear();
+    this.retained.clear();
+    this.metrics.inc('broker.restarts');
+    for (const l of [...this.links]) l.interrupt();
+  }
+
   /** The retained message on `topic`, if any. */
   retainedOn(topic: string): Uint8Array | undefined {
     return this.retained.get(topic)?.payload;

@@ -230,6 +230,13 @@ export function describeHop(h) {
         lines: [`${d.topic} · ${d.bytes} bytes`],
         tone: 'info',
       };
+    case 'envelope-resent':
+      return {
+        stage: 'ppmid',
+        title: 'Delivery envelope sent again: the PPMID came online without having reported on it',
+        lines: [`envelope ${d.envelopeId} · presence ${d.presence}`],
+        tone: 'info',
+      };
     case 'envelope-publish-failed':
       return {
         stage: 'ppmid',
