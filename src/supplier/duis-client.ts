@@ -12,6 +12,7 @@
  * alone: local delivery only, or non-device). `Content-Type:
  * application/xml` both ways.
  */
+
 import {
   ACB_EUI,
   buildDuisRequest,
@@ -34,6 +35,7 @@ import type { Clock } from '../runtime/clock.ts';
 import { Logger } from '../runtime/logger.ts';
 import { Metrics } from '../runtime/metrics.ts';
 import { SupplierError } from './errors.ts';
+import { policyOpenedCv } from './no-wan.ts';
 
 const log = Logger.get('supplier:duis');
 
@@ -176,14 +178,18 @@ export class DuisClient {
         'SUPPLIER_STATE',
         `RequestID originator ${spec.requestId.originator} is not this supplier`,
       );
-    const xml = buildDuisRequest({
-      header: {
-        requestId: spec.requestId,
-        commandVariant: spec.commandVariant,
-        serviceReferenceVariant: spec.srv,
+    const xml = buildDuisRequest(
+      {
+        header: {
+          requestId: spec.requestId,
+          commandVariant: spec.commandVariant,
+          serviceReferenceVariant: spec.srv,
+        },
+        body: spec.body,
       },
-      body: spec.body,
-    });
+      // a CV a DSP user policy opens (8.1.1 CV 6/7, no-WAN commissioning): the DSP checks the policy
+      { checkCommandVariant: !policyOpenedCv(spec.srv, spec.commandVariant) },
+    );
     return signDuisXml(xml, this.signer);
   }
 

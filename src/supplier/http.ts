@@ -71,7 +71,7 @@ const ORDER_SCHEMA = {
   type: 'object',
   required: ['kind'],
   description:
-    'What to do at the device. top-up (2.2): utrn, or value + valueClass (UTRN generated with the supplier prepayment key); read-registers (4.1.1); price (1.2.1, electricity TOU); payment-mode (1.6); supply (7.1/7.2/7.3: action Enable|Disable|Arm); device-log (8.11, target the CHF).',
+    'What to do at the device. top-up (2.2): utrn, or value + valueClass (UTRN generated with the supplier prepayment key); read-registers (4.1.1); price (1.2.1, electricity TOU); payment-mode (1.6); supply (7.1/7.2/7.3: action Enable|Disable|Arm); device-log (8.11, target the CHF); ch-time (PROVISIONAL Set CH Time, PPMID only); commission-device (8.1.1, target a meter: currentDateTime defaults to now, tolerancePeriod in seconds; through the PPMID for a premises installed without WAN, decision C8).',
   properties: {
     kind: { type: 'string', enum: ORDER_KINDS.filter((k) => k !== 'return-local-response') },
     utrn: { type: 'string', pattern: '^[0-9]{20}$' },
@@ -91,6 +91,8 @@ const ORDER_SCHEMA = {
     deviceId: EUI,
     installCode: { type: 'string', pattern: '^[0-9A-Fa-f]{12,32}$' },
     joinTimePeriod: { type: 'integer', minimum: 1, maximum: 3600 },
+    currentDateTime: { type: 'string', format: 'date-time' },
+    tolerancePeriod: { type: 'integer', minimum: 0, maximum: 86400 },
   },
   additionalProperties: false,
 } as const;

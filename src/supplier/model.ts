@@ -19,6 +19,7 @@ import {
   SR_NS,
   serviceRequest,
   supplyBody,
+  synchroniseClockBody,
   topUpDeviceBody,
   updateHanDeviceLogBody,
   updatePaymentModeBody,
@@ -28,7 +29,7 @@ import { type Eui, fromHex, normaliseEui } from '../runtime/bytes.ts';
 import { type CommandState, isTerminal } from './command-states.ts';
 import type { Route, WanClass } from './config.ts';
 import { SupplierError } from './errors.ts';
-import { CH_TIME_SRV } from './no-wan.ts';
+import { CH_TIME_SRV, COMMISSION_TOLERANCE_S } from './no-wan.ts';
 
 // ---------------------------------------------------------------- premises and PPMIDs
 
@@ -134,7 +135,14 @@ export type CommandOrder =
   /** 8.13 Return Local Command Response (non-device, CV 8). */
   | { kind: 'return-local-response'; originalRequestId: string; deviceGbcsResponse: string }
   /** PROVISIONAL Set CH Time for a CH without WAN (no-wan.ts): no DUIS SR, issued by the DCC. */
-  | { kind: 'ch-time' };
+  | { kind: 'ch-time' }
+  /**
+   * 8.1.1 Commission Device (ESME: ECS70, GSME: GCS28): the meter takes the CH's time (only when that is
+   * Reliable) and the DCC records it commissioned. `currentDateTime` is filled in when the order is taken;
+   * `tolerancePeriod` in seconds (default 3600). Through the PPMID only under the no-WAN commissioning
+   * policy (no-wan.ts, decision C8).
+   */
+  | { kind: 'commission-device'; currentDateTime?: string; tolerancePeriod?: number };
 
 export const ORDER_KINDS = [
   'top-up',
@@ -145,6 +153,7 @@ export const ORDER_KINDS = [
   'device-log',
   'return-local-response',
   'ch-time',
+  'commission-device',
 ] as const;
 
 const SUPPLY_SRV: Record<SupplyActionName, string> = { Enable: '7.1', Disable: '7.2', Arm: '7.3' };
@@ -168,6 +177,8 @@ export function srvOfOrder(o: CommandOrder): string {
       return '8.13';
     case 'ch-time':
       return CH_TIME_SRV;
+    case 'commission-device':
+      return '8.1.1';
   }
 }
 
@@ -258,6 +269,17 @@ export function bodyOfOrder(o: CommandOrder): DuisNode {
         });
       case 'ch-time':
         throw new SupplierError('SUPPLIER_STATE', 'Set CH Time has no DUIS body (no-wan.ts)');
+      case 'commission-device': {
+        if (o.currentDateTime === undefined)
+          throw new SupplierError('SUPPLIER_STATE', 'commission-device without its CurrentDateTime');
+        return synchroniseClockBody(
+          {
+            currentDateTime: at(o.currentDateTime)!,
+            tolerancePeriod: o.tolerancePeriod ?? COMMISSION_TOLERANCE_S,
+          },
+          'CommissionDeviceSynchroniseClock',
+        );
+      }
     }
   } catch (err) {
     if (err instanceof SupplierError) throw err;

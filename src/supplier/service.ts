@@ -69,7 +69,9 @@ import {
   CH_TIME_EXPIRY_MS,
   CH_TIME_SRV,
   type ChTimePort,
+  COMMISSION_CLOCK_MARGIN_MS,
   chTimeRoute,
+  commissionRoute,
   noWanDeviceLogRoute,
 } from './no-wan.ts';
 import { buildPpmidLeg, checkStatusReport, foldStatusReport } from './ppmid-leg.ts';
@@ -526,27 +528,41 @@ export class SupplierService {
       );
     if (order.kind === 'top-up' && order.utrn === undefined && order.value === undefined)
       throw new SupplierError('SUPPLIER_BAD_REQUEST', 'top-up needs a utrn or a value');
+    if (order.kind === 'commission-device') {
+      if (!['ESME', 'GSME'].includes(p.devices.find((d) => d.eui === target)?.type ?? ''))
+        throw new SupplierError(
+          'SUPPLIER_BAD_REQUEST',
+          `8.1.1 here commissions a meter: ${target} is not one`,
+        );
+      order.currentDateTime ??= new Date(this.clock.now() - COMMISSION_CLOCK_MARGIN_MS).toISOString();
+    }
     const wan = await this.classify(p.id);
     const decision: RouteDecision = installing
       ? noWanDeviceLogRoute()
-      : order.kind === 'device-log'
-        ? {
-            ...chooseRoute({
-              srv,
-              wanClass: wan.wanClass,
-              hasEnhancedPpmid: false,
-              futureDated: false,
-              forced: 'wan',
-            }),
-            reasons: ['8.11 goes to the CHF over the WAN: CH-2 discards PPMID relays addressed to the CHF'],
-          }
-        : chooseRoute({
-            srv,
+      : order.kind === 'commission-device'
+        ? commissionRoute({
             wanClass: wan.wanClass,
             hasEnhancedPpmid: this.relayPpmid(p) !== undefined,
-            futureDated: isFutureDated(order),
             forced: req.route,
-          });
+          })
+        : order.kind === 'device-log'
+          ? {
+              ...chooseRoute({
+                srv,
+                wanClass: wan.wanClass,
+                hasEnhancedPpmid: false,
+                futureDated: false,
+                forced: 'wan',
+              }),
+              reasons: ['8.11 goes to the CHF over the WAN: CH-2 discards PPMID relays addressed to the CHF'],
+            }
+          : chooseRoute({
+              srv,
+              wanClass: wan.wanClass,
+              hasEnhancedPpmid: this.relayPpmid(p) !== undefined,
+              futureDated: isFutureDated(order),
+              forced: req.route,
+            });
     // Body checks now (bodyOfOrder throws SUPPLIER_BAD_REQUEST); a top-up's UTRN comes at dispatch.
     if (order.kind === 'top-up') {
       if (order.utrn !== undefined) bodyOfOrder(order);

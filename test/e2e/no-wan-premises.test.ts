@@ -4,10 +4,14 @@
  * - installation: the installer pairs the PPMID; the supplier's 8.11 Add
  *   (relay flag) goes as CV 2 through that PPMID (no-WAN commissioning,
  *   PROVISIONAL), the PPMID is relay-enabled, unconfirmed;
+ * - 8.1.1 Commission Device (CV 4 then 6, PROVISIONAL no-WAN commissioning
+ *   policy, decision C8) through the PPMID: while the CH's time is Unreliable
+ *   the ESME refuses to take it (ECS70 answered "clock not adjusted");
  * - time: the CH has no time source (Unreliable, and so have the meters);
  *   the DCC's Set CH Time (PROVISIONAL, ACB-signed) through the PPMID makes
  *   it Reliable, and the meters follow; future-dated work stays off local
- *   delivery (decision "time without WAN");
+ *   delivery (decision "time without WAN"); 8.1.1 then commissions the ESME
+ *   (ECS70) and the GSME (GCS28), each logged in DSP-4;
  * - five top-ups and a tariff change (1.2.1) through the PPMID: applied at
  *   the ESME; their responses wait in the CH's buffer (CH-4), the supplier's
  *   commands end `applied-unconfirmed` with the PPMID's evidence;
@@ -20,6 +24,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { queryLocalDeliveries } from '../../src/dcc/dsp/local-delivery-log.ts';
 import { electricityPriceView } from '../../src/devices/esme/tariff.ts';
 import { VirtualClock } from '../../src/runtime/clock.ts';
 import type { CommandRecord } from '../../src/supplier/model.ts';
@@ -91,9 +96,36 @@ describe('e2e: a premises without any WAN, commissioned, timed and served throug
     assert.equal(deviceLog.state, 'applied-unconfirmed');
     assert.deepEqual(deviceLog.commandVariants, [2]);
 
-    // --- time: no time source, Unreliable; the DCC's Set CH Time through the PPMID
+    // --- time: no time source, Unreliable; the meters see it
     assert.equal(chf.time.status(), 'unreliable');
     assert.equal(home.esme.getTimeStatus(), 'unreliable', 'the meters see it');
+
+    // --- 8.1.1 Commission Device (CV 4 then 6, no-WAN commissioning policy, decision C8) while the
+    // CH's time is Unreliable: delivered through the PPMID, but the ESME does not take an Unreliable time
+    const commission = async (target: string) => {
+      const c = await pumpVirtualPromise(
+        vc,
+        supplier.submit({ premisesId: home.premisesId, target, order: { kind: 'commission-device' } }),
+      );
+      assert.equal(c.route, 'ppmid', c.routeReasons?.join('; '));
+      assert.deepEqual(c.commandVariants, [4, 6]);
+      const done = await waitCommand(c.id, (x) => x.state === 'applied-unconfirmed' || x.state === 'failed');
+      assert.equal(done.state, 'applied-unconfirmed', done.reason);
+      return done;
+    };
+    const meterOutcome = async (events: typeof home.esme.events, counter: bigint) => {
+      const mine = () => events.filter((e) => e.kind === 'command' && e.originatorCounter === counter);
+      await pumpVirtual(vc, () => mine().length > 0, { maxEvents: 1_000_000 });
+      return mine().map((e) => `${e.decision}:${e.reason}${e.useCase ? `:${e.useCase}` : ''}`);
+    };
+    const early = await commission(home.plan.esme);
+    assert.deepEqual(await meterOutcome(home.esme.events, early.requestId!.counter), [
+      'accepted:FAILED:ECS70',
+    ]);
+    assert.equal(home.esme.getTimeStatus(), 'unreliable', 'no Unreliable time adopted');
+    noWan();
+
+    // --- the DCC's Set CH Time through the PPMID
     const t = await pumpVirtualPromise(
       vc,
       supplier.submit({ premisesId: home.premisesId, order: { kind: 'ch-time' } }),
@@ -103,6 +135,23 @@ describe('e2e: a premises without any WAN, commissioned, timed and served throug
     assert.equal(chf.time.status(), 'reliable');
     assert.ok(Math.abs(chf.time.now() - vc.now()) < 60_000, 'the CH has the DCC time');
     assert.equal(home.esme.getTimeStatus(), 'reliable', 'and the meters follow');
+    noWan();
+
+    // --- now 8.1.1 commissions the ESME and the GSME (ECS70 / GCS28), still through the PPMID
+    const esmeCommissioned = await commission(home.plan.esme);
+    assert.deepEqual(await meterOutcome(home.esme.events, esmeCommissioned.requestId!.counter), [
+      'accepted:OK:ECS70',
+    ]);
+    const gsmeCommissioned = await commission(home.plan.gsme);
+    assert.deepEqual(await meterOutcome(home.gsme.events, gsmeCommissioned.requestId!.counter), [
+      'accepted:OK:GCS28',
+    ]);
+    assert.equal(home.gsme.getTimeStatus(), 'reliable');
+    // DSP-4: the DSP logged each 8.1.1 it handed out for local delivery
+    await s.dsp!.flush();
+    const logged = await queryLocalDeliveries(s.dsp!.db, { from: 0, to: vc.now() + 1 });
+    assert.equal(logged.filter((r) => r.srv === '8.1.1' && r.target === home.plan.esme).length, 2);
+    assert.equal(logged.filter((r) => r.srv === '8.1.1' && r.target === home.plan.gsme).length, 1);
     noWan();
 
     // --- future-dated work stays off local delivery (decision "time without WAN")
@@ -183,7 +232,7 @@ describe('e2e: a premises without any WAN, commissioned, timed and served throug
 
     // --- the WAN appears for the first time
     wan.backchannel.forceUp(home.plan.chf);
-    const all = [rec.deviceLogCommandId!, t.id, ...ids];
+    const all = [rec.deviceLogCommandId!, t.id, early.id, esmeCommissioned.id, gsmeCommissioned.id, ...ids];
     const topUpsAndPrice = new Set(ids);
     await pumpVirtual(vc, () => chf.uplinkDepth() === 0, { maxEvents: 1_000_000 });
     const final = await Promise.all(ids.map((id) => waitCommand(id, (c) => c.state === 'responded')));
@@ -193,6 +242,16 @@ describe('e2e: a premises without any WAN, commissioned, timed and served throug
       assert.deepEqual(esmeDecisions(home.esme.events, c.requestId!.counter), { accepted: 1, rejected: [] });
     }
     assert.ok(wanFrames().up >= ids.length, 'the buffered responses went up once the WAN appeared');
+    // the 8.1.1 commands: the two that commissioned are answered once; the early one's answer says the clock was not adjusted
+    for (const id of [esmeCommissioned.id, gsmeCommissioned.id]) {
+      const c = await waitCommand(id, (x) => x.responses > 0);
+      assert.equal(c.state, 'responded', `${id}: ${c.reason}`);
+      assert.equal(c.responses, 1);
+    }
+    // (the device response itself says adjust_to_preset_time failed; the tracker records the response)
+    const earlyDone = await waitCommand(early.id, (x) => x.responses > 0);
+    assert.equal(earlyDone.state, 'responded');
+    assert.ok(earlyDone.response?.gbcs, 'the device response is kept');
     const relay = supplier.ppmidRecords().find((r) => r.eui === home.plan.ppmid)!;
     const dl = (await pumpVirtualPromise(vc, supplier.command(rec.deviceLogCommandId!)))!.command;
     assert.equal(dl.state, 'responded', 'the 8.11 response arrived too');
