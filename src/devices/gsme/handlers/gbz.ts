@@ -16,6 +16,7 @@ import { zclCluster } from '../../../gbcs/payload/zcl-se.ts';
 import type { GbzResponseComponent } from '../../../gbcs/use-cases/index.ts';
 import { toHex } from '../../../runtime/bytes.ts';
 import type { ExecutionContext } from '../../meter-common/meter-device.ts';
+import type { HandlerResult } from '../../meter-common/use-case-registry.ts';
 
 /** ZCL status codes (ZCL 2.5.3). */
 export const ZCL = {
@@ -151,4 +152,37 @@ export function inOrder(steps: ReadonlyArray<{ cluster: string; run: () => Compo
     failed = a.failed;
   }
   return { components, failed };
+}
+
+/** A ZCL command of a use case: `cluster.command` names it for hardware faults, `commandId` for its Default Response. */
+export interface ZclPart {
+  cluster: string;
+  command: string;
+  commandId: number;
+}
+
+/**
+ * The answer of a command one of whose ZCL commands has a hardware fault
+ * (`cluster.command`): the components before it answer SUCCESS (not
+ * applied), it HARDWARE_FAILURE, the later ones are not run; nothing
+ * changes. Null when no component is faulted.
+ */
+export function faultedCommand(parts: readonly ZclPart[], faults: ReadonlySet<string>): HandlerResult | null {
+  if (faults.size === 0) return null;
+  const at = parts.findIndex((p) => faults.has(`${p.cluster}.${p.command}`));
+  if (at < 0) return null;
+  const { components } = inOrder(
+    parts.map((p, i) => ({
+      cluster: p.cluster,
+      run: (): ComponentAnswer => ({
+        component: defaultResponse(p.cluster, p.commandId, i === at ? ZCL.hardwareFailure : ZCL.success),
+        failed: i === at,
+      }),
+    })),
+  );
+  return {
+    response: { components },
+    outcome: 'failed',
+    detail: { hardwareFault: `${parts[at]!.cluster}.${parts[at]!.command}` },
+  };
 }

@@ -19,15 +19,21 @@ import {
   UseCaseRegistry,
 } from '../../meter-common/use-case-registry.ts';
 import type { GsmeState } from '../gsme.ts';
+import type { GsmeServices } from '../services.ts';
+import { paymentMode, setPrices } from './account.ts';
 import {
   type AttrTable,
   type ComponentAnswer,
   defaultResponse,
+  faultedCommand,
   inOrder,
   readAttributesAnswer,
   ZCL,
+  type ZclPart,
   ZT,
 } from './gbz.ts';
+import { emergencyCreditFromPpmid, topUp } from './prepayment.ts';
+import { changeSupply, setClock } from './supply.ts';
 
 /** What the handlers see of a GSME (or of the GPF's gas mirror: reads only). */
 export interface GsmeView extends RegistryDevice {
@@ -158,29 +164,10 @@ export function registerMirroredReads<D extends GsmeView>(r: UseCaseRegistry<D>)
  * a faulted component answers HARDWARE_FAILURE, the later ones are not run,
  * and nothing changes.
  */
-function command<F>(
-  parts: ReadonlyArray<{ cluster: string; command: string; commandId: number }>,
-  apply: (fields: F, d: GsmeView) => Record<string, unknown>,
-) {
+function command<F>(parts: readonly ZclPart[], apply: (fields: F, d: GsmeView) => Record<string, unknown>) {
   return (call: UseCaseCall<F>, d: GsmeView): HandlerResult => {
-    const faults = d.gbzFaults();
-    const at = parts.findIndex((p) => faults.has(`${p.cluster}.${p.command}`));
-    if (at >= 0) {
-      const { components } = inOrder(
-        parts.map((p, i) => ({
-          cluster: p.cluster,
-          run: (): ComponentAnswer => ({
-            component: defaultResponse(p.cluster, p.commandId, i === at ? ZCL.hardwareFailure : ZCL.success),
-            failed: i === at,
-          }),
-        })),
-      );
-      return {
-        response: { components },
-        outcome: 'failed',
-        detail: { hardwareFault: `${parts[at]!.cluster}.${parts[at]!.command}` },
-      };
-    }
+    const faulted = faultedCommand(parts, d.gbzFaults());
+    if (faulted) return faulted;
     const detail = apply(call.fields, d);
     return {
       response: { components: parts.map((p) => defaultResponse(p.cluster, p.commandId, ZCL.success)) },
@@ -405,7 +392,14 @@ function startSampling(call: UseCaseCall<CommandFieldsOf<'GCS31'>>, d: GsmeView)
   };
 }
 
-/** A registry with the GSME's handlers. */
-export function gsmeRegistry<D extends GsmeView>(): UseCaseRegistry<D> {
-  return registerGsmeHandlers(new UseCaseRegistry<D>());
-}
+/**
+ * The GSME's registry: the handlers above (they need only the view) and the
+ * use cases that need the meter's services (UTRNs, clock, future-dated work).
+ */
+export const GSME_HANDLERS = registerGsmeHandlers(new UseCaseRegistry<GsmeServices>())
+  .registerAll(['CS01b', 'PCS01'], topUp)
+  .register('PCS02', emergencyCreditFromPpmid)
+  .registerAll(['GCS02', 'GCS03'], paymentMode)
+  .register('GCS01b', setPrices)
+  .registerAll(['GCS32', 'GCS39'], changeSupply)
+  .register('GCS28', setClock);

@@ -1,0 +1,121 @@
+/**
+ * GSME prepayment use cases from the supplier and the PPMID:
+ * - CS01b (DUIS 2.2) and PCS01 (PPMID): Consumer Top Up (originating
+ *   device, UTRN) -> Consumer Top Up Response. The UTRN is the supplier's:
+ *   for CS01b the command's counter is the top-up counter, for PCS01 it is
+ *   rebuilt from the UTRN (GBCS.md 5a). A refused UTRN answers result
+ *   invalid / duplicate / error / max credit with the alert GBCS names.
+ * - PCS02: Select Available Emergency Credit from the PPMID -> Default
+ *   Response SUCCESS when emergency credit is available and not yet active.
+ */
+import type { CommandFieldsOf } from '../../../gbcs/use-cases/index.ts';
+import {
+  ALERT_FOR_TOP_UP_REFUSAL,
+  checkTopUp,
+  rememberUtrn,
+  utrnCounterFromUtrn,
+} from '../../meter-common/prepayment.ts';
+import {
+  CommandContentError,
+  type HandlerResult,
+  type UseCaseCall,
+} from '../../meter-common/use-case-registry.ts';
+import type { GsmeServices } from '../services.ts';
+import { defaultResponse, faultedCommand, ZCL } from './gbz.ts';
+
+/** ZCL Prepayment Consumer Top Up Response result types (SE 1.4 D.7.2.4.3). */
+const TOP_UP_RESULT = {
+  accepted: 0x00,
+  invalid: 0x01,
+  duplicate: 0x02,
+  error: 0x03,
+  maxCredit: 0x04,
+} as const;
+
+/** GBCS event codes the GSME logs for these use cases. */
+const EVENT = { topUpAccepted: 0x8f0a, topUpFromPpmid: 0x810e, emergencyCreditActivated: 0x81ab } as const;
+
+export function topUp(call: UseCaseCall<CommandFieldsOf<'CS01b'>>, g: GsmeServices): HandlerResult {
+  const faulted = faultedCommand(
+    [{ cluster: 'prepayment', command: 'consumerTopUp', commandId: 0x04 }],
+    g.gbzFaults(),
+  );
+  if (faulted) return faulted;
+  const f = call.fields.consumerTopUp;
+  if (f.topUpCode.length !== 20) throw new CommandContentError('Consumer Top Up: a UTRN of 20 digits');
+  const useCase = call.row.useCase as 'CS01b' | 'PCS01';
+  const utrn = f.topUpCode;
+  const supplier =
+    useCase === 'PCS01' ? g.security.trustAnchors.cell('supplier')?.eui : call.cmd.originator.business;
+  const answer = (resultType: number, topUpValue: number, creditRemaining: number) => ({
+    components: [
+      {
+        cluster: 'prepayment',
+        command: 'consumerTopUpResponse',
+        fields: { resultType, topUpValue, sourceOfTopUp: f.originatingDevice, creditRemaining },
+      },
+    ],
+  });
+  const refuse = (result: number, refusal: keyof typeof ALERT_FOR_TOP_UP_REFUSAL): HandlerResult => ({
+    response: answer(result, -1, -1),
+    outcome: 'failed',
+    commit: refusal !== 'duplicate',
+    detail: { utrn, refusal },
+    alerts: [g.simpleAlert(ALERT_FOR_TOP_UP_REFUSAL[refusal])],
+  });
+  if (!supplier) return refuse(TOP_UP_RESULT.error, 'mac');
+  const lastS = g.state.lastTopUpCounter[supplier];
+  const last = lastS === undefined ? undefined : BigInt(lastS);
+  const counter = useCase === 'PCS01' ? utrnCounterFromUtrn(utrn, last) : call.cmd.message.originatorCounter;
+  if (counter === null) return refuse(TOP_UP_RESULT.invalid, 'format');
+  const r = checkTopUp({
+    security: g.security.securityContext,
+    utrn,
+    supplier,
+    device: g.eui,
+    counter,
+    lastAccepted: last,
+    balanceMillipence: g.state.meterBalance,
+    maxBalanceMillipence: g.state.maxMeterBalance,
+    recent: g.state.recentUtrns,
+  });
+  if (!r.ok)
+    return refuse(
+      r.refusal === 'duplicate'
+        ? TOP_UP_RESULT.duplicate
+        : r.refusal === 'max-credit'
+          ? TOP_UP_RESULT.maxCredit
+          : TOP_UP_RESULT.invalid,
+      r.refusal,
+    );
+  g.state.meterBalance += r.valueMillipence;
+  g.state.lastTopUpCounter[supplier] = r.counter.toString();
+  g.state.recentUtrns = rememberUtrn(g.state.recentUtrns, utrn);
+  g.logEvent(useCase === 'PCS01' ? EVENT.topUpFromPpmid : EVENT.topUpAccepted);
+  return {
+    response: answer(TOP_UP_RESULT.accepted, r.valueMillipence, g.state.meterBalance),
+    outcome: 'applied',
+    detail: { utrn, credit: r.valueMillipence, balance: g.state.meterBalance },
+  };
+}
+
+/** PCS02: Select Available Emergency Credit (issue time, originating device) from the PPMID. */
+export function emergencyCreditFromPpmid(_call: UseCaseCall<unknown>, g: GsmeServices): HandlerResult {
+  const faulted = faultedCommand(
+    [{ cluster: 'prepayment', command: 'selectAvailableEmergencyCredit', commandId: 0x00 }],
+    g.gbzFaults(),
+  );
+  if (faulted) return faulted;
+  const ec = g.state.emergencyCredit;
+  const available = g.state.paymentMode === 'prepayment' ? g.state.meterBalance <= ec.threshold : true;
+  const ok = available && !ec.active;
+  if (ok) {
+    ec.active = true;
+    g.logEvent(EVENT.emergencyCreditActivated);
+  }
+  return {
+    response: { components: [defaultResponse('prepayment', 0x00, ok ? ZCL.success : ZCL.failure)] },
+    outcome: ok ? 'applied' : 'failed',
+    detail: { emergencyCredit: ec.active },
+  };
+}
