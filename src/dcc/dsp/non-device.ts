@@ -18,8 +18,8 @@
  * being in the table: 8.6 Service Opt In (its answer carries the DSP
  * broker's certificates), 12.1 Request WAN Matrix (no WAN coverage data).
  * 11.1/11.4 are recorded against each device; distributing the image to the
- * CHs over the WAN is not done. 5.1 schedules are kept and read; the DSP
- * does not yet issue their commands on its clock.
+ * CHs over the WAN is not done. 5.1-5.3 are the scheduler's (scheduler.ts):
+ * the DSP issues each schedule's commands on its clock.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -32,6 +32,7 @@ import {
 } from '../../duis/index.ts';
 import { type Eui, euiToDuis, normaliseEui } from '../../runtime/bytes.ts';
 import type { DspInventory } from './inventory.ts';
+import type { DspScheduler } from './scheduler.ts';
 import type { DspDb } from './tables.ts';
 import type { DspUser } from './users.ts';
 
@@ -50,6 +51,8 @@ export interface NonDeviceContext {
   now: number;
   inventory: DspInventory;
   records: NonDeviceRecords;
+  /** 5.1-5.3. */
+  schedules: DspScheduler;
   /** 8.13 is the service's own (it completes a device request). */
   returnLocalCommandResponse(): NonDeviceAnswer;
 }
@@ -93,6 +96,10 @@ export interface ScheduleRecord {
   /** The 5.1 body (DSPSchedule) as received. */
   schedule: DuisNode;
   createdAt: number;
+  /** The next run (UTC epoch ms); null once the schedule has ended. */
+  nextRunAt?: number | null;
+  /** The latest runs sent (their Request IDs route device responses to the schedule). */
+  runs?: { at: number; requestId: string }[];
 }
 
 type Persist = (op: (db: DspDb) => Promise<unknown>) => void;
@@ -145,8 +152,13 @@ export class NonDeviceRecords {
     return this.#schedules.get(id);
   }
 
-  addSchedule(user: Eui, schedule: DuisNode, now: number): ScheduleRecord {
+  schedules(): ScheduleRecord[] {
+    return [...this.#schedules.values()];
+  }
+
+  addSchedule(user: Eui, schedule: DuisNode, now: number, nextRunAt?: number): ScheduleRecord {
     const s: ScheduleRecord = { scheduleId: this.#nextScheduleId++, user, schedule, createdAt: now };
+    if (nextRunAt !== undefined) s.nextRunAt = nextRunAt;
     this.#schedules.set(s.scheduleId, s);
     const json = JSON.stringify(s);
     this.persist((db) =>
@@ -156,6 +168,15 @@ export class NonDeviceRecords {
         .execute(),
     );
     return s;
+  }
+
+  /** A schedule's run state changed (next run, runs sent). */
+  putSchedule(s: ScheduleRecord, _now: number): void {
+    if (this.#schedules.get(s.scheduleId) !== s) return;
+    const json = JSON.stringify(s);
+    this.persist((db) =>
+      db.updateTable('dsp_schedules').set({ json }).where('schedule_id', '=', s.scheduleId).execute(),
+    );
   }
 
   deleteSchedule(id: number): void {
@@ -375,47 +396,10 @@ function firmwareDistribution(ppmidOnly: boolean): NonDeviceHandler {
   };
 }
 
-/** 5.1 Create Schedule: kept (the DSP does not issue scheduled commands on its clock yet). */
-const createSchedule: NonDeviceHandler = (ctx) => {
-  const b = ctx.req.body;
-  const eui = euiOf(b, 'DeviceID');
-  if (!eui || !ctx.inventory.get(eui)) return { code: 'E050101' }; // PROVISIONAL: device not in the inventory
-  const s = ctx.records.addSchedule(ctx.user.eui, b, ctx.now);
-  return { code: 'I0', payload: other(el('DSPScheduleID', String(s.scheduleId))) };
-};
-
-function ownSchedule(ctx: NonDeviceContext): ScheduleRecord | undefined {
-  const t = text(ctx.req.body, 'DSPScheduleID');
-  if (t === undefined || !/^\d+$/.test(t)) return undefined;
-  const s = ctx.records.schedule(Number(t));
-  return s && s.user === ctx.user.eui ? s : undefined;
-}
-
-/** 5.2 Read Schedule. */
-const readSchedule: NonDeviceHandler = (ctx) => {
-  const s = ownSchedule(ctx);
-  if (!s) return { code: 'E050201' }; // PROVISIONAL: no such schedule of this user
-  const details = { ...s.schedule, name: 'DSPScheduleDetails' };
-  return {
-    code: 'I0',
-    payload: other(
-      el('DSPSchedulesRead', [el('DSPSchedules', [el('DSPScheduleID', String(s.scheduleId)), details])]),
-    ),
-  };
-};
-
-/** 5.3 Delete Schedule. */
-const deleteSchedule: NonDeviceHandler = (ctx) => {
-  const s = ownSchedule(ctx);
-  if (!s) return { code: 'E050301' }; // PROVISIONAL: no such schedule of this user
-  ctx.records.deleteSchedule(s.scheduleId);
-  return { code: 'I99' };
-};
-
 const HANDLERS: Readonly<Record<string, NonDeviceHandler>> = {
-  '5.1': createSchedule,
-  '5.2': readSchedule,
-  '5.3': deleteSchedule,
+  '5.1': (ctx) => ctx.schedules.create(ctx),
+  '5.2': (ctx) => ctx.schedules.read(ctx),
+  '5.3': (ctx) => ctx.schedules.delete(ctx),
   '8.2': readInventory,
   '8.3': decommission,
   '8.4': updateInventory,

@@ -100,6 +100,15 @@ import {
   TERMINAL,
   transition,
 } from './requests.ts';
+import {
+  commandFailureAlert,
+  runCounter,
+  SCHEDULE_COMMAND_FAILURE_ALERT_CODE,
+  scheduledMessage,
+  scheduledRunRequest,
+} from './schedule-runs.ts';
+import { DspScheduler } from './scheduler.ts';
+import { ScheduleError, type ScheduleSpec } from './schedules.ts';
 import { cvRefusal, offeredCommandVariants, srvRoleEligibility } from './srv-table.ts';
 import { type DspDb, dspDb } from './tables.ts';
 import {
@@ -244,6 +253,8 @@ export class DspService implements DspDeviceMessageSink {
   readonly inventory = new DspInventory();
   /** Device records and schedules of the non-device SRs (non-device.ts). */
   readonly records = new NonDeviceRecords((op) => this.#persist(op));
+  /** DSP schedules (5.1-5.3) run on the clock: scheduler.ts. */
+  readonly schedules: DspScheduler;
   readonly metrics: Metrics;
   readonly journal: DspJournal;
   readonly outbox: ResponseOutbox;
@@ -320,6 +331,15 @@ export class DspService implements DspDeviceMessageSink {
       clock: this.clock,
       nextAcbCounter: () => this.#nextAcbCounter(),
     };
+    this.schedules = new DspScheduler(
+      this.clock,
+      this.records,
+      {
+        check: (user, spec) => this.#checkSchedule(user, spec),
+        issue: (user, spec, id, at) => this.#issueScheduledRun(user, spec, id, at),
+      },
+      this.metrics,
+    );
   }
 
   /**
@@ -371,6 +391,7 @@ export class DspService implements DspDeviceMessageSink {
       this.#arm(r);
     }
     await this.records.load(db);
+    this.schedules.start();
     const pending = await db.selectFrom('dsp_outbox').selectAll().where('state', '=', 'pending').execute();
     this.outbox.restore(pending.map(outboxFromRow));
     log.info('DSP opened', {
@@ -552,6 +573,7 @@ export class DspService implements DspDeviceMessageSink {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.schedules.close();
     for (const t of this.#timers.values()) t.cancel();
     this.#timers.clear();
     this.outbox.close();
@@ -775,6 +797,7 @@ export class DspService implements DspDeviceMessageSink {
           now: this.clock.now(),
           inventory: this.inventory,
           records: this.records,
+          schedules: this.schedules,
           returnLocalCommandResponse: () => this.#returnLocalCommandResponse(req, user, requestId),
         });
         if (srv !== '8.13') this.#completeNonDevice(req, user, requestId, a.code);
@@ -1020,6 +1043,60 @@ export class DspService implements DspDeviceMessageSink {
     return this.#dispatch(req, rec, result.gbcs, undefined);
   }
 
+  /** 5.1: the scheduled SR against the user's roles, the inventory and a dry transform (PROVISIONAL codes). */
+  #checkSchedule(user: Eui, spec: ScheduleSpec): void {
+    const u = this.#users.get(user)!;
+    if (!u.roles.some((r) => eligibleRoles(spec.srv, this.#eligibility).includes(r)))
+      throw new ScheduleError('E050103', `roles ${u.roles.join(',')} may not send SR ${spec.srv}`);
+    const device = this.inventory.get(spec.device);
+    if (!device) throw new ScheduleError('E050101', `device ${spec.device} is not in the inventory`);
+    if (!roleMayAddressDevice(u.roles, device.deviceType))
+      throw new ScheduleError('E050103', `roles ${u.roles.join(',')} may not address a ${device.deviceType}`);
+    const at = this.clock.now();
+    try {
+      transformServiceRequest(
+        scheduledRunRequest(user, spec, runCounter(undefined, at), at),
+        this.#transformContext,
+      );
+    } catch (e) {
+      throw new ScheduleError('E050107', `SR ${spec.srv} cannot be sent to ${spec.device}: ${errText(e)}`);
+    }
+  }
+
+  /** A schedule's run: the device SR through the ordinary device path (CV 1), or a CommandFailure alert. */
+  #issueScheduledRun(
+    user: Eui,
+    spec: ScheduleSpec,
+    scheduleId: number,
+    at: number,
+  ): { requestId: string; error?: string } {
+    const req = scheduledRunRequest(user, spec, runCounter(this.#counters.get(user), this.clock.now()), at);
+    const requestId = formatRequestId(req.header.requestId);
+    let error: string | undefined;
+    const u = this.#users.get(user);
+    const device = this.inventory.get(spec.device);
+    if (u?.status !== 'active') error = `user ${user} is not an active user`;
+    else if (!device) error = `device ${spec.device} is no longer in the inventory`;
+    else {
+      try {
+        this.#commandFromRequest(req, u, device, requestId);
+      } catch (e) {
+        error = errText(e);
+      }
+    }
+    if (error === undefined) return { requestId };
+    const xml = this.#signedResponse({
+      header: { responseCode: 'I0', responseDateTime: new Date(this.clock.now()) },
+      body: {
+        kind: 'DCCAlertMessage',
+        dccAlertCode: SCHEDULE_COMMAND_FAILURE_ALERT_CODE,
+        alert: commandFailureAlert(requestId, scheduleId, spec.device),
+      },
+    });
+    this.#post(user, 'alert', null, `schedule-failure:${requestId}`, xml);
+    return { requestId, error };
+  }
+
   /**
    * Sends and/or hands out a Command per the CV and answers: CV 1/5 I99; CV
    * 2/6 I0 with the Local Command; CV 3/7 I99 with the Local Command (the
@@ -1258,9 +1335,11 @@ export class DspService implements DspDeviceMessageSink {
       this.#timers.get(rec.requestId)?.cancel();
       this.#timers.delete(rec.requestId);
       const def = serviceRequest(rec.srv)!;
+      // a DSP schedule's run: DSPScheduledMessage, no RequestID (the user sent none)
+      const scheduleId = this.schedules.scheduleOfRequest(rec.requestId);
       const xml = this.#signedResponse({
         header: {
-          requestId: this.#requestIdOf(rec),
+          ...(scheduleId === undefined ? { requestId: this.#requestIdOf(rec) } : {}),
           responseId: { originator: msg.originator, target: rec.user, counter: rec.counter },
           responseCode: 'I0',
           responseDateTime: new Date(now),
@@ -1269,7 +1348,10 @@ export class DspService implements DspDeviceMessageSink {
           kind: 'ResponseMessage',
           serviceReference: def.serviceReference,
           serviceReferenceVariant: rec.srv,
-          payload: { type: 'GBCSPayload', gbcs: msg.bytes },
+          payload:
+            scheduleId === undefined
+              ? { type: 'GBCSPayload', gbcs: msg.bytes }
+              : scheduledMessage(msg.bytes, scheduleId),
         },
       });
       disposition = this.#post(rec.user, 'response', rec.requestId, `response:${rec.requestId}`, xml)
