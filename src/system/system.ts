@@ -33,6 +33,7 @@ import {
 import { csrClientCredentials, TestPki } from '../adapters/pki/index.ts';
 import { migrate, openStore, type Store } from '../adapters/store/index.ts';
 import {
+  FilePostJournal,
   HttpCspDownlink,
   HttpUplinkSink,
   startWanLinkEndpoint,
@@ -52,6 +53,7 @@ import {
   type RunningDspHttp,
   startDspHttp,
 } from '../dcc/dsp/index.ts';
+import { FileDownlinkJournal } from '../dcc/wan/downlink-journal.ts';
 import { SmWan } from '../dcc/wan/sm-wan.ts';
 import { XmlSigningCertificateStore } from '../duis/index.ts';
 import { SecurityContext } from '../gbcs/index.ts';
@@ -112,7 +114,8 @@ import {
 const log = Logger.get('system');
 
 /** What the system keeps in its data directory (only these are made private: the directory may hold other things). */
-const DATA_DIR_ENTRIES = /^(ppmid-relay\.sqlite.*|keys|pki|credentials|estate|dsp-local-delivery)$/;
+const DATA_DIR_ENTRIES =
+  /^(ppmid-relay\.sqlite.*|keys|pki|credentials|estate|csp|wan-link|dsp-local-delivery)$/;
 
 /** The URLs of every console and API the process serves. */
 export interface SystemUrls {
@@ -297,10 +300,27 @@ export async function startSystem(opts: SystemOptions = {}): Promise<RunningSyst
           clock,
           random: random.fork('wan'),
           config: { wanProvider: SYSTEM_PARTIES.wanProvider, ...(opts.wan ?? {}) },
+          // the CSP keeps its downlink queues across a crash (issue 13)
+          ...(config.ephemeral
+            ? {}
+            : { journal: new FileDownlinkJournal(join(config.dataDir, 'csp', 'downlink')) }),
         })
       : undefined;
     const httpDownlink = remoteWan
-      ? new HttpCspDownlink({ wanUrl: opts.remote!.wanUrl!, clock, metrics, keys: wanLinkKeys })
+      ? new HttpCspDownlink({
+          wanUrl: opts.remote!.wanUrl!,
+          clock,
+          metrics,
+          keys: wanLinkKeys,
+          // commands not yet taken by the SM WAN's process survive a crash of this one (issue 13)
+          ...(config.ephemeral
+            ? {}
+            : {
+                journal: new FilePostJournal(
+                  join(config.dataDir, 'wan-link', `downlink-${[...config.parties].sort().join('-')}.jsonl`),
+                ),
+              }),
+        })
       : undefined;
     if (httpDownlink) closers.push(['WAN link', () => httpDownlink.close()]);
     /** What the DSP and the CHM send through: the SmWan here, or the one of the estate process. */

@@ -36,6 +36,7 @@ import type { Clock, TimerHandle } from '../../runtime/clock.ts';
 import { PpmidRelayError } from '../../runtime/errors.ts';
 import { Logger } from '../../runtime/logger.ts';
 import { Metrics } from '../../runtime/metrics.ts';
+import type { PostJournal } from './post-journal.ts';
 
 const log = Logger.get('wan-link');
 
@@ -161,6 +162,8 @@ export class OrderedPoster {
     body: unknown;
     attempts: number;
     onDone?: (ok: boolean) => void;
+    /** its entry in the journal (a durable poster) */
+    kept?: number;
   }> = [];
   private busy = false;
   private timer: TimerHandle | undefined;
@@ -175,8 +178,18 @@ export class OrderedPoster {
       maxAttempts?: number;
       /** Signs each POST as this side (issue 13). */
       auth?: { keys: WanLinkKeys; as: WanLinkPeer };
+      /** Keeps the queue across a crash (post-journal.ts): what was kept is sent first. */
+      journal?: PostJournal;
     } = {},
-  ) {}
+  ) {
+    const kept = o.journal?.load() ?? [];
+    for (const k of kept) this.queue.push({ path: k.path, body: k.body, attempts: 0, kept: k.id });
+    if (kept.length) {
+      this.metrics.inc('wan-link.restored', kept.length);
+      log.info('WAN link posts restored from the journal', { to: baseUrl, n: kept.length });
+      this.pump();
+    }
+  }
 
   get depth(): number {
     return this.queue.length;
@@ -191,7 +204,14 @@ export class OrderedPoster {
       onDone?.(false);
       return;
     }
-    this.queue.push({ path, body, attempts: 0, ...(onDone ? { onDone } : {}) });
+    const kept = this.o.journal?.add(path, body);
+    this.queue.push({
+      path,
+      body,
+      attempts: 0,
+      ...(onDone ? { onDone } : {}),
+      ...(kept !== undefined ? { kept } : {}),
+    });
     this.metrics.gauge('wan-link.queue').set(this.queue.length);
     this.pump();
   }
@@ -233,6 +253,7 @@ export class OrderedPoster {
           else this.metrics.inc('wan-link.sent');
           head.onDone?.(result === 'ok');
           this.queue.shift();
+          if (head.kept !== undefined) this.o.journal?.done(head.kept);
           this.metrics.gauge('wan-link.queue').set(this.queue.length);
           this.pump();
         } else {
@@ -262,13 +283,23 @@ export class OrderedPoster {
 export class HttpCspDownlink implements CspDownlink {
   private readonly poster: OrderedPoster;
   private readonly waiting = new Map<number, (o: DownlinkOutcome) => void>();
-  private nextId = 1;
+  /** Outcome handles: unique across restarts (a restored POST carries the handle of the process before). */
+  private nextId: number;
   readonly metrics: Metrics;
 
-  constructor(o: { wanUrl: string; clock: Clock; metrics?: Metrics; keys?: WanLinkKeys }) {
+  constructor(o: {
+    wanUrl: string;
+    clock: Clock;
+    metrics?: Metrics;
+    keys?: WanLinkKeys;
+    /** Keeps the commands not yet acknowledged by the SM WAN across a crash (issue 13). */
+    journal?: PostJournal;
+  }) {
     this.metrics = o.metrics ?? new Metrics();
+    this.nextId = Math.floor(o.clock.now()) * 1000 + 1;
     this.poster = new OrderedPoster(o.wanUrl, o.clock, this.metrics, {
       ...(o.keys ? { auth: { keys: o.keys, as: 'dcc' as const } } : {}),
+      ...(o.journal ? { journal: o.journal } : {}),
     });
   }
 

@@ -34,6 +34,7 @@ import { Logger } from '../../runtime/logger.ts';
 import { Metrics, type MetricsSnapshot } from '../../runtime/metrics.ts';
 import { SeededRandom } from '../../runtime/random.ts';
 import type { ChmMessageSink, CspDownlink, DeviceMessageHeld, DspDeviceMessageSink } from '../contracts.ts';
+import type { DownlinkJournal } from './downlink-journal.ts';
 import { WanError } from './errors.ts';
 import {
   type AvailabilityModel,
@@ -451,6 +452,7 @@ export class SmWan implements CspDownlink {
   private readonly outcomeListeners: Array<(o: DownlinkOutcome) => void> = [];
   private readonly log: Logger;
   private requestSeq = 0;
+  private readonly journal: DownlinkJournal | undefined;
 
   constructor(o: {
     clock: Clock;
@@ -459,6 +461,8 @@ export class SmWan implements CspDownlink {
     metrics?: Metrics;
     dsp?: DspDeviceMessageSink;
     chm?: ChmMessageSink;
+    /** Keeps each CH's downlink queue across a crash (downlink-journal.ts); none: in memory only. */
+    journal?: DownlinkJournal;
   }) {
     this.clock = o.clock;
     this.random = o.random instanceof SeededRandom ? o.random : new SeededRandom(o.random ?? 'sm-wan');
@@ -477,6 +481,7 @@ export class SmWan implements CspDownlink {
     this.metrics = o.metrics ?? new Metrics();
     this.dsp = o.dsp;
     this.chm = o.chm;
+    this.journal = o.journal;
     this.log = Logger.withClock('wan', () => this.clock.now());
   }
 
@@ -490,7 +495,61 @@ export class SmWan implements CspDownlink {
     const link = new WanChLink(this, { ...o, chf }, this.random.fork(`ch:${chf}`));
     this.links.set(chf, link);
     this.metrics.gauge('wan.chs').set(this.links.size);
+    this.restore(link);
     return link;
+  }
+
+  /** The commands the CSP held for this CH when its process stopped (the journal), queued again in order. */
+  private restore(link: WanChLink): void {
+    if (!this.journal) return;
+    const kept = this.journal.load(link.chf);
+    if (kept.length === 0) return;
+    const now = this.clock.now();
+    const ch = link.downlink;
+    for (const k of kept) {
+      const base = { requestId: k.requestId, chf: link.chf, target: k.target, origin: k.origin, at: now };
+      if (k.expiresAt <= now || ch.full) {
+        const outcome = k.expiresAt <= now ? 'expired' : 'dropped';
+        if (outcome === 'expired') ch.expired++;
+        else ch.dropped++;
+        this.metrics.inc(`wan.down.${outcome}`);
+        this.report({ ...base, outcome, attempts: 0, elapsedMs: now - k.acceptedAt });
+        continue;
+      }
+      const t = ch.admit({
+        bytes: k.gbcs,
+        requestId: k.requestId,
+        target: k.target,
+        origin: k.origin,
+        acceptedAt: k.acceptedAt,
+        expiresAt: k.expiresAt,
+        attempts: 0,
+        state: 'waiting',
+        epoch: 0,
+        sentAt: 0,
+        expiry: null,
+      });
+      this.metrics.inc('wan.down.restored');
+      this.metrics.gauge('wan.down.held').add(1);
+      this.armExpiry(ch, t);
+      if (link.isUp()) this.transmit(ch, t);
+    }
+    this.keep(link);
+    this.log.info('downlink commands restored from the journal', { chf: link.chf, held: ch.held.size });
+  }
+
+  /** Writes the CH's downlink queue through to the journal (before what changed it has any other effect). */
+  private keep(link: WanChLink): void {
+    if (!this.journal) return;
+    const held = [...link.downlink.held.values()].map((t) => ({
+      requestId: t.requestId,
+      target: t.target,
+      origin: t.origin as DownlinkOrigin,
+      gbcs: t.bytes,
+      acceptedAt: t.acceptedAt,
+      expiresAt: t.expiresAt,
+    }));
+    this.journal.save(link.chf, held);
   }
 
   link(chf: Eui): WanChLink {
@@ -602,6 +661,7 @@ export class SmWan implements CspDownlink {
       expiry: null,
       onOutcome,
     });
+    this.keep(link);
     this.metrics.inc('wan.down.accepted');
     this.metrics.gauge('wan.down.held').add(1);
     this.armExpiry(ch, t);
@@ -724,6 +784,7 @@ export class SmWan implements CspDownlink {
       const now = this.clock.now();
       ch.endToEnd.add(now - t.acceptedAt);
       if (ch.dir === 'down') {
+        this.keep(ch.link);
         this.metrics.gauge('wan.down.held').add(-1);
         this.metrics.inc('wan.down.delivered');
         let handed = false;
@@ -766,6 +827,7 @@ export class SmWan implements CspDownlink {
     this.metrics.inc(`wan.${ch.dir}.expired`);
     const now = this.clock.now();
     if (ch.dir === 'down') {
+      this.keep(ch.link);
       this.metrics.gauge('wan.down.held').add(-1);
       this.log.info('downlink command expired undelivered', {
         chf: ch.link.chf,
