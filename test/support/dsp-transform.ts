@@ -12,6 +12,7 @@ import {
   SUPPORTED_SRVS,
   type TransformContext,
 } from '../../src/dcc/dsp/transform/index.ts';
+import type { DeviceType } from '../../src/duis/index.ts';
 import {
   decodeMessage,
   loadKeyStoreDir,
@@ -89,6 +90,17 @@ export function rtdsKeyStore(): MemoryKeyStore {
 }
 
 /**
+ * The other devices of the RTDS join commands, by the device type their
+ * CS03 payloads name (8.7.1 CS03A1: an HCALCS; 8.7.2 CS03A2: an ESME, CS03C:
+ * a GSME); their certificates are in the RTDS key store.
+ */
+export const RTDS_JOIN_PARTNERS: Readonly<Record<string, DeviceType>> = Object.freeze({
+  '00DB12345678909A': 'HCALCS',
+  '00DB123456789093': 'ESME',
+  '00DB123456789094': 'GSME',
+});
+
+/**
  * The transform context of the RTDS reference estate: its keys, EUIs ...A0 to
  * ...A6, its "now", the ACB counter of its CCS01/CCS02 commands. The ESMEs
  * are twin element for the templates named `_TWIN_` (the RTDS twin-element
@@ -98,6 +110,7 @@ export function rtdsContext(
   opts: { twin?: boolean; variant?: EsmeVariant; acbCounter?: bigint } = {},
 ): TransformContext {
   const inventory = DeviceInventory.rtds(opts.variant ?? (opts.twin ? 'twin' : 'single'));
+  for (const [eui, type] of Object.entries(RTDS_JOIN_PARTNERS)) inventory.set(eui, type);
   return {
     security: new SecurityContext({ keyStore: rtdsKeyStore() }),
     deviceTypeOf: inventory.deviceTypeOf,

@@ -223,9 +223,9 @@ const fixed = (fields: unknown) => (): unknown => structuredClone(fields);
 
 // ---------------------------------------------------------------- the table
 
-type Rule<B> = Omit<UseCaseRule<B>, 'messageCode' | 'payload'> & { originator?: OriginatorKind };
+export type Rule<B> = Omit<UseCaseRule<B>, 'messageCode' | 'payload'> & { originator?: OriginatorKind };
 
-interface DeviceSrvSpec<B> {
+export interface DeviceSrvSpec<B> {
   /** The DUIS body's content spec (ExecutionDateTime is added when DUIS allows future dating). */
   body?: Parameters<typeof group>[0];
   /** A body whose content is an xs:choice (after ExecutionDateTime): its value under the key. */
@@ -237,7 +237,7 @@ interface DeviceSrvSpec<B> {
   notTransformed?: SrvTransform<B>['notTransformed'];
 }
 
-function deviceSrv<B>(srv: string, spec: DeviceSrvSpec<B>): AnySrvTransform {
+export function deviceSrv<B>(srv: string, spec: DeviceSrvSpec<B>): AnySrvTransform {
   const def = serviceRequest(srv);
   if (!def) throw new Error(`DUIS has no SRV ${srv}`);
   const datable = def.futureDating !== 'none';

@@ -11,12 +11,14 @@
 import { serviceRequest } from '../../../duis/index.ts';
 import { DEVICE_SETTING_SRV_TRANSFORMS, DEVICE_SRV_TRANSFORMS } from './device-srs.ts';
 import type { AnySrvTransform } from './rule.ts';
+import { SECURITY_SRV_TRANSFORMS } from './security-srs.ts';
 import { SRV_TRANSFORMS } from './use-cases.ts';
 
 const TRANSFORM_LISTS: readonly (readonly AnySrvTransform[])[] = [
   SRV_TRANSFORMS,
   DEVICE_SRV_TRANSFORMS,
   DEVICE_SETTING_SRV_TRANSFORMS,
+  SECURITY_SRV_TRANSFORMS,
 ];
 
 const BY_SRV = new Map<string, AnySrvTransform>();

@@ -23,6 +23,8 @@ export interface SelectInput {
   esmeVariant: EsmeVariant;
   /** The DUIS user's remote-party role (its certificate OU), when the key store knows it. */
   originatorRole?: RemotePartyRole;
+  /** The inventory (joins select their use case by the other device's type). */
+  deviceTypeOf?: (eui: Eui) => DeviceType | undefined;
 }
 
 /** What a fields builder gets. */
@@ -37,6 +39,8 @@ export interface BuildInput<B> extends SelectInput {
   /** Issuer Event ID: the DSP's current time as ZigBee UTCTime (GBZ use cases only). */
   issuerEventId: () => number;
   deviceTypeOf: (eui: Eui) => DeviceType | undefined;
+  /** A device's KA certificate (DER) from the key store (CS03C carries the partner's). */
+  kaCertificateOf?: (eui: Eui) => Uint8Array | undefined;
   /** SECMP0038 C3: the relay flag of a PPMID's Device Log entry (CCS01). */
   relayEnabledOf?: (ppmid: Eui) => boolean;
 }
@@ -53,6 +57,11 @@ export interface UseCaseRule<B> {
   payload: PayloadFormat;
   /** Who originates this use case when not the SRV's default (CHF use cases: the ACB). */
   originator?: OriginatorKind;
+  /**
+   * The ACB signs the command it originates (GBCS critical use cases the DCC
+   * authorises for a non-critical SR: RTDS CS03A2, CS03C, CS04AC to a PPMID).
+   */
+  acbSigns?: true;
   /** The use case's named command fields (the catalogue row's shape) from the body. */
   fields: (i: BuildInput<B>) => unknown;
 }

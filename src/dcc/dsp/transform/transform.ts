@@ -100,6 +100,8 @@ export interface SupportedTransform {
   payload: 'dlms' | 'gbz' | 'asn1';
   /** Body selector for SRs with several use cases on one device type (e.g. 1.6 `Credit`). */
   when?: string;
+  /** The ACB signs the command (a GBCS-critical use case it authorises for a non-critical SR). */
+  acbSigns?: true;
 }
 
 export const SUPPORTED_TRANSFORMS: readonly SupportedTransform[] = Object.freeze(
@@ -116,6 +118,7 @@ export const SUPPORTED_TRANSFORMS: readonly SupportedTransform[] = Object.freeze
         payload: u.payload,
       };
       if (u.whenText) row.when = u.whenText;
+      if (u.acbSigns) row.acbSigns = true;
       return Object.freeze(row);
     }),
   ),
@@ -140,7 +143,8 @@ function selectInput(requestId: RequestId, targetType: DeviceType, ctx: Transfor
     targetType === 'ESME' ? (ctx.esmeVariantOf?.(requestId.target) ?? 'single') : 'single';
   const ou = ctx.security.keyStore.role(requestId.originator);
   const role = typeof ou === 'number' ? (ROLE_OF_OU as Record<number, RemotePartyRole>)[ou] : undefined;
-  return role ? { esmeVariant, originatorRole: role } : { esmeVariant };
+  const deviceTypeOf = ctx.deviceTypeOf;
+  return role ? { esmeVariant, originatorRole: role, deviceTypeOf } : { esmeVariant, deviceTypeOf };
 }
 
 /** Finds the use case for a request: SRV, target device type, body. Throws typed errors. */
@@ -200,7 +204,9 @@ function build(p: Plan, requestId: RequestId, ctx: TransformContext): TransformR
   const acbOriginates = (p.rule.originator ?? p.t.originator) === 'acb';
   let originator: Eui = requestId.originator;
   let counter = requestId.counter;
-  if (acbOriginates) {
+  // The ACB sending a request itself (RTDS CS02f 6.24.1, GCS59 8.12.2): its own RequestID counter, no supplementary party.
+  const acbIsRequester = acbOriginates && requestId.originator === acbOf(ctx);
+  if (acbOriginates && !acbIsRequester) {
     if (!ctx.nextAcbCounter)
       throw new DspContextIncompleteError(
         `${p.rule.useCase} is originated by the ACB: the context needs nextAcbCounter`,
@@ -222,6 +228,7 @@ function build(p: Plan, requestId: RequestId, ctx: TransformContext): TransformR
       issuerEventId: issuerEventIdFrom(ctx),
       deviceTypeOf: ctx.deviceTypeOf,
       relayEnabledOf: ctx.relayEnabledOf,
+      kaCertificateOf: (e) => ctx.security.keyStore.certificate(e, 'ka')?.der,
     });
     // the catalogue row makes the bytes from the named fields (docs/use-cases.md)
     content = encodeCommand(p.rule.useCase, fields, { originatorCounter: counter });
@@ -242,13 +249,14 @@ function build(p: Plan, requestId: RequestId, ctx: TransformContext): TransformR
     execution: p.execution,
   };
   if (p.dspScheduledAt) info.dspScheduledAt = p.dspScheduledAt;
-  const otherInfo = acbOriginates
-    ? {
-        messageCode: p.rule.messageCode,
-        supplementaryRemotePartyId: requestId.originator,
-        supplementaryRemotePartyCounter: requestId.counter,
-      }
-    : { messageCode: p.rule.messageCode };
+  const otherInfo =
+    acbOriginates && !acbIsRequester
+      ? {
+          messageCode: p.rule.messageCode,
+          supplementaryRemotePartyId: requestId.originator,
+          supplementaryRemotePartyCounter: requestId.counter,
+        }
+      : { messageCode: p.rule.messageCode };
   const fields = {
     cra: 'command' as const,
     originatorCounter: counter,
@@ -261,8 +269,21 @@ function build(p: Plan, requestId: RequestId, ctx: TransformContext): TransformR
     // DUIS CV 4: the Pre-Command has no signature field; the user's signature is appended to it.
     return { ...info, kind: 'pre-command', critical: true, gbcs: encodeApdu(fields) };
   }
-  const apdu = encodeApdu({ ...fields, signature: null });
+  const apdu = p.rule.acbSigns
+    ? acbSign(encodeApdu(fields), ctx)
+    : encodeApdu({ ...fields, signature: null });
   return { ...info, kind: 'command', critical: false, gbcs: macCommand(apdu, ctx), apdu };
+}
+
+/** The ACB's signature on a command it originates and authorises (its DS private key in the key store). */
+function acbSign(apdu: Uint8Array, ctx: TransformContext): Uint8Array {
+  try {
+    return ctx.security.sign(apdu, acbOf(ctx));
+  } catch (e) {
+    if (e instanceof GbcsUnknownKeyError)
+      throw new DspUnknownKeyError(`cannot sign the command: ${e.message}`, e.eui ?? acbOf(ctx), 500, e);
+    throw e;
+  }
 }
 
 const securityByAcb = new WeakMap<SecurityContext, Map<Eui, SecurityContext>>();

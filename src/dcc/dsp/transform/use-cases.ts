@@ -619,7 +619,7 @@ const COMMISSION_DEVICE = clockSrv('8.1.1');
 // ---------------------------------------------------------------- 8.11 Update HAN Device Log
 
 /** ASN.1/GBCS DeviceType numbering (GBCS.md 5), as the CCS01 Device Log entry carries it (RTDS: ESME = 1). */
-const DEVICE_LOG_TYPE: Partial<Record<DeviceType, number>> = {
+export const DEVICE_LOG_TYPE: Partial<Record<DeviceType, number>> = {
   GSME: 0,
   ESME: 1,
   GPF: 3,

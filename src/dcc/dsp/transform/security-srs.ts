@@ -1,0 +1,405 @@
+/**
+ * Device SRs of security credentials, joins and CHF settings (DUIS 6.15.x,
+ * 6.17, 6.24.x, 8.7.x, 8.8.x, 6.28): one declarative row per SRV, as in
+ * device-srs.ts. The payloads are the catalogue's ASN.1 and DLMS rows
+ * (CS02b-g, CS03x, CS04x, DBCH04); this file only maps DUIS elements to
+ * their named fields.
+ *
+ * Facts used, read off the RTDS commands next to the DUIS templates
+ * (test/dsp-transform.test.ts compares them):
+ * - DUIS RemotePartyRole -> GBCS RemotePartyRole: Root 0, Recovery 1,
+ *   Supplier 2, NetworkOperator 3, ACB 4, TransCoS 5, LoadController 8;
+ *   CredentialType Digital Signature -> KeyUsage digitalSignature,
+ *   Key Agreement -> keyAgreement.
+ * - CS02b/CS02g: the credentials replacement mode is the Message Code's low
+ *   byte; the authorising party's trust anchor cell is the sender's role
+ *   and DS usage; its sequence number the Originator Counter. Replacing its
+ *   own role, the new floor goes in newRemotePartyFloorSeqNumber and the
+ *   prepayment top-up floor in newSupplierFloors {0, floor}; replacing
+ *   another role (load controller), in remotePartySeqNumberChanges. One
+ *   replacement per certificate given: DS, KA, KA top-up (cell usage 1).
+ *   Field [1] is present (value 1) exactly when ApplyTimeBasedCPVChecks is
+ *   false (RTDS CS02b IMMEDIATE vs FUTURE_DATED/CANCELLATION and CS02g: one
+ *   example each way; the GBCS name of the field is not confirmed here).
+ * - Joins: Method A initiator (0) on a meter with the other device's type
+ *   from the inventory (CS03A1); to a PPMID/HCALCS the ACB originates and
+ *   signs Method A responder (1) for an ESME partner (CS03A2) or Method C
+ *   (3) with the partner's KA certificate for a GSME (CS03C).
+ * - Unjoins: CS04B (Method B) from the user to a meter for 8.8.2; CS04AC
+ *   from the user to a meter for 8.8.1 (critical); to a PPMID/HCALCS the ACB
+ *   originates and signs CS04AC for 8.8.2.
+ * - DBCH04: DUIS channel lists as ZigBee channel masks (page 28 lower band
+ *   0-26, 29 lower band 27-34, 30 lower band 35-61, 31 upper band 0-26 in
+ *   bits 27-31, channel n - first channel in bits 0-26); the eleven
+ *   thresholds in DUIS order, percentages and duty cycles x100 (RTDS DBCH04).
+ */
+
+import type { DeviceType, DuisNode } from '../../../duis/index.ts';
+import { DuisSchemaError } from '../../../duis/index.ts';
+import { toHex } from '../../../runtime/bytes.ts';
+import { base64, bool, eui, group, int, many, one, oneOf, opt, type ValueReader } from './body-reader.ts';
+import { deviceSrv, type Rule } from './device-srs.ts';
+import { GENERALIZED_TIME_CANCEL, generalizedTime } from './encoding.ts';
+import { DspBodyInvalidError, DspUnknownDeviceError, DspUnknownKeyError } from './errors.ts';
+import type { AnySrvTransform, BuildInput, SelectInput } from './rule.ts';
+import { DEVICE_LOG_TYPE } from './use-cases.ts';
+
+// biome-ignore lint/suspicious/noExplicitAny: body types are per row
+type B = any;
+
+const METERS: DeviceType[] = ['ESME', 'GSME'];
+const CREDENTIAL_TARGETS: DeviceType[] = ['ESME', 'GSME', 'CHF', 'GPF', 'PPMID'];
+const LOCAL_DEVICES: DeviceType[] = ['PPMID', 'HCALCS'];
+
+/** GBCS RemotePartyRole numbers of the DUIS RemotePartyRole enumeration. */
+const ROLE_NUMBER = {
+  Root: 0,
+  Recovery: 1,
+  Supplier: 2,
+  NetworkOperator: 3,
+  ACB: 4,
+  TransCoS: 5,
+  LoadController: 8,
+} as const;
+type DuisRole = keyof typeof ROLE_NUMBER;
+const remotePartyRole = oneOf(...(Object.keys(ROLE_NUMBER) as DuisRole[]));
+
+/** The sender's GBCS role number (its certificate OU, SelectInput's role names). */
+const SENDER_ROLE: Record<string, number> = {
+  root: 0,
+  recovery: 1,
+  supplier: 2,
+  networkOperator: 3,
+  acb: 4,
+  transitionalCoS: 5,
+  wanProvider: 6,
+};
+
+/** X.509 KeyUsage bits as the catalogue's BIT STRING text: digitalSignature (bit 0), keyAgreement (bit 4). */
+const DS = '1';
+const KA = '00001';
+const credentialType = oneOf('Digital Signature', 'Key Agreement');
+const keyUsageOf = (t: 'Digital Signature' | 'Key Agreement') => (t === 'Digital Signature' ? DS : KA);
+
+/** xs:nonNegativeInteger floors (floorSequenceNumber): the catalogue carries them as DER INTEGERs. */
+const floor: ValueReader<number> = int(0, Number.MAX_SAFE_INTEGER);
+
+const certificates = group({
+  ds: opt('DigitalSigningCertificate', base64),
+  ka: opt('KeyAgreementCertificate', base64),
+  kaTopUp: opt('KeyAgreementTopUpCertificate', base64),
+});
+const CERTIFICATION_PATH = group({ certs: many('Certificate', base64, 1, 3) });
+
+interface Certs {
+  ds?: Uint8Array;
+  ka?: Uint8Array;
+  kaTopUp?: Uint8Array;
+}
+
+function replacements(role: number, c: Certs) {
+  const out: { replacementCertificate: string; targetTrustAnchorCell: Record<string, unknown> }[] = [];
+  if (c.ds)
+    out.push({
+      replacementCertificate: toHex(c.ds),
+      targetTrustAnchorCell: { remotePartyRole: role, keyUsage: DS },
+    });
+  if (c.ka)
+    out.push({
+      replacementCertificate: toHex(c.ka),
+      targetTrustAnchorCell: { remotePartyRole: role, keyUsage: KA },
+    });
+  if (c.kaTopUp)
+    out.push({
+      replacementCertificate: toHex(c.kaTopUp),
+      targetTrustAnchorCell: { remotePartyRole: role, keyUsage: KA, cellUsage: 1 },
+    });
+  if (out.length === 0)
+    throw new DspBodyInvalidError('no replacement certificate given', 'ReplacementCertificates');
+  return out;
+}
+
+function executionTime(i: BuildInput<B>): { executionDateTime?: string } {
+  if (i.execution.kind === 'cancel') return { executionDateTime: GENERALIZED_TIME_CANCEL };
+  if (i.execution.kind === 'at')
+    return { executionDateTime: generalizedTime(i.execution.at, 'ExecutionDateTime') };
+  return {};
+}
+
+/**
+ * CS02b / CS02g Update Security Credentials: the replacement mode (Message
+ * Code low byte), the authorising party (the sender), the floors, the
+ * replacement certificates of `role` and the certification path.
+ */
+function updateCredentials(mode: number) {
+  return (i: BuildInput<B>) => {
+    const b = i.body;
+    const role = ROLE_NUMBER[b.role as DuisRole];
+    const sender = i.originatorRole ? SENDER_ROLE[i.originatorRole] : undefined;
+    if (sender === undefined)
+      throw new DspBodyInvalidError(
+        'the sender has no remote-party role in the key store',
+        'RemotePartyRole',
+      );
+    const control: Record<string, unknown> = { credentialsReplacementMode: mode };
+    if (b.applyTimeBasedCpvChecks === false) control.unjoinControl = 1;
+    control.authorisingRemotePartyTACellIdentifier = { remotePartyRole: sender, keyUsage: DS };
+    control.authorisingRemotePartySeqNumber = i.originatorCounter;
+    if (role === sender) {
+      if (b.floor !== undefined) control.newRemotePartyFloorSeqNumber = b.floor;
+      if (b.topUpFloor !== undefined) control.newSupplierFloors = [{ counterId: 0, floor: b.topUpFloor }];
+    } else if (b.floor !== undefined || b.topUpFloor !== undefined) {
+      const change: Record<string, unknown> = { remotePartyRole: role, newSeqNumber: b.floor ?? 0 };
+      if (b.topUpFloor !== undefined) change.otherFloors = [{ counterId: 0, floor: b.topUpFloor }];
+      control.remotePartySeqNumberChanges = [change];
+    }
+    return {
+      authorisingRemotePartyControl: control,
+      replacements: replacements(role, b.replacement.certs ?? b.replacement),
+      certificationPathCertificates: (b.path.certs as Uint8Array[]).map(toHex),
+      ...executionTime(i),
+    };
+  };
+}
+
+const roleIs = (r: DuisRole, sender?: string) => (b: B, s: SelectInput) =>
+  b.role === r && (sender === undefined || s.originatorRole === sender);
+
+/** The other device of a join or unjoin: its GBCS DeviceType from the inventory. */
+function otherDevice(i: BuildInput<B>): { id: string; type: number; kind: DeviceType } {
+  const id = i.body.other as string;
+  const kind = i.deviceTypeOf(id);
+  if (kind === undefined) throw new DspUnknownDeviceError(id, 'OtherDeviceID');
+  const type = DEVICE_LOG_TYPE[kind];
+  if (type === undefined)
+    throw new DspBodyInvalidError(`a ${kind} cannot be joined to another device`, 'OtherDeviceID');
+  return { id, type, kind };
+}
+
+const partnerIsGsme = (b: B, s: SelectInput) => s.deviceTypeOf?.(b.other) === 'GSME';
+
+const JOIN = { other: one('OtherDeviceID', eui) };
+
+// ---------------------------------------------------------------- 6.28 sub-GHz configuration
+
+/** Channel elements `Channel<n>` of a DUIS channel list as a ZigBee channel mask (page in bits 27-31). */
+function channelMask(page: number, first: number, last: number): ValueReader<string> {
+  return (n: DuisNode, p: string) => {
+    let mask = 0;
+    for (const c of n.children) {
+      const m = /^Channel(\d+)$/.exec(c.name);
+      const ch = m ? Number(m[1]) : Number.NaN;
+      if (!(ch >= first && ch <= last))
+        throw new DuisSchemaError(`${c.name} is not a channel ${first}-${last}`, p);
+      const bit = 1 << (ch - first);
+      if (mask & bit) throw new DuisSchemaError(`${c.name} given twice`, p);
+      mask |= bit;
+    }
+    return (((page << 27) | mask) >>> 0).toString(2).padStart(32, '0');
+  };
+}
+
+/** xs:decimal with `digits` fraction digits within [min, max] (exclusive where asked), scaled to an integer. */
+function decimal(digits: number, min: number, max: number, exclusive = false): ValueReader<number> {
+  return (n, p) => {
+    const t = (n.text ?? '').trim();
+    const m = /^\+?(\d+)(?:\.(\d*))?$/.exec(t);
+    if (!m) throw new DuisSchemaError(`"${t}" is not a non-negative xs:decimal`, p);
+    const frac = (m[2] ?? '').replace(/0+$/, '');
+    if (frac.length > digits) throw new DuisSchemaError(`more than ${digits} fraction digits`, p);
+    const v = Number(m[1] + frac.padEnd(digits, '0'));
+    const lo = Math.round(min * 10 ** digits);
+    const hi = Math.round(max * 10 ** digits);
+    if (exclusive ? v <= lo || v >= hi : v < lo || v > hi)
+      throw new DuisSchemaError(
+        `${t} is outside ${exclusive ? '(' : '['}${min}, ${max}${exclusive ? ')' : ']'}`,
+        p,
+      );
+    return v;
+  };
+}
+
+const SUB_GHZ = {
+  lower0: one('LowerBandSubGHzChannels0To26', channelMask(28, 0, 26)),
+  lower27: one('LowerBandSubGHzChannels27To34', channelMask(29, 27, 34)),
+  lower35: one('LowerBandSubGHzChannels35To61', channelMask(30, 35, 61)),
+  upper0: one('UpperBandSubGHzChannels0To26', channelMask(31, 0, 26)),
+  normalLimited: one('NormalLimitedDutyCycleThreshold', decimal(2, 0.5, 2.0)),
+  limitedCritical: one('LimitedCriticalDutyCycleThreshold', decimal(2, 1.5, 2.5, true)),
+  maxChanges: one('MaximumSubGHzChannelChangesPerWeek', int(1, 7)),
+  gsmeCurfew: one('GSMECurfew', int(2, 65535)),
+  quieter: one('ChannelQuieterThreshold', int(1, 255)),
+  noisier: one('ChannelNoisierThreshold', int(0, 20)),
+  poorComms: one('NonGSMEPoorCommsPercentageThreshold', decimal(2, 1, 100)),
+  poorCommsPeriods: one('NonGSMEPoorCommsMeasurementPeriods', int(50, 150)),
+  noisePeriod: one('LocalCHNoiseMeasurementPeriod', int(61, 65535)),
+  failure: one('LocalCHFailurePercentage', decimal(2, 1, 100)),
+  retry: one('LocalCHRetryPercentage', decimal(2, 1, 100)),
+};
+
+/** DBCH04's structure fields in DUIS element order (the catalogue's names were given before the DUIS names were known). */
+function subGhz(i: BuildInput<B>) {
+  const b = i.body;
+  return {
+    subGhzConfiguration: {
+      value: {
+        channelMask1: b.lower0,
+        channelMask2: b.lower27,
+        channelMask3: b.lower35,
+        channelMask4: b.upper0,
+        dutyCycleLimit: b.normalLimited,
+        dutyCycleLimitedThreshold: b.limitedCritical,
+        dutyCycleCriticalThreshold: b.maxChanges,
+        dutyCycleSuspendedThreshold: b.gsmeCurfew,
+        channelChangeThreshold: b.quieter,
+        scanPeriod: b.noisier,
+        scanDuration: b.poorComms,
+        messageRetries: b.poorCommsPeriods,
+        linkFailureTimeout: b.noisePeriod,
+        restartTimeout: b.failure,
+        reportingPeriod: b.retry,
+      },
+    },
+  };
+}
+
+// ---------------------------------------------------------------- the table
+
+const keyUsageCommand = (i: BuildInput<B>) => ({ keyUsage: keyUsageOf(i.body.credentialType) });
+
+const joinRule = (
+  useCase: string,
+  targets: DeviceType[],
+  method: number,
+  extra: Partial<Rule<B>>,
+): Rule<B> => ({
+  useCase,
+  targets,
+  fields: (i) => {
+    const o = otherDevice(i);
+    return { joinMethodAndRole: method, otherDeviceEntityIdentifier: o.id, otherDeviceType: o.type };
+  },
+  ...extra,
+});
+
+const ACB_SIGNED = { originator: 'acb' as const, acbSigns: true as const };
+
+export const SECURITY_SRV_TRANSFORMS: readonly AnySrvTransform[] = [
+  // ---- 6.15.1 update security credentials (KRP): critical, the user signs
+  deviceSrv<B>('6.15.1', {
+    futureDating: 'device',
+    body: {
+      role: one('RemotePartyRole', remotePartyRole),
+      floor: opt('RemotePartyFloorSeqNumber', floor),
+      topUpFloor: opt('RemotePartyPrepaymentTopUpFloorSeqNumber', floor),
+      replacement: one(
+        'ReplacementCertificates',
+        group({ certs: one('SupplierOrNetworkOperatorCertificates', certificates) }),
+      ),
+      path: one('CertificationPathCertificates', CERTIFICATION_PATH),
+      applyTimeBasedCpvChecks: one('ApplyTimeBasedCPVChecks', bool),
+    },
+    useCases: [
+      {
+        useCase: 'CS02bSupplierBySupplier',
+        targets: CREDENTIAL_TARGETS,
+        when: roleIs('Supplier', 'supplier'),
+        whenText: 'RemotePartyRole Supplier, sent by a supplier',
+        fields: updateCredentials(0x02),
+      },
+      {
+        useCase: 'CS02bNOByNOHandover',
+        targets: CREDENTIAL_TARGETS,
+        when: roleIs('NetworkOperator', 'networkOperator'),
+        whenText: 'RemotePartyRole NetworkOperator, sent by a network operator (mode 3, no RTDS for 6.15.1)',
+        fields: updateCredentials(0x03),
+      },
+      {
+        useCase: 'CS02gLoadControllerBySupplier',
+        targets: ['ESME'],
+        when: roleIs('LoadController', 'supplier'),
+        whenText: 'RemotePartyRole LoadController, sent by a supplier',
+        fields: updateCredentials(0x0b),
+      },
+    ],
+  }),
+  // ---- 6.15.2 update device certificate: the certificate itself (RTDS CS02d)
+  deviceSrv<B>('6.15.2', {
+    body: { certificate: one('DeviceCertificate', base64) },
+    useCases: [{ useCase: 'CS02d', targets: CREDENTIAL_TARGETS, fields: (i) => toHex(i.body.certificate) }],
+  }),
+  deviceSrv<B>('6.17', {
+    body: { credentialType: one('CredentialType', credentialType) },
+    useCases: [{ useCase: 'CS02c', targets: CREDENTIAL_TARGETS, fields: keyUsageCommand }],
+  }),
+  deviceSrv<B>('6.24.2', {
+    body: { credentialType: one('CredentialType', credentialType) },
+    useCases: [{ useCase: 'CS02e', targets: CREDENTIAL_TARGETS, fields: keyUsageCommand }],
+  }),
+  // ---- 6.24.1: the ACB asks for the trust anchor cells of the roles (RTDS CS02f: the ACB's KA cell authorises)
+  deviceSrv<B>('6.24.1', {
+    body: { roles: many('RemotePartyRole', remotePartyRole, 1, 7) },
+    useCases: [
+      {
+        useCase: 'CS02f',
+        targets: CREDENTIAL_TARGETS,
+        originator: 'acb',
+        fields: (i) => ({
+          authorisingRemotePartyTACellIdentifier: { remotePartyRole: ROLE_NUMBER.ACB, keyUsage: KA },
+          remotePartyRoles: (i.body.roles as DuisRole[]).map((r) => ROLE_NUMBER[r]),
+        }),
+      },
+    ],
+  }),
+
+  // ---- 8.7.x joins, 8.8.x unjoins
+  deviceSrv<B>('8.7.1', {
+    body: JOIN,
+    useCases: [joinRule('CS03A1', METERS, 0, {})],
+  }),
+  deviceSrv<B>('8.7.2', {
+    body: JOIN,
+    useCases: [
+      joinRule('CS03A2', LOCAL_DEVICES, 1, {
+        ...ACB_SIGNED,
+        when: (b, s) => !partnerIsGsme(b, s),
+        whenText: 'partner an ESME (Method A responder, ACB signed)',
+      }),
+      {
+        useCase: 'CS03C',
+        targets: LOCAL_DEVICES,
+        ...ACB_SIGNED,
+        when: partnerIsGsme,
+        whenText: "partner a GSME (Method C with the GSME's KA certificate, ACB signed)",
+        fields: (i) => {
+          const o = otherDevice(i);
+          const cert = i.kaCertificateOf?.(o.id);
+          if (!cert) throw new DspUnknownKeyError(`no KA certificate of ${o.id} for Method C`, o.id, 500);
+          return {
+            joinMethodAndRole: 3,
+            otherDeviceEntityIdentifier: o.id,
+            otherDeviceType: o.type,
+            otherDeviceKACertificate: toHex(cert),
+          };
+        },
+      },
+    ],
+  }),
+  deviceSrv<B>('8.8.1', {
+    body: JOIN,
+    useCases: [{ useCase: 'CS04AC', targets: METERS, fields: (i) => i.body.other }],
+  }),
+  deviceSrv<B>('8.8.2', {
+    body: JOIN,
+    useCases: [
+      { useCase: 'CS04B', targets: METERS, fields: (i) => i.body.other },
+      { useCase: 'CS04AC', targets: LOCAL_DEVICES, ...ACB_SIGNED, fields: (i) => i.body.other },
+    ],
+  }),
+
+  // ---- 6.28 CHF sub-GHz configuration (ACB originated, RTDS DBCH04)
+  deviceSrv<B>('6.28', {
+    body: SUB_GHZ,
+    useCases: [{ useCase: 'DBCH04', targets: ['CHF'], originator: 'acb', fields: subGhz }],
+  }),
+];
