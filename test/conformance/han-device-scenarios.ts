@@ -11,6 +11,7 @@
 import { Gsme } from '../../src/devices/gsme/gsme.ts';
 import type { Home } from '../../src/devices/home/home.ts';
 import { RTDS_EUIS } from '../../src/devices/home/profiles.ts';
+import { CHF_SCENARIOS } from './chf-scenarios.ts';
 
 function gsme(home: Home): Gsme {
   const g = home.device(RTDS_EUIS.gsme);
@@ -55,4 +56,5 @@ export const SCENARIOS: Record<string, (home: Home) => void> = {
     gsme(home).backchannel.set({ paymentMode: 'prepayment', paymentControlConfiguration: 0x0c97 }),
   // the credit before the RTDS top-up: 238.94 pounds
   'CS01b_2.2_SUCCESS': (home) => gsme(home).backchannel.set({ meterBalance: 23_894_000 }),
+  ...CHF_SCENARIOS,
 };

@@ -24,7 +24,7 @@
  * The CHF's own Responses and alerts are real GBCS, MAC'd and signed with the
  * CHF's keys (from its KeyStore).
  */
-import { checkCommand, ReplayGuard } from '../../gbcs/acceptance.ts';
+import { type CommandRejection, checkCommand, ReplayGuard } from '../../gbcs/acceptance.ts';
 import { lookupMessageCode } from '../../gbcs/codes/message-codes.ts';
 import {
   type BufferId,
@@ -43,17 +43,10 @@ import {
 import { GbcsError } from '../../gbcs/errors.ts';
 import { GbtReassembler } from '../../gbcs/gbt.ts';
 import type { KeyStore } from '../../gbcs/keystore.ts';
-import {
-  cosemDateTimeFromDate,
-  type DlmsData,
-  decodeDlmsApdu,
-  encodeDlmsApdu,
-  formatObis,
-  gbcsInvokeId,
-} from '../../gbcs/payload/dlms.ts';
+import { cosemDateTimeFromDate, type DlmsData, gbcsInvokeId } from '../../gbcs/payload/dlms.ts';
 import { SecurityContext } from '../../gbcs/security.ts';
 import { DEFAULT_ACB_EUI, type GbcsMessage } from '../../gbcs/types.ts';
-import { type Eui, euiFromBytes, fromHex, normaliseEui, toHex } from '../../runtime/bytes.ts';
+import { type Eui, fromHex, normaliseEui, toHex } from '../../runtime/bytes.ts';
 import type { Clock, TimerHandle } from '../../runtime/clock.ts';
 import { Logger } from '../../runtime/logger.ts';
 import { BoundedQueue, Metrics } from '../../runtime/metrics.ts';
@@ -63,15 +56,14 @@ import {
   TunnelStatus,
   ZigbeeError,
 } from '../../zigbee/index.ts';
-import {
-  type ChDecision,
-  type ChSource,
-  type ChWanPort,
-  DEVICE_TYPE_CODE,
-  type DeviceType,
-  type GbcsDevice,
-  type HanSendResult,
-  type HanUplink,
+import type {
+  ChDecision,
+  ChSource,
+  ChWanPort,
+  DeviceType,
+  GbcsDevice,
+  HanSendResult,
+  HanUplink,
 } from '../contracts.ts';
 import { AirtimeLog } from '../han/airtime.ts';
 import type { HanDataIndication, HanMedium } from '../han/medium.ts';
@@ -87,6 +79,8 @@ import {
 } from './alerts.ts';
 import { chfAuthority } from './authority.ts';
 import { ChClock, type ChTimeConfig, DEFAULT_CH_TIME_CONFIG } from './ch-time.ts';
+import { type ChfState, initialChfState } from './chf-state.ts';
+import { CHF_EVENT, ChfCommands, withAlertCounter } from './commands.ts';
 import { type ChfDeviceLogEntry, DeviceLog, DeviceLogError, EuiSet } from './device-log.ts';
 import { type ChAction, ChfRouter, type ChReason, RouteVerdict } from './routing.ts';
 
@@ -168,6 +162,8 @@ export interface ChfOptions {
   name?: string;
   /** The CH's real-time clock minus true time before any time sync (ms), default 0 (ch-time.ts). */
   clockOffsetMs?: number;
+  /** The device type of a HAN device the home knows (CCS03 restores entries that carry none). */
+  deviceTypeOf?: (eui: Eui) => DeviceType | undefined;
 }
 
 /** One entry of the CH event log. */
@@ -269,18 +265,16 @@ interface RelayItem {
   queuedAt: number;
 }
 
-/** COSEM class 104 (ZigBee network control) 0-0:30.3.0.255: CCS01 method 1 register, CCS02 method 2 unregister. */
-const ZIGBEE_NETWORK_CONTROL = { classId: 104, obis: '0-0:30.3.0.255', register: 1, unregister: 2 } as const;
-/** DLMS Action-Result / Data-Access-Result: success, other-reason. */
+/** DLMS Action-Result / Data-Access-Result: success. */
 const RESULT_SUCCESS = 0;
-const RESULT_OTHER_REASON = 250;
 
-const CODE_CCS01 = 0x0001;
-const CODE_CCS02 = 0x0002;
-
-const DEVICE_TYPE_BY_CODE = new Map<number, DeviceType>(
-  Object.entries(DEVICE_TYPE_CODE).map(([k, v]) => [v, k as DeviceType]),
-);
+/** The security-log event of each refusal (the codes of device-security.ts ALERT_FOR_REJECTION). */
+const SECURITY_EVENT_FOR: Partial<Record<CommandRejection, number>> = {
+  'signature-missing': CHF_EVENT.AUTHENTICATION_FAILURE,
+  'signature-invalid': CHF_EVENT.AUTHENTICATION_FAILURE,
+  replay: CHF_EVENT.REPLAY,
+  'no-key': CHF_EVENT.NO_AUTHORITY,
+};
 
 export class Chf {
   readonly eui: Eui;
@@ -293,6 +287,11 @@ export class Chf {
   readonly security: SecurityContext;
   /** The CH's clock and time status (SECMP0038 3.1.1): from the WAN, else from Set CH Time. */
   readonly time: ChClock;
+  /** The CHF's own use cases and their state (commands.ts, chf-state.ts). */
+  readonly commands: ChfCommands;
+  private readonly useCaseState: { state: ChfState };
+  /** per HAN peer: when the CHF last heard from it, failed sends to it (CCS06) */
+  private readonly peerSeen = new Map<Eui, { lastHeardAt: number | null; failures: number }>();
   readonly events: ChEvent[] = [];
   readonly alerts: ChAlert[] = [];
   private readonly clock: Clock;
@@ -399,8 +398,35 @@ export class Chf {
     });
     this.gpf = o.gpf;
     if (this.gpf) this.gpf.attachUplink(this.gpfUplink());
+    this.useCaseState = { state: initialChfState(this.eui, this.clock.now()) };
+    this.commands = new ChfCommands(
+      {
+        eui: this.eui,
+        gpfEui: this.gpfEui,
+        deviceLog: this.deviceLog,
+        keyStore: o.keyStore,
+        now: () => this.time.now(),
+        deviceTypeOf: (eui) => o.deviceTypeOf?.(eui),
+        hanPeer: (eui) => ({
+          joined: this.joined.has(eui),
+          lastHeardAt: this.peerSeen.get(eui)?.lastHeardAt ?? null,
+          failures: this.peerSeen.get(eui)?.failures ?? 0,
+        }),
+        deviceLogChanged: (change, e, by) =>
+          this.emit({
+            kind: 'device-log',
+            reason: change,
+            target: e.eui,
+            targetType: e.deviceType,
+            originator: by,
+            detail: { relayEnabled: e.relayEnabled, via: 'command' },
+          }),
+      },
+      this.useCaseState,
+    );
     this.deviceLog.onChange((change, e) => {
       if (change === 'removed') {
+        this.peerSeen.delete(e.eui);
         this.node.dropTunnel(e.eui);
         this.joined.delete(e.eui);
         this.purgeMailbox(e.eui, 'device-removed');
@@ -595,6 +621,38 @@ export class Chf {
     );
   }
 
+  private heardFrom(peer: Eui): void {
+    const p = this.peerSeen.get(peer) ?? { lastHeardAt: null, failures: 0 };
+    p.lastHeardAt = this.time.now();
+    this.peerSeen.set(peer, p);
+  }
+
+  /** The state of the CHF's own use cases (a copy). */
+  get useCases(): ChfState {
+    return structuredClone(this.useCaseState.state);
+  }
+
+  /**
+   * Test backchannel: device state a test sets so that the CHF answers as a
+   * real one in that state would (never the command it will get): hardware
+   * faults by `object.member`, values the CHF holds (identity, logs, Sub GHz,
+   * radio figures it does not model), Device Log entries with their link keys.
+   */
+  readonly backchannel = {
+    hardwareFault: (what: string, on = true): void => {
+      const f = new Set(this.useCaseState.state.hardwareFaults);
+      if (on) f.add(what);
+      else f.delete(what);
+      this.useCaseState.state.hardwareFaults = [...f];
+    },
+    set: (patch: Partial<ChfState>): void => {
+      Object.assign(this.useCaseState.state, structuredClone(patch));
+    },
+    restoreEntry: (e: { eui: Eui; deviceType: DeviceType; linkKey: string }): void => {
+      this.deviceLog.restore({ ...e, linkKey: fromHex(e.linkKey) }, this.clock.now());
+    },
+  };
+
   /** Messages waiting in a GSME's mailbox. */
   mailboxDepth(gsme: Eui): number {
     return this.mailboxes.get(normaliseEui(gsme))?.size ?? 0;
@@ -639,6 +697,7 @@ export class Chf {
   private onTunnelData(peer: Eui, data: Uint8Array, info: ChTunnelDataInfo): TransferDataStatus | undefined {
     const sender = this.deviceLog.get(peer);
     this.metrics.inc('chf.han.rx');
+    this.heardFrom(peer);
     const source: ChSource =
       sender?.deviceType === 'HHT' ? 'hht' : sender?.deviceType === 'PPMID' ? 'ppmid' : 'device';
     const v = this.router.decide(source, sender, data, this.verdict);
@@ -651,6 +710,7 @@ export class Chf {
   }
 
   private onMailboxCommand(peer: Eui, cmd: GsmeMailboxCommand, _info: ChTunnelDataInfo): void {
+    this.heardFrom(peer);
     if (cmd.cmd === 'Get') {
       this.serveMailbox(peer);
       return;
@@ -998,6 +1058,11 @@ export class Chf {
       return;
     }
     this.metrics.inc(`chf.han.failed.${r.reason}`);
+    if (this.deviceLog.has(target)) {
+      const p = this.peerSeen.get(target) ?? { lastHeardAt: null, failures: 0 };
+      p.failures++;
+      this.peerSeen.set(target, p);
+    }
     this.emit({ kind: 'delivery', reason: `han-${r.reason}`, target, targetType: type ?? null, messageCode });
     if (type === 'ESME')
       this.throttle.submit(`8F84:${target}`, (suppressed) =>
@@ -1483,6 +1548,7 @@ export class Chf {
     };
     if (!check.accepted) {
       this.metrics.inc(`chf.command.rejected.${check.reason}`);
+      this.commands.securityEvent(SECURITY_EVENT_FOR[check.reason] ?? CHF_EVENT.INTEGRITY_FAILURE);
       this.emit({ ...base, reason: check.reason, decision: 'discarded', detail: { check: 'rejected' } });
       if (m?.messageCode === PROVISIONAL_MESSAGE_CODE.SET_CH_TIME)
         this.timeRefused(m.originator, 'authentication', { check: check.reason });
@@ -1496,6 +1562,7 @@ export class Chf {
     const authority = chfAuthority(this.security.keyStore, msg);
     if (!authority.ok) {
       this.metrics.inc('chf.command.rejected.no-authority');
+      this.commands.securityEvent(CHF_EVENT.NO_AUTHORITY);
       this.emit({
         ...base,
         reason: 'no-authority',
@@ -1517,25 +1584,42 @@ export class Chf {
       );
       return;
     }
-    if (!provisional && code !== CODE_CCS01 && code !== CODE_CCS02) {
+    this.replay.accept(msg.originator, msg.originatorCounter);
+    if (!provisional) {
+      // every catalogue use case: the shared registry (commands.ts); "unsupported" is a response too
+      const x = this.commands.execute(msg, check.critical, typeof role === 'number' ? role : null);
+      this.metrics.inc(`chf.command.${x.outcome}`);
       this.emit({
         ...base,
-        reason: 'CHF_UNSUPPORTED_USE_CASE',
-        decision: 'discarded',
-        detail: { useCase: lookupMessageCode(code)?.useCase ?? null },
+        reason: String(x.detail?.reason ?? x.outcome),
+        decision: 'delivered',
+        detail: { useCase: lookupMessageCode(code)?.useCase ?? null, outcome: x.outcome, ...x.detail },
       });
-      this.metrics.inc('chf.command.unsupported');
+      this.respond(msg, x.content, check.critical);
+      for (const a of x.alerts ?? []) {
+        const counter = this.nextCounter();
+        this.sendAlert(
+          {
+            alertCode: a.code,
+            messageCode: a.messageCode,
+            critical: a.critical,
+            content: withAlertCounter(a.payload, counter),
+            name: `alert-${a.code.toString(16)}`,
+          },
+          counter,
+          { messageCode: code },
+        );
+      }
       return;
     }
-    this.replay.accept(msg.originator, msg.originatorCounter);
     let content: Uint8Array;
     let outcome: string;
     try {
-      if (code === CODE_CCS01 || code === CODE_CCS02) [content, outcome] = this.deviceLogCommand(msg);
-      else if (code === PROVISIONAL_MESSAGE_CODE.SET_CH_TIME) [content, outcome] = this.setChTime(msg);
+      if (code === PROVISIONAL_MESSAGE_CODE.SET_CH_TIME) [content, outcome] = this.setChTime(msg);
       else [content, outcome] = this.bufferFeedCommand(msg);
     } catch (e) {
       this.metrics.inc('chf.command.malformedPayload');
+      this.commands.securityEvent(CHF_EVENT.INTEGRITY_FAILURE);
       this.emit({
         ...base,
         reason: 'malformed-payload',
@@ -1597,109 +1681,6 @@ export class Chf {
       size: bytes.length,
       detail: { wan: state },
     });
-  }
-
-  /**
-   * CCS01 / CCS02 (DUIS 8.11): class 104 0-0:30.3.0.255 method 1 with
-   * structure { EUI, device type, install code, enum, [boolean relay flag] },
-   * method 2 with the EUI. The relay flag (SECMP0038 C3) is a fifth element
-   * this project adds [PROVISIONAL]: GBCS has no field for it.
-   */
-  private deviceLogCommand(msg: GbcsMessage): [Uint8Array, string] {
-    const a = decodeDlmsApdu(msg.content);
-    if (a.apdu !== 'access-request' || a.requests.length === 0)
-      throw new RangeError('CCS01/CCS02: not an access-request');
-    const action = a.requests.findIndex(
-      (r) =>
-        r.kind === 'action' &&
-        r.classId === ZIGBEE_NETWORK_CONTROL.classId &&
-        formatObis(r.obis) === ZIGBEE_NETWORK_CONTROL.obis,
-    );
-    if (action < 0) throw new RangeError('CCS01/CCS02: no action on ZigBee network control');
-    const method = a.requests[action].id;
-    const arg = a.data[action];
-    let ok = true;
-    let outcome: string;
-    if (msg.messageCode === CODE_CCS01 && method === ZIGBEE_NETWORK_CONTROL.register) {
-      if (arg?.type !== 'structure' || arg.items.length < 3)
-        throw new RangeError('CCS01: bad register_device argument');
-      const [euiD, typeD, codeD, , relayD] = arg.items;
-      if (
-        euiD.type !== 'octet-string' ||
-        euiD.value.length !== 8 ||
-        typeD.type !== 'enum' ||
-        codeD.type !== 'octet-string'
-      )
-        throw new RangeError('CCS01: bad register_device fields');
-      const deviceType = DEVICE_TYPE_BY_CODE.get(typeD.value);
-      const eui = euiFromBytes(euiD.value);
-      try {
-        if (!deviceType) throw new DeviceLogError('DEVICE_LOG_INVALID_ENTRY', `device type ${typeD.value}`);
-        const e = this.deviceLog.add(
-          {
-            eui,
-            deviceType,
-            installCode: codeD.value,
-            relayEnabled: relayD?.type === 'boolean' && relayD.value,
-          },
-          this.clock.now(),
-        );
-        this.emit({
-          kind: 'device-log',
-          reason: 'added',
-          target: e.eui,
-          targetType: e.deviceType,
-          originator: msg.originator,
-          detail: { relayEnabled: e.relayEnabled, via: 'CCS01' },
-        });
-        outcome = 'device-added';
-      } catch (e) {
-        ok = false;
-        outcome = `device-add-failed:${e instanceof DeviceLogError || e instanceof ZigbeeError ? e.code : String(e)}`;
-      }
-    } else if (msg.messageCode === CODE_CCS02 && method === ZIGBEE_NETWORK_CONTROL.unregister) {
-      if (arg?.type !== 'octet-string' || arg.value.length !== 8)
-        throw new RangeError('CCS02: bad unregister_device argument');
-      const eui = euiFromBytes(arg.value);
-      const removed = this.deviceLog.remove(eui);
-      ok = removed !== undefined;
-      outcome = ok ? 'device-removed' : 'device-not-in-log';
-      if (removed)
-        this.emit({
-          kind: 'device-log',
-          reason: 'removed',
-          target: eui,
-          targetType: removed.deviceType,
-          originator: msg.originator,
-          detail: { via: 'CCS02' },
-        });
-    } else throw new RangeError(`method ${method} does not match Message Code ${msg.messageCode}`);
-    const results = a.requests.map((r, i) => ({
-      kind:
-        r.kind === 'action'
-          ? ('action' as const)
-          : r.kind === 'get' || r.kind === 'get-with-selection'
-            ? ('get' as const)
-            : ('set' as const),
-      result:
-        i === action
-          ? ok
-            ? RESULT_SUCCESS
-            : RESULT_OTHER_REASON
-          : ok
-            ? RESULT_SUCCESS
-            : RESULT_OTHER_REASON,
-    }));
-    return [
-      encodeDlmsApdu({
-        apdu: 'access-response',
-        invoke: a.invoke,
-        dateTime: new Uint8Array(0),
-        data: a.requests.map(() => ({ type: 'null' as const })),
-        results,
-      }),
-      outcome,
-    ];
   }
 
   /**

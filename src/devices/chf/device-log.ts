@@ -85,6 +85,16 @@ export class DeviceLog {
     entry: { eui: Eui; deviceType: DeviceType; installCode: Uint8Array; relayEnabled?: boolean },
     now: number,
   ): ChfDeviceLogEntry {
+    const installCode = installCodeWithCrc(entry.installCode);
+    return this.put(entry, installCode, linkKeyFromInstallCode(installCode), now);
+  }
+
+  private put(
+    entry: { eui: Eui; deviceType: DeviceType; relayEnabled?: boolean },
+    installCode: Uint8Array,
+    linkKey: Uint8Array,
+    now: number,
+  ): ChfDeviceLogEntry {
     const eui = normaliseEui(entry.eui);
     if (this.reserved.has(eui))
       throw new DeviceLogError('DEVICE_LOG_RESERVED_EUI', `${eui} is the CHF's or the GPF's own Entity ID`);
@@ -98,7 +108,6 @@ export class DeviceLog {
     const existing = this.byEui.get(eui);
     if (!existing && this.byEui.size >= this.capacity)
       throw new DeviceLogError('DEVICE_LOG_FULL', `Device Log full (${this.capacity} entries)`);
-    const installCode = installCodeWithCrc(entry.installCode);
     const { hi, lo } = halves(eui);
     const e: ChfDeviceLogEntry = Object.freeze({
       eui,
@@ -107,7 +116,7 @@ export class DeviceLog {
       relayEnabled: entry.relayEnabled ?? false,
       hi,
       lo,
-      linkKey: linkKeyFromInstallCode(installCode),
+      linkKey,
       addedAt: now,
     });
     if (existing) this.unindex(existing);
@@ -117,6 +126,20 @@ export class DeviceLog {
     else this.byLo.set(lo, [e]);
     for (const l of this.listeners) l('added', e);
     return e;
+  }
+
+  /**
+   * Restores an entry with its link key (CCS03, 8.12.1: the key material of a
+   * Device Log backed up from another CH; no install code travels). Same
+   * checks as `add`; the entry has an empty install code.
+   */
+  restore(
+    entry: { eui: Eui; deviceType: DeviceType; linkKey: Uint8Array; relayEnabled?: boolean },
+    now: number,
+  ): ChfDeviceLogEntry {
+    if (entry.linkKey.length !== 16)
+      throw new DeviceLogError('DEVICE_LOG_INVALID_ENTRY', `link key of ${entry.linkKey.length} bytes`);
+    return this.put(entry, new Uint8Array(0), entry.linkKey.slice(), now);
   }
 
   remove(eui: Eui): ChfDeviceLogEntry | undefined {

@@ -98,6 +98,7 @@ export class Home {
       gpf: o.chf.gpf,
       metrics: this.metrics,
       name: this.name,
+      deviceTypeOf: (eui) => this.specs.get(eui)?.deviceType,
     });
     for (const d of o.devices ?? []) this.addDevice(d);
   }
