@@ -6,6 +6,8 @@
 export interface BenchResult {
   name: string;
   opsPerSec: number;
+  /** CPU time (user + system, this process) per operation over the timed batches, ms: load on the machine does not inflate it as it does wall time. */
+  cpuMsPerOp?: number;
   /** Extra figures worth printing (ratios, latencies...). */
   extra?: Record<string, number | string>;
 }
@@ -25,12 +27,18 @@ export function measure(c: BenchCase): BenchResult {
   while (performance.now() - t0 < warm) c.batch();
   let ops = 0;
   t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   let elapsed = 0;
   while (elapsed < budget) {
     ops += c.batch();
     elapsed = performance.now() - t0;
   }
-  return { name: c.name, opsPerSec: (ops / elapsed) * 1000 };
+  const cpu = process.cpuUsage(cpu0);
+  return {
+    name: c.name,
+    opsPerSec: (ops / elapsed) * 1000,
+    cpuMsPerOp: (cpu.user + cpu.system) / 1000 / ops,
+  };
 }
 
 /** A bench module exports `run()` returning its results; `bench/run.ts` lists the modules. */

@@ -23,7 +23,7 @@ const only = onlyIdx >= 0 ? args[onlyIdx + 1] : undefined;
 function print(r: BenchResult): void {
   if (json) {
     process.stdout.write(
-      `${JSON.stringify({ name: r.name, opsPerSec: Math.round(r.opsPerSec), ...r.extra })}\n`,
+      `${JSON.stringify({ name: r.name, opsPerSec: Math.round(r.opsPerSec), ...(r.cpuMsPerOp === undefined ? {} : { cpuMsPerOp: r.cpuMsPerOp }), ...r.extra })}\n`,
     );
   } else {
     const extra = r.extra
@@ -31,8 +31,9 @@ function print(r: BenchResult): void {
           .map(([k, v]) => `${k}=${typeof v === 'number' ? Number(v.toPrecision(4)) : v}`)
           .join(' ')}`
       : '';
+    const cpu = r.cpuMsPerOp === undefined ? '' : `  cpu=${Number(r.cpuMsPerOp.toPrecision(3))} ms/op`;
     process.stdout.write(
-      `${r.name.padEnd(28)} ${Math.round(r.opsPerSec).toLocaleString('en-GB').padStart(14)} ops/s${extra}\n`,
+      `${r.name.padEnd(28)} ${Math.round(r.opsPerSec).toLocaleString('en-GB').padStart(14)} ops/s${cpu}${extra}\n`,
     );
   }
 }

@@ -90,7 +90,7 @@ describe('CH-4 / CH-8 overflow of the uplink buffer is counted and alerted', asy
     chf: { ...NO_LIMITS, uplinkCapacity: 2, uplinkAlertReserve: 4 },
   });
   const home = atps.home(id);
-  it('2 buffered, 3 dropped with an event each; buffer-full alerts reach the CSP after the outage', () => {
+  it('2 buffered, the 3 oldest dropped with an event each; buffer-full alerts reach the CSP after the outage', () => {
     atps.backchannel(id, { action: 'wan-down' });
     const rs = atps.inject(
       id,
@@ -98,8 +98,13 @@ describe('CH-4 / CH-8 overflow of the uplink buffer is counted and alerted', asy
       esmeCommands.slice(0, 5).map((m) => m.bytes),
     );
     assert.equal(rs.length, 5);
-    const dropped = atps.chEvents(id).filter((e) => e.kind === 'route' && e.reason === 'uplink-buffer-full');
+    const dropped = atps.chEvents(id).filter((e) => e.kind === 'uplink' && e.reason === 'uplink-buffer-full');
     assert.equal(dropped.length, 3);
+    for (const e of dropped) assert.equal(e.detail?.dropped, 'oldest');
+    assert.deepEqual(
+      dropped.map((e) => e.detail?.kind),
+      ['response', 'response', 'response'],
+    );
     assert.equal(home.metrics.snapshot().counters['chf.uplink.dropped'], 3);
     const full = atps.alerts(id).filter((a) => a.name === 'buffer-full');
     assert.ok(full.length >= 1);
@@ -120,7 +125,11 @@ describe('CH-4 / CH-8 overflow of the uplink buffer is counted and alerted', asy
         (d) => d.alert === 'buffer-full' && d.buffer === 'wan-uplink' && d.overflowed && d.dropped >= 1,
       ),
     );
-    assert.equal(after.filter((u) => u.cra === 'response').length, 2);
+    // the newest two: the buffer gave up its oldest (uplink-overflow.ts)
+    assert.deepEqual(
+      after.filter((u) => u.cra === 'response').map((u) => u.hex.toUpperCase()),
+      [rs[3].response, rs[4].response].map((h) => h!.toUpperCase()),
+    );
     assert.equal(alertsSent[0].alertCode, PROVISIONAL_ALERT_CODE['buffer-full'].toString(16).toUpperCase());
   });
 });

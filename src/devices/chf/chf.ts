@@ -83,6 +83,7 @@ import { type ChfState, initialChfState } from './chf-state.ts';
 import { CHF_EVENT, ChfCommands, withAlertCounter } from './commands.ts';
 import { type ChfDeviceLogEntry, DeviceLog, DeviceLogError, EuiSet } from './device-log.ts';
 import { type ChAction, ChfRouter, type ChReason, RouteVerdict } from './routing.ts';
+import { uplinkOverflow } from './uplink-overflow.ts';
 
 export interface ChfConfig extends ChTimeConfig {
   /** Tunnel maximum transfer size each way (HAN.md), default 1500. */
@@ -1263,17 +1264,31 @@ export class Chf {
     }
     const limit = item.own ? this.uplink.capacity : this.config.uplinkCapacity;
     if (this.uplink.size >= limit) {
+      // full: the oldest message of its kind gives way (uplink-overflow.ts), else the new one is refused
+      const o = uplinkOverflow(this.uplink.toArray(), item, this.config);
+      let gone = item;
+      if (o.action === 'evict') {
+        let i = 0;
+        gone = this.uplink.removeWhere(() => i++ === o.index)[0]!;
+      }
       this.uplink.dropped.inc();
-      this.metrics.inc(item.own ? 'chf.uplink.droppedOwnAlert' : 'chf.uplink.dropped');
+      this.metrics.inc(gone.own ? 'chf.uplink.droppedOwnAlert' : 'chf.uplink.dropped');
       this.emit({
         kind: 'uplink',
         reason: 'uplink-buffer-full',
-        from: item.from,
-        size: item.bytes.length,
-        detail: { own: item.own, buffered: this.uplink.size },
+        from: gone.from,
+        size: gone.bytes.length,
+        detail: {
+          own: gone.own,
+          dropped: o.action === 'evict' ? 'oldest' : 'new',
+          kind: gone.kind,
+          ppmidCaused: gone.ppmidCaused,
+          queuedAt: gone.queuedAt,
+          buffered: this.uplink.size,
+        },
       });
-      if (!item.own) this.bufferFull('wan-uplink', this.uplink, true);
-      return 'dropped';
+      if (!gone.own) this.bufferFull('wan-uplink', this.uplink, true);
+      if (o.action !== 'evict') return 'dropped';
     }
     this.uplink.offer(item);
     this.metrics.inc('chf.uplink.buffered');
