@@ -68,10 +68,10 @@ export class DspServiceError extends PpmidRelayError {
 export const unknownUser = (eui: string) =>
   new DspServiceError('DSP_UNKNOWN_USER', `${eui} is not a registered DCC user`, { responseCode: 'E1' });
 
-export const roleNotEligible = (eui: string, roles: readonly string[], srv: string) =>
+export const roleNotEligible = (eui: string, roles: readonly string[], srv: string, why?: string) =>
   new DspServiceError(
     'DSP_ROLE_NOT_ELIGIBLE',
-    `user ${eui} (roles ${roles.join(', ') || 'none'}) may not send SR ${srv}`,
+    `user ${eui} (roles ${roles.join(', ') || 'none'}) may not send SR ${srv}${why ? `: ${why}` : ''}`,
     { responseCode: 'E2' },
   );
 

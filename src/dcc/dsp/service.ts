@@ -16,7 +16,8 @@
  *   1. XML well-formed and DUIS-XSD-valid (`xsdValidation`, on by default; in process with
  *      libxml2-wasm, src/duis/xsd-inprocess.ts, or xmllint if `xsdValidator` is a DuisXsdValidator)
  *   2. XML signature valid, by the RequestID originator's XML-signing certificate
- *   3. the originator is a registered, active user (E1, E3) whose role may send the SR (E2)
+ *   3. the originator is a registered, active user (E1, E3) whose role may send the SR (E2);
+ *      for a device SR also by GBCS's roles for the use case it produces (access.ts, E2)
  *   4. the target is known: in the inventory for device SRs, the ACB for non-device SRs (E19);
  *      the user's role may address that device (E4)
  *   5. the RequestID counter is greater than the last accepted from the user (HTTP 409)
@@ -60,6 +61,7 @@ import type { Clock, TimerHandle } from '../../runtime/clock.ts';
 import { Logger } from '../../runtime/logger.ts';
 import { Metrics } from '../../runtime/metrics.ts';
 import type { CspDownlink, DspDeviceMessageSink } from '../contracts.ts';
+import { deviceSrGbcsAccess } from './access.ts';
 import {
   checkTariff,
   DEFAULT_LOCAL_DELIVERY_TARIFF,
@@ -763,6 +765,13 @@ export class DspService implements DspDeviceMessageSink {
       if (!device) throw unknownTarget(id.target, 'not in the DSP inventory');
       if (!roleMayAddressDevice(user.roles, device.deviceType))
         throw notAuthorisedForDevice(user.eui, device.eui, device.deviceType);
+      // the GBCS roles of the use case the SR produces (access.ts)
+      const gbcs = deviceSrGbcsAccess(
+        srv,
+        device.deviceType,
+        user.roles.filter((r) => eligible.includes(r)),
+      );
+      if (!gbcs.ok) throw roleNotEligible(user.eui, user.roles, srv, gbcs.detail);
     }
 
     // 5. counter

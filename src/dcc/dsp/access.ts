@@ -1,0 +1,90 @@
+/**
+ * The DSP's GBCS role check for device Service Requests (docs/use-cases.md
+ * "The DSP's role check"): beside DUIS eligibility (the SRV table's roles,
+ * users.ts `eligibleRoles`), a device SR passes only if a role the user holds,
+ * eligible for the SR, may be the business originator of the GBCS use case
+ * the SR produces on the target, as the catalogue's one role table says
+ * (`mayOriginate`, directly or through the ACB). Non-device SRs have no GBCS
+ * use case: DUIS eligibility alone decides them.
+ *
+ * The use cases an SRV produces on a device type are the catalogue rows that
+ * name the SRV and target that type (or ANY). Where there are several for
+ * one target they are per-role variants the DSP picks between (6.2.10:
+ * ECS25r1 for a supplier, ECS25r2 for a network operator; 6.22: ECS25a.. or
+ * ECS25b..), so one of them suffices. An SRV no catalogue row names (7.6,
+ * 7.8, 7.9, 7.14-7.16, 8.8.1 today) is left to DUIS eligibility, and so is a
+ * use case that a DCC party originates itself (its roles name the ACB or the
+ * transitional CoS party: CS02a/CS02f credential retrieval, CS02b ACB and
+ * handover modes, CoS by the transitional CoS party, GCS59): the user only
+ * asks the DCC to send it, and the device sees the DCC party, not the user.
+ */
+import type { DeviceType } from '../../devices/contracts.ts';
+import type { RemotePartyRole } from '../../gbcs/use-cases/index.ts';
+import { mayOriginate, rolesForUseCase } from '../../gbcs/use-cases/index.ts';
+import { srvEntry } from './srv-table.ts';
+import type { UserRole } from './users.ts';
+
+/**
+ * The GBCS Remote Party Role of a DUIS User Role: the certificate role the
+ * device sees (directly, or in the Supplementary Remote Party ID when the
+ * ACB acts for the user). An Export Supplier is a supplier party (the ACB
+ * acts for it at the ESME); the Registered Supplier Agent sends no device
+ * commands.
+ */
+export const GBCS_ROLE_OF_USER_ROLE: Readonly<Record<UserRole, RemotePartyRole | undefined>> = {
+  IS: 'supplier',
+  ES: 'supplier',
+  GS: 'supplier',
+  ED: 'networkOperator',
+  GT: 'networkOperator',
+  OU: 'otherUser',
+  RSA: undefined,
+};
+
+/** The GBCS use cases `srv` produces on a device of `deviceType` (catalogue rows naming the SRV). */
+export function srvUseCasesOn(srv: string, deviceType: DeviceType): readonly string[] {
+  const ucs = srvEntry(srv)?.useCases ?? [];
+  return ucs.filter((u) => u.targets.includes(deviceType) || u.targets.includes('ANY')).map((u) => u.useCase);
+}
+
+/**
+ * Whether a user of DUIS role `role` may originate what device SR `srv`
+ * produces on `deviceType` by GBCS's roles: true when the SRV produces no
+ * catalogued use case on that type (nothing for GBCS to say).
+ */
+export function gbcsRoleMayRequest(srv: string, deviceType: DeviceType, role: UserRole): boolean {
+  const ucs = srvUseCasesOn(srv, deviceType);
+  if (ucs.length === 0) return true;
+  const g = GBCS_ROLE_OF_USER_ROLE[role];
+  return ucs.some((uc) => dccOriginates(uc) || (g !== undefined && mayOriginate(uc, g)));
+}
+
+/** The DCC's own parties: a use case one of them sends directly is the DCC's, whoever asked. */
+const DCC_PARTIES: readonly RemotePartyRole[] = ['acb', 'transitionalCoS'];
+
+/** Whether a DCC party (the ACB, the transitional CoS party) is itself a business originator of `uc`. */
+export function dccOriginates(uc: string): boolean {
+  const r = rolesForUseCase(uc);
+  return r !== undefined && DCC_PARTIES.some((p) => r.direct.includes(p));
+}
+
+export type GbcsAccess = { ok: true } | { ok: false; detail: string };
+
+/**
+ * The check for a device SR: one of `eligible` (the user's roles DUIS lets
+ * send the SR) must pass `gbcsRoleMayRequest`; the refusal names the use
+ * cases and roles.
+ */
+export function deviceSrGbcsAccess(
+  srv: string,
+  deviceType: DeviceType,
+  eligible: readonly UserRole[],
+): GbcsAccess {
+  if (eligible.some((r) => gbcsRoleMayRequest(srv, deviceType, r))) return { ok: true };
+  const ucs = srvUseCasesOn(srv, deviceType);
+  const roles = eligible.map((r) => GBCS_ROLE_OF_USER_ROLE[r] ?? `${r} (no GBCS role)`);
+  return {
+    ok: false,
+    detail: `GBCS: ${[...new Set(roles)].join(', ') || 'no role'} may not originate ${ucs.join(' / ')} on a ${deviceType}`,
+  };
+}
