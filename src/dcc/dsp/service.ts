@@ -1061,6 +1061,13 @@ export class DspService implements DspDeviceMessageSink {
     if (!device) throw new ScheduleError('E050101', `device ${spec.device} is not in the inventory`);
     if (!roleMayAddressDevice(u.roles, device.deviceType))
       throw new ScheduleError('E050103', `roles ${u.roles.join(',')} may not address a ${device.deviceType}`);
+    const eligible = eligibleRoles(spec.srv, this.#eligibility);
+    const gbcs = deviceSrGbcsAccess(
+      spec.srv,
+      device.deviceType,
+      u.roles.filter((r) => eligible.includes(r)),
+    );
+    if (!gbcs.ok) throw new ScheduleError('E050103', gbcs.detail);
     const at = this.clock.now();
     try {
       transformServiceRequest(
