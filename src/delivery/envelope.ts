@@ -76,10 +76,17 @@ export interface DeliveryEnvelope extends EnvelopeFields {
 
 /** The delivery key id of a public key: first 8 bytes of SHA-256 over its SPKI DER, 16 hex digits. */
 export function deliveryKeyId(publicKey: KeyObject): string {
-  const pub = publicKey.type === 'private' ? createPublicKey(publicKey) : publicKey;
-  const spki = pub.export({ format: 'der', type: 'spki' });
-  return toHex(createHash('sha256').update(spki).digest().subarray(0, KEY_ID_LENGTH));
+  // KeyObjects are immutable: the id of one is computed once (a party asks for its own and its peers' often)
+  let id = keyIds.get(publicKey);
+  if (id === undefined) {
+    const pub = publicKey.type === 'private' ? createPublicKey(publicKey) : publicKey;
+    const spki = pub.export({ format: 'der', type: 'spki' });
+    id = toHex(createHash('sha256').update(spki).digest().subarray(0, KEY_ID_LENGTH));
+    keyIds.set(publicKey, id);
+  }
+  return id;
 }
+const keyIds = new WeakMap<KeyObject, string>();
 
 /** A public key with its key id computed once (callers that verify often keep these). */
 export interface IdentifiedKey {

@@ -40,13 +40,19 @@ export class SystemClock implements Clock {
   }
 }
 
-interface VirtualEvent {
-  at: number;
-  seq: number;
-  fn: () => void;
-  label: string | undefined;
-  cancelled: boolean;
-  period: number;
+/** One scheduled event, and its own TimerHandle (one object per timer: a quiet estate sets millions). */
+class VirtualEvent implements TimerHandle {
+  cancelled = false;
+  constructor(
+    public at: number,
+    public seq: number,
+    readonly fn: () => void,
+    readonly label: string | undefined,
+    readonly period: number,
+  ) {}
+  cancel(): void {
+    this.cancelled = true;
+  }
 }
 
 /** Binary min-heap on (at, seq): events due at the same instant run in scheduling order. */
@@ -144,16 +150,9 @@ export class VirtualClock implements Clock {
   }
 
   private schedule(at: number, fn: () => void, label: string | undefined, period: number): TimerHandle {
-    const ev: VirtualEvent = { at, seq: this.seq++, fn, label, cancelled: false, period };
+    const ev = new VirtualEvent(at, this.seq++, fn, label, period);
     this.heap.push(ev);
-    return {
-      get at() {
-        return ev.at;
-      },
-      cancel: () => {
-        ev.cancelled = true;
-      },
-    };
+    return ev;
   }
 
   /** Number of live (not cancelled) events waiting. */

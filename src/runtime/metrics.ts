@@ -32,16 +32,22 @@ export interface MetricsSnapshot {
 export class Metrics {
   private readonly counters = new Map<string, Counter>();
   private readonly gauges = new Map<string, Gauge>();
+  /** with a prefix: counters by the name as asked, so a hot `inc('literal')` builds no string per call */
+  private readonly byName = new Map<string, Counter>();
 
   constructor(readonly prefix = '') {}
 
   counter(name: string): Counter {
+    const byName = this.prefix ? this.byName : this.counters;
+    const known = byName.get(name);
+    if (known) return known;
     const key = this.prefix + name;
     let c = this.counters.get(key);
     if (!c) {
       c = new Counter();
       this.counters.set(key, c);
     }
+    byName.set(name, c);
     return c;
   }
 

@@ -22,7 +22,7 @@
  * `relay-enabled` into the rebuilt CH's Device Log, and restores each PPMID
  * from its snapshot in `stateDir` when there is one.
  */
-import { createPublicKey } from 'node:crypto';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { InternetLink } from '../adapters/mqtt/index.ts';
@@ -300,6 +300,7 @@ export class Estate {
   private readonly byKey = new Map<string, SimHome>();
   private readonly o: EstateOptions;
   private readonly partyEuis: Eui[];
+  private readonly deliveryKeys = new Map<string, KeyObject>();
   private stopped = false;
   private internet: PpmidInternetPort | undefined;
 
@@ -418,6 +419,16 @@ export class Estate {
     ];
   }
 
+  /** The supplier's delivery public key, read once (every PPMID of the estate gets the same PEM). */
+  private deliveryKey(pem: string): KeyObject {
+    let k = this.deliveryKeys.get(pem);
+    if (!k) {
+      k = createPublicKey(pem);
+      this.deliveryKeys.set(pem, k);
+    }
+    return k;
+  }
+
   /** Builds (or restores from its snapshot) the PPMID application and puts its node on the HAN. */
   private attachPpmidApp(
     h: SimHome,
@@ -436,7 +447,7 @@ export class Estate {
         peerFromKeyStore(this.o.world, p.gsme, 'GSME'),
       ]),
       homeDevices: this.homeDevices(p),
-      supplierDeliveryKeys: new Map([[supplier, createPublicKey(deliveryPublicKeyPem)]]),
+      supplierDeliveryKeys: new Map([[supplier, this.deliveryKey(deliveryPublicKeyPem)]]),
       reportingKey: this.o.reportingKey(p.ppmid).privateKey,
       metrics: h.home.metrics,
       ...(this.o.ppmid ?? {}),

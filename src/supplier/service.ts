@@ -369,10 +369,11 @@ export class SupplierService {
     this.premisesOfDevice.set(p.chf, p.id);
   }
 
-  private indexPpmid(r: PpmidRecord): void {
+  /** `key`: the record's reporting key when the caller has just read it (not parsed twice). */
+  private indexPpmid(r: PpmidRecord, key?: KeyObject): void {
     this.ppmids.set(r.eui, r);
     try {
-      this.reportingKeys.set(r.eui, createPublicKey(r.reportingPublicKeyPem));
+      this.reportingKeys.set(r.eui, key ?? createPublicKey(r.reportingPublicKeyPem));
     } catch (err) {
       log.error('stored reporting key of a PPMID is unreadable', { ppmid: r.eui, error: String(err) });
     }
@@ -1427,7 +1428,7 @@ export class SupplierService {
       ...(mqtt ? { clientCertificatePem: mqtt.certPem } : {}),
     };
     await this.repo.putPpmid(rec);
-    this.indexPpmid(rec);
+    this.indexPpmid(rec, key);
     if (this.relayRegistrar) await this.relayRegistrar.setRelayFlag(eui, p.chf, true);
     if (req.noWan) rec.noWan = true;
     const c = await this.submit(

@@ -18,14 +18,15 @@ class GatedTimer implements TimerHandle {
   ) {}
 
   arm(clock: Clock, delayMs: number, label: string | undefined): void {
-    this.inner = clock.setTimer(delayMs, this.fire, label);
+    // one closure per timer (a class field arrow would cost the same plus a name per instance under tsx)
+    this.inner = clock.setTimer(delayMs, () => this.fire(), label);
     this.at = this.inner.at;
   }
 
-  private readonly fire = (): void => {
+  private fire(): void {
     this.gate.forget(this);
     if (!this.gate.isStopped) this.fn();
-  };
+  }
 
   cancel(): void {
     this.gate.forget(this);

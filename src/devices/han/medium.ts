@@ -782,7 +782,8 @@ export class HanMedium {
     if (!ok) this.log.debug('transfer failed', { id: m.id, from: node.eui, to: m.to, reason });
     if (node.current === m) {
       node.current = undefined;
-      this.schedulePump(node);
+      // the next queued message (none waiting: no clock event; `send` schedules one)
+      if (node.queue.size > 0) this.schedulePump(node);
     }
     m.opts.onComplete?.(r);
     for (const l of this.transferListeners) l(r);
