@@ -8,6 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { useCaseRows } from '../src/gbcs/use-cases/index.ts';
 import { runCli } from './support/cli.ts';
 import { RTDS_KEYSTORE, RTDS_MESSAGES, rtdsMessages } from './support/fixtures.ts';
 
@@ -342,5 +343,45 @@ describe('ppmid-relay gbcs named fields (use-case catalogue)', () => {
     const human = cli(['gbcs', 'use-cases']);
     assert.match(human.stdout, /0x0026 ECS17a Read ESME Energy Registers \(Export Energy\)/);
     assert.match(human.stdout, /use cases catalogued/);
+  });
+
+  it('use-cases --json: every use case once, with its roles and whether they are confirmed, as the catalogue says', () => {
+    const r = cli(['gbcs', 'use-cases', '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    const rows = jsonLines(r.stdout) as {
+      code: string;
+      useCase: string;
+      kind: string;
+      roles: string[];
+      acbOnBehalfOf?: string[];
+      rolesConfirmed: string;
+      rolesNote?: string;
+      catalogued: boolean;
+    }[];
+    const catalogue = useCaseRows();
+    assert.equal(rows.length, catalogue.length, 'one line per catalogue row, nothing pending');
+    assert.equal(new Set(rows.map((x) => x.code)).size, rows.length, 'each Message Code once');
+    for (const c of catalogue) {
+      const j = rows.find((x) => x.useCase === c.useCase);
+      assert.ok(j?.catalogued, c.useCase);
+      assert.deepEqual(j.roles, c.roles, c.useCase);
+      assert.deepEqual(j.acbOnBehalfOf, c.acbOnBehalfOf, c.useCase);
+      assert.equal(j.rolesConfirmed, c.rolesConfirmed, c.useCase);
+      if (c.kind === 'command') {
+        assert.ok(['gbcs-text', 'unconfirmed'].includes(j.rolesConfirmed), c.useCase);
+        assert.ok(
+          j.rolesNote && j.rolesNote.length > 0,
+          `${c.useCase}: a command says where its roles come from`,
+        );
+      } else assert.deepEqual(j.roles, [], `${c.useCase}: an alert has no sender roles`);
+    }
+    const commands = rows.filter((x) => x.kind === 'command');
+    const confirmed = commands.filter((x) => x.rolesConfirmed === 'gbcs-text').map((x) => x.useCase);
+    assert.ok(confirmed.includes('CS01a') && confirmed.includes('CS02bSupplierByTransCoS'));
+    assert.equal(confirmed.length, 12);
+    assert.ok(commands.length - confirmed.length > 0);
+    const human = cli(['gbcs', 'use-cases']);
+    assert.match(human.stdout, /0x0007 CS01a [^\n]*\n[^\n]*roles supplier \(gbcs-text\)/);
+    assert.match(human.stdout, /0x0027 ECS17b [^\n]*\n[^\n]*\(unconfirmed\)/);
   });
 });
