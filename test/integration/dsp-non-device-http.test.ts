@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { openTestStore, type TestStore } from '../../src/adapters/store/testing.ts';
+import { markOptedOut } from '../../src/dcc/dsp/enrolment.ts';
 import { DspService, type RunningDspHttp, startDspHttp } from '../../src/dcc/dsp/index.ts';
 import { srvTable } from '../../src/dcc/dsp/srv-table.ts';
 import { type DuisResponse, el, verifyAndParseDuisResponse } from '../../src/duis/index.ts';
@@ -19,6 +20,7 @@ import {
   ACB,
   DSP_TRUST,
   dspSigner,
+  ESME,
   RecordingTransport,
   RTDS_INVENTORY,
   rtdsKeys,
@@ -61,6 +63,23 @@ describe('DSP non-device SRs over HTTP (XSD on, signed answers)', () => {
     dsp = await DspService.open({
       clock,
       store,
+      wanCoverage: [
+        {
+          postCodePrefix: 'M22',
+          region: 'North',
+          available: true,
+          technology: 'Long Range Radio',
+          likelihood: 'High',
+        },
+        {
+          uprn: '100023336956',
+          region: 'South',
+          available: false,
+          anticipatedDate: '2026-06-01',
+          technology: 'Cellular',
+          likelihood: 'Medium',
+        },
+      ],
       security: new SecurityContext({ keyStore: rtdsKeys() }),
       xmlSigner: dspSigner,
       downlink: new CspDownlinkTestDouble(),
@@ -212,9 +231,69 @@ describe('DSP non-device SRs over HTTP (XSD on, signed answers)', () => {
     await send(template('8.3_DECOMMISSION_DEVICE_REQUEST_DUIS.XML'), 'E080302');
   });
 
-  it('what this DSP does not model is a DUIS refusal, never 501 (8.6, 12.1)', async () => {
-    await send(template('8.6_SERVICE_OPTIN_REQUEST_DUIS.XML'), 'E11');
-    await send(template('12.1_REQUEST_WAN_MATRIX_ADDRESS_REQUEST_DUIS.XML'), 'E11');
+  it('12.1 Request WAN Matrix: the coverage table by post code or UPRN; an unknown address E120101', async () => {
+    const r = await send(template('12.1_REQUEST_WAN_MATRIX_ADDRESS_REQUEST_DUIS.XML'), 'I0');
+    const m = element(r, 'DSPWANMatrix');
+    assert.equal(m.children[0]!.name, 'Request');
+    assert.equal(childText(m.children[0]!.children[0] as never, 'PostCode'), 'M22 0RR');
+    const north = m.children[1]!;
+    assert.equal(childText(north, 'CSPRegion'), 'North');
+    assert.equal(childText(north, 'CoverageAvailability'), 'true');
+    assert.equal(childText(north, 'ConnectivityLikelihood'), 'High');
+    const byUprn = await send(built('12.1', el('RequestWANMatrix', [el('UPRN', '100023336956')])), 'I0');
+    const south = element(byUprn, 'DSPWANMatrix').children[1]!;
+    assert.equal(childText(south, 'CoverageAvailability'), 'false');
+    assert.equal(childText(south, 'AnticipatedCoverageDate'), '2026-06-01');
+    await send(
+      template('12.1_REQUEST_WAN_MATRIX_ADDRESS_REQUEST_DUIS.XML', (x) => x.replace('M22 0RR', 'EH1 1AA')),
+      'E120101',
+    );
+  });
+
+  it('8.6 Service Opt In: an opted-out device refuses device SRs (E5) until its OptInDate; the answer carries the ACB certificates', async () => {
+    const read = () =>
+      signedRequest({
+        target: ESME,
+        counter: next(),
+        cv: 1,
+        srv: '4.1.1',
+        body: el('ReadInstantaneousImportRegisters'),
+      });
+    const sendS = async (xml: string) => {
+      const res = await fetch(`${http.url}/api/v1/serviceS`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/xml' },
+        body: xml,
+      });
+      return checkEmitted(await res.text()).header.responseCode;
+    };
+    // not opted out: nothing to opt in
+    const optIn = (date: string) =>
+      template('8.6_SERVICE_OPTIN_REQUEST_DUIS.XML', (x) => x.replace('>2015-02-01<', `>${date}<`));
+    await send(optIn('2026-01-03'), 'E080604');
+    dsp.records.putDevice(markOptedOut(dsp.records.device(ESME)!, clock.now(), '8.5'), clock.now());
+    assert.equal(await sendS(read()), 'E5');
+    await send(optIn('2015-02-01'), 'E080606'); // in the past
+    await send(
+      template('8.6_SERVICE_OPTIN_REQUEST_DUIS.XML', (x) =>
+        x.replace('<sr:DeviceType>ESME<', '<sr:DeviceType>GSME<'),
+      ),
+      'E080602',
+    );
+    const r = await send(optIn('2026-01-03'), 'I0');
+    const o = element(r, 'DSPOptIn');
+    assert.equal(childText(o, 'DeviceID'), '00-DB-12-34-56-78-90-A0');
+    const ka = rtdsKeys().certificate(ACB, 'ka')!.der;
+    assert.deepEqual(
+      Buffer.from(childText(o, 'DSPBrokerSecurityCredentialsKeyAgreement')!, 'base64'),
+      Buffer.from(ka),
+    );
+    assert.ok(childText(o, 'DSPBrokerSecurityCredentialsDigitalSigning'));
+    assert.equal(dsp.records.device(ESME)?.importMpxn, '1312345678111');
+    await send(optIn('2026-01-04'), 'E080604'); // already opting in
+    assert.equal(await sendS(read()), 'E5', 'still out before the opt-in date');
+    clock.advance(2 * 86_400_000);
+    assert.equal(await sendS(read()), 'I99', 'back in from the opt-in date');
   });
 
   it('every non-device SRV of the table is answered or refused with a DUIS code', () => {

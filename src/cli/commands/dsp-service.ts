@@ -171,6 +171,7 @@ function addServe(dsp: Command): void {
         xsdValidation: o.xsd && cfg.xsdValidation !== false,
         tariff: cfg.tariff,
         responseTimeoutMs: cfg.responseTimeoutMs,
+        wanCoverage: cfg.wanCoverage,
       });
       for (const u of cfg.users) dsp.registerUser(u);
       for (const d of cfg.inventory) dsp.setInventoryDevice(d);

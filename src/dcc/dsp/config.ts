@@ -24,6 +24,7 @@ import { type XmlSigner, xmlSigner } from '../../duis/index.ts';
 import { loadKeyStoreDir, MemoryKeyStore } from '../../gbcs/index.ts';
 import { normaliseEui } from '../../runtime/bytes.ts';
 import { checkTariff, type LocalDeliveryTariff } from './charges.ts';
+import type { WanCoverageEntry } from './enrolment.ts';
 import { DspServiceError } from './errors.ts';
 import { normaliseInventoryDevice } from './inventory.ts';
 import { type DspUserInput, normaliseUser, type UserRole } from './users.ts';
@@ -37,6 +38,8 @@ export interface DspConfig {
   tariff?: LocalDeliveryTariff;
   responseTimeoutMs?: number;
   xsdValidation?: boolean;
+  /** 12.1 Request WAN Matrix coverage rows (enrolment.ts WanCoverageEntry). */
+  wanCoverage?: WanCoverageEntry[];
 }
 
 interface RawUser {
@@ -113,6 +116,23 @@ export function loadDspConfig(path: string): DspConfig {
     out.responseTimeoutMs = n;
   }
   if (raw.xsdValidation !== undefined) out.xsdValidation = raw.xsdValidation === true;
+  if (raw.wanCoverage !== undefined) {
+    if (!Array.isArray(raw.wanCoverage)) fail(path, 'wanCoverage must be a list');
+    for (const e of raw.wanCoverage as WanCoverageEntry[])
+      if (
+        !e ||
+        typeof e.region !== 'string' ||
+        typeof e.available !== 'boolean' ||
+        typeof e.technology !== 'string' ||
+        !['High', 'Medium', 'Low'].includes(e.likelihood) ||
+        (e.uprn === undefined && e.postCodePrefix === undefined)
+      )
+        fail(
+          path,
+          'wanCoverage rows need region, available, technology, likelihood and uprn or postCodePrefix',
+        );
+    out.wanCoverage = raw.wanCoverage as WanCoverageEntry[];
+  }
   if (!(keyStore instanceof MemoryKeyStore)) fail(path, 'keystore did not load');
   return out;
 }

@@ -18,6 +18,8 @@ export type DspServiceErrorCode =
   | 'DSP_USER_STATUS'
   /** The user's role is not authorised for this device (DUIS E4: e.g. a gas supplier commanding an ESME). */
   | 'DSP_ROLE_NOT_AUTHORISED_FOR_DEVICE'
+  /** The device's status does not permit the SR, e.g. opted out of DCC services (DUIS E5). */
+  | 'DSP_DEVICE_STATUS'
   /** The target is not in the inventory, or a non-device SR does not target the ACB (DUIS E19). */
   | 'DSP_UNKNOWN_TARGET'
   /** The Request ID counter is not greater than the last one accepted from this user (HTTP 409). */
@@ -122,3 +124,6 @@ export const localDeliveryRefused = (srv: string, cv: number, why: string) =>
     `SR ${srv} is not available for local delivery (CV ${cv}): ${why}`,
     { responseCode: 'E17' },
   );
+
+export const deviceStatusRefused = (why: string) =>
+  new DspServiceError('DSP_DEVICE_STATUS', why, { responseCode: 'E5' });

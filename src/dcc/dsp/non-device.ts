@@ -14,9 +14,7 @@
  * (E080201 ... E120201, their DUIS wording not recorded here: PROVISIONAL
  * assignment, like 8.13's).
  *
- * Not modelled, and answered E11 (DSP_UNSUPPORTED_SERVICE_REQUEST) by not
- * being in the table: 8.6 Service Opt In (its answer carries the DSP
- * broker's certificates), 12.1 Request WAN Matrix (no WAN coverage data).
+ * 8.6 Service Opt In and 12.1 Request WAN Matrix are enrolment.ts's.
  * 11.1/11.4 are recorded against each device; distributing the image to the
  * CHs over the WAN is not done. 5.1-5.3 are the scheduler's (scheduler.ts):
  * the DSP issues each schedule's commands on its clock.
@@ -31,6 +29,12 @@ import {
   type ResponseMessagePayload,
 } from '../../duis/index.ts';
 import { type Eui, euiToDuis, normaliseEui } from '../../runtime/bytes.ts';
+import {
+  type BrokerCredentials,
+  requestWanMatrix,
+  serviceOptIn,
+  type WanCoverageEntry,
+} from './enrolment.ts';
 import type { DspInventory } from './inventory.ts';
 import type { DspScheduler } from './scheduler.ts';
 import type { DspDb } from './tables.ts';
@@ -53,6 +57,10 @@ export interface NonDeviceContext {
   records: NonDeviceRecords;
   /** 5.1-5.3. */
   schedules: DspScheduler;
+  /** 8.6: the DSP broker's (ACB's) certificates. */
+  brokerCredentials: BrokerCredentials;
+  /** 12.1: the DSP's WAN coverage table. */
+  wanCoverage: readonly WanCoverageEntry[];
   /** 8.13 is the service's own (it completes a device request). */
   returnLocalCommandResponse(): NonDeviceAnswer;
 }
@@ -88,6 +96,8 @@ export interface DeviceRecord {
   chStatusUpdate?: { srv: string; at: number };
   /** 11.1 / 11.4: firmware images distributed to the device (recorded; not sent over the WAN). */
   firmware?: { version: string; imageSha256: string; at: number; srv: string }[];
+  /** Opted out of DCC services (8.5); 8.6 sets `optInFrom` (OptInDate, 00:00 UTC). enrolment.ts. */
+  optedOut?: { at: number; srv: string; optInFrom?: number };
 }
 
 export interface ScheduleRecord {
@@ -410,6 +420,8 @@ const HANDLERS: Readonly<Record<string, NonDeviceHandler>> = {
   '8.14.4': chStatusUpdate('Withdrawn'),
   '11.1': firmwareDistribution(false),
   '11.4': firmwareDistribution(true),
+  '8.6': serviceOptIn,
+  '12.1': requestWanMatrix,
   '12.2': prenotify,
 };
 

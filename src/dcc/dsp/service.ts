@@ -75,11 +75,13 @@ import {
   type ResponseOutboxOptions,
   type ResponseTransport,
 } from './delivery.ts';
+import { type BrokerCredentials, optOutRefusal, type WanCoverageEntry } from './enrolment.ts';
 import {
   commandVariantNotAllowed,
   counterOutOfWindow,
   counterReplay,
   DspServiceError,
+  deviceStatusRefused,
   localDeliveryRefused,
   notAuthorisedForDevice,
   roleNotEligible,
@@ -226,6 +228,8 @@ export interface DspServiceOptions {
   counterWindowMs?: number;
   /** Limits of the cheap checks before any parse (precheck.ts). */
   precheck?: Partial<PrecheckLimits>;
+  /** 12.1 Request WAN Matrix: the WAN coverage table (enrolment.ts; default none: every address E120101). */
+  wanCoverage?: readonly WanCoverageEntry[];
 }
 
 const DAY = 24 * 3600_000;
@@ -274,6 +278,7 @@ export class DspService implements DspDeviceMessageSink {
   readonly #gbcsVersion: string;
   readonly #users = new Map<Eui, DspUser>();
   readonly #counterWindowMs: number;
+  readonly #wanCoverage: readonly WanCoverageEntry[];
   readonly #precheckLimits: PrecheckLimits;
   #trust = new XmlSigningCertificateStore();
   #trustGeneration = 0;
@@ -313,6 +318,7 @@ export class DspService implements DspDeviceMessageSink {
         );
     this.xsdValidation = opts.xsdValidation ?? true;
     this.#counterWindowMs = opts.counterWindowMs ?? DAY;
+    this.#wanCoverage = opts.wanCoverage ?? [];
     this.#precheckLimits = { ...DEFAULT_PRECHECK_LIMITS, ...(opts.precheck ?? {}) };
     this.#signer = opts.xmlSigner;
     this.#downlink = opts.downlink;
@@ -772,6 +778,8 @@ export class DspService implements DspDeviceMessageSink {
         user.roles.filter((r) => eligible.includes(r)),
       );
       if (!gbcs.ok) throw roleNotEligible(user.eui, user.roles, srv, gbcs.detail);
+      const optedOut = optOutRefusal(this.records.device(device.eui), this.clock.now());
+      if (optedOut) throw deviceStatusRefused(optedOut);
     }
 
     // 5. counter
@@ -807,6 +815,8 @@ export class DspService implements DspDeviceMessageSink {
           inventory: this.inventory,
           records: this.records,
           schedules: this.schedules,
+          brokerCredentials: this.#brokerCredentials(),
+          wanCoverage: this.#wanCoverage,
           returnLocalCommandResponse: () => this.#returnLocalCommandResponse(req, user, requestId),
         });
         if (srv !== '8.13') this.#completeNonDevice(req, user, requestId, a.code);
@@ -1050,6 +1060,16 @@ export class DspService implements DspDeviceMessageSink {
     rec.messageCode = result.messageCode;
     rec.gbcsKey = gbcsKey(result.originator, result.target, result.originatorCounter);
     return this.#dispatch(req, rec, result.gbcs, undefined);
+  }
+
+  /** 8.6: the ACB's KA and DS certificates of the key store (DER). */
+  #brokerCredentials(): BrokerCredentials {
+    const out: BrokerCredentials = {};
+    const ka = this.security.keyStore.certificate(this.acb, 'ka');
+    const ds = this.security.keyStore.certificate(this.acb, 'ds');
+    if (ka) out.ka = ka.der;
+    if (ds) out.ds = ds.der;
+    return out;
   }
 
   /** 5.1: the scheduled SR against the user's roles, the inventory and a dry transform (PROVISIONAL codes). */
