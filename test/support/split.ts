@@ -73,6 +73,8 @@ export interface InProcessSplit {
 export async function startInProcessSplit(o: {
   seed: string;
   dspChm?: Partial<SystemOptions>;
+  /** options of all three parties (they must agree on the estate plan, e.g. `wanMix`) */
+  common?: Partial<SystemOptions>;
 }): Promise<InProcessSplit> {
   const dir = mkdtempSync(join(tmpdir(), `ppmid-${o.seed}-`));
   const [dspPort, supplierPort, mqttPort, dspWanPort, estateWanPort] = await Promise.all(
@@ -86,6 +88,7 @@ export async function startInProcessSplit(o: {
     seed: o.seed,
     workload: 'none',
     wan: { latency: { kind: 'fixed', ms: 20 }, retryIntervalMs: 1_000 },
+    ...o.common,
   };
   const systems: RunningSystem[] = [];
   const stop = async () => {
