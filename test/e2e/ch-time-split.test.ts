@@ -63,7 +63,7 @@ describe('e2e: Set CH Time (PROVISIONAL) from the CLI through a split supplier a
       // the CH applies it (PROVISIONAL 0x0F03, ACB-signed): Reliable, and the meters follow
       await waitFor(
         () => chf.events.some((e) => e.kind === 'time' && e.reason === 'time-command-applied'),
-        30_000,
+        90_000,
         { what: 'the CH applies Set CH Time' },
       );
       assert.equal(
