@@ -83,6 +83,8 @@ export interface GbcsDevice {
   attachUplink(uplink: HanUplink): void;
   /** The device's own event log (newest last). */
   readonly events: readonly DeviceEvent[];
+  /** A firmware file (ZigBee OTA Upgrade Image, zigbee/ota.ts) the CH distributed; absent: the device takes none. */
+  onFirmwareImage?(file: Uint8Array): void;
 }
 
 /** How a device sends GBCS bytes to the Communications Hub over the HAN. */

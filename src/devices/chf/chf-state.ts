@@ -65,6 +65,20 @@ export interface ChfFirmwareImage {
   receivedAt: number;
 }
 
+/** One firmware file sent to one device over the HAN OTA cluster. */
+export interface FirmwareDistributionRecord {
+  target: Eui;
+  version: string;
+  hash: string;
+  size: number;
+  /** bytes the device acknowledged at the APS level */
+  sent: number;
+  status: 'sending' | 'delivered' | 'failed';
+  reason?: string;
+  startedAt: number;
+  endedAt?: number;
+}
+
 export interface ChfState {
   /** deviceId.value (0-0:96.1.4.255), hex */
   deviceId: string;
@@ -75,6 +89,8 @@ export interface ChfState {
     version: string;
     /** an image held for the CHF itself, awaiting CS06 */
     pendingImage: ChfFirmwareImage | null;
+    /** images the CHF distributed to HAN devices (firmware-distribution.ts), newest last */
+    distributions: FirmwareDistributionRecord[];
   };
   /** Device Log identity the reads carry (`chfId`): the CHF's EUI, or the CH a restored log came from (CCS03) */
   deviceLogId: Eui;
@@ -111,7 +127,7 @@ export function initialChfState(eui: Eui, now: number): ChfState {
     // "CHFDEV01" / "PPMR": this project's manufacturer identity (no RTDS value is assumed)
     deviceId: '4348464445563031',
     manufacturerModel: '50504D52',
-    firmware: { version: '00010000', pendingImage: null },
+    firmware: { version: '00010000', pendingImage: null, distributions: [] },
     deviceLogId: eui,
     deviceLogChangedAt: now,
     gpfDeviceLog: null,

@@ -56,6 +56,7 @@ import {
   TunnelStatus,
   ZigbeeError,
 } from '../../zigbee/index.ts';
+import { isOtaImage } from '../../zigbee/ota.ts';
 import type {
   ChDecision,
   ChSource,
@@ -82,6 +83,7 @@ import { ChClock, type ChTimeConfig, DEFAULT_CH_TIME_CONFIG } from './ch-time.ts
 import { type ChfState, initialChfState } from './chf-state.ts';
 import { CHF_EVENT, ChfCommands, withAlertCounter } from './commands.ts';
 import { type ChfDeviceLogEntry, DeviceLog, DeviceLogError, EuiSet } from './device-log.ts';
+import { FirmwareDistribution } from './firmware-distribution.ts';
 import { type ChAction, ChfRouter, type ChReason, RouteVerdict } from './routing.ts';
 import { uplinkOverflow } from './uplink-overflow.ts';
 
@@ -184,7 +186,8 @@ export interface ChEvent {
     | 'delivery'
     | 'power'
     | 'han'
-    | 'time';
+    | 'time'
+    | 'firmware';
   reason: string;
   decision?: ChDecision;
   source?: ChSource;
@@ -291,6 +294,8 @@ export class Chf {
   /** The CHF's own use cases and their state (commands.ts, chf-state.ts). */
   readonly commands: ChfCommands;
   private readonly useCaseState: { state: ChfState };
+  /** firmware files from the WAN, to the CHF itself or its HAN devices (firmware-distribution.ts) */
+  private readonly firmware: FirmwareDistribution;
   /** per HAN peer: when the CHF last heard from it, failed sends to it (CCS06) */
   private readonly peerSeen = new Map<Eui, { lastHeardAt: number | null; failures: number }>();
   readonly events: ChEvent[] = [];
@@ -425,6 +430,16 @@ export class Chf {
       },
       this.useCaseState,
     );
+    this.firmware = new FirmwareDistribution({
+      deviceLog: this.deviceLog,
+      state: () => this.useCaseState.state,
+      now: () => this.time.now(),
+      sendCluster: (to, asdu, done) => this.node.sendCluster(to, OTA_UPGRADE_CLUSTER_ID, asdu, done),
+      event: (reason, detail, target) => {
+        this.metrics.inc(`chf.${reason}`);
+        this.emit({ kind: 'firmware', reason, ...(target ? { target } : {}), detail });
+      },
+    });
     this.deviceLog.onChange((change, e) => {
       if (change === 'removed') {
         this.peerSeen.delete(e.eui);
@@ -481,6 +496,8 @@ export class Chf {
       });
       return 'discarded';
     }
+    // a firmware file (the DSP's 11.1), not a GBCS message: the CHF's file distribution
+    if (isOtaImage(bytes)) return this.firmware.receive(bytes) === 'refused' ? 'discarded' : 'delivered';
     const v = this.router.decide('wan', undefined, bytes, this.verdict);
     return this.execute(v, bytes, null);
   }

@@ -13,6 +13,8 @@
 
 import { dlms, encodeDlmsApdu, gbcsInvokeId } from '../../gbcs/payload/dlms.ts';
 import { toHex } from '../../runtime/bytes.ts';
+import { decodeOtaImage, fileVersionHex, type OtaImage, OtaImageError } from '../../zigbee/ota.ts';
+import { DEVICE_TYPE_CODE } from '../contracts.ts';
 import {
   type Execution,
   type ExecutionContext,
@@ -132,6 +134,34 @@ export class Esme extends MeterDevice<EsmeState> {
     const run = ESME_FUTURE_DATED[entry.useCase];
     if (!run) throw new Error(`no runner for future-dated ${entry.useCase}`);
     return run(entry, this.services);
+  }
+
+  /**
+   * A firmware file the CH distributed (OTA, zigbee/ota.ts): verified (header,
+   * size, image hash); an ESME image is held for CS06 with its hash, anything
+   * else is refused with Firmware Verification Failed (0x8F1C) in the event log.
+   */
+  onFirmwareImage(file: Uint8Array): void {
+    let img: OtaImage;
+    try {
+      img = decodeOtaImage(file);
+      if (img.imageType !== DEVICE_TYPE_CODE.ESME)
+        throw new OtaImageError(`image type ${img.imageType} is not an ESME's`);
+    } catch (e) {
+      this.logEvent(0x8f1c);
+      this.recordEvent({
+        kind: 'error',
+        reason: 'FIRMWARE_VERIFICATION_FAILED',
+        detail: { error: String(e) },
+      });
+      return;
+    }
+    this.state.firmware.pendingImage = { hash: img.hash, version: fileVersionHex(img.fileVersion) };
+    this.recordEvent({
+      kind: 'state-change',
+      reason: 'FIRMWARE_IMAGE_RECEIVED',
+      detail: { hash: img.hash, version: fileVersionHex(img.fileVersion), size: img.size },
+    });
   }
 
   // ------------------------------------------------------------------ state

@@ -29,6 +29,7 @@ import {
   type ZclDefaultResponse,
   ZigbeeError,
 } from '../../zigbee/index.ts';
+import { decodeOtaBlock, OtaReceiver } from '../../zigbee/ota.ts';
 import type { GbcsDevice, HanSendResult, HanUplink } from '../contracts.ts';
 import type { HanDataIndication, HanMedium, HanRadioState, HanTransferReport } from './medium.ts';
 
@@ -355,12 +356,37 @@ export abstract class DeviceSideNode extends HanNodeBase implements HanUplink {
   undelivered = 0;
   private readonly messageListeners: Array<(bytes: Uint8Array) => void> = [];
   private readonly deliveredListeners: Array<() => void> = [];
+  /** firmware from the CH: Image Block Responses on the OTA cluster, reassembled (zigbee/ota.ts) */
+  private readonly ota = new OtaReceiver();
 
   constructor(opts: DeviceSideNodeOptions) {
     super(opts.medium, opts.eui, opts.clock);
     this.chEui = normaliseEui(opts.chEui);
     this.linkKey = opts.linkKey;
     this.maxIncoming = opts.maxIncomingTransferSize ?? GBCS_TUNNEL.maxIncomingTransferSize;
+  }
+
+  /** OTA Upgrade from the CH: the blocks of a firmware file; the whole file goes to the application. */
+  protected override onOtherCluster(ind: HanDataIndication): void {
+    if (
+      ind.clusterId !== OTA_UPGRADE_CLUSTER_ID ||
+      ind.from !== this.chEui ||
+      !this.device?.onFirmwareImage
+    ) {
+      super.onOtherCluster(ind);
+      return;
+    }
+    try {
+      const block = decodeOtaBlock(ind.asdu);
+      if (!block) {
+        super.onOtherCluster(ind);
+        return;
+      }
+      const file = this.ota.add(block);
+      if (file) this.device.onFirmwareImage(file);
+    } catch (e) {
+      this.log('frame-rejected', ind.from, `ota: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
 
   /** Binds the application; it gets this node as its uplink. */
