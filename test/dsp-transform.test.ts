@@ -930,3 +930,103 @@ describe('DSP transform: a bad body of any transformed SR is a typed refusal, ne
     console.log(`# mutated bodies: ${refused} refused with a typed error, ${accepted} still valid`),
   );
 });
+
+/** A DUIS request of the XSD's shape for an SRV with no DCC template (unsigned: the transform does not check signatures). */
+function xsdShapedRequest(p: {
+  srv: string;
+  cv: number;
+  target: string;
+  counter: number;
+  body: string;
+}): string {
+  const dashed = (e: string) => e.match(/../g)!.join('-');
+  return (
+    '<?xml version="1.0" encoding="UTF-8"?><sr:Request xmlns:sr="http://www.dccinterface.co.uk/ServiceUserGateway" schemaVersion="5.4">' +
+    `<sr:Header><sr:RequestID>90-B3-D5-1F-30-01-00-00:${dashed(p.target)}:${p.counter}</sr:RequestID>` +
+    `<sr:CommandVariant>${p.cv}</sr:CommandVariant><sr:ServiceReference>${p.srv.split('.').slice(0, 2).join('.')}</sr:ServiceReference>` +
+    `<sr:ServiceReferenceVariant>${p.srv}</sr:ServiceReferenceVariant></sr:Header>` +
+    `<sr:Body>${p.body}</sr:Body></sr:Request>`
+  );
+}
+
+describe('DSP transform: device SRVs with no DCC template, requests of the XSD shape', () => {
+  const cases = [
+    {
+      name: '6.30 Read CHF Sub GHz Configuration: DBCH03 from the ACB, the configuration object read',
+      req: {
+        srv: '6.30',
+        cv: 1,
+        target: '00DB1234567890A2',
+        counter: 1000,
+        body: '<sr:ReadCHFSubGHzConfiguration/>',
+      },
+      useCase: 'DBCH03',
+      fields: { subGhzConfiguration: { value: null } },
+      originator: '90B3D51F30000002',
+    },
+    {
+      name: '6.20.1 Set Import MPRN on a GSME: GCS41 Update SiteID with the MPRN',
+      req: {
+        srv: '6.20.1',
+        cv: 1,
+        target: '00DB1234567890A1',
+        counter: 1001,
+        body: '<sr:SetDeviceConfigurationImportMPxN><sr:ImportMPRN>1234567890</sr:ImportMPRN></sr:SetDeviceConfigurationImportMPxN>',
+      },
+      useCase: 'GCS41',
+      fields: {
+        siteId: {
+          issuerEventId: 473385600,
+          siteIdTime: 0,
+          providerId: 0,
+          siteId: toHex(Buffer.from('1234567890')),
+        },
+      },
+      originator: '90B3D51F30010000',
+    },
+    {
+      name: '8.8.1 Unjoin Service (Critical) on an ESME: CS04AC Pre-Command with the other device',
+      req: {
+        srv: '8.8.1',
+        cv: 4,
+        target: '00DB1234567890A0',
+        counter: 1002,
+        body: '<sr:UnjoinServiceCritical><sr:OtherDeviceID>00-DB-12-34-56-78-90-9A</sr:OtherDeviceID></sr:UnjoinServiceCritical>',
+      },
+      useCase: 'CS04AC',
+      fields: '00DB12345678909A',
+      originator: '90B3D51F30010000',
+    },
+  ];
+  for (const c of cases)
+    it(c.name, () => {
+      const xml = xsdShapedRequest(c.req);
+      const v = validateAgainstDuisXsdInProcess(xml);
+      assert.ok(v.valid, v.errors.join('; '));
+      const r = transformXml(xml, rtdsContext());
+      assert.equal(r.useCase, c.useCase);
+      const m = decodeMessage(r.gbcs);
+      assert.equal(m.originator, c.originator);
+      assert.equal(m.recipient, c.req.target);
+      assert.deepEqual(decodeCommand(m.messageCode, m.content).fields, c.fields);
+    });
+
+  it('6.20.1 to an ESME (ECS39a not established) and ImportMPANs to a GSME are refused, typed', () => {
+    const esme = xsdShapedRequest({
+      srv: '6.20.1',
+      cv: 1,
+      target: '00DB1234567890A0',
+      counter: 1003,
+      body: '<sr:SetDeviceConfigurationImportMPxN><sr:ImportMPRN>1234567890</sr:ImportMPRN></sr:SetDeviceConfigurationImportMPxN>',
+    });
+    assert.throws(() => transformXml(esme, rtdsContext()), DspUnsupportedServiceRequestError);
+    const mpans = xsdShapedRequest({
+      srv: '6.20.1',
+      cv: 1,
+      target: '00DB1234567890A1',
+      counter: 1004,
+      body: '<sr:SetDeviceConfigurationImportMPxN><sr:ImportMPANs><sr:ImportMPAN>1234567890123</sr:ImportMPAN></sr:ImportMPANs></sr:SetDeviceConfigurationImportMPxN>',
+    });
+    assert.throws(() => transformXml(mpans, rtdsContext()), DspBodyInvalidError);
+  });
+});

@@ -88,7 +88,7 @@ function cases(): { cases: Case[]; skipped: string[] } {
       // requests the ACB sends itself are sent here by the supplier (the ACB is no DUIS user)
       const orig = m[1] === ACB_DUIS ? SUPPLIER : m[1].replaceAll('-', '');
       const user = USERS[orig];
-      if (!user || !user.roles.some((r) => (e.roles as readonly string[]).includes(r))) continue;
+      if (!user?.roles.some((r) => (e.roles as readonly string[]).includes(r))) continue;
       picked = {
         srv: e.srv,
         file,

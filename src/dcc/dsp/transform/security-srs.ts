@@ -37,9 +37,22 @@
 import type { DeviceType, DuisNode } from '../../../duis/index.ts';
 import { DuisSchemaError } from '../../../duis/index.ts';
 import { toHex } from '../../../runtime/bytes.ts';
-import { base64, bool, eui, group, int, many, one, oneOf, opt, type ValueReader } from './body-reader.ts';
+import {
+  base64,
+  bool,
+  choice,
+  eui,
+  group,
+  int,
+  many,
+  one,
+  oneOf,
+  opt,
+  str,
+  type ValueReader,
+} from './body-reader.ts';
 import { deviceSrv, type Rule } from './device-srs.ts';
-import { GENERALIZED_TIME_CANCEL, generalizedTime } from './encoding.ts';
+import { GENERALIZED_TIME_CANCEL, generalizedTime, zigbeeExecutionTime } from './encoding.ts';
 import { DspBodyInvalidError, DspUnknownDeviceError, DspUnknownKeyError } from './errors.ts';
 import type { AnySrvTransform, BuildInput, SelectInput } from './rule.ts';
 import { DEVICE_LOG_TYPE } from './use-cases.ts';
@@ -394,6 +407,47 @@ export const SECURITY_SRV_TRANSFORMS: readonly AnySrvTransform[] = [
     useCases: [
       { useCase: 'CS04B', targets: METERS, fields: (i) => i.body.other },
       { useCase: 'CS04AC', targets: LOCAL_DEVICES, ...ACB_SIGNED, fields: (i) => i.body.other },
+    ],
+  }),
+
+  // ---- 6.20.1 the GSME's MPRN: ZCL Update SiteID (GCS41, no RTDS), its time the execution date-time
+  deviceSrv<B>('6.20.1', {
+    futureDating: 'device',
+    choice: {
+      mpxn: choice({ ImportMPANs: group({ mpan: one('ImportMPAN', str(1, 13)) }), ImportMPRN: str(1, 10) }),
+    },
+    useCases: [
+      {
+        useCase: 'GCS41',
+        targets: ['GSME'],
+        fields: (i) => {
+          if (i.body.mpxn.which !== 'ImportMPRN')
+            throw new DspBodyInvalidError('a GSME takes an ImportMPRN', 'SetDeviceConfigurationImportMPxN');
+          return {
+            siteId: {
+              issuerEventId: i.issuerEventId(),
+              siteIdTime: zigbeeExecutionTime(i.execution),
+              providerId: 0,
+              siteId: toHex(new TextEncoder().encode(i.body.mpxn.value)),
+            },
+          };
+        },
+      },
+    ],
+    notTransformed: {
+      targets: ['ESME'],
+      reason: 'ECS39a (Set MPAN Value on the ESME): payload not established here',
+    },
+  }),
+  // ---- 6.30 read the CHF sub-GHz configuration (DBCH03: the object DBCH04 writes; ACB originated as DBCH01/02)
+  deviceSrv<B>('6.30', {
+    useCases: [
+      {
+        useCase: 'DBCH03',
+        targets: ['CHF'],
+        originator: 'acb',
+        fields: () => ({ subGhzConfiguration: { value: null } }),
+      },
     ],
   }),
 
