@@ -54,8 +54,11 @@ export function euiFromBytes(b: Uint8Array, offset = 0): Eui {
   return toHex(b.subarray(offset, offset + 8));
 }
 
+const CANONICAL_EUI = /^[0-9A-F]{16}$/;
+
 /** Accepts `00DB1234567890A0`, `00-DB-12-...` or `00:db:...`; returns the canonical 16-digit form. */
 export function normaliseEui(s: string): Eui {
+  if (s.length === 16 && CANONICAL_EUI.test(s)) return s; // already canonical (the hot case: every HAN frame)
   const clean = s.replace(/[\s:-]/g, '').toUpperCase();
   if (!/^[0-9A-F]{16}$/.test(clean)) throw new RangeError(`not an EUI-64: ${JSON.stringify(s)}`);
   return clean;

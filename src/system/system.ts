@@ -699,7 +699,8 @@ export async function startSystem(opts: SystemOptions = {}): Promise<RunningSyst
       });
       estate = e;
       closers.push(['estate', () => e.stop()]);
-      for (const h of e.homes) observer.watchHome(h.home);
+      // only the supplier's HTTP console reads the observer: in process (the simulator) nobody does
+      if (!inProcess && supplier) for (const h of e.homes) observer.watchHome(h.home);
       supplierPort = supplier
         ? new InProcessSupplierPort(() => {
             if (!supplier) throw new SystemError('SYSTEM_REMOTE', 'the supplier service is stopped');

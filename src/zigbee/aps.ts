@@ -191,9 +191,9 @@ function securityControl(a: Pick<AuxSecurityHeader, 'keyId' | 'sourceAddress'>, 
 
 /** An EUI in the printed (big-endian) form, reversed to the little-endian order ZigBee sends. */
 export function euiOnAir(eui: Eui): Uint8Array {
-  const hex = normaliseEui(eui);
+  const be = Buffer.from(normaliseEui(eui), 'hex');
   const out = new Uint8Array(8);
-  for (let i = 0; i < 8; i++) out[7 - i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  for (let i = 0; i < 8; i++) out[7 - i] = be[i];
   return out;
 }
 
