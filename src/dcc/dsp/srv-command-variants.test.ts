@@ -1,6 +1,7 @@
 /**
  * Every transformed device SRV against every Command Variant 1-8, table
- * driven from the SRV table (srv-table.ts): each CV the DSP offers for the
+ * driven from the SRV table (srv-table.ts), XSD validation on and every
+ * request XML-signed by its user: each CV the DSP offers for the
  * SRV is accepted with its DUIS answer (CV 1/5 I99; CV 3/7 I99 with the
  * Local Command; CV 2/6 I0 with the Local Command; CV 4 I0 with the
  * Pre-Command), each it refuses gets its DUIS code (E17 for a local-delivery
@@ -121,7 +122,7 @@ describe('DSP service: every transformed device SRV x Command Variant 1-8 (SRV t
   let counter = 10_000n;
   const tally = { accepted: 0, refused: 0, local: 0 };
   before(async () => {
-    t = await openTestDsp('sqlite');
+    t = await openTestDsp('sqlite', { xsdValidation: true });
     for (const [eui, deviceType] of Object.entries(RTDS_JOIN_PARTNERS))
       t.dsp.setInventoryDevice({ eui, deviceType, chf: CHF, csp: 'csp-north' });
     await t.dsp.flush();
