@@ -13,7 +13,7 @@ import type { InternetLink } from '../adapters/mqtt/index.ts';
 import type { Eui } from '../runtime/bytes.ts';
 
 /** SU-3 states of an enhanced PPMID at its supplier (supplier/model.ts PpmidState). */
-export type ProvisioningState = 'registered' | 'device-log-pending' | 'relay-enabled' | 'failed';
+export type ProvisioningState = 'registered' | 'device-log-pending' | 'relay-enabled' | 'failed' | 'revoked';
 
 /** What a PPMID is configured with (the supplier's ProvisioningBundle, the fields the device needs). */
 export interface PpmidBundle {

@@ -356,6 +356,23 @@ function routes(receivePath: string): RouteDoc[] {
       },
     },
     {
+      method: 'POST',
+      url: '/api/v1/ppmids/:eui/revoke',
+      summary:
+        'Revokes an enhanced PPMID (issue 13): its MQTT certificate is revoked at the CA, its reports refused, no relay through it.',
+      tags: ['provisioning'],
+      params: { type: 'object', required: ['eui'], properties: { eui: EUI } },
+      body: {
+        type: 'object',
+        properties: { reason: { type: 'string', maxLength: 500 } },
+        additionalProperties: false,
+      },
+      responses: {
+        '200': { description: 'the PPMID, revoked', schema: { type: 'object', additionalProperties: true } },
+        '404': { description: 'not registered here', schema: ERROR },
+      },
+    },
+    {
       method: 'GET',
       url: '/api/v1/ppmids',
       summary: 'Enhanced PPMIDs and their provisioning state.',
@@ -669,6 +686,20 @@ export function buildSupplierApp(service: SupplierService, opts: SupplierHttpOpt
         .send(
           await service.provisionPpmid({ ...b, premisesId: id, operator: req.operator?.name ?? 'anonymous' }),
         );
+    },
+  );
+
+  app.post(
+    '/api/v1/ppmids/:eui/revoke',
+    { schema: schemaOf('POST', '/api/v1/ppmids/:eui/revoke') },
+    async (req) => {
+      const { eui } = req.params as { eui: string };
+      const b = (req.body ?? {}) as { reason?: string };
+      const { installCode: _i, ...r } = await service.revokePpmid(eui, {
+        operator: req.operator?.name ?? 'anonymous',
+        ...(typeof b.reason === 'string' ? { reason: b.reason } : {}),
+      });
+      return r;
     },
   );
 

@@ -66,7 +66,7 @@ export interface Premises {
  * (8.11 Add sent to the CHF) -> `relay-enabled` (8.11 answered I0: the CHF
  * Device Log holds the PPMID with its relay flag) | `failed`.
  */
-export type PpmidState = 'registered' | 'device-log-pending' | 'relay-enabled' | 'failed';
+export type PpmidState = 'registered' | 'device-log-pending' | 'relay-enabled' | 'failed' | 'revoked';
 
 export interface PpmidRecord {
   eui: Eui;

@@ -372,6 +372,11 @@ export class SupplierService {
   /** `key`: the record's reporting key when the caller has just read it (not parsed twice). */
   private indexPpmid(r: PpmidRecord, key?: KeyObject): void {
     this.ppmids.set(r.eui, r);
+    // a revoked PPMID's reports are refused (its reporting key is no longer trusted)
+    if (r.state === 'revoked') {
+      this.reportingKeys.delete(r.eui);
+      return;
+    }
     try {
       this.reportingKeys.set(r.eui, key ?? createPublicKey(r.reportingPublicKeyPem));
     } catch (err) {
@@ -1412,6 +1417,8 @@ export class SupplierService {
         throw new SupplierError('SUPPLIER_BAD_REQUEST', `csrPem: ${(err as Error).message}`);
       }
       mqtt = { certPem, caCertPem: this.pki.caCertPem };
+      // Issue 13: the certificate it replaces is revoked (the broker refuses it and drops its connection).
+      if (other?.clientCertificatePem) this.pki.revoke(other.clientCertificatePem, 'replaced');
     }
     const now = this.clock.now();
     const rec: PpmidRecord = {
@@ -1561,6 +1568,55 @@ export class SupplierService {
     this.emit({ type: 'ppmid', ppmid: rec });
     if (p) this.emit({ type: 'premises', premisesId: p.id });
     log.info(ok ? 'PPMID relay enabled' : 'PPMID provisioning failed', { ppmid: rec.eui, command: c.id });
+  }
+
+  /**
+   * Issue 13: revokes an enhanced PPMID (stolen, compromised, removed): its
+   * MQTT client certificate is revoked at the CA (the broker refuses it and
+   * drops its connection), its reporting key is no longer trusted (its
+   * status reports are refused), and it stops relaying (no route through it;
+   * the relay flag is withdrawn at the DSP). Logged with the operator; a
+   * new PPMID needs a fresh SU-3 with `replace`.
+   */
+  async revokePpmid(euiText: string, o: { operator: string; reason?: string }): Promise<PpmidRecord> {
+    let eui: Eui;
+    try {
+      eui = normaliseEui(euiText);
+    } catch {
+      throw new SupplierError('SUPPLIER_BAD_REQUEST', `PPMID ${JSON.stringify(euiText)} is not an EUI-64`);
+    }
+    const rec = this.ppmids.get(eui);
+    if (!rec) throw new SupplierError('SUPPLIER_NOT_FOUND', `PPMID ${eui} is not registered here`);
+    const revoked =
+      rec.clientCertificatePem && this.pki ? this.pki.revoke(rec.clientCertificatePem, 'revoked') : null;
+    rec.state = 'revoked';
+    rec.relayEnabled = false;
+    rec.failure = `revoked by ${o.operator}${o.reason ? `: ${o.reason}` : ''}`;
+    rec.updatedAt = this.clock.now();
+    this.indexPpmid(rec);
+    await this.repo.putPpmid(rec);
+    this.metrics.inc('ppmid-revoked');
+    log.warn('PPMID revoked', {
+      ppmid: eui,
+      operator: o.operator,
+      reason: o.reason ?? null,
+      serial: revoked?.serial,
+    });
+    await this.events.append(this.source, 'ppmid-revoked', {
+      ppmid: eui,
+      operator: o.operator,
+      reason: o.reason ?? null,
+      certificateSerial: revoked?.serial ?? null,
+    });
+    const p = this.premises.get(rec.premisesId);
+    if (this.relayRegistrar && p)
+      await this.relayRegistrar
+        .setRelayFlag(eui, p.chf, false)
+        .catch((err: unknown) =>
+          log.error('relay flag not withdrawn at the DSP', { ppmid: eui, error: String(err) }),
+        );
+    this.emit({ type: 'ppmid', ppmid: rec });
+    return rec;
   }
 
   // ---------------------------------------------------------------- lifecycle

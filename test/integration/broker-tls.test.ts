@@ -80,6 +80,29 @@ describe('embedded broker, TLS listener (PP-1)', () => {
     }
   });
 
+  it('issue 13: a revoked certificate is dropped while connected and refused after; its replacement connects', async () => {
+    const [P9] = uniqueEuis(1);
+    const old = await pki.issueClient(P9, { unit: 'PPMID' });
+    const c = await rawConnect(url, { clientId: P9, ca: pki.caCertPem, creds: old });
+    const closed = new Promise<void>((r) => c.once('close', () => r()));
+    pki.revoke(old.certPem, 'replaced');
+    await withTimeout(closed, 10_000, 'the connection of the revoked certificate closed');
+    c.end(true);
+    assert.equal(broker.metrics.counter('connection.revoked').value, 1);
+    await assert.rejects(
+      rawConnect(url, { clientId: P9, ca: pki.caCertPem, creds: old }),
+      (e: Error & { code?: number }) => e.code === 5,
+    );
+    assert.equal(broker.metrics.counter('connect.refused{reason=revoked}').value, 1);
+    const fresh = await rawConnect(url, {
+      clientId: P9,
+      ca: pki.caCertPem,
+      creds: await pki.issueClient(P9, { unit: 'PPMID' }),
+    });
+    assert.equal(fresh.connected, true);
+    await fresh.endAsync();
+  });
+
   it('refuses a client without a certificate (TLS handshake)', async () => {
     const before = broker.metrics.counter('tls.handshake.refused').value;
     await assert.rejects(rawConnect(url, { clientId: P1, ca: pki.caCertPem }));

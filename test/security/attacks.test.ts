@@ -17,16 +17,19 @@
  * - Request ID counter 2^64-1
  * - a forged Receive Response POST (plain HTTP, no client certificate, a
  *   user's certificate instead of the DSP's): refused before the body is read
+ * - certificate revocation: a revoked (operator) or replaced (SU-3 replace)
+ *   PPMID certificate is dropped and refused by the broker, the revoked
+ *   PPMID's reports are refused by the supplier
  */
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { createServer as createHttpServer, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { connectMqttLink, statusTopic } from '../../src/adapters/mqtt/index.ts';
-import { TestPki } from '../../src/adapters/pki/index.ts';
+import { createCsr, generateDeviceKeyPem, TestPki } from '../../src/adapters/pki/index.ts';
 import { wanLinkHeaders } from '../../src/adapters/wan-link/index.ts';
 import { signStatusReport } from '../../src/delivery/index.ts';
 import type { CommandRecord } from '../../src/supplier/model.ts';
@@ -366,11 +369,13 @@ describe('security: the attacks of issue 13 against a running split deployment',
     const crossed = await postDuis(genuine(), stolen);
     assert.equal(crossed.status, 403);
     assert.match(crossed.body, /DSP_PRECHECK_REFUSED/);
-    // The latency itself is a figure, not an assertion (performance lives in `npm run bench`): it is
-    // printed for the record. The bound below only guards against the pre-fix behaviour, where each
-    // hostile body held the shared event loop for 4-10 s before its signature was looked at.
+    // What keeps the genuine request fast is proven by counting, not by timing (no timed assertion:
+    // it could flake on a loaded machine): every hostile body was refused before any parse (above:
+    // only the 6 genuine requests were parsed, each hostile one counted by the pre-check or the TLS
+    // check). The CPU a hostile body costs the shared event loop is measured in the bench
+    // (`npm run bench -- --only dsp-service`: dsp.part.precheck.hostile*); the latency seen here is
+    // printed for the record only.
     t.diagnostic(`genuine DUIS request while hostile bodies arrive: best of 5 ${best.toFixed(1)} ms`);
-    assert.ok(best < 3_000, `a genuine request took ${best.toFixed(1)} ms while hostile bodies arrived`);
   });
 
   it('Request ID counter 2^64-1 is refused and does not wedge the user', async () => {
@@ -439,5 +444,103 @@ describe('security: the attacks of issue 13 against a running split deployment',
     );
     // genuine Responses still arrive over TLS
     await topUp(1, 120);
+  });
+  // Last: it takes the PPMID of home 0 out of service.
+  it('certificate revocation: a revoked or replaced PPMID certificate is dropped and refused by the broker; the supplier refuses its reports', async () => {
+    const home = estate.estate!.homes[0];
+    const eui = home.plan.ppmid;
+    const rec = () => supplier.supplier!.ppmidRecords().find((r) => r.eui === eui)!;
+    const oldCert = rec().clientCertificatePem!;
+    const tls = estate.keys.ppmidTls(eui);
+    const pki = supplier.pki!;
+    const connectAs = (certPem: string, keyPem: string) =>
+      connectMqttLink(eui, {
+        url: supplier.urls.mqtt!,
+        protocolVersion: 4,
+        reconnectPeriodMs: 0,
+        tls: { caPem: pki.caCertPem, client: { certPem, keyPem } },
+      });
+    const revokeUrl = `${supplier.urls.supplier}/api/v1/ppmids/${eui}/revoke`;
+    const json = { 'content-type': 'application/json' };
+    const body = JSON.stringify({ reason: 'reported stolen' });
+    assert.equal((await fetch(revokeUrl, { method: 'POST', headers: json, body })).status, 401);
+    assert.equal(
+      (await fetch(revokeUrl, { method: 'POST', headers: { ...json, ...bearer(viewer) }, body })).status,
+      403,
+    );
+    const refused0 = supplier.supplier!.metrics.snapshot().counters['supplier.status-report-refused'] ?? 0;
+    const r = await fetch(revokeUrl, { method: 'POST', headers: { ...json, ...bearer(op) }, body });
+    assert.equal(r.status, 200, await r.clone().text());
+    assert.equal(((await r.json()) as { state: string }).state, 'revoked');
+    assert.equal(rec().relayEnabled, false);
+    assert.ok(pki.revocations.isRevoked(new X509Certificate(oldCert).serialNumber));
+    // the genuine PPMID's certificate no longer opens a connection (its live one was dropped)
+    await assert.rejects(connectAs(oldCert, tls.keyPem), /revoked|Not authorized|refused/i);
+    // its reports, signed with its genuine reporting key, are refused by the supplier
+    const report = signStatusReport(
+      {
+        envelopeId: 'AB'.repeat(16),
+        envelopeIdIsDigest: false,
+        ppmid: eui,
+        supplierId: supplier.supplier!.supplierEui,
+        requestId: { originator: supplier.supplier!.supplierEui, target: home.plan.esme, counter: 1n },
+        at: Date.now(),
+        outcome: 'forwarded',
+        reason: null,
+        attempts: 1,
+        sequence: 2_000_000,
+        detail: 'after revocation',
+      },
+      estate.keys.reportingKey(eui).privateKey,
+    );
+    await supplier.supplier!.onStatusMessage({
+      topic: statusTopic(eui),
+      payload: report,
+      qos: 1,
+      retain: false,
+      dup: false,
+    });
+    assert.equal(
+      supplier.supplier!.metrics.snapshot().counters['supplier.status-report-refused'],
+      refused0 + 1,
+    );
+    // a replacement (explicit, by an operator, with the PPMID's new key and CSR) gets a new certificate;
+    // the revoked one stays refused
+    const newKey = generateDeviceKeyPem();
+    const replaced = await fetch(`${supplier.urls.supplier}/api/v1/premises/${home.premisesId}/ppmid`, {
+      method: 'POST',
+      headers: { ...json, ...bearer(op) },
+      body: JSON.stringify({
+        eui,
+        installCode: Buffer.from(home.plan.installCodes.ppmid).toString('hex'),
+        reportingPublicKeyPem: estate.keys
+          .reportingKey(eui)
+          .publicKey.export({ type: 'spki', format: 'pem' }),
+        csrPem: await createCsr(eui, newKey),
+        replace: true,
+      }),
+    });
+    assert.equal(replaced.status, 201, await replaced.clone().text());
+    const bundle = (await replaced.json()) as { mqtt: { certPem: string } };
+    const link = await connectAs(bundle.mqtt.certPem, newKey);
+    await link.close();
+    await assert.rejects(connectAs(oldCert, tls.keyPem), /revoked|Not authorized|refused/i);
+    // replacing it again revokes the certificate it replaces
+    const again = await fetch(`${supplier.urls.supplier}/api/v1/premises/${home.premisesId}/ppmid`, {
+      method: 'POST',
+      headers: { ...json, ...bearer(op) },
+      body: JSON.stringify({
+        eui,
+        installCode: Buffer.from(home.plan.installCodes.ppmid).toString('hex'),
+        reportingPublicKeyPem: estate.keys
+          .reportingKey(eui)
+          .publicKey.export({ type: 'spki', format: 'pem' }),
+        csrPem: await createCsr(eui, generateDeviceKeyPem()),
+        replace: true,
+      }),
+    });
+    assert.equal(again.status, 201, await again.clone().text());
+    assert.ok(pki.revocations.isRevoked(new X509Certificate(bundle.mqtt.certPem).serialNumber));
+    await assert.rejects(connectAs(bundle.mqtt.certPem, newKey), /revoked|Not authorized|refused/i);
   });
 });

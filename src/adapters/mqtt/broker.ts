@@ -21,6 +21,7 @@ import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import { Logger } from '../../runtime/logger.ts';
 import { Metrics } from '../../runtime/metrics.ts';
+import type { RevocationCheck } from '../pki/revocations.ts';
 import type { PemCredentials } from '../pki/test-pki.ts';
 import {
   type AccessPolicy,
@@ -38,6 +39,8 @@ export interface BrokerTls {
   caCertPem: string;
   /** The broker's certificate and key. */
   server: PemCredentials;
+  /** The CA's revocation list (issue 13): a revoked client certificate is refused, and dropped if connected. */
+  revocations?: RevocationCheck;
 }
 
 export interface EmbeddedBrokerOptions {
@@ -105,6 +108,9 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
     client ? listenerOf.get(client.conn) : undefined;
   const modeOf = (client: Client | null): Authorization => info(client)?.authorization ?? 'strict';
 
+  /** The certificate serial each TLS client connected with (to drop it when that certificate is revoked). */
+  const serialOf = new WeakMap<Client, string>();
+  const connected = new Set<Client>();
   const aedes = await Aedes.createBroker({
     authenticate(client, _username, _password, done) {
       const l = info(client);
@@ -116,6 +122,13 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
           metrics.inc('connect.refused{reason=certificate}');
           return done(authError('client certificate not verified', RC_NOT_AUTHORIZED), false);
         }
+        const serial = String(sock.getPeerCertificate()?.serialNumber ?? '').toUpperCase();
+        if (opts.pki?.revocations?.isRevoked(serial)) {
+          metrics.inc('connect.refused{reason=revoked}');
+          log.warn('revoked client certificate refused', { clientId: client.id, serial });
+          return done(authError(`the certificate of ${client.id} is revoked`, RC_NOT_AUTHORIZED), false);
+        }
+        serialOf.set(client, serial);
         const names = certificateNames(sock);
         if (!names.includes(client.id)) {
           metrics.inc('connect.refused{reason=identity}');
@@ -158,8 +171,22 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
   aedes.on('connectionError', (client, err) =>
     log.debug('connection error', { clientId: client?.id, error: err.message }),
   );
-  aedes.on('client', () => metrics.gauge('clients').add(1));
-  aedes.on('clientDisconnect', () => metrics.gauge('clients').add(-1));
+  const stopRevocations = opts.pki?.revocations?.onRevoke((r) => {
+    for (const c of [...connected]) {
+      if (serialOf.get(c) !== r.serial) continue;
+      metrics.inc('connection.revoked');
+      log.warn('connection of a revoked certificate closed', { clientId: c.id, serial: r.serial });
+      c.close();
+    }
+  });
+  aedes.on('client', (c) => {
+    connected.add(c);
+    metrics.gauge('clients').add(1);
+  });
+  aedes.on('clientDisconnect', (c) => {
+    connected.delete(c);
+    metrics.gauge('clients').add(-1);
+  });
 
   const sockets = new Set<Socket>();
   const servers: Server[] = [];
@@ -215,6 +242,7 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
     aedes,
     close() {
       closing ??= (async () => {
+        stopRevocations?.();
         const closed = servers.map((s) => new Promise<void>((r) => s.close(() => r())));
         await new Promise<void>((r) => aedes.close(() => r()));
         for (const s of sockets) s.destroy();

@@ -8,3 +8,9 @@ export {
   TestPki,
   type TestPkiOptions,
 } from './test-pki.ts';
+export {
+  CertificateRevocations,
+  certificateSerial,
+  type RevocationCheck,
+  type RevokedCertificate,
+} from './revocations.ts';

@@ -27,6 +27,7 @@ import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
 import { PpmidRelayError } from '../../runtime/errors.ts';
 import { Logger } from '../../runtime/logger.ts';
+import { CertificateRevocations, type RevokedCertificate } from './revocations.ts';
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 const subtle = webcrypto.subtle;
@@ -72,6 +73,8 @@ const CLIENT_ID_FILE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 export class TestPki {
   private readonly clients = new Map<string, PemCredentials>();
+  /** The CA's revocation list (`<dir>/revoked.json`; in memory without a dir). */
+  readonly revocations: CertificateRevocations;
 
   private constructor(
     readonly caCertPem: string,
@@ -79,7 +82,15 @@ export class TestPki {
     private readonly caKey: CryptoKey,
     readonly server: PemCredentials,
     private readonly opts: Required<Pick<TestPkiOptions, 'now' | 'leafDays'>> & TestPkiOptions,
-  ) {}
+  ) {
+    this.revocations = new CertificateRevocations(opts.dir ? join(opts.dir, 'revoked.json') : undefined);
+  }
+
+  /** Revokes a certificate this CA issued (replaced or compromised); a cached copy is forgotten. */
+  revoke(certPem: string, reason: RevokedCertificate['reason']): RevokedCertificate {
+    for (const [id, c] of this.clients) if (c.certPem === certPem) this.clients.delete(id);
+    return this.revocations.revoke(certPem, reason, this.opts.now());
+  }
 
   /** Opens the PKI in `opts.dir` (creating what is missing) or a fresh one in memory. */
   static async open(opts: TestPkiOptions = {}): Promise<TestPki> {
@@ -181,7 +192,12 @@ export class TestPki {
     try {
       const c = new NodeX509(creds.certPem);
       const ca = new NodeX509(this.caCertPem);
-      if (c.checkIssued(ca) && c.verify(ca.publicKey) && Date.parse(c.validTo) > this.opts.now() + 7 * DAY)
+      if (
+        c.checkIssued(ca) &&
+        c.verify(ca.publicKey) &&
+        Date.parse(c.validTo) > this.opts.now() + 7 * DAY &&
+        !this.revocations.isRevoked(c.serialNumber)
+      )
         return creds;
     } catch {
       // unreadable: re-issue

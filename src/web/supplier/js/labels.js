@@ -37,6 +37,7 @@ export const PPMID_STATE_LABEL = {
   registered: 'registered',
   'device-log-pending': '8.11 pending',
   'relay-enabled': 'relay enabled',
+  revoked: 'revoked',
   failed: 'provisioning failed',
 };
 
