@@ -1,5 +1,11 @@
 export { csrClientCredentials } from './csr-credentials.ts';
 export {
+  CertificateRevocations,
+  certificateSerial,
+  type RevocationCheck,
+  type RevokedCertificate,
+} from './revocations.ts';
+export {
   createCsr,
   generateDeviceKeyPem,
   type IssueOptions,
@@ -8,9 +14,3 @@ export {
   TestPki,
   type TestPkiOptions,
 } from './test-pki.ts';
-export {
-  CertificateRevocations,
-  certificateSerial,
-  type RevocationCheck,
-  type RevokedCertificate,
-} from './revocations.ts';
