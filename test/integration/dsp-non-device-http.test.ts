@@ -8,13 +8,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { openTestStore, type TestStore } from '../../src/adapters/store/testing.ts';
+import { Atps } from '../../src/atps/api.ts';
+import { defaultDeviceApps } from '../../src/atps/devices.ts';
 import { markOptedOut } from '../../src/dcc/dsp/enrolment.ts';
 import { DspService, type RunningDspHttp, startDspHttp } from '../../src/dcc/dsp/index.ts';
 import { srvTable } from '../../src/dcc/dsp/srv-table.ts';
+import type { Esme } from '../../src/devices/esme/esme.ts';
 import { type DuisResponse, el, verifyAndParseDuisResponse } from '../../src/duis/index.ts';
 import { validateAgainstDuisXsdInProcess } from '../../src/duis/xsd-inprocess.ts';
 import { SecurityContext } from '../../src/gbcs/index.ts';
 import { VirtualClock } from '../../src/runtime/clock.ts';
+import { encodeOtaImage } from '../../src/zigbee/ota.ts';
 import { CspDownlinkTestDouble } from '../support/csp-downlink-test-double.ts';
 import {
   ACB,
@@ -51,6 +55,7 @@ describe('DSP non-device SRs over HTTP (XSD on, signed answers)', () => {
   let dsp: DspService;
   let http: RunningDspHttp;
   const clock = new VirtualClock();
+  const downlink = new CspDownlinkTestDouble();
   // time-based counters (DUIS): a DSP schedule run takes the next counter at its time
   let counter = BigInt(clock.now());
   const next = () => {
@@ -82,7 +87,7 @@ describe('DSP non-device SRs over HTTP (XSD on, signed answers)', () => {
       ],
       security: new SecurityContext({ keyStore: rtdsKeys() }),
       xmlSigner: dspSigner,
-      downlink: new CspDownlinkTestDouble(),
+      downlink,
       transport: new RecordingTransport(),
     });
     http = await startDspHttp({ dsp, port: 0 });
@@ -178,6 +183,34 @@ describe('DSP non-device SRs over HTTP (XSD on, signed answers)', () => {
     const w = element(r, 'DSPUpdatePPMIDFirmwareWarning');
     assert.equal(childText(w, 'InvalidDeviceIDList'), '00-DB-12-34-56-78-90-EE');
     assert.equal(childText(w, 'NotApplicableFirmwareDeviceIDList'), '00-DB-12-34-56-78-90-A0');
+  });
+
+  it('11.1 with an OTA Upgrade Image: the file goes over the SM WAN to the CH of the ESME, which distributes it to the ESME', async () => {
+    const file = encodeOtaImage({
+      manufacturerCode: 0x1234,
+      imageType: 1,
+      fileVersion: 0x0200abcd,
+      image: new Uint8Array(300).fill(7),
+    });
+    const sent = downlink.sent.length;
+    await send(
+      template('11.1_UPDATE_FIRMWARE_REQUEST_DUIS.XML', (x) =>
+        x.replace(/<sr:FirmwareImage>[^<]*</, `<sr:FirmwareImage>${Buffer.from(file).toString('base64')}<`),
+      ),
+      'I99',
+    );
+    const out = downlink.sent.slice(sent);
+    assert.equal(out.length, 1);
+    assert.equal(out[0]!.chf, '00DB1234567890A2');
+    assert.deepEqual(out[0]!.gbcs, file);
+    // the same bytes at the CH of an rtds home (the WAN hands them to receiveFromWan) reach the ESME
+    const atps = new Atps({ deviceApps: defaultDeviceApps });
+    const { id } = await atps.createHome({ profile: 'rtds' });
+    const home = atps.home(id);
+    assert.equal(home.chf.receiveFromWan(out[0]!.gbcs), 'delivered');
+    (home.clock as VirtualClock).runUntilIdle({ horizonMs: 600_000 });
+    const esme = home.device('00DB1234567890A0') as Esme;
+    assert.equal(esme.stateView.firmware.pendingImage?.version, '0200ABCD');
   });
 
   it('5.1 / 5.2 / 5.3 schedules: created, read back, deleted; they survive a restart', async () => {

@@ -15,8 +15,9 @@
  * assignment, like 8.13's).
  *
  * 8.6 Service Opt In and 12.1 Request WAN Matrix are enrolment.ts's.
- * 11.1/11.4 are recorded against each device; distributing the image to the
- * CHs over the WAN is not done. 5.1-5.3 are the scheduler's (scheduler.ts):
+ * 11.1/11.4 are recorded against each device; an 11.1 image that is a ZigBee
+ * OTA Upgrade Image is also sent over the SM WAN to the CH of each listed
+ * device, once per CH (`sendFileToCh`; the CH distributes it, docs/chf.md). 5.1-5.3 are the scheduler's (scheduler.ts):
  * the DSP issues each schedule's commands on its clock.
  */
 import { createHash } from 'node:crypto';
@@ -29,6 +30,7 @@ import {
   type ResponseMessagePayload,
 } from '../../duis/index.ts';
 import { type Eui, euiToDuis, normaliseEui } from '../../runtime/bytes.ts';
+import { isOtaImage } from '../../zigbee/ota.ts';
 import {
   type BrokerCredentials,
   requestWanMatrix,
@@ -63,6 +65,8 @@ export interface NonDeviceContext {
   wanCoverage: readonly WanCoverageEntry[];
   /** 8.13 is the service's own (it completes a device request). */
   returnLocalCommandResponse(): NonDeviceAnswer;
+  /** 11.1: hands a firmware file to the SM WAN for the CH `chf` (docs/chf.md "Firmware distribution"); absent: recorded only. */
+  sendFileToCh?(chf: Eui, target: Eui, file: Uint8Array): void;
 }
 
 export type NonDeviceHandler = (ctx: NonDeviceContext) => NonDeviceAnswer;
@@ -367,7 +371,10 @@ function firmwareDistribution(ppmidOnly: boolean): NonDeviceHandler {
     const image = text(b, 'FirmwareImage') ?? '';
     const version = text(b, 'FirmwareVersion') ?? '';
     const list = (text(b, 'DeviceIDList') ?? '').split(',').filter((s) => s !== '');
-    const imageSha256 = createHash('sha256').update(Buffer.from(image, 'base64')).digest('hex');
+    const file = new Uint8Array(Buffer.from(image, 'base64'));
+    const imageSha256 = createHash('sha256').update(file).digest('hex');
+    // an OTA Upgrade Image goes to the CH of each device once (the CH distributes it on its HAN)
+    const sendTo = !ppmidOnly && isOtaImage(file) ? new Map<Eui, Eui>() : null;
     const invalid: string[] = [];
     const notApplicable: string[] = [];
     let accepted = 0;
@@ -391,7 +398,10 @@ function firmwareDistribution(ppmidOnly: boolean): NonDeviceHandler {
       const entry = { version, imageSha256, at: ctx.now, srv: ctx.req.header.serviceReferenceVariant };
       ctx.records.putDevice({ ...r, firmware: [...(r.firmware ?? []), entry] }, ctx.now);
       accepted++;
+      const chf = ctx.inventory.get(eui)?.chf;
+      if (sendTo && chf && !sendTo.has(chf)) sendTo.set(chf, eui);
     }
+    for (const [chf, target] of sendTo ?? []) ctx.sendFileToCh?.(chf, target, file);
     const fail = ppmidOnly ? 'E110401' : 'E110101';
     const warn = ppmidOnly ? 'W110401' : 'W110101';
     if (accepted === 0) return { code: fail }; // PROVISIONAL: no device of the list can take it

@@ -818,6 +818,8 @@ export class DspService implements DspDeviceMessageSink {
           brokerCredentials: this.#brokerCredentials(),
           wanCoverage: this.#wanCoverage,
           returnLocalCommandResponse: () => this.#returnLocalCommandResponse(req, user, requestId),
+          sendFileToCh: (chf, target, file) =>
+            this.#downlink.sendCommand({ requestId, target, chf, gbcs: file }),
         });
         if (srv !== '8.13') this.#completeNonDevice(req, user, requestId, a.code);
         return this.#reply(req, a.code, a.payload);
