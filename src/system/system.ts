@@ -525,6 +525,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<RunningSyst
                   certPem: duisPki.server.certPem,
                   keyPem: duisPki.server.keyPem,
                   clientCaPem: duisPki.caCertPem,
+                  revocations: duisPki.revocations,
                 },
               }
             : {}),

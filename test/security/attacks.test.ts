@@ -542,5 +542,18 @@ describe('security: the attacks of issue 13 against a running split deployment',
     assert.equal(again.status, 201, await again.clone().text());
     assert.ok(pki.revocations.isRevoked(new X509Certificate(bundle.mqtt.certPem).serialNumber));
     await assert.rejects(connectAs(bundle.mqtt.certPem, newKey), /revoked|Not authorized|refused/i);
+    // a DCC user's DUIS TLS certificate revoked at the DCC User Interface CA: refused like none
+    const userTls = await duisTls(supplier.supplier!.supplierEui);
+    const probe = templateRequest(ECS17B, {
+      counter: 2n ** 64n - 1n,
+      target: home.plan.esme,
+      signer: supplier.keys.xml.supplier.signer,
+    });
+    assert.equal((await postDuis(probe, userTls)).status, 400, 'past TLS before the revocation');
+    const duisCa = await TestPki.open({ dir: join(dir, 'keys', 'duis-tls') });
+    duisCa.revoke(userTls.cert!, 'key-compromise');
+    const refused = await postDuis(probe, userTls);
+    assert.equal(refused.status, 401, refused.body);
+    assert.match(refused.body, /DSP_TLS_CLIENT_CERTIFICATE/);
   });
 });

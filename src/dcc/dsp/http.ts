@@ -22,8 +22,10 @@
  * `from`/`to`: `YYYY-MM-DD`, `YYYYMMDD` or ISO 8601; `date=YYYYMMDD` is one
  * UTC day; default: the current UTC day on the DSP clock.
  */
+
 import type { TLSSocket } from 'node:tls';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { RevocationCheck } from '../../adapters/pki/revocations.ts';
 import { normaliseEui } from '../../runtime/bytes.ts';
 import { Logger } from '../../runtime/logger.ts';
 import {
@@ -65,7 +67,13 @@ export interface DspHttpOptions {
    * registrations then need a client certificate whose CN is the user's
    * EUI, the same user as the signed request's.
    */
-  tls?: { certPem: string; keyPem: string; clientCaPem: string };
+  tls?: {
+    certPem: string;
+    keyPem: string;
+    clientCaPem: string;
+    /** The CA's revocation list (issue 13): a revoked user certificate is refused like none. */
+    revocations?: RevocationCheck;
+  };
   /**
    * Checks 0-2 and Response signing on these worker threads (dsp-workers.ts),
    * the DSP's state on this one. `startDspHttp({ workers: N })` starts and
@@ -75,10 +83,12 @@ export interface DspHttpOptions {
 }
 
 /** The user EUI of a request's verified TLS client certificate (undefined: none, or not verified). */
-function tlsUserOf(req: FastifyRequest): string | undefined {
+function tlsUserOf(req: FastifyRequest, revocations?: RevocationCheck): string | undefined {
   const socket = req.raw.socket as TLSSocket;
   if (typeof socket.getPeerCertificate !== 'function' || !socket.authorized) return undefined;
-  const cn = socket.getPeerCertificate().subject?.CN;
+  const cert = socket.getPeerCertificate();
+  if (revocations?.isRevoked(String(cert.serialNumber ?? ''))) return undefined;
+  const cn = cert.subject?.CN;
   return typeof cn === 'string' ? cn : undefined;
 }
 
@@ -165,7 +175,7 @@ export function buildDspHttpServer(opts: DspHttpOptions): FastifyInstance {
   /** The DUIS caller: with TLS, the verified client certificate's user, or a refusal. */
   const caller = (req: FastifyRequest, reply: FastifyReply): { tlsUser?: string } | undefined => {
     if (!opts.tls) return {};
-    const tlsUser = tlsUserOf(req);
+    const tlsUser = tlsUserOf(req, opts.tls.revocations);
     if (tlsUser) return { tlsUser };
     dsp.metrics.inc('tls.refused');
     void reply
