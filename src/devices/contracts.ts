@@ -85,6 +85,12 @@ export interface GbcsDevice {
   readonly events: readonly DeviceEvent[];
   /** A firmware file (ZigBee OTA Upgrade Image, zigbee/ota.ts) the CH distributed; absent: the device takes none. */
   onFirmwareImage?(file: Uint8Array): void;
+  /**
+   * A ZSE Read Attributes frame from another device on `clusterId`: the Read
+   * Attributes Response, or null when the device serves no such cluster.
+   * Absent: the device serves no attributes. Throws `ZigbeeError` for a malformed frame.
+   */
+  answerAttributeRead?(clusterId: number, asdu: Uint8Array): Uint8Array | null;
 }
 
 /** How a device sends GBCS bytes to the Communications Hub over the HAN. */

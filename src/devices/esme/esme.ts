@@ -28,6 +28,7 @@ import { ESME_FUTURE_DATED, ESME_HANDLERS } from './handlers/index.ts';
 import { migrateEsmeTariffState, migrateFutureDated } from './legacy-state.ts';
 import type { EsmeServices } from './services.ts';
 import { defaultEsmeState, type EsmeOptions, type EsmeSnapshot, type EsmeState } from './state.ts';
+import { answerAttributeRead } from './zse-server.ts';
 
 export { SUPPLY_SCRIPT } from './handlers/supply.ts';
 export * from './state.ts';
@@ -141,6 +142,11 @@ export class Esme extends MeterDevice<EsmeState> {
    * size, image hash); an ESME image is held for CS06 with its hash, anything
    * else is refused with Firmware Verification Failed (0x8F1C) in the event log.
    */
+  /** ZSE attribute reads on the HAN (the PPMID reads the credit): answered from the meter's state (zse-server.ts). */
+  answerAttributeRead(clusterId: number, asdu: Uint8Array): Uint8Array | null {
+    return answerAttributeRead(this.state, clusterId, asdu);
+  }
+
   onFirmwareImage(file: Uint8Array): void {
     let img: OtaImage;
     try {

@@ -32,6 +32,7 @@ import {
 import { decodeOtaBlock, OtaReceiver } from '../../zigbee/ota.ts';
 import type { GbcsDevice, HanSendResult, HanUplink } from '../contracts.ts';
 import type { HanDataIndication, HanMedium, HanRadioState, HanTransferReport } from './medium.ts';
+import { type ZseReadResult, ZseReads } from './zse-reads.ts';
 
 /** ZigBee OTA Upgrade cluster: firmware images travel here, never in a Remote Party Command (SECMP0038 CH-3). */
 export const OTA_UPGRADE_CLUSTER_ID = 0x0019;
@@ -358,16 +359,49 @@ export abstract class DeviceSideNode extends HanNodeBase implements HanUplink {
   private readonly deliveredListeners: Array<() => void> = [];
   /** firmware from the CH: Image Block Responses on the OTA cluster, reassembled (zigbee/ota.ts) */
   private readonly ota = new OtaReceiver();
+  /** application link keys with other devices (from the CH as trust centre): ZSE attribute reads */
+  private readonly peerLinkKeys = new Map<Eui, Uint8Array>();
+  private readonly zse: ZseReads;
 
   constructor(opts: DeviceSideNodeOptions) {
     super(opts.medium, opts.eui, opts.clock);
     this.chEui = normaliseEui(opts.chEui);
     this.linkKey = opts.linkKey;
     this.maxIncoming = opts.maxIncomingTransferSize ?? GBCS_TUNNEL.maxIncomingTransferSize;
+    const node = this;
+    this.zse = new ZseReads({
+      clock: opts.clock,
+      sendCluster: (to, c, a, done) => node.sendCluster(to, c, a, done),
+      log: (kind, peer, detail) => node.log(kind, peer, detail),
+      get application() {
+        return node.device;
+      },
+    });
+  }
+
+  /** The application link key with another device on this HAN (ZSE reads; the CH hands it out as trust centre). */
+  setPeerLinkKey(peer: Eui, key: Uint8Array): void {
+    this.peerLinkKeys.set(normaliseEui(peer), key);
+  }
+
+  /**
+   * A ZSE Read Attributes (`request`, zigbee/zcl-read.ts, transaction
+   * sequence number `tsn`) to `peer` on `clusterId`; `done` gets the peer's
+   * Read Attributes Response frame, or the failure (`lost`: no answer in 30 s).
+   */
+  readAttributes(
+    peer: Eui,
+    clusterId: number,
+    request: Uint8Array,
+    tsn: number,
+    done: (r: ZseReadResult) => void,
+  ): void {
+    this.zse.read(normaliseEui(peer), clusterId, request, tsn, done);
   }
 
   /** OTA Upgrade from the CH: the blocks of a firmware file; the whole file goes to the application. */
   protected override onOtherCluster(ind: HanDataIndication): void {
+    if (this.zse.onFrame(ind)) return;
     if (
       ind.clusterId !== OTA_UPGRADE_CLUSTER_ID ||
       ind.from !== this.chEui ||
@@ -420,7 +454,7 @@ export abstract class DeviceSideNode extends HanNodeBase implements HanUplink {
   }
 
   protected linkKeyFor(peer: Eui): Uint8Array | undefined {
-    return peer === this.chEui ? this.linkKey : undefined;
+    return peer === this.chEui ? this.linkKey : this.peerLinkKeys.get(peer);
   }
 
   abstract send(bytes: Uint8Array, done?: (result: HanSendResult) => void): void;
