@@ -239,6 +239,47 @@ describe('CHF use cases: read after write, refusals leave state untouched', asyn
     assert.ok(ev.filter((e) => e.eventCode === 0x8f12).length >= 3);
   });
 
+  it('CS02a lists the ACB Trust Anchor cells the CHF holds; a role it holds none of answers status 25', () => {
+    const c = ++counter;
+    const content = encodeCommand(
+      'CS02a',
+      {
+        authorisingRemotePartyTACellIdentifier: { remotePartyRole: 4, keyUsage: '00001' },
+        remotePartyRoles: [4, 99],
+      } as never,
+      { header: {} },
+    );
+    const bytes = csp.seal({
+      cra: 'command',
+      originatorCounter: c,
+      originator: p.acb,
+      recipient: CHF,
+      otherInfo: { messageCode: useCaseById('CS02a')!.code },
+      content,
+    });
+    const since = atps.wanUplink(id).length;
+    atps.inject(id, 'wan', bytes);
+    const resp = atps
+      .wanUplink(id)
+      .slice(since)
+      .find((u) => u.cra === 'response' && u.originator === CHF);
+    assert.ok(resp);
+    const r = decodeResponse('CS02a', csp.decodeVerify(fromHex(resp.hex)).message.content).fields as Array<{
+      targetRemotePartyRole: number;
+      status: number;
+      trustAnchorCells?: Array<{ subjectUniqueID: string; keyUsage: string }>;
+    }>;
+    assert.equal(r[0]?.status, 0);
+    assert.deepEqual(
+      r[0]?.trustAnchorCells?.map((x) => [x.subjectUniqueID, x.keyUsage]),
+      [
+        [p.acb, '1'],
+        [p.acb, '00001'],
+      ],
+    );
+    assert.equal(r[1]?.status, 25);
+  });
+
   it('a CCS01 straight from the supplier (not through the ACB) has no authority: no response, Device Log unchanged', () => {
     const before = chf.deviceLog.size;
     const r = send(

@@ -34,7 +34,7 @@ import { comparableContent } from '../support/response-content.ts';
 import { SCENARIOS } from './han-device-scenarios.ts';
 
 /** Raise as the devices grow: the suite fails below it. */
-const FLOOR = { identical: 88 };
+const FLOOR = { identical: 89 };
 
 const TARGETS = new Map([
   [RTDS_EUIS.gsme, 'GSME'],

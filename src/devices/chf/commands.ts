@@ -12,6 +12,7 @@
  * a refused command leaves both untouched.
  */
 
+import * as x509 from '@peculiar/x509';
 import { lookupMessageCode } from '../../gbcs/codes/message-codes.ts';
 import type { KeyStore } from '../../gbcs/keystore.ts';
 import { cosemDateTimeFromDate, gbcsInvokeId } from '../../gbcs/payload/dlms.ts';
@@ -373,6 +374,40 @@ function requestChannelScan(call: Call, view: ChfView): HandlerResult {
   return { response: allResults(call.fields, 'success'), outcome: 'applied' };
 }
 
+// ------------------------------------------------------------------ CS02a (Provide Security Credentials Details)
+
+/** Status of a role the CHF holds no Trust Anchor for (RTDS CS02a ERROR: 25). */
+const NO_TRUST_ANCHOR = 25;
+
+/**
+ * CS02a: for each requested remote-party role, the CHF's Trust Anchor cells
+ * (its key store's certificates of that role: DS keyUsage '1', KA '00001'),
+ * each with the party's EUI and the certificate's subjectKeyIdentifier; a
+ * role it holds none of answers status 25. Sequence numbers: 0 (CS02b, which
+ * would change them, is not run).
+ */
+function provideCredentials(call: UseCaseCall<{ remotePartyRoles: number[] }>, view: ChfView): HandlerResult {
+  const ks = view.host.keyStore;
+  const response = call.fields.remotePartyRoles.map((role) => {
+    const cells: Array<{ keyUsage: string; subjectUniqueID: string; subjectKeyIdentifier: string }> = [];
+    for (const eui of ks.remoteParties()) {
+      for (const [slot, keyUsage] of [
+        ['ds', '1'],
+        ['ka', '00001'],
+      ] as const) {
+        const cert = ks.certificate(eui, slot);
+        if (!cert || cert.role !== role) continue;
+        const ski = cert.x509.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId;
+        if (ski) cells.push({ keyUsage, subjectUniqueID: eui, subjectKeyIdentifier: ski.toUpperCase() });
+      }
+    }
+    return cells.length === 0
+      ? { targetRemotePartyRole: role, status: NO_TRUST_ANCHOR }
+      : { targetRemotePartyRole: role, status: 0, remotePartySeqNumber: 0, trustAnchorCells: cells };
+  });
+  return { response, outcome: 'read' };
+}
+
 // ------------------------------------------------------------------ the registry
 
 /** Every CHF use case with a handler; the rest of the CHF rows get the registry's "unsupported". */
@@ -386,7 +421,8 @@ export const CHF_HANDLERS = new UseCaseRegistry<ChfView>()
     readAttributes,
   )
   .register('DBCH04', setSubGhzConfiguration)
-  .register('DBCH05', requestChannelScan);
+  .register('DBCH05', requestChannelScan)
+  .register('CS02a', provideCredentials);
 
 /** Runs the CHF's accepted commands against its state. */
 export class ChfCommands {
