@@ -31,6 +31,13 @@ import {
   type MeterOptions,
   type MeterSnapshotBase,
 } from '../meter-common/meter-device.ts';
+import {
+  accrue,
+  type LoadModel,
+  type Metrology,
+  newMetrology,
+  recordConsumption,
+} from '../meter-common/metrology.ts';
 import { CLOCK_STATUS_DOUBTFUL, cosemDateTime, zigbeeTime } from '../meter-common/time.ts';
 import type { AcceptedCommand } from '../security/device-security.ts';
 import { runFutureDated } from './handlers/account.ts';
@@ -107,8 +114,41 @@ export interface GsmeState {
     billingPeriodDurationType: number;
     tariffType: number;
   };
-  /** Debt repayment log (GCS15d), profile data (GCS17) and network data (GCS18) logs: entries held */
-  logs: { debtRepayment: unknown[]; profile: unknown[]; networkData: unknown[] };
+  /**
+   * Debt repayment log (GCS15d): what each top-up collected of the
+   * payment-based debt (debt register 3, ZCL debt type 2), newest last,
+   * at most DEBT_LOG_CAPACITY.
+   */
+  logs: { debtRepayment: DebtLogEntry[] };
+  /** Debt recovery: the share of each top-up collected of the payment-based debt (percent; GCS04 would set it) */
+  debtRecoveryPercent: number;
+  /**
+   * Consumption over time and the interval logs (meter-common/metrology.ts,
+   * channel `gas`): the half-hour profile data log `profile` (GCS17) and the
+   * network data sampling `networkData` (GCS31 starts it, GCS18 reads it).
+   * Null: a meter built without `metrology` (its registers change only by
+   * the backchannel, its profile logs stay empty).
+   */
+  metrology: Metrology | null;
+}
+
+/** One Debt Log entry (ZCL Publish Debt Log payload): ZigBee UTC time, milli-pence. */
+export interface DebtLogEntry {
+  collectionTime: number;
+  amountCollected: number;
+  /** ZCL debt type: 0, 1, 2 = debt registers 1, 2, 3 */
+  debtType: number;
+  outstandingDebt: number;
+}
+
+/** Half-hour profile entries kept: 13 months (GBCS GSME Profile Data Log). */
+export const PROFILE_LOG_CAPACITY = 13 * 31 * 48;
+/** Mean gas consumption per half hour of `defaultGasLoad`, in register units (1/1000 m3): about 1100 m3 a year. */
+export const MEAN_GAS_PER_HALF_HOUR = 63;
+
+/** A typical domestic gas load (register units per half hour), varied per meter by `seed`. */
+export function defaultGasLoad(seed: string): LoadModel {
+  return { meanPerHalfHour: { gas: MEAN_GAS_PER_HALF_HOUR }, seed };
 }
 
 /** ZCL Price cluster Publish Tariff Information, as the GSME holds it (SE 1.4 D.4.2.4.4; GBCS GCS01b). */
@@ -192,7 +232,9 @@ export function defaultGsmeState(): GsmeState {
     message: null,
     cin: null,
     sampling: { nextSampleId: 2, active: null },
-    logs: { debtRepayment: [], profile: [], networkData: [] },
+    logs: { debtRepayment: [] },
+    debtRecoveryPercent: 0,
+    metrology: null,
     // RTDS GCS21k: issuer event 473385600, from 2014-01-01, every 6 (duration type 0x23)
     billingPeriod: {
       providerId: 0,
@@ -217,6 +259,7 @@ export class Gsme extends MeterDevice<GsmeState> {
   private pollTimer: TimerHandle | null = null;
   private polling = false;
   private readonly services: GsmeServices;
+  private readonly load: LoadModel | null;
   private readonly mirror: GsmeOptions['mirror'];
 
   /**
@@ -230,6 +273,9 @@ export class Gsme extends MeterDevice<GsmeState> {
     this.pollIntervalMs = opts.pollIntervalMs;
     this.mirror = opts.mirror;
     this.state = { ...defaultGsmeState(), ...structuredClone(opts.initialState ?? {}) };
+    this.load = opts.metrology?.load ?? null;
+    if (opts.metrology && !this.state.metrology)
+      this.state.metrology = newMetrology(this.deviceNow(), PROFILE_LOG_CAPACITY);
     const self = this;
     this.services = {
       deviceType: 'GSME',
@@ -256,6 +302,7 @@ export class Gsme extends MeterDevice<GsmeState> {
   }
 
   get stateView(): GsmeState {
+    this.advance();
     return structuredClone(this.state);
   }
 
@@ -277,6 +324,7 @@ export class Gsme extends MeterDevice<GsmeState> {
     if (!up || !isSleepy(up) || this.polling) return;
     this.polling = true;
     this.metrics.inc('gsme.polls');
+    this.advance();
     up.pollMailbox((fetched) => {
       this.polling = false;
       this.metrics.inc('gsme.fetched', fetched);
@@ -307,8 +355,11 @@ export class Gsme extends MeterDevice<GsmeState> {
       this.logEvent(0x8161);
       return true;
     },
+    /** Gas flows through the meter now (added to the register, and to the open profile intervals). */
     consume: (units: number): void => {
+      this.advance();
       this.state.registers.currentSummationDelivered += units;
+      if (this.state.metrology) recordConsumption(this.state.metrology, 'gas', units, this.deviceNow());
     },
     setTimeStatus: (s: 'reliable' | 'unreliable'): void => {
       this.timeStatus = s;
@@ -360,7 +411,17 @@ export class Gsme extends MeterDevice<GsmeState> {
     if (this.state.eventLog.length > 100) this.state.eventLog.shift();
   }
 
+  /** Consumption up to the device time: the register advances, the profile and sampling logs close their intervals. */
+  protected override advance(): void {
+    const m = this.state.metrology;
+    if (!m) return;
+    accrue(m, this.load, this.deviceNow(), (_channel, amount) => {
+      this.state.registers.currentSummationDelivered += amount;
+    });
+  }
+
   snapshot(): GsmeSnapshot {
+    this.advance();
     return { ...this.snapshotBase(), state: structuredClone(this.state) };
   }
 

@@ -31,6 +31,7 @@ import {
   type DeviceSecuritySnapshot,
   type RejectedCommand,
 } from '../security/device-security.ts';
+import type { LoadModel } from './metrology.ts';
 import { ASN1_UNSUPPORTED_RESULT, responseCarriesDateTime, responseIsSigned } from './response-shape.ts';
 import { syncWithNetworkTime, type TimeStatus } from './time.ts';
 import { CommandContentError } from './use-case-registry.ts';
@@ -71,6 +72,14 @@ export interface MeterOptions {
   securityAlertsPerMinute?: number;
   /** who receives security and future-dated alerts; default the supplier cell */
   alertRecipient?: Eui;
+  /**
+   * Consumption over time (metrology.ts): given, the meter's registers
+   * advance with `load` (null: only what the backchannel adds) on its
+   * device clock and it records its half-hour profile data log. Absent: the
+   * meter keeps the registers and logs it was given (the RTDS reference
+   * meter of the fidelity suites).
+   */
+  metrology?: { load: LoadModel | null };
 }
 
 /** The result of executing an accepted command. */
@@ -191,6 +200,7 @@ export abstract class MeterDevice<S> implements GbcsDevice {
   onRemotePartyMessage(bytes: Uint8Array): void {
     this.metrics.inc('device.messages');
     this.syncTime();
+    this.advance();
     let verdict: ReturnType<DeviceSecurity['check']>;
     try {
       verdict = this.security.check(bytes);
@@ -211,6 +221,9 @@ export abstract class MeterDevice<S> implements GbcsDevice {
   }
 
   // ------------------------------------------------------------------ subclass hooks
+
+  /** Brings time-driven state (consumption, logs) up to the device time; called before every message. */
+  protected advance(): void {}
 
   /** Executes an accepted command; returns the response payload and outcome. */
   protected abstract execute(cmd: AcceptedCommand, ctx: ExecutionContext): Execution;

@@ -32,6 +32,7 @@ import {
   type ZclPart,
   ZT,
 } from './gbz.ts';
+import { readDebtLog, readSampledData, startSampling } from './logs.ts';
 import { emergencyCreditFromPpmid, topUp } from './prepayment.ts';
 import { changeSupply, setClock } from './supply.ts';
 
@@ -306,18 +307,8 @@ export function registerGsmeHandlers<D extends GsmeView>(r: UseCaseRegistry<D>):
       ),
     )
     .register('GCS31', startSampling)
-    .register(
-      'GCS15d',
-      logRead('prepayment', 'getDebtRepaymentLog', 0x0a, (s) => s.logs.debtRepayment),
-    )
-    .register(
-      'GCS17',
-      logRead('metering', 'getSampledData', 0x08, (s) => s.logs.profile),
-    )
-    .register(
-      'GCS18',
-      logRead('metering', 'getSampledData', 0x08, (s) => s.logs.networkData),
-    )
+    .register('GCS15d', readDebtLog)
+    .registerAll(['GCS17', 'GCS18'], readSampledData)
     .register('GCS21k', readBillingPeriod)
     .registerAll(
       ['GCS25', 'GCS25a'],
@@ -330,30 +321,6 @@ export function registerGsmeHandlers<D extends GsmeView>(r: UseCaseRegistry<D>):
       ),
     );
   return r;
-}
-
-/**
- * A log read (GCS15d debt repayment log, GCS17 profile data, GCS18 network
- * data): HARDWARE_FAILURE with a fault; NOT_FOUND (0x8B) when the log holds
- * no entry. The emulated GSME does not record these logs yet (nothing adds
- * entries: they stay empty), so every such read answers NOT_FOUND. A log
- * with entries (a restored snapshot holding some) is not emulated: the
- * handler throws, the device records the error and sends nothing.
- */
-function logRead(cluster: string, command: string, commandId: number, log: (s: GsmeState) => unknown[]) {
-  return (_call: UseCaseCall<unknown>, d: GsmeView): HandlerResult => {
-    const faulted = d.gbzFaults().has(`${cluster}.${command}`);
-    const entries = log(d.state);
-    if (!faulted && entries.length > 0)
-      throw new Error(`${cluster}.${command}: a log with entries is not emulated`);
-    return {
-      response: {
-        components: [defaultResponse(cluster, commandId, faulted ? ZCL.hardwareFailure : ZCL.notFound)],
-      },
-      outcome: faulted ? 'failed' : 'read',
-      detail: { entries: entries.length },
-    };
-  };
 }
 
 /** GCS21k (DUIS 6.2.3): Get Billing Period -> Publish Billing Period with the Billing Calendar held. */
@@ -370,25 +337,6 @@ function readBillingPeriod(_call: UseCaseCall<unknown>, d: GsmeView): HandlerRes
       ],
     },
     outcome: 'read',
-  };
-}
-
-/** GCS31 (DUIS 14.1): Start Sampling -> Start Sampling Response with the Sample ID (0xFFFF when refused: a fault). */
-function startSampling(call: UseCaseCall<CommandFieldsOf<'GCS31'>>, d: GsmeView): HandlerResult {
-  const faulted = d.gbzFaults().has('metering.startSampling');
-  const sampleId = faulted ? 0xffff : d.state.sampling.nextSampleId;
-  if (!faulted) {
-    d.state.sampling = {
-      nextSampleId: (sampleId + 1) & 0xfffe,
-      active: { sampleId, ...(call.fields.startSampling as Record<string, number>) },
-    };
-  }
-  return {
-    response: {
-      components: [{ cluster: 'metering', command: 'startSamplingResponse', fields: { sampleId } }],
-    },
-    outcome: faulted ? 'failed' : 'applied',
-    detail: { sampleId },
   };
 }
 

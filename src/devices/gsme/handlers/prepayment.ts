@@ -22,6 +22,7 @@ import {
 } from '../../meter-common/use-case-registry.ts';
 import type { GsmeServices } from '../services.ts';
 import { defaultResponse, faultedCommand, ZCL } from './gbz.ts';
+import { collectDebt } from './logs.ts';
 
 /** ZCL Prepayment Consumer Top Up Response result types (SE 1.4 D.7.2.4.3). */
 const TOP_UP_RESULT = {
@@ -88,14 +89,16 @@ export function topUp(call: UseCaseCall<CommandFieldsOf<'CS01b'>>, g: GsmeServic
           : TOP_UP_RESULT.invalid,
       r.refusal,
     );
-  g.state.meterBalance += r.valueMillipence;
+  // the payment-based debt takes its share of the top-up first (Debt Log, GCS15d)
+  const collected = collectDebt(g.state, r.valueMillipence, g.now());
+  g.state.meterBalance += r.valueMillipence - collected;
   g.state.lastTopUpCounter[supplier] = r.counter.toString();
   g.state.recentUtrns = rememberUtrn(g.state.recentUtrns, utrn);
   g.logEvent(useCase === 'PCS01' ? EVENT.topUpFromPpmid : EVENT.topUpAccepted);
   return {
     response: answer(TOP_UP_RESULT.accepted, r.valueMillipence, g.state.meterBalance),
     outcome: 'applied',
-    detail: { utrn, credit: r.valueMillipence, balance: g.state.meterBalance },
+    detail: { utrn, credit: r.valueMillipence, debtCollected: collected, balance: g.state.meterBalance },
   };
 }
 
