@@ -21,13 +21,21 @@ import {
   type FutureDatedEntry,
   MeterDevice,
 } from '../meter-common/meter-device.ts';
+import { accrue, type LoadModel, newMetrology, recordConsumption } from '../meter-common/metrology.ts';
 import { CLOCK_STATUS_DOUBTFUL, cosemDateTime } from '../meter-common/time.ts';
 import type { AcceptedCommand } from '../security/device-security.ts';
 import { attributeOverlay } from './attribute-store.ts';
 import { ESME_FUTURE_DATED, ESME_HANDLERS } from './handlers/index.ts';
 import { migrateEsmeTariffState, migrateFutureDated } from './legacy-state.ts';
+import { CHANNEL } from './profile-log.ts';
 import type { EsmeServices } from './services.ts';
-import { defaultEsmeState, type EsmeOptions, type EsmeSnapshot, type EsmeState } from './state.ts';
+import {
+  defaultEsmeState,
+  ESME_PROFILE_CAPACITY,
+  type EsmeOptions,
+  type EsmeSnapshot,
+  type EsmeState,
+} from './state.ts';
 import { answerAttributeRead } from './zse-server.ts';
 
 export { SUPPLY_SCRIPT } from './handlers/supply.ts';
@@ -37,6 +45,7 @@ export class Esme extends MeterDevice<EsmeState> {
   readonly deviceType = 'ESME' as const;
   protected state: EsmeState;
   private readonly services: EsmeServices;
+  private readonly load: LoadModel | null;
 
   /**
    * @param opts eui, clock, credentials, trustAnchors (see MeterOptions), and
@@ -45,11 +54,15 @@ export class Esme extends MeterDevice<EsmeState> {
   constructor(opts: EsmeOptions) {
     super(opts, 'esme');
     this.state = { ...defaultEsmeState(opts.variant), ...structuredClone(opts.initialState ?? {}) };
+    this.load = opts.metrology?.load ?? null;
+    if (opts.metrology && !this.state.metrology)
+      this.state.metrology = newMetrology(this.deviceNow(), ESME_PROFILE_CAPACITY);
     this.services = this.buildServices();
   }
 
   /** A copy of the meter's state (for tests and the automation API). */
   get stateView(): EsmeState {
+    this.advance();
     return structuredClone(this.state);
   }
 
@@ -72,7 +85,10 @@ export class Esme extends MeterDevice<EsmeState> {
     },
     /** Consumption: energy flows through the meter. */
     consume: (wh: number): void => {
+      this.advance();
       this.state.registers.activeImportWh += wh;
+      if (this.state.metrology)
+        recordConsumption(this.state.metrology, CHANNEL.activeImport, wh, this.deviceNow());
     },
     setTimeStatus: (s: 'reliable' | 'unreliable'): void => {
       this.timeStatus = s;
@@ -177,7 +193,23 @@ export class Esme extends MeterDevice<EsmeState> {
     if (this.state.eventLog.length > 100) this.state.eventLog.shift();
   }
 
+  /** Consumption up to the device time: the registers advance, the half-hour profile closes its intervals. */
+  protected override advance(): void {
+    const m = this.state.metrology;
+    if (!m) return;
+    const r = this.state.registers;
+    accrue(m, this.load, this.deviceNow(), (channel, amount) => {
+      if (channel === CHANNEL.activeImport) r.activeImportWh += amount;
+      else if (channel === CHANNEL.reactiveImport) r.reactiveImportVarh += amount;
+      else if (channel === CHANNEL.activeExport) r.activeExportWh += amount;
+      else if (channel === CHANNEL.reactiveExport) r.reactiveExportVarh += amount;
+      else if (channel === CHANNEL.secondaryActiveImport)
+        r.secondaryActiveImportWh = (r.secondaryActiveImportWh ?? 0) + amount;
+    });
+  }
+
   snapshot(): EsmeSnapshot {
+    this.advance();
     return { ...this.snapshotBase(), state: structuredClone(this.state) };
   }
 
@@ -189,6 +221,7 @@ export class Esme extends MeterDevice<EsmeState> {
     this.state.variant ??= 'single';
     this.state.attributes = attributeOverlay(this.state.attributes);
     this.state.protectedData ??= defaultEsmeState(this.state.variant).protectedData;
+    this.state.metrology ??= null;
     this.restoreBase({ ...s, futureDated: s.futureDated.map(migrateFutureDated) });
   }
 }

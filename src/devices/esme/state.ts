@@ -5,6 +5,7 @@
  */
 import type { Eui } from '../../runtime/bytes.ts';
 import type { MeterOptions, MeterSnapshotBase } from '../meter-common/meter-device.ts';
+import type { LoadModel, Metrology } from '../meter-common/metrology.ts';
 import { RTDS_ESME_PROTECTED } from './rtds-protected.ts';
 import { defaultTariff, type EsmeTariff } from './tariff.ts';
 
@@ -67,6 +68,29 @@ export interface EsmeState {
    * the variant (rtds-protected.ts).
    */
   protectedData: Record<string, string>;
+  /**
+   * Consumption over time (meter-common/metrology.ts, channels in
+   * profile-log.ts): the registers advance with the load on the device
+   * clock and the half-hour profile is recorded (ECS22a/b/c read it after
+   * the rows above). Null: a meter built without `metrology` (the RTDS
+   * reference meter: its registers change only through the backchannel).
+   */
+  metrology: Metrology | null;
+}
+
+/** Half-hour profile entries kept: 13 months (GBCS profile data logs). */
+export const ESME_PROFILE_CAPACITY = 13 * 31 * 48;
+
+/** A typical domestic electricity load (Wh, varh per half hour: about 2 900 kWh a year), varied per meter by `seed`. */
+export function defaultElectricityLoad(seed: string, variant: EsmeVariant = 'single'): LoadModel {
+  return {
+    meanPerHalfHour: {
+      activeImport: 165,
+      reactiveImport: 40,
+      ...(variant === 'twin' ? { secondaryActiveImport: 60 } : {}),
+    },
+    seed,
+  };
 }
 
 export type EsmeVariant = 'single' | 'twin' | 'polyphase';
@@ -105,5 +129,6 @@ export function defaultEsmeState(variant: EsmeVariant = 'single'): EsmeState {
     tariff: defaultTariff(),
     attributes: {},
     protectedData: { ...RTDS_ESME_PROTECTED.single, ...(variant === 'twin' ? RTDS_ESME_PROTECTED.twin : {}) },
+    metrology: null,
   };
 }

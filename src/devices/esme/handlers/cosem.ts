@@ -11,6 +11,7 @@
 import type { DlmsAccess, DlmsCommandRow } from '../../../gbcs/use-cases/index.ts';
 import type { HandlerResult, UseCaseCall } from '../../meter-common/use-case-registry.ts';
 import { getAttribute, hasAttribute, setAttribute } from '../attribute-store.ts';
+import { recordedBufferRows } from '../profile-log.ts';
 import type { EsmeServices } from '../services.ts';
 import type { SupplyState } from '../state.ts';
 
@@ -39,7 +40,10 @@ export function attributeValue(esme: EsmeServices, object: string, member: strin
     object
   ];
   if (tariff && member in tariff) return tariff[member];
-  return getAttribute(esme.state, key);
+  const held = getAttribute(esme.state, key);
+  // a profile buffer: the rows held, then the half hours the meter has recorded since (profile-log.ts)
+  const recorded = recordedBufferRows(esme.state, key);
+  return recorded.length && Array.isArray(held) ? [...held, ...recorded] : held;
 }
 
 /** Every access of the command, in row order. */

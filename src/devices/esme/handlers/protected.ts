@@ -25,6 +25,7 @@ import {
   type HandlerResult,
   type UseCaseCall,
 } from '../../meter-common/use-case-registry.ts';
+import { ACTIVE_IMPORT_PROFILE, withRecordedImportProfile } from '../profile-log.ts';
 import type { EsmeServices } from '../services.ts';
 
 interface ObjectRef {
@@ -67,7 +68,8 @@ function held(esme: EsmeServices, key: string): DlmsData {
 function objectValue(esme: EsmeServices, o: ObjectRef): DlmsData {
   const key = `${o.classId}/${o.logicalName}/${o.attributeIndex}`;
   if (key === IMPORT_REGISTERS) return importRegisters(esme);
-  const v = held(esme, key);
+  const v =
+    key === ACTIVE_IMPORT_PROFILE ? withRecordedImportProfile(esme.state, held(esme, key)) : held(esme, key);
   if (key === PREPAYMENT_REGISTERS && v.type === 'structure' && v.items.length > 0)
     return { ...v, items: [dlms.i32(esme.state.meterBalance), ...v.items.slice(1)] };
   const range = o.restriction.restrictionType === 1 ? o.restriction.restrictionValue : null;
