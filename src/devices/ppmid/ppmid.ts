@@ -49,10 +49,12 @@ import type { Clock, TimerHandle } from '../../runtime/clock.ts';
 import { Logger } from '../../runtime/logger.ts';
 import { BoundedQueue, Metrics } from '../../runtime/metrics.ts';
 import type { DeviceEvent, DeviceType, GbcsDevice, HanSendResult, HanUplink } from '../contracts.ts';
+import type { HanDeviceState, HanOwnUseCases } from '../han-device/own-use-cases.ts';
 import type { DeviceCredentials, TrustAnchors } from '../security/credentials.ts';
 import { DeviceSecurity, type DeviceSecuritySnapshot } from '../security/device-security.ts';
 import { checkCommand, checkValidity, openEnvelope, type RelayPolicy } from './checks.ts';
 import { PpmidError } from './errors.ts';
+import { ownUseCases, runOwnCommand } from './own-commands.ts';
 import {
   buildPcs01,
   buildPcs02,
@@ -75,6 +77,8 @@ export interface HomeDevice {
 }
 
 export interface PpmidOptions {
+  /** The PPMID's firmware version, 4 bytes hex (CS08; default 00000000). */
+  firmwareVersion?: string;
   eui: Eui;
   clock: Clock;
   /** The PPMID's GBCS identity: KA and DS keys and certificates (devices/security). */
@@ -207,6 +211,8 @@ export interface PpmidSnapshot {
   eui: Eui;
   takenAt: number;
   security: DeviceSecuritySnapshot;
+  /** its own use cases' state (own-commands.ts; absent in older snapshots) */
+  own?: HanDeviceState;
   outbox: OutboxEntrySnapshot[];
   customer: OutboxEntrySnapshot[];
   seenEnvelopes: SeenEnvelopeSnapshot[];
@@ -278,6 +284,8 @@ export class Ppmid implements GbcsDevice {
   readonly deviceType: DeviceType = 'PPMID';
   readonly metrics: Metrics;
   readonly security: DeviceSecurity;
+  /** the PPMID's own GBCS use cases (CS08, CS03A2/CS03C, CS04AC, CS07): own-commands.ts */
+  readonly own: HanOwnUseCases;
   /** The PPMID's clock (the test automation API stamps envelopes with it). */
   readonly clock: Clock;
   private readonly log: Logger;
@@ -343,6 +351,7 @@ export class Ppmid implements GbcsDevice {
       metrics: this.metrics,
     });
     this.trustAnchorEuis = opts.trustAnchors.cellEntries().map(([, a]) => a.eui);
+    this.own = ownUseCases(this, opts.firmwareVersion);
 
     const supplierKeys = new Map<Eui, readonly IdentifiedKey[]>();
     for (const [supplier, k] of opts.supplierDeliveryKeys) {
@@ -418,31 +427,22 @@ export class Ppmid implements GbcsDevice {
       return;
     }
     if (m.cra === 'command' && m.recipient === this.eui) {
-      // A Remote Party Command for the PPMID itself (CS08, CS03A2, CS02...): checked like any device would,
-      // but this PPMID does not implement its own command set (docs/ppmid.md "not done").
-      const v = this.security.check(bytes);
-      if (!v.ok) {
-        this.metrics.inc(`ppmid.own-command.rejected.${v.reason}`);
-        this.event({
-          kind: 'command',
-          decision: 'rejected',
-          reason: v.reason,
-          ...base,
-          detail: { detail: v.detail },
-        });
-        return;
-      }
-      this.metrics.inc('ppmid.own-command.unsupported');
-      this.log.error('PPMID_UNSUPPORTED: command for the PPMID itself is not implemented', {
-        useCase: base.useCase,
-      });
-      this.event({
-        kind: 'error',
-        decision: 'rejected',
-        reason: 'PPMID_UNSUPPORTED',
-        ...base,
-        detail: { detail: `${base.useCase ?? 'unknown use case'} addressed to the PPMID is not implemented` },
-      });
+      // A Remote Party Command for the PPMID itself (CS08, CS03A2, CS02...): checked like any device
+      // would, then run through the shared registry (own-commands.ts).
+      runOwnCommand(
+        {
+          security: this.security,
+          own: this.own,
+          metrics: this.metrics,
+          event: (e) => this.event(e),
+          send: (b) => {
+            this.uplink?.send(b);
+            return this.uplink !== undefined;
+          },
+        },
+        bytes,
+        base,
+      );
       return;
     }
     this.metrics.inc('ppmid.han.received.unexpected');
@@ -1312,6 +1312,7 @@ export class Ppmid implements GbcsDevice {
       eui: this.eui,
       takenAt: this.clock.now(),
       security: this.security.snapshot(),
+      own: this.own.snapshot(),
       outbox: this.outbox.toArray().map(entry),
       customer: this.customer.toArray().map(entry),
       seenEnvelopes: [...this.seenEnvelopes.values()].map((s) => ({
@@ -1353,6 +1354,7 @@ export class Ppmid implements GbcsDevice {
   private load(s: PpmidSnapshot): void {
     try {
       this.security.restore(s.security);
+      if (s.own) this.own.restore(s.own);
       this.reportSequence = s.reportSequence >>> 0;
       for (const x of s.seenEnvelopes)
         this.seenEnvelopes.set(x.envelopeId, {

@@ -1,0 +1,259 @@
+/**
+ * The Remote Party use cases a HAN device that is not a meter runs itself
+ * (docs/devices.md "PPMID and HCALCS own use cases"): the catalogue rows that
+ * target a PPMID or an HCALCS, run through the shared use-case registry
+ * (meter-common/use-case-registry.ts: decode by named fields, shape checks,
+ * the family's "unsupported" answer, 8F1E on a malformed payload) after the
+ * same DeviceSecurity check every meter makes. Used by the PPMID (ppmid.ts
+ * hands it every accepted command addressed to the PPMID) and the HCALCS
+ * emulator (hcalcs.ts); neither class holds this logic.
+ *
+ * Run here (catalogue rows, ASN.1 family):
+ * - CS08 Read PPMID/HCALCS Firmware Version: the device's version; while the
+ *   `firmwareVersion` hardware fault is set (backchannel), response code 1
+ *   and version 00000000 (the shape of RTDS CS08 ERROR);
+ * - CS03A2 / CS03C join (method A responder, method C): the other device
+ *   into the device's join log. A PPMID joins meters (ESME, GSME), an HCALCS
+ *   an ESME; another type is a command the device cannot accept (malformed,
+ *   8F1E). GBCS (13.7): the other device's KA certificate is present if and
+ *   only if the join is between a GSME and a PPMID; a join breaking that is
+ *   answered response code 11 (the value RTDS CS03C ERROR shows for a PPMID
+ *   asked to join a GSME without its certificate; its GBCS name is not
+ *   confirmed) and changes nothing;
+ * - CS04AC unjoin: the entry leaves the log (an EUI not in it: success,
+ *   nothing changes; GBCS's code for that case is not confirmed);
+ * - CS07 Read Device Join Details: the log (RTDS has no CS07 example: the
+ *   row's shape is unconfirmed).
+ * Everything else that targets the device (CS02x credentials, CS06, CS11...)
+ * passes the security checks and gets the ASN.1/GBZ "unsupported" answer.
+ */
+import { encodeGbzAlert } from '../../gbcs/use-cases/index.ts';
+import type { Eui } from '../../runtime/bytes.ts';
+import { toHex } from '../../runtime/bytes.ts';
+import type { Metrics } from '../../runtime/metrics.ts';
+import type { DeviceType } from '../contracts.ts';
+import type { Execution } from '../meter-common/meter-device.ts';
+import { responseIsSigned } from '../meter-common/response-shape.ts';
+import { zigbeeTime } from '../meter-common/time.ts';
+import {
+  CommandContentError,
+  type RegistryDevice,
+  UseCaseRegistry,
+} from '../meter-common/use-case-registry.ts';
+import type { AcceptedCommand, DeviceSecurity } from '../security/device-security.ts';
+
+/** GBCS DeviceType numbers (ASN.1, GBCS.md 5). */
+const DEVICE_TYPE_NUMBER = { GSME: 0, ESME: 1, CHF: 2, GPF: 3, HCALCS: 4, PPMID: 5, Type2: 6 } as const;
+type NumberedType = keyof typeof DEVICE_TYPE_NUMBER;
+const TYPE_OF_NUMBER = new Map<number, NumberedType>(
+  Object.entries(DEVICE_TYPE_NUMBER).map(([k, v]) => [v, k as NumberedType]),
+);
+
+/** CS03 response code for a join whose KA certificate rule is broken (RTDS CS03C ERROR; name not confirmed). */
+export const JOIN_CERTIFICATE_MISMATCH = 11;
+/** CS08 response code while the firmware version cannot be read (RTDS CS08 ERROR). */
+export const FIRMWARE_VERSION_UNAVAILABLE = 1;
+/** The backchannel fault that makes CS08 fail. */
+export const FIRMWARE_VERSION_FAULT = 'firmwareVersion';
+
+export interface JoinedDevice {
+  eui: Eui;
+  deviceType: NumberedType;
+  /** the KA certificate given with the join (GSME-PPMID joins), hex */
+  kaCertificate?: string;
+}
+
+/** The device's own state (JSON-safe, part of its snapshot). */
+export interface HanDeviceState {
+  /** 4 bytes, hex */
+  firmwareVersion: string;
+  joined: JoinedDevice[];
+}
+
+export type HanDeviceType = 'PPMID' | 'HCALCS';
+
+/** Which device types each may join (SMETS/GBCS: a PPMID to meters; an HCALCS to its ESME). */
+const JOINABLE: Record<HanDeviceType, readonly NumberedType[]> = {
+  PPMID: ['ESME', 'GSME'],
+  HCALCS: ['ESME'],
+};
+
+export interface HanOwnUseCasesOptions {
+  deviceType: HanDeviceType;
+  security: DeviceSecurity;
+  metrics: Metrics;
+  /** device time (ms) */
+  now: () => number;
+  /** default 4 zero bytes */
+  firmwareVersion?: string;
+}
+
+/** What the device gets back for an accepted command: the protected response to send, and what happened. */
+export interface OwnCommandResult {
+  response: Uint8Array;
+  outcome: Execution['outcome'];
+  detail?: Record<string, unknown>;
+  /** alerts to send after the response (8F1E on a malformed command): protected, ready for the HAN */
+  alerts: Uint8Array[];
+}
+
+export class HanOwnUseCases implements RegistryDevice {
+  readonly deviceType: DeviceType;
+  private readonly faults = new Set<string>();
+  private state: HanDeviceState;
+
+  constructor(private readonly o: HanOwnUseCasesOptions) {
+    this.deviceType = o.deviceType;
+    this.state = { firmwareVersion: (o.firmwareVersion ?? '00000000').toUpperCase(), joined: [] };
+    if (!/^[0-9A-F]{8}$/.test(this.state.firmwareVersion))
+      throw new RangeError(`firmware version must be 4 bytes of hex: ${o.firmwareVersion}`);
+  }
+
+  /** The use cases this device runs (for listings). */
+  static runs(): string[] {
+    return REGISTRY.useCases();
+  }
+
+  /** Runs an accepted command addressed to the device and protects its response (committing the counter). */
+  run(cmd: AcceptedCommand): OwnCommandResult {
+    const m = cmd.message;
+    const otherInfo = this.o.security.responseOtherInfo(m);
+    const exec = REGISTRY.execute(cmd, this, {
+      encrypt: (plaintext) => this.o.security.encryptResponsePayload(m, otherInfo, plaintext),
+    });
+    const response = this.o.security.buildResponse(m, exec.content, {
+      critical: responseIsSigned(cmd.useCase, cmd.critical, m.mac !== null),
+      dateTime: null,
+      otherInfo,
+    });
+    if (exec.commit ?? true) this.o.security.commit(cmd);
+    this.o.metrics.inc(`${this.o.deviceType.toLowerCase()}.own-command.${exec.outcome}`);
+    const alerts = (exec.alerts ?? []).flatMap((a) => {
+      const recipient = this.o.security.trustAnchors.cell('supplier')?.eui ?? m.originator;
+      return [
+        this.o.security.buildAlert({
+          recipient,
+          messageCode: a.messageCode,
+          payload: a.payload,
+          critical: a.critical,
+        }).bytes,
+      ];
+    });
+    return { response, outcome: exec.outcome, ...(exec.detail ? { detail: exec.detail } : {}), alerts };
+  }
+
+  // ---------------------------------------------------------------- RegistryDevice
+
+  hardwareFaults(): ReadonlySet<string> {
+    return this.faults;
+  }
+
+  simpleAlert(code: number): NonNullable<Execution['alerts']>[number] {
+    const critical = (code & 0xff00) === 0x8f00;
+    return {
+      code,
+      payload: encodeGbzAlert({ alertCode: code, alertTime: zigbeeTime(this.o.now()) }),
+      critical,
+      messageCode: critical ? 0x1000 : 0x1001,
+    };
+  }
+
+  // ---------------------------------------------------------------- state and backchannel
+
+  /** A fault (backchannel): `firmwareVersion` makes CS08 fail. */
+  setHardwareFault(name: string, on = true): void {
+    if (on) this.faults.add(name);
+    else this.faults.delete(name);
+  }
+
+  firmwareVersion(): string {
+    return this.state.firmwareVersion;
+  }
+
+  joined(): readonly JoinedDevice[] {
+    return this.state.joined;
+  }
+
+  snapshot(): HanDeviceState {
+    return structuredClone(this.state);
+  }
+
+  restore(s: HanDeviceState): void {
+    this.state = structuredClone(s);
+  }
+
+  // ---------------------------------------------------------------- the use cases (handlers below)
+
+  /** @internal */ readFirmwareVersion(): { firmwareVersion: string; responseCode: number } {
+    if (this.faults.has(FIRMWARE_VERSION_FAULT))
+      return { firmwareVersion: '00000000', responseCode: FIRMWARE_VERSION_UNAVAILABLE };
+    return { firmwareVersion: this.state.firmwareVersion, responseCode: 0 };
+  }
+
+  /** @internal */ join(f: JoinFields): number {
+    const type = TYPE_OF_NUMBER.get(f.otherDeviceType);
+    if (!type || !JOINABLE[this.o.deviceType].includes(type))
+      throw new CommandContentError(
+        `a ${this.o.deviceType} does not join a device of type ${f.otherDeviceType} (${type ?? 'unknown'})`,
+      );
+    if (![1, 3].includes(f.joinMethodAndRole))
+      throw new CommandContentError(
+        `join method and role ${f.joinMethodAndRole}: a ${this.o.deviceType} joins as method A responder (1) or by method C (3)`,
+      );
+    const needsCertificate = this.o.deviceType === 'PPMID' && type === 'GSME';
+    const hasCertificate = f.otherDeviceKACertificate !== undefined;
+    if (needsCertificate !== hasCertificate) return JOIN_CERTIFICATE_MISMATCH;
+    const entry: JoinedDevice = {
+      eui: f.otherDeviceEntityIdentifier.toUpperCase(),
+      deviceType: type,
+      ...(hasCertificate ? { kaCertificate: f.otherDeviceKACertificate } : {}),
+    };
+    this.state.joined = [...this.state.joined.filter((j) => j.eui !== entry.eui), entry];
+    return 0;
+  }
+
+  /** @internal */ unjoin(eui: string): number {
+    this.state.joined = this.state.joined.filter((j) => j.eui !== eui.toUpperCase());
+    return 0;
+  }
+
+  /** @internal */ joinDetails(): {
+    responseCode: number;
+    joinedDevices: { deviceId: string; deviceType: number }[];
+  } {
+    return {
+      responseCode: 0,
+      joinedDevices: this.state.joined.map((j) => ({
+        deviceId: j.eui,
+        deviceType: DEVICE_TYPE_NUMBER[j.deviceType],
+      })),
+    };
+  }
+}
+
+interface JoinFields {
+  joinMethodAndRole: number;
+  otherDeviceEntityIdentifier: string;
+  otherDeviceType: number;
+  otherDeviceKACertificate?: string;
+}
+
+/** One registry for both device types (the row's targets decide which runs what). */
+const REGISTRY = new UseCaseRegistry<HanOwnUseCases>()
+  .register('CS08', (_call, d) => ({ response: d.readFirmwareVersion(), outcome: 'read' }))
+  .registerAll(['CS03A2', 'CS03C'], (call, d) => {
+    const code = d.join(call.fields as JoinFields);
+    return {
+      response: code,
+      outcome: code === 0 ? 'applied' : 'failed',
+      detail: {
+        joined: code === 0 ? (call.fields as JoinFields).otherDeviceEntityIdentifier : null,
+        responseCode: code,
+      },
+    };
+  })
+  .register('CS04AC', (call, d) => ({ response: d.unjoin(call.fields as string), outcome: 'applied' }))
+  .register('CS07', (_call, d) => ({ response: d.joinDetails(), outcome: 'read' }));
+
+/** Hex of the response payload, for events. */
+export const responseHex = (r: OwnCommandResult): string => toHex(r.response);
