@@ -32,7 +32,7 @@ import type { Eui } from '../../runtime/bytes.ts';
 import { toHex } from '../../runtime/bytes.ts';
 import type { Metrics } from '../../runtime/metrics.ts';
 import type { DeviceType } from '../contracts.ts';
-import type { Execution } from '../meter-common/meter-device.ts';
+import { type Execution, simpleAlertOf } from '../meter-common/meter-device.ts';
 import { responseIsSigned } from '../meter-common/response-shape.ts';
 import { zigbeeTime } from '../meter-common/time.ts';
 import {
@@ -149,13 +149,7 @@ export class HanOwnUseCases implements RegistryDevice {
   }
 
   simpleAlert(code: number): NonNullable<Execution['alerts']>[number] {
-    const critical = (code & 0xff00) === 0x8f00;
-    return {
-      code,
-      payload: encodeGbzAlert({ alertCode: code, alertTime: zigbeeTime(this.o.now()) }),
-      critical,
-      messageCode: critical ? 0x1000 : 0x1001,
-    };
+    return simpleAlertOf(code, encodeGbzAlert({ alertCode: code, alertTime: zigbeeTime(this.o.now()) }));
   }
 
   // ---------------------------------------------------------------- state and backchannel

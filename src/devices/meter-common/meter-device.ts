@@ -272,13 +272,7 @@ export abstract class MeterDevice<S> implements GbcsDevice {
 
   /** A simple alert (code + time, GCA/GNCA shape) to send after a response. */
   simpleAlert(code: number): NonNullable<Execution['alerts']>[number] {
-    const critical = (code & 0xff00) === 0x8f00;
-    return {
-      code,
-      payload: this.encodeSimpleAlert(code, this.deviceNow()),
-      critical,
-      messageCode: critical ? 0x1000 : 0x1001,
-    };
+    return simpleAlertOf(code, this.encodeSimpleAlert(code, this.deviceNow()));
   }
 
   // ------------------------------------------------------------------ device clock
@@ -583,4 +577,13 @@ function futureDatedKey(e: FutureDatedEntry): string {
 
 export function hex4(n: number): string {
   return n.toString(16).toUpperCase().padStart(4, '0');
+}
+
+/**
+ * A simple alert (code + time) as an Execution carries it: alert codes 0x8Fxx
+ * are critical and go in a GCA (Message Code 0x1000), the rest in a GNCA (0x1001).
+ */
+export function simpleAlertOf(code: number, payload: Uint8Array): NonNullable<Execution['alerts']>[number] {
+  const critical = (code & 0xff00) === 0x8f00;
+  return { code, payload, critical, messageCode: critical ? 0x1000 : 0x1001 };
 }
