@@ -1,0 +1,211 @@
+/**
+ * A Type 1 HCALCS (HAN Connected Auxiliary Load Control Switch) emulator: a
+ * HAN device with its own GBCS identity that runs the catalogue rows aimed at
+ * it (CS08, CS03A2/CS03C, CS04AC, CS07; anything else targeting it gets the
+ * family's "unsupported" answer) through the shared han-device modules, after
+ * the same DeviceSecurity checks as a meter. See docs/devices.md "HCALCS".
+ *
+ * The load switch: nothing in this project drives an HCALCS from its ESME
+ * yet (the ESME's ALCS commands stay in the ESME), so the switch state is the
+ * HCALCS's own, set through the backchannel `setSwitch` (an event and a count
+ * per change) and kept in the snapshot.
+ */
+import { lookupMessageCode } from '../../gbcs/codes/message-codes.ts';
+import { decodeMessage } from '../../gbcs/decode.ts';
+import type { GbcsMessage } from '../../gbcs/types.ts';
+import { type Eui, normaliseEui } from '../../runtime/bytes.ts';
+import type { Clock } from '../../runtime/clock.ts';
+import { PpmidRelayError } from '../../runtime/errors.ts';
+import { Metrics } from '../../runtime/metrics.ts';
+import type { DeviceEvent, GbcsDevice, HanUplink } from '../contracts.ts';
+import { type HanDeviceState, HanOwnUseCases } from '../han-device/own-use-cases.ts';
+import { runOwnCommand } from '../han-device/run-own-command.ts';
+import type { DeviceCredentials, TrustAnchors } from '../security/credentials.ts';
+import { DeviceSecurity, type DeviceSecuritySnapshot } from '../security/device-security.ts';
+
+export type HcalcsErrorCode = 'HCALCS_CONFIG' | 'HCALCS_SNAPSHOT_INVALID';
+
+/** Wrong use of the emulator (configuration, a snapshot not its own); never bad input from the HAN. */
+export class HcalcsError extends PpmidRelayError {
+  declare readonly code: HcalcsErrorCode;
+  constructor(code: HcalcsErrorCode, message: string) {
+    super(code, message);
+  }
+}
+
+export type SwitchState = 'on' | 'off';
+
+export interface HcalcsOptions {
+  clock: Clock;
+  /** the HCALCS's KA/DS keys and certificates; its EUI is theirs */
+  credentials: DeviceCredentials;
+  trustAnchors: TrustAnchors;
+  metrics?: Metrics;
+  /** 4 bytes hex (CS08), default 00000000 */
+  firmwareVersion?: string;
+  /** the load switch at power-up (default `off`) */
+  switchState?: SwitchState;
+  /** events kept (default 1000; older ones are dropped and counted) */
+  maxEvents?: number;
+}
+
+/** What `snapshot()` gives and `Hcalcs.restore` takes: JSON-safe. */
+export interface HcalcsSnapshot {
+  format: 'hcalcs-snapshot/1';
+  eui: Eui;
+  security: DeviceSecuritySnapshot;
+  own: HanDeviceState;
+  switchState: SwitchState;
+}
+
+export class Hcalcs implements GbcsDevice {
+  readonly deviceType = 'HCALCS' as const;
+  readonly eui: Eui;
+  readonly security: DeviceSecurity;
+  /** the HCALCS's own use cases (han-device/own-use-cases.ts) */
+  readonly own: HanOwnUseCases;
+  readonly metrics: Metrics;
+  private readonly clock: Clock;
+  private readonly maxEvents: number;
+  private readonly eventLog: DeviceEvent[] = [];
+  private uplink: HanUplink | undefined;
+  private switch: SwitchState;
+
+  constructor(o: HcalcsOptions) {
+    this.eui = normaliseEui(o.credentials.eui);
+    this.clock = o.clock;
+    this.metrics = o.metrics ?? new Metrics();
+    this.maxEvents = o.maxEvents ?? 1000;
+    if (!Number.isInteger(this.maxEvents) || this.maxEvents < 1)
+      throw new HcalcsError('HCALCS_CONFIG', `maxEvents must be a positive integer: ${o.maxEvents}`);
+    this.switch = o.switchState ?? 'off';
+    if (this.switch !== 'on' && this.switch !== 'off')
+      throw new HcalcsError('HCALCS_CONFIG', `switch state must be on or off: ${String(o.switchState)}`);
+    this.security = new DeviceSecurity({
+      credentials: o.credentials,
+      trustAnchors: o.trustAnchors,
+      metrics: this.metrics,
+    });
+    this.own = new HanOwnUseCases({
+      deviceType: 'HCALCS',
+      security: this.security,
+      metrics: this.metrics,
+      now: () => this.clock.now(),
+      ...(o.firmwareVersion ? { firmwareVersion: o.firmwareVersion } : {}),
+    });
+  }
+
+  get events(): readonly DeviceEvent[] {
+    return this.eventLog;
+  }
+
+  attachUplink(uplink: HanUplink): void {
+    this.uplink = uplink;
+  }
+
+  /** A GBCS message over the HAN: a command addressed to the HCALCS is checked and run; anything else is refused. */
+  onRemotePartyMessage(bytes: Uint8Array): void {
+    let m: GbcsMessage;
+    try {
+      m = decodeMessage(bytes);
+    } catch (err) {
+      this.metrics.inc('hcalcs.han.received.malformed');
+      this.event({
+        kind: 'error',
+        decision: 'rejected',
+        reason: 'MALFORMED',
+        detail: { error: String(err) },
+      });
+      return;
+    }
+    const base = {
+      useCase: lookupMessageCode(m.messageCode)?.useCase ?? null,
+      messageCode: m.messageCode,
+      originator: m.originator,
+      originatorCounter: m.originatorCounter,
+    };
+    if (m.cra !== 'command' || m.recipient !== this.eui) {
+      const reason = m.cra !== 'command' ? 'UNEXPECTED_MESSAGE' : 'NOT_FOR_ME';
+      this.metrics.inc(`hcalcs.han.received.${reason}`);
+      this.event({
+        kind: 'error',
+        decision: 'rejected',
+        reason,
+        ...base,
+        detail: { cra: m.cra, recipient: m.recipient },
+      });
+      return;
+    }
+    runOwnCommand(
+      {
+        metricPrefix: 'hcalcs',
+        security: this.security,
+        own: this.own,
+        metrics: this.metrics,
+        event: (e) => this.event(e),
+        send: (b) => {
+          this.uplink?.send(b);
+          return this.uplink !== undefined;
+        },
+      },
+      bytes,
+      base,
+    );
+  }
+
+  // ---------------------------------------------------------------- the load switch
+
+  switchState(): SwitchState {
+    return this.switch;
+  }
+
+  /** Backchannel: sets the load switch (an event and `hcalcs.switch.<state>` when it changes). */
+  setSwitch(state: SwitchState, source = 'backchannel'): void {
+    if (state !== 'on' && state !== 'off')
+      throw new HcalcsError('HCALCS_CONFIG', `switch state must be on or off: ${String(state)}`);
+    if (state === this.switch) return;
+    const from = this.switch;
+    this.switch = state;
+    this.metrics.inc(`hcalcs.switch.${state}`);
+    this.event({ kind: 'state-change', detail: { switch: state, from, source } });
+  }
+
+  // ---------------------------------------------------------------- snapshot
+
+  snapshot(): HcalcsSnapshot {
+    return {
+      format: 'hcalcs-snapshot/1',
+      eui: this.eui,
+      security: this.security.snapshot(),
+      own: this.own.snapshot(),
+      switchState: this.switch,
+    };
+  }
+
+  /** An HCALCS restarted from `snapshot` with fresh dependencies (clock, credentials, trust anchors). */
+  static restore(snapshot: HcalcsSnapshot, deps: HcalcsOptions): Hcalcs {
+    if (snapshot?.format !== 'hcalcs-snapshot/1')
+      throw new HcalcsError('HCALCS_SNAPSHOT_INVALID', 'not an hcalcs-snapshot/1');
+    const h = new Hcalcs(deps);
+    if (snapshot.eui !== h.eui)
+      throw new HcalcsError('HCALCS_SNAPSHOT_INVALID', `snapshot is of HCALCS ${snapshot.eui}, not ${h.eui}`);
+    if (snapshot.switchState !== 'on' && snapshot.switchState !== 'off')
+      throw new HcalcsError('HCALCS_SNAPSHOT_INVALID', `switch state ${String(snapshot.switchState)}`);
+    try {
+      h.security.restore(snapshot.security);
+      h.own.restore(snapshot.own);
+    } catch (err) {
+      throw new HcalcsError('HCALCS_SNAPSHOT_INVALID', `snapshot state unreadable: ${String(err)}`);
+    }
+    h.switch = snapshot.switchState;
+    return h;
+  }
+
+  private event(e: Omit<DeviceEvent, 'at' | 'device'>): void {
+    this.eventLog.push({ at: this.clock.now(), device: this.eui, ...e });
+    if (this.eventLog.length > this.maxEvents) {
+      this.eventLog.splice(0, this.eventLog.length - this.maxEvents);
+      this.metrics.inc('hcalcs.events.dropped');
+    }
+  }
+}
