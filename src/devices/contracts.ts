@@ -106,6 +106,20 @@ export interface HanUplink {
   isReady(): boolean;
   /** For sub-GHz homes: the current duty-cycle state (SECMP0038 PP-4). */
   dutyCycleState(): 'Normal' | 'Limited' | 'Critical' | 'Suspended';
+  /**
+   * Device-to-device ZSE Read Attributes (han/zse-reads.ts): `done` gets the
+   * peer's Read Attributes Response frame or the failure. Only on an uplink
+   * that is a real HAN node; needs an application link key with `peer`.
+   */
+  readAttributes?(
+    peer: Eui,
+    clusterId: number,
+    request: Uint8Array,
+    tsn: number,
+    done: (r: { ok: true; at: number; asdu: Uint8Array } | { ok: false; at: number; reason: string }) => void,
+  ): void;
+  /** Whether this node holds an application link key with `peer` (from the CH as trust centre). */
+  hasPeerLinkKey?(peer: Eui): boolean;
 }
 
 /**

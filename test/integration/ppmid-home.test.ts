@@ -114,3 +114,47 @@ describe('the enhanced PPMID in a home (rtds profile)', () => {
     assert.ok((d.credit.creditRemainingMillipence ?? 0) >= 20 * 100_000);
   });
 });
+
+describe('the PPMID reads the meter back after a relayed top-up (issue 15)', () => {
+  const CS01A = rtdsMessages().find((m) => m.file === 'CS01a_2.2_SUCCESS_COMMAND_GBCS.HEX')!;
+
+  it('a top-up relayed in a home: the PPMID display shows the ESME credit read over the HAN', async () => {
+    const { atps, id, euis, p } = await homeWithPpmid();
+    const esme = atps.home(id).device(euis.esme) as unknown as { stateView: { meterBalance: number } };
+    const before = esme.stateView.meterBalance;
+    const out = injectPpmidInbox(
+      p.ppmid,
+      { gbcs: CS01A.hex },
+      { supplierId: p.delivery.supplierId, deliveryKey: p.delivery.key.privateKey },
+      atps.homeInfo(id).now,
+    );
+    assert.equal(out.ppmidDecision, 'accepted-queued', out.ppmidDetail);
+    atps.backchannel(id, { action: 'advance', ms: 60_000 });
+    const after = esme.stateView.meterBalance;
+    assert.notEqual(after, before, show(atps.deviceEvents(id, euis.esme).application.slice(-3)));
+    const d = p.ppmid.display();
+    assert.equal(d.credit.source, 'han-read', show(p.ppmid.events.slice(-3)));
+    assert.equal(d.credit.creditRemainingMillipence, after);
+    assert.equal(p.ppmid.metrics.counter('ppmid.credit-read.ok').value, 1);
+  });
+
+  it('a wrong device-to-device link key: the read fails on the HAN, the display keeps its figure', async () => {
+    const { atps, id, euis, p } = await homeWithPpmid();
+    const node = atps.home(id).tunnelNode(euis.ppmid);
+    node.setPeerLinkKey(euis.esme, new Uint8Array(16).fill(7));
+    const out = injectPpmidInbox(
+      p.ppmid,
+      { gbcs: CS01A.hex },
+      { supplierId: p.delivery.supplierId, deliveryKey: p.delivery.key.privateKey },
+      atps.homeInfo(id).now,
+    );
+    assert.equal(out.ppmidDecision, 'accepted-queued', out.ppmidDetail);
+    atps.backchannel(id, { action: 'advance', ms: 60_000 });
+    assert.notEqual(p.ppmid.display().credit.source, 'han-read');
+    assert.equal(p.ppmid.metrics.counter('ppmid.credit-read.ok').value, 0);
+    assert.ok(
+      p.ppmid.events.some((e) => e.reason === 'credit-read-failed'),
+      show(p.ppmid.events.slice(-3)),
+    );
+  });
+});

@@ -384,6 +384,10 @@ export abstract class DeviceSideNode extends HanNodeBase implements HanUplink {
     this.peerLinkKeys.set(normaliseEui(peer), key);
   }
 
+  hasPeerLinkKey(peer: Eui): boolean {
+    return this.peerLinkKeys.has(normaliseEui(peer));
+  }
+
   /**
    * A ZSE Read Attributes (`request`, zigbee/zcl-read.ts, transaction
    * sequence number `tsn`) to `peer` on `clusterId`; `done` gets the peer's

@@ -23,6 +23,7 @@ import type { ChWanPort, DeviceType, GbcsDevice } from '../contracts.ts';
 import { HanMedium, type HanMediumOptions } from '../han/medium.ts';
 import { TunnelDeviceNode } from '../han/node-device.ts';
 import { GsmeHanNode } from '../han/node-gsme.ts';
+import { peerApplicationLinkKey, peerPairWanted } from './peer-keys.ts';
 
 export interface HomeDeviceSpec {
   eui: Eui;
@@ -71,6 +72,7 @@ export class Home {
   readonly wan: ChWanPort;
   private readonly nodes = new Map<Eui, HomeNode>();
   private readonly specs = new Map<Eui, HomeDeviceSpec>();
+  private readonly linkKeys = new Map<Eui, Uint8Array>();
 
   constructor(o: HomeOptions) {
     this.name = o.name ?? 'home';
@@ -119,7 +121,18 @@ export class Home {
         ? new GsmeHanNode({ ...common })
         : // A PPMID hears the CH's verdict on each relay (TransferDataError when CH-7 refuses it).
           new TunnelDeviceNode({ ...common, awaitTransferVerdict: spec.deviceType === 'PPMID' });
+    // The CH hands a PPMID and an ESME a shared application link key (peer-keys.ts, the emulator's stand-in).
+    for (const [other, s] of this.specs)
+      if (peerPairWanted(spec.deviceType, s.deviceType)) {
+        const key = peerApplicationLinkKey(
+          { eui, linkKey },
+          { eui: other, linkKey: this.linkKeys.get(other)! },
+        );
+        node.setPeerLinkKey(other, key);
+        this.nodes.get(other)?.setPeerLinkKey(eui, key);
+      }
     this.nodes.set(eui, node);
+    this.linkKeys.set(eui, linkKey);
     this.specs.set(eui, { ...spec, eui });
     if (spec.device) node.attachDevice(spec.device);
     if ((spec.logged ?? true) && spec.deviceType !== 'HHT')

@@ -53,6 +53,7 @@ import type { HanDeviceState, HanOwnUseCases } from '../han-device/own-use-cases
 import type { DeviceCredentials, TrustAnchors } from '../security/credentials.ts';
 import { DeviceSecurity, type DeviceSecuritySnapshot } from '../security/device-security.ts';
 import { checkCommand, checkValidity, openEnvelope, type RelayPolicy } from './checks.ts';
+import { CreditReads } from './credit-reads.ts';
 import { PpmidError } from './errors.ts';
 import { ownUseCases, runOwnCommand } from './own-commands.ts';
 import {
@@ -106,6 +107,8 @@ export interface PpmidOptions {
   maxHeldReports?: number;
   /** Events kept (default 10 000; older ones dropped and counted). */
   maxEvents?: number;
+  /** Wait after a relayed top-up was forwarded before reading the meter's credit over the HAN (default 5 s). */
+  creditReadDelayMs?: number;
   /** How long a customer's PCS01/PCS02 may wait for the HAN before it is given up (default 15 minutes). */
   customerTtlMs?: number;
   metrics?: Metrics;
@@ -135,8 +138,11 @@ export interface CreditDisplay {
   debtMillipence: number | null;
   paymentMode: 'credit' | 'prepayment' | null;
   emergencyCredit: 'available' | 'active' | 'not-available' | null;
-  /** where the figures came from: a GSME top-up response, or a backchannel update standing in for SE cluster reads */
-  source: 'gsme-top-up-response' | 'backchannel' | null;
+  /**
+   * where the figures came from: a GSME top-up response, the PPMID's own HAN
+   * read of a meter after a relayed top-up (credit-reads.ts), or a backchannel update
+   */
+  source: 'gsme-top-up-response' | 'han-read' | 'backchannel' | null;
   updatedAt: number | null;
 }
 
@@ -298,6 +304,8 @@ export class Ppmid implements GbcsDevice {
   private readonly maxEvents: number;
   private readonly customerTtlMs: number;
   private readonly trustAnchorEuis: Eui[];
+  /** after a relayed top-up: the meter's credit read over the HAN (credit-reads.ts) */
+  private readonly creditReads: CreditReads;
 
   private uplink: HanUplink | undefined;
   private readonly outbox: BoundedQueue<OutboxEntry>;
@@ -352,6 +360,26 @@ export class Ppmid implements GbcsDevice {
     });
     this.trustAnchorEuis = opts.trustAnchors.cellEntries().map(([, a]) => a.eui);
     this.own = ownUseCases(this, opts.firmwareVersion);
+    this.creditReads = new CreditReads(
+      {
+        clock: this.clock,
+        metrics: this.metrics,
+        uplink: () => this.uplink,
+        stopped: () => this.stopped,
+        shown: (r) => {
+          this.credit = {
+            ...this.credit,
+            creditRemainingMillipence: r.creditRemaining,
+            source: 'han-read',
+            updatedAt: r.readAt,
+          };
+          this.event({ kind: 'customer', reason: 'display-updated', detail: { creditRead: r } });
+        },
+        failed: (meter, detail) =>
+          this.event({ kind: 'customer', reason: 'credit-read-failed', detail: { meter, detail } }),
+      },
+      opts.creditReadDelayMs,
+    );
 
     const supplierKeys = new Map<Eui, readonly IdentifiedKey[]>();
     for (const [supplier, k] of opts.supplierDeliveryKeys) {
@@ -1113,9 +1141,10 @@ export class Ppmid implements GbcsDevice {
         ...base,
         detail: { id: entry.id, attempts: entry.attempts, target: entry.target },
       });
-      if (entry.kind === 'relay')
+      if (entry.kind === 'relay') {
         this.settle(entry, 'forwarded', null, `the CH took the HAN transfer (attempt ${entry.attempts})`);
-      else this.customerState(entry, 'sent');
+        this.creditReads.afterForwarded(entry.useCase, entry.target);
+      } else this.customerState(entry, 'sent');
     } else {
       const reason = override ?? HAN_REASON[r.reason] ?? 'han-rejected';
       entry.lastFailure = reason;
