@@ -12,6 +12,7 @@
  * a refused command leaves both untouched.
  */
 
+import '../../gbcs/x509-runtime.ts';
 import * as x509 from '@peculiar/x509';
 import { lookupMessageCode } from '../../gbcs/codes/message-codes.ts';
 import type { KeyStore } from '../../gbcs/keystore.ts';
