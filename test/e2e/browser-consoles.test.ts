@@ -28,7 +28,7 @@ import { after, before, describe, it } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
 import type { SimHome } from '../../src/sim/estate.ts';
 import { type RunningSystem, startSystem } from '../../src/system/index.ts';
-import { browserSignIn, operatorToken } from '../support/auth.ts';
+import { authFetch, browserSignIn, operatorToken } from '../support/auth.ts';
 import { ARTIFACTS, launchChromium } from '../support/browser.ts';
 import { withTimeout } from '../support/wait.ts';
 
@@ -148,7 +148,20 @@ describe('Supplier console and CHM Alerts Dashboard in a browser (issue 6)', () 
     await page.waitForSelector(stage('meter', 'done'));
     await page.waitForSelector(stage('ppmid', 'done'));
     await page.waitForSelector(stage('response', 'active'));
-    for (const s of ['duis', 'route', 'ch']) await page.waitForSelector(stage(s, 'done'));
+    for (const s of ['duis', 'route', 'ch'])
+      await page.waitForSelector(stage(s, 'done')).catch(async (err) => {
+        const now = await page.evaluate(() =>
+          Array.from(document.querySelectorAll('[data-testid^="stage-"]')).map(
+            (e) => `${e.getAttribute('data-testid')}=${e.getAttribute('data-status')}`,
+          ),
+        );
+        const api = await authFetch(`${sys.urls.supplier}/api/v1/commands/${topUpId}`)
+          .then((r) => r.text())
+          .catch((e: unknown) => String(e));
+        throw new Error(
+          `stage ${s} not done: page ${now.join(' ')}\npage hops:\n${(await hopTexts()).join('\n')}\nAPI: ${api.slice(0, 6000)}\n${err}`,
+        );
+      });
     const hops = await hopTexts();
     const has = (re: RegExp) =>
       assert.ok(
