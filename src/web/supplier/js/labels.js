@@ -421,7 +421,12 @@ export const STAGES = [
  * The six stages of a command from its record, its hops and what was
  * observed in the home. Each: { id, label, status: pending|active|done|failed|skipped|unknown, note }.
  */
-export function computeStages(command, hops, observed, observedAvailable) {
+export function computeStages(command, hopsIn, observedIn, observedAvailable) {
+  // In the order they happened (seq), whatever order they reached the page in: a
+  // hop that came over SSE while the GET was loading is held before older ones.
+  const bySeq = (a, b) => a.seq - b.seq;
+  const hops = [...hopsIn].sort(bySeq);
+  const observed = [...observedIn].sort(bySeq);
   const s = Object.fromEntries(
     STAGES.map(([id, label]) => [id, { id, label, status: 'pending', note: 'waiting' }]),
   );
