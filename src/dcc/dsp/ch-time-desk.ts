@@ -20,12 +20,20 @@
  * so the CSP sees it with the other commands handed out for local delivery;
  * it is not charged (the DCC's own command).
  */
-import { createHash, createSign, createVerify, type KeyObject } from 'node:crypto';
+import { createHash, type KeyObject } from 'node:crypto';
 import { formatRequestId } from '../../duis/request-id.ts';
 import { type Eui, normaliseEui, toHex } from '../../runtime/bytes.ts';
 import { type ChTimeIssue, issueSetChTime } from './ch-time.ts';
-import { DspServiceError } from './errors.ts';
 import type { DspService } from './service.ts';
+import {
+  checkSignedAt,
+  deskRequestText,
+  deskEui as eui,
+  refuse,
+  signDeskText,
+  signedFields,
+  verifiedUser,
+} from './signed-desk.ts';
 
 /** The srv under which Set CH Time is logged (DSP-4) and tracked by the supplier. */
 export const CH_TIME_LOG_SRV = 'SECMP0038-CHT';
@@ -44,30 +52,14 @@ export const chTimePath = (user: string, chf: string): string =>
 
 /** The text the user signs: method, path and every field, one a line. */
 export function chTimeRequestText(r: ChTimeRequest): string {
-  return [
-    `POST ${chTimePath(r.user, r.chf)}`,
-    `userCounter=${r.userCounter}`,
-    `signedAt=${r.signedAt}`,
-    '',
-  ].join('\n');
+  return deskRequestText('POST', chTimePath(r.user, r.chf), [
+    ['userCounter', r.userCounter],
+    ['signedAt', r.signedAt],
+  ]);
 }
 
 export function signChTimeRequest(privateKey: KeyObject, r: ChTimeRequest): string {
-  const s = createSign('sha256');
-  s.update(chTimeRequestText(r));
-  return s.sign(privateKey).toString('base64');
-}
-
-const refuse = (status: number, code: ConstructorParameters<typeof DspServiceError>[0], msg: string) =>
-  new DspServiceError(code, msg, { httpStatus: status });
-
-function eui(s: unknown, what: string): Eui {
-  try {
-    if (typeof s !== 'string') throw new Error('not a string');
-    return normaliseEui(s);
-  } catch {
-    throw refuse(400, 'DSP_CONFIG', `${what} ${JSON.stringify(s)} is not an EUI-64`);
-  }
+  return signDeskText(privateKey, chTimeRequestText(r));
 }
 
 /** Issues Set CH Time for `user` and writes its DSP-4 entry (the caller flushes). */
@@ -108,28 +100,10 @@ export class ChTimeDesk {
     const b = (body ?? {}) as Record<string, unknown>;
     if (typeof b.userCounter !== 'string' || !/^(0|[1-9][0-9]{0,19})$/.test(b.userCounter))
       throw refuse(400, 'DSP_CONFIG', 'userCounter must be a decimal string');
-    if (typeof b.signedAt !== 'number' || !Number.isSafeInteger(b.signedAt))
-      throw refuse(400, 'DSP_CONFIG', 'signedAt must be epoch milliseconds');
-    if (typeof b.signature !== 'string' || !/^[A-Za-z0-9+/]+={0,2}$/.test(b.signature))
-      throw refuse(400, 'DSP_CONFIG', 'signature must be base64');
-    const r: ChTimeRequest = { user, chf, userCounter: BigInt(b.userCounter), signedAt: b.signedAt };
-    const u = this.dsp.user(user);
-    if (!u) throw refuse(401, 'DSP_UNKNOWN_USER', `${user} is not a DCC user of this DSP`);
-    const signature = Buffer.from(b.signature, 'base64');
-    const text = chTimeRequestText(r);
-    const verified = u.xmlSigningCertificates.some((pem) => {
-      const v = createVerify('sha256');
-      v.update(text);
-      try {
-        return v.verify(pem, signature);
-      } catch {
-        return false;
-      }
-    });
-    if (!verified)
-      throw refuse(401, 'DSP_UNKNOWN_USER', `no XML-signing certificate of ${user} verifies the signature`);
-    if (Math.abs(this.dsp.clock.now() - r.signedAt) > CH_TIME_REQUEST_WINDOW_MS)
-      throw refuse(403, 'DSP_COUNTER_REPLAY', `signedAt ${r.signedAt} is outside ±5 min of the DSP clock`);
+    const { signedAt, signature } = signedFields(b);
+    const r: ChTimeRequest = { user, chf, userCounter: BigInt(b.userCounter), signedAt };
+    verifiedUser(this.dsp, user, chTimeRequestText(r), signature);
+    checkSignedAt(this.dsp.clock.now(), r.signedAt, CH_TIME_REQUEST_WINDOW_MS);
     const last = this.#lastCounter.get(user);
     if (last !== undefined && r.userCounter <= last)
       throw refuse(403, 'DSP_COUNTER_REPLAY', `counter ${r.userCounter} is not above ${last}`);

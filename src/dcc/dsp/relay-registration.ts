@@ -21,11 +21,19 @@
  *       supplier's ESME, a gas supplier's GSME; users.ts roleMayAddressDevice);
  *   404 a PPMID that is not in the inventory.
  */
-import { createSign, createVerify, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { type Eui, normaliseEui } from '../../runtime/bytes.ts';
 import type { Clock } from '../../runtime/clock.ts';
-import { DspServiceError } from './errors.ts';
 import type { DspService } from './service.ts';
+import {
+  checkSignedAt,
+  deskRequestText,
+  deskEui as eui,
+  refuse,
+  signDeskText,
+  signedFields,
+  verifiedUser,
+} from './signed-desk.ts';
 import { roleMayAddressDevice } from './users.ts';
 
 /** How far a registration's `signedAt` may be from the DSP clock (ms). */
@@ -45,32 +53,16 @@ export const relayRegistrationPath = (user: string, ppmid: string): string =>
 
 /** The text the user signs: method, path and every field, one a line. */
 export function registrationText(r: RelayRegistration): string {
-  return [
-    `PUT ${relayRegistrationPath(r.user, r.ppmid)}`,
-    `chf=${r.chf}`,
-    `enabled=${r.enabled}`,
-    `signedAt=${r.signedAt}`,
-    '',
-  ].join('\n');
+  return deskRequestText('PUT', relayRegistrationPath(r.user, r.ppmid), [
+    ['chf', r.chf],
+    ['enabled', r.enabled],
+    ['signedAt', r.signedAt],
+  ]);
 }
 
 /** Signs a registration with the user's XML-signing private key (ECDSA P-256, SHA-256, DER). */
 export function signRelayRegistration(privateKey: KeyObject, r: RelayRegistration): string {
-  const s = createSign('sha256');
-  s.update(registrationText(r));
-  return s.sign(privateKey).toString('base64');
-}
-
-const refuse = (status: number, code: ConstructorParameters<typeof DspServiceError>[0], msg: string) =>
-  new DspServiceError(code, msg, { httpStatus: status });
-
-function eui(s: unknown, what: string): Eui {
-  try {
-    if (typeof s !== 'string') throw new Error('not a string');
-    return normaliseEui(s);
-  } catch {
-    throw refuse(400, 'DSP_CONFIG', `${what} ${JSON.stringify(s)} is not an EUI-64`);
-  }
+  return signDeskText(privateKey, registrationText(r));
 }
 
 /**
@@ -91,37 +83,11 @@ export class RelayRegistrationDesk {
     const ppmid = eui(ppmidParam, 'PPMID');
     const b = (body ?? {}) as Record<string, unknown>;
     if (typeof b.enabled !== 'boolean') throw refuse(400, 'DSP_CONFIG', 'enabled must be true or false');
-    if (typeof b.signedAt !== 'number' || !Number.isSafeInteger(b.signedAt))
-      throw refuse(400, 'DSP_CONFIG', 'signedAt must be epoch milliseconds');
-    if (typeof b.signature !== 'string' || !/^[A-Za-z0-9+/]+={0,2}$/.test(b.signature))
-      throw refuse(400, 'DSP_CONFIG', 'signature must be base64');
-    const r: RelayRegistration = {
-      user,
-      ppmid,
-      chf: eui(b.chf, 'chf'),
-      enabled: b.enabled,
-      signedAt: b.signedAt,
-    };
-
-    const u = this.dsp.user(user);
-    if (!u) throw refuse(401, 'DSP_UNKNOWN_USER', `${user} is not a DCC user of this DSP`);
-    const signature = Buffer.from(b.signature, 'base64');
-    const text = registrationText(r);
-    const verified = u.xmlSigningCertificates.some((pem) => {
-      const v = createVerify('sha256');
-      v.update(text);
-      try {
-        return v.verify(pem, signature);
-      } catch {
-        return false;
-      }
-    });
-    if (!verified)
-      throw refuse(401, 'DSP_UNKNOWN_USER', `no XML-signing certificate of ${user} verifies the signature`);
+    const { signedAt, signature } = signedFields(b);
+    const r: RelayRegistration = { user, ppmid, chf: eui(b.chf, 'chf'), enabled: b.enabled, signedAt };
+    const u = verifiedUser(this.dsp, user, registrationText(r), signature);
     if (u.status !== 'active') throw refuse(403, 'DSP_USER_STATUS', `user ${user} is ${u.status}`);
-    const now = this.clock.now();
-    if (Math.abs(now - r.signedAt) > RELAY_REGISTRATION_WINDOW_MS)
-      throw refuse(403, 'DSP_COUNTER_REPLAY', `signedAt ${r.signedAt} is outside ±5 min of the DSP clock`);
+    checkSignedAt(this.clock.now(), r.signedAt, RELAY_REGISTRATION_WINDOW_MS);
     const last = this.#lastSignedAt.get(ppmid);
     if (last !== undefined && r.signedAt <= last)
       throw refuse(
