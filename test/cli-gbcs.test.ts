@@ -384,4 +384,23 @@ describe('ppmid-relay gbcs named fields (use-case catalogue)', () => {
     assert.match(human.stdout, /0x0007 CS01a [^\n]*\n[^\n]*roles supplier \(gbcs-text\)/);
     assert.match(human.stdout, /0x0027 ECS17b [^\n]*\n[^\n]*\(unconfirmed\)/);
   });
+
+  it("use-cases --json says which emulated device runs each use case, from the devices' handler registries", () => {
+    const r = cli(['gbcs', 'use-cases', '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    const rows = jsonLines(r.stdout) as { useCase: string; runsOn: string[]; targets: string[] }[];
+    const byId = new Map(rows.map((x) => [x.useCase, x]));
+    for (const x of rows) {
+      assert.ok(Array.isArray(x.runsOn), `${x.useCase} has runsOn`);
+      for (const t of x.runsOn)
+        assert.ok(x.targets.includes(t) || x.targets.includes('ANY'), `${x.useCase} runs on ${t}, a target`);
+    }
+    assert.deepEqual(byId.get('ECS17b')?.runsOn, ['ESME']); // ESME handler
+    assert.ok(byId.get('GCS13a')?.runsOn.includes('GPF'), 'the GPF answers mirrored reads');
+    assert.deepEqual(byId.get('CCS01')?.runsOn, ['CHF']);
+    assert.ok(byId.get('CS08')?.runsOn.includes('PPMID'), 'the PPMID reads its own firmware version');
+    const human = cli(['gbcs', 'use-cases']);
+    assert.match(human.stdout, /0x0027 ECS17b [^\n]*\n[^\n]*runs on ESME\n/);
+    assert.match(human.stdout, /use cases catalogued, \d+ run on an emulated device/);
+  });
 });

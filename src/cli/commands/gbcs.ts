@@ -190,28 +190,34 @@ export function register(program: Command): void {
     .command('use-cases')
     .description('list the GBCS use-case catalogue: code, targets, roles, SRVs, fields')
     .option('--json', 'one JSON object per use case')
-    .action((opts: { json?: boolean }) => {
+    .action(async (opts: { json?: boolean }) => {
       const rows = useCaseRows();
+      // loaded here only: the device emulators are not needed by the other gbcs commands
+      const { emulatorsRunning } = await import('../../devices/use-case-runners.ts');
       const pending = MESSAGE_CODES.filter((m) => !m.provisional && !useCaseByCode(m.code));
       if (opts.json) {
-        for (const r of rows) process.stdout.write(`${JSON.stringify(useCaseJson(r))}\n`);
+        for (const r of rows)
+          process.stdout.write(`${JSON.stringify(useCaseJson(r, emulatorsRunning(r)))}\n`);
         for (const m of pending)
           process.stdout.write(
             `${JSON.stringify({ code: hex4(m.code), useCase: m.useCase, name: m.name, kind: m.kind, family: m.payload, targets: m.targets ?? [m.target], critical: m.critical, srvs: m.srv ? [m.srv] : [], catalogued: false })}\n`,
           );
         return;
       }
+      let running = 0;
       for (const r of rows) {
-        const j = useCaseJson(r);
+        const runsOn = emulatorsRunning(r);
+        if (runsOn.length > 0) running++;
+        const j = useCaseJson(r, runsOn);
         process.stdout.write(
-          `${j.code} ${r.useCase} ${r.name}\n  ${r.kind}, ${r.family}, targets ${r.targets.join('/')}${r.esmeVariants ? ` (${r.esmeVariants.join('/')})` : ''}, ${r.critical ? 'critical' : 'non-critical'}, SRV ${r.srvs.join(' ') || '-'}, roles ${r.roles.join(' ') || '-'}${r.acbOnBehalfOf ? `, via ACB for ${r.acbOnBehalfOf.join(' ')}` : ''} (${r.rolesConfirmed}), payload ${r.payloadUnknown ? 'UNKNOWN' : r.confirmed}\n`,
+          `${j.code} ${r.useCase} ${r.name}\n  ${r.kind}, ${r.family}, targets ${r.targets.join('/')}${r.esmeVariants ? ` (${r.esmeVariants.join('/')})` : ''}, ${r.critical ? 'critical' : 'non-critical'}, SRV ${r.srvs.join(' ') || '-'}, roles ${r.roles.join(' ') || '-'}${r.acbOnBehalfOf ? `, via ACB for ${r.acbOnBehalfOf.join(' ')}` : ''} (${r.rolesConfirmed}), payload ${r.payloadUnknown ? 'UNKNOWN' : r.confirmed}, runs on ${runsOn.join('/') || 'no emulator yet'}\n`,
         );
         for (const [kind, leaves] of Object.entries(j.fields ?? {}))
           for (const l of leaves as { path: string; type: string; unit?: string }[])
             process.stdout.write(`    ${kind} ${l.path}: ${l.type}${l.unit ? ` [${l.unit}]` : ''}\n`);
       }
       process.stdout.write(
-        `${rows.length} use cases catalogued; ${pending.length} GBCS codes (GBZ/ASN.1) without catalogue rows yet\n`,
+        `${rows.length} use cases catalogued, ${running} run on an emulated device; ${pending.length} GBCS codes (GBZ/ASN.1) without catalogue rows yet\n`,
       );
     });
 }
@@ -225,8 +231,14 @@ function findRow(uc: string): UseCaseRow {
   return row;
 }
 
-/** One catalogue row as JSON (`gbcs use-cases --json`). */
-export function useCaseJson(r: UseCaseRow): Record<string, unknown> & { code: string; fields?: unknown } {
+/**
+ * One catalogue row as JSON (`gbcs use-cases --json`); `runsOn` lists the emulated device types
+ * that execute it (devices/use-case-runners.ts), when the caller knows them.
+ */
+export function useCaseJson(
+  r: UseCaseRow,
+  runsOn?: readonly string[],
+): Record<string, unknown> & { code: string; fields?: unknown } {
   const fields = r.payloadUnknown ? undefined : useCaseFieldList(r);
   const out: Record<string, unknown> & { code: string; fields?: unknown } = {
     code: hex4(r.code),
@@ -242,6 +254,7 @@ export function useCaseJson(r: UseCaseRow): Record<string, unknown> & { code: st
     confirmed: r.confirmed,
     catalogued: true,
   };
+  if (runsOn) out.runsOn = runsOn;
   if (r.acbOnBehalfOf) out.acbOnBehalfOf = r.acbOnBehalfOf;
   if (r.rolesNote) out.rolesNote = r.rolesNote;
   if (r.esmeVariants) out.esmeVariants = r.esmeVariants;

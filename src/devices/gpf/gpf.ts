@@ -59,6 +59,11 @@ interface GpfView extends GsmeView {
 /** Responses to these reads carry the clock status in the header date-time (RTDS GCS13a/b/c, GCS14 on the GPF: 00). */
 const READS = new Set(['GCS13a', 'GCS13b', 'GCS13c', 'GCS14'].map((u) => messageCodeForUseCase(u)!.code));
 
+/** The GPF's handlers: the mirrored reads and its own two use cases. */
+export const GPF_HANDLERS = registerMirroredReads(new UseCaseRegistry<GpfView>())
+  .register('GCS09', changeOfTenancy)
+  .register('GCS59', restoreDeviceLog);
+
 export class Gpf extends MeterDevice<GpfState> {
   readonly deviceType: DeviceType = 'GPF';
   protected state: GpfState = { changeOfTenancy: null, deviceLog: [] };
@@ -69,9 +74,7 @@ export class Gpf extends MeterDevice<GpfState> {
   constructor(opts: GpfOptions) {
     super(opts, 'gpf');
     this.mirror = opts.mirror ?? new GasMirror();
-    this.registry = registerMirroredReads(new UseCaseRegistry<GpfView>())
-      .register('GCS09', changeOfTenancy)
-      .register('GCS59', restoreDeviceLog);
+    this.registry = GPF_HANDLERS;
     const self = this;
     this.view = {
       deviceType: 'GPF',

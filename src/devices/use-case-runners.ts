@@ -1,0 +1,33 @@
+/**
+ * Which emulated device runs which catalogue use case (docs/use-cases.md, `gbcs use-cases`).
+ *
+ * Derived from the devices' handler registries (one handler per catalogue row), never
+ * listed again: a use case "runs" on a device type when that device's registry has a
+ * handler for it, the row targets the type and its payload is known. Everything else
+ * gets the device's GBCS "unsupported" answer.
+ */
+import type { UseCaseRow } from '../gbcs/use-cases/index.ts';
+import { CHF_HANDLERS } from './chf/commands.ts';
+import type { DeviceType } from './contracts.ts';
+import { ESME_HANDLERS } from './esme/handlers/index.ts';
+import { GPF_HANDLERS } from './gpf/gpf.ts';
+import { GSME_HANDLERS } from './gsme/handlers/index.ts';
+import { HanOwnUseCases } from './han-device/own-use-cases.ts';
+
+const REGISTRIES: readonly (readonly [DeviceType, () => readonly string[]])[] = [
+  ['ESME', () => ESME_HANDLERS.useCases()],
+  ['GSME', () => GSME_HANDLERS.useCases()],
+  ['GPF', () => GPF_HANDLERS.useCases()],
+  ['CHF', () => CHF_HANDLERS.useCases()],
+  ['PPMID', () => HanOwnUseCases.runs()],
+  ['HCALCS', () => HanOwnUseCases.runs()],
+];
+
+/** The emulated device types that execute a row (empty: no emulator runs it yet). */
+export function emulatorsRunning(row: UseCaseRow): DeviceType[] {
+  if (row.payloadUnknown) return [];
+  const targets = row.targets as readonly string[];
+  return REGISTRIES.filter(
+    ([type, list]) => (targets.includes('ANY') || targets.includes(type)) && list().includes(row.useCase),
+  ).map(([type]) => type);
+}
