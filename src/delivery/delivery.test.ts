@@ -199,6 +199,7 @@ describe('status report v1 (PP-2 outcome reports)', () => {
     attempts: 2,
     sequence: 17,
     detail: 'HAN transfer completed',
+    creditRead: null,
   };
 
   it('round-trips every outcome and reason and verifies with the reporting key', () => {
@@ -282,6 +283,103 @@ describe('status report v1 (PP-2 outcome reports)', () => {
   it('an envelope signature cannot pass as a report signature (domain separation by magic)', () => {
     const env = signEnvelope(fields(), reportingKey.privateKey);
     assert.throws(() => decodeStatusReport(env), { code: 'DELIVERY_MALFORMED' });
+  });
+
+  describe("credit read (flag bit3: the PPMID's HAN read of the meter after a relayed top-up)", () => {
+    const credit = { meter: '00DB1234567890A0', creditRemaining: 1_234_500, readAt: base.at + 5_000 };
+    const withCredit = { ...base, creditRead: credit };
+
+    it('round-trips, is signed with the rest, and shows in the JSON view', () => {
+      const bytes = signStatusReport({ ...withCredit, detail: 'read é' }, reportingKey.privateKey);
+      assert.equal(bytes[4] & 0x08, 0x08);
+      assert.equal(bytes.length, 86 + 'read é'.length + 1 + 20 + 64);
+      const r = decodeStatusReport(bytes);
+      assert.deepEqual(r.creditRead, credit);
+      assert.equal(r.detail, 'read é');
+      assert.equal(verifyStatusReport(r, reportingKey.publicKey), true);
+      assert.deepEqual(statusReportToJson(r).creditRead, {
+        meter: '00DB1234567890A0',
+        creditRemaining: 1_234_500,
+        readAt: new Date(credit.readAt).toISOString(),
+      });
+      // a meter in debt reads negative (i32)
+      const debt = decodeStatusReport(
+        signStatusReport(
+          { ...base, creditRead: { ...credit, creditRemaining: -2_000_000_000 } },
+          reportingKey.privateKey,
+        ),
+      );
+      assert.equal(debt.creditRead?.creditRemaining, -2_000_000_000);
+      // absent: no flag, no bytes, null
+      const none = decodeStatusReport(signStatusReport(base, reportingKey.privateKey));
+      assert.equal(none.creditRead, null);
+      assert.equal(none.bytes.length, 86 + base.detail.length + 64);
+    });
+
+    it('every byte of the credit read is covered by the signature', () => {
+      const bytes = signStatusReport(withCredit, reportingKey.privateKey);
+      const start = 86 + base.detail.length;
+      for (let i = start; i < start + 20; i++) {
+        const t = bytes.slice();
+        t[i] ^= 0x01;
+        try {
+          assert.equal(verifyStatusReport(decodeStatusReport(t), reportingKey.publicKey), false, `byte ${i}`);
+        } catch (err) {
+          assert.ok(err instanceof DeliveryError, `byte ${i}: ${String(err)}`);
+        }
+      }
+      // a forger who clears the flag and strips the field cannot keep the signature
+      const stripped = new Uint8Array(bytes.length - 20);
+      stripped.set(bytes.subarray(0, start));
+      stripped.set(bytes.subarray(start + 20), start);
+      stripped[4] &= ~0x08;
+      assert.equal(verifyStatusReport(decodeStatusReport(stripped), reportingKey.publicKey), false);
+    });
+
+    it('truncated: every cut inside the credit read or the signature is a typed error', () => {
+      const bytes = signStatusReport(withCredit, reportingKey.privateKey);
+      for (let n = 86 + base.detail.length; n < bytes.length; n++)
+        assert.throws(() => decodeStatusReport(bytes.subarray(0, n)), { code: 'DELIVERY_TRUNCATED' }, `${n}`);
+      // the flag set on a report that carries no field: 20 bytes missing
+      const plain = signStatusReport(base, reportingKey.privateKey).slice();
+      plain[4] |= 0x08;
+      assert.throws(() => decodeStatusReport(plain), { code: 'DELIVERY_TRUNCATED' });
+    });
+
+    it('bad flag combinations are refused, by the encoder and the decoder', () => {
+      for (const outcome of DELIVERY_OUTCOMES.filter((o) => o !== 'forwarded')) {
+        assert.throws(() => signStatusReport({ ...withCredit, outcome }, reportingKey.privateKey), {
+          code: 'DELIVERY_INVALID_FIELD',
+        });
+        const t = signStatusReport(withCredit, reportingKey.privateKey).slice();
+        t[69] = outcomeCode(outcome);
+        assert.throws(() => decodeStatusReport(t), { code: 'DELIVERY_MALFORMED', offset: 4 }, outcome);
+      }
+      assert.throws(
+        () => signStatusReport({ ...withCredit, envelopeIdIsDigest: true }, reportingKey.privateKey),
+        { code: 'DELIVERY_INVALID_FIELD' },
+      );
+      const digest = signStatusReport(withCredit, reportingKey.privateKey).slice();
+      digest[4] &= ~0x01;
+      assert.throws(() => decodeStatusReport(digest), { code: 'DELIVERY_MALFORMED', offset: 4 });
+      for (const creditRemaining of [2 ** 31, -(2 ** 31) - 1, 1.5])
+        assert.throws(
+          () =>
+            signStatusReport(
+              { ...base, creditRead: { ...credit, creditRemaining } },
+              reportingKey.privateKey,
+            ),
+          { code: 'DELIVERY_INVALID_FIELD' },
+        );
+      assert.throws(
+        () => signStatusReport({ ...base, creditRead: { ...credit, readAt: -1 } }, reportingKey.privateKey),
+        { code: 'DELIVERY_INVALID_FIELD' },
+      );
+      // the next bit up stays reserved
+      const reserved = signStatusReport(base, reportingKey.privateKey).slice();
+      reserved[4] |= 0x10;
+      assert.throws(() => decodeStatusReport(reserved), { code: 'DELIVERY_MALFORMED', offset: 4 });
+    });
   });
 
   it('wire codes are index + 1 and stable', () => {

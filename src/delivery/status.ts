@@ -16,7 +16,7 @@
  * |---|---|---|
  * | 0  | 3  | magic `50 53 52` ("PSR", PPMID Status Report) |
  * | 3  | 1  | version `01` |
- * | 4  | 1  | flags: bit0 envelope id is the envelope's own id (0: SHA-256 digest, first 16 bytes, of an unreadable inbox payload); bit1 supplier id present; bit2 RequestID present |
+ * | 4  | 1  | flags: bit0 envelope id is the envelope's own id (0: SHA-256 digest, first 16 bytes, of an unreadable inbox payload); bit1 supplier id present; bit2 RequestID present; bit3 credit read present (only with bit0 and outcome `forwarded`) |
  * | 5  | 16 | envelope id (or digest) |
  * | 21 | 8  | PPMID EUI-64 |
  * | 29 | 8  | supplier id (zero when absent) |
@@ -29,7 +29,13 @@
  * | 77 | 8  | reporting key id (as the delivery key id: SHA-256 of the SPKI DER, first 8 bytes) |
  * | 85 | 1  | d = detail length (0..255) |
  * | 86 | d  | detail, UTF-8 (for people; never parsed) |
- * | 86+d | 64 | signature r||s over bytes 0 .. 86+d-1 |
+ * | 86+d | c  | credit read, c = 20 when bit3 else 0: meter EUI-64 (8), credit remaining i32 milli-pence (4), read at u64 ms on the PPMID's clock (8) |
+ * | 86+d+c | 64 | signature r||s over bytes 0 .. 86+d+c-1 |
+ *
+ * The credit read (issue 15): after a relayed top-up was forwarded, the PPMID
+ * reads the meter's Credit Remaining over the HAN (devices/ppmid/credit-reads.ts)
+ * and reports it in a second `forwarded` report for the same envelope: the
+ * supplier's evidence for a command whose response waits at a CH without WAN.
  */
 import type { KeyObject } from 'node:crypto';
 import type { RequestId } from '../duis/request-id.ts';
@@ -55,6 +61,20 @@ export const STATUS_MAX_DETAIL = 255;
 const FLAG_ENVELOPE_ID = 0x01;
 const FLAG_SUPPLIER = 0x02;
 const FLAG_REQUEST_ID = 0x04;
+const FLAG_CREDIT_READ = 0x08;
+const KNOWN_FLAGS = FLAG_ENVELOPE_ID | FLAG_SUPPLIER | FLAG_REQUEST_ID | FLAG_CREDIT_READ;
+export const STATUS_CREDIT_READ_LENGTH = 20;
+const INT32_MIN = -0x80000000;
+const INT32_MAX = 0x7fffffff;
+
+/** The PPMID's own HAN read of the target meter's credit (ZSE Prepayment Credit Remaining). */
+export interface StatusCreditRead {
+  meter: Eui;
+  /** milli-pence, as the meter gave it (signed: a meter in debt reads negative) */
+  creditRemaining: number;
+  /** ms since the Unix epoch, on the PPMID's clock */
+  readAt: number;
+}
 
 export interface StatusReportFields {
   /** 32 hex digits: the envelope's id, or (`envelopeIdIsDigest`) the digest of an unreadable payload. */
@@ -70,9 +90,12 @@ export interface StatusReportFields {
   sequence: number;
   /** For people (truncated to 255 UTF-8 bytes on a character boundary). */
   detail: string;
+  /** Only on a `forwarded` report about a readable envelope (flag bit3). */
+  creditRead?: StatusCreditRead | null;
 }
 
 export interface StatusReport extends StatusReportFields {
+  creditRead: StatusCreditRead | null;
   version: number;
   keyId: string;
   signature: Uint8Array;
@@ -107,14 +130,31 @@ export function signStatusReport(
   field(Number.isSafeInteger(f.at) && f.at >= 0 && f.at <= MAX_TIMESTAMP_MS, 'at must be a ms timestamp');
   field(Number.isInteger(f.attempts) && f.attempts >= 0 && f.attempts <= 0xffff, 'attempts outside u16');
   field(Number.isInteger(f.sequence) && f.sequence >= 0 && f.sequence <= 0xffffffff, 'sequence outside u32');
+  const credit = f.creditRead ?? null;
+  if (credit !== null) {
+    field(f.outcome === 'forwarded', 'a credit read goes only with outcome forwarded');
+    field(!f.envelopeIdIsDigest, 'a credit read needs the envelope id (not a digest)');
+    field(
+      Number.isInteger(credit.creditRemaining) &&
+        credit.creditRemaining >= INT32_MIN &&
+        credit.creditRemaining <= INT32_MAX,
+      'creditRemaining outside i32',
+    );
+    field(
+      Number.isSafeInteger(credit.readAt) && credit.readAt >= 0 && credit.readAt <= MAX_TIMESTAMP_MS,
+      'readAt must be a ms timestamp',
+    );
+  }
   const detail = truncateUtf8(f.detail);
-  const out = new Uint8Array(STATUS_HEADER_LENGTH + detail.length + STATUS_SIGNATURE_LENGTH);
+  const creditLength = credit === null ? 0 : STATUS_CREDIT_READ_LENGTH;
+  const out = new Uint8Array(STATUS_HEADER_LENGTH + detail.length + creditLength + STATUS_SIGNATURE_LENGTH);
   out.set(STATUS_MAGIC, 0);
   out[3] = STATUS_VERSION;
   out[4] =
     (f.envelopeIdIsDigest ? 0 : FLAG_ENVELOPE_ID) |
     (f.supplierId !== null ? FLAG_SUPPLIER : 0) |
-    (f.requestId !== null ? FLAG_REQUEST_ID : 0);
+    (f.requestId !== null ? FLAG_REQUEST_ID : 0) |
+    (credit !== null ? FLAG_CREDIT_READ : 0);
   out.set(fromHex(f.envelopeId), 5);
   out.set(fromHex(normaliseEui(f.ppmid)), 21);
   if (f.supplierId !== null) out.set(fromHex(normaliseEui(f.supplierId)), 29);
@@ -132,7 +172,13 @@ export function signStatusReport(
   out.set(fromHex(keyId ?? deliveryKeyId(reportingPrivateKey)), 77);
   out[85] = detail.length;
   out.set(detail, STATUS_HEADER_LENGTH);
-  const signedEnd = STATUS_HEADER_LENGTH + detail.length;
+  if (credit !== null) {
+    const o = STATUS_HEADER_LENGTH + detail.length;
+    out.set(fromHex(normaliseEui(credit.meter)), o);
+    new DataView(out.buffer).setInt32(o + 8, credit.creditRemaining);
+    out.set(u64be(BigInt(credit.readAt)), o + 12);
+  }
+  const signedEnd = STATUS_HEADER_LENGTH + detail.length + creditLength;
   out.set(ecdsaSign(out.subarray(0, signedEnd), reportingPrivateKey), signedEnd);
   return out;
 }
@@ -160,10 +206,13 @@ export function decodeStatusReport(bytes: Uint8Array): StatusReport {
       bytes.length,
     );
   const flags = bytes[4];
-  if (flags & ~(FLAG_ENVELOPE_ID | FLAG_SUPPLIER | FLAG_REQUEST_ID))
+  if (flags & ~KNOWN_FLAGS)
     throw new DeliveryError('DELIVERY_MALFORMED', `reserved flag bits set (0x${flags.toString(16)})`, 4);
+  const hasCredit = (flags & FLAG_CREDIT_READ) !== 0;
+  if (hasCredit && (flags & FLAG_ENVELOPE_ID) === 0)
+    throw new DeliveryError('DELIVERY_MALFORMED', 'a credit read about a digest (no envelope id)', 4);
   const d = bytes[85];
-  const signedEnd = STATUS_HEADER_LENGTH + d;
+  const signedEnd = STATUS_HEADER_LENGTH + d + (hasCredit ? STATUS_CREDIT_READ_LENGTH : 0);
   const total = signedEnd + STATUS_SIGNATURE_LENGTH;
   if (bytes.length < total)
     throw new DeliveryError(
@@ -182,12 +231,26 @@ export function decodeStatusReport(bytes: Uint8Array): StatusReport {
     throw new DeliveryError('DELIVERY_MALFORMED', `unknown outcome ${bytes[69]}`, 69);
   const reason = reasonFromCode(bytes[70]);
   if (reason === undefined) throw new DeliveryError('DELIVERY_MALFORMED', `unknown reason ${bytes[70]}`, 70);
+  if (hasCredit && outcome !== 'forwarded')
+    throw new DeliveryError('DELIVERY_MALFORMED', `a credit read with outcome ${outcome}`, 4);
   const at = readU64be(bytes, 61);
   if (at > BigInt(MAX_TIMESTAMP_MS)) throw new DeliveryError('DELIVERY_MALFORMED', 'at after year 9999', 61);
+  let creditRead: StatusCreditRead | null = null;
+  if (hasCredit) {
+    const o = STATUS_HEADER_LENGTH + d;
+    const readAt = readU64be(bytes, o + 12);
+    if (readAt > BigInt(MAX_TIMESTAMP_MS))
+      throw new DeliveryError('DELIVERY_MALFORMED', 'credit read at after year 9999', o + 12);
+    creditRead = {
+      meter: euiFromBytes(bytes, o),
+      creditRemaining: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getInt32(o + 8),
+      readAt: Number(readAt),
+    };
+  }
   let detail: string;
   try {
     detail = new TextDecoder('utf-8', { fatal: true }).decode(
-      bytes.subarray(STATUS_HEADER_LENGTH, signedEnd),
+      bytes.subarray(STATUS_HEADER_LENGTH, STATUS_HEADER_LENGTH + d),
     );
   } catch {
     throw new DeliveryError('DELIVERY_MALFORMED', 'detail is not UTF-8', STATUS_HEADER_LENGTH);
@@ -213,6 +276,7 @@ export function decodeStatusReport(bytes: Uint8Array): StatusReport {
     sequence: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(73),
     keyId: toHex(bytes.subarray(77, 85)),
     detail,
+    creditRead,
     signature: bytes.subarray(signedEnd, total),
     signedBytes: bytes.subarray(0, signedEnd),
     bytes,
@@ -245,6 +309,13 @@ export function statusReportToJson(r: StatusReportFields & { keyId?: string }): 
     attempts: r.attempts,
     sequence: r.sequence,
     detail: r.detail,
+    creditRead: r.creditRead
+      ? {
+          meter: r.creditRead.meter,
+          creditRemaining: r.creditRead.creditRemaining,
+          readAt: new Date(r.creditRead.readAt).toISOString(),
+        }
+      : null,
     ...(r.keyId !== undefined ? { keyId: r.keyId } : {}),
   };
 }
