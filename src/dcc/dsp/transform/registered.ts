@@ -9,6 +9,7 @@
  * one entry); nothing else changes.
  */
 import { serviceRequest } from '../../../duis/index.ts';
+import { AUX_LOAD_SRV_TRANSFORMS } from './aux-load-srs.ts';
 import { DEVICE_SETTING_SRV_TRANSFORMS, DEVICE_SRV_TRANSFORMS } from './device-srs.ts';
 import type { AnySrvTransform } from './rule.ts';
 import { SECURITY_SRV_TRANSFORMS } from './security-srs.ts';
@@ -19,6 +20,7 @@ const TRANSFORM_LISTS: readonly (readonly AnySrvTransform[])[] = [
   DEVICE_SRV_TRANSFORMS,
   DEVICE_SETTING_SRV_TRANSFORMS,
   SECURITY_SRV_TRANSFORMS,
+  AUX_LOAD_SRV_TRANSFORMS,
 ];
 
 const BY_SRV = new Map<string, AnySrvTransform>();
