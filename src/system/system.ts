@@ -267,6 +267,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<RunningSyst
           protocolVersion:
             opts.mqttProtocolVersion ?? (process.env.MQTT_PROTOCOL_VERSION === '4' ? 4 : undefined),
           dataDir: config.dataDir,
+          crlFile: process.env.MQTT_CRL_FILE || undefined,
           host: config.host,
           tlsPort: config.ports.mqtt,
         });

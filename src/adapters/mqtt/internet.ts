@@ -20,6 +20,11 @@ export interface OpenInternetOptions {
   dataDir?: string;
   /** A PKI to use instead of the one in dataDir (tests: in memory). */
   pki?: TestPki;
+  /**
+   * Issue 13: where to also write the CA's CRL for an external broker
+   * (`MQTT_CRL_FILE`, e.g. Mosquitto's `crlfile`); it is always in `<dataDir>/pki/ca.crl`.
+   */
+  crlFile?: string;
   /** Embedded broker: host (127.0.0.1), TLS port (default 8883; 0 = ephemeral), optional plain TCP port. */
   host?: string;
   tlsPort?: number;
@@ -41,6 +46,7 @@ export function internetOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Op
     mqttUrl: env.MQTT_URL || undefined,
     protocolVersion: env.MQTT_PROTOCOL_VERSION === '4' ? 4 : undefined,
     dataDir: env.PPMID_DATA_DIR || undefined,
+    crlFile: env.MQTT_CRL_FILE || undefined,
   };
 }
 
@@ -48,7 +54,9 @@ export async function openInternet(opts: OpenInternetOptions = {}): Promise<Open
   const needPki = !opts.mqttUrl || opts.mqttUrl.startsWith('mqtts:');
   const pki =
     opts.pki ??
-    (needPki ? await TestPki.open({ dir: join(resolve(opts.dataDir ?? 'data'), 'pki') }) : undefined);
+    (needPki
+      ? await TestPki.open({ dir: join(resolve(opts.dataDir ?? 'data'), 'pki'), crlFile: opts.crlFile })
+      : undefined);
   if (opts.mqttUrl) {
     const internet = new MqttInternet(opts.mqttUrl, { protocolVersion: opts.protocolVersion ?? 5, pki });
     return { internet, pki, close: () => internet.close() };

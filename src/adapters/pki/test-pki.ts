@@ -22,11 +22,12 @@ import {
   randomBytes,
   webcrypto,
 } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import * as x509 from '@peculiar/x509';
 import { PpmidRelayError } from '../../runtime/errors.ts';
 import { Logger } from '../../runtime/logger.ts';
+import { issueCrl } from './crl.ts';
 import { CertificateRevocations, type RevokedCertificate } from './revocations.ts';
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
@@ -58,6 +59,13 @@ export interface TestPkiOptions {
   now?: () => number;
   /** Validity of leaf certificates in days (default 825). */
   leafDays?: number;
+  /**
+   * Issue 13, an external broker: also write the CA's CRL here (PEM, 0644,
+   * replaced atomically) on every start and every revocation, e.g. where
+   * Mosquitto's `crlfile` points (`MQTT_CRL_FILE`). With a `dir` the CRL is
+   * always written to `<dir>/ca.crl` as well.
+   */
+  crlFile?: string;
 }
 
 export interface IssueOptions {
@@ -84,6 +92,52 @@ export class TestPki {
     private readonly opts: Required<Pick<TestPkiOptions, 'now' | 'leafDays'>> & TestPkiOptions,
   ) {
     this.revocations = new CertificateRevocations(opts.dir ? join(opts.dir, 'revoked.json') : undefined);
+    // every revocation made through this CA is published as a new CRL
+    this.revocations.onRevoke(() => {
+      this.publishCrl().catch(() => undefined);
+    });
+  }
+
+  private crlChain: Promise<string> = Promise.resolve('');
+
+  /**
+   * Issues a CRL of the current revocation list (signed by the CA, X.509
+   * PEM) and writes it to `<dir>/ca.crl` and `crlFile` (atomically: a broker
+   * never reads half a file). Serialised: concurrent calls write in order.
+   * Also called by itself on `open` and after each revocation.
+   */
+  publishCrl(): Promise<string> {
+    const run = async (): Promise<string> => {
+      const pem = await issueCrl({
+        caCert: this.caCert,
+        caKey: this.caKey,
+        revoked: this.revocations.list(),
+        thisUpdate: this.opts.now(),
+      });
+      for (const file of this.crlFiles()) {
+        mkdirSync(dirname(file), { recursive: true });
+        const tmp = `${file}.${process.pid}.tmp`;
+        writeFileSync(tmp, pem, { mode: 0o644 });
+        renameSync(tmp, file);
+      }
+      return pem;
+    };
+    this.crlChain = this.crlChain.then(run, run);
+    this.crlChain.catch((err) => log.error('CRL not written', { error: String(err) }));
+    return this.crlChain;
+  }
+
+  /** Resolves when every CRL publication asked for so far is written (its PEM). */
+  crlWritten(): Promise<string> {
+    return this.crlChain;
+  }
+
+  /** Where the CRL is written. */
+  crlFiles(): string[] {
+    return [
+      ...(this.opts.dir ? [join(this.opts.dir, 'ca.crl')] : []),
+      ...(this.opts.crlFile ? [this.opts.crlFile] : []),
+    ];
   }
 
   /** Revokes a certificate this CA issued (replaced or compromised); a cached copy is forgotten. */
@@ -126,6 +180,7 @@ export class TestPki {
       if (dir) pki.save(join(dir, 'server'), server);
     }
     (pki as { server: PemCredentials }).server = server;
+    if (pki.crlFiles().length) await pki.publishCrl();
     return pki;
   }
 

@@ -184,7 +184,10 @@ function addServe(group: Command): void {
       clock,
     });
     const mqttUrl = o.mqttUrl ?? process.env.MQTT_URL;
-    const pki = await TestPki.open({ dir: join(dataDir, 'pki') });
+    const pki = await TestPki.open({
+      dir: join(dataDir, 'pki'),
+      crlFile: process.env.MQTT_CRL_FILE || undefined,
+    });
     let mqtt: MqttInternet | undefined;
     let link: Awaited<ReturnType<MqttInternet['connect']>> | undefined;
     if (mqttUrl) {
