@@ -119,7 +119,7 @@ describe('the PPMID reads the meter back after a relayed top-up (issue 15)', () 
   const CS01A = rtdsMessages().find((m) => m.file === 'CS01a_2.2_SUCCESS_COMMAND_GBCS.HEX')!;
 
   it('a top-up relayed in a home: the PPMID display shows the ESME credit read over the HAN', async () => {
-    const { atps, id, euis, p } = await homeWithPpmid();
+    const { atps, id, euis, p, reports } = await homeWithPpmid();
     const esme = atps.home(id).device(euis.esme) as unknown as { stateView: { meterBalance: number } };
     const before = esme.stateView.meterBalance;
     const out = injectPpmidInbox(
@@ -136,6 +136,22 @@ describe('the PPMID reads the meter back after a relayed top-up (issue 15)', () 
     assert.equal(d.credit.source, 'han-read', show(p.ppmid.events.slice(-3)));
     assert.equal(d.credit.creditRemainingMillipence, after);
     assert.equal(p.ppmid.metrics.counter('ppmid.credit-read.ok').value, 1);
+    // the reading reaches the supplier: a second signed `forwarded` report for the same envelope
+    const mine = reports.filter((r) => r.envelopeId === out.envelopeId);
+    assert.deepEqual(
+      mine.map((r) => [r.outcome, r.creditRead?.creditRemaining ?? null]),
+      [
+        ['accepted-queued', null],
+        ['forwarded', null],
+        ['forwarded', after],
+      ],
+    );
+    const read = mine[2];
+    assert.equal(read.creditRead?.meter, euis.esme);
+    assert.equal(read.creditRead?.readAt, d.credit.updatedAt);
+    assert.ok(read.sequence > mine[1].sequence);
+    assert.deepEqual(read.requestId, mine[1].requestId);
+    assert.equal(verifyStatusReport(read, p.reporting.publicKey), true);
   });
 
   it('a wrong device-to-device link key: the read fails on the HAN, the display keeps its figure', async () => {

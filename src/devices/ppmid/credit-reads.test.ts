@@ -42,7 +42,7 @@ function kit(withKey: boolean) {
 describe('CreditReads: the meter read back after a relayed top-up', () => {
   it('a forwarded CS01a to a meter with a link key: one read after the delay, shown', () => {
     const k = kit(true);
-    k.reads.afterForwarded('CS01a', ESME);
+    k.reads.afterForwarded('CS01a', ESME, undefined);
     k.clock.advance(4_999);
     assert.equal(k.uplink.reads, 0);
     k.clock.advance(100);
@@ -55,8 +55,8 @@ describe('CreditReads: the meter read back after a relayed top-up', () => {
   });
   it('other use cases are not read; no link key: nothing read, counted', () => {
     const k = kit(false);
-    k.reads.afterForwarded('ECS17b', ESME);
-    k.reads.afterForwarded('CS01a', ESME);
+    k.reads.afterForwarded('ECS17b', ESME, undefined);
+    k.reads.afterForwarded('CS01a', ESME, undefined);
     k.clock.advance(60_000);
     assert.equal(k.uplink.reads, 0);
     assert.equal(k.metrics.counter('ppmid.credit-read.no-link-key').value, 1);

@@ -23,37 +23,37 @@ import {
 /** Default wait between "forwarded" and the read (virtual ms). */
 export const CREDIT_READ_DELAY_MS = 5_000;
 
-export interface CreditReadsHost {
+export interface CreditReadsHost<About = undefined> {
   readonly clock: Clock;
   readonly metrics: Metrics;
   uplink(): HanUplink | undefined;
   stopped(): boolean;
   /** a reading arrived: show it */
-  shown(reading: CreditReading): void;
+  shown(reading: CreditReading, about: About): void;
   /** no reading (HAN failure or a refused/malformed answer) */
-  failed(meter: Eui, detail: string): void;
+  failed(meter: Eui, detail: string, about: About): void;
 }
 
-export class CreditReads {
+export class CreditReads<About = undefined> {
   private tsn = 0;
 
   constructor(
-    private readonly host: CreditReadsHost,
+    private readonly host: CreditReadsHost<About>,
     private readonly delayMs = CREDIT_READ_DELAY_MS,
   ) {}
 
   /** A relayed command was forwarded: a top-up for a meter this node shares a link key with is read back. */
-  afterForwarded(useCase: string | null, target: Eui | null): void {
+  afterForwarded(useCase: string | null, target: Eui | null, about: About): void {
     if (!useCase || !target || !TOP_UP_USE_CASES.has(useCase)) return;
     const u = this.host.uplink();
     if (!u?.readAttributes || !u.hasPeerLinkKey?.(target)) {
       this.host.metrics.inc('ppmid.credit-read.no-link-key');
       return;
     }
-    this.host.clock.setTimer(this.delayMs, () => this.read(target), 'ppmid:credit-read');
+    this.host.clock.setTimer(this.delayMs, () => this.read(target, about), 'ppmid:credit-read');
   }
 
-  private read(meter: Eui): void {
+  private read(meter: Eui, about: About): void {
     const u = this.host.uplink();
     if (this.host.stopped() || !u?.readAttributes) return;
     this.tsn = (this.tsn + 1) & 0xff;
@@ -63,7 +63,7 @@ export class CreditReads {
       if (this.host.stopped()) return;
       if (!r.ok) {
         this.host.metrics.inc(`ppmid.credit-read.failed.${r.reason}`);
-        this.host.failed(meter, `HAN: ${r.reason}`);
+        this.host.failed(meter, `HAN: ${r.reason}`, about);
         return;
       }
       let reading: CreditReading;
@@ -71,11 +71,11 @@ export class CreditReads {
         reading = creditReadingFrom(meter, r.asdu, tsn, Math.floor(this.host.clock.now()));
       } catch (e) {
         this.host.metrics.inc('ppmid.credit-read.failed.malformed');
-        this.host.failed(meter, e instanceof Error ? e.message : String(e));
+        this.host.failed(meter, e instanceof Error ? e.message : String(e), about);
         return;
       }
       this.host.metrics.inc('ppmid.credit-read.ok');
-      this.host.shown(reading);
+      this.host.shown(reading, about);
     });
   }
 }

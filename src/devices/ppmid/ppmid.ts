@@ -232,6 +232,14 @@ export interface PpmidSnapshot {
 
 // ------------------------------------------------------------------ internals
 
+/** The forwarded envelope a credit read is reported for (credit-reads.ts). */
+interface CreditReadAbout {
+  envelopeId: string;
+  supplierId: Eui | null;
+  requestId: RequestId | null;
+  attempts: number;
+}
+
 interface OutboxEntry {
   kind: 'relay' | 'customer';
   id: string;
@@ -305,7 +313,7 @@ export class Ppmid implements GbcsDevice {
   private readonly customerTtlMs: number;
   private readonly trustAnchorEuis: Eui[];
   /** after a relayed top-up: the meter's credit read over the HAN (credit-reads.ts) */
-  private readonly creditReads: CreditReads;
+  private readonly creditReads: CreditReads<CreditReadAbout>;
 
   private uplink: HanUplink | undefined;
   private readonly outbox: BoundedQueue<OutboxEntry>;
@@ -366,7 +374,7 @@ export class Ppmid implements GbcsDevice {
         metrics: this.metrics,
         uplink: () => this.uplink,
         stopped: () => this.stopped,
-        shown: (r) => {
+        shown: (r, about) => {
           this.credit = {
             ...this.credit,
             creditRemainingMillipence: r.creditRemaining,
@@ -374,6 +382,16 @@ export class Ppmid implements GbcsDevice {
             updatedAt: r.readAt,
           };
           this.event({ kind: 'customer', reason: 'display-updated', detail: { creditRead: r } });
+          // the supplier's evidence for the top-up (issue 15): a second `forwarded` report with the reading
+          this.metrics.inc('ppmid.report.credit-read');
+          this.report({
+            ...about,
+            envelopeIdIsDigest: false,
+            outcome: 'forwarded',
+            reason: null,
+            detail: `read over the HAN: ${r.meter} Credit Remaining ${r.creditRemaining} milli-pence`,
+            creditRead: { meter: r.meter, creditRemaining: r.creditRemaining, readAt: r.readAt },
+          });
         },
         failed: (meter, detail) =>
           this.event({ kind: 'customer', reason: 'credit-read-failed', detail: { meter, detail } }),
@@ -1143,7 +1161,12 @@ export class Ppmid implements GbcsDevice {
       });
       if (entry.kind === 'relay') {
         this.settle(entry, 'forwarded', null, `the CH took the HAN transfer (attempt ${entry.attempts})`);
-        this.creditReads.afterForwarded(entry.useCase, entry.target);
+        this.creditReads.afterForwarded(entry.useCase, entry.target, {
+          envelopeId: entry.id,
+          supplierId: entry.supplierId,
+          requestId: entry.requestId,
+          attempts: entry.attempts,
+        });
       } else this.customerState(entry, 'sent');
     } else {
       const reason = override ?? HAN_REASON[r.reason] ?? 'han-rejected';
