@@ -25,6 +25,7 @@ import {
   NETWORK_OPERATOR,
   networkSigner,
   openTestDsp,
+  RTDS_INVENTORY,
   rtds,
   rtdsSecurity,
   SUPPLIER,
@@ -43,6 +44,7 @@ import {
   type XmlSigner,
 } from '../../duis/index.ts';
 import { decodeMessage } from '../../gbcs/index.ts';
+import { useCaseById } from '../../gbcs/use-cases/index.ts';
 import { toHex } from '../../runtime/bytes.ts';
 import { endpointForCommandVariant } from './service.ts';
 import { srvTable } from './srv-table.ts';
@@ -181,7 +183,16 @@ describe('DSP service: every transformed device SRV x Command Variant 1-8 (SRV t
   }
 
   for (const c of CASES) {
-    it(`${c.srv} (${c.file}): offered ${c.offered.join(',')}; DUIS ${c.duis.join(',')}`, () => {
+    it(`${c.srv} (${c.file}): offered ${c.offered.join(',')}; DUIS ${c.duis.join(',')}`, (ctx) => {
+      // a use case only a twin element ESME has (ECS01c): the target is a twin element ESME for this SRV
+      const device = RTDS_INVENTORY.find((d) => d.eui === c.target);
+      if (
+        device?.deviceType === 'ESME' &&
+        useCaseById(c.file.split('_')[0])?.esmeVariants?.join() === 'twin'
+      ) {
+        t.dsp.setInventoryDevice({ ...device, esmeVariant: 'twin' });
+        ctx.after(() => t.dsp.setInventoryDevice({ ...device }));
+      }
       for (const cv of ALL_CVS) {
         const reply = t.dsp.handleRequest(endpointForCommandVariant(cv), request(c, cv));
         const r = parsed(reply, `${c.srv} CV ${cv}`);

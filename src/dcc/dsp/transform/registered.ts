@@ -13,6 +13,7 @@ import { AUX_LOAD_SRV_TRANSFORMS } from './aux-load-srs.ts';
 import { DEVICE_SETTING_SRV_TRANSFORMS, DEVICE_SRV_TRANSFORMS } from './device-srs.ts';
 import type { AnySrvTransform } from './rule.ts';
 import { SECURITY_SRV_TRANSFORMS } from './security-srs.ts';
+import { TARIFF_SRV_TRANSFORMS } from './tariff-srs.ts';
 import { SRV_TRANSFORMS } from './use-cases.ts';
 
 const TRANSFORM_LISTS: readonly (readonly AnySrvTransform[])[] = [
@@ -21,6 +22,7 @@ const TRANSFORM_LISTS: readonly (readonly AnySrvTransform[])[] = [
   DEVICE_SETTING_SRV_TRANSFORMS,
   SECURITY_SRV_TRANSFORMS,
   AUX_LOAD_SRV_TRANSFORMS,
+  TARIFF_SRV_TRANSFORMS,
 ];
 
 const BY_SRV = new Map<string, AnySrvTransform>();

@@ -1,0 +1,317 @@
+/**
+ * Tariff SRVs (switching tables): DUIS 1.1.2 Update Import Tariff (Secondary
+ * Element) -> ECS01c. One declarative row per SRV (device-srs.ts `deviceSrv`);
+ * the bytes are made by the use-case catalogue from the named fields.
+ *
+ * Facts used (GBCS ECS01c; read off the RTDS ECS01c IMMEDIATE, FUTURE_DATED
+ * and CANCELLATION Pre-Commands next to the DUIS templates):
+ * - the secondary price Charge 1-0:19.20.? `secondaryPriceCharge`: commodity
+ *   1-20:1.8.0.255 (secondary element active import) value, commodity scale
+ *   3, the DUIS PriceScale, four TOU entries indexed 01..04 (prices not given
+ *   are 0, as in ECS01b's full table);
+ * - the secondary activity calendar: seasons (name = SeasonName's ASCII,
+ *   start = the DUIS Date at 00:00:00, week name = one byte), weeks (name =
+ *   one byte, the seven referenced day ids), days (day id, schedule of
+ *   start time and the Tariffication Script Table 0-0:10.0.100.255 with
+ *   selector 200 + TOUTariffAction: 01 -> 201 ... 04 -> 204);
+ * - special days: index 1..n in document order, the COSEM date, day id;
+ * - then the three activation times (calendar, price, switching table
+ *   activation), each the execution date-time: zero immediate, the date,
+ *   all-FF to cancel (device future dating, alerts 8F66/8F67).
+ */
+import type { DeviceType } from '../../../duis/index.ts';
+import { DuisSchemaError } from '../../../duis/index.ts';
+import { formatCosemDateTimeText } from '../../../gbcs/use-cases/cosem-text.ts';
+import { toHex } from '../../../runtime/bytes.ts';
+import { choice, empty, group, int, many, one, str, timeOfDay, type ValueReader } from './body-reader.ts';
+import { deviceSrv } from './device-srs.ts';
+import { cosemExecutionDateTime } from './encoding.ts';
+import { DspBodyInvalidError, DspDeviceTypeMismatchError } from './errors.ts';
+import type { AnySrvTransform, BuildInput } from './rule.ts';
+
+const ESME: DeviceType[] = ['ESME'];
+
+/** The Tariffication Script Table the day profiles call (RTDS ECS01c). */
+const TARIFFICATION_SCRIPTS = '0-0:10.0.100.255';
+/** Secondary element TOU rate n is script selector 200 + n (RTDS ECS01c: 01 -> 201, 04 -> 204). */
+const SECONDARY_SCRIPT_BASE = 200;
+/** Commodity of the secondary price Charge: the secondary element's active import register value. */
+const SECONDARY_IMPORT = '1-20:1.8.0.255';
+/** Commodity scale of price charges (Wh, prices per kWh), as ECS01b (RTDS ECS01c: 3). */
+const PRICE_COMMODITY_SCALE = 3;
+
+// ---------------------------------------------------------------- DUIS value readers
+
+/** A simple-content element with an integer `index` attribute (XSD extensions with `index`). */
+function indexedValue<T>(
+  read: ValueReader<T>,
+  min: number,
+  max: number,
+): ValueReader<{ index: number; value: T }> {
+  return (n, p) => {
+    const raw = n.attributes.index;
+    if (raw === undefined) throw new DuisSchemaError('attribute index missing', p);
+    const index = int(min, max)({ ...n, children: [], text: raw }, `${p}/@index`);
+    return { index, value: read(n, p) };
+  };
+}
+
+/** sr:Date (Year, Month, DayOfMonth, DayOfWeek choices) as COSEM date text (Blue Book 4.1.6.1 wildcards). */
+const duisDate: ValueReader<string> = (n, p) => {
+  const d = group({
+    year: one('Year', choice({ SpecifiedYear: int(2014, 9999), NonSpecifiedYear: empty })),
+    month: one('Month', choice({ SpecifiedMonth: int(1, 12), NonSpecifiedMonth: empty })),
+    day: one(
+      'DayOfMonth',
+      choice({
+        SpecifiedDayOfMonth: int(1, 31),
+        LastDayOfMonth: empty,
+        SecondLastDayOfMonth: empty,
+        NonSpecifiedDayOfMonth: empty,
+      }),
+    ),
+    dow: one('DayOfWeek', choice({ SpecifiedDayOfWeek: int(1, 7), NonSpecifiedDayOfWeek: empty })),
+  })(n, p);
+  const year = d.year.which === 'SpecifiedYear' ? String(d.year.value) : '****';
+  const month = d.month.which === 'SpecifiedMonth' ? String(d.month.value).padStart(2, '0') : '**';
+  // COSEM day of month: 0xFE last day, 0xFD second last day, 0xFF not specified
+  const day =
+    d.day.which === 'SpecifiedDayOfMonth'
+      ? String(d.day.value).padStart(2, '0')
+      : d.day.which === 'LastDayOfMonth'
+        ? '254'
+        : d.day.which === 'SecondLastDayOfMonth'
+          ? '253'
+          : '**';
+  const dow = d.dow.which === 'SpecifiedDayOfWeek' ? ` dow=${d.dow.value}` : '';
+  return `${year}-${month}-${day}${dow}`;
+};
+
+/** A COSEM date text with a time appended (season start: midnight), as date-time text. */
+function atMidnight(date: string): string {
+  const [d, ...opts] = date.split(' ');
+  return [`${d}T00:00:00`, ...opts].join(' ');
+}
+
+const ascii = (s: string): string => toHex(new TextEncoder().encode(s));
+const byte = (n: number): string => toHex(Uint8Array.of(n));
+
+/** `hh:mm:ss` COSEM time text of seconds since midnight. */
+const timeText = (s: number): string =>
+  [Math.floor(s / 3600), Math.floor(s / 60) % 60, s % 60].map((v) => String(v).padStart(2, '0')).join(':');
+
+// ---------------------------------------------------------------- body shapes (DUIS Schema V5.4)
+
+const ELEC_SPECIAL_DAYS = group({
+  days: many(
+    'SpecialDay',
+    group({ date: one('Date', duisDate), dayName: one('ReferencedDayName', int(1, 16)) }),
+    0,
+    50,
+  ),
+});
+
+const WEEK_PROFILES = group({
+  weeks: many(
+    'WeekProfile',
+    group({
+      name: one('WeekName', int(1, 4)),
+      days: many('ReferencedDayName', indexedValue(int(1, 16), 1, 7), 7, 7),
+    }),
+    1,
+    4,
+  ),
+});
+
+function seasons() {
+  return group({
+    seasons: many(
+      'Season',
+      group({
+        name: one('SeasonName', str(0, 8)),
+        start: one('SeasonStartDate', duisDate),
+        week: one('ReferencedWeekName', int(1, 4)),
+      }),
+      1,
+      4,
+    ),
+  });
+}
+
+/** ElecSwitchingTableSecondary: day profiles of TOU actions 1..4, week profiles, seasons. */
+const SECONDARY_SWITCHING_TABLE = group({
+  dayProfiles: one(
+    'DayProfiles',
+    group({
+      days: many(
+        'DayProfile',
+        group({
+          name: one('DayName', int(1, 16)),
+          schedule: many(
+            'ProfileSchedule',
+            group({ start: one('StartTime', timeOfDay), action: one('TOUTariffAction', int(1, 4)) }),
+            1,
+            48,
+          ),
+        }),
+        1,
+        16,
+      ),
+    }),
+  ),
+  weekProfiles: one('WeekProfiles', WEEK_PROFILES),
+  seasons: one('Seasons', seasons()),
+});
+
+const PRICE_SECONDARY = group({
+  priceScale: one('PriceScale', int(-128, 127)),
+  prices: many('ElectricityPriceElement', indexedValue(int(-32768, 32767), 1, 4), 1, 4),
+});
+
+type DayProfile = { name: number; schedule: { start: number; action: number }[] };
+type WeekProfile = { name: number; days: { index: number; value: number }[] };
+type Season = { name: string; start: string; week: number };
+type SwitchingTable<D> = {
+  dayProfiles: { days: D[] };
+  weekProfiles: { weeks: WeekProfile[] };
+  seasons: { seasons: Season[] };
+};
+type SecondaryTariff = {
+  table: SwitchingTable<DayProfile>;
+  specialDays: { days: { date: string; dayName: number }[] };
+  prices: { priceScale: number; prices: { index: number; value: number }[] };
+};
+
+// ---------------------------------------------------------------- fields
+
+const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
+
+/** Each name once, and every reference to a name that the body defines. */
+function checkNames(
+  t: SwitchingTable<{ name: number }>,
+  special: { date: string; dayName: number }[],
+  path: string,
+) {
+  const dayNames = new Set<number>();
+  for (const d of t.dayProfiles.days) {
+    if (dayNames.has(d.name))
+      throw new DspBodyInvalidError(`DayName ${d.name} given twice`, `${path}/DayProfiles`);
+    dayNames.add(d.name);
+  }
+  const weekNames = new Set<number>();
+  for (const w of t.weekProfiles.weeks) {
+    if (weekNames.has(w.name))
+      throw new DspBodyInvalidError(`WeekName ${w.name} given twice`, `${path}/WeekProfiles`);
+    weekNames.add(w.name);
+    const seen = new Set(w.days.map((d) => d.index));
+    if (seen.size !== 7)
+      throw new DspBodyInvalidError(
+        `week ${w.name}: ReferencedDayName index 1..7 each once`,
+        `${path}/WeekProfiles`,
+      );
+    for (const d of w.days)
+      if (!dayNames.has(d.value))
+        throw new DspBodyInvalidError(
+          `week ${w.name} references day ${d.value}, not defined`,
+          `${path}/WeekProfiles`,
+        );
+  }
+  for (const s of t.seasons.seasons)
+    if (!weekNames.has(s.week))
+      throw new DspBodyInvalidError(
+        `season ${s.name} references week ${s.week}, not defined`,
+        `${path}/Seasons`,
+      );
+  for (const s of special)
+    if (!dayNames.has(s.dayName))
+      throw new DspBodyInvalidError(
+        `special day ${s.date} references day ${s.dayName}, not defined`,
+        'SpecialDays',
+      );
+}
+
+function weekProfiles(t: SwitchingTable<unknown>) {
+  return t.weekProfiles.weeks.map((w) => {
+    const byIndex = new Map(w.days.map((d) => [d.index, d.value]));
+    return {
+      weekProfileName: byte(w.name),
+      ...Object.fromEntries(WEEKDAYS.map((d, k) => [d, byIndex.get(k + 1)])),
+    };
+  });
+}
+
+function seasonProfiles(t: SwitchingTable<unknown>) {
+  return t.seasons.seasons.map((s) => ({
+    seasonProfileName: ascii(s.name),
+    seasonStart: atMidnight(s.start),
+    weekName: byte(s.week),
+  }));
+}
+
+function specialDays(days: { date: string; dayName: number }[]) {
+  return { entries: days.map((d, k) => ({ index: k + 1, specialDayDate: d.date, dayId: d.dayName })) };
+}
+
+/** ECS01c: the secondary element's prices, calendar, special days and their activation (see the file comment). */
+function buildEcs01c(i: BuildInput<SecondaryTariff>): unknown {
+  const b = i.body;
+  checkNames(b.table, b.specialDays.days, 'SwitchingTable');
+  const prices = new Map<number, number>();
+  for (const p of b.prices.prices) {
+    if (prices.has(p.index))
+      throw new DspBodyInvalidError(`ElectricityPriceElement index ${p.index} given twice`, 'PriceElements');
+    prices.set(p.index, p.value);
+  }
+  const when = formatCosemDateTimeText(cosemExecutionDateTime(i.execution));
+  return {
+    secondaryPriceCharge: {
+      unitChargePassive: {
+        chargePerUnitScaling: { commodityScale: PRICE_COMMODITY_SCALE, priceScale: b.prices.priceScale },
+        commodity: { classId: 3, logicalName: SECONDARY_IMPORT, attributeIndex: 2 },
+        chargeTable: [1, 2, 3, 4].map((n) => ({ index: byte(n), chargePerUnit: prices.get(n) ?? 0 })),
+      },
+      unitChargeActivationTime: when,
+    },
+    activityCalendarSecondary: {
+      seasonProfilePassive: seasonProfiles(b.table),
+      weekProfilePassive: weekProfiles(b.table),
+      dayProfilePassive: b.table.dayProfiles.days.map((d) => ({
+        dayId: d.name,
+        daySchedule: d.schedule.map((s) => ({
+          startTime: timeText(s.start),
+          scriptLogicalName: TARIFFICATION_SCRIPTS,
+          scriptSelector: SECONDARY_SCRIPT_BASE + s.action,
+        })),
+      })),
+      activatePassiveCalendarTime: when,
+    },
+    specialDaysSecondaryPassive: specialDays(b.specialDays.days),
+    tariffSwitchingTableActivation: { activationTime: when },
+  };
+}
+
+export const TARIFF_SRV_TRANSFORMS: readonly AnySrvTransform[] = [
+  deviceSrv<SecondaryTariff>('1.1.2', {
+    futureDating: 'device',
+    body: {
+      table: one('SwitchingTable', SECONDARY_SWITCHING_TABLE),
+      specialDays: one('SpecialDays', ELEC_SPECIAL_DAYS),
+      prices: one('PriceElements', PRICE_SECONDARY),
+    },
+    useCases: [
+      {
+        useCase: 'ECS01c',
+        targets: ESME,
+        // only a twin element ESME has a secondary element (GBCS ECS01c): E11 for another ESME
+        whenText: 'twin element ESME',
+        fields: (i) => {
+          if (i.esmeVariant !== 'twin')
+            throw new DspDeviceTypeMismatchError('1.1.2', `${i.esmeVariant} element ESME`, [
+              'twin element ESME',
+            ]);
+          return buildEcs01c(i);
+        },
+      },
+    ],
+  }),
+];
