@@ -21,6 +21,7 @@ import {
 import { loadKeyStoreDir, SecurityContext } from '../gbcs/index.ts';
 import { VirtualClock } from '../runtime/clock.ts';
 import { DuisClient, type DuisTransport } from './duis-client.ts';
+import { orderableSrvs } from './duis-order.ts';
 import { buildSupplierApp, startSupplierHttp, supplierOpenApi } from './http.ts';
 import { SupplierService } from './service.ts';
 
@@ -239,5 +240,65 @@ describe('supplier HTTP API', () => {
     } finally {
       await http.close();
     }
+  });
+
+  it('duis orders: any SRV of the SRV table, its body checked against DUIS, refusals naming the field', async () => {
+    const list = (await app.inject({ method: 'GET', url: '/api/v1/service-requests' })).json() as Array<{
+      srv: string;
+    }>;
+    assert.deepEqual(
+      list.map((o) => o.srv),
+      orderableSrvs().map((o) => o.srv),
+    );
+    assert.ok(list.some((o) => o.srv === '6.13') && !list.some((o) => o.srv === '8.13'));
+    const post = (order: unknown, extra: Record<string, unknown> = {}) =>
+      app.inject({ method: 'POST', url: '/api/v1/premises/P1/commands', payload: { order, ...extra } });
+    const body = {
+      ReadLogPeriod: { StartDateTime: '2026-04-30T00:00:00Z', EndDateTime: '2026-05-01T00:00:00Z' },
+      LogToRead: 'Event',
+    };
+    const seen = dsp.seen.length;
+    // to the CHF: the ESME's queue holds the 4.1.1 above (in flight, serialised per device)
+    const ok = await post({ kind: 'duis', srv: '6.13', body }, { target: '00DB1234567890A2' });
+    assert.equal(ok.statusCode, 202, ok.body);
+    assert.deepEqual([ok.json().srv, ok.json().route, ok.json().commandVariants], ['6.13', 'wan', [1]]);
+    // a non-device SR goes to the DCC (CV 8), target the ACB
+    const inv = await post({ kind: 'duis', srv: '8.2', body: { DeviceID: '00-DB-12-34-56-78-90-A0' } });
+    assert.equal(inv.statusCode, 202, inv.body);
+    assert.deepEqual([inv.json().route, inv.json().commandVariants], ['dcc', [8]]);
+    await service.idle();
+    assert.deepEqual(dsp.seen.slice(seen).sort(), ['serviceD CV8 8.2', 'serviceS CV1 6.13']);
+    const one = (await app.inject({ method: 'GET', url: `/api/v1/commands/${inv.json().id}` })).json();
+    assert.equal(one.command.state, 'responded');
+
+    const refused = async (order: unknown, field: string, why: RegExp, extra?: Record<string, unknown>) => {
+      const r = await post(order, extra);
+      assert.equal(r.statusCode, 400, r.body);
+      assert.equal(r.json().error, 'SUPPLIER_BAD_REQUEST');
+      assert.equal(r.json().field, field, r.body);
+      assert.match(r.json().message, why);
+    };
+    await refused(
+      {
+        kind: 'duis',
+        srv: '6.13',
+        body: { ...body, ReadLogPeriod: { ...body.ReadLogPeriod, EndDateTime: 'soon' } },
+      },
+      'body.ReadLogPeriod.EndDateTime',
+      /soon/,
+    );
+    await refused(
+      { kind: 'duis', srv: '6.13', body: { LogToRead: 'Event' } },
+      'body.LogToRead',
+      /not expected/,
+    );
+    await refused({ kind: 'duis', srv: '6.28', body: null }, 'target', /addresses CHF/, {
+      target: '00DB1234567890A0',
+    });
+    // an SRV outside the table's list: the schema's enum (generated from the SRV table) refuses it
+    const unknown = await post({ kind: 'duis', srv: '8.13', body: {} });
+    assert.equal(unknown.statusCode, 400);
+    assert.match(unknown.json().message, /srv/);
+    assert.equal(dsp.seen.length, seen + 2, 'nothing refused reached the DSP');
   });
 });

@@ -13,6 +13,7 @@ import {
   SHARED_WEB_PUBLIC_PATHS,
 } from '../runtime/web-assets.ts';
 import { ROUTES, WAN_CLASSES } from './config.ts';
+import { DuisOrderError, orderableSrvs } from './duis-order.ts';
 import { SupplierError } from './errors.ts';
 import { COMMAND_STATES, commandView, hopView, ORDER_KINDS, type Premises } from './model.ts';
 import {
@@ -67,11 +68,12 @@ export interface SupplierHttp {
 const EUI = { type: 'string', pattern: '^[0-9A-Fa-f]{2}([-:]?[0-9A-Fa-f]{2}){7}$' } as const;
 const DEVICE_TYPES = ['ESME', 'GSME', 'CHF', 'GPF', 'HCALCS', 'PPMID', 'Type2'];
 
-const ORDER_SCHEMA = {
+/** The order schema; `srv` of a `duis` order: the SRVs the SRV table says the DSP answers (duis-order.ts). */
+const orderSchema = () => ({
   type: 'object',
   required: ['kind'],
   description:
-    'What to do at the device. top-up (2.2): utrn, or value + valueClass (UTRN generated with the supplier prepayment key); read-registers (4.1.1); price (1.2.1, electricity TOU); payment-mode (1.6); supply (7.1/7.2/7.3: action Enable|Disable|Arm); device-log (8.11, target the CHF); ch-time (PROVISIONAL Set CH Time, PPMID only); commission-device (8.1.1, target a meter: currentDateTime defaults to now, tolerancePeriod in seconds; through the PPMID for a premises installed without WAN, decision C8).',
+    'What to do at the device. duis: any SRV the DSP answers, `srv` + `body` (JSON mirroring the DUIS body, checked against DUIS Schema V5.4; a refusal names the field). top-up (2.2): utrn, or value + valueClass (UTRN generated with the supplier prepayment key); read-registers (4.1.1); price (1.2.1, electricity TOU); payment-mode (1.6); supply (7.1/7.2/7.3: action Enable|Disable|Arm); device-log (8.11, target the CHF); ch-time (PROVISIONAL Set CH Time, PPMID only); commission-device (8.1.1, target a meter: currentDateTime defaults to now, tolerancePeriod in seconds; through the PPMID for a premises installed without WAN, decision C8).',
   properties: {
     kind: { type: 'string', enum: ORDER_KINDS.filter((k) => k !== 'return-local-response') },
     utrn: { type: 'string', pattern: '^[0-9]{20}$' },
@@ -93,9 +95,20 @@ const ORDER_SCHEMA = {
     joinTimePeriod: { type: 'integer', minimum: 1, maximum: 3600 },
     currentDateTime: { type: 'string', format: 'date-time' },
     tolerancePeriod: { type: 'integer', minimum: 0, maximum: 86400 },
+    srv: {
+      type: 'string',
+      description: 'duis: the Service Reference Variant (GET /api/v1/service-requests lists them)',
+      enum: orderableSrvs().map((o) => o.srv),
+    },
+    body: {
+      type: ['object', 'null'],
+      additionalProperties: true,
+      description:
+        'duis: JSON mirroring the DUIS body: element names as keys in XSD order, text as string/number/boolean, null for an empty element, an array for a repeated one, "@attr" for attributes and "#text" beside them (docs/supplier.md "Any Service Request")',
+    },
   },
   additionalProperties: false,
-} as const;
+});
 
 const HOP = {
   type: 'object',
@@ -162,7 +175,11 @@ const PREMISES = {
 
 const ERROR = {
   type: 'object',
-  properties: { error: { type: 'string' }, message: { type: 'string' } },
+  properties: {
+    error: { type: 'string' },
+    message: { type: 'string' },
+    field: { type: 'string', description: 'the order field at fault (duis orders), e.g. body.ReadLogPeriod' },
+  },
 } as const;
 
 interface RouteDoc {
@@ -260,7 +277,7 @@ function routes(receivePath: string): RouteDoc[] {
         type: 'object',
         required: ['order'],
         properties: {
-          order: ORDER_SCHEMA,
+          order: orderSchema(),
           target: EUI,
           route: { type: 'string', enum: ['wan', 'race', 'ppmid'] },
           expiresInMs: { type: 'integer', minimum: 1 },
@@ -271,6 +288,19 @@ function routes(receivePath: string): RouteDoc[] {
         '202': { description: 'accepted and queued', schema: COMMAND },
         '400': { description: 'invalid', schema: ERROR },
         '404': { description: 'unknown premises', schema: ERROR },
+      },
+    },
+    {
+      method: 'GET',
+      url: '/api/v1/service-requests',
+      summary:
+        'The Service Requests a `duis` order may name: every SRV the DSP answers (its SRV table), with its body element, class, target device types, Command Variants and whether it may go through a PPMID.',
+      tags: ['commands'],
+      responses: {
+        '200': {
+          description: 'list, in DUIS order',
+          schema: { type: 'array', items: { type: 'object', additionalProperties: true } },
+        },
       },
     },
     {
@@ -495,6 +525,8 @@ function eventJson(e: SupplierEvent): { event: string; data: unknown } {
 }
 
 function sendError(reply: FastifyReply, err: unknown): FastifyReply {
+  if (err instanceof DuisOrderError)
+    return reply.code(err.httpStatus).send({ error: err.code, message: err.message, field: err.field });
   if (err instanceof SupplierError)
     return reply.code(err.httpStatus).send({ error: err.code, message: err.message });
   const v = err as { validation?: unknown; statusCode?: number; message?: string; code?: string };
@@ -643,6 +675,8 @@ export function buildSupplierApp(service: SupplierService, opts: SupplierHttpOpt
       return reply.code(202).send(commandView(c));
     },
   );
+
+  app.get('/api/v1/service-requests', async () => orderableSrvs());
 
   app.get('/api/v1/commands', { schema: schemaOf('GET', '/api/v1/commands') }, async (req) => {
     const q = req.query as Record<string, string | number | undefined>;

@@ -28,6 +28,7 @@ import {
 import { type Eui, fromHex, normaliseEui } from '../runtime/bytes.ts';
 import { type CommandState, isTerminal } from './command-states.ts';
 import type { Route, WanClass } from './config.ts';
+import { checkedDuisBody, type DuisJson, duisBodyExecutionDateTime, duisBodyFromJson } from './duis-order.ts';
 import { SupplierError } from './errors.ts';
 import { CH_TIME_SRV, COMMISSION_TOLERANCE_S } from './no-wan.ts';
 
@@ -142,7 +143,12 @@ export type CommandOrder =
    * `tolerancePeriod` in seconds (default 3600). Through the PPMID only under the no-WAN commissioning
    * policy (no-wan.ts, decision C8).
    */
-  | { kind: 'commission-device'; currentDateTime?: string; tolerancePeriod?: number };
+  | { kind: 'commission-device'; currentDateTime?: string; tolerancePeriod?: number }
+  /**
+   * Any SRV the DSP answers (duis-order.ts): `body` is JSON mirroring the DUIS body, checked against the
+   * SRV table and DUIS Schema V5.4 when the order is taken.
+   */
+  | { kind: 'duis'; srv: string; body: DuisJson };
 
 export const ORDER_KINDS = [
   'top-up',
@@ -154,6 +160,7 @@ export const ORDER_KINDS = [
   'return-local-response',
   'ch-time',
   'commission-device',
+  'duis',
 ] as const;
 
 const SUPPLY_SRV: Record<SupplyActionName, string> = { Enable: '7.1', Disable: '7.2', Arm: '7.3' };
@@ -179,6 +186,8 @@ export function srvOfOrder(o: CommandOrder): string {
       return CH_TIME_SRV;
     case 'commission-device':
       return '8.1.1';
+    case 'duis':
+      return o.srv;
   }
 }
 
@@ -192,7 +201,13 @@ function at(s: string | undefined): Date | undefined {
 
 /** Whether the order is future dated (carries an ExecutionDateTime). */
 export function isFutureDated(o: CommandOrder): boolean {
-  return 'executionDateTime' in o && o.executionDateTime !== undefined;
+  return executionDateTimeOf(o) !== undefined;
+}
+
+/** The order's ExecutionDateTime, if future dated. */
+export function executionDateTimeOf(o: CommandOrder): string | undefined {
+  if (o.kind === 'duis') return duisBodyExecutionDateTime(duisBodyFromJson(o.srv, o.body));
+  return 'executionDateTime' in o ? o.executionDateTime : undefined;
 }
 
 /** The DUIS Service Request body of an order (CV 1-4 and 8; CV 5-7 carry the Signed Pre-Command instead). */
@@ -269,6 +284,8 @@ export function bodyOfOrder(o: CommandOrder): DuisNode {
         });
       case 'ch-time':
         throw new SupplierError('SUPPLIER_STATE', 'Set CH Time has no DUIS body (no-wan.ts)');
+      case 'duis':
+        return checkedDuisBody(o.srv, o.body);
       case 'commission-device': {
         if (o.currentDateTime === undefined)
           throw new SupplierError('SUPPLIER_STATE', 'commission-device without its CurrentDateTime');

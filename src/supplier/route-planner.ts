@@ -22,6 +22,7 @@
  *    `minSamples` decided: `reliable` (no evidence against the WAN). Share at
  *    or above `reliableShare`: `reliable`; below: `intermittent`.
  */
+import { srvEntry } from '../dcc/dsp/srv-table.ts';
 import { type CommandVariant, type ServiceRequestDefinition, serviceRequest } from '../duis/index.ts';
 import type { Route, WanClass, WanClassificationConfig } from './config.ts';
 import { SupplierError } from './errors.ts';
@@ -187,11 +188,13 @@ const CVS: Record<'critical' | 'non-critical', Record<'wan' | 'race' | 'ppmid', 
   critical: { wan: [4, 5], race: [4, 7], ppmid: [4, 6] },
 };
 
-/** The SR allows local delivery (CV 2/3 or 6/7 in the catalogue; DSP-3 refuses e.g. 8.1.1). */
+/**
+ * The SR allows local delivery: CV 2/3 or 6/7 offered by the DSP's SRV table (the XSD's, less what
+ * DSP-3 refuses: 8.1.1, firmware 11.1/11.4).
+ */
 export function allowsLocalDelivery(def: ServiceRequestDefinition): boolean {
-  return def.class === 'critical'
-    ? def.commandVariants.includes(6) && def.commandVariants.includes(7)
-    : def.commandVariants.includes(2) && def.commandVariants.includes(3);
+  const cvs = srvEntry(def.srv)?.commandVariants ?? def.commandVariants;
+  return def.class === 'critical' ? cvs.includes(6) && cvs.includes(7) : cvs.includes(2) && cvs.includes(3);
 }
 
 /** Chooses the route and Command Variants of one command (SU-1). Throws SUPPLIER_BAD_REQUEST for an impossible forced route. */

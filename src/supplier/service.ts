@@ -52,12 +52,14 @@ import {
   supplierConfig,
 } from './config.ts';
 import type { DuisClient, DuisExchange } from './duis-client.ts';
+import { checkDuisTarget, defaultDuisTarget, deviceTypeAt, mustOrderableSrv } from './duis-order.ts';
 import { EnvelopeResender } from './envelope-resend.ts';
 import { SupplierError } from './errors.ts';
 import {
   bodyOfOrder,
   type CommandOrder,
   type CommandRecord,
+  executionDateTimeOf,
   isFutureDated,
   isTerminal,
   type PpmidRecord,
@@ -510,6 +512,7 @@ export class SupplierService {
     const p = this.mustPremises(req.premisesId);
     const order = structuredClone(req.order);
     if (order.kind === 'ch-time') return this.submitChTime(p, req);
+    const generic = order.kind === 'duis' ? mustOrderableSrv(order.srv) : undefined;
     const srv = srvOfOrder(order);
     const def = serviceRequest(srv)!;
     const target =
@@ -520,6 +523,7 @@ export class SupplierService {
           : this.defaultTarget(p, order);
     if (def.class !== 'non-device' && target !== p.chf && !p.devices.some((d) => d.eui === target))
       throw new SupplierError('SUPPLIER_BAD_REQUEST', `device ${target} is not at premises ${p.id}`);
+    if (generic) checkDuisTarget(generic, deviceTypeAt(p, target), target);
     // 1.2.1 price orders carry electricity prices (ElectricityPriceElements, ECS01b): an ESME only;
     // the DSP refuses them for a GSME (GCS01b takes GasPriceElements).
     if (order.kind === 'price' && p.devices.find((d) => d.eui === target)?.type !== 'ESME')
@@ -612,6 +616,7 @@ export class SupplierService {
 
   private defaultTarget(p: Premises, order: CommandOrder): Eui {
     if (order.kind === 'device-log') return p.chf;
+    if (order.kind === 'duis') return defaultDuisTarget(p, mustOrderableSrv(order.srv));
     const d = p.devices.find((x) => x.type === 'ESME') ?? p.devices.find((x) => x.type === 'GSME');
     if (!d) throw new SupplierError('SUPPLIER_BAD_REQUEST', `premises ${p.id} has no meter; name a target`);
     return d.eui;
@@ -810,10 +815,8 @@ export class SupplierService {
   }
 
   private signedBody(c: CommandRecord, signed: Uint8Array) {
-    const at =
-      'executionDateTime' in c.order && c.order.executionDateTime
-        ? new Date(c.order.executionDateTime)
-        : undefined;
+    const when = executionDateTimeOf(c.order);
+    const at = when ? new Date(when) : undefined;
     return at ? { executionDateTime: at, gbcsPayload: signed } : { gbcsPayload: signed };
   }
 
