@@ -10,11 +10,12 @@
  * home's clock keys it).
  */
 import type { DeviceType, GbcsDevice } from '../devices/contracts.ts';
-import { Esme } from '../devices/esme/esme.ts';
+import { defaultElectricityLoad, Esme } from '../devices/esme/esme.ts';
 import { GasMirror } from '../devices/gpf/gas-mirror.ts';
 import { Gpf } from '../devices/gpf/gpf.ts';
-import { Gsme } from '../devices/gsme/gsme.ts';
+import { defaultGasLoad, Gsme } from '../devices/gsme/gsme.ts';
 import type { HomeProfile } from '../devices/home/profiles.ts';
+import type { LoadModel } from '../devices/meter-common/metrology.ts';
 import { provisionPpmid } from '../devices/ppmid/provision.ts';
 import {
   anchorFromKeyStore,
@@ -70,6 +71,19 @@ function mirrorOf(clock: object): GasMirror {
   return m;
 }
 
+/**
+ * Consumption over virtual time (meter-common/metrology.ts, lazy: computed
+ * from the elapsed device time when a meter handles a message, wakes or is
+ * read; no timer per meter) in every home except the `rtds` profile's, whose
+ * meters keep the RTDS reference registers the fidelity suites compare with.
+ */
+export function homeMetrology(
+  profile: HomeProfile,
+  load: () => LoadModel,
+): { metrology?: { load: LoadModel } } {
+  return profile.name === 'rtds' ? {} : { metrology: { load: load() } };
+}
+
 export const defaultDeviceApps: DeviceAppFactory = ({
   profile,
   clock,
@@ -93,6 +107,7 @@ export const defaultDeviceApps: DeviceAppFactory = ({
       rng: random,
       credentials: deviceCredentials(profile, eui),
       trustAnchors: deviceTrustAnchors(profile),
+      ...homeMetrology(profile, () => defaultElectricityLoad(eui)),
     });
   if (deviceType === 'GSME')
     return new Gsme({
@@ -104,6 +119,7 @@ export const defaultDeviceApps: DeviceAppFactory = ({
       trustAnchors: deviceTrustAnchors(profile, [{ eui: e.ppmid, deviceType: 'PPMID' }]),
       pollIntervalMs: GSME_POLL_INTERVAL_MS,
       mirror: mirrorOf(clock),
+      ...homeMetrology(profile, () => defaultGasLoad(eui)),
     });
   if (deviceType === 'GPF')
     return new Gpf({

@@ -32,8 +32,8 @@ import type { SmWan, WanChLink } from '../dcc/wan/sm-wan.ts';
 import type { SigningKeyPair } from '../delivery/index.ts';
 import type { ChfConfig } from '../devices/chf/chf.ts';
 import type { DeviceType } from '../devices/contracts.ts';
-import { Esme } from '../devices/esme/esme.ts';
-import { Gsme } from '../devices/gsme/gsme.ts';
+import { defaultElectricityLoad, Esme } from '../devices/esme/esme.ts';
+import { defaultGasLoad, Gsme } from '../devices/gsme/gsme.ts';
 import type { HanMediumOptions } from '../devices/han/medium.ts';
 import { Home } from '../devices/home/home.ts';
 import { keyStoreFor } from '../devices/home/profiles.ts';
@@ -364,6 +364,8 @@ export class Estate {
         credentials: deviceCredentialsFrom(o.world, p.esme),
         trustAnchors: trustAnchorsFrom(o.world, this.partyEuis),
         metrics: homeMetrics,
+        // consumption over virtual time, computed lazily from the elapsed device time (no timer per meter)
+        metrology: { load: defaultElectricityLoad(p.esme) },
       });
       const gsme = new Gsme({
         eui: p.gsme,
@@ -377,6 +379,7 @@ export class Estate {
         ]),
         pollIntervalMs: o.gsmePollIntervalMs ?? DEFAULT_GSME_POLL_MS,
         metrics: homeMetrics,
+        metrology: { load: defaultGasLoad(p.gsme) },
       });
       // Installed at commissioning: in the Device Log and joined (GBCS 10.8.2 targets).
       home.addDevice({ eui: p.esme, deviceType: 'ESME', installCode: p.installCodes.esme, device: esme });
