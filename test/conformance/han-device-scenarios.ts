@@ -24,6 +24,20 @@ const fault =
     for (const w of what) gsme(home).backchannel.hardwareFault(w);
   };
 
+/**
+ * When an example ran (the home's virtual start time, epoch ms): the GSME
+ * handles the command on its next mailbox poll (30 minutes after the start)
+ * and takes the time from the home's clock, so its clock reads what the
+ * RTDS meter's did. GCS28 SUCCESS: the meter asks at 2014-12-31T23:30:00Z,
+ * inside the validity interval [23:30, 00:30]: it adopts that time (result
+ * 0). GCS28 ERROR: at 2015-01-01T00:00:00Z, before the interval [01:00,
+ * 02:00]: its clock stays (result 2). Other examples: the default start.
+ */
+export const HOME_START: Record<string, number> = {
+  'GCS28_6.11_SUCCESS': Date.UTC(2014, 11, 31, 23, 0),
+  'GCS28_6.11_ERROR': Date.UTC(2014, 11, 31, 23, 30),
+};
+
 export const SCENARIOS: Record<string, (home: Home) => void> = {
   // a register or its scaling cannot be read
   'GCS13a_4.1.1_ERROR': fault('metering.Divisor'),
@@ -51,6 +65,10 @@ export const SCENARIOS: Record<string, (home: Home) => void> = {
   'GCS17_4.8.1_ERROR': fault('metering.getSampledData'),
   'GCS18_4.10_ERROR': fault('metering.getSampledData'),
   'GCS21k_6.2.3_ERROR': fault('price.getBillingPeriod'),
+  'GCS20r_6.2.10_ERROR': fault('deviceManagement.getEventConfiguration'),
+  // the meter had joined the device the RTDS unjoins (the ERROR example's 0303030303030303 it had not: code 1)
+  'CS04B_8.8.2_SUCCESS': (home) =>
+    gsme(home).backchannel.set({ joined: [{ eui: '0102030405060708', deviceType: 'PPMID' }] }),
   // the meter in prepayment mode (Payment Control Configuration 0x0C97)
   'GCS21j_6.2.9_SUCCESS': (home) =>
     gsme(home).backchannel.set({ paymentMode: 'prepayment', paymentControlConfiguration: 0x0c97 }),

@@ -41,6 +41,7 @@ import {
 import { CLOCK_STATUS_DOUBTFUL, cosemDateTime, zigbeeTime } from '../meter-common/time.ts';
 import type { AcceptedCommand } from '../security/device-security.ts';
 import { runFutureDated } from './handlers/account.ts';
+import { type GsmeJoinedDevice, RTDS_EVENT_CONFIGURATION } from './handlers/device-management.ts';
 import { GSME_HANDLERS } from './handlers/index.ts';
 import type { GsmeServices } from './services.ts';
 
@@ -130,6 +131,10 @@ export interface GsmeState {
    * the backchannel, its profile logs stay empty).
    */
   metrology: Metrology | null;
+  /** The HAN devices the meter has joined (CS03A1 / CS03B; CS04AC / CS04B unjoin; CS07 reads; handlers/device-management.ts) */
+  joined: GsmeJoinedDevice[];
+  /** Non-critical event and alert behaviours: [event id, configuration] (GCS20 sets, GCS20r reads) */
+  eventConfiguration: Array<[number, number]>;
 }
 
 /** One Debt Log entry (ZCL Publish Debt Log payload): ZigBee UTC time, milli-pence. */
@@ -235,6 +240,8 @@ export function defaultGsmeState(): GsmeState {
     logs: { debtRepayment: [] },
     debtRecoveryPercent: 0,
     metrology: null,
+    joined: [],
+    eventConfiguration: RTDS_EVENT_CONFIGURATION.map(([e, c]) => [e, c]),
     // RTDS GCS21k: issuer event 473385600, from 2014-01-01, every 6 (duration type 0x23)
     billingPeriod: {
       providerId: 0,

@@ -248,4 +248,87 @@ describe('GSME read after write', () => {
     const after = h.gsme.snapshot().state;
     assert.deepEqual({ ...after, eventLog: [] }, { ...before, eventLog: [] });
   });
+
+  it('event behaviours: GCS20 sets the configuration of listed events, GCS20r reads it back (one id, or all with 0x81FF)', () => {
+    const h = home();
+    const GCS20R = '6.2.10_GCS20r/GCS20r_6.2.10_SUCCESS_COMMAND_GBCS.HEX';
+    const readOne = (eventId: number) => {
+      const [r] = h.toGsme(h.command(GCS20R, enc('GCS20r', { getEventConfiguration: { eventId } })));
+      return decodeResponse('GCS20r', r!.content).fields as {
+        components: Array<{
+          command: string;
+          fields: { events?: Array<{ eventId: number; eventConfiguration: number }>; status?: number };
+        }>;
+      };
+    };
+    assert.deepEqual(readOne(0x8161).components[0]!.fields.events, [
+      { eventId: 0x8161, eventConfiguration: 3 },
+    ]);
+    const set = enc('GCS20', {
+      setEventConfiguration: [
+        {
+          issuerEventId: 5,
+          startDateTime: 0,
+          eventConfiguration: 0x1b,
+          configurationControl: 0,
+          numberOfEvents: 2,
+          eventIds: [0x8161, 0x8162],
+        },
+      ],
+    } as unknown as CommandFieldsOf<'GCS20'>);
+    const [ok] = h.toGsme(h.command(GCS20R, set, GSME, useCaseById('GCS20')!.code));
+    assert.match(
+      Buffer.from(ok!.content).toString('hex').toUpperCase(),
+      /0B0400$/,
+      'Default Response SUCCESS',
+    );
+    assert.deepEqual(readOne(0x8162).components[0]!.fields.events, [
+      { eventId: 0x8162, eventConfiguration: 0x1b },
+    ]);
+    const all = readOne(0x81ff).components[0]!.fields.events!;
+    assert.equal(all.length, 44);
+    assert.equal(all.find((e) => e.eventId === 0x8161)?.eventConfiguration, 0x1b);
+    assert.equal(all.find((e) => e.eventId === 0x8145)?.eventConfiguration, 3, 'the others unchanged');
+    const none = readOne(0x8001).components[0]!;
+    assert.equal(none.command, 'defaultResponse');
+    assert.equal(none.fields.status, 0x8b, 'an event the meter does not have: NOT_FOUND');
+  });
+
+  it('join table: CS03A1 joins a PPMID, CS07 lists it, CS04B unjoins it (0), a second unjoin answers 1 and changes nothing', () => {
+    const h = home();
+    const CS03A1 = '8.7.1_CS03A1/CS03A1_8.7.1_SUCCESS_COMMAND_GBCS.HEX';
+    const CS04B = '8.8.2_CS04B/CS04B_8.8.2_SUCCESS_COMMAND_GBCS.HEX';
+    const PPMID = '00DB1234567890A4';
+    const joinCmd = enc('CS03A1', {
+      joinMethodAndRole: 0,
+      otherDeviceEntityIdentifier: PPMID,
+      otherDeviceType: 5,
+    } as unknown as CommandFieldsOf<'CS03A1'>);
+    const [j] = h.toGsme(h.command(CS03A1, joinCmd));
+    assert.equal(decodeResponse('CS03A1', j!.content).fields, 0);
+    const details = () => {
+      const [r] = h.toGsme(
+        h.command(
+          CS04B,
+          encodeCommand('CS07', null as never, { originatorCounter: 1n }),
+          GSME,
+          useCaseById('CS07')!.code,
+        ),
+      );
+      return decodeResponse('CS07', r!.content).fields as {
+        responseCode: number;
+        joinedDevices?: Array<{ deviceId: string; deviceType: number }>;
+      };
+    };
+    assert.deepEqual(details().joinedDevices, [{ deviceId: PPMID, deviceType: 5 }]);
+    const unjoin = () => {
+      const [r] = h.toGsme(h.command(CS04B, enc('CS04B', PPMID as CommandFieldsOf<'CS04B'>)));
+      return decodeResponse('CS04B', r!.content).fields;
+    };
+    assert.equal(unjoin(), 0);
+    assert.deepEqual(details().joinedDevices ?? [], []);
+    const before = h.gsme.stateView.joined;
+    assert.equal(unjoin(), 1, 'not joined');
+    assert.deepEqual(h.gsme.stateView.joined, before);
+  });
 });

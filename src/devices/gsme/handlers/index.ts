@@ -22,6 +22,13 @@ import type { GsmeState } from '../gsme.ts';
 import type { GsmeServices } from '../services.ts';
 import { paymentMode, setPrices } from './account.ts';
 import {
+  join,
+  joinDetails,
+  readEventConfiguration,
+  setEventConfiguration,
+  unjoin,
+} from './device-management.ts';
+import {
   type AttrTable,
   type ComponentAnswer,
   defaultResponse,
@@ -310,6 +317,12 @@ export function registerGsmeHandlers<D extends GsmeView>(r: UseCaseRegistry<D>):
     .register('GCS15d', readDebtLog)
     .registerAll(['GCS17', 'GCS18'], readSampledData)
     .register('GCS21k', readBillingPeriod)
+    .register('GCS20r', readEventConfiguration)
+    .register('GCS20', setEventConfiguration)
+    .register('CS03A1', join(0))
+    .register('CS03B', join(2))
+    .registerAll(['CS04AC', 'CS04B'], unjoin)
+    .register('CS07', joinDetails)
     .registerAll(
       ['GCS25', 'GCS25a'],
       command<CommandFieldsOf<'GCS25'>>(
