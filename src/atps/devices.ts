@@ -57,6 +57,7 @@ export function deviceTrustAnchors(
     ta.setCell(cell, a);
   }
   for (const p of peers) ta.addPeer(peerFromKeyStore(profile.world, p.eui, p.deviceType));
+  ta.rootPublicKey = profile.rootPublicKey ?? null;
   return ta;
 }
 

@@ -22,6 +22,7 @@ import {
   MeterDevice,
 } from '../meter-common/meter-device.ts';
 import { accrue, type LoadModel, newMetrology, recordConsumption } from '../meter-common/metrology.ts';
+import { defaultCredentialState, reapplyReplacedCertificates } from '../meter-common/security-credentials.ts';
 import { CLOCK_STATUS_DOUBTFUL, cosemDateTime } from '../meter-common/time.ts';
 import type { AcceptedCommand } from '../security/device-security.ts';
 import { attributeOverlay } from './attribute-store.ts';
@@ -222,6 +223,12 @@ export class Esme extends MeterDevice<EsmeState> {
     this.state.attributes = attributeOverlay(this.state.attributes);
     this.state.protectedData ??= defaultEsmeState(this.state.variant).protectedData;
     this.state.metrology ??= null;
+    this.state.credentials ??= defaultCredentialState();
+    reapplyReplacedCertificates({
+      deviceType: 'ESME',
+      security: this.security,
+      credentialState: this.state.credentials,
+    });
     this.restoreBase({ ...s, futureDated: s.futureDated.map(migrateFutureDated) });
   }
 }

@@ -6,6 +6,7 @@
 import type { Eui } from '../../runtime/bytes.ts';
 import type { MeterOptions, MeterSnapshotBase } from '../meter-common/meter-device.ts';
 import type { LoadModel, Metrology } from '../meter-common/metrology.ts';
+import { type CredentialState, defaultCredentialState } from '../meter-common/security-credentials.ts';
 import { RTDS_ESME_PROTECTED } from './rtds-protected.ts';
 import { defaultTariff, type EsmeTariff } from './tariff.ts';
 
@@ -76,6 +77,8 @@ export interface EsmeState {
    * reference meter: its registers change only through the backchannel).
    */
   metrology: Metrology | null;
+  /** Remote Party Seq Numbers and the cell certificates CS02b/CS02g replaced (meter-common/security-credentials.ts) */
+  credentials: CredentialState;
 }
 
 /** Half-hour profile entries kept: 13 months (GBCS profile data logs). */
@@ -130,5 +133,6 @@ export function defaultEsmeState(variant: EsmeVariant = 'single'): EsmeState {
     attributes: {},
     protectedData: { ...RTDS_ESME_PROTECTED.single, ...(variant === 'twin' ? RTDS_ESME_PROTECTED.twin : {}) },
     metrology: null,
+    credentials: defaultCredentialState(),
   };
 }

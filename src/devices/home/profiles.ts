@@ -19,7 +19,7 @@
  * ("0123456789ABCDEF"); the others are derived from the EUI (SHA-256), so a
  * profile is reproducible.
  */
-import { createHash } from 'node:crypto';
+import { createHash, type KeyObject, X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { HolderKeyStore, type KeyStore, type MemoryKeyStore } from '../../gbcs/keystore.ts';
@@ -27,6 +27,7 @@ import { loadKeyStoreDir } from '../../gbcs/keystore-dir.ts';
 import { createTestPki } from '../../gbcs/pki.ts';
 import { type Eui, normaliseEui } from '../../runtime/bytes.ts';
 import { ConfigError } from '../../runtime/errors.ts';
+import { rtdsRootPublicKey } from '../security/rtds-root.ts';
 
 export type ProfileName = 'rtds' | 'generated';
 
@@ -55,6 +56,8 @@ export interface HomeProfile {
   world: MemoryKeyStore;
   /** Install code (without CRC) per device EUI. */
   installCodes: Record<Eui, Uint8Array>;
+  /** The Root public key of the devices' root Trust Anchor cell (certification paths of CS02b); absent: none */
+  rootPublicKey?: KeyObject;
 }
 
 export const RTDS_EUIS: HomeEuis = {
@@ -134,7 +137,14 @@ export async function loadProfile(name: ProfileName, opts: LoadProfileOptions = 
     const { ds } = await side.addDevice(euis.esme, { storePrivateKeys: false });
     world.addCertificate(ds.certificate, 'ds');
     world.addPrivateKey(euis.esme, 'ds', ds.privateKey);
-    return { name, euis, ...PARTIES, world, installCodes: installCodes(euis) };
+    return {
+      name,
+      euis,
+      ...PARTIES,
+      world,
+      installCodes: installCodes(euis),
+      rootPublicKey: rtdsRootPublicKey(),
+    };
   }
   if (name === 'generated') {
     const pki = await createTestPki();
@@ -145,7 +155,14 @@ export async function loadProfile(name: ProfileName, opts: LoadProfileOptions = 
     await pki.addRemoteParty(PARTIES.recovery, 1);
     await pki.addRemoteParty(PARTIES.transitionalCoS, 5);
     for (const eui of [euis.esme, euis.gsme, euis.chf, euis.gpf, euis.ppmid]) await pki.addDevice(eui);
-    return { name, euis, ...PARTIES, world: pki.store, installCodes: installCodes(euis) };
+    return {
+      name,
+      euis,
+      ...PARTIES,
+      world: pki.store,
+      installCodes: installCodes(euis),
+      rootPublicKey: new X509Certificate(pki.root.certificatePem).publicKey,
+    };
   }
   throw new ConfigError(`unknown profile ${JSON.stringify(name)} (rtds | generated)`);
 }

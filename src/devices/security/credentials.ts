@@ -25,6 +25,7 @@ import {
 import { type Eui, normaliseEui } from '../../runtime/bytes.ts';
 import { PpmidRelayError } from '../../runtime/errors.ts';
 import type { DeviceType } from '../contracts.ts';
+import { rtdsRootPublicKey } from './rtds-root.ts';
 
 /** Thrown when credentials or trust anchors cannot be built (missing key, wrong EUI...). */
 export class DeviceCredentialsError extends PpmidRelayError {
@@ -91,6 +92,17 @@ export interface RemotePartyAnchor {
   prepaymentKa?: GbcsCertificate;
 }
 
+/**
+ * The Trust Anchor cells each device type holds (GBCS 4.3.3, as far as the
+ * RTDS shows: an RTDS ESME answers CS02a for the WAN provider role with
+ * status 25, no cell). A role outside this list has no cell on the device,
+ * whatever the profile loaded.
+ */
+export const TRUST_ANCHOR_CELLS_OF: Readonly<Partial<Record<DeviceType, readonly TrustAnchorCellName[]>>> = {
+  ESME: ['root', 'recovery', 'supplier', 'networkOperator', 'acb', 'transitionalCoS', 'loadController'],
+  GSME: ['root', 'recovery', 'supplier', 'networkOperator', 'acb', 'transitionalCoS'],
+};
+
 /** A HAN device this device exchanges device-to-device messages with (GBCS.md 2: PPMID -> GSME). */
 export interface PeerDevice {
   eui: Eui;
@@ -106,6 +118,12 @@ export interface PeerDevice {
 export class TrustAnchors {
   private readonly cells = new Map<TrustAnchorCellName, RemotePartyAnchor>();
   private readonly peers = new Map<Eui, PeerDevice>();
+  /**
+   * The Root public key of the root cell (GBCS 4.3.3): what a certification
+   * path must end in (a certificate a CS02b asks the device to trust). Null:
+   * the device can verify no replacement certificate.
+   */
+  rootPublicKey: KeyObject | null = null;
 
   constructor(cells: Partial<Record<TrustAnchorCellName, RemotePartyAnchor>> = {}, peers: PeerDevice[] = []) {
     for (const [name, a] of Object.entries(cells) as [TrustAnchorCellName, RemotePartyAnchor][])
@@ -149,7 +167,9 @@ export class TrustAnchors {
 
   /** A copy (devices own their anchors; a shared object would leak one device's updates into another). */
   clone(): TrustAnchors {
-    return new TrustAnchors(Object.fromEntries(this.cells), [...this.peers.values()]);
+    const c = new TrustAnchors(Object.fromEntries(this.cells), [...this.peers.values()]);
+    c.rootPublicKey = this.rootPublicKey;
+    return c;
   }
 
   /**
@@ -242,6 +262,7 @@ export function rtdsTrustAnchors(
       throw new DeviceCredentialsError(`${eui} has role ${a.role} in its certificate, not the ${cell} role`);
     ta.setCell(cell, a);
   }
+  ta.rootPublicKey = rtdsRootPublicKey();
   return ta;
 }
 

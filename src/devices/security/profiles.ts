@@ -7,6 +7,7 @@
  * - `generatedWorld(euis)`: the RTDS EUIs with fresh keys under one generated
  *   test PKI, so every device has private keys (GSME, PPMID...).
  */
+import { X509Certificate } from 'node:crypto';
 import {
   createTestPki,
   type Eui,
@@ -109,7 +110,9 @@ export async function generatedWorld(devices: Eui[]): Promise<GeneratedWorld> {
         ['loadController', P.loadController],
       ];
       for (const [cell, eui] of want) cells[cell] = anchorFromKeyStore(store, eui);
-      return new TrustAnchors(cells, peers);
+      const ta = new TrustAnchors(cells, peers);
+      ta.rootPublicKey = new X509Certificate(pki.root.certificatePem).publicKey;
+      return ta;
     },
     credentials: (eui) => {
       const k = issued.get(eui);

@@ -375,3 +375,50 @@ export function encodeAsn1<const S extends Asn1Schema>(
     encodeForms = undefined;
   }
 }
+
+/**
+ * The length forms of a device that writes every constructed length of 128
+ * to 255 with two octets (`82 00 nn`) and every other one minimally, as the
+ * RTDS devices' ASN.1 responses and alerts do: pass the result to
+ * encodeAsn1 (or a use-case header's `lengthForms`). Elements inside a `der`
+ * value (a certificate) keep their own encoding.
+ */
+export function twoOctetLengthForms<const S extends Asn1Schema>(
+  schema: S,
+  value: Asn1Value<S>,
+): Asn1LengthForms {
+  const out: Asn1LengthForms = {};
+  const key = (path: string) => (path === 'payload' ? '' : path.slice('payload.'.length));
+  const constructed = (content: number, path: string): number => {
+    if (content >= 128 && content <= 255) {
+      out[key(path)] = 2;
+      return 4 + content;
+    }
+    return 1 + (content < 128 ? 1 : content < 256 ? 2 : content < 65536 ? 3 : 4) + content;
+  };
+  const size = (s: Asn1Schema, v: unknown, path: string): number => {
+    switch (s.type) {
+      case 'sequence': {
+        const rec = v as Record<string, unknown>;
+        let n = 0;
+        for (const f of s.fields)
+          if (rec[f.name] !== undefined) n += size(f.schema, rec[f.name], `${path}.${f.name}`);
+        return constructed(n, path);
+      }
+      case 'sequenceOf':
+        return constructed(
+          (v as unknown[]).reduce<number>((n, x, i) => n + size(s.of, x, `${path}[${i}]`), 0),
+          path,
+        );
+      case 'choice': {
+        const k = Object.keys(v as object)[0]!;
+        const alt = s.alternatives.find((a) => a.name === k)!;
+        return size(alt.schema, (v as Record<string, unknown>)[k], `${path}.${k}`);
+      }
+      default:
+        return encodeDer(buildNodeBare(s, v, path)).length;
+    }
+  };
+  size(schema, value, 'payload');
+  return out;
+}

@@ -6,16 +6,24 @@
  * "unsupported" answer.
  */
 import { type DlmsCommandRow, useCaseRows } from '../../../gbcs/use-cases/index.ts';
+import { REPLACEMENT_MODES } from '../../meter-common/security-credentials.ts';
 import { UseCaseRegistry } from '../../meter-common/use-case-registry.ts';
+import { ROLE } from '../../security/credentials.ts';
 import type { EsmeServices } from '../services.ts';
 import { adjustBalance, paymentMode, runPaymentMode, topUp } from './account.ts';
 import { setClock } from './clock.ts';
 import { readAttributes, writeAttributes } from './cosem.ts';
+import { provideCredentialDetails, runCredentialUpdate, updateCredentials } from './credentials.ts';
 import { activateFirmware, runFirmwareActivation } from './firmware.ts';
 import type { FutureDatedRunner } from './future-dated.ts';
 import { runChargeActivation, setPrices } from './prices.ts';
 import { protectedRead } from './protected.ts';
 import { supplyControl } from './supply.ts';
+
+/** The Update Security Credentials use cases an ESME runs (every mode whose target cells an ESME holds). */
+const CREDENTIAL_UPDATES = Object.keys(REPLACEMENT_MODES).filter(
+  (u) => !REPLACEMENT_MODES[u]!.targets.every((r) => r === ROLE.root || r === ROLE.wanProvider),
+);
 
 export const ESME_HANDLERS = new UseCaseRegistry<EsmeServices>()
   .register('CS01a', topUp)
@@ -24,7 +32,9 @@ export const ESME_HANDLERS = new UseCaseRegistry<EsmeServices>()
   .register('ECS70', setClock)
   .register('ECS01b', setPrices)
   .register('CS06', activateFirmware)
-  .register('ECS04a', adjustBalance);
+  .register('ECS04a', adjustBalance)
+  .registerAll(['CS02a', 'CS02f'], provideCredentialDetails)
+  .registerAll(CREDENTIAL_UPDATES, updateCredentials);
 
 /**
  * Every other ESME DLMS row with a catalogued payload runs on the generic
@@ -52,4 +62,5 @@ export const ESME_FUTURE_DATED: Readonly<Record<string, FutureDatedRunner>> = {
   ECS02: runPaymentMode,
   ECS03: runPaymentMode,
   CS06: runFirmwareActivation,
+  ...Object.fromEntries(CREDENTIAL_UPDATES.map((u) => [u, runCredentialUpdate])),
 };
