@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
+import { makeRoom } from './bounds.ts';
 
 const SHARED = new URL('../web/shared/', import.meta.url);
 
@@ -149,10 +150,16 @@ export interface SseStream {
 export function openSse(
   req: import('fastify').FastifyRequest,
   reply: import('fastify').FastifyReply,
-  o: { streams: Set<import('node:http').ServerResponse>; keepAliveMs?: number },
+  o: {
+    streams: Set<import('node:http').ServerResponse>;
+    keepAliveMs?: number;
+    /** Streams of this server at most (default bounds.ts `http.sse-streams`): the oldest is ended (its page reconnects). */
+    maxStreams?: number;
+  },
 ): SseStream {
   reply.hijack();
   const res = reply.raw;
+  makeRoom(o.streams, 'http.sse-streams', { capacity: o.maxStreams, onEvict: (old) => old.end() });
   res.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache, no-transform',

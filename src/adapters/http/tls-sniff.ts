@@ -12,6 +12,8 @@
 import type { Server as HttpServer } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Server as TlsServer } from 'node:tls';
+import { makeRoom } from '../../runtime/bounds.ts';
+import type { Metrics } from '../../runtime/metrics.ts';
 
 /** The first byte of a TLS record carrying a handshake (RFC 8446 5.1, ContentType handshake). */
 const TLS_HANDSHAKE = 0x16;
@@ -19,9 +21,15 @@ const TLS_HANDSHAKE = 0x16;
 export interface TlsSniffer {
   /** Destroys the connections handed to the TLS server and those still undecided. */
   close(): void;
+  /** Connections that have not sent their first byte yet (bounded). */
+  readonly undecided: number;
 }
 
-export function sniffTls(server: HttpServer, tlsServer: TlsServer): TlsSniffer {
+export function sniffTls(
+  server: HttpServer,
+  tlsServer: TlsServer,
+  o: { maxUndecided?: number; metrics?: Metrics } = {},
+): TlsSniffer {
   const plain = server.listeners('connection') as ((socket: Socket) => void)[];
   server.removeAllListeners('connection');
   const tlsSockets = new Set<Socket>();
@@ -29,6 +37,12 @@ export function sniffTls(server: HttpServer, tlsServer: TlsServer): TlsSniffer {
   // browser pre-connect or a stalled client would otherwise keep the HTTP server's close() waiting.
   const undecided = new Set<Socket>();
   server.on('connection', (socket: Socket) => {
+    // bounded (bounds.ts `http.undecided-connections`): a flood of silent connections ends the oldest
+    makeRoom(undecided, 'http.undecided-connections', {
+      capacity: o.maxUndecided,
+      metrics: o.metrics,
+      onEvict: (old) => old.destroy(),
+    });
     undecided.add(socket);
     socket.once('close', () => undecided.delete(socket));
     const onReadable = (): void => {
@@ -49,6 +63,9 @@ export function sniffTls(server: HttpServer, tlsServer: TlsServer): TlsSniffer {
     socket.once('error', () => socket.destroy());
   });
   return {
+    get undecided() {
+      return undecided.size;
+    },
     close() {
       for (const s of [...tlsSockets, ...undecided]) s.destroy();
       tlsSockets.clear();

@@ -31,6 +31,7 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { ChmMessageSink, CspDownlink, DspDeviceMessageSink } from '../../dcc/contracts.ts';
 import type { DownlinkMessage, DownlinkOrigin, DownlinkOutcome } from '../../dcc/wan/sm-wan.ts';
+import { BOUNDS, makeRoom } from '../../runtime/bounds.ts';
 import { type Eui, fromHex, normaliseEui, toHex } from '../../runtime/bytes.ts';
 import type { Clock, TimerHandle } from '../../runtime/clock.ts';
 import { PpmidRelayError } from '../../runtime/errors.ts';
@@ -58,9 +59,6 @@ export interface WanLinkKeys {
 }
 
 const SKEW_MS = 60_000;
-const SEEN_CAPACITY = 100_000;
-/** Outcomes awaited by a DSP/CHM process at most (the oldest is forgotten, counted). */
-const WAITING_CAPACITY = 10_000;
 
 function signature(key: Uint8Array, method: string, path: string, time: string, body: string): string {
   const digest = createHash('sha256').update(body, 'utf8').digest('hex');
@@ -87,8 +85,16 @@ export function wanLinkHeaders(
  * A server's check of the other side: peer, freshness, signature, replay.
  * Installs a JSON parser that keeps the raw body (the signature covers it).
  */
-function requirePeer(app: FastifyInstance, keys: WanLinkKeys, from: WanLinkPeer, metrics: Metrics): void {
+function requirePeer(
+  app: FastifyInstance,
+  keys: WanLinkKeys,
+  from: WanLinkPeer,
+  metrics: Metrics,
+  capacity: number = BOUNDS['wan-link.replay-cache'].capacity,
+): void {
+  // signature -> when it leaves the window (bounds.ts: refused when full of live ones, so no replay gets in)
   const seen = new Map<string, number>();
+  const size = metrics.gauge('wan-link.replay-cache');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
     (req as FastifyRequest & { rawBody?: string }).rawBody = String(body);
@@ -124,11 +130,12 @@ function requirePeer(app: FastifyInstance, keys: WanLinkKeys, from: WanLinkPeer,
     const got = Buffer.from(/^[0-9a-f]{64}$/.test(sig) ? sig : '', 'hex');
     if (got.length !== want.length || !timingSafeEqual(got, want)) return refuse('signature');
     if (seen.has(sig)) return refuse('replay');
-    if (seen.size >= SEEN_CAPACITY) {
+    if (seen.size >= capacity) {
       for (const [s, exp] of seen) if (exp < now) seen.delete(s);
-      if (seen.size >= SEEN_CAPACITY) return refuse('busy', 503);
+      if (seen.size >= capacity) return refuse('busy', 503);
     }
     seen.set(sig, Number(time) + SKEW_MS);
+    size.set(seen.size);
   });
 }
 
@@ -198,7 +205,7 @@ export class OrderedPoster {
   /** Queues a POST; `onDone(true)` once the peer answered 2xx, `onDone(false)` if it never will. */
   post(path: string, body: unknown, onDone?: (ok: boolean) => void): void {
     if (this.closed) throw new WanLinkError('WAN_LINK_CLOSED', 'the WAN link is closed');
-    if (this.queue.length >= (this.o.capacity ?? 10_000)) {
+    if (this.queue.length >= (this.o.capacity ?? BOUNDS['wan-link.post-queue'].capacity)) {
       this.metrics.inc('wan-link.dropped');
       log.error('WAN link queue full: message dropped', { to: this.baseUrl, path });
       onDone?.(false);
@@ -283,6 +290,7 @@ export class OrderedPoster {
 export class HttpCspDownlink implements CspDownlink {
   private readonly poster: OrderedPoster;
   private readonly waiting = new Map<number, (o: DownlinkOutcome) => void>();
+  private readonly outcomeCapacity: number | undefined;
   /** Outcome handles: unique across restarts (a restored POST carries the handle of the process before). */
   private nextId: number;
   readonly metrics: Metrics;
@@ -294,8 +302,11 @@ export class HttpCspDownlink implements CspDownlink {
     keys?: WanLinkKeys;
     /** Keeps the commands not yet acknowledged by the SM WAN across a crash (issue 13). */
     journal?: PostJournal;
+    /** Outcomes awaited at most (default bounds.ts); the oldest is forgotten, counted. */
+    outcomeCapacity?: number;
   }) {
     this.metrics = o.metrics ?? new Metrics();
+    this.outcomeCapacity = o.outcomeCapacity;
     this.nextId = Math.floor(o.clock.now()) * 1000 + 1;
     this.poster = new OrderedPoster(o.wanUrl, o.clock, this.metrics, {
       ...(o.keys ? { auth: { keys: o.keys, as: 'dcc' as const } } : {}),
@@ -323,11 +334,11 @@ export class HttpCspDownlink implements CspDownlink {
     };
     if (onOutcome) {
       const id = this.nextId++;
-      if (this.waiting.size >= WAITING_CAPACITY) {
-        const oldest = this.waiting.keys().next().value as number;
-        this.waiting.delete(oldest);
-        this.metrics.inc('wan-link.outcome-forgotten');
-      }
+      makeRoom(this.waiting, 'wan-link.awaited-outcomes', {
+        capacity: this.outcomeCapacity,
+        metrics: this.metrics,
+        onEvict: () => this.metrics.inc('wan-link.outcome-forgotten'),
+      });
       this.waiting.set(id, onOutcome);
       body.linkId = id;
     }
@@ -394,10 +405,12 @@ export async function startWanLinkEndpoint(o: {
   /** Accept only the estate side's signed POSTs (issue 13); omitted: anonymous (unit tests only). */
   keys?: WanLinkKeys;
   metrics?: Metrics;
+  /** Signatures remembered against replay at most (default bounds.ts). */
+  replayCacheCapacity?: number;
 }): Promise<RunningWanLinkEndpoint> {
   const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
   badRequest(app);
-  if (o.keys) requirePeer(app, o.keys, 'estate', o.metrics ?? new Metrics());
+  if (o.keys) requirePeer(app, o.keys, 'estate', o.metrics ?? new Metrics(), o.replayCacheCapacity);
   app.get('/wan/v1/health', async () => ({ ok: true, dsp: !!o.dsp, chm: !!o.chm }));
   for (const to of ['dsp', 'chm'] as const) {
     app.post(`/wan/v1/uplink/${to}`, async (req, reply) => {
@@ -472,6 +485,8 @@ export async function startWanLinkServer(o: {
   keys?: WanLinkKeys;
   /** The WAN link endpoint of the CHM (Block / Unblock outcomes go there, and nowhere else). */
   chmUrl?: string | (() => string | undefined);
+  /** Signatures remembered against replay at most (default bounds.ts). */
+  replayCacheCapacity?: number;
 }): Promise<RunningWanLinkEndpoint & { closePosters(): void }> {
   const metrics = o.metrics ?? new Metrics();
   // One poster, to the configured CHM endpoint: the per-peer state is fixed (issue 13: no caller-chosen URL).
@@ -486,7 +501,7 @@ export async function startWanLinkServer(o: {
   };
   const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
   badRequest(app);
-  if (o.keys) requirePeer(app, o.keys, 'dcc', metrics);
+  if (o.keys) requirePeer(app, o.keys, 'dcc', metrics, o.replayCacheCapacity);
   app.get('/wan/v1/health', async () => ({ ok: true, wan: true }));
   app.post('/wan/v1/downlink', async (req, reply) => {
     const b = req.body as DownlinkBody;
