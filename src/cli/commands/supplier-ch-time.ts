@@ -23,7 +23,8 @@ interface Opts {
   waitS?: string;
 }
 
-function tokenOf(o: Opts): string {
+/** The operator's bearer token: `--token`, `PPMID_TOKEN`, or `<data-dir>/credentials/operator.token`. */
+export function tokenOf(o: { token?: string; dataDir?: string }): string {
   if (o.token) return o.token;
   if (process.env.PPMID_TOKEN) return process.env.PPMID_TOKEN;
   const dir = resolve(o.dataDir ?? process.env.PPMID_DATA_DIR ?? 'data');

@@ -52,6 +52,7 @@ import {
   type SplitFlags,
 } from '../split-party.ts';
 import { addSetChTime } from './supplier-ch-time.ts';
+import { addOrder } from './supplier-order.ts';
 
 const DEFAULT_SUPPLIER = '90B3D51F30010000';
 const DEFAULT_DSP_URL = 'http://127.0.0.1:8079';
@@ -253,6 +254,7 @@ export function register(program: Command): void {
   const group = commandGroup(program, 'supplier');
   addServe(group);
   addSetChTime(group);
+  addOrder(group);
   group
     .command('openapi')
     .description('print the OpenAPI document of the supplier API')
