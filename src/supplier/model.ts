@@ -28,6 +28,7 @@ import {
 import { type Eui, fromHex, normaliseEui } from '../runtime/bytes.ts';
 import { type CommandState, isTerminal } from './command-states.ts';
 import type { Route, WanClass } from './config.ts';
+import type { CreditReadEvidence } from './credit-evidence.ts';
 import { checkedDuisBody, type DuisJson, duisBodyExecutionDateTime, duisBodyFromJson } from './duis-order.ts';
 import { SupplierError } from './errors.ts';
 import { CH_TIME_SRV, COMMISSION_TOLERANCE_S } from './no-wan.ts';
@@ -336,6 +337,8 @@ export interface PpmidLeg {
   /** When the PPMID reported `forwarded` (its report time) and after how many HAN transfers. */
   forwardedAt?: number;
   attempts?: number;
+  /** The PPMID's own HAN read of the target meter's credit after the top-up (credit-evidence.ts). */
+  creditRead?: CreditReadEvidence;
 }
 
 /** What the supplier knows of an `applied-unconfirmed` command (no device response yet; unconfirmed.ts). */
@@ -346,6 +349,8 @@ export interface UnconfirmedEvidence {
   wanClass: WanClass | null;
   /** forwarded into a premises classified without WAN, or the expiry came after forwarding */
   settled: 'forwarded-without-wan' | 'expired-after-forwarded';
+  /** the PPMID's HAN read of the meter's credit after a top-up, when it reported one (credit-evidence.ts) */
+  creditRead?: CreditReadEvidence;
 }
 
 export interface CommandResponse {

@@ -51,6 +51,7 @@ import {
   type SupplierConfigInput,
   supplierConfig,
 } from './config.ts';
+import { applyCreditEvidence, CreditLedger, foldCreditReport } from './credit-evidence.ts';
 import type { DuisClient, DuisExchange } from './duis-client.ts';
 import { checkDuisTarget, defaultDuisTarget, deviceTypeAt, mustOrderableSrv } from './duis-order.ts';
 import { EnvelopeResender } from './envelope-resend.ts';
@@ -228,6 +229,8 @@ export class SupplierService {
   private readonly ppmids = new Map<Eui, PpmidRecord>();
   private readonly reportingKeys = new Map<Eui, KeyObject>();
   private readonly byEnvelope = new Map<string, string>();
+  /** per meter: the PPMID credit reads and top-ups forwarded since (evidence, credit-evidence.ts) */
+  private readonly creditLedger = new CreditLedger();
   /** Targets whose queue is being pumped (one DUIS dispatch at a time per target when serialising). */
   private readonly busyTargets = new Set<Eui>();
   private readonly inflightDispatch = new Set<Promise<void>>();
@@ -1315,14 +1318,25 @@ export class SupplierService {
       this.metrics.inc('status-report-redelivered');
       return;
     }
+    const credit = foldCreditReport(this.creditLedger, c, report);
+    if (credit.evidence) {
+      this.metrics.inc('credit-read-evidence');
+      Object.assign(detail, { creditRead: credit.evidence });
+    }
+    if (credit.refused) {
+      this.metrics.inc('credit-read-refused');
+      Object.assign(detail, { creditReadRefused: credit.refused });
+    }
     const apply = (x: CommandRecord) => {
+      const firstForwarded = x.ppmid!.status !== 'forwarded';
       x.ppmid!.status = fold.status;
       x.ppmid!.reason = report.reason;
       x.ppmid!.lastSequence = report.sequence;
-      if (fold.status === 'forwarded') {
+      if (fold.status === 'forwarded' && firstForwarded) {
         x.ppmid!.forwardedAt = report.at;
         x.ppmid!.attempts = report.attempts;
       }
+      if (credit.evidence) applyCreditEvidence(x, credit.evidence);
     };
     if (isTerminal(c.state)) this.tracker.recordOnClosed(c, 'ppmid-status', detail, apply);
     else {

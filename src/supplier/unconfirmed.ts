@@ -43,6 +43,7 @@ export function unconfirmedEvidence(
     },
     wanClass: c.wanClass ?? null,
     settled,
+    ...(c.ppmid.creditRead ? { creditRead: c.ppmid.creditRead } : {}),
   };
 }
 

@@ -227,6 +227,28 @@ describe('e2e: a premises without any WAN, commissioned, timed and served throug
       assert.equal(c.responses, 0);
       assert.equal(c.evidence?.forwarded.ppmid, home.plan.ppmid);
     }
+    // the PPMID's own HAN read of the ESME after each top-up reaches the supplier as evidence
+    // (status report credit-read field): the running balance; from the second on it matches
+    // the previous reading plus the top-up
+    const reads = [];
+    for (const id of ids.slice(0, 5))
+      reads.push(await waitCommand(id, (c) => c.evidence?.creditRead !== undefined));
+    let running = balance0;
+    reads.forEach((c, i) => {
+      running += [100, 200, 300, 400, 500][i] * 1000;
+      const cr = c.evidence!.creditRead!;
+      assert.equal(c.state, 'applied-unconfirmed');
+      assert.equal(cr.meter, home.plan.esme);
+      assert.equal(cr.creditRemaining, running, `top-up ${i + 1}: the PPMID read the credited balance`);
+      assert.ok(cr.readAt >= c.evidence!.forwarded.at);
+      assert.equal(cr.matches, i === 0 ? null : true, `${i}: ${cr.basis}`);
+      assert.equal(
+        c.ppmid?.forwardedAt,
+        c.evidence!.forwarded.at,
+        'the read does not move the forwarded time',
+      );
+    });
+    assert.equal(settled.at(-1)!.evidence?.creditRead, undefined, 'a tariff change has no credit read');
     assert.ok(chf.uplinkDepth() >= ids.length + 2, 'responses (and the 8.11 / time ones) wait at the CH');
     noWan();
 
@@ -236,9 +258,10 @@ describe('e2e: a premises without any WAN, commissioned, timed and served throug
     const topUpsAndPrice = new Set(ids);
     await pumpVirtual(vc, () => chf.uplinkDepth() === 0, { maxEvents: 1_000_000 });
     const final = await Promise.all(ids.map((id) => waitCommand(id, (c) => c.state === 'responded')));
-    for (const c of final) {
+    for (const [i, c] of final.entries()) {
       assert.equal(c.responses, 1, `command ${c.id}: exactly one response`);
       assert.ok(c.evidence, 'the evidence stays with it');
+      if (i < 5) assert.deepEqual(c.evidence.creditRead, reads[i].evidence!.creditRead);
       assert.deepEqual(esmeDecisions(home.esme.events, c.requestId!.counter), { accepted: 1, rejected: [] });
     }
     assert.ok(wanFrames().up >= ids.length, 'the buffered responses went up once the WAN appeared');
