@@ -33,6 +33,7 @@ import {
 } from '../meter-common/use-case-registry.ts';
 import type { AcceptedCommand } from '../security/device-security.ts';
 import { gbcsAlertContent } from './alerts.ts';
+import { activateChfFirmware, readJoinDetails } from './asn1-use-cases.ts';
 import {
   appendLog,
   type ChfLogRow,
@@ -423,7 +424,9 @@ export const CHF_HANDLERS = new UseCaseRegistry<ChfView>()
   )
   .register('DBCH04', setSubGhzConfiguration)
   .register('DBCH05', requestChannelScan)
-  .register('CS02a', provideCredentials);
+  .register('CS02a', provideCredentials)
+  .register('CS06', activateChfFirmware)
+  .register('CS07', readJoinDetails);
 
 /** Runs the CHF's accepted commands against its state. */
 export class ChfCommands {
