@@ -11,6 +11,7 @@ import { DSP_TRUST, rtdsKeys, SUPPLIER, supplierSigner } from '../../../test/sup
 import { openTestStore, type TestStore } from '../../adapters/store/testing.ts';
 import { SecurityContext } from '../../gbcs/index.ts';
 import { VirtualClock } from '../../runtime/clock.ts';
+import { orderableSrvs } from '../../supplier/duis-order.ts';
 import { buildSupplierApp, DuisClient, HttpDuisTransport, SupplierService } from '../../supplier/index.ts';
 import { type ConsoleSr, consoleCatalogue, EstateObserver, registerSupplierConsole } from './index.ts';
 
@@ -110,10 +111,31 @@ describe('Supplier console plugin (issue 6)', () => {
     const { serviceRequests } = (await app.inject('/console/api/catalogue')).json();
     assert.deepEqual(serviceRequests, consoleCatalogue());
     const by = new Map<string, ConsoleSr>(serviceRequests.map((s: ConsoleSr) => [s.key, s]));
+    // the typed orders, then every SRV a duis order may name: the SRV table's list, nothing else
     assert.deepEqual(
       [...by.keys()],
-      ['top-up', 'read-registers', 'price', 'supply-enable', 'supply-disable', 'supply-arm'],
+      [
+        'top-up',
+        'read-registers',
+        'price',
+        'supply-enable',
+        'supply-disable',
+        'supply-arm',
+        ...orderableSrvs().map((o) => `duis:${o.srv}`),
+      ],
     );
+    const firmware = by.get('duis:11.1');
+    if (firmware) assert.equal(firmware.localDelivery, false, 'DSP-3: firmware never through a PPMID');
+    assert.deepEqual(by.get('duis:6.13'), {
+      key: 'duis:6.13',
+      kind: 'duis',
+      srv: '6.13',
+      name: 'Read Event Or Security Log',
+      critical: false,
+      localDelivery: true,
+      targets: ['ESME', 'GSME', 'CHF', 'GPF', 'PPMID', 'HCALCS'],
+      bodyElement: 'ReadEventOrSecurityLog',
+    });
     assert.deepEqual(by.get('top-up'), {
       key: 'top-up',
       kind: 'top-up',
@@ -125,6 +147,11 @@ describe('Supplier console plugin (issue 6)', () => {
     assert.equal(by.get('supply-enable')?.srv, '7.1');
     assert.equal(by.get('supply-enable')?.critical, true);
     assert.equal(by.get('price')?.srv, '1.2.1');
+  });
+
+  it('previews the route of a duis entry from the SRV table (8.2: the DCC, CV 8)', async () => {
+    const r = (await app.inject('/console/api/route-preview?premises=P1&sr=duis:8.2')).json();
+    assert.deepEqual([r.ok, r.route, r.commandVariants], [true, 'dcc', [8]]);
   });
 
   it("previews the planner's route with its reasons, and says why a PPMID route is refused", async () => {

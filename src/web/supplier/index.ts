@@ -21,6 +21,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { serviceRequest } from '../../duis/index.ts';
 import { Logger } from '../../runtime/logger.ts';
 import { openSse } from '../../runtime/web-assets.ts';
+import { orderableSrvs } from '../../supplier/duis-order.ts';
 import { SupplierError } from '../../supplier/errors.ts';
 import { type CommandOrder, srvOfOrder } from '../../supplier/model.ts';
 import { allowsLocalDelivery, chooseRoute } from '../../supplier/route-planner.ts';
@@ -91,6 +92,10 @@ export interface ConsoleSr {
   critical: boolean;
   /** Whether the SR may be delivered through a PPMID (CV 2/3 or 6/7; SECMP0038 DSP-3). */
   localDelivery: boolean;
+  /** `duis` entries: the device types DUIS lets the SR address (empty: non-device, the DCC answers). */
+  targets?: readonly string[];
+  /** `duis` entries: the DUIS body element the JSON body fills. */
+  bodyElement?: string;
 }
 
 const OFFERED: ReadonlyArray<Pick<ConsoleSr, 'key' | 'kind' | 'action'>> = [
@@ -102,9 +107,12 @@ const OFFERED: ReadonlyArray<Pick<ConsoleSr, 'key' | 'kind' | 'action'>> = [
   { key: 'supply-arm', kind: 'supply', action: 'Arm' },
 ];
 
-/** The SRs the console offers with their catalogue facts. */
+/**
+ * The SRs the console offers with their catalogue facts: the typed orders with their own forms, then
+ * every SRV a `duis` order may name (the DSP's SRV table, src/supplier/duis-order.ts), with a JSON body.
+ */
 export function consoleCatalogue(): ConsoleSr[] {
-  return OFFERED.map((o) => {
+  const typed = OFFERED.map((o) => {
     const srv = srvOfOrder(
       (o.kind === 'supply' ? { kind: 'supply', action: o.action } : { kind: o.kind }) as CommandOrder,
     );
@@ -118,6 +126,17 @@ export function consoleCatalogue(): ConsoleSr[] {
       localDelivery: allowsLocalDelivery(def),
     };
   });
+  const generic: ConsoleSr[] = orderableSrvs().map((o) => ({
+    key: `duis:${o.srv}`,
+    kind: 'duis',
+    srv: o.srv,
+    name: o.name,
+    critical: o.class === 'critical',
+    localDelivery: o.localDelivery,
+    targets: o.targets,
+    bodyElement: o.bodyElement,
+  }));
+  return [...typed, ...generic];
 }
 
 function sendError(reply: FastifyReply, err: unknown): FastifyReply {

@@ -18,7 +18,8 @@ export function initSend(ctx) {
   const sel = $('#send-sr');
   sel.replaceChildren(
     ...ctx.catalogue.map((s) => {
-      const o = el('option', { text: `${s.srv} ${s.name}${s.localDelivery ? '' : ' (WAN only)'}` });
+      const label = `${s.srv} ${s.name}${s.kind === 'duis' ? ' (JSON body)' : ''}${s.localDelivery ? '' : ' (WAN only)'}`;
+      const o = el('option', { text: label });
       o.value = s.key;
       return o;
     }),
@@ -49,6 +50,7 @@ function showFields(ctx) {
     f.hidden = !on;
     f.disabled = !on;
   }
+  if (sr?.kind === 'duis') $('#duis-body-element').textContent = sr.bodyElement;
 }
 
 export function fillHomes(ctx) {
@@ -65,13 +67,29 @@ export function fillHomes(ctx) {
   sel.value = ctx.homeId ?? '';
 }
 
+/** A DUIS order's target types: the SRV's device types, or the DCC (the ACB) for a non-device SR. */
+function duisTargets(sr) {
+  return sr.targets.length > 0 ? sr.targets : ['DCC'];
+}
+
 export function fillTargets(ctx) {
   const p = ctx.homes.get(ctx.homeId);
   const sel = $('#send-target');
   const previous = sel.value;
   const sr = currentSr(ctx);
-  const wanted = PREFERRED_TARGET[sr?.kind] ?? ['ESME'];
-  const devices = (p?.devices ?? []).filter((d) => wanted.includes(d.type));
+  const wanted = sr?.kind === 'duis' ? duisTargets(sr) : (PREFERRED_TARGET[sr?.kind] ?? ['ESME']);
+  // the CHF and, for a non-device SR, the DCC itself are targets too (DUIS orders)
+  const extra = p
+    ? [
+        { type: 'CHF', eui: p.chf },
+        { type: 'DCC', eui: 'DCC' },
+      ]
+    : [];
+  const all = [
+    ...(p?.devices ?? []),
+    ...extra.filter((x) => !(p?.devices ?? []).some((d) => d.eui === x.eui)),
+  ];
+  const devices = all.filter((d) => wanted.includes(d.type));
   if (!p) {
     sel.replaceChildren(Object.assign(el('option', { text: 'choose a home first' }), { value: '' }));
     return;
@@ -84,7 +102,7 @@ export function fillTargets(ctx) {
   }
   sel.replaceChildren(
     ...devices.map((d) => {
-      const o = el('option', { text: `${d.type} ${d.eui}` });
+      const o = el('option', { text: d.type === 'DCC' ? 'the DCC (non-device SR)' : `${d.type} ${d.eui}` });
       o.value = d.eui;
       return o;
     }),
@@ -199,6 +217,18 @@ export function orderFromForm(sr) {
     }
     case 'supply':
       return { kind: 'supply', action: sr.action };
+    case 'duis': {
+      const input = $('#duis-body');
+      let body;
+      try {
+        body = JSON.parse(input.value.trim() || 'null');
+      } catch (err) {
+        throw fieldError(`Body: not JSON (${err.message})`, input);
+      }
+      if (Array.isArray(body) || (body !== null && typeof body !== 'object'))
+        throw fieldError(`Body: a JSON object (the content of ${sr.bodyElement}) or null`, input);
+      return { kind: 'duis', srv: sr.srv, body };
+    }
     default:
       throw new Error(`the console cannot build a ${sr.kind} order`);
   }
@@ -232,7 +262,7 @@ async function submit(ctx) {
   button.disabled = true;
   status.textContent = 'Sending…';
   try {
-    const body = { order, target, ...(route !== 'auto' ? { route } : {}) };
+    const body = { order, ...(target !== 'DCC' ? { target } : {}), ...(route !== 'auto' ? { route } : {}) };
     const c = await postJson(`/api/v1/premises/${encodeURIComponent(p.id)}/commands`, body);
     status.textContent = `Command ${c.id} accepted: ${ROUTE_LABEL[c.route] ?? c.route}`;
     ctx.onCommand(c, true);
