@@ -13,8 +13,7 @@
 
 import { dlms, encodeDlmsApdu, gbcsInvokeId } from '../../gbcs/payload/dlms.ts';
 import { toHex } from '../../runtime/bytes.ts';
-import { decodeOtaImage, fileVersionHex, type OtaImage, OtaImageError } from '../../zigbee/ota.ts';
-import { DEVICE_TYPE_CODE } from '../contracts.ts';
+import { EVENT_FIRMWARE_VERIFICATION_FAILED, verifyFirmwareFile } from '../meter-common/firmware.ts';
 import {
   type Execution,
   type ExecutionContext,
@@ -165,26 +164,15 @@ export class Esme extends MeterDevice<EsmeState> {
   }
 
   onFirmwareImage(file: Uint8Array): void {
-    let img: OtaImage;
-    try {
-      img = decodeOtaImage(file);
-      if (img.imageType !== DEVICE_TYPE_CODE.ESME)
-        throw new OtaImageError(`image type ${img.imageType} is not an ESME's`);
-    } catch (e) {
-      this.logEvent(0x8f1c);
-      this.recordEvent({
-        kind: 'error',
-        reason: 'FIRMWARE_VERIFICATION_FAILED',
-        detail: { error: String(e) },
-      });
+    const v = verifyFirmwareFile(file, 'ESME');
+    if (!v.ok) {
+      this.logEvent(EVENT_FIRMWARE_VERIFICATION_FAILED);
+      this.recordEvent({ kind: 'error', reason: 'FIRMWARE_VERIFICATION_FAILED', detail: { error: v.error } });
       return;
     }
-    this.state.firmware.pendingImage = { hash: img.hash, version: fileVersionHex(img.fileVersion) };
-    this.recordEvent({
-      kind: 'state-change',
-      reason: 'FIRMWARE_IMAGE_RECEIVED',
-      detail: { hash: img.hash, version: fileVersionHex(img.fileVersion), size: img.size },
-    });
+    const { hash, version } = v.image;
+    this.state.firmware.pendingImage = { hash, version };
+    this.recordEvent({ kind: 'state-change', reason: 'FIRMWARE_IMAGE_RECEIVED', detail: { ...v.image } });
   }
 
   // ------------------------------------------------------------------ state

@@ -24,6 +24,12 @@ import type { Eui } from '../../runtime/bytes.ts';
 import type { TimerHandle } from '../../runtime/clock.ts';
 import type { HanUplink, SleepyHanUplink } from '../contracts.ts';
 import {
+  EVENT_FIRMWARE_VERIFICATION_FAILED,
+  type FirmwareState,
+  runFirmwareActivation,
+  verifyFirmwareFile,
+} from '../meter-common/firmware.ts';
+import {
   type Execution,
   type ExecutionContext,
   type FutureDatedEntry,
@@ -133,6 +139,8 @@ export interface GsmeState {
   metrology: Metrology | null;
   /** The HAN devices the meter has joined (CS03A1 / CS03B; CS04AC / CS04B unjoin; CS07 reads; handlers/device-management.ts) */
   joined: GsmeJoinedDevice[];
+  /** Firmware: the running version and an image received over OTA waiting for CS06 (meter-common/firmware.ts) */
+  firmware: FirmwareState;
   /** Non-critical event and alert behaviours: [event id, configuration] (GCS20 sets, GCS20r reads) */
   eventConfiguration: Array<[number, number]>;
 }
@@ -241,6 +249,8 @@ export function defaultGsmeState(): GsmeState {
     debtRecoveryPercent: 0,
     metrology: null,
     joined: [],
+    // no RTDS GSME firmware read exists (GCS38 has no example): the RTDS ESME's version
+    firmware: { version: '0123ABCD', pendingImage: null },
     eventConfiguration: RTDS_EVENT_CONFIGURATION.map(([e, c]) => [e, c]),
     // RTDS GCS21k: issuer event 473385600, from 2014-01-01, every 6 (duration type 0x23)
     billingPeriod: {
@@ -376,6 +386,10 @@ export class Gsme extends MeterDevice<GsmeState> {
      * HARDWARE_FAILURE) or `cluster.command` (that ZCL command fails, nothing applied); handlers/gbz.ts.
      */
     hardwareFault: (what: string, on = true): void => this.setHardwareFault(what, on),
+    /** An image arrived over OTA and was verified (as `onFirmwareImage` would hold it): CS06 may activate it. */
+    loadFirmwareImage: (hash: string, version: string): void => {
+      this.state.firmware.pendingImage = { hash: hash.toUpperCase(), version: version.toUpperCase() };
+    },
     /** What the meter holds that no command sets here (a meter installed with these values). */
     set: (patch: Partial<GsmeState>): void => {
       this.state = { ...this.state, ...structuredClone(patch) };
@@ -408,7 +422,24 @@ export class Gsme extends MeterDevice<GsmeState> {
     ok: boolean;
     alert: { payload: Uint8Array; messageCode: number };
   } {
+    if (entry.useCase === 'CS06') return runFirmwareActivation(entry, this.services);
     return runFutureDated(entry, this.services);
+  }
+
+  /**
+   * A firmware file the CH distributed over the HAN OTA cluster (han/node.ts):
+   * verified (meter-common/firmware.ts); a GSME image is held for CS06, anything
+   * else is refused with Firmware Verification Failed (0x8F1C) in the event log.
+   */
+  onFirmwareImage(file: Uint8Array): void {
+    const v = verifyFirmwareFile(file, 'GSME');
+    if (!v.ok) {
+      this.logEvent(EVENT_FIRMWARE_VERIFICATION_FAILED);
+      this.recordEvent({ kind: 'error', reason: 'FIRMWARE_VERIFICATION_FAILED', detail: { error: v.error } });
+      return;
+    }
+    this.state.firmware.pendingImage = { hash: v.image.hash, version: v.image.version };
+    this.recordEvent({ kind: 'state-change', reason: 'FIRMWARE_IMAGE_RECEIVED', detail: { ...v.image } });
   }
 
   // ------------------------------------------------------------------ state

@@ -11,7 +11,7 @@ import type { EsmeServices } from '../services.ts';
 
 /** GBCS Message Code of the Future Dated Execution of Instruction Alert (DLMS) and of firmware activation. */
 export const MC_FUTURE_DATED_DLMS = 0x00cc;
-export const MC_FUTURE_DATED_FIRMWARE = 0x00ca;
+export { MC_FUTURE_DATED_FIRMWARE } from '../../meter-common/firmware.ts';
 
 /** What a future-dated entry's runner returns: success, and the alert to raise. */
 export interface FutureDatedRun {

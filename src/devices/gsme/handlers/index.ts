@@ -10,6 +10,7 @@
  * component can be applied (a faulted component: nothing changes).
  */
 import type { CommandFieldsOf } from '../../../gbcs/use-cases/index.ts';
+import { activateFirmware } from '../../meter-common/firmware.ts';
 import type { ExecutionContext } from '../../meter-common/meter-device.ts';
 import {
   CommandContentError,
@@ -95,6 +96,11 @@ export function priceTable(s: GsmeState): AttrTable {
     1558: () => ({ dataType: ZT.uint16, value: s.currency }),
     1559: () => ({ dataType: ZT.map8, value: s.priceTrailingDigit }),
   };
+}
+
+/** OTA Upgrade 0x0002 CurrentFileVersion (uint32): the running firmware version (GCS38). */
+export function otaTable(s: GsmeState): AttrTable {
+  return { 2: () => ({ dataType: ZT.uint32, value: Number.parseInt(s.firmware.version, 16) }) };
 }
 
 export function basicTable(s: GsmeState): AttrTable {
@@ -318,6 +324,7 @@ export function registerGsmeHandlers<D extends GsmeView>(r: UseCaseRegistry<D>):
     .registerAll(['GCS17', 'GCS18'], readSampledData)
     .register('GCS21k', readBillingPeriod)
     .register('GCS20r', readEventConfiguration)
+    .register('GCS38', read([{ field: 'readOta', cluster: 'ota', table: otaTable, protect: false }]))
     .register('GCS20', setEventConfiguration)
     .register('CS03A1', join(0))
     .register('CS03B', join(2))
@@ -358,6 +365,7 @@ function readBillingPeriod(_call: UseCaseCall<unknown>, d: GsmeView): HandlerRes
  * use cases that need the meter's services (UTRNs, clock, future-dated work).
  */
 export const GSME_HANDLERS = registerGsmeHandlers(new UseCaseRegistry<GsmeServices>())
+  .register('CS06', activateFirmware)
   .registerAll(['CS01b', 'PCS01'], topUp)
   .register('PCS02', emergencyCreditFromPpmid)
   .registerAll(['GCS02', 'GCS03'], paymentMode)
