@@ -117,3 +117,60 @@ describe('1.1.2 Update Import Tariff (Secondary Element): ECS01c from XSD-shaped
     }
   });
 });
+
+describe('1.2.2 Update Price (Secondary Element): ECS01d from XSD-shaped bodies (no template)', () => {
+  const body = (at: string) =>
+    `<sr:UpdatePriceSecondaryElement>${at}<sr:PriceElements><sr:PriceScale>-4</sr:PriceScale>` +
+    '<sr:ElectricityPriceElement index="1">1500</sr:ElectricityPriceElement>' +
+    '<sr:ElectricityPriceElement index="3">-20</sr:ElectricityPriceElement></sr:PriceElements></sr:UpdatePriceSecondaryElement>';
+  const req = (at: string, counter: number) =>
+    xsdShapedRequest({ srv: '1.2.2', cv: 4, target: ESME, counter, body: body(at) });
+
+  it('immediate, future dated and cancellation Pre-Commands decode to the prices and activation time given', () => {
+    for (const [at, activation, kind] of [
+      ['', '0000-00-00T00:00:00 dow=0', 'immediate'],
+      ['<sr:ExecutionDateTime>2030-01-15T09:00:00Z</sr:ExecutionDateTime>', '2030-01-15T09:00:00', 'at'],
+      [
+        '<sr:ExecutionDateTime>3000-12-31T00:00:00Z</sr:ExecutionDateTime>',
+        '****-**-**T**:**:**.**',
+        'cancel',
+      ],
+    ] as const) {
+      const xml = req(at, 4000);
+      const v = validateAgainstDuisXsdInProcess(xml);
+      assert.ok(v.valid, v.errors.join('; '));
+      const r = transformServiceRequest(parseDuisRequest(xml), twin());
+      assert.equal(r.kind, 'pre-command');
+      assert.equal(r.useCase, 'ECS01d');
+      assert.equal(r.execution.kind, kind);
+      const m = decodeMessage(r.gbcs);
+      assert.deepEqual(decodeCommand(m.messageCode, m.content).fields, {
+        secondaryPriceCharge: {
+          unitChargePassive: {
+            chargePerUnitScaling: { commodityScale: 3, priceScale: -4 },
+            commodity: { classId: 3, logicalName: '1-20:1.8.0.255', attributeIndex: 2 },
+            chargeTable: [
+              { index: '01', chargePerUnit: 1500 },
+              { index: '02', chargePerUnit: 0 },
+              { index: '03', chargePerUnit: -20 },
+              { index: '04', chargePerUnit: 0 },
+            ],
+          },
+          unitChargeActivationTime: activation,
+        },
+      });
+    }
+  });
+
+  it('to a single element ESME: E11; a bad price: typed refusal', () => {
+    assert.throws(
+      () => transformServiceRequest(parseDuisRequest(req('', 4001)), rtdsContext({ variant: 'single' })),
+      DspDeviceTypeMismatchError,
+    );
+    const bad = req('', 4002).replace('>1500<', '>99999<');
+    assert.throws(
+      () => transformServiceRequest(parseDuisRequest(bad), twin()),
+      (e: unknown) => e instanceof DspTransformError && e.httpStatus === 400,
+    );
+  });
+});

@@ -1,6 +1,7 @@
 /**
- * Tariff SRVs (switching tables): DUIS 1.1.2 Update Import Tariff (Secondary
- * Element) -> ECS01c. One declarative row per SRV (device-srs.ts `deviceSrv`);
+ * Tariff SRVs (switching tables, prices): DUIS 1.1.2 Update Import Tariff
+ * (Secondary Element) -> ECS01c; 1.2.2 Update Price (Secondary Element) ->
+ * ECS01d (the price part of ECS01c; no RTDS example). One declarative row per SRV (device-srs.ts `deviceSrv`);
  * the bytes are made by the use-case catalogue from the named fields.
  *
  * Facts used (GBCS ECS01c; read off the RTDS ECS01c IMMEDIATE, FUTURE_DATED
@@ -252,26 +253,51 @@ function specialDays(days: { date: string; dayName: number }[]) {
   return { entries: days.map((d, k) => ({ index: k + 1, specialDayDate: d.date, dayId: d.dayName })) };
 }
 
+type SecondaryPrices = { priceScale: number; prices: { index: number; value: number }[] };
+
+/** The secondary price Charge (ECS01c, ECS01d): four TOU entries 01..04, prices not given 0. */
+function secondaryPriceCharge(p: SecondaryPrices, when: string) {
+  const prices = new Map<number, number>();
+  for (const e of p.prices) {
+    if (prices.has(e.index))
+      throw new DspBodyInvalidError(`ElectricityPriceElement index ${e.index} given twice`, 'PriceElements');
+    prices.set(e.index, e.value);
+  }
+  return {
+    unitChargePassive: {
+      chargePerUnitScaling: { commodityScale: PRICE_COMMODITY_SCALE, priceScale: p.priceScale },
+      commodity: { classId: 3, logicalName: SECONDARY_IMPORT, attributeIndex: 2 },
+      chargeTable: [1, 2, 3, 4].map((n) => ({ index: byte(n), chargePerUnit: prices.get(n) ?? 0 })),
+    },
+    unitChargeActivationTime: when,
+  };
+}
+
+/** Only a twin element ESME has a secondary element (GBCS ECS01c/ECS01d): E11 for another ESME. */
+function twinOnly<B>(srv: string, build: (i: BuildInput<B>) => unknown) {
+  return (i: BuildInput<B>) => {
+    if (i.esmeVariant !== 'twin')
+      throw new DspDeviceTypeMismatchError(srv, `${i.esmeVariant} element ESME`, ['twin element ESME']);
+    return build(i);
+  };
+}
+
+/**
+ * ECS01d (1.2.2, no RTDS example): the secondary price Charge and its
+ * activation time, as the price part of ECS01c (RTDS).
+ */
+function buildEcs01d(i: BuildInput<{ prices: SecondaryPrices }>): unknown {
+  const when = formatCosemDateTimeText(cosemExecutionDateTime(i.execution));
+  return { secondaryPriceCharge: secondaryPriceCharge(i.body.prices, when) };
+}
+
 /** ECS01c: the secondary element's prices, calendar, special days and their activation (see the file comment). */
 function buildEcs01c(i: BuildInput<SecondaryTariff>): unknown {
   const b = i.body;
   checkNames(b.table, b.specialDays.days, 'SwitchingTable');
-  const prices = new Map<number, number>();
-  for (const p of b.prices.prices) {
-    if (prices.has(p.index))
-      throw new DspBodyInvalidError(`ElectricityPriceElement index ${p.index} given twice`, 'PriceElements');
-    prices.set(p.index, p.value);
-  }
   const when = formatCosemDateTimeText(cosemExecutionDateTime(i.execution));
   return {
-    secondaryPriceCharge: {
-      unitChargePassive: {
-        chargePerUnitScaling: { commodityScale: PRICE_COMMODITY_SCALE, priceScale: b.prices.priceScale },
-        commodity: { classId: 3, logicalName: SECONDARY_IMPORT, attributeIndex: 2 },
-        chargeTable: [1, 2, 3, 4].map((n) => ({ index: byte(n), chargePerUnit: prices.get(n) ?? 0 })),
-      },
-      unitChargeActivationTime: when,
-    },
+    secondaryPriceCharge: secondaryPriceCharge(b.prices, when),
     activityCalendarSecondary: {
       seasonProfilePassive: seasonProfiles(b.table),
       weekProfilePassive: weekProfiles(b.table),
@@ -302,15 +328,21 @@ export const TARIFF_SRV_TRANSFORMS: readonly AnySrvTransform[] = [
       {
         useCase: 'ECS01c',
         targets: ESME,
-        // only a twin element ESME has a secondary element (GBCS ECS01c): E11 for another ESME
+        // only a twin element ESME has a secondary element
         whenText: 'twin element ESME',
-        fields: (i) => {
-          if (i.esmeVariant !== 'twin')
-            throw new DspDeviceTypeMismatchError('1.1.2', `${i.esmeVariant} element ESME`, [
-              'twin element ESME',
-            ]);
-          return buildEcs01c(i);
-        },
+        fields: twinOnly('1.1.2', buildEcs01c),
+      },
+    ],
+  }),
+  deviceSrv<{ prices: SecondaryPrices }>('1.2.2', {
+    futureDating: 'device',
+    body: { prices: one('PriceElements', PRICE_SECONDARY) },
+    useCases: [
+      {
+        useCase: 'ECS01d',
+        targets: ESME,
+        whenText: 'twin element ESME',
+        fields: twinOnly('1.2.2', buildEcs01d),
       },
     ],
   }),
