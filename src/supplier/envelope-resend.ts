@@ -42,6 +42,12 @@ export interface EnvelopeResendHost {
   recordResent(c: CommandRecord, detail: Record<string, unknown>): void;
   /** False once the service is closed (a closed service publishes nothing). */
   alive(): boolean;
+  /**
+   * Issue 13: whether `ppmid` may still be sent envelopes (false once revoked). An external
+   * broker admits a revoked certificate until it re-reads the CRL: its `online` must not
+   * bring it the envelopes it had not taken.
+   */
+  trusted(ppmid: Eui): boolean;
 }
 
 /** The open commands whose envelope to `ppmid` the broker acknowledged and the PPMID has not reported on. */
@@ -73,6 +79,11 @@ export class EnvelopeResender {
 
   /** Publishes again every envelope `ppmid` has not reported on; returns how many. */
   async resendTo(ppmid: Eui, why: string): Promise<number> {
+    if (!this.host.trusted(ppmid)) {
+      this.metrics.inc('envelope-resend-refused{untrusted}');
+      log.warn('presence of a PPMID no longer trusted: nothing re-sent', { ppmid, why });
+      return 0;
+    }
     let n = 0;
     for (const c of envelopesAwaitingPpmid(this.host.openCommands(), ppmid)) {
       if (!this.host.alive()) break;

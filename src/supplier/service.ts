@@ -291,6 +291,7 @@ export class SupplierService {
           openCommands: () => this.tracker.openCommands(),
           recordResent: (c, detail) => this.tracker.hop(c.id, 'envelope-resent', detail),
           alive: () => !this.closed,
+          trusted: (eui) => this.ppmids.get(eui)?.state !== 'revoked',
         },
         this.metrics,
       );
