@@ -1,0 +1,151 @@
+/**
+ * Every device SRV a supplier may order (the DSP's SRV table, through
+ * `orderableSrvs()`: SRVs the others land later are included by themselves),
+ * end to end on the running system under a VirtualClock (src/system,
+ * in-process ports, one estate for the file): a `duis` order with the body
+ * of the SRV's first DUIS template (../shared, as JSON), signed by the
+ * supplier, checked by the DSP (XSD on, XML-DSig verified: the same
+ * `handleRequestAsync` its HTTP adapter calls; the in-process port has no
+ * socket), transformed, sent over the SM WAN model to the device emulators,
+ * and answered: the supplier's command ends with what came back. For SRVs
+ * the SRV table lets a PPMID carry, the same order again forced through the
+ * home's enhanced PPMID (CV 2, or CV 4 -> 6).
+ *
+ * No SRV is skipped: each ends in a terminal state, and the test prints one
+ * line per SRV and route with the outcome (the device's GBCS answer, or who
+ * refused and why). It asserts that none expired unanswered, that the
+ * answered ones carry the device's GBCS response, and that a refusal says
+ * who refused.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { isSignedPreCommandVariant, parseDuisRequest } from '../../src/duis/index.ts';
+import { VirtualClock } from '../../src/runtime/clock.ts';
+import { TERMINAL_STATES } from '../../src/supplier/command-states.ts';
+import { duisBodyToJson, orderableSrvs } from '../../src/supplier/duis-order.ts';
+import type { CommandRecord } from '../../src/supplier/model.ts';
+import type { SystemOptions } from '../../src/system/config.ts';
+import { type RunningSystem, startSystem } from '../../src/system/system.ts';
+import { RTDS_INVENTORY } from '../support/dsp-service.ts';
+import { allTemplates } from '../support/dsp-transform.ts';
+import { pumpVirtual, pumpVirtualPromise } from './harness.ts';
+
+/**
+ * The first DUIS template of each SRV carrying the SR's own body (not a Signed Pre-Command): its body as
+ * JSON and the device type it targets (the RTDS inventory's type of the template's RequestID target).
+ */
+function examples(): Map<string, { body: unknown; type: string }> {
+  const types = new Map<string, string>(RTDS_INVENTORY.map((d) => [d.eui, d.deviceType]));
+  const m = new Map<string, { body: unknown; type: string }>();
+  for (const t of allTemplates()) {
+    if (m.has(t.srv)) continue;
+    const r = parseDuisRequest(t.xml);
+    if (isSignedPreCommandVariant(r.header.commandVariant)) continue;
+    const type = types.get(r.header.requestId.target) ?? 'ESME';
+    m.set(t.srv, { body: JSON.parse(JSON.stringify(duisBodyToJson(r.body))), type });
+  }
+  return m;
+}
+
+/**
+ * Device SRVs whose order the device emulators leave unanswered today (the command expires): listed
+ * here so that the test fails when one of them starts answering, or when another one stops.
+ */
+const NO_ANSWER: Readonly<Record<string, string>> = {
+  '6.15.1 wan':
+    'Update Security Credentials (KRP): the template body replaces the supplier credentials with RTDS certificates the estate does not hold; the meter sends no response',
+  '6.24.1 wan': 'Retrieve Device Security Credentials (KRP, CS02f): no response from the meter emulator',
+  '6.24.1 ppmid': 'Retrieve Device Security Credentials (KRP, CS02f): no response from the meter emulator',
+};
+
+describe('e2e: every orderable device SRV, DUIS -> DSP -> WAN -> device -> DUIS (virtual time)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ppmid-every-srv-'));
+  const vc = new VirtualClock(Date.UTC(2026, 5, 1, 9, 15));
+  const opts: SystemOptions = {
+    clock: vc,
+    transport: 'in-process',
+    dataDir: dir,
+    homes: 1,
+    wanMix: 'reliable=1',
+    seed: 'every-srv',
+    workload: 'none',
+    xsdValidation: true,
+  };
+  let sys: RunningSystem | undefined;
+  after(async () => {
+    if (sys) await pumpVirtualPromise(vc, sys.stop());
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('each ends with the device answer (or a named refusal), over the WAN and through the PPMID', async () => {
+    sys = await pumpVirtualPromise(vc, startSystem(opts));
+    assert.deepEqual(await pumpVirtualPromise(vc, sys.provisioned), []);
+    const home = sys.estate!.homes[0];
+    const supplier = sys.supplier!;
+    const ex = examples();
+    const plan = home.plan as unknown as Record<string, string>;
+    const targetOf = (type: string) =>
+      type === 'CHF'
+        ? plan.chf
+        : type === 'GSME'
+          ? plan.gsme
+          : type === 'GPF'
+            ? plan.gpf
+            : type === 'PPMID'
+              ? plan.ppmid
+              : plan.esme;
+    const device = orderableSrvs().filter((o) => o.class !== 'non-device');
+    const missing = device.filter((o) => !ex.has(o.srv)).map((o) => o.srv);
+    const lines: string[] = [];
+    const problems: string[] = [];
+    const unanswered: string[] = [];
+    const runs: Array<{ srv: string; route: 'wan' | 'ppmid' }> = [];
+    for (const o of device) {
+      if (!ex.has(o.srv)) continue;
+      runs.push({ srv: o.srv, route: 'wan' });
+      if (o.localDelivery) runs.push({ srv: o.srv, route: 'ppmid' });
+    }
+    for (const r of runs) {
+      let c: CommandRecord;
+      try {
+        c = await pumpVirtualPromise(
+          vc,
+          supplier.submit({
+            premisesId: home.premisesId,
+            order: { kind: 'duis', srv: r.srv, body: ex.get(r.srv)!.body as never },
+            target: targetOf(ex.get(r.srv)!.type),
+            route: r.route,
+          }),
+        );
+      } catch (err) {
+        lines.push(`${r.srv} ${r.route}: refused by the supplier: ${(err as Error).message}`);
+        continue;
+      }
+      let final: CommandRecord | undefined;
+      const off = supplier.subscribe((e) => {
+        if (e.type === 'command' && e.command.id === c.id && TERMINAL_STATES.has(e.command.state))
+          final = e.command;
+      });
+      const now = supplier.tracker.get(c.id);
+      if (now && TERMINAL_STATES.has(now.state)) final = now;
+      await pumpVirtual(vc, () => final !== undefined);
+      off();
+      const f = final!;
+      const line = `${r.srv} ${r.route} CV ${f.commandVariants?.join('>')} -> ${f.state}${f.response ? ` ${f.response.code}${f.response.gbcs ? ` GBCS ${f.response.gbcs.length / 2} B` : ''}` : ''}${f.reason ? ` (${f.reason})` : ''}`;
+      lines.push(line);
+      if (f.state === 'expired') unanswered.push(`${r.srv} ${r.route}`);
+      if (f.state === 'responded' && !f.response?.gbcs)
+        problems.push(`${line}: responded without the device's GBCS`);
+      if (f.state === 'failed' && !f.reason) problems.push(`${line}: failed without a reason`);
+    }
+    process.stdout.write(
+      `# every SRV e2e (${runs.length} runs; no template: ${missing.join(', ') || 'none'})\n# ${lines.join('\n# ')}\n`,
+    );
+    assert.deepEqual(problems, []);
+    assert.deepEqual(unanswered, Object.keys(NO_ANSWER), 'the SRVs the devices leave unanswered (NO_ANSWER)');
+    assert.ok(runs.length > 60, `${runs.length} runs`);
+  });
+});
