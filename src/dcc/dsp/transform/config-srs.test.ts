@@ -186,3 +186,49 @@ describe('6.22 Configure Alert Behaviour: XSD-shaped requests round-trip through
       );
   });
 });
+
+describe('4.4.5 Retrieve Billing Data Log (Prepayment Credits): GCS15e (no template)', () => {
+  const req = (target: string, period: string, at = '') =>
+    xsdShapedRequest({
+      srv: '4.4.5',
+      cv: 1,
+      target,
+      counter: counter++,
+      body: `<sr:RetrieveBillingDataLogPrepaymentCredits>${at}<sr:ReadLogPeriod>${period}</sr:ReadLogPeriod></sr:RetrieveBillingDataLogPrepaymentCredits>`,
+    });
+  const period =
+    '<sr:StartDateTime>2015-01-01T00:00:00Z</sr:StartDateTime><sr:EndDateTime>2015-02-01T00:00:00Z</sr:EndDateTime>';
+
+  it('to a GSME: Get Top Up Log over the period, decoded back to the period', () => {
+    const xml = req(GSME, period);
+    const v = validateAgainstDuisXsdInProcess(xml);
+    assert.ok(v.valid, v.errors.join('; '));
+    const r = transformServiceRequest(parseDuisRequest(xml), rtdsContext());
+    assert.equal(r.useCase, 'GCS15e');
+    const m = decodeMessage(r.gbcs);
+    assert.equal(m.originator, SUPPLIER);
+    assert.deepEqual(decodeCommand(m.messageCode, m.content).fields, {
+      getTopUpLog: { latestEndTime: 473385600 + 31 * 86400, numberOfRecords: 0, fromDateTime: 473385600 },
+    });
+  });
+
+  it('DSP future dated: the immediate command, dspScheduledAt the execution time', () => {
+    const xml = req(GSME, period, '<sr:ExecutionDateTime>2015-03-01T00:00:00Z</sr:ExecutionDateTime>');
+    assert.ok(validateAgainstDuisXsdInProcess(xml).valid);
+    const r = transformServiceRequest(parseDuisRequest(xml), rtdsContext());
+    assert.equal(r.dspScheduledAt?.toISOString(), '2015-03-01T00:00:00.000Z');
+  });
+
+  it('to an ESME: E11 (ECS20d has no payload in the catalogue); a reversed period: typed refusal', () => {
+    assert.throws(
+      () => transformServiceRequest(parseDuisRequest(req(ESME, period)), rtdsContext()),
+      (e: unknown) => e instanceof DspUnsupportedServiceRequestError && e.responseCode === 'E11',
+    );
+    const reversed =
+      '<sr:StartDateTime>2015-02-01T00:00:00Z</sr:StartDateTime><sr:EndDateTime>2015-01-01T00:00:00Z</sr:EndDateTime>';
+    assert.throws(
+      () => transformServiceRequest(parseDuisRequest(req(GSME, reversed)), rtdsContext()),
+      (e: unknown) => e instanceof DspTransformError && e.httpStatus === 400,
+    );
+  });
+});

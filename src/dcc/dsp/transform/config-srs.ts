@@ -1,6 +1,7 @@
 /**
  * Device configuration SRVs: 6.22 Configure Alert Behaviour (ECS25a/a1/a2/
- * a3/b/b3, GCS20). One declarative row per SRV (device-srs.ts `deviceSrv`);
+ * a3/b/b3, GCS20); 4.4.5 Retrieve Billing Data Log (Prepayment Credits) to a
+ * GSME (GCS15e). One declarative row per SRV (device-srs.ts `deviceSrv`);
  * the bytes are made by the use-case catalogue from the named fields.
  *
  * 6.22 ESME (read off the six RTDS ECS25x Commands next to the DUIS
@@ -28,8 +29,9 @@
  */
 import type { DeviceType } from '../../../duis/index.ts';
 import { type DuisNode, DuisSchemaError, SR_NS } from '../../../duis/index.ts';
-import { group, one, oneOf, opt, type ValueReader } from './body-reader.ts';
+import { dateTime, group, one, oneOf, opt, type ValueReader } from './body-reader.ts';
 import { deviceSrv } from './device-srs.ts';
+import { zigbeeUtcTime } from './encoding.ts';
 import { DspBodyInvalidError, DspUnsupportedServiceRequestError } from './errors.ts';
 import type { AnySrvTransform, BuildInput, SelectInput } from './rule.ts';
 
@@ -200,7 +202,40 @@ function gcs20(i: BuildInput<ConfigureAlertBehaviour>): unknown {
 
 const isPoly = (s: SelectInput) => s.esmeVariant === 'polyphase';
 
+type Period = { period: { start: Date; end: Date } };
+
+/**
+ * GCS15e (4.4.5, no RTDS example; GCS15d's RTDS shape): ZCL Get Top Up Log
+ * from the ReadLogPeriod start (From Date Time) to its end, number of records
+ * 0 (ZCL: all available); the user originates it (the row has no ACB role).
+ */
+function gcs15e(i: BuildInput<Period>): unknown {
+  const p = i.body.period;
+  if (p.end.getTime() < p.start.getTime())
+    throw new DspBodyInvalidError('EndDateTime is before StartDateTime', 'ReadLogPeriod');
+  return {
+    getTopUpLog: {
+      latestEndTime: zigbeeUtcTime(p.end, 'ReadLogPeriod/EndDateTime'),
+      numberOfRecords: 0,
+      fromDateTime: zigbeeUtcTime(p.start, 'ReadLogPeriod/StartDateTime'),
+    },
+  };
+}
+
 export const CONFIG_SRV_TRANSFORMS: readonly AnySrvTransform[] = [
+  deviceSrv<Period>('4.4.5', {
+    body: {
+      period: one(
+        'ReadLogPeriod',
+        group({ start: one('StartDateTime', dateTime), end: one('EndDateTime', dateTime) }),
+      ),
+    },
+    useCases: [{ useCase: 'GCS15e', targets: GAS, fields: gcs15e }],
+    notTransformed: {
+      targets: ESME,
+      reason: 'ECS20d (ESME prepayment credits log): the catalogue row has no payload (payloadUnknown)',
+    },
+  }),
   deviceSrv<ConfigureAlertBehaviour>('6.22', {
     choice: { section: readSection },
     useCases: [
