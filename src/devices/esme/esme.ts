@@ -11,8 +11,9 @@
  * the handlers use (services.ts) and the ESME's alert and header shapes.
  */
 
+import { parseGbcsCertificate } from '../../gbcs/keystore.ts';
 import { dlms, encodeDlmsApdu, gbcsInvokeId } from '../../gbcs/payload/dlms.ts';
-import { toHex } from '../../runtime/bytes.ts';
+import { fromHex, toHex } from '../../runtime/bytes.ts';
 import { EVENT_FIRMWARE_VERIFICATION_FAILED, verifyFirmwareFile } from '../meter-common/firmware.ts';
 import {
   type Execution,
@@ -92,6 +93,10 @@ export class Esme extends MeterDevice<EsmeState> {
     },
     setTimeStatus: (s: 'reliable' | 'unreliable'): void => {
       this.timeStatus = s;
+    },
+    /** How many HAN devices the join table holds (a join that does not fit answers 3). */
+    setJoinCapacity: (n: number): void => {
+      this.state.joinTable.capacity = n;
     },
     /** A COSEM attribute (`object.member`) fails (or is repaired): commands touching it answer hardware-fault. */
     hardwareFault: (attribute: string, on = true): void => this.setHardwareFault(attribute, on),
@@ -212,6 +217,14 @@ export class Esme extends MeterDevice<EsmeState> {
     this.state.protectedData ??= defaultEsmeState(this.state.variant).protectedData;
     this.state.metrology ??= null;
     this.state.credentials ??= defaultCredentialState();
+    this.state.joinTable ??= defaultEsmeState(this.state.variant).joinTable;
+    for (const j of this.state.joinTable.joined)
+      if (j.kaCertificate)
+        this.security.addPeer({
+          eui: j.eui,
+          deviceType: j.deviceType,
+          ka: parseGbcsCertificate(fromHex(j.kaCertificate)),
+        });
     reapplyReplacedCertificates({
       deviceType: 'ESME',
       security: this.security,

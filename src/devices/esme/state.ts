@@ -4,6 +4,7 @@
  * the RTDS reference ESME shows in its responses.
  */
 import type { Eui } from '../../runtime/bytes.ts';
+import type { JoinTableState } from '../meter-common/join-table.ts';
 import type { MeterOptions, MeterSnapshotBase } from '../meter-common/meter-device.ts';
 import type { LoadModel, Metrology } from '../meter-common/metrology.ts';
 import { type CredentialState, defaultCredentialState } from '../meter-common/security-credentials.ts';
@@ -79,7 +80,12 @@ export interface EsmeState {
   metrology: Metrology | null;
   /** Remote Party Seq Numbers and the cell certificates CS02b/CS02g replaced (meter-common/security-credentials.ts) */
   credentials: CredentialState;
+  /** the HAN devices the meter joined (meter-common/join-table.ts) and how many it can hold */
+  joinTable: JoinTableState;
 }
+
+/** HAN devices an ESME's join table holds (this emulator's figure; GBCS sets a minimum, not confirmed here). */
+export const ESME_JOIN_CAPACITY = 8;
 
 /** Half-hour profile entries kept: 13 months (GBCS profile data logs). */
 export const ESME_PROFILE_CAPACITY = 13 * 31 * 48;
@@ -134,5 +140,6 @@ export function defaultEsmeState(variant: EsmeVariant = 'single'): EsmeState {
     protectedData: { ...RTDS_ESME_PROTECTED.single, ...(variant === 'twin' ? RTDS_ESME_PROTECTED.twin : {}) },
     metrology: null,
     credentials: defaultCredentialState(),
+    joinTable: { joined: [], capacity: ESME_JOIN_CAPACITY },
   };
 }

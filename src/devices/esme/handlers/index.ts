@@ -16,6 +16,7 @@ import { readAttributes, writeAttributes } from './cosem.ts';
 import { provideCredentialDetails, runCredentialUpdate, updateCredentials } from './credentials.ts';
 import { activateFirmware, runFirmwareActivation } from './firmware.ts';
 import type { FutureDatedRunner } from './future-dated.ts';
+import { esmeJoin } from './join.ts';
 import { runChargeActivation, setPrices } from './prices.ts';
 import { protectedRead } from './protected.ts';
 import { supplyControl } from './supply.ts';
@@ -34,7 +35,11 @@ export const ESME_HANDLERS = new UseCaseRegistry<EsmeServices>()
   .register('CS06', activateFirmware)
   .register('ECS04a', adjustBalance)
   .registerAll(['CS02a', 'CS02f'], provideCredentialDetails)
-  .registerAll(CREDENTIAL_UPDATES, updateCredentials);
+  .registerAll(CREDENTIAL_UPDATES, updateCredentials)
+  .register('CS03A1', esmeJoin.methodA)
+  .register('CS03B', esmeJoin.methodB)
+  .registerAll(['CS04AC', 'CS04B'], esmeJoin.unjoin)
+  .register('CS07', esmeJoin.read);
 
 /**
  * Every other ESME DLMS row with a catalogued payload runs on the generic
