@@ -25,13 +25,14 @@ import {
 } from './service-requests.ts';
 import { parseBoolean } from './values.ts';
 import {
+  type BuiltDuisDocument,
+  builtDuisDocument,
   DS_NS,
   type DuisNode,
   directText,
   elementChildren,
   parseXmlDocument,
   SR_NS,
-  serialiseNode,
   toDuisNode,
   type XmlDocument,
   type XmlElement,
@@ -234,6 +235,14 @@ export function buildDuisRequest(
   input: DuisRequestInput,
   options: { checkCommandVariant?: boolean } = {},
 ): string {
+  return buildDuisRequestDocument(input, options).xml;
+}
+
+/** buildDuisRequest, with the canonical form of the root written from the same tree (for signBuiltDuis). */
+export function buildDuisRequestDocument(
+  input: DuisRequestInput,
+  options: { checkCommandVariant?: boolean } = {},
+): BuiltDuisDocument {
   const h = input.header;
   const definition = serviceRequest(h.serviceReferenceVariant);
   if (!definition)
@@ -265,11 +274,5 @@ export function buildDuisRequest(
   header += `<sr:CommandVariant>${h.commandVariant}</sr:CommandVariant>`;
   header += `<sr:ServiceReference>${sr}</sr:ServiceReference>`;
   header += `<sr:ServiceReferenceVariant>${h.serviceReferenceVariant}</sr:ServiceReferenceVariant>`;
-  return (
-    `<?xml version="1.0" encoding="UTF-8"?>` +
-    `<sr:Request xmlns:sr="${SR_NS}" schemaVersion="${version}">` +
-    `<sr:Header>${header}</sr:Header>` +
-    `<sr:Body>${serialiseNode(input.body)}</sr:Body>` +
-    `</sr:Request>`
-  );
+  return builtDuisDocument('Request', version, header, input.body);
 }

@@ -30,12 +30,13 @@ import {
   parseInteger,
 } from './values.ts';
 import {
+  type BuiltDuisDocument,
+  builtDuisDocument,
   child,
   type DuisNode,
   el,
   parseXmlDocument,
   SR_NS,
-  serialiseNode,
   toDuisNode,
   type XmlDocument,
   type XmlLimits,
@@ -386,6 +387,11 @@ function bodyNode(b: DuisResponseInput['body']): DuisNode {
 
 /** Builds an unsigned DUIS Response (sign it with signDuisXml). */
 export function buildDuisResponse(input: DuisResponseInput): string {
+  return buildDuisResponseDocument(input).xml;
+}
+
+/** buildDuisResponse, with the canonical form of the root written from the same tree (for signBuiltDuis). */
+export function buildDuisResponseDocument(input: DuisResponseInput): BuiltDuisDocument {
   const h = input.header;
   if (!isDuisResponseCode(h.responseCode))
     throw new DuisSchemaError(`unknown ResponseCode "${h.responseCode}"`);
@@ -397,13 +403,7 @@ export function buildDuisResponse(input: DuisResponseInput): string {
   if (h.responseId) header += `<sr:ResponseID>${formatRequestId(h.responseId)}</sr:ResponseID>`;
   header += `<sr:ResponseCode>${h.responseCode}</sr:ResponseCode>`;
   header += `<sr:ResponseDateTime>${formatDateTime(h.responseDateTime)}</sr:ResponseDateTime>`;
-  return (
-    `<?xml version="1.0" encoding="UTF-8"?>` +
-    `<sr:Response xmlns:sr="${SR_NS}" schemaVersion="${version}">` +
-    `<sr:Header>${header}</sr:Header>` +
-    `<sr:Body>${serialiseNode(bodyNode(input.body))}</sr:Body>` +
-    `</sr:Response>`
-  );
+  return builtDuisDocument('Response', version, header, bodyNode(input.body));
 }
 
 // --- PPMIDAlert (DCCAlert choice; type PPMIDAlert)

@@ -7,12 +7,15 @@ import { DOMParser, XMLSerializer } from '@xmldom/xmldom';
 import { XmlC14NMode, XmlDocument } from 'libxml2-wasm';
 import { C14nCanonicalization, ExclusiveCanonicalization } from 'xml-crypto';
 import { DUIS_DIR } from '../../test/support/fixtures.ts';
-import { readInstantaneousImportRegistersBody } from './bodies.ts';
+import { readInstantaneousImportRegistersBody, topUpDeviceBody } from './bodies.ts';
 import { DuisError, DuisSignatureError, DuisUnknownSignerError } from './errors.ts';
-import { buildDuisRequest, parseDuisRequest } from './request.ts';
+import { buildDuisRequest, buildDuisRequestDocument, parseDuisRequest } from './request.ts';
 import { parseRequestId } from './request-id.ts';
+import { buildDuisResponseDocument, parseDuisResponse } from './response.ts';
 import {
+  canonicalXml,
   describeCertificate,
+  signBuiltDuis,
   signDuisXml,
   verifyAndParseDuisRequest,
   verifyAndParseDuisResponse,
@@ -21,6 +24,7 @@ import {
   XmlSigningCertificateStore,
   xmlSigner,
 } from './signature.ts';
+import { type BuiltDuisDocument, type DuisNode, el } from './xml.ts';
 
 const KEYS = join(DUIS_DIR, 'xml-sign-keys');
 const DS = 'http://www.w3.org/2000/09/xmldsig#';
@@ -574,5 +578,117 @@ describe('XML signature: interoperable with the DCC signing tool (layout between
       ),
     );
     assert.equal(verifyDuisSignature(SAMPLE, store()).signer.subjectEui, '90B3D51F30000002');
+  });
+});
+
+const parseDuisRequestOrResponse = (xml: string) =>
+  xml.includes('<sr:Request ') ? parseDuisRequest(xml).body : parseDuisResponse(xml).body;
+
+describe('XML signature: signing a built document from its tree (signBuiltDuis)', () => {
+  const s = signer('xml-sign-90B3D51F30010000-ds');
+  const requestId = { originator: '90B3D51F30010000', target: '00DB1234567890A0', counter: 12884901888n };
+  const request = (srv: string, body: DuisNode, commandVariant: 1 = 1) =>
+    buildDuisRequestDocument({ header: { requestId, commandVariant, serviceReferenceVariant: srv }, body });
+  const responseDateTime = new Date('2022-08-17T15:45:42.790Z');
+  const gbcs = new Uint8Array([0xdd, 0, 0, 0, 0, 0, 0, 0x55, 0x11]);
+  const cases: Array<[string, BuiltDuisDocument]> = [
+    ['4.1.1 read registers', request('4.1.1', readInstantaneousImportRegistersBody())],
+    [
+      '4.1.1 future-dated',
+      request('4.1.1', readInstantaneousImportRegistersBody(new Date('2026-01-02T03:04:05Z'))),
+    ],
+    ['2.2 top-up', request('2.2', topUpDeviceBody({ utrn: '73940000000000000001' }))],
+    ['7.4 read supply status (an empty body element)', request('7.4', el('ReadSupplyStatus', []))],
+    [
+      'attributes out of order, every character C14N escapes, empty and whitespace-only values',
+      request(
+        '4.1.1',
+        el('ReadInstantaneousImportRegisters', [
+          el('B', 'a&b<c>d\r\n\te "q" \'s\' ]]>', { z: '1', a: 'x"&<>\t\n\r y', m: '' }),
+          el('Empty', '', { only: 'one' }),
+          el('Spaces', '   '),
+          el('Nested', [el('Deeper', [el('Deepest', 'é€𝄞')])]),
+        ]),
+      ),
+    ],
+    [
+      'I0 response with a GBCS payload and a ResponseID',
+      buildDuisResponseDocument({
+        header: { requestId, responseId: requestId, responseCode: 'I0', responseDateTime },
+        body: {
+          kind: 'ResponseMessage',
+          serviceReference: '4.1',
+          serviceReferenceVariant: '4.1.1',
+          payload: { type: 'GBCSPayload', gbcs },
+        },
+      }),
+    ],
+    [
+      'I99 acknowledgement',
+      buildDuisResponseDocument({
+        header: { requestId, responseCode: 'I99', responseDateTime },
+        body: { kind: 'ResponseMessage', serviceReference: '2.2', serviceReferenceVariant: '2.2' },
+      }),
+    ],
+  ];
+
+  it('writes the Canonical XML 1.0 of the root that xml-crypto and libxml2 compute from the parsed text', () => {
+    for (const [name, doc] of cases) {
+      assert.ok(doc.canonicalRoot, name);
+      assert.equal(doc.canonicalRoot, canonicalXml(doc.xml, 'c14n'), name);
+      const lx = XmlDocument.fromString(doc.xml);
+      try {
+        assert.equal(doc.canonicalRoot, lx.canonicalizeToString({ mode: XmlC14NMode.XML_C14N_1_0 }), name);
+      } finally {
+        lx.dispose();
+      }
+    }
+  });
+
+  it('gives the bytes signDuisXml gives for the text, apart from the (randomised) ECDSA value, and they verify', () => {
+    for (const [name, doc] of cases) {
+      const built = signBuiltDuis(doc, s);
+      // xmldom's serialiser writes a CR in text raw and '>' in an attribute as &gt; (the builder: &#13;, '>')
+      if (!name.startsWith('attributes out of order'))
+        assert.equal(blankValue(built), blankValue(signDuisXml(doc.xml, s)), name);
+      verifyDuisSignature(built, store(), { expectedSignerEui: '90B3D51F30010000' });
+      assert.deepEqual(parseDuisRequestOrResponse(built), parseDuisRequestOrResponse(doc.xml), name);
+    }
+    const signed = signBuiltDuis(cases[2]![1], s);
+    assert.throws(
+      () => verifyDuisSignature(signed.replace('73940000000000000001', '73940000000000000002'), store()),
+      DuisSignatureError,
+    );
+  });
+
+  it('leaves what the tree writer does not cover to the parsing signer, with the same errors', () => {
+    // an element of another namespace (not declared by the builder): the parse refuses the text
+    const foreign = request(
+      '4.1.1',
+      el('ReadInstantaneousImportRegisters', [el('X', 'v', {}, 'http://www.w3.org/2000/09/xmldsig#')]),
+    );
+    assert.equal(foreign.canonicalRoot, undefined);
+    assert.throws(() => signBuiltDuis(foreign, s), isDuisError());
+    // an xmlns attribute is a namespace declaration, not an attribute: parsed and canonicalised
+    const xmlns = request(
+      '4.1.1',
+      el('ReadInstantaneousImportRegisters', [el('X', 'v', { xmlns: 'urn:x' })]),
+    );
+    assert.equal(xmlns.canonicalRoot, undefined);
+    verifyDuisSignature(signBuiltDuis(xmlns, s), store());
+    // deeper than the parser's limit
+    let deep = el('Leaf', 'v');
+    for (let i = 0; i < 70; i++) deep = el('N', [deep]);
+    const tooDeep = request('4.1.1', el('ReadInstantaneousImportRegisters', [deep]));
+    assert.equal(tooDeep.canonicalRoot, undefined);
+    assert.throws(() => signBuiltDuis(tooDeep, s), isDuisError('DUIS_TOO_LARGE'));
+  });
+
+  it('refuses a character XML cannot carry, and a document over the size limit, as a parse does', () => {
+    const bad = request('4.1.1', el('ReadInstantaneousImportRegisters', [el('X', 'a\u0001b')]));
+    assert.ok(bad.canonicalRoot);
+    assert.throws(() => signDuisXml(bad.xml, s), isDuisError('DUIS_MALFORMED'));
+    assert.throws(() => signBuiltDuis(bad, s), isDuisError('DUIS_MALFORMED'));
+    assert.throws(() => signBuiltDuis(cases[0]![1], s, { maxBytes: 100 }), isDuisError('DUIS_TOO_LARGE'));
   });
 });

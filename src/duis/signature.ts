@@ -46,11 +46,13 @@ import { type DuisRequest, duisRequestFromDocument, type ParseRequestOptions } f
 import { type DuisResponse, duisResponseFromDocument } from './response.ts';
 import { certificateNames, sameDistinguishedName } from './x509-names.ts';
 import {
+  type BuiltDuisDocument,
   DS_NS,
   directText,
   elementChildren,
   NodeType,
   parseXmlDocument,
+  screenXmlText,
   type XmlDocument,
   type XmlElement,
   type XmlLimits,
@@ -580,16 +582,39 @@ export function signDuisXml(
   // Sign what the DCC verifies: the document without the layout between elements (see header).
   stripInsignificantWhitespace(root);
   // Reference digest over the document without a signature (Canonical XML 1.0, see header).
-  const digest = createHash('sha256').update(canonicalise(root, A.c14n), 'utf8').digest('base64');
+  return serialiseWithSignature(doc, root, signatureXml(canonicalise(root, A.c14n), signer));
+}
+
+/** The ds:Signature over a document whose root's Canonical XML 1.0 is `canonicalRoot`. */
+function signatureXml(canonicalRoot: string, signer: XmlSigner): string {
+  const digest = createHash('sha256').update(canonicalRoot, 'utf8').digest('base64');
   const value = sign('sha256', Buffer.from(signedInfoXml(digest, 'exc-c14n'), 'utf8'), {
     key: signer.privateKey,
     dsaEncoding: 'ieee-p1363',
   });
-  const signature =
+  return (
     `<ds:Signature xmlns:ds="${DS_NS}">` +
     signedInfoXml(digest, 'document') +
     `<ds:SignatureValue>${value.toString('base64')}</ds:SignatureValue>` +
     keyInfoXml(signer) +
-    `</ds:Signature>`;
-  return serialiseWithSignature(doc, root, signature);
+    `</ds:Signature>`
+  );
+}
+
+/**
+ * Signs a document this party built (`buildDuisRequestDocument`,
+ * `buildDuisResponseDocument`) from its tree: the Reference digest is taken
+ * over the canonical form the builder wrote beside the text (xml.ts
+ * `canonicalNode`), so its own document is not parsed again. The text gets
+ * the checks a parse would make on its characters and size; a document
+ * whose canonical form the builder could not write is signed by
+ * `signDuisXml` (parsed). Same signed bytes as `signDuisXml(doc.xml)`
+ * (tested), apart from the ECDSA value, which is randomised.
+ */
+export function signBuiltDuis(doc: BuiltDuisDocument, signer: XmlSigner, limits: XmlLimits = {}): string {
+  if (doc.canonicalRoot === undefined) return signDuisXml(doc.xml, signer, limits);
+  screenXmlText(doc.xml, limits);
+  const end = doc.xml.lastIndexOf('</');
+  if (end < 0) throw new DuisSignatureError('cannot place the Signature in the built document');
+  return doc.xml.slice(0, end) + signatureXml(doc.canonicalRoot, signer) + doc.xml.slice(end);
 }

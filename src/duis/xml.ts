@@ -260,6 +260,91 @@ export function escapeAttr(s: string): string {
     .replace(/\r/g, '&#13;');
 }
 
+const C14N_TEXT: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '\r': '&#xD;' };
+const C14N_ATTR: Readonly<Record<string, string>> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '"': '&quot;',
+  '\t': '&#x9;',
+  '\n': '&#xA;',
+  '\r': '&#xD;',
+};
+
+/**
+ * Canonical XML 1.0 (inclusive, without comments) of a DuisNode as
+ * `serialiseNode` writes it under a root that declares `sr` (DUIS.md "XML
+ * signatures": what a Reference digests), computed from the tree instead of
+ * by parsing the serialised text: empty elements as start-end pairs,
+ * attributes sorted by name, text and attribute values escaped as C14N
+ * escapes them. Undefined when the tree holds something this writer does not
+ * cover (a namespace other than sr, an `xml*` attribute, nesting deeper than
+ * `maxDepth`): the caller then canonicalises the parsed document.
+ */
+export function canonicalNode(node: DuisNode, maxDepth = DEFAULT_MAX_DEPTH): string | undefined {
+  if (maxDepth < 1 || node.namespace !== SR_NS) return undefined;
+  const qn = `sr:${node.name}`;
+  let attrs = '';
+  const names = Object.keys(node.attributes);
+  if (names.length > 0) {
+    names.sort();
+    for (const k of names) {
+      if (/^xml/i.test(k)) return undefined;
+      attrs += ` ${k}="${node.attributes[k]!.replace(/[&<"\t\n\r]/g, (c) => C14N_ATTR[c]!)}"`;
+    }
+  }
+  if (node.text !== undefined)
+    return `<${qn}${attrs}>${node.text.replace(/[&<>\r]/g, (c) => C14N_TEXT[c]!)}</${qn}>`;
+  let inner = '';
+  for (const c of node.children) {
+    const s = canonicalNode(c, maxDepth - 1);
+    if (s === undefined) return undefined;
+    inner += s;
+  }
+  return `<${qn}${attrs}>${inner}</${qn}>`;
+}
+
+/**
+ * A DUIS document as the builders write it: the text, and the Canonical XML
+ * 1.0 of its root element written from the same tree (undefined when
+ * `canonicalNode` does not cover it), so signing needs no parse of what its
+ * own party just built (signature.ts `signBuiltDuis`).
+ */
+export interface BuiltDuisDocument {
+  readonly xml: string;
+  readonly canonicalRoot: string | undefined;
+}
+
+/** A header of text-only sr elements whose values need no escaping is its own canonical form. */
+const PLAIN_HEADER = /^(?:<sr:[A-Za-z]+>[^<>&\r]*<\/sr:[A-Za-z]+>)*$/;
+
+/**
+ * Writes a DUIS Request or Response: `sr` declared on the root with its
+ * `schemaVersion`, the header (text-only sr elements, already written) and
+ * the body element.
+ */
+export function builtDuisDocument(
+  root: 'Request' | 'Response',
+  schemaVersion: string,
+  headerXml: string,
+  body: DuisNode,
+): BuiltDuisDocument {
+  const open = `<sr:${root} xmlns:sr="${SR_NS}" schemaVersion="${escapeAttr(schemaVersion)}">`;
+  const close = `</sr:${root}>`;
+  const xml = `<?xml version="1.0" encoding="UTF-8"?>${open}<sr:Header>${headerXml}</sr:Header><sr:Body>${serialiseNode(body)}</sr:Body>${close}`;
+  // root (1), Body (2), the body element at depth 3
+  const bodyC14n =
+    PLAIN_HEADER.test(headerXml) && /^[\d.]+$/.test(schemaVersion)
+      ? canonicalNode(body, DEFAULT_MAX_DEPTH - 2)
+      : undefined;
+  return {
+    xml,
+    canonicalRoot:
+      bodyC14n === undefined
+        ? undefined
+        : `${open}<sr:Header>${headerXml}</sr:Header><sr:Body>${bodyC14n}</sr:Body>${close}`,
+  };
+}
+
 /** Namespace prefixes this module writes. */
 export const PREFIXES: Readonly<Record<string, string>> = { [SR_NS]: 'sr', [RA_NS]: 'ra', [DS_NS]: 'ds' };
 

@@ -15,7 +15,7 @@
 
 import {
   ACB_EUI,
-  buildDuisRequest,
+  buildDuisRequestDocument,
   type CommandVariant,
   DuisError,
   type DuisNode,
@@ -25,7 +25,7 @@ import {
   formatRequestId,
   type RequestId,
   sameRequestId,
-  signDuisXml,
+  signBuiltDuis,
   verifyAndParseDuisResponse,
   type XmlSigner,
   type XmlSigningTrustStore,
@@ -178,7 +178,7 @@ export class DuisClient {
         'SUPPLIER_STATE',
         `RequestID originator ${spec.requestId.originator} is not this supplier`,
       );
-    const xml = buildDuisRequest(
+    const doc = buildDuisRequestDocument(
       {
         header: {
           requestId: spec.requestId,
@@ -190,7 +190,7 @@ export class DuisClient {
       // a CV a DSP user policy opens (8.1.1 CV 6/7, no-WAN commissioning): the DSP checks the policy
       { checkCommandVariant: !policyOpenedCv(spec.srv, spec.commandVariant) },
     );
-    return signDuisXml(xml, this.signer);
+    return signBuiltDuis(doc, this.signer);
   }
 
   /** Signs and sends one request; verifies the synchronous answer. */

@@ -7,9 +7,9 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import {
-  buildDuisResponse,
+  buildDuisResponseDocument,
   type DuisXsdValidation,
-  signDuisXml,
+  signBuiltDuis,
   XmlSigningCertificateStore,
   xmlSigner,
 } from '../../duis/index.ts';
@@ -48,7 +48,7 @@ port.on('message', (m: FrontWorkerRequest) => {
     }
     case 'sign':
       try {
-        reply = { id: m.id, xml: signDuisXml(buildDuisResponse(m.response), signer) };
+        reply = { id: m.id, xml: signBuiltDuis(buildDuisResponseDocument(m.response), signer) };
       } catch (e) {
         reply = { id: m.id, error: errText(e) };
       }

@@ -27,7 +27,7 @@
 import { createHash } from 'node:crypto';
 import type { Store } from '../../adapters/store/index.ts';
 import {
-  buildDuisResponse,
+  buildDuisResponseDocument,
   type CommandVariant,
   type DuisRequest,
   type DuisResponseBody,
@@ -42,7 +42,7 @@ import {
   returnLocalCommandResponse,
   type ServiceRequestClass,
   serviceRequest,
-  signDuisXml,
+  signBuiltDuis,
   signedPreCommand,
   type XmlSigner,
   XmlSigningCertificateStore,
@@ -170,7 +170,7 @@ export interface DspReply {
 }
 
 /** A DUIS Response before it is built and signed. */
-export type DuisResponseInput = Parameters<typeof buildDuisResponse>[0];
+export type DuisResponseInput = Parameters<typeof buildDuisResponseDocument>[0];
 
 /** What happened to a device message (a response or an alert) that reached the DSP. */
 export type DeviceMessageDisposition =
@@ -1598,7 +1598,7 @@ export class DspService implements DspDeviceMessageSink {
   }
 
   #signedResponse(input: DuisResponseInput): string {
-    return signDuisXml(buildDuisResponse(input), this.#signer);
+    return signBuiltDuis(buildDuisResponseDocument(input), this.#signer);
   }
 
   #post(user: Eui, kind: OutboxKind, requestId: string | null, id: string, xml: string): boolean {
