@@ -1,7 +1,9 @@
 /**
  * DUIS codec benchmarks (one process, after warm-up), per document:
  * - duis.parseRequest: safe parse + header/body checks of a DUIS template (2.2 Top Up);
- * - duis.buildSignRequest: build a 4.1.1 request and sign it (C14N x2 + ECDSA P-256 sign);
+ * - duis.buildSignRequest: build a 4.1.1 request and sign its text (parse, C14N, ECDSA P-256 sign);
+ * - duis.buildSignBuiltRequest: the same signed from the built tree (signBuiltDuis: no parse, no C14N
+ *   of a DOM), as the supplier and the DSP sign what they build;
  * - duis.verifyParseRequest: verify the signature and parse (the DSP's per-request cost);
  * - duis.verifyDccSample: verify the DCC-signed readfw-response sample.
  */
@@ -9,8 +11,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   buildDuisRequest,
+  buildDuisRequestDocument,
   parseDuisRequest,
   readInstantaneousImportRegistersBody,
+  signBuiltDuis,
   signDuisXml,
   verifyAndParseDuisRequest,
   verifyDuisSignature,
@@ -35,15 +39,15 @@ export function run({ quick }: { quick: boolean }): BenchResult[] {
   const template = readFileSync(join(DUIS_DIR, 'templates', 'CS01a_2.2_SUCCESS_REQUEST_DUIS.XML'), 'utf8');
   const sample = readFileSync(join(DUIS_DIR, 'samples', 'readfw-response.xml'), 'utf8');
   let counter = 1n;
-  const build = () =>
-    buildDuisRequest({
-      header: {
-        requestId: { originator: '90B3D51F30010000', target: '00DB1234567890A0', counter: counter++ },
-        commandVariant: 1,
-        serviceReferenceVariant: '4.1.1',
-      },
-      body: readInstantaneousImportRegistersBody(),
-    });
+  const input = () => ({
+    header: {
+      requestId: { originator: '90B3D51F30010000', target: '00DB1234567890A0', counter: counter++ },
+      commandVariant: 1 as const,
+      serviceReferenceVariant: '4.1.1',
+    },
+    body: readInstantaneousImportRegistersBody(),
+  });
+  const build = () => buildDuisRequest(input());
   const signed = signDuisXml(build(), signer);
   let sink = 0;
   const results = [
@@ -62,6 +66,15 @@ export function run({ quick }: { quick: boolean }): BenchResult[] {
       budgetMs,
       batch: () => {
         sink += signDuisXml(build(), signer).length;
+        return 1;
+      },
+    }),
+    measure({
+      name: 'duis.buildSignBuiltRequest',
+      warmupMs,
+      budgetMs,
+      batch: () => {
+        sink += signBuiltDuis(buildDuisRequestDocument(input()), signer).length;
         return 1;
       },
     }),
