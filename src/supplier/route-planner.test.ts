@@ -266,6 +266,30 @@ describe('SU-1 chooseRoute: class x critical x enhanced PPMID', () => {
     assert.equal(d.route, 'wan');
   });
 
+  it('a command to the CHF goes over the WAN only (CH-2), a forced local route is refused', () => {
+    const d = chooseRoute({
+      srv: '6.13',
+      wanClass: 'absent',
+      hasEnhancedPpmid: true,
+      futureDated: false,
+      targetIsChf: true,
+    });
+    assert.deepEqual([d.route, d.commandVariants], ['wan', [1]]);
+    assert.match(d.reasons[0], /CH-2/);
+    assert.throws(
+      () =>
+        chooseRoute({
+          srv: '6.13',
+          wanClass: 'reliable',
+          hasEnhancedPpmid: true,
+          futureDated: false,
+          targetIsChf: true,
+          forced: 'ppmid',
+        }),
+      /CH-2/,
+    );
+  });
+
   it('non-device SRs go to the DCC (CV 8)', () => {
     const d = chooseRoute({ srv: '8.13', wanClass: 'absent', hasEnhancedPpmid: true, futureDated: false });
     assert.deepEqual([d.route, d.commandVariants], ['dcc', [8]]);

@@ -169,6 +169,8 @@ export interface RouteInput {
   hasEnhancedPpmid: boolean;
   /** The SR carries an ExecutionDateTime (future dated). */
   futureDated: boolean;
+  /** The command is addressed to the CHF: the CH discards PPMID relays addressed to it (CH-2), so WAN only. */
+  targetIsChf?: boolean;
   /** A route the caller insists on (recorded as the reason); checked against what the SR allows. */
   forced?: Route;
 }
@@ -254,6 +256,11 @@ export function chooseRoute(input: RouteInput): RouteDecision {
           'SUPPLIER_BAD_REQUEST',
           'future-dated work is not offered for local delivery',
         );
+      if (input.targetIsChf)
+        throw new SupplierError(
+          'SUPPLIER_BAD_REQUEST',
+          'a command to the CHF goes over the WAN only (CH-2 discards PPMID relays addressed to the CHF)',
+        );
     }
     return make(input.forced, [
       `route ${input.forced} requested by the caller (WAN class ${input.wanClass})`,
@@ -263,6 +270,8 @@ export function chooseRoute(input: RouteInput): RouteDecision {
     return make('wan', ['no enhanced PPMID with its relay flag at the premises: WAN only']);
   if (!local)
     return make('wan', [`SR ${def.srv} is not available for local delivery (SECMP0038 DSP-3): WAN only`]);
+  if (input.targetIsChf)
+    return make('wan', ['a command to the CHF: WAN only (CH-2 discards PPMID relays addressed to the CHF)']);
   if (input.futureDated)
     return make('wan', [
       'future-dated work is not offered for local delivery (SECMP0038, time without WAN): WAN only',

@@ -575,6 +575,7 @@ export class SupplierService {
               wanClass: wan.wanClass,
               hasEnhancedPpmid: this.relayPpmid(p) !== undefined,
               futureDated: isFutureDated(order),
+              targetIsChf: target === p.chf,
               forced: req.route,
             });
     // Body checks now (bodyOfOrder throws SUPPLIER_BAD_REQUEST); a top-up's UTRN comes at dispatch.
