@@ -478,6 +478,14 @@ export function commandView(c: CommandRecord): Record<string, unknown> {
       ? {
           ...c.evidence,
           forwarded: { ...c.evidence.forwarded, at: new Date(c.evidence.forwarded.at).toISOString() },
+          ...(c.evidence.creditRead
+            ? {
+                creditRead: {
+                  ...c.evidence.creditRead,
+                  readAt: new Date(c.evidence.creditRead.readAt).toISOString(),
+                },
+              }
+            : {}),
         }
       : null,
     ppmid: c.ppmid

@@ -121,9 +121,19 @@ describe('Supplier console plugin (issue 6)', () => {
         'supply-enable',
         'supply-disable',
         'supply-arm',
+        'commission-device',
         ...orderableSrvs().map((o) => `duis:${o.srv}`),
       ],
     );
+    // 8.1.1: local delivery only under the no-WAN commissioning policy (decision C8)
+    assert.deepEqual(by.get('commission-device'), {
+      key: 'commission-device',
+      kind: 'commission-device',
+      srv: '8.1.1',
+      name: 'Commission Device',
+      critical: true,
+      localDelivery: true,
+    });
     const firmware = by.get('duis:11.1');
     if (firmware) assert.equal(firmware.localDelivery, false, 'DSP-3: firmware never through a PPMID');
     assert.deepEqual(by.get('duis:6.13'), {
@@ -167,6 +177,17 @@ describe('Supplier console plugin (issue 6)', () => {
     assert.equal(forced.ok, false);
     assert.equal(forced.route, null);
     assert.match(forced.reasons[0], /needs an enhanced PPMID/);
+    // 8.1.1 previews the no-WAN commissioning route rule: a home with WAN gets CV 4 then 5, never the PPMID
+    const commission = (
+      await app.inject('/console/api/route-preview?premises=P1&sr=commission-device')
+    ).json();
+    assert.equal(commission.ok, true);
+    assert.deepEqual(commission.commandVariants, [4, 5]);
+    const commissionLocal = (
+      await app.inject('/console/api/route-preview?premises=P1&sr=commission-device&route=ppmid')
+    ).json();
+    assert.equal(commissionLocal.ok, false);
+    assert.match(commissionLocal.reasons[0], /installed without WAN/);
   });
 
   it('answers a bad preview with the typed error the API uses', async () => {

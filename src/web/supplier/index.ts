@@ -24,6 +24,7 @@ import { openSse } from '../../runtime/web-assets.ts';
 import { orderableSrvs } from '../../supplier/duis-order.ts';
 import { SupplierError } from '../../supplier/errors.ts';
 import { type CommandOrder, srvOfOrder } from '../../supplier/model.ts';
+import { commissionRoute } from '../../supplier/no-wan.ts';
 import { allowsLocalDelivery, chooseRoute } from '../../supplier/route-planner.ts';
 import type { SupplierService } from '../../supplier/service.ts';
 import type { EstateObserver, ObservedHop } from './observer.ts';
@@ -105,6 +106,7 @@ const OFFERED: ReadonlyArray<Pick<ConsoleSr, 'key' | 'kind' | 'action'>> = [
   { key: 'supply-enable', kind: 'supply', action: 'Enable' },
   { key: 'supply-disable', kind: 'supply', action: 'Disable' },
   { key: 'supply-arm', kind: 'supply', action: 'Arm' },
+  { key: 'commission-device', kind: 'commission-device' },
 ];
 
 /**
@@ -123,7 +125,8 @@ export function consoleCatalogue(): ConsoleSr[] {
       srv,
       name: def.name,
       critical: def.class === 'critical',
-      localDelivery: allowsLocalDelivery(def),
+      // 8.1.1: local delivery (CV 6) only under the no-WAN commissioning policy (supplier/no-wan.ts, decision C8)
+      localDelivery: allowsLocalDelivery(def) || o.kind === 'commission-device',
     };
   });
   const generic: ConsoleSr[] = orderableSrvs().map((o) => ({
@@ -208,13 +211,17 @@ export function registerSupplierConsole(app: FastifyInstance, opts: SupplierCons
         throw new SupplierError('SUPPLIER_BAD_REQUEST', 'route must be auto, wan, race or ppmid');
       const base = { wanClass: view.wan.wanClass, wanReasons: view.wan.reasons, hasEnhancedPpmid };
       try {
-        const d = chooseRoute({
-          srv: sr.srv,
-          wanClass: view.wan.wanClass,
-          hasEnhancedPpmid,
-          futureDated: false,
-          ...(route ? { forced: route as 'wan' | 'race' | 'ppmid' } : {}),
-        });
+        const forced = route ? { forced: route as 'wan' | 'race' | 'ppmid' } : {};
+        const d =
+          sr.kind === 'commission-device'
+            ? commissionRoute({ wanClass: view.wan.wanClass, hasEnhancedPpmid, ...forced })
+            : chooseRoute({
+                srv: sr.srv,
+                wanClass: view.wan.wanClass,
+                hasEnhancedPpmid,
+                futureDated: false,
+                ...forced,
+              });
         return { ...base, ok: true, route: d.route, commandVariants: d.commandVariants, reasons: d.reasons };
       } catch (err) {
         // A route the planner refuses: the same words the API will answer with.

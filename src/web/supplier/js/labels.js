@@ -251,6 +251,14 @@ export function describeHop(h) {
       if (d.reason) lines.push(reasonWords(d.reason));
       if (d.attempts) lines.push(`attempts ${d.attempts}`);
       if (d.detail) lines.push(String(d.detail));
+      if (d.creditReadRefused) lines.push(`credit read not taken as evidence: ${d.creditReadRefused}`);
+      if (d.creditRead)
+        return {
+          stage: 'ppmid',
+          title: `PPMID read the meter's credit over the HAN: ${pounds(d.creditRead.creditRemaining)}`,
+          lines: [`evidence: ${creditReadLine(d.creditRead)}`, d.creditRead.basis ?? ''].filter(Boolean),
+          tone: d.creditRead.matches === false ? 'warn' : 'ok',
+        };
       return {
         stage: 'ppmid',
         title: `${OUTCOME_LABEL[d.outcome] ?? `PPMID: ${d.outcome}`}${d.reason && bad ? `: ${d.reason}` : ''}`,
@@ -311,6 +319,7 @@ export function describeHop(h) {
           d.reason ?? '',
           `evidence: PPMID ${f.ppmid ?? '?'} reported forwarded at ${f.at ? new Date(f.at).toISOString() : '?'} (report ${f.sequence ?? '?'}, ${f.attempts ?? '?'} HAN transfer(s))`,
           `WAN class when routed: ${e.wanClass ?? 'unknown'}; the buffered response, if it arrives, decides (CH-4)`,
+          ...(e.creditRead ? [`evidence: ${creditReadLine(e.creditRead)}`] : []),
         ],
         tone: 'warn',
       };
@@ -516,11 +525,35 @@ export function computeStages(command, hopsIn, observedIn, observedAvailable) {
   return STAGES.map(([id]) => s[id]);
 }
 
+/** Milli-pence as pounds: 5150000 -> "£51.50" (a meter in debt reads negative). */
+export function pounds(millipence) {
+  const p = Math.round(Math.abs(millipence) / 1000);
+  return `${millipence < 0 ? '-' : ''}£${Math.floor(p / 100)}.${String(p % 100).padStart(2, '0')}`;
+}
+
+/** The PPMID's own HAN read of the meter's credit (evidence.creditRead), in one line; null without one. */
+export function creditReadLine(cr) {
+  if (!cr) return null;
+  const at = new Date(cr.readAt).toISOString();
+  const check =
+    cr.matches === true
+      ? 'as expected'
+      : cr.matches === false
+        ? `expected ${pounds(cr.expected)}, ${cr.difference < 0 ? 'less' : 'more'} by ${pounds(Math.abs(cr.difference))}`
+        : 'nothing to compare with';
+  return `PPMID read credit ${pounds(cr.creditRemaining)} at ${at} (${check})`;
+}
+
 /** A command's outcome in one line for the command list. */
 export function outcomeLine(c) {
-  if (c.state === 'responded') return `responded ${c.response?.code ?? ''}`.trim();
+  const credit = creditReadLine(c.evidence?.creditRead);
+  if (c.state === 'responded') {
+    const line = `responded ${c.response?.code ?? ''}`.trim();
+    // the device response confirmed what the supplier had only as evidence
+    return c.evidence ? `${line}: confirmed; was applied, unconfirmed${credit ? `; ${credit}` : ''}` : line;
+  }
   if (c.state === 'applied-unconfirmed')
-    return `applied, unconfirmed: forwarded by PPMID ${c.evidence?.forwarded?.ppmid ?? ''}, no response yet (no WAN)`;
+    return `applied, unconfirmed: forwarded by PPMID ${c.evidence?.forwarded?.ppmid ?? ''}, no response yet (no WAN)${credit ? `; ${credit}` : ''}`;
   if (c.reason) return c.reason;
   if (c.ppmid) return `PPMID: ${c.ppmid.status}${c.ppmid.reason ? ` (${c.ppmid.reason})` : ''}`;
   return STATE_LABEL[c.state] ?? c.state;

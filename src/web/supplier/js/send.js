@@ -12,6 +12,7 @@ const PREFERRED_TARGET = {
   'read-registers': ['ESME', 'GSME'],
   price: ['ESME'],
   supply: ['ESME'],
+  'commission-device': ['ESME', 'GSME'],
 };
 
 export function initSend(ctx) {
@@ -229,6 +230,9 @@ export function orderFromForm(sr) {
         throw fieldError(`Body: a JSON object (the content of ${sr.bodyElement}) or null`, input);
       return { kind: 'duis', srv: sr.srv, body };
     }
+    case 'commission-device':
+      // CurrentDateTime and TolerancePeriod: the supplier fills them in when it takes the order (no-wan.ts)
+      return { kind: 'commission-device' };
     default:
       throw new Error(`the console cannot build a ${sr.kind} order`);
   }
