@@ -24,15 +24,29 @@
  *   nothing changes; GBCS's code for that case is not confirmed);
  * - CS07 Read Device Join Details: the log (RTDS has no CS07 example: the
  *   row's shape is unconfirmed).
- * Everything else that targets the device (CS02x credentials, CS06, CS11...)
+ * - CS06 Activate Firmware (meter-common/firmware.ts, as the meters): the
+ *   image the CH sent over the HAN OTA cluster (`receiveFirmwareImage`,
+ *   verified for this device type) activated now, or at its execution time
+ *   on the device clock with the 8F66 / 8F67 alert (`sendAlert`); CS08 then
+ *   reads the new version.
+ * Everything else that targets the device (CS02x credentials, CS11...)
  * passes the security checks and gets the ASN.1/GBZ "unsupported" answer.
  */
 import { encodeGbzAlert } from '../../gbcs/use-cases/index.ts';
 import type { Eui } from '../../runtime/bytes.ts';
 import { toHex } from '../../runtime/bytes.ts';
+import type { Clock } from '../../runtime/clock.ts';
 import type { Metrics } from '../../runtime/metrics.ts';
 import type { DeviceType } from '../contracts.ts';
-import { type Execution, simpleAlertOf } from '../meter-common/meter-device.ts';
+import {
+  activateFirmware,
+  EVENT_FIRMWARE_VERIFICATION_FAILED,
+  type FirmwareHost,
+  type FirmwareState,
+  runFirmwareActivation,
+  verifyFirmwareFile,
+} from '../meter-common/firmware.ts';
+import { type Execution, type FutureDatedEntry, simpleAlertOf } from '../meter-common/meter-device.ts';
 import { responseIsSigned } from '../meter-common/response-shape.ts';
 import { zigbeeTime } from '../meter-common/time.ts';
 import {
@@ -68,6 +82,12 @@ export interface HanDeviceState {
   /** 4 bytes, hex */
   firmwareVersion: string;
   joined: JoinedDevice[];
+  /** an image received over OTA and verified, waiting for CS06 (absent in snapshots from before firmware) */
+  pendingImage?: { hash: string; version: string } | null;
+  /** a future-dated CS06 waiting for its time */
+  futureDated?: FutureDatedEntry | null;
+  /** GBCS event codes the firmware path logs (0x8F1C, 0x8F43), newest last, at most 100 */
+  eventLog?: Array<{ at: number; code: number }>;
 }
 
 export type HanDeviceType = 'PPMID' | 'HCALCS';
@@ -86,6 +106,10 @@ export interface HanOwnUseCasesOptions {
   now: () => number;
   /** default 4 zero bytes */
   firmwareVersion?: string;
+  /** the device's timers: a future-dated CS06 waits on it (absent: CS06 with a future time is refused, 8F1E) */
+  clock?: Pick<Clock, 'setTimer'>;
+  /** sends a protected alert over the HAN (the 8F66 / 8F67 of a future-dated CS06) */
+  sendAlert?: (bytes: Uint8Array) => void;
 }
 
 /** What the device gets back for an accepted command: the protected response to send, and what happened. */
@@ -152,6 +176,91 @@ export class HanOwnUseCases implements RegistryDevice {
     return simpleAlertOf(code, encodeGbzAlert({ alertCode: code, alertTime: zigbeeTime(this.o.now()) }));
   }
 
+  // ---------------------------------------------------------------- firmware (meter-common/firmware.ts)
+
+  /** A firmware file the CH sent over the HAN OTA cluster: verified for this device type and held for CS06. */
+  receiveFirmwareImage(
+    file: Uint8Array,
+  ): { ok: true; version: string; hash: string } | { ok: false; error: string } {
+    const v = verifyFirmwareFile(file, this.o.deviceType);
+    if (!v.ok) {
+      this.logEvent(EVENT_FIRMWARE_VERIFICATION_FAILED);
+      this.o.metrics.inc(`${this.o.deviceType.toLowerCase()}.firmware.refused`);
+      return v;
+    }
+    this.state.pendingImage = { hash: v.image.hash, version: v.image.version };
+    this.o.metrics.inc(`${this.o.deviceType.toLowerCase()}.firmware.received`);
+    return { ok: true, version: v.image.version, hash: v.image.hash };
+  }
+
+  pendingImage(): { hash: string; version: string } | null {
+    return this.state.pendingImage ?? null;
+  }
+
+  /** @internal the firmware handlers' view of this device */
+  firmwareHost(): FirmwareHost {
+    const self = this;
+    return {
+      state: {
+        get firmware(): FirmwareState {
+          return { version: self.state.firmwareVersion, pendingImage: self.state.pendingImage ?? null };
+        },
+        set firmware(f: FirmwareState) {
+          self.state.firmwareVersion = f.version.toUpperCase();
+          self.state.pendingImage = f.pendingImage;
+        },
+      },
+      now: () => this.o.now(),
+      logEvent: (code) => this.logEvent(code),
+      scheduleFutureDated: (e) => this.scheduleFirmware(e),
+      cancelFutureDated: () => {
+        const had = !!this.state.futureDated;
+        this.state.futureDated = null;
+        this.timer?.cancel();
+        this.timer = null;
+        return had;
+      },
+    };
+  }
+
+  private timer: { cancel(): void } | null = null;
+
+  private scheduleFirmware(entry: FutureDatedEntry): void {
+    const clock = this.o.clock;
+    if (!clock) throw new CommandContentError(`a future-dated CS06 needs the ${this.o.deviceType}'s clock`);
+    this.timer?.cancel();
+    this.state.futureDated = entry;
+    this.timer = clock.setTimer(
+      Math.max(0, entry.executeAt - this.o.now()),
+      () => {
+        this.timer = null;
+        const e = this.state.futureDated;
+        if (!e) return;
+        this.state.futureDated = null;
+        const r = runFirmwareActivation(e, this.firmwareHost());
+        this.o.metrics.inc(
+          `${this.o.deviceType.toLowerCase()}.firmware.futureDated.${r.ok ? 'actioned' : 'failed'}`,
+        );
+        const recipient = this.o.security.trustAnchors.cell('supplier')?.eui ?? e.originator;
+        // 8F66 / 8F67: critical, signed (as the meters raise them)
+        const alert = this.o.security.buildAlert({
+          recipient,
+          messageCode: r.alert.messageCode,
+          payload: r.alert.payload,
+          critical: true,
+        });
+        this.o.sendAlert?.(alert.bytes);
+      },
+      `${this.o.deviceType} future-dated CS06`,
+    );
+  }
+
+  private logEvent(code: number): void {
+    const log = (this.state.eventLog ??= []);
+    log.push({ at: this.o.now(), code });
+    if (log.length > 100) log.shift();
+  }
+
   // ---------------------------------------------------------------- state and backchannel
 
   /** A fault (backchannel): `firmwareVersion` makes CS08 fail. */
@@ -174,6 +283,10 @@ export class HanOwnUseCases implements RegistryDevice {
 
   restore(s: HanDeviceState): void {
     this.state = structuredClone(s);
+    this.timer?.cancel();
+    this.timer = null;
+    const pending = this.state.futureDated;
+    if (pending) this.scheduleFirmware(pending);
   }
 
   // ---------------------------------------------------------------- the use cases (handlers below)
@@ -247,7 +360,10 @@ const REGISTRY = new UseCaseRegistry<HanOwnUseCases>()
     };
   })
   .register('CS04AC', (call, d) => ({ response: d.unjoin(call.fields as string), outcome: 'applied' }))
-  .register('CS07', (_call, d) => ({ response: d.joinDetails(), outcome: 'read' }));
+  .register('CS07', (_call, d) => ({ response: d.joinDetails(), outcome: 'read' }))
+  .register('CS06', (call, d) =>
+    activateFirmware(call as Parameters<typeof activateFirmware>[0], d.firmwareHost()),
+  );
 
 /** Hex of the response payload, for events. */
 export const responseHex = (r: OwnCommandResult): string => toHex(r.response);

@@ -5,6 +5,7 @@
  * CS07; any other row targeting it gets the family's "unsupported" answer).
  * The check and run are shared with the HCALCS (han-device/run-own-command.ts).
  */
+import type { Clock } from '../../runtime/clock.ts';
 import type { Metrics } from '../../runtime/metrics.ts';
 import { HanOwnUseCases } from '../han-device/own-use-cases.ts';
 import { type OwnCommandHost, runOwnCommand as runShared } from '../han-device/run-own-command.ts';
@@ -12,14 +13,17 @@ import type { DeviceSecurity } from '../security/device-security.ts';
 
 /** The PPMID's own use cases, on its security context and clock. */
 export function ownUseCases(
-  p: { security: DeviceSecurity; metrics: Metrics; clock: { now(): number } },
+  p: { security: DeviceSecurity; metrics: Metrics; clock: Clock },
   firmwareVersion: string | undefined,
+  sendAlert?: (bytes: Uint8Array) => void,
 ): HanOwnUseCases {
   return new HanOwnUseCases({
     deviceType: 'PPMID',
     security: p.security,
     metrics: p.metrics,
     now: () => p.clock.now(),
+    clock: p.clock,
+    ...(sendAlert ? { sendAlert } : {}),
     ...(firmwareVersion ? { firmwareVersion } : {}),
   });
 }

@@ -367,7 +367,8 @@ export class Ppmid implements GbcsDevice {
       metrics: this.metrics,
     });
     this.trustAnchorEuis = opts.trustAnchors.cellEntries().map(([, a]) => a.eui);
-    this.own = ownUseCases(this, opts.firmwareVersion);
+    // a future-dated CS06's 8F66 / 8F67 goes over the HAN like the PPMID's responses
+    this.own = ownUseCases(this, opts.firmwareVersion, (b) => this.uplink?.send(b));
     this.creditReads = new CreditReads(
       {
         clock: this.clock,
@@ -1344,6 +1345,19 @@ export class Ppmid implements GbcsDevice {
   }
 
   /** Everything that must survive a restart, as plain JSON-safe data (PP-3). */
+  /**
+   * Its own firmware from the CH over the HAN OTA cluster (han/node.ts): verified and held
+   * for CS06 (han-device/own-use-cases.ts). Firmware never goes through a PPMID (firmware.ts).
+   */
+  onFirmwareImage(file: Uint8Array): void {
+    const r = this.own.receiveFirmwareImage(file);
+    this.event({
+      kind: r.ok ? 'state-change' : 'error',
+      reason: r.ok ? 'FIRMWARE_IMAGE_RECEIVED' : 'FIRMWARE_VERIFICATION_FAILED',
+      detail: r.ok ? { version: r.version, hash: r.hash } : { error: r.error },
+    });
+  }
+
   snapshot(): PpmidSnapshot {
     const entry = (e: OutboxEntry): OutboxEntrySnapshot => ({
       kind: e.kind,
