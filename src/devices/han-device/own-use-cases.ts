@@ -256,7 +256,8 @@ export class HanOwnUseCases implements RegistryDevice {
   }
 
   private logEvent(code: number): void {
-    const log = (this.state.eventLog ??= []);
+    if (!this.state.eventLog) this.state.eventLog = [];
+    const log = this.state.eventLog;
     log.push({ at: this.o.now(), code });
     if (log.length > 100) log.shift();
   }
