@@ -11,6 +11,8 @@ import {
   encodeApsFrame,
   encodeApsHeader,
   encodeAuxSecurityHeader,
+  euiFromOnAir,
+  euiOnAir,
   secureApsFrame,
   unsecureApsFrame,
 } from './aps.ts';
@@ -475,5 +477,20 @@ describe('robustness: any bytes give a value or a typed ZigbeeError', () => {
         }),
       ZigbeeMalformedError,
     );
+  });
+});
+
+describe('EUIs on air', () => {
+  it('reverses the printed EUI (any case or separators) to the order ZigBee sends, and reads it back canonical', () => {
+    assert.deepEqual([...euiOnAir('00DB1234567890A1')], [0xa1, 0x90, 0x78, 0x56, 0x34, 0x12, 0xdb, 0x00]);
+    assert.deepEqual(
+      [...euiOnAir('00-db-12-34-56-78-90-a1')],
+      [0xa1, 0x90, 0x78, 0x56, 0x34, 0x12, 0xdb, 0x00],
+    );
+    for (const eui of ['0000000000000000', 'FFFFFFFFFFFFFFFF', '0123456789ABCDEF', 'FEDCBA9876543210']) {
+      const frame = new Uint8Array([0xee, ...euiOnAir(eui), 0xee]);
+      assert.equal(euiFromOnAir(frame, 1), eui);
+    }
+    assert.throws(() => euiOnAir('00DB1234567890AG'), RangeError);
   });
 });

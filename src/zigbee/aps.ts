@@ -7,7 +7,7 @@
  * bits 2-3 delivery mode (0 unicast, 2 broadcast, 3 group), bit 4 ack format,
  * bit 5 security, bit 6 ack request, bit 7 extended header present.
  */
-import { concatBytes as concat, type Eui, euiFromBytes, normaliseEui } from '../runtime/bytes.ts';
+import { concatBytes as concat, type Eui, normaliseEui } from '../runtime/bytes.ts';
 import { ZigbeeMalformedError, ZigbeeUnknownKeyError, ZigbeeUnsupportedError } from './errors.ts';
 import {
   ccmStarDecrypt,
@@ -189,22 +189,34 @@ function securityControl(a: Pick<AuxSecurityHeader, 'keyId' | 'sourceAddress'>, 
   return level | (KEY_ID[a.keyId] << 3) | (a.sourceAddress !== undefined ? 0x20 : 0);
 }
 
-/** An EUI in the printed (big-endian) form, reversed to the little-endian order ZigBee sends. */
-export function euiOnAir(eui: Eui): Uint8Array {
-  const be = Buffer.from(normaliseEui(eui), 'hex');
+/** The 8 bytes of an EUI, in printed (big-endian) order or reversed; read from the canonical hex digits. */
+function euiBytes(eui: Eui, reversed: boolean): Uint8Array {
+  const s = normaliseEui(eui);
   const out = new Uint8Array(8);
-  for (let i = 0; i < 8; i++) out[7 - i] = be[i];
+  for (let i = 0; i < 8; i++) {
+    const hi = s.charCodeAt(2 * i);
+    const lo = s.charCodeAt(2 * i + 1);
+    // canonical: 0-9 (48-57) or A-F (65-70)
+    out[reversed ? 7 - i : i] = ((hi <= 57 ? hi - 48 : hi - 55) << 4) | (lo <= 57 ? lo - 48 : lo - 55);
+  }
   return out;
 }
 
+/** An EUI in the printed (big-endian) form, reversed to the little-endian order ZigBee sends. */
+export function euiOnAir(eui: Eui): Uint8Array {
+  return euiBytes(eui, true);
+}
+
+const HEX_BYTE = Array.from({ length: 256 }, (_, i) => i.toString(16).toUpperCase().padStart(2, '0'));
+
 export function euiFromOnAir(data: Uint8Array, offset: number): Eui {
-  const be = new Uint8Array(8);
-  for (let i = 0; i < 8; i++) be[i] = data[offset + 7 - i];
-  return euiFromBytes(be);
+  let s = '';
+  for (let i = 7; i >= 0; i--) s += HEX_BYTE[data[offset + i] ?? 0];
+  return s;
 }
 
 function euiBe(eui: Eui): Uint8Array {
-  return euiOnAir(eui).reverse();
+  return euiBytes(eui, false);
 }
 
 /** An unsecured APS frame: header then payload. */
