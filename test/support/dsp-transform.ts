@@ -137,7 +137,10 @@ export function contextFor(t: DuisTemplate): TransformContext {
     const hex = readRtds(rtdsTwinName(t, kind));
     if (!hex) continue;
     const m = decodeMessage(fromHex(hex));
-    if (m.otherInfo.supplementaryRemotePartyId) acbCounter = m.originatorCounter;
+    // the ACB on the user's behalf, or a DCC party itself (6.21, 6.23, 8.5): the RTDS counter is the DCC's
+    const requester = /<sr:RequestID>([0-9A-F-]+):/i.exec(t.xml)?.[1]?.replace(/-/g, '').toUpperCase();
+    if (m.otherInfo.supplementaryRemotePartyId || (requester && m.originator !== requester))
+      acbCounter = m.originatorCounter;
     break;
   }
   return rtdsContext({ variant, ...(acbCounter !== undefined ? { acbCounter } : {}) });

@@ -16,10 +16,10 @@
  * The SR-specific codes are the XSD's (E0806xx, E1201xx), assigned here
  * PROVISIONALLY like the other non-device codes (docs/dsp.md).
  *
- * 8.5 Service Opt Out is a device SR (use case CS02b, the ACB's credentials
- * replaced on the device): it needs the CS02b transform, which this DSP does
- * not have yet, so 8.5 is refused E11 and a device becomes opted out only
- * through its record (`markOptedOut`, for the 8.5 path once it exists).
+ * 8.5 Service Opt Out is a device SR (use case CS02bACBByACB, the ACB's
+ * credentials replaced on the device, transform/credentials-srs.ts); the
+ * service does not yet mark the device opted out when it sends it, so a
+ * device becomes opted out only through its record (`markOptedOut`).
  */
 import { child, type DuisNode, type DuisResponseCode, el } from '../../duis/index.ts';
 import { type Eui, euiToDuis, normaliseEui } from '../../runtime/bytes.ts';

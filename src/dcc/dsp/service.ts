@@ -113,7 +113,7 @@ import {
 } from './schedule-runs.ts';
 import { DspScheduler } from './scheduler.ts';
 import { ScheduleError, type ScheduleSpec } from './schedules.ts';
-import { cvRefusal, offeredCommandVariants, srvRoleEligibility } from './srv-table.ts';
+import { cvRefusal, offeredCommandVariants, srvEntry, srvRoleEligibility } from './srv-table.ts';
 import { type DspDb, dspDb } from './tables.ts';
 import {
   completeSignedPreCommandResult,
@@ -895,6 +895,11 @@ export class DspService implements DspDeviceMessageSink {
     const srv = req.header.serviceReferenceVariant;
     if (!ENDPOINT_COMMAND_VARIANTS[endpoint].includes(cv))
       throw wrongEndpoint(cv, `/api/v1/${endpoint}`, `/api/v1/${endpointForCommandVariant(cv)}`);
+    // A CV neither DUIS nor the SRV table's policies define for the SR is E12 before any
+    // local-delivery refusal (8.5: CV 1 only; 8.1.1's CV 6/7 exist under the no-WAN policy).
+    const entry = srvEntry(srv);
+    if (entry && !entry.duisCommandVariants.includes(cv) && !entry.refused.some((r) => r.cvs.includes(cv)))
+      throw commandVariantNotAllowed(srv, cv, `DUIS allows ${entry.duisCommandVariants.join(', ')}`);
     if (isLocalDeliveryCommandVariant(cv)) {
       // The SRV table's refusals: firmware never locally (DSP-3, CH-3), 8.1.1 only under the no-WAN policy.
       const refusal = cvRefusal(srv, cv, user.policies);

@@ -15,8 +15,16 @@ import type { Execution } from './encoding.ts';
 /** Where a future date lives: in the GBCS payload (device), with the DSP (it sends the command then), or nowhere. */
 export type FutureDatingKind = 'none' | 'device' | 'dsp';
 
-/** Who is the GBCS originator: the DUIS user, or the ACB on the user's behalf (user in other-information). */
-export type OriginatorKind = 'user' | 'acb';
+/**
+ * Who is the GBCS originator: the DUIS user; the ACB on the user's behalf
+ * (user in other-information); or a DCC party itself (`dcc`: the ACB or the
+ * transitional CoS party with the DCC's counter and no Supplementary Remote
+ * Party, for the DCC's own credentials: 6.21, 6.23, 8.5).
+ */
+export type OriginatorKind = 'user' | 'acb' | 'dcc';
+
+/** The DCC party that originates a `dcc` use case (dcc-parties.ts). */
+export type DccParty = 'acb' | 'transitionalCoS';
 
 /** What selects a use case besides the target type: the body, the ESME variant, the sender's role. */
 export interface SelectInput {
@@ -62,6 +70,8 @@ export interface UseCaseRule<B> {
    * authorises for a non-critical SR: RTDS CS03A2, CS03C, CS04AC to a PPMID).
    */
   acbSigns?: true;
+  /** For `originator: 'dcc'`: which DCC party (default the ACB); with `acbSigns` that party signs. */
+  dccParty?: DccParty;
   /** The use case's named command fields (the catalogue row's shape) from the body. */
   fields: (i: BuildInput<B>) => unknown;
 }

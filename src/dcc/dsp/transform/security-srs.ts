@@ -7,20 +7,8 @@
  *
  * Facts used, read off the RTDS commands next to the DUIS templates
  * (test/dsp-transform.test.ts compares them):
- * - DUIS RemotePartyRole -> GBCS RemotePartyRole: Root 0, Recovery 1,
- *   Supplier 2, NetworkOperator 3, ACB 4, TransCoS 5, LoadController 8;
- *   CredentialType Digital Signature -> KeyUsage digitalSignature,
- *   Key Agreement -> keyAgreement.
- * - CS02b/CS02g: the credentials replacement mode is the Message Code's low
- *   byte; the authorising party's trust anchor cell is the sender's role
- *   and DS usage; its sequence number the Originator Counter. Replacing its
- *   own role, the new floor goes in newRemotePartyFloorSeqNumber and the
- *   prepayment top-up floor in newSupplierFloors {0, floor}; replacing
- *   another role (load controller), in remotePartySeqNumberChanges. One
- *   replacement per certificate given: DS, KA, KA top-up (cell usage 1).
- *   Field [1] is present (value 1) exactly when ApplyTimeBasedCPVChecks is
- *   false (RTDS CS02b IMMEDIATE vs FUTURE_DATED/CANCELLATION and CS02g: one
- *   example each way; the GBCS name of the field is not confirmed here).
+ * - CS02b/CS02g Update Security Credentials: credentials.ts (shared with
+ *   the DCC's own credentials SRVs of credentials-srs.ts).
  * - Joins: Method A initiator (0) on a meter with the other device's type
  *   from the inventory (CS03A1); to a PPMID/HCALCS the ACB originates and
  *   signs Method A responder (1) for an ESME partner (CS03A2) or Method C
@@ -46,13 +34,26 @@ import {
   int,
   many,
   one,
-  oneOf,
   opt,
   str,
   type ValueReader,
 } from './body-reader.ts';
+import {
+  bySender,
+  CERTIFICATION_PATH,
+  type CredentialsBody,
+  certificates,
+  credentialType,
+  type DuisRole,
+  floor,
+  KA,
+  keyUsageOf,
+  ROLE_NUMBER,
+  remotePartyRole,
+  updateCredentials,
+} from './credentials.ts';
 import { deviceSrv, type Rule } from './device-srs.ts';
-import { GENERALIZED_TIME_CANCEL, generalizedTime, zigbeeExecutionTime } from './encoding.ts';
+import { zigbeeExecutionTime } from './encoding.ts';
 import { DspBodyInvalidError, DspUnknownDeviceError, DspUnknownKeyError } from './errors.ts';
 import type { AnySrvTransform, BuildInput, SelectInput } from './rule.ts';
 import { DEVICE_LOG_TYPE } from './use-cases.ts';
@@ -64,116 +65,8 @@ const METERS: DeviceType[] = ['ESME', 'GSME'];
 const CREDENTIAL_TARGETS: DeviceType[] = ['ESME', 'GSME', 'CHF', 'GPF', 'PPMID'];
 const LOCAL_DEVICES: DeviceType[] = ['PPMID', 'HCALCS'];
 
-/** GBCS RemotePartyRole numbers of the DUIS RemotePartyRole enumeration. */
-const ROLE_NUMBER = {
-  Root: 0,
-  Recovery: 1,
-  Supplier: 2,
-  NetworkOperator: 3,
-  ACB: 4,
-  TransCoS: 5,
-  LoadController: 8,
-} as const;
-type DuisRole = keyof typeof ROLE_NUMBER;
-const remotePartyRole = oneOf(...(Object.keys(ROLE_NUMBER) as DuisRole[]));
-
-/** The sender's GBCS role number (its certificate OU, SelectInput's role names). */
-const SENDER_ROLE: Record<string, number> = {
-  root: 0,
-  recovery: 1,
-  supplier: 2,
-  networkOperator: 3,
-  acb: 4,
-  transitionalCoS: 5,
-  wanProvider: 6,
-};
-
-/** X.509 KeyUsage bits as the catalogue's BIT STRING text: digitalSignature (bit 0), keyAgreement (bit 4). */
-const DS = '1';
-const KA = '00001';
-const credentialType = oneOf('Digital Signature', 'Key Agreement');
-const keyUsageOf = (t: 'Digital Signature' | 'Key Agreement') => (t === 'Digital Signature' ? DS : KA);
-
-/** xs:nonNegativeInteger floors (floorSequenceNumber): the catalogue carries them as DER INTEGERs. */
-const floor: ValueReader<number> = int(0, Number.MAX_SAFE_INTEGER);
-
-const certificates = group({
-  ds: opt('DigitalSigningCertificate', base64),
-  ka: opt('KeyAgreementCertificate', base64),
-  kaTopUp: opt('KeyAgreementTopUpCertificate', base64),
-});
-const CERTIFICATION_PATH = group({ certs: many('Certificate', base64, 1, 3) });
-
-interface Certs {
-  ds?: Uint8Array;
-  ka?: Uint8Array;
-  kaTopUp?: Uint8Array;
-}
-
-function replacements(role: number, c: Certs) {
-  const out: { replacementCertificate: string; targetTrustAnchorCell: Record<string, unknown> }[] = [];
-  if (c.ds)
-    out.push({
-      replacementCertificate: toHex(c.ds),
-      targetTrustAnchorCell: { remotePartyRole: role, keyUsage: DS },
-    });
-  if (c.ka)
-    out.push({
-      replacementCertificate: toHex(c.ka),
-      targetTrustAnchorCell: { remotePartyRole: role, keyUsage: KA },
-    });
-  if (c.kaTopUp)
-    out.push({
-      replacementCertificate: toHex(c.kaTopUp),
-      targetTrustAnchorCell: { remotePartyRole: role, keyUsage: KA, cellUsage: 1 },
-    });
-  if (out.length === 0)
-    throw new DspBodyInvalidError('no replacement certificate given', 'ReplacementCertificates');
-  return out;
-}
-
-function executionTime(i: BuildInput<B>): { executionDateTime?: string } {
-  if (i.execution.kind === 'cancel') return { executionDateTime: GENERALIZED_TIME_CANCEL };
-  if (i.execution.kind === 'at')
-    return { executionDateTime: generalizedTime(i.execution.at, 'ExecutionDateTime') };
-  return {};
-}
-
-/**
- * CS02b / CS02g Update Security Credentials: the replacement mode (Message
- * Code low byte), the authorising party (the sender), the floors, the
- * replacement certificates of `role` and the certification path.
- */
-function updateCredentials(mode: number) {
-  return (i: BuildInput<B>) => {
-    const b = i.body;
-    const role = ROLE_NUMBER[b.role as DuisRole];
-    const sender = i.originatorRole ? SENDER_ROLE[i.originatorRole] : undefined;
-    if (sender === undefined)
-      throw new DspBodyInvalidError(
-        'the sender has no remote-party role in the key store',
-        'RemotePartyRole',
-      );
-    const control: Record<string, unknown> = { credentialsReplacementMode: mode };
-    if (b.applyTimeBasedCpvChecks === false) control.unjoinControl = 1;
-    control.authorisingRemotePartyTACellIdentifier = { remotePartyRole: sender, keyUsage: DS };
-    control.authorisingRemotePartySeqNumber = i.originatorCounter;
-    if (role === sender) {
-      if (b.floor !== undefined) control.newRemotePartyFloorSeqNumber = b.floor;
-      if (b.topUpFloor !== undefined) control.newSupplierFloors = [{ counterId: 0, floor: b.topUpFloor }];
-    } else if (b.floor !== undefined || b.topUpFloor !== undefined) {
-      const change: Record<string, unknown> = { remotePartyRole: role, newSeqNumber: b.floor ?? 0 };
-      if (b.topUpFloor !== undefined) change.otherFloors = [{ counterId: 0, floor: b.topUpFloor }];
-      control.remotePartySeqNumberChanges = [change];
-    }
-    return {
-      authorisingRemotePartyControl: control,
-      replacements: replacements(role, b.replacement.certs ?? b.replacement),
-      certificationPathCertificates: (b.path.certs as Uint8Array[]).map(toHex),
-      ...executionTime(i),
-    };
-  };
-}
+/** 6.15.1's body as the credentials fields take it (its certificates one level down). */
+const body6151 = (b: B): CredentialsBody => ({ ...b, certs: b.replacement.certs, path: b.path.certs });
 
 const roleIs = (r: DuisRole, sender?: string) => (b: B, s: SelectInput) =>
   b.role === r && (sender === undefined || s.originatorRole === sender);
@@ -318,21 +211,21 @@ export const SECURITY_SRV_TRANSFORMS: readonly AnySrvTransform[] = [
         targets: CREDENTIAL_TARGETS,
         when: roleIs('Supplier', 'supplier'),
         whenText: 'RemotePartyRole Supplier, sent by a supplier',
-        fields: updateCredentials(0x02),
+        fields: updateCredentials(0x02, bySender, body6151),
       },
       {
         useCase: 'CS02bNOByNOHandover',
         targets: CREDENTIAL_TARGETS,
         when: roleIs('NetworkOperator', 'networkOperator'),
         whenText: 'RemotePartyRole NetworkOperator, sent by a network operator (mode 3, no RTDS for 6.15.1)',
-        fields: updateCredentials(0x03),
+        fields: updateCredentials(0x03, bySender, body6151),
       },
       {
         useCase: 'CS02gLoadControllerBySupplier',
         targets: ['ESME'],
         when: roleIs('LoadController', 'supplier'),
         whenText: 'RemotePartyRole LoadController, sent by a supplier',
-        fields: updateCredentials(0x0b),
+        fields: updateCredentials(0x0b, bySender, body6151),
       },
     ],
   }),

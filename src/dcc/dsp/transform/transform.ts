@@ -33,6 +33,7 @@ import { dateToZigbeeTime } from '../../../gbcs/payload/index.ts';
 import { encodeCommand, type RemotePartyRole, ROLE_OF_OU } from '../../../gbcs/use-cases/index.ts';
 import { bytesEqual, type Eui } from '../../../runtime/bytes.ts';
 import type { EsmeVariant, TransformContext } from './context.ts';
+import { dccPartyEui, nextDccCounter } from './dcc-parties.ts';
 import { type Execution, executionOf, IMMEDIATE } from './encoding.ts';
 import {
   DspBodyInvalidError,
@@ -201,9 +202,15 @@ function acbOf(ctx: TransformContext): Eui {
 
 /** Builds the GBCS for a planned request: APDU, then Pre-Command or MAC'd Command. */
 function build(p: Plan, requestId: RequestId, ctx: TransformContext): TransformResult {
-  const acbOriginates = (p.rule.originator ?? p.t.originator) === 'acb';
+  const kind = p.rule.originator ?? p.t.originator;
+  const acbOriginates = kind === 'acb';
   let originator: Eui = requestId.originator;
   let counter = requestId.counter;
+  // A DCC party replacing the DCC's own credentials (6.21, 6.23, 8.5): its EUI and counter, no supplementary party.
+  if (kind === 'dcc') {
+    originator = dccPartyEui(p.rule.dccParty ?? 'acb', acbOf(ctx), ctx);
+    counter = nextDccCounter(ctx, p.rule.useCase);
+  }
   // The ACB sending a request itself (RTDS CS02f 6.24.1, GCS59 8.12.2): its own RequestID counter, no supplementary party.
   const acbIsRequester = acbOriginates && requestId.originator === acbOf(ctx);
   if (acbOriginates && !acbIsRequester) {
@@ -270,18 +277,18 @@ function build(p: Plan, requestId: RequestId, ctx: TransformContext): TransformR
     return { ...info, kind: 'pre-command', critical: true, gbcs: encodeApdu(fields) };
   }
   const apdu = p.rule.acbSigns
-    ? acbSign(encodeApdu(fields), ctx)
+    ? acbSign(encodeApdu(fields), ctx, kind === 'dcc' ? originator : acbOf(ctx))
     : encodeApdu({ ...fields, signature: null });
   return { ...info, kind: 'command', critical: false, gbcs: macCommand(apdu, ctx), apdu };
 }
 
-/** The ACB's signature on a command it originates and authorises (its DS private key in the key store). */
-function acbSign(apdu: Uint8Array, ctx: TransformContext): Uint8Array {
+/** A DCC party's signature (the ACB's, or the originating DCC party's) on a command it originates and authorises. */
+function acbSign(apdu: Uint8Array, ctx: TransformContext, signer: Eui): Uint8Array {
   try {
-    return ctx.security.sign(apdu, acbOf(ctx));
+    return ctx.security.sign(apdu, signer);
   } catch (e) {
     if (e instanceof GbcsUnknownKeyError)
-      throw new DspUnknownKeyError(`cannot sign the command: ${e.message}`, e.eui ?? acbOf(ctx), 500, e);
+      throw new DspUnknownKeyError(`cannot sign the command: ${e.message}`, e.eui ?? signer, 500, e);
     throw e;
   }
 }

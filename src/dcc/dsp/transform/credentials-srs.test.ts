@@ -1,0 +1,99 @@
+/**
+ * The DCC's own credentials SRVs (6.21, 6.23, 8.5) beyond the template
+ * comparison of test/dsp-transform.test.ts: who originates and signs, the
+ * DSP-held 8.5, and bad bodies refused with a typed error (never a command
+ * from the wrong party or a crash).
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { rtdsContext, TEMPLATES_DIR } from '../../../../test/support/dsp-transform.ts';
+import { parseDuisRequest } from '../../../duis/index.ts';
+import { decodeMessage } from '../../../gbcs/index.ts';
+import { decodeCommand } from '../../../gbcs/use-cases/index.ts';
+import { DspBodyInvalidError, transformServiceRequest } from './index.ts';
+
+const tpl = (f: string) => readFileSync(join(TEMPLATES_DIR, f), 'utf8');
+const HANDOVER = tpl('CS02bNOByNOHandover_6.21_SUCCESS_REQUEST_DUIS.XML');
+const COS = tpl('CS02bSupplierByTransCoS_6.23_IMMEDIATE_SUCCESS_REQUEST_DUIS.XML');
+const OPT_OUT = tpl('CS02bACBByACB_8.5_SUCCESS_REQUEST_DUIS.XML');
+
+const ACB = '90B3D51F30000002';
+const TRANS_COS = '90B3D51F30000004';
+
+function run(xml: string) {
+  const ctx = rtdsContext({ acbCounter: 7000n });
+  const r = transformServiceRequest(parseDuisRequest(xml), ctx);
+  return { r, m: decodeMessage(r.gbcs), ctx };
+}
+
+describe('DCC credentials SRVs (credentials-srs.ts)', () => {
+  it('6.21: the ACB originates with the DCC counter, no supplementary party, and signs', () => {
+    const { r, m, ctx } = run(HANDOVER);
+    assert.equal(r.useCase, 'CS02bNOByNOHandover');
+    assert.equal(m.originator, ACB);
+    assert.equal(m.originatorCounter, 7000n);
+    assert.equal(m.otherInfo.supplementaryRemotePartyId, null);
+    assert.equal(r.businessOriginator, '90B3D51F30010000');
+    assert.equal(ctx.security.verifySignature(m), 'valid');
+    const f = decodeCommand(m.messageCode, m.content).fields as {
+      authorisingRemotePartyControl: Record<string, unknown>;
+    };
+    assert.equal(f.authorisingRemotePartyControl.authorisingRemotePartySeqNumber, 7000n);
+  });
+
+  it('6.23: the transitional CoS party originates and signs; the supplier floors change', () => {
+    const { r, m, ctx } = run(COS);
+    assert.equal(r.useCase, 'CS02bSupplierByTransCoS');
+    assert.equal(m.originator, TRANS_COS);
+    assert.equal(ctx.security.verifySignature(m), 'valid');
+    assert.equal(ctx.security.verifyMac(m), 'valid');
+    const f = decodeCommand(m.messageCode, m.content).fields as {
+      authorisingRemotePartyControl: { remotePartySeqNumberChanges?: unknown[] };
+    };
+    assert.equal(f.authorisingRemotePartyControl.remotePartySeqNumberChanges?.length, 1);
+  });
+
+  it('8.5: the ACB originates, MAC only (null signature), held by the DSP until ExecutionDateTime', () => {
+    const { r, m } = run(OPT_OUT);
+    assert.equal(m.originator, ACB);
+    assert.equal(m.signatureField, 'null');
+    assert.equal(r.dspScheduledAt?.toISOString(), '2015-01-15T00:00:00.000Z');
+  });
+
+  const bad: [string, string, string][] = [
+    [
+      '6.21 for a role with no handover use case (Supplier)',
+      HANDOVER,
+      HANDOVER.replace('<sr:RemotePartyRole>NetworkOperator<', '<sr:RemotePartyRole>Supplier<'),
+    ],
+    [
+      '8.5 without its mandatory ExecutionDateTime',
+      OPT_OUT,
+      OPT_OUT.replace(/<sr:ExecutionDateTime>[^<]*<\/sr:ExecutionDateTime>/, ''),
+    ],
+    [
+      '6.23 with no replacement certificate',
+      COS,
+      COS.replace(
+        /<sr:SupplierReplacementCertificates>[\s\S]*<\/sr:SupplierReplacementCertificates>/,
+        '<sr:SupplierReplacementCertificates/>',
+      ),
+    ],
+    [
+      '6.23 with a negative floor',
+      COS,
+      COS.replace('<sr:SupplierFloorSeqNumber>0<', '<sr:SupplierFloorSeqNumber>-1<'),
+    ],
+    ['6.23 with an ImportMPxN of 14 characters', COS, COS.replace('1312345678333', '13123456783331')],
+  ];
+  for (const [what, original, xml] of bad)
+    it(`refuses ${what} with DSP_BODY_INVALID`, () => {
+      assert.notEqual(xml, original, 'the mutation applies');
+      assert.throws(
+        () => run(xml),
+        (e: unknown) => e instanceof DspBodyInvalidError && e.httpStatus === 400,
+      );
+    });
+});
