@@ -59,6 +59,8 @@ const NO_ANSWER: Readonly<Record<string, string>> = {
     'Update Security Credentials (KRP): the template body replaces the supplier credentials with RTDS certificates the estate does not hold; the meter sends no response',
   '6.24.1 wan': 'Retrieve Device Security Credentials (KRP, CS02f): no response from the meter emulator',
   '6.24.1 ppmid': 'Retrieve Device Security Credentials (KRP, CS02f): no response from the meter emulator',
+  '8.5 wan':
+    'Service Opt Out (CS02bACBByACB): the template replaces the ACB credentials with an RTDS certificate the estate does not hold; the meter sends no response',
 };
 
 describe('e2e: every orderable device SRV, DUIS -> DSP -> WAN -> device -> DUIS (virtual time)', () => {

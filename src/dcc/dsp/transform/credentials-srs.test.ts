@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { rtdsContext, TEMPLATES_DIR } from '../../../../test/support/dsp-transform.ts';
 import { parseDuisRequest } from '../../../duis/index.ts';
-import { decodeMessage } from '../../../gbcs/index.ts';
+import { decodeMessage, SecurityContext } from '../../../gbcs/index.ts';
 import { decodeCommand } from '../../../gbcs/use-cases/index.ts';
-import { DspBodyInvalidError, transformServiceRequest } from './index.ts';
+import { DspBodyInvalidError, DspUnsupportedServiceRequestError, transformServiceRequest } from './index.ts';
 
 const tpl = (f: string) => readFileSync(join(TEMPLATES_DIR, f), 'utf8');
 const HANDOVER = tpl('CS02bNOByNOHandover_6.21_SUCCESS_REQUEST_DUIS.XML');
@@ -60,6 +60,19 @@ describe('DCC credentials SRVs (credentials-srs.ts)', () => {
     assert.equal(m.originator, ACB);
     assert.equal(m.signatureField, 'null');
     assert.equal(r.dspScheduledAt?.toISOString(), '2015-01-15T00:00:00.000Z');
+  });
+
+  it('6.23 on a DSP without a transitional CoS party: E11 (DSP_UNSUPPORTED_SERVICE_REQUEST), not a 500', () => {
+    const ctx = rtdsContext({ acbCounter: 7000n });
+    const store = ctx.security.keyStore;
+    const without = Object.create(store, {
+      remoteParties: { value: () => store.remoteParties().filter((e) => e !== TRANS_COS) },
+    });
+    const c = { ...ctx, security: new SecurityContext({ keyStore: without }) };
+    assert.throws(
+      () => transformServiceRequest(parseDuisRequest(COS), c),
+      (e: unknown) => e instanceof DspUnsupportedServiceRequestError && e.httpStatus !== 500,
+    );
   });
 
   const bad: [string, string, string][] = [

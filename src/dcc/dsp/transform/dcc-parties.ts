@@ -16,7 +16,7 @@
 import type { KeyStore } from '../../../gbcs/index.ts';
 import type { Eui } from '../../../runtime/bytes.ts';
 import type { TransformContext } from './context.ts';
-import { DspContextIncompleteError, DspUnknownKeyError } from './errors.ts';
+import { DspContextIncompleteError, DspUnsupportedServiceRequestError } from './errors.ts';
 import type { DccParty } from './rule.ts';
 
 /** Certificate OU of the transitional CoS party (GBCS RemotePartyRole 5). */
@@ -38,14 +38,14 @@ function transitionalCoS(store: KeyStore): Eui | undefined {
 }
 
 /** The EUI of DCC party `party` (its keys in the context's key store). */
-export function dccPartyEui(party: DccParty, acb: Eui, ctx: TransformContext): Eui {
+export function dccPartyEui(party: DccParty, acb: Eui, ctx: TransformContext, srv: string): Eui {
   if (party === 'acb') return acb;
   const e = transitionalCoS(ctx.security.keyStore);
+  // a DSP without the transitional CoS party's keys does not offer its SRs (DUIS E11, not a 500)
   if (!e)
-    throw new DspUnknownKeyError(
-      'no transitional CoS party (certificate OU 5 with a DS private key) in the key store',
-      'transitionalCoS',
-      500,
+    throw new DspUnsupportedServiceRequestError(
+      srv,
+      `SR ${srv}: this DSP holds no transitional CoS party (certificate OU 5 with a DS private key)`,
     );
   return e;
 }

@@ -208,7 +208,7 @@ function build(p: Plan, requestId: RequestId, ctx: TransformContext): TransformR
   let counter = requestId.counter;
   // A DCC party replacing the DCC's own credentials (6.21, 6.23, 8.5): its EUI and counter, no supplementary party.
   if (kind === 'dcc') {
-    originator = dccPartyEui(p.rule.dccParty ?? 'acb', acbOf(ctx), ctx);
+    originator = dccPartyEui(p.rule.dccParty ?? 'acb', acbOf(ctx), ctx, p.t.srv);
     counter = nextDccCounter(ctx, p.rule.useCase);
   }
   // The ACB sending a request itself (RTDS CS02f 6.24.1, GCS59 8.12.2): its own RequestID counter, no supplementary party.
