@@ -159,6 +159,8 @@ export interface AtpsStatusReport {
   repeated: boolean;
   /** verified with the PPMID's reporting public key */
   signatureValid: boolean;
+  /** the PPMID's own HAN read of the meter after a relayed top-up (a second `forwarded` report, flag bit3) */
+  creditRead: { meter: string; creditRemaining: number; readAt: number } | null;
   hex: string;
 }
 
@@ -475,6 +477,7 @@ export class Atps {
         requestId: r.requestId ? formatRequestId(r.requestId) : null,
         repeated: r.detail.startsWith('repeated envelope:'),
         signatureValid: verifyStatusReport(r, key),
+        creditRead: r.creditRead ? { ...r.creditRead } : null,
         hex: toHex(bytes),
       });
       if (p.reports.length > MAX_REPORTS) p.reports.shift();

@@ -211,7 +211,7 @@ export const SCHEMAS = {
         type: 'array',
         items: { type: 'object' },
         description:
-          'ppmid-inbox only: the reports (sequence, reason, attempts, detail, signatureValid, hex)',
+          "ppmid-inbox only: the reports (sequence, reason, attempts, detail, signatureValid, creditRead, hex); after a relayed top-up a second `forwarded` report carries the PPMID's HAN read of the meter's credit (creditRead)",
       },
       ppmidDetail: { type: 'string' },
       requestId: { type: ['string', 'null'] },

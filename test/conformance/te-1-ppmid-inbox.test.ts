@@ -22,9 +22,11 @@ import { Atps, type CustomerActionResult } from '../../src/atps/api.ts';
 import { defaultDeviceApps } from '../../src/atps/devices.ts';
 import { RTDS_EUIS } from '../../src/devices/home/profiles.ts';
 import { INBOX_TAMPERS, type InboxTamper } from '../../src/devices/ppmid/atps.ts';
+import { TOP_UP_USE_CASES } from '../../src/devices/security/authority.ts';
+import { lookupMessageCode } from '../../src/gbcs/codes/message-codes.ts';
 import { peekRouting } from '../../src/gbcs/peek.ts';
 import { SecurityContext } from '../../src/gbcs/security.ts';
-import { fromHex } from '../../src/runtime/bytes.ts';
+import { fromHex, normaliseEui } from '../../src/runtime/bytes.ts';
 import type { VirtualClock } from '../../src/runtime/clock.ts';
 import { byName, COMMANDS } from '../support/atps-harness.ts';
 
@@ -113,7 +115,22 @@ describe(`TE-1 every RTDS COMMAND to the ESME via ppmid-inbox (${toEsme.length})
         assert.equal(atps.deviceEvents(id, RTDS_EUIS.esme).application.length, esmeBefore);
       } else {
         assert.deepEqual([r.ppmidDecision, r.ppmidReason], ['accepted-queued', null], r.ppmidDetail);
-        assert.deepEqual(r.statusReports, ['accepted-queued', 'forwarded']);
+        // one report per step; after a relayed top-up the PPMID adds its HAN read of the
+        // meter's credit as a second `forwarded` report (issue 15 evidence)
+        const details = r.statusReportDetails ?? [];
+        assert.deepEqual(
+          details.filter((s) => !s.creditRead).map((s) => s.outcome),
+          ['accepted-queued', 'forwarded'],
+        );
+        const reads = details.filter((s) => s.creditRead);
+        const topUp = TOP_UP_USE_CASES.has(
+          lookupMessageCode(peekRouting(m.bytes).messageCode)?.useCase ?? '',
+        );
+        assert.equal(reads.length, topUp ? 1 : 0, 'a credit read after a relayed top-up only');
+        for (const s of reads) {
+          assert.equal(s.outcome, 'forwarded');
+          assert.equal(normaliseEui(s.creditRead!.meter), normaliseEui(RTDS_EUIS.esme));
+        }
         assert.equal(r.chDecision, 'delivered');
         assert.equal(r.target, RTDS_EUIS.esme);
         assert.equal(r.deviceDecision, 'accepted', `${r.deviceReason}`);

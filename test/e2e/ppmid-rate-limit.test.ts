@@ -58,8 +58,10 @@ describe('e2e: CH-7 rate limit and PPMID store-and-forward (TransferDataError Da
       else chRelays.push(e);
     });
     const forwarded: string[] = [];
+    const creditReads: string[] = [];
     home.ppmid!.onStatusReport((_bytes, r) => {
-      if (r.outcome === 'forwarded') forwarded.push(r.envelopeId);
+      // a second `forwarded` report carrying the PPMID's HAN credit read is evidence, not a relay
+      if (r.outcome === 'forwarded') (r.creditRead ? creditReads : forwarded).push(r.envelopeId);
     });
     const supplier = sys.supplier!;
     const ids: string[] = [];
@@ -91,6 +93,10 @@ describe('e2e: CH-7 rate limit and PPMID store-and-forward (TransferDataError Da
     assert.equal(chRelays.length, N, 'the CH took each command once');
     assert.equal(forwarded.length, N, 'forwarded reported once per command');
     assert.equal(new Set(forwarded).size, N);
+    assert.ok(
+      creditReads.every((e) => forwarded.includes(e)),
+      'credit reads only after a forward',
+    );
     // the supplier's view: every leg forwarded, no PPMID failure
     for (const id of ids) assert.equal(supplier.tracker.get(id)!.ppmid?.status, 'forwarded');
     assert.ok((home.ppmid!.metrics.snapshot().counters['ppmid.han.ch-busy'] ?? 0) >= chRefused.length);
