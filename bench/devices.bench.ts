@@ -19,6 +19,7 @@ import {
 import { RTDS_TIME } from '../src/devices/meter-common/time.ts';
 import { RTDS_DEVICES } from '../src/devices/security/credentials.ts';
 import { decodeMessage, loadKeyStoreDir } from '../src/gbcs/index.ts';
+import { decodeCommand, encodeCommand } from '../src/gbcs/use-cases/index.ts';
 import { VirtualClock } from '../src/runtime/clock.ts';
 import { configureLogging } from '../src/runtime/logger.ts';
 import { RTDS_KEYSTORE, rtdsMessages } from '../test/support/fixtures.ts';
@@ -41,6 +42,20 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchResult[]>
   const crits = Array.from({ length: quick ? 300 : 3000 }, (_, i) =>
     rebuildCommand(profile.remote, crit, { counter: 0x1000n + BigInt(i) }),
   );
+  // CS02g: two load controller cells replaced, each certificate's path verified to the Root (3 ECDSA verifies with the command's)
+  const cred = fx(
+    '6.15.1_CS02gLoadControllerBySupplier/CS02gLoadControllerBySupplier_6.15.1_IMMEDIATE_SUCCESS_COMMAND_GBCS.HEX',
+  );
+  const credFields = decodeCommand('CS02gLoadControllerBySupplier', cred.content).fields as {
+    authorisingRemotePartyControl: { authorisingRemotePartySeqNumber: bigint };
+  };
+  const creds = Array.from({ length: quick ? 200 : 1000 }, (_, i) => {
+    const counter = 0x1000n + BigInt(i);
+    const f = structuredClone(credFields);
+    f.authorisingRemotePartyControl.authorisingRemotePartySeqNumber = counter;
+    const content = encodeCommand('CS02gLoadControllerBySupplier', f as never, { header: {} });
+    return rebuildCommand(profile.remote, cred, { counter, content });
+  });
   const bad = new Uint8Array(reads[0]);
   bad[bad.length - 1] ^= 1;
 
@@ -88,6 +103,7 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchResult[]>
     withCpu('devices.esme.read', cycle(reads)),
     withCpu('devices.esme.critical', cycle(crits)),
     withCpu('devices.esme.reject', cycle(Array(1000).fill(bad))),
+    withCpu('devices.esme.credentials', cycle(creds)),
   ];
   return results;
 }
