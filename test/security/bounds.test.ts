@@ -151,7 +151,13 @@ const floods: Record<BoundName, () => Promise<void>> = {
       });
     });
     await new Promise<void>((r) => peer.listen(0, '127.0.0.1', r));
-    closers.push(() => new Promise((r) => peer.close(() => r(undefined))));
+    closers.push(
+      () =>
+        new Promise((r) => {
+          peer.close(() => r(undefined));
+          peer.closeAllConnections();
+        }),
+    );
     const addr = peer.address() as { port: number };
     const metrics = new Metrics();
     const poster = new OrderedPoster(`http://127.0.0.1:${addr.port}`, new VirtualClock(), metrics, {
@@ -184,7 +190,7 @@ const floods: Record<BoundName, () => Promise<void>> = {
   },
 
   async 'http.sse-streams'() {
-    const app = Fastify({ logger: false });
+    const app = Fastify({ logger: false, forceCloseConnections: true });
     const streams = new Set<ServerResponse>();
     const sends: Array<(e: string, d: unknown) => void> = [];
     app.get('/events', async (req, reply) => {
@@ -242,7 +248,10 @@ const floods: Record<BoundName, () => Promise<void>> = {
     await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
     closers.push(
       () => sniffer.close(),
-      () => new Promise((r) => http.close(() => r(undefined))),
+      () => {
+        http.closeAllConnections();
+        http.close();
+      },
     );
     const port = (http.address() as { port: number }).port;
     const silent: Socket[] = [];
@@ -274,6 +283,11 @@ describe('issue 13: every per-peer / per-connection collection is bounded (src/r
     for (const row of Object.values(BOUNDS)) assert.ok(row.capacity > CAP, row.name);
   });
   for (const name of Object.keys(BOUNDS) as BoundName[])
-    it(`${name} (${BOUNDS[name].policy}): ${FLOOD} distinct keys at cap ${CAP}; legitimate traffic still works`, () =>
-      floods[name]());
+    it(`${name} (${BOUNDS[name].policy}): ${FLOOD} distinct keys at cap ${CAP}; legitimate traffic still works`, async () => {
+      try {
+        await floods[name]();
+      } finally {
+        for (const c of closers.splice(0).reverse()) await c();
+      }
+    });
 });
