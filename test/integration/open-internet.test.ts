@@ -80,19 +80,25 @@ describe('openInternet', () => {
     },
   );
 
-  it('reads MQTT_URL, MQTT_PROTOCOL_VERSION and PPMID_DATA_DIR', () => {
+  it('reads MQTT_URL, MQTT_PROTOCOL_VERSION, PPMID_DATA_DIR and MQTT_CRL_FILE', () => {
     assert.deepEqual(
       internetOptionsFromEnv({ MQTT_URL: 'mqtt://h:1', MQTT_PROTOCOL_VERSION: '4', PPMID_DATA_DIR: '/d' }),
       {
         mqttUrl: 'mqtt://h:1',
         protocolVersion: 4,
         dataDir: '/d',
+        crlFile: undefined,
       },
+    );
+    assert.equal(
+      internetOptionsFromEnv({ MQTT_CRL_FILE: '/etc/mosquitto/ca.crl' }).crlFile,
+      '/etc/mosquitto/ca.crl',
     );
     assert.deepEqual(internetOptionsFromEnv({}), {
       mqttUrl: undefined,
       protocolVersion: undefined,
       dataDir: undefined,
+      crlFile: undefined,
     });
   });
 });
