@@ -11,10 +11,10 @@
  * the handlers use (services.ts) and the ESME's alert and header shapes.
  */
 
-import { parseGbcsCertificate } from '../../gbcs/keystore.ts';
 import { dlms, encodeDlmsApdu, gbcsInvokeId } from '../../gbcs/payload/dlms.ts';
-import { fromHex, toHex } from '../../runtime/bytes.ts';
+import { toHex } from '../../runtime/bytes.ts';
 import { EVENT_FIRMWARE_VERIFICATION_FAILED, verifyFirmwareFile } from '../meter-common/firmware.ts';
+import { restoreJoinedPeers } from '../meter-common/join-table.ts';
 import {
   type Execution,
   type ExecutionContext,
@@ -218,13 +218,7 @@ export class Esme extends MeterDevice<EsmeState> {
     this.state.metrology ??= null;
     this.state.credentials ??= defaultCredentialState();
     this.state.joinTable ??= defaultEsmeState(this.state.variant).joinTable;
-    for (const j of this.state.joinTable.joined)
-      if (j.kaCertificate)
-        this.security.addPeer({
-          eui: j.eui,
-          deviceType: j.deviceType,
-          ka: parseGbcsCertificate(fromHex(j.kaCertificate)),
-        });
+    restoreJoinedPeers(this.state.joinTable.joined, this.security);
     reapplyReplacedCertificates({
       deviceType: 'ESME',
       security: this.security,

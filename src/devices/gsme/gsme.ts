@@ -29,6 +29,7 @@ import {
   runFirmwareActivation,
   verifyFirmwareFile,
 } from '../meter-common/firmware.ts';
+import { restoreJoinedPeers } from '../meter-common/join-table.ts';
 import {
   type Execution,
   type ExecutionContext,
@@ -466,6 +467,7 @@ export class Gsme extends MeterDevice<GsmeState> {
   restore(s: GsmeSnapshot): void {
     // a snapshot from before a state field existed restores with that field's default
     this.state = { ...defaultGsmeState(), ...structuredClone(s.state) };
+    restoreJoinedPeers(this.state.joined, this.security);
     this.restoreBase(s);
   }
 }

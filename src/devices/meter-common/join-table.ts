@@ -92,6 +92,17 @@ export function joinDevice(role: number) {
   };
 }
 
+/** After a restore: the joined devices whose join carried a KA certificate are security peers again. */
+export function restoreJoinedPeers(joined: readonly JoinedDevice[], security: DeviceSecurity): void {
+  for (const j of joined)
+    if (j.kaCertificate)
+      security.addPeer({
+        eui: j.eui,
+        deviceType: j.deviceType,
+        ka: parseGbcsCertificate(fromHex(j.kaCertificate)),
+      });
+}
+
 /** CS04AC / CS04B. */
 export function unjoinDevice(call: UseCaseCall<string>, d: JoinTableDevice): HandlerResult {
   const eui = call.fields.toUpperCase();

@@ -3,8 +3,9 @@
  * join, CS04AC / CS04B unjoin, CS07 read the join details) and its event
  * and alert behaviours (GCS20 set, GCS20r read).
  *
- * Join table: the HAN devices the meter has joined, with their type (and
- * the KA certificate a join carried). An unjoin of a device in the table
+ * Join table (the rules: meter-common/join-table.ts, shared with the ESME):
+ * the HAN devices the meter has joined, with their type (and the KA
+ * certificate a join carried). An unjoin of a device in the table
  * removes it (response code 0); of a device that is not in it answers
  * response code 1 and changes nothing: the RTDS CS04B ERROR example (a
  * CS04AC to the GSME for 0303030303030303) shows 1; that it means "not
@@ -20,33 +21,31 @@
  * list; another control is refused, 8F1E).
  */
 import type { CommandFieldsOf } from '../../../gbcs/use-cases/index.ts';
-import type { Eui } from '../../../runtime/bytes.ts';
+import type { DeviceType } from '../../contracts.ts';
+import {
+  JOIN_CODE,
+  type JoinedDevice,
+  type JoinTableDevice,
+  joinDevice,
+  readJoinTable,
+  unjoinDevice,
+} from '../../meter-common/join-table.ts';
 import {
   CommandContentError,
   type HandlerResult,
   type UseCaseCall,
 } from '../../meter-common/use-case-registry.ts';
+import type { GsmeServices } from '../services.ts';
 import { defaultResponse, faultedCommand, ZCL } from './gbz.ts';
 import type { GsmeView } from './index.ts';
 
-/** GBCS DeviceType numbers (ASN.1, GBCS.md 5). */
-const DEVICE_TYPE_NUMBER = { GSME: 0, ESME: 1, CHF: 2, GPF: 3, HCALCS: 4, PPMID: 5, Type2: 6 } as const;
-type NumberedType = keyof typeof DEVICE_TYPE_NUMBER;
-const TYPE_OF_NUMBER = new Map<number, NumberedType>(
-  Object.entries(DEVICE_TYPE_NUMBER).map(([k, v]) => [v, k as NumberedType]),
-);
 /** What a GSME joins (SMETS2: its PPMID and Type 2 devices; the CH's GPF is not joined by command). */
-const JOINABLE: readonly NumberedType[] = ['PPMID', 'Type2'];
+const JOINABLE: readonly DeviceType[] = ['PPMID', 'Type2'];
 
 /** CS04 response code for a device that is not in the join table (RTDS CS04B ERROR; name not confirmed). */
-export const UNJOIN_NOT_JOINED = 1;
+export const UNJOIN_NOT_JOINED = JOIN_CODE.notJoined;
 
-export interface GsmeJoinedDevice {
-  eui: Eui;
-  deviceType: NumberedType;
-  /** the KA certificate given with the join, hex */
-  kaCertificate?: string;
-}
+export type GsmeJoinedDevice = JoinedDevice;
 
 /** The RTDS GSME's event configuration (RTDS GCS20r SUCCESS response, in its order). */
 export const RTDS_EVENT_CONFIGURATION: ReadonlyArray<readonly [number, number]> = [
@@ -99,54 +98,39 @@ export const RTDS_EVENT_CONFIGURATION: ReadonlyArray<readonly [number, number]> 
 /** GCS20r's event id for "every non-critical event" (RTDS GCS20r). */
 export const ALL_NON_CRITICAL_EVENTS = 0x81ff;
 
-interface JoinFields {
-  joinMethodAndRole: number;
-  otherDeviceEntityIdentifier: string;
-  otherDeviceType: number;
-  otherDeviceKACertificate?: string;
-}
-
-/** CS03A1 (method A, the meter initiates: role 0) and CS03B (method B: role 2): the device into the join table. */
-export function join(role: number) {
-  return (call: UseCaseCall<JoinFields>, d: GsmeView): HandlerResult => {
-    const f = call.fields;
-    const type = TYPE_OF_NUMBER.get(f.otherDeviceType);
-    if (!type || !JOINABLE.includes(type))
-      throw new CommandContentError(`a GSME does not join a device of type ${f.otherDeviceType}`);
-    if (f.joinMethodAndRole !== role)
-      throw new CommandContentError(`join method and role ${f.joinMethodAndRole}: this use case is ${role}`);
-    const entry: GsmeJoinedDevice = {
-      eui: f.otherDeviceEntityIdentifier.toUpperCase(),
-      deviceType: type,
-      ...(f.otherDeviceKACertificate === undefined ? {} : { kaCertificate: f.otherDeviceKACertificate }),
-    };
-    d.state.joined = [...d.state.joined.filter((j) => j.eui !== entry.eui), entry];
-    return { response: 0, outcome: 'applied', detail: { joined: entry.eui, deviceType: type } };
-  };
-}
-
-/** CS04AC / CS04B: the device leaves the join table; not in it: response code 1. */
-export function unjoin(call: UseCaseCall<string>, d: GsmeView): HandlerResult {
-  const eui = call.fields.toUpperCase();
-  if (!d.state.joined.some((j) => j.eui === eui))
-    return { response: UNJOIN_NOT_JOINED, outcome: 'failed', detail: { notJoined: eui } };
-  d.state.joined = d.state.joined.filter((j) => j.eui !== eui);
-  return { response: 0, outcome: 'applied', detail: { unjoined: eui } };
-}
-
-/** CS07: the join table. */
-export function joinDetails(_call: UseCaseCall<unknown>, d: GsmeView): HandlerResult {
+/**
+ * The GSME's join table on the shared rules (meter-common/join-table.ts),
+ * over `state.joined`. The GSME models no table size: its capacity is
+ * unbounded (a join never answers "table full").
+ */
+function table(d: GsmeServices): JoinTableDevice {
   return {
-    response: {
-      responseCode: 0,
-      joinedDevices: d.state.joined.map((j) => ({
-        deviceId: j.eui,
-        deviceType: DEVICE_TYPE_NUMBER[j.deviceType],
-      })),
+    security: d.security,
+    joinTable: {
+      get joined() {
+        return d.state.joined;
+      },
+      set joined(v) {
+        d.state.joined = v;
+      },
+      capacity: Number.POSITIVE_INFINITY,
     },
-    outcome: 'read',
+    joinable: JOINABLE,
   };
 }
+
+const via =
+  <F>(h: (c: UseCaseCall<F>, d: JoinTableDevice) => HandlerResult) =>
+  (c: UseCaseCall<F>, d: GsmeServices) =>
+    h(c, table(d));
+
+/** CS03A1 (role 0) / CS03B (role 2), CS04AC / CS04B, CS07. */
+export const gsmeJoin = {
+  methodA: via(joinDevice(0)),
+  methodB: via(joinDevice(2)),
+  unjoin: via(unjoinDevice),
+  read: via(readJoinTable),
+};
 
 /** GCS20r: Report Event Configuration of every non-critical event (0x81FF) or of one. */
 export function readEventConfiguration(

@@ -22,13 +22,7 @@ import {
 import type { GsmeState } from '../gsme.ts';
 import type { GsmeServices } from '../services.ts';
 import { paymentMode, setPrices } from './account.ts';
-import {
-  join,
-  joinDetails,
-  readEventConfiguration,
-  setEventConfiguration,
-  unjoin,
-} from './device-management.ts';
+import { gsmeJoin, readEventConfiguration, setEventConfiguration } from './device-management.ts';
 import {
   type AttrTable,
   type ComponentAnswer,
@@ -326,10 +320,6 @@ export function registerGsmeHandlers<D extends GsmeView>(r: UseCaseRegistry<D>):
     .register('GCS20r', readEventConfiguration)
     .register('GCS38', read([{ field: 'readOta', cluster: 'ota', table: otaTable, protect: false }]))
     .register('GCS20', setEventConfiguration)
-    .register('CS03A1', join(0))
-    .register('CS03B', join(2))
-    .registerAll(['CS04AC', 'CS04B'], unjoin)
-    .register('CS07', joinDetails)
     .registerAll(
       ['GCS25', 'GCS25a'],
       command<CommandFieldsOf<'GCS25'>>(
@@ -366,6 +356,10 @@ function readBillingPeriod(_call: UseCaseCall<unknown>, d: GsmeView): HandlerRes
  */
 export const GSME_HANDLERS = registerGsmeHandlers(new UseCaseRegistry<GsmeServices>())
   .register('CS06', activateFirmware)
+  .register('CS03A1', gsmeJoin.methodA)
+  .register('CS03B', gsmeJoin.methodB)
+  .registerAll(['CS04AC', 'CS04B'], gsmeJoin.unjoin)
+  .register('CS07', gsmeJoin.read)
   .registerAll(['CS01b', 'PCS01'], topUp)
   .register('PCS02', emergencyCreditFromPpmid)
   .registerAll(['GCS02', 'GCS03'], paymentMode)
