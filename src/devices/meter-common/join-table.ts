@@ -126,3 +126,20 @@ export function readJoinTable(_call: UseCaseCall<unknown>, d: JoinTableDevice): 
     outcome: 'read',
   };
 }
+
+/**
+ * The five join table use cases for a meter `D`, given how to see its table:
+ * CS03A1 (methodA), CS03B (methodB), CS04AC / CS04B (unjoin), CS07 (read).
+ */
+export function joinTableHandlers<D>(table: (d: D) => JoinTableDevice) {
+  const via =
+    <F>(h: (c: UseCaseCall<F>, t: JoinTableDevice) => HandlerResult) =>
+    (c: UseCaseCall<F>, d: D) =>
+      h(c, table(d));
+  return {
+    methodA: via(joinDevice(0)),
+    methodB: via(joinDevice(2)),
+    unjoin: via(unjoinDevice),
+    read: via(readJoinTable),
+  };
+}

@@ -3,27 +3,11 @@
  * the shared rules of meter-common/join-table.ts, over `state.joinTable`.
  * An ESME joins PPMIDs, HCALCSs and Type 2 devices.
  */
-import {
-  type JoinTableDevice,
-  joinDevice,
-  readJoinTable,
-  unjoinDevice,
-} from '../../meter-common/join-table.ts';
-import type { HandlerResult, UseCaseCall } from '../../meter-common/use-case-registry.ts';
+import { joinTableHandlers } from '../../meter-common/join-table.ts';
 import type { EsmeServices } from '../services.ts';
 
-function table(esme: EsmeServices): JoinTableDevice {
-  return { security: esme.security, joinTable: esme.state.joinTable, joinable: ['PPMID', 'HCALCS', 'Type2'] };
-}
-
-const via =
-  <F>(h: (c: UseCaseCall<F>, d: JoinTableDevice) => HandlerResult) =>
-  (c: UseCaseCall<F>, esme: EsmeServices) =>
-    h(c, table(esme));
-
-export const esmeJoin = {
-  methodA: via(joinDevice(0)),
-  methodB: via(joinDevice(2)),
-  unjoin: via(unjoinDevice),
-  read: via(readJoinTable),
-};
+export const esmeJoin = joinTableHandlers((esme: EsmeServices) => ({
+  security: esme.security,
+  joinTable: esme.state.joinTable,
+  joinable: ['PPMID', 'HCALCS', 'Type2'],
+}));

@@ -22,14 +22,7 @@
  */
 import type { CommandFieldsOf } from '../../../gbcs/use-cases/index.ts';
 import type { DeviceType } from '../../contracts.ts';
-import {
-  JOIN_CODE,
-  type JoinedDevice,
-  type JoinTableDevice,
-  joinDevice,
-  readJoinTable,
-  unjoinDevice,
-} from '../../meter-common/join-table.ts';
+import { JOIN_CODE, type JoinedDevice, joinTableHandlers } from '../../meter-common/join-table.ts';
 import {
   CommandContentError,
   type HandlerResult,
@@ -103,34 +96,25 @@ export const ALL_NON_CRITICAL_EVENTS = 0x81ff;
  * over `state.joined`. The GSME models no table size: its capacity is
  * unbounded (a join never answers "table full").
  */
-function table(d: GsmeServices): JoinTableDevice {
-  return {
-    security: d.security,
-    joinTable: {
-      get joined() {
-        return d.state.joined;
-      },
-      set joined(v) {
-        d.state.joined = v;
-      },
-      capacity: Number.POSITIVE_INFINITY,
+/**
+ * The GSME's join table use cases (CS03A1 / CS03B, CS04AC / CS04B, CS07) on
+ * the shared rules (meter-common/join-table.ts), over `state.joined`. The
+ * GSME models no table size: its capacity is unbounded (a join never
+ * answers "table full").
+ */
+export const gsmeJoin = joinTableHandlers((d: GsmeServices) => ({
+  security: d.security,
+  joinTable: {
+    get joined() {
+      return d.state.joined;
     },
-    joinable: JOINABLE,
-  };
-}
-
-const via =
-  <F>(h: (c: UseCaseCall<F>, d: JoinTableDevice) => HandlerResult) =>
-  (c: UseCaseCall<F>, d: GsmeServices) =>
-    h(c, table(d));
-
-/** CS03A1 (role 0) / CS03B (role 2), CS04AC / CS04B, CS07. */
-export const gsmeJoin = {
-  methodA: via(joinDevice(0)),
-  methodB: via(joinDevice(2)),
-  unjoin: via(unjoinDevice),
-  read: via(readJoinTable),
-};
+    set joined(v) {
+      d.state.joined = v;
+    },
+    capacity: Number.POSITIVE_INFINITY,
+  },
+  joinable: JOINABLE,
+}));
 
 /** GCS20r: Report Event Configuration of every non-critical event (0x81FF) or of one. */
 export function readEventConfiguration(
