@@ -57,6 +57,7 @@ import {
   TEMPLATES_DIR,
 } from './support/dsp-transform.ts';
 import { RTDS_KEYSTORE, RTDS_MESSAGES } from './support/fixtures.ts';
+import { xsdShapedRequest } from './support/xsd-shaped.ts';
 
 const templates = supportedTemplates();
 const byFile = new Map(templates.map((t) => [t.file, t]));
@@ -943,24 +944,6 @@ describe('DSP transform: a bad body of any transformed SR is a typed refusal, ne
     console.log(`# mutated bodies: ${refused} refused with a typed error, ${accepted} still valid`),
   );
 });
-
-/** A DUIS request of the XSD's shape for an SRV with no DCC template (unsigned: the transform does not check signatures). */
-function xsdShapedRequest(p: {
-  srv: string;
-  cv: number;
-  target: string;
-  counter: number;
-  body: string;
-}): string {
-  const dashed = (e: string) => e.match(/../g)!.join('-');
-  return (
-    '<?xml version="1.0" encoding="UTF-8"?><sr:Request xmlns:sr="http://www.dccinterface.co.uk/ServiceUserGateway" schemaVersion="5.4">' +
-    `<sr:Header><sr:RequestID>90-B3-D5-1F-30-01-00-00:${dashed(p.target)}:${p.counter}</sr:RequestID>` +
-    `<sr:CommandVariant>${p.cv}</sr:CommandVariant><sr:ServiceReference>${p.srv.split('.').slice(0, 2).join('.')}</sr:ServiceReference>` +
-    `<sr:ServiceReferenceVariant>${p.srv}</sr:ServiceReferenceVariant></sr:Header>` +
-    `<sr:Body>${p.body}</sr:Body></sr:Request>`
-  );
-}
 
 describe('DSP transform: device SRVs with no DCC template, requests of the XSD shape', () => {
   const cases = [
