@@ -26,7 +26,6 @@ import type { DeviceType } from '../../../duis/index.ts';
 import { formatCosemDateTimeText } from '../../../gbcs/use-cases/cosem-text.ts';
 import {
   attrInt,
-  choice,
   empty,
   group,
   int,
@@ -38,6 +37,7 @@ import {
   type ValueReader,
 } from './body-reader.ts';
 import { deviceSrv } from './device-srs.ts';
+import { cosemDate, DATE_PARTS, dateText } from './duis-date.ts';
 import { cosemExecutionDateTime } from './encoding.ts';
 import { DspBodyInvalidError } from './errors.ts';
 import type { AnySrvTransform, BuildInput } from './rule.ts';
@@ -45,51 +45,9 @@ import type { AnySrvTransform, BuildInput } from './rule.ts';
 // biome-ignore lint/suspicious/noExplicitAny: body types are per row
 type B = any;
 
-const ESME: DeviceType[] = ['ESME'];
-
-// ---------------------------------------------------------------- sr:Date -> COSEM date text
-
 const pad = (v: number, w: number) => String(v).padStart(w, '0');
 
-/** The parts of an sr:Date (Year, Month, DayOfMonth, DayOfWeek: each specified or a wildcard). */
-const DATE_PARTS = {
-  year: one('Year', choice({ SpecifiedYear: int(2014, 9999), NonSpecifiedYear: empty })),
-  month: one('Month', choice({ SpecifiedMonth: int(1, 12), NonSpecifiedMonth: empty })),
-  day: one(
-    'DayOfMonth',
-    choice({
-      SpecifiedDayOfMonth: int(1, 31),
-      LastDayOfMonth: empty,
-      SecondLastDayOfMonth: empty,
-      NonSpecifiedDayOfMonth: empty,
-    }),
-  ),
-  dow: one('DayOfWeek', choice({ SpecifiedDayOfWeek: int(1, 7), NonSpecifiedDayOfWeek: empty })),
-};
-
-/**
- * An sr:Date as the catalogue's COSEM date text: not specified = `*`, last
- * day of the month 0xFE, second last 0xFD (Blue Book date), day of week
- * ` dow=N`.
- */
-function dateText(d: B): string {
-  const y = d.year.which === 'SpecifiedYear' ? pad(d.year.value, 4) : '****';
-  const m = d.month.which === 'SpecifiedMonth' ? pad(d.month.value, 2) : '**';
-  const day =
-    d.day.which === 'SpecifiedDayOfMonth'
-      ? pad(d.day.value, 2)
-      : d.day.which === 'LastDayOfMonth'
-        ? '254'
-        : d.day.which === 'SecondLastDayOfMonth'
-          ? '253'
-          : '**';
-  const dow = d.dow.which === 'SpecifiedDayOfWeek' ? ` dow=${d.dow.value}` : '';
-  return `${y}-${m}-${day}${dow}`;
-}
-
-const readDate = group(DATE_PARTS);
-/** sr:Date -> COSEM date text. */
-export const cosemDate: ValueReader<string> = (n, p) => dateText(readDate(n, p));
+const ESME: DeviceType[] = ['ESME'];
 
 /** sr:Date with an attribute (`identifier` or `index`, 1..20): its id and COSEM date text. */
 function indexedDate(attr: string): ValueReader<{ id: number; date: string }> {

@@ -24,8 +24,9 @@ import type { DeviceType } from '../../../duis/index.ts';
 import { DuisSchemaError } from '../../../duis/index.ts';
 import { formatCosemDateTimeText } from '../../../gbcs/use-cases/cosem-text.ts';
 import { toHex } from '../../../runtime/bytes.ts';
-import { choice, empty, group, int, many, one, str, timeOfDay, type ValueReader } from './body-reader.ts';
+import { group, int, many, one, str, timeOfDay, type ValueReader } from './body-reader.ts';
 import { deviceSrv } from './device-srs.ts';
+import { cosemDate } from './duis-date.ts';
 import { cosemExecutionDateTime } from './encoding.ts';
 import { DspBodyInvalidError, DspDeviceTypeMismatchError } from './errors.ts';
 import type { AnySrvTransform, BuildInput } from './rule.ts';
@@ -57,37 +58,6 @@ function indexedValue<T>(
   };
 }
 
-/** sr:Date (Year, Month, DayOfMonth, DayOfWeek choices) as COSEM date text (Blue Book 4.1.6.1 wildcards). */
-const duisDate: ValueReader<string> = (n, p) => {
-  const d = group({
-    year: one('Year', choice({ SpecifiedYear: int(2014, 9999), NonSpecifiedYear: empty })),
-    month: one('Month', choice({ SpecifiedMonth: int(1, 12), NonSpecifiedMonth: empty })),
-    day: one(
-      'DayOfMonth',
-      choice({
-        SpecifiedDayOfMonth: int(1, 31),
-        LastDayOfMonth: empty,
-        SecondLastDayOfMonth: empty,
-        NonSpecifiedDayOfMonth: empty,
-      }),
-    ),
-    dow: one('DayOfWeek', choice({ SpecifiedDayOfWeek: int(1, 7), NonSpecifiedDayOfWeek: empty })),
-  })(n, p);
-  const year = d.year.which === 'SpecifiedYear' ? String(d.year.value) : '****';
-  const month = d.month.which === 'SpecifiedMonth' ? String(d.month.value).padStart(2, '0') : '**';
-  // COSEM day of month: 0xFE last day, 0xFD second last day, 0xFF not specified
-  const day =
-    d.day.which === 'SpecifiedDayOfMonth'
-      ? String(d.day.value).padStart(2, '0')
-      : d.day.which === 'LastDayOfMonth'
-        ? '254'
-        : d.day.which === 'SecondLastDayOfMonth'
-          ? '253'
-          : '**';
-  const dow = d.dow.which === 'SpecifiedDayOfWeek' ? ` dow=${d.dow.value}` : '';
-  return `${year}-${month}-${day}${dow}`;
-};
-
 /** A COSEM date text with a time appended (season start: midnight), as date-time text. */
 function atMidnight(date: string): string {
   const [d, ...opts] = date.split(' ');
@@ -106,7 +76,7 @@ const timeText = (s: number): string =>
 const ELEC_SPECIAL_DAYS = group({
   days: many(
     'SpecialDay',
-    group({ date: one('Date', duisDate), dayName: one('ReferencedDayName', int(1, 16)) }),
+    group({ date: one('Date', cosemDate), dayName: one('ReferencedDayName', int(1, 16)) }),
     0,
     50,
   ),
@@ -130,7 +100,7 @@ function seasons() {
       'Season',
       group({
         name: one('SeasonName', str(0, 8)),
-        start: one('SeasonStartDate', duisDate),
+        start: one('SeasonStartDate', cosemDate),
         week: one('ReferencedWeekName', int(1, 4)),
       }),
       1,

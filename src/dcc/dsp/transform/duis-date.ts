@@ -1,0 +1,52 @@
+/**
+ * sr:Date (DUIS: Year, Month, DayOfMonth, DayOfWeek, each specified or a
+ * wildcard) read from a body as the catalogue's COSEM date text (Blue Book
+ * 4.1.6.1 wildcards): one reader for every SR that carries one (tariff
+ * seasons and special days, auxiliary controller schedules).
+ */
+import { choice, empty, group, int, one, type ValueReader } from './body-reader.ts';
+
+const pad = (v: number, w: number) => String(v).padStart(w, '0');
+
+/** The parts of an sr:Date, for groups that add their own attribute (e.g. an index). */
+export const DATE_PARTS = {
+  year: one('Year', choice({ SpecifiedYear: int(2014, 9999), NonSpecifiedYear: empty })),
+  month: one('Month', choice({ SpecifiedMonth: int(1, 12), NonSpecifiedMonth: empty })),
+  day: one(
+    'DayOfMonth',
+    choice({
+      SpecifiedDayOfMonth: int(1, 31),
+      LastDayOfMonth: empty,
+      SecondLastDayOfMonth: empty,
+      NonSpecifiedDayOfMonth: empty,
+    }),
+  ),
+  dow: one('DayOfWeek', choice({ SpecifiedDayOfWeek: int(1, 7), NonSpecifiedDayOfWeek: empty })),
+};
+
+const readDate = group(DATE_PARTS);
+
+/** An sr:Date as read: each part the choice DUIS made. */
+export type DateParts = ReturnType<typeof readDate>;
+
+/**
+ * The parts as COSEM date text: not specified = `*`, last day of the month
+ * 0xFE (254), second last 0xFD (253), day of week ` dow=N`.
+ */
+export function dateText(d: DateParts): string {
+  const y = d.year.which === 'SpecifiedYear' ? pad(d.year.value, 4) : '****';
+  const m = d.month.which === 'SpecifiedMonth' ? pad(d.month.value, 2) : '**';
+  const day =
+    d.day.which === 'SpecifiedDayOfMonth'
+      ? pad(d.day.value, 2)
+      : d.day.which === 'LastDayOfMonth'
+        ? '254'
+        : d.day.which === 'SecondLastDayOfMonth'
+          ? '253'
+          : '**';
+  const dow = d.dow.which === 'SpecifiedDayOfWeek' ? ` dow=${d.dow.value}` : '';
+  return `${y}-${m}-${day}${dow}`;
+}
+
+/** sr:Date -> COSEM date text. */
+export const cosemDate: ValueReader<string> = (n, p) => dateText(readDate(n, p));
