@@ -20,6 +20,7 @@
  * - Field [1] (`unjoinControl`) is present (value 1) exactly when
  *   ApplyTimeBasedCPVChecks is false (one RTDS example each way).
  */
+import { ROLE_OF_OU } from '../../../gbcs/use-cases/index.ts';
 import { toHex } from '../../../runtime/bytes.ts';
 import { base64, group, int, many, oneOf, opt, type ValueReader } from './body-reader.ts';
 import { GENERALIZED_TIME_CANCEL, generalizedTime } from './encoding.ts';
@@ -42,16 +43,10 @@ export const ROLE_NUMBER = {
 export type DuisRole = keyof typeof ROLE_NUMBER;
 export const remotePartyRole = oneOf(...(Object.keys(ROLE_NUMBER) as DuisRole[]));
 
-/** The sender's GBCS role number (its certificate OU, SelectInput's role names). */
-const SENDER_ROLE: Record<string, number> = {
-  root: 0,
-  recovery: 1,
-  supplier: 2,
-  networkOperator: 3,
-  acb: 4,
-  transitionalCoS: 5,
-  wanProvider: 6,
-};
+/** The sender's GBCS role number (its certificate OU): the inverse of the catalogue's ROLE_OF_OU. */
+const SENDER_ROLE: ReadonlyMap<string, number> = new Map(
+  Object.entries(ROLE_OF_OU).map(([ou, role]) => [role, Number(ou)]),
+);
 
 /** X.509 KeyUsage bits as the catalogue's BIT STRING text: digitalSignature (bit 0), keyAgreement (bit 4). */
 export const DS = '1';
@@ -114,7 +109,7 @@ export type Authoriser = (i: BuildInput<B>) => number | null;
 
 /** The sender's role (its certificate OU in the key store): the user replacing credentials. */
 export const bySender: Authoriser = (i) => {
-  const sender = i.originatorRole ? SENDER_ROLE[i.originatorRole] : undefined;
+  const sender = i.originatorRole ? SENDER_ROLE.get(i.originatorRole) : undefined;
   if (sender === undefined)
     throw new DspBodyInvalidError('the sender has no remote-party role in the key store', 'RemotePartyRole');
   return sender;
