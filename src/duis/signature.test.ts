@@ -169,6 +169,19 @@ describe('XML signature: sign and verify with each test key pair', () => {
     });
   }
 
+  it('keeps a carriage return given as a character reference in a text or attribute value (written back as &#13;)', () => {
+    const s = signer('xml-sign-90B3D51F30010000-ds');
+    const doc = unsignedRequest().replace(
+      /<sr:ServiceReferenceVariant>/,
+      '<sr:ServiceReferenceVariant xmlns:x="urn:x" x:note="a&#13;b">',
+    );
+    const withCr = doc.replace('</sr:ServiceReferenceVariant>', '&#13;</sr:ServiceReferenceVariant>');
+    const signed = signDuisXml(withCr, s);
+    assert.ok(!signed.includes('\r'), 'no raw CR: a parser would read it back as LF');
+    assert.equal(signed.split('&#13;').length - 1, 2);
+    verifyDuisSignature(signed, store());
+  });
+
   it('signs every DUIS template (replacing its placeholder signature) and verifies it', () => {
     // The signer is the originator: pick the fixture key of the template's originator.
     const byOriginator: Record<string, string> = {

@@ -536,15 +536,25 @@ function keyInfoXml(signer: XmlSigner): string {
 }
 
 /** Serialises the document with `signatureXml` appended as the root's last child. */
+/**
+ * xmldom writes a carriage return in a text or attribute value raw, which a
+ * parser reads back as a line feed (XML 1.0 2.11 line-end handling): the
+ * signed digest would no longer match. The parser has already normalised every
+ * raw line end, so a CR in the DOM can only have come from a character
+ * reference in a text or attribute value: write it back as one.
+ */
+const serialise = (serializer: XMLSerializer, n: Parameters<XMLSerializer['serializeToString']>[0]) =>
+  serializer.serializeToString(n).replaceAll('\r', '&#13;');
+
 function serialiseWithSignature(doc: XmlDocument, root: XmlElement, signatureXml: string): string {
   const serializer = new XMLSerializer();
   let out = '';
   for (let n = doc.firstChild; n; n = n.nextSibling) {
     if (n !== root) {
-      out += serializer.serializeToString(n);
+      out += serialise(serializer, n);
       continue;
     }
-    const element = serializer.serializeToString(root);
+    const element = serialise(serializer, root);
     const end = `</${root.tagName}>`;
     if (element.endsWith(end)) out += element.slice(0, -end.length) + signatureXml + end;
     else if (element.endsWith('/>')) out += `${element.slice(0, -2)}>${signatureXml}${end}`;
