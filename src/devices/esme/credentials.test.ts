@@ -7,55 +7,19 @@
  * changes nothing. RTDS commands, RTDS key store.
  */
 import assert from 'node:assert/strict';
-import { before, describe, it } from 'node:test';
-import { RTDS_KEYSTORE, rtdsMessages } from '../../../test/support/fixtures.ts';
-import { decodeMessage, loadKeyStoreDir } from '../../gbcs/index.ts';
+import { describe, it } from 'node:test';
+import { decodeMessage } from '../../gbcs/index.ts';
 import { decodeCommand, decodeResponse, encodeCommand, useCaseByCode } from '../../gbcs/use-cases/index.ts';
 import { toHex } from '../../runtime/bytes.ts';
-import { VirtualClock } from '../../runtime/clock.ts';
-import {
-  RecordingUplink,
-  type RtdsProfile,
-  rebuildCommand,
-  rtdsEsmeProfile,
-} from '../meter-common/test-support.ts';
-import { RTDS_TIME } from '../meter-common/time.ts';
-import { RTDS_DEVICES } from '../security/credentials.ts';
-import { Esme } from './esme.ts';
+import { rebuildCommand } from '../meter-common/test-support.ts';
+import { esmeTestRig, rtdsFixture } from './test-rig.test-support.ts';
 
-const all = rtdsMessages();
-let profile: RtdsProfile;
-before(async () => {
-  profile = await rtdsEsmeProfile(loadKeyStoreDir(RTDS_KEYSTORE));
-});
-
-const fixture = (suffix: string) => {
-  const m = all.find((x) => x.name.endsWith(suffix));
-  if (!m) throw new Error(`no fixture ${suffix}`);
-  return m.bytes;
-};
+const rig = esmeTestRig();
+const fixture = (suffix: string) => rtdsFixture(suffix);
 
 function meter() {
-  const clock = new VirtualClock(RTDS_TIME);
-  const esme = new Esme({
-    eui: RTDS_DEVICES.esme,
-    clock,
-    credentials: profile.credentials,
-    trustAnchors: profile.trustAnchors,
-  });
-  const up = new RecordingUplink(() => clock.now());
-  esme.attachUplink(up);
-  const send = (bytes: Uint8Array) => {
-    esme.onRemotePartyMessage(bytes);
-    const ev = esme.events.filter((e) => e.kind === 'command').at(-1);
-    const out = up.take().map(decodeMessage);
-    return {
-      ev,
-      response: out.find((x) => x.cra === 'response'),
-      alerts: out.filter((x) => x.cra === 'alert'),
-    };
-  };
-  return { esme, clock, up, send };
+  const m = rig.meter();
+  return { ...m, send: m.deliver };
 }
 
 type Details = Array<{
@@ -91,7 +55,7 @@ describe('ESME security credentials (CS02a/b/f/g)', () => {
     // the next CS02f (ACB counter 1303, roles [5]) is the ERROR example: re-send the SUCCESS one with a higher counter
     const base = decodeMessage(fixture('CS02fMAC_6.24.1_SUCCESS_COMMAND_GBCS.HEX'));
     const after = details(
-      send(rebuildCommand(profile.remote, base, { counter: base.originatorCounter + 10n })),
+      send(rebuildCommand(rig.profile.remote, base, { counter: base.originatorCounter + 10n })),
     );
     assert.deepEqual(
       after[0]!.trustAnchorCells!.map((c) => c.subjectKeyIdentifier),
@@ -183,7 +147,7 @@ describe('ESME security credentials (CS02a/b/f/g)', () => {
     b.esme.restore(a.esme.snapshot());
     const base = decodeMessage(fixture('CS02fMAC_6.24.1_SUCCESS_COMMAND_GBCS.HEX'));
     const d = details(
-      b.send(rebuildCommand(profile.remote, base, { counter: base.originatorCounter + 10n })),
+      b.send(rebuildCommand(rig.profile.remote, base, { counter: base.originatorCounter + 10n })),
     );
     assert.deepEqual(
       d[0]!.trustAnchorCells!.map((c) => c.subjectKeyIdentifier),
@@ -201,7 +165,7 @@ describe('ESME security credentials (CS02a/b/f/g)', () => {
     f.authorisingRemotePartyControl.credentialsReplacementMode = 7;
     const content = encodeCommand(row, f as never, { originatorCounter: base.originatorCounter });
     const before = esme.snapshot();
-    const r = send(rebuildCommand(profile.remote, base, { content }));
+    const r = send(rebuildCommand(rig.profile.remote, base, { content }));
     assert.equal(r.ev?.reason, 'FAILED');
     assert.equal(r.alerts.length, 1);
     assert.deepEqual(esme.snapshot().state.credentials, before.state.credentials);

@@ -6,58 +6,35 @@
  * re-addressed with new fields and counters, signed with the fixture keys.
  */
 import assert from 'node:assert/strict';
-import { before, describe, it } from 'node:test';
-import { RTDS_KEYSTORE, rtdsMessages } from '../../../test/support/fixtures.ts';
-import { decodeMessage, loadKeyStoreDir } from '../../gbcs/index.ts';
+import { describe, it } from 'node:test';
+import { decodeMessage } from '../../gbcs/index.ts';
 import { decodeResponse, encodeCommand, useCaseById } from '../../gbcs/use-cases/index.ts';
-import { VirtualClock } from '../../runtime/clock.ts';
-import {
-  RecordingUplink,
-  type RtdsProfile,
-  rebuildCommand,
-  rtdsEsmeProfile,
-} from '../meter-common/test-support.ts';
-import { RTDS_TIME } from '../meter-common/time.ts';
-import { RTDS_DEVICES } from '../security/credentials.ts';
-import { Esme } from './esme.ts';
+import { rebuildCommand } from '../meter-common/test-support.ts';
+import { esmeTestRig, rtdsFixture } from './test-rig.test-support.ts';
 
-let profile: RtdsProfile;
-before(async () => {
-  profile = await rtdsEsmeProfile(loadKeyStoreDir(RTDS_KEYSTORE));
-});
-const base = () =>
-  decodeMessage(rtdsMessages().find((m) => m.name.endsWith('CS03A1_8.7.1_SUCCESS_COMMAND_GBCS.HEX'))!.bytes);
+const rig = esmeTestRig();
+const base = () => decodeMessage(rtdsFixture('CS03A1_8.7.1_SUCCESS_COMMAND_GBCS.HEX'));
 
 function meter() {
-  const clock = new VirtualClock(RTDS_TIME);
-  const esme = new Esme({
-    eui: RTDS_DEVICES.esme,
-    clock,
-    credentials: profile.credentials,
-    trustAnchors: profile.trustAnchors,
-  });
-  const up = new RecordingUplink(() => clock.now());
-  esme.attachUplink(up);
+  const { esme, deliver } = rig.meter();
   let counter = 5000n;
   const send = (useCase: string, fields: unknown) => {
     counter += 1n;
     const b = base();
     const content = encodeCommand(useCase, fields as never, { originatorCounter: counter });
     const row = useCaseById(useCase)!;
-    esme.onRemotePartyMessage(
-      rebuildCommand(profile.remote, b, {
+    const { ev, response, alerts } = deliver(
+      rebuildCommand(rig.profile.remote, b, {
         counter,
         content,
         otherInfo: { ...b.otherInfo, messageCode: row.code },
         ...(row.critical ? {} : { signWith: null }),
       }),
     );
-    const out = up.take().map(decodeMessage);
-    const r = out.find((m) => m.cra === 'response');
     return {
-      ev: esme.events.filter((e) => e.kind === 'command').at(-1),
-      fields: r ? (decodeResponse(useCase, r.content).fields as unknown) : undefined,
-      alerts: out.filter((m) => m.cra === 'alert').length,
+      ev,
+      fields: response ? (decodeResponse(useCase, response.content).fields as unknown) : undefined,
+      alerts: alerts.length,
     };
   };
   return { esme, send };

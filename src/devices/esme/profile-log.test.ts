@@ -6,63 +6,27 @@
  * rows the meter was given, and ECS17b the advanced registers.
  */
 import assert from 'node:assert/strict';
-import { before, describe, it } from 'node:test';
-import { RTDS_KEYSTORE, rtdsMessages } from '../../../test/support/fixtures.ts';
-import { decodeMessage, loadKeyStoreDir } from '../../gbcs/index.ts';
+import { describe, it } from 'node:test';
 import { decodeDlmsData } from '../../gbcs/payload/dlms.ts';
-import { decodeCommand, decodeResponse, encodeCommand, useCaseByCode } from '../../gbcs/use-cases/index.ts';
 import { fromHex } from '../../runtime/bytes.ts';
-import { VirtualClock } from '../../runtime/clock.ts';
 import { HALF_HOUR_MS } from '../meter-common/metrology.ts';
-import {
-  RecordingUplink,
-  type RtdsProfile,
-  rebuildCommand,
-  rtdsEsmeProfile,
-} from '../meter-common/test-support.ts';
 import { RTDS_TIME } from '../meter-common/time.ts';
 import { RTDS_DEVICES } from '../security/credentials.ts';
 import { defaultElectricityLoad, Esme } from './esme.ts';
+import { esmeTestRig, type Fields } from './test-rig.test-support.ts';
 
-const all = rtdsMessages();
-let profile: RtdsProfile;
-before(async () => {
-  profile = await rtdsEsmeProfile(loadKeyStoreDir(RTDS_KEYSTORE));
-});
-type Fields = Record<string, Record<string, unknown>>;
+const rig = esmeTestRig();
 const EPOCH_2000 = Date.UTC(2000, 0, 1);
 const seconds = (ms: number) => Math.floor((ms - EPOCH_2000) / 1000);
 
 function meter(variant: 'single' | 'twin' = 'single') {
   // a day after the RTDS reference rows end
   const start = Math.floor(RTDS_TIME / HALF_HOUR_MS) * HALF_HOUR_MS + 24 * 3600_000;
-  const clock = new VirtualClock(start);
-  const esme = new Esme({
-    eui: RTDS_DEVICES.esme,
-    clock,
-    credentials: profile.credentials,
-    trustAnchors: profile.trustAnchors,
-    variant,
-    metrology: { load: defaultElectricityLoad(RTDS_DEVICES.esme, variant) },
-  });
-  const up = new RecordingUplink(() => clock.now());
-  esme.attachUplink(up);
-  let counter = 1n << 41n;
-  const send = (name: string, change: (f: Fields) => void = () => {}) => {
-    const base = decodeMessage(all.find((x) => x.kind === 'COMMAND' && x.name.endsWith(name))!.bytes);
-    const row = useCaseByCode(base.messageCode)!;
-    const fields = structuredClone(decodeCommand(row, base.content).fields) as Fields;
-    change(fields);
-    counter += 1n;
-    const content = encodeCommand(row, fields, { originatorCounter: counter });
-    esme.onRemotePartyMessage(rebuildCommand(profile.remote, base, { counter, content }));
-    const response = up
-      .take()
-      .map(decodeMessage)
-      .find((x) => x.cra === 'response')!;
-    return { fields: decodeResponse(row, response.content, fields).fields as Fields, message: response };
-  };
-  return { clock, esme, send, start };
+  const m = rig.meter(
+    { variant, metrology: { load: defaultElectricityLoad(RTDS_DEVICES.esme, variant) } },
+    start,
+  );
+  return { clock: m.clock, esme: m.esme, send: rig.changedSender(m, 1n << 41n), start };
 }
 
 const ECS22C = 'ECS22c_4.8.2_SUCCESS_COMMAND_GBCS.HEX';
@@ -111,7 +75,7 @@ describe('ESME consumption over virtual time: profiles grow and read back', () =
         value: { protectedAttributes: string };
       };
       const s = decodeDlmsData(
-        profile.remote.decryptPayload(fromHex(v.value.protectedAttributes), message),
+        rig.profile.remote.decryptPayload(fromHex(v.value.protectedAttributes), message),
       ).value;
       return Number(
         (s as unknown as { items: Array<{ items: Array<{ value: number }> }> }).items[0]!.items[0]!.value,
@@ -129,7 +93,7 @@ describe('ESME consumption over virtual time: profiles grow and read back', () =
       o.restriction.restrictionValue = { from: iso(m.start), to: iso(m.clock.now()) };
     });
     const v = Object.values(fields)[0]!.getProtectedAttributes as { value: { protectedAttributes: string } };
-    const s = decodeDlmsData(profile.remote.decryptPayload(fromHex(v.value.protectedAttributes), message))
+    const s = decodeDlmsData(rig.profile.remote.decryptPayload(fromHex(v.value.protectedAttributes), message))
       .value as {
       items: Array<{ elements: Array<{ items: Array<{ value: number }> }> }>;
     };
@@ -154,8 +118,8 @@ describe('ESME consumption over virtual time: profiles grow and read back', () =
     const plain = new Esme({
       eui: RTDS_DEVICES.esme,
       clock: m.clock,
-      credentials: profile.credentials,
-      trustAnchors: profile.trustAnchors,
+      credentials: rig.profile.credentials,
+      trustAnchors: rig.profile.trustAnchors,
     });
     const r = plain.stateView.registers.activeImportWh;
     m.clock.advance(10 * HALF_HOUR_MS);

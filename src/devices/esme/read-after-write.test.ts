@@ -6,65 +6,27 @@
  * (decodeResponse), protected ones decrypted as the supplier would.
  */
 import assert from 'node:assert/strict';
-import { before, describe, it } from 'node:test';
-import { RTDS_KEYSTORE, rtdsMessages } from '../../../test/support/fixtures.ts';
-import { decodeMessage, type GbcsMessage, loadKeyStoreDir } from '../../gbcs/index.ts';
+import { describe, it } from 'node:test';
+import type { GbcsMessage } from '../../gbcs/index.ts';
 import { decodeDlmsData } from '../../gbcs/payload/dlms.ts';
-import { decodeCommand, decodeResponse, encodeCommand, useCaseByCode } from '../../gbcs/use-cases/index.ts';
 import { fromHex } from '../../runtime/bytes.ts';
-import { VirtualClock } from '../../runtime/clock.ts';
-import {
-  RecordingUplink,
-  type RtdsProfile,
-  rebuildCommand,
-  rtdsEsmeProfile,
-} from '../meter-common/test-support.ts';
-import { RTDS_TIME } from '../meter-common/time.ts';
-import { RTDS_DEVICES } from '../security/credentials.ts';
-import { Esme } from './esme.ts';
 import { touIndex } from './tariff.ts';
+import { esmeTestRig, type Fields } from './test-rig.test-support.ts';
 
-const all = rtdsMessages();
-let profile: RtdsProfile;
-before(async () => {
-  profile = await rtdsEsmeProfile(loadKeyStoreDir(RTDS_KEYSTORE));
-});
-
-type Fields = Record<string, Record<string, unknown>>;
+const rig = esmeTestRig();
 
 /** A fresh ESME and a way to send it RTDS commands with new fields and counters. */
 function meter() {
-  const clock = new VirtualClock(RTDS_TIME);
-  const esme = new Esme({
-    eui: RTDS_DEVICES.esme,
-    clock,
-    credentials: profile.credentials,
-    trustAnchors: profile.trustAnchors,
-  });
-  const up = new RecordingUplink(() => clock.now());
-  esme.attachUplink(up);
-  let counter = 1n << 40n;
+  const m = rig.meter();
+  const sendChanged = rig.changedSender(m, 1n << 40n);
   /** Sends the RTDS command `name` with its fields changed by `change`; returns the response's named fields. */
   const send = (name: string, change: (f: Fields) => void = () => {}) => {
-    const m = all.find((x) => x.kind === 'COMMAND' && x.name.endsWith(name));
-    if (!m) throw new Error(`no fixture ${name}`);
-    const base = decodeMessage(m.bytes);
-    const row = useCaseByCode(base.messageCode)!;
-    const fields = structuredClone(decodeCommand(row, base.content).fields) as Fields;
-    change(fields);
-    counter += 1n;
-    const content = encodeCommand(row, fields, { originatorCounter: counter });
-    esme.onRemotePartyMessage(rebuildCommand(profile.remote, base, { counter, content }));
-    const ev = esme.events.filter((e) => e.kind === 'command').at(-1);
+    const { ev, fields, message } = sendChanged(name, change);
     assert.equal(ev?.decision, 'accepted', `${name}: ${ev?.reason} ${JSON.stringify(ev?.detail)}`);
     assert.ok(ev?.reason !== 'UNSUPPORTED' && ev?.reason !== 'FAILED', `${name}: ${ev?.reason}`);
-    const response = up
-      .take()
-      .map(decodeMessage)
-      .find((x) => x.cra === 'response')!;
-    return { fields: decodeResponse(row, response.content, fields).fields as Fields, message: response };
+    return { fields, message };
   };
-  return { esme, send };
+  return { esme: m.esme, send };
 }
 
 const value = (f: Fields, object: string, member: string) => {
@@ -76,7 +38,8 @@ const value = (f: Fields, object: string, member: string) => {
 /** The plaintext of a protected read's response (decrypted with the supplier's keys). */
 function protectedPlaintext(f: Fields, message: GbcsMessage) {
   const v = Object.values(f)[0]!.getProtectedAttributes as { value: { protectedAttributes: string } };
-  return decodeDlmsData(profile.remote.decryptPayload(fromHex(v.value.protectedAttributes), message)).value;
+  return decodeDlmsData(rig.profile.remote.decryptPayload(fromHex(v.value.protectedAttributes), message))
+    .value;
 }
 
 describe('ESME read after write through GBCS use cases', () => {

@@ -4,56 +4,30 @@
  * faults (device state) giving the RTDS ERROR responses, nothing changed.
  */
 import assert from 'node:assert/strict';
-import { before, describe, it } from 'node:test';
-import { RTDS_KEYSTORE, rtdsMessages } from '../../../test/support/fixtures.ts';
-import { decodeMessage, loadKeyStoreDir } from '../../gbcs/index.ts';
+import { describe, it } from 'node:test';
+import { decodeMessage } from '../../gbcs/index.ts';
 import { decodeDlmsApdu } from '../../gbcs/payload/dlms.ts';
 import { toHex } from '../../runtime/bytes.ts';
-import { VirtualClock } from '../../runtime/clock.ts';
-import {
-  RecordingUplink,
-  type RtdsProfile,
-  rebuildCommand,
-  rtdsEsmeProfile,
-} from '../meter-common/test-support.ts';
-import { RTDS_TIME } from '../meter-common/time.ts';
-import { RTDS_DEVICES } from '../security/credentials.ts';
+import { rebuildCommand } from '../meter-common/test-support.ts';
 import { Esme } from './esme.ts';
+import { esmeTestRig, rtdsFixture } from './test-rig.test-support.ts';
 
-const all = rtdsMessages();
-const fixture = (name: string) => {
-  const m = all.find((x) => x.name.endsWith(name));
-  if (!m) throw new Error(`no fixture ${name}`);
-  return m.bytes;
-};
-let profile: RtdsProfile;
-before(async () => {
-  profile = await rtdsEsmeProfile(loadKeyStoreDir(RTDS_KEYSTORE));
-});
+const rig = esmeTestRig();
+const fixture = (name: string) => rtdsFixture(name);
 
 function run(command: Uint8Array, setup: (e: Esme) => void = () => {}) {
-  const clock = new VirtualClock(RTDS_TIME);
-  const esme = new Esme({
-    eui: RTDS_DEVICES.esme,
-    clock,
-    credentials: profile.credentials,
-    trustAnchors: profile.trustAnchors,
-  });
-  const up = new RecordingUplink(() => clock.now());
-  esme.attachUplink(up);
+  const { esme, deliver } = rig.meter();
   setup(esme);
   const before = esme.snapshot().state;
-  esme.onRemotePartyMessage(command);
-  const sent = up.take().map(decodeMessage);
-  const ev = esme.events.filter((e) => e.kind === 'command').at(-1);
-  return { esme, sent, ev, before, response: sent.find((m) => m.cra === 'response') };
+  const { out: sent, ev, response } = deliver(command);
+  return { esme, sent, ev, before, response };
 }
 
 describe('use-case registry on the ESME', () => {
   it('a DLMS use case whose payload the catalogue does not know (ECS20a, 0x002E) passes the checks and gets object-unavailable per request', () => {
     const base = decodeMessage(fixture('4.18_ECS82/ECS82_4.18_SUCCESS_COMMAND_GBCS.HEX'));
     const { ev, response } = run(
-      rebuildCommand(profile.remote, base, { otherInfo: { ...base.otherInfo, messageCode: 0x002e } }),
+      rebuildCommand(rig.profile.remote, base, { otherInfo: { ...base.otherInfo, messageCode: 0x002e } }),
     );
     assert.equal(ev?.decision, 'accepted', `${ev?.reason} ${JSON.stringify(ev?.detail)}`);
     assert.equal(ev?.reason, 'UNSUPPORTED');
@@ -94,7 +68,7 @@ describe('use-case registry on the ESME', () => {
     faulted.esme.backchannel.hardwareFault('disconnectControlScripts.execute', false);
     const base = decodeMessage(cmd);
     faulted.esme.onRemotePartyMessage(
-      rebuildCommand(profile.remote, base, { counter: base.originatorCounter + 1n }),
+      rebuildCommand(rig.profile.remote, base, { counter: base.originatorCounter + 1n }),
     );
     assert.equal(faulted.esme.stateView.supply, 'disabled');
   });
@@ -103,7 +77,7 @@ describe('use-case registry on the ESME', () => {
     const base = decodeMessage(fixture('7.2_ECS43/ECS43_7.2_SUCCESS_COMMAND_GBCS.HEX'));
     const content = new Uint8Array(base.content);
     content[content.length - 1] = 54;
-    const { esme, sent, response, before } = run(rebuildCommand(profile.remote, base, { content }));
+    const { esme, sent, response, before } = run(rebuildCommand(rig.profile.remote, base, { content }));
     const apdu = decodeDlmsApdu(response!.content);
     assert.ok(apdu.apdu === 'access-response' && apdu.results[0]!.result === 12);
     assert.match(toHex(sent.find((m) => m.cra === 'alert')!.content), /8F1E/);
