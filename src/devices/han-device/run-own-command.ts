@@ -5,6 +5,9 @@
  * alert) goes back over the HAN; a refused command gets no response (its
  * originator is not authenticated), an event and a count.
  */
+import { lookupMessageCode } from '../../gbcs/codes/message-codes.ts';
+import { decodeMessage } from '../../gbcs/decode.ts';
+import type { GbcsMessage } from '../../gbcs/types.ts';
 import type { Eui } from '../../runtime/bytes.ts';
 import { toHex } from '../../runtime/bytes.ts';
 import type { Metrics } from '../../runtime/metrics.ts';
@@ -24,12 +27,43 @@ export interface OwnCommandHost {
   send(bytes: Uint8Array, kind: 'response' | 'alert'): boolean;
 }
 
-/** Checks and runs a command whose recipient is the device; never throws. */
-export function runOwnCommand(
-  host: OwnCommandHost,
+/** What every event about a received message names. */
+export interface HanMessageBase {
+  useCase: string | null;
+  messageCode: number;
+  originator: Eui;
+  originatorCounter: bigint;
+}
+
+/**
+ * Decodes a GBCS message that reached a HAN device (PPMID, HCALCS); one that
+ * does not decode is counted (`<prefix>.han.received.malformed`), logged as
+ * MALFORMED and gives null.
+ */
+export function decodeHanMessage(
+  host: Pick<OwnCommandHost, 'metrics' | 'event'>,
+  prefix: string,
   bytes: Uint8Array,
-  base: { useCase: string | null; messageCode: number; originator: Eui; originatorCounter: bigint },
-): void {
+): { m: GbcsMessage; base: HanMessageBase } | null {
+  let m: GbcsMessage;
+  try {
+    m = decodeMessage(bytes);
+  } catch (err) {
+    host.metrics.inc(`${prefix}.han.received.malformed`);
+    host.event({ kind: 'error', decision: 'rejected', reason: 'MALFORMED', detail: { error: String(err) } });
+    return null;
+  }
+  const base = {
+    useCase: lookupMessageCode(m.messageCode)?.useCase ?? null,
+    messageCode: m.messageCode,
+    originator: m.originator,
+    originatorCounter: m.originatorCounter,
+  };
+  return { m, base };
+}
+
+/** Checks and runs a command whose recipient is the device; never throws. */
+export function runOwnCommand(host: OwnCommandHost, bytes: Uint8Array, base: HanMessageBase): void {
   const p = host.metricPrefix;
   const v = host.security.check(bytes);
   if (!v.ok) {

@@ -10,16 +10,13 @@
  * HCALCS's own, set through the backchannel `setSwitch` (an event and a count
  * per change) and kept in the snapshot.
  */
-import { lookupMessageCode } from '../../gbcs/codes/message-codes.ts';
-import { decodeMessage } from '../../gbcs/decode.ts';
-import type { GbcsMessage } from '../../gbcs/types.ts';
 import { type Eui, normaliseEui } from '../../runtime/bytes.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import { PpmidRelayError } from '../../runtime/errors.ts';
 import { Metrics } from '../../runtime/metrics.ts';
 import type { DeviceEvent, GbcsDevice, HanUplink } from '../contracts.ts';
 import { type HanDeviceState, HanOwnUseCases } from '../han-device/own-use-cases.ts';
-import { runOwnCommand } from '../han-device/run-own-command.ts';
+import { decodeHanMessage, runOwnCommand } from '../han-device/run-own-command.ts';
 import type { DeviceCredentials, TrustAnchors } from '../security/credentials.ts';
 import { DeviceSecurity, type DeviceSecuritySnapshot } from '../security/device-security.ts';
 
@@ -105,25 +102,9 @@ export class Hcalcs implements GbcsDevice {
 
   /** A GBCS message over the HAN: a command addressed to the HCALCS is checked and run; anything else is refused. */
   onRemotePartyMessage(bytes: Uint8Array): void {
-    let m: GbcsMessage;
-    try {
-      m = decodeMessage(bytes);
-    } catch (err) {
-      this.metrics.inc('hcalcs.han.received.malformed');
-      this.event({
-        kind: 'error',
-        decision: 'rejected',
-        reason: 'MALFORMED',
-        detail: { error: String(err) },
-      });
-      return;
-    }
-    const base = {
-      useCase: lookupMessageCode(m.messageCode)?.useCase ?? null,
-      messageCode: m.messageCode,
-      originator: m.originator,
-      originatorCounter: m.originatorCounter,
-    };
+    const got = decodeHanMessage({ metrics: this.metrics, event: (e) => this.event(e) }, 'hcalcs', bytes);
+    if (!got) return;
+    const { m, base } = got;
     if (m.cra !== 'command' || m.recipient !== this.eui) {
       const reason = m.cra !== 'command' ? 'UNEXPECTED_MESSAGE' : 'NOT_FOR_ME';
       this.metrics.inc(`hcalcs.han.received.${reason}`);

@@ -50,6 +50,7 @@ import { Logger } from '../../runtime/logger.ts';
 import { BoundedQueue, Metrics } from '../../runtime/metrics.ts';
 import type { DeviceEvent, DeviceType, GbcsDevice, HanSendResult, HanUplink } from '../contracts.ts';
 import type { HanDeviceState, HanOwnUseCases } from '../han-device/own-use-cases.ts';
+import { decodeHanMessage } from '../han-device/run-own-command.ts';
 import type { DeviceCredentials, TrustAnchors } from '../security/credentials.ts';
 import { DeviceSecurity, type DeviceSecuritySnapshot } from '../security/device-security.ts';
 import { checkCommand, checkValidity, openEnvelope, type RelayPolicy } from './checks.ts';
@@ -446,26 +447,9 @@ export class Ppmid implements GbcsDevice {
    */
   onRemotePartyMessage(bytes: Uint8Array): void {
     if (this.stopped) return;
-    let m: GbcsMessage;
-    try {
-      m = decodeMessage(bytes);
-    } catch (err) {
-      this.metrics.inc('ppmid.han.received.malformed');
-      this.event({
-        kind: 'error',
-        decision: 'rejected',
-        reason: 'MALFORMED',
-        detail: { error: String(err) },
-      });
-      return;
-    }
-    const info = lookupMessageCode(m.messageCode);
-    const base = {
-      useCase: info?.useCase ?? null,
-      messageCode: m.messageCode,
-      originator: m.originator,
-      originatorCounter: m.originatorCounter,
-    };
+    const got = decodeHanMessage({ metrics: this.metrics, event: (e) => this.event(e) }, 'ppmid', bytes);
+    if (!got) return;
+    const { m, base } = got;
     if (
       m.cra === 'response' &&
       (m.messageCode === PCS01_MESSAGE_CODE || m.messageCode === PCS02_MESSAGE_CODE)
