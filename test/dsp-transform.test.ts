@@ -177,7 +177,7 @@ const tally = {
 
 /** Device SRVs with templates whose transform is not built yet (refused with a DUIS E11, never a wrong command). */
 const PENDING_SRVS: Record<string, string> = Object.fromEntries(
-  ['8.12.1', '8.12.2', '9.1'].map((srv) => [srv, 'not built yet']),
+  ['8.12.1', '8.12.2'].map((srv) => [srv, 'not built yet']),
 );
 
 function transformXml(xml: string, ctx: TransformContext, checkCommandVariant = true) {

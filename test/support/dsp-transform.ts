@@ -29,6 +29,8 @@ export const TEMPLATES_DIR = join(DUIS_DIR, 'templates');
 export const RTDS_NOW = Date.UTC(2015, 0, 1);
 /** The ACB Originator Counter of the RTDS CCS01/CCS02 SUCCESS commands (0x516). */
 export const RTDS_ACB_COUNTER_CCS = 0x516n;
+/** The Customer Identification Number the RTDS GCS36 commands carry (ASCII `1234`): the reference estate's draw. */
+export const RTDS_CIN = '1234';
 
 export interface DuisTemplate {
   file: string;
@@ -117,6 +119,7 @@ export function rtdsContext(
     esmeVariantOf: inventory.esmeVariantOf,
     clock: { now: () => RTDS_NOW },
     nextAcbCounter: counterFrom(opts.acbCounter ?? RTDS_ACB_COUNTER_CCS),
+    nextCin: () => RTDS_CIN,
   };
 }
 

@@ -24,7 +24,7 @@
  *   6. the Command Variant: right URL (E13), DSP-3 local-delivery policy (E17), allowed for the SR (E12)
  * then the transform's own checks (E11, DSP-2 signatures of Signed Pre-Commands).
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomInt } from 'node:crypto';
 import type { Store } from '../../adapters/store/index.ts';
 import {
   buildDuisResponseDocument,
@@ -219,6 +219,8 @@ export interface DspServiceOptions {
   gbcsVersion?: string;
   /** First ACB Originator Counter if none is stored (default: clock ms x 1000, so a fresh DSP starts above old counters). */
   acbCounterStart?: bigint;
+  /** DUIS 9.1: the source of the CINs the DCC generates (default: four random decimal digits, node:crypto). */
+  cinSource?: () => string;
   metrics?: Metrics;
   /**
    * Issue 13: a Request ID counter may not exceed the DSP's time (ms) plus
@@ -338,6 +340,7 @@ export class DspService implements DspDeviceMessageSink {
       relayEnabledOf: this.inventory.relayEnabledOf,
       clock: this.clock,
       nextAcbCounter: () => this.#nextAcbCounter(),
+      nextCin: opts.cinSource ?? randomCin,
     };
     this.schedules = new DspScheduler(
       this.clock,
@@ -1694,4 +1697,9 @@ export type { ServiceRequestClass };
  */
 function lateLocalAnswer(rec: DspRequestRecord): boolean {
   return rec.state === 'expired' && (rec.cv === 2 || rec.cv === 6) && rec.responseRoute == null;
+}
+
+/** A fresh Customer Identification Number (DUIS 9.1): four decimal digits, uniformly drawn. */
+function randomCin(): string {
+  return String(randomInt(0, 10_000)).padStart(4, '0');
 }

@@ -128,8 +128,14 @@ export interface GsmeState {
    * at most DEBT_LOG_CAPACITY.
    */
   logs: { debtRepayment: DebtLogEntry[] };
-  /** Debt recovery: the share of each top-up collected of the payment-based debt (percent; GCS04 would set it) */
+  /** Debt recovery: the share of each top-up collected of the payment-based debt (percent; GCS04 sets it) */
   debtRecoveryPercent: number;
+  /**
+   * Time-based debt recovery of debt registers 1 and 2 (GCS04 Change Debt):
+   * ZCL Debt Recovery Frequency (0 hourly, 1 daily) and Recovery Amount
+   * (milli-pence per period); Prepayment 0x0216/0x0217, 0x0226/0x0227.
+   */
+  debtRecovery: [DebtRecovery, DebtRecovery];
   /**
    * Consumption over time and the interval logs (meter-common/metrology.ts,
    * channel `gas`): the half-hour profile data log `profile` (GCS17) and the
@@ -206,6 +212,12 @@ export interface GsmeOptions extends MeterOptions {
   mirror?: { update(state: GsmeState, at: number): void };
 }
 
+/** Time-based recovery of one debt register (ZCL Prepayment Debt Recovery Frequency / Amount). */
+export interface DebtRecovery {
+  frequency: number;
+  amount: number;
+}
+
 /**
  * The RTDS GSME's state as its reference reads show it (register 12345 x 1/1000 m3, tiers 1000..4000,
  * blocks 0..3, credit 25 pounds, emergency credit 5 pounds remaining of a 10 pound limit, threshold
@@ -248,6 +260,10 @@ export function defaultGsmeState(): GsmeState {
     sampling: { nextSampleId: 2, active: null },
     logs: { debtRepayment: [] },
     debtRecoveryPercent: 0,
+    debtRecovery: [
+      { frequency: 1, amount: 0 },
+      { frequency: 1, amount: 0 },
+    ],
     metrology: null,
     joined: [],
     // no RTDS GSME firmware read exists (GCS38 has no example): the RTDS ESME's version

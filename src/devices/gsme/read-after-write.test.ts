@@ -331,4 +331,47 @@ describe('GSME read after write', () => {
     assert.equal(unjoin(), 1, 'not joined');
     assert.deepEqual(h.gsme.stateView.joined, before);
   });
+  it('debt: GCS04 changes the three debt registers and their recovery, GCS14 reads the registers back; a bad Change Debt changes nothing', () => {
+    const h = home();
+    const debt = (type: number, amount: number, method: number, rate: number, percent = 0) => ({
+      issuerEventId: 5,
+      debtLabel: '',
+      debtAmount: amount,
+      debtRecoveryMethod: method,
+      debtAmountType: type,
+      debtRecoveryStartTime: 0,
+      debtRecoveryCollectionTime: 0,
+      debtRecoveryFrequency: 1,
+      debtRecoveryAmount: rate,
+      debtRecoveryBalancePercentage: percent,
+    });
+    const gcs04 = (cmds: ReturnType<typeof debt>[]) =>
+      h.toGsme(
+        h.command(GCS40A, enc('GCS04', { changeDebt: cmds } as CommandFieldsOf<'GCS04'>), GSME, 0x006e),
+      );
+    const [ok] = gcs04([debt(1, 1000, 0, 30), debt(3, -7000, 0, 40), debt(5, 250, 1, 0, 1250)]);
+    // three Default Responses SUCCESS to Change Debt (0x02); register 2 (5000 - 7000) stops at 0
+    assert.match(Buffer.from(ok!.content).toString('hex').toUpperCase(), /0B0200.*0B0200.*0B0200$/);
+    assert.deepEqual(h.gsme.stateView.debt, { accumulated: 6000 + 0 + 5250, amounts: [6000, 0, 5250] });
+    assert.deepEqual(h.gsme.stateView.debtRecovery, [
+      { frequency: 1, amount: 30 },
+      { frequency: 1, amount: 40 },
+    ]);
+    assert.equal(h.gsme.stateView.debtRecoveryPercent, 12.5);
+    const [r] = h.toGsme(h.command(GCS14, fixture(GCS14).content));
+    const gbz = decodeGbz(r!.content, false);
+    const e = gbz.components[1]!.encrypted!;
+    const plain = Buffer.from(world.remote.decryptPayload(r!.content.subarray(e.offset!), r!)).toString(
+      'hex',
+    );
+    // DebtAmount #1 0x0211 = 6000 (0x1770), #2 0x0221 = 0, #3 0x0231 = 5250 (0x1482), uint32 little-endian
+    assert.match(plain.toUpperCase(), /1102002370170000/);
+    assert.match(plain.toUpperCase(), /2102002300000000/);
+    assert.match(plain.toUpperCase(), /3102002382140000/);
+    const before = h.gsme.snapshot().state;
+    // register 1 twice: refused, nothing changes
+    const [bad] = gcs04([debt(0, 1, 0, 0), debt(1, 1, 0, 0)]);
+    assert.doesNotMatch(Buffer.from(bad!.content).toString('hex').toUpperCase(), /0B0200$/);
+    assert.deepEqual({ ...h.gsme.snapshot().state, eventLog: [] }, { ...before, eventLog: [] });
+  });
 });

@@ -51,7 +51,18 @@ export interface TransformContext {
    * devices/chf). Absent: never.
    */
   relayEnabledOf?: (ppmid: Eui) => boolean;
+  /**
+   * DUIS 9.1 Request Customer Identification Number: the DCC generates the
+   * CIN (four decimal digits, MMC schema CINMessage), sends it to the
+   * device (ECS50 / GCS36) and returns it to the user with the device's
+   * response. The DSP service draws it at random (node:crypto); the RTDS
+   * reference context gives the reference data's CIN. Needed only for 9.1.
+   */
+  nextCin?: () => string;
 }
+
+/** A DUIS CIN: four decimal digits (MMC Schema V5.4 CINMessage/CustomerIdentificationNumber). */
+export const CIN_PATTERN = /^[0-9]{4}$/;
 
 /** The device EUIs of the RTDS reference estate (GBCS.md 7): A0 ESME, A1 GSME, A2 CHF, A3 GPF, A4 PPMID, A5 HCALCS, A6 ESME. */
 export const RTDS_DEVICE_TYPES: Readonly<Record<Eui, DeviceType>> = Object.freeze({

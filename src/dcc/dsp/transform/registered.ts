@@ -13,6 +13,7 @@ import { AUX_LOAD_SRV_TRANSFORMS } from './aux-load-srs.ts';
 import { CONFIG_SRV_TRANSFORMS } from './config-srs.ts';
 import { CREDENTIALS_SRV_TRANSFORMS } from './credentials-srs.ts';
 import { DEVICE_SETTING_SRV_TRANSFORMS, DEVICE_SRV_TRANSFORMS } from './device-srs.ts';
+import { PREPAY_SRV_TRANSFORMS } from './prepay-srs.ts';
 import type { AnySrvTransform } from './rule.ts';
 import { SECURITY_SRV_TRANSFORMS } from './security-srs.ts';
 import { TARIFF_SRV_TRANSFORMS } from './tariff-srs.ts';
@@ -27,6 +28,7 @@ const TRANSFORM_LISTS: readonly (readonly AnySrvTransform[])[] = [
   TARIFF_SRV_TRANSFORMS,
   CONFIG_SRV_TRANSFORMS,
   CREDENTIALS_SRV_TRANSFORMS,
+  PREPAY_SRV_TRANSFORMS,
 ];
 
 const BY_SRV = new Map<string, AnySrvTransform>();

@@ -51,6 +51,8 @@ export interface BuildInput<B> extends SelectInput {
   kaCertificateOf?: (eui: Eui) => Uint8Array | undefined;
   /** SECMP0038 C3: the relay flag of a PPMID's Device Log entry (CCS01). */
   relayEnabledOf?: (ppmid: Eui) => boolean;
+  /** DUIS 9.1: the CIN the DCC generates for this request (drawn once per request, TransformContext.nextCin). */
+  cin: () => string;
 }
 
 export interface UseCaseRule<B> {

@@ -32,7 +32,7 @@ import {
 import { dateToZigbeeTime } from '../../../gbcs/payload/index.ts';
 import { encodeCommand, type RemotePartyRole, ROLE_OF_OU } from '../../../gbcs/use-cases/index.ts';
 import { bytesEqual, type Eui } from '../../../runtime/bytes.ts';
-import type { EsmeVariant, TransformContext } from './context.ts';
+import { CIN_PATTERN, type EsmeVariant, type TransformContext } from './context.ts';
 import { dccPartyEui, nextDccCounter } from './dcc-parties.ts';
 import { type Execution, executionOf, IMMEDIATE } from './encoding.ts';
 import {
@@ -68,6 +68,8 @@ export interface TransformInfo {
   execution: Execution;
   /** For DSP future-dated SRs (reads, CHF commands): when the DSP is to send the command. */
   dspScheduledAt?: Date;
+  /** DUIS 9.1: the CIN the command carries, returned to the user in CINMessage with the device's response. */
+  cin?: string;
 }
 
 export interface CommandResult extends TransformInfo {
@@ -196,6 +198,16 @@ function issuerEventIdFrom(ctx: TransformContext): () => number {
   };
 }
 
+/** A fresh CIN from the context (DUIS 9.1), checked against the MMC schema's pattern. */
+function cinFrom(ctx: TransformContext): string {
+  if (!ctx.nextCin)
+    throw new DspContextIncompleteError('SR 9.1 needs a CIN source: the context needs nextCin');
+  const cin = ctx.nextCin();
+  if (!CIN_PATTERN.test(cin))
+    throw new DspContextIncompleteError(`CIN ${JSON.stringify(cin)} is not four decimal digits`);
+  return cin;
+}
+
 function acbOf(ctx: TransformContext): Eui {
   return (ctx.acb ?? ctx.security.acb).replace(/[\s:-]/g, '').toUpperCase();
 }
@@ -224,6 +236,7 @@ function build(p: Plan, requestId: RequestId, ctx: TransformContext): TransformR
       throw new DspContextIncompleteError(`ACB counter ${counter} is outside 0..2^64-1`);
   }
   let content: Uint8Array;
+  let cin: string | undefined;
   try {
     const fields = p.rule.fields({
       ...p.select,
@@ -236,6 +249,10 @@ function build(p: Plan, requestId: RequestId, ctx: TransformContext): TransformR
       deviceTypeOf: ctx.deviceTypeOf,
       relayEnabledOf: ctx.relayEnabledOf,
       kaCertificateOf: (e) => ctx.security.keyStore.certificate(e, 'ka')?.der,
+      cin: () => {
+        cin ??= cinFrom(ctx);
+        return cin;
+      },
     });
     // the catalogue row makes the bytes from the named fields (docs/use-cases.md)
     content = encodeCommand(p.rule.useCase, fields, { originatorCounter: counter });
@@ -256,6 +273,7 @@ function build(p: Plan, requestId: RequestId, ctx: TransformContext): TransformR
     execution: p.execution,
   };
   if (p.dspScheduledAt) info.dspScheduledAt = p.dspScheduledAt;
+  if (cin !== undefined) info.cin = cin;
   const otherInfo =
     acbOriginates && !acbIsRequester
       ? {

@@ -35,7 +35,7 @@ import {
   ZT,
 } from './gbz.ts';
 import { readDebtLog, readSampledData, startSampling } from './logs.ts';
-import { emergencyCreditFromPpmid, topUp } from './prepayment.ts';
+import { changeDebt, emergencyCreditFromPpmid, topUp } from './prepayment.ts';
 import { changeSupply, setClock } from './supply.ts';
 
 /** What the handlers see of a GSME (or of the GPF's gas mirror: reads only). */
@@ -82,6 +82,12 @@ export function prepaymentTable(s: GsmeState): AttrTable {
   s.debt.amounts.forEach((v, i) => {
     t[0x0211 + 0x10 * i] = () => ({ dataType: ZT.uint32, value: v });
   });
+  // Debt Recovery Frequency / Amount #1, #2 and Top Up Percentage #3 (GCS04 sets them, GCS21b reads them)
+  s.debtRecovery.forEach((r, i) => {
+    t[0x0216 + 0x10 * i] = () => ({ dataType: ZT.enum8, value: r.frequency });
+    t[0x0217 + 0x10 * i] = () => ({ dataType: ZT.uint32, value: r.amount });
+  });
+  t[0x0239] = () => ({ dataType: ZT.uint16, value: Math.round(s.debtRecoveryPercent * 100) });
   return t;
 }
 
@@ -313,6 +319,7 @@ export function registerGsmeHandlers<D extends GsmeView>(r: UseCaseRegistry<D>):
         },
       ),
     )
+    .register('GCS04', changeDebt)
     .register('GCS31', startSampling)
     .register('GCS15d', readDebtLog)
     .registerAll(['GCS17', 'GCS18'], readSampledData)

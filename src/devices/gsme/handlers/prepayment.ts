@@ -7,6 +7,7 @@
  *   invalid / duplicate / error / max credit with the alert GBCS names.
  * - PCS02: Select Available Emergency Credit from the PPMID -> Default
  *   Response SUCCESS when emergency credit is available and not yet active.
+ * - GCS04 (DUIS 2.3): Change Debt per debt register -> Default Responses.
  */
 import type { CommandFieldsOf } from '../../../gbcs/use-cases/index.ts';
 import {
@@ -22,6 +23,7 @@ import {
 } from '../../meter-common/use-case-registry.ts';
 import type { GsmeServices } from '../services.ts';
 import { defaultResponse, faultedCommand, ZCL } from './gbz.ts';
+import type { GsmeView } from './index.ts';
 import { collectDebt } from './logs.ts';
 
 /** ZCL Prepayment Consumer Top Up Response result types (SE 1.4 D.7.2.4.3). */
@@ -120,5 +122,74 @@ export function emergencyCreditFromPpmid(_call: UseCaseCall<unknown>, g: GsmeSer
     response: { components: [defaultResponse('prepayment', 0x00, ok ? ZCL.success : ZCL.failure)] },
     outcome: ok ? 'applied' : 'failed',
     detail: { emergencyCredit: ec.active },
+  };
+}
+
+/**
+ * ZCL Change Debt Debt Amount Type (SE 1.4 D.7.2.3.2): 0/1 Type 1 absolute /
+ * incremental, 2/3 Type 2, 4/5 Type 3; the type names the debt register
+ * (debt 1, 2: time based; debt 3: payment based).
+ */
+const DEBT_REGISTER_OF_TYPE: readonly number[] = [0, 0, 1, 1, 2, 2];
+/** ZCL Debt Recovery Method: 0 time based, 1 percentage based. */
+const RECOVERY = { timeBased: 0, percentageBased: 1 } as const;
+
+type ChangeDebt = {
+  debtAmount: number;
+  debtAmountType: number;
+  debtRecoveryMethod: number;
+  debtRecoveryFrequency: number;
+  debtRecoveryAmount: number;
+  debtRecoveryBalancePercentage: number;
+};
+
+/**
+ * GCS04 (DUIS 2.3): one Change Debt per debt register. Every command is
+ * checked before any is applied (a bad one changes nothing: Default
+ * Response failure via CommandContentError); then each register takes its
+ * amount (absolute, or added to it; a register never goes below 0) and its
+ * recovery: time-based rate for debts 1 and 2, the top-up percentage
+ * (hundredths of a percent) for debt 3. Accumulated Debt is the registers'
+ * sum. Each command answers a Default Response SUCCESS.
+ */
+export function changeDebt(call: UseCaseCall<CommandFieldsOf<'GCS04'>>, g: GsmeView): HandlerResult {
+  const parts = [{ cluster: 'prepayment', command: 'changeDebt', commandId: 0x02 }] as const;
+  const faulted = faultedCommand(parts, g.gbzFaults());
+  if (faulted) return faulted;
+  const cmds = call.fields.changeDebt as unknown as ChangeDebt[];
+  const seen = new Set<number>();
+  for (const c of cmds) {
+    const reg = DEBT_REGISTER_OF_TYPE[c.debtAmountType];
+    if (reg === undefined) throw new CommandContentError(`debt amount type ${c.debtAmountType} is not 0..5`);
+    if (seen.has(reg)) throw new CommandContentError(`debt register ${reg + 1} changed twice`);
+    seen.add(reg);
+    const method = reg === 2 ? RECOVERY.percentageBased : RECOVERY.timeBased;
+    if (c.debtRecoveryMethod !== method)
+      throw new CommandContentError(
+        `debt ${reg + 1}: recovery method ${c.debtRecoveryMethod}, expected ${method}`,
+      );
+    if (reg < 2 && c.debtRecoveryFrequency > 1)
+      throw new CommandContentError(
+        `debt ${reg + 1}: recovery frequency ${c.debtRecoveryFrequency} (0 hourly, 1 daily)`,
+      );
+    if (reg === 2 && c.debtRecoveryBalancePercentage > 10_000)
+      throw new CommandContentError(
+        `debt 3: recovery percentage ${c.debtRecoveryBalancePercentage} over 10000`,
+      );
+  }
+  const s = g.state;
+  const before = [...s.debt.amounts];
+  for (const c of cmds) {
+    const reg = DEBT_REGISTER_OF_TYPE[c.debtAmountType];
+    const incremental = c.debtAmountType % 2 === 1;
+    s.debt.amounts[reg] = Math.max(0, (incremental ? s.debt.amounts[reg] : 0) + c.debtAmount);
+    if (reg < 2) s.debtRecovery[reg] = { frequency: c.debtRecoveryFrequency, amount: c.debtRecoveryAmount };
+    else s.debtRecoveryPercent = c.debtRecoveryBalancePercentage / 100;
+  }
+  s.debt.accumulated = s.debt.amounts.reduce((a, b) => a + b, 0);
+  return {
+    response: { components: cmds.map(() => defaultResponse('prepayment', 0x02, ZCL.success)) },
+    outcome: 'applied',
+    detail: { debt: { from: before, to: [...s.debt.amounts] }, recoveryPercent: s.debtRecoveryPercent },
   };
 }
