@@ -193,9 +193,9 @@ describe('DSP service: checks and their DUIS answers', () => {
       expect: { responseCode: 'E17' },
     },
     {
-      name: 'a device SR this DSP does not transform yet (9.1): the DUIS refusal E11, not HTTP 501',
+      name: 'a device SR this DSP does not transform for the target type (9.1 to an ESME: ECS50 has no payload): the DUIS refusal E11, not HTTP 501',
       endpoint: 'serviceS',
-      input: () => templateRequest('GCS36_9.1_SUCCESS_REQUEST_DUIS.XML', { counter: next() }),
+      input: () => templateRequest('GCS36_9.1_SUCCESS_REQUEST_DUIS.XML', { counter: next(), target: ESME }),
       expect: { responseCode: 'E11', error: 'DSP_UNSUPPORTED_SERVICE_REQUEST' },
     },
   ];
