@@ -16,6 +16,7 @@ import type { InternetLink, InternetMessage } from '../adapters/mqtt/index.ts';
 import { ALL_STATUS_FILTER, inboxTopic, parsePpmidTopic, ppmidClientId } from '../adapters/mqtt/index.ts';
 import type { TestPki } from '../adapters/pki/index.ts';
 import { EventLog, type Store } from '../adapters/store/index.ts';
+import { readFutureDatedAlertNode } from '../dcc/dsp/future-dated-alerts.ts';
 import {
   deliveryKeyId,
   generateSigningKeyPair,
@@ -1162,6 +1163,29 @@ export class SupplierService {
 
   private async fold(r: DuisResponse): Promise<ReceiveOutcome> {
     const now = this.clock.now();
+    // 8F66 / 8F67: a ResponseMessage FutureDatedDeviceAlertMessage (the request it reports
+    // was answered already): an alert, never a second answer of the request.
+    if (
+      r.body.kind === 'ResponseMessage' &&
+      r.body.payload?.type === 'Other' &&
+      r.body.payload.node.name === 'FutureDatedDeviceAlertMessage'
+    ) {
+      const f = readFutureDatedAlertNode(r.body.payload.node);
+      const device = r.header.responseId?.originator;
+      if (device) await this.touchWan(device, now);
+      const detail: Record<string, unknown> = {
+        code: f.alertCode,
+        device: device ?? null,
+        responseId: r.header.responseId ? formatRequestId(r.header.responseId) : null,
+        requestId: r.header.requestId ? formatRequestId(r.header.requestId) : null,
+        srv: r.body.serviceReferenceVariant,
+        instruction: `${f.instructionNumber}/${f.totalInstructions}`,
+        gbcs: toHex(f.gbcs),
+      };
+      await this.events.append(this.source, 'device-alert', detail);
+      this.emit({ type: 'alert', alert: 'device', code: f.alertCode, ...(device ? { device } : {}), detail });
+      return { kind: 'alert', alert: 'device', code: f.alertCode };
+    }
     if (r.body.kind === 'DeviceAlertMessage' || r.body.kind === 'DCCAlertMessage') {
       const device = r.header.responseId?.originator;
       if (r.body.kind === 'DeviceAlertMessage' && device) await this.touchWan(device, now);

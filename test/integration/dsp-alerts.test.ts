@@ -10,22 +10,29 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { readFutureDatedAlertNode } from '../../src/dcc/dsp/future-dated-alerts.ts';
 import { gbcsAlertContent } from '../../src/devices/chf/alerts.ts';
-import { type DuisResponse, verifyAndParseDuisResponse } from '../../src/duis/index.ts';
+import { type DuisResponse, signedPreCommandBody, verifyAndParseDuisResponse } from '../../src/duis/index.ts';
 import { validateAgainstDuisXsdInProcess } from '../../src/duis/xsd-inprocess.ts';
 import { ALERT_CODES } from '../../src/gbcs/codes/alert-codes.ts';
+import { decodeMessage } from '../../src/gbcs/decode.ts';
 import { cosemDateTimeFromDate, gbcsInvokeId } from '../../src/gbcs/payload/dlms.ts';
+import { fromHex, toHex } from '../../src/runtime/bytes.ts';
 import { VirtualClock } from '../../src/runtime/clock.ts';
 import {
   ACB,
   CHF,
   DSP_TRUST,
   ESME,
+  GSME,
   NETWORK_OPERATOR,
   openTestDsp,
+  rtds,
   rtdsSecurity,
   SUPPLIER,
+  signedRequest,
   type TestDsp,
+  templateRequest,
 } from '../support/dsp-service.ts';
 
 const when = cosemDateTimeFromDate(new Date(Date.UTC(2026, 0, 1)));
@@ -52,6 +59,8 @@ function alert(code: number, from: string, to: string, behind?: string, mac = tr
     { sign: false, mac },
   );
 }
+
+const u64Hex = (v: bigint) => v.toString(16).toUpperCase().padStart(16, '0');
 
 function checked(xml: string): DuisResponse {
   const v = validateAgainstDuisXsdInProcess(xml);
@@ -112,5 +121,134 @@ describe('device alerts to the user (DeviceAlertMessage), every code of the aler
       [...urls].sort(),
       [t.dsp.user(SUPPLIER)!.receiveUrl, t.dsp.user(NETWORK_OPERATOR)!.receiveUrl].sort(),
     );
+  });
+});
+
+describe('future-dated alerts 8F66 / 8F67 to the user (FutureDatedDeviceAlertMessage)', () => {
+  let t: TestDsp;
+  const clock = new VirtualClock();
+  before(async () => {
+    t = await openTestDsp('sqlite', { clock, xsdValidation: true });
+  });
+  after(async () => {
+    await t?.close();
+  });
+
+  async function deliver(gbcs: Uint8Array): Promise<DuisResponse> {
+    const before = t.transport.posts.length;
+    await t.dsp.onDeviceMessage({ chf: CHF, gbcs, at: clock.now() });
+    clock.advance(0);
+    await t.dsp.idle();
+    const p = t.transport.posts.slice(before);
+    assert.equal(p.length, 1, 'one POST per alert');
+    return checked(p[0]!.xml);
+  }
+
+  function futureDated(r: DuisResponse) {
+    assert.ok(r.body.kind === 'ResponseMessage', `a ResponseMessage, not ${r.body.kind}`);
+    assert.ok(
+      r.body.payload?.type === 'Other' && r.body.payload.node.name === 'FutureDatedDeviceAlertMessage',
+    );
+    return { srv: r.body.serviceReferenceVariant, ...readFutureDatedAlertNode(r.body.payload.node) };
+  }
+
+  it("GCS03 1.6 future dated (CV 4 -> signed -> CV 5), then the RTDS 8F66: the request's SRV and RequestID, instruction 1 of 1", async () => {
+    const file = 'GCS03_1.6_FUTURE_DATED_SUCCESS_REQUEST_DUIS.XML';
+    const four = verifyAndParseDuisResponse(
+      t.dsp.handleRequest('serviceT', templateRequest(file, { counter: 1005n })).body,
+      DSP_TRUST,
+    ).response;
+    assert.ok(four.body.kind === 'ResponseMessage' && four.body.payload?.type === 'PreCommand');
+    const signed = security.sign(four.body.payload.gbcs);
+    const five = t.dsp.handleRequest(
+      'serviceS',
+      signedRequest({
+        target: GSME,
+        counter: 1005n,
+        cv: 5,
+        srv: '1.6',
+        body: signedPreCommandBody({ gbcsPayload: signed }),
+      }),
+    );
+    assert.equal(
+      verifyAndParseDuisResponse(five.body, DSP_TRUST).response.header.responseCode,
+      'I99',
+      five.body,
+    );
+    const gbcs = rtds('1.6_GCS03/GCS03_1.6_8F66_FUTURE_DATED_SUCCESS_ALERT_CHANGE_PAYMENT_MODE_GBCS.HEX');
+    const r = await deliver(gbcs);
+    assert.equal(r.header.responseCode, 'I0');
+    assert.deepEqual(r.header.requestId, { originator: SUPPLIER, target: GSME, counter: 1005n });
+    assert.deepEqual(r.header.responseId?.originator, GSME);
+    const f = futureDated(r);
+    assert.equal(f.srv, '1.6');
+    assert.equal(f.alertCode, '8F66');
+    assert.deepEqual(Buffer.from(f.gbcs), Buffer.from(gbcs));
+    assert.deepEqual([f.instructionNumber, f.totalInstructions], [1, 1]);
+  });
+
+  it('ECS01c 1.1.2: three 8F66 of one command, the request unknown to this DSP: SRV from the catalogue, no RequestID, instructions 1-3 of 3', async () => {
+    const seen: number[] = [];
+    for (const name of ['SWITCHING_TABLE', 'PRICE_MATRIX', 'SPECIAL_DAYS']) {
+      const r = await deliver(
+        rtds(`1.1.2_ECS01c/ECS01c_1.1.2_8F66_FUTURE_DATED_SUCCESS_ALERT_${name}_GBCS.HEX`),
+      );
+      assert.equal(r.header.requestId, undefined);
+      const f = futureDated(r);
+      assert.equal(f.srv, '1.1.2');
+      assert.equal(f.totalInstructions, 3);
+      seen.push(f.instructionNumber);
+    }
+    assert.deepEqual(seen.sort(), [1, 2, 3]);
+  });
+
+  it("8F67 of a GCS03 1.6 request (the RTDS alert re-sealed with 8F67 and the request's counter)", async () => {
+    const file = 'GCS03_1.6_FUTURE_DATED_SUCCESS_REQUEST_DUIS.XML';
+    const four = verifyAndParseDuisResponse(
+      t.dsp.handleRequest('serviceT', templateRequest(file, { counter: 1_006n })).body,
+      DSP_TRUST,
+    ).response;
+    assert.ok(four.body.kind === 'ResponseMessage' && four.body.payload?.type === 'PreCommand');
+    const signed = security.sign(four.body.payload.gbcs);
+    t.dsp.handleRequest(
+      'serviceS',
+      signedRequest({
+        target: GSME,
+        counter: 1_006n,
+        cv: 5,
+        srv: '1.6',
+        body: signedPreCommandBody({ gbcsPayload: signed }),
+      }),
+    );
+    const rtdsAlert = decodeMessage(
+      rtds('1.6_GCS03/GCS03_1.6_8F66_FUTURE_DATED_SUCCESS_ALERT_CHANGE_PAYMENT_MODE_GBCS.HEX'),
+    );
+    const hex = toHex(rtdsAlert.content);
+    const content = fromHex(hex.replace('8F66', '8F67').replace(u64Hex(1_005n), u64Hex(1_006n)));
+    assert.notEqual(toHex(content), hex);
+    const gbcs = security.seal(
+      {
+        cra: 'alert',
+        originatorCounter: ++counter,
+        originator: GSME,
+        recipient: SUPPLIER,
+        otherInfo: { ...rtdsAlert.otherInfo },
+        content,
+      },
+      { sign: false, mac: true },
+    );
+    const r = await deliver(gbcs);
+    assert.deepEqual(r.header.requestId, { originator: SUPPLIER, target: GSME, counter: 1_006n });
+    const f = futureDated(r);
+    assert.equal(f.alertCode, '8F67');
+    assert.equal(f.srv, '1.6');
+  });
+
+  it('an 8F66 whose request the DSP does not hold and whose payload names no Message Code (CS06): a DeviceAlertMessage, counted', async () => {
+    const before = t.dsp.metrics.counter('alerts.futureDatedUnmatched').value;
+    const r = await deliver(rtds('11.3_CS06/CS06_11.3_8F67_FUTURE_DATED_ERROR_ALERT_GBCS.HEX'));
+    assert.ok(r.body.kind === 'DeviceAlertMessage');
+    assert.equal(r.body.alertCode, '8F67');
+    assert.equal(t.dsp.metrics.counter('alerts.futureDatedUnmatched').value, before + 1);
   });
 });

@@ -91,6 +91,12 @@ import {
   wrongEndpoint,
 } from './errors.ts';
 import { errText, type FrontOutcome, precheck, type Rejection, rejectionOf, verifyRequest } from './front.ts';
+import {
+  FUTURE_DATED_ALERT_CODES,
+  futureDatedAlertNode,
+  futureDatedReference,
+  srvOfMessageCode,
+} from './future-dated-alerts.ts';
 import { DspInventory, type DspInventoryDevice, normaliseInventoryDevice } from './inventory.ts';
 import { type NonDeviceAnswer, NonDeviceRecords, nonDeviceHandler } from './non-device.ts';
 import { DspJournal, type JournalOp, requestFromRow } from './persistence.ts';
@@ -1430,18 +1436,7 @@ export class DspService implements DspDeviceMessageSink {
       );
       return;
     }
-    const xml = this.#signedResponse({
-      header: {
-        responseId: { originator: msg.originator, target: user.eui, counter: msg.originatorCounter },
-        responseCode: 'I0',
-        responseDateTime: new Date(this.clock.now()),
-      },
-      body: {
-        kind: 'DeviceAlertMessage',
-        alertCode: code.toString(16).toUpperCase().padStart(4, '0'),
-        gbcsPayload: msg.bytes,
-      },
-    });
+    const xml = this.#signedResponse(this.#alertResponse(msg, user.eui, code));
     const id = `alert:${msg.originator}:${msg.originatorCounter}:${this.clock.now()}`;
     const ok = this.#post(user.eui, 'alert', null, id, xml);
     this.metrics.inc('alerts.forwarded');
@@ -1454,6 +1449,48 @@ export class DspService implements DspDeviceMessageSink {
       ok ? 'alert-forwarded' : 'undeliverable',
       null,
     );
+  }
+
+  /**
+   * The DUIS Response of a device alert: an 8F66 / 8F67 whose future-dated
+   * command is known (its request, else the catalogue's one SRV for its
+   * Message Code) is a ResponseMessage FutureDatedDeviceAlertMessage
+   * (future-dated-alerts.ts), with the request's RequestID when the DSP
+   * still holds it; every other alert a DeviceAlertMessage.
+   */
+  #alertResponse(msg: GbcsMessage, user: Eui, code: number): DuisResponseInput {
+    const header = {
+      responseId: { originator: msg.originator, target: user, counter: msg.originatorCounter },
+      responseCode: 'I0' as const,
+      responseDateTime: new Date(this.clock.now()),
+    };
+    const ref = FUTURE_DATED_ALERT_CODES.includes(code)
+      ? futureDatedReference(msg.messageCode, msg.content)
+      : undefined;
+    const rec = ref && this.#byGbcsKey.get(gbcsKey(msg.recipient, msg.originator, ref.commandCounter));
+    const srv = rec?.srv ?? srvOfMessageCode(ref?.commandMessageCode);
+    const def = srv === undefined ? undefined : serviceRequest(srv);
+    if (!ref || !def) {
+      if (ref) this.metrics.inc('alerts.futureDatedUnmatched');
+      return {
+        header,
+        body: {
+          kind: 'DeviceAlertMessage',
+          alertCode: code.toString(16).toUpperCase().padStart(4, '0'),
+          gbcsPayload: msg.bytes,
+        },
+      };
+    }
+    this.metrics.inc('alerts.futureDated');
+    return {
+      header: rec ? { ...header, requestId: this.#requestIdOf(rec) } : header,
+      body: {
+        kind: 'ResponseMessage',
+        serviceReference: def.serviceReference,
+        serviceReferenceVariant: def.srv,
+        payload: { type: 'Other', node: futureDatedAlertNode(ref, msg.bytes) },
+      },
+    };
   }
 
   #recordDeviceMessage(
@@ -1530,15 +1567,23 @@ export class DspService implements DspDeviceMessageSink {
     }
   }
 
+  /**
+   * A record stays indexed `retentionMs` after its last change, or after its
+   * execution date-time when later (a device future-dated command's 8F66 /
+   * 8F67 alert then still finds its request).
+   */
   #armRetention(rec: DspRequestRecord): void {
     this.#timers.get(rec.requestId)?.cancel();
+    const until = Math.max(rec.updatedAt, rec.executionAt ?? 0) + this.retentionMs;
+    const delay = until - this.clock.now();
     this.#timers.set(
       rec.requestId,
       this.clock.setTimer(
-        rec.updatedAt + this.retentionMs - this.clock.now(),
+        Math.min(delay, MAX_TIMER_MS),
         () => {
           this.#timers.delete(rec.requestId);
-          this.#unindex(rec);
+          if (delay > MAX_TIMER_MS) this.#armRetention(rec);
+          else this.#unindex(rec);
         },
         `dsp-retention:${rec.requestId}`,
       ),
