@@ -20,6 +20,7 @@ import {
   OID_HARDWARE_MODULE_NAME,
   OID_SUBJECT_ALT_NAME,
   OID_X500_UNIQUE_IDENTIFIER,
+  parseGbcsCertificate,
 } from './keystore.ts';
 import type { Eui } from './types.ts';
 
@@ -243,16 +244,12 @@ export class TestPki {
    * policy critical, AKI, the device SAN), at a tenth of the CPU (issue 16:
    * certificate issuing was a third of an estate's set-up).
    */
-  private async issue(
-    eui: Eui,
+  private signCertificate(
     slot: KeySlot,
     subject: Uint8Array,
-    role: number | null,
+    spki: Uint8Array,
     extra: Uint8Array[],
-    addPrivateKey: boolean,
-  ): Promise<IssuedKey> {
-    const pair = newPair();
-    const spki = p256Spki(pair.publicKey);
+  ): { der: Uint8Array; serialBytes: Uint8Array } {
     // keyUsage (RFC 5280 4.2.1.3): digitalSignature is bit 0, keyAgreement bit 4
     const usageBits = slot === 'ds' ? Uint8Array.of(0x07, 0x80) : Uint8Array.of(0x03, 0x08);
     const serialBytes = fromHex(serial());
@@ -278,7 +275,30 @@ export class TestPki {
       ),
     );
     const signature = sign('sha256', tbs, { key: this.issuingCa.privateKey, dsaEncoding: 'der' });
-    const der = tlv(0x30, tbs, ECDSA_WITH_SHA256, tlv(0x03, Uint8Array.of(0), signature));
+    return { der: tlv(0x30, tbs, ECDSA_WITH_SHA256, tlv(0x03, Uint8Array.of(0), signature)), serialBytes };
+  }
+
+  /**
+   * A Device Certificate for a public key the device generated (its CS02c
+   * certification request): the layout `addDevice` issues, nothing stored.
+   */
+  certifyDeviceKey(eui: Eui, slot: 'ka' | 'ds', publicKey: KeyObject): GbcsCertificate {
+    const e = normaliseEui(eui);
+    const san = extension(OID_SUBJECT_ALT_NAME, true, deviceSubjectAltName(e));
+    const { der } = this.signCertificate(slot, tlv(0x30), p256Spki(publicKey), [san]);
+    return parseGbcsCertificate(der);
+  }
+
+  private async issue(
+    eui: Eui,
+    slot: KeySlot,
+    subject: Uint8Array,
+    role: number | null,
+    extra: Uint8Array[],
+    addPrivateKey: boolean,
+  ): Promise<IssuedKey> {
+    const pair = newPair();
+    const { der, serialBytes } = this.signCertificate(slot, subject, p256Spki(pair.publicKey), extra);
     const certificate = gbcsCertificate({
       eui: normaliseEui(eui),
       usage: slot === 'ds' ? 'ds' : 'ka',

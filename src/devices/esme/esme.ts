@@ -14,6 +14,7 @@
 import { dlms, encodeDlmsApdu, gbcsInvokeId } from '../../gbcs/payload/dlms.ts';
 import { toHex } from '../../runtime/bytes.ts';
 import { EVENT_FIRMWARE_VERIFICATION_FAILED, verifyFirmwareFile } from '../meter-common/firmware.ts';
+import { defaultDeviceKeyState, reapplyInstalledKeys } from '../meter-common/device-credentials.ts';
 import { restoreJoinedPeers } from '../meter-common/join-table.ts';
 import {
   type Execution,
@@ -98,6 +99,8 @@ export class Esme extends MeterDevice<EsmeState> {
     setJoinCapacity: (n: number): void => {
       this.state.joinTable.capacity = n;
     },
+    /** The meter's own Originator Counter (alerts, Supplementary Originator Counters) as a meter in service has it. */
+    setOwnCounter: (n: bigint): void => this.security.setOwnCounter(n),
     /** A COSEM attribute (`object.member`) fails (or is repaired): commands touching it answer hardware-fault. */
     hardwareFault: (attribute: string, on = true): void => this.setHardwareFault(attribute, on),
   };
@@ -126,6 +129,9 @@ export class Esme extends MeterDevice<EsmeState> {
       cancelFutureDated: (k) => this.cancelFutureDated(k),
       logEvent: (code) => this.logEvent(code),
       hardwareFaults: () => this.hardwareFaults(),
+      get deviceKeys() {
+        return self.state.credentials.deviceKeys;
+      },
       simpleAlert: (code) => this.simpleAlert(code),
     };
   }
@@ -217,6 +223,8 @@ export class Esme extends MeterDevice<EsmeState> {
     this.state.protectedData ??= defaultEsmeState(this.state.variant).protectedData;
     this.state.metrology ??= null;
     this.state.credentials ??= defaultCredentialState();
+    this.state.credentials.deviceKeys ??= defaultDeviceKeyState();
+    reapplyInstalledKeys(this.security, this.state.credentials.deviceKeys);
     this.state.joinTable ??= defaultEsmeState(this.state.variant).joinTable;
     restoreJoinedPeers(this.state.joinTable.joined, this.security);
     reapplyReplacedCertificates({

@@ -37,8 +37,11 @@ describe('use-case registry on the ESME', () => {
     for (const r of apdu.results) assert.equal(r.result, 11);
   });
 
-  it('an ASN.1 use case the ESME does not run (CS02d) gets INTEGER 3', () => {
-    const { ev, response } = run(fixture('6.15.2_CS02d/CS02d_6.15.2_SUCCESS_COMMAND_GBCS.HEX'));
+  it('an ASN.1 use case the ESME does not run (CS02bRootBySupplier, 0x0100: a Root cell replacement) gets INTEGER 3', () => {
+    const base = decodeMessage(fixture('6.15.2_CS02d/CS02d_6.15.2_SUCCESS_COMMAND_GBCS.HEX'));
+    const { ev, response } = run(
+      rebuildCommand(rig.profile.remote, base, { otherInfo: { ...base.otherInfo, messageCode: 0x0100 } }),
+    );
     assert.equal(ev?.reason, 'UNSUPPORTED');
     assert.equal(toHex(response!.content), '020103');
   });

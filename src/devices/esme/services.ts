@@ -5,13 +5,14 @@
  * passes it with every call; handlers are plain functions of (call, services).
  */
 import type { Eui } from '../../runtime/bytes.ts';
+import type { DeviceKeyHolder } from '../meter-common/device-credentials.ts';
 import type { FutureDatedEntry } from '../meter-common/meter-device.ts';
 import type { TimeStatus } from '../meter-common/time.ts';
 import type { RegistryDevice } from '../meter-common/use-case-registry.ts';
 import type { DeviceSecurity } from '../security/device-security.ts';
 import type { EsmeState } from './state.ts';
 
-export interface EsmeServices extends RegistryDevice {
+export interface EsmeServices extends RegistryDevice, DeviceKeyHolder {
   readonly eui: Eui;
   /** the live state (replaced on restore: always read through this) */
   readonly state: EsmeState;

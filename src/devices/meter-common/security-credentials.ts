@@ -46,6 +46,7 @@ import {
   type TrustAnchorCellName,
 } from '../security/credentials.ts';
 import type { DeviceSecurity } from '../security/device-security.ts';
+import { type DeviceKeyState, defaultDeviceKeyState } from './device-credentials.ts';
 import { CommandContentError } from './use-case-registry.ts';
 
 /** What a meter keeps of its credentials beyond the profile's anchors (JSON-safe, in its snapshot). */
@@ -54,11 +55,13 @@ export interface CredentialState {
   seqNumbers: Record<string, number>;
   /** certificates CS02b/CS02g put into cells, DER hex, by `cell/slot`: applied over the profile's anchors on restore */
   replaced: Record<string, string>;
+  /** the device's own key pairs CS02c generated and CS02d installed (device-credentials.ts) */
+  deviceKeys: DeviceKeyState;
 }
 
 /** The RTDS ESME's seq numbers (CS02fMAC SUCCESS: load controller 1, every other role 0). */
 export function defaultCredentialState(): CredentialState {
-  return { seqNumbers: { [ROLE.loadController]: 1 }, replaced: {} };
+  return { seqNumbers: { [ROLE.loadController]: 1 }, replaced: {}, deviceKeys: defaultDeviceKeyState() };
 }
 
 export interface CredentialDevice {

@@ -209,6 +209,18 @@ export class DeviceSecurity {
     this.rebuild();
   }
 
+  /** The device's own keys and certificates. */
+  get ownCredentials(): DeviceCredentials {
+    return this.credentials;
+  }
+
+  /** Replaces the device's own keys and certificates (CS02d installed a new key pair); replay state is kept. */
+  setOwnCredentials(c: DeviceCredentials): void {
+    if (c.eui !== this.eui) throw new RangeError(`credentials are for ${c.eui}, device is ${this.eui}`);
+    this.credentials = c;
+    this.rebuild();
+  }
+
   /** The device's DS certificate (what a verifier of its signed responses and alerts needs). */
   get dsCertificate() {
     return this.credentials.dsCertificate;

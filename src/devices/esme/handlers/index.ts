@@ -6,6 +6,11 @@
  * "unsupported" answer.
  */
 import { type DlmsCommandRow, useCaseRows } from '../../../gbcs/use-cases/index.ts';
+import {
+  issueSecurityCredentials,
+  provideDeviceCertificate,
+  updateDeviceCertificate,
+} from '../../meter-common/device-credentials.ts';
 import { REPLACEMENT_MODES } from '../../meter-common/security-credentials.ts';
 import { UseCaseRegistry } from '../../meter-common/use-case-registry.ts';
 import { ROLE } from '../../security/credentials.ts';
@@ -39,7 +44,10 @@ export const ESME_HANDLERS = new UseCaseRegistry<EsmeServices>()
   .register('CS03A1', esmeJoin.methodA)
   .register('CS03B', esmeJoin.methodB)
   .registerAll(['CS04AC', 'CS04B'], esmeJoin.unjoin)
-  .register('CS07', esmeJoin.read);
+  .register('CS07', esmeJoin.read)
+  .register('CS02c', issueSecurityCredentials)
+  .register('CS02d', updateDeviceCertificate)
+  .register('CS02e', provideDeviceCertificate);
 
 /**
  * Every other ESME DLMS row with a catalogued payload runs on the generic

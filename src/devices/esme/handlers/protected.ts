@@ -2,9 +2,11 @@
  * Protected reads (GBCS: Data Protection class 30, get_protected_attributes):
  * ECS17b, ECS17d, ECS19, ECS20c, ECS21b, ECS22b, ECS66. The command lists
  * the objects to read (class, OBIS, attribute, optional date-time
- * restriction); the response echoes the protection parameters with
- * originator and recipient swapped (RTDS) and carries the values as one
- * DLMS structure, payload-encrypted for the business originator.
+ * restriction); the response echoes the protection parameters with the
+ * system titles of the Response: originator this device, recipient the
+ * command's originator (the ACB for a read it carries for an unknown
+ * remote party, RTDS 4.14_ECS21b URP), and carries the values as one DLMS
+ * structure, payload-encrypted for the business originator.
  *
  * Values: the import register list (0-0:94.44.34.10) from the meter's
  * registers (a twin ESME adds the secondary element's import register);
@@ -102,7 +104,7 @@ export function protectedRead(call: UseCaseCall, esme: EsmeServices): HandlerRes
     protectionOptions: {
       ...p.protectionOptions,
       originatorSystemTitle: p.protectionOptions.recipientSystemTitle,
-      recipientSystemTitle: p.protectionOptions.originatorSystemTitle,
+      recipientSystemTitle: call.cmd.message.originator,
     },
   }));
   return {
