@@ -22,13 +22,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Esme } from '../../src/devices/esme/esme.ts';
+import { keyStoreFault } from '../../src/devices/meter-common/device-credentials.ts';
 import {
   RecordingUplink,
   type RtdsProfile,
   rebuildCommand,
   rtdsEsmeProfile,
 } from '../../src/devices/meter-common/test-support.ts';
-import { keyStoreFault } from '../../src/devices/meter-common/device-credentials.ts';
 import { RTDS_TIME } from '../../src/devices/meter-common/time.ts';
 import { RTDS_DEVICES } from '../../src/devices/security/credentials.ts';
 import { messageCodeForUseCase } from '../../src/gbcs/codes/message-codes.ts';
@@ -81,8 +81,10 @@ const STATES: Readonly<Record<string, (esme: Esme, command: Uint8Array) => void>
   '11.3_CS06/CS06_11.3_IMMEDIATE_ERROR_COMMAND_GBCS.HEX': (esme) =>
     esme.backchannel.setFirmwareVersion('0123ABCF'),
   // the meter's KA key store fails (a hardware fault): it can neither issue KA credentials nor read its KA certificate (3)
-  '6.17_CS02c/CS02c_6.17_ERROR_COMMAND_GBCS.HEX': (esme) => esme.backchannel.hardwareFault(keyStoreFault('ka')),
-  '6.24.2_CS02e/CS02e_6.24.2_ERROR_COMMAND_GBCS.HEX': (esme) => esme.backchannel.hardwareFault(keyStoreFault('ka')),
+  '6.17_CS02c/CS02c_6.17_ERROR_COMMAND_GBCS.HEX': (esme) =>
+    esme.backchannel.hardwareFault(keyStoreFault('ka')),
+  '6.24.2_CS02e/CS02e_6.24.2_ERROR_COMMAND_GBCS.HEX': (esme) =>
+    esme.backchannel.hardwareFault(keyStoreFault('ka')),
   // (6.15.2 ERROR needs no state: a fresh meter has no key pair waiting for that certificate and answers 3)
   // a meter in service: its own Originator Counter has reached 2001 (alerts, earlier Supplementary Originator
   // Counters), so the URP read is encrypted under counter 2002

@@ -13,8 +13,8 @@
 
 import { dlms, encodeDlmsApdu, gbcsInvokeId } from '../../gbcs/payload/dlms.ts';
 import { toHex } from '../../runtime/bytes.ts';
-import { EVENT_FIRMWARE_VERIFICATION_FAILED, verifyFirmwareFile } from '../meter-common/firmware.ts';
 import { defaultDeviceKeyState, reapplyInstalledKeys } from '../meter-common/device-credentials.ts';
+import { EVENT_FIRMWARE_VERIFICATION_FAILED, verifyFirmwareFile } from '../meter-common/firmware.ts';
 import { restoreJoinedPeers } from '../meter-common/join-table.ts';
 import {
   type Execution,
