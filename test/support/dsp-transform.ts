@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { EsmeVariant } from '../../src/dcc/dsp/transform/context.ts';
+import type { DeviceLogBackup, EsmeVariant } from '../../src/dcc/dsp/transform/context.ts';
 import {
   counterFrom,
   DeviceInventory,
@@ -108,11 +108,45 @@ export const RTDS_JOIN_PARTNERS: Readonly<Record<string, DeviceType>> = Object.f
  * are twin element for the templates named `_TWIN_` (the RTDS twin-element
  * test ESME), single element otherwise.
  */
+/**
+ * The old Communications Hub of the RTDS Device Log restores (8.12.1
+ * OldCHFID, 8.12.2 OldGPFID) and the Device Log backups the estate's DSP
+ * holds for it, as the RTDS CCS03 and GCS59 commands carry them (the CHF
+ * entries and link keys are also those of the RTDS CCS07 read response; the
+ * CHF log id and the GPF's devices are the reference data's own).
+ */
+export const RTDS_OLD_CH: Readonly<Record<string, DeviceType>> = Object.freeze({
+  '00DB123456789095': 'CHF',
+  '00DB1234567890B3': 'GPF',
+});
+export const RTDS_DEVICE_LOG_BACKUPS: Readonly<Record<string, DeviceLogBackup>> = Object.freeze({
+  '00DB123456789095': {
+    chf: {
+      logId: '0000000000000140',
+      entries: [
+        { deviceId: '00DB1234567890A0', linkKey: '83FED3407A939723A5C639B26916D506' },
+        { deviceId: '00DB1234567890A1', linkKey: '83FED3407A939723A5C639B26916D505' },
+      ],
+      at: RTDS_NOW,
+    },
+  },
+  '00DB1234567890B3': {
+    gpf: {
+      entries: [
+        { deviceId: '0011223344556677', deviceType: 5 },
+        { deviceId: '8899AABBCCDDEEFF', deviceType: 6 },
+      ],
+      at: RTDS_NOW,
+    },
+  },
+});
+
 export function rtdsContext(
   opts: { twin?: boolean; variant?: EsmeVariant; acbCounter?: bigint } = {},
 ): TransformContext {
   const inventory = DeviceInventory.rtds(opts.variant ?? (opts.twin ? 'twin' : 'single'));
-  for (const [eui, type] of Object.entries(RTDS_JOIN_PARTNERS)) inventory.set(eui, type);
+  for (const [eui, type] of Object.entries({ ...RTDS_JOIN_PARTNERS, ...RTDS_OLD_CH }))
+    inventory.set(eui, type);
   return {
     security: new SecurityContext({ keyStore: rtdsKeyStore() }),
     deviceTypeOf: inventory.deviceTypeOf,
@@ -120,6 +154,7 @@ export function rtdsContext(
     clock: { now: () => RTDS_NOW },
     nextAcbCounter: counterFrom(opts.acbCounter ?? RTDS_ACB_COUNTER_CCS),
     nextCin: () => RTDS_CIN,
+    deviceLogBackupOf: (eui) => RTDS_DEVICE_LOG_BACKUPS[eui],
   };
 }
 

@@ -100,6 +100,12 @@ export class DspInventory {
 
   readonly esmeVariantOf = (eui: Eui): EsmeVariant | undefined => this.#devices.get(eui)?.esmeVariant;
 
+  /** The GPF of the CH whose CHF is `chf` (a scan: Device Log backups only). */
+  gpfOf(chf: Eui): Eui | undefined {
+    for (const d of this.#devices.values()) if (d.chf === chf && d.deviceType === 'GPF') return d.eui;
+    return undefined;
+  }
+
   readonly #relayEnabled = new Set<Eui>();
 
   /**

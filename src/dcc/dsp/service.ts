@@ -75,6 +75,7 @@ import {
   type ResponseOutboxOptions,
   type ResponseTransport,
 } from './delivery.ts';
+import { DeviceLogBackups } from './device-log-backups.ts';
 import { type BrokerCredentials, optOutRefusal, type WanCoverageEntry } from './enrolment.ts';
 import {
   commandVariantNotAllowed,
@@ -267,6 +268,11 @@ export class DspService implements DspDeviceMessageSink {
   readonly inventory = new DspInventory();
   /** Device records and schedules of the non-device SRs (non-device.ts). */
   readonly records = new NonDeviceRecords((op) => this.#persist(op));
+  /** CH Device Log backups (CCS07 reads, GCS62 alerts) that 8.12.1 / 8.12.2 restore: device-log-backups.ts. */
+  readonly deviceLogBackups = new DeviceLogBackups((op) => this.#persist(op), {
+    deviceTypeOf: (e) => this.inventory.get(e)?.deviceType,
+    gpfOf: (chf) => this.inventory.gpfOf(chf),
+  });
   /** DSP schedules (5.1-5.3) run on the clock: scheduler.ts. */
   readonly schedules: DspScheduler;
   readonly metrics: Metrics;
@@ -344,6 +350,7 @@ export class DspService implements DspDeviceMessageSink {
       deviceTypeOf: this.inventory.deviceTypeOf,
       esmeVariantOf: this.inventory.esmeVariantOf,
       relayEnabledOf: this.inventory.relayEnabledOf,
+      deviceLogBackupOf: this.deviceLogBackups.get,
       clock: this.clock,
       nextAcbCounter: () => this.#nextAcbCounter(),
       nextCin: opts.cinSource ?? randomCin,
@@ -408,6 +415,7 @@ export class DspService implements DspDeviceMessageSink {
       this.#arm(r);
     }
     await this.records.load(db);
+    await this.deviceLogBackups.load(db);
     this.schedules.start();
     const pending = await db.selectFrom('dsp_outbox').selectAll().where('state', '=', 'pending').execute();
     this.outbox.restore(pending.map(outboxFromRow));
@@ -1380,6 +1388,7 @@ export class DspService implements DspDeviceMessageSink {
       reason = `request is ${rec.state}`;
     } else {
       transition(rec, 'responded', now);
+      this.#backUpDeviceLogs(msg);
       rec.respondedAt = now;
       rec.responseRoute = route;
       rec.responseCode = 'I0';
@@ -1419,6 +1428,7 @@ export class DspService implements DspDeviceMessageSink {
 
   /** A device alert goes to the remote party it is addressed to (or the business party behind the ACB). */
   #deviceAlert(msg: GbcsMessage, chf: Eui): void {
+    this.#backUpDeviceLogs(msg);
     const party = this.#users.has(msg.recipient)
       ? msg.recipient
       : (msg.otherInfo.supplementaryRemotePartyId ?? msg.recipient);
@@ -1491,6 +1501,13 @@ export class DspService implements DspDeviceMessageSink {
         payload: { type: 'Other', node: futureDatedAlertNode(ref, msg.bytes) },
       },
     };
+  }
+
+  /** A CCS07 response or GCS62 alert whose MAC verifies becomes a Device Log backup (8.12.x). */
+  #backUpDeviceLogs(msg: GbcsMessage): void {
+    if (!DeviceLogBackups.isSource(msg) || this.security.verifyMac(msg) !== 'valid') return;
+    for (const part of this.deviceLogBackups.observe(msg, this.clock.now()))
+      this.metrics.inc(`deviceLogBackups.${part}`);
   }
 
   #recordDeviceMessage(

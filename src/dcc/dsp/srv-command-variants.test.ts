@@ -35,7 +35,11 @@ import {
   type TestDsp,
   templateRequest,
 } from '../../../test/support/dsp-service.ts';
-import { RTDS_JOIN_PARTNERS } from '../../../test/support/dsp-transform.ts';
+import {
+  RTDS_DEVICE_LOG_BACKUPS,
+  RTDS_JOIN_PARTNERS,
+  RTDS_OLD_CH,
+} from '../../../test/support/dsp-transform.ts';
 import {
   type CommandVariant,
   type DuisResponse,
@@ -127,6 +131,13 @@ describe('DSP service: every transformed device SRV x Command Variant 1-8 (SRV t
     t = await openTestDsp('sqlite', { xsdValidation: true });
     for (const [eui, deviceType] of Object.entries(RTDS_JOIN_PARTNERS))
       t.dsp.setInventoryDevice({ eui, deviceType, chf: CHF, csp: 'csp-north' });
+    // the old CH of the 8.12.x templates and the Device Log backups the DSP holds of it
+    for (const [eui, deviceType] of Object.entries(RTDS_OLD_CH))
+      t.dsp.setInventoryDevice({ eui, deviceType, chf: '00DB123456789095', csp: 'csp-north' });
+    for (const [eui, b] of Object.entries(RTDS_DEVICE_LOG_BACKUPS)) {
+      if (b.chf) t.dsp.deviceLogBackups.put(eui, 'chf', b.chf);
+      if (b.gpf) t.dsp.deviceLogBackups.put(eui, 'gpf', b.gpf);
+    }
     await t.dsp.flush();
   });
   after(async () => {

@@ -147,8 +147,17 @@ export interface DspSchedulesTable {
   created_at: number;
 }
 
+/** Migration 036: a CHF's or GPF's Device Log backup (device-log-backups.ts). */
+export interface DspDeviceLogBackupsTable {
+  eui: string;
+  /** the DeviceLogBackup as JSON */
+  json: string;
+  updated_at: number;
+}
+
 export type DspTables = {
   dsp_device_records: DspDeviceRecordsTable;
+  dsp_device_log_backups: DspDeviceLogBackupsTable;
   dsp_schedules: DspSchedulesTable;
   dsp_users: DspUsersTable;
   dsp_inventory: DspInventoryTable;

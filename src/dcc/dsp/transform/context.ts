@@ -59,6 +59,34 @@ export interface TransformContext {
    * reference context gives the reference data's CIN. Needed only for 9.1.
    */
   nextCin?: () => string;
+  /**
+   * The Device Log backups the DSP holds for a Communications Hub (8.12.1,
+   * 8.12.2 restore an old CH's logs onto a new one): device-log-backups.ts.
+   * Absent: no backup of any CH (the restore SRs are refused).
+   */
+  deviceLogBackupOf?: (eui: Eui) => DeviceLogBackup | undefined;
+}
+
+/**
+ * What the DSP keeps of a CH's Device Logs to restore them on a replacement
+ * CH (GBCS CCS03, GCS59). PROVISIONAL (docs/dsp-transform.md): the CHF log
+ * as the last CCS07 read returned it (its log id and each device's link
+ * key, RTDS CCS07 response); the GPF log as the GPF's last GCS62 backup
+ * alert gave it (each device with its GBCS DeviceType number, RTDS GCS62),
+ * or the CCS07 read's GPF log typed from the inventory.
+ */
+export interface DeviceLogBackup {
+  chf?: {
+    /** the Device Log identity the CHF reported (CCS07 `chfId`) */
+    logId: Eui;
+    entries: readonly { deviceId: Eui; linkKey: string }[];
+    /** DSP time of the backup (UTC ms) */
+    at: number;
+  };
+  gpf?: {
+    entries: readonly { deviceId: Eui; deviceType: number }[];
+    at: number;
+  };
 }
 
 /** A DUIS CIN: four decimal digits (MMC Schema V5.4 CINMessage/CustomerIdentificationNumber). */

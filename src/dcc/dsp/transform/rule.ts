@@ -9,7 +9,7 @@ import type { DeviceType, DuisNode } from '../../../duis/index.ts';
 import { messageCodeForUseCase, type PayloadFormat } from '../../../gbcs/codes/message-codes.ts';
 import type { RemotePartyRole } from '../../../gbcs/use-cases/index.ts';
 import type { Eui } from '../../../runtime/bytes.ts';
-import type { EsmeVariant } from './context.ts';
+import type { DeviceLogBackup, EsmeVariant } from './context.ts';
 import type { Execution } from './encoding.ts';
 
 /** Where a future date lives: in the GBCS payload (device), with the DSP (it sends the command then), or nowhere. */
@@ -53,6 +53,8 @@ export interface BuildInput<B> extends SelectInput {
   relayEnabledOf?: (ppmid: Eui) => boolean;
   /** DUIS 9.1: the CIN the DCC generates for this request (drawn once per request, TransformContext.nextCin). */
   cin: () => string;
+  /** 8.12.1 / 8.12.2: the DSP's Device Log backup of a CH (context.ts). */
+  deviceLogBackupOf?: (eui: Eui) => DeviceLogBackup | undefined;
 }
 
 export interface UseCaseRule<B> {

@@ -221,7 +221,8 @@ function build(p: Plan, requestId: RequestId, ctx: TransformContext): TransformR
   // A DCC party replacing the DCC's own credentials (6.21, 6.23, 8.5): its EUI and counter, no supplementary party.
   if (kind === 'dcc') {
     originator = dccPartyEui(p.rule.dccParty ?? 'acb', acbOf(ctx), ctx, p.t.srv);
-    counter = nextDccCounter(ctx, p.rule.useCase);
+    // the party sending the request itself (RTDS GCS59 8.12.2 from the ACB) keeps its RequestID counter
+    counter = originator === requestId.originator ? requestId.counter : nextDccCounter(ctx, p.rule.useCase);
   }
   // The ACB sending a request itself (RTDS CS02f 6.24.1, GCS59 8.12.2): its own RequestID counter, no supplementary party.
   const acbIsRequester = acbOriginates && requestId.originator === acbOf(ctx);
@@ -248,6 +249,7 @@ function build(p: Plan, requestId: RequestId, ctx: TransformContext): TransformR
       issuerEventId: issuerEventIdFrom(ctx),
       deviceTypeOf: ctx.deviceTypeOf,
       relayEnabledOf: ctx.relayEnabledOf,
+      deviceLogBackupOf: ctx.deviceLogBackupOf,
       kaCertificateOf: (e) => ctx.security.keyStore.certificate(e, 'ka')?.der,
       cin: () => {
         cin ??= cinFrom(ctx);
