@@ -713,7 +713,7 @@ export class Atps {
 
   private remac(h: AtpsHome, bytes: Uint8Array): Uint8Array {
     try {
-      return remacCommand(h.profile.world, h.profile.acb, bytes);
+      return remacCommand(h.profile.world, h.profile.acb, bytes, h.profile.supplier);
     } catch (e) {
       // not a readable command, or no key to MAC it with: inject it as given (the CH or device judges it)
       if (e instanceof GbcsError) return bytes;
