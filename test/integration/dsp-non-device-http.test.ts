@@ -329,6 +329,57 @@ describe('DSP non-device SRs over HTTP (XSD on, signed answers)', () => {
     assert.equal(await sendS(read()), 'I99', 'back in from the opt-in date');
   });
 
+  it('8.5 Service Opt Out, the mirror of 8.6: accepted (I99), the device is out from its ExecutionDateTime (E5, a second 8.5 too) until 8.6 brings it back', async () => {
+    const sendS = async (xml: string) => {
+      const res = await fetch(`${http.url}/api/v1/serviceS`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/xml' },
+        body: xml,
+      });
+      const body = await res.text();
+      assert.equal(res.status, 200, body);
+      return checkEmitted(body).header.responseCode;
+    };
+    const read = () =>
+      signedRequest({
+        target: ESME,
+        counter: next(),
+        cv: 1,
+        srv: '4.1.1',
+        body: el('ReadInstantaneousImportRegisters'),
+      });
+    const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, '.00Z');
+    const optOutAt = (at: number) =>
+      templateRequest('CS02bACBByACB_8.5_SUCCESS_REQUEST_DUIS.XML', {
+        counter: next(),
+        edit: (x) => x.replace('>2015-01-15T00:00:00.00Z<', `>${iso(at)}<`),
+      });
+    assert.equal(await sendS(read()), 'I99', 'in DCC services');
+    const at = clock.now() + 3_600_000;
+    const sent = downlink.sent.length;
+    assert.equal(await sendS(optOutAt(at)), 'I99');
+    assert.equal(dsp.records.device(ESME)?.optedOut?.at, at);
+    assert.equal(dsp.records.device(ESME)?.optedOut?.optInFrom, undefined);
+    assert.equal(await sendS(read()), 'I99', 'still in before the ExecutionDateTime');
+    clock.advance(3_600_000);
+    await dsp.idle();
+    assert.ok(downlink.sent.length > sent, 'the held CS02b went out at its time');
+    assert.equal(await sendS(read()), 'E5', 'out from the ExecutionDateTime');
+    assert.equal(
+      await sendS(optOutAt(clock.now() + 60_000)),
+      'E5',
+      'an opted-out device is not opted out twice',
+    );
+    const tomorrow = new Date(clock.now() + 86_400_000).toISOString().slice(0, 10);
+    await send(
+      template('8.6_SERVICE_OPTIN_REQUEST_DUIS.XML', (x) => x.replace('>2015-02-01<', `>${tomorrow}<`)),
+      'I0',
+    );
+    assert.equal(await sendS(read()), 'E5', 'out until the opt-in date');
+    clock.advance(86_400_000);
+    assert.equal(await sendS(read()), 'I99', 'back in');
+  });
+
   it('every non-device SRV of the table is answered or refused with a DUIS code', () => {
     const nonDevice = srvTable().filter((e) => e.class === 'non-device');
     assert.equal(nonDevice.length, 16);

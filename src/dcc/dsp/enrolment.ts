@@ -16,14 +16,20 @@
  * The SR-specific codes are the XSD's (E0806xx, E1201xx), assigned here
  * PROVISIONALLY like the other non-device codes (docs/dsp.md).
  *
- * 8.5 Service Opt Out is a device SR (use case CS02bACBByACB, the ACB's
- * credentials replaced on the device, transform/credentials-srs.ts); the
- * service does not yet mark the device opted out when it sends it, so a
- * device becomes opted out only through its record (`markOptedOut`).
+ * - 8.5 Service Opt Out, the mirror of 8.6: a device SR (use case
+ *   CS02bACBByACB, the ACB's credentials replaced on the device,
+ *   transform/credentials-srs.ts; mandatory ExecutionDateTime, the DSP holds
+ *   the command until then). Once the DSP accepts it (I99), the device's
+ *   record is marked opted out from its ExecutionDateTime (`optOut`); from
+ *   then every device SR to it is refused E5, a second 8.5 included, until
+ *   8.6 brings it back. A refused 8.5 (any E code) changes nothing.
+ *   PROVISIONAL (DUIS wording not here): the opt-out takes effect at the
+ *   ExecutionDateTime, not when the device confirms the credentials change.
  */
 import { child, type DuisNode, type DuisResponseCode, el } from '../../duis/index.ts';
 import { type Eui, euiToDuis, normaliseEui } from '../../runtime/bytes.ts';
-import type { DeviceRecord, NonDeviceAnswer, NonDeviceContext } from './non-device.ts';
+import type { DspInventory } from './inventory.ts';
+import type { DeviceRecord, NonDeviceAnswer, NonDeviceContext, NonDeviceRecords } from './non-device.ts';
 
 const text = (n: DuisNode, name: string): string | undefined => child(n, name)?.text?.trim();
 const DAY = 86_400_000;
@@ -49,19 +55,49 @@ export interface WanCoverageEntry {
   information?: string;
 }
 
-/** Device SRs to an opted-out device (before its OptInDate): E5. */
+/** The SRV that opts a device out of DCC services (its mirror is 8.6, `serviceOptIn`). */
+export const SERVICE_OPT_OUT_SRV = '8.5';
+
+/** A device's record: the stored one, else one made from its inventory entry (Commissioned). */
+export function deviceRecordOf(
+  records: NonDeviceRecords,
+  inventory: DspInventory,
+  eui: Eui,
+): DeviceRecord | undefined {
+  const r = records.device(eui);
+  if (r) return r;
+  const d = inventory.get(eui);
+  return d && { eui, deviceType: d.deviceType, status: 'Commissioned', manufacturer: '', model: '' };
+}
+
+/** Device SRs to an opted-out device (from its opt-out time, before its OptInDate): E5. */
 export function optOutRefusal(r: DeviceRecord | undefined, now: number): string | undefined {
   const o = r?.optedOut;
   if (!o) return undefined;
   if (o.optInFrom !== undefined && now >= o.optInFrom) return undefined;
+  if (o.optInFrom === undefined && now < o.at) return undefined; // an accepted 8.5 not yet executed
   return o.optInFrom === undefined
     ? `device ${r.eui} is opted out of DCC services (8.5)`
     : `device ${r.eui} is opted out of DCC services until its opt-in date ${new Date(o.optInFrom).toISOString().slice(0, 10)}`;
 }
 
-/** The record of a device that left DCC services (for 8.5 once it is transformed; tests). */
+/** The record of a device that leaves DCC services at `at`. */
 export function markOptedOut(r: DeviceRecord, at: number, srv: string): DeviceRecord {
   return { ...r, optedOut: { at, srv } };
+}
+
+/** 8.5 accepted: the device is opted out from `at` (its ExecutionDateTime); false if it is not in the inventory. */
+export function optOut(
+  records: NonDeviceRecords,
+  inventory: DspInventory,
+  eui: Eui,
+  at: number,
+  now: number,
+): boolean {
+  const r = deviceRecordOf(records, inventory, eui);
+  if (!r) return false;
+  records.putDevice(markOptedOut(r, at, SERVICE_OPT_OUT_SRV), now);
+  return true;
 }
 
 const refuse = (code: DuisResponseCode): NonDeviceAnswer => ({ code });
@@ -75,16 +111,7 @@ export function serviceOptIn(ctx: NonDeviceContext): NonDeviceAnswer {
   } catch {
     return refuse('E080601');
   }
-  const inventory = ctx.inventory.get(eui);
-  const r: DeviceRecord | undefined =
-    ctx.records.device(eui) ??
-    (inventory && {
-      eui,
-      deviceType: inventory.deviceType,
-      status: 'Commissioned',
-      manufacturer: '',
-      model: '',
-    });
+  const r = deviceRecordOf(ctx.records, ctx.inventory, eui);
   if (!r) return refuse('E080601'); // PROVISIONAL: not in the inventory
   if (text(b, 'DeviceType') !== r.deviceType) return refuse('E080602'); // PROVISIONAL: not that device type
   if (!r.optedOut || r.optedOut.optInFrom !== undefined) return refuse('E080604'); // PROVISIONAL: not opted out

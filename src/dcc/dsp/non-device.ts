@@ -33,6 +33,7 @@ import { type Eui, euiToDuis, normaliseEui } from '../../runtime/bytes.ts';
 import { isOtaImage } from '../../zigbee/ota.ts';
 import {
   type BrokerCredentials,
+  deviceRecordOf,
   requestWanMatrix,
   serviceOptIn,
   type WanCoverageEntry,
@@ -215,18 +216,7 @@ function euiOf(n: DuisNode, name: string): Eui | undefined {
 
 /** The inventory's view of a device: its record, or one made from the routing inventory (status unknown: Commissioned). */
 function recordOf(ctx: NonDeviceContext, eui: Eui): DeviceRecord | undefined {
-  const r = ctx.records.device(eui);
-  if (r) return r;
-  const d = ctx.inventory.get(eui);
-  if (!d) return undefined;
-  const out: DeviceRecord = {
-    eui,
-    deviceType: d.deviceType,
-    status: 'Commissioned',
-    manufacturer: '',
-    model: '',
-  };
-  return out;
+  return deviceRecordOf(ctx.records, ctx.inventory, eui);
 }
 
 const XSD_DEVICE_TYPES = new Set(['ESME', 'GSME', 'GPF', 'CHF', 'HCALCS', 'PPMID', 'IHD', 'CAD']);

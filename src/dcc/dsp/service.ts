@@ -76,7 +76,13 @@ import {
   type ResponseTransport,
 } from './delivery.ts';
 import { DeviceLogBackups } from './device-log-backups.ts';
-import { type BrokerCredentials, optOutRefusal, type WanCoverageEntry } from './enrolment.ts';
+import {
+  type BrokerCredentials,
+  optOut,
+  optOutRefusal,
+  SERVICE_OPT_OUT_SRV,
+  type WanCoverageEntry,
+} from './enrolment.ts';
 import {
   commandVariantNotAllowed,
   counterOutOfWindow,
@@ -1027,7 +1033,11 @@ export class DspService implements DspDeviceMessageSink {
     if (result.execution.kind === 'at') rec.executionAt = result.execution.at.getTime();
     const scheduledAt = result.dspScheduledAt?.getTime();
     if (scheduledAt !== undefined) rec.executionAt = scheduledAt;
-    return this.#dispatch(req, rec, result.gbcs, scheduledAt);
+    const reply = this.#dispatch(req, rec, result.gbcs, scheduledAt);
+    // 8.5 accepted: the device leaves DCC services at its ExecutionDateTime (enrolment.ts)
+    if (rec.srv === SERVICE_OPT_OUT_SRV && reply.error === undefined)
+      optOut(this.records, this.inventory, device.eui, rec.executionAt ?? this.clock.now(), this.clock.now());
+    return reply;
   }
 
   /** CV 4: a critical SR becomes a Pre-Command for the user to sign. */
