@@ -77,10 +77,14 @@ const MISMATCHES = [
   '6.32 OU: CHF',
   '7.4 OU: ESME',
   '7.5 ED: ESME',
+  '7.6 ED: ESME',
+  '7.8 ED: ESME',
+  '7.9 ED: ESME',
   '7.10 ED: ESME',
   '7.11 ED: ESME',
   '7.12 ED: ESME',
   '7.13 ED: ESME',
+  '7.16 ED: ESME',
   '8.7.2 OU: PPMID HCALCS',
   '8.8.2 OU: ESME GSME PPMID HCALCS',
 ];
@@ -129,9 +133,17 @@ describe('DSP access: GBCS roles for device SRs (table)', () => {
     assert.equal(gbcsRoleMayRequest('6.2.10', 'ESME', 'ED'), true);
     // the DCC's own party originates credential retrieval (CS02f by the ACB): any DUIS-eligible user
     assert.equal(gbcsRoleMayRequest('6.24.1', 'ESME', 'GT'), true);
-    // an SRV without a catalogued use case (7.6) is left to DUIS
-    assert.deepEqual(srvUseCasesOn('7.6', 'ESME'), []);
-    assert.equal(gbcsRoleMayRequest('7.6', 'ESME', 'OU'), true);
+    // an SRV without a catalogued use case (4.4.4) is left to DUIS
+    assert.deepEqual(srvUseCasesOn('4.4.4', 'ESME'), []);
+    assert.equal(gbcsRoleMayRequest('4.4.4', 'ESME', 'OU'), true);
+    // 7.5, 7.6 and 7.8 are one use case, ECS47 (supplier only); 7.14 / 7.15 reads let the network operator in
+    for (const srv of ['7.5', '7.6', '7.8']) {
+      assert.deepEqual(srvUseCasesOn(srv, 'ESME'), ['ECS47']);
+      assert.equal(gbcsRoleMayRequest(srv, 'ESME', 'IS'), true);
+      assert.equal(gbcsRoleMayRequest(srv, 'ESME', 'ED'), false);
+    }
+    assert.equal(gbcsRoleMayRequest('7.15', 'ESME', 'ED'), true);
+    assert.equal(gbcsRoleMayRequest('7.16', 'ESME', 'ED'), false);
     // the Registered Supplier Agent has no GBCS role
     assert.equal(GBCS_ROLE_OF_USER_ROLE.RSA, undefined);
     assert.equal(gbcsRoleMayRequest('4.1.1', 'ESME', 'RSA'), false);

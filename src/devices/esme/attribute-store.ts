@@ -49,6 +49,11 @@ export function setAttribute(s: AttributeHolder, key: string, value: unknown): v
   s.attributes[key] = value;
 }
 
+/** Drops the meter's own value of `key`: reads answer the shared (RTDS) value again. */
+export function clearAttribute(s: AttributeHolder, key: string): void {
+  delete s.attributes[key];
+}
+
 /** The meter's own, changeable value of `key`: copied from the shared table on first change. */
 export function mutableAttribute(s: AttributeHolder, key: string): unknown {
   if (!hasOwn.call(s.attributes, key) && hasOwn.call(BASE, key))

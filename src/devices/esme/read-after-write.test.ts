@@ -7,11 +7,12 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { GbcsMessage } from '../../gbcs/index.ts';
+import { decodeMessage, type GbcsMessage } from '../../gbcs/index.ts';
 import { decodeDlmsData } from '../../gbcs/payload/dlms.ts';
+import { decodeCommand } from '../../gbcs/use-cases/index.ts';
 import { fromHex } from '../../runtime/bytes.ts';
 import { touIndex } from './tariff.ts';
-import { esmeTestRig, type Fields } from './test-rig.test-support.ts';
+import { esmeTestRig, type Fields, rtdsFixture } from './test-rig.test-support.ts';
 
 const rig = esmeTestRig();
 
@@ -20,13 +21,17 @@ function meter() {
   const m = rig.meter();
   const sendChanged = rig.changedSender(m, 1n << 40n);
   /** Sends the RTDS command `name` with its fields changed by `change`; returns the response's named fields. */
-  const send = (name: string, change: (f: Fields) => void = () => {}) => {
-    const { ev, fields, message } = sendChanged(name, change);
+  const send = (
+    name: string,
+    change: (f: Fields) => void = () => {},
+    as?: { useCase: string; fields: Fields },
+  ) => {
+    const { ev, fields, message } = sendChanged(name, change, as);
     assert.equal(ev?.decision, 'accepted', `${name}: ${ev?.reason} ${JSON.stringify(ev?.detail)}`);
     assert.ok(ev?.reason !== 'UNSUPPORTED' && ev?.reason !== 'FAILED', `${name}: ${ev?.reason}`);
     return { fields, message };
   };
-  return { esme: m.esme, send };
+  return { esme: m.esme, send, sendChanged };
 }
 
 const value = (f: Fields, object: string, member: string) => {
@@ -141,6 +146,107 @@ describe('ESME read after write through GBCS use cases', () => {
     assert.deepEqual(
       value(send('ECS35f_6.13_SUCCESS_COMMAND_GBCS.HEX').fields, 'alcsEventLog', 'buffer'),
       [],
+    );
+  });
+
+  const ECS47 = 'ECS47Activate_7.5_SUCCESS_COMMAND_GBCS.HEX';
+  const ECS47A = 'ECS47a_7.13_ALCS_ACTIVATE_SUCCESS_COMMAND_GBCS.HEX';
+  const ECS61A = 'ECS61a_7.7_ALL_OPTIONALS_SUCCESS_COMMAND_GBCS.HEX';
+  /** 7.15 (ECS61e, PROVISIONAL row): the output state of switch N (sent in the envelope of the RTDS 7.7 read). */
+  const readState = (send: ReturnType<typeof meter>['send'], n: number) =>
+    value(
+      send(ECS61A, () => {}, {
+        useCase: 'ECS61e',
+        fields: Object.fromEntries(
+          [1, 2, 3, 4, 5].flatMap((k) => [
+            [`alcsDeviceId${k}`, { value: null }],
+            [`alcs${k}`, { outputState: null }],
+          ]),
+        ),
+      }).fields,
+      `alcs${n}`,
+      'outputState',
+    );
+  /** An ECS47 (7.5 / 7.6 / 7.8) running `script`, in the envelope of the RTDS 7.5 command. */
+  const switchScript = (script: number) => (f: Fields) => {
+    f.alcsStateScripts!.execute = script;
+  };
+
+  it('auxiliary load: ECS47 switches 3 off (7.6), on (7.5), back to calendar control (7.8); ECS61e (7.15) and ECS61a (7.7) read it', () => {
+    const { send } = meter();
+    assert.equal(readState(send, 3), true, 'the RTDS ESME has switch 3 on');
+    send(ECS47, switchScript(0x0312));
+    assert.equal(readState(send, 3), false);
+    assert.equal(value(send(ECS61A).fields, 'alcs3', 'outputState'), false);
+    assert.equal(readState(send, 2), true, 'the other switches are unchanged');
+    send(ECS47, switchScript(0x0311));
+    assert.equal(readState(send, 3), true);
+    send(ECS47, switchScript(0x0312));
+    send(ECS47, switchScript(0x0320));
+    assert.equal(readState(send, 3), true, 'calendar control: the state the meter holds without an override');
+  });
+
+  it('auxiliary load: ECS47 with a controller script, ECS47a with a switch script are refused (8F1E) and change nothing', () => {
+    const { send, sendChanged } = meter();
+    for (const [name, script] of [
+      [ECS47, 0x1164],
+      [ECS47A, 0x0312],
+      [ECS47, 0x0611],
+    ] as const) {
+      const { ev } = sendChanged(name, switchScript(script));
+      assert.notEqual(ev?.reason, 'APPLIED', `${name} ${script.toString(16)}: ${ev?.reason}`);
+      assert.equal(ev?.reason, 'FAILED', `${name} ${script.toString(16)}`);
+    }
+    assert.equal(readState(send, 3), true);
+  });
+
+  it('auxiliary controller: ECS47a (7.13) sets controller 5 off at 40 and on at 100; ECS47b (7.16) limits it off, never on', () => {
+    const { send } = meter();
+    const ecs47b = (script: number) =>
+      send(ECS47A, () => {}, {
+        useCase: 'ECS47b',
+        fields: {
+          alcsStateStart3: { value: '2015-01-03T00:00:00' },
+          alcsStateEnd3: { value: '2015-01-03T01:00:00' },
+          alcsStateScripts: { execute: script },
+        },
+      });
+    send(ECS47A, switchScript(0x1528));
+    assert.equal(readState(send, 5), false);
+    ecs47b(0x1564);
+    assert.equal(readState(send, 5), false, 'a limit of 100 does not switch it on');
+    send(ECS47A, switchScript(0x1564));
+    assert.equal(readState(send, 5), true);
+    ecs47b(0x1532);
+    assert.equal(readState(send, 5), false, 'a limit below 100 switches it off');
+  });
+
+  it('auxiliary controller configuration: ECS46d (6.14.3) and ECS46a (6.14.1) set, ECS61d (7.14) reads schedule, special days and descriptions', () => {
+    const { send } = meter();
+    send('ECS46d_6.14.3_IMMEDIATE_ALCS_SUCCESS_COMMAND_GBCS.HEX');
+    send('ECS46a_6.14.1_ALL_OPTIONALS_SUCCESS_COMMAND_GBCS.HEX', (f) => {
+      f.alcsLabel4!.value = 'Storage heater';
+    });
+    const base = decodeMessage(
+      rtdsFixture('ECS46d_6.14.3_IMMEDIATE_ALCS_SUCCESS_COMMAND_GBCS.HEX', 'COMMAND'),
+    );
+    const written = decodeCommand(base.messageCode, base.content).fields as Fields;
+    const read = send(ECS61A, () => {}, {
+      useCase: 'ECS61d',
+      fields: {
+        ...Object.fromEntries([1, 2, 3, 4, 5].map((k) => [`alcsLabel${k}`, { value: null }])),
+        auxiliaryControllerSpecialDays: { entries: null },
+        auxiliaryControllerSchedule: { entries: null },
+      },
+    }).fields;
+    assert.equal(value(read, 'alcsLabel4', 'value'), 'Storage heater');
+    assert.deepEqual(
+      value(read, 'auxiliaryControllerSchedule', 'entries'),
+      written.auxiliaryControllerSchedule!.entries,
+    );
+    assert.deepEqual(
+      value(read, 'auxiliaryControllerSpecialDays', 'entries'),
+      written.auxiliaryControllerSpecialDays!.entries,
     );
   });
 

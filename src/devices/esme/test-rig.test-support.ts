@@ -9,7 +9,13 @@ import assert from 'node:assert/strict';
 import { before } from 'node:test';
 import { RTDS_KEYSTORE, rtdsMessages } from '../../../test/support/fixtures.ts';
 import { decodeMessage, type GbcsMessage, loadKeyStoreDir } from '../../gbcs/index.ts';
-import { decodeCommand, decodeResponse, encodeCommand, useCaseByCode } from '../../gbcs/use-cases/index.ts';
+import {
+  decodeCommand,
+  decodeResponse,
+  encodeCommand,
+  useCaseByCode,
+  useCaseById,
+} from '../../gbcs/use-cases/index.ts';
 import { VirtualClock } from '../../runtime/clock.ts';
 import {
   RecordingUplink,
@@ -83,14 +89,25 @@ export function esmeTestRig() {
      * up; returns the command event, the response's named fields and the response message.
      */
     changedSender(meter: EsmeMeter, counter: bigint) {
-      return (name: string, change: (f: Fields) => void = () => {}) => {
+      /**
+       * `as`: send use case `as.useCase` with `as.fields` instead, in the envelope of `name` (its
+       * originator and signature policy): for use cases no RTDS command shows.
+       */
+      return (
+        name: string,
+        change: (f: Fields) => void = () => {},
+        as?: { useCase: string; fields: Fields },
+      ) => {
         const base = decodeMessage(rtdsFixture(name, 'COMMAND'));
-        const row = useCaseByCode(base.messageCode)!;
-        const fields = structuredClone(decodeCommand(row, base.content).fields) as Fields;
+        const row = as ? useCaseById(as.useCase)! : useCaseByCode(base.messageCode)!;
+        const fields = structuredClone(as ? as.fields : decodeCommand(row, base.content).fields) as Fields;
         change(fields);
         counter += 1n;
         const content = encodeCommand(row, fields, { originatorCounter: counter });
-        const { ev, response } = meter.deliver(rebuildCommand(profile().remote, base, { counter, content }));
+        const otherInfo = as ? { ...base.otherInfo, messageCode: row.code } : undefined;
+        const { ev, response } = meter.deliver(
+          rebuildCommand(profile().remote, base, { counter, content, ...(otherInfo ? { otherInfo } : {}) }),
+        );
         assert.ok(response, `${name}: no response (${ev?.decision} ${ev?.reason})`);
         const message: GbcsMessage = response;
         return { ev, fields: decodeResponse(row, message.content, fields).fields as Fields, message };

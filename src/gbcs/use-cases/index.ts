@@ -46,6 +46,7 @@ import { ESME_ROWS } from './rows/esme.ts';
 import { ESME_GBCS_ROWS } from './rows/esme-gbcs.ts';
 import { GSME_ALERT_ROWS, GSME_ROWS } from './rows/gsme.ts';
 
+export * from './alcs-scripts.ts';
 export * from './asn1-row.ts';
 export * from './authority.ts';
 export * from './cosem-objects.ts';

@@ -2,17 +2,19 @@
  * 6.14.3 (ECS46d) beyond the five templates test/dsp-transform.test.ts pins
  * to their RTDS Pre-Commands: sr:Date wildcards and day-of-week, and bad
  * bodies refused with a typed error (DSP_BODY_INVALID), never a wrong
- * command or a crash.
+ * command or a crash. Then the auxiliary load SRs no RTDS template shows
+ * (7.6, 7.8, 7.9, 7.14-7.16, and 7.5 for switches other than 1): the use
+ * case, script and fields each produces, and its refusals.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { rtdsContext, TEMPLATES_DIR } from '../../../../test/support/dsp-transform.ts';
-import { parseDuisRequest } from '../../../duis/index.ts';
+import { parseDuisRequest, serviceRequest } from '../../../duis/index.ts';
 import { decodeMessage } from '../../../gbcs/index.ts';
 import { decodeCommand } from '../../../gbcs/use-cases/index.ts';
-import { DspBodyInvalidError, transformServiceRequest } from './index.ts';
+import { DspBodyInvalidError, DspUnsupportedServiceRequestError, transformServiceRequest } from './index.ts';
 
 const TEMPLATE = readFileSync(
   join(TEMPLATES_DIR, 'ECS46d_6.14.3_IMMEDIATE_APC_INPUT_SUCCESS_REQUEST_DUIS.XML'),
@@ -100,4 +102,162 @@ describe('6.14.3 Update Device Configuration (Auxiliary Controller Scheduler): E
         (e: unknown) => e instanceof DspBodyInvalidError && e.httpStatus === 400,
       );
     });
+});
+
+// ---------------------------------------------------------------- 7.5-7.16 beyond the RTDS templates
+
+/** A DUIS request for `srv` (CV 1 for a non-critical SR, 4 for a critical one) with `body` as its sr:Body content. */
+function request(srv: string, body: string): string {
+  const cv = serviceRequest(srv)!.class === 'critical' ? 4 : 1;
+  return (
+    `<?xml version="1.0" encoding="UTF-8"?><sr:Request xmlns:sr="http://www.dccinterface.co.uk/ServiceUserGateway" schemaVersion="5.4">` +
+    `<sr:Header><sr:RequestID>90-B3-D5-1F-30-01-00-00:00-DB-12-34-56-78-90-A0:1000</sr:RequestID>` +
+    `<sr:CommandVariant>${cv}</sr:CommandVariant><sr:ServiceReference>${srv.split('.').slice(0, 2).join('.')}</sr:ServiceReference>` +
+    `<sr:ServiceReferenceVariant>${srv}</sr:ServiceReferenceVariant></sr:Header><sr:Body>${body}</sr:Body></sr:Request>`
+  );
+}
+
+/** The use case and named fields of the GBCS command `srv` with `body` becomes. */
+function command(
+  srv: string,
+  body: string,
+): { useCase: string; code: number; fields: Record<string, unknown> } {
+  const r = transform(request(srv, body));
+  const m = decodeMessage(r.kind === 'command' ? r.apdu : r.gbcs);
+  const d = decodeCommand(m.messageCode, m.content);
+  return { useCase: d.useCase, code: m.messageCode, fields: d.fields as Record<string, unknown> };
+}
+
+const switchBody = (el: string, inner: string, index: number, duration?: number) =>
+  `<sr:${el}><sr:${inner} index="${index}">${duration === undefined ? '' : `<sr:Duration>${duration}</sr:Duration>`}</sr:${inner}></sr:${el}>`;
+const boost = (el: string, inner: string, values: [number, boolean][]) =>
+  `<sr:${el}>${values.map(([i, v]) => `<sr:${inner} index="${i}">${v}</sr:${inner}>`).join('')}</sr:${el}>`;
+const STATE_BODY =
+  '<sr:StartDateTime>2015-01-03T00:00:00.00Z</sr:StartDateTime><sr:EndDateTime>2015-01-03T01:00:00.00Z</sr:EndDateTime>' +
+  '<sr:CommandedStateLevel>40</sr:CommandedStateLevel>';
+
+describe('7.5 / 7.6 / 7.8 Activate, Deactivate, Reset Auxiliary Load: ECS47 with the switch script', () => {
+  it('7.5 switch 2 for 90: script 0x0211, the Duration in the selector (RTDS switch 1: 0x0111)', () => {
+    const c = command('7.5', switchBody('ActivateAuxiliaryLoad', 'ActivateALCSHCALCS', 2, 90));
+    assert.equal(c.useCase, 'ECS47');
+    assert.deepEqual(c.fields, {
+      alcsStateScriptSelector: { value: 90 },
+      alcsStateScripts: { execute: 0x0211 },
+    });
+  });
+  it('7.6 switch 3 for 45: ECS47 (0x0055), script 0x0312', () => {
+    const c = command('7.6', switchBody('DeactivateAuxiliaryLoad', 'DeactivateALCSHCALCS', 3, 45));
+    assert.equal(c.code, 0x0055);
+    assert.deepEqual(c.fields, {
+      alcsStateScriptSelector: { value: 45 },
+      alcsStateScripts: { execute: 0x0312 },
+    });
+  });
+  it('7.8 switch 5: script 0x0520, selector 0 (Reset has no Duration)', () => {
+    const c = command('7.8', switchBody('ResetAuxiliaryLoad', 'ResetALCSHCALCS', 5));
+    assert.deepEqual(c.fields, {
+      alcsStateScriptSelector: { value: 0 },
+      alcsStateScripts: { execute: 0x0520 },
+    });
+  });
+  for (const [what, srv, body] of [
+    ['7.6 switch 6', '7.6', switchBody('DeactivateAuxiliaryLoad', 'DeactivateALCSHCALCS', 6, 1)],
+    ['7.6 Duration 65536', '7.6', switchBody('DeactivateAuxiliaryLoad', 'DeactivateALCSHCALCS', 1, 65536)],
+    ['7.6 without Duration', '7.6', switchBody('DeactivateAuxiliaryLoad', 'DeactivateALCSHCALCS', 1)],
+    ['7.8 switch 0', '7.8', switchBody('ResetAuxiliaryLoad', 'ResetALCSHCALCS', 0)],
+  ] as const)
+    it(`refuses ${what} with DSP_BODY_INVALID`, () => {
+      assert.throws(
+        () => command(srv, body),
+        (e: unknown) => e instanceof DspBodyInvalidError,
+      );
+    });
+});
+
+describe('7.9 Add Auxiliary Load to Boost Button: ECS62, the five associations as given', () => {
+  const all = (v: (i: number) => boolean) => [1, 2, 3, 4, 5].map((i) => [i, v(i)] as [number, boolean]);
+  it('adds switches 1, 3 and 5 (any document order)', () => {
+    const c = command(
+      '7.9',
+      boost('AddAuxiliaryLoadToBoostButton', 'AddToBoostButton', all((i) => i % 2 === 1).reverse()),
+    );
+    assert.equal(c.useCase, 'ECS62');
+    assert.deepEqual(c.fields, {
+      boostButtonAlcs1: { value: true },
+      boostButtonAlcs2: { value: false },
+      boostButtonAlcs3: { value: true },
+      boostButtonAlcs4: { value: false },
+      boostButtonAlcs5: { value: true },
+    });
+  });
+  it('7.10 with the same values gives the negation (remove)', () => {
+    const c = command(
+      '7.10',
+      boost(
+        'RemoveAuxiliaryLoadFromBoostButton',
+        'RemoveFromBoostButton',
+        all((i) => i % 2 === 1),
+      ),
+    );
+    assert.deepEqual(c.fields.boostButtonAlcs1, { value: false });
+    assert.deepEqual(c.fields.boostButtonAlcs2, { value: true });
+  });
+  it('refuses an index given twice, and four entries', () => {
+    const twice = all(() => true);
+    twice[4] = [1, false];
+    assert.throws(
+      () => command('7.9', boost('AddAuxiliaryLoadToBoostButton', 'AddToBoostButton', twice)),
+      DspBodyInvalidError,
+    );
+    assert.throws(
+      () =>
+        command(
+          '7.9',
+          boost('AddAuxiliaryLoadToBoostButton', 'AddToBoostButton', all(() => true).slice(0, 4)),
+        ),
+      DspBodyInvalidError,
+    );
+  });
+});
+
+describe('7.14 / 7.15 reads and 7.16 Limit APC Level (PROVISIONAL rows ECS61d, ECS61e, ECS47b)', () => {
+  it('7.14 reads the descriptions, special days and schedule (ECS61d 0x011C)', () => {
+    const c = command('7.14', '<sr:ReadAuxiliaryControllerConfigurationData/>');
+    assert.equal(c.code, 0x011c);
+    assert.deepEqual(Object.keys(c.fields), [
+      'alcsLabel1',
+      'alcsLabel2',
+      'alcsLabel3',
+      'alcsLabel4',
+      'alcsLabel5',
+      'auxiliaryControllerSpecialDays',
+      'auxiliaryControllerSchedule',
+    ]);
+  });
+  it('7.15 reads the type and identifier and the state of each controller (ECS61e 0x011D)', () => {
+    const c = command('7.15', '<sr:ReadAuxiliaryControllerOperationalData/>');
+    assert.equal(c.code, 0x011d);
+    assert.equal(Object.keys(c.fields).length, 10);
+    assert.deepEqual(c.fields.alcs3, { outputState: null });
+  });
+  it('7.16 carries the 7.13 objects and script under ECS47b (0x011F)', () => {
+    const body = `<sr:LimitAPCLevel auxiliaryControllerN="3">${STATE_BODY}</sr:LimitAPCLevel>`;
+    const limit = command('7.16', body);
+    const set = command('7.13', body.replaceAll('LimitAPCLevel', 'SetAuxiliaryControllerState'));
+    assert.equal(limit.code, 0x011f);
+    assert.equal(set.useCase, 'ECS47a');
+    assert.deepEqual(limit.fields, set.fields);
+    assert.deepEqual(limit.fields.alcsStateScripts, { execute: 0x1328 });
+  });
+  it('7.16 refuses an end before the start (DSP_BODY_INVALID) and controller 2 (E11: objects not established)', () => {
+    const reversed = STATE_BODY.replace('T00:00:00.00Z</sr:Start', 'T02:00:00.00Z</sr:Start');
+    assert.throws(
+      () => command('7.16', `<sr:LimitAPCLevel auxiliaryControllerN="1">${reversed}</sr:LimitAPCLevel>`),
+      DspBodyInvalidError,
+    );
+    assert.throws(
+      () => command('7.16', `<sr:LimitAPCLevel auxiliaryControllerN="2">${STATE_BODY}</sr:LimitAPCLevel>`),
+      (e: unknown) => e instanceof DspUnsupportedServiceRequestError && e.responseCode === 'E11',
+    );
+  });
 });

@@ -1,8 +1,24 @@
 /**
  * Device SRs of auxiliary load control and auxiliary (proportional)
- * controllers on the ESME (DUIS 6.14.3): one declarative row per SRV, as in
- * device-srs.ts. The payloads are the catalogue's DLMS rows (ECS46d); this
- * file only maps DUIS elements to their named fields.
+ * controllers on the ESME (DUIS 6.14.3, 7.5, 7.6, 7.8, 7.9, 7.10, 7.12, 7.13,
+ * 7.16; the reads 7.4, 7.7, 7.11, 7.14, 7.15 are readSrv rows of
+ * device-srs.ts): one declarative row per SRV, as in device-srs.ts. The
+ * payloads are the catalogue's DLMS rows (ECS46d, ECS47, ECS47a, ECS47b,
+ * ECS62) and the script ids gbcs/use-cases/alcs-scripts.ts; this file only
+ * maps DUIS elements to their named fields.
+ *
+ * Which use case each SRV produces (docs/dsp-transform.md "Auxiliary loads"):
+ * - 7.5 Activate, 7.6 Deactivate, 7.8 Reset Auxiliary Load: ECS47 "Set or
+ *   Reset HC ALCS or ALCS State", one use case with three scripts (switch N
+ *   on, off, back to calendar control); the selector 0-0:94.44.117.1 carries
+ *   the Duration (RTDS ECS47Activate: 30), 0 for Reset, which has none.
+ * - 7.9 Add / 7.10 Remove Auxiliary Load to / from Boost Button: ECS62, the
+ *   five boost button associations (Add: the value as given; Remove: its
+ *   negation, RTDS ECS62Remove).
+ * - 7.12 Set Randomised Offset Limit: ECS38 (RTDS).
+ * - 7.13 Set Auxiliary Controller State: ECS47a (RTDS); 7.16 Limit APC
+ *   Level: ECS47b (PROVISIONAL row, esme-gbcs.ts), the same DUIS body and
+ *   the same objects, a cap rather than a state.
  *
  * Facts used, read off the RTDS Pre-Commands next to the DUIS templates
  * (test/dsp-transform.test.ts compares them byte for byte):
@@ -23,9 +39,12 @@
  */
 
 import type { DeviceType } from '../../../duis/index.ts';
+import { encodeAlcsScript } from '../../../gbcs/use-cases/alcs-scripts.ts';
 import { formatCosemDateTimeText } from '../../../gbcs/use-cases/cosem-text.ts';
 import {
   attrInt,
+  bool,
+  dateTime,
   empty,
   group,
   int,
@@ -38,8 +57,8 @@ import {
 } from './body-reader.ts';
 import { deviceSrv } from './device-srs.ts';
 import { cosemDate, DATE_PARTS, dateText } from './duis-date.ts';
-import { cosemExecutionDateTime } from './encoding.ts';
-import { DspBodyInvalidError } from './errors.ts';
+import { cosemCommandDateTime, cosemExecutionDateTime } from './encoding.ts';
+import { DspBodyInvalidError, DspUnsupportedServiceRequestError } from './errors.ts';
 import type { AnySrvTransform, BuildInput } from './rule.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: body types are per row
@@ -111,13 +130,9 @@ function specdays(ids: number[], defs: SpecialDay[], path: string): string {
   return defs.map((d) => (set.has(d.id) ? '1' : '0')).join('');
 }
 
-/** The ALCS / auxiliary controller state script (0-0:10.0.103.255) of controller N at `level`. */
-export const auxiliaryControllerScript = (n: number, level: number, input: boolean): number =>
-  (((input ? 0x20 : 0x10) | n) << 8) | level;
-
-/** The same script run by a schedule entry (RTDS ECS46d: bit 0x80 set). */
+/** The state script of controller N at `level` run by a schedule entry (RTDS ECS46d: bit 0x80 set). */
 const scheduledScript = (n: number, level: number, input: boolean) =>
-  auxiliaryControllerScript(n, level, input) | 0x80;
+  encodeAlcsScript({ kind: 'controller', n, level, input, scheduled: true });
 
 const STATE_SCRIPTS = '0-0:10.0.103.255';
 
@@ -143,6 +158,118 @@ function scheduleEntry(
 }
 
 const activation = (i: BuildInput<B>) => formatCosemDateTimeText(cosemExecutionDateTime(i.execution));
+
+// ---------------------------------------------------------------- 7.5 / 7.6 / 7.8 ECS47
+
+/** An ECS47 SRV: switch N (the element's `index`) on, off or back to calendar control. */
+function switchSrv(
+  srv: string,
+  element: string,
+  action: 'activate' | 'deactivate' | 'reset',
+): AnySrvTransform {
+  const index = attrInt('index', 1, 5);
+  const reader =
+    action === 'reset' ? group({ index }) : group({ index, duration: one('Duration', int(0, 65535)) });
+  return deviceSrv<B>(srv, {
+    body: { sw: one(element, reader) },
+    useCases: [
+      {
+        useCase: 'ECS47',
+        targets: ESME,
+        fields: (i) => ({
+          alcsStateScriptSelector: { value: i.body.sw.duration ?? 0 },
+          alcsStateScripts: { execute: encodeAlcsScript({ kind: 'switch', n: i.body.sw.index, action }) },
+        }),
+      },
+    ],
+  });
+}
+
+// ---------------------------------------------------------------- 7.9 / 7.10 ECS62
+
+const SWITCHES = [1, 2, 3, 4, 5] as const;
+
+/** An ECS62 SRV: the five boost button associations, each `associated(element value)`. */
+function boostButtonSrv(srv: string, element: string, associated: (v: boolean) => boolean): AnySrvTransform {
+  const index = attrInt('index', 1, 5);
+  return deviceSrv<B>(srv, {
+    body: {
+      entries: many(
+        element,
+        (n, p) => ({ index: index.read(n.attributes.index ?? '', `${p}/@index`), value: bool(n, p) }),
+        5,
+        5,
+      ),
+    },
+    useCases: [
+      {
+        useCase: 'ECS62',
+        targets: ESME,
+        fields: (i) => {
+          const out: Record<string, { value: boolean }> = {};
+          for (const e of i.body.entries as { index: number; value: boolean }[]) {
+            const key = `boostButtonAlcs${e.index}`;
+            if (out[key]) throw new DspBodyInvalidError(`index ${e.index} given twice`, element);
+            out[key] = { value: associated(e.value) };
+          }
+          return Object.fromEntries(SWITCHES.map((n) => [`boostButtonAlcs${n}`, out[`boostButtonAlcs${n}`]]));
+        },
+      },
+    ],
+  });
+}
+
+// ---------------------------------------------------------------- 7.13 / 7.16 ECS47a / ECS47b
+
+const cosemText = (d: Date, path: string): string => formatCosemDateTimeText(cosemCommandDateTime(d, path));
+
+/**
+ * 7.13 (ECS47a) and 7.16 (ECS47b): the state period of controller N and its
+ * script. The period objects 1..3 are those of N = 1, 3, 5 ((N + 1) / 2,
+ * RTDS ECS47a); those of N = 2 and 4 are not established here, so SRs for
+ * them are refused (E11) rather than sent to a guessed object.
+ */
+function controllerStateSrv(srv: string, useCase: 'ECS47a' | 'ECS47b'): AnySrvTransform {
+  return deviceSrv<B>(srv, {
+    body: {
+      controller: attrInt('auxiliaryControllerN', 1, 5),
+      start: one('StartDateTime', dateTime),
+      end: one('EndDateTime', dateTime),
+      level: one('CommandedStateLevel', int(0, 100)),
+      input: opt('InputFromControlledLoad', empty),
+    },
+    useCases: [
+      {
+        useCase,
+        targets: ESME,
+        fields: (i) => {
+          const n = i.body.controller as number;
+          if (n % 2 === 0)
+            throw new DspUnsupportedServiceRequestError(
+              srv,
+              `SR ${srv} for auxiliary controller ${n}: its state objects are not established here`,
+            );
+          if (i.body.end.getTime() < i.body.start.getTime())
+            throw new DspBodyInvalidError('EndDateTime is before StartDateTime', 'EndDateTime');
+          const k = (n + 1) / 2;
+          return {
+            [`alcsStateStart${k}`]: { value: cosemText(i.body.start, 'StartDateTime') },
+            [`alcsStateEnd${k}`]: { value: cosemText(i.body.end, 'EndDateTime') },
+            alcsStateScripts: {
+              execute: encodeAlcsScript({
+                kind: 'controller',
+                n,
+                level: i.body.level,
+                input: i.body.input === true,
+                scheduled: false,
+              }),
+            },
+          };
+        },
+      },
+    ],
+  });
+}
 
 // ---------------------------------------------------------------- 6.14.3
 
@@ -201,4 +328,21 @@ export const AUX_LOAD_SRV_TRANSFORMS: readonly AnySrvTransform[] = [
     },
     useCases: [{ useCase: 'ECS46d', targets: ESME, fields: ecs46d }],
   }),
+  switchSrv('7.5', 'ActivateALCSHCALCS', 'activate'),
+  switchSrv('7.6', 'DeactivateALCSHCALCS', 'deactivate'),
+  switchSrv('7.8', 'ResetALCSHCALCS', 'reset'),
+  boostButtonSrv('7.9', 'AddToBoostButton', (add) => add),
+  boostButtonSrv('7.10', 'RemoveFromBoostButton', (remove) => !remove),
+  deviceSrv<B>('7.12', {
+    body: { limit: one('RandomisedOffsetLimit', int(0, 1799)) },
+    useCases: [
+      {
+        useCase: 'ECS38',
+        targets: ESME,
+        fields: (i) => ({ randomisationOffsetLimit: { value: i.body.limit } }),
+      },
+    ],
+  }),
+  controllerStateSrv('7.13', 'ECS47a'),
+  controllerStateSrv('7.16', 'ECS47b'),
 ];

@@ -50,7 +50,7 @@ import {
   type ValueReader,
 } from './body-reader.ts';
 import { cosemCommandDateTime, zigbeeUtcTime } from './encoding.ts';
-import { DspBodyInvalidError, DspUnsupportedServiceRequestError } from './errors.ts';
+import { DspBodyInvalidError } from './errors.ts';
 import {
   type AnySrvTransform,
   type BuildInput,
@@ -493,6 +493,8 @@ export const DEVICE_SRV_TRANSFORMS: readonly AnySrvTransform[] = [
   readSrv('7.4', [read('ECS45', ESME), read('GCS33', GAS)]),
   readSrv('7.7', [read('ECS61a', ESME)]),
   readSrv('7.11', [read('ECS61c', ESME)], PERIOD),
+  readSrv('7.14', [read('ECS61d', ESME)]),
+  readSrv('7.15', [read('ECS61e', ESME)]),
   readSrv('11.2', [
     read('ECS52', ESME),
     read('ECS52', CHF, acb),
@@ -584,9 +586,6 @@ function creditAdjustment(type: number) {
 }
 const balanceIs = (mode: string, action: string) => (b: B) =>
   b.balance.which === mode && b.balance.value.which === action;
-
-/** ECS47/ECS47a: the ALCS/APC state script id: (0x20 with input from the controlled load, else 0x10) + N, then the level. */
-const alcsScript = (n: number, level: number, input: boolean) => (((input ? 0x20 : 0x10) | n) << 8) | level;
 
 const onOff = oneOf('Locked', 'Unchanged');
 /** ZCL Set Supply Status states (RTDS GCS24): Unchanged 3; Locked 1 (supply off, armed) -- Locked is not in RTDS. */
@@ -1040,96 +1039,6 @@ export const DEVICE_SETTING_SRV_TRANSFORMS: readonly AnySrvTransform[] = [
         targets: CHF,
         originator: 'acb',
         fields: fixed({ subGhzChannelScanRequest: { value: 0 } }),
-      },
-    ],
-  }),
-
-  // ---- 7.x auxiliary loads
-  deviceSrv<B>('7.5', {
-    body: {
-      activate: one(
-        'ActivateALCSHCALCS',
-        group({ index: attrInt('index', 1, 5), duration: one('Duration', int(0, 65535)) }),
-      ),
-    },
-    useCases: [
-      {
-        useCase: 'ECS47',
-        targets: ESME,
-        // the boost script of switch N for Duration (RTDS ECS47Activate: index 1 -> script 0x0111)
-        fields: (i) => ({
-          alcsStateScriptSelector: { value: i.body.activate.duration },
-          alcsStateScripts: { execute: 0x0100 | 0x10 | i.body.activate.index },
-        }),
-      },
-    ],
-  }),
-  deviceSrv<B>('7.10', {
-    body: {
-      remove: many(
-        'RemoveFromBoostButton',
-        (n, p) => ({
-          index: attrInt('index', 1, 5).read(n.attributes.index ?? '', `${p}/@index`),
-          remove: bool(n, p),
-        }),
-        5,
-        5,
-      ),
-    },
-    useCases: [
-      {
-        useCase: 'ECS62',
-        targets: ESME,
-        // switch N stays on the boost button unless removed (RTDS ECS62Remove: all removed -> all false)
-        fields: (i) => {
-          const out: Record<string, { value: boolean }> = {};
-          for (const r of i.body.remove as { index: number; remove: boolean }[]) {
-            if (out[`boostButtonAlcs${r.index}`])
-              throw new DspBodyInvalidError(`index ${r.index} given twice`, 'RemoveFromBoostButton');
-            out[`boostButtonAlcs${r.index}`] = { value: !r.remove };
-          }
-          return Object.fromEntries(LABELS.map((n) => [`boostButtonAlcs${n}`, out[`boostButtonAlcs${n}`]]));
-        },
-      },
-    ],
-  }),
-  deviceSrv<B>('7.12', {
-    body: { limit: one('RandomisedOffsetLimit', int(0, 1799)) },
-    useCases: [
-      {
-        useCase: 'ECS38',
-        targets: ESME,
-        fields: (i) => ({ randomisationOffsetLimit: { value: i.body.limit } }),
-      },
-    ],
-  }),
-  deviceSrv<B>('7.13', {
-    body: {
-      controller: attrInt('auxiliaryControllerN', 1, 5),
-      start: one('StartDateTime', dateTime),
-      end: one('EndDateTime', dateTime),
-      level: one('CommandedStateLevel', int(0, 100)),
-      input: opt('InputFromControlledLoad', empty),
-    },
-    useCases: [
-      {
-        useCase: 'ECS47a',
-        targets: ESME,
-        // the state period of controller N (objects 1..3 for N = 1, 3, 5: (N + 1) / 2, RTDS ECS47a) and its script
-        fields: (i) => {
-          const n = i.body.controller as number;
-          if (n % 2 === 0)
-            throw new DspUnsupportedServiceRequestError(
-              '7.13',
-              `SR 7.13 for auxiliary controller ${n}: its state objects are not established here`,
-            );
-          const k = (n + 1) / 2;
-          return {
-            [`alcsStateStart${k}`]: { value: cosemText(i.body.start, 'StartDateTime') },
-            [`alcsStateEnd${k}`]: { value: cosemText(i.body.end, 'EndDateTime') },
-            alcsStateScripts: { execute: alcsScript(n, i.body.level, i.body.input === true) },
-          };
-        },
       },
     ],
   }),

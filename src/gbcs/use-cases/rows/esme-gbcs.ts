@@ -248,6 +248,63 @@ export const ESME_GBCS_ROWS = [
     targets: ['CHF'],
     srv: '6.30',
   }),
+  // ---- auxiliary controllers (SMETS2 v5 / GBCS v4: APC), SRs 7.14-7.16. PROVISIONAL: the use-case
+  // ids, names and Message Codes are inferred (docs/use-cases.md "Auxiliary controller rows"): the
+  // codes 0x011C, 0x011D and 0x011F are the free codes between ECS46d (0x011A), CS02f (0x011B) and
+  // ECS47a (0x011E), before the auxiliary controller alerts 0x0120-0x0123; the payloads read what
+  // the confirmed rows set (ECS46a labels, ECS46d special days and schedule) and the switch
+  // objects ECS61a reads, and 7.16 carries the body of 7.13 (the DUIS types are identical).
+  inferred(
+    0x011c,
+    'ECS61d',
+    'Read Auxiliary Controller Configuration Data',
+    false,
+    [
+      get('alcsLabel1', 'value'),
+      get('alcsLabel2', 'value'),
+      get('alcsLabel3', 'value'),
+      get('alcsLabel4', 'value'),
+      get('alcsLabel5', 'value'),
+      get('auxiliaryControllerSpecialDays', 'entries'),
+      get('auxiliaryControllerSchedule', 'entries'),
+    ],
+    { srv: '7.14' },
+  ),
+  inferred(
+    0x011d,
+    'ECS61e',
+    'Read Auxiliary Controller Operational Data',
+    false,
+    [
+      get('alcsDeviceId1', 'value'),
+      get('alcsDeviceId2', 'value'),
+      get('alcsDeviceId3', 'value'),
+      get('alcsDeviceId4', 'value'),
+      get('alcsDeviceId5', 'value'),
+      get('alcs1', 'outputState'),
+      get('alcs2', 'outputState'),
+      get('alcs3', 'outputState'),
+      get('alcs4', 'outputState'),
+      get('alcs5', 'outputState'),
+    ],
+    { srv: '7.15' },
+  ),
+  inferred(
+    0x011f,
+    'ECS47b',
+    'Limit APC Level on ESME',
+    true,
+    [
+      set('alcsStateStart1', 'value', { optional: true }),
+      set('alcsStateEnd1', 'value', { optional: true }),
+      set('alcsStateStart2', 'value', { optional: true }),
+      set('alcsStateEnd2', 'value', { optional: true }),
+      set('alcsStateStart3', 'value', { optional: true }),
+      set('alcsStateEnd3', 'value', { optional: true }),
+      action('alcsStateScripts', 'execute'),
+    ],
+    { srv: '7.16' },
+  ),
   // PPMID-originated on the HAN (GBCS: PPMID to ESME, no remote party)
   inferred(0x0116, 'PECS01', 'Apply Prepayment Top Up to an ESME using PPMID', false, [
     action('tokenGateway', 'enter'),

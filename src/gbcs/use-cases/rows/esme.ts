@@ -29,7 +29,7 @@ function esme<const U extends string, const A extends readonly DlmsAccess[]>(
   code: number,
   useCase: U,
   name: string,
-  srv: string,
+  srv: string | readonly string[],
   critical: boolean,
   accesses: A,
   extra: Extra = {},
@@ -42,7 +42,7 @@ function esme<const U extends string, const A extends readonly DlmsAccess[]>(
     targets: targets ?? ['ESME'],
     esmeVariants: variants ?? ['single', 'twin', 'polyphase'],
     critical,
-    srvs: [srv],
+    srvs: typeof srv === 'string' ? [srv] : srv,
     ...roleFields(useCase),
     confirmed: confirmed ?? 'rtds',
     accesses,
@@ -482,7 +482,8 @@ export const ESME_ROWS = [
     0x0055,
     'ECS47',
     'Set or Reset HC ALCS or ALCS State',
-    '7.5',
+    // 7.5 activate, 7.6 deactivate, 7.8 reset: one use case, the script says which (alcs-scripts.ts)
+    ['7.5', '7.6', '7.8'],
     true,
     [set('alcsStateScriptSelector', 'value'), action('alcsStateScripts', 'execute')],
     { aliases: ['ECS47Activate'] },
@@ -536,7 +537,8 @@ export const ESME_ROWS = [
     0x005f,
     'ECS62',
     'Set ALCS and Boost Button Association',
-    '7.10',
+    // 7.9 adds, 7.10 removes: the same five boost button associations written
+    ['7.9', '7.10'],
     false,
     [
       set('boostButtonAlcs1', 'value'),

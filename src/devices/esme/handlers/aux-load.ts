@@ -1,0 +1,66 @@
+/**
+ * Auxiliary load control on the ESME: ECS47 (DUIS 7.5 / 7.6 / 7.8: switch N
+ * on, off, back to calendar control), ECS47a (7.13: controller N to a
+ * level) and ECS47b (7.16: controller N limited to a level). Each runs the
+ * script of the ALCS state script table (gbcs/use-cases/alcs-scripts.ts)
+ * on the switch's output state (alcsN.outputState, which ECS61a and ECS61e
+ * read back), after storing the command's objects as the generic model does
+ * (cosem.ts). A script that is not the use case's kind is refused (8F1E,
+ * nothing changes).
+ *
+ * PROVISIONAL (docs/devices.md "Auxiliary load control"): a switch is on at
+ * level 100 and off at any other level (the DUIS XSD: "anything but 100 will
+ * switch off an ALCS or HCALCS"); a limit switches an on switch off unless
+ * it is 100 and never switches one on; "calendar control" is the state the
+ * meter holds without an override (the RTDS ESME's); ECS47a / ECS47b apply
+ * at once (their period objects are stored, their end is not scheduled);
+ * the ECS47 Duration is stored, the switch does not revert after it; the
+ * InputFromControlledLoad variants change no output state.
+ */
+import { type AlcsScript, decodeAlcsScript } from '../../../gbcs/use-cases/alcs-scripts.ts';
+import {
+  CommandContentError,
+  type HandlerResult,
+  type UseCaseCall,
+} from '../../meter-common/use-case-registry.ts';
+import { clearAttribute, getAttribute, setAttribute } from '../attribute-store.ts';
+import type { EsmeServices } from '../services.ts';
+import { writeAttributes } from './cosem.ts';
+
+const outputKey = (n: number) => `alcs${n}.outputState`;
+
+/** The output state switch / controller N has now. */
+export const alcsOutputState = (esme: EsmeServices, n: number): boolean =>
+  getAttribute(esme.state, outputKey(n)) === true;
+
+/** The output state `script` leaves switch N in (undefined: back to calendar control). */
+function nextState(useCase: string, script: AlcsScript, now: boolean): boolean | undefined {
+  if (script.kind === 'switch') return script.action === 'reset' ? undefined : script.action === 'activate';
+  if (script.input) return now;
+  return useCase === 'ECS47b' ? now && script.level === 100 : script.level === 100;
+}
+
+/** The script of the command, checked against its use case (ECS47: a switch script; ECS47a/b: an unscheduled controller one). */
+function scriptOf(call: UseCaseCall): AlcsScript {
+  const id = (call.fields as { alcsStateScripts?: { execute?: unknown } }).alcsStateScripts?.execute;
+  const script = typeof id === 'number' ? decodeAlcsScript(id) : undefined;
+  const want = call.row.useCase === 'ECS47' ? 'switch' : 'controller';
+  if (!script || script.kind !== want || (script.kind === 'controller' && script.scheduled))
+    throw new CommandContentError(
+      `${call.row.useCase}: script ${String(id)} is not a ${want} script it runs`,
+    );
+  return script;
+}
+
+export function auxiliaryLoadControl(call: UseCaseCall, esme: EsmeServices): HandlerResult {
+  const script = scriptOf(call);
+  const from = alcsOutputState(esme, script.n);
+  const to = nextState(call.row.useCase, script, from);
+  const written = writeAttributes(call, esme);
+  if (to === undefined) clearAttribute(esme.state, outputKey(script.n));
+  else setAttribute(esme.state, outputKey(script.n), to);
+  return {
+    ...written,
+    detail: { ...written.detail, alcs: { n: script.n, from, to: alcsOutputState(esme, script.n) } },
+  };
+}

@@ -1,0 +1,59 @@
+/**
+ * The script identifiers of the ESME's ALCS / HC ALCS / auxiliary controller
+ * state script table (0-0:10.0.103.255, Blue Book class 9 `execute`): the
+ * one place that encodes and decodes them, for the DSP (ECS47, ECS47a,
+ * ECS47b, ECS46d schedule entries) and the ESME that runs them.
+ *
+ * Confirmed on RTDS (test/dsp-transform.test.ts):
+ * - ECS47 Activate (SR 7.5) switch 1: 0x0111;
+ * - ECS47a (SR 7.13) controller 1: 0x11LL (output, level LL), 0x21LL with
+ *   InputFromControlledLoad; ECS46d schedule entries the same | 0x80.
+ *
+ * PROVISIONAL (GBCS's script table was not available here; inferred from
+ * the RTDS ESME's ALCS event log, whose event codes are 0xNN11, 0xNN12 and
+ * 0xNN20 with NN = 1..5 only, and from the three actions DUIS's ALCS event
+ * log names: On, Off, Revert to calendar control):
+ * - an ECS47 script is the switch number N (1..5) in the high byte and the
+ *   action in the low byte: 0x11 activate (SR 7.5), 0x12 deactivate
+ *   (SR 7.6), 0x20 reset to calendar control (SR 7.8). For N = 1 this is
+ *   the RTDS 0x0111; N = 2..5 and the other two actions are inferred.
+ */
+
+/** ECS47 switch actions and their low byte. */
+export const ALCS_SWITCH_ACTIONS = { activate: 0x11, deactivate: 0x12, reset: 0x20 } as const;
+export type AlcsSwitchAction = keyof typeof ALCS_SWITCH_ACTIONS;
+
+export type AlcsScript =
+  /** ECS47: switch N on (for the Duration in the selector), off, or back to calendar control */
+  | { kind: 'switch'; n: number; action: AlcsSwitchAction }
+  /** ECS47a / ECS47b / ECS46d: controller N to `level` percent (0 and 100 for a switch); `scheduled` in a schedule entry */
+  | { kind: 'controller'; n: number; level: number; input: boolean; scheduled: boolean };
+
+const inRange = (v: number, lo: number, hi: number) => Number.isInteger(v) && v >= lo && v <= hi;
+
+/** The script id of `s` (throws a RangeError on a value out of range: a programming error). */
+export function encodeAlcsScript(s: AlcsScript): number {
+  if (!inRange(s.n, 1, 5)) throw new RangeError(`ALCS script: controller/switch ${s.n} is not 1..5`);
+  if (s.kind === 'switch') return (s.n << 8) | ALCS_SWITCH_ACTIONS[s.action];
+  if (!inRange(s.level, 0, 100)) throw new RangeError(`ALCS script: level ${s.level} is not 0..100`);
+  return (((s.input ? 0x20 : 0x10) | s.n) << 8) | (s.scheduled ? 0x80 : 0) | s.level;
+}
+
+/** What script `id` does, or undefined when it is no ALCS script of this table. */
+export function decodeAlcsScript(id: number): AlcsScript | undefined {
+  if (!inRange(id, 0, 0xffff)) return undefined;
+  const hi = id >> 8;
+  const lo = id & 0xff;
+  const n = hi & 0x0f;
+  if (!inRange(n, 1, 5)) return undefined;
+  if (hi >> 4 === 0) {
+    const action = (Object.keys(ALCS_SWITCH_ACTIONS) as AlcsSwitchAction[]).find(
+      (a) => ALCS_SWITCH_ACTIONS[a] === lo,
+    );
+    return action ? { kind: 'switch', n, action } : undefined;
+  }
+  if (hi >> 4 !== 1 && hi >> 4 !== 2) return undefined;
+  const level = lo & 0x7f;
+  if (level > 100) return undefined;
+  return { kind: 'controller', n, level, input: hi >> 4 === 2, scheduled: (lo & 0x80) !== 0 };
+}
