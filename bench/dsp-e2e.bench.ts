@@ -18,27 +18,56 @@
  *   XSD, XML-DSig verify + parse and Response signing on N worker threads,
  *   the DSP state (counters, requests, store) on the main thread.
  *
+ * - `dsp.e2e (http floor)`: no DSP: a fastify server with the same body
+ *   parser answering every POST with a fixed body of a DUIS Response's size
+ *   (what HTTP and the client cost here, whatever the DSP does).
+ *
  * Printed per mode: SR/s (wall), `cpuMsPerRequest` = CPU of the server process
- * (every thread: process.cpuUsage) per request, `clientCpuMs` the client
- * process's, `xFloor` = cpuMsPerRequest over the crypto floor measured in the
- * same run (`dsp.e2e.cryptoFloor`: one ECDSA P-256 verify plus one sign with
- * node:crypto, keys imported once, over 600 bytes), and `cores` = server CPU
- * time over wall time.
+ * (every thread: process.cpuUsage) per request, of which `mainThreadMs` on
+ * its main thread (fastify, the DSP state, the store) and `otherThreadsMs`
+ * on the others (the DSP workers, GC and I/O helpers), `clientCpuMs` the
+ * client process's, `xFloor` = cpuMsPerRequest over the crypto floor measured
+ * in the same run (`dsp.e2e.cryptoFloor`: one ECDSA P-256 verify plus one
+ * sign with node:crypto, keys imported once, over 600 bytes), `cores` =
+ * server CPU time over wall time, and `perCommit` = requests per store
+ * transaction (the journal's group commit).
+ *
+ * `dsp.e2e.stages`: where one request's CPU goes on the one-thread path, the
+ * same mix run in process stage by stage (no HTTP), CPU ms per request each:
+ * precheck (check 0), xsd (check 1, libxml2-wasm), verifyParse (check 2:
+ * XML-DSig verify and the DUIS parse), dsp (checks 3-6, transform, ACB MAC,
+ * records and journal queueing: DspService.handleVerified), sign (the DUIS
+ * Response built and signed), store (the journal's commits, one per 8
+ * requests as with 8 connections), and `httpAndRest` = the one-thread e2e
+ * figure minus their sum (fastify, sockets, GC between requests).
+ *
+ * Machine load (`uptime`) inflates wall rates much more than CPU ms; the
+ * load average at the start is printed with the crypto floor.
  */
 import { spawn } from 'node:child_process';
 import { createSign, createVerify, generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { migrate, openStore, type Store } from '../src/adapters/store/index.ts';
+import { type FrontOutcome, verifyRequest } from '../src/dcc/dsp/front.ts';
 import {
+  type DspReply,
   type DuisEndpoint,
   endpointForCommandVariant,
   type RunningDspHttp,
   startDspHttp,
 } from '../src/dcc/dsp/index.ts';
+import { precheckDuisRequest } from '../src/dcc/dsp/precheck.ts';
 import { DspService } from '../src/dcc/dsp/service.ts';
-import { type CommandVariant, xmlSigner } from '../src/duis/index.ts';
+import {
+  buildDuisResponseDocument,
+  type CommandVariant,
+  signBuiltDuis,
+  XmlSigningCertificateStore,
+  xmlSigner,
+} from '../src/duis/index.ts';
+import { InProcessDuisXsdValidator } from '../src/duis/xsd-inprocess.ts';
 import { SecurityContext } from '../src/gbcs/index.ts';
 import { createTestPki } from '../src/gbcs/pki.ts';
 import type { Eui } from '../src/runtime/bytes.ts';
@@ -53,6 +82,41 @@ import {
 } from '../test/support/dsp-service.ts';
 import { supportedTemplates } from '../test/support/dsp-transform.ts';
 import type { BenchResult } from './harness.ts';
+
+/** CPU ms of the calling thread (Linux /proc/thread-self; 0 elsewhere): the server's main thread. */
+function threadCpuMs(): number {
+  try {
+    const stat = readFileSync('/proc/thread-self/stat', 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) * 10; // utime + stime, clock ticks (USER_HZ 100)
+  } catch {
+    return 0;
+  }
+}
+
+function cpuMs(): number {
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1000;
+}
+
+/** The HTTP floor: the same fastify body parser, a fixed answer of a DUIS Response's size, no DSP. */
+async function startHttpFloor(): Promise<{ url: string; close(): Promise<void> }> {
+  const { default: Fastify } = await import('fastify');
+  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(['application/xml', 'text/xml'], { parseAs: 'buffer' }, (_req, body, done) =>
+    done(null, body),
+  );
+  const body = `<sr:ResponseCode>I0</sr:ResponseCode>${' '.repeat(2400)}`;
+  for (const endpoint of ['serviceS', 'serviceT', 'serviceD'])
+    app.post(`/api/v1/${endpoint}`, async (_req, reply) =>
+      reply.code(200).type('application/xml; charset=utf-8').send(body),
+    );
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const addr = app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  return { url: `http://127.0.0.1:${port}`, close: () => app.close() };
+}
 
 /** CPU ms of one ECDSA P-256 verify + one sign (SHA-256), node:crypto, keys imported once. */
 function cryptoFloor(budgetMs: number): number {
@@ -215,11 +279,83 @@ function lanes(
   });
 }
 
+/**
+ * CPU ms per request of each stage of the one-thread path (see the header),
+ * over `perUser` requests per user of the mix, each stage over every
+ * request before the next stage starts.
+ */
+async function stages(
+  dir: string,
+  users: User[],
+  mix: Sr[],
+  perUser: number,
+  from: bigint,
+): Promise<Record<string, number>> {
+  const { store, dsp } = await openDsp(dir, users);
+  try {
+    const byUser = lanes(users, mix, perUser, from);
+    const reqs: Array<[DuisEndpoint, string]> = [];
+    for (let i = 0; i < perUser; i++) for (const lane of byUser) reqs.push(lane[i]);
+    const n = reqs.length;
+    const known = new Set(users.map((u) => u.eui));
+    const trust = new XmlSigningCertificateStore(users.map((u) => u.certPem));
+    const xsd = InProcessDuisXsdValidator.shared();
+    const limits = dsp.precheckLimits;
+    const now = dsp.clock.now();
+    const out: Record<string, number> = {};
+    const stage = <T>(name: string, f: () => T): T => {
+      const c0 = cpuMs();
+      const r = f();
+      out[name] = (cpuMs() - c0) / n;
+      return r;
+    };
+    stage('precheck', () => {
+      for (const [, xml] of reqs) precheckDuisRequest(xml, (e) => known.has(e), limits);
+    });
+    const valid = stage('xsd', () => reqs.map(([, xml]) => xsd.validate(xml)));
+    const verified = stage('verifyParse', () =>
+      reqs.map(([, xml], i) => verifyRequest(xml, valid[i], trust, now)),
+    );
+    // checks 3-6 to journal queueing, then the commit, per batch of the 8 connections' requests
+    const replies: DspReply[] = [];
+    let dspMs = 0;
+    let storeMs = 0;
+    for (let i = 0; i < n; i += users.length) {
+      const c0 = cpuMs();
+      for (let k = i; k < Math.min(n, i + users.length); k++) {
+        const outcome: FrontOutcome = { kind: 'verified', request: verified[k] };
+        replies.push(
+          dsp.handleVerified(reqs[k][0], reqs[k][1], outcome, dsp.trustGeneration, { deferSigning: true }),
+        );
+      }
+      const c1 = cpuMs();
+      await dsp.flush();
+      dspMs += c1 - c0;
+      storeMs += cpuMs() - c1;
+    }
+    out.dsp = dspMs / n;
+    out.store = storeMs / n;
+    stage('sign', () => {
+      for (const r of replies) {
+        if (!r.unsignedResponse)
+          throw new Error(`bench stages: no response to sign (${r.body.slice(0, 200)})`);
+        signBuiltDuis(buildDuisResponseDocument(r.unsignedResponse), dspSigner);
+      }
+    });
+    return out;
+  } finally {
+    await dsp.close();
+    await store.close();
+  }
+}
+
 export interface E2eMode {
   name: string;
   workers: number;
   /** The DSP journal through Kysely (compiled per call), not the statements prepared once: the before. */
   kyselyStore?: boolean;
+  /** No DSP: the HTTP floor (startHttpFloor). */
+  floor?: boolean;
 }
 
 export async function run({ quick }: { quick: boolean }): Promise<BenchResult[]> {
@@ -230,77 +366,112 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchResult[]>
     results.push({
       name: 'dsp.e2e.cryptoFloor',
       opsPerSec: 1000 / floor,
-      extra: { cpuMsPerOp: floor, op: 'one ECDSA P-256 verify + one sign (node:crypto)' },
+      extra: {
+        cpuMsPerOp: floor,
+        op: 'one ECDSA P-256 verify + one sign (node:crypto)',
+        load1: loadavg()[0],
+        cpus: availableParallelism(),
+      },
     });
     const nUsers = 8;
     const perUser = quick ? 150 : 600;
     const users = await makeUsers(nUsers);
     const mix = await acceptedMix(join(dir, 'mix'), users[0]);
     const modes: E2eMode[] = [
+      { name: 'http floor', workers: 0, floor: true },
       { name: '1 thread, store via Kysely', workers: 0, kyselyStore: true },
       { name: '1 thread', workers: 0 },
     ];
     const workers = Number(process.env.DSP_BENCH_WORKERS ?? 2);
     if (workers > 0) modes.push({ name: `${workers} workers`, workers });
+    // DSP_BENCH_MODES=name,name: only these modes (e.g. to profile one with --cpu-prof)
+    const only = process.env.DSP_BENCH_MODES?.split(',');
+    if (only) modes.splice(0, modes.length, ...modes.filter((m) => only.includes(m.name)));
     let from = BigInt(Date.now()) - 50_000_000n;
     // Every mode's server open at once; warm-up, then rounds alternating between the modes, so that
     // drift (JIT, GC, other load on a shared machine) falls on each alike. An idle server costs nothing.
-    const servers: Array<{ mode: E2eMode; store: Store; dsp: DspService; http: RunningDspHttp }> = [];
+    const servers: Array<{
+      mode: E2eMode;
+      dsp?: { store: Store; dsp: DspService };
+      http: Pick<RunningDspHttp, 'url' | 'close'>;
+    }> = [];
     try {
       for (const mode of modes) {
-        const { store, dsp } = await openDsp(
-          join(dir, mode.name.replace(/\W/g, '')),
-          users,
-          mode.kyselyStore,
-        );
+        if (mode.floor) {
+          servers.push({ mode, http: await startHttpFloor() });
+          continue;
+        }
+        const opened = await openDsp(join(dir, mode.name.replace(/\W/g, '')), users, mode.kyselyStore);
         const http = await startDspHttp({
-          dsp,
+          dsp: opened.dsp,
           port: 0,
           ...(mode.workers > 0 ? { workers: mode.workers } : {}),
         });
-        servers.push({ mode, store, dsp, http });
+        servers.push({ mode, dsp: opened, http });
       }
       const file = join(dir, 'lanes.json');
-      const send = async (url: string, perLane: number) => {
+      const send = async (s: (typeof servers)[number], perLane: number) => {
         writeFileSync(file, JSON.stringify(lanes(users, mix, perLane, from)));
         from += 1_000_000n;
-        const c0 = process.cpuUsage();
-        const client = await runClient(url, file);
-        const c = process.cpuUsage(c0);
-        return { ms: client.ms, clientCpuMs: client.cpuMs, cpuMs: (c.user + c.system) / 1000 };
+        const commits0 = s.dsp?.dsp.journal.commits ?? 0;
+        const c0 = cpuMs();
+        const m0 = threadCpuMs();
+        const client = await runClient(s.http.url, file);
+        return {
+          ms: client.ms,
+          clientCpuMs: client.cpuMs,
+          cpuMs: cpuMs() - c0,
+          mainMs: threadCpuMs() - m0,
+          commits: (s.dsp?.dsp.journal.commits ?? 0) - commits0,
+        };
       };
-      for (const s of servers) await send(s.http.url, quick ? 30 : 100);
+      for (const s of servers) await send(s, quick ? 30 : 100);
       const rounds = 3;
-      const totals = servers.map(() => ({ ms: 0, clientCpuMs: 0, cpuMs: 0 }));
+      const totals = servers.map(() => ({ ms: 0, clientCpuMs: 0, cpuMs: 0, mainMs: 0, commits: 0 }));
       for (let r = 0; r < rounds; r++)
         for (const [i, s] of servers.entries()) {
-          const t = await send(s.http.url, Math.ceil(perUser / rounds));
-          totals[i].ms += t.ms;
-          totals[i].clientCpuMs += t.clientCpuMs;
-          totals[i].cpuMs += t.cpuMs;
+          const t = await send(s, Math.ceil(perUser / rounds));
+          for (const k of Object.keys(t) as Array<keyof typeof t>) totals[i][k] += t[k];
         }
       const n = nUsers * Math.ceil(perUser / rounds) * rounds;
+      let oneThreadMs: number | undefined;
       for (const [i, s] of servers.entries()) {
         const t = totals[i];
+        if (s.mode.name === '1 thread') oneThreadMs = t.cpuMs / n;
         results.push({
           name: `dsp.e2e (${s.mode.name})`,
           opsPerSec: (n / t.ms) * 1000,
           extra: {
             cpuMsPerRequest: t.cpuMs / n,
+            mainThreadMs: t.mainMs / n,
+            otherThreadsMs: (t.cpuMs - t.mainMs) / n,
             xFloor: t.cpuMs / n / floor,
             cores: t.cpuMs / t.ms,
             clientCpuMs: t.clientCpuMs / n,
+            ...(s.dsp ? { perCommit: n / Math.max(1, t.commits) } : {}),
             requests: n,
             templates: mix.length,
             connections: nUsers,
           },
         });
       }
+      const st = await stages(join(dir, 'stages'), users, mix, quick ? 40 : 150, from);
+      const sum = Object.values(st).reduce((a, b) => a + b, 0);
+      results.push({
+        name: 'dsp.e2e.stages',
+        opsPerSec: 1000 / sum,
+        extra: {
+          ...st,
+          sum,
+          ...(oneThreadMs !== undefined ? { httpAndRest: oneThreadMs - sum } : {}),
+          unit: 'CPU ms per request, in process, one thread',
+        },
+      });
     } finally {
       for (const s of servers) {
         await s.http.close();
-        await s.dsp.close();
-        await s.store.close();
+        await s.dsp?.dsp.close();
+        await s.dsp?.store.close();
       }
     }
   } finally {

@@ -11,6 +11,8 @@
  *   5. parse with @xmldom/xmldom, every warning and error fatal;
  *   6. processing instructions refused (only the XML declaration is allowed);
  *   7. nesting depth against `maxDepth`, walked iteratively.
+ * Loading this module gives xmldom's grammar a cache of its compiled
+ * regular expressions (xmldom-regexp-cache.ts: it built one per end tag).
  */
 import { DOMParser } from '@xmldom/xmldom';
 import {
@@ -20,6 +22,9 @@ import {
   DuisSchemaError,
   DuisTooLargeError,
 } from './errors.ts';
+import { cacheXmldomGrammarRegExps } from './xmldom-regexp-cache.ts';
+
+cacheXmldomGrammarRegExps();
 
 export const SR_NS = 'http://www.dccinterface.co.uk/ServiceUserGateway';
 export const RA_NS = 'http://www.dccinterface.co.uk/ResponseAndAlert';

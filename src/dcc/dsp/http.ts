@@ -380,6 +380,7 @@ export function buildDspHttpServer(opts: DspHttpOptions): FastifyInstance {
       journal: {
         pending: dsp.journal.pending,
         written: dsp.journal.written,
+        commits: dsp.journal.commits,
         failed: dsp.journal.error !== undefined,
       },
       xsdValidation: dsp.xsdValidation,
