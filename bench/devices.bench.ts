@@ -5,20 +5,38 @@
  * - devices.esme.critical: one ECS43 (signature verify, signed response);
  * - devices.esme.reject: one tampered command (MAC fails, signed 8F1E alert,
  *   suppressed after the per-minute budget, so mostly the check itself).
+ * - devices.gsme.read / devices.gsme.critical: GCS13a (payload-encrypted
+ *   Read Attributes Response) and GCS39 (signature verify, signed response)
+ *   through the GSME's registry, delivered straight to the GSME (what its
+ *   mailbox poll hands it), generated keys;
+ * - devices.chf.read / devices.chf.write: ECS26i (CHF configuration read)
+ *   and CCS06 (a CHF DLMS write) into the CHF of an `rtds` ATPS home
+ *   (`receiveFromWan`: routing, the CHF's security checks, execution, MAC'd
+ *   response onto the WAN uplink); the CHF runs no critical use case of the
+ *   RTDS set (CS02bWPByWP answers "unsupported");
+ * - devices.hcalcs.read / devices.hcalcs.join: CS08 and CS03A2 then CS04AC
+ *   (join log written and emptied) on the HCALCS's own use cases
+ *   (han-device/own-use-cases.ts, shared with the PPMID), generated keys.
  * Commands carry increasing counters, prepared in advance. Each figure is
  * commands per second and CPU ms per command (process CPU time over the
  * run, warm-up included, divided by the commands run).
  */
 
+import { Atps } from '../src/atps/api.ts';
+import { defaultDeviceApps } from '../src/atps/devices.ts';
 import { Esme } from '../src/devices/esme/esme.ts';
+import { Gsme } from '../src/devices/gsme/gsme.ts';
+import { Hcalcs } from '../src/devices/hcalcs/hcalcs.ts';
 import {
   RecordingUplink,
   rebuildCommand,
   rtdsEsmeProfile,
 } from '../src/devices/meter-common/test-support.ts';
 import { RTDS_TIME } from '../src/devices/meter-common/time.ts';
-import { RTDS_DEVICES } from '../src/devices/security/credentials.ts';
-import { decodeMessage, loadKeyStoreDir } from '../src/gbcs/index.ts';
+import { FakeUplink } from '../src/devices/ppmid/testing.ts';
+import { RTDS_DEVICES, TrustAnchors } from '../src/devices/security/credentials.ts';
+import { generatedWorld } from '../src/devices/security/profiles.ts';
+import { decodeMessage, type GbcsMessage, loadKeyStoreDir, SecurityContext } from '../src/gbcs/index.ts';
 import { decodeCommand, encodeCommand } from '../src/gbcs/use-cases/index.ts';
 import { VirtualClock } from '../src/runtime/clock.ts';
 import { configureLogging } from '../src/runtime/logger.ts';
@@ -105,5 +123,142 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchResult[]>
     withCpu('devices.esme.reject', cycle(Array(1000).fill(bad))),
     withCpu('devices.esme.credentials', cycle(creds)),
   ];
+  const n = quick ? 300 : 3000;
+  const gsme = await gsmeCases(fx, n);
+  results.push(withCpu('devices.gsme.read', gsme.read), withCpu('devices.gsme.critical', gsme.critical));
+  const chf = await chfCases(fx, n);
+  results.push(withCpu('devices.chf.read', chf.read), withCpu('devices.chf.write', chf.write));
+  const hcalcs = await hcalcsCases(fx, n);
+  results.push(withCpu('devices.hcalcs.read', hcalcs.read), withCpu('devices.hcalcs.join', hcalcs.join));
   return results;
+}
+
+type Fixture = (name: string) => GbcsMessage;
+
+let checks = 0;
+/** The first commands of each case must have been executed (a bench of rejections would measure the wrong thing). */
+function executed(events: readonly object[], device: string): void {
+  if (checks++ % 500 !== 0) return;
+  const e = events.at(-1) as { decision?: string; reason?: string; kind?: string } | undefined;
+  // a meter or HAN device records the accepted command; the CHF the response it put on the WAN uplink
+  const ok =
+    e &&
+    ((e.decision === 'accepted' && e.reason !== 'UNSUPPORTED' && e.reason !== 'FAILED') ||
+      (e.kind === 'uplink' && e.reason === 'chf-response'));
+  if (!ok) throw new Error(`${device} did not execute the bench command: ${JSON.stringify(e)}`);
+}
+
+/** Runs `cmds` in order on `make()`'s device, a fresh one when they run out (counters start again). */
+function cycleOn(make: () => (bytes: Uint8Array) => void, cmds: Uint8Array[]): () => number {
+  let send = make();
+  let i = 0;
+  return () => {
+    if (i >= cmds.length) {
+      send = make();
+      i = 0;
+    }
+    send(cmds[i++]!);
+    return 1;
+  };
+}
+
+async function gsmeCases(fx: Fixture, n: number) {
+  const G = RTDS_DEVICES.gsme;
+  const P = RTDS_DEVICES.ppmid;
+  const world = await generatedWorld([G, P]);
+  const protect = (m: GbcsMessage, i: number) =>
+    rebuildCommand(world.remote, m, { counter: 0x1000n + BigInt(i) });
+  const read = fx('4.1.1_GCS13a/GCS13a_4.1.1_SUCCESS_UNRELIABLE_COMMAND_GBCS.HEX');
+  const crit = fx('7.3_GCS39/GCS39_7.3_SUCCESS_COMMAND_GBCS.HEX');
+  const make = () => {
+    const clock = new VirtualClock(RTDS_TIME);
+    const gsme = new Gsme({
+      eui: G,
+      clock,
+      credentials: world.credentials(G),
+      trustAnchors: world.trustAnchors([world.peer(P, 'PPMID')]),
+      pollIntervalMs: 30 * 60_000,
+      maxEvents: 100,
+    });
+    const up = new RecordingUplink(() => clock.now()).bind(gsme);
+    gsme.attachUplink(up);
+    return (bytes: Uint8Array) => {
+      gsme.onRemotePartyMessage(bytes);
+      up.sent.length = 0;
+      executed(gsme.events, 'GSME');
+    };
+  };
+  return {
+    read: cycleOn(
+      make,
+      Array.from({ length: n }, (_, i) => protect(read, i)),
+    ),
+    critical: cycleOn(
+      make,
+      Array.from({ length: n }, (_, i) => protect(crit, i)),
+    ),
+  };
+}
+
+async function chfCases(fx: Fixture, n: number) {
+  const atps = new Atps({ deviceApps: defaultDeviceApps });
+  const p = await atps.profile('rtds');
+  const ctx = new SecurityContext({ keyStore: p.world, acb: p.acb });
+  const build = (m: GbcsMessage) =>
+    Array.from({ length: n }, (_, i) => rebuildCommand(ctx, m, { counter: 0x10000n + BigInt(i) }));
+  const { id } = await atps.createHome({ profile: 'rtds' });
+  const make = () => {
+    // the home built again per cycle: the CHF's replay marks start again
+    atps.resetHome(id);
+    const chf = atps.home(id).chf;
+    return (bytes: Uint8Array) => {
+      chf.receiveFromWan(bytes);
+      executed(chf.events, 'CHF');
+    };
+  };
+  return {
+    read: cycleOn(make, build(fx('6.2.4_ECS26i/ECS26i_6.2.4_SUCCESS_COMMAND_GBCS.HEX'))),
+    write: cycleOn(make, build(fx('8.9_CCS06/CCS06_8.9_SUCCESS_COMMAND_GBCS.HEX'))),
+  };
+}
+
+async function hcalcsCases(fx: Fixture, n: number) {
+  const H = RTDS_DEVICES.hcalcs;
+  const world = await generatedWorld([H]);
+  const all = world.trustAnchors([]);
+  const anchors = new TrustAnchors(
+    Object.fromEntries(all.cellEntries().filter(([c]) => c !== 'supplier' && c !== 'networkOperator')),
+    [],
+  );
+  const protect = (m: GbcsMessage, i: number) =>
+    rebuildCommand(world.remote, m, { counter: 0x1000n + BigInt(i), recipient: H });
+  const read = fx('11.2_CS08/CS08_11.2_SUCCESS_COMMAND_GBCS.HEX');
+  const join = fx('8.7.2_CS03A2NonCritical/CS03A2NonCritical_8.7.2_SUCCESS_COMMAND_GBCS.HEX');
+  const unjoin = fx('8.8.2_CS04ACNonCritical/CS04ACNonCritical_8.8.2_SUCCESS_COMMAND_GBCS.HEX');
+  const make = () => {
+    const clock = new VirtualClock(RTDS_TIME);
+    const hcalcs = new Hcalcs({
+      clock,
+      credentials: world.credentials(H),
+      trustAnchors: anchors,
+      maxEvents: 100,
+    });
+    const up = new FakeUplink(clock);
+    hcalcs.attachUplink(up);
+    return (bytes: Uint8Array) => {
+      hcalcs.onRemotePartyMessage(bytes);
+      up.sent.length = 0;
+      executed(hcalcs.events, 'HCALCS');
+    };
+  };
+  return {
+    read: cycleOn(
+      make,
+      Array.from({ length: n }, (_, i) => protect(read, i)),
+    ),
+    join: cycleOn(
+      make,
+      Array.from({ length: n }, (_, i) => protect(i % 2 ? unjoin : join, i)),
+    ),
+  };
 }
