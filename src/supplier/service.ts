@@ -333,8 +333,9 @@ export class SupplierService {
     if (isTerminal(c.state) && ch.hop.kind === c.state) {
       if (c.ppmid) this.byEnvelope.delete(c.ppmid.envelopeId);
       if (c.order.kind === 'device-log') this.deviceLogFinished(c);
-      // The device is free for its next command (after this listener returns).
-      queueMicrotask(() => this.pump(c.target));
+      // The device is free for its next command (after this listener returns; a promise job,
+      // not a bare queueMicrotask, so the simulator's pump sees the work: src/sim/pump.ts).
+      void Promise.resolve(c.target).then((t) => this.pump(t));
     } else if (ch.hop.kind === 'response-overdue') this.overdue(c);
   }
 
@@ -365,7 +366,7 @@ export class SupplierService {
         (e) => log.error('could not log an overdue command', { error: String(e) }),
       ),
     );
-    queueMicrotask(() => this.pump(c.target));
+    void Promise.resolve(c.target).then((t) => this.pump(t));
   }
 
   // ---------------------------------------------------------------- premises
