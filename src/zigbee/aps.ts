@@ -7,18 +7,17 @@
  * bits 2-3 delivery mode (0 unicast, 2 broadcast, 3 group), bit 4 ack format,
  * bit 5 security, bit 6 ack request, bit 7 extended header present.
  */
-import { concatBytes as concat, type Eui, normaliseEui } from '../runtime/bytes.ts';
+import { type Eui, normaliseEui } from '../runtime/bytes.ts';
 import { ZigbeeMalformedError, ZigbeeUnknownKeyError, ZigbeeUnsupportedError } from './errors.ts';
 import {
   ccmStarDecrypt,
-  ccmStarEncrypt,
+  ccmStarEncryptInto,
   keyLoadKey,
   keyTransportKey,
   micLength,
   SecurityLevel,
-  zigbeeNonce,
 } from './security.ts';
-import { ByteWriter, need, readU8, readU16le, readU32le } from './wire.ts';
+import { ByteWriter, checkUint, need, readU8, readU16le, readU32le } from './wire.ts';
 
 export type ApsFrameType = 'data' | 'command' | 'ack';
 export type ApsDeliveryMode = 'unicast' | 'broadcast' | 'group';
@@ -59,10 +58,11 @@ function hasEndpointFields(h: Pick<ApsHeader, 'frameType' | 'ackFormat'>): boole
   return h.frameType === 'data' || (h.frameType === 'ack' && !h.ackFormat);
 }
 
-export function encodeApsHeader(h: ApsHeader): Uint8Array {
+/** `secured`: set the security bit whatever `h.security` says (secureApsFrame). */
+export function encodeApsHeader(h: ApsHeader, secured = false): Uint8Array {
   let fc = FT[h.frameType] | (DM[h.deliveryMode] << 2);
   if (h.frameType === 'ack' && h.ackFormat) fc |= 0x10;
-  if (h.security) fc |= 0x20;
+  if (h.security || secured) fc |= 0x20;
   if (h.ackRequest) fc |= 0x40;
   if (h.extended) fc |= 0x80;
   const w = new ByteWriter(16).u8(fc);
@@ -215,10 +215,6 @@ export function euiFromOnAir(data: Uint8Array, offset: number): Eui {
   return s;
 }
 
-function euiBe(eui: Eui): Uint8Array {
-  return euiBytes(eui, false);
-}
-
 /** An unsecured APS frame: header then payload. */
 export function encodeApsFrame(header: ApsHeader, payload: Uint8Array): Uint8Array {
   if (header.security) throw new RangeError('use secureApsFrame for a secured frame');
@@ -281,27 +277,61 @@ export function apsKeyFor(linkKey: Uint8Array, keyId: ApsKeyId): Uint8Array {
 export function secureApsFrame(i: SecureApsFrameInput): Uint8Array {
   const level = i.securityLevel ?? SecurityLevel.EncMic32;
   if (level === SecurityLevel.None) throw new RangeError('security level 0 does not secure anything');
+  if (!Number.isInteger(level) || level < 0 || level > 7) throw new RangeError(`security level ${level}`);
   const keyId = i.keyId ?? 'data';
-  const header: ApsHeader = { ...i.header, security: true };
-  const aux: AuxSecurityHeader = { securityLevel: level, keyId, frameCounter: i.frameCounter };
-  if (i.extendedNonce ?? true) aux.sourceAddress = normaliseEui(i.sourceEui);
-  const h = encodeApsHeader(header);
-  const auxReal = encodeAuxSecurityHeader(aux);
+  if (keyId === 'network') throw new RangeError('key sequence number only belongs with the network key');
+  checkUint(i.frameCounter, 32, 'frameCounter');
+  const extended = i.extendedNonce ?? true;
+  // one buffer: APS header || auxiliary header (with the real level: the AAD) || ciphertext || MIC
+  const h = encodeApsHeader(i.header, true);
+  const sourceOnAir = euiOnAir(i.sourceEui);
+  const sc = securityControl({ keyId, sourceAddress: extended ? i.sourceEui : undefined }, level);
+  const auxEnd = h.length + 5 + (extended ? 8 : 0);
+  const m = micLength(level);
+  const out = new Uint8Array(auxEnd + i.payload.length + m);
+  out.set(h);
+  out[h.length] = sc;
+  writeU32le(out, h.length + 1, i.frameCounter);
+  if (extended) out.set(sourceOnAir, h.length + 5);
+  const nonce = apsNonce(sourceOnAir, i.frameCounter, sc);
   const key = apsKeyFor(i.linkKey, keyId);
-  const nonce = zigbeeNonce(euiBe(i.sourceEui), i.frameCounter, auxReal[0]);
-  const encrypts = level >= 4;
-  const aad = encrypts ? concat(h, auxReal) : concat(h, auxReal, i.payload);
-  const sealed = ccmStarEncrypt({
-    key,
-    nonce,
-    aad,
-    plaintext: encrypts ? i.payload : new Uint8Array(0),
-    micLength: micLength(level),
-  });
-  const body = encrypts ? sealed : concat(i.payload, sealed);
-  const onAir = auxReal.slice();
-  onAir[0] &= 0xf8;
-  return concat(h, onAir, body);
+  if (level >= 4)
+    ccmStarEncryptInto(
+      { key, nonce, aad: out.subarray(0, auxEnd), plaintext: i.payload, micLength: m },
+      out,
+      auxEnd,
+    );
+  else {
+    // MIC only: the payload is authenticated with the headers and sent in the clear
+    out.set(i.payload, auxEnd);
+    const end = auxEnd + i.payload.length;
+    ccmStarEncryptInto(
+      { key, nonce, aad: out.subarray(0, end), plaintext: NO_BYTES, micLength: m },
+      out,
+      end,
+    );
+  }
+  // on air the security level bits are 0
+  out[h.length] &= 0xf8;
+  return out;
+}
+
+const NO_BYTES = new Uint8Array(0);
+
+function writeU32le(out: Uint8Array, o: number, v: number): void {
+  out[o] = v & 0xff;
+  out[o + 1] = (v >>> 8) & 0xff;
+  out[o + 2] = (v >>> 16) & 0xff;
+  out[o + 3] = v >>> 24;
+}
+
+/** The CCM* nonce (ZigBee spec 4.5.2.2, as `zigbeeNonce`) from the source address already in on-air order. */
+function apsNonce(sourceOnAir: Uint8Array, frameCounter: number, securityControl: number): Uint8Array {
+  const n = new Uint8Array(13);
+  n.set(sourceOnAir);
+  writeU32le(n, 8, frameCounter);
+  n[12] = securityControl;
+  return n;
 }
 
 export interface UnsecureOptions {
@@ -344,34 +374,28 @@ export function unsecureApsFrame(data: Uint8Array, opts: UnsecureOptions): Unsec
   const linkKey = opts.linkKeyFor(source);
   if (!linkKey) throw new ZigbeeUnknownKeyError(`no link key for ${source}`, source);
   const key = apsKeyFor(linkKey, a.value.keyId);
-  const auxReal = data.slice(auxStart, a.offset);
-  auxReal[0] = (auxReal[0] & 0xf8) | level;
-  const headerBytes = data.subarray(0, auxStart);
-  const nonce = zigbeeNonce(euiBe(source), a.value.frameCounter, auxReal[0]);
-  const body = data.subarray(a.offset);
+  const bodyStart = a.offset;
+  const sc = (data[auxStart] & 0xf8) | level;
+  const sourceOnAir =
+    a.value.sourceAddress === undefined ? euiOnAir(source) : data.subarray(auxStart + 5, auxStart + 13);
+  const nonce = apsNonce(sourceOnAir, a.value.frameCounter, sc);
   const m = micLength(level);
+  const n = data.length - bodyStart - m;
   let payload: Uint8Array;
   if (level >= 4) {
-    payload = ccmStarDecrypt({
-      key,
-      nonce,
-      aad: concat(headerBytes, auxReal),
-      ciphertextAndMic: body,
-      micLength: m,
-    });
+    // AAD: the APS header and auxiliary header as received, with the real security level
+    const aad = data.slice(0, bodyStart);
+    aad[auxStart] = sc;
+    payload = ccmStarDecrypt({ key, nonce, aad, ciphertextAndMic: data.subarray(bodyStart), micLength: m });
   } else {
-    const n = body.length - m;
-    if (n < 0) throw new ZigbeeMalformedError('secured payload is shorter than its MIC', a.offset);
-    ccmStarDecrypt({
-      key,
-      nonce,
-      aad: concat(headerBytes, auxReal, body.subarray(0, n)),
-      ciphertextAndMic: body.subarray(n),
-      micLength: m,
-    });
-    payload = body.slice(0, n);
+    if (n < 0) throw new ZigbeeMalformedError('secured payload is shorter than its MIC', bodyStart);
+    const aad = data.slice(0, bodyStart + n);
+    aad[auxStart] = sc;
+    ccmStarDecrypt({ key, nonce, aad, ciphertextAndMic: data.subarray(bodyStart + n), micLength: m });
+    payload = data.slice(bodyStart, bodyStart + n);
   }
-  return { header: h.value, aux: { ...a.value, securityLevel: level }, source, payload };
+  a.value.securityLevel = level;
+  return { header: h.value, aux: a.value, source, payload };
 }
 
 /** Bytes a secured frame adds to its payload: auxiliary header + MIC (ZigBee spec 4.5.1). */

@@ -11,6 +11,7 @@
  *    m = 08..1E, M = 8), which is also the CCM* formal specification vector (2.5).
  */
 import assert from 'node:assert/strict';
+import { createCipheriv } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { fromHex, toHex } from '../runtime/bytes.ts';
 import { ZigbeeInstallCodeError, ZigbeeMicInvalidError } from './errors.ts';
@@ -139,6 +140,46 @@ describe('CCM* (ZigBee spec Annex C.4)', () => {
     const e0 = ccmStarEncrypt({ key, nonce, aad, plaintext: m, micLength: 0 });
     assert.equal(toHex(e0), c.slice(0, m.length * 2));
     assert.deepEqual(ccmStarDecrypt({ key, nonce, aad, ciphertextAndMic: e0, micLength: 0 }), m);
+  });
+  it("equals node's aes-128-ccm over every AAD and message length a frame has, keys and contexts reused", () => {
+    // seeded inputs; the same key is used again and again (its cached AES contexts carry state between calls)
+    let x = 0x2545f491;
+    const next = () => {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      return (x >>> 0) & 0xff;
+    };
+    const bytes = (n: number) => Uint8Array.from({ length: n }, next);
+    const keys = [bytes(16), bytes(16), key];
+    for (let t = 0; t < 600; t++) {
+      const k = keys[t % keys.length];
+      const iv = bytes(13);
+      const a = bytes(t % 7 === 0 ? 0 : next() % 70);
+      const p = bytes(t % 5 === 0 ? 0 : next() % 120);
+      const M = ([4, 8, 16] as const)[t % 3];
+      const ref = createCipheriv('aes-128-ccm', k, iv, { authTagLength: M });
+      ref.setAAD(a, { plaintextLength: p.length });
+      const want = Buffer.concat([ref.update(p), ref.final(), ref.getAuthTag()]);
+      const got = ccmStarEncrypt({ key: k, nonce: iv, aad: a, plaintext: p, micLength: M });
+      assert.equal(toHex(got), toHex(want), `case ${t}`);
+      assert.deepEqual(ccmStarDecrypt({ key: k, nonce: iv, aad: a, ciphertextAndMic: got, micLength: M }), p);
+      const bad = got.slice();
+      bad[t % bad.length] ^= 0x80;
+      assert.throws(
+        () => ccmStarDecrypt({ key: k, nonce: iv, aad: a, ciphertextAndMic: bad, micLength: M }),
+        ZigbeeMicInvalidError,
+      );
+    }
+    // a long AAD (the 0xFFFE-prefixed length form) and a key changed in place
+    const a = bytes(0xff10);
+    const k = bytes(16);
+    const ref = createCipheriv('aes-128-ccm', k, nonce, { authTagLength: 8 });
+    ref.setAAD(a, { plaintextLength: m.length });
+    const want = Buffer.concat([ref.update(m), ref.final(), ref.getAuthTag()]);
+    assert.equal(toHex(ccmStarEncrypt({ key: k, nonce, aad: a, plaintext: m, micLength: 8 })), toHex(want));
+    k.set(key);
+    assert.equal(toHex(ccmStarEncrypt({ key: k, nonce, aad, plaintext: m, micLength: 8 })), c);
   });
   it('builds the ZigBee nonce: EUI reversed, counter LE, security control', () => {
     assert.equal(

@@ -9,7 +9,7 @@
  *     key-load / verify-key derivations (ZigBee spec 4.5.3);
  *   - CCM* (ZigBee spec Annex A / B.1.2) with the 13-byte ZigBee nonce.
  */
-import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { type Cipher, createCipheriv, timingSafeEqual } from 'node:crypto';
 import { ZigbeeInstallCodeError, ZigbeeMalformedError, ZigbeeMicInvalidError } from './errors.ts';
 
 const BLOCK = 16;
@@ -216,18 +216,111 @@ function ctrOnly(key: Uint8Array, nonce: Uint8Array, data: Uint8Array): Uint8Arr
  * empty plaintext and put everything in `aad`. Returns ciphertext || MIC.
  */
 export function ccmStarEncrypt(i: CcmStarInput & { plaintext: Uint8Array }): Uint8Array {
-  checkCcm(i);
-  if (i.plaintext.length > CCM_STAR_MAX_MESSAGE) throw new RangeError('CCM* message longer than 65535 bytes');
-  if (i.micLength === 0) return ctrOnly(i.key, i.nonce, i.plaintext);
-  const c = createCipheriv('aes-128-ccm', i.key, i.nonce, { authTagLength: i.micLength });
-  c.setAAD(i.aad, { plaintextLength: i.plaintext.length });
-  const body = c.update(i.plaintext);
-  c.final();
-  const tag = c.getAuthTag();
-  const out = new Uint8Array(body.length + tag.length);
-  out.set(body);
-  out.set(tag, body.length);
+  const out = new Uint8Array(i.plaintext.length + i.micLength);
+  ccmStarEncryptInto(i, out, 0);
   return out;
+}
+
+/** `ccmStarEncrypt` writing ciphertext || MIC into `out` at `offset` (a frame built in one buffer). */
+export function ccmStarEncryptInto(
+  i: CcmStarInput & { plaintext: Uint8Array },
+  out: Uint8Array,
+  offset: number,
+): void {
+  checkCcm(i);
+  const n = i.plaintext.length;
+  if (n > CCM_STAR_MAX_MESSAGE) throw new RangeError('CCM* message longer than 65535 bytes');
+  if (offset + n + i.micLength > out.length) throw new RangeError('CCM* output does not fit the buffer');
+  if (i.micLength === 0) {
+    out.set(ctrOnly(i.key, i.nonce, i.plaintext), offset);
+    return;
+  }
+  const aes = aesContexts(i.key);
+  const s = keystream(aes, i.nonce, n);
+  const t = cbcMac(aes, i.nonce, i.aad, i.plaintext, i.micLength);
+  for (let k = 0; k < n; k++) out[offset + k] = i.plaintext[k] ^ s[16 + k];
+  for (let k = 0; k < i.micLength; k++) out[offset + n + k] = t[k] ^ s[k];
+}
+
+/**
+ * The AES-128 engine of one key, kept loaded as a radio keeps its key in its
+ * AES block: a CBC context for CCM's CBC-MAC and an ECB context for its
+ * counter-mode keystream, so a frame costs two AES calls and no key schedule.
+ * CCM (RFC 3610, ZigBee spec Annex A.2 and A.3) is composed here from those
+ * node:crypto AES calls; tested equal to node's 'aes-128-ccm' (security.test.ts).
+ */
+interface AesContexts {
+  key: Uint8Array;
+  cbc: Cipher;
+  /** the CBC context's chaining value (its last output block): the IV of its next call */
+  chain: Uint8Array;
+  ecb: Cipher;
+}
+
+const aesByKey = new WeakMap<Uint8Array, AesContexts>();
+
+function aesContexts(key: Uint8Array): AesContexts {
+  let c = aesByKey.get(key);
+  if (c && bytesEq(c.key, key)) return c;
+  const cbc = createCipheriv('aes-128-cbc', key, new Uint8Array(BLOCK));
+  cbc.setAutoPadding(false);
+  const ecb = createCipheriv('aes-128-ecb', key, null);
+  ecb.setAutoPadding(false);
+  c = { key: key.slice(), cbc, chain: new Uint8Array(BLOCK), ecb };
+  aesByKey.set(key, c);
+  return c;
+}
+
+function bytesEq(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false;
+  return true;
+}
+
+/** S_0 || S_1 ... : E(A_i) with A_i = flags (L - 1) || nonce || i, enough for `n` message bytes. */
+function keystream(aes: AesContexts, nonce: Uint8Array, n: number): Uint8Array {
+  const blocks = 1 + Math.ceil(n / BLOCK);
+  const a = new Uint8Array(blocks * BLOCK);
+  for (let b = 0; b < blocks; b++) {
+    const o = b * BLOCK;
+    a[o] = 0x01;
+    a.set(nonce, o + 1);
+    a[o + 14] = b >>> 8;
+    a[o + 15] = b & 0xff;
+  }
+  return aes.ecb.update(a);
+}
+
+/** CCM's authentication tag T (first M bytes of the CBC-MAC over B_0, the encoded `aad` and the message). */
+function cbcMac(aes: AesContexts, nonce: Uint8Array, aad: Uint8Array, m: Uint8Array, M: number): Uint8Array {
+  const la = aad.length === 0 ? 0 : aad.length < 0xff00 ? 2 : 6;
+  const aBlocks = Math.ceil((la + aad.length) / BLOCK);
+  const mBlocks = Math.ceil(m.length / BLOCK);
+  const x = new Uint8Array((1 + aBlocks + mBlocks) * BLOCK);
+  x[0] = (aad.length > 0 ? 0x40 : 0) | (((M - 2) / 2) << 3) | 0x01;
+  x.set(nonce, 1);
+  x[14] = m.length >>> 8;
+  x[15] = m.length & 0xff;
+  let o = BLOCK;
+  if (la === 2) {
+    x[o] = aad.length >>> 8;
+    x[o + 1] = aad.length & 0xff;
+  } else if (la === 6) {
+    x[o] = 0xff;
+    x[o + 1] = 0xfe;
+    x[o + 2] = aad.length >>> 24;
+    x[o + 3] = (aad.length >>> 16) & 0xff;
+    x[o + 4] = (aad.length >>> 8) & 0xff;
+    x[o + 5] = aad.length & 0xff;
+  }
+  x.set(aad, o + la);
+  o = (1 + aBlocks) * BLOCK;
+  x.set(m, o);
+  // the CBC context goes on from its last block: undo that chaining so this MAC starts from a zero IV
+  for (let k = 0; k < BLOCK; k++) x[k] ^= aes.chain[k];
+  const y = aes.cbc.update(x);
+  aes.chain.set(y.subarray(y.length - BLOCK));
+  return y.subarray(y.length - BLOCK, y.length - BLOCK + M);
 }
 
 /** CCM* decryption-and-verification. Throws ZigbeeMicInvalidError when the MIC does not verify. */
@@ -238,18 +331,16 @@ export function ccmStarDecrypt(i: CcmStarInput & { ciphertextAndMic: Uint8Array 
   if (i.micLength === 0) return ctrOnly(i.key, i.nonce, i.ciphertextAndMic);
   const n = i.ciphertextAndMic.length - i.micLength;
   if (n < 0) throw new ZigbeeMicInvalidError('secured payload is shorter than its MIC');
-  const d = createDecipheriv('aes-128-ccm', i.key, i.nonce, { authTagLength: i.micLength });
-  d.setAuthTag(i.ciphertextAndMic.subarray(n));
-  d.setAAD(i.aad, { plaintextLength: n });
-  const body = d.update(i.ciphertextAndMic.subarray(0, n));
-  try {
-    d.final();
-  } catch (e) {
-    throw new ZigbeeMicInvalidError(
-      e instanceof Error ? `CCM* MIC does not verify (${e.message})` : undefined,
-    );
-  }
-  return new Uint8Array(body);
+  const aes = aesContexts(i.key);
+  const s = keystream(aes, i.nonce, n);
+  const m = new Uint8Array(n);
+  for (let k = 0; k < n; k++) m[k] = i.ciphertextAndMic[k] ^ s[16 + k];
+  const t = cbcMac(aes, i.nonce, i.aad, m, i.micLength);
+  const u = new Uint8Array(i.micLength);
+  for (let k = 0; k < i.micLength; k++) u[k] = t[k] ^ s[k];
+  if (!timingSafeEqual(u, i.ciphertextAndMic.subarray(n)))
+    throw new ZigbeeMicInvalidError('CCM* MIC does not verify');
+  return m;
 }
 
 function hex4(v: number): string {

@@ -913,8 +913,9 @@ export class HanMedium {
     let source = from;
     let secured = false;
     try {
-      const d = decodeApsFrame(frame).value;
-      if (d.header.security) {
+      // the frame control's security bit (bit 5) says which decoder reads it (each checks the whole header)
+      const d = frame.length > 0 && frame[0] & 0x20 ? undefined : decodeApsFrame(frame).value;
+      if (!d) {
         const u = unsecureApsFrame(frame, { linkKeyFor: node.opts.linkKeyFor, sourceEui: from });
         node.guard.accept(u.source, u.aux.frameCounter);
         header = u.header;
