@@ -4,18 +4,23 @@
  *   node --import tsx bench/sim-profile.ts OUT_DIR [HOMES]
  * writes OUT_DIR/setup.cpuprofile, quiet.cpuprofile (a quarter day without
  * orders) and busy.cpuprofile (the sim bench's 5 orders per home-day), with
- * the CPU figures of bench/sim.bench.ts. Open them in Chrome DevTools.
+ * the CPU figures of bench/sim.bench.ts. Open them in Chrome DevTools. Runs
+ * the compiled dist/ modules, as the bench does (bench/sim-modules.ts).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
-import { VirtualClock } from '../src/runtime/clock.ts';
-import { configureLogging } from '../src/runtime/logger.ts';
-import { pumpPromise, pumpUntil } from '../src/sim/pump.ts';
-import { Workload } from '../src/sim/workload.ts';
-import { InProcessSupplierPort } from '../src/system/ports.ts';
-import { startSystem } from '../src/system/system.ts';
+import { loadSimModules } from './sim-modules.ts';
 
+const {
+  VirtualClock,
+  configureLogging,
+  pumpPromise,
+  pumpUntil,
+  Workload,
+  InProcessSupplierPort,
+  startSystem,
+} = await loadSimModules();
 const [out = 'out/sim-profile', homesArg = '100'] = process.argv.slice(2);
 const homes = Number(homesArg);
 mkdirSync(out, { recursive: true });

@@ -9,17 +9,13 @@
  *   2/3 register reads, routes by SU-1): orders and simulated home-days per
  *   wall second, CPU ms per order.
  * 1,000 homes (100 with --quick; SIM_BENCH_HOMES=N to choose). One process,
- * one core: slices run as processes (`sim run --shard i/N`).
+ * one core: slices run as processes (`sim run --shard i/N`). It runs the
+ * compiled dist/ modules, as `sim run` does (bench/sim-modules.ts).
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { VirtualClock } from '../src/runtime/clock.ts';
-import { configureLogging } from '../src/runtime/logger.ts';
-import { pumpPromise, pumpUntil } from '../src/sim/pump.ts';
-import { Workload } from '../src/sim/workload.ts';
-import { InProcessSupplierPort } from '../src/system/ports.ts';
-import { startSystem } from '../src/system/system.ts';
 import type { BenchResult } from './harness.ts';
+import { loadSimModules } from './sim-modules.ts';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -31,6 +27,15 @@ function cpuMs(since: NodeJS.CpuUsage): number {
 }
 
 export async function run({ quick }: { quick: boolean }): Promise<BenchResult[]> {
+  const {
+    VirtualClock,
+    configureLogging,
+    pumpPromise,
+    pumpUntil,
+    Workload,
+    InProcessSupplierPort,
+    startSystem,
+  } = await loadSimModules();
   if (!process.env.PPMID_LOG) configureLogging({ spec: 'error' });
   const homes = Number(process.env.SIM_BENCH_HOMES ?? (quick ? 100 : 1000));
   const vc = new VirtualClock();
