@@ -8,7 +8,9 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { useCaseRows } from '../src/gbcs/use-cases/index.ts';
+import { encodeApdu } from '../src/gbcs/encode.ts';
+import { useCaseById, useCaseRows } from '../src/gbcs/use-cases/index.ts';
+import { fromHex, toHex } from '../src/runtime/bytes.ts';
 import { runCli } from './support/cli.ts';
 import { RTDS_KEYSTORE, RTDS_MESSAGES, rtdsMessages } from './support/fixtures.ts';
 
@@ -385,6 +387,64 @@ describe('ppmid-relay gbcs named fields (use-case catalogue)', () => {
     assert.match(human.stdout, /0x0027 ECS17b [^\n]*\n[^\n]*\(unconfirmed\)/);
   });
 
+  it('payload encode and decode --json on the inferred (UNCONFIRMED) rows: commands and alerts, DLMS, GBZ, ASN.1', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'uc-'));
+    const range = {
+      restrictingObject: { classId: 1, logicalName: '0-0:94.44.100.255', attributeIndex: 2, dataIndex: 0 },
+      fromValue: 470653200,
+      toValue: 473385600,
+      selectedValues: [],
+    };
+    const get = { earliestStartTime: 0, minIssuerEventId: 0xffffffff, numberOfCommands: 1 };
+    const cases: [string, 'command' | 'alert', unknown][] = [
+      ['ECS04b', 'command', { meterBalance: { setAmountToValue: 250000 } }],
+      ['ECS20d', 'command', { prepaymentCreditLog: { buffer: range } }],
+      ['ECS10', 'command', { supplierMessage: { value: '48656C6C6F' } }],
+      ['GCS21a', 'command', { getConversionFactor: get, getCalorificValue: get }],
+      [
+        'MIIWA-ESME',
+        'alert',
+        { alertCode: 0x81a0, timestamp: '2015-01-01T00:00:00', integrityIssue: '0004' },
+      ],
+      [
+        'CCS08',
+        'alert',
+        {
+          alertCode: 0x8f72,
+          executionDateTime: '20150101000000Z',
+          entityId: '00DB1234567890A1',
+          firmwareVersion: '0123ABCD',
+          responseCode: 0,
+        },
+      ],
+    ];
+    const files = cases.map(([useCase, kind, fields], i) => {
+      const f = join(dir, `${useCase}.json`);
+      writeFileSync(f, JSON.stringify(fields));
+      const r = cli(['gbcs', 'payload', 'encode', '--use-case', useCase, '--kind', kind, '--fields', f]);
+      assert.equal(r.status, 0, `${useCase}: ${r.stderr}`);
+      const apdu = encodeApdu({
+        cra: kind,
+        originatorCounter: BigInt(0x1000 + i),
+        originator: kind === 'alert' ? '00DB1234567890A0' : '90B3D51F30010000',
+        recipient: kind === 'alert' ? '90B3D51F30010000' : '00DB1234567890A0',
+        otherInfo: { messageCode: useCaseById(useCase)!.code },
+        content: fromHex(r.stdout.trim()),
+        signature: null,
+      });
+      const m = join(dir, `${useCase}.hex`);
+      writeFileSync(m, toHex(apdu));
+      return m;
+    });
+    const r = cli(['gbcs', 'decode', '--json', ...files]);
+    assert.equal(r.status, 0, r.stderr);
+    const out = jsonLines(r.stdout) as { payload: { useCase: string; fields: unknown } }[];
+    cases.forEach(([useCase, , fields], i) => {
+      assert.equal(out[i]!.payload.useCase, useCase);
+      assert.deepEqual(out[i]!.payload.fields, fields, useCase);
+    });
+  });
+
   it("use-cases --json says which emulated device runs each use case, from the devices' handler registries", () => {
     const r = cli(['gbcs', 'use-cases', '--json']);
     assert.equal(r.status, 0, r.stderr);
@@ -399,6 +459,11 @@ describe('ppmid-relay gbcs named fields (use-case catalogue)', () => {
     assert.ok(byId.get('GCS13a')?.runsOn.includes('GPF'), 'the GPF answers mirrored reads');
     assert.deepEqual(byId.get('CCS01')?.runsOn, ['CHF']);
     assert.ok(byId.get('CS08')?.runsOn.includes('PPMID'), 'the PPMID reads its own firmware version');
+    // the inferred rows, on the device that holds their data
+    for (const u of ['ECS04b', 'ECS10', 'ECS20a', 'ECS20b', 'ECS20d', 'ECS21a', 'ECS26a'])
+      assert.deepEqual(byId.get(u)?.runsOn, ['ESME'], u);
+    assert.deepEqual(byId.get('CCS05')?.runsOn, ['CHF']);
+    assert.deepEqual(byId.get('GCS21a')?.runsOn, ['GSME']);
     const human = cli(['gbcs', 'use-cases']);
     assert.match(human.stdout, /0x0027 ECS17b [^\n]*\n[^\n]*runs on ESME\n/);
     assert.match(human.stdout, /use cases catalogued, \d+ run on an emulated device/);

@@ -139,6 +139,12 @@ describe('CHF use cases: read after write, refusals leave state untouched', asyn
     );
     assert.ok(ids.includes(NEW_PPMID) && ids.includes(RTDS_EUIS.esme));
     assert.equal(chf.useCases.joinTimeout, 120);
+    // CCS05 (inferred row, UNCONFIRMED: the HAN communications check as CCS06 reads it) answers the same list
+    const ccs05 = send('CCS05', { zigbeeNetworkControl: { activeDevices: null } });
+    assert.deepEqual(
+      ccs05.fields!.zigbeeNetworkControl.activeDevices,
+      active.fields!.zigbeeNetworkControl.activeDevices,
+    );
   });
 
   it('CCS03 restores a link key (read back by CCS07); an entry of unknown type refuses the whole restore', () => {

@@ -419,7 +419,7 @@ export const CHF_HANDLERS = new UseCaseRegistry<ChfView>()
   .register('CCS03', restoreDeviceLog)
   .register('CCS07', readDeviceLogs)
   .registerAll(
-    ['CCS06', 'ECS26i', 'ECS26n', 'ECS35c', 'ECS35d', 'DBCH01', 'DBCH02', 'DBCH03', 'ECS52'],
+    ['CCS05', 'CCS06', 'ECS26i', 'ECS26n', 'ECS35c', 'ECS35d', 'DBCH01', 'DBCH02', 'DBCH03', 'ECS52'],
     readAttributes,
   )
   .register('DBCH04', setSubGhzConfiguration)

@@ -9,6 +9,7 @@ import { decodeMessage } from '../../gbcs/index.ts';
 import { decodeDlmsApdu } from '../../gbcs/payload/dlms.ts';
 import { toHex } from '../../runtime/bytes.ts';
 import { rebuildCommand } from '../meter-common/test-support.ts';
+import { RTDS_DEVICES } from '../security/credentials.ts';
 import { Esme } from './esme.ts';
 import { esmeTestRig, rtdsFixture } from './test-rig.test-support.ts';
 
@@ -24,11 +25,9 @@ function run(command: Uint8Array, setup: (e: Esme) => void = () => {}) {
 }
 
 describe('use-case registry on the ESME', () => {
-  it('a DLMS use case whose payload the catalogue does not know (ECS20a, 0x002E) passes the checks and gets object-unavailable per request', () => {
-    const base = decodeMessage(fixture('4.18_ECS82/ECS82_4.18_SUCCESS_COMMAND_GBCS.HEX'));
-    const { ev, response } = run(
-      rebuildCommand(rig.profile.remote, base, { otherInfo: { ...base.otherInfo, messageCode: 0x002e } }),
-    );
+  it('a DLMS use case the ESME does not run (ECS26n, a CHF read, sent to the ESME) passes the checks and gets object-unavailable per request', () => {
+    const base = decodeMessage(fixture('6.2.4_ECS26n/ECS26n_6.2.4_SUCCESS_COMMAND_GBCS.HEX'));
+    const { ev, response } = run(rebuildCommand(rig.profile.remote, base, { recipient: RTDS_DEVICES.esme }));
     assert.equal(ev?.decision, 'accepted', `${ev?.reason} ${JSON.stringify(ev?.detail)}`);
     assert.equal(ev?.reason, 'UNSUPPORTED');
     const apdu = decodeDlmsApdu(response!.content);
@@ -49,7 +48,10 @@ describe('use-case registry on the ESME', () => {
   it('Esme.runs() lists the registered use cases', () => {
     const runs = Esme.runs();
     for (const u of ['ECS17b', 'ECS45', 'CS01a', 'CS06', 'ECS43']) assert.ok(runs.includes(u), u);
-    assert.ok(!runs.includes('ECS20a'));
+    assert.ok(!runs.includes('ECS26n'));
+    // the inferred rows the ESME holds data for (UNCONFIRMED payloads, docs/use-cases.md)
+    for (const u of ['ECS04b', 'ECS10', 'ECS20a', 'ECS20b', 'ECS20d', 'ECS21a', 'ECS26a'])
+      assert.ok(runs.includes(u), u);
   });
 
   it('a hardware fault on the disconnect control (state) gives the RTDS ECS45 ERROR response', () => {

@@ -105,8 +105,19 @@ export interface GsmeState {
     uncontrolledFlowThreshold: Record<string, number> | null;
   };
   /** Price cluster Publish Conversion Factor / Calorific Value (GCS23): the active ones */
-  conversionFactor: { value: number; trailingDigit: number } | null;
-  calorificValue: { value: number; unit: number; trailingDigit: number } | null;
+  conversionFactor: {
+    value: number;
+    trailingDigit: number;
+    issuerEventId?: number;
+    startTime?: number;
+  } | null;
+  calorificValue: {
+    value: number;
+    unit: number;
+    trailingDigit: number;
+    issuerEventId?: number;
+    startTime?: number;
+  } | null;
   /** the message on the display (GCS07) */
   message: { id: number; text: string; startTime: number; durationMinutes: number } | null;
   /** Customer Identification Number (GCS36), hex */

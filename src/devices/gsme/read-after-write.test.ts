@@ -374,4 +374,51 @@ describe('GSME read after write', () => {
     assert.doesNotMatch(Buffer.from(bad!.content).toString('hex').toUpperCase(), /0B0200$/);
     assert.deepEqual({ ...h.gsme.snapshot().state, eventLog: [] }, { ...before, eventLog: [] });
   });
+
+  it('gas configuration: GCS23 sets the conversion factor and CV, GCS21a (inferred row) reads them back', () => {
+    const h = home();
+    const gcs21a = () => {
+      const get = { earliestStartTime: 0, minIssuerEventId: 0, numberOfCommands: 1 };
+      const [r] = h.toGsme(
+        h.command(
+          GCS21M,
+          enc('GCS21a', { getConversionFactor: get, getCalorificValue: get }),
+          GSME,
+          useCaseById('GCS21a')!.code,
+        ),
+      );
+      return decodeResponse('GCS21a', r!.content).fields as {
+        components: Array<{ command: string; fields: Record<string, number> }>;
+      };
+    };
+    // never set: each Get answered with a Default Response (NOT_FOUND)
+    assert.deepEqual(
+      gcs21a().components.map((c) => [c.command, c.fields.status]),
+      [
+        ['defaultResponse', 0x8b],
+        ['defaultResponse', 0x8b],
+      ],
+    );
+    const set = {
+      conversionFactor: {
+        issuerEventId: 42,
+        startTime: 0,
+        conversionFactor: 102_300,
+        conversionFactorTrailingDigit: 0x50,
+      },
+      calorificValue: {
+        issuerEventId: 42,
+        startTime: 0,
+        calorificValue: 395,
+        calorificValueUnit: 1,
+        calorificValueTrailingDigit: 0x10,
+      },
+    };
+    h.toGsme(h.command('6.6_GCS23/GCS23_6.6_SUCCESS_COMMAND_GBCS.HEX', enc('GCS23', set)));
+    const read = gcs21a().components;
+    assert.deepEqual(read, [
+      { cluster: 'price', command: 'publishConversionFactor', fields: set.conversionFactor },
+      { cluster: 'price', command: 'publishCalorificValue', fields: set.calorificValue },
+    ]);
+  });
 });

@@ -106,7 +106,7 @@ export const deviceLog = s.struct({
 });
 
 /** Protected read parameters (Data protection class 30, get_protected_attributes; GBCS 7.2.4). */
-const protectionParameters = s.array(
+export const protectionParameters = s.array(
   s.struct({
     protectionType: s.enum(),
     protectionOptions: s.struct({
@@ -199,6 +199,12 @@ function o<A extends Members = {}, M extends Members = {}>(
 }
 
 const activationTime = { activationTime: m(6, s.dateTime()) };
+/** GBCS Extended Data (class 9000): value active (2), value passive (4), activation time of the passive value (6). */
+const extendedData = <S extends Schema>(value: S) => ({
+  valueActive: m(2, value),
+  valuePassive: m(4, value),
+  ...activationTime,
+});
 
 /** ESME and CHF objects, by name. */
 export const COSEM_OBJECTS = {
@@ -233,6 +239,12 @@ export const COSEM_OBJECTS = {
   // RTDS ECS16 (DUIS 3.4): the telephone number goes to 96.13.0, the name to 96.13.1
   supplierTelephone: o(9000, '0-0:96.13.0.255', data(s.hex())),
   supplierName: o(9000, '0-0:96.13.1.255', data(s.hex())),
+  /**
+   * UNCONFIRMED (ECS10, DUIS 3.1): the Supplier Message, GBCS object name of
+   * 0-2:96.13.1.255 (class 1, Blue Book consumer message text); the text as
+   * an octet-string like the contact details above (RTDS ECS16).
+   */
+  supplierMessage: o(1, '0-2:96.13.1.255', data(s.hex())),
 
   // ---- energy registers
   activeEnergyExport: o(3, '1-0:2.8.0.255', register(s.u32({ unit: 'Wh' }))),
@@ -289,7 +301,11 @@ export const COSEM_OBJECTS = {
     112,
     '0-0:19.10.0.255',
     { currentCreditAmount: [2, s.i32({ unit: 'pennies' })] },
-    { updateAmount: [1, s.i32({ unit: 'pennies' })] },
+    {
+      updateAmount: [1, s.i32({ unit: 'pennies' })],
+      /** UNCONFIRMED (ECS04b): Blue Book class 112 method 2 set_amount_to_value, the reset of the balance */
+      setAmountToValue: [2, s.i32({ unit: 'pennies' })],
+    },
   ),
   emergencyCredit: o(112, '0-0:19.10.1.255', {}, { invokeCredit: [3, s.i8()] }),
   tokenGateway: o(115, '0-0:19.40.0.255', {}, { enter: [1, s.ascii(undefined, { doc: 'UTRN, 20 digits' })] }),
@@ -297,6 +313,23 @@ export const COSEM_OBJECTS = {
     disablementThreshold: [4, s.i32({ unit: 'pennies' })],
     ...activationTime,
   }),
+  /**
+   * UNCONFIRMED (ECS26a; ECS08 sets them): the prepayment configuration as
+   * GBCS Extended Data (class 9000: 2 value active, 4 value passive, 6
+   * activation time of the passive value, as disablementThreshold above).
+   * Instance OBIS: the GBCS object names of the public GBCS parser
+   * (SmartDCCInnovation/gbcs-parser, class 9000 instance table); value
+   * types: DUIS UpdatePrepayConfigElec (xs:int, the cap xs:unsignedShort).
+   */
+  debtRecoveryRateCap: o(9000, '0-0:94.44.128.12', extendedData(s.u16({ unit: 'pennies' }))),
+  emergencyCreditLimit: o(9000, '0-0:94.44.128.2', extendedData(s.i32({ unit: 'pennies' }))),
+  emergencyCreditThreshold: o(9000, '0-0:94.44.128.3', extendedData(s.i32({ unit: 'pennies' }))),
+  lowCreditThreshold: o(9000, '0-0:94.44.128.9', extendedData(s.i32({ unit: 'pennies' }))),
+  maxMeterBalance: o(9000, '0-0:94.44.2.20', extendedData(s.i32({ unit: 'pennies' }))),
+  maxCreditThreshold: o(9000, '0-0:94.44.2.10', extendedData(s.i32({ unit: 'pennies' }))),
+  /** UNCONFIRMED: the Non-Disablement Calendar (GBCS object names: schedule 0-1:12.0.1, special days 0-1:11.0.2) */
+  nonDisablementSchedule: o(10, '0-1:12.0.1.255', { entries: [2, scheduleEntries] }),
+  nonDisablementSpecialDays: o(11, '0-1:11.0.2.255', { entries: [2, specialDays] }),
 
   // ---- tariff
   primaryPriceCharge: o(113, '0-0:19.20.0.255', {
@@ -392,10 +425,52 @@ export const COSEM_OBJECTS = {
     '0-0:99.1.2.255',
     profile(s.struct({ time: utcSeconds, reactiveEnergyImport: s.u32({ unit: 'varh' }) })),
   ),
+  /**
+   * PROVISIONAL (ECS20a, ECS20d): the Billing Data Log's payment-based debt
+   * payments and prepayment credits, read with range selection like the
+   * export daily read log (RTDS ECS21c): not in the protected reads of GBCS
+   * (their responses are not payload-encrypted). Columns: the GSME's
+   * versions of the same logs (GCS15d Publish Debt Log, GCS15e Publish Top
+   * Up Log) in the ESME's units. The OBIS instances are not in any text
+   * reached: the free 0-0:98.1.x.255 billing log instances 2 and 3 (RTDS
+   * holds 0, 1, 8 and 10) are this project's choice.
+   */
+  debtPaymentLog: o(
+    7,
+    '0-0:98.1.2.255',
+    profile(
+      s.struct({
+        time: utcSeconds,
+        amountCollected: s.i32({ unit: 'pennies' }),
+        outstandingDebt: s.i32({ unit: 'pennies' }),
+      }),
+    ),
+  ),
+  prepaymentCreditLog: o(
+    7,
+    '0-0:98.1.3.255',
+    profile(
+      s.struct({
+        time: utcSeconds,
+        creditAmount: s.i32({ unit: 'pennies' }),
+        utrn: s.ascii(undefined, { doc: 'UTRN, 20 digits' }),
+      }),
+    ),
+  ),
 
   // ---- protected reads (Data protection, class 30)
   protectedReadPrepayment: dataProtection('0-0:43.2.1.255'),
   protectedReadBilling: dataProtection('0-0:43.2.2.255'),
+  /**
+   * PROVISIONAL (ECS20b, ECS21a): every protected-read use case RTDS shows
+   * has its own Data Protection instance (ECS19 .1, ECS20c .2, ECS66 .4,
+   * ECS21b .6, ECS22b .7, ECS17b .8, ECS17d .9); ECS20b and ECS21a are the
+   * two other protected reads of GBCS (their responses are
+   * payload-encrypted), and .3 / .5 the two free instances, each next to its
+   * sibling (ECS20c, ECS21b). Not confirmed on any reference message.
+   */
+  protectedReadBillingChangeOfMode: dataProtection('0-0:43.2.3.255'),
+  protectedReadDailyRead: dataProtection('0-0:43.2.5.255'),
   protectedReadDailyConsumption: dataProtection('0-0:43.2.4.255'),
   protectedReadDailyPrepayment: dataProtection('0-0:43.2.6.255'),
   protectedReadProfileImport: dataProtection('0-0:43.2.7.255'),

@@ -154,16 +154,79 @@ describe('GBZ rows: named fields', () => {
     );
   });
 
-  it('rows with no known payload are refused, never guessed (GCS11, GCS21a, CCS08)', () => {
-    for (const id of ['GCS11', 'GCS21a']) {
-      assert.ok(useCaseById(id));
-      assert.throws(() => decodeCommand(id, Uint8Array.of(1, 9, 0)), UseCaseUnknownError);
-    }
-    assert.throws(() => decodeAlert('CCS08', Uint8Array.of(0x30, 0)), UseCaseUnknownError);
+  it('a row with no known payload is refused, never guessed (GCS11)', () => {
+    assert.ok(useCaseById('GCS11'));
+    assert.throws(() => decodeCommand('GCS11', Uint8Array.of(1, 9, 0)), UseCaseUnknownError);
+    assert.throws(() => encodeCommand('GCS11', {} as never, { originatorCounter: 1n }), UseCaseUnknownError);
+  });
+
+  it('GCS21a (inferred): Get Conversion Factor / Get Calorific Value, answered with the Publish commands', () => {
+    const get = { earliestStartTime: 0, minIssuerEventId: 0, numberOfCommands: 1 };
+    const bytes = encodeCommand(
+      'GCS21a',
+      { getConversionFactor: get, getCalorificValue: get },
+      { originatorCounter: 1n },
+    );
+    assert.equal(toHex(bytes.subarray(0, 3)), '010902', 'profile 0x0109, two components');
+    assert.deepEqual(decodeCommand('GCS21a', bytes).fields, {
+      getConversionFactor: get,
+      getCalorificValue: get,
+    });
+    const components = [
+      {
+        cluster: 'price',
+        command: 'publishConversionFactor',
+        fields: {
+          issuerEventId: 7,
+          startTime: 0,
+          conversionFactor: 1022640,
+          conversionFactorTrailingDigit: 0x60,
+        },
+      },
+      {
+        cluster: 'price',
+        command: 'publishCalorificValue',
+        fields: {
+          issuerEventId: 7,
+          startTime: 0,
+          calorificValue: 39500,
+          calorificValueUnit: 1,
+          calorificValueTrailingDigit: 0x30,
+        },
+      },
+    ];
+    const r = encodeResponse('GCS21a', { components }, { originatorCounter: 1n });
+    assert.equal(plain(decodeResponse('GCS21a', r).fields), plain({ components }));
+    assert.throws(
+      () =>
+        encodeResponse(
+          'GCS21a',
+          { components: [{ cluster: 'price', command: 'publishBillingPeriod', fields: {} }] },
+          { originatorCounter: 1n },
+        ),
+      /not a response of GCS21a/,
+    );
   });
 });
 
 describe('ASN.1 rows: named fields', () => {
+  it('CCS08 (inferred): the Firmware Transfer Alert by name, byte-exact DER', () => {
+    const alert = {
+      alertCode: 0x8f72,
+      executionDateTime: '20150101000000Z',
+      entityId: '00DB1234567890A1',
+      firmwareVersion: '0123ABCD',
+      responseCode: 0,
+    };
+    const bytes = encodeAlert('CCS08', alert, { originatorCounter: 1n });
+    // alert code 0x8F72: a positive INTEGER, so a leading zero octet
+    assert.equal(
+      toHex(bytes),
+      '30290203008F72180F32303135303130313030303030305A040800DB1234567890A104040123ABCD020100',
+    );
+    assert.deepEqual(decodeAlert('CCS08', bytes).fields, alert);
+  });
+
   it('GCS28: validity interval and the device answer', () => {
     const m = rtds('6.11_GCS28', 'GCS28_6.11_SUCCESS_COMMAND_GBCS.HEX');
     assert.deepEqual(decodeCommand('GCS28', m.content).fields, {

@@ -219,7 +219,7 @@ describe('4.4.5 Retrieve Billing Data Log (Prepayment Credits): GCS15e (no templ
     assert.equal(r.dspScheduledAt?.toISOString(), '2015-03-01T00:00:00.000Z');
   });
 
-  it('to an ESME: E11 (ECS20d has no payload in the catalogue); a reversed period: typed refusal', () => {
+  it('to an ESME: E11 (no ECS20d transform yet); a reversed period: typed refusal', () => {
     assert.throws(
       () => transformServiceRequest(parseDuisRequest(req(ESME, period)), rtdsContext()),
       (e: unknown) => e instanceof DspUnsupportedServiceRequestError && e.responseCode === 'E11',

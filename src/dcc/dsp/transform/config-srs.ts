@@ -233,7 +233,8 @@ export const CONFIG_SRV_TRANSFORMS: readonly AnySrvTransform[] = [
     useCases: [{ useCase: 'GCS15e', targets: GAS, fields: gcs15e }],
     notTransformed: {
       targets: ESME,
-      reason: 'ECS20d (ESME prepayment credits log): the catalogue row has no payload (payloadUnknown)',
+      reason:
+        'ECS20d (ESME prepayment credits log): no ESME transform yet (its catalogue payload is inferred, UNCONFIRMED)',
     },
   }),
   deviceSrv<ConfigureAlertBehaviour>('6.22', {

@@ -3,7 +3,10 @@
  * - CS01a (DUIS 2.2) top-up: Token gateway enter with the UTRN (GBCS.md 5a);
  * - ECS02 / ECS03 (DUIS 1.6) payment mode to credit / prepayment: Account
  *   attrs 2, 11, 13 (activation time: zero now, a date future-dated with
- *   8F66 when it runs, all-FF cancels); ECS03 adds the disablement threshold.
+ *   8F66 when it runs, all-FF cancels); ECS03 adds the disablement threshold;
+ * - ECS04a / ECS04b (DUIS 1.5) adjust / reset the meter balance (Credit
+ *   update_amount / set_amount_to_value; ECS04b UNCONFIRMED, docs/use-cases.md).
+ * Every accepted top-up adds a row to the prepayment credits log (ECS20d reads it).
  */
 import { parseCosemDateTimeText } from '../../../gbcs/use-cases/cosem-text.ts';
 import { COSEM_OBJECTS, type CommandFieldsOf } from '../../../gbcs/use-cases/index.ts';
@@ -17,6 +20,7 @@ import {
   type HandlerResult,
   type UseCaseCall,
 } from '../../meter-common/use-case-registry.ts';
+import { getAttribute, setAttribute } from '../attribute-store.ts';
 import type { EsmeServices } from '../services.ts';
 import type { PaymentMode } from '../state.ts';
 import { type FutureDatedRun, futureDatedAlert } from './future-dated.ts';
@@ -50,6 +54,7 @@ export function topUp(call: UseCaseCall<CommandFieldsOf<'CS01a'>>, esme: EsmeSer
   s.meterBalance += r.valueMillipence;
   s.lastTopUpCounter[supplier] = r.counter.toString();
   s.recentUtrns = rememberUtrn(s.recentUtrns, utrn);
+  logCredit(esme, r.valueMillipence, utrn);
   esme.logEvent(0x810e);
   return {
     response: { tokenGateway: { enter: { result: 'success' } } },
@@ -127,4 +132,33 @@ export function adjustBalance(
     outcome: 'applied',
     detail: { adjustment: amount, balance: esme.state.meterBalance },
   };
+}
+
+/** ECS04b (DUIS 1.5) reset meter balance: Credit set_amount_to_value sets the balance to the value. */
+export function resetBalance(
+  call: UseCaseCall<CommandFieldsOf<'ECS04b'>>,
+  esme: EsmeServices,
+): HandlerResult {
+  const value = Number(call.fields.meterBalance.setAmountToValue);
+  const before = esme.state.meterBalance;
+  esme.state.meterBalance = value;
+  esme.logEvent(0x810e);
+  return {
+    response: { meterBalance: { setAmountToValue: { result: 'success' } } },
+    outcome: 'applied',
+    detail: { balanceBefore: before, balance: value },
+  };
+}
+
+/** The prepayment credits log (ECS20d) keeps the latest top-ups (PROVISIONAL size: SMETS2's last five UTRNs). */
+export const PREPAYMENT_CREDIT_LOG_SIZE = 5;
+/** GBCS profile time stamps: UTC seconds since 2000-01-01. */
+const EPOCH_2000 = Date.UTC(2000, 0, 1);
+
+/** Adds an accepted top-up to the prepayment credits log (oldest dropped beyond its size). */
+function logCredit(esme: EsmeServices, amount: number, utrn: string): void {
+  const key = 'prepaymentCreditLog.buffer';
+  const log = (getAttribute(esme.state, key) as unknown[] | undefined) ?? [];
+  const row = { time: Math.floor((esme.now() - EPOCH_2000) / 1000), creditAmount: amount, utrn };
+  setAttribute(esme.state, key, [...log, row].slice(-PREPAYMENT_CREDIT_LOG_SIZE));
 }

@@ -29,6 +29,11 @@ const LIVE: Readonly<Record<string, (esme: EsmeServices) => unknown>> = {
   'meterBalance.currentCreditAmount': (e) => e.state.meterBalance,
   'supplyState.controlState': (e) => supplyControlState(e.state.supply),
   'firmwareVersion.value': (e) => e.state.firmware.version.toUpperCase(),
+  // the maximum meter balance the top-up check uses (ECS26a reads it; UNCONFIRMED row)
+  'maxMeterBalance.valueActive': (e) => e.state.maxMeterBalance,
+  // the billing data logs the meter keeps (ECS20a, ECS20d): empty until a row is logged
+  'debtPaymentLog.buffer': (e) => getAttribute(e.state, 'debtPaymentLog.buffer') ?? [],
+  'prepaymentCreditLog.buffer': (e) => getAttribute(e.state, 'prepaymentCreditLog.buffer') ?? [],
 };
 
 /** The value of `object.member`, or undefined when the meter does not hold it. */

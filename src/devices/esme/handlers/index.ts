@@ -15,7 +15,7 @@ import { REPLACEMENT_MODES } from '../../meter-common/security-credentials.ts';
 import { UseCaseRegistry } from '../../meter-common/use-case-registry.ts';
 import { ROLE } from '../../security/credentials.ts';
 import type { EsmeServices } from '../services.ts';
-import { adjustBalance, paymentMode, runPaymentMode, topUp } from './account.ts';
+import { adjustBalance, paymentMode, resetBalance, runPaymentMode, topUp } from './account.ts';
 import { auxiliaryLoadControl } from './aux-load.ts';
 import { setClock } from './clock.ts';
 import { readAttributes, writeAttributes } from './cosem.ts';
@@ -41,6 +41,7 @@ export const ESME_HANDLERS = new UseCaseRegistry<EsmeServices>()
   .register('ECS01b', setPrices)
   .register('CS06', activateFirmware)
   .register('ECS04a', adjustBalance)
+  .register('ECS04b', resetBalance)
   .registerAll(['CS02a', 'CS02f'], provideCredentialDetails)
   .registerAll(CREDENTIAL_UPDATES, updateCredentials)
   .register('CS03A1', esmeJoin.methodA)

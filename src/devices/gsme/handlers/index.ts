@@ -278,11 +278,15 @@ export function registerGsmeHandlers<D extends GsmeView>(r: UseCaseRegistry<D>):
           d.state.conversionFactor = {
             value: f.conversionFactor.conversionFactor,
             trailingDigit: f.conversionFactor.conversionFactorTrailingDigit,
+            issuerEventId: f.conversionFactor.issuerEventId,
+            startTime: f.conversionFactor.startTime,
           };
           d.state.calorificValue = {
             value: f.calorificValue.calorificValue,
             unit: f.calorificValue.calorificValueUnit,
             trailingDigit: f.calorificValue.calorificValueTrailingDigit,
+            issuerEventId: f.calorificValue.issuerEventId,
+            startTime: f.calorificValue.startTime,
           };
           return { conversionFactor: d.state.conversionFactor, calorificValue: d.state.calorificValue };
         },
@@ -324,6 +328,7 @@ export function registerGsmeHandlers<D extends GsmeView>(r: UseCaseRegistry<D>):
     .register('GCS15d', readDebtLog)
     .registerAll(['GCS17', 'GCS18'], readSampledData)
     .register('GCS21k', readBillingPeriod)
+    .register('GCS21a', readGasConfiguration)
     .register('GCS20r', readEventConfiguration)
     .register('GCS38', read([{ field: 'readOta', cluster: 'ota', table: otaTable, protect: false }]))
     .register('GCS20', setEventConfiguration)
@@ -355,6 +360,52 @@ function readBillingPeriod(_call: UseCaseCall<unknown>, d: GsmeView): HandlerRes
     },
     outcome: 'read',
   };
+}
+
+/**
+ * GCS21a (DUIS 6.2.8, UNCONFIRMED row): Get Conversion Factor / Get
+ * Calorific Value -> the Publish commands with what GCS23 set; a value never
+ * set (or a faulted command) answers that component with a Default Response
+ * (NOT_FOUND / HARDWARE_FAILURE).
+ */
+function readGasConfiguration(_call: UseCaseCall<unknown>, d: GsmeView): HandlerResult {
+  const faults = d.gbzFaults();
+  const s = d.state;
+  const cf = s.conversionFactor;
+  const cv = s.calorificValue;
+  const components = [
+    faults.has('price.getConversionFactor')
+      ? defaultResponse('price', 0x04, ZCL.hardwareFailure)
+      : cf
+        ? {
+            cluster: 'price',
+            command: 'publishConversionFactor',
+            fields: {
+              issuerEventId: cf.issuerEventId ?? 0,
+              startTime: cf.startTime ?? 0,
+              conversionFactor: cf.value,
+              conversionFactorTrailingDigit: cf.trailingDigit,
+            },
+          }
+        : defaultResponse('price', 0x04, ZCL.notFound),
+    faults.has('price.getCalorificValue')
+      ? defaultResponse('price', 0x05, ZCL.hardwareFailure)
+      : cv
+        ? {
+            cluster: 'price',
+            command: 'publishCalorificValue',
+            fields: {
+              issuerEventId: cv.issuerEventId ?? 0,
+              startTime: cv.startTime ?? 0,
+              calorificValue: cv.value,
+              calorificValueUnit: cv.unit,
+              calorificValueTrailingDigit: cv.trailingDigit,
+            },
+          }
+        : defaultResponse('price', 0x05, ZCL.notFound),
+  ];
+  const failed = components.some((c) => c.command === 'defaultResponse');
+  return { response: { components }, outcome: failed ? 'failed' : 'read' };
 }
 
 /**

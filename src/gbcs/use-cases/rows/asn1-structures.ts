@@ -208,6 +208,25 @@ export const FirmwareVersionAlert = seq(
   f('responseCode', int()),
 );
 
+/**
+ * CCS08 alert (0x0128, no RTDS message, UNCONFIRMED): the CHF's report of a
+ * firmware image transfer to a device it serves. Element order and the
+ * response codes: the public GBCS parser's reading of the alert
+ * (SmartDCCInnovation/gbcs-parser); the element types as in the sibling
+ * alerts above (alert code INTEGER, time GeneralizedTime, firmware version
+ * 4 octets). Field names unconfirmed.
+ */
+export const FirmwareTransferAlert = seq(
+  f('alertCode', int()),
+  f('executionDateTime', gt),
+  f('entityId', EntityId),
+  f('firmwareVersion', octets(4)),
+  f(
+    'responseCode',
+    int('0 success, 1 image discarded, 2 hardware version mismatch, 3 file transfer failure'),
+  ),
+);
+
 // ---------------------------------------------------------------- CS07 Read Device Join Details (no RTDS message)
 
 export const ReadDeviceJoinDetailsCommand = { type: 'null' } as const;

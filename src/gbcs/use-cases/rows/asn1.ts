@@ -7,7 +7,7 @@
  */
 
 import type { Asn1Schema } from '../../payload/der-schema.ts';
-import { asn1Alert, asn1Command, asn1PayloadUnknown } from '../asn1-row.ts';
+import { asn1Alert, asn1Command } from '../asn1-row.ts';
 import type { DeviceTarget } from '../row.ts';
 import * as S from './asn1-structures.ts';
 import { roleFields } from './roles.ts';
@@ -330,16 +330,7 @@ export const ASN1_ROWS = [
     },
   ),
   alert(0x00b2, 'GCS62', 'Backup GPF Device Log', ['GPF'], false, S.GpfDeviceLogBackupAlert),
-  asn1PayloadUnknown({
-    code: 0x0128,
-    useCase: 'CCS08',
-    name: 'Firmware Transfer Alert',
-    kind: 'alert',
-    targets: ['CHF'],
-    critical: false,
-    srvs: [],
-    roles: [],
-    rolesConfirmed: 'gbcs-text',
+  alert(0x0128, 'CCS08', 'Firmware Transfer Alert', ['CHF'], false, S.FirmwareTransferAlert, {
     confirmed: 'unconfirmed',
   }),
 ] as const;

@@ -3,7 +3,7 @@
  * the body is a structure of the Alert Code, the UTC time stamp, then the
  * alert's own data. Shapes read off the RTDS ALERT messages.
  */
-import { deviceLog, subGhzConfigurationShape } from '../cosem-objects.ts';
+import { deviceLog, protectionParameters, subGhzConfigurationShape } from '../cosem-objects.ts';
 import { dlmsAlert } from '../dlms-row.ts';
 import type { Schema } from '../dlms-schema.ts';
 import { s } from '../dlms-schema.ts';
@@ -18,8 +18,16 @@ function alert<const U extends string, const F extends Record<string, Schema>>(
   targets: readonly DeviceTarget[],
   critical: boolean,
   fields: F,
-  extra: { aliases?: readonly string[]; nameUnconfirmed?: true; altFamily?: 'gbz' } = {},
+  extra: {
+    aliases?: readonly string[];
+    nameUnconfirmed?: true;
+    altFamily?: 'gbz';
+    /** an alert without an RTDS example: its body inferred (see the row's comment) */
+    confirmed?: 'unconfirmed';
+    alerts?: readonly number[];
+  } = {},
 ) {
+  const { confirmed, ...rest } = extra;
   return dlmsAlert({
     code,
     useCase,
@@ -29,11 +37,14 @@ function alert<const U extends string, const F extends Record<string, Schema>>(
     srvs: [],
     roles: [],
     rolesConfirmed: 'gbcs-text',
-    confirmed: 'rtds',
+    confirmed: confirmed ?? 'rtds',
     body: s.struct({ ...head, ...fields }),
-    ...extra,
+    ...rest,
   });
 }
+
+/** Alerts with no RTDS example: body inferred from a confirmed sibling (UNCONFIRMED, docs/use-cases.md). */
+const INFERRED = { confirmed: 'unconfirmed' } as const;
 
 const SUB_GHZ = subGhzConfigurationShape();
 
@@ -105,6 +116,63 @@ export const DLMS_ALERT_ROWS = [
     {
       instruction: s.hex(),
     },
+  ),
+  // ---- UNCONFIRMED bodies (no RTDS example); the layout after the common head: the public GBCS parser's
+  // reading of each code (SmartDCCInnovation/gbcs-parser), the value shapes from the confirmed siblings
+  // ECS68: the billing data log as a protected read answers it (ECS20c: protection parameters, ciphertext)
+  alert(
+    0x0061,
+    'ECS68',
+    'ESME Critical Sensitive Alert (Billing Data Log)',
+    ['ESME'],
+    true,
+    { protectionParameters, protectedAttributes: s.hex() },
+    { ...INFERRED, alerts: [0x8f0a] },
+  ),
+  // the calculated hash of the image received (as FDRA-ZigBee, RTDS: 32 bytes with 8F72)
+  alert(
+    0x00ce,
+    'FDRA-DLMS',
+    'Firmware Distribution Receipt Alert (ESME or Comms Hub)',
+    ['ESME', 'CHF'],
+    true,
+    { firmwareHash: s.hex(32, { doc: 'SHA-256 of the image received' }) },
+    { ...INFERRED, alerts: [0x8f72] },
+  ),
+  // the Remote Party Message the CHF could not deliver: its header fields, one octet-string
+  alert(
+    0x00d5,
+    'FailureToDeliverToEsme',
+    'Failure to Deliver Remote Party Message to ESME Alert',
+    ['CHF'],
+    true,
+    {
+      remotePartyMessage: s.hex(25, {
+        doc: 'business originator (8) | business target (8) | CRA flag (1) | originator counter (8)',
+      }),
+    },
+    { ...INFERRED, alerts: [0x8f84] },
+  ),
+  // the integrity issue as a 2-byte code (as MIIWA-GSME: 0 other, 1 NVM, 2 program execution, 3 program
+  // storage, 4 RAM, 5 unexpected reset, 6 watchdog, 7 metrology firmware, 8 measurement fault, 9 unspecified)
+  alert(
+    0x00f0,
+    'MIIWA-ESME',
+    'Meter Integrity Issue Warning Alert - ESME',
+    ['ESME'],
+    false,
+    { integrityIssue: s.hex(2, { doc: 'Meter Integrity Issue Warning code, big-endian' }) },
+    { ...INFERRED, alerts: [0x81a0] },
+  ),
+  // the new operating channel, as DBCH01 reads it (0-0:94.44.10.2)
+  alert(
+    0x0111,
+    'DBCH07',
+    'Sub GHz Channel Changed Sub GHz Alert',
+    ['CHF'],
+    true,
+    { channel: s.bits(32) },
+    { ...INFERRED, alerts: [0x8f26] },
   ),
   alert(
     0x1000,

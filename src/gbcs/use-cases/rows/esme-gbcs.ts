@@ -7,8 +7,7 @@
  * confirmed: 'unconfirmed'; where nothing can be inferred the row is
  * payloadUnknown and the engine refuses it (docs/use-cases.md).
  */
-import { type DlmsAccess, dlmsAccess, dlmsAlert, dlmsCommand } from '../dlms-row.ts';
-import { s } from '../dlms-schema.ts';
+import { type DlmsAccess, dlmsAccess, dlmsCommand } from '../dlms-row.ts';
 import type { DeviceTarget } from '../row.ts';
 import { roleFields } from './roles.ts';
 
@@ -64,28 +63,6 @@ function unknown<const U extends string>(
     confirmed: 'gbcs-text',
     payloadUnknown: true,
     accesses: [],
-  });
-}
-
-function unknownAlert<const U extends string>(
-  code: number,
-  useCase: U,
-  name: string,
-  targets: readonly DeviceTarget[],
-  critical = true,
-) {
-  return dlmsAlert({
-    code,
-    useCase,
-    name,
-    targets,
-    critical,
-    srvs: [],
-    roles: [],
-    rolesConfirmed: 'gbcs-text',
-    confirmed: 'gbcs-text',
-    payloadUnknown: true,
-    body: s.null(),
   });
 }
 
@@ -316,31 +293,87 @@ export const ESME_GBCS_ROWS = [
     action('disconnectControlScripts', 'execute'),
   ]),
 
+  // 1.5, 3.1: the other method of the same Credit object (ECS04a), the Supplier Message object
+  inferred(
+    0x00b3,
+    'ECS04b',
+    'Reset Meter Balance on the ESME',
+    true,
+    [action('meterBalance', 'setAmountToValue')],
+    { srv: '1.5' },
+  ),
+  inferred(0x0021, 'ECS10', 'Send Message to ESME', false, [set('supplierMessage', 'value')], { srv: '3.1' }),
+  // 4.4.x billing data logs: ECS20b a protected read like ECS20c (its own Data Protection instance,
+  // PROVISIONAL); ECS20a / ECS20d plain range reads of the log (responses not payload-encrypted)
+  inferred(
+    0x002e,
+    'ECS20a',
+    'Read ESME Billing Data Log (payment based debt payments)',
+    false,
+    [getRange('debtPaymentLog', 'buffer')],
+    { srv: '4.4.4' },
+  ),
+  inferred(
+    0x002f,
+    'ECS20b',
+    'Read ESME Billing Data Log (change of mode / tariff triggered exc export)',
+    false,
+    [action('protectedReadBillingChangeOfMode', 'getProtectedAttributes')],
+    { srv: '4.4.2' },
+  ),
+  inferred(
+    0x00c9,
+    'ECS20d',
+    'Read ESME Billing Data Log (prepayment credits)',
+    false,
+    [getRange('prepaymentCreditLog', 'buffer')],
+    { srv: '4.4.5' },
+  ),
+  // 4.6.1: a protected read like ECS21b, the import daily read log
+  inferred(
+    0x0033,
+    'ECS21a',
+    'Read Electricity Daily Read Log (exc export)',
+    false,
+    [action('protectedReadDailyRead', 'getProtectedAttributes')],
+    { srv: '4.6.1' },
+  ),
+  // 4.13: reads the active values of what ECS08 sets (DUIS UpdatePrepayConfigElec order)
+  inferred(
+    0x003b,
+    'ECS26a',
+    'Read ESME Configuration Data Prepayment',
+    false,
+    [
+      get('debtRecoveryRateCap', 'valueActive'),
+      get('emergencyCreditLimit', 'valueActive'),
+      get('emergencyCreditThreshold', 'valueActive'),
+      get('lowCreditThreshold', 'valueActive'),
+      get('nonDisablementSpecialDays', 'entries'),
+      get('nonDisablementSchedule', 'entries'),
+      get('maxMeterBalance', 'valueActive'),
+      get('maxCreditThreshold', 'valueActive'),
+    ],
+    { srv: '4.13' },
+  ),
+  // the CHF's HAN communications check: the ZigBee network control's active devices, as CCS06 reads them
+  inferred(
+    0x0004,
+    'CCS05',
+    'Read CHF Device Log / Check HAN Communications (CHF Communications Store)',
+    false,
+    [get('zigbeeNetworkControl', 'activeDevices')],
+    { targets: ['CHF'] },
+  ),
+
   // ---- payload not known here
   unknown(0x0019, 'ECS01a', 'Set Tariff and Price on ESME', true, { srv: '1.1.1' }),
   unknown(0x001e, 'ECS07', 'Manage Debt on the ESME', true, { srv: '2.3' }),
   unknown(0x001f, 'ECS08', 'Update Prepayment Configuration on ESME', true, { srv: '2.1' }),
   unknown(0x00de, 'ECS08a', 'Update Prepayment Configuration on ESME', true, { srv: '2.1' }),
-  unknown(0x0021, 'ECS10', 'Send Message to ESME', false, { srv: '3.1' }),
-  unknown(0x00b3, 'ECS04b', 'Reset Meter Balance on the ESME', true, { srv: '1.5' }),
   unknown(0x002a, 'ECS17e', 'Read ESME Energy Register (TOU with Blocks)', false, {
     srv: '4.1.3',
   }),
-  unknown(0x002e, 'ECS20a', 'Read ESME Billing Data Log (payment based debt payments)', false),
-  unknown(
-    0x002f,
-    'ECS20b',
-    'Read ESME Billing Data Log (change of mode / tariff triggered exc export)',
-    false,
-    {
-      srv: '4.4.2',
-    },
-  ),
-  unknown(0x00c9, 'ECS20d', 'Read ESME Billing Data Log (prepayment credits)', false),
-  unknown(0x0033, 'ECS21a', 'Read Electricity Daily Read Log (exc export)', false, {
-    srv: '4.6.1',
-  }),
-  unknown(0x003b, 'ECS26a', 'Read ESME Configuration Data Prepayment', false, { srv: '4.13' }),
   unknown(
     0x003f,
     'ECS26e',
@@ -361,15 +394,6 @@ export const ESME_GBCS_ROWS = [
   unknown(0x0058, 'ECS50', 'Send CIN to ESME', false, { srv: '9.1' }),
   unknown(0x005a, 'ECS57', 'Reset ESME Maximum Demand Registers', false),
   unknown(
-    0x0004,
-    'CCS05',
-    'Read CHF Device Log / Check HAN Communications (CHF Communications Store)',
-    false,
-    {
-      targets: ['CHF'],
-    },
-  ),
-  unknown(
     0x0119,
     'HECS01',
     'Request Control of a HAN Connected Auxiliary Load Control Switch from HCALCS',
@@ -378,14 +402,4 @@ export const ESME_GBCS_ROWS = [
       targets: ['ESME'],
     },
   ),
-  unknownAlert(0x0061, 'ECS68', 'ESME Critical Sensitive Alert (Billing Data Log)', ['ESME']),
-  unknownAlert(0x00ce, 'FDRA-DLMS', 'Firmware Distribution Receipt Alert (ESME or Comms Hub)', [
-    'ESME',
-    'CHF',
-  ]),
-  unknownAlert(0x00d5, 'FailureToDeliverToEsme', 'Failure to Deliver Remote Party Message to ESME Alert', [
-    'CHF',
-  ]),
-  unknownAlert(0x00f0, 'MIIWA-ESME', 'Meter Integrity Issue Warning Alert - ESME', ['ESME'], false),
-  unknownAlert(0x0111, 'DBCH07', 'Sub GHz Channel Changed Sub GHz Alert', ['CHF']),
 ] as const;

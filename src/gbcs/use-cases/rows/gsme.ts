@@ -254,6 +254,8 @@ export const GSME_ROWS = [
     [r('deviceManagement', 'defaultResponse')],
     { targets: ['GPF'] },
   ),
+  // payloadUnknown: the ESME's version (ECS14) writes a GBCS-specific DLMS object; the SE 1.4 clusters
+  // carried here have no privacy PIN command or attribute, and the GBCS text naming the GSME's was not reached
   gbzPayloadUnknown({
     code: 0x0073,
     useCase: 'GCS11',
@@ -451,16 +453,22 @@ export const GSME_ROWS = [
   ),
 
   // ---- configuration (6.x)
-  gbzPayloadUnknown({
-    code: 0x007b,
-    useCase: 'GCS21a',
-    name: 'Read Gas Configuration Data Device Information',
-    targets: ['GSME'],
-    critical: false,
-    srvs: ['6.2.1'],
-    ...roleFields('GCS21a'),
-    confirmed: 'unconfirmed',
-  }),
+  // DUIS 6.2.8 Read Device Configuration (Gas): reads back what GCS23 publishes (Price cluster Get
+  // Conversion Factor / Get Calorific Value, answered with the Publish commands GCS23 sends). UNCONFIRMED:
+  // whether GBCS adds the uncontrolled flow threshold (GCS24) is not known here.
+  gsme(
+    0x007b,
+    'GCS21a',
+    'Read Gas Configuration Data Device Information',
+    '6.2.8',
+    false,
+    [
+      c('getConversionFactor', 'price', 'getConversionFactor', FC.toServer),
+      c('getCalorificValue', 'price', 'getCalorificValue', FC.toServer),
+    ],
+    [r('price', 'publishConversionFactor'), r('price', 'publishCalorificValue')],
+    UNCONFIRMED,
+  ),
   gsme(
     0x009d,
     'GCS21d',
