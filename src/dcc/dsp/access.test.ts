@@ -133,9 +133,12 @@ describe('DSP access: GBCS roles for device SRs (table)', () => {
     assert.equal(gbcsRoleMayRequest('6.2.10', 'ESME', 'ED'), true);
     // the DCC's own party originates credential retrieval (CS02f by the ACB): any DUIS-eligible user
     assert.equal(gbcsRoleMayRequest('6.24.1', 'ESME', 'GT'), true);
-    // an SRV without a catalogued use case (4.4.4) is left to DUIS
-    assert.deepEqual(srvUseCasesOn('4.4.4', 'ESME'), []);
-    assert.equal(gbcsRoleMayRequest('4.4.4', 'ESME', 'OU'), true);
+    // an SRV without a catalogued use case (8.8.1) is left to DUIS
+    assert.deepEqual(srvUseCasesOn('8.8.1', 'ESME'), []);
+    assert.equal(gbcsRoleMayRequest('8.8.1', 'ESME', 'OU'), true);
+    // 4.4.4 on an ESME is ECS20a (inferred row; supplier only)
+    assert.deepEqual(srvUseCasesOn('4.4.4', 'ESME'), ['ECS20a']);
+    assert.equal(gbcsRoleMayRequest('4.4.4', 'ESME', 'OU'), false);
     // 7.5, 7.6 and 7.8 are one use case, ECS47 (supplier only); 7.14 / 7.15 reads let the network operator in
     for (const srv of ['7.5', '7.6', '7.8']) {
       assert.deepEqual(srvUseCasesOn(srv, 'ESME'), ['ECS47']);
