@@ -161,24 +161,31 @@ export type ValueOfSpec<S> = Req<S> & Opt<S>;
  * refused) and its attributes.
  */
 export function group<S extends Spec>(spec: S): ValueReader<ValueOfSpec<S>> {
-  const elements = Object.entries(spec).filter(([, f]) => f.kind === 'el') as [
-    string,
-    ElementField<unknown>,
-  ][];
-  const order = elements.flatMap(([, f]) => f.names ?? [f.name]);
-  const slot = (name: string) => elements.findIndex(([, f]) => (f.names ?? [f.name]).includes(name));
+  // Everything about the spec is worked out once, here, not per body read.
+  const fields = Object.entries(spec);
+  const elements = fields.filter(([, f]) => f.kind === 'el') as [string, ElementField<unknown>][];
+  /** Each element name's place in the sequence (the first field that takes it). */
+  const slotOf = new Map<string, number>();
+  elements.forEach(([, f], i) => {
+    for (const name of f.names ?? [f.name]) if (!slotOf.has(name)) slotOf.set(name, i);
+  });
+  // Each child is then read by the field of its slot; if two fields took one name, each looks for its own.
+  const shared = elements.some(([, f], i) => (f.names ?? [f.name]).some((n) => slotOf.get(n) !== i));
   return (node, path) => {
     if ((node.text ?? '').trim() !== '' && node.children.length === 0 && elements.length > 0)
       throw new DuisSchemaError('unexpected text content', path);
     let pos = 0;
+    const bySlot: DuisNode[][] = elements.map(() => []);
     for (const c of node.children) {
-      const idx = order.includes(c.name) ? slot(c.name) : -1;
+      const idx = slotOf.get(c.name) ?? -1;
       if (idx < pos || c.namespace !== SR_NS)
         throw new DuisSchemaError(`unexpected or misplaced element ${c.name}`, `${path}/${c.name}`);
       pos = idx;
+      bySlot[idx].push(c);
     }
     const out: Record<string, unknown> = {};
-    for (const [key, f] of Object.entries(spec)) {
+    let slot = -1;
+    for (const [key, f] of fields) {
       if (f.kind === 'attr') {
         const t = node.attributes[f.name];
         if (t === undefined) {
@@ -188,15 +195,18 @@ export function group<S extends Spec>(spec: S): ValueReader<ValueOfSpec<S>> {
         out[key] = f.read(t, `${path}/@${f.name}`);
         continue;
       }
+      slot++;
       const names = f.names ?? [f.name];
-      const found = node.children.filter((c) => names.includes(c.name) && c.namespace === SR_NS);
+      const found = shared
+        ? node.children.filter((c) => names.includes(c.name) && c.namespace === SR_NS)
+        : bySlot[slot];
       if (found.length < f.min) throw new DuisSchemaError(`${names.join(' or ')} missing`, path);
       if (found.length > f.max) throw new DuisSchemaError(`too many ${f.name} (max ${f.max})`, path);
-      const values = found.map((c, i) =>
-        f.read(c, found.length > 1 ? `${path}/${c.name}[${i + 1}]` : `${path}/${c.name}`),
-      );
-      if ((f as { many?: boolean }).many) out[key] = values;
-      else if (values.length === 1) out[key] = values[0];
+      if ((f as { many?: boolean }).many)
+        out[key] = found.map((c, i) =>
+          f.read(c, found.length > 1 ? `${path}/${c.name}[${i + 1}]` : `${path}/${c.name}`),
+        );
+      else if (found.length === 1) out[key] = f.read(found[0], `${path}/${found[0].name}`);
     }
     return out as ValueOfSpec<S>;
   };
