@@ -29,6 +29,7 @@ import { duisBodyToJson, orderableSrvs } from '../../src/supplier/duis-order.ts'
 import type { CommandRecord } from '../../src/supplier/model.ts';
 import type { SystemOptions } from '../../src/system/config.ts';
 import { type RunningSystem, startSystem } from '../../src/system/system.ts';
+import { derivedTemplates } from '../support/derived-templates.ts';
 import { RTDS_INVENTORY } from '../support/dsp-service.ts';
 import { allTemplates } from '../support/dsp-transform.ts';
 import { pumpVirtual, pumpVirtualPromise } from './harness.ts';
@@ -40,7 +41,8 @@ import { pumpVirtual, pumpVirtualPromise } from './harness.ts';
 function examples(): Map<string, { body: unknown; type: string }> {
   const types = new Map<string, string>(RTDS_INVENTORY.map((d) => [d.eui, d.deviceType]));
   const m = new Map<string, { body: unknown; type: string }>();
-  for (const t of allTemplates()) {
+  // DCC templates first; an SRV none shows takes its derived request (test/support/derived-templates.ts)
+  for (const t of [...allTemplates(), ...derivedTemplates()]) {
     if (m.has(t.srv)) continue;
     const r = parseDuisRequest(t.xml);
     if (isSignedPreCommandVariant(r.header.commandVariant)) continue;

@@ -34,6 +34,7 @@ import {
 import { type Eui, euiToDuis } from '../../src/runtime/bytes.ts';
 import { VirtualClock } from '../../src/runtime/clock.ts';
 import { CspDownlinkTestDouble } from './csp-downlink-test-double.ts';
+import { templateXml } from './derived-templates.ts';
 import { DUIS_DIR, RTDS_KEYSTORE, RTDS_MESSAGES } from './fixtures.ts';
 
 export const XML_KEYS = join(DUIS_DIR, 'xml-sign-keys');
@@ -101,7 +102,7 @@ export function templateRequest(
     edit?: (xml: string) => string;
   } = {},
 ): string {
-  let xml = readFileSync(join(TEMPLATES, file), 'utf8');
+  let xml = templateXml(file);
   if (opts.edit) xml = opts.edit(xml);
   xml = xml.replace(/<sr:RequestID>([^<:]+):([^<:]+):(\d+)<\/sr:RequestID>/, (_m, o, t, c) => {
     const orig = opts.originator ? euiToDuis(opts.originator) : o;

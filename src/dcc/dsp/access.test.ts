@@ -7,9 +7,9 @@
  * of each role: E2 exactly where the two tables say so.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import { derivedTemplates, templateXml } from '../../../test/support/derived-templates.ts';
 import {
   OTHER_PARTY,
   OTHER_XML_CERT,
@@ -166,10 +166,14 @@ describe('DSP access: through the service, one template per device SRV, a user o
 
   const typeOf = new Map<string, string>(RTDS_INVENTORY.map((d) => [d.eui, d.deviceType]));
   const templates = new Map<string, { file: string; target: string; cv: CommandVariant }>();
-  for (const f of readdirSync(TEMPLATES)
-    .filter((x) => /_REQUEST_DUIS\.XML$/i.test(x))
-    .sort()) {
-    const xml = readFileSync(join(TEMPLATES, f), 'utf8');
+  // DCC templates, then the requests derived for SRVs none shows (test/support/derived-templates.ts)
+  for (const f of [
+    ...readdirSync(TEMPLATES)
+      .filter((x) => /_REQUEST_DUIS\.XML$/i.test(x))
+      .sort(),
+    ...derivedTemplates().map((d) => d.file),
+  ]) {
+    const xml = templateXml(f);
     const srv = /<sr:ServiceReferenceVariant>([^<]+)</.exec(xml)?.[1];
     const target = /<sr:RequestID>[^<:]+:([^<:]+):\d+<\/sr:RequestID>/.exec(xml)?.[1];
     const cv = Number(/<sr:CommandVariant>(\d)</.exec(xml)?.[1]) as CommandVariant;

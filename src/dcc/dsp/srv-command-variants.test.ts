@@ -11,14 +11,15 @@
  * WAN copy (CV 3/7) is the same bytes.
  *
  * Bodies come from the DCC templates (one per SRV: an immediate one where
- * there are several), re-signed by the registered user; SRVs without a
+ * there are several; for SRVs no DCC template shows, one derived from a
+ * sibling SRV's, test/support/derived-templates.ts), re-signed by the registered user; SRVs without a
  * template, or whose roles the two registered users do not hold, are listed
  * in the printed tally.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import { derivedTemplates, templateXml } from '../../../test/support/derived-templates.ts';
 import {
   CHF,
   DSP_TRUST,
@@ -76,20 +77,21 @@ interface Case {
 
 /** One template per transformed SRV: immediate (not future dated, not a cancellation) where there is a choice. */
 function cases(): { cases: Case[]; skipped: string[] } {
-  const files = readdirSync(TEMPLATES).filter((f) => f.endsWith('_REQUEST_DUIS.XML'));
+  const files = [
+    ...readdirSync(TEMPLATES).filter((f) => f.endsWith('_REQUEST_DUIS.XML')),
+    ...derivedTemplates().map((d) => d.file),
+  ];
   const out: Case[] = [];
   const skipped: string[] = [];
   for (const e of srvTable()) {
     if (!SUPPORTED_SRVS.includes(e.srv)) continue;
     const mine = files
-      .filter((f) =>
-        readFileSync(join(TEMPLATES, f), 'utf8').includes(`>${e.srv}</sr:ServiceReferenceVariant>`),
-      )
+      .filter((f) => templateXml(f).includes(`>${e.srv}</sr:ServiceReferenceVariant>`))
       .filter((f) => !/FUTURE|CANCELLATION|_URP_/.test(f))
       .sort();
     let picked: Case | undefined;
     for (const file of mine) {
-      const xml = readFileSync(join(TEMPLATES, file), 'utf8');
+      const xml = templateXml(file);
       const m = /<sr:RequestID>([^<:]+):([^<:]+):\d+<\/sr:RequestID>/.exec(xml);
       if (!m) continue;
       // requests the ACB sends itself are sent here by the supplier (the ACB is no DUIS user)

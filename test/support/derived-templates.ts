@@ -1,0 +1,89 @@
+/**
+ * DUIS requests for the SRVs no DCC template in ../shared shows, each
+ * derived from the DCC template of a sibling SRV (same header, originator
+ * and target; ServiceReference, ServiceReferenceVariant and body changed to
+ * what the DUIS XSD defines for the SRV). They let the table-driven tests
+ * (test/e2e/every-srv.test.ts, src/dcc/dsp/srv-command-variants.test.ts)
+ * cover those SRVs; they are not reference data and have no RTDS twin.
+ * Names: `<UseCase>_<SRV>_DERIVED_REQUEST_DUIS.XML` (no such file exists).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DUIS_DIR } from './fixtures.ts';
+
+const TEMPLATES_DIR = join(DUIS_DIR, 'templates');
+
+interface Derivation {
+  useCase: string;
+  srv: string;
+  /** the DCC template it is derived from */
+  from: string;
+  /** the sr:Body content */
+  body: string;
+}
+
+const STATE =
+  '<sr:StartDateTime>2015-01-03T00:00:00.00Z</sr:StartDateTime><sr:EndDateTime>2015-01-03T01:00:00.00Z</sr:EndDateTime>' +
+  '<sr:CommandedStateLevel>40</sr:CommandedStateLevel>';
+
+const DERIVATIONS: readonly Derivation[] = [
+  {
+    useCase: 'ECS47',
+    srv: '7.6',
+    from: 'ECS47Activate_7.5_SUCCESS_REQUEST_DUIS.XML',
+    body: '<sr:DeactivateAuxiliaryLoad><sr:DeactivateALCSHCALCS index="1"><sr:Duration>30</sr:Duration></sr:DeactivateALCSHCALCS></sr:DeactivateAuxiliaryLoad>',
+  },
+  {
+    useCase: 'ECS47',
+    srv: '7.8',
+    from: 'ECS47Activate_7.5_SUCCESS_REQUEST_DUIS.XML',
+    body: '<sr:ResetAuxiliaryLoad><sr:ResetALCSHCALCS index="1"/></sr:ResetAuxiliaryLoad>',
+  },
+  {
+    useCase: 'ECS62',
+    srv: '7.9',
+    from: 'ECS62Remove_7.10_SUCCESS_REQUEST_DUIS.XML',
+    body: `<sr:AddAuxiliaryLoadToBoostButton>${[1, 2, 3, 4, 5]
+      .map((i) => `<sr:AddToBoostButton index="${i}">${i % 2 === 1}</sr:AddToBoostButton>`)
+      .join('')}</sr:AddAuxiliaryLoadToBoostButton>`,
+  },
+  {
+    useCase: 'ECS61d',
+    srv: '7.14',
+    from: 'ECS61a_7.7_ALL_OPTIONALS_SUCCESS_REQUEST_DUIS.XML',
+    body: '<sr:ReadAuxiliaryControllerConfigurationData/>',
+  },
+  {
+    useCase: 'ECS61e',
+    srv: '7.15',
+    from: 'ECS61a_7.7_ALL_OPTIONALS_SUCCESS_REQUEST_DUIS.XML',
+    body: '<sr:ReadAuxiliaryControllerOperationalData/>',
+  },
+  {
+    useCase: 'ECS47b',
+    srv: '7.16',
+    from: 'ECS47a_7.13_ALCS_ACTIVATE_SUCCESS_REQUEST_DUIS.XML',
+    body: `<sr:LimitAPCLevel auxiliaryControllerN="5">${STATE}</sr:LimitAPCLevel>`,
+  },
+];
+
+const fileOf = (d: Derivation) => `${d.useCase}_${d.srv}_DERIVED_REQUEST_DUIS.XML`;
+
+function derive(d: Derivation): string {
+  const sr = d.srv.split('.').slice(0, 2).join('.');
+  return readFileSync(join(TEMPLATES_DIR, d.from), 'utf8')
+    .replace(/<sr:ServiceReference>[^<]*</, `<sr:ServiceReference>${sr}<`)
+    .replace(/<sr:ServiceReferenceVariant>[^<]*</, `<sr:ServiceReferenceVariant>${d.srv}<`)
+    .replace(/<sr:Body>[\s\S]*<\/sr:Body>/, `<sr:Body>${d.body}</sr:Body>`);
+}
+
+/** The derived requests: file name, SRV and XML. */
+export function derivedTemplates(): { file: string; srv: string; useCase: string; xml: string }[] {
+  return DERIVATIONS.map((d) => ({ file: fileOf(d), srv: d.srv, useCase: d.useCase, xml: derive(d) }));
+}
+
+/** The XML of a DCC template file, or of a derived one by its name. */
+export function templateXml(file: string): string {
+  const d = DERIVATIONS.find((x) => fileOf(x) === file);
+  return d ? derive(d) : readFileSync(join(TEMPLATES_DIR, file), 'utf8');
+}
