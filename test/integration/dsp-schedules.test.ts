@@ -10,6 +10,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { DspService } from '../../src/dcc/dsp/index.ts';
+import type { XmlSigner } from '../../src/duis/index.ts';
 import { type DuisNode, type DuisResponse, el, verifyAndParseDuisResponse } from '../../src/duis/index.ts';
 import { validateAgainstDuisXsdInProcess } from '../../src/duis/xsd-inprocess.ts';
 import { decodeMessage } from '../../src/gbcs/index.ts';
@@ -18,12 +19,20 @@ import {
   ACB,
   DSP_TRUST,
   deviceResponse,
+  ESME,
   GSME,
+  NETWORK_OPERATOR,
+  networkSigner,
+  OTHER_PARTY,
+  OTHER_XML_CERT,
   openTestDsp,
+  otherSigner,
   rtdsContent,
   SUPPLIER,
   signedRequest,
+  supplierSigner,
   type TestDsp,
+  templateRequest,
 } from '../support/dsp-service.ts';
 
 const H = 3_600_000;
@@ -51,7 +60,7 @@ function schedule(o: {
   if (o.end) kids.push(el('ScheduleEndDate', o.end));
   if (o.time) kids.push(el('ScheduleExecutionStartTime', o.time));
   kids.push(
-    el('DSPScheduledServiceReference', '4.6'),
+    el('DSPScheduledServiceReference', (o.srv ?? '4.6.1').split('.').slice(0, 2).join('.')),
     el('DSPScheduledServiceReferenceVariant', o.srv ?? '4.6.1'),
     el('DeviceID', o.device ?? '00-DB-12-34-56-78-90-A1'),
     el(o.choice ?? 'DSPRetrieveImportDailyReadLog', [
@@ -253,5 +262,140 @@ describe('DSP schedules on the clock (5.1-5.3, DSP-scheduled responses, restart)
     assert.equal(t.downlink.sent.length, sent);
     clock.advance(1);
     assert.equal(t.downlink.sent.length, sent + 1);
+  });
+});
+
+describe('DSP removes schedules itself: DCC alert DSPScheduleRemoval (XSD-valid, signed)', () => {
+  let t: TestDsp;
+  const clock = new VirtualClock(T0);
+  let counter = BigInt(T0);
+  const next = () => {
+    counter += 1n;
+    return counter;
+  };
+  const create = (user: string, signer: XmlSigner, device: string, start = '2026-01-02') => {
+    // 4.6.1 for the GSME, 4.8.1 for the ESME (the DSP's transforms per device type)
+    const esme = device === ESME;
+    const r = t.dsp.handleRequest(
+      'serviceD',
+      signedRequest(
+        {
+          originator: user,
+          target: ACB,
+          counter: next(),
+          cv: 8,
+          srv: '5.1',
+          body: schedule({
+            start,
+            device: device.replace(/(..)(?!$)/g, '$1-'),
+            ...(esme ? { srv: '4.8.1', choice: 'DSPReadActiveImportProfileData' } : {}),
+          }),
+        },
+        signer,
+      ),
+    );
+    const c = checked(r.body);
+    assert.equal(c.header.responseCode, 'I0', r.body);
+    assert.ok(c.body.kind === 'ResponseMessage' && c.body.payload?.type === 'Other');
+    return c.body.payload.node.text!;
+  };
+  const nonDevice = (srv: string, body: DuisNode) =>
+    checked(
+      t.dsp.handleRequest('serviceD', signedRequest({ target: ACB, counter: next(), cv: 8, srv, body })).body,
+    );
+  /** The DSPScheduleRemoval alerts posted since `from`: [user receive URL, schedule id, device]. */
+  const removals = (from: number) =>
+    t.transport.posts.slice(from).flatMap((p) => {
+      const r = checked(p.xml);
+      if (r.body.kind !== 'DCCAlertMessage' || r.body.alert.name !== 'DSPScheduleRemoval') return [];
+      assert.equal(r.body.dccAlertCode, 'N999', 'PROVISIONAL DCCAlertCode');
+      assert.equal(r.header.responseCode, 'I0');
+      return [[p.url, kid(r.body.alert, 'DSPScheduleID')?.text, kid(r.body.alert, 'DeviceID')?.text]];
+    });
+  const settle = async () => {
+    clock.advance(0);
+    await t.dsp.idle();
+  };
+
+  before(async () => {
+    t = await openTestDsp('sqlite', { clock, xsdValidation: true });
+    t.dsp.registerUser({
+      eui: OTHER_PARTY,
+      name: 'previous import supplier',
+      roles: ['IS'],
+      xmlSigningCertificates: [OTHER_XML_CERT],
+      receiveUrl: 'http://127.0.0.1:9/receive-other',
+    });
+  });
+  after(async () => {
+    await t?.close();
+  });
+
+  it('5.3 Delete Schedule is answered (I99) and sends no DSPScheduleRemoval', async () => {
+    const id = create(SUPPLIER, supplierSigner, GSME);
+    const from = t.transport.posts.length;
+    assert.equal(
+      nonDevice('5.3', el('DeleteSchedule', [el('DSPScheduleID', id)])).header.responseCode,
+      'I99',
+    );
+    await settle();
+    assert.deepEqual(removals(from), []);
+  });
+
+  it('8.3 Decommission: every schedule on the device removed, its user told, no run after', async () => {
+    const a = create(SUPPLIER, supplierSigner, GSME);
+    const b = create(SUPPLIER, supplierSigner, GSME, '2026-01-03');
+    const from = t.transport.posts.length;
+    const sent = t.downlink.sent.length;
+    assert.equal(
+      nonDevice('8.3', el('DecommissionDevice', [el('DeviceID', '00-DB-12-34-56-78-90-A1')])).header
+        .responseCode,
+      'I99',
+    );
+    await settle();
+    const url = t.dsp.user(SUPPLIER)!.receiveUrl;
+    assert.deepEqual(removals(from), [
+      [url, a, '00-DB-12-34-56-78-90-A1'],
+      [url, b, '00-DB-12-34-56-78-90-A1'],
+    ]);
+    assert.equal(t.dsp.records.schedules().length, 0);
+    clock.runUntil(Date.parse('2026-01-05T00:00:00Z'));
+    assert.equal(t.downlink.sent.length, sent, 'no run for a removed schedule');
+    assert.equal(t.dsp.metrics.counter('schedules.removed.decommissioned').value, 2);
+  });
+
+  it("6.23 change of supplier: the previous import supplier's schedule on the ESME is removed; the distributor's stays", async () => {
+    const old = create(SUPPLIER, supplierSigner, ESME, '2026-01-06');
+    const dno = create(NETWORK_OPERATOR, networkSigner, ESME, '2026-01-06');
+    const from = t.transport.posts.length;
+    // the new import supplier (OTHER_PARTY) takes the ESME
+    const reply = t.dsp.handleRequest(
+      'serviceS',
+      templateRequest('CS02bSupplierByTransCoS_6.23_IMMEDIATE_SUCCESS_REQUEST_DUIS.XML', {
+        counter: next(),
+        originator: OTHER_PARTY,
+        signer: otherSigner,
+      }),
+    );
+    assert.equal(checked(reply.body).header.responseCode, 'I99', reply.body);
+    await settle();
+    assert.deepEqual(removals(from), [[t.dsp.user(SUPPLIER)!.receiveUrl, old, '00-DB-12-34-56-78-90-A0']]);
+    assert.deepEqual(
+      t.dsp.records.schedules().map((s) => String(s.scheduleId)),
+      [dno],
+    );
+  });
+
+  it('a device leaving the inventory takes its schedules with it (DSPScheduleRemoval to each owner)', async () => {
+    const from = t.transport.posts.length;
+    t.dsp.removeInventoryDevice(ESME);
+    await settle();
+    assert.deepEqual(
+      removals(from)
+        .map((x) => x[0])
+        .sort(),
+      [t.dsp.user(NETWORK_OPERATOR)!.receiveUrl],
+    );
+    assert.equal(t.dsp.records.schedules().length, 0);
   });
 });

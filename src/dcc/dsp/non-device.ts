@@ -271,6 +271,7 @@ const decommission: NonDeviceHandler = (ctx) => {
   if (!r) return { code: 'E080301' }; // PROVISIONAL: not in the inventory
   if (r.status === 'Decommissioned') return { code: 'E080302' }; // PROVISIONAL: already decommissioned
   ctx.records.putDevice({ ...r, status: 'Decommissioned' }, ctx.now);
+  ctx.schedules.removeForDevice(r.eui, 'decommissioned'); // DSPScheduleRemoval to each owner
   return { code: 'I99' };
 };
 
@@ -312,6 +313,8 @@ const updateInventory: NonDeviceHandler = (ctx) => {
     next.importMpxn = v;
   }
   ctx.records.putDevice(next, ctx.now);
+  if (next.status === 'Decommissioned' && r.status !== 'Decommissioned')
+    ctx.schedules.removeForDevice(eui, 'decommissioned');
   return { code: 'I99' };
 };
 

@@ -25,10 +25,11 @@ import { type Eui, euiToDuis } from '../../runtime/bytes.ts';
 import { runBody, type ScheduleSpec } from './schedules.ts';
 
 /**
- * DCCAlertCode of CommandFailure for a DSP-scheduled run (PROVISIONAL: DUIS
- * assigns a code per DCC alert; its table is not recorded in this project).
+ * DCCAlertCode of the DSP's own schedule alerts, by DCCAlert choice
+ * (PROVISIONAL: DUIS assigns a code per DCC alert; its table is not recorded
+ * in this project, so both take the XSD's catch-all N999).
  */
-export const SCHEDULE_COMMAND_FAILURE_ALERT_CODE = 'N999';
+export const SCHEDULE_ALERT_CODES = { CommandFailure: 'N999', DSPScheduleRemoval: 'N999' } as const;
 
 /** The counter of a run: above the user's last one and at least the DSP's time in ms. */
 export function runCounter(last: bigint | undefined, now: number): bigint {
@@ -71,5 +72,13 @@ export function commandFailureAlert(requestId: string, scheduleId: number, devic
     el('CommandRequestID', requestId),
     el('DSPScheduleID', String(scheduleId)),
     el('DeviceID', euiToDuis(device)),
+  ]);
+}
+
+/** The DCCAlert child for a schedule the DSP removed itself (XSD DSPScheduleRemoval: DeviceID, DSPScheduleID). */
+export function scheduleRemovalAlert(scheduleId: number, device: Eui): DuisNode {
+  return el('DSPScheduleRemoval', [
+    el('DeviceID', euiToDuis(device)),
+    el('DSPScheduleID', String(scheduleId)),
   ]);
 }

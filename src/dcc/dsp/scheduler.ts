@@ -37,7 +37,28 @@ export interface ScheduleRunPort {
    * alert CommandFailure).
    */
   issue(user: Eui, spec: ScheduleSpec, scheduleId: number, at: number): { requestId: string; error?: string };
+  /** Whether the device is (still) in the DSP's inventory: a run for one that is not removes the schedule. */
+  inInventory(device: Eui): boolean;
+  /** The DSP removed a schedule itself: tell its user (a DCC alert DSPScheduleRemoval). */
+  removed(user: Eui, scheduleId: number, device: Eui, reason: ScheduleRemovalReason): void;
 }
+
+/**
+ * Why the DSP removes a schedule itself (DUIS DSPScheduleRemoval). PROVISIONAL
+ * (the DUIS list of causes is not recorded here): the device was
+ * decommissioned (8.3) or left the inventory, it was opted out of DCC
+ * services (8.5), or its supplier changed (6.23, the schedules of the other
+ * suppliers of that device). A 5.3 Delete Schedule is answered
+ * synchronously and sends no alert.
+ */
+export type ScheduleRemovalReason =
+  | 'decommissioned'
+  | 'not-in-inventory'
+  | 'opted-out'
+  | 'change-of-supplier';
+
+/** 6.23 Update Security Credentials (CoS): the new supplier takes the device (schedules of the old one removed). */
+export const CHANGE_OF_SUPPLIER_SRV = '6.23';
 
 export class DspScheduler {
   readonly #timers = new Map<number, TimerHandle>();
@@ -124,7 +145,41 @@ export class DspScheduler {
     );
   }
 
+  /**
+   * The DSP removes the schedules on `device` (those of `only` users, if
+   * given): no further run, each user told by DSPScheduleRemoval. Returns
+   * the schedule IDs removed.
+   */
+  removeForDevice(device: Eui, reason: ScheduleRemovalReason, only?: (user: Eui) => boolean): number[] {
+    const out: number[] = [];
+    for (const s of this.records.schedules()) {
+      let spec: ScheduleSpec;
+      try {
+        spec = readSchedule(s.schedule);
+      } catch {
+        continue;
+      }
+      if (spec.device !== device || (only && !only(s.user))) continue;
+      this.#remove(s);
+      this.metrics.inc(`schedules.removed.${reason}`);
+      log.info('schedule removed by the DSP', { scheduleId: s.scheduleId, device, reason });
+      this.port.removed(s.user, s.scheduleId, device, reason);
+      out.push(s.scheduleId);
+    }
+    return out;
+  }
+
+  #remove(s: ScheduleRecord): void {
+    this.#timers.get(s.scheduleId)?.cancel();
+    this.#timers.delete(s.scheduleId);
+    this.records.deleteSchedule(s.scheduleId);
+  }
+
   #run(s: ScheduleRecord, spec: ScheduleSpec, at: number): void {
+    if (!this.port.inInventory(spec.device)) {
+      this.removeForDevice(spec.device, 'not-in-inventory');
+      return;
+    }
     const r = this.port.issue(s.user, spec, s.scheduleId, at);
     if (r.error === undefined) {
       this.#byRequest.set(r.requestId, s.scheduleId);
@@ -192,9 +247,7 @@ export class DspScheduler {
   delete(ctx: NonDeviceContext): NonDeviceAnswer {
     const s = this.#own(ctx);
     if (!s) return { code: 'E050301' }; // PROVISIONAL: no such schedule of this user
-    this.#timers.get(s.scheduleId)?.cancel();
-    this.#timers.delete(s.scheduleId);
-    this.records.deleteSchedule(s.scheduleId);
+    this.#remove(s);
     this.metrics.inc('schedules.deleted');
     return { code: 'I99' };
   }

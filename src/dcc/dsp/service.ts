@@ -120,11 +120,12 @@ import {
 import {
   commandFailureAlert,
   runCounter,
-  SCHEDULE_COMMAND_FAILURE_ALERT_CODE,
+  SCHEDULE_ALERT_CODES,
   scheduledMessage,
   scheduledRunRequest,
+  scheduleRemovalAlert,
 } from './schedule-runs.ts';
-import { DspScheduler } from './scheduler.ts';
+import { CHANGE_OF_SUPPLIER_SRV, DspScheduler } from './scheduler.ts';
 import { ScheduleError, type ScheduleSpec } from './schedules.ts';
 import { cvRefusal, offeredCommandVariants, srvEntry, srvRoleEligibility } from './srv-table.ts';
 import { type DspDb, dspDb } from './tables.ts';
@@ -140,6 +141,7 @@ import {
   eligibleRoles,
   normaliseUser,
   roleMayAddressDevice,
+  SUPPLIER_ROLES,
   type UserRole,
 } from './users.ts';
 import { BatchingXsdValidator } from './xsd-batch.ts';
@@ -367,6 +369,8 @@ export class DspService implements DspDeviceMessageSink {
       {
         check: (user, spec) => this.#checkSchedule(user, spec),
         issue: (user, spec, id, at) => this.#issueScheduledRun(user, spec, id, at),
+        inInventory: (device) => this.inventory.get(device) !== undefined,
+        removed: (user, id, device) => this.#scheduleRemoved(user, id, device),
       },
       this.metrics,
     );
@@ -535,6 +539,7 @@ export class DspService implements DspDeviceMessageSink {
     const e = normaliseEui(eui);
     const had = this.inventory.delete(e);
     this.#persist((db) => db.deleteFrom('dsp_inventory').where('eui', '=', e).execute());
+    if (had) this.schedules.removeForDevice(e, 'not-in-inventory');
     return had;
   }
 
@@ -1033,10 +1038,31 @@ export class DspService implements DspDeviceMessageSink {
     if (result.execution.kind === 'at') rec.executionAt = result.execution.at.getTime();
     const scheduledAt = result.dspScheduledAt?.getTime();
     if (scheduledAt !== undefined) rec.executionAt = scheduledAt;
-    const reply = this.#dispatch(req, rec, result.gbcs, scheduledAt);
-    // 8.5 accepted: the device leaves DCC services at its ExecutionDateTime (enrolment.ts)
-    if (rec.srv === SERVICE_OPT_OUT_SRV && reply.error === undefined)
-      optOut(this.records, this.inventory, device.eui, rec.executionAt ?? this.clock.now(), this.clock.now());
+    return this.#accepted(rec, user, device, this.#dispatch(req, rec, result.gbcs, scheduledAt));
+  }
+
+  /**
+   * What an accepted device SR changes in the DSP's own records: 8.5 opts the
+   * device out at its ExecutionDateTime (enrolment.ts) and removes its DSP
+   * schedules; 6.23 (change of supplier) removes the other suppliers'
+   * schedules on the device (scheduler.ts, DSPScheduleRemoval).
+   */
+  #accepted(rec: DspRequestRecord, user: DspUser, device: DspInventoryDevice, reply: DspReply): DspReply {
+    if (reply.error !== undefined) return reply;
+    const now = this.clock.now();
+    if (rec.srv === SERVICE_OPT_OUT_SRV) {
+      optOut(this.records, this.inventory, device.eui, rec.executionAt ?? now, now);
+      this.schedules.removeForDevice(device.eui, 'opted-out');
+    } else if (rec.srv === CHANGE_OF_SUPPLIER_SRV) {
+      const supplierRoles = user.roles.filter((r) => SUPPLIER_ROLES.includes(r));
+      this.schedules.removeForDevice(
+        device.eui,
+        'change-of-supplier',
+        (owner) =>
+          owner !== user.eui &&
+          (this.#users.get(owner)?.roles.some((r) => supplierRoles.includes(r)) ?? false),
+      );
+    }
     return reply;
   }
 
@@ -1093,7 +1119,7 @@ export class DspService implements DspDeviceMessageSink {
     rec.useCase = result.useCase;
     rec.messageCode = result.messageCode;
     rec.gbcsKey = gbcsKey(result.originator, result.target, result.originatorCounter);
-    return this.#dispatch(req, rec, result.gbcs, undefined);
+    return this.#accepted(rec, user, device, this.#dispatch(req, rec, result.gbcs, undefined));
   }
 
   /** 8.6: the ACB's KA and DS certificates of the key store (DER). */
@@ -1159,12 +1185,25 @@ export class DspService implements DspDeviceMessageSink {
       header: { responseCode: 'I0', responseDateTime: new Date(this.clock.now()) },
       body: {
         kind: 'DCCAlertMessage',
-        dccAlertCode: SCHEDULE_COMMAND_FAILURE_ALERT_CODE,
+        dccAlertCode: SCHEDULE_ALERT_CODES.CommandFailure,
         alert: commandFailureAlert(requestId, scheduleId, spec.device),
       },
     });
     this.#post(user, 'alert', null, `schedule-failure:${requestId}`, xml);
     return { requestId, error };
+  }
+
+  /** A schedule the DSP removed itself: the DCC alert DSPScheduleRemoval to its user. */
+  #scheduleRemoved(user: Eui, scheduleId: number, device: Eui): void {
+    const xml = this.#signedResponse({
+      header: { responseCode: 'I0', responseDateTime: new Date(this.clock.now()) },
+      body: {
+        kind: 'DCCAlertMessage',
+        dccAlertCode: SCHEDULE_ALERT_CODES.DSPScheduleRemoval,
+        alert: scheduleRemovalAlert(scheduleId, device),
+      },
+    });
+    this.#post(user, 'alert', null, `schedule-removal:${scheduleId}`, xml);
   }
 
   /**

@@ -19,6 +19,8 @@ import { DspServiceError } from './errors.ts';
  */
 export type UserRole = 'IS' | 'ES' | 'GS' | 'ED' | 'GT' | 'RSA' | 'OU';
 export const USER_ROLES: readonly UserRole[] = ['IS', 'ES', 'GS', 'ED', 'GT', 'RSA', 'OU'];
+/** The supplier roles (a change of supplier moves a device from one to another of the same role). */
+export const SUPPLIER_ROLES: readonly UserRole[] = ['IS', 'ES', 'GS'];
 
 export type UserStatus = 'active' | 'suspended';
 
