@@ -148,6 +148,19 @@ export interface GsmeState {
    */
   debtRecovery: [DebtRecovery, DebtRecovery];
   /**
+   * Prepayment settings GCS05 sets and GCS21b reads (ZCL Prepayment, milli-pence):
+   * Low Credit Warning Level 0x0031, Max Credit Per Top Up 0x0022, Overall Debt
+   * Cap 0x0006 (DUIS DebtRecoveryRateCap), Cut Off Value 0x0040.
+   */
+  prepaymentSettings: {
+    lowCreditWarningLevel: number;
+    maxCreditPerTopUp: number;
+    overallDebtCap: number;
+    cutOffValue: number;
+  };
+  /** The friendly credit (non-disablement) calendar, ZCL Calendar type 3 (GCS05 publishes it, GCS21b reads it). */
+  friendlyCreditCalendar: FriendlyCreditCalendar;
+  /**
    * Consumption over time and the interval logs (meter-common/metrology.ts,
    * channel `gas`): the half-hour profile data log `profile` (GCS17) and the
    * network data sampling `networkData` (GCS31 starts it, GCS18 reads it).
@@ -223,6 +236,66 @@ export interface GsmeOptions extends MeterOptions {
   mirror?: { update(state: GsmeState, at: number): void };
 }
 
+/** A ZCL date with wildcards (null = 0xFF). */
+export interface GsmeZclDate {
+  year: number | null;
+  month: number | null;
+  day: number | null;
+  dayOfWeek: number | null;
+}
+
+/** A ZCL Calendar (Calendar cluster publish commands' content). */
+export interface FriendlyCreditCalendar {
+  issuerEventId: number;
+  issuerCalendarId: number;
+  /** day profiles: start in minutes after midnight, 1 friendly credit on, 0 off */
+  days: Array<{ dayId: number; entries: Array<{ startTime: number; priceTierOrSwitch: number }> }>;
+  /** week profiles: day ids Monday..Sunday */
+  weeks: Array<{ weekId: number; days: number[] }>;
+  seasons: Array<{ seasonStartDate: GsmeZclDate; weekIdRef: number }>;
+  specialDays: Array<{ specialDayDate: GsmeZclDate; dayIdRef: number }>;
+}
+
+const anyYear = (month: number, day: number, year: number | null = null): GsmeZclDate => ({
+  year,
+  month,
+  day,
+  dayOfWeek: null,
+});
+
+/** The RTDS GSME's friendly credit calendar (RTDS GCS21b SUCCESS response). */
+export const RTDS_FRIENDLY_CREDIT_CALENDAR: FriendlyCreditCalendar = {
+  issuerEventId: 473_385_600,
+  issuerCalendarId: 470_793_600,
+  days: [
+    [1, 480, 1080],
+    [2, 420, 1020],
+    [3, 480, 840],
+    [4, 420, 780],
+  ].map(([dayId, off, on]) => ({
+    dayId: dayId!,
+    entries: [
+      { startTime: 0, priceTierOrSwitch: 1 },
+      { startTime: off!, priceTierOrSwitch: 0 },
+      { startTime: on!, priceTierOrSwitch: 1 },
+    ],
+  })),
+  weeks: [
+    { weekId: 1, days: [1, 1, 1, 1, 1, 3, 3] },
+    { weekId: 2, days: [2, 2, 2, 2, 2, 4, 4] },
+  ],
+  seasons: [
+    { seasonStartDate: anyYear(3, 29), weekIdRef: 2 },
+    { seasonStartDate: anyYear(10, 26), weekIdRef: 1 },
+  ],
+  specialDays: [
+    { specialDayDate: anyYear(4, 5, 2015), dayIdRef: 4 },
+    { specialDayDate: anyYear(8, 31, 2015), dayIdRef: 4 },
+    { specialDayDate: anyYear(12, 25), dayIdRef: 3 },
+    { specialDayDate: anyYear(12, 26), dayIdRef: 3 },
+  ],
+};
+
 /** Time-based recovery of one debt register (ZCL Prepayment Debt Recovery Frequency / Amount). */
 export interface DebtRecovery {
   frequency: number;
@@ -271,10 +344,20 @@ export function defaultGsmeState(): GsmeState {
     sampling: { nextSampleId: 2, active: null },
     logs: { debtRepayment: [] },
     debtRecoveryPercent: 0,
+    // RTDS GCS21b: daily recovery of 5 and 2 pounds; its 10 % of each top-up (0x0239) is not the
+    // default here (debtRecoveryPercent 0: top-ups credit in full unless a test or GCS04 sets it)
     debtRecovery: [
-      { frequency: 1, amount: 0 },
-      { frequency: 1, amount: 0 },
+      { frequency: 1, amount: 500_000 },
+      { frequency: 1, amount: 200_000 },
     ],
+    // RTDS GCS21b
+    prepaymentSettings: {
+      lowCreditWarningLevel: 500_000,
+      maxCreditPerTopUp: 5_000_000,
+      overallDebtCap: 1_000_000,
+      cutOffValue: -5_000_000,
+    },
+    friendlyCreditCalendar: structuredClone(RTDS_FRIENDLY_CREDIT_CALENDAR),
     metrology: null,
     joined: [],
     // no RTDS GSME firmware read exists (GCS38 has no example): the RTDS ESME's version

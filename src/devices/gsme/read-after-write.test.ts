@@ -42,12 +42,13 @@ before(async () => {
   world = await generatedWorld([GSME, GPF]);
 });
 
-function home() {
+function home(initialState?: ConstructorParameters<typeof Gsme>[0]['initialState']) {
   const clock = new VirtualClock(RTDS_TIME);
   const mirror = new GasMirror();
   const gsme = new Gsme({
     eui: GSME,
     clock,
+    ...(initialState ? { initialState } : {}),
     credentials: world.credentials(GSME),
     trustAnchors: world.trustAnchors(),
     pollIntervalMs: HALF_HOUR,
@@ -420,5 +421,127 @@ describe('GSME read after write', () => {
       { cluster: 'price', command: 'publishConversionFactor', fields: set.conversionFactor },
       { cluster: 'price', command: 'publishCalorificValue', fields: set.calorificValue },
     ]);
+  });
+
+  it('prepayment configuration: GCS21b answers the RTDS response on the RTDS settings; GCS05 sets them and the friendly credit calendar, GCS21b reads them back', () => {
+    const GCS21B = '4.13_GCS21b/GCS21b_4.13_SUCCESS_COMMAND_GBCS.HEX';
+    // the RTDS meter collects 10 % of each top-up and has a 100 pound maximum credit
+    const h = home({ debtRecoveryPercent: 10, maxMeterBalance: 10_000_000 });
+    const [r0] = h.toGsme(h.command(GCS21B, fixture(GCS21B).content));
+    assert.equal(
+      Buffer.from(r0!.content).toString('hex'),
+      Buffer.from(fixture('4.13_GCS21b/GCS21b_4.13_SUCCESS_RESPONSE_GBCS.HEX').content).toString('hex'),
+    );
+    const head = { providerId: 0, issuerEventId: 600, issuerCalendarId: 600 };
+    const date = (month: number, day: number) => ({ year: null, month, day, dayOfWeek: null });
+    const fields = {
+      emergencyCreditSetup: {
+        issuerEventId: 600,
+        startTime: 0,
+        emergencyCreditLimit: 700_000,
+        emergencyCreditThreshold: 100_000,
+      },
+      lowCreditWarningLevel: { lowCreditWarningLevel: 300_000 },
+      maximumCreditLimit: {
+        providerId: 0,
+        issuerEventId: 600,
+        implementationDateTime: 0,
+        maximumCreditLevel: 20_000_000,
+        maximumCreditPerTopUp: 4_000_000,
+      },
+      overallDebtCap: { providerId: 0, issuerEventId: 600, implementationDateTime: 0, overallDebtCap: 2_000 },
+      calendar: {
+        ...head,
+        startTime: 0,
+        calendarType: 3,
+        calendarTimeReference: 2,
+        calendarName: '',
+        numberOfSeasons: 1,
+        numberOfWeekProfiles: 1,
+        numberOfDayProfiles: 1,
+      },
+      dayProfiles: [
+        {
+          ...head,
+          dayId: 1,
+          totalNumberOfScheduleEntries: 2,
+          commandIndex: 0,
+          totalNumberOfCommands: 1,
+          calendarType: 3,
+          scheduleEntries: [
+            { startTime: 0, priceTierOrSwitch: 0 },
+            { startTime: 1200, priceTierOrSwitch: 1 },
+          ],
+        },
+      ],
+      weekProfiles: [
+        {
+          ...head,
+          weekId: 1,
+          dayIdRefMonday: 1,
+          dayIdRefTuesday: 1,
+          dayIdRefWednesday: 1,
+          dayIdRefThursday: 1,
+          dayIdRefFriday: 1,
+          dayIdRefSaturday: 1,
+          dayIdRefSunday: 1,
+        },
+      ],
+      seasons: {
+        ...head,
+        commandIndex: 0,
+        totalNumberOfCommands: 1,
+        seasons: [{ seasonStartDate: date(1, 1), weekIdRef: 1 }],
+      },
+      specialDays: {
+        ...head,
+        startTime: 0,
+        calendarType: 3,
+        totalNumberOfSpecialDays: 1,
+        commandIndex: 0,
+        totalNumberOfCommands: 1,
+        specialDays: [{ specialDayDate: date(12, 25), dayIdRef: 1 }],
+      },
+    };
+    const set = enc('GCS05', fields as unknown as CommandFieldsOf<'GCS05'>);
+    const [ok] = h.toGsme(h.command(GCS40A, set, GSME, 0x006f));
+    // nine Default Responses SUCCESS: 4 prepayment, 5 calendar
+    assert.equal(
+      (
+        Buffer.from(ok!.content)
+          .toString('hex')
+          .toUpperCase()
+          .match(/0B0[0-9A-C]00/g) ?? []
+      ).length,
+      9,
+    );
+    const [r1] = h.toGsme(h.command(GCS21B, fixture(GCS21B).content));
+    for (const [id, v] of [
+      [0x0006, 2_000],
+      [0x0010, 700_000],
+      [0x0011, 100_000],
+      [0x0031, 300_000],
+      [0x0021, 20_000_000],
+      [0x0022, 4_000_000],
+    ] as const)
+      assert.equal(attr(r1!, 'GCS21b', id), v, `attribute 0x${id.toString(16)}`);
+    const got = decodeResponse('GCS21b', r1!.content).fields as {
+      components: Array<{ command: string; fields: Record<string, unknown> }>;
+    };
+    const day = got.components.find((c) => c.command === 'publishDayProfile')!;
+    assert.deepEqual(day.fields.scheduleEntries, [
+      { startTime: 0, priceTierOrSwitch: 0 },
+      { startTime: 1200, priceTierOrSwitch: 1 },
+    ]);
+    assert.equal(got.components.filter((c) => c.command === 'publishDayProfile').length, 1);
+    assert.equal(h.gsme.stateView.friendlyCredit.calendarId, 600);
+    // a week that refers to an unpublished day: refused, nothing changes
+    const before = h.gsme.snapshot().state;
+    const wrong = { ...fields, weekProfiles: [{ ...fields.weekProfiles[0]!, dayIdRefSunday: 9 }] };
+    const [no] = h.toGsme(
+      h.command(GCS40A, enc('GCS05', wrong as unknown as CommandFieldsOf<'GCS05'>), GSME, 0x006f),
+    );
+    assert.doesNotMatch(Buffer.from(no!.content).toString('hex').toUpperCase(), /0B0400$/);
+    assert.deepEqual({ ...h.gsme.snapshot().state, eventLog: [] }, { ...before, eventLog: [] });
   });
 });

@@ -46,6 +46,20 @@ export const int =
   (n, p) =>
     parseInteger(textOf(n, p), p, min, max);
 
+/** A simple-content element with an integer `index` attribute (XSD extensions with `index`). */
+export function indexedValue<T>(
+  read: ValueReader<T>,
+  min: number,
+  max: number,
+): ValueReader<{ index: number; value: T }> {
+  return (n, p) => {
+    const raw = n.attributes.index;
+    if (raw === undefined) throw new DuisSchemaError('attribute index missing', p);
+    const index = int(min, max)({ ...n, children: [], text: raw }, `${p}/@index`);
+    return { index, value: read(n, p) };
+  };
+}
+
 export const bool: ValueReader<boolean> = (n, p) => parseBoolean(textOf(n, p), p);
 export const dateTime: ValueReader<Date> = (n, p) => parseDateTime(textOf(n, p), p);
 export const eui: ValueReader<Eui> = (n, p) => parseEui(textOf(n, p), p);

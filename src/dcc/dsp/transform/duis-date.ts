@@ -50,3 +50,41 @@ export function dateText(d: DateParts): string {
 
 /** sr:Date -> COSEM date text. */
 export const cosemDate: ValueReader<string> = (n, p) => dateText(readDate(n, p));
+
+/** The parts of an sr:GasDateWithWildcards (DUIS 2.1 gas non-disablement calendar). */
+const readGasDate = group({
+  year: one('GasYearWithWildcards', choice({ SpecifiedYear: int(2014, 2154), NonSpecifiedYear: empty })),
+  month: one('GasMonthWithWildcards', choice({ SpecifiedMonth: int(1, 12), NonSpecifiedMonth: empty })),
+  day: one(
+    'GasDayOfMonthWithWildcards',
+    choice({ SpecifiedDayOfMonth: int(1, 31), GasNonSpecifiedDayOfMonth: empty }),
+  ),
+  dow: one(
+    'GasDayOfWeekWithWildcards',
+    choice({ SpecifiedDayOfWeek: int(1, 7), NonSpecifiedDayOfWeek: empty }),
+  ),
+});
+
+/** A ZCL date (SE: year - 1900, month, day, day of week 1 = Monday; a wildcard is null, sent as 0xFF). */
+export interface ZclDateValue {
+  year: number | null;
+  month: number | null;
+  day: number | null;
+  dayOfWeek: number | null;
+}
+
+/**
+ * sr:GasDateWithWildcards -> ZCL date: a part not specified is the ZCL
+ * wildcard 0xFF. The year is bounded by the ZCL octet (1900 + 254).
+ */
+export const zclGasDate: ValueReader<ZclDateValue> = (n, p) => {
+  const d = readGasDate(n, p);
+  const v = <T extends { which: string; value: unknown }>(x: T, specified: string) =>
+    x.which === specified ? (x.value as number) : null;
+  return {
+    year: v(d.year, 'SpecifiedYear'),
+    month: v(d.month, 'SpecifiedMonth'),
+    day: v(d.day, 'SpecifiedDayOfMonth'),
+    dayOfWeek: v(d.dow, 'SpecifiedDayOfWeek'),
+  };
+};

@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { rtdsContext } from '../../../../test/support/dsp-transform.ts';
+import { prepayGas, updateDebt } from '../../../../test/support/prepay-bodies.ts';
 import { xsdShapedRequest } from '../../../../test/support/xsd-shaped.ts';
 import { parseDuisRequest } from '../../../duis/index.ts';
 import { validateAgainstDuisXsdInProcess } from '../../../duis/xsd-inprocess.ts';
@@ -29,22 +30,6 @@ function transform(srv: string, cv: number, target: string, body: string, ctx = 
   const xml = xsdShapedRequest({ srv, cv, target, counter: 3000, body });
   const v = validateAgainstDuisXsdInProcess(xml);
   return { valid: v, run: () => transformServiceRequest(parseDuisRequest(xml), ctx) };
-}
-
-const recovery = (fuel: 'Gas' | 'Elec', n: number, rate: number, period: string) =>
-  `<sr:${fuel}DebtRecovery${n}><sr:DebtRecoveryRate>${rate}</sr:DebtRecoveryRate>` +
-  (fuel === 'Elec' ? '<sr:DebtRecoveryRatePriceScale>-2</sr:DebtRecoveryRatePriceScale>' : '') +
-  `<sr:DebtRecoveryRatePeriod>${period}</sr:DebtRecoveryRatePeriod></sr:${fuel}DebtRecovery${n}>`;
-
-function updateDebt(fuel: 'Gas' | 'Elec', perPayment = 2500) {
-  return (
-    '<sr:UpdateDebt><sr:TimeDebtRegister1>1500</sr:TimeDebtRegister1>' +
-    '<sr:TimeDebtRegister2>-300</sr:TimeDebtRegister2><sr:PaymentDebtRegister>90000</sr:PaymentDebtRegister>' +
-    `<sr:DebtRecoveryPerPayment>${perPayment}</sr:DebtRecoveryPerPayment>` +
-    recovery(fuel, 1, 12, 'HOURLY') +
-    recovery(fuel, 2, 100, 'DAILY') +
-    '</sr:UpdateDebt>'
-  );
 }
 
 type ChangeDebt = Record<string, number | string>;
@@ -147,5 +132,67 @@ describe('9.1 Request Customer Identification Number: GCS36', () => {
       transform('9.1', 1, GSME, body, { ...rtdsContext(), nextCin: () => '12345' }).run,
       DspContextIncompleteError,
     );
+  });
+});
+
+describe('2.1 Update Prepay Configuration: GCS05 from XSD-shaped bodies', () => {
+  it('to a GSME: the four prepayment settings and the friendly credit calendar (type 3)', () => {
+    const t = transform('2.1', 4, GSME, prepayGas());
+    assert.ok(t.valid.valid, t.valid.errors.join('; '));
+    const r = t.run();
+    assert.equal(r.useCase, 'GCS05');
+    const m = decodeMessage(r.gbcs);
+    const f = decodeCommand(m.messageCode, m.content).fields as Record<string, Record<string, unknown>> & {
+      dayProfiles: Record<string, unknown>[];
+      weekProfiles: Record<string, unknown>[];
+    };
+    const id = 473385600;
+    assert.deepEqual(f.emergencyCreditSetup, {
+      issuerEventId: id,
+      startTime: 0,
+      emergencyCreditLimit: 1000000,
+      emergencyCreditThreshold: 200000,
+    });
+    assert.deepEqual(f.lowCreditWarningLevel, { lowCreditWarningLevel: 500000 });
+    assert.equal(f.maximumCreditLimit.maximumCreditLevel, 10000000);
+    assert.equal(f.maximumCreditLimit.maximumCreditPerTopUp, 5000000);
+    assert.equal(f.overallDebtCap.overallDebtCap, 1000000);
+    assert.equal(f.calendar.calendarType, 3);
+    assert.equal(f.calendar.issuerCalendarId, id);
+    assert.deepEqual(
+      [f.calendar.numberOfDayProfiles, f.calendar.numberOfWeekProfiles, f.calendar.numberOfSeasons],
+      [2, 1, 1],
+    );
+    // as the RTDS GCS21b response shows the friendly credit day profile 1
+    assert.deepEqual(f.dayProfiles[0]!.scheduleEntries, [
+      { startTime: 0, priceTierOrSwitch: 1 },
+      { startTime: 480, priceTierOrSwitch: 0 },
+      { startTime: 1080, priceTierOrSwitch: 1 },
+    ]);
+    assert.deepEqual(
+      [
+        f.weekProfiles[0]!.dayIdRefMonday,
+        f.weekProfiles[0]!.dayIdRefSaturday,
+        f.weekProfiles[0]!.dayIdRefSunday,
+      ],
+      [1, 2, 2],
+    );
+    assert.deepEqual(f.seasons.seasons, [
+      { seasonStartDate: { year: null, month: 3, day: 29, dayOfWeek: null }, weekIdRef: 1 },
+    ]);
+    assert.deepEqual(f.specialDays.specialDays, [
+      { specialDayDate: { year: 2015, month: 4, day: 5, dayOfWeek: null }, dayIdRef: 2 },
+    ]);
+  });
+
+  it('to an ESME: E11 for the ESME only, with the reason (ECS08/ECS08a have no payload)', () => {
+    assert.throws(transform('2.1', 4, ESME, prepayGas()).run, /to a ESME is not transformed: ECS08\/ECS08a/);
+  });
+
+  it('bad calendars: a week referring to an undefined day, a start time with seconds', () => {
+    const undefinedDay = transform('2.1', 4, GSME, prepayGas({ sundayDay: 5 }));
+    assert.ok(undefinedDay.valid.valid, 'the XSD cannot see the reference');
+    assert.throws(undefinedDay.run, DspBodyInvalidError);
+    assert.throws(transform('2.1', 4, GSME, prepayGas({ start: '00:00:30' })).run, DspBodyInvalidError);
   });
 });

@@ -1,8 +1,10 @@
 /**
- * Prepayment and customer SRVs: 2.3 Update Debt (GCS04 GSME), 9.1 Request
+ * Prepayment and customer SRVs: 2.1 Update Prepay Configuration (GCS05
+ * GSME), 2.3 Update Debt (GCS04 GSME), 9.1 Request
  * Customer Identification Number (GCS36 GSME). One declarative row per SRV
  * (device-srs.ts `deviceSrv`); the bytes are made by the use-case catalogue
- * from the named fields. The ESME use cases of these SRVs (ECS07, ECS50)
+ * from the named fields. The ESME use cases of these SRVs (ECS08/ECS08a,
+ * ECS07, ECS50)
  * have no payload in the catalogue (esme-gbcs.ts `unknown`: no COSEM object
  * for the debt registers or the CIN is confirmed here): the DSP refuses the
  * SR to an ESME only (`notTransformed`, E11 with the reason).
@@ -34,8 +36,9 @@
  */
 import type { DeviceType } from '../../../duis/index.ts';
 import { toHex } from '../../../runtime/bytes.ts';
-import { group, int, one, oneOf, opt } from './body-reader.ts';
+import { choice, group, indexedValue, int, many, one, oneOf, opt, timeOfDay } from './body-reader.ts';
 import { deviceSrv } from './device-srs.ts';
+import { type ZclDateValue, zclGasDate } from './duis-date.ts';
 import { DspBodyInvalidError } from './errors.ts';
 import type { AnySrvTransform, BuildInput } from './rule.ts';
 
@@ -149,10 +152,248 @@ function gcs04(i: BuildInput<UpdateDebt>): unknown {
   };
 }
 
+// ---------------------------------------------------------------- 2.1
+
+const UINT32 = [0, 4294967295] as const;
+
+/** UpdatePrepayConfigGas (XSD sequence order). */
+const GAS_CONFIG = group({
+  debtRecoveryRateCap: one('DebtRecoveryRateCap', int(...INT32)),
+  emergencyCreditLimit: one('EmergencyCreditLimit', int(...UINT32)),
+  emergencyCreditThreshold: one('EmergencyCreditThreshold', int(...UINT32)),
+  lowCreditThreshold: one('LowCreditThreshold', int(...UINT32)),
+  calendar: one(
+    'GasNonDisablementCalendar',
+    group({
+      dayProfiles: one(
+        'DayProfiles',
+        group({
+          days: many(
+            'GasNonDisablementDayProfile',
+            group({
+              actions: many(
+                'TimeStartAction',
+                group({
+                  start: one('StartTime', timeOfDay),
+                  action: one('NonDisablementAction', oneOf('START', 'STOP')),
+                }),
+                1,
+                3,
+              ),
+              name: one('GasDayName', int(1, 5)),
+            }),
+            1,
+            5,
+          ),
+        }),
+      ),
+      weekProfiles: one(
+        'WeekProfiles',
+        group({
+          weeks: many(
+            'WeekProfile',
+            group({
+              name: one('WeekName', int(1, 2)),
+              days: many('ReferencedDayName', indexedValue(int(1, 5), 1, 7), 7, 7),
+            }),
+            1,
+            2,
+          ),
+        }),
+      ),
+      seasons: one(
+        'SeasonProfiles',
+        group({
+          seasons: many(
+            'Season',
+            group({ start: one('SeasonStartDate', zclGasDate), week: one('ReferencedWeekName', int(1, 2)) }),
+            1,
+            3,
+          ),
+        }),
+      ),
+      specialDays: one(
+        'SpecialDays',
+        group({
+          days: many(
+            'SpecialDay',
+            group({ date: one('Date', zclGasDate), day: one('ReferencedDayName', int(1, 5)) }),
+            0,
+            20,
+          ),
+        }),
+      ),
+    }),
+  ),
+  maxMeterBalance: one('MaxMeterBalance', int(...UINT32)),
+  maxCreditThreshold: one('MaxCreditThreshold', int(...UINT32)),
+});
+
+type GasConfig = {
+  debtRecoveryRateCap: number;
+  emergencyCreditLimit: number;
+  emergencyCreditThreshold: number;
+  lowCreditThreshold: number;
+  calendar: {
+    dayProfiles: { days: { actions: { start: number; action: 'START' | 'STOP' }[]; name: number }[] };
+    weekProfiles: { weeks: { name: number; days: { index: number; value: number }[] }[] };
+    seasons: { seasons: { start: ZclDateValue; week: number }[] };
+    specialDays: { days: { date: ZclDateValue; day: number }[] };
+  };
+  maxMeterBalance: number;
+  maxCreditThreshold: number;
+};
+type UpdatePrepayConfiguration = { config: { which: string; value: unknown } };
+
+/** ZCL Calendar Type of the friendly credit (non-disablement) calendar (RTDS GCS21b). */
+const FRIENDLY_CREDIT_CALENDAR = 3;
+/** Calendar Time Reference: local time (PROVISIONAL: the customer's clock, as the ESME calendars). */
+const LOCAL_TIME = 2;
+/** Friendly credit switch of a day profile entry (RTDS GCS21b: 1 from 00:00, 0 in the day, 1 in the evening). */
+const SWITCH: Readonly<Record<'START' | 'STOP', number>> = { START: 1, STOP: 0 };
+
+/** The calendar's names, each defined once and every reference defined (DSP_BODY_INVALID otherwise). */
+function checkCalendar(c: GasConfig['calendar']): void {
+  const at = 'UpdatePrepayConfigGas/GasNonDisablementCalendar';
+  const unique = (names: number[], what: string) => {
+    if (new Set(names).size !== names.length) throw new DspBodyInvalidError(`a ${what} is defined twice`, at);
+    return new Set(names);
+  };
+  const days = unique(
+    c.dayProfiles.days.map((d) => d.name),
+    'GasDayName',
+  );
+  const weeks = unique(
+    c.weekProfiles.weeks.map((w) => w.name),
+    'WeekName',
+  );
+  for (const w of c.weekProfiles.weeks) {
+    if (new Set(w.days.map((d) => d.index)).size !== 7)
+      throw new DspBodyInvalidError(`week ${w.name}: ReferencedDayName index 1..7 each once`, at);
+    for (const d of w.days)
+      if (!days.has(d.value)) throw new DspBodyInvalidError(`week ${w.name} refers to day ${d.value}`, at);
+  }
+  for (const s of c.seasons.seasons)
+    if (!weeks.has(s.week)) throw new DspBodyInvalidError(`a season refers to week ${s.week}`, at);
+  for (const s of c.specialDays.days)
+    if (!days.has(s.day)) throw new DspBodyInvalidError(`a special day refers to day ${s.day}`, at);
+  for (const d of c.dayProfiles.days)
+    for (const a of d.actions)
+      if (a.start % 60 !== 0)
+        throw new DspBodyInvalidError(`day ${d.name}: StartTime must be whole minutes (ZCL minutes)`, at);
+}
+
+/**
+ * GCS05 (no RTDS command; PROVISIONAL, from the DUIS element definitions,
+ * the ZCL Prepayment and Calendar clusters and the RTDS GCS21b response that
+ * reads these settings back): Emergency Credit Setup (limit, threshold),
+ * Set Low Credit Warning Level (LowCreditThreshold), Set Maximum Credit
+ * Limit (MaxMeterBalance, MaxCreditThreshold as maximum credit per top-up),
+ * Set Overall Debt Cap (DebtRecoveryRateCap), all effective now (the DSP
+ * holds a future-dated request); then the friendly credit calendar with
+ * Issuer Calendar ID = the Issuer Event ID (a fresh id per publication),
+ * calendar type 3: Publish Calendar, one Publish Day Profile per day
+ * (entries in minutes after midnight, START 1 / STOP 0), one Publish Week
+ * Profile per week, Publish Seasons, Publish Special Days.
+ */
+function gcs05(i: BuildInput<UpdatePrepayConfiguration>): unknown {
+  if (i.body.config.which !== 'UpdatePrepayConfigGas')
+    throw new DspBodyInvalidError('a GSME takes UpdatePrepayConfigGas', 'UpdatePrepayConfiguration');
+  const b = i.body.config.value as GasConfig;
+  const c = b.calendar;
+  checkCalendar(c);
+  const issuerEventId = i.issuerEventId();
+  const head = { providerId: 0, issuerEventId, issuerCalendarId: issuerEventId };
+  const one = { commandIndex: 0, totalNumberOfCommands: 1 };
+  const weekday = (w: GasConfig['calendar']['weekProfiles']['weeks'][number], n: number) =>
+    w.days.find((d) => d.index === n)!.value;
+  return {
+    emergencyCreditSetup: {
+      issuerEventId,
+      startTime: 0,
+      emergencyCreditLimit: b.emergencyCreditLimit,
+      emergencyCreditThreshold: b.emergencyCreditThreshold,
+    },
+    lowCreditWarningLevel: { lowCreditWarningLevel: b.lowCreditThreshold },
+    maximumCreditLimit: {
+      providerId: 0,
+      issuerEventId,
+      implementationDateTime: 0,
+      maximumCreditLevel: b.maxMeterBalance,
+      maximumCreditPerTopUp: b.maxCreditThreshold,
+    },
+    overallDebtCap: {
+      providerId: 0,
+      issuerEventId,
+      implementationDateTime: 0,
+      overallDebtCap: b.debtRecoveryRateCap,
+    },
+    calendar: {
+      ...head,
+      startTime: 0,
+      calendarType: FRIENDLY_CREDIT_CALENDAR,
+      calendarTimeReference: LOCAL_TIME,
+      calendarName: '',
+      numberOfSeasons: c.seasons.seasons.length,
+      numberOfWeekProfiles: c.weekProfiles.weeks.length,
+      numberOfDayProfiles: c.dayProfiles.days.length,
+    },
+    dayProfiles: c.dayProfiles.days.map((d) => ({
+      ...head,
+      dayId: d.name,
+      totalNumberOfScheduleEntries: d.actions.length,
+      ...one,
+      calendarType: FRIENDLY_CREDIT_CALENDAR,
+      scheduleEntries: d.actions.map((a) => ({
+        startTime: a.start / 60,
+        priceTierOrSwitch: SWITCH[a.action],
+      })),
+    })),
+    weekProfiles: c.weekProfiles.weeks.map((w) => ({
+      ...head,
+      weekId: w.name,
+      dayIdRefMonday: weekday(w, 1),
+      dayIdRefTuesday: weekday(w, 2),
+      dayIdRefWednesday: weekday(w, 3),
+      dayIdRefThursday: weekday(w, 4),
+      dayIdRefFriday: weekday(w, 5),
+      dayIdRefSaturday: weekday(w, 6),
+      dayIdRefSunday: weekday(w, 7),
+    })),
+    seasons: {
+      ...head,
+      ...one,
+      seasons: c.seasons.seasons.map((s) => ({ seasonStartDate: s.start, weekIdRef: s.week })),
+    },
+    specialDays: {
+      ...head,
+      startTime: 0,
+      calendarType: FRIENDLY_CREDIT_CALENDAR,
+      totalNumberOfSpecialDays: c.specialDays.days.length,
+      ...one,
+      specialDays: c.specialDays.days.map((d) => ({ specialDayDate: d.date, dayIdRef: d.day })),
+    },
+  };
+}
+
 const NO_ESME_PAYLOAD = (useCase: string, what: string) =>
   `${useCase}: the catalogue row has no payload (payloadUnknown): ${what}`;
 
 export const PREPAY_SRV_TRANSFORMS: readonly AnySrvTransform[] = [
+  deviceSrv<UpdatePrepayConfiguration>('2.1', {
+    // Elec is read to give a clear refusal to an ESME (not transformed) rather than a schema error
+    choice: {
+      config: choice({ UpdatePrepayConfigElectricity: (n) => n, UpdatePrepayConfigGas: GAS_CONFIG }),
+    },
+    useCases: [{ useCase: 'GCS05', targets: GAS, fields: gcs05 }],
+    notTransformed: {
+      targets: ESME,
+      reason: NO_ESME_PAYLOAD(
+        'ECS08/ECS08a',
+        'the ESME debt recovery rate cap, emergency credit, low credit and maximum credit objects and the non-disablement calendar are not confirmed by any RTDS example or confirmed row',
+      ),
+    },
+  }),
   deviceSrv<UpdateDebt>('2.3', {
     body: {
       timeDebt1: one('TimeDebtRegister1', int(...INT32)),

@@ -21,10 +21,9 @@
  *   all-FF to cancel (device future dating, alerts 8F66/8F67).
  */
 import type { DeviceType } from '../../../duis/index.ts';
-import { DuisSchemaError } from '../../../duis/index.ts';
 import { formatCosemDateTimeText } from '../../../gbcs/use-cases/cosem-text.ts';
 import { toHex } from '../../../runtime/bytes.ts';
-import { group, int, many, one, str, timeOfDay, type ValueReader } from './body-reader.ts';
+import { group, indexedValue, int, many, one, str, timeOfDay } from './body-reader.ts';
 import { deviceSrv } from './device-srs.ts';
 import { cosemDate } from './duis-date.ts';
 import { cosemExecutionDateTime } from './encoding.ts';
@@ -43,20 +42,6 @@ const SECONDARY_IMPORT = '1-20:1.8.0.255';
 const PRICE_COMMODITY_SCALE = 3;
 
 // ---------------------------------------------------------------- DUIS value readers
-
-/** A simple-content element with an integer `index` attribute (XSD extensions with `index`). */
-function indexedValue<T>(
-  read: ValueReader<T>,
-  min: number,
-  max: number,
-): ValueReader<{ index: number; value: T }> {
-  return (n, p) => {
-    const raw = n.attributes.index;
-    if (raw === undefined) throw new DuisSchemaError('attribute index missing', p);
-    const index = int(min, max)({ ...n, children: [], text: raw }, `${p}/@index`);
-    return { index, value: read(n, p) };
-  };
-}
 
 /** A COSEM date text with a time appended (season start: midnight), as date-time text. */
 function atMidnight(date: string): string {

@@ -35,6 +35,7 @@ import {
   ZT,
 } from './gbz.ts';
 import { readDebtLog, readSampledData, startSampling } from './logs.ts';
+import { readPrepayConfiguration, updatePrepayConfiguration } from './prepay-config.ts';
 import { changeDebt, emergencyCreditFromPpmid, topUp } from './prepayment.ts';
 import { changeSupply, setClock } from './supply.ts';
 
@@ -88,6 +89,15 @@ export function prepaymentTable(s: GsmeState): AttrTable {
     t[0x0217 + 0x10 * i] = () => ({ dataType: ZT.uint32, value: r.amount });
   });
   t[0x0239] = () => ({ dataType: ZT.uint16, value: Math.round(s.debtRecoveryPercent * 100) });
+  // the settings GCS05 sets (GCS21b reads them)
+  const p = s.prepaymentSettings;
+  t[0x0006] = () => ({ dataType: ZT.int32, value: p.overallDebtCap });
+  t[0x0010] = () => ({ dataType: ZT.uint32, value: s.emergencyCredit.limit });
+  t[0x0011] = () => ({ dataType: ZT.uint32, value: s.emergencyCredit.threshold });
+  t[0x0021] = () => ({ dataType: ZT.uint32, value: s.maxMeterBalance });
+  t[0x0022] = () => ({ dataType: ZT.uint32, value: p.maxCreditPerTopUp });
+  t[0x0031] = () => ({ dataType: ZT.uint32, value: p.lowCreditWarningLevel });
+  t[0x0040] = () => ({ dataType: ZT.int32, value: p.cutOffValue });
   return t;
 }
 
@@ -324,6 +334,8 @@ export function registerGsmeHandlers<D extends GsmeView>(r: UseCaseRegistry<D>):
       ),
     )
     .register('GCS04', changeDebt)
+    .register('GCS05', updatePrepayConfiguration)
+    .register('GCS21b', readPrepayConfiguration)
     .register('GCS31', startSampling)
     .register('GCS15d', readDebtLog)
     .registerAll(['GCS17', 'GCS18'], readSampledData)

@@ -215,13 +215,20 @@ export const GSME_ROWS = [
     'Update Prepayment Configurations on GSME',
     '2.1',
     true,
+    // the prepayment settings, then the friendly credit (non-disablement) calendar: ZCL Calendar
+    // type 3, as the RTDS GCS21b response reads it back (DUIS 2.1 GasNonDisablementCalendar)
     [
       c('emergencyCreditSetup', 'prepayment', 'emergencyCreditSetup', FC.toServer),
       c('lowCreditWarningLevel', 'prepayment', 'setLowCreditWarningLevel', FC.toServer),
       c('maximumCreditLimit', 'prepayment', 'setMaximumCreditLimit', FC.toServer),
       c('overallDebtCap', 'prepayment', 'setOverallDebtCap', FC.toServer),
+      c('calendar', 'calendar', 'publishCalendar', FC.toClient),
+      c('dayProfiles', 'calendar', 'publishDayProfile', FC.toClient, { repeated: true }),
+      c('weekProfiles', 'calendar', 'publishWeekProfile', FC.toClient, { repeated: true }),
+      c('seasons', 'calendar', 'publishSeasons', FC.toClient),
+      c('specialDays', 'calendar', 'publishSpecialDays', FC.toClient),
     ],
-    [r('prepayment', 'defaultResponse')],
+    [r('prepayment', 'defaultResponse'), r('calendar', 'defaultResponse')],
     UNCONFIRMED,
   ),
   gsme(
