@@ -28,6 +28,7 @@ import { SmWan, type WanChLink } from '../dcc/wan/sm-wan.ts';
 import { type DeliveryOutcome, decodeEnvelope, verifyStatusReport } from '../delivery/index.ts';
 import type { ChEvent, ChfConfig } from '../devices/chf/chf.ts';
 import type { ChDecision, DeviceEvent, DeviceType, GbcsDevice } from '../devices/contracts.ts';
+import type { EsmeVariant } from '../devices/esme/state.ts';
 import { Gsme } from '../devices/gsme/gsme.ts';
 import type { HanMediumOptions } from '../devices/han/medium.ts';
 import { GBT_BLOCK_OVERHEAD, OTA_UPGRADE_CLUSTER_ID } from '../devices/han/node.ts';
@@ -88,6 +89,8 @@ export type DeviceAppFactory = (ctx: {
   random: SeededRandom;
   eui: Eui;
   deviceType: DeviceType;
+  /** The ESME's variant the home was created with (CreateHomeRequest.esmeVariant), for an ESME. */
+  esmeVariant?: EsmeVariant;
   /** The home's Metrics (the PPMID's counters and gauges show in `Atps.metrics`). */
   metrics?: Metrics;
   /**
@@ -109,6 +112,8 @@ export interface CreateHomeRequest {
   chf?: Partial<ChfConfig>;
   /** HAN medium overrides (band, loss...). */
   han?: Partial<Pick<HanMediumOptions, 'band' | 'lossProbability' | 'txQueueCapacity' | 'airtimeWindowMs'>>;
+  /** The ESME's variant (GBCS single, twin or polyphase element; default single): its registers and per-phase objects. */
+  esmeVariant?: EsmeVariant;
   /** The PPMID's relay flag (default true). */
   ppmidRelayEnabled?: boolean;
   /** Join the profile's HHT at creation (default false: it joins on first use of the hht route). */
@@ -364,6 +369,7 @@ export class Atps {
         random: random.fork(`app:${eui}`),
         eui,
         deviceType,
+        ...(req.esmeVariant ? { esmeVariant: req.esmeVariant } : {}),
         metrics,
         provisioned: (p) => {
           if (p.ppmid.eui === e.ppmid) provisioned = p;

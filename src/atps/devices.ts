@@ -91,6 +91,7 @@ export const defaultDeviceApps: DeviceAppFactory = ({
   random,
   eui,
   deviceType,
+  esmeVariant,
   metrics,
   provisioned,
 }): GbcsDevice | undefined => {
@@ -108,7 +109,8 @@ export const defaultDeviceApps: DeviceAppFactory = ({
       rng: random,
       credentials: deviceCredentials(profile, eui),
       trustAnchors: deviceTrustAnchors(profile),
-      ...homeMetrology(profile, () => defaultElectricityLoad(eui)),
+      ...(esmeVariant ? { variant: esmeVariant } : {}),
+      ...homeMetrology(profile, () => defaultElectricityLoad(eui, esmeVariant)),
     });
   if (deviceType === 'GSME')
     return new Gsme({

@@ -31,6 +31,11 @@ export const SCHEMAS = {
           airtimeWindowMs: { type: 'integer', minimum: 1 },
         },
       },
+      esmeVariant: {
+        type: 'string',
+        enum: ['single', 'twin', 'polyphase'],
+        description: "the ESME's GBCS variant (default single): a polyphase ESME has the per-phase objects",
+      },
       ppmidRelayEnabled: { type: 'boolean' },
       hht: { type: 'boolean' },
       wan: {

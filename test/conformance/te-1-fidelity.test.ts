@@ -142,8 +142,14 @@ function faultedAttribute(command: RtdsMessage, response: RtdsMessage): string |
 
 function execute(command: RtdsMessage, response: RtdsMessage) {
   const clock = new VirtualClock(RTDS_TIME);
-  // the scenario's meter: a twin element ESME for the TWIN examples, a single element one otherwise
-  const variant = command.file.includes('_TWIN_') ? 'twin' : 'single';
+  // the scenario's meter: one the use case is for (a polyphase ESME for the rows the catalogue marks polyphase
+  // only, phases.ts), a twin element ESME for the TWIN examples, a single element one otherwise
+  const variants = useCaseByCode(decodeMessage(command.bytes).messageCode)?.esmeVariants ?? [];
+  const variant = variants.includes('single')
+    ? command.file.includes('_TWIN_')
+      ? 'twin'
+      : 'single'
+    : (variants[0] ?? 'single');
   const esme = new Esme({
     eui: ESME,
     clock,

@@ -57,7 +57,10 @@ describe(`TE-1 every RTDS COMMAND to the ESME via ppmid (${toEsme.length}), fres
   for (const m of toEsme) {
     const runs = RUNS.has(useCaseOf(m.bytes));
     it(`${m.name}${runs ? '' : ' (use case not run by the ESME: UNSUPPORTED)'}`, async () => {
-      const { id } = await atps.createHome({ profile: 'rtds' });
+      // a use case for polyphase ESMEs only (catalogue esmeVariants) runs in a home with a polyphase ESME
+      const variants = useCaseByCode(decodeMessage(m.bytes).messageCode)?.esmeVariants ?? [];
+      const esmeVariant = variants.includes('single') ? undefined : variants[0];
+      const { id } = await atps.createHome({ profile: 'rtds', ...(esmeVariant ? { esmeVariant } : {}) });
       const [r] = atps.inject(id, 'ppmid', m.bytes, { source: m.name });
       assert.equal(r.chDecision, 'delivered');
       assert.equal(r.deviceDecision, 'accepted', `${r.deviceReason}`);

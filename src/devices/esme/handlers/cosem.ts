@@ -5,12 +5,14 @@
  * store, attribute-store.ts, copy on write over the RTDS table); a get with range selection answers the
  * profile rows whose first column (capture time, UTC seconds since
  * 2000-01-01) lies in [from, to]; a set writes the store; `reset` methods
- * clear a counter or log. An attribute the meter does not hold is
- * `object-unavailable`.
+ * clear a counter or log. An attribute the meter does not hold, or an
+ * object its variant does not have (phases.ts: the per-phase objects exist
+ * on a polyphase ESME only), is `object-unavailable`.
  */
 import type { DlmsAccess, DlmsCommandRow } from '../../../gbcs/use-cases/index.ts';
 import type { HandlerResult, UseCaseCall } from '../../meter-common/use-case-registry.ts';
 import { getAttribute, hasAttribute, setAttribute } from '../attribute-store.ts';
+import { hasObject } from '../phases.ts';
 import { recordedBufferRows } from '../profile-log.ts';
 import type { EsmeServices } from '../services.ts';
 import type { SupplyState } from '../state.ts';
@@ -38,6 +40,7 @@ const LIVE: Readonly<Record<string, (esme: EsmeServices) => unknown>> = {
 
 /** The value of `object.member`, or undefined when the meter does not hold it. */
 export function attributeValue(esme: EsmeServices, object: string, member: string): unknown {
+  if (!hasObject(esme.state.variant, object)) return undefined;
   const key = `${object}.${member}`;
   const live = LIVE[key];
   if (live) return live(esme);
@@ -92,11 +95,28 @@ export function readAttributes(call: UseCaseCall, esme: EsmeServices): HandlerRe
   return { response, outcome: 'read' };
 }
 
-/** Writes (sets): each value stored; reset methods clear the attribute they reset. */
+/**
+ * Writes (sets): each value stored; reset methods clear the attribute they
+ * reset. A write naming an object this ESME does not have (a per-phase
+ * object on a single or twin element ESME, phases.ts) is refused whole:
+ * object-unavailable for those accesses, other-reason for the rest, nothing
+ * written.
+ */
 export function writeAttributes(call: UseCaseCall, esme: EsmeServices): HandlerResult {
   const response: Fields = {};
   const written: string[] = [];
-  for (const { a, value } of accessesOf(call)) {
+  const accesses = accessesOf(call);
+  const absent = accesses.filter(({ a }) => !hasObject(esme.state.variant, a.object));
+  if (absent.length) {
+    for (const { a } of accesses)
+      put(response, a, { result: absent.some((x) => x.a === a) ? 'object-unavailable' : 'other-reason' });
+    return {
+      response,
+      outcome: 'failed',
+      detail: { absent: [...new Set(absent.map(({ a }) => a.object))], variant: esme.state.variant },
+    };
+  }
+  for (const { a, value } of accesses) {
     if (a.kind === 'set') {
       setAttribute(esme.state, `${a.object}.${a.member}`, structuredClone(value));
       written.push(`${a.object}.${a.member}`);
