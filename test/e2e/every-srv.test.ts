@@ -32,8 +32,6 @@ import { type RunningSystem, startSystem } from '../../src/system/system.ts';
 import { derivedTemplates } from '../support/derived-templates.ts';
 import { RTDS_INVENTORY } from '../support/dsp-service.ts';
 import { allTemplates } from '../support/dsp-transform.ts';
-import { prepayGas, updateDebt } from '../support/prepay-bodies.ts';
-import { xsdShapedRequest } from '../support/xsd-shaped.ts';
 import { pumpVirtual, pumpVirtualPromise } from './harness.ts';
 
 /**
@@ -51,22 +49,8 @@ function examples(): Map<string, { body: unknown; type: string }> {
     const type = types.get(r.header.requestId.target) ?? 'ESME';
     m.set(t.srv, { body: JSON.parse(JSON.stringify(duisBodyToJson(r.body))), type });
   }
-  // SRVs with no DCC template: a body of the XSD's shape (test/support), to the device type named
-  for (const [srv, type, body] of NO_TEMPLATE_BODIES) {
-    if (m.has(srv)) continue;
-    const r = parseDuisRequest(
-      xsdShapedRequest({ srv, cv: 4, target: '00DB1234567890A1', counter: 1, body }),
-    );
-    m.set(srv, { body: JSON.parse(JSON.stringify(duisBodyToJson(r.body))), type });
-  }
   return m;
 }
-
-/** Bodies for device SRVs that have no DCC template: SRV, target device type, the DUIS body. */
-const NO_TEMPLATE_BODIES: ReadonlyArray<readonly [string, string, string]> = [
-  ['2.1', 'GSME', prepayGas()],
-  ['2.3', 'GSME', updateDebt('Gas')],
-];
 
 /**
  * Device SRVs whose order the device emulators leave unanswered today (the command expires): listed

@@ -10,6 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DUIS_DIR } from './fixtures.ts';
+import { prepayGas, updateDebt } from './prepay-bodies.ts';
 
 const TEMPLATES_DIR = join(DUIS_DIR, 'templates');
 
@@ -27,6 +28,9 @@ const STATE =
   '<sr:CommandedStateLevel>40</sr:CommandedStateLevel>';
 
 const DERIVATIONS: readonly Derivation[] = [
+  // prepayment to the GSME (critical, CV 4, like the GCS40a template)
+  { useCase: 'GCS05', srv: '2.1', from: 'GCS40a_1.5_SUCCESS_REQUEST_DUIS.XML', body: prepayGas() },
+  { useCase: 'GCS04', srv: '2.3', from: 'GCS40a_1.5_SUCCESS_REQUEST_DUIS.XML', body: updateDebt('Gas') },
   {
     useCase: 'ECS47',
     srv: '7.6',
