@@ -14,7 +14,7 @@ import { installCodeWithCrc } from '../../src/devices/chf/device-log.ts';
 import { derivedInstallCode, RTDS_EUIS } from '../../src/devices/home/profiles.ts';
 import { gbcsInvokeId } from '../../src/gbcs/payload/dlms.ts';
 import { SecurityContext } from '../../src/gbcs/security.ts';
-import { decodeResponse, encodeCommand, useCaseById } from '../../src/gbcs/use-cases/index.ts';
+import { decodeAlert, decodeResponse, encodeCommand, useCaseById } from '../../src/gbcs/use-cases/index.ts';
 import { type Eui, fromHex, toHex } from '../../src/runtime/bytes.ts';
 import { linkKeyFromInstallCode } from '../../src/zigbee/index.ts';
 
@@ -306,5 +306,42 @@ describe('CHF use cases: read after write, refusals leave state untouched', asyn
     );
     assert.equal(r.fields, undefined);
     assert.equal(chf.deviceLog.size, before);
+  });
+
+  it('a command the CHF cannot deliver to the ESME raises 8F84 as Message Code 0x00D5 with the header of that command', () => {
+    atps.home(id).medium.detach(RTDS_EUIS.esme);
+    const c = 0x2_0000_0000n + ++counter;
+    const bytes = csp.seal(
+      {
+        cra: 'command',
+        originatorCounter: c,
+        originator: p.supplier,
+        recipient: RTDS_EUIS.esme,
+        otherInfo: { messageCode: useCaseById('ECS82')!.code },
+        content: encodeCommand(
+          'ECS82',
+          { meterBalance: { currentCreditAmount: null } },
+          { originatorCounter: c },
+        ),
+      },
+      { sign: false, mac: true },
+    );
+    const since = atps.wanUplink(id).length;
+    atps.inject(id, 'wan', bytes);
+    const alerts = atps
+      .wanUplink(id)
+      .slice(since)
+      .filter((u) => u.cra === 'alert' && u.originator === CHF)
+      .map((u) => csp.decodeVerify(fromHex(u.hex)));
+    const a = alerts.find((v) => v.message.messageCode === 0x00d5);
+    assert.ok(a, `no 0x00D5 alert: ${alerts.map((v) => v.message.messageCode).join(' ')}`);
+    assert.equal(a.mac, 'valid');
+    const f = decodeAlert('FailureToDeliverToEsme', a.message.content).fields;
+    assert.equal(f.alertCode, 0x8f84);
+    // business originator | target | CRA flag (command) | originator counter
+    assert.equal(
+      f.remotePartyMessage,
+      `${p.supplier}${RTDS_EUIS.esme}01${c.toString(16).padStart(16, '0')}`.toUpperCase(),
+    );
   });
 });

@@ -15,7 +15,11 @@ import {
   PROVISIONAL_ALERT_CODES,
   type ProvisionalAlert,
 } from '../../gbcs/codes/provisional.ts';
+import { decodeMessage } from '../../gbcs/decode.ts';
 import { type DlmsData, encodeDlmsApdu, type LongInvokeIdAndPriority } from '../../gbcs/payload/dlms.ts';
+import { formatCosemDateTimeText } from '../../gbcs/use-cases/cosem-text.ts';
+import { encodeAlert, useCaseById } from '../../gbcs/use-cases/index.ts';
+import { toHex } from '../../runtime/bytes.ts';
 import type { Clock, TimerHandle } from '../../runtime/clock.ts';
 
 /** GBCS alert codes the CHF raises besides the provisional SECMP0038 ones (GBCS.md 5). */
@@ -91,6 +95,59 @@ export function gbcsAlertContent(
         ],
       },
     }),
+  };
+}
+
+const CRA_FLAG = { command: 1, response: 2, alert: 3 } as const;
+
+/**
+ * Content of the Failure to Deliver Remote Party Message to ESME alert
+ * (Message Code 0x00D5, alert code 8F84), as its catalogue row has it
+ * (rows/dlms-alerts.ts `FailureToDeliverToEsme`, UNCONFIRMED): the header of
+ * the message the CHF could not deliver, business originator (the
+ * Supplementary Remote Party when the ACB sent it for a party), target, CRA
+ * flag and originator counter. Bytes that are not a GBCS message (never
+ * sent to an ESME by the CHF: it delivers only what it decoded) give the
+ * target alone.
+ */
+export function failureToDeliverToEsmeContent(
+  target: string,
+  undelivered: Uint8Array | undefined,
+  counter: bigint,
+  dateTime: Uint8Array,
+): ChfAlertContent {
+  const row = useCaseById('FailureToDeliverToEsme')!;
+  let header = { originator: '0000000000000000', target, cra: 1, counter: 0n };
+  if (undelivered) {
+    try {
+      const m = decodeMessage(undelivered);
+      header = {
+        originator: m.otherInfo.supplementaryRemotePartyId ?? m.originator,
+        target: m.recipient,
+        cra: CRA_FLAG[m.cra],
+        counter: m.originatorCounter,
+      };
+    } catch {
+      // keep the target alone
+    }
+  }
+  const remotePartyMessage = (
+    header.originator +
+    header.target +
+    toHex(Uint8Array.of(header.cra)) +
+    header.counter.toString(16).padStart(16, '0')
+  ).toUpperCase();
+  const alertCode = CHF_GBCS_ALERT.FAILURE_TO_DELIVER_TO_ESME;
+  return {
+    alertCode,
+    messageCode: row.code,
+    critical: row.critical,
+    name: 'failure-to-deliver-to-esme',
+    content: encodeAlert(
+      row,
+      { alertCode, timestamp: formatCosemDateTimeText(dateTime), remotePartyMessage },
+      { originatorCounter: counter },
+    ),
   };
 }
 

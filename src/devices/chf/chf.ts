@@ -74,6 +74,7 @@ import {
   AlertThrottle,
   CHF_GBCS_ALERT,
   type ChfAlertContent,
+  failureToDeliverToEsmeContent,
   gbcsAlertContent,
   provisionalAlertContent,
   TokenBucket,
@@ -1041,7 +1042,7 @@ export class Chf {
         }
         log.record(Math.max(started, r.at - rep), r.at);
       }
-      this.afterHanSend(item.target, r, null, entry?.deviceType);
+      this.afterHanSend(item.target, r, null, entry?.deviceType, item.bytes);
       this.emit({
         kind: 'delivery',
         reason: r.ok ? 'relayed' : `relay-failed:${r.reason}`,
@@ -1062,7 +1063,7 @@ export class Chf {
     type: DeviceType | undefined,
     messageCode: number | null,
   ): void {
-    this.node.sendTunnelData(target, bytes, (r) => this.afterHanSend(target, r, messageCode, type));
+    this.node.sendTunnelData(target, bytes, (r) => this.afterHanSend(target, r, messageCode, type, bytes));
   }
 
   private afterHanSend(
@@ -1070,6 +1071,8 @@ export class Chf {
     r: HanSendResult,
     messageCode: number | null,
     type: DeviceType | undefined,
+    /** the message that was not delivered (its header goes into the 8F84 alert) */
+    undelivered?: Uint8Array,
   ): void {
     if (r.ok) {
       this.metrics.inc('chf.han.delivered');
@@ -1082,18 +1085,13 @@ export class Chf {
       this.peerSeen.set(target, p);
     }
     this.emit({ kind: 'delivery', reason: `han-${r.reason}`, target, targetType: type ?? null, messageCode });
+    // 8F84 as GBCS's Message Code 0x00D5 (catalogue row FailureToDeliverToEsme): the undelivered message's header
     if (type === 'ESME')
-      this.throttle.submit(`8F84:${target}`, (suppressed) =>
-        this.raiseGbcs(
-          CHF_GBCS_ALERT.FAILURE_TO_DELIVER_TO_ESME,
-          [
-            { type: 'octet-string', value: fromHex(target) },
-            { type: 'long-unsigned', value: messageCode ?? 0 },
-          ],
-          'failure-to-deliver-to-esme',
-          { target, reason: r.reason, suppressed },
-        ),
-      );
+      this.throttle.submit(`8F84:${target}`, (suppressed) => {
+        const counter = this.nextCounter();
+        const c = failureToDeliverToEsmeContent(target, undelivered, counter, this.alertDateTime());
+        this.sendAlert(c, counter, { target, messageCode, reason: r.reason, suppressed });
+      });
   }
 
   // ------------------------------------------------------------------ GSME mailbox
