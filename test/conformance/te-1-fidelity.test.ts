@@ -105,8 +105,15 @@ function sendBefore(esme: Esme, command: Uint8Array, useCase: string, fields: un
   const counter = base.originatorCounter - 1n;
   const content = encodeCommand(useCase, fields, { originatorCounter: counter });
   const messageCode = messageCodeForUseCase(useCase)!.code;
+  // a critical use case (ECS30a) is signed by the originator (the base read is not)
+  const critical = messageCodeForUseCase(useCase)!.critical;
   esme.onRemotePartyMessage(
-    rebuildCommand(profile.remote, base, { counter, content, otherInfo: { ...base.otherInfo, messageCode } }),
+    rebuildCommand(profile.remote, base, {
+      counter,
+      content,
+      otherInfo: { ...base.otherInfo, messageCode },
+      ...(critical ? { signWith: profile.remote.keyStore.privateKey(base.originator, 'ds') } : {}),
+    }),
   );
   const ev = esme.events.filter((e) => e.kind === 'command').at(-1);
   assert.equal(ev?.reason, 'OK', `${useCase} before the example: ${ev?.reason}`);

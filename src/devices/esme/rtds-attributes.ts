@@ -227,9 +227,9 @@ export const RTDS_ESME_ATTRIBUTES: Readonly<Record<string, unknown>> = {
   // ECS27 SUCCESS
   'loadLimitSupplyStateOnExceed.value': false,
   // ECS27 SUCCESS
-  'loadLimitPowerThreshold.value': 30,
+  'loadLimitCounter.value': 30,
   // ECS27 SUCCESS
-  'loadLimitPowerThreshold.scalerUnit': { scaler: 0, unit: 255 },
+  'loadLimitCounter.scalerUnit': { scaler: 0, unit: 255 },
   // ECS27 SUCCESS
   'loadLimitLimiter.thresholdNormal': 6900,
   // ECS27 SUCCESS

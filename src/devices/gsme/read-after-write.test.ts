@@ -16,6 +16,7 @@ import {
   decodeResponse,
   encodeCommand,
   type UseCaseId,
+  useCaseByCode,
   useCaseById,
 } from '../../gbcs/use-cases/index.ts';
 import { VirtualClock } from '../../runtime/clock.ts';
@@ -75,6 +76,10 @@ function home(initialState?: ConstructorParameters<typeof Gsme>[0]['initialState
       counter: ++counter,
       recipient,
       ...(messageCode === undefined ? {} : { otherInfo: { ...b.otherInfo, messageCode } }),
+      // a critical use case (GCS25) is signed by the originator, whatever the base was
+      ...(messageCode !== undefined && useCaseByCode(messageCode)?.critical
+        ? { signWith: world.remote.keyStore.privateKey(b.originator, 'ds') }
+        : {}),
     });
   };
   const toGsme = (bytes: Uint8Array): GbcsMessage[] => {

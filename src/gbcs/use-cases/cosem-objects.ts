@@ -249,18 +249,25 @@ export const COSEM_OBJECTS = {
   // ---- energy registers
   activeEnergyExport: o(3, '1-0:2.8.0.255', register(s.u32({ unit: 'Wh' }))),
   reactiveEnergyExport: o(3, '1-0:4.8.0.255', register(s.u32({ unit: 'varh' }))),
-  maximumDemandImport: o(4, '1-0:1.6.0.255', {
-    ...register(s.u32({ unit: 'W' })),
-    captureTime: [5, s.dateTime()],
-  }),
-  maximumDemandImportSecondary: o(4, '1-0:1.6.1.255', {
-    ...register(s.u32({ unit: 'W' })),
-    captureTime: [5, s.dateTime()],
-  }),
-  maximumDemandExport: o(4, '1-0:2.6.0.255', {
-    ...register(s.u32({ unit: 'W' })),
-    captureTime: [5, s.dateTime()],
-  }),
+  // Extended Register (class 4): reset (method 1) clears the value and stamps capture_time (ECS57)
+  maximumDemandImport: o(
+    4,
+    '1-0:1.6.0.255',
+    { ...register(s.u32({ unit: 'W' })), captureTime: [5, s.dateTime()] },
+    { reset: m(1, s.i8()) },
+  ),
+  maximumDemandImportSecondary: o(
+    4,
+    '1-0:1.6.1.255',
+    { ...register(s.u32({ unit: 'W' })), captureTime: [5, s.dateTime()] },
+    { reset: m(1, s.i8()) },
+  ),
+  maximumDemandExport: o(
+    4,
+    '1-0:2.6.0.255',
+    { ...register(s.u32({ unit: 'W' })), captureTime: [5, s.dateTime()] },
+    { reset: m(1, s.i8()) },
+  ),
   maximumDemandPeriodStart: o(1, '0-0:94.44.5.0', data(s.dateTime())),
   maximumDemandPeriodStartSecondary: o(1, '0-0:94.44.5.1', data(s.dateTime())),
   maximumDemandExportPeriodStart: o(1, '0-0:94.44.5.2', data(s.dateTime())),
@@ -481,7 +488,8 @@ export const COSEM_OBJECTS = {
   disconnectControlScripts: o(9, '0-0:10.0.106.255', {}, { execute: [1, s.u16()] }),
   supplyState: o(70, '0-0:96.3.10.255', alcs),
   loadLimitLimiter: o(71, '0-0:17.0.0.255', limiter),
-  loadLimitPowerThreshold: o(3, '0-0:94.44.42.255', register(s.u32({ unit: 'W' }))),
+  // the load limit counter (times the limit was exceeded: RTDS ECS27 scaler_unit {0, 255}, a count); ECS28b resets it
+  loadLimitCounter: o(3, '0-0:94.44.42.255', register(s.u32()), { reset: m(1, s.i8()) }),
   loadLimitSupplyStateOnExceed: o(9000, '0-0:94.44.0.3', data(s.bool())),
   powerThresholds: o(21, '0-0:16.0.0.255', { thresholds: [2, s.array(s.u32({ unit: 'W' }))] }),
 

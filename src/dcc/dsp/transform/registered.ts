@@ -12,6 +12,7 @@ import { serviceRequest } from '../../../duis/index.ts';
 import { AUX_LOAD_SRV_TRANSFORMS } from './aux-load-srs.ts';
 import { CONFIG_SRV_TRANSFORMS } from './config-srs.ts';
 import { CREDENTIALS_SRV_TRANSFORMS } from './credentials-srs.ts';
+import { DEVICE_CONFIG_SRV_TRANSFORMS } from './device-config-srs.ts';
 import { DEVICE_LOG_SRV_TRANSFORMS } from './device-log-srs.ts';
 import { DEVICE_SETTING_SRV_TRANSFORMS, DEVICE_SRV_TRANSFORMS } from './device-srs.ts';
 import { PREPAY_SRV_TRANSFORMS } from './prepay-srs.ts';
@@ -31,6 +32,7 @@ const TRANSFORM_LISTS: readonly (readonly AnySrvTransform[])[] = [
   CREDENTIALS_SRV_TRANSFORMS,
   PREPAY_SRV_TRANSFORMS,
   DEVICE_LOG_SRV_TRANSFORMS,
+  DEVICE_CONFIG_SRV_TRANSFORMS,
 ];
 
 const BY_SRV = new Map<string, AnySrvTransform>();

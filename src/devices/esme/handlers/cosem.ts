@@ -133,10 +133,16 @@ export function writeAttributes(call: UseCaseCall, esme: EsmeServices): HandlerR
   return { response, outcome: 'applied', detail: { written } };
 }
 
-/** Blue Book reset: a register to 0, a profile / log buffer emptied. */
+/**
+ * Blue Book reset: a register to 0, a profile / log buffer emptied; an
+ * extended register (class 4: maximum demand, ECS57) also takes the reset
+ * time as its capture_time (UTC, deviation and status not specified).
+ */
 function resetObject(esme: EsmeServices, object: string): void {
   const s = esme.state;
   if (hasAttribute(s, `${object}.buffer`)) setAttribute(s, `${object}.buffer`, []);
   if (typeof getAttribute(s, `${object}.value`) === 'number') setAttribute(s, `${object}.value`, 0);
+  if (hasAttribute(s, `${object}.captureTime`))
+    setAttribute(s, `${object}.captureTime`, new Date(esme.now()).toISOString().slice(0, 19));
   if (object === 'eventLog') esme.state.eventLog = [];
 }

@@ -117,11 +117,13 @@ export const ESME_GBCS_ROWS = [
     [get('account', 'accountModeAndStatus')],
     { srv: '6.2.9' },
   ),
+  // ECS30 / ECS30a: critical, as DUIS 6.8 (CV 4-7 only in the XSD) that sends them (the criticality of a
+  // DUIS device SR is that of its GBCS use cases); same object as the ECS26d / ECS26l reads (RTDS)
   inferred(
     0x0046,
     'ECS30',
     'Set Billing Calendar on the ESME',
-    false,
+    true,
     [set('billingCalendar', 'executionTime')],
     {
       srv: '6.8',
@@ -131,9 +133,52 @@ export const ESME_GBCS_ROWS = [
     0x00d7,
     'ECS30a',
     'Set Billing Calendar on the ESME - all periodicities',
-    false,
+    true,
     [set('billingCalendar', 'executionTime')],
     { srv: '6.8' },
+  ),
+  // ECS28a (6.4.1, critical as the DUIS SR): the four settings DUIS gives, written to the objects the RTDS
+  // ECS27 (4.15 Read Load Limit Data) reads: LoadLimitPowerThreshold -> limiter threshold_normal (W),
+  // LoadLimitPeriod -> min_over_threshold_duration (s), LoadLimitRestorationPeriod ->
+  // min_under_threshold_duration (s), LoadLimitSupplyState -> 0-0:94.44.0.3 (disable supply on exceed)
+  inferred(
+    0x0043,
+    'ECS28a',
+    'Set Load Limit Configurations - General Settings',
+    true,
+    [
+      set('loadLimitLimiter', 'thresholdNormal'),
+      set('loadLimitLimiter', 'minOverThresholdDuration'),
+      set('loadLimitLimiter', 'minUnderThresholdDuration'),
+      set('loadLimitSupplyStateOnExceed', 'value'),
+    ],
+    { srv: '6.4.1' },
+  ),
+  // ECS28b (6.4.2): reset (Register class 3, method 1) of the load limit counter 0-0:94.44.42.255 that ECS27
+  // reads (a count: RTDS scaler_unit {0, 255})
+  inferred(
+    0x0044,
+    'ECS28b',
+    'Set Load Limit Configuration Counter Reset',
+    false,
+    [action('loadLimitCounter', 'reset')],
+    { srv: '6.4.2' },
+  ),
+  // ECS57 (6.18.2): reset (Extended Register class 4, method 1) of the maximum demand registers ECS18a/ECS18b
+  // read (RTDS): import 1-0:1.6.0.255, export 1-0:2.6.0.255 and the configurable time period's import
+  // 1-0:1.6.1.255 (read beside the configurable period schedule); the DUIS body names the ones to reset (each
+  // access optional, in this order)
+  inferred(
+    0x005a,
+    'ECS57',
+    'Reset ESME Maximum Demand Registers',
+    false,
+    [
+      action('maximumDemandImport', 'reset', { optional: true }),
+      action('maximumDemandExport', 'reset', { optional: true }),
+      action('maximumDemandImportSecondary', 'reset', { optional: true }),
+    ],
+    { srv: '6.18.2' },
   ),
   inferred(0x0048, 'ECS35a', 'Read ESME Event Log', false, [getRange('eventLog', 'buffer')], {
     srv: '6.13',
@@ -383,16 +428,15 @@ export const ESME_GBCS_ROWS = [
       srv: '6.2.4',
     },
   ),
-  unknown(0x0043, 'ECS28a', 'Set Load Limit Configurations - General Settings', false),
-  unknown(0x0044, 'ECS28b', 'Set Load Limit Configuration Counter Reset', false),
-  unknown(0x004c, 'ECS39a', 'Set MPAN Value on the ESME', false),
-  unknown(0x004d, 'ECS39b', 'Set Export MPAN Value on the ESME', false),
-  unknown(0x004e, 'ECS40', 'Read MPAN Value on the ESME', false),
+  // the ESME's MPAN objects: no RTDS example reads or writes them and no confirmed row names them (DUIS 6.20.1
+  // / 6.20.2 / 6.2.7 to an ESME are refused for that target with this reason)
+  unknown(0x004c, 'ECS39a', 'Set MPAN Value on the ESME', false, { srv: '6.20.1' }),
+  unknown(0x004d, 'ECS39b', 'Set Export MPAN Value on the ESME', false, { srv: '6.20.2' }),
+  unknown(0x004e, 'ECS40', 'Read MPAN Value on the ESME', false, { srv: '6.2.7' }),
   unknown(0x0054, 'ECS46c', 'Set HC ALCS and ALCS Configuration in ESME (excluding labels)', true, {
     srv: '6.14.2',
   }),
   unknown(0x0058, 'ECS50', 'Send CIN to ESME', false, { srv: '9.1' }),
-  unknown(0x005a, 'ECS57', 'Reset ESME Maximum Demand Registers', false),
   unknown(
     0x0119,
     'HECS01',

@@ -247,8 +247,8 @@ export const ESME_ROWS = [
   ),
   esme(0x0042, 'ECS27', 'Read ESME Load Limit Data', '4.15', false, [
     get('loadLimitSupplyStateOnExceed', 'value'),
-    get('loadLimitPowerThreshold', 'value'),
-    get('loadLimitPowerThreshold', 'scalerUnit'),
+    get('loadLimitCounter', 'value'),
+    get('loadLimitCounter', 'scalerUnit'),
     get('loadLimitLimiter', 'thresholdNormal'),
     get('loadLimitLimiter', 'minOverThresholdDuration'),
     get('loadLimitLimiter', 'minUnderThresholdDuration'),

@@ -1,0 +1,219 @@
+/**
+ * Device configuration SRVs whose use cases have no RTDS example: 6.4.1 /
+ * 6.4.2 load limiting (ECS28a, ECS28b), 6.18.2 Reset Maximum Demand
+ * Registers (ECS57), 6.8 billing calendar (ECS30/ECS30a, GCS25/GCS25a) and
+ * 6.2.7 Read Device Configuration (MPxN) (GCS46; the ESME's ECS40 has no
+ * payload). One declarative row per SRV (device-srs.ts `deviceSrv`); the
+ * bytes are made by the use-case catalogue from the named fields. The rows'
+ * payloads are inferred (catalogue `confirmed: 'unconfirmed'`, reasoning in
+ * rows/esme-gbcs.ts and docs/use-cases.md); the mappings below are
+ * PROVISIONAL (docs/dsp-transform.md):
+ *
+ * - ECS28a: LoadLimitPowerThreshold -> limiter threshold_normal (W),
+ *   LoadLimitPeriod -> min_over_threshold_duration, LoadLimitRestorationPeriod
+ *   -> min_under_threshold_duration (s), LoadLimitSupplyState Disable -> the
+ *   supply-state-on-exceed flag true (Unchanged false), the objects ECS27
+ *   reads (RTDS).
+ * - ECS28b: reset of the load limit counter; ECS57: reset of the maximum
+ *   demand registers the body names (import, export, configurable period
+ *   import), at least one.
+ * - ECS30/ECS30a: the billing single action schedule's execution_time, one
+ *   entry per billing date: Daily `****-**-**`, Weekly the day of week
+ *   (COSEM dow, DUIS 1 = Monday), Monthly `****-**-DD` (the RTDS ECS26d
+ *   value is `12:00:00 ****-**-01`), Quarterly / SixMonthly / Yearly one
+ *   entry per month from BillingPeriodStartMonth every 3 / 6 / 12 months.
+ *   Monthly -> ECS30, every other periodicity ECS30a ("all periodicities").
+ * - GCS25/GCS25a: ZCL Publish Billing Period from BillingPeriodStart, the
+ *   duration in units (low nibble: 1 days, 2 weeks, 3 months) and the high
+ *   nibble 2 of the RTDS GCS21k value 0x23 (every 6 months); Monthly ->
+ *   GCS25, other periodicities GCS25a.
+ */
+import type { DeviceType } from '../../../duis/index.ts';
+import { alt, choice, dateTime, empty, group, int, one, oneOf, opt, timeOfDay } from './body-reader.ts';
+import { deviceSrv } from './device-srs.ts';
+import { zigbeeUtcTime } from './encoding.ts';
+import { DspBodyInvalidError } from './errors.ts';
+import type { AnySrvTransform, BuildInput } from './rule.ts';
+
+const ESME: DeviceType[] = ['ESME'];
+const GAS: DeviceType[] = ['GSME'];
+const u32 = int(0, 0xffffffff);
+
+// ---------------------------------------------------------------- 6.4.1 / 6.4.2 load limiting
+
+type LoadLimit = {
+  period: number;
+  threshold: number;
+  restoration: number;
+  supplyState: 'Disable' | 'Unchanged';
+};
+
+// ---------------------------------------------------------------- 6.18.2
+
+const MD_REGISTERS = [
+  ['import', 'MaxDemandActivePowerImportValue', 'maximumDemandImport'],
+  ['export', 'MaxDemandActivePowerExportValue', 'maximumDemandExport'],
+  ['configurable', 'MaxDemandConfigTimeActivePowerImportValue', 'maximumDemandImportSecondary'],
+] as const;
+type MdReset = Partial<Record<(typeof MD_REGISTERS)[number][0], true>>;
+
+function ecs57(i: BuildInput<MdReset>): unknown {
+  const out: Record<string, { reset: number }> = {};
+  for (const [key, , object] of MD_REGISTERS) if (i.body[key]) out[object] = { reset: 0 };
+  if (Object.keys(out).length === 0)
+    throw new DspBodyInvalidError('no maximum demand register to reset', 'ResetMaximumDemandRegisters');
+  return out;
+}
+
+// ---------------------------------------------------------------- 6.8 billing calendar
+
+const QSMY = group({ day: one('DayOfMonth', int(1, 28)), month: one('BillingPeriodStartMonth', int(1, 12)) });
+const ELECTRICITY = group({
+  time: one('BillingTime', timeOfDay),
+  period: alt({
+    Daily: empty,
+    Weekly: int(1, 7),
+    Monthly: int(1, 28),
+    Quarterly: QSMY,
+    SixMonthly: QSMY,
+    Yearly: QSMY,
+  }),
+});
+const GAS_CALENDAR = group({
+  start: one('BillingPeriodStart', dateTime),
+  periodicity: one('Periodicity', oneOf('Daily', 'Weekly', 'Monthly', 'Quarterly', 'SixMonthly', 'Yearly')),
+});
+
+type Qsmy = { day: number; month: number };
+type ElecCalendar = { time: number; period: { which: string; value: unknown } };
+type GasCalendar = { start: Date; periodicity: string };
+type BillingCalendar = {
+  calendar:
+    | { which: 'ElectricityBillingCalendar'; value: ElecCalendar }
+    | { which: 'GasBillingCalendar'; value: GasCalendar };
+};
+
+const pad2 = (n: number) => String(n).padStart(2, '0');
+const timeText = (s: number) =>
+  `${pad2(Math.floor(s / 3600))}:${pad2(Math.floor(s / 60) % 60)}:${pad2(s % 60)}`;
+const MONTH_STEP: Record<string, number> = { Quarterly: 3, SixMonthly: 6, Yearly: 12 };
+
+/** The single action schedule execution_time entries of an electricity billing calendar. */
+export function billingExecutionTimes(c: ElecCalendar): { time: string; date: string }[] {
+  const time = timeText(c.time);
+  const p = c.period;
+  if (p.which === 'Daily') return [{ time, date: '****-**-**' }];
+  if (p.which === 'Weekly') return [{ time, date: `****-**-** dow=${p.value as number}` }];
+  if (p.which === 'Monthly') return [{ time, date: `****-**-${pad2(p.value as number)}` }];
+  const { day, month } = p.value as Qsmy;
+  const step = MONTH_STEP[p.which]!;
+  return Array.from({ length: 12 / step }, (_, k) => ({
+    time,
+    date: `****-${pad2(((month - 1 + k * step) % 12) + 1)}-${pad2(day)}`,
+  }));
+}
+
+/** ZCL billing period duration and its type (low nibble units, high nibble 2 as RTDS GCS21k). */
+const GAS_DURATION: Record<string, [duration: number, units: number]> = {
+  Daily: [1, 1],
+  Weekly: [1, 2],
+  Monthly: [1, 3],
+  Quarterly: [3, 3],
+  SixMonthly: [6, 3],
+  Yearly: [12, 3],
+};
+const DURATION_CONTROL = 0x20;
+
+function gasBillingPeriod(i: BuildInput<BillingCalendar>): unknown {
+  const c = i.body.calendar.value as GasCalendar;
+  const [duration, units] = GAS_DURATION[c.periodicity]!;
+  return {
+    billingPeriod: {
+      providerId: 0,
+      issuerEventId: i.issuerEventId(),
+      billingPeriodStartTime: zigbeeUtcTime(c.start, 'GasBillingCalendar/BillingPeriodStart'),
+      billingPeriodDuration: duration,
+      billingPeriodDurationType: DURATION_CONTROL | units,
+      tariffType: 0,
+    },
+  };
+}
+
+const isElec = (b: BillingCalendar) => b.calendar.which === 'ElectricityBillingCalendar';
+const elecMonthly = (b: BillingCalendar) =>
+  isElec(b) && (b.calendar.value as ElecCalendar).period.which === 'Monthly';
+const gasMonthly = (b: BillingCalendar) =>
+  !isElec(b) && (b.calendar.value as GasCalendar).periodicity === 'Monthly';
+const elecFields = (i: BuildInput<BillingCalendar>) => ({
+  billingCalendar: { executionTime: billingExecutionTimes(i.body.calendar.value as ElecCalendar) },
+});
+
+export const DEVICE_CONFIG_SRV_TRANSFORMS: readonly AnySrvTransform[] = [
+  deviceSrv<LoadLimit>('6.4.1', {
+    body: {
+      period: one('LoadLimitPeriod', u32),
+      threshold: one('LoadLimitPowerThreshold', u32),
+      restoration: one('LoadLimitRestorationPeriod', u32),
+      supplyState: one('LoadLimitSupplyState', oneOf('Disable', 'Unchanged')),
+    },
+    useCases: [
+      {
+        useCase: 'ECS28a',
+        targets: ESME,
+        fields: (i) => ({
+          loadLimitLimiter: {
+            thresholdNormal: i.body.threshold,
+            minOverThresholdDuration: i.body.period,
+            minUnderThresholdDuration: i.body.restoration,
+          },
+          loadLimitSupplyStateOnExceed: { value: i.body.supplyState === 'Disable' },
+        }),
+      },
+    ],
+  }),
+  deviceSrv<unknown>('6.4.2', {
+    useCases: [{ useCase: 'ECS28b', targets: ESME, fields: () => ({ loadLimitCounter: { reset: 0 } }) }],
+  }),
+  deviceSrv<MdReset>('6.18.2', {
+    body: Object.fromEntries(MD_REGISTERS.map(([key, element]) => [key, opt(element, empty)])),
+    useCases: [{ useCase: 'ECS57', targets: ESME, fields: ecs57 }],
+  }),
+  deviceSrv<BillingCalendar>('6.8', {
+    choice: {
+      calendar: choice({ ElectricityBillingCalendar: ELECTRICITY, GasBillingCalendar: GAS_CALENDAR }),
+    },
+    useCases: [
+      { useCase: 'ECS30', targets: ESME, when: elecMonthly, whenText: 'Monthly', fields: elecFields },
+      {
+        useCase: 'ECS30a',
+        targets: ESME,
+        when: (b) => isElec(b) && !elecMonthly(b),
+        whenText: 'Daily, Weekly, Quarterly, SixMonthly, Yearly',
+        fields: elecFields,
+      },
+      { useCase: 'GCS25', targets: GAS, when: gasMonthly, whenText: 'Monthly', fields: gasBillingPeriod },
+      {
+        useCase: 'GCS25a',
+        targets: GAS,
+        when: (b) => !isElec(b) && !gasMonthly(b),
+        whenText: 'Daily, Weekly, Quarterly, SixMonthly, Yearly',
+        fields: gasBillingPeriod,
+      },
+    ],
+  }),
+  deviceSrv<unknown>('6.2.7', {
+    useCases: [
+      {
+        useCase: 'GCS46',
+        targets: GAS,
+        // Read Attributes of the Metering cluster SiteID (0x0307), the MPRN GCS41 (6.20.1) sets
+        fields: () => ({ readMetering: {} }),
+      },
+    ],
+    notTransformed: {
+      targets: ESME,
+      reason:
+        'ECS40 (Read MPAN Value on the ESME): the catalogue row has no payload (payloadUnknown: no RTDS example or confirmed row names the ESME MPAN objects)',
+    },
+  }),
+];
