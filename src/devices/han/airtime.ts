@@ -20,6 +20,15 @@ export class AirtimeLog {
     this.starts.push(start);
     this.ends.push(end);
     this.totalMs += end - start;
+    // Forget what no window can reach, also when nobody asks (a 2.4 GHz home without a CH-7
+    // check kept every frame of its life). Frames are recorded at most one MAC transaction
+    // ahead of the clock: a margin of another retainMs keeps every interval a window may clip.
+    this.prune(start - this.retainMs);
+  }
+
+  /** Intervals kept (recent enough for a window). */
+  get size(): number {
+    return this.ends.length - this.head;
   }
 
   /** All airtime ever recorded, in ms. */
@@ -30,7 +39,7 @@ export class AirtimeLog {
   private prune(now: number): void {
     const cutoff = now - this.retainMs;
     while (this.head < this.ends.length && this.ends[this.head] <= cutoff) this.head++;
-    if (this.head > 256 && this.head * 2 > this.ends.length) {
+    if (this.head > 16 && this.head * 2 > this.ends.length) {
       this.starts = this.starts.slice(this.head);
       this.ends = this.ends.slice(this.head);
       this.head = 0;

@@ -604,6 +604,15 @@ describe('sub-GHz duty cycle (PP-4)', () => {
     assert.equal(log.timeUsageFallsTo(10_000, 3_600_000, 500), 3_606_500);
     assert.equal(log.usedMs(3_606_500, 3_600_000), 500);
   });
+  it('keeps only the intervals a window can reach, also when nobody asks (a month of polls)', () => {
+    const log = new AirtimeLog(3_600_000);
+    const HALF_HOUR = 1_800_000;
+    for (let i = 0; i < 48 * 30; i++) log.record(i * HALF_HOUR, i * HALF_HOUR + 4);
+    assert.ok(log.size <= 40, `kept ${log.size} intervals`);
+    assert.equal(log.lifetimeMs, 48 * 30 * 4);
+    const now = 48 * 30 * HALF_HOUR;
+    assert.equal(log.usedMs(now, 3_600_000), 8);
+  });
   it('moves Normal -> Limited -> Critical -> Suspended under load, refuses while Suspended, recovers as the hour slides', () => {
     const h = home({ band: 'subGHz' });
     const changes: Array<{ at: number; eui: string; state: DutyCycleState; pct: number }> = [];
