@@ -12,6 +12,8 @@
  */
 
 import { dlms, encodeDlmsApdu, gbcsInvokeId } from '../../gbcs/payload/dlms.ts';
+import { formatCosemDateTimeText } from '../../gbcs/use-cases/cosem-text.ts';
+import { encodeAlert, useCaseById } from '../../gbcs/use-cases/index.ts';
 import { toHex } from '../../runtime/bytes.ts';
 import { defaultDeviceKeyState, reapplyInstalledKeys } from '../meter-common/device-credentials.ts';
 import { EVENT_FIRMWARE_VERIFICATION_FAILED, verifyFirmwareFile } from '../meter-common/firmware.ts';
@@ -42,6 +44,10 @@ import { answerAttributeRead } from './zse-server.ts';
 
 export { SUPPLY_SCRIPT } from './handlers/supply.ts';
 export * from './state.ts';
+
+/** The receipt alert of a verified firmware image: its row and alert code (8F72 Firmware Verification Successful). */
+const FDRA_DLMS = useCaseById('FDRA-DLMS')!;
+const FIRMWARE_VERIFICATION_SUCCESSFUL = 0x8f72;
 
 export class Esme extends MeterDevice<EsmeState> {
   readonly deviceType = 'ESME' as const;
@@ -184,6 +190,29 @@ export class Esme extends MeterDevice<EsmeState> {
     const { hash, version } = v.image;
     this.state.firmware.pendingImage = { hash, version };
     this.recordEvent({ kind: 'state-change', reason: 'FIRMWARE_IMAGE_RECEIVED', detail: { ...v.image } });
+    this.sendAlert(
+      this.receiptAlert(hash),
+      FDRA_DLMS.code,
+      FDRA_DLMS.critical,
+      FIRMWARE_VERIFICATION_SUCCESSFUL,
+    );
+  }
+
+  /**
+   * Firmware Distribution Receipt Alert (0x00CE, catalogue row FDRA-DLMS,
+   * UNCONFIRMED body): alert 8F72 with the hash the meter calculated over
+   * the image it received and verified.
+   */
+  private receiptAlert(hash: string): Uint8Array {
+    return encodeAlert(
+      FDRA_DLMS,
+      {
+        alertCode: FIRMWARE_VERIFICATION_SUCCESSFUL,
+        timestamp: formatCosemDateTimeText(cosemDateTime(this.deviceNow())),
+        firmwareHash: hash,
+      },
+      { originatorCounter: this.security.peekNextOwnCounter() },
+    );
   }
 
   // ------------------------------------------------------------------ state

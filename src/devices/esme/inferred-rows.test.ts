@@ -13,12 +13,15 @@ import { decodeMessage } from '../../gbcs/index.ts';
 import { decodeDlmsData, encodeDlmsData } from '../../gbcs/payload/dlms.ts';
 import {
   type DlmsCommandRow,
+  decodeAlert,
   decodeCommand,
   decodeResponse,
   encodeCommand,
   useCaseById,
 } from '../../gbcs/use-cases/index.ts';
 import { fromHex, toHex } from '../../runtime/bytes.ts';
+import { encodeOtaImage } from '../../zigbee/ota.ts';
+import { DEVICE_TYPE_CODE } from '../contracts.ts';
 import { rebuildCommand } from '../meter-common/test-support.ts';
 import { PREPAYMENT_CREDIT_LOG_SIZE } from './handlers/account.ts';
 import { esmeTestRig, type Fields, rtdsFixture } from './test-rig.test-support.ts';
@@ -150,5 +153,25 @@ describe('ESME: inferred catalogue rows (UNCONFIRMED payloads)', () => {
     );
     assert.ok(plain.value.type === 'structure' && plain.value.items.length === 2, 'both billing logs');
     assert.ok(encodeDlmsData(plain.value).length > 0);
+  });
+
+  it('FDRA-DLMS: a verified firmware image is acknowledged with alert 8F72 and the hash the meter calculated', () => {
+    const { esme, up } = meter();
+    const image = new Uint8Array(300).map((_, i) => (i * 7 + 3) & 0xff);
+    esme.onFirmwareImage(
+      encodeOtaImage({
+        manufacturerCode: 0x1234,
+        imageType: DEVICE_TYPE_CODE.ESME,
+        fileVersion: 0x0123abce,
+        image,
+      }),
+    );
+    const sent = up.take().map(decodeMessage);
+    const a = sent.find((m) => m.cra === 'alert' && m.messageCode === 0x00ce);
+    assert.ok(a, `no 0x00CE alert: ${sent.map((m) => m.messageCode).join(' ')}`);
+    assert.ok(a.signature, 'critical: signed');
+    const f = decodeAlert('FDRA-DLMS', a.content).fields;
+    assert.equal(f.alertCode, 0x8f72);
+    assert.equal(f.firmwareHash, esme.stateView.firmware.pendingImage?.hash);
   });
 });
