@@ -51,6 +51,7 @@ import { runFutureDated } from './handlers/account.ts';
 import { type GsmeJoinedDevice, RTDS_EVENT_CONFIGURATION } from './handlers/device-management.ts';
 import { GSME_HANDLERS } from './handlers/index.ts';
 import type { GsmeServices } from './services.ts';
+import { newSnapshotLog, recordScheduledSnapshots, type SnapshotLog } from './snapshots.ts';
 
 export type ValveState = 'enabled' | 'disabled' | 'armed';
 export type PaymentMode = 'credit' | 'prepayment';
@@ -139,6 +140,8 @@ export interface GsmeState {
    * at most DEBT_LOG_CAPACITY.
    */
   logs: { debtRepayment: DebtLogEntry[] };
+  /** Daily reads and the billing data log (snapshots.ts): GCS16a/b, GCS15b/c read them */
+  snapshotLog: SnapshotLog;
   /** Debt recovery: the share of each top-up collected of the payment-based debt (percent; GCS04 sets it) */
   debtRecoveryPercent: number;
   /**
@@ -343,6 +346,7 @@ export function defaultGsmeState(): GsmeState {
     cin: null,
     sampling: { nextSampleId: 2, active: null },
     logs: { debtRepayment: [] },
+    snapshotLog: newSnapshotLog(),
     debtRecoveryPercent: 0,
     // RTDS GCS21b: daily recovery of 5 and 2 pounds; its 10 % of each top-up (0x0239) is not the
     // default here (debtRecoveryPercent 0: top-ups credit in full unless a test or GCS04 sets it)
@@ -563,10 +567,15 @@ export class Gsme extends MeterDevice<GsmeState> {
   /** Consumption up to the device time: the register advances, the profile and sampling logs close their intervals. */
   protected override advance(): void {
     const m = this.state.metrology;
-    if (!m) return;
-    accrue(m, this.load, this.deviceNow(), (_channel, amount) => {
-      this.state.registers.currentSummationDelivered += amount;
-    });
+    const accrueTo = (t: number) => {
+      if (m)
+        accrue(m, this.load, t, (_channel, amount) => {
+          this.state.registers.currentSummationDelivered += amount;
+        });
+    };
+    // midnights and billing period ends since the last message: each snapshot with the registers at its time
+    recordScheduledSnapshots(this.state, this.deviceNow(), accrueTo);
+    accrueTo(this.deviceNow());
   }
 
   snapshot(): GsmeSnapshot {

@@ -205,3 +205,98 @@ describe('GSME logs: what happened is read back', () => {
     assert.equal(h.gsme.stateView.debt.accumulated, 2_495_000);
   });
 });
+
+/** Every component of a GBZ response: decrypted fields of a publish, or a Default Response's status. */
+function allAnswers(r: GbcsMessage): Array<{ fields?: Record<string, unknown>; status?: number }> {
+  return decodeGbz(r.content, false).components.map((c) => {
+    if (!c.encrypted) return { status: c.payload![c.payload!.length - 1]! };
+    const e = c.encrypted;
+    // the security header (control, invocation counter), the ciphertext and the 12-byte MAC of this component
+    const at = e.offset!;
+    const plain = world.remote.decryptPayload(r.content.subarray(at, at + 5 + e.ciphertext.length + 12), r);
+    return {
+      fields: decodeComponentFields(c.clusterId, { frameControl: 0x09, commandId: c.header.commandId }, plain)
+        .fields,
+    };
+  });
+}
+
+const GCS16A = '4.6.1_GCS16a/GCS16a_4.6.1_SUCCESS_COMMAND_GBCS.HEX';
+const GCS16B = '4.14_GCS16b/GCS16b_4.14_KRP_SUCCESS_COMMAND_GBCS.HEX';
+const GCS15B = '4.4.2_GCS15b/GCS15b_4.4.2_SUCCESS_COMMAND_GBCS.HEX';
+const GCS03 = '1.6_GCS03/GCS03_1.6_IMMEDIATE_SUCCESS_COMMAND_GBCS.HEX';
+const DAY = 86_400_000;
+const ask = (n: number, cause: number) =>
+  Array.from({ length: n }, (_, i) => ({
+    earliestStartTime: 0,
+    latestEndTime: 0xfffffffe,
+    snapshotOffset: i,
+    snapshotCause: cause,
+  }));
+
+describe('GSME snapshots: daily reads and the billing data log recorded on virtual time', () => {
+  it('GCS16a / GCS16b: a snapshot at each midnight, oldest at offset 0, the registers as they stood then', () => {
+    const h = home();
+    const t0 = h.clock.now();
+    h.clock.advance(3 * DAY);
+    const [r] = h.send(h.command(GCS16A, enc('GCS16a', { getSnapshot: ask(4, 1) } as never)));
+    const got = allAnswers(r!);
+    const midnights = [1, 2, 3].map((d) => zigbeeTime(Math.floor(t0 / DAY) * DAY + d * DAY));
+    const found = got.slice(0, 3).map((a) => a.fields as Record<string, number>);
+    assert.deepEqual(
+      found.map((f) => f.snapshotTime),
+      midnights,
+    );
+    assert.deepEqual(
+      found.map((f) => f.snapshotId),
+      [0, 1, 2],
+    );
+    for (const f of found) {
+      assert.equal(f.totalSnapshotsFound, 3);
+      assert.equal(f.snapshotCause, 1);
+      assert.equal(f.snapshotPayloadType, 6);
+    }
+    const summations = h.gsme.stateView.snapshotLog.entries.map((e) => e.summation);
+    assert.ok(
+      summations[0]! < summations[1]! && summations[1]! < summations[2]!,
+      'consumption between midnights',
+    );
+    assert.ok(summations[2]! < h.gsme.stateView.registers.currentSummationDelivered);
+    assert.equal(got[3]!.status, 0x8b, 'no fourth snapshot: NOT_FOUND');
+    // the prepayment side of the same snapshots (GCS16b): the credit at each midnight
+    const [p] = h.send(h.command(GCS16B, enc('GCS16b', { getPrepaySnapshot: ask(1, 1) } as never)));
+    const prepay = allAnswers(p!)[0]!.fields as Record<string, unknown>;
+    assert.equal(prepay.snapshotTime, midnights[0]);
+    assert.equal(prepay.snapshotPayloadType, 0);
+  });
+
+  it('GCS15b: a payment mode change (GCS03) is in the billing data log; a faulted read answers HARDWARE_FAILURE and changes nothing', () => {
+    const h = home(false);
+    assert.equal(h.gsme.stateView.paymentMode, 'credit');
+    const [m] = h.send(h.command(GCS03, fixture(GCS03).content));
+    assert.ok(m);
+    assert.equal(h.gsme.stateView.paymentMode, 'prepayment');
+    const fields = { getPrepaySnapshot: ask(2, 0x6008), getSnapshot: ask(1, 0x6008) };
+    const [r] = h.send(h.command(GCS15B, enc('GCS15b', fields as never)));
+    const got = allAnswers(r!);
+    const first = got[0]!.fields as Record<string, number>;
+    assert.equal(first.snapshotCause, 0x4000, 'change of mode');
+    assert.equal(first.totalSnapshotsFound, 1);
+    assert.equal(got[1]!.status, 0x8b);
+    assert.equal(
+      (got[2]!.fields as Record<string, number>).snapshotId,
+      2,
+      'the metering snapshot of component 2',
+    );
+    h.gsme.backchannel.hardwareFault('prepayment.getPrepaySnapshot');
+    // everything but the metrology's accrued-to time (virtual time passes until the poll)
+    const view = () => JSON.stringify({ ...h.gsme.stateView, metrology: null });
+    const before = view();
+    const [f] = h.send(h.command(GCS15B, enc('GCS15b', fields as never)));
+    assert.deepEqual(
+      allAnswers(f!).map((a) => a.status),
+      [0xc0, 0x01, 0x01],
+    );
+    assert.equal(view(), before);
+  });
+});

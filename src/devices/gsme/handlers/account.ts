@@ -15,6 +15,7 @@
  *   0xFFFFFFFE in the Price Matrix: a cancellation too). Answer: a Default
  *   Response SUCCESS per component.
  */
+
 import { zclCluster } from '../../../gbcs/payload/zcl-se.ts';
 import { type CommandFieldsOf, encodeGbzAlert } from '../../../gbcs/use-cases/index.ts';
 import type { FutureDatedEntry } from '../../meter-common/meter-device.ts';
@@ -26,6 +27,7 @@ import {
 } from '../../meter-common/use-case-registry.ts';
 import type { GsmePriceMatrix, GsmeState, GsmeTariffInformation, PaymentMode } from '../gsme.ts';
 import type { GsmeServices } from '../services.ts';
+import { SNAPSHOT_CAUSE, takeSnapshot } from '../snapshots.ts';
 import { defaultResponse, faultedCommand, ZCL } from './gbz.ts';
 
 /** GBCS event: Billing Data Log updated (a payment mode or price change is a billing event). */
@@ -98,6 +100,8 @@ export function paymentMode(call: UseCaseCall<CommandFieldsOf<'GCS03'>>, g: Gsme
 }
 
 function applyPaymentMode(g: GsmeServices, mode: PaymentMode, config: number): void {
+  // the billing data log keeps the registers as they stood at the change (snapshots.ts)
+  if (g.state.paymentMode !== mode) takeSnapshot(g.state, g.now(), SNAPSHOT_CAUSE.changeOfMode);
   g.state.paymentMode = mode;
   g.state.paymentControlConfiguration = config;
   g.logEvent(EVENT_BILLING_CHANGE);
@@ -197,6 +201,7 @@ function applyPrice(
   value: GsmeTariffInformation | GsmePriceMatrix,
 ): void {
   const price: GsmeState['price'] = g.state.price;
+  if (name === 'tariffInformation') takeSnapshot(g.state, g.now(), SNAPSHOT_CAUSE.changeOfTariff);
   if (name === 'tariffInformation') price.tariffInformation = structuredClone(value as GsmeTariffInformation);
   else price.priceMatrix = structuredClone(value as GsmePriceMatrix);
   g.logEvent(EVENT_BILLING_CHANGE);

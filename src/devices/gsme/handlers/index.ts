@@ -21,6 +21,7 @@ import {
 } from '../../meter-common/use-case-registry.ts';
 import type { GsmeState } from '../gsme.ts';
 import type { GsmeServices } from '../services.ts';
+import { readSnapshots } from '../snapshots.ts';
 import { paymentMode, setPrices } from './account.ts';
 import { gsmeJoin, readEventConfiguration, setEventConfiguration } from './device-management.ts';
 import {
@@ -338,6 +339,9 @@ export function registerGsmeHandlers<D extends GsmeView>(r: UseCaseRegistry<D>):
     .register('GCS21b', readPrepayConfiguration)
     .register('GCS31', startSampling)
     .register('GCS15d', readDebtLog)
+    .registerAll(['GCS15b', 'GCS15c', 'GCS16a', 'GCS16b'], (call, g: GsmeView) =>
+      readSnapshots(call, g.state, g.gbzFaults()),
+    )
     .registerAll(['GCS17', 'GCS18'], readSampledData)
     .register('GCS21k', readBillingPeriod)
     .register('GCS21a', readGasConfiguration)
