@@ -786,14 +786,15 @@ describe('DSP transform: refusals are typed', () => {
     }
   });
 
-  it('a Device Log device not in the inventory: DSP_UNKNOWN_DEVICE without E19', () => {
+  it('a Device Log device not in the inventory: DSP_UNKNOWN_DEVICE, E19 (BODY_REFUSALS: any device the request names)', () => {
     const xml = template('CCS01_8.11_SUCCESS_REQUEST_DUIS.XML').xml.replace(
       '<sr:DeviceID>00-DB-12-34-56-78-90-A0',
       '<sr:DeviceID>00-DB-12-34-56-78-90-FF',
     );
     const e = captured(() => transformXml(xml, ctx()));
     assert.ok(e instanceof DspUnknownDeviceError);
-    assert.equal(e.responseCode, undefined);
+    assert.equal(e.responseCode, 'E19');
+    assert.equal(e.httpStatus, 200);
   });
 
   it('a Command Variant that does not fit: E12', () => {

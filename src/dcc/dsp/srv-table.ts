@@ -65,6 +65,16 @@ const SUP_NET: readonly UserRole[] = ['IS', 'ES', 'GS', 'ED', 'GT'];
 const READERS: readonly UserRole[] = ['IS', 'ES', 'GS', 'ED', 'GT', 'OU'];
 /** Electricity supplier and distributor (load limiting, voltage, auxiliary loads). */
 const ELEC_NET: readonly UserRole[] = ['IS', 'ED'];
+/**
+ * The electricity distributor alone: 6.5 and 6.27 (voltage configuration,
+ * ECS29a-f) and 6.18.1 (maximum demand time period, ECS37), use cases GBCS
+ * gives the network operator only. This project's reading of DUIS had the
+ * import supplier too, so an IS passed DUIS eligibility and was refused E2 by
+ * the GBCS role check; the table now says what the DSP does (E2 at the
+ * eligibility check, not offered to a supplier by `dsp srs`, the OpenAPI and
+ * the consoles). PROVISIONAL where DUIS's eligibility table is not here.
+ */
+const ED_ONLY: readonly UserRole[] = ['ED'];
 /** Suppliers and other users (joining consumer devices). */
 const SUP_OTHER: readonly UserRole[] = ['IS', 'ES', 'GS', 'OU'];
 
@@ -141,7 +151,7 @@ const ROWS: readonly Row[] = [
   ['6.2.10', SUP_NET],
   ['6.4.1', ELEC_NET],
   ['6.4.2', ELEC_NET],
-  ['6.5', ELEC_NET],
+  ['6.5', ED_ONLY],
   ['6.6', IG],
   ['6.7', IG],
   ['6.8', IG],
@@ -154,7 +164,7 @@ const ROWS: readonly Row[] = [
   ['6.15.1', SUP_NET],
   ['6.15.2', SUP_NET],
   ['6.17', SUP_NET],
-  ['6.18.1', ELEC_NET],
+  ['6.18.1', ED_ONLY],
   ['6.18.2', ELEC_NET],
   ['6.20.1', IG],
   ['6.20.2', ['IS', 'ES']],
@@ -165,7 +175,7 @@ const ROWS: readonly Row[] = [
   ['6.24.2', SUP_NET],
   ['6.25', IS],
   ['6.26', IG],
-  ['6.27', ELEC_NET],
+  ['6.27', ED_ONLY],
   ['6.28', IG],
   ['6.29', IG],
   ['6.30', READERS],

@@ -132,6 +132,6 @@ describe('Device Log backups and restores (8.12.1, 8.12.2)', () => {
       }
     })();
     assert.ok(e instanceof DspUnknownDeviceError);
-    assert.equal(e.responseCode, undefined, 'the old device, not the target: no E19');
+    assert.equal(e.responseCode, 'E19', 'any device the request names (BODY_REFUSALS)');
   });
 });

@@ -27,7 +27,7 @@ import type { Eui } from '../../../runtime/bytes.ts';
 import { eui, one } from './body-reader.ts';
 import type { DeviceLogBackup } from './context.ts';
 import { deviceSrv } from './device-srs.ts';
-import { DspBodyInvalidError, DspUnknownDeviceError } from './errors.ts';
+import { bodyDeviceType, DspBodyInvalidError, DspUnknownDeviceError } from './errors.ts';
 import type { AnySrvTransform, BuildInput } from './rule.ts';
 
 const CHF: DeviceType[] = ['CHF'];
@@ -46,7 +46,7 @@ function backupOf<K extends keyof DeviceLogBackup>(
 ): NonNullable<DeviceLogBackup[K]> {
   const type = i.deviceTypeOf(old);
   if (type === undefined) throw new DspUnknownDeviceError(old, `old ${oldType}`);
-  if (type !== oldType) throw new DspBodyInvalidError(`${old} is a ${type}, not a ${oldType}`, path);
+  if (type !== oldType) throw bodyDeviceType(`${old} is a ${type}, not a ${oldType}`, path);
   const b = i.deviceLogBackupOf?.(old)?.[part];
   if (!b)
     throw new DspBodyInvalidError(

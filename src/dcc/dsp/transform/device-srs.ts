@@ -50,7 +50,7 @@ import {
   type ValueReader,
 } from './body-reader.ts';
 import { cosemCommandDateTime, zigbeeUtcTime } from './encoding.ts';
-import { DspBodyInvalidError } from './errors.ts';
+import { DspBodyInvalidError, inconsistent, missing } from './errors.ts';
 import {
   type AnySrvTransform,
   type BuildInput,
@@ -93,10 +93,16 @@ const RESTRICTING_CLOCK = {
   dataIndex: 0,
 } as const;
 
-function range(p: Period | undefined, useCase: string) {
-  if (!p) throw new DspBodyInvalidError(`${useCase} reads a log: ReadLogPeriod missing`);
+/** A log read's ReadLogPeriod: present, and not ending before it starts. */
+function logPeriod(p: Period | undefined, useCase: string): Period {
+  if (!p) throw missing(`${useCase} reads a log: ReadLogPeriod missing`);
   if (p.end.getTime() < p.start.getTime())
-    throw new DspBodyInvalidError('EndDateTime is before StartDateTime', 'ReadLogPeriod');
+    throw inconsistent('EndDateTime is before StartDateTime', 'ReadLogPeriod');
+  return p;
+}
+
+function range(period: Period | undefined, useCase: string) {
+  const p = logPeriod(period, useCase);
   return {
     restrictingObject: RESTRICTING_CLOCK,
     fromValue: utcSeconds(p.start, 'ReadLogPeriod/StartDateTime'),
@@ -160,8 +166,7 @@ function protectedRead(useCase: string, objects: readonly ProtectedObject[]) {
     throw new Error(`${useCase} is not a protected read`);
   return (i: BuildInput<{ period?: Period }>) => {
     const p = objects.some((o) => o.ranged) ? i.body.period : undefined;
-    if (objects.some((o) => o.ranged) && !p)
-      throw new DspBodyInvalidError(`${useCase} reads a log: ReadLogPeriod missing`);
+    if (objects.some((o) => o.ranged) && !p) throw missing(`${useCase} reads a log: ReadLogPeriod missing`);
     return {
       [a.object]: {
         getProtectedAttributes: {
@@ -206,8 +211,7 @@ function protectedRead(useCase: string, objects: readonly ProtectedObject[]) {
  */
 function snapshots(components: readonly string[], count: number, cause: number) {
   return (i: BuildInput<{ period?: Period }>) => {
-    const p = i.body.period;
-    if (!p) throw new DspBodyInvalidError('ReadLogPeriod missing');
+    const p = logPeriod(i.body.period, 'a snapshot read');
     const one = (offset: number) => ({
       earliestStartTime: utcSeconds(p.start, 'ReadLogPeriod/StartDateTime'),
       latestEndTime: utcSeconds(p.end, 'ReadLogPeriod/EndDateTime'),
@@ -531,10 +535,10 @@ export const DEVICE_SRV_TRANSFORMS: readonly AnySrvTransform[] = [
 function sampledData(sampleId: number, intervalSeconds: number) {
   return (i: BuildInput<{ period?: Period }>) => {
     const p = i.body.period;
-    if (!p) throw new DspBodyInvalidError('ReadLogPeriod missing');
+    if (!p) throw missing('ReadLogPeriod missing');
     const start = utcSeconds(p.start, 'ReadLogPeriod/StartDateTime');
     const end = utcSeconds(p.end, 'ReadLogPeriod/EndDateTime');
-    if (end < start) throw new DspBodyInvalidError('EndDateTime is before StartDateTime', 'ReadLogPeriod');
+    if (end < start) throw inconsistent('EndDateTime is before StartDateTime', 'ReadLogPeriod');
     return {
       getSampledData: {
         sampleId,
@@ -949,7 +953,7 @@ export const DEVICE_SETTING_SRV_TRANSFORMS: readonly AnySrvTransform[] = [
           const out: Record<string, { value: string }> = {};
           for (const l of i.body.labels as { index: number; text: string }[]) {
             if (out[`alcsLabel${l.index}`])
-              throw new DspBodyInvalidError(`label ${l.index} given twice`, 'ALCSHCALCSDescription');
+              throw inconsistent(`label ${l.index} given twice`, 'ALCSHCALCSDescription');
             out[`alcsLabel${l.index}`] = { value: l.text };
           }
           return Object.fromEntries(

@@ -38,7 +38,12 @@ export function executionOf(executionDateTime: Date | undefined): Execution {
 export function cosemCommandDateTime(d: Date, path = 'date-time'): Uint8Array {
   const y = d.getUTCFullYear();
   if (Number.isNaN(y) || y < 0 || y > 0xfffe)
-    throw new DspBodyInvalidError(`year ${y} does not fit a COSEM date-time`, path);
+    throw new DspBodyInvalidError(
+      `year ${y} does not fit a COSEM date-time`,
+      path,
+      undefined,
+      'not-encodable',
+    );
   return cosemUtcDateTime(d, { hundredths: true });
 }
 
@@ -65,7 +70,12 @@ export function cosemExecutionDateTime(e: Execution, path = 'ExecutionDateTime')
 export function zigbeeUtcTime(d: Date, path = 'date-time'): number {
   const s = Math.floor(d.getTime() / 1000) - ZIGBEE_EPOCH_OFFSET;
   if (!Number.isFinite(s) || s <= 0 || s >= 0xffffffff) {
-    throw new DspBodyInvalidError(`${d.toISOString()} does not fit a ZigBee UTCTime`, path);
+    throw new DspBodyInvalidError(
+      `${d.toISOString()} does not fit a ZigBee UTCTime`,
+      path,
+      undefined,
+      'not-encodable',
+    );
   }
   return s;
 }
@@ -91,7 +101,12 @@ export function zigbeeExecutionTime(e: Execution, path = 'ExecutionDateTime'): n
 export function generalizedTime(d: Date, path = 'date-time'): string {
   const y = d.getUTCFullYear();
   if (Number.isNaN(y) || y < 0 || y > 9999)
-    throw new DspBodyInvalidError(`year ${y} does not fit a GeneralizedTime`, path);
+    throw new DspBodyInvalidError(
+      `year ${y} does not fit a GeneralizedTime`,
+      path,
+      undefined,
+      'not-encodable',
+    );
   const p = (n: number, w = 2) => String(n).padStart(w, '0');
   return `${p(y, 4)}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}Z`;
 }

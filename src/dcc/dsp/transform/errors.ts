@@ -82,15 +82,16 @@ export class DspDeviceTypeMismatchError extends DspTransformError {
   }
 }
 
-/** DUIS E19: the target device is not in the inventory. */
+/** DUIS E19: a device the request names (the target, or one in the body: `BODY_REFUSALS`) is not in the inventory. */
 export class DspUnknownDeviceError extends DspTransformError {
   constructor(
     readonly eui: string,
     what = 'target device',
   ) {
+    const r = BODY_REFUSALS['unknown-device'];
     super('DSP_UNKNOWN_DEVICE', `${what} ${eui} is not in the DSP inventory`, {
-      responseCode: what === 'target device' ? 'E19' : undefined,
-      httpStatus: what === 'target device' ? 200 : 400,
+      responseCode: 'E19',
+      httpStatus: r.httpStatus,
     });
   }
 }
@@ -102,16 +103,99 @@ export class DspCommandVariantError extends DspTransformError {
   }
 }
 
-/** A body value the transform refuses (the DUIS codec's schema errors are wrapped in this too). HTTP 400. */
+/**
+ * What is wrong with a device SR's body, semantically (it passed the XSD).
+ * `BODY_REFUSALS` gives each its answer: the DUIS Response Code DUIS defines
+ * for it where this project knows that code's meaning, else HTTP 400
+ * `DSP_BODY_INVALID` (docs/dsp.md "Bad bodies").
+ */
+export type BodyRefusalKind =
+  /** A device the body names (not the target) is not in the inventory. */
+  | 'unknown-device'
+  /** A device the body names is of a type the SR does not take there. */
+  | 'device-type'
+  /** A value outside its range (a price, an index, a count). */
+  | 'out-of-range'
+  /** Values that contradict each other (end before start, given twice, a reference to nothing). */
+  | 'inconsistent'
+  /** A value the SR needs for this target or choice is absent. */
+  | 'missing'
+  /** A date or value that no GBCS encoding holds (a year a COSEM date-time cannot carry). */
+  | 'not-encodable'
+  /** Anything else the transform cannot put into GBCS (the DUIS codec's schema errors included). */
+  | 'invalid';
+
+export interface BodyRefusal {
+  /** The DUIS Response Code of the synchronous answer (HTTP 200), where DUIS defines one this project can name. */
+  responseCode?: DuisResponseCode;
+  /** The HTTP status of the answer. */
+  httpStatus: number;
+  /** Why this answer (docs). */
+  basis: string;
+}
+
+/**
+ * The one table of the DSP's answers to a semantically bad device-SR body.
+ * The DUIS XSD enumerates SR-specific codes for device SRs (E0101xx,
+ * E0102xx, E0303xx, E0401xx, E0417xx, E0605xx ... E0628xx,
+ * src/duis/response-codes.ts) and common validation codes (E30, E31,
+ * E40-E71) without their wording, and no DUIS text here says which
+ * validation failure each stands for: those kinds keep the generic HTTP 400
+ * `DSP_BODY_INVALID` rather than a guessed code. Only the common codes whose
+ * meaning is recorded (RESPONSE_CODE_MEANINGS) are used.
+ */
+export const BODY_REFUSALS: Readonly<Record<BodyRefusalKind, BodyRefusal>> = {
+  'unknown-device': {
+    responseCode: 'E19',
+    httpStatus: 200,
+    basis: 'E19 device does not exist: read as any device the request names, not only the target',
+  },
+  'device-type': {
+    responseCode: 'E11',
+    httpStatus: 200,
+    basis: 'E11 Service Request not compatible with the device type: also a device the body names',
+  },
+  'out-of-range': { httpStatus: 400, basis: 'no DUIS code with a known meaning (E40-E71 unworded here)' },
+  inconsistent: { httpStatus: 400, basis: 'no DUIS code with a known meaning (E40-E71 unworded here)' },
+  missing: { httpStatus: 400, basis: 'no DUIS code with a known meaning (E40-E71 unworded here)' },
+  'not-encodable': { httpStatus: 400, basis: 'no DUIS code with a known meaning (E30/E31 unworded here)' },
+  invalid: { httpStatus: 400, basis: 'no DUIS code with a known meaning' },
+};
+
+/**
+ * A body the transform refuses: answered per `BODY_REFUSALS` (a DUIS
+ * Response Code where DUIS defines one, else HTTP 400 DSP_BODY_INVALID).
+ */
 export class DspBodyInvalidError extends DspTransformError {
+  readonly kind: BodyRefusalKind;
   constructor(
     message: string,
     readonly path?: string,
     cause?: unknown,
+    kind: BodyRefusalKind = 'invalid',
   ) {
-    super('DSP_BODY_INVALID', path ? `${message} (at ${path})` : message, { httpStatus: 400, cause });
+    const r = BODY_REFUSALS[kind];
+    super('DSP_BODY_INVALID', path ? `${message} (at ${path})` : message, {
+      httpStatus: r.httpStatus,
+      ...(r.responseCode ? { responseCode: r.responseCode } : {}),
+      cause,
+    });
+    this.kind = kind;
   }
 }
+
+/** A body value outside its range. */
+export const outOfRange = (message: string, path?: string) =>
+  new DspBodyInvalidError(message, path, undefined, 'out-of-range');
+/** Body values that contradict each other. */
+export const inconsistent = (message: string, path?: string) =>
+  new DspBodyInvalidError(message, path, undefined, 'inconsistent');
+/** A value the SR needs is absent. */
+export const missing = (message: string, path?: string) =>
+  new DspBodyInvalidError(message, path, undefined, 'missing');
+/** A device the body names is of a type the SR does not take there. */
+export const bodyDeviceType = (message: string, path?: string) =>
+  new DspBodyInvalidError(message, path, undefined, 'device-type');
 
 /** A key or certificate the DSP needs is missing. HTTP 500 for the DSP's own keys, 400 for a user's. */
 export class DspUnknownKeyError extends DspTransformError {

@@ -8,7 +8,7 @@
  * transform never builds a command from a body the XSD would reject.
  */
 import { type DuisNode, SR_NS, type UpdatePricePrimaryElement } from '../../../duis/index.ts';
-import { DspBodyInvalidError } from './errors.ts';
+import { DspBodyInvalidError, inconsistent, outOfRange } from './errors.ts';
 
 /** XSD PriceType (xs:short). */
 const SHORT = { min: -32768, max: 32767 };
@@ -51,7 +51,7 @@ function intText(node: DuisNode, path: string, range: { min: number; max: number
   if (!/^[+-]?\d+$/.test(t)) throw new DspBodyInvalidError(`"${t}" is not an integer`, path);
   const v = Number(t);
   if (!Number.isSafeInteger(v) || v < range.min || v > range.max)
-    throw new DspBodyInvalidError(`${t} is outside ${range.min}..${range.max}`, path);
+    throw outOfRange(`${t} is outside ${range.min}..${range.max}`, path);
   return v;
 }
 
@@ -60,7 +60,7 @@ function indexOf(node: DuisNode, path: string, max: number): number {
   if (raw === undefined) throw new DspBodyInvalidError('index attribute missing', path);
   const t = raw.trim();
   if (!/^\+?\d+$/.test(t) || Number(t) < 1 || Number(t) > max)
-    throw new DspBodyInvalidError(`index "${raw}" is not 1..${max}`, path);
+    throw outOfRange(`index "${raw}" is not 1..${max}`, path);
   return Number(t);
 }
 
@@ -75,7 +75,7 @@ function indexed(
   for (const n of nodes) {
     const p = `${path}/${n.name}`;
     const i = indexOf(n, p, maxIndex);
-    if (out.has(i)) throw new DspBodyInvalidError(`index ${i} given twice`, p);
+    if (out.has(i)) throw inconsistent(`index ${i} given twice`, p);
     if (n.children.length > 0) throw new DspBodyInvalidError('a price has no child elements', p);
     out.set(i, intText(n, p, range));
   }
@@ -91,24 +91,21 @@ function only(node: DuisNode, names: string[], path: string): void {
 
 function electricityBlocks(nodes: DuisNode[], path: string): Map<number, Map<number, number>> {
   const blocks = new Map<number, Map<number, number>>();
-  if (nodes.length < 1 || nodes.length > 8)
-    throw new DspBodyInvalidError(`${nodes.length} BlockPrices (1..8)`, path);
+  if (nodes.length < 1 || nodes.length > 8) throw outOfRange(`${nodes.length} BlockPrices (1..8)`, path);
   for (const b of nodes) {
     const p = `${path}/BlockPrices`;
     const i = indexOf(b, p, 8);
-    if (blocks.has(i)) throw new DspBodyInvalidError(`BlockPrices index ${i} given twice`, p);
+    if (blocks.has(i)) throw inconsistent(`BlockPrices index ${i} given twice`, p);
     only(b, ['BlockPrice'], p);
     const prices = kids(b);
-    if (prices.length < 1 || prices.length > 4)
-      throw new DspBodyInvalidError(`${prices.length} BlockPrice (1..4)`, p);
+    if (prices.length < 1 || prices.length > 4) throw outOfRange(`${prices.length} BlockPrice (1..4)`, p);
     blocks.set(i, indexed(prices, p, 4, SHORT));
   }
   return blocks;
 }
 
 function electricityTou(nodes: DuisNode[], path: string): Map<number, number> {
-  if (nodes.length < 1 || nodes.length > 48)
-    throw new DspBodyInvalidError(`${nodes.length} TOUPrice (1..48)`, path);
+  if (nodes.length < 1 || nodes.length > 48) throw outOfRange(`${nodes.length} TOUPrice (1..48)`, path);
   return indexed(nodes, path, 48, SHORT);
 }
 
@@ -160,7 +157,7 @@ export function primaryPrices(body: UpdatePricePrimaryElement): PrimaryPrices {
   const c = kids(t);
   if (t.name === 'TOUTariff') {
     only(t, ['TOUPrice'], path);
-    if (c.length < 1 || c.length > 4) throw new DspBodyInvalidError(`${c.length} TOUPrice (1..4)`, path);
+    if (c.length < 1 || c.length > 4) throw outOfRange(`${c.length} TOUPrice (1..4)`, path);
     return {
       fuel: 'gas',
       currencyUnits: p.currencyUnits,
@@ -176,8 +173,7 @@ export function primaryPrices(body: UpdatePricePrimaryElement): PrimaryPrices {
     if (last?.name !== 'NumberOfThresholds' || c.filter((x) => x.name === 'NumberOfThresholds').length !== 1)
       throw new DspBodyInvalidError('BlockTariff ends with one NumberOfThresholds', path);
     const prices = c.slice(0, -1);
-    if (prices.length < 1 || prices.length > 4)
-      throw new DspBodyInvalidError(`${prices.length} BlockPrice (1..4)`, path);
+    if (prices.length < 1 || prices.length > 4) throw outOfRange(`${prices.length} BlockPrice (1..4)`, path);
     return {
       fuel: 'gas',
       currencyUnits: p.currencyUnits,

@@ -54,7 +54,7 @@ import {
 } from './credentials.ts';
 import { deviceSrv, type Rule } from './device-srs.ts';
 import { zigbeeExecutionTime } from './encoding.ts';
-import { DspBodyInvalidError, DspUnknownDeviceError, DspUnknownKeyError } from './errors.ts';
+import { bodyDeviceType, DspBodyInvalidError, DspUnknownDeviceError, DspUnknownKeyError } from './errors.ts';
 import type { AnySrvTransform, BuildInput, SelectInput } from './rule.ts';
 import { DEVICE_LOG_TYPE } from './use-cases.ts';
 
@@ -78,7 +78,7 @@ function otherDevice(i: BuildInput<B>): { id: string; type: number; kind: Device
   if (kind === undefined) throw new DspUnknownDeviceError(id, 'OtherDeviceID');
   const type = DEVICE_LOG_TYPE[kind];
   if (type === undefined)
-    throw new DspBodyInvalidError(`a ${kind} cannot be joined to another device`, 'OtherDeviceID');
+    throw bodyDeviceType(`a ${kind} cannot be joined to another device`, 'OtherDeviceID');
   return { id, type, kind };
 }
 

@@ -47,7 +47,7 @@ import {
   generalizedTime,
   zigbeeExecutionTime,
 } from './encoding.ts';
-import { DspBodyInvalidError, DspUnknownDeviceError } from './errors.ts';
+import { bodyDeviceType, DspBodyInvalidError, DspUnknownDeviceError } from './errors.ts';
 import { type ElectricityPrices, type GasPrices, type PrimaryPrices, primaryPrices } from './prices.ts';
 import { type AnySrvTransform, type BuildInput, type SrvTransform, type UseCaseRule, uc } from './rule.ts';
 
@@ -640,10 +640,7 @@ function buildCcs01(i: BuildInput<UpdateHanDeviceLog>): unknown {
   if (type === undefined) throw new DspUnknownDeviceError(i.body.deviceId, 'Device Log device');
   const typeCode = DEVICE_LOG_TYPE[type];
   if (typeCode === undefined) {
-    throw new DspBodyInvalidError(
-      `a ${type} cannot be added to a CHF Device Log`,
-      'UpdateHANDeviceLog/DeviceID',
-    );
+    throw bodyDeviceType(`a ${type} cannot be added to a CHF Device Log`, 'UpdateHANDeviceLog/DeviceID');
   }
   const entry = {
     deviceId: i.body.deviceId,
