@@ -185,25 +185,50 @@ async function openDsp(dir: string, users: User[], kyselyStore = false) {
   return { store, dsp };
 }
 
-/** The templates the DSP accepts with their own CV (I0 / I99), tried once in process. */
+/**
+ * The templates the DSP accepts with their own CV (I0 / I99), tried once in
+ * process, leaving out any after which the estate no longer takes what it
+ * took before (e.g. 8.5 Service Opt Out: the device's SRs get E5 from then):
+ * after each accepted template, the first accepted one of every target is
+ * sent again; if one is refused, that template is left out and the trial
+ * goes on with a fresh DSP.
+ */
 async function acceptedMix(dir: string, user: User): Promise<Sr[]> {
-  const { store, dsp } = await openDsp(dir, [user]);
   const out: Sr[] = [];
+  const probes = new Map<string, Sr>();
   let counter = BigInt(Date.now()) - 1_000_000n;
+  let opened = 0;
+  let dsp: DspService | undefined;
+  let store: Store | undefined;
+  const open = async () => {
+    await dsp?.close();
+    await store?.close();
+    ({ store, dsp } = await openDsp(join(dir, String(opened++)), [user]));
+  };
+  const accepted = (sr: Sr) => {
+    const xml = templateRequest(sr.file, { counter: counter++, originator: user.eui, signer: user.signer });
+    const r = dsp!.handleRequest(sr.endpoint, xml);
+    return r.httpStatus === 200 && (r.responseCode === 'I0' || r.responseCode === 'I99');
+  };
   try {
+    await open();
     for (const t of supportedTemplates()) {
       const cv = Number(/<sr:CommandVariant>(\d)</.exec(t.xml)?.[1]) as CommandVariant;
       if (!cv) continue;
-      const endpoint = endpointForCommandVariant(cv);
-      const xml = templateRequest(t.file, { counter: counter++, originator: user.eui, signer: user.signer });
-      const r = dsp.handleRequest(endpoint, xml);
-      if (r.httpStatus === 200 && (r.responseCode === 'I0' || r.responseCode === 'I99'))
-        out.push({ file: t.file, cv, endpoint });
+      const sr: Sr = { file: t.file, cv, endpoint: endpointForCommandVariant(cv) };
+      if (!accepted(sr)) continue;
+      if (![...probes.values()].every(accepted)) {
+        await open();
+        continue;
+      }
+      out.push(sr);
+      const target = /<sr:RequestID>[^:<]*:([^:<]*):/.exec(t.xml)?.[1] ?? '';
+      if (!probes.has(target)) probes.set(target, sr);
     }
-    await dsp.flush();
+    await dsp?.flush();
   } finally {
-    await dsp.close();
-    await store.close();
+    await dsp?.close();
+    await store?.close();
   }
   return out;
 }

@@ -217,4 +217,35 @@ describe('DSP worker threads', () => {
     many.dsp.removeUser(OTHER_PARTY);
     assert.equal(code(await post(httpMany, 'serviceS', xml())), '403 DSP_PRECHECK_REFUSED');
   });
+
+  it('the calls of one turn reach a worker as one message; each answer is its own', async () => {
+    const own = await openTestDsp('sqlite', { xsdValidation: true });
+    const single = await DspFrontWorkers.start(own.dsp, 1);
+    try {
+      const reqs = Array.from({ length: 8 }, (_, i) =>
+        templateRequest(ECS17B, { counter: 500n + BigInt(i) }),
+      );
+      // one of them is a replay of another: refused, whatever batch it shares
+      reqs.push(reqs[3]);
+      const posts = single.posts;
+      const replies = await Promise.all(reqs.map((xml) => single.handle('serviceS', Buffer.from(xml))));
+      await own.dsp.flush();
+      assert.deepEqual(
+        replies.map((r) => r.responseCode ?? `${r.httpStatus} ${r.error}`),
+        [...Array(8).fill('I99'), '409 DSP_COUNTER_REPLAY'],
+      );
+      for (const r of replies.slice(0, 8)) {
+        const response = verifyAndParseDuisResponse(r.body, DSP_TRUST).response;
+        const id = response.header.requestId;
+        assert.ok(id);
+        assert.equal(formatRequestId(id), r.requestId);
+      }
+      // the checks in one message, the signatures in another
+      assert.equal(single.posts - posts, 2);
+      assert.equal(single.calls[0], 9 + 8);
+    } finally {
+      await single.close();
+      await own.close();
+    }
+  });
 });

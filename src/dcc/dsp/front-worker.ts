@@ -4,6 +4,7 @@
  * parse) and builds and signs DUIS Responses, for the DSP on the main thread.
  * It holds a copy of the users and their XML-signing certificates, replaced
  * whenever the DSP's change (each outcome says which generation it used).
+ * Calls come in batches and are answered with one message per batch.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import {
@@ -15,7 +16,12 @@ import {
 } from '../../duis/index.ts';
 import { InProcessDuisXsdValidator } from '../../duis/xsd-inprocess.ts';
 import type { Eui } from '../../runtime/bytes.ts';
-import type { FrontWorkerInit, FrontWorkerReply, FrontWorkerRequest } from './dsp-workers.ts';
+import type {
+  FrontWorkerCall,
+  FrontWorkerInit,
+  FrontWorkerReply,
+  FrontWorkerRequest,
+} from './dsp-workers.ts';
 import { errText, type FrontChecks, frontChecks } from './front.ts';
 
 const port = parentPort;
@@ -32,28 +38,30 @@ const checks: FrontChecks = {
   trust: new XmlSigningCertificateStore(),
 };
 
-port.on('message', (m: FrontWorkerRequest) => {
-  let reply: FrontWorkerReply;
+function answer(m: FrontWorkerCall): FrontWorkerReply {
   switch (m.type) {
-    case 'users':
-      users = new Set(m.users.map((u) => u.eui));
-      checks.trust = new XmlSigningCertificateStore(m.users.flatMap((u) => u.certificates));
-      generation = m.generation;
-      return;
     case 'check': {
       const outcome = frontChecks(m.input, checks, m.tlsUser, m.now);
       if (outcome.kind === 'verified') delete outcome.request.definition;
-      reply = { id: m.id, generation, outcome };
-      break;
+      return { id: m.id, generation, outcome };
     }
     case 'sign':
       try {
-        reply = { id: m.id, xml: signBuiltDuis(buildDuisResponseDocument(m.response), signer) };
+        return { id: m.id, xml: signBuiltDuis(buildDuisResponseDocument(m.response), signer) };
       } catch (e) {
-        reply = { id: m.id, error: errText(e) };
+        return { id: m.id, error: errText(e) };
       }
-      break;
   }
-  port.postMessage(reply);
+}
+
+port.on('message', (m: FrontWorkerRequest) => {
+  if (m.type === 'users') {
+    users = new Set(m.users.map((u) => u.eui));
+    checks.trust = new XmlSigningCertificateStore(m.users.flatMap((u) => u.certificates));
+    generation = m.generation;
+    return;
+  }
+  // a batch: one message back with every answer
+  port.postMessage(m.calls.map(answer));
 });
 port.postMessage({ ready: true });
