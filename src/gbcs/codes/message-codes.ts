@@ -32,6 +32,8 @@ export interface MessageCodeInfo {
   useCase: string;
   name: string;
   srv: string | null;
+  /** Every SRV that produces the command, where there is more than one (`srv` is the first). */
+  srvs?: readonly string[];
   target: DeviceTarget;
   critical: boolean;
   payload: PayloadFormat;
@@ -65,6 +67,7 @@ function fromCatalogue(r: UseCaseRowBase): MessageCodeInfo {
     source: r.confirmed === 'rtds' ? 'rtds' : 'gbcs',
   };
   if (r.targets.length > 1) info.targets = r.targets;
+  if (r.srvs.length > 1) info.srvs = r.srvs;
   if (r.altFamily) info.altPayload = r.altFamily;
   if (r.aliases) info.aliases = r.aliases;
   if (r.nameUnconfirmed) info.nameUnconfirmed = true;
