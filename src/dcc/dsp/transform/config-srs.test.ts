@@ -232,3 +232,30 @@ describe('4.4.5 Retrieve Billing Data Log (Prepayment Credits): GCS15e (no templ
     );
   });
 });
+
+describe('DSP 6.2.8 Read Device Configuration (Gas)', () => {
+  it('to a GSME: GCS21a (inferred row) asks for the active conversion factor and calorific value; to an ESME: E11', () => {
+    const xml = (target: string) =>
+      xsdShapedRequest({
+        srv: '6.2.8',
+        cv: 1,
+        target,
+        counter: counter++,
+        body: '<sr:ReadDeviceConfigurationGas/>',
+      });
+    assert.ok(validateAgainstDuisXsdInProcess(xml(GSME)).valid);
+    const r = transformServiceRequest(parseDuisRequest(xml(GSME)), rtdsContext());
+    assert.equal(r.useCase, 'GCS21a');
+    const m = decodeMessage(r.gbcs);
+    assert.equal(m.messageCode, 0x007b);
+    const get = { earliestStartTime: 0, minIssuerEventId: 0xffffffff, numberOfCommands: 1 };
+    assert.deepEqual(decodeCommand('GCS21a', m.content).fields, {
+      getConversionFactor: get,
+      getCalorificValue: get,
+    });
+    assert.throws(
+      () => transformServiceRequest(parseDuisRequest(xml(ESME)), rtdsContext()),
+      (e: unknown) => e instanceof DspTransformError || e instanceof DspUnsupportedServiceRequestError,
+    );
+  });
+});
