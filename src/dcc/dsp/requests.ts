@@ -85,6 +85,8 @@ export interface DspRequestRecord {
   commandHex: string | null;
   /** The Pre-Command issued for CV 4 (hex): a Signed Pre-Command must sign exactly it. */
   preCommandHex: string | null;
+  /** DUIS 9.1: the CIN the DSP drew and sent; the device's response reaches the user as CINMessage with it. */
+  cin: string | null;
   responseCode: string | null;
   responseRoute: ResponseRoute | null;
   /** Device responses seen for this request (more than one: duplicates, DSP-6). */

@@ -32,6 +32,7 @@ import {
   signedPreCommandBody,
   verifyAndParseDuisResponse,
 } from '../../duis/index.ts';
+import { validateAgainstDuisXsdInProcess } from '../../duis/xsd-inprocess.ts';
 import { toHex } from '../../runtime/bytes.ts';
 import type { DspReply, DuisEndpoint } from './service.ts';
 import { dspDb } from './tables.ts';
@@ -298,6 +299,43 @@ describe('DSP service: checks and their DUIS answers', () => {
 
   it('a rejected request leaves no record and does not move the counter', () => {
     assert.equal(t.dsp.lastCounter(SUPPLIER), 100n);
+  });
+});
+
+describe('DSP service: 9.1 Request Customer Identification Number (CINMessage)', () => {
+  let t: TestDsp;
+  before(async () => {
+    t = await openTestDsp('sqlite', { cinSource: () => '4711' });
+  });
+  after(async () => {
+    await t?.close();
+  });
+
+  it('CV 1: the DSP draws the CIN, GCS36 carries it, the device response reaches the user as CINMessage with it', async () => {
+    const reply = t.dsp.handleRequest(
+      'serviceS',
+      templateRequest('GCS36_9.1_SUCCESS_REQUEST_DUIS.XML', { counter: 1000n }),
+    );
+    assert.equal(response(reply).header.responseCode, 'I99', reply.body);
+    const sent = t.downlink.sent.at(-1)!;
+    // Update CIN: octet string of four ASCII digits "4711"
+    assert.match(toHex(sent.gbcs), /0434373131/);
+    assert.equal(t.dsp.request(sent.requestId)?.cin, '4711');
+    const resp = deviceResponse(sent.gbcs, rtdsContent('9.1_GCS36/GCS36_9.1_SUCCESS_RESPONSE_GBCS.HEX'));
+    t.dsp.onDeviceMessage({ chf: CHF, gbcs: resp, at: t.clock.now() });
+    t.clock.advance(0);
+    await t.dsp.idle();
+    const xml = t.transport.posts.at(-1)!.xml;
+    const v = validateAgainstDuisXsdInProcess(xml);
+    assert.ok(v.valid, v.errors.join('; '));
+    const r = verifyAndParseDuisResponse(xml, DSP_TRUST).response;
+    assert.equal(r.header.responseCode, 'I0');
+    assert.ok(r.body.kind === 'ResponseMessage' && r.body.payload?.type === 'Other');
+    const node = r.body.payload.node;
+    assert.equal(node.name, 'CINMessage');
+    const child = (n: string) => node.children.find((c) => c.name === n)?.text;
+    assert.equal(child('CustomerIdentificationNumber'), '4711');
+    assert.equal(child('GBCSPayload'), Buffer.from(resp).toString('base64'));
   });
 });
 

@@ -24,7 +24,7 @@
  *   6. the Command Variant: right URL (E13), DSP-3 local-delivery policy (E17), allowed for the SR (E12)
  * then the transform's own checks (E11, DSP-2 signatures of Signed Pre-Commands).
  */
-import { createHash, randomInt } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Store } from '../../adapters/store/index.ts';
 import {
   buildDuisResponseDocument,
@@ -68,6 +68,7 @@ import {
   type LocalDeliveryTariff,
   localDeliveryCharge,
 } from './charges.ts';
+import { cinMessage, randomCin } from './cin.ts';
 import {
   type OutboxKind,
   outboxFromRow,
@@ -987,6 +988,7 @@ export class DspService implements DspDeviceMessageSink {
       commandSha256: null,
       commandHex: null,
       preCommandHex: null,
+      cin: null,
       responseCode: null,
       responseRoute: null,
       responseCount: 0,
@@ -1035,6 +1037,7 @@ export class DspService implements DspDeviceMessageSink {
     rec.useCase = result.useCase;
     rec.messageCode = result.messageCode;
     rec.gbcsKey = gbcsKey(result.originator, result.target, result.originatorCounter);
+    if (result.cin !== undefined) rec.cin = result.cin;
     if (result.execution.kind === 'at') rec.executionAt = result.execution.at.getTime();
     const scheduledAt = result.dspScheduledAt?.getTime();
     if (scheduledAt !== undefined) rec.executionAt = scheduledAt;
@@ -1459,9 +1462,11 @@ export class DspService implements DspDeviceMessageSink {
           serviceReference: def.serviceReference,
           serviceReferenceVariant: rec.srv,
           payload:
-            scheduleId === undefined
-              ? { type: 'GBCSPayload', gbcs: msg.bytes }
-              : scheduledMessage(msg.bytes, scheduleId),
+            scheduleId !== undefined
+              ? scheduledMessage(msg.bytes, scheduleId)
+              : rec.cin !== null
+                ? cinMessage(msg.bytes, rec.cin)
+                : { type: 'GBCSPayload', gbcs: msg.bytes },
         },
       });
       disposition = this.#post(rec.user, 'response', rec.requestId, `response:${rec.requestId}`, xml)
@@ -1808,9 +1813,4 @@ export type { ServiceRequestClass };
  */
 function lateLocalAnswer(rec: DspRequestRecord): boolean {
   return rec.state === 'expired' && (rec.cv === 2 || rec.cv === 6) && rec.responseRoute == null;
-}
-
-/** A fresh Customer Identification Number (DUIS 9.1): four decimal digits, uniformly drawn. */
-function randomCin(): string {
-  return String(randomInt(0, 10_000)).padStart(4, '0');
 }

@@ -63,6 +63,8 @@ export interface DspRequestsTable {
   command_sha256: string | null;
   command_hex: string | null;
   pre_command_hex: string | null;
+  /** 9.1: the CIN the DSP drew (migration 037) */
+  cin: string | null;
   response_code: string | null;
   response_route: string | null;
   response_count: number;
