@@ -34,7 +34,7 @@ import {
 } from '../../duis/index.ts';
 import { type UseCaseRow, useCaseById, useCaseRows } from '../../gbcs/use-cases/index.ts';
 import { NON_DEVICE_SRVS } from './non-device.ts';
-import { srvTransform } from './transform/registered.ts';
+import { notBuiltReason, srvTransform } from './transform/registered.ts';
 import { USER_ROLES, type UserRole } from './users.ts';
 
 export type SrvKind = 'device' | 'dsp-scheduled' | 'non-device';
@@ -437,9 +437,11 @@ export function srvListing(): Record<string, unknown>[] {
       o.reason =
         e.class === 'non-device'
           ? 'no non-device handler in this DSP: refused with E11 (DSP_UNSUPPORTED_SERVICE_REQUEST)'
-          : unknown.length > 0 && unknown.length === e.useCases.length
-            ? `${unknown.map((u) => `${u.useCase} (${u.targets.join(', ')})`).join(', ')}: the catalogue row has no payload (payloadUnknown: no RTDS example or confirmed row establishes its objects); refused with E11 (DSP_UNSUPPORTED_SERVICE_REQUEST)`
-            : 'no GBCS transform for this SRV in this DSP yet: refused with E11 (DSP_UNSUPPORTED_SERVICE_REQUEST)';
+          : notBuiltReason(e.srv)
+            ? `no GBCS transform for this SRV in this DSP yet (${notBuiltReason(e.srv)}): refused with E11 (DSP_UNSUPPORTED_SERVICE_REQUEST)`
+            : unknown.length > 0 && unknown.length === e.useCases.length
+              ? `${unknown.map((u) => `${u.useCase} (${u.targets.join(', ')})`).join(', ')}: the catalogue row has no payload (payloadUnknown: no RTDS example or confirmed row establishes its objects); refused with E11 (DSP_UNSUPPORTED_SERVICE_REQUEST)`
+              : 'no GBCS transform for this SRV in this DSP yet: refused with E11 (DSP_UNSUPPORTED_SERVICE_REQUEST)';
     }
     return o;
   });

@@ -15,7 +15,7 @@ import { CREDENTIALS_SRV_TRANSFORMS } from './credentials-srs.ts';
 import { DEVICE_CONFIG_SRV_TRANSFORMS } from './device-config-srs.ts';
 import { DEVICE_LOG_SRV_TRANSFORMS } from './device-log-srs.ts';
 import { DEVICE_SETTING_SRV_TRANSFORMS, DEVICE_SRV_TRANSFORMS } from './device-srs.ts';
-import { PREPAY_SRV_TRANSFORMS } from './prepay-srs.ts';
+import { PREPAY_SRV_TRANSFORMS, PREPAY_SRVS_NOT_BUILT } from './prepay-srs.ts';
 import type { AnySrvTransform } from './rule.ts';
 import { SECURITY_SRV_TRANSFORMS } from './security-srs.ts';
 import { TARIFF_SRV_TRANSFORMS } from './tariff-srs.ts';
@@ -46,6 +46,14 @@ for (const list of TRANSFORM_LISTS)
       throw new Error(`transform for ${t.srv}: critical=${t.critical}, DUIS says ${def.class}`);
     BY_SRV.set(t.srv, t);
   }
+
+/** Device SRVs with no transform for any target, and why (one list per transform module). */
+const NOT_BUILT: ReadonlyMap<string, string> = new Map(Object.entries(PREPAY_SRVS_NOT_BUILT));
+
+/** Why this DSP builds no GBCS for a device SRV, where a transform module says so. */
+export function notBuiltReason(srv: string): string | undefined {
+  return BY_SRV.has(srv) ? undefined : NOT_BUILT.get(srv);
+}
 
 /** Every registered transform, one per SRV. */
 export const REGISTERED_SRV_TRANSFORMS: readonly AnySrvTransform[] = Object.freeze([...BY_SRV.values()]);

@@ -48,7 +48,7 @@ import {
   DspUnknownKeyError,
   DspUnsupportedServiceRequestError,
 } from './errors.ts';
-import { REGISTERED_SRV_TRANSFORMS, srvTransform } from './registered.ts';
+import { notBuiltReason, REGISTERED_SRV_TRANSFORMS, srvTransform } from './registered.ts';
 import type { AnySrvTransform, FutureDatingKind, OriginatorKind, SelectInput, UseCaseRule } from './rule.ts';
 
 /** What every transform result says about the command. */
@@ -150,10 +150,16 @@ function selectInput(requestId: RequestId, targetType: DeviceType, ctx: Transfor
   return role ? { esmeVariant, originatorRole: role, deviceTypeOf } : { esmeVariant, deviceTypeOf };
 }
 
+/** E11 for a device SRV with no transform, with the reason where its module gives one. */
+function notBuilt(srv: string): DspUnsupportedServiceRequestError {
+  const why = notBuiltReason(srv);
+  return new DspUnsupportedServiceRequestError(srv, why ? `SR ${srv} is not transformed: ${why}` : undefined);
+}
+
 /** Finds the use case for a request: SRV, target device type, body. Throws typed errors. */
 function plan(srv: string, requestId: RequestId, bodyNode: DuisRequest['body'], ctx: TransformContext): Plan {
   const t = srvTransform(srv);
-  if (!t) throw new DspUnsupportedServiceRequestError(srv);
+  if (!t) throw notBuilt(srv);
   const targetType = ctx.deviceTypeOf(requestId.target);
   if (targetType === undefined) throw new DspUnknownDeviceError(requestId.target);
   let body: unknown;
@@ -361,7 +367,7 @@ export function transformServiceRequest(req: DuisRequest, ctx: TransformContext)
       `SR ${srv} is a non-device request (CV 8): no GBCS command`,
     );
   const t = srvTransform(srv);
-  if (!t) throw new DspUnsupportedServiceRequestError(srv);
+  if (!t) throw notBuilt(srv);
   if (t.critical && cv !== 4)
     throw new DspCommandVariantError(`SR ${srv} is critical: CV 4 (Pre-Command) first, not CV ${cv}`);
   if (!t.critical && cv === 4)
