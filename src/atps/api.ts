@@ -118,6 +118,8 @@ export interface CreateHomeRequest {
   ppmidRelayEnabled?: boolean;
   /** Join the profile's HHT at creation (default false: it joins on first use of the hht route). */
   hht?: boolean;
+  /** Put the profile's HCALCS in the home, joined to the CH; the ESME drives its switch (default false). */
+  hcalcs?: boolean;
   /** The home's SM WAN (dcc/wan model): availability class (default always), latency, loss. */
   wan?: { class?: WanClass; latency?: LatencyModel; lossUp?: number; lossDown?: number };
 }
@@ -395,6 +397,16 @@ export class Atps {
         relayEnabled: req.ppmidRelayEnabled ?? true,
         device: app(e.ppmid, 'PPMID'),
       },
+      ...(req.hcalcs
+        ? [
+            {
+              eui: e.hcalcs,
+              deviceType: 'HCALCS' as const,
+              installCode: profile.installCodes[e.hcalcs],
+              device: app(e.hcalcs, 'HCALCS'),
+            },
+          ]
+        : []),
     ];
     const home = createHome({
       name: id,

@@ -7,13 +7,15 @@
  * API through `ctx.provisioned` for the `ppmid-inbox` route; its HanUplink is
  * its TunnelDeviceNode); the GPF of devices/gpf inside the CH, reading the
  * gas mirror the home's GSME writes on every wake (one mirror per home: the
- * home's clock keys it).
+ * home's clock keys it); an HCALCS (devices/hcalcs) in a home created with
+ * `hcalcs: true`, driven by the ESME over the HAN.
  */
 import type { DeviceType, GbcsDevice } from '../devices/contracts.ts';
 import { defaultElectricityLoad, Esme } from '../devices/esme/esme.ts';
 import { GasMirror } from '../devices/gpf/gas-mirror.ts';
 import { Gpf } from '../devices/gpf/gpf.ts';
 import { defaultGasLoad, Gsme } from '../devices/gsme/gsme.ts';
+import { Hcalcs } from '../devices/hcalcs/hcalcs.ts';
 import type { HomeProfile } from '../devices/home/profiles.ts';
 import type { LoadModel } from '../devices/meter-common/metrology.ts';
 import { provisionPpmid } from '../devices/ppmid/provision.ts';
@@ -123,6 +125,12 @@ export const defaultDeviceApps: DeviceAppFactory = ({
       pollIntervalMs: GSME_POLL_INTERVAL_MS,
       mirror: mirrorOf(clock),
       ...homeMetrology(profile, () => defaultGasLoad(eui)),
+    });
+  if (deviceType === 'HCALCS' && eui === e.hcalcs)
+    return new Hcalcs({
+      clock,
+      credentials: deviceCredentials(profile, eui),
+      trustAnchors: deviceTrustAnchors(profile),
     });
   if (deviceType === 'GPF')
     return new Gpf({

@@ -91,6 +91,13 @@ export interface GbcsDevice {
    * Absent: the device serves no attributes. Throws `ZigbeeError` for a malformed frame.
    */
   answerAttributeRead?(clusterId: number, asdu: Uint8Array): Uint8Array | null;
+  /**
+   * A ZCL cluster command from device `from` on `clusterId` (APS-secured with
+   * their application link key): the answer frame (a Default Response), or
+   * null when the device serves no such cluster. Absent: none served. Throws
+   * `ZigbeeError` for a malformed frame.
+   */
+  answerClusterCommand?(clusterId: number, asdu: Uint8Array, from: Eui): Uint8Array | null;
 }
 
 /** How a device sends GBCS bytes to the Communications Hub over the HAN. */
@@ -112,6 +119,18 @@ export interface HanUplink {
    * that is a real HAN node; needs an application link key with `peer`.
    */
   readAttributes?(
+    peer: Eui,
+    clusterId: number,
+    request: Uint8Array,
+    tsn: number,
+    done: (r: { ok: true; at: number; asdu: Uint8Array } | { ok: false; at: number; reason: string }) => void,
+  ): void;
+  /**
+   * Device-to-device ZCL cluster command (`request`, transaction sequence
+   * number `tsn`) to `peer`: `done` gets the peer's answer frame (a Default
+   * Response) or the failure. Same conditions as `readAttributes`.
+   */
+  clusterCommand?(
     peer: Eui,
     clusterId: number,
     request: Uint8Array,

@@ -30,6 +30,7 @@ import { CLOCK_STATUS_DOUBTFUL, cosemDateTime } from '../meter-common/time.ts';
 import type { AcceptedCommand } from '../security/device-security.ts';
 import { attributeOverlay } from './attribute-store.ts';
 import { ESME_FUTURE_DATED, ESME_HANDLERS } from './handlers/index.ts';
+import { HcalcsDriver } from './hcalcs-driver.ts';
 import { migrateEsmeTariffState, migrateFutureDated } from './legacy-state.ts';
 import { CHANNEL } from './profile-log.ts';
 import type { EsmeServices } from './services.ts';
@@ -117,6 +118,13 @@ export class Esme extends MeterDevice<EsmeState> {
     return ESME_HANDLERS.execute(cmd, this.services, ctx);
   }
 
+  /** the HCALCS switches this meter drives over the HAN */
+  private readonly hcalcsDriver = new HcalcsDriver({
+    uplink: () => this.uplink,
+    metrics: this.metrics,
+    event: (e) => this.recordEvent(e),
+  });
+
   private buildServices(): EsmeServices {
     const self = this;
     return {
@@ -134,6 +142,7 @@ export class Esme extends MeterDevice<EsmeState> {
       scheduleFutureDated: (e) => this.acceptFutureDated(e),
       cancelFutureDated: (k) => this.cancelFutureDated(k),
       logEvent: (code) => this.logEvent(code),
+      switchHcalcs: (hcalcs, on) => this.hcalcsDriver.drive(hcalcs, on),
       hardwareFaults: () => this.hardwareFaults(),
       get deviceKeys() {
         return self.state.credentials.deviceKeys;

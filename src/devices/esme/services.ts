@@ -28,4 +28,6 @@ export interface EsmeServices extends RegistryDevice, DeviceKeyHolder {
   cancelFutureDated(key: string): boolean;
   /** appends a GBCS event code to the device event log */
   logEvent(code: number): void;
+  /** drives the switch of an HCALCS the meter controls over the HAN (hcalcs-driver.ts); false: not reachable */
+  switchHcalcs?(hcalcs: Eui, on: boolean): boolean;
 }

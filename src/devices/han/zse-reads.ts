@@ -14,13 +14,20 @@
 import type { Eui } from '../../runtime/bytes.ts';
 import type { Clock, TimerHandle } from '../../runtime/clock.ts';
 import { ZigbeeError } from '../../zigbee/errors.ts';
-import { decodeZclHeader } from '../../zigbee/zcl.ts';
+import { decodeZclHeader, ZCL_DEFAULT_RESPONSE_COMMAND_ID } from '../../zigbee/zcl.ts';
+import { ON_OFF_CLUSTER_ID } from '../../zigbee/zcl-onoff.ts';
 import { ZCL_READ_ATTRIBUTES, ZCL_READ_ATTRIBUTES_RESPONSE } from '../../zigbee/zcl-read.ts';
 import type { GbcsDevice, HanSendResult } from '../contracts.ts';
 import type { HanDataIndication } from './medium.ts';
 
 /** ZSE clusters read between devices: Metering and Prepayment. */
 export const ZSE_READ_CLUSTERS: ReadonlySet<number> = new Set([0x0702, 0x0705]);
+/**
+ * Every cluster device-to-device frames use: the read clusters and On/Off
+ * (the ESME drives its HCALCS: a cluster command answered with a Default
+ * Response, matched like a read by its transaction sequence number).
+ */
+export const ZSE_PEER_CLUSTERS: ReadonlySet<number> = new Set([...ZSE_READ_CLUSTERS, ON_OFF_CLUSTER_ID]);
 
 /** The answer to a read: the response frame, or why there is none. */
 export type ZseReadResult =
@@ -85,7 +92,7 @@ export class ZseReads {
 
   /** A frame on a ZSE read cluster from a peer (APS-secured); true when it was one of ours to handle. */
   onFrame(ind: HanDataIndication): boolean {
-    if (!ZSE_READ_CLUSTERS.has(ind.clusterId)) return false;
+    if (!ZSE_PEER_CLUSTERS.has(ind.clusterId)) return false;
     if (!ind.secured) {
       this.host.log('frame-rejected', ind.from, 'zse read: not APS-secured');
       return true;
@@ -97,7 +104,11 @@ export class ZseReads {
       this.host.log('frame-rejected', ind.from, `zse read: ${e instanceof Error ? e.message : String(e)}`);
       return true;
     }
-    if (h.frameType === 'global' && h.commandId === ZCL_READ_ATTRIBUTES_RESPONSE && h.direction === 's2c') {
+    if (
+      h.frameType === 'global' &&
+      (h.commandId === ZCL_READ_ATTRIBUTES_RESPONSE || h.commandId === ZCL_DEFAULT_RESPONSE_COMMAND_ID) &&
+      h.direction === 's2c'
+    ) {
       const p = this.pending.get(h.transactionSequenceNumber);
       if (!p || p.peer !== ind.from || p.clusterId !== ind.clusterId) {
         this.host.log(
@@ -114,11 +125,16 @@ export class ZseReads {
       });
       return true;
     }
-    if (h.frameType === 'global' && h.commandId === ZCL_READ_ATTRIBUTES && h.direction === 'c2s') {
+    const read = h.frameType === 'global' && h.commandId === ZCL_READ_ATTRIBUTES && h.direction === 'c2s';
+    const command = h.frameType === 'cluster' && h.direction === 'c2s';
+    if (read || command) {
       const app = this.host.application;
       let answer: Uint8Array | null = null;
       try {
-        answer = app?.answerAttributeRead?.(ind.clusterId, ind.asdu) ?? null;
+        answer =
+          (read
+            ? app?.answerAttributeRead?.(ind.clusterId, ind.asdu)
+            : app?.answerClusterCommand?.(ind.clusterId, ind.asdu, ind.from)) ?? null;
       } catch (e) {
         this.host.log(
           'frame-rejected',
@@ -131,7 +147,7 @@ export class ZseReads {
         this.host.log(
           'frame-ignored',
           ind.from,
-          `zse read: cluster 0x${ind.clusterId.toString(16)} not served`,
+          `zse ${read ? 'read' : 'command'}: cluster 0x${ind.clusterId.toString(16)} not served`,
         );
         return true;
       }

@@ -18,6 +18,8 @@ import { decodeMessage, type GbcsMessage } from '../../gbcs/index.ts';
 import { decodeCommand, decodeResponse, encodeCommand } from '../../gbcs/use-cases/index.ts';
 import { fromHex, toHex } from '../../runtime/bytes.ts';
 import { VirtualClock } from '../../runtime/clock.ts';
+import { decodeDefaultResponse } from '../../zigbee/zcl.ts';
+import { encodeOnOffCommand, ON_OFF_CLUSTER_ID } from '../../zigbee/zcl-onoff.ts';
 import { rebuildCommand } from '../meter-common/test-support.ts';
 import { FakeUplink } from '../ppmid/testing.ts';
 import { type DeviceCredentials, RTDS_DEVICES, RTDS_PARTIES, TrustAnchors } from '../security/credentials.ts';
@@ -118,6 +120,28 @@ describe('HCALCS emulator: its own use cases through the shared registry', () =>
     const u = verified(h.send(cmd(CS04AC), { content: encodeCommand('CS04AC', ESME, { header: {} }) }));
     assert.equal(toHex(u.content), toHex(ref(CS04AC).content));
     assert.deepEqual(cs07(verified(h.read07())), { responseCode: 0, joinedDevices: [] });
+  });
+
+  it('the On/Off cluster: On / Off set the switch and answer a Default Response; Toggle and a payload are refused and counted', () => {
+    const { hcalcs } = newHcalcs();
+    const on = hcalcs.answerClusterCommand(
+      ON_OFF_CLUSTER_ID,
+      encodeOnOffCommand({ transactionSequenceNumber: 9, on: true }),
+      ESME,
+    );
+    assert.deepEqual(decodeDefaultResponse(on!), {
+      direction: 's2c',
+      transactionSequenceNumber: 9,
+      commandId: 0x01,
+      status: 0,
+    });
+    assert.equal(hcalcs.switchState(), 'on');
+    assert.equal(hcalcs.events.at(-1)?.detail?.source, `esme:${ESME}`);
+    for (const bad of [Uint8Array.of(0x01, 3, 0x02), Uint8Array.of(0x01, 3, 0x00, 0xff)])
+      assert.throws(() => hcalcs.answerClusterCommand(ON_OFF_CLUSTER_ID, bad, ESME));
+    assert.equal(hcalcs.switchState(), 'on', 'unchanged');
+    assert.equal(hcalcs.metrics.counter('hcalcs.han.onoff.refused').value, 2);
+    assert.equal(hcalcs.answerClusterCommand(0x0702, Uint8Array.of(0x01, 1, 0x00), ESME), null);
   });
 
   it('a wrong role or a replay gets no response, an event, and changes nothing', () => {

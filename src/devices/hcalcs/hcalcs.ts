@@ -5,15 +5,26 @@
  * family's "unsupported" answer) through the shared han-device modules, after
  * the same DeviceSecurity checks as a meter. See docs/devices.md "HCALCS".
  *
- * The load switch: nothing in this project drives an HCALCS from its ESME
- * yet (the ESME's ALCS commands stay in the ESME), so the switch state is the
- * HCALCS's own, set through the backchannel `setSwitch` (an event and a count
- * per change) and kept in the snapshot.
+ * The load switch: its ESME drives it over the HAN (ZCL On/Off cluster
+ * 0x0006 On / Off, APS-secured with the ESME-HCALCS application link key the
+ * CH hands both; answered with a Default Response), when the ESME runs an
+ * ALCS command (ECS47 / ECS47a / ECS47b, DUIS 7.5-7.8, 7.13, 7.16) for the
+ * switch whose device id is this HCALCS (docs/devices.md "HCALCS in a
+ * home"; PROVISIONAL: GBCS's own ESME-to-HCALCS mechanism was not available
+ * here). The backchannel `setSwitch` sets it too (an event and a count per
+ * change); it is kept in the snapshot.
  */
 import { type Eui, normaliseEui } from '../../runtime/bytes.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import { PpmidRelayError } from '../../runtime/errors.ts';
 import { Metrics } from '../../runtime/metrics.ts';
+import { encodeDefaultResponse, ZCL_STATUS_SUCCESS } from '../../zigbee/zcl.ts';
+import {
+  decodeOnOffCommand,
+  ON_OFF_CLUSTER_ID,
+  ZCL_ON_OFF_OFF,
+  ZCL_ON_OFF_ON,
+} from '../../zigbee/zcl-onoff.ts';
 import type { DeviceEvent, GbcsDevice, HanUplink } from '../contracts.ts';
 import { type HanDeviceState, HanOwnUseCases } from '../han-device/own-use-cases.ts';
 import { decodeHanMessage, runOwnCommand } from '../han-device/run-own-command.ts';
@@ -149,6 +160,38 @@ export class Hcalcs implements GbcsDevice {
     this.switch = state;
     this.metrics.inc(`hcalcs.switch.${state}`);
     this.event({ kind: 'state-change', detail: { switch: state, from, source } });
+  }
+
+  /**
+   * A ZCL cluster command from a device sharing an application link key with
+   * this HCALCS (its ESME): On/Off sets the switch and is answered with a
+   * Default Response (SUCCESS); another cluster is not served (null). A
+   * malformed or unsupported On/Off frame is counted and thrown (the node
+   * logs it); the switch is unchanged.
+   */
+  answerClusterCommand(clusterId: number, asdu: Uint8Array, from: Eui): Uint8Array | null {
+    if (clusterId !== ON_OFF_CLUSTER_ID) return null;
+    let c: ReturnType<typeof decodeOnOffCommand>;
+    try {
+      c = decodeOnOffCommand(asdu);
+    } catch (err) {
+      this.metrics.inc('hcalcs.han.onoff.refused');
+      this.event({
+        kind: 'error',
+        decision: 'rejected',
+        reason: 'MALFORMED',
+        detail: { from, cluster: clusterId, error: err instanceof Error ? err.message : String(err) },
+      });
+      throw err;
+    }
+    this.metrics.inc(`hcalcs.han.onoff.${c.on ? 'on' : 'off'}`);
+    this.setSwitch(c.on ? 'on' : 'off', `esme:${from}`);
+    return encodeDefaultResponse({
+      direction: 's2c',
+      transactionSequenceNumber: c.transactionSequenceNumber,
+      commandId: c.on ? ZCL_ON_OFF_ON : ZCL_ON_OFF_OFF,
+      status: ZCL_STATUS_SUCCESS,
+    });
   }
 
   // ---------------------------------------------------------------- snapshot

@@ -13,8 +13,14 @@ import { createHmac } from 'node:crypto';
 import { type Eui, fromHex, normaliseEui } from '../../runtime/bytes.ts';
 import type { DeviceType } from '../contracts.ts';
 
-/** Device types whose pairs get a key: the PPMID reads the ESME (Prepayment and Metering clusters). */
-const PAIRS: ReadonlyArray<readonly [DeviceType, DeviceType]> = [['PPMID', 'ESME']];
+/**
+ * Device types whose pairs get a key: the PPMID reads the ESME (Prepayment
+ * and Metering clusters); the ESME drives its HCALCS (On/Off cluster).
+ */
+const PAIRS: ReadonlyArray<readonly [DeviceType, DeviceType]> = [
+  ['PPMID', 'ESME'],
+  ['ESME', 'HCALCS'],
+];
 
 export function peerPairWanted(a: DeviceType, b: DeviceType): boolean {
   return PAIRS.some(([x, y]) => (x === a && y === b) || (x === b && y === a));

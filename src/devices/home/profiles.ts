@@ -39,6 +39,12 @@ export interface HomeEuis {
   ppmid: Eui;
   /** an HHT that may join within the CH's start-up window */
   hht: Eui;
+  /**
+   * the HAN Connected ALCS a home may have (its `hcalcs` option): the RTDS
+   * ESME's auxiliary load switch 2 is this HCALCS (its alcsDeviceId2), so the
+   * ESME drives it (docs/devices.md "HCALCS in a home")
+   */
+  hcalcs: Eui;
 }
 
 export interface HomeProfile {
@@ -67,6 +73,7 @@ export const RTDS_EUIS: HomeEuis = {
   gpf: '00DB1234567890A3',
   ppmid: '00DB1234567890A4',
   hht: '00DB1234567890C9',
+  hcalcs: '00DB123456789097',
 };
 
 const PARTIES = {
@@ -103,6 +110,7 @@ function installCodes(e: HomeEuis): Record<Eui, Uint8Array> {
     [e.gsme]: derivedInstallCode(e.gsme),
     [e.ppmid]: derivedInstallCode(e.ppmid),
     [e.hht]: derivedInstallCode(e.hht),
+    [e.hcalcs]: derivedInstallCode(e.hcalcs),
   };
 }
 
@@ -131,7 +139,7 @@ export async function loadProfile(name: ProfileName, opts: LoadProfileOptions = 
     // The fixture holds only the ESME's KA private key. Every other device key
     // this home needs is issued fresh and replaces the fixture certificate.
     const pki = await createTestPki({ store: world });
-    for (const eui of [euis.chf, euis.gpf, euis.gsme, euis.ppmid]) await pki.addDevice(eui);
+    for (const eui of [euis.chf, euis.gpf, euis.gsme, euis.ppmid, euis.hcalcs]) await pki.addDevice(eui);
     // The ESME keeps its fixture KA key (it verifies the RTDS ACB MACs); only its DS key is new.
     const side = await createTestPki();
     const { ds } = await side.addDevice(euis.esme, { storePrivateKeys: false });
@@ -154,7 +162,8 @@ export async function loadProfile(name: ProfileName, opts: LoadProfileOptions = 
     await pki.addRemoteParty(PARTIES.wanProvider, 6);
     await pki.addRemoteParty(PARTIES.recovery, 1);
     await pki.addRemoteParty(PARTIES.transitionalCoS, 5);
-    for (const eui of [euis.esme, euis.gsme, euis.chf, euis.gpf, euis.ppmid]) await pki.addDevice(eui);
+    for (const eui of [euis.esme, euis.gsme, euis.chf, euis.gpf, euis.ppmid, euis.hcalcs])
+      await pki.addDevice(eui);
     return {
       name,
       euis,

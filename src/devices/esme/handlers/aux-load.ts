@@ -24,6 +24,7 @@ import {
   type UseCaseCall,
 } from '../../meter-common/use-case-registry.ts';
 import { clearAttribute, getAttribute, setAttribute } from '../attribute-store.ts';
+import { isHcalcsId } from '../hcalcs-driver.ts';
 import type { EsmeServices } from '../services.ts';
 import { writeAttributes } from './cosem.ts';
 
@@ -59,8 +60,15 @@ export function auxiliaryLoadControl(call: UseCaseCall, esme: EsmeServices): Han
   const written = writeAttributes(call, esme);
   if (to === undefined) clearAttribute(esme.state, outputKey(script.n));
   else setAttribute(esme.state, outputKey(script.n), to);
+  const now = alcsOutputState(esme, script.n);
+  // a switch that is an HCALCS: the meter drives it over the HAN (hcalcs-driver.ts)
+  const hcalcs = getAttribute(esme.state, `alcsDeviceId${script.n}.value`);
+  const driven = isHcalcsId(hcalcs) ? (esme.switchHcalcs?.(hcalcs, now) ?? false) : undefined;
   return {
     ...written,
-    detail: { ...written.detail, alcs: { n: script.n, from, to: alcsOutputState(esme, script.n) } },
+    detail: {
+      ...written.detail,
+      alcs: { n: script.n, from, to: now, ...(driven === undefined ? {} : { hcalcs, driven }) },
+    },
   };
 }
