@@ -464,7 +464,17 @@ describe('ppmid-relay gbcs named fields (use-case catalogue)', () => {
       assert.deepEqual(byId.get(u)?.runsOn, ['ESME'], u);
     assert.deepEqual(byId.get('CCS05')?.runsOn, ['CHF']);
     assert.deepEqual(byId.get('GCS21a')?.runsOn, ['GSME']);
+    // the ESME's ALCS commands (7.5-7.8, 7.13, 7.16) run on the ESME and drive an HCALCS over the HAN
+    const drives = byId as Map<string, { runsOn: string[]; drives?: string[] }>;
+    for (const u of ['ECS47', 'ECS47a', 'ECS47b']) {
+      assert.deepEqual(drives.get(u)?.runsOn, ['ESME'], u);
+      assert.deepEqual(drives.get(u)?.drives, ['HCALCS'], u);
+    }
+    assert.equal(drives.get('ECS61e')?.drives, undefined);
+    assert.deepEqual(drives.get('ECS61e')?.runsOn, ['ESME']);
+    assert.ok(drives.get('CS08')?.runsOn.includes('HCALCS'), 'the HCALCS reads its own firmware version');
     const human = cli(['gbcs', 'use-cases']);
+    assert.match(human.stdout, /0x0055 ECS47 [^\n]*\n[^\n]*runs on ESME \(drives HCALCS over the HAN\)\n/);
     assert.match(human.stdout, /0x0027 ECS17b [^\n]*\n[^\n]*runs on ESME\n/);
     assert.match(human.stdout, /use cases catalogued, \d+ run on an emulated device/);
   });

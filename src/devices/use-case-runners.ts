@@ -9,6 +9,7 @@
 import type { UseCaseRow } from '../gbcs/use-cases/index.ts';
 import { CHF_HANDLERS } from './chf/commands.ts';
 import type { DeviceType } from './contracts.ts';
+import { AUX_LOAD_USE_CASES } from './esme/handlers/aux-load.ts';
 import { ESME_HANDLERS } from './esme/handlers/index.ts';
 import { GPF_HANDLERS } from './gpf/gpf.ts';
 import { GSME_HANDLERS } from './gsme/handlers/index.ts';
@@ -30,4 +31,16 @@ export function emulatorsRunning(row: UseCaseRow): DeviceType[] {
   return REGISTRIES.filter(
     ([type, list]) => (targets.includes('ANY') || targets.includes(type)) && list().includes(row.useCase),
   ).map(([type]) => type);
+}
+
+/**
+ * HAN devices an emulator drives while it runs the row (not GBCS targets of
+ * it): the ESME's ALCS use cases switch an HCALCS over the HAN
+ * (esme/hcalcs-driver.ts, docs/devices.md "HCALCS in a home").
+ */
+export function emulatorsDriven(row: UseCaseRow): DeviceType[] {
+  return (AUX_LOAD_USE_CASES as readonly string[]).includes(row.useCase) &&
+    emulatorsRunning(row).includes('ESME')
+    ? ['HCALCS']
+    : [];
 }

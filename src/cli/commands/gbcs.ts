@@ -193,11 +193,13 @@ export function register(program: Command): void {
     .action(async (opts: { json?: boolean }) => {
       const rows = useCaseRows();
       // loaded here only: the device emulators are not needed by the other gbcs commands
-      const { emulatorsRunning } = await import('../../devices/use-case-runners.ts');
+      const { emulatorsDriven, emulatorsRunning } = await import('../../devices/use-case-runners.ts');
       const pending = MESSAGE_CODES.filter((m) => !m.provisional && !useCaseByCode(m.code));
       if (opts.json) {
         for (const r of rows)
-          process.stdout.write(`${JSON.stringify(useCaseJson(r, emulatorsRunning(r)))}\n`);
+          process.stdout.write(
+            `${JSON.stringify(useCaseJson(r, emulatorsRunning(r), emulatorsDriven(r)))}\n`,
+          );
         for (const m of pending)
           process.stdout.write(
             `${JSON.stringify({ code: hex4(m.code), useCase: m.useCase, name: m.name, kind: m.kind, family: m.payload, targets: m.targets ?? [m.target], critical: m.critical, srvs: m.srv ? [m.srv] : [], catalogued: false })}\n`,
@@ -208,9 +210,10 @@ export function register(program: Command): void {
       for (const r of rows) {
         const runsOn = emulatorsRunning(r);
         if (runsOn.length > 0) running++;
-        const j = useCaseJson(r, runsOn);
+        const drives = emulatorsDriven(r);
+        const j = useCaseJson(r, runsOn, drives);
         process.stdout.write(
-          `${j.code} ${r.useCase} ${r.name}\n  ${r.kind}, ${r.family}, targets ${r.targets.join('/')}${r.esmeVariants ? ` (${r.esmeVariants.join('/')})` : ''}, ${r.critical ? 'critical' : 'non-critical'}, SRV ${r.srvs.join(' ') || '-'}, roles ${r.roles.join(' ') || '-'}${r.acbOnBehalfOf ? `, via ACB for ${r.acbOnBehalfOf.join(' ')}` : ''} (${r.rolesConfirmed}), payload ${r.payloadUnknown ? 'UNKNOWN' : r.confirmed}, runs on ${runsOn.join('/') || 'no emulator yet'}\n`,
+          `${j.code} ${r.useCase} ${r.name}\n  ${r.kind}, ${r.family}, targets ${r.targets.join('/')}${r.esmeVariants ? ` (${r.esmeVariants.join('/')})` : ''}, ${r.critical ? 'critical' : 'non-critical'}, SRV ${r.srvs.join(' ') || '-'}, roles ${r.roles.join(' ') || '-'}${r.acbOnBehalfOf ? `, via ACB for ${r.acbOnBehalfOf.join(' ')}` : ''} (${r.rolesConfirmed}), payload ${r.payloadUnknown ? 'UNKNOWN' : r.confirmed}, runs on ${runsOn.join('/') || 'no emulator yet'}${drives.length ? ` (drives ${drives.join('/')} over the HAN)` : ''}\n`,
         );
         for (const [kind, leaves] of Object.entries(j.fields ?? {}))
           for (const l of leaves as { path: string; type: string; unit?: string }[])
@@ -233,11 +236,13 @@ function findRow(uc: string): UseCaseRow {
 
 /**
  * One catalogue row as JSON (`gbcs use-cases --json`); `runsOn` lists the emulated device types
- * that execute it (devices/use-case-runners.ts), when the caller knows them.
+ * that execute it (devices/use-case-runners.ts), when the caller knows them; `drives` the HAN
+ * devices the executing emulator drives while it runs it (the ESME's ALCS commands: HCALCS).
  */
 export function useCaseJson(
   r: UseCaseRow,
   runsOn?: readonly string[],
+  drives?: readonly string[],
 ): Record<string, unknown> & { code: string; fields?: unknown } {
   const fields = r.payloadUnknown ? undefined : useCaseFieldList(r);
   const out: Record<string, unknown> & { code: string; fields?: unknown } = {
@@ -255,6 +260,7 @@ export function useCaseJson(
     catalogued: true,
   };
   if (runsOn) out.runsOn = runsOn;
+  if (drives?.length) out.drives = drives;
   if (r.acbOnBehalfOf) out.acbOnBehalfOf = r.acbOnBehalfOf;
   if (r.rolesNote) out.rolesNote = r.rolesNote;
   if (r.esmeVariants) out.esmeVariants = r.esmeVariants;

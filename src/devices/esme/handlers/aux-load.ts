@@ -28,6 +28,9 @@ import { isHcalcsId } from '../hcalcs-driver.ts';
 import type { EsmeServices } from '../services.ts';
 import { writeAttributes } from './cosem.ts';
 
+/** The ALCS use cases this handler runs; each drives an HCALCS switch over the HAN (hcalcs-driver.ts). */
+export const AUX_LOAD_USE_CASES = ['ECS47', 'ECS47a', 'ECS47b'] as const;
+
 const outputKey = (n: number) => `alcs${n}.outputState`;
 
 /** The output state switch / controller N has now. */

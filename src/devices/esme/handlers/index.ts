@@ -16,7 +16,7 @@ import { UseCaseRegistry } from '../../meter-common/use-case-registry.ts';
 import { ROLE } from '../../security/credentials.ts';
 import type { EsmeServices } from '../services.ts';
 import { adjustBalance, paymentMode, resetBalance, runPaymentMode, topUp } from './account.ts';
-import { auxiliaryLoadControl } from './aux-load.ts';
+import { AUX_LOAD_USE_CASES, auxiliaryLoadControl } from './aux-load.ts';
 import { setClock } from './clock.ts';
 import { readAttributes, writeAttributes } from './cosem.ts';
 import { provideCredentialDetails, runCredentialUpdate, updateCredentials } from './credentials.ts';
@@ -36,7 +36,7 @@ export const ESME_HANDLERS = new UseCaseRegistry<EsmeServices>()
   .register('CS01a', topUp)
   .registerAll(['ECS02', 'ECS03'], paymentMode)
   .registerAll(['ECS42', 'ECS43', 'ECS44'], supplyControl)
-  .registerAll(['ECS47', 'ECS47a', 'ECS47b'], auxiliaryLoadControl)
+  .registerAll(AUX_LOAD_USE_CASES, auxiliaryLoadControl)
   .register('ECS70', setClock)
   .register('ECS01b', setPrices)
   .register('CS06', activateFirmware)
