@@ -2,7 +2,8 @@
  * GPF emulator (Gas Proxy Function, inside the Communications Hub): it runs
  * its own use cases after the shared security checks (devices/security),
  * through the shared handler registry (meter-common/use-case-registry.ts):
- * - GCS13a / GCS13b / GCS13c / GCS14: reads of the gas mirror (gas-mirror.ts),
+ * - GCS13a / GCS13b / GCS13c / GCS14, GCS16b (daily prepay snapshots,
+ *   gsme/snapshots.ts): reads of the gas mirror (gas-mirror.ts),
  *   the GSME's data as the GSME last wrote it, answered exactly as the GSME
  *   answers them (gsme/handlers: the protected parts payload-encrypted);
  * - GCS09: Set Change of Tenancy Date (Device Management Publish Change of

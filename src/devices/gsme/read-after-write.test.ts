@@ -238,6 +238,24 @@ describe('GSME read after write', () => {
     assert.match(Buffer.from(plain).toString('hex').toUpperCase(), /0100002B68522700/);
   });
 
+  it('the GPF answers GCS16b from the mirror: the daily prepay snapshot the GSME took at midnight', () => {
+    const h = home();
+    h.clock.advance(86_400_000);
+    h.toGsme(h.command(GCS40A, adjust(1_000)));
+    const taken = h.mirror.state.snapshotLog.entries;
+    assert.equal(taken.length, 1, 'one midnight behind, written to the mirror on the wake');
+    const asked = { earliestStartTime: 0, latestEndTime: 0xfffffffe, snapshotOffset: 0, snapshotCause: 1 };
+    const gcs16b = '4.14_GCS16b/GCS16b_4.14_KRP_SUCCESS_COMMAND_GBCS.HEX';
+    const [r] = h.toGpf(h.command(gcs16b, enc('GCS16b', { getPrepaySnapshot: [asked] } as never), GPF));
+    assert.equal(r.originator, GPF);
+    const c = decodeGbz(r.content, false).components[0]!;
+    const plain = world.remote.decryptPayload(r.content.subarray(c.encrypted!.offset!), r);
+    // snapshot id 0, the midnight's time (uint32 LE), cause General
+    const time = Buffer.alloc(4);
+    time.writeUInt32LE(taken[0]!.time);
+    assert.equal(Buffer.from(plain).subarray(4, 8).toString('hex'), time.toString('hex'));
+  });
+
   it('bad input changes nothing: a prepayment adjustment type in GCS40c is refused (8F1E), a faulted command answers HARDWARE_FAILURE', () => {
     const h = home();
     const before = h.gsme.snapshot().state;

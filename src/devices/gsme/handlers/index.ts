@@ -172,13 +172,24 @@ const PREPAYMENT = { field: 'readPrepayment', cluster: 'prepayment', table: prep
 
 /** The reads both the GSME and the GPF's gas mirror answer (GCS13a/b/c, GCS14). */
 export function registerMirroredReads<D extends GsmeView>(r: UseCaseRegistry<D>): UseCaseRegistry<D> {
-  return r.registerAll(['GCS13a', 'GCS13b', 'GCS13c'], read([{ ...METERING, protect: true }])).register(
-    'GCS14',
-    read([
-      { field: 'readPrice', cluster: 'price', table: priceTable, protect: false },
-      { ...PREPAYMENT, protect: true, frameControl: 0x08 },
-    ]),
-  );
+  return r
+    .registerAll(['GCS13a', 'GCS13b', 'GCS13c'], read([{ ...METERING, protect: true }]))
+    .register(
+      'GCS14',
+      read([
+        { field: 'readPrice', cluster: 'price', table: priceTable, protect: false },
+        { ...PREPAYMENT, protect: true, frameControl: 0x08 },
+      ]),
+    )
+    .register('GCS16b', snapshotRead);
+}
+
+/** GCS15b / GCS15c / GCS16a / GCS16b: the snapshots of the meter's state (the GPF: of the mirrored state). */
+function snapshotRead(
+  call: UseCaseCall<Parameters<typeof readSnapshots>[0]['fields']>,
+  d: GsmeView,
+): HandlerResult {
+  return readSnapshots(call, d.state, d.gbzFaults());
 }
 
 // ------------------------------------------------------------------ writes
@@ -339,9 +350,7 @@ export function registerGsmeHandlers<D extends GsmeView>(r: UseCaseRegistry<D>):
     .register('GCS21b', readPrepayConfiguration)
     .register('GCS31', startSampling)
     .register('GCS15d', readDebtLog)
-    .registerAll(['GCS15b', 'GCS15c', 'GCS16a', 'GCS16b'], (call, g: GsmeView) =>
-      readSnapshots(call, g.state, g.gbzFaults()),
-    )
+    .registerAll(['GCS15b', 'GCS15c', 'GCS16a'], snapshotRead)
     .registerAll(['GCS17', 'GCS18'], readSampledData)
     .register('GCS21k', readBillingPeriod)
     .register('GCS21a', readGasConfiguration)
