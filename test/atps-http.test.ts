@@ -40,6 +40,18 @@ describe('ATPS over HTTP', async () => {
     assert.equal(r.body.ch.deviceLog.length, 3);
   });
 
+  it('creates a home with the HCALCS (hcalcs: true): in the Device Log, joined, an Hcalcs application', async () => {
+    const r = await call('POST', '/homes', { profile: 'generated', hcalcs: true });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    assert.equal(r.body.ch.deviceLog.length, 4);
+    const d = r.body.devices.find((x: { eui: string }) => x.eui === r.body.euis.hcalcs);
+    assert.deepEqual(
+      { type: d?.deviceType, connected: d?.connected, app: d?.application },
+      { type: 'HCALCS', connected: true, app: 'Hcalcs' },
+    );
+    assert.equal((await call('DELETE', `/homes/${r.body.id}`)).status < 300, true);
+  });
+
   it('injects via ppmid: delivered, accepted by the ESME, response on the WAN', async () => {
     const r = await call('POST', `/homes/${id}/inject`, { route: 'ppmid', hex: ecs17b.hex });
     assert.equal(r.status, 200);

@@ -38,6 +38,11 @@ export const SCHEMAS = {
       },
       ppmidRelayEnabled: { type: 'boolean' },
       hht: { type: 'boolean' },
+      hcalcs: {
+        type: 'boolean',
+        description:
+          "the profile's HCALCS in the home, joined to the CH; the ESME's ALCS commands (ECS47/47a/47b) drive its switch over the HAN (default false)",
+      },
       wan: {
         type: 'object',
         description: 'the home SM WAN (dcc/wan model)',

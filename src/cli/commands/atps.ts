@@ -69,6 +69,7 @@ export function register(program: Command): void {
     .option('--tamper <mode>', `ppmid-inbox: spoil the envelope (${INBOX_TAMPERS.join(', ')})`, 'none')
     .option('--ttl-ms <ms>', 'ppmid-inbox: envelope validity from now (default 1 hour)')
     .option('--base64', 'messages given as text are base64, not hex')
+    .option('--hcalcs', "the home has the profile's HCALCS, driven by the ESME's ALCS commands")
     .argument('<input...>', 'file of hex lines, hex string, or - for stdin')
     .action(
       async (
@@ -82,6 +83,7 @@ export function register(program: Command): void {
           tamper: string;
           ttlMs?: string;
           base64?: boolean;
+          hcalcs?: boolean;
         },
       ) => {
         if (opts.profile !== 'rtds' && opts.profile !== 'generated')
@@ -102,7 +104,11 @@ export function register(program: Command): void {
         const api = new Atps({ deviceApps: defaultDeviceApps });
         const messages = readInputs(inputs, () => readFileSync(0, 'utf8'), { base64: opts.base64 });
         const create = () =>
-          api.createHome({ profile: opts.profile as 'rtds' | 'generated', seed: opts.seed });
+          api.createHome({
+            profile: opts.profile as 'rtds' | 'generated',
+            seed: opts.seed,
+            ...(opts.hcalcs ? { hcalcs: true } : {}),
+          });
         let home = opts.freshHome ? undefined : (await create()).id;
         let failed = 0;
         for (const m of messages) {
