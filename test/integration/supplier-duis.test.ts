@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { EventLog } from '../../src/adapters/store/index.ts';
 import { openTestStore, type TestStore } from '../../src/adapters/store/testing.ts';
+import { futureDatedAlertNode } from '../../src/dcc/dsp/future-dated-alerts.ts';
 import { buildDuisResponse, formatRequestId } from '../../src/duis/index.ts';
 import { SecurityContext, verifyUtrn } from '../../src/gbcs/index.ts';
 import { fromHex } from '../../src/runtime/bytes.ts';
@@ -323,6 +324,50 @@ describe('supplier DUIS client and Receive Response Service (DSP test double, lo
       kind: 'command-overdue',
     });
     assert.ok(logged.some((e) => (e.data as { command?: string }).command === a.id));
+  });
+
+  it("8F66 as FutureDatedDeviceAlertMessage (with the answered request's RequestID): a device alert, not a second answer", async () => {
+    const c = await sut.service.submit({ premisesId: 'P1', order: { kind: 'read-registers' } });
+    await waitFor(() => state(c) === 'in-flight', 30_000, { what: 'in-flight' });
+    const ridText = rid(c);
+    await dsp.respond(ridText, { gbcs: READ_RESPONSE });
+    const seen: string[] = [];
+    const off = sut.service.subscribe((e) => {
+      if (e.type === 'alert' && e.alert === 'device') seen.push(e.code);
+    });
+    const [originator, target, counter] = ridText.split(':');
+    const gbcs = fromHex(
+      readRtds('1.6_GCS03/GCS03_1.6_8F66_FUTURE_DATED_SUCCESS_ALERT_CHANGE_PAYMENT_MODE_GBCS.HEX')!,
+    );
+    const r = await dsp.post(
+      dsp.signedResponse({
+        header: {
+          requestId: { originator: originator!, target: target!, counter: BigInt(counter!) },
+          responseId: { originator: target!, target: originator!, counter: 3001n },
+          responseCode: 'I0',
+          responseDateTime: new Date(clock.now()),
+        },
+        body: {
+          kind: 'ResponseMessage',
+          serviceReference: '1.6',
+          serviceReferenceVariant: '1.6',
+          payload: {
+            type: 'Other',
+            node: futureDatedAlertNode(
+              { alertCode: 0x8f66, commandCounter: 1005n, instructionNumber: 1, totalInstructions: 1 },
+              gbcs,
+            ),
+          },
+        },
+      }),
+    );
+    off();
+    assert.equal(r.status, 200, r.body);
+    assert.deepEqual(JSON.parse(r.body), { kind: 'alert', alert: 'device', code: '8F66' });
+    assert.deepEqual(seen, ['8F66']);
+    const { command } = (await sut.service.command(c.id))!;
+    assert.equal(command.state, 'responded');
+    assert.equal(command.responses, 1, 'not counted as a second response');
   });
 
   it('Originator Counters are strictly increasing, including across a restart of the service', async () => {
