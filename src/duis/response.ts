@@ -60,6 +60,20 @@ export type ResponseMessagePayload =
   /** Any other choice (CINMessage, DSPInventory, DSPScheduleID ...) as a generic tree. */
   | { type: 'Other'; node: DuisNode };
 
+/**
+ * The device's GBCS a ResponseMessage carries: `GBCSPayload`, or the
+ * `GBCSPayload` inside a choice that wraps it (CINMessage for 9.1,
+ * DSPScheduledMessage for a DSP schedule's run). Undefined when none.
+ */
+export function deviceGbcsOf(payload: ResponseMessagePayload | undefined): Uint8Array | undefined {
+  if (payload?.type === 'GBCSPayload') return payload.gbcs;
+  if (payload?.type !== 'Other') return undefined;
+  const n = payload.node;
+  if (n.name !== 'CINMessage' && n.name !== 'DSPScheduledMessage') return undefined;
+  const text = n.children.find((c) => c.name === 'GBCSPayload')?.text;
+  return text === undefined ? undefined : parseBase64(text, `${n.name}/GBCSPayload`);
+}
+
 export interface ResponseMessage {
   kind: 'ResponseMessage';
   serviceReference: string;

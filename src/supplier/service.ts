@@ -28,6 +28,7 @@ import {
   type CommandVariant,
   type DuisResponse,
   type DuisResponseCode,
+  deviceGbcsOf,
   formatRequestId,
   isLocalDeliveryCommandVariant,
   isWanCommandVariant,
@@ -1108,7 +1109,7 @@ export class SupplierService {
     this.tracker.patch(c.id, (x) => this.recordResponse(x, r, now), 'device-response', {
       code,
       how,
-      gbcsSize: payload?.type === 'GBCSPayload' ? payload.gbcs.length : null,
+      gbcsSize: deviceGbcsOf(payload)?.length ?? null,
     });
     if (responseCodeKind(code) === 'error')
       this.tracker.finish(c.id, 'failed', `device response ${code}`, { code });
@@ -1117,14 +1118,14 @@ export class SupplierService {
 
   /** Counts a device response on the record and keeps the first (or the one that revises a closed command). */
   private recordResponse(x: CommandRecord, r: DuisResponse, now: number): void {
-    const payload = r.body.kind === 'ResponseMessage' ? r.body.payload : undefined;
+    const gbcs = deviceGbcsOf(r.body.kind === 'ResponseMessage' ? r.body.payload : undefined);
     x.responses++;
     x.answeredAt ??= now;
     x.response = {
       code: r.header.responseCode,
       at: now,
       ...(r.header.responseId ? { responseId: formatRequestId(r.header.responseId) } : {}),
-      ...(payload?.type === 'GBCSPayload' ? { gbcs: toHex(payload.gbcs) } : {}),
+      ...(gbcs ? { gbcs: toHex(gbcs) } : {}),
     };
   }
 

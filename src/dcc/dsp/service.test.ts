@@ -29,6 +29,7 @@ import {
 import {
   type DuisResponse,
   DuisXsdValidator,
+  deviceGbcsOf,
   signedPreCommandBody,
   verifyAndParseDuisResponse,
 } from '../../duis/index.ts';
@@ -336,6 +337,8 @@ describe('DSP service: 9.1 Request Customer Identification Number (CINMessage)',
     const child = (n: string) => node.children.find((c) => c.name === n)?.text;
     assert.equal(child('CustomerIdentificationNumber'), '4711');
     assert.equal(child('GBCSPayload'), Buffer.from(resp).toString('base64'));
+    // what a user (the supplier) takes as the device's GBCS response
+    assert.equal(toHex(deviceGbcsOf(r.body.payload)!), toHex(resp));
   });
 });
 
