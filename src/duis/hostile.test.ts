@@ -163,6 +163,12 @@ describe('hostile input gives typed errors', () => {
       'DUIS_MALFORMED',
     );
     assert.equal(req('<a:b/>'), 'DUIS_MALFORMED'); // unbound prefix
+    // an end tag after the root has closed (xmldom alone takes it for the root's own end tag)
+    const ok = minimal('<sr:ReadInstantaneousImportRegisters/>');
+    assert.equal(req(`${ok}</sr:Request>`), 'DUIS_MALFORMED');
+    assert.equal(req(`${ok}<!-- c --></sr:Request>`), 'DUIS_MALFORMED');
+    assert.equal(req(`${ok}</sr:Other>`), 'DUIS_MALFORMED');
+    parseDuisRequest(`${ok}<!-- after the root: a comment and whitespace are fine -->\n`);
     // A UTF-8 BOM is fine.
     parseDuisRequest(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(TEMPLATE)]));
   });

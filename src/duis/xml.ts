@@ -115,6 +115,28 @@ export function screenXmlText(input: string | Uint8Array, limits: XmlLimits = {}
 }
 
 /**
+ * xmldom's DOM builder with one check added: an end tag after the root element
+ * has closed. xmldom 0.9 matches such a tag against the closed root's name and
+ * accepts it (`<a></a></a>` parses as `<a/>`), where XML 1.0 allows only
+ * comments, processing instructions and whitespace after the root.
+ */
+type DomHandlerClass = new (
+  ...args: never[]
+) => {
+  currentElement?: { nodeType: number } | null;
+  endElement(namespaceURI: string, localName: string, qName: string): void;
+};
+const BaseDomHandler = (new DOMParser() as unknown as { domHandler: DomHandlerClass }).domHandler;
+class RootClosingDomHandler extends BaseDomHandler {
+  override endElement(namespaceURI: string, localName: string, qName: string): void {
+    if (this.currentElement?.nodeType !== ELEMENT_NODE) {
+      throw new DuisMalformedError(`end tag </${qName}> after the root element`);
+    }
+    super.endElement(namespaceURI, localName, qName);
+  }
+}
+
+/**
  * Parses untrusted XML into a DOM document, applying every check listed at
  * the top of this file. Throws DuisError subclasses only.
  */
@@ -123,6 +145,7 @@ export function parseXmlDocument(input: string | Uint8Array, limits: XmlLimits =
   let doc: XmlDocument;
   try {
     const parser = new DOMParser({
+      domHandler: RootClosingDomHandler as never,
       onError: (level: string, message: string) => {
         throw new DuisMalformedError(`XML ${level}: ${message}`);
       },
