@@ -23,6 +23,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { isSignedPreCommandVariant, parseDuisRequest } from '../../src/duis/index.ts';
+import { decodeMessage } from '../../src/gbcs/index.ts';
+import { decodeResponse } from '../../src/gbcs/use-cases/index.ts';
+import { fromHex } from '../../src/runtime/bytes.ts';
 import { VirtualClock } from '../../src/runtime/clock.ts';
 import { TERMINAL_STATES } from '../../src/supplier/command-states.ts';
 import { duisBodyToJson, orderableSrvs } from '../../src/supplier/duis-order.ts';
@@ -101,6 +104,13 @@ describe('e2e: every orderable device SRV, DUIS -> DSP -> WAN -> device -> DUIS 
             : type === 'PPMID'
               ? plan.ppmid
               : plan.esme;
+    // 8.12.x restore the Device Log backup the DSP holds of an old CH: the home's own, which the DSP backs up from
+    // the 8.9 Read Device Log with ReadSecurityDetails (CCS07) sent before them (the first 8.9 template, CCS06,
+    // reads no link keys)
+    const dashed = (e: string) => e.match(/../g)!.join('-');
+    ex.set('8.9', { body: { ReadSecurityDetails: null }, type: 'CHF' });
+    ex.set('8.12.1', { body: { OldCHFID: dashed(plan.chf) }, type: 'CHF' });
+    ex.set('8.12.2', { body: { OldGPFID: dashed(plan.gpf) }, type: 'GPF' });
     const device = orderableSrvs().filter((o) => o.class !== 'non-device');
     const missing = device.filter((o) => !ex.has(o.srv)).map((o) => o.srv);
     const lines: string[] = [];
@@ -141,6 +151,15 @@ describe('e2e: every orderable device SRV, DUIS -> DSP -> WAN -> device -> DUIS 
       const line = `${r.srv} ${r.route} CV ${f.commandVariants?.join('>')} -> ${f.state}${f.response ? ` ${f.response.code}${f.response.gbcs ? ` GBCS ${f.response.gbcs.length / 2} B` : ''}` : ''}${f.reason ? ` (${f.reason})` : ''}`;
       lines.push(line);
       if (f.state === 'expired') unanswered.push(`${r.srv} ${r.route}`);
+      // the restore took effect: the CHF answers CCS03 with success (the entries it backed up for 8.9)
+      if (r.srv === '8.12.1' && f.response?.gbcs) {
+        const m = decodeMessage(fromHex(f.response.gbcs));
+        const got = decodeResponse('CCS03', m.content).fields as {
+          zigbeeNetworkControl: { restoreDeviceLog: { result: string } };
+        };
+        if (got.zigbeeNetworkControl.restoreDeviceLog.result !== 'success')
+          problems.push(`${line}: CCS03 ${got.zigbeeNetworkControl.restoreDeviceLog.result}`);
+      }
       if (f.state === 'responded' && !f.response?.gbcs)
         problems.push(`${line}: responded without the device's GBCS`);
       if (f.state === 'failed' && !f.reason) problems.push(`${line}: failed without a reason`);

@@ -69,6 +69,57 @@ const DERIVATIONS: readonly Derivation[] = [
     from: 'ECS47a_7.13_ALCS_ACTIVATE_SUCCESS_REQUEST_DUIS.XML',
     body: `<sr:LimitAPCLevel auxiliaryControllerN="5">${STATE}</sr:LimitAPCLevel>`,
   },
+  // device configuration (src/dcc/dsp/transform/device-config-srs.ts)
+  {
+    useCase: 'ECS28a',
+    srv: '6.4.1',
+    from: 'ECS43_7.2_SUCCESS_REQUEST_DUIS.XML',
+    body:
+      '<sr:UpdateDeviceConfigurationLoadLimitingGeneralSettings><sr:LoadLimitPeriod>600</sr:LoadLimitPeriod>' +
+      '<sr:LoadLimitPowerThreshold>12000</sr:LoadLimitPowerThreshold><sr:LoadLimitRestorationPeriod>120</sr:LoadLimitRestorationPeriod>' +
+      '<sr:LoadLimitSupplyState>Unchanged</sr:LoadLimitSupplyState></sr:UpdateDeviceConfigurationLoadLimitingGeneralSettings>',
+  },
+  {
+    useCase: 'ECS28b',
+    srv: '6.4.2',
+    from: 'ECS27_4.15_SUCCESS_REQUEST_DUIS.XML',
+    body: '<sr:UpdateDeviceConfigurationLoadLimitingCounterReset/>',
+  },
+  {
+    useCase: 'ECS57',
+    srv: '6.18.2',
+    from: 'ECS37_6.18.1_SUCCESS_REQUEST_DUIS.XML',
+    body: '<sr:ResetMaximumDemandRegisters><sr:MaxDemandActivePowerImportValue/><sr:MaxDemandActivePowerExportValue/></sr:ResetMaximumDemandRegisters>',
+  },
+  {
+    useCase: 'ECS30a',
+    srv: '6.8',
+    from: 'ECS43_7.2_SUCCESS_REQUEST_DUIS.XML',
+    body:
+      '<sr:UpdateDeviceConfigurationBillingCalendar><sr:ElectricityBillingCalendar><sr:BillingTime>06:30:00</sr:BillingTime>' +
+      '<sr:Quarterly><sr:DayOfMonth>1</sr:DayOfMonth><sr:BillingPeriodStartMonth>2</sr:BillingPeriodStartMonth></sr:Quarterly>' +
+      '</sr:ElectricityBillingCalendar></sr:UpdateDeviceConfigurationBillingCalendar>',
+  },
+  {
+    useCase: 'GCS25',
+    srv: '6.8',
+    from: 'GCS24_6.7_SUCCESS_REQUEST_DUIS.XML',
+    body:
+      '<sr:UpdateDeviceConfigurationBillingCalendar><sr:GasBillingCalendar><sr:BillingPeriodStart>2015-02-01T00:00:00Z</sr:BillingPeriodStart>' +
+      '<sr:Periodicity>Monthly</sr:Periodicity></sr:GasBillingCalendar></sr:UpdateDeviceConfigurationBillingCalendar>',
+  },
+  {
+    useCase: 'GCS46',
+    srv: '6.2.7',
+    from: 'GCS21k_6.2.3_SUCCESS_REQUEST_DUIS.XML',
+    body: '<sr:ReadDeviceConfigurationMPxN/>',
+  },
+  {
+    useCase: 'GCS21a',
+    srv: '6.2.8',
+    from: 'GCS21k_6.2.3_SUCCESS_REQUEST_DUIS.XML',
+    body: '<sr:ReadDeviceConfigurationGas/>',
+  },
 ];
 
 const fileOf = (d: Derivation) => `${d.useCase}_${d.srv}_DERIVED_REQUEST_DUIS.XML`;
