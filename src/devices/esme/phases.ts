@@ -14,7 +14,7 @@ import type { EsmeVariant } from './state.ts';
 export function objectPhase(object: string): 2 | 3 | null {
   const obis = (COSEM_OBJECTS as Record<string, { obis: string } | undefined>)[object]?.obis;
   const m = obis ? /^(\d+)-\d+:(\d+)\./.exec(obis) : null;
-  if (!m || m[1] !== '1') return null;
+  if (m?.[1] !== '1') return null;
   const c = Number(m[2]);
   return c >= 41 && c <= 60 ? 2 : c >= 61 && c <= 80 ? 3 : null;
 }

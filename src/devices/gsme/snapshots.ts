@@ -125,7 +125,7 @@ export function recordScheduledSnapshots(
 /** Billing Period Duration Type (ZCL Price): 0 minutes, 1 days, 2 weeks, 3 months (low nibble). */
 function billingPeriodEnds(state: GsmeState, fromMs: number, toMs: number): number[] {
   const b = state.billingPeriod;
-  if (!b || !b.billingPeriodStartTime || !b.billingPeriodDuration) return [];
+  if (!b?.billingPeriodStartTime || !b.billingPeriodDuration) return [];
   const start = fromZigbeeTime(b.billingPeriodStartTime);
   const out: number[] = [];
   const unit = b.billingPeriodDurationType & 0x0f;
