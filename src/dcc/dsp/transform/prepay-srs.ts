@@ -401,7 +401,7 @@ export const PREPAY_SRV_TRANSFORMS: readonly AnySrvTransform[] = [
       targets: ESME,
       reason: NO_ESME_PAYLOAD(
         'ECS08/ECS08a',
-        'the ESME debt recovery rate cap, emergency credit, low credit and maximum credit objects and the non-disablement calendar are not confirmed by any RTDS example or confirmed row',
+        'the class 9000 settings objects ECS26a reads are inferred from their GBCS names only, and how ECS08 writes them (passive value and activation) and the non-disablement schedule (its script table and START/STOP selectors) are confirmed by no RTDS example or confirmed row; ECS08a cannot be told from ECS08 by the DUIS body',
       ),
     },
   }),
