@@ -219,11 +219,15 @@ describe('4.4.5 Retrieve Billing Data Log (Prepayment Credits): GCS15e (no templ
     assert.equal(r.dspScheduledAt?.toISOString(), '2015-03-01T00:00:00.000Z');
   });
 
-  it('to an ESME: E11 (no ECS20d transform yet); a reversed period: typed refusal', () => {
-    assert.throws(
-      () => transformServiceRequest(parseDuisRequest(req(ESME, period)), rtdsContext()),
-      (e: unknown) => e instanceof DspUnsupportedServiceRequestError && e.responseCode === 'E11',
-    );
+  it('to an ESME: ECS20d (inferred row), the prepayment credits log by range over the period; a reversed period: typed refusal', () => {
+    const r = transformServiceRequest(parseDuisRequest(req(ESME, period)), rtdsContext());
+    assert.equal(r.useCase, 'ECS20d');
+    const m = decodeMessage(r.gbcs);
+    assert.equal(m.messageCode, 0x00c9);
+    const buffer = (decodeCommand('ECS20d', m.content).fields as { prepaymentCreditLog: { buffer: unknown } })
+      .prepaymentCreditLog.buffer as { fromValue: number; toValue: number };
+    // UTC seconds since 2000-01-01: 2015-01-01 and 2015-02-01
+    assert.deepEqual([buffer.fromValue, buffer.toValue], [473385600, 476064000]);
     const reversed =
       '<sr:StartDateTime>2015-02-01T00:00:00Z</sr:StartDateTime><sr:EndDateTime>2015-01-01T00:00:00Z</sr:EndDateTime>';
     assert.throws(
@@ -257,5 +261,24 @@ describe('DSP 6.2.8 Read Device Configuration (Gas)', () => {
       () => transformServiceRequest(parseDuisRequest(xml(ESME)), rtdsContext()),
       (e: unknown) => e instanceof DspTransformError || e instanceof DspUnsupportedServiceRequestError,
     );
+  });
+});
+
+describe('4.4.4 Retrieve Billing Data Log (Payment-based Debt Payments) to an ESME', () => {
+  it('ECS20a (inferred row): the debt payments log by range over the period', () => {
+    const xml = xsdShapedRequest({
+      srv: '4.4.4',
+      cv: 1,
+      target: ESME,
+      counter: counter++,
+      body: '<sr:RetrieveBillingDataLogDebtPayments><sr:ReadLogPeriod><sr:StartDateTime>2015-01-01T00:00:00Z</sr:StartDateTime><sr:EndDateTime>2015-02-01T00:00:00Z</sr:EndDateTime></sr:ReadLogPeriod></sr:RetrieveBillingDataLogDebtPayments>',
+    });
+    assert.ok(validateAgainstDuisXsdInProcess(xml).valid);
+    const r = transformServiceRequest(parseDuisRequest(xml), rtdsContext());
+    assert.equal(r.useCase, 'ECS20a');
+    const m = decodeMessage(r.gbcs);
+    const buffer = (decodeCommand('ECS20a', m.content).fields as { debtPaymentLog: { buffer: unknown } })
+      .debtPaymentLog.buffer as { fromValue: number; toValue: number };
+    assert.deepEqual([buffer.fromValue, buffer.toValue], [473385600, 476064000]);
   });
 });

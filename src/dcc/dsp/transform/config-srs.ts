@@ -30,7 +30,7 @@
 import type { DeviceType } from '../../../duis/index.ts';
 import { type DuisNode, DuisSchemaError, SR_NS } from '../../../duis/index.ts';
 import { dateTime, group, one, oneOf, opt, type ValueReader } from './body-reader.ts';
-import { deviceSrv } from './device-srs.ts';
+import { deviceSrv, readAll } from './device-srs.ts';
 import { zigbeeUtcTime } from './encoding.ts';
 import { DspBodyInvalidError, DspUnsupportedServiceRequestError } from './errors.ts';
 import type { AnySrvTransform, BuildInput, SelectInput } from './rule.ts';
@@ -230,12 +230,11 @@ export const CONFIG_SRV_TRANSFORMS: readonly AnySrvTransform[] = [
         group({ start: one('StartDateTime', dateTime), end: one('EndDateTime', dateTime) }),
       ),
     },
-    useCases: [{ useCase: 'GCS15e', targets: GAS, fields: gcs15e }],
-    notTransformed: {
-      targets: ESME,
-      reason:
-        'ECS20d (ESME prepayment credits log): no ESME transform yet (its catalogue payload is inferred, UNCONFIRMED)',
-    },
+    useCases: [
+      // ESME: the prepayment credits log read by range over the period (ECS20d, inferred row)
+      { useCase: 'ECS20d', targets: ESME, fields: readAll('ECS20d') },
+      { useCase: 'GCS15e', targets: GAS, fields: gcs15e },
+    ],
   }),
   deviceSrv<ConfigureAlertBehaviour>('6.22', {
     choice: { section: readSection },

@@ -117,7 +117,7 @@ function range(period: Period | undefined, useCase: string) {
  * components the row's attribute ids. Any other access needs fields of its
  * own (a load-time error, not a run-time guess).
  */
-function readAll(useCase: string): (i: BuildInput<{ period?: Period }>) => unknown {
+export function readAll(useCase: string): (i: BuildInput<{ period?: Period }>) => unknown {
   const r = row(useCase);
   if (r.family === 'dlms' && r.kind === 'command') {
     const accesses = (r as DlmsCommandRow).accesses;
@@ -1074,10 +1074,12 @@ export const DEVICE_SETTING_SRV_TRANSFORMS: readonly AnySrvTransform[] = [
     ],
   }),
 
-  // ---- 4.4.4 debt payments log (gas)
+  // ---- 4.4.4 debt payments log
   deviceSrv<B>('4.4.4', {
     body: PERIOD,
     useCases: [
+      // ESME: the debt payments log read by range over the period (ECS20a, inferred row)
+      read('ECS20a', ESME),
       {
         useCase: 'GCS15d',
         targets: GAS,
