@@ -126,6 +126,26 @@ describe('ppmid-relay atps inject', () => {
     assert.ok(lines(r.stdout)[0].error);
   });
 
+  it('--esme-variant: ECS26k (per-phase voltage configuration) reads phases 2 and 3 only on a polyphase ESME', () => {
+    const ecs26k = join(RTDS_MESSAGES, '6.2.1_ECS26k/ECS26k_6.2.1_SUCCESS_COMMAND_GBCS.HEX');
+    const run = (variant: string) =>
+      cli(['atps', 'inject', '--profile', 'rtds', '--route', 'wan', '--esme-variant', variant, ecs26k]);
+    const poly = run('polyphase');
+    const single = run('single');
+    assert.equal(poly.status, 0, poly.stderr);
+    assert.equal(single.status, 0, single.stderr);
+    const [p] = lines(poly.stdout);
+    const [s] = lines(single.stdout);
+    for (const r of [p, s]) {
+      assert.equal(r.deviceDecision, 'accepted');
+      assert.equal(r.useCase, 'ECS26k');
+    }
+    assert.notEqual(p.response, s.response, 'a single-element ESME has no phase 2/3 objects');
+    const bad = run('triphase');
+    assert.notEqual(bad.status, 0);
+    assert.match(bad.stderr, /--esme-variant must be single, twin, polyphase, got triphase/);
+  });
+
   it('refuses an unknown route', () => {
     const r = cli(['atps', 'inject', '--profile', 'rtds', '--route', 'carrier-pigeon', '-'], '');
     assert.notEqual(r.status, 0);

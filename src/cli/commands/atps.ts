@@ -22,6 +22,7 @@ import { ATPS_ROUTES, Atps, type AtpsRoute, type InjectOptions } from '../../atp
 import { defaultDeviceApps } from '../../atps/devices.ts';
 import { ATPS_PUBLIC_PATHS, startAtpsServer } from '../../atps/http.ts';
 import { INBOX_TAMPERS, type InboxTamper } from '../../devices/ppmid/atps.ts';
+import { ESME_VARIANTS } from '../../gbcs/use-cases/index.ts';
 import { ConfigError } from '../../runtime/errors.ts';
 import { readInputs } from '../inputs.ts';
 import { commandGroup } from '../main.ts';
@@ -70,6 +71,7 @@ export function register(program: Command): void {
     .option('--ttl-ms <ms>', 'ppmid-inbox: envelope validity from now (default 1 hour)')
     .option('--base64', 'messages given as text are base64, not hex')
     .option('--hcalcs', "the home has the profile's HCALCS, driven by the ESME's ALCS commands")
+    .option('--esme-variant <variant>', `the home's ESME: ${ESME_VARIANTS.join(', ')}`, 'single')
     .argument('<input...>', 'file of hex lines, hex string, or - for stdin')
     .action(
       async (
@@ -84,6 +86,7 @@ export function register(program: Command): void {
           ttlMs?: string;
           base64?: boolean;
           hcalcs?: boolean;
+          esmeVariant: string;
         },
       ) => {
         if (opts.profile !== 'rtds' && opts.profile !== 'generated')
@@ -91,6 +94,11 @@ export function register(program: Command): void {
         if (!ATPS_ROUTES.includes(opts.route as AtpsRoute))
           throw new ConfigError(`--route must be ${ATPS_ROUTES.join(', ')}, got ${opts.route}`);
         if (opts.gbt !== 'auto' && opts.gbt !== 'never') throw new ConfigError('--gbt must be auto or never');
+        const esmeVariant = ESME_VARIANTS.find((v) => v === opts.esmeVariant);
+        if (!esmeVariant)
+          throw new ConfigError(
+            `--esme-variant must be ${ESME_VARIANTS.join(', ')}, got ${opts.esmeVariant}`,
+          );
         if (!INBOX_TAMPERS.includes(opts.tamper as InboxTamper))
           throw new ConfigError(`--tamper must be one of ${INBOX_TAMPERS.join(', ')}, got ${opts.tamper}`);
         const ttlMs = opts.ttlMs === undefined ? undefined : Number.parseInt(opts.ttlMs, 10);
@@ -108,6 +116,7 @@ export function register(program: Command): void {
             profile: opts.profile as 'rtds' | 'generated',
             seed: opts.seed,
             ...(opts.hcalcs ? { hcalcs: true } : {}),
+            ...(esmeVariant !== 'single' ? { esmeVariant } : {}),
           });
         let home = opts.freshHome ? undefined : (await create()).id;
         let failed = 0;

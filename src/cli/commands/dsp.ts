@@ -31,13 +31,13 @@ import {
 import { type DeviceType, DuisError, dspRejection, parseDuisRequest } from '../../duis/index.ts';
 import { describeMessageCode } from '../../gbcs/codes/message-codes.ts';
 import { DEFAULT_ACB_EUI, loadKeyStoreDir, SecurityContext } from '../../gbcs/index.ts';
+import { ESME_VARIANTS } from '../../gbcs/use-cases/index.ts';
 import { normaliseEui, toHex } from '../../runtime/bytes.ts';
 import { SystemClock } from '../../runtime/clock.ts';
 import { ConfigError } from '../../runtime/errors.ts';
 import { commandGroup } from '../main.ts';
 
 const DEVICE_TYPES: readonly DeviceType[] = ['ESME', 'GSME', 'CHF', 'GPF', 'PPMID', 'HCALCS'];
-const ESME_VARIANTS: readonly EsmeVariant[] = ['single', 'twin', 'polyphase'];
 
 /** `EUI=TYPE[:VARIANT]` -> inventory entry. */
 export function parseDeviceOption(s: string): [string, DeviceType, EsmeVariant | undefined] {

@@ -3,6 +3,8 @@
  * report, JSON-safe (snapshot/restore, the NVM file). Defaults are the state
  * the RTDS reference ESME shows in its responses.
  */
+
+import type { EsmeVariant } from '../../gbcs/use-cases/rows/esme.ts';
 import type { Eui } from '../../runtime/bytes.ts';
 import type { JoinTableState } from '../meter-common/join-table.ts';
 import type { MeterOptions, MeterSnapshotBase } from '../meter-common/meter-device.ts';
@@ -102,7 +104,7 @@ export function defaultElectricityLoad(seed: string, variant: EsmeVariant = 'sin
   };
 }
 
-export type EsmeVariant = 'single' | 'twin' | 'polyphase';
+export type { EsmeVariant };
 
 export interface EsmeSnapshot extends MeterSnapshotBase {
   state: EsmeState;

@@ -437,3 +437,5 @@ export function useCaseUnits(row: UseCaseRow, kind: PayloadKindOfUseCase): Recor
   for (const l of fam?.leaves(row, kind) ?? []) if (l.unit) out[l.path] = l.unit;
   return out;
 }
+
+export { ESME_VARIANTS, type EsmeVariant } from './rows/esme.ts';

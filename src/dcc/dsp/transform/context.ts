@@ -8,6 +8,7 @@
  */
 import type { DeviceType } from '../../../duis/index.ts';
 import type { SecurityContext } from '../../../gbcs/index.ts';
+import type { EsmeVariant } from '../../../gbcs/use-cases/rows/esme.ts';
 import type { Eui } from '../../../runtime/bytes.ts';
 import type { Clock } from '../../../runtime/clock.ts';
 
@@ -20,7 +21,7 @@ export type { DeviceType } from '../../../duis/index.ts';
  * payload among the supported use cases (ECS02/ECS03 credit-charge
  * configuration: RTDS *_TWIN_* vs *_SINGLE_* Pre-Commands).
  */
-export type EsmeVariant = 'single' | 'twin' | 'polyphase';
+export type { EsmeVariant };
 
 export interface TransformContext {
   /** Keys and certificates, and the ACB identity that MACs every command (SECMP0038 DSP-2). */

@@ -10,8 +10,9 @@ import { roleFields } from './roles.ts';
 
 const { get, getRange, set, action } = dlmsAccess;
 
-/** ESME variants a use case applies to (GBCS: single element, twin element, polyphase). */
-export type EsmeVariant = 'single' | 'twin' | 'polyphase';
+/** ESME variants (GBCS: single element, twin element, polyphase): the one list the DSP, devices and CLI use. */
+export const ESME_VARIANTS = ['single', 'twin', 'polyphase'] as const;
+export type EsmeVariant = (typeof ESME_VARIANTS)[number];
 
 /** Future-dated execution alerts (GBCS: 8F66 actioned, 8F67 not actioned). */
 const FUTURE_DATED = [0x8f66, 0x8f67] as const;
