@@ -13,6 +13,10 @@
  * and after a `setImmediate` turn when it did, so every promise chain an
  * event started (or resumed, by resolving a promise someone awaits) still
  * settles before the next event, in the same order as with a turn per event.
+ * Work a chain defers to a later turn (a `setImmediate`: the DSP journal's
+ * group commit) is let finish too before the next event: the pump turns
+ * again while an immediate is waiting (a pump with one turn per event let the
+ * next event overtake it, and a batch of events overtook it by hours).
  * Code run on the simulator's clock defers work with promises, never a bare
  * `queueMicrotask` or `process.nextTick`, which no hook sees.
  */
@@ -73,6 +77,9 @@ function hookPromises(): () => void {
   };
 }
 
+/** Whether a `setImmediate` is waiting (a chain deferred to a later turn, e.g. the DSP journal's group commit). */
+const immediatePending = () => process.getActiveResourcesInfo().includes('Immediate');
+
 /** Events run back to back without a turn at most (a bound on how long the loop keeps the thread). */
 const MAX_BATCH = 4096;
 
@@ -104,6 +111,8 @@ export async function pumpUntil(
   try {
     for (;;) {
       await turn();
+      // work deferred to a later turn (a setImmediate) finishes before virtual time moves on
+      for (let t = 0; t < MAX_BATCH && immediatePending(); t++) await turn();
       // events back to back while none starts asynchronous work
       for (let batch = 0; ; batch++) {
         if (until()) {
@@ -127,7 +136,7 @@ export async function pumpUntil(
             );
           break;
         }
-        if (promiseActivity !== before || batch >= MAX_BATCH) break;
+        if (promiseActivity !== before || batch >= MAX_BATCH || immediatePending()) break;
       }
       if (o.onProgress && performance.now() - lastReport >= (o.progressEveryMs ?? 1000)) {
         lastReport = performance.now();
