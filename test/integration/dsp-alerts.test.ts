@@ -68,22 +68,36 @@ function checked(xml: string): DuisResponse {
   return verifyAndParseDuisResponse(xml, DSP_TRUST).response;
 }
 
-describe('device alerts to the user (DeviceAlertMessage), every code of the alert table', () => {
-  let t: TestDsp;
+/**
+ * A DSP on a virtual clock, opened before the suite and closed after it, and
+ * the POSTs one device message from the CHF causes.
+ */
+function alertDsp() {
   const clock = new VirtualClock();
+  const d = {
+    t: undefined as unknown as TestDsp,
+    async posts(gbcs: Uint8Array) {
+      const before = d.t.transport.posts.length;
+      await d.t.dsp.onDeviceMessage({ chf: CHF, gbcs, at: clock.now() });
+      clock.advance(0);
+      await d.t.dsp.idle();
+      return d.t.transport.posts.slice(before);
+    },
+  };
   before(async () => {
-    t = await openTestDsp('sqlite', { clock, xsdValidation: true });
+    d.t = await openTestDsp('sqlite', { clock, xsdValidation: true });
   });
   after(async () => {
-    await t?.close();
+    await d.t?.close();
   });
+  return d;
+}
+
+describe('device alerts to the user (DeviceAlertMessage), every code of the alert table', () => {
+  const d = alertDsp();
 
   async function deliver(gbcs: Uint8Array): Promise<DuisResponse | undefined> {
-    const before = t.transport.posts.length;
-    await t.dsp.onDeviceMessage({ chf: CHF, gbcs, at: clock.now() });
-    clock.advance(0);
-    await t.dsp.idle();
-    const p = t.transport.posts.slice(before);
+    const p = await d.posts(gbcs);
     assert.ok(p.length <= 1, 'one POST per alert');
     return p[0] && checked(p[0].xml);
   }
@@ -110,36 +124,25 @@ describe('device alerts to the user (DeviceAlertMessage), every code of the aler
   }
 
   it('an alert for no registered user is recorded (alert-unroutable), not posted', async () => {
-    const before = t.dsp.metrics.counter('deviceMessages.alert-unroutable').value;
+    const before = d.t.dsp.metrics.counter('deviceMessages.alert-unroutable').value;
     assert.equal(await deliver(alert(0x8f01, ESME, '00DB123456789999', undefined, false)), undefined);
-    assert.equal(t.dsp.metrics.counter('deviceMessages.alert-unroutable').value, before + 1);
+    assert.equal(d.t.dsp.metrics.counter('deviceMessages.alert-unroutable').value, before + 1);
   });
 
   it('every alert posted went to the user it names (receive URL)', () => {
-    const urls = new Set(t.transport.posts.map((p) => p.url));
+    const urls = new Set(d.t.transport.posts.map((p) => p.url));
     assert.deepEqual(
       [...urls].sort(),
-      [t.dsp.user(SUPPLIER)!.receiveUrl, t.dsp.user(NETWORK_OPERATOR)!.receiveUrl].sort(),
+      [d.t.dsp.user(SUPPLIER)!.receiveUrl, d.t.dsp.user(NETWORK_OPERATOR)!.receiveUrl].sort(),
     );
   });
 });
 
 describe('future-dated alerts 8F66 / 8F67 to the user (FutureDatedDeviceAlertMessage)', () => {
-  let t: TestDsp;
-  const clock = new VirtualClock();
-  before(async () => {
-    t = await openTestDsp('sqlite', { clock, xsdValidation: true });
-  });
-  after(async () => {
-    await t?.close();
-  });
+  const d = alertDsp();
 
   async function deliver(gbcs: Uint8Array): Promise<DuisResponse> {
-    const before = t.transport.posts.length;
-    await t.dsp.onDeviceMessage({ chf: CHF, gbcs, at: clock.now() });
-    clock.advance(0);
-    await t.dsp.idle();
-    const p = t.transport.posts.slice(before);
+    const p = await d.posts(gbcs);
     assert.equal(p.length, 1, 'one POST per alert');
     return checked(p[0]!.xml);
   }
@@ -155,12 +158,12 @@ describe('future-dated alerts 8F66 / 8F67 to the user (FutureDatedDeviceAlertMes
   it("GCS03 1.6 future dated (CV 4 -> signed -> CV 5), then the RTDS 8F66: the request's SRV and RequestID, instruction 1 of 1", async () => {
     const file = 'GCS03_1.6_FUTURE_DATED_SUCCESS_REQUEST_DUIS.XML';
     const four = verifyAndParseDuisResponse(
-      t.dsp.handleRequest('serviceT', templateRequest(file, { counter: 1005n })).body,
+      d.t.dsp.handleRequest('serviceT', templateRequest(file, { counter: 1005n })).body,
       DSP_TRUST,
     ).response;
     assert.ok(four.body.kind === 'ResponseMessage' && four.body.payload?.type === 'PreCommand');
     const signed = security.sign(four.body.payload.gbcs);
-    const five = t.dsp.handleRequest(
+    const five = d.t.dsp.handleRequest(
       'serviceS',
       signedRequest({
         target: GSME,
@@ -205,12 +208,12 @@ describe('future-dated alerts 8F66 / 8F67 to the user (FutureDatedDeviceAlertMes
   it("8F67 of a GCS03 1.6 request (the RTDS alert re-sealed with 8F67 and the request's counter)", async () => {
     const file = 'GCS03_1.6_FUTURE_DATED_SUCCESS_REQUEST_DUIS.XML';
     const four = verifyAndParseDuisResponse(
-      t.dsp.handleRequest('serviceT', templateRequest(file, { counter: 1_006n })).body,
+      d.t.dsp.handleRequest('serviceT', templateRequest(file, { counter: 1_006n })).body,
       DSP_TRUST,
     ).response;
     assert.ok(four.body.kind === 'ResponseMessage' && four.body.payload?.type === 'PreCommand');
     const signed = security.sign(four.body.payload.gbcs);
-    t.dsp.handleRequest(
+    d.t.dsp.handleRequest(
       'serviceS',
       signedRequest({
         target: GSME,
@@ -245,10 +248,10 @@ describe('future-dated alerts 8F66 / 8F67 to the user (FutureDatedDeviceAlertMes
   });
 
   it('an 8F66 whose request the DSP does not hold and whose payload names no Message Code (CS06): a DeviceAlertMessage, counted', async () => {
-    const before = t.dsp.metrics.counter('alerts.futureDatedUnmatched').value;
+    const before = d.t.dsp.metrics.counter('alerts.futureDatedUnmatched').value;
     const r = await deliver(rtds('11.3_CS06/CS06_11.3_8F67_FUTURE_DATED_ERROR_ALERT_GBCS.HEX'));
     assert.ok(r.body.kind === 'DeviceAlertMessage');
     assert.equal(r.body.alertCode, '8F67');
-    assert.equal(t.dsp.metrics.counter('alerts.futureDatedUnmatched').value, before + 1);
+    assert.equal(d.t.dsp.metrics.counter('alerts.futureDatedUnmatched').value, before + 1);
   });
 });

@@ -28,13 +28,10 @@ import { eui, one } from './body-reader.ts';
 import type { DeviceLogBackup } from './context.ts';
 import { deviceSrv } from './device-srs.ts';
 import { bodyDeviceType, DspBodyInvalidError, DspUnknownDeviceError } from './errors.ts';
-import type { AnySrvTransform, BuildInput } from './rule.ts';
+import type { AnySrvTransform, BuildInput, OriginatorKind } from './rule.ts';
 
-const CHF: DeviceType[] = ['CHF'];
-const GPF: DeviceType[] = ['GPF'];
-
-type OldChf = { oldChf: Eui };
-type OldGpf = { oldGpf: Eui };
+/** The old function the body names (OldCHFID / OldGPFID). */
+type Old = { old: Eui };
 
 /** The backup part `part` of the old device, or a typed refusal saying what is missing. */
 function backupOf<K extends keyof DeviceLogBackup>(
@@ -56,40 +53,48 @@ function backupOf<K extends keyof DeviceLogBackup>(
   return b as NonNullable<DeviceLogBackup[K]>;
 }
 
+/**
+ * A Device Log restore SRV: the body names the old function (`old.element`),
+ * the command goes to a device of the same type, its fields made by `fields`
+ * from that function's backup part.
+ */
+function restoreSrv<K extends keyof DeviceLogBackup>(
+  srv: string,
+  old: { element: string; path: string; type: DeviceType; part: K },
+  rule: { useCase: string; originator: OriginatorKind },
+  fields: (b: NonNullable<DeviceLogBackup[K]>) => unknown,
+): AnySrvTransform {
+  return deviceSrv<Old>(srv, {
+    body: { old: one(old.element, eui) },
+    useCases: [
+      {
+        useCase: rule.useCase,
+        targets: [old.type],
+        originator: rule.originator,
+        fields: (i) => fields(backupOf(i, i.body.old, old.type, old.part, old.path)),
+      },
+    ],
+  });
+}
+
 export const DEVICE_LOG_SRV_TRANSFORMS: readonly AnySrvTransform[] = [
-  deviceSrv<OldChf>('8.12.1', {
-    body: { oldChf: one('OldCHFID', eui) },
-    useCases: [
-      {
-        useCase: 'CCS03',
-        targets: CHF,
-        originator: 'acb',
-        fields: (i) => {
-          const b = backupOf(i, i.body.oldChf, 'CHF', 'chf', 'RestoreHANDeviceLog/OldCHFID');
-          return {
-            zigbeeNetworkControl: {
-              restoreDeviceLog: {
-                chfId: b.logId,
-                entries: b.entries.map((e) => ({ deviceId: e.deviceId, linkKey: e.linkKey })),
-              },
-            },
-          };
+  restoreSrv(
+    '8.12.1',
+    { element: 'OldCHFID', path: 'RestoreHANDeviceLog/OldCHFID', type: 'CHF', part: 'chf' },
+    { useCase: 'CCS03', originator: 'acb' },
+    (b) => ({
+      zigbeeNetworkControl: {
+        restoreDeviceLog: {
+          chfId: b.logId,
+          entries: b.entries.map((e) => ({ deviceId: e.deviceId, linkKey: e.linkKey })),
         },
       },
-    ],
-  }),
-  deviceSrv<OldGpf>('8.12.2', {
-    body: { oldGpf: one('OldGPFID', eui) },
-    useCases: [
-      {
-        useCase: 'GCS59',
-        targets: GPF,
-        originator: 'dcc',
-        fields: (i) => {
-          const b = backupOf(i, i.body.oldGpf, 'GPF', 'gpf', 'RestoreGPFDeviceLog/OldGPFID');
-          return { deviceLog: b.entries.map((e) => ({ deviceId: e.deviceId, deviceType: e.deviceType })) };
-        },
-      },
-    ],
-  }),
+    }),
+  ),
+  restoreSrv(
+    '8.12.2',
+    { element: 'OldGPFID', path: 'RestoreGPFDeviceLog/OldGPFID', type: 'GPF', part: 'gpf' },
+    { useCase: 'GCS59', originator: 'dcc' },
+    (b) => ({ deviceLog: b.entries.map((e) => ({ deviceId: e.deviceId, deviceType: e.deviceType })) }),
+  ),
 ];

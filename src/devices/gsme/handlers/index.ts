@@ -9,7 +9,7 @@
  * Reads answer from the state (GsmeView); writes change it only when every
  * component can be applied (a faulted component: nothing changes).
  */
-import type { CommandFieldsOf } from '../../../gbcs/use-cases/index.ts';
+import type { CommandFieldsOf, GbzResponseComponent } from '../../../gbcs/use-cases/index.ts';
 import { activateFirmware } from '../../meter-common/firmware.ts';
 import type { ExecutionContext } from '../../meter-common/meter-device.ts';
 import {
@@ -388,6 +388,22 @@ function readBillingPeriod(_call: UseCaseCall<unknown>, d: GsmeView): HandlerRes
 }
 
 /**
+ * One Price-cluster Get (command `commandId`): a Default Response
+ * HARDWARE_FAILURE when faulted, NOT_FOUND when the value was never set,
+ * else the Publish command with `fields`.
+ */
+function priceRead(
+  faulted: boolean,
+  commandId: number,
+  publish: string,
+  fields: Record<string, unknown> | null,
+): GbzResponseComponent {
+  if (faulted) return defaultResponse('price', commandId, ZCL.hardwareFailure);
+  if (!fields) return defaultResponse('price', commandId, ZCL.notFound);
+  return { cluster: 'price', command: publish, fields };
+}
+
+/**
  * GCS21a (DUIS 6.2.8, UNCONFIRMED row): Get Conversion Factor / Get
  * Calorific Value -> the Publish commands with what GCS23 set; a value never
  * set (or a faulted command) answers that component with a Default Response
@@ -399,35 +415,29 @@ function readGasConfiguration(_call: UseCaseCall<unknown>, d: GsmeView): Handler
   const cf = s.conversionFactor;
   const cv = s.calorificValue;
   const components = [
-    faults.has('price.getConversionFactor')
-      ? defaultResponse('price', 0x04, ZCL.hardwareFailure)
-      : cf
-        ? {
-            cluster: 'price',
-            command: 'publishConversionFactor',
-            fields: {
-              issuerEventId: cf.issuerEventId ?? 0,
-              startTime: cf.startTime ?? 0,
-              conversionFactor: cf.value,
-              conversionFactorTrailingDigit: cf.trailingDigit,
-            },
-          }
-        : defaultResponse('price', 0x04, ZCL.notFound),
-    faults.has('price.getCalorificValue')
-      ? defaultResponse('price', 0x05, ZCL.hardwareFailure)
-      : cv
-        ? {
-            cluster: 'price',
-            command: 'publishCalorificValue',
-            fields: {
-              issuerEventId: cv.issuerEventId ?? 0,
-              startTime: cv.startTime ?? 0,
-              calorificValue: cv.value,
-              calorificValueUnit: cv.unit,
-              calorificValueTrailingDigit: cv.trailingDigit,
-            },
-          }
-        : defaultResponse('price', 0x05, ZCL.notFound),
+    priceRead(
+      faults.has('price.getConversionFactor'),
+      0x04,
+      'publishConversionFactor',
+      cf && {
+        issuerEventId: cf.issuerEventId ?? 0,
+        startTime: cf.startTime ?? 0,
+        conversionFactor: cf.value,
+        conversionFactorTrailingDigit: cf.trailingDigit,
+      },
+    ),
+    priceRead(
+      faults.has('price.getCalorificValue'),
+      0x05,
+      'publishCalorificValue',
+      cv && {
+        issuerEventId: cv.issuerEventId ?? 0,
+        startTime: cv.startTime ?? 0,
+        calorificValue: cv.value,
+        calorificValueUnit: cv.unit,
+        calorificValueTrailingDigit: cv.trailingDigit,
+      },
+    ),
   ];
   const failed = components.some((c) => c.command === 'defaultResponse');
   return { response: { components }, outcome: failed ? 'failed' : 'read' };

@@ -9,6 +9,7 @@
  */
 import { type DlmsAccess, dlmsAccess, dlmsCommand } from '../dlms-row.ts';
 import type { DeviceTarget } from '../row.ts';
+import { ALCS_STATE_WINDOWS } from './esme.ts';
 import { roleFields } from './roles.ts';
 
 const { get, getRange, set, action } = dlmsAccess;
@@ -311,22 +312,7 @@ export const ESME_GBCS_ROWS = [
     ],
     { srv: '7.15' },
   ),
-  inferred(
-    0x011f,
-    'ECS47b',
-    'Limit APC Level on ESME',
-    true,
-    [
-      set('alcsStateStart1', 'value', { optional: true }),
-      set('alcsStateEnd1', 'value', { optional: true }),
-      set('alcsStateStart2', 'value', { optional: true }),
-      set('alcsStateEnd2', 'value', { optional: true }),
-      set('alcsStateStart3', 'value', { optional: true }),
-      set('alcsStateEnd3', 'value', { optional: true }),
-      action('alcsStateScripts', 'execute'),
-    ],
-    { srv: '7.16' },
-  ),
+  inferred(0x011f, 'ECS47b', 'Limit APC Level on ESME', true, ALCS_STATE_WINDOWS, { srv: '7.16' }),
   // PPMID-originated on the HAN (GBCS: PPMID to ESME, no remote party)
   inferred(0x0116, 'PECS01', 'Apply Prepayment Top Up to an ESME using PPMID', false, [
     action('tokenGateway', 'enter'),

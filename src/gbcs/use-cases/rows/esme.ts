@@ -14,6 +14,21 @@ const { get, getRange, set, action } = dlmsAccess;
 export const ESME_VARIANTS = ['single', 'twin', 'polyphase'] as const;
 export type EsmeVariant = (typeof ESME_VARIANTS)[number];
 
+/**
+ * The auxiliary controller state windows (three optional start/end pairs) and
+ * the script that applies them: ECS47a sets them, ECS47b (esme-gbcs.ts) limits
+ * the APC level with the same objects.
+ */
+export const ALCS_STATE_WINDOWS = [
+  set('alcsStateStart1', 'value', { optional: true }),
+  set('alcsStateEnd1', 'value', { optional: true }),
+  set('alcsStateStart2', 'value', { optional: true }),
+  set('alcsStateEnd2', 'value', { optional: true }),
+  set('alcsStateStart3', 'value', { optional: true }),
+  set('alcsStateEnd3', 'value', { optional: true }),
+  action('alcsStateScripts', 'execute'),
+] as const;
+
 /** Future-dated execution alerts (GBCS: 8F66 actioned, 8F67 not actioned). */
 const FUTURE_DATED = [0x8f66, 0x8f67] as const;
 
@@ -489,23 +504,9 @@ export const ESME_ROWS = [
     [set('alcsStateScriptSelector', 'value'), action('alcsStateScripts', 'execute')],
     { aliases: ['ECS47Activate'] },
   ),
-  esme(
-    0x011e,
-    'ECS47a',
-    'Set Auxiliary Controller State on ESME',
-    '7.13',
-    true,
-    [
-      set('alcsStateStart1', 'value', { optional: true }),
-      set('alcsStateEnd1', 'value', { optional: true }),
-      set('alcsStateStart2', 'value', { optional: true }),
-      set('alcsStateEnd2', 'value', { optional: true }),
-      set('alcsStateStart3', 'value', { optional: true }),
-      set('alcsStateEnd3', 'value', { optional: true }),
-      action('alcsStateScripts', 'execute'),
-    ],
-    { nameUnconfirmed: true },
-  ),
+  esme(0x011e, 'ECS47a', 'Set Auxiliary Controller State on ESME', '7.13', true, ALCS_STATE_WINDOWS, {
+    nameUnconfirmed: true,
+  }),
   esme(0x00bb, 'ECS61a', 'Read HC ALCS and ALCS Data from ESME', '7.7', false, [
     get('alcsLabel1', 'value'),
     get('alcsLabel2', 'value'),
