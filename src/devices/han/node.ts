@@ -403,16 +403,12 @@ export abstract class DeviceSideNode extends HanNodeBase implements HanUplink {
     this.zse.read(normaliseEui(peer), clusterId, request, tsn, done);
   }
 
-  /** A ZCL cluster command to `peer` (the ESME's On/Off to its HCALCS); `done` gets the Default Response or the failure. */
-  clusterCommand(
-    peer: Eui,
-    clusterId: number,
-    request: Uint8Array,
-    tsn: number,
-    done: (r: ZseReadResult) => void,
-  ): void {
-    this.zse.read(normaliseEui(peer), clusterId, request, tsn, done);
-  }
+  /**
+   * A ZCL cluster command to `peer` (the ESME's On/Off to its HCALCS); `done`
+   * gets the Default Response or the failure: the same exchange as a read,
+   * matched by transaction sequence number.
+   */
+  readonly clusterCommand = this.readAttributes;
 
   /** OTA Upgrade from the CH: the blocks of a firmware file; the whole file goes to the application. */
   protected override onOtherCluster(ind: HanDataIndication): void {
