@@ -417,6 +417,7 @@ export class Atps {
         eui: e.chf,
         gpfEui: e.gpf,
         keyStore: keyStoreFor(profile.world, [e.chf]),
+        ...(profile.rootPublicKey ? { rootPublicKey: profile.rootPublicKey } : {}),
         acb: profile.acb,
         config: req.chf,
         gpf: app(e.gpf, 'GPF'),

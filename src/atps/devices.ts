@@ -20,12 +20,11 @@ import type { HomeProfile } from '../devices/home/profiles.ts';
 import type { LoadModel } from '../devices/meter-common/metrology.ts';
 import { provisionPpmid } from '../devices/ppmid/provision.ts';
 import {
-  anchorFromKeyStore,
-  CELL_BY_ROLE,
   type DeviceCredentials,
   DeviceCredentialsError,
   peerFromKeyStore,
-  TrustAnchors,
+  type TrustAnchors,
+  trustAnchorsFromKeyStore,
 } from '../devices/security/credentials.ts';
 import type { Eui } from '../runtime/bytes.ts';
 import type { DeviceAppFactory } from './api.ts';
@@ -49,17 +48,12 @@ export function deviceTrustAnchors(
   profile: HomeProfile,
   peers: Array<{ eui: Eui; deviceType: DeviceType }> = [],
 ): TrustAnchors {
-  const ta = new TrustAnchors();
-  const taken = new Set<string>();
-  for (const eui of [profile.supplier, ...profile.world.euis()]) {
-    const a = anchorFromKeyStore(profile.world, eui);
-    const cell = a ? CELL_BY_ROLE[a.role] : undefined;
-    if (!a || !cell || taken.has(cell)) continue;
-    taken.add(cell);
-    ta.setCell(cell, a);
-  }
+  const ta = trustAnchorsFromKeyStore(
+    profile.world,
+    [profile.supplier, ...profile.world.euis()],
+    profile.rootPublicKey ?? null,
+  );
   for (const p of peers) ta.addPeer(peerFromKeyStore(profile.world, p.eui, p.deviceType));
-  ta.rootPublicKey = profile.rootPublicKey ?? null;
   return ta;
 }
 

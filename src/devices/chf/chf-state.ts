@@ -7,6 +7,8 @@
  * capture time the catalogue's `utcSeconds` reads); other times epoch ms.
  */
 import type { Eui } from '../../runtime/bytes.ts';
+import type { CredentialState } from '../meter-common/security-credentials.ts';
+import { initialChfCredentialState } from './credentials.ts';
 
 /** Seconds between 1970-01-01 and 2000-01-01 (ZigBee / GBCS UTC time origin). */
 const EPOCH_2000_S = 946_684_800;
@@ -115,6 +117,8 @@ export interface ChfState {
   };
   securityLog: ChfLogRow[];
   eventLog: ChfLogRow[];
+  /** Remote Party Seq Numbers and certificates CS02b set (credentials.ts) */
+  credentials: CredentialState;
   /** `object.member` names with a hardware fault (use-case-registry.ts) */
   hardwareFaults: string[];
 }
@@ -143,6 +147,7 @@ export function initialChfState(eui: Eui, now: number): ChfState {
     },
     securityLog: [],
     eventLog: [],
+    credentials: initialChfCredentialState(),
     hardwareFaults: [],
   };
 }

@@ -24,6 +24,7 @@
  * The CHF's own Responses and alerts are real GBCS, MAC'd and signed with the
  * CHF's keys (from its KeyStore).
  */
+import type { KeyObject } from 'node:crypto';
 import { type CommandRejection, checkCommand, ReplayGuard } from '../../gbcs/acceptance.ts';
 import { lookupMessageCode } from '../../gbcs/codes/message-codes.ts';
 import {
@@ -155,6 +156,8 @@ export interface ChfOptions {
   gpfEui: Eui;
   /** Trust anchors (remote-party and device certificates) and the CHF's own KA and DS private keys. */
   keyStore: KeyStore;
+  /** The Root public key a CS02b replacement certificate's path must end in (credentials.ts); none: none verifies. */
+  rootPublicKey?: KeyObject;
   /** The ACB that MACs commands (default the RTDS test ACB). */
   acb?: Eui;
   /** Recipient of the CHF's alerts (default: the ACB, as the RTDS CHF alerts). */
@@ -412,6 +415,7 @@ export class Chf {
         gpfEui: this.gpfEui,
         deviceLog: this.deviceLog,
         keyStore: o.keyStore,
+        rootPublicKey: o.rootPublicKey ?? null,
         now: () => this.time.now(),
         deviceTypeOf: (eui) => o.deviceTypeOf?.(eui),
         hanPeer: (eui) => ({

@@ -12,8 +12,7 @@
  * a refused command leaves both untouched.
  */
 
-import '../../gbcs/x509-runtime.ts';
-import * as x509 from '@peculiar/x509';
+import type { KeyObject } from 'node:crypto';
 import { lookupMessageCode } from '../../gbcs/codes/message-codes.ts';
 import type { KeyStore } from '../../gbcs/keystore.ts';
 import { cosemDateTimeFromDate, gbcsInvokeId } from '../../gbcs/payload/dlms.ts';
@@ -23,6 +22,7 @@ import { type Eui, fromHex, normaliseEui, toHex } from '../../runtime/bytes.ts';
 import { ZigbeeError } from '../../zigbee/index.ts';
 import { DEVICE_TYPE_CODE, type DeviceType } from '../contracts.ts';
 import type { Execution } from '../meter-common/meter-device.ts';
+import { REPLACEMENT_MODES } from '../meter-common/security-credentials.ts';
 import {
   allResults,
   CommandContentError,
@@ -43,6 +43,7 @@ import {
   type HanDeviceStats,
   utcSeconds2000,
 } from './chf-state.ts';
+import { ChfTrustAnchors, provideChfCredentials, updateChfCredentials } from './credentials.ts';
 import { type ChfDeviceLogEntry, type DeviceLog, DeviceLogError } from './device-log.ts';
 
 /** What the command module needs of the CHF it runs in. */
@@ -51,6 +52,8 @@ export interface ChfCommandHost {
   readonly gpfEui: Eui;
   readonly deviceLog: DeviceLog;
   readonly keyStore: KeyStore;
+  /** the Root public key a replacement certificate's path must end in (null: none verifies) */
+  readonly rootPublicKey: KeyObject | null;
   /** the CH's time (ch-time.ts), epoch ms */
   now(): number;
   /** the device type of a device the home knows (CCS03 entries carry none); undefined: unknown */
@@ -65,6 +68,8 @@ export interface ChfCommandHost {
 export interface ChfView extends RegistryDevice {
   readonly host: ChfCommandHost;
   readonly state: ChfState;
+  /** the CHF's Trust Anchor cells (credentials.ts) */
+  readonly trustAnchors: ChfTrustAnchors;
 }
 
 type Fields = Record<string, Record<string, unknown>>;
@@ -376,41 +381,13 @@ function requestChannelScan(call: Call, view: ChfView): HandlerResult {
   return { response: allResults(call.fields, 'success'), outcome: 'applied' };
 }
 
-// ------------------------------------------------------------------ CS02a (Provide Security Credentials Details)
-
-/** Status of a role the CHF holds no Trust Anchor for (RTDS CS02a ERROR: 25). */
-const NO_TRUST_ANCHOR = 25;
+// ------------------------------------------------------------------ the registry
 
 /**
- * CS02a: for each requested remote-party role, the CHF's Trust Anchor cells
- * (its key store's certificates of that role: DS keyUsage '1', KA '00001'),
- * each with the party's EUI and the certificate's subjectKeyIdentifier; a
- * role it holds none of answers status 25. Sequence numbers: 0 (CS02b, which
- * would change them, is not run).
+ * CS02b in every mode (the catalogue's rows target every device): the shared
+ * code refuses a cell the CHF does not hold, and the Root cell.
  */
-function provideCredentials(call: UseCaseCall<{ remotePartyRoles: number[] }>, view: ChfView): HandlerResult {
-  const ks = view.host.keyStore;
-  const response = call.fields.remotePartyRoles.map((role) => {
-    const cells: Array<{ keyUsage: string; subjectUniqueID: string; subjectKeyIdentifier: string }> = [];
-    for (const eui of ks.remoteParties()) {
-      for (const [slot, keyUsage] of [
-        ['ds', '1'],
-        ['ka', '00001'],
-      ] as const) {
-        const cert = ks.certificate(eui, slot);
-        if (!cert || cert.role !== role) continue;
-        const ski = cert.x509.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId;
-        if (ski) cells.push({ keyUsage, subjectUniqueID: eui, subjectKeyIdentifier: ski.toUpperCase() });
-      }
-    }
-    return cells.length === 0
-      ? { targetRemotePartyRole: role, status: NO_TRUST_ANCHOR }
-      : { targetRemotePartyRole: role, status: 0, remotePartySeqNumber: 0, trustAnchorCells: cells };
-  });
-  return { response, outcome: 'read' };
-}
-
-// ------------------------------------------------------------------ the registry
+const CHF_CS02B_MODES = Object.keys(REPLACEMENT_MODES).filter((u) => u.startsWith('CS02b'));
 
 /** Every CHF use case with a handler; the rest of the CHF rows get the registry's "unsupported". */
 export const CHF_HANDLERS = new UseCaseRegistry<ChfView>()
@@ -424,7 +401,8 @@ export const CHF_HANDLERS = new UseCaseRegistry<ChfView>()
   )
   .register('DBCH04', setSubGhzConfiguration)
   .register('DBCH05', requestChannelScan)
-  .register('CS02a', provideCredentials)
+  .register('CS02a', provideChfCredentials)
+  .registerAll(CHF_CS02B_MODES, updateChfCredentials)
   .register('CS06', activateChfFirmware)
   .register('CS07', readJoinDetails);
 
@@ -440,6 +418,7 @@ export class ChfCommands {
     this.view = {
       deviceType: 'CHF',
       host,
+      trustAnchors: new ChfTrustAnchors(host.keyStore, host.rootPublicKey),
       get state() {
         return self.stateRef.state;
       },

@@ -10,6 +10,7 @@
  * PPMID ... from devices/*). A spec can stay out of the Device Log (to test a
  * device the CHF does not know) or be powered off at first.
  */
+import type { KeyObject } from 'node:crypto';
 import type { KeyStore } from '../../gbcs/keystore.ts';
 import { type Eui, normaliseEui } from '../../runtime/bytes.ts';
 import type { Clock } from '../../runtime/clock.ts';
@@ -49,6 +50,8 @@ export interface HomeOptions {
     eui: Eui;
     gpfEui: Eui;
     keyStore: KeyStore;
+    /** the Root public key (CS02b on the CHF) */
+    rootPublicKey?: KeyObject;
     acb?: Eui;
     alertRecipient?: Eui;
     config?: Partial<ChfConfig>;
@@ -94,6 +97,7 @@ export class Home {
       eui: o.chf.eui,
       gpfEui: o.chf.gpfEui,
       keyStore: o.chf.keyStore,
+      ...(o.chf.rootPublicKey ? { rootPublicKey: o.chf.rootPublicKey } : {}),
       acb: o.chf.acb,
       alertRecipient: o.chf.alertRecipient,
       config: o.chf.config,

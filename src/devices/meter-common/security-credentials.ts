@@ -66,7 +66,8 @@ export function defaultCredentialState(): CredentialState {
 
 export interface CredentialDevice {
   readonly deviceType: DeviceType;
-  readonly security: DeviceSecurity;
+  /** the device's Trust Anchor cells (a meter's DeviceSecurity; the CHF's own, chf/credentials.ts) */
+  readonly security: Pick<DeviceSecurity, 'trustAnchors' | 'setTrustAnchors'>;
   /** the live credential state (read through this: replaced on restore) */
   readonly credentialState: CredentialState;
 }

@@ -210,6 +210,26 @@ export function anchorFromKeyStore(ks: KeyStore, eui: Eui): RemotePartyAnchor | 
   };
 }
 
+/**
+ * Trust anchors from a key store: the first of `euis` of each role in the
+ * cell of that role (a party the store holds no role for is skipped), with
+ * the Root public key a certification path must end in.
+ */
+export function trustAnchorsFromKeyStore(
+  ks: KeyStore,
+  euis: Iterable<Eui>,
+  rootPublicKey: KeyObject | null,
+): TrustAnchors {
+  const ta = new TrustAnchors();
+  for (const eui of euis) {
+    const a = anchorFromKeyStore(ks, eui);
+    const cell = a ? CELL_BY_ROLE[a.role] : undefined;
+    if (a && cell && !ta.cell(cell)) ta.setCell(cell, a);
+  }
+  ta.rootPublicKey = rootPublicKey;
+  return ta;
+}
+
 /** The RTDS test PKI's remote parties (GBCS.md 7; roles from the certificates' OU). */
 export const RTDS_PARTIES = {
   recovery: '90B3D51F30000001',
