@@ -38,7 +38,7 @@
 
 import { utrnCounterFromUtrn } from '../devices/meter-common/prepayment.ts';
 import { decodeMessage } from '../gbcs/decode.ts';
-import { encodeApdu } from '../gbcs/encode.ts';
+import { apduHeaderOf, encodeApdu } from '../gbcs/encode.ts';
 import type { KeyStore } from '../gbcs/keystore.ts';
 import { SecurityContext } from '../gbcs/security.ts';
 import type { GbcsMessage } from '../gbcs/types.ts';
@@ -56,18 +56,7 @@ export function remacCommand(world: KeyStore, acb: Eui, bytes: Uint8Array, suppl
   if (m.envelope !== 'general-ciphering' || m.mac === null) return bytes;
   const ctx = new SecurityContext({ keyStore: world, acb });
   const content = m.signature === null ? reissuedUtrn(ctx, m, supplier) : null;
-  const apdu = content
-    ? encodeApdu({
-        cra: m.cra,
-        originatorCounter: m.originatorCounter,
-        originator: m.originator,
-        recipient: m.recipient,
-        dateTime: m.dateTime?.raw ?? null,
-        otherInfo: m.otherInfo,
-        content,
-        signature: null,
-      })
-    : m.apdu;
+  const apdu = content ? encodeApdu({ ...apduHeaderOf(m), content, signature: null }) : m.apdu;
   return ctx.wrap(apdu, { cipheredLengthForm: m.layout.cipheredLengthForm });
 }
 

@@ -100,6 +100,20 @@ export interface GbcsDevice {
   answerClusterCommand?(clusterId: number, asdu: Uint8Array, from: Eui): Uint8Array | null;
 }
 
+/** The answer of a device-to-device ZCL exchange: the peer's answer frame, or the failure. */
+export type PeerAnswer =
+  | { ok: true; at: number; asdu: Uint8Array }
+  | { ok: false; at: number; reason: string };
+
+/** A device-to-device ZCL exchange: `request` (transaction sequence number `tsn`) on `clusterId` to `peer`, its answer to `done`. */
+export type PeerExchange = (
+  peer: Eui,
+  clusterId: number,
+  request: Uint8Array,
+  tsn: number,
+  done: (r: PeerAnswer) => void,
+) => void;
+
 /** How a device sends GBCS bytes to the Communications Hub over the HAN. */
 export interface HanUplink {
   /**
@@ -118,25 +132,13 @@ export interface HanUplink {
    * peer's Read Attributes Response frame or the failure. Only on an uplink
    * that is a real HAN node; needs an application link key with `peer`.
    */
-  readAttributes?(
-    peer: Eui,
-    clusterId: number,
-    request: Uint8Array,
-    tsn: number,
-    done: (r: { ok: true; at: number; asdu: Uint8Array } | { ok: false; at: number; reason: string }) => void,
-  ): void;
+  readAttributes?: PeerExchange;
   /**
    * Device-to-device ZCL cluster command (`request`, transaction sequence
    * number `tsn`) to `peer`: `done` gets the peer's answer frame (a Default
    * Response) or the failure. Same conditions as `readAttributes`.
    */
-  clusterCommand?(
-    peer: Eui,
-    clusterId: number,
-    request: Uint8Array,
-    tsn: number,
-    done: (r: { ok: true; at: number; asdu: Uint8Array } | { ok: false; at: number; reason: string }) => void,
-  ): void;
+  clusterCommand?: PeerExchange;
   /** Whether this node holds an application link key with `peer` (from the CH as trust centre). */
   hasPeerLinkKey?(peer: Eui): boolean;
 }

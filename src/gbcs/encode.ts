@@ -40,6 +40,18 @@ export interface ApduFields {
   signature?: Uint8Array | null;
 }
 
+/** A decoded message's APDU header fields (all but content and signature), to encode it again. */
+export function apduHeaderOf(m: GbcsMessage): Omit<ApduFields, 'content' | 'signature'> {
+  return {
+    cra: m.cra,
+    originatorCounter: m.originatorCounter,
+    originator: m.originator,
+    recipient: m.recipient,
+    dateTime: m.dateTime?.raw ?? null,
+    otherInfo: m.otherInfo,
+  };
+}
+
 export interface ApduLayout {
   otherInfoLengthForm?: LengthForm;
   contentLengthForm?: LengthForm;
@@ -125,12 +137,7 @@ export function encode(frame: GbcsFrame): Uint8Array {
 export function encodeMessage(m: GbcsMessage): Uint8Array {
   const apdu = encodeApdu(
     {
-      cra: m.cra,
-      originatorCounter: m.originatorCounter,
-      originator: m.originator,
-      recipient: m.recipient,
-      dateTime: m.dateTime?.raw ?? null,
-      otherInfo: m.otherInfo,
+      ...apduHeaderOf(m),
       content: m.content,
       signature: m.signatureField === 'absent' ? undefined : m.signatureField === 'null' ? null : m.signature,
     },

@@ -106,18 +106,36 @@ describe('DSP non-device SRs over HTTP (XSD on, signed answers)', () => {
     await store?.close();
   });
 
-  async function send(xml: string, code: string): Promise<DuisResponse> {
-    const res = await fetch(`${http.url}/api/v1/serviceD`, {
+  /** POSTs `xml` to the DSP's `endpoint`: HTTP 200 and a response the DSP emitted (signed, XSD-valid). */
+  async function post(
+    endpoint: 'serviceD' | 'serviceS',
+    xml: string,
+  ): Promise<{ r: DuisResponse; body: string }> {
+    const res = await fetch(`${http.url}/api/v1/${endpoint}`, {
       method: 'POST',
       headers: { 'content-type': 'application/xml' },
       body: xml,
     });
     const body = await res.text();
     assert.equal(res.status, 200, body);
-    const r = checkEmitted(body);
+    return { r: checkEmitted(body), body };
+  }
+  async function send(xml: string, code: string): Promise<DuisResponse> {
+    const { r, body } = await post('serviceD', xml);
     assert.equal(r.header.responseCode, code, body);
     return r;
   }
+  /** A device SR (serviceS): its response code. */
+  const sendS = async (xml: string) => (await post('serviceS', xml)).r.header.responseCode;
+  /** A device SR: read the ESME's instantaneous import registers (4.1.1). */
+  const read = () =>
+    signedRequest({
+      target: ESME,
+      counter: next(),
+      cv: 1,
+      srv: '4.1.1',
+      body: el('ReadInstantaneousImportRegisters'),
+    });
   const template = (f: string, edit?: (x: string) => string) =>
     templateRequest(f, edit ? { counter: next(), edit } : { counter: next() });
   const built = (srv: string, body: ReturnType<typeof el>) =>
@@ -284,22 +302,6 @@ describe('DSP non-device SRs over HTTP (XSD on, signed answers)', () => {
   });
 
   it('8.6 Service Opt In: an opted-out device refuses device SRs (E5) until its OptInDate; the answer carries the ACB certificates', async () => {
-    const read = () =>
-      signedRequest({
-        target: ESME,
-        counter: next(),
-        cv: 1,
-        srv: '4.1.1',
-        body: el('ReadInstantaneousImportRegisters'),
-      });
-    const sendS = async (xml: string) => {
-      const res = await fetch(`${http.url}/api/v1/serviceS`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/xml' },
-        body: xml,
-      });
-      return checkEmitted(await res.text()).header.responseCode;
-    };
     // not opted out: nothing to opt in
     const optIn = (date: string) =>
       template('8.6_SERVICE_OPTIN_REQUEST_DUIS.XML', (x) => x.replace('>2015-02-01<', `>${date}<`));
@@ -330,24 +332,6 @@ describe('DSP non-device SRs over HTTP (XSD on, signed answers)', () => {
   });
 
   it('8.5 Service Opt Out, the mirror of 8.6: accepted (I99), the device is out from its ExecutionDateTime (E5, a second 8.5 too) until 8.6 brings it back', async () => {
-    const sendS = async (xml: string) => {
-      const res = await fetch(`${http.url}/api/v1/serviceS`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/xml' },
-        body: xml,
-      });
-      const body = await res.text();
-      assert.equal(res.status, 200, body);
-      return checkEmitted(body).header.responseCode;
-    };
-    const read = () =>
-      signedRequest({
-        target: ESME,
-        counter: next(),
-        cv: 1,
-        srv: '4.1.1',
-        body: el('ReadInstantaneousImportRegisters'),
-      });
     const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, '.00Z');
     const optOutAt = (at: number) =>
       templateRequest('CS02bACBByACB_8.5_SUCCESS_REQUEST_DUIS.XML', {

@@ -127,8 +127,18 @@ function refused(why: string): HandlerResult {
   };
 }
 
-function faulted(d: DeviceKeyHolder, usage: DeviceKeyUsage): boolean {
-  return d.hardwareFaults().has(keyStoreFault(usage));
+/** The refusal of a use of `usage` while its key store has a hardware fault (undefined: not faulted). */
+function faultedKeyStore(d: DeviceKeyHolder, usage: DeviceKeyUsage): HandlerResult | undefined {
+  return d.hardwareFaults().has(keyStoreFault(usage))
+    ? refused(`the ${usage} key store has a hardware fault`)
+    : undefined;
+}
+
+/** The key usage a command names (CS02c, CS02e), or its refusal: an unknown usage, a faulted key store. */
+function usableKeyUsage(d: DeviceKeyHolder, keyUsage: string): DeviceKeyUsage | HandlerResult {
+  const usage = usageOf(keyUsage);
+  if (!usage) return refused(`key usage ${keyUsage}`);
+  return faultedKeyStore(d, usage) ?? usage;
 }
 
 /** CS02c: a new key pair waits for its certificate; the answer is its certification request. */
@@ -136,9 +146,8 @@ export function issueSecurityCredentials(
   call: UseCaseCall<{ keyUsage: string }>,
   d: DeviceKeyHolder,
 ): HandlerResult {
-  const usage = usageOf(call.fields.keyUsage);
-  if (!usage) return refused(`key usage ${call.fields.keyUsage}`);
-  if (faulted(d, usage)) return refused(`the ${usage} key store has a hardware fault`);
+  const usage = usableKeyUsage(d, call.fields.keyUsage);
+  if (typeof usage !== 'string') return usage;
   const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const csr = deviceCertificationRequest(d.eui, usage, pair);
   d.deviceKeys.pending[usage] = toHex(pair.privateKey.export({ format: 'der', type: 'pkcs8' }));
@@ -160,7 +169,8 @@ export function updateDeviceCertificate(call: UseCaseCall<string>, d: DeviceKeyH
   if (cert.kind !== 'device' || cert.eui !== d.eui)
     return refused(`a certificate for ${cert.eui} (${cert.kind})`);
   const usage = cert.usage;
-  if (faulted(d, usage)) return refused(`the ${usage} key store has a hardware fault`);
+  const fault = faultedKeyStore(d, usage);
+  if (fault) return fault;
   const own = d.security.ownCredentials;
   const spki = toHex(p256Spki(cert.publicKey));
   const pendingHex = d.deviceKeys.pending[usage];
@@ -186,9 +196,8 @@ export function provideDeviceCertificate(
   call: UseCaseCall<{ keyUsage: string }>,
   d: DeviceKeyHolder,
 ): HandlerResult {
-  const usage = usageOf(call.fields.keyUsage);
-  if (!usage) return refused(`key usage ${call.fields.keyUsage}`);
-  if (faulted(d, usage)) return refused(`the ${usage} key store has a hardware fault`);
+  const usage = usableKeyUsage(d, call.fields.keyUsage);
+  if (typeof usage !== 'string') return usage;
   const cert = currentCertificate(d.security.ownCredentials, usage);
   if (!cert) return refused(`no ${usage} certificate`);
   return { response: { deviceCertificate: toHex(cert.der) }, outcome: 'read' };
