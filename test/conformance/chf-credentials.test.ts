@@ -6,7 +6,8 @@
  * provider's DS cell, and a later CS02a reads the new certificate and seq
  * number (read after write); a certificate of another role is not replaced
  * (status 10) and a wrong mode is refused as malformed: neither changes what
- * CS02a reads.
+ * CS02a reads. After the replacement a command signed with the WAN
+ * provider's old key is refused (the CHF verifies with its cells).
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -35,10 +36,10 @@ describe('CHF CS02b (WAN provider replaces its own credentials) and CS02a', asyn
   const { id } = await atps.createHome({ profile: 'rtds' });
   let counter = 0x3000n;
 
-  function send(useCase: string, fields: (c: bigint) => unknown, originator: Eui) {
+  function seal(useCase: string, fields: (c: bigint) => unknown, originator: Eui) {
     const c = ++counter;
     const row = useCaseById(useCase)!;
-    const bytes = csp.seal(
+    return csp.seal(
       {
         cra: 'command',
         originatorCounter: c,
@@ -50,6 +51,10 @@ describe('CHF CS02b (WAN provider replaces its own credentials) and CS02a', asyn
       } as never,
       { sign: row.critical },
     );
+  }
+
+  function send(useCase: string, fields: (c: bigint) => unknown, originator: Eui) {
+    const bytes = seal(useCase, fields, originator);
     const since = atps.wanUplink(id).length;
     atps.inject(id, 'wan', bytes);
     const resp = atps
@@ -62,17 +67,16 @@ describe('CHF CS02b (WAN provider replaces its own credentials) and CS02a', asyn
     return { raw: toHex(content), fields: () => decodeResponse(useCase, content).fields as any };
   }
 
-  const cs02b = (edit: (f: typeof rtdsFields, c: bigint) => void = () => {}) =>
-    send(
-      'CS02bWPByWP',
-      (c) => {
-        const f = structuredClone(rtdsFields);
-        f.authorisingRemotePartyControl.authorisingRemotePartySeqNumber = c;
-        edit(f, c);
-        return f;
-      },
-      WP,
-    );
+  const cs02bFields =
+    (edit: (f: typeof rtdsFields, c: bigint) => void = () => {}) =>
+    (c: bigint) => {
+      const f = structuredClone(rtdsFields);
+      f.authorisingRemotePartyControl.authorisingRemotePartySeqNumber = c;
+      edit(f, c);
+      return f;
+    };
+  const cs02b = (edit?: (f: typeof rtdsFields, c: bigint) => void) =>
+    send('CS02bWPByWP', cs02bFields(edit), WP);
   const wpCell = () =>
     send(
       'CS02a',
@@ -126,5 +130,10 @@ describe('CHF CS02b (WAN provider replaces its own credentials) and CS02a', asyn
     assert.equal(ds.subjectKeyIdentifier, o.replacingSubjectKeyIdentifier);
     const floor = rtdsFields.authorisingRemotePartyControl.newRemotePartyFloorSeqNumber;
     if (floor !== undefined) assert.equal(BigInt(cell.remotePartySeqNumber), BigInt(floor));
+  });
+
+  it("after the replacement the WAN provider's old DS key no longer verifies at the CHF", () => {
+    const [r] = atps.inject(id, 'wan', seal('CS02bWPByWP', cs02bFields(), WP));
+    assert.notEqual(r.deviceDecision, 'accepted', `${r.deviceDecision} ${r.deviceReason}`);
   });
 });

@@ -84,6 +84,7 @@ import { chfAuthority } from './authority.ts';
 import { ChClock, type ChTimeConfig, DEFAULT_CH_TIME_CONFIG } from './ch-time.ts';
 import { type ChfState, initialChfState } from './chf-state.ts';
 import { CHF_EVENT, ChfCommands, withAlertCounter } from './commands.ts';
+import { ChfKeyStore, ChfTrustAnchors } from './credentials.ts';
 import { type ChfDeviceLogEntry, DeviceLog, DeviceLogError, EuiSet } from './device-log.ts';
 import { FirmwareDistribution } from './firmware-distribution.ts';
 import { type ChAction, ChfRouter, type ChReason, RouteVerdict } from './routing.ts';
@@ -351,7 +352,9 @@ export class Chf {
     this.config = { ...DEFAULT_CHF_CONFIG, ...o.config };
     this.metrics = o.metrics ?? new Metrics();
     this.log = Logger.withClock('chf', () => this.clock.now());
-    this.security = new SecurityContext({ keyStore: o.keyStore, acb: o.acb ?? DEFAULT_ACB_EUI });
+    const trustAnchors = new ChfTrustAnchors(o.keyStore, o.rootPublicKey ?? null);
+    const keyStore = new ChfKeyStore(o.keyStore, trustAnchors);
+    this.security = new SecurityContext({ keyStore, acb: o.acb ?? DEFAULT_ACB_EUI });
     this.alertRecipient = normaliseEui(o.alertRecipient ?? this.security.acb);
     this.time = new ChClock(this.clock, this.wan, this.config, o.clockOffsetMs ?? 0);
     this.deviceLog = new DeviceLog({
@@ -414,8 +417,8 @@ export class Chf {
         eui: this.eui,
         gpfEui: this.gpfEui,
         deviceLog: this.deviceLog,
-        keyStore: o.keyStore,
-        rootPublicKey: o.rootPublicKey ?? null,
+        keyStore,
+        trustAnchors,
         now: () => this.time.now(),
         deviceTypeOf: (eui) => o.deviceTypeOf?.(eui),
         hanPeer: (eui) => ({

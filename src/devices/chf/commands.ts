@@ -12,7 +12,6 @@
  * a refused command leaves both untouched.
  */
 
-import type { KeyObject } from 'node:crypto';
 import { lookupMessageCode } from '../../gbcs/codes/message-codes.ts';
 import type { KeyStore } from '../../gbcs/keystore.ts';
 import { cosemDateTimeFromDate, gbcsInvokeId } from '../../gbcs/payload/dlms.ts';
@@ -43,7 +42,7 @@ import {
   type HanDeviceStats,
   utcSeconds2000,
 } from './chf-state.ts';
-import { ChfTrustAnchors, provideChfCredentials, updateChfCredentials } from './credentials.ts';
+import { type ChfTrustAnchors, provideChfCredentials, updateChfCredentials } from './credentials.ts';
 import { type ChfDeviceLogEntry, type DeviceLog, DeviceLogError } from './device-log.ts';
 
 /** What the command module needs of the CHF it runs in. */
@@ -51,9 +50,10 @@ export interface ChfCommandHost {
   readonly eui: Eui;
   readonly gpfEui: Eui;
   readonly deviceLog: DeviceLog;
+  /** the CHF's key store (its cells' replaced certificates in place, credentials.ts ChfKeyStore) */
   readonly keyStore: KeyStore;
-  /** the Root public key a replacement certificate's path must end in (null: none verifies) */
-  readonly rootPublicKey: KeyObject | null;
+  /** the CHF's Trust Anchor cells (CS02a reads, CS02b replaces) */
+  readonly trustAnchors: ChfTrustAnchors;
   /** the CH's time (ch-time.ts), epoch ms */
   now(): number;
   /** the device type of a device the home knows (CCS03 entries carry none); undefined: unknown */
@@ -418,7 +418,7 @@ export class ChfCommands {
     this.view = {
       deviceType: 'CHF',
       host,
-      trustAnchors: new ChfTrustAnchors(host.keyStore, host.rootPublicKey),
+      trustAnchors: host.trustAnchors,
       get state() {
         return self.stateRef.state;
       },

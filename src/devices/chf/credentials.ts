@@ -18,12 +18,13 @@
  *   content the CHF cannot apply (malformed answer, 8F1E): the CHF keeps no
  *   future-dated work (as CS06, asn1-use-cases.ts).
  *
- * Not modelled: the CHF's checks of later commands (signatures, MACs) use
- * its key store, not these cells, so a party whose certificate CS02b
- * replaced is still verified with its old key (SecurityContext).
+ * The CHF checks later commands (signatures, MACs, SecurityContext) with
+ * `ChfKeyStore`: its key store with each replaced certificate in place of
+ * the party's old one, so after CS02b the old key no longer verifies.
  */
 import type { KeyObject } from 'node:crypto';
-import type { KeyStore } from '../../gbcs/keystore.ts';
+import type { GbcsCertificate, KeyEntry, KeySlot, KeyStore } from '../../gbcs/keystore.ts';
+import type { Eui } from '../../runtime/bytes.ts';
 import {
   applyCredentialUpdate,
   type CredentialDevice,
@@ -65,6 +66,51 @@ export class ChfTrustAnchors {
 
   setTrustAnchors(ta: TrustAnchors): void {
     this.anchors = ta.clone();
+  }
+}
+
+/**
+ * The CHF's key store: the home's (a view of the world's) with the
+ * certificates of the CHF's cells where CS02b replaced them. Private keys,
+ * roles and the rest are the base store's.
+ */
+export class ChfKeyStore implements KeyStore {
+  constructor(
+    private readonly base: KeyStore,
+    private readonly cells: ChfTrustAnchors,
+  ) {}
+
+  private replaced(eui: Eui, slot: KeySlot): GbcsCertificate | undefined {
+    if (slot === 'pp-ka') return undefined;
+    const c = this.cells.trustAnchors.cellOf(eui)?.anchor[slot];
+    const b = this.base.certificate(eui, slot);
+    return c && c !== b && (!b || Buffer.compare(c.der, b.der) !== 0) ? c : undefined;
+  }
+
+  get(eui: Eui, slot: KeySlot): KeyEntry | undefined {
+    const c = this.replaced(eui, slot);
+    return c ? { eui: c.eui, slot, certificate: c, publicKey: c.publicKey } : this.base.get(eui, slot);
+  }
+  publicKey(eui: Eui, slot: KeySlot) {
+    return this.replaced(eui, slot)?.publicKey ?? this.base.publicKey(eui, slot);
+  }
+  privateKey(eui: Eui, slot: KeySlot) {
+    return this.base.privateKey(eui, slot);
+  }
+  certificate(eui: Eui, slot: KeySlot) {
+    return this.replaced(eui, slot) ?? this.base.certificate(eui, slot);
+  }
+  role(eui: Eui) {
+    return this.base.role(eui);
+  }
+  *entries(): Iterable<KeyEntry> {
+    for (const e of this.base.entries()) yield this.get(e.eui, e.slot) ?? e;
+  }
+  euis(): Eui[] {
+    return this.base.euis();
+  }
+  remoteParties(): Eui[] {
+    return this.base.remoteParties();
   }
 }
 
