@@ -10,15 +10,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { openTestStore, type TestStore } from '../../src/adapters/store/testing.ts';
 import {
-  DspService,
+  type DspService,
   type DuisEndpoint,
   fetchResponseTransport,
   parseCsv,
   parseLocalDeliveryCsv,
   type RunningDspHttp,
-  startDspHttp,
 } from '../../src/dcc/dsp/index.ts';
 import {
   type DuisResponse,
@@ -27,7 +25,6 @@ import {
   validateAgainstDuisXsd,
   verifyAndParseDuisResponse,
 } from '../../src/duis/index.ts';
-import { SecurityContext } from '../../src/gbcs/index.ts';
 import { toHex } from '../../src/runtime/bytes.ts';
 import { VirtualClock } from '../../src/runtime/clock.ts';
 import { CspDownlinkTestDouble } from '../support/csp-downlink-test-double.ts';
@@ -35,15 +32,14 @@ import {
   ACB,
   DSP_TRUST,
   deviceResponse,
-  dspSigner,
   ESME,
-  RTDS_INVENTORY,
+  openTestDspHttp,
   rtdsContent,
-  rtdsKeys,
   rtdsSecurity,
   SUPPLIER,
   SUPPLIER_USER,
   signedRequest,
+  type TestDspHttp,
   templateRequest,
 } from '../support/dsp-service.ts';
 
@@ -60,7 +56,7 @@ function checkEmitted(xml: string): DuisResponse {
 }
 
 describe('DSP over HTTP (CV 1-8, DSP-4/5/6)', () => {
-  let store: TestStore;
+  let t: TestDspHttp;
   let dsp: DspService;
   let http: RunningDspHttp;
   let receiver: FastifyInstance;
@@ -80,25 +76,18 @@ describe('DSP over HTTP (CV 1-8, DSP-4/5/6)', () => {
     await receiver.listen({ host: '127.0.0.1', port: 0 });
     const addr = receiver.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : 0;
-    store = await openTestStore('sqlite');
-    dsp = await DspService.open({
+    t = await openTestDspHttp({
       clock,
-      store,
-      security: new SecurityContext({ keyStore: rtdsKeys() }),
-      xmlSigner: dspSigner,
       downlink,
       transport: fetchResponseTransport({ timeoutMs: 30_000 }),
+      users: [{ ...SUPPLIER_USER, receiveUrl: `http://127.0.0.1:${port}/duis/receive` }],
     });
+    ({ dsp, http } = t);
     assert.equal(dsp.xsdValidation, true, 'XSD validation is on by default');
-    dsp.registerUser({ ...SUPPLIER_USER, receiveUrl: `http://127.0.0.1:${port}/duis/receive` });
-    for (const d of RTDS_INVENTORY) dsp.setInventoryDevice({ ...d });
-    http = await startDspHttp({ dsp, port: 0 });
   });
 
   after(async () => {
-    await http?.close();
-    await dsp?.close();
-    await store?.close();
+    await t?.close();
     await receiver?.close();
   });
 

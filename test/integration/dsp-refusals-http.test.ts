@@ -8,8 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { openTestStore, type TestStore } from '../../src/adapters/store/testing.ts';
-import { DspService, type RunningDspHttp, startDspHttp } from '../../src/dcc/dsp/index.ts';
+import type { DspService, RunningDspHttp } from '../../src/dcc/dsp/index.ts';
 import { BODY_REFUSALS } from '../../src/dcc/dsp/transform/errors.ts';
 import {
   type DuisResponse,
@@ -17,21 +16,19 @@ import {
   verifyAndParseDuisResponse,
 } from '../../src/duis/index.ts';
 import { validateAgainstDuisXsdInProcess } from '../../src/duis/xsd-inprocess.ts';
-import { SecurityContext } from '../../src/gbcs/index.ts';
 import { VirtualClock } from '../../src/runtime/clock.ts';
 import { CspDownlinkTestDouble } from '../support/csp-downlink-test-double.ts';
 import {
   DSP_TRUST,
-  dspSigner,
   NETWORK_OPERATOR,
   NETWORK_USER,
   networkSigner,
+  openTestDspHttp,
   PPMID,
   RecordingTransport,
-  RTDS_INVENTORY,
-  rtdsKeys,
   SUPPLIER,
   SUPPLIER_USER,
+  type TestDspHttp,
   templateRequest,
 } from '../support/dsp-service.ts';
 
@@ -115,30 +112,22 @@ const CASES: Case[] = [
 ];
 
 describe('DSP refusals over HTTP (XSD on, signed answers): the refusal table', () => {
-  let store: TestStore;
+  let t: TestDspHttp;
   let dsp: DspService;
   let http: RunningDspHttp;
 
   before(async () => {
-    store = await openTestStore('sqlite');
-    dsp = await DspService.open({
+    t = await openTestDspHttp({
       clock: new VirtualClock(),
-      store,
-      security: new SecurityContext({ keyStore: rtdsKeys() }),
-      xmlSigner: dspSigner,
       downlink: new CspDownlinkTestDouble(),
       transport: new RecordingTransport(),
+      users: [SUPPLIER_USER, NETWORK_USER],
     });
+    ({ dsp, http } = t);
     assert.equal(dsp.xsdValidation, true);
-    dsp.registerUser(SUPPLIER_USER);
-    dsp.registerUser(NETWORK_USER);
-    for (const d of RTDS_INVENTORY) dsp.setInventoryDevice({ ...d });
-    http = await startDspHttp({ dsp, port: 0 });
   });
   after(async () => {
-    await http?.close();
-    await dsp?.close();
-    await store?.close();
+    await t?.close();
   });
 
   it('the table: every DUIS code it answers with is a code whose meaning is recorded; the others are HTTP 400', () => {

@@ -13,6 +13,8 @@ import {
   DspService as DspServiceClass,
   type DspServiceOptions,
   type ResponseTransport,
+  type RunningDspHttp,
+  startDspHttp,
 } from '../../src/dcc/dsp/index.ts';
 import {
   buildDuisRequest,
@@ -271,4 +273,45 @@ export async function openTestDsp(
     },
   };
   return t;
+}
+
+export interface TestDspHttp {
+  dsp: DspService;
+  store: TestStore;
+  http: RunningDspHttp;
+  /** Stops the HTTP server, then closes the DSP and its store. */
+  close(): Promise<void>;
+}
+
+/**
+ * A DSP on a fresh test store (RTDS keys, the DSP's XML signer, XSD
+ * validation as the DSP defaults it: on) with `users` registered and the
+ * RTDS estate in its inventory, serving DUIS over HTTP on a free port.
+ */
+export async function openTestDspHttp(
+  opts: Pick<DspServiceOptions, 'clock' | 'downlink' | 'transport'> & {
+    users: readonly Parameters<DspService['registerUser']>[0][];
+  },
+): Promise<TestDspHttp> {
+  const { users, ...rest } = opts;
+  const store = await openTestStore('sqlite');
+  const dsp = await DspServiceClass.open({
+    ...rest,
+    store,
+    security: new SecurityContext({ keyStore: rtdsKeys() }),
+    xmlSigner: dspSigner,
+  });
+  for (const u of users) dsp.registerUser(u);
+  for (const d of RTDS_INVENTORY) dsp.setInventoryDevice({ ...d });
+  const http = await startDspHttp({ dsp, port: 0 });
+  return {
+    dsp,
+    store,
+    http,
+    async close() {
+      await http.close();
+      await dsp.close();
+      await store.close();
+    },
+  };
 }
