@@ -27,6 +27,39 @@ const STATE =
   '<sr:StartDateTime>2015-01-03T00:00:00.00Z</sr:StartDateTime><sr:EndDateTime>2015-01-03T01:00:00.00Z</sr:EndDateTime>' +
   '<sr:CommandedStateLevel>40</sr:CommandedStateLevel>';
 
+/** An sr:Date (`year` undefined: every year). */
+const srDate = (year: number | undefined, month: number, day: number) =>
+  `<sr:Year>${year === undefined ? '<sr:NonSpecifiedYear/>' : `<sr:SpecifiedYear>${year}</sr:SpecifiedYear>`}</sr:Year>` +
+  `<sr:Month><sr:SpecifiedMonth>${String(month).padStart(2, '0')}</sr:SpecifiedMonth></sr:Month>` +
+  `<sr:DayOfMonth><sr:SpecifiedDayOfMonth>${String(day).padStart(2, '0')}</sr:SpecifiedDayOfMonth></sr:DayOfMonth>` +
+  '<sr:DayOfWeek><sr:NonSpecifiedDayOfWeek/></sr:DayOfWeek>';
+
+/** 6.14.2: switch 2 (an HCALCS) on at 18:00 on weekdays, off at 22:00 on weekdays and special day 1. */
+const ALCS_SCHEDULER =
+  '<sr:UpdateDeviceConfigurationALCScheduler>' +
+  [
+    ['ActivateSwitch', '18:00:00.00Z', ''],
+    ['DeactivateSwitch', '22:00:00.00Z', '<sr:SpecialDaysApplicability index="1"/>'],
+  ]
+    .map(
+      ([act, time, special]) =>
+        `<sr:ALCSHCALCSConnectionSchedule><sr:ActivateDeactivateSwitch index="2"><sr:${act}/></sr:ActivateDeactivateSwitch>${special}` +
+        `<sr:DaysOfWeekApplicability>${['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday']
+          .map(
+            (d) =>
+              `<sr:DayOfWeekApplicability><sr:DayOfWeekID>${d}</sr:DayOfWeekID></sr:DayOfWeekApplicability>`,
+          )
+          .join('')}</sr:DaysOfWeekApplicability>` +
+        `<sr:ALCSScheduleDatesAndTime><sr:SwitchTime>${time}</sr:SwitchTime><sr:StartDate>${srDate(undefined, 6, 21)}</sr:StartDate>` +
+        `<sr:EndDate>${srDate(undefined, 9, 21)}</sr:EndDate></sr:ALCSScheduleDatesAndTime></sr:ALCSHCALCSConnectionSchedule>`,
+    )
+    .join('') +
+  `<sr:ALCSHCALCSSpecialDays><sr:ALCSHCALCSSpecialDay index="1">${srDate(undefined, 12, 25)}</sr:ALCSHCALCSSpecialDay>` +
+  `<sr:ALCSHCALCSSpecialDay index="2">${srDate(2027, 4, 2)}</sr:ALCSHCALCSSpecialDay></sr:ALCSHCALCSSpecialDays>` +
+  '<sr:SwitchTypeAndId index="1"><sr:ALCS/></sr:SwitchTypeAndId>' +
+  '<sr:SwitchTypeAndId index="2"><sr:HCALCS>00-DB-12-34-56-78-90-97</sr:HCALCS></sr:SwitchTypeAndId>' +
+  '</sr:UpdateDeviceConfigurationALCScheduler>';
+
 const DERIVATIONS: readonly Derivation[] = [
   // prepayment to the GSME (critical, CV 4, like the GCS40a template)
   { useCase: 'GCS05', srv: '2.1', from: 'GCS40a_1.5_SUCCESS_REQUEST_DUIS.XML', body: prepayGas() },
@@ -50,6 +83,12 @@ const DERIVATIONS: readonly Derivation[] = [
     body: `<sr:AddAuxiliaryLoadToBoostButton>${[1, 2, 3, 4, 5]
       .map((i) => `<sr:AddToBoostButton index="${i}">${i % 2 === 1}</sr:AddToBoostButton>`)
       .join('')}</sr:AddAuxiliaryLoadToBoostButton>`,
+  },
+  {
+    useCase: 'ECS46c',
+    srv: '6.14.2',
+    from: 'ECS46a_6.14.1_ALL_OPTIONALS_SUCCESS_REQUEST_DUIS.XML',
+    body: ALCS_SCHEDULER,
   },
   {
     useCase: 'ECS61d',

@@ -250,6 +250,67 @@ describe('ESME read after write through GBCS use cases', () => {
     );
   });
 
+  it('ALCS configuration: ECS46c (6.14.2, PROVISIONAL row) sets switch identities, special days and schedule; ECS61a reads them, ECS61d still reads the auxiliary controller tables', () => {
+    const { send } = meter();
+    const specialDays = [
+      { index: 1, specialDayDate: '****-12-25', dayId: 1 },
+      { index: 2, specialDayDate: '2027-04-02', dayId: 2 },
+    ];
+    const entry = (index: number, scriptSelector: number, switchTime: string, execSpecdays: string) => ({
+      index,
+      enable: true,
+      scriptLogicalName: '0-0:10.0.103.255',
+      scriptSelector,
+      switchTime,
+      validityWindow: 65535,
+      execWeekdays: '1111100',
+      execSpecdays,
+      beginDate: '****-06-21',
+      endDate: '****-09-21',
+    });
+    const ecs61dFields = {
+      ...Object.fromEntries([1, 2, 3, 4, 5].map((k) => [`alcsLabel${k}`, { value: null }])),
+      auxiliaryControllerSpecialDays: { entries: null },
+      auxiliaryControllerSchedule: { entries: null },
+    };
+    const schedule = [entry(1, 0x0301, '18:00:00', '00'), entry(2, 0x0302, '22:00:00', '10')];
+    const auxBefore = value(
+      send(ECS61A, () => {}, { useCase: 'ECS61d', fields: ecs61dFields }).fields,
+      'auxiliaryControllerSchedule',
+      'entries',
+    );
+    // in the envelope of the RTDS ECS46d (a critical command of the same ESME and supplier)
+    send('ECS46d_6.14.3_IMMEDIATE_ALCS_SUCCESS_COMMAND_GBCS.HEX', () => {}, {
+      useCase: 'ECS46c',
+      fields: {
+        alcsDeviceId2: { value: '0000000000000000' },
+        alcsDeviceId3: { value: '00DB123456789099' },
+        alcsSpecialDays: { entries: specialDays },
+        alcsSchedule: { entries: schedule },
+      },
+    });
+    const read = send(ECS61A).fields;
+    assert.equal(value(read, 'alcsDeviceId2', 'value'), '0000000000000000', 'switch 2 is an ALCS now');
+    assert.equal(value(read, 'alcsDeviceId3', 'value'), '00DB123456789099', 'switch 3 an HCALCS');
+    assert.equal(
+      value(read, 'alcsDeviceId1', 'value'),
+      '0000000000000000',
+      'an identity not written is kept',
+    );
+    assert.deepEqual(value(read, 'alcsSpecialDays', 'entries'), specialDays);
+    assert.deepEqual(value(read, 'alcsSchedule', 'entries'), schedule);
+    const auxAfter = value(
+      send(ECS61A, () => {}, { useCase: 'ECS61d', fields: ecs61dFields }).fields,
+      'auxiliaryControllerSchedule',
+      'entries',
+    );
+    assert.deepEqual(
+      auxAfter,
+      auxBefore,
+      'the auxiliary controller schedule (channel 1) is not the ALCS one',
+    );
+  });
+
   it('copy on write: a write is read back after snapshot/restore, and a second meter still reads the RTDS values', () => {
     const first = meter();
     const other = meter();

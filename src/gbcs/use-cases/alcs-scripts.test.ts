@@ -5,6 +5,11 @@ import { type AlcsScript, decodeAlcsScript, encodeAlcsScript } from './alcs-scri
 describe('ALCS state script ids', () => {
   it('encodes the RTDS ids (ECS47 activate switch 1, ECS47a / ECS46d controller 1)', () => {
     assert.equal(encodeAlcsScript({ kind: 'switch', n: 1, action: 'activate' }), 0x0111);
+    // the ALCS schedule entries of the RTDS ECS61a response (what ECS46c writes)
+    assert.equal(encodeAlcsScript({ kind: 'scheduledSwitch', n: 1, action: 'activate' }), 257);
+    assert.equal(encodeAlcsScript({ kind: 'scheduledSwitch', n: 1, action: 'deactivate' }), 258);
+    assert.equal(encodeAlcsScript({ kind: 'scheduledSwitch', n: 2, action: 'activate' }), 513);
+    assert.equal(encodeAlcsScript({ kind: 'scheduledSwitch', n: 2, action: 'deactivate' }), 514);
     const c = (level: number, input: boolean, scheduled: boolean): AlcsScript => ({
       kind: 'controller',
       n: 1,
@@ -26,6 +31,12 @@ describe('ALCS state script ids', () => {
         assert.deepEqual(decodeAlcsScript(id), s);
         ids.add(id);
       }
+      for (const action of ['activate', 'deactivate'] as const) {
+        const s: AlcsScript = { kind: 'scheduledSwitch', n, action };
+        const id = encodeAlcsScript(s);
+        assert.deepEqual(decodeAlcsScript(id), s);
+        ids.add(id);
+      }
       for (const level of [0, 1, 50, 99, 100])
         for (const input of [false, true])
           for (const scheduled of [false, true]) {
@@ -35,11 +46,11 @@ describe('ALCS state script ids', () => {
             ids.add(id);
           }
     }
-    assert.equal(ids.size, 5 * 3 + 5 * 5 * 2 * 2);
+    assert.equal(ids.size, 5 * 3 + 5 * 2 + 5 * 5 * 2 * 2);
   });
 
   it('anything else is no script of the table', () => {
-    for (const id of [0, 0x0011, 0x0611, 0x0113, 0x1065, 0x3164, 0x10000, -1, 1.5])
+    for (const id of [0, 0x0011, 0x0611, 0x0113, 0x0103, 0x0001, 0x1065, 0x3164, 0x10000, -1, 1.5])
       assert.equal(decodeAlcsScript(id), undefined, String(id));
     assert.throws(() => encodeAlcsScript({ kind: 'switch', n: 6, action: 'reset' }), RangeError);
     assert.throws(

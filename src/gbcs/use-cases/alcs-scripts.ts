@@ -8,6 +8,11 @@
  * - ECS47 Activate (SR 7.5) switch 1: 0x0111;
  * - ECS47a (SR 7.13) controller 1: 0x11LL (output, level LL), 0x21LL with
  *   InputFromControlledLoad; ECS46d schedule entries the same | 0x80.
+ * - the ALCS schedule (0-0:12.0.2.255) the RTDS ESME returns to ECS61a
+ *   (SR 7.7): entries switching switch 1 and 2 on and off at set times run
+ *   0x0101 / 0x0102 and 0x0201 / 0x0202, i.e. switch N in the high byte
+ *   and the ECS47 action without its 0x10 bit (0x01 on, 0x02 off): the
+ *   scripts ECS46c (SR 6.14.2) writes into that schedule.
  *
  * PROVISIONAL (GBCS's script table was not available here; inferred from
  * the RTDS ESME's ALCS event log, whose event codes are 0xNN11, 0xNN12 and
@@ -23,9 +28,15 @@
 export const ALCS_SWITCH_ACTIONS = { activate: 0x11, deactivate: 0x12, reset: 0x20 } as const;
 export type AlcsSwitchAction = keyof typeof ALCS_SWITCH_ACTIONS;
 
+/** The low byte of a schedule entry's switch script: the ECS47 action's without 0x10 (RTDS ECS61a). */
+const SCHEDULED_SWITCH_ACTIONS = { activate: 0x01, deactivate: 0x02 } as const;
+export type ScheduledSwitchAction = keyof typeof SCHEDULED_SWITCH_ACTIONS;
+
 export type AlcsScript =
   /** ECS47: switch N on (for the Duration in the selector), off, or back to calendar control */
   | { kind: 'switch'; n: number; action: AlcsSwitchAction }
+  /** an ALCS schedule entry (ECS46c, read by ECS61a): switch N on or off at the entry's time */
+  | { kind: 'scheduledSwitch'; n: number; action: ScheduledSwitchAction }
   /** ECS47a / ECS47b / ECS46d: controller N to `level` percent (0 and 100 for a switch); `scheduled` in a schedule entry */
   | { kind: 'controller'; n: number; level: number; input: boolean; scheduled: boolean };
 
@@ -35,6 +46,7 @@ const inRange = (v: number, lo: number, hi: number) => Number.isInteger(v) && v 
 export function encodeAlcsScript(s: AlcsScript): number {
   if (!inRange(s.n, 1, 5)) throw new RangeError(`ALCS script: controller/switch ${s.n} is not 1..5`);
   if (s.kind === 'switch') return (s.n << 8) | ALCS_SWITCH_ACTIONS[s.action];
+  if (s.kind === 'scheduledSwitch') return (s.n << 8) | SCHEDULED_SWITCH_ACTIONS[s.action];
   if (!inRange(s.level, 0, 100)) throw new RangeError(`ALCS script: level ${s.level} is not 0..100`);
   return (((s.input ? 0x20 : 0x10) | s.n) << 8) | (s.scheduled ? 0x80 : 0) | s.level;
 }
@@ -50,7 +62,11 @@ export function decodeAlcsScript(id: number): AlcsScript | undefined {
     const action = (Object.keys(ALCS_SWITCH_ACTIONS) as AlcsSwitchAction[]).find(
       (a) => ALCS_SWITCH_ACTIONS[a] === lo,
     );
-    return action ? { kind: 'switch', n, action } : undefined;
+    if (action) return { kind: 'switch', n, action };
+    const scheduled = (Object.keys(SCHEDULED_SWITCH_ACTIONS) as ScheduledSwitchAction[]).find(
+      (a) => SCHEDULED_SWITCH_ACTIONS[a] === lo,
+    );
+    return scheduled ? { kind: 'scheduledSwitch', n, action: scheduled } : undefined;
   }
   if (hi >> 4 !== 1 && hi >> 4 !== 2) return undefined;
   const level = lo & 0x7f;

@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { templateXml } from '../../../../test/support/derived-templates.ts';
 import { rtdsContext, TEMPLATES_DIR } from '../../../../test/support/dsp-transform.ts';
 import { parseDuisRequest, serviceRequest } from '../../../duis/index.ts';
 import { decodeMessage } from '../../../gbcs/index.ts';
@@ -97,6 +98,90 @@ describe('6.14.3 Update Device Configuration (Auxiliary Controller Scheduler): E
     it(`refuses ${what} with DSP_BODY_INVALID`, () => {
       const xml = mutate(TEMPLATE);
       assert.notEqual(xml, TEMPLATE, 'the mutation applies');
+      assert.throws(
+        () => transform(xml),
+        (e: unknown) => e instanceof DspBodyInvalidError && e.httpStatus === 400,
+      );
+    });
+});
+
+// ---------------------------------------------------------------- 6.14.2 ECS46c (PROVISIONAL row)
+
+const ALCS_SCHEDULER = templateXml('ECS46c_6.14.2_DERIVED_REQUEST_DUIS.XML');
+
+describe('6.14.2 Update Device Configuration (ALCS Scheduler): ECS46c (PROVISIONAL row)', () => {
+  it('writes the switch identities, the ALCS special days and the ALCS schedule with the scheduled switch scripts', () => {
+    const m = decodeMessage(transform(ALCS_SCHEDULER).gbcs);
+    assert.equal(m.messageCode, 0x0054);
+    const d = decodeCommand(m.messageCode, m.content);
+    assert.equal(d.useCase, 'ECS46c');
+    const f = d.fields as Record<string, { value?: string; entries?: Record<string, unknown>[] }>;
+    assert.deepEqual(Object.keys(f), ['alcsDeviceId1', 'alcsDeviceId2', 'alcsSpecialDays', 'alcsSchedule']);
+    assert.equal(f.alcsDeviceId1.value, '0000000000000000'); // an ALCS
+    assert.equal(f.alcsDeviceId2.value, '00DB123456789097'); // an HCALCS: its EUI
+    assert.deepEqual(f.alcsSpecialDays.entries, [
+      { index: 1, specialDayDate: '****-12-25', dayId: 1 },
+      { index: 2, specialDayDate: '2027-04-02', dayId: 2 },
+    ]);
+    const e = f.alcsSchedule.entries ?? [];
+    assert.deepEqual(
+      e.map((x) => [
+        x.index,
+        x.scriptLogicalName,
+        x.scriptSelector,
+        x.switchTime,
+        x.execWeekdays,
+        x.execSpecdays,
+      ]),
+      [
+        [1, '0-0:10.0.103.255', 0x0201, '18:00:00', '1111100', '00'],
+        [2, '0-0:10.0.103.255', 0x0202, '22:00:00', '1111100', '10'],
+      ],
+    );
+    assert.equal(e[0].beginDate, '****-06-21');
+    assert.equal(e[0].endDate, '****-09-21');
+  });
+
+  it('a future-dated 6.14.2 is held by the DSP (ECS46c has no activation objects)', () => {
+    const xml = ALCS_SCHEDULER.replace(
+      '<sr:UpdateDeviceConfigurationALCScheduler>',
+      '<sr:UpdateDeviceConfigurationALCScheduler><sr:ExecutionDateTime>2030-01-01T00:00:00Z</sr:ExecutionDateTime>',
+    );
+    const r = transform(xml);
+    assert.equal(r.dspScheduledAt?.toISOString(), '2030-01-01T00:00:00.000Z');
+    const m = decodeMessage(r.kind === 'command' ? r.apdu : r.gbcs);
+    assert.equal(m.messageCode, 0x0054);
+  });
+
+  const bad: [string, (x: string) => string][] = [
+    [
+      'a special day not defined',
+      (x) =>
+        x.replace('<sr:SpecialDaysApplicability index="1"/>', '<sr:SpecialDaysApplicability index="7"/>'),
+    ],
+    [
+      'a special day defined twice',
+      (x) => x.replace('<sr:ALCSHCALCSSpecialDay index="2">', '<sr:ALCSHCALCSSpecialDay index="1">'),
+    ],
+    [
+      'a switch identity given twice',
+      (x) => x.replace('<sr:SwitchTypeAndId index="2">', '<sr:SwitchTypeAndId index="1">'),
+    ],
+    [
+      'switch 6',
+      (x) => x.replace('<sr:ActivateDeactivateSwitch index="2">', '<sr:ActivateDeactivateSwitch index="6">'),
+    ],
+    ['a switch with neither action', (x) => x.replace('<sr:ActivateSwitch/>', '')],
+    ['an HCALCS id that is not an EUI', (x) => x.replace('00-DB-12-34-56-78-90-97', 'XYZ')],
+    [
+      'no connection schedule',
+      (x) => x.replace(/<sr:ALCSHCALCSConnectionSchedule>[\s\S]*<\/sr:ALCSHCALCSConnectionSchedule>/, ''),
+    ],
+  ];
+  for (const [what, mutate] of bad)
+    it(`refuses ${what} with DSP_BODY_INVALID`, () => {
+      const xml = mutate(ALCS_SCHEDULER);
+      assert.notEqual(xml, ALCS_SCHEDULER, 'the mutation applies');
       assert.throws(
         () => transform(xml),
         (e: unknown) => e instanceof DspBodyInvalidError && e.httpStatus === 400,

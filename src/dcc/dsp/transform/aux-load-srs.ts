@@ -1,9 +1,9 @@
 /**
  * Device SRs of auxiliary load control and auxiliary (proportional)
- * controllers on the ESME (DUIS 6.14.3, 7.5, 7.6, 7.8, 7.9, 7.10, 7.12, 7.13,
+ * controllers on the ESME (DUIS 6.14.2, 6.14.3, 7.5, 7.6, 7.8, 7.9, 7.10, 7.12, 7.13,
  * 7.16; the reads 7.4, 7.7, 7.11, 7.14, 7.15 are readSrv rows of
  * device-srs.ts): one declarative row per SRV, as in device-srs.ts. The
- * payloads are the catalogue's DLMS rows (ECS46d, ECS47, ECS47a, ECS47b,
+ * payloads are the catalogue's DLMS rows (ECS46c, ECS46d, ECS47, ECS47a, ECS47b,
  * ECS62) and the script ids gbcs/use-cases/alcs-scripts.ts; this file only
  * maps DUIS elements to their named fields.
  *
@@ -36,16 +36,28 @@
  *   with input 0x2180).
  * - exec_weekdays Monday..Sunday, exec_specdays one bit per special day
  *   definition (in identifier order), set where the schedule lists it.
+ *
+ * 6.14.2 (ECS46c, PROVISIONAL: an inferred row, esme-gbcs.ts) writes the
+ * ALCS tables ECS61a reads, laid out as ECS46d lays out its own and as the
+ * RTDS ECS61a response shows them (index and day id = the special day's
+ * `index`; schedule entries in document order, script 0-0:10.0.103.255
+ * with the scheduled switch script 0xNN01 on / 0xNN02 off, alcs-scripts.ts),
+ * and one identity per SwitchTypeAndId (HCALCS: its EUI; ALCS: all zero, as
+ * the RTDS ECS61a response holds switches 1, 3, 4, 5). ECS46c has no
+ * activation objects, so the DSP holds a future-dated 6.14.2 until its
+ * ExecutionDateTime (futureDating 'dsp').
  */
 
 import type { DeviceType } from '../../../duis/index.ts';
 import { encodeAlcsScript } from '../../../gbcs/use-cases/alcs-scripts.ts';
 import { formatCosemDateTimeText } from '../../../gbcs/use-cases/cosem-text.ts';
 import {
+  alt,
   attrInt,
   bool,
   dateTime,
   empty,
+  eui,
   group,
   int,
   many,
@@ -316,7 +328,74 @@ function ecs46d(i: BuildInput<B>) {
   };
 }
 
+// ---------------------------------------------------------------- 6.14.2
+
+const ALCS_SCHEDULE = group({
+  sw: one(
+    'ActivateDeactivateSwitch',
+    group({ n: attrInt('index', 1, 5), act: alt({ ActivateSwitch: empty, DeactivateSwitch: empty }) }),
+  ),
+  specialDays: many('SpecialDaysApplicability', group({ id: attrInt('index', 1, 20) }), 0, 20),
+  week: opt('DaysOfWeekApplicability', daysOfWeek),
+  when: one('ALCSScheduleDatesAndTime', scheduleDatesAndTime),
+});
+
+const SWITCH_ID = group({ n: attrInt('index', 1, 5), type: alt({ ALCS: empty, HCALCS: eui }) });
+
+/** The identity ECS61a returns for a switch: an HCALCS's EUI, all zero for an ALCS (RTDS ECS61a). */
+const ALCS_ID = '0000000000000000';
+
+function ecs46c(i: BuildInput<B>) {
+  const b = i.body;
+  const defs = specialDays(b.specialDays.days, 'ALCSHCALCSSpecialDays');
+  const ids: Record<string, { value: string }> = {};
+  for (const t of b.switches as { n: number; type: { which: string; value: unknown } }[]) {
+    const key = `alcsDeviceId${t.n}`;
+    if (ids[key]) throw new DspBodyInvalidError(`switch ${t.n} given twice`, 'SwitchTypeAndId');
+    ids[key] = { value: t.type.which === 'HCALCS' ? (t.type.value as string) : ALCS_ID };
+  }
+  return {
+    ...Object.fromEntries(
+      SWITCHES.filter((n) => ids[`alcsDeviceId${n}`]).map((n) => [
+        `alcsDeviceId${n}`,
+        ids[`alcsDeviceId${n}`],
+      ]),
+    ),
+    alcsSpecialDays: {
+      entries: defs.map((d) => ({ index: d.id, specialDayDate: d.date, dayId: d.id })),
+    },
+    alcsSchedule: {
+      entries: (b.schedules as B[]).map((s, k) => {
+        const path = `ALCSHCALCSConnectionSchedule[${k + 1}]`;
+        const action = s.sw.act.which === 'ActivateSwitch' ? 'activate' : 'deactivate';
+        return scheduleEntry(
+          k + 1,
+          encodeAlcsScript({ kind: 'scheduledSwitch', n: s.sw.n, action }),
+          weekdays(s.week, `${path}/DaysOfWeekApplicability`),
+          specdays(
+            (s.specialDays as { id: number }[]).map((d) => d.id),
+            defs,
+            `${path}/SpecialDaysApplicability`,
+          ),
+          s.when,
+        );
+      }),
+    },
+  };
+}
+
 export const AUX_LOAD_SRV_TRANSFORMS: readonly AnySrvTransform[] = [
+  deviceSrv<B>('6.14.2', {
+    body: {
+      schedules: many('ALCSHCALCSConnectionSchedule', ALCS_SCHEDULE, 1, 48),
+      specialDays: one(
+        'ALCSHCALCSSpecialDays',
+        group({ days: many('ALCSHCALCSSpecialDay', indexedDate('index'), 0, 20) }),
+      ),
+      switches: many('SwitchTypeAndId', SWITCH_ID, 0, 5),
+    },
+    useCases: [{ useCase: 'ECS46c', targets: ESME, fields: ecs46c }],
+  }),
   deviceSrv<B>('6.14.3', {
     futureDating: 'device',
     body: {

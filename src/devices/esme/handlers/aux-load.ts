@@ -37,19 +37,27 @@ const outputKey = (n: number) => `alcs${n}.outputState`;
 export const alcsOutputState = (esme: EsmeServices, n: number): boolean =>
   getAttribute(esme.state, outputKey(n)) === true;
 
+/** A script a command runs now (a scheduledSwitch one only runs from the ALCS schedule). */
+type CommandedScript = Exclude<AlcsScript, { kind: 'scheduledSwitch' }>;
+
 /** The output state `script` leaves switch N in (undefined: back to calendar control). */
-function nextState(useCase: string, script: AlcsScript, now: boolean): boolean | undefined {
+function nextState(useCase: string, script: CommandedScript, now: boolean): boolean | undefined {
   if (script.kind === 'switch') return script.action === 'reset' ? undefined : script.action === 'activate';
   if (script.input) return now;
   return useCase === 'ECS47b' ? now && script.level === 100 : script.level === 100;
 }
 
 /** The script of the command, checked against its use case (ECS47: a switch script; ECS47a/b: an unscheduled controller one). */
-function scriptOf(call: UseCaseCall): AlcsScript {
+function scriptOf(call: UseCaseCall): CommandedScript {
   const id = (call.fields as { alcsStateScripts?: { execute?: unknown } }).alcsStateScripts?.execute;
   const script = typeof id === 'number' ? decodeAlcsScript(id) : undefined;
   const want = call.row.useCase === 'ECS47' ? 'switch' : 'controller';
-  if (!script || script.kind !== want || (script.kind === 'controller' && script.scheduled))
+  if (
+    !script ||
+    script.kind === 'scheduledSwitch' ||
+    script.kind !== want ||
+    (script.kind === 'controller' && script.scheduled)
+  )
     throw new CommandContentError(
       `${call.row.useCase}: script ${String(id)} is not a ${want} script it runs`,
     );

@@ -271,6 +271,30 @@ export const ESME_GBCS_ROWS = [
     targets: ['CHF'],
     srv: '6.30',
   }),
+  // ECS46c (SR 6.14.2): the ALCS configuration "excluding labels" is what ECS61a (SR 7.7, RTDS) reads
+  // besides ECS46a's labels: the five switch identities (0-0:94.44.0.21..25: an HCALCS's EUI, an ALCS
+  // all zero, as the RTDS ECS61a response holds them), the ALCS special days table (0-0:11.0.3.255)
+  // and schedule (0-0:12.0.2.255), laid out as ECS46d lays out the auxiliary controller ones (0-1:...)
+  // and as the RTDS ECS61a response shows them. Which identities a command writes follows DUIS
+  // (SwitchTypeAndId 0..5, any subset, like ECS46a's labels). No activation objects of these two
+  // tables are known (ECS46d's 0-0:94.44.128.26 / .35 activate its channel 1 tables), so the row has
+  // none and the DSP holds a future-dated 6.14.2 (aux-load-srs.ts).
+  inferred(
+    0x0054,
+    'ECS46c',
+    'Set HC ALCS and ALCS Configuration in ESME (excluding labels)',
+    true,
+    [
+      set('alcsDeviceId1', 'value', { optional: true }),
+      set('alcsDeviceId2', 'value', { optional: true }),
+      set('alcsDeviceId3', 'value', { optional: true }),
+      set('alcsDeviceId4', 'value', { optional: true }),
+      set('alcsDeviceId5', 'value', { optional: true }),
+      set('alcsSpecialDays', 'entries'),
+      set('alcsSchedule', 'entries'),
+    ],
+    { srv: '6.14.2' },
+  ),
   // ---- auxiliary controllers (SMETS2 v5 / GBCS v4: APC), SRs 7.14-7.16. PROVISIONAL: the use-case
   // ids, names and Message Codes are inferred (docs/use-cases.md "Auxiliary controller rows"): the
   // codes 0x011C, 0x011D and 0x011F are the free codes between ECS46d (0x011A), CS02f (0x011B) and
@@ -419,9 +443,6 @@ export const ESME_GBCS_ROWS = [
   unknown(0x004c, 'ECS39a', 'Set MPAN Value on the ESME', false, { srv: '6.20.1' }),
   unknown(0x004d, 'ECS39b', 'Set Export MPAN Value on the ESME', false, { srv: '6.20.2' }),
   unknown(0x004e, 'ECS40', 'Read MPAN Value on the ESME', false, { srv: '6.2.7' }),
-  unknown(0x0054, 'ECS46c', 'Set HC ALCS and ALCS Configuration in ESME (excluding labels)', true, {
-    srv: '6.14.2',
-  }),
   unknown(0x0058, 'ECS50', 'Send CIN to ESME', false, { srv: '9.1' }),
   unknown(
     0x0119,
