@@ -388,19 +388,32 @@ function readBillingPeriod(_call: UseCaseCall<unknown>, d: GsmeView): HandlerRes
 }
 
 /**
- * One Price-cluster Get (command `commandId`): a Default Response
- * HARDWARE_FAILURE when faulted, NOT_FOUND when the value was never set,
- * else the Publish command with `fields`.
+ * One Price-cluster Get (command `commandId`) of a value GCS23 sets
+ * (`name`: conversionFactor, calorificValue): a Default Response
+ * HARDWARE_FAILURE when faulted, NOT_FOUND when never set, else the Publish
+ * command: issuer event, start time, the value, `extra` fields, its
+ * trailing digit.
  */
 function priceRead(
   faulted: boolean,
   commandId: number,
-  publish: string,
-  fields: Record<string, unknown> | null,
+  name: 'conversionFactor' | 'calorificValue',
+  v: { value: number; trailingDigit: number; issuerEventId?: number; startTime?: number } | null,
+  extra: Record<string, unknown> = {},
 ): GbzResponseComponent {
   if (faulted) return defaultResponse('price', commandId, ZCL.hardwareFailure);
-  if (!fields) return defaultResponse('price', commandId, ZCL.notFound);
-  return { cluster: 'price', command: publish, fields };
+  if (!v) return defaultResponse('price', commandId, ZCL.notFound);
+  return {
+    cluster: 'price',
+    command: name === 'conversionFactor' ? 'publishConversionFactor' : 'publishCalorificValue',
+    fields: {
+      issuerEventId: v.issuerEventId ?? 0,
+      startTime: v.startTime ?? 0,
+      [name]: v.value,
+      ...extra,
+      [`${name}TrailingDigit`]: v.trailingDigit,
+    },
+  };
 }
 
 /**
@@ -411,32 +424,15 @@ function priceRead(
  */
 function readGasConfiguration(_call: UseCaseCall<unknown>, d: GsmeView): HandlerResult {
   const faults = d.gbzFaults();
-  const s = d.state;
-  const cf = s.conversionFactor;
-  const cv = s.calorificValue;
+  const { conversionFactor: cf, calorificValue: cv } = d.state;
   const components = [
-    priceRead(
-      faults.has('price.getConversionFactor'),
-      0x04,
-      'publishConversionFactor',
-      cf && {
-        issuerEventId: cf.issuerEventId ?? 0,
-        startTime: cf.startTime ?? 0,
-        conversionFactor: cf.value,
-        conversionFactorTrailingDigit: cf.trailingDigit,
-      },
-    ),
+    priceRead(faults.has('price.getConversionFactor'), 0x04, 'conversionFactor', cf),
     priceRead(
       faults.has('price.getCalorificValue'),
       0x05,
-      'publishCalorificValue',
-      cv && {
-        issuerEventId: cv.issuerEventId ?? 0,
-        startTime: cv.startTime ?? 0,
-        calorificValue: cv.value,
-        calorificValueUnit: cv.unit,
-        calorificValueTrailingDigit: cv.trailingDigit,
-      },
+      'calorificValue',
+      cv,
+      cv ? { calorificValueUnit: cv.unit } : {},
     ),
   ];
   const failed = components.some((c) => c.command === 'defaultResponse');
