@@ -15,6 +15,7 @@ import { SecurityContext } from '../../src/gbcs/security.ts';
 import { decodeResponse, encodeCommand, useCaseById } from '../../src/gbcs/use-cases/index.ts';
 import { type Eui, fromHex, toHex } from '../../src/runtime/bytes.ts';
 import { encodeOtaImage } from '../../src/zigbee/ota.ts';
+import { wanResponseTo } from './chf-scenarios.ts';
 
 const CHF = RTDS_EUIS.chf;
 const NEW_HCALCS = '00DB1234567890B9';
@@ -56,12 +57,7 @@ describe('CHF ASN.1 use cases: CS07 and CS06', async () => {
       } as never,
       { sign: o.sign ?? false },
     );
-    const since = atps.wanUplink(id).length;
-    atps.inject(id, 'wan', bytes);
-    const resp = atps
-      .wanUplink(id)
-      .slice(since)
-      .find((u) => u.cra === 'response' && u.originator === CHF);
+    const resp = wanResponseTo(atps, id, bytes, CHF);
     if (!resp) return undefined;
     const v = csp.decodeVerify(fromHex(resp.hex));
     if (o.raw) return toHex(v.message.content);

@@ -20,6 +20,7 @@ import { SecurityContext } from '../../src/gbcs/security.ts';
 import { decodeCommand, decodeResponse, encodeCommand, useCaseById } from '../../src/gbcs/use-cases/index.ts';
 import { type Eui, fromHex, toHex } from '../../src/runtime/bytes.ts';
 import { COMMANDS } from '../support/atps-harness.ts';
+import { wanResponseTo } from './chf-scenarios.ts';
 
 const CHF = RTDS_EUIS.chf;
 const WP = RTDS_PARTIES.wanProvider;
@@ -55,12 +56,7 @@ describe('CHF CS02b (WAN provider replaces its own credentials) and CS02a', asyn
 
   function send(useCase: string, fields: (c: bigint) => unknown, originator: Eui) {
     const bytes = seal(useCase, fields, originator);
-    const since = atps.wanUplink(id).length;
-    atps.inject(id, 'wan', bytes);
-    const resp = atps
-      .wanUplink(id)
-      .slice(since)
-      .find((u) => u.cra === 'response' && u.originator === CHF);
+    const resp = wanResponseTo(atps, id, bytes, CHF);
     assert.ok(resp, `${useCase}: no response`);
     const content = csp.decodeVerify(fromHex(resp.hex)).message.content;
     // biome-ignore lint/suspicious/noExplicitAny: response fields read by path in the assertions

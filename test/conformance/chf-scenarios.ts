@@ -6,8 +6,26 @@
  * examples: the values the reference CHF held (its identity, logs, radio
  * figures, Device Log key material).
  */
+import type { Atps } from '../../src/atps/api.ts';
+import type { UplinkRecord } from '../../src/atps/csp-tap.ts';
 import type { Home } from '../../src/devices/home/home.ts';
 import { RTDS_EUIS } from '../../src/devices/home/profiles.ts';
+import type { Eui } from '../../src/runtime/bytes.ts';
+
+/** Injects `bytes` over the WAN into home `id`; the Response `from` sent up the WAN in reply, if any. */
+export function wanResponseTo(
+  atps: Atps,
+  id: string,
+  bytes: Uint8Array,
+  from: Eui,
+): UplinkRecord | undefined {
+  const since = atps.wanUplink(id).length;
+  atps.inject(id, 'wan', bytes);
+  return atps
+    .wanUplink(id)
+    .slice(since)
+    .find((u) => u.cra === 'response' && u.originator === from);
+}
 
 const fault =
   (what: string) =>

@@ -17,6 +17,7 @@ import { SecurityContext } from '../../src/gbcs/security.ts';
 import { decodeAlert, decodeResponse, encodeCommand, useCaseById } from '../../src/gbcs/use-cases/index.ts';
 import { type Eui, fromHex, toHex } from '../../src/runtime/bytes.ts';
 import { linkKeyFromInstallCode } from '../../src/zigbee/index.ts';
+import { wanResponseTo } from './chf-scenarios.ts';
 
 const CHF = RTDS_EUIS.chf;
 const NEW_PPMID = '00DB1234567890B7';
@@ -263,12 +264,7 @@ describe('CHF use cases: read after write, refusals leave state untouched', asyn
       otherInfo: { messageCode: useCaseById('CS02a')!.code },
       content,
     });
-    const since = atps.wanUplink(id).length;
-    atps.inject(id, 'wan', bytes);
-    const resp = atps
-      .wanUplink(id)
-      .slice(since)
-      .find((u) => u.cra === 'response' && u.originator === CHF);
+    const resp = wanResponseTo(atps, id, bytes, CHF);
     assert.ok(resp);
     const r = decodeResponse('CS02a', csp.decodeVerify(fromHex(resp.hex)).message.content).fields as Array<{
       targetRemotePartyRole: number;

@@ -169,6 +169,27 @@ function scheduleEntry(
   };
 }
 
+/**
+ * The entries of a body's schedule list (`element`, for error paths): each
+ * entry's script from `scriptOf`, its weekdays, special days and time window.
+ */
+function scheduleEntries(schedules: B[], defs: SpecialDay[], element: string, scriptOf: (s: B) => number) {
+  return schedules.map((s, k) => {
+    const path = `${element}[${k + 1}]`;
+    return scheduleEntry(
+      k + 1,
+      scriptOf(s),
+      weekdays(s.week, `${path}/DaysOfWeekApplicability`),
+      specdays(
+        (s.specialDays as { id: number }[]).map((d) => d.id),
+        defs,
+        `${path}/SpecialDaysApplicability`,
+      ),
+      s.when,
+    );
+  });
+}
+
 const activation = (i: BuildInput<B>) => formatCosemDateTimeText(cosemExecutionDateTime(i.execution));
 
 // ---------------------------------------------------------------- 7.5 / 7.6 / 7.8 ECS47
@@ -308,20 +329,9 @@ function ecs46d(i: BuildInput<B>) {
       entries: defs.map((d) => ({ index: d.id, specialDayDate: d.date, dayId: d.id })),
     },
     auxiliaryControllerSchedule: {
-      entries: (b.schedules as B[]).map((s, k) => {
-        const path = `AuxiliaryControllerSchedule[${k + 1}]`;
-        return scheduleEntry(
-          k + 1,
-          scheduledScript(s.action.n, s.action.level, s.action.input === true),
-          weekdays(s.week, `${path}/DaysOfWeekApplicability`),
-          specdays(
-            (s.specialDays as { id: number }[]).map((d) => d.id),
-            defs,
-            `${path}/SpecialDaysApplicability`,
-          ),
-          s.when,
-        );
-      }),
+      entries: scheduleEntries(b.schedules, defs, 'AuxiliaryControllerSchedule', (s) =>
+        scheduledScript(s.action.n, s.action.level, s.action.input === true),
+      ),
     },
     auxiliaryControllerSpecialDaysActivation: { activationTime: at },
     auxiliaryControllerScheduleActivation: { activationTime: at },
@@ -365,21 +375,13 @@ function ecs46c(i: BuildInput<B>) {
       entries: defs.map((d) => ({ index: d.id, specialDayDate: d.date, dayId: d.id })),
     },
     alcsSchedule: {
-      entries: (b.schedules as B[]).map((s, k) => {
-        const path = `ALCSHCALCSConnectionSchedule[${k + 1}]`;
-        const action = s.sw.act.which === 'ActivateSwitch' ? 'activate' : 'deactivate';
-        return scheduleEntry(
-          k + 1,
-          encodeAlcsScript({ kind: 'scheduledSwitch', n: s.sw.n, action }),
-          weekdays(s.week, `${path}/DaysOfWeekApplicability`),
-          specdays(
-            (s.specialDays as { id: number }[]).map((d) => d.id),
-            defs,
-            `${path}/SpecialDaysApplicability`,
-          ),
-          s.when,
-        );
-      }),
+      entries: scheduleEntries(b.schedules, defs, 'ALCSHCALCSConnectionSchedule', (s) =>
+        encodeAlcsScript({
+          kind: 'scheduledSwitch',
+          n: s.sw.n,
+          action: s.sw.act.which === 'ActivateSwitch' ? 'activate' : 'deactivate',
+        }),
+      ),
     },
   };
 }

@@ -9,6 +9,7 @@
  */
 import { type DlmsAccess, dlmsAccess, dlmsCommand } from '../dlms-row.ts';
 import type { DeviceTarget } from '../row.ts';
+import type { EsmeVariant } from './esme.ts';
 import { ALCS_STATE_WINDOWS } from './esme.ts';
 import { roleFields } from './roles.ts';
 
@@ -16,7 +17,7 @@ const { get, getRange, set, action } = dlmsAccess;
 
 interface Opts {
   targets?: readonly DeviceTarget[];
-  variants?: readonly ('single' | 'twin' | 'polyphase')[];
+  variants?: readonly EsmeVariant[];
   srv?: string;
 }
 
