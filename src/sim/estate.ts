@@ -35,6 +35,7 @@ import type { DeviceType } from '../devices/contracts.ts';
 import { defaultElectricityLoad, Esme } from '../devices/esme/esme.ts';
 import { defaultGasLoad, Gsme } from '../devices/gsme/gsme.ts';
 import type { HanMediumOptions } from '../devices/han/medium.ts';
+import { Hcalcs } from '../devices/hcalcs/hcalcs.ts';
 import { Home } from '../devices/home/home.ts';
 import { keyStoreFor } from '../devices/home/profiles.ts';
 import {
@@ -65,6 +66,9 @@ import type { EstatePlan, HomeWanClass, PlannedHome } from './plan.ts';
 import type { PpmidBundle, PpmidInternetPort, SupplierPort } from './ports.ts';
 
 const log = Logger.get('sim:estate');
+
+/** The ESME attribute naming the device of auxiliary load switch 2 (the RTDS ESME's HCALCS switch). */
+const HCALCS_SWITCH_ID = 'alcsDeviceId2.value';
 
 /** GSMEs wake and poll their CHF mailbox this often by default (GBCS devices: typically 30 minutes). */
 export const DEFAULT_GSME_POLL_MS = 30 * 60_000;
@@ -138,6 +142,8 @@ export class SimHome {
     readonly esme: Esme,
     readonly gsme: Gsme,
     readonly availability: AvailabilityModel,
+    /** the home's HCALCS, when the plan gives it one */
+    readonly hcalcs?: Hcalcs,
   ) {}
 
   get premisesId(): string {
@@ -366,6 +372,8 @@ export class Estate {
         metrics: homeMetrics,
         // consumption over virtual time, computed lazily from the elapsed device time (no timer per meter)
         metrology: { load: defaultElectricityLoad(p.esme) },
+        // a home with an HCALCS: the ESME's auxiliary load switch 2 is it, as in the RTDS ESME (issue 12)
+        ...(p.hcalcs ? { initialState: { attributes: { [HCALCS_SWITCH_ID]: p.hcalcs } } } : {}),
       });
       const gsme = new Gsme({
         eui: p.gsme,
@@ -384,8 +392,24 @@ export class Estate {
       // Installed at commissioning: in the Device Log and joined (GBCS 10.8.2 targets).
       home.addDevice({ eui: p.esme, deviceType: 'ESME', installCode: p.installCodes.esme, device: esme });
       home.addDevice({ eui: p.gsme, deviceType: 'GSME', installCode: p.installCodes.gsme, device: gsme });
+      // The HCALCS (devices/hcalcs, as an ATPS home's): joined; the CH hands it and the ESME their link key.
+      const hcalcs = p.hcalcs
+        ? new Hcalcs({
+            clock: o.clock,
+            credentials: deviceCredentialsFrom(o.world, p.hcalcs),
+            trustAnchors: trustAnchorsFrom(o.world, this.partyEuis),
+            metrics: homeMetrics,
+          })
+        : undefined;
+      if (p.hcalcs && hcalcs && p.installCodes.hcalcs)
+        home.addDevice({
+          eui: p.hcalcs,
+          deviceType: 'HCALCS',
+          installCode: p.installCodes.hcalcs,
+          device: hcalcs,
+        });
       if (nvm) keepNvm(nvm, p, home, esme, gsme, o.clock);
-      const h = new SimHome(p, home, link, esme, gsme, availability);
+      const h = new SimHome(p, home, link, esme, gsme, availability, hcalcs);
       // PP-5: the PPMID joins once its Device Log entry (CCS01 from the 8.11) is there.
       home.chf.onEvent((e) => {
         if (e.kind === 'device-log' && e.reason === 'added' && e.target === p.ppmid) {

@@ -9,7 +9,8 @@
  * Entity IDs: `00DB12345A` + the home index (5 hex digits) + a device nibble
  * that mirrors the RTDS estate (A0 ESME, A1 GSME, A2 CHF, A3 GPF, A4 PPMID):
  * home 0 is ESME 00DB12345A000000, GSME ...01, CHF ...02, GPF ...03, PPMID ...04;
- * home 1 is 00DB12345A000010 ... Up to 2^20 homes.
+ * home 1 is 00DB12345A000010 ... Up to 2^20 homes. A home planned with an
+ * HCALCS (`hcalcsShare`, issue 12) has it at nibble 5 (home 0: ...05).
  */
 import { createHash } from 'node:crypto';
 import { type Eui, toHex } from '../runtime/bytes.ts';
@@ -34,8 +35,13 @@ export interface PlannedHome {
   chf: Eui;
   gpf: Eui;
   ppmid: Eui;
+  /**
+   * The home's HAN Connected ALCS, when it has one (`hcalcsShare`): joined to
+   * the CH, the ESME's auxiliary load switch 2 (docs/devices.md "HCALCS in a home").
+   */
+  hcalcs?: Eui;
   /** Install codes (16 bytes, without CRC) per HAN device: the APS link keys derive from them (CH-9). */
-  installCodes: { esme: Uint8Array; gsme: Uint8Array; ppmid: Uint8Array };
+  installCodes: { esme: Uint8Array; gsme: Uint8Array; ppmid: Uint8Array; hcalcs?: Uint8Array };
 }
 
 export interface EstatePlan {
@@ -48,7 +54,7 @@ export interface EstatePlan {
 export const ESTATE_EUI_PREFIX = '00DB12345A';
 export const MAX_HOMES = 1 << 20;
 
-/** Entity ID of device `nibble` (0 ESME, 1 GSME, 2 CHF, 3 GPF, 4 PPMID) of home `index`. */
+/** Entity ID of device `nibble` (0 ESME, 1 GSME, 2 CHF, 3 GPF, 4 PPMID, 5 HCALCS) of home `index`. */
 export function estateEui(index: number, nibble: number): Eui {
   if (!(Number.isInteger(index) && index >= 0 && index < MAX_HOMES))
     throw new ConfigError(`home index ${index} out of range 0..${MAX_HOMES - 1}`);
@@ -119,6 +125,27 @@ export interface PlanOptions {
   mix?: WanMix;
   seed?: string | number;
   csp?: string;
+  /** Share of homes (0..1, default 0) with an HCALCS; which ones is drawn from the seed. */
+  hcalcsShare?: number;
+}
+
+/**
+ * The indices of the homes with an HCALCS: round(share x homes) of them, a
+ * seeded shuffle of their own (`hcalcs:<seed>`), so the WAN classes and
+ * every other draw of the plan are the same as without them.
+ */
+function hcalcsHomes(n: number, share: number, seed: string): Set<number> {
+  if (!(typeof share === 'number' && share >= 0 && share <= 1))
+    throw new ConfigError(`hcalcsShare must be a number in 0..1, got ${JSON.stringify(share)}`);
+  const count = Math.round(share * n);
+  if (count === 0) return new Set();
+  const idx = Array.from({ length: n }, (_, i) => i);
+  const rnd = new SeededRandom(`hcalcs:${seed}`);
+  for (let i = idx.length - 1; i > 0; i--) {
+    const j = rnd.int(i + 1);
+    [idx[i], idx[j]] = [idx[j], idx[i]];
+  }
+  return new Set(idx.slice(0, count));
 }
 
 /**
@@ -149,10 +176,12 @@ export function planEstate(o: PlanOptions): EstatePlan {
     const j = classes.indexOf('reliable');
     [classes[0], classes[j]] = [classes[j], classes[0]];
   }
+  const withHcalcs = hcalcsHomes(n, o.hcalcsShare ?? 0, seed);
   const homes: PlannedHome[] = classes.map((wanClass, index) => {
     const esme = estateEui(index, 0);
     const gsme = estateEui(index, 1);
     const ppmid = estateEui(index, 4);
+    const hcalcs = withHcalcs.has(index) ? estateEui(index, 5) : undefined;
     return {
       index,
       premisesId: `home-${index.toString().padStart(4, '0')}`,
@@ -163,10 +192,12 @@ export function planEstate(o: PlanOptions): EstatePlan {
       chf: estateEui(index, 2),
       gpf: estateEui(index, 3),
       ppmid,
+      ...(hcalcs ? { hcalcs } : {}),
       installCodes: {
         esme: plannedInstallCode(seed, esme),
         gsme: plannedInstallCode(seed, gsme),
         ppmid: plannedInstallCode(seed, ppmid),
+        ...(hcalcs ? { hcalcs: plannedInstallCode(seed, hcalcs) } : {}),
       },
     };
   });
@@ -175,13 +206,13 @@ export function planEstate(o: PlanOptions): EstatePlan {
 
 /** Every device EUI of the plan (for key issuing). */
 export function planDeviceEuis(plan: EstatePlan): Eui[] {
-  return plan.homes.flatMap((h) => [h.esme, h.gsme, h.chf, h.gpf, h.ppmid]);
+  return plan.homes.flatMap((h) => [h.esme, h.gsme, h.chf, h.gpf, h.ppmid, ...(h.hcalcs ? [h.hcalcs] : [])]);
 }
 
 /** A short fingerprint of a plan (logged, so two processes can be seen to agree). */
 export function planFingerprint(plan: EstatePlan): string {
   const h = createHash('sha256');
   h.update(plan.seed);
-  for (const p of plan.homes) h.update(`${p.chf}:${p.wanClass};`);
+  for (const p of plan.homes) h.update(`${p.chf}:${p.wanClass}${p.hcalcs ? `:${p.hcalcs}` : ''};`);
   return toHex(h.digest().subarray(0, 6));
 }

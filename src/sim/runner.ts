@@ -76,6 +76,7 @@ export async function runArm(s: Scenario, arm: Arm, o: ArmRunOptions): Promise<A
       ephemeral: true,
       homes,
       wanMix: wanMix(s, homes),
+      ...(s.hcalcsShare ? { hcalcsShare: s.hcalcsShare } : {}),
       seed,
       workload: 'none',
       xsdValidation: false,

@@ -49,6 +49,11 @@ export interface Scenario {
     meanDownHours: number;
   };
   workload: { topUpsPerHomeDay: number; readsPerHomeDay: number };
+  /**
+   * Share of homes (0..1, drawn from the seed) with an HCALCS joined to the
+   * CH, the ESME's auxiliary load switch 2 (docs/sim.md). Absent: 0, none.
+   */
+  hcalcsShare?: number;
   /** DCC target response time assumed per order kind (seconds). */
   targetSeconds: { 'top-up': number; 'read-registers': number };
   arms: Arm[];
@@ -179,6 +184,7 @@ export function validateScenario(doc: unknown, source = 'scenario'): Scenario {
     'days',
     'wan',
     'workload',
+    'hcalcsShare',
     'targetSeconds',
     'arms',
     'attack',
@@ -213,6 +219,7 @@ export function validateScenario(doc: unknown, source = 'scenario'): Scenario {
   c.known(s.workload as unknown as Record<string, unknown>, `${source}.workload`, Object.keys(base.workload));
   c.num(s.workload.topUpsPerHomeDay, `${source}.workload.topUpsPerHomeDay`, 0, 1e4);
   c.num(s.workload.readsPerHomeDay, `${source}.workload.readsPerHomeDay`, 0, 1e4);
+  if (s.hcalcsShare !== undefined) c.num(s.hcalcsShare, `${source}.hcalcsShare`, 0, 1);
   c.known(s.targetSeconds as unknown as Record<string, unknown>, `${source}.targetSeconds`, [
     'top-up',
     'read-registers',

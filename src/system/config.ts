@@ -50,6 +50,8 @@ export interface SystemOptions {
   homes?: number;
   /** `reliable=17,intermittent=2,none=1`, or a mix. Default: about 10 % intermittent, one with no WAN. */
   wanMix?: string | WanMix;
+  /** Share of homes (0..1) with an HCALCS driven by their ESME (sim/plan.ts); default 0. */
+  hcalcsShare?: number;
   seed?: string | number;
   host?: string;
   /** Ports (0 = ephemeral); each one given wins over `portBase`. */
@@ -122,6 +124,7 @@ export interface ResolvedConfig {
   ephemeral: boolean;
   homes: number;
   wanMix: WanMix;
+  hcalcsShare: number;
   seed: string;
   host: string;
   ports: Record<PortName, number>;
@@ -168,6 +171,7 @@ export function resolveConfig(o: SystemOptions, env: NodeJS.ProcessEnv = process
     ephemeral: o.ephemeral ?? false,
     homes,
     wanMix,
+    hcalcsShare: o.hcalcsShare ?? 0,
     seed: String(o.seed ?? 'ppmid-relay'),
     host: o.host ?? '127.0.0.1',
     ports,

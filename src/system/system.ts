@@ -202,7 +202,12 @@ export async function startSystem(opts: SystemOptions = {}): Promise<RunningSyst
   };
 
   try {
-    const plan = planEstate({ homes: config.homes, mix: config.wanMix, seed: config.seed });
+    const plan = planEstate({
+      homes: config.homes,
+      mix: config.wanMix,
+      seed: config.seed,
+      hcalcsShare: config.hcalcsShare,
+    });
     log.info('estate plan', {
       homes: plan.homes.length,
       wanMix: formatWanMix(config.wanMix),
