@@ -29,6 +29,7 @@ import { defaultCredentialState, reapplyReplacedCertificates } from '../meter-co
 import { CLOCK_STATUS_DOUBTFUL, cosemDateTime } from '../meter-common/time.ts';
 import type { AcceptedCommand } from '../security/device-security.ts';
 import { attributeOverlay } from './attribute-store.ts';
+import { newDailyReadLog, recordDailyReads } from './daily-read-log.ts';
 import { ESME_FUTURE_DATED, ESME_HANDLERS } from './handlers/index.ts';
 import { HcalcsDriver } from './hcalcs-driver.ts';
 import { migrateEsmeTariffState, migrateFutureDated } from './legacy-state.ts';
@@ -66,6 +67,8 @@ export class Esme extends MeterDevice<EsmeState> {
     this.load = opts.metrology?.load ?? null;
     if (opts.metrology && !this.state.metrology)
       this.state.metrology = newMetrology(this.deviceNow(), ESME_PROFILE_CAPACITY);
+    // the daily read log records the midnights from the meter's start
+    this.state.dailyReadLog.to ??= this.deviceNow();
     this.services = this.buildServices();
   }
 
@@ -234,16 +237,21 @@ export class Esme extends MeterDevice<EsmeState> {
   /** Consumption up to the device time: the registers advance, the half-hour profile closes its intervals. */
   protected override advance(): void {
     const m = this.state.metrology;
-    if (!m) return;
     const r = this.state.registers;
-    accrue(m, this.load, this.deviceNow(), (channel, amount) => {
-      if (channel === CHANNEL.activeImport) r.activeImportWh += amount;
-      else if (channel === CHANNEL.reactiveImport) r.reactiveImportVarh += amount;
-      else if (channel === CHANNEL.activeExport) r.activeExportWh += amount;
-      else if (channel === CHANNEL.reactiveExport) r.reactiveExportVarh += amount;
-      else if (channel === CHANNEL.secondaryActiveImport)
-        r.secondaryActiveImportWh = (r.secondaryActiveImportWh ?? 0) + amount;
-    });
+    const accrueTo = (t: number) => {
+      if (m)
+        accrue(m, this.load, t, (channel, amount) => {
+          if (channel === CHANNEL.activeImport) r.activeImportWh += amount;
+          else if (channel === CHANNEL.reactiveImport) r.reactiveImportVarh += amount;
+          else if (channel === CHANNEL.activeExport) r.activeExportWh += amount;
+          else if (channel === CHANNEL.reactiveExport) r.reactiveExportVarh += amount;
+          else if (channel === CHANNEL.secondaryActiveImport)
+            r.secondaryActiveImportWh = (r.secondaryActiveImportWh ?? 0) + amount;
+        });
+    };
+    // the midnights since the last message: each daily read with the registers at its time
+    recordDailyReads(this.state, this.deviceNow(), accrueTo);
+    accrueTo(this.deviceNow());
   }
 
   snapshot(): EsmeSnapshot {
@@ -260,6 +268,7 @@ export class Esme extends MeterDevice<EsmeState> {
     this.state.attributes = attributeOverlay(this.state.attributes);
     this.state.protectedData ??= defaultEsmeState(this.state.variant).protectedData;
     this.state.metrology ??= null;
+    this.state.dailyReadLog ??= { ...newDailyReadLog(), to: this.deviceNow() };
     this.state.credentials ??= defaultCredentialState();
     this.state.credentials.deviceKeys ??= defaultDeviceKeyState();
     reapplyInstalledKeys(this.security, this.state.credentials.deviceKeys);

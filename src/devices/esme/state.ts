@@ -10,6 +10,7 @@ import type { JoinTableState } from '../meter-common/join-table.ts';
 import type { MeterOptions, MeterSnapshotBase } from '../meter-common/meter-device.ts';
 import type { LoadModel, Metrology } from '../meter-common/metrology.ts';
 import { type CredentialState, defaultCredentialState } from '../meter-common/security-credentials.ts';
+import { type DailyReadLog, newDailyReadLog } from './daily-read-log.ts';
 import { RTDS_ESME_PROTECTED } from './rtds-protected.ts';
 import { defaultTariff, type EsmeTariff } from './tariff.ts';
 
@@ -80,6 +81,8 @@ export interface EsmeState {
    * reference meter: its registers change only through the backchannel).
    */
   metrology: Metrology | null;
+  /** the import daily read log (daily-read-log.ts, ECS21a): the import register(s) at each midnight */
+  dailyReadLog: DailyReadLog;
   /** Remote Party Seq Numbers and the cell certificates CS02b/CS02g replaced (meter-common/security-credentials.ts) */
   credentials: CredentialState;
   /** the HAN devices the meter joined (meter-common/join-table.ts) and how many it can hold */
@@ -141,6 +144,7 @@ export function defaultEsmeState(variant: EsmeVariant = 'single'): EsmeState {
     attributes: {},
     protectedData: { ...RTDS_ESME_PROTECTED.single, ...(variant === 'twin' ? RTDS_ESME_PROTECTED.twin : {}) },
     metrology: null,
+    dailyReadLog: newDailyReadLog(),
     credentials: defaultCredentialState(),
     joinTable: { joined: [], capacity: ESME_JOIN_CAPACITY },
   };

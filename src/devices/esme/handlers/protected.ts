@@ -1,6 +1,6 @@
 /**
  * Protected reads (GBCS: Data Protection class 30, get_protected_attributes):
- * ECS17b, ECS17d, ECS19, ECS20c, ECS21b, ECS22b, ECS66. The command lists
+ * ECS17b, ECS17d, ECS19, ECS20c, ECS21a, ECS21b, ECS22b, ECS66. The command lists
  * the objects to read (class, OBIS, attribute, optional date-time
  * restriction); the response echoes the protection parameters with the
  * system titles of the Response: originator this device, recipient the
@@ -12,7 +12,9 @@
  * registers (a twin ESME adds the secondary element's import register);
  * the prepayment register list (0-0:94.44.34.30) with the live meter
  * balance first; every other object from `state.protectedData` (DLMS Data
- * by `class/OBIS/attribute`, initially the RTDS ESME's, rtds-protected.ts).
+ * by `class/OBIS/attribute`, initially the RTDS ESME's, rtds-protected.ts);
+ * the import daily read log (ECS21a, 0-0:98.1.9.255) from what the meter
+ * recorded at each midnight (daily-read-log.ts).
  * A profile read with a date-time restriction (type 1) answers the entries
  * whose capture time (first column, UTC seconds since 2000-01-01) lies in
  * [from, to]. An object the meter does not hold is refused (the registry's
@@ -27,6 +29,7 @@ import {
   type HandlerResult,
   type UseCaseCall,
 } from '../../meter-common/use-case-registry.ts';
+import { DAILY_READ_LOG, dailyReadLogBuffer } from '../daily-read-log.ts';
 import { ACTIVE_IMPORT_PROFILE, withRecordedImportProfile } from '../profile-log.ts';
 import type { EsmeServices } from '../services.ts';
 
@@ -71,7 +74,11 @@ function objectValue(esme: EsmeServices, o: ObjectRef): DlmsData {
   const key = `${o.classId}/${o.logicalName}/${o.attributeIndex}`;
   if (key === IMPORT_REGISTERS) return importRegisters(esme);
   const v =
-    key === ACTIVE_IMPORT_PROFILE ? withRecordedImportProfile(esme.state, held(esme, key)) : held(esme, key);
+    key === ACTIVE_IMPORT_PROFILE
+      ? withRecordedImportProfile(esme.state, held(esme, key))
+      : key === DAILY_READ_LOG
+        ? dailyReadLogBuffer(esme.state)
+        : held(esme, key);
   if (key === PREPAYMENT_REGISTERS && v.type === 'structure' && v.items.length > 0)
     return { ...v, items: [dlms.i32(esme.state.meterBalance), ...v.items.slice(1)] };
   const range = o.restriction.restrictionType === 1 ? o.restriction.restrictionValue : null;
