@@ -121,6 +121,13 @@ describe('ESME import daily read log (ECS21a)', () => {
     const log = m.esme.stateView.dailyReadLog.entries;
     assert.equal(log.length, DAILY_READ_LOG_CAPACITY, 'the oldest dropped');
     assert.equal(log.at(-1)!.time, seconds(m.firstMidnight + 40 * DAY));
+    assert.deepEqual(
+      log.map((e) => e.time),
+      Array.from({ length: DAILY_READ_LOG_CAPACITY }, (_, i) =>
+        seconds(m.firstMidnight + (40 - DAILY_READ_LOG_CAPACITY + 1 + i) * DAY),
+      ),
+      'the last midnights, one a day',
+    );
     const rows = readLog(m, m.start, m.clock.now()).rows!;
     assert.equal(rows.length, DAILY_READ_LOG_CAPACITY);
     assert.ok(

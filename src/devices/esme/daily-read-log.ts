@@ -63,7 +63,12 @@ export function recordDailyReads(state: EsmeState, nowMs: number, accrueTo: (t: 
     return;
   }
   let last: number | null = null;
-  for (let t = Math.floor(log.to / DAY_MS) * DAY_MS + DAY_MS; t <= nowMs; t += DAY_MS) {
+  // only the last DAILY_READ_LOG_CAPACITY midnights can be kept: a meter asleep longer skips the older ones
+  const first = Math.max(
+    Math.floor(log.to / DAY_MS) * DAY_MS + DAY_MS,
+    (Math.floor(nowMs / DAY_MS) - DAILY_READ_LOG_CAPACITY + 1) * DAY_MS,
+  );
+  for (let t = first; t <= nowMs; t += DAY_MS) {
     accrueTo(t);
     const r = state.registers;
     log.entries.push({
