@@ -27,7 +27,6 @@ import { decodeMessage } from '../../src/gbcs/index.ts';
 import { decodeResponse } from '../../src/gbcs/use-cases/index.ts';
 import { fromHex } from '../../src/runtime/bytes.ts';
 import { VirtualClock } from '../../src/runtime/clock.ts';
-import { TERMINAL_STATES } from '../../src/supplier/command-states.ts';
 import { duisBodyToJson, orderableSrvs } from '../../src/supplier/duis-order.ts';
 import type { CommandRecord } from '../../src/supplier/model.ts';
 import type { SystemOptions } from '../../src/system/config.ts';
@@ -35,6 +34,7 @@ import { type RunningSystem, startSystem } from '../../src/system/system.ts';
 import { derivedTemplates } from '../support/derived-templates.ts';
 import { RTDS_INVENTORY } from '../support/dsp-service.ts';
 import { allTemplates } from '../support/dsp-transform.ts';
+import { untilTerminal } from '../support/supplier-commands.ts';
 import { pumpVirtual, pumpVirtualPromise } from './harness.ts';
 
 /**
@@ -138,16 +138,7 @@ describe('e2e: every orderable device SRV, DUIS -> DSP -> WAN -> device -> DUIS 
         lines.push(`${r.srv} ${r.route}: refused by the supplier: ${(err as Error).message}`);
         continue;
       }
-      let final: CommandRecord | undefined;
-      const off = supplier.subscribe((e) => {
-        if (e.type === 'command' && e.command.id === c.id && TERMINAL_STATES.has(e.command.state))
-          final = e.command;
-      });
-      const now = supplier.tracker.get(c.id);
-      if (now && TERMINAL_STATES.has(now.state)) final = now;
-      await pumpVirtual(vc, () => final !== undefined);
-      off();
-      const f = final!;
+      const f = await untilTerminal(supplier, c.id, (done) => pumpVirtual(vc, done));
       const line = `${r.srv} ${r.route} CV ${f.commandVariants?.join('>')} -> ${f.state}${f.response ? ` ${f.response.code}${f.response.gbcs ? ` GBCS ${f.response.gbcs.length / 2} B` : ''}` : ''}${f.reason ? ` (${f.reason})` : ''}`;
       lines.push(line);
       if (f.state === 'expired') unanswered.push(`${r.srv} ${r.route}`);

@@ -16,9 +16,8 @@ import { configureLogging } from '../../src/runtime/logger.ts';
 import { planDeviceEuis, planEstate, planFingerprint } from '../../src/sim/plan.ts';
 import { pumpPromise, pumpUntil } from '../../src/sim/pump.ts';
 import { validateScenario } from '../../src/sim/scenario.ts';
-import { TERMINAL_STATES } from '../../src/supplier/command-states.ts';
-import type { CommandRecord } from '../../src/supplier/model.ts';
 import { startSystem } from '../../src/system/system.ts';
+import { untilTerminal } from '../support/supplier-commands.ts';
 
 configureLogging({ spec: 'error' });
 
@@ -96,16 +95,7 @@ describe('sim: homes with an HCALCS (hcalcsShare)', () => {
             route: 'wan',
           }),
         );
-        let final: CommandRecord | undefined;
-        const off = supplier.subscribe((e) => {
-          if (e.type === 'command' && e.command.id === c.id && TERMINAL_STATES.has(e.command.state))
-            final = e.command;
-        });
-        const now = supplier.tracker.get(c.id);
-        if (now && TERMINAL_STATES.has(now.state)) final = now;
-        await pumpUntil(vc, () => final !== undefined);
-        off();
-        return final!;
+        return untilTerminal(supplier, c.id, (done) => pumpUntil(vc, done));
       };
       /** up to a minute of virtual time for the HAN On/Off and its Default Response */
       const settle = (done: () => boolean) => {
