@@ -13,40 +13,24 @@
  * every byte real.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { InProcessInternet } from '../../src/adapters/mqtt/index.ts';
-import { VirtualClock } from '../../src/runtime/clock.ts';
 import { isTerminal } from '../../src/supplier/command-states.ts';
-import type { SystemOptions } from '../../src/system/config.ts';
-import { type RunningSystem, startSystem } from '../../src/system/system.ts';
-import { pumpVirtual, pumpVirtualPromise } from './harness.ts';
+import type { RunningSystem } from '../../src/system/system.ts';
+import { pumpVirtual, pumpVirtualPromise, virtualSystemSuite } from './harness.ts';
 
 describe('e2e: a PPMID envelope lost with the broker is sent again when the PPMID comes online', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'ppmid-resend-'));
-  const vc = new VirtualClock(Date.UTC(2026, 5, 1, 9, 0));
-  const opts: SystemOptions = {
-    clock: vc,
-    transport: 'in-process',
-    dataDir: dir,
-    homes: 1,
-    wanMix: 'reliable=1',
-    seed: 'resend',
-    workload: 'none',
+  const suite = virtualSystemSuite('resend', {
+    startAt: Date.UTC(2026, 5, 1, 9, 0),
     xsdValidation: false,
     // the second top-up is dispatched while the first still waits for its response
     supplier: { serialisePerDevice: false },
-  };
-  let sys: RunningSystem | undefined;
-  after(async () => {
-    if (sys) await pumpVirtualPromise(vc, sys.stop());
-    rmSync(dir, { recursive: true, force: true });
   });
+  const { vc } = suite;
+  let sys: RunningSystem | undefined;
 
   it('supplier and broker die with the envelope queued for an offline PPMID: responded once after it reconnects', async () => {
-    sys = await pumpVirtualPromise(vc, startSystem(opts));
+    sys = await suite.start();
     assert.deepEqual(await pumpVirtualPromise(vc, sys.provisioned), []);
     const s = sys;
     const internet = s.internet as InProcessInternet;

@@ -18,24 +18,19 @@
  * who refused.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { isSignedPreCommandVariant, parseDuisRequest } from '../../src/duis/index.ts';
 import { decodeMessage } from '../../src/gbcs/index.ts';
 import { decodeResponse } from '../../src/gbcs/use-cases/index.ts';
 import { fromHex } from '../../src/runtime/bytes.ts';
-import { VirtualClock } from '../../src/runtime/clock.ts';
 import { duisBodyToJson, orderableSrvs } from '../../src/supplier/duis-order.ts';
 import type { CommandRecord } from '../../src/supplier/model.ts';
-import type { SystemOptions } from '../../src/system/config.ts';
-import { type RunningSystem, startSystem } from '../../src/system/system.ts';
+import type { RunningSystem } from '../../src/system/system.ts';
 import { derivedTemplates } from '../support/derived-templates.ts';
 import { RTDS_INVENTORY } from '../support/dsp-service.ts';
 import { allTemplates } from '../support/dsp-transform.ts';
 import { untilTerminal } from '../support/supplier-commands.ts';
-import { pumpVirtual, pumpVirtualPromise } from './harness.ts';
+import { pumpVirtual, pumpVirtualPromise, virtualSystemSuite } from './harness.ts';
 
 /**
  * The first DUIS template of each SRV carrying the SR's own body (not a Signed Pre-Command): its body as
@@ -69,26 +64,12 @@ const NO_ANSWER: Readonly<Record<string, string>> = {
 };
 
 describe('e2e: every orderable device SRV, DUIS -> DSP -> WAN -> device -> DUIS (virtual time)', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'ppmid-every-srv-'));
-  const vc = new VirtualClock(Date.UTC(2026, 5, 1, 9, 15));
-  const opts: SystemOptions = {
-    clock: vc,
-    transport: 'in-process',
-    dataDir: dir,
-    homes: 1,
-    wanMix: 'reliable=1',
-    seed: 'every-srv',
-    workload: 'none',
-    xsdValidation: true,
-  };
+  const suite = virtualSystemSuite('every-srv');
+  const { vc } = suite;
   let sys: RunningSystem | undefined;
-  after(async () => {
-    if (sys) await pumpVirtualPromise(vc, sys.stop());
-    rmSync(dir, { recursive: true, force: true });
-  });
 
   it('each ends with the device answer (or a named refusal), over the WAN and through the PPMID', async () => {
-    sys = await pumpVirtualPromise(vc, startSystem(opts));
+    sys = await suite.start();
     assert.deepEqual(await pumpVirtualPromise(vc, sys.provisioned), []);
     const home = sys.estate!.homes[0];
     const supplier = sys.supplier!;

@@ -9,7 +9,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { VirtualClock } from '../../src/runtime/clock.ts';
+import { after } from 'node:test';
+import { VirtualClock } from '../../src/runtime/clock.ts';
 import { pumpPromise, pumpUntil } from '../../src/sim/pump.ts';
 import { TERMINAL_STATES } from '../../src/supplier/command-states.ts';
 import type { CommandRecord } from '../../src/supplier/model.ts';
@@ -135,4 +136,42 @@ export async function pumpVirtual(
 /** Pumps `vc` until `p` settles; returns its value or throws its error. */
 export function pumpVirtualPromise<T>(vc: VirtualClock, p: Promise<T>): Promise<T> {
   return pumpPromise(vc, p, { idleLimitMs: 60_000 });
+}
+
+/**
+ * One in-process system on virtual time for a describe block: a temporary
+ * data directory, the clock (from `startAt`) and the options (one home on a
+ * reliable WAN, no workload, XSD validation on, seed `name`, then `o`);
+ * `start()` starts the system on the clock; an `after` hook stops it and
+ * removes the directory.
+ */
+export function virtualSystemSuite(name: string, o: Partial<SystemOptions> & { startAt?: number } = {}) {
+  const { startAt = Date.UTC(2026, 5, 1, 9, 15), ...over } = o;
+  const dir = mkdtempSync(join(tmpdir(), `ppmid-${name}-`));
+  const vc = new VirtualClock(startAt);
+  const opts: SystemOptions = {
+    clock: vc,
+    transport: 'in-process',
+    dataDir: dir,
+    homes: 1,
+    wanMix: 'reliable=1',
+    seed: name,
+    workload: 'none',
+    xsdValidation: true,
+    ...over,
+  };
+  let running: RunningSystem | undefined;
+  after(async () => {
+    if (running) await pumpVirtualPromise(vc, running.stop());
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    dir,
+    vc,
+    opts,
+    async start(): Promise<RunningSystem> {
+      running = await pumpVirtualPromise(vc, startSystem(opts));
+      return running;
+    },
+  };
 }

@@ -9,42 +9,25 @@
  * composition in process (src/system), every byte real.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { ChEvent } from '../../src/devices/chf/chf.ts';
-import { VirtualClock } from '../../src/runtime/clock.ts';
 import { isTerminal } from '../../src/supplier/model.ts';
-import type { SystemOptions } from '../../src/system/config.ts';
-import { type RunningSystem, startSystem } from '../../src/system/system.ts';
-import { pumpVirtual, pumpVirtualPromise } from './harness.ts';
+import type { RunningSystem } from '../../src/system/system.ts';
+import { pumpVirtual, pumpVirtualPromise, virtualSystemSuite } from './harness.ts';
 
 const N = 15;
 
 describe('e2e: CH-7 rate limit and PPMID store-and-forward (TransferDataError DataOverflow)', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'ppmid-ratelimit-'));
-  const vc = new VirtualClock(Date.UTC(2026, 5, 1, 9, 15));
-  const opts: SystemOptions = {
-    clock: vc,
-    transport: 'in-process',
-    dataDir: dir,
-    homes: 1,
-    wanMix: 'reliable=1',
-    seed: 'rate-limit',
-    workload: 'none',
+  const suite = virtualSystemSuite('rate-limit', {
     xsdValidation: false,
     // every order dispatched at once, so 15 envelopes reach the PPMID together
     supplier: { serialisePerDevice: false },
-  };
-  let sys: RunningSystem | undefined;
-  after(async () => {
-    if (sys) await pumpVirtualPromise(vc, sys.stop());
-    rmSync(dir, { recursive: true, force: true });
   });
+  const { vc } = suite;
+  let sys: RunningSystem | undefined;
 
   it(`${N} valid envelopes at once: ${N} forwarded only once the CH took them, ${N} applied, ${N} responded`, async () => {
-    sys = await pumpVirtualPromise(vc, startSystem(opts));
+    sys = await suite.start();
     assert.deepEqual(await pumpVirtualPromise(vc, sys.provisioned), []);
     const home = sys.estate!.homes[0];
     const chf = home.home.chf;

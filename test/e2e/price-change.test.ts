@@ -8,36 +8,17 @@
  * activates the prices at the execution time with its 8F66 alerts.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { electricityPriceView } from '../../src/devices/esme/tariff.ts';
-import { VirtualClock } from '../../src/runtime/clock.ts';
 import { TERMINAL_STATES } from '../../src/supplier/command-states.ts';
 import type { CommandOrder, CommandRecord } from '../../src/supplier/model.ts';
-import type { SystemOptions } from '../../src/system/config.ts';
-import { type RunningSystem, startSystem } from '../../src/system/system.ts';
-import { pumpVirtual, pumpVirtualPromise } from './harness.ts';
+import type { RunningSystem } from '../../src/system/system.ts';
+import { pumpVirtual, pumpVirtualPromise, virtualSystemSuite } from './harness.ts';
 
 describe('e2e: a price change (1.2.1, ECS01b) from the supplier to the ESME', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'ppmid-price-'));
-  const vc = new VirtualClock(Date.UTC(2026, 5, 1, 9, 15));
-  const opts: SystemOptions = {
-    clock: vc,
-    transport: 'in-process',
-    dataDir: dir,
-    homes: 1,
-    wanMix: 'reliable=1',
-    seed: 'price',
-    workload: 'none',
-    xsdValidation: true,
-  };
+  const suite = virtualSystemSuite('price');
+  const { vc } = suite;
   let sys: RunningSystem | undefined;
-  after(async () => {
-    if (sys) await pumpVirtualPromise(vc, sys.stop());
-    rmSync(dir, { recursive: true, force: true });
-  });
 
   async function run(order: CommandOrder): Promise<CommandRecord> {
     const home = sys!.estate!.homes[0];
@@ -55,7 +36,7 @@ describe('e2e: a price change (1.2.1, ECS01b) from the supplier to the ESME', ()
   }
 
   it('the ESME charges the new TOU prices; a future-dated change waits for its time', async () => {
-    sys = await pumpVirtualPromise(vc, startSystem(opts));
+    sys = await suite.start();
     assert.deepEqual(await pumpVirtualPromise(vc, sys.provisioned), []);
     const esme = sys.estate!.homes[0].esme;
 
