@@ -56,7 +56,7 @@ describe('e2e: Set CH Time (PROVISIONAL) from the CLI through a split supplier a
       const c = await awaitCommand(
         supplier,
         placed.id,
-        (x) => x.ppmid?.status === 'forwarded' || x.terminalAt !== null,
+        (x) => x.ppmid?.status === 'forwarded' || x.terminalAt !== undefined,
       );
       assert.equal(c.route, 'ppmid');
       assert.equal(c.ppmid?.status, 'forwarded', `${c.state} ${c.reason}`);
