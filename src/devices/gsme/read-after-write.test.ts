@@ -464,7 +464,7 @@ describe('GSME read after write', () => {
         emergencyCreditLimit: 700_000,
         emergencyCreditThreshold: 100_000,
       },
-      lowCreditWarningLevel: { lowCreditWarningLevel: 300_000 },
+      lowCreditWarningLevel: { fromDateTime: 0, lowCreditWarningLevel: 300_000 },
       maximumCreditLimit: {
         providerId: 0,
         issuerEventId: 600,

@@ -11,6 +11,7 @@ import { rtdsMessages } from '../../../test/support/fixtures.ts';
 import { bytesEqual, toHex } from '../../runtime/bytes.ts';
 import { decodeMessage } from '../decode.ts';
 import type { Asn1Schema } from '../payload/der-schema.ts';
+import { decodeGbz } from '../payload/gbz.ts';
 import type { ZclField, ZclScalarType } from '../payload/zcl-fields.ts';
 import { zclScalarRange } from '../payload/zcl-fields.ts';
 import { zclSeCommandByKey } from '../payload/zcl-se.ts';
@@ -152,6 +153,50 @@ describe('GBZ rows: named fields', () => {
       () => encodeCommand('CS01b', { topUp: {} } as never, { originatorCounter: 1n }),
       /no component topUp in CS01b/,
     );
+  });
+
+  it('GBCS V3.1 component order and counts: GCS01a calendar before prices, Block Thresholds optional; GCS05 Debt Cap second, Low Credit Warning Level with a From Date Time', () => {
+    const ids = (bytes: Uint8Array) =>
+      decodeGbz(bytes).components.map(
+        (c) =>
+          `${c.clusterId.toString(16)}.${c.header.commandId}${c.fromDateTime !== undefined ? '+fdt' : ''}`,
+      );
+    const gcs01a = useCaseById('GCS01a') as GbzCommandRow;
+    const [f01] = fc.sample(gbzCommandArb(gcs01a), { seed: 11, numRuns: 1 });
+    const { blockThresholds, ...noThresholds } = f01!;
+    const withThresholds = {
+      ...noThresholds,
+      blockThresholds: blockThresholds ?? sampleOne(gcs01a, 'blockThresholds'),
+    };
+    const cases: [Record<string, unknown>, boolean][] = [
+      [withThresholds, true],
+      [noThresholds, false],
+    ];
+    for (const [fields, expectThresholds] of cases) {
+      const bytes = encodeCommand(gcs01a, fields, { originatorCounter: 1n });
+      const got = ids(bytes);
+      const days = (fields.dayProfiles as unknown[]).length;
+      const weeks = (fields.weekProfiles as unknown[]).length;
+      assert.deepEqual(got, [
+        '707.0',
+        ...Array(days).fill('707.1'),
+        ...Array(weeks).fill('707.2'),
+        '707.3',
+        '707.4',
+        '700.4',
+        ...(expectThresholds ? ['700.6'] : []),
+        '700.5',
+      ]);
+      const back = decodeCommand(gcs01a, bytes).fields as Record<string, unknown>;
+      assert.equal('blockThresholds' in back, expectThresholds);
+    }
+    const gcs05 = useCaseById('GCS05') as GbzCommandRow;
+    const [f05] = fc.sample(gbzCommandArb(gcs05), { seed: 5, numRuns: 1 });
+    const got05 = ids(encodeCommand(gcs05, f05!, { originatorCounter: 1n }));
+    assert.deepEqual(got05.slice(0, 5), ['705.3', '705.12', '705.9+fdt', '705.11', '707.0']);
+    const noWeeks = { ...f05!, weekProfiles: [] };
+    const back05 = decodeCommand(gcs05, encodeCommand(gcs05, noWeeks, { originatorCounter: 1n }));
+    assert.deepEqual((back05.fields as { weekProfiles: unknown[] }).weekProfiles, []);
   });
 
   it('a row with no known payload is refused, never guessed (GCS11)', () => {
@@ -436,9 +481,25 @@ function gbzCommandArb(row: GbzCommandRow): fc.Arbitrary<Record<string, unknown>
       one = fc
         .tuple(one, fc.integer({ min: 0, max: 0xffffffff }))
         .map(([x, t]) => ({ ...x, fromDateTime: t }));
-    return s.repeated ? fc.array(one, { minLength: 1, maxLength: 3 }) : one;
+    if (s.repeated) return fc.array(one, { minLength: s.optional ? 0 : 1, maxLength: 3 });
+    return s.optional ? fc.option(one, { nil: undefined }) : one;
   });
-  return fc.tuple(...parts).map((vals) => Object.fromEntries(row.command.map((s, i) => [s.name, vals[i]])));
+  return fc
+    .tuple(...parts)
+    .map((vals) =>
+      Object.fromEntries(
+        row.command.flatMap((s, i) => (vals[i] === undefined ? [] : [[s.name, vals[i]] as const])),
+      ),
+    );
+}
+
+/** One sampled value of one component of a row (fixed seed). */
+function sampleOne(row: GbzCommandRow, name: string): unknown {
+  const only = {
+    ...row,
+    command: row.command.filter((s) => s.name === name).map((s) => ({ ...s, optional: undefined })),
+  };
+  return fc.sample(gbzCommandArb(only as GbzCommandRow), { seed: 1, numRuns: 1 })[0]![name];
 }
 
 /** JSON text of named fields; attribute names (informative, added by decoding) left out. */

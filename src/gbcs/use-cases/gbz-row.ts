@@ -70,6 +70,11 @@ export interface GbzComponentSpec {
   readonly attributes?: readonly number[];
   /** the component repeats (one or more in a row) */
   readonly repeated?: true;
+  /**
+   * the component may be absent (GBCS "0-1 instances"; with `repeated`, "0-n"): the field is then
+   * left out (a repeated one: an empty list)
+   */
+  readonly optional?: true;
   /** the component carries a From Date Time (GBZ control bit 4), named `fromDateTime` in its fields */
   readonly fromDateTime?: true;
 }
@@ -138,11 +143,19 @@ type ComponentFields<S extends GbzComponentSpec> = (S['command'] extends ZclGene
   : SeCommandFields<S['cluster'], S['command']>) &
   (S extends { fromDateTime: true } ? { fromDateTime: number } : unknown);
 
-/** Named command fields of a GBZ row. */
+type SpecValue<S extends GbzComponentSpec> = S extends { repeated: true }
+  ? ComponentFields<S>[]
+  : ComponentFields<S>;
+
+/** Named command fields of a GBZ row (an optional, not repeated component is an optional key). */
 export type GbzCommandFields<R extends GbzCommandRow> = {
-  [S in R['command'][number] as S['name']]: S extends { repeated: true }
-    ? ComponentFields<S>[]
-    : ComponentFields<S>;
+  [S in R['command'][number] as S extends { optional: true; repeated?: undefined }
+    ? never
+    : S['name']]: SpecValue<S>;
+} & {
+  [S in R['command'][number] as S extends { optional: true; repeated?: undefined }
+    ? S['name']
+    : never]?: SpecValue<S>;
 };
 
 export interface GbzResponseComponent {
@@ -307,6 +320,10 @@ export function decodeGbzCommand(
       got.push(f);
       i++;
     }
+    if (got.length === 0 && s.optional) {
+      if (s.repeated) fields[s.name] = [];
+      continue;
+    }
     if (got.length === 0) {
       const c = p.components[i];
       const n = c && named(c);
@@ -351,9 +368,10 @@ export function encodeGbzCommand(
   const comps: GbzComponent[] = [];
   for (const s of row.command) {
     const v = fields[s.name];
+    if (v === undefined && s.optional) continue;
     if (v === undefined) throw new UseCaseShapeError('missing', `command.${s.name}`);
     const list = s.repeated ? v : [v];
-    if (!Array.isArray(list) || list.length === 0)
+    if (!Array.isArray(list) || (list.length === 0 && !s.optional))
       throw new UseCaseShapeError(
         s.repeated ? 'needs a non-empty list' : 'needs fields',
         `command.${s.name}`,

@@ -154,7 +154,7 @@ describe('2.1 Update Prepay Configuration: GCS05 from XSD-shaped bodies', () => 
       emergencyCreditLimit: 1000000,
       emergencyCreditThreshold: 200000,
     });
-    assert.deepEqual(f.lowCreditWarningLevel, { lowCreditWarningLevel: 500000 });
+    assert.deepEqual(f.lowCreditWarningLevel, { fromDateTime: 0, lowCreditWarningLevel: 500000 });
     assert.equal(f.maximumCreditLimit.maximumCreditLevel, 10000000);
     assert.equal(f.maximumCreditLimit.maximumCreditPerTopUp, 5000000);
     assert.equal(f.overallDebtCap.overallDebtCap, 1000000);

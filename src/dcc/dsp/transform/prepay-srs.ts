@@ -294,7 +294,9 @@ function checkCalendar(c: GasConfig['calendar']): void {
  * Issuer Calendar ID = the Issuer Event ID (a fresh id per publication),
  * calendar type 3: Publish Calendar, one Publish Day Profile per day
  * (entries in minutes after midnight, START 1 / STOP 0), one Publish Week
- * Profile per week, Publish Seasons, Publish Special Days.
+ * Profile per week, Publish Seasons, Publish Special Days. The component
+ * order (the catalogue row's) and the From Date Time of Set Low Credit
+ * Warning Level: GBCS V3.1 use-case tables.
  */
 function gcs05(i: BuildInput<UpdatePrepayConfiguration>): unknown {
   if (i.body.config.which !== 'UpdatePrepayConfigGas')
@@ -314,7 +316,9 @@ function gcs05(i: BuildInput<UpdatePrepayConfiguration>): unknown {
       emergencyCreditLimit: b.emergencyCreditLimit,
       emergencyCreditThreshold: b.emergencyCreditThreshold,
     },
-    lowCreditWarningLevel: { lowCreditWarningLevel: b.lowCreditThreshold },
+    // GBCS V3.1 use-case tables: this component carries a From Date Time; 0 (effective now, as the
+    // other components' times here): PROVISIONAL, GBCS's template gives no value
+    lowCreditWarningLevel: { fromDateTime: 0, lowCreditWarningLevel: b.lowCreditThreshold },
     maximumCreditLimit: {
       providerId: 0,
       issuerEventId,

@@ -1,8 +1,9 @@
 /**
  * GSME prepayment configuration: GCS05 (DUIS 2.1) sets it, GCS21b (DUIS
  * 4.13) reads it back.
- * - GCS05: Emergency Credit Setup, Set Low Credit Warning Level, Set
- *   Maximum Credit Limit, Set Overall Debt Cap, then the friendly credit
+ * - GCS05: Emergency Credit Setup, Set Overall Debt Cap, Set Low Credit
+ *   Warning Level (with a From Date Time), Set Maximum Credit Limit (GBCS
+ *   V3.1 use-case tables' order), then the friendly credit
  *   calendar (Publish Calendar, Day Profiles, Week Profiles, Seasons,
  *   Special Days; ZCL calendar type 3). Every component is checked before
  *   any is applied (a bad one changes nothing); each answers a Default
@@ -28,9 +29,9 @@ const FRIENDLY_CREDIT = 3;
 
 const GCS05_PARTS: readonly ZclPart[] = [
   { cluster: 'prepayment', command: 'emergencyCreditSetup', commandId: 0x03 },
+  { cluster: 'prepayment', command: 'setOverallDebtCap', commandId: 0x0c },
   { cluster: 'prepayment', command: 'setLowCreditWarningLevel', commandId: 0x09 },
   { cluster: 'prepayment', command: 'setMaximumCreditLimit', commandId: 0x0b },
-  { cluster: 'prepayment', command: 'setOverallDebtCap', commandId: 0x0c },
   { cluster: 'calendar', command: 'publishCalendar', commandId: 0x00 },
   { cluster: 'calendar', command: 'publishDayProfile', commandId: 0x01 },
   { cluster: 'calendar', command: 'publishWeekProfile', commandId: 0x02 },

@@ -58,10 +58,12 @@ const c = <
   const N extends string,
   const CL extends GbzComponentSpec['cluster'],
   const CMD extends string,
-  const E extends { attributes?: readonly number[]; repeated?: true; fromDateTime?: true } = Record<
-    never,
-    never
-  >,
+  const E extends {
+    attributes?: readonly number[];
+    repeated?: true;
+    optional?: true;
+    fromDateTime?: true;
+  } = Record<never, never>,
 >(
   name: N,
   cluster: CL,
@@ -104,15 +106,19 @@ export const GSME_ROWS = [
     'Set Tariff and Price on GSME',
     '1.1.1',
     true,
+    // GBCS V3.1 use-case tables (GCS01a message template): the calendar first (Publish Calendar, 1-4
+    // Day Profiles, 1-2 Week Profiles, Seasons, Special Days), then Publish Tariff Information, Publish
+    // Block Thresholds (absent when the tariff information has no block thresholds in use), Publish
+    // Price Matrix: 7-12 components, one Default Response each
     [
-      c('tariffInformation', 'price', 'publishTariffInformation', FC.toClient),
-      c('priceMatrix', 'price', 'publishPriceMatrix', FC.toClient),
-      c('blockThresholds', 'price', 'publishBlockThresholds', FC.toClient),
       c('calendar', 'calendar', 'publishCalendar', FC.toClient),
       c('dayProfiles', 'calendar', 'publishDayProfile', FC.toClient, { repeated: true }),
       c('weekProfiles', 'calendar', 'publishWeekProfile', FC.toClient, { repeated: true }),
       c('seasons', 'calendar', 'publishSeasons', FC.toClient),
       c('specialDays', 'calendar', 'publishSpecialDays', FC.toClient),
+      c('tariffInformation', 'price', 'publishTariffInformation', FC.toClient),
+      c('blockThresholds', 'price', 'publishBlockThresholds', FC.toClient, { optional: true }),
+      c('priceMatrix', 'price', 'publishPriceMatrix', FC.toClient),
     ],
     [r('price', 'defaultResponse'), r('calendar', 'defaultResponse')],
     { ...UNCONFIRMED, alerts: FUTURE_DATED },
@@ -216,15 +222,19 @@ export const GSME_ROWS = [
     '2.1',
     true,
     // the prepayment settings, then the friendly credit (non-disablement) calendar: ZCL Calendar
-    // type 3, as the RTDS GCS21b response reads it back (DUIS 2.1 GasNonDisablementCalendar)
+    // type 3, as the RTDS GCS21b response reads it back (DUIS 2.1 GasNonDisablementCalendar).
+    // Order, the From Date Time of Set Low Credit Warning Level and the counts (1-5 Day Profiles,
+    // 0-2 Week Profiles: 8-14 components): GBCS V3.1 use-case tables (GCS05 message template)
     [
       c('emergencyCreditSetup', 'prepayment', 'emergencyCreditSetup', FC.toServer),
-      c('lowCreditWarningLevel', 'prepayment', 'setLowCreditWarningLevel', FC.toServer),
-      c('maximumCreditLimit', 'prepayment', 'setMaximumCreditLimit', FC.toServer),
       c('overallDebtCap', 'prepayment', 'setOverallDebtCap', FC.toServer),
+      c('lowCreditWarningLevel', 'prepayment', 'setLowCreditWarningLevel', FC.toServer, {
+        fromDateTime: true,
+      }),
+      c('maximumCreditLimit', 'prepayment', 'setMaximumCreditLimit', FC.toServer),
       c('calendar', 'calendar', 'publishCalendar', FC.toClient),
       c('dayProfiles', 'calendar', 'publishDayProfile', FC.toClient, { repeated: true }),
-      c('weekProfiles', 'calendar', 'publishWeekProfile', FC.toClient, { repeated: true }),
+      c('weekProfiles', 'calendar', 'publishWeekProfile', FC.toClient, { repeated: true, optional: true }),
       c('seasons', 'calendar', 'publishSeasons', FC.toClient),
       c('specialDays', 'calendar', 'publishSpecialDays', FC.toClient),
     ],
