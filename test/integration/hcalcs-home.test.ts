@@ -73,7 +73,18 @@ async function home(hcalcs: boolean) {
       on: (got.alcs2!.outputState as { value: unknown }).value,
     };
   };
-  return { atps, id, p, ecs47, readSwitch2 };
+  /** ECS46c (6.14.2, in the envelope of the RTDS ECS46d): the ALCS calendar */
+  const calendar = (entries: unknown[]) =>
+    send(
+      'ECS46d_6.14.3_IMMEDIATE_ALCS_SUCCESS',
+      (f) => {
+        for (const k of Object.keys(f)) delete f[k];
+        f.alcsSpecialDays = { entries: [] };
+        f.alcsSchedule = { entries };
+      },
+      'ECS46c',
+    );
+  return { atps, id, p, ecs47, readSwitch2, calendar };
 }
 
 describe('HCALCS in a home: the ESME drives its switch over the HAN', () => {
@@ -105,6 +116,43 @@ describe('HCALCS in a home: the ESME drives its switch over the HAN', () => {
     const own = hcalcs.metrics.snapshot().counters;
     assert.equal(own['hcalcs.han.onoff.on'], 2);
     assert.equal(own['hcalcs.han.onoff.off'], 1);
+  });
+
+  it('the ALCS calendar (ECS46c) switches the HCALCS at its times on the home clock, with no command; the ESME logs 0x8131', async () => {
+    const { atps, id, p, readSwitch2, calendar } = await home(true);
+    const h = atps.home(id);
+    const hcalcs = h.device(p.euis.hcalcs) as Hcalcs;
+    const esme = h.device(p.euis.esme) as Esme;
+    const entry = (index: number, scriptSelector: number, switchTime: string) => ({
+      index,
+      enable: true,
+      scriptLogicalName: '0-0:10.0.103.255',
+      scriptSelector,
+      switchTime,
+      validityWindow: 65535,
+      execWeekdays: '1111111',
+      execSpecdays: '0000',
+      beginDate: '****-**-**',
+      endDate: '****-**-**',
+    });
+    calendar([entry(1, 0x0201, '06:00:00'), entry(2, 0x0202, '09:00:00')]);
+    const at = (hhmm: string) => {
+      const now = esme.deviceNow();
+      const [hh, mm] = hhmm.split(':').map(Number);
+      const d = new Date(now);
+      let t = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), hh, mm);
+      if (t <= now) t += 86_400_000;
+      return t - now;
+    };
+    atps.backchannel(id, { action: 'advance', ms: at('06:01') });
+    assert.equal(hcalcs.switchState(), 'on');
+    assert.equal(readSwitch2().on, true);
+    atps.backchannel(id, { action: 'advance', ms: at('09:01') });
+    assert.equal(hcalcs.switchState(), 'off');
+    assert.equal(readSwitch2().on, false);
+    const success = esme.stateView.eventLog.filter((e) => e.code === 0x8131);
+    assert.equal(success.length, 2, 'each switching answered by the HCALCS: 0x8131');
+    assert.equal(counters(esme)['esme.alcs.calendar.switched'], 2);
   });
 
   it('a switch without an HCALCS (3) leaves it alone; a home without the HCALCS counts the switch it cannot reach', async () => {

@@ -28,6 +28,7 @@ import { accrue, type LoadModel, newMetrology, recordConsumption } from '../mete
 import { defaultCredentialState, reapplyReplacedCertificates } from '../meter-common/security-credentials.ts';
 import { CLOCK_STATUS_DOUBTFUL, cosemDateTime } from '../meter-common/time.ts';
 import type { AcceptedCommand } from '../security/device-security.ts';
+import { AlcsControl, defaultAlcsState } from './alcs.ts';
 import { attributeOverlay } from './attribute-store.ts';
 import { newDailyReadLog, recordDailyReads } from './daily-read-log.ts';
 import { ESME_FUTURE_DATED, ESME_HANDLERS } from './handlers/index.ts';
@@ -70,6 +71,7 @@ export class Esme extends MeterDevice<EsmeState> {
     // the daily read log records the midnights from the meter's start
     this.state.dailyReadLog.to ??= this.deviceNow();
     this.services = this.buildServices();
+    this.alcs.reschedule();
   }
 
   /** A copy of the meter's state (for tests and the automation API). */
@@ -128,6 +130,28 @@ export class Esme extends MeterDevice<EsmeState> {
     event: (e) => this.recordEvent(e),
   });
 
+  /** the ALCS switches in time: calendar, timed overrides, their log, HCALCS and alerts (alcs.ts) */
+  readonly alcs: AlcsControl = this.buildAlcs();
+
+  private buildAlcs(): AlcsControl {
+    const self = this;
+    return new AlcsControl({
+      get state() {
+        return self.state;
+      },
+      metrics: this.metrics,
+      now: () => this.deviceNow(),
+      setTimer: (delayMs, fn, label) => this.clock.setTimer(delayMs, fn, `${this.eui} ${label}`),
+      logEvent: (code) => this.logEvent(code),
+      alert: (code) => {
+        const a = this.simpleAlert(code);
+        this.sendAlert(a.payload, a.messageCode, a.critical, a.code);
+      },
+      event: (e) => this.recordEvent(e),
+      switchHcalcs: (hcalcs, on, done) => this.hcalcsDriver.drive(hcalcs, on, done),
+    });
+  }
+
   private buildServices(): EsmeServices {
     const self = this;
     return {
@@ -145,7 +169,7 @@ export class Esme extends MeterDevice<EsmeState> {
       scheduleFutureDated: (e) => this.acceptFutureDated(e),
       cancelFutureDated: (k) => this.cancelFutureDated(k),
       logEvent: (code) => this.logEvent(code),
-      switchHcalcs: (hcalcs, on) => this.hcalcsDriver.drive(hcalcs, on),
+      alcs: this.alcs,
       hardwareFaults: () => this.hardwareFaults(),
       get deviceKeys() {
         return self.state.credentials.deviceKeys;
@@ -279,6 +303,13 @@ export class Esme extends MeterDevice<EsmeState> {
       security: this.security,
       credentialState: this.state.credentials,
     });
+    this.state.alcs ??= defaultAlcsState();
     this.restoreBase({ ...s, futureDated: s.futureDated.map(migrateFutureDated) });
+    this.alcs.reschedule();
+  }
+
+  /** The device clock moved (Set Clock, the CH's time): the ALCS timers follow it. */
+  protected override onDeviceClockChanged(): void {
+    this.alcs.reschedule();
   }
 }

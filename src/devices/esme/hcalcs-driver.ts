@@ -31,8 +31,11 @@ export class HcalcsDriver {
 
   constructor(private readonly host: HcalcsDriverHost) {}
 
-  /** Sends On / Off to `hcalcs`; false when there is no HAN path with a link key to it (counted). */
-  drive(hcalcs: Eui, on: boolean): boolean {
+  /**
+   * Sends On / Off to `hcalcs`; false when there is no HAN path with a link key to it (counted).
+   * `done` gets the outcome once the HCALCS answered (true: Default Response SUCCESS) or did not.
+   */
+  drive(hcalcs: Eui, on: boolean, done: (ok: boolean) => void = () => {}): boolean {
     const u = this.host.uplink();
     const m = this.host.metrics;
     if (!u?.clusterCommand || !u.hasPeerLinkKey?.(hcalcs)) {
@@ -56,6 +59,7 @@ export class HcalcsDriver {
             reason: 'HCALCS_NO_ANSWER',
             detail: { hcalcs, on, why: r.reason },
           });
+          done(false);
           return;
         }
         let status: number;
@@ -68,6 +72,7 @@ export class HcalcsDriver {
             reason: 'HCALCS_MALFORMED_ANSWER',
             detail: { hcalcs, error: String(err) },
           });
+          done(false);
           return;
         }
         const ok = status === ZCL_STATUS_SUCCESS;
@@ -77,6 +82,7 @@ export class HcalcsDriver {
           reason: ok ? 'HCALCS_SWITCHED' : 'HCALCS_REFUSED',
           detail: { hcalcs, on, status },
         });
+        done(ok);
       },
     );
     return true;

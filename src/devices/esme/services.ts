@@ -10,6 +10,7 @@ import type { FutureDatedEntry } from '../meter-common/meter-device.ts';
 import type { TimeStatus } from '../meter-common/time.ts';
 import type { RegistryDevice } from '../meter-common/use-case-registry.ts';
 import type { DeviceSecurity } from '../security/device-security.ts';
+import type { AlcsControl } from './alcs.ts';
 import type { EsmeState } from './state.ts';
 
 export interface EsmeServices extends RegistryDevice, DeviceKeyHolder {
@@ -28,6 +29,6 @@ export interface EsmeServices extends RegistryDevice, DeviceKeyHolder {
   cancelFutureDated(key: string): boolean;
   /** appends a GBCS event code to the device event log */
   logEvent(code: number): void;
-  /** drives the switch of an HCALCS the meter controls over the HAN (hcalcs-driver.ts); false: not reachable */
-  switchHcalcs?(hcalcs: Eui, on: boolean): boolean;
+  /** the ALCS switches in time: calendar, timed overrides, log, HCALCS, alerts (alcs.ts) */
+  readonly alcs?: AlcsControl;
 }

@@ -10,6 +10,7 @@ import type { JoinTableState } from '../meter-common/join-table.ts';
 import type { MeterOptions, MeterSnapshotBase } from '../meter-common/meter-device.ts';
 import type { LoadModel, Metrology } from '../meter-common/metrology.ts';
 import { type CredentialState, defaultCredentialState } from '../meter-common/security-credentials.ts';
+import type { AlcsState } from './alcs.ts';
 import { type DailyReadLog, newDailyReadLog } from './daily-read-log.ts';
 import { RTDS_ESME_PROTECTED } from './rtds-protected.ts';
 import { defaultTariff, type EsmeTariff } from './tariff.ts';
@@ -87,6 +88,8 @@ export interface EsmeState {
   credentials: CredentialState;
   /** the HAN devices the meter joined (meter-common/join-table.ts) and how many it can hold */
   joinTable: JoinTableState;
+  /** the ALCS calendar and timed overrides (alcs.ts) */
+  alcs: AlcsState;
 }
 
 /** HAN devices an ESME's join table holds (this emulator's figure; GBCS sets a minimum, not confirmed here). */
@@ -147,5 +150,6 @@ export function defaultEsmeState(variant: EsmeVariant = 'single'): EsmeState {
     dailyReadLog: newDailyReadLog(),
     credentials: defaultCredentialState(),
     joinTable: { joined: [], capacity: ESME_JOIN_CAPACITY },
+    alcs: { calendar: false, overrides: {} },
   };
 }

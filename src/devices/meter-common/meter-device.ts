@@ -311,14 +311,21 @@ export abstract class MeterDevice<S> implements GbcsDevice {
       this.metrics.inc(`device.time.${r.status}`);
       this.recordEvent({ kind: 'state-change', detail: { timeStatus: r.status, from: 'network' } });
     }
-    if (Math.abs(r.offsetMs - was.offsetMs) >= 1000) this.rescheduleFutureDated();
+    if (Math.abs(r.offsetMs - was.offsetMs) >= 1000) {
+      this.rescheduleFutureDated();
+      this.onDeviceClockChanged();
+    }
   }
+
+  /** The device clock was set or followed the CH's by a second or more: subclasses re-arm their own timers. */
+  protected onDeviceClockChanged(): void {}
 
   /** Sets the device clock to `epochMs` (Set Clock) and reschedules future-dated work. */
   protected setDeviceTime(epochMs: number, status: TimeStatus): void {
     this.clockOffsetMs = epochMs - this.clock.now();
     this.timeStatus = status;
     this.rescheduleFutureDated();
+    this.onDeviceClockChanged();
     this.recordEvent({ kind: 'state-change', detail: { clock: new Date(epochMs).toISOString(), status } });
   }
 

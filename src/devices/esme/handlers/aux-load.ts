@@ -14,8 +14,9 @@
  * it is 100 and never switches one on; "calendar control" is the state the
  * meter holds without an override (the RTDS ESME's); ECS47a / ECS47b apply
  * at once (their period objects are stored, their end is not scheduled);
- * the ECS47 Duration is stored, the switch does not revert after it; the
- * InputFromControlledLoad variants change no output state.
+ * the InputFromControlledLoad variants change no output state. Every change
+ * then runs through alcs.ts (ALCS event log, HCALCS over the HAN, 0x8131 /
+ * 0x811A); an ECS47 holds the switch against the calendar for its Duration.
  */
 import { type AlcsScript, decodeAlcsScript } from '../../../gbcs/use-cases/alcs-scripts.ts';
 import {
@@ -69,17 +70,30 @@ export function auxiliaryLoadControl(call: UseCaseCall, esme: EsmeServices): Han
   const from = alcsOutputState(esme, script.n);
   const to = nextState(call.row.useCase, script, from);
   const written = writeAttributes(call, esme);
-  if (to === undefined) clearAttribute(esme.state, outputKey(script.n));
+  if (written.outcome !== 'applied') return written;
+  const alcs = esme.alcs;
+  if (script.kind === 'switch' && alcs) {
+    // the Duration (ECS47 alcsStateScriptSelector, PROVISIONAL minutes) times the override (alcs.ts)
+    const minutes = (call.fields as { alcsStateScriptSelector?: { value?: unknown } }).alcsStateScriptSelector
+      ?.value;
+    alcs.command(script.n, script.action, typeof minutes === 'number' ? minutes : 0);
+  } else if (alcs) alcs.controllerSet(script.n, to ?? from);
+  else if (to === undefined) clearAttribute(esme.state, outputKey(script.n));
   else setAttribute(esme.state, outputKey(script.n), to);
   const now = alcsOutputState(esme, script.n);
-  // a switch that is an HCALCS: the meter drives it over the HAN (hcalcs-driver.ts)
   const hcalcs = getAttribute(esme.state, `alcsDeviceId${script.n}.value`);
-  const driven = isHcalcsId(hcalcs) ? (esme.switchHcalcs?.(hcalcs, now) ?? false) : undefined;
   return {
     ...written,
     detail: {
       ...written.detail,
-      alcs: { n: script.n, from, to: now, ...(driven === undefined ? {} : { hcalcs, driven }) },
+      alcs: { n: script.n, from, to: now, ...(isHcalcsId(hcalcs) ? { hcalcs } : {}) },
     },
   };
+}
+
+/** ECS46c (SR 6.14.2): the ALCS configuration is written as the generic model writes it, then its calendar runs (alcs.ts). */
+export function alcsConfiguration(call: UseCaseCall, esme: EsmeServices): HandlerResult {
+  const written = writeAttributes(call, esme);
+  if (written.outcome === 'applied') esme.alcs?.calendarWritten();
+  return written;
 }

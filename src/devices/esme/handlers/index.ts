@@ -16,7 +16,7 @@ import { UseCaseRegistry } from '../../meter-common/use-case-registry.ts';
 import { ROLE } from '../../security/credentials.ts';
 import type { EsmeServices } from '../services.ts';
 import { adjustBalance, paymentMode, resetBalance, runPaymentMode, topUp } from './account.ts';
-import { AUX_LOAD_USE_CASES, auxiliaryLoadControl } from './aux-load.ts';
+import { AUX_LOAD_USE_CASES, alcsConfiguration, auxiliaryLoadControl } from './aux-load.ts';
 import { setClock } from './clock.ts';
 import { readAttributes, writeAttributes } from './cosem.ts';
 import { provideCredentialDetails, runCredentialUpdate, updateCredentials } from './credentials.ts';
@@ -37,6 +37,7 @@ export const ESME_HANDLERS = new UseCaseRegistry<EsmeServices>()
   .registerAll(['ECS02', 'ECS03'], paymentMode)
   .registerAll(['ECS42', 'ECS43', 'ECS44'], supplyControl)
   .registerAll(AUX_LOAD_USE_CASES, auxiliaryLoadControl)
+  .register('ECS46c', alcsConfiguration)
   .register('ECS70', setClock)
   .register('ECS01b', setPrices)
   .register('CS06', activateFirmware)
