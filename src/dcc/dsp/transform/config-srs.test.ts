@@ -208,7 +208,7 @@ describe('4.4.5 Retrieve Billing Data Log (Prepayment Credits): GCS15e (no templ
     const m = decodeMessage(r.gbcs);
     assert.equal(m.originator, SUPPLIER);
     assert.deepEqual(decodeCommand(m.messageCode, m.content).fields, {
-      getTopUpLog: { latestEndTime: 473385600 + 31 * 86400, numberOfRecords: 0, fromDateTime: 473385600 },
+      getTopUpLog: { latestEndTime: 473385600 + 31 * 86400, numberOfRecords: 5, fromDateTime: 473385600 },
     });
   });
 

@@ -207,7 +207,8 @@ type Period = { period: { start: Date; end: Date } };
 /**
  * GCS15e (4.4.5, no RTDS example; GCS15d's RTDS shape): ZCL Get Top Up Log
  * from the ReadLogPeriod start (From Date Time) to its end, number of records
- * 0 (ZCL: all available); the user originates it (the row has no ACB role).
+ * 5 (GBCS V3.1 use-case tables: at most 5 entries); the user originates it
+ * (the row has no ACB role).
  */
 function gcs15e(i: BuildInput<Period>): unknown {
   const p = i.body.period;
@@ -216,7 +217,7 @@ function gcs15e(i: BuildInput<Period>): unknown {
   return {
     getTopUpLog: {
       latestEndTime: zigbeeUtcTime(p.end, 'ReadLogPeriod/EndDateTime'),
-      numberOfRecords: 0,
+      numberOfRecords: 5,
       fromDateTime: zigbeeUtcTime(p.start, 'ReadLogPeriod/StartDateTime'),
     },
   };

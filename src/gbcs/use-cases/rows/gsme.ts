@@ -382,7 +382,9 @@ export const GSME_ROWS = [
     '4.4.5',
     false,
     [c('getTopUpLog', 'prepayment', 'getTopUpLog', FC.toServer, { fromDateTime: true })],
-    [r('prepayment', 'publishTopUpLog', true)],
+    // GBCS V3.1 use-case tables (GCS15e message template): the Publish Top Up Log is NOT
+    // payload-encrypted (unlike GCS15d's Publish Debt Log), sent with disable default response
+    [rNoDefault('prepayment', 'publishTopUpLog')],
     UNCONFIRMED,
   ),
   gsme(
