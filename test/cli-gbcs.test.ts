@@ -337,7 +337,8 @@ describe('ppmid-relay gbcs named fields (use-case catalogue)', () => {
     }[];
     const ecs17a = rows.find((x) => x.useCase === 'ECS17a')!;
     assert.deepEqual(ecs17a.srvs, ['4.2']);
-    assert.ok(ecs17a.roles?.includes('supplier'));
+    // GBCS V3.1: Network Operator and the ACB (a supplier reads it through the ACB)
+    assert.deepEqual(ecs17a.roles, ['networkOperator']);
     assert.ok(ecs17a.fields?.response);
     const cs01b = rows.find((x) => x.useCase === 'CS01b')!;
     assert.ok(cs01b.catalogued && cs01b.roles?.includes('supplier') && cs01b.fields?.command);
@@ -380,11 +381,19 @@ describe('ppmid-relay gbcs named fields (use-case catalogue)', () => {
     const commands = rows.filter((x) => x.kind === 'command');
     const confirmed = commands.filter((x) => x.rolesConfirmed === 'gbcs-text').map((x) => x.useCase);
     assert.ok(confirmed.includes('CS01a') && confirmed.includes('CS02bSupplierByTransCoS'));
-    assert.equal(confirmed.length, 12);
-    assert.ok(commands.length - confirmed.length > 0);
+    const fromCatalogue = catalogue.filter((c) => c.kind === 'command' && c.rolesConfirmed === 'gbcs-text');
+    assert.equal(confirmed.length, fromCatalogue.length);
+    assert.ok(
+      confirmed.includes('ECS17b') && confirmed.includes('CCS01'),
+      'read in the V3.1 use-case tables',
+    );
     const human = cli(['gbcs', 'use-cases']);
     assert.match(human.stdout, /0x0007 CS01a [^\n]*\n[^\n]*roles supplier \(gbcs-text\)/);
-    assert.match(human.stdout, /0x0027 ECS17b [^\n]*\n[^\n]*\(unconfirmed\)/);
+    assert.match(human.stdout, /0x0027 ECS17b [^\n]*\n[^\n]*roles supplier networkOperator \(gbcs-text\)/);
+    assert.match(
+      human.stdout,
+      /0x0026 ECS17a [^\n]*\n[^\n]*roles networkOperator, via ACB for supplier otherUser \(gbcs-text\)/,
+    );
   });
 
   it('payload encode and decode --json on the inferred (UNCONFIRMED) rows: commands and alerts, DLMS, GBZ, ASN.1', () => {

@@ -9,30 +9,47 @@ import { describe, it } from 'node:test';
 import { useCaseById, useCaseRows } from './index.ts';
 import { ROLE_TABLE } from './rows/roles.ts';
 
-/** The entries confirmed from GBCS text (change this list only with a source in the entry's note). */
-const GBCS_TEXT = [
-  'CS01a',
-  'CS01b',
-  'CS02bACBByACB',
-  'CS02bAnyExceptAbnormalRootByRecovery',
-  'CS02bRootBySupplier',
-  'CS02bRootByWanProvider',
-  'CS02bSupplierBySupplier',
-  'CS02bSupplierByTransCoS',
-  'CS02bTransCoSByTransCoS',
-  'CS02bWPByWP',
-  'PCS02',
-  'PECS02',
-].sort();
+/** How GBCS's use-case tables name each role ("Use Case access permissions"). */
+const TABLE_NAME: Readonly<Record<string, string>> = {
+  supplier: 'Supplier',
+  networkOperator: 'Network Operator',
+  acb: 'Access Control Broker',
+  transitionalCoS: 'Transitional',
+  wanProvider: 'WAN Provider',
+  loadController: 'Load Controller',
+  recovery: 'Recovery',
+  root: 'Root',
+  otherUser: 'Other User',
+  device: 'HAN Only Message',
+};
+const V31 = 'GBCS V3.1 use-case table: ';
 
 describe('role table confirmation', () => {
-  it('exactly the GBCS-text entries are confirmed, each naming its GBCS section or table', () => {
-    const confirmed = Object.entries(ROLE_TABLE)
-      .filter(([, e]) => e.confirmed === 'gbcs-text')
-      .map(([uc]) => uc)
-      .sort();
-    assert.deepEqual(confirmed, GBCS_TEXT);
-    for (const uc of confirmed) assert.match(ROLE_TABLE[uc]!.note, /^GBCS /, uc);
+  it('every GBCS-text entry names its GBCS section or table', () => {
+    const confirmed = Object.entries(ROLE_TABLE).filter(([, e]) => e.confirmed === 'gbcs-text');
+    for (const [uc, e] of confirmed) assert.match(e.note, /^GBCS /, uc);
+    const fromTables = confirmed.filter(([, e]) => e.note.startsWith(V31)).length;
+    console.log(
+      `role entries confirmed from GBCS text: ${confirmed.length} (${fromTables} from the V3.1 use-case tables)`,
+    );
+  });
+
+  it("a V3.1 use-case table entry's roles are the roles its note says the table lists", () => {
+    for (const [uc, e] of Object.entries(ROLE_TABLE)) {
+      if (!e.note.startsWith(V31)) continue;
+      assert.equal(e.confirmed, 'gbcs-text', uc);
+      const listed = e.note.slice(V31.length).split(';')[0]!;
+      const conflict = /conflict/i.test(e.note);
+      for (const r of e.roles)
+        assert.ok(listed.includes(TABLE_NAME[r]!), `${uc}: ${r} is not in "${listed}"`);
+      if (!conflict)
+        for (const [role, name] of Object.entries(TABLE_NAME))
+          if (role !== 'acb' && role !== 'device' && listed.includes(name))
+            assert.ok(e.roles.includes(role as never), `${uc}: the table lists ${name}, roles lack ${role}`);
+      const viaAcb = (e.acb ?? []).length > 0;
+      if (viaAcb)
+        assert.ok(listed.includes(TABLE_NAME.acb!), `${uc}: ACB parties but the table lists no ACB`);
+    }
   });
 
   it('every other entry is unconfirmed and its note says it is', () => {
@@ -55,7 +72,8 @@ describe('role table confirmation', () => {
     console.log(
       `role sets: ${confirmed} confirmed from GBCS text, ${commands.length - confirmed} unconfirmed`,
     );
-    assert.equal(confirmed, GBCS_TEXT.length);
+    const entries = Object.values(ROLE_TABLE).filter((e) => e.confirmed === 'gbcs-text').length;
+    assert.equal(confirmed, entries);
   });
 
   it('a GBCS-confirmed CS02b mode names only the party that signs it', () => {

@@ -30,7 +30,12 @@ import {
   SecurityContext,
 } from '../../../gbcs/index.ts';
 import { dateToZigbeeTime } from '../../../gbcs/payload/index.ts';
-import { encodeCommand, type RemotePartyRole, ROLE_OF_OU } from '../../../gbcs/use-cases/index.ts';
+import {
+  encodeCommand,
+  type RemotePartyRole,
+  ROLE_OF_OU,
+  rolesForUseCase,
+} from '../../../gbcs/use-cases/index.ts';
 import { bytesEqual, type Eui } from '../../../runtime/bytes.ts';
 import { CIN_PATTERN, type EsmeVariant, type TransformContext } from './context.ts';
 import { dccPartyEui, nextDccCounter } from './dcc-parties.ts';
@@ -218,10 +223,23 @@ function acbOf(ctx: TransformContext): Eui {
   return (ctx.acb ?? ctx.security.acb).replace(/[\s:-]/g, '').toUpperCase();
 }
 
+/**
+ * Whether the catalogue's role table (use-cases/rows/roles.ts) lets the
+ * user's role reach the use case only through the ACB: GBCS lists the ACB,
+ * not the user's role, as a sender (e.g. a supplier's ECS17a export register
+ * read, GBCS V3.1: Network Operator and ACB), so the ACB originates it with
+ * the user as the Supplementary Remote Party.
+ */
+function onlyThroughAcb(useCase: string, select: SelectInput): boolean {
+  const role = select.originatorRole;
+  const r = role === undefined ? undefined : rolesForUseCase(useCase);
+  return r !== undefined && role !== undefined && !r.direct.includes(role) && r.viaAcb.includes(role);
+}
+
 /** Builds the GBCS for a planned request: APDU, then Pre-Command or MAC'd Command. */
 function build(p: Plan, requestId: RequestId, ctx: TransformContext): TransformResult {
   const kind = p.rule.originator ?? p.t.originator;
-  const acbOriginates = kind === 'acb';
+  const acbOriginates = kind === 'acb' || (kind === 'user' && onlyThroughAcb(p.rule.useCase, p.select));
   let originator: Eui = requestId.originator;
   let counter = requestId.counter;
   // A DCC party replacing the DCC's own credentials (6.21, 6.23, 8.5): its EUI and counter, no supplementary party.
