@@ -50,8 +50,16 @@ import type { AcceptedCommand } from '../security/device-security.ts';
 import { runFutureDated } from './handlers/account.ts';
 import { type GsmeJoinedDevice, RTDS_EVENT_CONFIGURATION } from './handlers/device-management.ts';
 import { GSME_HANDLERS } from './handlers/index.ts';
+import { beginSampling, collectDebt } from './handlers/logs.ts';
 import type { GsmeServices } from './services.ts';
-import { newSnapshotLog, recordScheduledSnapshots, type SnapshotLog } from './snapshots.ts';
+import {
+  newSnapshotLog,
+  recordScheduledSnapshots,
+  type SnapshotIds,
+  type SnapshotLog,
+  type SnapshotReadings,
+  takeSnapshot,
+} from './snapshots.ts';
 
 export type ValveState = 'enabled' | 'disabled' | 'armed';
 export type PaymentMode = 'credit' | 'prepayment';
@@ -161,8 +169,8 @@ export interface GsmeState {
     overallDebtCap: number;
     cutOffValue: number;
   };
-  /** The friendly credit (non-disablement) calendar, ZCL Calendar type 3 (GCS05 publishes it, GCS21b reads it). */
-  friendlyCreditCalendar: FriendlyCreditCalendar;
+  /** The friendly credit (non-disablement) calendar, ZCL Calendar type 3 (GCS05 publishes it, GCS21b reads it); null: none published. */
+  friendlyCreditCalendar: FriendlyCreditCalendar | null;
   /**
    * Consumption over time and the interval logs (meter-common/metrology.ts,
    * channel `gas`): the half-hour profile data log `profile` (GCS17) and the
@@ -509,7 +517,58 @@ export class Gsme extends MeterDevice<GsmeState> {
     set: (patch: Partial<GsmeState>): void => {
       this.state = { ...this.state, ...structuredClone(patch) };
     },
+    /**
+     * A history the meter holds from before now (a meter in service has
+     * logs): each entry is written by the meter's own log-writing code with
+     * its own time (epoch ms, device time, not after now).
+     */
+    history: {
+      /** a snapshot (snapshots.ts) taken at `atMs` with the registers as they stood then (and the IDs it was given) */
+      snapshot: (atMs: number, cause: number, readings: SnapshotReadings, ids?: SnapshotIds): void => {
+        takeSnapshot(this.state, this.past(atMs), cause, readings, ids);
+      },
+      /** a top-up of `value` milli-pence at `atMs` collected payment-based debt (Debt Log; handlers/logs.ts collectDebt) */
+      debtCollection: (atMs: number, value: number): number =>
+        collectDebt(this.state, value, this.past(atMs)),
+      /** GCS31's Start Sampling ran at `atMs` (handlers/logs.ts beginSampling); the Sample ID */
+      startSampling: (atMs: number, fields: Record<string, number>): number => {
+        this.historyMetrology(atMs);
+        return beginSampling(this.state, fields, this.past(atMs));
+      },
+      /**
+       * Gas consumed: `amounts[i]` in [fromMs + i * intervalMs, + intervalMs),
+       * into the register and the open intervals of the profile and sampling
+       * logs, which close as time passes (meter-common/metrology.ts).
+       */
+      consumption: (fromMs: number, intervalMs: number, amounts: readonly number[]): void => {
+        const end = this.past(fromMs + amounts.length * intervalMs);
+        const m = this.historyMetrology(fromMs);
+        const onAmount = (_channel: string, a: number) => {
+          this.state.registers.currentSummationDelivered += a;
+        };
+        amounts.forEach((a, i) => {
+          const t = fromMs + i * intervalMs;
+          accrue(m, this.load, t, onAmount);
+          recordConsumption(m, 'gas', a, t);
+          this.state.registers.currentSummationDelivered += a;
+        });
+        accrue(m, this.load, end, onAmount);
+      },
+    },
   };
+
+  /** `atMs`, checked to be at or before the device's time (a history is in the past). */
+  private past(atMs: number): number {
+    if (atMs > this.deviceNow())
+      throw new RangeError(`history at ${new Date(atMs).toISOString()} is after the device time`);
+    return atMs;
+  }
+
+  /** The meter's metrology, started at `atMs` if it had none (a meter built without a load model). */
+  private historyMetrology(atMs: number): Metrology {
+    this.state.metrology ??= newMetrology(atMs, PROFILE_LOG_CAPACITY);
+    return this.state.metrology;
+  }
 
   // ------------------------------------------------------------------ dispatch
 

@@ -285,8 +285,8 @@ describe('GSME snapshots: daily reads and the billing data log recorded on virtu
     assert.equal(got[1]!.status, 0x8b);
     assert.equal(
       (got[2]!.fields as Record<string, number>).snapshotId,
-      2,
-      'the metering snapshot of component 2',
+      0,
+      "the metering cluster's first snapshot",
     );
     h.gsme.backchannel.hardwareFault('prepayment.getPrepaySnapshot');
     // everything but the metrology's accrued-to time (virtual time passes until the poll)

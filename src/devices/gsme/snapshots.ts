@@ -24,10 +24,20 @@
  * Default Response NOT_FOUND. PROVISIONAL (SE text not here, the RTDS 4.4.2 /
  * 4.4.3 / 4.6.1 / 4.14 responses confirm the shape): offset 0 is the oldest
  * snapshot in the range (the RTDS lists ascending times for offsets 0, 1,
- * 2); the Snapshot ID of an answer is the sequence number of its component
- * (RTDS 4.4.2: 0x0C, 0x0D for components 12 and 13); Total Snapshots Found
- * is the number of snapshots of that cause in the range. Midnight is UTC
- * (GBCS devices keep UTC).
+ * 2); the Snapshot ID of an answer is the ID its cluster gave the snapshot
+ * when it was taken, each cluster (metering, prepayment) numbering its own
+ * snapshots in sequence (RTDS 4.4.2: prepayment IDs 0, 1 and metering IDs
+ * 0x0C, 0x0D for the same two snapshots; 4.4.3: 0, 1 for both); Total Snapshots Found
+ * is the number of snapshots of that cause the log holds, whatever their
+ * time (the RTDS 4.6.1 / 4.14 responses report 31, a month of daily reads,
+ * with two or three of them in the requested range; 4.4.2 / 4.4.3 report 2
+ * with both in range). Midnight is UTC (GBCS devices keep UTC).
+ *
+ * Hardware faults (backchannel): `metering.getSnapshot` (or
+ * `prepayment.getPrepaySnapshot`) fails every such read; with `#n` appended
+ * it fails the n-th such read of one command (an intermittent fault of the
+ * log's storage: the earlier reads answer, that one HARDWARE_FAILURE, the
+ * later components are not run).
  */
 import { zclCluster } from '../../gbcs/payload/zcl-se.ts';
 import type { ExecutionContext } from '../meter-common/meter-device.ts';
@@ -64,10 +74,20 @@ export interface GsmeSnapshotEntry {
   debts: [number, number, number];
   emergencyCreditRemaining: number;
   creditRemaining: number;
+  /** the Snapshot ID the metering and the prepayment cluster each gave this snapshot (absent: before IDs were kept) */
+  ids?: SnapshotIds;
+}
+
+/** Snapshot IDs, one sequence per cluster (uint32, wrapping). */
+export interface SnapshotIds {
+  metering: number;
+  prepayment: number;
 }
 
 export interface SnapshotLog {
   entries: GsmeSnapshotEntry[];
+  /** the IDs the next snapshot gets (absent: 0) */
+  nextIds?: SnapshotIds;
   /** device time (epoch ms) up to which midnights and billing period ends were recorded (the last one taken, or the start); null: not started */
   to: number | null;
 }
@@ -76,12 +96,12 @@ export function newSnapshotLog(): SnapshotLog {
   return { entries: [], to: null };
 }
 
-/** Records a snapshot of the meter's registers now (device time `atMs`). */
-export function takeSnapshot(state: GsmeState, atMs: number, cause: number): void {
-  const log = state.snapshotLog;
-  log.entries.push({
-    time: zigbeeTime(atMs),
-    cause,
+/** What a snapshot records of the meter: its registers at the snapshot's time. */
+export type SnapshotReadings = Omit<GsmeSnapshotEntry, 'time' | 'cause'>;
+
+/** The meter's registers now, as a snapshot records them. */
+export function readingsOf(state: GsmeState): SnapshotReadings {
+  return {
     summation: state.registers.currentSummationDelivered,
     tiers: [...state.tierSummations],
     blocks: [...state.blockSummations],
@@ -89,6 +109,37 @@ export function takeSnapshot(state: GsmeState, atMs: number, cause: number): voi
     debts: [...state.debt.amounts],
     emergencyCreditRemaining: state.emergencyCreditRemaining,
     creditRemaining: state.meterBalance,
+  };
+}
+
+/**
+ * Records a snapshot taken at device time `atMs` (the meter's registers now,
+ * or `readings`: the registers as they stood at `atMs`, for a history the
+ * backchannel gives a meter). Each cluster gives it the next Snapshot ID of
+ * its own sequence (`ids`: the IDs a history's snapshot had; the sequences
+ * go on from them). The oldest go when the log is full.
+ */
+export function takeSnapshot(
+  state: GsmeState,
+  atMs: number,
+  cause: number,
+  readings: SnapshotReadings = readingsOf(state),
+  ids: SnapshotIds = state.snapshotLog.nextIds ?? { metering: 0, prepayment: 0 },
+): void {
+  const log = state.snapshotLog;
+  const next = (n: number) => (n + 1) % 2 ** 32;
+  log.nextIds = { metering: next(ids.metering), prepayment: next(ids.prepayment) };
+  log.entries.push({
+    ids: { ...ids },
+    time: zigbeeTime(atMs),
+    cause,
+    summation: readings.summation,
+    tiers: [...readings.tiers],
+    blocks: [...readings.blocks],
+    accumulatedDebt: readings.accumulatedDebt,
+    debts: [...readings.debts],
+    emergencyCreditRemaining: readings.emergencyCreditRemaining,
+    creditRemaining: readings.creditRemaining,
   });
   if (log.entries.length > SNAPSHOT_CAPACITY) log.entries.splice(0, log.entries.length - SNAPSHOT_CAPACITY);
 }
@@ -229,6 +280,8 @@ export function readSnapshots(
   const headers: Array<{ sequence: number; frameControl?: number }> = [];
   let failed = false;
   let found = 0;
+  /** reads of each kind so far in this command (for a fault on the n-th) */
+  const reads: Record<string, number> = {};
   asked.forEach(({ kind, q }, i) => {
     const k = KINDS[kind];
     const sequence = header[i]?.sequence ?? i;
@@ -238,31 +291,31 @@ export function readSnapshots(
       headers.push({ sequence });
       return;
     }
-    if (faults.has(`${k.cluster}.${kind}`)) {
+    const what = `${k.cluster}.${kind}`;
+    reads[what] = (reads[what] ?? 0) + 1;
+    if (faults.has(what) || faults.has(`${what}#${reads[what]}`)) {
       failed = true;
       components.push(defaultResponse(k.cluster, commandId, ZCL.hardwareFailure));
       headers.push({ sequence });
       return;
     }
-    const matching = state.snapshotLog.entries.filter(
-      (e) => e.time >= q.earliestStartTime && e.time <= q.latestEndTime && (e.cause & q.snapshotCause) !== 0,
-    );
+    const ofCause = state.snapshotLog.entries.filter((e) => (e.cause & q.snapshotCause) !== 0);
+    const matching = ofCause.filter((e) => e.time >= q.earliestStartTime && e.time <= q.latestEndTime);
     const e = matching[q.snapshotOffset];
     if (!e) {
       components.push(defaultResponse(k.cluster, commandId, ZCL.notFound));
       headers.push({ sequence });
       return;
     }
-    found++;
     components.push(
       encryptedComponent(
         k.cluster,
         k.publish,
         0x09,
         {
-          snapshotId: sequence,
+          snapshotId: e.ids?.[k.cluster] ?? state.snapshotLog.entries.indexOf(e),
           snapshotTime: e.time,
-          totalSnapshotsFound: Math.min(255, matching.length),
+          totalSnapshotsFound: Math.min(255, ofCause.length),
           commandIndex: 0,
           totalNumberOfCommands: 1,
           snapshotCause: e.cause,
@@ -270,6 +323,7 @@ export function readSnapshots(
           snapshotPayload: k.payload(e),
         },
         (call.ctx as ExecutionContext).encrypt,
+        found++,
       ),
     );
     headers.push({ sequence, frameControl: FRAME_CONTROL });

@@ -98,13 +98,19 @@ export function readAttributesAnswer(
   };
 }
 
-/** A response component whose ZCL payload is encrypted (GBCS 7.2.13), `frameControl` the clear header's. */
+/**
+ * A response component whose ZCL payload is encrypted (GBCS 7.2.13),
+ * `frameControl` the clear header's. `additionalFrameCounter`: the number
+ * of encrypted components before it in the response (PROVISIONAL: the RTDS
+ * responses with several, 4.4.2 / 4.4.3 / 4.6.1 / 4.14, number them 0, 1, 2).
+ */
 export function encryptedComponent(
   cluster: string,
   command: string,
   frameControl: number,
   fields: Record<string, unknown>,
   encrypt: ExecutionContext['encrypt'],
+  additionalFrameCounter = 0,
 ): GbzResponseComponent {
   const plain = encodeComponentFields(clusterId(cluster), frameControl, command, fields).payload;
   const sealed = encrypt(plain);
@@ -113,7 +119,7 @@ export function encryptedComponent(
     command,
     encrypted: {
       additionalHeaderControl: 0,
-      additionalFrameCounter: 0,
+      additionalFrameCounter,
       securityControl: sealed[0]!,
       invocationCounter: ((sealed[1]! << 24) | (sealed[2]! << 16) | (sealed[3]! << 8) | sealed[4]!) >>> 0,
       ciphertext: toHex(sealed.subarray(5, sealed.length - 12)),

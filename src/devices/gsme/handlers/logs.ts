@@ -128,22 +128,7 @@ export function readSampledData(call: UseCaseCall<CommandFieldsOf<'GCS17'>>, d: 
 export function startSampling(call: UseCaseCall<CommandFieldsOf<'GCS31'>>, d: GsmeView): HandlerResult {
   const faulted = d.gbzFaults().has('metering.startSampling');
   const f = call.fields.startSampling as Record<string, number>;
-  const sampleId = faulted ? 0xffff : d.state.sampling.nextSampleId;
-  if (!faulted) {
-    d.state.sampling = {
-      // 0 is the profile data log, 0xFFFF 'not started'
-      nextSampleId: sampleId >= 0xfffe ? 1 : sampleId + 1,
-      active: { sampleId, ...f },
-    };
-    const m = d.state.metrology;
-    if (m) {
-      const start = f.startSamplingTime ? Math.max(fromZigbeeTime(f.startSamplingTime!), d.now()) : d.now();
-      const max = Math.min(MAX_SAMPLES, f.maxNumberOfSamples ?? 0);
-      if ((f.sampleRequestInterval ?? 0) > 0 && max > 0)
-        m.logs.networkData = newLog(f.sampleRequestInterval! * 1000, start, max, max);
-      else delete m.logs.networkData;
-    }
-  }
+  const sampleId = faulted ? 0xffff : beginSampling(d.state, f, d.now());
   return {
     response: {
       components: [{ cluster: 'metering', command: 'startSamplingResponse', fields: { sampleId } }],
@@ -151,6 +136,30 @@ export function startSampling(call: UseCaseCall<CommandFieldsOf<'GCS31'>>, d: Gs
     outcome: faulted ? 'failed' : 'applied',
     detail: { sampleId },
   };
+}
+
+/**
+ * Starts a network data sampling at device time `now` (GCS31's Start
+ * Sampling fields): a new Sample ID, and with metrology the sampling log
+ * (its interval, at most Max Number of Samples, from the Start Sampling
+ * Time or now). Returns the Sample ID.
+ */
+export function beginSampling(state: GsmeState, f: Record<string, number>, now: number): number {
+  const sampleId = state.sampling.nextSampleId;
+  state.sampling = {
+    // 0 is the profile data log, 0xFFFF 'not started'
+    nextSampleId: sampleId >= 0xfffe ? 1 : sampleId + 1,
+    active: { sampleId, ...f },
+  };
+  const m = state.metrology;
+  if (m) {
+    const start = f.startSamplingTime ? Math.max(fromZigbeeTime(f.startSamplingTime!), now) : now;
+    const max = Math.min(MAX_SAMPLES, f.maxNumberOfSamples ?? 0);
+    if ((f.sampleRequestInterval ?? 0) > 0 && max > 0)
+      m.logs.networkData = newLog(f.sampleRequestInterval! * 1000, start, max, max);
+    else delete m.logs.networkData;
+  }
+  return sampleId;
 }
 
 /** GCS15d: Get Debt Repayment Log -> Publish Debt Log (one command). */

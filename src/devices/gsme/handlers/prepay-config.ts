@@ -12,7 +12,10 @@
  *   calendar's Get Day Profiles / Week Profiles / Seasons / Special Days
  *   answered by the matching Publish commands (disable default response,
  *   each with its request's ZCL sequence number), as the RTDS GCS21b
- *   SUCCESS response shows.
+ *   SUCCESS response shows; a Get the meter holds nothing for (no calendar,
+ *   RTDS GCS21b NOT_FOUND) answers Default Response NOT_FOUND, a Get with a
+ *   hardware fault (`calendar.getSeasons`...) HARDWARE_FAILURE and the later
+ *   ones are not run (RTDS GCS21b ERROR).
  */
 import type { CommandFieldsOf } from '../../../gbcs/use-cases/index.ts';
 import {
@@ -21,7 +24,7 @@ import {
   type UseCaseCall,
 } from '../../meter-common/use-case-registry.ts';
 import type { FriendlyCreditCalendar } from '../gsme.ts';
-import { defaultResponse, faultedCommand, readRecords, ZCL, type ZclPart } from './gbz.ts';
+import { defaultResponse, faultedCommand, notRun, readRecords, ZCL, type ZclPart } from './gbz.ts';
 import { type GsmeView, prepaymentTable, priceTable } from './index.ts';
 
 /** ZCL Calendar Type of a friendly credit calendar. */
@@ -163,58 +166,95 @@ export function readPrepayConfiguration(
       outcome: 'failed',
     };
   const c = d.state.friendlyCreditCalendar;
-  const head = { providerId: 0, issuerEventId: c.issuerEventId, issuerCalendarId: c.issuerCalendarId };
+  const head = c && { providerId: 0, issuerEventId: c.issuerEventId, issuerCalendarId: c.issuerCalendarId };
   const one = { commandIndex: 0, totalNumberOfCommands: 1 };
   const publish = (command: string, fields: Record<string, unknown>) => ({
     cluster: 'calendar',
     command,
     fields,
   });
-  const groups = [
+  // each Get answers its Publish commands, NOT_FOUND when the meter holds none of them (no calendar, or
+  // none of that kind), HARDWARE_FAILURE with a fault on it (the later Gets are not run)
+  const gets: ReadonlyArray<{ command: string; commandId: number; answers: () => unknown[] }> = [
+    {
+      command: 'getDayProfiles',
+      commandId: 0x01,
+      answers: () =>
+        (c?.days ?? []).map((day) =>
+          publish('publishDayProfile', {
+            ...head,
+            dayId: day.dayId,
+            totalNumberOfScheduleEntries: day.entries.length,
+            ...one,
+            calendarType: FRIENDLY_CREDIT,
+            scheduleEntries: day.entries,
+          }),
+        ),
+    },
+    {
+      command: 'getWeekProfiles',
+      commandId: 0x02,
+      answers: () =>
+        (c?.weeks ?? []).map((w) =>
+          publish('publishWeekProfile', {
+            ...head,
+            weekId: w.weekId,
+            dayIdRefMonday: w.days[0],
+            dayIdRefTuesday: w.days[1],
+            dayIdRefWednesday: w.days[2],
+            dayIdRefThursday: w.days[3],
+            dayIdRefFriday: w.days[4],
+            dayIdRefSaturday: w.days[5],
+            dayIdRefSunday: w.days[6],
+          }),
+        ),
+    },
+    {
+      command: 'getSeasons',
+      commandId: 0x03,
+      answers: () =>
+        c?.seasons.length ? [publish('publishSeasons', { ...head, ...one, seasons: c.seasons })] : [],
+    },
+    {
+      command: 'getSpecialDays',
+      commandId: 0x04,
+      answers: () =>
+        c?.specialDays.length
+          ? [
+              publish('publishSpecialDays', {
+                ...head,
+                startTime: 0,
+                calendarType: FRIENDLY_CREDIT,
+                totalNumberOfSpecialDays: c.specialDays.length,
+                ...one,
+                specialDays: c.specialDays,
+              }),
+            ]
+          : [],
+    },
+  ];
+  const groups: unknown[][] = [
     [{ cluster: 'prepayment', command: 'readAttributesResponse', fields: { records: prep.records } }],
     [{ cluster: 'price', command: 'readAttributesResponse', fields: { records: price.records } }],
-    c.days.map((day) =>
-      publish('publishDayProfile', {
-        ...head,
-        dayId: day.dayId,
-        totalNumberOfScheduleEntries: day.entries.length,
-        ...one,
-        calendarType: FRIENDLY_CREDIT,
-        scheduleEntries: day.entries,
-      }),
-    ),
-    c.weeks.map((w) =>
-      publish('publishWeekProfile', {
-        ...head,
-        weekId: w.weekId,
-        dayIdRefMonday: w.days[0],
-        dayIdRefTuesday: w.days[1],
-        dayIdRefWednesday: w.days[2],
-        dayIdRefThursday: w.days[3],
-        dayIdRefFriday: w.days[4],
-        dayIdRefSaturday: w.days[5],
-        dayIdRefSunday: w.days[6],
-      }),
-    ),
-    [publish('publishSeasons', { ...head, ...one, seasons: c.seasons })],
-    [
-      publish('publishSpecialDays', {
-        ...head,
-        startTime: 0,
-        calendarType: FRIENDLY_CREDIT,
-        totalNumberOfSpecialDays: c.specialDays.length,
-        ...one,
-        specialDays: c.specialDays,
-      }),
-    ],
   ];
+  let failed = false;
+  for (const g of gets) {
+    if (failed) groups.push([notRun('calendar')]);
+    else if (faults.has(`calendar.${g.command}`)) {
+      failed = true;
+      groups.push([defaultResponse('calendar', g.commandId, ZCL.hardwareFailure)]);
+    } else {
+      const a = g.answers();
+      groups.push(a.length ? a : [defaultResponse('calendar', g.commandId, ZCL.notFound)]);
+    }
+  }
   // each answer carries the ZCL sequence number of the command component it answers (RTDS GCS21b)
   const seq = ((call.header as { components?: Array<{ sequence?: number }> }).components ?? []).map(
     (x, i) => x.sequence ?? i,
   );
   return {
     response: { components: groups.flat() },
-    outcome: 'read',
+    outcome: failed ? 'failed' : 'read',
     header: { components: groups.flatMap((g, i) => g.map(() => ({ sequence: seq[i] ?? i }))) },
   };
 }
