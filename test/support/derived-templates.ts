@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DUIS_DIR } from './fixtures.ts';
-import { prepayGas, updateDebt } from './prepay-bodies.ts';
+import { prepayElec, prepayGas, updateDebt } from './prepay-bodies.ts';
 
 const TEMPLATES_DIR = join(DUIS_DIR, 'templates');
 
@@ -64,6 +64,8 @@ const DERIVATIONS: readonly Derivation[] = [
   // prepayment to the GSME (critical, CV 4, like the GCS40a template)
   { useCase: 'GCS05', srv: '2.1', from: 'GCS40a_1.5_SUCCESS_REQUEST_DUIS.XML', body: prepayGas() },
   { useCase: 'GCS04', srv: '2.3', from: 'GCS40a_1.5_SUCCESS_REQUEST_DUIS.XML', body: updateDebt('Gas') },
+  // prepayment to the ESME (critical, CV 4, like the ECS04a template)
+  { useCase: 'ECS08a', srv: '2.1', from: 'ECS04a_1.5_SUCCESS_REQUEST_DUIS.XML', body: prepayElec() },
   {
     useCase: 'ECS47',
     srv: '7.6',

@@ -60,3 +60,50 @@ export function prepayGas(opts: { sundayDay?: number; start?: string } = {}) {
     '</sr:UpdatePrepayConfigGas></sr:UpdatePrepayConfiguration>'
   );
 }
+
+const srDate = (month: number, day: number, year?: number) =>
+  `<sr:Year>${year ? `<sr:SpecifiedYear>${year}</sr:SpecifiedYear>` : '<sr:NonSpecifiedYear/>'}</sr:Year>` +
+  `<sr:Month><sr:SpecifiedMonth>${month}</sr:SpecifiedMonth></sr:Month>` +
+  `<sr:DayOfMonth><sr:SpecifiedDayOfMonth>${day}</sr:SpecifiedDayOfMonth></sr:DayOfMonth>` +
+  '<sr:DayOfWeek><sr:NonSpecifiedDayOfWeek/></sr:DayOfWeek>';
+
+/**
+ * An electricity prepay configuration: two special days (Christmas every
+ * year, 2027-04-02), non-disablement from 18:00 on weekdays and the special
+ * days, back off at 08:00 on weekdays (`specialDay`: the special day the
+ * second entry names, 0 none).
+ */
+export function prepayElec(opts: { specialDay?: number; cap?: number } = {}) {
+  const weekdays = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday']
+    .map(
+      (d) => `<sr:DayOfWeekApplicability><sr:DayOfWeekID>${d}</sr:DayOfWeekID></sr:DayOfWeekApplicability>`,
+    )
+    .join('');
+  const entry = (script: string, special: number[], time: string) =>
+    `<sr:ElectricityNonDisablementSchedule><sr:NonDisablementScript>${script}</sr:NonDisablementScript>` +
+    `<sr:SpecialDaysApplicability>${special
+      .map(
+        (d) =>
+          `<sr:SpecialDayApplicability><sr:SpecialDayID>${d}</sr:SpecialDayID></sr:SpecialDayApplicability>`,
+      )
+      .join('')}</sr:SpecialDaysApplicability>` +
+    `<sr:DaysOfWeekApplicability>${weekdays}</sr:DaysOfWeekApplicability>` +
+    `<sr:ScheduleDatesAndTime><sr:SwitchTime>${time}</sr:SwitchTime><sr:StartDate>2026-01-01</sr:StartDate>` +
+    '<sr:EndDate>2027-12-31</sr:EndDate></sr:ScheduleDatesAndTime></sr:ElectricityNonDisablementSchedule>';
+  return (
+    '<sr:UpdatePrepayConfiguration><sr:UpdatePrepayConfigElectricity>' +
+    `<sr:DebtRecoveryRateCap>${opts.cap ?? 20}</sr:DebtRecoveryRateCap>` +
+    '<sr:EmergencyCreditLimit>1500000</sr:EmergencyCreditLimit>' +
+    '<sr:EmergencyCreditThreshold>250000</sr:EmergencyCreditThreshold>' +
+    '<sr:LowCreditThreshold>300000</sr:LowCreditThreshold>' +
+    '<sr:ElectricityNonDisablementCalendar><sr:ElectricitySpecialDays>' +
+    `<sr:SpecialDay index="1"><sr:Date>${srDate(12, 25)}</sr:Date></sr:SpecialDay>` +
+    `<sr:SpecialDay index="2"><sr:Date>${srDate(4, 2, 2027)}</sr:Date></sr:SpecialDay>` +
+    '</sr:ElectricitySpecialDays>' +
+    entry('START', [1, 2], '18:00:00') +
+    entry('STOP', opts.specialDay ? [opts.specialDay] : [], '08:00:00') +
+    '</sr:ElectricityNonDisablementCalendar>' +
+    '<sr:MaxMeterBalance>25000000</sr:MaxMeterBalance><sr:MaxCreditThreshold>10000000</sr:MaxCreditThreshold>' +
+    '</sr:UpdatePrepayConfigElectricity></sr:UpdatePrepayConfiguration>'
+  );
+}

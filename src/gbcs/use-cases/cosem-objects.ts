@@ -206,6 +206,15 @@ const extendedData = <S extends Schema>(value: S) => ({
   ...activationTime,
 });
 
+/**
+ * PROVISIONAL: the script selectors a Non-Disablement schedule entry runs in
+ * the disconnect control script table (0-0:10.0.106.255) for DUIS START and
+ * STOP (ECS08a). GBCS names the table and the selector's type but defines
+ * the values in a section not available here; these two are this project's
+ * choice, clear of the supply scripts 52..54 (RTDS ECS43 / ECS44).
+ */
+export const NON_DISABLEMENT_SCRIPT = { START: 1, STOP: 2 } as const;
+
 /** ESME and CHF objects, by name. */
 export const COSEM_OBJECTS = {
   // ---- clock, identity, firmware
@@ -321,22 +330,29 @@ export const COSEM_OBJECTS = {
     ...activationTime,
   }),
   /**
-   * UNCONFIRMED (ECS26a; ECS08 sets them): the prepayment configuration as
+   * The prepayment configuration ECS08a sets (GBCS V3.1 use-case tables,
+   * ECS08a DLMS content: class, OBIS, attribute numbers and data types) as
    * GBCS Extended Data (class 9000: 2 value active, 4 value passive, 6
-   * activation time of the passive value, as disablementThreshold above).
-   * Instance OBIS: the GBCS object names of the public GBCS parser
-   * (SmartDCCInnovation/gbcs-parser, class 9000 instance table); value
-   * types: DUIS UpdatePrepayConfigElec (xs:int, the cap xs:unsignedShort).
+   * activation time of the passive value). ECS26a reads the active values
+   * (its own row is still inferred). The debt recovery rate cap is in whole
+   * currency units (GBCS: scaler 0); its period is fixed by GBCS at 604800 s.
    */
-  debtRecoveryRateCap: o(9000, '0-0:94.44.128.12', extendedData(s.u16({ unit: 'pennies' }))),
+  debtRecoveryRateCap: o(9000, '0-0:94.44.128.12', extendedData(s.u16({ doc: 'whole currency units' }))),
+  debtRecoveryRateCapPeriod: o(9000, '0-0:94.44.128.13', extendedData(s.i32({ unit: 's' }))),
   emergencyCreditLimit: o(9000, '0-0:94.44.128.2', extendedData(s.i32({ unit: 'pennies' }))),
   emergencyCreditThreshold: o(9000, '0-0:94.44.128.3', extendedData(s.i32({ unit: 'pennies' }))),
   lowCreditThreshold: o(9000, '0-0:94.44.128.9', extendedData(s.i32({ unit: 'pennies' }))),
   maxMeterBalance: o(9000, '0-0:94.44.2.20', extendedData(s.i32({ unit: 'pennies' }))),
   maxCreditThreshold: o(9000, '0-0:94.44.2.10', extendedData(s.i32({ unit: 'pennies' }))),
-  /** UNCONFIRMED: the Non-Disablement Calendar (GBCS object names: schedule 0-1:12.0.1, special days 0-1:11.0.2) */
+  /**
+   * The Non-Disablement Calendar (GBCS V3.1 tables, ECS08a): its schedule
+   * (class 10: script 0-0:10.0.106.255, enabled, validity window 0xFFFF) and
+   * special days, each with its activation time object (class 9000 attr 6).
+   */
   nonDisablementSchedule: o(10, '0-1:12.0.1.255', { entries: [2, scheduleEntries] }),
   nonDisablementSpecialDays: o(11, '0-1:11.0.2.255', { entries: [2, specialDays] }),
+  nonDisablementScheduleActivation: o(9000, '0-0:94.44.128.28', activationTime),
+  nonDisablementSpecialDaysActivation: o(9000, '0-0:94.44.128.31', activationTime),
 
   // ---- tariff
   primaryPriceCharge: o(113, '0-0:19.20.0.255', {

@@ -62,7 +62,6 @@ import {
   int,
   many,
   one,
-  oneOf,
   opt,
   timeOfDay,
   type ValueReader,
@@ -72,11 +71,10 @@ import { cosemDate, DATE_PARTS, dateText } from './duis-date.ts';
 import { cosemCommandDateTime, cosemExecutionDateTime } from './encoding.ts';
 import { DspBodyInvalidError, DspUnsupportedServiceRequestError } from './errors.ts';
 import type { AnySrvTransform, BuildInput } from './rule.ts';
+import { daysOfWeek, type SpecialDay, specdays, specialDays, timeText, weekdays } from './schedule-body.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: body types are per row
 type B = any;
-
-const pad = (v: number, w: number) => String(v).padStart(w, '0');
 
 const ESME: DeviceType[] = ['ESME'];
 
@@ -91,56 +89,11 @@ function indexedDate(attr: string): ValueReader<{ id: number; date: string }> {
 
 // ---------------------------------------------------------------- schedules
 
-const WEEK = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'] as const;
-const daysOfWeek = group({
-  days: many('DayOfWeekApplicability', group({ day: one('DayOfWeekID', oneOf(...WEEK)) }), 0, 7),
-});
-
 const scheduleDatesAndTime = group({
   switchTime: one('SwitchTime', timeOfDay),
   start: one('StartDate', cosemDate),
   end: one('EndDate', cosemDate),
 });
-
-/** `hh:mm:ss` COSEM time text of seconds since midnight. */
-const timeText = (s: number): string =>
-  [Math.floor(s / 3600), Math.floor(s / 60) % 60, s % 60].map((v) => pad(v, 2)).join(':');
-
-function weekdays(w: { days: { day: string }[] } | undefined, path: string): string {
-  const set = new Set<string>();
-  for (const d of w?.days ?? []) {
-    if (set.has(d.day)) throw new DspBodyInvalidError(`${d.day} given twice`, path);
-    set.add(d.day);
-  }
-  return WEEK.map((d) => (set.has(d) ? '1' : '0')).join('');
-}
-
-interface SpecialDay {
-  id: number;
-  date: string;
-}
-
-/** The special days table: one entry per definition, in identifier order (each identifier once). */
-function specialDays(defs: SpecialDay[], path: string): SpecialDay[] {
-  const sorted = [...defs].sort((a, b) => a.id - b.id);
-  sorted.forEach((d, k) => {
-    if (k > 0 && sorted[k - 1].id === d.id)
-      throw new DspBodyInvalidError(`special day ${d.id} defined twice`, path);
-  });
-  return sorted;
-}
-
-/** exec_specdays: one bit per special day definition, set where `ids` lists it. */
-function specdays(ids: number[], defs: SpecialDay[], path: string): string {
-  const known = new Set(defs.map((d) => d.id));
-  const set = new Set<number>();
-  for (const id of ids) {
-    if (!known.has(id)) throw new DspBodyInvalidError(`special day ${id} is not defined`, path);
-    if (set.has(id)) throw new DspBodyInvalidError(`special day ${id} given twice`, path);
-    set.add(id);
-  }
-  return defs.map((d) => (set.has(d.id) ? '1' : '0')).join('');
-}
 
 /** The state script of controller N at `level` run by a schedule entry (RTDS ECS46d: bit 0x80 set). */
 const scheduledScript = (n: number, level: number, input: boolean) =>

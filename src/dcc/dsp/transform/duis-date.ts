@@ -4,7 +4,8 @@
  * 4.1.6.1 wildcards): one reader for every SR that carries one (tariff
  * seasons and special days, auxiliary controller schedules).
  */
-import { choice, empty, group, int, one, type ValueReader } from './body-reader.ts';
+import { DuisSchemaError } from '../../../duis/index.ts';
+import { choice, empty, group, int, one, str, type ValueReader } from './body-reader.ts';
 
 const pad = (v: number, w: number) => String(v).padStart(w, '0');
 
@@ -87,4 +88,21 @@ export const zclGasDate: ValueReader<ZclDateValue> = (n, p) => {
     day: v(d.day, 'SpecifiedDayOfMonth'),
     dayOfWeek: v(d.dow, 'SpecifiedDayOfWeek'),
   };
+};
+
+const XS_DATE = /^(\d{4})-(\d{2})-(\d{2})(Z|[+-]\d{2}:\d{2})?$/;
+
+/**
+ * xs:date (a calendar date, no wildcards: e.g. the Non-Disablement schedule's
+ * StartDate / EndDate) -> COSEM date text with the day of week not specified.
+ * The time zone, if any, is dropped: a schedule date is the meter's date.
+ */
+export const isoDate: ValueReader<string> = (n, p) => {
+  const text = str()(n, p).trim();
+  const m = XS_DATE.exec(text);
+  const [y, mo, d] = m ? [Number(m[1]), Number(m[2]), Number(m[3])] : [0, 0, 0];
+  const t = new Date(Date.UTC(y, mo - 1, d));
+  if (!m || y < 2000 || y > 2254 || t.getUTCMonth() !== mo - 1 || t.getUTCDate() !== d)
+    throw new DuisSchemaError(`${JSON.stringify(text)} is not a date the meter can hold`, p);
+  return `${pad(y, 4)}-${pad(mo, 2)}-${pad(d, 2)}`;
 };

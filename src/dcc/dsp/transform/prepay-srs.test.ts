@@ -9,12 +9,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { rtdsContext } from '../../../../test/support/dsp-transform.ts';
-import { prepayGas, updateDebt } from '../../../../test/support/prepay-bodies.ts';
+import { prepayElec, prepayGas, updateDebt } from '../../../../test/support/prepay-bodies.ts';
 import { xsdShapedRequest } from '../../../../test/support/xsd-shaped.ts';
 import { parseDuisRequest } from '../../../duis/index.ts';
 import { validateAgainstDuisXsdInProcess } from '../../../duis/xsd-inprocess.ts';
 import { decodeMessage } from '../../../gbcs/index.ts';
-import { decodeCommand } from '../../../gbcs/use-cases/index.ts';
+import { decodeCommand, NON_DISABLEMENT_SCRIPT } from '../../../gbcs/use-cases/index.ts';
 import { srvListing } from '../srv-table.ts';
 import {
   DspBodyInvalidError,
@@ -186,8 +186,64 @@ describe('2.1 Update Prepay Configuration: GCS05 from XSD-shaped bodies', () => 
     ]);
   });
 
-  it('to an ESME: E11 for the ESME only, with the reason (ECS08/ECS08a have no payload)', () => {
-    assert.throws(transform('2.1', 4, ESME, prepayGas()).run, /to a ESME is not transformed: ECS08\/ECS08a/);
+  it('to an ESME: ECS08a, the passive values activating now and the Non-Disablement Calendar (GBCS V3.1 tables)', () => {
+    const t = transform('2.1', 4, ESME, prepayElec());
+    assert.ok(t.valid.valid, t.valid.errors.join('; '));
+    const r = t.run();
+    assert.equal(r.kind, 'pre-command');
+    assert.equal(r.useCase, 'ECS08a');
+    const m = decodeMessage(r.gbcs);
+    const f = decodeCommand(m.messageCode, m.content).fields as Record<string, Record<string, unknown>>;
+    const now = '0000-00-00T00:00:00 dow=0';
+    const passive = (v: number) => ({ valuePassive: v, activationTime: now });
+    assert.deepEqual(f.debtRecoveryRateCap, passive(20));
+    assert.deepEqual(f.debtRecoveryRateCapPeriod, passive(604800));
+    assert.deepEqual(f.emergencyCreditLimit, passive(1500000));
+    assert.deepEqual(f.emergencyCreditThreshold, passive(250000));
+    assert.deepEqual(f.lowCreditThreshold, passive(300000));
+    assert.deepEqual(f.maxMeterBalance, passive(25000000));
+    assert.deepEqual(f.maxCreditThreshold, passive(10000000));
+    assert.deepEqual(f.nonDisablementSpecialDaysActivation, { activationTime: now });
+    assert.deepEqual(f.nonDisablementScheduleActivation, { activationTime: now });
+    assert.deepEqual(f.nonDisablementSpecialDays!.entries, [
+      { index: 1, specialDayDate: '****-12-25', dayId: 1 },
+      { index: 2, specialDayDate: '2027-04-02', dayId: 2 },
+    ]);
+    const common = {
+      enable: true,
+      scriptLogicalName: '0-0:10.0.106.255',
+      validityWindow: 65535,
+      execWeekdays: '1111100',
+      beginDate: '2026-01-01',
+      endDate: '2027-12-31',
+    };
+    assert.deepEqual(f.nonDisablementSchedule!.entries, [
+      {
+        ...common,
+        index: 1,
+        scriptSelector: NON_DISABLEMENT_SCRIPT.START,
+        switchTime: '18:00:00',
+        execSpecdays: '11',
+      },
+      {
+        ...common,
+        index: 2,
+        scriptSelector: NON_DISABLEMENT_SCRIPT.STOP,
+        switchTime: '08:00:00',
+        execSpecdays: '00',
+      },
+    ]);
+    // the order of GBCS's table (section 19.2.1): the command's accesses in row order
+    assert.equal(srvListing().find((x) => x.srv === '2.1')?.notTransformed, undefined);
+  });
+
+  it('to an ESME: a gas body, an undefined special day or a date the meter cannot hold are refused', () => {
+    assert.throws(transform('2.1', 4, ESME, prepayGas()).run, DspBodyInvalidError);
+    assert.throws(transform('2.1', 4, GSME, prepayElec()).run, DspBodyInvalidError);
+    const undefinedDay = transform('2.1', 4, ESME, prepayElec({ specialDay: 3 }));
+    assert.ok(undefinedDay.valid.valid, 'the XSD cannot see the reference');
+    assert.throws(undefinedDay.run, DspBodyInvalidError);
+    assert.ok(!transform('2.1', 4, ESME, prepayElec({ cap: 70000 })).valid.valid);
   });
 
   it('bad calendars: a week referring to an undefined day, a start time with seconds', () => {

@@ -3,11 +3,11 @@
  * GSME), 2.3 Update Debt (GCS04 GSME), 9.1 Request
  * Customer Identification Number (GCS36 GSME). One declarative row per SRV
  * (device-srs.ts `deviceSrv`); the bytes are made by the use-case catalogue
- * from the named fields. The ESME use cases of these SRVs (ECS08/ECS08a,
- * ECS07, ECS50)
- * have no payload in the catalogue (esme-gbcs.ts `unknown`: no COSEM object
- * for the debt registers or the CIN is confirmed here): the DSP refuses the
- * SR to an ESME only (`notTransformed`, E11 with the reason).
+ * from the named fields. 2.1 to an ESME is ECS08a, whose objects are GBCS's
+ * (V3.1 use-case tables; `ecs08a` below). The ESME use cases of 2.3 and 9.1
+ * (ECS07, ECS50) have no payload in the catalogue (esme-gbcs.ts `unknown`):
+ * the DSP refuses the SR to an ESME only (`notTransformed`, E11 with the
+ * reason).
  *
  * 9.1 GCS36 (RTDS GCS36 SUCCESS/ERROR Commands): originated by the ACB on
  * the user's behalf (the user as Supplementary Remote Party: the DCC, not
@@ -35,12 +35,27 @@
  * 0x0217/0x0227, Top Up Percentage 0x0239.
  */
 import type { DeviceType } from '../../../duis/index.ts';
+import { formatCosemDateTimeText } from '../../../gbcs/use-cases/cosem-text.ts';
+import { COSEM_OBJECTS, NON_DISABLEMENT_SCRIPT } from '../../../gbcs/use-cases/index.ts';
 import { toHex } from '../../../runtime/bytes.ts';
-import { choice, group, indexedValue, int, many, one, oneOf, opt, timeOfDay } from './body-reader.ts';
+import {
+  attrInt,
+  choice,
+  group,
+  indexedValue,
+  int,
+  many,
+  one,
+  oneOf,
+  opt,
+  timeOfDay,
+} from './body-reader.ts';
 import { deviceSrv } from './device-srs.ts';
-import { type ZclDateValue, zclGasDate } from './duis-date.ts';
+import { cosemDate, isoDate, type ZclDateValue, zclGasDate } from './duis-date.ts';
+import { cosemExecutionDateTime } from './encoding.ts';
 import { DspBodyInvalidError } from './errors.ts';
 import type { AnySrvTransform, BuildInput } from './rule.ts';
+import { daysOfWeek, type SpecialDay, specdays, specialDays, timeText, weekdays } from './schedule-body.ts';
 
 const ESME: DeviceType[] = ['ESME'];
 const GAS: DeviceType[] = ['GSME'];
@@ -380,6 +395,130 @@ function gcs05(i: BuildInput<UpdatePrepayConfiguration>): unknown {
   };
 }
 
+/** UpdatePrepayConfigElec (XSD sequence order). */
+const ELEC_CONFIG = group({
+  debtRecoveryRateCap: one('DebtRecoveryRateCap', int(0, 65535)),
+  emergencyCreditLimit: one('EmergencyCreditLimit', int(...INT32)),
+  emergencyCreditThreshold: one('EmergencyCreditThreshold', int(...INT32)),
+  lowCreditThreshold: one('LowCreditThreshold', int(...INT32)),
+  calendar: one(
+    'ElectricityNonDisablementCalendar',
+    group({
+      specialDays: one(
+        'ElectricitySpecialDays',
+        group({
+          days: many(
+            'SpecialDay',
+            group({ id: attrInt('index', 1, 20), date: one('Date', cosemDate) }),
+            0,
+            20,
+          ),
+        }),
+      ),
+      schedules: many(
+        'ElectricityNonDisablementSchedule',
+        group({
+          script: one('NonDisablementScript', oneOf('START', 'STOP')),
+          specialDays: one(
+            'SpecialDaysApplicability',
+            group({
+              ids: many('SpecialDayApplicability', group({ id: one('SpecialDayID', int(1, 20)) }), 0, 20),
+            }),
+          ),
+          week: one('DaysOfWeekApplicability', daysOfWeek),
+          when: one(
+            'ScheduleDatesAndTime',
+            group({
+              switchTime: one('SwitchTime', timeOfDay),
+              start: one('StartDate', isoDate),
+              end: one('EndDate', isoDate),
+            }),
+          ),
+        }),
+        1,
+        22,
+      ),
+    }),
+  ),
+  maxMeterBalance: one('MaxMeterBalance', int(...INT32)),
+  maxCreditThreshold: one('MaxCreditThreshold', int(...INT32)),
+});
+
+type ElecConfig = {
+  debtRecoveryRateCap: number;
+  emergencyCreditLimit: number;
+  emergencyCreditThreshold: number;
+  lowCreditThreshold: number;
+  calendar: {
+    specialDays: { days: SpecialDay[] };
+    schedules: {
+      script: 'START' | 'STOP';
+      specialDays: { ids: { id: number }[] };
+      week: { days: { day: string }[] };
+      when: { switchTime: number; start: string; end: string };
+    }[];
+  };
+  maxMeterBalance: number;
+  maxCreditThreshold: number;
+};
+
+/** GBCS fixes the debt recovery rate cap's period at one week (DUIS does not carry it). */
+export const DEBT_CAP_PERIOD_S = 604800;
+
+/**
+ * ECS08a (GBCS V3.1 use-case tables; no RTDS example): the DUIS settings as
+ * the passive values of their class 9000 objects, the cap's period the
+ * fixed week; the Non-Disablement Calendar's special days (index and day id
+ * = the DUIS `index`, as 6.14.2 lays out the ALCS special days) and schedule
+ * (one entry per ElectricityNonDisablementSchedule in document order:
+ * index 1.., enabled, script 0-0:10.0.106.255, selector START / STOP
+ * PROVISIONAL (NON_DISABLEMENT_SCRIPT), validity window 0xFFFF); every
+ * activation time now (the DSP holds a future-dated 2.1, as for GCS05).
+ */
+function ecs08a(i: BuildInput<UpdatePrepayConfiguration>): unknown {
+  if (i.body.config.which !== 'UpdatePrepayConfigElectricity')
+    throw new DspBodyInvalidError('an ESME takes UpdatePrepayConfigElectricity', 'UpdatePrepayConfiguration');
+  const b = i.body.config.value as ElecConfig;
+  const at = 'UpdatePrepayConfigElectricity/ElectricityNonDisablementCalendar';
+  const defs = specialDays(b.calendar.specialDays.days, `${at}/ElectricitySpecialDays`);
+  const now = formatCosemDateTimeText(cosemExecutionDateTime(i.execution));
+  const entries = b.calendar.schedules.map((s, k) => {
+    const path = `${at}/ElectricityNonDisablementSchedule[${k + 1}]`;
+    return {
+      index: k + 1,
+      enable: true,
+      scriptLogicalName: COSEM_OBJECTS.disconnectControlScripts.obis,
+      scriptSelector: NON_DISABLEMENT_SCRIPT[s.script],
+      switchTime: timeText(s.when.switchTime),
+      validityWindow: 0xffff,
+      execWeekdays: weekdays(s.week, `${path}/DaysOfWeekApplicability`),
+      execSpecdays: specdays(
+        s.specialDays.ids.map((d) => d.id),
+        defs,
+        `${path}/SpecialDaysApplicability`,
+      ),
+      beginDate: s.when.start,
+      endDate: s.when.end,
+    };
+  });
+  const passive = (value: number) => ({ valuePassive: value, activationTime: now });
+  return {
+    nonDisablementSpecialDays: {
+      entries: defs.map((d) => ({ index: d.id, specialDayDate: d.date, dayId: d.id })),
+    },
+    maxMeterBalance: passive(b.maxMeterBalance),
+    maxCreditThreshold: passive(b.maxCreditThreshold),
+    nonDisablementSchedule: { entries },
+    debtRecoveryRateCap: passive(b.debtRecoveryRateCap),
+    debtRecoveryRateCapPeriod: passive(DEBT_CAP_PERIOD_S),
+    lowCreditThreshold: passive(b.lowCreditThreshold),
+    emergencyCreditLimit: passive(b.emergencyCreditLimit),
+    nonDisablementSpecialDaysActivation: { activationTime: now },
+    emergencyCreditThreshold: passive(b.emergencyCreditThreshold),
+    nonDisablementScheduleActivation: { activationTime: now },
+  };
+}
+
 /**
  * The SRVs of this family this DSP does not transform for any target yet,
  * with why (`dsp srs --json` and the E11 refusal say it).
@@ -398,16 +537,12 @@ export const PREPAY_SRV_TRANSFORMS: readonly AnySrvTransform[] = [
   deviceSrv<UpdatePrepayConfiguration>('2.1', {
     // Elec is read to give a clear refusal to an ESME (not transformed) rather than a schema error
     choice: {
-      config: choice({ UpdatePrepayConfigElectricity: (n) => n, UpdatePrepayConfigGas: GAS_CONFIG }),
+      config: choice({ UpdatePrepayConfigElectricity: ELEC_CONFIG, UpdatePrepayConfigGas: GAS_CONFIG }),
     },
-    useCases: [{ useCase: 'GCS05', targets: GAS, fields: gcs05 }],
-    notTransformed: {
-      targets: ESME,
-      reason: NO_ESME_PAYLOAD(
-        'ECS08/ECS08a',
-        'the class 9000 settings objects ECS26a reads are inferred from their GBCS names only, and how ECS08 writes them (passive value and activation) and the non-disablement schedule (its script table and START/STOP selectors) are confirmed by no RTDS example or confirmed row; ECS08a cannot be told from ECS08 by the DUIS body',
-      ),
-    },
+    useCases: [
+      { useCase: 'ECS08a', targets: ESME, fields: ecs08a },
+      { useCase: 'GCS05', targets: GAS, fields: gcs05 },
+    ],
   }),
   deviceSrv<UpdateDebt>('2.3', {
     body: {

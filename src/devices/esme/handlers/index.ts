@@ -23,6 +23,7 @@ import { provideCredentialDetails, runCredentialUpdate, updateCredentials } from
 import { activateFirmware, runFirmwareActivation } from './firmware.ts';
 import type { FutureDatedRunner } from './future-dated.ts';
 import { esmeJoin } from './join.ts';
+import { runPrepaySettingActivation, updatePrepayConfiguration } from './prepay-config.ts';
 import { runChargeActivation, setPrices } from './prices.ts';
 import { protectedRead } from './protected.ts';
 import { supplyControl } from './supply.ts';
@@ -43,6 +44,7 @@ export const ESME_HANDLERS = new UseCaseRegistry<EsmeServices>()
   .register('CS06', activateFirmware)
   .register('ECS04a', adjustBalance)
   .register('ECS04b', resetBalance)
+  .register('ECS08a', updatePrepayConfiguration)
   .registerAll(['CS02a', 'CS02f'], provideCredentialDetails)
   .registerAll(CREDENTIAL_UPDATES, updateCredentials)
   .register('CS03A1', esmeJoin.methodA)
@@ -76,6 +78,7 @@ for (const row of useCaseRows()) {
 /** Who runs a future-dated entry, by its use case. */
 export const ESME_FUTURE_DATED: Readonly<Record<string, FutureDatedRunner>> = {
   ECS01b: runChargeActivation,
+  ECS08a: runPrepaySettingActivation,
   ECS02: runPaymentMode,
   ECS03: runPaymentMode,
   CS06: runFirmwareActivation,

@@ -46,6 +46,18 @@ function inferred<const U extends string, const A extends readonly DlmsAccess[]>
   });
 }
 
+/** A row whose payload is GBCS's own (GBCS V3.1 use-case tables: objects, attributes, types, in GBCS 19.2.1 order). */
+function gbcsTable<const U extends string, const A extends readonly DlmsAccess[]>(
+  code: number,
+  useCase: U,
+  name: string,
+  critical: boolean,
+  accesses: A,
+  o: Opts = {},
+) {
+  return { ...inferred(code, useCase, name, critical, accesses, o), confirmed: 'gbcs-text' as const };
+}
+
 /** A row GBCS names whose payload is not known here. */
 function unknown<const U extends string>(
   code: number,
@@ -422,11 +434,42 @@ export const ESME_GBCS_ROWS = [
     { targets: ['CHF'] },
   ),
 
+  // ---- payloads from GBCS's use-case tables (no RTDS example)
+  // ECS08a (2.1): the passive values and activation times of the prepayment settings and the
+  // Non-Disablement Calendar, in the order of GBCS's table (section 19.2.1)
+  gbcsTable(
+    0x00de,
+    'ECS08a',
+    'Update Prepayment Configuration on ESME',
+    true,
+    [
+      set('nonDisablementSpecialDays', 'entries'),
+      set('maxMeterBalance', 'valuePassive'),
+      set('maxCreditThreshold', 'valuePassive'),
+      set('nonDisablementSchedule', 'entries'),
+      set('debtRecoveryRateCap', 'valuePassive'),
+      set('debtRecoveryRateCapPeriod', 'valuePassive'),
+      set('lowCreditThreshold', 'valuePassive'),
+      set('emergencyCreditLimit', 'valuePassive'),
+      set('nonDisablementSpecialDaysActivation', 'activationTime'),
+      set('emergencyCreditThreshold', 'valuePassive'),
+      set('maxMeterBalance', 'activationTime'),
+      set('maxCreditThreshold', 'activationTime'),
+      set('debtRecoveryRateCap', 'activationTime'),
+      set('debtRecoveryRateCapPeriod', 'activationTime'),
+      set('lowCreditThreshold', 'activationTime'),
+      set('emergencyCreditLimit', 'activationTime'),
+      set('emergencyCreditThreshold', 'activationTime'),
+      set('nonDisablementScheduleActivation', 'activationTime'),
+    ],
+    { srv: '2.1' },
+  ),
+
   // ---- payload not known here
   unknown(0x0019, 'ECS01a', 'Set Tariff and Price on ESME', true, { srv: '1.1.1' }),
   unknown(0x001e, 'ECS07', 'Manage Debt on the ESME', true, { srv: '2.3' }),
+  // ECS08 (0x001F): GBCS V3.1's use-case tables no longer define it (ECS08a replaces it)
   unknown(0x001f, 'ECS08', 'Update Prepayment Configuration on ESME', true, { srv: '2.1' }),
-  unknown(0x00de, 'ECS08a', 'Update Prepayment Configuration on ESME', true, { srv: '2.1' }),
   unknown(0x002a, 'ECS17e', 'Read ESME Energy Register (TOU with Blocks)', false, {
     srv: '4.1.3',
   }),
