@@ -153,6 +153,24 @@ describe('HCALCS in a home: the ESME drives its switch over the HAN', () => {
     const success = esme.stateView.eventLog.filter((e) => e.code === 0x8131);
     assert.equal(success.length, 2, 'each switching answered by the HCALCS: 0x8131');
     assert.equal(counters(esme)['esme.alcs.calendar.switched'], 2);
+    // the ALCS event log (GBCS ECS35f entries): the command sent (outcome not known), then the HC ALCS's answer
+    const log = esme.stateView.attributes['alcsEventLog.buffer'] as {
+      switchNumberAndAction: number;
+      outcome: number;
+      hanCommandId: number;
+    }[];
+    const last = log.slice(-4);
+    assert.deepEqual(
+      last.map((e) => [e.switchNumberAndAction, e.outcome]),
+      [
+        [0x0201, 0],
+        [0x0200, 1],
+        [0x0202, 0],
+        [0x0200, 1],
+      ],
+    );
+    assert.equal(last[0]!.hanCommandId, last[1]!.hanCommandId);
+    assert.ok(last[2]!.hanCommandId > last[0]!.hanCommandId);
   });
 
   it('a switch without an HCALCS (3) leaves it alone; a home without the HCALCS counts the switch it cannot reach', async () => {

@@ -49,12 +49,13 @@ export interface SpecialDay {
   dayId: number;
 }
 
-/** One switch changed by the calendar: switch `n` on or off at `at` (epoch ms), by schedule entry `entry`. */
+/** One switch changed by the calendar: switch `n` on or off at `at` (epoch ms), by schedule entry `entry` running `script`. */
 export interface Switching {
   at: number;
   n: number;
   on: boolean;
   entry: number;
+  script: number;
 }
 
 const DAY_MS = 86_400_000;
@@ -125,7 +126,8 @@ export function switchingsOfDay(
     const end = parseDate(e.endDate);
     if (!sw || t === null || !begin || !end || !inRange(day, begin, end)) continue;
     const runs = special ? e.execSpecdays[special.dayId - 1] === '1' : e.execWeekdays[weekday] === '1';
-    if (runs) out.push({ at: dayStart + t * 1000, n: sw.n, on: sw.on, entry: e.index });
+    if (runs)
+      out.push({ at: dayStart + t * 1000, n: sw.n, on: sw.on, entry: e.index, script: e.scriptSelector });
   }
   return out.sort((a, b) => a.at - b.at);
 }

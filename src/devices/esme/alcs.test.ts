@@ -2,7 +2,7 @@
  * The ESME's ALCS switches in time (alcs.ts, issue 12), on virtual time:
  * the calendar ECS46c writes switches at its times, a timed ECS47 ends by
  * itself, an untimed one holds until a reset; every change is in the ALCS
- * event log (read by ECS35f), the output state (read by ECS61e) and the
+ * event log (read by ECS35f, entries as GBCS defines them), the output state (read by ECS61e) and the
  * ESME event log, and raises 0x8131 / 0x811A to the supplier. Commands are
  * RTDS ones with new fields and fresh counters (test-rig.test-support.ts).
  */
@@ -85,7 +85,12 @@ function meter() {
       range.toValue = 0xffff_ffff;
     });
     const buffer = (fields.alcsEventLog!.buffer as { value: { time: number }[] }).value;
-    return buffer.filter((e) => e.time >= alcsLogTime(from));
+    return buffer.filter((e) => e.time >= alcsLogTime(from)) as {
+      time: number;
+      switchNumberAndAction: number;
+      outcome: number;
+      hanCommandId: number;
+    }[];
   };
   /** the alert codes the meter sent since the last call (its alert-sent events) */
   let seen = 0;
@@ -110,16 +115,18 @@ describe('ESME ALCS in time (calendar, timed switches, log and alerts)', () => {
     assert.deepEqual(m.alerts(), [ALCS_SWITCH_SUCCESS]);
     assert.equal(m.state(1), false);
     assert.deepEqual(m.alcsLog(hhmm(7)), [
-      { time: alcsLogTime(hhmm(7)), eventCode: 0x0112, alcs: 0, eventData: 0 },
+      { time: alcsLogTime(hhmm(7)), switchNumberAndAction: 0x0102, outcome: 1, hanCommandId: 0 },
     ]);
     assert.equal(m.esme.alcs.nextCalendarSwitching(), hhmm(22));
     m.clock.runUntil(hhmm(24 + 7));
     assert.deepEqual(m.alerts(), [ALCS_SWITCH_SUCCESS, ALCS_SWITCH_SUCCESS], '22:00 on, 07:00 off again');
     assert.deepEqual(
-      m.alcsLog(hhmm(8)).map((e) => [e.time, (e as unknown as { eventCode: number }).eventCode]),
+      m
+        .alcsLog(hhmm(8))
+        .map((e) => [e.time, (e as unknown as { switchNumberAndAction: number }).switchNumberAndAction]),
       [
-        [alcsLogTime(hhmm(22)), 0x0111],
-        [alcsLogTime(hhmm(24 + 7)), 0x0112],
+        [alcsLogTime(hhmm(22)), 0x0101],
+        [alcsLogTime(hhmm(24 + 7)), 0x0102],
       ],
     );
     const own = m.esme.stateView.eventLog.filter((e) => e.code === ALCS_SWITCH_SUCCESS);
@@ -134,11 +141,15 @@ describe('ESME ALCS in time (calendar, timed switches, log and alerts)', () => {
     assert.deepEqual(m.alerts(), [ALCS_SWITCH_FAILURE]);
     assert.equal(m.state(3), false);
     assert.equal(m.esme.stateView.eventLog.at(-1)?.code, ALCS_SWITCH_FAILURE);
+    const [logged] = m.alcsLog(hhmm(8));
+    assert.equal(logged?.switchNumberAndAction, 0x0302, "the schedule entry's script");
+    assert.equal(logged?.outcome, 2, 'failure: the command could not be sent');
+    assert.equal(logged?.hanCommandId, Math.floor(hhmm(8) / 1000), 'the HAN command id the ESME allocated');
     const counters = m.esme.metrics.snapshot().counters;
     assert.equal(counters['esme.hcalcs.no-link-key'], 1);
   });
 
-  it('a timed ECS47 ends by itself after its Duration and the switch returns to the calendar (event code 0xNN20, cause 2)', () => {
+  it('a timed ECS47 ends by itself after its Duration and the switch returns to the calendar (logged as 0xNN20)', () => {
     const m = meter();
     m.writeCalendar([entry(1, 0x0102, '07:00:00'), entry(2, 0x0101, '22:00:00')]);
     m.clock.runUntil(hhmm(9));
@@ -151,7 +162,7 @@ describe('ESME ALCS in time (calendar, timed switches, log and alerts)', () => {
     assert.equal(m.state(1), false, 'the calendar has it off since 07:00');
     assert.deepEqual(m.alerts(), [ALCS_SWITCH_SUCCESS]);
     assert.deepEqual(m.alcsLog(hhmm(9, 30)), [
-      { time: alcsLogTime(hhmm(9, 30)), eventCode: 0x0120, alcs: 2, eventData: 0 },
+      { time: alcsLogTime(hhmm(9, 30)), switchNumberAndAction: 0x0120, outcome: 1, hanCommandId: 0 },
     ]);
     // without a calendar a timed switch returns to the state the meter holds without an override (RTDS: on)
     const bare = meter();

@@ -7,13 +7,18 @@
  *
  * Each change of switch N (output state `alcsN.outputState`, read by ECS61a
  * / ECS61e):
- * - an ALCS event log entry (0-17:99.98.2.255, read by ECS35f): time, event
- *   code, `alcs`, event data 0. PROVISIONAL (GBCS's ALCS event codes were not
- *   found in the use-case tables): the event code is the ECS47 script of the
- *   change, switch N in the high byte and 0x11 on / 0x12 off / 0x20 back to
- *   calendar control (the codes the RTDS ALCS event log holds: 0xNN11, 0xNN12,
- *   0xNN20); `alcs` says what made the change: 0 the calendar, 1 a command,
- *   2 the end of a timed override (the RTDS log holds 0..2 there);
+ * - ALCS event log entries (0-17:99.98.2.255, read by ECS35f; the entry as
+ *   the GBCS V3.1 use-case tables define it for ECS35f): the switch number
+ *   and action is the script that made the change (the command's; the
+ *   schedule entry's for the calendar; PROVISIONAL: N<<8 | 0x20 "revert to
+ *   calendar control" when a timed override ends). For an ALCS one entry,
+ *   outcome 1 (success), HAN command id 0. For an HC ALCS one entry when the
+ *   command is sent, outcome 0 (not known) with the HAN command id the ESME
+ *   allocated, then one for the HC ALCS's answer, N<<8 | 0x00, outcome 1 or
+ *   2 (failure), the same id; a command that cannot be sent is one entry,
+ *   outcome 2. PROVISIONAL: the id is the Unix time in seconds the command
+ *   was sent, kept increasing (the RTDS log's ids read as such times), and
+ *   no answer at all is logged as an answer entry with outcome 2;
  * - the outcome in the ESME event log and as an alert to the supplier: 0x8131
  *   "Success in changing or maintaining HCALCS or ALCS state" or 0x811A
  *   "Failure in ..." (GBCS Alert Codes, alert-codes.ts), a Generic Non
@@ -57,11 +62,13 @@ import type { EsmeState } from './state.ts';
 export const ALCS_SWITCH_SUCCESS = 0x8131;
 export const ALCS_SWITCH_FAILURE = 0x811a;
 
-/** What made a switch change: the `alcs` field of its ALCS event log entry (PROVISIONAL). */
-export const ALCS_CAUSE = { calendar: 0, command: 1, overrideEnd: 2 } as const;
-export type AlcsCause = keyof typeof ALCS_CAUSE;
+/** What made a switch change (its state-change event). */
+export type AlcsCause = 'calendar' | 'command' | 'overrideEnd';
 
-/** The ALCS event log's capacity (this emulator's figure). */
+/** The outcome of an ALCS event log entry (GBCS V3.1 use-case tables, ECS35f). */
+export const ALCS_OUTCOME = { notKnown: 0, success: 1, failure: 2 } as const;
+
+/** The ALCS event log's capacity (GBCS V3.1 use-case tables, ECS35f: log entries 1..100). */
 export const ALCS_EVENT_LOG_CAPACITY = 100;
 
 /** The ESME's ALCS timing state (JSON-safe, in the snapshot). */
@@ -70,6 +77,8 @@ export interface AlcsState {
   calendar: boolean;
   /** switches held against the calendar by ECS47: until epoch ms, or null until a reset */
   overrides: Record<string, number | null>;
+  /** the last HAN command id the ESME allocated to an HC ALCS command */
+  lastHanCommandId?: number;
 }
 
 export const defaultAlcsState = (): AlcsState => ({ calendar: false, overrides: {} });
@@ -115,23 +124,24 @@ export class AlcsControl {
     n: number,
     action: 'activate' | 'deactivate' | 'reset',
     minutes: number,
+    script: number,
   ): { from: boolean; to: boolean } {
     const from = this.output(n);
     this.clearOverride(n);
     if (action === 'reset') {
-      this.change(n, this.calendarOrDefault(n), 'command', 0x20);
+      this.change(n, this.calendarOrDefault(n), 'command', script);
       return { from, to: this.output(n) };
     }
     const until = minutes > 0 ? this.host.now() + minutes * 60_000 : null;
     this.st.overrides[String(n)] = until;
     if (until !== null) this.armOverride(n, until);
-    this.change(n, action === 'activate', 'command');
+    this.change(n, action === 'activate', 'command', script);
     return { from, to: this.output(n) };
   }
 
   /** A controller command (ECS47a / ECS47b) set switch N to `to`: logged, driven and reported like any change. */
-  controllerSet(n: number, to: boolean): void {
-    this.change(n, to, 'command');
+  controllerSet(n: number, to: boolean, script: number): void {
+    this.change(n, to, 'command', script);
   }
 
   /** ECS46c wrote the ALCS calendar: it runs from now on. */
@@ -196,7 +206,7 @@ export class AlcsControl {
           continue;
         }
         this.host.metrics.inc('esme.alcs.calendar.switched');
-        this.change(s.n, s.on, 'calendar');
+        this.change(s.n, s.on, 'calendar', s.script);
       }
     }
     this.armCalendar();
@@ -227,7 +237,7 @@ export class AlcsControl {
     }
     delete this.st.overrides[String(n)];
     this.host.metrics.inc('esme.alcs.override.ended');
-    this.change(n, this.calendarOrDefault(n), 'overrideEnd', 0x20);
+    this.change(n, this.calendarOrDefault(n), 'overrideEnd', ((n << 8) | 0x20) & 0xffff);
   }
 
   private clearOverride(n: number): void {
@@ -239,24 +249,50 @@ export class AlcsControl {
   // ------------------------------------------------------------------ a change
 
   /**
-   * Switch N to `to` (undefined: the state it holds without any override):
-   * the output state, the ALCS event log entry, the HCALCS over the HAN, the
-   * outcome's event and alert. `action`: the event code's low byte (default
-   * 0x11 on / 0x12 off by the new state).
+   * Switch N to `to` (undefined: the state it holds without any override) by
+   * `script`: the output state, the ALCS event log entries, the HCALCS over
+   * the HAN, the outcome's event and alert.
    */
-  private change(n: number, to: boolean | undefined, cause: AlcsCause, action?: number): void {
+  private change(n: number, to: boolean | undefined, cause: AlcsCause, script: number): void {
     const s = this.host.state;
     if (to === undefined) clearAttribute(s, outputKey(n));
     else setAttribute(s, outputKey(n), to);
     const on = this.output(n);
-    this.logAlcsEvent(((n << 8) | (action ?? (on ? 0x11 : 0x12))) & 0xffff, cause);
     this.host.event({ kind: 'state-change', reason: 'ALCS_SWITCHED', detail: { alcs: n, on, cause } });
     const hcalcs = getAttribute(s, `alcsDeviceId${n}.value`);
     if (!isHcalcsId(hcalcs)) {
+      this.logAlcsEvent(script, ALCS_OUTCOME.success, 0);
       this.outcome(true);
       return;
     }
-    if (!this.host.switchHcalcs(hcalcs, on, (ok) => this.outcome(ok))) this.outcome(false);
+    const id = this.nextHanCommandId();
+    let sending = true;
+    let answered: boolean | undefined;
+    const sent = this.host.switchHcalcs(hcalcs, on, (ok) => {
+      // an answer within the send (a synchronous HAN): logged after the command's entry
+      if (sending) answered = ok;
+      else this.answer(n, id, ok);
+    });
+    sending = false;
+    if (!sent) {
+      this.logAlcsEvent(script, ALCS_OUTCOME.failure, id);
+      this.outcome(false);
+      return;
+    }
+    this.logAlcsEvent(script, ALCS_OUTCOME.notKnown, id);
+    if (answered !== undefined) this.answer(n, id, answered);
+  }
+
+  /** HC ALCS N answered the HAN command `id` (or did not: `ok` false). */
+  private answer(n: number, id: number, ok: boolean): void {
+    this.logAlcsEvent((n << 8) & 0xffff, ok ? ALCS_OUTCOME.success : ALCS_OUTCOME.failure, id);
+    this.outcome(ok);
+  }
+
+  private nextHanCommandId(): number {
+    const id = Math.max((this.st.lastHanCommandId ?? 0) + 1, Math.floor(this.host.now() / 1000)) >>> 0;
+    this.st.lastHanCommandId = id;
+    return id;
   }
 
   private outcome(ok: boolean): void {
@@ -266,14 +302,9 @@ export class AlcsControl {
     this.host.alert(code);
   }
 
-  private logAlcsEvent(eventCode: number, cause: AlcsCause): void {
+  private logAlcsEvent(switchNumberAndAction: number, outcome: number, hanCommandId: number): void {
     const log = mutableAttribute(this.host.state, 'alcsEventLog.buffer') as unknown[] | undefined;
-    const entry = {
-      time: alcsLogTime(this.host.now()),
-      eventCode,
-      alcs: ALCS_CAUSE[cause],
-      eventData: 0,
-    };
+    const entry = { time: alcsLogTime(this.host.now()), switchNumberAndAction, outcome, hanCommandId };
     if (!Array.isArray(log)) {
       setAttribute(this.host.state, 'alcsEventLog.buffer', [entry]);
       return;

@@ -14,14 +14,12 @@
  *   and the ECS47 action without its 0x10 bit (0x01 on, 0x02 off): the
  *   scripts ECS46c (SR 6.14.2) writes into that schedule.
  *
- * PROVISIONAL (GBCS's script table was not available here; inferred from
- * the RTDS ESME's ALCS event log, whose event codes are 0xNN11, 0xNN12 and
- * 0xNN20 with NN = 1..5 only, and from the three actions DUIS's ALCS event
- * log names: On, Off, Revert to calendar control):
- * - an ECS47 script is the switch number N (1..5) in the high byte and the
- *   action in the low byte: 0x11 activate (SR 7.5), 0x12 deactivate
- *   (SR 7.6), 0x20 reset to calendar control (SR 7.8). For N = 1 this is
- *   the RTDS 0x0111; N = 2..5 and the other two actions are inferred.
+ * Confirmed by the GBCS V3.1 use-case tables (ECS35f, the ALCS event log's
+ * switchNumberAndAction, "the script identifier from the Remote Party
+ * Command"): the first octet is the switch number N (1..5), the second the
+ * action, 0x11 On, 0x12 Off, 0x20 revert to calendar control (0x00: an entry
+ * for a message from HC ALCS N). So an ECS47 script (SR 7.5 / 7.6 / 7.8) is
+ * N << 8 | action; for N = 1 activate this is the RTDS 0x0111.
  */
 
 /** ECS47 switch actions and their low byte. */

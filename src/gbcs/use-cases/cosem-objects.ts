@@ -416,10 +416,23 @@ export const COSEM_OBJECTS = {
     '0-0:99.98.4.255',
     profile(s.struct({ time: utcSeconds, eventCode: s.u16(), eventData: s.u32() })),
   ),
+  /**
+   * The ALCS event log (GBCS V3.1 use-case tables, ECS35f; GBCS 18.2.1 entry_alcsLogEntry):
+   * timestamp, the switch number and action (the command's script id; N<<8 for a message from
+   * HC ALCS N), outcome (0 not known: sent to an HC ALCS, 1 success, 2 failure) and the HAN command
+   * id (0 for an ALCS; for an HC ALCS the id of the HAN command the entry relates to).
+   */
   alcsEventLog: o(
     7,
     '0-17:99.98.2.255',
-    profile(s.struct({ time: utcSeconds, eventCode: s.u16(), alcs: s.enum(), eventData: s.u32() })),
+    profile(
+      s.struct({
+        time: utcSeconds,
+        switchNumberAndAction: s.u16(),
+        outcome: s.enum(),
+        hanCommandId: s.u32(),
+      }),
+    ),
     profileMethods,
   ),
   boostButtonEventLog: o(

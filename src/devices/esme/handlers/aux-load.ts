@@ -18,7 +18,7 @@
  * then runs through alcs.ts (ALCS event log, HCALCS over the HAN, 0x8131 /
  * 0x811A); an ECS47 holds the switch against the calendar for its Duration.
  */
-import { type AlcsScript, decodeAlcsScript } from '../../../gbcs/use-cases/alcs-scripts.ts';
+import { type AlcsScript, decodeAlcsScript, encodeAlcsScript } from '../../../gbcs/use-cases/alcs-scripts.ts';
 import {
   CommandContentError,
   type HandlerResult,
@@ -76,8 +76,13 @@ export function auxiliaryLoadControl(call: UseCaseCall, esme: EsmeServices): Han
     // the Duration (ECS47 alcsStateScriptSelector, PROVISIONAL minutes) times the override (alcs.ts)
     const minutes = (call.fields as { alcsStateScriptSelector?: { value?: unknown } }).alcsStateScriptSelector
       ?.value;
-    alcs.command(script.n, script.action, typeof minutes === 'number' ? minutes : 0);
-  } else if (alcs) alcs.controllerSet(script.n, to ?? from);
+    alcs.command(
+      script.n,
+      script.action,
+      typeof minutes === 'number' ? minutes : 0,
+      encodeAlcsScript(script),
+    );
+  } else if (alcs) alcs.controllerSet(script.n, to ?? from, encodeAlcsScript(script));
   else if (to === undefined) clearAttribute(esme.state, outputKey(script.n));
   else setAttribute(esme.state, outputKey(script.n), to);
   const now = alcsOutputState(esme, script.n);
