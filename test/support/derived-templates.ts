@@ -110,6 +110,13 @@ const DERIVATIONS: readonly Derivation[] = [
     from: 'ECS47a_7.13_ALCS_ACTIVATE_SUCCESS_REQUEST_DUIS.XML',
     body: `<sr:LimitAPCLevel auxiliaryControllerN="5">${STATE}</sr:LimitAPCLevel>`,
   },
+  // ECS17e (GBCS V3.1 tables): the TOU-with-blocks read, in the envelope of the 4.1.2 template
+  {
+    useCase: 'ECS17e',
+    srv: '4.1.3',
+    from: 'ECS17d_4.1.2_SINGLE_SUCCESS_REQUEST_DUIS.XML',
+    body: '<sr:ReadInstantaneousImportTOUWithBlocksMatrices/>',
+  },
   // device configuration (src/dcc/dsp/transform/device-config-srs.ts)
   {
     useCase: 'ECS28a',

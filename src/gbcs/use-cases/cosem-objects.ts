@@ -512,6 +512,8 @@ export const COSEM_OBJECTS = {
   protectedReadProfileImport: dataProtection('0-0:43.2.7.255'),
   protectedReadImportEnergy: dataProtection('0-0:43.2.8.255'),
   protectedReadTouRegisters: dataProtection('0-0:43.2.9.255'),
+  // ECS17e (GBCS V3.1 use-case tables): reads the TOU-with-blocks register list 1/0-0:94.44.34.2/2
+  protectedReadTouBlockRegisters: dataProtection('0-0:43.2.10.255'),
 
   // ---- supply and load limiting
   disconnectControlScripts: o(9, '0-0:10.0.106.255', {}, { execute: [1, s.u16()] }),

@@ -318,6 +318,14 @@ export const DEVICE_SRV_TRANSFORMS: readonly AnySrvTransform[] = [
     },
     read('GCS13c', GAS_AND_GPF),
   ]),
+  // ECS17e (GBCS V3.1 use-case tables): the protected read of the TOU-with-blocks register list
+  readSrv('4.1.3', [
+    {
+      useCase: 'ECS17e',
+      targets: ESME,
+      fields: protectedRead('ECS17e', [{ classId: 1, obis: '0-0:94.44.34.2' }]),
+    },
+  ]),
   readSrv('4.1.4', [read('GCS13b', GAS_AND_GPF)]),
   readSrv('4.12.1', [read('ECS18b', ESME)]),
   readSrv('4.12.2', [read('ECS18a', ESME)]),

@@ -253,18 +253,3 @@ describe('2.1 Update Prepay Configuration: GCS05 from XSD-shaped bodies', () => 
     assert.throws(transform('2.1', 4, GSME, prepayGas({ start: '00:00:30' })).run, DspBodyInvalidError);
   });
 });
-
-describe('SRVs not transformed for any target: E11 with the reason', () => {
-  it('4.1.3 to an ESME: ECS17e has no payload; the SRV table says why', () => {
-    const t = transform('4.1.3', 1, ESME, '<sr:ReadInstantaneousImportTOUWithBlocksMatrices/>');
-    assert.ok(t.valid.valid, t.valid.errors.join('; '));
-    assert.throws(t.run, (e: unknown) => {
-      assert.ok(e instanceof DspUnsupportedServiceRequestError);
-      assert.equal(e.responseCode, 'E11');
-      assert.match(e.message, /SR 4\.1\.3 is not transformed: ECS17e has no payload/);
-      return true;
-    });
-    const row = srvListing().find((e) => e.srv === '4.1.3');
-    assert.match(String(row?.reason), /ECS17e has no payload/);
-  });
-});

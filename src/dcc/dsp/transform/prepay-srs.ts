@@ -526,8 +526,6 @@ function ecs08a(i: BuildInput<UpdatePrepayConfiguration>): unknown {
 export const PREPAY_SRVS_NOT_BUILT: Readonly<Record<string, string>> = {
   '1.1.1':
     'ECS01a (ESME) has no payload in the catalogue (payloadUnknown: the primary calendar, special days and block thresholds it sets are not confirmed together by any RTDS example); GCS01a (GSME, unconfirmed row: Price and Calendar cluster publishes) is not built yet',
-  '4.1.3':
-    'ECS17e has no payload in the catalogue (payloadUnknown): the TOU-with-blocks register list it would read (a protected read like ECS17b 0-0:94.44.34.10 and ECS17d 0-0:94.44.34.1) has no confirmed OBIS code',
 };
 
 const NO_ESME_PAYLOAD = (useCase: string, what: string) =>

@@ -1,6 +1,6 @@
 /**
  * Protected reads (GBCS: Data Protection class 30, get_protected_attributes):
- * ECS17b, ECS17d, ECS19, ECS20c, ECS21a, ECS21b, ECS22b, ECS66. The command lists
+ * ECS17b, ECS17d, ECS17e, ECS19, ECS20c, ECS21a, ECS21b, ECS22b, ECS66. The command lists
  * the objects to read (class, OBIS, attribute, optional date-time
  * restriction); the response echoes the protection parameters with the
  * system titles of the Response: originator this device, recipient the
@@ -11,7 +11,8 @@
  * Values: the import register list (0-0:94.44.34.10) from the meter's
  * registers (a twin ESME adds the secondary element's import register);
  * the prepayment register list (0-0:94.44.34.30) with the live meter
- * balance first; every other object from `state.protectedData` (DLMS Data
+ * balance first; the TOU-with-blocks register list (ECS17e, 0-0:94.44.34.2)
+ * as held, all zero when none is held; every other object from `state.protectedData` (DLMS Data
  * by `class/OBIS/attribute`, initially the RTDS ESME's, rtds-protected.ts);
  * the import daily read log (ECS21a, 0-0:98.1.9.255) from what the meter
  * recorded at each midnight (daily-read-log.ts).
@@ -48,6 +49,10 @@ interface GetProtected {
 }
 
 const IMPORT_REGISTERS = '1/0-0:94.44.34.10/2';
+/** ECS17e (GBCS V3.1 use-case tables): the TOU-with-blocks register list, 64 double-long-unsigned in one array. */
+const TOU_BLOCK_REGISTERS = '1/0-0:94.44.34.2/2';
+/** Entries of the TOU-with-blocks list: per block 1..4, its 8 TOU register values then its 8 block counters. */
+const TOU_BLOCK_ENTRIES = 64;
 const PREPAYMENT_REGISTERS = '1/0-0:94.44.34.30/2';
 /** GBCS time stamps in profiles: UTC seconds since 2000-01-01. */
 const EPOCH_2000 = Date.UTC(2000, 0, 1);
@@ -64,6 +69,16 @@ function importRegisters(esme: EsmeServices): DlmsData {
   return dlms.struct(...items);
 }
 
+/**
+ * The TOU-with-blocks register list the meter holds; a meter given none
+ * holds it all zero (PROVISIONAL: no RTDS ESME shows an ECS17e response,
+ * and this emulator does not accumulate block registers from its load).
+ */
+function touBlockRegisters(esme: EsmeServices): DlmsData {
+  if (esme.state.protectedData[TOU_BLOCK_REGISTERS] !== undefined) return held(esme, TOU_BLOCK_REGISTERS);
+  return dlms.struct(dlms.array(...Array.from({ length: TOU_BLOCK_ENTRIES }, () => dlms.u32(0))));
+}
+
 function held(esme: EsmeServices, key: string): DlmsData {
   const hex = esme.state.protectedData[key];
   if (hex === undefined) throw new CommandContentError(`the ESME holds no ${key}`);
@@ -73,6 +88,7 @@ function held(esme: EsmeServices, key: string): DlmsData {
 function objectValue(esme: EsmeServices, o: ObjectRef): DlmsData {
   const key = `${o.classId}/${o.logicalName}/${o.attributeIndex}`;
   if (key === IMPORT_REGISTERS) return importRegisters(esme);
+  if (key === TOU_BLOCK_REGISTERS) return touBlockRegisters(esme);
   const v =
     key === ACTIVE_IMPORT_PROFILE
       ? withRecordedImportProfile(esme.state, held(esme, key))

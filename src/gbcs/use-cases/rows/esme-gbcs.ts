@@ -464,15 +464,23 @@ export const ESME_GBCS_ROWS = [
     ],
     { srv: '2.1' },
   ),
+  // ECS17e: a protected read (Data Protection 0-0:43.2.10.255 method 1) of the TOU-with-blocks register list
+  // 1/0-0:94.44.34.2/2: a structure of one array of 64 double-long-unsigned (per block 1..4: its 8 TOU
+  // register values, then its 8 block counters)
+  gbcsTable(
+    0x002a,
+    'ECS17e',
+    'Read ESME Energy Register (TOU with Blocks)',
+    false,
+    [action('protectedReadTouBlockRegisters', 'getProtectedAttributes')],
+    { srv: '4.1.3' },
+  ),
 
   // ---- payload not known here
   unknown(0x0019, 'ECS01a', 'Set Tariff and Price on ESME', true, { srv: '1.1.1' }),
   unknown(0x001e, 'ECS07', 'Manage Debt on the ESME', true, { srv: '2.3' }),
   // ECS08 (0x001F): GBCS V3.1's use-case tables no longer define it (ECS08a replaces it)
   unknown(0x001f, 'ECS08', 'Update Prepayment Configuration on ESME', true, { srv: '2.1' }),
-  unknown(0x002a, 'ECS17e', 'Read ESME Energy Register (TOU with Blocks)', false, {
-    srv: '4.1.3',
-  }),
   unknown(
     0x003f,
     'ECS26e',
