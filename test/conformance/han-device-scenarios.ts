@@ -18,6 +18,7 @@
  * fails) are the device states of the log reads' ERROR examples.
  */
 
+import { Gpf } from '../../src/devices/gpf/gpf.ts';
 import { Gsme } from '../../src/devices/gsme/gsme.ts';
 import {
   readingsOf,
@@ -27,6 +28,7 @@ import {
 } from '../../src/devices/gsme/snapshots.ts';
 import type { Home } from '../../src/devices/home/home.ts';
 import { RTDS_EUIS } from '../../src/devices/home/profiles.ts';
+import { ROLE } from '../../src/devices/security/credentials.ts';
 import { CHF_SCENARIOS } from './chf-scenarios.ts';
 
 function gsme(home: Home): Gsme {
@@ -291,6 +293,15 @@ export const SCENARIOS: Record<string, (home: Home) => void> = {
       maxNumberOfSamples: 41,
     });
     g.backchannel.history.consumption(at, 360_000, SAMPLES_FROM_20_00);
+  },
+  // the GPF's network operator cells hold the certificates of the operator handing over, 90B3D51F30000002 (the
+  // RTDS key store's ACB: the only certificates with that identity), which signs the handover; the command
+  // puts 90B3D51F30020000's in their place
+  'CS02bNOByNOHandover_6.21_SUCCESS': (home) => {
+    const g = home.chf.gpf;
+    if (!(g instanceof Gpf)) throw new Error('the home has no GPF application');
+    const handingOver = g.backchannel.trustAnchorCell('acb')!;
+    g.backchannel.setTrustAnchorCell('networkOperator', { ...handingOver, role: ROLE.networkOperator });
   },
   ...CHF_SCENARIOS,
 };

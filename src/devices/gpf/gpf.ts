@@ -8,7 +8,13 @@
  *   answers them (gsme/handlers: the protected parts payload-encrypted);
  * - GCS09: Set Change of Tenancy Date (Device Management Publish Change of
  *   Tenancy), held in the GPF's state;
- * - GCS59: Restore GPF Device Log (ASN.1), each entry restored (result 0).
+ * - GCS59: Restore GPF Device Log (ASN.1), each entry restored (result 0);
+ * - CS02a / CS02b (every replacement mode; GBCS 13.3): the details and the
+ *   replacement of the GPF's own Trust Anchor cells, by the shared meter code
+ *   (meter-common/security-credentials.ts) with its Remote Party Seq Numbers
+ *   and replaced certificates in `state.credentials`; now only (the GPF keeps
+ *   no future-dated work: a future execution date-time is content it cannot
+ *   apply, malformed answer and 8F1E, as the CHF); a cancellation answers NULL.
  * Every other use case passes the same checks and gets its family's
  * "unsupported" answer. It is always awake: the CHF hands it its commands
  * directly (`Chf` option `gpf`), and its responses go to the WAN through the
@@ -18,6 +24,7 @@ import { messageCodeForUseCase } from '../../gbcs/codes/message-codes.ts';
 import { encodeGbzAlert } from '../../gbcs/use-cases/index.ts';
 import type { DeviceType } from '../contracts.ts';
 import { type GsmeView, registerMirroredReads } from '../gsme/handlers/index.ts';
+import { defaultDeviceKeyState } from '../meter-common/device-credentials.ts';
 import {
   type Execution,
   type ExecutionContext,
@@ -26,13 +33,30 @@ import {
   type MeterOptions,
   type MeterSnapshotBase,
 } from '../meter-common/meter-device.ts';
-import { CLOCK_STATUS_DOUBTFUL, cosemDateTime, zigbeeTime } from '../meter-common/time.ts';
+import {
+  applyCredentialUpdate,
+  type CredentialDevice,
+  type CredentialState,
+  credentialDetails,
+  planCredentialUpdate,
+  REPLACEMENT_MODES,
+  reapplyReplacedCertificates,
+  type UpdateCommand,
+  updateResponse,
+} from '../meter-common/security-credentials.ts';
+import {
+  CLOCK_STATUS_DOUBTFUL,
+  cosemDateTime,
+  parseGeneralizedTime,
+  zigbeeTime,
+} from '../meter-common/time.ts';
 import {
   CommandContentError,
   type HandlerResult,
   type UseCaseCall,
   UseCaseRegistry,
 } from '../meter-common/use-case-registry.ts';
+import type { RemotePartyAnchor, TrustAnchorCellName } from '../security/credentials.ts';
 import type { AcceptedCommand } from '../security/device-security.ts';
 import { GasMirror, type GasMirrorSnapshot } from './gas-mirror.ts';
 
@@ -41,6 +65,13 @@ export interface GpfState {
   changeOfTenancy: Record<string, number> | null;
   /** the GPF Device Log (GCS59 restores it): HAN devices the GPF knows */
   deviceLog: Array<{ deviceId: string; deviceType: number }>;
+  /** Remote Party Seq Numbers and the cell certificates CS02b replaced (absent in a snapshot from before) */
+  credentials?: CredentialState;
+}
+
+/** The GPF's credential state before any CS02b: no seq number set, no certificate replaced. */
+function initialGpfCredentials(): CredentialState {
+  return { seqNumbers: {}, replaced: {}, deviceKeys: defaultDeviceKeyState() };
 }
 
 export interface GpfSnapshot extends MeterSnapshotBase {
@@ -55,6 +86,8 @@ export interface GpfOptions extends MeterOptions {
 
 interface GpfView extends GsmeView {
   gpf: GpfState;
+  /** the GPF's Trust Anchor cells and credential state (CS02a / CS02b) */
+  credentials: CredentialDevice;
 }
 
 /** Responses to these reads carry the clock status in the header date-time (RTDS GCS13a/b/c, GCS14 on the GPF: 00). */
@@ -63,11 +96,16 @@ const READS = new Set(['GCS13a', 'GCS13b', 'GCS13c', 'GCS14'].map((u) => message
 /** The GPF's handlers: the mirrored reads and its own two use cases. */
 export const GPF_HANDLERS = registerMirroredReads(new UseCaseRegistry<GpfView>())
   .register('GCS09', changeOfTenancy)
-  .register('GCS59', restoreDeviceLog);
+  .register('GCS59', restoreDeviceLog)
+  .register('CS02a', provideCredentials)
+  .registerAll(
+    Object.keys(REPLACEMENT_MODES).filter((u) => u.startsWith('CS02b')),
+    updateCredentials,
+  );
 
 export class Gpf extends MeterDevice<GpfState> {
   readonly deviceType: DeviceType = 'GPF';
-  protected state: GpfState = { changeOfTenancy: null, deviceLog: [] };
+  protected state: GpfState = { changeOfTenancy: null, deviceLog: [], credentials: initialGpfCredentials() };
   readonly mirror: GasMirror;
   private readonly registry: UseCaseRegistry<GpfView>;
   private readonly view: GpfView;
@@ -90,6 +128,14 @@ export class Gpf extends MeterDevice<GpfState> {
       simpleAlert: (code) => this.simpleAlert(code),
       now: () => this.deviceNow(),
       logEvent: () => {},
+      get credentials() {
+        self.state.credentials ??= initialGpfCredentials();
+        return {
+          deviceType: 'GPF' as const,
+          security: self.security,
+          credentialState: self.state.credentials,
+        };
+      },
     };
   }
 
@@ -102,9 +148,18 @@ export class Gpf extends MeterDevice<GpfState> {
     return this.registry.useCases();
   }
 
-  /** Test backchannel: hardware faults (`cluster.AttributeName` / `cluster.command`). */
+  /** Test backchannel: hardware faults (`cluster.AttributeName` / `cluster.command`), the Trust Anchor cells. */
   readonly backchannel = {
     hardwareFault: (what: string, on = true): void => this.setHardwareFault(what, on),
+    /** The GPF's Trust Anchor cell `name` as it holds it. */
+    trustAnchorCell: (name: TrustAnchorCellName): RemotePartyAnchor | undefined =>
+      this.security.trustAnchors.cell(name),
+    /** What cell `name` held before the test (the certificates a GPF in service was given by an earlier CS02b). */
+    setTrustAnchorCell: (name: TrustAnchorCellName, anchor: RemotePartyAnchor): void => {
+      const ta = this.security.trustAnchors.clone();
+      ta.setCell(name, anchor);
+      this.security.setTrustAnchors(ta);
+    },
   };
 
   protected execute(cmd: AcceptedCommand, ctx: ExecutionContext): Execution {
@@ -131,7 +186,13 @@ export class Gpf extends MeterDevice<GpfState> {
 
   restore(s: GpfSnapshot): void {
     this.state = structuredClone(s.state);
+    this.state.credentials ??= initialGpfCredentials();
     this.mirror.restore(s.mirror);
+    reapplyReplacedCertificates({
+      deviceType: 'GPF',
+      security: this.security,
+      credentialState: this.state.credentials,
+    });
     this.restoreBase(s);
   }
 }
@@ -171,5 +232,36 @@ function restoreDeviceLog(
     response: { restoreOutcomes: entries.map((device) => ({ device, result: 0 })) },
     outcome: 'applied',
     detail: { deviceLog: d.gpf.deviceLog.length },
+  };
+}
+
+const CANCEL = '99991231235959Z';
+
+/** CS02a: the GPF's cells of each requested role. */
+function provideCredentials(call: UseCaseCall<{ remotePartyRoles: number[] }>, d: GpfView): HandlerResult {
+  return { ...credentialDetails(d.credentials, call.fields.remotePartyRoles, 'signed'), outcome: 'read' };
+}
+
+/** CS02b: replace certificates of the GPF's cells now (cancel: NULL; future-dated: refused). */
+function updateCredentials(call: UseCaseCall<UpdateCommand>, d: GpfView): HandlerResult {
+  const t = call.fields.executionDateTime;
+  if (t === CANCEL) return { ...updateResponse(null), outcome: 'cancelled', detail: { cancelled: false } };
+  const device = d.credentials;
+  const plan = planCredentialUpdate(
+    device,
+    call.row.useCase,
+    call.fields,
+    call.cmd.message.originatorCounter,
+  );
+  if (t !== undefined) {
+    const when = parseGeneralizedTime(t);
+    if (when === null) throw new CommandContentError('execution time');
+    if (when > d.now()) throw new CommandContentError('future-dated credential update is not run by the GPF');
+  }
+  const r = applyCredentialUpdate(device, plan);
+  return {
+    ...updateResponse(r.outcome),
+    outcome: r.allReplaced ? 'applied' : 'failed',
+    ...(r.refused.length ? { detail: { refused: r.refused } } : {}),
   };
 }
