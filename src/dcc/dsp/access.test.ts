@@ -39,7 +39,6 @@ const MISMATCHES = [
   '4.1.1 OU: ESME GSME GPF',
   '4.1.2 OU: ESME GSME GPF',
   '4.1.3 OU: ESME',
-  '4.12.1 OU: ESME',
   '6.2.10 ED: GSME',
   '6.2.10 GT: GSME',
   '6.12 ED: ESME',
@@ -57,7 +56,6 @@ const MISMATCHES = [
   '6.22 GT: GSME',
   '6.24.2 ED: ESME GSME CHF GPF PPMID',
   '6.24.2 GT: ESME GSME CHF GPF PPMID',
-  '7.4 OU: ESME',
   '7.5 ED: ESME',
   '7.6 ED: ESME',
   '7.8 ED: ESME',
@@ -105,9 +103,9 @@ describe('DSP access: GBCS roles for device SRs (table)', () => {
     // Other User reads import registers through DUIS, but ECS17b has no ACB role for it
     assert.equal(gbcsRoleMayRequest('4.1.1', 'ESME', 'OU'), false);
     assert.equal(gbcsRoleMayRequest('4.1.1', 'ESME', 'ED'), true);
-    // 7.4 on a GSME is GCS33 (ACB for Other User), on an ESME ECS45 (ACB for a supplier only)
+    // 7.4 is GCS33 on a GSME, ECS45 on an ESME: GBCS V3.1 lists the ACB for both (Other User through it)
     assert.equal(gbcsRoleMayRequest('7.4', 'GSME', 'OU'), true);
-    assert.equal(gbcsRoleMayRequest('7.4', 'ESME', 'OU'), false);
+    assert.equal(gbcsRoleMayRequest('7.4', 'ESME', 'OU'), true);
     // per-role variants: 6.2.10 is ECS25r1 for a supplier, ECS25r2 for a network operator
     assert.deepEqual([...srvUseCasesOn('6.2.10', 'ESME')].sort(), ['ECS25r1', 'ECS25r2']);
     assert.equal(gbcsRoleMayRequest('6.2.10', 'ESME', 'IS'), true);

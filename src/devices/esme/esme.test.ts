@@ -197,11 +197,11 @@ describe('ESME: accepted commands change state', () => {
     assert.equal(esme.stateView.supply, 'armed');
   });
 
-  it('ECS42 (7.1, no RTDS fixture: built from GBCS facts, script 53, Message Code 0x004F) enables an armed supply', () => {
+  it('ECS42 (7.1, no RTDS fixture: built from GBCS V3.1 facts, script 51, Message Code 0x004F) enables an armed supply', () => {
     const { esme, up } = newEsme({ initialState: { supply: 'armed' } });
     const ecs43 = decodeMessage(fixture('7.2_ECS43/ECS43_7.2_SUCCESS_COMMAND_GBCS.HEX'));
     const content = new Uint8Array(ecs43.content);
-    content[content.length - 1] = 53;
+    content[content.length - 1] = 51;
     esme.onRemotePartyMessage(
       rebuildCommand(profile.remote, ecs43, { content, otherInfo: { messageCode: 0x004f } }),
     );

@@ -76,6 +76,19 @@ describe('role table confirmation', () => {
     assert.equal(confirmed, entries);
   });
 
+  it('a V3.1 entry whose table lists only the ACB has no direct sender and names the parties the ACB acts for', () => {
+    for (const [uc, e] of Object.entries(ROLE_TABLE)) {
+      if (!e.note.startsWith(`${V31}Access Control Broker;`)) continue;
+      assert.deepEqual(e.roles, [], uc);
+      assert.ok((e.acb ?? []).length > 0, uc);
+    }
+    // Send CIN (GBCS V3.1: the ACB alone): the DCC sends it for the supplier, never the supplier itself
+    for (const uc of ['ECS50', 'GCS36']) {
+      assert.deepEqual(useCaseById(uc)?.roles, [], uc);
+      assert.deepEqual(useCaseById(uc)?.acbOnBehalfOf, ['supplier'], uc);
+    }
+  });
+
   it('a GBCS-confirmed CS02b mode names only the party that signs it', () => {
     assert.deepEqual(useCaseById('CS02bSupplierByTransCoS')?.roles, ['transitionalCoS']);
     assert.deepEqual(useCaseById('CS02bACBByACB')?.roles, ['acb']);

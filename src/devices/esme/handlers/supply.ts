@@ -12,9 +12,9 @@ import {
 import type { EsmeServices } from '../services.ts';
 import type { SupplyState } from '../state.ts';
 
-/** Script ids of the load switch script table (RTDS ECS43 = 52, ECS44 = 54; ECS42 = 53 inferred). */
+/** Script ids of the load switch script table (RTDS ECS43 = 52, ECS44 = 54; ECS42 = 51: GBCS V3.1 use-case table). */
 export const SUPPLY_SCRIPT: Readonly<Record<'ECS42' | 'ECS43' | 'ECS44', { id: number; to: SupplyState }>> = {
-  ECS42: { id: 53, to: 'enabled' },
+  ECS42: { id: 51, to: 'enabled' },
   ECS43: { id: 52, to: 'disabled' },
   ECS44: { id: 54, to: 'armed' },
 };

@@ -18,7 +18,9 @@ const { get, getRange, set, action } = dlmsAccess;
 interface Opts {
   targets?: readonly DeviceTarget[];
   variants?: readonly EsmeVariant[];
-  srv?: string;
+  srv?: string | readonly string[];
+  /** The accesses match GBCS V3.1's use-case table ("DLMS COSEM specific content", in its order). */
+  confirmed?: 'gbcs-text';
 }
 
 /** A row whose payload is inferred by analogy with a confirmed row. */
@@ -39,9 +41,9 @@ function inferred<const U extends string, const A extends readonly DlmsAccess[]>
       ? {}
       : { esmeVariants: o.variants ?? ['single', 'twin', 'polyphase'] }),
     critical,
-    srvs: o.srv ? [o.srv] : [],
+    srvs: o.srv ? (typeof o.srv === 'string' ? [o.srv] : o.srv) : [],
     ...roleFields(useCase),
-    confirmed: 'unconfirmed',
+    confirmed: o.confirmed ?? 'unconfirmed',
     accesses,
   });
 }
@@ -72,7 +74,7 @@ function unknown<const U extends string>(
     name,
     targets: o.targets ?? ['ESME'],
     critical,
-    srvs: o.srv ? [o.srv] : [],
+    srvs: o.srv ? (typeof o.srv === 'string' ? [o.srv] : o.srv) : [],
     ...roleFields(useCase),
     confirmed: 'gbcs-text',
     payloadUnknown: true,
@@ -81,6 +83,8 @@ function unknown<const U extends string>(
 }
 
 const POLY = { variants: ['polyphase'] } as const;
+/** Accesses checked against GBCS V3.1's use-case table. */
+const GBCS_V31 = { confirmed: 'gbcs-text' } as const;
 const TWIN = { variants: ['twin'] } as const;
 
 export const ESME_GBCS_ROWS = [
@@ -148,8 +152,9 @@ export const ESME_GBCS_ROWS = [
     'ECS30a',
     'Set Billing Calendar on the ESME - all periodicities',
     true,
+    // GBCS V3.1: class 22 0-0:15.0.0.255 attribute 4 (execution_time), GBCS 18.2.1 encoding
     [set('billingCalendar', 'executionTime')],
-    { srv: '6.8' },
+    { srv: '6.8', ...GBCS_V31 },
   ),
   // ECS28a (6.4.1, critical as the DUIS SR): the four settings DUIS gives, written to the objects the RTDS
   // ECS27 (4.15 Read Load Limit Data) reads: LoadLimitPowerThreshold -> limiter threshold_normal (W),
@@ -178,10 +183,9 @@ export const ESME_GBCS_ROWS = [
     [action('loadLimitCounter', 'reset')],
     { srv: '6.4.2' },
   ),
-  // ECS57 (6.18.2): reset (Extended Register class 4, method 1) of the maximum demand registers ECS18a/ECS18b
-  // read (RTDS): import 1-0:1.6.0.255, export 1-0:2.6.0.255 and the configurable time period's import
-  // 1-0:1.6.1.255 (read beside the configurable period schedule); the DUIS body names the ones to reset (each
-  // access optional, in this order)
+  // ECS57 (6.18.2): reset (Extended Register class 4, method 1, integer 0, each optional) of the maximum
+  // demand registers, in GBCS V3.1's order: import 1-0:1.6.0.255, the configurable time period's import
+  // 1-0:1.6.1.255, export 1-0:2.6.0.255; the DUIS body names the ones to reset
   inferred(
     0x005a,
     'ECS57',
@@ -189,10 +193,10 @@ export const ESME_GBCS_ROWS = [
     false,
     [
       action('maximumDemandImport', 'reset', { optional: true }),
-      action('maximumDemandExport', 'reset', { optional: true }),
       action('maximumDemandImportSecondary', 'reset', { optional: true }),
+      action('maximumDemandExport', 'reset', { optional: true }),
     ],
-    { srv: '6.18.2' },
+    { srv: '6.18.2', ...GBCS_V31 },
   ),
   inferred(0x0048, 'ECS35a', 'Read ESME Event Log', false, [getRange('eventLog', 'buffer')], {
     srv: '6.13',
@@ -209,35 +213,37 @@ export const ESME_GBCS_ROWS = [
     'ECS42',
     'Remotely Close the Load Switch on the ESME',
     true,
+    // GBCS V3.1: class 9 0-0:10.0.106.255 method 1, long-unsigned 0x0033 (script 51, remote supply enable)
     [action('disconnectControlScripts', 'execute')],
-    { srv: '7.1' },
+    { srv: '7.1', ...GBCS_V31 },
   ),
   inferred(
     0x00bc,
     'ECS23b',
     'Read Voltage Operational Data - 3 Phase',
     false,
+    // GBCS V3.1 order: phase by phase, under-voltage count, over-voltage count, profile (as ECS23 per phase)
     [
       get('rmsVoltageSagCount', 'value'),
       get('rmsVoltageSagCount', 'scalerUnit'),
       get('rmsVoltageSwellCount', 'value'),
       get('rmsVoltageSwellCount', 'scalerUnit'),
+      getRange('averageRmsVoltageProfile', 'buffer'),
+      get('averageRmsVoltageProfile', 'capturePeriod'),
       get('rmsVoltageSagCountL2', 'value'),
       get('rmsVoltageSagCountL2', 'scalerUnit'),
       get('rmsVoltageSwellCountL2', 'value'),
       get('rmsVoltageSwellCountL2', 'scalerUnit'),
+      getRange('averageRmsVoltageProfileL2', 'buffer'),
+      get('averageRmsVoltageProfileL2', 'capturePeriod'),
       get('rmsVoltageSagCountL3', 'value'),
       get('rmsVoltageSagCountL3', 'scalerUnit'),
       get('rmsVoltageSwellCountL3', 'value'),
       get('rmsVoltageSwellCountL3', 'scalerUnit'),
-      getRange('averageRmsVoltageProfile', 'buffer'),
-      get('averageRmsVoltageProfile', 'capturePeriod'),
-      getRange('averageRmsVoltageProfileL2', 'buffer'),
-      get('averageRmsVoltageProfileL2', 'capturePeriod'),
       getRange('averageRmsVoltageProfileL3', 'buffer'),
       get('averageRmsVoltageProfileL3', 'capturePeriod'),
     ],
-    { ...POLY, srv: '4.10' },
+    { ...POLY, srv: '4.10', ...GBCS_V31 },
   ),
   inferred(
     0x00d1,
@@ -264,21 +270,19 @@ export const ESME_GBCS_ROWS = [
     'ECS29e',
     'Reset RMS Voltage Counters on ESME',
     false,
+    // GBCS V3.1: class 3 method 1 (integer 0) on 1-0:32.32.0.4 then 1-0:32.36.0.4
     [action('rmsVoltageSagCount', 'reset'), action('rmsVoltageSwellCount', 'reset')],
-    { srv: '6.27' },
+    { srv: '6.27', ...GBCS_V31 },
   ),
   inferred(
     0x00ef,
     'ECS25r2',
     'Read Non-Critical Event and Alert Behaviours - ESME - Network Operator',
     false,
-    [
-      get('networkOperatorNonCriticalAlerts1', 'value'),
-      get('networkOperatorNonCriticalAlerts2', 'value'),
-      get('networkOperatorNonCriticalAlerts3', 'value'),
-      get('networkOperatorNonCriticalAlerts4', 'value'),
-    ],
-    { srv: '6.2.10' },
+    // GBCS V3.1: only the network operator's WAN alerting (0-33:97.98.15.255) and logging
+    // (0-33:97.98.18.255) settings, not the four objects ECS25r1 reads for the supplier
+    [get('networkOperatorNonCriticalAlerts1', 'value'), get('networkOperatorNonCriticalAlerts4', 'value')],
+    { srv: '6.2.10', ...GBCS_V31 },
   ),
   inferred(0x010c, 'DBCH03', 'Read CHF Sub GHz Configuration', false, [get('subGhzConfiguration', 'value')], {
     targets: ['CHF'],
@@ -370,7 +374,11 @@ export const ESME_GBCS_ROWS = [
     [action('meterBalance', 'setAmountToValue')],
     { srv: '1.5' },
   ),
-  inferred(0x0021, 'ECS10', 'Send Message to ESME', false, [set('supplierMessage', 'value')], { srv: '3.1' }),
+  // GBCS V3.1: class 1 0-2:96.13.1.255 attribute 2, octet-string(116)
+  inferred(0x0021, 'ECS10', 'Send Message to ESME', false, [set('supplierMessage', 'value')], {
+    srv: '3.1',
+    ...GBCS_V31,
+  }),
   // 4.4.x billing data logs: ECS20b a protected read like ECS20c (its own Data Protection instance,
   // PROVISIONAL); ECS20a / ECS20d plain range reads of the log (responses not payload-encrypted)
   inferred(

@@ -475,7 +475,7 @@ export const ESME_ROWS = [
   esme(0x00db, 'ECS48', 'Configure Daily Resetting of Tariff Block Counter Matrix', '6.26', true, [
     set('blockCounterMatrixDailyReset', 'executionTime'),
   ]),
-  esme(0x0062, 'ECS70', 'Set Clock on ESME', '6.11', true, [
+  esme(0x0062, 'ECS70', 'Set Clock on ESME', ['6.11', '8.1.1'], true, [
     set('clock', 'clockBase'),
     action('clock', 'presetAdjustingTime'),
     action('clock', 'adjustToPresetTime'),
