@@ -36,7 +36,14 @@ export interface PpmidTlsCredentials {
 /** An order the workload places (the supplier's CommandOrder subset it uses). */
 export type WorkloadOrder =
   | { kind: 'top-up'; value: number; valueClass?: 'pennies' | 'pounds' }
-  | { kind: 'read-registers' };
+  | { kind: 'read-registers' }
+  /** an auxiliary load order: a DUIS 7.5 / 7.6 body for one switch (workload.ts `auxLoadOrder`) */
+  | { kind: 'duis'; srv: '7.5' | '7.6'; body: AuxLoadBody };
+
+/** The DUIS body of a 7.5 Activate / 7.6 Deactivate Auxiliary Load (XSD ActivateDeactivateALCSHCALCS). */
+export type AuxLoadBody = {
+  [element: string]: { [inner: string]: { '@index': number; Duration: number } };
+};
 
 export interface SubmittedCommand {
   id: string;

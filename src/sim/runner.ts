@@ -98,7 +98,8 @@ export async function runArm(s: Scenario, arm: Arm, o: ArmRunOptions): Promise<A
     counts.homes = homes;
     const start = vc.now();
     const watch = new Watch(s, sys, vc, start, counts);
-    const perHour = (s.workload.topUpsPerHomeDay + s.workload.readsPerHomeDay) / 24;
+    const auxPerDay = s.workload.auxLoadPerHomeDay ?? 0;
+    const perHour = (s.workload.topUpsPerHomeDay + s.workload.readsPerHomeDay + auxPerDay) / 24;
     const w = new Workload({
       clock: sys.clock,
       supplier: new InProcessSupplierPort(() => sys.supplier!),
@@ -107,6 +108,7 @@ export async function runArm(s: Scenario, arm: Arm, o: ArmRunOptions): Promise<A
         topUpsPerHomeHour: s.workload.topUpsPerHomeDay / 24,
         readsPerHomeHour: s.workload.readsPerHomeDay / 24,
         topUpPennies: [100, 3000],
+        ...(auxPerDay > 0 ? { auxLoadPerHomeHour: auxPerDay / 24 } : {}),
       },
       random: new SeededRandom(`${seed}:workload`),
       ...(arm.route === 'auto' ? {} : { route: arm.route }),

@@ -48,7 +48,11 @@ export interface Scenario {
     meanUpHours: number;
     meanDownHours: number;
   };
-  workload: { topUpsPerHomeDay: number; readsPerHomeDay: number };
+  /**
+   * Orders per home-day; `auxLoadPerHomeDay` (default 0): auxiliary load orders (7.5 / 7.6 for
+   * switch 2, sim/workload.ts), absent or 0 leaves the other orders and the report as before.
+   */
+  workload: { topUpsPerHomeDay: number; readsPerHomeDay: number; auxLoadPerHomeDay?: number };
   /**
    * Share of homes (0..1, drawn from the seed) with an HCALCS joined to the
    * CH, the ESME's auxiliary load switch 2 (docs/sim.md). Absent: 0, none.
@@ -216,9 +220,14 @@ export function validateScenario(doc: unknown, source = 'scenario'): Scenario {
     c.errors.push(`${source}.wan.intermittentShare + noneShare must not exceed 1`);
   c.num(s.wan.meanUpHours, `${source}.wan.meanUpHours`, 0.01, 1e5);
   c.num(s.wan.meanDownHours, `${source}.wan.meanDownHours`, 0.01, 1e5);
-  c.known(s.workload as unknown as Record<string, unknown>, `${source}.workload`, Object.keys(base.workload));
+  c.known(s.workload as unknown as Record<string, unknown>, `${source}.workload`, [
+    ...Object.keys(base.workload),
+    'auxLoadPerHomeDay',
+  ]);
   c.num(s.workload.topUpsPerHomeDay, `${source}.workload.topUpsPerHomeDay`, 0, 1e4);
   c.num(s.workload.readsPerHomeDay, `${source}.workload.readsPerHomeDay`, 0, 1e4);
+  if (s.workload.auxLoadPerHomeDay !== undefined)
+    c.num(s.workload.auxLoadPerHomeDay, `${source}.workload.auxLoadPerHomeDay`, 0, 1e4);
   if (s.hcalcsShare !== undefined) c.num(s.hcalcsShare, `${source}.hcalcsShare`, 0, 1);
   c.known(s.targetSeconds as unknown as Record<string, unknown>, `${source}.targetSeconds`, [
     'top-up',

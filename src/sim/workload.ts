@@ -1,7 +1,8 @@
 /**
- * A mixed workload for a live or simulated estate: top-ups (2.2) and
- * register reads (4.1.1) placed with the supplier at random premises, as a
- * Poisson process on the Clock (exponential gaps, seeded). The supplier
+ * A mixed workload for a live or simulated estate: top-ups (2.2), register
+ * reads (4.1.1) and, when asked for, auxiliary load switchings (7.5 / 7.6)
+ * placed with the supplier at random premises, as a Poisson process on the
+ * Clock (exponential gaps, seeded). The supplier
  * chooses each route itself (SU-1), so homes whose WAN fails drift to the
  * PPMID route as the supplier's history of them grows.
  */
@@ -24,6 +25,33 @@ export interface WorkloadSpec {
   readsPerHomeHour: number;
   /** Top-up value range in pennies (inclusive). */
   topUpPennies: [number, number];
+  /**
+   * Auxiliary load orders per home per hour (mean; default 0): a 7.5 or 7.6
+   * (even odds) for ALCS switch 2, the one an HCALCS is in a home that has
+   * one (docs/sim.md), with a Duration of `auxLoadMinutes` (inclusive range,
+   * default 30..120): the ESME holds the switch that long, then returns it to
+   * calendar control (docs/devices.md "ALCS in time").
+   */
+  auxLoadPerHomeHour?: number;
+  auxLoadMinutes?: [number, number];
+}
+
+/** The switch aux-load orders address: switch 2, an HCALCS where the home has one (sim/plan.ts). */
+export const AUX_LOAD_SWITCH = 2;
+
+/** A 7.5 (on) or 7.6 (off) order for switch `index` with a Duration of `minutes`. */
+export function auxLoadOrder(on: boolean, index: number, minutes: number): WorkloadOrder {
+  return on
+    ? {
+        kind: 'duis',
+        srv: '7.5',
+        body: { ActivateAuxiliaryLoad: { ActivateALCSHCALCS: { '@index': index, Duration: minutes } } },
+      }
+    : {
+        kind: 'duis',
+        srv: '7.6',
+        body: { DeactivateAuxiliaryLoad: { DeactivateALCSHCALCS: { '@index': index, Duration: minutes } } },
+      };
 }
 
 export const WORKLOADS: Readonly<Record<WorkloadName, WorkloadSpec>> = {
@@ -61,7 +89,8 @@ export class Workload {
 
   /** Orders per hour over the whole estate. */
   get ratePerHour(): number {
-    return this.o.premises.length * (this.spec.topUpsPerHomeHour + this.spec.readsPerHomeHour);
+    const s = this.spec;
+    return this.o.premises.length * (s.topUpsPerHomeHour + s.readsPerHomeHour + (s.auxLoadPerHomeHour ?? 0));
   }
 
   start(): void {
@@ -82,6 +111,16 @@ export class Workload {
   /** The next order (exposed for benchmarks that drive the workload by hand). */
   nextOrder(): { premisesId: string; order: WorkloadOrder } {
     const premisesId = this.random.pick(this.o.premises);
+    const aux = this.spec.auxLoadPerHomeHour ?? 0;
+    // no draw for aux-load orders when there are none: the other orders' random stream stays as it was
+    if (aux > 0) {
+      const all = this.spec.topUpsPerHomeHour + this.spec.readsPerHomeHour + aux;
+      if (this.random.chance(aux / all)) {
+        const [lo, hi] = this.spec.auxLoadMinutes ?? [30, 120];
+        const on = this.random.chance(0.5);
+        return { premisesId, order: auxLoadOrder(on, AUX_LOAD_SWITCH, lo + this.random.int(hi - lo + 1)) };
+      }
+    }
     const topUpShare =
       this.spec.topUpsPerHomeHour / (this.spec.topUpsPerHomeHour + this.spec.readsPerHomeHour);
     if (this.random.chance(topUpShare)) {

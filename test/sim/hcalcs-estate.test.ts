@@ -16,6 +16,8 @@ import { configureLogging } from '../../src/runtime/logger.ts';
 import { planDeviceEuis, planEstate, planFingerprint } from '../../src/sim/plan.ts';
 import { pumpPromise, pumpUntil } from '../../src/sim/pump.ts';
 import { validateScenario } from '../../src/sim/scenario.ts';
+import { Workload } from '../../src/sim/workload.ts';
+import { InProcessSupplierPort } from '../../src/system/ports.ts';
 import { startSystem } from '../../src/system/system.ts';
 import { untilTerminal } from '../support/supplier-commands.ts';
 
@@ -86,6 +88,10 @@ describe('sim: homes with an HCALCS (hcalcsShare)', () => {
       assert.ok(home.home.chf.deviceLog.has(eui), 'in the CH’s Device Log');
       assert.equal(hcalcs.switchState(), 'off');
       const supplier = sys.supplier!;
+      const deviceAlerts: Array<{ code: unknown; device?: string }> = [];
+      supplier.subscribe((e) => {
+        if (e.type === 'alert' && e.alert === 'device') deviceAlerts.push({ code: e.code, device: e.device });
+      });
       const order = async (srv: string, el: string, inner: string) => {
         const c = await pumpPromise(
           vc,
@@ -118,9 +124,69 @@ describe('sim: homes with an HCALCS (hcalcsShare)', () => {
       assert.ok(changes.every((e) => (e.detail as { source: string }).source === `esme:${home.plan.esme}`));
       const m = home.home.metrics.snapshot().counters;
       assert.equal(m['esme.hcalcs.switched'], 2, JSON.stringify(m));
+      // each change answered by the HCALCS: the ESME's 0x8131 (GNCA) reached the supplier over the SM WAN
+      // and the DSP as a DUIS DeviceAlertMessage (esme/alcs.ts)
+      await settle(() => deviceAlerts.length >= 2);
+      assert.deepEqual(
+        deviceAlerts.map((a) => [String(a.code).toUpperCase(), a.device]),
+        [
+          ['8131', home.plan.esme],
+          ['8131', home.plan.esme],
+        ],
+      );
       // the other home's HCALCS was not touched
       const other = sys.estate!.homes[0].hcalcs!;
       assert.equal(other.events.filter((e) => e.kind === 'state-change').length, 0);
+    } finally {
+      await pumpPromise(vc, sys.stop());
+    }
+  });
+
+  it('the workload’s aux-load orders (workload.auxLoadPerHomeDay) switch the HCALCS over the WAN; each timed switch ends by itself', async () => {
+    const vc = new VirtualClock(Date.UTC(2026, 5, 1, 9, 15));
+    const sys = await pumpPromise(
+      vc,
+      startSystem({
+        clock: vc,
+        transport: 'in-process',
+        ephemeral: true,
+        homes: 1,
+        wanMix: 'reliable=1',
+        seed: 'hcalcs-workload',
+        workload: 'none',
+        xsdValidation: true,
+        hcalcsShare: 1,
+      }),
+    );
+    try {
+      assert.deepEqual(await pumpPromise(vc, sys.provisioned), []);
+      const home = sys.estate!.homes[0];
+      const hcalcs = home.hcalcs!;
+      const w = new Workload({
+        clock: sys.clock,
+        supplier: new InProcessSupplierPort(() => sys.supplier!),
+        premises: [home.premisesId],
+        spec: {
+          topUpsPerHomeHour: 0,
+          readsPerHomeHour: 0,
+          topUpPennies: [100, 3000],
+          auxLoadPerHomeHour: 2,
+          auxLoadMinutes: [10, 20],
+        },
+        random: 'aux',
+        route: 'wan',
+      });
+      w.start();
+      const end = vc.now() + 4 * 3_600_000;
+      await pumpUntil(vc, () => vc.now() >= end);
+      await pumpPromise(vc, w.stop());
+      const submitted = w.metrics.snapshot().counters['workload.submitted.duis'] ?? 0;
+      assert.ok(submitted >= 3, `aux-load orders placed: ${submitted}`);
+      const m = home.home.metrics.snapshot().counters;
+      assert.ok((m['esme.alcs.override.ended'] ?? 0) >= 1, JSON.stringify(m));
+      assert.ok((m['esme.hcalcs.switched'] ?? 0) >= submitted, JSON.stringify(m));
+      const switched = hcalcs.events.filter((e) => e.kind === 'state-change').length;
+      assert.ok(switched >= 1, `HCALCS state changes: ${switched}`);
     } finally {
       await pumpPromise(vc, sys.stop());
     }
