@@ -25,8 +25,9 @@
  * The verifier is strict rather than general (no XPath, no Object, no
  * Manifest, one Reference to the whole document, fixed algorithm URIs), so
  * that signature-wrapping and algorithm-substitution attacks have nothing to
- * work with. Canonicalisation uses xml-crypto's C14N implementations; the
- * rest (structure checks, digest, ECDSA with node:crypto) is here.
+ * work with. Canonicalisation is c14n.ts (one walk of the parsed tree,
+ * checked against xml-crypto and libxml2); the rest (structure checks,
+ * digest, ECDSA with node:crypto) is here.
  */
 import {
   createHash,
@@ -38,9 +39,8 @@ import {
   verify,
   X509Certificate,
 } from 'node:crypto';
-import { XMLSerializer } from '@xmldom/xmldom';
-import { C14nCanonicalization, ExclusiveCanonicalization } from 'xml-crypto';
 import type { Eui } from '../runtime/bytes.ts';
+import { canonicaliseElement } from './c14n.ts';
 import { DuisCommandVariantError, DuisError, DuisSignatureError, DuisUnknownSignerError } from './errors.ts';
 import { type DuisRequest, duisRequestFromDocument, type ParseRequestOptions } from './request.ts';
 import { type DuisResponse, duisResponseFromDocument } from './response.ts';
@@ -56,7 +56,9 @@ import {
   type XmlDocument,
   type XmlElement,
   type XmlLimits,
+  type XmlNode,
 } from './xml.ts';
+import { serialiseXmlTree } from './xml-tree.ts';
 
 export const XMLDSIG_ALGORITHMS = {
   exclusiveC14n: 'http://www.w3.org/2001/10/xml-exc-c14n#',
@@ -175,12 +177,9 @@ function checkP256(key: KeyObject, what: string): void {
 // ---------------------------------------------------------------------------
 // Canonicalisation
 
-function canonicalise(node: XmlElement, algorithm: string): string {
+function canonicalise(node: XmlElement, algorithm: string, omit?: XmlNode): string {
   try {
-    const c = algorithm === A.exclusiveC14n ? new ExclusiveCanonicalization() : new C14nCanonicalization();
-    const out = c.process(node as unknown as Element, {});
-    if (typeof out !== 'string') throw new Error('canonicaliser returned a node');
-    return out;
+    return canonicaliseElement(node, algorithm === A.exclusiveC14n ? 'exc-c14n' : 'c14n', omit);
   } catch (e) {
     if (e instanceof DuisError) throw e;
     throw new DuisSignatureError(`canonicalisation failed: ${e instanceof Error ? e.message : String(e)}`, {
@@ -229,19 +228,12 @@ export function stripInsignificantWhitespace(root: XmlElement): void {
 
 /**
  * Digest input of a `Reference URI=""` with enveloped-signature: the root
- * without the Signature, canonicalised. The Signature is detached for the
- * canonicalisation and put back where it was, rather than copying the
- * document (a deep clone cost more than the rest of the verification).
+ * without the Signature, canonicalised (the canonicaliser leaves the
+ * Signature's subtree out; the document is not changed).
  */
 function referenceOctets(root: XmlElement, signature: XmlElement, c14nAlgorithm: string): string {
   if (signature.parentNode !== root) throw new DuisSignatureError('Signature is not a child of the root');
-  const next = signature.nextSibling;
-  root.removeChild(signature);
-  try {
-    return canonicalise(root, c14nAlgorithm);
-  } finally {
-    root.insertBefore(signature, next);
-  }
+  return canonicalise(root, c14nAlgorithm, signature);
 }
 
 // ---------------------------------------------------------------------------
@@ -535,26 +527,20 @@ function keyInfoXml(signer: XmlSigner): string {
   );
 }
 
-/** Serialises the document with `signatureXml` appended as the root's last child. */
 /**
- * xmldom writes a carriage return in a text or attribute value raw, which a
- * parser reads back as a line feed (XML 1.0 2.11 line-end handling): the
- * signed digest would no longer match. The parser has already normalised every
- * raw line end, so a CR in the DOM can only have come from a character
- * reference in a text or attribute value: write it back as one.
+ * Serialises the document with `signatureXml` appended as the root's last
+ * child (xml-tree.ts writes a CR in a value as a character reference, so the
+ * signed digest survives a parse of the output).
  */
-const serialise = (serializer: XMLSerializer, n: Parameters<XMLSerializer['serializeToString']>[0]) =>
-  serializer.serializeToString(n).replaceAll('\r', '&#13;');
-
 function serialiseWithSignature(doc: XmlDocument, root: XmlElement, signatureXml: string): string {
-  const serializer = new XMLSerializer();
   let out = '';
-  for (let n = doc.firstChild; n; n = n.nextSibling) {
+  if (doc.xmlDeclaration !== undefined) out += doc.xmlDeclaration;
+  for (let n: XmlNode | null = doc.firstChild; n; n = n.nextSibling) {
     if (n !== root) {
-      out += serialise(serializer, n);
+      out += serialiseXmlTree(n);
       continue;
     }
-    const element = serialise(serializer, root);
+    const element = serialiseXmlTree(root);
     const end = `</${root.tagName}>`;
     if (element.endsWith(end)) out += element.slice(0, -end.length) + signatureXml + end;
     else if (element.endsWith('/>')) out += `${element.slice(0, -2)}>${signatureXml}${end}`;

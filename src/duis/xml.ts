@@ -8,23 +8,23 @@
  *   3. characters outside XML 1.0 `Char`;
  *   4. any `<!DOCTYPE` / `<!ENTITY` markup anywhere: refused outright, so no
  *      external entity (XXE) and no entity expansion (billion laughs) can exist;
- *   5. parse with @xmldom/xmldom, every warning and error fatal;
- *   6. processing instructions refused (only the XML declaration is allowed);
- *   7. nesting depth against `maxDepth`, walked iteratively.
- * Loading this module gives xmldom's grammar a cache of its compiled
- * regular expressions (xmldom-regexp-cache.ts: it built one per end tag).
+ *   5. parse with xml-tree.ts (strict XML 1.0 + Namespaces, every fault
+ *      fatal), which also refuses processing instructions (only the XML
+ *      declaration is allowed) and nesting deeper than `maxDepth`.
  */
-import { DOMParser } from '@xmldom/xmldom';
 import {
-  DuisError,
   DuisForbiddenMarkupError,
   DuisMalformedError,
   DuisSchemaError,
   DuisTooLargeError,
 } from './errors.ts';
-import { cacheXmldomGrammarRegExps } from './xmldom-regexp-cache.ts';
-
-cacheXmldomGrammarRegExps();
+import {
+  parseXmlTree,
+  type XmlTreeDocument,
+  type XmlTreeElement,
+  type XmlTreeNode,
+  type XmlTreeParent,
+} from './xml-tree.ts';
 
 export const SR_NS = 'http://www.dccinterface.co.uk/ServiceUserGateway';
 export const RA_NS = 'http://www.dccinterface.co.uk/ResponseAndAlert';
@@ -43,10 +43,10 @@ export interface XmlLimits {
 export const DEFAULT_MAX_BYTES = 1024 * 1024;
 export const DEFAULT_MAX_DEPTH = 64;
 
-// Minimal structural views of the xmldom DOM, enough for this module and typed without the DOM lib's quirks.
-export type XmlDocument = import('@xmldom/xmldom').Document;
-export type XmlElement = import('@xmldom/xmldom').Element;
-export type XmlNode = import('@xmldom/xmldom').Node;
+// The parsed tree (xml-tree.ts: the DOM members these modules read).
+export type XmlDocument = XmlTreeDocument;
+export type XmlElement = XmlTreeElement;
+export type XmlNode = XmlTreeNode;
 
 const ELEMENT_NODE = 1;
 const TEXT_NODE = 3;
@@ -115,80 +115,17 @@ export function screenXmlText(input: string | Uint8Array, limits: XmlLimits = {}
 }
 
 /**
- * xmldom's DOM builder with one check added: an end tag after the root element
- * has closed. xmldom 0.9 matches such a tag against the closed root's name and
- * accepts it (`<a></a></a>` parses as `<a/>`), where XML 1.0 allows only
- * comments, processing instructions and whitespace after the root.
- */
-type DomHandlerClass = new (
-  ...args: never[]
-) => {
-  currentElement?: { nodeType: number } | null;
-  endElement(namespaceURI: string, localName: string, qName: string): void;
-};
-const BaseDomHandler = (new DOMParser() as unknown as { domHandler: DomHandlerClass }).domHandler;
-class RootClosingDomHandler extends BaseDomHandler {
-  override endElement(namespaceURI: string, localName: string, qName: string): void {
-    if (this.currentElement?.nodeType !== ELEMENT_NODE) {
-      throw new DuisMalformedError(`end tag </${qName}> after the root element`);
-    }
-    super.endElement(namespaceURI, localName, qName);
-  }
-}
-
-/**
- * Parses untrusted XML into a DOM document, applying every check listed at
+ * Parses untrusted XML into a document tree, applying every check listed at
  * the top of this file. Throws DuisError subclasses only.
  */
 export function parseXmlDocument(input: string | Uint8Array, limits: XmlLimits = {}): XmlDocument {
-  const text = screenXmlText(input, limits);
-  let doc: XmlDocument;
-  try {
-    const parser = new DOMParser({
-      domHandler: RootClosingDomHandler as never,
-      onError: (level: string, message: string) => {
-        throw new DuisMalformedError(`XML ${level}: ${message}`);
-      },
-    });
-    doc = parser.parseFromString(text, 'application/xml');
-  } catch (e) {
-    if (e instanceof DuisError) throw e;
-    throw new DuisMalformedError(`XML is not well-formed: ${e instanceof Error ? e.message : String(e)}`, {
-      cause: e,
-    });
-  }
-  if (doc.doctype) throw new DuisForbiddenMarkupError('a DOCTYPE is not accepted in DUIS documents');
-  const root = doc.documentElement;
-  if (!root) throw new DuisMalformedError('document has no root element');
-  for (let n = doc.firstChild; n; n = n.nextSibling) {
-    if (n.nodeType === PROCESSING_INSTRUCTION_NODE && (n as unknown as { target: string }).target !== 'xml') {
-      throw new DuisForbiddenMarkupError('processing instructions are not accepted in DUIS documents');
-    }
-    if (n.nodeType === DOCUMENT_TYPE_NODE) throw new DuisForbiddenMarkupError('a DOCTYPE is not accepted');
-  }
-  checkDepthAndMarkup(root, limits.maxDepth ?? DEFAULT_MAX_DEPTH);
+  const doc = parseXmlTree(screenXmlText(input, limits), limits.maxDepth ?? DEFAULT_MAX_DEPTH);
+  if (!doc.documentElement) throw new DuisMalformedError('document has no root element');
   return doc;
 }
 
-/** Iterative walk: depth limit, and no processing instruction inside the root. */
-function checkDepthAndMarkup(root: XmlElement, maxDepth: number): void {
-  const stack: Array<[XmlNode, number]> = [[root, 1]];
-  while (stack.length > 0) {
-    const [node, depth] = stack.pop()!;
-    if (depth > maxDepth) {
-      throw new DuisTooLargeError(`elements nested deeper than ${maxDepth}`, maxDepth, depth);
-    }
-    for (let c = node.firstChild; c; c = c.nextSibling) {
-      if (c.nodeType === ELEMENT_NODE) stack.push([c, depth + 1]);
-      else if (c.nodeType === PROCESSING_INSTRUCTION_NODE) {
-        throw new DuisForbiddenMarkupError('processing instructions are not accepted in DUIS documents');
-      }
-    }
-  }
-}
-
 /** Element children of a node, in document order. */
-export function elementChildren(node: XmlNode): XmlElement[] {
+export function elementChildren(node: XmlTreeParent): XmlElement[] {
   const out: XmlElement[] = [];
   for (let c = node.firstChild; c; c = c.nextSibling)
     if (c.nodeType === ELEMENT_NODE) out.push(c as XmlElement);
@@ -196,7 +133,7 @@ export function elementChildren(node: XmlNode): XmlElement[] {
 }
 
 /** Text directly inside an element (text and CDATA children), or '' if none. */
-export function directText(node: XmlNode): string {
+export function directText(node: XmlTreeParent): string {
   let s = '';
   for (let c = node.firstChild; c; c = c.nextSibling) {
     if (c.nodeType === TEXT_NODE || c.nodeType === CDATA_SECTION_NODE)
