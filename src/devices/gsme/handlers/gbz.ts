@@ -37,6 +37,7 @@ export const ZT = {
   uint48: 0x25,
   int32: 0x2b,
   enum8: 0x30,
+  octstr: 0x41,
   string: 0x42,
 } as const;
 

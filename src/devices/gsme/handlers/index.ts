@@ -54,6 +54,11 @@ type Attrs = { attributes?: Array<{ id: number; name?: string }> };
 
 // ------------------------------------------------------------------ attribute tables
 
+/** The four octets of a firmware version (OTA File Version, hex) as the octet-string value (upper-case hex). */
+function firmwareVersionOctets(version: string): string {
+  return version.padStart(8, '0').toUpperCase();
+}
+
 export function meteringTable(s: GsmeState): AttrTable {
   const r = s.registers;
   const t: AttrTable = {
@@ -64,6 +69,8 @@ export function meteringTable(s: GsmeState): AttrTable {
     1543: () => ({ dataType: ZT.enum8, value: s.supply.tamperState }),
     1544: () => ({ dataType: ZT.enum8, value: s.supply.depletionState }),
     2560: () => ({ dataType: ZT.uint32, value: s.billToDate }),
+    // GBCS V3.1 use-case table GCS38: CurrentMeterID 0x0206, the four octets of the running firmware's OTA File Version
+    518: () => ({ dataType: ZT.octstr, value: firmwareVersionOctets(s.firmware.version) }),
   };
   s.tierSummations.forEach((v, i) => {
     t[0x0100 + 2 * i] = () => ({ dataType: ZT.uint48, value: v });
@@ -107,11 +114,6 @@ export function priceTable(s: GsmeState): AttrTable {
     1558: () => ({ dataType: ZT.uint16, value: s.currency }),
     1559: () => ({ dataType: ZT.map8, value: s.priceTrailingDigit }),
   };
-}
-
-/** OTA Upgrade 0x0002 CurrentFileVersion (uint32): the running firmware version (GCS38). */
-export function otaTable(s: GsmeState): AttrTable {
-  return { 2: () => ({ dataType: ZT.uint32, value: Number.parseInt(s.firmware.version, 16) }) };
 }
 
 export function basicTable(s: GsmeState): AttrTable {
@@ -355,7 +357,7 @@ export function registerGsmeHandlers<D extends GsmeView>(r: UseCaseRegistry<D>):
     .register('GCS21k', readBillingPeriod)
     .register('GCS21a', readGasConfiguration)
     .register('GCS20r', readEventConfiguration)
-    .register('GCS38', read([{ field: 'readOta', cluster: 'ota', table: otaTable, protect: false }]))
+    .register('GCS38', read([{ ...METERING, protect: false }]))
     .register('GCS20', setEventConfiguration)
     .registerAll(
       ['GCS25', 'GCS25a'],

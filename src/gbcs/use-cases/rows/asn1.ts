@@ -263,7 +263,8 @@ export const ASN1_ROWS = [
     'CS07',
     'Read Device Join Details',
     ALL_DEVICES,
-    ['8.10'],
+    // GBCS V3.1 use-case table: Service Reference 8.9 (earlier DUIS versions had a separate 8.10)
+    ['8.9'],
     false,
     S.ReadDeviceJoinDetailsCommand,
     S.ReadDeviceJoinDetailsResponse,

@@ -353,6 +353,8 @@ export const GSME_ROWS = [
       c('getSnapshot', 'metering', 'getSnapshot', FC.toServer, { repeated: true }),
     ],
     [r('prepayment', 'publishPrepaySnapshot', true), r('metering', 'publishSnapshot', true)],
+    // GBCS V3.1 use-case table: Target GPF (primary) and GSME
+    { targets: GSME_GPF },
   ),
   gsme(
     0x0076,
@@ -365,6 +367,8 @@ export const GSME_ROWS = [
       c('getPrepaySnapshot', 'prepayment', 'getPrepaySnapshot', FC.toServer, { repeated: true }),
     ],
     [r('prepayment', 'publishPrepaySnapshot', true), r('metering', 'publishSnapshot', true)],
+    // GBCS V3.1 use-case table: Target GPF (primary) and GSME
+    { targets: GSME_GPF },
   ),
   gsme(
     0x00c4,
@@ -374,6 +378,8 @@ export const GSME_ROWS = [
     false,
     [c('getDebtRepaymentLog', 'prepayment', 'getDebtRepaymentLog', FC.toServer, { fromDateTime: true })],
     [r('prepayment', 'publishDebtLog', true)],
+    // GBCS V3.1 use-case table: Target GPF (primary) and GSME
+    { targets: GSME_GPF },
   ),
   gsme(
     0x00c5,
@@ -385,7 +391,8 @@ export const GSME_ROWS = [
     // GBCS V3.1 use-case tables (GCS15e message template): the Publish Top Up Log is NOT
     // payload-encrypted (unlike GCS15d's Publish Debt Log), sent with disable default response
     [rNoDefault('prepayment', 'publishTopUpLog')],
-    UNCONFIRMED,
+    // GBCS V3.1 use-case table: Target GPF (primary) and GSME
+    { ...UNCONFIRMED, targets: GSME_GPF },
   ),
   gsme(
     0x0077,
@@ -395,6 +402,8 @@ export const GSME_ROWS = [
     false,
     [c('getSnapshot', 'metering', 'getSnapshot', FC.toServer, { repeated: true })],
     [r('metering', 'publishSnapshot', true)],
+    // GBCS V3.1 use-case table: Target GPF (primary) and GSME
+    { targets: GSME_GPF },
   ),
   gsme(
     0x0096,
@@ -414,6 +423,8 @@ export const GSME_ROWS = [
     false,
     [c('getSampledData', 'metering', 'getSampledData', FC.toServer)],
     [r('metering', 'getSampledDataResponse', true)],
+    // GBCS V3.1 use-case table: Target GPF (primary) and GSME
+    { targets: GSME_GPF },
   ),
   gsme(
     0x0079,
@@ -441,7 +452,8 @@ export const GSME_ROWS = [
     false,
     [c('getSampledData', 'metering', 'getSampledData', FC.toServer)],
     [r('metering', 'getSampledDataResponse', true), r('metering', 'getSampledDataResponse')],
-    UNCONFIRMED,
+    // GBCS V3.1 use-case table: Target GPF (the DUIS target stays the GSME, whose log the GPF holds)
+    { ...UNCONFIRMED, targets: GSME_GPF },
   ),
   gsme(
     0x00b5,
@@ -469,6 +481,8 @@ export const GSME_ROWS = [
       rNoDefault('calendar', 'publishSeasons'),
       rNoDefault('calendar', 'publishSpecialDays'),
     ],
+    // GBCS V3.1 use-case table: Target GPF (primary) and GSME
+    { targets: GSME_GPF },
   ),
 
   // ---- configuration (6.x)
@@ -534,6 +548,8 @@ export const GSME_ROWS = [
     false,
     [read('readPrepayment', 'prepayment', [0x0000])],
     [r('prepayment', 'readAttributesResponse')],
+    // GBCS V3.1 use-case table: Target GPF (primary) and GSME
+    { targets: GSME_GPF },
   ),
   gsme(
     0x00da,
@@ -543,6 +559,8 @@ export const GSME_ROWS = [
     false,
     [c('getBillingPeriod', 'price', 'getBillingPeriod', FC.toServer)],
     [r('price', 'publishBillingPeriod')],
+    // GBCS V3.1 use-case table: Target GPF (primary) and GSME
+    { targets: GSME_GPF },
   ),
   gsme(
     0x00fb,
@@ -731,9 +749,11 @@ export const GSME_ROWS = [
     'Read GSME Firmware Version',
     '11.2',
     false,
-    [read('readOta', 'ota', [0x0002])],
-    [r('ota', 'readAttributesResponse')],
-    UNCONFIRMED,
+    // GBCS V3.1 use-case table: FirmwareVersion is Metering 0x0702 attribute 0x0206 CurrentMeterID
+    // (OCTETSTRING, the four octets of the OTA File Version), Target GPF (primary) and GSME
+    [read('readMetering', 'metering', [0x0206])],
+    [r('metering', 'readAttributesResponse')],
+    { confirmed: 'gbcs-text', targets: GSME_GPF },
   ),
   gsme(
     0x0080,
@@ -805,7 +825,8 @@ export const GSME_ALERT_ROWS = [
       confirmed: 'unconfirmed',
     },
   ),
-  alertRow(0x008b, 'GCS53', 'Push Billing Data Log as an Alert', false, ['components'], {
+  // GBCS V3.1 use-case table: Message Type SME.A.C (critical alert), as ECS68 of the same pair
+  alertRow(0x008b, 'GCS53', 'Push Billing Data Log as an Alert', true, ['components'], {
     confirmed: 'unconfirmed',
   }),
 ] as const;
