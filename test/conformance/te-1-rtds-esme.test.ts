@@ -40,9 +40,12 @@ const NOT_COMPARED: Readonly<Record<string, string>> = {
     "needs the meter's own counter at 2001 (te-1-fidelity.test.ts STATES)",
   'ECS26l_6.2.3_SUCCESS_COMMAND_GBCS.HEX':
     'needs a quarterly billing calendar (te-1-fidelity.test.ts STATES)',
-  'CS02c_6.17_SUCCESS_COMMAND_GBCS.HEX': 'differs (te-1-fidelity.test.ts KNOWN_DIFFERENCES)',
-  'CS02d_6.15.2_SUCCESS_COMMAND_GBCS.HEX': 'differs (te-1-fidelity.test.ts KNOWN_DIFFERENCES)',
-  'CS02e_6.24.2_SUCCESS_COMMAND_GBCS.HEX': 'differs (te-1-fidelity.test.ts KNOWN_DIFFERENCES)',
+  'CS02c_6.17_SUCCESS_COMMAND_GBCS.HEX':
+    "bound to the RTDS ESME's DS key pair, whose private key the RTDS does not ship (te-1-fidelity.test.ts KEY_BOUND)",
+  'CS02d_6.15.2_SUCCESS_COMMAND_GBCS.HEX':
+    "bound to the RTDS ESME's DS key pair, whose private key the RTDS does not ship (te-1-fidelity.test.ts KEY_BOUND)",
+  'CS02e_6.24.2_SUCCESS_COMMAND_GBCS.HEX':
+    "bound to the RTDS ESME's DS key pair, whose private key the RTDS does not ship (te-1-fidelity.test.ts KEY_BOUND)",
   'CS06_11.3_IMMEDIATE_SUCCESS_COMMAND_GBCS.HEX':
     'needs a firmware image transferred first (te-1-fidelity.test.ts STATES)',
   'ECS70_6.11_SUCCESS_COMMAND_GBCS.HEX':
