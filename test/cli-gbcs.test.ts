@@ -404,12 +404,10 @@ describe('ppmid-relay gbcs named fields (use-case catalogue)', () => {
       toValue: 473385600,
       selectedValues: [],
     };
-    const get = { earliestStartTime: 0, minIssuerEventId: 0xffffffff, numberOfCommands: 1 };
     const cases: [string, 'command' | 'alert', unknown][] = [
       ['ECS04b', 'command', { meterBalance: { setAmountToValue: 250000 } }],
       ['ECS20d', 'command', { prepaymentCreditLog: { buffer: range } }],
       ['ECS10', 'command', { supplierMessage: { value: '48656C6C6F' } }],
-      ['GCS21a', 'command', { getConversionFactor: get, getCalorificValue: get }],
       [
         'MIIWA-ESME',
         'alert',

@@ -399,30 +399,44 @@ describe('GSME read after write', () => {
     assert.deepEqual({ ...h.gsme.snapshot().state, eventLog: [] }, { ...before, eventLog: [] });
   });
 
-  it('gas configuration: GCS23 sets the conversion factor and CV, GCS21a (inferred row) reads them back', () => {
+  it('gas configuration: GCS23 sets the conversion factor and CV, GCS24 the uncontrolled flow settings, GCS21a reads them back (GBCS V3.1 attributes)', () => {
     const h = home();
     const gcs21a = () => {
-      const get = { earliestStartTime: 0, minIssuerEventId: 0, numberOfCommands: 1 };
       const [r] = h.toGsme(
         h.command(
           GCS21M,
-          enc('GCS21a', { getConversionFactor: get, getCalorificValue: get }),
+          enc('GCS21a', { readPrice: {}, readMetering: {} } as never),
           GSME,
           useCaseById('GCS21a')!.code,
         ),
       );
       return decodeResponse('GCS21a', r!.content).fields as {
-        components: Array<{ command: string; fields: Record<string, number> }>;
+        components: Array<{
+          cluster: string;
+          command: string;
+          fields: { records: Array<{ id: number; status: number; value?: { value: number } }> };
+        }>;
       };
     };
-    // never set: each Get answered with a Default Response (NOT_FOUND)
-    assert.deepEqual(
-      gcs21a().components.map((c) => [c.command, c.fields.status]),
+    const records = (f: ReturnType<typeof gcs21a>) =>
+      f.components.map((c) => [
+        c.cluster,
+        c.command,
+        c.fields.records.map((x) => [x.id, x.status, x.value?.value]),
+      ]);
+    // never set: every attribute UNSUPPORTED_ATTRIBUTE (0x86), both components still Read Attributes Responses
+    assert.deepEqual(records(gcs21a()), [
       [
-        ['defaultResponse', 0x8b],
-        ['defaultResponse', 0x8b],
+        'price',
+        'readAttributesResponse',
+        [0x0306, 0x0305, 0x0304, 0x0303, 0x0302].map((id) => [id, 0x86, undefined]),
       ],
-    );
+      [
+        'metering',
+        'readAttributesResponse',
+        [0x0b13, 0x0b12, 0x0b11, 0x0b10, 0x0b14, 0x0b15].map((id) => [id, 0x86, undefined]),
+      ],
+    ]);
     const set = {
       conversionFactor: {
         issuerEventId: 42,
@@ -439,10 +453,54 @@ describe('GSME read after write', () => {
       },
     };
     h.toGsme(h.command('6.6_GCS23/GCS23_6.6_SUCCESS_COMMAND_GBCS.HEX', enc('GCS23', set)));
-    const read = gcs21a().components;
-    assert.deepEqual(read, [
-      { cluster: 'price', command: 'publishConversionFactor', fields: set.conversionFactor },
-      { cluster: 'price', command: 'publishCalorificValue', fields: set.calorificValue },
+    h.toGsme(
+      h.command(
+        GCS24,
+        enc('GCS24', {
+          uncontrolledFlowThreshold: {
+            providerId: 0,
+            issuerEventId: 43,
+            uncontrolledFlowThreshold: 250,
+            unitOfMeasure: 1,
+            multiplier: 3,
+            divisor: 1000,
+            stabilisationPeriod: 30,
+            measurementPeriod: 600,
+          },
+          supplyStatus: {
+            issuerEventId: 43,
+            supplyTamperState: 0,
+            supplyDepletionState: 0,
+            supplyUncontrolledFlowState: 0,
+            loadLimitSupplyState: 0,
+          },
+        }),
+      ),
+    );
+    assert.deepEqual(records(gcs21a()), [
+      [
+        'price',
+        'readAttributesResponse',
+        [
+          [0x0306, 0, 0x10],
+          [0x0305, 0, 1],
+          [0x0304, 0, 395],
+          [0x0303, 0, 0x50],
+          [0x0302, 0, 102_300],
+        ],
+      ],
+      [
+        'metering',
+        'readAttributesResponse',
+        [
+          [0x0b13, 0, 1000],
+          [0x0b12, 0, 3],
+          [0x0b11, 0, 1],
+          [0x0b10, 0, 250],
+          [0x0b14, 0, 30],
+          [0x0b15, 0, 600],
+        ],
+      ],
     ]);
   });
 

@@ -205,48 +205,21 @@ describe('GBZ rows: named fields', () => {
     assert.throws(() => encodeCommand('GCS11', {} as never, { originatorCounter: 1n }), UseCaseUnknownError);
   });
 
-  it('GCS21a (inferred): Get Conversion Factor / Get Calorific Value, answered with the Publish commands', () => {
-    const get = { earliestStartTime: 0, minIssuerEventId: 0, numberOfCommands: 1 };
-    const bytes = encodeCommand(
-      'GCS21a',
-      { getConversionFactor: get, getCalorificValue: get },
-      { originatorCounter: 1n },
-    );
+  it('GCS21a (GBCS V3.1): Read Attributes of the commodity and supply control attributes, answered in clear', () => {
+    const bytes = encodeCommand('GCS21a', { readPrice: {}, readMetering: {} }, { originatorCounter: 1n });
     assert.equal(toHex(bytes.subarray(0, 3)), '010902', 'profile 0x0109, two components');
-    assert.deepEqual(decodeCommand('GCS21a', bytes).fields, {
-      getConversionFactor: get,
-      getCalorificValue: get,
-    });
-    const components = [
-      {
-        cluster: 'price',
-        command: 'publishConversionFactor',
-        fields: {
-          issuerEventId: 7,
-          startTime: 0,
-          conversionFactor: 1022640,
-          conversionFactorTrailingDigit: 0x60,
-        },
-      },
-      {
-        cluster: 'price',
-        command: 'publishCalorificValue',
-        fields: {
-          issuerEventId: 7,
-          startTime: 0,
-          calorificValue: 39500,
-          calorificValueUnit: 1,
-          calorificValueTrailingDigit: 0x30,
-        },
-      },
-    ];
-    const r = encodeResponse('GCS21a', { components }, { originatorCounter: 1n });
-    assert.equal(plain(decodeResponse('GCS21a', r).fields), plain({ components }));
+    const ids = decodeGbz(bytes).components.map((c) => c.clusterId.toString(16));
+    assert.deepEqual(ids, ['700', '702']);
+    const f = decodeCommand('GCS21a', bytes).fields as Record<string, { attributes: { id: number }[] }>;
+    assert.deepEqual(
+      f.readMetering!.attributes.map((a) => a.id),
+      [0x0b13, 0x0b12, 0x0b11, 0x0b10, 0x0b14, 0x0b15],
+    );
     assert.throws(
       () =>
         encodeResponse(
           'GCS21a',
-          { components: [{ cluster: 'price', command: 'publishBillingPeriod', fields: {} }] },
+          { components: [{ cluster: 'price', command: 'publishConversionFactor', fields: {} }] },
           { originatorCounter: 1n },
         ),
       /not a response of GCS21a/,

@@ -238,7 +238,7 @@ describe('4.4.5 Retrieve Billing Data Log (Prepayment Credits): GCS15e (no templ
 });
 
 describe('DSP 6.2.8 Read Device Configuration (Gas)', () => {
-  it('to a GSME: GCS21a (inferred row) asks for the active conversion factor and calorific value; to an ESME: E11', () => {
+  it('to a GSME: GCS21a reads the commodity and supply control attributes GBCS lists; to an ESME: E11', () => {
     const xml = (target: string) =>
       xsdShapedRequest({
         srv: '6.2.8',
@@ -252,11 +252,14 @@ describe('DSP 6.2.8 Read Device Configuration (Gas)', () => {
     assert.equal(r.useCase, 'GCS21a');
     const m = decodeMessage(r.gbcs);
     assert.equal(m.messageCode, 0x007b);
-    const get = { earliestStartTime: 0, minIssuerEventId: 0xffffffff, numberOfCommands: 1 };
-    assert.deepEqual(decodeCommand('GCS21a', m.content).fields, {
-      getConversionFactor: get,
-      getCalorificValue: get,
-    });
+    const f = decodeCommand('GCS21a', m.content).fields as Record<string, { attributes: { id: number }[] }>;
+    assert.deepEqual(
+      Object.fromEntries(Object.entries(f).map(([k, v]) => [k, v.attributes.map((a) => a.id)])),
+      {
+        readPrice: [0x0306, 0x0305, 0x0304, 0x0303, 0x0302],
+        readMetering: [0x0b13, 0x0b12, 0x0b11, 0x0b10, 0x0b14, 0x0b15],
+      },
+    );
     assert.throws(
       () => transformServiceRequest(parseDuisRequest(xml(ESME)), rtdsContext()),
       (e: unknown) => e instanceof DspTransformError || e instanceof DspUnsupportedServiceRequestError,

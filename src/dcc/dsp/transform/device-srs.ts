@@ -467,17 +467,8 @@ export const DEVICE_SRV_TRANSFORMS: readonly AnySrvTransform[] = [
     read('GCS21e', ['GPF']),
   ]),
   readSrv('6.2.5', [read('ECS26f', ESME)]),
-  readSrv('6.2.8', [
-    {
-      useCase: 'GCS21a',
-      targets: GAS,
-      // the active conversion factor and calorific value (as GCS21k asks for the current billing period)
-      fields: fixed({
-        getConversionFactor: { earliestStartTime: 0, minIssuerEventId: 0xffffffff, numberOfCommands: 1 },
-        getCalorificValue: { earliestStartTime: 0, minIssuerEventId: 0xffffffff, numberOfCommands: 1 },
-      }),
-    },
-  ]),
+  // GCS21a: the commodity and supply control attributes the row reads (GBCS V3.1 use-case tables)
+  readSrv('6.2.8', [read('GCS21a', GAS)]),
   readSrv('6.2.9', [read('ECS26j', ESME), read('GCS21j', GAS)]),
   readSrv('6.2.10', [
     read('ECS25r1', ESME, { when: notNetworkOperator, whenText: 'supplier' }),

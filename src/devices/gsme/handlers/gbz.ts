@@ -31,6 +31,7 @@ export const ZCL = {
 export const ZT = {
   map8: 0x18,
   map16: 0x19,
+  uint8: 0x20,
   uint16: 0x21,
   uint24: 0x22,
   uint32: 0x23,

@@ -9,7 +9,7 @@
  * Reads answer from the state (GsmeView); writes change it only when every
  * component can be applied (a faulted component: nothing changes).
  */
-import type { CommandFieldsOf, GbzResponseComponent } from '../../../gbcs/use-cases/index.ts';
+import type { CommandFieldsOf } from '../../../gbcs/use-cases/index.ts';
 import { activateFirmware } from '../../meter-common/firmware.ts';
 import type { ExecutionContext } from '../../meter-common/meter-device.ts';
 import {
@@ -113,6 +113,47 @@ export function priceTable(s: GsmeState): AttrTable {
   return {
     1558: () => ({ dataType: ZT.uint16, value: s.currency }),
     1559: () => ({ dataType: ZT.map8, value: s.priceTrailingDigit }),
+  };
+}
+
+/**
+ * Price cluster commodity attributes GCS21a reads (GBCS V3.1 use-case tables): the active
+ * conversion factor and calorific value GCS23 published. Never published: not in the table
+ * (UNSUPPORTED_ATTRIBUTE; PROVISIONAL: GBCS gives no default value).
+ */
+export function commodityTable(s: GsmeState): AttrTable {
+  const t: AttrTable = {};
+  const cf = s.conversionFactor;
+  const cv = s.calorificValue;
+  if (cf) {
+    t[0x0302] = () => ({ dataType: ZT.uint32, value: cf.value });
+    t[0x0303] = () => ({ dataType: ZT.map8, value: cf.trailingDigit });
+  }
+  if (cv) {
+    t[0x0304] = () => ({ dataType: ZT.uint32, value: cv.value });
+    t[0x0305] = () => ({ dataType: ZT.enum8, value: cv.unit });
+    t[0x0306] = () => ({ dataType: ZT.map8, value: cv.trailingDigit });
+  }
+  return t;
+}
+
+/**
+ * Metering cluster supply control attributes GCS21a reads (GBCS V3.1 use-case tables): the
+ * uncontrolled flow settings GCS24/GCS24a set (0x0B10 threshold, 0x0B11 unit, 0x0B12 multiplier,
+ * 0x0B13 divisor, 0x0B14 stabilisation period, 0x0B15 measurement period). Never set: not in the
+ * table (UNSUPPORTED_ATTRIBUTE; PROVISIONAL).
+ */
+export function supplyControlTable(s: GsmeState): AttrTable {
+  const u = s.supply.uncontrolledFlowThreshold;
+  if (!u) return {};
+  const v = (name: string) => u[name] ?? 0;
+  return {
+    2832: () => ({ dataType: ZT.uint16, value: v('uncontrolledFlowThreshold') }),
+    2833: () => ({ dataType: ZT.enum8, value: v('unitOfMeasure') }),
+    2834: () => ({ dataType: ZT.uint16, value: v('multiplier') }),
+    2835: () => ({ dataType: ZT.uint16, value: v('divisor') }),
+    2836: () => ({ dataType: ZT.uint8, value: v('stabilisationPeriod') }),
+    2837: () => ({ dataType: ZT.uint16, value: v('measurementPeriod') }),
   };
 }
 
@@ -355,7 +396,13 @@ export function registerGsmeHandlers<D extends GsmeView>(r: UseCaseRegistry<D>):
     .registerAll(['GCS15b', 'GCS15c', 'GCS16a'], snapshotRead)
     .registerAll(['GCS17', 'GCS18'], readSampledData)
     .register('GCS21k', readBillingPeriod)
-    .register('GCS21a', readGasConfiguration)
+    .register(
+      'GCS21a',
+      read([
+        { field: 'readPrice', cluster: 'price', table: commodityTable, protect: false },
+        { field: 'readMetering', cluster: 'metering', table: supplyControlTable, protect: false },
+      ]),
+    )
     .register('GCS20r', readEventConfiguration)
     .register('GCS38', read([{ ...METERING, protect: false }]))
     .register('GCS20', setEventConfiguration)
@@ -387,58 +434,6 @@ function readBillingPeriod(_call: UseCaseCall<unknown>, d: GsmeView): HandlerRes
     },
     outcome: 'read',
   };
-}
-
-/**
- * One Price-cluster Get (command `commandId`) of a value GCS23 sets
- * (`name`: conversionFactor, calorificValue): a Default Response
- * HARDWARE_FAILURE when faulted, NOT_FOUND when never set, else the Publish
- * command: issuer event, start time, the value, `extra` fields, its
- * trailing digit.
- */
-function priceRead(
-  faulted: boolean,
-  commandId: number,
-  name: 'conversionFactor' | 'calorificValue',
-  v: { value: number; trailingDigit: number; issuerEventId?: number; startTime?: number } | null,
-  extra: Record<string, unknown> = {},
-): GbzResponseComponent {
-  if (faulted) return defaultResponse('price', commandId, ZCL.hardwareFailure);
-  if (!v) return defaultResponse('price', commandId, ZCL.notFound);
-  return {
-    cluster: 'price',
-    command: name === 'conversionFactor' ? 'publishConversionFactor' : 'publishCalorificValue',
-    fields: {
-      issuerEventId: v.issuerEventId ?? 0,
-      startTime: v.startTime ?? 0,
-      [name]: v.value,
-      ...extra,
-      [`${name}TrailingDigit`]: v.trailingDigit,
-    },
-  };
-}
-
-/**
- * GCS21a (DUIS 6.2.8, UNCONFIRMED row): Get Conversion Factor / Get
- * Calorific Value -> the Publish commands with what GCS23 set; a value never
- * set (or a faulted command) answers that component with a Default Response
- * (NOT_FOUND / HARDWARE_FAILURE).
- */
-function readGasConfiguration(_call: UseCaseCall<unknown>, d: GsmeView): HandlerResult {
-  const faults = d.gbzFaults();
-  const { conversionFactor: cf, calorificValue: cv } = d.state;
-  const components = [
-    priceRead(faults.has('price.getConversionFactor'), 0x04, 'conversionFactor', cf),
-    priceRead(
-      faults.has('price.getCalorificValue'),
-      0x05,
-      'calorificValue',
-      cv,
-      cv ? { calorificValueUnit: cv.unit } : {},
-    ),
-  ];
-  const failed = components.some((c) => c.command === 'defaultResponse');
-  return { response: { components }, outcome: failed ? 'failed' : 'read' };
 }
 
 /**

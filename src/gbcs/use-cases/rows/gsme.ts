@@ -486,9 +486,11 @@ export const GSME_ROWS = [
   ),
 
   // ---- configuration (6.x)
-  // DUIS 6.2.8 Read Device Configuration (Gas): reads back what GCS23 publishes (Price cluster Get
-  // Conversion Factor / Get Calorific Value, answered with the Publish commands GCS23 sends). UNCONFIRMED:
-  // whether GBCS adds the uncontrolled flow threshold (GCS24) is not known here.
+  // DUIS 6.2.8 Read Device Configuration (Gas), GBCS V3.1 use-case tables (GCS21a message template):
+  // Read Attributes of the Price cluster's commodity attributes (what GCS23 sets: calorific value
+  // trailing digit, unit, value, conversion factor trailing digit, value) and of the Metering
+  // cluster's supply control attributes (what GCS24 sets: uncontrolled flow divisor, multiplier,
+  // unit, threshold, stabilisation and measurement periods), both answered in clear
   gsme(
     0x007b,
     'GCS21a',
@@ -496,11 +498,11 @@ export const GSME_ROWS = [
     '6.2.8',
     false,
     [
-      c('getConversionFactor', 'price', 'getConversionFactor', FC.toServer),
-      c('getCalorificValue', 'price', 'getCalorificValue', FC.toServer),
+      read('readPrice', 'price', [0x0306, 0x0305, 0x0304, 0x0303, 0x0302]),
+      read('readMetering', 'metering', [0x0b13, 0x0b12, 0x0b11, 0x0b10, 0x0b14, 0x0b15]),
     ],
-    [r('price', 'publishConversionFactor'), r('price', 'publishCalorificValue')],
-    UNCONFIRMED,
+    [r('price', 'readAttributesResponse'), r('metering', 'readAttributesResponse')],
+    { confirmed: 'gbcs-text' },
   ),
   gsme(
     0x009d,
