@@ -69,7 +69,14 @@ const CASES: Case[] = [
     acbFor: RTDS_PARTIES.supplier2,
     wrong: RTDS_PARTIES.networkOperator,
   },
-  { useCase: 'ECS39b', base: 'ECS16_3.4', from: RTDS_PARTIES.supplier, wrong: RTDS_PARTIES.transitionalCoS },
+  // GBCS V3.1 lists only the ACB for ECS39b: the supplier sending it itself is refused
+  {
+    useCase: 'ECS39b',
+    base: 'ECS16_3.4',
+    from: RTDS_PARTIES.acb,
+    acbFor: RTDS_PARTIES.supplier2,
+    wrong: RTDS_PARTIES.supplier,
+  },
   {
     useCase: 'CS02bTransCoSByTransCoS',
     base: 'CS02bSupplierByTransCoS_6.23',

@@ -40,6 +40,8 @@ const MISMATCHES = [
   '4.1.2 OU: ESME GSME GPF',
   '4.1.3 OU: ESME',
   '6.2.10 ED: GSME',
+  '6.4.1 ED: ESME',
+  '6.4.2 ED: ESME',
   '6.2.10 GT: GSME',
   '6.12 ED: ESME',
   '6.14.1 ED: ESME',
