@@ -66,6 +66,7 @@ const DERIVATIONS: readonly Derivation[] = [
   { useCase: 'GCS04', srv: '2.3', from: 'GCS40a_1.5_SUCCESS_REQUEST_DUIS.XML', body: updateDebt('Gas') },
   // prepayment to the ESME (critical, CV 4, like the ECS04a template)
   { useCase: 'ECS08a', srv: '2.1', from: 'ECS04a_1.5_SUCCESS_REQUEST_DUIS.XML', body: prepayElec() },
+  { useCase: 'ECS07', srv: '2.3', from: 'ECS04a_1.5_SUCCESS_REQUEST_DUIS.XML', body: updateDebt('Elec') },
   {
     useCase: 'ECS47',
     srv: '7.6',

@@ -92,6 +92,51 @@ describe('ESME read after write through GBCS use cases', () => {
     assert.equal(list.items[0]!.value, after, 'the prepayment register list starts with the balance');
   });
 
+  it('debt: ECS07 (GBCS V3.1 tables) adjusts the time debt and payment debt registers; ECS19 reports them (items 3, 4, 5)', () => {
+    const { send, sendChanged } = meter();
+    const registers = () => {
+      const r = send('ECS19_4.3_SUCCESS_COMMAND_GBCS.HEX');
+      const pt = protectedPlaintext(r.fields, r.message) as { items: { items: { value?: unknown }[] }[] };
+      return pt.items[0]!.items.map((x) => x.value as number);
+    };
+    const before = registers();
+    const rate = (amount: number) => ({
+      chargePerUnitScaling: { commodityScale: 0, priceScale: -2 },
+      commodity: { classId: 0, logicalName: '0-0:0.0.0.0', attributeIndex: 0 },
+      chargeTable: [{ index: '', chargePerUnit: amount }],
+    });
+    const ecs07 = (period = 3600): Fields => ({
+      timeDebt1: {
+        unitChargePassive: rate(12),
+        period,
+        activatePassiveUnitCharge: 0,
+        updateTotalAmountRemaining: 1500,
+      },
+      timeDebt2: {
+        unitChargePassive: rate(100),
+        period: 86400,
+        activatePassiveUnitCharge: 0,
+        updateTotalAmountRemaining: -300,
+      },
+      paymentDebt: { proportion: 2500, updateTotalAmountRemaining: 90000 },
+    });
+    const ok = sendChanged('ECS04a_1.5_SUCCESS_COMMAND_GBCS.HEX', () => {}, {
+      useCase: 'ECS07',
+      fields: ecs07(),
+    });
+    assert.equal(ok.ev?.reason, 'OK');
+    const after = registers();
+    assert.deepEqual(after.slice(0, 3), before.slice(0, 3));
+    assert.deepEqual(after.slice(3), [before[3]! + 1500, before[4]! - 300, before[5]! + 90000]);
+    // a period GBCS does not allow (two hours): refused whole, the registers unchanged
+    const bad = sendChanged('ECS04a_1.5_SUCCESS_COMMAND_GBCS.HEX', () => {}, {
+      useCase: 'ECS07',
+      fields: ecs07(7200),
+    });
+    assert.notEqual(bad.ev?.reason, 'OK');
+    assert.deepEqual(registers(), after);
+  });
+
   it('supply: ECS43 disables, ECS45 reads 0; ECS44 arms, ECS45 reads 2', () => {
     const { send } = meter();
     send('ECS43_7.2_SUCCESS_COMMAND_GBCS.HEX');

@@ -49,6 +49,18 @@ export const unitCharge = s.struct({
   chargeTable: s.array(s.struct({ index: s.hex(), chargePerUnit: s.i16({ unit: 'pence/kWh' }) })),
 });
 
+/**
+ * A debt recovery rate as a Charge unit_charge (class 113 attr 6; GBCS V3.1
+ * tables, ECS07): commodity scale 0, no commodity reference (class 0, logical
+ * name all zero, attribute 0), one charge table element with an empty index
+ * whose charge_per_unit is the amount recovered per period (price scale).
+ */
+export const debtUnitCharge = s.struct({
+  chargePerUnitScaling: s.struct({ commodityScale: s.i8(), priceScale: s.i8() }),
+  commodity: attributeRef,
+  chargeTable: s.array(s.struct({ index: s.hex(), chargePerUnit: s.i16({ doc: 'amount per period' }) })),
+});
+
 /** Activity calendar profiles (class 20 attributes 3-5 active, 7-9 passive). */
 const seasonProfile = s.array(
   s.struct({ seasonProfileName: s.hex(), seasonStart: s.dateTime(), weekName: s.hex() }),
@@ -353,6 +365,48 @@ export const COSEM_OBJECTS = {
   nonDisablementSpecialDays: o(11, '0-1:11.0.2.255', { entries: [2, specialDays] }),
   nonDisablementScheduleActivation: o(9000, '0-0:94.44.128.28', activationTime),
   nonDisablementSpecialDaysActivation: o(9000, '0-0:94.44.128.31', activationTime),
+
+  /**
+   * The debt registers (GBCS V3.1 tables, ECS07; Charge class 113): time
+   * debt registers 1 and 2 with their debt recovery rates (unit_charge_passive
+   * attr 6, period attr 8 in seconds, activate_passive_unit_charge method 2),
+   * and the payment debt register with its recovery per payment (proportion
+   * attr 13, hundredths of a percent); each register adjusted by
+   * update_total_amount_remaining (method 4, GBCS: milli-pence) and its
+   * balance total_amount_remaining (attr 12, what ECS19 reads).
+   */
+  timeDebt1: o(
+    113,
+    '0-0:19.20.1.255',
+    {
+      unitChargePassive: [6, debtUnitCharge],
+      period: [8, s.u32({ unit: 's' })],
+      totalAmountRemaining: [12, s.i32()],
+    },
+    {
+      activatePassiveUnitCharge: [2, s.i8()],
+      updateTotalAmountRemaining: [4, s.i32({ doc: 'milli-pence' })],
+    },
+  ),
+  timeDebt2: o(
+    113,
+    '0-0:19.20.2.255',
+    {
+      unitChargePassive: [6, debtUnitCharge],
+      period: [8, s.u32({ unit: 's' })],
+      totalAmountRemaining: [12, s.i32()],
+    },
+    {
+      activatePassiveUnitCharge: [2, s.i8()],
+      updateTotalAmountRemaining: [4, s.i32({ doc: 'milli-pence' })],
+    },
+  ),
+  paymentDebt: o(
+    113,
+    '0-0:19.20.3.255',
+    { proportion: [13, s.u16({ doc: 'hundredths of a percent' })], totalAmountRemaining: [12, s.i32()] },
+    { updateTotalAmountRemaining: [4, s.i32({ doc: 'milli-pence' })] },
+  ),
 
   // ---- tariff
   primaryPriceCharge: o(113, '0-0:19.20.0.255', {

@@ -81,15 +81,34 @@ describe('2.3 Update Debt: GCS04 from XSD-shaped bodies', () => {
     ]);
   });
 
-  it('to an ESME: E11 for the ESME only, with the reason (ECS07 has no payload)', () => {
+  it('to an ESME: ECS07, the two recovery rates activated, the proportion and the three adjustments (GBCS V3.1 tables)', () => {
     const t = transform('2.3', 4, ESME, updateDebt('Elec'));
     assert.ok(t.valid.valid, t.valid.errors.join('; '));
-    assert.throws(t.run, (x: unknown) => {
-      assert.ok(x instanceof DspUnsupportedServiceRequestError);
-      assert.equal(x.responseCode, 'E11');
-      assert.match(x.message, /to a ESME is not transformed: ECS07/);
-      return true;
+    const r = t.run();
+    assert.equal(r.useCase, 'ECS07');
+    const m = decodeMessage(r.gbcs);
+    const f = decodeCommand(m.messageCode, m.content).fields;
+    const rate = (amount: number) => ({
+      chargePerUnitScaling: { commodityScale: 0, priceScale: -2 },
+      commodity: { classId: 0, logicalName: '0-0:0.0.0.0', attributeIndex: 0 },
+      chargeTable: [{ index: '', chargePerUnit: amount }],
     });
+    assert.deepEqual(f, {
+      timeDebt1: {
+        unitChargePassive: rate(12),
+        period: 3600,
+        activatePassiveUnitCharge: 0,
+        updateTotalAmountRemaining: 1500,
+      },
+      timeDebt2: {
+        unitChargePassive: rate(100),
+        period: 86400,
+        activatePassiveUnitCharge: 0,
+        updateTotalAmountRemaining: -300,
+      },
+      paymentDebt: { proportion: 2500, updateTotalAmountRemaining: 90000 },
+    });
+    assert.throws(transform('2.3', 4, ESME, updateDebt('Gas')).run, DspBodyInvalidError);
   });
 
   it('bad bodies: Elec recovery to a GSME, a percentage over 10000', () => {

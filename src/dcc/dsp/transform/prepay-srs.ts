@@ -4,8 +4,8 @@
  * Customer Identification Number (GCS36 GSME). One declarative row per SRV
  * (device-srs.ts `deviceSrv`); the bytes are made by the use-case catalogue
  * from the named fields. 2.1 to an ESME is ECS08a, whose objects are GBCS's
- * (V3.1 use-case tables; `ecs08a` below). The ESME use cases of 2.3 and 9.1
- * (ECS07, ECS50) have no payload in the catalogue (esme-gbcs.ts `unknown`):
+ * (V3.1 use-case tables; `ecs08a` below), 2.3 to an ESME ECS07 (`ecs07`).
+ * The ESME use case of 9.1 (ECS50) has no payload in the catalogue (esme-gbcs.ts `unknown`):
  * the DSP refuses the SR to an ESME only (`notTransformed`, E11 with the
  * reason).
  *
@@ -35,6 +35,7 @@
  * 0x0217/0x0227, Top Up Percentage 0x0239.
  */
 import type { DeviceType } from '../../../duis/index.ts';
+import { formatObis } from '../../../gbcs/payload/dlms.ts';
 import { formatCosemDateTimeText } from '../../../gbcs/use-cases/cosem-text.ts';
 import { COSEM_OBJECTS, NON_DISABLEMENT_SCRIPT } from '../../../gbcs/use-cases/index.ts';
 import { toHex } from '../../../runtime/bytes.ts';
@@ -93,7 +94,8 @@ const elecRecovery = group({
   period: one('DebtRecoveryRatePeriod', RECOVERY_PERIOD),
 });
 
-type Recovery = { rate: number; period: 'HOURLY' | 'DAILY' };
+/** A debt recovery pair (the price scale: ElecDebtRecovery only). */
+type Recovery = { rate: number; priceScale?: number; period: 'HOURLY' | 'DAILY' };
 type UpdateDebt = {
   timeDebt1: number;
   timeDebt2: number;
@@ -164,6 +166,46 @@ function gcs04(i: BuildInput<UpdateDebt>): unknown {
         percentage: b.perPayment,
       }),
     ],
+  };
+}
+
+/** Debt recovery period in seconds (GBCS V3.1 tables, ECS07 attr 8; SMETS: an hour or a day). */
+const PERIOD_S: Readonly<Record<'HOURLY' | 'DAILY', number>> = { HOURLY: 3600, DAILY: 86400 };
+
+/**
+ * ECS07 (GBCS V3.1 use-case tables; no RTDS example): each ElecDebtRecovery
+ * as its time debt register's passive unit charge (commodity scale 0, no
+ * commodity reference, one element with an empty index whose charge per
+ * unit is the DebtRecoveryRate at DebtRecoveryRatePriceScale) and period,
+ * activated in the same command; DebtRecoveryPerPayment as the payment debt
+ * register's proportion; the three register values as adjustments
+ * (update_total_amount_remaining), as DUIS types them (signed).
+ */
+function ecs07(i: BuildInput<UpdateDebt>): unknown {
+  const b = i.body;
+  if (fuelOf(b) !== 'elec')
+    throw new DspBodyInvalidError('an ESME takes ElecDebtRecovery1 and ElecDebtRecovery2', 'UpdateDebt');
+  const rate = (r: Recovery) => ({
+    chargePerUnitScaling: { commodityScale: 0, priceScale: r.priceScale ?? 0 },
+    commodity: { classId: 0, logicalName: formatObis(new Uint8Array(6)), attributeIndex: 0 },
+    chargeTable: [{ index: '', chargePerUnit: r.rate }],
+  });
+  const e1 = b.elec1!;
+  const e2 = b.elec2!;
+  return {
+    timeDebt1: {
+      unitChargePassive: rate(e1),
+      period: PERIOD_S[e1.period],
+      activatePassiveUnitCharge: 0,
+      updateTotalAmountRemaining: b.timeDebt1,
+    },
+    timeDebt2: {
+      unitChargePassive: rate(e2),
+      period: PERIOD_S[e2.period],
+      activatePassiveUnitCharge: 0,
+      updateTotalAmountRemaining: b.timeDebt2,
+    },
+    paymentDebt: { proportion: b.perPayment, updateTotalAmountRemaining: b.paymentDebt },
   };
 }
 
@@ -553,14 +595,10 @@ export const PREPAY_SRV_TRANSFORMS: readonly AnySrvTransform[] = [
       gas1: opt('GasDebtRecovery1', gasRecovery),
       gas2: opt('GasDebtRecovery2', gasRecovery),
     },
-    useCases: [{ useCase: 'GCS04', targets: GAS, fields: gcs04 }],
-    notTransformed: {
-      targets: ESME,
-      reason: NO_ESME_PAYLOAD(
-        'ECS07',
-        'the ESME debt registers and debt recovery objects are not confirmed by any RTDS example or confirmed row',
-      ),
-    },
+    useCases: [
+      { useCase: 'ECS07', targets: ESME, fields: ecs07 },
+      { useCase: 'GCS04', targets: GAS, fields: gcs04 },
+    ],
   }),
   deviceSrv<unknown>('9.1', {
     useCases: [{ useCase: 'GCS36', targets: GAS, originator: 'acb', fields: gcs36 }],

@@ -20,6 +20,7 @@ import { AUX_LOAD_USE_CASES, alcsConfiguration, auxiliaryLoadControl } from './a
 import { setClock } from './clock.ts';
 import { readAttributes, writeAttributes } from './cosem.ts';
 import { provideCredentialDetails, runCredentialUpdate, updateCredentials } from './credentials.ts';
+import { manageDebt } from './debt.ts';
 import { activateFirmware, runFirmwareActivation } from './firmware.ts';
 import type { FutureDatedRunner } from './future-dated.ts';
 import { esmeJoin } from './join.ts';
@@ -44,6 +45,7 @@ export const ESME_HANDLERS = new UseCaseRegistry<EsmeServices>()
   .register('CS06', activateFirmware)
   .register('ECS04a', adjustBalance)
   .register('ECS04b', resetBalance)
+  .register('ECS07', manageDebt)
   .register('ECS08a', updatePrepayConfiguration)
   .registerAll(['CS02a', 'CS02f'], provideCredentialDetails)
   .registerAll(CREDENTIAL_UPDATES, updateCredentials)

@@ -33,6 +33,7 @@ import {
 import { DAILY_READ_LOG, dailyReadLogBuffer } from '../daily-read-log.ts';
 import { ACTIVE_IMPORT_PROFILE, withRecordedImportProfile } from '../profile-log.ts';
 import type { EsmeServices } from '../services.ts';
+import { DEBT_ITEM, type DebtRegister, debtBalance, PREPAYMENT_REGISTERS } from './debt.ts';
 
 interface ObjectRef {
   classId: number;
@@ -53,7 +54,6 @@ const IMPORT_REGISTERS = '1/0-0:94.44.34.10/2';
 const TOU_BLOCK_REGISTERS = '1/0-0:94.44.34.2/2';
 /** Entries of the TOU-with-blocks list: per block 1..4, its 8 TOU register values then its 8 block counters. */
 const TOU_BLOCK_ENTRIES = 64;
-const PREPAYMENT_REGISTERS = '1/0-0:94.44.34.30/2';
 /** GBCS time stamps in profiles: UTC seconds since 2000-01-01. */
 const EPOCH_2000 = Date.UTC(2000, 0, 1);
 
@@ -95,8 +95,13 @@ function objectValue(esme: EsmeServices, o: ObjectRef): DlmsData {
       : key === DAILY_READ_LOG
         ? dailyReadLogBuffer(esme.state)
         : held(esme, key);
-  if (key === PREPAYMENT_REGISTERS && v.type === 'structure' && v.items.length > 0)
-    return { ...v, items: [dlms.i32(esme.state.meterBalance), ...v.items.slice(1)] };
+  if (key === PREPAYMENT_REGISTERS && v.type === 'structure' && v.items.length > 0) {
+    // the meter balance, and the debt registers ECS07 adjusts (GBCS: items 3, 4, 5), from the meter's state
+    const items = [dlms.i32(esme.state.meterBalance), ...v.items.slice(1)];
+    for (const [r, i] of Object.entries(DEBT_ITEM))
+      if (i < items.length) items[i] = dlms.i32(debtBalance(esme, r as DebtRegister));
+    return { ...v, items };
+  }
   const range = o.restriction.restrictionType === 1 ? o.restriction.restrictionValue : null;
   return range && v.type === 'compact-array' ? inRange(v, range) : v;
 }

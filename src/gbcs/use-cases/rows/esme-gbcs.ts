@@ -484,9 +484,30 @@ export const ESME_GBCS_ROWS = [
     { srv: '4.1.3' },
   ),
 
+  // ECS07 (2.3): the debt recovery rates of time debt registers 1 and 2 (passive, then activated), the
+  // recovery per payment, then the three register adjustments, in the order of GBCS's table
+  gbcsTable(
+    0x001e,
+    'ECS07',
+    'Manage Debt on the ESME',
+    true,
+    [
+      set('timeDebt1', 'unitChargePassive'),
+      set('timeDebt2', 'unitChargePassive'),
+      set('paymentDebt', 'proportion'),
+      set('timeDebt1', 'period'),
+      set('timeDebt2', 'period'),
+      action('timeDebt1', 'activatePassiveUnitCharge'),
+      action('timeDebt2', 'activatePassiveUnitCharge'),
+      action('paymentDebt', 'updateTotalAmountRemaining'),
+      action('timeDebt1', 'updateTotalAmountRemaining'),
+      action('timeDebt2', 'updateTotalAmountRemaining'),
+    ],
+    { srv: '2.3' },
+  ),
+
   // ---- payload not known here
   unknown(0x0019, 'ECS01a', 'Set Tariff and Price on ESME', true, { srv: '1.1.1' }),
-  unknown(0x001e, 'ECS07', 'Manage Debt on the ESME', true, { srv: '2.3' }),
   // ECS08 (0x001F): GBCS V3.1's use-case tables no longer define it (ECS08a replaces it)
   unknown(0x001f, 'ECS08', 'Update Prepayment Configuration on ESME', true, { srv: '2.1' }),
   unknown(
