@@ -100,6 +100,8 @@ function compareCodePoints(a: string, b: string): number {
   return a.length - b.length;
 }
 
+const NO_ATTRS: Attribute[] = [];
+
 interface Attribute {
   ns: string;
   local: string;
@@ -143,6 +145,25 @@ function inScope(e: C14nElement): Map<string, string> {
   return scope;
 }
 
+/**
+ * Writes the binding `p` -> `u` unless the output already has it in effect;
+ * returns what is in effect below (a copy of `renderedAbove` on the first change).
+ */
+function renderNamespace(
+  rendered: Bindings,
+  renderedAbove: Bindings,
+  write: Array<[string, string]>,
+  p: string,
+  u: string,
+): Bindings {
+  const current = rendered.get(p) ?? '';
+  if (current === u && (p === '' || rendered.has(p))) return rendered;
+  const next = rendered === renderedAbove ? new Map(renderedAbove) : (rendered as Map<string, string>);
+  next.set(p, u);
+  write.push([p, u]);
+  return next;
+}
+
 function prefixOf(qname: string): string {
   const i = qname.indexOf(':');
   return i < 0 ? '' : qname.slice(0, i);
@@ -170,7 +191,9 @@ export function canonicaliseElement(apex: C14nElement, algorithm: C14nAlgorithm,
     renderedAbove: Bindings,
     isApex: boolean,
   ): void {
-    const { declared, attrs } = readAttributes(e);
+    // Most DUIS elements have no attribute: nothing to read (an apex may inherit xml:* ones below).
+    const { declared, attrs } =
+      e.attributes.length === 0 && !isApex ? { declared: undefined, attrs: NO_ATTRS } : readAttributes(e);
     let scope = scopeAbove;
     if (declared) {
       const s = new Map(scopeAbove);
@@ -180,13 +203,6 @@ export function canonicaliseElement(apex: C14nElement, algorithm: C14nAlgorithm,
     // Namespace declarations to write, and what the output has in effect below this element.
     const write: Array<[string, string]> = [];
     let rendered = renderedAbove;
-    const render = (p: string, u: string) => {
-      const current = rendered.get(p) ?? '';
-      if (current === u && (p === '' || rendered.has(p))) return;
-      if (rendered === renderedAbove) rendered = new Map(renderedAbove);
-      (rendered as Map<string, string>).set(p, u);
-      write.push([p, u]);
-    };
     if (exclusive) {
       const used = new Set<string>([prefixOf(e.tagName)]);
       for (const a of attrs) {
@@ -196,12 +212,13 @@ export function canonicaliseElement(apex: C14nElement, algorithm: C14nAlgorithm,
       for (const p of used) {
         const u = scope.get(p) ?? '';
         if (p !== '' && u === '') throw new Error(`prefix "${p}" of ${e.tagName} has no namespace binding`);
-        render(p, u);
+        rendered = renderNamespace(rendered, renderedAbove, write, p, u);
       }
     } else if (isApex) {
-      for (const [p, u] of scope) render(p, u);
+      for (const [p, u] of scope) rendered = renderNamespace(rendered, renderedAbove, write, p, u);
     } else if (declared) {
-      for (const [p, u] of declared) if (p !== 'xml') render(p, u);
+      for (const [p, u] of declared)
+        if (p !== 'xml') rendered = renderNamespace(rendered, renderedAbove, write, p, u);
     }
     write.sort((a, b) => compareCodePoints(a[0], b[0]));
     // C14N 1.0 (inclusive) apex: the xml:* attributes it inherits, unless it has its own.
