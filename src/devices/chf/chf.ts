@@ -88,6 +88,7 @@ import { ChfKeyStore, ChfTrustAnchors } from './credentials.ts';
 import { type ChfDeviceLogEntry, DeviceLog, DeviceLogError, EuiSet } from './device-log.ts';
 import { FirmwareDistribution } from './firmware-distribution.ts';
 import { type ChAction, ChfRouter, type ChReason, RouteVerdict } from './routing.ts';
+import { changeSubGhzChannel } from './sub-ghz-channel.ts';
 import { uplinkOverflow } from './uplink-overflow.ts';
 
 export interface ChfConfig extends ChTimeConfig {
@@ -676,6 +677,18 @@ export class Chf {
     },
     restoreEntry: (e: { eui: Eui; deviceType: DeviceType; linkKey: string }): void => {
       this.deviceLog.restore({ ...e, linkKey: fromHex(e.linkKey) }, this.clock.now());
+    },
+    /** The radio moved to another Sub GHz channel (32 bits of 0/1): logged, DBCH07 raised (sub-ghz-channel.ts). */
+    subGhzChannelChanged: (channel: string): void => {
+      const counter = this.nextCounter();
+      const c = changeSubGhzChannel(
+        this.useCaseState.state,
+        channel,
+        this.time.now(),
+        this.alertDateTime(),
+        counter,
+      );
+      this.sendAlert(c, counter, { channel });
     },
   };
 

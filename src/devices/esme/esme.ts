@@ -33,6 +33,12 @@ import { attributeOverlay } from './attribute-store.ts';
 import { newDailyReadLog, recordDailyReads } from './daily-read-log.ts';
 import { ESME_FUTURE_DATED, ESME_HANDLERS } from './handlers/index.ts';
 import { HcalcsDriver } from './hcalcs-driver.ts';
+import {
+  INTEGRITY_ISSUE_WARNING,
+  type IntegrityIssue,
+  integrityWarningAlert,
+  MIIWA_ESME,
+} from './integrity.ts';
 import { migrateEsmeTariffState, migrateFutureDated } from './legacy-state.ts';
 import { CHANNEL } from './profile-log.ts';
 import type { EsmeServices } from './services.ts';
@@ -115,6 +121,13 @@ export class Esme extends MeterDevice<EsmeState> {
     setOwnCounter: (n: bigint): void => this.security.setOwnCounter(n),
     /** A COSEM attribute (`object.member`) fails (or is repaired): commands touching it answer hardware-fault. */
     hardwareFault: (attribute: string, on = true): void => this.setHardwareFault(attribute, on),
+    /** The meter detects an integrity issue of its own: 0x81A0 in its event log and the MIIWA-ESME alert (integrity.ts). */
+    integrityIssue: (issue: IntegrityIssue): void => {
+      this.logEvent(INTEGRITY_ISSUE_WARNING);
+      this.recordEvent({ kind: 'state-change', reason: 'INTEGRITY_ISSUE', detail: { issue } });
+      const payload = integrityWarningAlert(issue, this.deviceNow(), this.security.peekNextOwnCounter());
+      this.sendAlert(payload, MIIWA_ESME.code, MIIWA_ESME.critical, INTEGRITY_ISSUE_WARNING);
+    },
   };
 
   // ------------------------------------------------------------------ dispatch
