@@ -118,6 +118,19 @@ const DERIVATIONS: readonly Derivation[] = [
     from: 'ECS17d_4.1.2_SINGLE_SUCCESS_REQUEST_DUIS.XML',
     body: '<sr:ReadInstantaneousImportTOUWithBlocksMatrices/>',
   },
+  // ECS39a / ECS39b (GBCS V3.1 tables): the ESME's MPANs, in the envelope of the 3.2 template (supplier, ESME)
+  {
+    useCase: 'ECS39a',
+    srv: '6.20.1',
+    from: 'ECS12_3.2_SUCCESS_REQUEST_DUIS.XML',
+    body: '<sr:SetDeviceConfigurationImportMPxN><sr:ImportMPANs><sr:ImportMPAN>1234567890123</sr:ImportMPAN></sr:ImportMPANs></sr:SetDeviceConfigurationImportMPxN>',
+  },
+  {
+    useCase: 'ECS39b',
+    srv: '6.20.2',
+    from: 'ECS12_3.2_SUCCESS_REQUEST_DUIS.XML',
+    body: '<sr:SetDeviceConfigurationExportMPAN><sr:ExportMPAN>9876543210987</sr:ExportMPAN></sr:SetDeviceConfigurationExportMPAN>',
+  },
   // device configuration (src/dcc/dsp/transform/device-config-srs.ts)
   {
     useCase: 'ECS28a',

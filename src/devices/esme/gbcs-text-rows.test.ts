@@ -13,6 +13,7 @@ import { decodeMessage, type GbcsMessage } from '../../gbcs/index.ts';
 import { type DlmsData, decodeDlmsData, dlms, encodeDlmsData } from '../../gbcs/payload/dlms.ts';
 import { decodeCommand } from '../../gbcs/use-cases/index.ts';
 import { fromHex, toHex } from '../../runtime/bytes.ts';
+import { getAttribute } from './attribute-store.ts';
 import { esmeTestRig, type Fields, rtdsFixture } from './test-rig.test-support.ts';
 
 const rig = esmeTestRig();
@@ -97,5 +98,47 @@ describe('ESME: ECS17e Read ESME Energy Register (TOU with Blocks), GBCS V3.1 ta
       matrixOf(protectedPlaintext(r.fields, r.message)),
       Array.from({ length: 64 }, () => 0),
     );
+  });
+});
+
+const ECS12 = 'ECS12_3.2_SUCCESS_COMMAND_GBCS.HEX';
+/** An RTDS command the ACB originates to the ESME (non-critical). */
+const ACB_TO_ESME = 'ECS21c_4.6.2_SUCCESS_COMMAND_GBCS.HEX';
+const PRIMARY = '1234567890123';
+const SECONDARY = '9876543210987';
+
+describe('ESME: ECS39a / ECS39b Set (Export) MPAN Value, GBCS V3.1 tables', () => {
+  it('ECS39a on a single element ESME: the primary MPAN (13 octets) is stored where the object is read', () => {
+    const m = meter();
+    const r = m.send(ECS12, 'ECS39a', { importMpans: { value: PRIMARY } });
+    assert.deepEqual(r.fields, { importMpans: { value: { result: 'success' } } });
+    assert.equal(getAttribute(m.esme.stateView, 'importMpans.value'), PRIMARY);
+  });
+
+  it('ECS39a: 26 octets to a single element ESME is an error (type-unmatched), nothing written', () => {
+    const m = meter();
+    m.send(ECS12, 'ECS39a', { importMpans: { value: PRIMARY } });
+    const r = m.send(ECS12, 'ECS39a', { importMpans: { value: SECONDARY + PRIMARY } });
+    assert.deepEqual(r.fields, { importMpans: { value: { result: 'type-unmatched' } } });
+    assert.equal(r.ev?.reason, 'FAILED');
+    assert.equal(getAttribute(m.esme.stateView, 'importMpans.value'), PRIMARY);
+  });
+
+  it('ECS39a on a twin element ESME: primary and secondary (26 octets); 20 octets refused', () => {
+    const m = meter({ variant: 'twin' });
+    assert.deepEqual(m.send(ECS12, 'ECS39a', { importMpans: { value: PRIMARY + SECONDARY } }).fields, {
+      importMpans: { value: { result: 'success' } },
+    });
+    assert.equal(getAttribute(m.esme.stateView, 'importMpans.value'), PRIMARY + SECONDARY);
+    const bad = m.send(ECS12, 'ECS39a', { importMpans: { value: `${PRIMARY}1234567` } });
+    assert.deepEqual(bad.fields, { importMpans: { value: { result: 'type-unmatched' } } });
+    assert.equal(getAttribute(m.esme.stateView, 'importMpans.value'), PRIMARY + SECONDARY);
+  });
+
+  it('ECS39b sets the export MPAN (13 octets), sent by the ACB (GBCS: the ACB only)', () => {
+    const m = meter();
+    const r = m.send(ACB_TO_ESME, 'ECS39b', { exportMpan: { value: SECONDARY } });
+    assert.deepEqual(r.fields, { exportMpan: { value: { result: 'success' } } });
+    assert.equal(getAttribute(m.esme.stateView, 'exportMpan.value'), SECONDARY);
   });
 });

@@ -256,6 +256,18 @@ export const COSEM_OBJECTS = {
   randomisationOffset: o(1, '0-0:94.44.0.0', data(s.u16({ unit: 's' }))),
   randomisationOffsetSecondary: o(1, '0-0:94.44.0.2', data(s.u16({ unit: 's' }))),
   changeOfTenancyDate: o(1, '0-0:94.44.3.2', data(s.dateTime())),
+  /**
+   * GBCS V3.1 use-case tables (ECS39a / ECS39b): the import MPANs, UTF-8
+   * text, the primary MPAN's 13 octets then, on a twin element ESME, the
+   * secondary MPAN's 13 (octet-string(26); longer than 13 on a single
+   * element ESME is an error); the export MPAN, 13 octets.
+   */
+  importMpans: o(
+    1,
+    '0-0:94.44.34.11',
+    data(s.ascii(undefined, { doc: 'primary MPAN (13), secondary (13) on a twin' })),
+  ),
+  exportMpan: o(1, '1-0:0.0.2.255', data(s.ascii(13, { doc: 'export MPAN' }))),
   privacyPin: o(1, '0-0:94.44.3.1', data(s.hex())),
   // RTDS ECS16 (DUIS 3.4): the telephone number goes to 96.13.0, the name to 96.13.1
   supplierTelephone: o(9000, '0-0:96.13.0.255', data(s.hex())),

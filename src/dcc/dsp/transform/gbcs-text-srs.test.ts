@@ -14,6 +14,7 @@ import { validateAgainstDuisXsdInProcess } from '../../../duis/xsd-inprocess.ts'
 import { decodeMessage } from '../../../gbcs/index.ts';
 import { decodeCommand, useCaseById } from '../../../gbcs/use-cases/index.ts';
 import { srvListing } from '../srv-table.ts';
+import { DspBodyInvalidError } from './errors.ts';
 import { transformServiceRequest } from './index.ts';
 
 const ESME = '00DB1234567890A0';
@@ -54,5 +55,75 @@ describe('4.1.3 Read Instantaneous Import TOU With Blocks Matrices -> ECS17e (GB
     const row = srvListing().find((e) => e.srv === '4.1.3');
     assert.equal(row?.supported, true);
     assert.equal(row?.reason, undefined);
+  });
+});
+
+const mpans = (primary: string, secondary?: string) =>
+  `<sr:SetDeviceConfigurationImportMPxN><sr:ImportMPANs><sr:ImportMPAN>${primary}</sr:ImportMPAN>${
+    secondary ? `<sr:SecondaryImportMPAN>${secondary}</sr:SecondaryImportMPAN>` : ''
+  }</sr:ImportMPANs></sr:SetDeviceConfigurationImportMPxN>`;
+
+describe('6.20.1 / 6.20.2 Set Device Configuration (Import MPxN / Export MPAN) -> ECS39a / ECS39b', () => {
+  it('6.20.1 to a single element ESME: ECS39a sets the import MPANs object to the primary MPAN', () => {
+    const r = transform('6.20.1', 1, ESME, mpans('1234567890123'))();
+    assert.equal(r.useCase, 'ECS39a');
+    const { messageCode, fields } = decoded(r);
+    assert.equal(messageCode, 0x004c);
+    assert.deepEqual(fields, { importMpans: { value: '1234567890123' } });
+  });
+
+  it('6.20.1 to a twin element ESME: primary then secondary MPAN (26 octets)', () => {
+    const r = transform(
+      '6.20.1',
+      1,
+      ESME,
+      mpans('1234567890123', '9876543210987'),
+      rtdsContext({ twin: true }),
+    )();
+    assert.deepEqual(decoded(r).fields, { importMpans: { value: '12345678901239876543210987' } });
+  });
+
+  it('6.20.1 refusals for an ESME: a secondary MPAN to a single element ESME, an MPRN', () => {
+    assert.throws(transform('6.20.1', 1, ESME, mpans('1234567890123', '9876543210987')), (e: unknown) => {
+      assert.ok(e instanceof DspBodyInvalidError);
+      assert.equal(e.kind, 'inconsistent');
+      return true;
+    });
+    assert.throws(
+      transform(
+        '6.20.1',
+        1,
+        ESME,
+        '<sr:SetDeviceConfigurationImportMPxN><sr:ImportMPRN>1234567</sr:ImportMPRN></sr:SetDeviceConfigurationImportMPxN>',
+      ),
+      DspBodyInvalidError,
+    );
+  });
+
+  it('6.20.1 future dated to an ESME: GBCS lets no device future date ECS39a, the DSP holds it', () => {
+    const body =
+      '<sr:SetDeviceConfigurationImportMPxN><sr:ExecutionDateTime>2030-01-01T00:00:00Z</sr:ExecutionDateTime>' +
+      '<sr:ImportMPANs><sr:ImportMPAN>1234567890123</sr:ImportMPAN></sr:ImportMPANs></sr:SetDeviceConfigurationImportMPxN>';
+    const r = transform('6.20.1', 1, ESME, body)() as { dspScheduledAt?: Date; gbcs: Uint8Array };
+    assert.equal(r.dspScheduledAt?.toISOString(), '2030-01-01T00:00:00.000Z');
+    assert.deepEqual(decoded(r).fields, { importMpans: { value: '1234567890123' } });
+  });
+
+  it('6.20.2 to an ESME: ECS39b sets the export MPAN; a non-ASCII MPAN (more than 13 octets) is refused', () => {
+    const body = (m: string) =>
+      `<sr:SetDeviceConfigurationExportMPAN><sr:ExportMPAN>${m}</sr:ExportMPAN></sr:SetDeviceConfigurationExportMPAN>`;
+    const r = transform('6.20.2', 1, ESME, body('9876543210987'))();
+    assert.equal(r.useCase, 'ECS39b');
+    const { messageCode, fields } = decoded(r);
+    assert.equal(messageCode, 0x004d);
+    assert.deepEqual(fields, { exportMpan: { value: '9876543210987' } });
+    assert.throws(transform('6.20.2', 1, ESME, body('987654321098é')), (e: unknown) => {
+      assert.ok(e instanceof DspBodyInvalidError);
+      assert.equal(e.kind, 'out-of-range');
+      return true;
+    });
+    const row = srvListing().find((e) => e.srv === '6.20.2');
+    assert.equal(row?.supported, true);
+    assert.equal(srvListing().find((e) => e.srv === '6.20.1')?.notTransformed, undefined);
   });
 });

@@ -76,6 +76,12 @@ export interface UseCaseRule<B> {
   acbSigns?: true;
   /** For `originator: 'dcc'`: which DCC party (default the ACB); with `acbSigns` that party signs. */
   dccParty?: DccParty;
+  /**
+   * Where this use case's future date lives when not the SRV's (a use case
+   * GBCS does not let a device future date, in an SRV whose other use cases
+   * carry the date: the DSP holds it).
+   */
+  futureDating?: FutureDatingKind;
   /** The use case's named command fields (the catalogue row's shape) from the body. */
   fields: (i: BuildInput<B>) => unknown;
 }

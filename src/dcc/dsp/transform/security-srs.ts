@@ -54,7 +54,14 @@ import {
 } from './credentials.ts';
 import { deviceSrv, type Rule } from './device-srs.ts';
 import { zigbeeExecutionTime } from './encoding.ts';
-import { bodyDeviceType, DspBodyInvalidError, DspUnknownDeviceError, DspUnknownKeyError } from './errors.ts';
+import {
+  bodyDeviceType,
+  DspBodyInvalidError,
+  DspUnknownDeviceError,
+  DspUnknownKeyError,
+  inconsistent,
+  outOfRange,
+} from './errors.ts';
 import type { AnySrvTransform, BuildInput, SelectInput } from './rule.ts';
 import { DEVICE_LOG_TYPE } from './use-cases.ts';
 
@@ -190,6 +197,21 @@ const joinRule = (
 
 const ACB_SIGNED = { originator: 'acb' as const, acbSigns: true as const };
 
+/**
+ * An MPAN as the octets the ESME holds (GBCS: UTF-8 text, 13 octets), one
+ * character per octet (the catalogue's octet text); more octets than 13
+ * (non-ASCII characters) are refused.
+ */
+function mpanOctets(mpan: string, path: string): string {
+  const bytes = new TextEncoder().encode(mpan);
+  if (bytes.length !== MPAN_OCTETS)
+    throw outOfRange(`an MPAN is ${MPAN_OCTETS} octets (UTF-8), not ${bytes.length}`, path);
+  return String.fromCharCode(...bytes);
+}
+
+/** Octets of one MPAN (GBCS V3.1 use-case tables: ECS39b octet-string(13); ECS39a 13 per element). */
+const MPAN_OCTETS = 13;
+
 export const SECURITY_SRV_TRANSFORMS: readonly AnySrvTransform[] = [
   // ---- 6.15.1 update security credentials (KRP): critical, the user signs
   deviceSrv<B>('6.15.1', {
@@ -303,13 +325,45 @@ export const SECURITY_SRV_TRANSFORMS: readonly AnySrvTransform[] = [
     ],
   }),
 
-  // ---- 6.20.1 the GSME's MPRN: ZCL Update SiteID (GCS41, no RTDS), its time the execution date-time
+  // ---- 6.20.1 the GSME's MPRN: ZCL Update SiteID (GCS41, no RTDS), its time the execution date-time; the
+  // ESME's import MPANs: ECS39a (GBCS V3.1 tables), not future-datable on the device (the DSP holds it)
   deviceSrv<B>('6.20.1', {
     futureDating: 'device',
     choice: {
-      mpxn: choice({ ImportMPANs: group({ mpan: one('ImportMPAN', str(1, 13)) }), ImportMPRN: str(1, 10) }),
+      mpxn: choice({
+        ImportMPANs: group({
+          mpan: one('ImportMPAN', str(13, 13)),
+          secondary: opt('SecondaryImportMPAN', str(13, 13)),
+        }),
+        ImportMPRN: str(1, 10),
+      }),
     },
     useCases: [
+      {
+        useCase: 'ECS39a',
+        targets: ['ESME'],
+        futureDating: 'dsp',
+        fields: (i) => {
+          const at = 'SetDeviceConfigurationImportMPxN';
+          if (i.body.mpxn.which !== 'ImportMPANs')
+            throw new DspBodyInvalidError('an ESME takes ImportMPANs', at);
+          const { mpan, secondary } = i.body.mpxn.value as { mpan: string; secondary?: string };
+          if (secondary !== undefined && i.esmeVariant !== 'twin')
+            throw inconsistent(
+              'a SecondaryImportMPAN is for a twin element ESME',
+              `${at}/ImportMPANs/SecondaryImportMPAN`,
+            );
+          return {
+            importMpans: {
+              value:
+                mpanOctets(mpan, `${at}/ImportMPANs/ImportMPAN`) +
+                (secondary === undefined
+                  ? ''
+                  : mpanOctets(secondary, `${at}/ImportMPANs/SecondaryImportMPAN`)),
+            },
+          };
+        },
+      },
       {
         useCase: 'GCS41',
         targets: ['GSME'],
@@ -327,10 +381,19 @@ export const SECURITY_SRV_TRANSFORMS: readonly AnySrvTransform[] = [
         },
       },
     ],
-    notTransformed: {
-      targets: ['ESME'],
-      reason: 'ECS39a (Set MPAN Value on the ESME): payload not established here',
-    },
+  }),
+  // ---- 6.20.2 the ESME's export MPAN: ECS39b (GBCS V3.1 tables), the DSP holds a future-dated one
+  deviceSrv<B>('6.20.2', {
+    body: { mpan: one('ExportMPAN', str(13, 13)) },
+    useCases: [
+      {
+        useCase: 'ECS39b',
+        targets: ['ESME'],
+        fields: (i) => ({
+          exportMpan: { value: mpanOctets(i.body.mpan, 'SetDeviceConfigurationExportMPAN/ExportMPAN') },
+        }),
+      },
+    ],
   }),
   // ---- 6.30 read the CHF sub-GHz configuration (DBCH03: the object DBCH04 writes; ACB originated as DBCH01/02)
   deviceSrv<B>('6.30', {

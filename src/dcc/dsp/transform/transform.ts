@@ -122,7 +122,7 @@ export const SUPPORTED_TRANSFORMS: readonly SupportedTransform[] = Object.freeze
         target: u.targets,
         critical: t.critical,
         originator: u.originator ?? t.originator,
-        futureDating: t.futureDating,
+        futureDating: u.futureDating ?? t.futureDating,
         payload: u.payload,
       };
       if (u.whenText) row.when = u.whenText;
@@ -190,8 +190,9 @@ function plan(srv: string, requestId: RequestId, bodyNode: DuisRequest['body'], 
   if (!rule) throw new DspBodyInvalidError(`no ${srv} use case for this body on a ${targetType}`);
   const at = t.executionDateTime(body) as Date | undefined;
   const p: Plan = { t, rule, body, targetType, execution: IMMEDIATE, select };
-  if (t.futureDating === 'device') p.execution = executionOf(at);
-  else if (t.futureDating === 'dsp' && at !== undefined) p.dspScheduledAt = at;
+  const futureDating = rule.futureDating ?? t.futureDating;
+  if (futureDating === 'device') p.execution = executionOf(at);
+  else if (futureDating === 'dsp' && at !== undefined) p.dspScheduledAt = at;
   else if (at !== undefined)
     throw new DspBodyInvalidError(`SR ${srv} cannot be future dated`, `${bodyNode.name}/ExecutionDateTime`);
   return p;

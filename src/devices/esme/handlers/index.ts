@@ -24,6 +24,7 @@ import { manageDebt } from './debt.ts';
 import { activateFirmware, runFirmwareActivation } from './firmware.ts';
 import type { FutureDatedRunner } from './future-dated.ts';
 import { esmeJoin } from './join.ts';
+import { setImportMpans } from './mpan.ts';
 import { runPrepaySettingActivation, updatePrepayConfiguration } from './prepay-config.ts';
 import { runChargeActivation, setPrices } from './prices.ts';
 import { protectedRead } from './protected.ts';
@@ -42,6 +43,7 @@ export const ESME_HANDLERS = new UseCaseRegistry<EsmeServices>()
   .register('ECS46c', alcsConfiguration)
   .register('ECS70', setClock)
   .register('ECS01b', setPrices)
+  .register('ECS39a', setImportMpans)
   .register('CS06', activateFirmware)
   .register('ECS04a', adjustBalance)
   .register('ECS04b', resetBalance)

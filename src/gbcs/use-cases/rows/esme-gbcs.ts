@@ -505,6 +505,13 @@ export const ESME_GBCS_ROWS = [
     ],
     { srv: '2.3' },
   ),
+  // ECS39a / ECS39b: set (class 1 attribute 2) the import MPANs 0-0:94.44.34.11 / the export MPAN 1-0:0.0.2.255
+  gbcsTable(0x004c, 'ECS39a', 'Set MPAN Value on the ESME', false, [set('importMpans', 'value')], {
+    srv: '6.20.1',
+  }),
+  gbcsTable(0x004d, 'ECS39b', 'Set Export MPAN Value on the ESME', false, [set('exportMpan', 'value')], {
+    srv: '6.20.2',
+  }),
 
   // ---- payload not known here
   unknown(0x0019, 'ECS01a', 'Set Tariff and Price on ESME', true, { srv: '1.1.1' }),
@@ -519,10 +526,8 @@ export const ESME_GBCS_ROWS = [
       srv: '6.2.4',
     },
   ),
-  // the ESME's MPAN objects: no RTDS example reads or writes them and no confirmed row names them (DUIS 6.20.1
-  // / 6.20.2 / 6.2.7 to an ESME are refused for that target with this reason)
-  unknown(0x004c, 'ECS39a', 'Set MPAN Value on the ESME', false, { srv: '6.20.1' }),
-  unknown(0x004d, 'ECS39b', 'Set Export MPAN Value on the ESME', false, { srv: '6.20.2' }),
+  // the ESME's MPAN read: no RTDS example reads them and no confirmed row names what ECS40 reads (DUIS 6.2.7 to
+  // an ESME is refused for that target with this reason)
   unknown(0x004e, 'ECS40', 'Read MPAN Value on the ESME', false, { srv: '6.2.7' }),
   unknown(0x0058, 'ECS50', 'Send CIN to ESME', false, { srv: '9.1' }),
   unknown(
