@@ -1006,7 +1006,7 @@ describe('DSP transform: device SRVs with no DCC template, requests of the XSD s
       assert.deepEqual(decodeCommand(m.messageCode, m.content).fields, c.fields);
     });
 
-  it('6.20.1 to an ESME (ECS39a not established) and ImportMPANs to a GSME are refused, typed', () => {
+  it('6.20.1: an ImportMPRN to an ESME (ECS39a takes ImportMPANs) and ImportMPANs to a GSME are refused, typed', () => {
     const esme = xsdShapedRequest({
       srv: '6.20.1',
       cv: 1,
@@ -1014,7 +1014,7 @@ describe('DSP transform: device SRVs with no DCC template, requests of the XSD s
       counter: 1003,
       body: '<sr:SetDeviceConfigurationImportMPxN><sr:ImportMPRN>1234567890</sr:ImportMPRN></sr:SetDeviceConfigurationImportMPxN>',
     });
-    assert.throws(() => transformXml(esme, rtdsContext()), DspUnsupportedServiceRequestError);
+    assert.throws(() => transformXml(esme, rtdsContext()), DspBodyInvalidError);
     const mpans = xsdShapedRequest({
       srv: '6.20.1',
       cv: 1,
