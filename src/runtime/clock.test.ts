@@ -18,6 +18,33 @@ describe('VirtualClock', () => {
     assert.equal(c.now(), 20);
   });
 
+  it('keeps (time, scheduling order) over many timers, cancellations and timers set while running', () => {
+    const c = new VirtualClock(0);
+    let x = 12345; // a fixed LCG: the same timers every run
+    const next = () => {
+      x = (x * 1103515245 + 12345) % 2 ** 31;
+      return x;
+    };
+    const fired: Array<[number, number]> = [];
+    const expected: Array<[number, number]> = [];
+    let id = 0;
+    const add = (delay: number) => {
+      const mine = id++;
+      const at = c.now() + delay;
+      const h = c.setTimer(delay, () => {
+        fired.push([c.now(), mine]);
+        if (next() % 4 === 0) add(next() % 50);
+      });
+      if (next() % 5 === 0) h.cancel();
+      else expected.push([at, mine]);
+    };
+    for (let k = 0; k < 2000; k++) add(next() % 500);
+    c.runUntilIdle();
+    // ids grow with scheduling order: sorted by (time, id) is the order they must fire in
+    expected.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    assert.deepEqual(fired, expected);
+  });
+
   it('sets now() to the event time while the event runs', () => {
     const c = new VirtualClock(1000);
     let at = -1;

@@ -70,34 +70,38 @@ class EventHeap {
     return this.items[0];
   }
   push(e: VirtualEvent): void {
+    // sift up with a hole: parents move down, `e` is written once where it belongs
     const a = this.items;
+    let i = a.length;
     a.push(e);
-    let i = a.length - 1;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (!less(a[i], a[p])) break;
-      [a[i], a[p]] = [a[p], a[i]];
+      const q = a[p];
+      if (!less(e, q)) break;
+      a[i] = q;
       i = p;
     }
+    a[i] = e;
   }
   pop(): VirtualEvent | undefined {
     const a = this.items;
     if (a.length === 0) return undefined;
     const top = a[0];
     const last = a.pop()!;
-    if (a.length > 0) {
-      a[0] = last;
+    const n = a.length;
+    if (n > 0) {
+      // sift `last` down from the root with a hole
       let i = 0;
       for (;;) {
         const l = 2 * i + 1;
+        if (l >= n) break;
         const r = l + 1;
-        let m = i;
-        if (l < a.length && less(a[l], a[m])) m = l;
-        if (r < a.length && less(a[r], a[m])) m = r;
-        if (m === i) break;
-        [a[i], a[m]] = [a[m], a[i]];
+        const m = r < n && less(a[r], a[l]) ? r : l;
+        if (!less(a[m], last)) break;
+        a[i] = a[m];
         i = m;
       }
+      a[i] = last;
     }
     return top;
   }

@@ -196,11 +196,28 @@ export const TUNNEL_COMMANDS: readonly CommandSpec[] = [
   { dir: 's2c', id: 0x06, cmd: 'TunnelClosureNotification', fields: [['tunnelId', 'u16']] },
 ];
 
-const BY_NAME = new Map<string, CommandSpec>(TUNNEL_COMMANDS.map((s) => [`${s.dir}:${s.cmd}`, s]));
-const BY_ID = new Map<string, CommandSpec>(TUNNEL_COMMANDS.map((s) => [`${s.dir}:${s.id}`, s]));
+// looked up per frame: by direction, then by name or id (no key string built per call)
+const BY_NAME = new Map<ZclDirection, Map<string, CommandSpec>>([
+  ['c2s', new Map()],
+  ['s2c', new Map()],
+]);
+const BY_ID = new Map<ZclDirection, Map<number, CommandSpec>>([
+  ['c2s', new Map()],
+  ['s2c', new Map()],
+]);
+/** Each field's name in errors (`Command.field`), built once. */
+const FIELD_WHAT = new Map<CommandSpec, readonly string[]>();
+for (const s of TUNNEL_COMMANDS) {
+  BY_NAME.get(s.dir)!.set(s.cmd, s);
+  BY_ID.get(s.dir)!.set(s.id, s);
+  FIELD_WHAT.set(
+    s,
+    s.fields.map(([name]) => `${s.cmd}.${name}`),
+  );
+}
 
 function specFor(dir: ZclDirection, cmd: string): CommandSpec {
-  const s = BY_NAME.get(`${dir}:${cmd}`);
+  const s = BY_NAME.get(dir)?.get(cmd);
   if (!s) throw new RangeError(`no Tunneling command ${cmd} in direction ${dir}`);
   return s;
 }
@@ -266,7 +283,7 @@ export function decodeTunnelCommand(
   offset = 0,
   end = data.length,
 ): { value: TunnelCommand; offset: number } {
-  const spec = BY_ID.get(`${dir}:${commandId}`);
+  const spec = BY_ID.get(dir)?.get(commandId);
   if (!spec)
     throw new ZigbeeUnsupportedError(
       `Tunneling cluster has no ${dir} command 0x${commandId.toString(16).padStart(2, '0')}`,
@@ -274,23 +291,26 @@ export function decodeTunnelCommand(
     );
   const view = end === data.length ? data : data.subarray(0, end);
   const out: Record<string, unknown> = { dir, cmd: spec.cmd };
-  for (const [name, type] of spec.fields) {
+  const whats = FIELD_WHAT.get(spec)!;
+  for (let fi = 0; fi < spec.fields.length; fi++) {
+    const [name, type] = spec.fields[fi];
+    const what = whats[fi];
     switch (type) {
       case 'u8':
-        out[name] = readU8(view, offset, `${spec.cmd}.${name}`);
+        out[name] = readU8(view, offset, what);
         offset += 1;
         break;
       case 'u16':
-        out[name] = readU16le(view, offset, `${spec.cmd}.${name}`);
+        out[name] = readU16le(view, offset, what);
         offset += 2;
         break;
       case 'bool':
-        out[name] = readBool(view, offset, `${spec.cmd}.${name}`);
+        out[name] = readBool(view, offset, what);
         offset += 1;
         break;
       case 'tunnelStatus':
       case 'transferDataStatus': {
-        const s = readU8(view, offset, `${spec.cmd}.${name}`);
+        const s = readU8(view, offset, what);
         const ok = type === 'tunnelStatus' ? TUNNEL_STATUSES : TRANSFER_DATA_STATUSES;
         if (!ok.has(s)) throw new ZigbeeMalformedError(`${spec.cmd}.${name}: unknown status ${s}`, offset);
         out[name] = s;

@@ -27,7 +27,7 @@ import { type Eui, normaliseEui } from '../../runtime/bytes.ts';
 import type { Clock, TimerHandle } from '../../runtime/clock.ts';
 import { ConfigError } from '../../runtime/errors.ts';
 import { Logger } from '../../runtime/logger.ts';
-import { BoundedQueue, Metrics } from '../../runtime/metrics.ts';
+import { BoundedQueue, type Counter, Metrics } from '../../runtime/metrics.ts';
 import type { SeededRandom } from '../../runtime/random.ts';
 import {
   type ApsBlock,
@@ -298,7 +298,22 @@ interface ChannelJob {
 }
 
 const HOUR = 3_600_000;
+
+/** A counter of `metrics` found on its first increment (a medium that never sent has none), then kept. */
+class HotCounter {
+  private c: Counter | undefined;
+  constructor(
+    private readonly metrics: Metrics,
+    private readonly name: string,
+  ) {}
+  inc(n = 1): void {
+    if (!this.c) this.c = this.metrics.counter(this.name);
+    this.c.inc(n);
+  }
+}
 const NO_TIMER: TimerHandle = { at: 0, cancel: () => {} };
+/** An APS ack's (empty) payload: read only. */
+const NO_PAYLOAD = new Uint8Array(0);
 
 export class HanMedium {
   readonly clock: Clock;
@@ -324,6 +339,11 @@ export class HanMedium {
   private readonly channel: BoundedQueue<ChannelJob>;
   private busy = false;
   private nextId = 1;
+  // the counters of every frame, found once
+  private readonly framesTx: HotCounter;
+  private readonly macAttempts: HotCounter;
+  private readonly transfersOk: HotCounter;
+  private readonly rxDelivered: HotCounter;
   private readonly transferListeners: Array<(r: HanTransferReport) => void> = [];
   private readonly airListeners: Array<(e: HanAirEvent) => void> = [];
   private readonly dutyListeners: Array<(eui: Eui, s: DutyCycleState, prev: DutyCycleState) => void> = [];
@@ -334,6 +354,10 @@ export class HanMedium {
     this.phy = phyProfile(o.band ?? '2.4GHz', o.phy);
     this.overheads = { ...DEFAULT_OVERHEADS, ...o.overheads };
     this.metrics = o.metrics ?? new Metrics();
+    this.framesTx = new HotCounter(this.metrics, 'han.frames.tx');
+    this.macAttempts = new HotCounter(this.metrics, 'han.mac.attempts');
+    this.transfersOk = new HotCounter(this.metrics, 'han.transfers.ok');
+    this.rxDelivered = new HotCounter(this.metrics, 'han.rx.delivered');
     this.rng = o.random.fork(`han:${this.name}`);
     this.log = Logger.withClock('han', () => this.clock.now());
     this.lossProbability = o.lossProbability ?? 0;
@@ -778,7 +802,8 @@ export class HanMedium {
       r.latencyMs = m.deliveredAt - m.queuedAt;
       if (m.startedAt !== undefined) r.transferMs = m.deliveredAt - m.startedAt;
     }
-    this.metrics.inc(ok ? 'han.transfers.ok' : `han.transfers.failed.${reason}`);
+    if (ok) this.transfersOk.inc();
+    else this.metrics.inc(`han.transfers.failed.${reason}`);
     if (!ok) this.log.debug('transfer failed', { id: m.id, from: node.eui, to: m.to, reason });
     if (node.current === m) {
       node.current = undefined;
@@ -860,8 +885,8 @@ export class HanMedium {
       }
       t += phy.macAckWaitUs / 1000;
     }
-    this.metrics.inc('han.frames.tx');
-    this.metrics.inc('han.mac.attempts', attempts);
+    this.framesTx.inc();
+    this.macAttempts.inc(attempts);
     if (attempts > 1) this.metrics.inc('han.mac.retries', attempts - 1);
     if (!acked) this.metrics.inc('han.mac.failures');
     if (job.msg) {
@@ -1053,7 +1078,7 @@ export class HanMedium {
     receivedAt: number,
     blocks: number,
   ): void {
-    this.metrics.inc('han.rx.delivered');
+    this.rxDelivered.inc();
     node.opts.onData?.({
       from,
       to: node.eui,
@@ -1100,7 +1125,7 @@ export class HanMedium {
       if (!key) return;
       frame = secureApsFrame({
         header: h,
-        payload: new Uint8Array(0),
+        payload: NO_PAYLOAD,
         linkKey: key,
         sourceEui: node.eui,
         frameCounter: node.frameCounter.next(),
