@@ -53,8 +53,6 @@ const NONE: readonly Originator[] = [];
 
 const DUIS = 'DUIS eligible users of the SRV; GBCS table not confirmed';
 const DUIS_OU = 'DUIS eligible users of the SRV (Other User through the ACB); GBCS table not confirmed';
-const RTDS_ACB =
-  'DUIS eligible users; RTDS shows the ACB authorising it for that party; GBCS table not confirmed';
 const DCC_DEVICE =
   'the CHF/PPMID/HCALCS hold no supplier or network operator cell: the ACB authorises it for the DUIS eligible users (RTDS shows this); GBCS table not confirmed';
 const CRED = 'named by the credentials replacement mode; RTDS originator agrees; GBCS table not confirmed';
@@ -98,16 +96,16 @@ const NO_ACB_PARTY = 'every DUIS eligible user of the SRV holds a cell: the ACB 
 /** Use case -> who may send it. Every command row has an entry (checked when the rows are built). */
 export const ROLE_TABLE: Readonly<Record<string, RoleEntry>> = {
   // ---- 1.x tariff, price, balance, payment mode (critical, supplier)
-  ECS01a: e(S, DUIS),
+  ECS01a: G31(S, SUP),
   ECS01b: G31(S, SUP),
-  ECS01c: e(S, DUIS),
+  ECS01c: G31(S, SUP),
   ECS01d: G31(S, SUP),
   ECS02: G31(S, SUP),
   ECS03: G31(S, SUP),
   ECS04a: G31(S, SUP),
   ECS04b: G31(S, SUP),
   ECS05: G31(S, SUP),
-  GCS01a: e(S, DUIS),
+  GCS01a: G31(S, SUP),
   GCS01b: G31(S, SUP),
   GCS02: G31(S, SUP),
   GCS03: G31(S, SUP),
@@ -120,10 +118,10 @@ export const ROLE_TABLE: Readonly<Record<string, RoleEntry>> = {
   CS01b: G31(S, "'See GBCS' (GBCS 14.4/14.5: business originator Supplier, no ACB role)"),
   ECS07: G31(S, SUP),
   ECS08: e(S, DUIS),
-  ECS08a: e(S, DUIS),
+  ECS08a: G31(S, SUP),
   ECS09: G31(S, SUP),
   GCS04: G31(S, SUP),
-  GCS05: e(S, DUIS),
+  GCS05: G31(S, SUP),
   GCS06: G31(S, SUP),
   // ---- 3.x customer management
   ECS10: G31(S, SUP),
@@ -131,11 +129,11 @@ export const ROLE_TABLE: Readonly<Record<string, RoleEntry>> = {
   ECS14: G31(S, SUP),
   ECS15a: G31(S, SUP),
   ECS15c: G31(S, SUP),
-  ECS16: e(S, DUIS),
+  ECS16: G31(S, SUP),
   GCS07: G31(S, SUP),
   GCS09: G31(S, SUP),
   GCS11: G31(S, SUP),
-  GCS44: e(S, DUIS),
+  GCS44: G31(S, SUP),
   CS11: G31(S, SUP),
   // ---- 4.x reads
   ECS17a: G31(
@@ -250,10 +248,10 @@ export const ROLE_TABLE: Readonly<Record<string, RoleEntry>> = {
   ),
   ECS28a: G31(S, SUP, undefined, 'the network operator no longer sends it (GBCS lists the supplier only)'),
   ECS28b: G31(S, SUP, undefined, 'the network operator no longer sends it (GBCS lists the supplier only)'),
-  ECS29a: e(NO, DUIS),
-  ECS29b: e(NO, DUIS),
-  ECS29c: e(NO, DUIS),
-  ECS29d: e(NO, DUIS),
+  ECS29a: G31(NO, 'Network Operator'),
+  ECS29b: G31(NO, 'Network Operator'),
+  ECS29c: G31(NO, 'Network Operator'),
+  ECS29d: G31(NO, 'Network Operator'),
   ECS29e: G31(NO, 'Network Operator'),
   ECS29f: G31(NO, 'Network Operator'),
   ECS30: e(S, DUIS),
@@ -265,7 +263,7 @@ export const ROLE_TABLE: Readonly<Record<string, RoleEntry>> = {
   ECS35f: G31(S, SUP, undefined, 'a network operator reads the ALCS log with ECS35g'),
   ECS35g: e(S_NO, DUIS),
   ECS37: G31(NO, 'Network Operator'),
-  ECS38: e(S, DUIS),
+  ECS38: G31(S, SUP),
   ECS39a: G31(S, SUP),
   ECS39b: G31(
     NONE,
@@ -290,7 +288,7 @@ export const ROLE_TABLE: Readonly<Record<string, RoleEntry>> = {
   GCS21k: G31(S, SUP_ACB, undefined, NO_ACB_PARTY),
   GCS21m: G31(S_NO, SUP_NO_ACB, ['otherUser'], 'the ACB acts for Other Users'),
   GCS23: G31(S, SUP),
-  GCS24: e(S, DUIS),
+  GCS24: G31(S, SUP),
   GCS24a: e(S, DUIS),
   GCS25: e(S, DUIS),
   GCS25a: G31(S, SUP),
@@ -354,7 +352,12 @@ export const ROLE_TABLE: Readonly<Record<string, RoleEntry>> = {
   CS06: e(S, DUIS),
   CS08: e(NONE, DCC_DEVICE, ['supplier', 'networkOperator']),
   // ---- 14.x network data
-  GCS31: e(NO, RTDS_ACB, ['networkOperator']),
+  GCS31: G31(
+    NONE,
+    ACB_ONLY,
+    ['networkOperator'],
+    'the Gas Transporter sends it only through the ACB (network operator dropped as direct originator; RTDS shows the ACB)',
+  ),
   // ---- CHF (8.9, 8.11, 8.12.1, 6.2.4, 6.13, 6.28-6.32)
   CCS01: G31(NONE, ACB_ONLY, ['supplier'], 'the ACB acts for the DUIS eligible suppliers (RTDS shows it)'),
   CCS02: G31(
