@@ -131,6 +131,12 @@ export interface GsmeState {
   message: { id: number; text: string; startTime: number; durationMinutes: number } | null;
   /** Customer Identification Number (GCS36), hex */
   cin: string | null;
+  /**
+   * Whether the consumer menu is protected by the privacy PIN; GCS11 (3.5) turns it off. A new meter's
+   * PIN protection is on (PROVISIONAL: SMETS2 leaves the initial state to the manufacturer); no GBZ
+   * read reports it.
+   */
+  privacyPinProtection: boolean;
   /** Network data sampling (GCS31): the next Sample ID and the active sampling */
   sampling: { nextSampleId: number; active: Record<string, number> | null };
   /** the Billing Calendar (Price cluster Publish Billing Period, GCS25 sets, GCS21k reads) */
@@ -352,6 +358,7 @@ export function defaultGsmeState(): GsmeState {
     calorificValue: null,
     message: null,
     cin: null,
+    privacyPinProtection: true,
     sampling: { nextSampleId: 2, active: null },
     logs: { debtRepayment: [] },
     snapshotLog: newSnapshotLog(),

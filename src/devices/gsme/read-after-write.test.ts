@@ -625,4 +625,33 @@ describe('GSME read after write', () => {
     assert.doesNotMatch(Buffer.from(no!.content).toString('hex').toUpperCase(), /0B0400$/);
     assert.deepEqual({ ...h.gsme.snapshot().state, eventLog: [] }, { ...before, eventLog: [] });
   });
+
+  it('GCS11 (3.5): the consumer menu PIN protection is turned off; another password type is refused, nothing changes', () => {
+    const h = home();
+    assert.equal(h.gsme.snapshot().state.privacyPinProtection, true);
+    const pin = (passwordType: number, password = '') =>
+      enc('GCS11', {
+        privacyPin: {
+          issuerEventId: 9,
+          implementationDateTime: 0,
+          durationInMinutes: 0,
+          passwordType,
+          password,
+        },
+      });
+    const before = h.gsme.snapshot().state;
+    const [no] = h.toGsme(h.command(GCS40A, pin(1), GSME, 0x0073));
+    assert.notEqual(decodeGbz(no!.content).components[0]?.payload?.[1], 0x00, 'not SUCCESS');
+    assert.deepEqual({ ...h.gsme.snapshot().state, eventLog: [] }, { ...before, eventLog: [] });
+    const [bad] = h.toGsme(h.command(GCS40A, pin(2, '31323334'), GSME, 0x0073));
+    assert.notEqual(decodeGbz(bad!.content).components[0]?.payload?.[1], 0x00, 'not SUCCESS');
+    assert.equal(h.gsme.snapshot().state.privacyPinProtection, true);
+    const [ok] = h.toGsme(h.command(GCS40A, pin(2), GSME, 0x0073));
+    assert.equal(ok!.messageCode, 0x0073);
+    const dr = decodeGbz(ok!.content).components[0]!;
+    assert.equal(dr.clusterId, 0x0708);
+    assert.equal(dr.header.commandId, 0x0b, 'Default Response');
+    assert.equal(Buffer.from(dr.payload!).toString('hex'), '0200', 'to command 0x02, SUCCESS');
+    assert.equal(h.gsme.snapshot().state.privacyPinProtection, false);
+  });
 });

@@ -946,6 +946,21 @@ const DEVICE_MANAGEMENT = {
       ],
     },
     {
+      // GBCS V3.1 use-case tables (GCS11): the GSME's privacy PIN is disabled by this command carrying
+      // password type 0x02 (consumer menu), an empty password and duration 0 (valid until changed)
+      id: 0x02,
+      name: 'requestNewPasswordResponse',
+      title: 'Request New Password Response',
+      rtds: false,
+      fields: [
+        issuerEventId,
+        utc('implementationDateTime'),
+        { name: 'durationInMinutes', type: 'uint16', doc: '0: valid until changed' },
+        { name: 'passwordType', type: 'enum8', doc: '0x01 service menu, 0x02 consumer menu' },
+        { name: 'password', type: 'octstr', doc: 'empty: PIN protection off' },
+      ],
+    },
+    {
       id: 0x03,
       name: 'updateSiteId',
       title: 'Update SiteID',

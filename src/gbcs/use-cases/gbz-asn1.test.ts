@@ -25,7 +25,6 @@ import {
   encodeResponse,
   type GbzCommandRow,
   UseCaseShapeError,
-  UseCaseUnknownError,
   useCaseById,
   useCaseRows,
 } from './index.ts';
@@ -199,10 +198,29 @@ describe('GBZ rows: named fields', () => {
     assert.deepEqual((back05.fields as { weekProfiles: unknown[] }).weekProfiles, []);
   });
 
-  it('a row with no known payload is refused, never guessed (GCS11)', () => {
-    assert.ok(useCaseById('GCS11'));
-    assert.throws(() => decodeCommand('GCS11', Uint8Array.of(1, 9, 0)), UseCaseUnknownError);
-    assert.throws(() => encodeCommand('GCS11', {} as never, { originatorCounter: 1n }), UseCaseUnknownError);
+  it('GCS11 (GBCS V3.1): Request New Password Response, consumer menu, empty password, answered by a Default Response', () => {
+    const fields = {
+      privacyPin: {
+        issuerEventId: 0x2a3b4c5d,
+        implementationDateTime: 0,
+        durationInMinutes: 0,
+        passwordType: 2,
+        password: '',
+      },
+    };
+    const bytes = encodeCommand('GCS11', fields, { originatorCounter: 1n });
+    const gbz = decodeGbz(bytes);
+    assert.equal(gbz.components.length, 1);
+    const [c0] = gbz.components;
+    assert.equal(c0!.clusterId, 0x0708);
+    assert.equal(c0!.header.frameControl, 0x09, 'frame control: cluster-specific, server to client');
+    assert.equal(c0!.header.commandId, 0x02, 'command id: Request New Password Response');
+    // issuerEventId (4), UTCTime 0 (4), duration 0 (2), password type 0x02, empty octet string
+    assert.equal(toHex(c0!.payload!), '5d4c3b2a' + '00000000' + '0000' + '02' + '00');
+    assert.deepEqual(decodeCommand('GCS11', bytes).fields, fields);
+    const row = useCaseById('GCS11') as GbzCommandRow;
+    assert.equal(row.confirmed, 'gbcs-text');
+    assert.ok(!('payloadUnknown' in row && row.payloadUnknown));
   });
 
   it('GCS21a (GBCS V3.1): Read Attributes of the commodity and supply control attributes, answered in clear', () => {

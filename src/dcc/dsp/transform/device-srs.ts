@@ -874,9 +874,25 @@ export const DEVICE_SETTING_SRV_TRANSFORMS: readonly AnySrvTransform[] = [
       },
     ],
   }),
-  // RTDS ECS14: the PIN protection is disabled by an empty PIN
+  // RTDS ECS14: the PIN protection is disabled by an empty PIN; GCS11 (GBCS V3.1 use-case tables): a
+  // Request New Password Response with the consumer menu password type, an empty password, duration 0, now
   deviceSrv<B>('3.5', {
-    useCases: [{ useCase: 'ECS14', targets: ESME, fields: fixed({ privacyPin: { value: '' } }) }],
+    useCases: [
+      { useCase: 'ECS14', targets: ESME, fields: fixed({ privacyPin: { value: '' } }) },
+      {
+        useCase: 'GCS11',
+        targets: GAS,
+        fields: (i) => ({
+          privacyPin: {
+            issuerEventId: i.issuerEventId(),
+            implementationDateTime: 0,
+            durationInMinutes: 0,
+            passwordType: 2,
+            password: '',
+          },
+        }),
+      },
+    ],
   }),
 
   // ---- 6.x configuration writes

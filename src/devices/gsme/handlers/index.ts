@@ -388,6 +388,23 @@ export function registerGsmeHandlers<D extends GsmeView>(r: UseCaseRegistry<D>):
         },
       ),
     )
+    .register(
+      'GCS11',
+      command<CommandFieldsOf<'GCS11'>>(
+        [{ cluster: 'deviceManagement', command: 'requestNewPasswordResponse', commandId: 0x02 }],
+        (f, d) => {
+          // GBCS V3.1 use-case tables: the consumer menu password (type 0x02), empty, valid until changed
+          const p = f.privacyPin;
+          if (p.passwordType !== 2)
+            throw new CommandContentError(`password type ${p.passwordType}: GCS11 carries 2 (consumer menu)`);
+          if (p.password !== '') throw new CommandContentError('GCS11 carries an empty password');
+          if (p.durationInMinutes !== 0)
+            throw new CommandContentError(`duration ${p.durationInMinutes} min: GCS11 carries 0`);
+          d.state.privacyPinProtection = false;
+          return { privacyPinProtection: false };
+        },
+      ),
+    )
     .register('GCS04', changeDebt)
     .register('GCS05', updatePrepayConfiguration)
     .register('GCS21b', readPrepayConfiguration)

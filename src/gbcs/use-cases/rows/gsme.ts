@@ -9,14 +9,7 @@
  * payload shape at all where the ZCL commands could not be established
  * (`gbzPayloadUnknown`: listed with its facts, encode/decode refuse it).
  */
-import {
-  FC,
-  type GbzComponentSpec,
-  type GbzResponseSpec,
-  gbzAlert,
-  gbzCommand,
-  gbzPayloadUnknown,
-} from '../gbz-row.ts';
+import { FC, type GbzComponentSpec, type GbzResponseSpec, gbzAlert, gbzCommand } from '../gbz-row.ts';
 import type { DeviceTarget } from '../row.ts';
 import { roleFields } from './roles.ts';
 
@@ -271,18 +264,18 @@ export const GSME_ROWS = [
     [r('deviceManagement', 'defaultResponse')],
     { targets: ['GPF'] },
   ),
-  // payloadUnknown: the ESME's version (ECS14) writes a GBCS-specific DLMS object; the SE 1.4 clusters
-  // carried here have no privacy PIN command or attribute, and the GBCS text naming the GSME's was not reached
-  gbzPayloadUnknown({
-    code: 0x0073,
-    useCase: 'GCS11',
-    name: 'Disable Privacy PIN Protection on GSME',
-    targets: ['GSME'],
-    critical: false,
-    srvs: ['3.5'],
-    ...roleFields('GCS11'),
-    confirmed: 'unconfirmed',
-  }),
+  // GBCS V3.1 use-case tables: Device Management Request New Password Response (consumer menu password
+  // type, empty password, duration 0, now), answered by a Default Response
+  gsme(
+    0x0073,
+    'GCS11',
+    'Disable Privacy PIN Protection on GSME',
+    '3.5',
+    false,
+    [c('privacyPin', 'deviceManagement', 'requestNewPasswordResponse', FC.toClient)],
+    [r('deviceManagement', 'defaultResponse')],
+    { confirmed: 'gbcs-text' },
+  ),
   gsme(
     0x0015,
     'CS11',
