@@ -216,7 +216,7 @@ describe('GBZ rows: named fields', () => {
     assert.equal(c0!.header.frameControl, 0x09, 'frame control: cluster-specific, server to client');
     assert.equal(c0!.header.commandId, 0x02, 'command id: Request New Password Response');
     // issuerEventId (4), UTCTime 0 (4), duration 0 (2), password type 0x02, empty octet string
-    assert.equal(toHex(c0!.payload!), '5d4c3b2a' + '00000000' + '0000' + '02' + '00');
+    assert.equal(toHex(c0!.payload!), '5D4C3B2A' + '00000000' + '0000' + '02' + '00');
     assert.deepEqual(decodeCommand('GCS11', bytes).fields, fields);
     const row = useCaseById('GCS11') as GbzCommandRow;
     assert.equal(row.confirmed, 'gbcs-text');
