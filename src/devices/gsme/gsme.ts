@@ -90,7 +90,14 @@ export interface GsmeState {
   recentUtrns: string[];
   eventLog: Array<{ at: number; code: number }>;
   /** the active price (GCS01b); null until one is published */
-  price: { tariffInformation: GsmeTariffInformation | null; priceMatrix: GsmePriceMatrix | null };
+  price: {
+    tariffInformation: GsmeTariffInformation | null;
+    priceMatrix: GsmePriceMatrix | null;
+    /** Publish Block Thresholds of the last GCS01a (absent: none published) */
+    blockThresholds?: GsmeBlockThresholds | null;
+    /** the tariff switching table, ZCL Calendar type 0 (GCS01a publishes it, GCS21f reads it); absent: none */
+    calendar?: FriendlyCreditCalendar | null;
+  };
   /** Metering: TOU tier registers 1..4 (0x0100, 0x0102...) and block counters 1..4 (0x0700..0x0703), same units as the register */
   tierSummations: number[];
   blockSummations: number[];
@@ -230,6 +237,13 @@ export interface GsmeTariffInformation {
   tierBlockMode: number;
   blockThresholdMultiplier: number;
   blockThresholdDivisor: number;
+}
+
+/** ZCL Price cluster Publish Block Thresholds, as the GSME holds it: per tier record (high nibble tier, 0 all tiers), its thresholds. */
+export interface GsmeBlockThresholds {
+  issuerEventId: number;
+  issuerTariffId: number;
+  tiers: Array<{ tier: number; thresholds: number[] }>;
 }
 
 /** ZCL Price cluster Publish Price Matrix, as the GSME holds it. */

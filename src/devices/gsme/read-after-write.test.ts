@@ -654,4 +654,225 @@ describe('GSME read after write', () => {
     assert.equal(Buffer.from(dr.payload!).toString('hex'), '0200', 'to command 0x02, SUCCESS');
     assert.equal(h.gsme.snapshot().state.privacyPinProtection, false);
   });
+
+  it('tariff: GCS01a sets the tariff switching table and prices, GCS21f reads them back (GBCS V3.1 message templates)', () => {
+    const h = home();
+    const GCS01B = '1.2.1_GCS01b/GCS01b_1.2.1_IMMEDIATE_TOU_SUCCESS_COMMAND_GBCS.HEX';
+    const gcs21f = () => {
+      const [r] = h.toGsme(
+        h.command(
+          GCS21M,
+          enc('GCS21f', {
+            readPrice: {},
+            getDayProfiles: { providerId: 0, issuerCalendarId: 0xffffffff, startDayId: 1, numberOfDays: 0 },
+            getWeekProfiles: {
+              providerId: 0,
+              issuerCalendarId: 0xffffffff,
+              startWeekId: 1,
+              numberOfWeeks: 0,
+            },
+            getSeasons: { providerId: 0, issuerCalendarId: 0xffffffff },
+            getSpecialDays: {
+              startTime: 0,
+              numberOfEvents: 0,
+              calendarType: 0,
+              providerId: 0,
+              issuerCalendarId: 0xffffffff,
+            },
+            getCurrentPrice: { commandOptions: 0 },
+          } as never),
+          GSME,
+          useCaseById('GCS21f')!.code,
+        ),
+      );
+      return (
+        decodeResponse('GCS21f', r!.content).fields as {
+          components: Array<{ cluster: string; command: string; fields: Record<string, unknown> }>;
+        }
+      ).components;
+    };
+    const ids = [
+      0x0203, 0x0202, 0x0100, 0x0101, 0x0102, 0x0615, 0x0400, 0x0401, 0x0402, 0x0403, 0x0410, 0x0420, 0x0430,
+      0x0440, 0x0616, 0x0617, 0x0301,
+    ];
+    const records = (c: { fields: Record<string, unknown> }) =>
+      (c.fields.records as Array<{ id: number; status: number; value?: { value: number } }>).map((x) => [
+        x.id,
+        x.status,
+        x.value?.value,
+      ]);
+    // nothing published: the values never set UNSUPPORTED_ATTRIBUTE, every calendar Get and Get Current Price NOT_FOUND
+    const before = gcs21f();
+    assert.deepEqual(
+      records(before[0]!),
+      ids.map((id) => (id === 0x0616 ? [id, 0, 826] : id === 0x0617 ? [id, 0, 0x50] : [id, 0x86, undefined])),
+    );
+    assert.deepEqual(
+      before.slice(1).map((c) => [c.cluster, c.command, c.fields.commandId, c.fields.status]),
+      [
+        ['calendar', 'defaultResponse', 1, 0x8b],
+        ['calendar', 'defaultResponse', 2, 0x8b],
+        ['calendar', 'defaultResponse', 3, 0x8b],
+        ['calendar', 'defaultResponse', 4, 0x8b],
+        ['price', 'defaultResponse', 0, 0x8b],
+      ],
+    );
+    const head = { providerId: 0, issuerEventId: 500, issuerCalendarId: 77 };
+    const any = { year: null, dayOfWeek: null };
+    const day = (dayId: number, tier: number) => ({
+      ...head,
+      dayId,
+      totalNumberOfScheduleEntries: 1,
+      commandIndex: 0,
+      totalNumberOfCommands: 1,
+      calendarType: 0,
+      scheduleEntries: [{ startTime: 0, priceTierOrSwitch: tier }],
+    });
+    const week = {
+      ...head,
+      weekId: 1,
+      dayIdRefMonday: 1,
+      dayIdRefTuesday: 1,
+      dayIdRefWednesday: 1,
+      dayIdRefThursday: 1,
+      dayIdRefFriday: 1,
+      dayIdRefSaturday: 1,
+      dayIdRefSunday: 1,
+    };
+    const set = {
+      calendar: {
+        ...head,
+        startTime: 0,
+        calendarType: 0,
+        calendarTimeReference: 0,
+        calendarName: '',
+        numberOfSeasons: 1,
+        numberOfWeekProfiles: 1,
+        numberOfDayProfiles: 2,
+      },
+      dayProfiles: [day(1, 2), day(2, 1)],
+      weekProfiles: [week],
+      seasons: {
+        ...head,
+        commandIndex: 0,
+        totalNumberOfCommands: 1,
+        seasons: [{ seasonStartDate: { ...any, month: 1, day: 1 }, weekIdRef: 1 }],
+      },
+      // RTDS_TIME is 1 January: the special day (day 2, tier 1) is in force
+      specialDays: {
+        ...head,
+        startTime: 0,
+        calendarType: 0,
+        totalNumberOfSpecialDays: 1,
+        commandIndex: 0,
+        totalNumberOfCommands: 1,
+        specialDays: [{ specialDayDate: { ...any, month: 1, day: 1 }, dayIdRef: 2 }],
+      },
+      tariffInformation: {
+        providerId: 0,
+        issuerEventId: 500,
+        issuerTariffId: 9,
+        startTime: 0,
+        tariffTypeChargingScheme: 0x00,
+        tariffLabel: '',
+        numberOfPriceTiersInUse: 2,
+        numberOfBlockThresholdsInUse: 3,
+        unitOfMeasure: 0,
+        currency: 826,
+        priceTrailingDigit: 0x50,
+        standingCharge: 25_000,
+        tierBlockMode: 0xff,
+        blockThresholdMultiplier: 1,
+        blockThresholdDivisor: 1000,
+      },
+      blockThresholds: {
+        providerId: 0,
+        issuerEventId: 500,
+        startTime: 0,
+        issuerTariffId: 9,
+        commandIndex: 0,
+        totalNumberOfCommands: 1,
+        subPayloadControl: 1,
+        tiers: [{ tierNumberOfBlockThresholds: 0x03, blockThresholds: [1000, 2000, 3000] }],
+      },
+      priceMatrix: {
+        providerId: 0,
+        issuerEventId: 500,
+        startTime: 0,
+        issuerTariffId: 9,
+        commandIndex: 0,
+        totalNumberOfCommands: 1,
+        subPayloadControl: 1,
+        entries: [
+          { tierBlockId: 1, price: 14_000 },
+          { tierBlockId: 2, price: 9_000 },
+        ],
+      },
+    };
+    const [ack] = h.toGsme(h.command(GCS01B, enc('GCS01a', set as never), GSME, useCaseById('GCS01a')!.code));
+    const acks = (
+      decodeResponse('GCS01a', ack!.content).fields as unknown as {
+        components: Array<{ fields: { status: number } }>;
+      }
+    ).components;
+    assert.equal(acks.length, 9);
+    assert.ok(acks.every((c) => c.fields.status === 0));
+    const got = gcs21f();
+    const values: Record<number, number> = {
+      515: 1000,
+      514: 1,
+      256: 1000,
+      257: 2000,
+      258: 3000,
+      1557: 0,
+      1040: 14_000,
+      1056: 9_000,
+      1558: 826,
+      1559: 0x50,
+      769: 25_000,
+    };
+    assert.deepEqual(
+      records(got[0]!),
+      ids.map((id) => (id in values ? [id, 0, values[id]] : [id, 0x86, undefined])),
+    );
+    assert.deepEqual(
+      got.slice(1).map((c) => c.command),
+      [
+        'publishDayProfile',
+        'publishDayProfile',
+        'publishWeekProfile',
+        'publishSeasons',
+        'publishSpecialDays',
+        'publishPrice',
+      ],
+    );
+    assert.deepEqual(got[1]!.fields.scheduleEntries, [{ startTime: 0, priceTierOrSwitch: 2 }]);
+    assert.deepEqual(got[5]!.fields.specialDays, set.specialDays.specialDays);
+    const price = got[6]!.fields;
+    assert.deepEqual(
+      [
+        price.price,
+        price.priceTrailingDigitAndPriceTier,
+        price.numberOfPriceTiersAndRegisterTier,
+        price.currency,
+        price.unitOfMeasure,
+      ],
+      [14_000, 0x51, 0x21, 826, 0x01],
+    );
+    // a bad GCS01a (a week referring to a day not published) changes nothing
+    const snap = structuredClone(h.gsme.snapshot().state.price);
+    h.toGsme(
+      h.command(
+        GCS01B,
+        enc('GCS01a', {
+          ...set,
+          tariffInformation: { ...set.tariffInformation, standingCharge: 1 },
+          weekProfiles: [{ ...week, dayIdRefSunday: 9 }],
+        } as never),
+        GSME,
+        useCaseById('GCS01a')!.code,
+      ),
+    );
+    assert.deepEqual(h.gsme.snapshot().state.price, snap);
+  });
 });

@@ -64,6 +64,13 @@ const PRICE = {
   title: 'Price',
   toServer: [
     {
+      id: 0x00,
+      name: 'getCurrentPrice',
+      title: 'Get Current Price',
+      rtds: false,
+      fields: [{ name: 'commandOptions', type: 'map8', doc: 'GBCS GCS21f: 0x00 the active price' }],
+    },
+    {
       id: 0x03,
       name: 'getBlockPeriods',
       title: 'Get Block Periods',
@@ -129,6 +136,43 @@ const PRICE = {
     },
   ],
   toClient: [
+    {
+      id: 0x00,
+      name: 'publishPrice',
+      title: 'Publish Price',
+      rtds: false,
+      fields: [
+        providerId,
+        { name: 'rateLabel', type: 'octstr', maxLength: 12, doc: 'GBCS: unused, empty' },
+        issuerEventId,
+        utc('currentTime'),
+        { name: 'unitOfMeasure', type: 'enum8', doc: 'GBCS GCS21f: 0x01 m3/h' },
+        { name: 'currency', type: 'uint16', doc: 'ISO 4217 numeric (826 GBP, 978 EUR)' },
+        {
+          name: 'priceTrailingDigitAndPriceTier',
+          type: 'map8',
+          doc: 'high nibble digits after the decimal point, low nibble the active price tier',
+        },
+        {
+          name: 'numberOfPriceTiersAndRegisterTier',
+          type: 'map8',
+          doc: 'high nibble tiers available, low nibble the register tier in use',
+        },
+        utc('startTime'),
+        { name: 'durationInMinutes', type: 'uint16' },
+        {
+          name: 'price',
+          type: 'uint32',
+          unit: 'milli-pence/kWh',
+          scaledBy: 'priceTrailingDigitAndPriceTier',
+        },
+        {
+          name: 'additionalFields',
+          type: 'bytes',
+          doc: 'GBCS: a meter may add up to 19 more octets (the SE 1.4 optional fields), which carry no meaning and are ignored; empty when absent',
+        },
+      ],
+    },
     {
       id: 0x01,
       name: 'publishBlockPeriod',

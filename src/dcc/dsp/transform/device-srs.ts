@@ -401,7 +401,29 @@ export const DEVICE_SRV_TRANSFORMS: readonly AnySrvTransform[] = [
     ],
     PERIOD,
   ),
-  readSrv('4.11.1', [read('ECS24', ESME)]),
+  readSrv('4.11.1', [
+    read('ECS24', ESME),
+    {
+      useCase: 'GCS21f',
+      targets: GAS,
+      // GBCS V3.1 use-case tables (GCS21f message template): the row's price attributes, every profile
+      // of the current tariff switching table (calendar id 0xFFFFFFFF, delivered calendar) and the active price
+      fields: fixed({
+        readPrice: {},
+        getDayProfiles: { providerId: 0, issuerCalendarId: 0xffffffff, startDayId: 1, numberOfDays: 0 },
+        getWeekProfiles: { providerId: 0, issuerCalendarId: 0xffffffff, startWeekId: 1, numberOfWeeks: 0 },
+        getSeasons: { providerId: 0, issuerCalendarId: 0xffffffff },
+        getSpecialDays: {
+          startTime: 0,
+          numberOfEvents: 0,
+          calendarType: 0,
+          providerId: 0,
+          issuerCalendarId: 0xffffffff,
+        },
+        getCurrentPrice: { commandOptions: 0 },
+      }),
+    },
+  ]),
   readSrv('4.11.2', [read('ECS24b', ESME)]),
   readSrv('4.13', [
     {

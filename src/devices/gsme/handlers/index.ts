@@ -39,6 +39,7 @@ import { readDebtLog, readSampledData, startSampling } from './logs.ts';
 import { readPrepayConfiguration, updatePrepayConfiguration } from './prepay-config.ts';
 import { changeDebt, emergencyCreditFromPpmid, topUp } from './prepayment.ts';
 import { changeSupply, setClock } from './supply.ts';
+import { readTariff, setTariff } from './tariff.ts';
 
 /** What the handlers see of a GSME (or of the GPF's gas mirror: reads only). */
 export interface GsmeView extends RegistryDevice {
@@ -408,6 +409,8 @@ export function registerGsmeHandlers<D extends GsmeView>(r: UseCaseRegistry<D>):
     .register('GCS04', changeDebt)
     .register('GCS05', updatePrepayConfiguration)
     .register('GCS21b', readPrepayConfiguration)
+    .register('GCS01a', setTariff)
+    .register('GCS21f', readTariff)
     .register('GCS31', startSampling)
     .register('GCS15d', readDebtLog)
     .registerAll(['GCS15b', 'GCS15c', 'GCS16a'], snapshotRead)

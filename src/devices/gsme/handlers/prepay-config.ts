@@ -44,17 +44,26 @@ const GCS05_PARTS: readonly ZclPart[] = [
 
 type Gcs05 = CommandFieldsOf<'GCS05'>;
 
-/** The friendly credit calendar of a GCS05, checked (type, one calendar id, references). */
-function calendarOf(f: Gcs05): FriendlyCreditCalendar {
+/** The calendar commands GCS05 and GCS01a share (Publish Calendar, Day / Week Profiles, Seasons, Special Days). */
+export type CalendarCommands = Pick<
+  Gcs05,
+  'calendar' | 'dayProfiles' | 'weekProfiles' | 'seasons' | 'specialDays'
+>;
+
+/**
+ * The calendar a GCS05 (friendly credit, type 3) or GCS01a (delivered tariff switching table, type 0)
+ * publishes, checked (type, one calendar id, references).
+ */
+export function calendarOf(f: CalendarCommands, calendarType = FRIENDLY_CREDIT): FriendlyCreditCalendar {
   const cal = f.calendar;
   const id = cal.issuerCalendarId;
   const all = [cal, ...f.dayProfiles, ...f.weekProfiles, f.seasons, f.specialDays];
   if (all.some((c) => c.issuerCalendarId !== id))
     throw new CommandContentError('the calendar commands carry different Issuer Calendar IDs');
   for (const c of [cal, ...f.dayProfiles, f.specialDays])
-    if (c.calendarType !== FRIENDLY_CREDIT)
+    if (c.calendarType !== calendarType)
       throw new CommandContentError(
-        `calendar type ${c.calendarType}: a GCS05 calendar is friendly credit (3)`,
+        `calendar type ${c.calendarType}: this use case publishes type ${calendarType}`,
       );
   const days = f.dayProfiles.map((d) => ({
     dayId: d.dayId,
@@ -165,7 +174,34 @@ export function readPrepayConfiguration(
       },
       outcome: 'failed',
     };
-  const c = d.state.friendlyCreditCalendar;
+  const cal = calendarAnswers(d.state.friendlyCreditCalendar, FRIENDLY_CREDIT, faults);
+  const groups: unknown[][] = [
+    [{ cluster: 'prepayment', command: 'readAttributesResponse', fields: { records: prep.records } }],
+    [{ cluster: 'price', command: 'readAttributesResponse', fields: { records: price.records } }],
+    ...cal.groups,
+  ];
+  const failed = cal.failed;
+  // each answer carries the ZCL sequence number of the command component it answers (RTDS GCS21b)
+  const seq = ((call.header as { components?: Array<{ sequence?: number }> }).components ?? []).map(
+    (x, i) => x.sequence ?? i,
+  );
+  return {
+    response: { components: groups.flat() },
+    outcome: failed ? 'failed' : 'read',
+    header: { components: groups.flatMap((g, i) => g.map(() => ({ sequence: seq[i] ?? i }))) },
+  };
+}
+
+/**
+ * The calendar's Get Day Profiles / Week Profiles / Seasons / Special Days answered from calendar `c`
+ * (GCS21b: the friendly credit calendar; GCS21f: the tariff switching table): one group of answers per
+ * Get, in that order (see the file comment).
+ */
+export function calendarAnswers(
+  c: FriendlyCreditCalendar | null | undefined,
+  calendarType: number,
+  faults: ReadonlySet<string>,
+): { groups: unknown[][]; failed: boolean } {
   const head = c && { providerId: 0, issuerEventId: c.issuerEventId, issuerCalendarId: c.issuerCalendarId };
   const one = { commandIndex: 0, totalNumberOfCommands: 1 };
   const publish = (command: string, fields: Record<string, unknown>) => ({
@@ -186,7 +222,7 @@ export function readPrepayConfiguration(
             dayId: day.dayId,
             totalNumberOfScheduleEntries: day.entries.length,
             ...one,
-            calendarType: FRIENDLY_CREDIT,
+            calendarType,
             scheduleEntries: day.entries,
           }),
         ),
@@ -224,7 +260,7 @@ export function readPrepayConfiguration(
               publish('publishSpecialDays', {
                 ...head,
                 startTime: 0,
-                calendarType: FRIENDLY_CREDIT,
+                calendarType,
                 totalNumberOfSpecialDays: c.specialDays.length,
                 ...one,
                 specialDays: c.specialDays,
@@ -233,10 +269,7 @@ export function readPrepayConfiguration(
           : [],
     },
   ];
-  const groups: unknown[][] = [
-    [{ cluster: 'prepayment', command: 'readAttributesResponse', fields: { records: prep.records } }],
-    [{ cluster: 'price', command: 'readAttributesResponse', fields: { records: price.records } }],
-  ];
+  const groups: unknown[][] = [];
   let failed = false;
   for (const g of gets) {
     if (failed) groups.push([notRun('calendar')]);
@@ -248,13 +281,5 @@ export function readPrepayConfiguration(
       groups.push(a.length ? a : [defaultResponse('calendar', g.commandId, ZCL.notFound)]);
     }
   }
-  // each answer carries the ZCL sequence number of the command component it answers (RTDS GCS21b)
-  const seq = ((call.header as { components?: Array<{ sequence?: number }> }).components ?? []).map(
-    (x, i) => x.sequence ?? i,
-  );
-  return {
-    response: { components: groups.flat() },
-    outcome: failed ? 'failed' : 'read',
-    header: { components: groups.flatMap((g, i) => g.map(() => ({ sequence: seq[i] ?? i }))) },
-  };
+  return { groups, failed };
 }

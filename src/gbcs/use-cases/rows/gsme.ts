@@ -523,17 +523,36 @@ export const GSME_ROWS = [
     'Read GSME Tariff Data',
     '4.11.1',
     false,
+    // GBCS V3.1 use-case tables (GCS21f message template): Read Attributes of the Price cluster's
+    // block threshold divisor/multiplier, Block 1-3 Thresholds, unit of measure, the no-tier block 1-4
+    // and tier 1-4 block 1 prices, currency, price trailing digit and standing charge (answered in
+    // clear, disable default response), then the delivered (TOU) calendar's Get Day Profiles / Week
+    // Profiles / Seasons / Special Days (each answered by its Publish commands or a Default Response
+    // NOT_FOUND) and Get Current Price (Publish Price, 0-1): 6 components, 6-10 answers
     [
-      c('getTariffInformation', 'price', 'getTariffInformation', FC.toServer),
-      c('getPriceMatrix', 'price', 'getPriceMatrix', FC.toServer),
-      c('getBlockThresholds', 'price', 'getBlockThresholds', FC.toServer),
+      read(
+        'readPrice',
+        'price',
+        [
+          0x0203, 0x0202, 0x0100, 0x0101, 0x0102, 0x0615, 0x0400, 0x0401, 0x0402, 0x0403, 0x0410, 0x0420,
+          0x0430, 0x0440, 0x0616, 0x0617, 0x0301,
+        ],
+      ),
+      c('getDayProfiles', 'calendar', 'getDayProfiles', FC.toServer),
+      c('getWeekProfiles', 'calendar', 'getWeekProfiles', FC.toServer),
+      c('getSeasons', 'calendar', 'getSeasons', FC.toServer),
+      c('getSpecialDays', 'calendar', 'getSpecialDays', FC.toServer),
+      c('getCurrentPrice', 'price', 'getCurrentPrice', FC.toServer),
     ],
     [
-      r('price', 'publishTariffInformation'),
-      r('price', 'publishPriceMatrix'),
-      r('price', 'publishBlockThresholds'),
+      { cluster: 'price', command: 'readAttributesResponse', frameControl: FC.generalToClientNoDefault },
+      rNoDefault('calendar', 'publishDayProfile'),
+      rNoDefault('calendar', 'publishWeekProfile'),
+      rNoDefault('calendar', 'publishSeasons'),
+      rNoDefault('calendar', 'publishSpecialDays'),
+      rNoDefault('price', 'publishPrice'),
     ],
-    UNCONFIRMED,
+    { confirmed: 'gbcs-text' },
   ),
   gsme(
     0x00bf,
