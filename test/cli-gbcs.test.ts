@@ -392,7 +392,7 @@ describe('ppmid-relay gbcs named fields (use-case catalogue)', () => {
     assert.match(human.stdout, /0x0027 ECS17b [^\n]*\n[^\n]*roles supplier networkOperator \(gbcs-text\)/);
     assert.match(
       human.stdout,
-      /0x0026 ECS17a [^\n]*\n[^\n]*roles networkOperator, via ACB for supplier otherUser \(gbcs-text\)/,
+      /0x0026 ECS17a [^\n]*\n[^\n]*roles networkOperator, via ACB for supplier networkOperator otherUser \(gbcs-text\)/,
     );
   });
 

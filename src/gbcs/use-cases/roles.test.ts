@@ -6,6 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { GBCS_ROLE_OF_USER_ROLE } from '../../dcc/dsp/access.ts';
+import { srvEntry } from '../../dcc/dsp/srv-table.ts';
 import { useCaseById, useCaseRows } from './index.ts';
 import { ROLE_TABLE } from './rows/roles.ts';
 
@@ -50,6 +52,35 @@ describe('role table confirmation', () => {
       if (viaAcb)
         assert.ok(listed.includes(TABLE_NAME.acb!), `${uc}: ACB parties but the table lists no ACB`);
     }
+  });
+
+  it('a V3.1 entry whose table lists the ACB lets it act for every DUIS eligible user of its SRVs; one whose table does not, for none', () => {
+    let listing = 0;
+    for (const [uc, e] of Object.entries(ROLE_TABLE)) {
+      if (!e.note.startsWith(V31)) continue;
+      const listed = e.note.slice(V31.length).split(';')[0]!;
+      const acb = e.acb ?? [];
+      if (!listed.includes(TABLE_NAME.acb!)) {
+        assert.deepEqual(acb, [], `${uc}: the table lists no ACB`);
+        continue;
+      }
+      listing++;
+      const srvs = new Set(
+        useCaseRows()
+          .filter((r) => r.useCase === uc && r.kind === 'command')
+          .flatMap((r) => r.srvs),
+      );
+      for (const srv of srvs)
+        for (const userRole of srvEntry(srv)?.roles ?? []) {
+          const role = GBCS_ROLE_OF_USER_ROLE[userRole];
+          if (role)
+            assert.ok(
+              acb.includes(role),
+              `${uc}: DUIS ${srv} lets ${userRole} send it, the ACB may not act for ${role}`,
+            );
+        }
+    }
+    assert.ok(listing > 0);
   });
 
   it('every other entry is unconfirmed and its note says it is', () => {
