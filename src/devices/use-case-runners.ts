@@ -6,7 +6,7 @@
  * handler for it, the row targets the type and its payload is known. Everything else
  * gets the device's GBCS "unsupported" answer.
  */
-import type { UseCaseRow } from '../gbcs/use-cases/index.ts';
+import { rowHasNoPayload, type UseCaseRow } from '../gbcs/use-cases/index.ts';
 import { CHF_HANDLERS } from './chf/commands.ts';
 import type { DeviceType } from './contracts.ts';
 import { AUX_LOAD_USE_CASES } from './esme/handlers/aux-load.ts';
@@ -26,7 +26,7 @@ const REGISTRIES: readonly (readonly [DeviceType, () => readonly string[]])[] = 
 
 /** The emulated device types that execute a row (empty: no emulator runs it yet). */
 export function emulatorsRunning(row: UseCaseRow): DeviceType[] {
-  if (row.payloadUnknown) return [];
+  if (rowHasNoPayload(row)) return [];
   const targets = row.targets as readonly string[];
   return REGISTRIES.filter(
     ([type, list]) => (targets.includes('ANY') || targets.includes(type)) && list().includes(row.useCase),

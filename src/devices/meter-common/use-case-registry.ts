@@ -28,6 +28,7 @@ import {
   decodeCommand,
   encodeResponse,
   type NamedPayload,
+  rowHasNoPayload,
   type UseCaseRow,
   UseCaseShapeError,
   UseCaseUnknownError,
@@ -113,7 +114,7 @@ export class UseCaseRegistry<D extends RegistryDevice> {
     const counter = cmd.message.originatorCounter;
     const family = row?.family ?? cmd.info?.payload;
     const handler = row ? this.handlers.get(row.useCase) : undefined;
-    if (!row || !handler || !targets(row, device.deviceType) || row.payloadUnknown)
+    if (!row || !handler || !targets(row, device.deviceType) || rowHasNoPayload(row))
       return unsupported(family, content, counter, row?.useCase ?? cmd.useCase);
     let decoded: NamedPayload;
     try {

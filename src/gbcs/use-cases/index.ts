@@ -237,6 +237,10 @@ function rowOf(uc: string | number | UseCaseRow): UseCaseRow {
 }
 
 function familyOf(row: UseCaseRow, bytes?: Uint8Array): FamilyCodec {
+  if (row.noPayloadByGbcs)
+    throw new UseCaseUnknownError(
+      `${row.useCase}: GBCS defines no payload for this Message Code (it is only logged by the device)`,
+    );
   if (row.payloadUnknown)
     throw new UseCaseUnknownError(
       `${row.useCase}: payload shape not catalogued (no RTDS example, not confirmed from GBCS text)`,

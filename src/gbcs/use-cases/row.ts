@@ -79,10 +79,21 @@ export interface UseCaseRowBase {
    * encoding or decoding it is a UseCaseUnknownError, never a guess.
    */
   payloadUnknown?: true;
+  /**
+   * GBCS allocates the Message Code but defines no payload for it (HECS01: GBCS V3.1's use-case tables give
+   * it only so the ESME can log, under that code, a ZSE Get Scheduled Events an HC ALCS sends): there is no
+   * command to encode or decode, and encoding or decoding it is a UseCaseUnknownError that says so.
+   */
+  noPayloadByGbcs?: true;
   /** Alert Codes the use case can raise (future-dated execution 8F66/8F67 ...). */
   alerts?: readonly number[];
   aliases?: readonly string[];
   /** Set when the name was inferred (DUIS SR, RTDS folder), not read in GBCS's table. */
   nameUnconfirmed?: true;
   provisional?: true;
+}
+
+/** Whether the row has no payload to encode or decode (not catalogued here, or none defined by GBCS). */
+export function rowHasNoPayload(row: { payloadUnknown?: true; noPayloadByGbcs?: true }): boolean {
+  return row.payloadUnknown === true || row.noPayloadByGbcs === true;
 }

@@ -287,6 +287,17 @@ describe('property: random DLMS field values round-trip (fixed seed, FC_SEED to 
   const header = { originatorCounter: 0x0000000300000001n };
   for (const row of USE_CASES) {
     if (row.family !== 'dlms') continue; // GBZ and ASN.1 rows: gbz-asn1.test.ts
+    if ('noPayloadByGbcs' in row && row.noPayloadByGbcs) {
+      it(`${row.useCase}: GBCS defines no payload, encode/decode say so`, () => {
+        assert.throws(
+          () => decodeCommand(row.useCase as string, Uint8Array.of(0xd9)),
+          /GBCS defines no payload/,
+        );
+        assert.throws(() => encodeCommand(row.useCase as string, {}, header), /GBCS defines no payload/);
+        assert.ok(!('payloadUnknown' in row && row.payloadUnknown));
+      });
+      continue;
+    }
     if ('payloadUnknown' in row && row.payloadUnknown) {
       it(`${row.useCase}: payload not catalogued, refused (never guessed)`, () => {
         assert.throws(() => decodeCommand(row.useCase as string, Uint8Array.of(0xd9)), UseCaseUnknownError);

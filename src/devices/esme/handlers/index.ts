@@ -5,7 +5,7 @@
  * commands. A use case without a handler here gets the registry's
  * "unsupported" answer.
  */
-import { type DlmsCommandRow, useCaseRows } from '../../../gbcs/use-cases/index.ts';
+import { type DlmsCommandRow, rowHasNoPayload, useCaseRows } from '../../../gbcs/use-cases/index.ts';
 import {
   issueSecurityCredentials,
   provideDeviceCertificate,
@@ -66,7 +66,7 @@ export const ESME_HANDLERS = new UseCaseRegistry<EsmeServices>()
  * registry answers "unsupported"): the PPMID-originated PECSxx rows.
  */
 for (const row of useCaseRows()) {
-  if (row.family !== 'dlms' || row.kind !== 'command' || row.payloadUnknown) continue;
+  if (row.family !== 'dlms' || row.kind !== 'command' || rowHasNoPayload(row)) continue;
   if (!row.targets.includes('ESME') || ESME_HANDLERS.runs(row.useCase) || row.useCase.startsWith('PECS'))
     continue;
   const kinds = new Set((row as DlmsCommandRow).accesses.map((a) => a.kind));

@@ -82,6 +82,22 @@ function unknown<const U extends string>(
   });
 }
 
+/** A Message Code GBCS allocates with no payload (row.ts `noPayloadByGbcs`): encode/decode refuse it, saying so. */
+function noPayload<const U extends string>(code: number, useCase: U, name: string) {
+  return dlmsCommand({
+    code,
+    useCase,
+    name,
+    targets: ['ESME'],
+    critical: false,
+    srvs: [],
+    ...roleFields(useCase),
+    confirmed: 'gbcs-text',
+    noPayloadByGbcs: true,
+    accesses: [],
+  });
+}
+
 const POLY = { variants: ['polyphase'] } as const;
 /** Accesses checked against GBCS V3.1's use-case table. */
 const GBCS_V31 = { confirmed: 'gbcs-text' } as const;
@@ -530,13 +546,7 @@ export const ESME_GBCS_ROWS = [
   // an ESME is refused for that target with this reason)
   unknown(0x004e, 'ECS40', 'Read MPAN Value on the ESME', false, { srv: '6.2.7' }),
   unknown(0x0058, 'ECS50', 'Send CIN to ESME', false, { srv: '9.1' }),
-  unknown(
-    0x0119,
-    'HECS01',
-    'Request Control of a HAN Connected Auxiliary Load Control Switch from HCALCS',
-    false,
-    {
-      targets: ['ESME'],
-    },
-  ),
+  // GBCS V3.1 use-case tables: a Message Code without payload; the ESME logs it when an HC ALCS asks it
+  // for its scheduled events (ZSE Get Scheduled Events)
+  noPayload(0x0119, 'HECS01', 'Request Control of a HAN Connected Auxiliary Load Control Switch from HCALCS'),
 ] as const;
