@@ -5,34 +5,31 @@
  * builders call `roleFields`); the devices' authorisation, the DSP's access
  * check and the listings all read the rows (use-cases/authority.ts).
  *
- * GBCS's use-case tables give two role columns per Remote Party use case:
- * "Valid Business Originator role(s) for Command invocation" (here `roles`:
- * the header Originator, a party the device holds a Trust Anchor cell for)
- * and "Valid Response Recipient role(s) (only for Messages Authorised by the
- * Access Control Broker on behalf of parties not known to the Device)" (here
- * `acb`: the ACB is the header Originator and the party is the
- * Supplementary Remote Party; an Other User only ever reaches a device this
- * way). HAN-only commands name the initiating device type (`device`).
+ * GBCS V3.1's use-case tables ("Use Case access permissions", read this
+ * session in the GBCS V3.1 use-case file; docs/use-cases.md "Roles") list,
+ * per Remote Party use case, the Remote Party Roles that may perform it.
+ * Here: the roles other than the ACB -> `roles` (the header Originator, a
+ * party the device holds a Trust Anchor cell for); the Access Control
+ * Broker listed -> the ACB may be the header Originator, and `acb` holds
+ * every DUIS eligible user role of the SRV(s) that produce the use case (the
+ * party in the Supplementary Remote Party ID); not listed -> `acb` empty.
+ * HAN Only Messages name the initiating device type (`device`).
  *
  * How each entry is known (`confirmed`):
- * - 'gbcs-text': read in GBCS text: CS01a/CS01b (GBCS 14.4/14.5 use-case
- *   table: business originator Supplier, target ESME or GSME, no ACB role);
- *   the CS02b modes whose party GBCS 13.3.3.1 fixes (the Business
- *   Originator is the Known Remote Party that generated the KRP Signature,
- *   the "...ByX" party of the credentialsReplacementMode; for
- *   accessControlBrokerByACB the ACB itself, no KRP Signature); PCS02 and
- *   PECS02 (GBCS use-case tables: HAN Only Message, no Remote Party Role).
- * - 'unconfirmed': GBCS's per-use-case role columns for the other use cases
- *   could not be found in any public text searched (GBCS v1.0's own text
- *   carries only sections 13/14; the use-case tables were not reachable). The sets are
- *   built from (a) the DUIS eligible users of the SRV that produces the use
- *   case (Import/Export/Gas Supplier -> supplier, Electricity Distributor /
- *   Gas Transporter -> networkOperator, Other User -> otherUser via the ACB;
- *   an Export Supplier is not the device's supplier cell, so export SRVs let
- *   the ACB act for a supplier), (b) the originators of every RTDS command
- *   (rtds.test.ts, security.test.ts check all of them), (c) the credential
- *   modes' own names (CS02b supplierByTransCoS: the transitional CoS party).
- *   Each entry's `note` says which.
+ * - 'gbcs-text': read in GBCS V3.1's use-case access tables (`G31`, the
+ *   note lists the roles the table names); CS01a/CS01b's table says "See
+ *   GBCS" (GBCS 14.4/14.5: business originator Supplier, no ACB role); the
+ *   CS02b modes whose party GBCS 13.3.3.1 fixes (the Business Originator is
+ *   the Known Remote Party that generated the KRP Signature, the "...ByX"
+ *   party of the credentialsReplacementMode; for accessControlBrokerByACB
+ *   the ACB itself, no KRP Signature).
+ * - 'unconfirmed': use cases the V3.1 use-case file has no access table for
+ *   (the GBCS sections 11-13 use cases CS02x/CS03x/CS04x/CS06/CS07/CS08,
+ *   CCS05, GCS59; ECS08, ECS26e, ECS30, ECS47a/b, ECS61d/e, which V3.1 does
+ *   not define; a few whose pair was not reached). Their sets are built
+ *   from the DUIS eligible users of the SRV, the originators of every RTDS
+ *   command (rtds.test.ts, security.test.ts check all of them) and the
+ *   credential modes' own names. Each entry's `note` says which.
  * Critical commands are never ACB-fronted for a party with its own cell: the
  * device verifies the business originator's signature against that cell.
  */
