@@ -149,7 +149,33 @@ describe('xml-tree: the parser', () => {
   });
 
   it('says where the fault is', () => {
-    assert.throws(() => parseXmlTree('<r>\n  <a></b>\n</r>', 64), /does not match <a> \(line 2, column 6\)/);
+    // saxes reports where it found the fault: the end of the end tag.
+    assert.throws(
+      () => parseXmlTree('<r>\n  <a></b>\n</r>', 64),
+      /unexpected close tag\. \(line 2, column 9\)/,
+    );
+  });
+
+  it('refuses a DOCTYPE (also refused by the screen before parsing)', () => {
+    assert.throws(() => parseXmlTree('<!DOCTYPE r><r/>', 64), DuisForbiddenMarkupError);
+  });
+
+  it('on top of saxes: a namespace name with surrounding whitespace is refused, as libxml2 does', () => {
+    const xml = '<r xmlns:ds=" http://www.w3.org/2000/09/xmldsig#"><ds:s/></r>';
+    // libxml2 refuses it too (not a valid URI); saxes alone would accept it and bind the trimmed value.
+    assert.equal(libxml2Accepts(xml), false);
+    assert.throws(() => parseXmlTree(xml, 64), DuisMalformedError);
+    assert.throws(() => parseXmlTree('<r xmlns="urn:d "/>', 64), /leading or trailing whitespace/);
+  });
+
+  it('on top of saxes: a 1.1 declaration is read as XML 1.0 (no 1.1 line ends)', () => {
+    const r = parseXmlTree('<?xml version="1.1"?><r>a\u0085b\u2028c</r>', 64).documentElement!;
+    assert.equal((r.firstChild as unknown as { data: string }).data, 'a\u0085b\u2028c');
+  });
+
+  it('keeps whitespace and comments around the root, not the whitespace at the very end', () => {
+    const doc = parseXmlTree('<?xml version="1.0"?>\n<!-- a -->\n<r/>\n<!-- b -->\n', 64);
+    assert.equal(serialiseXmlTree(doc), '<?xml version="1.0"?>\n<!-- a -->\n<r/>\n<!-- b -->');
   });
 
   it('moves nodes: removeChild and insertBefore keep the sibling links', () => {

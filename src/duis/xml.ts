@@ -8,7 +8,7 @@
  *   3. characters outside XML 1.0 `Char`;
  *   4. any `<!DOCTYPE` / `<!ENTITY` markup anywhere: refused outright, so no
  *      external entity (XXE) and no entity expansion (billion laughs) can exist;
- *   5. parse with xml-tree.ts (strict XML 1.0 + Namespaces, every fault
+ *   5. parse with xml-tree.ts (saxes: strict XML 1.0 + Namespaces, every fault
  *      fatal), which also refuses processing instructions (only the XML
  *      declaration is allowed) and nesting deeper than `maxDepth`.
  */
