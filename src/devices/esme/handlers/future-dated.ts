@@ -52,3 +52,17 @@ export function futureDatedAlert(
   });
   return { payload, messageCode: MC_FUTURE_DATED_DLMS };
 }
+
+/**
+ * The outcome of a command that activates passive values, each now or at its
+ * activation time (`done`: per object 'applied', 'scheduled <time>' or
+ * 'cancelled'): applied if any took effect now, else scheduled if any waits,
+ * else cancelled (ECS01b prices, ECS08a prepayment configuration).
+ */
+export function activationOutcome(
+  done: Readonly<Record<string, string>>,
+): 'applied' | 'scheduled' | 'cancelled' {
+  const states = Object.values(done);
+  if (states.includes('applied')) return 'applied';
+  return states.some((x) => x.startsWith('scheduled')) ? 'scheduled' : 'cancelled';
+}

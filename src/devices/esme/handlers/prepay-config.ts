@@ -33,7 +33,7 @@ import {
 } from '../../meter-common/use-case-registry.ts';
 import { setAttribute } from '../attribute-store.ts';
 import type { EsmeServices } from '../services.ts';
-import { type FutureDatedRun, futureDatedAlert } from './future-dated.ts';
+import { activationOutcome, type FutureDatedRun, futureDatedAlert } from './future-dated.ts';
 
 type Fields = CommandFieldsOf<'ECS08a'>;
 
@@ -131,12 +131,7 @@ export function updatePrepayConfiguration(call: UseCaseCall<Fields>, esme: EsmeS
       done[o] = 'applied';
     }
   }
-  const states = Object.values(done);
-  const outcome = states.includes('applied')
-    ? 'applied'
-    : states.some((x) => x.startsWith('scheduled'))
-      ? 'scheduled'
-      : 'cancelled';
+  const outcome = activationOutcome(done);
   return { response: allResults(f, 'success'), outcome, detail: done };
 }
 

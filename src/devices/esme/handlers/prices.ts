@@ -26,7 +26,7 @@ import {
   type UnitCharge,
   UnitChargeShapeError,
 } from '../tariff.ts';
-import { type FutureDatedRun, futureDatedAlert } from './future-dated.ts';
+import { activationOutcome, type FutureDatedRun, futureDatedAlert } from './future-dated.ts';
 
 export function setPrices(call: UseCaseCall<CommandFieldsOf<'ECS01b'>>, esme: EsmeServices): HandlerResult {
   const { fields, cmd } = call;
@@ -65,12 +65,7 @@ export function setPrices(call: UseCaseCall<CommandFieldsOf<'ECS01b'>>, esme: Es
       done[p.object] = 'applied';
     }
   }
-  const states = Object.values(done);
-  const outcome = states.includes('applied')
-    ? 'applied'
-    : states.some((x) => x.startsWith('scheduled'))
-      ? 'scheduled'
-      : 'cancelled';
+  const outcome = activationOutcome(done);
   return { response: allResults(fields, 'success'), outcome, detail: done };
 }
 

@@ -36,6 +36,27 @@ const EVENT_BILLING_CHANGE = 0x8f0a;
 const MC_FUTURE_DATED_GBZ = 0x00cd;
 const CANCEL = 0xffffffff;
 
+/** A ZCL Publish Tariff Information command (GCS01a, GCS01b) as the GSME holds it. */
+export function tariffInformationOf(
+  ti: CommandFieldsOf<'GCS01b'>['tariffInformation'],
+): GsmeTariffInformation {
+  return {
+    issuerEventId: ti.issuerEventId,
+    issuerTariffId: ti.issuerTariffId,
+    tariffTypeChargingScheme: ti.tariffTypeChargingScheme,
+    label: ti.tariffLabel,
+    numberOfPriceTiersInUse: ti.numberOfPriceTiersInUse,
+    numberOfBlockThresholdsInUse: ti.numberOfBlockThresholdsInUse,
+    unitOfMeasure: ti.unitOfMeasure,
+    currency: ti.currency,
+    priceTrailingDigit: ti.priceTrailingDigit,
+    standingCharge: ti.standingCharge,
+    tierBlockMode: ti.tierBlockMode,
+    blockThresholdMultiplier: ti.blockThresholdMultiplier,
+    blockThresholdDivisor: ti.blockThresholdDivisor,
+  };
+}
+
 /** A future-dated Start Time: null now (0, or a time that has come), else the device time to run at. */
 function startAt(zigbee: number, g: GsmeServices): number | null {
   const at = zigbee === 0 ? null : fromZigbeeTime(zigbee);
@@ -124,21 +145,7 @@ export function setPrices(call: UseCaseCall<CommandFieldsOf<'GCS01b'>>, g: GsmeS
       `Price Matrix command ${pm.commandIndex} of ${pm.totalNumberOfCommands}: one command only`,
     );
   if (pm.subPayloadControl > 1) throw new CommandContentError(`Sub-Payload Control ${pm.subPayloadControl}`);
-  const info: GsmeTariffInformation = {
-    issuerEventId: ti.issuerEventId,
-    issuerTariffId: ti.issuerTariffId,
-    tariffTypeChargingScheme: ti.tariffTypeChargingScheme,
-    label: ti.tariffLabel,
-    numberOfPriceTiersInUse: ti.numberOfPriceTiersInUse,
-    numberOfBlockThresholdsInUse: ti.numberOfBlockThresholdsInUse,
-    unitOfMeasure: ti.unitOfMeasure,
-    currency: ti.currency,
-    priceTrailingDigit: ti.priceTrailingDigit,
-    standingCharge: ti.standingCharge,
-    tierBlockMode: ti.tierBlockMode,
-    blockThresholdMultiplier: ti.blockThresholdMultiplier,
-    blockThresholdDivisor: ti.blockThresholdDivisor,
-  };
+  const info = tariffInformationOf(ti);
   const matrix: GsmePriceMatrix = {
     issuerEventId: pm.issuerEventId,
     issuerTariffId: pm.issuerTariffId,

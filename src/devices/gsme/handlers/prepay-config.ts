@@ -30,16 +30,21 @@ import { type GsmeView, prepaymentTable, priceTable } from './index.ts';
 /** ZCL Calendar Type of a friendly credit calendar. */
 const FRIENDLY_CREDIT = 3;
 
-const GCS05_PARTS: readonly ZclPart[] = [
-  { cluster: 'prepayment', command: 'emergencyCreditSetup', commandId: 0x03 },
-  { cluster: 'prepayment', command: 'setOverallDebtCap', commandId: 0x0c },
-  { cluster: 'prepayment', command: 'setLowCreditWarningLevel', commandId: 0x09 },
-  { cluster: 'prepayment', command: 'setMaximumCreditLimit', commandId: 0x0b },
+/** The calendar commands GCS05 and GCS01a send, in GBCS order (one list for both). */
+export const CALENDAR_PARTS: readonly ZclPart[] = [
   { cluster: 'calendar', command: 'publishCalendar', commandId: 0x00 },
   { cluster: 'calendar', command: 'publishDayProfile', commandId: 0x01 },
   { cluster: 'calendar', command: 'publishWeekProfile', commandId: 0x02 },
   { cluster: 'calendar', command: 'publishSeasons', commandId: 0x03 },
   { cluster: 'calendar', command: 'publishSpecialDays', commandId: 0x04 },
+];
+
+const GCS05_PARTS: readonly ZclPart[] = [
+  { cluster: 'prepayment', command: 'emergencyCreditSetup', commandId: 0x03 },
+  { cluster: 'prepayment', command: 'setOverallDebtCap', commandId: 0x0c },
+  { cluster: 'prepayment', command: 'setLowCreditWarningLevel', commandId: 0x09 },
+  { cluster: 'prepayment', command: 'setMaximumCreditLimit', commandId: 0x0b },
+  ...CALENDAR_PARTS,
 ];
 
 type Gcs05 = CommandFieldsOf<'GCS05'>;

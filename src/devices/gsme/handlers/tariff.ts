@@ -33,6 +33,7 @@ import {
 } from '../../meter-common/use-case-registry.ts';
 import type { FriendlyCreditCalendar, GsmeBlockThresholds, GsmeState } from '../gsme.ts';
 import { SNAPSHOT_CAUSE, takeSnapshot } from '../snapshots.ts';
+import { tariffInformationOf } from './account.ts';
 import {
   type AttrTable,
   defaultResponse,
@@ -44,7 +45,7 @@ import {
   ZT,
 } from './gbz.ts';
 import type { GsmeView } from './index.ts';
-import { calendarAnswers, calendarOf } from './prepay-config.ts';
+import { CALENDAR_PARTS, calendarAnswers, calendarOf } from './prepay-config.ts';
 
 /** ZCL Calendar Type of the tariff switching table (delivered calendar). */
 const DELIVERED = 0;
@@ -52,11 +53,7 @@ const DELIVERED = 0;
 const EVENT_BILLING_CHANGE = 0x8f0a;
 
 const GCS01A_PARTS: readonly ZclPart[] = [
-  { cluster: 'calendar', command: 'publishCalendar', commandId: 0x00 },
-  { cluster: 'calendar', command: 'publishDayProfile', commandId: 0x01 },
-  { cluster: 'calendar', command: 'publishWeekProfile', commandId: 0x02 },
-  { cluster: 'calendar', command: 'publishSeasons', commandId: 0x03 },
-  { cluster: 'calendar', command: 'publishSpecialDays', commandId: 0x04 },
+  ...CALENDAR_PARTS,
   { cluster: 'price', command: 'publishTariffInformation', commandId: 0x04 },
   { cluster: 'price', command: 'publishBlockThresholds', commandId: 0x06 },
   { cluster: 'price', command: 'publishPriceMatrix', commandId: 0x05 },
@@ -110,21 +107,7 @@ export function setTariff(call: UseCaseCall<Gcs01a>, d: GsmeView): HandlerResult
   const s = d.state;
   takeSnapshot(s, d.now(), SNAPSHOT_CAUSE.changeOfTariff);
   s.price = {
-    tariffInformation: {
-      issuerEventId: ti.issuerEventId,
-      issuerTariffId: ti.issuerTariffId,
-      tariffTypeChargingScheme: ti.tariffTypeChargingScheme,
-      label: ti.tariffLabel,
-      numberOfPriceTiersInUse: ti.numberOfPriceTiersInUse,
-      numberOfBlockThresholdsInUse: ti.numberOfBlockThresholdsInUse,
-      unitOfMeasure: ti.unitOfMeasure,
-      currency: ti.currency,
-      priceTrailingDigit: ti.priceTrailingDigit,
-      standingCharge: ti.standingCharge,
-      tierBlockMode: ti.tierBlockMode,
-      blockThresholdMultiplier: ti.blockThresholdMultiplier,
-      blockThresholdDivisor: ti.blockThresholdDivisor,
-    },
+    tariffInformation: tariffInformationOf(ti),
     priceMatrix: {
       issuerEventId: pm.issuerEventId,
       issuerTariffId: pm.issuerTariffId,
