@@ -195,9 +195,10 @@ describe('DSP service: checks and their DUIS answers', () => {
       expect: { responseCode: 'E17' },
     },
     {
-      name: 'a device SR this DSP does not transform for the target type (9.1 to an ESME: ECS50 has no payload): the DUIS refusal E11, not HTTP 501',
-      endpoint: 'serviceS',
-      input: () => templateRequest('GCS36_9.1_SUCCESS_REQUEST_DUIS.XML', { counter: next(), target: ESME }),
+      name: 'a device SR this DSP does not transform for the target type (11.3 to a CHF: who signs CS06 for a hub is not confirmed): the DUIS refusal E11, not HTTP 501',
+      endpoint: 'serviceT',
+      input: () =>
+        templateRequest('CS06_11.3_IMMEDIATE_SUCCESS_REQUEST_DUIS.XML', { counter: next(), target: CHF }),
       expect: { responseCode: 'E11', error: 'DSP_UNSUPPORTED_SERVICE_REQUEST' },
     },
   ];

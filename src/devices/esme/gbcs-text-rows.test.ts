@@ -142,3 +142,25 @@ describe('ESME: ECS39a / ECS39b Set (Export) MPAN Value, GBCS V3.1 tables', () =
     assert.equal(getAttribute(m.esme.stateView, 'exportMpan.value'), SECONDARY);
   });
 });
+
+describe('ESME: ECS40 Read MPAN Value and ECS50 Send CIN, GBCS V3.1 tables', () => {
+  it('ECS40 reads back the import MPANs and the export MPAN that ECS39a / ECS39b set', () => {
+    const m = meter({ variant: 'twin' });
+    m.send(ECS12, 'ECS39a', { importMpans: { value: PRIMARY + SECONDARY } });
+    m.send(ACB_TO_ESME, 'ECS39b', { exportMpan: { value: SECONDARY } });
+    const r = m.send(ECS12, 'ECS40', { importMpans: { value: null }, exportMpan: { value: null } });
+    assert.deepEqual(r.fields, {
+      importMpans: { value: { result: 'success', value: PRIMARY + SECONDARY } },
+      exportMpan: { value: { result: 'success', value: SECONDARY } },
+    });
+  });
+
+  it('ECS50 from the ACB stores the CIN; from the supplier itself it is refused and nothing changes', () => {
+    const m = meter();
+    const r = m.send(ACB_TO_ESME, 'ECS50', { customerIdentificationNumber: { value: '31323334' } });
+    assert.deepEqual(r.fields, { customerIdentificationNumber: { value: { result: 'success' } } });
+    assert.equal(getAttribute(m.esme.stateView, 'customerIdentificationNumber.value'), '31323334');
+    assert.throws(() => m.send(ECS12, 'ECS50', { customerIdentificationNumber: { value: '39393939' } }));
+    assert.equal(getAttribute(m.esme.stateView, 'customerIdentificationNumber.value'), '31323334');
+  });
+});

@@ -269,6 +269,12 @@ export const COSEM_OBJECTS = {
   ),
   exportMpan: o(1, '1-0:0.0.2.255', data(s.ascii(13, { doc: 'export MPAN' }))),
   privacyPin: o(1, '0-0:94.44.3.1', data(s.hex())),
+  /**
+   * GBCS V3.1 use-case tables (ECS50 Send CIN to meter): the Customer
+   * Identification Number the device shows on its user interface (SMETS
+   * 5.7.4.10), class 1 attribute 2, octet-string(4); the DCC draws it.
+   */
+  customerIdentificationNumber: o(1, '0-3:96.13.1.255', data(s.hex(4, { doc: 'CIN, four ASCII digits' }))),
   // RTDS ECS16 (DUIS 3.4): the telephone number goes to 96.13.0, the name to 96.13.1
   supplierTelephone: o(9000, '0-0:96.13.0.255', data(s.hex())),
   supplierName: o(9000, '0-0:96.13.1.255', data(s.hex())),

@@ -21,7 +21,6 @@ import { billingExecutionTimes } from './device-config-srs.ts';
 import {
   completeSignedPreCommand,
   DspBodyInvalidError,
-  DspUnsupportedServiceRequestError,
   transformServiceRequest,
 } from './index.ts';
 
@@ -213,18 +212,11 @@ describe('device configuration SRVs (device-config-srs.ts): fields, and read aft
     assert.throws(() => command('6.8', GSME, elecCalendar(el('Monthly', '1')), true), DspBodyInvalidError);
   });
 
-  it('6.2.7 -> GCS46 to a GSME; to an ESME refused (ECS40 has no payload), E11 with the reason', () => {
+  it('6.2.7 -> GCS46 to a GSME; ECS40 to an ESME: get the import MPANs, then the export MPAN (GBCS V3.1)', () => {
     const { r } = command('6.2.7', GSME, '<sr:ReadDeviceConfigurationMPxN/>', false);
     assert.equal(r.useCase, 'GCS46');
-    const e = (() => {
-      try {
-        command('6.2.7', ESME, '<sr:ReadDeviceConfigurationMPxN/>', false);
-      } catch (err) {
-        return err;
-      }
-    })();
-    assert.ok(e instanceof DspUnsupportedServiceRequestError);
-    assert.equal(e.responseCode, 'E11');
-    assert.match(e.message, /ECS40/);
+    const { r: e, fields } = command('6.2.7', ESME, '<sr:ReadDeviceConfigurationMPxN/>', false);
+    assert.equal(e.useCase, 'ECS40');
+    assert.deepEqual(Object.keys(fields), ['importMpans', 'exportMpan']);
   });
 });

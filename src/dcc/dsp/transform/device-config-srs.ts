@@ -2,8 +2,8 @@
  * Device configuration SRVs whose use cases have no RTDS example: 6.4.1 /
  * 6.4.2 load limiting (ECS28a, ECS28b), 6.18.2 Reset Maximum Demand
  * Registers (ECS57), 6.8 billing calendar (ECS30/ECS30a, GCS25/GCS25a) and
- * 6.2.7 Read Device Configuration (MPxN) (GCS46; the ESME's ECS40 has no
- * payload). One declarative row per SRV (device-srs.ts `deviceSrv`); the
+ * 6.2.7 Read Device Configuration (MPxN) (GCS46; ECS40 to an ESME, from
+ * GBCS V3.1's use-case tables). One declarative row per SRV (device-srs.ts `deviceSrv`); the
  * bytes are made by the use-case catalogue from the named fields. The rows'
  * payloads are inferred (catalogue `confirmed: 'unconfirmed'`, reasoning in
  * rows/esme-gbcs.ts and docs/use-cases.md); the mappings below are
@@ -203,6 +203,8 @@ export const DEVICE_CONFIG_SRV_TRANSFORMS: readonly AnySrvTransform[] = [
   }),
   deviceSrv<unknown>('6.2.7', {
     useCases: [
+      // ECS40 (GBCS V3.1 use-case tables): get the import MPANs and the export MPAN ECS39a / ECS39b set
+      { useCase: 'ECS40', targets: ESME, fields: () => ({ importMpans: { value: null }, exportMpan: { value: null } }) },
       {
         useCase: 'GCS46',
         targets: GAS,
@@ -210,10 +212,5 @@ export const DEVICE_CONFIG_SRV_TRANSFORMS: readonly AnySrvTransform[] = [
         fields: () => ({ readMetering: {} }),
       },
     ],
-    notTransformed: {
-      targets: ESME,
-      reason:
-        'ECS40 (Read MPAN Value on the ESME): the catalogue row has no payload (payloadUnknown: no RTDS example or confirmed row names the ESME MPAN objects)',
-    },
   }),
 ];

@@ -16,11 +16,7 @@ import { validateAgainstDuisXsdInProcess } from '../../../duis/xsd-inprocess.ts'
 import { decodeMessage } from '../../../gbcs/index.ts';
 import { decodeCommand, NON_DISABLEMENT_SCRIPT } from '../../../gbcs/use-cases/index.ts';
 import { srvListing } from '../srv-table.ts';
-import {
-  DspBodyInvalidError,
-  DspContextIncompleteError,
-  DspUnsupportedServiceRequestError,
-} from './errors.ts';
+import { DspBodyInvalidError, DspContextIncompleteError } from './errors.ts';
 import { transformServiceRequest } from './index.ts';
 
 const ESME = '00DB1234567890A0';
@@ -141,8 +137,17 @@ describe('9.1 Request Customer Identification Number: GCS36', () => {
     });
   });
 
-  it('to an ESME: E11 for the ESME only, with the reason (ECS50 has no payload)', () => {
-    assert.throws(transform('9.1', 1, ESME, body).run, /to a ESME is not transformed: ECS50/);
+  it('to an ESME: ECS50 from the ACB, a Set of the CIN object 0-3:96.13.1.255 with the four digits the DCC drew', () => {
+    const t = transform('9.1', 1, ESME, body);
+    const r = t.run();
+    assert.equal(r.useCase, 'ECS50');
+    const m = decodeMessage(r.gbcs);
+    assert.equal(m.messageCode, 0x0058);
+    const f = decodeCommand(m.messageCode, m.content).fields as {
+      customerIdentificationNumber: { value: string };
+    };
+    // four ASCII digits (the CIN the DCC drew), as GCS36 carries them
+    assert.match(f.customerIdentificationNumber.value, /^(3[0-9]){4}$/);
   });
 
   it('a CIN source that is missing or gives other than four digits is a context error, not a command', () => {

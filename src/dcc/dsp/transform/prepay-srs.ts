@@ -5,9 +5,8 @@
  * (device-srs.ts `deviceSrv`); the bytes are made by the use-case catalogue
  * from the named fields. 2.1 to an ESME is ECS08a, whose objects are GBCS's
  * (V3.1 use-case tables; `ecs08a` below), 2.3 to an ESME ECS07 (`ecs07`).
- * The ESME use case of 9.1 (ECS50) has no payload in the catalogue (esme-gbcs.ts `unknown`):
- * the DSP refuses the SR to an ESME only (`notTransformed`, E11 with the
- * reason).
+ * 9.1 to an ESME is ECS50 (GBCS V3.1 use-case tables: a Set of the CIN
+ * object 0-3:96.13.1.255, originated by the ACB as GCS36 is).
  *
  * 9.1 GCS36 (RTDS GCS36 SUCCESS/ERROR Commands): originated by the ACB on
  * the user's behalf (the user as Supplementary Remote Party: the DCC, not
@@ -76,6 +75,11 @@ function gcs36(i: BuildInput<unknown>): unknown {
       customerIdNumber: ascii(i.cin()),
     },
   };
+}
+
+/** 9.1 to an ESME (ECS50, GBCS V3.1 use-case tables): the CIN object gets the CIN the DCC drew, its four ASCII digits. */
+function ecs50(i: BuildInput<unknown>): unknown {
+  return { customerIdentificationNumber: { value: ascii(i.cin()) } };
 }
 
 // ---------------------------------------------------------------- 2.3
@@ -570,9 +574,6 @@ export const PREPAY_SRVS_NOT_BUILT: Readonly<Record<string, string>> = {
     'ECS01a (ESME) has no payload in the catalogue (payloadUnknown: the primary calendar, special days and block thresholds it sets are not confirmed together by any RTDS example); GCS01a (GSME, unconfirmed row: Price and Calendar cluster publishes) is not built yet',
 };
 
-const NO_ESME_PAYLOAD = (useCase: string, what: string) =>
-  `${useCase}: the catalogue row has no payload (payloadUnknown): ${what}`;
-
 export const PREPAY_SRV_TRANSFORMS: readonly AnySrvTransform[] = [
   deviceSrv<UpdatePrepayConfiguration>('2.1', {
     // Elec is read to give a clear refusal to an ESME (not transformed) rather than a schema error
@@ -601,13 +602,9 @@ export const PREPAY_SRV_TRANSFORMS: readonly AnySrvTransform[] = [
     ],
   }),
   deviceSrv<unknown>('9.1', {
-    useCases: [{ useCase: 'GCS36', targets: GAS, originator: 'acb', fields: gcs36 }],
-    notTransformed: {
-      targets: ESME,
-      reason: NO_ESME_PAYLOAD(
-        'ECS50',
-        'the ESME Customer Identification Number object is not confirmed by any RTDS example or confirmed row',
-      ),
-    },
+    useCases: [
+      { useCase: 'GCS36', targets: GAS, originator: 'acb', fields: gcs36 },
+      { useCase: 'ECS50', targets: ESME, originator: 'acb', fields: ecs50 },
+    ],
   }),
 ];

@@ -528,6 +528,20 @@ export const ESME_GBCS_ROWS = [
   gbcsTable(0x004d, 'ECS39b', 'Set Export MPAN Value on the ESME', false, [set('exportMpan', 'value')], {
     srv: '6.20.2',
   }),
+  // ECS40: get (class 1 attribute 2) the import MPANs 0-0:94.44.34.11 (octet-string(26)) then the export MPAN
+  // 1-0:0.0.2.255 (octet-string(13)): what ECS39a / ECS39b set
+  gbcsTable(
+    0x004e,
+    'ECS40',
+    'Read MPAN Value on the ESME',
+    false,
+    [get('importMpans', 'value'), get('exportMpan', 'value')],
+    { srv: '6.2.7' },
+  ),
+  // ECS50 (9.1, ACB only): set the Customer Identification Number 0-3:96.13.1.255 (class 1 attribute 2)
+  gbcsTable(0x0058, 'ECS50', 'Send CIN to ESME', false, [set('customerIdentificationNumber', 'value')], {
+    srv: '9.1',
+  }),
 
   // ---- payload not known here
   unknown(0x0019, 'ECS01a', 'Set Tariff and Price on ESME', true, { srv: '1.1.1' }),
@@ -542,10 +556,6 @@ export const ESME_GBCS_ROWS = [
       srv: '6.2.4',
     },
   ),
-  // the ESME's MPAN read: no RTDS example reads them and no confirmed row names what ECS40 reads (DUIS 6.2.7 to
-  // an ESME is refused for that target with this reason)
-  unknown(0x004e, 'ECS40', 'Read MPAN Value on the ESME', false, { srv: '6.2.7' }),
-  unknown(0x0058, 'ECS50', 'Send CIN to ESME', false, { srv: '9.1' }),
   // GBCS V3.1 use-case tables: a Message Code without payload; the ESME logs it when an HC ALCS asks it
   // for its scheduled events (ZSE Get Scheduled Events)
   noPayload(0x0119, 'HECS01', 'Request Control of a HAN Connected Auxiliary Load Control Switch from HCALCS'),
