@@ -22,9 +22,12 @@ const gsmeFile = otaFile(0, 0x0200abcd, image);
 describe('GSME firmware: WAN -> CHF -> GSME over the HAN OTA cluster, CS06 (future-dated) activates, GCS38 reads it', async () => {
   const rig = await firmwareRig(RTDS_EUIS.gsme, 0x4100_0000n);
   const gsme = rig.device(Gsme);
+  // GCS38 (GBCS V3.1): Metering 0x0206 CurrentMeterID, the four octets of the OTA File Version
   const version = () =>
-    rig.send('GCS38', { readOta: { attributes: [{ id: 2 }] } }, false).components[0].fields.records[0].value
-      .value;
+    String(
+      rig.send('GCS38', { readMetering: { attributes: [{ id: 0x0206 }] } }, false).components[0].fields
+        .records[0].value.value,
+    ).toUpperCase();
 
   it('an ESME image reaches nobody but ESMEs; the GSME keeps no pending image', () => {
     const esmeFile = otaFile(1, 0x01, image);
@@ -34,7 +37,7 @@ describe('GSME firmware: WAN -> CHF -> GSME over the HAN OTA cluster, CS06 (futu
   });
 
   it('the CHF distributes the GSME image; the GSME verifies and holds it with its hash', () => {
-    assert.equal(version(), 0x0123abcd);
+    assert.equal(version(), '0123ABCD');
     const d = rig.distribute(gsmeFile);
     assert.equal(gsme.stateView.firmware.pendingImage?.version, '0200ABCD');
     assert.equal(gsme.stateView.firmware.pendingImage?.hash, d.hash);
@@ -42,14 +45,14 @@ describe('GSME firmware: WAN -> CHF -> GSME over the HAN OTA cluster, CS06 (futu
 
   it('CS06 with another hash fails (code 1) and the running version stays', () => {
     rig.activateWrongHash();
-    assert.equal(version(), 0x0123abcd);
+    assert.equal(version(), '0123ABCD');
   });
 
   it('CS06 future-dated: accepted (NULL); at the time the image runs, 8F66 carries the outcome; GCS38 reads the new version', () => {
     const since = rig.activateFutureDated();
-    assert.equal(version(), 0x0123abcd, 'not before its time');
+    assert.equal(version(), '0123ABCD', 'not before its time');
     rig.expectActivationAlert(since, '0200ABCD');
-    assert.equal(version(), 0x0200abcd);
+    assert.equal(version(), '0200ABCD');
     assert.equal(gsme.stateView.firmware.pendingImage, null);
   });
 });
