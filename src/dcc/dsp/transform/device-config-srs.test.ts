@@ -18,11 +18,7 @@ import { validateAgainstDuisXsdInProcess } from '../../../duis/xsd-inprocess.ts'
 import { decodeMessage, signApdu } from '../../../gbcs/index.ts';
 import { decodeCommand } from '../../../gbcs/use-cases/index.ts';
 import { billingExecutionTimes } from './device-config-srs.ts';
-import {
-  completeSignedPreCommand,
-  DspBodyInvalidError,
-  transformServiceRequest,
-} from './index.ts';
+import { completeSignedPreCommand, DspBodyInvalidError, transformServiceRequest } from './index.ts';
 
 const ESME = '00DB1234567890A0';
 const GSME = '00DB1234567890A1';

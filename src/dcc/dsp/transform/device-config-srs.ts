@@ -204,7 +204,11 @@ export const DEVICE_CONFIG_SRV_TRANSFORMS: readonly AnySrvTransform[] = [
   deviceSrv<unknown>('6.2.7', {
     useCases: [
       // ECS40 (GBCS V3.1 use-case tables): get the import MPANs and the export MPAN ECS39a / ECS39b set
-      { useCase: 'ECS40', targets: ESME, fields: () => ({ importMpans: { value: null }, exportMpan: { value: null } }) },
+      {
+        useCase: 'ECS40',
+        targets: ESME,
+        fields: () => ({ importMpans: { value: null }, exportMpan: { value: null } }),
+      },
       {
         useCase: 'GCS46',
         targets: GAS,
