@@ -410,16 +410,7 @@ export const DEVICE_SRV_TRANSFORMS: readonly AnySrvTransform[] = [
       // of the current tariff switching table (calendar id 0xFFFFFFFF, delivered calendar) and the active price
       fields: fixed({
         readPrice: {},
-        getDayProfiles: { providerId: 0, issuerCalendarId: 0xffffffff, startDayId: 1, numberOfDays: 0 },
-        getWeekProfiles: { providerId: 0, issuerCalendarId: 0xffffffff, startWeekId: 1, numberOfWeeks: 0 },
-        getSeasons: { providerId: 0, issuerCalendarId: 0xffffffff },
-        getSpecialDays: {
-          startTime: 0,
-          numberOfEvents: 0,
-          calendarType: 0,
-          providerId: 0,
-          issuerCalendarId: 0xffffffff,
-        },
+        ...everyCalendarProfile(0xffffffff, 0),
         getCurrentPrice: { commandOptions: 0 },
       }),
     },
@@ -433,16 +424,7 @@ export const DEVICE_SRV_TRANSFORMS: readonly AnySrvTransform[] = [
       fields: fixed({
         readPrepayment: {},
         readPrice: {},
-        getDayProfiles: { providerId: 0, issuerCalendarId: 0xfffffffe, startDayId: 1, numberOfDays: 0 },
-        getWeekProfiles: { providerId: 0, issuerCalendarId: 0xfffffffe, startWeekId: 1, numberOfWeeks: 0 },
-        getSeasons: { providerId: 0, issuerCalendarId: 0xfffffffe },
-        getSpecialDays: {
-          startTime: 0,
-          numberOfEvents: 0,
-          calendarType: 3,
-          providerId: 0,
-          issuerCalendarId: 0xfffffffe,
-        },
+        ...everyCalendarProfile(0xfffffffe, 3),
       }),
     },
   ]),
@@ -604,6 +586,19 @@ function scaledDecimal(digits: number): ValueReader<number> {
 }
 
 const adjustOrReset = choice({ AdjustMeterBalance: int(-2147483648, 2147483647), ResetMeterBalance: empty });
+/**
+ * ZCL Calendar Gets of every profile of one calendar (GCS21b, GCS21f): day and
+ * week profiles from id 1, all seasons, all special days of `calendarType`.
+ */
+function everyCalendarProfile(issuerCalendarId: number, calendarType: number) {
+  return {
+    getDayProfiles: { providerId: 0, issuerCalendarId, startDayId: 1, numberOfDays: 0 },
+    getWeekProfiles: { providerId: 0, issuerCalendarId, startWeekId: 1, numberOfWeeks: 0 },
+    getSeasons: { providerId: 0, issuerCalendarId },
+    getSpecialDays: { startTime: 0, numberOfEvents: 0, calendarType, providerId: 0, issuerCalendarId },
+  };
+}
+
 const ascii = (s: string): string => toHex(new TextEncoder().encode(s));
 
 /** GBZ Credit Adjustment (GCS40a-d): adjustment type by mode and action, now. */
