@@ -14,16 +14,8 @@
  * in place (e.g. append a profile row).
  */
 import { isDeepStrictEqual } from 'node:util';
+import { deepFreeze } from '../../runtime/freeze.ts';
 import { RTDS_ESME_ATTRIBUTES } from './rtds-attributes.ts';
-
-/** Freezes `v` and everything it holds (the shared table). */
-function deepFreeze<T>(v: T): T {
-  if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) {
-    Object.freeze(v);
-    for (const x of Object.values(v)) deepFreeze(x);
-  }
-  return v;
-}
 
 /** The table every meter starts with: the RTDS ESME's, frozen, shared. */
 const BASE: Readonly<Record<string, unknown>> = deepFreeze(structuredClone(RTDS_ESME_ATTRIBUTES));

@@ -13,7 +13,7 @@ import { type CredentialState, defaultCredentialState } from '../meter-common/se
 import type { AlcsState } from './alcs.ts';
 import { type DailyReadLog, newDailyReadLog } from './daily-read-log.ts';
 import { RTDS_ESME_PROTECTED } from './rtds-protected.ts';
-import { defaultTariff, type EsmeTariff } from './tariff.ts';
+import { type EsmeTariff, RTDS_TARIFF } from './tariff.ts';
 
 /** Supply state (GBCS: load switch Enabled / Disabled / Armed). */
 export type SupplyState = 'enabled' | 'disabled' | 'armed';
@@ -143,7 +143,8 @@ export function defaultEsmeState(variant: EsmeVariant = 'single'): EsmeState {
     lastTopUpCounter: {},
     recentUtrns: [],
     eventLog: [],
-    tariff: defaultTariff(),
+    // shared and frozen: a meter's own tariff replaces what it changes (copy on write)
+    tariff: RTDS_TARIFF,
     attributes: {},
     protectedData: { ...RTDS_ESME_PROTECTED.single, ...(variant === 'twin' ? RTDS_ESME_PROTECTED.twin : {}) },
     metrology: null,

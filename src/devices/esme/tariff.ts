@@ -21,6 +21,7 @@
  */
 import type { ResponseFieldsOf } from '../../gbcs/use-cases/index.ts';
 import { toHex } from '../../runtime/bytes.ts';
+import { deepFreeze } from '../../runtime/freeze.ts';
 
 type Ecs24 = ResponseFieldsOf<'ECS24'>;
 type Held<F> = F extends { value?: infer V } ? Exclude<V, undefined> : never;
@@ -157,3 +158,11 @@ export function defaultTariff(): EsmeTariff {
     },
   };
 }
+
+/**
+ * The RTDS tariff every new ESME starts with: one deeply frozen table shared
+ * by the meters (about 6 KB and 145 objects a meter as a copy each). A meter
+ * that changes its tariff replaces the changed object in its own
+ * `state.tariff` (handlers/prices.ts), never a shared value in place.
+ */
+export const RTDS_TARIFF: Readonly<EsmeTariff> = deepFreeze(defaultTariff());

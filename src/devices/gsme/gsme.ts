@@ -18,10 +18,12 @@
  * 8F1E. This class holds the state, the backchannel, the services handlers
  * use (services.ts), polling and the GSME's alert and header shapes.
  */
+
 import { messageCodeForUseCase } from '../../gbcs/codes/message-codes.ts';
 import { encodeGbzAlert } from '../../gbcs/use-cases/index.ts';
 import type { Eui } from '../../runtime/bytes.ts';
 import type { TimerHandle } from '../../runtime/clock.ts';
+import { deepFreeze } from '../../runtime/freeze.ts';
 import type { HanUplink, SleepyHanUplink } from '../contracts.ts';
 import {
   EVENT_FIRMWARE_VERIFICATION_FAILED,
@@ -197,7 +199,7 @@ export interface GsmeState {
   /** Firmware: the running version and an image received over OTA waiting for CS06 (meter-common/firmware.ts) */
   firmware: FirmwareState;
   /** Non-critical event and alert behaviours: [event id, configuration] (GCS20 sets, GCS20r reads) */
-  eventConfiguration: Array<[number, number]>;
+  eventConfiguration: ReadonlyArray<readonly [number, number]>;
 }
 
 /** One Debt Log entry (ZCL Publish Debt Log payload): ZigBee UTC time, milli-pence. */
@@ -295,7 +297,7 @@ const anyYear = (month: number, day: number, year: number | null = null): GsmeZc
 });
 
 /** The RTDS GSME's friendly credit calendar (RTDS GCS21b SUCCESS response). */
-export const RTDS_FRIENDLY_CREDIT_CALENDAR: FriendlyCreditCalendar = {
+export const RTDS_FRIENDLY_CREDIT_CALENDAR: FriendlyCreditCalendar = deepFreeze({
   issuerEventId: 473_385_600,
   issuerCalendarId: 470_793_600,
   days: [
@@ -325,7 +327,7 @@ export const RTDS_FRIENDLY_CREDIT_CALENDAR: FriendlyCreditCalendar = {
     { specialDayDate: anyYear(12, 25), dayIdRef: 3 },
     { specialDayDate: anyYear(12, 26), dayIdRef: 3 },
   ],
-};
+});
 
 /** Time-based recovery of one debt register (ZCL Prepayment Debt Recovery Frequency / Amount). */
 export interface DebtRecovery {
@@ -390,12 +392,13 @@ export function defaultGsmeState(): GsmeState {
       overallDebtCap: 1_000_000,
       cutOffValue: -5_000_000,
     },
-    friendlyCreditCalendar: structuredClone(RTDS_FRIENDLY_CREDIT_CALENDAR),
+    // shared and frozen, as the event configuration below: GCS05 / GCS20 replace them, never change them in place
+    friendlyCreditCalendar: RTDS_FRIENDLY_CREDIT_CALENDAR,
     metrology: null,
     joined: [],
     // no RTDS GSME firmware read exists (GCS38 has no example): the RTDS ESME's version
     firmware: { version: '0123ABCD', pendingImage: null },
-    eventConfiguration: RTDS_EVENT_CONFIGURATION.map(([e, c]) => [e, c]),
+    eventConfiguration: RTDS_EVENT_CONFIGURATION,
     // RTDS GCS21k: issuer event 473385600, from 2014-01-01, every 6 (duration type 0x23)
     billingPeriod: {
       providerId: 0,

@@ -71,7 +71,9 @@ export function setPrices(call: UseCaseCall<CommandFieldsOf<'ECS01b'>>, esme: Es
 
 /** unit_charge_passive becomes unit_charge_active (Charge class 113 activation). */
 function activateCharge(esme: EsmeServices, object: ChargeObject, unitCharge: UnitCharge): void {
-  esme.state.tariff[object].unitChargeActive = structuredClone(unitCharge);
+  // copy on write: the tariff may be the shared RTDS one (tariff.ts RTDS_TARIFF)
+  const t = esme.state.tariff;
+  esme.state.tariff = { ...t, [object]: { ...t[object], unitChargeActive: structuredClone(unitCharge) } };
   esme.logEvent(0x8f0a); // Billing Data Log Updated: a price change is a billing event
 }
 

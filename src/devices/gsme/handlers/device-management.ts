@@ -20,7 +20,9 @@
  * the configuration of the listed ids (configuration control 0, apply by
  * list; another control is refused, 8F1E).
  */
+
 import type { CommandFieldsOf } from '../../../gbcs/use-cases/index.ts';
+import { deepFreeze } from '../../../runtime/freeze.ts';
 import type { DeviceType } from '../../contracts.ts';
 import { JOIN_CODE, type JoinedDevice, joinTableHandlers } from '../../meter-common/join-table.ts';
 import {
@@ -41,7 +43,7 @@ export const UNJOIN_NOT_JOINED = JOIN_CODE.notJoined;
 export type GsmeJoinedDevice = JoinedDevice;
 
 /** The RTDS GSME's event configuration (RTDS GCS20r SUCCESS response, in its order). */
-export const RTDS_EVENT_CONFIGURATION: ReadonlyArray<readonly [number, number]> = [
+export const RTDS_EVENT_CONFIGURATION: ReadonlyArray<readonly [number, number]> = deepFreeze([
   [0x810d, 24],
   [0x810e, 8],
   [0x8119, 24],
@@ -86,7 +88,7 @@ export const RTDS_EVENT_CONFIGURATION: ReadonlyArray<readonly [number, number]> 
   [0x81c5, 11],
   [0x81a0, 11],
   [0x81c6, 3],
-];
+]);
 
 /** GCS20r's event id for "every non-critical event" (RTDS GCS20r). */
 export const ALL_NON_CRITICAL_EVENTS = 0x81ff;
