@@ -508,7 +508,7 @@ describe('ESME: prices (DUIS 1.2.1 ECS01b) and the tariff read (4.11.1 ECS24)', 
     );
     assert.deepEqual([price.get('01'), price.get('30'), price.get('B3')], [1234, -7, 32767]);
     assert.equal(read.standingCharge.unitChargeActive.value!.chargeTable[0].chargePerUnit, 31415);
-    assert.deepEqual(read.tariffSecondaryElementPresent.value, { result: 'success', value: true });
+    assert.deepEqual(read.currencyUnit.valueActive, { result: 'success', value: true });
   });
 
   it('ECS24 reading anything but its row (a get list of another use case) is refused with 8F1E', () => {
@@ -583,7 +583,7 @@ describe('ESME: prices (DUIS 1.2.1 ECS01b) and the tariff read (4.11.1 ECS24)', 
       let read = readTariffNamed(fresh.esme, fresh.up);
       assert.equal(read.consumptionThresholdRegister.value.value, 7);
       assert.deepEqual(read.blockThresholdsTou6.thresholds.value, [5000, 0xffffffff, 0xffffffff]);
-      assert.equal(read.tariffSecondaryElementPresent.value.value, false);
+      assert.equal(read.currencyUnit.valueActive.value, false);
       const defaults = defaultTariff();
       assert.deepEqual(
         read.activityCalendar.weekProfileActive.value,

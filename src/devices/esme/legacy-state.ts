@@ -48,7 +48,7 @@ function namedUnitCharge(u: LegacyUnitCharge): UnitCharge {
 
 /** An ESME state (JSON, as restored) in the named form; the earlier form converted. */
 export function migrateEsmeTariffState<S extends object>(state: S): S & { tariff: EsmeTariff } {
-  if (!('charges' in state) && !('tariffAttributes' in state)) return state as S & { tariff: EsmeTariff };
+  if (!('charges' in state) && !('tariffAttributes' in state)) return renamedCurrencyUnit(state);
   const { charges, tariffAttributes, ...rest } = state as S & {
     charges?: Record<string, LegacyUnitCharge>;
     tariffAttributes?: Record<string, string>;
@@ -68,6 +68,21 @@ export function migrateEsmeTariffState<S extends object>(state: S): S & { tariff
     tariff[a.object][a.member] = decodeData(a.schema, decodeDlmsData(fromHex(held)).value, path, []);
   }
   return { ...rest, tariff: tariff as unknown as EsmeTariff } as unknown as S & { tariff: EsmeTariff };
+}
+
+/**
+ * The named form before the Currency Unit 0-0:94.44.2.0 had its GBCS name
+ * (`tariffSecondaryElementPresent.value`): the same value as
+ * `currencyUnit.valueActive`.
+ */
+function renamedCurrencyUnit<S extends object>(state: S): S & { tariff: EsmeTariff } {
+  const t = (state as { tariff?: Record<string, unknown> }).tariff;
+  const old = t?.tariffSecondaryElementPresent as { value?: boolean } | undefined;
+  if (t && old && !('currencyUnit' in t)) {
+    const { tariffSecondaryElementPresent: _, ...rest } = t;
+    (state as { tariff: unknown }).tariff = { ...rest, currencyUnit: { valueActive: old.value ?? true } };
+  }
+  return state as S & { tariff: EsmeTariff };
 }
 
 /** A pending ECS01b activation in the earlier form -> keyed by the Charge's OBIS text, data named. */

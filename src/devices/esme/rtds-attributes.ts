@@ -90,7 +90,7 @@ export const RTDS_ESME_ATTRIBUTES: Readonly<Record<string, unknown>> = {
   // ECS24 SUCCESS
   'blockThresholdsTou8.thresholds': [4294967295, 4294967295, 4294967295],
   // ECS24 SUCCESS
-  'tariffSecondaryElementPresent.value': true,
+  'currencyUnit.valueActive': true,
   // ECS24b SUCCESS
   'secondaryPriceCharge.unitChargeActive': {
     chargePerUnitScaling: { commodityScale: 3, priceScale: -5 },

@@ -11,7 +11,7 @@
  *   becomes the active one (zero: now; all-FF: cancel). The ESME holds only
  *   the active unit charge: a passive one waits as a future-dated entry.
  * - The other objects ECS24 reads (activity calendar, special days, block
- *   thresholds, consumption threshold register, secondary element present):
+ *   thresholds, consumption threshold register, currency unit):
  *   set by ECS01a (1.1.1), which this emulator does not execute; they hold
  *   the values the RTDS ESME reports (RTDS 4.11.1_ECS24 SUCCESS).
  *
@@ -141,7 +141,7 @@ export function defaultTariff(): EsmeTariff {
     blockThresholdsTou6: thresholds(NO_THRESHOLD),
     blockThresholdsTou7: thresholds(NO_THRESHOLD),
     blockThresholdsTou8: thresholds(NO_THRESHOLD),
-    tariffSecondaryElementPresent: { value: true },
+    currencyUnit: { valueActive: true },
     standingCharge: {
       unitChargeActive: {
         chargePerUnitScaling: { commodityScale: 0, priceScale: -5 },

@@ -461,6 +461,22 @@ export const COSEM_OBJECTS = {
     activatePassiveCalendarTime: [10, s.dateTime()],
   }),
   specialDays: o(11, '0-0:11.0.0.255', { entries: [2, specialDays] }),
+  /**
+   * The primary element's passive tariff objects ECS01a sets (GBCS V3.1
+   * use-case tables, ECS01a; no RTDS example): the passive special days
+   * (class 11, B=1), the passive block thresholds per TOU column (class 21,
+   * D=1; ECS24 reads the active ones, D=0), and the activation time objects
+   * of the special days (0-0:94.44.128.29) and of the threshold matrix
+   * (0-0:63.1.1.255), each class 9000 attribute 6.
+   */
+  specialDaysPassive: o(11, '0-1:11.0.0.255', { entries: [2, specialDays] }),
+  specialDaysActivation: o(9000, '0-0:94.44.128.29', activationTime),
+  tariffThresholdMatrixActivation: o(9000, '0-0:63.1.1.255', activationTime),
+  ...family(
+    [1, 2, 3, 4, 5, 6, 7, 8] as const,
+    (n) => `blockThresholdsPassiveTou${n}` as const,
+    (n) => o(21, `0-0:16.1.${10 + n}.255`, { thresholds: m(2, s.array(s.u32({ unit: 'Wh' }))) }),
+  ),
   specialDaysSecondary: o(11, '0-0:11.0.1.255', { entries: [2, specialDays] }),
   specialDaysSecondaryPassive: o(11, '0-1:11.0.1.255', { entries: [2, specialDays] }),
   tariffSwitchingTableActivation: o(9000, '0-0:94.44.128.30', activationTime),
@@ -471,7 +487,12 @@ export const COSEM_OBJECTS = {
   ),
   tariffBlockCounterMatrixReset: o(9, '0-0:10.0.100.255', {}, { execute: [1, s.u16()] }),
   blockCounterMatrixDailyReset: o(22, '0-0:15.1.0.255', { executionTime: [4, executionTime] }),
-  tariffSecondaryElementPresent: o(9000, '0-0:94.44.2.0', data(s.bool())),
+  /**
+   * Currency Unit (GBCS V3.1 use-case tables: ECS24 reads value_active attr
+   * 2, ECS01a sets value_passive attr 4 and activate_passive_value_time attr
+   * 6): GB pounds true, ECB euro false.
+   */
+  currencyUnit: o(9000, '0-0:94.44.2.0', extendedData(s.bool({ doc: 'GB pounds true, euro false' }))),
 
   // ---- billing and logs
   billingCalendar: o(22, '0-0:15.0.0.255', { executionTime: [4, executionTime] }),

@@ -21,6 +21,8 @@ interface Opts {
   srv?: string | readonly string[];
   /** The accesses match GBCS V3.1's use-case table ("DLMS COSEM specific content", in its order). */
   confirmed?: 'gbcs-text';
+  /** Alert Codes the use case can raise (future-dated: 8F66 / 8F67). */
+  alerts?: readonly number[];
 }
 
 /** A row whose payload is inferred by analogy with a confirmed row. */
@@ -45,6 +47,7 @@ function inferred<const U extends string, const A extends readonly DlmsAccess[]>
     ...roleFields(useCase),
     confirmed: o.confirmed ?? 'unconfirmed',
     accesses,
+    ...(o.alerts ? { alerts: o.alerts } : {}),
   });
 }
 
@@ -459,6 +462,40 @@ export const ESME_GBCS_ROWS = [
   ),
 
   // ---- payloads from GBCS's use-case tables (no RTDS example)
+  // ECS01a (1.1.1, future-datable, SME.C.C): the primary element's passive switching table (activity
+  // calendar 0-0:13.0.0.255 attrs 7-9), special days (0-1:11.0.0.255), block thresholds per TOU column
+  // (0-0:16.1.11..18.255), currency unit, standing charge and price matrix, then every activation time,
+  // in the order of GBCS's table (section 19.2.1; the same order as ECS01c's table, which RTDS confirms)
+  gbcsTable(
+    0x0019,
+    'ECS01a',
+    'Set Tariff and Price on ESME',
+    true,
+    [
+      set('activityCalendar', 'seasonProfilePassive'),
+      set('activityCalendar', 'weekProfilePassive'),
+      set('activityCalendar', 'dayProfilePassive'),
+      set('specialDaysPassive', 'entries'),
+      set('blockThresholdsPassiveTou1', 'thresholds'),
+      set('blockThresholdsPassiveTou2', 'thresholds'),
+      set('blockThresholdsPassiveTou3', 'thresholds'),
+      set('blockThresholdsPassiveTou4', 'thresholds'),
+      set('blockThresholdsPassiveTou5', 'thresholds'),
+      set('blockThresholdsPassiveTou6', 'thresholds'),
+      set('blockThresholdsPassiveTou7', 'thresholds'),
+      set('blockThresholdsPassiveTou8', 'thresholds'),
+      set('currencyUnit', 'valuePassive'),
+      set('standingCharge', 'unitChargePassive'),
+      set('primaryPriceCharge', 'unitChargePassive'),
+      set('activityCalendar', 'activatePassiveCalendarTime'),
+      set('specialDaysActivation', 'activationTime'),
+      set('currencyUnit', 'activationTime'),
+      set('standingCharge', 'unitChargeActivationTime'),
+      set('primaryPriceCharge', 'unitChargeActivationTime'),
+      set('tariffThresholdMatrixActivation', 'activationTime'),
+    ],
+    { srv: '1.1.1', alerts: [0x8f66, 0x8f67] },
+  ),
   // ECS08a (2.1): the passive values and activation times of the prepayment settings and the
   // Non-Disablement Calendar, in the order of GBCS's table (section 19.2.1)
   gbcsTable(
@@ -544,7 +581,6 @@ export const ESME_GBCS_ROWS = [
   }),
 
   // ---- payload not known here
-  unknown(0x0019, 'ECS01a', 'Set Tariff and Price on ESME', true, { srv: '1.1.1' }),
   // ECS08 (0x001F): GBCS V3.1's use-case tables no longer define it (ECS08a replaces it)
   unknown(0x001f, 'ECS08', 'Update Prepayment Configuration on ESME', true, { srv: '2.1' }),
   unknown(

@@ -240,7 +240,7 @@ export const ESME_ROWS = [
     get('blockThresholdsTou6', 'thresholds'),
     get('blockThresholdsTou7', 'thresholds'),
     get('blockThresholdsTou8', 'thresholds'),
-    get('tariffSecondaryElementPresent', 'value'),
+    get('currencyUnit', 'valueActive'),
     get('standingCharge', 'unitChargeActive'),
     get('primaryPriceCharge', 'unitChargeActive'),
   ]),
