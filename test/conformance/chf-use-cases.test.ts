@@ -22,21 +22,21 @@ import { wanResponseTo } from './chf-scenarios.ts';
 const CHF = RTDS_EUIS.chf;
 const NEW_PPMID = '00DB1234567890B7';
 const CONFIG = {
-  channelMask1: '11100000000000000000000000000110',
-  channelMask2: '11101000000000000000000000000110',
-  channelMask3: '11110000000000000000000000000110',
-  channelMask4: '11111000000000000000000000000110',
-  dutyCycleLimit: 130,
-  dutyCycleLimitedThreshold: 220,
-  dutyCycleCriticalThreshold: 5,
-  dutyCycleSuspendedThreshold: 7,
-  channelChangeThreshold: 7,
-  scanPeriod: 12,
-  scanDuration: 6000,
-  messageRetries: 130,
-  linkFailureTimeout: 100,
-  restartTimeout: 4000,
-  reportingPeriod: 3000,
+  page28Mask: '11100000000000000000000000000110',
+  page29Mask: '11101000000000000000000000000110',
+  page30Mask: '11110000000000000000000000000110',
+  page31Mask: '11111000000000000000000000000110',
+  normalLimitedDutyCycleThreshold: 130,
+  limitedCriticalDutyCycleThreshold: 220,
+  channelChangesPerWeek: 5,
+  gsmeCurfew: 7,
+  quieterDecibelsLimit: 7,
+  noisierDecibelsLimit: 12,
+  nonGsmePoorCommsPercentage: 6000,
+  nonGsmeMeasurementPeriods: 130,
+  localChNoiseMeasurementPeriod: 100,
+  localChFailurePercentage: 4000,
+  localChRetryPercentage: 3000,
 };
 
 describe('CHF use cases: read after write, refusals leave state untouched', async () => {
@@ -90,22 +90,22 @@ describe('CHF use cases: read after write, refusals leave state untouched', asyn
 
   it('a DBCH04 with an impossible threshold is malformed (8F1E) and changes nothing', () => {
     const bad = send('DBCH04', {
-      subGhzConfiguration: { value: { ...CONFIG, dutyCycleCriticalThreshold: 150, scanPeriod: 1 } },
+      subGhzConfiguration: { value: { ...CONFIG, channelChangesPerWeek: 150, noisierDecibelsLimit: 1 } },
     });
     assert.ok(bad.fields === undefined || bad.fields.subGhzConfiguration?.value.result !== 'success');
     assert.ok(bad.alerts.some((a) => a.messageCode === 0x1000));
     const read = send('DBCH03', { subGhzConfiguration: { value: null } });
-    assert.equal(read.fields?.subGhzConfiguration.value.value.scanPeriod, 12);
+    assert.equal(read.fields?.subGhzConfiguration.value.value.noisierDecibelsLimit, 12);
   });
 
   it('a hardware fault answers HARDWARE_FAILURE and the write is not applied', () => {
     chf.backchannel.hardwareFault('subGhzConfiguration.value');
-    const r = send('DBCH04', { subGhzConfiguration: { value: { ...CONFIG, scanPeriod: 99 } } });
+    const r = send('DBCH04', { subGhzConfiguration: { value: { ...CONFIG, noisierDecibelsLimit: 99 } } });
     assert.equal(r.fields?.subGhzConfiguration.value.result, 'hardware-fault');
     chf.backchannel.hardwareFault('subGhzConfiguration.value', false);
     assert.equal(
       send('DBCH03', { subGhzConfiguration: { value: null } }).fields?.subGhzConfiguration.value.value
-        .scanPeriod,
+        .noisierDecibelsLimit,
       12,
     );
   });

@@ -83,11 +83,18 @@ const CASES: Case[] = [
     from: RTDS_PARTIES.transitionalCoS,
     wrong: RTDS_PARTIES.supplier,
   },
+  // the later GBCS use-case file lists the Supplier only for ECS47a; the load controller's row is ECS47b (7.16)
   {
-    useCase: 'ECS47a',
+    useCase: 'ECS47b',
     base: 'ECS47a_7.13',
     from: RTDS_PARTIES.loadController,
     wrong: RTDS_PARTIES.networkOperator,
+  },
+  {
+    useCase: 'ECS47a',
+    base: 'ECS47a_7.13',
+    from: RTDS_PARTIES.supplier,
+    wrong: RTDS_PARTIES.loadController,
   },
 ];
 

@@ -346,14 +346,19 @@ function deviceLogChanged(
 
 // ------------------------------------------------------------------ Sub GHz (6.28 .. 6.32)
 
-/** DBCH04: the configuration, checked (thresholds in order, non-zero periods) before it is kept; DBCH09 raised. */
+/**
+ * DBCH04: the configuration, checked before it is kept (the three percentages
+ * in hundredths of a percent, 0.01..100.00; at most 7 channel changes a week,
+ * at least 1: the DUIS 6.28 ranges); DBCH09 raised.
+ */
 function setSubGhzConfiguration(call: Call, view: ChfView): HandlerResult {
   const c = call.fields.subGhzConfiguration!.value as Record<string, number | string>;
   const n = (k: string) => Number(c[k]);
-  if (n('dutyCycleCriticalThreshold') > 100 || n('dutyCycleSuspendedThreshold') > 100)
-    throw new CommandContentError('duty cycle thresholds are percentages');
-  if (n('scanDuration') === 0 || n('reportingPeriod') === 0)
-    throw new CommandContentError('scan duration and reporting period must be non-zero');
+  const percentages = ['nonGsmePoorCommsPercentage', 'localChFailurePercentage', 'localChRetryPercentage'];
+  if (percentages.some((k) => n(k) === 0 || n(k) > 10000))
+    throw new CommandContentError('Sub GHz percentages must be 0.01..100.00');
+  if (n('channelChangesPerWeek') < 1 || n('channelChangesPerWeek') > 7)
+    throw new CommandContentError('channel changes per week must be 1..7');
   view.state.subGhz.configuration = structuredClone(c);
   logEvent(view, CHF_EVENT.SUB_GHZ_CONFIGURATION_CHANGED);
   const payload = encodeAlert(

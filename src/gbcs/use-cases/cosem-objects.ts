@@ -755,23 +755,29 @@ function voltageObjects<P extends '' | 'L2' | 'L3'>(p: P) {
   };
 }
 
-/** The CHF Sub GHz configuration (DBCH04 set, DBCH09 alert). */
+/**
+ * The CHF Sub GHz configuration (0-0:94.44.10.0 attribute 2: DBCH03 reads it,
+ * DBCH04 sets it, DBCH09 reports it). Members, order and types: GBCS V3.1's
+ * use-case file, DBCH03 (SubGHzConfigurationSettings, CHTS 4.6.2.5, whose
+ * structure members are subGhzConfig.page28Mask .. localChRetryPercentage);
+ * the byte layout the RTDS DBCH04 carries.
+ */
 export function subGhzConfigurationShape() {
   return s.struct({
-    channelMask1: s.bits(32),
-    channelMask2: s.bits(32),
-    channelMask3: s.bits(32),
-    channelMask4: s.bits(32),
-    dutyCycleLimit: s.u16(),
-    dutyCycleLimitedThreshold: s.u16(),
-    dutyCycleCriticalThreshold: s.u8(),
-    dutyCycleSuspendedThreshold: s.u16(),
-    channelChangeThreshold: s.u8(),
-    scanPeriod: s.u8(),
-    scanDuration: s.u16(),
-    messageRetries: s.u8(),
-    linkFailureTimeout: s.u16(),
-    restartTimeout: s.u16(),
-    reportingPeriod: s.u16(),
+    page28Mask: s.bits(32),
+    page29Mask: s.bits(32),
+    page30Mask: s.bits(32),
+    page31Mask: s.bits(32),
+    normalLimitedDutyCycleThreshold: s.u16(),
+    limitedCriticalDutyCycleThreshold: s.u16(),
+    channelChangesPerWeek: s.u8(),
+    gsmeCurfew: s.u16(),
+    quieterDecibelsLimit: s.u8(),
+    noisierDecibelsLimit: s.u8(),
+    nonGsmePoorCommsPercentage: s.u16(),
+    nonGsmeMeasurementPeriods: s.u8(),
+    localChNoiseMeasurementPeriod: s.u16(),
+    localChFailurePercentage: s.u16(),
+    localChRetryPercentage: s.u16(),
   });
 }

@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import { GBCS_ROLE_OF_USER_ROLE } from '../../dcc/dsp/access.ts';
 import { srvEntry } from '../../dcc/dsp/srv-table.ts';
 import { useCaseById, useCaseRows } from './index.ts';
-import { ROLE_TABLE } from './rows/roles.ts';
+import { LATER_TABLE, ROLE_TABLE } from './rows/roles.ts';
 
 /** How GBCS's use-case tables name each role ("Use Case access permissions"). */
 const TABLE_NAME: Readonly<Record<string, string>> = {
@@ -25,6 +25,11 @@ const TABLE_NAME: Readonly<Record<string, string>> = {
   device: 'HAN Only Message',
 };
 const V31 = 'GBCS V3.1 use-case table: ';
+/** The roles a use-case table note lists (V3.1's or the later file's), or undefined for other notes. */
+const listedIn = (note: string): string | undefined => {
+  const prefix = [V31, LATER_TABLE].find((p) => note.startsWith(p));
+  return prefix === undefined ? undefined : note.slice(prefix.length).split(';')[0]!;
+};
 
 describe('role table confirmation', () => {
   it('every GBCS-text entry names its GBCS section or table', () => {
@@ -36,11 +41,13 @@ describe('role table confirmation', () => {
     );
   });
 
-  it("a V3.1 use-case table entry's roles are the roles its note says the table lists", () => {
+  it("a use-case table entry's roles are the roles its note says the table lists", () => {
+    let later = 0;
     for (const [uc, e] of Object.entries(ROLE_TABLE)) {
-      if (!e.note.startsWith(V31)) continue;
+      const listed = listedIn(e.note);
+      if (listed === undefined) continue;
+      if (e.note.startsWith(LATER_TABLE)) later++;
       assert.equal(e.confirmed, 'gbcs-text', uc);
-      const listed = e.note.slice(V31.length).split(';')[0]!;
       const conflict = /conflict/i.test(e.note);
       for (const r of e.roles)
         assert.ok(listed.includes(TABLE_NAME[r]!), `${uc}: ${r} is not in "${listed}"`);
@@ -52,13 +59,15 @@ describe('role table confirmation', () => {
       if (viaAcb)
         assert.ok(listed.includes(TABLE_NAME.acb!), `${uc}: ACB parties but the table lists no ACB`);
     }
+    // ECS46d, ECS47a, ECS61d, ECS61e: V3.1 has no table for them, the later file does
+    assert.equal(later, 4);
   });
 
-  it('a V3.1 entry whose table lists the ACB lets it act for every DUIS eligible user of its SRVs; one whose table does not, for none', () => {
+  it('a use-case table entry whose table lists the ACB lets it act for every DUIS eligible user of its SRVs; one whose table does not, for none', () => {
     let listing = 0;
     for (const [uc, e] of Object.entries(ROLE_TABLE)) {
-      if (!e.note.startsWith(V31)) continue;
-      const listed = e.note.slice(V31.length).split(';')[0]!;
+      const listed = listedIn(e.note);
+      if (listed === undefined) continue;
       const acb = e.acb ?? [];
       if (!listed.includes(TABLE_NAME.acb!)) {
         assert.deepEqual(acb, [], `${uc}: the table lists no ACB`);

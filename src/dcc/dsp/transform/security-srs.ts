@@ -150,27 +150,27 @@ const SUB_GHZ = {
   retry: one('LocalCHRetryPercentage', decimal(2, 1, 100)),
 };
 
-/** DBCH04's structure fields in DUIS element order (the catalogue's names were given before the DUIS names were known). */
+/** DBCH04's structure fields (GBCS V3.1 DBCH03 member names) from the DUIS elements, in the same order. */
 function subGhz(i: BuildInput<B>) {
   const b = i.body;
   return {
     subGhzConfiguration: {
       value: {
-        channelMask1: b.lower0,
-        channelMask2: b.lower27,
-        channelMask3: b.lower35,
-        channelMask4: b.upper0,
-        dutyCycleLimit: b.normalLimited,
-        dutyCycleLimitedThreshold: b.limitedCritical,
-        dutyCycleCriticalThreshold: b.maxChanges,
-        dutyCycleSuspendedThreshold: b.gsmeCurfew,
-        channelChangeThreshold: b.quieter,
-        scanPeriod: b.noisier,
-        scanDuration: b.poorComms,
-        messageRetries: b.poorCommsPeriods,
-        linkFailureTimeout: b.noisePeriod,
-        restartTimeout: b.failure,
-        reportingPeriod: b.retry,
+        page28Mask: b.lower0,
+        page29Mask: b.lower27,
+        page30Mask: b.lower35,
+        page31Mask: b.upper0,
+        normalLimitedDutyCycleThreshold: b.normalLimited,
+        limitedCriticalDutyCycleThreshold: b.limitedCritical,
+        channelChangesPerWeek: b.maxChanges,
+        gsmeCurfew: b.gsmeCurfew,
+        quieterDecibelsLimit: b.quieter,
+        noisierDecibelsLimit: b.noisier,
+        nonGsmePoorCommsPercentage: b.poorComms,
+        nonGsmeMeasurementPeriods: b.poorCommsPeriods,
+        localChNoiseMeasurementPeriod: b.noisePeriod,
+        localChFailurePercentage: b.failure,
+        localChRetryPercentage: b.retry,
       },
     },
   };

@@ -303,10 +303,19 @@ export const ESME_GBCS_ROWS = [
     [get('networkOperatorNonCriticalAlerts1', 'value'), get('networkOperatorNonCriticalAlerts4', 'value')],
     { srv: '6.2.10', ...GBCS_V31 },
   ),
-  inferred(0x010c, 'DBCH03', 'Read CHF Sub GHz Configuration', false, [get('subGhzConfiguration', 'value')], {
-    targets: ['CHF'],
-    srv: '6.30',
-  }),
+  // DBCH03 (6.30): GBCS V3.1 use-case file (gbcs-use-cases.html @00ed2ddf, ~offset 387,300): one get of
+  // SubGHzConfigurationSettings 0-0:94.44.10.0 (class 1) attribute 2, the 15-member structure DBCH04 sets
+  gbcsTable(
+    0x010c,
+    'DBCH03',
+    'Read CHF Sub GHz Configuration',
+    false,
+    [get('subGhzConfiguration', 'value')],
+    {
+      targets: ['CHF'],
+      srv: '6.30',
+    },
+  ),
   // ECS46c (SR 6.14.2): the ALCS configuration "excluding labels" is what ECS61a (SR 7.7, RTDS) reads
   // besides ECS46a's labels: the five switch identities (0-0:94.44.0.21..25: an HCALCS's EUI, an ALCS
   // all zero, as the RTDS ECS61a response holds them), the ALCS special days table (0-0:11.0.3.255)

@@ -23,10 +23,13 @@
  *   the Known Remote Party that generated the KRP Signature, the "...ByX"
  *   party of the credentialsReplacementMode; for accessControlBrokerByACB
  *   the ACB itself, no KRP Signature).
- * - 'unconfirmed': use cases the V3.1 use-case file has no access table for
- *   (the GBCS sections 11-13 use cases CS02x/CS03x/CS04x/CS06/CS07/CS08,
- *   CCS05, GCS59; ECS08, ECS26e, ECS30, ECS47a/b, ECS61d/e, which V3.1 does
- *   not define; a few whose pair was not reached). Their sets are built
+ * - 'gbcs-text' (`LATER`): ECS46d, ECS47a, ECS61d, ECS61e, read in the later
+ *   GBCS use-case file (commit c5d22f4e of the same repository), which has
+ *   tables for the Auxiliary Controller use cases V3.1 does not define.
+ * - 'unconfirmed': use cases neither file has an access table for (the GBCS
+ *   sections 11-13 use cases CS02x/CS03x/CS04x/CS06/CS07/CS08, CCS05, GCS59:
+ *   the files say only "See section 13.x"; ECS08, ECS26e, ECS30, which
+ *   neither defines; ECS47b, see its note; a few whose pair was not reached). Their sets are built
  *   from the DUIS eligible users of the SRV, the originators of every RTDS
  *   command (rtds.test.ts, security.test.ts check all of them) and the
  *   credential modes' own names. Each entry's `note` says which.
@@ -53,10 +56,19 @@ const DUIS_OU = 'DUIS eligible users of the SRV (Other User through the ACB); GB
 const DCC_DEVICE =
   'the CHF/PPMID/HCALCS hold no supplier or network operator cell: the ACB authorises it for the DUIS eligible users (RTDS shows this); GBCS table not confirmed';
 const CRED = 'named by the credentials replacement mode; RTDS originator agrees; GBCS table not confirmed';
+/** What the use-case files say of a use case they give no access table: the GBCS section they defer to. */
+const SEE = (where: string) =>
+  `the GBCS V3.1 (00ed2ddf) and later (c5d22f4e) use-case files give it no access table (${where}); GBCS section text not reached`;
+const SEC13 = (n: string) => SEE(`'See section ${n}'`);
+const NOT_DEFINED = (by: string) =>
+  `not in the GBCS V3.1 (00ed2ddf) or later (c5d22f4e) use-case files' tables of contents (${by})`;
 const KRP = (mode: string, party: string) =>
   `GBCS 13.3.3.1: the Business Originator is the Known Remote Party that signs the ${mode} mode, the ${party}`;
 const LOAD_CONTROLLER =
   'DUIS: Import Supplier; Load Controller (OU 8) added for the auxiliary controller use cases: inferred, not confirmed';
+const LOAD_CONTROLLER_47B =
+  "DUIS 7.16 eligible users (Import Supplier) and the Load Controller: kept, not confirmed. The later GBCS use-case file (c5d22f4e, offset ~265,000) names 0x011F 'ECS47e Limit APC [n] Level' and lists the Load Controller only: adopting it would close 7.16 to every DUIS user role this project has";
+const AUX_READ = 'Supplier, Network Operator, Access Control Broker, Load Controller';
 
 const e = (
   roles: readonly Originator[],
@@ -80,6 +92,20 @@ const G31 = (
   acb?: readonly RemotePartyRole[],
   more?: string,
 ): RoleEntry => e(roles, `GBCS V3.1 use-case table: ${listed}${more ? `; ${more}` : ''}`, acb, 'gbcs-text');
+export const LATER_TABLE = 'GBCS later use-case table (c5d22f4e): ';
+/**
+ * An entry read in the later GBCS use-case file (the version with the
+ * Auxiliary Controllers, APC and SAPC: gbcs-use-cases.html of
+ * HenryGiraldo/gbcs-parser-js at commit c5d22f4e; V3.1 is commit 00ed2ddf),
+ * whose tables define use cases V3.1 does not. Same reading as `G31`.
+ */
+const LATER = (
+  roles: readonly Originator[],
+  listed: string,
+  where: string,
+  acb?: readonly RemotePartyRole[],
+): RoleEntry =>
+  e(roles, `${LATER_TABLE}${listed}; ${where} of gbcs-use-cases.html @c5d22f4e`, acb, 'gbcs-text');
 const G31_HAN = (type: string, role: string) =>
   G31(DEVICE, `HAN Only Message (${type}), Remote Party Role ${role}: only the joined device sends it`);
 const SUP = 'Supplier';
@@ -114,7 +140,7 @@ export const ROLE_TABLE: Readonly<Record<string, RoleEntry>> = {
   CS01a: G31(S, "'See GBCS' (GBCS 14.4/14.5: business originator Supplier, no ACB role)"),
   CS01b: G31(S, "'See GBCS' (GBCS 14.4/14.5: business originator Supplier, no ACB role)"),
   ECS07: G31(S, SUP),
-  ECS08: e(S, DUIS),
+  ECS08: e(S, `${DUIS}; ${NOT_DEFINED('ECS08a replaces it')}`),
   ECS08a: G31(S, SUP),
   ECS09: G31(S, SUP),
   GCS04: G31(S, SUP),
@@ -232,7 +258,7 @@ export const ROLE_TABLE: Readonly<Record<string, RoleEntry>> = {
     'the ACB acts for the Export Supplier (no cell in the ESME)',
   ),
   ECS26d: e(S, DUIS),
-  ECS26e: e(S_NO, DUIS_OU, ALL_ACB),
+  ECS26e: e(S_NO, `${DUIS_OU}; ${NOT_DEFINED('ECS26m is the 6.2.4 ESME read')}`, ALL_ACB),
   ECS26f: G31(S, SUP_ACB, ['supplier', 'networkOperator'], 'the ACB acts for the DUIS eligible distributor'),
   ECS26j: G31(S, SUP_ACB, ['supplier'], NO_ACB_PARTY),
   ECS26k: G31(S_NO, SUP_NO_ACB, ['supplier', 'networkOperator'], NO_ACB_PARTY),
@@ -251,7 +277,7 @@ export const ROLE_TABLE: Readonly<Record<string, RoleEntry>> = {
   ECS29d: G31(NO, 'Network Operator'),
   ECS29e: G31(NO, 'Network Operator'),
   ECS29f: G31(NO, 'Network Operator'),
-  ECS30: e(S, DUIS),
+  ECS30: e(S, `${DUIS}; ${NOT_DEFINED('ECS30a replaces it')}`),
   ECS30a: G31(S, SUP),
   ECS34: G31(S, SUP),
   ECS35a: G31(
@@ -286,7 +312,7 @@ export const ROLE_TABLE: Readonly<Record<string, RoleEntry>> = {
   ECS40: G31(S_NO, SUP_NO_ACB, ALL_ACB, 'the ACB for the DUIS 6.2.7 users, as before'),
   ECS46a: G31(S, SUP),
   ECS46c: G31(S, SUP),
-  ECS46d: e(['supplier', 'loadController'], LOAD_CONTROLLER),
+  ECS46d: LATER(S, SUP, 'ECS46d Set Auxiliary Controller Calendar (0x011A, SR 6.14.3), offset ~1,155,000'),
   ECS48: G31(S, SUP),
   ECS57: G31(NO, 'Network Operator'),
   ECS70: G31(S, SUP),
@@ -320,11 +346,21 @@ export const ROLE_TABLE: Readonly<Record<string, RoleEntry>> = {
     'the ACB for the export supplier (as before) and the Other User (DUIS 7.4)',
   ),
   ECS47: G31(S, SUP),
-  ECS47a: e(['supplier', 'loadController'], LOAD_CONTROLLER),
+  ECS47a: LATER(S, SUP, 'ECS47a Set Auxiliary Controller [n] State (0x011E, SR 7.13), offset ~1,133,900'),
   ECS61a: G31(S, SUP_ACB, ['supplier', 'networkOperator'], 'the ACB acts for the DUIS eligible distributor'),
-  ECS47b: e(['supplier', 'loadController'], LOAD_CONTROLLER),
-  ECS61d: e(['supplier', 'networkOperator', 'loadController'], LOAD_CONTROLLER),
-  ECS61e: e(['supplier', 'networkOperator', 'loadController'], LOAD_CONTROLLER),
+  ECS47b: e(['supplier', 'loadController'], LOAD_CONTROLLER_47B),
+  ECS61d: LATER(
+    ['supplier', 'networkOperator', 'loadController'],
+    AUX_READ,
+    'ECS61d Read Auxiliary Controller Configuration Data (0x011C, SR 7.14), offset ~300,900',
+    ['supplier', 'networkOperator'],
+  ),
+  ECS61e: LATER(
+    ['supplier', 'networkOperator', 'loadController'],
+    AUX_READ,
+    'ECS61e Read Auxiliary Controller Operational Data (0x011D, SR 7.15), offset ~328,500',
+    ['supplier', 'networkOperator'],
+  ),
   ECS61c: G31(S, SUP_ACB, ['supplier', 'networkOperator'], 'the ACB acts for the DUIS eligible distributor'),
   ECS62: G31(S, SUP),
   GCS32: G31(S, SUP),
@@ -356,8 +392,11 @@ export const ROLE_TABLE: Readonly<Record<string, RoleEntry>> = {
     ['supplier', 'networkOperator'],
     'the ACB acts for the Export Supplier and for parties the GPF holds no cell for',
   ),
-  CS06: e(S, DUIS),
-  CS08: e(NONE, DCC_DEVICE, ['supplier', 'networkOperator']),
+  CS06: e(S, `${DUIS}; ${SEC13('11.5')}`),
+  CS08: e(NONE, `${DCC_DEVICE}; ${NOT_DEFINED('0x0129 is in the message code lists only')}`, [
+    'supplier',
+    'networkOperator',
+  ]),
   // ---- 14.x network data
   GCS31: G31(
     NONE,
@@ -379,7 +418,10 @@ export const ROLE_TABLE: Readonly<Record<string, RoleEntry>> = {
     ['supplier'],
     'the CHF holds no supplier cell: the ACB for the DUIS 8.12.1 supplier',
   ),
-  CCS05: e(NONE, DCC_DEVICE, ['supplier', 'networkOperator']),
+  CCS05: e(NONE, `${DCC_DEVICE}; ${NOT_DEFINED('no 0x0004 there, nor in the public message code lists')}`, [
+    'supplier',
+    'networkOperator',
+  ]),
   CCS06: G31(
     NONE,
     ACB_ONLY,
@@ -427,12 +469,14 @@ export const ROLE_TABLE: Readonly<Record<string, RoleEntry>> = {
     'the CHF holds no supplier cell: the ACB for the DUIS 6.29 supplier',
   ),
   // ---- 8.x device management: joins and unjoins, device log
-  CS03A1: e(S, DUIS),
-  CS03B: e(S, DUIS),
-  CS03A2: e(NONE, DCC_DEVICE, ['supplier']),
-  CS03C: e(NONE, DCC_DEVICE, ['supplier']),
-  CS04AC: e(S, `${DUIS}; to a PPMID/HCALCS through the ACB (RTDS shows both)`, ['supplier']),
-  CS04B: e(S, DUIS),
+  CS03A1: e(S, `${DUIS}; ${SEC13('13.7')}`),
+  CS03B: e(S, `${DUIS}; ${SEC13('13.7')}`),
+  CS03A2: e(NONE, `${DCC_DEVICE}; ${SEC13('13.7')}`, ['supplier']),
+  CS03C: e(NONE, `${DCC_DEVICE}; ${SEC13('13.7')}`, ['supplier']),
+  CS04AC: e(S, `${DUIS}; to a PPMID/HCALCS through the ACB (RTDS shows both); ${SEC13('13.7')}`, [
+    'supplier',
+  ]),
+  CS04B: e(S, `${DUIS}; ${SEC13('13.7')}`),
   CS07: e(
     S_NO,
     `GBCS V3.1 use-case table names no roles ('See GBCS', 13.7.4); ${DUIS}; to the CHF/PPMID/HCALCS through the ACB`,
@@ -440,12 +484,12 @@ export const ROLE_TABLE: Readonly<Record<string, RoleEntry>> = {
   ),
   GCS59: e(
     ['acb'],
-    'the DCC restores the GPF Device Log (RTDS: the ACB, no Supplementary Remote Party); GBCS table not confirmed',
+    `the DCC restores the GPF Device Log (RTDS: the ACB, no Supplementary Remote Party); GBCS table not confirmed; ${SEC13('13.8')}`,
   ),
   // ---- security credentials (CS02)
   CS02a: e(
     ['acb', 'transitionalCoS'],
-    'RTDS originators (ACB, transitional CoS signature-only); GBCS table not confirmed',
+    `RTDS originators (ACB, transitional CoS signature-only); GBCS table not confirmed; ${SEC13('13.2')}`,
   ),
   CS02bRootBySupplier: e(S, KRP('rootBySupplier', 'supplier'), undefined, 'gbcs-text'),
   CS02bRootByWanProvider: e(
@@ -455,7 +499,10 @@ export const ROLE_TABLE: Readonly<Record<string, RoleEntry>> = {
     'gbcs-text',
   ),
   CS02bSupplierBySupplier: e(S, KRP('supplierBySupplier', 'supplier'), undefined, 'gbcs-text'),
-  CS02bNOByNOHandover: e(['networkOperator', 'acb'], `${CRED} (RTDS: the ACB, DUIS 6.21 handover)`),
+  CS02bNOByNOHandover: e(
+    ['networkOperator', 'acb'],
+    `${CRED} (RTDS: the ACB, DUIS 6.21 handover); ${SEC13('13.3')}`,
+  ),
   CS02bACBByACB: e(
     ['acb'],
     'GBCS 13.3.3.1: accessControlBrokerByACB is MAC Header, Grouping Header and payload with no KRP Signature: the ACB is the originator',
@@ -481,15 +528,18 @@ export const ROLE_TABLE: Readonly<Record<string, RoleEntry>> = {
     undefined,
     'gbcs-text',
   ),
-  CS02bAnyByContingency: e(['root'], CRED),
-  CS02gLoadControllerBySupplier: e(S, CRED),
-  CS02gLoadControllerByLoadController: e(['loadController'], CRED),
-  CS02c: e(S, DUIS),
-  CS02d: e(S, DUIS),
-  CS02e: e(S, DUIS),
+  CS02bAnyByContingency: e(['root'], `${CRED}; ${SEC13('13.3')}`),
+  CS02gLoadControllerBySupplier: e(S, `${CRED}; ${SEE("later file: 'See GBCS Section 13.10'")}`),
+  CS02gLoadControllerByLoadController: e(
+    ['loadController'],
+    `${CRED}; ${SEE("later file: 'See GBCS Section 13.10'")}`,
+  ),
+  CS02c: e(S, `${DUIS}; ${SEC13('13.4')}`),
+  CS02d: e(S, `${DUIS}; ${SEC13('13.5')}`),
+  CS02e: e(S, `${DUIS}; ${SEC13('13.6')}`),
   CS02f: e(
     ['acb'],
-    'RTDS originator (the ACB retrieves the credentials, DUIS 6.24.1 KRP); GBCS table not confirmed',
+    `RTDS originator (the ACB retrieves the credentials, DUIS 6.24.1 KRP); GBCS table not confirmed; ${SEE("later file: 'See GBCS Section 13.9'")}`,
   ),
   // ---- HAN-only (device to device)
   PCS01: G31_HAN('Message Type SME.C.PPMID-GSME', 'none listed'),
