@@ -64,8 +64,6 @@ const NOT_DEFINED = (by: string) =>
   `not in the GBCS V3.1 (00ed2ddf) or later (c5d22f4e) use-case files' tables of contents (${by})`;
 const KRP = (mode: string, party: string) =>
   `GBCS 13.3.3.1: the Business Originator is the Known Remote Party that signs the ${mode} mode, the ${party}`;
-const LOAD_CONTROLLER =
-  'DUIS: Import Supplier; Load Controller (OU 8) added for the auxiliary controller use cases: inferred, not confirmed';
 const LOAD_CONTROLLER_47B =
   "DUIS 7.16 eligible users (Import Supplier) and the Load Controller: kept, not confirmed. The later GBCS use-case file (c5d22f4e, offset ~265,000) names 0x011F 'ECS47e Limit APC [n] Level' and lists the Load Controller only: adopting it would close 7.16 to every DUIS user role this project has";
 const AUX_READ = 'Supplier, Network Operator, Access Control Broker, Load Controller';
