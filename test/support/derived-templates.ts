@@ -163,7 +163,7 @@ const DERIVATIONS: readonly Derivation[] = [
       '</sr:ElectricityBillingCalendar></sr:UpdateDeviceConfigurationBillingCalendar>',
   },
   {
-    useCase: 'GCS25',
+    useCase: 'GCS25a',
     srv: '6.8',
     from: 'GCS24_6.7_SUCCESS_REQUEST_DUIS.XML',
     body:

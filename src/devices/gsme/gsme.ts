@@ -148,7 +148,7 @@ export interface GsmeState {
   privacyPinProtection: boolean;
   /** Network data sampling (GCS31): the next Sample ID and the active sampling */
   sampling: { nextSampleId: number; active: Record<string, number> | null };
-  /** the Billing Calendar (Price cluster Publish Billing Period, GCS25 sets, GCS21k reads) */
+  /** the Billing Calendar (Price cluster Publish Billing Period, GCS25a sets, GCS21k reads) */
   billingPeriod: {
     providerId: number;
     issuerEventId: number;

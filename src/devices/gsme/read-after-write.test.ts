@@ -188,40 +188,78 @@ describe('GSME read after write', () => {
     assert.equal(attr(r, 'GCS21m', 0x0608), 2);
   });
 
-  it('billing calendar: GCS25 publishes a billing period, GCS21k reads it back', () => {
+  it('billing calendar: GCS25a publishes a billing period and the block period mirroring it, GCS21k reads it back; a block period that does not mirror it, a bad duration, or GCS25 (no Remote Party Role in GBCS V3.1) change nothing', () => {
     const h = home();
+    const GCS21K = '6.2.3_GCS21k/GCS21k_6.2.3_SUCCESS_COMMAND_GBCS.HEX';
     const period = {
       providerId: 7,
       issuerEventId: 1234,
       billingPeriodStartTime: 500_000_000,
-      billingPeriodDuration: 1,
-      billingPeriodDurationType: 0x22,
+      billingPeriodDuration: 3,
+      billingPeriodDurationType: 0x23,
       tariffType: 0,
     };
-    const [ok] = h.toGsme(
-      h.command(
-        '6.2.3_GCS21k/GCS21k_6.2.3_SUCCESS_COMMAND_GBCS.HEX',
-        enc('GCS25', { billingPeriod: period }),
-        GSME,
-        useCaseById('GCS25')!.code,
-      ),
-    );
-    const ev = h.gsme.events.filter((e) => e.kind === 'command').at(-1);
-    assert.match(
-      Buffer.from(ok!.content).toString('hex').toUpperCase(),
-      /0B0900$/,
-      JSON.stringify(ev?.detail),
-    );
-    const [r] = h.toGsme(
-      h.command(
-        '6.2.3_GCS21k/GCS21k_6.2.3_SUCCESS_COMMAND_GBCS.HEX',
-        fixture('6.2.3_GCS21k/GCS21k_6.2.3_SUCCESS_COMMAND_GBCS.HEX').content,
-      ),
-    );
-    const got = decodeResponse('GCS21k', r!.content) as {
-      fields: { components: Array<{ fields: unknown }> };
+    const block = (over: Record<string, number> = {}) => ({
+      providerId: 7,
+      issuerEventId: 1234,
+      blockPeriodStartTime: period.billingPeriodStartTime,
+      blockPeriodDuration: period.billingPeriodDuration,
+      blockPeriodControl: 0b10,
+      blockPeriodDurationType: period.billingPeriodDurationType,
+      tariffType: 0,
+      tariffResolutionPeriod: 1,
+      ...over,
+    });
+    const send = (uc: 'GCS25' | 'GCS25a', fields: CommandFieldsOf<'GCS25a'>) =>
+      h.toGsme(h.command(GCS21K, enc(uc, fields), GSME, useCaseById(uc)!.code));
+    const readBack = () => {
+      const [r] = h.toGsme(h.command(GCS21K, fixture(GCS21K).content));
+      const got = decodeResponse('GCS21k', r!.content) as {
+        fields: { components: Array<{ fields: unknown }> };
+      };
+      return got.fields.components[0]!.fields;
     };
-    assert.deepEqual(got.fields.components[0]!.fields, period);
+    const statuses = (m: GbcsMessage | undefined) =>
+      decodeResponse('GCS25a', m!.content).fields.components.map((c) => [
+        c.command,
+        c.fields?.commandId,
+        c.fields?.status,
+      ]);
+
+    const [ok] = send('GCS25a', { billingPeriod: period, blockPeriod: block() });
+    assert.deepEqual(statuses(ok), [
+      ['defaultResponse', 0x09, 0],
+      ['defaultResponse', 0x01, 0],
+    ]);
+    assert.deepEqual(readBack(), period);
+
+    const before = readBack();
+    for (const bad of [
+      { billingPeriod: period, blockPeriod: block({ blockPeriodDuration: 1 }) },
+      { billingPeriod: period, blockPeriod: block({ blockPeriodStartTime: 1 }) },
+      {
+        billingPeriod: { ...period, billingPeriodDuration: 2 },
+        blockPeriod: block({ blockPeriodDuration: 2 }),
+      },
+      {
+        billingPeriod: { ...period, billingPeriodDurationType: 0x21 },
+        blockPeriod: block({ blockPeriodDurationType: 0x21 }),
+      },
+    ]) {
+      const [r] = send('GCS25a', bad);
+      assert.ok(r, 'answered');
+      assert.ok(
+        statuses(r).some(([, , s]) => s !== 0),
+        JSON.stringify(statuses(r)),
+      );
+      assert.deepEqual(readBack(), before);
+    }
+    // GCS25: GBCS V3.1 gives it no Remote Party Role, so the GSME does not run it
+    send('GCS25', {
+      billingPeriod: { ...period, billingPeriodDuration: 1 },
+      blockPeriod: block({ blockPeriodDuration: 1 }),
+    });
+    assert.deepEqual(readBack(), before);
   });
 
   it('the GPF gas mirror answers GCS14 with the balance the GSME had at its last wake', () => {

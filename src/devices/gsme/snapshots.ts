@@ -10,7 +10,7 @@
  * - when a tariff is applied (GCS01b), cause Change of Tariff Information
  *   (0x08), with the registers as they stood before; when the payment mode
  *   changes (GCS02 / GCS03), cause Change of Mode (0x4000);
- * - at the end of each billing period of the Billing Calendar (GCS25 sets
+ * - at the end of each billing period of the Billing Calendar (GCS25a sets
  *   it: start time, duration in minutes / days / weeks / months), cause End
  *   of Billing Period (0x02).
  * Each snapshot holds the metering payload (type 6, Block Tier Information

@@ -177,7 +177,7 @@ describe('device configuration SRVs (device-config-srs.ts): fields, and read aft
     ]);
   });
 
-  it('6.8 periodicities as execution times; a gas calendar to a GSME is GCS25 / GCS25a, an electricity one refused', () => {
+  it('6.8 periodicities as execution times; a gas calendar to a GSME is GCS25a for every periodicity (GBCS V3.1), an electricity one refused', () => {
     assert.deepEqual(billingExecutionTimes({ time: 0, period: { which: 'Daily', value: true } }), [
       { time: '00:00:00', date: '****-**-**' },
     ]);
@@ -194,17 +194,42 @@ describe('device configuration SRVs (device-config-srs.ts): fields, and read aft
         'UpdateDeviceConfigurationBillingCalendar',
         el('GasBillingCalendar', el('BillingPeriodStart', '2015-02-01T00:00:00Z') + el('Periodicity', p)),
       );
-    const monthly = command('6.8', GSME, gas('Monthly'), true);
-    assert.equal(monthly.r.useCase, 'GCS25');
-    assert.deepEqual(monthly.fields.billingPeriod, {
-      providerId: 0,
-      issuerEventId: 473385600,
-      billingPeriodStartTime: 476064000,
-      billingPeriodDuration: 1,
-      billingPeriodDurationType: 0x23,
-      tariffType: 0,
-    });
-    assert.equal(command('6.8', GSME, gas('SixMonthly'), true).r.useCase, 'GCS25a');
+    // GBCS V3.1: every gas periodicity is GCS25a (GCS25 has no Remote Party Role); the block period mirrors the billing period
+    const expect = (duration: number, units: number) => {
+      const type = 0x20 | units;
+      return {
+        billingPeriod: {
+          providerId: 0,
+          issuerEventId: 473385600,
+          billingPeriodStartTime: 476064000,
+          billingPeriodDuration: duration,
+          billingPeriodDurationType: type,
+          tariffType: 0,
+        },
+        blockPeriod: {
+          providerId: 0,
+          issuerEventId: 473385600,
+          blockPeriodStartTime: 476064000,
+          blockPeriodDuration: duration,
+          blockPeriodControl: 0b10,
+          blockPeriodDurationType: type,
+          tariffType: 0,
+          tariffResolutionPeriod: 1,
+        },
+      };
+    };
+    for (const [p, duration, units] of [
+      ['Daily', 1, 1],
+      ['Weekly', 1, 2],
+      ['Monthly', 1, 3],
+      ['Quarterly', 3, 3],
+      ['SixMonthly', 6, 3],
+      ['Yearly', 12, 3],
+    ] as const) {
+      const got = command('6.8', GSME, gas(p), true);
+      assert.equal(got.r.useCase, 'GCS25a', p);
+      assert.deepEqual(got.fields, expect(duration, units), p);
+    }
     assert.throws(() => command('6.8', GSME, elecCalendar(el('Monthly', '1')), true), DspBodyInvalidError);
   });
 

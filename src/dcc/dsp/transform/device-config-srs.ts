@@ -1,7 +1,7 @@
 /**
  * Device configuration SRVs whose use cases have no RTDS example: 6.4.1 /
  * 6.4.2 load limiting (ECS28a, ECS28b), 6.18.2 Reset Maximum Demand
- * Registers (ECS57), 6.8 billing calendar (ECS30/ECS30a, GCS25/GCS25a) and
+ * Registers (ECS57), 6.8 billing calendar (ECS30/ECS30a, GCS25a) and
  * 6.2.7 Read Device Configuration (MPxN) (GCS46; ECS40 to an ESME, from
  * GBCS V3.1's use-case tables). One declarative row per SRV (device-srs.ts `deviceSrv`); the
  * bytes are made by the use-case catalogue from the named fields. The rows'
@@ -23,10 +23,16 @@
  *   value is `12:00:00 ****-**-01`), Quarterly / SixMonthly / Yearly one
  *   entry per month from BillingPeriodStartMonth every 3 / 6 / 12 months.
  *   Monthly -> ECS30, every other periodicity ECS30a ("all periodicities").
- * - GCS25/GCS25a: ZCL Publish Billing Period from BillingPeriodStart, the
- *   duration in units (low nibble: 1 days, 2 weeks, 3 months) and the high
- *   nibble 2 of the RTDS GCS21k value 0x23 (every 6 months); Monthly ->
- *   GCS25, other periodicities GCS25a.
+ * - GCS25a for every gas periodicity (GBCS V3.1 use-case tables: GCS25 is
+ *   only retained as a Comms Hub tap-off requirement, Target None, no Remote
+ *   Party Role; GCS25a, "all periodicities", is the supplier's 6.8 to a
+ *   GSME, monthly included): ZCL Publish Billing Period from
+ *   BillingPeriodStart, duration 1 day / 1 week / 1, 3, 6 or 12 months,
+ *   duration type low nibble the units (1 days, 2 weeks, 3 months), high
+ *   nibble 2 ('not specified'), tariff type 0; then Publish Block Period
+ *   with the same start, duration and duration type, control 0b10
+ *   (repeating), tariff resolution period 0x01 (block period), as GBCS's
+ *   GCS25a message template fixes them.
  */
 import type { DeviceType } from '../../../duis/index.ts';
 import { alt, choice, dateTime, empty, group, int, one, oneOf, opt, timeOfDay } from './body-reader.ts';
@@ -113,7 +119,7 @@ export function billingExecutionTimes(c: ElecCalendar): { time: string; date: st
   }));
 }
 
-/** ZCL billing period duration and its type (low nibble units, high nibble 2 as RTDS GCS21k). */
+/** ZCL billing period duration and its units (GBCS V3.1 GCS25a template: months 1/3/6/12, else 1). */
 const GAS_DURATION: Record<string, [duration: number, units: number]> = {
   Daily: [1, 1],
   Weekly: [1, 2],
@@ -122,19 +128,38 @@ const GAS_DURATION: Record<string, [duration: number, units: number]> = {
   SixMonthly: [6, 3],
   Yearly: [12, 3],
 };
+/** Duration type high nibble: Block Period Duration Control 2, 'not specified' (GBCS V3.1 GCS25a template). */
 const DURATION_CONTROL = 0x20;
+/** Block Period Control: repeating block, price acknowledgement not required (GBCS V3.1 GCS25a template). */
+const BLOCK_PERIOD_REPEATING = 0b10;
+/** Tariff Resolution Period: block period (GBCS V3.1 GCS25a template). */
+const RESOLUTION_BLOCK_PERIOD = 0x01;
 
-function gasBillingPeriod(i: BuildInput<BillingCalendar>): unknown {
+function gcs25a(i: BuildInput<BillingCalendar>): unknown {
   const c = i.body.calendar.value as GasCalendar;
   const [duration, units] = GAS_DURATION[c.periodicity]!;
+  const providerId = 0;
+  const issuerEventId = i.issuerEventId();
+  const start = zigbeeUtcTime(c.start, 'GasBillingCalendar/BillingPeriodStart');
+  const durationType = DURATION_CONTROL | units;
   return {
     billingPeriod: {
-      providerId: 0,
-      issuerEventId: i.issuerEventId(),
-      billingPeriodStartTime: zigbeeUtcTime(c.start, 'GasBillingCalendar/BillingPeriodStart'),
+      providerId,
+      issuerEventId,
+      billingPeriodStartTime: start,
       billingPeriodDuration: duration,
-      billingPeriodDurationType: DURATION_CONTROL | units,
+      billingPeriodDurationType: durationType,
       tariffType: 0,
+    },
+    blockPeriod: {
+      providerId,
+      issuerEventId,
+      blockPeriodStartTime: start,
+      blockPeriodDuration: duration,
+      blockPeriodControl: BLOCK_PERIOD_REPEATING,
+      blockPeriodDurationType: durationType,
+      tariffType: 0,
+      tariffResolutionPeriod: RESOLUTION_BLOCK_PERIOD,
     },
   };
 }
@@ -142,8 +167,6 @@ function gasBillingPeriod(i: BuildInput<BillingCalendar>): unknown {
 const isElec = (b: BillingCalendar) => b.calendar.which === 'ElectricityBillingCalendar';
 const elecMonthly = (b: BillingCalendar) =>
   isElec(b) && (b.calendar.value as ElecCalendar).period.which === 'Monthly';
-const gasMonthly = (b: BillingCalendar) =>
-  !isElec(b) && (b.calendar.value as GasCalendar).periodicity === 'Monthly';
 const elecFields = (i: BuildInput<BillingCalendar>) => ({
   billingCalendar: { executionTime: billingExecutionTimes(i.body.calendar.value as ElecCalendar) },
 });
@@ -191,13 +214,12 @@ export const DEVICE_CONFIG_SRV_TRANSFORMS: readonly AnySrvTransform[] = [
         whenText: 'Daily, Weekly, Quarterly, SixMonthly, Yearly',
         fields: elecFields,
       },
-      { useCase: 'GCS25', targets: GAS, when: gasMonthly, whenText: 'Monthly', fields: gasBillingPeriod },
       {
         useCase: 'GCS25a',
         targets: GAS,
-        when: (b) => !isElec(b) && !gasMonthly(b),
-        whenText: 'Daily, Weekly, Quarterly, SixMonthly, Yearly',
-        fields: gasBillingPeriod,
+        when: (b) => !isElec(b),
+        whenText: 'GasBillingCalendar',
+        fields: gcs25a,
       },
     ],
   }),

@@ -426,18 +426,44 @@ export function registerGsmeHandlers<D extends GsmeView>(r: UseCaseRegistry<D>):
     .register('GCS20r', readEventConfiguration)
     .register('GCS38', read([{ ...METERING, protect: false }]))
     .register('GCS20', setEventConfiguration)
-    .registerAll(
-      ['GCS25', 'GCS25a'],
-      command<CommandFieldsOf<'GCS25'>>(
-        [{ cluster: 'price', command: 'publishBillingPeriod', commandId: 0x09 }],
-        (f, d) => {
-          d.state.billingPeriod = { ...(f.billingPeriod as GsmeState['billingPeriod']) };
-          return { billingPeriod: d.state.billingPeriod };
-        },
-      ),
-    );
+    .register('GCS25a', setBillingCalendar);
   return r;
 }
+
+/**
+ * GCS25a (DUIS 6.8; GBCS V3.1 message template): Publish Billing Period and
+ * the Publish Block Period that mirrors it (same start, duration and duration
+ * type). Duration type: low nibble the units (1 days, 2 weeks, 3 months);
+ * the duration 1, 3, 6 or 12 in months, else 1. A command outside that is
+ * refused whole (nothing written). GCS25 has no Remote Party Role in V3.1:
+ * authorisation refuses it before any handler.
+ */
+const setBillingCalendar = command<CommandFieldsOf<'GCS25a'>>(
+  [
+    { cluster: 'price', command: 'publishBillingPeriod', commandId: 0x09 },
+    { cluster: 'price', command: 'publishBlockPeriod', commandId: 0x01 },
+  ],
+  (f, d) => {
+    const b = f.billingPeriod;
+    const k = f.blockPeriod;
+    const units = b.billingPeriodDurationType & 0x0f;
+    const months = [1, 3, 6, 12];
+    if (units < 1 || units > 3)
+      throw new CommandContentError(`billing period duration units ${units}: 1 days, 2 weeks, 3 months`);
+    if (units === 3 ? !months.includes(b.billingPeriodDuration) : b.billingPeriodDuration !== 1)
+      throw new CommandContentError(
+        `billing period duration ${b.billingPeriodDuration} in units ${units}: 1, 3, 6 or 12 months, else 1`,
+      );
+    if (
+      k.blockPeriodStartTime !== b.billingPeriodStartTime ||
+      k.blockPeriodDuration !== b.billingPeriodDuration ||
+      k.blockPeriodDurationType !== b.billingPeriodDurationType
+    )
+      throw new CommandContentError('the block period does not mirror the billing period');
+    d.state.billingPeriod = { ...(b as GsmeState['billingPeriod']) };
+    return { billingPeriod: d.state.billingPeriod };
+  },
+);
 
 /** GCS21k (DUIS 6.2.3): Get Billing Period -> Publish Billing Period with the Billing Calendar held. */
 function readBillingPeriod(_call: UseCaseCall<unknown>, d: GsmeView): HandlerResult {

@@ -91,6 +91,13 @@ const FUTURE_DATED = [0x8f66, 0x8f67] as const;
 const GSME_GPF: readonly DeviceTarget[] = ['GSME', 'GPF'];
 const UNCONFIRMED = { confirmed: 'unconfirmed' } as const;
 
+/** GCS25 / GCS25a (GBCS V3.1 message templates): the billing period and the block period that mirrors it. */
+const BILLING_CALENDAR = [
+  c('billingPeriod', 'price', 'publishBillingPeriod', FC.toClient),
+  c('blockPeriod', 'price', 'publishBlockPeriod', FC.toClient),
+] as const;
+const BILLING_CALENDAR_RESPONSE = [r('price', 'defaultResponse')] as const;
+
 export const GSME_ROWS = [
   // ---- prices and tariffs (1.x)
   gsme(
@@ -644,25 +651,37 @@ export const GSME_ROWS = [
     ],
     [r('metering', 'defaultResponse')],
   ),
+  // GBCS V3.1 use-case tables: GCS25 (pair "Set Billing Calendar") is only retained as a Comms Hub
+  // requirement of the GPF gas tap-off: Target None, Remote Party Role (none), so no party sends it
+  // (SME.C.C, not future-dated, Service Reference 6.8); its message template is GCS25a's with the
+  // duration fixed at 1 (day, week or month)
   gsme(
     0x007e,
     'GCS25',
     'Set Billing Calendar on the GSME',
     '6.8',
     true,
-    [c('billingPeriod', 'price', 'publishBillingPeriod', FC.toClient)],
-    [r('price', 'defaultResponse')],
-    UNCONFIRMED,
+    BILLING_CALENDAR,
+    BILLING_CALENDAR_RESPONSE,
+    {
+      confirmed: 'gbcs-text',
+    },
   ),
+  // GBCS V3.1 use-case tables (pair "Set Billing Calendar - all periodicities", GCS25a message
+  // template): SME.C.C, not future-dated, Service Reference 6.8, Supplier; Target GSME (and the GPF
+  // gas tap-off). Publish Billing Period (duration 1, 3, 6 or 12 months, else 1 day / week; duration
+  // type low nibble 1 days, 2 weeks, 3 months, high nibble 2 'not specified'; tariff type 0) then
+  // Publish Block Period with the same start, duration and type (control 0b10 repeating, tariff
+  // resolution period 0x01 block period); a Default Response each
   gsme(
     0x00d8,
     'GCS25a',
     'Set Billing Calendar on the GSME - all periodicities',
     '6.8',
     true,
-    [c('billingPeriod', 'price', 'publishBillingPeriod', FC.toClient)],
-    [r('price', 'defaultResponse')],
-    UNCONFIRMED,
+    BILLING_CALENDAR,
+    BILLING_CALENDAR_RESPONSE,
+    { confirmed: 'gbcs-text' },
   ),
   gsme(
     0x0087,
