@@ -29,7 +29,9 @@
  * - 'unconfirmed': use cases neither file has an access table for (the GBCS
  *   sections 11-13 use cases CS02x/CS03x/CS04x/CS06/CS07/CS08, CCS05, GCS59:
  *   the files say only "See section 13.x"; ECS08, ECS26e, ECS30, which
- *   neither defines; ECS47b, see its note; a few whose pair was not reached). Their sets are built
+ *   neither defines; GCS21d, GCS21e, GCS24a, absent from V3.1, which take
+ *   the sets of their V3.1 pair's GCS21k, GCS21m, GCS24; GCS28, "See
+ *   section 9.1"; ECS47b, see its note; a few whose pair was not reached). Their sets are built
  *   from the DUIS eligible users of the SRV, the originators of every RTDS
  *   command (rtds.test.ts, security.test.ts check all of them) and the
  *   credential modes' own names. Each entry's `note` says which.
