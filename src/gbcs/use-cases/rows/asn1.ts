@@ -98,6 +98,16 @@ function updateCredentials<const U extends string>(
   );
 }
 
+/**
+ * CS02b modes without an RTDS example: GBCS 13.3.3.1 (GBCS v0.8.1 text, the
+ * public copy at essaydocs.org "version-1-release-note-28-november-2014",
+ * page 163) makes every credentialsReplacementMode carry the same
+ * @UpdateSecurityCredentials.CommandPayload (13.3.5.11); only the wrapping
+ * (MAC header, KRP signature) differs by mode. So their payload is the
+ * structure the RTDS modes confirm.
+ */
+const SAME_PAYLOAD_AS_EVERY_MODE = { confirmed: 'gbcs-text' } as const;
+
 export const ASN1_ROWS = [
   // ---- CS02 security credentials
   cmd(
@@ -111,19 +121,27 @@ export const ASN1_ROWS = [
     S.ProvideSecurityCredentialDetailsResponse,
     { aliases: ['CS02aSignature'] },
   ),
-  updateCredentials(0x0100, 'CS02bRootBySupplier', 'rootBySupplier', [], true, {
-    confirmed: 'unconfirmed',
-  }),
-  updateCredentials(0x0101, 'CS02bRootByWanProvider', 'rootByWanProvider', [], true, {
-    confirmed: 'unconfirmed',
-  }),
+  updateCredentials(0x0100, 'CS02bRootBySupplier', 'rootBySupplier', [], true, SAME_PAYLOAD_AS_EVERY_MODE),
+  updateCredentials(
+    0x0101,
+    'CS02bRootByWanProvider',
+    'rootByWanProvider',
+    [],
+    true,
+    SAME_PAYLOAD_AS_EVERY_MODE,
+  ),
   updateCredentials(0x0102, 'CS02bSupplierBySupplier', 'supplierBySupplier', ['6.15.1'], true),
   updateCredentials(0x0103, 'CS02bNOByNOHandover', 'networkOperatorByNetworkOperator', ['6.21'], true),
   updateCredentials(0x0104, 'CS02bACBByACB', 'accessControlBrokerByACB', ['8.5'], false),
   updateCredentials(0x0105, 'CS02bWPByWP', 'wanProviderByWanProvider', [], true),
-  updateCredentials(0x0106, 'CS02bTransCoSByTransCoS', 'transCoSByTransCoS', [], true, {
-    confirmed: 'unconfirmed',
-  }),
+  updateCredentials(
+    0x0106,
+    'CS02bTransCoSByTransCoS',
+    'transCoSByTransCoS',
+    [],
+    true,
+    SAME_PAYLOAD_AS_EVERY_MODE,
+  ),
   updateCredentials(0x0107, 'CS02bSupplierByTransCoS', 'supplierByTransCoS', ['6.23'], true),
   updateCredentials(
     0x0108,
@@ -198,8 +216,12 @@ export const ASN1_ROWS = [
     S.JoinDeviceCommand,
     S.ResponseCode,
   ),
+  // CS03B: GBCS 13.7.4 (GBCS v0.8.1 text, essaydocs.org copy pages 195-196): the JoinDevice
+  // CommandPayload every join carries (joinMethodAndRole methodB = 2, the other device's Entity
+  // Identifier and DeviceType, its KA certificate only for a GSME-PPMID join), answered by the
+  // JoinDevice ResponsePayload's JoinResponseCode; the structure RTDS confirms for CS03A1/A2/C
   cmd(0x000e, 'CS03B', 'Method B Join', METERS, ['8.7.1'], true, S.JoinDeviceCommand, S.ResponseCode, {
-    confirmed: 'unconfirmed',
+    confirmed: 'gbcs-text',
   }),
   cmd(
     0x00ab,
@@ -268,6 +290,8 @@ export const ASN1_ROWS = [
     false,
     S.ReadDeviceJoinDetailsCommand,
     S.ReadDeviceJoinDetailsResponse,
+    // UNCONFIRMED: GBCS V3.1's use-case file lists CS07 (0x0013) with no table (GBCS 13.7); its
+    // ASN.1 was not reached in the public GBCS text searched (v0.8.1 pages 195-196 give only JoinDevice)
     { confirmed: 'unconfirmed' },
   ),
 
@@ -331,6 +355,8 @@ export const ASN1_ROWS = [
     },
   ),
   alert(0x00b2, 'GCS62', 'Backup GPF Device Log', ['GPF'], false, S.GpfDeviceLogBackupAlert),
+  // UNCONFIRMED: 0x0128 is in no table of contents of the GBCS V3.1 (00ed2ddf) or later (c5d22f4e)
+  // use-case files read; only the public message-code lists name it
   alert(0x0128, 'CCS08', 'Firmware Transfer Alert', ['CHF'], false, S.FirmwareTransferAlert, {
     confirmed: 'unconfirmed',
   }),

@@ -164,7 +164,8 @@ export const DLMS_ALERT_ROWS = [
     { integrityIssue: s.hex(2, { doc: 'Meter Integrity Issue Warning code, big-endian' }) },
     { ...INFERRED, alerts: [0x81a0] },
   ),
-  // the new operating channel, as DBCH01 reads it (0-0:94.44.10.2)
+  // the new operating channel, as DBCH01 reads it (0-0:94.44.10.2). UNCONFIRMED: the later GBCS use-case
+  // file (c5d22f4e) gives DBCH07 no table, only "See GBCS 10.6.2.1" for the meaning of the payload's parts
   alert(
     0x0111,
     'DBCH07',

@@ -460,7 +460,8 @@ export const ESME_GBCS_ROWS = [
     ],
     { srv: '4.13' },
   ),
-  // the CHF's HAN communications check: the ZigBee network control's active devices, as CCS06 reads them
+  // the CHF's HAN communications check: the ZigBee network control's active devices, as CCS06 reads them.
+  // UNCONFIRMED: 0x0004 is in neither the GBCS V3.1 (00ed2ddf) nor the later (c5d22f4e) use-case file
   inferred(
     0x0004,
     'CCS05',
