@@ -12,8 +12,8 @@
  *   the active unit charge: a passive one waits as a future-dated entry.
  * - The other objects ECS24 reads (activity calendar, special days, block
  *   thresholds, consumption threshold register, currency unit):
- *   set by ECS01a (1.1.1), which this emulator does not execute; they hold
- *   the values the RTDS ESME reports (RTDS 4.11.1_ECS24 SUCCESS).
+ *   they start at the values the RTDS ESME reports (RTDS 4.11.1_ECS24
+ *   SUCCESS) and ECS01a (1.1.1, handlers/tariff-set.ts) sets them.
  *
  * The tariff's shape is the ECS24 row's response (ResponseFieldsOf<'ECS24'>):
  * one object per object the row reads, one value per attribute, so the read

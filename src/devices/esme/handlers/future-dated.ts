@@ -4,9 +4,12 @@
  * and the helper handlers use to schedule, run now or cancel.
  */
 import { dlms, encodeDlmsApdu, gbcsInvokeId, parseObis } from '../../../gbcs/payload/dlms.ts';
+import { parseCosemDateTimeText } from '../../../gbcs/use-cases/cosem-text.ts';
 import { COSEM_OBJECTS } from '../../../gbcs/use-cases/index.ts';
-import { fromHex, u64be } from '../../../runtime/bytes.ts';
+import { fromHex, toHex, u64be } from '../../../runtime/bytes.ts';
 import type { FutureDatedEntry } from '../../meter-common/meter-device.ts';
+import { isWildcardDateTime, isZeroDateTime, parseCosemDateTime } from '../../meter-common/time.ts';
+import { CommandContentError, type UseCaseCall } from '../../meter-common/use-case-registry.ts';
 import type { EsmeServices } from '../services.ts';
 
 /** GBCS Message Code of the Future Dated Execution of Instruction Alert (DLMS) and of firmware activation. */
@@ -65,4 +68,67 @@ export function activationOutcome(
   const states = Object.values(done);
   if (states.includes('applied')) return 'applied';
   return states.some((x) => x.startsWith('scheduled')) ? 'scheduled' : 'cancelled';
+}
+
+/**
+ * One passive value (or set of values) a command activates at its own
+ * activation time: `data` is what a future-dated entry keeps (JSON, so a
+ * snapshot restores it), `apply` makes it active now.
+ */
+export interface PassiveActivation {
+  /** name in the handler's detail */
+  name: string;
+  /** the future-dated key (one pending activation per key) */
+  key: string;
+  /** the activation date-time (COSEM date-time text) */
+  when: string;
+  data: Record<string, unknown>;
+  apply: () => void;
+}
+
+/** The activation time `text` as COSEM bytes: a date-time, zero (now) or all-FF (cancel); else the command is malformed. */
+export function checkedActivationTime(text: string, attribute: string): Uint8Array {
+  const when = parseCosemDateTimeText(text);
+  if (!isWildcardDateTime(when) && !isZeroDateTime(when) && parseCosemDateTime(when) === null)
+    throw new CommandContentError(`${attribute} not a date-time`);
+  return when;
+}
+
+/**
+ * Each activation (GBCS: the activation time attribute of the object): all-FF
+ * cancels the pending one of its key; a time to come future-dates it (8F66
+ * when it runs); zero or a time that has come applies it now. Returns, per
+ * name, 'applied', 'scheduled <time>', 'cancelled' or 'nothing to cancel'.
+ */
+export function runActivations(
+  call: UseCaseCall,
+  esme: EsmeServices,
+  activations: readonly PassiveActivation[],
+): Record<string, string> {
+  const done: Record<string, string> = {};
+  const { cmd } = call;
+  // every time checked before any takes effect: a malformed command changes nothing
+  const times = activations.map((a) => checkedActivationTime(a.when, a.name));
+  for (const [k, a] of activations.entries()) {
+    const when = times[k]!;
+    const at = parseCosemDateTime(when);
+    if (isWildcardDateTime(when)) {
+      done[a.name] = esme.cancelFutureDated(a.key) ? 'cancelled' : 'nothing to cancel';
+    } else if (at !== null && at > esme.now()) {
+      esme.scheduleFutureDated({
+        useCase: call.row.useCase,
+        key: a.key,
+        messageCode: cmd.message.messageCode,
+        originator: cmd.message.originator,
+        counter: cmd.message.originatorCounter.toString(),
+        executeAt: at,
+        data: { ...a.data, executionTime: toHex(when) },
+      });
+      done[a.name] = `scheduled ${new Date(at).toISOString()}`;
+    } else {
+      a.apply();
+      done[a.name] = 'applied';
+    }
+  }
+  return done;
 }

@@ -29,6 +29,7 @@ import { runPrepaySettingActivation, updatePrepayConfiguration } from './prepay-
 import { runChargeActivation, setPrices } from './prices.ts';
 import { protectedRead } from './protected.ts';
 import { supplyControl } from './supply.ts';
+import { runTariffActivation, setTariffAndPrice } from './tariff-set.ts';
 
 /** The Update Security Credentials use cases an ESME runs (every mode whose target cells an ESME holds). */
 const CREDENTIAL_UPDATES = Object.keys(REPLACEMENT_MODES).filter(
@@ -43,6 +44,7 @@ export const ESME_HANDLERS = new UseCaseRegistry<EsmeServices>()
   .register('ECS46c', alcsConfiguration)
   .register('ECS70', setClock)
   .register('ECS01b', setPrices)
+  .register('ECS01a', setTariffAndPrice)
   .register('ECS39a', setImportMpans)
   .register('CS06', activateFirmware)
   .register('ECS04a', adjustBalance)
@@ -82,6 +84,7 @@ for (const row of useCaseRows()) {
 /** Who runs a future-dated entry, by its use case. */
 export const ESME_FUTURE_DATED: Readonly<Record<string, FutureDatedRunner>> = {
   ECS01b: runChargeActivation,
+  ECS01a: runTariffActivation,
   ECS08a: runPrepaySettingActivation,
   ECS02: runPaymentMode,
   ECS03: runPaymentMode,

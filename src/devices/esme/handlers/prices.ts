@@ -7,11 +7,8 @@
  * it runs, RTDS 1.2.1_ECS01b ALERT_STANDING_CHARGE / ALERT_PRICE_MATRIX);
  * all-FF cancels the pending activation. Response: a success per set.
  */
-import { parseCosemDateTimeText } from '../../../gbcs/use-cases/cosem-text.ts';
 import { COSEM_OBJECTS, type CommandFieldsOf } from '../../../gbcs/use-cases/index.ts';
-import { toHex } from '../../../runtime/bytes.ts';
 import type { FutureDatedEntry } from '../../meter-common/meter-device.ts';
-import { isWildcardDateTime, isZeroDateTime, parseCosemDateTime } from '../../meter-common/time.ts';
 import {
   allResults,
   CommandContentError,
@@ -26,47 +23,45 @@ import {
   type UnitCharge,
   UnitChargeShapeError,
 } from '../tariff.ts';
-import { activationOutcome, type FutureDatedRun, futureDatedAlert } from './future-dated.ts';
+import {
+  activationOutcome,
+  type FutureDatedRun,
+  futureDatedAlert,
+  type PassiveActivation,
+  runActivations,
+} from './future-dated.ts';
 
 export function setPrices(call: UseCaseCall<CommandFieldsOf<'ECS01b'>>, esme: EsmeServices): HandlerResult {
-  const { fields, cmd } = call;
-  const plans = CHARGES.map((object) => {
-    let unitCharge: UnitCharge;
-    try {
-      unitCharge = checkedUnitCharge(fields[object].unitChargePassive);
-    } catch (err) {
-      if (err instanceof UnitChargeShapeError) throw new CommandContentError(err.message);
-      throw err;
-    }
-    const when = parseCosemDateTimeText(fields[object].unitChargeActivationTime);
-    const at = parseCosemDateTime(when);
-    if (!isWildcardDateTime(when) && !isZeroDateTime(when) && at === null)
-      throw new CommandContentError('unit_charge_activation_time not a date-time');
-    return { object, unitCharge, when, at };
-  });
-  const done: Record<string, string> = {};
-  for (const p of plans) {
-    const key = chargeKey(p.object);
-    if (isWildcardDateTime(p.when)) {
-      done[p.object] = esme.cancelFutureDated(key) ? 'cancelled' : 'nothing to cancel';
-    } else if (p.at !== null && p.at > esme.now()) {
-      esme.scheduleFutureDated({
-        useCase: call.row.useCase,
-        key,
-        messageCode: cmd.message.messageCode,
-        originator: cmd.message.originator,
-        counter: cmd.message.originatorCounter.toString(),
-        executeAt: p.at,
-        data: { object: p.object, unitCharge: p.unitCharge, executionTime: toHex(p.when) },
-      });
-      done[p.object] = `scheduled ${new Date(p.at).toISOString()}`;
-    } else {
-      activateCharge(esme, p.object, p.unitCharge);
-      done[p.object] = 'applied';
-    }
+  const { fields } = call;
+  const activations = CHARGES.map((object) => chargeActivation(esme, object, fields[object]));
+  const done = runActivations(call, esme, activations);
+  return { response: allResults(fields, 'success'), outcome: activationOutcome(done), detail: done };
+}
+
+/**
+ * A Charge's passive unit charge (attr 6, shape checked: a malformed command
+ * otherwise) and its activation at unit_charge_activation_time (attr 7), as
+ * ECS01b and ECS01a set them.
+ */
+export function chargeActivation(
+  esme: EsmeServices,
+  object: ChargeObject,
+  f: { unitChargePassive: UnitCharge; unitChargeActivationTime: string },
+): PassiveActivation {
+  let unitCharge: UnitCharge;
+  try {
+    unitCharge = checkedUnitCharge(f.unitChargePassive);
+  } catch (err) {
+    if (err instanceof UnitChargeShapeError) throw new CommandContentError(err.message);
+    throw err;
   }
-  const outcome = activationOutcome(done);
-  return { response: allResults(fields, 'success'), outcome, detail: done };
+  return {
+    name: object,
+    key: chargeKey(object),
+    when: f.unitChargeActivationTime,
+    data: { object, unitCharge },
+    apply: () => activateCharge(esme, object, unitCharge),
+  };
 }
 
 /** unit_charge_passive becomes unit_charge_active (Charge class 113 activation). */
