@@ -74,7 +74,7 @@ export class AtpsError extends PpmidRelayError {
       | 'ATPS_NO_SUCH_DEVICE'
       /** the home's PPMID has no enhanced PPMID application (a custom `deviceApps` left it bare) */
       | 'ATPS_NO_PPMID_APP'
-      /** the PPMID refused a customer action it cannot do (e.g. ESME top-up, PECS01) */
+      /** the PPMID refused a customer action it cannot do */
       | 'ATPS_UNSUPPORTED',
     message: string,
   ) {

@@ -104,7 +104,11 @@ export const defaultDeviceApps: DeviceAppFactory = ({
       clock,
       rng: random,
       credentials: deviceCredentials(profile, eui),
-      trustAnchors: deviceTrustAnchors(profile),
+      // the ESME takes the PPMID's PECS01-03 and the HC ALCS's HECS01 over the HAN (esme/han-commands.ts)
+      trustAnchors: deviceTrustAnchors(profile, [
+        { eui: e.ppmid, deviceType: 'PPMID' },
+        { eui: e.hcalcs, deviceType: 'HCALCS' },
+      ]),
       ...(esmeVariant ? { variant: esmeVariant } : {}),
       ...homeMetrology(profile, () => defaultElectricityLoad(eui, esmeVariant)),
     });

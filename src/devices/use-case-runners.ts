@@ -9,6 +9,7 @@
 import { rowHasNoPayload, type UseCaseRow } from '../gbcs/use-cases/index.ts';
 import { CHF_HANDLERS } from './chf/commands.ts';
 import type { DeviceType } from './contracts.ts';
+import { ESME_HAN_USE_CASES } from './esme/han-commands.ts';
 import { AUX_LOAD_USE_CASES } from './esme/handlers/aux-load.ts';
 import { ESME_HANDLERS } from './esme/handlers/index.ts';
 import { GPF_HANDLERS } from './gpf/gpf.ts';
@@ -24,8 +25,16 @@ const REGISTRIES: readonly (readonly [DeviceType, () => readonly string[]])[] = 
   ['HCALCS', () => HanOwnUseCases.runs()],
 ];
 
+/** The HAN Only (ZSE specified) use cases each device type takes. */
+const HAN_ONLY: readonly (readonly [DeviceType, readonly string[]])[] = [['ESME', ESME_HAN_USE_CASES]];
+
 /** The emulated device types that execute a row (empty: no emulator runs it yet). */
 export function emulatorsRunning(row: UseCaseRow): DeviceType[] {
+  // a HAN Only "ZSE specified" row (PECS01-03, HECS01) runs where a device takes its ZSE command
+  if (row.zseCommand)
+    return HAN_ONLY.filter(
+      ([type, list]) => (row.targets as readonly string[]).includes(type) && list.includes(row.useCase),
+    ).map(([t]) => t);
   if (rowHasNoPayload(row)) return [];
   const targets = row.targets as readonly string[];
   return REGISTRIES.filter(

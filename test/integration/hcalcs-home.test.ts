@@ -199,3 +199,24 @@ describe('HCALCS in a home: the ESME drives its switch over the HAN', () => {
     assert.equal(hcalcs.switchState(), 'off');
   });
 });
+
+describe('HECS01: the HCALCS asks its ESME for control (ZSE Get Scheduled Events, GBCS V3.1 HAN Only)', () => {
+  it('the ESME logs 0x0119, answers NOT_FOUND (no DRLC events) and drives the HCALCS to the state of switch 2', async () => {
+    const { atps, id, p, readSwitch2 } = await home(true);
+    const h = atps.home(id);
+    const hcalcs = h.device(p.euis.hcalcs) as Hcalcs;
+    const esme = h.device(p.euis.esme) as Esme;
+    assert.equal(readSwitch2().on, true, 'the RTDS ESME has switch 2 on');
+    assert.equal(hcalcs.switchState(), 'off', 'the HCALCS powers up off');
+    const answers: Array<{ ok: boolean; status?: number; reason?: string }> = [];
+    assert.equal(
+      hcalcs.requestControl(p.euis.esme, (r) => answers.push(r)),
+      true,
+    );
+    atps.backchannel(id, { action: 'advance', ms: 60_000 });
+    assert.deepEqual(answers, [{ ok: true, status: 0x8b }]);
+    assert.equal(hcalcs.switchState(), 'on', "driven to the ESME's state of switch 2");
+    assert.ok(esme.stateView.eventLog.some((e) => e.messageCode === 0x0119));
+    assert.ok(esme.events.some((e) => e.useCase === 'HECS01' && e.decision === 'accepted'));
+  });
+});

@@ -174,3 +174,59 @@ describe('the PPMID reads the meter back after a relayed top-up (issue 15)', () 
     );
   });
 });
+
+describe("the PPMID's buttons for the ESME: PECS01-03, ZSE commands on the HAN (GBCS V3.1 HAN Only)", () => {
+  it('a typed UTRN (PECS01) tops up the ESME; enable supply (PECS03) and emergency credit (PECS02) are answered', async () => {
+    const { atps, id, euis, p, profile } = await homeWithPpmid();
+    const esme = atps.home(id).device(euis.esme) as unknown as {
+      stateView: {
+        meterBalance: number;
+        supply: string;
+        eventLog: Array<{ code: number; messageCode?: number }>;
+      };
+    };
+    const before = esme.stateView.meterBalance;
+    const utrn = generateUtrn(new SecurityContext({ keyStore: profile.world }), {
+      supplier: profile.supplier,
+      device: euis.esme,
+      counter: 1n << 32n,
+      value: 20,
+      valueClass: 'pounds',
+    });
+    const typed = p.ppmid.typeUtrn(utrn, { esme: euis.esme });
+    assert.equal(typed.accepted, true, show(typed));
+    atps.backchannel(id, { action: 'advance', ms: 30_000 });
+    const after = esme.stateView.meterBalance;
+    assert.equal(after, before + 20 * 100_000, show(atps.deviceEvents(id, euis.esme).application.slice(-3)));
+    assert.ok(esme.stateView.eventLog.some((e) => e.messageCode === 0x0116 && e.code === 0x810e));
+    let d = p.ppmid.display();
+    assert.equal(d.lastCustomerAction?.state, 'accepted', show(p.ppmid.events.slice(-3)));
+    assert.equal(d.lastCustomerAction?.valueMillipence, 20 * 100_000);
+    assert.equal(d.credit.source, 'esme-top-up-response');
+    assert.equal(d.credit.creditRemainingMillipence, after);
+    // the same UTRN again: the ESME says duplicate, the balance stays
+    p.ppmid.typeUtrn(utrn, { esme: euis.esme });
+    atps.backchannel(id, { action: 'advance', ms: 30_000 });
+    assert.equal(p.ppmid.display().lastCustomerAction?.result, 'duplicate');
+    assert.equal(esme.stateView.meterBalance, after);
+
+    // PECS03: the supply is on already: Supply ON succeeds, it stays on
+    assert.equal(p.ppmid.enableSupply({ esme: euis.esme }).accepted, true);
+    atps.backchannel(id, { action: 'advance', ms: 30_000 });
+    d = p.ppmid.display();
+    assert.deepEqual(
+      [d.lastCustomerAction?.kind, d.lastCustomerAction?.state],
+      ['enable-supply', 'accepted'],
+    );
+    assert.equal(esme.stateView.supply, 'enabled');
+
+    // PECS02: a credit-mode ESME has no emergency credit to give: FAILURE
+    assert.equal(p.ppmid.activateEmergencyCredit({ esme: euis.esme }).accepted, true);
+    atps.backchannel(id, { action: 'advance', ms: 30_000 });
+    d = p.ppmid.display();
+    assert.deepEqual(
+      [d.lastCustomerAction?.kind, d.lastCustomerAction?.state, d.lastCustomerAction?.result],
+      ['emergency-credit', 'refused', 'failure'],
+    );
+  });
+});

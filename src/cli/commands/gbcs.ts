@@ -214,7 +214,7 @@ export function register(program: Command): void {
         const drives = emulatorsDriven(r);
         const j = useCaseJson(r, runsOn, drives);
         process.stdout.write(
-          `${j.code} ${r.useCase} ${r.name}\n  ${r.kind}, ${r.family}, targets ${r.targets.join('/')}${r.esmeVariants ? ` (${r.esmeVariants.join('/')})` : ''}, ${r.critical ? 'critical' : 'non-critical'}, SRV ${r.srvs.join(' ') || '-'}, roles ${r.roles.join(' ') || '-'}${r.acbOnBehalfOf ? `, via ACB for ${r.acbOnBehalfOf.join(' ')}` : ''} (${r.rolesConfirmed}), payload ${r.payloadUnknown ? 'UNKNOWN' : r.noPayloadByGbcs ? 'none (GBCS defines none)' : r.confirmed}, runs on ${runsOn.join('/') || 'no emulator yet'}${drives.length ? ` (drives ${drives.join('/')} over the HAN)` : ''}\n`,
+          `${j.code} ${r.useCase} ${r.name}\n  ${r.kind}, ${r.family}, targets ${r.targets.join('/')}${r.esmeVariants ? ` (${r.esmeVariants.join('/')})` : ''}, ${r.critical ? 'critical' : 'non-critical'}, SRV ${r.srvs.join(' ') || '-'}, roles ${r.roles.join(' ') || '-'}${r.acbOnBehalfOf ? `, via ACB for ${r.acbOnBehalfOf.join(' ')}` : ''} (${r.rolesConfirmed}), payload ${r.payloadUnknown ? 'UNKNOWN' : r.noPayloadByGbcs ? `none (GBCS defines none${r.zseCommand ? `; ZSE ${r.zseCommand} on the HAN` : ''})` : r.confirmed}, runs on ${runsOn.join('/') || 'no emulator yet'}${drives.length ? ` (drives ${drives.join('/')} over the HAN)` : ''}\n`,
         );
         for (const [kind, leaves] of Object.entries(j.fields ?? {}))
           for (const l of leaves as { path: string; type: string; unit?: string }[])
@@ -270,6 +270,7 @@ export function useCaseJson(
   if (r.alerts) out.alerts = r.alerts.map(hex4);
   if (r.payloadUnknown) out.payloadUnknown = true;
   if (r.noPayloadByGbcs) out.noPayloadByGbcs = true;
+  if (r.zseCommand) out.zseCommand = r.zseCommand;
   if (r.nameUnconfirmed) out.nameUnconfirmed = true;
   if (fields) {
     const nonEmpty = Object.fromEntries(Object.entries(fields).filter(([, v]) => v.length > 0));

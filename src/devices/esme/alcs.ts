@@ -63,7 +63,7 @@ export const ALCS_SWITCH_SUCCESS = 0x8131;
 export const ALCS_SWITCH_FAILURE = 0x811a;
 
 /** What made a switch change (its state-change event). */
-export type AlcsCause = 'calendar' | 'command' | 'overrideEnd';
+export type AlcsCause = 'calendar' | 'command' | 'overrideEnd' | 'hcalcsRequest';
 
 /** The outcome of an ALCS event log entry (GBCS V3.1 use-case tables, ECS35f). */
 export const ALCS_OUTCOME = { notKnown: 0, success: 1, failure: 2 } as const;
@@ -142,6 +142,21 @@ export class AlcsControl {
   /** A controller command (ECS47a / ECS47b) set switch N to `to`: logged, driven and reported like any change. */
   controllerSet(n: number, to: boolean, script: number): void {
     this.change(n, to, 'command', script);
+  }
+
+  /**
+   * HC ALCS `hcalcs` asked for control (HECS01): the number of the switch it
+   * is (alcsDeviceIdN, ECS46c), driven again to the state the switch holds
+   * now (logged and reported like any change); null when it is none of them.
+   */
+  hcalcsRequestsControl(hcalcs: Eui): number | null {
+    for (let n = 1; n <= 5; n++) {
+      if (getAttribute(this.host.state, `alcsDeviceId${n}.value`) !== hcalcs) continue;
+      const on = this.output(n);
+      this.change(n, on, 'hcalcsRequest', (n << 8) | (on ? 0x01 : 0x02));
+      return n;
+    }
+    return null;
   }
 
   /** ECS46c wrote the ALCS calendar: it runs from now on. */

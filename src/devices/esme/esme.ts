@@ -14,7 +14,8 @@
 import { dlms, encodeDlmsApdu, gbcsInvokeId } from '../../gbcs/payload/dlms.ts';
 import { formatCosemDateTimeText } from '../../gbcs/use-cases/cosem-text.ts';
 import { encodeAlert, useCaseById } from '../../gbcs/use-cases/index.ts';
-import { toHex } from '../../runtime/bytes.ts';
+import { type Eui, normaliseEui, toHex } from '../../runtime/bytes.ts';
+import type { DeviceEvent } from '../contracts.ts';
 import { defaultDeviceKeyState, reapplyInstalledKeys } from '../meter-common/device-credentials.ts';
 import { EVENT_FIRMWARE_VERIFICATION_FAILED, verifyFirmwareFile } from '../meter-common/firmware.ts';
 import { restoreJoinedPeers } from '../meter-common/join-table.ts';
@@ -31,6 +32,7 @@ import type { AcceptedCommand } from '../security/device-security.ts';
 import { AlcsControl, defaultAlcsState } from './alcs.ts';
 import { attributeOverlay } from './attribute-store.ts';
 import { newDailyReadLog, recordDailyReads } from './daily-read-log.ts';
+import { answerHanCommand, type EsmeHanHost } from './han-commands.ts';
 import { ESME_FUTURE_DATED, ESME_HANDLERS } from './handlers/index.ts';
 import { HcalcsDriver } from './hcalcs-driver.ts';
 import {
@@ -181,7 +183,7 @@ export class Esme extends MeterDevice<EsmeState> {
       setDeviceTime: (t, s) => this.setDeviceTime(t, s),
       scheduleFutureDated: (e) => this.acceptFutureDated(e),
       cancelFutureDated: (k) => this.cancelFutureDated(k),
-      logEvent: (code) => this.logEvent(code),
+      logEvent: (code, messageCode) => this.logEvent(code, messageCode),
       alcs: this.alcs,
       hardwareFaults: () => this.hardwareFaults(),
       get deviceKeys() {
@@ -229,6 +231,26 @@ export class Esme extends MeterDevice<EsmeState> {
     return answerAttributeRead(this.state, clusterId, asdu);
   }
 
+  /**
+   * ZSE cluster commands on the HAN: the PPMID's PECS01-03 and the HC ALCS's HECS01
+   * (han-commands.ts); null for a cluster the ESME takes no commands on.
+   */
+  answerClusterCommand(clusterId: number, asdu: Uint8Array, from: Eui): Uint8Array | null {
+    this.advance();
+    return answerHanCommand(this.hanHost, clusterId, asdu, normaliseEui(from));
+  }
+
+  private get hanHost(): EsmeHanHost {
+    return Object.assign(Object.create(this.services) as EsmeServices, {
+      metrics: this.metrics,
+      event: (e: Omit<DeviceEvent, 'at' | 'device'>) => this.recordEvent(e),
+      alert: (code: number) => {
+        const a = this.simpleAlert(code);
+        this.sendAlert(a.payload, a.messageCode, a.critical, a.code);
+      },
+    });
+  }
+
   onFirmwareImage(file: Uint8Array): void {
     const v = verifyFirmwareFile(file, 'ESME');
     if (!v.ok) {
@@ -266,8 +288,12 @@ export class Esme extends MeterDevice<EsmeState> {
 
   // ------------------------------------------------------------------ state
 
-  private logEvent(code: number): void {
-    this.state.eventLog.push({ at: this.deviceNow(), code });
+  private logEvent(code: number, messageCode?: number): void {
+    this.state.eventLog.push({
+      at: this.deviceNow(),
+      code,
+      ...(messageCode === undefined ? {} : { messageCode }),
+    });
     if (this.state.eventLog.length > 100) this.state.eventLog.shift();
   }
 

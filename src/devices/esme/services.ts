@@ -27,8 +27,8 @@ export interface EsmeServices extends RegistryDevice, DeviceKeyHolder {
   setDeviceTime(epochMs: number, status: TimeStatus): void;
   scheduleFutureDated(entry: FutureDatedEntry): void;
   cancelFutureDated(key: string): boolean;
-  /** appends a GBCS event code to the device event log */
-  logEvent(code: number): void;
+  /** appends a GBCS event code to the device event log (`messageCode`: the use case that caused it, when logged with one) */
+  logEvent(code: number, messageCode?: number): void;
   /** the ALCS switches in time: calendar, timed overrides, log, HCALCS, alerts (alcs.ts) */
   readonly alcs?: AlcsControl;
 }

@@ -41,6 +41,8 @@ export interface EsmeState {
   /** disablement threshold (ECS03, class 9000 attr 4) */
   disablementThreshold: number;
   supply: SupplyState;
+  /** emergency credit (PECS02 from the PPMID activates it when it can be); absent: never activated */
+  emergencyCredit?: { active: boolean };
   firmware: {
     /** running firmware version, hex (4 bytes in RTDS: 0123ABCD) */
     version: string;
@@ -52,7 +54,7 @@ export interface EsmeState {
   /** the last accepted UTRNs (duplicate detection) */
   recentUtrns: string[];
   /** device event log (GBCS event codes) */
-  eventLog: Array<{ at: number; code: number }>;
+  eventLog: Array<{ at: number; code: number; messageCode?: number }>;
   /**
    * the tariff ECS24 reads, as named values by catalogue object and attribute
    * (tariff.ts): the Charges' active unit charges (attr 5), calendar, special

@@ -20,14 +20,24 @@ import { ZCL_READ_ATTRIBUTES, ZCL_READ_ATTRIBUTES_RESPONSE } from '../../zigbee/
 import type { GbcsDevice, HanSendResult } from '../contracts.ts';
 import type { HanDataIndication } from './medium.ts';
 
+/** ZigBee SE Demand Response and Load Control cluster. */
+export const DRLC_CLUSTER_ID = 0x0701;
 /** ZSE clusters read between devices: Metering and Prepayment. */
 export const ZSE_READ_CLUSTERS: ReadonlySet<number> = new Set([0x0702, 0x0705]);
 /**
- * Every cluster device-to-device frames use: the read clusters and On/Off
+ * Every cluster device-to-device frames use: the read clusters, On/Off
  * (the ESME drives its HCALCS: a cluster command answered with a Default
- * Response, matched like a read by its transaction sequence number).
+ * Response, matched like a read by its transaction sequence number) and
+ * Demand Response and Load Control (the HC ALCS asks its ESME for control,
+ * HECS01). The PPMID's commands to the ESME (PECS01-03) go on Prepayment
+ * and Metering; a cluster-specific answer (Consumer Top Up Response) is
+ * matched like a Default Response.
  */
-export const ZSE_PEER_CLUSTERS: ReadonlySet<number> = new Set([...ZSE_READ_CLUSTERS, ON_OFF_CLUSTER_ID]);
+export const ZSE_PEER_CLUSTERS: ReadonlySet<number> = new Set([
+  ...ZSE_READ_CLUSTERS,
+  ON_OFF_CLUSTER_ID,
+  DRLC_CLUSTER_ID,
+]);
 
 /** The answer to a read: the response frame, or why there is none. */
 export type ZseReadResult =
@@ -105,9 +115,10 @@ export class ZseReads {
       return true;
     }
     if (
-      h.frameType === 'global' &&
-      (h.commandId === ZCL_READ_ATTRIBUTES_RESPONSE || h.commandId === ZCL_DEFAULT_RESPONSE_COMMAND_ID) &&
-      h.direction === 's2c'
+      h.direction === 's2c' &&
+      (h.frameType === 'cluster' ||
+        h.commandId === ZCL_READ_ATTRIBUTES_RESPONSE ||
+        h.commandId === ZCL_DEFAULT_RESPONSE_COMMAND_ID)
     ) {
       const p = this.pending.get(h.transactionSequenceNumber);
       if (!p || p.peer !== ind.from || p.clusterId !== ind.clusterId) {

@@ -14,11 +14,12 @@
  * here). The backchannel `setSwitch` sets it too (an event and a count per
  * change); it is kept in the snapshot.
  */
+
 import { type Eui, normaliseEui } from '../../runtime/bytes.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import { PpmidRelayError } from '../../runtime/errors.ts';
 import { Metrics } from '../../runtime/metrics.ts';
-import { encodeDefaultResponse, ZCL_STATUS_SUCCESS } from '../../zigbee/zcl.ts';
+import { decodeDefaultResponse, encodeDefaultResponse, ZCL_STATUS_SUCCESS } from '../../zigbee/zcl.ts';
 import {
   decodeOnOffCommand,
   ON_OFF_CLUSTER_ID,
@@ -26,6 +27,7 @@ import {
   ZCL_ON_OFF_ON,
 } from '../../zigbee/zcl-onoff.ts';
 import type { DeviceEvent, GbcsDevice, HanUplink } from '../contracts.ts';
+import { encodeZseCommand, zseClusterOf } from '../han/zse-commands.ts';
 import { type HanDeviceState, HanOwnUseCases } from '../han-device/own-use-cases.ts';
 import { decodeHanMessage, runOwnCommand } from '../han-device/run-own-command.ts';
 import type { DeviceCredentials, TrustAnchors } from '../security/credentials.ts';
@@ -78,6 +80,7 @@ export class Hcalcs implements GbcsDevice {
   private readonly eventLog: DeviceEvent[] = [];
   private uplink: HanUplink | undefined;
   private switch: SwitchState;
+  private tsn = 0;
 
   constructor(o: HcalcsOptions) {
     this.eui = normaliseEui(o.credentials.eui);
@@ -149,6 +152,52 @@ export class Hcalcs implements GbcsDevice {
 
   switchState(): SwitchState {
     return this.switch;
+  }
+
+  /**
+   * HECS01 (GBCS V3.1, HAN Only, ZSE specified): the HCALCS asks its ESME
+   * for control with a ZSE DRLC Get Scheduled Events (all events from now)
+   * on the HAN, APS-secured with their application link key. The ESME logs
+   * it and drives the switch to the state it holds for this HCALCS (On/Off,
+   * answered like any other); its own answer (a Default Response) goes to
+   * `done` (the ZCL status, or the HAN failure). False when there is no HAN
+   * path with a link key to `esme`.
+   */
+  requestControl(
+    esme: Eui,
+    done: (r: { ok: boolean; status?: number; reason?: string }) => void = () => {},
+  ): boolean {
+    const u = this.uplink;
+    const to = normaliseEui(esme);
+    if (!u?.clusterCommand || !u.hasPeerLinkKey?.(to)) {
+      this.metrics.inc('hcalcs.han.request-control.no-link-key');
+      return false;
+    }
+    this.tsn = (this.tsn + 1) & 0xff;
+    const tsn = this.tsn;
+    const frame = encodeZseCommand(
+      'drlc.getScheduledEvents',
+      { startTime: 0, numberOfEvents: 0, issuerEventId: 0 },
+      { tsn },
+    );
+    this.metrics.inc('hcalcs.han.request-control.sent');
+    this.event({ kind: 'customer', reason: 'REQUEST_CONTROL', useCase: 'HECS01', detail: { esme: to } });
+    u.clusterCommand(to, zseClusterOf('drlc.getScheduledEvents'), frame, tsn, (r) => {
+      if (!r.ok) {
+        this.metrics.inc('hcalcs.han.request-control.no-answer');
+        done({ ok: false, reason: r.reason });
+        return;
+      }
+      try {
+        const d = decodeDefaultResponse(r.asdu);
+        this.metrics.inc('hcalcs.han.request-control.answered');
+        done({ ok: true, status: d.status });
+      } catch (e) {
+        this.metrics.inc('hcalcs.han.request-control.malformed');
+        done({ ok: false, reason: e instanceof Error ? e.message : String(e) });
+      }
+    });
+    return true;
   }
 
   /** Backchannel: sets the load switch (an event and `hcalcs.switch.<state>` when it changes). */

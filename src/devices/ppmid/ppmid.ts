@@ -25,6 +25,7 @@
  * A state machine on the injected Clock: callbacks, no Promises, no wall
  * clock, deterministic. Every decision is a DeviceEvent and a Metrics counter.
  */
+
 import { createHash, type KeyObject } from 'node:crypto';
 import {
   assertP256,
@@ -56,6 +57,7 @@ import { DeviceSecurity, type DeviceSecuritySnapshot } from '../security/device-
 import { checkCommand, checkValidity, openEnvelope, type RelayPolicy } from './checks.ts';
 import { CreditReads } from './credit-reads.ts';
 import { PpmidError } from './errors.ts';
+import { type EsmeButton, type EsmeButtonOutcome, EsmeButtons } from './esme-commands.ts';
 import { ownUseCases, runOwnCommand } from './own-commands.ts';
 import {
   buildPcs01,
@@ -143,12 +145,13 @@ export interface CreditDisplay {
    * where the figures came from: a GSME top-up response, the PPMID's own HAN
    * read of a meter after a relayed top-up (credit-reads.ts), or a backchannel update
    */
-  source: 'gsme-top-up-response' | 'han-read' | 'backchannel' | null;
+  source: 'gsme-top-up-response' | 'esme-top-up-response' | 'han-read' | 'backchannel' | null;
   updatedAt: number | null;
 }
 
 export interface CustomerActionDisplay {
-  kind: 'top-up' | 'emergency-credit';
+  /** `enable-supply`: PECS03 to an ESME */
+  kind: 'top-up' | 'emergency-credit' | 'enable-supply';
   /** the UTRN with all but the last 4 digits hidden */
   utrnMasked?: string;
   target: Eui;
@@ -176,7 +179,11 @@ export interface PpmidDisplay {
 
 export type TypeUtrnResult =
   | { accepted: true; counter: string; target: Eui }
-  | { accepted: false; reason: 'format' | 'check-digit' | 'no-gsme' | 'busy'; detail: string };
+  | {
+      accepted: false;
+      reason: 'format' | 'check-digit' | 'no-gsme' | 'no-esme' | 'no-han-path' | 'busy';
+      detail: string;
+    };
 
 export type StatusReportListener = (bytes: Uint8Array, report: StatusReport) => void;
 
@@ -315,6 +322,8 @@ export class Ppmid implements GbcsDevice {
   private readonly trustAnchorEuis: Eui[];
   /** after a relayed top-up: the meter's credit read over the HAN (credit-reads.ts) */
   private readonly creditReads: CreditReads<CreditReadAbout>;
+  /** the customer's buttons for an ESME (PECS01-03 over the HAN) */
+  private readonly esmeButtons: EsmeButtons;
 
   private uplink: HanUplink | undefined;
   private readonly outbox: BoundedQueue<OutboxEntry>;
@@ -370,6 +379,13 @@ export class Ppmid implements GbcsDevice {
     this.trustAnchorEuis = opts.trustAnchors.cellEntries().map(([, a]) => a.eui);
     // a future-dated CS06's 8F66 / 8F67 goes over the HAN like the PPMID's responses
     this.own = ownUseCases(this, opts.firmwareVersion, (b) => this.uplink?.send(b));
+    this.esmeButtons = new EsmeButtons({
+      clock: this.clock,
+      metrics: this.metrics,
+      uplink: () => this.uplink,
+      event: (e) => this.event(e),
+      answered: (o) => this.esmeAnswered(o),
+    });
     this.creditReads = new CreditReads(
       {
         clock: this.clock,
@@ -878,15 +894,11 @@ export class Ppmid implements GbcsDevice {
   /**
    * The customer typed a UTRN on the PPMID: checked locally (format, check
    * digit), then sent to the GSME as PCS01 (ahead of relayed commands, never
-   * interrupting one in flight). `gsme` picks the meter when the home has
-   * more than one; an ESME top-up via the PPMID (PECS01) is not implemented.
+   * interrupting one in flight), or with `esme` to that ESME as PECS01 (ZSE
+   * Consumer Top Up on the HAN, esme-commands.ts; `counter` is empty: no GBCS
+   * message). `gsme` picks the meter when the home has more than one.
    */
   typeUtrn(utrn: string, opts: { gsme?: Eui; esme?: Eui } = {}): TypeUtrnResult {
-    if (opts.esme !== undefined)
-      throw new PpmidError(
-        'PPMID_UNSUPPORTED',
-        'ESME top-up from a PPMID (PECS01, DLMS) is not implemented: its payload could not be confirmed (no fixture)',
-      );
     const clean = utrn.replace(/[\s-]/g, '');
     const local = checkUtrnLocally(clean);
     const masked = mask(clean);
@@ -909,6 +921,7 @@ export class Ppmid implements GbcsDevice {
       });
       return { accepted: false, reason: local.reason, detail: `UTRN ${masked}: ${local.reason}` };
     }
+    if (opts.esme !== undefined) return this.pressForEsme('top-up', opts.esme, clean, masked);
     return this.customerCommand(
       'top-up',
       opts.gsme,
@@ -917,12 +930,73 @@ export class Ppmid implements GbcsDevice {
     );
   }
 
-  /** The customer asked for emergency credit: PCS02 to the GSME. `issuedAt` defaults to the clock (ZigBee UTCTime). */
-  activateEmergencyCredit(opts: { gsme?: Eui; issuedAt?: number } = {}): TypeUtrnResult {
+  /**
+   * The customer asked for emergency credit: PCS02 to the GSME (`issuedAt` defaults to the clock, ZigBee
+   * UTCTime), or with `esme` PECS02 to that ESME (ZSE Select Available Emergency Credit on the HAN).
+   */
+  activateEmergencyCredit(opts: { gsme?: Eui; esme?: Eui; issuedAt?: number } = {}): TypeUtrnResult {
+    if (opts.esme !== undefined) return this.pressForEsme('emergency-credit', opts.esme);
     const issuedAt = opts.issuedAt ?? dateToZigbeeTime(new Date(this.clock.now()));
     return this.customerCommand('emergency-credit', opts.gsme, (gsme, counter) =>
       buildPcs02(this.security, { gsme, counter, issuedAt }),
     );
+  }
+
+  /** The customer asked the ESME to enable its (armed) supply: PECS03, ZSE Local Change Supply "Supply ON" on the HAN. */
+  enableSupply(opts: { esme: Eui }): TypeUtrnResult {
+    return this.pressForEsme('enable-supply', opts.esme);
+  }
+
+  private pressForEsme(kind: EsmeButton, esmeOpt: Eui, utrn?: string, utrnMasked?: string): TypeUtrnResult {
+    if (this.stopped) throw new PpmidError('PPMID_CONFIG', 'this PPMID was shut down (restored elsewhere)');
+    const esme = normaliseEui(esmeOpt);
+    const refuse = (reason: 'no-esme' | 'no-han-path', detail: string): TypeUtrnResult => {
+      this.metrics.inc(`ppmid.customer.${kind}.${reason}`);
+      this.event({ kind: 'customer', decision: 'rejected', reason, detail: { detail, esme } });
+      return { accepted: false, reason, detail };
+    };
+    if (this.policy.homeDevices.get(esme) !== 'ESME')
+      return refuse('no-esme', `${esme} is not an ESME of this home`);
+    this.lastCustomerAction = {
+      kind,
+      ...(utrnMasked !== undefined ? { utrnMasked } : {}),
+      target: esme,
+      counter: '',
+      state: 'sent',
+      at: this.clock.now(),
+    };
+    if (!this.esmeButtons.press(kind, esme, utrn))
+      return refuse('no-han-path', `no HAN path with an application link key to ESME ${esme}`);
+    return { accepted: true, counter: '', target: esme };
+  }
+
+  /** The ESME answered a button (esme-commands.ts): the customer action and, for a top-up, the credit shown. */
+  private esmeAnswered(o: EsmeButtonOutcome): void {
+    const a = this.lastCustomerAction;
+    if (a && a.kind === o.button && a.target === o.esme && a.counter === '')
+      this.lastCustomerAction = {
+        ...a,
+        state: o.ok ? 'accepted' : o.result === 'no-han-path' || o.result === 'lost' ? 'failed' : 'refused',
+        result: o.result,
+        ...(o.valueMillipence !== undefined ? { valueMillipence: o.valueMillipence } : {}),
+        at: o.at,
+      };
+    if (o.creditRemainingMillipence !== undefined)
+      this.credit = {
+        ...this.credit,
+        creditRemainingMillipence: o.creditRemainingMillipence,
+        source: 'esme-top-up-response',
+        updatedAt: o.at,
+      };
+    if (o.button === 'emergency-credit' && o.ok)
+      this.credit = { ...this.credit, emergencyCredit: 'active', updatedAt: o.at };
+    this.event({
+      kind: 'customer',
+      decision: o.ok ? 'accepted' : 'rejected',
+      reason: o.result,
+      useCase: o.useCase,
+      detail: { esme: o.esme },
+    });
   }
 
   private customerCommand(

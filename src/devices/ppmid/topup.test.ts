@@ -98,9 +98,16 @@ describe('PCS01: a UTRN typed on the PPMID', () => {
     assert.equal(kit.ppmid.display().lastCustomerAction?.state, 'rejected-locally');
   });
 
-  it('an ESME top-up through the PPMID (PECS01) fails loudly as unsupported', async () => {
-    const kit = await makePpmidKit();
-    assert.throws(() => kit.ppmid.typeUtrn(UTRN, { esme: RTDS_DEVICES.esme }), { code: 'PPMID_UNSUPPORTED' });
+  it('an ESME top-up through the PPMID (PECS01) is a ZSE command on the HAN: refused without a HAN path or an ESME', async () => {
+    const kit = await makePpmidKit({ home: [{ eui: RTDS_DEVICES.esme, deviceType: 'ESME' }] });
+    const r = kit.ppmid.typeUtrn(UTRN, { esme: RTDS_DEVICES.esme });
+    assert.equal((r as { reason: string }).reason, 'no-han-path', JSON.stringify(r));
+    assert.equal(kit.ppmid.display().lastCustomerAction?.state, 'failed');
+    assert.equal(kit.uplink.sent.length, 0, 'nothing goes to the CH');
+    assert.equal(
+      (kit.ppmid.typeUtrn(UTRN, { esme: RTDS_DEVICES.gsme }) as { reason: string }).reason,
+      'no-esme',
+    );
   });
 
   it('no GSME in the home, or no KA certificate for it: refused with no-gsme', async () => {

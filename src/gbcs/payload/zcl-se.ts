@@ -400,6 +400,20 @@ const METERING = {
       ],
     },
     {
+      // GBCS V3.1 PECS03: a PPMID's request to enable an ESME's supply (HAN only, no GBCS payload)
+      id: 0x0c,
+      name: 'localChangeSupply',
+      title: 'Local Change Supply',
+      rtds: false,
+      fields: [
+        {
+          name: 'proposedSupplyStatus',
+          type: 'enum8',
+          doc: '1 off/armed, 2 on (GBCS PECS03: only 2 can succeed)',
+        },
+      ],
+    },
+    {
       id: 0x0d,
       name: 'setSupplyStatus',
       title: 'Set Supply Status',
@@ -1050,6 +1064,32 @@ const DEVICE_MANAGEMENT = {
   ],
 } as const satisfies ZclClusterDef;
 
+// ---------------------------------------------------------------- Demand Response and Load Control 0x0701
+
+/**
+ * GBCS V3.1 HECS01: an HC ALCS asks its ESME for control with Get Scheduled
+ * Events (HAN only, no GBCS payload). No RTDS message carries a DRLC command.
+ */
+const DRLC = {
+  id: 0x0701,
+  name: 'drlc',
+  title: 'Demand Response and Load Control',
+  toServer: [
+    {
+      id: 0x01,
+      name: 'getScheduledEvents',
+      title: 'Get Scheduled Events',
+      rtds: false,
+      fields: [
+        utc('startTime'),
+        { name: 'numberOfEvents', type: 'uint8', doc: '0: every scheduled event' },
+        { name: 'issuerEventId', type: 'uint32', doc: '0: from the start time on' },
+      ],
+    },
+  ],
+  toClient: [],
+} as const satisfies ZclClusterDef;
+
 // ---------------------------------------------------------------- Events 0x0709
 
 const EVENTS = {
@@ -1132,6 +1172,7 @@ export const ZCL_SE_CLUSTERS = [
   BASIC,
   OTA,
   PRICE,
+  DRLC,
   METERING,
   MESSAGING,
   PREPAYMENT,

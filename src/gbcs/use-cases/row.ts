@@ -80,11 +80,17 @@ export interface UseCaseRowBase {
    */
   payloadUnknown?: true;
   /**
-   * GBCS allocates the Message Code but defines no payload for it (HECS01: GBCS V3.1's use-case tables give
-   * it only so the ESME can log, under that code, a ZSE Get Scheduled Events an HC ALCS sends): there is no
+   * GBCS allocates the Message Code but defines no payload for it (PECS01-03, HECS01: GBCS V3.1's use-case
+   * tables give it only so the ESME can log, under that code, the ZSE command named in `zseCommand`): there is no
    * command to encode or decode, and encoding or decoding it is a UseCaseUnknownError that says so.
    */
   noPayloadByGbcs?: true;
+  /**
+   * A HAN Only row GBCS gives Message Type "ZSE specified" (PECS01-03, HECS01): the ZigBee SE command
+   * (`cluster.command` key of gbcs/payload/zcl-se.ts) the device receives from the joined PPMID / HC ALCS and
+   * records in its Event Log under the row's Message Code. The row itself carries no GBCS payload.
+   */
+  zseCommand?: string;
   /** Alert Codes the use case can raise (future-dated execution 8F66/8F67 ...). */
   alerts?: readonly number[];
   aliases?: readonly string[];

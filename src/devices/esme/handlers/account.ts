@@ -10,9 +10,14 @@
  */
 import { parseCosemDateTimeText } from '../../../gbcs/use-cases/cosem-text.ts';
 import { COSEM_OBJECTS, type CommandFieldsOf } from '../../../gbcs/use-cases/index.ts';
-import { toHex } from '../../../runtime/bytes.ts';
+import { type Eui, toHex } from '../../../runtime/bytes.ts';
 import type { FutureDatedEntry } from '../../meter-common/meter-device.ts';
-import { ALERT_FOR_TOP_UP_REFUSAL, checkTopUp, rememberUtrn } from '../../meter-common/prepayment.ts';
+import {
+  ALERT_FOR_TOP_UP_REFUSAL,
+  checkTopUp,
+  rememberUtrn,
+  type TopUpResult,
+} from '../../meter-common/prepayment.ts';
 import { isWildcardDateTime, isZeroDateTime, parseCosemDateTime } from '../../meter-common/time.ts';
 import {
   allResults,
@@ -29,20 +34,7 @@ import { type FutureDatedRun, futureDatedAlert } from './future-dated.ts';
 export function topUp(call: UseCaseCall<CommandFieldsOf<'CS01a'>>, esme: EsmeServices): HandlerResult {
   const utrn = call.fields.tokenGateway.enter;
   if (utrn.length !== 20) throw new CommandContentError('UTRN octet-string(20)');
-  const s = esme.state;
-  const supplier = call.cmd.originator.business;
-  const last = s.lastTopUpCounter[supplier];
-  const r = checkTopUp({
-    security: esme.security.securityContext,
-    utrn,
-    supplier,
-    device: esme.eui,
-    counter: call.cmd.message.originatorCounter,
-    lastAccepted: last === undefined ? undefined : BigInt(last),
-    balanceMillipence: s.meterBalance,
-    maxBalanceMillipence: s.maxMeterBalance,
-    recent: s.recentUtrns,
-  });
+  const r = applyUtrn(esme, utrn, call.cmd.originator.business, call.cmd.message.originatorCounter);
   if (!r.ok)
     return {
       response: { tokenGateway: { enter: { result: 'other-reason' } } },
@@ -51,16 +43,45 @@ export function topUp(call: UseCaseCall<CommandFieldsOf<'CS01a'>>, esme: EsmeSer
       detail: { utrn, refusal: r.refusal },
       alerts: [esme.simpleAlert(ALERT_FOR_TOP_UP_REFUSAL[r.refusal])],
     };
+  return {
+    response: { tokenGateway: { enter: { result: 'success' } } },
+    outcome: 'applied',
+    detail: { utrn, credit: r.valueMillipence, balance: esme.state.meterBalance },
+  };
+}
+
+/**
+ * A UTRN of `supplier` with top-up `counter`, checked (meter-common/prepayment.ts) and, when good,
+ * applied: the balance, the supplier's top-up counter, the recent UTRNs, the prepayment credits log and
+ * the event log (`messageCode`: the use case it came by, PECS01 from the PPMID). CS01a and PECS01 both.
+ */
+export function applyUtrn(
+  esme: EsmeServices,
+  utrn: string,
+  supplier: Eui,
+  counter: bigint,
+  messageCode?: number,
+): TopUpResult {
+  const s = esme.state;
+  const last = s.lastTopUpCounter[supplier];
+  const r = checkTopUp({
+    security: esme.security.securityContext,
+    utrn,
+    supplier,
+    device: esme.eui,
+    counter,
+    lastAccepted: last === undefined ? undefined : BigInt(last),
+    balanceMillipence: s.meterBalance,
+    maxBalanceMillipence: s.maxMeterBalance,
+    recent: s.recentUtrns,
+  });
+  if (!r.ok) return r;
   s.meterBalance += r.valueMillipence;
   s.lastTopUpCounter[supplier] = r.counter.toString();
   s.recentUtrns = rememberUtrn(s.recentUtrns, utrn);
   logCredit(esme, r.valueMillipence, utrn);
-  esme.logEvent(0x810e);
-  return {
-    response: { tokenGateway: { enter: { result: 'success' } } },
-    outcome: 'applied',
-    detail: { utrn, credit: r.valueMillipence, balance: s.meterBalance },
-  };
+  esme.logEvent(0x810e, messageCode);
+  return r;
 }
 
 /** ECS02 / ECS03 (DUIS 1.6): change the payment mode, now, at a date, or cancel a pending change. */

@@ -64,13 +64,13 @@ export const ESME_HANDLERS = new UseCaseRegistry<EsmeServices>()
 /**
  * Every other ESME DLMS row with a catalogued payload runs on the generic
  * object model (cosem.ts): reads answer from it, sets write it, resets clear.
- * Protected reads (get_protected_attributes) run protected.ts. Not here (the
- * registry answers "unsupported"): the PPMID-originated PECSxx rows.
+ * Protected reads (get_protected_attributes) run protected.ts. The HAN Only
+ * rows (PECS01-03, HECS01) carry no GBCS payload: their ZSE commands run in
+ * ../han-commands.ts.
  */
 for (const row of useCaseRows()) {
   if (row.family !== 'dlms' || row.kind !== 'command' || rowHasNoPayload(row)) continue;
-  if (!row.targets.includes('ESME') || ESME_HANDLERS.runs(row.useCase) || row.useCase.startsWith('PECS'))
-    continue;
+  if (!row.targets.includes('ESME') || ESME_HANDLERS.runs(row.useCase)) continue;
   const kinds = new Set((row as DlmsCommandRow).accesses.map((a) => a.kind));
   if ((row as DlmsCommandRow).accesses.some((a) => a.member === 'getProtectedAttributes')) {
     ESME_HANDLERS.register(row.useCase, protectedRead);

@@ -7,6 +7,8 @@
  * confirmed: 'unconfirmed'; where nothing can be inferred the row is
  * payloadUnknown and the engine refuses it (docs/use-cases.md).
  */
+
+import type { ZclCommandKey } from '../../payload/zcl-se.ts';
 import { type DlmsAccess, dlmsAccess, dlmsCommand } from '../dlms-row.ts';
 import type { DeviceTarget } from '../row.ts';
 import type { EsmeVariant } from './esme.ts';
@@ -86,7 +88,12 @@ function unknown<const U extends string>(
 }
 
 /** A Message Code GBCS allocates with no payload (row.ts `noPayloadByGbcs`): encode/decode refuse it, saying so. */
-function noPayload<const U extends string>(code: number, useCase: U, name: string) {
+function noPayload<const U extends string>(
+  code: number,
+  useCase: U,
+  name: string,
+  zseCommand: ZclCommandKey,
+) {
   return dlmsCommand({
     code,
     useCase,
@@ -97,6 +104,7 @@ function noPayload<const U extends string>(code: number, useCase: U, name: strin
     ...roleFields(useCase),
     confirmed: 'gbcs-text',
     noPayloadByGbcs: true,
+    zseCommand,
     accesses: [],
   });
 }
@@ -382,16 +390,18 @@ export const ESME_GBCS_ROWS = [
     { srv: '7.15' },
   ),
   inferred(0x011f, 'ECS47b', 'Limit APC Level on ESME', true, ALCS_STATE_WINDOWS, { srv: '7.16' }),
-  // PPMID-originated on the HAN (GBCS: PPMID to ESME, no remote party)
-  inferred(0x0116, 'PECS01', 'Apply Prepayment Top Up to an ESME using PPMID', false, [
-    action('tokenGateway', 'enter'),
-  ]),
-  inferred(0x0117, 'PECS02', 'Activate Emergency Credit on ESME from PPMID', false, [
-    action('emergencyCredit', 'invokeCredit'),
-  ]),
-  inferred(0x0118, 'PECS03', 'Request to Enable ESME Supply from PPMID', false, [
-    action('disconnectControlScripts', 'execute'),
-  ]),
+  // PPMID-originated on the HAN: GBCS V3.1 (use-case file, pairs "Apply Prepayment Top Up to ESME (using
+  // PPMID)", "Activate Emergency Credit on ESME from PPMID", "Request to Enable ESME Supply from PPMID") gives
+  // each "solely to allocate a Message Code to be recorded in the ESME Event Log" when the ESME receives the
+  // authenticated ZSE command; HAN Only, Message Type "ZSE specified", no DLMS content (esme/han-commands.ts)
+  noPayload(0x0116, 'PECS01', 'Apply Prepayment Top Up to an ESME using PPMID', 'prepayment.consumerTopUp'),
+  noPayload(
+    0x0117,
+    'PECS02',
+    'Activate Emergency Credit on ESME from PPMID',
+    'prepayment.selectAvailableEmergencyCredit',
+  ),
+  noPayload(0x0118, 'PECS03', 'Request to Enable ESME Supply from PPMID', 'metering.localChangeSupply'),
 
   // 1.5, 3.1: the other method of the same Credit object (ECS04a), the Supplier Message object
   inferred(
@@ -604,5 +614,10 @@ export const ESME_GBCS_ROWS = [
   ),
   // GBCS V3.1 use-case tables: a Message Code without payload; the ESME logs it when an HC ALCS asks it
   // for its scheduled events (ZSE Get Scheduled Events)
-  noPayload(0x0119, 'HECS01', 'Request Control of a HAN Connected Auxiliary Load Control Switch from HCALCS'),
+  noPayload(
+    0x0119,
+    'HECS01',
+    'Request Control of a HAN Connected Auxiliary Load Control Switch from HCALCS',
+    'drlc.getScheduledEvents',
+  ),
 ] as const;
