@@ -46,7 +46,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createSign, createVerify, generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { migrate, openStore, type Store } from '../src/adapters/store/index.ts';
@@ -94,9 +94,51 @@ function threadCpuMs(): number {
   }
 }
 
+/** CPU ms of every thread of this process by thread id (Linux /proc/self/task; empty elsewhere). */
+function tasksCpuMs(): Map<string, number> {
+  const out = new Map<string, number>();
+  try {
+    for (const tid of readdirSync('/proc/self/task')) {
+      try {
+        const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        out.set(tid, (Number(f[11]) + Number(f[12])) * 10);
+      } catch {
+        // the thread ended
+      }
+    }
+  } catch {
+    // not Linux
+  }
+  return out;
+}
+
+/** Per-thread CPU ms between two tasksCpuMs() readings, the busiest first, the main thread left out. */
+function otherThreads(before: Map<string, number>, after: Map<string, number>): number[] {
+  const main = readlinkSync('/proc/thread-self').split('/').pop();
+  const out: number[] = [];
+  for (const [tid, ms] of after) if (tid !== main) out.push(ms - (before.get(tid) ?? 0));
+  return out.sort((a, b) => b - a);
+}
+
 function cpuMs(): number {
   const c = process.cpuUsage();
   return (c.user + c.system) / 1000;
+}
+
+/** Starts the main thread's CPU profiler (node:inspector); the returned function stops it and gives the profile. */
+async function startProfile(): Promise<() => Promise<object>> {
+  const { Session } = await import('node:inspector/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 200 });
+  await session.post('Profiler.start');
+  return async () => {
+    const { profile } = await session.post('Profiler.stop');
+    session.disconnect();
+    return profile;
+  };
 }
 
 /** The HTTP floor: the same fastify body parser, a fixed answer of a DUIS Response's size, no DSP. */
@@ -441,8 +483,14 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchResult[]>
         const commits0 = s.dsp?.dsp.journal.commits ?? 0;
         const c0 = cpuMs();
         const m0 = threadCpuMs();
+        const t0 = tasksCpuMs();
         const client = await runClient(s.http.url, file);
+        const others = otherThreads(t0, tasksCpuMs());
         return {
+          // the other threads: the busiest (the DSP workers when there are), then the rest summed
+          top1: others[0] ?? 0,
+          top2: others[1] ?? 0,
+          rest: others.slice(2).reduce((a, b) => a + b, 0),
           ms: client.ms,
           clientCpuMs: client.cpuMs,
           cpuMs: cpuMs() - c0,
@@ -451,13 +499,26 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchResult[]>
         };
       };
       for (const s of servers) await send(s, quick ? 30 : 100);
+      // DSP_BENCH_PROFILE=file.cpuprofile: the main thread's CPU profile over the measured rounds only
+      const profile = process.env.DSP_BENCH_PROFILE ? await startProfile() : undefined;
       const rounds = 3;
-      const totals = servers.map(() => ({ ms: 0, clientCpuMs: 0, cpuMs: 0, mainMs: 0, commits: 0 }));
+      const totals = servers.map(() => ({
+        ms: 0,
+        clientCpuMs: 0,
+        cpuMs: 0,
+        mainMs: 0,
+        commits: 0,
+        top1: 0,
+        top2: 0,
+        rest: 0,
+      }));
       for (let r = 0; r < rounds; r++)
         for (const [i, s] of servers.entries()) {
           const t = await send(s, Math.ceil(perUser / rounds));
           for (const k of Object.keys(t) as Array<keyof typeof t>) totals[i][k] += t[k];
         }
+      if (profile && process.env.DSP_BENCH_PROFILE)
+        writeFileSync(process.env.DSP_BENCH_PROFILE, JSON.stringify(await profile()));
       const n = nUsers * Math.ceil(perUser / rounds) * rounds;
       let oneThreadMs: number | undefined;
       for (const [i, s] of servers.entries()) {
@@ -470,6 +531,8 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchResult[]>
             cpuMsPerRequest: t.cpuMs / n,
             mainThreadMs: t.mainMs / n,
             otherThreadsMs: (t.cpuMs - t.mainMs) / n,
+            // the other threads' CPU ms per request: the two busiest (DSP workers), the rest (GC, libuv, loader)
+            threads: `${(t.top1 / n).toFixed(3)}+${(t.top2 / n).toFixed(3)}+${(t.rest / n).toFixed(3)}`,
             xFloor: t.cpuMs / n / floor,
             cores: t.cpuMs / t.ms,
             clientCpuMs: t.clientCpuMs / n,
