@@ -449,8 +449,9 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchResult[]>
       { name: '1 thread, store via Kysely', workers: 0, kyselyStore: true },
       { name: '1 thread', workers: 0 },
     ];
-    const workers = Number(process.env.DSP_BENCH_WORKERS ?? 2);
-    if (workers > 0) modes.push({ name: `${workers} workers`, workers });
+    // DSP_BENCH_WORKERS=1,2: a workers mode per count (default 2; 0: none)
+    for (const workers of (process.env.DSP_BENCH_WORKERS ?? '2').split(',').map(Number))
+      if (workers > 0) modes.push({ name: `${workers} worker${workers > 1 ? 's' : ''}`, workers });
     // DSP_BENCH_MODES=name,name: only these modes (e.g. to profile one with --cpu-prof)
     const only = process.env.DSP_BENCH_MODES?.split(',');
     if (only) modes.splice(0, modes.length, ...modes.filter((m) => only.includes(m.name)));
@@ -486,6 +487,7 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchResult[]>
         const t0 = tasksCpuMs();
         const client = await runClient(s.http.url, file);
         const others = otherThreads(t0, tasksCpuMs());
+        if (process.env.DSP_BENCH_THREADS) process.stderr.write(`${s.mode.name}: ${others.filter((x) => x > 0).join(' ')}\n`);
         return {
           // the other threads: the busiest (the DSP workers when there are), then the rest summed
           top1: others[0] ?? 0,

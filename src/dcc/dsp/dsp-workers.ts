@@ -58,6 +58,9 @@ export type FrontWorkerReply =
   | { id: number; xml: string }
   | { id: number; error: string };
 
+/** Most calls one turn gives one worker before the next worker takes the rest (#pick). */
+const TURN_BATCH = 8;
+
 /** Most worker threads (a bigger number is refused: more threads than cores only add switching). */
 export const MAX_DSP_WORKERS = 64;
 
@@ -81,6 +84,8 @@ export class DspFrontWorkers {
   #nextId = 1;
   #closed = false;
   #flushScheduled = false;
+  /** The worker taking this turn's calls (#pick), until the turn's flush. */
+  #turnWorker: FrontWorker | undefined;
   /** Messages posted to the workers (batches), against `calls`: how many calls a wake-up carried. */
   posts = 0;
   /** Calls (checks and signatures) each worker slot took so far. */
@@ -183,10 +188,19 @@ export class DspFrontWorkers {
     });
   }
 
-  /** The least busy worker. */
+  /**
+   * The worker for a call: the one already taking this turn's calls while its batch holds fewer
+   * than TURN_BATCH, else the least busy (calls in flight). So one turn's calls go to one worker in
+   * one message, and the workers take turns: with the calls split over every worker instead, each
+   * message carried fewer calls, and a message (a wake-up of each thread) costs about as much CPU
+   * as the structured clone of its calls (docs/dsp.md "Performance").
+   */
   #pick(): FrontWorker {
+    const open = this.#turnWorker;
+    if (open && open.batch.length < TURN_BATCH && this.#workers.includes(open)) return open;
     let best = this.#workers[0];
     for (const w of this.#workers) if (w.calls.size < best.calls.size) best = w;
+    this.#turnWorker = best;
     return best;
   }
 
@@ -209,6 +223,7 @@ export class DspFrontWorkers {
   /** Posts each worker the calls of this turn, as one message. */
   #flush(): void {
     this.#flushScheduled = false;
+    this.#turnWorker = undefined;
     for (const w of this.#workers) {
       if (!w || w.batch.length === 0) continue;
       const calls = w.batch;
