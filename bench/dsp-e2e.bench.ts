@@ -487,7 +487,9 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchResult[]>
         const t0 = tasksCpuMs();
         const client = await runClient(s.http.url, file);
         const others = otherThreads(t0, tasksCpuMs());
-        if (process.env.DSP_BENCH_THREADS) process.stderr.write(`${s.mode.name}: ${others.filter((x) => x > 0).join(' ')}\n`);
+        // DSP_BENCH_THREADS=1: each round's per-thread CPU ms (the main thread left out) on stderr
+        if (process.env.DSP_BENCH_THREADS)
+          process.stderr.write(`${s.mode.name}: ${others.filter((x) => x > 0).join(' ')}\n`);
         return {
           // the other threads: the busiest (the DSP workers when there are), then the rest summed
           top1: others[0] ?? 0,
