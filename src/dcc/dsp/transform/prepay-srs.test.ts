@@ -32,7 +32,7 @@ function transform(srv: string, cv: number, target: string, body: string, ctx = 
 type ChangeDebt = Record<string, number | string>;
 
 describe('2.3 Update Debt: GCS04 from XSD-shaped bodies', () => {
-  it('to a GSME: one Change Debt per debt register, adjustments with their recovery', () => {
+  it('to a GSME: one Change Debt per debt register (GBCS V3.1 GCS04 template), adjustments with their recovery', () => {
     const t = transform('2.3', 4, GSME, updateDebt('Gas'));
     assert.ok(t.valid.valid, t.valid.errors.join('; '));
     const r = t.run();
@@ -70,7 +70,8 @@ describe('2.3 Update Debt: GCS04 from XSD-shaped bodies', () => {
         debtAmount: 90000,
         debtRecoveryMethod: 1,
         debtAmountType: 5,
-        debtRecoveryFrequency: 0,
+        // GBCS V3.1 GCS04 message template: the payment-based debt's frequency is 0x01
+        debtRecoveryFrequency: 1,
         debtRecoveryAmount: 0,
         debtRecoveryBalancePercentage: 2500,
       },

@@ -16,15 +16,15 @@
  * The DCC draws the CIN (TransformContext.nextCin) and returns it to the user
  * with the device's response (DUIS CINMessage).
  *
- * 2.3 GCS04 (no RTDS example; PROVISIONAL, from the DUIS UpdateDebt element
- * definitions and the ZCL Prepayment cluster): three Change Debt commands
+ * 2.3 GCS04 (no RTDS example; GBCS V3.1's GCS04 message template, values from
+ * the DUIS UpdateDebt elements): three Change Debt commands
  * (0x02), one per GSME debt register, in register order:
  * - 1: TimeDebtRegister1 with GasDebtRecovery1, 2: TimeDebtRegister2 with
  *   GasDebtRecovery2: Debt Amount Type 1 / 3 (Type 1 / Type 2 incremental),
  *   Debt Recovery Method 0 (time based), Frequency HOURLY 0 / DAILY 1,
  *   Recovery Amount = DebtRecoveryRate;
  * - 3: PaymentDebtRegister: Debt Amount Type 5 (Type 3 incremental),
- *   Recovery Method 1 (percentage based), Balance Percentage =
+ *   Recovery Method 1 (percentage based), Frequency 0x01, Amount 0, Balance Percentage =
  *   DebtRecoveryPerPayment (0..10000: hundredths of a percent, the ZCL unit).
  * The amounts are adjustments (incremental types): DUIS types them xs:int
  * (signed), which a register's new absolute value would not need. Label
@@ -147,6 +147,8 @@ function changeDebt(
 const TYPE_INCREMENTAL = [1, 3, 5] as const;
 const TIME_BASED = 0;
 const PERCENTAGE_BASED = 1;
+/** Debt Recovery Frequency of the payment-based debt's Change Debt (GBCS V3.1 GCS04 message template). */
+const PAYMENT_DEBT_FREQUENCY = 0x01;
 
 function gcs04(i: BuildInput<UpdateDebt>): unknown {
   const b = i.body;
@@ -165,7 +167,8 @@ function gcs04(i: BuildInput<UpdateDebt>): unknown {
       changeDebt(id, TYPE_INCREMENTAL[1], b.timeDebt2, timeBased(b.gas2!)),
       changeDebt(id, TYPE_INCREMENTAL[2], b.paymentDebt, {
         method: PERCENTAGE_BASED,
-        frequency: 0,
+        // GBCS V3.1 GCS04 message template: "Payment Based Debt, set to 0x01"
+        frequency: PAYMENT_DEBT_FREQUENCY,
         amount: 0,
         percentage: b.perPayment,
       }),

@@ -106,10 +106,13 @@ export const GSME_ROWS = [
     'Set Tariff and Price on GSME',
     '1.1.1',
     true,
-    // GBCS V3.1 use-case tables (GCS01a message template): the calendar first (Publish Calendar, 1-4
-    // Day Profiles, 1-2 Week Profiles, Seasons, Special Days), then Publish Tariff Information, Publish
-    // Block Thresholds (absent when the tariff information has no block thresholds in use), Publish
-    // Price Matrix: 7-12 components, one Default Response each
+    // GBCS V3.1 use-case tables (pair "Set Tariff and Price": SME.C.C, future-dated, Service Reference
+    // 1.1, Supplier; GCS01a message template): the calendar first (Publish Calendar, 1-4 Day Profiles,
+    // 1-2 Week Profiles, Seasons, Special Days: Calendar 0x0707), then Publish Tariff Information,
+    // Publish Block Thresholds (absent when the tariff information has no block thresholds in use),
+    // Publish Price Matrix (Price 0x0700): 7-12 components, frame control 0x09, none with a From Date
+    // Time; one Default Response each (frame control 0x00). A future Start Time of the calendar makes
+    // the GSME alert 8F66/8F67 when it acts
     [
       c('calendar', 'calendar', 'publishCalendar', FC.toClient),
       c('dayProfiles', 'calendar', 'publishDayProfile', FC.toClient, { repeated: true }),
@@ -121,7 +124,7 @@ export const GSME_ROWS = [
       c('priceMatrix', 'price', 'publishPriceMatrix', FC.toClient),
     ],
     [r('price', 'defaultResponse'), r('calendar', 'defaultResponse')],
-    { ...UNCONFIRMED, alerts: FUTURE_DATED },
+    { confirmed: 'gbcs-text', alerts: FUTURE_DATED },
   ),
   gsme(
     0x00a3,
@@ -142,9 +145,14 @@ export const GSME_ROWS = [
     'Set GSME Payment Mode to Credit',
     '1.6',
     true,
+    // GBCS V3.1 use-case tables (pair "Set Payment Mode to Credit": SME.C.C, future-dated, Service
+    // Reference 1.6, Supplier; GCS02 message template): Change Payment Mode (Prepayment 0x0705, 0x06,
+    // frame control 0x01): Implementation Date/Time (0 now, 0xFFFFFFFF cancel), Proposed Payment
+    // Control Configuration 0x0C94 (credit), Cut Off Value 0xFFFFFFFF (unchanged); answered by Change
+    // Payment Mode Response (0-1, frame control 0x19) or a Default Response
     [c('changePaymentMode', 'prepayment', 'changePaymentMode', FC.toServer)],
     [rNoDefault('prepayment', 'changePaymentModeResponse')],
-    { ...UNCONFIRMED, alerts: FUTURE_DATED },
+    { confirmed: 'gbcs-text', alerts: FUTURE_DATED },
   ),
   gsme(
     0x006d,
@@ -171,9 +179,13 @@ export const GSME_ROWS = [
     'Reset Prepayment Mode Meter Balance on the GSME',
     '1.5',
     true,
+    // GBCS V3.1 use-case tables (pair "Adjust Prepayment Mode Meter Balance: Reset": SME.C.C, not
+    // future-dated, Service Reference 1.5, Supplier; GCS40b message template): Credit Adjustment
+    // (Prepayment 0x0705, 0x05, frame control 0x01), Start Time 0, Credit Adjustment Type 1
+    // (absolute), value 0; a Default Response
     [c('creditAdjustment', 'prepayment', 'creditAdjustment', FC.toServer)],
     [r('prepayment', 'defaultResponse')],
-    UNCONFIRMED,
+    { confirmed: 'gbcs-text' },
   ),
   gsme(
     0x00c0,
@@ -211,9 +223,15 @@ export const GSME_ROWS = [
     'Manage Debt on the GSME',
     '2.3',
     true,
+    // GBCS V3.1 use-case tables (pair "Debt Management": SME.C.C, not future-dated, Service Reference
+    // 2.3, Supplier; GCS04 message template): three Change Debt (Prepayment 0x0705, 0x02, frame control
+    // 0x01, no From Date Time): Time Debt 1 (Debt Amount Type 1, recovery method 0, frequency 0 hourly /
+    // 1 daily), Time Debt 2 (type 3, method 0), Payment Debt (type 5, method 1, frequency 0x01, amount
+    // 0, balance percentage); label empty, recovery start time 0, collection time 0; a Default Response
+    // each (INVALID_VALUE for a frequency other than 0x00, 0x01, 0xFF)
     [c('changeDebt', 'prepayment', 'changeDebt', FC.toServer, { repeated: true })],
     [r('prepayment', 'defaultResponse')],
-    UNCONFIRMED,
+    { confirmed: 'gbcs-text' },
   ),
   gsme(
     0x006f,
@@ -223,8 +241,9 @@ export const GSME_ROWS = [
     true,
     // the prepayment settings, then the friendly credit (non-disablement) calendar: ZCL Calendar
     // type 3, as the RTDS GCS21b response reads it back (DUIS 2.1 GasNonDisablementCalendar).
-    // Order, the From Date Time of Set Low Credit Warning Level and the counts (1-5 Day Profiles,
-    // 0-2 Week Profiles: 8-14 components): GBCS V3.1 use-case tables (GCS05 message template)
+    // Order, the From Date Time of Set Low Credit Warning Level (Extended Header Control 0x10) and the
+    // counts (1-5 Day Profiles, 0-2 Week Profiles: 8-14 components): GBCS V3.1 use-case tables (GCS05
+    // message template; use case: Target GSME, GPF gas tap-off)
     [
       c('emergencyCreditSetup', 'prepayment', 'emergencyCreditSetup', FC.toServer),
       c('overallDebtCap', 'prepayment', 'setOverallDebtCap', FC.toServer),
@@ -239,7 +258,7 @@ export const GSME_ROWS = [
       c('specialDays', 'calendar', 'publishSpecialDays', FC.toClient),
     ],
     [r('prepayment', 'defaultResponse'), r('calendar', 'defaultResponse')],
-    UNCONFIRMED,
+    { confirmed: 'gbcs-text' },
   ),
   gsme(
     0x0070,
@@ -443,6 +462,8 @@ export const GSME_ROWS = [
     false,
     [read('readMetering', 'metering', [0x0a00]), read('readPrepayment', 'prepayment', [0x0001])],
     [r('metering', 'readAttributesResponse'), r('prepayment', 'readAttributesResponse')],
+    // GBCS V3.1 use-case table: Target GPF (primary) and GSME
+    { targets: GSME_GPF },
   ),
   gsme(
     0x00a0,
@@ -559,7 +580,8 @@ export const GSME_ROWS = [
       rNoDefault('calendar', 'publishSpecialDays'),
       rNoDefault('price', 'publishPrice'),
     ],
-    { confirmed: 'gbcs-text' },
+    // GBCS V3.1 use-case table: Target GPF (primary) and GSME
+    { confirmed: 'gbcs-text', targets: GSME_GPF },
   ),
   gsme(
     0x00bf,
