@@ -16,7 +16,10 @@
  *   RTDS set (CS02bWPByWP answers "unsupported");
  * - devices.hcalcs.read / devices.hcalcs.join: CS08 and CS03A2 then CS04AC
  *   (join log written and emptied) on the HCALCS's own use cases
- *   (han-device/own-use-cases.ts, shared with the PPMID), generated keys.
+ *   (han-device/own-use-cases.ts, shared with the PPMID), generated keys;
+ * - devices.ppmid.read: CS08 to the PPMID application (its own use cases,
+ *   same checks), generated keys. No PPMID critical figure: no critical
+ *   use case of the RTDS set runs on the PPMID. No GPF figure yet.
  * Commands carry increasing counters, prepared in advance. Each figure is
  * commands per second and CPU ms per command (process CPU time over the
  * run, warm-up included, divided by the commands run).
@@ -33,7 +36,8 @@ import {
   rtdsEsmeProfile,
 } from '../src/devices/meter-common/test-support.ts';
 import { RTDS_TIME } from '../src/devices/meter-common/time.ts';
-import { FakeUplink } from '../src/devices/ppmid/testing.ts';
+import { Ppmid } from '../src/devices/ppmid/ppmid.ts';
+import { FakeUplink, makePpmidKit } from '../src/devices/ppmid/testing.ts';
 import { RTDS_DEVICES, TrustAnchors } from '../src/devices/security/credentials.ts';
 import { generatedWorld } from '../src/devices/security/profiles.ts';
 import { decodeMessage, type GbcsMessage, loadKeyStoreDir, SecurityContext } from '../src/gbcs/index.ts';
@@ -130,6 +134,8 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchResult[]>
   results.push(withCpu('devices.chf.read', chf.read), withCpu('devices.chf.write', chf.write));
   const hcalcs = await hcalcsCases(fx, n);
   results.push(withCpu('devices.hcalcs.read', hcalcs.read), withCpu('devices.hcalcs.join', hcalcs.join));
+  const ppmid = await ppmidCases(fx, n);
+  results.push(withCpu('devices.ppmid.read', ppmid.read));
   return results;
 }
 
@@ -261,4 +267,38 @@ async function hcalcsCases(fx: Fixture, n: number) {
       Array.from({ length: n }, (_, i) => protect(i % 2 ? unjoin : join, i)),
     ),
   };
+}
+
+/** CS08 (read firmware version) to the PPMID's own use cases, through the Ppmid application (generated keys). */
+async function ppmidCases(fx: Fixture, n: number) {
+  const P = RTDS_DEVICES.ppmid;
+  const world = await generatedWorld([P]);
+  const all = world.trustAnchors([]);
+  const anchors = new TrustAnchors(
+    Object.fromEntries(all.cellEntries().filter(([c]) => c !== 'supplier' && c !== 'networkOperator')),
+    [],
+  );
+  const read = fx('11.2_CS08/CS08_11.2_SUCCESS_COMMAND_GBCS.HEX');
+  const cmds = Array.from({ length: n }, (_, i) =>
+    rebuildCommand(world.remote, read, { counter: 0x1000n + BigInt(i), recipient: P }),
+  );
+  const kit = await makePpmidKit();
+  const make = () => {
+    const clock = new VirtualClock(RTDS_TIME);
+    const ppmid = new Ppmid({
+      ...kit.options,
+      clock,
+      credentials: world.credentials(P),
+      trustAnchors: anchors,
+      maxEvents: 100,
+    });
+    const up = new FakeUplink(clock);
+    ppmid.attachUplink(up);
+    return (bytes: Uint8Array) => {
+      ppmid.onRemotePartyMessage(bytes);
+      up.sent.length = 0;
+      executed(ppmid.events, 'PPMID');
+    };
+  };
+  return { read: cycleOn(make, cmds) };
 }
