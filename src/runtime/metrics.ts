@@ -143,7 +143,11 @@ export class BoundedQueue<T> {
     const v = this.items[this.head];
     this.items[this.head] = undefined as T;
     this.head++;
-    if (this.head > 64 && this.head * 2 > this.items.length) {
+    if (this.head === this.items.length) {
+      // emptied: start over (a queue that is mostly empty, as a HAN channel's, keeps no run of spent slots)
+      this.items.length = 0;
+      this.head = 0;
+    } else if (this.head > 64 && this.head * 2 > this.items.length) {
       this.items = this.items.slice(this.head);
       this.head = 0;
     }

@@ -277,10 +277,23 @@ function bytesEq(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
+/**
+ * The input blocks of one AES call (keystream counters, CBC-MAC blocks), written
+ * whole before each call and read by it only: one buffer reused, not a new
+ * (off-heap, above 64 bytes) array per frame and direction.
+ */
+let aesInput = new Uint8Array(32 * BLOCK);
+
+function aesInputOf(bytes: number): Uint8Array {
+  if (aesInput.length < bytes) aesInput = new Uint8Array(Math.max(bytes, aesInput.length * 2));
+  return aesInput.subarray(0, bytes);
+}
+
 /** S_0 || S_1 ... : E(A_i) with A_i = flags (L - 1) || nonce || i, enough for `n` message bytes. */
 function keystream(aes: AesContexts, nonce: Uint8Array, n: number): Uint8Array {
   const blocks = 1 + Math.ceil(n / BLOCK);
-  const a = new Uint8Array(blocks * BLOCK);
+  // every byte of every block is written below
+  const a = aesInputOf(blocks * BLOCK);
   for (let b = 0; b < blocks; b++) {
     const o = b * BLOCK;
     a[o] = 0x01;
@@ -296,7 +309,8 @@ function cbcMac(aes: AesContexts, nonce: Uint8Array, aad: Uint8Array, m: Uint8Ar
   const la = aad.length === 0 ? 0 : aad.length < 0xff00 ? 2 : 6;
   const aBlocks = Math.ceil((la + aad.length) / BLOCK);
   const mBlocks = Math.ceil(m.length / BLOCK);
-  const x = new Uint8Array((1 + aBlocks + mBlocks) * BLOCK);
+  const x = aesInputOf((1 + aBlocks + mBlocks) * BLOCK);
+  x.fill(0, BLOCK); // the length encoding's and the padding's zero bytes (B_0 is written whole)
   x[0] = (aad.length > 0 ? 0x40 : 0) | (((M - 2) / 2) << 3) | 0x01;
   x.set(nonce, 1);
   x[14] = m.length >>> 8;

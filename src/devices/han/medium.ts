@@ -97,7 +97,7 @@ export interface HanMediumOptions {
   reassemblyTimeoutMs?: number;
   /** APS duplicate rejection window, default 10 s. */
   duplicateRejectionMs?: number;
-  /** Per-device transmit queue capacity (messages), default 16. */
+  /** Per-device transmit queue capacity (messages waiting behind the one in flight), default 16. */
   txQueueCapacity?: number;
   /** Default window for `airtime()` shares, default 60 s. */
   airtimeWindowMs?: number;
@@ -610,7 +610,9 @@ export class HanMedium {
       this.log.warn('transmit queue full', { eui: node.eui, capacity: node.queue.capacity });
       return this.refuse('queue-full', `${node.eui}: transmit queue full (${node.queue.capacity})`);
     }
-    this.schedulePump(node);
+    // An idle radio starts the message at once (its channel job queues behind the one on air);
+    // a busy one takes it from its queue when the transfer in flight ends (`finish`).
+    if (!node.current && !node.pumpScheduled) this.pump(node);
     return { ok: true, id: m.id };
   }
 
