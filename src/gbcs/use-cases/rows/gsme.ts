@@ -614,6 +614,9 @@ export const GSME_ROWS = [
     [read('readBasic', 'basic', [0x0004, 0x0005]), read('readMetering', 'metering', [0x0608, 0x0607])],
     [r('basic', 'readAttributesResponse'), r('metering', 'readAttributesResponse')],
   ),
+  // GBCS V3.1 use-case tables (pair "Set Alert Behaviours - Supplier": SME.C.NC, not future-dated,
+  // Service Reference 6.22, Supplier; Device Management 0x0708 SetEventConfiguration 0x04, applied once
+  // per event list with its value, a Default Response each); its message template not yet read
   gsme(
     0x00ad,
     'GCS20',
@@ -764,9 +767,14 @@ export const GSME_ROWS = [
     'Remotely Close the Valve in the GSME',
     '7.2',
     true,
+    // GBCS V3.1 use-case tables (pair "Remotely Open the Load Switch / close Valve": SME.C.C, not
+    // future-dated, Service Reference 7.2, Supplier; GCS32 message template): Change Supply (Metering
+    // 0x0702, 0x0B): Provider ID 0, Request Date/Time 0, Implementation Date/Time 0 (now), Proposed
+    // Supply Status 0x00 (close valve), Supply Control Bits 0x01 (acknowledgement required); answered
+    // by Supply Status Response (0-1, frame control 0x09, status 0x00 closed) or a Default Response
     [c('changeSupply', 'metering', 'changeSupply', FC.toServer)],
     [r('metering', 'supplyStatusResponse')],
-    UNCONFIRMED,
+    { confirmed: 'gbcs-text' },
   ),
   gsme(
     0x0085,
