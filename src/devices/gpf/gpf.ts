@@ -3,9 +3,18 @@
  * its own use cases after the shared security checks (devices/security),
  * through the shared handler registry (meter-common/use-case-registry.ts):
  * - GCS13a / GCS13b / GCS13c / GCS14, GCS16b (daily prepay snapshots,
- *   gsme/snapshots.ts): reads of the gas mirror (gas-mirror.ts),
+ *   gsme/snapshots.ts), GCS15e (top-up log), GCS33 (valve status, battery),
+ *   GCS46 (MPRN), GCS21e: reads of the gas mirror (gas-mirror.ts),
  *   the GSME's data as the GSME last wrote it, answered exactly as the GSME
  *   answers them (gsme/handlers: the protected parts payload-encrypted);
+ * - GCS61 (GBCS V3.1: Target GPF only): the GSME's Daily Consumption Log
+ *   as the mirror holds it (gsme/handlers/logs.ts);
+ * - CS10a / CS10b: the GPF's own General and Security Event Logs (Log IDs
+ *   3, 4) and its copies of the GSME's (6, 7: the mirror's); CS11 clears
+ *   the GPF's own General Event Log (gsme/handlers/event-log.ts). The GPF
+ *   logs GPF Device Log Changed (0x8071) when GCS59 restores its device
+ *   log, and every command refused by its security checks in its Security
+ *   Log;
  * - GCS09: Set Change of Tenancy Date (Device Management Publish Change of
  *   Tenancy), held in the GPF's state;
  * - GCS59: Restore GPF Device Log (ASN.1), each entry restored (result 0);
@@ -23,7 +32,9 @@
 import { messageCodeForUseCase } from '../../gbcs/codes/message-codes.ts';
 import { encodeGbzAlert } from '../../gbcs/use-cases/index.ts';
 import type { DeviceType } from '../contracts.ts';
+import { appendLog, clearEventLog, LOG_ID, type LogEntry, readEventLog } from '../gsme/handlers/event-log.ts';
 import { type GsmeView, registerMirroredReads } from '../gsme/handlers/index.ts';
+import { readSampledData } from '../gsme/handlers/logs.ts';
 import { defaultDeviceKeyState } from '../meter-common/device-credentials.ts';
 import {
   type Execution,
@@ -67,6 +78,10 @@ export interface GpfState {
   deviceLog: Array<{ deviceId: string; deviceType: number }>;
   /** Remote Party Seq Numbers and the cell certificates CS02b replaced (absent in a snapshot from before) */
   credentials?: CredentialState;
+  /** the GPF's own General Event Log (Log ID 3; absent in a snapshot from before: empty) */
+  eventLog?: LogEntry[];
+  /** the GPF's own Security Event Log (Log ID 4): commands its security checks refused */
+  securityLog?: LogEntry[];
 }
 
 /** The GPF's credential state before any CS02b: no seq number set, no certificate replaced. */
@@ -93,8 +108,30 @@ interface GpfView extends GsmeView {
 /** Responses to these reads carry the clock status in the header date-time (RTDS GCS13a/b/c, GCS14 on the GPF: 00). */
 const READS = new Set(['GCS13a', 'GCS13b', 'GCS13c', 'GCS14'].map((u) => messageCodeForUseCase(u)!.code));
 
-/** The GPF's handlers: the mirrored reads and its own two use cases. */
+/** The GPF's logs by ZSE Log ID: its own, and its copies of the GSME's (the mirror's). */
+const gpfLogs = (d: GpfView) => ({
+  [LOG_ID.general]: ownLog(d.gpf, 'eventLog'),
+  [LOG_ID.security]: ownLog(d.gpf, 'securityLog'),
+  [LOG_ID.gsmeGeneralCopy]: d.state.eventLog,
+  [LOG_ID.gsmeSecurityCopy]: d.state.securityLog ?? [],
+});
+
+function ownLog(s: GpfState, which: 'eventLog' | 'securityLog'): LogEntry[] {
+  s[which] ??= [];
+  return s[which];
+}
+
+/** GBCS alert / event code GPF Device Log Changed. */
+const GPF_DEVICE_LOG_CHANGED = 0x8071;
+
+/** The GPF's handlers: the mirrored reads and its own use cases. */
 export const GPF_HANDLERS = registerMirroredReads(new UseCaseRegistry<GpfView>())
+  .register('GCS61', readSampledData)
+  .registerAll(['CS10a', 'CS10b'], readEventLog(gpfLogs))
+  .register(
+    'CS11',
+    clearEventLog((d: GpfView) => ownLog(d.gpf, 'eventLog')),
+  )
   .register('GCS09', changeOfTenancy)
   .register('GCS59', restoreDeviceLog)
   .register('CS02a', provideCredentials)
@@ -127,7 +164,7 @@ export class Gpf extends MeterDevice<GpfState> {
       gbzFaults: () => this.hardwareFaults(),
       simpleAlert: (code) => this.simpleAlert(code),
       now: () => this.deviceNow(),
-      logEvent: () => {},
+      logEvent: (code) => appendLog(ownLog(self.state, 'eventLog'), this.deviceNow(), code),
       get credentials() {
         self.state.credentials ??= initialGpfCredentials();
         return {
@@ -164,6 +201,11 @@ export class Gpf extends MeterDevice<GpfState> {
 
   protected execute(cmd: AcceptedCommand, ctx: ExecutionContext): Execution {
     return this.registry.execute(cmd, this.view, ctx);
+  }
+
+  /** A command refused by the security checks goes into the GPF's Security Event Log (CS10b, Log ID 4). */
+  protected override onSecurityEvent(code: number): void {
+    appendLog(ownLog(this.state, 'securityLog'), this.deviceNow(), code);
   }
 
   protected encodeSimpleAlert(code: number, atMs: number): Uint8Array {
@@ -228,6 +270,7 @@ function restoreDeviceLog(
   const ids = new Set(entries.map((e) => e.deviceId.toUpperCase()));
   if (ids.size !== entries.length) throw new CommandContentError('GCS59: a device appears twice in the log');
   d.gpf.deviceLog = entries.map((e) => ({ deviceId: e.deviceId.toUpperCase(), deviceType: e.deviceType }));
+  d.logEvent(GPF_DEVICE_LOG_CHANGED);
   return {
     response: { restoreOutcomes: entries.map((device) => ({ device, result: 0 })) },
     outcome: 'applied',

@@ -384,7 +384,7 @@ describe('GSME: use cases', () => {
     }
   });
 
-  it('rejections: tampered, replayed, unsigned critical; nothing changes, a GBZ security alert goes out', () => {
+  it('rejections: tampered, replayed, unsigned critical; nothing changes but the Security Log, a GBZ security alert goes out', () => {
     const cmd = protect(fixture('7.3_GCS39/GCS39_7.3_SUCCESS_COMMAND_GBCS.HEX'));
     const cases: Array<[string, Uint8Array, string]> = [
       [
@@ -407,7 +407,11 @@ describe('GSME: use cases', () => {
       const snap = g.gsme.snapshot();
       const sent = deliver(g, bytes);
       assert.equal(g.gsme.events.find((e) => e.kind === 'command')?.reason, reason, name);
-      assert.deepEqual(g.gsme.snapshot().state, snap.state);
+      assert.deepEqual(notSecurityLog(g.gsme.snapshot().state), notSecurityLog(snap.state));
+      // the refusal is in the Security Event Log (CS10b), with the alert code it raised
+      const logged = g.gsme.stateView.securityLog;
+      assert.equal(logged.length, 1, name);
+      assert.match(logged[0]!.code.toString(16).toUpperCase(), /^(8F1E|8F3D)$/);
       assert.deepEqual(
         sent.map((s) => s.cra),
         ['alert'],
@@ -419,10 +423,11 @@ describe('GSME: use cases', () => {
     const snap = g.gsme.snapshot();
     deliver(g, cmd);
     assert.equal(g.gsme.events.filter((e) => e.kind === 'command').at(-1)?.reason, 'REPLAY');
-    assert.deepEqual(g.gsme.snapshot().state, snap.state);
+    assert.deepEqual(notSecurityLog(g.gsme.snapshot().state), notSecurityLog(snap.state));
+    assert.equal(g.gsme.stateView.securityLog.length, 1);
   });
 
-  it('random and mutated bytes never throw and never change state', () => {
+  it('random and mutated bytes never throw and never change state (but the Security Log)', () => {
     const g = newGsme();
     const seeds = commandsToGsme.slice(0, 10).map((m) => protect(decodeMessage(m.bytes)));
     const snap = g.gsme.snapshot();
@@ -438,7 +443,8 @@ describe('GSME: use cases', () => {
         ),
         (bytes) => {
           g.gsme.onRemotePartyMessage(bytes);
-          assert.deepEqual(g.gsme.snapshot().state, snap.state);
+          // only the Security Log grows (a refused command is a security event)
+          assert.deepEqual(notSecurityLog(g.gsme.snapshot().state), notSecurityLog(snap.state));
           assert.deepEqual(g.gsme.snapshot().security.replay, snap.security.replay);
         },
       ),
@@ -506,3 +512,9 @@ describe('GSME time status follows the CH (SECMP0038 3.1.1, decision "time witho
     assert.equal(g.gsme.stateView.paymentMode, 'credit', 'not yet');
   });
 });
+
+/** A GSME state without its Security Event Log (what a refused command may change). */
+function notSecurityLog<T extends { securityLog?: unknown }>(s: T): Omit<T, 'securityLog'> {
+  const { securityLog: _, ...rest } = s;
+  return rest;
+}

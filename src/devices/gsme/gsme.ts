@@ -42,8 +42,10 @@ import {
 } from '../meter-common/meter-device.ts';
 import {
   accrue,
+  type IntervalLog,
   type LoadModel,
   type Metrology,
+  newLog,
   newMetrology,
   recordConsumption,
 } from '../meter-common/metrology.ts';
@@ -51,6 +53,7 @@ import { CLOCK_STATUS_DOUBTFUL, cosemDateTime, zigbeeTime } from '../meter-commo
 import type { AcceptedCommand } from '../security/device-security.ts';
 import { runFutureDated } from './handlers/account.ts';
 import { type GsmeJoinedDevice, RTDS_EVENT_CONFIGURATION } from './handlers/device-management.ts';
+import { appendLog, type LogEntry } from './handlers/event-log.ts';
 import { GSME_HANDLERS } from './handlers/index.ts';
 import { beginSampling, collectDebt } from './handlers/logs.ts';
 import type { GsmeServices } from './services.ts';
@@ -90,7 +93,23 @@ export interface GsmeState {
   lastTopUpCounter: Record<Eui, string>;
   /** the last accepted UTRNs (duplicate detection) */
   recentUtrns: string[];
-  eventLog: Array<{ at: number; code: number }>;
+  /** the General Event Log (ZSE Log ID 3): what the meter logged (CS10a reads it, CS11 clears it) */
+  eventLog: LogEntry[];
+  /** the Security Event Log (ZSE Log ID 4): commands refused by the security checks, their alert codes (CS10b) */
+  securityLog: LogEntry[];
+  /** Metering SiteID 0x0307: the MPRN (octets, hex) GCS41 sets and GCS46 reads; null: never set */
+  mprn: string | null;
+  /** the supplier's name and telephone number (octets, hex) GCS44 publishes (shown on the meter; no GBZ read) */
+  supplierContact: {
+    name: string;
+    telephone: string;
+    issuerEventId: number;
+    providerChangeControl: number;
+  } | null;
+  /** Metering 0x0205 RemainingBatteryLifeinDays (GCS33); PROVISIONAL default, set by the backchannel */
+  remainingBatteryLifeDays: number;
+  /** Billing Data Log (prepayment credits): the top-ups the meter accepted, newest last (GCS15e) */
+  topUpLog: TopUpLogEntry[];
   /** the active price (GCS01b); null until one is published */
   price: {
     tariffInformation: GsmeTariffInformation | null;
@@ -202,6 +221,13 @@ export interface GsmeState {
   eventConfiguration: ReadonlyArray<readonly [number, number]>;
 }
 
+/** One Top Up Log entry (ZCL Publish Top Up Log payload): the UTRN, its value (milli-pence), ZigBee UTC time. */
+export interface TopUpLogEntry {
+  topUpCode: string;
+  topUpAmount: number;
+  topUpTime: number;
+}
+
 /** One Debt Log entry (ZCL Publish Debt Log payload): ZigBee UTC time, milli-pence. */
 export interface DebtLogEntry {
   collectionTime: number;
@@ -209,6 +235,22 @@ export interface DebtLogEntry {
   /** ZCL debt type: 0, 1, 2 = debt registers 1, 2, 3 */
   debtType: number;
   outstandingDebt: number;
+}
+
+/** Daily Consumption Log entries kept: 731 days (GBCS V3.1 GCS61: 1-731 samples). */
+export const DAILY_LOG_CAPACITY = 731;
+const DAY_MS = 86_400_000;
+
+/** The Daily Consumption Log (GCS61, read on the GPF): one entry per UTC day, from the day holding `now`. */
+export function dailyConsumptionLog(now: number): IntervalLog {
+  return newLog(DAY_MS, Math.floor(now / DAY_MS) * DAY_MS, DAILY_LOG_CAPACITY, null);
+}
+
+/** A GSME's metrology from `now`: the half-hour profile data log and the daily consumption log. */
+function gsmeMetrology(now: number): Metrology {
+  const m = newMetrology(now, PROFILE_LOG_CAPACITY);
+  m.logs.daily = dailyConsumptionLog(now);
+  return m;
 }
 
 /** Half-hour profile entries kept: 13 months (GBCS GSME Profile Data Log). */
@@ -354,6 +396,12 @@ export function defaultGsmeState(): GsmeState {
     lastTopUpCounter: {},
     recentUtrns: [],
     eventLog: [],
+    securityLog: [],
+    mprn: null,
+    supplierContact: null,
+    // PROVISIONAL: SMETS asks for a battery life of at least 10 years; no RTDS read shows a value
+    remainingBatteryLifeDays: 3650,
+    topUpLog: [],
     price: { tariffInformation: null, priceMatrix: null },
     tierSummations: [1000, 2000, 3000, 4000],
     blockSummations: [0, 1, 2, 3],
@@ -438,8 +486,7 @@ export class Gsme extends MeterDevice<GsmeState> {
     this.mirror = opts.mirror;
     this.state = { ...defaultGsmeState(), ...structuredClone(opts.initialState ?? {}) };
     this.load = opts.metrology?.load ?? null;
-    if (opts.metrology && !this.state.metrology)
-      this.state.metrology = newMetrology(this.deviceNow(), PROFILE_LOG_CAPACITY);
+    if (opts.metrology && !this.state.metrology) this.state.metrology = gsmeMetrology(this.deviceNow());
     const self = this;
     this.services = {
       deviceType: 'GSME',
@@ -590,7 +637,7 @@ export class Gsme extends MeterDevice<GsmeState> {
 
   /** The meter's metrology, started at `atMs` if it had none (a meter built without a load model). */
   private historyMetrology(atMs: number): Metrology {
-    this.state.metrology ??= newMetrology(atMs, PROFILE_LOG_CAPACITY);
+    this.state.metrology ??= gsmeMetrology(atMs);
     return this.state.metrology;
   }
 
@@ -643,13 +690,19 @@ export class Gsme extends MeterDevice<GsmeState> {
   // ------------------------------------------------------------------ state
 
   private logEvent(code: number): void {
-    this.state.eventLog.push({ at: this.deviceNow(), code });
-    if (this.state.eventLog.length > 100) this.state.eventLog.shift();
+    appendLog(this.state.eventLog, this.deviceNow(), code);
+  }
+
+  /** A command refused by the security checks goes into the Security Event Log (CS10b). */
+  protected override onSecurityEvent(code: number): void {
+    appendLog(this.state.securityLog, this.deviceNow(), code);
   }
 
   /** Consumption up to the device time: the register advances, the profile and sampling logs close their intervals. */
   protected override advance(): void {
     const m = this.state.metrology;
+    // a snapshot from before the daily consumption log: it starts now
+    if (m && !m.logs.daily) m.logs.daily = dailyConsumptionLog(this.deviceNow());
     const accrueTo = (t: number) => {
       if (m)
         accrue(m, this.load, t, (_channel, amount) => {

@@ -348,8 +348,16 @@ export abstract class MeterDevice<S> implements GbcsDevice {
       ev.originatorCounter = m.originatorCounter;
     }
     this.recordEvent(ev);
+    this.onSecurityEvent(v.alertCode);
     this.raiseSecurityAlert(v.alertCode);
   }
+
+  /**
+   * A command failed the security checks (`code`: the alert code of the
+   * rejection): a meter that keeps a Security Log records it there (GSME,
+   * GPF: read by CS10b). Default: nothing.
+   */
+  protected onSecurityEvent(_code: number): void {}
 
   private onAccepted(cmd: AcceptedCommand): void {
     const m = cmd.message;

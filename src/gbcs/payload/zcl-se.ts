@@ -751,7 +751,8 @@ const PREPAYMENT = {
           name: 'topUps',
           type: 'records',
           fields: [
-            { name: 'topUpCode', type: 'octstr' },
+            // the UTRN as Consumer Top Up carries it (20 ASCII digits)
+            { name: 'topUpCode', type: 'string', maxLength: 32 },
             { name: 'topUpAmount', type: 'int32', unit: 'milli-pence' },
             utc('topUpTime'),
           ],

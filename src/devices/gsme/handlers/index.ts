@@ -24,6 +24,7 @@ import type { GsmeServices } from '../services.ts';
 import { readSnapshots } from '../snapshots.ts';
 import { paymentMode, setPrices } from './account.ts';
 import { gsmeJoin, readEventConfiguration, setEventConfiguration } from './device-management.ts';
+import { clearEventLog, LOG_ID, readEventLog } from './event-log.ts';
 import {
   type AttrTable,
   type ComponentAnswer,
@@ -35,7 +36,7 @@ import {
   type ZclPart,
   ZT,
 } from './gbz.ts';
-import { readDebtLog, readSampledData, startSampling } from './logs.ts';
+import { readDebtLog, readSampledData, readTopUpLog, startSampling } from './logs.ts';
 import { readPrepayConfiguration, updatePrepayConfiguration } from './prepay-config.ts';
 import { changeDebt, emergencyCreditFromPpmid, topUp } from './prepayment.ts';
 import { changeSupply, setClock } from './supply.ts';
@@ -60,6 +61,9 @@ function firmwareVersionOctets(version: string): string {
   return version.padStart(8, '0').toUpperCase();
 }
 
+/** ZCL SupplyStatus of the valve states (as Change Supply's Proposed Supply Status: 0 off, 1 off/armed, 2 on). */
+const SUPPLY_STATUS: Record<GsmeState['valve'], number> = { disabled: 0, armed: 1, enabled: 2 };
+
 export function meteringTable(s: GsmeState): AttrTable {
   const r = s.registers;
   const t: AttrTable = {
@@ -72,6 +76,11 @@ export function meteringTable(s: GsmeState): AttrTable {
     2560: () => ({ dataType: ZT.uint32, value: s.billToDate }),
     // GBCS V3.1 use-case table GCS38: CurrentMeterID 0x0206, the four octets of the running firmware's OTA File Version
     518: () => ({ dataType: ZT.octstr, value: firmwareVersionOctets(s.firmware.version) }),
+    // GBCS V3.1 use-case tables GCS33: SupplyStatus 0x0014 (ENUM8) and RemainingBatteryLifeinDays 0x0205 (UINT16)
+    20: () => ({ dataType: ZT.enum8, value: SUPPLY_STATUS[s.valve] }),
+    517: () => ({ dataType: ZT.uint16, value: s.remainingBatteryLifeDays ?? 0 }),
+    // GBCS V3.1 use-case tables GCS46: SiteID 0x0307 (OCTETSTRING), the MPRN GCS41 set (empty: never set, PROVISIONAL)
+    775: () => ({ dataType: ZT.octstr, value: s.mprn ?? '' }),
   };
   s.tierSummations.forEach((v, i) => {
     t[0x0100 + 2 * i] = () => ({ dataType: ZT.uint48, value: v });
@@ -216,17 +225,30 @@ const PREPAYMENT = { field: 'readPrepayment', cluster: 'prepayment', table: prep
 
 /** The reads both the GSME and the GPF's gas mirror answer (GCS13a/b/c, GCS14). */
 export function registerMirroredReads<D extends GsmeView>(r: UseCaseRegistry<D>): UseCaseRegistry<D> {
-  return r
-    .registerAll(['GCS13a', 'GCS13b', 'GCS13c'], read([{ ...METERING, protect: true }]))
-    .register(
-      'GCS14',
-      read([
-        { field: 'readPrice', cluster: 'price', table: priceTable, protect: false },
-        { ...PREPAYMENT, protect: true, frameControl: 0x08 },
-      ]),
-    )
-    .register('GCS16b', snapshotRead);
+  return (
+    r
+      .registerAll(['GCS13a', 'GCS13b', 'GCS13c'], read([{ ...METERING, protect: true }]))
+      .register(
+        'GCS14',
+        read([
+          { field: 'readPrice', cluster: 'price', table: priceTable, protect: false },
+          { ...PREPAYMENT, protect: true, frameControl: 0x08 },
+        ]),
+      )
+      .register('GCS16b', snapshotRead)
+      .register('GCS15e', readTopUpLog)
+      // GBCS V3.1 use-case tables: GCS46 (the MPRN) and GCS33 (battery life, supply status) answered in clear
+      .registerAll(['GCS46', 'GCS33'], read([{ ...METERING, protect: false }]))
+      // GCS21e (not in GBCS V3.1; GCS21m's Basic cluster read, by analogy)
+      .register('GCS21e', read([{ field: 'readBasic', cluster: 'basic', table: basicTable, protect: false }]))
+  );
 }
+
+/** The GSME's own logs by ZSE Log ID (CS10a / CS10b). */
+const gsmeLogs = (d: GsmeView) => ({
+  [LOG_ID.general]: d.state.eventLog,
+  [LOG_ID.security]: d.state.securityLog,
+});
 
 /** GCS15b / GCS15c / GCS16a / GCS16b: the snapshots of the meter's state (the GPF: of the mirrored state). */
 function snapshotRead(
@@ -415,7 +437,49 @@ export function registerGsmeHandlers<D extends GsmeView>(r: UseCaseRegistry<D>):
     .register('GCS15d', readDebtLog)
     .registerAll(['GCS15b', 'GCS15c', 'GCS16a'], snapshotRead)
     .registerAll(['GCS17', 'GCS18'], readSampledData)
-    .register('GCS21k', readBillingPeriod)
+    .registerAll(['GCS21k', 'GCS21d'], readBillingPeriod)
+    .registerAll(['CS10a', 'CS10b'], readEventLog(gsmeLogs))
+    .register(
+      'CS11',
+      clearEventLog((d: GsmeView) => d.state.eventLog),
+    )
+    .register(
+      'GCS41',
+      command<CommandFieldsOf<'GCS41'>>(
+        [{ cluster: 'deviceManagement', command: 'updateSiteId', commandId: 0x03 }],
+        (f, d) => {
+          // GBCS V3.1 use-case tables: not future-datable, SiteID Time 0 (now); the MPRN 1-32 octets
+          const c = f.siteId;
+          if (c.siteIdTime !== 0)
+            throw new CommandContentError(`SiteID Time ${c.siteIdTime}: GCS41 carries 0 (now)`);
+          if (c.siteId.length === 0) throw new CommandContentError('GCS41: an empty SiteID');
+          const from = d.state.mprn;
+          d.state.mprn = c.siteId;
+          return { mprn: { from, to: c.siteId } };
+        },
+      ),
+    )
+    .register(
+      'GCS44',
+      command<CommandFieldsOf<'GCS44'>>(
+        [{ cluster: 'deviceManagement', command: 'publishChangeOfSupplier', commandId: 0x01 }],
+        (f, d) => {
+          // GBCS V3.1 use-case tables (GCS44 message template): implementation time 0 (now)
+          const c = f.changeOfSupplier;
+          if (c.providerChangeImplementationTime !== 0)
+            throw new CommandContentError(
+              `Provider Change Implementation Time ${c.providerChangeImplementationTime}: GCS44 carries 0 (now)`,
+            );
+          d.state.supplierContact = {
+            name: c.proposedProviderName,
+            telephone: c.proposedProviderContactDetails,
+            issuerEventId: c.issuerEventId,
+            providerChangeControl: c.providerChangeControl,
+          };
+          return { supplierContact: d.state.supplierContact };
+        },
+      ),
+    )
     .register(
       'GCS21a',
       read([

@@ -12,9 +12,17 @@
  *   payment-based debt (`collectDebt`), the latest Number of Debts entries
  *   of the Debt Type (0xFF: any) collected in [From Date-Time, Latest End
  *   Time], oldest first.
- * Each read answers payload-encrypted for the business originator (the
- * RTDS rows), NOT_FOUND (0x8B) when nothing matches, HARDWARE_FAILURE with
- * a fault on the ZCL command.
+ * - GCS15e (DUIS 4.4.5) Top Up Log (Billing Data Log, prepayment credits):
+ *   the top-ups the meter accepted (`recordTopUp`, CS01b and PCS01), the
+ *   latest Number of Records in [From Date Time, Latest End Time], oldest
+ *   first; answered in clear (GBCS V3.1 GCS15e message template).
+ * - GCS61 (DUIS 4.17, on the GPF) Daily Consumption Log: Get Sampled Data
+ *   with Sample ID 1 -> the gas consumed per UTC day (the metrology's
+ *   `daily` log), Sample Request Interval 0xFFFF (GBCS V3.1 GCS61 message
+ *   template: 24 hours), payload-encrypted.
+ * Each other read answers payload-encrypted for the business originator
+ * (the RTDS rows), NOT_FOUND (0x8B) when nothing matches, HARDWARE_FAILURE
+ * with a fault on the ZCL command.
  */
 import type { CommandFieldsOf } from '../../../gbcs/use-cases/index.ts';
 import type { ExecutionContext } from '../../meter-common/meter-device.ts';
@@ -29,6 +37,12 @@ import type { GsmeView } from './index.ts';
 export const DEBT_LOG_CAPACITY = 100;
 /** The Sample ID of the profile data log (RTDS GCS17). */
 export const PROFILE_SAMPLE_ID = 0;
+/** The Sample ID of the daily consumption log (GBCS V3.1 GCS61 message template). */
+export const DAILY_SAMPLE_ID = 1;
+/** GCS61's Sample Request Interval: 0xFFFF means 24 hours (GBCS V3.1 GCS61 message template). */
+const DAILY_INTERVAL = 0xffff;
+/** Top Up Log entries kept (GBCS reads at most 5; the meter keeps more, the oldest dropped). */
+export const TOP_UP_LOG_CAPACITY = 100;
 /** ZCL Sample Type: consumption delivered. */
 const CONSUMPTION_DELIVERED = 0;
 /** uint24 samples: a larger interval amount is reported saturated. */
@@ -37,7 +51,7 @@ const UINT24_MAX = 0xffffff;
 const MAX_SAMPLES = 0xffff;
 
 /** Frame controls of the encrypted responses' clear headers, as RTDS shows them (GCS17, GCS15d 0x19; GCS18 0x09). */
-const FRAME_CONTROL = { GCS17: 0x19, GCS18: 0x09, GCS15d: 0x19 } as const;
+const FRAME_CONTROL = { GCS17: 0x19, GCS18: 0x09, GCS15d: 0x19, GCS61: 0x19 } as const;
 
 function sequence(call: UseCaseCall<unknown>): number {
   return (call.header as { components?: Array<{ sequence?: number }> }).components?.[0]?.sequence ?? 0;
@@ -82,9 +96,12 @@ function encrypted(
   };
 }
 
-/** GCS17 / GCS18: Get Sampled Data from the profile log (sample id 0) or the network data sampling. */
+/**
+ * GCS17 / GCS18 / GCS61: Get Sampled Data from the profile log (sample id 0), the network data
+ * sampling, or the daily consumption log (sample id 1).
+ */
 export function readSampledData(call: UseCaseCall<CommandFieldsOf<'GCS17'>>, d: GsmeView): HandlerResult {
-  const useCase = call.row.useCase as 'GCS17' | 'GCS18';
+  const useCase = call.row.useCase as 'GCS17' | 'GCS18' | 'GCS61';
   const q = call.fields.getSampledData;
   const faulted = d.gbzFaults().has('metering.getSampledData');
   const m = d.state.metrology;
@@ -94,9 +111,13 @@ export function readSampledData(call: UseCaseCall<CommandFieldsOf<'GCS17'>>, d: 
       ? q.sampleId === PROFILE_SAMPLE_ID
         ? m?.logs.profile
         : undefined
-      : sampling && sampling.sampleId === q.sampleId
-        ? m?.logs.networkData
-        : undefined;
+      : useCase === 'GCS61'
+        ? q.sampleId === DAILY_SAMPLE_ID
+          ? m?.logs.daily
+          : undefined
+        : sampling && sampling.sampleId === q.sampleId
+          ? m?.logs.networkData
+          : undefined;
   const rows =
     log && !faulted
       ? entriesBetween(log, fromZigbeeTime(q.earliestSampleTime), Number.POSITIVE_INFINITY).slice(
@@ -116,7 +137,7 @@ export function readSampledData(call: UseCaseCall<CommandFieldsOf<'GCS17'>>, d: 
       sampleId: q.sampleId,
       sampleStartTime: zigbeeTime(rows[0]!.start),
       sampleType: CONSUMPTION_DELIVERED,
-      sampleRequestInterval: Math.round(log.intervalMs / 1000),
+      sampleRequestInterval: useCase === 'GCS61' ? DAILY_INTERVAL : Math.round(log.intervalMs / 1000),
       numberOfSamples: samples.length,
       samples,
     },
@@ -206,4 +227,35 @@ export function collectDebt(state: GsmeState, value: number, at: number): number
   });
   if (state.logs.debtRepayment.length > DEBT_LOG_CAPACITY) state.logs.debtRepayment.shift();
   return collected;
+}
+
+/** A top-up the meter accepted (`value` milli-pence, the UTRN) at device time `at`, in the Top Up Log. */
+export function recordTopUp(state: GsmeState, utrn: string, value: number, at: number): void {
+  state.topUpLog.push({ topUpCode: utrn, topUpAmount: value, topUpTime: zigbeeTime(at) });
+  if (state.topUpLog.length > TOP_UP_LOG_CAPACITY) state.topUpLog.shift();
+}
+
+/** GCS15e: Get Top Up Log -> Publish Top Up Log in clear (one command) or NOT_FOUND. */
+export function readTopUpLog(call: UseCaseCall<CommandFieldsOf<'GCS15e'>>, d: GsmeView): HandlerResult {
+  const q = call.fields.getTopUpLog as CommandFieldsOf<'GCS15e'>['getTopUpLog'] & { fromDateTime?: number };
+  const faulted = d.gbzFaults().has('prepayment.getTopUpLog');
+  const from = q.fromDateTime ?? 0;
+  // a snapshot from before the Top Up Log holds none
+  const log = d.state.topUpLog ?? [];
+  const matching = log.filter((e) => e.topUpTime >= from && e.topUpTime <= q.latestEndTime);
+  const rows = q.numberOfRecords > 0 ? matching.slice(-q.numberOfRecords) : [];
+  if (faulted || rows.length === 0) return notFound('prepayment', 0x08, faulted, { entries: 0 });
+  return {
+    response: {
+      components: [
+        {
+          cluster: 'prepayment',
+          command: 'publishTopUpLog',
+          fields: { commandIndex: 0, totalNumberOfCommands: 1, topUps: rows.map((r) => ({ ...r })) },
+        },
+      ],
+    },
+    outcome: 'read',
+    detail: { entries: rows.length },
+  };
 }

@@ -24,7 +24,7 @@ import {
 import type { GsmeServices } from '../services.ts';
 import { defaultResponse, faultedCommand, ZCL } from './gbz.ts';
 import type { GsmeView } from './index.ts';
-import { collectDebt } from './logs.ts';
+import { collectDebt, recordTopUp } from './logs.ts';
 
 /** ZCL Prepayment Consumer Top Up Response result types (SE 1.4 D.7.2.4.3). */
 const TOP_UP_RESULT = {
@@ -96,6 +96,8 @@ export function topUp(call: UseCaseCall<CommandFieldsOf<'CS01b'>>, g: GsmeServic
   g.state.meterBalance += r.valueMillipence - collected;
   g.state.lastTopUpCounter[supplier] = r.counter.toString();
   g.state.recentUtrns = rememberUtrn(g.state.recentUtrns, utrn);
+  // the Billing Data Log (prepayment credits): the credit this UTRN carried (GCS15e reads it)
+  recordTopUp(g.state, utrn, r.valueMillipence, g.now());
   g.logEvent(useCase === 'PCS01' ? EVENT.topUpFromPpmid : EVENT.topUpAccepted);
   return {
     response: answer(TOP_UP_RESULT.accepted, r.valueMillipence, g.state.meterBalance),

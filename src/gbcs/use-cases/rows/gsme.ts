@@ -308,9 +308,12 @@ export const GSME_ROWS = [
     'Clear ZigBee Device Event Log',
     '3.3',
     false,
+    // GBCS V3.1 use-case tables (pair "Clear Event Log", CS11 message template): SME.C.NC, not
+    // future-datable, the ZigBee device's own General Event Log (Log ID 0x03; the Security Log may not
+    // be cleared remotely); Clear Event Log Response ClearedEventsLogs 0x08 cleared / 0x00 not
     [c('clearEventLog', 'events', 'clearEventLogRequest', FC.toServer)],
     [r('events', 'clearEventLogResponse'), r('events', 'defaultResponse')],
-    { ...UNCONFIRMED, targets: GSME_GPF },
+    { confirmed: 'gbcs-text', targets: GSME_GPF },
   ),
 
   // ---- reads (4.x)
@@ -407,11 +410,13 @@ export const GSME_ROWS = [
     '4.4.5',
     false,
     [c('getTopUpLog', 'prepayment', 'getTopUpLog', FC.toServer, { fromDateTime: true })],
-    // GBCS V3.1 use-case tables (GCS15e message template): the Publish Top Up Log is NOT
-    // payload-encrypted (unlike GCS15d's Publish Debt Log), sent with disable default response
+    // GBCS V3.1 use-case tables (GCS15e message template): Get Top Up Log with a From Date Time
+    // (extended header control 0x11), Number of Records 5; the Publish Top Up Log is NOT
+    // payload-encrypted (unlike GCS15d's Publish Debt Log), sent with disable default response, or a
+    // Default Response NOT_FOUND when no record matches
     [rNoDefault('prepayment', 'publishTopUpLog')],
     // GBCS V3.1 use-case table: Target GPF (primary) and GSME
-    { ...UNCONFIRMED, targets: GSME_GPF },
+    { confirmed: 'gbcs-text', targets: GSME_GPF },
   ),
   gsme(
     0x0077,
@@ -471,10 +476,13 @@ export const GSME_ROWS = [
     'Read Gas Daily Consumption Log',
     '4.17',
     false,
+    // GBCS V3.1 use-case tables (GCS61, message template): Target GPF only; Get Sampled Data with
+    // Sample ID 1 (the Daily Consumption Log), Sample Type 0, 1-731 samples; the response
+    // payload-encrypted (frame control 0x19), Sample Request Interval 0xFFFF meaning 24 hours, or a
+    // Default Response NOT_FOUND in clear
     [c('getSampledData', 'metering', 'getSampledData', FC.toServer)],
-    [r('metering', 'getSampledDataResponse', true), r('metering', 'getSampledDataResponse')],
-    // GBCS V3.1 use-case table: Target GPF (the DUIS target stays the GSME, whose log the GPF holds)
-    { ...UNCONFIRMED, targets: GSME_GPF },
+    [r('metering', 'getSampledDataResponse', true)],
+    { confirmed: 'gbcs-text', targets: ['GPF'] },
   ),
   gsme(
     0x00b5,
@@ -533,6 +541,8 @@ export const GSME_ROWS = [
     false,
     [c('getBillingPeriod', 'price', 'getBillingPeriod', FC.toServer)],
     [r('price', 'publishBillingPeriod')],
+    // not in GBCS V3.1's use-case tables (its pair "Read Configuration Data Device Information (Billing
+    // Calendar)" holds GCS21k only): the payload is GCS21k's, by analogy
     UNCONFIRMED,
   ),
   gsme(
@@ -543,6 +553,8 @@ export const GSME_ROWS = [
     false,
     [read('readBasic', 'basic', [0x0004, 0x0005])],
     [r('basic', 'readAttributesResponse')],
+    // not in GBCS V3.1's use-case tables (GCS21m is the 6.2.4 GSME read there): the payload is GCS21m's
+    // Basic cluster read, by analogy
     { ...UNCONFIRMED, targets: GSME_GPF },
   ),
   gsme(
@@ -714,9 +726,11 @@ export const GSME_ROWS = [
     'Set MPRN Value on the GSME',
     '6.20.1',
     false,
+    // GBCS V3.1 use-case tables (GCS41 message template): Device Management Update SiteID (issuer event
+    // id, SiteID Time 0 = now, provider id 0, the MPRN), answered by a Default Response
     [c('siteId', 'deviceManagement', 'updateSiteId', FC.toClient)],
     [r('deviceManagement', 'defaultResponse')],
-    UNCONFIRMED,
+    { confirmed: 'gbcs-text' },
   ),
   gsme(
     0x0088,
@@ -724,9 +738,12 @@ export const GSME_ROWS = [
     'Write Contact Details on GSME',
     '3.4',
     false,
+    // GBCS V3.1 use-case tables (GCS44 message template): Device Management Publish Change of Supplier
+    // carrying the supplier's name and telephone number (provider ids 0, tariff type 0, implementation
+    // time 0 = now, Provider Change Control 0x00001800), answered by a Default Response
     [c('changeOfSupplier', 'deviceManagement', 'publishChangeOfSupplier', FC.toClient)],
     [r('deviceManagement', 'defaultResponse')],
-    UNCONFIRMED,
+    { confirmed: 'gbcs-text' },
   ),
   gsme(
     0x0089,
@@ -735,9 +752,11 @@ export const GSME_ROWS = [
     // DUIS 6.2.7 Read Device Configuration (MPxN) (6.20.2 sets an ESME's export MPAN)
     '6.2.7',
     false,
+    // GBCS V3.1 use-case tables (GCS46 message template): Read Attributes of the Metering SiteID 0x0307
+    // (OCTETSTRING, the MPRN GCS41 sets), answered in clear; Target GPF (primary) and GSME
     [read('readMetering', 'metering', [0x0307])],
     [r('metering', 'readAttributesResponse')],
-    UNCONFIRMED,
+    { confirmed: 'gbcs-text', targets: GSME_GPF },
   ),
   gsme(
     0x0014,
@@ -745,9 +764,13 @@ export const GSME_ROWS = [
     'Read ZigBee Device Event Log',
     '6.13',
     false,
+    // GBCS V3.1 use-case tables (CS10a message template): Target ZigBee Device; Get Event Log of Event
+    // Control / Log ID 0x13 (the device's General Event Log) or 0x16 (the GPF's copy of the GSME's),
+    // all events, from offset 0; Publish Event Log in clear (frame control 0x19, one command, Log
+    // Payload Control 0x00), or a Default Response NOT_FOUND
     [c('getEventLog', 'events', 'getEventLog', FC.toServer)],
-    [r('events', 'publishEventLog'), r('events', 'publishEventLog', true)],
-    { ...UNCONFIRMED, targets: GSME_GPF },
+    [rNoDefault('events', 'publishEventLog')],
+    { confirmed: 'gbcs-text', targets: GSME_GPF },
   ),
   gsme(
     0x00a1,
@@ -755,9 +778,11 @@ export const GSME_ROWS = [
     'Read ZigBee Device Security Log',
     '6.13',
     false,
+    // GBCS V3.1 use-case tables (CS10b message template): as CS10a with Log ID 0x04 (the device's
+    // Security Event Log) or 0x07 (the GPF's copy of the GSME's), Event Data 0x00
     [c('getEventLog', 'events', 'getEventLog', FC.toServer)],
-    [r('events', 'publishEventLog'), r('events', 'publishEventLog', true)],
-    { ...UNCONFIRMED, targets: GSME_GPF },
+    [rNoDefault('events', 'publishEventLog')],
+    { confirmed: 'gbcs-text', targets: GSME_GPF },
   ),
 
   // ---- supply (7.x)
@@ -791,9 +816,12 @@ export const GSME_ROWS = [
     'Read GSME Valve Status',
     '7.4',
     false,
-    [read('readMetering', 'metering', [0x0014])],
+    // GBCS V3.1 use-case tables (GCS33 message template): Read Attributes of the Metering
+    // RemainingBatteryLifeinDays 0x0205 (UINT16) and SupplyStatus 0x0014 (ENUM8), answered in clear;
+    // Target GPF (primary) and GSME
+    [read('readMetering', 'metering', [0x0205, 0x0014])],
     [r('metering', 'readAttributesResponse')],
-    UNCONFIRMED,
+    { confirmed: 'gbcs-text', targets: GSME_GPF },
   ),
 
   // ---- CIN, firmware, network data
