@@ -306,6 +306,14 @@ const read = (useCase: string, targets: DeviceType[], extra: Partial<Rule<B>> = 
 
 const acb = { originator: 'acb' as const };
 
+/** 6.13 LogToRead of a GSME / GPF: the use case, its targets and the Event Control / Log ID it asks for. */
+const ZIGBEE_LOGS: ReadonlyArray<readonly [string, string, DeviceType[], number]> = [
+  ['Event', 'CS10a', GAS_AND_GPF, 0x13],
+  ['Security', 'CS10b', GAS_AND_GPF, 0x04],
+  ['GSMEEvent', 'CS10a', ['GPF'], 0x16],
+  ['GSMESecurity', 'CS10b', ['GPF'], 0x07],
+];
+
 export const DEVICE_SRV_TRANSFORMS: readonly AnySrvTransform[] = [
   // ---- 4.x on-demand reads
   readSrv('4.2', [read('ECS17a', ESME)]),
@@ -429,17 +437,23 @@ export const DEVICE_SRV_TRANSFORMS: readonly AnySrvTransform[] = [
     },
   ]),
   readSrv('4.15', [read('ECS27', ESME)]),
-  readSrv(
-    '4.17',
-    [
+  deviceSrv<B>('4.17', {
+    body: PERIOD,
+    useCases: [
       {
         useCase: 'ECS66',
         targets: ESME,
         fields: protectedRead('ECS66', [{ classId: 7, obis: '0-0:99.1.3.255', ranged: true }]),
       },
+      // GBCS V3.1 use-case tables: GCS61 targets the GPF, which holds the GSME's Daily Consumption Log
+      { useCase: 'GCS61', targets: ['GPF'], fields: dailyConsumption },
     ],
-    PERIOD,
-  ),
+    notTransformed: {
+      targets: ['GSME'],
+      reason:
+        "GBCS V3.1 makes the GPF the target of GCS61 (it holds the GSME's Daily Consumption Log): send 4.17 to the GPF",
+    },
+  }),
   readSrv('4.18', [read('ECS82', ESME), read('GCS60', GAS)]),
 
   // ---- 6.2.x device configuration reads
@@ -497,6 +511,15 @@ export const DEVICE_SRV_TRANSFORMS: readonly AnySrvTransform[] = [
       }),
       read('ECS35c', CHF, { ...acb, when: (b) => b.logToRead === 'Event', whenText: 'Event' }),
       read('ECS35d', CHF, { ...acb, when: (b) => b.logToRead === 'Security', whenText: 'Security' }),
+      // GBCS V3.1 use-case tables (CS10a / CS10b message templates): the device's own General (0x13) or
+      // Security (0x04) Event Log; on the GPF also its copies of the GSME's (0x16, 0x07)
+      ...ZIGBEE_LOGS.map(([logToRead, useCase, targets, logId]) => ({
+        useCase,
+        targets,
+        when: (b: B) => b.logToRead === logToRead,
+        whenText: logToRead,
+        fields: zigbeeLogRead(logId),
+      })),
     ],
     {
       ...PERIOD,
@@ -546,6 +569,52 @@ export const DEVICE_SRV_TRANSFORMS: readonly AnySrvTransform[] = [
  * earliest sample time (ReadLogPeriod start), sample type 0, number of
  * samples over the period at the sample interval (both ends included).
  */
+/** GCS61's Sample ID and the most samples it returns (GBCS V3.1 GCS61 message template: 1-731). */
+const DAILY_SAMPLE_ID = 1;
+const MAX_DAILY_SAMPLES = 731;
+const DAY_SECONDS = 86_400;
+
+/**
+ * GCS61 (4.17 to the GPF): Get Sampled Data of the Daily Consumption Log from the ReadLogPeriod start,
+ * Number of Samples (end - start) / 1 day (GBCS V3.1 use-case tables), at least 1; a period of more
+ * than 731 days cannot be asked for.
+ */
+function dailyConsumption(i: BuildInput<{ period?: Period }>) {
+  const p = logPeriod(i.body.period, 'GCS61');
+  const start = utcSeconds(p.start, 'ReadLogPeriod/StartDateTime');
+  const days = Math.max(
+    1,
+    Math.floor((utcSeconds(p.end, 'ReadLogPeriod/EndDateTime') - start) / DAY_SECONDS),
+  );
+  if (days > MAX_DAILY_SAMPLES)
+    throw inconsistent(`${days} days: GCS61 reads at most ${MAX_DAILY_SAMPLES}`, 'ReadLogPeriod');
+  return {
+    getSampledData: {
+      sampleId: DAILY_SAMPLE_ID,
+      earliestSampleTime: start,
+      sampleType: 0,
+      numberOfSamples: days,
+    },
+  };
+}
+
+/** CS10a / CS10b: Get Event Log of one log, every event in the ReadLogPeriod, from the start (GBCS V3.1). */
+function zigbeeLogRead(eventControlLogId: number) {
+  return (i: BuildInput<{ period?: Period }>) => {
+    const p = logPeriod(i.body.period, 'CS10a/CS10b');
+    return {
+      getEventLog: {
+        eventControlLogId,
+        eventId: 0,
+        startTime: utcSeconds(p.start, 'ReadLogPeriod/StartDateTime'),
+        endTime: utcSeconds(p.end, 'ReadLogPeriod/EndDateTime'),
+        numberOfEvents: 0,
+        eventOffset: 0,
+      },
+    };
+  };
+}
+
 function sampledData(sampleId: number, intervalSeconds: number) {
   return (i: BuildInput<{ period?: Period }>) => {
     const p = i.body.period;
@@ -862,6 +931,14 @@ export const DEVICE_SETTING_SRV_TRANSFORMS: readonly AnySrvTransform[] = [
   deviceSrv<B>('3.3', {
     body: { esmeLog: opt('ESMEEventLogType', oneOf('ESME', 'ALCS')) },
     useCases: [
+      // GBCS V3.1 use-case tables (CS11 message template): Clear Event Log Request of the General Event Log
+      {
+        useCase: 'CS11',
+        targets: GAS,
+        when: (b) => b.esmeLog === undefined,
+        whenText: 'no ESMEEventLogType',
+        fields: fixed({ clearEventLog: { logId: 0x03 } }),
+      },
       {
         useCase: 'ECS15a',
         targets: ESME,
@@ -887,6 +964,24 @@ export const DEVICE_SETTING_SRV_TRANSFORMS: readonly AnySrvTransform[] = [
         fields: (i) => ({
           supplierTelephone: { value: ascii(i.body.telephone) },
           supplierName: { value: ascii(i.body.name) },
+        }),
+      },
+      {
+        // GBCS V3.1 use-case tables (GCS44 message template): Publish Change of Supplier with the name and
+        // telephone number, provider ids 0, delivered tariff, now, Provider Change Control 0x00001800
+        useCase: 'GCS44',
+        targets: GAS,
+        fields: (i) => ({
+          changeOfSupplier: {
+            providerId: 0,
+            issuerEventId: i.issuerEventId(),
+            tariffType: 0,
+            proposedProviderId: 0,
+            providerChangeImplementationTime: 0,
+            providerChangeControl: 0x1800,
+            proposedProviderName: ascii(i.body.name),
+            proposedProviderContactDetails: ascii(i.body.telephone),
+          },
         }),
       },
     ],

@@ -53,7 +53,6 @@ import {
   updateCredentials,
 } from './credentials.ts';
 import { deviceSrv, type Rule } from './device-srs.ts';
-import { zigbeeExecutionTime } from './encoding.ts';
 import {
   bodyDeviceType,
   DspBodyInvalidError,
@@ -325,8 +324,9 @@ export const SECURITY_SRV_TRANSFORMS: readonly AnySrvTransform[] = [
     ],
   }),
 
-  // ---- 6.20.1 the GSME's MPRN: ZCL Update SiteID (GCS41, no RTDS), its time the execution date-time; the
-  // ESME's import MPANs: ECS39a (GBCS V3.1 tables), not future-datable on the device (the DSP holds it)
+  // ---- 6.20.1 the GSME's MPRN: ZCL Update SiteID (GCS41) and the ESME's import MPANs (ECS39a), both from GBCS
+  // V3.1's use-case tables, neither future-datable on the device (the DSP holds a future-dated one): SiteID
+  // Time 0 (now), the MPRN's UTF-8 octets
   deviceSrv<B>('6.20.1', {
     futureDating: 'device',
     choice: {
@@ -367,13 +367,14 @@ export const SECURITY_SRV_TRANSFORMS: readonly AnySrvTransform[] = [
       {
         useCase: 'GCS41',
         targets: ['GSME'],
+        futureDating: 'dsp',
         fields: (i) => {
           if (i.body.mpxn.which !== 'ImportMPRN')
             throw new DspBodyInvalidError('a GSME takes an ImportMPRN', 'SetDeviceConfigurationImportMPxN');
           return {
             siteId: {
               issuerEventId: i.issuerEventId(),
-              siteIdTime: zigbeeExecutionTime(i.execution),
+              siteIdTime: 0,
               providerId: 0,
               siteId: toHex(new TextEncoder().encode(i.body.mpxn.value)),
             },
