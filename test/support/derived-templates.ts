@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DUIS_DIR } from './fixtures.ts';
 import { prepayElec, prepayGas, updateDebt } from './prepay-bodies.ts';
+import { tariffPrimaryElec } from './tariff-bodies.ts';
 
 const TEMPLATES_DIR = join(DUIS_DIR, 'templates');
 
@@ -61,6 +62,13 @@ const ALCS_SCHEDULER =
   '</sr:UpdateDeviceConfigurationALCScheduler>';
 
 const DERIVATIONS: readonly Derivation[] = [
+  // the primary element's tariff to the ESME (critical, CV 4, like the 1.2.1 ECS01b template)
+  {
+    useCase: 'ECS01a',
+    srv: '1.1.1',
+    from: 'ECS01b_1.2.1_IMMEDIATE_BLOCK_SUCCESS_REQUEST_DUIS.XML',
+    body: tariffPrimaryElec(),
+  },
   // prepayment to the GSME (critical, CV 4, like the GCS40a template)
   { useCase: 'GCS05', srv: '2.1', from: 'GCS40a_1.5_SUCCESS_REQUEST_DUIS.XML', body: prepayGas() },
   { useCase: 'GCS04', srv: '2.3', from: 'GCS40a_1.5_SUCCESS_REQUEST_DUIS.XML', body: updateDebt('Gas') },

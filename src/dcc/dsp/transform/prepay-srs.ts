@@ -572,10 +572,7 @@ function ecs08a(i: BuildInput<UpdatePrepayConfiguration>): unknown {
  * The SRVs of this family this DSP does not transform for any target yet,
  * with why (`dsp srs --json` and the E11 refusal say it).
  */
-export const PREPAY_SRVS_NOT_BUILT: Readonly<Record<string, string>> = {
-  '1.1.1':
-    'ECS01a (ESME) has no payload in the catalogue (payloadUnknown: the primary calendar, special days and block thresholds it sets are not confirmed together by any RTDS example); GCS01a (GSME, unconfirmed row: Price and Calendar cluster publishes) is not built yet',
-};
+export const PREPAY_SRVS_NOT_BUILT: Readonly<Record<string, string>> = {};
 
 export const PREPAY_SRV_TRANSFORMS: readonly AnySrvTransform[] = [
   deviceSrv<UpdatePrepayConfiguration>('2.1', {

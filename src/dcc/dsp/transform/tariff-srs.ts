@@ -20,15 +20,29 @@
  *   activation), each the execution date-time: zero immediate, the date,
  *   all-FF to cancel (device future dating, alerts 8F66/8F67).
  */
-import type { DeviceType } from '../../../duis/index.ts';
+import { type DeviceType, el, updatePricePrimaryElement } from '../../../duis/index.ts';
 import { formatCosemDateTimeText } from '../../../gbcs/use-cases/cosem-text.ts';
 import { toHex } from '../../../runtime/bytes.ts';
-import { group, indexedValue, int, many, one, str, timeOfDay } from './body-reader.ts';
+import {
+  alt,
+  attrInt,
+  group,
+  indexedValue,
+  int,
+  many,
+  one,
+  oneOf,
+  str,
+  timeOfDay,
+  type ValueReader,
+} from './body-reader.ts';
 import { deviceSrv } from './device-srs.ts';
 import { cosemDate } from './duis-date.ts';
 import { cosemExecutionDateTime } from './encoding.ts';
-import { DspBodyInvalidError, DspDeviceTypeMismatchError } from './errors.ts';
+import { DspBodyInvalidError, DspDeviceTypeMismatchError, inconsistent } from './errors.ts';
+import { type ElectricityPrices, type PrimaryPrices, primaryPrices } from './prices.ts';
 import type { AnySrvTransform, BuildInput } from './rule.ts';
+import { primaryElementCharges } from './use-cases.ts';
 
 const ESME: DeviceType[] = ['ESME'];
 
@@ -122,6 +136,58 @@ const SECONDARY_SWITCHING_TABLE = group({
 const PRICE_SECONDARY = group({
   priceScale: one('PriceScale', int(-128, 127)),
   prices: many('ElectricityPriceElement', indexedValue(int(-32768, 32767), 1, 4), 1, 4),
+});
+
+/** ElecSwitchingTablePrimary: day profiles of TOU actions 1..48 or block actions 1..8, week profiles, seasons. */
+const PRIMARY_SWITCHING_TABLE = group({
+  dayProfiles: one(
+    'DayProfiles',
+    group({
+      days: many(
+        'DayProfile',
+        group({
+          name: one('DayName', int(1, 16)),
+          schedule: many(
+            'ProfileSchedule',
+            group({
+              start: one('StartTime', timeOfDay),
+              action: alt({ TOUTariffAction: int(1, 48), BlockTariffAction: int(1, 8) }),
+            }),
+            1,
+            48,
+          ),
+        }),
+        1,
+        16,
+      ),
+    }),
+  ),
+  weekProfiles: one('WeekProfiles', WEEK_PROFILES),
+  seasons: one('Seasons', seasons()),
+});
+
+/** ElecThresholdMatrix: Thresholds index 1..8 (all eight), each BlockThreshold index 1..3 (xs:unsignedInt). */
+const THRESHOLD_MATRIX = group({
+  columns: many(
+    'Thresholds',
+    group({
+      index: attrInt('index', 1, 8),
+      values: many('BlockThreshold', indexedValue(int(0, 0xffffffff), 1, 3), 1, 3),
+    }),
+    8,
+    8,
+  ),
+});
+
+/** PricePrimary (as 1.2.1's PriceElements): read by the 1.2.1 price reader (prices.ts). */
+const PRICE_PRIMARY: ValueReader<PrimaryPrices> = (node) =>
+  primaryPrices(updatePricePrimaryElement(el('UpdatePricePrimaryElement', [node])));
+
+const ELEC_TARIFF_ELEMENTS = group({
+  currency: one('CurrencyUnits', oneOf('GBP', 'ECB')),
+  table: one('SwitchingTable', PRIMARY_SWITCHING_TABLE),
+  specialDays: one('SpecialDays', ELEC_SPECIAL_DAYS),
+  thresholds: one('ThresholdMatrix', THRESHOLD_MATRIX),
 });
 
 type DayProfile = { name: number; schedule: { start: number; action: number }[] };
@@ -271,7 +337,119 @@ function buildEcs01c(i: BuildInput<SecondaryTariff>): unknown {
   };
 }
 
+// ---------------------------------------------------------------- 1.1.1 primary element (ECS01a)
+
+/**
+ * Script selector of a primary element action (GBCS 7.3.7, INFERRED: no
+ * RTDS ECS01a): TOU rate n is n, block tariff column t is 100 + t, as the
+ * RTDS ESME's active primary calendar reads (ECS24: selectors 1, 101, 102),
+ * alongside the secondary element's 200 + n (RTDS ECS01c).
+ */
+const PRIMARY_BLOCK_SCRIPT_BASE = 100;
+
+type PrimaryTariff = {
+  tariff:
+    | {
+        which: 'ElecTariffElements';
+        value: {
+          currency: 'GBP' | 'ECB';
+          table: SwitchingTable<{
+            name: number;
+            schedule: { start: number; action: { which: string; value: unknown } }[];
+          }>;
+          specialDays: { days: { date: string; dayName: number }[] };
+          thresholds: { columns: { index: number; values: { index: number; value: number }[] }[] };
+        };
+      }
+    | { which: 'GasTariffElements'; value: unknown };
+  prices: PrimaryPrices;
+};
+
+/** The eight columns' thresholds in column order, each in BlockThreshold index order 1..n (each index once, none missing). */
+function thresholdColumns(
+  columns: { index: number; values: { index: number; value: number }[] }[],
+): number[][] {
+  const byColumn = new Map<number, number[]>();
+  for (const c of columns) {
+    const path = `ThresholdMatrix/Thresholds[@index=${c.index}]`;
+    if (byColumn.has(c.index))
+      throw inconsistent(`Thresholds index ${c.index} given twice`, 'ThresholdMatrix');
+    const sorted = [...c.values].sort((a, b) => a.index - b.index);
+    if (sorted.some((v, k) => v.index !== k + 1))
+      throw inconsistent('BlockThreshold indexes must be 1..n, each once', path);
+    byColumn.set(
+      c.index,
+      sorted.map((v) => v.value),
+    );
+  }
+  return [1, 2, 3, 4, 5, 6, 7, 8].map((n) => byColumn.get(n)!);
+}
+
+/**
+ * ECS01a (GBCS V3.1 use-case tables; no RTDS example): the primary
+ * element's passive calendar (as ECS01c's, with TOU rate n -> selector n and
+ * block column t -> 100 + t on the Tariffication Script Table), special days
+ * (index 1..n, the COSEM date, day id), the eight block threshold columns
+ * (the DUIS values as given), the currency unit (GBP true, ECB false), the
+ * standing charge and price matrix (as ECS01b), then every activation time
+ * at the execution date-time (zero now, the date, all-FF cancel).
+ */
+function buildEcs01a(i: BuildInput<PrimaryTariff>): unknown {
+  const { tariff, prices } = i.body;
+  if (tariff.which !== 'ElecTariffElements')
+    throw new DspBodyInvalidError('ECS01a needs ElecTariffElements', 'GasTariffElements');
+  if (prices.fuel !== 'electricity')
+    throw new DspBodyInvalidError('ECS01a needs ElectricityPriceElements', 'PriceElements');
+  const b = tariff.value;
+  checkNames(b.table, b.specialDays.days, 'SwitchingTable');
+  const when = formatCosemDateTimeText(cosemExecutionDateTime(i.execution));
+  const columns = thresholdColumns(b.thresholds.columns);
+  return {
+    activityCalendar: {
+      seasonProfilePassive: seasonProfiles(b.table),
+      weekProfilePassive: weekProfiles(b.table),
+      dayProfilePassive: b.table.dayProfiles.days.map((d) => ({
+        dayId: d.name,
+        daySchedule: d.schedule.map((s) => ({
+          startTime: timeText(s.start),
+          scriptLogicalName: TARIFFICATION_SCRIPTS,
+          scriptSelector:
+            (s.action.which === 'BlockTariffAction' ? PRIMARY_BLOCK_SCRIPT_BASE : 0) + Number(s.action.value),
+        })),
+      })),
+      activatePassiveCalendarTime: when,
+    },
+    specialDaysPassive: specialDays(b.specialDays.days),
+    ...Object.fromEntries(columns.map((t, k) => [`blockThresholdsPassiveTou${k + 1}`, { thresholds: t }])),
+    currencyUnit: { valuePassive: b.currency === 'GBP', activationTime: when },
+    ...primaryElementCharges(prices as ElectricityPrices, when),
+    specialDaysActivation: { activationTime: when },
+    tariffThresholdMatrixActivation: { activationTime: when },
+  };
+}
+
 export const TARIFF_SRV_TRANSFORMS: readonly AnySrvTransform[] = [
+  deviceSrv<PrimaryTariff>('1.1.1', {
+    futureDating: 'device',
+    body: {
+      tariff: alt({ ElecTariffElements: ELEC_TARIFF_ELEMENTS, GasTariffElements: (n) => n }),
+      prices: one('PriceElements', PRICE_PRIMARY),
+    },
+    useCases: [
+      {
+        useCase: 'ECS01a',
+        targets: ESME,
+        when: (b) => b.tariff.which === 'ElecTariffElements',
+        whenText: 'ElecTariffElements',
+        fields: buildEcs01a,
+      },
+    ],
+    notTransformed: {
+      targets: ['GSME'],
+      reason:
+        'GCS01a (GSME, GasTariffElements: Calendar and Price cluster publishes) is not built from the 1.1.1 body yet',
+    },
+  }),
   deviceSrv<SecondaryTariff>('1.1.2', {
     futureDating: 'device',
     body: {

@@ -376,7 +376,15 @@ function buildEcs01b(i: BuildInput<UpdatePricePrimaryElement>): unknown {
   const p = primaryPrices(i.body);
   if (p.fuel !== 'electricity')
     throw new DspBodyInvalidError('ECS01b needs ElectricityPriceElements', 'PriceElements');
-  const when = dt(cosemExecutionDateTime(i.execution));
+  return primaryElementCharges(p, dt(cosemExecutionDateTime(i.execution)));
+}
+
+/**
+ * The standing charge and primary price Charges (passive unit charge and
+ * activation time `when`) of electricity prices, as ECS01b and ECS01a set
+ * them (GBCS V3.1 tables: the same objects and types in both).
+ */
+export function primaryElementCharges(p: ElectricityPrices, when: string) {
   return {
     standingCharge: {
       unitChargePassive: {
