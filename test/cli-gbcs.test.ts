@@ -396,7 +396,7 @@ describe('ppmid-relay gbcs named fields (use-case catalogue)', () => {
     );
   });
 
-  it('payload encode and decode --json on the inferred (UNCONFIRMED) rows: commands and alerts, DLMS, GBZ, ASN.1', () => {
+  it('payload encode and decode --json on rows without an RTDS example (GBCS text or inferred): commands and alerts, DLMS, GBZ, ASN.1', () => {
     const dir = mkdtempSync(join(tmpdir(), 'uc-'));
     const range = {
       restrictingObject: { classId: 1, logicalName: '0-0:94.44.100.255', attributeIndex: 2, dataIndex: 0 },
@@ -405,7 +405,15 @@ describe('ppmid-relay gbcs named fields (use-case catalogue)', () => {
       selectedValues: [],
     };
     const cases: [string, 'command' | 'alert', unknown][] = [
-      ['ECS04b', 'command', { meterBalance: { setAmountToValue: 250000 } }],
+      [
+        'ECS04b',
+        'command',
+        {
+          meterBalance: { setAmountToValue: 0 },
+          emergencyCredit: { setAmountToValue: 0 },
+          accumulatedDebt: { setAmountToValue: 0 },
+        },
+      ],
       ['ECS20d', 'command', { prepaymentCreditLog: { buffer: range } }],
       ['ECS10', 'command', { supplierMessage: { value: '48656C6C6F' } }],
       [

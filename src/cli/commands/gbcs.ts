@@ -264,6 +264,7 @@ export function useCaseJson(
   if (drives?.length) out.drives = drives;
   if (r.acbOnBehalfOf) out.acbOnBehalfOf = r.acbOnBehalfOf;
   if (r.rolesNote) out.rolesNote = r.rolesNote;
+  if (r.note) out.note = r.note;
   if (r.esmeVariants) out.esmeVariants = r.esmeVariants;
   if (r.altFamily) out.altFamily = r.altFamily;
   if (r.aliases) out.aliases = r.aliases;

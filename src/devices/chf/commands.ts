@@ -125,7 +125,8 @@ function attribute(view: ChfView, object: string, member: string): unknown {
     case 'securityLog.buffer':
       return s.securityLog;
     case 'eventLog.buffer':
-      return s.eventLog;
+      // GBCS 18.2.1 entry_eventLogEntry8 (ECS35c): no code the CHF logs here carries other information
+      return s.eventLog.map((r) => ({ ...r, otherInformation: '0000000000000000' }));
     case 'subGhzChannel.value':
       return s.subGhz.channel;
     case 'subGhzChannelLog.buffer':

@@ -1,11 +1,11 @@
 /**
- * The ESME runs the catalogue rows whose payloads are inferred (UNCONFIRMED,
- * docs/use-cases.md "Inferred payloads"): ECS04b, ECS10, ECS20a, ECS20b,
- * ECS20d, ECS26a. No RTDS message exists for them: each command is built from
- * named fields (encodeCommand) on an RTDS command of the same originator and
- * signing policy (its Message Code changed, a fresh counter), and the
- * response is read by named fields. Read after write where the meter holds
- * the data.
+ * The ESME runs the catalogue rows without an RTDS example whose payloads
+ * were inferred and are now read in GBCS V3.1's use-case tables (ECS04b,
+ * ECS20a, ECS20b, ECS20d, ECS26a, ECS26j, ECS28a, ECS35a: `gbcs-text`) or are still
+ * inferred (ECS10). Each command is built from named fields (encodeCommand)
+ * on an RTDS command of the same originator and signing policy (its Message
+ * Code changed, a fresh counter), and the response is read by named fields.
+ * Read after write where the meter holds the data.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -17,6 +17,7 @@ import {
   decodeCommand,
   decodeResponse,
   encodeCommand,
+  useCaseByCode,
   useCaseById,
 } from '../../gbcs/use-cases/index.ts';
 import { fromHex, toHex } from '../../runtime/bytes.ts';
@@ -59,7 +60,13 @@ function meter() {
       fields: decodeResponse(row, response.content, fields as never).fields as Fields,
     };
   };
-  return { ...m, send };
+  /** The RTDS command `fixture` sent again, its named fields re-encoded with a fresh counter. */
+  const resend = (fixture: string) => {
+    const b = decodeMessage(rtdsFixture(fixture, 'COMMAND'));
+    const useCase = useCaseByCode(b.messageCode)!.useCase;
+    return send(fixture, useCase, decodeCommand(b.messageCode, b.content).fields);
+  };
+  return { ...m, send, resend };
 }
 
 const READ_BALANCE = [
@@ -68,17 +75,55 @@ const READ_BALANCE = [
   { meterBalance: { currentCreditAmount: null } },
 ] as const;
 
-describe('ESME: inferred catalogue rows (UNCONFIRMED payloads)', () => {
-  it('ECS04b resets the meter balance (set_amount_to_value); ECS82 reads it back', () => {
-    const { send, esme } = meter();
+/** Every access of a read row, as the named fields of its command (members of one object merged). */
+function getsOf(useCase: string): Fields {
+  const gets: Fields = {};
+  for (const a of (useCaseById(useCase) as DlmsCommandRow).accesses) {
+    gets[a.object] ??= {};
+    gets[a.object]![a.member] = null;
+  }
+  return gets;
+}
+
+/** ECS19's prepayment register collection, decrypted: meter balance, emergency credit, accumulated debt, ... */
+function prepaymentRegisters(m: ReturnType<typeof meter>): number[] {
+  const { fields: f, message: response } = m.resend('ECS19_4.3_SUCCESS_COMMAND_GBCS.HEX');
+  const v = f.protectedReadPrepayment!.getProtectedAttributes as { value: { protectedAttributes: string } };
+  const plain = decodeDlmsData(
+    rig.profile.remote.decryptPayload(fromHex(v.value.protectedAttributes), response),
+  ).value;
+  assert.ok(plain.type === 'structure');
+  const list = plain.items[0]!;
+  assert.ok(list.type === 'structure', 'the prepayment register collection');
+  return list.items.map((i) => ('value' in i && typeof i.value === 'number' ? i.value : Number.NaN));
+}
+
+describe('ESME: catalogue rows without an RTDS example (GBCS V3.1 tables, or inferred)', () => {
+  it('ECS04b sets the meter balance, the emergency credit balance and the accumulated debt (set_amount_to_value); ECS82 and ECS19 read them back', () => {
+    const m = meter();
+    const { send, esme } = m;
     const r = send('ECS04a_1.5_SUCCESS_COMMAND_GBCS.HEX', 'ECS04b', {
-      meterBalance: { setAmountToValue: 4321 },
+      meterBalance: { setAmountToValue: 0 },
+      emergencyCredit: { setAmountToValue: 0 },
+      accumulatedDebt: { setAmountToValue: 0 },
     });
-    assert.deepEqual(r.fields, { meterBalance: { setAmountToValue: { result: 'success' } } });
+    assert.deepEqual(r.fields, {
+      meterBalance: { setAmountToValue: { result: 'success' } },
+      emergencyCredit: { setAmountToValue: { result: 'success' } },
+      accumulatedDebt: { setAmountToValue: { result: 'success' } },
+    });
     assert.equal(r.ev?.reason, 'OK');
-    assert.equal(esme.stateView.meterBalance, 4321);
+    assert.equal(esme.stateView.meterBalance, 0);
     const read = send(...READ_BALANCE).fields;
-    assert.deepEqual(read.meterBalance!.currentCreditAmount, { result: 'success', value: 4321 });
+    assert.deepEqual(read.meterBalance!.currentCreditAmount, { result: 'success', value: 0 });
+    assert.deepEqual(prepaymentRegisters(m).slice(0, 3), [0, 0, 0]);
+    // another value is set as given (Blue Book set_amount_to_value)
+    send('ECS04a_1.5_SUCCESS_COMMAND_GBCS.HEX', 'ECS04b', {
+      meterBalance: { setAmountToValue: 4321 },
+      emergencyCredit: { setAmountToValue: 5 },
+      accumulatedDebt: { setAmountToValue: 7 },
+    });
+    assert.deepEqual(prepaymentRegisters(m).slice(0, 3), [4321, 5, 7]);
   });
 
   it('ECS20d: every accepted top-up (CS01a) is a row of the prepayment credits log, read back by range', () => {
@@ -96,12 +141,12 @@ describe('ESME: inferred catalogue rows (UNCONFIRMED payloads)', () => {
       prepaymentCreditLog: { buffer: ALL_TIME },
     }).fields.prepaymentCreditLog!.buffer as {
       result: string;
-      value: { creditAmount: number; utrn: string }[];
+      value: { time: number; amount: number }[];
     };
     assert.equal(log.result, 'success');
     assert.equal(log.value.length, 1);
-    assert.equal(log.value[0]!.utrn, '73946144332040217315');
-    assert.equal(log.value[0]!.creditAmount, credit);
+    assert.deepEqual(Object.keys(log.value[0]!), ['time', 'amount']);
+    assert.equal(log.value[0]!.amount, credit);
     // a range before the top-up answers no row
     const none = send('ECS82_4.18_SUCCESS_COMMAND_GBCS.HEX', 'ECS20d', {
       prepaymentCreditLog: { buffer: { ...ALL_TIME, toValue: 1 } },
@@ -116,16 +161,90 @@ describe('ESME: inferred catalogue rows (UNCONFIRMED payloads)', () => {
     assert.deepEqual(r.fields, { debtPaymentLog: { buffer: { result: 'success', value: [] } } });
   });
 
-  it('ECS26a: the maximum meter balance the top-up check uses; values never configured are object-unavailable', () => {
+  it('ECS26a: the maximum meter balance the top-up check uses, the disablement threshold in force; values never configured are object-unavailable', () => {
     const { send, esme } = meter();
-    const row = useCaseById('ECS26a') as DlmsCommandRow;
-    const gets = Object.fromEntries(row.accesses.map((a) => [a.object, { [a.member]: null }]));
-    const r = send('ECS82_4.18_SUCCESS_COMMAND_GBCS.HEX', 'ECS26a', gets).fields;
+    const r = send('ECS82_4.18_SUCCESS_COMMAND_GBCS.HEX', 'ECS26a', getsOf('ECS26a')).fields;
     assert.deepEqual(r.maxMeterBalance!.valueActive, {
       result: 'success',
       value: esme.stateView.maxMeterBalance,
     });
-    assert.deepEqual(r.emergencyCreditLimit!.valueActive, { result: 'object-unavailable' });
+    assert.deepEqual(r.disablementThreshold!.thresholds, {
+      result: 'success',
+      value: [esme.stateView.disablementThreshold],
+    });
+    assert.deepEqual(r.emergencyCredit!.presetCreditAmount, { result: 'object-unavailable' });
+  });
+
+  it('ECS26j reads the active account (0-0:19.0.0.255): the payment mode ECS03 / ECS02 set, status active', () => {
+    const { send, resend } = meter();
+    const mode = () =>
+      send('ECS82_4.18_SUCCESS_COMMAND_GBCS.HEX', 'ECS26j', getsOf('ECS26j')).fields.accountActive!
+        .accountModeAndStatus;
+    const set = resend('ECS03_1.6_IMMEDIATE_SINGLE_SUCCESS_COMMAND_GBCS.HEX');
+    assert.equal(set.ev?.reason, 'OK');
+    assert.deepEqual(mode(), { result: 'success', value: { paymentMode: 2, accountStatus: 2 } });
+    const credit = resend('ECS02_1.6_IMMEDIATE_SINGLE_SUCCESS_COMMAND_GBCS.HEX');
+    assert.equal(credit.ev?.reason, 'OK');
+    assert.deepEqual(mode(), { result: 'success', value: { paymentMode: 1, accountStatus: 2 } });
+  });
+
+  it('ECS35a: the event log, entries of time, log code and other information (8 octets)', () => {
+    const { send, esme } = meter();
+    send('ECS04a_1.5_SUCCESS_COMMAND_GBCS.HEX', 'ECS04a', { meterBalance: { updateAmount: 1 } });
+    const r = send('ECS82_4.18_SUCCESS_COMMAND_GBCS.HEX', 'ECS35a', { eventLog: { buffer: ALL_TIME } });
+    const log = r.fields.eventLog!.buffer as {
+      result: string;
+      value: { eventCode: number; otherInformation: string }[];
+    };
+    assert.equal(log.result, 'success');
+    assert.ok(log.value.length >= 1);
+    assert.equal(log.value.length, esme.stateView.eventLog.length);
+    assert.ok(log.value.some((e) => e.eventCode === 0x810e));
+    assert.ok(log.value.every((e) => e.otherInformation.length === 16));
+  });
+
+  it('ECS28a writes the load limit settings as class 9000 passive values; activated now or at their time (8F66), ECS27 reads them', () => {
+    const m = meter();
+    const { send, resend, clock, up, esme } = m;
+    const ecs27 = () => resend('ECS27_4.15_SUCCESS_COMMAND_GBCS.HEX').fields;
+    const value = (f: Fields, o: string, member: string) =>
+      (f[o]![member] as { result: string; value: unknown }).value;
+    const settings = (activationTime: string, threshold: number) => ({
+      loadLimitSupplyStateOnExceed: { valuePassive: true, activationTime },
+      loadLimitPowerThreshold: { valuePassive: threshold, activationTime },
+      loadLimitPeriod: { valuePassive: 120, activationTime },
+      loadLimitRestorationPeriod: { valuePassive: 45, activationTime },
+    });
+    const now = send(
+      'ECS04a_1.5_SUCCESS_COMMAND_GBCS.HEX',
+      'ECS28a',
+      settings('0000-00-00T00:00:00 dow=0', 7200),
+    );
+    assert.equal(now.ev?.reason, 'OK');
+    const r = ecs27();
+    assert.equal(value(r, 'loadLimitSupplyStateOnExceed', 'value'), true);
+    assert.equal(value(r, 'loadLimitLimiter', 'thresholdNormal'), 7200);
+    assert.equal(value(r, 'loadLimitLimiter', 'minOverThresholdDuration'), 120);
+    assert.equal(value(r, 'loadLimitLimiter', 'minUnderThresholdDuration'), 45);
+    // future-dated: in force at its time, one 8F66 per setting naming its class 9000 attribute 6
+    const at = Date.UTC(2030, 0, 15, 9);
+    const later = send(
+      'ECS04a_1.5_SUCCESS_COMMAND_GBCS.HEX',
+      'ECS28a',
+      settings('2030-01-15T09:00:00', 9000),
+    );
+    assert.equal(later.ev?.reason, 'SCHEDULED');
+    assert.equal(esme.pendingFutureDated().length, 4);
+    assert.equal(value(ecs27(), 'loadLimitLimiter', 'thresholdNormal'), 7200);
+    up.take();
+    clock.runUntil(at);
+    const alerts = up
+      .take()
+      .map(decodeMessage)
+      .filter((a) => a.cra === 'alert' && a.messageCode === 0x00cc);
+    assert.equal(alerts.length, 4);
+    assert.ok(alerts.every((a) => toHex(a.content).includes('0043')));
+    assert.equal(value(ecs27(), 'loadLimitLimiter', 'thresholdNormal'), 9000);
   });
 
   it('ECS10: the supplier message is stored', () => {

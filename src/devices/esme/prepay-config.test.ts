@@ -73,14 +73,34 @@ function meter() {
   const send = rig.changedSender(m, 1n << 42n);
   const read = () => {
     const row = useCaseById('ECS26a') as DlmsCommandRow;
-    const gets = Object.fromEntries(row.accesses.map((a) => [a.object, { [a.member]: null }])) as Fields;
+    const gets: Fields = {};
+    for (const a of row.accesses) {
+      gets[a.object] ??= {};
+      gets[a.object]![a.member] = null;
+    }
     return send(BASE, () => {}, { useCase: 'ECS26a', fields: gets }).fields;
   };
   const update = (f: Fields) => send(BASE, () => {}, { useCase: 'ECS08a', fields: f });
   return { ...m, read, update };
 }
 
-const active = (r: Fields, o: string) => r[o]!.valueActive as { result: string; value?: unknown };
+/**
+ * Where ECS26a reads each ECS08a setting once active (GBCS V3.1 use-case tables): the class 9000 active
+ * value, the active account (0-0:19.0.0.255) or the emergency credit (0-0:19.10.1.255).
+ */
+const IN_FORCE: Record<string, [string, string]> = {
+  maxMeterBalance: ['maxMeterBalance', 'valueActive'],
+  maxCreditThreshold: ['maxCreditThreshold', 'valueActive'],
+  debtRecoveryRateCap: ['accountActive', 'maxProvision'],
+  debtRecoveryRateCapPeriod: ['accountActive', 'maxProvisionPeriod'],
+  lowCreditThreshold: ['accountActive', 'lowCreditThreshold'],
+  emergencyCreditLimit: ['emergencyCredit', 'presetCreditAmount'],
+  emergencyCreditThreshold: ['emergencyCredit', 'creditAvailableThreshold'],
+};
+const active = (r: Fields, o: string) => {
+  const [object, member] = IN_FORCE[o]!;
+  return r[object]![member] as { result: string; value?: unknown };
+};
 
 describe('ESME: ECS08a Update Prepayment Configuration (GBCS V3.1 tables), read back by ECS26a', () => {
   it('activation now: every setting active, the calendar as written; the top-up check takes the new maximum balance', () => {
@@ -97,13 +117,14 @@ describe('ESME: ECS08a Update Prepayment Configuration (GBCS V3.1 tables), read 
       'maxMeterBalance',
       'maxCreditThreshold',
       'debtRecoveryRateCap',
+      'debtRecoveryRateCapPeriod',
       'lowCreditThreshold',
       'emergencyCreditLimit',
       'emergencyCreditThreshold',
     ] as const)
       assert.deepEqual(active(back, o), { result: 'success', value: VALUES[o] }, o);
     assert.equal(esme.stateView.maxMeterBalance, VALUES.maxMeterBalance);
-    const sched = back.nonDisablementSchedule!.entries as {
+    const sched = back.nonDisablementScheduleActive!.entries as {
       result: string;
       value: { scriptSelector: number }[];
     };
@@ -111,7 +132,7 @@ describe('ESME: ECS08a Update Prepayment Configuration (GBCS V3.1 tables), read 
       sched.value.map((e) => e.scriptSelector),
       [NON_DISABLEMENT_SCRIPT.START, NON_DISABLEMENT_SCRIPT.STOP],
     );
-    assert.deepEqual(back.nonDisablementSpecialDays!.entries, {
+    assert.deepEqual(back.nonDisablementSpecialDaysActive!.entries, {
       result: 'success',
       value: (ecs08a().nonDisablementSpecialDays as { entries: unknown }).entries,
     });

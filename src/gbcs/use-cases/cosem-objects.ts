@@ -349,11 +349,55 @@ export const COSEM_OBJECTS = {
     { currentCreditAmount: [2, s.i32({ unit: 'pennies' })] },
     {
       updateAmount: [1, s.i32({ unit: 'pennies' })],
-      /** UNCONFIRMED (ECS04b): Blue Book class 112 method 2 set_amount_to_value, the reset of the balance */
+      /** ECS04b (GBCS V3.1 use-case tables): class 112 method 2 set_amount_to_value, double-long 0 */
       setAmountToValue: [2, s.i32({ unit: 'pennies' })],
     },
   ),
-  emergencyCredit: o(112, '0-0:19.10.1.255', {}, { invokeCredit: [3, s.i8()] }),
+  /**
+   * The emergency credit (Credit class 112): ECS09 invokes it; ECS04b resets its
+   * balance (set_amount_to_value); ECS26a reads its limit (preset_credit_amount,
+   * attr 9) and threshold (credit_available_threshold, attr 10), the active
+   * values of what ECS08a sets (GBCS V3.1 use-case tables).
+   */
+  emergencyCredit: o(
+    112,
+    '0-0:19.10.1.255',
+    {
+      presetCreditAmount: [9, s.i32({ doc: 'emergency credit limit' })],
+      creditAvailableThreshold: [10, s.i32({ doc: 'emergency credit threshold, milli-pence' })],
+    },
+    { setAmountToValue: [2, s.i32()], invokeCredit: [3, s.i8()] },
+  ),
+  /** The accumulated debt register (Credit class 112): ECS04b resets it (GBCS V3.1 use-case tables). */
+  accumulatedDebt: o(112, '0-0:19.10.2.255', {}, { setAmountToValue: [2, s.i32()] }),
+  /**
+   * The active account (GBCS V3.1 use-case tables: ECS26j and ECS26a read
+   * 0-0:19.0.0.255; ECS02 / ECS03 write the passive 0-1:19.0.0.255 that
+   * `account` names, with its activation time): payment mode and status,
+   * credit/charge configuration, low credit threshold (milli-pence), the debt
+   * recovery rate cap (max_provision, whole currency units) and its period.
+   */
+  accountActive: o(111, '0-0:19.0.0.255', {
+    accountModeAndStatus: [
+      2,
+      s.struct({ paymentMode: s.enum({ names: { 1: 'credit', 2: 'prepayment' } }), accountStatus: s.enum() }),
+    ],
+    creditChargeConfiguration: [
+      11,
+      s.array(
+        s.struct({
+          creditReference: s.obis(),
+          chargeReference: s.obis(),
+          collectionConfiguration: s.bits(3),
+        }),
+      ),
+    ],
+    lowCreditThreshold: [16, s.i32({ doc: 'milli-pence' })],
+    maxProvision: [18, s.u16({ doc: 'debt recovery rate cap, whole currency units' })],
+    maxProvisionPeriod: [19, s.i32({ unit: 's' })],
+  }),
+  /** The disablement threshold in force (GBCS V3.1 use-case tables, ECS26a: class 21 attr 2, one double-long). */
+  disablementThreshold: o(21, '0-0:16.0.1.255', { thresholds: [2, s.array(s.i32())] }),
   tokenGateway: o(115, '0-0:19.40.0.255', {}, { enter: [1, s.ascii(undefined, { doc: 'UTRN, 20 digits' })] }),
   prepaymentConfiguration: o(9000, '0-0:94.44.128.22', {
     disablementThreshold: [4, s.i32({ unit: 'pennies' })],
@@ -381,6 +425,9 @@ export const COSEM_OBJECTS = {
    */
   nonDisablementSchedule: o(10, '0-1:12.0.1.255', { entries: [2, scheduleEntries] }),
   nonDisablementSpecialDays: o(11, '0-1:11.0.2.255', { entries: [2, specialDays] }),
+  /** The Non-Disablement Calendar in force (GBCS V3.1 use-case tables, ECS26a reads 0-0:12.0.1.255 / 0-0:11.0.2.255). */
+  nonDisablementScheduleActive: o(10, '0-0:12.0.1.255', { entries: [2, scheduleEntries] }),
+  nonDisablementSpecialDaysActive: o(11, '0-0:11.0.2.255', { entries: [2, specialDays] }),
   nonDisablementScheduleActivation: o(9000, '0-0:94.44.128.28', activationTime),
   nonDisablementSpecialDaysActivation: o(9000, '0-0:94.44.128.31', activationTime),
 
@@ -397,6 +444,7 @@ export const COSEM_OBJECTS = {
     113,
     '0-0:19.20.1.255',
     {
+      unitChargeActive: [5, debtUnitCharge],
       unitChargePassive: [6, debtUnitCharge],
       period: [8, s.u32({ unit: 's' })],
       totalAmountRemaining: [12, s.i32()],
@@ -410,6 +458,7 @@ export const COSEM_OBJECTS = {
     113,
     '0-0:19.20.2.255',
     {
+      unitChargeActive: [5, debtUnitCharge],
       unitChargePassive: [6, debtUnitCharge],
       period: [8, s.u32({ unit: 's' })],
       totalAmountRemaining: [12, s.i32()],
@@ -496,11 +545,20 @@ export const COSEM_OBJECTS = {
 
   // ---- billing and logs
   billingCalendar: o(22, '0-0:15.0.0.255', { executionTime: [4, executionTime] }),
-  /** Buffer row shape as the security log's (UNCONFIRMED: no RTDS read of the event log). */
+  /**
+   * The event log (ESME ECS35a, CHF ECS35c; GBCS V3.1 use-case tables, GBCS 18.2.1
+   * entry_eventLogEntry8): timestamp, log code, other information octet-string(8).
+   */
   eventLog: o(
     7,
     '0-0:99.98.0.255',
-    profile(s.struct({ time: utcSeconds, eventCode: s.u16() })),
+    profile(
+      s.struct({
+        time: utcSeconds,
+        eventCode: s.u16(),
+        otherInformation: s.hex(8, { doc: 'other information the alert/log code carries (GBCS 16)' }),
+      }),
+    ),
     profileMethods,
   ),
   securityLog: o(7, '0-0:99.98.1.255', profile(s.struct({ time: utcSeconds, eventCode: s.u16() }))),
@@ -555,48 +613,30 @@ export const COSEM_OBJECTS = {
     profile(s.struct({ time: utcSeconds, reactiveEnergyImport: s.u32({ unit: 'varh' }) })),
   ),
   /**
-   * PROVISIONAL (ECS20a, ECS20d): the Billing Data Log's payment-based debt
-   * payments and prepayment credits, read with range selection like the
-   * export daily read log (RTDS ECS21c): not in the protected reads of GBCS
-   * (their responses are not payload-encrypted). Columns: the GSME's
-   * versions of the same logs (GCS15d Publish Debt Log, GCS15e Publish Top
-   * Up Log) in the ESME's units. The OBIS instances are not in any text
-   * reached: the free 0-0:98.1.x.255 billing log instances 2 and 3 (RTDS
-   * holds 0, 1, 8 and 10) are this project's choice.
+   * The Billing Data Log's payment-based debt payments (ECS20a, 10 entries) and
+   * prepayment credits (ECS20d, 5 entries), read with range selection (GBCS
+   * V3.1 use-case tables: class 7 attribute 2, selective access 1 with an
+   * empty selected_values; GBCS 18.2.1 entry_dlValueLogEntry: timestamp, then
+   * the amount as double-long-unsigned).
    */
   debtPaymentLog: o(
     7,
-    '0-0:98.1.2.255',
-    profile(
-      s.struct({
-        time: utcSeconds,
-        amountCollected: s.i32({ unit: 'pennies' }),
-        outstandingDebt: s.i32({ unit: 'pennies' }),
-      }),
-    ),
+    '0-0:98.1.4.255',
+    profile(s.struct({ time: utcSeconds, amount: s.u32({ doc: 'debt recovered from the credit added' }) })),
   ),
   prepaymentCreditLog: o(
     7,
-    '0-0:98.1.3.255',
-    profile(
-      s.struct({
-        time: utcSeconds,
-        creditAmount: s.i32({ unit: 'pennies' }),
-        utrn: s.ascii(undefined, { doc: 'UTRN, 20 digits' }),
-      }),
-    ),
+    '0-0:98.1.5.255',
+    profile(s.struct({ time: utcSeconds, amount: s.u32({ doc: 'credit applied' }) })),
   ),
-
   // ---- protected reads (Data protection, class 30)
   protectedReadPrepayment: dataProtection('0-0:43.2.1.255'),
   protectedReadBilling: dataProtection('0-0:43.2.2.255'),
   /**
-   * PROVISIONAL (ECS20b, ECS21a): every protected-read use case RTDS shows
-   * has its own Data Protection instance (ECS19 .1, ECS20c .2, ECS66 .4,
-   * ECS21b .6, ECS22b .7, ECS17b .8, ECS17d .9); ECS20b and ECS21a are the
-   * two other protected reads of GBCS (their responses are
-   * payload-encrypted), and .3 / .5 the two free instances, each next to its
-   * sibling (ECS20c, ECS21b). Not confirmed on any reference message.
+   * ECS20b and ECS21a (GBCS V3.1 use-case tables): the protected reads of the
+   * billing data log (change of mode / tariff) 0-0:98.1.2.255 through .3 and
+   * of the daily read log (exc export) 0-0:98.1.9.255 through .5. ECS68
+   * (alert 8F0A) carries the most recent billing log entry through .11.
    */
   protectedReadBillingChangeOfMode: dataProtection('0-0:43.2.3.255'),
   protectedReadDailyRead: dataProtection('0-0:43.2.5.255'),
@@ -614,7 +654,20 @@ export const COSEM_OBJECTS = {
   loadLimitLimiter: o(71, '0-0:17.0.0.255', limiter),
   // the load limit counter (times the limit was exceeded: RTDS ECS27 scaler_unit {0, 255}, a count); ECS28b resets it
   loadLimitCounter: o(3, '0-0:94.44.42.255', register(s.u32()), { reset: m(1, s.i8()) }),
-  loadLimitSupplyStateOnExceed: o(9000, '0-0:94.44.0.3', data(s.bool())),
+  /**
+   * The load limit settings as GBCS Extended Data (class 9000; GBCS V3.1
+   * use-case tables, ECS28a): ECS28a writes each one's passive value (attr 4)
+   * and activation time (attr 6); the limiter 0-0:17.0.0.255 and the
+   * supply-state flag's value (attr 2) are what ECS27 reads (RTDS).
+   */
+  loadLimitSupplyStateOnExceed: o(9000, '0-0:94.44.0.3', {
+    value: m(2, s.bool()),
+    valuePassive: m(4, s.bool()),
+    ...activationTime,
+  }),
+  loadLimitPeriod: o(9000, '0-0:94.44.128.6', extendedData(s.u32({ unit: 's' }))),
+  loadLimitPowerThreshold: o(9000, '0-0:94.44.128.7', extendedData(s.u32({ unit: 'W' }))),
+  loadLimitRestorationPeriod: o(9000, '0-0:94.44.128.8', extendedData(s.u32({ unit: 's' }))),
   powerThresholds: o(21, '0-0:16.0.0.255', { thresholds: [2, s.array(s.u32({ unit: 'W' }))] }),
 
   // ---- voltage (phase 1, 2, 3)

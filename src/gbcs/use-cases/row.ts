@@ -75,6 +75,12 @@ export interface UseCaseRowBase {
   /** Where the payload shape comes from. */
   confirmed: Confirmation;
   /**
+   * What the source of the payload says (for a `gbcs-text` row: where in GBCS
+   * V3.1's use-case tables and what they give, what was corrected; for an
+   * `unconfirmed` row: why it is inferred, e.g. V3.1 does not define it).
+   */
+  note?: string;
+  /**
    * The payload shape is not known (no RTDS example, GBCS text not at hand):
    * encoding or decoding it is a UseCaseUnknownError, never a guess.
    */

@@ -90,13 +90,13 @@ describe('device configuration SRVs (device-config-srs.ts): fields, and read aft
   it('6.4.1 -> ECS28a (critical): the load limit settings, read back by ECS27', () => {
     const { r, gbcs, fields } = command('6.4.1', ESME, loadLimit(600, 12000, 120, 'Disable'), true);
     assert.equal(r.useCase, 'ECS28a');
+    // GBCS V3.1 use-case tables: the class 9000 passive values, activated now (the date-time all zero)
+    const now = '0000-00-00T00:00:00 dow=0';
     assert.deepEqual(fields, {
-      loadLimitLimiter: {
-        thresholdNormal: 12000,
-        minOverThresholdDuration: 600,
-        minUnderThresholdDuration: 120,
-      },
-      loadLimitSupplyStateOnExceed: { value: true },
+      loadLimitSupplyStateOnExceed: { valuePassive: true, activationTime: now },
+      loadLimitPowerThreshold: { valuePassive: 12000, activationTime: now },
+      loadLimitPeriod: { valuePassive: 600, activationTime: now },
+      loadLimitRestorationPeriod: { valuePassive: 120, activationTime: now },
     });
     const m = meter();
     m.deliver(gbcs);

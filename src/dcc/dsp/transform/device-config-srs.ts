@@ -9,10 +9,12 @@
  * rows/esme-gbcs.ts and docs/use-cases.md); the mappings below are
  * PROVISIONAL (docs/dsp-transform.md):
  *
- * - ECS28a: LoadLimitPowerThreshold -> limiter threshold_normal (W),
- *   LoadLimitPeriod -> min_over_threshold_duration, LoadLimitRestorationPeriod
- *   -> min_under_threshold_duration (s), LoadLimitSupplyState Disable -> the
- *   supply-state-on-exceed flag true (Unchanged false), the objects ECS27
+ * - ECS28a (GBCS V3.1 use-case tables, future-datable on the device): the
+ *   passive values (class 9000 attr 4) of LoadLimitSupplyState (Disable ->
+ *   true, Unchanged -> false) 0-0:94.44.0.3, LoadLimitPowerThreshold
+ *   0-0:94.44.128.7, LoadLimitPeriod .128.6 and LoadLimitRestorationPeriod
+ *   .128.8, each with the ExecutionDateTime as its activation time (attr 6;
+ *   zero: now, all-FF: cancel). The ESME then holds them in the objects ECS27
  *   reads (RTDS).
  * - ECS28b: reset of the load limit counter; ECS57: reset of the maximum
  *   demand registers the body names (import, export, configurable period
@@ -35,9 +37,10 @@
  *   GCS25a message template fixes them.
  */
 import type { DeviceType } from '../../../duis/index.ts';
+import { formatCosemDateTimeText } from '../../../gbcs/use-cases/cosem-text.ts';
 import { alt, choice, dateTime, empty, group, int, one, oneOf, opt, timeOfDay } from './body-reader.ts';
 import { deviceSrv } from './device-srs.ts';
-import { zigbeeUtcTime } from './encoding.ts';
+import { cosemExecutionDateTime, zigbeeUtcTime } from './encoding.ts';
 import { DspBodyInvalidError } from './errors.ts';
 import type { AnySrvTransform, BuildInput } from './rule.ts';
 
@@ -173,6 +176,7 @@ const elecFields = (i: BuildInput<BillingCalendar>) => ({
 
 export const DEVICE_CONFIG_SRV_TRANSFORMS: readonly AnySrvTransform[] = [
   deviceSrv<LoadLimit>('6.4.1', {
+    futureDating: 'device',
     body: {
       period: one('LoadLimitPeriod', u32),
       threshold: one('LoadLimitPowerThreshold', u32),
@@ -183,14 +187,15 @@ export const DEVICE_CONFIG_SRV_TRANSFORMS: readonly AnySrvTransform[] = [
       {
         useCase: 'ECS28a',
         targets: ESME,
-        fields: (i) => ({
-          loadLimitLimiter: {
-            thresholdNormal: i.body.threshold,
-            minOverThresholdDuration: i.body.period,
-            minUnderThresholdDuration: i.body.restoration,
-          },
-          loadLimitSupplyStateOnExceed: { value: i.body.supplyState === 'Disable' },
-        }),
+        fields: (i) => {
+          const activationTime = formatCosemDateTimeText(cosemExecutionDateTime(i.execution));
+          return {
+            loadLimitSupplyStateOnExceed: { valuePassive: i.body.supplyState === 'Disable', activationTime },
+            loadLimitPowerThreshold: { valuePassive: i.body.threshold, activationTime },
+            loadLimitPeriod: { valuePassive: i.body.period, activationTime },
+            loadLimitRestorationPeriod: { valuePassive: i.body.restoration, activationTime },
+          };
+        },
       },
     ],
   }),

@@ -371,7 +371,19 @@ export const DEVICE_SRV_TRANSFORMS: readonly AnySrvTransform[] = [
     ],
     PERIOD,
   ),
-  readSrv('4.6.1', [{ useCase: 'GCS16a', targets: GAS, fields: snapshots(['getSnapshot'], 31, 1) }], PERIOD),
+  readSrv(
+    '4.6.1',
+    [
+      // GBCS V3.1 use-case tables (ECS21a, SRV 4.6.1): the protected read of the daily read log (exc export)
+      {
+        useCase: 'ECS21a',
+        targets: ESME,
+        fields: protectedRead('ECS21a', [{ classId: 7, obis: '0-0:98.1.9.255', ranged: true }]),
+      },
+      { useCase: 'GCS16a', targets: GAS, fields: snapshots(['getSnapshot'], 31, 1) },
+    ],
+    PERIOD,
+  ),
   // RTDS ECS21c: the ACB originates the export daily read log read on the user's behalf
   readSrv('4.6.2', [read('ECS21c', ESME, acb)], PERIOD),
   readSrv(
@@ -835,6 +847,18 @@ export const DEVICE_SETTING_SRV_TRANSFORMS: readonly AnySrvTransform[] = [
         when: balanceIs('PrepaymentMode', 'AdjustMeterBalance'),
         whenText: 'PrepaymentMode/AdjustMeterBalance',
         fields: (i) => ({ meterBalance: { updateAmount: i.body.balance.value.value } }),
+      },
+      {
+        // GBCS V3.1 use-case tables: set_amount_to_value 0 of the meter balance, emergency credit and accumulated debt
+        useCase: 'ECS04b',
+        targets: ESME,
+        when: balanceIs('PrepaymentMode', 'ResetMeterBalance'),
+        whenText: 'PrepaymentMode/ResetMeterBalance',
+        fields: fixed({
+          meterBalance: { setAmountToValue: 0 },
+          emergencyCredit: { setAmountToValue: 0 },
+          accumulatedDebt: { setAmountToValue: 0 },
+        }),
       },
       {
         useCase: 'GCS40a',

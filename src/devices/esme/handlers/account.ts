@@ -5,7 +5,8 @@
  *   attrs 2, 11, 13 (activation time: zero now, a date future-dated with
  *   8F66 when it runs, all-FF cancels); ECS03 adds the disablement threshold;
  * - ECS04a / ECS04b (DUIS 1.5) adjust / reset the meter balance (Credit
- *   update_amount / set_amount_to_value; ECS04b UNCONFIRMED, docs/use-cases.md).
+ *   update_amount; ECS04b, GBCS V3.1 use-case tables: set_amount_to_value of
+ *   the meter balance, the emergency credit balance and the accumulated debt).
  * Every accepted top-up adds a row to the prepayment credits log (ECS20d reads it).
  */
 import { parseCosemDateTimeText } from '../../../gbcs/use-cases/cosem-text.ts';
@@ -79,7 +80,7 @@ export function applyUtrn(
   s.meterBalance += r.valueMillipence;
   s.lastTopUpCounter[supplier] = r.counter.toString();
   s.recentUtrns = rememberUtrn(s.recentUtrns, utrn);
-  logCredit(esme, r.valueMillipence, utrn);
+  logCredit(esme, r.valueMillipence);
   esme.logEvent(0x810e, messageCode);
   return r;
 }
@@ -105,6 +106,7 @@ export function paymentMode(
   }
   const at = isZeroDateTime(when) ? null : parseCosemDateTime(when);
   if (!isZeroDateTime(when) && at === null) throw new CommandContentError('activation time not a date-time');
+  const creditCharge = fields.account.creditChargeConfiguration;
   if (at !== null && at > esme.now()) {
     esme.scheduleFutureDated({
       useCase: uc,
@@ -112,23 +114,40 @@ export function paymentMode(
       originator: cmd.message.originator,
       counter: cmd.message.originatorCounter.toString(),
       executeAt: at,
-      data: { mode, threshold: threshold ?? null, executionTime: toHex(when) },
+      data: { mode, threshold: threshold ?? null, creditCharge, executionTime: toHex(when) },
     });
     return { response: ok, outcome: 'scheduled', detail: { executeAt: new Date(at).toISOString() } };
   }
-  applyPaymentMode(esme, mode, threshold);
+  applyPaymentMode(esme, mode, threshold, creditCharge);
   return { response: ok, outcome: 'applied', detail: { paymentMode: mode } };
 }
 
-function applyPaymentMode(esme: EsmeServices, mode: PaymentMode, threshold: number | undefined | null): void {
+/**
+ * The passive account (0-1:19.0.0.255, what ECS02 / ECS03 write) becomes the
+ * active one (0-0:19.0.0.255, what ECS26a / ECS26j read): its mode and its
+ * credit / charge configuration.
+ */
+function applyPaymentMode(
+  esme: EsmeServices,
+  mode: PaymentMode,
+  threshold: number | undefined | null,
+  creditCharge: unknown,
+): void {
   esme.state.paymentMode = mode;
   if (threshold !== undefined && threshold !== null) esme.state.disablementThreshold = threshold;
+  if (creditCharge !== undefined)
+    setAttribute(esme.state, 'accountActive.creditChargeConfiguration', structuredClone(creditCharge));
   esme.logEvent(0x8f0a); // Billing Data Log Updated on a mode change
 }
 
 /** A pending ECS02 / ECS03 runs: the mode changes, 8F66 for the Account's activation time. */
 export function runPaymentMode(entry: FutureDatedEntry, esme: EsmeServices): FutureDatedRun {
-  applyPaymentMode(esme, entry.data.mode as PaymentMode, entry.data.threshold as number | null);
+  applyPaymentMode(
+    esme,
+    entry.data.mode as PaymentMode,
+    entry.data.threshold as number | null,
+    entry.data.creditCharge,
+  );
   return {
     ok: true,
     alert: futureDatedAlert(
@@ -155,31 +174,52 @@ export function adjustBalance(
   };
 }
 
-/** ECS04b (DUIS 1.5) reset meter balance: Credit set_amount_to_value sets the balance to the value. */
+/**
+ * Where ECS04b's emergency credit balance and accumulated debt are kept (the
+ * attribute store, by `object.member`); ECS19's prepayment register
+ * collection answers them (protected.ts: items 1 and 2).
+ */
+export const CREDIT_BALANCE_KEY = {
+  emergencyCredit: 'emergencyCredit.currentCreditAmount',
+  accumulatedDebt: 'accumulatedDebt.currentCreditAmount',
+} as const;
+
+/**
+ * ECS04b (DUIS 1.5) reset meter balance (GBCS V3.1 use-case tables): Credit
+ * set_amount_to_value (GBCS: 0) on the meter balance, the emergency credit
+ * balance and the accumulated debt; each takes the value.
+ */
 export function resetBalance(
   call: UseCaseCall<CommandFieldsOf<'ECS04b'>>,
   esme: EsmeServices,
 ): HandlerResult {
-  const value = Number(call.fields.meterBalance.setAmountToValue);
+  const f = call.fields;
   const before = esme.state.meterBalance;
-  esme.state.meterBalance = value;
+  esme.state.meterBalance = Number(f.meterBalance.setAmountToValue);
+  setAttribute(esme.state, CREDIT_BALANCE_KEY.emergencyCredit, Number(f.emergencyCredit.setAmountToValue));
+  setAttribute(esme.state, CREDIT_BALANCE_KEY.accumulatedDebt, Number(f.accumulatedDebt.setAmountToValue));
   esme.logEvent(0x810e);
   return {
-    response: { meterBalance: { setAmountToValue: { result: 'success' } } },
+    response: allResults(f, 'success'),
     outcome: 'applied',
-    detail: { balanceBefore: before, balance: value },
+    detail: {
+      balanceBefore: before,
+      balance: esme.state.meterBalance,
+      emergencyCreditBalance: f.emergencyCredit.setAmountToValue,
+      accumulatedDebt: f.accumulatedDebt.setAmountToValue,
+    },
   };
 }
 
-/** The prepayment credits log (ECS20d) keeps the latest top-ups (PROVISIONAL size: SMETS2's last five UTRNs). */
+/** The prepayment credits log (ECS20d) keeps the latest five top-ups (GBCS V3.1 use-case tables: entries 1..5). */
 export const PREPAYMENT_CREDIT_LOG_SIZE = 5;
 /** GBCS profile time stamps: UTC seconds since 2000-01-01. */
 const EPOCH_2000 = Date.UTC(2000, 0, 1);
 
-/** Adds an accepted top-up to the prepayment credits log (oldest dropped beyond its size). */
-function logCredit(esme: EsmeServices, amount: number, utrn: string): void {
+/** Adds an accepted top-up to the prepayment credits log (oldest dropped beyond its size; GBCS 18.2.1 entry_dlValueLogEntry). */
+function logCredit(esme: EsmeServices, amount: number): void {
   const key = 'prepaymentCreditLog.buffer';
   const log = (getAttribute(esme.state, key) as unknown[] | undefined) ?? [];
-  const row = { time: Math.floor((esme.now() - EPOCH_2000) / 1000), creditAmount: amount, utrn };
+  const row = { time: Math.floor((esme.now() - EPOCH_2000) / 1000), amount };
   setAttribute(esme.state, key, [...log, row].slice(-PREPAYMENT_CREDIT_LOG_SIZE));
 }

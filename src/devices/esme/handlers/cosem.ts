@@ -31,12 +31,42 @@ const LIVE: Readonly<Record<string, (esme: EsmeServices) => unknown>> = {
   'meterBalance.currentCreditAmount': (e) => e.state.meterBalance,
   'supplyState.controlState': (e) => supplyControlState(e.state.supply),
   'firmwareVersion.value': (e) => e.state.firmware.version.toUpperCase(),
-  // the maximum meter balance the top-up check uses (ECS26a reads it; UNCONFIRMED row)
+  // the maximum meter balance the top-up check uses (ECS26a reads it)
   'maxMeterBalance.valueActive': (e) => e.state.maxMeterBalance,
   // the billing data logs the meter keeps (ECS20a, ECS20d): empty until a row is logged
   'debtPaymentLog.buffer': (e) => getAttribute(e.state, 'debtPaymentLog.buffer') ?? [],
   'prepaymentCreditLog.buffer': (e) => getAttribute(e.state, 'prepaymentCreditLog.buffer') ?? [],
+  // the event log (ECS35a): the codes the meter logged (no other information carried: all zero)
+  'eventLog.buffer': (e) =>
+    e.state.eventLog.map((r) => ({
+      time: Math.floor((r.at - EPOCH_2000) / 1000),
+      eventCode: r.code,
+      otherInformation: NO_OTHER_INFORMATION,
+    })),
+  // the active account and prepayment settings (ECS26a, ECS26j: GBCS V3.1 use-case tables) are the values
+  // ECS02 / ECS03 and ECS08a activated (their class 9000 / passive objects: prepay-config.ts, account.ts)
+  'accountActive.accountModeAndStatus': (e) => ({
+    paymentMode: e.state.paymentMode === 'credit' ? 1 : 2,
+    accountStatus: ACCOUNT_ACTIVE,
+  }),
+  'accountActive.lowCreditThreshold': (e) => getAttribute(e.state, 'lowCreditThreshold.valueActive'),
+  'accountActive.maxProvision': (e) => getAttribute(e.state, 'debtRecoveryRateCap.valueActive'),
+  'accountActive.maxProvisionPeriod': (e) => getAttribute(e.state, 'debtRecoveryRateCapPeriod.valueActive'),
+  'emergencyCredit.presetCreditAmount': (e) => getAttribute(e.state, 'emergencyCreditLimit.valueActive'),
+  'emergencyCredit.creditAvailableThreshold': (e) =>
+    getAttribute(e.state, 'emergencyCreditThreshold.valueActive'),
+  'disablementThreshold.thresholds': (e) => [e.state.disablementThreshold],
+  'nonDisablementScheduleActive.entries': (e) => getAttribute(e.state, 'nonDisablementSchedule.entries'),
+  'nonDisablementSpecialDaysActive.entries': (e) =>
+    getAttribute(e.state, 'nonDisablementSpecialDays.entries'),
 };
+
+/** GBCS profile time stamps: UTC seconds since 2000-01-01. */
+const EPOCH_2000 = Date.UTC(2000, 0, 1);
+/** An event log entry's other information when the code carries none (octet-string(8)). */
+const NO_OTHER_INFORMATION = '0000000000000000';
+/** Blue Book account_status (2): account active (GBCS V3.1 use-case tables, ECS26j). */
+const ACCOUNT_ACTIVE = 2;
 
 /** The value of `object.member`, or undefined when the meter does not hold it. */
 export function attributeValue(esme: EsmeServices, object: string, member: string): unknown {

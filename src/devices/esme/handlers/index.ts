@@ -24,6 +24,7 @@ import { manageDebt } from './debt.ts';
 import { activateFirmware, runFirmwareActivation } from './firmware.ts';
 import type { FutureDatedRunner } from './future-dated.ts';
 import { esmeJoin } from './join.ts';
+import { runLoadLimitActivation, setLoadLimitConfiguration } from './load-limit.ts';
 import { setImportMpans } from './mpan.ts';
 import { runPrepaySettingActivation, updatePrepayConfiguration } from './prepay-config.ts';
 import { runChargeActivation, setPrices } from './prices.ts';
@@ -51,6 +52,7 @@ export const ESME_HANDLERS = new UseCaseRegistry<EsmeServices>()
   .register('ECS04b', resetBalance)
   .register('ECS07', manageDebt)
   .register('ECS08a', updatePrepayConfiguration)
+  .register('ECS28a', setLoadLimitConfiguration)
   .registerAll(['CS02a', 'CS02f'], provideCredentialDetails)
   .registerAll(CREDENTIAL_UPDATES, updateCredentials)
   .register('CS03A1', esmeJoin.methodA)
@@ -86,6 +88,7 @@ export const ESME_FUTURE_DATED: Readonly<Record<string, FutureDatedRunner>> = {
   ECS01b: runChargeActivation,
   ECS01a: runTariffActivation,
   ECS08a: runPrepaySettingActivation,
+  ECS28a: runLoadLimitActivation,
   ECS02: runPaymentMode,
   ECS03: runPaymentMode,
   CS06: runFirmwareActivation,

@@ -30,9 +30,11 @@ import {
   type HandlerResult,
   type UseCaseCall,
 } from '../../meter-common/use-case-registry.ts';
+import { getAttribute } from '../attribute-store.ts';
 import { DAILY_READ_LOG, dailyReadLogBuffer } from '../daily-read-log.ts';
 import { ACTIVE_IMPORT_PROFILE, withRecordedImportProfile } from '../profile-log.ts';
 import type { EsmeServices } from '../services.ts';
+import { CREDIT_BALANCE_KEY } from './account.ts';
 import { DEBT_ITEM, type DebtRegister, debtBalance, PREPAYMENT_REGISTERS } from './debt.ts';
 
 interface ObjectRef {
@@ -96,8 +98,16 @@ function objectValue(esme: EsmeServices, o: ObjectRef): DlmsData {
         ? dailyReadLogBuffer(esme.state)
         : held(esme, key);
   if (key === PREPAYMENT_REGISTERS && v.type === 'structure' && v.items.length > 0) {
-    // the meter balance, and the debt registers ECS07 adjusts (GBCS: items 3, 4, 5), from the meter's state
+    // the meter balance, the emergency credit balance and accumulated debt ECS04b resets (items 1, 2) and the
+    // debt registers ECS07 adjusts (GBCS: items 3, 4, 5), from the meter's state
     const items = [dlms.i32(esme.state.meterBalance), ...v.items.slice(1)];
+    for (const [i, key] of [
+      CREDIT_BALANCE_KEY.emergencyCredit,
+      CREDIT_BALANCE_KEY.accumulatedDebt,
+    ].entries()) {
+      const held = getAttribute(esme.state, key);
+      if (typeof held === 'number' && i + 1 < items.length) items[i + 1] = dlms.i32(held);
+    }
     for (const [r, i] of Object.entries(DEBT_ITEM))
       if (i < items.length) items[i] = dlms.i32(debtBalance(esme, r as DebtRegister));
     return { ...v, items };

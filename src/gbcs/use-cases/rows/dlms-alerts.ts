@@ -22,9 +22,11 @@ function alert<const U extends string, const F extends Record<string, Schema>>(
     aliases?: readonly string[];
     nameUnconfirmed?: true;
     altFamily?: 'gbz';
-    /** an alert without an RTDS example: its body inferred (see the row's comment) */
-    confirmed?: 'unconfirmed';
+    /** an alert without an RTDS example: its body inferred (see the row's comment) or read in GBCS V3.1's tables */
+    confirmed?: 'unconfirmed' | 'gbcs-text';
     alerts?: readonly number[];
+    /** where the body comes from (row.ts `note`) */
+    note?: string;
   } = {},
 ) {
   const { confirmed, ...rest } = extra;
@@ -45,6 +47,9 @@ function alert<const U extends string, const F extends Record<string, Schema>>(
 
 /** Alerts with no RTDS example: body inferred from a confirmed sibling (UNCONFIRMED, docs/use-cases.md). */
 const INFERRED = { confirmed: 'unconfirmed' } as const;
+/** GBCS V3.1's use-case tables name these alerts in their table of contents only ("See section ..."): no payload table. */
+const SECTION_ONLY = (section: string) =>
+  `GBCS V3.1 use-case tables give no payload table (table of contents: "See section ${section}"): body inferred`;
 
 const SUB_GHZ = subGhzConfigurationShape();
 
@@ -119,7 +124,7 @@ export const DLMS_ALERT_ROWS = [
   ),
   // ---- UNCONFIRMED bodies (no RTDS example); the layout after the common head: the public GBCS parser's
   // reading of each code (SmartDCCInnovation/gbcs-parser), the value shapes from the confirmed siblings
-  // ECS68: the billing data log as a protected read answers it (ECS20c: protection parameters, ciphertext)
+  // ECS68: the most recent billing data log entry as a protected read answers it (protection parameters, ciphertext)
   alert(
     0x0061,
     'ECS68',
@@ -127,7 +132,11 @@ export const DLMS_ALERT_ROWS = [
     ['ESME'],
     true,
     { protectionParameters, protectedAttributes: s.hex() },
-    { ...INFERRED, alerts: [0x8f0a] },
+    {
+      confirmed: 'gbcs-text',
+      alerts: [0x8f0a],
+      note: 'GBCS V3.1 use-case tables (offset ~177,000): alert 0x8F0A, SME.A.C (critical), SRV A1; the most recent entry of the billing data log 7/0-0:98.1.0.255/2 (timestamp, import registers, TOU and TOU-block registers) as the output structure of Data Protection 0-0:43.2.11.255 method 1 (section 8.5), encrypted: as the row',
+    },
   ),
   // the calculated hash of the image received (as FDRA-ZigBee, RTDS: 32 bytes with 8F72)
   alert(
@@ -137,7 +146,7 @@ export const DLMS_ALERT_ROWS = [
     ['ESME', 'CHF'],
     true,
     { firmwareHash: s.hex(32, { doc: 'SHA-256 of the image received' }) },
-    { ...INFERRED, alerts: [0x8f72] },
+    { ...INFERRED, alerts: [0x8f72], note: SECTION_ONLY('11.2.6') },
   ),
   // the Remote Party Message the CHF could not deliver: its header fields, one octet-string
   alert(
@@ -151,7 +160,7 @@ export const DLMS_ALERT_ROWS = [
         doc: 'business originator (8) | business target (8) | CRA flag (1) | originator counter (8)',
       }),
     },
-    { ...INFERRED, alerts: [0x8f84] },
+    { ...INFERRED, alerts: [0x8f84], note: SECTION_ONLY('10') },
   ),
   // the integrity issue as a 2-byte code (as MIIWA-GSME: 0 other, 1 NVM, 2 program execution, 3 program
   // storage, 4 RAM, 5 unexpected reset, 6 watchdog, 7 metrology firmware, 8 measurement fault, 9 unspecified)
@@ -162,7 +171,7 @@ export const DLMS_ALERT_ROWS = [
     ['ESME'],
     false,
     { integrityIssue: s.hex(2, { doc: 'Meter Integrity Issue Warning code, big-endian' }) },
-    { ...INFERRED, alerts: [0x81a0] },
+    { ...INFERRED, alerts: [0x81a0], note: SECTION_ONLY('16') },
   ),
   // the new operating channel, as DBCH01 reads it (0-0:94.44.10.2). UNCONFIRMED: the later GBCS use-case
   // file (c5d22f4e) gives DBCH07 no table, only "See GBCS 10.6.2.1" for the meaning of the payload's parts

@@ -23,9 +23,14 @@ interface Opts {
   srv?: string | readonly string[];
   /** The accesses match GBCS V3.1's use-case table ("DLMS COSEM specific content", in its order). */
   confirmed?: 'gbcs-text';
-  /** Alert Codes the use case can raise (future-dated: 8F66 / 8F67). */
+  /** Alert Codes the use case raises (future-dated: 8F66 / 8F67). */
   alerts?: readonly number[];
+  /** Where the payload comes from (row.ts `note`). */
+  note?: string;
 }
+
+/** Future-dated execution alerts (GBCS: 8F66 actioned, 8F67 not actioned). */
+const FUTURE_DATED = [0x8f66, 0x8f67] as const;
 
 /** A row whose payload is inferred by analogy with a confirmed row. */
 function inferred<const U extends string, const A extends readonly DlmsAccess[]>(
@@ -48,8 +53,9 @@ function inferred<const U extends string, const A extends readonly DlmsAccess[]>
     srvs: o.srv ? (typeof o.srv === 'string' ? [o.srv] : o.srv) : [],
     ...roleFields(useCase),
     confirmed: o.confirmed ?? 'unconfirmed',
-    accesses,
     ...(o.alerts ? { alerts: o.alerts } : {}),
+    ...(o.note ? { note: o.note } : {}),
+    accesses,
   });
 }
 
@@ -113,10 +119,13 @@ const POLY = { variants: ['polyphase'] } as const;
 /** Accesses checked against GBCS V3.1's use-case table. */
 const GBCS_V31 = { confirmed: 'gbcs-text' } as const;
 const TWIN = { variants: ['twin'] } as const;
+/** The auxiliary controller rows: no pair in GBCS V3.1's use-case tables (its table of contents has none). */
+const NOT_IN_V31 =
+  'not defined in GBCS V3.1 use-case tables (no pair in its table of contents): code, name and payload inferred (docs/use-cases.md "Auxiliary controller rows")';
 
 export const ESME_GBCS_ROWS = [
   // ---- inferred payloads (UNCONFIRMED)
-  inferred(
+  gbcsTable(
     0x00c7,
     'ECS01d',
     'Set Price on ESME Secondary',
@@ -125,9 +134,14 @@ export const ESME_GBCS_ROWS = [
       set('secondaryPriceCharge', 'unitChargePassive'),
       set('secondaryPriceCharge', 'unitChargeActivationTime'),
     ],
-    { ...TWIN, srv: '1.2.2' },
+    {
+      ...TWIN,
+      srv: '1.2.2',
+      alerts: FUTURE_DATED,
+      note: 'GBCS V3.1 use-case tables (offset ~1,111,500): SME.C.C, future-dated, SRV 1.2, Supplier; class 113 0-0:19.20.5.255 attr 6 unit_charge_passive (commodity scale 3, commodity 3/1-20:1.8.0.255/2, charge_table[1..4] index octet-string(1), charge_per_unit long) then attr 7 unit_charge_activation_time octet-string(12): as the row; 8F66/8F67 added',
+    },
   ),
-  inferred(
+  gbcsTable(
     0x003c,
     'ECS26b',
     'Read ESME Configuration Voltage Data',
@@ -144,23 +158,32 @@ export const ESME_GBCS_ROWS = [
       get('rmsVoltageSwellThreshold', 'value'),
       get('rmsVoltageSagThreshold', 'value'),
     ],
-    { srv: '6.2.1' },
+    {
+      srv: '6.2.1',
+      note: 'GBCS V3.1 use-case tables (offset ~498,500): SME.C.NC, SRV 6.2; class 71 0-0:17.0.1..4.255 attr 4 threshold_normal and attr 6 min_over_threshold_duration (double-long-unsigned) per limiter, then class 1 1-0:32.35.0.4 and 1-0:32.31.0.4 attr 2: as the row',
+    },
   ),
-  inferred(
+  gbcsTable(
     0x0040,
     'ECS26f',
     'Read ESME Configuration Data Device Information (instantaneous power thresholds)',
     false,
     [get('powerThresholds', 'thresholds')],
-    { srv: '6.2.5' },
+    {
+      srv: '6.2.5',
+      note: 'GBCS V3.1 use-case tables (offset ~422,000): SME.C.NC, SRV 6.2; class 21 0-0:16.0.0.255 attr 2 thresholds, an array of 2 double-long-unsigned (low/medium, medium/high): as the row',
+    },
   ),
-  inferred(
+  gbcsTable(
     0x00be,
     'ECS26j',
     'Read ESME Configuration Data Device Information (Payment Mode)',
     false,
-    [get('account', 'accountModeAndStatus')],
-    { srv: '6.2.9' },
+    [get('accountActive', 'accountModeAndStatus')],
+    {
+      srv: '6.2.9',
+      note: 'GBCS V3.1 use-case tables (offset ~425,500): SME.C.NC, SRV 6.2; class 111 0-0:19.0.0.255 attr 2 account_mode_and_status (payment_mode enum, account_status enum 2). Corrected: the row read the passive account 0-1:19.0.0.255 that ECS02/ECS03 write',
+    },
   ),
   // ECS30 / ECS30a: critical, as DUIS 6.8 (CV 4-7 only in the XSD) that sends them (the criticality of a
   // DUIS device SR is that of its GBCS use cases); same object as the ECS26d / ECS26l reads (RTDS)
@@ -172,6 +195,7 @@ export const ESME_GBCS_ROWS = [
     [set('billingCalendar', 'executionTime')],
     {
       srv: '6.8',
+      note: 'not defined in GBCS V3.1 use-case tables (its "Set Billing Calendar" pair holds only GCS25; ECS30a is the ESME one): inferred from ECS30a',
     },
   ),
   inferred(
@@ -183,32 +207,39 @@ export const ESME_GBCS_ROWS = [
     [set('billingCalendar', 'executionTime')],
     { srv: '6.8', ...GBCS_V31 },
   ),
-  // ECS28a (6.4.1, critical as the DUIS SR): the four settings DUIS gives, written to the objects the RTDS
-  // ECS27 (4.15 Read Load Limit Data) reads: LoadLimitPowerThreshold -> limiter threshold_normal (W),
-  // LoadLimitPeriod -> min_over_threshold_duration (s), LoadLimitRestorationPeriod ->
-  // min_under_threshold_duration (s), LoadLimitSupplyState -> 0-0:94.44.0.3 (disable supply on exceed)
-  inferred(
+  // ECS28a (6.4.1): the passive value (class 9000 attr 4) of the supply state flag, power threshold, period
+  // and restoration period, then their activation times (attr 6); activated, they are what ECS27 reads
+  gbcsTable(
     0x0043,
     'ECS28a',
     'Set Load Limit Configurations - General Settings',
     true,
     [
-      set('loadLimitLimiter', 'thresholdNormal'),
-      set('loadLimitLimiter', 'minOverThresholdDuration'),
-      set('loadLimitLimiter', 'minUnderThresholdDuration'),
-      set('loadLimitSupplyStateOnExceed', 'value'),
+      set('loadLimitSupplyStateOnExceed', 'valuePassive'),
+      set('loadLimitPowerThreshold', 'valuePassive'),
+      set('loadLimitPeriod', 'valuePassive'),
+      set('loadLimitRestorationPeriod', 'valuePassive'),
+      set('loadLimitSupplyStateOnExceed', 'activationTime'),
+      set('loadLimitPowerThreshold', 'activationTime'),
+      set('loadLimitPeriod', 'activationTime'),
+      set('loadLimitRestorationPeriod', 'activationTime'),
     ],
-    { srv: '6.4.1' },
+    {
+      srv: '6.4.1',
+      alerts: FUTURE_DATED,
+      note: 'GBCS V3.1 use-case tables (offset ~1,070,500): SME.C.C, future-dated, SRV 6.4, Supplier; class 9000 attr 4 value_passive of 0-0:94.44.0.3 (boolean), 0-0:94.44.128.7 power threshold, .128.6 period, .128.8 restoration period (double-long-unsigned), then attr 6 activate_passive_value_time octet-string(12) of each. Corrected: the row set the class 71 limiter 0-0:17.0.0.255 and 0-0:94.44.0.3 attr 2 directly',
+    },
   ),
-  // ECS28b (6.4.2): reset (Register class 3, method 1) of the load limit counter 0-0:94.44.42.255 that ECS27
-  // reads (a count: RTDS scaler_unit {0, 255})
-  inferred(
+  gbcsTable(
     0x0044,
     'ECS28b',
     'Set Load Limit Configuration Counter Reset',
     false,
     [action('loadLimitCounter', 'reset')],
-    { srv: '6.4.2' },
+    {
+      srv: '6.4.2',
+      note: 'GBCS V3.1 use-case tables (offset ~1,064,500): SME.C.NC, not future-dated, SRV 6.4, Supplier; class 3 0-0:94.44.42.255 method 1 reset, integer 0: as the row',
+    },
   ),
   // ECS57 (6.18.2): reset (Extended Register class 4, method 1, integer 0, each optional) of the maximum
   // demand registers, in GBCS V3.1's order: import 1-0:1.6.0.255, the configurable time period's import
@@ -225,15 +256,18 @@ export const ESME_GBCS_ROWS = [
     ],
     { srv: '6.18.2', ...GBCS_V31 },
   ),
-  inferred(0x0048, 'ECS35a', 'Read ESME Event Log', false, [getRange('eventLog', 'buffer')], {
+  gbcsTable(0x0048, 'ECS35a', 'Read ESME Event Log', false, [getRange('eventLog', 'buffer')], {
     srv: '6.13',
+    note: 'GBCS V3.1 use-case tables (offset ~540,000): SME.C.NC, SRV 6.13; class 7 0-0:99.98.0.255 attr 2 by selective access 1 (from/to double-long-unsigned, empty selected values), entry_eventLogEntry8 [1..100]: timestamp double-long-unsigned, logCode long-unsigned, otherInformation octet-string(8). Corrected: the entry lacked otherInformation',
   }),
-  inferred(0x0049, 'ECS35b', 'Read ESME Security Log', false, [getRange('securityLog', 'buffer')], {
+  gbcsTable(0x0049, 'ECS35b', 'Read ESME Security Log', false, [getRange('securityLog', 'buffer')], {
     srv: '6.13',
+    note: 'GBCS V3.1 use-case tables (offset ~551,500): SME.C.NC, SRV 6.13; class 7 0-0:99.98.1.255 attr 2 by selective access 1, security log entries of timestamp and log code: as the row',
   }),
-  inferred(0x0093, 'ECS35c', 'Read CHF Event Log', false, [getRange('eventLog', 'buffer')], {
+  gbcsTable(0x0093, 'ECS35c', 'Read CHF Event Log', false, [getRange('eventLog', 'buffer')], {
     srv: '6.13',
     targets: ['CHF'],
+    note: 'GBCS V3.1 use-case tables (offset ~360,000): SME.C.NC, SRV 6.13, ACB only; class 7 0-0:99.98.0.255 attr 2 by selective access 1, entry_eventLogEntry8 [1..100]: timestamp, logCode long-unsigned, otherInformation octet-string(8). Corrected: the entry lacked otherInformation',
   }),
   inferred(
     0x004f,
@@ -272,12 +306,14 @@ export const ESME_GBCS_ROWS = [
     ],
     { ...POLY, srv: '4.10', ...GBCS_V31 },
   ),
-  inferred(
+  gbcsTable(
     0x00d1,
     'ECS29c',
     'Set Voltage Configurations on ESME without Counter Reset',
     false,
     [
+      set('rmsVoltageSagThreshold', 'value'),
+      set('rmsVoltageSwellThreshold', 'value'),
       set('averageRmsVoltageProfile', 'capturePeriod'),
       set('voltageLimiter1', 'thresholdNormal'),
       set('voltageLimiter1', 'minOverThresholdDuration'),
@@ -287,10 +323,11 @@ export const ESME_GBCS_ROWS = [
       set('voltageLimiter3', 'minOverThresholdDuration'),
       set('voltageLimiter4', 'thresholdNormal'),
       set('voltageLimiter4', 'minOverThresholdDuration'),
-      set('rmsVoltageSwellThreshold', 'value'),
-      set('rmsVoltageSagThreshold', 'value'),
     ],
-    { srv: '6.5' },
+    {
+      srv: '6.5',
+      note: 'GBCS V3.1 use-case tables (offset ~1,240,800): SME.C.NC, SRV 6.5, Network Operator; class 1 1-0:32.31.0.4 then 1-0:32.35.0.4 attr 2, class 7 1-0:32.24.0.255 attr 4 capture_period, then class 71 0-0:17.0.1..4.255 attr 4 and 6 (all double-long-unsigned). Corrected: the order (the row had the capture period and limiters first, the thresholds last)',
+    },
   ),
   inferred(
     0x00d3,
@@ -368,7 +405,7 @@ export const ESME_GBCS_ROWS = [
       get('auxiliaryControllerSpecialDays', 'entries'),
       get('auxiliaryControllerSchedule', 'entries'),
     ],
-    { srv: '7.14' },
+    { srv: '7.14', note: NOT_IN_V31 },
   ),
   inferred(
     0x011d,
@@ -387,9 +424,12 @@ export const ESME_GBCS_ROWS = [
       get('alcs4', 'outputState'),
       get('alcs5', 'outputState'),
     ],
-    { srv: '7.15' },
+    { srv: '7.15', note: NOT_IN_V31 },
   ),
-  inferred(0x011f, 'ECS47b', 'Limit APC Level on ESME', true, ALCS_STATE_WINDOWS, { srv: '7.16' }),
+  inferred(0x011f, 'ECS47b', 'Limit APC Level on ESME', true, ALCS_STATE_WINDOWS, {
+    srv: '7.16',
+    note: NOT_IN_V31,
+  }),
   // PPMID-originated on the HAN: GBCS V3.1 (use-case file, pairs "Apply Prepayment Top Up to ESME (using
   // PPMID)", "Activate Emergency Credit on ESME from PPMID", "Request to Enable ESME Supply from PPMID") gives
   // each "solely to allocate a Message Code to be recorded in the ESME Event Log" when the ESME receives the
@@ -403,72 +443,101 @@ export const ESME_GBCS_ROWS = [
   ),
   noPayload(0x0118, 'PECS03', 'Request to Enable ESME Supply from PPMID', 'metering.localChangeSupply'),
 
-  // 1.5, 3.1: the other method of the same Credit object (ECS04a), the Supplier Message object
-  inferred(
+  // 1.5: set_amount_to_value 0 of the meter balance, the emergency credit balance and the accumulated debt
+  gbcsTable(
     0x00b3,
     'ECS04b',
     'Reset Meter Balance on the ESME',
     true,
-    [action('meterBalance', 'setAmountToValue')],
-    { srv: '1.5' },
+    [
+      action('meterBalance', 'setAmountToValue'),
+      action('emergencyCredit', 'setAmountToValue'),
+      action('accumulatedDebt', 'setAmountToValue'),
+    ],
+    {
+      srv: '1.5',
+      note: 'GBCS V3.1 use-case tables (offset ~122,500): SME.C.C, not future-dated, SRV 1.5, Supplier; class 112 method 2 set_amount_to_value, double-long 0, on 0-0:19.10.0.255 (meter balance), 0-0:19.10.1.255 (emergency credit balance), 0-0:19.10.2.255 (accumulated debt). Corrected: the row reset the meter balance only',
+    },
   ),
+  // 3.1: the Supplier Message object
   // GBCS V3.1: class 1 0-2:96.13.1.255 attribute 2, octet-string(116)
   inferred(0x0021, 'ECS10', 'Send Message to ESME', false, [set('supplierMessage', 'value')], {
     srv: '3.1',
     ...GBCS_V31,
   }),
-  // 4.4.x billing data logs: ECS20b a protected read like ECS20c (its own Data Protection instance,
-  // PROVISIONAL); ECS20a / ECS20d plain range reads of the log (responses not payload-encrypted)
-  inferred(
+  // 4.4.x billing data logs: ECS20b a protected read like ECS20c; ECS20a / ECS20d plain range reads
+  gbcsTable(
     0x002e,
     'ECS20a',
     'Read ESME Billing Data Log (payment based debt payments)',
     false,
     [getRange('debtPaymentLog', 'buffer')],
-    { srv: '4.4.4' },
+    {
+      srv: '4.4.4',
+      note: 'GBCS V3.1 use-case tables (offset ~307,500): SRV 4.4, Supplier and ACB; class 7 0-0:98.1.4.255 attr 2 by selective access 1 (from/to double-long-unsigned, empty selected values), entry_dlValueLogEntry [1..10]: timestamp, amount (double-long-unsigned). Corrected: the log was 0-0:98.1.2.255 (PROVISIONAL) with three columns',
+    },
   ),
-  inferred(
+  gbcsTable(
     0x002f,
     'ECS20b',
     'Read ESME Billing Data Log (change of mode / tariff triggered exc export)',
     false,
     [action('protectedReadBillingChangeOfMode', 'getProtectedAttributes')],
-    { srv: '4.4.2' },
+    {
+      srv: '4.4.2',
+      note: 'GBCS V3.1 use-case tables (offset ~285,000): SME.C.NC, SRV 4.4, Supplier and ACB; class 30 0-0:43.2.3.255 method 1 get_protected_attributes of 7/0-0:98.1.2.255/2 (from/to octet-string(12); entries: timestamp, import registers, TOU and TOU-block registers, balances and debt registers): as the row',
+    },
   ),
-  inferred(
+  gbcsTable(
     0x00c9,
     'ECS20d',
     'Read ESME Billing Data Log (prepayment credits)',
     false,
     [getRange('prepaymentCreditLog', 'buffer')],
-    { srv: '4.4.5' },
+    {
+      srv: '4.4.5',
+      note: 'GBCS V3.1 use-case tables (offset ~318,500): SME.C.NC, SRV 4.4, Supplier and ACB; class 7 0-0:98.1.5.255 attr 2 by selective access 1, entry_dlValueLogEntry [1..5]: timestamp, amount (double-long-unsigned). Corrected: the log was 0-0:98.1.3.255 (PROVISIONAL) with the UTRN as a third column',
+    },
   ),
-  // 4.6.1: a protected read like ECS21b, the import daily read log
-  inferred(
+  gbcsTable(
     0x0033,
     'ECS21a',
     'Read Electricity Daily Read Log (exc export)',
     false,
     [action('protectedReadDailyRead', 'getProtectedAttributes')],
-    { srv: '4.6.1' },
+    {
+      srv: '4.6.1',
+      note: 'GBCS V3.1 use-case tables (offset ~524,000): SME.C.NC, SRV 4.6 (4.6.1: service-request-use-cases sheet), Supplier and ACB; class 30 0-0:43.2.5.255 method 1 get_protected_attributes of 7/0-0:98.1.9.255/2, 31 entries of timestamp, active import (twin: secondary), TOU and TOU-block registers: as the row',
+    },
   ),
-  // 4.13: reads the active values of what ECS08 sets (DUIS UpdatePrepayConfigElec order)
-  inferred(
+  // 4.13: the prepayment configuration in force, in the order of GBCS's table (each attribute once)
+  gbcsTable(
     0x003b,
     'ECS26a',
     'Read ESME Configuration Data Prepayment',
     false,
     [
-      get('debtRecoveryRateCap', 'valueActive'),
-      get('emergencyCreditLimit', 'valueActive'),
-      get('emergencyCreditThreshold', 'valueActive'),
-      get('lowCreditThreshold', 'valueActive'),
-      get('nonDisablementSpecialDays', 'entries'),
-      get('nonDisablementSchedule', 'entries'),
-      get('maxMeterBalance', 'valueActive'),
+      get('timeDebt1', 'unitChargeActive'),
+      get('nonDisablementSpecialDaysActive', 'entries'),
+      get('timeDebt1', 'period'),
+      get('timeDebt2', 'unitChargeActive'),
+      get('timeDebt2', 'period'),
+      get('paymentDebt', 'proportion'),
       get('maxCreditThreshold', 'valueActive'),
+      get('disablementThreshold', 'thresholds'),
+      get('maxMeterBalance', 'valueActive'),
+      get('accountActive', 'lowCreditThreshold'),
+      get('accountActive', 'maxProvision'),
+      get('accountActive', 'maxProvisionPeriod'),
+      get('emergencyCredit', 'presetCreditAmount'),
+      get('emergencyCredit', 'creditAvailableThreshold'),
+      get('nonDisablementScheduleActive', 'entries'),
+      get('accountActive', 'creditChargeConfiguration'),
     ],
-    { srv: '4.13' },
+    {
+      srv: '4.13',
+      note: 'GBCS V3.1 use-case tables (offset ~455,000-473,000): SME.C.NC, SRV 4.13, Supplier; gets of 113 0-0:19.20.1.255 attr 5 and 8, 11 0-0:11.0.2.255 attr 2, 113 0-0:19.20.2.255 attr 5 and 8, 113 0-0:19.20.3.255 attr 13, 9000 0-0:94.44.2.10 attr 2, 21 0-0:16.0.1.255 attr 2, 9000 0-0:94.44.2.20 attr 2, 111 0-0:19.0.0.255 attr 16, 18, 19, 112 0-0:19.10.1.255 attr 9, 10, 10 0-0:12.0.1.255 attr 2, 111 0-0:19.0.0.255 attr 11 (the table lists the time debt unit charges twice; each is read once). Corrected: the row read the class 9000 active values of what ECS08a sets',
+    },
   ),
   // the CHF's HAN communications check: the ZigBee network control's active devices, as CCS06 reads them.
   // UNCONFIRMED: 0x0004 is in neither the GBCS V3.1 (00ed2ddf) nor the later (c5d22f4e) use-case file

@@ -257,7 +257,13 @@ export const ROLE_TABLE: Readonly<Record<string, RoleEntry>> = {
     ['supplier', 'networkOperator'],
     'the ACB acts for the Export Supplier (no cell in the ESME)',
   ),
-  ECS26d: e(S, DUIS),
+  // not in GBCS V3.1's use-case tables (table of contents read whole): its pair "Read Configuration Data Device
+  // Information (Billing Calendar)" now holds ECS26l / GCS21k and lists Supplier, Access Control Broker: taken
+  ECS26d: e(
+    S,
+    'not in GBCS V3.1 use-case tables, not confirmed: the roles of its V3.1 pair (ECS26l: Supplier, Access Control Broker); RTDS originator agrees',
+    ['supplier'],
+  ),
   ECS26e: e(S_NO, `${DUIS_OU}; ${NOT_DEFINED('ECS26m is the 6.2.4 ESME read')}`, ALL_ACB),
   ECS26f: G31(S, SUP_ACB, ['supplier', 'networkOperator'], 'the ACB acts for the DUIS eligible distributor'),
   ECS26j: G31(S, SUP_ACB, ['supplier'], NO_ACB_PARTY),
@@ -299,7 +305,11 @@ export const ROLE_TABLE: Readonly<Record<string, RoleEntry>> = {
     'the ACB acts for the Export Supplier (no cell in the ESME)',
   ),
   ECS35f: G31(S, SUP, undefined, 'a network operator reads the ALCS log with ECS35g'),
-  ECS35g: e(S_NO, DUIS),
+  // not in GBCS V3.1's use-case tables (its "Read ALCS Event Log" pair holds ECS35f only, Supplier): DUIS kept
+  ECS35g: e(
+    S_NO,
+    'not in GBCS V3.1 use-case tables, not confirmed (its pair "Read ALCS Event Log" holds ECS35f only, Supplier); DUIS eligible users of the SRV, RTDS originator agrees',
+  ),
   ECS37: G31(NO, 'Network Operator'),
   ECS38: G31(S, SUP),
   ECS39a: G31(S, SUP),
@@ -453,7 +463,13 @@ export const ROLE_TABLE: Readonly<Record<string, RoleEntry>> = {
     ['supplier', 'networkOperator'],
     'the ACB acts for the DUIS eligible users (RTDS shows it)',
   ),
-  ECS26i: e(NONE, DCC_DEVICE, ALL_ACB),
+  // not in GBCS V3.1's use-case tables: its pair "Read Configuration Data Device Information (CH identity and
+  // type)" holds ECS26n only, Access Control Broker only: the same sets
+  ECS26i: e(
+    NONE,
+    `not in GBCS V3.1 use-case tables (its pair holds ECS26n: Access Control Broker only, the same sets); ${DCC_DEVICE}`,
+    ALL_ACB,
+  ),
   ECS26n: G31(NONE, ACB_ONLY, ALL_ACB, 'the ACB acts for the DUIS eligible users (RTDS shows it)'),
   ECS35c: G31(NONE, ACB_ONLY, ['supplier', 'networkOperator'], 'the ACB acts for the DUIS eligible users'),
   ECS35d: G31(
