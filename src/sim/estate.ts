@@ -33,6 +33,8 @@ import type { SigningKeyPair } from '../delivery/index.ts';
 import type { ChfConfig } from '../devices/chf/chf.ts';
 import type { DeviceType } from '../devices/contracts.ts';
 import { defaultElectricityLoad, Esme } from '../devices/esme/esme.ts';
+import { GasMirror } from '../devices/gpf/gas-mirror.ts';
+import { Gpf } from '../devices/gpf/gpf.ts';
 import { defaultGasLoad, Gsme } from '../devices/gsme/gsme.ts';
 import type { HanMediumOptions } from '../devices/han/medium.ts';
 import { Hcalcs } from '../devices/hcalcs/hcalcs.ts';
@@ -141,6 +143,8 @@ export class SimHome {
     readonly link: WanChLink,
     readonly esme: Esme,
     readonly gsme: Gsme,
+    /** the GPF inside the CH: it answers GPF-targeted reads from the gas mirror the GSME writes on each wake */
+    readonly gpf: Gpf,
     readonly availability: AvailabilityModel,
     /** the home's HCALCS, when the plan gives it one */
     readonly hcalcs?: Hcalcs,
@@ -341,6 +345,21 @@ export class Estate {
       const link = o.wan.addCh({ chf: p.chf, gpf: p.gpf, availability });
       // One registry per home (runtime/metrics.ts): a home's figures are its own; `metricsSnapshot()` sums them.
       const homeMetrics = new Metrics();
+      // The GPF (devices/gpf) inside the CH: the CHF hands it the commands addressed to the GPF's Entity ID.
+      // Its clock is the CH's (it is the same hub); its gas mirror is written by the home's GSME on each wake.
+      const mirror = new GasMirror();
+      let chfOfHome: Home | undefined;
+      const gpf = new Gpf({
+        eui: p.gpf,
+        clock: o.clock,
+        networkTime: () => chfOfHome?.chf.time.now() ?? o.clock.now(),
+        networkTimeStatus: () => chfOfHome?.chf.time.status() ?? 'reliable',
+        rng: random.fork(`gpf:${p.gpf}`),
+        credentials: deviceCredentialsFrom(o.world, p.gpf),
+        trustAnchors: trustAnchorsFrom(o.world, this.partyEuis),
+        metrics: homeMetrics,
+        mirror,
+      });
       const home = new Home({
         clock: o.clock,
         random: random.fork(`home:${p.chf}`),
@@ -352,10 +371,12 @@ export class Estate {
           keyStore: keyStoreFor(o.world, [p.chf, p.gpf]),
           acb: o.parties.acb,
           config: o.chf,
+          gpf,
         },
         han: o.han,
         metrics: homeMetrics,
       });
+      chfOfHome = home;
       link.attachReceiver((bytes) => home.chf.receiveFromWan(bytes));
       // GBCS: the meters take their time, and its status, from the CH (SECMP0038 3.1.1)
       const chTime = {
@@ -388,6 +409,7 @@ export class Estate {
         pollIntervalMs: o.gsmePollIntervalMs ?? DEFAULT_GSME_POLL_MS,
         metrics: homeMetrics,
         metrology: { load: defaultGasLoad(p.gsme) },
+        mirror,
       });
       // Installed at commissioning: in the Device Log and joined (GBCS 10.8.2 targets).
       home.addDevice({ eui: p.esme, deviceType: 'ESME', installCode: p.installCodes.esme, device: esme });
@@ -409,7 +431,7 @@ export class Estate {
           device: hcalcs,
         });
       if (nvm) keepNvm(nvm, p, home, esme, gsme, o.clock);
-      const h = new SimHome(p, home, link, esme, gsme, availability, hcalcs);
+      const h = new SimHome(p, home, link, esme, gsme, gpf, availability, hcalcs);
       // PP-5: the PPMID joins once its Device Log entry (CCS01 from the 8.11) is there.
       home.chf.onEvent((e) => {
         if (e.kind === 'device-log' && e.reason === 'added' && e.target === p.ppmid) {

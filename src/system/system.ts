@@ -436,16 +436,20 @@ export async function startSystem(opts: SystemOptions = {}): Promise<RunningSyst
       for (const h of plan.homes) {
         // SU-1 from day one: the installer's CH status report (DUIS 8.14.1 / 8.14.2) as planned.
         const smWanAtInstall = h.wanClass === 'none' ? 'none' : 'connected';
-        if (s.getPremises(h.premisesId)?.installation) continue;
+        const known = s.getPremises(h.premisesId);
+        // a premises recorded before its GPF was listed gets it, its installation record kept
+        if (known?.installation && known.devices.some((d) => d.eui === h.gpf)) continue;
         await s.putPremises({
           id: h.premisesId,
           name: h.name,
           chf: h.chf,
+          // the meters, then the GPF in the CH (GPF-targeted SRs: 8.12.2, the GCS13a/GCS14 reads ...)
           devices: [
             { eui: h.esme, type: 'ESME' },
             { eui: h.gsme, type: 'GSME' },
+            { eui: h.gpf, type: 'GPF' },
           ],
-          smWanAtInstall,
+          ...(known?.installation ? {} : { smWanAtInstall }),
         });
       }
       if (!inProcess) {

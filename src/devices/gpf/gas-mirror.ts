@@ -13,15 +13,34 @@ export interface GasMirrorSnapshot {
   updatedAt: number | null;
 }
 
+/**
+ * The installed defaults every mirror starts from, built once and shared
+ * (an estate of N homes holds one copy until each GSME first writes its
+ * own); frozen, so a read that tried to change it would fail loudly.
+ */
+let installedDefaults: GsmeState | undefined;
+function sharedDefaults(): GsmeState {
+  installedDefaults ??= deepFreeze(defaultGsmeState());
+  return installedDefaults;
+}
+
+function deepFreeze<T>(v: T): T {
+  if (v && typeof v === 'object' && !ArrayBuffer.isView(v) && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v)) deepFreeze(x);
+  }
+  return v;
+}
+
 export class GasMirror {
   private data: GsmeState;
   private at: number | null = null;
   /** how many times the GSME wrote the mirror */
   updates = 0;
 
-  /** Starts with the RTDS GSME's values (what a GPF commissioned with that GSME holds). */
-  constructor(initial: GsmeState = defaultGsmeState()) {
-    this.data = structuredClone(initial);
+  /** Starts with `initial` (copied) or the RTDS GSME's values (what a GPF commissioned with that GSME holds; shared). */
+  constructor(initial?: GsmeState) {
+    this.data = initial ? structuredClone(initial) : sharedDefaults();
   }
 
   /** The GSME writes its current data (on each wake). */
