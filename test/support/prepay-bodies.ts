@@ -21,7 +21,7 @@ export function updateDebt(fuel: 'Gas' | 'Elec', perPayment = 2500) {
   );
 }
 
-const gasDate = (month: number, day: number, year?: number) =>
+export const gasDate = (month: number, day: number, year?: number) =>
   `<sr:GasYearWithWildcards>${year ? `<sr:SpecifiedYear>${year}</sr:SpecifiedYear>` : '<sr:NonSpecifiedYear/>'}</sr:GasYearWithWildcards>` +
   `<sr:GasMonthWithWildcards><sr:SpecifiedMonth>${month}</sr:SpecifiedMonth></sr:GasMonthWithWildcards>` +
   `<sr:GasDayOfMonthWithWildcards><sr:SpecifiedDayOfMonth>${day}</sr:SpecifiedDayOfMonth></sr:GasDayOfMonthWithWildcards>` +

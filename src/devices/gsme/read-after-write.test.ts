@@ -8,7 +8,12 @@
  */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
+import { rtdsContext } from '../../../test/support/dsp-transform.ts';
 import { rtdsMessages } from '../../../test/support/fixtures.ts';
+import { tariffPrimaryGas } from '../../../test/support/tariff-bodies.ts';
+import { xsdShapedRequest } from '../../../test/support/xsd-shaped.ts';
+import { transformServiceRequest } from '../../dcc/dsp/transform/index.ts';
+import { parseDuisRequest } from '../../duis/index.ts';
 import { decodeMessage, type GbcsMessage } from '../../gbcs/index.ts';
 import { decodeGbz } from '../../gbcs/payload/gbz.ts';
 import {
@@ -912,5 +917,89 @@ describe('GSME read after write', () => {
       ),
     );
     assert.deepEqual(h.gsme.snapshot().state.price, snap);
+  });
+
+  it('tariff from the DSP: the GCS01a the DSP builds from a DUIS 1.1.1 gas body is executed, GCS21f reads it back', () => {
+    const GCS01B = '1.2.1_GCS01b/GCS01b_1.2.1_IMMEDIATE_TOU_SUCCESS_COMMAND_GBCS.HEX';
+    for (const [kind, counter, tier, price, thresholds] of [
+      // RTDS_TIME is Thursday 1 January 2015: weekday day 1, TOU rate 2
+      ['tou', 6100, 2, 10_200, [undefined, undefined, undefined]],
+      ['block', 6101, 0, 9_600, [1000, 2000, 3000]],
+    ] as const) {
+      const h = home();
+      const xml = xsdShapedRequest({
+        srv: '1.1.1',
+        cv: 4,
+        target: GSME,
+        counter,
+        body: tariffPrimaryGas('', kind),
+      });
+      const r = transformServiceRequest(parseDuisRequest(xml), rtdsContext({}));
+      assert.equal(r.useCase, 'GCS01a');
+      // the DSP's GCS01a payload, signed and sent as the supplier would
+      const built = decodeMessage(r.gbcs);
+      const [ack] = h.toGsme(h.command(GCS01B, built.content, GSME, built.messageCode));
+      const acks = (
+        decodeResponse('GCS01a', ack!.content).fields as unknown as {
+          components: Array<{ fields: { status: number } }>;
+        }
+      ).components;
+      assert.equal(acks.length, kind === 'tou' ? 8 : 9, kind);
+      assert.ok(
+        acks.every((c) => c.fields.status === 0),
+        kind,
+      );
+      const [res] = h.toGsme(
+        h.command(
+          GCS21M,
+          enc('GCS21f', {
+            readPrice: { attributes: [0x0100, 0x0101, 0x0102, 0x0301, 0x0616].map((id) => ({ id })) },
+            getDayProfiles: { providerId: 0, issuerCalendarId: 0xffffffff, startDayId: 1, numberOfDays: 0 },
+            getWeekProfiles: {
+              providerId: 0,
+              issuerCalendarId: 0xffffffff,
+              startWeekId: 1,
+              numberOfWeeks: 0,
+            },
+            getSeasons: { providerId: 0, issuerCalendarId: 0xffffffff },
+            getSpecialDays: {
+              startTime: 0,
+              numberOfEvents: 0,
+              calendarType: 0,
+              providerId: 0,
+              issuerCalendarId: 0xffffffff,
+            },
+            getCurrentPrice: { commandOptions: 0 },
+          } as never),
+          GSME,
+          useCaseById('GCS21f')!.code,
+        ),
+      );
+      const got = (
+        decodeResponse('GCS21f', res!.content).fields as {
+          components: Array<{ cluster: string; command: string; fields: Record<string, unknown> }>;
+        }
+      ).components;
+      const records = (got[0]!.fields.records as Array<{ id: number; value?: { value: number } }>).map(
+        (x) => x.value?.value,
+      );
+      assert.deepEqual(records, [...thresholds, 22465, 826], kind);
+      assert.deepEqual(
+        got.slice(1, 3).map((c) => c.fields.scheduleEntries),
+        [
+          [{ startTime: 0, priceTierOrSwitch: kind === 'tou' ? 2 : 0 }],
+          [{ startTime: 0, priceTierOrSwitch: kind === 'tou' ? 1 : 0 }],
+        ],
+        kind,
+      );
+      const special = got.find((c) => c.command === 'publishSpecialDays')!;
+      assert.deepEqual(special.fields.specialDays, [
+        { specialDayDate: { year: null, month: 12, day: 25, dayOfWeek: null }, dayIdRef: 2 },
+      ]);
+      const current = got[got.length - 1]!;
+      assert.equal(current.command, 'publishPrice', kind);
+      assert.equal(current.fields.price, price, kind);
+      assert.equal((current.fields.priceTrailingDigitAndPriceTier as number) & 0x0f, tier, kind);
+    }
   });
 });

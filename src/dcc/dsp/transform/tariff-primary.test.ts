@@ -5,12 +5,18 @@
  * element's currency, threshold matrix and price elements) decode back
  * through the catalogue to the values given; immediate, future-dated and
  * cancellation carry the execution date-time in every activation time; bad
- * bodies are typed refusals; a GSME is refused saying GCS01a is not built.
+ * bodies are typed refusals. To a GSME -> GCS01a (GasTariffElements and
+ * GasPriceElements, TOU and block): the calendar, prices and thresholds given.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { rtdsContext } from '../../../../test/support/dsp-transform.ts';
-import { PRIMARY_THRESHOLDS, tariffPrimaryElec } from '../../../../test/support/tariff-bodies.ts';
+import {
+  GAS_THRESHOLDS,
+  PRIMARY_THRESHOLDS,
+  tariffPrimaryElec,
+  tariffPrimaryGas,
+} from '../../../../test/support/tariff-bodies.ts';
 import { xsdShapedRequest } from '../../../../test/support/xsd-shaped.ts';
 import { parseDuisRequest } from '../../../duis/index.ts';
 import { validateAgainstDuisXsdInProcess } from '../../../duis/xsd-inprocess.ts';
@@ -132,6 +138,129 @@ describe('1.1.1 Update Import Tariff (Primary Element): ECS01a from XSD-shaped b
     for (const [k, b] of [body('', 'GBP', gap), undefinedDay].entries())
       assert.throws(
         () => transformServiceRequest(parseDuisRequest(request(b, 5010 + k)), rtdsContext({})),
+        (e: unknown) => e instanceof DspTransformError && e.httpStatus === 400,
+        `case ${k}`,
+      );
+  });
+});
+
+const GSME = '00DB123456789094';
+const ANY = { year: null, dayOfWeek: null };
+/** 2030-01-15T09:00:00Z as ZigBee UTCTime (seconds since 2000-01-01T00:00:00Z). */
+const ZIGBEE_2030 = (Date.UTC(2030, 0, 15, 9) - Date.UTC(2000, 0, 1)) / 1000;
+
+describe('1.1.1 Update Import Tariff (Primary Element): GCS01a from XSD-shaped GasTariffElements', () => {
+  const run = (b: string, counter: number) => {
+    const xml = request(b, counter, GSME);
+    const v = validateAgainstDuisXsdInProcess(xml);
+    assert.ok(v.valid, v.errors.join('; '));
+    const r = transformServiceRequest(parseDuisRequest(xml), rtdsContext({}));
+    assert.equal(r.kind, 'pre-command');
+    assert.equal(r.useCase, 'GCS01a');
+    const m = decodeMessage(r.gbcs);
+    assert.equal(m.messageCode, 0x006b);
+    return { r, f: decodeCommand(m.messageCode, m.content).fields as Fields & Record<string, unknown> };
+  };
+
+  it('TOU, immediate: the tariff switching table (type 0), special day, tariff information and price matrix', () => {
+    const { r, f } = run(tariffPrimaryGas(), 5100);
+    assert.equal(r.execution.kind, 'immediate');
+    const id = f.calendar!.issuerCalendarId;
+    assert.equal(f.calendar!.calendarType, 0);
+    assert.equal(f.calendar!.startTime, 0);
+    assert.deepEqual(
+      [f.calendar!.numberOfDayProfiles, f.calendar!.numberOfWeekProfiles, f.calendar!.numberOfSeasons],
+      [2, 1, 1],
+    );
+    const days = f.dayProfiles as unknown as {
+      dayId: number;
+      calendarType: number;
+      scheduleEntries: unknown;
+    }[];
+    assert.deepEqual(
+      days.map((d) => [d.dayId, d.calendarType, d.scheduleEntries]),
+      [
+        [1, 0, [{ startTime: 0, priceTierOrSwitch: 2 }]],
+        [2, 0, [{ startTime: 0, priceTierOrSwitch: 1 }]],
+      ],
+    );
+    const week = (f.weekProfiles as unknown as Record<string, number>[])[0]!;
+    assert.deepEqual(
+      [week.weekId, week.dayIdRefMonday, week.dayIdRefFriday, week.dayIdRefSaturday, week.dayIdRefSunday],
+      [1, 1, 1, 2, 2],
+    );
+    assert.deepEqual(f.seasons!.seasons, [{ seasonStartDate: { ...ANY, month: 1, day: 1 }, weekIdRef: 1 }]);
+    assert.deepEqual(f.specialDays!.specialDays, [
+      { specialDayDate: { ...ANY, month: 12, day: 25 }, dayIdRef: 2 },
+    ]);
+    assert.equal(f.specialDays!.calendarType, 0);
+    assert.equal(id, f.tariffInformation!.issuerEventId);
+    const ti = f.tariffInformation!;
+    assert.deepEqual(
+      [
+        ti.tariffTypeChargingScheme,
+        ti.numberOfPriceTiersInUse,
+        ti.numberOfBlockThresholdsInUse,
+        ti.currency,
+        ti.standingCharge,
+      ],
+      [0x00, 4, 0, 826, 22465],
+    );
+    assert.equal(f.blockThresholds, undefined);
+    assert.deepEqual(f.priceMatrix!.entries, [
+      { tierBlockId: 1, price: 9600 },
+      { tierBlockId: 2, price: 10200 },
+      { tierBlockId: 3, price: 10750 },
+      { tierBlockId: 4, price: 11000 },
+    ]);
+  });
+
+  it('block, future-dated and cancelled: BlockTariff days tier 0, the thresholds, every Start Time the execution time', () => {
+    for (const [at, start, matrix, counter] of [
+      ['<sr:ExecutionDateTime>2030-01-15T09:00:00Z</sr:ExecutionDateTime>', ZIGBEE_2030, ZIGBEE_2030, 5101],
+      ['<sr:ExecutionDateTime>3000-12-31T00:00:00Z</sr:ExecutionDateTime>', 0xffffffff, 0xfffffffe, 5102],
+    ] as const) {
+      const { f } = run(tariffPrimaryGas(at, 'block'), counter);
+      const times = [
+        f.calendar!.startTime,
+        f.specialDays!.startTime,
+        f.tariffInformation!.startTime,
+        f.blockThresholds!.startTime,
+      ];
+      assert.deepEqual(times, [start, start, start, start]);
+      assert.equal(f.priceMatrix!.startTime, matrix);
+      assert.deepEqual(
+        (f.dayProfiles as unknown as { scheduleEntries: unknown }[]).map((d) => d.scheduleEntries),
+        [[{ startTime: 0, priceTierOrSwitch: 0 }], [{ startTime: 0, priceTierOrSwitch: 0 }]],
+      );
+      assert.equal(f.tariffInformation!.tariffTypeChargingScheme, 0x10);
+      assert.equal(f.tariffInformation!.numberOfBlockThresholdsInUse, 3);
+      assert.deepEqual(f.blockThresholds!.tiers, [
+        { tierNumberOfBlockThresholds: 3, blockThresholds: GAS_THRESHOLDS },
+      ]);
+      assert.deepEqual(f.priceMatrix!.entries, [
+        { tierBlockId: 0, price: 9600 },
+        { tierBlockId: 1, price: 10200 },
+        { tierBlockId: 2, price: 10750 },
+        { tierBlockId: 3, price: 11000 },
+      ]);
+    }
+  });
+
+  it('refused (typed, HTTP 400): TOU days with block prices, thresholds not NumberOfThresholds, a TOU rate without a price, an undefined day', () => {
+    const tou = tariffPrimaryGas();
+    const bad = [
+      tariffPrimaryGas('', 'block').replace(
+        '<sr:BlockTariff/>',
+        '<sr:TOUTariffAction>1</sr:TOUTariffAction>',
+      ),
+      tariffPrimaryGas('', 'block', [1000, 2000]),
+      tou.replace('<sr:TOUPrice index="2">10200</sr:TOUPrice>', ''),
+      tou.replace('<sr:ReferencedDayName index="7">2<', '<sr:ReferencedDayName index="7">3<'),
+    ];
+    for (const [k, b] of bad.entries())
+      assert.throws(
+        () => transformServiceRequest(parseDuisRequest(request(b, 5110 + k, GSME)), rtdsContext({})),
         (e: unknown) => e instanceof DspTransformError && e.httpStatus === 400,
         `case ${k}`,
       );

@@ -42,6 +42,7 @@ import { cosemExecutionDateTime } from './encoding.ts';
 import { DspBodyInvalidError, DspDeviceTypeMismatchError, inconsistent } from './errors.ts';
 import { type ElectricityPrices, type PrimaryPrices, primaryPrices } from './prices.ts';
 import type { AnySrvTransform, BuildInput } from './rule.ts';
+import { buildGcs01a, type GasTariff, gasTariffElements } from './tariff-gas.ts';
 import { primaryElementCharges } from './use-cases.ts';
 
 const ESME: DeviceType[] = ['ESME'];
@@ -361,7 +362,7 @@ type PrimaryTariff = {
           thresholds: { columns: { index: number; values: { index: number; value: number }[] }[] };
         };
       }
-    | { which: 'GasTariffElements'; value: unknown };
+    | { which: 'GasTariffElements'; value: GasTariff };
   prices: PrimaryPrices;
 };
 
@@ -394,6 +395,15 @@ function thresholdColumns(
  * standing charge and price matrix (as ECS01b), then every activation time
  * at the execution date-time (zero now, the date, all-FF cancel).
  */
+/** GCS01a from the GasTariffElements and GasPriceElements (tariff-gas.ts). */
+function buildGcs01aFromBody(i: BuildInput<PrimaryTariff>): unknown {
+  const { tariff, prices } = i.body;
+  if (tariff.which !== 'GasTariffElements')
+    throw new DspBodyInvalidError('GCS01a needs GasTariffElements', 'ElecTariffElements');
+  if (prices.fuel !== 'gas') throw new DspBodyInvalidError('GCS01a needs GasPriceElements', 'PriceElements');
+  return buildGcs01a(i, tariff.value, prices);
+}
+
 function buildEcs01a(i: BuildInput<PrimaryTariff>): unknown {
   const { tariff, prices } = i.body;
   if (tariff.which !== 'ElecTariffElements')
@@ -432,7 +442,7 @@ export const TARIFF_SRV_TRANSFORMS: readonly AnySrvTransform[] = [
   deviceSrv<PrimaryTariff>('1.1.1', {
     futureDating: 'device',
     body: {
-      tariff: alt({ ElecTariffElements: ELEC_TARIFF_ELEMENTS, GasTariffElements: (n) => n }),
+      tariff: alt({ ElecTariffElements: ELEC_TARIFF_ELEMENTS, GasTariffElements: gasTariffElements }),
       prices: one('PriceElements', PRICE_PRIMARY),
     },
     useCases: [
@@ -443,12 +453,14 @@ export const TARIFF_SRV_TRANSFORMS: readonly AnySrvTransform[] = [
         whenText: 'ElecTariffElements',
         fields: buildEcs01a,
       },
+      {
+        useCase: 'GCS01a',
+        targets: ['GSME'],
+        when: (b) => b.tariff.which === 'GasTariffElements',
+        whenText: 'GasTariffElements',
+        fields: buildGcs01aFromBody,
+      },
     ],
-    notTransformed: {
-      targets: ['GSME'],
-      reason:
-        'GCS01a (GSME, GasTariffElements: Calendar and Price cluster publishes) is not built from the 1.1.1 body yet',
-    },
   }),
   deviceSrv<SecondaryTariff>('1.1.2', {
     futureDating: 'device',

@@ -43,6 +43,7 @@ import type { EsmeVariant } from './context.ts';
 import {
   cosemCommandDateTime,
   cosemExecutionDateTime,
+  type Execution,
   GENERALIZED_TIME_CANCEL,
   generalizedTime,
   zigbeeExecutionTime,
@@ -433,8 +434,12 @@ export const PRICE_MATRIX_CANCEL_TIME = 0xfffffffe;
 function buildGcs01b(i: BuildInput<UpdatePricePrimaryElement>): unknown {
   const p = primaryPrices(i.body);
   if (p.fuel !== 'gas') throw new DspBodyInvalidError('GCS01b needs GasPriceElements', 'PriceElements');
-  const issuerEventId = i.issuerEventId();
-  const start = zigbeeExecutionTime(i.execution);
+  return gasPriceComponents(p, i.issuerEventId(), i.execution);
+}
+
+/** GCS01b's two Price cluster commands of gas prices (also GCS01a's price part). */
+export function gasPriceComponents(p: GasPrices, issuerEventId: number, execution: Execution) {
+  const start = zigbeeExecutionTime(execution);
   const highest = Math.max(...p.prices.keys());
   const tou = p.kind === 'tou';
   const entries: { tierBlockId: number; price: number }[] = [];
@@ -461,7 +466,7 @@ function buildGcs01b(i: BuildInput<UpdatePricePrimaryElement>): unknown {
     priceMatrix: {
       providerId: 0,
       issuerEventId,
-      startTime: i.execution.kind === 'cancel' ? PRICE_MATRIX_CANCEL_TIME : start,
+      startTime: execution.kind === 'cancel' ? PRICE_MATRIX_CANCEL_TIME : start,
       issuerTariffId: 1,
       commandIndex: 0,
       totalNumberOfCommands: 1,
