@@ -3,7 +3,8 @@
  * parser, and messages signed and MAC'd with fresh keys verify end to end.
  */
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, X509Certificate } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { fromHex } from '../runtime/bytes.ts';
 import {
@@ -17,7 +18,7 @@ import {
   TestPki,
   verifyUtrn,
 } from './index.ts';
-import { p256Spki } from './pki.ts';
+import { keyIdentifier, p256Spki } from './pki.ts';
 
 const ACB = '90B3D51F40000002';
 const SUPPLIER = '90B3D51F40010000';
@@ -115,5 +116,36 @@ describe('p256Spki', () => {
   it('refuses a key that is not P-256', () => {
     const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-384' });
     assert.throws(() => p256Spki(publicKey), RangeError);
+  });
+});
+
+describe('keyIdentifier: GBCS subjectKeyIdentifier (RFC 5280 method 2, 8 octets)', () => {
+  const dir = new URL('../../../shared/fixtures/rtds/keystore/', import.meta.url);
+  const pems = readdirSync(dir).filter((f) => f.endsWith('.pem'));
+  const skiOf = (cert: X509Certificate): string | undefined =>
+    // The SKI extension: OID 2.5.29.14, OCTET STRING wrapping OCTET STRING (8).
+    /0603551d0e040a0408([0-9a-f]{16})/.exec(cert.raw.toString('hex'))?.[1];
+
+  it('equals the SKI of every RTDS certificate that carries one', () => {
+    let checked = 0;
+    for (const name of pems) {
+      const text = readFileSync(new URL(name, dir), 'utf8');
+      if (!text.includes('BEGIN CERTIFICATE')) continue;
+      const cert = new X509Certificate(text);
+      const expected = skiOf(cert);
+      if (expected === undefined) continue;
+      const spki = new Uint8Array(cert.publicKey.export({ format: 'der', type: 'spki' }));
+      assert.equal(Buffer.from(keyIdentifier(spki)).toString('hex'), expected, name);
+      checked++;
+    }
+    assert.ok(checked >= 10, `only ${checked} RTDS certificates carry an 8-octet SKI`);
+  });
+
+  it('is what the generated test PKI writes into its certificates', async () => {
+    const pki = await createTestPki();
+    const device = await pki.addDevice(ESME);
+    const cert = new X509Certificate(device.ds.certificatePem);
+    const spki = new Uint8Array(cert.publicKey.export({ format: 'der', type: 'spki' }));
+    assert.equal(skiOf(cert), Buffer.from(keyIdentifier(spki)).toString('hex'));
   });
 });

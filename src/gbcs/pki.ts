@@ -136,9 +136,18 @@ function derTime(d: Date): Uint8Array {
 }
 
 /** Key identifier, RFC 5280 4.2.1.2 method 1: SHA-1 of the subjectPublicKey bits. */
-function keyIdentifier(spki: Uint8Array): Uint8Array {
+/**
+ * subjectKeyIdentifier as GBCS's certificate profiles require it: RFC 5280 4.2.1.2 method 2, eight
+ * octets: the four bits 0100 then the least significant 60 bits of the SHA-1 of the subjectPublicKey
+ * BIT STRING's value (unused-bits octet excluded). The RTDS certificates carry exactly this, e.g.
+ * 48CF97FA9F827FB5 in 90b3d51f30020000-ds.pem; CS02b/CS02c outcomes carry it as an octet-string(8).
+ */
+export function keyIdentifier(spki: Uint8Array): Uint8Array {
   const [, bits] = children(readTlv(spki, 0).value);
-  return new Uint8Array(createHash('sha1').update(bits.value.subarray(1)).digest());
+  const sha1 = createHash('sha1').update(bits.value.subarray(1)).digest();
+  const ski = new Uint8Array(sha1.subarray(12));
+  ski[0] = 0x40 | (ski[0] & 0x0f);
+  return ski;
 }
 
 function derToPem(der: Uint8Array): string {

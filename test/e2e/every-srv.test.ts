@@ -57,12 +57,8 @@ function examples(): Map<string, { body: unknown; type: string }> {
 const NO_ANSWER: Readonly<Record<string, string>> = {
   '6.15.1 wan':
     'Update Security Credentials (KRP): the template body replaces the supplier credentials with RTDS certificates the estate does not hold; the meter sends no response',
-  '6.21 wan':
-    'Network Operator credentials handover (CS02bNOByNOHandover) to the GPF: the system test PKI issues 20-octet subjectKeyIdentifiers (RFC 5280 method 1, src/gbcs/pki.ts) where the outcome carries 8 octets (the RTDS certificates: method 2); the GPF fails to encode its answer and sends none',
   '6.24.1 wan': 'Retrieve Device Security Credentials (KRP, CS02f): no response from the meter emulator',
   '6.24.1 ppmid': 'Retrieve Device Security Credentials (KRP, CS02f): no response from the meter emulator',
-  '8.5 wan':
-    'Service Opt Out (CS02bACBByACB): the template replaces the ACB credentials with an RTDS certificate the estate does not hold; the meter sends no response',
 };
 
 describe('e2e: every orderable device SRV, DUIS -> DSP -> WAN -> device -> DUIS (virtual time)', () => {
