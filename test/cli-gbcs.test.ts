@@ -481,7 +481,7 @@ describe('ppmid-relay gbcs named fields (use-case catalogue)', () => {
     assert.deepEqual(byId.get('GCS21a')?.runsOn, ['GSME']);
     // the ESME's ALCS commands (7.5-7.8, 7.13, 7.16) run on the ESME and drive an HCALCS over the HAN
     const drives = byId as Map<string, { runsOn: string[]; drives?: string[] }>;
-    for (const u of ['ECS47', 'ECS47a', 'ECS47b']) {
+    for (const u of ['ECS47', 'ECS47a', 'ECS47e']) {
       assert.deepEqual(drives.get(u)?.runsOn, ['ESME'], u);
       assert.deepEqual(drives.get(u)?.drives, ['HCALCS'], u);
     }

@@ -83,9 +83,9 @@ const CASES: Case[] = [
     from: RTDS_PARTIES.transitionalCoS,
     wrong: RTDS_PARTIES.supplier,
   },
-  // the later GBCS use-case file lists the Supplier only for ECS47a; the load controller's row is ECS47b (7.16)
+  // the later GBCS use-case file lists the Supplier only for ECS47a, the Load Controller only for ECS47e (7.16)
   {
-    useCase: 'ECS47b',
+    useCase: 'ECS47e',
     base: 'ECS47a_7.13',
     from: RTDS_PARTIES.loadController,
     wrong: RTDS_PARTIES.networkOperator,

@@ -114,7 +114,7 @@ const DERIVATIONS: readonly Derivation[] = [
     body: '<sr:ReadAuxiliaryControllerOperationalData/>',
   },
   {
-    useCase: 'ECS47b',
+    useCase: 'ECS47e',
     srv: '7.16',
     from: 'ECS47a_7.13_ALCS_ACTIVATE_SUCCESS_REQUEST_DUIS.XML',
     body: `<sr:LimitAPCLevel auxiliaryControllerN="5">${STATE}</sr:LimitAPCLevel>`,

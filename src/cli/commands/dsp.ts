@@ -262,6 +262,7 @@ export function addSrsCommand(dsp: Command): Command {
               `          use case ${u.useCase} ${u.messageCode} -> ${u.targets.join('/')}\n`,
             );
         if (s.reason) process.stdout.write(`          ${String(s.reason)}\n`);
+        if (s.gbcsRoleRefusal) process.stdout.write(`          ${String(s.gbcsRoleRefusal)}\n`);
       }
     });
 }

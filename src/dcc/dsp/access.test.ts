@@ -65,6 +65,7 @@ const MISMATCHES = [
   '7.10 ED: ESME',
   '7.12 ED: ESME',
   '7.13 ED: ESME',
+  '7.16 IS: ESME',
   '7.16 ED: ESME',
   '8.7.2 OU: PPMID HCALCS',
   '8.8.2 OU: ESME GSME PPMID HCALCS',
@@ -128,6 +129,14 @@ describe('DSP access: GBCS roles for device SRs (table)', () => {
     }
     assert.equal(gbcsRoleMayRequest('7.15', 'ESME', 'ED'), true);
     assert.equal(gbcsRoleMayRequest('7.16', 'ESME', 'ED'), false);
+    // 7.16 (ECS47e): GBCS lists the Load Controller only, which no DUIS User Role is
+    assert.equal(gbcsRoleMayRequest('7.16', 'ESME', 'IS'), false);
+    const lc = deviceSrGbcsAccess('7.16', 'ESME', ['IS', 'ED']);
+    assert.equal(lc.ok, false);
+    assert.match(
+      lc.ok ? '' : lc.detail,
+      /only loadController originate ECS47e, a Remote Party Role no DUIS User Role/,
+    );
     // the Registered Supplier Agent has no GBCS role
     assert.equal(GBCS_ROLE_OF_USER_ROLE.RSA, undefined);
     assert.equal(gbcsRoleMayRequest('4.1.1', 'ESME', 'RSA'), false);

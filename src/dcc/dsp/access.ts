@@ -83,8 +83,42 @@ export function deviceSrGbcsAccess(
   if (eligible.some((r) => gbcsRoleMayRequest(srv, deviceType, r))) return { ok: true };
   const ucs = srvUseCasesOn(srv, deviceType);
   const roles = eligible.map((r) => GBCS_ROLE_OF_USER_ROLE[r] ?? `${r} (no GBCS role)`);
+  const noUser = ucs.map(originatorsNoUserHolds).find((x) => x !== undefined);
   return {
     ok: false,
-    detail: `GBCS: ${[...new Set(roles)].join(', ') || 'no role'} may not originate ${ucs.join(' / ')} on a ${deviceType}`,
+    detail: `GBCS: ${[...new Set(roles)].join(', ') || 'no role'} may not originate ${ucs.join(' / ')} on a ${deviceType}${noUser ? `; ${noUser}` : ''}`,
   };
+}
+
+/** The GBCS Remote Party Roles some DUIS User Role maps to. */
+const USER_GBCS_ROLES: ReadonlySet<string> = new Set(
+  Object.values(GBCS_ROLE_OF_USER_ROLE).filter((r) => r !== undefined),
+);
+
+/**
+ * Why no DUIS user can ever originate `uc`, when that is so: every party its
+ * GBCS access table lists (directly or through the ACB) is a role no DUIS
+ * User Role maps to (ECS47e, 7.16: the Load Controller only).
+ */
+export function originatorsNoUserHolds(uc: string): string | undefined {
+  const r = rolesForUseCase(uc);
+  if (!r || dccOriginates(uc)) return undefined;
+  const parties = [...r.direct, ...r.viaAcb];
+  if (parties.length === 0 || parties.some((p) => USER_GBCS_ROLES.has(p))) return undefined;
+  return `GBCS lets only ${parties.join(', ')} originate ${uc}, a Remote Party Role no DUIS User Role maps to`;
+}
+
+/**
+ * Why the DSP refuses device SR `srv` to every DUIS user eligible for it by
+ * GBCS's roles (each target the SRV's use cases name), or undefined when
+ * some eligible user may send it: `dsp srs --json` states it.
+ */
+export function gbcsRefusalForEveryUser(srv: string): string | undefined {
+  const e = srvEntry(srv);
+  if (!e || e.useCases.length === 0) return undefined;
+  const types = [...new Set(e.useCases.flatMap((u) => u.targets))].filter((t) => t !== 'ANY') as DeviceType[];
+  const refused = types.filter((t) => !e.roles.some((r) => gbcsRoleMayRequest(srv, t, r)));
+  if (refused.length === 0 || refused.length < types.length) return undefined;
+  const why = refused.map((t) => deviceSrGbcsAccess(srv, t, e.roles)).map((a) => (a.ok ? '' : a.detail));
+  return `refused to every eligible user (${e.roles.join(', ')}) by the DSP's GBCS role check: ${[...new Set(why)].join('; ')}`;
 }

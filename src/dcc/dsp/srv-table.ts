@@ -25,6 +25,7 @@
  *   device SR the DSP may also run on a 5.1 schedule: the XSD's
  *   DSPScheduledServiceReferenceVariant list) or `device`.
  */
+
 import {
   type CommandVariant,
   type DeviceType,
@@ -33,6 +34,7 @@ import {
   type ServiceRequestClass,
 } from '../../duis/index.ts';
 import { type UseCaseRow, useCaseById, useCaseRows } from '../../gbcs/use-cases/index.ts';
+import { gbcsRefusalForEveryUser } from './access.ts';
 import { NON_DEVICE_SRVS } from './non-device.ts';
 import { notBuiltReason, srvTransform } from './transform/registered.ts';
 import { USER_ROLES, type UserRole } from './users.ts';
@@ -409,6 +411,8 @@ export function srvListing(): Record<string, unknown>[] {
         critical: u.critical,
       })),
     };
+    const everyUser = e.class === 'non-device' ? undefined : gbcsRefusalForEveryUser(e.srv);
+    if (everyUser) o.gbcsRoleRefusal = everyUser;
     if (e.refused.length > 0)
       o.refused = e.refused.map((r) => {
         const x: Record<string, unknown> = { cvs: [...r.cvs], reason: r.reason };

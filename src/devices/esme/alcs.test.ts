@@ -2,7 +2,7 @@
  * The ESME's ALCS switches in time (alcs.ts, issue 12), on virtual time:
  * the calendar ECS46c writes switches at its times, a timed ECS47 ends by
  * itself, an untimed one holds until a reset; every change is in the ALCS
- * event log (read by ECS35f, entries as GBCS defines them), the output state (read by ECS61e) and the
+ * event log (read by ECS35f, entries as GBCS defines them), the output state (read by ECS61a) and the
  * ESME event log, and raises 0x8131 / 0x811A to the supplier. Commands are
  * RTDS ones with new fields and fresh counters (test-rig.test-support.ts).
  */
@@ -64,16 +64,21 @@ function meter() {
       f.alcsStateScripts!.execute = script;
       f.alcsStateScriptSelector!.value = minutes;
     });
-  /** ECS61e: the output state of switch n */
+  /** ECS61a (7.7): the output state of switch n (ECS61e reads no output state: GBCS later use-case table) */
   const state = (n: number) => {
     const { fields } = send(ECS61A, () => {}, {
-      useCase: 'ECS61e',
-      fields: Object.fromEntries(
-        [1, 2, 3, 4, 5].flatMap((k) => [
-          [`alcsDeviceId${k}`, { value: null }],
-          [`alcs${k}`, { outputState: null }],
-        ]),
-      ),
+      useCase: 'ECS61a',
+      fields: {
+        ...Object.fromEntries(
+          [1, 2, 3, 4, 5].flatMap((k) => [
+            [`alcsLabel${k}`, { value: null }],
+            [`alcsDeviceId${k}`, { value: null }],
+            [`alcs${k}`, { outputState: null }],
+          ]),
+        ),
+        alcsSpecialDays: { entries: null },
+        alcsSchedule: { entries: null },
+      },
     });
     return (fields[`alcs${n}`]!.outputState as { value: unknown }).value;
   };

@@ -139,7 +139,7 @@ export class AlcsControl {
     return { from, to: this.output(n) };
   }
 
-  /** A controller command (ECS47a / ECS47b) set switch N to `to`: logged, driven and reported like any change. */
+  /** A controller command (ECS47a / ECS47e) set switch N to `to`: logged, driven and reported like any change. */
   controllerSet(n: number, to: boolean, script: number): void {
     this.change(n, to, 'command', script);
   }

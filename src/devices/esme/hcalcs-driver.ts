@@ -3,7 +3,7 @@
  * "HCALCS in a home"): a ZCL On/Off cluster On or Off (zigbee/zcl-onoff.ts)
  * to the HCALCS over the HAN, APS-secured with the ESME-HCALCS application
  * link key the CH hands both (home/peer-keys.ts), answered with a Default
- * Response. Sent when an ALCS command (ECS47 / ECS47a / ECS47b) changes the
+ * Response. Sent when an ALCS command (ECS47 / ECS47a / ECS47e) changes the
  * state of the switch whose device id (alcsDeviceIdN) is the HCALCS.
  * PROVISIONAL: GBCS's own ESME-to-HCALCS message was not available here.
  *

@@ -197,32 +197,19 @@ describe('ESME read after write through GBCS use cases', () => {
   const ECS47 = 'ECS47Activate_7.5_SUCCESS_COMMAND_GBCS.HEX';
   const ECS47A = 'ECS47a_7.13_ALCS_ACTIVATE_SUCCESS_COMMAND_GBCS.HEX';
   const ECS61A = 'ECS61a_7.7_ALL_OPTIONALS_SUCCESS_COMMAND_GBCS.HEX';
-  /** 7.15 (ECS61e, PROVISIONAL row): the output state of switch N (sent in the envelope of the RTDS 7.7 read). */
+  /** 7.7 (ECS61a, RTDS): the output state of switch N (ECS61e reads none: GBCS later use-case table). */
   const readState = (send: ReturnType<typeof meter>['send'], n: number) =>
-    value(
-      send(ECS61A, () => {}, {
-        useCase: 'ECS61e',
-        fields: Object.fromEntries(
-          [1, 2, 3, 4, 5].flatMap((k) => [
-            [`alcsDeviceId${k}`, { value: null }],
-            [`alcs${k}`, { outputState: null }],
-          ]),
-        ),
-      }).fields,
-      `alcs${n}`,
-      'outputState',
-    );
+    value(send(ECS61A).fields, `alcs${n}`, 'outputState');
   /** An ECS47 (7.5 / 7.6 / 7.8) running `script`, in the envelope of the RTDS 7.5 command. */
   const switchScript = (script: number) => (f: Fields) => {
     f.alcsStateScripts!.execute = script;
   };
 
-  it('auxiliary load: ECS47 switches 3 off (7.6), on (7.5), back to calendar control (7.8); ECS61e (7.15) and ECS61a (7.7) read it', () => {
+  it('auxiliary load: ECS47 switches 3 off (7.6), on (7.5), back to calendar control (7.8); ECS61a (7.7) reads it', () => {
     const { send } = meter();
     assert.equal(readState(send, 3), true, 'the RTDS ESME has switch 3 on');
     send(ECS47, switchScript(0x0312));
     assert.equal(readState(send, 3), false);
-    assert.equal(value(send(ECS61A).fields, 'alcs3', 'outputState'), false);
     assert.equal(readState(send, 2), true, 'the other switches are unchanged');
     send(ECS47, switchScript(0x0311));
     assert.equal(readState(send, 3), true);
@@ -245,28 +232,31 @@ describe('ESME read after write through GBCS use cases', () => {
     assert.equal(readState(send, 3), true);
   });
 
-  it('auxiliary controller: ECS47a (7.13) sets controller 5 off at 40 and on at 100; ECS47b (7.16) limits it off, never on', () => {
+  // ECS47e (7.16) is the Load Controller's only (GBCS later use-case table): its refusal to the supplier and
+  // acceptance from the load controller are in test/conformance/te-1-roles-ppmid.test.ts
+  it('auxiliary controller: ECS47a (7.13) sets controller 5 off at 40 and on at 100', () => {
     const { send } = meter();
-    const ecs47b = (script: number) =>
-      send(ECS47A, () => {}, {
-        useCase: 'ECS47b',
-        fields: {
-          alcsStateStart3: { value: '2015-01-03T00:00:00' },
-          alcsStateEnd3: { value: '2015-01-03T01:00:00' },
-          alcsStateScripts: { execute: script },
-        },
-      });
     send(ECS47A, switchScript(0x1528));
     assert.equal(readState(send, 5), false);
-    ecs47b(0x1564);
-    assert.equal(readState(send, 5), false, 'a limit of 100 does not switch it on');
     send(ECS47A, switchScript(0x1564));
     assert.equal(readState(send, 5), true);
-    ecs47b(0x1532);
-    assert.equal(readState(send, 5), false, 'a limit below 100 switches it off');
   });
 
-  it('auxiliary controller configuration: ECS46d (6.14.3) and ECS46a (6.14.1) set, ECS61d (7.14) reads schedule, special days and descriptions', () => {
+  it('ECS61e (7.15) reads each controller type and identifier and state information (GBCS later use-case table)', () => {
+    const { send } = meter();
+    const read = send(ECS61A, () => {}, {
+      useCase: 'ECS61e',
+      fields: Object.fromEntries(
+        [1, 2, 3, 4, 5].flatMap((k) => [
+          [`alcsDeviceId${k}`, { value: null }],
+          [`auxControllerStateInformation${k}`, { value: null }],
+        ]),
+      ),
+    }).fields;
+    assert.equal(value(read, 'alcsDeviceId1', 'value'), value(send(ECS61A).fields, 'alcsDeviceId1', 'value'));
+  });
+
+  it('auxiliary controller configuration: ECS46d (6.14.3, immediate) and ECS46a (6.14.1) set, ECS61d (7.14) reads the activated calendar and descriptions', () => {
     const { send } = meter();
     send('ECS46d_6.14.3_IMMEDIATE_ALCS_SUCCESS_COMMAND_GBCS.HEX');
     send('ECS46a_6.14.1_ALL_OPTIONALS_SUCCESS_COMMAND_GBCS.HEX', (f) => {
@@ -280,22 +270,20 @@ describe('ESME read after write through GBCS use cases', () => {
       useCase: 'ECS61d',
       fields: {
         ...Object.fromEntries([1, 2, 3, 4, 5].map((k) => [`alcsLabel${k}`, { value: null }])),
-        auxiliaryControllerSpecialDays: { entries: null },
-        auxiliaryControllerSchedule: { entries: null },
+        alcsSpecialDays: { entries: null },
+        alcsSchedule: { entries: null },
       },
     }).fields;
     assert.equal(value(read, 'alcsLabel4', 'value'), 'Storage heater');
+    // ECS46d writes the next calendar (channel 1); its immediate activation makes it the current one (channel 0)
+    assert.deepEqual(value(read, 'alcsSchedule', 'entries'), written.auxiliaryControllerSchedule!.entries);
     assert.deepEqual(
-      value(read, 'auxiliaryControllerSchedule', 'entries'),
-      written.auxiliaryControllerSchedule!.entries,
-    );
-    assert.deepEqual(
-      value(read, 'auxiliaryControllerSpecialDays', 'entries'),
+      value(read, 'alcsSpecialDays', 'entries'),
       written.auxiliaryControllerSpecialDays!.entries,
     );
   });
 
-  it('ALCS configuration: ECS46c (6.14.2, PROVISIONAL row) sets switch identities, special days and schedule; ECS61a reads them, ECS61d still reads the auxiliary controller tables', () => {
+  it('ALCS configuration: ECS46c (6.14.2, PROVISIONAL row) sets switch identities, special days and schedule; ECS61a and ECS61d read them', () => {
     const { send } = meter();
     const specialDays = [
       { index: 1, specialDayDate: '****-12-25', dayId: 1 },
@@ -315,15 +303,10 @@ describe('ESME read after write through GBCS use cases', () => {
     });
     const ecs61dFields = {
       ...Object.fromEntries([1, 2, 3, 4, 5].map((k) => [`alcsLabel${k}`, { value: null }])),
-      auxiliaryControllerSpecialDays: { entries: null },
-      auxiliaryControllerSchedule: { entries: null },
+      alcsSpecialDays: { entries: null },
+      alcsSchedule: { entries: null },
     };
     const schedule = [entry(1, 0x0301, '18:00:00', '00'), entry(2, 0x0302, '22:00:00', '10')];
-    const auxBefore = value(
-      send(ECS61A, () => {}, { useCase: 'ECS61d', fields: ecs61dFields }).fields,
-      'auxiliaryControllerSchedule',
-      'entries',
-    );
     // in the envelope of the RTDS ECS46d (a critical command of the same ESME and supplier)
     send('ECS46d_6.14.3_IMMEDIATE_ALCS_SUCCESS_COMMAND_GBCS.HEX', () => {}, {
       useCase: 'ECS46c',
@@ -344,16 +327,10 @@ describe('ESME read after write through GBCS use cases', () => {
     );
     assert.deepEqual(value(read, 'alcsSpecialDays', 'entries'), specialDays);
     assert.deepEqual(value(read, 'alcsSchedule', 'entries'), schedule);
-    const auxAfter = value(
-      send(ECS61A, () => {}, { useCase: 'ECS61d', fields: ecs61dFields }).fields,
-      'auxiliaryControllerSchedule',
-      'entries',
-    );
-    assert.deepEqual(
-      auxAfter,
-      auxBefore,
-      'the auxiliary controller schedule (channel 1) is not the ALCS one',
-    );
+    // GBCS later use-case table: ECS61d reads the current calendar (channel 0), the one ECS46c writes
+    const viaEcs61d = send(ECS61A, () => {}, { useCase: 'ECS61d', fields: ecs61dFields }).fields;
+    assert.deepEqual(value(viaEcs61d, 'alcsSchedule', 'entries'), schedule);
+    assert.deepEqual(value(viaEcs61d, 'alcsSpecialDays', 'entries'), specialDays);
   });
 
   it('copy on write: a write is read back after snapshot/restore, and a second meter still reads the RTDS values', () => {

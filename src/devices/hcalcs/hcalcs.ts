@@ -8,7 +8,7 @@
  * The load switch: its ESME drives it over the HAN (ZCL On/Off cluster
  * 0x0006 On / Off, APS-secured with the ESME-HCALCS application link key the
  * CH hands both; answered with a Default Response), when the ESME runs an
- * ALCS command (ECS47 / ECS47a / ECS47b, DUIS 7.5-7.8, 7.13, 7.16) for the
+ * ALCS command (ECS47 / ECS47a / ECS47e, DUIS 7.5-7.8, 7.13, 7.16) for the
  * switch whose device id is this HCALCS (docs/devices.md "HCALCS in a
  * home"; PROVISIONAL: GBCS's own ESME-to-HCALCS mechanism was not available
  * here). The backchannel `setSwitch` sets it too (an event and a count per

@@ -166,7 +166,7 @@ describe('authorisation from the catalogue role table, against every RTDS comman
     assert.ok(mayOriginate('ECS39b', 'supplier') && rolesForUseCase('ECS39b')?.viaAcb.includes('supplier'));
     assert.ok(mayOriginate('CS02bTransCoSByTransCoS', 'transitionalCoS'));
     assert.ok(mayOriginate('CS02gLoadControllerByLoadController', 'loadController'));
-    assert.ok(mayOriginate('ECS47b', 'loadController'));
+    assert.ok(mayOriginate('ECS47e', 'loadController'));
     assert.ok(!mayOriginate('ECS47a', 'loadController'));
     assert.ok(!mayOriginate('ECS43', 'networkOperator'));
     assert.ok(!mayOriginate('ECS43', 'otherUser'));

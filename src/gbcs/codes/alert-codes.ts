@@ -124,12 +124,14 @@ const GBCS_ALERTS: readonly [number, string][] = [
 
 /**
  * Codes seen only in the RTDS (newer GBCS versions, auxiliary controller
- * use cases ECS100-ECS200). GBCS names not confirmed here.
+ * use cases ECS100-ECS200). GBCS names not confirmed here, except those of
+ * 0x8F86 / 0x8F87: the names of their use cases ECS101 / ECS102 in the GBCS
+ * later use-case table (c5d22f4e).
  */
 const RTDS_ONLY_ALERTS: readonly [number, string][] = [
   [0x8f85, 'ESME alert 0x8F85 (RTDS ECS100; GBCS name not confirmed)'],
-  [0x8f86, 'ESME alert 0x8F86 (RTDS ECS101; GBCS name not confirmed)'],
-  [0x8f87, 'ESME alert 0x8F87 (RTDS ECS102; GBCS name not confirmed)'],
+  [0x8f86, 'Limit APC [n] Level Command processed (ECS101; GBCS later use-case table, c5d22f4e)'],
+  [0x8f87, 'Limit APC [n] Level ended or cancelled (ECS102; GBCS later use-case table, c5d22f4e)'],
   [0x8f88, 'ESME alert 0x8F88 (RTDS ECS200; GBCS name not confirmed)'],
 ];
 

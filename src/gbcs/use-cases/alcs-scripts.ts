@@ -2,7 +2,7 @@
  * The script identifiers of the ESME's ALCS / HC ALCS / auxiliary controller
  * state script table (0-0:10.0.103.255, Blue Book class 9 `execute`): the
  * one place that encodes and decodes them, for the DSP (ECS47, ECS47a,
- * ECS47b, ECS46d schedule entries) and the ESME that runs them.
+ * ECS47e, ECS46d schedule entries) and the ESME that runs them.
  *
  * Confirmed on RTDS (test/dsp-transform.test.ts):
  * - ECS47 Activate (SR 7.5) switch 1: 0x0111;
@@ -35,7 +35,7 @@ export type AlcsScript =
   | { kind: 'switch'; n: number; action: AlcsSwitchAction }
   /** an ALCS schedule entry (ECS46c, read by ECS61a): switch N on or off at the entry's time */
   | { kind: 'scheduledSwitch'; n: number; action: ScheduledSwitchAction }
-  /** ECS47a / ECS47b / ECS46d: controller N to `level` percent (0 and 100 for a switch); `scheduled` in a schedule entry */
+  /** ECS47a / ECS47e / ECS46d: controller N to `level` percent (0 and 100 for a switch); `scheduled` in a schedule entry */
   | { kind: 'controller'; n: number; level: number; input: boolean; scheduled: boolean };
 
 const inRange = (v: number, lo: number, hi: number) => Number.isInteger(v) && v >= lo && v <= hi;

@@ -691,6 +691,12 @@ export const COSEM_OBJECTS = {
     (n) => `alcsDeviceId${n}` as const,
     (n) => o(1, `0-0:94.44.0.${20 + n}`, data(s.eui())),
   ),
+  // AuxiliaryController[N] stateAndAssociatedInformation (ECS61e; GBCS later use-case table, c5d22f4e, ~332,000)
+  ...family(
+    FIVE,
+    (n) => `auxControllerStateInformation${n}` as const,
+    (n) => o(1, `0-0:94.44.0.${30 + n}`, data(s.utf8())),
+  ),
   ...family(
     FIVE,
     (n) => `alcs${n}` as const,
@@ -710,12 +716,30 @@ export const COSEM_OBJECTS = {
   auxiliaryControllerScheduleActivation: o(9000, '0-0:94.44.128.35', activationTime),
   alcsStateScripts: o(9, '0-0:10.0.103.255', {}, { execute: [1, s.u16()] }),
   alcsStateScriptSelector: o(1, '0-0:94.44.117.1', data(s.u16())),
-  alcsStateStart1: o(1, '0-0:94.44.117.1', data(s.dateTime())),
-  alcsStateEnd1: o(1, '0-0:94.44.117.2', data(s.dateTime())),
-  alcsStateStart2: o(1, '0-0:94.44.119.1', data(s.dateTime())),
-  alcsStateEnd2: o(1, '0-0:94.44.119.2', data(s.dateTime())),
-  alcsStateStart3: o(1, '0-0:94.44.121.1', data(s.dateTime())),
-  alcsStateEnd3: o(1, '0-0:94.44.121.2', data(s.dateTime())),
+  // auxiliary controller N (1..5): the setting period ECS47a sets (.1 start, .2 end) and the APC
+  // limit period ECS47e sets (.3 start, .4 end) at 0-0:94.44.(116 + N); ECS47e's script object
+  // (GBCS later use-case table, c5d22f4e, offsets ~1,134,000 and ~270,000)
+  ...family(
+    FIVE,
+    (n) => `auxControllerSettingStart${n}` as const,
+    (n) => o(1, `0-0:94.44.${116 + n}.1`, data(s.dateTime())),
+  ),
+  ...family(
+    FIVE,
+    (n) => `auxControllerSettingEnd${n}` as const,
+    (n) => o(1, `0-0:94.44.${116 + n}.2`, data(s.dateTime())),
+  ),
+  ...family(
+    FIVE,
+    (n) => `apcLimitStart${n}` as const,
+    (n) => o(1, `0-0:94.44.${116 + n}.3`, data(s.dateTime())),
+  ),
+  ...family(
+    FIVE,
+    (n) => `apcLimitEnd${n}` as const,
+    (n) => o(1, `0-0:94.44.${116 + n}.4`, data(s.dateTime())),
+  ),
+  apcLimitScripts: o(9, '0-0:10.0.107.255', {}, { execute: [1, s.u16()] }),
 
   // ---- event and alert behaviours (supplier 0-30, network operator 0-33)
   supplierAlertBehaviours: o(1, '0-30:97.98.11.255', data(s.bits(512))),

@@ -305,8 +305,8 @@ describe('7.9 Add Auxiliary Load to Boost Button: ECS62, the five associations a
   });
 });
 
-describe('7.14 / 7.15 reads and 7.16 Limit APC Level (PROVISIONAL rows ECS61d, ECS61e, ECS47b)', () => {
-  it('7.14 reads the descriptions, special days and schedule (ECS61d 0x011C)', () => {
+describe('7.14 / 7.15 reads and 7.16 Limit APC Level (ECS61d, ECS61e, ECS47e: GBCS later use-case table, c5d22f4e)', () => {
+  it('7.14 reads the descriptions and the current (channel 0) calendar (ECS61d 0x011C)', () => {
     const c = command('7.14', '<sr:ReadAuxiliaryControllerConfigurationData/>');
     assert.equal(c.code, 0x011c);
     assert.deepEqual(Object.keys(c.fields), [
@@ -315,34 +315,38 @@ describe('7.14 / 7.15 reads and 7.16 Limit APC Level (PROVISIONAL rows ECS61d, E
       'alcsLabel3',
       'alcsLabel4',
       'alcsLabel5',
-      'auxiliaryControllerSpecialDays',
-      'auxiliaryControllerSchedule',
+      'alcsSpecialDays',
+      'alcsSchedule',
     ]);
   });
-  it('7.15 reads the type and identifier and the state of each controller (ECS61e 0x011D)', () => {
+  it('7.15 reads the type and identifier and the state information of each controller (ECS61e 0x011D)', () => {
     const c = command('7.15', '<sr:ReadAuxiliaryControllerOperationalData/>');
     assert.equal(c.code, 0x011d);
     assert.equal(Object.keys(c.fields).length, 10);
-    assert.deepEqual(c.fields.alcs3, { outputState: null });
+    assert.deepEqual(c.fields.auxControllerStateInformation3, { value: null });
+    assert.equal(c.fields.alcs3, undefined);
   });
-  it('7.16 carries the 7.13 objects and script under ECS47b (0x011F)', () => {
-    const body = `<sr:LimitAPCLevel auxiliaryControllerN="3">${STATE_BODY}</sr:LimitAPCLevel>`;
+  it("7.16 sets APC N's limit period and runs its own script (ECS47e 0x011F); 7.13 the setting period of controller N", () => {
+    const body = `<sr:LimitAPCLevel auxiliaryControllerN="2">${STATE_BODY}</sr:LimitAPCLevel>`;
     const limit = command('7.16', body);
     const set = command('7.13', body.replaceAll('LimitAPCLevel', 'SetAuxiliaryControllerState'));
     assert.equal(limit.code, 0x011f);
+    assert.equal(limit.useCase, 'ECS47e');
+    assert.deepEqual(Object.keys(limit.fields), ['apcLimitStart2', 'apcLimitEnd2', 'apcLimitScripts']);
+    assert.deepEqual(limit.fields.apcLimitScripts, { execute: 0x1228 });
     assert.equal(set.useCase, 'ECS47a');
-    assert.deepEqual(limit.fields, set.fields);
-    assert.deepEqual(limit.fields.alcsStateScripts, { execute: 0x1328 });
+    assert.deepEqual(Object.keys(set.fields), [
+      'auxControllerSettingStart2',
+      'auxControllerSettingEnd2',
+      'alcsStateScripts',
+    ]);
+    assert.deepEqual(set.fields.alcsStateScripts, { execute: 0x1228 });
   });
-  it('7.16 refuses an end before the start (DSP_BODY_INVALID) and controller 2 (E11: objects not established)', () => {
+  it('7.16 refuses an end before the start (DSP_BODY_INVALID)', () => {
     const reversed = STATE_BODY.replace('T00:00:00.00Z</sr:Start', 'T02:00:00.00Z</sr:Start');
     assert.throws(
       () => command('7.16', `<sr:LimitAPCLevel auxiliaryControllerN="1">${reversed}</sr:LimitAPCLevel>`),
       DspBodyInvalidError,
-    );
-    assert.throws(
-      () => command('7.16', `<sr:LimitAPCLevel auxiliaryControllerN="2">${STATE_BODY}</sr:LimitAPCLevel>`),
-      (e: unknown) => e instanceof DspUnsupportedServiceRequestError && e.responseCode === 'E11',
     );
   });
 });

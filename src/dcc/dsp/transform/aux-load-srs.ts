@@ -3,7 +3,7 @@
  * controllers on the ESME (DUIS 6.14.2, 6.14.3, 7.5, 7.6, 7.8, 7.9, 7.10, 7.12, 7.13,
  * 7.16; the reads 7.4, 7.7, 7.11, 7.14, 7.15 are readSrv rows of
  * device-srs.ts): one declarative row per SRV, as in device-srs.ts. The
- * payloads are the catalogue's DLMS rows (ECS46c, ECS46d, ECS47, ECS47a, ECS47b,
+ * payloads are the catalogue's DLMS rows (ECS46c, ECS46d, ECS47, ECS47a, ECS47e,
  * ECS62) and the script ids gbcs/use-cases/alcs-scripts.ts; this file only
  * maps DUIS elements to their named fields.
  *
@@ -16,9 +16,12 @@
  *   five boost button associations (Add: the value as given; Remove: its
  *   negation, RTDS ECS62Remove).
  * - 7.12 Set Randomised Offset Limit: ECS38 (RTDS).
- * - 7.13 Set Auxiliary Controller State: ECS47a (RTDS); 7.16 Limit APC
- *   Level: ECS47b (PROVISIONAL row, esme-gbcs.ts), the same DUIS body and
- *   the same objects, a cap rather than a state.
+ * - 7.13 Set Auxiliary Controller State: ECS47a (RTDS, GBCS later table);
+ *   7.16 Limit APC Level: ECS47e (GBCS later use-case table, c5d22f4e,
+ *   esme-gbcs.ts), the same DUIS body on the APC limit period objects and
+ *   its own script object, a cap rather than a state. GBCS lets only the
+ *   Load Controller send ECS47e, which no DUIS User Role is: the DSP's role
+ *   check refuses 7.16 for every user before this transform (access.ts).
  *
  * Facts used, read off the RTDS Pre-Commands next to the DUIS templates
  * (test/dsp-transform.test.ts compares them byte for byte):
@@ -69,7 +72,7 @@ import {
 import { deviceSrv } from './device-srs.ts';
 import { cosemDate, DATE_PARTS, dateText } from './duis-date.ts';
 import { cosemCommandDateTime, cosemExecutionDateTime } from './encoding.ts';
-import { DspBodyInvalidError, DspUnsupportedServiceRequestError } from './errors.ts';
+import { DspBodyInvalidError } from './errors.ts';
 import type { AnySrvTransform, BuildInput } from './rule.ts';
 import { daysOfWeek, type SpecialDay, specdays, specialDays, timeText, weekdays } from './schedule-body.ts';
 
@@ -205,17 +208,24 @@ function boostButtonSrv(srv: string, element: string, associated: (v: boolean) =
   });
 }
 
-// ---------------------------------------------------------------- 7.13 / 7.16 ECS47a / ECS47b
+// ---------------------------------------------------------------- 7.13 / 7.16 ECS47a / ECS47e
 
 const cosemText = (d: Date, path: string): string => formatCosemDateTimeText(cosemCommandDateTime(d, path));
 
 /**
- * 7.13 (ECS47a) and 7.16 (ECS47b): the state period of controller N and its
- * script. The period objects 1..3 are those of N = 1, 3, 5 ((N + 1) / 2,
- * RTDS ECS47a); those of N = 2 and 4 are not established here, so SRs for
- * them are refused (E11) rather than sent to a guessed object.
+ * 7.13 (ECS47a) and 7.16 (ECS47e, alias ECS47b): the period of controller N
+ * (GBCS later use-case table, c5d22f4e: ECS47a's setting period
+ * 0-0:94.44.(116+N).1 / .2 and script 0-0:10.0.103.255; ECS47e's APC limit
+ * period .3 / .4 and script 0-0:10.0.107.255), only N's pair present, then
+ * the script id of GBCS 7.3.6.1 (alcs-scripts.ts). The ESME checks the
+ * period (end after start, at most 24 hours); the DSP refuses an end before
+ * the start.
  */
-function controllerStateSrv(srv: string, useCase: 'ECS47a' | 'ECS47b'): AnySrvTransform {
+function controllerStateSrv(srv: string, useCase: 'ECS47a' | 'ECS47e'): AnySrvTransform {
+  const [start, end, scripts] =
+    useCase === 'ECS47a'
+      ? (['auxControllerSettingStart', 'auxControllerSettingEnd', 'alcsStateScripts'] as const)
+      : (['apcLimitStart', 'apcLimitEnd', 'apcLimitScripts'] as const);
   return deviceSrv<B>(srv, {
     body: {
       controller: attrInt('auxiliaryControllerN', 1, 5),
@@ -230,18 +240,12 @@ function controllerStateSrv(srv: string, useCase: 'ECS47a' | 'ECS47b'): AnySrvTr
         targets: ESME,
         fields: (i) => {
           const n = i.body.controller as number;
-          if (n % 2 === 0)
-            throw new DspUnsupportedServiceRequestError(
-              srv,
-              `SR ${srv} for auxiliary controller ${n}: its state objects are not established here`,
-            );
           if (i.body.end.getTime() < i.body.start.getTime())
             throw new DspBodyInvalidError('EndDateTime is before StartDateTime', 'EndDateTime');
-          const k = (n + 1) / 2;
           return {
-            [`alcsStateStart${k}`]: { value: cosemText(i.body.start, 'StartDateTime') },
-            [`alcsStateEnd${k}`]: { value: cosemText(i.body.end, 'EndDateTime') },
-            alcsStateScripts: {
+            [`${start}${n}`]: { value: cosemText(i.body.start, 'StartDateTime') },
+            [`${end}${n}`]: { value: cosemText(i.body.end, 'EndDateTime') },
+            [scripts]: {
               execute: encodeAlcsScript({
                 kind: 'controller',
                 n,
@@ -378,5 +382,5 @@ export const AUX_LOAD_SRV_TRANSFORMS: readonly AnySrvTransform[] = [
     ],
   }),
   controllerStateSrv('7.13', 'ECS47a'),
-  controllerStateSrv('7.16', 'ECS47b'),
+  controllerStateSrv('7.16', 'ECS47e'),
 ];

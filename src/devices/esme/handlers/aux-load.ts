@@ -1,7 +1,7 @@
 /**
  * Auxiliary load control on the ESME: ECS47 (DUIS 7.5 / 7.6 / 7.8: switch N
  * on, off, back to calendar control), ECS47a (7.13: controller N to a
- * level) and ECS47b (7.16: controller N limited to a level). Each runs the
+ * level) and ECS47e (7.16: controller N limited to a level). Each runs the
  * script of the ALCS state script table (gbcs/use-cases/alcs-scripts.ts)
  * on the switch's output state (alcsN.outputState, which ECS61a and ECS61e
  * read back), after storing the command's objects as the generic model does
@@ -12,13 +12,15 @@
  * level 100 and off at any other level (the DUIS XSD: "anything but 100 will
  * switch off an ALCS or HCALCS"); a limit switches an on switch off unless
  * it is 100 and never switches one on; "calendar control" is the state the
- * meter holds without an override (the RTDS ESME's); ECS47a / ECS47b apply
+ * meter holds without an override (the RTDS ESME's); ECS47a / ECS47e apply
  * at once (their period objects are stored, their end is not scheduled);
  * the InputFromControlledLoad variants change no output state. Every change
  * then runs through alcs.ts (ALCS event log, HCALCS over the HAN, 0x8131 /
  * 0x811A); an ECS47 holds the switch against the calendar for its Duration.
  */
 import { type AlcsScript, decodeAlcsScript, encodeAlcsScript } from '../../../gbcs/use-cases/alcs-scripts.ts';
+import { parseCosemDateTimeText } from '../../../gbcs/use-cases/cosem-text.ts';
+import { isZeroDateTime } from '../../meter-common/time.ts';
 import {
   CommandContentError,
   type HandlerResult,
@@ -30,7 +32,7 @@ import type { EsmeServices } from '../services.ts';
 import { writeAttributes } from './cosem.ts';
 
 /** The ALCS use cases this handler runs; each drives an HCALCS switch over the HAN (hcalcs-driver.ts). */
-export const AUX_LOAD_USE_CASES = ['ECS47', 'ECS47a', 'ECS47b'] as const;
+export const AUX_LOAD_USE_CASES = ['ECS47', 'ECS47a', 'ECS47e'] as const;
 
 const outputKey = (n: number) => `alcs${n}.outputState`;
 
@@ -45,12 +47,14 @@ type CommandedScript = Exclude<AlcsScript, { kind: 'scheduledSwitch' }>;
 function nextState(useCase: string, script: CommandedScript, now: boolean): boolean | undefined {
   if (script.kind === 'switch') return script.action === 'reset' ? undefined : script.action === 'activate';
   if (script.input) return now;
-  return useCase === 'ECS47b' ? now && script.level === 100 : script.level === 100;
+  return useCase === 'ECS47e' ? now && script.level === 100 : script.level === 100;
 }
 
 /** The script of the command, checked against its use case (ECS47: a switch script; ECS47a/b: an unscheduled controller one). */
 function scriptOf(call: UseCaseCall): CommandedScript {
-  const id = (call.fields as { alcsStateScripts?: { execute?: unknown } }).alcsStateScripts?.execute;
+  // ECS47 / ECS47a run 0-0:10.0.103.255, ECS47e its own 0-0:10.0.107.255 (GBCS later use-case table, c5d22f4e)
+  const f = call.fields as Record<string, { execute?: unknown } | undefined>;
+  const id = (call.row.useCase === 'ECS47e' ? f.apcLimitScripts : f.alcsStateScripts)?.execute;
   const script = typeof id === 'number' ? decodeAlcsScript(id) : undefined;
   const want = call.row.useCase === 'ECS47' ? 'switch' : 'controller';
   if (
@@ -101,4 +105,31 @@ export function alcsConfiguration(call: UseCaseCall, esme: EsmeServices): Handle
   const written = writeAttributes(call, esme);
   if (written.outcome === 'applied') esme.alcs?.calendarWritten();
   return written;
+}
+
+/**
+ * ECS46d (SR 6.14.3): the *next* auxiliary controller calendar (channel 1:
+ * 0-1:11.0.3.255, 0-1:12.0.2.255) and its activation times (GBCS later
+ * use-case table, c5d22f4e, ~offset 1,155,000). An immediate activation (all
+ * zero) makes it the current calendar at once (channel 0, which ECS61d reads
+ * and the ALCS runs, alcs.ts). NOT DONE: a future-dated activation is stored
+ * but never run (the next calendar stays next), said in the result's detail.
+ */
+export function auxiliaryControllerCalendar(call: UseCaseCall, esme: EsmeServices): HandlerResult {
+  const written = writeAttributes(call, esme);
+  if (written.outcome !== 'applied') return written;
+  const at = (call.fields as { auxiliaryControllerScheduleActivation?: { activationTime?: unknown } })
+    .auxiliaryControllerScheduleActivation?.activationTime;
+  if (typeof at !== 'string' || !isZeroDateTime(parseCosemDateTimeText(at)))
+    return {
+      ...written,
+      detail: { ...written.detail, nextCalendar: `stored, activation ${String(at)} not run` },
+    };
+  for (const [next, current] of [
+    ['auxiliaryControllerSpecialDays.entries', 'alcsSpecialDays.entries'],
+    ['auxiliaryControllerSchedule.entries', 'alcsSchedule.entries'],
+  ] as const)
+    setAttribute(esme.state, current, getAttribute(esme.state, next));
+  esme.alcs?.calendarWritten();
+  return { ...written, detail: { ...written.detail, nextCalendar: 'activated' } };
 }

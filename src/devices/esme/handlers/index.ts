@@ -16,7 +16,12 @@ import { UseCaseRegistry } from '../../meter-common/use-case-registry.ts';
 import { ROLE } from '../../security/credentials.ts';
 import type { EsmeServices } from '../services.ts';
 import { adjustBalance, paymentMode, resetBalance, runPaymentMode, topUp } from './account.ts';
-import { AUX_LOAD_USE_CASES, alcsConfiguration, auxiliaryLoadControl } from './aux-load.ts';
+import {
+  AUX_LOAD_USE_CASES,
+  alcsConfiguration,
+  auxiliaryControllerCalendar,
+  auxiliaryLoadControl,
+} from './aux-load.ts';
 import { setClock } from './clock.ts';
 import { readAttributes, writeAttributes } from './cosem.ts';
 import { provideCredentialDetails, runCredentialUpdate, updateCredentials } from './credentials.ts';
@@ -43,6 +48,7 @@ export const ESME_HANDLERS = new UseCaseRegistry<EsmeServices>()
   .registerAll(['ECS42', 'ECS43', 'ECS44'], supplyControl)
   .registerAll(AUX_LOAD_USE_CASES, auxiliaryLoadControl)
   .register('ECS46c', alcsConfiguration)
+  .register('ECS46d', auxiliaryControllerCalendar)
   .register('ECS70', setClock)
   .register('ECS01b', setPrices)
   .register('ECS01a', setTariffAndPrice)

@@ -85,24 +85,19 @@ export const DLMS_ALERT_ROWS = [
     { detail: s.hex(10) },
     { nameUnconfirmed: true },
   ),
-  alert(
-    0x0121,
-    'ECS101',
-    'ESME Alert 0x8F86 (auxiliary controller)',
-    ['ESME'],
-    true,
-    { controller: s.u8(), start: s.dateTime(), end: s.dateTime(), state: s.u8() },
-    { nameUnconfirmed: true },
-  ),
-  alert(
-    0x0122,
-    'ECS102',
-    'ESME Alert 0x8F87 (auxiliary controller)',
-    ['ESME'],
-    true,
-    { controller: s.u8(), state: s.u8() },
-    { nameUnconfirmed: true },
-  ),
+  // ECS101 / ECS102: GBCS later use-case table (c5d22f4e, ~offset 254,000-262,000): SME.A.C, target
+  // "See GBCS"; apc_direction_and_number (unsigned: high nibble 1 output / 2 input, low nibble N),
+  // apc_limit_period_start / _end (octet-string(12)), resulting_level (unsigned: p or q, GBCS 7.3.6.1)
+  alert(0x0121, 'ECS101', 'Limit APC [n] Level Command processed', ['ESME'], true, {
+    controller: s.u8(),
+    start: s.dateTime(),
+    end: s.dateTime(),
+    state: s.u8(),
+  }),
+  alert(0x0122, 'ECS102', 'Limit APC [n] Level ended or cancelled', ['ESME'], true, {
+    controller: s.u8(),
+    state: s.u8(),
+  }),
   alert(
     0x0123,
     'ECS200',

@@ -12,7 +12,6 @@ import type { ZclCommandKey } from '../../payload/zcl-se.ts';
 import { type DlmsAccess, dlmsAccess, dlmsCommand } from '../dlms-row.ts';
 import type { DeviceTarget } from '../row.ts';
 import type { EsmeVariant } from './esme.ts';
-import { ALCS_STATE_WINDOWS } from './esme.ts';
 import { roleFields } from './roles.ts';
 
 const { get, getRange, set, action } = dlmsAccess;
@@ -119,9 +118,8 @@ const POLY = { variants: ['polyphase'] } as const;
 /** Accesses checked against GBCS V3.1's use-case table. */
 const GBCS_V31 = { confirmed: 'gbcs-text' } as const;
 const TWIN = { variants: ['twin'] } as const;
-/** The auxiliary controller rows: no pair in GBCS V3.1's use-case tables (its table of contents has none). */
-const NOT_IN_V31 =
-  'not defined in GBCS V3.1 use-case tables (no pair in its table of contents): code, name and payload inferred (docs/use-cases.md "Auxiliary controller rows")';
+/** The auxiliary controller rows: no pair in GBCS V3.1's use-case tables; the later file (gbcs-use-cases.html @c5d22f4e) has them. */
+const LATER = 'GBCS later use-case table (c5d22f4e)';
 
 export const ESME_GBCS_ROWS = [
   // ---- inferred payloads (UNCONFIRMED)
@@ -385,13 +383,13 @@ export const ESME_GBCS_ROWS = [
     ],
     { srv: '6.14.2' },
   ),
-  // ---- auxiliary controllers (SMETS2 v5 / GBCS v4: APC), SRs 7.14-7.16. PROVISIONAL: the use-case
-  // ids, names and Message Codes are inferred (docs/use-cases.md "Auxiliary controller rows"): the
-  // codes 0x011C, 0x011D and 0x011F are the free codes between ECS46d (0x011A), CS02f (0x011B) and
-  // ECS47a (0x011E), before the auxiliary controller alerts 0x0120-0x0123; the payloads read what
-  // the confirmed rows set (ECS46a labels, ECS46d special days and schedule) and the switch
-  // objects ECS61a reads, and 7.16 carries the body of 7.13 (the DUIS types are identical).
-  inferred(
+  // ---- auxiliary controllers (APC, ALCS, HCALCS), SRs 7.14-7.16: ids, names, codes, message types
+  // and accesses (in GBCS 19.2.1 order) from the GBCS later use-case table (gbcs-use-cases.html
+  // @c5d22f4e, the file with Auxiliary Controllers, APC and SAPC; V3.1 does not define them).
+  // ECS61d (~offset 300,900): SME.C.NC; the five descriptions (0-0:94.44.0.11..15, visible-string(22),
+  // ECS46a's objects) and the *current* auxiliary controller calendar, channel 0 (0-0:11.0.3.255,
+  // 0-0:12.0.2.255: the calendar the ALCS runs); ECS46d writes the next one (channel 1).
+  gbcsTable(
     0x011c,
     'ECS61d',
     'Read Auxiliary Controller Configuration Data',
@@ -402,12 +400,17 @@ export const ESME_GBCS_ROWS = [
       get('alcsLabel3', 'value'),
       get('alcsLabel4', 'value'),
       get('alcsLabel5', 'value'),
-      get('auxiliaryControllerSpecialDays', 'entries'),
-      get('auxiliaryControllerSchedule', 'entries'),
+      get('alcsSpecialDays', 'entries'),
+      get('alcsSchedule', 'entries'),
     ],
-    { srv: '7.14', note: NOT_IN_V31 },
+    {
+      srv: '7.14',
+      note: `${LATER} (offset ~300,900): ECS61d, SME.C.NC, not future-dated, SRV 7.14; class 1 0-0:94.44.0.11..15 attr 2 (visible-string(22)), class 11 0-0:11.0.3.255 attr 2, class 10 0-0:12.0.2.255 attr 2 (the current calendar, channel 0). Corrected: the row read the next calendar (channel 1) ECS46d writes`,
+    },
   ),
-  inferred(
+  // ECS61e (~offset 328,500): SME.C.NC; typeAndIdentifier 0-0:94.44.0.21..25 (octet-string(8)) then
+  // stateAndAssociatedInformation 0-0:94.44.0.31..35 (utf8-string(72000)); no output-state object
+  gbcsTable(
     0x011d,
     'ECS61e',
     'Read Auxiliary Controller Operational Data',
@@ -418,18 +421,46 @@ export const ESME_GBCS_ROWS = [
       get('alcsDeviceId3', 'value'),
       get('alcsDeviceId4', 'value'),
       get('alcsDeviceId5', 'value'),
-      get('alcs1', 'outputState'),
-      get('alcs2', 'outputState'),
-      get('alcs3', 'outputState'),
-      get('alcs4', 'outputState'),
-      get('alcs5', 'outputState'),
+      get('auxControllerStateInformation1', 'value'),
+      get('auxControllerStateInformation2', 'value'),
+      get('auxControllerStateInformation3', 'value'),
+      get('auxControllerStateInformation4', 'value'),
+      get('auxControllerStateInformation5', 'value'),
     ],
-    { srv: '7.15', note: NOT_IN_V31 },
+    {
+      srv: '7.15',
+      note: `${LATER} (offset ~328,500): ECS61e, SME.C.NC, not future-dated, SRV 7.15; class 1 0-0:94.44.0.21..25 attr 2 typeAndIdentifier (octet-string(8)), then 0-0:94.44.0.31..35 attr 2 stateAndAssociatedInformation (utf8-string(72000)). Corrected: the row read the switches' output state`,
+    },
   ),
-  inferred(0x011f, 'ECS47b', 'Limit APC Level on ESME', true, ALCS_STATE_WINDOWS, {
-    srv: '7.16',
-    note: NOT_IN_V31,
-  }),
+  // ECS47e Limit APC [n] Level (~offset 265,000; the project called it ECS47b): SME.C.C, not
+  // future-dated; the limit period start / end of APC N (0-0:94.44.(116+N).3 / .4, present only for
+  // the N commanded) then script 0-0:10.0.107.255 method 1 (long-unsigned). Load Controller only.
+  {
+    ...gbcsTable(
+      0x011f,
+      'ECS47e',
+      'Limit APC [n] Level',
+      true,
+      [
+        set('apcLimitStart1', 'value', { optional: true }),
+        set('apcLimitEnd1', 'value', { optional: true }),
+        set('apcLimitStart2', 'value', { optional: true }),
+        set('apcLimitEnd2', 'value', { optional: true }),
+        set('apcLimitStart3', 'value', { optional: true }),
+        set('apcLimitEnd3', 'value', { optional: true }),
+        set('apcLimitStart4', 'value', { optional: true }),
+        set('apcLimitEnd4', 'value', { optional: true }),
+        set('apcLimitStart5', 'value', { optional: true }),
+        set('apcLimitEnd5', 'value', { optional: true }),
+        action('apcLimitScripts', 'execute'),
+      ],
+      {
+        srv: '7.16',
+        note: `${LATER} (offset ~265,000): ECS47e Limit APC [n] Level (the project's ECS47b), SME.C.C, not future-dated, replay protected, SRV 7.16, Load Controller only; class 1 0-0:94.44.(116+n).3 / .4 attr 2 (octet-string(12), present for the n commanded) then class 9 0-0:10.0.107.255 method 1 (long-unsigned). Corrected: the row reused ECS47a's objects and script`,
+      },
+    ),
+    aliases: ['ECS47b'],
+  },
   // PPMID-originated on the HAN: GBCS V3.1 (use-case file, pairs "Apply Prepayment Top Up to ESME (using
   // PPMID)", "Activate Emergency Credit on ESME from PPMID", "Request to Enable ESME Supply from PPMID") gives
   // each "solely to allocate a Message Code to be recorded in the ESME Event Log" when the ESME receives the

@@ -15,17 +15,22 @@ export const ESME_VARIANTS = ['single', 'twin', 'polyphase'] as const;
 export type EsmeVariant = (typeof ESME_VARIANTS)[number];
 
 /**
- * The auxiliary controller state windows (three optional start/end pairs) and
- * the script that applies them: ECS47a sets them, ECS47b (esme-gbcs.ts) limits
- * the APC level with the same objects.
+ * ECS47a (GBCS later use-case table, c5d22f4e, ~offset 1,133,900): the
+ * setting period start and end of each auxiliary controller N (1..5, each
+ * optional: present only for the controller the command names), then the
+ * script that applies the commanded state.
  */
-export const ALCS_STATE_WINDOWS = [
-  set('alcsStateStart1', 'value', { optional: true }),
-  set('alcsStateEnd1', 'value', { optional: true }),
-  set('alcsStateStart2', 'value', { optional: true }),
-  set('alcsStateEnd2', 'value', { optional: true }),
-  set('alcsStateStart3', 'value', { optional: true }),
-  set('alcsStateEnd3', 'value', { optional: true }),
+export const AUX_CONTROLLER_SETTING_PERIODS = [
+  set('auxControllerSettingStart1', 'value', { optional: true }),
+  set('auxControllerSettingEnd1', 'value', { optional: true }),
+  set('auxControllerSettingStart2', 'value', { optional: true }),
+  set('auxControllerSettingEnd2', 'value', { optional: true }),
+  set('auxControllerSettingStart3', 'value', { optional: true }),
+  set('auxControllerSettingEnd3', 'value', { optional: true }),
+  set('auxControllerSettingStart4', 'value', { optional: true }),
+  set('auxControllerSettingEnd4', 'value', { optional: true }),
+  set('auxControllerSettingStart5', 'value', { optional: true }),
+  set('auxControllerSettingEnd5', 'value', { optional: true }),
   action('alcsStateScripts', 'execute'),
 ] as const;
 
@@ -504,9 +509,8 @@ export const ESME_ROWS = [
     [set('alcsStateScriptSelector', 'value'), action('alcsStateScripts', 'execute')],
     { aliases: ['ECS47Activate'] },
   ),
-  esme(0x011e, 'ECS47a', 'Set Auxiliary Controller State on ESME', '7.13', true, ALCS_STATE_WINDOWS, {
-    nameUnconfirmed: true,
-  }),
+  // name, accesses: GBCS later use-case table (c5d22f4e, ~offset 1,133,900); RTDS shows controllers 1, 3, 5
+  esme(0x011e, 'ECS47a', 'Set Auxiliary Controller [n] State', '7.13', true, AUX_CONTROLLER_SETTING_PERIODS),
   esme(0x00bb, 'ECS61a', 'Read HC ALCS and ALCS Data from ESME', '7.7', false, [
     get('alcsLabel1', 'value'),
     get('alcsLabel2', 'value'),

@@ -23,7 +23,7 @@
  *   the Known Remote Party that generated the KRP Signature, the "...ByX"
  *   party of the credentialsReplacementMode; for accessControlBrokerByACB
  *   the ACB itself, no KRP Signature).
- * - 'gbcs-text' (`LATER`): ECS46d, ECS47a, ECS61d, ECS61e, read in the later
+ * - 'gbcs-text' (`LATER`): ECS46d, ECS47a, ECS47e, ECS61d, ECS61e, read in the later
  *   GBCS use-case file (commit c5d22f4e of the same repository), which has
  *   tables for the Auxiliary Controller use cases V3.1 does not define.
  * - 'unconfirmed': use cases neither file has an access table for (the GBCS
@@ -31,7 +31,7 @@
  *   the files say only "See section 13.x"; ECS08, ECS26e, ECS30, which
  *   neither defines; GCS21d, GCS21e, GCS24a, absent from V3.1, which take
  *   the sets of their V3.1 pair's GCS21k, GCS21m, GCS24; GCS28, "See
- *   section 9.1"; ECS47b, see its note; a few whose pair was not reached). Their sets are built
+ *   section 9.1"; a few whose pair was not reached). Their sets are built
  *   from the DUIS eligible users of the SRV, the originators of every RTDS
  *   command (rtds.test.ts, security.test.ts check all of them) and the
  *   credential modes' own names. Each entry's `note` says which.
@@ -66,8 +66,6 @@ const NOT_DEFINED = (by: string) =>
   `not in the GBCS V3.1 (00ed2ddf) or later (c5d22f4e) use-case files' tables of contents (${by})`;
 const KRP = (mode: string, party: string) =>
   `GBCS 13.3.3.1: the Business Originator is the Known Remote Party that signs the ${mode} mode, the ${party}`;
-const LOAD_CONTROLLER_47B =
-  "DUIS 7.16 eligible users (Import Supplier) and the Load Controller: kept, not confirmed. The later GBCS use-case file (c5d22f4e, offset ~265,000) names 0x011F 'ECS47e Limit APC [n] Level' and lists the Load Controller only: adopting it would close 7.16 to every DUIS user role this project has";
 const AUX_READ = 'Supplier, Network Operator, Access Control Broker, Load Controller';
 
 const e = (
@@ -377,7 +375,12 @@ export const ROLE_TABLE: Readonly<Record<string, RoleEntry>> = {
   ECS47: G31(S, SUP),
   ECS47a: LATER(S, SUP, 'ECS47a Set Auxiliary Controller [n] State (0x011E, SR 7.13), offset ~1,133,900'),
   ECS61a: G31(S, SUP_ACB, ['supplier', 'networkOperator'], 'the ACB acts for the DUIS eligible distributor'),
-  ECS47b: e(['supplier', 'loadController'], LOAD_CONTROLLER_47B),
+  // Load Controller only: no DUIS User Role maps to it, so the DSP refuses 7.16 for every user (dcc/dsp/access.ts)
+  ECS47e: LATER(
+    ['loadController'],
+    'Load Controller',
+    'ECS47e Limit APC [n] Level (0x011F, SR 7.16), offset ~265,000',
+  ),
   ECS61d: LATER(
     ['supplier', 'networkOperator', 'loadController'],
     AUX_READ,
