@@ -6,7 +6,7 @@
  * ESME is this HCALCS, injected over the WAN, signed and MAC'd: the ESME
  * answers, changes its switch state, and drives the HCALCS's switch with a
  * ZCL On/Off over the HAN (APS-secured, answered with a Default Response).
- * ECS61e (7.15) reads the state back. A home without the HCALCS: the ESME
+ * ECS61a (7.7) reads the state back. A home without the HCALCS: the ESME
  * counts the switch it cannot reach; another device cannot switch it.
  */
 import assert from 'node:assert/strict';
@@ -55,18 +55,9 @@ async function home(hcalcs: boolean) {
     send('ECS47Activate_7.5_SUCCESS', (f) => {
       f.alcsStateScripts!.execute = script;
     });
+  /** ECS61a (7.7, RTDS): switch 2's identity and output state (ECS61e reads no output state: GBCS later use-case table) */
   const readSwitch2 = () => {
-    const { row, fields, response } = send(
-      'ECS61a_7.7_ALL_OPTIONALS_SUCCESS',
-      (f) => {
-        for (const k of Object.keys(f)) delete f[k];
-        for (const n of [1, 2, 3, 4, 5]) {
-          f[`alcsDeviceId${n}`] = { value: null };
-          f[`alcs${n}`] = { outputState: null };
-        }
-      },
-      'ECS61e',
-    );
+    const { row, fields, response } = send('ECS61a_7.7_ALL_OPTIONALS_SUCCESS', () => {});
     const got = decodeResponse(row, response.content, fields).fields as Fields;
     return {
       id: (got.alcsDeviceId2!.value as { value: unknown }).value,

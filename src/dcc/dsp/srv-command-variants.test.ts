@@ -16,6 +16,7 @@
  * template, or whose roles the two registered users do not hold, are listed
  * in the printed tally.
  */
+
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
@@ -51,6 +52,7 @@ import {
 import { decodeMessage } from '../../gbcs/index.ts';
 import { useCaseById } from '../../gbcs/use-cases/index.ts';
 import { toHex } from '../../runtime/bytes.ts';
+import { gbcsRefusalForEveryUser } from './access.ts';
 import { endpointForCommandVariant } from './service.ts';
 import { srvTable } from './srv-table.ts';
 import { SUPPORTED_SRVS } from './transform/index.ts';
@@ -205,6 +207,12 @@ describe('DSP service: every transformed device SRV x Command Variant 1-8 (SRV t
       ) {
         t.dsp.setInventoryDevice({ ...device, esmeVariant: 'twin' });
         ctx.after(() => t.dsp.setInventoryDevice({ ...device }));
+      }
+      // an SRV GBCS lets no DUIS user originate (7.16, ECS47e: Load Controller only): its CV 4 is refused (E2)
+      if (gbcsRefusalForEveryUser(c.srv)) {
+        const reply = t.dsp.handleRequest(endpointForCommandVariant(4), request(c, 4));
+        assert.equal(parsed(reply, `${c.srv} CV 4`).header.responseCode, 'E2', reply.body.slice(0, 600));
+        return;
       }
       for (const cv of ALL_CVS) {
         const reply = t.dsp.handleRequest(endpointForCommandVariant(cv), request(c, cv));

@@ -15,7 +15,7 @@ import { rtdsContext, TEMPLATES_DIR } from '../../../../test/support/dsp-transfo
 import { parseDuisRequest, serviceRequest } from '../../../duis/index.ts';
 import { decodeMessage } from '../../../gbcs/index.ts';
 import { decodeCommand } from '../../../gbcs/use-cases/index.ts';
-import { DspBodyInvalidError, DspUnsupportedServiceRequestError, transformServiceRequest } from './index.ts';
+import { DspBodyInvalidError, transformServiceRequest } from './index.ts';
 
 const TEMPLATE = readFileSync(
   join(TEMPLATES_DIR, 'ECS46d_6.14.3_IMMEDIATE_APC_INPUT_SUCCESS_REQUEST_DUIS.XML'),
