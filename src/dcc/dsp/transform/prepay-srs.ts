@@ -38,20 +38,10 @@ import { formatObis } from '../../../gbcs/payload/dlms.ts';
 import { formatCosemDateTimeText } from '../../../gbcs/use-cases/cosem-text.ts';
 import { COSEM_OBJECTS, NON_DISABLEMENT_SCRIPT } from '../../../gbcs/use-cases/index.ts';
 import { toHex } from '../../../runtime/bytes.ts';
-import {
-  attrInt,
-  choice,
-  group,
-  indexedValue,
-  int,
-  many,
-  one,
-  oneOf,
-  opt,
-  timeOfDay,
-} from './body-reader.ts';
+import { attrInt, choice, group, int, many, one, oneOf, opt, timeOfDay } from './body-reader.ts';
+import { dayProfiles, gasSeasons, gasSpecialDays, weekProfiles } from './calendar-body.ts';
 import { deviceSrv } from './device-srs.ts';
-import { cosemDate, isoDate, type ZclDateValue, zclGasDate } from './duis-date.ts';
+import { cosemDate, isoDate, type ZclDateValue } from './duis-date.ts';
 import { cosemExecutionDateTime } from './encoding.ts';
 import { DspBodyInvalidError } from './errors.ts';
 import type { AnySrvTransform, BuildInput } from './rule.ts';
@@ -229,64 +219,25 @@ const GAS_CONFIG = group({
   calendar: one(
     'GasNonDisablementCalendar',
     group({
-      dayProfiles: one(
-        'DayProfiles',
+      dayProfiles: dayProfiles(
+        'GasNonDisablementDayProfile',
         group({
-          days: many(
-            'GasNonDisablementDayProfile',
+          actions: many(
+            'TimeStartAction',
             group({
-              actions: many(
-                'TimeStartAction',
-                group({
-                  start: one('StartTime', timeOfDay),
-                  action: one('NonDisablementAction', oneOf('START', 'STOP')),
-                }),
-                1,
-                3,
-              ),
-              name: one('GasDayName', int(1, 5)),
+              start: one('StartTime', timeOfDay),
+              action: one('NonDisablementAction', oneOf('START', 'STOP')),
             }),
-            1,
-            5,
-          ),
-        }),
-      ),
-      weekProfiles: one(
-        'WeekProfiles',
-        group({
-          weeks: many(
-            'WeekProfile',
-            group({
-              name: one('WeekName', int(1, 2)),
-              days: many('ReferencedDayName', indexedValue(int(1, 5), 1, 7), 7, 7),
-            }),
-            1,
-            2,
-          ),
-        }),
-      ),
-      seasons: one(
-        'SeasonProfiles',
-        group({
-          seasons: many(
-            'Season',
-            group({ start: one('SeasonStartDate', zclGasDate), week: one('ReferencedWeekName', int(1, 2)) }),
             1,
             3,
           ),
+          name: one('GasDayName', int(1, 5)),
         }),
+        5,
       ),
-      specialDays: one(
-        'SpecialDays',
-        group({
-          days: many(
-            'SpecialDay',
-            group({ date: one('Date', zclGasDate), day: one('ReferencedDayName', int(1, 5)) }),
-            0,
-            20,
-          ),
-        }),
-      ),
+      weekProfiles: weekProfiles(2, 5),
+      seasons: gasSeasons('SeasonProfiles'),
+      specialDays: gasSpecialDays(5),
     }),
   ),
   maxMeterBalance: one('MaxMeterBalance', int(...UINT32)),

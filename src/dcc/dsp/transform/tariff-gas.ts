@@ -21,7 +21,8 @@
  * or whose NumberOfThresholds differs from the thresholds given, is refused.
  */
 import { alt, empty, group, indexedValue, int, many, one, type ValueReader } from './body-reader.ts';
-import { type ZclDateValue, zclGasDate } from './duis-date.ts';
+import { dayProfiles, gasSeasons, gasSpecialDays, weekProfiles } from './calendar-body.ts';
+import type { ZclDateValue } from './duis-date.ts';
 import { zigbeeExecutionTime } from './encoding.ts';
 import { DspBodyInvalidError, inconsistent } from './errors.ts';
 import type { GasPrices } from './prices.ts';
@@ -42,58 +43,19 @@ export const GAS_TARIFF_ELEMENTS = group({
   table: one(
     'SwitchingTable',
     group({
-      dayProfiles: one(
-        'DayProfiles',
+      dayProfiles: dayProfiles(
+        'DayProfile',
         group({
-          days: many(
-            'DayProfile',
-            group({
-              name: one('DayName', int(1, 4)),
-              action: alt({ TOUTariffAction: int(1, 4), BlockTariff: empty }),
-            }),
-            1,
-            4,
-          ),
+          name: one('DayName', int(1, 4)),
+          action: alt({ TOUTariffAction: int(1, 4), BlockTariff: empty }),
         }),
+        4,
       ),
-      weekProfiles: one(
-        'WeekProfiles',
-        group({
-          weeks: many(
-            'WeekProfile',
-            group({
-              name: one('WeekName', int(1, 2)),
-              days: many('ReferencedDayName', indexedValue(int(1, 4), 1, 7), 7, 7),
-            }),
-            1,
-            2,
-          ),
-        }),
-      ),
-      seasons: one(
-        'Seasons',
-        group({
-          seasons: many(
-            'Season',
-            group({ start: one('SeasonStartDate', zclGasDate), week: one('ReferencedWeekName', int(1, 2)) }),
-            1,
-            3,
-          ),
-        }),
-      ),
+      weekProfiles: weekProfiles(2, 4),
+      seasons: gasSeasons('Seasons'),
     }),
   ),
-  specialDays: one(
-    'SpecialDays',
-    group({
-      days: many(
-        'SpecialDay',
-        group({ date: one('Date', zclGasDate), day: one('ReferencedDayName', int(1, 4)) }),
-        0,
-        20,
-      ),
-    }),
-  ),
+  specialDays: gasSpecialDays(4),
   thresholds: one(
     'ThresholdMatrix',
     group({

@@ -36,6 +36,7 @@ import {
   timeOfDay,
   type ValueReader,
 } from './body-reader.ts';
+import { dayProfiles, weekProfiles as weekProfilesElement } from './calendar-body.ts';
 import { deviceSrv } from './device-srs.ts';
 import { cosemDate } from './duis-date.ts';
 import { cosemExecutionDateTime } from './encoding.ts';
@@ -82,18 +83,6 @@ const ELEC_SPECIAL_DAYS = group({
   ),
 });
 
-const WEEK_PROFILES = group({
-  weeks: many(
-    'WeekProfile',
-    group({
-      name: one('WeekName', int(1, 4)),
-      days: many('ReferencedDayName', indexedValue(int(1, 16), 1, 7), 7, 7),
-    }),
-    1,
-    4,
-  ),
-});
-
 function seasons() {
   return group({
     seasons: many(
@@ -109,30 +98,27 @@ function seasons() {
   });
 }
 
+/**
+ * An ElecSwitchingTable: 1..16 day profiles of 1..48 ProfileSchedule entries (StartTime and `action`),
+ * week profiles, seasons.
+ */
+function elecSwitchingTable<A extends ReturnType<typeof one>>(action: A) {
+  return group({
+    dayProfiles: dayProfiles(
+      'DayProfile',
+      group({
+        name: one('DayName', int(1, 16)),
+        schedule: many('ProfileSchedule', group({ start: one('StartTime', timeOfDay), action }), 1, 48),
+      }),
+      16,
+    ),
+    weekProfiles: weekProfilesElement(4, 16),
+    seasons: one('Seasons', seasons()),
+  });
+}
+
 /** ElecSwitchingTableSecondary: day profiles of TOU actions 1..4, week profiles, seasons. */
-const SECONDARY_SWITCHING_TABLE = group({
-  dayProfiles: one(
-    'DayProfiles',
-    group({
-      days: many(
-        'DayProfile',
-        group({
-          name: one('DayName', int(1, 16)),
-          schedule: many(
-            'ProfileSchedule',
-            group({ start: one('StartTime', timeOfDay), action: one('TOUTariffAction', int(1, 4)) }),
-            1,
-            48,
-          ),
-        }),
-        1,
-        16,
-      ),
-    }),
-  ),
-  weekProfiles: one('WeekProfiles', WEEK_PROFILES),
-  seasons: one('Seasons', seasons()),
-});
+const SECONDARY_SWITCHING_TABLE = elecSwitchingTable(one('TOUTariffAction', int(1, 4)));
 
 const PRICE_SECONDARY = group({
   priceScale: one('PriceScale', int(-128, 127)),
@@ -140,32 +126,9 @@ const PRICE_SECONDARY = group({
 });
 
 /** ElecSwitchingTablePrimary: day profiles of TOU actions 1..48 or block actions 1..8, week profiles, seasons. */
-const PRIMARY_SWITCHING_TABLE = group({
-  dayProfiles: one(
-    'DayProfiles',
-    group({
-      days: many(
-        'DayProfile',
-        group({
-          name: one('DayName', int(1, 16)),
-          schedule: many(
-            'ProfileSchedule',
-            group({
-              start: one('StartTime', timeOfDay),
-              action: alt({ TOUTariffAction: int(1, 48), BlockTariffAction: int(1, 8) }),
-            }),
-            1,
-            48,
-          ),
-        }),
-        1,
-        16,
-      ),
-    }),
-  ),
-  weekProfiles: one('WeekProfiles', WEEK_PROFILES),
-  seasons: one('Seasons', seasons()),
-});
+const PRIMARY_SWITCHING_TABLE = elecSwitchingTable(
+  alt({ TOUTariffAction: int(1, 48), BlockTariffAction: int(1, 8) }),
+);
 
 /** ElecThresholdMatrix: Thresholds index 1..8 (all eight), each BlockThreshold index 1..3 (xs:unsignedInt). */
 const THRESHOLD_MATRIX = group({
