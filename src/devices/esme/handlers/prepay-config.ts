@@ -22,7 +22,6 @@
  */
 import { parseCosemDateTimeText } from '../../../gbcs/use-cases/cosem-text.ts';
 import { COSEM_OBJECTS, type CommandFieldsOf, type DlmsCommandRow } from '../../../gbcs/use-cases/index.ts';
-import { toHex } from '../../../runtime/bytes.ts';
 import type { FutureDatedEntry } from '../../meter-common/meter-device.ts';
 import { isWildcardDateTime, isZeroDateTime, parseCosemDateTime } from '../../meter-common/time.ts';
 import {
@@ -33,7 +32,7 @@ import {
 } from '../../meter-common/use-case-registry.ts';
 import { setAttribute } from '../attribute-store.ts';
 import type { EsmeServices } from '../services.ts';
-import { activationOutcome, type FutureDatedRun, futureDatedAlert } from './future-dated.ts';
+import { activationOutcome, type FutureDatedRun, futureDatedAlert, runActivations } from './future-dated.ts';
 
 type Fields = CommandFieldsOf<'ECS08a'>;
 
@@ -108,29 +107,17 @@ export function updatePrepayConfiguration(call: UseCaseCall<Fields>, esme: EsmeS
     const value = (f as unknown as Record<string, Record<string, unknown>>)[a.object]![a.member];
     setAttribute(esme.state, `${a.object}.${a.member}`, structuredClone(value));
   }
-  const done: Record<string, string> = {};
-  for (const o of PREPAY_SETTINGS) {
-    const when = parseCosemDateTimeText(f[o].activationTime);
-    const at = parseCosemDateTime(when);
-    if (isWildcardDateTime(when)) {
-      done[o] = esme.cancelFutureDated(settingKey(o)) ? 'cancelled' : 'nothing to cancel';
-    } else if (at !== null && at > esme.now()) {
-      const { cmd } = call;
-      esme.scheduleFutureDated({
-        useCase: call.row.useCase,
-        key: settingKey(o),
-        messageCode: cmd.message.messageCode,
-        originator: cmd.message.originator,
-        counter: cmd.message.originatorCounter.toString(),
-        executeAt: at,
-        data: { object: o, value: f[o].valuePassive, executionTime: toHex(when) },
-      });
-      done[o] = `scheduled ${new Date(at).toISOString()}`;
-    } else {
-      activate(esme, o, f[o].valuePassive);
-      done[o] = 'applied';
-    }
-  }
+  const done = runActivations(
+    call,
+    esme,
+    PREPAY_SETTINGS.map((o) => ({
+      name: o,
+      key: settingKey(o),
+      when: f[o].activationTime,
+      data: { object: o, value: f[o].valuePassive },
+      apply: () => activate(esme, o, f[o].valuePassive),
+    })),
+  );
   const outcome = activationOutcome(done);
   return { response: allResults(f, 'success'), outcome, detail: done };
 }
