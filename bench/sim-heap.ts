@@ -11,32 +11,19 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setFlagsFromString, writeHeapSnapshot } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { loadSimModules } from './sim-modules.ts';
+import { loadSimModules, provisionedEstate } from './sim-modules.ts';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
-const { VirtualClock, configureLogging, pumpPromise, startSystem } = await loadSimModules();
+const sim = await loadSimModules();
+const { VirtualClock, configureLogging, pumpPromise } = sim;
 const [out = 'out/sim-heap', a = '50', b = '150'] = process.argv.slice(2);
 mkdirSync(out, { recursive: true });
 configureLogging({ spec: 'error' });
 
 async function snapshot(homes: number): Promise<{ file: string; heap: number }> {
   const vc = new VirtualClock();
-  const sys = await pumpPromise(
-    vc,
-    startSystem({
-      clock: vc,
-      transport: 'in-process',
-      ephemeral: true,
-      homes,
-      seed: 'bench-sim',
-      workload: 'none',
-      xsdValidation: false,
-      provisionConcurrency: 32,
-    }),
-  );
-  const failures = await pumpPromise(vc, sys.provisioned);
-  if (failures.length) throw new Error(`provisioning failed: ${failures[0]!.error}`);
+  const sys = await provisionedEstate(sim, vc, homes);
   gc();
   const heap = process.memoryUsage().heapUsed;
   const file = writeHeapSnapshot(join(out, `homes-${homes}.heapsnapshot`));

@@ -10,17 +10,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
-import { loadSimModules } from './sim-modules.ts';
+import { loadSimModules, provisionedEstate } from './sim-modules.ts';
 
-const {
-  VirtualClock,
-  configureLogging,
-  pumpPromise,
-  pumpUntil,
-  Workload,
-  InProcessSupplierPort,
-  startSystem,
-} = await loadSimModules();
+const sim = await loadSimModules();
+const { VirtualClock, configureLogging, pumpPromise, pumpUntil, Workload, InProcessSupplierPort } = sim;
 const [out = 'out/sim-profile', homesArg = '100'] = process.argv.slice(2);
 const homes = Number(homesArg);
 mkdirSync(out, { recursive: true });
@@ -48,22 +41,7 @@ const sys = await phase(
   'setup',
   () => homes,
   async () => {
-    const s = await pumpPromise(
-      vc,
-      startSystem({
-        clock: vc,
-        transport: 'in-process',
-        ephemeral: true,
-        homes,
-        seed: 'bench-sim',
-        workload: 'none',
-        xsdValidation: false,
-        provisionConcurrency: 32,
-      }),
-    );
-    const failures = await pumpPromise(vc, s.provisioned);
-    if (failures.length) throw new Error(`provisioning failed: ${failures[0]!.error}`);
-    return s;
+    return provisionedEstate(sim, vc, homes);
   },
 );
 await phase(

@@ -15,7 +15,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { BenchResult } from './harness.ts';
-import { loadSimModules } from './sim-modules.ts';
+import { loadSimModules, provisionedEstate } from './sim-modules.ts';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -27,15 +27,8 @@ function cpuMs(since: NodeJS.CpuUsage): number {
 }
 
 export async function run({ quick }: { quick: boolean }): Promise<BenchResult[]> {
-  const {
-    VirtualClock,
-    configureLogging,
-    pumpPromise,
-    pumpUntil,
-    Workload,
-    InProcessSupplierPort,
-    startSystem,
-  } = await loadSimModules();
+  const sim = await loadSimModules();
+  const { VirtualClock, configureLogging, pumpPromise, pumpUntil, Workload, InProcessSupplierPort } = sim;
   if (!process.env.PPMID_LOG) configureLogging({ spec: 'error' });
   const homes = Number(process.env.SIM_BENCH_HOMES ?? (quick ? 100 : 1000));
   const vc = new VirtualClock();
@@ -43,21 +36,7 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchResult[]>
   const heap0 = process.memoryUsage().heapUsed;
   const c0 = process.cpuUsage();
   const t0 = performance.now();
-  const sys = await pumpPromise(
-    vc,
-    startSystem({
-      clock: vc,
-      transport: 'in-process',
-      ephemeral: true,
-      homes,
-      seed: 'bench-sim',
-      workload: 'none',
-      xsdValidation: false,
-      provisionConcurrency: 32,
-    }),
-  );
-  const failures = await pumpPromise(vc, sys.provisioned);
-  if (failures.length) throw new Error(`provisioning failed: ${failures[0].error}`);
+  const sys = await provisionedEstate(sim, vc, homes);
   const setupCpu = cpuMs(c0);
   const setupWall = performance.now() - t0;
   gc();
