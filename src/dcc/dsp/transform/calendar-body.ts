@@ -2,10 +2,12 @@
  * Body shapes shared by the DUIS calendars (DUIS Schema V5.4): the tariff
  * switching tables (1.1.1 gas, 1.1.x electricity) and the gas
  * Non-Disablement Calendar (2.1) have the same DayProfiles / WeekProfiles /
- * Seasons / SpecialDays structure, with different bounds and day contents.
+ * Seasons / SpecialDays structure, with different bounds and day contents;
+ * the two gas calendars become the same ZCL Publish Week Profile and Publish
+ * Seasons commands.
  */
 import { group, indexedValue, int, many, one, type ValueReader } from './body-reader.ts';
-import { zclGasDate } from './duis-date.ts';
+import { type ZclDateValue, zclGasDate } from './duis-date.ts';
 
 /** DayProfiles: 1..`max` `element` day profiles, each read by `day`. */
 export function dayProfiles<T>(element: string, day: ValueReader<T>, max: number) {
@@ -58,4 +60,41 @@ export function gasSpecialDays(maxDay: number) {
       ),
     }),
   );
+}
+
+/** A week profile as `weekProfiles` reads it. */
+interface WeekProfileValue {
+  name: number;
+  days: { index: number; value: number }[];
+}
+
+/** The day id a week profile names for day `n` of the week (1 Monday .. 7 Sunday; the reader requires all seven). */
+const weekday = (w: WeekProfileValue, n: number) => w.days.find((d) => d.index === n)!.value;
+
+/** A ZCL Publish Week Profile per week profile of a gas calendar, each with the calendar's `head` fields. */
+export function publishWeekProfiles<H extends object>(head: H, weeks: readonly WeekProfileValue[]) {
+  return weeks.map((w) => ({
+    ...head,
+    weekId: w.name,
+    dayIdRefMonday: weekday(w, 1),
+    dayIdRefTuesday: weekday(w, 2),
+    dayIdRefWednesday: weekday(w, 3),
+    dayIdRefThursday: weekday(w, 4),
+    dayIdRefFriday: weekday(w, 5),
+    dayIdRefSaturday: weekday(w, 6),
+    dayIdRefSunday: weekday(w, 7),
+  }));
+}
+
+/** The ZCL Publish Seasons of a gas calendar's seasons: one command (index 0 of 1) with the calendar's `head` fields. */
+export function publishSeasons<H extends object>(
+  head: H,
+  seasons: readonly { start: ZclDateValue; week: number }[],
+) {
+  return {
+    ...head,
+    commandIndex: 0,
+    totalNumberOfCommands: 1,
+    seasons: seasons.map((s) => ({ seasonStartDate: s.start, weekIdRef: s.week })),
+  };
 }

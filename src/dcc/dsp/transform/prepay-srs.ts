@@ -39,7 +39,14 @@ import { formatCosemDateTimeText } from '../../../gbcs/use-cases/cosem-text.ts';
 import { COSEM_OBJECTS, NON_DISABLEMENT_SCRIPT } from '../../../gbcs/use-cases/index.ts';
 import { toHex } from '../../../runtime/bytes.ts';
 import { attrInt, choice, group, int, many, one, oneOf, opt, timeOfDay } from './body-reader.ts';
-import { dayProfiles, gasSeasons, gasSpecialDays, weekProfiles } from './calendar-body.ts';
+import {
+  dayProfiles,
+  gasSeasons,
+  gasSpecialDays,
+  publishSeasons,
+  publishWeekProfiles,
+  weekProfiles,
+} from './calendar-body.ts';
 import { deviceSrv } from './device-srs.ts';
 import { cosemDate, isoDate, type ZclDateValue } from './duis-date.ts';
 import { cosemExecutionDateTime } from './encoding.ts';
@@ -322,8 +329,6 @@ function gcs05(i: BuildInput<UpdatePrepayConfiguration>): unknown {
   const issuerEventId = i.issuerEventId();
   const head = { providerId: 0, issuerEventId, issuerCalendarId: issuerEventId };
   const one = { commandIndex: 0, totalNumberOfCommands: 1 };
-  const weekday = (w: GasConfig['calendar']['weekProfiles']['weeks'][number], n: number) =>
-    w.days.find((d) => d.index === n)!.value;
   return {
     emergencyCreditSetup: {
       issuerEventId,
@@ -368,22 +373,8 @@ function gcs05(i: BuildInput<UpdatePrepayConfiguration>): unknown {
         priceTierOrSwitch: SWITCH[a.action],
       })),
     })),
-    weekProfiles: c.weekProfiles.weeks.map((w) => ({
-      ...head,
-      weekId: w.name,
-      dayIdRefMonday: weekday(w, 1),
-      dayIdRefTuesday: weekday(w, 2),
-      dayIdRefWednesday: weekday(w, 3),
-      dayIdRefThursday: weekday(w, 4),
-      dayIdRefFriday: weekday(w, 5),
-      dayIdRefSaturday: weekday(w, 6),
-      dayIdRefSunday: weekday(w, 7),
-    })),
-    seasons: {
-      ...head,
-      ...one,
-      seasons: c.seasons.seasons.map((s) => ({ seasonStartDate: s.start, weekIdRef: s.week })),
-    },
+    weekProfiles: publishWeekProfiles(head, c.weekProfiles.weeks),
+    seasons: publishSeasons(head, c.seasons.seasons),
     specialDays: {
       ...head,
       startTime: 0,

@@ -21,7 +21,14 @@
  * or whose NumberOfThresholds differs from the thresholds given, is refused.
  */
 import { alt, empty, group, indexedValue, int, many, one, type ValueReader } from './body-reader.ts';
-import { dayProfiles, gasSeasons, gasSpecialDays, weekProfiles } from './calendar-body.ts';
+import {
+  dayProfiles,
+  gasSeasons,
+  gasSpecialDays,
+  publishSeasons,
+  publishWeekProfiles,
+  weekProfiles,
+} from './calendar-body.ts';
 import type { ZclDateValue } from './duis-date.ts';
 import { zigbeeExecutionTime } from './encoding.ts';
 import { DspBodyInvalidError, inconsistent } from './errors.ts';
@@ -130,7 +137,6 @@ export function buildGcs01a(i: BuildInput<unknown>, t: GasTariff, prices: GasPri
   const { days } = t.table.dayProfiles;
   const { weeks } = t.table.weekProfiles;
   const { seasons } = t.table.seasons;
-  const weekday = (w: (typeof weeks)[number], n: number) => w.days.find((d) => d.index === n)!.value;
   const price = gasPriceComponents(prices, issuerEventId, i.execution);
   return {
     calendar: {
@@ -156,22 +162,8 @@ export function buildGcs01a(i: BuildInput<unknown>, t: GasTariff, prices: GasPri
         },
       ],
     })),
-    weekProfiles: weeks.map((w) => ({
-      ...head,
-      weekId: w.name,
-      dayIdRefMonday: weekday(w, 1),
-      dayIdRefTuesday: weekday(w, 2),
-      dayIdRefWednesday: weekday(w, 3),
-      dayIdRefThursday: weekday(w, 4),
-      dayIdRefFriday: weekday(w, 5),
-      dayIdRefSaturday: weekday(w, 6),
-      dayIdRefSunday: weekday(w, 7),
-    })),
-    seasons: {
-      ...head,
-      ...one,
-      seasons: seasons.map((s) => ({ seasonStartDate: s.start, weekIdRef: s.week })),
-    },
+    weekProfiles: publishWeekProfiles(head, weeks),
+    seasons: publishSeasons(head, seasons),
     specialDays: {
       ...head,
       startTime: start,
