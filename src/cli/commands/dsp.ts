@@ -18,7 +18,8 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { srvListing, srvMarkdown, srvSupported, srvTable } from '../../dcc/dsp/srv-table.ts';
+import { srvListing } from '../../dcc/dsp/srv-listing.ts';
+import { srvMarkdown, srvSupported, srvTable } from '../../dcc/dsp/srv-table.ts';
 import {
   counterFrom,
   DeviceInventory,

@@ -13,12 +13,12 @@ import { enumeration } from '../../duis/xsd-facts.test-support.ts';
 import { useCaseRows } from '../../gbcs/use-cases/index.ts';
 import { NON_DEVICE_SRVS } from './non-device.ts';
 import { DSP_OPENAPI } from './openapi.ts';
+import { srvListing } from './srv-listing.ts';
 import {
   cvRefusal,
   DSP_SCHEDULABLE_SRVS,
   offeredCommandVariants,
   srvEntry,
-  srvListing,
   srvMarkdown,
   srvRoleEligibility,
   srvSupported,

@@ -33,10 +33,9 @@ import {
   SERVICE_REQUESTS,
   type ServiceRequestClass,
 } from '../../duis/index.ts';
-import { type UseCaseRow, useCaseById, useCaseRows } from '../../gbcs/use-cases/index.ts';
-import { gbcsRefusalForEveryUser } from './access.ts';
+import { type UseCaseRow, useCaseRows } from '../../gbcs/use-cases/index.ts';
 import { NON_DEVICE_SRVS } from './non-device.ts';
-import { notBuiltReason, srvTransform } from './transform/registered.ts';
+import { srvTransform } from './transform/registered.ts';
 import { USER_ROLES, type UserRole } from './users.ts';
 
 export type SrvKind = 'device' | 'dsp-scheduled' | 'non-device';
@@ -387,68 +386,6 @@ export function cvRefusal(
   for (const r of srvEntry(srv)?.refused ?? [])
     if (r.cvs.includes(cv) && !(r.unlessPolicy && policies[r.unlessPolicy])) return r;
   return undefined;
-}
-
-/** `dsp srs --json`: one object per SRV. */
-export function srvListing(): Record<string, unknown>[] {
-  return srvTable().map((e) => {
-    const t = srvTransform(e.srv);
-    const o: Record<string, unknown> = {
-      srv: e.srv,
-      name: e.name,
-      supported: srvSupported(e.srv),
-      kind: e.kind,
-      class: e.class,
-      bodyElement: e.bodyElement,
-      futureDating: e.futureDating,
-      targets: [...e.targets],
-      roles: [...e.roles],
-      commandVariants: [...e.commandVariants],
-      useCases: e.useCases.map((u) => ({
-        useCase: u.useCase,
-        messageCode: `0x${u.messageCode.toString(16).toUpperCase().padStart(4, '0')}`,
-        targets: [...u.targets],
-        critical: u.critical,
-      })),
-    };
-    const everyUser = e.class === 'non-device' ? undefined : gbcsRefusalForEveryUser(e.srv);
-    if (everyUser) o.gbcsRoleRefusal = everyUser;
-    if (e.refused.length > 0)
-      o.refused = e.refused.map((r) => {
-        const x: Record<string, unknown> = { cvs: [...r.cvs], reason: r.reason };
-        if (r.unlessPolicy) x.unlessPolicy = r.unlessPolicy;
-        return x;
-      });
-    if (t) {
-      o.transform = {
-        originator: t.originator,
-        futureDating: t.futureDating,
-        useCases: t.useCases.map((u) => {
-          const x: Record<string, unknown> = {
-            useCase: u.useCase,
-            messageCode: `0x${u.messageCode.toString(16).toUpperCase().padStart(4, '0')}`,
-            target: [...u.targets],
-            payload: u.payload,
-          };
-          if (u.whenText) x.when = u.whenText;
-          return x;
-        }),
-      };
-      if (t.notTransformed)
-        o.notTransformed = { ...t.notTransformed, targets: [...t.notTransformed.targets] };
-    } else if (!o.supported) {
-      const unknown = e.useCases.filter((u) => useCaseById(u.useCase)?.payloadUnknown);
-      o.reason =
-        e.class === 'non-device'
-          ? 'no non-device handler in this DSP: refused with E11 (DSP_UNSUPPORTED_SERVICE_REQUEST)'
-          : notBuiltReason(e.srv)
-            ? `no GBCS transform for this SRV in this DSP yet (${notBuiltReason(e.srv)}): refused with E11 (DSP_UNSUPPORTED_SERVICE_REQUEST)`
-            : unknown.length > 0 && unknown.length === e.useCases.length
-              ? `${unknown.map((u) => `${u.useCase} (${u.targets.join(', ')})`).join(', ')}: the catalogue row has no payload (payloadUnknown: no RTDS example or confirmed row establishes its objects); refused with E11 (DSP_UNSUPPORTED_SERVICE_REQUEST)`
-              : 'no GBCS transform for this SRV in this DSP yet: refused with E11 (DSP_UNSUPPORTED_SERVICE_REQUEST)';
-    }
-    return o;
-  });
 }
 
 /** Markdown of the table (docs/dsp.md's SRV list; `dsp srs --markdown` prints it, a test keeps the doc in step). */

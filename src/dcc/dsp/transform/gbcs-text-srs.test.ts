@@ -13,7 +13,7 @@ import { parseDuisRequest } from '../../../duis/index.ts';
 import { validateAgainstDuisXsdInProcess } from '../../../duis/xsd-inprocess.ts';
 import { decodeMessage } from '../../../gbcs/index.ts';
 import { decodeCommand, useCaseById } from '../../../gbcs/use-cases/index.ts';
-import { srvListing } from '../srv-table.ts';
+import { srvListing } from '../srv-listing.ts';
 import { DspBodyInvalidError } from './errors.ts';
 import { transformServiceRequest } from './index.ts';
 

@@ -15,7 +15,7 @@ import { validateAgainstDuisXsdInProcess } from '../../../duis/xsd-inprocess.ts'
 import { decodeMessage } from '../../../gbcs/index.ts';
 import { decodeCommand, useCaseById } from '../../../gbcs/use-cases/index.ts';
 import { toHex } from '../../../runtime/bytes.ts';
-import { srvListing } from '../srv-table.ts';
+import { srvListing } from '../srv-listing.ts';
 import { DspBodyInvalidError, DspTransformError } from './errors.ts';
 import { transformServiceRequest } from './index.ts';
 

@@ -15,7 +15,7 @@ import { parseDuisRequest } from '../../../duis/index.ts';
 import { validateAgainstDuisXsdInProcess } from '../../../duis/xsd-inprocess.ts';
 import { decodeMessage } from '../../../gbcs/index.ts';
 import { decodeCommand, NON_DISABLEMENT_SCRIPT } from '../../../gbcs/use-cases/index.ts';
-import { srvListing } from '../srv-table.ts';
+import { srvListing } from '../srv-listing.ts';
 import { DspBodyInvalidError, DspContextIncompleteError } from './errors.ts';
 import { transformServiceRequest } from './index.ts';
 
