@@ -234,6 +234,21 @@ function seasonProfiles(t: SwitchingTable<unknown>) {
   }));
 }
 
+/** The passive day profiles: each switching time runs the tariffication script with the selector its action gives. */
+function dayProfilesPassive<A>(
+  t: SwitchingTable<{ name: number; schedule: { start: number; action: A }[] }>,
+  selector: (action: A) => number,
+) {
+  return t.dayProfiles.days.map((d) => ({
+    dayId: d.name,
+    daySchedule: d.schedule.map((s) => ({
+      startTime: timeText(s.start),
+      scriptLogicalName: TARIFFICATION_SCRIPTS,
+      scriptSelector: selector(s.action),
+    })),
+  }));
+}
+
 function specialDays(days: { date: string; dayName: number }[]) {
   return { entries: days.map((d, k) => ({ index: k + 1, specialDayDate: d.date, dayId: d.dayName })) };
 }
@@ -286,14 +301,7 @@ function buildEcs01c(i: BuildInput<SecondaryTariff>): unknown {
     activityCalendarSecondary: {
       seasonProfilePassive: seasonProfiles(b.table),
       weekProfilePassive: weekProfiles(b.table),
-      dayProfilePassive: b.table.dayProfiles.days.map((d) => ({
-        dayId: d.name,
-        daySchedule: d.schedule.map((s) => ({
-          startTime: timeText(s.start),
-          scriptLogicalName: TARIFFICATION_SCRIPTS,
-          scriptSelector: SECONDARY_SCRIPT_BASE + s.action,
-        })),
-      })),
+      dayProfilePassive: dayProfilesPassive(b.table, (action) => SECONDARY_SCRIPT_BASE + action),
       activatePassiveCalendarTime: when,
     },
     specialDaysSecondaryPassive: specialDays(b.specialDays.days),
@@ -381,15 +389,11 @@ function buildEcs01a(i: BuildInput<PrimaryTariff>): unknown {
     activityCalendar: {
       seasonProfilePassive: seasonProfiles(b.table),
       weekProfilePassive: weekProfiles(b.table),
-      dayProfilePassive: b.table.dayProfiles.days.map((d) => ({
-        dayId: d.name,
-        daySchedule: d.schedule.map((s) => ({
-          startTime: timeText(s.start),
-          scriptLogicalName: TARIFFICATION_SCRIPTS,
-          scriptSelector:
-            (s.action.which === 'BlockTariffAction' ? PRIMARY_BLOCK_SCRIPT_BASE : 0) + Number(s.action.value),
-        })),
-      })),
+      dayProfilePassive: dayProfilesPassive(
+        b.table,
+        (action) =>
+          (action.which === 'BlockTariffAction' ? PRIMARY_BLOCK_SCRIPT_BASE : 0) + Number(action.value),
+      ),
       activatePassiveCalendarTime: when,
     },
     specialDaysPassive: specialDays(b.specialDays.days),
