@@ -4,29 +4,33 @@
  * Meter Integrity Issue Warning (MIIWA-ESME, 0x81A0; esme/integrity.ts)
  * reaches the DSP and the supplier as a DUIS DeviceAlertMessage through the
  * SM WAN; the CHF's Sub GHz Channel Changed (DBCH07, 0x8F26;
- * chf/sub-ghz-channel.ts) is raised, sealed and logged at the CHF and
- * reaches the DSP, which does not forward it (addressed to the ACB: no user
- * to route it to; see the test).
+ * chf/sub-ghz-channel.ts) is raised, sealed and logged at the CHF, reaches
+ * the DSP over the SM WAN addressed to the ACB, and goes on to the supplier
+ * as a DUIS DCC Alert, DualBandCHAlert (dcc/dsp/alert-routing.ts; its
+ * DCCAlertCode and recipients are PROVISIONAL there).
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { RunningSystem } from '../../src/system/system.ts';
 import { pumpVirtual, pumpVirtualPromise, virtualSystemSuite } from './harness.ts';
 
-describe('e2e: device-state alerts to the DSP (MIIWA-ESME; DBCH07 raised at the CHF)', () => {
+describe('e2e: device-state alerts to the supplier (MIIWA-ESME; DBCH07 raised at the CHF)', () => {
   const suite = virtualSystemSuite('state-alerts');
   const { vc } = suite;
   let sys: RunningSystem | undefined;
 
-  it('the ESME raises 0x81A0 (MIIWA-ESME): the DSP forwards it, the supplier gets it; the CHF raises 0x8F26 (DBCH07) and logs the channel', async () => {
+  it('the ESME raises 0x81A0 (MIIWA-ESME): the DSP forwards it, the supplier gets it; the CHF raises 0x8F26 (DBCH07), logs the channel, and the supplier gets a DualBandCHAlert', async () => {
     sys = await suite.start();
     assert.deepEqual(await pumpVirtualPromise(vc, sys.provisioned), []);
     const home = sys.estate!.homes[0];
     const supplier = sys.supplier!;
     const seen: Array<{ code: string; device?: string }> = [];
+    const dccAlerts: Array<{ code: string; alert: unknown }> = [];
     supplier.subscribe((e) => {
       if (e.type === 'alert' && e.alert === 'device')
         seen.push({ code: String(e.code).toUpperCase(), device: e.device });
+      if (e.type === 'alert' && e.alert === 'dcc')
+        dccAlerts.push({ code: String(e.code), alert: (e.detail as { alert?: unknown }).alert });
     });
     const forwarded = () =>
       Object.entries(sys!.dsp!.metrics.snapshot().counters)
@@ -56,19 +60,15 @@ describe('e2e: device-state alerts to the DSP (MIIWA-ESME; DBCH07 raised at the 
     assert.equal(chf.subGhz.channel, '00000000000000000000000000010000');
     assert.deepEqual(chf.subGhz.channelLog.at(-1)?.channelLogEntry, '00000010');
     assert.ok(forwarded() > n0, 'the DSP forwarded the ESME alert');
-    // DBCH07 reaches the DSP over the SM WAN, but is not forwarded to a user: the CHF addresses its alerts
-    // to the ACB (GBCS) with no Supplementary Remote Party, and the DSP routes an alert only to the user it
-    // is addressed to (or the party behind the ACB), so it records it `alert-unroutable` ("no user <ACB>").
-    // NOT DONE: which DUIS user gets a CHF alert addressed to the ACB (a DeviceAlertMessage to the
-    // supplier(s) of the premises?) is not in this project's DUIS notes; this asserts today's behaviour so
-    // that the routing, once decided, changes it.
-    await settle(() => counter('deviceMessages.alert-unroutable') > unroutable0);
+    // DBCH07 reaches the DSP over the SM WAN addressed to the ACB (GBCS: the CHF's alerts have no
+    // Supplementary Remote Party); the DSP passes it on as the DUIS DCC Alert DualBandCHAlert to the
+    // supplier of the meters on the CH's HAN (alert-routing.ts: code N999 and recipients PROVISIONAL)
+    const dcc0 = counter('alerts.dccAlerts');
+    await settle(() => dccAlerts.some((a) => a.alert === 'DualBandCHAlert'));
     assert.ok(counter('wan.deviceMessages') > wan0, 'the DSP received the CHF alert');
-    assert.equal(counter('deviceMessages.alert-unroutable'), unroutable0 + 1);
-    assert.equal(
-      seen.filter((a) => a.code === '8F26').length,
-      0,
-      'no DeviceAlertMessage for DBCH07 reaches the supplier',
-    );
+    assert.deepEqual(dccAlerts, [{ code: 'N999', alert: 'DualBandCHAlert' }]);
+    assert.equal(counter('alerts.dccAlerts'), dcc0 + 1, 'one DCC Alert: one supplier user');
+    assert.equal(counter('deviceMessages.alert-unroutable'), unroutable0, 'no longer recorded unroutable');
+    assert.equal(seen.filter((a) => a.code === '8F26').length, 0, 'a DCC Alert, not a DeviceAlertMessage');
   });
 });

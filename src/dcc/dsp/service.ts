@@ -62,6 +62,7 @@ import { Logger } from '../../runtime/logger.ts';
 import { Metrics } from '../../runtime/metrics.ts';
 import type { CspDownlink, DspDeviceMessageSink } from '../contracts.ts';
 import { deviceSrGbcsAccess } from './access.ts';
+import { type AlertRoutingView, routeDeviceAlert } from './alert-routing.ts';
 import {
   checkTariff,
   DEFAULT_LOCAL_DELIVERY_TARIFF,
@@ -1480,30 +1481,38 @@ export class DspService implements DspDeviceMessageSink {
     return disposition;
   }
 
-  /** A device alert goes to the remote party it is addressed to (or the business party behind the ACB). */
+  /**
+   * A device alert goes to the remote party it is addressed to (or the business party behind the ACB);
+   * one the CHF addresses to the ACB itself, as a DCC Alert where the DCC passes it on (alert-routing.ts).
+   */
   #deviceAlert(msg: GbcsMessage, chf: Eui): void {
     this.#backUpDeviceLogs(msg);
-    const party = this.#users.has(msg.recipient)
-      ? msg.recipient
-      : (msg.otherInfo.supplementaryRemotePartyId ?? msg.recipient);
-    const user = this.#users.get(party);
     const code = decodePayload(msg.content, msg.messageCode).alert?.code;
-    if (!user || code === undefined) {
-      this.#recordDeviceMessage(
-        'wan',
-        chf,
-        msg,
-        msg.bytes,
-        null,
-        'alert-unroutable',
-        !user ? `no user ${party}` : 'no alert code in the payload',
-      );
+    const route = routeDeviceAlert(msg, code, this.#alertRouting);
+    if (route.kind === 'unroutable') {
+      this.#recordDeviceMessage('wan', chf, msg, msg.bytes, null, 'alert-unroutable', route.reason);
       return;
     }
-    const xml = this.#signedResponse(this.#alertResponse(msg, user.eui, code));
     const id = `alert:${msg.originator}:${msg.originatorCounter}:${this.clock.now()}`;
-    const ok = this.#post(user.eui, 'alert', null, id, xml);
-    this.metrics.inc('alerts.forwarded');
+    let ok: boolean;
+    if (route.kind === 'device-alert') {
+      ok = this.#post(
+        route.user,
+        'alert',
+        null,
+        id,
+        this.#signedResponse(this.#alertResponse(msg, route.user, code!)),
+      );
+      this.metrics.inc('alerts.forwarded');
+    } else {
+      const xml = this.#signedResponse({
+        header: { responseCode: 'I0', responseDateTime: new Date(this.clock.now()) },
+        body: { kind: 'DCCAlertMessage', dccAlertCode: route.dccAlertCode, alert: route.alert },
+      });
+      ok = route.users.map((u) => this.#post(u, 'alert', null, `${id}:${u}`, xml)).every(Boolean);
+      this.metrics.inc('alerts.forwarded', route.users.length);
+      this.metrics.inc('alerts.dccAlerts', route.users.length);
+    }
     this.#recordDeviceMessage(
       'wan',
       chf,
@@ -1514,6 +1523,13 @@ export class DspService implements DspDeviceMessageSink {
       null,
     );
   }
+
+  /** What alert-routing.ts reads of this DSP. */
+  readonly #alertRouting: AlertRoutingView = {
+    user: (eui) => this.#users.get(eui),
+    users: () => [...this.#users.values()],
+    devicesOnChf: (chf) => this.inventory.all().filter((d) => d.chf === chf),
+  };
 
   /**
    * The DUIS Response of a device alert: an 8F66 / 8F67 whose future-dated

@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { buildDuisResponse, parseDuisResponse } from '../../duis/index.ts';
+import { validateAgainstDuisXsdInProcess } from '../../duis/xsd-inprocess.ts';
+import { decodeMessage, encodeApdu, type GbcsMessage } from '../../gbcs/index.ts';
+import { encodeAlert, useCaseById } from '../../gbcs/use-cases/index.ts';
+import type { Eui } from '../../runtime/bytes.ts';
+import { type AlertRoutingView, routeDeviceAlert } from './alert-routing.ts';
+import type { DspInventoryDevice } from './inventory.ts';
+import type { DspUser, UserRole } from './users.ts';
+
+const ACB: Eui = '90B3D51F30000002';
+const CHF: Eui = '00DB1234567890A2';
+const OTHER_CHF: Eui = '00DB1234567890B2';
+const IS: Eui = '90B3D51F30010000';
+const GS: Eui = '90B3D51F30010001';
+const ED: Eui = '90B3D51F30020000';
+const IS_SUSPENDED: Eui = '90B3D51F30010002';
+
+const user = (eui: Eui, roles: UserRole[], status: DspUser['status'] = 'active'): DspUser => ({
+  eui,
+  roles,
+  status,
+  xmlSigningCertificates: ['x'],
+  gbcsCertificates: [],
+  receiveUrl: 'http://127.0.0.1/receive',
+  policies: { noWanCommissioning: false },
+});
+
+const dev = (eui: Eui, deviceType: DspInventoryDevice['deviceType'], chf: Eui): DspInventoryDevice => ({
+  eui,
+  deviceType,
+  chf,
+  csp: 'csp-north',
+});
+
+function view(users: DspUser[], devices: DspInventoryDevice[]): AlertRoutingView {
+  return {
+    user: (e) => users.find((u) => u.eui === e),
+    users: () => users,
+    devicesOnChf: (c) => devices.filter((d) => d.chf === c),
+  };
+}
+
+/** A real DBCH07 alert (the catalogue's encoder) from `from` to `to`, as the CHF seals it (no MAC needed here). */
+function dbch07(from: Eui = CHF, to: Eui = ACB, supplementary?: Eui): GbcsMessage {
+  const row = useCaseById('DBCH07')!;
+  const content = encodeAlert(
+    row,
+    { alertCode: 0x8f26, timestamp: '2026-06-01T09:15:00.00', channel: '00000000000000000000000000010000' },
+    { originatorCounter: 7n },
+  );
+  return decodeMessage(
+    encodeApdu({
+      cra: 'alert',
+      originatorCounter: 7n,
+      originator: from,
+      recipient: to,
+      dateTime: null,
+      otherInfo: supplementary
+        ? { messageCode: row.code, supplementaryRemotePartyId: supplementary }
+        : { messageCode: row.code },
+      content,
+      signature: null,
+    }),
+  );
+}
+
+const HOME = [
+  dev('00DB1234567890A0', 'ESME', CHF),
+  dev('00DB1234567890A1', 'GSME', CHF),
+  dev(CHF, 'CHF', CHF),
+];
+const USERS = [user(IS, ['IS']), user(GS, ['GS']), user(ED, ['ED']), user(IS_SUSPENDED, ['IS'], 'suspended')];
+
+describe('alert routing: device alerts to users, DCC-addressed ones as DCC Alerts', () => {
+  it('DBCH07 to the ACB: a DualBandCHAlert DCC Alert to the active import and gas suppliers of the CH', () => {
+    const r = routeDeviceAlert(dbch07(), 0x8f26, view(USERS, HOME));
+    assert.equal(r.kind, 'dcc-alert');
+    assert.ok(r.kind === 'dcc-alert');
+    assert.deepEqual(r.users, [IS, GS]);
+    assert.equal(r.dccAlertCode, 'N999');
+    const xml = buildDuisResponse({
+      header: { responseCode: 'I0', responseDateTime: new Date(Date.UTC(2026, 5, 1)) },
+      body: { kind: 'DCCAlertMessage', dccAlertCode: r.dccAlertCode, alert: r.alert },
+    });
+    const v = validateAgainstDuisXsdInProcess(xml);
+    assert.ok(v.valid, `${v.errors.join('; ')}\n${xml}`);
+    const back = parseDuisResponse(xml);
+    assert.ok(back.body.kind === 'DCCAlertMessage');
+    assert.equal(back.body.alert.name, 'DualBandCHAlert');
+    assert.deepEqual(
+      back.body.alert.children.map((c) => [c.name, c.text]),
+      [
+        ['CHFDeviceID', '00-DB-12-34-56-78-90-A2'],
+        ['DeviceAlertCode', '8F26'],
+        ['GBCSHexadecimalMessageCode', '0111'],
+      ],
+    );
+  });
+
+  it('a CH with an ESME only: the import supplier alone; another CH is not theirs to hear about', () => {
+    const r = routeDeviceAlert(dbch07(), 0x8f26, view(USERS, [dev('00DB1234567890A0', 'ESME', CHF)]));
+    assert.ok(r.kind === 'dcc-alert');
+    assert.deepEqual(r.users, [IS]);
+    const other = routeDeviceAlert(dbch07(OTHER_CHF), 0x8f26, view(USERS, HOME));
+    assert.equal(other.kind, 'unroutable');
+    assert.ok(other.kind === 'unroutable');
+    assert.match(other.reason, /DBCH07 from 00DB1234567890B2: no active supplier user/);
+  });
+
+  it('no active supplier user for the meters: unroutable, with the reason', () => {
+    const r = routeDeviceAlert(dbch07(), 0x8f26, view([user(ED, ['ED'])], HOME));
+    assert.ok(r.kind === 'unroutable');
+    assert.match(r.reason, /no active IS\/GS user/);
+  });
+
+  it('an alert addressed to a user (or the ACB acting for one) goes to that user as a device alert', () => {
+    assert.deepEqual(routeDeviceAlert(dbch07(CHF, IS), 0x8f26, view(USERS, HOME)), {
+      kind: 'device-alert',
+      user: IS,
+    });
+    assert.deepEqual(routeDeviceAlert(dbch07(CHF, ACB, GS), 0x8f26, view(USERS, HOME)), {
+      kind: 'device-alert',
+      user: GS,
+    });
+  });
+
+  it('unroutable: the ACB acting for an unknown party, an ACB-addressed code with no DCC rule, no alert code', () => {
+    const unknown = routeDeviceAlert(dbch07(CHF, ACB, '90B3D51F3001FFFF'), 0x8f26, view(USERS, HOME));
+    assert.deepEqual(unknown, { kind: 'unroutable', reason: 'no user 90B3D51F3001FFFF' });
+    const noRule = routeDeviceAlert(dbch07(), 0x8f12, view(USERS, HOME));
+    assert.deepEqual(noRule, { kind: 'unroutable', reason: `no user ${ACB}` });
+    const noCode = routeDeviceAlert(dbch07(), undefined, view(USERS, HOME));
+    assert.deepEqual(noCode, { kind: 'unroutable', reason: 'no alert code in the payload' });
+  });
+});

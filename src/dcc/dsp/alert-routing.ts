@@ -1,0 +1,119 @@
+/**
+ * Where the DSP sends a device alert that reached it over the SM WAN
+ * (pure: the DSP's users and inventory come in through `AlertRoutingView`).
+ *
+ * - An alert addressed to a user (the GBCS Recipient is a registered user,
+ *   e.g. an ESME's alert to its supplier), or to the ACB acting for one (the
+ *   Supplementary Remote Party ID), goes to that user as a DUIS
+ *   DeviceAlertMessage (service.ts builds it; 8F66 / 8F67 become the
+ *   FutureDatedDeviceAlertMessage, future-dated-alerts.ts).
+ * - An alert addressed to the ACB with no party behind it is the DCC's own:
+ *   the DCC passes it on as a DUIS DCC Alert only where `DCC_ADDRESSED_ALERTS`
+ *   has a row for its alert code; any other is `unroutable` (recorded, not
+ *   forwarded).
+ *
+ * `DCC_ADDRESSED_ALERTS`, one row per GBCS alert code:
+ * - 0x8F26 DBCH07 Sub GHz Channel Changed (the CHF's alert to the ACB).
+ *   Established from the DUIS XSD (V5.4): the DCCAlert choice
+ *   `DualBandCHAlert` (CHFDeviceID, DeviceAlertCode as hexBinary, optional
+ *   GBCSHexadecimalMessageCode, optional choice with `SubGHzChannelChanged`)
+ *   is how a Dual Band CH's alert reaches users, as a DCCAlertMessage.
+ *   PROVISIONAL (not in the XSD, DUIS's alert tables are not recorded in
+ *   this project): the DCCAlertCode (the XSD's catch-all N999, as the DSP's
+ *   schedule alerts, schedule-runs.ts) and the recipients: the suppliers of
+ *   the meters on the CH's HAN (an Import Supplier user where the DSP
+ *   inventory has an ESME on that CH, a Gas Supplier user where it has a
+ *   GSME). The DSP holds no registration data linking a premises to its
+ *   supplier, so every active user of that role gets it: in a DSP with
+ *   several import or gas suppliers this over-shares (NOT DONE: restrict to
+ *   the registered supplier of each meter). NOT DONE: the optional
+ *   `SubGHzChannelChanged` child (operating band and channel, scan trigger):
+ *   the DBCH07 payload as catalogued (rows/dlms-alerts.ts, UNCONFIRMED)
+ *   carries a 32-bit channel and no scan trigger, and how the bits map onto
+ *   the XSD's band and channel numbers is not established; the user gets the
+ *   CHF, the alert code and the Message Code.
+ */
+import { type DuisNode, el } from '../../duis/index.ts';
+import type { GbcsMessage } from '../../gbcs/index.ts';
+import { type Eui, euiToDuis } from '../../runtime/bytes.ts';
+import type { DspInventoryDevice } from './inventory.ts';
+import type { DspUser, UserRole } from './users.ts';
+
+/** What the router reads of the DSP. */
+export interface AlertRoutingView {
+  /** A registered user (any status). */
+  user(eui: Eui): DspUser | undefined;
+  /** Every registered user. */
+  users(): readonly DspUser[];
+  /** The inventory devices on the HAN of CHF `chf`. */
+  devicesOnChf(chf: Eui): readonly DspInventoryDevice[];
+}
+
+export type AlertRoute =
+  /** to the user the alert is addressed to, as a DeviceAlertMessage */
+  | { kind: 'device-alert'; user: Eui }
+  /** the DCC's own alert passed on to `users` as a DCCAlertMessage */
+  | { kind: 'dcc-alert'; users: Eui[]; dccAlertCode: string; alert: DuisNode }
+  | { kind: 'unroutable'; reason: string };
+
+/** A device alert addressed to the ACB that the DCC passes on as a DCC Alert. */
+export interface DccAddressedAlert {
+  /** the GBCS use case of the alert (catalogue row) */
+  useCase: string;
+  dccAlertCode: string;
+  /** the DUIS User Roles that receive it, per device type on the CH's HAN */
+  recipients: Readonly<Partial<Record<'ESME' | 'GSME', UserRole>>>;
+  /** the DCCAlert child */
+  alert(msg: GbcsMessage, alertCode: number): DuisNode;
+}
+
+const hex = (n: number, digits: number) => n.toString(16).toUpperCase().padStart(digits, '0');
+
+/** The DUIS DualBandCHAlert of a CHF alert (XSD: CHFDeviceID, DeviceAlertCode, GBCSHexadecimalMessageCode). */
+export function dualBandChAlert(msg: GbcsMessage, alertCode: number): DuisNode {
+  return el('DualBandCHAlert', [
+    el('CHFDeviceID', euiToDuis(msg.originator)),
+    el('DeviceAlertCode', hex(alertCode, 4)),
+    el('GBCSHexadecimalMessageCode', hex(msg.messageCode, 4)),
+  ]);
+}
+
+/** Alert code -> how the DCC passes it on (see the module comment for what is PROVISIONAL). */
+export const DCC_ADDRESSED_ALERTS: Readonly<Record<number, DccAddressedAlert>> = {
+  36646: {
+    useCase: 'DBCH07',
+    dccAlertCode: 'N999',
+    recipients: { ESME: 'IS', GSME: 'GS' },
+    alert: dualBandChAlert,
+  },
+};
+
+/** Where alert `msg` (alert code `alertCode`, undefined when its payload has none) goes. */
+export function routeDeviceAlert(
+  msg: GbcsMessage,
+  alertCode: number | undefined,
+  view: AlertRoutingView,
+): AlertRoute {
+  const party = view.user(msg.recipient)
+    ? msg.recipient
+    : (msg.otherInfo.supplementaryRemotePartyId ?? msg.recipient);
+  if (alertCode === undefined) return { kind: 'unroutable', reason: 'no alert code in the payload' };
+  if (view.user(party)) return { kind: 'device-alert', user: party };
+  const rule = msg.otherInfo.supplementaryRemotePartyId ? undefined : DCC_ADDRESSED_ALERTS[alertCode];
+  if (!rule) return { kind: 'unroutable', reason: `no user ${party}` };
+  const roles = new Set<UserRole>();
+  for (const d of view.devicesOnChf(msg.originator)) {
+    const r = rule.recipients[d.deviceType as 'ESME' | 'GSME'];
+    if (r) roles.add(r);
+  }
+  const users = view
+    .users()
+    .filter((u) => u.status === 'active' && u.roles.some((r) => roles.has(r)))
+    .map((u) => u.eui);
+  if (users.length === 0)
+    return {
+      kind: 'unroutable',
+      reason: `${rule.useCase} from ${msg.originator}: no active ${[...roles].join('/') || 'supplier'} user for the meters on its HAN`,
+    };
+  return { kind: 'dcc-alert', users, dccAlertCode: rule.dccAlertCode, alert: rule.alert(msg, alertCode) };
+}
