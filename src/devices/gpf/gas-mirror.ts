@@ -5,6 +5,7 @@
  * (Gsme option `mirror`); the GPF answers reads from the last copy and
  * knows when it was taken.
  */
+import { copySharingFrozen } from '../../runtime/freeze.ts';
 import { defaultGsmeState, type GsmeState } from '../gsme/gsme.ts';
 
 export interface GasMirrorSnapshot {
@@ -43,9 +44,14 @@ export class GasMirror {
     this.data = initial ? structuredClone(initial) : sharedDefaults();
   }
 
-  /** The GSME writes its current data (on each wake). */
+  /**
+   * The GSME writes its current data (on each wake): a copy, sharing with
+   * the GSME what cannot change (the frozen RTDS tables it still holds, the
+   * closed entries of its metrology logs), so a wake does not copy 13
+   * months of half-hour profile again.
+   */
   update(state: GsmeState, at: number): void {
-    this.data = structuredClone(state);
+    this.data = copySharingFrozen(state);
     this.at = at;
     this.updates++;
   }

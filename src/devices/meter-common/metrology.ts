@@ -120,7 +120,8 @@ function close(log: IntervalLog, t: number, channels: readonly string[]): void {
     for (const c of channels) entry[c] = log.open[c] ?? 0;
     for (const [c, v] of Object.entries(log.open)) entry[c] = v;
     if (log.entries.length === 0) log.first = log.openStart;
-    log.entries.push(entry);
+    // a closed entry never changes: frozen, a copy of the log (the GPF's gas mirror) may share it
+    log.entries.push(Object.freeze(entry));
     if (log.entries.length > log.capacity) {
       log.entries.shift();
       log.first += log.intervalMs;
