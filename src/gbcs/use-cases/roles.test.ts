@@ -59,8 +59,8 @@ describe('role table confirmation', () => {
       if (viaAcb)
         assert.ok(listed.includes(TABLE_NAME.acb!), `${uc}: ACB parties but the table lists no ACB`);
     }
-    // ECS46d, ECS47a, ECS47e, ECS61d, ECS61e: V3.1 has no table for them, the later file does
-    assert.equal(later, 5);
+    // ECS46d, ECS47a, ECS47e, ECS61d, ECS61e, ECS35g, GCS24a: V3.1 has no table for them, the later file does
+    assert.equal(later, 7);
   });
 
   it('a use-case table entry whose table lists the ACB lets it act for every DUIS eligible user of its SRVs; one whose table does not, for none', () => {
@@ -127,6 +127,17 @@ describe('role table confirmation', () => {
       assert.deepEqual(useCaseById(uc)?.roles, [], uc);
       assert.deepEqual(useCaseById(uc)?.acbOnBehalfOf, ['supplier'], uc);
     }
+  });
+
+  it('ECS35g and GCS24a follow their tables in the later use-case file (c5d22f4e)', () => {
+    // ECS35g Read Auxiliary Controller Event Log: Supplier, Network Operator, Load Controller, no ACB
+    assert.deepEqual(useCaseById('ECS35g')?.roles, ['supplier', 'networkOperator', 'loadController']);
+    assert.equal(useCaseById('ECS35g')?.acbOnBehalfOf, undefined);
+    assert.equal(useCaseById('ECS35g')?.rolesConfirmed, 'gbcs-text');
+    // GCS24a Set Uncontrolled Gas Flow Rate at greater resolution ...: Supplier only
+    assert.deepEqual(useCaseById('GCS24a')?.roles, ['supplier']);
+    assert.equal(useCaseById('GCS24a')?.acbOnBehalfOf, undefined);
+    assert.equal(useCaseById('GCS24a')?.rolesConfirmed, 'gbcs-text');
   });
 
   it('a GBCS-confirmed CS02b mode names only the party that signs it', () => {

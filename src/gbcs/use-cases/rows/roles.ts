@@ -23,15 +23,17 @@
  *   the Known Remote Party that generated the KRP Signature, the "...ByX"
  *   party of the credentialsReplacementMode; for accessControlBrokerByACB
  *   the ACB itself, no KRP Signature).
- * - 'gbcs-text' (`LATER`): ECS46d, ECS47a, ECS47e, ECS61d, ECS61e, read in the later
- *   GBCS use-case file (commit c5d22f4e of the same repository), which has
- *   tables for the Auxiliary Controller use cases V3.1 does not define.
+ * - 'gbcs-text' (`LATER`): ECS46d, ECS47a, ECS47e, ECS61d, ECS61e, ECS35g,
+ *   GCS24a, read in the later GBCS use-case file (commit c5d22f4e of the same
+ *   repository), which has tables for use cases V3.1 does not define.
  * - 'unconfirmed': use cases neither file has an access table for (the GBCS
- *   sections 11-13 use cases CS02x/CS03x/CS04x/CS06/CS07/CS08, CCS05, GCS59:
- *   the files say only "See section 13.x"; ECS08, ECS26e, ECS30, which
- *   neither defines; GCS21d, GCS21e, GCS24a, absent from V3.1, which take
- *   the sets of their V3.1 pair's GCS21k, GCS21m, GCS24; GCS28, "See
- *   section 9.1"; a few whose pair was not reached). Their sets are built
+ *   sections 11-13 use cases CS02x/CS03x/CS04x/CS06/CS08, CCS05, GCS59: the
+ *   files say only "See section 13.x"; CS07, whose table in both says "See
+ *   GBCS" (13.7.4); ECS08, ECS26e, ECS30, ECS26d, ECS26i, GCS21d, GCS21e,
+ *   which neither defines (the last four take the sets of their V3.1 pair's
+ *   ECS26l, ECS26n, GCS21k, GCS21m); GCS28, "See section 9.1" in both).
+ *   GBCS's main text (sections 9.1, 11, 13) was not reachable: the only
+ *   public copy found is a 2014 draft (v0.8.1), in excerpts. Their sets are built
  *   from the DUIS eligible users of the SRV, the originators of every RTDS
  *   command (rtds.test.ts, security.test.ts check all of them) and the
  *   credential modes' own names. Each entry's `note` says which.
@@ -64,6 +66,9 @@ const SEE = (where: string) =>
 const SEC13 = (n: string) => SEE(`'See section ${n}'`);
 const NOT_DEFINED = (by: string) =>
   `not in the GBCS V3.1 (00ed2ddf) or later (c5d22f4e) use-case files' tables of contents (${by})`;
+/** Both files' pair lists the use case's successor, not the use case: its sets are the successor's. */
+const PAIR_OF = (pair: string, successor: string, table: string) =>
+  `${NOT_DEFINED(`its pair '${pair}' lists ${successor}`)}: the sets of ${successor} (table: ${table}); GBCS table not confirmed`;
 const KRP = (mode: string, party: string) =>
   `GBCS 13.3.3.1: the Business Originator is the Known Remote Party that signs the ${mode} mode, the ${party}`;
 const AUX_READ = 'Supplier, Network Operator, Access Control Broker, Load Controller';
@@ -255,11 +260,11 @@ export const ROLE_TABLE: Readonly<Record<string, RoleEntry>> = {
     ['supplier', 'networkOperator'],
     'the ACB acts for the Export Supplier (no cell in the ESME)',
   ),
-  // not in GBCS V3.1's use-case tables (table of contents read whole): its pair "Read Configuration Data Device
-  // Information (Billing Calendar)" now holds ECS26l / GCS21k and lists Supplier, Access Control Broker: taken
+  // neither use-case file defines ECS26d: its pair "Read Configuration Data Device Information (Billing
+  // Calendar)" holds ECS26l / GCS21k in both and lists Supplier, Access Control Broker: taken
   ECS26d: e(
     S,
-    'not in GBCS V3.1 use-case tables, not confirmed: the roles of its V3.1 pair (ECS26l: Supplier, Access Control Broker); RTDS originator agrees',
+    `${PAIR_OF('Read Configuration Data Device Information (Billing Calendar)', 'ECS26l', SUP_ACB)}; RTDS originator agrees`,
     ['supplier'],
   ),
   ECS26e: e(S_NO, `${DUIS_OU}; ${NOT_DEFINED('ECS26m is the 6.2.4 ESME read')}`, ALL_ACB),
@@ -303,10 +308,12 @@ export const ROLE_TABLE: Readonly<Record<string, RoleEntry>> = {
     'the ACB acts for the Export Supplier (no cell in the ESME)',
   ),
   ECS35f: G31(S, SUP, undefined, 'a network operator reads the ALCS log with ECS35g'),
-  // not in GBCS V3.1's use-case tables (its "Read ALCS Event Log" pair holds ECS35f only, Supplier): DUIS kept
-  ECS35g: e(
-    S_NO,
-    'not in GBCS V3.1 use-case tables, not confirmed (its pair "Read ALCS Event Log" holds ECS35f only, Supplier); DUIS eligible users of the SRV, RTDS originator agrees',
+  // not in V3.1; the later file defines 0x00FD as ECS35g Read Auxiliary Controller Event Log (its own pair):
+  // Supplier, Network Operator, Load Controller, no ACB (was the DUIS set supplier + network operator)
+  ECS35g: LATER(
+    ['supplier', 'networkOperator', 'loadController'],
+    'Supplier, Network Operator, Load Controller',
+    'ECS35g Read Auxiliary Controller Event Log (0x00FD, SR 6.13, pair UCPAIR182), offset ~314,500',
   ),
   ECS37: G31(NO, 'Network Operator'),
   ECS38: G31(S, SUP),
@@ -328,14 +335,16 @@ export const ROLE_TABLE: Readonly<Record<string, RoleEntry>> = {
   GCS20: G31(S, SUP),
   GCS20r: G31(S, SUP),
   GCS21a: G31(S_NO, SUP_NO_ACB, ['supplier', 'networkOperator'], NO_ACB_PARTY),
-  GCS21d: e(
-    S,
-    "V3.1 does not define GCS21d: its pair 'Read Configuration Data Device Information (Billing Calendar)' lists ECS26l and GCS21k (table: Supplier, Access Control Broker), whose sets it takes; GBCS table not confirmed",
-    ['supplier'],
-  ),
+  GCS21d: e(S, PAIR_OF('Read Configuration Data Device Information (Billing Calendar)', 'GCS21k', SUP_ACB), [
+    'supplier',
+  ]),
   GCS21e: e(
     S_NO,
-    "V3.1 does not define GCS21e: its pair 'Read Configuration Data Device Information (Smart Meter identity and type, ...)' lists ECS26m and GCS21m (table: Supplier, Network Operator, Access Control Broker), whose sets it takes; GBCS table not confirmed",
+    PAIR_OF(
+      'Read Configuration Data Device Information (Smart Meter identity and type, ...)',
+      'GCS21m',
+      SUP_NO_ACB,
+    ),
     ALL_ACB,
   ),
   GCS21j: G31(S, SUP_ACB, ['supplier'], NO_ACB_PARTY),
@@ -343,9 +352,10 @@ export const ROLE_TABLE: Readonly<Record<string, RoleEntry>> = {
   GCS21m: G31(S_NO, SUP_NO_ACB, ALL_ACB, 'the ACB acts for Other Users'),
   GCS23: G31(S, SUP),
   GCS24: G31(S, SUP),
-  GCS24a: e(
+  GCS24a: LATER(
     S,
-    "V3.1 does not define GCS24a: its pair 'Set Uncontrolled Gas Flow Rate and Supply Tamper State on the GSME' lists GCS24 only (table: Supplier), whose set it takes; GBCS table not confirmed",
+    SUP,
+    'GCS24a Set Uncontrolled Gas Flow Rate at greater resolution and Supply Tamper State (0x00FC, SR 6.7, pair UCPAIR181), offset ~1,416,100',
   ),
   GCS25: G31(
     NONE,
@@ -354,10 +364,7 @@ export const ROLE_TABLE: Readonly<Record<string, RoleEntry>> = {
     'V3.1 keeps GCS25 only as a Comms Hub tap-off requirement (Target None): no party sends it; 6.8 to a GSME is GCS25a',
   ),
   GCS25a: G31(S, SUP),
-  GCS28: e(
-    S,
-    "V3.1's use-case file gives GCS28 no pair ('See section 9.1'), so no access table; DUIS eligible users of the SRV; GBCS table not confirmed",
-  ),
+  GCS28: e(S, `${DUIS}; ${SEE("'See section 9.1', no pair")}`),
   GCS41: G31(S, SUP),
   GCS46: G31(S_NO, SUP_NO_ACB, ALL_ACB, 'the ACB for the DUIS 6.2.7 users, as before'),
   CS10a: G31(S_NO, SUP_NO_ACB, ['supplier', 'networkOperator'], NO_ACB_PARTY),
@@ -466,11 +473,11 @@ export const ROLE_TABLE: Readonly<Record<string, RoleEntry>> = {
     ['supplier', 'networkOperator'],
     'the ACB acts for the DUIS eligible users (RTDS shows it)',
   ),
-  // not in GBCS V3.1's use-case tables: its pair "Read Configuration Data Device Information (CH identity and
-  // type)" holds ECS26n only, Access Control Broker only: the same sets
+  // neither use-case file defines ECS26i: its pair "Read Configuration Data Device Information (CH identity and
+  // type)" holds ECS26n only in both, Access Control Broker only: the same sets
   ECS26i: e(
     NONE,
-    `not in GBCS V3.1 use-case tables (its pair holds ECS26n: Access Control Broker only, the same sets); ${DCC_DEVICE}`,
+    `${PAIR_OF('Read Configuration Data Device Information (CH identity and type)', 'ECS26n', ACB_ONLY)}; ${DCC_DEVICE}`,
     ALL_ACB,
   ),
   ECS26n: G31(NONE, ACB_ONLY, ALL_ACB, 'the ACB acts for the DUIS eligible users (RTDS shows it)'),
@@ -517,7 +524,7 @@ export const ROLE_TABLE: Readonly<Record<string, RoleEntry>> = {
   CS04B: e(S, `${DUIS}; ${SEC13('13.7')}`),
   CS07: e(
     S_NO,
-    `GBCS V3.1 use-case table names no roles ('See GBCS', 13.7.4); ${DUIS}; to the CHF/PPMID/HCALCS through the ACB`,
+    `the GBCS V3.1 and later (c5d22f4e, ~offset 690,000) use-case tables name no roles ('See GBCS', 13.7.4); ${DUIS}; to the CHF/PPMID/HCALCS through the ACB`,
     ['supplier', 'networkOperator'],
   ),
   GCS59: e(
