@@ -51,6 +51,23 @@ function examples(): Map<string, { body: unknown; type: string }> {
 }
 
 /**
+ * The body with every ExecutionDateTime before `now` (the DCC templates of 4.1.1 and 8.5 carry 2015 dates)
+ * moved an hour after it: the DSP refuses a past execution time (PROVISIONAL E30, src/dcc/dsp/execution-date.ts,
+ * test/integration/dsp-execution-date-http.test.ts). Later dates and the cancellation date 3000-12-31 are kept.
+ */
+function executionNotBefore(body: unknown, now: number): unknown {
+  if (Array.isArray(body)) return body.map((b) => executionNotBefore(b, now));
+  if (body === null || typeof body !== 'object') return body;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(body))
+    out[k] =
+      k === 'ExecutionDateTime' && typeof v === 'string' && Date.parse(v) < now
+        ? new Date(now + 3_600_000).toISOString()
+        : executionNotBefore(v, now);
+  return out;
+}
+
+/**
  * Device SRVs whose order the device emulators leave unanswered today (the command expires): listed
  * here so that the test fails when one of them starts answering, or when another one stops.
  */
@@ -108,7 +125,11 @@ describe('e2e: every orderable device SRV, DUIS -> DSP -> WAN -> device -> DUIS 
           vc,
           supplier.submit({
             premisesId: home.premisesId,
-            order: { kind: 'duis', srv: r.srv, body: ex.get(r.srv)!.body as never },
+            order: {
+              kind: 'duis',
+              srv: r.srv,
+              body: executionNotBefore(ex.get(r.srv)!.body, vc.now()) as never,
+            },
             target: targetOf(ex.get(r.srv)!.type),
             route: r.route,
           }),

@@ -20,6 +20,7 @@ import {
   buildDuisRequest,
   type CommandVariant,
   type DuisNode,
+  formatDateTime,
   signDuisXml,
   type XmlSigner,
   XmlSigningCertificateStore,
@@ -117,6 +118,20 @@ export function templateRequest(
       `<sr:CommandVariant>${opts.cv}</sr:CommandVariant>`,
     );
   return signDuisXml(xml, opts.signer ?? supplierSigner, { replaceExistingSignature: true });
+}
+
+/**
+ * A template whose ExecutionDateTime lies before `now` (the DCC templates carry 2015 dates) moved to
+ * `now` + `aheadMs`: the DSP refuses a past execution time (PROVISIONAL E30, src/dcc/dsp/execution-date.ts).
+ * Later dates and the cancellation date 3000-12-31 are kept. For `templateRequest`'s `edit`.
+ */
+export function executionNotBefore(now: number, aheadMs = 86_400_000): (xml: string) => string {
+  return (xml) =>
+    xml.replace(/<sr:ExecutionDateTime>([^<]*)<\/sr:ExecutionDateTime>/g, (m, t: string) =>
+      Date.parse(t) < now
+        ? `<sr:ExecutionDateTime>${formatDateTime(new Date(now + aheadMs))}</sr:ExecutionDateTime>`
+        : m,
+    );
 }
 
 /** A request built from parts, signed. */

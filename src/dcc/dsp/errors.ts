@@ -37,6 +37,8 @@ export type DspServiceErrorCode =
   | 'DSP_COMMAND_VARIANT_NOT_ALLOWED'
   /** SECMP0038 DSP-3: the SR is not available for local delivery (DUIS E17). */
   | 'DSP_LOCAL_DELIVERY_REFUSED'
+  /** A future-dated request whose ExecutionDateTime is before the DSP's clock (PROVISIONAL E30: execution-date.ts). */
+  | 'DSP_EXECUTION_IN_PAST'
   /** The request is well-formed but fails the DUIS XSD (HTTP 400). */
   | 'DSP_XSD_INVALID'
   /** 8.13: the returned response cannot be matched to a command this DSP issued (PROVISIONAL E081301..03). */

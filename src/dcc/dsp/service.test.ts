@@ -11,6 +11,7 @@ import {
   DSP_TRUST,
   deviceResponse,
   ESME,
+  executionNotBefore,
   GSME,
   NETWORK_OPERATOR,
   networkSigner,
@@ -191,7 +192,11 @@ describe('DSP service: checks and their DUIS answers', () => {
       name: 'future-dated read for local delivery',
       endpoint: 'serviceD',
       input: () =>
-        templateRequest('ECS17b_4.1.1_DSP_FUTURE_DATED_REQUEST_DUIS.XML', { counter: next(), cv: 2 }),
+        templateRequest('ECS17b_4.1.1_DSP_FUTURE_DATED_REQUEST_DUIS.XML', {
+          counter: next(),
+          cv: 2,
+          edit: executionNotBefore(Date.UTC(2030, 0, 1)),
+        }),
       expect: { responseCode: 'E17' },
     },
     {

@@ -34,7 +34,6 @@ import {
   type DuisResponseCode,
   type DuisXsdValidation,
   DuisXsdValidator,
-  executionDateTime,
   formatRequestId,
   isLocalDeliveryCommandVariant,
   isWanCommandVariant,
@@ -99,6 +98,7 @@ import {
   userStatus,
   wrongEndpoint,
 } from './errors.ts';
+import { checkExecutionNotPast, requestExecutionAt } from './execution-date.ts';
 import { errText, type FrontOutcome, precheck, type Rejection, rejectionOf, verifyRequest } from './front.ts';
 import {
   FUTURE_DATED_ALERT_CODES,
@@ -816,8 +816,12 @@ export class DspService implements DspDeviceMessageSink {
     const requestId = formatRequestId(id);
     const issued = this.#checkCounter(user, id, requestId, cv, srv);
 
+    // 5a. a future-dated request whose ExecutionDateTime has passed (PROVISIONAL E30, execution-date.ts)
+    const at = requestExecutionAt(req.body, issued?.executionAt);
+    checkExecutionNotPast(srv, at, this.clock.now());
+
     // 6. Command Variant
-    this.#checkCommandVariant(endpoint, req, user, issued);
+    this.#checkCommandVariant(endpoint, req, user, at);
 
     switch (cv) {
       case 1:
@@ -919,7 +923,7 @@ export class DspService implements DspDeviceMessageSink {
     endpoint: DuisEndpoint,
     req: DuisRequest,
     user: DspUser,
-    issued: DspRequestRecord | undefined,
+    at: number | undefined,
   ): void {
     const cv = req.header.commandVariant;
     const srv = req.header.serviceReferenceVariant;
@@ -935,7 +939,6 @@ export class DspService implements DspDeviceMessageSink {
       const refusal = cvRefusal(srv, cv, user.policies);
       if (refusal) throw localDeliveryRefused(srv, cv, refusal.reason);
       // Decision "time without WAN" (3.1.1): future-dated work is not offered for local delivery.
-      const at = this.#futureDate(req, issued);
       if (at !== undefined)
         throw localDeliveryRefused(
           srv,
@@ -945,19 +948,6 @@ export class DspService implements DspDeviceMessageSink {
     }
     const allowed = offeredCommandVariants(srv, user.policies);
     if (!allowed.includes(cv)) throw commandVariantNotAllowed(srv, cv, `allowed: ${allowed.join(', ')}`);
-  }
-
-  /** A future execution date of the request (body ExecutionDateTime, or the CV 4 record), not a cancellation. */
-  #futureDate(req: DuisRequest, issued: DspRequestRecord | undefined): number | undefined {
-    if (issued?.executionAt != null) return issued.executionAt;
-    let at: Date | undefined;
-    try {
-      at = executionDateTime(req.body);
-    } catch {
-      return undefined; // the transform reports a bad body
-    }
-    if (at === undefined || at.getUTCFullYear() >= 3000) return undefined; // 3000-12-31: DUIS cancellation
-    return at.getTime();
   }
 
   #newRecord(

@@ -24,6 +24,7 @@ import { derivedTemplates, templateXml } from '../../../test/support/derived-tem
 import {
   CHF,
   DSP_TRUST,
+  executionNotBefore,
   NETWORK_OPERATOR,
   networkSigner,
   openTestDsp,
@@ -194,7 +195,13 @@ describe('DSP service: every transformed device SRV x Command Variant 1-8 (SRV t
         signer,
       );
     }
-    return templateRequest(c.file, { counter: ++counter, cv, originator: c.originator, signer });
+    return templateRequest(c.file, {
+      counter: ++counter,
+      cv,
+      originator: c.originator,
+      signer,
+      edit: executionNotBefore(t.clock.now()),
+    });
   }
 
   for (const c of CASES) {
