@@ -31,6 +31,8 @@ import { CLOCK_STATUS_DOUBTFUL, cosemDateTime } from '../meter-common/time.ts';
 import type { AcceptedCommand } from '../security/device-security.ts';
 import { AlcsControl, defaultAlcsState } from './alcs.ts';
 import { attributeOverlay } from './attribute-store.ts';
+import { defaultBillingState } from './billing-calendar.ts';
+import { BillingCalendarControl, ECS68 } from './billing-control.ts';
 import { newDailyReadLog, recordDailyReads } from './daily-read-log.ts';
 import { answerHanCommand, type EsmeHanHost } from './han-commands.ts';
 import { ESME_FUTURE_DATED, ESME_HANDLERS } from './handlers/index.ts';
@@ -80,6 +82,7 @@ export class Esme extends MeterDevice<EsmeState> {
     this.state.dailyReadLog.to ??= this.deviceNow();
     this.services = this.buildServices();
     this.alcs.reschedule();
+    this.billing.reschedule();
   }
 
   /** A copy of the meter's state (for tests and the automation API). */
@@ -167,6 +170,33 @@ export class Esme extends MeterDevice<EsmeState> {
     });
   }
 
+  /** the billing calendar in time: the next billing date, its snapshot and ECS68 (billing-control.ts) */
+  readonly billing: BillingCalendarControl = this.buildBilling();
+
+  private buildBilling(): BillingCalendarControl {
+    const self = this;
+    return new BillingCalendarControl({
+      get services() {
+        return self.services;
+      },
+      now: () => this.deviceNow(),
+      setTimer: (delayMs, fn, label) => this.clock.setTimer(delayMs, fn, `${this.eui} ${label}`),
+      raise: (build, code) => {
+        const recipient = this.alertRecipient();
+        if (!recipient) {
+          this.metrics.inc('device.alerts.noRecipient');
+          return;
+        }
+        this.sendAlert(
+          build(recipient, this.security.peekNextOwnCounter()),
+          ECS68.code,
+          ECS68.critical,
+          code,
+        );
+      },
+    });
+  }
+
   private buildServices(): EsmeServices {
     const self = this;
     return {
@@ -185,6 +215,7 @@ export class Esme extends MeterDevice<EsmeState> {
       cancelFutureDated: (k) => this.cancelFutureDated(k),
       logEvent: (code, messageCode) => this.logEvent(code, messageCode),
       alcs: this.alcs,
+      billing: this.billing,
       hardwareFaults: () => this.hardwareFaults(),
       get deviceKeys() {
         return self.state.credentials.deviceKeys;
@@ -343,12 +374,15 @@ export class Esme extends MeterDevice<EsmeState> {
       credentialState: this.state.credentials,
     });
     this.state.alcs ??= defaultAlcsState();
+    this.state.billing ??= defaultBillingState();
     this.restoreBase({ ...s, futureDated: s.futureDated.map(migrateFutureDated) });
     this.alcs.reschedule();
+    this.billing.reschedule();
   }
 
-  /** The device clock moved (Set Clock, the CH's time): the ALCS timers follow it. */
+  /** The device clock moved (Set Clock, the CH's time): the ALCS and billing timers follow it. */
   protected override onDeviceClockChanged(): void {
     this.alcs.reschedule();
+    this.billing.reschedule();
   }
 }

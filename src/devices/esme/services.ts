@@ -11,6 +11,7 @@ import type { TimeStatus } from '../meter-common/time.ts';
 import type { RegistryDevice } from '../meter-common/use-case-registry.ts';
 import type { DeviceSecurity } from '../security/device-security.ts';
 import type { AlcsControl } from './alcs.ts';
+import type { BillingCalendarControl } from './billing-control.ts';
 import type { EsmeState } from './state.ts';
 
 export interface EsmeServices extends RegistryDevice, DeviceKeyHolder {
@@ -31,4 +32,6 @@ export interface EsmeServices extends RegistryDevice, DeviceKeyHolder {
   logEvent(code: number, messageCode?: number): void;
   /** the ALCS switches in time: calendar, timed overrides, log, HCALCS, alerts (alcs.ts) */
   readonly alcs?: AlcsControl;
+  /** the billing calendar in time: ECS30 / ECS30a start it (billing-control.ts) */
+  readonly billing?: BillingCalendarControl;
 }

@@ -11,6 +11,7 @@ import type { MeterOptions, MeterSnapshotBase } from '../meter-common/meter-devi
 import type { LoadModel, Metrology } from '../meter-common/metrology.ts';
 import { type CredentialState, defaultCredentialState } from '../meter-common/security-credentials.ts';
 import type { AlcsState } from './alcs.ts';
+import { type BillingState, defaultBillingState } from './billing-calendar.ts';
 import { type DailyReadLog, newDailyReadLog } from './daily-read-log.ts';
 import { RTDS_ESME_PROTECTED } from './rtds-protected.ts';
 import { type EsmeTariff, RTDS_TARIFF } from './tariff.ts';
@@ -92,6 +93,8 @@ export interface EsmeState {
   joinTable: JoinTableState;
   /** the ALCS calendar and timed overrides (alcs.ts) */
   alcs: AlcsState;
+  /** the billing calendar in time (billing-control.ts): whether it runs, and from when */
+  billing: BillingState;
 }
 
 /** HAN devices an ESME's join table holds (this emulator's figure; GBCS sets a minimum, not confirmed here). */
@@ -154,5 +157,6 @@ export function defaultEsmeState(variant: EsmeVariant = 'single'): EsmeState {
     credentials: defaultCredentialState(),
     joinTable: { joined: [], capacity: ESME_JOIN_CAPACITY },
     alcs: { calendar: false, overrides: {} },
+    billing: defaultBillingState(),
   };
 }

@@ -373,6 +373,20 @@ export class DeviceSecurity {
     return encryptPayload(plaintext, ctx);
   }
 
+  /**
+   * Encrypts a payload an alert carries (ECS68) for its recipient: KA keys of
+   * this device and the recipient, the alert's own Originator Counter
+   * (GBCS.md 3). Returns `31 00000000 ciphertext tag`.
+   */
+  encryptAlertPayload(recipient: Eui, counter: bigint, plaintext: Uint8Array): Uint8Array {
+    return encryptPayload(plaintext, {
+      originator: fromHex(this.eui),
+      recipient: fromHex(recipient),
+      counter: u64be(counter),
+      z: this.sharedSecretWith(recipient, null),
+    });
+  }
+
   private sharedSecretWith(party: Eui, carriedCertificate: Uint8Array | null): Uint8Array {
     const z = this.context.sharedSecret(this.eui, party);
     if (z) return z;

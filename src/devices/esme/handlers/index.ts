@@ -22,6 +22,7 @@ import {
   auxiliaryControllerCalendar,
   auxiliaryLoadControl,
 } from './aux-load.ts';
+import { setBillingCalendar } from './billing.ts';
 import { setClock } from './clock.ts';
 import { readAttributes, writeAttributes } from './cosem.ts';
 import { provideCredentialDetails, runCredentialUpdate, updateCredentials } from './credentials.ts';
@@ -49,6 +50,7 @@ export const ESME_HANDLERS = new UseCaseRegistry<EsmeServices>()
   .registerAll(AUX_LOAD_USE_CASES, auxiliaryLoadControl)
   .register('ECS46c', alcsConfiguration)
   .register('ECS46d', auxiliaryControllerCalendar)
+  .registerAll(['ECS30', 'ECS30a'], setBillingCalendar)
   .register('ECS70', setClock)
   .register('ECS01b', setPrices)
   .register('ECS01a', setTariffAndPrice)
