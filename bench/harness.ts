@@ -43,3 +43,41 @@ export function measure(c: BenchCase): BenchResult {
 
 /** A bench module exports `run()` returning its results; `bench/run.ts` lists the modules. */
 export type BenchModule = { run: (opts: { quick: boolean }) => Promise<BenchResult[]> | BenchResult[] };
+
+/**
+ * Several cases measured in alternating rounds (warm-up first, then `rounds`
+ * rounds of `budgetMs` each, the order reversed every other round), so that
+ * a ratio between them is not skewed by load changing between one case's
+ * window and the next's. Each result sums its case's rounds.
+ */
+export function measureInterleaved(cases: BenchCase[], rounds: number): BenchResult[] {
+  const acc = cases.map(() => ({ ops: 0, ms: 0, cpuUs: 0 }));
+  for (const c of cases) {
+    const t0 = performance.now();
+    while (performance.now() - t0 < (c.warmupMs ?? 300)) c.batch();
+  }
+  for (let r = 0; r < rounds; r++) {
+    const order = r % 2 === 0 ? cases.map((_, i) => i) : cases.map((_, i) => cases.length - 1 - i);
+    for (const i of order) {
+      const c = cases[i];
+      const budget = c.budgetMs ?? 300;
+      const t0 = performance.now();
+      const cpu0 = process.cpuUsage();
+      let ops = 0;
+      let elapsed = 0;
+      while (elapsed < budget) {
+        ops += c.batch();
+        elapsed = performance.now() - t0;
+      }
+      const cpu = process.cpuUsage(cpu0);
+      acc[i].ops += ops;
+      acc[i].ms += elapsed;
+      acc[i].cpuUs += cpu.user + cpu.system;
+    }
+  }
+  return cases.map((c, i) => ({
+    name: c.name,
+    opsPerSec: (acc[i].ops / acc[i].ms) * 1000,
+    cpuMsPerOp: acc[i].cpuUs / 1000 / acc[i].ops,
+  }));
+}
