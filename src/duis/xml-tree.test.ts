@@ -148,6 +148,36 @@ describe('xml-tree: the parser', () => {
     assert.doesNotThrow(() => parseXmlTree('<a><b><c/></b></a>', 3));
   });
 
+  it('parses each document afresh, also right after one that failed half-way (the saxes parser is reused)', () => {
+    const good = '<?xml version="1.0"?>\n<r xmlns="urn:a"><a x="1">t</a><!-- c --></r>';
+    const written = serialiseXmlTree(parseXmlTree(good, 64));
+    assert.equal(written, good);
+    const bad = [
+      '<r><a></b></r>',
+      '<r><?pi x?></r>',
+      '<a><b><c/></b></a>',
+      '<r xmlns="urn:d "/>',
+      '<r><a>',
+      '<r/><r/>',
+      '<r>&bogus;</r>',
+    ];
+    for (const xml of bad) {
+      assert.throws(() => parseXmlTree(xml, 2), xml);
+      assert.equal(serialiseXmlTree(parseXmlTree(good, 64)), written, `after ${xml}`);
+      // an unfinished document's line count, depth, namespaces and root are not carried over
+      assert.throws(
+        () => parseXmlTree('<r>\n  <a></b>\n</r>', 64),
+        /unexpected close tag\. \(line 2, column 9\)/,
+        `after ${xml}`,
+      );
+      assert.doesNotThrow(() => parseXmlTree('<a><b/></a>', 2), `after ${xml}`);
+    }
+    const one = parseXmlTree('<r><a/></r>', 64);
+    const two = parseXmlTree('<s/>', 64);
+    assert.equal(serialiseXmlTree(one), '<r><a/></r>');
+    assert.equal(serialiseXmlTree(two), '<s/>');
+  });
+
   it('says where the fault is', () => {
     // saxes reports where it found the fault: the end of the end tag.
     assert.throws(

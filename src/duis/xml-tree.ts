@@ -199,80 +199,125 @@ export class XmlTreeDocument extends XmlTreeParent {
 
 const XML_DECL_START = /^<\?xml[\s?]/;
 
+const SAXES_OPTIONS = {
+  xmlns: true,
+  position: true,
+  defaultXMLVersion: '1.0',
+  forceXMLVersion: true,
+} as const;
+
+/** A builder's document between parses (never written to: the handlers run only during a parse). */
+const NO_DOCUMENT = new XmlTreeDocument(undefined);
+
+/**
+ * One saxes parser with its handlers, reused document after document (saxes
+ * resets itself at the end of a document); the state of the document being
+ * built is in its fields. A parse that throws leaves saxes mid-document, so
+ * its builder is dropped (parseXmlTree).
+ */
+class TreeBuilder {
+  readonly #parser = new SaxesParser(SAXES_OPTIONS);
+  #doc = NO_DOCUMENT;
+  #parent: XmlTreeParent = NO_DOCUMENT;
+  #maxDepth = 0;
+  #depth = 0;
+  #rootClosed = false;
+  /** Whitespace after the root element: kept only when a comment follows it (as the old parser and xmldom did). */
+  #epilogueText: string | undefined;
+
+  constructor() {
+    const parser = this.#parser;
+    parser.on('error', (err) => {
+      const m = /^(\d+):(\d+): ([\s\S]*)$/.exec(err.message);
+      throw new DuisMalformedError(
+        m
+          ? `XML is not well-formed: ${m[3]} (line ${m[1]}, column ${m[2]})`
+          : `XML is not well-formed: ${err.message}`,
+      );
+    });
+    parser.on('doctype', () => {
+      throw new DuisForbiddenMarkupError('a DOCTYPE is not accepted in DUIS documents');
+    });
+    parser.on('processinginstruction', () => {
+      throw new DuisForbiddenMarkupError('processing instructions are not accepted in DUIS documents');
+    });
+    parser.on('text', (data) => {
+      if (this.#rootClosed) this.#epilogueText = (this.#epilogueText ?? '') + data;
+      else this.#parent.appendChild(new XmlTreeText(TEXT_NODE, data));
+    });
+    parser.on('cdata', (data) => {
+      this.#parent.appendChild(new XmlTreeText(CDATA_SECTION_NODE, data));
+    });
+    parser.on('comment', (data) => {
+      if (this.#epilogueText !== undefined) {
+        this.#doc.appendChild(new XmlTreeText(TEXT_NODE, this.#epilogueText));
+        this.#epilogueText = undefined;
+      }
+      this.#parent.appendChild(new XmlTreeComment(data));
+    });
+    parser.on('opentag', (tag: SaxesTagNS) => {
+      if (++this.#depth > this.#maxDepth)
+        throw new DuisTooLargeError(
+          `elements nested deeper than ${this.#maxDepth}`,
+          this.#maxDepth,
+          this.#depth,
+        );
+      let list = NO_ATTRIBUTES;
+      const attrs = tag.attributes;
+      let out: XmlTreeAttr[] | undefined;
+      for (const name in attrs) {
+        const a = attrs[name];
+        // saxes binds the trimmed value; the DOM (and libxml2) the value as written: refuse the difference.
+        if ((a.prefix === 'xmlns' || name === 'xmlns') && a.value !== a.value.trim())
+          parser.fail(`namespace name ${JSON.stringify(a.value)} has leading or trailing whitespace.`);
+        out ??= [];
+        out.push(new XmlTreeAttr(name, a.prefix || null, a.local, a.uri || null, a.value));
+      }
+      if (out) list = new XmlTreeAttributes(out);
+      const e = new XmlTreeElement(tag.name, tag.prefix || null, tag.local, tag.uri || null, list);
+      const parent = this.#parent;
+      parent.appendChild(e);
+      if (parent === this.#doc) this.#doc.documentElement = e;
+      this.#parent = e;
+    });
+    parser.on('closetag', () => {
+      this.#depth--;
+      const parent = this.#parent.parentNode!;
+      this.#parent = parent;
+      if (parent === this.#doc) this.#rootClosed = true;
+    });
+  }
+
+  parse(input: string, maxDepth: number): XmlTreeDocument {
+    const doc = new XmlTreeDocument(
+      XML_DECL_START.test(input) ? input.slice(0, input.indexOf('?>') + 2) : undefined,
+    );
+    this.#doc = doc;
+    this.#parent = doc;
+    this.#maxDepth = maxDepth;
+    this.#depth = 0;
+    this.#rootClosed = false;
+    this.#epilogueText = undefined;
+    this.#parser.write(input).close();
+    // hold no document between parses
+    this.#doc = NO_DOCUMENT;
+    this.#parent = NO_DOCUMENT;
+    return doc;
+  }
+}
+
+/** The builder free for the next parse (none while one is in use, or after one threw). */
+let idleBuilder: TreeBuilder | undefined;
+
 /**
  * Parses screened XML text into an XmlTreeDocument. `maxDepth` bounds the
  * element nesting (the root is depth 1).
  */
 export function parseXmlTree(input: string, maxDepth: number): XmlTreeDocument {
-  const parser = new SaxesParser({
-    xmlns: true,
-    position: true,
-    defaultXMLVersion: '1.0',
-    forceXMLVersion: true,
-  });
-  const doc = new XmlTreeDocument(
-    XML_DECL_START.test(input) ? input.slice(0, input.indexOf('?>') + 2) : undefined,
-  );
-  let parent: XmlTreeParent = doc;
-  let depth = 0;
-  let rootClosed = false;
-  /** Whitespace after the root element: kept only when a comment follows it (as the old parser and xmldom did). */
-  let epilogueText: string | undefined;
-
-  parser.on('error', (err) => {
-    const m = /^(\d+):(\d+): ([\s\S]*)$/.exec(err.message);
-    throw new DuisMalformedError(
-      m
-        ? `XML is not well-formed: ${m[3]} (line ${m[1]}, column ${m[2]})`
-        : `XML is not well-formed: ${err.message}`,
-    );
-  });
-  parser.on('doctype', () => {
-    throw new DuisForbiddenMarkupError('a DOCTYPE is not accepted in DUIS documents');
-  });
-  parser.on('processinginstruction', () => {
-    throw new DuisForbiddenMarkupError('processing instructions are not accepted in DUIS documents');
-  });
-  parser.on('text', (data) => {
-    if (rootClosed) epilogueText = (epilogueText ?? '') + data;
-    else parent.appendChild(new XmlTreeText(TEXT_NODE, data));
-  });
-  parser.on('cdata', (data) => {
-    parent.appendChild(new XmlTreeText(CDATA_SECTION_NODE, data));
-  });
-  parser.on('comment', (data) => {
-    if (epilogueText !== undefined) {
-      doc.appendChild(new XmlTreeText(TEXT_NODE, epilogueText));
-      epilogueText = undefined;
-    }
-    parent.appendChild(new XmlTreeComment(data));
-  });
-  parser.on('opentag', (tag: SaxesTagNS) => {
-    if (++depth > maxDepth)
-      throw new DuisTooLargeError(`elements nested deeper than ${maxDepth}`, maxDepth, depth);
-    let list = NO_ATTRIBUTES;
-    const attrs = tag.attributes;
-    let out: XmlTreeAttr[] | undefined;
-    for (const name in attrs) {
-      const a = attrs[name];
-      // saxes binds the trimmed value; the DOM (and libxml2) the value as written: refuse the difference.
-      if ((a.prefix === 'xmlns' || name === 'xmlns') && a.value !== a.value.trim())
-        parser.fail(`namespace name ${JSON.stringify(a.value)} has leading or trailing whitespace.`);
-      out ??= [];
-      out.push(new XmlTreeAttr(name, a.prefix || null, a.local, a.uri || null, a.value));
-    }
-    if (out) list = new XmlTreeAttributes(out);
-    const e = new XmlTreeElement(tag.name, tag.prefix || null, tag.local, tag.uri || null, list);
-    parent.appendChild(e);
-    if (parent === doc) doc.documentElement = e;
-    parent = e;
-  });
-  parser.on('closetag', () => {
-    depth--;
-    parent = parent.parentNode!;
-    if (parent === doc) rootClosed = true;
-  });
-  parser.write(input).close();
+  const builder = idleBuilder ?? new TreeBuilder();
+  idleBuilder = undefined;
+  const doc = builder.parse(input, maxDepth); // a throw drops the builder: saxes is mid-document
+  idleBuilder = builder;
   return doc;
 }
 

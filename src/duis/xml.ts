@@ -74,6 +74,9 @@ export function byteLength(input: string | Uint8Array): number {
   return typeof input === 'string' ? Buffer.byteLength(input, 'utf8') : input.byteLength;
 }
 
+/** Fatal UTF-8 decoding, stateless between calls (no `stream`): made once. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
 /** Decodes and screens untrusted input; returns the text that is safe to hand to the parser. */
 export function screenXmlText(input: string | Uint8Array, limits: XmlLimits = {}): string {
   const maxBytes = limits.maxBytes ?? DEFAULT_MAX_BYTES;
@@ -86,7 +89,7 @@ export function screenXmlText(input: string | Uint8Array, limits: XmlLimits = {}
     text = input;
   } else {
     try {
-      text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(input);
+      text = UTF8.decode(input);
     } catch (e) {
       throw new DuisMalformedError('document is not valid UTF-8', { cause: e });
     }

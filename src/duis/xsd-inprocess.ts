@@ -87,6 +87,16 @@ function elementNameFromPath(xpath: string | undefined): string | undefined {
   return qname.slice(qname.indexOf(':') + 1);
 }
 
+/**
+ * The UTF-8 of screened `text`: the input's own bytes when they are exactly
+ * that (bytes that decoded without a BOM to strip), else the text encoded.
+ */
+function utf8Of(input: string | Uint8Array, text: string): Uint8Array {
+  if (typeof input === 'string' || (input[0] === 0xef && input[1] === 0xbb && input[2] === 0xbf))
+    return Buffer.from(text, 'utf8');
+  return input;
+}
+
 function detailsOf(e: unknown): ErrorDetail[] {
   return e instanceof XmlLibError ? e.details : [];
 }
@@ -163,7 +173,7 @@ export class InProcessDuisXsdValidator implements DuisXsdValidation {
     const text = screenXmlText(input, limits);
     let doc: XmlDocument;
     try {
-      doc = XmlDocument.fromBuffer(Buffer.from(text, 'utf8'), { option: DOCUMENT_PARSE });
+      doc = XmlDocument.fromBuffer(utf8Of(input, text), { option: DOCUMENT_PARSE });
     } catch (e) {
       if (!(e instanceof XmlError)) throw e;
       const errors = detailsOf(e).map((d) => formatLibxmlDiagnostic(d, 'parser'));
