@@ -79,8 +79,8 @@ export function precheckDuisRequest(
     );
   let depth = 0;
   let elements = 0;
-  for (let i = 0; i < bytes.length; i++) {
-    if (bytes[i] !== LT) continue;
+  // each '<' (found natively: most bytes are text between them)
+  for (let i = bytes.indexOf(LT); i >= 0; i = bytes.indexOf(LT, i + 1)) {
     const next = bytes[i + 1];
     if (next === QUESTION) continue;
     if (next === BANG) {
@@ -111,7 +111,9 @@ export function precheckDuisRequest(
   }
   // Signature and RequestID are ASCII: look at the text once (latin1 keeps byte offsets).
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
-  const sigValues = text.split('SignatureValue').length - 1;
+  let sigValues = 0;
+  for (let k = text.indexOf('SignatureValue'); k >= 0; k = text.indexOf('SignatureValue', k + 14))
+    sigValues++;
   if (sigValues !== 2 || !/<(?:[A-Za-z_][\w.-]*:)?Reference\s+URI=(""|'')/.test(text))
     throw new DspPrecheckError(
       'unsigned',
