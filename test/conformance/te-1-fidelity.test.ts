@@ -32,6 +32,7 @@
 import assert from 'node:assert/strict';
 import { createPrivateKey, createPublicKey, type KeyObject, verify } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { setAttribute } from '../../src/devices/esme/attribute-store.ts';
 import { Esme } from '../../src/devices/esme/esme.ts';
 import { keyStoreFault } from '../../src/devices/meter-common/device-credentials.ts';
 import {
@@ -121,6 +122,16 @@ const STATES: Readonly<Record<string, (esme: Esme, command: Uint8Array) => unkno
   '6.2.3_ECS26l/ECS26l_6.2.3_SUCCESS_COMMAND_GBCS.HEX': (esme, command) => {
     const quarterly = ['01', '04', '07', '10'].map((m) => ({ time: '12:00:00', date: `****-${m}-01` }));
     sendBefore(esme, command, 'ECS30a', { billingCalendar: { executionTime: quarterly } });
+  },
+  // a prepayment meter whose balance fell to the emergency credit threshold ECS08a configured: ECS09 may activate
+  // emergency credit (esme/emergency-credit.ts; a fresh meter is in credit mode and answers other-reason)
+  '2.5_ECS09/ECS09_2.5_SUCCESS_COMMAND_GBCS.HEX': (esme) => {
+    const s = esme.snapshot();
+    s.state.paymentMode = 'prepayment';
+    s.state.meterBalance = 0;
+    setAttribute(s.state, 'emergencyCreditLimit.valueActive', 1_500_000);
+    setAttribute(s.state, 'emergencyCreditThreshold.valueActive', 250_000);
+    esme.restore(s);
   },
   // the meter's join table is full: the join is refused (response code 3)
   '8.7.1_CS03A1/CS03A1_8.7.1_ERROR_COMMAND_GBCS.HEX': (esme) => esme.backchannel.setJoinCapacity(0),

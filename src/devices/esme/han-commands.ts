@@ -21,11 +21,9 @@
  *   Consumer Top Up Response (result, value, source, credit remaining); a
  *   refused UTRN also raises the GBCS alert CS01a raises (8F63 / 8F64 / 8F51
  *   / 8F5B).
- * - PECS02: emergency credit is activated when it can be (prepayment mode, an
- *   emergency credit limit configured by ECS08a, the balance at or below the
- *   emergency credit threshold); Default Response SUCCESS when it is active
- *   after the command (also if it already was), FAILURE otherwise (GBCS:
- *   "Activate Emergency Credit Remotely").
+ * - PECS02: emergency credit is activated by the rule ECS09 runs too
+ *   (emergency-credit.ts); Default Response SUCCESS when it is active after
+ *   the command (also if it already was), FAILURE otherwise.
  * - PECS03: only Proposed Supply Status 0x02 (Supply ON) can succeed, and only
  *   from armed (SMETS: the consumer enables an armed supply) or when already
  *   on: Default Response SUCCESS, else FAILURE.
@@ -49,7 +47,7 @@ import {
   zseClusterOf,
 } from '../han/zse-commands.ts';
 import { ALERT_FOR_TOP_UP_REFUSAL, utrnCounterFromUtrn } from '../meter-common/prepayment.ts';
-import { getAttribute } from './attribute-store.ts';
+import { activateEmergencyCredit, EMERGENCY_CREDIT_ACTIVATED } from './emergency-credit.ts';
 import { applyUtrn } from './handlers/account.ts';
 import type { EsmeServices } from './services.ts';
 
@@ -67,7 +65,7 @@ export const TOP_UP_RESULT = { accepted: 0, invalid: 1, duplicate: 2, error: 3, 
 /** Event codes the ESME logs with these use cases' Message Codes. */
 export const HAN_EVENT = {
   topUp: 0x810e,
-  emergencyCreditActivated: 0x81ab,
+  emergencyCreditActivated: EMERGENCY_CREDIT_ACTIVATED,
   supplyEnabled: 0x8f35,
   hcalcsRequest: 0x8131,
 } as const;
@@ -146,38 +144,19 @@ function topUpFromPpmid(r: Run): Uint8Array {
   return answer(TOP_UP_RESULT.accepted, t.valueMillipence, host.state.meterBalance);
 }
 
-/** Whether emergency credit can be activated now (prepayment, a limit configured, balance at or below the threshold). */
-export function emergencyCreditAvailable(host: EsmeServices): boolean {
-  const s = host.state;
-  const limit = getAttribute(s, 'emergencyCreditLimit.valueActive');
-  const threshold = getAttribute(s, 'emergencyCreditThreshold.valueActive');
-  return (
-    s.paymentMode === 'prepayment' &&
-    typeof limit === 'number' &&
-    limit > 0 &&
-    typeof threshold === 'number' &&
-    s.meterBalance <= threshold
-  );
-}
-
 function emergencyCreditFromPpmid(r: Run): Uint8Array {
   const { host } = r;
-  host.state.emergencyCredit ??= { active: false };
-  const ec = host.state.emergencyCredit;
-  if (!ec.active && emergencyCreditAvailable(host)) {
-    ec.active = true;
-    host.logEvent(HAN_EVENT.emergencyCreditActivated, r.messageCode);
-  }
-  host.metrics.inc(`esme.han.PECS02.${ec.active ? 'active' : 'unavailable'}`);
+  const ec = activateEmergencyCredit(host, r.messageCode);
+  host.metrics.inc(`esme.han.PECS02.${ec.ok ? 'active' : ec.refusal}`);
   host.event({
     kind: 'command',
     decision: 'accepted',
-    reason: ec.active ? 'OK' : 'EMERGENCY_CREDIT_UNAVAILABLE',
+    reason: ec.ok ? 'OK' : 'EMERGENCY_CREDIT_UNAVAILABLE',
     useCase: 'PECS02',
     messageCode: r.messageCode,
-    detail: { from: r.from, emergencyCredit: ec.active },
+    detail: { from: r.from, ...ec },
   });
-  return defaultResponse(r, ec.active ? ZCL_STATUS.success : ZCL_STATUS.failure);
+  return defaultResponse(r, ec.ok ? ZCL_STATUS.success : ZCL_STATUS.failure);
 }
 
 /** ZSE Proposed Supply Status: Supply ON. */

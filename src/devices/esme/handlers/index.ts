@@ -27,6 +27,7 @@ import { setClock } from './clock.ts';
 import { readAttributes, writeAttributes } from './cosem.ts';
 import { provideCredentialDetails, runCredentialUpdate, updateCredentials } from './credentials.ts';
 import { manageDebt } from './debt.ts';
+import { activateEmergencyCreditRemotely } from './emergency-credit.ts';
 import { activateFirmware, runFirmwareActivation } from './firmware.ts';
 import type { FutureDatedRunner } from './future-dated.ts';
 import { esmeJoin } from './join.ts';
@@ -59,6 +60,7 @@ export const ESME_HANDLERS = new UseCaseRegistry<EsmeServices>()
   .register('ECS04a', adjustBalance)
   .register('ECS04b', resetBalance)
   .register('ECS07', manageDebt)
+  .register('ECS09', activateEmergencyCreditRemotely)
   .register('ECS08a', updatePrepayConfiguration)
   .register('ECS28a', setLoadLimitConfiguration)
   .registerAll(['CS02a', 'CS02f'], provideCredentialDetails)
