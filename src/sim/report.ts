@@ -42,6 +42,12 @@ export interface SimReport {
   /** every series the plots draw, as rows (also written as CSV) */
   series: Record<string, Array<Record<string, string | number>>>;
   points: PointResult[];
+  /**
+   * What the whole run cost in this process: wall ms from start to report,
+   * CPU ms of every thread (perf.json only; absent from report.json and from
+   * a merged report)
+   */
+  elapsed?: { wallMs: number; cpuMs: number };
 }
 
 function pct(x: number): string {
@@ -479,7 +485,7 @@ function fmt(v: number | undefined): string {
   return Math.abs(v) < 1 ? v.toFixed(3) : v.toFixed(1);
 }
 
-const PERF_KEYS = new Set(['setupCpuMs', 'runCpuMs', 'wallMs', 'heapBytes']);
+const PERF_KEYS = new Set(['setupCpuMs', 'runCpuMs', 'wallMs', 'heapBytes', 'elapsed']);
 
 /** What the run cost (CPU, wall, memory): not part of report.json, which a seed determines. */
 export function perfOf(r: SimReport): Record<string, number> {
@@ -502,6 +508,9 @@ export function perfOf(r: SimReport): Record<string, number> {
       events += c.events;
       homes += c.homes;
     }
+  // the run's own wall time when this process ran it (slices in parallel on workers, or one after
+  // the other); a merged report has only its slices' (the longest slice of each arm, arms added up)
+  if (r.elapsed) wall = r.elapsed.wallMs;
   return {
     setupCpuMsPerHome: homes ? setup / homes : 0,
     runCpuMsPerOrder: orders ? run / orders : 0,
@@ -511,6 +520,7 @@ export function perfOf(r: SimReport): Record<string, number> {
     events,
     wallSeconds: wall / 1000,
     peakHeapMB: heap / 1e6,
+    ...(r.elapsed ? { processCpuSeconds: r.elapsed.cpuMs / 1000 } : {}),
   };
 }
 

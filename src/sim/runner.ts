@@ -13,6 +13,8 @@
  * Every figure is kept as additive counts (plus the raw distributions), so
  * slices merge exactly (src/sim/results.ts).
  */
+import { readFileSync } from 'node:fs';
+import { isMainThread } from 'node:worker_threads';
 import { encodeApdu } from '../gbcs/encode.ts';
 import { VirtualClock as VClock, type VirtualClock } from '../runtime/clock.ts';
 import { SeededRandom } from '../runtime/random.ts';
@@ -66,7 +68,7 @@ export async function runArm(s: Scenario, arm: Arm, o: ArmRunOptions): Promise<A
   const counts = emptyCounts();
   if (homes === 0) return counts;
   const vc: VirtualClock = new VClock();
-  const cpu0 = process.cpuUsage();
+  const cpu0 = cpuNow();
   const t0 = performance.now();
   const sys = await pumpPromise(
     vc,
@@ -94,7 +96,7 @@ export async function runArm(s: Scenario, arm: Arm, o: ArmRunOptions): Promise<A
     const failures = await pumpPromise(vc, sys.provisioned, { signal: o.signal, onProgress: setupDone });
     if (failures.length)
       throw new Error(`PPMID provisioning failed in ${failures.length} home(s): ${failures[0].error}`);
-    counts.setupCpuMs = cpuMs(cpu0);
+    counts.setupCpuMs = cpuNow() - cpu0;
     counts.homes = homes;
     const start = vc.now();
     const watch = new Watch(s, sys, vc, start, counts);
@@ -115,14 +117,14 @@ export async function runArm(s: Scenario, arm: Arm, o: ArmRunOptions): Promise<A
     });
     if (perHour > 0) w.start();
     const end = start + o.days * DAY;
-    const cpu1 = process.cpuUsage();
+    const cpu1 = cpuNow();
     const r = await pumpUntil(vc, () => vc.now() >= end, {
       signal: o.signal,
       onProgress: (p) => o.onProgress?.({ ...p, arm: arm.name, homes }),
       start,
       end,
     });
-    counts.runCpuMs = cpuMs(cpu1);
+    counts.runCpuMs = cpuNow() - cpu1;
     counts.events = r.events;
     counts.simulatedMs = vc.now() - start;
     counts.partial = r.stopped;
@@ -136,9 +138,35 @@ export async function runArm(s: Scenario, arm: Arm, o: ArmRunOptions): Promise<A
   }
 }
 
-function cpuMs(since: NodeJS.CpuUsage): number {
-  const c = process.cpuUsage(since);
+/** CPU ms of the whole process (user + system, every thread). */
+export function processCpuMs(): number {
+  const c = process.cpuUsage();
   return (c.user + c.system) / 1000;
+}
+
+/**
+ * CPU ms of this thread only, where the system tells it (Linux: the first
+ * field of /proc/thread-self/schedstat, ns on CPU); undefined elsewhere.
+ * A worker thread's `process.cpuUsage()` is the whole process's: two slices
+ * on two workers each counted both.
+ */
+export function threadCpuMs(): number | undefined {
+  try {
+    const ns = Number(readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ', 1)[0]);
+    return Number.isFinite(ns) ? ns / 1e6 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The slice's CPU clock: the process's on the main thread (V8's helper
+ * threads included, as the bench measures); on a worker thread its own
+ * (`runSlicesInWorkers` spreads the process's total over the slices in
+ * proportion to it).
+ */
+function cpuNow(): number {
+  return (!isMainThread && threadCpuMs()) || processCpuMs();
 }
 
 interface CommandObs {

@@ -10,7 +10,7 @@ import { Worker } from 'node:worker_threads';
 import { ConfigError } from '../runtime/errors.ts';
 import { buildReport, type PointResult, type SimReport, writeReport } from './report.ts';
 import { type ArmCounts, emptyCounts, mergeCounts } from './results.ts';
-import { type ArmRunOptions, runArm, type Slice, sliceHomes } from './runner.ts';
+import { type ArmRunOptions, processCpuMs, runArm, sliceHomes } from './runner.ts';
 import { type Arm, type Scenario, sweepPoints } from './scenario.ts';
 import type { SliceMessage, SliceRequest } from './slice-worker.ts';
 
@@ -60,33 +60,44 @@ export async function runScenario(s: Scenario, o: SimRunOptions): Promise<SimRep
     if (!(Number.isInteger(i) && i >= 0 && i < count))
       throw new ConfigError(`--shard ${i}/${count} is out of range`);
   if (!o.force) checkMemoryBudget(sliceHomes(homes, { index: 0, count }));
-  const points: PointResult[] = [];
-  for (const { point, scenario } of sweepPoints(s)) {
-    const arms: Record<string, ArmCounts> = {};
-    for (const arm of scenario.arms) {
-      const results: ArmCounts[] = [];
-      if ((o.workers ?? 1) > 1 && mine.length > 1)
-        results.push(...(await runSlicesInWorkers(scenario, arm, mine, { homes, days, seed, count }, o)));
-      else
-        for (const index of mine) {
-          if (o.signal?.aborted) break;
-          const slice: Slice = { index, count };
-          results.push(
-            await runArm(scenario, arm, {
-              homes,
-              days,
-              seed,
-              slice,
-              signal: o.signal,
-              onProgress: o.onProgress,
-            }),
-          );
-        }
-      // slices merge in slice order whichever finished first, so the report is the same
-      arms[arm.name] = results.reduce(mergeCounts, emptyCounts());
+  const wall0 = performance.now();
+  const cpu0 = processCpuMs();
+  const grid = sweepPoints(s);
+  // every (sweep point, arm, slice) of the run, in report order
+  const tasks: SliceTask[] = [];
+  for (const [p, { scenario }] of grid.entries())
+    for (const arm of scenario.arms) for (const index of mine) tasks.push({ point: p, scenario, arm, index });
+  const done = new Map<SliceTask, ArmCounts>();
+  if ((o.workers ?? 1) > 1 && tasks.length > 1)
+    for (const [t, c] of await runSlicesInWorkers(tasks, { homes, days, seed, count }, o)) done.set(t, c);
+  else
+    for (const t of tasks) {
+      if (o.signal?.aborted) break;
+      done.set(
+        t,
+        await runArm(t.scenario, t.arm, {
+          homes,
+          days,
+          seed,
+          slice: { index: t.index, count },
+          signal: o.signal,
+          onProgress: o.onProgress,
+        }),
+      );
     }
+  const points: PointResult[] = [];
+  for (const [p, { point, scenario }] of grid.entries()) {
+    const ran = tasks.filter((t) => t.point === p && done.has(t));
+    // a run stopped early: the points it reached
+    if (ran.length === 0 && p > 0) break;
+    const arms: Record<string, ArmCounts> = {};
+    // slices merge in slice order whichever finished first, so the report is the same
+    for (const arm of scenario.arms)
+      arms[arm.name] = ran
+        .filter((t) => t.arm === arm)
+        .map((t) => done.get(t) as ArmCounts)
+        .reduce(mergeCounts, emptyCounts());
     points.push({ point, scenario, arms });
-    if (o.signal?.aborted) break;
   }
   const report = buildReport(s, points, {
     seed,
@@ -95,76 +106,108 @@ export async function runScenario(s: Scenario, o: SimRunOptions): Promise<SimRep
     shards: o.shards ? mine : 'all',
     shardCount: count,
   });
+  report.elapsed = { wallMs: performance.now() - wall0, cpuMs: processCpuMs() - cpu0 };
   await writeReport(o.out, report);
   return report;
 }
 
+/** One slice of one arm at one sweep point. */
+interface SliceTask {
+  point: number;
+  scenario: Scenario;
+  arm: Arm;
+  index: number;
+}
+
 /**
- * Runs the slices `indices` of one arm on `o.workers` worker threads (both
- * cores); resolves with their counts in slice order. Ctrl-C (`signal`) asks
- * every worker to stop and keeps what they counted.
+ * Runs `tasks` (every sweep point, arm and slice of the run) on `o.workers`
+ * worker threads (both cores), each worker taking the next task as it
+ * finishes one: no arm waits for the slowest slice of the one before, and a
+ * worker loads the modules once. Resolves with the counts of the tasks that
+ * ran. Ctrl-C (`signal`) asks every worker to stop and keeps what they
+ * counted. A worker measures its own thread's CPU; the process's CPU over
+ * the pool (V8's helper threads and this thread included) is spread over
+ * the tasks in proportion, so perf.json's CPU is the process's, counted once.
  */
 async function runSlicesInWorkers(
-  scenario: Scenario,
-  arm: Arm,
-  indices: number[],
+  tasks: SliceTask[],
   r: { homes: number; days: number; seed: string; count: number },
   o: SimRunOptions,
-): Promise<ArmCounts[]> {
+): Promise<Map<SliceTask, ArmCounts>> {
   const ts = import.meta.url.endsWith('.ts');
   const file = new URL(ts ? './slice-worker.ts' : './slice-worker.js', import.meta.url);
-  const results = new Map<number, ArmCounts>();
-  const queue = [...indices];
+  const results = new Map<SliceTask, ArmCounts>();
+  const queue = [...tasks];
   const live = new Set<Worker>();
   const stopAll = () => {
     for (const w of live) w.postMessage({ type: 'stop' });
   };
   o.signal?.addEventListener('abort', stopAll);
+  const cpu0 = processCpuMs();
   const lane = async (): Promise<void> => {
-    for (;;) {
-      const index = queue.shift();
-      if (index === undefined || o.signal?.aborted) return;
-      // the sources run through tsx (tests, benchmarks): the worker registers tsx's loader, then loads
-      // the slice worker; the command runs the compiled dist/ directly
-      const w = ts
-        ? new Worker(
-            `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(file.href)}); });`,
-            { eval: true },
-          )
-        : new Worker(file);
-      live.add(w);
-      try {
+    if (queue.length === 0 || o.signal?.aborted) return;
+    // the sources run through tsx (tests, benchmarks): the worker registers tsx's loader, then loads
+    // the slice worker; the command runs the compiled dist/ directly
+    const w = ts
+      ? new Worker(
+          `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(file.href)}); });`,
+          { eval: true },
+        )
+      : new Worker(file);
+    live.add(w);
+    let current: { task: SliceTask; resolve: (c: ArmCounts) => void; reject: (e: Error) => void } | undefined;
+    w.on('message', (m: SliceMessage) => {
+      if (!current) return;
+      if (m.type === 'progress')
+        o.onProgress?.({ ...m.progress, arm: `${m.progress.arm} [slice ${current.task.index}]` });
+      else if (m.type === 'done') current.resolve(m.counts);
+      else current.reject(new Error(`slice ${current.task.index}: ${m.message}`));
+    });
+    w.on('error', (e) => current?.reject(e));
+    w.on('exit', (code) =>
+      current?.reject(new Error(`slice ${current.task.index}: worker exited (${code})`)),
+    );
+    try {
+      for (;;) {
+        const task = queue.shift();
+        if (task === undefined || o.signal?.aborted) return;
         const counts = await new Promise<ArmCounts>((resolve, reject) => {
-          w.on('message', (m: SliceMessage) => {
-            if (m.type === 'progress')
-              o.onProgress?.({ ...m.progress, arm: `${m.progress.arm} [slice ${index}]` });
-            else if (m.type === 'done') resolve(m.counts);
-            else reject(new Error(`slice ${index}: ${m.message}`));
-          });
-          w.on('error', reject);
-          w.on('exit', (code) => reject(new Error(`slice ${index}: worker exited (${code})`)));
+          current = { task, resolve, reject };
           const req: SliceRequest = {
             type: 'run',
-            scenario,
-            arm,
-            options: { homes: r.homes, days: r.days, seed: r.seed, slice: { index, count: r.count } },
+            scenario: task.scenario,
+            arm: task.arm,
+            options: {
+              homes: r.homes,
+              days: r.days,
+              seed: r.seed,
+              slice: { index: task.index, count: r.count },
+            },
             logSpec: process.env.PPMID_LOG ?? 'error',
           };
           w.postMessage(req);
         });
-        results.set(index, counts);
-      } finally {
-        live.delete(w);
-        await w.terminate();
+        current = undefined;
+        results.set(task, counts);
       }
+    } finally {
+      current = undefined;
+      live.delete(w);
+      await w.terminate();
     }
   };
   try {
-    await Promise.all(Array.from({ length: Math.min(o.workers ?? 1, indices.length) }, lane));
+    await Promise.all(Array.from({ length: Math.min(o.workers ?? 1, tasks.length) }, lane));
   } finally {
     o.signal?.removeEventListener('abort', stopAll);
   }
-  return indices.filter((i) => results.has(i)).map((i) => results.get(i) as ArmCounts);
+  const threads = [...results.values()].reduce((a, c) => a + c.setupCpuMs + c.runCpuMs, 0);
+  const scale = threads > 0 ? (processCpuMs() - cpu0) / threads : 1;
+  for (const c of results.values()) {
+    c.setupCpuMs *= scale;
+    c.runCpuMs *= scale;
+  }
+  return results;
 }
 
 export function readReport(dir: string): SimReport {

@@ -176,4 +176,39 @@ describe('sim: determinism and shards', () => {
       readFileSync(join(one, 'report.json'), 'utf8'),
     );
   });
+
+  it('worker threads take every arm and slice from one queue: the same report as one thread, CPU counted once', async () => {
+    const two = validateScenario({
+      ...BUILT_IN_SCENARIOS.benefit,
+      wan: { intermittentShare: 0.5, noneShare: 0, meanUpHours: 1, meanDownHours: 1 },
+      workload: { topUpsPerHomeDay: 24, readsPerHomeDay: 24 },
+      arms: [
+        { name: 'no-ppmid', route: 'wan' },
+        { name: 'su1-auto', route: 'auto' },
+      ],
+    });
+    const o = { homes: 3, days: 0.1, seed: 'pool', shardCount: 2 };
+    const one = tmp();
+    const threads = tmp();
+    const r1 = await runScenario(two, { ...o, out: one });
+    const r2 = await runScenario(two, { ...o, workers: 2, out: threads });
+    assert.equal(
+      readFileSync(join(threads, 'report.json'), 'utf8'),
+      readFileSync(join(one, 'report.json'), 'utf8'),
+    );
+    for (const r of [r1, r2]) {
+      // the slices' CPU is part of the process's over the whole run (a worker's process.cpuUsage()
+      // is the whole process's: two slices running at once each counted both)
+      const slices = Object.values(r.points[0]!.arms).reduce((a, c) => a + c.setupCpuMs + c.runCpuMs, 0);
+      assert.ok(r.elapsed, 'the run measures its own wall and CPU');
+      assert.ok(slices > 0 && slices <= r.elapsed.cpuMs + 1e-6, `${slices} <= ${r.elapsed.cpuMs}`);
+    }
+    const perf = JSON.parse(readFileSync(join(threads, 'perf.json'), 'utf8'));
+    assert.equal(
+      perf.wallSeconds,
+      r2.elapsed!.wallMs / 1000,
+      'perf.json: the run wall time, not the slices added up',
+    );
+    assert.ok(!('elapsed' in JSON.parse(readFileSync(join(threads, 'report.json'), 'utf8'))));
+  });
 });
