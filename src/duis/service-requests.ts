@@ -602,5 +602,8 @@ export function isCommandVariantAllowed(srv: string, cv: CommandVariant): boolea
 
 /** Service Reference of a variant: `4.1.1` -> `4.1`, `8.13` -> `8.13`. */
 export function serviceReferenceOf(srv: string): string {
-  return srv.split('.').slice(0, 2).join('.');
+  // what `srv.split('.').slice(0, 2).join('.')` gives, without the array
+  const first = srv.indexOf('.');
+  const second = first < 0 ? -1 : srv.indexOf('.', first + 1);
+  return second < 0 ? srv : srv.slice(0, second);
 }

@@ -66,5 +66,6 @@ export function normaliseEui(s: string): Eui {
 
 /** DUIS form: `00-DB-12-34-56-78-90-A0`. */
 export function euiToDuis(eui: Eui): string {
-  return normaliseEui(eui).match(/../g)!.join('-');
+  const e = normaliseEui(eui);
+  return `${e.slice(0, 2)}-${e.slice(2, 4)}-${e.slice(4, 6)}-${e.slice(6, 8)}-${e.slice(8, 10)}-${e.slice(10, 12)}-${e.slice(12, 14)}-${e.slice(14)}`;
 }

@@ -280,43 +280,57 @@ function buildNode(s: Asn1Schema, v: unknown, path: string): DerNode {
   return n;
 }
 
+/** The field names of a sequence schema, read once per schema (schemas are constants). */
+const fieldNames = new WeakMap<Asn1Schema, ReadonlySet<string>>();
+
+function fieldNamesOf(s: Extract<Asn1Schema, { type: 'sequence' }>): ReadonlySet<string> {
+  let names = fieldNames.get(s);
+  if (!names) {
+    names = new Set(s.fields.map((f) => f.name));
+    fieldNames.set(s, names);
+  }
+  return names;
+}
+
+function needs(what: string, path: string): never {
+  throw new GbcsFieldError(`needs ${what}`, path);
+}
+
 function buildNodeBare(s: Asn1Schema, v: unknown, path: string): DerNode {
-  const bad = (what: string): never => {
-    throw new GbcsFieldError(`needs ${what}`, path);
-  };
   switch (s.type) {
     case 'integer':
     case 'enumerated':
-      if (typeof v !== 'number' || !Number.isSafeInteger(v)) bad('an integer');
+      if (typeof v !== 'number' || !Number.isSafeInteger(v)) needs('an integer', path);
       return s.type === 'integer' ? der.integer(v as number) : der.enumerated(v as number);
     case 'bigInteger': {
       if (typeof v !== 'bigint' && !(typeof v === 'string' && /^-?\d+$/.test(v)) && !Number.isSafeInteger(v))
-        bad('an integer');
+        needs('an integer', path);
       return der.integer(BigInt(v as bigint | string | number));
     }
     case 'boolean':
-      if (typeof v !== 'boolean') bad('a boolean');
+      if (typeof v !== 'boolean') needs('a boolean', path);
       return der.boolean(v as boolean);
     case 'null':
-      if (v !== null) bad('null');
+      if (v !== null) needs('null', path);
       return der.null();
     case 'octets': {
       const b = hexBytes(v, path);
-      if (s.size !== undefined && b.length !== s.size) bad(`${s.size} octets`);
+      if (s.size !== undefined && b.length !== s.size) needs(`${s.size} octets`, path);
       return der.octetString(b);
     }
     case 'bits': {
-      if (typeof v !== 'string' || !/^[01]*$/.test(v)) bad('a text of 0 and 1 (one character per bit)');
+      if (typeof v !== 'string' || !/^[01]*$/.test(v))
+        needs('a text of 0 and 1 (one character per bit)', path);
       const bits = v as string;
       const bytes = new Uint8Array(Math.ceil(bits.length / 8));
       for (let i = 0; i < bits.length; i++) if (bits[i] === '1') bytes[i >> 3] |= 0x80 >> (i & 7);
       return der.bitString(bytes, bytes.length * 8 - bits.length);
     }
     case 'generalizedTime':
-      if (typeof v !== 'string' || !/^\d{14}Z$/.test(v)) bad('a GeneralizedTime YYYYMMDDHHMMSSZ');
+      if (typeof v !== 'string' || !/^\d{14}Z$/.test(v)) needs('a GeneralizedTime YYYYMMDDHHMMSSZ', path);
       return der.generalizedTime(v as string);
     case 'utcTime':
-      if (typeof v !== 'string' || !/^\d{12}Z$/.test(v)) bad('a UTCTime YYMMDDHHMMSSZ');
+      if (typeof v !== 'string' || !/^\d{12}Z$/.test(v)) needs('a UTCTime YYMMDDHHMMSSZ', path);
       return der.utcTime(v as string);
     case 'der':
       try {
@@ -325,9 +339,9 @@ function buildNodeBare(s: Asn1Schema, v: unknown, path: string): DerNode {
         throw new GbcsFieldError(e instanceof Error ? e.message : String(e), path);
       }
     case 'sequence': {
-      if (!v || typeof v !== 'object') bad('a record');
+      if (!v || typeof v !== 'object') needs('a record', path);
       const rec = v as Record<string, unknown>;
-      const known = new Set(s.fields.map((f) => f.name));
+      const known = fieldNamesOf(s);
       for (const k of Object.keys(rec))
         if (!known.has(k) && rec[k] !== undefined)
           throw new GbcsFieldError('is not a field of this structure', `${path}.${k}`);
@@ -343,13 +357,13 @@ function buildNodeBare(s: Asn1Schema, v: unknown, path: string): DerNode {
       return der.sequence(...kids);
     }
     case 'sequenceOf':
-      if (!Array.isArray(v)) bad('a list');
+      if (!Array.isArray(v)) needs('a list', path);
       return der.sequence(...(v as unknown[]).map((x, i) => buildNode(s.of, x, `${path}[${i}]`)));
     case 'choice': {
       const keys = v && typeof v === 'object' ? Object.keys(v) : [];
-      if (keys.length !== 1) bad(`one of ${s.alternatives.map((a) => a.name).join(', ')}`);
+      if (keys.length !== 1) needs(`one of ${s.alternatives.map((a) => a.name).join(', ')}`, path);
       const alt = s.alternatives.find((a) => a.name === keys[0]);
-      if (!alt) bad(`one of ${s.alternatives.map((a) => a.name).join(', ')}`);
+      if (!alt) needs(`one of ${s.alternatives.map((a) => a.name).join(', ')}`, path);
       return buildField(alt!, (v as Record<string, unknown>)[keys[0]], `${path}.${keys[0]}`);
     }
   }

@@ -319,80 +319,83 @@ function decodeIn(
 // ---------------------------------------------------------------- encode
 
 /** Builds the Data of a value; throws UseCaseShapeError (field path) when the value does not fit. */
+/** The shape error of encodeData at `path` (a function, not a closure made per call). */
+function failAt(path: string, why: string): never {
+  throw new UseCaseShapeError(why, path);
+}
+
 export function encodeData(sc: Schema, v: unknown, path: string): DlmsData {
-  const fail = (why: string): never => {
-    throw new UseCaseShapeError(why, path);
-  };
   switch (sc.t) {
     case 'nullable':
       return v === null || v === undefined ? { type: 'null' } : encodeData(sc.of, v, path);
     case 'null':
-      return v === null || v === undefined ? { type: 'null' } : fail('expected null');
+      return v === null || v === undefined ? { type: 'null' } : failAt(path, 'expected null');
     case 'structure': {
-      if (!v || typeof v !== 'object' || Array.isArray(v)) return fail('expected an object');
+      if (!v || typeof v !== 'object' || Array.isArray(v)) return failAt(path, 'expected an object');
       const o = v as Record<string, unknown>;
       const names = Object.keys(sc.fields);
       for (const k of Object.keys(o))
-        if (!(k in sc.fields) && o[k] !== undefined) fail(`unknown field ${JSON.stringify(k)}`);
+        if (!(k in sc.fields) && o[k] !== undefined) failAt(path, `unknown field ${JSON.stringify(k)}`);
       const items: DlmsData[] = [];
       const min = names.length - (sc.optionalTail ?? 0);
       for (let i = 0; i < names.length; i++) {
         const n = names[i] as string;
         if (o[n] === undefined) {
           if (i >= min) break;
-          fail(`missing field ${n}`);
+          failAt(path, `missing field ${n}`);
         }
         items.push(encodeData(sc.fields[n] as Schema, o[n], `${path}.${n}`));
       }
       return { type: 'structure', items };
     }
     case 'array':
-      if (!Array.isArray(v)) return fail('expected an array');
+      if (!Array.isArray(v)) return failAt(path, 'expected an array');
       return { type: 'array', items: v.map((x, i) => encodeData(sc.of, x, `${path}[${i}]`)) };
     case 'compact-array':
-      if (!Array.isArray(v)) return fail('expected an array');
+      if (!Array.isArray(v)) return failAt(path, 'expected an array');
       return {
         type: 'compact-array',
         description: describeSchema(sc.of, path),
         elements: v.map((x, i) => encodeData(sc.of, x, `${path}[${i}]`)),
       };
     case 'boolean':
-      return typeof v === 'boolean' ? { type: 'boolean', value: v } : fail('expected a boolean');
+      return typeof v === 'boolean' ? { type: 'boolean', value: v } : failAt(path, 'expected a boolean');
     case 'long64':
     case 'long64-unsigned': {
       let b: bigint;
       try {
         b = typeof v === 'bigint' ? v : BigInt(v as string | number);
       } catch {
-        return fail('expected an integer');
+        return failAt(path, 'expected an integer');
       }
       const ok = sc.t === 'long64' ? BigInt.asIntN(64, b) === b : BigInt.asUintN(64, b) === b;
-      return ok ? { type: sc.t, value: b } : fail(`${b} is out of range for ${sc.t}`);
+      return ok ? { type: sc.t, value: b } : failAt(path, `${b} is out of range for ${sc.t}`);
     }
     case 'octet-string': {
-      if (typeof v !== 'string') return fail('expected a string');
+      if (typeof v !== 'string') return failAt(path, 'expected a string');
       let bytes: Uint8Array;
       try {
         bytes = octetsBytes(sc.as, v);
       } catch (e) {
-        return fail(e instanceof Error ? e.message : String(e));
+        return failAt(path, e instanceof Error ? e.message : String(e));
       }
       if (sc.size !== undefined && bytes.length !== sc.size)
-        fail(`expected ${sc.size} bytes, got ${bytes.length}`);
+        failAt(path, `expected ${sc.size} bytes, got ${bytes.length}`);
       return { type: 'octet-string', value: bytes };
     }
     case 'bit-string': {
-      if (typeof v !== 'string') return fail('expected a string of 0 and 1');
-      if (sc.size !== undefined && v.length !== sc.size) fail(`expected ${sc.size} bits, got ${v.length}`);
+      if (typeof v !== 'string') return failAt(path, 'expected a string of 0 and 1');
+      if (sc.size !== undefined && v.length !== sc.size)
+        failAt(path, `expected ${sc.size} bits, got ${v.length}`);
       return { type: 'bit-string', bitLength: v.length, bytes: bitsBytes(v, path) };
     }
     case 'visible-string':
     case 'utf8-string':
-      return typeof v === 'string' ? { type: sc.t, value: v } : fail('expected a string');
+      return typeof v === 'string' ? { type: sc.t, value: v } : failAt(path, 'expected a string');
     default: {
-      if (typeof v !== 'number' || !Number.isInteger(v)) return fail('expected an integer');
+      if (typeof v !== 'number' || !Number.isInteger(v)) return failAt(path, 'expected an integer');
       const [lo, hi] = INT_RANGE[sc.t];
-      if (v < lo || v > hi) fail(`${v} is out of range for ${sc.t} (${lo}..${hi})`);
+      if (v < lo || v > hi) failAt(path, `${v} is out of range for ${sc.t} (${lo}..${hi})`);
       return { type: sc.t, value: v } as DlmsData;
     }
   }
