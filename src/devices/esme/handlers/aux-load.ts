@@ -19,8 +19,6 @@
  * 0x811A); an ECS47 holds the switch against the calendar for its Duration.
  */
 import { type AlcsScript, decodeAlcsScript, encodeAlcsScript } from '../../../gbcs/use-cases/alcs-scripts.ts';
-import { parseCosemDateTimeText } from '../../../gbcs/use-cases/cosem-text.ts';
-import { isZeroDateTime } from '../../meter-common/time.ts';
 import {
   CommandContentError,
   type HandlerResult,
@@ -105,31 +103,4 @@ export function alcsConfiguration(call: UseCaseCall, esme: EsmeServices): Handle
   const written = writeAttributes(call, esme);
   if (written.outcome === 'applied') esme.alcs?.calendarWritten();
   return written;
-}
-
-/**
- * ECS46d (SR 6.14.3): the *next* auxiliary controller calendar (channel 1:
- * 0-1:11.0.3.255, 0-1:12.0.2.255) and its activation times (GBCS later
- * use-case table, c5d22f4e, ~offset 1,155,000). An immediate activation (all
- * zero) makes it the current calendar at once (channel 0, which ECS61d reads
- * and the ALCS runs, alcs.ts). NOT DONE: a future-dated activation is stored
- * but never run (the next calendar stays next), said in the result's detail.
- */
-export function auxiliaryControllerCalendar(call: UseCaseCall, esme: EsmeServices): HandlerResult {
-  const written = writeAttributes(call, esme);
-  if (written.outcome !== 'applied') return written;
-  const at = (call.fields as { auxiliaryControllerScheduleActivation?: { activationTime?: unknown } })
-    .auxiliaryControllerScheduleActivation?.activationTime;
-  if (typeof at !== 'string' || !isZeroDateTime(parseCosemDateTimeText(at)))
-    return {
-      ...written,
-      detail: { ...written.detail, nextCalendar: `stored, activation ${String(at)} not run` },
-    };
-  for (const [next, current] of [
-    ['auxiliaryControllerSpecialDays.entries', 'alcsSpecialDays.entries'],
-    ['auxiliaryControllerSchedule.entries', 'alcsSchedule.entries'],
-  ] as const)
-    setAttribute(esme.state, current, getAttribute(esme.state, next));
-  esme.alcs?.calendarWritten();
-  return { ...written, detail: { ...written.detail, nextCalendar: 'activated' } };
 }

@@ -16,12 +16,8 @@ import { UseCaseRegistry } from '../../meter-common/use-case-registry.ts';
 import { ROLE } from '../../security/credentials.ts';
 import type { EsmeServices } from '../services.ts';
 import { adjustBalance, paymentMode, resetBalance, runPaymentMode, topUp } from './account.ts';
-import {
-  AUX_LOAD_USE_CASES,
-  alcsConfiguration,
-  auxiliaryControllerCalendar,
-  auxiliaryLoadControl,
-} from './aux-load.ts';
+import { auxiliaryControllerCalendar, runAuxiliaryCalendarActivation } from './aux-calendar.ts';
+import { AUX_LOAD_USE_CASES, alcsConfiguration, auxiliaryLoadControl } from './aux-load.ts';
 import { setBillingCalendar } from './billing.ts';
 import { setClock } from './clock.ts';
 import { readAttributes, writeAttributes } from './cosem.ts';
@@ -99,6 +95,7 @@ export const ESME_FUTURE_DATED: Readonly<Record<string, FutureDatedRunner>> = {
   ECS01a: runTariffActivation,
   ECS08a: runPrepaySettingActivation,
   ECS28a: runLoadLimitActivation,
+  ECS46d: runAuxiliaryCalendarActivation,
   ECS02: runPaymentMode,
   ECS03: runPaymentMode,
   CS06: runFirmwareActivation,
