@@ -19,6 +19,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { DeviceEvent } from '../../src/devices/contracts.ts';
 import { isSignedPreCommandVariant, parseDuisRequest } from '../../src/duis/index.ts';
 import { decodeMessage } from '../../src/gbcs/index.ts';
 import { decodeResponse } from '../../src/gbcs/use-cases/index.ts';
@@ -32,20 +33,29 @@ import { allTemplates } from '../support/dsp-transform.ts';
 import { untilTerminal } from '../support/supplier-commands.ts';
 import { pumpVirtual, pumpVirtualPromise, virtualSystemSuite } from './harness.ts';
 
+/** An example order body and where it comes from. */
+interface Example {
+  body: unknown;
+  /** the DUIS template (or derived request) it is the body of */
+  from: string;
+}
+
 /**
- * The first DUIS template of each SRV carrying the SR's own body (not a Signed Pre-Command): its body as
- * JSON and the device type it targets (the RTDS inventory's type of the template's RequestID target).
+ * Per SRV and device type, the first DUIS template carrying the SR's own body (not a Signed Pre-Command) whose
+ * RequestID targets a device of that type (the RTDS inventory's type; DCC templates first, then the derived
+ * requests of test/support/derived-templates.ts for what no DCC template shows).
  */
-function examples(): Map<string, { body: unknown; type: string }> {
+function examples(): Map<string, Map<string, Example>> {
   const types = new Map<string, string>(RTDS_INVENTORY.map((d) => [d.eui, d.deviceType]));
-  const m = new Map<string, { body: unknown; type: string }>();
-  // DCC templates first; an SRV none shows takes its derived request (test/support/derived-templates.ts)
+  const m = new Map<string, Map<string, Example>>();
   for (const t of [...allTemplates(), ...derivedTemplates()]) {
-    if (m.has(t.srv)) continue;
     const r = parseDuisRequest(t.xml);
     if (isSignedPreCommandVariant(r.header.commandVariant)) continue;
     const type = types.get(r.header.requestId.target) ?? 'ESME';
-    m.set(t.srv, { body: JSON.parse(JSON.stringify(duisBodyToJson(r.body))), type });
+    const bySrv = m.get(t.srv) ?? new Map<string, Example>();
+    m.set(t.srv, bySrv);
+    if (bySrv.has(type)) continue;
+    bySrv.set(type, { body: JSON.parse(JSON.stringify(duisBodyToJson(r.body))), from: t.file });
   }
   return m;
 }
@@ -68,80 +78,187 @@ function executionNotBefore(body: unknown, now: number): unknown {
 }
 
 /**
- * Device SRVs whose order the device emulators leave unanswered today (the command expires): listed
- * here so that the test fails when one of them starts answering, or when another one stops.
+ * Device SRV runs (`<SRV> <device type> <route>[ future-dated]`) the device emulators leave unanswered today
+ * (the command expires): listed here so that the test fails when one of them starts answering, or when
+ * another one stops.
  */
 const NO_ANSWER: Readonly<Record<string, string>> = {
-  '6.15.1 wan':
+  '6.15.1 ESME wan':
     'Update Security Credentials (KRP): the template body replaces the supplier credentials with RTDS certificates the estate does not hold; the meter sends no response',
-  '6.24.1 wan': 'Retrieve Device Security Credentials (KRP, CS02f): no response from the meter emulator',
-  '6.24.1 ppmid': 'Retrieve Device Security Credentials (KRP, CS02f): no response from the meter emulator',
+  '6.15.1 GSME wan': 'as 6.15.1 ESME (the same template body)',
+  ...both(
+    '6.24.1 ESME',
+    'Retrieve Device Security Credentials (KRP, CS02f): no response from the meter emulator',
+  ),
+  ...both('6.24.1 GSME', 'as 6.24.1 ESME'),
+  '6.24.1 CHF wan': 'as 6.24.1 ESME',
+  '6.24.1 GPF wan': 'as 6.24.1 ESME',
 };
+
+/**
+ * Runs (named as in NO_ANSWER) whose command the meter emulator took and answered as refused (its Command
+ * outcome FAILED or UNSUPPORTED: a ZCL / DLMS failure status in the GBCS answer), with why.
+ */
+const DEVICE_REFUSED: Readonly<Record<string, string>> = {
+  ...both('2.2 ESME', "Top Up: the DCC template's UTRN is refused for its counter (UTRN counter rule)"),
+  ...both('2.2 GSME', "Top Up: the DCC template's UTRN is refused for its counter (UTRN counter rule)"),
+  ...both(
+    '6.11 ESME',
+    "Set Clock: the template's validity interval (2015) does not hold the meter's time (2026)",
+  ),
+  ...both(
+    '6.11 GSME',
+    "Set Clock: the template's validity interval (2015) does not hold the CH's time (2026)",
+  ),
+  ...both(
+    '6.15.2 ESME',
+    'CS02d: the ESME emulator fails building its answer ("response: needs an integer"): an emulator gap',
+  ),
+  ...both('6.15.2 GSME', 'CS02d: not run by the GSME emulator (UNSUPPORTED): an emulator gap'),
+  '6.15.2 GPF wan': 'CS02d: not run by the GPF emulator (UNSUPPORTED): an emulator gap',
+  ...both('6.17 GSME', 'CS02c: not run by the GSME emulator (UNSUPPORTED): an emulator gap'),
+  '6.17 GPF wan': 'CS02c: not run by the GPF emulator (UNSUPPORTED): an emulator gap',
+  '6.21 ESME wan':
+    "CS02b (NO handover): the template's network operator certificates chain to no root the estate's ESME holds",
+  '6.21 GSME wan': 'CS02b: not run by the GSME emulator (UNSUPPORTED): an emulator gap',
+  '6.21 GSME wan future-dated': 'CS02b: not run by the GSME emulator (UNSUPPORTED): an emulator gap',
+  '6.21 GPF wan':
+    "CS02b (NO handover): the template's network operator certificates chain to no root the estate's GPF holds",
+  '6.21 GPF wan future-dated': 'CS02b future dated: not run by the GPF emulator',
+  ...both('6.24.2 GSME', 'CS02e: not run by the GSME emulator (UNSUPPORTED): an emulator gap'),
+  '6.24.2 GPF wan': 'CS02e: not run by the GPF emulator (UNSUPPORTED): an emulator gap',
+  ...both(
+    '8.8.2 ESME',
+    'Remove Device (CS04AC): the template body names 01-02-03-04-05-06-07-08, which is not joined to the meter',
+  ),
+  ...both(
+    '8.8.2 GSME',
+    'Remove Device (CS04B): the template body names 01-02-03-04-05-06-07-08, which is not joined to the meter',
+  ),
+  '8.5 ESME wan':
+    'Service Opt Out (CS02b ACB by ACB): the ESME refuses "acb/ka: a ds certificate for a ka cell"',
+};
+
+/** The same reason for a run over the WAN and through the PPMID. */
+function both(run: string, why: string): Record<string, string> {
+  return { [`${run} wan`]: why, [`${run} ppmid`]: why };
+}
+
+interface Run {
+  srv: string;
+  type: string;
+  route: 'wan' | 'ppmid';
+  body: unknown;
+  /** the template the body comes from (another device type's when the SRV has none for this type) */
+  from: string;
+  /** an ExecutionDateTime an hour ahead was added (the template has none) */
+  futureDated: boolean;
+}
+
+const runName = (r: Run) => `${r.srv} ${r.type} ${r.route}${r.futureDated ? ' future-dated' : ''}`;
 
 describe('e2e: every orderable device SRV, DUIS -> DSP -> WAN -> device -> DUIS (virtual time)', () => {
   const suite = virtualSystemSuite('every-srv');
   const { vc } = suite;
   let sys: RunningSystem | undefined;
 
-  it('each ends with the device answer (or a named refusal), over the WAN and through the PPMID', async () => {
+  it('each ends with the device answer (or a named refusal), per device type it takes, over the WAN and through the PPMID', async () => {
     sys = await suite.start();
     assert.deepEqual(await pumpVirtualPromise(vc, sys.provisioned), []);
     const home = sys.estate!.homes[0];
     const supplier = sys.supplier!;
     const ex = examples();
-    const plan = home.plan as unknown as Record<string, string>;
-    const targetOf = (type: string) =>
-      type === 'CHF'
-        ? plan.chf
-        : type === 'GSME'
-          ? plan.gsme
-          : type === 'GPF'
-            ? plan.gpf
-            : type === 'PPMID'
-              ? plan.ppmid
-              : plan.esme;
+    const plan = home.plan as unknown as Record<string, string | undefined>;
+    // the home's device of each DUIS device type
+    const targets: Record<string, string | undefined> = {
+      ESME: plan.esme,
+      GSME: plan.gsme,
+      CHF: plan.chf,
+      GPF: plan.gpf,
+      PPMID: plan.ppmid,
+      HCALCS: plan.hcalcs,
+    };
     // 8.12.x restore the Device Log backup the DSP holds of an old CH: the home's own, which the DSP backs up from
     // the 8.9 Read Device Log with ReadSecurityDetails (CCS07) sent before them (the first 8.9 template, CCS06,
     // reads no link keys)
     const dashed = (e: string) => e.match(/../g)!.join('-');
-    ex.set('8.9', { body: { ReadSecurityDetails: null }, type: 'CHF' });
-    ex.set('8.12.1', { body: { OldCHFID: dashed(plan.chf) }, type: 'CHF' });
-    ex.set('8.12.2', { body: { OldGPFID: dashed(plan.gpf) }, type: 'GPF' });
+    const own = (srv: string, type: string, body: unknown) =>
+      ex.set(srv, new Map([...(ex.get(srv) ?? []), [type, { body, from: 'this test' }]]));
+    own('8.9', 'CHF', { ReadSecurityDetails: null });
+    own('8.12.1', 'CHF', { OldCHFID: dashed(plan.chf!) });
+    own('8.12.2', 'GPF', { OldGPFID: dashed(plan.gpf!) });
     const device = orderableSrvs().filter((o) => o.class !== 'non-device');
     const missing = device.filter((o) => !ex.has(o.srv)).map((o) => o.srv);
+    const absent: string[] = [];
     const lines: string[] = [];
     const problems: string[] = [];
     const unanswered: string[] = [];
-    const runs: Array<{ srv: string; route: 'wan' | 'ppmid' }> = [];
+    const runs: Run[] = [];
     for (const o of device) {
-      if (!ex.has(o.srv)) continue;
-      runs.push({ srv: o.srv, route: 'wan' });
-      if (o.localDelivery) runs.push({ srv: o.srv, route: 'ppmid' });
+      const bySrv = ex.get(o.srv);
+      if (!bySrv) continue;
+      const first = [...bySrv.values()][0];
+      for (const type of o.targets) {
+        if (!targets[type]) {
+          absent.push(`${o.srv} ${type}`);
+          continue;
+        }
+        const e = bySrv.get(type) ?? { body: first.body, from: `${first.from} (another type's)` };
+        const base = { srv: o.srv, type, body: e.body, from: e.from, futureDated: false };
+        runs.push({ ...base, route: 'wan' });
+        if (o.localDelivery) runs.push({ ...base, route: 'ppmid' });
+        // GBCS future dating by the device: the same order once more, an hour ahead, when the template has none
+        const body = e.body as Record<string, unknown> | null;
+        if (o.futureDating !== 'none' && body && typeof body === 'object' && !('ExecutionDateTime' in body))
+          runs.push({ ...base, route: 'wan', futureDated: true });
+      }
     }
+    // 8.5 opts its target out of DCC services (E5 for what follows): last
+    runs.sort((a, b) => Number(a.srv === '8.5') - Number(b.srv === '8.5'));
+    // the meters' own account of each command (their event log): a content they refused is answered too
+    const meters: Record<string, { events: readonly DeviceEvent[] } | undefined> = {
+      ESME: home.esme,
+      GSME: home.gsme,
+      GPF: home.gpf,
+    };
+    const deviceRefused: string[] = [];
     for (const r of runs) {
       let c: CommandRecord;
+      const meter = meters[r.type];
+      const mark = meter?.events.at(-1);
+      const body = r.futureDated
+        ? { ExecutionDateTime: new Date(vc.now() + 3_600_000).toISOString(), ...(r.body as object) }
+        : executionNotBefore(r.body, vc.now());
       try {
         c = await pumpVirtualPromise(
           vc,
           supplier.submit({
             premisesId: home.premisesId,
-            order: {
-              kind: 'duis',
-              srv: r.srv,
-              body: executionNotBefore(ex.get(r.srv)!.body, vc.now()) as never,
-            },
-            target: targetOf(ex.get(r.srv)!.type),
+            order: { kind: 'duis', srv: r.srv, body: body as never },
+            target: targets[r.type]!,
             route: r.route,
           }),
         );
       } catch (err) {
-        lines.push(`${r.srv} ${r.route}: refused by the supplier: ${(err as Error).message}`);
+        lines.push(`${runName(r)}: refused by the supplier: ${(err as Error).message}`);
         continue;
       }
       const f = await untilTerminal(supplier, c.id, (done) => pumpVirtual(vc, done));
-      const line = `${r.srv} ${r.route} CV ${f.commandVariants?.join('>')} -> ${f.state}${f.response ? ` ${f.response.code}${f.response.gbcs ? ` GBCS ${f.response.gbcs.length / 2} B` : ''}` : ''}${f.reason ? ` (${f.reason})` : ''}`;
-      lines.push(line);
-      if (f.state === 'expired') unanswered.push(`${r.srv} ${r.route}`);
+      const line = `${runName(r)} CV ${f.commandVariants?.join('>')} -> ${f.state}${f.response ? ` ${f.response.code}${f.response.gbcs ? ` GBCS ${f.response.gbcs.length / 2} B` : ''}` : ''}${f.reason ? ` (${f.reason})` : ''} [${r.from}]`;
+      const fresh = meter ? meter.events.slice(mark ? meter.events.indexOf(mark) + 1 : 0) : [];
+      const refusal = fresh.find(
+        (e) =>
+          e.kind === 'command' &&
+          e.decision === 'accepted' &&
+          (e.reason === 'FAILED' || e.reason === 'UNSUPPORTED'),
+      );
+      if (refusal) deviceRefused.push(runName(r));
+      lines.push(
+        refusal
+          ? `${line}; the ${r.type} answered ${refusal.reason} ${JSON.stringify(refusal.detail)}`
+          : line,
+      );
+      if (f.state === 'expired') unanswered.push(runName(r));
       // the restore took effect: the CHF answers CCS03 with success (the entries it backed up for 8.9)
       if (r.srv === '8.12.1' && f.response?.gbcs) {
         const m = decodeMessage(fromHex(f.response.gbcs));
@@ -156,9 +273,14 @@ describe('e2e: every orderable device SRV, DUIS -> DSP -> WAN -> device -> DUIS 
       if (f.state === 'failed' && !f.reason) problems.push(`${line}: failed without a reason`);
     }
     process.stdout.write(
-      `# every SRV e2e (${runs.length} runs; no template: ${missing.join(', ') || 'none'})\n# ${lines.join('\n# ')}\n`,
+      `# every SRV e2e (${runs.length} runs; no template: ${missing.join(', ') || 'none'}; no such device in the home: ${absent.join(', ') || 'none'})\n# ${lines.join('\n# ')}\n`,
     );
     assert.deepEqual(problems, []);
+    assert.deepEqual(
+      deviceRefused,
+      Object.keys(DEVICE_REFUSED),
+      'the runs whose content the meter refused (DEVICE_REFUSED)',
+    );
     assert.deepEqual(unanswered, Object.keys(NO_ANSWER), 'the SRVs the devices leave unanswered (NO_ANSWER)');
     assert.ok(runs.length > 60, `${runs.length} runs`);
   });

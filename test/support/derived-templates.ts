@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DUIS_DIR } from './fixtures.ts';
 import { prepayElec, prepayGas, updateDebt } from './prepay-bodies.ts';
-import { tariffPrimaryElec } from './tariff-bodies.ts';
+import { tariffPrimaryElec, tariffPrimaryGas } from './tariff-bodies.ts';
 
 const TEMPLATES_DIR = join(DUIS_DIR, 'templates');
 
@@ -69,6 +69,8 @@ const DERIVATIONS: readonly Derivation[] = [
     from: 'ECS01b_1.2.1_IMMEDIATE_BLOCK_SUCCESS_REQUEST_DUIS.XML',
     body: tariffPrimaryElec(),
   },
+  // the primary element's tariff to the GSME (GCS01a, critical, CV 4, like the GCS40a template)
+  { useCase: 'GCS01a', srv: '1.1.1', from: 'GCS40a_1.5_SUCCESS_REQUEST_DUIS.XML', body: tariffPrimaryGas() },
   // prepayment to the GSME (critical, CV 4, like the GCS40a template)
   { useCase: 'GCS05', srv: '2.1', from: 'GCS40a_1.5_SUCCESS_REQUEST_DUIS.XML', body: prepayGas() },
   { useCase: 'GCS04', srv: '2.3', from: 'GCS40a_1.5_SUCCESS_REQUEST_DUIS.XML', body: updateDebt('Gas') },

@@ -56,6 +56,7 @@ import { type GsmeJoinedDevice, RTDS_EVENT_CONFIGURATION } from './handlers/devi
 import { appendLog, type LogEntry } from './handlers/event-log.ts';
 import { GSME_HANDLERS } from './handlers/index.ts';
 import { beginSampling, collectDebt } from './handlers/logs.ts';
+import { runFutureDatedTariff } from './handlers/tariff.ts';
 import type { GsmeServices } from './services.ts';
 import {
   newSnapshotLog,
@@ -668,6 +669,7 @@ export class Gsme extends MeterDevice<GsmeState> {
     alert: { payload: Uint8Array; messageCode: number };
   } {
     if (entry.useCase === 'CS06') return runFirmwareActivation(entry, this.services);
+    if (entry.useCase === 'GCS01a') return runFutureDatedTariff(entry, this.services);
     return runFutureDated(entry, this.services);
   }
 

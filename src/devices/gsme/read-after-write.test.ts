@@ -919,6 +919,58 @@ describe('GSME read after write', () => {
     assert.deepEqual(h.gsme.snapshot().state.price, snap);
   });
 
+  it('tariff from the DSP, future dated (GBCS: GCS01a is future-datable): held, in force at its time with an 8F66, cancellable', () => {
+    const GCS01B = '1.2.1_GCS01b/GCS01b_1.2.1_IMMEDIATE_TOU_SUCCESS_COMMAND_GBCS.HEX';
+    const at = RTDS_TIME + 3 * 3_600_000;
+    const gcs01a = (counter: number, when: string) => {
+      const xml = xsdShapedRequest({
+        srv: '1.1.1',
+        cv: 4,
+        target: GSME,
+        counter,
+        body: tariffPrimaryGas(`<sr:ExecutionDateTime>${when}</sr:ExecutionDateTime>`, 'tou'),
+      });
+      const r = transformServiceRequest(parseDuisRequest(xml), rtdsContext({}));
+      assert.equal(r.useCase, 'GCS01a');
+      return decodeMessage(r.gbcs);
+    };
+    const h = home();
+    const before = structuredClone(h.gsme.snapshot().state.price);
+    const built = gcs01a(6200, new Date(at).toISOString());
+    const [ack] = h.toGsme(h.command(GCS01B, built.content, GSME, built.messageCode));
+    const acks = (
+      decodeResponse('GCS01a', ack!.content).fields as unknown as {
+        components: Array<{ fields: { status: number } }>;
+      }
+    ).components;
+    assert.equal(acks.length, 8);
+    assert.ok(
+      acks.every((c) => c.fields.status === 0),
+      'accepted: a Default Response SUCCESS each',
+    );
+    assert.deepEqual(h.gsme.snapshot().state.price, before, 'not in force before its time');
+    assert.equal(h.gsme.pendingFutureDated().length, 1);
+    const mark = h.gsme.events.length;
+    h.clock.runUntil(at + 60_000);
+    assert.equal(h.gsme.pendingFutureDated().length, 0);
+    assert.equal(h.gsme.snapshot().state.price.tariffInformation?.numberOfPriceTiersInUse, 4, 'in force');
+    assert.notDeepEqual(h.gsme.snapshot().state.price, before);
+    const alerts = h.gsme.events.slice(mark).filter((e) => e.kind === 'alert-sent');
+    assert.ok(
+      alerts.some((e) => (e.detail as { alertCode?: string } | undefined)?.alertCode === '8F66'),
+      `an 8F66 when it acted: ${JSON.stringify(alerts.map((e) => e.detail))}`,
+    );
+
+    // a cancellation (DUIS 3000-12-31: every Start Time 0xFFFFFFFF) removes the pending one
+    const c = home();
+    const later = gcs01a(6201, new Date(at).toISOString());
+    c.toGsme(c.command(GCS01B, later.content, GSME, later.messageCode));
+    assert.equal(c.gsme.pendingFutureDated().length, 1);
+    const cancel = gcs01a(6202, '3000-12-31T00:00:00Z');
+    c.toGsme(c.command(GCS01B, cancel.content, GSME, cancel.messageCode));
+    assert.equal(c.gsme.pendingFutureDated().length, 0);
+  });
+
   it('tariff from the DSP: the GCS01a the DSP builds from a DUIS 1.1.1 gas body is executed, GCS21f reads it back', () => {
     const GCS01B = '1.2.1_GCS01b/GCS01b_1.2.1_IMMEDIATE_TOU_SUCCESS_COMMAND_GBCS.HEX';
     for (const [kind, counter, tier, price, thresholds] of [

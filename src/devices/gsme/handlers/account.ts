@@ -234,6 +234,11 @@ export function runFutureDated(
   else if (entry.useCase === 'GCS02' || entry.useCase === 'GCS03')
     applyPaymentMode(g, entry.data.mode as PaymentMode, entry.data.config as number);
   else throw new Error(`no runner for future-dated ${entry.useCase}`);
+  return { ok: true, alert: futureDatedAlert(entry) };
+}
+
+/** The 8F66 alert of a future-dated GSME entry that ran (its data names the cluster, frame control and command). */
+export function futureDatedAlert(entry: FutureDatedEntry): { payload: Uint8Array; messageCode: number } {
   const cluster = (entry.data.cluster as number | undefined) ?? 0x0705;
   const payload = encodeGbzAlert({
     alertCode: 0x8f66,
@@ -247,5 +252,5 @@ export function runFutureDated(
       commandId: entry.data.commandId as number,
     },
   });
-  return { ok: true, alert: { payload, messageCode: MC_FUTURE_DATED_GBZ } };
+  return { payload, messageCode: MC_FUTURE_DATED_GBZ };
 }

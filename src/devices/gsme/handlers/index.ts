@@ -431,7 +431,6 @@ export function registerGsmeHandlers<D extends GsmeView>(r: UseCaseRegistry<D>):
     .register('GCS04', changeDebt)
     .register('GCS05', updatePrepayConfiguration)
     .register('GCS21b', readPrepayConfiguration)
-    .register('GCS01a', setTariff)
     .register('GCS21f', readTariff)
     .register('GCS31', startSampling)
     .register('GCS15d', readDebtLog)
@@ -560,5 +559,6 @@ export const GSME_HANDLERS = registerGsmeHandlers(new UseCaseRegistry<GsmeServic
   .register('PCS02', emergencyCreditFromPpmid)
   .registerAll(['GCS02', 'GCS03'], paymentMode)
   .register('GCS01b', setPrices)
+  .register('GCS01a', setTariff)
   .registerAll(['GCS32', 'GCS39'], changeSupply)
   .register('GCS28', setClock);

@@ -5,9 +5,15 @@
  *   1-2 Week Profiles, Seasons, Special Days; ZCL Calendar type 0), Publish
  *   Tariff Information, Publish Block Thresholds (0-1), Publish Price
  *   Matrix. Every component is checked before any is applied (a bad one
- *   changes nothing); each answers a Default Response SUCCESS. Applied now:
- *   a future Start Time is refused (CommandContentError; this emulator does
- *   not hold a future-dated GCS01a).
+ *   changes nothing); each answers a Default Response SUCCESS. GCS01a is
+ *   future-datable (GBCS use-case tables: "Set Tariff and Price", SME.C.C,
+ *   future-dated): the Publish Calendar's Start Time is the tariff's (the
+ *   DSP puts the execution time in every component); 0 or a time that has
+ *   come applies it now, a later time holds the whole tariff as one
+ *   future-dated entry (8F66 naming Publish Calendar when it is applied, as
+ *   for the other future-dated GSME commands), 0xFFFFFFFF cancels the pending
+ *   one. Another component future-dated while the calendar applies now is
+ *   refused (CommandContentError: nothing changes).
  * - GCS21f: Read Attributes of the Price cluster (block threshold divisor /
  *   multiplier, Block 1-3 Thresholds, unit of measure, no-tier block 1-4 and
  *   tier 1-4 block 1 prices, currency, price trailing digit, standing
@@ -25,15 +31,17 @@
  * Price's Duration In Minutes is 0xFFFF (until changed).
  */
 import type { CommandFieldsOf } from '../../../gbcs/use-cases/index.ts';
-import { zigbeeTime } from '../../meter-common/time.ts';
+import type { FutureDatedEntry } from '../../meter-common/meter-device.ts';
+import { fromZigbeeTime, zigbeeTime } from '../../meter-common/time.ts';
 import {
   CommandContentError,
   type HandlerResult,
   type UseCaseCall,
 } from '../../meter-common/use-case-registry.ts';
 import type { FriendlyCreditCalendar, GsmeBlockThresholds, GsmeState } from '../gsme.ts';
+import type { GsmeServices } from '../services.ts';
 import { SNAPSHOT_CAUSE, takeSnapshot } from '../snapshots.ts';
-import { tariffInformationOf } from './account.ts';
+import { futureDatedAlert, tariffInformationOf } from './account.ts';
 import {
   type AttrTable,
   defaultResponse,
@@ -49,6 +57,8 @@ import { CALENDAR_PARTS, calendarAnswers, calendarOf } from './prepay-config.ts'
 
 /** ZCL Calendar Type of the tariff switching table (delivered calendar). */
 const DELIVERED = 0;
+/** ZCL frame control of the GCS01a commands (cluster-specific, server to client; the row's FC.toClient). */
+const FC_TO_CLIENT = 0x09;
 /** GBCS event: Billing Data Log updated (a tariff change is a billing event). */
 const EVENT_BILLING_CHANGE = 0x8f0a;
 
@@ -61,26 +71,43 @@ const GCS01A_PARTS: readonly ZclPart[] = [
 
 type Gcs01a = CommandFieldsOf<'GCS01a'>;
 
+/** The future-dated-work key of a pending GCS01a (one tariff at a time). */
+const TARIFF_KEY = 'GCS01a';
+/** ZCL Start Time that cancels a pending future-dated command. */
+const CANCEL = 0xffffffff;
+
 /** GCS01a: the tariff switching table and the prices (see the file comment). */
-export function setTariff(call: UseCaseCall<Gcs01a>, d: GsmeView): HandlerResult {
-  const faulted = faultedCommand(GCS01A_PARTS, d.gbzFaults());
+export function setTariff(call: UseCaseCall<Gcs01a>, g: GsmeServices): HandlerResult {
+  const faulted = faultedCommand(GCS01A_PARTS, g.gbzFaults());
   if (faulted) return faulted;
   const f = call.fields;
   const calendar = calendarOf(f, DELIVERED);
   const ti = f.tariffInformation;
   const pm = f.priceMatrix;
   const bt = f.blockThresholds;
-  const now = zigbeeTime(d.now());
-  for (const [name, start] of [
-    ['Publish Calendar', f.calendar.startTime],
-    ['Publish Tariff Information', ti.startTime],
-    ['Publish Price Matrix', pm.startTime],
-    ...(bt ? [['Publish Block Thresholds', bt.startTime] as const] : []),
-  ] as const)
-    if (start !== 0 && start > now)
-      throw new CommandContentError(
-        `${name} Start Time ${start} is in the future: not held by this emulator`,
-      );
+  const sent = [
+    GCS01A_PARTS[0]!,
+    ...f.dayProfiles.map(() => GCS01A_PARTS[1]!),
+    ...f.weekProfiles.map(() => GCS01A_PARTS[2]!),
+    ...GCS01A_PARTS.slice(3, 6),
+    ...(bt ? [GCS01A_PARTS[6]!] : []),
+    GCS01A_PARTS[7]!,
+  ];
+  const response = { components: sent.map((p) => defaultResponse(p.cluster, p.commandId, ZCL.success)) };
+  if (f.calendar.startTime === CANCEL)
+    return { response, outcome: 'cancelled', detail: { cancelled: g.cancelFutureDated(TARIFF_KEY) } };
+  const now = zigbeeTime(g.now());
+  const at = f.calendar.startTime !== 0 && f.calendar.startTime > now ? f.calendar.startTime : null;
+  if (at === null)
+    for (const [name, start] of [
+      ['Publish Tariff Information', ti.startTime],
+      ['Publish Price Matrix', pm.startTime],
+      ...(bt ? [['Publish Block Thresholds', bt.startTime] as const] : []),
+    ] as const)
+      if (start !== 0 && start > now)
+        throw new CommandContentError(
+          `${name} Start Time ${start} is in the future while the calendar applies now`,
+        );
   if (pm.commandIndex !== 0 || pm.totalNumberOfCommands !== 1)
     throw new CommandContentError(
       `Price Matrix command ${pm.commandIndex} of ${pm.totalNumberOfCommands}: one command only`,
@@ -103,10 +130,7 @@ export function setTariff(call: UseCaseCall<Gcs01a>, d: GsmeView): HandlerResult
         })),
       }
     : null;
-  // every check is done: from here on state changes
-  const s = d.state;
-  takeSnapshot(s, d.now(), SNAPSHOT_CAUSE.changeOfTariff);
-  s.price = {
+  const price: GsmeState['price'] = {
     tariffInformation: tariffInformationOf(ti),
     priceMatrix: {
       issuerEventId: pm.issuerEventId,
@@ -117,20 +141,49 @@ export function setTariff(call: UseCaseCall<Gcs01a>, d: GsmeView): HandlerResult
     blockThresholds: thresholds,
     calendar,
   };
+  const detail = { issuerTariffId: ti.issuerTariffId, issuerCalendarId: calendar.issuerCalendarId };
+  // every check is done: from here on state changes
+  if (at !== null) {
+    const executeAt = fromZigbeeTime(at);
+    const m = call.cmd.message;
+    g.scheduleFutureDated({
+      useCase: call.row.useCase,
+      key: TARIFF_KEY,
+      messageCode: m.messageCode,
+      originator: m.originator,
+      counter: m.originatorCounter.toString(),
+      executeAt,
+      data: {
+        price,
+        cluster: 0x0707,
+        frameControl: FC_TO_CLIENT,
+        commandId: GCS01A_PARTS[0]!.commandId,
+      },
+    });
+    return {
+      response,
+      outcome: 'scheduled',
+      detail: { ...detail, executeAt: new Date(executeAt).toISOString() },
+    };
+  }
+  applyTariff(g, price);
+  return { response, outcome: 'applied', detail };
+}
+
+/** Runs a future-dated GCS01a (gsme.ts executeFutureDated): the tariff in force, and its 8F66 alert. */
+export function runFutureDatedTariff(
+  entry: FutureDatedEntry,
+  g: GsmeServices,
+): { ok: boolean; alert: { payload: Uint8Array; messageCode: number } } {
+  applyTariff(g, entry.data.price as GsmeState['price']);
+  return { ok: true, alert: futureDatedAlert(entry) };
+}
+
+/** Puts a GCS01a tariff in force (now, or when its future-dated entry runs). */
+export function applyTariff(d: GsmeView, price: GsmeState['price']): void {
+  takeSnapshot(d.state, d.now(), SNAPSHOT_CAUSE.changeOfTariff);
+  d.state.price = structuredClone(price);
   d.logEvent(EVENT_BILLING_CHANGE);
-  const sent = [
-    GCS01A_PARTS[0]!,
-    ...f.dayProfiles.map(() => GCS01A_PARTS[1]!),
-    ...f.weekProfiles.map(() => GCS01A_PARTS[2]!),
-    ...GCS01A_PARTS.slice(3, 6),
-    ...(bt ? [GCS01A_PARTS[6]!] : []),
-    GCS01A_PARTS[7]!,
-  ];
-  return {
-    response: { components: sent.map((p) => defaultResponse(p.cluster, p.commandId, ZCL.success)) },
-    outcome: 'applied',
-    detail: { issuerTariffId: ti.issuerTariffId, issuerCalendarId: calendar.issuerCalendarId },
-  };
 }
 
 /** The price attribute (0x04TB) of a price matrix entry (PROVISIONAL, see the file comment). */
