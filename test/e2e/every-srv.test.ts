@@ -103,6 +103,10 @@ const DEVICE_REFUSED: Readonly<Record<string, string>> = {
   ...both('2.2 ESME', "Top Up: the DCC template's UTRN is refused for its counter (UTRN counter rule)"),
   ...both('2.2 GSME', "Top Up: the DCC template's UTRN is refused for its counter (UTRN counter rule)"),
   ...both(
+    '2.5 ESME',
+    "Activate Emergency Credit (ECS09): the home's ESME is in credit mode, refused not-prepayment",
+  ),
+  ...both(
     '6.11 ESME',
     "Set Clock: the template's validity interval (2015) does not hold the meter's time (2026)",
   ),
