@@ -22,9 +22,24 @@ export interface HcalcsDriverHost {
   event(e: Omit<DeviceEvent, 'at' | 'device'>): void;
 }
 
-/** An EUI that names a device (ALCS device ids of switches without an HCALCS are all zero). */
-export const isHcalcsId = (v: unknown): v is Eui =>
-  typeof v === 'string' && /^[0-9A-F]{16}$/.test(v) && !/^0+$/.test(v);
+/**
+ * What auxiliary controller N is, from its typeAndIdentifier (alcsDeviceIdN,
+ * hex): empty none, `FF` an APC, eight zero octets an ALCS, any other eight
+ * octets the HCALCS of that Entity Identifier (GBCS later use-case table,
+ * c5d22f4e, ECS61e; gbcs/use-cases/cosem-objects.ts). Undefined for a value
+ * that is none of these.
+ */
+export function auxControllerType(v: unknown): 'none' | 'apc' | 'alcs' | 'hcalcs' | undefined {
+  if (typeof v !== 'string') return undefined;
+  // the codec's hex is upper case (runtime/bytes.ts toHex)
+  if (v === '') return 'none';
+  if (v === 'FF') return 'apc';
+  if (!/^[0-9A-F]{16}$/.test(v)) return undefined;
+  return /^0+$/.test(v) ? 'alcs' : 'hcalcs';
+}
+
+/** An id that names an HCALCS (its EUI-64): not empty, not an APC's FF, not an ALCS's eight zero octets. */
+export const isHcalcsId = (v: unknown): v is Eui => auxControllerType(v) === 'hcalcs';
 
 export class HcalcsDriver {
   private tsn = 0;

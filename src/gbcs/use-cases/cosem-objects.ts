@@ -225,6 +225,9 @@ const extendedData = <S extends Schema>(value: S) => ({
  * the values in a section not available here; these two are this project's
  * choice, clear of the supply scripts 52..54 (RTDS ECS43 / ECS44).
  */
+/** The lengths an auxiliary controller's typeAndIdentifier may have (none, APC, ALCS / HCALCS). */
+export const AUX_CONTROLLER_ID_SIZES: readonly number[] = [0, 1, 8];
+
 export const NON_DISABLEMENT_SCRIPT = { START: 1, STOP: 2 } as const;
 
 /** ESME and CHF objects, by name. */
@@ -686,10 +689,23 @@ export const COSEM_OBJECTS = {
     (n) => `alcsLabel${n}` as const,
     (n) => o(1, `0-0:94.44.0.${10 + n}`, data(s.visible())),
   ),
+  // AuxiliaryController[N] typeAndIdentifier (ECS46c writes it, ECS61a / ECS61e read it): octet-string(8)
+  // whose value is, by the GBCS later use-case table (c5d22f4e, ECS61e, ~offset 329,000, mapping rows
+  // 1830-1834), empty when no controller is associated, 0xFF for an APC, eight zero octets for an ALCS, or
+  // the HCALCS Entity Identifier (its EUI-64): so 0, 1 or 8 octets, not always 8
   ...family(
     FIVE,
     (n) => `alcsDeviceId${n}` as const,
-    (n) => o(1, `0-0:94.44.0.${20 + n}`, data(s.eui())),
+    (n) =>
+      o(
+        1,
+        `0-0:94.44.0.${20 + n}`,
+        data(
+          s.hexOfSizes(AUX_CONTROLLER_ID_SIZES, {
+            doc: 'empty: none; FF: APC; 8 zero octets: ALCS; else the HCALCS EUI',
+          }),
+        ),
+      ),
   ),
   // AuxiliaryController[N] stateAndAssociatedInformation (ECS61e; GBCS later use-case table, c5d22f4e, ~332,000)
   ...family(
@@ -816,6 +832,54 @@ export const COSEM_OBJECTS = {
     profile(s.struct({ time: utcSeconds, eventCode: s.u16(), channelLogEntry: s.hex() })),
   ),
 } as const;
+
+type ObjectName = keyof typeof COSEM_OBJECTS;
+
+/**
+ * The one OBIS code two GBCS versions give to different objects, so two
+ * named objects above share it (a test pins that these are the only ones):
+ * 0-0:94.44.117.1 attribute 2 is what V3.1's ECS47 (0x0055, SRs 7.5 / 7.6 /
+ * 7.8) sets before its script, a long-unsigned (RTDS ECS47Activate: 30, the
+ * DUIS Duration; `alcsStateScriptSelector`), and in the later GBCS
+ * (c5d22f4e, mapping row 50, ECS47a ~offset 1,134,000) AuxiliaryController[1]
+ * settingPeriodStartDateTime, an octet-string(12) date-time
+ * (`auxControllerSettingStart1`). The later file withdraws ECS47 (its table
+ * of contents has no 0x0055, nor ECS46c 0x0054 or ECS61a 0x00BB: the
+ * Auxiliary Controller use cases ECS47a, ECS46d, ECS61d / ECS61e replace
+ * them), so no device runs both: each row keeps its version's type, and a
+ * device holding both (the ESME emulator runs V3.1 and later rows) holds one
+ * attribute for the two names (`sharedAttributeNames`).
+ */
+export const OBIS_REUSED_ACROSS_VERSIONS: readonly {
+  obis: string;
+  attribute: number;
+  v31: ObjectName;
+  later: ObjectName;
+}[] = [
+  {
+    obis: '0-0:94.44.117.1',
+    attribute: 2,
+    v31: 'alcsStateScriptSelector',
+    later: 'auxControllerSettingStart1',
+  },
+];
+
+/** The other names of the attribute `object`.`member` is (OBIS_REUSED_ACROSS_VERSIONS), as `object.member` keys. */
+export function sharedAttributeNames(object: string, member: string): readonly string[] {
+  const out: string[] = [];
+  for (const r of OBIS_REUSED_ACROSS_VERSIONS) {
+    const names = [r.v31, r.later] as string[];
+    if (!names.includes(object)) continue;
+    for (const other of names) {
+      if (other === object) continue;
+      const o = COSEM_OBJECTS[other as ObjectName] as CosemObject;
+      const m = Object.entries(o.attributes).find(([, [id]]) => id === r.attribute)?.[0];
+      const mine = (COSEM_OBJECTS[object as ObjectName] as CosemObject).attributes[member];
+      if (m && mine?.[0] === r.attribute) out.push(`${other}.${m}`);
+    }
+  }
+  return out;
+}
 
 function voltageObjects<P extends '' | 'L2' | 'L3'>(p: P) {
   const c = { '': 32, L2: 52, L3: 72 }[p];

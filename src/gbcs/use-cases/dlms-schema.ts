@@ -64,7 +64,8 @@ export type Schema =
   | ({ t: IntType; names?: Readonly<Record<number, string>> } & Meta)
   | ({ t: 'long64' | 'long64-unsigned' } & Meta)
   | ({ t: 'boolean' } & Meta)
-  | ({ t: 'octet-string'; as: OctetsAs; size?: number } & Meta)
+  /** `size`: exactly that many octets; `sizes`: one of those lengths (a GBCS octet-string(n) whose value may be shorter) */
+  | ({ t: 'octet-string'; as: OctetsAs; size?: number; sizes?: readonly number[] } & Meta)
   | ({ t: 'bit-string'; size?: number } & Meta)
   | ({ t: 'visible-string' | 'utf8-string' } & Meta)
   | ({ t: 'null' } & Meta)
@@ -129,6 +130,9 @@ export const s = {
   time: (meta: Meta = {}) => ({ t: 'octet-string', as: 'time', size: 4, ...meta }) as const,
   /** EUI-64 (system title, device id): 8 bytes as hex. */
   eui: (meta: Meta = {}) => ({ t: 'octet-string', as: 'hex', size: 8, ...meta }) as const,
+  /** Octets as hex whose length is one of `sizes` (e.g. GBCS typeAndIdentifier: empty, 0xFF or an 8-octet id). */
+  hexOfSizes: (sizes: readonly number[], meta: Meta = {}) =>
+    ({ t: 'octet-string', as: 'hex', sizes, ...meta }) as const,
   ascii: (size?: number, meta: Meta = {}) => ({ t: 'octet-string', as: 'ascii', size, ...meta }) as const,
   bits: (size?: number, meta: Meta = {}) => ({ t: 'bit-string', size, ...meta }) as const,
   visible: (meta: Meta = {}) => ({ t: 'visible-string', ...meta }) as const,
@@ -293,6 +297,8 @@ function decodeIn(
       if (d.type !== 'octet-string') return fail(`expected octet-string, found ${d.type}`);
       if (sc.size !== undefined && d.value.length !== sc.size)
         return fail(`expected ${sc.size} bytes, found ${d.value.length}`);
+      if (sc.sizes !== undefined && !sc.sizes.includes(d.value.length))
+        return fail(`expected ${sc.sizes.join(' or ')} bytes, found ${d.value.length}`);
       const v = octetsValue(sc, d.value);
       return v === undefined ? fail(`${d.value.length} bytes are no ${sc.as}`) : v;
     }
@@ -381,6 +387,8 @@ export function encodeData(sc: Schema, v: unknown, path: string): DlmsData {
       }
       if (sc.size !== undefined && bytes.length !== sc.size)
         failAt(path, `expected ${sc.size} bytes, got ${bytes.length}`);
+      if (sc.sizes !== undefined && !sc.sizes.includes(bytes.length))
+        failAt(path, `expected ${sc.sizes.join(' or ')} bytes, got ${bytes.length}`);
       return { type: 'octet-string', value: bytes };
     }
     case 'bit-string': {

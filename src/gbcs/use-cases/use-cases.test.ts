@@ -184,9 +184,12 @@ function arb(sc: Schema, depth = 0): fc.Arbitrary<unknown> {
         )
         .map((a) => a.join(''));
     case 'octet-string': {
-      const bytes = fc.uint8Array(
-        sc.size !== undefined ? { minLength: sc.size, maxLength: sc.size } : { maxLength: 20 },
-      );
+      const bytes =
+        sc.sizes !== undefined
+          ? fc.constantFrom(...sc.sizes).chain((n) => fc.uint8Array({ minLength: n, maxLength: n }))
+          : fc.uint8Array(
+              sc.size !== undefined ? { minLength: sc.size, maxLength: sc.size } : { maxLength: 20 },
+            );
       if (sc.as === 'obis') return fc.uint8Array({ minLength: 6, maxLength: 6 }).map(formatObis);
       if (sc.as === 'date-time')
         return fc.uint8Array({ minLength: 12, maxLength: 12 }).map(formatCosemDateTimeText);

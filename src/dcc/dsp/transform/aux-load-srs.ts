@@ -12,6 +12,9 @@
  *   Reset HC ALCS or ALCS State", one use case with three scripts (switch N
  *   on, off, back to calendar control); the selector 0-0:94.44.117.1 carries
  *   the Duration (RTDS ECS47Activate: 30), 0 for Reset, which has none.
+ *   The later GBCS withdraws ECS47 and gives that OBIS to controller 1's
+ *   ECS47a setting period start (cosem-objects.ts OBIS_REUSED_ACROSS_VERSIONS):
+ *   each builder writes its own row's object.
  * - 7.9 Add / 7.10 Remove Auxiliary Load to / from Boost Button: ECS62, the
  *   five boost button associations (Add: the value as given; Remove: its
  *   negation, RTDS ECS62Remove).
@@ -309,7 +312,11 @@ const ALCS_SCHEDULE = group({
 
 const SWITCH_ID = group({ n: attrInt('index', 1, 5), type: alt({ ALCS: empty, HCALCS: eui }) });
 
-/** The identity ECS61a returns for a switch: an HCALCS's EUI, all zero for an ALCS (RTDS ECS61a). */
+/**
+ * The identity ECS61a returns for a switch: an HCALCS's EUI, all zero for an ALCS (RTDS ECS61a). The
+ * object may also hold FF (an APC) or nothing (GBCS later table, cosem-objects.ts); DUIS 6.14.2's
+ * SwitchTypeAndId names only ALCS or HCALCS, so the DSP writes one of these two.
+ */
 const ALCS_ID = '0000000000000000';
 
 function ecs46c(i: BuildInput<B>) {

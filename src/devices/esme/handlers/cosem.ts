@@ -9,9 +9,9 @@
  * object its variant does not have (phases.ts: the per-phase objects exist
  * on a polyphase ESME only), is `object-unavailable`.
  */
-import type { DlmsAccess, DlmsCommandRow } from '../../../gbcs/use-cases/index.ts';
+import { type DlmsAccess, type DlmsCommandRow, sharedAttributeNames } from '../../../gbcs/use-cases/index.ts';
 import type { HandlerResult, UseCaseCall } from '../../meter-common/use-case-registry.ts';
-import { getAttribute, hasAttribute, setAttribute } from '../attribute-store.ts';
+import { clearAttribute, getAttribute, hasAttribute, setAttribute } from '../attribute-store.ts';
 import { hasObject } from '../phases.ts';
 import { recordedBufferRows } from '../profile-log.ts';
 import type { EsmeServices } from '../services.ts';
@@ -149,6 +149,8 @@ export function writeAttributes(call: UseCaseCall, esme: EsmeServices): HandlerR
   for (const { a, value } of accesses) {
     if (a.kind === 'set') {
       setAttribute(esme.state, `${a.object}.${a.member}`, structuredClone(value));
+      // one OBIS, two GBCS versions' names (cosem-objects.ts OBIS_REUSED_ACROSS_VERSIONS): one attribute
+      for (const other of sharedAttributeNames(a.object, a.member)) clearAttribute(esme.state, other);
       written.push(`${a.object}.${a.member}`);
     } else if (a.kind === 'action' && a.member === 'reset') {
       resetObject(esme, a.object);
