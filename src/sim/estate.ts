@@ -210,18 +210,30 @@ export class SimHome {
 
 /**
  * The home's non-volatile memory (nvm.ts): restored when there is one, then
- * written through after each message a meter handled and each change of the
- * CH's WAN uplink buffer.
+ * written through after each message a meter handled, each command the GPF
+ * handled (before its response goes out: the GPF records the command first)
+ * and each change of the CH's WAN uplink buffer. The gas mirror is saved
+ * with the GPF at each of these writes, not at each GSME wake (the GSME
+ * writes it again at its next wake after a restart).
  */
-function keepNvm(nvm: HomeNvmStore, p: PlannedHome, home: Home, esme: Esme, gsme: Gsme, clock: Clock): void {
+function keepNvm(
+  nvm: HomeNvmStore,
+  p: PlannedHome,
+  home: Home,
+  devices: { esme: Esme; gsme: Gsme; gpf: Gpf },
+  clock: Clock,
+): void {
+  const { esme, gsme, gpf } = devices;
   const saved = nvm.load(p.chf);
   if (saved) {
     esme.restore(saved.esme);
     gsme.restore(saved.gsme);
+    if (saved.gpf) gpf.restore(saved.gpf);
     home.chf.restoreUplinkBuffer(saved.uplink);
     log.info('home restored from its non-volatile memory', {
       home: p.premisesId,
       uplink: saved.uplink.length,
+      gpf: saved.gpf !== undefined,
     });
   }
   const persist = () =>
@@ -230,10 +242,14 @@ function keepNvm(nvm: HomeNvmStore, p: PlannedHome, home: Home, esme: Esme, gsme
       savedAt: clock.now(),
       esme: esme.snapshot(),
       gsme: gsme.snapshot(),
+      gpf: gpf.snapshot(),
       uplink: home.chf.uplinkBuffer(),
     });
   home.node(p.esme).onDelivered(persist);
   home.node(p.gsme).onDelivered(persist);
+  gpf.onEvent((e) => {
+    if (e.kind === 'command') persist();
+  });
   home.chf.onUplinkChange(persist);
   if (!saved) persist();
 }
@@ -430,7 +446,7 @@ export class Estate {
           installCode: p.installCodes.hcalcs,
           device: hcalcs,
         });
-      if (nvm) keepNvm(nvm, p, home, esme, gsme, o.clock);
+      if (nvm) keepNvm(nvm, p, home, { esme, gsme, gpf }, o.clock);
       const h = new SimHome(p, home, link, esme, gsme, gpf, availability, hcalcs);
       // PP-5: the PPMID joins once its Device Log entry (CCS01 from the 8.11) is there.
       home.chf.onEvent((e) => {

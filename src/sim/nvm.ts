@@ -2,7 +2,10 @@
  * What the devices of a home keep in non-volatile memory across a power cut
  * (a `kill -9` of the estate's process is one): the meters' state (credit,
  * Originator Counters and the rest of their GBCS anti-replay memory, pending
- * future-dated commands) and the CH's WAN uplink buffer (CH-4: responses
+ * future-dated commands), the GPF's (its anti-replay memory, its own General
+ * and Security Event Logs, the GPF Device Log, Change of Tenancy, credential
+ * state, and the gas mirror as the GSME last wrote it) and the CH's WAN
+ * uplink buffer (CH-4: responses
  * waiting for the WAN). Written through, synchronously, before what changed
  * them can have an effect outside the device (a meter's response is still to
  * go on air when its state is written), atomically (a temporary file renamed
@@ -13,6 +16,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { join } from 'node:path';
 import type { UplinkBufferEntry } from '../devices/chf/chf.ts';
 import type { EsmeSnapshot } from '../devices/esme/esme.ts';
+import type { GpfSnapshot } from '../devices/gpf/gpf.ts';
 import type { GsmeSnapshot } from '../devices/gsme/gsme.ts';
 import type { Eui } from '../runtime/bytes.ts';
 import { Logger } from '../runtime/logger.ts';
@@ -24,6 +28,8 @@ export interface HomeNvm {
   savedAt: number;
   esme: EsmeSnapshot;
   gsme: GsmeSnapshot;
+  /** the GPF inside the CH (absent in a file from before: the GPF starts from its defaults) */
+  gpf?: GpfSnapshot;
   /** the CH's WAN uplink buffer, oldest first */
   uplink: UplinkBufferEntry[];
 }
