@@ -29,7 +29,12 @@ import type { UserRole } from './users.ts';
  * device sees (directly, or in the Supplementary Remote Party ID when the
  * ACB acts for the user). An Export Supplier is a supplier party (the ACB
  * acts for it at the ESME); the Registered Supplier Agent sends no device
- * commands.
+ * commands. NOT ESTABLISHED: which DUIS user acts as a Load Controller
+ * (Remote Party Role 8, the only originator of ECS47e, SR 7.16): the DUIS
+ * XSD names LoadController only as a RemotePartyRole, so no User Role maps
+ * to it and 7.16 stays refused (docs/use-cases.md "7.16 from a Load
+ * Controller"; the ECS47e chain is tested at the device level,
+ * test/conformance/load-controller-ecs47e.test.ts).
  */
 export const GBCS_ROLE_OF_USER_ROLE: Readonly<Record<UserRole, RemotePartyRole | undefined>> = {
   IS: 'supplier',
