@@ -19,7 +19,11 @@
  *   (han-device/own-use-cases.ts, shared with the PPMID), generated keys;
  * - devices.ppmid.read: CS08 to the PPMID application (its own use cases,
  *   same checks), generated keys. No PPMID critical figure: no critical
- *   use case of the RTDS set runs on the PPMID. No GPF figure yet.
+ *   use case of the RTDS set runs on the PPMID.
+ * - devices.gpf.read: GCS13a addressed to the GPF (the CHF hands it straight
+ *   to the GPF: `onRemotePartyMessage`), answered from the gas mirror
+ *   through the GSME's read handlers (payload-encrypted Read Attributes
+ *   Response, MAC'd), generated keys.
  * Commands carry increasing counters, prepared in advance. Each figure is
  * commands per second and CPU ms per command (process CPU time over the
  * run, warm-up included, divided by the commands run).
@@ -28,6 +32,8 @@
 import { Atps } from '../src/atps/api.ts';
 import { defaultDeviceApps } from '../src/atps/devices.ts';
 import { Esme } from '../src/devices/esme/esme.ts';
+import { GasMirror } from '../src/devices/gpf/gas-mirror.ts';
+import { Gpf } from '../src/devices/gpf/gpf.ts';
 import { Gsme } from '../src/devices/gsme/gsme.ts';
 import { Hcalcs } from '../src/devices/hcalcs/hcalcs.ts';
 import {
@@ -136,6 +142,8 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchResult[]>
   results.push(withCpu('devices.hcalcs.read', hcalcs.read), withCpu('devices.hcalcs.join', hcalcs.join));
   const ppmid = await ppmidCases(fx, n);
   results.push(withCpu('devices.ppmid.read', ppmid.read));
+  const gpf = await gpfCases(fx, n);
+  results.push(withCpu('devices.gpf.read', gpf.read));
   return results;
 }
 
@@ -204,6 +212,35 @@ async function gsmeCases(fx: Fixture, n: number) {
       Array.from({ length: n }, (_, i) => protect(crit, i)),
     ),
   };
+}
+
+/** GCS13a to the GPF, answered from its gas mirror (the GSME's values as installed), generated keys. */
+async function gpfCases(fx: Fixture, n: number) {
+  const F = RTDS_DEVICES.gpf;
+  const world = await generatedWorld([F]);
+  const read = fx('4.1.1_GCS13a/GCS13a_4.1.1_SUCCESS_UNRELIABLE_COMMAND_GBCS.HEX');
+  const cmds = Array.from({ length: n }, (_, i) =>
+    rebuildCommand(world.remote, read, { counter: 0x1000n + BigInt(i), recipient: F }),
+  );
+  const make = () => {
+    const clock = new VirtualClock(RTDS_TIME);
+    const gpf = new Gpf({
+      eui: F,
+      clock,
+      credentials: world.credentials(F),
+      trustAnchors: world.trustAnchors(),
+      mirror: new GasMirror(),
+      maxEvents: 100,
+    });
+    const up = new RecordingUplink(() => clock.now()).bind(gpf);
+    gpf.attachUplink(up);
+    return (bytes: Uint8Array) => {
+      gpf.onRemotePartyMessage(bytes);
+      up.sent.length = 0;
+      executed(gpf.events, 'GPF');
+    };
+  };
+  return { read: cycleOn(make, cmds) };
 }
 
 async function chfCases(fx: Fixture, n: number) {
