@@ -75,6 +75,7 @@ import {
   type SupplierHttp,
   supplierPublicPaths,
 } from '../supplier/http.ts';
+import type { PremisesDevice } from '../supplier/model.ts';
 import { attachReceiveTls, type ReceiveTlsOptions, tlsReceiveUrl } from '../supplier/receive-tls.ts';
 import { HttpRelayRegistrar } from '../supplier/relay-registrar.ts';
 import { SupplierService } from '../supplier/service.ts';
@@ -437,18 +438,22 @@ export async function startSystem(opts: SystemOptions = {}): Promise<RunningSyst
         // SU-1 from day one: the installer's CH status report (DUIS 8.14.1 / 8.14.2) as planned.
         const smWanAtInstall = h.wanClass === 'none' ? 'none' : 'connected';
         const known = s.getPremises(h.premisesId);
-        // a premises recorded before its GPF was listed gets it, its installation record kept
-        if (known?.installation && known.devices.some((d) => d.eui === h.gpf)) continue;
+        // the meters, then the GPF in the CH (GPF-targeted SRs: 8.12.2, the GCS13a/GCS14 reads ...), then the
+        // PPMID (PPMID-targeted SRs: 8.7.2 join, 8.8.2 unjoin, 11.2 read firmware version, 6.x credentials),
+        // as the DSP inventory holds them (registerEstateWithDsp)
+        const devices: PremisesDevice[] = [
+          { eui: h.esme, type: 'ESME' },
+          { eui: h.gsme, type: 'GSME' },
+          { eui: h.gpf, type: 'GPF' },
+          { eui: h.ppmid, type: 'PPMID' },
+        ];
+        // a premises recorded before all of them were listed gets them, its installation record kept
+        if (known?.installation && devices.every((d) => known.devices.some((k) => k.eui === d.eui))) continue;
         await s.putPremises({
           id: h.premisesId,
           name: h.name,
           chf: h.chf,
-          // the meters, then the GPF in the CH (GPF-targeted SRs: 8.12.2, the GCS13a/GCS14 reads ...)
-          devices: [
-            { eui: h.esme, type: 'ESME' },
-            { eui: h.gsme, type: 'GSME' },
-            { eui: h.gpf, type: 'GPF' },
-          ],
+          devices,
           ...(known?.installation ? {} : { smWanAtInstall }),
         });
       }

@@ -93,6 +93,10 @@ const NO_ANSWER: Readonly<Record<string, string>> = {
   ...both('6.24.1 GSME', 'as 6.24.1 ESME'),
   '6.24.1 CHF wan': 'as 6.24.1 ESME',
   '6.24.1 GPF wan': 'as 6.24.1 ESME',
+  '6.24.1 PPMID wan': 'as 6.24.1 ESME',
+  '6.15.1 PPMID wan': 'as 6.15.1 ESME',
+  '8.8.2 PPMID wan':
+    'Unjoin (CS04AC) naming 01-02-03-04-05-06-07-08 (the template body), a device the PPMID is not joined with: the PPMID emulator sends no answer (not investigated)',
 };
 
 /**
@@ -191,6 +195,9 @@ describe('e2e: every orderable device SRV, DUIS -> DSP -> WAN -> device -> DUIS 
     own('8.9', 'CHF', { ReadSecurityDetails: null });
     own('8.12.1', 'CHF', { OldCHFID: dashed(plan.chf!) });
     own('8.12.2', 'GPF', { OldGPFID: dashed(plan.gpf!) });
+    // 8.7.2 joins the PPMID with a device the DSP inventory holds: the home's ESME (the template names an RTDS
+    // device no inventory here holds: the DSP answers that E19)
+    own('8.7.2', 'PPMID', { OtherDeviceID: dashed(plan.esme!) });
     const device = orderableSrvs().filter((o) => o.class !== 'non-device');
     const missing = device.filter((o) => !ex.has(o.srv)).map((o) => o.srv);
     const absent: string[] = [];
@@ -281,11 +288,15 @@ describe('e2e: every orderable device SRV, DUIS -> DSP -> WAN -> device -> DUIS 
     );
     assert.deepEqual(problems, []);
     assert.deepEqual(
-      deviceRefused,
-      Object.keys(DEVICE_REFUSED),
+      deviceRefused.sort(),
+      Object.keys(DEVICE_REFUSED).sort(),
       'the runs whose content the meter refused (DEVICE_REFUSED)',
     );
-    assert.deepEqual(unanswered, Object.keys(NO_ANSWER), 'the SRVs the devices leave unanswered (NO_ANSWER)');
+    assert.deepEqual(
+      unanswered.sort(),
+      Object.keys(NO_ANSWER).sort(),
+      'the SRVs the devices leave unanswered (NO_ANSWER)',
+    );
     assert.ok(runs.length > 60, `${runs.length} runs`);
   });
 });
