@@ -325,6 +325,38 @@ describe('ppmid-relay gbcs named fields (use-case catalogue)', () => {
     assert.match(r.stderr, /command\.tokenGateway\.enter/);
   });
 
+  it('payload encode says what is wrong: unknown field, alert of a command, missing file; no crash', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'uc-'));
+    const encode = (uc: string, kind: string, fields: string) =>
+      cli(['gbcs', 'payload', 'encode', '--use-case', uc, '--kind', kind, '--fields', fields]);
+    const extra = join(dir, 'extra.json');
+    writeFileSync(extra, JSON.stringify({ tokenGateway: { enter: '73946144332040217315' }, nope: {} }));
+    const e = encode('CS01a', 'command', extra);
+    assert.equal(e.status, 1);
+    assert.match(
+      e.stderr,
+      /^ppmid-relay: GBCS_MALFORMED: command\.nope: not a field of CS01a \(its fields: tokenGateway\)/,
+    );
+    const scalar = join(dir, 'scalar.json');
+    writeFileSync(scalar, JSON.stringify({ nope: 1 }));
+    assert.match(encode('CS01a', 'command', scalar).stderr, /command\.nope: not a field of CS01a/);
+    const list = join(dir, 'list.json');
+    writeFileSync(list, '[1, 2]');
+    assert.match(encode('CS01a', 'command', list).stderr, /command: expected an object/);
+    const alert = encode('ECS17b', 'alert', scalar);
+    assert.equal(alert.status, 1);
+    assert.match(
+      alert.stderr,
+      /^ppmid-relay: GBCS_UNSUPPORTED: ECS17b is a command: it has no alert payload\n$/,
+    );
+    const missing = encode('CS01a', 'command', join(dir, 'absent.json'));
+    assert.equal(missing.status, 1);
+    assert.equal(missing.stderr, `ppmid-relay: file not found: ${join(dir, 'absent.json')}\n`);
+    const keystore = cli(['gbcs', 'decode', '--keystore', join(dir, 'no-keys'), ecs17bCommand]);
+    assert.equal(keystore.status, 1);
+    assert.equal(keystore.stderr, `ppmid-relay: directory not found: ${join(dir, 'no-keys')}\n`);
+  });
+
   it('use-cases --json lists every catalogued use case with roles, SRVs and fields (DLMS, GBZ, ASN.1)', () => {
     const r = cli(['gbcs', 'use-cases', '--json']);
     assert.equal(r.status, 0, r.stderr);

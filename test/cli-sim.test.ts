@@ -40,6 +40,16 @@ describe('ppmid-relay sim', () => {
     assert.equal(big.status, 1);
     assert.match(big.stderr, /a slice of 1000000 homes needs about \d+ MB of heap/);
     assert.ok(!existsSync(join(dir, 'y')), 'nothing started');
+    for (const [opt, v, msg] of [
+      ['--homes', '0', /--homes must be a whole number of at least 1, got "0"/],
+      ['--days', 'abc', /--days must be a number of days above 0, got "abc"/],
+      ['--workers', '0', /--workers must be a whole number of at least 1, got "0"/],
+    ] as const) {
+      const z = runCli(['sim', 'run', '--scenario', 'attack', opt, v, '--out', join(dir, 'z')]);
+      assert.equal(z.status, 1, `${opt} ${v}`);
+      assert.match(z.stderr, msg);
+      assert.ok(!existsSync(join(dir, 'z')), `${opt} ${v}: nothing started`);
+    }
   });
 
   it('runs shards, merges them and compares the result with a run of the whole', () => {

@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { errorText } from './errors.ts';
 
 /** What a command module exports: adds its sub-commands (or options and action) to `program`. */
 export type CommandRegistrar = (program: Command) => void;
@@ -174,7 +175,7 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = err.exitCode;
       return;
     }
-    process.stderr.write(`ppmid-relay: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`ppmid-relay: ${errorText(err)}\n`);
     process.exitCode = 1;
   }
 }

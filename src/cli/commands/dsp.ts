@@ -36,6 +36,7 @@ import { ESME_VARIANTS } from '../../gbcs/use-cases/index.ts';
 import { normaliseEui, toHex } from '../../runtime/bytes.ts';
 import { SystemClock } from '../../runtime/clock.ts';
 import { ConfigError } from '../../runtime/errors.ts';
+import { errorText } from '../errors.ts';
 import { commandGroup } from '../main.ts';
 
 const DEVICE_TYPES: readonly DeviceType[] = ['ESME', 'GSME', 'CHF', 'GPF', 'PPMID', 'HCALCS'];
@@ -64,7 +65,7 @@ interface TransformOptions {
   acb: string;
   now?: string;
   acbCounter?: string;
-  device: string[];
+  device?: string[];
   json?: boolean;
 }
 
@@ -75,7 +76,7 @@ export function cliTransformContext(opts: TransformOptions): TransformContext {
     acb: normaliseEui(opts.acb),
   });
   const inventory = DeviceInventory.rtds();
-  for (const d of opts.device) inventory.set(...parseDeviceOption(d));
+  for (const d of opts.device ?? []) inventory.set(...parseDeviceOption(d));
   let clock: TransformContext['clock'] = new SystemClock();
   if (opts.now !== undefined) {
     const t = Date.parse(opts.now);
@@ -135,7 +136,7 @@ export function transformFile(file: string, ctx: TransformContext): FileOutcome 
   try {
     xml = readFileSync(file);
   } catch (e) {
-    return { file, error: { code: 'FILE_UNREADABLE', message: e instanceof Error ? e.message : String(e) } };
+    return { file, error: { code: 'FILE_UNREADABLE', message: errorText(e) } };
   }
   try {
     const req = parseDuisRequest(xml);
@@ -184,8 +185,7 @@ export function addTransformCommand(dsp: Command): Command {
     .option(
       '--device <eui=type[:variant]>',
       'inventory entry, repeatable (default: the RTDS estate ...A0 ESME, A1 GSME, A2 CHF, A3 GPF, A4 PPMID, A5 HCALCS, A6 ESME)',
-      (v: string, acc: string[]) => [...acc, v],
-      [] as string[],
+      (v: string, acc: string[] | undefined) => [...(acc ?? []), v],
     )
     .option('--json', 'one JSON object per file')
     .action((files: string[], opts: TransformOptions) => {

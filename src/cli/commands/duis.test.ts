@@ -25,12 +25,38 @@ describe('ppmid-relay duis', () => {
     assert.equal(signed.status, 0, signed.stderr);
     const file = join(mkdtempSync(join(tmpdir(), 'duis-cli-')), 'signed.xml');
     writeFileSync(file, signed.stdout);
-    const ok = run('verify', '--cert', keys, '--', file);
+    const ok = run('verify', '--cert', keys, file);
     assert.equal(ok.status, 0, ok.stderr);
     assert.match(ok.stdout, /valid, signed by 90B3D51F30010000/);
-    const bad = run('verify', '--cert', keys, '--', template);
+    const bad = run(
+      'verify',
+      '--cert',
+      join(keys, 'xml-sign-90B3D51F30020000-ds.pem'),
+      '--cert',
+      keys,
+      template,
+    );
     assert.equal(bad.status, 1);
     assert.match(bad.stderr, /DUIS_SIGNATURE_INVALID/);
+    const unreplaced = run(
+      'sign',
+      '--key',
+      join(keys, 'xml-sign-90B3D51F30010000-ds.key'),
+      '--cert',
+      join(keys, 'xml-sign-90B3D51F30010000-ds.pem'),
+      template,
+    );
+    assert.equal(unreplaced.status, 1);
+    assert.match(unreplaced.stderr, /already has a ds:Signature .*give --replace/);
+    const noKey = run(
+      'sign',
+      '--key',
+      join(keys, 'absent.key'),
+      '--cert',
+      join(keys, 'absent.pem'),
+      template,
+    );
+    assert.equal(noKey.stderr, `${template}: file not found: ${join(keys, 'absent.key')}\n`);
     assert.equal(run('validate', file).status, 0);
     const parsed = JSON.parse(run('parse', file).stdout);
     assert.equal(parsed.header.requestId.counter, '12884901888');

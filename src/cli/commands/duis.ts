@@ -4,14 +4,13 @@
  *   duis parse FILE...                         header and body of each request/response, as JSON
  *   duis validate FILE...                      XSD validation (xmllint); exit 1 if any is invalid
  *   duis sign --key K --cert C [--replace] FILE   signed XML on stdout
- *   duis verify --cert C... FILE...            verify signatures; exit 1 if any fails
+ *   duis verify --cert C [--cert C2...] FILE...   verify signatures; exit 1 if any fails
  *   duis catalogue [--json]                    the Service Request catalogue
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import {
-  DuisError,
   parseDuisRequest,
   parseDuisResponse,
   SERVICE_REQUESTS,
@@ -21,6 +20,8 @@ import {
   XmlSigningCertificateStore,
   xmlSigner,
 } from '../../duis/index.ts';
+import { ConfigError } from '../../runtime/errors.ts';
+import { errorText } from '../errors.ts';
 import { commandGroup } from '../main.ts';
 
 /** JSON with bigints as decimal strings and bytes as hex. */
@@ -43,6 +44,11 @@ export function parseAny(xml: Uint8Array): unknown {
   return /<([\w-]+:)?Response[\s>]/.test(head) ? parseDuisResponse(xml) : parseDuisRequest(xml);
 }
 
+/** Whether a DUIS document holds an XML signature (a template's placeholder counts). */
+function hasSignature(xml: Uint8Array): boolean {
+  return /<([\w-]+:)?Signature[\s>]/.test(Buffer.from(xml).toString('utf8'));
+}
+
 /** Loads certificates from PEM files or directories of `*.pem` files (private-key PEMs skipped). */
 export function loadTrustStore(paths: string[]): XmlSigningCertificateStore {
   const store = new XmlSigningCertificateStore();
@@ -61,8 +67,7 @@ export function loadTrustStore(paths: string[]): XmlSigningCertificateStore {
 }
 
 function fail(file: string, e: unknown): void {
-  const msg = e instanceof DuisError ? `${e.code}: ${e.message}` : e instanceof Error ? e.message : String(e);
-  process.stderr.write(`${file}: ${msg}\n`);
+  process.stderr.write(`${file}: ${errorText(e)}\n`);
   process.exitCode = 1;
 }
 
@@ -112,9 +117,17 @@ export function register(program: Command): void {
         const keyBytes = readFileSync(opts.key);
         const key = keyBytes.includes('-----BEGIN') ? keyBytes.toString('utf8') : new Uint8Array(keyBytes);
         const signer = xmlSigner(key, readFileSync(opts.cert));
-        process.stdout.write(
-          signDuisXml(readFileSync(file), signer, { replaceExistingSignature: opts.replace }),
-        );
+        const xml = readFileSync(file);
+        if (!opts.replace && hasSignature(xml)) {
+          fail(
+            file,
+            new ConfigError(
+              'already has a ds:Signature (a template holds a placeholder one): give --replace to replace it',
+            ),
+          );
+          return;
+        }
+        process.stdout.write(signDuisXml(xml, signer, { replaceExistingSignature: opts.replace }));
       } catch (e) {
         fail(file, e);
       }
@@ -123,7 +136,11 @@ export function register(program: Command): void {
   duis
     .command('verify')
     .argument('<files...>')
-    .requiredOption('--cert <paths...>', 'trusted certificate files or directories of .pem files')
+    .requiredOption(
+      '--cert <path>',
+      'trusted certificate file or directory of .pem files (repeat --cert for more)',
+      (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
+    )
     .description('verify DUIS XML signatures against the given certificates')
     .action((files: string[], opts: { cert: string[] }) => {
       const store = loadTrustStore(opts.cert);

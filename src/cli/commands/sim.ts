@@ -6,6 +6,7 @@
  * reports side by side. See docs/sim.md.
  */
 import type { Command } from 'commander';
+import { ConfigError } from '../../runtime/errors.ts';
 import { configureLogging } from '../../runtime/logger.ts';
 import { recordLastReport } from '../../sim/last-report.ts';
 import { perfOf } from '../../sim/report.ts';
@@ -13,10 +14,13 @@ import { BUILT_IN_SCENARIOS, loadScenario } from '../../sim/scenario.ts';
 import { compareReports, mergeReports, readReport, runScenario } from '../../sim/simulate.ts';
 import { commandGroup } from '../main.ts';
 
-function int(name: string) {
+function int(name: string, min = 0) {
   return (v: string) => {
     const n = Number(v);
-    if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number, got ${v}`);
+    if (!Number.isInteger(n) || n < min)
+      throw new ConfigError(
+        `${name} must be a whole number${min > 0 ? ` of at least ${min}` : ''}, got ${JSON.stringify(v)}`,
+      );
     return n;
   };
 }
@@ -50,8 +54,13 @@ export function register(program: Command): void {
     .command('run')
     .description('run a scenario and write DIR/report.html, report.json, CSVs')
     .requiredOption('--scenario <name|file>', 'a built-in scenario (sim scenarios) or a JSON/YAML file')
-    .option('--homes <n>', 'homes in the estate (default: the scenario’s)', int('--homes'))
-    .option('--days <n>', 'simulated days (default: the scenario’s)', Number)
+    .option('--homes <n>', 'homes in the estate (default: the scenario’s)', int('--homes', 1))
+    .option('--days <n>', 'simulated days (default: the scenario’s)', (v: string) => {
+      const n = Number(v);
+      if (!(n > 0) || !Number.isFinite(n))
+        throw new ConfigError(`--days must be a number of days above 0, got ${JSON.stringify(v)}`);
+      return n;
+    })
     .option('--seed <seed>', 'seed (the same seed gives the same report.json)', 'ppmid-relay-sim')
     .option('--out <dir>', 'report directory', 'sim-report')
     .option(
@@ -62,12 +71,12 @@ export function register(program: Command): void {
     .option(
       '--shards <N>',
       'cut the estate into N slices, all run here (what N --shard runs merge to)',
-      int('--shards'),
+      int('--shards', 1),
     )
     .option(
       '--workers <N>',
       'worker threads running slices at once (with --shards N: both cores)',
-      int('--workers'),
+      int('--workers', 1),
     )
     .option('--force', 'skip the memory-budget check')
     .option('--quiet', 'no progress bar')
@@ -85,7 +94,6 @@ export function register(program: Command): void {
         quiet?: boolean;
       }) => {
         if (!process.env.PPMID_LOG) configureLogging({ spec: 'error' });
-        if (f.days !== undefined && !(f.days > 0)) throw new Error('--days must be > 0');
         if (f.shard && f.shards) throw new Error('give --shard i/N or --shards N, not both');
         const scenario = loadScenario(f.scenario);
         const ac = new AbortController();

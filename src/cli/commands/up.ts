@@ -6,6 +6,7 @@
  * See docs/running.md.
  */
 import type { Command } from 'commander';
+import { ConfigError } from '../../runtime/errors.ts';
 import { configureLogging } from '../../runtime/logger.ts';
 import { WORKLOAD_NAMES, type WorkloadName } from '../../sim/workload.ts';
 import {
@@ -105,7 +106,9 @@ export function addSystemOptions(cmd: Command): Command {
 export function systemOptionsFrom(f: UpFlags): SystemOptions {
   const workload = (f.workload ?? 'light') as WorkloadName;
   if (!WORKLOAD_NAMES.includes(workload))
-    throw new Error(`--workload is one of ${WORKLOAD_NAMES.join(', ')}`);
+    throw new ConfigError(
+      `--workload must be one of ${WORKLOAD_NAMES.join(', ')}, got ${JSON.stringify(workload)}`,
+    );
   const parties = f.parties
     ?.split(',')
     .map((s) => s.trim())

@@ -214,10 +214,18 @@ export function decodeDlmsCommand(
 }
 
 function present(row: DlmsCommandRow, fields: Fields, prefix: string): DlmsAccess[] {
-  if (!fields || typeof fields !== 'object') throw new UseCaseShapeError('expected an object', prefix);
+  if (!fields || typeof fields !== 'object' || Array.isArray(fields))
+    throw new UseCaseShapeError('expected an object', prefix);
   const known = new Set(row.accesses.map(label));
+  const objects = new Set(row.accesses.map((a) => a.object));
   for (const [o, ms] of Object.entries(fields)) {
-    if (!ms || typeof ms !== 'object') throw new UseCaseShapeError('expected an object', `${prefix}.${o}`);
+    if (!objects.has(o))
+      throw new UseCaseShapeError(
+        `not a field of ${row.useCase} (its fields: ${[...objects].join(', ')})`,
+        `${prefix}.${o}`,
+      );
+    if (!ms || typeof ms !== 'object' || Array.isArray(ms))
+      throw new UseCaseShapeError('expected an object', `${prefix}.${o}`);
     for (const m of Object.keys(ms))
       if (!known.has(`${o}.${m}`))
         throw new UseCaseShapeError(`not a field of ${row.useCase}`, `${prefix}.${o}.${m}`);

@@ -127,9 +127,16 @@ export interface FamilyCodec {
 
 type Fields = Record<string, Record<string, unknown>>;
 
+/** `row` as an alert row, or the typed error of asking a command row for an alert payload. */
+function dlmsAlertRow(row: UseCaseRow): DlmsAlertRow {
+  if (row.kind !== 'alert')
+    throw new UseCaseUnknownError(`${row.useCase} is a command: it has no alert payload`);
+  return row as DlmsAlertRow;
+}
+
 const dlmsFamily: FamilyCodec = {
   decode(row, kind, bytes, command) {
-    if (kind === 'alert') return decodeDlmsAlert(row as DlmsAlertRow, bytes);
+    if (kind === 'alert') return decodeDlmsAlert(dlmsAlertRow(row), bytes);
     if (row.kind !== 'command')
       throw new UseCaseUnknownError(`${row.useCase} is an alert: it has no ${kind}`);
     return kind === 'command'
@@ -138,7 +145,7 @@ const dlmsFamily: FamilyCodec = {
   },
   encode(row, kind, fields, header) {
     const h = header as DlmsHeader;
-    if (kind === 'alert') return encodeDlmsAlert(row as DlmsAlertRow, fields, h);
+    if (kind === 'alert') return encodeDlmsAlert(dlmsAlertRow(row), fields, h);
     if (row.kind !== 'command')
       throw new UseCaseUnknownError(`${row.useCase} is an alert: it has no ${kind}`);
     return kind === 'command'
