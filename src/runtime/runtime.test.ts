@@ -84,4 +84,17 @@ describe('bytes', () => {
     assert.equal(euiToDuis('00DB1234567890A0'), '00-DB-12-34-56-78-90-A0');
     assert.equal(toHex(u64be(12884901888n)), '0000000300000000');
   });
+  it('writes upper-case hex of every length and of a view into a larger buffer (the table and the native path alike)', () => {
+    const r = new SeededRandom('to-hex');
+    const all = Uint8Array.from({ length: 300 }, () => r.nextUint32() & 0xff);
+    const ref = (b: Uint8Array) =>
+      Array.from(b, (x) => x.toString(16).padStart(2, '0').toUpperCase()).join('');
+    for (let len = 0; len <= 80; len++)
+      for (const off of [0, 1, 7]) {
+        const view = all.subarray(off, off + len);
+        assert.equal(toHex(view), ref(view), `${len} bytes at ${off}`);
+      }
+    assert.equal(toHex(all), ref(all));
+    assert.equal(toHex(Buffer.from([0xde, 0xad, 0xbe, 0xef])), 'DEADBEEF');
+  });
 });
