@@ -118,6 +118,11 @@ describe('ppmid-relay atps inject', () => {
     assert.equal(second.display.lastCustomerAction.state, 'refused');
     assert.equal(ec.action, 'ppmid-emergency-credit');
     assert.equal(ec.emergencyCreditActive, true);
+    for (const v of ['abc', '12abc', '9000']) {
+      const bad = cli(['atps', 'customer', '--profile', 'generated', '--value', v]);
+      assert.equal(bad.status, 1, v);
+      assert.equal(bad.stderr, `ppmid-relay: --value must be a whole number 0..8191, got "${v}"\n`);
+    }
   });
 
   it('stdin and bad input: an error line and exit status 1', () => {

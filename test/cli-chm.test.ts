@@ -1,6 +1,6 @@
-/** `ppmid-relay chm import-dsp-log` and `chm report`, spawned as a user runs them (CSP-4). */
+/** `ppmid-relay chm import-dsp-log` and `chm report` (and `dsp charges` on a missing store), spawned as a user runs them (CSP-4). */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -54,5 +54,25 @@ describe('ppmid-relay chm', () => {
     const none = cli(['chm', 'report', 'standalone']);
     assert.equal(none.status, 0);
     assert.equal(cli(['chm', 'report', 'weekly']).status, 1);
+    const missing = cli(['chm', 'import-dsp-log', join(dir, 'absent.csv')]);
+    assert.equal(missing.status, 1);
+    assert.equal(missing.stderr, `${join(dir, 'absent.csv')}: file not found: ${join(dir, 'absent.csv')}\n`);
+  });
+
+  it('a report on a data directory without a store is refused, and makes none', () => {
+    const typo = join(dir, 'no-such-data');
+    const env: NodeJS.ProcessEnv = { ...process.env, PPMID_LOG: 'warn' };
+    delete env.DATABASE_URL;
+    const r = runCli(['chm', 'report', 'billing', '--data-dir', typo], { env });
+    assert.equal(r.status, 1);
+    assert.match(
+      r.stderr,
+      /^ppmid-relay: no store at .*no-such-data\/ppmid-relay\.sqlite: give the data directory/,
+    );
+    assert.equal(existsSync(typo), false);
+    const d = runCli(['dsp', 'charges'], { env: { ...env, PPMID_DATA_DIR: typo } });
+    assert.equal(d.status, 1);
+    assert.match(d.stderr, /no store at .*no-such-data/);
+    assert.equal(existsSync(typo), false);
   });
 });

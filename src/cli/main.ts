@@ -59,7 +59,7 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
   },
   {
     name: 'duis',
-    description: 'DUIS XML: parse, validate, sign, verify',
+    description: 'DUIS XML: parse, validate, sign, verify, the SRV catalogue',
     modules: [() => import('./commands/duis.ts')],
   },
   {

@@ -166,14 +166,14 @@ export function register(program: Command): void {
         const repeat = Number.parseInt(opts.repeat, 10);
         if (!(repeat >= 0 && repeat <= 100)) throw new ConfigError('--repeat must be 0..100');
         if ((opts.utrn === undefined) === (opts.value === undefined) && repeat > 0)
-          throw new ConfigError('give --utrn or --value');
+          throw new ConfigError('give one of --utrn or --value');
+        const value = opts.value === undefined ? undefined : Number(opts.value);
+        if (value !== undefined && !(Number.isInteger(value) && value >= 0 && value <= 8191))
+          throw new ConfigError(`--value must be a whole number 0..8191, got ${JSON.stringify(opts.value)}`);
         const api = new Atps({ deviceApps: defaultDeviceApps });
         const { id } = await api.createHome({ profile: opts.profile, seed: opts.seed });
         let utrn = opts.utrn;
-        if (utrn === undefined && opts.value !== undefined) {
-          const value = Number.parseInt(opts.value, 10);
-          utrn = api.issueUtrn(id, { value }).utrn;
-        }
+        if (utrn === undefined && value !== undefined) utrn = api.issueUtrn(id, { value }).utrn;
         const print = (action: string, r: { detail?: unknown }) =>
           process.stdout.write(`${JSON.stringify({ action, ...(r.detail as object) })}\n`);
         for (let i = 0; i < repeat && utrn !== undefined; i++)

@@ -38,8 +38,10 @@ import { MemoryKeyStore } from '../../gbcs/keystore.ts';
 import { loadKeyStoreDir } from '../../gbcs/keystore-dir.ts';
 import { SystemClock } from '../../runtime/clock.ts';
 import { ConfigError } from '../../runtime/errors.ts';
+import { errorText } from '../errors.ts';
 import { commandGroup } from '../main.ts';
 import { standAloneGuard } from '../operators.ts';
+import { requireExistingStore } from '../report-store.ts';
 import {
   addSplitOptions,
   refuseSplitOnly,
@@ -174,9 +176,7 @@ export function register(program: Command): void {
             );
           } catch (e) {
             if (!(e instanceof ChmError) && (e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-            process.stderr.write(
-              `${f}: ${e instanceof ChmError ? `${e.code}: ${e.message}` : (e as Error).message}\n`,
-            );
+            process.stderr.write(`${f}: ${errorText(e)}\n`);
             process.exitCode = 1;
           }
         }
@@ -212,6 +212,7 @@ export function register(program: Command): void {
         } catch (e) {
           throw new ConfigError((e as Error).message);
         }
+        requireExistingStore(o.dataDir);
         const store = await openChmStore(o.dataDir);
         try {
           const c = new Chm({ clock: new SystemClock(), store, keyStore: new MemoryKeyStore() });

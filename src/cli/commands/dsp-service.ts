@@ -54,6 +54,7 @@ import { tlsFetch } from '../../runtime/https-client.ts';
 import { Logger } from '../../runtime/logger.ts';
 import { commandGroup } from '../main.ts';
 import { standAloneGuard } from '../operators.ts';
+import { requireExistingStore } from '../report-store.ts';
 import {
   addSplitOptions,
   refuseSplitOnly,
@@ -224,6 +225,7 @@ function addExport(dsp: Command): void {
     .option('--out <dir>', 'write <dir>/<csp>/local-delivery-<date>.csv files')
     .action(async (o: PeriodOpts & { csp?: string; out?: string }) => {
       const { from, to } = period(o);
+      requireExistingStore(undefined);
       const store = await openDspStore();
       try {
         const db = dspDb(store.db);
@@ -255,6 +257,7 @@ function addReports(dsp: Command): void {
     .option('--currency <code>', 'currency of an empty report', 'GBP')
     .option('--csv', 'CSV instead of JSON')
     .action(async (o: PeriodOpts & { user?: string; currency: string; csv?: boolean }) => {
+      requireExistingStore(undefined);
       const store = await openDspStore();
       try {
         const r = await chargesReport(dspDb(store.db), {
@@ -278,6 +281,7 @@ function addReports(dsp: Command): void {
     .action(async (o: PeriodOpts & { targetMs: string; csv?: boolean }) => {
       const targetMs = Number(o.targetMs);
       if (!(targetMs > 0)) throw new ConfigError('--target-ms must be > 0');
+      requireExistingStore(undefined);
       const store = await openDspStore();
       try {
         const r = await performanceReport(dspDb(store.db), { ...period(o), targetMs });
