@@ -64,14 +64,13 @@ async function home(hcalcs: boolean) {
       on: (got.alcs2!.outputState as { value: unknown }).value,
     };
   };
-  /** ECS46c (6.14.2, in the envelope of the RTDS ECS46d): the ALCS calendar */
+  /** ECS46c (6.14.2, in the envelope of the RTDS ECS46d, its immediate activation times): the next ALCS calendar, activated */
   const calendar = (entries: unknown[]) =>
     send(
       'ECS46d_6.14.3_IMMEDIATE_ALCS_SUCCESS',
       (f) => {
-        for (const k of Object.keys(f)) delete f[k];
-        f.alcsSpecialDays = { entries: [] };
-        f.alcsSchedule = { entries };
+        f.auxiliaryControllerSpecialDays = { entries: [] };
+        f.auxiliaryControllerSchedule = { entries };
       },
       'ECS46c',
     );

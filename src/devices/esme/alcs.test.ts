@@ -39,6 +39,8 @@ function entry(index: number, selector: number, switchTime: string): ScheduleEnt
 }
 
 const HCALCS_3 = '00DB123456789099';
+/** an activation time of all zero: now (GBCS) */
+const NOW = '0000-00-00T00:00:00 dow=0';
 
 function meter() {
   const m = rig.meter();
@@ -48,14 +50,16 @@ function meter() {
     assert.equal(r.ev?.reason, 'OK', `${a[0]}: ${r.ev?.reason} ${JSON.stringify(r.ev?.detail)}`);
     return r;
   };
-  /** ECS46c (in the envelope of the RTDS ECS46d): the calendar, and switch 3 an HCALCS */
+  /** ECS46c (in the envelope of the RTDS ECS46d): the next calendar activated now, and switch 3 an HCALCS */
   const writeCalendar = (schedule: ScheduleEntry[]) =>
     ok(ECS46D, () => {}, {
       useCase: 'ECS46c',
       fields: {
         alcsDeviceId3: { value: HCALCS_3 },
-        alcsSpecialDays: { entries: [] },
-        alcsSchedule: { entries: schedule },
+        auxiliaryControllerSpecialDays: { entries: [] },
+        auxiliaryControllerSchedule: { entries: schedule },
+        auxiliaryControllerScheduleActivation: { activationTime: NOW },
+        auxiliaryControllerSpecialDaysActivation: { activationTime: NOW },
       },
     });
   /** ECS47 running `script` with `minutes` in the selector (the Duration) */

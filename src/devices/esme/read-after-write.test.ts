@@ -283,7 +283,7 @@ describe('ESME read after write through GBCS use cases', () => {
     );
   });
 
-  it('ALCS configuration: ECS46c (6.14.2, PROVISIONAL row) sets switch identities, special days and schedule; ECS61a and ECS61d read them', () => {
+  it('ALCS configuration: ECS46c (6.14.2, GBCS V3.1 table) sets switch identities and the next special days and schedule, activated now; ECS61a and ECS61d read them', () => {
     const { send } = meter();
     const specialDays = [
       { index: 1, specialDayDate: '****-12-25', dayId: 1 },
@@ -313,8 +313,10 @@ describe('ESME read after write through GBCS use cases', () => {
       fields: {
         alcsDeviceId2: { value: '0000000000000000' },
         alcsDeviceId3: { value: '00DB123456789099' },
-        alcsSpecialDays: { entries: specialDays },
-        alcsSchedule: { entries: schedule },
+        auxiliaryControllerSpecialDays: { entries: specialDays },
+        auxiliaryControllerSchedule: { entries: schedule },
+        auxiliaryControllerScheduleActivation: { activationTime: '0000-00-00T00:00:00 dow=0' },
+        auxiliaryControllerSpecialDaysActivation: { activationTime: '0000-00-00T00:00:00 dow=0' },
       },
     });
     const read = send(ECS61A).fields;
@@ -327,7 +329,7 @@ describe('ESME read after write through GBCS use cases', () => {
     );
     assert.deepEqual(value(read, 'alcsSpecialDays', 'entries'), specialDays);
     assert.deepEqual(value(read, 'alcsSchedule', 'entries'), schedule);
-    // GBCS later use-case table: ECS61d reads the current calendar (channel 0), the one ECS46c writes
+    // GBCS later use-case table: ECS61d reads the current calendar (channel 0), ECS46c's once activated
     const viaEcs61d = send(ECS61A, () => {}, { useCase: 'ECS61d', fields: ecs61dFields }).fields;
     assert.deepEqual(value(viaEcs61d, 'alcsSchedule', 'entries'), schedule);
     assert.deepEqual(value(viaEcs61d, 'alcsSpecialDays', 'entries'), specialDays);

@@ -1041,8 +1041,9 @@ const DEVICE_MANAGEMENT = {
         utc('startDateTime'),
         { name: 'eventConfiguration', type: 'map8' },
         { name: 'configurationControl', type: 'enum8', doc: '0x00 apply by list (the form GBCS uses)' },
+        // the Apply by List sub-payload: the number of events, then that many event ids
         { name: 'numberOfEvents', type: 'uint8' },
-        { name: 'eventIds', type: 'list', of: 'uint16' },
+        { name: 'eventIds', type: 'list', of: 'uint16', countFrom: 'numberOfEvents' },
       ],
     },
     {

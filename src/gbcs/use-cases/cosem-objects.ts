@@ -728,8 +728,10 @@ export const COSEM_OBJECTS = {
   alcsSchedule: o(10, '0-0:12.0.2.255', { entries: [2, scheduleEntries] }),
   auxiliaryControllerSpecialDays: o(11, '0-1:11.0.3.255', { entries: [2, specialDays] }),
   auxiliaryControllerSchedule: o(10, '0-1:12.0.2.255', { entries: [2, scheduleEntries] }),
-  auxiliaryControllerSpecialDaysActivation: o(9000, '0-0:94.44.128.26', activationTime),
-  auxiliaryControllerScheduleActivation: o(9000, '0-0:94.44.128.35', activationTime),
+  // the activation times of the next (channel 1) calendar: GBCS V3.1's ECS46c table (~offset 1,017,000)
+  // names 0-0:94.44.128.26 the calendar's (schedule's) activateNextDateTime and .35 the special days'
+  auxiliaryControllerScheduleActivation: o(9000, '0-0:94.44.128.26', activationTime),
+  auxiliaryControllerSpecialDaysActivation: o(9000, '0-0:94.44.128.35', activationTime),
   alcsStateScripts: o(9, '0-0:10.0.103.255', {}, { execute: [1, s.u16()] }),
   alcsStateScriptSelector: o(1, '0-0:94.44.117.1', data(s.u16())),
   // auxiliary controller N (1..5): the setting period ECS47a sets (.1 start, .2 end) and the APC

@@ -98,6 +98,56 @@ describe('GBZ rows: named fields', () => {
     assert.equal(c.encrypted?.mac.length, 24);
   });
 
+  it('GCS53 (GBCS V3.1 template): alert 0x8F0A carries one payload-encrypted Publish Snapshot, nothing else', () => {
+    const encrypted = {
+      additionalHeaderControl: 0,
+      additionalFrameCounter: 0,
+      securityControl: 0x31,
+      invocationCounter: 0,
+      ciphertext: '0102030405060708090A0B0C0D0E0F10',
+      mac: 'A1A2A3A4A5A6A7A8A9AAABAC',
+    };
+    const alert = {
+      alertCode: 0x8f0a,
+      alertTime: 800000000,
+      components: [{ cluster: 'metering', command: 'publishSnapshot', encrypted }],
+    };
+    const bytes = encodeAlert('GCS53', alert, { originatorCounter: 1n });
+    const gbz = decodeGbz(bytes);
+    assert.equal(gbz.components.length, 1);
+    assert.equal(gbz.components[0]!.clusterId, 0x0702);
+    assert.equal(
+      gbz.components[0]!.header.frameControl,
+      0x19,
+      'cluster-specific, to client, no default response',
+    );
+    assert.equal(gbz.components[0]!.header.commandId, 0x06);
+    assert.deepEqual(decodeAlert('GCS53', bytes).fields, alert);
+    const row = useCaseById('GCS53')!;
+    assert.equal(row.confirmed, 'gbcs-text');
+    assert.deepEqual(row.alerts, [0x8f0a]);
+    // a clear component, another command, or a second component is not GCS53's
+    const refused = (components: unknown[]) =>
+      assert.throws(
+        () => encodeAlert('GCS53', { ...alert, components } as typeof alert, { originatorCounter: 1n }),
+        (e: UseCaseShapeError) => e instanceof UseCaseShapeError && e.path.startsWith('alert.components'),
+      );
+    refused([{ cluster: 'metering', command: 'getSnapshot', encrypted }]);
+    refused([{ cluster: 'metering', command: 'publishSnapshot', fields: {} }]);
+    refused([alert.components[0], alert.components[0]]);
+    const two = encodeAlert(
+      'FutureDatedAlert-ZigBee',
+      { ...alert, components: [alert.components[0], alert.components[0]] },
+      {
+        originatorCounter: 1n,
+      },
+    );
+    assert.throws(
+      () => decodeAlert('GCS53', two),
+      (e: UseCaseShapeError) => e instanceof UseCaseShapeError && e.path === 'alert.components',
+    );
+  });
+
   it('GBZ alerts: the future-dated alert names the command it ran (RTDS GCS03 8F66)', () => {
     const a = decodeAlert(
       'FutureDatedAlert-ZigBee',

@@ -109,6 +109,39 @@ export interface GbzAlertRow extends UseCaseRowBase {
   readonly family: 'gbz';
   readonly kind: 'alert';
   readonly body: readonly GbzAlertBody[];
+  /**
+   * For a `components` body: the components the alert carries, in order, all of them (GCS53: one
+   * payload-encrypted Publish Snapshot). Absent: any components.
+   */
+  readonly components?: readonly GbzResponseSpec[];
+}
+
+type GbzAlertRowView = {
+  useCase: string;
+  body?: readonly GbzAlertBody[];
+  components?: readonly GbzResponseSpec[];
+};
+
+/** The components of an alert checked against its row's component list (when the row has one). */
+function checkAlertComponents(
+  row: GbzAlertRowView,
+  components: readonly { cluster: string; command: string; encrypted?: unknown }[],
+): void {
+  const want = row.components;
+  if (!want) return;
+  if (components.length !== want.length)
+    throw new UseCaseShapeError(
+      `${row.useCase} carries ${want.length} component(s), not ${components.length}`,
+      'alert.components',
+    );
+  components.forEach((c, i) => {
+    const w = want[i];
+    if (c.cluster !== w.cluster || c.command !== w.command || !!c.encrypted !== !!w.encrypted)
+      throw new UseCaseShapeError(
+        `${row.useCase} component ${i} is ${w.cluster}.${w.command}${w.encrypted ? ' (encrypted)' : ''}, not ${c.cluster}.${c.command}${c.encrypted ? ' (encrypted)' : ''}`,
+        `alert.components[${i}]`,
+      );
+  });
 }
 
 /**
@@ -521,7 +554,7 @@ const BODY_OF_DETAIL: Record<NamedGbzAlertDetail['kind'], GbzAlertBody> = {
 
 /** Decodes a GBZ alert (header and alert-specific body) by its row. */
 export function decodeGbzAlert(
-  row: { useCase: string; body?: readonly GbzAlertBody[] },
+  row: GbzAlertRowView,
   bytes: Uint8Array,
 ): { header: GbzHeader; fields: GbzAlertFields } {
   let g: NamedGbz;
@@ -544,6 +577,7 @@ export function decodeGbzAlert(
       [],
       9,
     );
+  checkAlertComponents(row, g.components);
   const fields: GbzAlertFields = { alertCode: a.code, alertTime: a.time };
   if (a.detail) fields.detail = a.detail;
   if (g.components.length) {
@@ -559,16 +593,24 @@ export function decodeGbzAlert(
   return { header, fields };
 }
 
-/** Encodes a GBZ alert. Header: the component count (default: 1 with a body or components, else 0: RTDS). */
-export function encodeGbzAlert(fields: GbzAlertFields, header?: GbzHeader): Uint8Array {
+/**
+ * Encodes a GBZ alert. Header: the component count (default: 1 with a body or components, else 0: RTDS).
+ * With its row, the components are checked against the row's list and take its frame controls.
+ */
+export function encodeGbzAlert(
+  fields: GbzAlertFields,
+  header?: GbzHeader,
+  row?: GbzAlertRowView,
+): Uint8Array {
   if (!fields || typeof fields.alertCode !== 'number' || typeof fields.alertTime !== 'number')
     throw new UseCaseShapeError('needs alertCode and alertTime', 'alert');
+  if (row) checkAlertComponents(row, fields.components ?? []);
   const components = (fields.components ?? []).map((c, i): NamedGbzComponent => {
     const h = header?.components?.[i];
     const n: NamedGbzComponent = {
       cluster: c.cluster,
       command: c.command,
-      frameControl: h?.frameControl ?? FC.toClient,
+      frameControl: h?.frameControl ?? row?.components?.[i]?.frameControl ?? FC.toClient,
       sequence: h?.sequence ?? i,
     };
     if (c.encrypted) n.encrypted = c.encrypted;
@@ -673,7 +715,11 @@ export const gbzFamily = {
     if (kind === 'alert') {
       if (row.kind !== 'alert')
         throw new UseCaseUnknownError(`${row.useCase} is a command: it has no alert payload`);
-      return encodeGbzAlert(fields as GbzAlertFields, h);
+      return encodeGbzAlert(
+        fields as GbzAlertFields,
+        h,
+        row.family === 'gbz' ? (row as GbzAlertRow) : { useCase: row.useCase },
+      );
     }
     const r = commandRowOf(row, kind);
     return kind === 'command'

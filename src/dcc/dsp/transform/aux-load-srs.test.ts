@@ -105,25 +105,38 @@ describe('6.14.3 Update Device Configuration (Auxiliary Controller Scheduler): E
     });
 });
 
-// ---------------------------------------------------------------- 6.14.2 ECS46c (PROVISIONAL row)
+// ---------------------------------------------------------------- 6.14.2 ECS46c (GBCS V3.1 table)
 
 const ALCS_SCHEDULER = templateXml('ECS46c_6.14.2_DERIVED_REQUEST_DUIS.XML');
 
-describe('6.14.2 Update Device Configuration (ALCS Scheduler): ECS46c (PROVISIONAL row)', () => {
-  it('writes the switch identities, the ALCS special days and the ALCS schedule with the scheduled switch scripts', () => {
+describe('6.14.2 Update Device Configuration (ALCS Scheduler): ECS46c (GBCS V3.1 table)', () => {
+  it('writes the switch identities, the next ALCS special days and schedule with the scheduled switch scripts, activated now', () => {
     const m = decodeMessage(transform(ALCS_SCHEDULER).gbcs);
     assert.equal(m.messageCode, 0x0054);
     const d = decodeCommand(m.messageCode, m.content);
     assert.equal(d.useCase, 'ECS46c');
-    const f = d.fields as Record<string, { value?: string; entries?: Record<string, unknown>[] }>;
-    assert.deepEqual(Object.keys(f), ['alcsDeviceId1', 'alcsDeviceId2', 'alcsSpecialDays', 'alcsSchedule']);
+    const f = d.fields as Record<
+      string,
+      { value?: string; entries?: Record<string, unknown>[]; activationTime?: string }
+    >;
+    assert.deepEqual(Object.keys(f), [
+      'alcsDeviceId1',
+      'alcsDeviceId2',
+      'auxiliaryControllerSpecialDays',
+      'auxiliaryControllerSchedule',
+      'auxiliaryControllerScheduleActivation',
+      'auxiliaryControllerSpecialDaysActivation',
+    ]);
+    // GBCS V3.1: 0-0:94.44.128.26 activates the calendar, .35 the special days; all zero = now
+    assert.equal(f.auxiliaryControllerScheduleActivation.activationTime, '0000-00-00T00:00:00 dow=0');
+    assert.equal(f.auxiliaryControllerSpecialDaysActivation.activationTime, '0000-00-00T00:00:00 dow=0');
     assert.equal(f.alcsDeviceId1.value, '0000000000000000'); // an ALCS
     assert.equal(f.alcsDeviceId2.value, '00DB123456789097'); // an HCALCS: its EUI
-    assert.deepEqual(f.alcsSpecialDays.entries, [
+    assert.deepEqual(f.auxiliaryControllerSpecialDays.entries, [
       { index: 1, specialDayDate: '****-12-25', dayId: 1 },
       { index: 2, specialDayDate: '2027-04-02', dayId: 2 },
     ]);
-    const e = f.alcsSchedule.entries ?? [];
+    const e = f.auxiliaryControllerSchedule.entries ?? [];
     assert.deepEqual(
       e.map((x) => [
         x.index,
@@ -142,7 +155,7 @@ describe('6.14.2 Update Device Configuration (ALCS Scheduler): ECS46c (PROVISION
     assert.equal(e[0].endDate, '****-09-21');
   });
 
-  it('a future-dated 6.14.2 is held by the DSP (ECS46c has no activation objects)', () => {
+  it('a future-dated 6.14.2 is held by the DSP (the emulated ESME runs no future activation), then sent to activate now', () => {
     const xml = ALCS_SCHEDULER.replace(
       '<sr:UpdateDeviceConfigurationALCScheduler>',
       '<sr:UpdateDeviceConfigurationALCScheduler><sr:ExecutionDateTime>2030-01-01T00:00:00Z</sr:ExecutionDateTime>',

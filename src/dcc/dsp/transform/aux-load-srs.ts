@@ -43,15 +43,17 @@
  * - exec_weekdays Monday..Sunday, exec_specdays one bit per special day
  *   definition (in identifier order), set where the schedule lists it.
  *
- * 6.14.2 (ECS46c, PROVISIONAL: an inferred row, esme-gbcs.ts) writes the
- * ALCS tables ECS61a reads, laid out as ECS46d lays out its own and as the
- * RTDS ECS61a response shows them (index and day id = the special day's
- * `index`; schedule entries in document order, script 0-0:10.0.103.255
- * with the scheduled switch script 0xNN01 on / 0xNN02 off, alcs-scripts.ts),
- * and one identity per SwitchTypeAndId (HCALCS: its EUI; ALCS: all zero, as
- * the RTDS ECS61a response holds switches 1, 3, 4, 5). ECS46c has no
- * activation objects, so the DSP holds a future-dated 6.14.2 until its
- * ExecutionDateTime (futureDating 'dsp').
+ * 6.14.2 (ECS46c, GBCS V3.1's table, esme-gbcs.ts) writes one identity per
+ * SwitchTypeAndId (HCALCS: its EUI; ALCS: all zero, as the RTDS ECS61a
+ * response holds switches 1, 3, 4, 5) and the next ALCS calendar (channel
+ * 1, as ECS46d: index and day id = the special day's `index`; schedule
+ * entries in document order, script 0-0:10.0.103.255 with the scheduled
+ * switch script 0xNN01 on / 0xNN02 off, alcs-scripts.ts, the selectors the
+ * RTDS ECS61a schedule holds) with both activation times all zero: GBCS lets
+ * the device future-date ECS46c, but the emulated ESME does not run a
+ * future activation (esme/handlers/aux-load.ts), so the DSP still holds a
+ * future-dated 6.14.2 until its ExecutionDateTime (futureDating 'dsp') and
+ * sends it for immediate activation.
  */
 
 import type { DeviceType } from '../../../duis/index.ts';
@@ -335,10 +337,10 @@ function ecs46c(i: BuildInput<B>) {
         ids[`alcsDeviceId${n}`],
       ]),
     ),
-    alcsSpecialDays: {
+    auxiliaryControllerSpecialDays: {
       entries: defs.map((d) => ({ index: d.id, specialDayDate: d.date, dayId: d.id })),
     },
-    alcsSchedule: {
+    auxiliaryControllerSchedule: {
       entries: scheduleEntries(b.schedules, defs, 'ALCSHCALCSConnectionSchedule', (s) =>
         encodeAlcsScript({
           kind: 'scheduledSwitch',
@@ -347,6 +349,9 @@ function ecs46c(i: BuildInput<B>) {
         }),
       ),
     },
+    // the DSP holds a future-dated 6.14.2 (futureDating 'dsp'): activation now
+    auxiliaryControllerScheduleActivation: { activationTime: activation(i) },
+    auxiliaryControllerSpecialDaysActivation: { activationTime: activation(i) },
   };
 }
 

@@ -1,7 +1,7 @@
 /**
  * 6.22 Configure Alert Behaviour beyond the DCC templates (their byte-exact
  * checks are in test/dsp-transform.test.ts): XSD-shaped requests for the
- * polyphase and single phase groups and for the GSME (GCS20, no template),
+ * polyphase and single phase groups and for the GSME (GCS20, GBCS V3.1 message template),
  * transformed and decoded back through the catalogue to the alerts given;
  * bad bodies are typed refusals.
  */
@@ -94,13 +94,13 @@ describe('6.22 Configure Alert Behaviour: XSD-shaped requests round-trip through
     });
   });
 
-  it('GCS20 to a GSME: one Set Event Configuration per distinct configuration, the alerts listed', () => {
+  it('GCS20 to a GSME: one Set Event Configuration per distinct configuration (GBCS bits), the alerts listed', () => {
     const s = (w: string, h: string, l: string, a: string) =>
       `<sr:WANAlert>${w}</sr:WANAlert><sr:HANAlert>${h}</sr:HANAlert><sr:EventLog>${l}</sr:EventLog><sr:Alarm>${a}</sr:Alarm>`;
     const t = transform(
       GSME,
       `<sr:GasSupplierAlertEventSettings><sr:x810D>${s('Enable', 'Enable', 'Disable', 'Disable')}</sr:x810D>` +
-        `<sr:x8145>${s('Disable', 'Disable', 'Enable', 'Disable')}</sr:x8145>` +
+        `<sr:x8145>${s('Disable', 'Disable', 'Enable', 'Enable')}</sr:x8145>` +
         `<sr:x81C6>${s('Enable', 'Enable', 'Disable', 'Disable')}</sr:x81C6></sr:GasSupplierAlertEventSettings>`,
     );
     assert.ok(t.valid, t.errors.join('; '));
@@ -118,7 +118,8 @@ describe('6.22 Configure Alert Behaviour: XSD-shaped requests round-trip through
       f.setEventConfiguration.map((c) => [c.eventConfiguration, c.configurationControl, c.eventIds]),
       [
         [0x18, 0, [0x810d, 0x81c6]],
-        [0x03, 0, [0x8145]],
+        // GBCS V3.1 GCS20 template: log 0b011, alarm bit 6 (0x40; bit 5 stays 0)
+        [0x43, 0, [0x8145]],
       ],
     );
   });

@@ -17,12 +17,12 @@
  * the template's NetworkOperatorESMEPolyPhase x8003 is absent from the
  * command to the single element ESME).
  *
- * 6.22 GSME (GCS20, no RTDS command: GBCS text and the RTDS GCS20r
- * response): ZCL Set Event Configuration, apply by list, one command per
- * distinct configuration; the configuration byte is the ZCL Event
- * Configuration bitmap the RTDS GCS20r response shows (bits 0-2 log action,
- * 3 = log as general event; bit 3 WAN alert; bit 4 HAN alert; bit 5 alarm:
- * the alarm bit is not confirmed by an RTDS example).
+ * 6.22 GSME (GCS20, no RTDS command: GBCS V3.1's GCS20 message template):
+ * ZCL Set Event Configuration, apply by list, one command per distinct
+ * configuration, Start Date/Time 0; the configuration byte is GBCS's Event
+ * Configuration bitmap (bits 0-2 0b011 log, else 0b000; bit 3 WAN alert;
+ * bit 4 HAN alert; bit 5 0; bit 6 alarm; bit 7 0), as the RTDS GCS20r
+ * response shows the first three.
  * GasSupplierAlertEventSettings gives all four settings of each alert; the
  * WAN-only GasSupplierAlerts section would need the device's other settings
  * (a Set Event Configuration replaces the whole byte) and is refused (E11).
@@ -165,8 +165,8 @@ const ESME_SECTIONS = [
 
 // ---------------------------------------------------------------- GSME: Set Event Configuration
 
-/** ZCL Event Configuration bits (RTDS GCS20r response: 3 log, 8 WAN, 16 HAN; 32 alarm not confirmed). */
-const EVENT_CONFIGURATION = { log: 0x03, wan: 0x08, han: 0x10, alarm: 0x20 } as const;
+/** GBCS V3.1 GCS20 message template: 0b011 log, bit 3 WAN alert, bit 4 HAN alert, bit 6 alarm (bits 5, 7 zero). */
+const EVENT_CONFIGURATION = { log: 0x03, wan: 0x08, han: 0x10, alarm: 0x40 } as const;
 
 function gcs20(i: BuildInput<ConfigureAlertBehaviour>): unknown {
   const s = i.body.section;

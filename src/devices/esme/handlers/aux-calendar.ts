@@ -1,5 +1,7 @@
 /**
- * ECS46d (SR 6.14.3) Set Auxiliary Controller Scheduler: the *next*
+ * ECS46c (SR 6.14.2, GBCS V3.1's ECS46c table: also the switch identities
+ * 0-0:94.44.0.21..25, written as they come) and ECS46d (SR 6.14.3) Set
+ * Auxiliary Controller Scheduler: the *next*
  * auxiliary controller calendar (channel 1: special days 0-1:11.0.3.255,
  * schedule 0-1:12.0.2.255) is written as the generic model writes it
  * (cosem.ts), then each of its two activation objects (class 9000
@@ -34,6 +36,7 @@ const ACTIVATIONS = {
 } as const;
 type Activation = keyof typeof ACTIVATIONS;
 
+/** One pending activation per object, whichever of ECS46c / ECS46d set it (the later write replaces it). */
 const keyOf = (a: Activation) => `ECS46d ${COSEM_OBJECTS[a].obis}`;
 
 /** The next table becomes the current one; the ALCS calendar follows. */

@@ -97,10 +97,3 @@ export function auxiliaryLoadControl(call: UseCaseCall, esme: EsmeServices): Han
     },
   };
 }
-
-/** ECS46c (SR 6.14.2): the ALCS configuration is written as the generic model writes it, then its calendar runs (alcs.ts). */
-export function alcsConfiguration(call: UseCaseCall, esme: EsmeServices): HandlerResult {
-  const written = writeAttributes(call, esme);
-  if (written.outcome === 'applied') esme.alcs?.calendarWritten();
-  return written;
-}

@@ -17,7 +17,7 @@ import { ROLE } from '../../security/credentials.ts';
 import type { EsmeServices } from '../services.ts';
 import { adjustBalance, paymentMode, resetBalance, runPaymentMode, topUp } from './account.ts';
 import { auxiliaryControllerCalendar, runAuxiliaryCalendarActivation } from './aux-calendar.ts';
-import { AUX_LOAD_USE_CASES, alcsConfiguration, auxiliaryLoadControl } from './aux-load.ts';
+import { AUX_LOAD_USE_CASES, auxiliaryLoadControl } from './aux-load.ts';
 import { setBillingCalendar } from './billing.ts';
 import { setClock } from './clock.ts';
 import { readAttributes, writeAttributes } from './cosem.ts';
@@ -45,7 +45,7 @@ export const ESME_HANDLERS = new UseCaseRegistry<EsmeServices>()
   .registerAll(['ECS02', 'ECS03'], paymentMode)
   .registerAll(['ECS42', 'ECS43', 'ECS44'], supplyControl)
   .registerAll(AUX_LOAD_USE_CASES, auxiliaryLoadControl)
-  .register('ECS46c', alcsConfiguration)
+  .register('ECS46c', auxiliaryControllerCalendar)
   .register('ECS46d', auxiliaryControllerCalendar)
   .registerAll(['ECS30', 'ECS30a'], setBillingCalendar)
   .register('ECS70', setClock)
@@ -95,6 +95,7 @@ export const ESME_FUTURE_DATED: Readonly<Record<string, FutureDatedRunner>> = {
   ECS01a: runTariffActivation,
   ECS08a: runPrepaySettingActivation,
   ECS28a: runLoadLimitActivation,
+  ECS46c: runAuxiliaryCalendarActivation,
   ECS46d: runAuxiliaryCalendarActivation,
   ECS02: runPaymentMode,
   ECS03: runPaymentMode,

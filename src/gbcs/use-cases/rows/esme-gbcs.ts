@@ -359,15 +359,13 @@ export const ESME_GBCS_ROWS = [
       srv: '6.30',
     },
   ),
-  // ECS46c (SR 6.14.2): the ALCS configuration "excluding labels" is what ECS61a (SR 7.7, RTDS) reads
-  // besides ECS46a's labels: the five switch identities (0-0:94.44.0.21..25: an HCALCS's EUI, an ALCS
-  // all zero, as the RTDS ECS61a response holds them), the ALCS special days table (0-0:11.0.3.255)
-  // and schedule (0-0:12.0.2.255), laid out as ECS46d lays out the auxiliary controller ones (0-1:...)
-  // and as the RTDS ECS61a response shows them. Which identities a command writes follows DUIS
-  // (SwitchTypeAndId 0..5, any subset, like ECS46a's labels). No activation objects of these two
-  // tables are known (ECS46d's 0-0:94.44.128.26 / .35 activate its channel 1 tables), so the row has
-  // none and the DSP holds a future-dated 6.14.2 (aux-load-srs.ts).
-  inferred(
+  // ECS46c (SR 6.14.2): GBCS V3.1 use-case file, pair "Set Configurations for load control in ESME
+  // (excluding HC ALCS and ALCS Labels)" (~offset 1,004,500) and its ECS46c table (~1,012,500-1,017,500):
+  // the five switch identities (0-0:94.44.0.21..25, each optional), the *next* ALCS calendar (channel 1:
+  // special days 0-1:11.0.3.255, schedule 0-1:12.0.2.255, script 0-0:10.0.103.255, enabled, window
+  // 0xFFFF) and its activation times (0-0:94.44.128.26 calendar, .35 special days): the objects the
+  // later GBCS gives ECS46d, which replaced it. Future-datable on the device (8F66 / 8F67).
+  gbcsTable(
     0x0054,
     'ECS46c',
     'Set HC ALCS and ALCS Configuration in ESME (excluding labels)',
@@ -378,10 +376,16 @@ export const ESME_GBCS_ROWS = [
       set('alcsDeviceId3', 'value', { optional: true }),
       set('alcsDeviceId4', 'value', { optional: true }),
       set('alcsDeviceId5', 'value', { optional: true }),
-      set('alcsSpecialDays', 'entries'),
-      set('alcsSchedule', 'entries'),
+      set('auxiliaryControllerSpecialDays', 'entries'),
+      set('auxiliaryControllerSchedule', 'entries'),
+      set('auxiliaryControllerScheduleActivation', 'activationTime'),
+      set('auxiliaryControllerSpecialDaysActivation', 'activationTime'),
     ],
-    { srv: '6.14.2' },
+    {
+      srv: '6.14.2',
+      alerts: FUTURE_DATED,
+      note: 'GBCS V3.1 use-case tables (offset ~1,004,500-1,017,500): SME.C.C, future-dated, SRV 6.14, Supplier; class 1 0-0:94.44.0.21..25 attr 2 (octet-string(8), optional in the update), class 11 0-1:11.0.3.255 attr 2 entries [0..20] (index long-unsigned, date octet-string(5), day_id unsigned), class 10 0-1:12.0.2.255 attr 2 entries [1..48] (index, enable 0x01, script 0-0:10.0.103.255, selector long-unsigned, switch_time octet-string(4), validity_window 0xFFFF, exec_weekdays bit-string(7), exec_specdays bit-string(<=20), begin_date, end_date octet-string(5)), class 9000 0-0:94.44.128.26 then 0-0:94.44.128.35 attr 6 (octet-string(12)). Corrected: the row wrote the current calendar (channel 0) with no activation times, not future-dated',
+    },
   ),
   // ---- auxiliary controllers (APC, ALCS, HCALCS), SRs 7.14-7.16: ids, names, codes, message types
   // and accesses (in GBCS 19.2.1 order) from the GBCS later use-case table (gbcs-use-cases.html

@@ -448,8 +448,8 @@ export const ESME_ROWS = [
     [
       set('auxiliaryControllerSpecialDays', 'entries'),
       set('auxiliaryControllerSchedule', 'entries'),
-      set('auxiliaryControllerSpecialDaysActivation', 'activationTime'),
       set('auxiliaryControllerScheduleActivation', 'activationTime'),
+      set('auxiliaryControllerSpecialDaysActivation', 'activationTime'),
     ],
     { nameUnconfirmed: true, alerts: FUTURE_DATED },
   ),

@@ -18,6 +18,8 @@ type Extra = {
   targets?: readonly DeviceTarget[];
   alerts?: readonly number[];
   aliases?: readonly string[];
+  /** where the payload comes from (row.ts `note`) */
+  note?: string;
 };
 
 function gsme<const U extends string, const C extends readonly GbzComponentSpec[]>(
@@ -41,6 +43,7 @@ function gsme<const U extends string, const C extends readonly GbzComponentSpec[
     confirmed: extra.confirmed ?? 'rtds',
     ...(extra.alerts ? { alerts: extra.alerts } : {}),
     ...(extra.aliases ? { aliases: extra.aliases } : {}),
+    ...(extra.note ? { note: extra.note } : {}),
     command,
     response,
   });
@@ -627,8 +630,9 @@ export const GSME_ROWS = [
     [r('basic', 'readAttributesResponse'), r('metering', 'readAttributesResponse')],
   ),
   // GBCS V3.1 use-case tables (pair "Set Alert Behaviours - Supplier": SME.C.NC, not future-dated,
-  // Service Reference 6.22, Supplier; Device Management 0x0708 SetEventConfiguration 0x04, applied once
-  // per event list with its value, a Default Response each); its message template not yet read
+  // Service Reference 6.22, Supplier; GCS20 message template): 1-n Set Event Configuration (Device
+  // Management 0x0708, 0x04, frame control 0x09), one per event list with its value, each answered by a
+  // Default Response (frame control 0x00)
   gsme(
     0x00ad,
     'GCS20',
@@ -641,7 +645,10 @@ export const GSME_ROWS = [
       }),
     ],
     [r('deviceManagement', 'defaultResponse')],
-    UNCONFIRMED,
+    {
+      confirmed: 'gbcs-text',
+      note: 'GBCS V3.1 use-case tables (pair ~956,500, GCS20 table ~957,800, message template ~1,654,000): SME.C.NC, not future-dated, SRV 6.22, Supplier; 1-n SetEventConfiguration (0x0708 cmd 0x04, frame control 0x09): Issuer Event ID, Start Date/Time 0 (now), Event Configuration BITMAP8 (bits 0-2 0b000 no log or 0b011 log, bit 3 WAN alert, bit 4 HAN alert, bit 5 0, bit 6 alarm, bit 7 0), Configuration Control 0x00 (apply by list), the Apply by List event ids (Alert Codes of GBCS section 16); 1-n Default Responses (frame control 0x00, command 0x04)',
+    },
   ),
   gsme(
     0x00f1,
@@ -883,7 +890,13 @@ function alertRow<const U extends string>(
   name: string,
   critical: boolean,
   body: Parameters<typeof gbzAlert>[0]['body'],
-  extra: { confirmed?: 'rtds' | 'gbcs-text' | 'unconfirmed'; nameUnconfirmed?: true } = {},
+  extra: {
+    confirmed?: 'rtds' | 'gbcs-text' | 'unconfirmed';
+    nameUnconfirmed?: true;
+    components?: readonly GbzResponseSpec[];
+    alerts?: readonly number[];
+    note?: string;
+  } = {},
 ) {
   return gbzAlert({
     code,
@@ -897,6 +910,9 @@ function alertRow<const U extends string>(
     confirmed: extra.confirmed ?? 'rtds',
     body,
     ...(extra.nameUnconfirmed ? { nameUnconfirmed: true } : {}),
+    ...(extra.components ? { components: extra.components } : {}),
+    ...(extra.alerts ? { alerts: extra.alerts } : {}),
+    ...(extra.note ? { note: extra.note } : {}),
   });
 }
 
@@ -916,8 +932,20 @@ export const GSME_ALERT_ROWS = [
       confirmed: 'unconfirmed',
     },
   ),
-  // GBCS V3.1 use-case table: Message Type SME.A.C (critical alert), as ECS68 of the same pair
+  // GBCS V3.1 use-case tables (pair "Critical Sensitive Alert (Billing Data Log)", alert 0x8F0A, SME.A.C,
+  // as ECS68; GCS53 message template): one payload-encrypted Publish Snapshot (Metering 0x0702, 0x06,
+  // frame control 0x19) of the latest End of Billing Period snapshot, Snapshot Payload Type 6
   alertRow(0x008b, 'GCS53', 'Push Billing Data Log as an Alert', true, ['components'], {
-    confirmed: 'unconfirmed',
+    confirmed: 'gbcs-text',
+    alerts: [0x8f0a],
+    components: [
+      {
+        cluster: 'metering',
+        command: 'publishSnapshot',
+        encrypted: true,
+        frameControl: FC.toClientNoDefault,
+      },
+    ],
+    note: 'GBCS V3.1 use-case tables (pair ~176,500, GCS53 table ~184,000, message template ~1,939,000): SME.A.C, SRV A1, alert code 0x8F0A (the pair); one component, Publish Snapshot (Metering 0x0702, command 0x06, frame control 0x19, extended header control 0x03), payload-encrypted (security control 0x31, invocation counter 0): Snapshot ID, Snapshot Time, Total Snapshots Found 1, Command Index 0, Total Number of Commands 1, Snapshot Cause, Snapshot Payload Type 6 (Block Tier Information Set Delivered, No Billing: 4 tier summations, 0x14 then 4 tier block summations), AE MAC',
   }),
 ] as const;
