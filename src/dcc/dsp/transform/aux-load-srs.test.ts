@@ -155,15 +155,19 @@ describe('6.14.2 Update Device Configuration (ALCS Scheduler): ECS46c (GBCS V3.1
     assert.equal(e[0].endDate, '****-09-21');
   });
 
-  it('a future-dated 6.14.2 is held by the DSP (the emulated ESME runs no future activation), then sent to activate now', () => {
+  it('a future-dated 6.14.2 is future-dated on the device (GBCS V3.1: ECS46c is): both activation times are the ExecutionDateTime', () => {
     const xml = ALCS_SCHEDULER.replace(
       '<sr:UpdateDeviceConfigurationALCScheduler>',
       '<sr:UpdateDeviceConfigurationALCScheduler><sr:ExecutionDateTime>2030-01-01T00:00:00Z</sr:ExecutionDateTime>',
     );
     const r = transform(xml);
-    assert.equal(r.dspScheduledAt?.toISOString(), '2030-01-01T00:00:00.000Z');
+    assert.equal(r.dspScheduledAt, undefined, 'not held by the DSP');
     const m = decodeMessage(r.kind === 'command' ? r.apdu : r.gbcs);
     assert.equal(m.messageCode, 0x0054);
+    const f = decodeCommand(m.messageCode, m.content).fields as Record<string, { activationTime?: string }>;
+    const at = f.auxiliaryControllerScheduleActivation.activationTime;
+    assert.match(at ?? '', /^2030-01-01T00:00:00/);
+    assert.equal(f.auxiliaryControllerSpecialDaysActivation.activationTime, at);
   });
 
   const bad: [string, (x: string) => string][] = [

@@ -49,11 +49,10 @@
  * 1, as ECS46d: index and day id = the special day's `index`; schedule
  * entries in document order, script 0-0:10.0.103.255 with the scheduled
  * switch script 0xNN01 on / 0xNN02 off, alcs-scripts.ts, the selectors the
- * RTDS ECS61a schedule holds) with both activation times all zero: GBCS lets
- * the device future-date ECS46c, but the emulated ESME does not run a
- * future activation (esme/handlers/aux-load.ts), so the DSP still holds a
- * future-dated 6.14.2 until its ExecutionDateTime (futureDating 'dsp') and
- * sends it for immediate activation.
+ * RTDS ECS61a schedule holds) with both activation times as ECS46d sets
+ * them (immediate all zero, cancel all not-specified, else the
+ * ExecutionDateTime): GBCS lets the device future-date ECS46c, and the ESME
+ * runs the activation at its time (esme/handlers/aux-calendar.ts).
  */
 
 import type { DeviceType } from '../../../duis/index.ts';
@@ -349,7 +348,6 @@ function ecs46c(i: BuildInput<B>) {
         }),
       ),
     },
-    // the DSP holds a future-dated 6.14.2 (futureDating 'dsp'): activation now
     auxiliaryControllerScheduleActivation: { activationTime: activation(i) },
     auxiliaryControllerSpecialDaysActivation: { activationTime: activation(i) },
   };
@@ -357,6 +355,7 @@ function ecs46c(i: BuildInput<B>) {
 
 export const AUX_LOAD_SRV_TRANSFORMS: readonly AnySrvTransform[] = [
   deviceSrv<B>('6.14.2', {
+    futureDating: 'device',
     body: {
       schedules: many('ALCSHCALCSConnectionSchedule', ALCS_SCHEDULE, 1, 48),
       specialDays: one(

@@ -22,6 +22,8 @@ type Extra = {
   aliases?: readonly string[];
   alerts?: readonly number[];
   nameUnconfirmed?: true;
+  /** where the payload comes from (row.ts `note`) */
+  note?: string;
 };
 
 function cmd<const U extends string, const C extends Asn1Schema, const R extends Asn1Schema>(
@@ -47,6 +49,7 @@ function cmd<const U extends string, const C extends Asn1Schema, const R extends
     ...(extra.aliases ? { aliases: extra.aliases } : {}),
     ...(extra.alerts ? { alerts: extra.alerts } : {}),
     ...(extra.nameUnconfirmed ? { nameUnconfirmed: true } : {}),
+    ...(extra.note ? { note: extra.note } : {}),
     command,
     response,
   });
@@ -72,6 +75,7 @@ function alert<const U extends string, const A extends Asn1Schema>(
     rolesConfirmed: 'gbcs-text',
     confirmed: extra.confirmed ?? 'rtds',
     ...(extra.nameUnconfirmed ? { nameUnconfirmed: true } : {}),
+    ...(extra.note ? { note: extra.note } : {}),
     alert: body,
   });
 }
@@ -292,7 +296,10 @@ export const ASN1_ROWS = [
     S.ReadDeviceJoinDetailsResponse,
     // UNCONFIRMED: GBCS V3.1's use-case file lists CS07 (0x0013) with no table (GBCS 13.7); its
     // ASN.1 was not reached in the public GBCS text searched (v0.8.1 pages 195-196 give only JoinDevice)
-    { confirmed: 'unconfirmed' },
+    {
+      confirmed: 'unconfirmed',
+      note: 'both use-case files (V3.1 00ed2ddf, later c5d22f4e) list CS07 with no table, only "See section 13"; its ASN.1 was not found in the public GBCS text searched (GBCS v0.8.1 copy on essaydocs.org: pages 195-196 give JoinDevice, the Annex 3 ASN.1 page indexed is 249 only): structure inferred from the Device Log entries of GCS59 / GCS62',
+    },
   ),
 
   // ---- GSME clock, GPF Device Log
@@ -359,5 +366,6 @@ export const ASN1_ROWS = [
   // use-case files read; only the public message-code lists name it
   alert(0x0128, 'CCS08', 'Firmware Transfer Alert', ['CHF'], false, S.FirmwareTransferAlert, {
     confirmed: 'unconfirmed',
+    note: "in neither use-case file's table of contents (V3.1 00ed2ddf, later c5d22f4e); GBCS section 11 text was not found in the public sources searched: element order as the public GBCS parser reads 0x0128, types as the sibling firmware alerts",
   }),
 ] as const;

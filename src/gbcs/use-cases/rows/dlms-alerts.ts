@@ -49,7 +49,7 @@ function alert<const U extends string, const F extends Record<string, Schema>>(
 const INFERRED = { confirmed: 'unconfirmed' } as const;
 /** GBCS V3.1's use-case tables name these alerts in their table of contents only ("See section ..."): no payload table. */
 const SECTION_ONLY = (section: string) =>
-  `GBCS V3.1 use-case tables give no payload table (table of contents: "See section ${section}"): body inferred`;
+  `GBCS V3.1 use-case tables give no payload table (table of contents: "See section ${section}"), nor does the later file (c5d22f4e); GBCS section ${section} itself was not found in the public sources searched: body inferred`;
 
 const SUB_GHZ = subGhzConfigurationShape();
 
@@ -177,7 +177,11 @@ export const DLMS_ALERT_ROWS = [
     ['CHF'],
     true,
     { channel: s.bits(32) },
-    { ...INFERRED, alerts: [0x8f26] },
+    {
+      ...INFERRED,
+      alerts: [0x8f26],
+      note: 'the later GBCS use-case file (c5d22f4e, table of contents ~82,000) gives DBCH07 no table, only "See GBCS 10.6.2.1" for the meaning of each part of the payload; GBCS 10.6.2.1 was not found in the public sources searched: body inferred (the channel as DBCH01 reads it)',
+    },
   ),
   alert(
     0x1000,

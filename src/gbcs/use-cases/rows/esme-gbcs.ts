@@ -193,7 +193,7 @@ export const ESME_GBCS_ROWS = [
     [set('billingCalendar', 'executionTime')],
     {
       srv: '6.8',
-      note: 'not defined in GBCS V3.1 use-case tables (its "Set Billing Calendar" pair holds only GCS25; ECS30a is the ESME one): inferred from ECS30a',
+      note: 'not defined in GBCS V3.1 use-case tables nor in the later file (c5d22f4e, table of contents ~70,000): in both the "Set Billing Calendar" pair holds only GCS25, ECS30a is the ESME one ("Set Billing Calendar - all periodicities"): inferred from ECS30a',
     },
   ),
   inferred(
@@ -433,7 +433,7 @@ export const ESME_GBCS_ROWS = [
     ],
     {
       srv: '7.15',
-      note: `${LATER} (offset ~328,500): ECS61e, SME.C.NC, not future-dated, SRV 7.15; class 1 0-0:94.44.0.21..25 attr 2 typeAndIdentifier (octet-string(8)), then 0-0:94.44.0.31..35 attr 2 stateAndAssociatedInformation (utf8-string(72000)). Corrected: the row read the switches' output state`,
+      note: `${LATER} (offset ~328,500-341,000): ECS61e, SME.C.NC, not future-dated, SRV 7.15; class 1 0-0:94.44.0.21..25 attr 2 typeAndIdentifier (octet-string(8): the empty string with no controller, 0xFF for an APC, all zero for an ALCS, else the HCALCS's EUI), then 0-0:94.44.0.31..35 attr 2 stateAndAssociatedInformation (utf8-string(72000), sized to fit 63 GBT blocks of 1,149 octets). The content of the state information is GBCS section 7.2.9.2's, which neither use-case file holds: the row carries it as text, its meaning unread. Corrected: the row read the switches' output state`,
     },
   ),
   // ECS47e Limit APC [n] Level (~offset 265,000; the project called it ECS47b): SME.C.C, not
@@ -582,7 +582,10 @@ export const ESME_GBCS_ROWS = [
     'Read CHF Device Log / Check HAN Communications (CHF Communications Store)',
     false,
     [get('zigbeeNetworkControl', 'activeDevices')],
-    { targets: ['CHF'] },
+    {
+      targets: ['CHF'],
+      note: 'inferred from CCS06 (RTDS): 0x0004 is in neither use-case file (GBCS V3.1 00ed2ddf, later c5d22f4e), whose tables of contents defer the CHF device log use cases to GBCS sections 11-13; that section text was not found in the public sources searched (search corpus pages: GBCS section text, CS07/CCS05 names)',
+    },
   ),
 
   // ---- payloads from GBCS's use-case tables (no RTDS example)

@@ -546,7 +546,10 @@ export const GSME_ROWS = [
     [r('price', 'publishBillingPeriod')],
     // not in GBCS V3.1's use-case tables (its pair "Read Configuration Data Device Information (Billing
     // Calendar)" holds GCS21k only): the payload is GCS21k's, by analogy
-    UNCONFIRMED,
+    {
+      ...UNCONFIRMED,
+      note: "defined in neither use-case file: V3.1 (00ed2ddf) has GCS21k for 6.2.3, and the later file (c5d22f4e) lists GBZ message templates for GCS21a, b, f, j, k, m only (~88,000): the payload is GCS21k's, by analogy",
+    },
   ),
   gsme(
     0x009e,
@@ -558,7 +561,11 @@ export const GSME_ROWS = [
     [r('basic', 'readAttributesResponse')],
     // not in GBCS V3.1's use-case tables (GCS21m is the 6.2.4 GSME read there): the payload is GCS21m's
     // Basic cluster read, by analogy
-    { ...UNCONFIRMED, targets: GSME_GPF },
+    {
+      ...UNCONFIRMED,
+      targets: GSME_GPF,
+      note: "defined in neither use-case file: V3.1 (00ed2ddf) has GCS21m for 6.2.4, and the later file (c5d22f4e) lists GBZ message templates for GCS21a, b, f, j, k, m only (~88,000): the payload is GCS21m's Basic cluster read, by analogy",
+    },
   ),
   gsme(
     0x009f,
@@ -930,6 +937,7 @@ export const GSME_ALERT_ROWS = [
     ['integrity-issue-warning'],
     {
       confirmed: 'unconfirmed',
+      note: 'no payload table or GBZ message template for 0x00F2 in either use-case file (V3.1: "See section 16"; the later file\'s template list ~88,000 has none); GBCS section 16 was not found in the public sources searched: the body (alert code 0x81A0, time, a 2-byte integrity issue code) is the GBZ alert body the codec reads for 81A0',
     },
   ),
   // GBCS V3.1 use-case tables (pair "Critical Sensitive Alert (Billing Data Log)", alert 0x8F0A, SME.A.C,
