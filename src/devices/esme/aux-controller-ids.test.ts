@@ -87,8 +87,11 @@ describe('ESME auxiliary controller identities (typeAndIdentifier: none, APC, AL
         alcsDeviceId3: { value: '0000000000000000' },
         alcsDeviceId4: { value: '0000000000000000' },
         alcsDeviceId5: { value: '0000000000000000' },
-        alcsSpecialDays: { entries: [] },
-        alcsSchedule: { entries: [] },
+        // GBCS V3.1 ECS46c: the next calendar (channel 1) and its activation times (all zero: now)
+        auxiliaryControllerSpecialDays: { entries: [] },
+        auxiliaryControllerSchedule: { entries: [] },
+        auxiliaryControllerScheduleActivation: { activationTime: '0000-00-00T00:00:00 dow=0' },
+        auxiliaryControllerSpecialDaysActivation: { activationTime: '0000-00-00T00:00:00 dow=0' },
       },
     });
     const e = send(ECS61A, () => {}, ECS61E_ALL);

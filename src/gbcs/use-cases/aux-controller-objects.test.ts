@@ -107,8 +107,11 @@ describe('auxiliary controller typeAndIdentifier (alcsDeviceIdN): none, APC, ALC
     const ids = ['00DB123456789099', '0000000000000000', 'FF', '', '0000000000000000'];
     const cmd = {
       ...Object.fromEntries(ids.map((v, i) => [`alcsDeviceId${i + 1}`, { value: v }])),
-      alcsSpecialDays: { entries: [] },
-      alcsSchedule: { entries: [] },
+      // GBCS V3.1 ECS46c: the next calendar (channel 1) and its activation times (all zero: now)
+      auxiliaryControllerSpecialDays: { entries: [] },
+      auxiliaryControllerSchedule: { entries: [] },
+      auxiliaryControllerScheduleActivation: { activationTime: '0000-00-00T00:00:00 dow=0' },
+      auxiliaryControllerSpecialDaysActivation: { activationTime: '0000-00-00T00:00:00 dow=0' },
     };
     const bytes = encodeCommand('ECS46c', cmd, header);
     assert.deepEqual(decodeCommand('ECS46c', bytes).fields, cmd);

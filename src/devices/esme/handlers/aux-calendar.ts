@@ -26,13 +26,16 @@ import type { EsmeServices } from '../services.ts';
 import { writeAttributes } from './cosem.ts';
 import { activationOutcome, type FutureDatedRun, futureDatedAlert, runActivations } from './future-dated.ts';
 
-/** Each activation object of the next calendar, and the table it makes current (next -> current). */
+/**
+ * Each activation object of the next calendar, and the table it makes current (next -> current), in
+ * the rows' access order (0-0:94.44.128.26 the calendar's, then .35 the special days': GBCS V3.1 ECS46c).
+ */
 const ACTIVATIONS = {
+  auxiliaryControllerScheduleActivation: ['auxiliaryControllerSchedule.entries', 'alcsSchedule.entries'],
   auxiliaryControllerSpecialDaysActivation: [
     'auxiliaryControllerSpecialDays.entries',
     'alcsSpecialDays.entries',
   ],
-  auxiliaryControllerScheduleActivation: ['auxiliaryControllerSchedule.entries', 'alcsSchedule.entries'],
 } as const;
 type Activation = keyof typeof ACTIVATIONS;
 
