@@ -251,6 +251,10 @@ export function register(program: Command): void {
     .action(async (f: UpFlags) => {
       if (!process.env.PPMID_LOG) configureLogging({ spec: 'warn,system=info,sim=info' });
       if (f.check) {
+        if (f.homes === 0) throw new ConfigError('--check needs at least one home (--homes 1 or more)');
+        const parties = f.parties?.split(',').map((x) => x.trim());
+        if (parties && !(parties.includes('supplier') && parties.includes('estate')))
+          throw new ConfigError('--check needs the supplier and the estate in this process (--parties)');
         const ok = await runSmokeCheck(systemOptionsFrom(f), (s) => process.stdout.write(s));
         process.exitCode = ok ? 0 : 1;
         return;
