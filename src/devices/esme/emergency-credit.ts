@@ -14,12 +14,17 @@
  *   case that asked.
  * - Emergency credit already active: nothing changes, the request succeeds.
  *
- * PROVISIONAL: the emergency credit balance is not drawn down by the load
- * (this emulator's balance is not debited by consumption), so emergency
- * credit stays active until the meter's state is replaced.
+ * - A supply disabled for lack of credit that emergency credit brings back
+ *   above the disablement threshold is armed, with 0x8168 (prepay-supply.ts).
+ *
+ * Consumption draws the emergency credit balance down after the meter
+ * balance (prepay-accounting.ts). PROVISIONAL: emergency credit stays active
+ * once exhausted (a top-up does not repay or end it) until ECS04b or the
+ * meter's state is replaced.
  */
 import { getAttribute, setAttribute } from './attribute-store.ts';
 import { CREDIT_BALANCE_KEY } from './handlers/account.ts';
+import { ARMED_BY_EMERGENCY_CREDIT, armIfCredit } from './prepay-supply.ts';
 import type { EsmeServices } from './services.ts';
 
 /** GBCS event 0x81AB Emergency Credit Activated. */
@@ -55,5 +60,6 @@ export function activateEmergencyCredit(esme: EsmeServices, messageCode: number)
   s.emergencyCredit = { active: true };
   setAttribute(s, CREDIT_BALANCE_KEY.emergencyCredit, amount);
   esme.logEvent(EMERGENCY_CREDIT_ACTIVATED, messageCode);
+  armIfCredit(esme, ARMED_BY_EMERGENCY_CREDIT);
   return { ok: true, activated: true, amount };
 }

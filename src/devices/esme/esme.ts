@@ -44,6 +44,7 @@ import {
   MIIWA_ESME,
 } from './integrity.ts';
 import { migrateEsmeTariffState, migrateFutureDated } from './legacy-state.ts';
+import { chargeConsumption } from './prepay-supply.ts';
 import { CHANNEL } from './profile-log.ts';
 import type { EsmeServices } from './services.ts';
 import {
@@ -112,6 +113,7 @@ export class Esme extends MeterDevice<EsmeState> {
     consume: (wh: number): void => {
       this.advance();
       this.state.registers.activeImportWh += wh;
+      this.charge(wh, this.deviceNow());
       if (this.state.metrology)
         recordConsumption(this.state.metrology, CHANNEL.activeImport, wh, this.deviceNow());
     },
@@ -334,9 +336,11 @@ export class Esme extends MeterDevice<EsmeState> {
     const r = this.state.registers;
     const accrueTo = (t: number) => {
       if (m)
-        accrue(m, this.load, t, (channel, amount) => {
-          if (channel === CHANNEL.activeImport) r.activeImportWh += amount;
-          else if (channel === CHANNEL.reactiveImport) r.reactiveImportVarh += amount;
+        accrue(m, this.load, t, (channel, amount, at) => {
+          if (channel === CHANNEL.activeImport) {
+            r.activeImportWh += amount;
+            this.charge(amount, at);
+          } else if (channel === CHANNEL.reactiveImport) r.reactiveImportVarh += amount;
           else if (channel === CHANNEL.activeExport) r.activeExportWh += amount;
           else if (channel === CHANNEL.reactiveExport) r.reactiveExportVarh += amount;
           else if (channel === CHANNEL.secondaryActiveImport)
@@ -346,6 +350,14 @@ export class Esme extends MeterDevice<EsmeState> {
     // the midnights since the last message: each daily read with the registers at its time
     recordDailyReads(this.state, this.deviceNow(), accrueTo);
     accrueTo(this.deviceNow());
+  }
+
+  /** Active import consumed at `at`: a prepayment meter is debited, its supply disabled without credit (prepay-supply.ts). */
+  private charge(wh: number, at: number): void {
+    chargeConsumption(this.services, wh, at, (code) => {
+      const a = this.simpleAlert(code);
+      this.sendAlert(a.payload, a.messageCode, a.critical, a.code);
+    });
   }
 
   snapshot(): EsmeSnapshot {

@@ -44,6 +44,11 @@ export interface EsmeState {
   supply: SupplyState;
   /** emergency credit (PECS02 from the PPMID activates it when it can be); absent: never activated */
   emergencyCredit?: { active: boolean };
+  /**
+   * prepayment accounting (prepay-supply.ts): fractions of a milli-pence not yet debited, and whether
+   * the supply was disabled for lack of credit (a top-up arms it); absent: never debited
+   */
+  prepay?: { carry: number; disabledForCredit: boolean };
   firmware: {
     /** running firmware version, hex (4 bytes in RTDS: 0123ABCD) */
     version: string;

@@ -133,7 +133,7 @@ function close(log: IntervalLog, t: number, channels: readonly string[]): void {
 
 /**
  * Accrues consumption up to device time `now`: the model's amounts go to
- * `onAmount` (the meter adds them to its registers) and into every log's
+ * `onAmount` with the start of their slice (the meter adds them to its registers) and into every log's
  * open interval; intervals that end are closed as entries. A clock set
  * back: nothing accrues until time passes `accruedTo` again.
  */
@@ -141,7 +141,7 @@ export function accrue(
   m: Metrology,
   model: LoadModel | null,
   now: number,
-  onAmount: (channel: string, amount: number) => void,
+  onAmount: (channel: string, amount: number, at: number) => void,
 ): void {
   if (now <= m.accruedTo) return;
   let t = Math.max(m.accruedTo, now - MAX_SPAN_MS);
@@ -163,7 +163,7 @@ export function accrue(
       for (const c of channels) {
         const a = partAmount(model, c, t, next);
         if (a === 0) continue;
-        onAmount(c, a);
+        onAmount(c, a, t);
         for (const log of logs) add(log, c, a, t);
       }
     t = next;

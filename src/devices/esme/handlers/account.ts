@@ -7,7 +7,8 @@
  * - ECS04a / ECS04b (DUIS 1.5) adjust / reset the meter balance (Credit
  *   update_amount; ECS04b, GBCS V3.1 use-case tables: set_amount_to_value of
  *   the meter balance, the emergency credit balance and the accumulated debt).
- * Every accepted top-up adds a row to the prepayment credits log (ECS20d reads it).
+ * Every accepted top-up adds a row to the prepayment credits log (ECS20d reads it). Credit added
+ * (top-up, ECS04a / ECS04b) arms a supply disabled for lack of credit (prepay-supply.ts).
  */
 import { parseCosemDateTimeText } from '../../../gbcs/use-cases/cosem-text.ts';
 import { COSEM_OBJECTS, type CommandFieldsOf } from '../../../gbcs/use-cases/index.ts';
@@ -27,6 +28,7 @@ import {
   type UseCaseCall,
 } from '../../meter-common/use-case-registry.ts';
 import { getAttribute, setAttribute } from '../attribute-store.ts';
+import { armIfCredit } from '../prepay-supply.ts';
 import type { EsmeServices } from '../services.ts';
 import type { PaymentMode } from '../state.ts';
 import { type FutureDatedRun, futureDatedAlert } from './future-dated.ts';
@@ -82,6 +84,7 @@ export function applyUtrn(
   s.recentUtrns = rememberUtrn(s.recentUtrns, utrn);
   logCredit(esme, r.valueMillipence);
   esme.logEvent(0x810e, messageCode);
+  armIfCredit(esme);
   return r;
 }
 
@@ -167,6 +170,7 @@ export function adjustBalance(
   const amount = Number(call.fields.meterBalance.updateAmount);
   esme.state.meterBalance += amount;
   esme.logEvent(0x810e);
+  armIfCredit(esme);
   return {
     response: { meterBalance: { updateAmount: { result: 'success' } } },
     outcome: 'applied',
@@ -199,6 +203,7 @@ export function resetBalance(
   setAttribute(esme.state, CREDIT_BALANCE_KEY.emergencyCredit, Number(f.emergencyCredit.setAmountToValue));
   setAttribute(esme.state, CREDIT_BALANCE_KEY.accumulatedDebt, Number(f.accumulatedDebt.setAmountToValue));
   esme.logEvent(0x810e);
+  armIfCredit(esme);
   return {
     response: allResults(f, 'success'),
     outcome: 'applied',
