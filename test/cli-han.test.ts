@@ -15,6 +15,9 @@ describe('ppmid-relay zigbee / han', () => {
     const bad = cli(['zigbee', 'link-key', '83FED3407A939723A5C639B26916D505B5C3']);
     assert.equal(bad.status, 1);
     assert.match(bad.stderr, /ZIGBEE_INSTALL_CODE_INVALID/);
+    const notHex = cli(['zigbee', 'decode-aps', 'ZZ']);
+    assert.equal(notHex.status, 1);
+    assert.equal(notHex.stderr, 'ppmid-relay zigbee decode-aps: frame: hex string has a non-hex character\n');
   });
   it('verifies, decrypts and decodes a secured tunnel frame', () => {
     const key = linkKeyFromInstallCode(fromHex('83FED3407A939723A5C639B26916D505C3B5'));

@@ -18,6 +18,7 @@ import {
   unsecureApsFrame,
   ZigbeeError,
 } from '../../zigbee/index.ts';
+import { errorText } from '../errors.ts';
 import { commandGroup } from '../main.ts';
 
 function hexArg(s: string, what: string): Uint8Array {
@@ -51,7 +52,7 @@ export function register(program: Command): void {
         process.stdout.write(`${toHex(linkKeyFromInstallCode(hexArg(code, 'install code')))}\n`);
       } catch (e) {
         if (!(e instanceof ZigbeeError)) throw e;
-        process.stderr.write(`ppmid-relay zigbee link-key: ${e.code}: ${e.message}\n`);
+        process.stderr.write(`ppmid-relay zigbee link-key: ${errorText(e)}\n`);
         process.exitCode = 1;
       }
     });
@@ -95,7 +96,7 @@ export function register(program: Command): void {
         );
       } catch (e) {
         if (!(e instanceof ZigbeeError || e instanceof ConfigError)) throw e;
-        process.stderr.write(`ppmid-relay zigbee decode-aps: ${e.code}: ${e.message}\n`);
+        process.stderr.write(`ppmid-relay zigbee decode-aps: ${errorText(e)}\n`);
         process.exitCode = 1;
       }
     });
