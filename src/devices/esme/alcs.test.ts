@@ -20,6 +20,8 @@ const ECS46D = 'ECS46d_6.14.3_IMMEDIATE_ALCS_SUCCESS_COMMAND_GBCS.HEX';
 const ECS47 = 'ECS47Activate_7.5_SUCCESS_COMMAND_GBCS.HEX';
 const ECS61A = 'ECS61a_7.7_ALL_OPTIONALS_SUCCESS_COMMAND_GBCS.HEX';
 const ECS35F = 'ECS35f_6.13_SUCCESS_COMMAND_GBCS.HEX';
+/** ECS35g (0x00FD, Read Auxiliary Controller Event Log): the RTDS command is the network operator's */
+const ECS35G = 'ECS35g_6.13_SUCCESS_COMMAND_GBCS.HEX';
 const T0 = Date.UTC(2015, 0, 1); // the rig's start (RTDS time), a Thursday
 const hhmm = (h: number, m = 0) => T0 + (h * 60 + m) * 60_000;
 
@@ -101,6 +103,16 @@ function meter() {
       hanCommandId: number;
     }[];
   };
+  /** ECS35f (supplier) or ECS35g (network operator): the entries the meter answers for [from, to] */
+  const readLog = (cmd: string, from: number, to: number) => {
+    const { ev, fields } = send(cmd, (f) => {
+      const range = f.alcsEventLog!.buffer as { fromValue: number; toValue: number };
+      range.fromValue = alcsLogTime(from);
+      range.toValue = alcsLogTime(to);
+    });
+    assert.equal(ev?.reason, 'OK', `${cmd}: ${ev?.reason}`);
+    return (fields.alcsEventLog!.buffer as { result: string; value: unknown[] }).value;
+  };
   /** the alert codes the meter sent since the last call (its alert-sent events) */
   let seen = 0;
   const alerts = () => {
@@ -109,7 +121,7 @@ function meter() {
     seen = sent.length;
     return fresh.map((e) => Number.parseInt((e.detail as { alertCode: string }).alertCode, 16));
   };
-  return { ...m, writeCalendar, ecs47, state, alcsLog, alerts };
+  return { ...m, writeCalendar, ecs47, state, alcsLog, readLog, alerts };
 }
 
 describe('ESME ALCS in time (calendar, timed switches, log and alerts)', () => {
@@ -179,6 +191,23 @@ describe('ESME ALCS in time (calendar, timed switches, log and alerts)', () => {
     assert.equal(bare.state(4), false);
     bare.clock.advance(5 * 60_000);
     assert.equal(bare.state(4), true);
+  });
+
+  it('ECS35g (the network operator) reads the entries the switches wrote, the range applied by the meter, as ECS35f does', () => {
+    const m = meter();
+    m.writeCalendar([entry(1, 0x0102, '07:00:00')]);
+    m.clock.runUntil(hhmm(9));
+    m.ecs47(0x0111, 30);
+    m.clock.runUntil(hhmm(10));
+    const written = [
+      { time: alcsLogTime(hhmm(9)), switchNumberAndAction: 0x0111, outcome: 1, hanCommandId: 0 },
+      { time: alcsLogTime(hhmm(9, 30)), switchNumberAndAction: 0x0120, outcome: 1, hanCommandId: 0 },
+    ];
+    assert.deepEqual(m.readLog(ECS35G, hhmm(8), hhmm(10)), written);
+    assert.deepEqual(m.readLog(ECS35F, hhmm(8), hhmm(10)), written);
+    assert.deepEqual(m.readLog(ECS35G, hhmm(9, 1), hhmm(10)), [written[1]], 'from is inclusive, later only');
+    assert.deepEqual(m.readLog(ECS35G, hhmm(9), hhmm(9)), [written[0]], 'to is inclusive');
+    assert.deepEqual(m.readLog(ECS35G, hhmm(9, 31), hhmm(10)), []);
   });
 
   it('an ECS47 without a Duration holds the switch against the calendar until a reset (7.8) returns it to the calendar state', () => {

@@ -7,8 +7,9 @@
  *
  * Each change of switch N (output state `alcsN.outputState`, read by ECS61a
  * / ECS61e):
- * - ALCS event log entries (0-17:99.98.2.255, read by ECS35f; the entry as
- *   the GBCS V3.1 use-case tables define it for ECS35f): the switch number
+ * - ALCS event log entries (0-17:99.98.2.255, read by ECS35f and by ECS35g
+ *   Read Auxiliary Controller Event Log; the entry as the GBCS V3.1 use-case
+ *   tables define it for ECS35f and the later file for ECS35g): the switch number
  *   and action is the script that made the change (the command's; the
  *   schedule entry's for the calendar; PROVISIONAL: N<<8 | 0x20 "revert to
  *   calendar control" when a timed override ends). For an ALCS one entry,

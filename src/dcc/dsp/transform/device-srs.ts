@@ -517,6 +517,9 @@ export const DEVICE_SRV_TRANSFORMS: readonly AnySrvTransform[] = [
         when: (b, s) => b.logToRead === 'ALCSEvent' && s.originatorRole !== 'networkOperator',
         whenText: 'ALCSEvent (supplier)',
       }),
+      // ECS35g Read Auxiliary Controller Event Log reads the same log (GBCS later use-case file: Supplier,
+      // Network Operator, Load Controller); the RTDS has it from the network operator, ECS35f (V3.1,
+      // supplier only) from the supplier. PROVISIONAL: a supplier keeps ECS35f, which V3.1 ESMEs define
       read('ECS35g', ESME, {
         when: (b, s) => b.logToRead === 'ALCSEvent' && s.originatorRole === 'networkOperator',
         whenText: 'ALCSEvent (network operator)',

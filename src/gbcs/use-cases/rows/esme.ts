@@ -415,17 +415,15 @@ export const ESME_ROWS = [
   ]),
   esme(0x00b9, 'ECS35e', 'Read ESME Power Event Log', '6.13', false, [getRange('powerEventLog', 'buffer')]),
   esme(0x00ba, 'ECS35f', 'Read ALCS Event Log', '6.13', false, [getRange('alcsEventLog', 'buffer')]),
-  esme(
-    0x00fd,
-    'ECS35g',
-    'Read ALCS Event Log (extended)',
-    '6.13',
-    false,
-    [getRange('alcsEventLog', 'buffer')],
-    {
-      nameUnconfirmed: true,
-    },
-  ),
+  // ECS35g (GBCS later use-case table, c5d22f4e, ~offset 314,500, pair UCPAIR182): Read Auxiliary
+  // Controller Event Log, SME.C.NC, not future-dated, SR 6.13, Supplier / Network Operator / Load
+  // Controller; one range get of class 7 0-17:99.98.2.255 attribute 2 (access selector 1, from / to
+  // double-long-unsigned, selected_values an empty array), each entry timestamp (double-long-unsigned),
+  // switchNumberAndAction (long-unsigned), outcome (enum), HANCommandID (double-long-unsigned): the
+  // object and entry ECS35f reads (the same ALCS event log), as the RTDS ECS35g messages carry it
+  esme(0x00fd, 'ECS35g', 'Read Auxiliary Controller Event Log', '6.13', false, [
+    getRange('alcsEventLog', 'buffer'),
+  ]),
   esme(0x004a, 'ECS37', 'Set Maximum Demand Configurable Time Period', '6.18.1', false, [
     set('maximumDemandConfigurableTimePeriod', 'entries'),
   ]),
