@@ -822,8 +822,8 @@ function reorderClosers(closers: Array<[string, () => Promise<void> | void]>): v
 
 /**
  * What the DSP must know of the estate: the supplier as a DCC user (its
- * XML-signing certificate and Receive Response URL) and every device in the
- * inventory. The relay flag of each enhanced PPMID (C3) is the supplier's to
+ * XML-signing certificate and Receive Response URL), every device in the
+ * inventory, and the supplier as the registered supplier of every meter. The relay flag of each enhanced PPMID (C3) is the supplier's to
  * register (SU-3: in process, or over the DSP's signed HTTP route).
  */
 export function registerEstateWithDsp(
@@ -858,6 +858,9 @@ export function registerEstateWithDsp(
           ...(deviceType === 'ESME' ? { esmeVariant: 'single' } : {}),
         });
     }
+    // the supplier is responsible for the home's meters (the DSP's registration data, registration.ts)
+    for (const meter of [h.esme, h.gsme])
+      dsp.registration.set(meter, SYSTEM_PARTIES.supplier, dsp.clock.now());
   }
 }
 

@@ -176,6 +176,8 @@ function addServe(dsp: Command): void {
       });
       for (const u of cfg.users) dsp.registerUser(u);
       for (const d of cfg.inventory) dsp.setInventoryDevice(d);
+      for (const [meter, supplier] of Object.entries(cfg.registration ?? {}))
+        dsp.registration.set(meter, supplier, clock.now());
       await dsp.flush();
       let exporter: LocalDeliveryExporter | undefined;
       if (o.exportDir) {

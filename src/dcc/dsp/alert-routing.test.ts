@@ -34,11 +34,20 @@ const dev = (eui: Eui, deviceType: DspInventoryDevice['deviceType'], chf: Eui): 
   csp: 'csp-north',
 });
 
-function view(users: DspUser[], devices: DspInventoryDevice[]): AlertRoutingView {
+const ESME: Eui = '00DB1234567890A0';
+const GSME: Eui = '00DB1234567890A1';
+/** the registration data of HOME: IS supplies its ESME, GS its GSME */
+const REGISTERED: Readonly<Record<Eui, Eui>> = { [ESME]: IS, [GSME]: GS };
+
+function view(
+  users: DspUser[],
+  devices: DspInventoryDevice[],
+  registered: Readonly<Record<Eui, Eui>> = REGISTERED,
+): AlertRoutingView {
   return {
     user: (e) => users.find((u) => u.eui === e),
-    users: () => users,
     devicesOnChf: (c) => devices.filter((d) => d.chf === c),
+    supplierOf: (m) => registered[m],
   };
 }
 
@@ -66,15 +75,30 @@ function dbch07(from: Eui = CHF, to: Eui = ACB, supplementary?: Eui): GbcsMessag
   );
 }
 
-const HOME = [
-  dev('00DB1234567890A0', 'ESME', CHF),
-  dev('00DB1234567890A1', 'GSME', CHF),
-  dev(CHF, 'CHF', CHF),
-];
+/** a DBCH09 configuration (the DBCH04 structure, values in the DUIS 6.28 ranges) */
+const SUB_GHZ_CONFIGURATION = {
+  page28Mask: '00000000000000000000000000000001',
+  page29Mask: '00000000000000000000000000000000',
+  page30Mask: '00000000000000000000000000000000',
+  page31Mask: '00000000000000000000000000000000',
+  normalLimitedDutyCycleThreshold: 900,
+  limitedCriticalDutyCycleThreshold: 950,
+  channelChangesPerWeek: 2,
+  gsmeCurfew: 120,
+  quieterDecibelsLimit: 3,
+  noisierDecibelsLimit: 6,
+  nonGsmePoorCommsPercentage: 5000,
+  nonGsmeMeasurementPeriods: 4,
+  localChNoiseMeasurementPeriod: 60,
+  localChFailurePercentage: 2500,
+  localChRetryPercentage: 1000,
+};
+
+const HOME = [dev(ESME, 'ESME', CHF), dev(GSME, 'GSME', CHF), dev(CHF, 'CHF', CHF)];
 const USERS = [user(IS, ['IS']), user(GS, ['GS']), user(ED, ['ED']), user(IS_SUSPENDED, ['IS'], 'suspended')];
 
 describe('alert routing: device alerts to users, DCC-addressed ones as DCC Alerts', () => {
-  it('DBCH07 to the ACB: a DualBandCHAlert DCC Alert to the active import and gas suppliers of the CH', () => {
+  it('DBCH07 to the ACB: a DualBandCHAlert DCC Alert to the registered import and gas suppliers of the CH', () => {
     const r = routeDeviceAlert(dbch07(), 0x8f26, view(USERS, HOME));
     assert.equal(r.kind, 'dcc-alert');
     assert.ok(r.kind === 'dcc-alert');
@@ -100,19 +124,103 @@ describe('alert routing: device alerts to users, DCC-addressed ones as DCC Alert
   });
 
   it('a CH with an ESME only: the import supplier alone; another CH is not theirs to hear about', () => {
-    const r = routeDeviceAlert(dbch07(), 0x8f26, view(USERS, [dev('00DB1234567890A0', 'ESME', CHF)]));
+    const r = routeDeviceAlert(dbch07(), 0x8f26, view(USERS, [dev(ESME, 'ESME', CHF)]));
     assert.ok(r.kind === 'dcc-alert');
     assert.deepEqual(r.users, [IS]);
     const other = routeDeviceAlert(dbch07(OTHER_CHF), 0x8f26, view(USERS, HOME));
     assert.equal(other.kind, 'unroutable');
     assert.ok(other.kind === 'unroutable');
-    assert.match(other.reason, /DBCH07 from 00DB1234567890B2: no active supplier user/);
+    assert.match(other.reason, /DBCH07 from 00DB1234567890B2: no active registered supplier user/);
   });
 
-  it('no active supplier user for the meters: unroutable, with the reason', () => {
+  it('no active registered supplier user for the meters: unroutable, with the reason', () => {
     const r = routeDeviceAlert(dbch07(), 0x8f26, view([user(ED, ['ED'])], HOME));
     assert.ok(r.kind === 'unroutable');
-    assert.match(r.reason, /no active IS\/GS user/);
+    assert.match(r.reason, /no active registered IS\/GS user/);
+    // meters with no registered supplier: no one (not every supplier of the role)
+    const none = routeDeviceAlert(dbch07(), 0x8f26, view(USERS, HOME, {}));
+    assert.ok(none.kind === 'unroutable');
+    // the registered supplier suspended, or registered but not holding the meter's role: no one
+    const suspended = routeDeviceAlert(
+      dbch07(),
+      0x8f26,
+      view(USERS, [dev(ESME, 'ESME', CHF)], { [ESME]: IS_SUSPENDED }),
+    );
+    assert.ok(suspended.kind === 'unroutable');
+    const wrongRole = routeDeviceAlert(
+      dbch07(),
+      0x8f26,
+      view(USERS, [dev(ESME, 'ESME', CHF)], { [ESME]: GS }),
+    );
+    assert.ok(wrongRole.kind === 'unroutable');
+  });
+
+  it('two suppliers of the same role: only the registered one of each meter hears of its CH', () => {
+    const IS2: Eui = '90B3D51F30010003';
+    const users = [...USERS, user(IS2, ['IS'])];
+    const r = routeDeviceAlert(dbch07(), 0x8f26, view(users, HOME, { [ESME]: IS2, [GSME]: GS }));
+    assert.ok(r.kind === 'dcc-alert');
+    assert.deepEqual(r.users, [IS2, GS]);
+    const onlyEsme = routeDeviceAlert(
+      dbch07(),
+      0x8f26,
+      view(users, [dev(ESME, 'ESME', CHF)], { [ESME]: IS }),
+    );
+    assert.ok(onlyEsme.kind === 'dcc-alert');
+    assert.deepEqual(onlyEsme.users, [IS]);
+    // one user supplying both meters gets it once
+    const both = user('90B3D51F30010004', ['IS', 'GS']);
+    const once = routeDeviceAlert(
+      dbch07(),
+      0x8f26,
+      view([both], HOME, { [ESME]: both.eui, [GSME]: both.eui }),
+    );
+    assert.ok(once.kind === 'dcc-alert');
+    assert.deepEqual(once.users, [both.eui]);
+  });
+
+  it('DBCH09 (0x8F2A Sub GHz Configuration Changed) to the ACB: a DualBandCHAlert to the registered suppliers', () => {
+    const row = useCaseById('DBCH09')!;
+    const content = encodeAlert(
+      row,
+      {
+        alertCode: 0x8f2a,
+        timestamp: '2026-06-01T09:15:00.00',
+        configuration: SUB_GHZ_CONFIGURATION,
+      } as never,
+      { originatorCounter: 8n },
+    );
+    const msg = decodeMessage(
+      encodeApdu({
+        cra: 'alert',
+        originatorCounter: 8n,
+        originator: CHF,
+        recipient: ACB,
+        dateTime: null,
+        otherInfo: { messageCode: row.code },
+        content,
+        signature: null,
+      }),
+    );
+    const r = routeDeviceAlert(msg, 0x8f2a, view(USERS, HOME));
+    assert.ok(r.kind === 'dcc-alert', JSON.stringify(r));
+    assert.deepEqual(r.users, [IS, GS]);
+    const xml = buildDuisResponse({
+      header: { responseCode: 'I0', responseDateTime: new Date(Date.UTC(2026, 5, 1)) },
+      body: { kind: 'DCCAlertMessage', dccAlertCode: r.dccAlertCode, alert: r.alert },
+    });
+    const v = validateAgainstDuisXsdInProcess(xml);
+    assert.ok(v.valid, `${v.errors.join('; ')}\n${xml}`);
+    const back = parseDuisResponse(xml);
+    assert.ok(back.body.kind === 'DCCAlertMessage');
+    assert.deepEqual(
+      back.body.alert.children.map((c) => [c.name, c.text]),
+      [
+        ['CHFDeviceID', '00-DB-12-34-56-78-90-A2'],
+        ['DeviceAlertCode', '8F2A'],
+        ['GBCSHexadecimalMessageCode', '0113'],
+      ],
+    );
   });
 
   it('an alert addressed to a user (or the ACB acting for one) goes to that user as a device alert', () => {

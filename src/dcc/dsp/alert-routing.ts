@@ -13,25 +13,30 @@
  *   forwarded).
  *
  * `DCC_ADDRESSED_ALERTS`, one row per GBCS alert code:
- * - 0x8F26 DBCH07 Sub GHz Channel Changed (the CHF's alert to the ACB).
+ * - 0x8F26 DBCH07 Sub GHz Channel Changed and 0x8F2A DBCH09 Sub GHz
+ *   Configuration Changed (the CHF's alerts to the ACB).
  *   Established from the DUIS XSD (V5.4): the DCCAlert choice
  *   `DualBandCHAlert` (CHFDeviceID, DeviceAlertCode as hexBinary, optional
- *   GBCSHexadecimalMessageCode, optional choice with `SubGHzChannelChanged`)
- *   is how a Dual Band CH's alert reaches users, as a DCCAlertMessage.
+ *   GBCSHexadecimalMessageCode, optional choice with `SubGHzChannelChanged`,
+ *   `SubGHzConfigurationChanged`, ...) is how a Dual Band CH's alert reaches
+ *   users, as a DCCAlertMessage.
+ *   Recipients: the registered supplier (registration.ts, the same data the
+ *   DSP's device access check reads) of each meter on the CH's HAN whose
+ *   type the row names (an ESME's Import Supplier, a GSME's Gas Supplier),
+ *   if that user is active and holds the role. A meter with no registered
+ *   supplier adds no one; no recipient at all: unroutable.
  *   PROVISIONAL (not in the XSD, DUIS's alert tables are not recorded in
  *   this project): the DCCAlertCode (the XSD's catch-all N999, as the DSP's
- *   schedule alerts, schedule-runs.ts) and the recipients: the suppliers of
- *   the meters on the CH's HAN (an Import Supplier user where the DSP
- *   inventory has an ESME on that CH, a Gas Supplier user where it has a
- *   GSME). The DSP holds no registration data linking a premises to its
- *   supplier, so every active user of that role gets it: in a DSP with
- *   several import or gas suppliers this over-shares (NOT DONE: restrict to
- *   the registered supplier of each meter). NOT DONE: the optional
- *   `SubGHzChannelChanged` child (operating band and channel, scan trigger):
- *   the DBCH07 payload as catalogued (rows/dlms-alerts.ts, UNCONFIRMED)
- *   carries a 32-bit channel and no scan trigger, and how the bits map onto
- *   the XSD's band and channel numbers is not established; the user gets the
- *   CHF, the alert code and the Message Code.
+ *   schedule alerts, schedule-runs.ts) and that the suppliers of the meters
+ *   are the recipients. NOT DONE: the optional choice child
+ *   (`SubGHzChannelChanged`: operating band and channel, scan trigger;
+ *   `SubGHzConfigurationChanged`): the DBCH07 payload as catalogued
+ *   (rows/dlms-alerts.ts, UNCONFIRMED) carries a 32-bit channel and no scan
+ *   trigger, and how the bits map onto
+ *   the XSD's band and channel numbers is not established, nor is the
+ *   mapping of DBCH09's configuration structure onto the XSD's
+ *   SubGHzConfiguration; the user gets the CHF, the alert code and the
+ *   Message Code.
  */
 import { type DuisNode, el } from '../../duis/index.ts';
 import type { GbcsMessage } from '../../gbcs/index.ts';
@@ -43,10 +48,10 @@ import type { DspUser, UserRole } from './users.ts';
 export interface AlertRoutingView {
   /** A registered user (any status). */
   user(eui: Eui): DspUser | undefined;
-  /** Every registered user. */
-  users(): readonly DspUser[];
   /** The inventory devices on the HAN of CHF `chf`. */
   devicesOnChf(chf: Eui): readonly DspInventoryDevice[];
+  /** The registered supplier user of meter `meter` (registration.ts). */
+  supplierOf(meter: Eui): Eui | undefined;
 }
 
 export type AlertRoute =
@@ -86,6 +91,12 @@ export const DCC_ADDRESSED_ALERTS: Readonly<Record<number, DccAddressedAlert>> =
     recipients: { ESME: 'IS', GSME: 'GS' },
     alert: dualBandChAlert,
   },
+  36650: {
+    useCase: 'DBCH09',
+    dccAlertCode: 'N999',
+    recipients: { ESME: 'IS', GSME: 'GS' },
+    alert: dualBandChAlert,
+  },
 };
 
 /** Where alert `msg` (alert code `alertCode`, undefined when its payload has none) goes. */
@@ -102,18 +113,19 @@ export function routeDeviceAlert(
   const rule = msg.otherInfo.supplementaryRemotePartyId ? undefined : DCC_ADDRESSED_ALERTS[alertCode];
   if (!rule) return { kind: 'unroutable', reason: `no user ${party}` };
   const roles = new Set<UserRole>();
+  const users: Eui[] = [];
   for (const d of view.devicesOnChf(msg.originator)) {
-    const r = rule.recipients[d.deviceType as 'ESME' | 'GSME'];
-    if (r) roles.add(r);
+    const role = rule.recipients[d.deviceType as 'ESME' | 'GSME'];
+    if (!role) continue;
+    roles.add(role);
+    const supplier = view.supplierOf(d.eui);
+    const u = supplier === undefined ? undefined : view.user(supplier);
+    if (u && u.status === 'active' && u.roles.includes(role) && !users.includes(u.eui)) users.push(u.eui);
   }
-  const users = view
-    .users()
-    .filter((u) => u.status === 'active' && u.roles.some((r) => roles.has(r)))
-    .map((u) => u.eui);
   if (users.length === 0)
     return {
       kind: 'unroutable',
-      reason: `${rule.useCase} from ${msg.originator}: no active ${[...roles].join('/') || 'supplier'} user for the meters on its HAN`,
+      reason: `${rule.useCase} from ${msg.originator}: no active registered ${[...roles].join('/') || 'supplier'} user for the meters on its HAN`,
     };
   return { kind: 'dcc-alert', users, dccAlertCode: rule.dccAlertCode, alert: rule.alert(msg, alertCode) };
 }

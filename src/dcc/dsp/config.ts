@@ -13,6 +13,7 @@
  *                 "policies": { "noWanCommissioning": false } }],
  *     "inventory": [{ "eui": "00DB1234567890A0", "deviceType": "ESME", "chf": "00DB1234567890A2",
  *                     "csp": "csp-north", "esmeVariant": "single" }],
+ *     "registration": { "00DB1234567890A0": "90-B3-D5-1F-30-01-00-00" },   // meter -> supplier user
  *     "tariff": { "currency": "GBP", "rates": { "non-critical": { "2": 2, "3": 3 } } },
  *     "responseTimeoutMs": 86400000,
  *     "xsdValidation": true
@@ -40,6 +41,8 @@ export interface DspConfig {
   xsdValidation?: boolean;
   /** 12.1 Request WAN Matrix coverage rows (enrolment.ts WanCoverageEntry). */
   wanCoverage?: WanCoverageEntry[];
+  /** Registration data: meter EUI -> its registered supplier user's EUI (registration.ts). */
+  registration?: Record<string, string>;
 }
 
 interface RawUser {
@@ -116,6 +119,19 @@ export function loadDspConfig(path: string): DspConfig {
     out.responseTimeoutMs = n;
   }
   if (raw.xsdValidation !== undefined) out.xsdValidation = raw.xsdValidation === true;
+  if (raw.registration !== undefined) {
+    const r = raw.registration;
+    if (typeof r !== 'object' || r === null || Array.isArray(r))
+      fail(path, 'registration must be an object: meter EUI -> supplier user EUI');
+    out.registration = {};
+    for (const [meter, supplier] of Object.entries(r as Record<string, unknown>)) {
+      try {
+        out.registration[normaliseEui(meter)] = normaliseEui(String(supplier));
+      } catch (e) {
+        fail(path, `registration ${JSON.stringify(meter)}: ${String(e)}`);
+      }
+    }
+  }
   if (raw.wanCoverage !== undefined) {
     if (!Array.isArray(raw.wanCoverage)) fail(path, 'wanCoverage must be a list');
     for (const e of raw.wanCoverage as WanCoverageEntry[])

@@ -16,6 +16,7 @@ export type DspServiceErrorCode =
   | 'DSP_ROLE_NOT_ELIGIBLE'
   /** The user's status does not permit Service Requests (DUIS E3). */
   | 'DSP_USER_STATUS'
+  | 'DSP_NOT_REGISTERED_SUPPLIER'
   /** The user's role is not authorised for this device (DUIS E4: e.g. a gas supplier commanding an ESME). */
   | 'DSP_ROLE_NOT_AUTHORISED_FOR_DEVICE'
   /** The device's status does not permit the SR, e.g. opted out of DCC services (DUIS E5). */
@@ -86,6 +87,14 @@ export const notAuthorisedForDevice = (eui: string, device: string, deviceType: 
   new DspServiceError(
     'DSP_ROLE_NOT_AUTHORISED_FOR_DEVICE',
     `user ${eui} holds no role that may command the ${deviceType} ${device}`,
+    { responseCode: 'E4' },
+  );
+
+/** E4: a supplier addressing a meter another supplier is registered for (registration.ts). */
+export const notRegisteredSupplier = (eui: string, device: string, registered: string) =>
+  new DspServiceError(
+    'DSP_NOT_REGISTERED_SUPPLIER',
+    `user ${eui} is not the registered supplier of ${device} (${registered} is)`,
     { responseCode: 'E4' },
   );
 

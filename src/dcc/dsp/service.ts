@@ -19,7 +19,7 @@
  *   3. the originator is a registered, active user (E1, E3) whose role may send the SR (E2);
  *      for a device SR also by GBCS's roles for the use case it produces (access.ts, E2)
  *   4. the target is known: in the inventory for device SRs, the ACB for non-device SRs (E19);
- *      the user's role may address that device (E4)
+ *      the user's role may address that device, and a supplier only its registered meters (E4, registration.ts)
  *   5. the RequestID counter is greater than the last accepted from the user (HTTP 409)
  *   6. the Command Variant: right URL (E13), DSP-3 local-delivery policy (E17), allowed for the SR (E12)
  * then the transform's own checks (E11, DSP-2 signatures of Signed Pre-Commands).
@@ -92,6 +92,7 @@ import {
   deviceStatusRefused,
   localDeliveryRefused,
   notAuthorisedForDevice,
+  notRegisteredSupplier,
   roleNotEligible,
   unknownTarget,
   unknownUser,
@@ -110,6 +111,7 @@ import { DspInventory, type DspInventoryDevice, normaliseInventoryDevice } from 
 import { type NonDeviceAnswer, NonDeviceRecords, nonDeviceHandler } from './non-device.ts';
 import { DspJournal, type JournalOp, requestFromRow } from './persistence.ts';
 import { DEFAULT_PRECHECK_LIMITS, DspPrecheckError, type PrecheckLimits } from './precheck.ts';
+import { DspRegistration, supplierMayAddress } from './registration.ts';
 import {
   AWAITING_RESPONSE,
   type DspRequestRecord,
@@ -283,6 +285,8 @@ export class DspService implements DspDeviceMessageSink {
     deviceTypeOf: (e) => this.inventory.get(e)?.deviceType,
     gpfOf: (chf) => this.inventory.gpfOf(chf),
   });
+  /** Registration data: the supplier user responsible for each meter (registration.ts). */
+  readonly registration = new DspRegistration((op) => this.#persist(op));
   /** DSP schedules (5.1-5.3) run on the clock: scheduler.ts. */
   readonly schedules: DspScheduler;
   readonly metrics: Metrics;
@@ -428,6 +432,7 @@ export class DspService implements DspDeviceMessageSink {
     }
     await this.records.load(db);
     await this.deviceLogBackups.load(db);
+    await this.registration.load(db);
     this.schedules.start();
     const pending = await db.selectFrom('dsp_outbox').selectAll().where('state', '=', 'pending').execute();
     this.outbox.restore(pending.map(outboxFromRow));
@@ -801,6 +806,8 @@ export class DspService implements DspDeviceMessageSink {
       if (!device) throw unknownTarget(id.target, 'not in the DSP inventory');
       if (!roleMayAddressDevice(user.roles, device.deviceType))
         throw notAuthorisedForDevice(user.eui, device.eui, device.deviceType);
+      if (!supplierMayAddress(user, device, srv, this.registration.supplierOf))
+        throw notRegisteredSupplier(user.eui, device.eui, this.registration.supplierOf(device.eui)!);
       // the GBCS roles of the use case the SR produces (access.ts)
       const gbcs = deviceSrGbcsAccess(
         srv,
@@ -1038,7 +1045,8 @@ export class DspService implements DspDeviceMessageSink {
   /**
    * What an accepted device SR changes in the DSP's own records: 8.5 opts the
    * device out at its ExecutionDateTime (enrolment.ts) and removes its DSP
-   * schedules; 6.23 (change of supplier) removes the other suppliers'
+   * schedules; 6.23 (change of supplier) makes the requesting supplier the
+   * meter's registered one (registration.ts) and removes the other suppliers'
    * schedules on the device (scheduler.ts, DSPScheduleRemoval).
    */
   #accepted(rec: DspRequestRecord, user: DspUser, device: DspInventoryDevice, reply: DspReply): DspReply {
@@ -1048,6 +1056,7 @@ export class DspService implements DspDeviceMessageSink {
       optOut(this.records, this.inventory, device.eui, rec.executionAt ?? now, now);
       this.schedules.removeForDevice(device.eui, 'opted-out');
     } else if (rec.srv === CHANGE_OF_SUPPLIER_SRV) {
+      this.registration.changeOfSupplier(user, device, now);
       const supplierRoles = user.roles.filter((r) => SUPPLIER_ROLES.includes(r));
       this.schedules.removeForDevice(
         device.eui,
@@ -1135,6 +1144,8 @@ export class DspService implements DspDeviceMessageSink {
     if (!device) throw new ScheduleError('E050101', `device ${spec.device} is not in the inventory`);
     if (!roleMayAddressDevice(u.roles, device.deviceType))
       throw new ScheduleError('E050103', `roles ${u.roles.join(',')} may not address a ${device.deviceType}`);
+    if (!supplierMayAddress(u, device, spec.srv, this.registration.supplierOf))
+      throw new ScheduleError('E050103', `${u.eui} is not the registered supplier of ${device.eui}`);
     const eligible = eligibleRoles(spec.srv, this.#eligibility);
     const gbcs = deviceSrGbcsAccess(
       spec.srv,
@@ -1517,8 +1528,8 @@ export class DspService implements DspDeviceMessageSink {
   /** What alert-routing.ts reads of this DSP. */
   readonly #alertRouting: AlertRoutingView = {
     user: (eui) => this.#users.get(eui),
-    users: () => [...this.#users.values()],
     devicesOnChf: (chf) => this.inventory.all().filter((d) => d.chf === chf),
+    supplierOf: this.registration.supplierOf,
   };
 
   /**

@@ -35,6 +35,13 @@ export interface DspPpmidRelayTable {
   updated_at: number;
 }
 
+/** Migration 038: the supplier user responsible for a meter (registration.ts). */
+export interface DspRegistrationTable {
+  eui: string;
+  supplier: string;
+  updated_at: number;
+}
+
 export interface DspCountersTable {
   /** a user EUI, or the ACB EUI for its own Originator Counter */
   party: string;
@@ -165,6 +172,7 @@ export type DspTables = {
   dsp_inventory: DspInventoryTable;
   dsp_ch_isolation: DspChIsolationTable;
   dsp_ppmid_relay: DspPpmidRelayTable;
+  dsp_registration: DspRegistrationTable;
   dsp_counters: DspCountersTable;
   dsp_requests: DspRequestsTable;
   dsp_device_messages: DspDeviceMessagesTable;
