@@ -51,6 +51,7 @@ import {
 } from '../meter-common/metrology.ts';
 import { CLOCK_STATUS_DOUBTFUL, cosemDateTime, zigbeeTime } from '../meter-common/time.ts';
 import type { AcceptedCommand } from '../security/device-security.ts';
+import { GCS53, GsmeBillingAlerts, type GsmeBillingRun } from './billing-alert.ts';
 import { runFutureDated } from './handlers/account.ts';
 import { type GsmeJoinedDevice, RTDS_EVENT_CONFIGURATION } from './handlers/device-management.ts';
 import { appendLog, type LogEntry } from './handlers/event-log.ts';
@@ -168,6 +169,8 @@ export interface GsmeState {
   privacyPinProtection: boolean;
   /** Network data sampling (GCS31): the next Sample ID and the active sampling */
   sampling: { nextSampleId: number; active: Record<string, number> | null };
+  /** whether GCS53 is raised at each billing period end, and from when (billing-alert.ts; GCS25a starts it) */
+  billingRun: GsmeBillingRun;
   /** the Billing Calendar (Price cluster Publish Billing Period, GCS25a sets, GCS21k reads) */
   billingPeriod: {
     providerId: number;
@@ -448,6 +451,7 @@ export function defaultGsmeState(): GsmeState {
     // no RTDS GSME firmware read exists (GCS38 has no example): the RTDS ESME's version
     firmware: { version: '0123ABCD', pendingImage: null },
     eventConfiguration: RTDS_EVENT_CONFIGURATION,
+    billingRun: { runningFrom: null },
     // RTDS GCS21k: issuer event 473385600, from 2014-01-01, every 6 (duration type 0x23)
     billingPeriod: {
       providerId: 0,
@@ -505,7 +509,41 @@ export class Gsme extends MeterDevice<GsmeState> {
       setDeviceTime: (t, st) => this.setDeviceTime(t, st),
       scheduleFutureDated: (e) => this.acceptFutureDated(e),
       cancelFutureDated: (k) => this.cancelFutureDated(k),
+      billing: this.billing,
     };
+    this.billing.reschedule();
+  }
+
+  /** the billing calendar in time: the next billing period end, GCS53 (billing-alert.ts) */
+  readonly billing: GsmeBillingAlerts = this.buildBilling();
+
+  private buildBilling(): GsmeBillingAlerts {
+    const self = this;
+    return new GsmeBillingAlerts({
+      get state() {
+        return self.state;
+      },
+      security: this.security,
+      now: () => this.deviceNow(),
+      setTimer: (delayMs, fn, label) => this.clock.setTimer(delayMs, fn, `${this.eui} ${label}`),
+      advance: () => this.advance(),
+      logEvent: (code) => this.logEvent(code),
+      recipient: () => {
+        const r = this.alertRecipient();
+        if (!r) this.metrics.inc('device.alerts.noRecipient');
+        return r;
+      },
+      nextCounter: () => this.security.peekNextOwnCounter(),
+      send: (payload) => this.sendAlert(payload, GCS53.code, GCS53.critical, 0x8f0a),
+      missing: (atMs) => {
+        this.metrics.inc('gsme.billing.snapshotMissing');
+        this.recordEvent({
+          kind: 'error',
+          reason: 'BILLING_SNAPSHOT_MISSING',
+          detail: { at: new Date(atMs).toISOString() },
+        });
+      },
+    });
   }
 
   /** The use cases this GSME runs through the shared handler registry. */
@@ -726,6 +764,12 @@ export class Gsme extends MeterDevice<GsmeState> {
     this.state = { ...defaultGsmeState(), ...structuredClone(s.state) };
     restoreJoinedPeers(this.state.joined, this.security);
     this.restoreBase(s);
+    this.billing.reschedule();
+  }
+
+  /** The device clock moved (Set Clock, the CH's time): the billing timer follows it. */
+  protected override onDeviceClockChanged(): void {
+    this.billing.reschedule();
   }
 }
 

@@ -173,6 +173,14 @@ export function recordScheduledSnapshots(
   if (due.length) log.to = due[due.length - 1]!.at;
 }
 
+/** How far ahead the next end of a billing period is sought (a year and a bit covers every periodicity). */
+const BILLING_HORIZON_MS = 400 * DAY_MS;
+
+/** The first end of a billing period of the Billing Calendar strictly after `afterMs`, or null (none within the horizon). */
+export function nextBillingPeriodEnd(state: GsmeState, afterMs: number): number | null {
+  return billingPeriodEnds(state, afterMs, afterMs + BILLING_HORIZON_MS)[0] ?? null;
+}
+
 /** Billing Period Duration Type (ZCL Price): 0 minutes, 1 days, 2 weeks, 3 months (low nibble). */
 function billingPeriodEnds(state: GsmeState, fromMs: number, toMs: number): number[] {
   const b = state.billingPeriod;
@@ -241,6 +249,24 @@ function prepaymentPayload(e: GsmeSnapshotEntry): string {
     uint32(e.emergencyCreditRemaining) +
     int32(e.creditRemaining)
   ).toUpperCase();
+}
+
+/**
+ * The fields of the metering cluster's Publish Snapshot of `e` (what a Get
+ * Snapshot answers and GCS53 carries): its metering Snapshot ID, payload
+ * type 6.
+ */
+export function publishSnapshotFields(e: GsmeSnapshotEntry, id: number, totalSnapshotsFound: number) {
+  return {
+    snapshotId: id,
+    snapshotTime: e.time,
+    totalSnapshotsFound,
+    commandIndex: 0,
+    totalNumberOfCommands: 1,
+    snapshotCause: e.cause,
+    snapshotPayloadType: PAYLOAD_TYPE.metering,
+    snapshotPayload: meteringPayload(e),
+  };
 }
 
 interface SnapshotRequest {

@@ -50,6 +50,8 @@ export interface GsmeView extends RegistryDevice {
   /** the device clock (epoch ms) */
   now(): number;
   logEvent(code: number): void;
+  /** the billing calendar in time (billing-alert.ts): GCS25a starts it; absent on a view without one */
+  readonly billing?: { start(): void };
 }
 
 type Attrs = { attributes?: Array<{ id: number; name?: string }> };
@@ -524,6 +526,7 @@ const setBillingCalendar = command<CommandFieldsOf<'GCS25a'>>(
     )
       throw new CommandContentError('the block period does not mirror the billing period');
     d.state.billingPeriod = { ...(b as GsmeState['billingPeriod']) };
+    d.billing?.start();
     return { billingPeriod: d.state.billingPeriod };
   },
 );
