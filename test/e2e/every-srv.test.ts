@@ -21,7 +21,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { DeviceEvent } from '../../src/devices/contracts.ts';
 import { isSignedPreCommandVariant, parseDuisRequest } from '../../src/duis/index.ts';
-import { decodeMessage } from '../../src/gbcs/index.ts';
+import { createTestPki, decodeMessage } from '../../src/gbcs/index.ts';
 import { decodeResponse } from '../../src/gbcs/use-cases/index.ts';
 import { fromHex } from '../../src/runtime/bytes.ts';
 import { duisBodyToJson, orderableSrvs } from '../../src/supplier/duis-order.ts';
@@ -77,6 +77,15 @@ function executionNotBefore(body: unknown, now: number): unknown {
   return out;
 }
 
+/** The body with every `key` field set to `value`. */
+function withField(body: unknown, key: string, value: unknown): unknown {
+  if (Array.isArray(body)) return body.map((b) => withField(b, key, value));
+  if (body === null || typeof body !== 'object') return body;
+  return Object.fromEntries(
+    Object.entries(body).map(([k, v]) => [k, k === key ? value : withField(v, key, value)]),
+  );
+}
+
 /**
  * Device SRV runs (`<SRV> <device type> <route>[ future-dated]`) left unanswered (the command expires at the
  * supplier, no device response), each with the cause the CHF's and the device's event logs show (asserted)
@@ -121,10 +130,6 @@ const DEVICE_REFUSED: Readonly<Record<string, string>> = {
   ...both(
     '6.11 GSME',
     "Set Clock: the template's validity interval (2015) does not hold the CH's time (2026)",
-  ),
-  ...both(
-    '6.15.2 ESME',
-    'CS02d: the ESME emulator fails building its answer ("response: needs an integer"): an emulator gap',
   ),
   ...both('6.15.2 GSME', 'CS02d: not run by the GSME emulator (UNSUPPORTED): an emulator gap'),
   '6.15.2 GPF wan': 'CS02d: not run by the GPF emulator (UNSUPPORTED): an emulator gap',
@@ -204,6 +209,17 @@ describe('e2e: every orderable device SRV, DUIS -> DSP -> WAN -> device -> DUIS 
     own('8.9', 'CHF', { ReadSecurityDetails: null });
     own('8.12.1', 'CHF', { OldCHFID: dashed(plan.chf!) });
     own('8.12.2', 'GPF', { OldGPFID: dashed(plan.gpf!) });
+    // 6.15.2 installs a Device Certificate for a key the ESME holds (the template's certifies the RTDS ESME's
+    // key, which this ESME never generated and refuses, 3): one a test Device CA issues for its DS key in use
+    // (CS02d replaces the certificate only; the ESME does not check the issuer, device-credentials.ts)
+    const cs02d = ex.get('6.15.2')!.get('ESME')!;
+    const esmeDs = home.esme!.security.ownCredentials.dsCertificate;
+    const issued = (await createTestPki()).certifyDeviceKey(plan.esme!, 'ds', esmeDs.publicKey);
+    own(
+      '6.15.2',
+      'ESME',
+      withField(cs02d.body, 'DeviceCertificate', Buffer.from(issued.der).toString('base64')),
+    );
     // 8.7.2 joins the PPMID with a device the DSP inventory holds: the home's ESME (the template names an RTDS
     // device no inventory here holds: the DSP answers that E19)
     own('8.7.2', 'PPMID', { OtherDeviceID: dashed(plan.esme!) });

@@ -4,8 +4,8 @@
  * 6.17 layout), a certificate for that key installed by CS02d becomes the
  * meter's (CS02e reads it back, responses are then signed with the new key,
  * it survives snapshot / restore); a certificate for no key the meter holds,
- * or another device's, is refused (3) and changes nothing; a failed key
- * store answers 3. RTDS commands rebuilt with fresh counters.
+ * or another device's, is refused (3: CS02d's response is a bare INTEGER,
+ * RTDS 6.15.2 ERROR) and changes nothing; a failed key store answers 3. RTDS commands rebuilt with fresh counters.
  */
 import assert from 'node:assert/strict';
 import { createPublicKey, verify } from 'node:crypto';
@@ -133,6 +133,8 @@ describe('ESME device credentials (CS02c / CS02d / CS02e)', () => {
       const r = send('CS02d', toHex(c.der));
       assert.equal(r.fields as unknown, 3);
       assert.equal(r.ev?.reason, 'FAILED');
+      // the handler's refusal (CS02d answers a bare INTEGER), not the answer to a response it failed to build
+      assert.equal(typeof r.ev?.detail?.refused, 'string', JSON.stringify(r.ev?.detail));
     }
     assert.equal(JSON.stringify(m.esme.stateView.credentials), before);
     assert.equal(

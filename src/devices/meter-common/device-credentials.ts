@@ -119,18 +119,22 @@ export function deviceCertificationRequest(
   return tlv(0x30, info, ECDSA_WITH_SHA256, tlv(0x03, Uint8Array.of(0), signature));
 }
 
-function refused(why: string): HandlerResult {
+/**
+ * A refusal: CS02c and CS02e answer the responseCode alternative of their CHOICE; CS02d's response is a bare
+ * INTEGER (RTDS 6.15.2 ERROR response: 02 01 03), so `bare` answers the code alone.
+ */
+function refused(why: string, bare = false): HandlerResult {
   return {
-    response: { responseCode: DEVICE_CREDENTIALS_REFUSED },
+    response: bare ? DEVICE_CREDENTIALS_REFUSED : { responseCode: DEVICE_CREDENTIALS_REFUSED },
     outcome: 'failed',
     detail: { refused: why },
   };
 }
 
 /** The refusal of a use of `usage` while its key store has a hardware fault (undefined: not faulted). */
-function faultedKeyStore(d: DeviceKeyHolder, usage: DeviceKeyUsage): HandlerResult | undefined {
+function faultedKeyStore(d: DeviceKeyHolder, usage: DeviceKeyUsage, bare = false): HandlerResult | undefined {
   return d.hardwareFaults().has(keyStoreFault(usage))
-    ? refused(`the ${usage} key store has a hardware fault`)
+    ? refused(`the ${usage} key store has a hardware fault`, bare)
     : undefined;
 }
 
@@ -164,12 +168,12 @@ export function updateDeviceCertificate(call: UseCaseCall<string>, d: DeviceKeyH
   try {
     cert = parseGbcsCertificate(fromHex(call.fields));
   } catch (err) {
-    return refused(err instanceof Error ? err.message : String(err));
+    return refused(err instanceof Error ? err.message : String(err), true);
   }
   if (cert.kind !== 'device' || cert.eui !== d.eui)
-    return refused(`a certificate for ${cert.eui} (${cert.kind})`);
+    return refused(`a certificate for ${cert.eui} (${cert.kind})`, true);
   const usage = cert.usage;
-  const fault = faultedKeyStore(d, usage);
+  const fault = faultedKeyStore(d, usage, true);
   if (fault) return fault;
   const own = d.security.ownCredentials;
   const spki = toHex(p256Spki(cert.publicKey));
@@ -181,7 +185,7 @@ export function updateDeviceCertificate(call: UseCaseCall<string>, d: DeviceKeyH
   if (pending && toHex(p256Spki(createPublicKey(pending))) === spki) privateKey = pending;
   else if (inUse && toHex(p256Spki(inUse.publicKey)) === spki)
     privateKey = usage === 'ds' ? own.dsPrivateKey : own.kaPrivateKey;
-  else return refused(`no ${usage} key pair of this device has the certificate's public key`);
+  else return refused(`no ${usage} key pair of this device has the certificate's public key`, true);
   installOwnKey(d.security, usage, privateKey, cert);
   if (privateKey === pending) delete d.deviceKeys.pending[usage];
   d.deviceKeys.installed[usage] = {
