@@ -9,6 +9,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decodeMessage } from '../../gbcs/index.ts';
+import { parseObis } from '../../gbcs/payload/dlms.ts';
+import { COSEM_OBJECTS } from '../../gbcs/use-cases/index.ts';
 import { toHex } from '../../runtime/bytes.ts';
 import { rebuildCommand } from '../meter-common/test-support.ts';
 import { RTDS_DEVICES } from '../security/credentials.ts';
@@ -72,6 +74,18 @@ describe('ECS46d future dated: the next auxiliary controller calendar at its act
       alerts.map((a) => a.originatorCounter),
       [2000n, 2001n],
     );
+  });
+
+  it('labels: the RTDS CALENDAR 8F66 names the schedule activation (0-0:94.44.128.26), SPECIAL_DAYS the special days one (.35)', () => {
+    const named = (which: 'CALENDAR' | 'SPECIAL_DAYS') => toHex(rtdsAlert(which).content);
+    const obis = (o: 'auxiliaryControllerScheduleActivation' | 'auxiliaryControllerSpecialDaysActivation') =>
+      toHex(parseObis(COSEM_OBJECTS[o].obis));
+    assert.equal(COSEM_OBJECTS.auxiliaryControllerScheduleActivation.obis, '0-0:94.44.128.26');
+    assert.equal(COSEM_OBJECTS.auxiliaryControllerSpecialDaysActivation.obis, '0-0:94.44.128.35');
+    assert.ok(named('CALENDAR').includes(obis('auxiliaryControllerScheduleActivation')));
+    assert.ok(!named('CALENDAR').includes(obis('auxiliaryControllerSpecialDaysActivation')));
+    assert.ok(named('SPECIAL_DAYS').includes(obis('auxiliaryControllerSpecialDaysActivation')));
+    assert.ok(!named('SPECIAL_DAYS').includes(obis('auxiliaryControllerScheduleActivation')));
   });
 
   it('the RTDS cancellation (all-FF activation times) cancels both; nothing runs at the time', () => {
