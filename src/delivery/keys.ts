@@ -4,7 +4,8 @@
  * ECDSA P-256 keys from node:crypto, separate from every GBCS key (a GBCS
  * KA/DS key is used only for GBCS, GBCS 4.3).
  */
-import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { generateP256KeyPair } from '../gbcs/crypto.ts';
 import { toHex } from '../runtime/bytes.ts';
 import type { SeededRandom } from '../runtime/random.ts';
 import { deliveryKeyId } from './envelope.ts';
@@ -18,7 +19,8 @@ export interface SigningKeyPair {
 
 /** A fresh P-256 key pair (a supplier's delivery key, or a PPMID's reporting key). */
 export function generateSigningKeyPair(): SigningKeyPair {
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  // not generateKeyPairSync: it can deadlock with the key's next use (gbcs/crypto.ts)
+  const { privateKey, publicKey } = generateP256KeyPair();
   return { privateKey, publicKey, keyId: deliveryKeyId(publicKey) };
 }
 

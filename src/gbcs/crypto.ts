@@ -11,7 +11,10 @@
 import {
   createCipheriv,
   createDecipheriv,
+  createECDH,
   createHash,
+  createPrivateKey,
+  createPublicKey,
   diffieHellman,
   type KeyObject,
   sign as nodeSign,
@@ -19,6 +22,45 @@ import {
 } from 'node:crypto';
 import { GbcsDecryptFailedError, GbcsMalformedError } from './errors.ts';
 import { MAC_LENGTH, SECURITY_CONTROL_ENCRYPTED } from './types.ts';
+
+/** A P-256 key pair and its public point (uncompressed: 04 || x || y, 65 bytes). */
+export interface P256KeyPair {
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+  point: Buffer;
+}
+
+/**
+ * A fresh random P-256 key pair (OpenSSL's EC key generation through
+ * `createECDH`), as KeyObjects imported from its JWK, with the public point.
+ *
+ * Not `generateKeyPairSync('ec')`: on Node 20 its job object is freed by the
+ * garbage collector, and its destructor takes the new key's lock; when a
+ * collection runs inside an operation that holds that lock (exporting the
+ * public key right after, as certificate issuing does), the process
+ * deadlocks (seen: a 300-home and a 10,000-home estate set-up stopped with
+ * the main thread waiting on that lock in ~KeyGenJob; a loop of
+ * generateKeyPairSync + export as JWK stops after some 60,000 keys). The
+ * keys are as real: imported with full validation, and the same point.
+ */
+export function generateP256KeyPair(): P256KeyPair {
+  const ecdh = createECDH('prime256v1');
+  const point = ecdh.generateKeys();
+  const d = ecdh.getPrivateKey();
+  const jwk = {
+    kty: 'EC',
+    crv: 'P-256',
+    x: point.subarray(1, 33).toString('base64url'),
+    y: point.subarray(33, 65).toString('base64url'),
+  };
+  // the scalar as 32 octets (RFC 7518 6.2.2.1: the full length, leading zeros kept)
+  const d32 = d.length < 32 ? Buffer.concat([Buffer.alloc(32 - d.length), d]) : d;
+  return {
+    privateKey: createPrivateKey({ key: { ...jwk, d: d32.toString('base64url') }, format: 'jwk' }),
+    publicKey: createPublicKey({ key: jwk, format: 'jwk' }),
+    point,
+  };
+}
 
 /** KDF transaction type T (GBCS.md 3). */
 export const KDF_COMMAND = 0x01;

@@ -8,10 +8,11 @@
  * For tests and "generated" profiles only: not an operational PKI.
  */
 import './x509-runtime.ts';
-import { createHash, generateKeyPairSync, type KeyObject, sign, webcrypto } from 'node:crypto';
+import { createHash, type KeyObject, sign, webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import { fromHex, normaliseEui, toHex } from '../runtime/bytes.ts';
 import { children, oid, readTlv, tlv } from './asn1.ts';
+import { generateP256KeyPair, type P256KeyPair } from './crypto.ts';
 import {
   type GbcsCertificate,
   gbcsCertificate,
@@ -77,8 +78,8 @@ async function toCryptoKeys(pair: { privateKey: KeyObject; publicKey: KeyObject 
   return { privateKey, publicKey };
 }
 
-function newPair(): { privateKey: KeyObject; publicKey: KeyObject } {
-  return generateKeyPairSync('ec', { namedCurve: 'P-256' });
+function newPair(): P256KeyPair {
+  return generateP256KeyPair();
 }
 
 /** SubjectPublicKeyInfo of a P-256 key up to the point (RFC 5480: id-ecPublicKey, prime256v1, BIT STRING of 66 bytes). */
@@ -102,6 +103,15 @@ export function p256Spki(publicKey: KeyObject): Uint8Array {
   out[P256_SPKI_PREFIX.length] = 0x04;
   out.set(x, P256_SPKI_PREFIX.length + 1);
   out.set(y, P256_SPKI_PREFIX.length + 33);
+  return out;
+}
+
+/** The DER SubjectPublicKeyInfo of a P-256 public point (04 || x || y). */
+function spkiOfPoint(point: Uint8Array): Uint8Array {
+  if (point.length !== 65 || point[0] !== 0x04) throw new RangeError('not an uncompressed P-256 point');
+  const out = new Uint8Array(P256_SPKI_PREFIX.length + 65);
+  out.set(P256_SPKI_PREFIX);
+  out.set(point, P256_SPKI_PREFIX.length);
   return out;
 }
 
@@ -307,7 +317,7 @@ export class TestPki {
     addPrivateKey: boolean,
   ): Promise<IssuedKey> {
     const pair = newPair();
-    const { der, serialBytes } = this.signCertificate(slot, subject, p256Spki(pair.publicKey), extra);
+    const { der, serialBytes } = this.signCertificate(slot, subject, spkiOfPoint(pair.point), extra);
     const certificate = gbcsCertificate({
       eui: normaliseEui(eui),
       usage: slot === 'ds' ? 'ds' : 'ka',

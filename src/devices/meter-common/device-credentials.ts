@@ -31,8 +31,9 @@
  * 6.17 -> 6.15.2 -> 6.24.2 (the certificate CS02d installs carries the
  * public key the CS02c request carried, and CS02e returns it).
  */
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
+import { createPrivateKey, createPublicKey, type KeyObject, sign } from 'node:crypto';
 import { oid, tlv } from '../../gbcs/asn1.ts';
+import { generateP256KeyPair } from '../../gbcs/crypto.ts';
 import { type GbcsCertificate, OID_SUBJECT_ALT_NAME, parseGbcsCertificate } from '../../gbcs/keystore.ts';
 import { deviceSubjectAltName, p256Spki } from '../../gbcs/pki.ts';
 import { fromHex, toHex } from '../../runtime/bytes.ts';
@@ -152,7 +153,7 @@ export function issueSecurityCredentials(
 ): HandlerResult {
   const usage = usableKeyUsage(d, call.fields.keyUsage);
   if (typeof usage !== 'string') return usage;
-  const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const pair = generateP256KeyPair(); // not generateKeyPairSync: it can deadlock (gbcs/crypto.ts)
   const csr = deviceCertificationRequest(d.eui, usage, pair);
   d.deviceKeys.pending[usage] = toHex(pair.privateKey.export({ format: 'der', type: 'pkcs8' }));
   return {
