@@ -84,7 +84,7 @@ describe('bytes', () => {
     assert.equal(euiToDuis('00DB1234567890A0'), '00-DB-12-34-56-78-90-A0');
     assert.equal(toHex(u64be(12884901888n)), '0000000300000000');
   });
-  it('writes upper-case hex of every length and of a view into a larger buffer (the table and the native path alike)', () => {
+  it('writes upper-case hex of every length and of a view into a larger buffer (every length goes through the same scratch buffer)', () => {
     const r = new SeededRandom('to-hex');
     const all = Uint8Array.from({ length: 300 }, () => r.nextUint32() & 0xff);
     const ref = (b: Uint8Array) =>
@@ -96,5 +96,16 @@ describe('bytes', () => {
       }
     assert.equal(toHex(all), ref(all));
     assert.equal(toHex(Buffer.from([0xde, 0xad, 0xbe, 0xef])), 'DEADBEEF');
+  });
+
+  it('writes every byte value, a view inside a larger buffer and long inputs as upper-case hex', () => {
+    const all = Uint8Array.from({ length: 256 }, (_, i) => i);
+    assert.equal(toHex(all), Buffer.from(all).toString('hex').toUpperCase());
+    assert.equal(toHex(all.subarray(250, 253)), 'FAFBFC');
+    assert.equal(toHex(new Uint8Array(0)), '');
+    const long = Uint8Array.from({ length: 5000 }, (_, i) => (i * 37) & 0xff);
+    assert.equal(toHex(long), Buffer.from(long).toString('hex').toUpperCase());
+    // a short one after a long one reads only its own digits
+    assert.equal(toHex(Uint8Array.of(0x0a)), '0A');
   });
 });

@@ -354,6 +354,9 @@ export class Estate {
       const role = o.world.role(e);
       return role !== null && role !== undefined;
     });
+    // One set of trust anchors for every device without HAN peers (GPF, ESME, HCALCS): a device
+    // copies it only when it changes it (DeviceSecurity), so the estate holds one, not one per device.
+    const partyAnchors = trustAnchorsFrom(o.world, this.partyEuis);
     const intermittent = o.intermittent ?? DEFAULT_INTERMITTENT_MEANS;
     const nvm = o.stateDir ? new HomeNvmStore(o.stateDir) : undefined;
     for (const p of o.plan.homes) {
@@ -372,7 +375,7 @@ export class Estate {
         networkTimeStatus: () => chfOfHome?.chf.time.status() ?? 'reliable',
         rng: random.fork(`gpf:${p.gpf}`),
         credentials: deviceCredentialsFrom(o.world, p.gpf),
-        trustAnchors: trustAnchorsFrom(o.world, this.partyEuis),
+        trustAnchors: partyAnchors,
         metrics: homeMetrics,
         mirror,
       });
@@ -405,7 +408,7 @@ export class Estate {
         ...chTime,
         rng: random.fork(`esme:${p.esme}`),
         credentials: deviceCredentialsFrom(o.world, p.esme),
-        trustAnchors: trustAnchorsFrom(o.world, this.partyEuis),
+        trustAnchors: partyAnchors,
         metrics: homeMetrics,
         // consumption over virtual time, computed lazily from the elapsed device time (no timer per meter)
         metrology: { load: defaultElectricityLoad(p.esme) },
@@ -435,7 +438,7 @@ export class Estate {
         ? new Hcalcs({
             clock: o.clock,
             credentials: deviceCredentialsFrom(o.world, p.hcalcs),
-            trustAnchors: trustAnchorsFrom(o.world, this.partyEuis),
+            trustAnchors: partyAnchors,
             metrics: homeMetrics,
           })
         : undefined;

@@ -14,12 +14,15 @@
  * Loaders build both from the RTDS key store (the "RTDS profile") or from a
  * generated test PKI (test-pki.ts).
  */
-import type { KeyObject } from 'node:crypto';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import {
   type GbcsCertificate,
+  GbcsMalformedError,
+  type KeyEntry,
+  type KeySlot,
   type KeyStore,
   loadKeyStoreDir,
-  MemoryKeyStore,
+  type MemoryKeyStore,
   parseGbcsCertificate,
 } from '../../gbcs/index.ts';
 import { type Eui, normaliseEui } from '../../runtime/bytes.ts';
@@ -175,24 +178,158 @@ export class TrustAnchors {
   /**
    * A key store holding exactly what the device may use: its own keys and the
    * certificates of its anchors and peers (so a MAC or signature can only
-   * verify against a party the device trusts).
+   * verify against a party the device trusts). A view over these anchors and
+   * `own`, not a copy (issue 16: a MemoryKeyStore per device was about 2 KB
+   * of heap a device, 9 KB a home); the owner rebuilds it when it changes
+   * either.
    */
-  toKeyStore(own: DeviceCredentials): MemoryKeyStore {
-    const ks = new MemoryKeyStore();
-    if (own.kaCertificate) ks.addCertificate(own.kaCertificate, 'ka');
-    ks.addPrivateKey(own.eui, 'ka', own.kaPrivateKey);
-    ks.addCertificate(own.dsCertificate, 'ds');
-    ks.addPrivateKey(own.eui, 'ds', own.dsPrivateKey);
+  toKeyStore(own: DeviceCredentials): KeyStore {
+    return new AnchorKeyStore(own, this);
+  }
+
+  /**
+   * The certificate for `eui` and `slot` the device trusts, the last writer
+   * winning as in a store filled with the cells in order, then the peers.
+   */
+  certificateOf(eui: Eui, slot: KeySlot): GbcsCertificate | undefined {
+    let found: GbcsCertificate | undefined;
+    for (const p of this.peers.values()) {
+      const c = slot === 'ka' ? p.ka : slot === 'ds' ? p.ds : undefined;
+      if (c && c.eui === eui) found = c;
+    }
+    if (found) return found;
     for (const a of this.cells.values()) {
-      if (a.ka) ks.addCertificate(a.ka, 'ka');
-      if (a.ds) ks.addCertificate(a.ds, 'ds');
-      if (a.prepaymentKa) ks.addCertificate(a.prepaymentKa, 'pp-ka');
+      const c = slot === 'ka' ? a.ka : slot === 'ds' ? a.ds : a.prepaymentKa;
+      if (c && c.eui === eui) found = c;
+    }
+    return found;
+  }
+
+  /** Every certificate of the cells, then of the peers, with its slot (in the order a store is filled). */
+  *certificates(): Iterable<[GbcsCertificate, KeySlot]> {
+    for (const a of this.cells.values()) {
+      if (a.ka) yield [a.ka, 'ka'];
+      if (a.ds) yield [a.ds, 'ds'];
+      if (a.prepaymentKa) yield [a.prepaymentKa, 'pp-ka'];
     }
     for (const p of this.peers.values()) {
-      ks.addCertificate(p.ka, 'ka');
-      if (p.ds) ks.addCertificate(p.ds, 'ds');
+      yield [p.ka, 'ka'];
+      if (p.ds) yield [p.ds, 'ds'];
     }
-    return ks;
+  }
+}
+
+/** A certificate-only key entry, one per certificate and slot, shared by every device trusting it. */
+const certificateEntries = new WeakMap<GbcsCertificate, Partial<Record<KeySlot, KeyEntry>>>();
+
+function certificateEntry(cert: GbcsCertificate, slot: KeySlot): KeyEntry {
+  let bySlot = certificateEntries.get(cert);
+  if (!bySlot) {
+    bySlot = {};
+    certificateEntries.set(cert, bySlot);
+  }
+  let e = bySlot[slot];
+  if (!e) {
+    e = new CertificateEntry(cert, slot);
+    bySlot[slot] = e;
+  }
+  return e;
+}
+
+class CertificateEntry implements KeyEntry {
+  readonly eui: Eui;
+  constructor(
+    readonly certificate: GbcsCertificate,
+    readonly slot: KeySlot,
+  ) {
+    this.eui = certificate.eui;
+  }
+  get publicKey(): KeyObject {
+    return this.certificate.publicKey;
+  }
+}
+
+/** The device's own key of one slot: its private key and certificate (or, without one, the public key derived from the private key). */
+class OwnEntry implements KeyEntry {
+  #publicKey: KeyObject | undefined;
+  constructor(
+    readonly eui: Eui,
+    readonly slot: KeySlot,
+    readonly privateKey: KeyObject,
+    readonly certificate: GbcsCertificate | undefined,
+  ) {}
+  get publicKey(): KeyObject {
+    if (this.certificate) return this.certificate.publicKey;
+    this.#publicKey ??= createPublicKey(this.privateKey);
+    return this.#publicKey;
+  }
+}
+
+/** What a certificate may be held as (its key usage must fit the slot, as MemoryKeyStore checks). */
+function checkSlot(cert: GbcsCertificate, slot: KeySlot): void {
+  if ((slot === 'ds') !== (cert.usage === 'ds'))
+    throw new GbcsMalformedError(`certificate key usage ${cert.usage} does not fit slot ${slot}`);
+}
+
+/**
+ * A device's key store as a view over its credentials and trust anchors
+ * (TrustAnchors.toKeyStore): the same answers as a MemoryKeyStore filled
+ * with its own keys, then each cell's certificates, then each peer's.
+ */
+class AnchorKeyStore implements KeyStore {
+  private readonly ownKa: OwnEntry;
+  private readonly ownDs: OwnEntry;
+  constructor(
+    own: DeviceCredentials,
+    private readonly anchors: TrustAnchors,
+  ) {
+    const eui = normaliseEui(own.eui);
+    if (own.kaCertificate) checkSlot(own.kaCertificate, 'ka');
+    checkSlot(own.dsCertificate, 'ds');
+    for (const [c, slot] of anchors.certificates()) checkSlot(c, slot);
+    this.ownKa = new OwnEntry(eui, 'ka', own.kaPrivateKey, own.kaCertificate ?? undefined);
+    this.ownDs = new OwnEntry(eui, 'ds', own.dsPrivateKey, own.dsCertificate);
+  }
+
+  get(eui: Eui, slot: KeySlot): KeyEntry | undefined {
+    const e = this.find(eui, slot);
+    return e ?? (eui.toUpperCase() === eui ? undefined : this.find(eui.toUpperCase(), slot));
+  }
+  private find(eui: Eui, slot: KeySlot): KeyEntry | undefined {
+    if (eui === this.ownKa.eui && slot !== 'pp-ka') return slot === 'ka' ? this.ownKa : this.ownDs;
+    const c = this.anchors.certificateOf(eui, slot);
+    return c ? certificateEntry(c, slot) : undefined;
+  }
+  publicKey(eui: Eui, slot: KeySlot): KeyObject | undefined {
+    return this.get(eui, slot)?.publicKey;
+  }
+  privateKey(eui: Eui, slot: KeySlot): KeyObject | undefined {
+    return this.get(eui, slot)?.privateKey;
+  }
+  certificate(eui: Eui, slot: KeySlot): GbcsCertificate | undefined {
+    return this.get(eui, slot)?.certificate;
+  }
+  role(eui: Eui): number | null | undefined {
+    const cert =
+      this.get(eui, 'ds')?.certificate ??
+      this.get(eui, 'ka')?.certificate ??
+      this.get(eui, 'pp-ka')?.certificate;
+    return cert === undefined ? undefined : cert.role;
+  }
+  *entries(): Iterable<KeyEntry> {
+    for (const eui of this.euis())
+      for (const slot of ['ka', 'ds', 'pp-ka'] as const) {
+        const e = this.find(eui, slot);
+        if (e) yield e;
+      }
+  }
+  euis(): Eui[] {
+    const out = new Set<Eui>([this.ownKa.eui]);
+    for (const [c] of this.anchors.certificates()) out.add(c.eui);
+    return [...out];
+  }
+  remoteParties(): Eui[] {
+    return this.euis().filter((e) => typeof this.role(e) === 'number');
   }
 }
 

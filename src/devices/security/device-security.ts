@@ -140,6 +140,11 @@ export type CommandVerdict = AcceptedCommand | RejectedCommand;
 
 export interface DeviceSecurityOptions {
   credentials: DeviceCredentials;
+  /**
+   * The device's trust anchors. Several devices may be given the same object:
+   * a device copies it before it changes it (addPeer, setTrustAnchors), and
+   * the giver must not change it afterwards.
+   */
   trustAnchors: TrustAnchors;
   /** metrics registry (counts `security.accepted`, `security.rejected.<REASON>`) */
   metrics?: Metrics;
@@ -176,10 +181,17 @@ export class DeviceSecurity {
   private replay = new Map<string, bigint>();
   private ownCounter = 0n;
 
+  /**
+   * The anchors are the ones given until this device changes them (copy on
+   * write): an estate gives every meter of its parties one TrustAnchors
+   * (issue 16: a copy per device was about 1 KB of heap).
+   */
+  private anchorsShared = true;
+
   constructor(opts: DeviceSecurityOptions) {
     this.credentials = opts.credentials;
     this.eui = opts.credentials.eui;
-    this.anchors = opts.trustAnchors.clone();
+    this.anchors = opts.trustAnchors;
     this.metrics = opts.metrics ?? new Metrics();
     this.rebuild();
   }
@@ -200,11 +212,16 @@ export class DeviceSecurity {
   /** Replaces the trust anchors (e.g. after a credential update); replay state is kept. */
   setTrustAnchors(ta: TrustAnchors): void {
     this.anchors = ta.clone();
+    this.anchorsShared = false;
     this.rebuild();
   }
 
   /** Adds a HAN peer (a joined PPMID) whose device-to-device messages this device accepts. */
   addPeer(p: PeerDevice): void {
+    if (this.anchorsShared) {
+      this.anchors = this.anchors.clone();
+      this.anchorsShared = false;
+    }
     this.anchors.addPeer(p);
     this.rebuild();
   }
