@@ -93,19 +93,10 @@ function withField(body: unknown, key: string, value: unknown): unknown {
  */
 const KRP_OVERSIZE =
   "Update Security Credentials (CS02b, KRP, two certificates): the command is ~1.8 KB, over the HAN tunnel's 1500-byte transfer; the DSP / SM WAN send it whole, not as GBT blocks (GBCS 7.2.11), so the CHF discards it (routing.ts 'oversize'). Not fixed: GBT on the downlink for HAN-device targets is to be done (the CHF, the HAN node and the devices already reassemble GBT; the ATPS splits it)";
-const CS02F_NO_AUTHORITY =
-  "Retrieve Device Security Credentials (CS02f): the DSP sends it from the ACB on behalf of the supplier (Supplementary Remote Party ID, transform.ts), the DCC template's requester being the ACB itself (RTDS CS02fMAC carries none); the device's CS02f row lets the ACB send it only for itself (rows/roles.ts, 'GBCS table not confirmed'), so it rejects NO_AUTHORITY with alert 8F30 and no response. Which side is right is open (GBCS 13.9 not read here); DUIS's answer to no response is E21 at expiry";
 const NO_ANSWER: Readonly<Record<string, readonly [cause: string, why: string]>> = {
   '6.15.1 ESME wan': ['CHF discarded oversize', KRP_OVERSIZE],
   '6.15.1 GSME wan': ['CHF discarded oversize', KRP_OVERSIZE],
   '6.15.1 PPMID wan': ['CHF discarded oversize', KRP_OVERSIZE],
-  '6.24.1 ESME wan': ['ESME rejected NO_AUTHORITY', CS02F_NO_AUTHORITY],
-  '6.24.1 ESME ppmid': ['ESME rejected NO_AUTHORITY', CS02F_NO_AUTHORITY],
-  '6.24.1 GSME wan': ['GSME rejected NO_AUTHORITY', CS02F_NO_AUTHORITY],
-  '6.24.1 GSME ppmid': ['GSME rejected NO_AUTHORITY', CS02F_NO_AUTHORITY],
-  '6.24.1 GPF wan': ['GPF rejected NO_AUTHORITY', CS02F_NO_AUTHORITY],
-  '6.24.1 PPMID wan': ['PPMID rejected NO_AUTHORITY', CS02F_NO_AUTHORITY],
-  '6.24.1 CHF wan': ['CHF rejected no-authority', CS02F_NO_AUTHORITY],
   '8.8.2 PPMID wan': [
     'PPMID rejected NO_AUTHORITY',
     "Unjoin (CS04AC) to the PPMID: the PPMID rejects the command's originator placement NO_AUTHORITY (no response); the template body names 01-02-03-04-05-06-07-08, not a device of the home (not investigated further)",
@@ -142,6 +133,9 @@ const DEVICE_REFUSED: Readonly<Record<string, string>> = {
   '6.21 GPF wan':
     "CS02b (NO handover): the template's network operator certificates chain to no root the estate's GPF holds",
   '6.21 GPF wan future-dated': 'CS02b future dated: not run by the GPF emulator',
+  ...both('6.24.1 GSME', 'CS02f: not run by the GSME emulator (UNSUPPORTED): an emulator gap'),
+  '6.24.1 GPF wan': 'CS02f: not run by the GPF emulator (UNSUPPORTED): an emulator gap',
+  '6.24.1 PPMID wan': 'CS02f: not run by the PPMID emulator (UNSUPPORTED): an emulator gap',
   ...both('6.24.2 GSME', 'CS02e: not run by the GSME emulator (UNSUPPORTED): an emulator gap'),
   '6.24.2 GPF wan': 'CS02e: not run by the GPF emulator (UNSUPPORTED): an emulator gap',
   ...both(

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { GBCS_ROLE_OF_USER_ROLE } from '../../dcc/dsp/access.ts';
 import { srvEntry } from '../../dcc/dsp/srv-table.ts';
+import { authorise } from './authority.ts';
 import { useCaseById, useCaseRows } from './index.ts';
 import { LATER_TABLE, ROLE_TABLE } from './rows/roles.ts';
 
@@ -145,5 +146,20 @@ describe('role table confirmation', () => {
     assert.deepEqual(useCaseById('CS02bACBByACB')?.roles, ['acb']);
     assert.equal(useCaseById('CS02bACBByACB')?.acbOnBehalfOf, undefined);
     assert.deepEqual(useCaseById('PECS02')?.roles, ['device']);
+  });
+
+  it('CS02f: the ACB sends it for itself (RTDS) and for the DUIS 6.24.1 eligible users (PROVISIONAL)', () => {
+    const row = useCaseById('CS02f')!;
+    assert.equal(authorise(row, { via: 'direct', role: 'acb' }).ok, true);
+    // what the DSP sends for a supplier's or network operator's 6.24.1: the ACB, the user as Supplementary Remote Party
+    for (const onBehalfOf of ['supplier', 'networkOperator'] as const)
+      assert.equal(authorise(row, { via: 'acb', onBehalfOf, partyKnown: true }).ok, true, onBehalfOf);
+    assert.equal(authorise(row, { via: 'acb', onBehalfOf: 'otherUser', partyKnown: false }).ok, false);
+    assert.equal(authorise(row, { via: 'direct', role: 'supplier' }).ok, false);
+    for (const user of srvEntry('6.24.1')!.roles) {
+      const role = GBCS_ROLE_OF_USER_ROLE[user];
+      assert.ok(row.acbOnBehalfOf?.includes(role as never), `${user} (${role})`);
+    }
+    assert.match(row.rolesNote ?? '', /PROVISIONAL/);
   });
 });

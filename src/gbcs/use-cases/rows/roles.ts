@@ -582,9 +582,14 @@ export const ROLE_TABLE: Readonly<Record<string, RoleEntry>> = {
   CS02c: e(S, `${DUIS}; ${SEC13('13.4')}`),
   CS02d: e(S, `${DUIS}; ${SEC13('13.5')}`),
   CS02e: e(S, `${DUIS}; ${SEC13('13.6')}`),
+  // PROVISIONAL (inferred, GBCS 13.9 not reached): the RTDS CS02fMAC is the ACB's own (requester the ACB, no
+  // Supplementary Remote Party); DUIS 6.24.1's eligible users are the suppliers and network operators
+  // (srv-table.ts SUP_NET), and the command is the ACB-MAC'd KRP variant whoever asks, so the ACB sends it on
+  // their behalf too: without these parties no eligible user's 6.24.1 could run (every device rejected it 8F30)
   CS02f: e(
     ['acb'],
-    `RTDS originator (the ACB retrieves the credentials, DUIS 6.24.1 KRP); GBCS table not confirmed; ${SEE("later file: 'See GBCS Section 13.9'")}`,
+    `RTDS originator (the ACB retrieves the credentials, DUIS 6.24.1 KRP); the ACB acts for the DUIS 6.24.1 eligible users (suppliers, network operators: PROVISIONAL, inferred); GBCS table not confirmed; ${SEE("later file: 'See GBCS Section 13.9'")}`,
+    ['supplier', 'networkOperator'],
   ),
   // ---- HAN-only (device to device)
   PCS01: G31_HAN('Message Type SME.C.PPMID-GSME', 'none listed'),
