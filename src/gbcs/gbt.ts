@@ -125,6 +125,30 @@ export function splitGbt(message: Uint8Array, opts: GbtSplitOptions): Uint8Array
   return out;
 }
 
+/**
+ * Bytes a `DD 09` routing header and a GBT APDU header add to a block whose
+ * fragment must fit `maxTransfer` bytes (both lengths in the long form that
+ * size needs): 34 header bytes, the ciphered-content length, 5 security
+ * header bytes, then `E0`, block-control, two u16 and the block-data length.
+ */
+export function gbtOverheadFor(maxTransfer: number): number {
+  const form = minimalForm(maxTransfer);
+  return 34 + form + 5 + 6 + form;
+}
+
+/**
+ * The transfers a message needs over a link carrying at most `maxTransfer`
+ * bytes each: the message itself when it fits, otherwise its GBT blocks with
+ * the routing header, each at most `maxTransfer` bytes, in block order.
+ * Throws a typed GbcsError when the message has no readable routing header.
+ */
+export function transfersFor(message: Uint8Array, maxTransfer: number): Uint8Array[] {
+  if (message.length <= maxTransfer) return [message];
+  const blockSize = maxTransfer - gbtOverheadFor(maxTransfer);
+  if (blockSize < 1) throw new RangeError(`a ${maxTransfer}-byte transfer cannot carry a GBT block`);
+  return splitGbt(message, { blockSize });
+}
+
 interface Stream {
   blocks: Map<number, Uint8Array>;
   last: number;

@@ -14,6 +14,8 @@ import { checkUint, readU8 } from './wire.ts';
 export const GSME_MAILBOX_GET = 0x01;
 export const GSME_MAILBOX_GET_RESPONSE = 0x02;
 export const GSME_MAILBOX_PUT = 0x03;
+/** Bytes a GET-RESPONSE (`02`, messages waiting u8) or a PUT (`03`, one byte; counted as two) adds in front of a GBCS message. */
+export const GSME_MAILBOX_HEADER = 2;
 
 export type GsmeMailboxCommand =
   | { cmd: 'Get' }

@@ -52,6 +52,8 @@ export type DspServiceErrorCode =
   | 'DSP_UNSUPPORTED'
   /** The SM WAN refused the command (DUIS E20). */
   | 'DSP_WAN_UNAVAILABLE'
+  /** A Command over the HAN transfer size that cannot be cut into GBT blocks (no readable routing header: a bug). HTTP 500. */
+  | 'DSP_GBT_SPLIT'
   /** Configuration of users, inventory, keys or tariff is wrong. */
   | 'DSP_CONFIG';
 

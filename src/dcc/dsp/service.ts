@@ -107,6 +107,7 @@ import {
   futureDatedReference,
   srvOfMessageCode,
 } from './future-dated-alerts.ts';
+import { downlinkTransfers } from './han-downlink.ts';
 import { DspInventory, type DspInventoryDevice, normaliseInventoryDevice } from './inventory.ts';
 import { type NonDeviceAnswer, NonDeviceRecords, nonDeviceHandler } from './non-device.ts';
 import { DspJournal, type JournalOp, requestFromRow } from './persistence.ts';
@@ -1251,8 +1252,19 @@ export class DspService implements DspDeviceMessageSink {
   }
 
   #sendOverWan(rec: DspRequestRecord, gbcs: Uint8Array): void {
+    // over the HAN tunnel's transfer size: GBT blocks, in order, under the one request (han-downlink.ts)
+    let transfers: Uint8Array[];
     try {
-      this.#downlink.sendCommand({ requestId: rec.requestId, target: rec.target, chf: rec.chf!, gbcs });
+      transfers = downlinkTransfers(gbcs, this.inventory.deviceTypeOf(rec.target));
+    } catch (e) {
+      throw new DspServiceError('DSP_GBT_SPLIT', `the command cannot be cut into GBT blocks: ${errText(e)}`, {
+        httpStatus: 500,
+        cause: e,
+      });
+    }
+    try {
+      for (const t of transfers)
+        this.#downlink.sendCommand({ requestId: rec.requestId, target: rec.target, chf: rec.chf!, gbcs: t });
     } catch (e) {
       throw new DspServiceError('DSP_WAN_UNAVAILABLE', `the SM WAN refused the command: ${errText(e)}`, {
         responseCode: 'E20',
@@ -1260,6 +1272,7 @@ export class DspService implements DspDeviceMessageSink {
       });
     }
     this.metrics.inc('wan.commands');
+    if (transfers.length > 1) this.metrics.inc('wan.gbtBlocks', transfers.length);
   }
 
   /** SECMP0038 DSP-4 log entry and DSP-5 charge for a command handed out for local delivery. */

@@ -62,6 +62,18 @@ describe('ChfRouter', () => {
     assert.equal(d(msg('response', ESME, SUPPLIER)), 'discard/not-a-command');
     assert.equal(d(msg('command', SUPPLIER, ESME, 0x27, 1600)), 'discard/oversize');
     assert.equal(d(msg('command', SUPPLIER, CHF, 0x27, 1600)), 'to-chf/target-is-chf-itself');
+    // the GSME's GET-RESPONSE adds its 2-byte header: 1498 bytes of GBCS fill a 1500-byte transfer
+    const sized = (to: string, total: number) => {
+      let n = total;
+      for (let k = 0; k < 4; k++) n += total - msg('command', SUPPLIER, to, 0x27, n).length;
+      const m = msg('command', SUPPLIER, to, 0x27, n);
+      assert.equal(m.length, total);
+      return m;
+    };
+    assert.equal(d(sized(GSME, 1498)), 'to-gsme-mailbox/target-is-gsme');
+    assert.equal(d(sized(GSME, 1499)), 'discard/oversize');
+    assert.equal(d(sized(ESME, 1500)), 'to-device/target-in-device-log');
+    assert.equal(d(sized(ESME, 1501)), 'discard/oversize');
   });
 
   it('PPMID relay: CH-2 reasons, relay flag, standalone, own traffic', () => {

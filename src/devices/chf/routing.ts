@@ -29,6 +29,7 @@ import { messageCodeForUseCase } from '../../gbcs/codes/message-codes.ts';
 import { NO_WAN_CHF_RELAY_CODES, type RelayRejectReason } from '../../gbcs/codes/provisional.ts';
 import { ENVELOPE_GBT, peekRouting, RoutingInfo } from '../../gbcs/peek.ts';
 import type { Eui } from '../../runtime/bytes.ts';
+import { GSME_MAILBOX_HEADER } from '../../zigbee/gsme-mailbox.ts';
 import type { ChSource, DeviceType } from '../contracts.ts';
 import { type ChfDeviceLogEntry, type DeviceLog, type EuiSet, euiHalves } from './device-log.ts';
 
@@ -221,8 +222,10 @@ export class ChfRouter {
       return this.discard(v, 'not-a-command');
     }
     const r = this.commandTarget(v, false);
-    // Over the HAN a message must fit one tunnel transfer (or come as GBT blocks).
-    if ((r.action === 'to-device' || r.action === 'to-gsme-mailbox') && bytes.length > this.maxTransferSize)
+    // Over the HAN a message must fit one tunnel transfer (or come as GBT blocks); a GSME's
+    // GET-RESPONSE puts the mailbox header in front of it.
+    if (r.action === 'to-device' && bytes.length > this.maxTransferSize) return this.discard(v, 'oversize');
+    if (r.action === 'to-gsme-mailbox' && bytes.length > this.maxTransferSize - GSME_MAILBOX_HEADER)
       return this.discard(v, 'oversize');
     return r;
   }

@@ -12,6 +12,7 @@ import type { Eui } from '../../runtime/bytes.ts';
 import {
   decodeGsmeMailboxCommand,
   encodeGsmeMailboxCommand,
+  GSME_MAILBOX_HEADER,
   type TunnelFrame,
   TunnelStatus,
   ZigbeeError,
@@ -32,9 +33,6 @@ export interface GsmeNodeOptions extends DeviceSideNodeOptions {
   /** How long to wait for the CH's answer to a GET or RequestTunnel before giving up, default 10 s. */
   answerTimeoutMs?: number;
 }
-
-/** Bytes a mailbox command adds in front of a message (`02 n` for GET-RESPONSE, `03` for PUT). */
-const MAILBOX_HEADER = 2;
 
 export class GsmeHanNode extends DeviceSideNode implements SleepyHanUplink {
   private tunnel: { tunnelId: number; maxOutgoing: number } | undefined;
@@ -136,7 +134,7 @@ export class GsmeHanNode extends DeviceSideNode implements SleepyHanUplink {
       }
       let blocks: Uint8Array[];
       try {
-        blocks = gbtBlocksFor(bytes, this.tunnel.maxOutgoing - MAILBOX_HEADER);
+        blocks = gbtBlocksFor(bytes, this.tunnel.maxOutgoing - GSME_MAILBOX_HEADER);
       } catch (e) {
         this.log('gbt-error', this.chEui, e instanceof GbcsError ? e.message : String(e));
         done?.(failure(this.clock.now(), 'too-large'));
