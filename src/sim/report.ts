@@ -81,7 +81,10 @@ export function armFigures(s: Scenario, c: ArmCounts): Record<string, number> {
     chmAlerts: Object.values(c.chmAlerts).reduce((a, b) => a + b, 0),
   };
   for (const [k, g] of Object.entries(c.byGroup))
-    if (k !== 'all') f[`onTimeShare[${k}]`] = share(g.onTime, g.orders);
+    if (k !== 'all') {
+      f[`orders[${k}]`] = g.orders;
+      f[`onTimeShare[${k}]`] = share(g.onTime, g.orders);
+    }
   const maxShare = c.series.attackAirtime.reduce((m, r) => Math.max(m, r.ppmidShare), 0);
   f.attackMaxPpmidAirtimeShare = maxShare;
   f.attackMaxChannelShare = c.series.attackAirtime.reduce((m, r) => Math.max(m, r.channelShare), 0);
@@ -126,8 +129,17 @@ export function answer(
       const on = s.arms.find((x) => x.ch7 !== false)?.name ?? arms[0];
       const off = s.arms.find((x) => x.ch7 === false)?.name ?? arms[arms.length - 1];
       const offShare = g(off, 'attackMaxChannelShare');
+      // CH-7 limits the PPMID, not the flood: the legitimate commands that PPMID relays share its limits.
+      const during = 'attacked:during-flood';
+      const n = g(on, `orders[${during}]`);
+      const onOff = (k: string) =>
+        `${pct(g(on, `onTimeShare[${k}]`))} with CH-7 on against ${pct(g(off, `onTimeShare[${k}]`))} off`;
+      const cost =
+        n > 0
+          ? ` CH-7 limits the PPMID, not the flood: the ${n} legitimate command${n === 1 ? '' : 's'} ordered in that home while it flooded go through the same PPMID and wait behind its refused relays (TransferDataError, retried) until the flood ends, so ${onOff(during)} reached the meter on time; of that home's other commands ${onOff('attacked:outside-flood')}, in the other homes ${onOff('scope:other')}.`
+          : ' No legitimate command was ordered in that home while it flooded.';
       return {
-        sentence: `With CH-7 off the compromised PPMID's home HAN was busy up to ${pct(offShare)} of the time and ${pct(g(off, 'onTimeShare[scope:attacked]'))} of its legitimate commands reached the meter on time; with CH-7 on ${pct(g(on, 'attackMaxChannelShare'))} and ${pct(g(on, 'onTimeShare[scope:attacked]'))}.`,
+        sentence: `With CH-7 off the compromised PPMID's home HAN was busy up to ${pct(offShare)} of the time and ${pct(g(off, 'onTimeShare[scope:attacked]'))} of its legitimate commands reached the meter on time; with CH-7 on ${pct(g(on, 'attackMaxChannelShare'))} and ${pct(g(on, 'onTimeShare[scope:attacked]'))}.${cost}`,
         value: Math.round(offShare * 1000) / 10,
         unit: '% peak HAN airtime in the attacked home without CH-7',
       };

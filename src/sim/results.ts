@@ -25,7 +25,7 @@ export interface ArmCounts {
   runCpuMs: number;
   wallMs: number;
   heapBytes: number;
-  /** `all`, `kind:<order>`, `wan:<class>`, `scope:attacked|other` */
+  /** `all`, `kind:<order>`, `wan:<class>`, `scope:attacked|other`, `attacked:during-flood|outside-flood` */
   byGroup: Record<string, GroupCounts>;
   /** order to applied at the meter, sorted */
   appliedLatencyMs: number[];

@@ -293,6 +293,14 @@ class Watch {
     }
   }
 
+  /** Whether a command ordered at `at` was ordered while the attack ran. */
+  private duringFlood(at: number): boolean {
+    const a = this.s.attack;
+    if (!a) return false;
+    const t = at - this.start;
+    return t >= a.startHour * HOUR && t < (a.startHour + a.durationHours) * HOUR;
+  }
+
   finish(plan: EstatePlan): void {
     const c = this.c;
     const targets = this.s.targetSeconds;
@@ -301,8 +309,11 @@ class Watch {
       const latency = applied === undefined ? undefined : applied - ob.createdAt;
       const target = (targets[ob.kind as keyof typeof targets] ?? 30) * 1000;
       const wanClass = plan.homes[this.homeIndex.get(ob.premisesId) ?? 0]?.wanClass ?? 'reliable';
-      const scope = this.attacked.has(ob.premisesId) ? 'attacked' : 'other';
-      for (const k of [`all`, `kind:${ob.kind}`, `wan:${wanClass}`, `scope:${scope}`]) {
+      const attacked = this.attacked.has(ob.premisesId);
+      const keys = [`all`, `kind:${ob.kind}`, `wan:${wanClass}`, `scope:${attacked ? 'attacked' : 'other'}`];
+      // the attacked home's commands ordered while its PPMID flooded the HAN, and the rest
+      if (attacked) keys.push(`attacked:${this.duringFlood(ob.createdAt) ? 'during' : 'outside'}-flood`);
+      for (const k of keys) {
         c.byGroup[k] ??= { orders: 0, applied: 0, onTime: 0, responded: 0, respondedOnTime: 0 };
         const b = c.byGroup[k];
         b.orders++;

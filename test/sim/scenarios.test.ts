@@ -4,7 +4,8 @@
  * - WAN always up: the PPMID route brings no benefit;
  * - WAN always down: nothing reaches the meter on time without PPMIDs, and
  *   with PPMIDs commands do arrive;
- * - a flooding PPMID with CH-7 off saturates its HAN, with CH-7 on it does not;
+ * - a flooding PPMID with CH-7 off saturates its HAN, with CH-7 on it does not,
+ *   but CH-7 also holds back the legitimate commands that PPMID relays during the flood;
  * - outages shorter than the buffer lose no response;
  * - the same seed gives the same report.json, and shards merged equal one
  *   run of the same slices.
@@ -74,9 +75,9 @@ describe('sim: scenarios with known answers', () => {
   it('attack: with CH-7 off the flood reaches the HAN unchecked; CH-7 discards it and alerts the CSP', async () => {
     const s = scenario('attack', {
       attack: { compromisedHomes: 1, commandsPerMinute: 300, startHour: 0.1, durationHours: 0.15 },
-      workload: { topUpsPerHomeDay: 48, readsPerHomeDay: 0 },
+      workload: { topUpsPerHomeDay: 960, readsPerHomeDay: 0 },
     });
-    const r = await runScenario(s, { homes: 2, days: 0.0125, seed: 'att', out: tmp() });
+    const r = await runScenario(s, { homes: 2, days: 0.015, seed: 'att', out: tmp() });
     const off = fig(r, 'ch7-off', 'attackMaxChannelShare');
     const on = fig(r, 'ch7-on', 'attackMaxChannelShare');
     assert.ok(fig(r, 'ch7-off', 'attackSent') > 2000);
@@ -91,6 +92,23 @@ describe('sim: scenarios with known answers', () => {
       'CH-7 discarded the flood',
     );
     assert.ok(r.points[0].arms['ch7-on'].chmAlerts['ppmid-relay-rejected'] > 0, 'the CHM heard about it');
+    // CH-7 limits the PPMID, not the flood: the legitimate commands that PPMID relays while it floods
+    // are refused with the flood and reach the meter only after it, late; with CH-7 off they get through.
+    const during = (arm: string) => r.points[0].arms[arm].byGroup['attacked:during-flood'];
+    const n = during('ch7-on').orders;
+    assert.ok(n >= 3, `${n} legitimate commands ordered in the attacked home during the flood`);
+    assert.equal(during('ch7-off').orders, n, 'both arms order the same commands');
+    assert.equal(during('ch7-on').onTime, 0, 'none on time with CH-7 on');
+    assert.equal(during('ch7-on').applied, n, 'all applied after the flood');
+    assert.equal(during('ch7-off').onTime, n, 'all on time with CH-7 off');
+    assert.equal(fig(r, 'ch7-on', 'onTimeShare[scope:other]'), 1, 'the other home is not touched');
+    assert.equal(fig(r, 'ch7-off', 'onTimeShare[scope:other]'), 1);
+    assert.match(
+      r.answer.sentence,
+      new RegExp(
+        `CH-7 limits the PPMID, not the flood: the ${n} legitimate commands ordered in that home while it flooded .* so 0\\.0 % with CH-7 on against 100\\.0 % off reached the meter on time`,
+      ),
+    );
   });
 
   it('buffers: outages the buffer can hold lose no response', async () => {
