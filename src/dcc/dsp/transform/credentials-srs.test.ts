@@ -9,9 +9,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { rtdsContext, TEMPLATES_DIR } from '../../../../test/support/dsp-transform.ts';
+import { RTDS_MESSAGES } from '../../../../test/support/fixtures.ts';
 import { parseDuisRequest } from '../../../duis/index.ts';
 import { decodeMessage, SecurityContext } from '../../../gbcs/index.ts';
+import { parseGbcsCertificate } from '../../../gbcs/keystore.ts';
 import { decodeCommand } from '../../../gbcs/use-cases/index.ts';
+import { fromHex } from '../../../runtime/bytes.ts';
 import { DspBodyInvalidError, DspUnsupportedServiceRequestError, transformServiceRequest } from './index.ts';
 
 const tpl = (f: string) => readFileSync(join(TEMPLATES_DIR, f), 'utf8');
@@ -60,6 +63,30 @@ describe('DCC credentials SRVs (credentials-srs.ts)', () => {
     assert.equal(m.originator, ACB);
     assert.equal(m.signatureField, 'null');
     assert.equal(r.dspScheduledAt?.toISOString(), '2015-01-15T00:00:00.000Z');
+  });
+
+  it("8.5: KeyAgreementCertificate goes to the ACB's KA cell as given; the template's is a DS certificate", () => {
+    // the RTDS 8.5 command (same structure) carries an ACB KA certificate there; the DUIS template's element holds
+    // the ACB's digitalSignature certificate (a later certificate release), which the ESME rightly refuses for a KA
+    // cell (security-credentials.ts; every-srv DEVICE_REFUSED '8.5 ESME wan'): the DSP maps elements, not usages
+    const { m } = run(OPT_OUT);
+    const f = decodeCommand(m.messageCode, m.content).fields as {
+      replacements: { replacementCertificate: string; targetTrustAnchorCell: Record<string, unknown> }[];
+    };
+    assert.deepEqual(
+      f.replacements.map((x) => x.targetTrustAnchorCell),
+      [{ remotePartyRole: 4, keyUsage: '00001' }],
+    );
+    const cert = parseGbcsCertificate(fromHex(f.replacements[0]!.replacementCertificate));
+    assert.equal(cert.usage, 'ds');
+    assert.equal(cert.role, 4);
+    const rtdsCommand = readFileSync(
+      join(RTDS_MESSAGES, '8.5_CS02bACBByACB/CS02bACBByACB_8.5_SUCCESS_COMMAND_GBCS.HEX'),
+      'utf8',
+    );
+    const theirs = decodeMessage(fromHex(rtdsCommand.replace(/\s/g, '')));
+    const t = decodeCommand(theirs.messageCode, theirs.content).fields as typeof f;
+    assert.equal(parseGbcsCertificate(fromHex(t.replacements[0]!.replacementCertificate)).usage, 'ka');
   });
 
   it('6.23 on a DSP without a transitional CoS party: E11 (DSP_UNSUPPORTED_SERVICE_REQUEST), not a 500', () => {
