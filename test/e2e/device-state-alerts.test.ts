@@ -7,7 +7,9 @@
  * chf/sub-ghz-channel.ts) is raised, sealed and logged at the CHF, reaches
  * the DSP over the SM WAN addressed to the ACB, and goes on to the supplier
  * as a DUIS DCC Alert, DualBandCHAlert (dcc/dsp/alert-routing.ts; its
- * DCCAlertCode and recipients are PROVISIONAL there).
+ * DCCAlertCode and recipients are PROVISIONAL there) once its MAC and
+ * counter verify (dcc/dsp/alert-integrity.ts): a replayed or tampered copy is
+ * dropped and counted.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -70,5 +72,25 @@ describe('e2e: device-state alerts to the supplier (MIIWA-ESME; DBCH07 raised at
     assert.equal(counter('alerts.dccAlerts'), dcc0 + 1, 'one DCC Alert: one supplier user');
     assert.equal(counter('deviceMessages.alert-unroutable'), unroutable0, 'no longer recorded unroutable');
     assert.equal(seen.filter((a) => a.code === '8F26').length, 0, 'a DCC Alert, not a DeviceAlertMessage');
+
+    // The DSP verified the alert's MAC (ACB KA key with the CHF's KA certificate) and counter before
+    // passing it on (dcc/dsp/alert-integrity.ts). The same bytes again over the SM WAN (a replay), and a
+    // copy with one byte changed (the MAC fails), are dropped and counted; the supplier hears nothing more.
+    const dsp = sys!.dsp!;
+    const genuine = home.home.chf.alerts.at(-1)!;
+    const rejected0 = counter('deviceMessages.rejected');
+    assert.equal(
+      await dsp.onDeviceMessage({ chf: home.home.chf.eui, gbcs: genuine.bytes, at: vc.now() }),
+      true,
+    );
+    assert.equal(counter('alerts.rejected.replay'), 1);
+    const tampered = genuine.bytes.slice();
+    tampered[tampered.length - 20] ^= 0x01;
+    assert.equal(await dsp.onDeviceMessage({ chf: home.home.chf.eui, gbcs: tampered, at: vc.now() }), true);
+    assert.equal(counter('alerts.rejected.mac-invalid'), 1);
+    assert.equal(counter('deviceMessages.rejected'), rejected0 + 2);
+    await settle(() => false);
+    assert.deepEqual(dccAlerts, [{ code: 'N999', alert: 'DualBandCHAlert' }], 'no second DCC Alert');
+    assert.equal(counter('alerts.dccAlerts'), dcc0 + 1);
   });
 });

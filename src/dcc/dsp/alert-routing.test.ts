@@ -1,17 +1,27 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { RTDS_KEYSTORE } from '../../../test/support/fixtures.ts';
 import { buildDuisResponse, parseDuisResponse } from '../../duis/index.ts';
 import { validateAgainstDuisXsdInProcess } from '../../duis/xsd-inprocess.ts';
-import { decodeMessage, encodeApdu, type GbcsMessage } from '../../gbcs/index.ts';
+import {
+  decodeMessage,
+  type GbcsMessage,
+  loadKeyStoreDir,
+  MemoryKeyStore,
+  SecurityContext,
+} from '../../gbcs/index.ts';
 import { encodeAlert, useCaseById } from '../../gbcs/use-cases/index.ts';
 import type { Eui } from '../../runtime/bytes.ts';
+import { Metrics } from '../../runtime/metrics.ts';
+import { AcbAlertGate } from './alert-integrity.ts';
 import { type AlertRoutingView, routeDeviceAlert } from './alert-routing.ts';
 import type { DspInventoryDevice } from './inventory.ts';
 import type { DspUser, UserRole } from './users.ts';
 
 const ACB: Eui = '90B3D51F30000002';
-const CHF: Eui = '00DB1234567890A2';
-const OTHER_CHF: Eui = '00DB1234567890B2';
+/** CHFs whose KA certificates the RTDS key store holds (with the ACB's KA private key): their alerts' MACs verify */
+const CHF: Eui = '00DB123456789001';
+const OTHER_CHF: Eui = '00DB123456789002';
 const IS: Eui = '90B3D51F30010000';
 const GS: Eui = '90B3D51F30010001';
 const ED: Eui = '90B3D51F30020000';
@@ -39,39 +49,46 @@ const GSME: Eui = '00DB1234567890A1';
 /** the registration data of HOME: IS supplies its ESME, GS its GSME */
 const REGISTERED: Readonly<Record<Eui, Eui>> = { [ESME]: IS, [GSME]: GS };
 
+/** The ACB's KA private key and the devices' KA certificates (the DSP's key store), also used to seal as the CHF. */
+const CTX = new SecurityContext({ keyStore: loadKeyStoreDir(RTDS_KEYSTORE), acb: ACB });
+
 function view(
   users: DspUser[],
   devices: DspInventoryDevice[],
   registered: Readonly<Record<Eui, Eui>> = REGISTERED,
+  gate = new AcbAlertGate(() => CTX),
 ): AlertRoutingView {
   return {
     user: (e) => users.find((u) => u.eui === e),
     devicesOnChf: (c) => devices.filter((d) => d.chf === c),
     supplierOf: (m) => registered[m],
+    admitAcbAlert: gate.admit,
   };
 }
 
-/** A real DBCH07 alert (the catalogue's encoder) from `from` to `to`, as the CHF seals it (no MAC needed here). */
-function dbch07(from: Eui = CHF, to: Eui = ACB, supplementary?: Eui): GbcsMessage {
+/** A real DBCH07 alert (the catalogue's encoder) from `from` to `to`, MACed as the CHF seals it (`mac` false: none). */
+function dbch07(from: Eui = CHF, to: Eui = ACB, supplementary?: Eui, counter = 7n, mac = true): GbcsMessage {
   const row = useCaseById('DBCH07')!;
   const content = encodeAlert(
     row,
     { alertCode: 0x8f26, timestamp: '2026-06-01T09:15:00.00', channel: '00000000000000000000000000010000' },
-    { originatorCounter: 7n },
+    { originatorCounter: counter },
   );
   return decodeMessage(
-    encodeApdu({
-      cra: 'alert',
-      originatorCounter: 7n,
-      originator: from,
-      recipient: to,
-      dateTime: null,
-      otherInfo: supplementary
-        ? { messageCode: row.code, supplementaryRemotePartyId: supplementary }
-        : { messageCode: row.code },
-      content,
-      signature: null,
-    }),
+    CTX.seal(
+      {
+        cra: 'alert',
+        originatorCounter: counter,
+        originator: from,
+        recipient: to,
+        dateTime: null,
+        otherInfo: supplementary
+          ? { messageCode: row.code, supplementaryRemotePartyId: supplementary }
+          : { messageCode: row.code },
+        content,
+      },
+      { mac },
+    ),
   );
 }
 
@@ -116,7 +133,7 @@ describe('alert routing: device alerts to users, DCC-addressed ones as DCC Alert
     assert.deepEqual(
       back.body.alert.children.map((c) => [c.name, c.text]),
       [
-        ['CHFDeviceID', '00-DB-12-34-56-78-90-A2'],
+        ['CHFDeviceID', '00-DB-12-34-56-78-90-01'],
         ['DeviceAlertCode', '8F26'],
         ['GBCSHexadecimalMessageCode', '0111'],
       ],
@@ -130,7 +147,7 @@ describe('alert routing: device alerts to users, DCC-addressed ones as DCC Alert
     const other = routeDeviceAlert(dbch07(OTHER_CHF), 0x8f26, view(USERS, HOME));
     assert.equal(other.kind, 'unroutable');
     assert.ok(other.kind === 'unroutable');
-    assert.match(other.reason, /DBCH07 from 00DB1234567890B2: no active registered supplier user/);
+    assert.match(other.reason, /DBCH07 from 00DB123456789002: no active registered supplier user/);
   });
 
   it('no active registered supplier user for the meters: unroutable, with the reason', () => {
@@ -191,7 +208,7 @@ describe('alert routing: device alerts to users, DCC-addressed ones as DCC Alert
       { originatorCounter: 8n },
     );
     const msg = decodeMessage(
-      encodeApdu({
+      CTX.seal({
         cra: 'alert',
         originatorCounter: 8n,
         originator: CHF,
@@ -199,7 +216,6 @@ describe('alert routing: device alerts to users, DCC-addressed ones as DCC Alert
         dateTime: null,
         otherInfo: { messageCode: row.code },
         content,
-        signature: null,
       }),
     );
     const r = routeDeviceAlert(msg, 0x8f2a, view(USERS, HOME));
@@ -216,7 +232,7 @@ describe('alert routing: device alerts to users, DCC-addressed ones as DCC Alert
     assert.deepEqual(
       back.body.alert.children.map((c) => [c.name, c.text]),
       [
-        ['CHFDeviceID', '00-DB-12-34-56-78-90-A2'],
+        ['CHFDeviceID', '00-DB-12-34-56-78-90-01'],
         ['DeviceAlertCode', '8F2A'],
         ['GBCSHexadecimalMessageCode', '0113'],
       ],
@@ -241,5 +257,88 @@ describe('alert routing: device alerts to users, DCC-addressed ones as DCC Alert
     assert.deepEqual(noRule, { kind: 'unroutable', reason: `no user ${ACB}` });
     const noCode = routeDeviceAlert(dbch07(), undefined, view(USERS, HOME));
     assert.deepEqual(noCode, { kind: 'unroutable', reason: 'no alert code in the payload' });
+  });
+});
+
+describe('alert routing: an ACB-addressed alert is verified before it is passed on (alert-integrity.ts)', () => {
+  const gateWith = () => {
+    const metrics = new Metrics('dsp.');
+    const gate = new AcbAlertGate(
+      () => CTX,
+      (r) => metrics.inc(`alerts.rejected.${r}`),
+    );
+    const counted = () => metrics.snapshot().counters;
+    return { gate, counted };
+  };
+
+  it('a tampered byte: the MAC fails, the alert is dropped with the typed reason and counted; nothing else changes', () => {
+    const { gate, counted } = gateWith();
+    const genuine = dbch07(CHF, ACB, undefined, 9n);
+    assert.equal(CTX.verifyMac(genuine), 'valid');
+    const bytes = genuine.bytes.slice();
+    bytes[bytes.length - 20] ^= 0x01; // inside the DLMS content, before the 12-byte MAC
+    const tampered = decodeMessage(bytes);
+    assert.equal(CTX.verifyMac(tampered), 'invalid');
+    const r = routeDeviceAlert(tampered, 0x8f26, view(USERS, HOME, REGISTERED, gate));
+    assert.ok(r.kind === 'unroutable', JSON.stringify(r));
+    assert.equal(r.rejected, 'mac-invalid');
+    assert.match(
+      r.reason,
+      /^mac-invalid: DBCH07 from 00DB123456789001 \(counter 9\): the MAC does not verify$/,
+    );
+    assert.deepEqual(counted(), { 'dsp.alerts.rejected.mac-invalid': 1 });
+    // no counter recorded: the genuine alert with the same counter still goes through
+    assert.equal(gate.highestAccepted(CHF), undefined);
+    const ok = routeDeviceAlert(genuine, 0x8f26, view(USERS, HOME, REGISTERED, gate));
+    assert.ok(ok.kind === 'dcc-alert', JSON.stringify(ok));
+    assert.deepEqual(ok.users, [IS, GS]);
+    assert.equal(gate.highestAccepted(CHF), 9n);
+  });
+
+  it('a replayed alert (same or lower counter from the CHF) is dropped and counted; a later one passes', () => {
+    const { gate, counted } = gateWith();
+    const v = view(USERS, HOME, REGISTERED, gate);
+    assert.equal(routeDeviceAlert(dbch07(CHF, ACB, undefined, 20n), 0x8f26, v).kind, 'dcc-alert');
+    const again = routeDeviceAlert(dbch07(CHF, ACB, undefined, 20n), 0x8f26, v);
+    assert.ok(again.kind === 'unroutable');
+    assert.equal(again.rejected, 'replay');
+    const older = routeDeviceAlert(dbch07(CHF, ACB, undefined, 19n), 0x8f26, v);
+    assert.ok(older.kind === 'unroutable');
+    assert.equal(older.rejected, 'replay');
+    assert.deepEqual(counted(), { 'dsp.alerts.rejected.replay': 2 });
+    // the counter is per device: another CH's 20 is fresh; the CHF's 21 too
+    const other = routeDeviceAlert(dbch07(OTHER_CHF, ACB, undefined, 20n), 0x8f26, v);
+    assert.ok(other.kind === 'unroutable' && other.rejected === undefined, JSON.stringify(other));
+    assert.equal(gate.highestAccepted(OTHER_CHF), 20n);
+    assert.equal(routeDeviceAlert(dbch07(CHF, ACB, undefined, 21n), 0x8f26, v).kind, 'dcc-alert');
+    assert.equal(gate.highestAccepted(CHF), 21n);
+  });
+
+  it('no MAC, or no key for the CHF: dropped (no one downstream could verify it)', () => {
+    const { gate, counted } = gateWith();
+    const v = view(USERS, HOME, REGISTERED, gate);
+    const bare = routeDeviceAlert(dbch07(CHF, ACB, undefined, 5n, false), 0x8f26, v);
+    assert.ok(bare.kind === 'unroutable');
+    assert.equal(bare.rejected, 'mac-absent');
+    // a DSP key store with the ACB's KA private key but not this CHF's KA certificate
+    const acbOnly = new MemoryKeyStore();
+    acbOnly.addPrivateKey(ACB, 'ka', CTX.keyStore.get(ACB, 'ka')!.privateKey!);
+    const dspWithoutChf = new SecurityContext({ keyStore: acbOnly, acb: ACB });
+    const noKeyGate = new AcbAlertGate(() => dspWithoutChf);
+    const noKey = routeDeviceAlert(
+      dbch07(CHF, ACB, undefined, 6n),
+      0x8f26,
+      view(USERS, HOME, REGISTERED, noKeyGate),
+    );
+    assert.ok(noKey.kind === 'unroutable');
+    assert.equal(noKey.rejected, 'no-key');
+    assert.deepEqual(counted(), { 'dsp.alerts.rejected.mac-absent': 1 });
+  });
+
+  it("an alert to a user (or the ACB acting for one) is not the gate's: it is forwarded for the user to verify", () => {
+    const { gate, counted } = gateWith();
+    const r = routeDeviceAlert(dbch07(CHF, ACB, GS, 5n, false), 0x8f26, view(USERS, HOME, REGISTERED, gate));
+    assert.deepEqual(r, { kind: 'device-alert', user: GS });
+    assert.deepEqual(counted(), {});
   });
 });

@@ -37,10 +37,15 @@
  *   mapping of DBCH09's configuration structure onto the XSD's
  *   SubGHzConfiguration; the user gets the CHF, the alert code and the
  *   Message Code.
+ *
+ * Before an ACB-addressed alert with a row is routed its MAC (and signature)
+ * and Originator Counter are checked (alert-integrity.ts, through the view):
+ * a failing one is `unroutable` with `rejected` set to the typed reason.
  */
 import { type DuisNode, el } from '../../duis/index.ts';
 import type { GbcsMessage } from '../../gbcs/index.ts';
 import { type Eui, euiToDuis } from '../../runtime/bytes.ts';
+import { type AcbAlertRejection, rejectionText } from './alert-integrity.ts';
 import type { DspInventoryDevice } from './inventory.ts';
 import type { DspUser, UserRole } from './users.ts';
 
@@ -52,6 +57,8 @@ export interface AlertRoutingView {
   devicesOnChf(chf: Eui): readonly DspInventoryDevice[];
   /** The registered supplier user of meter `meter` (registration.ts). */
   supplierOf(meter: Eui): Eui | undefined;
+  /** Checks an ACB-addressed alert (alert-integrity.ts `AcbAlertGate.admit`): undefined = admitted. */
+  admitAcbAlert(msg: GbcsMessage): AcbAlertRejection | undefined;
 }
 
 export type AlertRoute =
@@ -59,7 +66,8 @@ export type AlertRoute =
   | { kind: 'device-alert'; user: Eui }
   /** the DCC's own alert passed on to `users` as a DCCAlertMessage */
   | { kind: 'dcc-alert'; users: Eui[]; dccAlertCode: string; alert: DuisNode }
-  | { kind: 'unroutable'; reason: string };
+  /** not forwarded; `rejected`: the alert failed its integrity or replay check (alert-integrity.ts) */
+  | { kind: 'unroutable'; reason: string; rejected?: AcbAlertRejection };
 
 /** A device alert addressed to the ACB that the DCC passes on as a DCC Alert. */
 export interface DccAddressedAlert {
@@ -112,6 +120,8 @@ export function routeDeviceAlert(
   if (view.user(party)) return { kind: 'device-alert', user: party };
   const rule = msg.otherInfo.supplementaryRemotePartyId ? undefined : DCC_ADDRESSED_ALERTS[alertCode];
   if (!rule) return { kind: 'unroutable', reason: `no user ${party}` };
+  const rejected = view.admitAcbAlert(msg);
+  if (rejected) return { kind: 'unroutable', reason: rejectionText(rejected, rule.useCase, msg), rejected };
   const roles = new Set<UserRole>();
   const users: Eui[] = [];
   for (const d of view.devicesOnChf(msg.originator)) {

@@ -61,6 +61,7 @@ import { Logger } from '../../runtime/logger.ts';
 import { Metrics } from '../../runtime/metrics.ts';
 import type { CspDownlink, DspDeviceMessageSink } from '../contracts.ts';
 import { deviceSrGbcsAccess } from './access.ts';
+import { AcbAlertGate } from './alert-integrity.ts';
 import { type AlertRoutingView, routeDeviceAlert } from './alert-routing.ts';
 import {
   checkTariff,
@@ -1504,7 +1505,15 @@ export class DspService implements DspDeviceMessageSink {
     const code = decodePayload(msg.content, msg.messageCode).alert?.code;
     const route = routeDeviceAlert(msg, code, this.#alertRouting);
     if (route.kind === 'unroutable') {
-      this.#recordDeviceMessage('wan', chf, msg, msg.bytes, null, 'alert-unroutable', route.reason);
+      this.#recordDeviceMessage(
+        'wan',
+        chf,
+        msg,
+        msg.bytes,
+        null,
+        route.rejected ? 'rejected' : 'alert-unroutable',
+        route.reason,
+      );
       return;
     }
     const id = `alert:${msg.originator}:${msg.originatorCounter}:${this.clock.now()}`;
@@ -1543,6 +1552,10 @@ export class DspService implements DspDeviceMessageSink {
     user: (eui) => this.#users.get(eui),
     devicesOnChf: (chf) => this.inventory.all().filter((d) => d.chf === chf),
     supplierOf: this.registration.supplierOf,
+    admitAcbAlert: new AcbAlertGate(
+      () => this.security,
+      (r) => this.metrics.inc(`alerts.rejected.${r}`),
+    ).admit,
   };
 
   /**
