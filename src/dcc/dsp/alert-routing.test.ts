@@ -239,6 +239,105 @@ describe('alert routing: device alerts to users, DCC-addressed ones as DCC Alert
     );
   });
 
+  /** every other DBCH alert code to the ACB: payload fields (catalogue rows, rows/dlms-alerts.ts) and the child expected */
+  const DBCH_CASES: readonly {
+    useCase: string;
+    alertCode: number;
+    fields: Record<string, unknown>;
+    child?: [string, [string, string][]];
+  }[] = [
+    ...[0x8f20, 0x8f21, 0x8f22, 0x8f23, 0x8f24, 0x8f25].map((alertCode) => ({
+      useCase: 'DBCH06',
+      alertCode,
+      fields: { dutyCycleAction: '00DB1234567890A1' },
+    })),
+    { useCase: 'DBCH08', alertCode: 0x8f28, fields: { outcome: { scanOutcome: '00', channel: '07' } } },
+    {
+      useCase: 'DBCH10',
+      alertCode: 0x8f2c,
+      fields: { discardedMessage: `${'11'.repeat(8)}${'22'.repeat(8)}01${'00'.repeat(7)}2A` },
+    },
+    {
+      useCase: 'DBCH11',
+      alertCode: 0x8f2d,
+      fields: { deviceId: '00DB1234567890B7' },
+      child: ['NoMoreSubGHzDeviceCapacity', [['DeviceID', '00-DB-12-34-56-78-90-B7']]],
+    },
+  ];
+
+  for (const [i, c] of DBCH_CASES.entries()) {
+    it(`${c.useCase} (0x${c.alertCode.toString(16).toUpperCase()}) to the ACB: a MAC-verified DualBandCHAlert to the registered suppliers`, () => {
+      const row = useCaseById(c.useCase)!;
+      const counter = 100n + BigInt(i);
+      const content = encodeAlert(
+        row,
+        { alertCode: c.alertCode, timestamp: '2026-06-01T09:15:00.00', ...c.fields } as never,
+        { originatorCounter: counter },
+      );
+      const msg = decodeMessage(
+        CTX.seal({
+          cra: 'alert',
+          originatorCounter: counter,
+          originator: CHF,
+          recipient: ACB,
+          dateTime: null,
+          otherInfo: { messageCode: row.code },
+          content,
+        }),
+      );
+      const gate = new AcbAlertGate(() => CTX);
+      const r = routeDeviceAlert(msg, c.alertCode, view(USERS, HOME, REGISTERED, gate));
+      assert.ok(r.kind === 'dcc-alert', JSON.stringify(r));
+      assert.deepEqual(r.users, [IS, GS]);
+      assert.equal(r.dccAlertCode, 'N999');
+      assert.equal(gate.highestAccepted(CHF), counter);
+      const xml = buildDuisResponse({
+        header: { responseCode: 'I0', responseDateTime: new Date(Date.UTC(2026, 5, 1)) },
+        body: { kind: 'DCCAlertMessage', dccAlertCode: r.dccAlertCode, alert: r.alert },
+      });
+      const v = validateAgainstDuisXsdInProcess(xml);
+      assert.ok(v.valid, `${v.errors.join('; ')}\n${xml}`);
+      const back = parseDuisResponse(xml);
+      assert.ok(back.body.kind === 'DCCAlertMessage');
+      assert.equal(back.body.alert.name, 'DualBandCHAlert');
+      const kids = back.body.alert.children;
+      assert.deepEqual(
+        kids.slice(0, 3).map((k) => [k.name, k.text]),
+        [
+          ['CHFDeviceID', '00-DB-12-34-56-78-90-01'],
+          ['DeviceAlertCode', c.alertCode.toString(16).toUpperCase()],
+          ['GBCSHexadecimalMessageCode', row.code.toString(16).toUpperCase().padStart(4, '0')],
+        ],
+      );
+      assert.deepEqual(
+        kids.slice(3).map((k) => [k.name, k.children.map((g) => [g.name, g.text])]),
+        c.child ? [c.child] : [],
+      );
+      // one byte of the sealed message changed: the MAC fails and nothing is passed on
+      const bytes = msg.bytes.slice();
+      bytes[bytes.length - 20] ^= 0x01;
+      const tampered = routeDeviceAlert(
+        decodeMessage(bytes),
+        c.alertCode,
+        view(USERS, HOME, REGISTERED, new AcbAlertGate(() => CTX)),
+      );
+      assert.ok(
+        tampered.kind === 'unroutable' && tampered.rejected === 'mac-invalid',
+        JSON.stringify(tampered),
+      );
+    });
+  }
+
+  it('DBCH11 whose payload does not decode as DBCH11: the DualBandCHAlert without the optional child', () => {
+    const msg = dbch07(CHF, ACB, undefined, 300n);
+    const r = routeDeviceAlert(msg, 0x8f2d, view(USERS, HOME));
+    assert.ok(r.kind === 'dcc-alert', JSON.stringify(r));
+    assert.deepEqual(
+      r.alert.children.map((k) => k.name),
+      ['CHFDeviceID', 'DeviceAlertCode', 'GBCSHexadecimalMessageCode'],
+    );
+  });
+
   it('an alert addressed to a user (or the ACB acting for one) goes to that user as a device alert', () => {
     assert.deepEqual(routeDeviceAlert(dbch07(CHF, IS), 0x8f26, view(USERS, HOME)), {
       kind: 'device-alert',

@@ -12,14 +12,17 @@
  *   has a row for its alert code; any other is `unroutable` (recorded, not
  *   forwarded).
  *
- * `DCC_ADDRESSED_ALERTS`, one row per GBCS alert code:
- * - 0x8F26 DBCH07 Sub GHz Channel Changed and 0x8F2A DBCH09 Sub GHz
- *   Configuration Changed (the CHF's alerts to the ACB).
+ * `DCC_ADDRESSED_ALERTS`, one row per GBCS alert code (derived from
+ * `DUAL_BAND_CH_ALERTS`, one row per use case): the CHF's Sub GHz alerts to
+ * the ACB, DBCH06 Limited Duty Cycle Action Taken (0x8F20-0x8F25), DBCH07
+ * Sub GHz Channel Changed (0x8F26), DBCH08 Sub GHz Channel Scan Request
+ * Assessment Outcome (0x8F28), DBCH09 Sub GHz Configuration Changed
+ * (0x8F2A), DBCH10 Message Discarded Due to Duty Cycle Management (0x8F2C)
+ * and DBCH11 No More Sub GHz Device Capacity (0x8F2D).
  *   Established from the DUIS XSD (V5.4): the DCCAlert choice
  *   `DualBandCHAlert` (CHFDeviceID, DeviceAlertCode as hexBinary, optional
- *   GBCSHexadecimalMessageCode, optional choice with `SubGHzChannelChanged`,
- *   `SubGHzConfigurationChanged`, ...) is how a Dual Band CH's alert reaches
- *   users, as a DCCAlertMessage.
+ *   GBCSHexadecimalMessageCode, optional choice of one child per kind of
+ *   alert) is how a Dual Band CH's alert reaches users, as a DCCAlertMessage.
  *   Recipients: the registered supplier (registration.ts, the same data the
  *   DSP's device access check reads) of each meter on the CH's HAN whose
  *   type the row names (an ESME's Import Supplier, a GSME's Gas Supplier),
@@ -28,15 +31,23 @@
  *   PROVISIONAL (not in the XSD, DUIS's alert tables are not recorded in
  *   this project): the DCCAlertCode (the XSD's catch-all N999, as the DSP's
  *   schedule alerts, schedule-runs.ts) and that the suppliers of the meters
- *   are the recipients. NOT DONE: the optional choice child
- *   (`SubGHzChannelChanged`: operating band and channel, scan trigger;
- *   `SubGHzConfigurationChanged`): the DBCH07 payload as catalogued
- *   (rows/dlms-alerts.ts, UNCONFIRMED) carries a 32-bit channel and no scan
- *   trigger, and how the bits map onto
- *   the XSD's band and channel numbers is not established, nor is the
- *   mapping of DBCH09's configuration structure onto the XSD's
- *   SubGHzConfiguration; the user gets the CHF, the alert code and the
- *   Message Code.
+ *   are the recipients.
+ *   The optional choice child is filled only for DBCH11
+ *   (`NoMoreSubGHzDeviceCapacity`: DeviceID = the payload's device EUI-64;
+ *   optional DeviceType omitted). NOT DONE, omitted because the payload's
+ *   mapping onto the XSD element is not established (rows/dlms-alerts.ts):
+ *   DBCH06 (`LimitedDutyCycleActionTaken`: DeviceIDToSuspend; the payload
+ *   is an 8-octet `dutyCycleAction` not documented as a device ID, and five
+ *   of its six codes are not "action taken" alerts), DBCH07
+ *   (`SubGHzChannelChanged`: the inferred 32-bit channel has no band,
+ *   channel number or scan trigger mapping), DBCH08
+ *   (`SubGHzChannelScanRequestAssessmentOutcome`: which one-octet outcome
+ *   and channel values are which StatusCode / ScanTrigger is not recorded),
+ *   DBCH09 (`SubGHzConfigurationChanged`: the configuration structure's
+ *   mapping onto SubGHzConfiguration), DBCH10
+ *   (`MessageDiscardedDueToDutyCycleManagement`: RequestID and CRAFlag; the
+ *   25-octet discarded-message field's layout is not documented in the row).
+ *   Those users get the CHF, the alert code and the Message Code.
  *
  * Before an ACB-addressed alert with a row is routed its MAC (and signature)
  * and Originator Counter are checked (alert-integrity.ts, through the view):
@@ -44,7 +55,8 @@
  */
 import { type DuisNode, el } from '../../duis/index.ts';
 import type { GbcsMessage } from '../../gbcs/index.ts';
-import { type Eui, euiToDuis } from '../../runtime/bytes.ts';
+import { decodeAlert } from '../../gbcs/use-cases/index.ts';
+import { type Eui, euiToDuis, normaliseEui } from '../../runtime/bytes.ts';
 import { type AcbAlertRejection, rejectionText } from './alert-integrity.ts';
 import type { DspInventoryDevice } from './inventory.ts';
 import type { DspUser, UserRole } from './users.ts';
@@ -91,21 +103,50 @@ export function dualBandChAlert(msg: GbcsMessage, alertCode: number): DuisNode {
   ]);
 }
 
+/**
+ * The DUIS DualBandCHAlert of a DBCH11 No More Sub GHz Device Capacity alert: as `dualBandChAlert`, plus the
+ * XSD's `NoMoreSubGHzDeviceCapacity` child carrying the payload's device (an EUI-64 in the catalogue row,
+ * the XSD's DeviceID; its optional DeviceType omitted). A payload that does not decode as DBCH11 gets no child
+ * (the alert is MAC-verified and still passed on).
+ */
+export function dualBandChCapacityAlert(msg: GbcsMessage, alertCode: number): DuisNode {
+  const base = dualBandChAlert(msg, alertCode);
+  let deviceId: Eui;
+  try {
+    deviceId = normaliseEui((decodeAlert('DBCH11', msg.content).fields as { deviceId: string }).deviceId);
+  } catch {
+    return base;
+  }
+  return el('DualBandCHAlert', [
+    ...base.children,
+    el('NoMoreSubGHzDeviceCapacity', [el('DeviceID', euiToDuis(deviceId))]),
+  ]);
+}
+
+/** The CHF's alerts to the ACB passed on as a DualBandCHAlert: alert codes, use case, how the child is built. */
+const DUAL_BAND_CH_ALERTS: readonly (readonly [readonly number[], string, DccAddressedAlert['alert']])[] = [
+  [[0x8f20, 0x8f21, 0x8f22, 0x8f23, 0x8f24, 0x8f25], 'DBCH06', dualBandChAlert],
+  [[0x8f26], 'DBCH07', dualBandChAlert],
+  [[0x8f28], 'DBCH08', dualBandChAlert],
+  [[0x8f2a], 'DBCH09', dualBandChAlert],
+  [[0x8f2c], 'DBCH10', dualBandChAlert],
+  [[0x8f2d], 'DBCH11', dualBandChCapacityAlert],
+];
+
 /** Alert code -> how the DCC passes it on (see the module comment for what is PROVISIONAL). */
-export const DCC_ADDRESSED_ALERTS: Readonly<Record<number, DccAddressedAlert>> = {
-  36646: {
-    useCase: 'DBCH07',
-    dccAlertCode: 'N999',
-    recipients: { ESME: 'IS', GSME: 'GS' },
-    alert: dualBandChAlert,
-  },
-  36650: {
-    useCase: 'DBCH09',
-    dccAlertCode: 'N999',
-    recipients: { ESME: 'IS', GSME: 'GS' },
-    alert: dualBandChAlert,
-  },
-};
+export const DCC_ADDRESSED_ALERTS: Readonly<Record<number, DccAddressedAlert>> = Object.fromEntries(
+  DUAL_BAND_CH_ALERTS.flatMap(([codes, useCase, alert]) =>
+    codes.map((code) => [
+      code,
+      {
+        useCase,
+        dccAlertCode: 'N999',
+        recipients: { ESME: 'IS', GSME: 'GS' },
+        alert,
+      } satisfies DccAddressedAlert,
+    ]),
+  ),
+);
 
 /** Where alert `msg` (alert code `alertCode`, undefined when its payload has none) goes. */
 export function routeDeviceAlert(
