@@ -371,13 +371,38 @@ export interface KeyStore {
   remoteParties(): Eui[];
 }
 
+/**
+ * What every KeyStore answers from its `get`: the public key, private key,
+ * certificate and remote-party role of an EUI. MemoryKeyStore and a device's
+ * AnchorKeyStore (devices/security/credentials.ts) extend it.
+ */
+export abstract class EntryKeyStore {
+  abstract get(eui: Eui, slot: KeySlot): KeyEntry | undefined;
+  publicKey(eui: Eui, slot: KeySlot): KeyObject | undefined {
+    return this.get(eui, slot)?.publicKey;
+  }
+  privateKey(eui: Eui, slot: KeySlot): KeyObject | undefined {
+    return this.get(eui, slot)?.privateKey;
+  }
+  certificate(eui: Eui, slot: KeySlot): GbcsCertificate | undefined {
+    return this.get(eui, slot)?.certificate;
+  }
+  role(eui: Eui): number | null | undefined {
+    const cert =
+      this.get(eui, 'ds')?.certificate ??
+      this.get(eui, 'ka')?.certificate ??
+      this.get(eui, 'pp-ka')?.certificate;
+    return cert === undefined ? undefined : cert.role;
+  }
+}
+
 type EuiKeys = { ka?: StoredKey; ds?: StoredKey; 'pp-ka'?: StoredKey };
 
 /**
  * An in-memory KeyStore. KeyObjects are created once, when keys are added or
  * (certificate public keys) on first use, never per message.
  */
-export class MemoryKeyStore implements KeyStore {
+export class MemoryKeyStore extends EntryKeyStore implements KeyStore {
   private readonly byEui = new Map<Eui, EuiKeys>();
   private readonly parties = new Set<Eui>();
 
@@ -427,21 +452,6 @@ export class MemoryKeyStore implements KeyStore {
 
   get(eui: Eui, slot: KeySlot): KeyEntry | undefined {
     return (this.byEui.get(eui) ?? this.byEui.get(eui.toUpperCase()))?.[slot];
-  }
-  publicKey(eui: Eui, slot: KeySlot): KeyObject | undefined {
-    return this.get(eui, slot)?.publicKey;
-  }
-  privateKey(eui: Eui, slot: KeySlot): KeyObject | undefined {
-    return this.get(eui, slot)?.privateKey;
-  }
-  certificate(eui: Eui, slot: KeySlot): GbcsCertificate | undefined {
-    return this.get(eui, slot)?.certificate;
-  }
-  role(eui: Eui): number | null | undefined {
-    const keys = this.byEui.get(eui) ?? this.byEui.get(eui.toUpperCase());
-    if (!keys) return undefined;
-    const cert = keys.ds?.certificate ?? keys.ka?.certificate ?? keys['pp-ka']?.certificate;
-    return cert === undefined ? undefined : cert.role;
   }
   *entries(): Iterable<KeyEntry> {
     for (const keys of this.byEui.values()) for (const e of [keys.ka, keys.ds, keys['pp-ka']]) if (e) yield e;

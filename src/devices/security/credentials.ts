@@ -16,6 +16,7 @@
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import {
+  EntryKeyStore,
   type GbcsCertificate,
   GbcsMalformedError,
   type KeyEntry,
@@ -276,13 +277,14 @@ function checkSlot(cert: GbcsCertificate, slot: KeySlot): void {
  * (TrustAnchors.toKeyStore): the same answers as a MemoryKeyStore filled
  * with its own keys, then each cell's certificates, then each peer's.
  */
-class AnchorKeyStore implements KeyStore {
+class AnchorKeyStore extends EntryKeyStore implements KeyStore {
   private readonly ownKa: OwnEntry;
   private readonly ownDs: OwnEntry;
   constructor(
     own: DeviceCredentials,
     private readonly anchors: TrustAnchors,
   ) {
+    super();
     const eui = normaliseEui(own.eui);
     if (own.kaCertificate) checkSlot(own.kaCertificate, 'ka');
     checkSlot(own.dsCertificate, 'ds');
@@ -299,22 +301,6 @@ class AnchorKeyStore implements KeyStore {
     if (eui === this.ownKa.eui && slot !== 'pp-ka') return slot === 'ka' ? this.ownKa : this.ownDs;
     const c = this.anchors.certificateOf(eui, slot);
     return c ? certificateEntry(c, slot) : undefined;
-  }
-  publicKey(eui: Eui, slot: KeySlot): KeyObject | undefined {
-    return this.get(eui, slot)?.publicKey;
-  }
-  privateKey(eui: Eui, slot: KeySlot): KeyObject | undefined {
-    return this.get(eui, slot)?.privateKey;
-  }
-  certificate(eui: Eui, slot: KeySlot): GbcsCertificate | undefined {
-    return this.get(eui, slot)?.certificate;
-  }
-  role(eui: Eui): number | null | undefined {
-    const cert =
-      this.get(eui, 'ds')?.certificate ??
-      this.get(eui, 'ka')?.certificate ??
-      this.get(eui, 'pp-ka')?.certificate;
-    return cert === undefined ? undefined : cert.role;
   }
   *entries(): Iterable<KeyEntry> {
     for (const eui of this.euis())
