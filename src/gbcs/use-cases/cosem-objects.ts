@@ -171,6 +171,24 @@ export const rangeDescriptor = s.struct({
 
 // ---------------------------------------------------------------- class shapes
 
+/** The Account (class 111) attributes the passive account and the active account both carry. */
+const ACCOUNT_ATTRIBUTES = {
+  accountModeAndStatus: m(
+    2,
+    s.struct({ paymentMode: s.enum({ names: { 1: 'credit', 2: 'prepayment' } }), accountStatus: s.enum() }),
+  ),
+  creditChargeConfiguration: m(
+    11,
+    s.array(
+      s.struct({
+        creditReference: s.obis(),
+        chargeReference: s.obis(),
+        collectionConfiguration: s.bits(3),
+      }),
+    ),
+  ),
+};
+
 const FIVE = [1, 2, 3, 4, 5] as const;
 
 /** Numbered objects of one shape (ALCS 1..5, TOU 1..8): typed keys, one builder. */
@@ -330,20 +348,7 @@ export const COSEM_OBJECTS = {
 
   // ---- prepayment
   account: o(111, '0-1:19.0.0.255', {
-    accountModeAndStatus: [
-      2,
-      s.struct({ paymentMode: s.enum({ names: { 1: 'credit', 2: 'prepayment' } }), accountStatus: s.enum() }),
-    ],
-    creditChargeConfiguration: [
-      11,
-      s.array(
-        s.struct({
-          creditReference: s.obis(),
-          chargeReference: s.obis(),
-          collectionConfiguration: s.bits(3),
-        }),
-      ),
-    ],
+    ...ACCOUNT_ATTRIBUTES,
     accountActivationTime: [13, s.dateTime()],
   }),
   meterBalance: o(
@@ -381,20 +386,7 @@ export const COSEM_OBJECTS = {
    * recovery rate cap (max_provision, whole currency units) and its period.
    */
   accountActive: o(111, '0-0:19.0.0.255', {
-    accountModeAndStatus: [
-      2,
-      s.struct({ paymentMode: s.enum({ names: { 1: 'credit', 2: 'prepayment' } }), accountStatus: s.enum() }),
-    ],
-    creditChargeConfiguration: [
-      11,
-      s.array(
-        s.struct({
-          creditReference: s.obis(),
-          chargeReference: s.obis(),
-          collectionConfiguration: s.bits(3),
-        }),
-      ),
-    ],
+    ...ACCOUNT_ATTRIBUTES,
     lowCreditThreshold: [16, s.i32({ doc: 'milli-pence' })],
     maxProvision: [18, s.u16({ doc: 'debt recovery rate cap, whole currency units' })],
     maxProvisionPeriod: [19, s.i32({ unit: 's' })],

@@ -132,3 +132,46 @@ export function runActivations(
   }
   return done;
 }
+
+/** The COSEM objects with an activation time attribute (class 9000 settings and the like). */
+type WithActivationTime = {
+  [K in keyof typeof COSEM_OBJECTS]: (typeof COSEM_OBJECTS)[K]['attributes'] extends {
+    activationTime: unknown;
+  }
+    ? K
+    : never;
+}[keyof typeof COSEM_OBJECTS];
+
+/**
+ * One activation per setting of `settings` (a passive value and its
+ * activation time, ECS08a, ECS28a): keyed `<use case> <OBIS>`, `data` the
+ * object and value a future-dated entry keeps, `apply` makes it active.
+ */
+export function settingActivations<S extends WithActivationTime>(
+  useCase: string,
+  settings: readonly S[],
+  f: Readonly<Record<S, { valuePassive: unknown; activationTime: string }>>,
+  apply: (object: S, value: unknown) => void,
+): PassiveActivation[] {
+  return settings.map((o) => ({
+    name: o,
+    key: `${useCase} ${COSEM_OBJECTS[o].obis}`,
+    when: f[o].activationTime,
+    data: { object: o, value: f[o].valuePassive },
+    apply: () => apply(o, f[o].valuePassive),
+  }));
+}
+
+/** A pending setting of settingActivations runs: its value becomes active, 8F66 names the object's activation time. */
+export function runSettingActivation<S extends WithActivationTime>(
+  entry: FutureDatedEntry,
+  esme: EsmeServices,
+  apply: (object: S, value: unknown) => void,
+): FutureDatedRun {
+  const o = entry.data.object as S;
+  apply(o, entry.data.value);
+  return {
+    ok: true,
+    alert: futureDatedAlert(entry, esme, o, COSEM_OBJECTS[o].attributes.activationTime[0]),
+  };
+}

@@ -1,4 +1,4 @@
-import { COSEM_OBJECTS, type CommandFieldsOf } from '../../../gbcs/use-cases/index.ts';
+import type { CommandFieldsOf } from '../../../gbcs/use-cases/index.ts';
 import type { FutureDatedEntry } from '../../meter-common/meter-device.ts';
 import { allResults, type HandlerResult, type UseCaseCall } from '../../meter-common/use-case-registry.ts';
 import { setAttribute } from '../attribute-store.ts';
@@ -7,8 +7,9 @@ import {
   activationOutcome,
   checkedActivationTime,
   type FutureDatedRun,
-  futureDatedAlert,
   runActivations,
+  runSettingActivation,
+  settingActivations,
 } from './future-dated.ts';
 
 type Fields = CommandFieldsOf<'ECS28a'>;
@@ -23,12 +24,10 @@ export const LOAD_LIMIT_SETTINGS = {
 type Setting = keyof typeof LOAD_LIMIT_SETTINGS;
 const SETTINGS = Object.keys(LOAD_LIMIT_SETTINGS) as Setting[];
 
-/** The future-dated key of a setting's pending activation. */
-const settingKey = (o: Setting) => `ECS28a ${COSEM_OBJECTS[o].obis}`;
-
-function activate(esme: EsmeServices, o: Setting, value: unknown): void {
-  setAttribute(esme.state, LOAD_LIMIT_SETTINGS[o], value);
-}
+const activate =
+  (esme: EsmeServices) =>
+  (o: Setting, value: unknown): void =>
+    setAttribute(esme.state, LOAD_LIMIT_SETTINGS[o], value);
 
 export function setLoadLimitConfiguration(call: UseCaseCall<Fields>, esme: EsmeServices): HandlerResult {
   const f = call.fields;
@@ -38,26 +37,11 @@ export function setLoadLimitConfiguration(call: UseCaseCall<Fields>, esme: EsmeS
     setAttribute(esme.state, `${o}.valuePassive`, f[o].valuePassive);
     setAttribute(esme.state, `${o}.activationTime`, f[o].activationTime);
   }
-  const done = runActivations(
-    call,
-    esme,
-    SETTINGS.map((o) => ({
-      name: o,
-      key: settingKey(o),
-      when: f[o].activationTime,
-      data: { object: o, value: f[o].valuePassive },
-      apply: () => activate(esme, o, f[o].valuePassive),
-    })),
-  );
+  const done = runActivations(call, esme, settingActivations('ECS28a', SETTINGS, f, activate(esme)));
   return { response: allResults(f, 'success'), outcome: activationOutcome(done), detail: done };
 }
 
 /** A pending load limit setting runs: 8F66 with the object's activation time attribute. */
 export function runLoadLimitActivation(entry: FutureDatedEntry, esme: EsmeServices): FutureDatedRun {
-  const o = entry.data.object as Setting;
-  activate(esme, o, entry.data.value);
-  return {
-    ok: true,
-    alert: futureDatedAlert(entry, esme, o, COSEM_OBJECTS[o].attributes.activationTime[0]),
-  };
+  return runSettingActivation(entry, esme, activate(esme));
 }

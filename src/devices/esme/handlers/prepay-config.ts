@@ -20,10 +20,8 @@
  * Not modelled: the calendar's own active/passive copies (the entries
  * written are the ones ECS26a reads; their activation times are stored).
  */
-import { parseCosemDateTimeText } from '../../../gbcs/use-cases/cosem-text.ts';
 import { COSEM_OBJECTS, type CommandFieldsOf, type DlmsCommandRow } from '../../../gbcs/use-cases/index.ts';
 import type { FutureDatedEntry } from '../../meter-common/meter-device.ts';
-import { isWildcardDateTime, isZeroDateTime, parseCosemDateTime } from '../../meter-common/time.ts';
 import {
   allResults,
   CommandContentError,
@@ -32,7 +30,14 @@ import {
 } from '../../meter-common/use-case-registry.ts';
 import { setAttribute } from '../attribute-store.ts';
 import type { EsmeServices } from '../services.ts';
-import { activationOutcome, type FutureDatedRun, futureDatedAlert, runActivations } from './future-dated.ts';
+import {
+  activationOutcome,
+  checkedActivationTime,
+  type FutureDatedRun,
+  runActivations,
+  runSettingActivation,
+  settingActivations,
+} from './future-dated.ts';
 
 type Fields = CommandFieldsOf<'ECS08a'>;
 
@@ -76,11 +81,7 @@ function check(f: Fields): void {
     if (e.execSpecdays.length !== days.length)
       throw new CommandContentError(`schedule entry ${e.index}: exec_specdays needs one bit per special day`);
   }
-  for (const t of activationTimes(f)) {
-    const when = parseCosemDateTimeText(t);
-    if (!isWildcardDateTime(when) && !isZeroDateTime(when) && parseCosemDateTime(when) === null)
-      throw new CommandContentError('activate_passive_value_time not a date-time');
-  }
+  for (const t of activationTimes(f)) checkedActivationTime(t, 'activate_passive_value_time');
 }
 
 function activationTimes(f: Fields): string[] {
@@ -91,14 +92,14 @@ function activationTimes(f: Fields): string[] {
   ];
 }
 
-/** The future-dated key of a setting's pending activation. */
-const settingKey = (o: Setting) => `ECS08a ${COSEM_OBJECTS[o].obis}`;
-
 /** The passive value becomes the active one. */
-function activate(esme: EsmeServices, o: Setting, value: number): void {
-  if (o === 'maxMeterBalance') esme.state.maxMeterBalance = value;
-  else setAttribute(esme.state, `${o}.valueActive`, value);
-}
+const activate =
+  (esme: EsmeServices) =>
+  (o: Setting, v: unknown): void => {
+    const value = Number(v);
+    if (o === 'maxMeterBalance') esme.state.maxMeterBalance = value;
+    else setAttribute(esme.state, `${o}.valueActive`, value);
+  };
 
 export function updatePrepayConfiguration(call: UseCaseCall<Fields>, esme: EsmeServices): HandlerResult {
   const f = call.fields;
@@ -107,27 +108,12 @@ export function updatePrepayConfiguration(call: UseCaseCall<Fields>, esme: EsmeS
     const value = (f as unknown as Record<string, Record<string, unknown>>)[a.object]![a.member];
     setAttribute(esme.state, `${a.object}.${a.member}`, structuredClone(value));
   }
-  const done = runActivations(
-    call,
-    esme,
-    PREPAY_SETTINGS.map((o) => ({
-      name: o,
-      key: settingKey(o),
-      when: f[o].activationTime,
-      data: { object: o, value: f[o].valuePassive },
-      apply: () => activate(esme, o, f[o].valuePassive),
-    })),
-  );
+  const done = runActivations(call, esme, settingActivations('ECS08a', PREPAY_SETTINGS, f, activate(esme)));
   const outcome = activationOutcome(done);
   return { response: allResults(f, 'success'), outcome, detail: done };
 }
 
 /** A pending setting activation runs: 8F66 with the object's activation time attribute. */
 export function runPrepaySettingActivation(entry: FutureDatedEntry, esme: EsmeServices): FutureDatedRun {
-  const o = entry.data.object as Setting;
-  activate(esme, o, Number(entry.data.value));
-  return {
-    ok: true,
-    alert: futureDatedAlert(entry, esme, o, COSEM_OBJECTS[o].attributes.activationTime[0]),
-  };
+  return runSettingActivation(entry, esme, activate(esme));
 }
