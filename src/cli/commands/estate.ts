@@ -19,7 +19,8 @@ import { addSystemOptions, describeUrls, systemOptionsFrom, type UpFlags, untilS
 
 export function register(program: Command): void {
   const estate = commandGroup(program, 'estate');
-  addSystemOptions(estate)
+  // This process listens for the start page, the WAN link and the embedded MQTT broker only.
+  addSystemOptions(estate, { only: ['start', 'wan', 'mqtt'], xsd: false })
     .option(
       '--supplier-url <url>',
       'the supplier service (SU-3 provisioning, workload), e.g. http://127.0.0.1:8070',

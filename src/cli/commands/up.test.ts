@@ -28,3 +28,27 @@ describe('up options', () => {
     assert.equal(existsSync(data), false, 'no data directory made');
   });
 });
+
+describe('estate options', () => {
+  it('estate --help offers only what the estate process uses (its own ports, no --no-xsd)', () => {
+    const help = runCli(['estate', '--help']);
+    assert.equal(help.status, 0);
+    for (const used of [
+      '--start-port',
+      '--wan-port',
+      '--mqtt-port',
+      '--gsme-poll',
+      '--workload',
+      '--test-api',
+    ])
+      assert.ok(help.stdout.includes(used), `${used} listed`);
+    for (const unused of ['--supplier-port', '--dsp-port', '--chm-port', '--no-xsd'])
+      assert.ok(!help.stdout.includes(unused), `${unused} not listed`);
+    const refused = runCli(['estate', '--dsp-port', '9000', '--plan']);
+    assert.equal(refused.status, 1);
+    assert.match(refused.stderr, /unknown option '--dsp-port'/);
+    const up = runCli(['up', '--help']);
+    for (const all of ['--supplier-port', '--dsp-port', '--chm-port', '--no-xsd'])
+      assert.ok(up.stdout.includes(all), `up lists ${all}`);
+  });
+});

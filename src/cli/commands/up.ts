@@ -14,6 +14,7 @@ import {
   type PartyName,
   PORT_NAMES,
   PORT_TABLE,
+  type PortName,
   type SystemOptions,
 } from '../../system/config.ts';
 import { runSmokeCheck } from '../../system/smoke.ts';
@@ -57,7 +58,16 @@ export interface UpFlags {
 }
 
 /** Adds the options every system-starting command shares. */
-export function addSystemOptions(cmd: Command): Command {
+/**
+ * The options of a process that runs parties of the system. `only` names the
+ * ports this process listens on (default every port); `xsd` offers `--no-xsd`
+ * (a process without the DSP has no XSD check to skip), so a command's help
+ * lists nothing that would do nothing there.
+ */
+export function addSystemOptions(
+  cmd: Command,
+  opts: { only?: readonly PortName[]; xsd?: boolean } = {},
+): Command {
   cmd
     .option('--data-dir <dir>', 'SQLite, keys, MQTT PKI and device state (default ./data, or PPMID_DATA_DIR)')
     .option('--homes <n>', 'homes in the estate (default 20)', int('--homes'))
@@ -72,7 +82,7 @@ export function addSystemOptions(cmd: Command): Command {
       `every port from N on: ${PORT_NAMES.map((n) => `${PORT_TABLE[n].option.slice(2, -5)} N+${PORT_TABLE[n].offset}`).join(', ')} (a port option given wins)`,
       int('--port-base'),
     );
-  for (const n of PORT_NAMES) {
+  for (const n of opts.only ?? PORT_NAMES) {
     const row = PORT_TABLE[n];
     cmd.option(
       `${row.option} <port>`,
@@ -80,7 +90,7 @@ export function addSystemOptions(cmd: Command): Command {
       int(row.option),
     );
   }
-  return cmd
+  cmd
     .option(
       '--workload <name>',
       `orders placed at random premises: ${WORKLOAD_NAMES.join(' | ')} (default light)`,
@@ -95,12 +105,12 @@ export function addSystemOptions(cmd: Command): Command {
       'mean down period of an intermittent WAN (default 600000)',
       int('--intermittent-down'),
     )
-    .option('--gsme-poll <ms>', 'GSME mailbox poll interval (default 1800000)', int('--gsme-poll'))
-    .option('--no-xsd', 'skip DUIS XSD validation at the DSP')
-    .option(
-      '--test-api',
-      'enable the test backchannels (estate WAN down/up) for operators (default off; PPMID_TEST_API=1)',
-    );
+    .option('--gsme-poll <ms>', 'GSME mailbox poll interval (default 1800000)', int('--gsme-poll'));
+  if (opts.xsd ?? true) cmd.option('--no-xsd', 'skip DUIS XSD validation at the DSP');
+  return cmd.option(
+    '--test-api',
+    'enable the test backchannels (estate WAN down/up) for operators (default off; PPMID_TEST_API=1)',
+  );
 }
 
 export function systemOptionsFrom(f: UpFlags): SystemOptions {
