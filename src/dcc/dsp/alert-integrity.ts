@@ -15,13 +15,26 @@
  * - Replay: the Originator Counter must exceed the highest accepted from that
  *   device (the devices' own rule, gbcs/acceptance.ts `ReplayGuard`); the
  *   response path gets the same protection from matching each response to
- *   its request (DSP-6). Recorded only when every check passes.
- *   NOT DONE: the high-water marks are held in memory, so a DSP restart
- *   forgets them (an alert replayed across a restart is forwarded once).
+ *   its request (DSP-6). Recorded only when every check passes, and
+ *   persisted (table dsp_alert_counters, migration 039, through the DSP
+ *   journal; `load` at open): an alert replayed after a DSP restart is
+ *   still rejected.
  *
  * A failing alert changes nothing: no counter is recorded, nothing is routed.
  */
 import { type CheckResult, type GbcsMessage, ReplayGuard } from '../../gbcs/index.ts';
+import type { Eui } from '../../runtime/bytes.ts';
+import type { DspDb } from './tables.ts';
+
+/** Queues a write in the DSP journal (service.ts `#persist`). */
+type Persist = (op: (db: DspDb) => Promise<unknown>) => void;
+
+/** Where the gate keeps its high-water marks: absent, in memory only (unit tests of the checks). */
+export interface AlertCounterStore {
+  persist: Persist;
+  /** the DSP's clock (updated_at of a row) */
+  now: () => number;
+}
 
 /** Why an ACB-addressed alert is dropped (logged with the alert, counted as `alerts.rejected.<reason>`). */
 export type AcbAlertRejection = 'mac-invalid' | 'mac-absent' | 'no-key' | 'signature-invalid' | 'replay';
@@ -46,14 +59,35 @@ export class AcbAlertGate {
   constructor(
     private readonly security: () => AlertVerifier,
     private readonly count: (reason: AcbAlertRejection) => void = () => {},
+    private readonly store?: AlertCounterStore,
   ) {}
+
+  /** Restores the persisted high-water marks (the DSP's open). */
+  async load(db: DspDb): Promise<void> {
+    for (const r of await db.selectFrom('dsp_alert_counters').selectAll().execute())
+      this.#replay.accept(r.device, BigInt(r.counter));
+  }
 
   readonly admit = (msg: GbcsMessage): AcbAlertRejection | undefined => {
     const reason = this.#check(msg);
     if (reason) this.count(reason);
-    else this.#replay.accept(msg.originator, msg.originatorCounter);
+    else this.#record(msg.originator, msg.originatorCounter);
     return reason;
   };
+
+  #record(device: Eui, counter: bigint): void {
+    this.#replay.accept(device, counter);
+    if (!this.store) return;
+    const value = counter.toString().padStart(20, '0');
+    const at = this.store.now();
+    this.store.persist((db) =>
+      db
+        .insertInto('dsp_alert_counters')
+        .values({ device, counter: value, updated_at: at })
+        .onConflict((oc) => oc.column('device').doUpdateSet({ counter: value, updated_at: at }))
+        .execute(),
+    );
+  }
 
   /** The highest counter accepted from `device`. */
   highestAccepted(device: string): bigint | undefined {

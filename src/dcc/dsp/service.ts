@@ -289,6 +289,12 @@ export class DspService implements DspDeviceMessageSink {
   });
   /** Registration data: the supplier user responsible for each meter (registration.ts). */
   readonly registration = new DspRegistration((op) => this.#persist(op));
+  /** The check of device alerts to the ACB and their persisted replay high-water marks (alert-integrity.ts). */
+  readonly acbAlerts = new AcbAlertGate(
+    () => this.security,
+    (r) => this.metrics.inc(`alerts.rejected.${r}`),
+    { persist: (op) => this.#persist(op), now: () => this.clock.now() },
+  );
   /** DSP schedules (5.1-5.3) run on the clock: scheduler.ts. */
   readonly schedules: DspScheduler;
   readonly metrics: Metrics;
@@ -435,6 +441,7 @@ export class DspService implements DspDeviceMessageSink {
     await this.records.load(db);
     await this.deviceLogBackups.load(db);
     await this.registration.load(db);
+    await this.acbAlerts.load(db);
     this.schedules.start();
     const pending = await db.selectFrom('dsp_outbox').selectAll().where('state', '=', 'pending').execute();
     this.outbox.restore(pending.map(outboxFromRow));
@@ -1552,10 +1559,7 @@ export class DspService implements DspDeviceMessageSink {
     user: (eui) => this.#users.get(eui),
     devicesOnChf: (chf) => this.inventory.all().filter((d) => d.chf === chf),
     supplierOf: this.registration.supplierOf,
-    admitAcbAlert: new AcbAlertGate(
-      () => this.security,
-      (r) => this.metrics.inc(`alerts.rejected.${r}`),
-    ).admit,
+    admitAcbAlert: (msg) => this.acbAlerts.admit(msg),
   };
 
   /**

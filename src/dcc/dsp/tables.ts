@@ -42,6 +42,14 @@ export interface DspRegistrationTable {
   updated_at: number;
 }
 
+/** The highest Originator Counter accepted from a device in an alert to the ACB (alert-integrity.ts, migration 039). */
+export interface DspAlertCountersTable {
+  device: string;
+  /** u64 as 20-digit text */
+  counter: string;
+  updated_at: number;
+}
+
 export interface DspCountersTable {
   /** a user EUI, or the ACB EUI for its own Originator Counter */
   party: string;
@@ -174,6 +182,7 @@ export type DspTables = {
   dsp_ppmid_relay: DspPpmidRelayTable;
   dsp_registration: DspRegistrationTable;
   dsp_counters: DspCountersTable;
+  dsp_alert_counters: DspAlertCountersTable;
   dsp_requests: DspRequestsTable;
   dsp_device_messages: DspDeviceMessagesTable;
   dsp_local_delivery_log: DspLocalDeliveryLogTable;
