@@ -229,6 +229,8 @@ export class SupplierService {
   private readonly premises = new Map<string, Premises>();
   private readonly premisesOfDevice = new Map<Eui, string>();
   private readonly ppmids = new Map<Eui, PpmidRecord>();
+  /** The PPMIDs recorded at each premises, in the order of `ppmids` (a lookup, not a scan of every PPMID). */
+  private readonly ppmidsAtPremises = new Map<string, Eui[]>();
   private readonly reportingKeys = new Map<Eui, KeyObject>();
   private readonly byEnvelope = new Map<string, string>();
   /** per meter: the PPMID credit reads and top-ups forwarded since (evidence, credit-evidence.ts) */
@@ -380,6 +382,18 @@ export class SupplierService {
 
   /** `key`: the record's reporting key when the caller has just read it (not parsed twice). */
   private indexPpmid(r: PpmidRecord, key?: KeyObject): void {
+    const prev = this.ppmids.get(r.eui);
+    if (prev?.premisesId !== r.premisesId) {
+      // (provisionPpmid refuses a PPMID at a second premises; a record read back may still move it)
+      if (prev) {
+        const was = this.ppmidsAtPremises.get(prev.premisesId) ?? [];
+        const i = was.indexOf(r.eui);
+        if (i >= 0) was.splice(i, 1);
+      }
+      const at = this.ppmidsAtPremises.get(r.premisesId);
+      if (at) at.push(r.eui);
+      else this.ppmidsAtPremises.set(r.premisesId, [r.eui]);
+    }
     this.ppmids.set(r.eui, r);
     // a revoked PPMID's reports are refused (its reporting key is no longer trusted)
     if (r.state === 'revoked') {
@@ -492,9 +506,7 @@ export class SupplierService {
 
   async premisesView(id: string): Promise<PremisesView> {
     const p = this.mustPremises(id);
-    const ppmidRecord = p.ppmid
-      ? this.ppmids.get(p.ppmid)
-      : [...this.ppmids.values()].find((r) => r.premisesId === id);
+    const ppmidRecord = p.ppmid ? this.ppmids.get(p.ppmid) : this.ppmidsAt(id)[0];
     return { ...p, wan: await this.classify(id), ...(ppmidRecord ? { ppmidRecord } : {}) };
   }
 
@@ -1391,9 +1403,7 @@ export class SupplierService {
     } catch {
       throw new SupplierError('SUPPLIER_BAD_REQUEST', `PPMID ${JSON.stringify(req.eui)} is not an EUI-64`);
     }
-    const existing = [...this.ppmids.values()].find(
-      (r) => r.premisesId === p.id && r.eui !== eui && r.state !== 'failed',
-    );
+    const existing = this.ppmidsAt(p.id).find((r) => r.eui !== eui && r.state !== 'failed');
     if (existing)
       throw new SupplierError('SUPPLIER_CONFLICT', `premises ${p.id} has PPMID ${existing.eui} already`);
     const other = this.ppmids.get(eui);
@@ -1519,7 +1529,7 @@ export class SupplierService {
   /** The PPMID being installed without WAN whose 8.11 `c` is (no-wan.ts): its own 8.11 goes through it. */
   private installingPpmid(c: CommandRecord): PpmidRecord | undefined {
     if (c.order.kind !== 'device-log' || !this.internet) return undefined;
-    const r = [...this.ppmids.values()].find((x) => x.deviceLogCommandId === c.id);
+    const r = this.ppmidOfDeviceLog(c);
     return r?.noWan && r.state === 'device-log-pending' ? r : undefined;
   }
 
@@ -1583,9 +1593,26 @@ export class SupplierService {
     return [...this.ppmids.values()].sort((a, b) => a.eui.localeCompare(b.eui));
   }
 
+  /** The PPMID records at premises `id`, in record order. */
+  private ppmidsAt(id: string): PpmidRecord[] {
+    return (this.ppmidsAtPremises.get(id) ?? []).map((e) => this.ppmids.get(e)!);
+  }
+
+  /** One PPMID's record (`eui` normalised), without listing them all. */
+  ppmidRecord(eui: Eui): PpmidRecord | undefined {
+    return this.ppmids.get(eui);
+  }
+
+  /** The PPMID whose provisioning 8.11 `c` is (its Device ID's record, if that 8.11 is its). */
+  private ppmidOfDeviceLog(c: CommandRecord): PpmidRecord | undefined {
+    if (c.order.kind !== 'device-log') return undefined;
+    const r = this.ppmids.get(c.order.deviceId);
+    return r?.deviceLogCommandId === c.id ? r : undefined;
+  }
+
   /** The 8.11 of a PPMID's provisioning ended: relay enabled on success, failed otherwise. */
   private deviceLogFinished(c: CommandRecord): void {
-    const rec = [...this.ppmids.values()].find((r) => r.deviceLogCommandId === c.id);
+    const rec = this.ppmidOfDeviceLog(c);
     if (rec?.state === 'relay-enabled' && rec.relayConfirmed === false && c.state === 'responded') {
       // the buffered 8.11 response arrived (no-wan.ts)
       rec.relayConfirmed = true;

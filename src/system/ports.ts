@@ -120,7 +120,7 @@ export class InProcessSupplierPort implements SupplierPort {
   }
 
   async ppmidState(ppmid: Eui) {
-    const r = this.s.ppmidRecords().find((x) => x.eui === normaliseEui(ppmid));
+    const r = this.s.ppmidRecord(normaliseEui(ppmid));
     return r ? { state: r.state, ...(r.failure ? { failure: r.failure } : {}) } : undefined;
   }
 
@@ -136,7 +136,7 @@ export class InProcessSupplierPort implements SupplierPort {
     const eui = normaliseEui(ppmid);
     return new Promise<void>((resolve, reject) => {
       const check = (): boolean => {
-        const r = this.s.ppmidRecords().find((x) => x.eui === eui);
+        const r = this.s.ppmidRecord(eui);
         if (r?.state === 'relay-enabled') resolve();
         else if (r?.state === 'failed')
           reject(

@@ -27,6 +27,16 @@ export function installCodeCrc16(data: Uint8Array): number {
 /** Install code lengths SE allows, without the 2-byte CRC (ZSE: 6, 8, 12 or 16 bytes). */
 export const INSTALL_CODE_LENGTHS = [6, 8, 12, 16] as const;
 
+/** Whether `installCodeWithCrc` is an install code of an allowed length followed by its CRC-16 (little-endian). */
+export function isInstallCodeWithCrc(installCodeWithCrc: Uint8Array): boolean {
+  const n = installCodeWithCrc.length - 2;
+  if (!(INSTALL_CODE_LENGTHS as readonly number[]).includes(n)) return false;
+  return (
+    installCodeCrc16(installCodeWithCrc.subarray(0, n)) ===
+    (installCodeWithCrc[n] | (installCodeWithCrc[n + 1] << 8))
+  );
+}
+
 /** Checks the install code (code || CRC-16 little-endian) and returns it unchanged. Throws ZigbeeInstallCodeError. */
 export function checkInstallCode(installCodeWithCrc: Uint8Array): Uint8Array {
   const n = installCodeWithCrc.length - 2;

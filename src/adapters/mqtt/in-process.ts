@@ -38,6 +38,7 @@ import {
   type PublishOptions,
   type Qos,
 } from './link.ts';
+import { hasWildcard, SubscriptionIndex } from './subscription-index.ts';
 import { encodePresence, isValidTopicName, parseClientId, presenceTopic, topicMatches } from './topics.ts';
 
 const log = Logger.get('mqtt:in-process');
@@ -91,6 +92,8 @@ export class InProcessInternet implements Internet {
   private readonly maxQueued: number;
   readonly reconnectDelayMs: number;
   private readonly sessions = new Map<string, Session>();
+  /** the sessions' filters, for matching a publication against the few sessions it may reach */
+  private readonly subscribers = new SubscriptionIndex<Session>();
   private readonly retained = new Map<string, Routed>();
   private readonly links = new Set<InProcessLink>();
 
@@ -150,6 +153,7 @@ export class InProcessInternet implements Internet {
   restartBroker(): void {
     for (const s of this.sessions.values()) s.expiry?.cancel();
     this.sessions.clear();
+    this.subscribers.clear();
     this.retained.clear();
     this.metrics.inc('broker.restarts');
     for (const l of [...this.links]) l.interrupt();
@@ -182,7 +186,7 @@ export class InProcessInternet implements Internet {
     }
     if (s && cleanStart) {
       s.expiry?.cancel();
-      this.sessions.delete(link.clientId);
+      this.dropSession(s);
       s = undefined;
     }
     const present = !!s;
@@ -197,6 +201,7 @@ export class InProcessInternet implements Internet {
         conn: 0,
       };
       this.sessions.set(link.clientId, s);
+      this.subscribers.addSession(s);
     }
     s.expiry?.cancel();
     s.expiry = undefined;
@@ -223,13 +228,13 @@ export class InProcessInternet implements Internet {
       this.metrics.inc('wills');
       this.brokerPublish(link.clientId, will, true);
     }
-    if (s.expiryMs <= 0) this.sessions.delete(s.clientId);
+    if (s.expiryMs <= 0) this.dropSession(s);
     else
       s.expiry = this.clock.setTimer(
         s.expiryMs,
         () => {
           if (this.sessions.get(s.clientId) === s && !s.link) {
-            this.sessions.delete(s.clientId);
+            this.dropSession(s);
             this.metrics.inc('sessions.expired');
           }
         },
@@ -249,7 +254,7 @@ export class InProcessInternet implements Internet {
       if (m.payload.length === 0) this.retained.delete(m.topic);
       else this.retained.set(m.topic, { ...m, retain: false });
     }
-    for (const s of this.sessions.values()) {
+    for (const s of this.subscribers.candidates(m.topic)) {
       let qos: Qos | -1 = -1;
       for (const [f, q] of s.subs) if (topicMatches(f, m.topic) && q > qos) qos = q;
       if (qos < 0 || !mayReceive(s.clientId, m.topic, this.policy)) continue;
@@ -266,17 +271,32 @@ export class InProcessInternet implements Internet {
       this.metrics.inc('subscribe.refused');
       return false;
     }
+    if (!s.subs.has(filter)) this.subscribers.add(s, filter);
     s.subs.set(filter, qos);
-    for (const [topic, r] of this.retained)
-      if (topicMatches(filter, topic) && mayReceive(s.clientId, topic, this.policy))
+    const retained = (topic: string, r: Routed) => {
+      if (mayReceive(s.clientId, topic, this.policy))
         this.route(s, { topic, payload: r.payload, qos: Math.min(qos, r.qos) as Qos, retain: true });
+    };
+    if (hasWildcard(filter)) {
+      for (const [topic, r] of this.retained) if (topicMatches(filter, topic)) retained(topic, r);
+    } else {
+      // a filter without wildcards matches only the topic it spells
+      const r = this.retained.get(filter);
+      if (r) retained(filter, r);
+    }
     return true;
   }
 
   /** @internal */
   brokerUnsubscribe(link: InProcessLink, filter: string): void {
     const s = this.sessions.get(link.clientId);
-    if (s && s.link === link) s.subs.delete(filter);
+    if (s && s.link === link && s.subs.delete(filter)) this.subscribers.remove(s, filter);
+  }
+
+  /** Forgets a session and its subscriptions. */
+  private dropSession(s: Session): void {
+    if (this.sessions.get(s.clientId) === s) this.sessions.delete(s.clientId);
+    this.subscribers.dropSession(s, s.subs.keys());
   }
 
   /** @internal PUBACK from the subscriber for packet `pid`, sent on connection `generation`. */

@@ -17,7 +17,6 @@ import '../../gbcs/x509-runtime.ts';
 import {
   createPrivateKey,
   createPublicKey,
-  generateKeyPairSync,
   X509Certificate as NodeX509,
   randomBytes,
   webcrypto,
@@ -25,6 +24,7 @@ import {
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as x509 from '@peculiar/x509';
+import { generateP256KeyPair } from '../../gbcs/crypto.ts';
 import { PpmidRelayError } from '../../runtime/errors.ts';
 import { Logger } from '../../runtime/logger.ts';
 import { issueCrl } from './crl.ts';
@@ -333,9 +333,8 @@ export async function createCsr(commonName: string, keyPem: string): Promise<str
 
 /** A fresh P-256 private key (PKCS#8 PEM), as a device makes its own. */
 export function generateDeviceKeyPem(): string {
-  return generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
-    .privateKey.export({ type: 'pkcs8', format: 'pem' })
-    .toString();
+  // not generateKeyPairSync('ec'): it can deadlock Node 20 under GC (gbcs/crypto.ts)
+  return generateP256KeyPair().privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 }
 
 async function createCa(name: string, now: number) {

@@ -12,7 +12,13 @@
  */
 import { type Eui, normaliseEui } from '../../runtime/bytes.ts';
 import { PpmidRelayError } from '../../runtime/errors.ts';
-import { checkInstallCode, linkKeyFromInstallCode, withInstallCodeCrc } from '../../zigbee/index.ts';
+import {
+  checkInstallCode,
+  INSTALL_CODE_LENGTHS,
+  isInstallCodeWithCrc,
+  linkKeyFromInstallCode,
+  withInstallCodeCrc,
+} from '../../zigbee/index.ts';
 import type { DeviceLogEntry, DeviceType } from '../contracts.ts';
 
 /** A Device Log entry as the CHF keeps it: the contract entry plus derived and bookkeeping fields. */
@@ -41,12 +47,10 @@ export class DeviceLogError extends PpmidRelayError {
  * ZigbeeInstallCodeError if neither reading is a valid install code.
  */
 export function installCodeWithCrc(code: Uint8Array): Uint8Array {
-  try {
-    return checkInstallCode(code).slice();
-  } catch (err) {
-    if ([6, 8, 12, 16].includes(code.length)) return withInstallCodeCrc(code);
-    throw err;
-  }
+  // tested first, not caught: a bare code is the usual case (every CCS01), and an error's stack costs
+  if (isInstallCodeWithCrc(code)) return code.slice();
+  if ((INSTALL_CODE_LENGTHS as readonly number[]).includes(code.length)) return withInstallCodeCrc(code);
+  return checkInstallCode(code).slice(); // throws ZigbeeInstallCodeError
 }
 
 function halves(eui: Eui): { hi: number; lo: number } {
