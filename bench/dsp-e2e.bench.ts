@@ -34,8 +34,9 @@
  *
  * `dsp.e2e.stages`: where one request's CPU goes on the one-thread path, the
  * same mix run in process stage by stage (no HTTP), CPU ms per request each:
- * precheck (check 0), xsd (check 1, libxml2-wasm), verifyParse (check 2:
- * XML-DSig verify and the DUIS parse), dsp (checks 3-6, transform, ACB MAC,
+ * precheck (check 0), xsd (check 1, libxml2-wasm, and the DUIS tree read
+ * from its parse), verifyParse (check 2: XML-DSig verify and the DUIS
+ * reading of that tree), dsp (checks 3-6, transform, ACB MAC,
  * records and journal queueing: DspService.handleVerified), sign (the DUIS
  * Response built and signed), store (the journal's commits, one per 8
  * requests as with 8 connections), and `httpAndRest` = the one-thread e2e
@@ -50,7 +51,7 @@ import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFile
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { migrate, openStore, type Store } from '../src/adapters/store/index.ts';
-import { type FrontOutcome, verifyRequest } from '../src/dcc/dsp/front.ts';
+import { type FrontOutcome, READ_TREE, verifyRequest } from '../src/dcc/dsp/front.ts';
 import {
   type DspReply,
   type DuisEndpoint,
@@ -59,6 +60,7 @@ import {
   startDspHttp,
 } from '../src/dcc/dsp/index.ts';
 import { precheckDuisRequest } from '../src/dcc/dsp/precheck.ts';
+import { CHANGE_OF_SUPPLIER_SRV } from '../src/dcc/dsp/scheduler.ts';
 import { DspService } from '../src/dcc/dsp/service.ts';
 import {
   buildDuisResponseDocument,
@@ -233,7 +235,8 @@ async function openDsp(dir: string, users: User[], kyselyStore = false) {
  * took before (e.g. 8.5 Service Opt Out: the device's SRs get E5 from then):
  * after each accepted template, the first accepted one of every target is
  * sent again; if one is refused, that template is left out and the trial
- * goes on with a fresh DSP.
+ * goes on with a fresh DSP. 6.23 (change of supplier) is left out: it makes
+ * its sender the meter's one registered supplier (registration.ts).
  */
 async function acceptedMix(dir: string, user: User): Promise<Sr[]> {
   const out: Sr[] = [];
@@ -255,6 +258,9 @@ async function acceptedMix(dir: string, user: User): Promise<Sr[]> {
   try {
     await open();
     for (const t of supportedTemplates()) {
+      // 6.23 (change of supplier) makes the one user who sends it the meter's registered supplier
+      // (registration.ts): every other user's SRs to that meter would then get E4
+      if (t.srv === CHANGE_OF_SUPPLIER_SRV) continue;
       const cv = Number(/<sr:CommandVariant>(\d)</.exec(t.xml)?.[1]) as CommandVariant;
       if (!cv) continue;
       const sr: Sr = { file: t.file, cv, endpoint: endpointForCommandVariant(cv) };
@@ -379,7 +385,8 @@ async function stages(
     stage('precheck', () => {
       for (const [, xml] of reqs) precheckDuisRequest(xml, (e) => known.has(e), limits);
     });
-    const valid = stage('xsd', () => reqs.map(([, xml]) => xsd.validate(xml)));
+    // the XSD hands its parsed tree to verifyParse (one parse per request), as the DSP does
+    const valid = stage('xsd', () => reqs.map(([, xml]) => xsd.validate(xml, READ_TREE)));
     const verified = stage('verifyParse', () =>
       reqs.map(([, xml], i) => verifyRequest(xml, valid[i], trust, now)),
     );

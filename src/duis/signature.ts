@@ -446,11 +446,19 @@ export function verifyDuisSignature(
 export function verifyAndParseDuisRequest(
   input: string | Uint8Array,
   trust: XmlSigningTrustStore,
-  options: VerifyOptions & ParseRequestOptions & { requireOriginatorSigner?: boolean } = {},
+  options: VerifyOptions &
+    ParseRequestOptions & {
+      requireOriginatorSigner?: boolean;
+      /**
+       * `input` already parsed, by the in-process XSD check (`XsdValidationResult.document`):
+       * verified and read instead of parsing `input` again. A fresh tree (it is changed).
+       */
+      parsed?: XmlDocument;
+    } = {},
 ): { request: DuisRequest; signature: VerifiedSignature } {
   // One parse: the DOM that is verified is the DOM that is read. Structure first (to learn the
   // originator), then authenticate, then the CV rule (E12).
-  const doc = parseXmlDocument(input, options);
+  const doc = options.parsed ?? parseXmlDocument(input, options);
   const request = duisRequestFromDocument(doc, { ...options, checkCommandVariant: false });
   const expected =
     options.expectedSignerEui ??

@@ -32,12 +32,19 @@ import {
   xmlRegisterInputProvider,
 } from 'libxml2-wasm';
 import { DuisXsdUnavailableError } from './errors.ts';
-import { screenXmlText, type XmlLimits } from './xml.ts';
+import { treeFromLibxml } from './libxml-tree.ts';
+import {
+  DEFAULT_MAX_DEPTH,
+  type XmlDocument as DuisXmlDocument,
+  screenXmlText,
+  type XmlLimits,
+} from './xml.ts';
 import {
   type DuisXsdValidation,
   defaultDuisXsdDir,
   duisSchemaFiles,
   duisValidationSchema,
+  type XsdValidateOptions,
   type XsdValidationResult,
 } from './xsd.ts';
 
@@ -165,9 +172,12 @@ export class InProcessDuisXsdValidator implements DuisXsdValidation {
    * Validates one document. Input is screened first like any untrusted DUIS
    * input (size limit, UTF-8, no DOCTYPE/entities: DuisError), as xsd.ts
    * does before xmllint. Not well-formed XML is `{valid: false}` with the
-   * parser's messages, as from xmllint.
+   * parser's messages, as from xmllint. With `readTree`, a valid document's
+   * DUIS tree is read from libxml2's parse (libxml-tree.ts) into `document`
+   * where it is exactly what `parseXmlDocument` would give (else no
+   * `document`: the caller parses the text).
    */
-  validate(input: string | Uint8Array, limits: XmlLimits = {}): XsdValidationResult {
+  validate(input: string | Uint8Array, limits: XsdValidateOptions = {}): XsdValidationResult {
     const schema = this.#schema;
     if (!schema) throw new DuisXsdUnavailableError('the in-process DUIS XSD validator was disposed');
     const text = screenXmlText(input, limits);
@@ -180,8 +190,11 @@ export class InProcessDuisXsdValidator implements DuisXsdValidation {
       return { valid: false, errors: errors.length > 0 ? errors : [`-: parser error : ${e.message}`] };
     }
     try {
+      // read before validating: the tree is the document as parsed, whatever validation does to it
+      let tree: DuisXmlDocument | undefined;
+      if (limits.readTree) tree = treeFromLibxml(doc, text, limits.maxDepth ?? DEFAULT_MAX_DEPTH);
       schema.validate(doc);
-      return { valid: true, errors: [] };
+      return tree ? { valid: true, errors: [], document: tree } : { valid: true, errors: [] };
     } catch (e) {
       const details = detailsOf(e);
       if (details.length === 0) {

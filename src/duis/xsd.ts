@@ -26,7 +26,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DuisXsdUnavailableError } from './errors.ts';
-import { DS_NS, RA_NS, SR_NS, screenXmlText, type XmlLimits } from './xml.ts';
+import { DS_NS, RA_NS, SR_NS, screenXmlText, type XmlDocument, type XmlLimits } from './xml.ts';
 
 export interface DuisXsdOptions extends XmlLimits {
   /** Directory holding `DUIS Schema V5.4.xsd` and `MMC Schema V5.4.xsd`. Default: $DUIS_XSD_DIR, else the fixtures. */
@@ -39,13 +39,27 @@ export interface XsdValidationResult {
   valid: boolean;
   /** libxml2's messages about the document, as xmllint prints them (schema-loading notices removed). */
   errors: string[];
+  /**
+   * A valid document's DUIS tree as the validator parsed it, when asked
+   * (`readTree`) and when the engine has one that is exactly the tree
+   * `parseXmlDocument` would give (in process: libxml-tree.ts), so that the
+   * caller does not parse the text again. Fresh per call (the caller may
+   * change it).
+   */
+  document?: XmlDocument;
+}
+
+/** Options of `DuisXsdValidation.validate`: the input limits, and whether to hand back the parsed tree. */
+export interface XsdValidateOptions extends XmlLimits {
+  /** Return the valid document's tree in `document` where the engine can (in process); default false. */
+  readTree?: boolean;
 }
 
 /** A synchronous DUIS XSD validator: xmllint (`DuisXsdValidator`) or in process (`InProcessDuisXsdValidator`). */
 export interface DuisXsdValidation {
   readonly xsdDir: string;
   /** Screens the input like any DUIS input (DuisError if refused), then validates it. */
-  validate(input: string | Uint8Array, limits?: XmlLimits): XsdValidationResult;
+  validate(input: string | Uint8Array, options?: XsdValidateOptions): XsdValidationResult;
 }
 
 export const DUIS_XSD_FILE = 'DUIS Schema V5.4.xsd';

@@ -16,6 +16,7 @@ import {
   parseXmlDocument,
   verifyAndParseDuisRequest,
   type XmlSigningTrustStore,
+  type XsdValidateOptions,
   type XsdValidationResult,
 } from '../../duis/index.ts';
 import { GbcsError } from '../../gbcs/index.ts';
@@ -94,7 +95,14 @@ export function schemaCheck(input: string | Uint8Array, r: XsdValidationResult |
   );
 }
 
-/** Checks 1 and 2: XSD (its result given), then one parse whose DOM is verified and read. */
+/** XSD options of check 1: the tree libxml2 parsed for the XSD is the one verified and read (no second parse). */
+export const READ_TREE: XsdValidateOptions = { readTree: true };
+
+/**
+ * Checks 1 and 2: XSD (its result given), then one parse whose DOM is
+ * verified and read: the XSD's own (`xsd.document`, in process), else the
+ * text parsed here.
+ */
 export function verifyRequest(
   input: string | Uint8Array,
   xsd: XsdValidationResult | undefined,
@@ -102,7 +110,11 @@ export function verifyRequest(
   now: number,
 ): DuisRequest {
   schemaCheck(input, xsd);
-  return verifyAndParseDuisRequest(input, trust, { at: new Date(now), checkCommandVariant: false }).request;
+  return verifyAndParseDuisRequest(input, trust, {
+    at: new Date(now),
+    checkCommandVariant: false,
+    ...(xsd?.document ? { parsed: xsd.document } : {}),
+  }).request;
 }
 
 /** What the checks up to the signature concluded (what a worker thread hands the DSP). */
@@ -140,7 +152,10 @@ export function frontChecks(
     return out;
   }
   try {
-    return { kind: 'verified', request: verifyRequest(input, c.xsd?.validate(input), c.trust, now) };
+    return {
+      kind: 'verified',
+      request: verifyRequest(input, c.xsd?.validate(input, READ_TREE), c.trust, now),
+    };
   } catch (e) {
     return { kind: 'rejected', rejection: rejectionOf(e) };
   }

@@ -101,7 +101,15 @@ import {
   wrongEndpoint,
 } from './errors.ts';
 import { checkExecutionNotPast, requestExecutionAt } from './execution-date.ts';
-import { errText, type FrontOutcome, precheck, type Rejection, rejectionOf, verifyRequest } from './front.ts';
+import {
+  errText,
+  type FrontOutcome,
+  precheck,
+  READ_TREE,
+  type Rejection,
+  rejectionOf,
+  verifyRequest,
+} from './front.ts';
 import {
   FUTURE_DATED_ALERT_CODES,
   futureDatedAlertNode,
@@ -662,7 +670,7 @@ export class DspService implements DspDeviceMessageSink {
   handleRequest(endpoint: DuisEndpoint, input: string | Uint8Array, o: DuisCaller = {}): DspReply {
     const refused = this.#precheck(input, o);
     if (refused) return refused;
-    return this.#handle(endpoint, input, () => this.#xsd?.validate(input));
+    return this.#handle(endpoint, input, () => this.#xsd?.validate(input, READ_TREE));
   }
 
   /**
