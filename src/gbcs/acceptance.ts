@@ -11,6 +11,8 @@
  *    from that originator (ReplayGuard).
  * Pure: the guard is plain state the device owns (snapshot/restore for crash tests).
  */
+
+import { LazyMap } from '../runtime/lazy-collections.ts';
 import { lookupMessageCode } from './codes/message-codes.ts';
 import { decodeMessage } from './decode.ts';
 import { GbcsError } from './errors.ts';
@@ -19,7 +21,7 @@ import type { Eui, GbcsMessage } from './types.ts';
 
 /** Highest accepted Originator Counter per originator (GBCS.md 3 "Replay protection"). */
 export class ReplayGuard {
-  private readonly highest = new Map<Eui, bigint>();
+  private readonly highest: Map<Eui, bigint> = new LazyMap();
 
   /** True if `counter` is greater than every counter accepted from `originator`. */
   isFresh(originator: Eui, counter: bigint): boolean {

@@ -15,6 +15,7 @@
  * default and keeps what it decoded when re-encoding. No RTDS fixture uses GBT.
  */
 import { fromHex, normaliseEui, toHex } from '../runtime/bytes.ts';
+import { LazyMap } from '../runtime/lazy-collections.ts';
 import { decode } from './decode.ts';
 import { type LengthForm, minimalForm, writeLength } from './der.ts';
 import { GbcsMalformedError, GbcsUnsupportedError } from './errors.ts';
@@ -170,7 +171,7 @@ export interface GbtReassemblerOptions {
  * no timers: a caller that wants time-outs drops streams with `discard`.
  */
 export class GbtReassembler {
-  private readonly streams = new Map<string, Stream>();
+  private readonly streams: Map<string, Stream> = new LazyMap();
   private readonly maxStreams: number;
   private readonly maxMessageBytes: number;
 

@@ -5,10 +5,11 @@
  * outgoing counter.
  */
 import type { Eui } from '../runtime/bytes.ts';
+import { LazyMap } from '../runtime/lazy-collections.ts';
 import { ZigbeeCounterExhaustedError, ZigbeeReplayError } from './errors.ts';
 
 export class FrameCounterGuard {
-  private readonly last = new Map<Eui, number>();
+  private readonly last: Map<Eui, number> = new LazyMap();
 
   /** True when `counter` from `source` would be accepted. */
   isFresh(source: Eui, counter: number): boolean {

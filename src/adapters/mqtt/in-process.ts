@@ -15,6 +15,7 @@
  * Connecting and the subscriptions given to `connect` take no time.
  */
 import type { Clock, TimerHandle, VirtualClock } from '../../runtime/clock.ts';
+import { LazyMap } from '../../runtime/lazy-collections.ts';
 import { Logger } from '../../runtime/logger.ts';
 import { Metrics } from '../../runtime/metrics.ts';
 import {
@@ -359,7 +360,7 @@ interface OutgoingPublish {
 export class InProcessLink implements InternetLink {
   private readonly events: LinkEmitter;
   private readonly dispatcher: InboundDispatcher;
-  private readonly qosOf = new Map<string, Qos>();
+  private readonly qosOf: Map<string, Qos> = new LazyMap();
   private readonly presence: boolean;
   private readonly outgoing: OutgoingPublish[] = [];
   private online = false;

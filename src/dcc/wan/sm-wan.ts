@@ -30,6 +30,7 @@
 import type { ChWanPort } from '../../devices/contracts.ts';
 import { type Eui, normaliseEui } from '../../runtime/bytes.ts';
 import type { Clock, TimerHandle } from '../../runtime/clock.ts';
+import { LazyMap } from '../../runtime/lazy-collections.ts';
 import { Logger } from '../../runtime/logger.ts';
 import { Metrics, type MetricsSnapshot } from '../../runtime/metrics.ts';
 import { SeededRandom } from '../../runtime/random.ts';
@@ -228,7 +229,7 @@ class Stats {
 
 /** One direction of one CH's connection: ordered, retried until TTL, bounded. */
 class Channel {
-  readonly held = new Map<number, Transit>();
+  readonly held: Map<number, Transit> = new LazyMap();
   private nextSeq = 1;
   accepted = 0;
   delivered = 0;

@@ -21,6 +21,7 @@ import { formatCosemDateTimeText } from '../../gbcs/use-cases/cosem-text.ts';
 import { encodeAlert, useCaseById } from '../../gbcs/use-cases/index.ts';
 import { toHex } from '../../runtime/bytes.ts';
 import type { Clock, TimerHandle } from '../../runtime/clock.ts';
+import { LazyMap } from '../../runtime/lazy-collections.ts';
 
 /** GBCS alert codes the CHF raises besides the provisional SECMP0038 ones (GBCS.md 5). */
 export const CHF_GBCS_ALERT = {
@@ -160,7 +161,7 @@ interface ThrottleState {
 
 /** Per-cause alert throttle on the clock (see the file comment). */
 export class AlertThrottle {
-  private readonly causes = new Map<string, ThrottleState>();
+  private readonly causes: Map<string, ThrottleState> = new LazyMap();
   /** alerts let through (first of a window, or summaries) and instances suppressed */
   sent = 0;
   suppressedTotal = 0;

@@ -49,6 +49,7 @@ import { SecurityContext } from '../../gbcs/security.ts';
 import { DEFAULT_ACB_EUI, type GbcsMessage } from '../../gbcs/types.ts';
 import { type Eui, fromHex, normaliseEui, toHex } from '../../runtime/bytes.ts';
 import type { Clock, TimerHandle } from '../../runtime/clock.ts';
+import { LazyMap, LazySet } from '../../runtime/lazy-collections.ts';
 import { Logger } from '../../runtime/logger.ts';
 import { BoundedQueue, Metrics } from '../../runtime/metrics.ts';
 import {
@@ -303,7 +304,7 @@ export class Chf {
   /** firmware files from the WAN, to the CHF itself or its HAN devices (firmware-distribution.ts) */
   private readonly firmware: FirmwareDistribution;
   /** per HAN peer: when the CHF last heard from it, failed sends to it (CCS06) */
-  private readonly peerSeen = new Map<Eui, { lastHeardAt: number | null; failures: number }>();
+  private readonly peerSeen: Map<Eui, { lastHeardAt: number | null; failures: number }> = new LazyMap();
   readonly events: ChEvent[] = [];
   readonly alerts: ChAlert[] = [];
   private readonly clock: Clock;
@@ -318,13 +319,13 @@ export class Chf {
   /** Set while a PPMID transfer is routed: the TransferDataError status to answer (CH-7 refusals). */
   private refusal: TransferDataStatus | undefined;
   private relayInFlight: RelayItem | undefined;
-  private readonly mailboxes = new Map<Eui, BoundedQueue<MailboxItem>>();
-  private readonly buckets = new Map<Eui, TokenBucket>();
-  private readonly relayAirtime = new Map<Eui, AirtimeLog>();
+  private readonly mailboxes: Map<Eui, BoundedQueue<MailboxItem>> = new LazyMap();
+  private readonly buckets: Map<Eui, TokenBucket> = new LazyMap();
+  private readonly relayAirtime: Map<Eui, AirtimeLog> = new LazyMap();
   /** `${originator}:${counter}` of HHT-sourced commands -> the HHT (responses go back to it) */
-  private readonly hhtCommands = new Map<string, Eui>();
+  private readonly hhtCommands: Map<string, Eui> = new LazyMap();
   /** `${device}:${originator}:${counter}` of PPMID-relayed commands delivered (CH-6) */
-  private readonly ppmidCaused = new Map<string, Eui>();
+  private readonly ppmidCaused: Map<string, Eui> = new LazyMap();
   private readonly joined = new Set<Eui>();
   private readonly ownGbt = new GbtReassembler({ maxStreams: 4, maxMessageBytes: 16_384 });
   private readonly listeners: Array<(e: ChEvent) => void> = [];
@@ -334,11 +335,11 @@ export class Chf {
   private seq = 0;
   private alertSeq = 0;
   private uplinkId = 0;
-  private readonly uplinkListeners = new Set<() => void>();
+  private readonly uplinkListeners: Set<() => void> = new LazySet();
   /** uplink messages handed to the WAN whose recipient has not yet confirmed holding them (oldest first) */
-  private readonly unconfirmed = new Map<number, UplinkItem>();
+  private readonly unconfirmed: Map<number, UplinkItem> = new LazyMap();
   private counter = 1n;
-  private bufferFullRaised = new Set<BufferId>();
+  private bufferFullRaised: Set<BufferId> = new LazySet();
   private poweredUpAt: number;
   private running = true;
   private standaloneState: { since: number; by: Eui | null } | null = null;

@@ -46,6 +46,7 @@
 
 import type { Eui } from '../../runtime/bytes.ts';
 import type { TimerHandle } from '../../runtime/clock.ts';
+import { LazyMap } from '../../runtime/lazy-collections.ts';
 import type { Metrics } from '../../runtime/metrics.ts';
 import type { DeviceEvent } from '../contracts.ts';
 import {
@@ -106,7 +107,7 @@ const EPOCH_2000_S = 946_684_800;
 export class AlcsControl {
   private calendarTimer: TimerHandle | null = null;
   private nextAt = 0;
-  private readonly overrideTimers = new Map<number, TimerHandle>();
+  private readonly overrideTimers: Map<number, TimerHandle> = new LazyMap();
 
   constructor(private readonly host: AlcsHost) {}
 

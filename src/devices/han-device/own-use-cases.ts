@@ -36,6 +36,7 @@ import { encodeGbzAlert } from '../../gbcs/use-cases/index.ts';
 import type { Eui } from '../../runtime/bytes.ts';
 import { toHex } from '../../runtime/bytes.ts';
 import type { Clock } from '../../runtime/clock.ts';
+import { LazySet } from '../../runtime/lazy-collections.ts';
 import type { Metrics } from '../../runtime/metrics.ts';
 import type { DeviceType } from '../contracts.ts';
 import {
@@ -123,7 +124,7 @@ export interface OwnCommandResult {
 
 export class HanOwnUseCases implements RegistryDevice {
   readonly deviceType: DeviceType;
-  private readonly faults = new Set<string>();
+  private readonly faults: Set<string> = new LazySet();
   private state: HanDeviceState;
 
   constructor(private readonly o: HanOwnUseCasesOptions) {

@@ -26,6 +26,7 @@
 import { type Eui, normaliseEui } from '../../runtime/bytes.ts';
 import type { Clock, TimerHandle } from '../../runtime/clock.ts';
 import { ConfigError } from '../../runtime/errors.ts';
+import { LazyMap } from '../../runtime/lazy-collections.ts';
 import { Logger } from '../../runtime/logger.ts';
 import { BoundedQueue, type Counter, Metrics } from '../../runtime/metrics.ts';
 import type { SeededRandom } from '../../runtime/random.ts';
@@ -417,9 +418,9 @@ export class HanMedium {
       apsCounter: apsStart,
       frameCounter: new OutgoingFrameCounter(opts.frameCounterStart ?? 0),
       guard,
-      reassemblies: new Map(),
-      recent: new Map(),
-      refused: new Map(),
+      reassemblies: new LazyMap(),
+      recent: new LazyMap(),
+      refused: new LazyMap(),
       airtime: new AirtimeLog(Math.max(HOUR, this.airtimeWindowMs)),
       pumpScheduled: false,
     };

@@ -13,6 +13,7 @@
  */
 import type { Eui } from '../../runtime/bytes.ts';
 import type { Clock } from '../../runtime/clock.ts';
+import { LazyMap } from '../../runtime/lazy-collections.ts';
 import {
   decodeGsmeMailboxCommand,
   encodeGsmeMailboxCommand,
@@ -88,7 +89,7 @@ export interface ChHanNodeOptions {
 
 export class ChHanNode extends HanNodeBase {
   private readonly tunnels = new Map<Eui, ChTunnel>();
-  private readonly pendingRequests = new Map<Eui, number>();
+  private readonly pendingRequests: Map<Eui, number> = new LazyMap();
   private nextTunnelId = 1;
   private readonly opts: ChHanNodeOptions;
   readonly maxIncoming: number;

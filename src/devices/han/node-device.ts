@@ -13,6 +13,7 @@ import { GbcsError } from '../../gbcs/errors.ts';
 import { GbtReassembler } from '../../gbcs/gbt.ts';
 import type { Eui } from '../../runtime/bytes.ts';
 import type { TimerHandle } from '../../runtime/clock.ts';
+import { LazyMap } from '../../runtime/lazy-collections.ts';
 import {
   TransferDataStatus,
   type TunnelFrame,
@@ -73,7 +74,7 @@ export class TunnelDeviceNode extends DeviceSideNode {
   private readonly awaitVerdict: boolean;
   private readonly verdictTimeoutMs: number;
   /** TransferData waiting for the CH's verdict, by ZCL transaction sequence number */
-  private readonly verdicts = new Map<number, PendingVerdict>();
+  private readonly verdicts: Map<number, PendingVerdict> = new LazyMap();
 
   constructor(opts: TunnelDeviceNodeOptions) {
     super(opts);

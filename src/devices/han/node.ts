@@ -16,6 +16,7 @@ import { splitGbt } from '../../gbcs/gbt.ts';
 import { type Eui, normaliseEui, toHex } from '../../runtime/bytes.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import { PpmidRelayError } from '../../runtime/errors.ts';
+import { LazyMap } from '../../runtime/lazy-collections.ts';
 import {
   decodeDefaultResponse,
   decodeTunnelFrame,
@@ -360,7 +361,7 @@ export abstract class DeviceSideNode extends HanNodeBase implements HanUplink {
   /** firmware from the CH: Image Block Responses on the OTA cluster, reassembled (zigbee/ota.ts) */
   private readonly ota = new OtaReceiver();
   /** application link keys with other devices (from the CH as trust centre): ZSE attribute reads */
-  private readonly peerLinkKeys = new Map<Eui, Uint8Array>();
+  private readonly peerLinkKeys: Map<Eui, Uint8Array> = new LazyMap();
   private readonly zse: ZseReads;
 
   constructor(opts: DeviceSideNodeOptions) {

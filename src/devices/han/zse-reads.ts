@@ -13,6 +13,7 @@
  */
 import type { Eui } from '../../runtime/bytes.ts';
 import type { Clock, TimerHandle } from '../../runtime/clock.ts';
+import { LazyMap } from '../../runtime/lazy-collections.ts';
 import { ZigbeeError } from '../../zigbee/errors.ts';
 import { decodeZclHeader, ZCL_DEFAULT_RESPONSE_COMMAND_ID } from '../../zigbee/zcl.ts';
 import { ON_OFF_CLUSTER_ID } from '../../zigbee/zcl-onoff.ts';
@@ -60,7 +61,7 @@ export interface ZseReadsHost {
 }
 
 export class ZseReads {
-  private readonly pending = new Map<number, Pending>();
+  private readonly pending: Map<number, Pending> = new LazyMap();
 
   constructor(
     private readonly host: ZseReadsHost,

@@ -20,6 +20,7 @@ import { der, encodeDer } from '../../gbcs/payload/der.ts';
 import type { Eui } from '../../runtime/bytes.ts';
 import { toHex } from '../../runtime/bytes.ts';
 import type { Clock, TimerHandle } from '../../runtime/clock.ts';
+import { LazyMap, LazySet } from '../../runtime/lazy-collections.ts';
 import { Logger } from '../../runtime/logger.ts';
 import { BoundedQueue, Metrics } from '../../runtime/metrics.ts';
 import { SeededRandom } from '../../runtime/random.ts';
@@ -156,11 +157,11 @@ export abstract class MeterDevice<S> implements GbcsDevice {
   private readonly eventLog: DeviceEvent[] = [];
   private readonly maxEvents: number;
   private readonly outbox: BoundedQueue<{ bytes: Uint8Array; kind: string }>;
-  private readonly futureDated = new Map<string, { entry: FutureDatedEntry; timer: TimerHandle }>();
+  private readonly futureDated: Map<string, { entry: FutureDatedEntry; timer: TimerHandle }> = new LazyMap();
   private readonly securityAlertsPerMinute: number;
   private alertWindow = { start: 0, count: 0 };
   private readonly alertRecipientOverride: Eui | undefined;
-  private readonly faults = new Set<string>();
+  private readonly faults: Set<string> = new LazySet();
 
   constructor(opts: MeterOptions, facility: string) {
     if (opts.credentials.eui !== opts.eui.toUpperCase())

@@ -70,6 +70,7 @@ import {
 
 // ------------------------------------------------------------------ options
 
+import { LazyMap, LazySet } from '../../runtime/lazy-collections.ts';
 import { afterHanFailure, DEFAULT_RETRY_POLICY, HAN_REASON, type PpmidRetryPolicy } from './han-retry.ts';
 
 export { DEFAULT_RETRY_POLICY, type PpmidRetryPolicy } from './han-retry.ts';
@@ -328,11 +329,11 @@ export class Ppmid implements GbcsDevice {
   private uplink: HanUplink | undefined;
   private readonly outbox: BoundedQueue<OutboxEntry>;
   private readonly customer: BoundedQueue<OutboxEntry>;
-  private readonly seenEnvelopes = new Map<string, SeenEnvelope>();
-  private readonly seenCommands = new Map<string, string>();
+  private readonly seenEnvelopes: Map<string, SeenEnvelope> = new LazyMap();
+  private readonly seenCommands: Map<string, string> = new LazyMap();
   private heldReports: Uint8Array[] = [];
   private readonly listeners: StatusReportListener[] = [];
-  private readonly durableListeners = new Set<() => void>();
+  private readonly durableListeners: Set<() => void> = new LazySet();
   private reportSequence = 0;
   private readonly eventLog: DeviceEvent[] = [];
   private credit: CreditDisplay = emptyCredit();

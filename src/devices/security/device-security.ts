@@ -47,6 +47,7 @@ import {
 } from '../../gbcs/index.ts';
 import { authorise, type OriginatorPlacement, roleOfOu, useCaseByCode } from '../../gbcs/use-cases/index.ts';
 import { type Eui, fromHex, u64be } from '../../runtime/bytes.ts';
+import { LazyMap } from '../../runtime/lazy-collections.ts';
 import { Metrics } from '../../runtime/metrics.ts';
 import { type OriginatorForm, SIGNATURE_ONLY_USE_CASES, TOP_UP_USE_CASES } from './authority.ts';
 import type { DeviceCredentials, PeerDevice, TrustAnchorCellName, TrustAnchors } from './credentials.ts';
@@ -178,7 +179,7 @@ export class DeviceSecurity {
   private context!: SecurityContext;
   private readonly cache = new SharedSecretCache(64);
   private readonly metrics: Metrics;
-  private replay = new Map<string, bigint>();
+  private replay: Map<string, bigint> = new LazyMap();
   private ownCounter = 0n;
 
   /**
