@@ -26,6 +26,7 @@ import { cosemDateTime } from '../meter-common/time.ts';
 import { getAttribute } from './attribute-store.ts';
 import { type BillingState, type ExecutionTime, nextBillingDate } from './billing-calendar.ts';
 import { newestEntryBuffer, takeBillingSnapshot } from './billing-data-log.ts';
+import { resetBlockCounters } from './block-counters.ts';
 import type { EsmeServices } from './services.ts';
 
 export const ECS68 = useCaseById('ECS68')!;
@@ -39,6 +40,8 @@ const CRA_ALERT = 0x03;
 export interface BillingHost {
   readonly services: EsmeServices;
   now(): number;
+  /** brings consumption and the prepayment accounts up to now (catch-up: the meter's advance) */
+  advance(): void;
   setTimer(delayMs: number, fn: () => void, label: string): TimerHandle;
   /** raises the ECS68 alert whose payload `build` makes for the alert's recipient and Originator Counter */
   raise(build: (recipient: Eui, counter: bigint) => Uint8Array, code: number): void;
@@ -86,8 +89,12 @@ export class BillingCalendarControl {
       this.reschedule();
       return;
     }
+    // what was consumed up to the billing date belongs to the period that ends
+    this.host.advance();
     const esme = this.host.services;
     const entry = takeBillingSnapshot(esme, at);
+    // a new billing period: the block counters start again (block-counters.ts)
+    resetBlockCounters(esme.state);
     this.state.runningFrom = at;
     esme.logEvent(BILLING_DATA_LOG_UPDATED);
     // the output of get_protected_attributes over one object: the log restricted to its newest entry

@@ -10,10 +10,10 @@
  *   import register, [twin: secondary active import register], the 48 TOU
  *   registers, [twin: the 4 secondary TOU registers], then the 8 TOU
  *   registers of each block 1..4 (the RTDS ESME's layout of this log).
- *   The TOU and block values are the ones the meter holds (ECS17d's
- *   0-0:94.44.34.1, ECS17e's 0-0:94.44.34.2, zero when none is held):
- *   PROVISIONAL, this emulator does not accumulate TOU or block registers
- *   from its load.
+ *   The TOU values are the ones the meter holds (ECS17d's 0-0:94.44.34.1,
+ *   zero when none is held: PROVISIONAL, this emulator does not accumulate
+ *   TOU registers from its load); the block values are ECS17e's list as the
+ *   meter counts it (block-counters.ts).
  * - 7/0-0:98.1.1.255/2 (the financial one, ECS20c): timestamp, then six
  *   double-long: emergency credit balance, meter balance, payment debt,
  *   time debt 1, time debt 2, accumulated debt. PROVISIONAL: the column
@@ -30,6 +30,7 @@ import {
 } from '../../gbcs/payload/dlms.ts';
 import { fromHex, toHex } from '../../runtime/bytes.ts';
 import { getAttribute } from './attribute-store.ts';
+import { touBlockList } from './block-counters.ts';
 import { CREDIT_BALANCE_KEY } from './handlers/account.ts';
 import { type DebtRegister, debtBalance } from './handlers/debt.ts';
 import type { EsmeServices } from './services.ts';
@@ -41,7 +42,6 @@ export const BILLING_FINANCIAL_LOG = '7/0-0:98.1.1.255/2';
 export const BILLING_LOG_CAPACITY = 12;
 
 const TOU_REGISTERS = '1/0-0:94.44.34.1/2';
-const TOU_BLOCK_REGISTERS = '1/0-0:94.44.34.2/2';
 const EPOCH_2000 = Date.UTC(2000, 0, 1);
 
 function held(state: EsmeState, key: string): DlmsData | null {
@@ -63,8 +63,7 @@ export function registerEntry(state: EsmeState, atMs: number): DlmsData {
   const r = state.registers;
   const tou = held(state, TOU_REGISTERS);
   const touItems = tou?.type === 'structure' ? tou.items : [];
-  const blocks = held(state, TOU_BLOCK_REGISTERS);
-  const blockList = blocks?.type === 'structure' ? blocks.items[0] : undefined;
+  const blockList = dlms.array(...touBlockList(state).map((v) => dlms.u32(v)));
   const items: DlmsData[] = [dlms.u32(Math.floor((atMs - EPOCH_2000) / 1000)), dlms.u32(r.activeImportWh)];
   if (twin) items.push(dlms.u32(r.secondaryActiveImportWh ?? 0));
   items.push(dlms.array(...u32s(touItems[0], 48)));

@@ -273,7 +273,13 @@ describe('ESME: accepted commands change state', () => {
     up.take();
     clock.runUntil(Date.UTC(2030, 0, 15, 9, 0, 0));
     assert.equal(esme.stateView.paymentMode, 'credit');
-    const [alert] = up.take().map(verifyFromEsme);
+    // fifteen years of daily standing charge ran the prepayment credit out first: 8F0F, then the 8F66
+    const sent = up.take().map(verifyFromEsme);
+    assert.deepEqual(
+      sent.map((a) => a.messageCode),
+      [0x1000, 0x00cc],
+    );
+    const alert = sent[1]!;
     assert.equal(alert.cra, 'alert');
     assert.equal(alert.messageCode, 0x00cc);
     const expected = decodeMessage(

@@ -24,6 +24,7 @@ import {
   type ExecutionContext,
   type FutureDatedEntry,
   MeterDevice,
+  simpleAlertOf,
 } from '../meter-common/meter-device.ts';
 import { accrue, type LoadModel, newMetrology, recordConsumption } from '../meter-common/metrology.ts';
 import { defaultCredentialState, reapplyReplacedCertificates } from '../meter-common/security-credentials.ts';
@@ -44,7 +45,7 @@ import {
   MIIWA_ESME,
 } from './integrity.ts';
 import { migrateEsmeTariffState, migrateFutureDated } from './legacy-state.ts';
-import { chargeConsumption } from './prepay-supply.ts';
+import { accruePrepayment, chargeConsumption, startPrepaymentAccrual } from './prepay-supply.ts';
 import { CHANNEL } from './profile-log.ts';
 import type { EsmeServices } from './services.ts';
 import {
@@ -81,6 +82,9 @@ export class Esme extends MeterDevice<EsmeState> {
       this.state.metrology = newMetrology(this.deviceNow(), ESME_PROFILE_CAPACITY);
     // the daily read log records the midnights from the meter's start
     this.state.dailyReadLog.to ??= this.deviceNow();
+    // a meter made in prepayment takes its time-based charges from its start
+    if (this.state.paymentMode === 'prepayment' && this.state.prepay?.accruedTo === undefined)
+      startPrepaymentAccrual(this.state, this.deviceNow());
     this.services = this.buildServices();
     this.alcs.reschedule();
     this.billing.reschedule();
@@ -182,6 +186,7 @@ export class Esme extends MeterDevice<EsmeState> {
         return self.services;
       },
       now: () => this.deviceNow(),
+      advance: () => this.advance(),
       setTimer: (delayMs, fn, label) => this.clock.setTimer(delayMs, fn, `${this.eui} ${label}`),
       raise: (build, code) => {
         const recipient = this.alertRecipient();
@@ -215,7 +220,7 @@ export class Esme extends MeterDevice<EsmeState> {
       setDeviceTime: (t, s) => this.setDeviceTime(t, s),
       scheduleFutureDated: (e) => this.acceptFutureDated(e),
       cancelFutureDated: (k) => this.cancelFutureDated(k),
-      logEvent: (code, messageCode) => this.logEvent(code, messageCode),
+      logEvent: (code, messageCode, at) => this.logEvent(code, messageCode, at),
       alcs: this.alcs,
       billing: this.billing,
       hardwareFaults: () => this.hardwareFaults(),
@@ -251,6 +256,8 @@ export class Esme extends MeterDevice<EsmeState> {
   } {
     const run = ESME_FUTURE_DATED[entry.useCase];
     if (!run) throw new Error(`no runner for future-dated ${entry.useCase}`);
+    // what accrued before the change is accounted under what was in force (prices, payment mode)
+    this.advance();
     return run(entry, this.services);
   }
 
@@ -321,9 +328,9 @@ export class Esme extends MeterDevice<EsmeState> {
 
   // ------------------------------------------------------------------ state
 
-  private logEvent(code: number, messageCode?: number): void {
+  private logEvent(code: number, messageCode?: number, at: number = this.deviceNow()): void {
     this.state.eventLog.push({
-      at: this.deviceNow(),
+      at,
       code,
       ...(messageCode === undefined ? {} : { messageCode }),
     });
@@ -347,17 +354,22 @@ export class Esme extends MeterDevice<EsmeState> {
             r.secondaryActiveImportWh = (r.secondaryActiveImportWh ?? 0) + amount;
         });
     };
-    // the midnights since the last message: each daily read with the registers at its time
-    recordDailyReads(this.state, this.deviceNow(), accrueTo);
-    accrueTo(this.deviceNow());
+    // consumption and the time-based prepayment charges in time order (prepay-supply.ts), up to each
+    // midnight since the last message: each daily read with the registers at its time
+    const accountTo = (t: number) => accruePrepayment(this.services, t, accrueTo, this.alertAt);
+    recordDailyReads(this.state, this.deviceNow(), accountTo);
+    accountTo(this.deviceNow());
   }
+
+  /** Raises a simple alert (GCA / GNCA) as of device time `at` (catch-up accounting: when it happened). */
+  private readonly alertAt = (code: number, at: number): void => {
+    const a = simpleAlertOf(code, this.encodeSimpleAlert(code, at));
+    this.sendAlert(a.payload, a.messageCode, a.critical, a.code);
+  };
 
   /** Active import consumed at `at`: a prepayment meter is debited, its supply disabled without credit (prepay-supply.ts). */
   private charge(wh: number, at: number): void {
-    chargeConsumption(this.services, wh, at, (code) => {
-      const a = this.simpleAlert(code);
-      this.sendAlert(a.payload, a.messageCode, a.critical, a.code);
-    });
+    chargeConsumption(this.services, wh, at, this.alertAt);
   }
 
   snapshot(): EsmeSnapshot {

@@ -8,12 +8,13 @@
  *   for the weekday), the day profile's last action started at or before the
  *   time of day gives the tariff switching script selector; selector n in
  *   1..48 is TOU rate n (charge_table index `touIndex(n)`), selector 100 + t
- *   (t in 1..8) is TOU-with-blocks column t. PROVISIONAL: the selector
+ *   (t in 1..8) is TOU-with-blocks column t, charged at the price of the
+ *   block its block counters have reached (block-counters.ts), split where
+ *   the consumption crosses a threshold. PROVISIONAL: the selector
  *   meaning is read off the RTDS ESME's tariff (day profiles 101 / 102 with
  *   block prices A1 / A2, weekend selector 1 with TOU rate 1); times are UTC
  *   (no daylight saving); before the day's first action the previous action
- *   of the day profile (its last) holds. Block counters are not modelled: a
- *   block column charges its block 1 price (PROVISIONAL, docs/devices.md).
+ *   of the day profile (its last) holds.
  * - Units: chargePerUnit x 10^priceScale GBP per 10^commodityScale Wh (the
  *   primary price Charge's commodity is the import register in Wh); credit
  *   is in milli-pence (10^-5 GBP), so the RTDS price 2121 at scales 3 / -5
@@ -43,7 +44,7 @@ const DAY_MS = 86_400_000;
 const WEEKDAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'] as const;
 
 /** A calendar date (`YYYY-MM-DD`, `*` not specified) matches the UTC day of `at`. */
-function dateMatches(date: string, at: number): boolean {
+export function dateMatches(date: string, at: number): boolean {
   const day = new Date(at).toISOString().slice(0, 10);
   if (date.length !== day.length) return false;
   for (let i = 0; i < date.length; i++) if (date[i] !== '*' && date[i] !== day[i]) return false;
@@ -93,16 +94,51 @@ export function chargeIndexOfSelector(selector: number): string | null {
   return null;
 }
 
-/** The primary element's unit price in force at `at`; null when the calendar or charge table names none. */
-export function priceInForce(tariff: EsmeTariff, at: number): PriceInForce | null {
-  const selector = scriptSelectorAt(tariff, at);
-  const index = selector === null ? null : chargeIndexOfSelector(selector);
-  if (index === null) return null;
-  const charge: UnitCharge = tariff.primaryPriceCharge.unitChargeActive;
+/** The primary element's price at charge_table `index`; null when the table has no such entry. */
+export function priceOfIndex(charge: UnitCharge, index: string): PriceInForce | null {
   const entry = charge.chargeTable.find((e) => e.index.toUpperCase() === index.toUpperCase());
   if (!entry) return null;
   const { commodityScale, priceScale } = charge.chargePerUnitScaling;
   return { index, chargePerUnit: entry.chargePerUnit, commodityScale, priceScale };
+}
+
+/** The TOU-with-blocks column (1..8) of a script selector (101..108), else null. */
+export function blockColumnOfSelector(selector: number | null): number | null {
+  return selector !== null && selector >= 101 && selector <= 108 ? selector - 100 : null;
+}
+
+/** The primary element's unit price in force at `at` (a block column: its block 1); null when the calendar or charge table names none. */
+export function priceInForce(tariff: EsmeTariff, at: number): PriceInForce | null {
+  const selector = scriptSelectorAt(tariff, at);
+  const index = selector === null ? null : chargeIndexOfSelector(selector);
+  if (index === null) return null;
+  return priceOfIndex(tariff.primaryPriceCharge.unitChargeActive, index);
+}
+
+/**
+ * What `wh` consumed at `at` costs (milli-pence, unrounded): at the TOU rate in force, or in a block column at
+ * each block's price for the part of `split` (block-counters.ts) in that block. Null when no price is in force.
+ */
+export function consumptionCost(
+  charge: UnitCharge,
+  selector: number | null,
+  wh: number,
+  split: readonly number[] | null,
+): number | null {
+  const column = blockColumnOfSelector(selector);
+  if (column !== null && split) {
+    let cost = 0;
+    for (const [i, part] of split.entries()) {
+      if (part === 0) continue;
+      const price = priceOfIndex(charge, blockIndex(i + 1, column));
+      if (!price) return null;
+      cost += costMillipence(part, price);
+    }
+    return cost;
+  }
+  const index = selector === null ? null : chargeIndexOfSelector(selector);
+  const price = index === null ? null : priceOfIndex(charge, index);
+  return price ? costMillipence(wh, price) : null;
 }
 
 /** milli-pence per GBP (the credit unit: 10^-5 GBP) as a power of ten */

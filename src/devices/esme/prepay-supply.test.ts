@@ -1,8 +1,9 @@
 /**
  * Prepayment in time on the ESME (prepay-supply.ts): consumption debits a
  * prepayment meter's credit at the price in force (the RTDS tariff at the
- * RTDS time, Thursday 2015-01-01 00:00 UTC: selector 102, block 1 column 2,
- * 4002 milli-pence per kWh), read back over GBCS (ECS82 meter balance, ECS19
+ * RTDS time, Thursday 2015-01-01 00:00 UTC: selector 102, column 2: block 1
+ * at 4002 milli-pence per kWh up to its 10 kWh threshold, block 2 at 6969
+ * beyond: block-counters.ts), read back over GBCS (ECS82 meter balance, ECS19
  * emergency credit balance, ECS26a disablement threshold, ECS45 load switch);
  * below the disablement threshold the supply is disabled with 0x8F0F (event
  * and GCA alert); a top-up (CS01a) or emergency credit (ECS09) arms it.
@@ -18,6 +19,10 @@ import { esmeTestRig, type Fields, rtdsFixture } from './test-rig.test-support.t
 const rig = esmeTestRig();
 /** milli-pence per kWh in force at the RTDS time */
 const PRICE = 4002;
+/** milli-pence per kWh of block 2 in that column (B2), past its 10 kWh threshold */
+const BLOCK2 = 6969;
+/** the RTDS ESME's accumulated debt register (ECS19 item 2): a top-up repays it first */
+const ACCUMULATED_DEBT = 187_000;
 const READ_ENVELOPE = 'ECS82_4.18_SUCCESS_COMMAND_GBCS.HEX';
 
 type Read = { result: string; value?: unknown };
@@ -92,12 +97,12 @@ describe('ESME prepayment: consumption debits the credit at the price in force',
 describe('ESME prepayment: the supply below the disablement threshold, and back', () => {
   it('falling below the threshold disables the supply: 0x8F0F logged and alerted; no more debit; a CS01a top-up arms it (0x8F32)', () => {
     const t = meter({ paymentMode: 'prepayment', disablementThreshold: 100_000 });
-    t.esme.backchannel.consume(30_000); // 120 060: 250 000 -> 129 940
+    t.esme.backchannel.consume(10_000); // block 1 up to its 10 kWh threshold: 40 020, 250 000 -> 209 980
     assert.deepEqual(t.alerts(), []);
     assert.equal(t.esme.stateView.supply, 'enabled');
-    t.esme.backchannel.consume(10_000); // 40 020: 89 920, below 100 000
+    t.esme.backchannel.consume(20_000); // block 2 (B2): 139 380: 70 600, below 100 000
     assert.equal(t.esme.stateView.supply, 'disabled');
-    assert.equal(t.esme.stateView.meterBalance, 250_000 - 40 * PRICE);
+    assert.equal(t.esme.stateView.meterBalance, 250_000 - 10 * PRICE - 20 * BLOCK2);
     assert.equal(t.events().filter((c) => c === 0x8f0f).length, 1);
     const sent = t.alerts();
     assert.equal(sent.length, 1);
@@ -105,13 +110,13 @@ describe('ESME prepayment: the supply below the disablement threshold, and back'
     t.esme.backchannel.consume(10_000);
     assert.equal(
       t.esme.stateView.meterBalance,
-      250_000 - 40 * PRICE,
+      250_000 - 10 * PRICE - 20 * BLOCK2,
       'a disabled supply passes nothing to debit',
     );
-    // the UTRN of the RTDS CS01a (10 pounds)
+    // the UTRN of the RTDS CS01a (10 pounds), the meter's accumulated debt repaid from it first
     const r = t.deliver(rtdsFixture('CS01a_2.2_SUCCESS_COMMAND_GBCS.HEX', 'COMMAND'));
     assert.equal(r.ev?.reason, 'OK');
-    assert.equal(t.balance(), 250_000 - 40 * PRICE + 1_000_000);
+    assert.equal(t.balance(), 250_000 - 10 * PRICE - 20 * BLOCK2 + 1_000_000 - ACCUMULATED_DEBT);
     assert.equal(t.loadSwitch(), 2, 'armed: ready for reconnection');
     assert.ok(t.events().includes(0x8f32));
   });
@@ -121,7 +126,7 @@ describe('ESME prepayment: the supply below the disablement threshold, and back'
     t.esme.backchannel.consume(1);
     assert.equal(t.esme.stateView.supply, 'disabled');
     t.deliver(rtdsFixture('CS01a_2.2_SUCCESS_COMMAND_GBCS.HEX', 'COMMAND'));
-    assert.equal(t.esme.stateView.meterBalance, 250_000 - 4 + 1_000_000);
+    assert.equal(t.esme.stateView.meterBalance, 250_000 - 4 + 1_000_000 - ACCUMULATED_DEBT);
     assert.equal(t.loadSwitch(), 0);
     assert.ok(!t.events().includes(0x8f32));
   });
@@ -152,13 +157,15 @@ describe('ESME prepayment: the supply below the disablement threshold, and back'
     t.esme.backchannel.consume(5000); // 20 010 from the emergency credit (the meter balance is below zero)
     assert.equal(t.emergencyBalance(), 40_000 - 5 * PRICE);
     assert.equal(t.esme.stateView.meterBalance, -2006);
-    t.esme.backchannel.consume(5000); // 20 010: the emergency credit's last 19 990, then 20 from the meter balance
+    // 8 000 Wh counted: 2 000 Wh more in block 1 (8 004), 3 000 Wh in block 2 (20 907): the emergency
+    // credit's last 19 990, then 8 921 from the meter balance
+    t.esme.backchannel.consume(5000);
     assert.ok(
       t.alerts().some((a) => /128F0F/.test(a)),
       'the 8F0F alert',
     );
     assert.equal(t.emergencyBalance(), 0);
-    assert.equal(t.esme.stateView.meterBalance, -2026);
+    assert.equal(t.esme.stateView.meterBalance, -2006 - 8921);
     assert.equal(t.loadSwitch(), 0);
     assert.deepEqual(
       t.events().slice(-2),

@@ -28,8 +28,11 @@ export interface EsmeServices extends RegistryDevice, DeviceKeyHolder {
   setDeviceTime(epochMs: number, status: TimeStatus): void;
   scheduleFutureDated(entry: FutureDatedEntry): void;
   cancelFutureDated(key: string): boolean;
-  /** appends a GBCS event code to the device event log (`messageCode`: the use case that caused it, when logged with one) */
-  logEvent(code: number, messageCode?: number): void;
+  /**
+   * appends a GBCS event code to the device event log (`messageCode`: the use case that caused it, when
+   * logged with one; `at`: the device time it happened, when not now: catch-up accounting)
+   */
+  logEvent(code: number, messageCode?: number, at?: number): void;
   /** the ALCS switches in time: calendar, timed overrides, log, HCALCS, alerts (alcs.ts) */
   readonly alcs?: AlcsControl;
   /** the billing calendar in time: ECS30 / ECS30a start it (billing-control.ts) */

@@ -12,6 +12,7 @@ import type { LoadModel, Metrology } from '../meter-common/metrology.ts';
 import { type CredentialState, defaultCredentialState } from '../meter-common/security-credentials.ts';
 import type { AlcsState } from './alcs.ts';
 import { type BillingState, defaultBillingState } from './billing-calendar.ts';
+import type { BlockRegisters } from './block-counters.ts';
 import { type DailyReadLog, newDailyReadLog } from './daily-read-log.ts';
 import { RTDS_ESME_PROTECTED } from './rtds-protected.ts';
 import { type EsmeTariff, RTDS_TARIFF } from './tariff.ts';
@@ -46,9 +47,16 @@ export interface EsmeState {
   emergencyCredit?: { active: boolean };
   /**
    * prepayment accounting (prepay-supply.ts): fractions of a milli-pence not yet debited, and whether
-   * the supply was disabled for lack of credit (a top-up arms it); absent: never debited
+   * the supply was disabled for lack of credit (a top-up arms it); absent: never debited. `accruedTo`: the
+   * device time up to which the time-based charges are taken (prepay-supply.ts accruePrepayment);
+   * `capWindow`: the debt recovery rate cap period running (prepay-periodic.ts)
    */
-  prepay?: { carry: number; disabledForCredit: boolean };
+  prepay?: {
+    carry: number;
+    disabledForCredit: boolean;
+    accruedTo?: number;
+    capWindow?: { start: number; recovered: number } | null;
+  };
   firmware: {
     /** running firmware version, hex (4 bytes in RTDS: 0123ABCD) */
     version: string;
@@ -100,6 +108,8 @@ export interface EsmeState {
   alcs: AlcsState;
   /** the billing calendar in time (billing-control.ts): whether it runs, and from when */
   billing: BillingState;
+  /** the block registers and counters the meter counts (block-counters.ts); absent: the held list */
+  blocks?: BlockRegisters;
 }
 
 /** HAN devices an ESME's join table holds (this emulator's figure; GBCS sets a minimum, not confirmed here). */

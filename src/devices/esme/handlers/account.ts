@@ -28,7 +28,7 @@ import {
   type UseCaseCall,
 } from '../../meter-common/use-case-registry.ts';
 import { getAttribute, setAttribute } from '../attribute-store.ts';
-import { armIfCredit } from '../prepay-supply.ts';
+import { armIfCredit, creditTopUp, startPrepaymentAccrual } from '../prepay-supply.ts';
 import type { EsmeServices } from '../services.ts';
 import type { PaymentMode } from '../state.ts';
 import { type FutureDatedRun, futureDatedAlert } from './future-dated.ts';
@@ -79,7 +79,7 @@ export function applyUtrn(
     recent: s.recentUtrns,
   });
   if (!r.ok) return r;
-  s.meterBalance += r.valueMillipence;
+  creditTopUp(esme, r.valueMillipence, esme.now());
   s.lastTopUpCounter[supplier] = r.counter.toString();
   s.recentUtrns = rememberUtrn(s.recentUtrns, utrn);
   logCredit(esme, r.valueMillipence);
@@ -136,6 +136,8 @@ function applyPaymentMode(
   threshold: number | undefined | null,
   creditCharge: unknown,
 ): void {
+  if (mode === 'prepayment' && esme.state.paymentMode !== 'prepayment')
+    startPrepaymentAccrual(esme.state, esme.now());
   esme.state.paymentMode = mode;
   if (threshold !== undefined && threshold !== null) esme.state.disablementThreshold = threshold;
   if (creditCharge !== undefined)

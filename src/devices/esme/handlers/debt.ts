@@ -26,6 +26,7 @@ import {
 } from '../../meter-common/use-case-registry.ts';
 import { getAttribute, setAttribute } from '../attribute-store.ts';
 import type { EsmeServices } from '../services.ts';
+import type { EsmeState } from '../state.ts';
 
 type Fields = CommandFieldsOf<'ECS07'>;
 export type DebtRegister = 'timeDebt1' | 'timeDebt2' | 'paymentDebt';
@@ -48,15 +49,22 @@ export const DEBT_ITEM: Readonly<Record<DebtRegister, number>> = {
   paymentDebt: 5,
 };
 
-/** A debt register's balance: what ECS07 left, else the one the meter started with (the held collection). */
-export function debtBalance(esme: EsmeServices, r: DebtRegister): number {
-  const v = getAttribute(esme.state, `${r}.totalAmountRemaining`);
-  if (typeof v === 'number') return v;
-  const hex = esme.state.protectedData[PREPAYMENT_REGISTERS];
+/** Item `i` of the prepayment register collection the meter started with (0 when it holds none). */
+export function heldPrepaymentItem(state: EsmeState, i: number): number {
+  const hex = state.protectedData[PREPAYMENT_REGISTERS];
   const held = hex === undefined ? undefined : decodeDlmsData(fromHex(hex)).value;
-  const item = held?.type === 'structure' ? held.items[DEBT_ITEM[r]] : undefined;
+  const item = held?.type === 'structure' ? held.items[i] : undefined;
   return item && 'value' in item && typeof item.value === 'number' ? item.value : 0;
 }
+
+/** A debt register's balance: what ECS07 or recovery left, else the one the meter started with (the held collection). */
+export function debtBalance(esme: { readonly state: EsmeState }, r: DebtRegister): number {
+  const v = getAttribute(esme.state, `${r}.totalAmountRemaining`);
+  return typeof v === 'number' ? v : heldPrepaymentItem(esme.state, DEBT_ITEM[r]);
+}
+
+/** Where the accumulated debt register sits in the prepayment register collection (GBCS: item 2). */
+export const ACCUMULATED_DEBT_ITEM = 2;
 
 function checkRate(f: Fields, r: 'timeDebt1' | 'timeDebt2'): void {
   const u = f[r].unitChargePassive;

@@ -12,7 +12,8 @@
  * registers (a twin ESME adds the secondary element's import register);
  * the prepayment register list (0-0:94.44.34.30) with the live meter
  * balance first; the TOU-with-blocks register list (ECS17e, 0-0:94.44.34.2)
- * as held, all zero when none is held; every other object from `state.protectedData` (DLMS Data
+ * as the meter counts it from the list it held (all zero when none:
+ * block-counters.ts); every other object from `state.protectedData` (DLMS Data
  * by `class/OBIS/attribute`, initially the RTDS ESME's, rtds-protected.ts);
  * the import daily read log (ECS21a, 0-0:98.1.9.255) from what the meter
  * recorded at each midnight (daily-read-log.ts).
@@ -31,6 +32,7 @@ import {
   type UseCaseCall,
 } from '../../meter-common/use-case-registry.ts';
 import { getAttribute } from '../attribute-store.ts';
+import { TOU_BLOCK_REGISTERS, touBlockList } from '../block-counters.ts';
 import { DAILY_READ_LOG, dailyReadLogBuffer } from '../daily-read-log.ts';
 import { ACTIVE_IMPORT_PROFILE, withRecordedImportProfile } from '../profile-log.ts';
 import type { EsmeServices } from '../services.ts';
@@ -52,10 +54,6 @@ interface GetProtected {
 }
 
 const IMPORT_REGISTERS = '1/0-0:94.44.34.10/2';
-/** ECS17e (GBCS V3.1 use-case tables): the TOU-with-blocks register list, 64 double-long-unsigned in one array. */
-const TOU_BLOCK_REGISTERS = '1/0-0:94.44.34.2/2';
-/** Entries of the TOU-with-blocks list: per block 1..4, its 8 TOU register values then its 8 block counters. */
-const TOU_BLOCK_ENTRIES = 64;
 /** GBCS time stamps in profiles: UTC seconds since 2000-01-01. */
 const EPOCH_2000 = Date.UTC(2000, 0, 1);
 
@@ -71,14 +69,9 @@ function importRegisters(esme: EsmeServices): DlmsData {
   return dlms.struct(...items);
 }
 
-/**
- * The TOU-with-blocks register list the meter holds; a meter given none
- * holds it all zero (PROVISIONAL: no RTDS ESME shows an ECS17e response,
- * and this emulator does not accumulate block registers from its load).
- */
+/** The TOU-with-blocks register list: the block registers and counters the meter counts (block-counters.ts). */
 function touBlockRegisters(esme: EsmeServices): DlmsData {
-  if (esme.state.protectedData[TOU_BLOCK_REGISTERS] !== undefined) return held(esme, TOU_BLOCK_REGISTERS);
-  return dlms.struct(dlms.array(...Array.from({ length: TOU_BLOCK_ENTRIES }, () => dlms.u32(0))));
+  return dlms.struct(dlms.array(...touBlockList(esme.state).map((v) => dlms.u32(v))));
 }
 
 function held(esme: EsmeServices, key: string): DlmsData {
