@@ -123,5 +123,9 @@ describe('7.16 ECS47e from a Load Controller over the SM WAN to the ESME (device
 
   it('the DSP still refuses 7.16 to every DUIS user (no User Role is established as a Load Controller)', () => {
     assert.match(gbcsRefusalForEveryUser('7.16') ?? '', /only loadController originate ECS47e/);
+    assert.match(
+      gbcsRefusalForEveryUser('7.16') ?? '',
+      /names LoadController only as a RemotePartyRole value .*neither the Request Header nor 7\.16 LimitAPCLevel names an originating role/,
+    );
   });
 });

@@ -101,16 +101,33 @@ const USER_GBCS_ROLES: ReadonlySet<string> = new Set(
 );
 
 /**
+ * What the DUIS XSD (V5.4) says of a Remote Party Role no User Role maps to,
+ * read for issue 17: where the schema names it at all. The Load Controller
+ * appears only as a `RemotePartyRole` value, i.e. as the subject of the
+ * credential SRs, never as an originator: the Request Header (RequestID,
+ * CommandVariant, ServiceReference, ServiceReferenceVariant) carries no
+ * role, and 7.16's body `LimitAPCLevel` (StartDateTime, EndDateTime,
+ * CommandedStateLevel, InputFromControlledLoad, auxiliaryControllerN) names
+ * no originating party.
+ */
+const NO_USER_ROLE_IN_DUIS: Readonly<Partial<Record<string, string>>> = {
+  loadController:
+    'the DUIS V5.4 XSD names LoadController only as a RemotePartyRole value (6.15.1 UpdateSecurityCredentialsKRP, 6.24.1 RetrieveDeviceSecurityCredentialsKRP, 6.21 RequestHandoverOfDCCControlledDevice, DCC Alert SecurityCredentialsUpdated), and neither the Request Header nor 7.16 LimitAPCLevel names an originating role',
+};
+
+/**
  * Why no DUIS user can ever originate `uc`, when that is so: every party its
  * GBCS access table lists (directly or through the ACB) is a role no DUIS
- * User Role maps to (ECS47e, 7.16: the Load Controller only).
+ * User Role maps to (ECS47e, 7.16: the Load Controller only), with what the
+ * DUIS XSD says of that role.
  */
 export function originatorsNoUserHolds(uc: string): string | undefined {
   const r = rolesForUseCase(uc);
   if (!r || dccOriginates(uc)) return undefined;
   const parties = [...r.direct, ...r.viaAcb];
   if (parties.length === 0 || parties.some((p) => USER_GBCS_ROLES.has(p))) return undefined;
-  return `GBCS lets only ${parties.join(', ')} originate ${uc}, a Remote Party Role no DUIS User Role maps to`;
+  const duis = parties.flatMap((p) => NO_USER_ROLE_IN_DUIS[p] ?? []);
+  return `GBCS lets only ${parties.join(', ')} originate ${uc}, a Remote Party Role no DUIS User Role maps to${duis.length > 0 ? ` (${duis.join('; ')})` : ''}`;
 }
 
 /**

@@ -14,7 +14,7 @@ import { encodeAlert, useCaseById } from '../../gbcs/use-cases/index.ts';
 import type { Eui } from '../../runtime/bytes.ts';
 import { Metrics } from '../../runtime/metrics.ts';
 import { AcbAlertGate } from './alert-integrity.ts';
-import { type AlertRoutingView, routeDeviceAlert } from './alert-routing.ts';
+import { type AlertRoutingView, type FirmwareDistribution, routeDeviceAlert } from './alert-routing.ts';
 import type { DspInventoryDevice } from './inventory.ts';
 import type { DspUser, UserRole } from './users.ts';
 
@@ -57,11 +57,13 @@ function view(
   devices: DspInventoryDevice[],
   registered: Readonly<Record<Eui, Eui>> = REGISTERED,
   gate = new AcbAlertGate(() => CTX),
+  firmware: Readonly<Record<Eui, FirmwareDistribution>> = {},
 ): AlertRoutingView {
   return {
     user: (e) => users.find((u) => u.eui === e),
     devicesOnChf: (c) => devices.filter((d) => d.chf === c),
     supplierOf: (m) => registered[m],
+    firmwareDistributionTo: (d) => firmware[d],
     admitAcbAlert: gate.admit,
   };
 }
@@ -329,7 +331,18 @@ describe('alert routing: device alerts to users, DCC-addressed ones as DCC Alert
   }
 
   it('DBCH11 whose payload does not decode as DBCH11: the DualBandCHAlert without the optional child', () => {
-    const msg = dbch07(CHF, ACB, undefined, 300n);
+    // DBCH11's Message Code over a DBCH07 payload (a 32-bit channel, not an EUI-64)
+    const msg = decodeMessage(
+      CTX.seal({
+        cra: 'alert',
+        originatorCounter: 300n,
+        originator: CHF,
+        recipient: ACB,
+        dateTime: null,
+        otherInfo: { messageCode: useCaseById('DBCH11')!.code },
+        content: dbch07(CHF, ACB, undefined, 300n).content,
+      }),
+    );
     const r = routeDeviceAlert(msg, 0x8f2d, view(USERS, HOME));
     assert.ok(r.kind === 'dcc-alert', JSON.stringify(r));
     assert.deepEqual(
@@ -439,5 +452,257 @@ describe('alert routing: an ACB-addressed alert is verified before it is passed 
     const r = routeDeviceAlert(dbch07(CHF, ACB, GS, 5n, false), 0x8f26, view(USERS, HOME, REGISTERED, gate));
     assert.deepEqual(r, { kind: 'device-alert', user: GS });
     assert.deepEqual(counted(), {});
+  });
+});
+
+/** A real alert of catalogue row `useCase` from `from` to the ACB, MACed as the device seals it. */
+function sealedAlert(
+  useCase: string,
+  fields: Record<string, unknown>,
+  counter: bigint,
+  from: Eui = CHF,
+): GbcsMessage {
+  const row = useCaseById(useCase)!;
+  const content = encodeAlert(row, fields as never, { originatorCounter: counter });
+  return decodeMessage(
+    CTX.seal({
+      cra: 'alert',
+      originatorCounter: counter,
+      originator: from,
+      recipient: ACB,
+      dateTime: null,
+      otherInfo: { messageCode: row.code },
+      content,
+    }),
+  );
+}
+
+/** The DCC Alert `r` as the DSP sends it: XSD-valid, parsed back; its DCCAlert child. */
+function dccAlertXml(r: { dccAlertCode: string; alert: import('../../duis/index.ts').DuisNode }) {
+  const xml = buildDuisResponse({
+    header: { responseCode: 'I0', responseDateTime: new Date(Date.UTC(2026, 5, 1)) },
+    body: { kind: 'DCCAlertMessage', dccAlertCode: r.dccAlertCode, alert: r.alert },
+  });
+  const v = validateAgainstDuisXsdInProcess(xml);
+  assert.ok(v.valid, `${v.errors.join('; ')}\n${xml}`);
+  const back = parseDuisResponse(xml);
+  assert.ok(back.body.kind === 'DCCAlertMessage');
+  return back.body.alert;
+}
+
+const tree = (n: import('../../duis/index.ts').DuisNode): unknown =>
+  n.children.length === 0 ? [n.name, n.text] : [n.name, n.children.map(tree)];
+
+/** the requester of an 11.1 Update Firmware the DSP recorded, with its RequestID and the OTA image hash */
+const UPDATE_FIRMWARE_ID = '90-B3-D5-1F-30-01-00-00:90-B3-D5-1F-30-00-00-02:4000';
+const IMAGE_HASH = 'AB'.repeat(32);
+
+describe('alert routing: the other alerts the CHF addresses to the ACB (the DCC acts on each)', () => {
+  const DEVICE_LOG = {
+    lastChanged: '2026-06-01T09:15:00.00',
+    chfId: CHF,
+    entries: [
+      { deviceId: ESME, linkKey: '00112233445566778899AABBCCDDEEFF' },
+      { deviceId: GSME, linkKey: 'FFEEDDCCBBAA99887766554433221100' },
+    ],
+  };
+
+  it('CS14 (0x8F12 CHF Device Log Changed): kept by the DCC as the CH backup, no user told; verified first', () => {
+    const gate = new AcbAlertGate(() => CTX);
+    const msg = sealedAlert(
+      'CS14',
+      { alertCode: 0x8f12, timestamp: '2026-06-01T09:15:00.00', deviceLog: DEVICE_LOG },
+      40n,
+    );
+    assert.deepEqual(routeDeviceAlert(msg, 0x8f12, view(USERS, HOME, REGISTERED, gate)), {
+      kind: 'dcc-kept',
+      useCase: 'CS14',
+    });
+    assert.equal(gate.highestAccepted(CHF), 40n);
+    // its replay is rejected (a replayed old log must not replace the newer backup)
+    const again = routeDeviceAlert(msg, 0x8f12, view(USERS, HOME, REGISTERED, gate));
+    assert.ok(again.kind === 'unroutable' && again.rejected === 'replay', JSON.stringify(again));
+    // another alert code under CS14's Message Code is not CS14's
+    const other = sealedAlert(
+      'CS14',
+      { alertCode: 0x8f13, timestamp: '2026-06-01T09:15:00.00', deviceLog: DEVICE_LOG },
+      41n,
+    );
+    assert.equal(routeDeviceAlert(other, 0x8f13, view(USERS, HOME, REGISTERED, gate)).kind, 'unroutable');
+  });
+
+  it('8F84 Failure to Deliver to ESME: a DeviceAlertMessage to the Business Originator of the undelivered message', () => {
+    const fields = (originator: Eui) => ({
+      alertCode: 0x8f84,
+      timestamp: '2026-06-01T09:15:00.00',
+      remotePartyMessage: `${originator}${ESME}01${'0000000000000FA0'}`,
+    });
+    const gate = new AcbAlertGate(() => CTX);
+    const msg = sealedAlert('FailureToDeliverToEsme', fields(GS), 50n);
+    assert.deepEqual(routeDeviceAlert(msg, 0x8f84, view(USERS, HOME, REGISTERED, gate)), {
+      kind: 'device-alert',
+      user: GS,
+    });
+    assert.equal(gate.highestAccepted(CHF), 50n);
+    // a suspended or unknown Business Originator: no one
+    for (const [i, who] of [IS_SUSPENDED, '90B3D51F3001FFFF'].entries()) {
+      const r = routeDeviceAlert(
+        sealedAlert('FailureToDeliverToEsme', fields(who), 51n + BigInt(i)),
+        0x8f84,
+        view(USERS, HOME, REGISTERED, gate),
+      );
+      assert.ok(r.kind === 'unroutable' && r.rejected === undefined, JSON.stringify(r));
+      assert.match(r.reason, new RegExp(`the Business Originator ${who} is no active user`));
+    }
+    // tampered: rejected before anyone is named
+    const bytes = sealedAlert('FailureToDeliverToEsme', fields(GS), 60n).bytes.slice();
+    bytes[bytes.length - 20] ^= 0x01;
+    const t = routeDeviceAlert(
+      decodeMessage(bytes),
+      0x8f84,
+      view(USERS, HOME, REGISTERED, new AcbAlertGate(() => CTX)),
+    );
+    assert.ok(t.kind === 'unroutable' && t.rejected === 'mac-invalid', JSON.stringify(t));
+  });
+
+  describe('FDRA (0x8F72 Firmware Distribution Receipt) to the ACB: checked against the recorded 11.1', () => {
+    const receipt = (hash: string, counter: bigint) =>
+      sealedAlert(
+        'FDRA-DLMS',
+        { alertCode: 0x8f72, timestamp: '2026-06-01T09:15:00.00', firmwareHash: hash },
+        counter,
+      );
+    const dist = { [CHF]: { user: IS, requestId: UPDATE_FIRMWARE_ID, imageHash: IMAGE_HASH } };
+
+    it("the image's hash: a DeviceAlertMessage to the 11.1 requester", () => {
+      const r = routeDeviceAlert(
+        receipt(IMAGE_HASH, 70n),
+        0x8f72,
+        view(USERS, HOME, REGISTERED, undefined, dist),
+      );
+      assert.deepEqual(r, { kind: 'device-alert', user: IS });
+    });
+
+    it('another hash: the DCC Alert FirmwareDistributionFailure (the 11.1 RequestID, the device) to the requester', () => {
+      const r = routeDeviceAlert(
+        receipt('CD'.repeat(32), 71n),
+        0x8f72,
+        view(USERS, HOME, REGISTERED, undefined, dist),
+      );
+      assert.ok(r.kind === 'dcc-alert', JSON.stringify(r));
+      assert.deepEqual(r.users, [IS]);
+      assert.deepEqual(tree(dccAlertXml(r)), [
+        'FirmwareDistributionFailure',
+        [
+          ['UpdateFirmwareRequestID', UPDATE_FIRMWARE_ID],
+          ['MeterIDs', '00-DB-12-34-56-78-90-01'],
+        ],
+      ]);
+    });
+
+    it('no 11.1 recorded for the device, or its requester no longer active: unroutable', () => {
+      const none = routeDeviceAlert(receipt(IMAGE_HASH, 72n), 0x8f72, view(USERS, HOME));
+      assert.ok(none.kind === 'unroutable');
+      assert.match(none.reason, /no 11.1 Update Firmware recorded for the device/);
+      const gone = routeDeviceAlert(
+        receipt(IMAGE_HASH, 73n),
+        0x8f72,
+        view(USERS, HOME, REGISTERED, undefined, { [CHF]: { ...dist[CHF], user: IS_SUSPENDED } }),
+      );
+      assert.ok(gone.kind === 'unroutable');
+      assert.match(gone.reason, /the 11.1 requester 90B3D51F30010002 is no active user/);
+    });
+  });
+
+  describe('CCS08 Firmware Transfer Alert to the ACB: a CommsHubAlert with its FirmwareTransferAlert', () => {
+    const transfer = (responseCode: number, counter: bigint) =>
+      sealedAlert(
+        'CCS08',
+        {
+          alertCode: 0x8f1c,
+          executionDateTime: '20260601091500Z',
+          entityId: ESME,
+          firmwareVersion: '0123abcd',
+          responseCode,
+        },
+        counter,
+      );
+    const CODES = [
+      'FileTransferSuccess',
+      'FirmwareImageDiscarded',
+      'HardwareVersionMismatch',
+      'FileTransferFailure',
+    ];
+
+    for (const [code, name] of CODES.entries())
+      it(`response code ${code}: TransferResponseCode ${name}, to the 11.1 requester with its RequestID`, () => {
+        const dist = { [ESME]: { user: GS, requestId: UPDATE_FIRMWARE_ID } };
+        const r = routeDeviceAlert(
+          transfer(code, 80n + BigInt(code)),
+          0x8f1c,
+          view(USERS, HOME, REGISTERED, undefined, dist),
+        );
+        assert.ok(r.kind === 'dcc-alert', JSON.stringify(r));
+        assert.deepEqual(r.users, [GS]);
+        assert.equal(r.dccAlertCode, 'N999');
+        assert.deepEqual(tree(dccAlertXml(r)), [
+          'CommsHubAlert',
+          [
+            ['CommsHubDeviceID', '00-DB-12-34-56-78-90-01'],
+            ['AlertCode', '8F1C'],
+            ['TimeStamp', '2026-06-01T09:15:00Z'],
+            [
+              'FirmwareTransferAlert',
+              [
+                ['UpdateFirmwareRequestID', UPDATE_FIRMWARE_ID],
+                ['OtherDeviceID', '00-DB-12-34-56-78-90-A0'],
+                ['FirmwareVersion', '0123ABCD'],
+                ['TransferResponseCode', name],
+              ],
+            ],
+          ],
+        ]);
+      });
+
+    it('no 11.1 recorded: the registered supplier of the device, without UpdateFirmwareRequestID; neither: unroutable', () => {
+      const r = routeDeviceAlert(transfer(3, 90n), 0x8f1c, view(USERS, HOME));
+      assert.ok(r.kind === 'dcc-alert', JSON.stringify(r));
+      assert.deepEqual(r.users, [IS]);
+      const fta = dccAlertXml(r).children.find((c) => c.name === 'FirmwareTransferAlert')!;
+      assert.deepEqual(
+        fta.children.map((c) => c.name),
+        ['OtherDeviceID', 'FirmwareVersion', 'TransferResponseCode'],
+      );
+      const none = routeDeviceAlert(transfer(0, 91n), 0x8f1c, view(USERS, HOME, {}));
+      assert.ok(none.kind === 'unroutable');
+      assert.match(none.reason, /no active 11.1 requester or registered supplier of 00DB1234567890A0/);
+    });
+
+    it('a response code outside the four: the CommsHubAlert without the FirmwareTransferAlert child', () => {
+      const r = routeDeviceAlert(transfer(7, 92n), 0x8f1c, view(USERS, HOME));
+      assert.ok(r.kind === 'dcc-alert', JSON.stringify(r));
+      assert.deepEqual(
+        dccAlertXml(r).children.map((c) => c.name),
+        ['CommsHubDeviceID', 'AlertCode', 'TimeStamp'],
+      );
+    });
+  });
+
+  it('the table is keyed by Message Code: a generic alert (0x1000) carrying 0x8F26 is not DBCH07', () => {
+    const msg = decodeMessage(
+      CTX.seal({
+        cra: 'alert',
+        originatorCounter: 95n,
+        originator: CHF,
+        recipient: ACB,
+        dateTime: null,
+        otherInfo: { messageCode: 0x1000 },
+        content: dbch07(CHF, ACB, undefined, 95n).content,
+      }),
+    );
+    assert.deepEqual(routeDeviceAlert(msg, 0x8f26, view(USERS, HOME)), {
+      kind: 'unroutable',
+      reason: `no user ${ACB}`,
+    });
   });
 });

@@ -11,8 +11,15 @@
  *   and the GPF log of the same CH, each device typed from the inventory
  *   (GBCS DeviceType numbers) when every one is known;
  * - a GCS62 alert (0x8071 GPF Device Log Changed, to the ACB): the GPF's
- *   whole log with device types (RTDS GCS62), exactly what GCS59 restores.
- * Only a message whose MAC verifies is taken; a newer backup replaces the
+ *   whole log with device types (RTDS GCS62), exactly what GCS59 restores;
+ * - a CS14 alert (0x8F12 CHF Device Log Changed, to the ACB): the CHF's
+ *   whole log with the devices' link keys, the same structure as the CHF
+ *   part of a CCS07 read (catalogue row CS14, cosem-objects.ts `deviceLog`).
+ * Only a message whose MAC verifies is taken: a CCS07 response checked here
+ * (`isSource`, then `verifyMac`), an alert by the DSP's ACB alert gate
+ * (alert-integrity.ts: MAC, signature, Originator Counter above the last
+ * accepted, so a replayed old log never replaces a newer one) before
+ * alert-routing.ts routes it as `dcc-kept`. A newer backup replaces the
  * older one of the same function. Persisted (dsp_device_log_backups,
  * migration 036) through the DSP journal.
  */
@@ -27,7 +34,6 @@ import type { DeviceLogBackup } from './transform/index.ts';
 
 const log = Logger.get('dsp:device-log-backups');
 const CCS07 = messageCodeForUseCase('CCS07')!.code;
-const GCS62 = messageCodeForUseCase('GCS62')!.code;
 
 type Persist = (op: (db: DspDb) => Promise<unknown>) => void;
 
@@ -38,10 +44,9 @@ export interface BackupInventory {
   gpfOf(chf: Eui): Eui | undefined;
 }
 
-type LogRead = {
-  result: string;
-  value?: { chfId: string; entries: { deviceId: string; linkKey: string }[] };
-};
+/** A CHF Device Log as CCS07 and CS14 carry it. */
+type ChfLog = { chfId: string; entries: { deviceId: string; linkKey: string }[] };
+type LogRead = { result: string; value?: ChfLog };
 
 export class DeviceLogBackups {
   readonly #byEui = new Map<Eui, DeviceLogBackup>();
@@ -59,12 +64,9 @@ export class DeviceLogBackups {
   /** The backup of a CHF or GPF (the transform context's `deviceLogBackupOf`). */
   readonly get = (eui: Eui): DeviceLogBackup | undefined => this.#byEui.get(eui.toUpperCase());
 
-  /** Whether `msg` may carry a backup (a CCS07 response, a GCS62 alert): checked before its MAC. */
+  /** Whether response `msg` may carry a backup (a CCS07 response): checked before its MAC (alerts: alert-routing.ts). */
   static isSource(msg: GbcsMessage): boolean {
-    return (
-      (msg.cra === 'response' && msg.messageCode === CCS07) ||
-      (msg.cra === 'alert' && msg.messageCode === GCS62)
-    );
+    return msg.cra === 'response' && msg.messageCode === CCS07;
   }
 
   /** Records (replaces) one part of a function's backup. */
@@ -85,7 +87,7 @@ export class DeviceLogBackups {
 
   /**
    * A device message that reached the DSP with a MAC that verified: a CCS07
-   * response or a GCS62 alert becomes a backup; anything else is ignored.
+   * response, a GCS62 or a CS14 alert becomes a backup; anything else is ignored.
    * Returns what was backed up.
    */
   observe(msg: GbcsMessage, now: number): ('chf' | 'gpf')[] {
@@ -93,6 +95,7 @@ export class DeviceLogBackups {
     try {
       if (uc === 'CCS07' && msg.cra === 'response') return this.#fromCcs07(msg, now);
       if (uc === 'GCS62' && msg.cra === 'alert') return this.#fromGcs62(msg, now);
+      if (uc === 'CS14' && msg.cra === 'alert') return this.#fromCs14(msg, now);
     } catch (e) {
       // a payload that does not decode is the device's fault: no backup, logged
       log.warn('device log backup: payload does not decode', {
@@ -112,14 +115,7 @@ export class DeviceLogBackups {
     const out: ('chf' | 'gpf')[] = [];
     const chfLog = f.zigbeeNetworkControl.readDeviceLog;
     if (chfLog.result === 'success' && chfLog.value) {
-      this.put(msg.originator, 'chf', {
-        logId: normaliseEui(chfLog.value.chfId),
-        entries: chfLog.value.entries.map((e) => ({
-          deviceId: normaliseEui(e.deviceId),
-          linkKey: e.linkKey.toUpperCase(),
-        })),
-        at: now,
-      });
+      this.#putChfLog(msg.originator, chfLog.value, now);
       out.push('chf');
     }
     const gpf = this.inventory.gpfOf(msg.originator);
@@ -136,6 +132,23 @@ export class DeviceLogBackups {
       } else log.info('GPF log of a CCS07 read not backed up: a device type is unknown', { gpf });
     }
     return out;
+  }
+
+  #putChfLog(chf: Eui, log: ChfLog, now: number): void {
+    this.put(chf, 'chf', {
+      logId: normaliseEui(log.chfId),
+      entries: log.entries.map((e) => ({
+        deviceId: normaliseEui(e.deviceId),
+        linkKey: e.linkKey.toUpperCase(),
+      })),
+      at: now,
+    });
+  }
+
+  #fromCs14(msg: GbcsMessage, now: number): ('chf' | 'gpf')[] {
+    const f = decodeAlert('CS14', msg.content).fields as { deviceLog: ChfLog };
+    this.#putChfLog(msg.originator, f.deviceLog, now);
+    return ['chf'];
   }
 
   #fromGcs62(msg: GbcsMessage, now: number): ('chf' | 'gpf')[] {

@@ -30,7 +30,8 @@ import {
   type ResponseMessagePayload,
 } from '../../duis/index.ts';
 import { type Eui, euiToDuis, normaliseEui } from '../../runtime/bytes.ts';
-import { isOtaImage } from '../../zigbee/ota.ts';
+import { decodeOtaImage, isOtaImage } from '../../zigbee/ota.ts';
+import type { FirmwareDistribution } from './alert-routing.ts';
 import {
   type BrokerCredentials,
   deviceRecordOf,
@@ -100,9 +101,23 @@ export interface DeviceRecord {
   /** 8.14.x: the last Communications Hub status update. */
   chStatusUpdate?: { srv: string; at: number };
   /** 11.1 / 11.4: firmware images distributed to the device (recorded; not sent over the WAN). */
-  firmware?: { version: string; imageSha256: string; at: number; srv: string }[];
+  firmware?: FirmwareEntry[];
   /** Opted out of DCC services (8.5); 8.6 sets `optInFrom` (OptInDate, 00:00 UTC). enrolment.ts. */
   optedOut?: { at: number; srv: string; optInFrom?: number };
+}
+
+/** One 11.1 / 11.4 distribution to a device. */
+export interface FirmwareEntry {
+  version: string;
+  /** SHA-256 of the file as sent */
+  imageSha256: string;
+  at: number;
+  srv: string;
+  /** the requester and its RequestID (absent in records written before they were kept) */
+  user?: Eui;
+  requestId?: string;
+  /** an OTA Upgrade Image's own SHA-256 (header and image, zigbee/ota.ts), what a device reports in its receipt alert */
+  imageHash?: string;
 }
 
 export interface ScheduleRecord {
@@ -140,6 +155,15 @@ export class NonDeviceRecords {
 
   device(eui: Eui): DeviceRecord | undefined {
     return this.#devices.get(eui);
+  }
+
+  /** The latest 11.1 recorded for `device` with its requester (alert-routing.ts: FDRA, CCS08). */
+  latestFirmwareDistribution(device: Eui): FirmwareDistribution | undefined {
+    const e = this.#devices
+      .get(device)
+      ?.firmware?.findLast((f) => f.srv === '11.1' && f.user !== undefined && f.requestId !== undefined);
+    if (!e) return undefined;
+    return { user: e.user!, requestId: e.requestId!, ...(e.imageHash ? { imageHash: e.imageHash } : {}) };
   }
 
   devices(): DeviceRecord[] {
@@ -357,6 +381,15 @@ const prenotify: NonDeviceHandler = (ctx) => {
   return { code: 'I99' };
 };
 
+/** An OTA Upgrade Image's own hash (hex upper case), undefined for a file that is not one. */
+function otaImageHash(file: Uint8Array): string | undefined {
+  try {
+    return decodeOtaImage(file).hash;
+  } catch {
+    return undefined;
+  }
+}
+
 /** 11.1 Update Firmware / 11.4 Update PPMID Firmware: recorded per device; invalid IDs warned. */
 function firmwareDistribution(ppmidOnly: boolean): NonDeviceHandler {
   return (ctx) => {
@@ -368,6 +401,7 @@ function firmwareDistribution(ppmidOnly: boolean): NonDeviceHandler {
     const imageSha256 = createHash('sha256').update(file).digest('hex');
     // an OTA Upgrade Image goes to the CH of each device once (the CH distributes it on its HAN)
     const sendTo = !ppmidOnly && isOtaImage(file) ? new Map<Eui, Eui>() : null;
+    const imageHash = otaImageHash(file);
     const invalid: string[] = [];
     const notApplicable: string[] = [];
     let accepted = 0;
@@ -388,7 +422,15 @@ function firmwareDistribution(ppmidOnly: boolean): NonDeviceHandler {
         notApplicable.push(id);
         continue;
       }
-      const entry = { version, imageSha256, at: ctx.now, srv: ctx.req.header.serviceReferenceVariant };
+      const entry: FirmwareEntry = {
+        version,
+        imageSha256,
+        at: ctx.now,
+        srv: ctx.req.header.serviceReferenceVariant,
+        user: ctx.user.eui,
+        requestId: ctx.requestId,
+        ...(imageHash ? { imageHash } : {}),
+      };
       ctx.records.putDevice({ ...r, firmware: [...(r.firmware ?? []), entry] }, ctx.now);
       accepted++;
       const chf = ctx.inventory.get(eui)?.chf;

@@ -212,6 +212,8 @@ export type DeviceMessageDisposition =
   | 'undeliverable'
   | 'alert-forwarded'
   | 'alert-unroutable'
+  /** an alert to the ACB the DCC keeps as its own data (a Device Log backup), no user told */
+  | 'alert-kept'
   | 'ignored'
   | 'malformed';
 
@@ -1516,9 +1518,16 @@ export class DspService implements DspDeviceMessageSink {
    * one the CHF addresses to the ACB itself, as a DCC Alert where the DCC passes it on (alert-routing.ts).
    */
   #deviceAlert(msg: GbcsMessage, chf: Eui): void {
-    this.#backUpDeviceLogs(msg);
     const code = decodePayload(msg.content, msg.messageCode).alert?.code;
     const route = routeDeviceAlert(msg, code, this.#alertRouting);
+    if (route.kind === 'dcc-kept') {
+      // verified and fresh (alert-integrity.ts): the Device Log it carries becomes the CH's backup
+      for (const part of this.deviceLogBackups.observe(msg, this.clock.now()))
+        this.metrics.inc(`deviceLogBackups.${part}`);
+      this.metrics.inc('alerts.kept');
+      this.#recordDeviceMessage('wan', chf, msg, msg.bytes, null, 'alert-kept', route.useCase);
+      return;
+    }
     if (route.kind === 'unroutable') {
       this.#recordDeviceMessage(
         'wan',
@@ -1567,6 +1576,7 @@ export class DspService implements DspDeviceMessageSink {
     user: (eui) => this.#users.get(eui),
     devicesOnChf: (chf) => this.inventory.all().filter((d) => d.chf === chf),
     supplierOf: this.registration.supplierOf,
+    firmwareDistributionTo: (device) => this.records.latestFirmwareDistribution(device),
     admitAcbAlert: (msg) => this.acbAlerts.admit(msg),
   };
 
