@@ -45,7 +45,12 @@ import {
   MIIWA_ESME,
 } from './integrity.ts';
 import { migrateEsmeTariffState, migrateFutureDated } from './legacy-state.ts';
-import { accruePrepayment, chargeConsumption, startPrepaymentAccrual } from './prepay-supply.ts';
+import {
+  accruePrepayment,
+  chargeConsumption,
+  chargeSecondaryConsumption,
+  startPrepaymentAccrual,
+} from './prepay-supply.ts';
 import { CHANNEL } from './profile-log.ts';
 import type { EsmeServices } from './services.ts';
 import {
@@ -120,6 +125,14 @@ export class Esme extends MeterDevice<EsmeState> {
       this.charge(wh, this.deviceNow());
       if (this.state.metrology)
         recordConsumption(this.state.metrology, CHANNEL.activeImport, wh, this.deviceNow());
+    },
+    /** Consumption on a twin ESME's secondary element. */
+    consumeSecondary: (wh: number): void => {
+      this.advance();
+      this.state.registers.secondaryActiveImportWh = (this.state.registers.secondaryActiveImportWh ?? 0) + wh;
+      chargeSecondaryConsumption(this.services, wh, this.deviceNow(), this.alertAt);
+      if (this.state.metrology)
+        recordConsumption(this.state.metrology, CHANNEL.secondaryActiveImport, wh, this.deviceNow());
     },
     setTimeStatus: (s: 'reliable' | 'unreliable'): void => {
       this.timeStatus = s;
@@ -350,8 +363,10 @@ export class Esme extends MeterDevice<EsmeState> {
           } else if (channel === CHANNEL.reactiveImport) r.reactiveImportVarh += amount;
           else if (channel === CHANNEL.activeExport) r.activeExportWh += amount;
           else if (channel === CHANNEL.reactiveExport) r.reactiveExportVarh += amount;
-          else if (channel === CHANNEL.secondaryActiveImport)
+          else if (channel === CHANNEL.secondaryActiveImport) {
             r.secondaryActiveImportWh = (r.secondaryActiveImportWh ?? 0) + amount;
+            chargeSecondaryConsumption(this.services, amount, at, this.alertAt);
+          }
         });
     };
     // consumption and the time-based prepayment charges in time order (prepay-supply.ts), up to each

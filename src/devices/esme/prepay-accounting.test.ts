@@ -10,14 +10,18 @@ import {
   belowDisablement,
   CREDIT_BELOW_DISABLEMENT,
   chargeIndexOfSelector,
+  consumptionCost,
   costMillipence,
   crossings,
   debit,
   EMERGENCY_CREDIT_EXHAUSTED,
   LOW_CREDIT,
   priceInForce,
+  primaryCalendar,
+  scriptSelectorAt,
   wholeMillipence,
 } from './prepay-accounting.ts';
+import { RTDS_ESME_ATTRIBUTES } from './rtds-attributes.ts';
 import { blockIndex, defaultTariff, touIndex } from './tariff.ts';
 
 const tariff = defaultTariff();
@@ -123,5 +127,35 @@ describe('prepay accounting: order of debit and thresholds', () => {
     assert.equal(belowDisablement({ meterBalance: -1, emergencyCredit: 1 }, 0), false);
     assert.equal(belowDisablement({ meterBalance: 5000, emergencyCredit: null }, 10_000), true);
     assert.equal(CREDIT_BELOW_DISABLEMENT, 0x8f0f);
+  });
+});
+
+describe('prepay accounting: block prices and the secondary calendar', () => {
+  it('a block column split is charged at each block price; a TOU selector ignores the split', () => {
+    const charge = tariff.primaryPriceCharge.unitChargeActive;
+    // column 2: 1 kWh at A2 (4002) + 2 kWh at B2 (6969)
+    assert.equal(consumptionCost(charge, 102, 3000, [1000, 2000, 0, 0]), 4002 + 2 * 6969);
+    assert.equal(consumptionCost(charge, 1, 1000, null), 2121);
+    assert.equal(consumptionCost(charge, 99, 1000, null), null, 'a selector that names no price');
+  });
+
+  it('the RTDS secondary calendar: selectors 201..204 are the secondary TOU rates 1..4', () => {
+    assert.equal(chargeIndexOfSelector(201), touIndex(1));
+    assert.equal(chargeIndexOfSelector(204), touIndex(4));
+    assert.equal(chargeIndexOfSelector(205), null);
+    const a = RTDS_ESME_ATTRIBUTES as Record<string, never>;
+    const secondary = {
+      seasons: a['activityCalendarSecondary.seasonProfileActive'],
+      weeks: a['activityCalendarSecondary.weekProfileActive'],
+      days: a['activityCalendarSecondary.dayProfileActive'],
+      specialDays: a['specialDaysSecondary.entries'],
+    };
+    // a Monday in the spring season (week 01, day 1): 201 until 12:00, then 202
+    assert.equal(scriptSelectorAt(secondary, at('2015-04-06T11:00:00Z')), 201);
+    assert.equal(scriptSelectorAt(secondary, at('2015-04-06T12:00:00Z')), 202);
+    // the fall season (week 02): a Monday is day 3 (203, then 204); Christmas day is day 4 (204 until 12:00)
+    assert.equal(scriptSelectorAt(secondary, at('2015-10-05T13:00:00Z')), 204);
+    assert.equal(scriptSelectorAt(secondary, at('2015-12-25T10:00:00Z')), 204);
+    assert.equal(scriptSelectorAt(primaryCalendar(tariff), at('2015-12-25T10:00:00Z')), 1);
   });
 });

@@ -51,22 +51,43 @@ export function dateMatches(date: string, at: number): boolean {
   return true;
 }
 
-/** The day id of the day holding `at`: a special day's, else the active season's week profile's for the weekday. */
-export function dayIdAt(tariff: EsmeTariff, at: number): number | null {
-  const special = tariff.specialDays.entries.find((e) => dateMatches(e.specialDayDate, at));
-  if (special) return special.dayId;
+/** A tariff switching calendar: the activity calendar's active tables and its special days. */
+export interface SwitchingCalendar {
+  seasons: ReadonlyArray<{ seasonStart: string; weekName: string }>;
+  weeks: ReadonlyArray<{ weekProfileName: string } & Record<(typeof WEEKDAYS)[number], number>>;
+  days: ReadonlyArray<{
+    dayId: number;
+    daySchedule: ReadonlyArray<{ startTime: string; scriptSelector: number }>;
+  }>;
+  specialDays: ReadonlyArray<{ specialDayDate: string; dayId: number }>;
+}
+
+/** The primary element's calendar (0-0:13.0.0.255, special days 0-0:11.0.0.255). */
+export function primaryCalendar(tariff: EsmeTariff): SwitchingCalendar {
   const cal = tariff.activityCalendar;
+  return {
+    seasons: cal.seasonProfileActive,
+    weeks: cal.weekProfileActive,
+    days: cal.dayProfileActive,
+    specialDays: tariff.specialDays.entries,
+  };
+}
+
+/** The day id of the day holding `at`: a special day's, else the active season's week profile's for the weekday. */
+export function dayIdAt(cal: SwitchingCalendar, at: number): number | null {
+  const special = cal.specialDays.find((e) => dateMatches(e.specialDayDate, at));
+  if (special) return special.dayId;
   let week: string | null = null;
   let startedAt = -Infinity;
-  for (const s of cal.seasonProfileActive) {
+  for (const s of cal.seasons) {
     const start = Date.parse(`${s.seasonStart}Z`);
     if (Number.isNaN(start) || start > at || start < startedAt) continue;
     startedAt = start;
     week = s.weekName;
   }
   // no season started yet (or none with a date): the first season's week (PROVISIONAL)
-  week ??= cal.seasonProfileActive[0]?.weekName ?? null;
-  const profile = cal.weekProfileActive.find((w) => w.weekProfileName === week);
+  week ??= cal.seasons[0]?.weekName ?? null;
+  const profile = cal.weeks.find((w) => w.weekProfileName === week);
   if (!profile) return null;
   return profile[WEEKDAYS[new Date(at).getUTCDay()]!];
 }
@@ -77,9 +98,9 @@ function secondsOfDay(time: string): number {
 }
 
 /** The tariff switching script selector in force at `at`, or null when the calendar names none. */
-export function scriptSelectorAt(tariff: EsmeTariff, at: number): number | null {
-  const dayId = dayIdAt(tariff, at);
-  const day = tariff.activityCalendar.dayProfileActive.find((d) => d.dayId === dayId);
+export function scriptSelectorAt(cal: SwitchingCalendar, at: number): number | null {
+  const dayId = dayIdAt(cal, at);
+  const day = cal.days.find((d) => d.dayId === dayId);
   if (!day || day.daySchedule.length === 0) return null;
   const sorted = [...day.daySchedule].sort((a, b) => secondsOfDay(a.startTime) - secondsOfDay(b.startTime));
   const now = Math.floor((((at % DAY_MS) + DAY_MS) % DAY_MS) / 1000);
@@ -87,10 +108,15 @@ export function scriptSelectorAt(tariff: EsmeTariff, at: number): number | null 
   return (started.at(-1) ?? sorted.at(-1)!).scriptSelector;
 }
 
-/** charge_table index of a script selector: TOU rate 1..48, or column t (101..108) at block 1; null otherwise. */
+/**
+ * charge_table index of a script selector: TOU rate 1..48, column t (101..108) at block 1, the secondary
+ * element's TOU rate n (201..204: PROVISIONAL, read off the RTDS ESME's secondary calendar and its four
+ * secondary prices, ECS24b); null otherwise.
+ */
 export function chargeIndexOfSelector(selector: number): string | null {
   if (selector >= 1 && selector <= 48) return touIndex(selector);
   if (selector >= 101 && selector <= 108) return blockIndex(1, selector - 100);
+  if (selector >= 201 && selector <= 204) return touIndex(selector - 200);
   return null;
 }
 
@@ -109,7 +135,7 @@ export function blockColumnOfSelector(selector: number | null): number | null {
 
 /** The primary element's unit price in force at `at` (a block column: its block 1); null when the calendar or charge table names none. */
 export function priceInForce(tariff: EsmeTariff, at: number): PriceInForce | null {
-  const selector = scriptSelectorAt(tariff, at);
+  const selector = scriptSelectorAt(primaryCalendar(tariff), at);
   const index = selector === null ? null : chargeIndexOfSelector(selector);
   if (index === null) return null;
   return priceOfIndex(tariff.primaryPriceCharge.unitChargeActive, index);

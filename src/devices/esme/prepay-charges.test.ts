@@ -299,3 +299,35 @@ describe('ESME Non-Disablement Calendar (ECS08a writes it, ECS26a reads it)', ()
     );
   });
 });
+
+describe('ESME twin element: the secondary element consumption at the secondary price (ECS24b reads it)', () => {
+  it('charged by the secondary calendar: 00:00 rate 1 (10 000 milli-pence per kWh), 12:00 rate 2 (11 000), from the one credit', () => {
+    const m = rig.meter({ variant: 'twin', initialState: { paymentMode: 'prepayment' } as never });
+    const send = rig.changedSender(m, 1n << 42n);
+    const read = send('ECS24b_4.11.2_SUCCESS_COMMAND_GBCS.HEX').fields;
+    const price = (read.secondaryPriceCharge!.unitChargeActive as Read).value as {
+      chargeTable: { index: string; chargePerUnit: number }[];
+    };
+    assert.deepEqual(
+      price.chargeTable.map((e) => e.chargePerUnit),
+      [10_000, 11_000, 12_000, 13_000],
+    );
+    const balance = () =>
+      (send('ECS82_4.18_SUCCESS_COMMAND_GBCS.HEX').fields.meterBalance!.currentCreditAmount as Read).value;
+    const start = balance() as number;
+    m.esme.backchannel.consumeSecondary(2000);
+    assert.equal(balance(), start - 20_000);
+    m.clock.advance(13 * HOUR);
+    m.esme.backchannel.consumeSecondary(1000);
+    assert.equal(balance(), start - 20_000 - 11_000);
+    assert.equal(m.esme.stateView.registers.secondaryActiveImportWh, 10 + 3000);
+    assert.equal(m.esme.stateView.registers.activeImportWh, 10, 'the primary element consumed nothing');
+  });
+
+  it('a credit-mode twin meter is not charged for the secondary element', () => {
+    const m = rig.meter({ variant: 'twin' });
+    const before = m.esme.stateView.meterBalance;
+    m.esme.backchannel.consumeSecondary(5000);
+    assert.equal(m.esme.stateView.meterBalance, before);
+  });
+});

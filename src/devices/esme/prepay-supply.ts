@@ -25,7 +25,8 @@
  *   gives the event names.
  * - Catch-up, no timer of its own (accruePrepayment): the meter accounts
  *   from the last accrual to now whenever it advances, in time order.
- * - Not modelled: the twin element's secondary price.
+ * - A twin ESME's secondary element is charged at the secondary price by the
+ *   secondary calendar (chargeSecondaryConsumption), from the same credit.
  */
 import { getAttribute, setAttribute } from './attribute-store.ts';
 import { countBlocks } from './block-counters.ts';
@@ -45,6 +46,8 @@ import {
   consumptionCost,
   crossings,
   debit,
+  primaryCalendar,
+  type SwitchingCalendar,
   scriptSelectorAt,
   wholeMillipence,
 } from './prepay-accounting.ts';
@@ -141,14 +144,50 @@ export function chargeConsumption(host: PrepayHost, wh: number, at: number, aler
   const s = host.state;
   // a disabled or armed supply passes no energy
   if (!(wh > 0) || s.supply !== 'enabled') return 0;
-  const selector = scriptSelectorAt(s.tariff, at);
+  const selector = scriptSelectorAt(primaryCalendar(s.tariff), at);
   const column = blockColumnOfSelector(selector);
   // the block counters count in either payment mode
   const split = column === null ? null : countBlocks(s, wh, column);
   if (s.paymentMode !== 'prepayment') return 0;
-  const cost = consumptionCost(s.tariff.primaryPriceCharge.unitChargeActive, selector, wh, split);
+  return debitCost(
+    host,
+    consumptionCost(s.tariff.primaryPriceCharge.unitChargeActive, selector, wh, split),
+    at,
+    alert,
+  );
+}
+
+/** The secondary element's calendar (0-0:13.0.1.255, special days 0-0:11.0.1.255; ECS24b reads them). */
+export function secondaryCalendar(s: EsmeState): SwitchingCalendar {
+  const a = (k: string) => {
+    const v = getAttribute(s, k);
+    return Array.isArray(v) ? v : [];
+  };
+  return {
+    seasons: a('activityCalendarSecondary.seasonProfileActive'),
+    weeks: a('activityCalendarSecondary.weekProfileActive'),
+    days: a('activityCalendarSecondary.dayProfileActive'),
+    specialDays: a('specialDaysSecondary.entries'),
+  };
+}
+
+/**
+ * `wh` of the twin ESME's secondary element's active import at `at`: charged as the primary's, at the
+ * secondary price Charge in force (0-0:19.20.5.255, ECS24b) by the secondary calendar, from the same credit.
+ */
+export function chargeSecondaryConsumption(host: PrepayHost, wh: number, at: number, alert: AlertAt): number {
+  const s = host.state;
+  if (!(wh > 0) || s.supply !== 'enabled' || s.paymentMode !== 'prepayment') return 0;
+  const charge = getAttribute(s, 'secondaryPriceCharge.unitChargeActive') as UnitCharge | undefined;
+  if (!charge) return 0;
+  const selector = scriptSelectorAt(secondaryCalendar(s), at);
+  return debitCost(host, consumptionCost(charge, selector, wh, null), at, alert);
+}
+
+/** Debits what consumption cost (null: no price in force, nothing), fractions of a milli-pence carried. */
+function debitCost(host: PrepayHost, cost: number | null, at: number, alert: AlertAt): number {
   if (cost === null) return 0;
-  const prepay = prepayOf(s);
+  const prepay = prepayOf(host.state);
   const { amount, carry } = wholeMillipence(cost, prepay.carry);
   prepay.carry = carry;
   if (amount === 0) return 0;
