@@ -19,6 +19,11 @@ import type {
 export type CommandRow = SupplierCommandsTable;
 export type HopRow = Omit<SupplierCommandHopsTable, 'id'>;
 
+/** SU-1's history read: answered from the index alone (migration 041, store-sqlite.test.ts checks the plan). */
+export const WAN_HISTORY_SQL =
+  'select "wan_sent_at", "answered_at" from "supplier_commands" where "premises_id" = ? ' +
+  'and "wan_sent_at" is not null and "wan_sent_at" >= ? order by "wan_sent_at" desc limit ?';
+
 export class SupplierStatements {
   readonly #counterGet: BetterSqlite3.Statement;
   readonly #counterSet: BetterSqlite3.Statement;
@@ -77,10 +82,7 @@ export class SupplierStatements {
     this.#commandByRequestId = db
       .prepare('select "json" from "supplier_commands" where "request_id" = ?')
       .pluck();
-    this.#wanHistory = db.prepare(
-      'select "wan_sent_at", "answered_at" from "supplier_commands" where "premises_id" = ? ' +
-        'and "wan_sent_at" is not null and "wan_sent_at" >= ? order by "wan_sent_at" desc limit ?',
-    );
+    this.#wanHistory = db.prepare(WAN_HISTORY_SQL);
     this.#saveCommands = db.transaction(
       (batch: ReadonlyArray<{ row: CommandRow; hops: readonly HopRow[] }>) => {
         for (const { row, hops } of batch) {

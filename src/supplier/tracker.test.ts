@@ -148,6 +148,46 @@ describe('SU-2 CommandTracker state machine', () => {
     assert.equal(p.parse(a.id).state, 'expired');
   });
 
+  it('group commit: the changes of one event-loop turn, across awaits, are one write; flush waits for it', async () => {
+    const clock = new VirtualClock();
+    const writes: Array<{ ids: string[]; kinds: string[] }> = [];
+    const p = new MemoryPersistence();
+    const persistence: TrackerPersistence = {
+      saveCommand: async (c, hops) => {
+        writes.push({ ids: [c.id], kinds: hops.map((h) => h.kind) });
+        await p.saveCommand(c, hops);
+      },
+      saveCommands: async (batch) => {
+        writes.push({
+          ids: batch.map((b) => b.record.id),
+          kinds: batch.flatMap((b) => b.hops.map((h) => h.kind)),
+        });
+        for (const b of batch) await p.saveCommand(b.record, b.hops);
+      },
+      openCommands: () => p.openCommands(),
+      getCommand: (id) => p.getCommand(id),
+      getCommandByRequestId: () => p.getCommandByRequestId(),
+    };
+    const t = new CommandTracker({ clock, persistence });
+    const a = t.create(newCommand(1n, clock.now()));
+    await Promise.resolve();
+    t.move(a.id, 'sending', 'duis-sent');
+    await Promise.resolve();
+    const b = t.create(newCommand(2n, clock.now()));
+    await t.flush();
+    assert.deepEqual(writes, [{ ids: ['1', '2'], kinds: ['created', 'duis-sent', 'created'] }]);
+    assert.deepEqual(
+      p.hops.get('1')!.map((h) => h.kind),
+      ['created', 'duis-sent'],
+      'flush resolved after the write',
+    );
+    // the next turn's change is the next write; nothing is written twice
+    t.move(b.id, 'sending', 'duis-sent');
+    await t.flush();
+    assert.deepEqual(writes.at(-1), { ids: ['2'], kinds: ['duis-sent'] });
+    assert.equal(writes.length, 2);
+  });
+
   it('refuses moves that skip or go back', () => {
     const clock = new VirtualClock();
     const t = new CommandTracker({ clock, persistence: new MemoryPersistence() });

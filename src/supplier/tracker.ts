@@ -4,7 +4,8 @@
  * timeline of hops. A state machine on the injected Clock: every transition
  * is synchronous (so under a VirtualClock a whole exchange runs inside
  * `clock.advance()`/`pumpUntil`), and persistence is write-behind, in order,
- * through the `TrackerPersistence` port (the store). `flush()` resolves once
+ * through the `TrackerPersistence` port (the store), the changes of one
+ * event-loop turn in one transaction (group commit). `flush()` resolves once
  * every change made so far is durable; the service awaits it before it
  * acknowledges anything to the outside (HTTP answers, MQTT PUBACKs, the
  * Receive Response Service's 200), so nothing acknowledged is lost on a crash.
@@ -54,6 +55,9 @@ export type NewCommand = Omit<
 >;
 
 const RECENT_TERMINAL = 1000;
+
+/** Resolves after the current turn of the event loop (its microtasks included). */
+const endOfTurn = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve));
 
 export class CommandTracker {
   readonly metrics: Metrics;
@@ -430,10 +434,18 @@ export class CommandTracker {
   }
 
   private scheduled = false;
+  /**
+   * Group commit: the drain waits for the end of this turn of the event loop,
+   * so every change made in it (the hops of one exchange, made across
+   * several awaits, and of every other command the turn touched) shares one
+   * transaction and each command's row is written once. `flush()` waits for
+   * that drain, so nothing is acknowledged before it is stored. Under the
+   * simulator's pump the turn ends before virtual time moves on.
+   */
   private schedule(): void {
     if (this.scheduled || this.dirty.size === 0) return;
     this.scheduled = true;
-    this.writing = this.writing.then(() => this.drain());
+    this.writing = this.writing.then(endOfTurn).then(() => this.drain());
   }
 
   private async drain(): Promise<void> {

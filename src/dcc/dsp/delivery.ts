@@ -287,17 +287,7 @@ export class ResponseOutbox {
 
   #save(item: OutboxItem): void {
     if (!this.journal) return;
-    const row = outboxToRow(item);
-    this.journal.append((db) =>
-      db
-        .insertInto('dsp_outbox')
-        .values(row)
-        .onConflict((oc) => {
-          const { id: _id, ...rest } = row;
-          return oc.column('id').doUpdateSet(rest);
-        })
-        .execute(),
-    );
+    this.journal.putOutbox(outboxToRow(item));
   }
 
   /** Resolves when no POST is in flight (more may be due later on the clock). */

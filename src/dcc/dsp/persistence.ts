@@ -12,7 +12,7 @@
  *
  * With SQLite (the default store) the journal writes through statements
  * prepared once on the better-sqlite3 handle (`Store.sqlite`), a drain of
- * rows only (requests, counters, `insert`ed rows) in one synchronous
+ * rows only (requests, counters, outbox items, `insert`ed rows) in one synchronous
  * transaction; Kysely (query compiled per call) stays for PostgreSQL and for
  * the rare `append`ed closures (users, inventory), which then run in the same
  * transaction as the rows.
@@ -27,7 +27,7 @@ import { u64FromText, u64ToText } from '../../adapters/store/index.ts';
 import type { CommandVariant, ServiceRequestClass } from '../../duis/index.ts';
 import { Logger } from '../../runtime/logger.ts';
 import type { DspRequestRecord, DspRequestState, ResponseRoute } from './requests.ts';
-import type { DspCountersTable, DspDb, DspRequestsTable, DspTables } from './tables.ts';
+import type { DspCountersTable, DspDb, DspOutboxTable, DspRequestsTable, DspTables } from './tables.ts';
 
 const log = Logger.get('dsp:store');
 
@@ -44,6 +44,8 @@ export class DspJournal {
   /** Latest row per request / counter since the last drain: written once each, as multi-row upserts. */
   #requests = new Map<string, DspRequestsTable>();
   #counters = new Map<string, DspCountersTable>();
+  /** Latest row per outbox item since the last drain (an item queued and delivered in one drain: one write). */
+  #outbox = new Map<string, DspOutboxTable>();
   #draining: Promise<void> | undefined;
   #error: unknown;
   #written = 0;
@@ -86,12 +88,19 @@ export class DspJournal {
     this.#kick();
   }
 
+  /** Queues the current state of an outbox item (delivery.ts; coalesced like putRequest). */
+  putOutbox(row: DspOutboxTable): void {
+    if (this.#error !== undefined) return;
+    this.#outbox.set(row.id, row);
+    this.#kick();
+  }
+
   #kick(): void {
     if (!this.#draining) this.#draining = this.#drain();
   }
 
   get pending(): number {
-    return this.#pending.length + this.#requests.size + this.#counters.size;
+    return this.#pending.length + this.#requests.size + this.#counters.size + this.#outbox.size;
   }
 
   get written(): number {
@@ -118,13 +127,15 @@ export class DspJournal {
         const ops = this.#pending;
         const requests = [...this.#requests.values()];
         const counters = [...this.#counters.values()];
+        const outbox = [...this.#outbox.values()];
         this.#pending = [];
         this.#requests = new Map();
         this.#counters = new Map();
+        this.#outbox = new Map();
         const raw = this.#sqlite;
         if (raw && !raw.db.inTransaction && ops.every((op) => typeof op !== 'function')) {
           // Rows only, nobody else in a transaction on the connection: one synchronous transaction.
-          raw.transaction(ops as RowInsert[], requests, counters);
+          raw.transaction(ops as RowInsert[], requests, counters, outbox);
         } else
           await this.db.transaction().execute(async (trx) => {
             for (const op of ops)
@@ -137,9 +148,11 @@ export class DspJournal {
                   .execute();
             if (raw) {
               // inside the Kysely transaction we hold: the same connection, the same transaction
-              raw.rows(requests, counters);
+              raw.rows(requests, counters, outbox);
               return;
             }
+            for (let i = 0; i < outbox.length; i += UPSERT_CHUNK)
+              await upsertOutboxRows(trx, outbox.slice(i, i + UPSERT_CHUNK));
             for (let i = 0; i < requests.length; i += UPSERT_CHUNK)
               await upsertRequestRows(trx, requests.slice(i, i + UPSERT_CHUNK));
             if (counters.length > 0)
@@ -154,7 +167,7 @@ export class DspJournal {
                 )
                 .execute();
           });
-        this.#written += ops.length + requests.length + counters.length;
+        this.#written += ops.length + requests.length + counters.length + outbox.length;
         this.#commits++;
       }
     } catch (e) {
@@ -162,6 +175,7 @@ export class DspJournal {
       this.#pending = [];
       this.#requests.clear();
       this.#counters.clear();
+      this.#outbox.clear();
       log.error('DSP store write failed; the DSP refuses further work', {
         error: e instanceof Error ? e.message : String(e),
       });
@@ -182,7 +196,13 @@ class PreparedDspWrites {
   readonly #inserts = new Map<string, BetterSqlite3.Statement>();
   readonly #upsertRequest: BetterSqlite3.Statement;
   readonly #upsertCounter: BetterSqlite3.Statement;
-  readonly #transaction: (ops: RowInsert[], r: DspRequestsTable[], c: DspCountersTable[]) => void;
+  readonly #upsertOutbox: BetterSqlite3.Statement;
+  readonly #transaction: (
+    ops: RowInsert[],
+    r: DspRequestsTable[],
+    c: DspCountersTable[],
+    o: DspOutboxTable[],
+  ) => void;
 
   constructor(readonly db: BetterSqlite3.Database) {
     const cols = ['request_id', ...REQUEST_COLUMNS];
@@ -194,19 +214,32 @@ class PreparedDspWrites {
       'insert into dsp_counters (party, counter, updated_at) values (@party, @counter, @updated_at) ' +
         'on conflict (party) do update set counter = excluded.counter, updated_at = excluded.updated_at',
     );
-    this.#transaction = db.transaction((ops: RowInsert[], r: DspRequestsTable[], c: DspCountersTable[]) => {
-      for (const op of ops) this.insert(op);
-      this.rows(r, c);
-    });
+    const outboxCols = ['id', ...OUTBOX_COLUMNS];
+    this.#upsertOutbox = db.prepare(
+      `insert into dsp_outbox (${outboxCols.join(', ')}) values (${outboxCols.map((c) => `@${c}`).join(', ')}) ` +
+        `on conflict (id) do update set ${OUTBOX_COLUMNS.map((c) => `${c} = excluded.${c}`).join(', ')}`,
+    );
+    this.#transaction = db.transaction(
+      (ops: RowInsert[], r: DspRequestsTable[], c: DspCountersTable[], o: DspOutboxTable[]) => {
+        for (const op of ops) this.insert(op);
+        this.rows(r, c, o);
+      },
+    );
   }
 
-  transaction(ops: RowInsert[], requests: DspRequestsTable[], counters: DspCountersTable[]): void {
-    this.#transaction(ops, requests, counters);
+  transaction(
+    ops: RowInsert[],
+    requests: DspRequestsTable[],
+    counters: DspCountersTable[],
+    outbox: DspOutboxTable[],
+  ): void {
+    this.#transaction(ops, requests, counters, outbox);
   }
 
-  rows(requests: DspRequestsTable[], counters: DspCountersTable[]): void {
+  rows(requests: DspRequestsTable[], counters: DspCountersTable[], outbox: DspOutboxTable[]): void {
     for (const r of requests) this.#upsertRequest.run(r);
     for (const c of counters) this.#upsertCounter.run(c);
+    for (const o of outbox) this.#upsertOutbox.run(o);
   }
 
   insert(op: RowInsert): void {
@@ -265,6 +298,34 @@ function upsertRequestRows(db: Transaction<DspTables>, rows: DspRequestsTable[])
       oc.column('request_id').doUpdateSet((eb) => {
         const set: Record<string, unknown> = {};
         for (const c of REQUEST_COLUMNS) set[c] = eb.ref(`excluded.${c}`);
+        return set as never;
+      }),
+    )
+    .execute();
+}
+
+const OUTBOX_COLUMNS = [
+  'user_eui',
+  'url',
+  'kind',
+  'request_id',
+  'xml',
+  'state',
+  'attempts',
+  'created_at',
+  'next_at',
+  'delivered_at',
+  'last_error',
+] as const satisfies readonly Exclude<keyof DspOutboxTable, 'id'>[];
+
+function upsertOutboxRows(db: Transaction<DspTables>, rows: DspOutboxTable[]): Promise<unknown> {
+  return db
+    .insertInto('dsp_outbox')
+    .values(rows)
+    .onConflict((oc) =>
+      oc.column('id').doUpdateSet((eb) => {
+        const set: Record<string, unknown> = {};
+        for (const c of OUTBOX_COLUMNS) set[c] = eb.ref(`excluded.${c}`);
         return set as never;
       }),
     )
