@@ -480,8 +480,8 @@ export function returnLocalCommandResponse(body: DuisNode): ReturnLocalCommandRe
   expectElement(body, 'ReturnLocalCommandResponse');
   onlyChildren(body, ['OriginalRequestID', 'DeviceGBCSResponse']);
   const p = 'ReturnLocalCommandResponse';
+  // may be empty (xs:base64Binary without a minLength): what it carries is the DSP's check (E081302)
   const deviceGbcsResponse = parseBase64(requiredText(body, 'DeviceGBCSResponse'), `${p}/DeviceGBCSResponse`);
-  if (deviceGbcsResponse.length === 0) throw new DuisSchemaError('DeviceGBCSResponse is empty', p);
   const orig = optionalText(body, 'OriginalRequestID');
   return orig === undefined
     ? { deviceGbcsResponse }

@@ -47,8 +47,6 @@ const MISMATCHES = [
   '6.14.1 ED: ESME',
   '6.14.2 ED: ESME',
   '6.14.3 ED: ESME',
-  '6.15.1 ED: ESME GSME CHF GPF PPMID',
-  '6.15.1 GT: ESME GSME CHF GPF PPMID',
   '6.15.2 ED: ESME GSME CHF GPF PPMID',
   '6.15.2 GT: ESME GSME CHF GPF PPMID',
   '6.17 ED: ESME GSME CHF GPF PPMID',
@@ -115,9 +113,11 @@ describe('DSP access: GBCS roles for device SRs (table)', () => {
     assert.equal(gbcsRoleMayRequest('6.2.10', 'ESME', 'ED'), true);
     // the DCC's own party originates credential retrieval (CS02f by the ACB): any DUIS-eligible user
     assert.equal(gbcsRoleMayRequest('6.24.1', 'ESME', 'GT'), true);
-    // an SRV without a catalogued use case (8.8.1) is left to DUIS
-    assert.deepEqual(srvUseCasesOn('8.8.1', 'ESME'), []);
-    assert.equal(gbcsRoleMayRequest('8.8.1', 'ESME', 'OU'), true);
+    // 8.8.1 is CS04AC (the use case its transform builds; the catalogue gave it to 8.8.2 only before issue 17)
+    assert.deepEqual(srvUseCasesOn('8.8.1', 'ESME'), ['CS04AC']);
+    assert.equal(gbcsRoleMayRequest('8.8.1', 'ESME', 'IS'), true);
+    // 6.15.1 for its own credentials (RemotePartyRole NetworkOperator) is CS02bNOByNOHandover, mode 3
+    assert.equal(gbcsRoleMayRequest('6.15.1', 'ESME', 'ED'), true);
     // 4.4.4 on an ESME is ECS20a (GBCS V3.1: Supplier and the ACB, but no DUIS eligible user needs the ACB)
     assert.deepEqual(srvUseCasesOn('4.4.4', 'ESME'), ['ECS20a']);
     assert.equal(gbcsRoleMayRequest('4.4.4', 'ESME', 'OU'), false);

@@ -302,6 +302,8 @@ describe('DSP service: Command Variants 3-8', () => {
       'a WAN-only request',
     );
     assert.equal(send(1000n, cmd), 'E081302', 'a command is not a response');
+    // XSD-valid (xs:base64Binary may be empty), no GBCS message: E081302, not an XSD refusal (issue 17)
+    assert.equal(send(1000n, new Uint8Array(0)), 'E081302', 'an empty DeviceGBCSResponse');
     assert.equal(
       send(1000n, deviceResponse(t.downlink.sent[0].gbcs, rtdsContent(ECS17B_RESPONSE))),
       'E081302',

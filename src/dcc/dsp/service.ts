@@ -1345,6 +1345,8 @@ export class DspService implements DspDeviceMessageSink {
       new DspServiceError('DSP_LOCAL_RESPONSE_REJECTED', `8.13: ${why}`, { responseCode: code });
     let msg: GbcsMessage;
     try {
+      // an empty DeviceGBCSResponse is XSD-valid; it is no GBCS message (issue 17: it was called XSD-invalid)
+      if (v.deviceGbcsResponse.length === 0) throw new Error('it is empty');
       msg = decodeMessage(v.deviceGbcsResponse);
     } catch (e) {
       throw reject(E.mismatch, `DeviceGBCSResponse is not a GBCS message (${errText(e)})`);

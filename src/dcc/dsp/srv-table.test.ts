@@ -25,6 +25,7 @@ import {
   srvTable,
 } from './srv-table.ts';
 import { SUPPORTED_SRVS } from './transform/index.ts';
+import { REGISTERED_SRV_TRANSFORMS } from './transform/registered.ts';
 import { USER_ROLES } from './users.ts';
 
 const DOC = new URL('../../../docs/dsp.md', import.meta.url);
@@ -91,6 +92,17 @@ describe('DSP SRV table', () => {
     // CS07 Read Device Join Details is 8.9 (GBCS V3.1 use-case table), no longer the 8.10 of earlier DUIS versions
     assert.deepEqual(notInDuis54, []);
     assert.ok(srvEntry('4.1.1')!.useCases.some((u) => u.useCase === 'ECS17b'));
+  });
+
+  it('every use case a registered transform builds is one the catalogue lists for its SRV', () => {
+    // (issue 17: 8.8.1 built CS04AC while the catalogue gave CS04AC to 8.8.2 only, so the table listed no use
+    // case for 8.8.1 and a check of the command against the SRV's use cases failed)
+    const missing: string[] = [];
+    for (const t of REGISTERED_SRV_TRANSFORMS)
+      for (const u of t.useCases)
+        if (!srvEntry(t.srv)!.useCases.some((e) => e.useCase === u.useCase))
+          missing.push(`${t.srv} ${u.useCase}`);
+    assert.deepEqual(missing, []);
   });
 
   it('supported = a registered transform (device) or handler (non-device)', () => {

@@ -249,6 +249,10 @@ export function planCredentialUpdate(
         ]),
     ...(c.remotePartySeqNumberChanges ?? []),
   ];
+  // PROVISIONAL emulator limit: GBCS floors run to 2^63 - 1; this emulator holds its seq numbers as JS numbers
+  for (const ch of seqChanges)
+    if (BigInt(ch.newSeqNumber) > BigInt(Number.MAX_SAFE_INTEGER))
+      throw new CommandContentError(`floor ${ch.newSeqNumber} is beyond what this emulator holds (2^53 - 1)`);
   return {
     useCase,
     mode: m.mode,
@@ -306,7 +310,8 @@ export function applyCredentialUpdate(
     };
   });
   device.security.setTrustAnchors(anchors);
-  for (const ch of plan.seqChanges) device.credentialState.seqNumbers[ch.remotePartyRole] = ch.newSeqNumber;
+  for (const ch of plan.seqChanges)
+    device.credentialState.seqNumbers[ch.remotePartyRole] = Number(ch.newSeqNumber);
   return {
     outcome: {
       authorisingRemotePartySeqNumber: plan.seqNumber,

@@ -29,7 +29,7 @@ describe('ASN.1 schemas (der-schema)', () => {
         keyUsage: '1',
       },
       authorisingRemotePartySeqNumber: 1002n,
-      newRemotePartyFloorSeqNumber: 0,
+      newRemotePartyFloorSeqNumber: 0n,
     };
     const b = encodeAsn1(S.AuthorisingRemotePartyControl, v);
     assert.equal(toHex(b), '3013020102A2070201020302078083020' + '3EA840100');

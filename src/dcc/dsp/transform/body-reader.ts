@@ -46,6 +46,20 @@ export const int =
   (n, p) =>
     parseInteger(textOf(n, p), p, min, max);
 
+/**
+ * An integer type beyond the safe integers (xs:nonNegativeInteger bounded by
+ * 2^63 - 1, the GBCS sequence numbers), as a bigint within [min, max].
+ */
+export const bigInteger =
+  (min: bigint, max: bigint): ValueReader<bigint> =>
+  (n, p) => {
+    const t = textOf(n, p).trim();
+    if (!/^[+-]?\d+$/.test(t)) throw new DuisSchemaError(`"${t}" is not an integer`, p);
+    const v = BigInt(t);
+    if (v < min || v > max) throw new DuisSchemaError(`${t} is outside ${min}..${max}`, p);
+    return v;
+  };
+
 /** A simple-content element with an integer `index` attribute (XSD extensions with `index`). */
 export function indexedValue<T>(
   read: ValueReader<T>,

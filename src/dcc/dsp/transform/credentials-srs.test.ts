@@ -58,6 +58,38 @@ describe('DCC credentials SRVs (credentials-srs.ts)', () => {
     assert.equal(f.authorisingRemotePartyControl.remotePartySeqNumberChanges?.length, 1);
   });
 
+  it('floors up to the XSD maximum 2^63 - 1 (floorSequenceNumber) reach the command exactly (issue 17)', () => {
+    // read as JS numbers, every floor above 2^53 - 1 was refused (generated XSD variants of 6.15.1/6.21/6.23/8.5)
+    const MAX = '9223372036854775807';
+    const at = (xml: string, el: string, v: string) =>
+      xml.replace(new RegExp(`<sr:${el}>0</sr:${el}>`), `<sr:${el}>${v}</sr:${el}>`);
+    type Control = {
+      newRemotePartyFloorSeqNumber?: bigint;
+      newSupplierFloors?: { floor: bigint }[];
+      remotePartySeqNumberChanges?: { newSeqNumber: bigint; otherFloors?: { floor: bigint }[] }[];
+    };
+    const control = (xml: string) => {
+      const { m } = run(xml);
+      return (decodeCommand(m.messageCode, m.content).fields as { authorisingRemotePartyControl: Control })
+        .authorisingRemotePartyControl;
+    };
+    assert.equal(
+      control(at(HANDOVER, 'RemotePartyFloorSeqNumber', MAX)).newRemotePartyFloorSeqNumber,
+      BigInt(MAX),
+    );
+    const cos = control(
+      at(at(COS, 'SupplierFloorSeqNumber', MAX), 'SupplierPrepaymentTopUpFloorSeqNumber', '9007199254740993'),
+    ).remotePartySeqNumberChanges![0]!;
+    assert.equal(cos.newSeqNumber, BigInt(MAX));
+    assert.equal(cos.otherFloors![0]!.floor, 9007199254740993n);
+    assert.equal(control(at(OPT_OUT, 'ACBFloorSeqNumber', MAX)).newRemotePartyFloorSeqNumber, BigInt(MAX));
+    // one above the XSD maximum is a typed refusal
+    assert.throws(
+      () => run(at(HANDOVER, 'RemotePartyFloorSeqNumber', '9223372036854775808')),
+      DspBodyInvalidError,
+    );
+  });
+
   it('8.5: the ACB originates, MAC only (null signature), held by the DSP until ExecutionDateTime', () => {
     const { r, m } = run(OPT_OUT);
     assert.equal(m.originator, ACB);

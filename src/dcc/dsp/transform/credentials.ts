@@ -22,7 +22,7 @@
  */
 import { ROLE_OF_OU } from '../../../gbcs/use-cases/index.ts';
 import { toHex } from '../../../runtime/bytes.ts';
-import { base64, group, int, many, oneOf, opt, type ValueReader } from './body-reader.ts';
+import { base64, bigInteger, group, many, oneOf, opt, type ValueReader } from './body-reader.ts';
 import { GENERALIZED_TIME_CANCEL, generalizedTime } from './encoding.ts';
 import { DspBodyInvalidError } from './errors.ts';
 import type { BuildInput } from './rule.ts';
@@ -54,8 +54,13 @@ export const KA = '00001';
 export const credentialType = oneOf('Digital Signature', 'Key Agreement');
 export const keyUsageOf = (t: 'Digital Signature' | 'Key Agreement') => (t === 'Digital Signature' ? DS : KA);
 
-/** xs:nonNegativeInteger floors (floorSequenceNumber): the catalogue carries them as DER INTEGERs. */
-export const floor: ValueReader<number> = int(0, Number.MAX_SAFE_INTEGER);
+/**
+ * Floors (DUIS floorSequenceNumber: xs:nonNegativeInteger up to 2^63 - 1, the
+ * range of a GBCS Originator Counter), as bigints: the catalogue carries them
+ * as DER INTEGERs. (Issue 17: read as a JS number, every floor above 2^53 - 1
+ * that the XSD allows was refused.)
+ */
+export const floor: ValueReader<bigint> = bigInteger(0n, 2n ** 63n - 1n);
 
 /** DS, KA and KA top-up certificates (each optional here; the XSD type of each SRV says which it needs). */
 export const certificates = group({
@@ -128,8 +133,8 @@ export const byRole =
  */
 export interface CredentialsBody {
   role: DuisRole;
-  floor?: number;
-  topUpFloor?: number;
+  floor?: bigint;
+  topUpFloor?: bigint;
   certs: Certs;
   path: Uint8Array[];
   applyTimeBasedCpvChecks: boolean;
@@ -158,7 +163,7 @@ export function updateCredentials(
       if (b.floor !== undefined) control.newRemotePartyFloorSeqNumber = b.floor;
       if (b.topUpFloor !== undefined) control.newSupplierFloors = [{ counterId: 0, floor: b.topUpFloor }];
     } else if (b.floor !== undefined || b.topUpFloor !== undefined) {
-      const change: Record<string, unknown> = { remotePartyRole: role, newSeqNumber: b.floor ?? 0 };
+      const change: Record<string, unknown> = { remotePartyRole: role, newSeqNumber: b.floor ?? 0n };
       if (b.topUpFloor !== undefined) change.otherFloors = [{ counterId: 0, floor: b.topUpFloor }];
       control.remotePartySeqNumberChanges = [change];
     }

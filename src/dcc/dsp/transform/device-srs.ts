@@ -50,7 +50,7 @@ import {
   type ValueReader,
 } from './body-reader.ts';
 import { cosemCommandDateTime, zigbeeUtcTime } from './encoding.ts';
-import { DspBodyInvalidError, inconsistent, missing } from './errors.ts';
+import { DspBodyInvalidError, DspUnsupportedServiceRequestError, inconsistent, missing } from './errors.ts';
 import {
   type AnySrvTransform,
   type BuildInput,
@@ -72,6 +72,35 @@ type Period = { start: Date; end: Date };
 const PERIOD = { period: one('ReadLogPeriod', period) };
 /** Unknown Remote Party reads may carry the requester's key agreement public key. */
 const KA_CREDENTIALS = { kaPublicSecurityCredentials: opt('KAPublicSecurityCredentials', base64) };
+
+/**
+ * The reads whose DUIS body type is ReadLogFutureDatableAndURPCredentials
+ * (DUIS XSD V5.4; xsd-variants.test.ts checks the list against the schema):
+ * an optional KAPublicSecurityCredentials makes them Unknown Remote Party
+ * reads.
+ */
+export const URP_READS: readonly string[] = ['4.4.2', '4.4.3', '4.6.1', '4.8.1', '4.10', '4.14', '4.17'];
+
+/**
+ * An Unknown Remote Party read is refused with E11 and why (issue 17). GBCS
+ * has the ACB originate it with the requester as Supplementary Remote Party
+ * and its certificate in the GBCS header (RTDS ECS21b/GCS16b URP commands), a
+ * form this DSP does not build. Before, 4.14 built a Known Remote Party read
+ * from such a body (the credentials silently dropped) and the six other reads
+ * refused the XSD-valid element as misplaced.
+ */
+function refuseUnknownRemotePartyRead<T>(srv: string, read: (body: DuisNode) => T): (body: DuisNode) => T {
+  return (body) => {
+    const b = read(body) as { kaPublicSecurityCredentials?: Uint8Array };
+    if (b.kaPublicSecurityCredentials !== undefined)
+      throw new DspUnsupportedServiceRequestError(
+        srv,
+        `SR ${srv} with KAPublicSecurityCredentials is an Unknown Remote Party read: the ACB originates it ` +
+          "with the requester's certificate in the GBCS header, which this DSP does not build",
+      );
+    return b as T;
+  };
+}
 
 // ---------------------------------------------------------------- generic fields from the row
 
@@ -249,9 +278,11 @@ export function deviceSrv<B>(srv: string, spec: DeviceSrvSpec<B>): AnySrvTransfo
     ...(datable ? { executionDateTime: opt('ExecutionDateTime', dateTime) } : {}),
     ...spec.body,
   };
-  const read = spec.choice
+  const urp = URP_READS.includes(srv);
+  const plain = spec.choice
     ? choiceBodyReader(def.bodyElement, datable, spec.choice)
-    : bodyReader(def.bodyElement, content);
+    : bodyReader(def.bodyElement, urp ? { ...content, ...KA_CREDENTIALS } : content);
+  const read = urp ? refuseUnknownRemotePartyRead(srv, plain) : plain;
   const t: SrvTransform<B> = {
     srv,
     critical: def.class === 'critical',
@@ -396,7 +427,7 @@ export const DEVICE_SRV_TRANSFORMS: readonly AnySrvTransform[] = [
       },
       { useCase: 'GCS16b', targets: GAS_AND_GPF, fields: snapshots(['getPrepaySnapshot'], 31, 1) },
     ],
-    { ...PERIOD, ...KA_CREDENTIALS },
+    PERIOD,
   ),
   readSrv(
     '4.8.1',

@@ -187,7 +187,14 @@ function plan(srv: string, requestId: RequestId, bodyNode: DuisRequest['body'], 
   }
   const select = selectInput(requestId, targetType, ctx);
   const rule = forType.find((u: UseCaseRule<unknown>) => !u.when || u.when(body, select));
-  if (!rule) throw new DspBodyInvalidError(`no ${srv} use case for this body on a ${targetType}`);
+  if (!rule) {
+    // say which bodies the SR takes on this device type (issue 17: the bare "no use case" did not)
+    const takes = forType.map((u: UseCaseRule<unknown>) => `${u.useCase}: ${u.whenText ?? 'always'}`);
+    throw new DspBodyInvalidError(
+      `no ${srv} use case for this body on a ${targetType} (from a ${select.originatorRole ?? 'user'}); ` +
+        `it takes ${takes.join('; ')}`,
+    );
+  }
   const at = t.executionDateTime(body) as Date | undefined;
   const p: Plan = { t, rule, body, targetType, execution: IMMEDIATE, select };
   const futureDating = rule.futureDating ?? t.futureDating;

@@ -69,12 +69,18 @@ export const ProvideSecurityCredentialDetailsResponse = seqOf(
 
 // ---------------------------------------------------------------- CS02b / CS02g Update Security Credentials
 
+/**
+ * A sequence number floor: an Originator Counter value, 0 .. 2^63 - 1 (DUIS
+ * floorSequenceNumber), beyond the safe integers, so a bigint.
+ */
+const SEQ_NUMBER = { type: 'bigInteger', doc: 'a counter floor, 0 .. 2^63 - 1' } as const;
+
 /** A counter floor pair (name unconfirmed: RTDS carries {0, 0}). */
-const SeqNumberFloor = seq(f('counterId', int('name unconfirmed')), f('floor', int('name unconfirmed')));
+const SeqNumberFloor = seq(f('counterId', int('name unconfirmed')), f('floor', SEQ_NUMBER));
 
 const RemotePartySeqNumberChange = seq(
   f('remotePartyRole', RemotePartyRole),
-  f('newSeqNumber', int()),
+  f('newSeqNumber', SEQ_NUMBER),
   f('otherFloors', seqOf(SeqNumberFloor), { optional: true, doc: 'name unconfirmed' }),
 );
 
@@ -90,7 +96,7 @@ export const AuthorisingRemotePartyControl = seq(
     { type: 'bigInteger', doc: 'the originator counter of the command' },
     { tag: 3 },
   ),
-  f('newRemotePartyFloorSeqNumber', int(), { optional: true, tag: 4 }),
+  f('newRemotePartyFloorSeqNumber', SEQ_NUMBER, { optional: true, tag: 4 }),
   f('newSupplierFloors', seqOf(SeqNumberFloor), { optional: true, tag: 5, doc: 'name unconfirmed' }),
   f('remotePartySeqNumberChanges', seqOf(RemotePartySeqNumberChange), { optional: true, tag: 6 }),
 );

@@ -135,7 +135,15 @@ export const ASN1_ROWS = [
     SAME_PAYLOAD_AS_EVERY_MODE,
   ),
   updateCredentials(0x0102, 'CS02bSupplierBySupplier', 'supplierBySupplier', ['6.15.1'], true),
-  updateCredentials(0x0103, 'CS02bNOByNOHandover', 'networkOperatorByNetworkOperator', ['6.21'], true),
+  // 6.21 (handover) and 6.15.1 with RemotePartyRole NetworkOperator sent by the network operator (the DSP
+  // builds it for both: security-srs.ts, credentials-srs.ts)
+  updateCredentials(
+    0x0103,
+    'CS02bNOByNOHandover',
+    'networkOperatorByNetworkOperator',
+    ['6.15.1', '6.21'],
+    true,
+  ),
   updateCredentials(0x0104, 'CS02bACBByACB', 'accessControlBrokerByACB', ['8.5'], false),
   updateCredentials(0x0105, 'CS02bWPByWP', 'wanProviderByWanProvider', [], true),
   updateCredentials(
@@ -254,7 +262,8 @@ export const ASN1_ROWS = [
     'CS04AC',
     'Method A or C Unjoin',
     ALL_DEVICES,
-    ['8.8.2'],
+    // 8.8.1 Unjoin Service (Critical) to a meter; 8.8.2 to a PPMID/HCALCS, the ACB originating
+    ['8.8.1', '8.8.2'],
     true,
     S.UnjoinDeviceCommand,
     S.ResponseCode,
