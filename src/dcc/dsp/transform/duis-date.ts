@@ -52,9 +52,21 @@ export function dateText(d: DateParts): string {
 /** sr:Date -> COSEM date text. */
 export const cosemDate: ValueReader<string> = (n, p) => dateText(readDate(n, p));
 
+/**
+ * A gas year: the XSD allows 2014..9999, a ZCL date carries year - 1900 in one
+ * octet (0xFF the wildcard), so 2154 is the last year a GSME can be sent; a
+ * later one is refused saying so (issue 17).
+ */
+const gasYear: ValueReader<number> = (n, p) => {
+  const y = int(2014, 9999)(n, p);
+  if (y > 2154)
+    throw new DuisSchemaError(`year ${y} does not fit a ZCL date (year - 1900 in one octet): 2014..2154`, p);
+  return y;
+};
+
 /** The parts of an sr:GasDateWithWildcards (DUIS 2.1 gas non-disablement calendar). */
 const readGasDate = group({
-  year: one('GasYearWithWildcards', choice({ SpecifiedYear: int(2014, 2154), NonSpecifiedYear: empty })),
+  year: one('GasYearWithWildcards', choice({ SpecifiedYear: gasYear, NonSpecifiedYear: empty })),
   month: one('GasMonthWithWildcards', choice({ SpecifiedMonth: int(1, 12), NonSpecifiedMonth: empty })),
   day: one(
     'GasDayOfMonthWithWildcards',
