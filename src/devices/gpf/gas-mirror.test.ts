@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { defaultGsmeState, type GsmeState } from '../gsme/gsme.ts';
-import { accrue } from '../meter-common/metrology.ts';
+import { accrue, newLog } from '../meter-common/metrology.ts';
 import { GasMirror } from './gas-mirror.ts';
 
 const HALF_HOUR = 30 * 60_000;
@@ -67,5 +67,51 @@ describe('GasMirror', () => {
       'the frozen RTDS calendar is shared',
     );
     assert.ok(Object.isFrozen(s.friendlyCreditCalendar));
+  });
+
+  it('a read long after a write gives the data of that write, however the GSME log moved on (full: oldest dropped)', () => {
+    const s = gsmeWithProfile();
+    s.metrology!.logs.profile!.capacity = 5;
+    const m = new GasMirror();
+    let t = T0;
+    for (let w = 0; w < 40; w++) {
+      t += HALF_HOUR * (1 + (w % 3)) + 7_000;
+      accrue(s.metrology!, model, t, (_c, a) => {
+        s.registers.currentSummationDelivered += a;
+      });
+      m.update(s, t);
+      const expected = structuredClone(s);
+      // the GSME goes on before anyone reads: up to 4 more half hours close, the oldest are dropped
+      accrue(s.metrology!, model, t + HALF_HOUR * (w % 5), () => {});
+      if (w % 4 === 3) {
+        // a new sampling log replaces an old one: the mirror keeps what the old one held at the write
+        s.metrology!.logs.networkData = newLog(HALF_HOUR, t, 3, 3);
+      }
+      if (w % 3 === 0) assert.deepStrictEqual(m.state, expected, `write ${w}`);
+      assert.deepStrictEqual(m.snapshot().state, expected, `write ${w}: snapshot`);
+    }
+    assert.equal(m.state.metrology!.logs.profile!.entries.length, 5);
+  });
+
+  it('refuses to answer from a log changed other than by closing intervals since the write', () => {
+    const s = gsmeWithProfile();
+    accrue(s.metrology!, model, T0 + 4 * HALF_HOUR, () => {});
+    const m = new GasMirror();
+    m.update(s, T0 + 4 * HALF_HOUR);
+    s.metrology!.logs.profile!.entries.shift(); // dropped without moving `first`
+    assert.throws(() => m.state, /changed other than by closing intervals/);
+  });
+
+  it('copies at the write a log whose entries are not frozen (a state given as plain copies)', () => {
+    const s = gsmeWithProfile();
+    s.metrology!.logs.profile!.entries.push({ gas: 5 }, { gas: 6 });
+    const m = new GasMirror();
+    m.update(s, T0);
+    s.metrology!.logs.profile!.entries[0]!.gas = 99;
+    s.metrology!.logs.profile!.entries.shift();
+    assert.deepStrictEqual(
+      m.state.metrology!.logs.profile!.entries.map((e) => e.gas),
+      [5, 6],
+    );
   });
 });

@@ -7,6 +7,7 @@
  */
 import { copySharingFrozen } from '../../runtime/freeze.ts';
 import { defaultGsmeState, type GsmeState } from '../gsme/gsme.ts';
+import { beforeEntriesDropped, type IntervalLog } from '../meter-common/metrology.ts';
 
 export interface GasMirrorSnapshot {
   state: GsmeState;
@@ -33,8 +34,29 @@ function deepFreeze<T>(v: T): T {
   return v;
 }
 
+/**
+ * A metrology log's closed entries as the GSME held them at a write: its
+ * array (which only ever gains entries at the end and, when full, drops its
+ * oldest: `accrue`), how many there were, the first and last of them
+ * (frozen objects, for the check) and those the GSME dropped since.
+ */
+interface EntriesView {
+  /** the mirror's copy of the log, whose `entries` the view fills */
+  copy: IntervalLog;
+  entries: IntervalLog['entries'];
+  length: number;
+  head: object | undefined;
+  tail: object | undefined;
+  /** the entries of the write the GSME dropped since, oldest first */
+  dropped: IntervalLog['entries'];
+}
+
+const NO_ENTRIES: IntervalLog['entries'] = Object.freeze([]) as unknown as IntervalLog['entries'];
+
 export class GasMirror {
   private data: GsmeState;
+  /** logs whose entries are taken from the GSME's arrays on the first read after a write */
+  private views: EntriesView[] | undefined;
   private at: number | null = null;
   /** how many times the GSME wrote the mirror */
   updates = 0;
@@ -51,13 +73,79 @@ export class GasMirror {
    * months of half-hour profile again.
    */
   update(state: GsmeState, at: number): void {
-    this.data = copySharingFrozen(state);
+    this.views = undefined;
+    this.data = this.copyOf(state);
     this.at = at;
     this.updates++;
   }
 
+  /**
+   * The copy of a write: the metrology logs' closed entries (13 months of
+   * half hours) are not copied at the write but noted (`EntriesView`, a
+   * few numbers) and taken from the GSME's arrays on the first read, so a
+   * wake that nobody reads costs the same on day 400 as on day 1. A log
+   * whose noted first or last entry is not frozen is copied at once.
+   */
+  private copyOf(state: GsmeState): GsmeState {
+    const m = state.metrology;
+    if (!m) return copySharingFrozen(state);
+    const views: EntriesView[] = [];
+    const logs: Record<string, IntervalLog> = {};
+    for (const [k, log] of Object.entries(m.logs)) {
+      const n = log.entries.length;
+      const head = log.entries[0];
+      const tail = log.entries[n - 1];
+      if (n > 0 && !(Object.isFrozen(head) && Object.isFrozen(tail))) {
+        logs[k] = copySharingFrozen(log);
+        continue;
+      }
+      const copy = copySharingFrozen({ ...log, entries: NO_ENTRIES });
+      logs[k] = copy;
+      if (n > 0) {
+        views.push({ copy, entries: log.entries, length: n, head, tail, dropped: [] });
+        // the GSME drops its oldest entry when the log is full: the mirror keeps it first
+        beforeEntriesDropped(log.entries, this.keepDropped);
+      } else copy.entries = [];
+    }
+    const metrology = copySharingFrozen({ ...m, logs: {} });
+    metrology.logs = logs;
+    const data: GsmeState = copySharingFrozen({ ...state, metrology: null });
+    data.metrology = metrology;
+    if (views.length) this.views = views;
+    return data;
+  }
+
+  /** Before the GSME drops the oldest entry of a noted array: kept, while the write still holds it. */
+  private readonly keepDropped = (entries: IntervalLog['entries']): void => {
+    let again = false;
+    for (const v of this.views ?? [])
+      if (v.entries === entries && v.dropped.length < v.length) {
+        v.dropped.push(entries[0]!);
+        again = v.dropped.length < v.length || again;
+      }
+    if (again) beforeEntriesDropped(entries, this.keepDropped);
+  };
+
+  /** The noted entries: those the GSME dropped since the write, then the rest of the write's from its array. */
+  private settle(): void {
+    const views = this.views;
+    if (!views) return;
+    this.views = undefined;
+    for (const v of views) {
+      const kept = v.length - v.dropped.length;
+      const first = v.dropped.length ? v.dropped[0] : v.entries[0];
+      if (first !== v.head || (kept > 0 && v.entries[kept - 1] !== v.tail))
+        throw new Error(
+          'gas mirror: a GSME metrology log changed other than by closing intervals since the last write',
+        );
+      const rest = v.entries.slice(0, kept);
+      v.copy.entries = v.dropped.length ? v.dropped.concat(rest) : rest;
+    }
+  }
+
   /** The mirrored data (the GPF's read view: do not change it). */
   get state(): GsmeState {
+    this.settle();
     return this.data;
   }
 
@@ -66,10 +154,11 @@ export class GasMirror {
   }
 
   snapshot(): GasMirrorSnapshot {
-    return { state: structuredClone(this.data), updatedAt: this.at };
+    return { state: structuredClone(this.state), updatedAt: this.at };
   }
 
   restore(s: GasMirrorSnapshot): void {
+    this.views = undefined;
     this.data = { ...defaultGsmeState(), ...structuredClone(s.state) };
     this.at = s.updatedAt;
   }

@@ -42,6 +42,7 @@ import {
 } from '../meter-common/meter-device.ts';
 import {
   accrue,
+  freezeClosedEntries,
   type IntervalLog,
   type LoadModel,
   type Metrology,
@@ -490,6 +491,7 @@ export class Gsme extends MeterDevice<GsmeState> {
     this.pollIntervalMs = opts.pollIntervalMs;
     this.mirror = opts.mirror;
     this.state = { ...defaultGsmeState(), ...structuredClone(opts.initialState ?? {}) };
+    freezeClosedEntries(this.state.metrology);
     this.load = opts.metrology?.load ?? null;
     if (opts.metrology && !this.state.metrology) this.state.metrology = gsmeMetrology(this.deviceNow());
     const self = this;
@@ -762,6 +764,7 @@ export class Gsme extends MeterDevice<GsmeState> {
   restore(s: GsmeSnapshot): void {
     // a snapshot from before a state field existed restores with that field's default
     this.state = { ...defaultGsmeState(), ...structuredClone(s.state) };
+    freezeClosedEntries(this.state.metrology);
     restoreJoinedPeers(this.state.joined, this.security);
     this.restoreBase(s);
     this.billing.reschedule();

@@ -40,6 +40,7 @@
  * later components are not run).
  */
 import { zclCluster } from '../../gbcs/payload/zcl-se.ts';
+import { deepFreeze } from '../../runtime/freeze.ts';
 import type { ExecutionContext } from '../meter-common/meter-device.ts';
 import { fromZigbeeTime, zigbeeTime } from '../meter-common/time.ts';
 import type { HandlerResult, UseCaseCall } from '../meter-common/use-case-registry.ts';
@@ -129,18 +130,21 @@ export function takeSnapshot(
   const log = state.snapshotLog;
   const next = (n: number) => (n + 1) % 2 ** 32;
   log.nextIds = { metering: next(ids.metering), prepayment: next(ids.prepayment) };
-  log.entries.push({
-    ids: { ...ids },
-    time: zigbeeTime(atMs),
-    cause,
-    summation: readings.summation,
-    tiers: [...readings.tiers],
-    blocks: [...readings.blocks],
-    accumulatedDebt: readings.accumulatedDebt,
-    debts: [...readings.debts],
-    emergencyCreditRemaining: readings.emergencyCreditRemaining,
-    creditRemaining: readings.creditRemaining,
-  });
+  // a snapshot taken never changes: frozen, so the GPF's gas mirror shares it instead of copying it on every wake
+  log.entries.push(
+    deepFreeze({
+      ids: { ...ids },
+      time: zigbeeTime(atMs),
+      cause,
+      summation: readings.summation,
+      tiers: [...readings.tiers],
+      blocks: [...readings.blocks],
+      accumulatedDebt: readings.accumulatedDebt,
+      debts: [...readings.debts],
+      emergencyCreditRemaining: readings.emergencyCreditRemaining,
+      creditRemaining: readings.creditRemaining,
+    }),
+  );
   if (log.entries.length > SNAPSHOT_CAPACITY) log.entries.splice(0, log.entries.length - SNAPSHOT_CAPACITY);
 }
 

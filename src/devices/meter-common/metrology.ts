@@ -113,6 +113,34 @@ function add(log: IntervalLog, channel: string, amount: number, at: number): voi
   log.open[channel] = (log.open[channel] ?? 0) + amount;
 }
 
+/**
+ * Whoever holds a log's entries by reference only (the GPF's gas mirror
+ * notes the GSME's array at a write and takes the entries on the first
+ * read) is called before `accrue` drops the oldest entry of that array, and
+ * keeps that entry. Once per registration.
+ */
+const dropListeners = new WeakMap<object, Set<(entries: IntervalLog['entries']) => void>>();
+
+/** Calls `take(entries)` before the oldest entry of `entries` (a log's array) is next dropped. */
+export function beforeEntriesDropped(
+  entries: IntervalLog['entries'],
+  take: (entries: IntervalLog['entries']) => void,
+): void {
+  let s = dropListeners.get(entries);
+  if (!s) {
+    s = new Set();
+    dropListeners.set(entries, s);
+  }
+  s.add(take);
+}
+
+function takeBeforeDrop(entries: IntervalLog['entries']): void {
+  const s = dropListeners.get(entries);
+  if (!s) return;
+  dropListeners.delete(entries);
+  for (const take of s) take(entries);
+}
+
 /** Closes every interval of `log` that ends at or before `t`. */
 function close(log: IntervalLog, t: number, channels: readonly string[]): void {
   while (!stopped(log) && log.openStart + log.intervalMs <= t) {
@@ -123,6 +151,7 @@ function close(log: IntervalLog, t: number, channels: readonly string[]): void {
     // a closed entry never changes: frozen, a copy of the log (the GPF's gas mirror) may share it
     log.entries.push(Object.freeze(entry));
     if (log.entries.length > log.capacity) {
+      takeBeforeDrop(log.entries);
       log.entries.shift();
       log.first += log.intervalMs;
     }
@@ -170,6 +199,17 @@ export function accrue(
     for (const log of logs) close(log, t, channels);
   }
   m.accruedTo = now;
+}
+
+/**
+ * Freezes the closed entries of every log of `m` (a state restored from a
+ * snapshot or given to a meter holds them as plain copies): as `accrue`
+ * freezes an entry when it closes, nothing changes one after, and a copy of
+ * the logs (the GPF's gas mirror) may share them.
+ */
+export function freezeClosedEntries(m: Metrology | null | undefined): void {
+  if (!m) return;
+  for (const log of Object.values(m.logs)) for (const e of log.entries) Object.freeze(e);
 }
 
 /** Consumption that happened now outside the model (a test's backchannel): into every open interval. */
