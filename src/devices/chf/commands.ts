@@ -20,8 +20,8 @@ import { type DlmsAccess, type DlmsCommandRow, encodeAlert } from '../../gbcs/us
 import { type Eui, fromHex, normaliseEui, toHex } from '../../runtime/bytes.ts';
 import { ZigbeeError } from '../../zigbee/index.ts';
 import { DEVICE_TYPE_CODE, type DeviceType } from '../contracts.ts';
+import { registerCredentialUseCases, updateUseCasesFor } from '../meter-common/credential-handlers.ts';
 import type { Execution } from '../meter-common/meter-device.ts';
-import { REPLACEMENT_MODES } from '../meter-common/security-credentials.ts';
 import {
   allResults,
   CommandContentError,
@@ -42,7 +42,7 @@ import {
   type HanDeviceStats,
   utcSeconds2000,
 } from './chf-state.ts';
-import { type ChfTrustAnchors, provideChfCredentials, updateChfCredentials } from './credentials.ts';
+import { type ChfTrustAnchors, chfCredentialHost } from './credentials.ts';
 import { type ChfDeviceLogEntry, type DeviceLog, DeviceLogError } from './device-log.ts';
 
 /** What the command module needs of the CHF it runs in. */
@@ -393,7 +393,7 @@ function requestChannelScan(call: Call, view: ChfView): HandlerResult {
  * CS02b in every mode (the catalogue's rows target every device): the shared
  * code refuses a cell the CHF does not hold, and the Root cell.
  */
-const CHF_CS02B_MODES = Object.keys(REPLACEMENT_MODES).filter((u) => u.startsWith('CS02b'));
+const CHF_CS02B_MODES = updateUseCasesFor('CHF');
 
 /** Every CHF use case with a handler; the rest of the CHF rows get the registry's "unsupported". */
 export const CHF_HANDLERS = new UseCaseRegistry<ChfView>()
@@ -407,10 +407,9 @@ export const CHF_HANDLERS = new UseCaseRegistry<ChfView>()
   )
   .register('DBCH04', setSubGhzConfiguration)
   .register('DBCH05', requestChannelScan)
-  .register('CS02a', provideChfCredentials)
-  .registerAll(CHF_CS02B_MODES, updateChfCredentials)
   .register('CS06', activateChfFirmware)
   .register('CS07', readJoinDetails);
+registerCredentialUseCases(CHF_HANDLERS, chfCredentialHost, { updates: CHF_CS02B_MODES, details: ['CS02a'] });
 
 /** Runs the CHF's accepted commands against its state. */
 export class ChfCommands {

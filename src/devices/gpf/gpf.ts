@@ -18,12 +18,13 @@
  * - GCS09: Set Change of Tenancy Date (Device Management Publish Change of
  *   Tenancy), held in the GPF's state;
  * - GCS59: Restore GPF Device Log (ASN.1), each entry restored (result 0);
- * - CS02a / CS02b (every replacement mode; GBCS 13.3): the details and the
- *   replacement of the GPF's own Trust Anchor cells, by the shared meter code
- *   (meter-common/security-credentials.ts) with its Remote Party Seq Numbers
- *   and replaced certificates in `state.credentials`; now only (the GPF keeps
- *   no future-dated work: a future execution date-time is content it cannot
- *   apply, malformed answer and 8F1E, as the CHF); a cancellation answers NULL.
+ * - CS02a / CS02f, CS02b (every replacement mode; GBCS 13.3), CS02c / CS02d /
+ *   CS02e: the details and the replacement of the GPF's own Trust Anchor
+ *   cells and its own key pairs and certificates, by the shared handlers
+ *   (meter-common/credential-handlers.ts) with its Remote Party Seq Numbers,
+ *   replaced certificates and key pairs in `state.credentials`; a CS02b with
+ *   a future execution date-time waits on the GPF's clock (0x00CB 8F66 /
+ *   8F67 when it runs), 99991231235959Z cancels it.
  * Every other use case passes the same checks and gets its family's
  * "unsupported" answer. It is always awake: the CHF hands it its commands
  * directly (`Chf` option `gpf`), and its responses go to the WAN through the
@@ -35,7 +36,17 @@ import type { DeviceType } from '../contracts.ts';
 import { appendLog, clearEventLog, LOG_ID, type LogEntry, readEventLog } from '../gsme/handlers/event-log.ts';
 import { type GsmeView, registerMirroredReads } from '../gsme/handlers/index.ts';
 import { readSampledData } from '../gsme/handlers/logs.ts';
-import { defaultDeviceKeyState } from '../meter-common/device-credentials.ts';
+import {
+  type CredentialHost,
+  registerCredentialUseCases,
+  runCredentialUpdate,
+  updateUseCasesFor,
+} from '../meter-common/credential-handlers.ts';
+import {
+  type DeviceKeyHolder,
+  defaultDeviceKeyState,
+  reapplyInstalledKeys,
+} from '../meter-common/device-credentials.ts';
 import {
   type Execution,
   type ExecutionContext,
@@ -44,23 +55,8 @@ import {
   type MeterOptions,
   type MeterSnapshotBase,
 } from '../meter-common/meter-device.ts';
-import {
-  applyCredentialUpdate,
-  type CredentialDevice,
-  type CredentialState,
-  credentialDetails,
-  planCredentialUpdate,
-  REPLACEMENT_MODES,
-  reapplyReplacedCertificates,
-  type UpdateCommand,
-  updateResponse,
-} from '../meter-common/security-credentials.ts';
-import {
-  CLOCK_STATUS_DOUBTFUL,
-  cosemDateTime,
-  parseGeneralizedTime,
-  zigbeeTime,
-} from '../meter-common/time.ts';
+import { type CredentialState, reapplyReplacedCertificates } from '../meter-common/security-credentials.ts';
+import { CLOCK_STATUS_DOUBTFUL, cosemDateTime, zigbeeTime } from '../meter-common/time.ts';
 import {
   CommandContentError,
   type HandlerResult,
@@ -101,8 +97,10 @@ export interface GpfOptions extends MeterOptions {
 
 interface GpfView extends GsmeView {
   gpf: GpfState;
-  /** the GPF's Trust Anchor cells and credential state (CS02a / CS02b) */
-  credentials: CredentialDevice;
+  /** the GPF's Trust Anchor cells, credential state and clock (CS02a / CS02b / CS02f) */
+  credentialHost: CredentialHost;
+  /** its own key pairs and certificates (CS02c / CS02d / CS02e) */
+  deviceKeys: DeviceKeyHolder;
 }
 
 /** Responses to these reads carry the clock status in the header date-time (RTDS GCS13a/b/c, GCS14 on the GPF: 00). */
@@ -133,12 +131,11 @@ export const GPF_HANDLERS = registerMirroredReads(new UseCaseRegistry<GpfView>()
     clearEventLog((d: GpfView) => ownLog(d.gpf, 'eventLog')),
   )
   .register('GCS09', changeOfTenancy)
-  .register('GCS59', restoreDeviceLog)
-  .register('CS02a', provideCredentials)
-  .registerAll(
-    Object.keys(REPLACEMENT_MODES).filter((u) => u.startsWith('CS02b')),
-    updateCredentials,
-  );
+  .register('GCS59', restoreDeviceLog);
+registerCredentialUseCases(GPF_HANDLERS, (d) => d.credentialHost, {
+  updates: updateUseCasesFor('GPF'),
+  deviceKeys: (d) => d.deviceKeys,
+});
 
 export class Gpf extends MeterDevice<GpfState> {
   readonly deviceType: DeviceType = 'GPF';
@@ -165,13 +162,41 @@ export class Gpf extends MeterDevice<GpfState> {
       simpleAlert: (code) => this.simpleAlert(code),
       now: () => this.deviceNow(),
       logEvent: (code) => appendLog(ownLog(self.state, 'eventLog'), this.deviceNow(), code),
+      credentialHost: this.credentialHost(),
+      deviceKeys: {
+        deviceType: 'GPF',
+        eui: this.eui,
+        security: this.security,
+        get deviceKeys() {
+          return self.credentialState().deviceKeys;
+        },
+        hardwareFaults: () => this.hardwareFaults(),
+        simpleAlert: (code) => this.simpleAlert(code),
+      },
+    };
+  }
+
+  /** The live credential state (a snapshot from before it: the initial one). */
+  private credentialState(): CredentialState {
+    this.state.credentials ??= initialGpfCredentials();
+    this.state.credentials.deviceKeys ??= defaultDeviceKeyState();
+    return this.state.credentials;
+  }
+
+  private credentialHost(): CredentialHost {
+    const self = this;
+    return {
       get credentials() {
-        self.state.credentials ??= initialGpfCredentials();
         return {
           deviceType: 'GPF' as const,
           security: self.security,
-          credentialState: self.state.credentials,
+          credentialState: self.credentialState(),
         };
+      },
+      now: () => this.deviceNow(),
+      futureDated: {
+        schedule: (e) => this.acceptFutureDated(e),
+        cancel: (k) => this.cancelFutureDated(k),
       },
     };
   }
@@ -212,9 +237,9 @@ export class Gpf extends MeterDevice<GpfState> {
     return encodeGbzAlert({ alertCode: code, alertTime: zigbeeTime(atMs) });
   }
 
-  protected executeFutureDated(_entry: FutureDatedEntry): never {
-    // the GPF schedules nothing
-    throw new Error('the GPF has no future-dated commands');
+  /** The GPF's only future-dated work: a CS02b at its execution date-time. */
+  protected executeFutureDated(entry: FutureDatedEntry): ReturnType<typeof runCredentialUpdate> {
+    return runCredentialUpdate(entry, this.view.credentialHost);
   }
 
   protected headerDateTime(messageCode: number): Uint8Array {
@@ -228,14 +253,11 @@ export class Gpf extends MeterDevice<GpfState> {
 
   restore(s: GpfSnapshot): void {
     this.state = structuredClone(s.state);
-    this.state.credentials ??= initialGpfCredentials();
     this.mirror.restore(s.mirror);
-    reapplyReplacedCertificates({
-      deviceType: 'GPF',
-      security: this.security,
-      credentialState: this.state.credentials,
-    });
     this.restoreBase(s);
+    // the key pairs CS02d installed and the certificates CS02b put into cells are the GPF's again
+    reapplyInstalledKeys(this.security, this.credentialState().deviceKeys);
+    reapplyReplacedCertificates(this.view.credentialHost.credentials);
   }
 }
 
@@ -275,36 +297,5 @@ function restoreDeviceLog(
     response: { restoreOutcomes: entries.map((device) => ({ device, result: 0 })) },
     outcome: 'applied',
     detail: { deviceLog: d.gpf.deviceLog.length },
-  };
-}
-
-const CANCEL = '99991231235959Z';
-
-/** CS02a: the GPF's cells of each requested role. */
-function provideCredentials(call: UseCaseCall<{ remotePartyRoles: number[] }>, d: GpfView): HandlerResult {
-  return { ...credentialDetails(d.credentials, call.fields.remotePartyRoles, 'signed'), outcome: 'read' };
-}
-
-/** CS02b: replace certificates of the GPF's cells now (cancel: NULL; future-dated: refused). */
-function updateCredentials(call: UseCaseCall<UpdateCommand>, d: GpfView): HandlerResult {
-  const t = call.fields.executionDateTime;
-  if (t === CANCEL) return { ...updateResponse(null), outcome: 'cancelled', detail: { cancelled: false } };
-  const device = d.credentials;
-  const plan = planCredentialUpdate(
-    device,
-    call.row.useCase,
-    call.fields,
-    call.cmd.message.originatorCounter,
-  );
-  if (t !== undefined) {
-    const when = parseGeneralizedTime(t);
-    if (when === null) throw new CommandContentError('execution time');
-    if (when > d.now()) throw new CommandContentError('future-dated credential update is not run by the GPF');
-  }
-  const r = applyCredentialUpdate(device, plan);
-  return {
-    ...updateResponse(r.outcome),
-    outcome: r.allReplaced ? 'applied' : 'failed',
-    ...(r.refused.length ? { detail: { refused: r.refused } } : {}),
   };
 }

@@ -26,6 +26,12 @@ import type { TimerHandle } from '../../runtime/clock.ts';
 import { deepFreeze } from '../../runtime/freeze.ts';
 import type { HanUplink, SleepyHanUplink } from '../contracts.ts';
 import {
+  type CredentialHost,
+  runCredentialUpdate,
+  updateUseCasesFor,
+} from '../meter-common/credential-handlers.ts';
+import { defaultDeviceKeyState, reapplyInstalledKeys } from '../meter-common/device-credentials.ts';
+import {
   EVENT_FIRMWARE_VERIFICATION_FAILED,
   type FirmwareState,
   runFirmwareActivation,
@@ -50,6 +56,11 @@ import {
   newMetrology,
   recordConsumption,
 } from '../meter-common/metrology.ts';
+import {
+  type CredentialState,
+  defaultCredentialState,
+  reapplyReplacedCertificates,
+} from '../meter-common/security-credentials.ts';
 import { CLOCK_STATUS_DOUBTFUL, cosemDateTime, zigbeeTime } from '../meter-common/time.ts';
 import type { AcceptedCommand } from '../security/device-security.ts';
 import { GCS53, GsmeBillingAlerts, type GsmeBillingRun } from './billing-alert.ts';
@@ -306,7 +317,20 @@ export interface GsmePriceMatrix {
 
 export interface GsmeSnapshot extends MeterSnapshotBase {
   state: GsmeState;
+  /**
+   * Remote Party Seq Numbers, the certificates CS02b put into cells, the key pairs CS02c / CS02d gave it
+   * (kept apart from `state`, which the GPF's gas mirror copies); absent in a snapshot from before: none
+   */
+  credentials?: CredentialState;
 }
+
+/** The GSME's credential state before any CS02b / CS02c: no seq number set, nothing replaced. */
+function initialGsmeCredentials(): CredentialState {
+  return { ...defaultCredentialState(), seqNumbers: {} };
+}
+
+/** The GSME's Update Security Credentials use cases (they run at their execution date-time too). */
+const GSME_CREDENTIAL_UPDATES: ReadonlySet<string> = new Set(updateUseCasesFor('GSME'));
 
 export interface GsmeOptions extends MeterOptions {
   /** how often the GSME wakes and polls the CHF mailbox (ms); GBCS devices typically every 30 minutes */
@@ -479,6 +503,7 @@ export class Gsme extends MeterDevice<GsmeState> {
   private readonly services: GsmeServices;
   private readonly load: LoadModel | null;
   private readonly mirror: GsmeOptions['mirror'];
+  private credentials: CredentialState = initialGsmeCredentials();
 
   /**
    * @param opts eui, clock, credentials, trustAnchors (see MeterOptions),
@@ -512,8 +537,33 @@ export class Gsme extends MeterDevice<GsmeState> {
       scheduleFutureDated: (e) => this.acceptFutureDated(e),
       cancelFutureDated: (k) => this.cancelFutureDated(k),
       billing: this.billing,
+      credentialHost: this.credentialHost(),
+      deviceKeys: {
+        deviceType: 'GSME',
+        eui: this.eui,
+        security: this.security,
+        get deviceKeys() {
+          return self.credentials.deviceKeys;
+        },
+        hardwareFaults: () => this.hardwareFaults(),
+        simpleAlert: (code) => this.simpleAlert(code),
+      },
     };
     this.billing.reschedule();
+  }
+
+  private credentialHost(): CredentialHost {
+    const self = this;
+    return {
+      get credentials() {
+        return { deviceType: 'GSME' as const, security: self.security, credentialState: self.credentials };
+      },
+      now: () => this.deviceNow(),
+      futureDated: {
+        schedule: (e) => this.acceptFutureDated(e),
+        cancel: (k) => this.cancelFutureDated(k),
+      },
+    };
   }
 
   /** the billing calendar in time: the next billing period end, GCS53 (billing-alert.ts) */
@@ -710,6 +760,8 @@ export class Gsme extends MeterDevice<GsmeState> {
   } {
     if (entry.useCase === 'CS06') return runFirmwareActivation(entry, this.services);
     if (entry.useCase === 'GCS01a') return runFutureDatedTariff(entry, this.services);
+    if (GSME_CREDENTIAL_UPDATES.has(entry.useCase))
+      return runCredentialUpdate(entry, this.services.credentialHost);
     return runFutureDated(entry, this.services);
   }
 
@@ -758,14 +810,23 @@ export class Gsme extends MeterDevice<GsmeState> {
 
   snapshot(): GsmeSnapshot {
     this.advance();
-    return { ...this.snapshotBase(), state: structuredClone(this.state) };
+    return {
+      ...this.snapshotBase(),
+      state: structuredClone(this.state),
+      credentials: structuredClone(this.credentials),
+    };
   }
 
   restore(s: GsmeSnapshot): void {
     // a snapshot from before a state field existed restores with that field's default
     this.state = { ...defaultGsmeState(), ...structuredClone(s.state) };
     freezeClosedEntries(this.state.metrology);
+    this.credentials = s.credentials ? structuredClone(s.credentials) : initialGsmeCredentials();
+    this.credentials.deviceKeys ??= defaultDeviceKeyState();
     restoreJoinedPeers(this.state.joined, this.security);
+    // the key pairs CS02d installed and the certificates CS02b put into cells are the GSME's again
+    reapplyInstalledKeys(this.security, this.credentials.deviceKeys);
+    reapplyReplacedCertificates(this.services.credentialHost.credentials);
     this.restoreBase(s);
     this.billing.reschedule();
   }

@@ -29,8 +29,15 @@
  *   verified for this device type) activated now, or at its execution time
  *   on the device clock with the 8F66 / 8F67 alert (`sendAlert`); CS08 then
  *   reads the new version.
- * Everything else that targets the device (CS02x credentials, CS11...)
- * passes the security checks and gets the ASN.1/GBZ "unsupported" answer.
+ * - CS02a / CS02f, CS02b (the modes replacing a cell the device holds: it
+ *   holds the Root, Recovery and ACB cells, security/credentials.ts
+ *   TRUST_ANCHOR_CELLS_OF), CS02c / CS02d / CS02e: the shared handlers
+ *   (meter-common/credential-handlers.ts) on the device's cells, key pairs
+ *   and `state.credentials`, as the meters run them. PROVISIONAL: a CS02b
+ *   with a future execution date-time is refused (malformed, 8F1E): the
+ *   device keeps only a future-dated CS06.
+ * Everything else that targets the device (CS11...) passes the security
+ * checks and gets the ASN.1/GBZ "unsupported" answer.
  */
 import { encodeGbzAlert } from '../../gbcs/use-cases/index.ts';
 import type { Eui } from '../../runtime/bytes.ts';
@@ -39,6 +46,16 @@ import type { Clock } from '../../runtime/clock.ts';
 import { LazySet } from '../../runtime/lazy-collections.ts';
 import type { Metrics } from '../../runtime/metrics.ts';
 import type { DeviceType } from '../contracts.ts';
+import {
+  type CredentialHost,
+  registerCredentialUseCases,
+  updateUseCasesFor,
+} from '../meter-common/credential-handlers.ts';
+import {
+  type DeviceKeyHolder,
+  defaultDeviceKeyState,
+  reapplyInstalledKeys,
+} from '../meter-common/device-credentials.ts';
 import {
   activateFirmware,
   EVENT_FIRMWARE_VERIFICATION_FAILED,
@@ -49,6 +66,11 @@ import {
 } from '../meter-common/firmware.ts';
 import { type Execution, type FutureDatedEntry, simpleAlertOf } from '../meter-common/meter-device.ts';
 import { responseIsSigned } from '../meter-common/response-shape.ts';
+import {
+  type CredentialState,
+  defaultCredentialState,
+  reapplyReplacedCertificates,
+} from '../meter-common/security-credentials.ts';
 import { zigbeeTime } from '../meter-common/time.ts';
 import {
   CommandContentError,
@@ -89,6 +111,8 @@ export interface HanDeviceState {
   futureDated?: FutureDatedEntry | null;
   /** GBCS event codes the firmware path logs (0x8F1C, 0x8F43), newest last, at most 100 */
   eventLog?: Array<{ at: number; code: number }>;
+  /** Remote Party Seq Numbers, certificates CS02b put into cells, key pairs CS02c / CS02d gave it (absent: none) */
+  credentials?: CredentialState;
 }
 
 export type HanDeviceType = 'PPMID' | 'HCALCS';
@@ -129,7 +153,11 @@ export class HanOwnUseCases implements RegistryDevice {
 
   constructor(private readonly o: HanOwnUseCasesOptions) {
     this.deviceType = o.deviceType;
-    this.state = { firmwareVersion: (o.firmwareVersion ?? '00000000').toUpperCase(), joined: [] };
+    this.state = {
+      firmwareVersion: (o.firmwareVersion ?? '00000000').toUpperCase(),
+      joined: [],
+      credentials: { ...defaultCredentialState(), seqNumbers: {} },
+    };
     if (!/^[0-9A-F]{8}$/.test(this.state.firmwareVersion))
       throw new RangeError(`firmware version must be 4 bytes of hex: ${o.firmwareVersion}`);
   }
@@ -263,6 +291,39 @@ export class HanOwnUseCases implements RegistryDevice {
     if (log.length > 100) log.shift();
   }
 
+  // ---------------------------------------------------------------- security credentials (CS02x)
+
+  /** The live credential state (absent in a snapshot from before it: none set). */
+  private credentialState(): CredentialState {
+    this.state.credentials ??= { ...defaultCredentialState(), seqNumbers: {} };
+    this.state.credentials.deviceKeys ??= defaultDeviceKeyState();
+    return this.state.credentials;
+  }
+
+  /** @internal the shared credential handlers' view of this device (no future-dated CS02b: refused, 8F1E) */
+  credentialHost(): CredentialHost {
+    return {
+      credentials: {
+        deviceType: this.o.deviceType,
+        security: this.o.security,
+        credentialState: this.credentialState(),
+      },
+      now: () => this.o.now(),
+    };
+  }
+
+  /** @internal its own key pairs and certificates (CS02c / CS02d / CS02e) */
+  deviceKeyHolder(): DeviceKeyHolder {
+    return {
+      deviceType: this.o.deviceType,
+      eui: this.o.security.ownCredentials.eui,
+      security: this.o.security,
+      deviceKeys: this.credentialState().deviceKeys,
+      hardwareFaults: () => this.hardwareFaults(),
+      simpleAlert: (code) => this.simpleAlert(code),
+    };
+  }
+
   // ---------------------------------------------------------------- state and backchannel
 
   /** A fault (backchannel): `firmwareVersion` makes CS08 fail. */
@@ -285,6 +346,9 @@ export class HanOwnUseCases implements RegistryDevice {
 
   restore(s: HanDeviceState): void {
     this.state = structuredClone(s);
+    // the key pairs CS02d installed and the certificates CS02b put into cells are the device's again
+    reapplyInstalledKeys(this.o.security, this.credentialState().deviceKeys);
+    reapplyReplacedCertificates(this.credentialHost().credentials);
     this.timer?.cancel();
     this.timer = null;
     const pending = this.state.futureDated;
@@ -366,6 +430,12 @@ const REGISTRY = new UseCaseRegistry<HanOwnUseCases>()
   .register('CS06', (call, d) =>
     activateFirmware(call as Parameters<typeof activateFirmware>[0], d.firmwareHost()),
   );
+
+// the PPMID and the HCALCS hold the same cells (TRUST_ANCHOR_CELLS_OF): one set of CS02b modes
+registerCredentialUseCases(REGISTRY, (d) => d.credentialHost(), {
+  updates: updateUseCasesFor('PPMID'),
+  deviceKeys: (d) => d.deviceKeyHolder(),
+});
 
 /** Hex of the response payload, for events. */
 export const responseHex = (r: OwnCommandResult): string => toHex(r.response);

@@ -17,7 +17,8 @@
  *   public key of the root cell, cert-path.ts); one that fails is not
  *   replaced (status 10, RTDS ERROR examples), the others are. The Remote
  *   Party Seq Numbers the command sets (the authorising party's own floor,
- *   then its list) are reported in the outcome and by CS02a. An execution
+ *   then its list) are reported in the outcome and by CS02a; an update that
+ *   replaced nothing sets none (PROVISIONAL). An execution
  *   date-time in the future schedules the update (NULL answer, 8F66 / 8F67
  *   alert with the outcome when it runs; 99991231235959Z cancels).
  *
@@ -310,8 +311,11 @@ export function applyCredentialUpdate(
     };
   });
   device.security.setTrustAnchors(anchors);
-  for (const ch of plan.seqChanges)
-    device.credentialState.seqNumbers[ch.remotePartyRole] = Number(ch.newSeqNumber);
+  // PROVISIONAL (GBCS 13.3.3 text not reached): an update that replaced nothing changes no seq number either
+  // (a refused update leaves the device as it was); the outcome still names the changes the command asked for
+  if (refused.length < plan.targets.length)
+    for (const ch of plan.seqChanges)
+      device.credentialState.seqNumbers[ch.remotePartyRole] = Number(ch.newSeqNumber);
   return {
     outcome: {
       authorisingRemotePartySeqNumber: plan.seqNumber,

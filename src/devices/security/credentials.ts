@@ -105,6 +105,11 @@ export interface RemotePartyAnchor {
 export const TRUST_ANCHOR_CELLS_OF: Readonly<Partial<Record<DeviceType, readonly TrustAnchorCellName[]>>> = {
   ESME: ['root', 'recovery', 'supplier', 'networkOperator', 'acb', 'transitionalCoS', 'loadController'],
   GSME: ['root', 'recovery', 'supplier', 'networkOperator', 'acb', 'transitionalCoS'],
+  // PROVISIONAL (GBCS 4.3.3 table not reached): a PPMID / HCALCS is only ever commanded by the ACB (RTDS 8.7.2,
+  // 8.8.2, 11.2: the ACB originates for the supplier), so it holds the Root, Recovery and ACB cells and no
+  // supplier, network operator or transitional CoS cell (rows/roles.ts DCC_DEVICE)
+  PPMID: ['root', 'recovery', 'acb'],
+  HCALCS: ['root', 'recovery', 'acb'],
 };
 
 /** A HAN device this device exchanges device-to-device messages with (GBCS.md 2: PPMID -> GSME). */

@@ -6,14 +6,8 @@
  * "unsupported" answer.
  */
 import { type DlmsCommandRow, rowHasNoPayload, useCaseRows } from '../../../gbcs/use-cases/index.ts';
-import {
-  issueSecurityCredentials,
-  provideDeviceCertificate,
-  updateDeviceCertificate,
-} from '../../meter-common/device-credentials.ts';
-import { REPLACEMENT_MODES } from '../../meter-common/security-credentials.ts';
+import { registerCredentialUseCases, updateUseCasesFor } from '../../meter-common/credential-handlers.ts';
 import { UseCaseRegistry } from '../../meter-common/use-case-registry.ts';
-import { ROLE } from '../../security/credentials.ts';
 import type { EsmeServices } from '../services.ts';
 import { adjustBalance, paymentMode, resetBalance, runPaymentMode, topUp } from './account.ts';
 import { auxiliaryControllerCalendar, runAuxiliaryCalendarActivation } from './aux-calendar.ts';
@@ -22,7 +16,7 @@ import { setBillingCalendar } from './billing.ts';
 import { resetBlockCounterMatrix } from './block-counters.ts';
 import { setClock } from './clock.ts';
 import { readAttributes, writeAttributes } from './cosem.ts';
-import { provideCredentialDetails, runCredentialUpdate, updateCredentials } from './credentials.ts';
+import { esmeCredentialHost, runCredentialUpdate } from './credentials.ts';
 import { manageDebt } from './debt.ts';
 import { activateEmergencyCreditRemotely } from './emergency-credit.ts';
 import { activateFirmware, runFirmwareActivation } from './firmware.ts';
@@ -37,9 +31,7 @@ import { supplyControl } from './supply.ts';
 import { runTariffActivation, setTariffAndPrice } from './tariff-set.ts';
 
 /** The Update Security Credentials use cases an ESME runs (every mode whose target cells an ESME holds). */
-const CREDENTIAL_UPDATES = Object.keys(REPLACEMENT_MODES).filter(
-  (u) => !REPLACEMENT_MODES[u]!.targets.every((r) => r === ROLE.root || r === ROLE.wanProvider),
-);
+const CREDENTIAL_UPDATES = updateUseCasesFor('ESME');
 
 export const ESME_HANDLERS = new UseCaseRegistry<EsmeServices>()
   .register('CS01a', topUp)
@@ -61,15 +53,14 @@ export const ESME_HANDLERS = new UseCaseRegistry<EsmeServices>()
   .register('ECS09', activateEmergencyCreditRemotely)
   .register('ECS08a', updatePrepayConfiguration)
   .register('ECS28a', setLoadLimitConfiguration)
-  .registerAll(['CS02a', 'CS02f'], provideCredentialDetails)
-  .registerAll(CREDENTIAL_UPDATES, updateCredentials)
   .register('CS03A1', esmeJoin.methodA)
   .register('CS03B', esmeJoin.methodB)
   .registerAll(['CS04AC', 'CS04B'], esmeJoin.unjoin)
-  .register('CS07', esmeJoin.read)
-  .register('CS02c', issueSecurityCredentials)
-  .register('CS02d', updateDeviceCertificate)
-  .register('CS02e', provideDeviceCertificate);
+  .register('CS07', esmeJoin.read);
+registerCredentialUseCases(ESME_HANDLERS, esmeCredentialHost, {
+  updates: CREDENTIAL_UPDATES,
+  deviceKeys: (esme) => esme,
+});
 
 /**
  * Every other ESME DLMS row with a catalogued payload runs on the generic

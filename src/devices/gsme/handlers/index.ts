@@ -10,6 +10,7 @@
  * component can be applied (a faulted component: nothing changes).
  */
 import type { CommandFieldsOf } from '../../../gbcs/use-cases/index.ts';
+import { registerCredentialUseCases, updateUseCasesFor } from '../../meter-common/credential-handlers.ts';
 import { activateFirmware } from '../../meter-common/firmware.ts';
 import type { ExecutionContext } from '../../meter-common/meter-device.ts';
 import {
@@ -565,3 +566,8 @@ export const GSME_HANDLERS = registerGsmeHandlers(new UseCaseRegistry<GsmeServic
   .register('GCS01a', setTariff)
   .registerAll(['GCS32', 'GCS39'], changeSupply)
   .register('GCS28', setClock);
+// CS02a / CS02f, CS02b (the modes whose cells a GSME holds), CS02c / CS02d / CS02e: the shared handlers
+registerCredentialUseCases(GSME_HANDLERS, (g) => g.credentialHost, {
+  updates: updateUseCasesFor('GSME'),
+  deviceKeys: (g) => g.deviceKeys,
+});

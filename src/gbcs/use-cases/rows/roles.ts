@@ -579,9 +579,11 @@ export const ROLE_TABLE: Readonly<Record<string, RoleEntry>> = {
     ['loadController'],
     `${CRED}; ${SEE("later file: 'See GBCS Section 13.10'")}`,
   ),
-  CS02c: e(S, `${DUIS}; ${SEC13('13.4')}`),
-  CS02d: e(S, `${DUIS}; ${SEC13('13.5')}`),
-  CS02e: e(S, `${DUIS}; ${SEC13('13.6')}`),
+  // the ACB for the supplier: to a PPMID, which holds no supplier cell (PROVISIONAL, as CS04AC to it in RTDS
+  // 8.8.2); critical, so a device holding a supplier cell still takes them only from the supplier (authority.ts)
+  CS02c: e(S, `${DUIS}; ${DCC_DEVICE}; ${SEC13('13.4')}`, ['supplier']),
+  CS02d: e(S, `${DUIS}; ${DCC_DEVICE}; ${SEC13('13.5')}`, ['supplier']),
+  CS02e: e(S, `${DUIS}; ${DCC_DEVICE}; ${SEC13('13.6')}`, ['supplier']),
   // PROVISIONAL (inferred, GBCS 13.9 not reached): the RTDS CS02fMAC is the ACB's own (requester the ACB, no
   // Supplementary Remote Party); DUIS 6.24.1's eligible users are the suppliers and network operators
   // (srv-table.ts SUP_NET), and the command is the ACB-MAC'd KRP variant whoever asks, so the ACB sends it on
