@@ -54,6 +54,8 @@ import {
   DeviceCredentialsError,
   type PeerDevice,
   peerFromKeyStore,
+  TRUST_ANCHOR_CELLS_OF,
+  type TrustAnchorCellName,
   TrustAnchors,
 } from '../devices/security/credentials.ts';
 import type { MemoryKeyStore } from '../gbcs/keystore.ts';
@@ -294,17 +296,18 @@ export function deviceCredentialsFrom(world: MemoryKeyStore, eui: Eui): DeviceCr
   };
 }
 
-/** Trust anchors of a device: each remote party in the cell of its role, plus HAN peers. */
+/** Trust anchors of a device: each remote party in the cell of its role (of `cells` only, when given), plus HAN peers. */
 export function trustAnchorsFrom(
   world: MemoryKeyStore,
   parties: Eui[],
   peers: PeerDevice[] = [],
+  cells?: readonly TrustAnchorCellName[],
 ): TrustAnchors {
   const ta = new TrustAnchors();
   for (const eui of parties) {
     const a = anchorFromKeyStore(world, eui);
     const cell = a ? CELL_BY_ROLE[a.role] : undefined;
-    if (a && cell && !ta.cell(cell)) ta.setCell(cell, a);
+    if (a && cell && !ta.cell(cell) && (!cells || cells.includes(cell))) ta.setCell(cell, a);
   }
   for (const p of peers) ta.addPeer(p);
   return ta;
@@ -511,9 +514,13 @@ export class Estate {
       eui: p.ppmid,
       clock: this.clock,
       credentials: deviceCredentialsFrom(this.o.world, p.ppmid),
-      trustAnchors: trustAnchorsFrom(this.o.world, this.partyEuis, [
-        peerFromKeyStore(this.o.world, p.gsme, 'GSME'),
-      ]),
+      // a PPMID holds the Root, Recovery and ACB cells only (TRUST_ANCHOR_CELLS_OF): the ACB commands it
+      trustAnchors: trustAnchorsFrom(
+        this.o.world,
+        this.partyEuis,
+        [peerFromKeyStore(this.o.world, p.gsme, 'GSME')],
+        TRUST_ANCHOR_CELLS_OF.PPMID,
+      ),
       homeDevices: this.homeDevices(p),
       supplierDeliveryKeys: new Map([[supplier, this.deliveryKey(deliveryPublicKeyPem)]]),
       reportingKey: this.o.reportingKey(p.ppmid).privateKey,

@@ -92,10 +92,15 @@ function withField(body: unknown, key: string, value: unknown): unknown {
  * and why. The test fails when one of them starts answering, another one stops, or a cause changes.
  */
 const NO_ANSWER: Readonly<Record<string, readonly [cause: string, why: string]>> = {
-  '8.8.2 PPMID wan': [
-    'PPMID rejected NO_AUTHORITY',
-    "Unjoin (CS04AC, critical) to the PPMID, originated and signed by the ACB for the supplier (RTDS 8.8.2): the estate's PPMID holds a supplier Trust Anchor cell (sim/estate.ts trustAnchorsFrom gives it every party's cells; asserted below), so authority.ts refuses the ACB standing in for a party that signs its critical commands itself ('CS04AC is critical: the supplier the device holds a cell for sends and signs it itself'). The model elsewhere gives a PPMID no supplier or network operator cell (rows/roles.ts DCC_DEVICE, ppmid/own-commands.test.ts, where the same ACB CS04AC is taken and answered): the estate's PPMID cells are the defect, not fixed here (sim). Taken, the template's 01-02-03-04-05-06-07-08 (not joined) would be answered as not joined",
-  ],
+  ...Object.fromEntries(
+    (['6.15.1', '6.15.2', '6.17', '6.24.2'] as const).map((srv) => [
+      `${srv} PPMID wan`,
+      [
+        'PPMID rejected UNKNOWN_ORIGINATOR',
+        "the supplier's own critical command (signed by the supplier through the Pre-Command): a PPMID holds the Root, Recovery and ACB cells only (devices/security TRUST_ANCHOR_CELLS_OF, PROVISIONAL; the ACB commands it, RTDS 8.7.2 / 8.8.2 / 11.2), so it cannot authenticate the supplier and discards the command unanswered (GBCS: an unauthenticated command gets no response). The device runs CS02c / CS02d / CS02e when the ACB sends them for the supplier (roles.ts, credential-handlers.test.ts); the DSP does not yet route a critical SRV to a PPMID through the ACB (its Signed Pre-Command flow is the supplier's): a follow-up",
+      ],
+    ]),
+  ),
 };
 
 /**
@@ -117,22 +122,12 @@ const DEVICE_REFUSED: Readonly<Record<string, string>> = {
     '6.11 GSME',
     "Set Clock: the template's validity interval (2015) does not hold the CH's time (2026)",
   ),
-  ...both('6.15.2 GSME', 'CS02d: not run by the GSME emulator (UNSUPPORTED): an emulator gap'),
-  '6.15.2 GPF wan': 'CS02d: not run by the GPF emulator (UNSUPPORTED): an emulator gap',
-  ...both('6.17 GSME', 'CS02c: not run by the GSME emulator (UNSUPPORTED): an emulator gap'),
-  '6.17 GPF wan': 'CS02c: not run by the GPF emulator (UNSUPPORTED): an emulator gap',
   '6.21 ESME wan':
     "CS02b (NO handover): the template's network operator certificates chain to no root the estate's ESME holds",
-  '6.21 GSME wan': 'CS02b: not run by the GSME emulator (UNSUPPORTED): an emulator gap',
-  '6.21 GSME wan future-dated': 'CS02b: not run by the GSME emulator (UNSUPPORTED): an emulator gap',
+  '6.21 GSME wan':
+    "CS02b (NO handover): the template's network operator certificates chain to no root the estate's GSME holds",
   '6.21 GPF wan':
     "CS02b (NO handover): the template's network operator certificates chain to no root the estate's GPF holds",
-  '6.21 GPF wan future-dated': 'CS02b future dated: not run by the GPF emulator',
-  ...both('6.24.1 GSME', 'CS02f: not run by the GSME emulator (UNSUPPORTED): an emulator gap'),
-  '6.24.1 GPF wan': 'CS02f: not run by the GPF emulator (UNSUPPORTED): an emulator gap',
-  '6.24.1 PPMID wan': 'CS02f: not run by the PPMID emulator (UNSUPPORTED): an emulator gap',
-  ...both('6.24.2 GSME', 'CS02e: not run by the GSME emulator (UNSUPPORTED): an emulator gap'),
-  '6.24.2 GPF wan': 'CS02e: not run by the GPF emulator (UNSUPPORTED): an emulator gap',
   ...both(
     '8.8.2 ESME',
     'Remove Device (CS04AC): the template body names 01-02-03-04-05-06-07-08, which is not joined to the meter',
@@ -141,15 +136,12 @@ const DEVICE_REFUSED: Readonly<Record<string, string>> = {
     '8.8.2 GSME',
     'Remove Device (CS04B): the template body names 01-02-03-04-05-06-07-08, which is not joined to the meter',
   ),
-  '6.15.1 GSME wan':
-    'CS02b (KRP, GBT blocks on the downlink): not run by the GSME emulator (UNSUPPORTED): an emulator gap',
-  '6.15.1 PPMID wan':
-    'CS02b (KRP, GBT blocks on the downlink): not run by the PPMID emulator (UNSUPPORTED): an emulator gap',
-  '6.15.2 PPMID wan': 'CS02d: not run by the PPMID emulator (UNSUPPORTED): an emulator gap',
-  '6.17 PPMID wan': 'CS02c: not run by the PPMID emulator (UNSUPPORTED): an emulator gap',
-  '6.21 PPMID wan': 'CS02b: not run by the PPMID emulator (UNSUPPORTED): an emulator gap',
-  '6.21 PPMID wan future-dated': 'CS02b: not run by the PPMID emulator (UNSUPPORTED): an emulator gap',
-  '6.24.2 PPMID wan': 'CS02e: not run by the PPMID emulator (UNSUPPORTED): an emulator gap',
+  ...Object.fromEntries(
+    ['6.21 PPMID wan', '6.21 PPMID wan future-dated'].map((r) => [
+      r,
+      'CS02bNOByNOHandover (UNSUPPORTED): a PPMID holds no network operator cell to replace (TRUST_ANCHOR_CELLS_OF, PROVISIONAL), so it runs no mode replacing only that cell',
+    ]),
+  ),
   '8.5 ESME wan':
     "Service Opt Out (CS02b ACB by ACB): the template's KeyAgreementCertificate is the ACB's digitalSignature certificate (the RTDS command carries a KA one there); the DSP maps the element to the ACB KA cell as DUIS says (credentials-srs.test.ts) and the ESME rightly refuses \"acb/ka: a ds certificate for a ka cell\" (GBCS: the certificate's key usage must be the cell's)",
 };
@@ -169,6 +161,33 @@ interface Run {
   /** an ExecutionDateTime an hour ahead was added (the template has none) */
   futureDated: boolean;
 }
+
+/** The credential SRVs' answers (issues 12 / 17): what a device's success looks like; a failure's text, or null. */
+const CREDENTIAL_ANSWERS: Readonly<
+  Record<string, ((fields: unknown) => string | null) & { useCase: string }>
+> = {
+  '6.17': Object.assign(
+    (f: unknown) =>
+      String((f as { certificationRequest?: string }).certificationRequest ?? '').startsWith('30')
+        ? null
+        : 'CS02c: no certification request',
+    { useCase: 'CS02c' },
+  ),
+  '6.15.2': Object.assign((f: unknown) => (f === 0 ? null : `CS02d answered ${String(f)}`), {
+    useCase: 'CS02d',
+  }),
+  '6.24.2': Object.assign(
+    (f: unknown) =>
+      String((f as { deviceCertificate?: string }).deviceCertificate ?? '').startsWith('30')
+        ? null
+        : 'CS02e: no device certificate',
+    { useCase: 'CS02e' },
+  ),
+  '6.24.1': Object.assign(
+    (f: unknown) => ((f as Array<{ status: number }>).length > 0 ? null : 'CS02f: no role answered'),
+    { useCase: 'CS02f' },
+  ),
+};
 
 const runName = (r: Run) => `${r.srv} ${r.type} ${r.route}${r.futureDated ? ' future-dated' : ''}`;
 
@@ -213,6 +232,15 @@ describe('e2e: every orderable device SRV, DUIS -> DSP -> WAN -> device -> DUIS 
       'ESME',
       withField(cs02d.body, 'DeviceCertificate', Buffer.from(issued.der).toString('base64')),
     );
+    // the same for the GSME and the GPF: a Device Certificate for the DS key each holds
+    for (const [type, device] of [
+      ['GSME', home.gsme],
+      ['GPF', home.gpf],
+    ] as const) {
+      const d = device!.security.ownCredentials;
+      const c = (await createTestPki()).certifyDeviceKey(d.eui, 'ds', d.dsCertificate.publicKey);
+      own('6.15.2', type, withField(cs02d.body, 'DeviceCertificate', Buffer.from(c.der).toString('base64')));
+    }
     // 8.7.2 joins the PPMID with a device the DSP inventory holds: the home's ESME (the template names an RTDS
     // device no inventory here holds: the DSP answers that E19)
     own('8.7.2', 'PPMID', { OtherDeviceID: dashed(plan.esme!) });
@@ -253,6 +281,7 @@ describe('e2e: every orderable device SRV, DUIS -> DSP -> WAN -> device -> DUIS 
     };
     const chf = home.home.chf;
     const deviceRefused: string[] = [];
+    const credentialAnswers: string[] = [];
     for (const r of runs) {
       let c: CommandRecord;
       const meter = meters[r.type];
@@ -318,6 +347,14 @@ describe('e2e: every orderable device SRV, DUIS -> DSP -> WAN -> device -> DUIS 
         if (got.zigbeeNetworkControl.restoreDeviceLog.result !== 'success')
           problems.push(`${line}: CCS03 ${got.zigbeeNetworkControl.restoreDeviceLog.result}`);
       }
+      // the credential SRVs each device type now runs (issues 12 / 17): the device's own answer, decoded
+      const check = CREDENTIAL_ANSWERS[r.srv];
+      if (check && f.state === 'responded' && f.response?.gbcs && r.type !== 'CHF') {
+        const m = decodeMessage(fromHex(f.response.gbcs));
+        const why = check(decodeResponse(check.useCase, m.content).fields);
+        if (why) problems.push(`${line}: ${why}`);
+        credentialAnswers.push(runName(r));
+      }
       if (f.state === 'responded' && !f.response?.gbcs)
         problems.push(`${line}: responded without the device's GBCS`);
       if (f.state === 'failed' && !f.reason) problems.push(`${line}: failed without a reason`);
@@ -339,7 +376,27 @@ describe('e2e: every orderable device SRV, DUIS -> DSP -> WAN -> device -> DUIS 
       'the SRVs the devices leave unanswered (NO_ANSWER)',
     );
     assert.ok(runs.length > 60, `${runs.length} runs`);
-    // the cause NO_ANSWER gives for 8.8.2 to the PPMID: the estate's PPMID holds a supplier cell
-    assert.ok(home.ppmid?.security.trustAnchors.cell('supplier'), "the estate's PPMID holds a supplier cell");
+    // the GSME, the GPF and the PPMID answer the credential SRVs themselves (over the WAN; the GSME through the
+    // CHF mailbox on its poll interval), each answer checked above
+    for (const run of [
+      '6.17 GSME wan',
+      '6.17 GPF wan',
+      '6.15.2 GSME wan',
+      '6.15.2 GPF wan',
+      '6.24.2 GSME wan',
+      '6.24.2 GPF wan',
+      '6.24.1 GSME wan',
+      '6.24.1 GPF wan',
+      '6.24.1 PPMID wan',
+    ])
+      assert.ok(credentialAnswers.includes(run), `${run}: the device's credential answer`);
+    // the estate's PPMID holds the Root, Recovery and ACB cells only: the ACB's CS04AC (8.8.2) reaches it and is
+    // answered; the supplier's own critical commands cannot be authenticated by it (NO_ANSWER)
+    assert.equal(
+      home.ppmid?.security.trustAnchors.cell('supplier'),
+      undefined,
+      "the estate's PPMID: no supplier cell",
+    );
+    assert.ok(home.ppmid?.security.trustAnchors.cell('acb'), "the estate's PPMID: the ACB cell");
   });
 });
