@@ -106,6 +106,35 @@ describe('ppmid-relay gbcs decode --json', () => {
     );
   });
 
+  it('a protected read with the key store: the decrypted plaintext named (json and tree)', () => {
+    const ecs19 = join(RTDS_MESSAGES, '4.3_ECS19/ECS19_4.3_SUCCESS_RESPONSE_GBCS.HEX');
+    const r = cli(['gbcs', 'decode', '--keystore', RTDS_KEYSTORE, '--json', ecs19]);
+    assert.equal(r.status, 0, r.stderr);
+    const [o] = jsonLines(r.stdout);
+    const [d] = o.decrypted as {
+      fields: Record<string, Record<string, number>>;
+      units: Record<string, string>;
+    }[];
+    const regs = d.fields.prepaymentRegisters;
+    assert.deepEqual(Object.keys(regs), [
+      'meterBalance',
+      'emergencyCreditBalance',
+      'accumulatedDebt',
+      'timeDebt1',
+      'timeDebt2',
+      'paymentDebt',
+    ]);
+    assert.equal(regs.meterBalance, 0x0003d090);
+    assert.equal(d.units['prepaymentRegisters.meterBalance'], 'pennies');
+    const tree = cli(['gbcs', 'decode', '--keystore', RTDS_KEYSTORE, ecs19]);
+    assert.equal(tree.status, 0, tree.stderr);
+    assert.match(tree.stdout, /Named plaintext \(ECS19 objects read\):/);
+    assert.match(tree.stdout, /prepaymentRegisters\.meterBalance = 250000 pennies/);
+    // without the key nothing is decrypted, so nothing is named
+    const [plain] = jsonLines(cli(['gbcs', 'decode', '--json', ecs19]).stdout);
+    assert.equal(plain.decrypted, undefined);
+  });
+
   it('a file with one message per line', () => {
     const dir = mkdtempSync(join(tmpdir(), 'gbcs-cli-'));
     const file = join(dir, 'batch.txt');

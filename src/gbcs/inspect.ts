@@ -25,7 +25,11 @@ import type { CheckResult, SecurityContext } from './security.ts';
 import type { GbcsMessage, GbtFragment } from './types.ts';
 import {
   decodeNamedPayload,
+  decodeProtectedPlaintext,
   type NamedPayload,
+  protectedReadObjects,
+  protectedReadUnits,
+  UseCaseShapeError,
   UseCaseUnknownError,
   useCaseByCode,
   useCaseUnits,
@@ -39,6 +43,10 @@ export interface DecryptedPayloadBlock {
   plaintext: Uint8Array;
   /** the plaintext decoded by the payload codec (DLMS Data items or a ZCL view) */
   decoded: DecryptedBlock;
+  /** A protected read's plaintext named by its use case's objects (use-cases/protected-objects.ts). */
+  fields?: Record<string, unknown>;
+  /** Why a protected read's plaintext has no names: it does not match the objects' shapes (path, offset in the plaintext). */
+  fieldsError?: GbcsError;
 }
 
 /** The routing header of a message that did not decode whole (e.g. truncated), when it could be read. */
@@ -124,10 +132,28 @@ export function inspect(bytes: Uint8Array, security?: SecurityContext): InspectR
       } catch {
         continue; // a candidate that does not authenticate is not an encrypted block (or the key is missing)
       }
-      r.decrypted.push({ ...blk, plaintext, decoded: decodeDecryptedBlock(payload, blk.offset, plaintext) });
+      r.decrypted.push({
+        ...blk,
+        plaintext,
+        decoded: decodeDecryptedBlock(payload, blk.offset, plaintext),
+        ...nameProtectedRead(r.named, plaintext),
+      });
     }
   }
   return r;
+}
+
+/** A protected read response's plaintext named by its use case's objects, or why not (nothing for other messages). */
+function nameProtectedRead(
+  named: NamedPayload | null,
+  plaintext: Uint8Array,
+): Pick<DecryptedPayloadBlock, 'fields' | 'fieldsError'> {
+  if (named?.kind !== 'response' || !protectedReadObjects(named.useCase)) return {};
+  try {
+    return { fields: decodeProtectedPlaintext(named.useCase, plaintext) };
+  } catch (err) {
+    return { fieldsError: asGbcsError(err) };
+  }
 }
 
 /** `payload.useCase`, `payload.fields` (named, JSON-safe) and `payload.units` (field path -> unit), or why not. */
@@ -231,6 +257,7 @@ export function inspectToJson(source: string, r: InspectResult): Record<string, 
         length: d.length,
         plaintext: toHex(d.plaintext),
         decoded: payloadToJson({ dlms: d.decoded.dlms, zcl: d.decoded.zcl, error: d.decoded.error }),
+        ...decryptedFieldsJson(r, d),
       }));
     if (r.payload) base.payload = { ...(payloadToJson(r.payload) as object), ...namedJson(r) };
   } else if (f && f.envelope === 'gbt') {
@@ -258,6 +285,24 @@ export function inspectToJson(source: string, r: InspectResult): Record<string, 
     if (r.error.code === 'GBCS_TRUNCATED') base.truncated = true;
   }
   return base;
+}
+
+/** `fields` and `units` of a named protected-read plaintext, or `fieldsError` (code, message, path, offset). */
+function decryptedFieldsJson(r: InspectResult, d: DecryptedPayloadBlock): Record<string, unknown> {
+  if (d.fields) {
+    const units = r.named ? protectedReadUnits(r.named.useCase) : {};
+    return { fields: payloadToJson(d.fields), ...(Object.keys(units).length ? { units } : {}) };
+  }
+  const e = d.fieldsError;
+  if (!e) return {};
+  return {
+    fieldsError: {
+      code: e.code,
+      message: e.message,
+      offset: e.offset,
+      ...(e instanceof UseCaseShapeError ? { path: e.path } : {}),
+    },
+  };
 }
 
 function describeCode(code: number): string {
@@ -355,6 +400,15 @@ export function renderInspect(source: string, r: InspectResult, security?: Secur
     out.push(`${ind}  Encrypted block at ${d.offset} (${d.length} bytes) decrypts to: ${toHex(d.plaintext)}`);
     for (const line of d.decoded.lines) out.push(`${ind}    ${line}`);
     if (d.decoded.error) out.push(`${ind}    error ${d.decoded.error.code}: ${d.decoded.error.message}`);
+    if (d.fields) {
+      out.push(`${ind}    Named plaintext (${r.named?.useCase} objects read):`);
+      const units = r.named ? protectedReadUnits(r.named.useCase) : {};
+      for (const line of renderFields(d.fields, units)) out.push(`${ind}      ${line}`);
+    } else if (d.fieldsError) {
+      out.push(
+        `${ind}    Named plaintext: does not match its objects: ${d.fieldsError.message}${d.fieldsError.offset !== undefined ? ` (offset ${d.fieldsError.offset})` : ''}`,
+      );
+    }
   }
   out.push(
     `${ind}Signature: ${f.signatureField === 'absent' ? 'no field (Pre-Command)' : f.signatureField === 'null' ? 'null' : 'present'} -> ${r.signature}`,

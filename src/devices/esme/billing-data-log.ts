@@ -28,6 +28,7 @@ import {
   dlms,
   encodeDlmsData,
 } from '../../gbcs/payload/dlms.ts';
+import { protectedObjectKey } from '../../gbcs/use-cases/protected-objects.ts';
 import { fromHex, toHex } from '../../runtime/bytes.ts';
 import { getAttribute } from './attribute-store.ts';
 import { touBlockList } from './block-counters.ts';
@@ -36,8 +37,8 @@ import { type DebtRegister, debtBalance } from './handlers/debt.ts';
 import type { EsmeServices } from './services.ts';
 import type { EsmeState } from './state.ts';
 
-export const BILLING_REGISTER_LOG = '7/0-0:98.1.0.255/2';
-export const BILLING_FINANCIAL_LOG = '7/0-0:98.1.1.255/2';
+export const BILLING_REGISTER_LOG = protectedObjectKey('billingRegisterLog');
+export const BILLING_FINANCIAL_LOG = protectedObjectKey('billingFinancialLog');
 /** logEntries[1..12] (GBCS V3.1 use-case tables). */
 export const BILLING_LOG_CAPACITY = 12;
 

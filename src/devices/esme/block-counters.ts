@@ -21,12 +21,13 @@
  * reading), whole Wh counted as given (the load model's are whole).
  */
 import { decodeDlmsData } from '../../gbcs/payload/dlms.ts';
+import { protectedObjectKey } from '../../gbcs/use-cases/protected-objects.ts';
 import { fromHex } from '../../runtime/bytes.ts';
 import type { EsmeState } from './state.ts';
 import type { EsmeTariff } from './tariff.ts';
 
 /** ECS17e (GBCS V3.1 use-case tables): the TOU-with-blocks register list (class/OBIS/attribute), 64 double-long-unsigned in one array. */
-export const TOU_BLOCK_REGISTERS = '1/0-0:94.44.34.2/2';
+export const TOU_BLOCK_REGISTERS = protectedObjectKey('touBlockRegisters');
 export const BLOCKS = 4;
 export const COLUMNS = 8;
 /** a threshold not set (double-long-unsigned all FF) */

@@ -24,11 +24,12 @@
  */
 import type { DlmsData } from '../../gbcs/payload/dlms.ts';
 import { dlms } from '../../gbcs/payload/dlms.ts';
+import { protectedObjectKey } from '../../gbcs/use-cases/protected-objects.ts';
 import { zigbeeTime } from '../meter-common/time.ts';
 import type { EsmeState } from './state.ts';
 
 /** The import daily read log's buffer, as a protected read names it (class/OBIS/attribute). */
-export const DAILY_READ_LOG = '7/0-0:98.1.9.255/2';
+export const DAILY_READ_LOG = protectedObjectKey('importDailyReadLog');
 /** Entries kept (PROVISIONAL: 38 days). */
 export const DAILY_READ_LOG_CAPACITY = 38;
 const DAY_MS = 86_400_000;

@@ -13,13 +13,14 @@
  */
 import type { DlmsData } from '../../gbcs/payload/dlms.ts';
 import { dlms } from '../../gbcs/payload/dlms.ts';
+import { protectedObjectKey } from '../../gbcs/use-cases/protected-objects.ts';
 import { entriesBetween } from '../meter-common/metrology.ts';
 import type { EsmeState } from './state.ts';
 
 /** GBCS time stamps in profiles: UTC seconds since 2000-01-01. */
 const EPOCH_2000 = Date.UTC(2000, 0, 1);
 /** The protected active import profile (ECS22b). */
-export const ACTIVE_IMPORT_PROFILE = '7/0-0:99.1.0.255/2';
+export const ACTIVE_IMPORT_PROFILE = protectedObjectKey('activeImportProfile');
 
 /** Metrology channels of the ESME's registers. */
 export const CHANNEL = {

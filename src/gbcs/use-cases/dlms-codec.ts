@@ -79,7 +79,7 @@ function lengthSize(n: number): number {
 }
 
 /** Byte offset of the Data element at index path `at` inside `d`, which starts at `base`. */
-function offsetInside(d: DlmsData, at: readonly number[], base: number): number {
+export function offsetInside(d: DlmsData, at: readonly number[], base: number): number {
   let off = base;
   let cur: DlmsData = d;
   for (const i of at) {

@@ -70,7 +70,8 @@ export type Schema =
   | ({ t: 'visible-string' | 'utf8-string' } & Meta)
   | ({ t: 'null' } & Meta)
   | ({ t: 'structure'; fields: Readonly<Record<string, Schema>>; optionalTail?: number } & Meta)
-  | ({ t: 'array'; of: Schema } & Meta)
+  /** `count`: exactly that many elements (an array inside a compact-array's type description must have one) */
+  | ({ t: 'array'; of: Schema; count?: number } & Meta)
   | ({ t: 'compact-array'; of: Schema } & Meta)
   /** Either null (absent) or the inner shape (e.g. a selective-access descriptor). */
   | ({ t: 'nullable'; of: Schema } & Meta);
@@ -140,7 +141,8 @@ export const s = {
   null: () => ({ t: 'null' }) as const,
   struct: <F extends Record<string, Schema>>(fields: F, meta: Meta & { optionalTail?: number } = {}) =>
     ({ t: 'structure', fields, ...meta }) as { t: 'structure'; fields: F } & Meta,
-  array: <E extends Schema>(of: E, meta: Meta = {}) => ({ t: 'array', of, ...meta }) as { t: 'array'; of: E },
+  array: <E extends Schema>(of: E, meta: Meta & { count?: number } = {}) =>
+    ({ t: 'array', of, ...meta }) as { t: 'array'; of: E; count?: number },
   compact: <E extends Schema>(of: E, meta: Meta = {}) =>
     ({ t: 'compact-array', of, ...meta }) as { t: 'compact-array'; of: E },
   nullable: <E extends Schema>(of: E) => ({ t: 'nullable', of }) as { t: 'nullable'; of: E },
@@ -262,6 +264,8 @@ function decodeIn(
     }
     case 'array': {
       if (d.type !== 'array') return fail(`expected array, found ${d.type}`);
+      if (sc.count !== undefined && d.items.length !== sc.count)
+        return fail(`expected an array of ${sc.count} elements, found ${d.items.length}`);
       const out = new Array<unknown>(d.items.length);
       for (let i = 0; i < d.items.length; i++)
         out[i] = decodeIn(sc.of, d.items[i] as DlmsData, base, baseAt, {
@@ -356,6 +360,8 @@ export function encodeData(sc: Schema, v: unknown, path: string): DlmsData {
     }
     case 'array':
       if (!Array.isArray(v)) return failAt(path, 'expected an array');
+      if (sc.count !== undefined && v.length !== sc.count)
+        return failAt(path, `expected an array of ${sc.count} elements, found ${v.length}`);
       return { type: 'array', items: v.map((x, i) => encodeData(sc.of, x, `${path}[${i}]`)) };
     case 'compact-array':
       if (!Array.isArray(v)) return failAt(path, 'expected an array');
@@ -442,6 +448,9 @@ export function describeSchema(sc: Schema, path: string): DlmsTypeDescription {
     case 'structure':
       return { type: 'structure', items: Object.values(sc.fields).map((x) => describeSchema(x, path)) };
     case 'array':
+      if (sc.count === undefined)
+        throw new UseCaseShapeError('an array inside a compact-array needs its element count', path);
+      return { type: 'array', count: sc.count, element: describeSchema(sc.of, path) };
     case 'compact-array':
     case 'nullable':
       throw new UseCaseShapeError(`${sc.t} inside a compact-array is not catalogued`, path);
@@ -454,7 +463,9 @@ function sameDescription(a: DlmsTypeDescription, b: DlmsTypeDescription): boolea
   if (a.type !== b.type) return false;
   if (a.type === 'structure' && b.type === 'structure')
     return a.items.length === b.items.length && a.items.every((x, i) => sameDescription(x, b.items[i]!));
-  return a.type !== 'array';
+  if (a.type === 'array' && b.type === 'array')
+    return a.count === b.count && sameDescription(a.element, b.element);
+  return true;
 }
 
 // ---------------------------------------------------------------- listings

@@ -55,6 +55,7 @@ export * from './dlms-row.ts';
 export * from './dlms-schema.ts';
 export * from './errors.ts';
 export * from './gbz-row.ts';
+export * from './protected-objects.ts';
 export * from './row.ts';
 
 /** Every catalogued row (DLMS families; GBZ and ASN.1 rows are added by their own files). */

@@ -17,6 +17,7 @@
 
 import { decodeDlmsData, formatObis } from '../../../gbcs/payload/dlms.ts';
 import { COSEM_OBJECTS, type CommandFieldsOf } from '../../../gbcs/use-cases/index.ts';
+import { protectedObjectKey } from '../../../gbcs/use-cases/protected-objects.ts';
 import { fromHex } from '../../../runtime/bytes.ts';
 import {
   allResults,
@@ -37,7 +38,7 @@ const NO_COMMODITY = formatObis(new Uint8Array(6));
 const INT32 = [-2147483648, 2147483647] as const;
 
 /** The prepayment balance collection ECS19 reads (GBCS V3.1 tables): its held value, by `class/OBIS/attribute`. */
-export const PREPAYMENT_REGISTERS = '1/0-0:94.44.34.30/2';
+export const PREPAYMENT_REGISTERS = protectedObjectKey('prepaymentRegisters');
 /**
  * Where each debt register's balance sits in that collection (GBCS: meter
  * balance, emergency credit balance, accumulated debt, time debt 1, time

@@ -24,6 +24,13 @@
  */
 import { type DlmsData, decodeDlmsData, dlms, encodeDlmsData } from '../../../gbcs/payload/dlms.ts';
 import { parseCosemDateTimeText } from '../../../gbcs/use-cases/cosem-text.ts';
+import { decodeData, type Schema } from '../../../gbcs/use-cases/dlms-schema.ts';
+import {
+  encodeProtectedObject,
+  PROTECTED_OBJECTS,
+  type ProtectedObjectName,
+  protectedObjectByKey,
+} from '../../../gbcs/use-cases/protected-objects.ts';
 import { fromHex, toHex } from '../../../runtime/bytes.ts';
 import { parseCosemDateTime } from '../../meter-common/time.ts';
 import {
@@ -53,20 +60,23 @@ interface GetProtected {
   protectionParameters: ProtectionParameter[];
 }
 
-const IMPORT_REGISTERS = '1/0-0:94.44.34.10/2';
 /** GBCS time stamps in profiles: UTC seconds since 2000-01-01. */
 const EPOCH_2000 = Date.UTC(2000, 0, 1);
 
+/** The import register list (protected-objects.ts `importRegisters`) from the meter's registers, in Wh and varh. */
 function importRegisters(esme: EsmeServices): DlmsData {
   const r = esme.state.registers;
-  const items: DlmsData[] = [
-    dlms.u32(r.activeImportWh),
-    dlms.struct(dlms.i8(0), dlms.enum(30)),
-    dlms.u32(r.reactiveImportVarh),
-    dlms.struct(dlms.i8(0), dlms.enum(32)),
-  ];
-  if (esme.state.variant === 'twin') items.push(dlms.u32(r.secondaryActiveImportWh ?? 0));
-  return dlms.struct(...items);
+  return encodeProtectedObject(
+    'importRegisters',
+    {
+      activeImport: r.activeImportWh,
+      activeImportScalerUnit: { scaler: 0, unit: 30 },
+      reactiveImport: r.reactiveImportVarh,
+      reactiveImportScalerUnit: { scaler: 0, unit: 32 },
+      ...(esme.state.variant === 'twin' ? { secondaryActiveImport: r.secondaryActiveImportWh ?? 0 } : {}),
+    },
+    esme.state.variant,
+  );
 }
 
 /** The TOU-with-blocks register list: the block registers and counters the meter counts (block-counters.ts). */
@@ -80,9 +90,31 @@ function held(esme: EsmeServices, key: string): DlmsData {
   return decodeDlmsData(fromHex(hex)).value;
 }
 
+/**
+ * The value of one object read, checked against the shape the use-case
+ * catalogue gives it (protected-objects.ts, the table the decoder names the
+ * plaintext with): a value the meter would build wrong fails here, loudly.
+ */
 function objectValue(esme: EsmeServices, o: ObjectRef): DlmsData {
   const key = `${o.classId}/${o.logicalName}/${o.attributeIndex}`;
-  if (key === IMPORT_REGISTERS) return importRegisters(esme);
+  const name = protectedObjectByKey(key);
+  const v = uncheckedValue(esme, o, key, name);
+  if (name) checkShape(esme, name, v);
+  return v;
+}
+
+function checkShape(esme: EsmeServices, name: ProtectedObjectName, v: DlmsData): void {
+  const { single, twin } = PROTECTED_OBJECTS[name].shapes as { single: Schema; twin?: Schema };
+  decodeData(esme.state.variant === 'twin' && twin ? twin : single, v, name, []);
+}
+
+function uncheckedValue(
+  esme: EsmeServices,
+  o: ObjectRef,
+  key: string,
+  name: ProtectedObjectName | undefined,
+): DlmsData {
+  if (name === 'importRegisters') return importRegisters(esme);
   if (key === TOU_BLOCK_REGISTERS) return touBlockRegisters(esme);
   const v =
     key === ACTIVE_IMPORT_PROFILE
