@@ -29,6 +29,7 @@ import {
   type UseCaseRow,
   useCaseById,
 } from '../../../gbcs/use-cases/index.ts';
+import { PROTECTED_OBJECTS, protectedReadObjects } from '../../../gbcs/use-cases/protected-objects.ts';
 import { toHex, u64be } from '../../../runtime/bytes.ts';
 import {
   alt,
@@ -174,11 +175,19 @@ export function readAll(useCase: string): (i: BuildInput<{ period?: Period }>) =
 /** COSEM date-time text of an instant (UTC, deviation and status not specified). */
 const cosemText = (d: Date, path: string): string => formatCosemDateTimeText(cosemCommandDateTime(d, path));
 
-interface ProtectedObject {
-  classId: number;
-  obis: string;
-  /** restricted by the ReadLogPeriod (profile generic buffers) */
-  ranged?: true;
+/**
+ * The objects a protected read's command lists: the use-case catalogue's
+ * protected-read table (gbcs/use-cases/protected-objects.ts, the one the ESME
+ * answers from and the decoder names the plaintext with); a profile generic
+ * buffer (class 7) is restricted by the ReadLogPeriod.
+ */
+function protectedObjects(useCase: string) {
+  const names = protectedReadObjects(useCase);
+  if (!names) throw new Error(`${useCase} has no protected-read objects in the catalogue`);
+  return names.map((n) => {
+    const o = PROTECTED_OBJECTS[n];
+    return { classId: o.classId, obis: o.obis, attribute: o.attribute, ranged: o.classId === 7 };
+  });
 }
 
 /**
@@ -188,7 +197,8 @@ interface ProtectedObject {
  * Counter, with the header system titles (RTDS ECS17b/d, ECS19, ECS20c,
  * ECS21b, ECS22b, ECS66).
  */
-function protectedRead(useCase: string, objects: readonly ProtectedObject[]) {
+function protectedRead(useCase: string) {
+  const objects = protectedObjects(useCase);
   const r = row(useCase) as DlmsCommandRow;
   const a = r.accesses[0];
   if (r.accesses.length !== 1 || a.member !== 'getProtectedAttributes')
@@ -202,7 +212,7 @@ function protectedRead(useCase: string, objects: readonly ProtectedObject[]) {
           objectList: objects.map((o) => ({
             classId: o.classId,
             logicalName: o.obis,
-            attributeIndex: 2,
+            attributeIndex: o.attribute,
             dataIndex: 0,
             restriction:
               o.ranged && p
@@ -353,7 +363,7 @@ export const DEVICE_SRV_TRANSFORMS: readonly AnySrvTransform[] = [
     {
       useCase: 'ECS17d',
       targets: ESME,
-      fields: protectedRead('ECS17d', [{ classId: 1, obis: '0-0:94.44.34.1' }]),
+      fields: protectedRead('ECS17d'),
     },
     read('GCS13c', GAS_AND_GPF),
   ]),
@@ -362,7 +372,7 @@ export const DEVICE_SRV_TRANSFORMS: readonly AnySrvTransform[] = [
     {
       useCase: 'ECS17e',
       targets: ESME,
-      fields: protectedRead('ECS17e', [{ classId: 1, obis: '0-0:94.44.34.2' }]),
+      fields: protectedRead('ECS17e'),
     },
   ]),
   readSrv('4.1.4', [read('GCS13b', GAS_AND_GPF)]),
@@ -372,7 +382,7 @@ export const DEVICE_SRV_TRANSFORMS: readonly AnySrvTransform[] = [
     {
       useCase: 'ECS19',
       targets: ESME,
-      fields: protectedRead('ECS19', [{ classId: 1, obis: '0-0:94.44.34.30' }]),
+      fields: protectedRead('ECS19'),
     },
     read('GCS14', GAS_AND_GPF),
   ]),
@@ -393,10 +403,7 @@ export const DEVICE_SRV_TRANSFORMS: readonly AnySrvTransform[] = [
       {
         useCase: 'ECS20c',
         targets: ESME,
-        fields: protectedRead('ECS20c', [
-          { classId: 7, obis: '0-0:98.1.0.255', ranged: true },
-          { classId: 7, obis: '0-0:98.1.1.255', ranged: true },
-        ]),
+        fields: protectedRead('ECS20c'),
       },
       { useCase: 'GCS15c', targets: GAS, fields: snapshots(['getSnapshot', 'getPrepaySnapshot'], 12, 2) },
     ],
@@ -409,7 +416,7 @@ export const DEVICE_SRV_TRANSFORMS: readonly AnySrvTransform[] = [
       {
         useCase: 'ECS21a',
         targets: ESME,
-        fields: protectedRead('ECS21a', [{ classId: 7, obis: '0-0:98.1.9.255', ranged: true }]),
+        fields: protectedRead('ECS21a'),
       },
       { useCase: 'GCS16a', targets: GAS, fields: snapshots(['getSnapshot'], 31, 1) },
     ],
@@ -423,7 +430,7 @@ export const DEVICE_SRV_TRANSFORMS: readonly AnySrvTransform[] = [
       {
         useCase: 'ECS21b',
         targets: ESME,
-        fields: protectedRead('ECS21b', [{ classId: 7, obis: '0-0:98.1.8.255', ranged: true }]),
+        fields: protectedRead('ECS21b'),
       },
       { useCase: 'GCS16b', targets: GAS_AND_GPF, fields: snapshots(['getPrepaySnapshot'], 31, 1) },
     ],
@@ -435,7 +442,7 @@ export const DEVICE_SRV_TRANSFORMS: readonly AnySrvTransform[] = [
       {
         useCase: 'ECS22b',
         targets: ESME,
-        fields: protectedRead('ECS22b', [{ classId: 7, obis: '0-0:99.1.0.255', ranged: true }]),
+        fields: protectedRead('ECS22b'),
       },
       { useCase: 'GCS17', targets: GAS, fields: sampledData(0, 1800) },
     ],
@@ -486,7 +493,7 @@ export const DEVICE_SRV_TRANSFORMS: readonly AnySrvTransform[] = [
       {
         useCase: 'ECS66',
         targets: ESME,
-        fields: protectedRead('ECS66', [{ classId: 7, obis: '0-0:99.1.3.255', ranged: true }]),
+        fields: protectedRead('ECS66'),
       },
       // GBCS V3.1 use-case tables: GCS61 targets the GPF, which holds the GSME's Daily Consumption Log
       { useCase: 'GCS61', targets: ['GPF'], fields: dailyConsumption },

@@ -38,6 +38,7 @@ import {
 } from '../../../duis/index.ts';
 import { formatCosemDateTimeText } from '../../../gbcs/use-cases/cosem-text.ts';
 import { COSEM_OBJECTS } from '../../../gbcs/use-cases/index.ts';
+import { PROTECTED_OBJECTS } from '../../../gbcs/use-cases/protected-objects.ts';
 import { toHex, u64be } from '../../../runtime/bytes.ts';
 import type { EsmeVariant } from './context.ts';
 import {
@@ -74,9 +75,9 @@ function buildEcs17b(i: BuildInput<unknown>): unknown {
       getProtectedAttributes: {
         objectList: [
           {
-            classId: 1,
-            logicalName: '0-0:94.44.34.10',
-            attributeIndex: 2,
+            classId: PROTECTED_OBJECTS.importRegisters.classId,
+            logicalName: PROTECTED_OBJECTS.importRegisters.obis,
+            attributeIndex: PROTECTED_OBJECTS.importRegisters.attribute,
             dataIndex: 0,
             restriction: { restrictionType: 0, restrictionValue: null },
           },
