@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decodeMessage, type GbcsMessage } from '../../gbcs/index.ts';
 import { type DlmsData, decodeDlmsData } from '../../gbcs/payload/dlms.ts';
-import { decodeCommand } from '../../gbcs/use-cases/index.ts';
+import { decodeCommand, decodeProtectedPlaintext } from '../../gbcs/use-cases/index.ts';
 import { fromHex } from '../../runtime/bytes.ts';
 import { blockSplit } from './block-counters.ts';
 import { esmeTestRig, type Fields, rtdsFixture } from './test-rig.test-support.ts';
@@ -73,10 +73,15 @@ describe('ESME block counters through GBCS', () => {
         value: { protectedAttributes: string };
       };
       const message: GbcsMessage = r.message;
-      const pt = decodeDlmsData(
-        rig.profile.remote.decryptPayload(fromHex(v.value.protectedAttributes), message),
-      ).value as { items: { items: { items: DlmsData[] }[] }[] };
-      return pt.items[0]!.items[0]!.items.map((x) => Number((x as { value: number }).value));
+      const plaintext = rig.profile.remote.decryptPayload(fromHex(v.value.protectedAttributes), message);
+      const pt = decodeDlmsData(plaintext).value as { items: { items: { items: DlmsData[] }[] }[] };
+      const list = pt.items[0]!.items[0]!.items.map((x) => Number((x as { value: number }).value));
+      // the plaintext is the catalogue's shape (protected-objects.ts), named whole
+      const named = decodeProtectedPlaintext('ECS17e', plaintext) as {
+        touBlockRegisters: { touBlockRegisters: number[] };
+      };
+      assert.deepEqual(named.touBlockRegisters.touBlockRegisters, list);
+      return list;
     };
     /** column 2's block register and counter of block b (1..4) in the ECS17e list */
     const col2 = (list: number[], b: number) => ({

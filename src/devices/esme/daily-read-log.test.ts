@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decodeMessage } from '../../gbcs/index.ts';
 import { decodeDlmsData } from '../../gbcs/payload/dlms.ts';
-import { decodeCommand } from '../../gbcs/use-cases/index.ts';
+import { decodeCommand, decodeProtectedPlaintext } from '../../gbcs/use-cases/index.ts';
 import { fromHex } from '../../runtime/bytes.ts';
 import { RTDS_TIME } from '../meter-common/time.ts';
 import { RTDS_DEVICES } from '../security/credentials.ts';
@@ -67,14 +67,23 @@ function readLog(m: ReturnType<typeof meter>, from: number, to: number) {
     value?: { protectedAttributes: string };
   };
   if (v.result !== 'success') return { ev, result: v.result, rows: null };
-  const s = decodeDlmsData(rig.profile.remote.decryptPayload(fromHex(v.value!.protectedAttributes), message))
-    .value as {
+  const plaintext = rig.profile.remote.decryptPayload(fromHex(v.value!.protectedAttributes), message);
+  const s = decodeDlmsData(plaintext).value as {
     type: string;
     items: Array<{ type: string; elements: Array<{ items: Array<{ value: number }> }> }>;
   };
   assert.equal(s.type, 'structure');
   assert.equal(s.items[0]!.type, 'compact-array');
   const rows = s.items[0]!.elements.map((e) => e.items.map((i) => Number(i.value)));
+  // the plaintext is the catalogue's shape (protected-objects.ts), named whole: time first, then the register(s)
+  const named = decodeProtectedPlaintext('ECS21a', plaintext) as {
+    importDailyReadLog: Array<Record<string, number>>;
+  };
+  assert.deepEqual(
+    named.importDailyReadLog.map((r) => Object.values(r)),
+    rows,
+  );
+  assert.ok(named.importDailyReadLog.every((r) => Object.keys(r)[0] === 'time'));
   return { ev, result: v.result, rows };
 }
 
