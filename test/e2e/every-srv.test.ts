@@ -19,7 +19,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { DeviceEvent } from '../../src/devices/contracts.ts';
+import { signerCellRefusal } from '../../src/dcc/dsp/signer-cells.ts';
+import type { DeviceEvent, DeviceType } from '../../src/devices/contracts.ts';
 import { isSignedPreCommandVariant, parseDuisRequest } from '../../src/duis/index.ts';
 import { createTestPki, decodeMessage } from '../../src/gbcs/index.ts';
 import { decodeResponse } from '../../src/gbcs/use-cases/index.ts';
@@ -91,16 +92,36 @@ function withField(body: unknown, key: string, value: unknown): unknown {
  * supplier, no device response), each with the cause the CHF's and the device's event logs show (asserted)
  * and why. The test fails when one of them starts answering, another one stops, or a cause changes.
  */
-const NO_ANSWER: Readonly<Record<string, readonly [cause: string, why: string]>> = {
+const NO_ANSWER: Readonly<Record<string, readonly [cause: string, why: string]>> = {};
+
+/**
+ * Runs the DSP refuses before building any command, with the exact DUIS code and why: a PPMID holds the Root,
+ * Recovery and ACB cells only (devices/security TRUST_ANCHOR_CELLS_OF, PROVISIONAL; the ACB commands it, RTDS
+ * 8.7.2 / 8.8.2 / 11.2), so it could not authenticate the supplier's own critical command (signed by the supplier
+ * through the Pre-Command) and would discard it unanswered: the DSP, which knows the target's type and that
+ * type's cells, refuses it with E11 naming the missing cell (src/dcc/dsp/signer-cells.ts). The device runs
+ * CS02c / CS02d / CS02e when the ACB sends them for the supplier (roles.ts, credential-handlers.test.ts); the DSP
+ * does not route a supplier's critical SRV to a PPMID through the ACB (not done).
+ */
+const DSP_REFUSED: Readonly<Record<string, readonly [code: 'E11', why: string]>> = {
   ...Object.fromEntries(
     (['6.15.1', '6.15.2', '6.17', '6.24.2'] as const).map((srv) => [
       `${srv} PPMID wan`,
-      [
-        'PPMID rejected UNKNOWN_ORIGINATOR',
-        "the supplier's own critical command (signed by the supplier through the Pre-Command): a PPMID holds the Root, Recovery and ACB cells only (devices/security TRUST_ANCHOR_CELLS_OF, PROVISIONAL; the ACB commands it, RTDS 8.7.2 / 8.8.2 / 11.2), so it cannot authenticate the supplier and discards the command unanswered (GBCS: an unauthenticated command gets no response). The device runs CS02c / CS02d / CS02e when the ACB sends them for the supplier (roles.ts, credential-handlers.test.ts); the DSP does not yet route a critical SRV to a PPMID through the ACB (its Signed Pre-Command flow is the supplier's): a follow-up",
-      ],
+      ['E11', "the supplier's own critical command: the PPMID holds no supplier cell"] as const,
     ]),
   ),
+  // through the PPMID (CV 4 -> 6): the DSP refuses the CV 4 already (before: the PPMID relay refused CV 6,
+  // target-is-ppmid); 6.15.1 takes no local delivery
+  ...Object.fromEntries(
+    (['6.15.2', '6.17', '6.24.2'] as const).map((srv) => [
+      `${srv} PPMID ppmid`,
+      ['E11', "the supplier's own critical command: the PPMID holds no supplier cell (refused at CV 4)"] as const,
+    ]),
+  ),
+  '6.23 PPMID wan': [
+    'E11',
+    "CS02b by the transitional CoS party (signed by it): the PPMID holds no transitional CoS cell (the estate's DSP also has no transitional CoS party's keys: E11 either way)",
+  ],
 };
 
 /**
@@ -281,6 +302,7 @@ describe('e2e: every orderable device SRV, DUIS -> DSP -> WAN -> device -> DUIS 
     };
     const chf = home.home.chf;
     const deviceRefused: string[] = [];
+    const dspRefused: string[] = [];
     const credentialAnswers: string[] = [];
     for (const r of runs) {
       let c: CommandRecord;
@@ -314,6 +336,11 @@ describe('e2e: every orderable device SRV, DUIS -> DSP -> WAN -> device -> DUIS 
           (e.reason === 'FAILED' || e.reason === 'UNSUPPORTED'),
       );
       if (refusal) deviceRefused.push(runName(r));
+      // refused by the DSP (a DUIS E code, no command built) because the target's type holds no cell for the
+      // command's originator (the supplier here)
+      const dspCode = /^DSP answered (E\d+)/.exec(f.reason ?? '')?.[1];
+      if (f.state === 'failed' && dspCode && signerCellRefusal(r.srv, r.type as DeviceType, ['supplier']))
+        dspRefused.push(`${runName(r)}: ${dspCode}`);
       lines.push(
         refusal
           ? `${line}; the ${r.type} answered ${refusal.reason} ${JSON.stringify(refusal.detail)}`
@@ -374,6 +401,13 @@ describe('e2e: every orderable device SRV, DUIS -> DSP -> WAN -> device -> DUIS 
         .map(([run, [cause]]) => `${run}: ${cause}`)
         .sort(),
       'the SRVs the devices leave unanswered (NO_ANSWER)',
+    );
+    assert.deepEqual(
+      dspRefused.sort(),
+      Object.entries(DSP_REFUSED)
+        .map(([run, [code]]) => `${run}: ${code}`)
+        .sort(),
+      "the runs the DSP refuses for the target's missing trust-anchor cell (DSP_REFUSED)",
     );
     assert.ok(runs.length > 60, `${runs.length} runs`);
     // the GSME, the GPF and the PPMID answer the credential SRVs themselves (over the WAN; the GSME through the

@@ -264,6 +264,7 @@ export function addSrsCommand(dsp: Command): Command {
             );
         if (s.reason) process.stdout.write(`          ${String(s.reason)}\n`);
         if (s.gbcsRoleRefusal) process.stdout.write(`          ${String(s.gbcsRoleRefusal)}\n`);
+        if (s.trustAnchorRefusal) process.stdout.write(`          ${String(s.trustAnchorRefusal)}\n`);
       }
     });
 }

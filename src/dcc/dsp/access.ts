@@ -46,6 +46,12 @@ export const GBCS_ROLE_OF_USER_ROLE: Readonly<Record<UserRole, RemotePartyRole |
   RSA: undefined,
 };
 
+/** The GBCS roles of the user's `roles` that are `eligible` for an SR (distinct, in order). */
+export function userGbcsRoles(roles: readonly UserRole[], eligible: readonly UserRole[]): RemotePartyRole[] {
+  const g = roles.filter((r) => eligible.includes(r)).map((r) => GBCS_ROLE_OF_USER_ROLE[r]);
+  return [...new Set(g.filter((r) => r !== undefined))];
+}
+
 /** The GBCS use cases `srv` produces on a device of `deviceType` (catalogue rows naming the SRV). */
 export function srvUseCasesOn(srv: string, deviceType: DeviceType): readonly string[] {
   const ucs = srvEntry(srv)?.useCases ?? [];

@@ -60,7 +60,7 @@ import type { Clock, TimerHandle } from '../../runtime/clock.ts';
 import { Logger } from '../../runtime/logger.ts';
 import { Metrics } from '../../runtime/metrics.ts';
 import type { CspDownlink, DspDeviceMessageSink } from '../contracts.ts';
-import { deviceSrGbcsAccess } from './access.ts';
+import { deviceSrGbcsAccess, userGbcsRoles } from './access.ts';
 import { AcbAlertGate } from './alert-integrity.ts';
 import { type AlertRoutingView, routeDeviceAlert } from './alert-routing.ts';
 import {
@@ -141,10 +141,12 @@ import {
 } from './schedule-runs.ts';
 import { CHANGE_OF_SUPPLIER_SRV, DspScheduler } from './scheduler.ts';
 import { ScheduleError, type ScheduleSpec } from './schedules.ts';
+import { signerCellRefusal } from './signer-cells.ts';
 import { cvRefusal, offeredCommandVariants, srvEntry, srvRoleEligibility } from './srv-table.ts';
 import { type DspDb, dspDb } from './tables.ts';
 import {
   completeSignedPreCommandResult,
+  DspNoOriginatorCellError,
   DspUnsupportedServiceRequestError,
   type TransformContext,
   transformServiceRequest,
@@ -834,6 +836,9 @@ export class DspService implements DspDeviceMessageSink {
         user.roles.filter((r) => eligible.includes(r)),
       );
       if (!gbcs.ok) throw roleNotEligible(user.eui, user.roles, srv, gbcs.detail);
+      // the target's device type must hold a cell for the command's originator (signer-cells.ts): E11, no command
+      const noCell = signerCellRefusal(srv, device.deviceType, userGbcsRoles(user.roles, eligible));
+      if (noCell) throw new DspNoOriginatorCellError(srv, device.deviceType, noCell);
       const optedOut = optOutRefusal(this.records.device(device.eui), this.clock.now());
       if (optedOut) throw deviceStatusRefused(optedOut);
     }

@@ -5,7 +5,8 @@
  * access.ts reads the table: the table must not import the check back.
  */
 import { useCaseById } from '../../gbcs/use-cases/index.ts';
-import { gbcsRefusalForEveryUser } from './access.ts';
+import { gbcsRefusalForEveryUser, userGbcsRoles } from './access.ts';
+import { signerCellRefusal } from './signer-cells.ts';
 import { srvSupported, srvTable } from './srv-table.ts';
 import { notBuiltReason, srvTransform } from './transform/registered.ts';
 
@@ -33,6 +34,12 @@ export function srvListing(): Record<string, unknown>[] {
     };
     const everyUser = e.class === 'non-device' ? undefined : gbcsRefusalForEveryUser(e.srv);
     if (everyUser) o.gbcsRoleRefusal = everyUser;
+    // the target types that hold no cell for the command's originator (signer-cells.ts): refused with E11
+    const noCell =
+      e.class === 'non-device'
+        ? []
+        : e.targets.flatMap((t) => signerCellRefusal(e.srv, t, userGbcsRoles(e.roles, e.roles)) ?? []);
+    if (noCell.length > 0) o.trustAnchorRefusal = `refused with E11 (DSP_DEVICE_TYPE_MISMATCH): ${noCell.join('; ')}`;
     if (e.refused.length > 0)
       o.refused = e.refused.map((r) => {
         const x: Record<string, unknown> = { cvs: [...r.cvs], reason: r.reason };

@@ -82,6 +82,20 @@ export class DspDeviceTypeMismatchError extends DspTransformError {
   }
 }
 
+/**
+ * DUIS E11 for a target that could not authenticate the command: its device
+ * type holds no Trust Anchor cell for the command's originator (signer-cells.ts).
+ */
+export class DspNoOriginatorCellError extends DspTransformError {
+  constructor(
+    readonly serviceReferenceVariant: string,
+    readonly deviceType: string,
+    reason: string,
+  ) {
+    super('DSP_DEVICE_TYPE_MISMATCH', reason, { responseCode: 'E11', httpStatus: 200 });
+  }
+}
+
 /** DUIS E19: a device the request names (the target, or one in the body: `BODY_REFUSALS`) is not in the inventory. */
 export class DspUnknownDeviceError extends DspTransformError {
   constructor(
