@@ -115,7 +115,10 @@ const DSP_REFUSED: Readonly<Record<string, readonly [code: 'E11', why: string]>>
   ...Object.fromEntries(
     (['6.15.2', '6.17', '6.24.2'] as const).map((srv) => [
       `${srv} PPMID ppmid`,
-      ['E11', "the supplier's own critical command: the PPMID holds no supplier cell (refused at CV 4)"] as const,
+      [
+        'E11',
+        "the supplier's own critical command: the PPMID holds no supplier cell (refused at CV 4)",
+      ] as const,
     ]),
   ),
   '6.23 PPMID wan': [

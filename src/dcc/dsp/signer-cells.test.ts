@@ -24,30 +24,34 @@ import { srvListing } from './srv-listing.ts';
 import { dspDb } from './tables.ts';
 
 /** (SRV, target type, the user's GBCS role, the command's originator by GBCS/RTDS): read by hand, not derived. */
-const PAIRS: readonly (readonly [srv: string, type: DeviceType, user: RemotePartyRole, signer: RemotePartyRole])[] =
-  [
-    ['6.17', 'PPMID', 'supplier', 'supplier'], // CS02c, critical: the supplier signs
-    ['6.17', 'PPMID', 'networkOperator', 'networkOperator'],
-    ['6.17', 'ESME', 'supplier', 'supplier'],
-    ['6.17', 'GSME', 'supplier', 'supplier'],
-    ['6.17', 'CHF', 'supplier', 'supplier'], // the CHF: no cell list, every cell
-    ['6.15.1', 'PPMID', 'supplier', 'supplier'], // CS02b supplier by supplier
-    ['6.15.1', 'GPF', 'supplier', 'supplier'],
-    ['6.15.2', 'PPMID', 'supplier', 'supplier'], // CS02d
-    ['6.15.2', 'ESME', 'supplier', 'supplier'],
-    ['6.24.2', 'PPMID', 'supplier', 'supplier'], // CS02e
-    ['6.24.2', 'GSME', 'networkOperator', 'networkOperator'],
-    ['6.24.1', 'PPMID', 'supplier', 'acb'], // CS02f: the ACB MACs it
-    ['6.21', 'PPMID', 'supplier', 'acb'], // CS02b NO handover: the ACB signs
-    ['6.23', 'PPMID', 'supplier', 'transitionalCoS'], // CS02b by the transitional CoS party
-    ['6.23', 'ESME', 'supplier', 'transitionalCoS'],
-    ['8.7.2', 'PPMID', 'supplier', 'acb'], // CS03A2 / CS03C: the ACB signs
-    ['8.7.2', 'HCALCS', 'supplier', 'acb'],
-    ['8.8.2', 'PPMID', 'supplier', 'acb'], // CS04AC
-    ['8.8.2', 'HCALCS', 'supplier', 'acb'],
-    ['11.2', 'PPMID', 'supplier', 'acb'], // CS08
-    ['11.2', 'HCALCS', 'supplier', 'acb'],
-  ];
+const PAIRS: readonly (readonly [
+  srv: string,
+  type: DeviceType,
+  user: RemotePartyRole,
+  signer: RemotePartyRole,
+])[] = [
+  ['6.17', 'PPMID', 'supplier', 'supplier'], // CS02c, critical: the supplier signs
+  ['6.17', 'PPMID', 'networkOperator', 'networkOperator'],
+  ['6.17', 'ESME', 'supplier', 'supplier'],
+  ['6.17', 'GSME', 'supplier', 'supplier'],
+  ['6.17', 'CHF', 'supplier', 'supplier'], // the CHF: no cell list, every cell
+  ['6.15.1', 'PPMID', 'supplier', 'supplier'], // CS02b supplier by supplier
+  ['6.15.1', 'GPF', 'supplier', 'supplier'],
+  ['6.15.2', 'PPMID', 'supplier', 'supplier'], // CS02d
+  ['6.15.2', 'ESME', 'supplier', 'supplier'],
+  ['6.24.2', 'PPMID', 'supplier', 'supplier'], // CS02e
+  ['6.24.2', 'GSME', 'networkOperator', 'networkOperator'],
+  ['6.24.1', 'PPMID', 'supplier', 'acb'], // CS02f: the ACB MACs it
+  ['6.21', 'PPMID', 'supplier', 'acb'], // CS02b NO handover: the ACB signs
+  ['6.23', 'PPMID', 'supplier', 'transitionalCoS'], // CS02b by the transitional CoS party
+  ['6.23', 'ESME', 'supplier', 'transitionalCoS'],
+  ['8.7.2', 'PPMID', 'supplier', 'acb'], // CS03A2 / CS03C: the ACB signs
+  ['8.7.2', 'HCALCS', 'supplier', 'acb'],
+  ['8.8.2', 'PPMID', 'supplier', 'acb'], // CS04AC
+  ['8.8.2', 'HCALCS', 'supplier', 'acb'],
+  ['11.2', 'PPMID', 'supplier', 'acb'], // CS08
+  ['11.2', 'HCALCS', 'supplier', 'acb'],
+];
 
 describe('DSP trust-anchor check (table)', () => {
   for (const [srv, type, user, signer] of PAIRS) {
@@ -61,7 +65,9 @@ describe('DSP trust-anchor check (table)', () => {
   }
 
   it('the PPMID refusals are the supplier critical SRVs and 6.23, and the HCALCS takes every ACB SRV', () => {
-    const refused = PAIRS.filter(([s, t, u]) => signerCellRefusal(s, t, [u])).map(([s, t, u]) => `${s} ${t} ${u}`);
+    const refused = PAIRS.filter(([s, t, u]) => signerCellRefusal(s, t, [u])).map(
+      ([s, t, u]) => `${s} ${t} ${u}`,
+    );
     assert.deepEqual(refused, [
       '6.17 PPMID supplier',
       '6.17 PPMID networkOperator',
@@ -73,9 +79,15 @@ describe('DSP trust-anchor check (table)', () => {
   });
 
   it('`dsp srs --json` states the refusal per SRV (trustAnchorRefusal)', () => {
-    const by = new Map(srvListing().map((o) => [o.srv as string, o.trustAnchorRefusal as string | undefined]));
+    const by = new Map(
+      srvListing().map((o) => [o.srv as string, o.trustAnchorRefusal as string | undefined]),
+    );
     for (const srv of ['6.15.1', '6.15.2', '6.17', '6.24.2', '6.23']) {
-      assert.match(by.get(srv) ?? '', /^refused with E11 \(DSP_DEVICE_TYPE_MISMATCH\): SR [\d.]+ to a PPMID/, srv);
+      assert.match(
+        by.get(srv) ?? '',
+        /^refused with E11 \(DSP_DEVICE_TYPE_MISMATCH\): SR [\d.]+ to a PPMID/,
+        srv,
+      );
       assert.doesNotMatch(by.get(srv) ?? '', /to a (ESME|GSME|CHF|GPF)\b/, srv);
     }
     for (const srv of ['6.24.1', '6.21', '8.7.2', '8.8.2', '11.2', '4.1.1'])
@@ -94,7 +106,12 @@ describe('DSP trust-anchor check (service): a refused request leaves nothing beh
   const rows = async () => {
     const db = dspDb(t.store.db);
     const n = async (table: 'dsp_requests' | 'dsp_device_messages' | 'dsp_outbox') =>
-      (await db.selectFrom(table).select((e) => e.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n;
+      (
+        await db
+          .selectFrom(table)
+          .select((e) => e.fn.countAll<number>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n;
     return {
       requests: Number(await n('dsp_requests')),
       messages: Number(await n('dsp_device_messages')),
@@ -114,7 +131,10 @@ describe('DSP trust-anchor check (service): a refused request leaves nothing beh
       const sent = t.downlink.sent.length;
       const outbox = t.dsp.outbox.size;
       const to = (target: string, c: bigint) =>
-        t.dsp.handleRequest(endpointForCommandVariant(4), templateRequest(file, { counter: c, target, cv: 4 }));
+        t.dsp.handleRequest(
+          endpointForCommandVariant(4),
+          templateRequest(file, { counter: c, target, cv: 4 }),
+        );
       const refused = to(PPMID, ++counter);
       assert.equal(refused.responseCode, 'E11', refused.body.slice(0, 300));
       await t.dsp.flush();
@@ -125,7 +145,10 @@ describe('DSP trust-anchor check (service): a refused request leaves nothing beh
       for (const target of [ESME, GSME]) {
         const ok = to(target, counter);
         assert.notEqual(ok.responseCode, 'E11', `${srv} ${target}: ${ok.body.slice(0, 300)}`);
-        assert.ok(ok.responseCode === undefined || !ok.responseCode.startsWith('E'), `${srv} ${target}: ${ok.responseCode}`);
+        assert.ok(
+          ok.responseCode === undefined || !ok.responseCode.startsWith('E'),
+          `${srv} ${target}: ${ok.responseCode}`,
+        );
         counter++;
       }
       await t.dsp.flush();

@@ -25,7 +25,11 @@
  * PPMID, whose cells are Root, Recovery and ACB only (PROVISIONAL there).
  */
 import type { DeviceType } from '../../devices/contracts.ts';
-import { CELL_BY_ROLE, TRUST_ANCHOR_CELLS_OF, type TrustAnchorCellName } from '../../devices/security/credentials.ts';
+import {
+  CELL_BY_ROLE,
+  TRUST_ANCHOR_CELLS_OF,
+  type TrustAnchorCellName,
+} from '../../devices/security/credentials.ts';
 import type { RemotePartyRole } from '../../gbcs/use-cases/index.ts';
 import { srvTransform } from './transform/registered.ts';
 import type { AnySrvTransform, UseCaseRule } from './transform/rule.ts';
@@ -65,7 +69,9 @@ export function signerCellRefusal(
   const t = srvTransform(srv);
   if (!t) return undefined;
   const rules = t.useCases.filter((u) => (u.targets as readonly DeviceType[]).includes(deviceType));
-  const pairs = rules.flatMap((r) => originatorRoles(t, r, userRoles).map((role) => [r.useCase, role] as const));
+  const pairs = rules.flatMap((r) =>
+    originatorRoles(t, r, userRoles).map((role) => [r.useCase, role] as const),
+  );
   if (pairs.length === 0 || pairs.some(([, role]) => typeHoldsCellFor(deviceType, role))) return undefined;
   const missing = [...new Set(pairs.map(([, role]) => role))];
   const ucs = [...new Set(pairs.map(([uc]) => uc))];

@@ -39,7 +39,8 @@ export function srvListing(): Record<string, unknown>[] {
       e.class === 'non-device'
         ? []
         : e.targets.flatMap((t) => signerCellRefusal(e.srv, t, userGbcsRoles(e.roles, e.roles)) ?? []);
-    if (noCell.length > 0) o.trustAnchorRefusal = `refused with E11 (DSP_DEVICE_TYPE_MISMATCH): ${noCell.join('; ')}`;
+    if (noCell.length > 0)
+      o.trustAnchorRefusal = `refused with E11 (DSP_DEVICE_TYPE_MISMATCH): ${noCell.join('; ')}`;
     if (e.refused.length > 0)
       o.refused = e.refused.map((r) => {
         const x: Record<string, unknown> = { cvs: [...r.cvs], reason: r.reason };
