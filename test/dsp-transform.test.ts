@@ -169,21 +169,73 @@ const tally = {
   acbSigned: 0,
   nonDevice: 0,
   pending: 0,
+  urp: 0,
 };
 
 /** Device SRVs with templates whose transform is not built yet (refused with a DUIS E11, never a wrong command). */
 const PENDING_SRVS: Record<string, string> = {};
 
 /**
- * Templates of a form this DSP does not build, refused with a DUIS E11 (never a wrong command), and why.
- * (Issue 17: before, the URP templates were transformed to Known Remote Party reads, the credentials dropped.)
+ * The Unknown Remote Party templates (issue 17) and how each differs from the
+ * request its RTDS command was made from: the template carries a KA
+ * certificate of a later release (same requester, same key; other serial,
+ * validity and signature), and GCS16b another StartDateTime. Each is checked
+ * twice: as it is (the RTDS command but for those fields, MAC valid), and
+ * with the RTDS command's certificate (and start) put back, byte for byte.
  */
-const REFUSED_TEMPLATES: Record<string, string> = {
-  'ECS21b_4.14_URP_SUCCESS_REQUEST_DUIS.XML':
-    'Unknown Remote Party read: the ACB originates it, the requester is the Supplementary Remote Party with its certificate in the GBCS header (RTDS ECS21b URP); not built',
-  'GCS16b_4.14_URP_SUCCESS_REQUEST_DUIS.XML':
-    'Unknown Remote Party read (as ECS21b URP; the RTDS command goes to the GPF); not built',
+const URP_TEMPLATES: Record<string, { rtdsStart?: string; why: string }> = {
+  'ECS21b_4.14_URP_SUCCESS_REQUEST_DUIS.XML': {
+    why: 'a later certificate of 90B3D51F30010000 (407 bytes, RTDS 406)',
+  },
+  'GCS16b_4.14_URP_SUCCESS_REQUEST_DUIS.XML': {
+    rtdsStart: '2014-12-29T23:00:00.00Z',
+    why: "a later certificate of 90B3D51F30030000, and StartDateTime 2014-12-30T23:00 where the RTDS Earliest Start Time is 2014-12-29T23:00 (the KRP template's)",
+  },
 };
+
+/** The template as the RTDS command's request was: its certificate (and start) in place of the template's. */
+function asRtdsRequest(xml: string, rtdsHex: string, start?: string): string {
+  const cert = decodeMessage(fromHex(rtdsHex)).otherInfo.certificate;
+  assert.ok(cert, 'the RTDS URP command carries a certificate');
+  let out = xml.replace(
+    /(<sr:KAPublicSecurityCredentials>)[^<]*/,
+    `$1${Buffer.from(cert).toString('base64')}`,
+  );
+  if (start) out = out.replace(/(<sr:StartDateTime>)[^<]*/, `$1${start}`);
+  assert.notEqual(out, xml);
+  return out;
+}
+
+/**
+ * An Unknown Remote Party command against its RTDS twin: the ACB originates
+ * it with the RTDS counter, the requester is the Supplementary Remote Party
+ * with its RequestID counter, the header carries the template's certificate,
+ * the ACB MAC verifies; and the RTDS request gives the RTDS bytes exactly.
+ */
+function assertUrpTwin(t: DuisTemplate, gbcs: Uint8Array, expectedHex: string) {
+  const spec = URP_TEMPLATES[t.file];
+  const ours = decodeMessage(gbcs);
+  const theirs = decodeMessage(fromHex(expectedHex));
+  for (const k of ['originator', 'recipient', 'originatorCounter', 'messageCode', 'signatureField'] as const)
+    assert.equal(ours[k], theirs[k], k);
+  assert.equal(ours.otherInfo.supplementaryRemotePartyId, theirs.otherInfo.supplementaryRemotePartyId);
+  assert.equal(
+    ours.otherInfo.supplementaryRemotePartyCounter,
+    theirs.otherInfo.supplementaryRemotePartyCounter,
+  );
+  const templateCert = /<sr:KAPublicSecurityCredentials>([^<]*)</.exec(t.xml)?.[1];
+  assert.ok(templateCert);
+  assert.equal(toHex(ours.otherInfo.certificate!), toHex(Buffer.from(templateCert, 'base64')), 'certificate');
+  assert.notEqual(
+    toHex(ours.otherInfo.certificate!),
+    toHex(theirs.otherInfo.certificate!),
+    `${t.file}: ${spec.why}`,
+  );
+  if (!spec.rtdsStart) assert.equal(toHex(ours.content), toHex(theirs.content), 'content');
+  assert.equal(new SecurityContext({ keyStore: rtdsKeyStore() }).verifyMac(ours), 'valid', 'ACB MAC');
+  const exact = transformXml(asRtdsRequest(t.xml, expectedHex, spec.rtdsStart), contextFor(t));
+  assert.equal(toHex(exact.gbcs), expectedHex, `${t.file} as the RTDS request`);
+}
 
 function transformXml(xml: string, ctx: TransformContext, checkCommandVariant = true) {
   return transformServiceRequest(parseDuisRequest(xml, { checkCommandVariant }), ctx);
@@ -207,11 +259,6 @@ describe('DSP transform: DUIS templates -> RTDS bytes (DSP-1)', () => {
     it(`${t.file}`, () => {
       const def = serviceRequest(t.srv);
       assert.ok(def, `${t.file}: SRV ${t.srv} is not a DUIS SRV`);
-      if (REFUSED_TEMPLATES[t.file]) {
-        assert.throws(() => transformXml(t.xml, contextFor(t)), DspUnsupportedServiceRequestError);
-        tally.pending++;
-        return;
-      }
       if (PENDING_SRVS[t.srv]) {
         // not built yet: refused loudly (DUIS E11), never a wrong command
         assert.throws(() => transformXml(t.xml, contextFor(t)), DspUnsupportedServiceRequestError);
@@ -236,6 +283,11 @@ describe('DSP transform: DUIS templates -> RTDS bytes (DSP-1)', () => {
       tally.withRtds++;
       const expected = readRtds(expectedName);
       assert.ok(expected, expectedName);
+      if (URP_TEMPLATES[t.file]) {
+        assertUrpTwin(t, r.gbcs, expected);
+        tally.urp++;
+        return;
+      }
       const differs = NOT_BYTE_EXACT[t.file];
       if (differs) {
         assert.notEqual(
@@ -279,6 +331,7 @@ describe('DSP transform: DUIS templates -> RTDS bytes (DSP-1)', () => {
         `with an RTDS counterpart: ${tally.withRtds}; byte-exact: ${tally.exact}; ` +
         `equal but for the template's later certificates: ${tally.laterCertificates}; ` +
         `ACB-signed, equal but for the signature: ${tally.acbSigned}; ` +
+        `Unknown Remote Party, equal but for the template's later certificate, byte-exact from the RTDS request: ${tally.urp}; ` +
         `not byte-exact (documented): ${Object.keys(NOT_BYTE_EXACT).length}; non-device (CV 8): ${tally.nonDevice}; ` +
         `device SR templates not transformed yet: ${tally.pending}`,
     );

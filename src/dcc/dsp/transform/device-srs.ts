@@ -51,7 +51,7 @@ import {
   type ValueReader,
 } from './body-reader.ts';
 import { cosemCommandDateTime, zigbeeUtcTime } from './encoding.ts';
-import { DspBodyInvalidError, DspUnsupportedServiceRequestError, inconsistent, missing } from './errors.ts';
+import { DspBodyInvalidError, inconsistent, missing } from './errors.ts';
 import {
   type AnySrvTransform,
   type BuildInput,
@@ -78,30 +78,10 @@ const KA_CREDENTIALS = { kaPublicSecurityCredentials: opt('KAPublicSecurityCrede
  * The reads whose DUIS body type is ReadLogFutureDatableAndURPCredentials
  * (DUIS XSD V5.4; xsd-variants.test.ts checks the list against the schema):
  * an optional KAPublicSecurityCredentials makes them Unknown Remote Party
- * reads.
+ * reads, which the ACB originates with the requester's certificate in the
+ * GBCS header (urp.ts; RTDS ECS21b/GCS16b URP commands).
  */
 export const URP_READS: readonly string[] = ['4.4.2', '4.4.3', '4.6.1', '4.8.1', '4.10', '4.14', '4.17'];
-
-/**
- * An Unknown Remote Party read is refused with E11 and why (issue 17). GBCS
- * has the ACB originate it with the requester as Supplementary Remote Party
- * and its certificate in the GBCS header (RTDS ECS21b/GCS16b URP commands), a
- * form this DSP does not build. Before, 4.14 built a Known Remote Party read
- * from such a body (the credentials silently dropped) and the six other reads
- * refused the XSD-valid element as misplaced.
- */
-function refuseUnknownRemotePartyRead<T>(srv: string, read: (body: DuisNode) => T): (body: DuisNode) => T {
-  return (body) => {
-    const b = read(body) as { kaPublicSecurityCredentials?: Uint8Array };
-    if (b.kaPublicSecurityCredentials !== undefined)
-      throw new DspUnsupportedServiceRequestError(
-        srv,
-        `SR ${srv} with KAPublicSecurityCredentials is an Unknown Remote Party read: the ACB originates it ` +
-          "with the requester's certificate in the GBCS header, which this DSP does not build",
-      );
-    return b as T;
-  };
-}
 
 // ---------------------------------------------------------------- generic fields from the row
 
@@ -230,7 +210,8 @@ function protectedRead(useCase: string) {
               protectionType: 2,
               protectionOptions: {
                 transactionId: `04${toHex(u64be(i.originatorCounter))}`,
-                originatorSystemTitle: i.originator,
+                // the requester of an Unknown Remote Party read, not the ACB (RTDS ECS21b URP)
+                originatorSystemTitle: i.protectedFor,
                 recipientSystemTitle: i.recipient,
                 dateTime: '',
                 keyInfo: { keyInfoType: 2, agreedKey: { keyParameters: '02', keyCipheredData: '' } },
@@ -289,10 +270,9 @@ export function deviceSrv<B>(srv: string, spec: DeviceSrvSpec<B>): AnySrvTransfo
     ...spec.body,
   };
   const urp = URP_READS.includes(srv);
-  const plain = spec.choice
+  const read = spec.choice
     ? choiceBodyReader(def.bodyElement, datable, spec.choice)
     : bodyReader(def.bodyElement, urp ? { ...content, ...KA_CREDENTIALS } : content);
-  const read = urp ? refuseUnknownRemotePartyRead(srv, plain) : plain;
   const t: SrvTransform<B> = {
     srv,
     critical: def.class === 'critical',
@@ -300,6 +280,12 @@ export function deviceSrv<B>(srv: string, spec: DeviceSrvSpec<B>): AnySrvTransfo
     futureDating: datable ? (spec.futureDating ?? 'dsp') : 'none',
     read: read as unknown as SrvTransform<B>['read'],
     executionDateTime: (b) => (b as { executionDateTime?: Date }).executionDateTime,
+    ...(urp
+      ? {
+          urpCredentials: (b: B) =>
+            (b as { kaPublicSecurityCredentials?: Uint8Array }).kaPublicSecurityCredentials,
+        }
+      : {}),
     useCases: spec.useCases.map((u) => ({ ...uc(u), ...(u.originator ? { originator: u.originator } : {}) })),
   };
   if (spec.notTransformed) t.notTransformed = spec.notTransformed;

@@ -136,6 +136,8 @@ export type BodyRefusalKind =
   | 'missing'
   /** A date or value that no GBCS encoding holds (a year a COSEM date-time cannot carry). */
   | 'not-encodable'
+  /** An Unknown Remote Party read's KAPublicSecurityCredentials is not a KA certificate of the requesting user. */
+  | 'credentials'
   /** Anything else the transform cannot put into GBCS (the DUIS codec's schema errors included). */
   | 'invalid';
 
@@ -173,6 +175,11 @@ export const BODY_REFUSALS: Readonly<Record<BodyRefusalKind, BodyRefusal>> = {
   inconsistent: { httpStatus: 400, basis: 'no DUIS code with a known meaning (E40-E71 unworded here)' },
   missing: { httpStatus: 400, basis: 'no DUIS code with a known meaning (E40-E71 unworded here)' },
   'not-encodable': { httpStatus: 400, basis: 'no DUIS code with a known meaning (E30/E31 unworded here)' },
+  credentials: {
+    httpStatus: 400,
+    basis:
+      'PROVISIONAL: DUIS has the DCC check the KA certificate of an Unknown Remote Party read, but no DUIS text here words the code for its failure',
+  },
   invalid: { httpStatus: 400, basis: 'no DUIS code with a known meaning' },
 };
 

@@ -42,6 +42,12 @@ export interface BuildInput<B> extends SelectInput {
   originator: Eui;
   recipient: Eui;
   originatorCounter: bigint;
+  /**
+   * The party a protected response is encrypted for (Data Protection
+   * originator-system-title): the originator, or the requester of an Unknown
+   * Remote Party read, which the ACB originates (urp.ts).
+   */
+  protectedFor: Eui;
   /** The device-side execution of future-dated use cases (immediate otherwise). */
   execution: Execution;
   /** Issuer Event ID: the DSP's current time as ZigBee UTCTime (GBZ use cases only). */
@@ -94,6 +100,8 @@ export interface SrvTransform<B> {
   /** Reads the typed body (declarative body readers; they throw DuisSchemaError). */
   read: (body: DuisNode) => B;
   executionDateTime: (body: B) => Date | undefined;
+  /** An Unknown Remote Party read's KAPublicSecurityCredentials (DER), if the body carries them (urp.ts). */
+  urpCredentials?: (body: B) => Uint8Array | undefined;
   useCases: readonly UseCaseRule<B>[];
   /** Device types DUIS allows for the SR that this DSP does not transform, and why. */
   notTransformed?: { targets: readonly DeviceType[]; reason: string };

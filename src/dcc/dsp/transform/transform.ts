@@ -55,6 +55,7 @@ import {
 } from './errors.ts';
 import { notBuiltReason, REGISTERED_SRV_TRANSFORMS, srvTransform } from './registered.ts';
 import type { AnySrvTransform, FutureDatingKind, OriginatorKind, SelectInput, UseCaseRule } from './rule.ts';
+import { urpCertificate } from './urp.ts';
 
 /** What every transform result says about the command. */
 export interface TransformInfo {
@@ -247,7 +248,14 @@ function onlyThroughAcb(useCase: string, select: SelectInput): boolean {
 /** Builds the GBCS for a planned request: APDU, then Pre-Command or MAC'd Command. */
 function build(p: Plan, requestId: RequestId, ctx: TransformContext): TransformResult {
   const kind = p.rule.originator ?? p.t.originator;
-  const acbOriginates = kind === 'acb' || (kind === 'user' && onlyThroughAcb(p.rule.useCase, p.select));
+  // An Unknown Remote Party read: the ACB originates it, the requester's KA certificate in the header (urp.ts).
+  const urpDer = p.t.urpCredentials?.(p.body);
+  const urp =
+    urpDer === undefined
+      ? undefined
+      : urpCertificate(urpDer, requestId.originator, ctx.security.keyStore.role(requestId.originator));
+  const acbOriginates =
+    urp !== undefined || kind === 'acb' || (kind === 'user' && onlyThroughAcb(p.rule.useCase, p.select));
   let originator: Eui = requestId.originator;
   let counter = requestId.counter;
   // A DCC party replacing the DCC's own credentials (6.21, 6.23, 8.5): its EUI and counter, no supplementary party.
@@ -258,6 +266,13 @@ function build(p: Plan, requestId: RequestId, ctx: TransformContext): TransformR
   }
   // The ACB sending a request itself (RTDS CS02f 6.24.1, GCS59 8.12.2): its own RequestID counter, no supplementary party.
   const acbIsRequester = acbOriginates && requestId.originator === acbOf(ctx);
+  if (urp && acbIsRequester)
+    throw new DspBodyInvalidError(
+      'Unknown Remote Party read from the ACB itself: every device knows the ACB',
+      'KAPublicSecurityCredentials',
+      undefined,
+      'credentials',
+    );
   if (acbOriginates && !acbIsRequester) {
     if (!ctx.nextAcbCounter)
       throw new DspContextIncompleteError(
@@ -277,6 +292,7 @@ function build(p: Plan, requestId: RequestId, ctx: TransformContext): TransformR
       originator,
       recipient: requestId.target,
       originatorCounter: counter,
+      protectedFor: urp ? requestId.originator : originator,
       execution: p.execution,
       issuerEventId: issuerEventIdFrom(ctx),
       deviceTypeOf: ctx.deviceTypeOf,
@@ -314,6 +330,7 @@ function build(p: Plan, requestId: RequestId, ctx: TransformContext): TransformR
           messageCode: p.rule.messageCode,
           supplementaryRemotePartyId: requestId.originator,
           supplementaryRemotePartyCounter: requestId.counter,
+          ...(urp ? { certificate: urp.der } : {}),
         }
       : { messageCode: p.rule.messageCode };
   const fields = {
