@@ -42,6 +42,7 @@ import {
   TEMPLATES,
   type TestDsp,
 } from '../../../test/support/dsp-service.ts';
+import { rtdsKeyStore } from '../../../test/support/dsp-transform.ts';
 import { type BodyVariant, bodyVariants, duisSchema } from '../../../test/support/xsd-variants.ts';
 import { isGbtFragment } from '../../devices/han/node.ts';
 import {
@@ -146,7 +147,7 @@ function wanCommand(sent: readonly { gbcs: Uint8Array }[]): Uint8Array | undefin
 }
 
 type Outcome =
-  | { kind: 'command'; useCase: string }
+  | { kind: 'command'; useCase: string; gbcs: Uint8Array }
   | { kind: 'answer'; code: string }
   | { kind: 'refused'; code: string; reason: string; detail: string }
   | { kind: 'http'; status: number; reason: string; detail: string };
@@ -288,8 +289,39 @@ describe('DSP: every XSD shape of every SRV (generated from the DUIS XSD)', () =
     const useCase = c.entry.useCases.find((u) => u.messageCode === m.messageCode);
     assert.ok(useCase, `${what}: Message Code 0x${m.messageCode.toString(16)} is not a use case of ${c.srv}`);
     assert.doesNotThrow(() => decodeCommand(m.messageCode, m.content), what);
-    return { kind: 'command', useCase: useCase.useCase };
+    return { kind: 'command', useCase: useCase.useCase, gbcs };
   }
+
+  it("Unknown Remote Party variants with the user's own KA certificate transform: ACB originates, certificate in the header", () => {
+    const built = new Set<string>();
+    for (const c of CASES.filter((x) => URP_READS.includes(x.srv))) {
+      const ka = c.variant.body.children.find((n) => n.name === 'KAPublicSecurityCredentials');
+      const cert = rtdsKeyStore().certificate(c.user.eui, 'ka');
+      if (!ka || !cert) continue;
+      const body = {
+        ...c.variant.body,
+        children: c.variant.body.children.map((n) =>
+          n === ka ? { ...n, text: Buffer.from(cert.der).toString('base64') } : n,
+        ),
+      };
+      const o = send({ ...c, variant: { ...c.variant, body } });
+      if (o.kind !== 'command') {
+        // a device type the transform does not take for the SR (E11), as without credentials
+        assert.equal(
+          o.kind === 'refused' && o.code,
+          'E11',
+          `${c.srv}#${c.variant.index}: ${JSON.stringify(o)}`,
+        );
+        continue;
+      }
+      const m = decodeMessage(o.gbcs);
+      assert.equal(m.originator, ACB, c.srv);
+      assert.equal(m.otherInfo.supplementaryRemotePartyId, c.user.eui, c.srv);
+      assert.deepEqual(m.otherInfo.certificate, cert.der, c.srv);
+      built.add(c.srv);
+    }
+    assert.deepEqual([...built].sort(), [...URP_READS].sort());
+  });
 
   for (const srv of [...new Set(CASES.map((c) => c.srv))])
     it(`${srv}: every variant transformed or refused with a DUIS code / typed 400`, () => {
