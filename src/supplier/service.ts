@@ -860,6 +860,9 @@ export class SupplierService {
       size: xml.length,
     });
     await this.tracker.flush();
+    // Write-ahead: a service that stopped (or crashed) meanwhile sends nothing; its successor
+    // resumes from what was stored.
+    this.assertAlive();
     return this.afterSend(c, cv, await this.sendOrError(spec, xml));
   }
 

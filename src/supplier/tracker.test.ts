@@ -188,6 +188,23 @@ describe('SU-2 CommandTracker state machine', () => {
     assert.equal(writes.length, 2);
   });
 
+  it('after a crash, flush rejects: a change made before it was written is not reported durable (write-ahead)', async () => {
+    const clock = new VirtualClock();
+    const p = new MemoryPersistence();
+    const t = new CommandTracker({ clock, persistence: p });
+    const a = t.create(newCommand(1n, clock.now()));
+    await t.flush();
+    t.move(a.id, 'sending', 'duis-sent');
+    // the process dies in the same turn, before the group commit ran
+    t.close({ crash: true });
+    await assert.rejects(t.flush(), /the supplier crashed: the change was not stored/);
+    assert.deepEqual(
+      p.hops.get('1')!.map((h) => h.kind),
+      ['created'],
+      'the unwritten change is gone, as in a killed process',
+    );
+  });
+
   it('refuses moves that skip or go back', () => {
     const clock = new VirtualClock();
     const t = new CommandTracker({ clock, persistence: new MemoryPersistence() });

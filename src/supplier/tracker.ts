@@ -302,6 +302,10 @@ export class CommandTracker {
   async flush(): Promise<void> {
     this.schedule();
     await this.writing;
+    // A crashed tracker dropped its unwritten changes: nothing is durable, so a caller
+    // that writes ahead (store, then send) must not go on as if it were.
+    if (this.crashed)
+      throw new SupplierError('SUPPLIER_STATE', 'the supplier crashed: the change was not stored');
     if (this.writeError !== undefined) {
       const e = this.writeError;
       this.writeError = undefined;
