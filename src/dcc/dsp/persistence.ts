@@ -290,18 +290,32 @@ const REQUEST_COLUMNS = [
   'responded_at',
 ] as const satisfies readonly Exclude<keyof DspRequestsTable, 'request_id'>[];
 
-function upsertRequestRows(db: Transaction<DspTables>, rows: DspRequestsTable[]): Promise<unknown> {
+/**
+ * One multi-row upsert: insert `rows` into `table`; a row whose `key` is
+ * already there takes every column in `columns` from the new row.
+ */
+function upsertRows(
+  db: Transaction<DspTables>,
+  table: 'dsp_requests' | 'dsp_outbox',
+  key: string,
+  columns: readonly string[],
+  rows: readonly object[],
+): Promise<unknown> {
   return db
-    .insertInto('dsp_requests')
-    .values(rows)
+    .insertInto(table)
+    .values(rows as never)
     .onConflict((oc) =>
-      oc.column('request_id').doUpdateSet((eb) => {
+      oc.column(key as never).doUpdateSet((eb) => {
         const set: Record<string, unknown> = {};
-        for (const c of REQUEST_COLUMNS) set[c] = eb.ref(`excluded.${c}`);
+        for (const c of columns) set[c] = eb.ref(`excluded.${c}` as never);
         return set as never;
       }),
     )
     .execute();
+}
+
+function upsertRequestRows(db: Transaction<DspTables>, rows: DspRequestsTable[]): Promise<unknown> {
+  return upsertRows(db, 'dsp_requests', 'request_id', REQUEST_COLUMNS, rows);
 }
 
 const OUTBOX_COLUMNS = [
@@ -319,17 +333,7 @@ const OUTBOX_COLUMNS = [
 ] as const satisfies readonly Exclude<keyof DspOutboxTable, 'id'>[];
 
 function upsertOutboxRows(db: Transaction<DspTables>, rows: DspOutboxTable[]): Promise<unknown> {
-  return db
-    .insertInto('dsp_outbox')
-    .values(rows)
-    .onConflict((oc) =>
-      oc.column('id').doUpdateSet((eb) => {
-        const set: Record<string, unknown> = {};
-        for (const c of OUTBOX_COLUMNS) set[c] = eb.ref(`excluded.${c}`);
-        return set as never;
-      }),
-    )
-    .execute();
+  return upsertRows(db, 'dsp_outbox', 'id', OUTBOX_COLUMNS, rows);
 }
 
 // ------------------------------------------------------------------ row mapping
