@@ -36,6 +36,7 @@ import {
   ecdsaVerify,
   encodeApdu,
   encryptPayload,
+  type GbcsCertificate,
   GbcsError,
   type GbcsMessage,
   type OtherInformation,
@@ -405,14 +406,17 @@ export class DeviceSecurity {
     });
   }
 
+  /**
+   * Z with `party`'s KA key: the party's certificate the ACB carried in the
+   * command (an Unknown Remote Party read: the requester asked for the
+   * response to be encrypted for that key) before any the device holds for
+   * the party (a supplier known in its cell may still send a URP read).
+   */
   private sharedSecretWith(party: Eui, carriedCertificate: Uint8Array | null): Uint8Array {
+    const cert = carriedCertificate ? carriedKaCertificate(carriedCertificate, party) : null;
+    if (cert) return this.cache.get(this.credentials.kaPrivateKey, cert.publicKey);
     const z = this.context.sharedSecret(this.eui, party);
     if (z) return z;
-    if (carriedCertificate) {
-      const cert = parseGbcsCertificate(carriedCertificate);
-      if (cert.eui === party && cert.usage === 'ka')
-        return this.cache.get(this.credentials.kaPrivateKey, cert.publicKey);
-    }
     throw new GbcsError('GBCS_UNKNOWN_KEY', `no KA certificate for ${party} (payload encryption)`);
   }
 
@@ -568,6 +572,18 @@ function carriedRole(m: GbcsMessage, party: Eui): number | null {
     return cert.eui === party && cert.role !== null ? cert.role : null;
   } catch {
     return null;
+  }
+}
+
+/** The carried certificate when it is `party`'s KA certificate with a usable P-256 key; null otherwise. */
+function carriedKaCertificate(der: Uint8Array, party: Eui): GbcsCertificate | null {
+  try {
+    const cert = parseGbcsCertificate(der);
+    void cert.publicKey; // the P-256 point check, made on first use
+    return cert.eui === party && cert.usage === 'ka' ? cert : null;
+  } catch (err) {
+    if (err instanceof GbcsError) return null;
+    throw err;
   }
 }
 
