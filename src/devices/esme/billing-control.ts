@@ -22,6 +22,7 @@ import { formatCosemDateTimeText } from '../../gbcs/use-cases/cosem-text.ts';
 import { encodeAlert, useCaseById } from '../../gbcs/use-cases/index.ts';
 import { type Eui, toHex, u64be } from '../../runtime/bytes.ts';
 import type { TimerHandle } from '../../runtime/clock.ts';
+import { BillingDateTimer } from '../meter-common/billing-timer.ts';
 import { cosemDateTime } from '../meter-common/time.ts';
 import { getAttribute } from './attribute-store.ts';
 import { type BillingState, type ExecutionTime, nextBillingDate } from './billing-calendar.ts';
@@ -48,10 +49,21 @@ export interface BillingHost {
 }
 
 export class BillingCalendarControl {
-  private timer: TimerHandle | null = null;
-  private due: number | null = null;
+  private readonly timer: BillingDateTimer;
 
-  constructor(private readonly host: BillingHost) {}
+  constructor(private readonly host: BillingHost) {
+    this.timer = new BillingDateTimer({
+      now: () => host.now(),
+      setTimer: (delay, fn, label) => host.setTimer(delay, fn, label),
+      run: () => this.state,
+      next: (from) => {
+        const calendar = getAttribute(host.services.state, 'billingCalendar.executionTime');
+        return Array.isArray(calendar) ? nextBillingDate(calendar as ExecutionTime[], from) : null;
+      },
+      label: 'billing date',
+      onDate: (at) => this.takeBillingDate(at),
+    });
+  }
 
   private get state(): BillingState {
     return this.host.services.state.billing;
@@ -59,36 +71,21 @@ export class BillingCalendarControl {
 
   /** The billing date the timer waits for (null: none). */
   get nextBillingDate(): number | null {
-    return this.due;
+    return this.timer.nextBillingDate;
   }
 
   /** ECS30 / ECS30a wrote the calendar: it runs from now. */
   start(): void {
-    this.state.runningFrom = this.host.now();
-    this.reschedule();
+    this.timer.start();
   }
 
   /** Arms the one timer for the next billing date (after a write, a restore, a clock change). */
   reschedule(): void {
-    this.timer?.cancel();
-    this.timer = null;
-    this.due = null;
-    const from = this.state.runningFrom;
-    if (from === null) return;
-    const calendar = getAttribute(this.host.services.state, 'billingCalendar.executionTime');
-    const at = Array.isArray(calendar) ? nextBillingDate(calendar as ExecutionTime[], from) : null;
-    if (at === null) return;
-    this.due = at;
-    this.timer = this.host.setTimer(Math.max(0, at - this.host.now()), () => this.fire(at), 'billing date');
+    this.timer.reschedule();
   }
 
-  private fire(at: number): void {
-    this.timer = null;
-    // the device clock may have moved back since: run only when the date has come
-    if (this.host.now() < at) {
-      this.reschedule();
-      return;
-    }
+  /** A billing date has come: the snapshot, 0x8F0A and ECS68 (the timer arms the next date). */
+  private takeBillingDate(at: number): void {
     // what was consumed up to the billing date belongs to the period that ends
     this.host.advance();
     const esme = this.host.services;
@@ -127,6 +124,5 @@ export class BillingCalendarControl {
         ),
       BILLING_DATA_LOG_UPDATED,
     );
-    this.reschedule();
   }
 }

@@ -30,6 +30,7 @@
 import { encodeAlert, useCaseById } from '../../gbcs/use-cases/index.ts';
 import type { Eui } from '../../runtime/bytes.ts';
 import type { TimerHandle } from '../../runtime/clock.ts';
+import { BillingDateTimer } from '../meter-common/billing-timer.ts';
 import { zigbeeTime } from '../meter-common/time.ts';
 import type { DeviceSecurity } from '../security/device-security.ts';
 import type { GsmeState } from './gsme.ts';
@@ -65,10 +66,18 @@ export interface GsmeBillingHost {
 }
 
 export class GsmeBillingAlerts {
-  private timer: TimerHandle | null = null;
-  private due: number | null = null;
+  private readonly timer: BillingDateTimer;
 
-  constructor(private readonly host: GsmeBillingHost) {}
+  constructor(private readonly host: GsmeBillingHost) {
+    this.timer = new BillingDateTimer({
+      now: () => host.now(),
+      setTimer: (delay, fn, label) => host.setTimer(delay, fn, label),
+      run: () => this.run,
+      next: (from) => nextBillingPeriodEnd(host.state, from),
+      label: 'billing period end',
+      onDate: (at) => this.endBillingPeriod(at),
+    });
+  }
 
   private get run(): GsmeBillingRun {
     return this.host.state.billingRun;
@@ -76,39 +85,21 @@ export class GsmeBillingAlerts {
 
   /** The billing date the timer waits for (null: none). */
   get nextBillingDate(): number | null {
-    return this.due;
+    return this.timer.nextBillingDate;
   }
 
   /** GCS25a set the Billing Calendar: the alerts run from now. */
   start(): void {
-    this.run.runningFrom = this.host.now();
-    this.reschedule();
+    this.timer.start();
   }
 
   /** Arms the one timer for the next billing date (after a write, a restore, a clock change). */
   reschedule(): void {
-    this.timer?.cancel();
-    this.timer = null;
-    this.due = null;
-    const from = this.run.runningFrom;
-    if (from === null) return;
-    const at = nextBillingPeriodEnd(this.host.state, from);
-    if (at === null) return;
-    this.due = at;
-    this.timer = this.host.setTimer(
-      Math.max(0, at - this.host.now()),
-      () => this.fire(at),
-      'billing period end',
-    );
+    this.timer.reschedule();
   }
 
-  private fire(at: number): void {
-    this.timer = null;
-    // the device clock may have moved back since: run only when the date has come
-    if (this.host.now() < at) {
-      this.reschedule();
-      return;
-    }
+  /** A billing period ended: 0x8F0A and GCS53 with its snapshot (the timer arms the next date). */
+  private endBillingPeriod(at: number): void {
     this.host.advance();
     this.run.runningFrom = at;
     const time = zigbeeTime(at);
@@ -117,7 +108,6 @@ export class GsmeBillingAlerts {
     );
     if (!entry) {
       this.host.missing(at);
-      this.reschedule();
       return;
     }
     this.host.logEvent(BILLING_DATA_LOG_UPDATED);
@@ -145,6 +135,5 @@ export class GsmeBillingAlerts {
         ),
       );
     }
-    this.reschedule();
   }
 }
