@@ -340,6 +340,10 @@ interface Walk {
   covered: Set<string>;
   /** Choice branches seen (reachable) so far: id -> branch count. */
   seenChoices: Map<string, number>;
+  /** The choices met beneath each branch (`choice id#branch` -> choice ids), learned by earlier walks. */
+  below: Map<string, Set<string>>;
+  /** The branches the walk is inside now (`choice id#branch`). */
+  inside: string[];
   /** Enumeration values written by earlier variants (`type#value`). */
   coveredValues: Set<string>;
   branches: string[];
@@ -387,15 +391,30 @@ function particle(w: Walk, p: DuisNode, path: string, out: DuisNode[]): void {
       const options = xsKids(p).filter((c) => !isXs(c, 'annotation'));
       const id = idOf(p);
       w.seenChoices.set(id, options.length);
+      for (const k of w.inside) w.below.get(k)?.add(id) ?? w.below.set(k, new Set([id]));
       let pick = options.findIndex((_o, j) => !w.covered.has(`${id}#${j}`));
+      // every branch taken: go down one that leads to a choice with a branch not taken yet (directed)
+      if (pick < 0) pick = options.findIndex((_o, j) => untakenBelow(w, `${id}#${j}`));
       if (pick < 0)
         pick = w.mode === 'min' ? 0 : w.mode === 'max' ? options.length - 1 : w.rng.int(options.length);
-      w.covered.add(`${id}#${pick}`);
+      const key = `${id}#${pick}`;
+      w.covered.add(key);
       const o = options[pick];
       w.branches.push(`${path}: ${o.attributes.name ?? o.name}`);
+      w.inside.push(key);
       particle(w, o, path, out);
+      w.inside.pop();
     }
   }
+}
+
+/** Whether a choice met beneath branch `key` (by an earlier walk) still has a branch not taken. */
+function untakenBelow(w: Walk, key: string): boolean {
+  for (const id of w.below.get(key) ?? []) {
+    const count = w.seenChoices.get(id) ?? 0;
+    for (let j = 0; j < count; j++) if (!w.covered.has(`${id}#${j}`)) return true;
+  }
+  return false;
 }
 
 /** One occurrence of an element declaration; `nth`: its position among repeated siblings. */
@@ -568,6 +587,7 @@ export function bodyVariants(
   const rng = new SeededRandom(`${o.seed ?? 'xsd-variants'}:${bodyElement}`);
   const covered = new Set<string>();
   const seenChoices = new Map<string, number>();
+  const below = new Map<string, Set<string>>();
   const coveredValues = new Set<string>();
   const out: BodyVariant[] = [];
   const min = o.minVariants ?? 3;
@@ -588,6 +608,8 @@ export function bodyVariants(
       typeValues: o.typeValues ?? {},
       covered,
       seenChoices,
+      below,
+      inside: [],
       coveredValues,
       branches: [],
       dateSeq: 0,
