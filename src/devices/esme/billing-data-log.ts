@@ -16,10 +16,8 @@
  *   meter counts it (block-counters.ts).
  * - 7/0-0:98.1.1.255/2 (the financial one, ECS20c): timestamp, then six
  *   double-long: emergency credit balance, meter balance, payment debt,
- *   time debt 1, time debt 2, accumulated debt. PROVISIONAL: the column
- *   order is the one GBCS V3.1's tables list for the analogous
- *   change-of-mode log 0-0:98.1.2.255 (ECS20b); no source here gives this
- *   log's own order.
+ *   time debt 1, time debt 2, accumulated debt (GBCS V3.1's ECS20c table:
+ *   entry_prepaymentReadLogEntry, the entry ECS21b's log has too).
  */
 import {
   type DlmsData,
@@ -58,25 +56,63 @@ function u32s(v: DlmsData | undefined, n: number, from = 0): DlmsData[] {
   });
 }
 
-/** The register entry of a snapshot at `atMs` (98.1.0.255 layout above). */
-export function registerEntry(state: EsmeState, atMs: number): DlmsData {
+/** The register values a register read log entry records (GBCS entry_registerReadLogEntry, after its timestamp). */
+export interface RegisterReadings {
+  activeImportWh: number;
+  /** twin ESME only */
+  secondaryActiveImportWh?: number;
+  /** the 48 TOU registers (ECS17d's list as held) */
+  touRegisters: number[];
+  /** twin ESME only: the 4 secondary TOU registers */
+  secondaryTouRegisters?: number[];
+  /** per block 1..4, its 8 TOU block register values (ECS17e's list, without the counters) */
+  blockRegisters: number[];
+}
+
+/** The registers as they stand now, as a register read log entry records them. */
+export function registerReadings(state: EsmeState): RegisterReadings {
   const twin = state.variant === 'twin';
   const r = state.registers;
   const tou = held(state, TOU_REGISTERS);
   const touItems = tou?.type === 'structure' ? tou.items : [];
-  const blockList = dlms.array(...touBlockList(state).map((v) => dlms.u32(v)));
-  const items: DlmsData[] = [dlms.u32(Math.floor((atMs - EPOCH_2000) / 1000)), dlms.u32(r.activeImportWh)];
-  if (twin) items.push(dlms.u32(r.secondaryActiveImportWh ?? 0));
-  items.push(dlms.array(...u32s(touItems[0], 48)));
-  if (twin) items.push(dlms.array(...u32s(touItems[1], 4)));
+  const num = (d: DlmsData) => ('value' in d && typeof d.value === 'number' ? d.value : 0);
+  const blockList = touBlockList(state);
+  const blockRegisters: number[] = [];
   // ECS17e's list: per block 1..4, its 8 TOU register values then its 8 block counters
-  for (let b = 0; b < 4; b++) items.push(dlms.array(...u32s(blockList, 8, b * 16)));
+  for (let b = 0; b < 4; b++) for (let c = 0; c < 8; c++) blockRegisters.push(blockList[b * 16 + c] ?? 0);
+  return {
+    activeImportWh: r.activeImportWh,
+    ...(twin ? { secondaryActiveImportWh: r.secondaryActiveImportWh ?? 0 } : {}),
+    touRegisters: u32s(touItems[0], 48).map(num),
+    ...(twin ? { secondaryTouRegisters: u32s(touItems[1], 4).map(num) } : {}),
+    blockRegisters,
+  };
+}
+
+/** A register read log entry (98.1.0.255 / 98.1.9.255 layout above) of `readings` taken at `atMs`. */
+export function registerReadEntry(atMs: number, readings: RegisterReadings): DlmsData {
+  const items: DlmsData[] = [
+    dlms.u32(Math.floor((atMs - EPOCH_2000) / 1000)),
+    dlms.u32(readings.activeImportWh),
+  ];
+  const twin = readings.secondaryActiveImportWh !== undefined;
+  const fixed = (v: readonly number[] | undefined, n: number, from = 0) =>
+    dlms.array(...Array.from({ length: n }, (_, k) => dlms.u32(v?.[from + k] ?? 0)));
+  if (twin) items.push(dlms.u32(readings.secondaryActiveImportWh ?? 0));
+  items.push(fixed(readings.touRegisters, 48));
+  if (twin) items.push(fixed(readings.secondaryTouRegisters, 4));
+  for (let b = 0; b < 4; b++) items.push(fixed(readings.blockRegisters, 8, b * 8));
   return dlms.struct(...items);
+}
+
+/** The register entry of a snapshot at `atMs` (98.1.0.255 layout above). */
+export function registerEntry(state: EsmeState, atMs: number): DlmsData {
+  return registerReadEntry(atMs, registerReadings(state));
 }
 
 const DEBTS: readonly DebtRegister[] = ['paymentDebt', 'timeDebt1', 'timeDebt2'];
 
-/** The financial entry of a snapshot at `atMs` (98.1.1.255 layout above, PROVISIONAL order). */
+/** The financial entry of a snapshot at `atMs` (98.1.1.255 layout above). */
 export function financialEntry(esme: EsmeServices, atMs: number): DlmsData {
   const n = (key: string) => {
     const v = getAttribute(esme.state, key);

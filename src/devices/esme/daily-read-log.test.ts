@@ -13,6 +13,7 @@ import { decodeCommand, decodeProtectedPlaintext } from '../../gbcs/use-cases/in
 import { fromHex } from '../../runtime/bytes.ts';
 import { RTDS_TIME } from '../meter-common/time.ts';
 import { RTDS_DEVICES } from '../security/credentials.ts';
+import { registerReadings } from './billing-data-log.ts';
 import { DAILY_READ_LOG_CAPACITY } from './daily-read-log.ts';
 import { defaultElectricityLoad, Esme } from './esme.ts';
 import { esmeTestRig, type Fields, rtdsFixture } from './test-rig.test-support.ts';
@@ -70,20 +71,41 @@ function readLog(m: ReturnType<typeof meter>, from: number, to: number) {
   const plaintext = rig.profile.remote.decryptPayload(fromHex(v.value!.protectedAttributes), message);
   const s = decodeDlmsData(plaintext).value as {
     type: string;
-    items: Array<{ type: string; elements: Array<{ items: Array<{ value: number }> }> }>;
+    items: Array<{ type: string; elements: Array<{ items: Array<{ type: string; value: number }> }> }>;
   };
   assert.equal(s.type, 'structure');
   assert.equal(s.items[0]!.type, 'compact-array');
-  const rows = s.items[0]!.elements.map((e) => e.items.map((i) => Number(i.value)));
-  // the plaintext is the catalogue's shape (protected-objects.ts), named whole: time first, then the register(s)
+  // the scalar columns (time, import register(s)); the TOU and block register arrays are checked named below
+  const rows = s.items[0]!.elements.map((e) =>
+    e.items.filter((i) => i.type !== 'array').map((i) => Number(i.value)),
+  );
+  // the plaintext is the catalogue's shape (protected-objects.ts, GBCS's entry_registerReadLogEntry), named whole
   const named = decodeProtectedPlaintext('ECS21a', plaintext) as {
-    importDailyReadLog: Array<Record<string, number>>;
+    importDailyReadLog: Array<Record<string, number | number[]>>;
   };
   assert.deepEqual(
-    named.importDailyReadLog.map((r) => Object.values(r)),
+    named.importDailyReadLog.map((r) => Object.values(r).filter((x) => typeof x === 'number')),
     rows,
   );
-  assert.ok(named.importDailyReadLog.every((r) => Object.keys(r)[0] === 'time'));
+  const twin = m.esme.stateView.variant === 'twin';
+  const held = registerReadings(m.esme.stateView as never);
+  for (const r of named.importDailyReadLog) {
+    assert.deepEqual(Object.keys(r), [
+      'time',
+      'activeImport',
+      ...(twin ? ['secondaryActiveImport'] : []),
+      'touRegisters',
+      ...(twin ? ['secondaryTouRegisters'] : []),
+      'block1TouRegisters',
+      'block2TouRegisters',
+      'block3TouRegisters',
+      'block4TouRegisters',
+    ]);
+    // the TOU registers the meter holds (this emulator does not accumulate them: the same at every midnight)
+    assert.deepEqual(r.touRegisters, held.touRegisters);
+    if (twin) assert.deepEqual(r.secondaryTouRegisters, held.secondaryTouRegisters);
+    for (const b of [1, 2, 3, 4]) assert.equal((r[`block${b}TouRegisters`] as number[]).length, 8);
+  }
   return { ev, result: v.result, rows };
 }
 

@@ -8,24 +8,25 @@
  * passed since the meter last advanced are recorded, in order, when it next
  * handles a message, is read or wakes.
  *
- * PROVISIONAL (the GBCS object list is not available here):
- * - the log is the class 7 profile 0-0:98.1.9.255, attribute 2 (buffer):
- *   the free instance between the prepayment daily read log (.8, RTDS
- *   ECS21b) and the export daily read log (.10, RTDS ECS21c);
- * - its capture objects: the clock (UTC seconds since 2000-01-01, as every
- *   RTDS profile's first column) and the active import register (Wh,
- *   double-long-unsigned like the export daily read log's register); a twin
- *   ESME adds the secondary element's active import register, as its
- *   ECS22b profile does;
+ * The log (GBCS V3.1 use-case tables, ECS21a "DailyReadLog(excExport)"):
+ * the class 7 profile 0-0:98.1.9.255, attribute 2, logEntries[1..31] of
+ * entry_registerReadLogEntry, the billing register log's entry
+ * (billing-data-log.ts): timestamp (UTC seconds since 2000-01-01), active
+ * import register, [twin: secondary active import], the 48 TOU registers,
+ * [twin: the 4 secondary TOU registers], the 8 TOU register values of each
+ * block 1..4 (the values the meter holds at midnight; TOU and block values
+ * as the billing log takes them: zero where this emulator holds none).
+ * PROVISIONAL:
  * - midnight is UTC (GBCS devices keep UTC), as the GSME's daily snapshots;
  * - it holds DAILY_READ_LOG_CAPACITY entries (a month and a week of daily
- *   reads; the oldest go first).
+ *   reads; the oldest go first): more than GBCS's 31, which a read returns
+ *   whole (entries recorded before this layout carry zero TOU / block values).
  * The read filters by the command's date-time restriction (handlers/protected.ts).
  */
 import type { DlmsData } from '../../gbcs/payload/dlms.ts';
-import { dlms } from '../../gbcs/payload/dlms.ts';
-import { protectedObjectKey } from '../../gbcs/use-cases/protected-objects.ts';
+import { encodeProtectedObject, protectedObjectKey } from '../../gbcs/use-cases/protected-objects.ts';
 import { zigbeeTime } from '../meter-common/time.ts';
+import { type RegisterReadings, registerReadings } from './billing-data-log.ts';
 import type { EsmeState } from './state.ts';
 
 /** The import daily read log's buffer, as a protected read names it (class/OBIS/attribute). */
@@ -34,12 +35,10 @@ export const DAILY_READ_LOG = protectedObjectKey('importDailyReadLog');
 export const DAILY_READ_LOG_CAPACITY = 38;
 const DAY_MS = 86_400_000;
 
-export interface DailyRead {
+export interface DailyRead extends Partial<Omit<RegisterReadings, 'activeImportWh'>> {
   /** UTC seconds since 2000-01-01 (the midnight) */
   time: number;
   activeImportWh: number;
-  /** twin ESME only */
-  secondaryActiveImportWh?: number;
 }
 
 export interface DailyReadLog {
@@ -71,12 +70,7 @@ export function recordDailyReads(state: EsmeState, nowMs: number, accrueTo: (t: 
   );
   for (let t = first; t <= nowMs; t += DAY_MS) {
     accrueTo(t);
-    const r = state.registers;
-    log.entries.push({
-      time: zigbeeTime(t),
-      activeImportWh: r.activeImportWh,
-      ...(state.variant === 'twin' ? { secondaryActiveImportWh: r.secondaryActiveImportWh ?? 0 } : {}),
-    });
+    log.entries.push({ time: zigbeeTime(t), ...registerReadings(state) });
     last = t;
   }
   if (log.entries.length > DAILY_READ_LOG_CAPACITY)
@@ -85,17 +79,26 @@ export function recordDailyReads(state: EsmeState, nowMs: number, accrueTo: (t: 
   if (last !== null) log.to = last;
 }
 
-/** The log's buffer: a compact-array of { time, active import (, secondary active import) }. */
+const fixed = (v: readonly number[] | undefined, n: number, from = 0) =>
+  Array.from({ length: n }, (_, k) => v?.[from + k] ?? 0);
+
+/**
+ * The log's buffer: a compact-array of register read log entries (layout
+ * above), encoded by the use-case catalogue's shape of the object
+ * (protected-objects.ts `importDailyReadLog`).
+ */
 export function dailyReadLogBuffer(state: EsmeState): DlmsData {
   const twin = state.variant === 'twin';
-  const u32 = { type: 'double-long-unsigned' } as const;
-  return {
-    type: 'compact-array',
-    description: { type: 'structure', items: twin ? [u32, u32, u32] : [u32, u32] },
-    elements: state.dailyReadLog.entries.map((e) =>
-      twin
-        ? dlms.struct(dlms.u32(e.time), dlms.u32(e.activeImportWh), dlms.u32(e.secondaryActiveImportWh ?? 0))
-        : dlms.struct(dlms.u32(e.time), dlms.u32(e.activeImportWh)),
-    ),
-  };
+  const rows = state.dailyReadLog.entries.map((e) => ({
+    time: e.time,
+    activeImport: e.activeImportWh,
+    ...(twin ? { secondaryActiveImport: e.secondaryActiveImportWh ?? 0 } : {}),
+    touRegisters: fixed(e.touRegisters, 48),
+    ...(twin ? { secondaryTouRegisters: fixed(e.secondaryTouRegisters, 4) } : {}),
+    block1TouRegisters: fixed(e.blockRegisters, 8, 0),
+    block2TouRegisters: fixed(e.blockRegisters, 8, 8),
+    block3TouRegisters: fixed(e.blockRegisters, 8, 16),
+    block4TouRegisters: fixed(e.blockRegisters, 8, 24),
+  }));
+  return encodeProtectedObject('importDailyReadLog', rows, state.variant);
 }

@@ -21,6 +21,7 @@ import {
   protectedReadObjects,
   UseCaseShapeError,
 } from './index.ts';
+import { protectedReadUnits } from './protected-objects.ts';
 
 const security = new SecurityContext({ keyStore: loadKeyStoreDir(RTDS_KEYSTORE) });
 const reads = Object.keys(PROTECTED_READS);
@@ -134,5 +135,77 @@ describe('protected-read plaintexts that do not match', () => {
     for (const n of Object.keys(PROTECTED_OBJECTS) as ProtectedObjectName[])
       assert.equal(protectedObjectByKey(protectedObjectKey(n)), n);
     assert.equal(protectedObjectKey('importRegisters'), '1/0-0:94.44.34.10/2');
+  });
+});
+
+describe('protected-read shapes: GBCS V3.1 use-case tables', () => {
+  it('every object says where its shape comes from; each read use case is named in its sources', () => {
+    for (const [n, o] of Object.entries(PROTECTED_OBJECTS)) {
+      assert.equal(o.source.kind, 'gbcs-text', n);
+      assert.match(o.source.ref, /^ECS\d+[a-z]? \(/, n);
+    }
+    for (const [u, names] of Object.entries(PROTECTED_READS))
+      for (const n of names) assert.ok(PROTECTED_OBJECTS[n].source.ref.startsWith(u), `${u} ${n}`);
+  });
+
+  it('ECS21b and ECS20c balances: GBCS entry_prepaymentReadLogEntry order (not the prepayment register list)', () => {
+    const order = [
+      'time',
+      'emergencyCreditBalance',
+      'meterBalance',
+      'paymentDebt',
+      'timeDebt1',
+      'timeDebt2',
+      'accumulatedDebt',
+    ];
+    for (const n of ['prepaymentDailyReadLog', 'billingFinancialLog'] as const) {
+      const sc = PROTECTED_OBJECTS[n].shapes.single as { t: string; of: { fields: Record<string, unknown> } };
+      assert.deepEqual(Object.keys(sc.of.fields), order, n);
+    }
+    // the RTDS ECS21b reads name their rows so, the balances double-long (pennies)
+    const m = responses.find((x) => x.name.includes('ECS21b_4.14_KRP'))!;
+    const d = inspect(m.bytes, security).decrypted[0]!;
+    const rows = (d.fields as { prepaymentDailyReadLog: Record<string, number>[] }).prepaymentDailyReadLog;
+    assert.ok(rows.length > 0);
+    for (const r of rows) assert.deepEqual(Object.keys(r), order);
+    assert.equal(protectedReadUnits('ECS21b')['prepaymentDailyReadLog[].meterBalance'], 'pennies');
+  });
+
+  it('ECS21a: the billing register log entry (entry_registerReadLogEntry), 48 TOU and 4 x 8 block registers', () => {
+    assert.deepEqual(
+      PROTECTED_OBJECTS.importDailyReadLog.shapes,
+      PROTECTED_OBJECTS.billingRegisterLog.shapes,
+    );
+    const row = (twin: boolean) => ({
+      time: 1,
+      activeImport: 2,
+      ...(twin ? { secondaryActiveImport: 3 } : {}),
+      touRegisters: Array.from({ length: 48 }, (_, i) => i),
+      ...(twin ? { secondaryTouRegisters: [1, 2, 3, 4] } : {}),
+      block1TouRegisters: [1, 2, 3, 4, 5, 6, 7, 8],
+      block2TouRegisters: [1, 2, 3, 4, 5, 6, 7, 8],
+      block3TouRegisters: [1, 2, 3, 4, 5, 6, 7, 8],
+      block4TouRegisters: [1, 2, 3, 4, 5, 6, 7, 8],
+    });
+    for (const twin of [false, true]) {
+      const v = { importDailyReadLog: [row(twin)] };
+      const bytes = encodeProtectedPlaintext('ECS21a', v, twin ? 'twin' : 'single');
+      assert.deepEqual(decodeProtectedPlaintext('ECS21a', bytes), v);
+    }
+    // the old two-column entry is not GBCS's: refused
+    assert.throws(
+      () => encodeProtectedPlaintext('ECS21a', { importDailyReadLog: [{ time: 1, activeImport: 2 }] }),
+      UseCaseShapeError,
+    );
+    assert.equal(protectedReadUnits('ECS21a')['importDailyReadLog[].touRegisters[]'], 'Wh');
+  });
+
+  it('ECS17e: one array of exactly 64 (GBCS: a 1 by 64 matrix)', () => {
+    const v = { touBlockRegisters: { touBlockRegisters: Array.from({ length: 64 }, (_, i) => i) } };
+    assert.deepEqual(decodeProtectedPlaintext('ECS17e', encodeProtectedPlaintext('ECS17e', v)), v);
+    assert.throws(
+      () => encodeProtectedPlaintext('ECS17e', { touBlockRegisters: { touBlockRegisters: [1, 2] } }),
+      UseCaseShapeError,
+    );
   });
 });

@@ -12,12 +12,14 @@
  * object's shape (twin element: secondary registers), the object has one
  * shape per variant; the decoder takes the first that matches.
  *
- * Sources: GBCS V3.1 use-case tables (the import register list with its
- * scaler_units, the prepayment register order), the RTDS reference
- * responses (types and element counts) and the emulator's own logs
- * (billing-data-log.ts, daily-read-log.ts, profile-log.ts,
- * block-counters.ts). Column NAMES marked PROVISIONAL below are not settled
- * by a source held here; their types and counts are.
+ * Sources: every object's shape is read in GBCS V3.1's use-case tables
+ * ("DLMS COSEM specific content" of each protected read; `source` gives the
+ * use case and the offset in gbcs-use-cases.html @00ed2ddf), and the RTDS
+ * reference responses (all twelve) decode whole and re-encode byte for byte
+ * against it. Field names are this project's camelCase of GBCS's (e.g.
+ * emergencyCreditBalanceValue -> emergencyCreditBalance). PROVISIONAL: the
+ * Wh unit of the TOU-with-blocks register values (GBCS gives none; see
+ * `source.provisional`).
  */
 import { decodeDlmsData, encodeDlmsData } from '../payload/dlms.ts';
 import { offsetInside } from './dlms-codec.ts';
@@ -42,13 +44,54 @@ const prepaymentRegisters = {
 
 /** A fixed-length register array (a compact-array's type description carries the count). */
 const registers = (count: number) => s.array(wh(), { count });
-/** The 8 TOU registers of each price block 1..4 (billing-data-log.ts). */
-const blocks = {
-  block1TouRegisters: registers(8),
-  block2TouRegisters: registers(8),
-  block3TouRegisters: registers(8),
-  block4TouRegisters: registers(8),
-};
+/**
+ * GBCS 18.2.1's entry_registerReadLogEntry (GBCS V3.1 use-case tables, ECS20c
+ * and ECS21a): timestamp, activeImportRegisterValue, [twin:
+ * secondaryActiveImportRegisterValue], tariffTOURegisterValues[1..48],
+ * [twin: secondaryTariffTOURegisterValues[1..4]],
+ * tariffTOUBlock1..4RegisterValues[1..8], all double-long-unsigned.
+ */
+const registerReadLogEntry = (twin: boolean) =>
+  s.struct({
+    time: utcSeconds,
+    activeImport: wh(),
+    ...(twin ? { secondaryActiveImport: wh() } : {}),
+    touRegisters: registers(48),
+    ...(twin ? { secondaryTouRegisters: registers(4) } : {}),
+    block1TouRegisters: registers(8),
+    block2TouRegisters: registers(8),
+    block3TouRegisters: registers(8),
+    block4TouRegisters: registers(8),
+  });
+/**
+ * GBCS 18.2.1's entry_prepaymentReadLogEntry (GBCS V3.1 use-case tables,
+ * ECS20c and ECS21b): timestamp, then emergencyCreditBalanceValue,
+ * meterBalanceValue, paymentDebtRegisterValue, timeDebtRegisters1Value,
+ * timeDebtRegisters2Value, accumulatedDebtRegisterValue, all double-long.
+ * (Not the prepayment register list's order.)
+ */
+const prepaymentReadLogEntry = s.struct({
+  time: utcSeconds,
+  emergencyCreditBalance: pennies(),
+  meterBalance: pennies(),
+  paymentDebt: pennies(),
+  timeDebt1: pennies(),
+  timeDebt2: pennies(),
+  accumulatedDebt: pennies(),
+});
+
+/**
+ * Where an object's shape is known from: `gbcs-text` read in GBCS's use-case
+ * tables ("DLMS COSEM specific content"; `ref` names the use case, the table
+ * and its offset in GBCS V3.1's use-case file, gbcs-use-cases.html @00ed2ddf),
+ * `rtds-only` from the RTDS reference responses alone. `provisional` lists
+ * what neither settles (units the text does not give).
+ */
+export interface ShapeSource {
+  kind: 'gbcs-text' | 'rtds-only';
+  ref: string;
+  provisional?: string;
+}
 
 export interface ProtectedObject {
   classId: number;
@@ -57,15 +100,27 @@ export interface ProtectedObject {
   /** The value's shape on a single-element (and polyphase) ESME, and on a twin when it differs. */
   shapes: { single: Schema; twin?: Schema };
   doc: string;
+  source: ShapeSource;
 }
 
-const po = (classId: number, obis: string, doc: string, single: Schema, twin?: Schema): ProtectedObject => ({
+const po = (
+  classId: number,
+  obis: string,
+  doc: string,
+  source: ShapeSource,
+  single: Schema,
+  twin?: Schema,
+): ProtectedObject => ({
   classId,
   obis,
   attribute: 2,
   shapes: twin ? { single, twin } : { single },
   doc,
+  source,
 });
+
+const BLOCK_WH =
+  "Wh on the TOU-with-blocks register values: GBCS gives no unit for them (ECS17e's table says INTEGER; the TOU registers' Wh is ECS17d's)";
 
 export const PROTECTED_OBJECTS = {
   /** ECS17b: active import + scaler_unit, reactive import + scaler_unit, [twin] secondary active import. */
@@ -73,6 +128,10 @@ export const PROTECTED_OBJECTS = {
     1,
     '0-0:94.44.34.10',
     'import register list',
+    {
+      kind: 'gbcs-text',
+      ref: 'ECS17b (pair "Read Import Energy / Consumption Registers", ~665,000-682,000): import_register_collection: active_import_value, active scal_unit (scaler 0, unit 30 Wh), reactive_import_value, reactive scal_unit (scaler 0, unit 32 varh), second_active_import_value OPTIONAL (twin)',
+    },
     s.struct(
       {
         activeImport: wh(),
@@ -89,71 +148,92 @@ export const PROTECTED_OBJECTS = {
     1,
     '0-0:94.44.34.1',
     'TOU register list',
+    {
+      kind: 'gbcs-text',
+      ref: 'ECS17d (pair "Read Energy / Consumption Register (TOU)", ~566,000-571,000): TOU_register_collection ::= structure { TOU_primary_registers[1..48], TOU_secondary_registers[1..4] (twin) }, double-long-unsigned; the pair\'s object table gives both in Wh',
+    },
     s.struct({ touRegisters: s.array(wh()), secondaryTouRegisters: s.array(wh()) }, { optionalTail: 1 }),
   ),
   /** ECS17e: per block 1..4, its 8 TOU block registers then its 8 counters (block-counters.ts). */
   touBlockRegisters: po(
     1,
     '0-0:94.44.34.2',
-    'TOU-with-blocks register list (PROVISIONAL: one flat array, per block 8 registers then 8 counters)',
-    s.struct({ touBlockRegisters: s.array(s.u32()) }),
+    'TOU-with-blocks register list: per block 1..4, 8 register values then 8 block counters',
+    {
+      kind: 'gbcs-text',
+      ref: 'ECS17e (pair "Read ESME Energy Register (TOU with Blocks)", ~574,000-578,000): Block_TOU_register_collection ::= structure { Block_primary_registers[1..64] double-long-unsigned }, "a 1 by 64 matrix": [1..8] register values of block 1, [9..16] its block counters, ... [57..64] block 4\'s counters',
+      provisional: 'no unit (GBCS gives none)',
+    },
+    s.struct({ touBlockRegisters: s.array(s.u32(), { count: 64 }) }),
   ),
   /** ECS19 (GBCS order; the emulator's debt.ts DEBT_ITEM indexes it). */
-  prepaymentRegisters: po(1, '0-0:94.44.34.30', 'prepayment register list', s.struct(prepaymentRegisters)),
+  prepaymentRegisters: po(
+    1,
+    '0-0:94.44.34.30',
+    'prepayment register list',
+    {
+      kind: 'gbcs-text',
+      ref: 'ECS19 (pair "Read Prepayment Registers", ~745,000-758,000): prepayment_balance_collection ::= structure { meter_balance, emergency_credit_balance, accumulated_debt_register, time_debt_1_balance, time_debt_2_balance, payment_debt_balance } (double-long; 112 0-0:19.10.0/1/2.255 attr 2, 113 0-0:19.2.1/2/3.255 attr 12)',
+    },
+    s.struct(prepaymentRegisters),
+  ),
   /** ECS20c (billing-data-log.ts): the register snapshot at each billing date. */
   billingRegisterLog: po(
     7,
     '0-0:98.1.0.255',
-    'billing data log (billing calendar triggered, exc export): registers',
-    s.compact(s.struct({ time: utcSeconds, activeImport: wh(), touRegisters: registers(48), ...blocks })),
-    s.compact(
-      s.struct({
-        time: utcSeconds,
-        activeImport: wh(),
-        secondaryActiveImport: wh(),
-        touRegisters: registers(48),
-        secondaryTouRegisters: registers(4),
-        ...blocks,
-      }),
-    ),
+    'billing data log (billing calendar triggered, exc export): registers, logEntries[1..12]',
+    {
+      kind: 'gbcs-text',
+      ref: 'ECS20c (pair "Read Billing Data Log (billing calendar triggered exc export)", ~256,000-262,000): 0-0:98.1.0.255 buffer[1..12] entry_registerReadLogEntry',
+      provisional: BLOCK_WH,
+    },
+    s.compact(registerReadLogEntry(false)),
+    s.compact(registerReadLogEntry(true)),
   ),
-  /** ECS20c: balances at each billing date. PROVISIONAL column names (billing-data-log.ts). */
+  /** ECS20c: balances at each billing date. */
   billingFinancialLog: po(
     7,
     '0-0:98.1.1.255',
-    'billing data log (billing calendar triggered): balances (PROVISIONAL column names)',
-    s.compact(
-      s.struct({
-        time: utcSeconds,
-        emergencyCreditBalance: pennies(),
-        meterBalance: pennies(),
-        paymentDebt: pennies(),
-        timeDebt1: pennies(),
-        timeDebt2: pennies(),
-        accumulatedDebt: pennies(),
-      }),
-    ),
+    'billing data log (billing calendar triggered): balances, logEntries[1..12]',
+    {
+      kind: 'gbcs-text',
+      ref: 'ECS20c (~262,000): 0-0:98.1.1.255 buffer[1..12] entry_prepaymentReadLogEntry: timestamp, emergencyCreditBalanceValue, meterBalanceValue, paymentDebtRegisterValue, timeDebtRegisters1Value, timeDebtRegisters2Value, accumulatedDebtRegisterValue (double-long)',
+    },
+    s.compact(prepaymentReadLogEntry),
   ),
-  /** ECS21a (daily-read-log.ts, PROVISIONAL object): import register(s) at each midnight. */
+  /** ECS21a (daily-read-log.ts): the registers at each midnight, as the billing register log's entry. */
   importDailyReadLog: po(
     7,
     '0-0:98.1.9.255',
-    'import daily read log (PROVISIONAL object)',
-    s.compact(s.struct({ time: utcSeconds, activeImport: wh() })),
-    s.compact(s.struct({ time: utcSeconds, activeImport: wh(), secondaryActiveImport: wh() })),
+    'import daily read log (exc export), logEntries[1..31]',
+    {
+      kind: 'gbcs-text',
+      ref: 'ECS21a (pair "Read Daily Read Log (exc export)", ~524,000-530,000): 0-0:98.1.9.255 buffer[1..31] entry_registerReadLogEntry: timestamp, active import, [twin] secondary active import, tariffTOURegisterValues[1..48], [twin] secondaryTariffTOURegisterValues[1..4], tariffTOUBlock1..4RegisterValues[1..8]',
+      provisional: BLOCK_WH,
+    },
+    s.compact(registerReadLogEntry(false)),
+    s.compact(registerReadLogEntry(true)),
   ),
-  /** ECS21b: the prepayment registers at each midnight. PROVISIONAL column names (the prepayment register list's). */
+  /** ECS21b: the balances at each midnight (the billing financial log's entry, not the register list's order). */
   prepaymentDailyReadLog: po(
     7,
     '0-0:98.1.8.255',
-    'prepayment daily read log (PROVISIONAL column names)',
-    s.compact(s.struct({ time: utcSeconds, ...prepaymentRegisters })),
+    'prepayment daily read log, logEntries[1..31]',
+    {
+      kind: 'gbcs-text',
+      ref: 'ECS21b (pair "Read (Prepayment) Daily Read Log", ~222,000-229,000): 0-0:98.1.8.255 buffer[1..31] entry_prepaymentReadLogEntry: timestamp, emergencyCreditBalanceValue, meterBalanceValue, paymentDebtRegisterValue, timeDebtRegisters1Value, timeDebtRegisters2Value, accumulatedDebtRegisterValue (double-long)',
+    },
+    s.compact(prepaymentReadLogEntry),
   ),
   /** ECS22b (profile-log.ts): half-hour active import, [twin] secondary. */
   activeImportProfile: po(
     7,
     '0-0:99.1.0.255',
-    'half-hour profile data (active import)',
+    'half-hour profile data (active import), logEntries[1..19056]',
+    {
+      kind: 'gbcs-text',
+      ref: 'ECS22b (pair "Read Half Hour Profile Data (consumption)", ~620,000-627,000): 0-0:99.1.0.255 buffer[1..19056] entry_activeImportLogEntry: timestamp, primaryValue, [twin] secondaryValue (double-long-unsigned)',
+    },
     s.compact(s.struct({ time: utcSeconds, activeImport: wh() })),
     s.compact(s.struct({ time: utcSeconds, activeImport: wh(), secondaryActiveImport: wh() })),
   ),
@@ -161,7 +241,11 @@ export const PROTECTED_OBJECTS = {
   dailyConsumptionLog: po(
     7,
     '0-0:99.1.3.255',
-    'daily consumption log',
+    'daily consumption log, logEntries[1..731]',
+    {
+      kind: 'gbcs-text',
+      ref: 'ECS66 (pair "Read Daily Consumption Log", ~505,000-512,000): 0-0:99.1.3.255 buffer[1..731] entry_dlValueLogEntry: timestamp, dlValue (double-long-unsigned, "Consumption for that day")',
+    },
     s.compact(s.struct({ time: utcSeconds, activeImportConsumption: wh() })),
   ),
 } as const satisfies Record<string, ProtectedObject>;
