@@ -206,6 +206,36 @@ const SAXES_OPTIONS = {
   forceXMLVersion: true,
 } as const;
 
+/**
+ * saxes with its handler slots made in the constructor. saxes' `on()` adds a
+ * handler as a computed-name property; past a dozen such properties V8 puts
+ * the object in dictionary mode, and every field the parser reads per
+ * character (`chunk`, `i`, `column`...) became a hash lookup: a DUIS document
+ * parsed about four times slower than saxes alone (issue 16, measured). Made
+ * here by name (`undefined`, as saxes leaves an unset handler), the slots
+ * exist before `on()` writes them, so the parser keeps fast properties
+ * (xml-tree.test.ts checks it).
+ */
+export class DuisSaxesParser extends SaxesParser<typeof SAXES_OPTIONS> {
+  constructor() {
+    super(SAXES_OPTIONS);
+    const slots = this as unknown as Record<string, unknown>;
+    slots.xmldeclHandler = undefined;
+    slots.textHandler = undefined;
+    slots.piHandler = undefined;
+    slots.doctypeHandler = undefined;
+    slots.commentHandler = undefined;
+    slots.openTagStartHandler = undefined;
+    slots.attributeHandler = undefined;
+    slots.openTagHandler = undefined;
+    slots.closeTagHandler = undefined;
+    slots.cdataHandler = undefined;
+    slots.errorHandler = undefined;
+    slots.endHandler = undefined;
+    slots.readyHandler = undefined;
+  }
+}
+
 /** A builder's document between parses (never written to: the handlers run only during a parse). */
 const NO_DOCUMENT = new XmlTreeDocument(undefined);
 
@@ -216,7 +246,7 @@ const NO_DOCUMENT = new XmlTreeDocument(undefined);
  * its builder is dropped (parseXmlTree).
  */
 class TreeBuilder {
-  readonly #parser = new SaxesParser(SAXES_OPTIONS);
+  readonly #parser = new DuisSaxesParser();
   #doc = NO_DOCUMENT;
   #parent: XmlTreeParent = NO_DOCUMENT;
   #maxDepth = 0;
