@@ -27,6 +27,11 @@ import { setImportMpans } from './mpan.ts';
 import { runPrepaySettingActivation, updatePrepayConfiguration } from './prepay-config.ts';
 import { runChargeActivation, setPrices } from './prices.ts';
 import { protectedRead } from './protected.ts';
+import {
+  runSecondaryTariffActivation,
+  setSecondaryPrice,
+  setSecondaryTariffAndPrice,
+} from './secondary-tariff.ts';
 import { supplyControl } from './supply.ts';
 import { runTariffActivation, setTariffAndPrice } from './tariff-set.ts';
 
@@ -44,6 +49,8 @@ export const ESME_HANDLERS = new UseCaseRegistry<EsmeServices>()
   .register('ECS70', setClock)
   .register('ECS01b', setPrices)
   .register('ECS01a', setTariffAndPrice)
+  .register('ECS01c', setSecondaryTariffAndPrice)
+  .register('ECS01d', setSecondaryPrice)
   .register('ECS39a', setImportMpans)
   .register('CS06', activateFirmware)
   .register('ECS04a', adjustBalance)
@@ -86,6 +93,8 @@ for (const row of useCaseRows()) {
 export const ESME_FUTURE_DATED: Readonly<Record<string, FutureDatedRunner>> = {
   ECS01b: runChargeActivation,
   ECS01a: runTariffActivation,
+  ECS01c: runSecondaryTariffActivation,
+  ECS01d: runSecondaryTariffActivation,
   ECS08a: runPrepaySettingActivation,
   ECS28a: runLoadLimitActivation,
   ECS46c: runAuxiliaryCalendarActivation,

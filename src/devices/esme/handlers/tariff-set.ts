@@ -57,12 +57,36 @@ function bounded(what: string, n: number, min: number, max: number): void {
   if (n < min || n > max) throw new CommandContentError(`${what}: ${n} (GBCS ${min}..${max})`);
 }
 
-function check(f: Fields): void {
-  const c = f.activityCalendar;
+/** The passive switching table and special days a command writes (ECS01a, ECS01c: one shape). */
+export interface PassiveCalendar {
+  seasonProfilePassive: readonly { seasonProfileName: string; weekName: string }[];
+  weekProfilePassive: readonly ({ weekProfileName: string } & Record<Weekday, number>)[];
+  dayProfilePassive: readonly { dayId: number; daySchedule: readonly { scriptLogicalName: string }[] }[];
+}
+type Weekday = 'monday' | 'tuesday' | 'wednesday' | 'thursday' | 'friday' | 'saturday' | 'sunday';
+const WEEKDAYS: readonly Weekday[] = [
+  'monday',
+  'tuesday',
+  'wednesday',
+  'thursday',
+  'friday',
+  'saturday',
+  'sunday',
+];
+
+/**
+ * What GBCS's table bounds in a switching table and its special days (ECS01a, ECS01c): seasons / weeks 1..4,
+ * day profiles 1..16 of 1..48 actions each calling the tariffication script table, special days 0..50, every
+ * week, season and special day naming a profile the command defines; else the command is malformed.
+ */
+export function checkCalendar(
+  c: PassiveCalendar,
+  specialDays: readonly { index: number; dayId: number }[],
+): void {
   bounded('season profiles', c.seasonProfilePassive.length, 1, 4);
   bounded('week profiles', c.weekProfilePassive.length, 1, 4);
   bounded('day profiles', c.dayProfilePassive.length, 1, 16);
-  bounded('special days', f.specialDaysPassive.entries.length, 0, 50);
+  bounded('special days', specialDays.length, 0, 50);
   const days = new Set<number>();
   for (const d of c.dayProfilePassive) {
     if (days.has(d.dayId)) throw new CommandContentError(`day profile ${d.dayId} twice`);
@@ -79,16 +103,20 @@ function check(f: Fields): void {
     if (weeks.has(w.weekProfileName))
       throw new CommandContentError(`week profile ${w.weekProfileName} twice`);
     weeks.add(w.weekProfileName);
-    for (const d of [w.monday, w.tuesday, w.wednesday, w.thursday, w.friday, w.saturday, w.sunday])
+    for (const d of WEEKDAYS.map((k) => w[k]))
       if (!days.has(d))
         throw new CommandContentError(`week profile ${w.weekProfileName}: day ${d} not defined`);
   }
   for (const s of c.seasonProfilePassive)
     if (!weeks.has(s.weekName))
       throw new CommandContentError(`season ${s.seasonProfileName}: week ${s.weekName} not defined`);
-  for (const e of f.specialDaysPassive.entries)
+  for (const e of specialDays)
     if (!days.has(e.dayId))
       throw new CommandContentError(`special day ${e.index}: day ${e.dayId} not defined`);
+}
+
+function check(f: Fields): void {
+  checkCalendar(f.activityCalendar, f.specialDaysPassive.entries);
   for (const n of COLUMNS)
     bounded(`TOU ${n} block thresholds`, f[passiveThresholds(n)].thresholds.length, 1, 3);
 }
