@@ -8,9 +8,22 @@
  *   verify per signature, one KDF SHA-256 and one GMAC per MAC with keys),
  *   inputs prepared in advance; decodeVerify reports its ratio to it
  *   (ops/s, and CPU ms per message as cpuOverFloor), the two measured in
- *   alternating rounds so that load moving between them does not skew it.
+ *   alternating rounds so that load moving between them does not skew it;
+ * - gbcs.decodeVerify.before: the same decodeVerify of the tree before the
+ *   use-case catalogue (PRE_CATALOGUE, 955b0d3's parent; or
+ *   GBCS_BENCH_BEFORE=<commit>, `off` to skip), its src/ extracted with
+ *   `git archive` into a temporary directory and imported from there (its own
+ *   modules), measured in the same alternating rounds: decodeVerify reports
+ *   cpuOverBefore (CPU ms per message now / then). Issue 11: the catalogue
+ *   must not slow the verify path. security.ts and decode.ts are unchanged
+ *   since that commit; keystore.ts and crypto.ts changed.
  */
+import { execFileSync } from 'node:child_process';
 import { createCipheriv, createHash, verify } from 'node:crypto';
+import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   decode,
   type GbcsMessage,
@@ -23,7 +36,38 @@ import {
 import { RTDS_KEYSTORE, rtdsMessages } from '../test/support/fixtures.ts';
 import { type BenchResult, measure, measureInterleaved } from './harness.ts';
 
-export function run({ quick }: { quick: boolean }): BenchResult[] {
+/** The last commit before the use-case catalogue (955b0d3) entered src/gbcs. */
+export const PRE_CATALOGUE = '2874f43';
+
+type VerifyOnly = { decodeVerify(b: Uint8Array): { mac: string; signature: string } };
+
+/**
+ * The SecurityContext of an older tree: its src/ from `git archive`, in a
+ * directory of its own (node_modules linked to this checkout's), imported as
+ * separate modules. A reason string when it cannot be had (no git, unknown commit).
+ */
+async function olderVerifier(commit: string): Promise<VerifyOnly | string> {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const dir = join(tmpdir(), `ppmid-relay-gbcs-before-${commit}`);
+  try {
+    if (!existsSync(join(dir, 'src', 'gbcs', 'index.ts'))) {
+      mkdirSync(dir, { recursive: true });
+      const tar = execFileSync('git', ['-C', root, 'archive', commit, 'src'], { maxBuffer: 1 << 28 });
+      execFileSync('tar', ['-x', '-C', dir], { input: tar });
+      if (!existsSync(join(dir, 'node_modules')))
+        symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
+    }
+    const mod = (await import(pathToFileURL(join(dir, 'src', 'gbcs', 'index.ts')).href)) as {
+      SecurityContext: new (o: { keyStore: unknown }) => VerifyOnly;
+      loadKeyStoreDir: (d: string) => unknown;
+    };
+    return new mod.SecurityContext({ keyStore: mod.loadKeyStoreDir(RTDS_KEYSTORE) });
+  } catch (err) {
+    return `${commit}: ${err instanceof Error ? err.message.split('\n')[0] : err}`;
+  }
+}
+
+export async function run({ quick }: { quick: boolean }): Promise<BenchResult[]> {
   const corpus = rtdsMessages().map((m) => m.bytes);
   const budgetMs = quick ? 300 : 1500;
   const warmupMs = quick ? 100 : 300;
@@ -128,16 +172,41 @@ export function run({ quick }: { quick: boolean }): BenchResult[] {
       return n;
     },
   };
-  // decodeVerify and its floor alternate (6 rounds each): their ratio compares like with like on a loaded machine
-  const [verifyResult, floor] = measureInterleaved([verifyCase, floorCase], 6);
+  // decodeVerify, its floor and (when it can be had) the pre-catalogue decodeVerify alternate (6 rounds each):
+  // their ratios compare like with like on a loaded machine
+  const beforeSpec = process.env.GBCS_BENCH_BEFORE ?? PRE_CATALOGUE;
+  const before = beforeSpec === 'off' ? 'GBCS_BENCH_BEFORE=off' : await olderVerifier(beforeSpec);
+  const cases = [verifyCase, floorCase];
+  if (typeof before !== 'string') {
+    for (const b of corpus) before.decodeVerify(b); // warm its key caches
+    cases.push({
+      name: 'gbcs.decodeVerify.before',
+      warmupMs,
+      budgetMs: budgetMs / 3,
+      batch: () => {
+        for (let i = 0; i < n; i++) {
+          const v = before.decodeVerify(corpus[i]);
+          if (v.mac === 'invalid' || v.signature === 'invalid')
+            throw new Error('fixture failed to verify (before)');
+        }
+        return n;
+      },
+    });
+  }
+  const [verifyResult, floor, then] = measureInterleaved(cases, 6);
   results.push({
     ...verifyResult,
     extra: {
       ratioToCryptoFloor: verifyResult.opsPerSec / floor.opsPerSec,
       cpuOverFloor: (verifyResult.cpuMsPerOp ?? 0) / (floor.cpuMsPerOp ?? 1),
+      ...(then
+        ? { cpuOverBefore: (verifyResult.cpuMsPerOp ?? 0) / (then.cpuMsPerOp ?? 1), before: beforeSpec }
+        : { before: `not measured (${before})` }),
     },
   });
   results.push(floor);
+  if (then)
+    results.push({ ...then, extra: { cpuOverFloor: (then.cpuMsPerOp ?? 0) / (floor.cpuMsPerOp ?? 1) } });
   if (sink === -1) console.log(sink);
   return results;
 }
