@@ -33,6 +33,7 @@ import {
   useCaseByCode,
   useCaseById,
   useCaseFieldList,
+  useCaseRows,
 } from './index.ts';
 
 function rtds(folder: string, file: string): GbcsMessage {
@@ -340,4 +341,27 @@ describe('property: random DLMS field values round-trip (fixed seed, FC_SEED to 
       });
     }
   }
+});
+
+describe('docs: every unconfirmed row says what was searched', () => {
+  it('docs/use-cases.md "Still unconfirmed" names each unconfirmed row (payload or roles) and no other', () => {
+    const doc = readFileSync(new URL('../../../docs/use-cases.md', import.meta.url), 'utf8');
+    const section = doc.split('### Still unconfirmed: what was searched')[1]!.split('\n### ')[0]!;
+    const listed = new Map<string, string>();
+    for (const line of section.split('\n')) {
+      const m = /^\| ([A-Za-z0-9-]+(?:, [A-Za-z0-9-]+)*) \| ([PR, ]+) \|/.exec(line);
+      if (m) for (const id of m[1]!.split(', ')) listed.set(id, m[2]!);
+    }
+    const want = new Map<string, string>();
+    for (const r of useCaseRows()) {
+      const what = [
+        r.confirmed === 'unconfirmed' ? 'P' : '',
+        r.kind === 'command' && r.rolesConfirmed === 'unconfirmed' ? 'R' : '',
+      ]
+        .filter(Boolean)
+        .join(', ');
+      if (what) want.set(r.useCase, what);
+    }
+    assert.deepEqual(new Map([...listed].sort()), new Map([...want].sort()));
+  });
 });
