@@ -5,10 +5,10 @@
  * KA/DS key is used only for GBCS, GBCS 4.3).
  */
 import type { KeyObject } from 'node:crypto';
-import { generateP256KeyPair } from '../gbcs/crypto.ts';
+import { generateP256KeyPair, p256SpkiOfPoint } from '../gbcs/crypto.ts';
 import { toHex } from '../runtime/bytes.ts';
 import type { SeededRandom } from '../runtime/random.ts';
-import { deliveryKeyId } from './envelope.ts';
+import { rememberDeliveryKeyId } from './envelope.ts';
 
 export interface SigningKeyPair {
   privateKey: KeyObject;
@@ -20,8 +20,9 @@ export interface SigningKeyPair {
 /** A fresh P-256 key pair (a supplier's delivery key, or a PPMID's reporting key). */
 export function generateSigningKeyPair(): SigningKeyPair {
   // not generateKeyPairSync: it can deadlock with the key's next use (gbcs/crypto.ts)
-  const { privateKey, publicKey } = generateP256KeyPair();
-  return { privateKey, publicKey, keyId: deliveryKeyId(publicKey) };
+  const { privateKey, publicKey, point } = generateP256KeyPair();
+  const keyId = rememberDeliveryKeyId(p256SpkiOfPoint(point), publicKey, privateKey);
+  return { privateKey, publicKey, keyId };
 }
 
 /** A 16-byte envelope id, 32 hex digits, from seeded randomness (deterministic runs) . */

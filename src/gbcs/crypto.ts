@@ -42,11 +42,15 @@ export interface P256KeyPair {
  * the main thread waiting on that lock in ~KeyGenJob; a loop of
  * generateKeyPairSync + export as JWK stops after some 60,000 keys). The
  * keys are as real: imported with full validation, and the same point.
+ * One ECDH object makes every key (`generateKeys()` draws a new one each
+ * call); it keeps the last scalar it drew, as the KeyObject made from it does.
  */
 export function generateP256KeyPair(): P256KeyPair {
-  const ecdh = createECDH('prime256v1');
-  const point = ecdh.generateKeys();
-  const d = ecdh.getPrivateKey();
+  // One generator for the process: `generateKeys()` makes a new random key pair on each call; a new
+  // ECDH object per key built the curve's group each time (about 10-20 us of a key's cost, issue 16).
+  keyGenerator ??= createECDH('prime256v1');
+  const point = keyGenerator.generateKeys();
+  const d = keyGenerator.getPrivateKey();
   const jwk = {
     kty: 'EC',
     crv: 'P-256',
@@ -56,9 +60,94 @@ export function generateP256KeyPair(): P256KeyPair {
   // the scalar as 32 octets (RFC 7518 6.2.2.1: the full length, leading zeros kept)
   const d32 = d.length < 32 ? Buffer.concat([Buffer.alloc(32 - d.length), d]) : d;
   const privateKey = createPrivateKey({ key: { ...jwk, d: d32.toString('base64url') }, format: 'jwk' });
+  d.fill(0);
+  d32.fill(0);
   // The public half from the private KeyObject (the point it was imported with, checked there): a
   // second JWK import checked the point again, about 110 us of a key's 290 (issue 16: 10 keys a home).
   return { privateKey, publicKey: createPublicKey(privateKey), point };
+}
+
+let keyGenerator: ReturnType<typeof createECDH> | undefined;
+
+/** SubjectPublicKeyInfo of a P-256 key up to the point (RFC 5480: id-ecPublicKey, prime256v1, BIT STRING of 66 bytes). */
+export const P256_SPKI_PREFIX = Buffer.from('3059301306072A8648CE3D020106082A8648CE3D030107034200', 'hex');
+
+/** The DER SubjectPublicKeyInfo of a P-256 public point (04 || x || y). */
+export function p256SpkiOfPoint(point: Uint8Array): Uint8Array {
+  if (point.length !== 65 || point[0] !== 0x04) throw new RangeError('not an uncompressed P-256 point');
+  const out = new Uint8Array(P256_SPKI_PREFIX.length + 65);
+  out.set(P256_SPKI_PREFIX);
+  out.set(point, P256_SPKI_PREFIX.length);
+  return out;
+}
+
+/**
+ * The DER SubjectPublicKeyInfo of a P-256 public key, as `export({ format:
+ * 'der', type: 'spki' })` writes it (the uncompressed point 04 || x || y),
+ * built from the key's JWK coordinates: node's DER export cost about 130 us
+ * a key, the JWK one about 15-35 (issue 16).
+ */
+export function p256Spki(publicKey: KeyObject): Uint8Array {
+  const jwk = publicKey.export({ format: 'jwk' });
+  if (jwk.kty !== 'EC' || jwk.crv !== 'P-256' || !jwk.x || !jwk.y)
+    throw new RangeError(`not a P-256 public key (${jwk.kty} ${jwk.crv})`);
+  const x = Buffer.from(jwk.x, 'base64url');
+  const y = Buffer.from(jwk.y, 'base64url');
+  if (x.length !== 32 || y.length !== 32) throw new RangeError('P-256 coordinates must be 32 bytes');
+  const out = new Uint8Array(P256_SPKI_PREFIX.length + 65);
+  out.set(P256_SPKI_PREFIX);
+  out[P256_SPKI_PREFIX.length] = 0x04;
+  out.set(x, P256_SPKI_PREFIX.length + 1);
+  out.set(y, P256_SPKI_PREFIX.length + 33);
+  return out;
+}
+
+/** A DER SubjectPublicKeyInfo as node writes it in PEM (`export({ type: 'spki', format: 'pem' })`). */
+export function spkiPem(der: Uint8Array): string {
+  const b64 = Buffer.from(der.buffer, der.byteOffset, der.length).toString('base64');
+  return `-----BEGIN PUBLIC KEY-----\n${b64.replace(/.{64}/g, '$&\n').replace(/\n?$/, '\n')}-----END PUBLIC KEY-----\n`;
+}
+
+/** A public key's SPKI PEM as `export({ type: 'spki', format: 'pem' })` writes it (P-256 from its coordinates). */
+export function publicKeyPem(key: KeyObject): string {
+  const pub = key.type === 'private' ? createPublicKey(key) : key;
+  return pub.asymmetricKeyType === 'ec' && pub.asymmetricKeyDetails?.namedCurve === 'prime256v1'
+    ? spkiPem(p256Spki(pub))
+    : pub.export({ type: 'spki', format: 'pem' }).toString();
+}
+
+const SPKI_PEM = /^-----BEGIN PUBLIC KEY-----\r?\n([A-Za-z0-9+/=\r\n]+)-----END PUBLIC KEY-----\r?\n?$/;
+
+/**
+ * A P-256 public key from its SPKI PEM, with its DER: a PEM holding exactly a
+ * P-256 SPKI with an uncompressed point is read here and the key imported
+ * from its coordinates (the point checked on the curve by the import), about
+ * a quarter of what OpenSSL's PEM decoders cost (issue 16: the supplier reads
+ * every PPMID's reporting key, SU-3); anything else is left to
+ * `createPublicKey` (its key, and its error), with the DER node writes.
+ */
+export function readPublicKeyPem(pem: string): { key: KeyObject; spki: Uint8Array } {
+  const m = SPKI_PEM.exec(pem);
+  const der = m ? Buffer.from(m[1].replace(/\r?\n/g, ''), 'base64') : undefined;
+  if (
+    der &&
+    der.length === P256_SPKI_PREFIX.length + 65 &&
+    der.subarray(0, P256_SPKI_PREFIX.length).equals(P256_SPKI_PREFIX) &&
+    der[P256_SPKI_PREFIX.length] === 0x04 &&
+    spkiPem(der) === pem.replace(/\r\n/g, '\n').replace(/\n?$/, '\n')
+  ) {
+    const x = der.subarray(P256_SPKI_PREFIX.length + 1, P256_SPKI_PREFIX.length + 33).toString('base64url');
+    const y = der.subarray(P256_SPKI_PREFIX.length + 33).toString('base64url');
+    return { key: createPublicKey({ key: { kty: 'EC', crv: 'P-256', x, y }, format: 'jwk' }), spki: der };
+  }
+  const key = createPublicKey(pem);
+  const spki =
+    key.type === 'public' &&
+    key.asymmetricKeyType === 'ec' &&
+    key.asymmetricKeyDetails?.namedCurve === 'prime256v1'
+      ? p256Spki(key)
+      : key.export({ type: 'spki', format: 'der' });
+  return { key, spki };
 }
 
 /** KDF transaction type T (GBCS.md 3). */

@@ -8,11 +8,17 @@
  * For tests and "generated" profiles only: not an operational PKI.
  */
 import './x509-runtime.ts';
-import { createHash, type KeyObject, sign, webcrypto } from 'node:crypto';
+import { createHash, type KeyObject, randomFillSync, sign, webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import { fromHex, normaliseEui, toHex } from '../runtime/bytes.ts';
 import { children, oid, readTlv, tlv } from './asn1.ts';
-import { generateP256KeyPair, type P256KeyPair } from './crypto.ts';
+import {
+  generateP256KeyPair,
+  P256_SPKI_PREFIX,
+  type P256KeyPair,
+  p256Spki,
+  p256SpkiOfPoint,
+} from './crypto.ts';
 import {
   type GbcsCertificate,
   gbcsCertificate,
@@ -82,45 +88,18 @@ function newPair(): P256KeyPair {
   return generateP256KeyPair();
 }
 
-/** SubjectPublicKeyInfo of a P-256 key up to the point (RFC 5480: id-ecPublicKey, prime256v1, BIT STRING of 66 bytes). */
-const P256_SPKI_PREFIX = fromHex('3059301306072A8648CE3D020106082A8648CE3D030107034200');
-
-/**
- * The DER SubjectPublicKeyInfo of a P-256 public key, as `export({ format:
- * 'der', type: 'spki' })` writes it (the uncompressed point 04 || x || y),
- * built from the key's JWK coordinates: node's DER export cost about 130 us
- * a key, the JWK one about 15-35 (issue 16: ten keys per home at set-up).
- */
-export function p256Spki(publicKey: KeyObject): Uint8Array {
-  const jwk = publicKey.export({ format: 'jwk' });
-  if (jwk.kty !== 'EC' || jwk.crv !== 'P-256' || !jwk.x || !jwk.y)
-    throw new RangeError(`not a P-256 public key (${jwk.kty} ${jwk.crv})`);
-  const x = Buffer.from(jwk.x, 'base64url');
-  const y = Buffer.from(jwk.y, 'base64url');
-  if (x.length !== 32 || y.length !== 32) throw new RangeError('P-256 coordinates must be 32 bytes');
-  const out = new Uint8Array(P256_SPKI_PREFIX.length + 65);
-  out.set(P256_SPKI_PREFIX);
-  out[P256_SPKI_PREFIX.length] = 0x04;
-  out.set(x, P256_SPKI_PREFIX.length + 1);
-  out.set(y, P256_SPKI_PREFIX.length + 33);
-  return out;
-}
-
-/** The DER SubjectPublicKeyInfo of a P-256 public point (04 || x || y). */
-function spkiOfPoint(point: Uint8Array): Uint8Array {
-  if (point.length !== 65 || point[0] !== 0x04) throw new RangeError('not an uncompressed P-256 point');
-  const out = new Uint8Array(P256_SPKI_PREFIX.length + 65);
-  out.set(P256_SPKI_PREFIX);
-  out.set(point, P256_SPKI_PREFIX.length);
-  return out;
-}
+export { p256Spki };
 
 function serial(): string {
-  // positive 16-byte serial
-  const b = webcrypto.getRandomValues(new Uint8Array(16));
+  return Buffer.from(serialBytes()).toString('hex');
+}
+
+/** A positive 16-byte serial (first octet 01..7F: no leading zero octet, no sign bit). */
+function serialBytes(): Uint8Array {
+  const b = randomFillSync(new Uint8Array(16));
   b[0] &= 0x7f;
   b[0] |= 0x01;
-  return Buffer.from(b).toString('hex');
+  return b;
 }
 
 const ECDSA_WITH_SHA256 = tlv(0x30, oid('1.2.840.10045.4.3.2'));
@@ -130,10 +109,24 @@ const OID_AKI = '2.5.29.35';
 const OID_CERTIFICATE_POLICIES = '2.5.29.32';
 const OID_OU = '2.5.4.11';
 
+const OID_DER = new Map<string, Uint8Array>();
+const CRITICAL = Uint8Array.of(0x01, 0x01, 0xff);
+
 /** An Extension (RFC 5280 4.1): extnID, critical when true, extnValue. */
 function extension(id: string, critical: boolean, value: Uint8Array): Uint8Array {
-  return tlv(0x30, oid(id), ...(critical ? [Uint8Array.of(0x01, 0x01, 0xff)] : []), tlv(0x04, value));
+  let o = OID_DER.get(id);
+  if (!o) {
+    o = oid(id);
+    OID_DER.set(id, o);
+  }
+  return critical ? tlv(0x30, o, CRITICAL, tlv(0x04, value)) : tlv(0x30, o, tlv(0x04, value));
 }
+
+/** keyUsage (RFC 5280 4.2.1.3), critical: digitalSignature is bit 0, keyAgreement bit 4. */
+const KEY_USAGE_DS = extension(OID_KEY_USAGE, true, tlv(0x03, Uint8Array.of(0x07, 0x80)));
+const KEY_USAGE_KA = extension(OID_KEY_USAGE, true, tlv(0x03, Uint8Array.of(0x03, 0x08)));
+/** TBSCertificate version: v3 ([0] INTEGER 2). */
+const VERSION_3 = tlv(0xa0, tlv(0x02, Uint8Array.of(2)));
 
 /** UTCTime before 2050, GeneralizedTime from 2050 (RFC 5280 4.1.2.5). */
 function derTime(d: Date): Uint8Array {
@@ -154,10 +147,32 @@ function derTime(d: Date): Uint8Array {
  */
 export function keyIdentifier(spki: Uint8Array): Uint8Array {
   const [, bits] = children(readTlv(spki, 0).value);
-  const sha1 = createHash('sha1').update(bits.value.subarray(1)).digest();
+  return keyIdentifierOfBits(bits.value.subarray(1));
+}
+
+/** `keyIdentifier` of a P-256 SPKI (its prefix, then the point), without reading it again. */
+function p256KeyIdentifier(spki: Uint8Array): Uint8Array {
+  return spki.length === P256_SPKI_PREFIX.length + 65
+    ? keyIdentifierOfBits(spki.subarray(P256_SPKI_PREFIX.length))
+    : keyIdentifier(spki);
+}
+
+/** `keyIdentifier` from the subjectPublicKey BIT STRING's bits (for a P-256 key: its point 04 || x || y). */
+function keyIdentifierOfBits(bits: Uint8Array): Uint8Array {
+  const sha1 = createHash('sha1').update(bits).digest();
   const ski = new Uint8Array(sha1.subarray(12));
   ski[0] = 0x40 | (ski[0] & 0x0f);
   return ski;
+}
+
+function concatBytes(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
 }
 
 function derToPem(der: Uint8Array): string {
@@ -189,7 +204,23 @@ export class TestPki {
     const ski = issuingCa.certificate.getExtension(x509.SubjectKeyIdentifierExtension);
     if (!ski) throw new Error('test PKI: the issuing CA has no subjectKeyIdentifier');
     this.issuerKeyId = fromHex(ski.keyId);
+    // What every end-entity TBSCertificate of this PKI shares, written once (issue 16: ten
+    // certificates a home): signature algorithm, issuer, validity; the policy and AKI extensions.
+    this.tbsIssuerPart = concatBytes([
+      ECDSA_WITH_SHA256,
+      this.issuerName,
+      tlv(0x30, derTime(validity.notBefore), derTime(validity.notAfter)),
+    ]);
+    this.tbsPolicyAndAki = concatBytes([
+      extension(OID_CERTIFICATE_POLICIES, true, tlv(0x30, tlv(0x30, oid(OID_GBCS_POLICY)))),
+      extension(OID_AKI, false, tlv(0x30, tlv(0x80, this.issuerKeyId))),
+    ]);
   }
+
+  /** signature AlgorithmIdentifier, issuer Name and Validity of every end-entity TBSCertificate (DER). */
+  private readonly tbsIssuerPart: Uint8Array;
+  /** the certificatePolicies (GBCS policy, critical) and authorityKeyIdentifier extensions (DER). */
+  private readonly tbsPolicyAndAki: Uint8Array;
 
   /** The issuing CA's subject (DER), the issuer of every end-entity certificate. */
   private readonly issuerName: Uint8Array;
@@ -269,32 +300,30 @@ export class TestPki {
     spki: Uint8Array,
     extra: Uint8Array[],
   ): { der: Uint8Array; serialBytes: Uint8Array } {
-    // keyUsage (RFC 5280 4.2.1.3): digitalSignature is bit 0, keyAgreement bit 4
-    const usageBits = slot === 'ds' ? Uint8Array.of(0x07, 0x80) : Uint8Array.of(0x03, 0x08);
-    const serialBytes = fromHex(serial());
+    const serial = serialBytes();
     const tbs = tlv(
       0x30,
-      tlv(0xa0, tlv(0x02, Uint8Array.of(2))),
-      tlv(0x02, serialBytes),
-      ECDSA_WITH_SHA256,
-      this.issuerName,
-      tlv(0x30, derTime(this.validity.notBefore), derTime(this.validity.notAfter)),
+      VERSION_3,
+      tlv(0x02, serial),
+      this.tbsIssuerPart,
       subject,
       spki,
       tlv(
         0xa3,
         tlv(
           0x30,
-          extension(OID_KEY_USAGE, true, tlv(0x03, usageBits)),
-          extension(OID_SKI, false, tlv(0x04, keyIdentifier(spki))),
-          extension(OID_CERTIFICATE_POLICIES, true, tlv(0x30, tlv(0x30, oid(OID_GBCS_POLICY)))),
-          extension(OID_AKI, false, tlv(0x30, tlv(0x80, this.issuerKeyId))),
+          slot === 'ds' ? KEY_USAGE_DS : KEY_USAGE_KA,
+          extension(OID_SKI, false, tlv(0x04, p256KeyIdentifier(spki))),
+          this.tbsPolicyAndAki,
           ...extra,
         ),
       ),
     );
     const signature = sign('sha256', tbs, { key: this.issuingCa.privateKey, dsaEncoding: 'der' });
-    return { der: tlv(0x30, tbs, ECDSA_WITH_SHA256, tlv(0x03, Uint8Array.of(0), signature)), serialBytes };
+    return {
+      der: tlv(0x30, tbs, ECDSA_WITH_SHA256, tlv(0x03, Uint8Array.of(0), signature)),
+      serialBytes: serial,
+    };
   }
 
   /**
@@ -317,7 +346,7 @@ export class TestPki {
     addPrivateKey: boolean,
   ): Promise<IssuedKey> {
     const pair = newPair();
-    const { der, serialBytes } = this.signCertificate(slot, subject, spkiOfPoint(pair.point), extra);
+    const { der, serialBytes } = this.signCertificate(slot, subject, p256SpkiOfPoint(pair.point), extra);
     const certificate = gbcsCertificate({
       eui: normaliseEui(eui),
       usage: slot === 'ds' ? 'ds' : 'ka',

@@ -58,6 +58,7 @@ import {
   type TrustAnchorCellName,
   TrustAnchors,
 } from '../devices/security/credentials.ts';
+import { publicKeyPem } from '../gbcs/crypto.ts';
 import type { MemoryKeyStore } from '../gbcs/keystore.ts';
 import { type Eui, toHex } from '../runtime/bytes.ts';
 import type { Clock } from '../runtime/clock.ts';
@@ -597,7 +598,7 @@ export class Estate {
           premisesId: p.premisesId,
           eui: p.ppmid,
           installCode: toHex(p.installCodes.ppmid),
-          reportingPublicKeyPem: rep.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+          reportingPublicKeyPem: publicKeyPem(rep.publicKey),
           ...(csrPem ? { csrPem } : {}),
           ...(noWan ? { noWan } : {}),
         });

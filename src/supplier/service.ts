@@ -18,9 +18,9 @@ import type { TestPki } from '../adapters/pki/index.ts';
 import { EventLog, type Store } from '../adapters/store/index.ts';
 import { readFutureDatedAlertNode } from '../dcc/dsp/future-dated-alerts.ts';
 import {
-  deliveryKeyId,
   generateSigningKeyPair,
   newEnvelopeId,
+  rememberDeliveryKeyId,
   type SigningKeyPair,
 } from '../delivery/index.ts';
 import {
@@ -37,6 +37,7 @@ import {
   serviceRequest,
   signedPreCommandBody,
 } from '../duis/index.ts';
+import { publicKeyPem, readPublicKeyPem, spkiPem } from '../gbcs/crypto.ts';
 import { generateUtrn, type SecurityContext } from '../gbcs/index.ts';
 import { type Eui, fromHex, normaliseEui, toHex } from '../runtime/bytes.ts';
 import type { Clock } from '../runtime/clock.ts';
@@ -216,6 +217,7 @@ export class SupplierService {
   readonly repo: SupplierRepository;
   readonly metrics: Metrics;
   readonly deliveryKey: SigningKeyPair;
+  private deliveryKeyPem: string | undefined;
   private readonly clock: Clock;
   private readonly duis: DuisClient;
   private readonly security: SecurityContext;
@@ -1446,8 +1448,9 @@ export class SupplierService {
     if (typeof req.reportingPublicKeyPem !== 'string')
       throw new SupplierError('SUPPLIER_BAD_REQUEST', "reportingPublicKeyPem: the PPMID's own reporting key");
     let key: KeyObject;
+    let spki: Uint8Array;
     try {
-      key = createPublicKey(req.reportingPublicKeyPem);
+      ({ key, spki } = readPublicKeyPem(req.reportingPublicKeyPem));
     } catch {
       throw new SupplierError('SUPPLIER_BAD_REQUEST', 'reportingPublicKeyPem is not a public key');
     }
@@ -1457,10 +1460,8 @@ export class SupplierService {
       key.asymmetricKeyDetails?.namedCurve !== 'prime256v1'
     )
       throw new SupplierError('SUPPLIER_BAD_REQUEST', 'the reporting key must be an EC P-256 public key');
-    const reporting = {
-      publicKeyPem: key.export({ type: 'spki', format: 'pem' }).toString(),
-      keyId: deliveryKeyId(key),
-    };
+    // the key as node would write it (the DER read above is what node's export gives)
+    const reporting = { publicKeyPem: spkiPem(spki), keyId: rememberDeliveryKeyId(spki, key) };
     let mqtt: ProvisioningBundle['mqtt'];
     if (this.pki && (req.issueClientCertificate ?? true)) {
       if (typeof req.csrPem !== 'string')
@@ -1520,13 +1521,19 @@ export class SupplierService {
       premisesId: p.id,
       supplierId: this.supplierEui,
       mqttClientId: ppmidClientId(eui),
-      deliveryPublicKeyPem: this.deliveryKey.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+      deliveryPublicKeyPem: this.deliveryPublicKeyPem(),
       deliveryKeyId: this.deliveryKey.keyId,
       reportingKey: reporting,
       ...(mqtt ? { mqtt } : {}),
       deviceLogCommandId: c.id,
       state: rec.state,
     };
+  }
+
+  /** The delivery key's public half as SPKI PEM (every PPMID's bundle carries it: written once). */
+  private deliveryPublicKeyPem(): string {
+    this.deliveryKeyPem ??= publicKeyPem(this.deliveryKey.publicKey);
+    return this.deliveryKeyPem;
   }
 
   /** The PPMID being installed without WAN whose 8.11 `c` is (no-wan.ts): its own 8.11 goes through it. */
