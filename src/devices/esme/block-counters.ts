@@ -16,9 +16,11 @@
  * The meter starts from the list it holds (state.protectedData, all zero when
  * none) and keeps it in `state.blocks` once it counts.
  *
- * PROVISIONAL: the list layout (the ECS17e row's reading of GBCS's table),
- * thresholds as cumulative energy in the billing period per column (SMETS2's
- * reading), whole Wh counted as given (the load model's are whole).
+ * The list layout is GBCS V3.1's (ECS17e's table: one array of 64, "entries
+ * [1..8] are Register Matrix values for block 1, [9..16] are Block Counters
+ * for block 1", and so on). PROVISIONAL: thresholds as cumulative energy in
+ * the billing period per column (SMETS2's reading), whole Wh counted as given
+ * (the load model's are whole).
  */
 import { decodeDlmsData } from '../../gbcs/payload/dlms.ts';
 import { protectedObjectKey } from '../../gbcs/use-cases/protected-objects.ts';
