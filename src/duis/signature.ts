@@ -82,6 +82,11 @@ export interface XmlSigningCertificate {
   serialNumber: bigint;
   /** EUI of the organisation the certificate identifies (subject x500UniqueIdentifier), if any. */
   subjectEui: Eui | undefined;
+  /** The validity period (notBefore, notAfter) in ms since the epoch, read once (not per verify). */
+  validFromMs: number;
+  validToMs: number;
+  /** Whether the public key is ECDSA P-256 (checked once; a verify with another key is refused). */
+  keyIsP256: boolean;
 }
 
 export function describeCertificate(cert: X509Certificate | string | Uint8Array): XmlSigningCertificate {
@@ -92,12 +97,16 @@ export function describeCertificate(cert: X509Certificate | string | Uint8Array)
     throw new DuisSignatureError('not a valid X.509 certificate', { cause: e });
   }
   const names = certificateNames(new Uint8Array(certificate.raw));
+  const publicKey = certificate.publicKey;
   return {
     certificate,
-    publicKey: certificate.publicKey,
+    publicKey,
     issuerName: names.issuer,
     serialNumber: names.serialNumber,
     subjectEui: names.subjectEui,
+    validFromMs: Date.parse(certificate.validFrom),
+    validToMs: Date.parse(certificate.validTo),
+    keyIsP256: isP256(publicKey),
   };
 }
 
@@ -168,10 +177,12 @@ export function xmlSigner(
   return { privateKey, certificate };
 }
 
+function isP256(key: KeyObject): boolean {
+  return key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1';
+}
+
 function checkP256(key: KeyObject, what: string): void {
-  if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
-    throw new DuisSignatureError(`${what} key is not ECDSA P-256`);
-  }
+  if (!isP256(key)) throw new DuisSignatureError(`${what} key is not ECDSA P-256`);
 }
 
 // ---------------------------------------------------------------------------
@@ -393,10 +404,10 @@ function verifyDocument(
     throw new DuisUnknownSignerError(s.issuerName, s.serialNumber);
   }
   const key = signer.publicKey;
-  checkP256(key, 'signer certificate');
+  if (!signer.keyIsP256) throw new DuisSignatureError('signer certificate key is not ECDSA P-256');
   if (options.at) {
     const t = options.at.getTime();
-    if (t < Date.parse(signer.certificate.validFrom) || t > Date.parse(signer.certificate.validTo)) {
+    if (t < signer.validFromMs || t > signer.validToMs) {
       throw new DuisSignatureError('signer certificate is not valid at the given time');
     }
   }

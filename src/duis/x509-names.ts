@@ -178,6 +178,7 @@ export function normaliseDistinguishedName(dn: string): string[] {
  * RFC 4514 order or in reverse (some implementations print DER order).
  */
 export function sameDistinguishedName(a: string, b: string): boolean {
+  if (a === b) return true; // the usual case (the name as the certificate store wrote it): nothing to normalise
   const x = normaliseDistinguishedName(a);
   const y = normaliseDistinguishedName(b);
   if (x.length !== y.length) return false;
