@@ -24,8 +24,8 @@ import { fromHex, toHex } from '../../runtime/bytes.ts';
 import { encodeOtaImage } from '../../zigbee/ota.ts';
 import { DEVICE_TYPE_CODE } from '../contracts.ts';
 import { rebuildCommand } from '../meter-common/test-support.ts';
-import { PREPAYMENT_CREDIT_LOG_SIZE } from './handlers/account.ts';
 import { esmeTestRig, type Fields, rtdsFixture } from './test-rig.test-support.ts';
+import { VALUE_LOGS } from './value-logs.ts';
 
 const rig = esmeTestRig();
 const ALL_TIME = {
@@ -152,7 +152,12 @@ describe('ESME: catalogue rows without an RTDS example (GBCS V3.1 tables, or inf
       prepaymentCreditLog: { buffer: { ...ALL_TIME, toValue: 1 } },
     }).fields.prepaymentCreditLog!.buffer;
     assert.deepEqual(none, { result: 'success', value: [] });
-    assert.ok(PREPAYMENT_CREDIT_LOG_SIZE >= 1);
+    // a credit-mode meter pays no debt from a top-up: the debt payments log (ECS20a) stays empty
+    const debt = send('ECS82_4.18_SUCCESS_COMMAND_GBCS.HEX', 'ECS20a', {
+      debtPaymentLog: { buffer: ALL_TIME },
+    });
+    assert.deepEqual(debt.fields.debtPaymentLog!.buffer, { result: 'success', value: [] });
+    assert.equal(VALUE_LOGS.prepaymentCredit.size, 5);
   });
 
   it('ECS20a: the debt payments log (no payment-based debt taken: empty)', () => {

@@ -31,6 +31,15 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 /** the RTDS ESME's prepayment registers (ECS19): balance, EC, accumulated debt, time debt 1, 2, payment debt */
 const HELD = { accumulated: 187_000, time1: 203_000, time2: 243_000, payment: 46_000 };
+/** ECS20a's range: every entry (restricting object the clock, GBCS V3.1 tables) */
+const ALL_TIME = {
+  restrictingObject: { classId: 1, logicalName: '0-0:94.44.100.255', attributeIndex: 2, dataIndex: 0 },
+  fromValue: 0,
+  toValue: 0xffffffff,
+  selectedValues: [],
+};
+/** GBCS log time stamps: UTC seconds since 2000-01-01 */
+const gbcsSeconds = (at: number) => (at - Date.UTC(2000, 0, 1)) / 1000;
 
 type Read = { result: string; value?: unknown };
 
@@ -74,6 +83,12 @@ function meter(initialState: Record<string, unknown> = {}) {
     send('ECS03_1.6_IMMEDIATE_SINGLE_SUCCESS_COMMAND_GBCS.HEX', (f) => {
       f.prepaymentConfiguration!.disablementThreshold = threshold;
     });
+  /** ECS20a: the payment-based debt payments log, every entry */
+  const debtPayments = () => {
+    const b = as('ECS20a', { debtPaymentLog: { buffer: ALL_TIME } }).fields.debtPaymentLog!.buffer as Read;
+    assert.equal(b.result, 'success');
+    return b.value as { time: number; amount: number }[];
+  };
   const events = () => m.esme.stateView.eventLog;
   const alerts = () =>
     m.up
@@ -81,7 +96,20 @@ function meter(initialState: Record<string, unknown> = {}) {
       .map(decodeMessage)
       .filter((x) => x.cra === 'alert')
       .map((x) => toHex(x.content));
-  return { ...m, send, as, value, balance, loadSwitch, registers, ecs26a, prepayment, events, alerts };
+  return {
+    ...m,
+    send,
+    as,
+    value,
+    balance,
+    loadSwitch,
+    registers,
+    ecs26a,
+    debtPayments,
+    prepayment,
+    events,
+    alerts,
+  };
 }
 
 const debtRate = (amount: number) => ({
@@ -239,6 +267,8 @@ describe('ESME debt recovery (ECS07 sets, ECS26a and ECS19 read back)', () => {
     assert.equal(after.payment, before.payment - 200_000);
     assert.equal(after.accumulated, 0);
     assert.equal(after.balance, before.balance + 1_000_000 - 200_000 - HELD.accumulated);
+    // ECS20a: the payment recorded against the payment debt, at the top-up's time
+    assert.deepEqual(t.debtPayments(), [{ time: gbcsSeconds(RTDS_TIME), amount: 200_000 }]);
   });
 
   it('payment-based without a cap: the proportion of the top-up, no more than the register holds', () => {
@@ -249,6 +279,7 @@ describe('ESME debt recovery (ECS07 sets, ECS26a and ECS19 read back)', () => {
     t.deliver(rtdsFixture('CS01a_2.2_SUCCESS_COMMAND_GBCS.HEX', 'COMMAND'));
     const after = t.registers();
     assert.equal(after.payment, 0, '50 % is 500 000; the register held 46 000');
+    assert.deepEqual(t.debtPayments(), [{ time: gbcsSeconds(RTDS_TIME), amount: HELD.payment }]);
     assert.equal(after.balance, before.balance + 1_000_000 - HELD.payment - HELD.accumulated);
   });
 });

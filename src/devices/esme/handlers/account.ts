@@ -27,10 +27,11 @@ import {
   type HandlerResult,
   type UseCaseCall,
 } from '../../meter-common/use-case-registry.ts';
-import { getAttribute, setAttribute } from '../attribute-store.ts';
+import { setAttribute } from '../attribute-store.ts';
 import { armIfCredit, creditTopUp, startPrepaymentAccrual } from '../prepay-supply.ts';
 import type { EsmeServices } from '../services.ts';
 import type { PaymentMode } from '../state.ts';
+import { appendValueLog } from '../value-logs.ts';
 import { type FutureDatedRun, futureDatedAlert } from './future-dated.ts';
 
 /** CS01a (DUIS 2.2): apply a UTRN (GBCS.md 5a). */
@@ -79,10 +80,11 @@ export function applyUtrn(
     recent: s.recentUtrns,
   });
   if (!r.ok) return r;
-  creditTopUp(esme, r.valueMillipence, esme.now());
+  const paid = creditTopUp(esme, r.valueMillipence, esme.now());
   s.lastTopUpCounter[supplier] = r.counter.toString();
   s.recentUtrns = rememberUtrn(s.recentUtrns, utrn);
-  logCredit(esme, r.valueMillipence);
+  appendValueLog(s, 'prepaymentCredit', esme.now(), r.valueMillipence);
+  if (paid.toPaymentDebt > 0) appendValueLog(s, 'debtPayment', esme.now(), paid.toPaymentDebt);
   esme.logEvent(0x810e, messageCode);
   armIfCredit(esme);
   return r;
@@ -216,17 +218,4 @@ export function resetBalance(
       accumulatedDebt: f.accumulatedDebt.setAmountToValue,
     },
   };
-}
-
-/** The prepayment credits log (ECS20d) keeps the latest five top-ups (GBCS V3.1 use-case tables: entries 1..5). */
-export const PREPAYMENT_CREDIT_LOG_SIZE = 5;
-/** GBCS profile time stamps: UTC seconds since 2000-01-01. */
-const EPOCH_2000 = Date.UTC(2000, 0, 1);
-
-/** Adds an accepted top-up to the prepayment credits log (oldest dropped beyond its size; GBCS 18.2.1 entry_dlValueLogEntry). */
-function logCredit(esme: EsmeServices, amount: number): void {
-  const key = 'prepaymentCreditLog.buffer';
-  const log = (getAttribute(esme.state, key) as unknown[] | undefined) ?? [];
-  const row = { time: Math.floor((esme.now() - EPOCH_2000) / 1000), amount };
-  setAttribute(esme.state, key, [...log, row].slice(-PREPAYMENT_CREDIT_LOG_SIZE));
 }

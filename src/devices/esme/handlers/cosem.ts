@@ -16,6 +16,7 @@ import { hasObject } from '../phases.ts';
 import { recordedBufferRows } from '../profile-log.ts';
 import type { EsmeServices } from '../services.ts';
 import type { SupplyState } from '../state.ts';
+import { VALUE_LOGS } from '../value-logs.ts';
 
 type Fields = Record<string, Record<string, unknown>>;
 
@@ -33,9 +34,9 @@ const LIVE: Readonly<Record<string, (esme: EsmeServices) => unknown>> = {
   'firmwareVersion.value': (e) => e.state.firmware.version.toUpperCase(),
   // the maximum meter balance the top-up check uses (ECS26a reads it)
   'maxMeterBalance.valueActive': (e) => e.state.maxMeterBalance,
-  // the billing data logs the meter keeps (ECS20a, ECS20d): empty until a row is logged
-  'debtPaymentLog.buffer': (e) => getAttribute(e.state, 'debtPaymentLog.buffer') ?? [],
-  'prepaymentCreditLog.buffer': (e) => getAttribute(e.state, 'prepaymentCreditLog.buffer') ?? [],
+  // the billing data value logs the meter keeps (ECS20a, ECS20d; value-logs.ts): empty until a row is logged
+  'debtPaymentLog.buffer': (e) => getAttribute(e.state, VALUE_LOGS.debtPayment.key) ?? [],
+  'prepaymentCreditLog.buffer': (e) => getAttribute(e.state, VALUE_LOGS.prepaymentCredit.key) ?? [],
   // the event log (ECS35a): the codes the meter logged (no other information carried: all zero)
   'eventLog.buffer': (e) =>
     e.state.eventLog.map((r) => ({
