@@ -3,8 +3,14 @@
  * through APS fragmentation + CCM* (level 5) + verification + reassembly;
  * (b) the modelled delivery time of a 1,500-byte TransferData on the HAN at
  * 2.4 GHz and sub-GHz (virtual time, from the airtime model), and how many
- * such simulated transfers the medium runs per CPU second.
+ * such simulated transfers the medium runs per CPU second; (c) one secured
+ * APS frame of a GSME mailbox poll (the GET, 6 bytes of ZCL, and an APS
+ * ack, no payload), secured and then checked and decrypted, against the
+ * floor: node:crypto's own AES-128-CCM (a KeyObject made once, M = 4, the
+ * same nonce, AAD and message sizes) encrypting and decrypting the same
+ * bytes, measured interleaved in one run.
  */
+import { createCipheriv, createDecipheriv, createSecretKey } from 'node:crypto';
 import { measureTunnelTransfer } from '../src/devices/han/index.ts';
 import { SeededRandom } from '../src/runtime/random.ts';
 import {
@@ -19,7 +25,7 @@ import {
   unsecureApsFrame,
   withInstallCodeCrc,
 } from '../src/zigbee/index.ts';
-import { type BenchResult, measure } from './harness.ts';
+import { type BenchResult, measure, measureInterleaved } from './harness.ts';
 
 export function run({ quick }: { quick: boolean }): BenchResult[] {
   const budgetMs = quick ? 300 : 1500;
@@ -88,7 +94,95 @@ export function run({ quick }: { quick: boolean }): BenchResult[] {
     senderAirtimeMs_2_4GHz: round(fast.medium.airtime(fast.report.from).airtimeMs),
     senderAirtimeMs_subGHz: round(slow.medium.airtime(slow.report.from).airtimeMs),
   };
-  return [fsr, sim];
+  return [fsr, sim, ...frameAgainstFloor(key, budgetMs, warmupMs)];
+}
+
+/** (c): per frame, secure + unsecure (the APS layer as the HAN medium calls it) against bare AES-128-CCM. */
+function frameAgainstFloor(key: Uint8Array, budgetMs: number, warmupMs: number): BenchResult[] {
+  const source = '00DB1234567890A4';
+  const get: ApsHeader = {
+    frameType: 'data',
+    deliveryMode: 'unicast',
+    security: false,
+    ackRequest: true,
+    destinationEndpoint: 1,
+    clusterId: 0x0704,
+    profileId: 0x0109,
+    sourceEndpoint: 1,
+    counter: 7,
+  };
+  const ack: ApsHeader = { ...get, frameType: 'ack', ackFormat: false, ackRequest: false };
+  // the GSME's GET: ZCL header (3), tunnel id (2), mailbox GET (1)
+  const getAsdu = encodeTunnelFrame(
+    { dir: 'c2s', cmd: 'TransferData', tunnelId: 1, data: Uint8Array.of(1) },
+    { transactionSequenceNumber: 1 },
+  );
+  const counter = new OutgoingFrameCounter();
+  const linkKeyFor = () => key;
+  const keyObject = createSecretKey(key);
+  const nonce = new Uint8Array(13).fill(0x5a);
+  const floorCase = (name: string, aadBytes: number, messageBytes: number) => {
+    const aad = new Uint8Array(aadBytes).fill(0x11);
+    const m = new Uint8Array(messageBytes).fill(0x22);
+    return {
+      name,
+      budgetMs: budgetMs / 3,
+      warmupMs,
+      batch: () => {
+        for (let k = 0; k < 50; k++) {
+          const c = createCipheriv('aes-128-ccm', keyObject, nonce, { authTagLength: 4 });
+          c.setAAD(aad, { plaintextLength: m.length });
+          const ct = c.update(m);
+          c.final();
+          const tag = c.getAuthTag();
+          const d = createDecipheriv('aes-128-ccm', keyObject, nonce, { authTagLength: 4 });
+          d.setAuthTag(tag);
+          d.setAAD(aad, { plaintextLength: ct.length });
+          d.update(ct);
+          d.final(); // throws if the tag does not verify
+        }
+        return 50;
+      },
+    };
+  };
+  const apsCase = (name: string, header: ApsHeader, payload: Uint8Array) => ({
+    name,
+    budgetMs: budgetMs / 3,
+    warmupMs,
+    batch: () => {
+      for (let k = 0; k < 50; k++) {
+        const f = secureApsFrame({
+          header,
+          payload,
+          linkKey: key,
+          sourceEui: source,
+          frameCounter: counter.next(),
+        });
+        const u = unsecureApsFrame(f, { linkKeyFor, sourceEui: source });
+        if (u.payload.length !== payload.length) throw new Error('frame mismatch');
+      }
+      return 50;
+    },
+  });
+  // AAD = APS header (8) + auxiliary header with the extended nonce (13)
+  const results = measureInterleaved(
+    [
+      apsCase('han.frame.get.secureUnsecure', get, getAsdu),
+      floorCase('han.frame.get.aesCcmFloor', 21, getAsdu.length),
+      apsCase('han.frame.ack.secureUnsecure', ack, new Uint8Array(0)),
+      floorCase('han.frame.ack.aesCcmFloor', 21, 0),
+    ],
+    3,
+  );
+  for (let i = 0; i < results.length; i += 2) {
+    const aps = results[i];
+    aps.extra = {
+      cpuUsPerFrame: round(aps.cpuMsPerOp! * 1000),
+      vsFloor: round(aps.cpuMsPerOp! / results[i + 1].cpuMsPerOp!),
+    };
+    results[i + 1].extra = { cpuUsPerFrame: round(results[i + 1].cpuMsPerOp! * 1000) };
+  }
+  return results;
 }
 
 function round(v: number): number {

@@ -60,27 +60,61 @@ function hasEndpointFields(h: Pick<ApsHeader, 'frameType' | 'ackFormat'>): boole
 
 /** `secured`: set the security bit whatever `h.security` says (secureApsFrame). */
 export function encodeApsHeader(h: ApsHeader, secured = false): Uint8Array {
+  const out = new Uint8Array(apsHeaderLength(h));
+  writeApsHeader(h, secured, out, 0);
+  return out;
+}
+
+/** Bytes `encodeApsHeader(h)` writes. */
+function apsHeaderLength(h: ApsHeader): number {
+  let n = 2; // frame control, APS counter
+  if (hasEndpointFields(h)) n += (h.deliveryMode === 'group' && h.frameType === 'data' ? 2 : 1) + 5;
+  if (h.extended) n += h.frameType === 'ack' ? 3 : 2;
+  return n;
+}
+
+/**
+ * Writes the APS header into `out` at `o` (exactly `apsHeaderLength(h)`
+ * bytes; a secured frame is built in one buffer) and returns the offset
+ * after it. Ranges are checked as the fields are written (RangeError).
+ */
+function writeApsHeader(h: ApsHeader, secured: boolean, out: Uint8Array, o: number): number {
   let fc = FT[h.frameType] | (DM[h.deliveryMode] << 2);
   if (h.frameType === 'ack' && h.ackFormat) fc |= 0x10;
   if (h.security || secured) fc |= 0x20;
   if (h.ackRequest) fc |= 0x40;
   if (h.extended) fc |= 0x80;
-  const w = new ByteWriter(16).u8(fc);
+  out[o++] = fc;
   if (hasEndpointFields(h)) {
-    if (h.deliveryMode === 'group' && h.frameType === 'data') w.u16le(req(h.groupAddress, 'groupAddress'));
-    else w.u8(req(h.destinationEndpoint, 'destinationEndpoint'), 'destinationEndpoint');
-    w.u16le(req(h.clusterId, 'clusterId'), 'clusterId')
-      .u16le(req(h.profileId, 'profileId'), 'profileId')
-      .u8(req(h.sourceEndpoint, 'sourceEndpoint'), 'sourceEndpoint');
+    if (h.deliveryMode === 'group' && h.frameType === 'data') {
+      o = putU16(out, o, req(h.groupAddress, 'groupAddress'), 'u16');
+    } else o = putU8(out, o, req(h.destinationEndpoint, 'destinationEndpoint'), 'destinationEndpoint');
+    o = putU16(out, o, req(h.clusterId, 'clusterId'), 'clusterId');
+    o = putU16(out, o, req(h.profileId, 'profileId'), 'profileId');
+    o = putU8(out, o, req(h.sourceEndpoint, 'sourceEndpoint'), 'sourceEndpoint');
   }
-  w.u8(h.counter, 'APS counter');
+  o = putU8(out, o, h.counter, 'APS counter');
   if (h.extended) {
     const e = h.extended;
-    w.u8(e.fragmentation === 'first' ? 1 : 2).u8(e.blockNumber, 'block number');
-    if (h.frameType === 'ack') w.u8(req(e.ackBitfield, 'ackBitfield'), 'ackBitfield');
+    out[o++] = e.fragmentation === 'first' ? 1 : 2;
+    o = putU8(out, o, e.blockNumber, 'block number');
+    if (h.frameType === 'ack') o = putU8(out, o, req(e.ackBitfield, 'ackBitfield'), 'ackBitfield');
     else if (e.ackBitfield !== undefined) throw new RangeError('ackBitfield only belongs in ack frames');
   }
-  return w.finish();
+  return o;
+}
+
+function putU8(out: Uint8Array, o: number, v: number, what: string): number {
+  checkUint(v, 8, what);
+  out[o] = v;
+  return o + 1;
+}
+
+function putU16(out: Uint8Array, o: number, v: number, what: string): number {
+  checkUint(v, 16, what);
+  out[o] = v & 0xff;
+  out[o + 1] = v >>> 8;
+  return o + 2;
 }
 
 function req<T>(v: T | undefined, what: string): T {
@@ -258,6 +292,11 @@ export interface SecureApsFrameInput {
   extendedNonce?: boolean;
   /** Default 5 (ENC-MIC-32), as ZigBee PRO uses. */
   securityLevel?: SecurityLevel;
+  /**
+   * `euiOnAir(sourceEui)`, when the caller keeps it (a radio knows its own
+   * address bytes): saves parsing the EUI's hex on every frame.
+   */
+  sourceOnAir?: Uint8Array;
 }
 
 /** The key CCM* uses for a key identifier (ZigBee spec 4.4.1.1). */
@@ -282,17 +321,18 @@ export function secureApsFrame(i: SecureApsFrameInput): Uint8Array {
   if (keyId === 'network') throw new RangeError('key sequence number only belongs with the network key');
   checkUint(i.frameCounter, 32, 'frameCounter');
   const extended = i.extendedNonce ?? true;
+  const sourceOnAir = i.sourceOnAir ?? euiOnAir(i.sourceEui);
+  if (sourceOnAir.length !== 8) throw new RangeError('sourceOnAir must be 8 bytes');
   // one buffer: APS header || auxiliary header (with the real level: the AAD) || ciphertext || MIC
-  const h = encodeApsHeader(i.header, true);
-  const sourceOnAir = euiOnAir(i.sourceEui);
-  const sc = securityControl({ keyId, sourceAddress: extended ? i.sourceEui : undefined }, level);
-  const auxEnd = h.length + 5 + (extended ? 8 : 0);
+  const hLen = apsHeaderLength(i.header);
+  const sc = level | (KEY_ID[keyId] << 3) | (extended ? 0x20 : 0);
+  const auxEnd = hLen + 5 + (extended ? 8 : 0);
   const m = micLength(level);
   const out = new Uint8Array(auxEnd + i.payload.length + m);
-  out.set(h);
-  out[h.length] = sc;
-  writeU32le(out, h.length + 1, i.frameCounter);
-  if (extended) out.set(sourceOnAir, h.length + 5);
+  writeApsHeader(i.header, true, out, 0);
+  out[hLen] = sc;
+  writeU32le(out, hLen + 1, i.frameCounter);
+  if (extended) out.set(sourceOnAir, hLen + 5);
   const nonce = apsNonce(sourceOnAir, i.frameCounter, sc);
   const key = apsKeyFor(i.linkKey, keyId);
   if (level >= 4)
@@ -312,7 +352,7 @@ export function secureApsFrame(i: SecureApsFrameInput): Uint8Array {
     );
   }
   // on air the security level bits are 0
-  out[h.length] &= 0xf8;
+  out[hLen] &= 0xf8;
   return out;
 }
 
@@ -325,13 +365,17 @@ function writeU32le(out: Uint8Array, o: number, v: number): void {
   out[o + 3] = v >>> 24;
 }
 
-/** The CCM* nonce (ZigBee spec 4.5.2.2, as `zigbeeNonce`) from the source address already in on-air order. */
+/**
+ * The CCM* nonce (ZigBee spec 4.5.2.2, as `zigbeeNonce`) from the source
+ * address already in on-air order, written into one module buffer: CCM*
+ * reads it during the call that builds or checks a frame and keeps nothing.
+ */
+const nonceBuf = new Uint8Array(13);
 function apsNonce(sourceOnAir: Uint8Array, frameCounter: number, securityControl: number): Uint8Array {
-  const n = new Uint8Array(13);
-  n.set(sourceOnAir);
-  writeU32le(n, 8, frameCounter);
-  n[12] = securityControl;
-  return n;
+  nonceBuf.set(sourceOnAir);
+  writeU32le(nonceBuf, 8, frameCounter);
+  nonceBuf[12] = securityControl;
+  return nonceBuf;
 }
 
 export interface UnsecureOptions {
@@ -366,7 +410,7 @@ export function unsecureApsFrame(data: Uint8Array, opts: UnsecureOptions): Unsec
   const source = a.value.sourceAddress ?? opts.sourceEui;
   if (source === undefined)
     throw new ZigbeeMalformedError('secured frame has no extended nonce and no source was given', auxStart);
-  if (opts.sourceEui !== undefined && normaliseEui(opts.sourceEui) !== source)
+  if (opts.sourceEui !== undefined && opts.sourceEui !== source && normaliseEui(opts.sourceEui) !== source)
     throw new ZigbeeMalformedError(
       `auxiliary header source ${source} differs from the network source ${opts.sourceEui}`,
       auxStart,

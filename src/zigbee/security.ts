@@ -293,10 +293,21 @@ function bytesEq(a: Uint8Array, b: Uint8Array): boolean {
  * (off-heap, above 64 bytes) array per frame and direction.
  */
 let aesInput = new Uint8Array(32 * BLOCK);
+/** `aesInput`'s views by block count (a frame's AES calls take whole views: none made per call). */
+let aesInputViews: Uint8Array[] = [];
 
 function aesInputOf(bytes: number): Uint8Array {
-  if (aesInput.length < bytes) aesInput = new Uint8Array(Math.max(bytes, aesInput.length * 2));
-  return aesInput.subarray(0, bytes);
+  if (aesInput.length < bytes) {
+    aesInput = new Uint8Array(Math.max(bytes, aesInput.length * 2));
+    aesInputViews = [];
+  }
+  const b = bytes / BLOCK;
+  let v = aesInputViews[b];
+  if (!v) {
+    v = aesInput.subarray(0, bytes);
+    aesInputViews[b] = v;
+  }
+  return v;
 }
 
 /** S_0 || S_1 ... : E(A_i) with A_i = flags (L - 1) || nonce || i, enough for `n` message bytes. */
@@ -314,7 +325,11 @@ function keystream(aes: AesContexts, nonce: Uint8Array, n: number): Uint8Array {
   return aes.ecb.update(a);
 }
 
-/** CCM's authentication tag T (first M bytes of the CBC-MAC over B_0, the encoded `aad` and the message). */
+/**
+ * CCM's authentication tag T: the first M bytes of the returned block (the
+ * last CBC-MAC block over B_0, the encoded `aad` and the message; the
+ * context's chaining value, valid until its next call).
+ */
 function cbcMac(aes: AesContexts, nonce: Uint8Array, aad: Uint8Array, m: Uint8Array, M: number): Uint8Array {
   const la = aad.length === 0 ? 0 : aad.length < 0xff00 ? 2 : 6;
   const aBlocks = Math.ceil((la + aad.length) / BLOCK);
@@ -343,8 +358,11 @@ function cbcMac(aes: AesContexts, nonce: Uint8Array, aad: Uint8Array, m: Uint8Ar
   // the CBC context goes on from its last block: undo that chaining so this MAC starts from a zero IV
   for (let k = 0; k < BLOCK; k++) x[k] ^= aes.chain[k];
   const y = aes.cbc.update(x);
-  aes.chain.set(y.subarray(y.length - BLOCK));
-  return y.subarray(y.length - BLOCK, y.length - BLOCK + M);
+  const last = y.length - BLOCK;
+  const chain = aes.chain;
+  for (let k = 0; k < BLOCK; k++) chain[k] = y[last + k];
+  // T: the first M bytes of the last block, which the context keeps as its chaining value
+  return chain;
 }
 
 /** CCM* decryption-and-verification. Throws ZigbeeMicInvalidError when the MIC does not verify. */

@@ -41,6 +41,7 @@ import {
   decodeApsFrame,
   encodeApsFrame,
   encodeApsHeader,
+  euiOnAir,
   FrameCounterGuard,
   fragmentAsdu,
   OutgoingFrameCounter,
@@ -273,6 +274,8 @@ interface Reassembly {
 
 interface HanNode {
   eui: Eui;
+  /** `euiOnAir(eui)`: the radio's own address bytes, in every secured frame's nonce and header */
+  euiOnAir: Uint8Array;
   opts: HanAttachOptions;
   up: boolean;
   queue: BoundedQueue<OutMessage>;
@@ -280,10 +283,11 @@ interface HanNode {
   apsCounter: number;
   frameCounter: OutgoingFrameCounter;
   guard: FrameCounterGuard;
-  reassemblies: Map<string, Reassembly>;
-  recent: Map<string, number>;
+  /** Keyed by transfer (`transferKey`: source and APS counter). */
+  reassemblies: Map<number, Reassembly>;
+  recent: Map<number, number>;
   /** Transfers (source:APS counter) whose reassembly was refused: their remaining blocks are dropped. */
-  refused: Map<string, number>;
+  refused: Map<number, number>;
   airtime: AirtimeLog;
   duty?: DutyCycleMonitor;
   pumpScheduled: boolean;
@@ -295,7 +299,27 @@ interface ChannelJob {
   frame: Uint8Array;
   /** The transfer the frame belongs to (data blocks and their APS acks), for airtime per transfer. */
   msg?: OutMessage;
-  onDone: (delivered: boolean, acked: boolean) => void;
+  /** A data block of `msg`: when its MAC transaction ends, the sender waits for its APS ack. */
+  dataBlock: boolean;
+  /** Told whether the receiver heard the frame (frames put on air raw). */
+  onDone?: (delivered: boolean) => void;
+}
+
+/**
+ * Small numbers for the EUIs that sent secured or unsecured data, so that a
+ * transfer's key (source, APS counter) is one number, not a string built per
+ * frame. Process-wide (an EUI is the same device in every medium); a key is
+ * only ever compared, never shown or ordered.
+ */
+const SOURCE_IDS = new Map<Eui, number>();
+
+function transferKey(source: Eui, apsCounter: number): number {
+  let id = SOURCE_IDS.get(source);
+  if (id === undefined) {
+    id = SOURCE_IDS.size;
+    SOURCE_IDS.set(source, id);
+  }
+  return id * 256 + apsCounter;
 }
 
 const HOUR = 3_600_000;
@@ -412,6 +436,7 @@ export class HanMedium {
     }
     const node: HanNode = {
       eui: id,
+      euiOnAir: euiOnAir(id),
       opts,
       up: true,
       queue: new BoundedQueue<OutMessage>(`han.txq.${id}`, this.txQueueCapacity, this.metrics),
@@ -640,7 +665,8 @@ export class HanMedium {
       from: node,
       to: normaliseEui(to),
       frame: apsFrame.slice(),
-      onDone: (d) => onDone?.(d),
+      dataBlock: false,
+      onDone,
     });
     return { ok: true, id: this.nextId++ };
   }
@@ -721,27 +747,20 @@ export class HanMedium {
         payload,
         linkKey: key,
         sourceEui: node.eui,
+        sourceOnAir: node.euiOnAir,
         frameCounter: node.frameCounter.next(),
       });
     } else frame = encodeApsFrame(header, payload);
     m.awaitingAck = true;
-    this.enqueueJob({
-      from: node,
-      to: m.to,
-      frame,
-      msg: m,
-      onDone: () => {
-        if (node.current !== m || !m.awaitingAck) return;
-        // The APS ack (if the block got through) arrives as its own channel job;
-        // if none has come by apsAckWaitMs, the block is sent again.
-        m.ackTimer?.cancel();
-        m.ackTimer = this.clock.setTimer(
-          this.apsAckWaitMs,
-          () => this.onAckTimeout(node, m),
-          'han:aps-ack-wait',
-        );
-      },
-    });
+    this.enqueueJob({ from: node, to: m.to, frame, msg: m, dataBlock: true });
+  }
+
+  /** A data block's MAC transaction ended: its APS ack (if it got through) arrives as its own channel job. */
+  private blockSent(node: HanNode, m: OutMessage): void {
+    if (node.current !== m || !m.awaitingAck) return;
+    // if no ack has come by apsAckWaitMs, the block is sent again
+    m.ackTimer?.cancel();
+    m.ackTimer = this.clock.setTimer(this.apsAckWaitMs, () => this.onAckTimeout(node, m), 'han:aps-ack-wait');
   }
 
   private onAckTimeout(node: HanNode, m: OutMessage): void {
@@ -822,7 +841,7 @@ export class HanMedium {
   private enqueueJob(job: ChannelJob): void {
     if (!this.channel.offer(job)) {
       this.metrics.inc('han.channel.overflow');
-      this.clock.setTimer(0, () => job.onDone(false, false), 'han:channel-overflow');
+      this.clock.setTimer(0, () => this.jobDone(job, false), 'han:channel-overflow');
       return;
     }
     if (!this.busy) this.startNextJob();
@@ -896,27 +915,48 @@ export class HanMedium {
       job.msg.macAttempts += attempts;
       job.msg.airtimeMs += airtime;
     }
-    const finishJob = () => {
-      if (delivered && receiver && this.nodes.get(receiver.eui) === receiver)
-        this.receiveFrame(receiver, sender.eui, job.frame);
-      sender.duty?.evaluate();
-      if (receiver && receiver !== sender) receiver.duty?.evaluate();
-      job.onDone(delivered, acked);
-    };
     if (!onAir) {
       // An offline radio transmits into the void: its attempts take time but not the home's channel.
-      this.clock.setTimer(t - start, finishJob, 'han:offline-tx');
+      this.clock.setTimer(t - start, () => this.endJob(job, receiver, delivered), 'han:offline-tx');
       this.startNextJob();
       return;
     }
-    this.clock.setTimer(
-      t - start,
-      () => {
-        finishJob();
-        this.startNextJob();
-      },
-      'han:tx',
-    );
+    // the channel holds one transaction at a time: its outcome waits here for its end (`endTx`)
+    this.airJob = job;
+    this.airReceiver = receiver;
+    this.airDelivered = delivered;
+    this.clock.setTimer(t - start, this.endTx, 'han:tx');
+  }
+
+  /** The channel's transaction on air and what it drew (one at a time: `busy`). */
+  private airJob: ChannelJob | undefined;
+  private airReceiver: HanNode | undefined;
+  private airDelivered = false;
+
+  /** The end of the transaction on air (its `han:tx` timer; one function per medium, not a closure per frame). */
+  private readonly endTx = (): void => {
+    const job = this.airJob;
+    if (!job) return;
+    const receiver = this.airReceiver;
+    this.airJob = undefined;
+    this.airReceiver = undefined;
+    this.endJob(job, receiver, this.airDelivered);
+    this.startNextJob();
+  };
+
+  /** A MAC transaction's end: the receiver gets the frame (when it heard it), duty cycles, the sender's next step. */
+  private endJob(job: ChannelJob, receiver: HanNode | undefined, delivered: boolean): void {
+    const sender = job.from;
+    if (delivered && receiver && this.nodes.get(receiver.eui) === receiver)
+      this.receiveFrame(receiver, sender.eui, job.frame);
+    sender.duty?.evaluate();
+    if (receiver && receiver !== sender) receiver.duty?.evaluate();
+    this.jobDone(job, delivered);
+  }
+
+  private jobDone(job: ChannelJob, delivered: boolean): void {
+    if (job.dataBlock) this.blockSent(job.from, job.msg!);
+    else job.onDone?.(delivered);
   }
 
   // ---- receiver side -----------------------------------------------------
@@ -984,7 +1024,7 @@ export class HanMedium {
 
   private onData(node: HanNode, from: Eui, h: ApsHeader, payload: Uint8Array, secured: boolean): void {
     const now = this.clock.now();
-    const key = `${from}:${h.counter}`;
+    const key = transferKey(from, h.counter);
     this.expireRecent(node, now);
     const sender = this.nodes.get(from);
     const msg =
@@ -1131,9 +1171,10 @@ export class HanMedium {
         payload: NO_PAYLOAD,
         linkKey: key,
         sourceEui: node.eui,
+        sourceOnAir: node.euiOnAir,
         frameCounter: node.frameCounter.next(),
       });
     } else frame = encodeApsHeader(h);
-    this.enqueueJob({ from: node, to, frame, msg, onDone: () => {} });
+    this.enqueueJob({ from: node, to, frame, msg, dataBlock: false });
   }
 }
