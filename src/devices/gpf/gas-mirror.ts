@@ -5,7 +5,7 @@
  * (Gsme option `mirror`); the GPF answers reads from the last copy and
  * knows when it was taken.
  */
-import { copySharingFrozen } from '../../runtime/freeze.ts';
+import { copyReusing, copySharingFrozen } from '../../runtime/freeze.ts';
 import { defaultGsmeState, type GsmeState } from '../gsme/gsme.ts';
 import { beforeEntriesDropped, type IntervalLog } from '../meter-common/metrology.ts';
 
@@ -53,6 +53,23 @@ interface EntriesView {
 
 const NO_ENTRIES: IntervalLog['entries'] = Object.freeze([]) as unknown as IntervalLog['entries'];
 
+/** A log's copy whose `entries` are left to `settle` (NO_ENTRIES until then). */
+function copyLogWithoutEntries(log: IntervalLog): IntervalLog {
+  const copy = {} as Record<string, unknown>;
+  const src = log as unknown as Record<string, unknown>;
+  for (const k in src) copy[k] = k === 'entries' ? NO_ENTRIES : copySharingFrozen(src[k]);
+  return copy as unknown as IntervalLog;
+}
+
+/** As `copyLogWithoutEntries`, a fresh log object whose other members are `prev`'s where equal. */
+function copyLogReusing(log: IntervalLog, prev: IntervalLog): IntervalLog {
+  const copy = {} as Record<string, unknown>;
+  const src = log as unknown as Record<string, unknown>;
+  const p = prev as unknown as Record<string, unknown>;
+  for (const k in src) copy[k] = k === 'entries' ? NO_ENTRIES : copyReusing(src[k], p[k]);
+  return copy as unknown as IntervalLog;
+}
+
 export class GasMirror {
   private data: GsmeState;
   /** logs whose entries are taken from the GSME's arrays on the first read after a write */
@@ -87,11 +104,18 @@ export class GasMirror {
    * whose noted first or last entry is not frozen is copied at once.
    */
   private copyOf(state: GsmeState): GsmeState {
+    // the previous write's copy: what has not changed since is taken from it, not copied again
+    const prev = this.data as unknown as Record<string, unknown>;
     const m = state.metrology;
-    if (!m) return copySharingFrozen(state);
+    if (!m) return copyReusing(state, prev);
+    const pm = (prev.metrology ?? undefined) as Record<string, unknown> | undefined;
+    const prevLogs = (pm?.logs ?? undefined) as Record<string, IntervalLog> | undefined;
     const views: EntriesView[] = [];
     const logs: Record<string, IntervalLog> = {};
-    for (const [k, log] of Object.entries(m.logs)) {
+    for (const k in m.logs) {
+      const log = m.logs[k];
+      // the previous copy of the log (its members but `entries`, which `settle` fills in)
+      const prevLog = prevLogs?.[k];
       const n = log.entries.length;
       const head = log.entries[0];
       const tail = log.entries[n - 1];
@@ -99,20 +123,24 @@ export class GasMirror {
         logs[k] = copySharingFrozen(log);
         continue;
       }
-      const copy = copySharingFrozen({ ...log, entries: NO_ENTRIES });
+      if (n === 0) {
+        logs[k] = copySharingFrozen(log);
+        continue;
+      }
+      const copy = prevLog ? copyLogReusing(log, prevLog) : copyLogWithoutEntries(log);
       logs[k] = copy;
-      if (n > 0) {
-        views.push({ copy, entries: log.entries, length: n, head, tail, dropped: [] });
-        // the GSME drops its oldest entry when the log is full: the mirror keeps it first
-        beforeEntriesDropped(log.entries, this.keepDropped);
-      } else copy.entries = [];
+      views.push({ copy, entries: log.entries, length: n, head, tail, dropped: [] });
+      // the GSME drops its oldest entry when the log is full: the mirror keeps it first
+      beforeEntriesDropped(log.entries, this.keepDropped);
     }
-    const metrology = copySharingFrozen({ ...m, logs: {} });
-    metrology.logs = logs;
-    const data: GsmeState = copySharingFrozen({ ...state, metrology: null });
-    data.metrology = metrology;
+    const metrology: Record<string, unknown> = {};
+    const mr = m as unknown as Record<string, unknown>;
+    for (const k in mr) metrology[k] = k === 'logs' ? logs : copyReusing(mr[k], pm?.[k]);
+    const data: Record<string, unknown> = {};
+    const sr = state as unknown as Record<string, unknown>;
+    for (const k in sr) data[k] = k === 'metrology' ? metrology : copyReusing(sr[k], prev[k]);
     if (views.length) this.views = views;
-    return data;
+    return data as unknown as GsmeState;
   }
 
   /** Before the GSME drops the oldest entry of a noted array: kept, while the write still holds it. */
