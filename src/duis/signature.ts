@@ -512,6 +512,22 @@ export interface SignOptions extends XmlLimits {
  * first.
  */
 function signedInfoXml(digest: string, form: 'document' | 'exc-c14n'): string {
+  const [before, after] = SIGNED_INFO_PARTS[form];
+  return before + digest + after;
+}
+
+/** The SignedInfo's text in each form before and after the digest (fixed: written once, not per signature). */
+const SIGNED_INFO_PARTS = {
+  document: signedInfoParts('document'),
+  'exc-c14n': signedInfoParts('exc-c14n'),
+};
+
+function signedInfoParts(form: 'document' | 'exc-c14n'): [string, string] {
+  const [before, after] = signedInfoTemplate('\u0000', form).split('\u0000');
+  return [before, after];
+}
+
+function signedInfoTemplate(digest: string, form: 'document' | 'exc-c14n'): string {
   const empty = (name: string, algorithm: string) =>
     form === 'exc-c14n'
       ? `<ds:${name} Algorithm="${algorithm}"></ds:${name}>`
@@ -536,8 +552,19 @@ function escapeXml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-/** `<ds:KeyInfo>` naming the signer's certificate by issuer DN and serial (fixed per signer). */
+/** `<ds:KeyInfo>` naming the signer's certificate by issuer DN and serial (fixed per signer: written once). */
 function keyInfoXml(signer: XmlSigner): string {
+  let xml = KEY_INFO.get(signer.certificate);
+  if (xml === undefined) {
+    xml = writeKeyInfo(signer);
+    KEY_INFO.set(signer.certificate, xml);
+  }
+  return xml;
+}
+
+const KEY_INFO = new WeakMap<XmlSigningCertificate, string>();
+
+function writeKeyInfo(signer: XmlSigner): string {
   return (
     `<ds:KeyInfo><ds:X509Data><ds:X509IssuerSerial>` +
     `<ds:X509IssuerName>${escapeXml(signer.certificate.issuerName)}</ds:X509IssuerName>` +

@@ -66,6 +66,25 @@ export function signerCellRefusal(
   deviceType: DeviceType,
   userRoles: readonly RemotePartyRole[],
 ): string | undefined {
+  // A function of fixed tables (the SRV transforms, the cells per device type): worked out once per
+  // SRV, device type and roles, not per request (issue 17).
+  const key = `${srv}|${deviceType}|${userRoles.join(',')}`;
+  let hit = REFUSALS.get(key);
+  if (hit === undefined) {
+    hit = { why: workOutRefusal(srv, deviceType, userRoles) };
+    if (REFUSALS.size < 4096) REFUSALS.set(key, hit);
+  }
+  return hit.why;
+}
+
+/** signerCellRefusal's answers, by `srv|deviceType|roles` (a few hundred at most: the SRVs x types x role sets). */
+const REFUSALS = new Map<string, { why: string | undefined }>();
+
+function workOutRefusal(
+  srv: string,
+  deviceType: DeviceType,
+  userRoles: readonly RemotePartyRole[],
+): string | undefined {
   const t = srvTransform(srv);
   if (!t) return undefined;
   const rules = t.useCases.filter((u) => (u.targets as readonly DeviceType[]).includes(deviceType));
