@@ -34,6 +34,7 @@ import {
   signedPreCommandBody,
   verifyAndParseDuisResponse,
 } from '../../duis/index.ts';
+import { el } from '../../duis/xml.ts';
 import { validateAgainstDuisXsdInProcess } from '../../duis/xsd-inprocess.ts';
 import { toHex } from '../../runtime/bytes.ts';
 import type { DspReply, DuisEndpoint } from './service.ts';
@@ -200,10 +201,19 @@ describe('DSP service: checks and their DUIS answers', () => {
       expect: { responseCode: 'E17' },
     },
     {
-      name: 'a device SR this DSP does not transform for the target type (11.3 to a CHF: who signs CS06 for a hub is not confirmed): the DUIS refusal E11, not HTTP 501',
+      name: 'a device SR this DSP does not transform for the target type (8.1.1 to a CHF: the DCC processes it alone, no GBCS): the DUIS refusal E11, not HTTP 501',
       endpoint: 'serviceT',
       input: () =>
-        templateRequest('CS06_11.3_IMMEDIATE_SUCCESS_REQUEST_DUIS.XML', { counter: next(), target: CHF }),
+        signedRequest({
+          target: CHF,
+          counter: next(),
+          cv: 4,
+          srv: '8.1.1',
+          body: el('CommissionDeviceSynchroniseClock', [
+            el('CurrentDateTime', '2015-01-01T00:00:00Z'),
+            el('TolerancePeriod', '60'),
+          ]),
+        }),
       expect: { responseCode: 'E11', error: 'DSP_UNSUPPORTED_SERVICE_REQUEST' },
     },
   ];

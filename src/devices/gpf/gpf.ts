@@ -18,6 +18,13 @@
  * - GCS09: Set Change of Tenancy Date (Device Management Publish Change of
  *   Tenancy), held in the GPF's state;
  * - GCS59: Restore GPF Device Log (ASN.1), each entry restored (result 0);
+ * - CS06 Activate Firmware (DUIS 11.3; the meters' code, meter-common/firmware.ts):
+ *   the GPF's own firmware. No image reaches a GPF in this emulation (the
+ *   CH's images go to the CHF and, over the HAN OTA cluster, to the HAN
+ *   devices), so CS06 answers GBCS's failure outcome (1) with the running
+ *   version and logs Firmware Verification Failed (0x8F1C); an image loaded
+ *   on the backchannel (`loadFirmwareImage`) is activated now, or at its
+ *   execution date-time with the 8F66 / 8F67 alert (0x00CA), as on a meter;
  * - CS02a / CS02f, CS02b (every replacement mode; GBCS 13.3), CS02c / CS02d /
  *   CS02e: the details and the replacement of the GPF's own Trust Anchor
  *   cells and its own key pairs and certificates, by the shared handlers
@@ -47,6 +54,12 @@ import {
   defaultDeviceKeyState,
   reapplyInstalledKeys,
 } from '../meter-common/device-credentials.ts';
+import {
+  activateFirmware,
+  type FirmwareHost,
+  type FirmwareState,
+  runFirmwareActivation,
+} from '../meter-common/firmware.ts';
 import {
   type Execution,
   type ExecutionContext,
@@ -78,7 +91,12 @@ export interface GpfState {
   eventLog?: LogEntry[];
   /** the GPF's own Security Event Log (Log ID 4): commands its security checks refused */
   securityLog?: LogEntry[];
+  /** the GPF's own firmware (CS06; absent in a snapshot from before it: GPF_FIRMWARE_VERSION, no image) */
+  firmware?: FirmwareState;
 }
+
+/** The GPF's running firmware version until a CS06 changes it (PROVISIONAL: no reference GPF version). */
+export const GPF_FIRMWARE_VERSION = '00010000';
 
 /** The GPF's credential state before any CS02b: no seq number set, no certificate replaced. */
 function initialGpfCredentials(): CredentialState {
@@ -101,6 +119,8 @@ interface GpfView extends GsmeView {
   credentialHost: CredentialHost;
   /** its own key pairs and certificates (CS02c / CS02d / CS02e) */
   deviceKeys: DeviceKeyHolder;
+  /** its own firmware (CS06), as the meters hold theirs */
+  firmwareHost: FirmwareHost;
 }
 
 /** Responses to these reads carry the clock status in the header date-time (RTDS GCS13a/b/c, GCS14 on the GPF: 00). */
@@ -131,7 +151,10 @@ export const GPF_HANDLERS = registerMirroredReads(new UseCaseRegistry<GpfView>()
     clearEventLog((d: GpfView) => ownLog(d.gpf, 'eventLog')),
   )
   .register('GCS09', changeOfTenancy)
-  .register('GCS59', restoreDeviceLog);
+  .register('GCS59', restoreDeviceLog)
+  .register('CS06', (call: UseCaseCall<Parameters<typeof activateFirmware>[0]['fields']>, d: GpfView) =>
+    activateFirmware(call, d.firmwareHost),
+  );
 registerCredentialUseCases(GPF_HANDLERS, (d) => d.credentialHost, {
   updates: updateUseCasesFor('GPF'),
   deviceKeys: (d) => d.deviceKeys,
@@ -163,6 +186,22 @@ export class Gpf extends MeterDevice<GpfState> {
       now: () => this.deviceNow(),
       logEvent: (code) => appendLog(ownLog(self.state, 'eventLog'), this.deviceNow(), code),
       credentialHost: this.credentialHost(),
+      firmwareHost: {
+        // the shared code replaces `state.firmware` whole: the GPF's own state holds it
+        state: {
+          get firmware(): FirmwareState {
+            self.state.firmware ??= { version: GPF_FIRMWARE_VERSION, pendingImage: null };
+            return self.state.firmware;
+          },
+          set firmware(f: FirmwareState) {
+            self.state.firmware = f;
+          },
+        },
+        now: () => this.deviceNow(),
+        logEvent: (code) => appendLog(ownLog(self.state, 'eventLog'), this.deviceNow(), code),
+        scheduleFutureDated: (e) => this.acceptFutureDated(e),
+        cancelFutureDated: (k) => this.cancelFutureDated(k),
+      },
       deviceKeys: {
         deviceType: 'GPF',
         eui: this.eui,
@@ -216,6 +255,15 @@ export class Gpf extends MeterDevice<GpfState> {
     /** The GPF's Trust Anchor cell `name` as it holds it. */
     trustAnchorCell: (name: TrustAnchorCellName): RemotePartyAnchor | undefined =>
       this.security.trustAnchors.cell(name),
+    /** An image the GPF holds as if verified (none reaches it over the air here): CS06 may activate it. */
+    loadFirmwareImage: (hash: string, version: string): void => {
+      this.view.firmwareHost.state.firmware.pendingImage = {
+        hash: hash.toUpperCase(),
+        version: version.toUpperCase(),
+      };
+    },
+    /** The GPF's running firmware version and any image waiting for CS06. */
+    firmware: (): FirmwareState => structuredClone(this.view.firmwareHost.state.firmware),
     /** What cell `name` held before the test (the certificates a GPF in service was given by an earlier CS02b). */
     setTrustAnchorCell: (name: TrustAnchorCellName, anchor: RemotePartyAnchor): void => {
       const ta = this.security.trustAnchors.clone();
@@ -237,8 +285,9 @@ export class Gpf extends MeterDevice<GpfState> {
     return encodeGbzAlert({ alertCode: code, alertTime: zigbeeTime(atMs) });
   }
 
-  /** The GPF's only future-dated work: a CS02b at its execution date-time. */
+  /** The GPF's future-dated work: a CS06 or a CS02b at its execution date-time. */
   protected executeFutureDated(entry: FutureDatedEntry): ReturnType<typeof runCredentialUpdate> {
+    if (entry.useCase === 'CS06') return runFirmwareActivation(entry, this.view.firmwareHost);
     return runCredentialUpdate(entry, this.view.credentialHost);
   }
 

@@ -1,6 +1,6 @@
 /**
  * Firmware on a device, the same for every device type that runs it (ESME,
- * GSME, PPMID): an image arrives over the HAN OTA Upgrade cluster from the
+ * GSME, PPMID, HCALCS, GPF): an image arrives over the HAN OTA Upgrade cluster from the
  * CH (chf/firmware-distribution.ts; han/node.ts hands the reassembled file
  * to the device's `onFirmwareImage`), is verified again (zigbee/ota.ts:
  * header, size, image hash; the image type must be this device type's) and

@@ -21,6 +21,7 @@ import {
   type RequestId,
   serviceRequest,
 } from '../../../duis/index.ts';
+import { ecdsaVerify } from '../../../gbcs/crypto.ts';
 import {
   decodeMessage,
   encodeApdu,
@@ -109,7 +110,7 @@ export interface SupportedTransform {
   payload: 'dlms' | 'gbz' | 'asn1';
   /** Body selector for SRs with several use cases on one device type (e.g. 1.6 `Credit`). */
   when?: string;
-  /** The ACB signs the command (a GBCS-critical use case it authorises for a non-critical SR). */
+  /** The ACB signs the command (a GBCS-critical use case it authorises for a non-critical SR, or for a user who signed the Pre-Command: CS06 to a PPMID). */
   acbSigns?: true;
 }
 
@@ -432,7 +433,7 @@ export interface SignedPreCommandExpectation {
 export interface SignedPreCommandResult {
   /** General Ciphering with the ACB MAC around the signed APDU. */
   gbcs: Uint8Array;
-  /** The signed General Signing APDU as received. */
+  /** The signed General Signing APDU as received (for an ACB-signed rule: signed by the ACB instead). */
   apdu: Uint8Array;
   useCase: string;
   messageCode: number;
@@ -444,14 +445,35 @@ export interface SignedPreCommandResult {
   originatorCounter: bigint;
 }
 
-const CRITICAL_BY_CODE = new Map<number, { rule: UseCaseRule<unknown>; srvs: string[] }>();
+/** The critical rules by Message Code, one per target type (CS06: the user's rule, or the ACB's for a PPMID / HCALCS). */
+const CRITICAL_BY_CODE = new Map<number, Map<DeviceType, { rule: UseCaseRule<unknown>; srvs: string[] }>>();
 for (const t of REGISTERED_SRV_TRANSFORMS) {
   if (!t.critical) continue;
   for (const u of t.useCases as readonly UseCaseRule<unknown>[]) {
-    const e = CRITICAL_BY_CODE.get(u.messageCode);
-    if (e) e.srvs.push(t.srv);
-    else CRITICAL_BY_CODE.set(u.messageCode, { rule: u, srvs: [t.srv] });
+    const byType = CRITICAL_BY_CODE.get(u.messageCode) ?? new Map();
+    CRITICAL_BY_CODE.set(u.messageCode, byType);
+    for (const type of u.targets) {
+      const e = byType.get(type);
+      if (!e) byType.set(type, { rule: u, srvs: [t.srv] });
+      else if (!e.srvs.includes(t.srv)) e.srvs.push(t.srv);
+    }
   }
+}
+
+/**
+ * The user behind an ACB-signed critical Pre-Command (rule `acbSigns`, e.g.
+ * CS06 to a PPMID): the ACB is the header originator, the user the
+ * Supplementary Remote Party, whose signature on the Pre-Command authorises
+ * it (DSP-2); the DSP then signs the command as the ACB (PROVISIONAL).
+ */
+function acbSignedPreCommandUser(msg: GbcsMessage, ctx: TransformContext): { eui: Eui; counter: bigint } {
+  const user = msg.otherInfo.supplementaryRemotePartyId;
+  const counter = msg.otherInfo.supplementaryRemotePartyCounter;
+  if (msg.originator !== acbOf(ctx) || user === null || counter === null)
+    throw new DspPreCommandInvalidError(
+      'this Pre-Command is originated by the ACB for the user: the ACB in the header, the user as Supplementary Remote Party',
+    );
+  return { eui: user, counter };
 }
 
 /**
@@ -479,26 +501,30 @@ export function completeSignedPreCommandResult(
   if (msg.cra !== 'command') throw new DspPreCommandInvalidError(`CRA is ${msg.cra}, not command`);
   if (msg.signatureField !== 'present' || msg.signature === null)
     throw new DspPreCommandInvalidError('the Pre-Command is not signed');
-  const entry = CRITICAL_BY_CODE.get(msg.messageCode);
-  if (!entry) {
+  const byType = CRITICAL_BY_CODE.get(msg.messageCode);
+  if (!byType) {
     throw new DspPreCommandInvalidError(
       `Message Code 0x${msg.messageCode.toString(16).padStart(4, '0').toUpperCase()} is not a critical use case this DSP transforms`,
     );
   }
   const targetType = ctx.deviceTypeOf(msg.recipient);
   if (targetType === undefined) throw new DspUnknownDeviceError(msg.recipient);
-  if (!entry.rule.targets.includes(targetType)) {
-    throw new DspDeviceTypeMismatchError(entry.srvs.join('/'), targetType, entry.rule.targets);
+  const entry = byType.get(targetType);
+  if (!entry) {
+    const all = [...byType.values()];
+    throw new DspDeviceTypeMismatchError([...new Set(all.flatMap((e) => e.srvs))].join('/'), targetType, [
+      ...byType.keys(),
+    ]);
   }
+  // the business originator: the header's, or the user behind an ACB-signed one
+  const signer = entry.rule.acbSigns
+    ? acbSignedPreCommandUser(msg, ctx)
+    : { eui: msg.originator, counter: msg.originatorCounter };
   if (expect.requestId) {
     const r = expect.requestId;
-    if (
-      r.originator !== msg.originator ||
-      r.target !== msg.recipient ||
-      r.counter !== msg.originatorCounter
-    ) {
+    if (r.originator !== signer.eui || r.target !== msg.recipient || r.counter !== signer.counter) {
       throw new DspPreCommandMismatchError(
-        `Pre-Command ${msg.originator}:${msg.recipient}:${msg.originatorCounter} does not match RequestID ${r.originator}:${r.target}:${r.counter}`,
+        `Pre-Command ${signer.eui}:${msg.recipient}:${signer.counter} does not match RequestID ${r.originator}:${r.target}:${r.counter}`,
       );
     }
   }
@@ -511,15 +537,17 @@ export function completeSignedPreCommandResult(
       throw new DspPreCommandMismatchError('the signed content is not the Pre-Command this DSP issued');
   }
   // DSP-2: the business originator's signature, checked against its DS certificate.
-  const key = ctx.security.keyStore.publicKey(msg.originator, 'ds');
-  if (!key)
-    throw new DspUnknownKeyError(`no DS certificate for the signer ${msg.originator}`, msg.originator, 400);
-  const check = ctx.security.verifySignature(msg);
-  if (check !== 'valid')
-    throw new DspSignatureInvalidError(`the signature of ${msg.originator} does not verify`, msg.originator);
+  const key = ctx.security.keyStore.publicKey(signer.eui, 'ds');
+  if (!key) throw new DspUnknownKeyError(`no DS certificate for the signer ${signer.eui}`, signer.eui, 400);
+  if (!ecdsaVerify(msg.signedData, msg.signature, key))
+    throw new DspSignatureInvalidError(`the signature of ${signer.eui} does not verify`, signer.eui);
+  // an ACB-signed rule: the user's signature authorised it; the device checks the ACB's
+  const apdu = entry.rule.acbSigns
+    ? acbSign(signedPreCommand.subarray(0, msg.apdu.length - 1 - msg.signature.length), ctx, msg.originator)
+    : msg.apdu;
   return {
-    gbcs: macCommand(msg.apdu, ctx),
-    apdu: msg.apdu,
+    gbcs: macCommand(apdu, ctx),
+    apdu,
     useCase: entry.rule.useCase,
     messageCode: msg.messageCode,
     srvs: [...entry.srvs],

@@ -738,12 +738,22 @@ const ACTIVATE_FIRMWARE: SrvTransform<ActivateFirmware> = {
   futureDating: 'device',
   read: activateFirmware,
   executionDateTime: (b) => b.executionDateTime,
-  useCases: [uc({ useCase: 'CS06', targets: ['ESME', 'GSME'], fields: buildCs06 })],
-  notTransformed: {
-    targets: ['CHF', 'GPF', 'PPMID', 'HCALCS'],
-    reason:
-      'who originates and signs CS06 for a Communications Hub, PPMID or HCALCS is not confirmed against reference data',
-  },
+  useCases: [
+    // the user originates and signs (its Pre-Command, CV 4 -> 5/6/7); the CHF and GPF take the
+    // supplier directly (catalogue roles: Supplier; GBCS 11.5 text not reached: PROVISIONAL for them)
+    uc({ useCase: 'CS06', targets: ['ESME', 'GSME', 'CHF', 'GPF'], fields: buildCs06 }),
+    // PROVISIONAL: a PPMID / HCALCS holds no supplier cell (devices/security TRUST_ANCHOR_CELLS_OF), so
+    // the ACB originates CS06 for the user (Supplementary Remote Party) and signs it once the user has
+    // signed the Pre-Command (DSP-2 check of the user's signature, then the ACB's: completeSignedPreCommand)
+    uc({
+      useCase: 'CS06',
+      targets: ['PPMID', 'HCALCS'],
+      originator: 'acb',
+      acbSigns: true,
+      whenText: 'the ACB originates for the user and signs after the user signed the Pre-Command',
+      fields: buildCs06,
+    }),
+  ],
 };
 
 // ---------------------------------------------------------------- the table

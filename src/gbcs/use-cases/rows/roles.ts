@@ -431,7 +431,11 @@ export const ROLE_TABLE: Readonly<Record<string, RoleEntry>> = {
     ['supplier', 'networkOperator'],
     'the ACB acts for the Export Supplier and for parties the GPF holds no cell for',
   ),
-  CS06: e(S, `${DUIS}; ${SEC13('11.5')}`),
+  CS06: e(
+    S,
+    `${DUIS}; to a PPMID/HCALCS through the ACB (PROVISIONAL: they hold no supplier cell, as CS04AC); ${SEC13('11.5')}`,
+    ['supplier'],
+  ),
   CS08: e(NONE, `${DCC_DEVICE}; ${NOT_DEFINED('0x0129 is in the message code lists only')}`, [
     'supplier',
     'networkOperator',
