@@ -22,6 +22,7 @@ const NONE = 0xffffffff;
 const A2 = 4002;
 const B2 = 6969;
 const ECS17D = 'ECS17d_4.1.2_SINGLE_SUCCESS_COMMAND_GBCS.HEX';
+const DAY = 86_400_000;
 
 describe('block split (pure)', () => {
   it('consumption fills the block up to its threshold, the rest goes on; no threshold: all in the block reached', () => {
@@ -130,5 +131,38 @@ describe('ESME block counters through GBCS', () => {
     const list = t.ecs17e();
     assert.deepEqual(t.col2(list, 1), { register: 10000, counter: 0 });
     assert.deepEqual(t.col2(list, 2), { register: 2000, counter: 0 });
+  });
+
+  it('ECS48 (the RTDS command: daily at 00:00) resets the block counters at each midnight, read back by ECS17e; an empty schedule stops it', () => {
+    const t = meter();
+    const r = t.send('ECS48_6.26_SUCCESS_COMMAND_GBCS.HEX');
+    assert.equal(r.ev?.reason, 'OK');
+    assert.deepEqual(r.ev?.detail, {
+      written: ['blockCounterMatrixDailyReset.executionTime'],
+      nextReset: '2015-01-02T00:00:00.000Z',
+    });
+    t.esme.backchannel.consume(12000);
+    assert.deepEqual(t.col2(t.ecs17e(), 2), { register: 2000, counter: 2000 });
+    t.clock.advance(DAY - 1);
+    assert.deepEqual(t.col2(t.ecs17e(), 2), { register: 2000, counter: 2000 }, 'not before midnight');
+    t.clock.advance(1);
+    let list = t.ecs17e();
+    assert.deepEqual(t.col2(list, 1), { register: 10000, counter: 0 });
+    assert.deepEqual(t.col2(list, 2), { register: 2000, counter: 0 });
+    const before = t.balance();
+    t.esme.backchannel.consume(1000);
+    assert.equal(t.balance(), before - A2, 'block 1 again after the reset');
+    // the next midnight again, also on a restored meter
+    const other = rig.meter({ initialState: { paymentMode: 'prepayment' } as never }, t.clock.now());
+    other.esme.restore(t.esme.snapshot());
+    other.clock.advance(DAY);
+    assert.deepEqual(other.esme.stateView.blocks?.counters.slice(0, 8), [0, 0, 0, 0, 0, 0, 0, 0]);
+    // an empty execution_time: no more resets
+    t.send('ECS48_6.26_SUCCESS_COMMAND_GBCS.HEX', (f) => {
+      f.blockCounterMatrixDailyReset!.executionTime = [];
+    });
+    t.clock.advance(DAY);
+    list = t.ecs17e();
+    assert.deepEqual(t.col2(list, 1), { register: 11000, counter: 1000 });
   });
 });

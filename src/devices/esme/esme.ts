@@ -34,6 +34,7 @@ import { AlcsControl, defaultAlcsState } from './alcs.ts';
 import { attributeOverlay } from './attribute-store.ts';
 import { defaultBillingState } from './billing-calendar.ts';
 import { BillingCalendarControl, ECS68 } from './billing-control.ts';
+import { BlockCounterDailyReset } from './block-reset-control.ts';
 import { newDailyReadLog, recordDailyReads } from './daily-read-log.ts';
 import { answerHanCommand, type EsmeHanHost } from './han-commands.ts';
 import { ESME_FUTURE_DATED, ESME_HANDLERS } from './handlers/index.ts';
@@ -93,6 +94,7 @@ export class Esme extends MeterDevice<EsmeState> {
     this.services = this.buildServices();
     this.alcs.reschedule();
     this.billing.reschedule();
+    this.blockReset.reschedule();
   }
 
   /** A copy of the meter's state (for tests and the automation API). */
@@ -217,6 +219,21 @@ export class Esme extends MeterDevice<EsmeState> {
     });
   }
 
+  /** the block counters' daily reset in time (block-reset-control.ts, ECS48) */
+  readonly blockReset: BlockCounterDailyReset = this.buildBlockReset();
+
+  private buildBlockReset(): BlockCounterDailyReset {
+    const self = this;
+    return new BlockCounterDailyReset({
+      get services() {
+        return self.services;
+      },
+      now: () => this.deviceNow(),
+      advance: () => this.advance(),
+      setTimer: (delayMs, fn, label) => this.clock.setTimer(delayMs, fn, `${this.eui} ${label}`),
+    });
+  }
+
   private buildServices(): EsmeServices {
     const self = this;
     return {
@@ -236,6 +253,7 @@ export class Esme extends MeterDevice<EsmeState> {
       logEvent: (code, messageCode, at) => this.logEvent(code, messageCode, at),
       alcs: this.alcs,
       billing: this.billing,
+      blockReset: this.blockReset,
       hardwareFaults: () => this.hardwareFaults(),
       get deviceKeys() {
         return self.state.credentials.deviceKeys;
@@ -417,11 +435,13 @@ export class Esme extends MeterDevice<EsmeState> {
     this.restoreBase({ ...s, futureDated: s.futureDated.map(migrateFutureDated) });
     this.alcs.reschedule();
     this.billing.reschedule();
+    this.blockReset.reschedule();
   }
 
-  /** The device clock moved (Set Clock, the CH's time): the ALCS and billing timers follow it. */
+  /** The device clock moved (Set Clock, the CH's time): the ALCS, billing and block reset timers follow it. */
   protected override onDeviceClockChanged(): void {
     this.alcs.reschedule();
     this.billing.reschedule();
+    this.blockReset.reschedule();
   }
 }

@@ -12,6 +12,7 @@ import type { RegistryDevice } from '../meter-common/use-case-registry.ts';
 import type { DeviceSecurity } from '../security/device-security.ts';
 import type { AlcsControl } from './alcs.ts';
 import type { BillingCalendarControl } from './billing-control.ts';
+import type { BlockCounterDailyReset } from './block-reset-control.ts';
 import type { EsmeState } from './state.ts';
 
 export interface EsmeServices extends RegistryDevice, DeviceKeyHolder {
@@ -37,4 +38,6 @@ export interface EsmeServices extends RegistryDevice, DeviceKeyHolder {
   readonly alcs?: AlcsControl;
   /** the billing calendar in time: ECS30 / ECS30a start it (billing-control.ts) */
   readonly billing?: BillingCalendarControl;
+  /** the block counters' daily reset: ECS48 starts it (block-reset-control.ts) */
+  readonly blockReset?: BlockCounterDailyReset;
 }

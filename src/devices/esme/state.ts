@@ -108,6 +108,8 @@ export interface EsmeState {
   alcs: AlcsState;
   /** the billing calendar in time (billing-control.ts): whether it runs, and from when */
   billing: BillingState;
+  /** the block counters' daily reset in time (block-reset-control.ts, ECS48): whether it runs, and from when */
+  blockReset?: BillingState;
   /** the block registers and counters the meter counts (block-counters.ts); absent: the held list */
   blocks?: BlockRegisters;
 }

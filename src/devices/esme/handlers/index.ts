@@ -13,7 +13,7 @@ import { adjustBalance, paymentMode, resetBalance, runPaymentMode, topUp } from 
 import { auxiliaryControllerCalendar, runAuxiliaryCalendarActivation } from './aux-calendar.ts';
 import { AUX_LOAD_USE_CASES, auxiliaryLoadControl } from './aux-load.ts';
 import { setBillingCalendar } from './billing.ts';
-import { resetBlockCounterMatrix } from './block-counters.ts';
+import { configureDailyBlockReset, resetBlockCounterMatrix } from './block-counters.ts';
 import { setClock } from './clock.ts';
 import { readAttributes, writeAttributes } from './cosem.ts';
 import { esmeCredentialHost, runCredentialUpdate } from './credentials.ts';
@@ -56,6 +56,7 @@ export const ESME_HANDLERS = new UseCaseRegistry<EsmeServices>()
   .register('ECS04a', adjustBalance)
   .register('ECS04b', resetBalance)
   .register('ECS05', resetBlockCounterMatrix)
+  .register('ECS48', configureDailyBlockReset)
   .register('ECS07', manageDebt)
   .register('ECS09', activateEmergencyCreditRemotely)
   .register('ECS08a', updatePrepayConfiguration)
