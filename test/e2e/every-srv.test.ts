@@ -97,30 +97,17 @@ const NO_ANSWER: Readonly<Record<string, readonly [cause: string, why: string]>>
 /**
  * Runs the DSP refuses before building any command, with the exact DUIS code and why: a PPMID holds the Root,
  * Recovery and ACB cells only (devices/security TRUST_ANCHOR_CELLS_OF, PROVISIONAL; the ACB commands it, RTDS
- * 8.7.2 / 8.8.2 / 11.2), so it could not authenticate the supplier's own critical command (signed by the supplier
- * through the Pre-Command) and would discard it unanswered: the DSP, which knows the target's type and that
- * type's cells, refuses it with E11 naming the missing cell (src/dcc/dsp/signer-cells.ts). The device runs
- * CS02c / CS02d / CS02e when the ACB sends them for the supplier (roles.ts, credential-handlers.test.ts); the DSP
- * does not route a supplier's critical SRV to a PPMID through the ACB (not done).
+ * 8.7.2 / 8.8.2 / 11.2). The supplier's 6.17 / 6.15.2 / 6.24.2 reach it from the ACB, which signs them
+ * (src/dcc/dsp/transform/acb-fronting.ts: the role table lets the ACB send CS02c / CS02d / CS02e for a supplier);
+ * 6.15.1 and 6.23 have no such path (the Known Remote Party that signs CS02b is its business originator, GBCS
+ * 13.3.3.1, and the PPMID holds no supplier cell to replace), so the DSP refuses them with E11 naming the
+ * missing cell (src/dcc/dsp/signer-cells.ts).
  */
 const DSP_REFUSED: Readonly<Record<string, readonly [code: 'E11', why: string]>> = {
-  ...Object.fromEntries(
-    (['6.15.1', '6.15.2', '6.17', '6.24.2'] as const).map((srv) => [
-      `${srv} PPMID wan`,
-      ['E11', "the supplier's own critical command: the PPMID holds no supplier cell"] as const,
-    ]),
-  ),
-  // through the PPMID (CV 4 -> 6): the DSP refuses the CV 4 already (before: the PPMID relay refused CV 6,
-  // target-is-ppmid); 6.15.1 takes no local delivery
-  ...Object.fromEntries(
-    (['6.15.2', '6.17', '6.24.2'] as const).map((srv) => [
-      `${srv} PPMID ppmid`,
-      [
-        'E11',
-        "the supplier's own critical command: the PPMID holds no supplier cell (refused at CV 4)",
-      ] as const,
-    ]),
-  ),
+  '6.15.1 PPMID wan': [
+    'E11',
+    'CS02b supplier by supplier: the supplier signs it itself, the PPMID holds no supplier cell (to check it or to replace), and the role table gives the ACB no path',
+  ],
   '6.23 PPMID wan': [
     'E11',
     "CS02b by the transitional CoS party (signed by it): the PPMID holds no transitional CoS cell (the estate's DSP also has no transitional CoS party's keys: E11 either way)",
@@ -260,6 +247,7 @@ describe('e2e: every orderable device SRV, DUIS -> DSP -> WAN -> device -> DUIS 
     for (const [type, device] of [
       ['GSME', home.gsme],
       ['GPF', home.gpf],
+      ['PPMID', home.ppmid],
     ] as const) {
       const d = device!.security.ownCredentials;
       const c = (await createTestPki()).certifyDeviceKey(d.eui, 'ds', d.dsCertificate.publicKey);
@@ -414,7 +402,7 @@ describe('e2e: every orderable device SRV, DUIS -> DSP -> WAN -> device -> DUIS 
     );
     assert.ok(runs.length > 60, `${runs.length} runs`);
     // the GSME, the GPF and the PPMID answer the credential SRVs themselves (over the WAN; the GSME through the
-    // CHF mailbox on its poll interval), each answer checked above
+    // CHF mailbox on its poll interval; the PPMID from the ACB for the supplier), each answer checked above
     for (const run of [
       '6.17 GSME wan',
       '6.17 GPF wan',
@@ -425,10 +413,13 @@ describe('e2e: every orderable device SRV, DUIS -> DSP -> WAN -> device -> DUIS 
       '6.24.1 GSME wan',
       '6.24.1 GPF wan',
       '6.24.1 PPMID wan',
+      '6.17 PPMID wan',
+      '6.15.2 PPMID wan',
+      '6.24.2 PPMID wan',
     ])
       assert.ok(credentialAnswers.includes(run), `${run}: the device's credential answer`);
     // the estate's PPMID holds the Root, Recovery and ACB cells only: the ACB's CS04AC (8.8.2) reaches it and is
-    // answered; the supplier's own critical commands cannot be authenticated by it (NO_ANSWER)
+    // answered, and so do the supplier's CS02c / CS02d / CS02e, which the ACB originates and signs for it
     assert.equal(
       home.ppmid?.security.trustAnchors.cell('supplier'),
       undefined,

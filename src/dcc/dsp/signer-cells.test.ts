@@ -30,16 +30,16 @@ const PAIRS: readonly (readonly [
   user: RemotePartyRole,
   signer: RemotePartyRole,
 ])[] = [
-  ['6.17', 'PPMID', 'supplier', 'supplier'], // CS02c, critical: the supplier signs
-  ['6.17', 'PPMID', 'networkOperator', 'networkOperator'],
+  ['6.17', 'PPMID', 'supplier', 'acb'], // CS02c, critical: no supplier cell, the ACB originates and signs
+  ['6.17', 'PPMID', 'networkOperator', 'networkOperator'], // the role table lets the ACB act for suppliers only
   ['6.17', 'ESME', 'supplier', 'supplier'],
   ['6.17', 'GSME', 'supplier', 'supplier'],
   ['6.17', 'CHF', 'supplier', 'supplier'], // the CHF: no cell list, every cell
-  ['6.15.1', 'PPMID', 'supplier', 'supplier'], // CS02b supplier by supplier
+  ['6.15.1', 'PPMID', 'supplier', 'supplier'], // CS02b supplier by supplier: the KRP signs, no ACB path
   ['6.15.1', 'GPF', 'supplier', 'supplier'],
-  ['6.15.2', 'PPMID', 'supplier', 'supplier'], // CS02d
+  ['6.15.2', 'PPMID', 'supplier', 'acb'], // CS02d through the ACB
   ['6.15.2', 'ESME', 'supplier', 'supplier'],
-  ['6.24.2', 'PPMID', 'supplier', 'supplier'], // CS02e
+  ['6.24.2', 'PPMID', 'supplier', 'acb'], // CS02e through the ACB
   ['6.24.2', 'GSME', 'networkOperator', 'networkOperator'],
   ['6.24.1', 'PPMID', 'supplier', 'acb'], // CS02f: the ACB MACs it
   ['6.21', 'PPMID', 'supplier', 'acb'], // CS02b NO handover: the ACB signs
@@ -64,25 +64,23 @@ describe('DSP trust-anchor check (table)', () => {
     });
   }
 
-  it('the PPMID refusals are the supplier critical SRVs and 6.23, and the HCALCS takes every ACB SRV', () => {
+  it("the PPMID refusals are 6.15.1, 6.23 and a network operator's 6.17; the HCALCS takes every ACB SRV", () => {
     const refused = PAIRS.filter(([s, t, u]) => signerCellRefusal(s, t, [u])).map(
       ([s, t, u]) => `${s} ${t} ${u}`,
     );
-    assert.deepEqual(refused, [
-      '6.17 PPMID supplier',
-      '6.17 PPMID networkOperator',
-      '6.15.1 PPMID supplier',
-      '6.15.2 PPMID supplier',
-      '6.24.2 PPMID supplier',
-      '6.23 PPMID supplier',
-    ]);
+    assert.deepEqual(refused, ['6.17 PPMID networkOperator', '6.15.1 PPMID supplier', '6.23 PPMID supplier']);
+    // the refusal says why the ACB does not stand in (the role table's ACB parties)
+    assert.match(
+      signerCellRefusal('6.15.1', 'PPMID', ['supplier']) ?? '',
+      /nor may the ACB send it for a supplier \(role table.*CS02bSupplierBySupplier ACB on behalf of none/,
+    );
   });
 
   it('`dsp srs --json` states the refusal per SRV (trustAnchorRefusal)', () => {
     const by = new Map(
       srvListing().map((o) => [o.srv as string, o.trustAnchorRefusal as string | undefined]),
     );
-    for (const srv of ['6.15.1', '6.15.2', '6.17', '6.24.2', '6.23']) {
+    for (const srv of ['6.15.1', '6.23']) {
       assert.match(
         by.get(srv) ?? '',
         /^refused with E11 \(DSP_DEVICE_TYPE_MISMATCH\): SR [\d.]+ to a PPMID/,
@@ -90,7 +88,7 @@ describe('DSP trust-anchor check (table)', () => {
       );
       assert.doesNotMatch(by.get(srv) ?? '', /to a (ESME|GSME|CHF|GPF)\b/, srv);
     }
-    for (const srv of ['6.24.1', '6.21', '8.7.2', '8.8.2', '11.2', '4.1.1'])
+    for (const srv of ['6.15.2', '6.17', '6.24.2', '6.24.1', '6.21', '8.7.2', '8.8.2', '11.2', '4.1.1'])
       assert.equal(by.get(srv), undefined, srv);
   });
 });
@@ -120,9 +118,6 @@ describe('DSP trust-anchor check (service): a refused request leaves nothing beh
   };
 
   for (const [file, srv] of [
-    ['CS02c_6.17_SUCCESS_REQUEST_DUIS.XML', '6.17'],
-    ['CS02d_6.15.2_SUCCESS_REQUEST_DUIS.XML', '6.15.2'],
-    ['CS02e_6.24.2_SUCCESS_REQUEST_DUIS.XML', '6.24.2'],
     ['CS02bSupplierBySupplier_6.15.1_IMMEDIATE_SUCCESS_REQUEST_DUIS.XML', '6.15.1'],
   ] as const)
     it(`${srv} to the PPMID: E11, no row, no command; to the ESME and GSME: taken`, async () => {

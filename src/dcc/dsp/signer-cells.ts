@@ -20,39 +20,42 @@
  * no cell (`otherUser`) is not judged here (PROVISIONAL: the transforms send
  * an Other User's commands through the ACB).
  *
- * Today this refuses the supplier's (or network operator's) critical
- * 6.15.1, 6.15.2, 6.17, 6.24.2 and the transitional CoS party's 6.23 to a
- * PPMID, whose cells are Root, Recovery and ACB only (PROVISIONAL there).
+ * A user whose role the target holds no cell for, but for whom the role
+ * table lets the ACB send the use case (transform/acb-fronting.ts), is
+ * served by the ACB: the supplier's 6.17, 6.15.2 and 6.24.2 to a PPMID
+ * (CS02c / CS02d / CS02e, the ACB originates and signs) are built. Still
+ * refused to a PPMID, whose cells are Root, Recovery and ACB only
+ * (PROVISIONAL there): 6.15.1 (CS02b supplier by supplier / NO by NO: the
+ * Known Remote Party that signs it is the business originator, GBCS
+ * 13.3.3.1, so the ACB cannot stand in, and the PPMID holds no supplier or
+ * network operator cell to replace) and 6.23 (CS02b by the transitional
+ * CoS party: no transitional CoS cell to verify it, no supplier cell to
+ * replace); a network operator's 6.17 / 6.15.2 / 6.24.2 (the role table
+ * lets the ACB act for suppliers only).
  */
 import type { DeviceType } from '../../devices/contracts.ts';
-import {
-  CELL_BY_ROLE,
-  TRUST_ANCHOR_CELLS_OF,
-  type TrustAnchorCellName,
-} from '../../devices/security/credentials.ts';
-import type { RemotePartyRole } from '../../gbcs/use-cases/index.ts';
+import { TRUST_ANCHOR_CELLS_OF } from '../../devices/security/credentials.ts';
+import { type RemotePartyRole, rolesForUseCase } from '../../gbcs/use-cases/index.ts';
+import { acbFronts, typeHoldsCellFor } from './transform/acb-fronting.ts';
 import { srvTransform } from './transform/registered.ts';
 import type { AnySrvTransform, UseCaseRule } from './transform/rule.ts';
 
-const CELL_NAMES: ReadonlySet<string> = new Set(Object.values(CELL_BY_ROLE));
+export { typeHoldsCellFor };
 
-/** The roles whose key authenticates `rule`'s command (the user's, for a user-originated one). */
+/**
+ * The roles whose key authenticates `rule`'s command on a `deviceType` (the
+ * user's, for a user-originated one; the ACB's where it fronts for the user).
+ */
 function originatorRoles(
   t: AnySrvTransform,
   rule: UseCaseRule<unknown>,
+  deviceType: DeviceType,
   userRoles: readonly RemotePartyRole[],
 ): readonly RemotePartyRole[] {
   const kind = rule.originator ?? t.originator;
   if (kind === 'acb') return ['acb'];
   if (kind === 'dcc') return [rule.dccParty ?? 'acb'];
-  return userRoles;
-}
-
-/** Whether a device of `deviceType` holds a cell to authenticate `role` (an unlisted type, or a role no cell names: yes). */
-export function typeHoldsCellFor(deviceType: DeviceType, role: RemotePartyRole): boolean {
-  const cells = TRUST_ANCHOR_CELLS_OF[deviceType];
-  if (!cells || !CELL_NAMES.has(role)) return true;
-  return cells.includes(role as TrustAnchorCellName);
+  return userRoles.map((r) => (acbFronts(rule.useCase, deviceType, r) ? 'acb' : r));
 }
 
 /**
@@ -89,11 +92,21 @@ function workOutRefusal(
   if (!t) return undefined;
   const rules = t.useCases.filter((u) => (u.targets as readonly DeviceType[]).includes(deviceType));
   const pairs = rules.flatMap((r) =>
-    originatorRoles(t, r, userRoles).map((role) => [r.useCase, role] as const),
+    originatorRoles(t, r, deviceType, userRoles).map((role) => [r.useCase, role] as const),
   );
   if (pairs.length === 0 || pairs.some(([, role]) => typeHoldsCellFor(deviceType, role))) return undefined;
   const missing = [...new Set(pairs.map(([, role]) => role))];
   const ucs = [...new Set(pairs.map(([uc]) => uc))];
   const kind = t.critical || rules.some((r) => r.acbSigns) ? 'signed' : 'originated';
-  return `SR ${srv} to a ${deviceType}: its command (${ucs.join(' / ')}) is ${kind} by the ${missing.join(' or ')}, and a ${deviceType} holds no ${missing.join(' or ')} Trust Anchor cell (it holds ${(TRUST_ANCHOR_CELLS_OF[deviceType] ?? []).join(', ')}: devices/security TRUST_ANCHOR_CELLS_OF), so it could not authenticate it`;
+  // where the user would have signed: why the ACB does not stand in (the role table's ACB parties of each use case)
+  const userSigned = rules.filter((r) => (r.originator ?? t.originator) === 'user');
+  const noAcb =
+    userSigned.length === 0
+      ? ''
+      : `; nor may the ACB send it for a ${userRoles.join(' or ')} (role table, use-cases/rows/roles.ts: ${userSigned
+          .map(
+            (r) => `${r.useCase} ACB on behalf of ${rolesForUseCase(r.useCase)?.viaAcb.join(', ') || 'none'}`,
+          )
+          .join('; ')})`;
+  return `SR ${srv} to a ${deviceType}: its command (${ucs.join(' / ')}) is ${kind} by the ${missing.join(' or ')}, and a ${deviceType} holds no ${missing.join(' or ')} Trust Anchor cell (it holds ${(TRUST_ANCHOR_CELLS_OF[deviceType] ?? []).join(', ')}: devices/security TRUST_ANCHOR_CELLS_OF), so it could not authenticate it${noAcb}`;
 }

@@ -5,7 +5,7 @@
  * access.ts reads the table: the table must not import the check back.
  */
 import { useCaseById } from '../../gbcs/use-cases/index.ts';
-import { gbcsRefusalForEveryUser, userGbcsRoles } from './access.ts';
+import { gbcsRefusalForEveryUser, gbcsRoleMayRequest, userGbcsRoles } from './access.ts';
 import { signerCellRefusal } from './signer-cells.ts';
 import { srvSupported, srvTable } from './srv-table.ts';
 import { notBuiltReason, srvTransform } from './transform/registered.ts';
@@ -34,11 +34,15 @@ export function srvListing(): Record<string, unknown>[] {
     };
     const everyUser = e.class === 'non-device' ? undefined : gbcsRefusalForEveryUser(e.srv);
     if (everyUser) o.gbcsRoleRefusal = everyUser;
-    // the target types that hold no cell for the command's originator (signer-cells.ts): refused with E11
+    // the target types that hold no cell for the command's originator (signer-cells.ts): refused with E11 for
+    // every user the GBCS role check lets through on that type (the others are refused before, gbcsRoleRefusal)
     const noCell =
       e.class === 'non-device'
         ? []
-        : e.targets.flatMap((t) => signerCellRefusal(e.srv, t, userGbcsRoles(e.roles, e.roles)) ?? []);
+        : e.targets.flatMap((t) => {
+            const may = e.roles.filter((r) => gbcsRoleMayRequest(e.srv, t, r));
+            return may.length === 0 ? [] : (signerCellRefusal(e.srv, t, userGbcsRoles(may, may)) ?? []);
+          });
     if (noCell.length > 0)
       o.trustAnchorRefusal = `refused with E11 (DSP_DEVICE_TYPE_MISMATCH): ${noCell.join('; ')}`;
     if (e.refused.length > 0)

@@ -14,7 +14,13 @@ import { parseDuisRequest } from '../../../duis/index.ts';
 import { validateAgainstDuisXsdInProcess } from '../../../duis/xsd-inprocess.ts';
 import { decodeMessage } from '../../../gbcs/index.ts';
 import { authorise, useCaseByCode } from '../../../gbcs/use-cases/index.ts';
-import { transformServiceRequest } from './index.ts';
+import { bytesEqual } from '../../../runtime/bytes.ts';
+import {
+  completeSignedPreCommandResult,
+  DspPreCommandMismatchError,
+  DspSignatureInvalidError,
+  transformServiceRequest,
+} from './index.ts';
 
 const ESME = '00DB1234567890A0';
 const SUPPLIER = '90B3D51F30010000';
@@ -53,6 +59,87 @@ describe('transform: the role table picks the ACB where GBCS lists only the ACB 
   it("4.1.1 from a supplier: ECS17b (Supplier listed) stays the supplier's own command", () => {
     const { r, m } = run('4.1.1', '<sr:ReadInstantaneousImportRegisters/>', SUPPLIER);
     assert.equal(r.useCase, 'ECS17b');
+    assert.equal(m.originator, SUPPLIER);
+    assert.equal(m.otherInfo.supplementaryRemotePartyId, null);
+  });
+});
+
+/**
+ * A supplier's critical credential SR to a PPMID (cells Root, Recovery, ACB: PROVISIONAL): the role table lets
+ * the ACB send CS02c / CS02d / CS02e for a supplier (acb-fronting.ts), so the Pre-Command carries the ACB as
+ * Originator and the supplier as Supplementary Remote Party; the supplier signs it (DUIS CV 4 -> 5), the DSP
+ * checks that signature against the supplier's DS certificate, and the ACB signs the Command the PPMID verifies.
+ */
+describe('transform: a supplier critical SR to a PPMID goes through the ACB, which signs it', () => {
+  const PPMID = '00DB1234567890A4';
+  const ACB = '90B3D51F30000002';
+  const body =
+    '<sr:IssueSecurityCredentials><sr:CredentialType>Digital Signature</sr:CredentialType></sr:IssueSecurityCredentials>';
+
+  function preCommand(counter: number, target = PPMID) {
+    const ctx = rtdsContext();
+    const xml = xsdShapedRequest({ srv: '6.17', cv: 4, target, counter, body, originator: SUPPLIER });
+    const v = validateAgainstDuisXsdInProcess(xml);
+    assert.ok(v.valid, v.errors.join('; '));
+    const req = parseDuisRequest(xml);
+    return { ctx, req, r: transformServiceRequest(req, ctx) };
+  }
+
+  it("6.17 CV 4: the Pre-Command is the ACB's, for the supplier; CV 5: ACB-signed, MAC'd, the same content", () => {
+    const { ctx, req, r } = preCommand(4000);
+    assert.equal(r.kind, 'pre-command');
+    assert.equal(r.useCase, 'CS02c');
+    const m = decodeMessage(r.gbcs);
+    assert.equal(m.originator, ACB);
+    assert.equal(m.otherInfo.supplementaryRemotePartyId, SUPPLIER);
+    assert.equal(m.otherInfo.supplementaryRemotePartyCounter, 4000n);
+    assert.equal(r.businessOriginator, SUPPLIER);
+    // the supplier signs the Pre-Command with its own DS key
+    const signed = ctx.security.sign(r.gbcs, SUPPLIER);
+    const done = completeSignedPreCommandResult(signed, ctx, {
+      requestId: req.header.requestId,
+      srv: '6.17',
+      issuedPreCommand: r.gbcs,
+    });
+    assert.equal(done.originator, ACB);
+    assert.equal(done.originatorCounter, m.originatorCounter);
+    const cmd = ctx.security.decodeVerify(done.gbcs);
+    assert.equal(cmd.mac, 'valid');
+    assert.equal(cmd.signature, 'valid', "the ACB's signature (the header Originator's)");
+    assert.ok(!bytesEqual(done.apdu, signed), "the supplier's signature is not what the PPMID gets");
+    assert.deepEqual(cmd.message.content, m.content);
+    // the PPMID's authority check takes it: the ACB for a supplier it holds no cell for
+    const row = useCaseByCode(cmd.message.messageCode);
+    assert.ok(authorise(row, { via: 'acb', onBehalfOf: 'supplier', partyKnown: false }).ok);
+  });
+
+  it('CV 5 refusals: another signer, no Pre-Command issued, a RequestID of another counter', () => {
+    const { ctx, req, r } = preCommand(4001);
+    const expect = { requestId: req.header.requestId, srv: '6.17', issuedPreCommand: r.gbcs };
+    // signed by the ACB itself: not the supplier's signature
+    assert.throws(
+      () => completeSignedPreCommandResult(ctx.security.sign(r.gbcs, ACB), ctx, expect),
+      (e: unknown) => e instanceof DspSignatureInvalidError,
+    );
+    const signed = ctx.security.sign(r.gbcs, SUPPLIER);
+    // a Pre-Command with the ACB header that this DSP did not issue: the ACB signs nothing the user made
+    assert.throws(
+      () => completeSignedPreCommandResult(signed, ctx, { requestId: req.header.requestId, srv: '6.17' }),
+      (e: unknown) => e instanceof DspPreCommandMismatchError && /only as this DSP issued it/.test(e.message),
+    );
+    assert.throws(
+      () =>
+        completeSignedPreCommandResult(signed, ctx, {
+          ...expect,
+          requestId: { ...req.header.requestId, counter: 4002n },
+        }),
+      (e: unknown) => e instanceof DspPreCommandMismatchError && /Supplementary Remote Party/.test(e.message),
+    );
+  });
+
+  it("6.17 to an ESME stays the supplier's own (it holds the supplier cell)", () => {
+    const { r } = preCommand(4003, ESME);
+    const m = decodeMessage(r.gbcs);
     assert.equal(m.originator, SUPPLIER);
     assert.equal(m.otherInfo.supplementaryRemotePartyId, null);
   });

@@ -31,13 +31,9 @@ import {
   SecurityContext,
 } from '../../../gbcs/index.ts';
 import { dateToZigbeeTime } from '../../../gbcs/payload/index.ts';
-import {
-  encodeCommand,
-  type RemotePartyRole,
-  ROLE_OF_OU,
-  rolesForUseCase,
-} from '../../../gbcs/use-cases/index.ts';
+import { encodeCommand, type RemotePartyRole, ROLE_OF_OU } from '../../../gbcs/use-cases/index.ts';
 import { bytesEqual, type Eui } from '../../../runtime/bytes.ts';
+import { acbFronts } from './acb-fronting.ts';
 import { CIN_PATTERN, type EsmeVariant, type TransformContext } from './context.ts';
 import { dccPartyEui, nextDccCounter } from './dcc-parties.ts';
 import { type Execution, executionOf, IMMEDIATE } from './encoding.ts';
@@ -233,19 +229,6 @@ function acbOf(ctx: TransformContext): Eui {
   return (ctx.acb ?? ctx.security.acb).replace(/[\s:-]/g, '').toUpperCase();
 }
 
-/**
- * Whether the catalogue's role table (use-cases/rows/roles.ts) lets the
- * user's role reach the use case only through the ACB: GBCS lists the ACB,
- * not the user's role, as a sender (e.g. a supplier's ECS17a export register
- * read, GBCS V3.1: Network Operator and ACB), so the ACB originates it with
- * the user as the Supplementary Remote Party.
- */
-function onlyThroughAcb(useCase: string, select: SelectInput): boolean {
-  const role = select.originatorRole;
-  const r = role === undefined ? undefined : rolesForUseCase(useCase);
-  return r !== undefined && role !== undefined && !r.direct.includes(role) && r.viaAcb.includes(role);
-}
-
 /** Builds the GBCS for a planned request: APDU, then Pre-Command or MAC'd Command. */
 function build(p: Plan, requestId: RequestId, ctx: TransformContext): TransformResult {
   const kind = p.rule.originator ?? p.t.originator;
@@ -256,7 +239,9 @@ function build(p: Plan, requestId: RequestId, ctx: TransformContext): TransformR
       ? undefined
       : urpCertificate(urpDer, requestId.originator, ctx.security.keyStore.role(requestId.originator));
   const acbOriginates =
-    urp !== undefined || kind === 'acb' || (kind === 'user' && onlyThroughAcb(p.rule.useCase, p.select));
+    urp !== undefined ||
+    kind === 'acb' ||
+    (kind === 'user' && acbFronts(p.rule.useCase, p.targetType, p.select.originatorRole));
   let originator: Eui = requestId.originator;
   let counter = requestId.counter;
   // A DCC party replacing the DCC's own credentials (6.21, 6.23, 8.5): its EUI and counter, no supplementary party.
@@ -516,35 +501,60 @@ export function completeSignedPreCommandResult(
       ...byType.keys(),
     ]);
   }
-  // the business originator: the header's, or the user behind an ACB-signed one
+  // The business originator: the header's; or the user behind an ACB-originated Pre-Command, either an
+  // ACB-signed rule's (acbSignedPreCommandUser) or the ACB's for a user whose cell the target lacks
+  // (acb-fronting.ts): the user is the Supplementary Remote Party and signs it; the ACB, the header
+  // Originator, signs the Command.
+  const fronted =
+    !entry.rule.acbSigns &&
+    msg.originator === acbOf(ctx) &&
+    msg.otherInfo.supplementaryRemotePartyId !== null &&
+    msg.otherInfo.supplementaryRemotePartyCounter !== null;
   const signer = entry.rule.acbSigns
     ? acbSignedPreCommandUser(msg, ctx)
-    : { eui: msg.originator, counter: msg.originatorCounter };
+    : fronted
+      ? {
+          eui: msg.otherInfo.supplementaryRemotePartyId!,
+          counter: msg.otherInfo.supplementaryRemotePartyCounter!,
+        }
+      : { eui: msg.originator, counter: msg.originatorCounter };
   if (expect.requestId) {
     const r = expect.requestId;
     if (r.originator !== signer.eui || r.target !== msg.recipient || r.counter !== signer.counter) {
       throw new DspPreCommandMismatchError(
-        `Pre-Command ${signer.eui}:${msg.recipient}:${signer.counter} does not match RequestID ${r.originator}:${r.target}:${r.counter}`,
+        `Pre-Command ${signer.eui}:${msg.recipient}:${signer.counter}${fronted || entry.rule.acbSigns ? ` (Supplementary Remote Party of the ACB ${msg.originator})` : ''} does not match RequestID ${r.originator}:${r.target}:${r.counter}`,
       );
     }
   }
   if (expect.srv !== undefined && !entry.srvs.includes(expect.srv)) {
     throw new DspPreCommandMismatchError(`${entry.rule.useCase} is not a command of SR ${expect.srv}`);
   }
+  const unsigned = signedPreCommand.subarray(0, msg.apdu.length - 1 - msg.signature.length);
   if (expect.issuedPreCommand) {
-    const unsigned = signedPreCommand.subarray(0, msg.apdu.length - 1 - msg.signature.length);
     if (!bytesEqual(unsigned, expect.issuedPreCommand))
       throw new DspPreCommandMismatchError('the signed content is not the Pre-Command this DSP issued');
+  } else if (fronted) {
+    // the ACB signs only what this DSP built for the user: never a Pre-Command the user made with the ACB header
+    throw new DspPreCommandMismatchError(
+      `an ACB-originated Pre-Command (${entry.rule.useCase} to a ${targetType}) is completed only as this DSP issued it (CV 4 first)`,
+    );
+  }
+  if (fronted) {
+    const ou = ctx.security.keyStore.role(signer.eui);
+    const role = typeof ou === 'number' ? (ROLE_OF_OU as Record<number, RemotePartyRole>)[ou] : undefined;
+    if (!acbFronts(entry.rule.useCase, targetType, role))
+      throw new DspPreCommandMismatchError(
+        `the ACB does not originate ${entry.rule.useCase} to a ${targetType} for a ${role ?? 'party of unknown role'}`,
+      );
   }
   // DSP-2: the business originator's signature, checked against its DS certificate.
   const key = ctx.security.keyStore.publicKey(signer.eui, 'ds');
   if (!key) throw new DspUnknownKeyError(`no DS certificate for the signer ${signer.eui}`, signer.eui, 400);
   if (!ecdsaVerify(msg.signedData, msg.signature, key))
     throw new DspSignatureInvalidError(`the signature of ${signer.eui} does not verify`, signer.eui);
-  // an ACB-signed rule: the user's signature authorised it; the device checks the ACB's
-  const apdu = entry.rule.acbSigns
-    ? acbSign(signedPreCommand.subarray(0, msg.apdu.length - 1 - msg.signature.length), ctx, msg.originator)
-    : msg.apdu;
+  // an ACB-originated command: the user's signature authorised it; the device checks the ACB's (the header
+  // Originator's)
+  const apdu = entry.rule.acbSigns || fronted ? acbSign(unsigned, ctx, msg.originator) : msg.apdu;
   return {
     gbcs: macCommand(apdu, ctx),
     apdu,
