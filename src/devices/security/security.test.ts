@@ -147,18 +147,7 @@ describe('authorisation from the catalogue role table, against every RTDS comman
   });
 
   it("supply, tariff and payment-mode use cases are the supplier's own; voltage and maximum demand resets the network operator's", () => {
-    for (const uc of [
-      'ECS42',
-      'ECS43',
-      'ECS44',
-      'ECS02',
-      'ECS03',
-      'CS01a',
-      'CS06',
-      'ECS70',
-      'GCS39',
-      'GCS28',
-    ]) {
+    for (const uc of ['ECS42', 'ECS43', 'ECS44', 'ECS02', 'ECS03', 'CS01a', 'ECS70', 'GCS39', 'GCS28']) {
       assert.deepEqual(rolesForUseCase(uc), { direct: ['supplier'], viaAcb: [] }, uc);
     }
     for (const uc of ['ECS57', 'ECS25r2', 'ECS29c', 'ECS29e', 'ECS37'])
@@ -170,6 +159,13 @@ describe('authorisation from the catalogue role table, against every RTDS comman
     assert.ok(!mayOriginate('ECS47a', 'loadController'));
     assert.ok(!mayOriginate('ECS43', 'networkOperator'));
     assert.ok(!mayOriginate('ECS43', 'otherUser'));
+    // CS06 (11.3) is the supplier's own; the ACB may send it for the supplier only to a device
+    // holding no supplier cell (PPMID, HCALCS: PROVISIONAL, GBCS 11.5 not reached)
+    assert.deepEqual(rolesForUseCase('CS06'), { direct: ['supplier'], viaAcb: ['supplier'] });
+    const cs06 = useCaseById('CS06');
+    assert.ok(cs06?.critical);
+    assert.equal(authorise(cs06, { via: 'acb', onBehalfOf: 'supplier', partyKnown: true }).ok, false);
+    assert.equal(authorise(cs06, { via: 'acb', onBehalfOf: 'supplier', partyKnown: false }).ok, true);
     // a critical command through the ACB for a party the device holds a cell for is refused
     const cs04ac = useCaseById('CS04AC');
     assert.ok(cs04ac?.critical);
