@@ -20,6 +20,7 @@ import {
   sign as nodeSign,
   verify as nodeVerify,
 } from 'node:crypto';
+import { LazyMap } from '../runtime/lazy-collections.ts';
 import { GbcsDecryptFailedError, GbcsMalformedError } from './errors.ts';
 import { MAC_LENGTH, SECURITY_CONTROL_ENCRYPTED } from './types.ts';
 
@@ -235,13 +236,16 @@ export function ecdsaVerify(data: Uint8Array, signature: Uint8Array, publicKey: 
  * one SHA-256 and one GMAC. KeyObjects are identified by object identity
  * (callers keep their KeyObjects, e.g. in a KeyStore).
  */
+/** An id per KeyObject, one numbering for every cache (a WeakMap per cache was about 0.2 KB each, issue 16). */
+const keyObjectIds = new WeakMap<KeyObject, number>();
+let nextKeyObjectId = 1;
+
 export class SharedSecretCache {
   readonly capacity: number;
   hits = 0;
   misses = 0;
-  private readonly ids = new WeakMap<KeyObject, number>();
-  private nextId = 1;
-  private readonly map = new Map<number, Buffer>();
+  /** made on first use: most devices of an estate compute no shared secret for a long time (issue 16) */
+  private readonly map: Map<number, Buffer> = new LazyMap();
 
   constructor(capacity = 4096) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`cache capacity must be >= 1`);
@@ -253,10 +257,11 @@ export class SharedSecretCache {
   }
 
   private idOf(k: KeyObject): number {
-    let id = this.ids.get(k);
+    let id = keyObjectIds.get(k);
     if (id === undefined) {
-      id = this.nextId++;
-      this.ids.set(k, id);
+      if (nextKeyObjectId >= 0x4000000) throw new RangeError('SharedSecretCache: more than 2^26 keys seen');
+      id = nextKeyObjectId++;
+      keyObjectIds.set(k, id);
     }
     return id;
   }

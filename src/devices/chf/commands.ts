@@ -18,6 +18,7 @@ import { cosemDateTimeFromDate, gbcsInvokeId } from '../../gbcs/payload/dlms.ts'
 import type { GbcsMessage } from '../../gbcs/types.ts';
 import { type DlmsAccess, type DlmsCommandRow, encodeAlert } from '../../gbcs/use-cases/index.ts';
 import { type Eui, fromHex, normaliseEui, toHex } from '../../runtime/bytes.ts';
+import { fastHost } from '../../runtime/fast-host.ts';
 import { ZigbeeError } from '../../zigbee/index.ts';
 import { DEVICE_TYPE_CODE, type DeviceType } from '../contracts.ts';
 import { registerCredentialUseCases, updateUseCasesFor } from '../meter-common/credential-handlers.ts';
@@ -419,17 +420,16 @@ export class ChfCommands {
     readonly host: ChfCommandHost,
     private stateRef: { state: ChfState },
   ) {
-    const self = this;
-    this.view = {
-      deviceType: 'CHF',
-      host,
-      trustAnchors: host.trustAnchors,
-      get state() {
-        return self.stateRef.state;
+    this.view = fastHost<ChfView, 'state'>(
+      {
+        deviceType: 'CHF',
+        host,
+        trustAnchors: host.trustAnchors,
+        hardwareFaults: () => new Set(this.stateRef.state.hardwareFaults),
+        simpleAlert: (code) => simpleAlert(code, host.now()),
       },
-      hardwareFaults: () => new Set(self.stateRef.state.hardwareFaults),
-      simpleAlert: (code) => simpleAlert(code, host.now()),
-    };
+      { state: () => this.stateRef.state },
+    );
   }
 
   /** The use cases the CHF runs. */

@@ -15,6 +15,7 @@ import { dlms, encodeDlmsApdu, gbcsInvokeId } from '../../gbcs/payload/dlms.ts';
 import { formatCosemDateTimeText } from '../../gbcs/use-cases/cosem-text.ts';
 import { encodeAlert, useCaseById } from '../../gbcs/use-cases/index.ts';
 import { type Eui, normaliseEui, toHex } from '../../runtime/bytes.ts';
+import { fastHost } from '../../runtime/fast-host.ts';
 import type { DeviceEvent } from '../contracts.ts';
 import { defaultDeviceKeyState, reapplyInstalledKeys } from '../meter-common/device-credentials.ts';
 import { EVENT_FIRMWARE_VERIFICATION_FAILED, verifyFirmwareFile } from '../meter-common/firmware.ts';
@@ -173,50 +174,52 @@ export class Esme extends MeterDevice<EsmeState> {
   readonly alcs: AlcsControl = this.buildAlcs();
 
   private buildAlcs(): AlcsControl {
-    const self = this;
-    return new AlcsControl({
-      get state() {
-        return self.state;
-      },
-      metrics: this.metrics,
-      now: () => this.deviceNow(),
-      setTimer: (delayMs, fn, label) => this.clock.setTimer(delayMs, fn, `${this.eui} ${label}`),
-      logEvent: (code) => this.logEvent(code),
-      alert: (code) => {
-        const a = this.simpleAlert(code);
-        this.sendAlert(a.payload, a.messageCode, a.critical, a.code);
-      },
-      event: (e) => this.recordEvent(e),
-      switchHcalcs: (hcalcs, on, done) => this.hcalcsDriver.drive(hcalcs, on, done),
-    });
+    return new AlcsControl(
+      fastHost<ConstructorParameters<typeof AlcsControl>[0], 'state'>(
+        {
+          metrics: this.metrics,
+          now: () => this.deviceNow(),
+          setTimer: (delayMs, fn, label) => this.clock.setTimer(delayMs, fn, `${this.eui} ${label}`),
+          logEvent: (code) => this.logEvent(code),
+          alert: (code) => {
+            const a = this.simpleAlert(code);
+            this.sendAlert(a.payload, a.messageCode, a.critical, a.code);
+          },
+          event: (e) => this.recordEvent(e),
+          switchHcalcs: (hcalcs, on, done) => this.hcalcsDriver.drive(hcalcs, on, done),
+        },
+        { state: () => this.state },
+      ),
+    );
   }
 
   /** the billing calendar in time: the next billing date, its snapshot and ECS68 (billing-control.ts) */
   readonly billing: BillingCalendarControl = this.buildBilling();
 
   private buildBilling(): BillingCalendarControl {
-    const self = this;
-    return new BillingCalendarControl({
-      get services() {
-        return self.services;
-      },
-      now: () => this.deviceNow(),
-      advance: () => this.advance(),
-      setTimer: (delayMs, fn, label) => this.clock.setTimer(delayMs, fn, `${this.eui} ${label}`),
-      raise: (build, code) => {
-        const recipient = this.alertRecipient();
-        if (!recipient) {
-          this.metrics.inc('device.alerts.noRecipient');
-          return;
-        }
-        this.sendAlert(
-          build(recipient, this.security.peekNextOwnCounter()),
-          ECS68.code,
-          ECS68.critical,
-          code,
-        );
-      },
-    });
+    return new BillingCalendarControl(
+      fastHost<ConstructorParameters<typeof BillingCalendarControl>[0], 'services'>(
+        {
+          now: () => this.deviceNow(),
+          advance: () => this.advance(),
+          setTimer: (delayMs, fn, label) => this.clock.setTimer(delayMs, fn, `${this.eui} ${label}`),
+          raise: (build, code) => {
+            const recipient = this.alertRecipient();
+            if (!recipient) {
+              this.metrics.inc('device.alerts.noRecipient');
+              return;
+            }
+            this.sendAlert(
+              build(recipient, this.security.peekNextOwnCounter()),
+              ECS68.code,
+              ECS68.critical,
+              code,
+            );
+          },
+        },
+        { services: () => this.services },
+      ),
+    );
   }
 
   /** the block counters' daily reset in time (block-reset-control.ts, ECS48) */
@@ -235,31 +238,27 @@ export class Esme extends MeterDevice<EsmeState> {
   }
 
   private buildServices(): EsmeServices {
-    const self = this;
-    return {
-      deviceType: 'ESME',
-      eui: this.eui,
-      get state() {
-        return self.state;
+    return fastHost<EsmeServices, 'state' | 'deviceKeys'>(
+      {
+        deviceType: 'ESME',
+        eui: this.eui,
+        security: this.security,
+        now: () => this.deviceNow(),
+        timeStatus: () => this.timeStatus,
+        networkTime: () => this.networkTime(),
+        networkTimeReliable: () => this.networkTimeReliable(),
+        setDeviceTime: (t, s) => this.setDeviceTime(t, s),
+        scheduleFutureDated: (e) => this.acceptFutureDated(e),
+        cancelFutureDated: (k) => this.cancelFutureDated(k),
+        logEvent: (code, messageCode, at) => this.logEvent(code, messageCode, at),
+        alcs: this.alcs,
+        billing: this.billing,
+        blockReset: this.blockReset,
+        hardwareFaults: () => this.hardwareFaults(),
+        simpleAlert: (code) => this.simpleAlert(code),
       },
-      security: this.security,
-      now: () => this.deviceNow(),
-      timeStatus: () => this.timeStatus,
-      networkTime: () => this.networkTime(),
-      networkTimeReliable: () => this.networkTimeReliable(),
-      setDeviceTime: (t, s) => this.setDeviceTime(t, s),
-      scheduleFutureDated: (e) => this.acceptFutureDated(e),
-      cancelFutureDated: (k) => this.cancelFutureDated(k),
-      logEvent: (code, messageCode, at) => this.logEvent(code, messageCode, at),
-      alcs: this.alcs,
-      billing: this.billing,
-      blockReset: this.blockReset,
-      hardwareFaults: () => this.hardwareFaults(),
-      get deviceKeys() {
-        return self.state.credentials.deviceKeys;
-      },
-      simpleAlert: (code) => this.simpleAlert(code),
-    };
+      { state: () => this.state, deviceKeys: () => this.state.credentials.deviceKeys },
+    );
   }
 
   // ------------------------------------------------------------------ alerts and header

@@ -23,6 +23,7 @@ import { messageCodeForUseCase } from '../../gbcs/codes/message-codes.ts';
 import { encodeGbzAlert } from '../../gbcs/use-cases/index.ts';
 import type { Eui } from '../../runtime/bytes.ts';
 import type { TimerHandle } from '../../runtime/clock.ts';
+import { fastHost } from '../../runtime/fast-host.ts';
 import { deepFreeze } from '../../runtime/freeze.ts';
 import type { HanUplink, SleepyHanUplink } from '../contracts.ts';
 import {
@@ -519,83 +520,88 @@ export class Gsme extends MeterDevice<GsmeState> {
     freezeClosedEntries(this.state.metrology);
     this.load = opts.metrology?.load ?? null;
     if (opts.metrology && !this.state.metrology) this.state.metrology = gsmeMetrology(this.deviceNow());
-    const self = this;
-    this.services = {
-      deviceType: 'GSME',
-      eui: this.eui,
-      get state() {
-        return self.state;
-      },
-      security: this.security,
-      hardwareFaults: () => this.hardwareFaults(),
-      gbzFaults: () => this.hardwareFaults(),
-      simpleAlert: (code) => this.simpleAlert(code),
-      now: () => this.deviceNow(),
-      logEvent: (code) => this.logEvent(code),
-      networkTime: () => this.networkTime(),
-      setDeviceTime: (t, st) => this.setDeviceTime(t, st),
-      scheduleFutureDated: (e) => this.acceptFutureDated(e),
-      cancelFutureDated: (k) => this.cancelFutureDated(k),
-      billing: this.billing,
-      credentialHost: this.credentialHost(),
-      deviceKeys: {
+    this.services = fastHost<GsmeServices, 'state'>(
+      {
         deviceType: 'GSME',
         eui: this.eui,
         security: this.security,
-        get deviceKeys() {
-          return self.credentials.deviceKeys;
-        },
         hardwareFaults: () => this.hardwareFaults(),
+        gbzFaults: () => this.hardwareFaults(),
         simpleAlert: (code) => this.simpleAlert(code),
+        now: () => this.deviceNow(),
+        logEvent: (code) => this.logEvent(code),
+        networkTime: () => this.networkTime(),
+        setDeviceTime: (t, st) => this.setDeviceTime(t, st),
+        scheduleFutureDated: (e) => this.acceptFutureDated(e),
+        cancelFutureDated: (k) => this.cancelFutureDated(k),
+        billing: this.billing,
+        credentialHost: this.credentialHost(),
+        deviceKeys: fastHost<GsmeServices['deviceKeys'], 'deviceKeys'>(
+          {
+            deviceType: 'GSME',
+            eui: this.eui,
+            security: this.security,
+            hardwareFaults: () => this.hardwareFaults(),
+            simpleAlert: (code) => this.simpleAlert(code),
+          },
+          { deviceKeys: () => this.credentials.deviceKeys },
+        ),
       },
-    };
+      { state: () => this.state },
+    );
     this.billing.reschedule();
   }
 
   private credentialHost(): CredentialHost {
-    const self = this;
-    return {
-      get credentials() {
-        return { deviceType: 'GSME' as const, security: self.security, credentialState: self.credentials };
+    return fastHost<CredentialHost, 'credentials'>(
+      {
+        now: () => this.deviceNow(),
+        futureDated: {
+          schedule: (e) => this.acceptFutureDated(e),
+          cancel: (k) => this.cancelFutureDated(k),
+        },
       },
-      now: () => this.deviceNow(),
-      futureDated: {
-        schedule: (e) => this.acceptFutureDated(e),
-        cancel: (k) => this.cancelFutureDated(k),
+      {
+        credentials: () => ({
+          deviceType: 'GSME' as const,
+          security: this.security,
+          credentialState: this.credentials,
+        }),
       },
-    };
+    );
   }
 
   /** the billing calendar in time: the next billing period end, GCS53 (billing-alert.ts) */
   readonly billing: GsmeBillingAlerts = this.buildBilling();
 
   private buildBilling(): GsmeBillingAlerts {
-    const self = this;
-    return new GsmeBillingAlerts({
-      get state() {
-        return self.state;
-      },
-      security: this.security,
-      now: () => this.deviceNow(),
-      setTimer: (delayMs, fn, label) => this.clock.setTimer(delayMs, fn, `${this.eui} ${label}`),
-      advance: () => this.advance(),
-      logEvent: (code) => this.logEvent(code),
-      recipient: () => {
-        const r = this.alertRecipient();
-        if (!r) this.metrics.inc('device.alerts.noRecipient');
-        return r;
-      },
-      nextCounter: () => this.security.peekNextOwnCounter(),
-      send: (payload) => this.sendAlert(payload, GCS53.code, GCS53.critical, 0x8f0a),
-      missing: (atMs) => {
-        this.metrics.inc('gsme.billing.snapshotMissing');
-        this.recordEvent({
-          kind: 'error',
-          reason: 'BILLING_SNAPSHOT_MISSING',
-          detail: { at: new Date(atMs).toISOString() },
-        });
-      },
-    });
+    return new GsmeBillingAlerts(
+      fastHost<ConstructorParameters<typeof GsmeBillingAlerts>[0], 'state'>(
+        {
+          security: this.security,
+          now: () => this.deviceNow(),
+          setTimer: (delayMs, fn, label) => this.clock.setTimer(delayMs, fn, `${this.eui} ${label}`),
+          advance: () => this.advance(),
+          logEvent: (code) => this.logEvent(code),
+          recipient: () => {
+            const r = this.alertRecipient();
+            if (!r) this.metrics.inc('device.alerts.noRecipient');
+            return r;
+          },
+          nextCounter: () => this.security.peekNextOwnCounter(),
+          send: (payload) => this.sendAlert(payload, GCS53.code, GCS53.critical, 0x8f0a),
+          missing: (atMs) => {
+            this.metrics.inc('gsme.billing.snapshotMissing');
+            this.recordEvent({
+              kind: 'error',
+              reason: 'BILLING_SNAPSHOT_MISSING',
+              detail: { at: new Date(atMs).toISOString() },
+            });
+          },
+        },
+        { state: () => this.state },
+      ),
+    );
   }
 
   /** The use cases this GSME runs through the shared handler registry. */

@@ -16,6 +16,7 @@ import { splitGbt } from '../../gbcs/gbt.ts';
 import { type Eui, normaliseEui, toHex } from '../../runtime/bytes.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import { PpmidRelayError } from '../../runtime/errors.ts';
+import { fastHost } from '../../runtime/fast-host.ts';
 import { LazyMap } from '../../runtime/lazy-collections.ts';
 import {
   decodeDefaultResponse,
@@ -33,7 +34,7 @@ import {
 import { decodeOtaBlock, OtaReceiver } from '../../zigbee/ota.ts';
 import type { GbcsDevice, HanSendResult, HanUplink } from '../contracts.ts';
 import type { HanDataIndication, HanMedium, HanRadioState, HanTransferReport } from './medium.ts';
-import { type ZseReadResult, ZseReads } from './zse-reads.ts';
+import { type ZseReadResult, ZseReads, type ZseReadsHost } from './zse-reads.ts';
 
 /** ZigBee OTA Upgrade cluster: firmware images travel here, never in a Remote Party Command (SECMP0038 CH-3). */
 export const OTA_UPGRADE_CLUSTER_ID = 0x0019;
@@ -369,15 +370,16 @@ export abstract class DeviceSideNode extends HanNodeBase implements HanUplink {
     this.chEui = normaliseEui(opts.chEui);
     this.linkKey = opts.linkKey;
     this.maxIncoming = opts.maxIncomingTransferSize ?? GBCS_TUNNEL.maxIncomingTransferSize;
-    const node = this;
-    this.zse = new ZseReads({
-      clock: opts.clock,
-      sendCluster: (to, c, a, done) => node.sendCluster(to, c, a, done),
-      log: (kind, peer, detail) => node.log(kind, peer, detail),
-      get application() {
-        return node.device;
-      },
-    });
+    this.zse = new ZseReads(
+      fastHost<ZseReadsHost, 'application'>(
+        {
+          clock: opts.clock,
+          sendCluster: (to, c, a, done) => this.sendCluster(to, c, a, done),
+          log: (kind, peer, detail) => this.log(kind, peer, detail),
+        },
+        { application: () => this.device },
+      ),
+    );
   }
 
   /** The application link key with another device on this HAN (ZSE reads; the CH hands it out as trust centre). */
