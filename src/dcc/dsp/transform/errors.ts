@@ -176,9 +176,10 @@ export const BODY_REFUSALS: Readonly<Record<BodyRefusalKind, BodyRefusal>> = {
   missing: { httpStatus: 400, basis: 'no DUIS code with a known meaning (E40-E71 unworded here)' },
   'not-encodable': { httpStatus: 400, basis: 'no DUIS code with a known meaning (E30/E31 unworded here)' },
   credentials: {
-    httpStatus: 400,
+    responseCode: 'E1',
+    httpStatus: 200,
     basis:
-      'PROVISIONAL: DUIS has the DCC check the KA certificate of an Unknown Remote Party read, but no DUIS text here words the code for its failure',
+      'PROVISIONAL: DUIS has the DCC check the KA certificate of an Unknown Remote Party read (urp.ts), but no DUIS text here words the code for its failure; E1 (invalid User / User Role combination) is the nearest worded code: the credential does not establish the requesting user in its role',
   },
   invalid: { httpStatus: 400, basis: 'no DUIS code with a known meaning' },
 };

@@ -79,7 +79,8 @@ describe('DSP transform: Unknown Remote Party reads', () => {
       (e: unknown) =>
         e instanceof DspBodyInvalidError &&
         e.kind === 'credentials' &&
-        e.httpStatus === 400 &&
+        e.responseCode === 'E1' &&
+        e.httpStatus === 200 &&
         why.test(e.message),
     );
   const b64 = (der: Uint8Array) => Buffer.from(der).toString('base64');

@@ -12,10 +12,13 @@
  * remote-party certificate (P-256 key, EUI in x500UniqueIdentifier), key
  * usage keyAgreement, whose EUI is the requesting user's (RequestID
  * originator) and whose role (OU) is the user's role where the DCC knows it.
- * PROVISIONAL: neither its validity period (the RTDS certificates are not
- * yet valid at the RTDS time, 2015-01-01) nor its signature up to the Root
- * is checked here; the refusal is HTTP 400 DSP_BODY_INVALID (kind
- * `credentials`), no DUIS text here wording a code for it.
+ * Not yet checked (issue 17, open): its validity period at the DSP clock
+ * (the RTDS certificates are not yet valid at the RTDS time, 2015-01-01) and
+ * its issuer (an SMKI Organisation CA the DSP would have to be given). The
+ * refusal is DSP_BODY_INVALID kind `credentials`, answered with DUIS E1
+ * (errors.ts BODY_REFUSALS; PROVISIONAL: no DUIS text here words the code
+ * for an invalid URP credential, E1 is the nearest worded one), before any
+ * command, record or outbox row exists.
  */
 import {
   type GbcsCertificate,
