@@ -7,11 +7,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { encodeApdu } from '../src/gbcs/encode.ts';
 import { useCaseById, useCaseRows } from '../src/gbcs/use-cases/index.ts';
 import { fromHex, toHex } from '../src/runtime/bytes.ts';
-import { runCli } from './support/cli.ts';
+import { CLI_BIN, REPO_ROOT, runCli } from './support/cli.ts';
 import { RTDS_KEYSTORE, RTDS_MESSAGES, rtdsMessages } from './support/fixtures.ts';
 
 const cli = (args: string[], input?: string) => runCli(args, { input });
@@ -553,5 +554,20 @@ describe('ppmid-relay gbcs named fields (use-case catalogue)', () => {
     assert.match(human.stdout, /0x0055 ECS47 [^\n]*\n[^\n]*runs on ESME \(drives HCALCS over the HAN\)\n/);
     assert.match(human.stdout, /0x0027 ECS17b [^\n]*\n[^\n]*runs on ESME\n/);
     assert.match(human.stdout, /use cases catalogued, \d+ run on an emulated device/);
+  });
+});
+
+describe('ppmid-relay output into a pipe that closes early', () => {
+  it('use-cases | head: ends quietly, no EPIPE stack trace', async () => {
+    const child = spawn(process.execPath, [CLI_BIN, 'gbcs', 'use-cases'], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const status = await new Promise<number | null>((res) => child.on('close', (code) => res(code)));
+    assert.doesNotMatch(stderr, /EPIPE|Unhandled|at /, stderr);
+    assert.equal(status, 0);
   });
 });

@@ -165,7 +165,20 @@ export async function programFor(argv: readonly string[]): Promise<Command> {
   return program;
 }
 
+/**
+ * A reader that closes the pipe early (`ppmid-relay gbcs use-cases | head`)
+ * ends the command quietly, as Unix tools do, instead of an unhandled EPIPE
+ * with a stack trace.
+ */
+export function endQuietlyOnClosedPipe(stream: NodeJS.WriteStream = process.stdout): void {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 export async function main(argv: string[]): Promise<void> {
+  endQuietlyOnClosedPipe();
   const program = await programFor(argv);
   program.exitOverride();
   try {
