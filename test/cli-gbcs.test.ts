@@ -4,10 +4,10 @@
  * fields (`decode`, `payload encode`, `use-cases`) from the use-case catalogue.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { encodeApdu } from '../src/gbcs/encode.ts';
 import { useCaseById, useCaseRows } from '../src/gbcs/use-cases/index.ts';

@@ -56,7 +56,24 @@ describe('ppmid-relay duis', () => {
       join(keys, 'absent.pem'),
       template,
     );
-    assert.equal(noKey.stderr, `${template}: file not found: ${join(keys, 'absent.key')}\n`);
+    assert.equal(noKey.stderr, `--key: file not found: ${join(keys, 'absent.key')}\n`);
+    assert.equal(noKey.status, 1);
+    const key = join(keys, 'xml-sign-90B3D51F30010000-ds.key');
+    const noCert = run('sign', '--key', key, '--cert', join(keys, 'absent.pem'), template);
+    assert.equal(noCert.stderr, `--cert: file not found: ${join(keys, 'absent.pem')}\n`);
+    const otherCert = run(
+      'sign',
+      '--key',
+      key,
+      '--cert',
+      join(keys, 'xml-sign-90B3D51F30020000-ds.pem'),
+      template,
+    );
+    assert.equal(otherCert.status, 1);
+    assert.match(
+      otherCert.stderr,
+      /^--key\/--cert: DUIS_SIGNATURE_INVALID: private key does not match the certificate\n$/,
+    );
     assert.equal(run('validate', file).status, 0);
     const parsed = JSON.parse(run('parse', file).stdout);
     assert.equal(parsed.header.requestId.counter, '12884901888');

@@ -113,10 +113,27 @@ export function register(program: Command): void {
     .option('--replace', 'replace an existing (e.g. placeholder) signature')
     .description('sign a DUIS document the DUIS way; the signed XML goes to stdout')
     .action((file: string, opts: { key: string; cert: string; replace?: boolean }) => {
+      // the key and certificate are named as the options they came from, not as the document
+      const read = (option: string, path: string): Buffer | undefined => {
+        try {
+          return readFileSync(path);
+        } catch (e) {
+          fail(option, e);
+          return undefined;
+        }
+      };
+      const keyBytes = read('--key', opts.key);
+      const cert = keyBytes && read('--cert', opts.cert);
+      if (!keyBytes || !cert) return;
+      let signer: ReturnType<typeof xmlSigner>;
       try {
-        const keyBytes = readFileSync(opts.key);
         const key = keyBytes.includes('-----BEGIN') ? keyBytes.toString('utf8') : new Uint8Array(keyBytes);
-        const signer = xmlSigner(key, readFileSync(opts.cert));
+        signer = xmlSigner(key, cert);
+      } catch (e) {
+        fail('--key/--cert', e);
+        return;
+      }
+      try {
         const xml = readFileSync(file);
         if (!opts.replace && hasSignature(xml)) {
           fail(
