@@ -100,5 +100,10 @@ describe('ppmid-relay sim', () => {
     const dup = runCli(['sim', 'merge', join(dir, 's0'), join(dir, 's0'), '--out', join(dir, 'd')]);
     assert.equal(dup.status, 1);
     assert.match(dup.stderr, /shard 0 is in two of the reports/);
+    const part = runCli(['sim', 'merge', join(dir, 's1'), '--out', join(dir, 'p')]);
+    assert.equal(part.status, 0, part.stderr);
+    assert.match(part.stderr, /^note: only shard\(s\) 1 of 2: missing 0; the figures cover those slices/);
+    assert.equal(m.stderr, '', 'a complete merge says nothing more');
+    assert.match(runCli(['sim', 'run', '--help']).stdout, /slice i of N, i from 0 to N-1/);
   });
 });

@@ -65,7 +65,7 @@ export function register(program: Command): void {
     .option('--out <dir>', 'report directory', 'sim-report')
     .option(
       '--shard <i/N>',
-      'run only slice i of N (its own derived seed); combine with sim merge',
+      'run only slice i of N, i from 0 to N-1 (its own derived seed); combine with sim merge',
       parseShard,
     )
     .option(
@@ -152,6 +152,15 @@ export function register(program: Command): void {
       const r = await mergeReports(dirs, f.out);
       recordLastReport({ dir: f.out, scenario: r.scenario, answer: r.answer.sentence, partial: r.partial });
       process.stdout.write(`${r.answer.sentence}\nreport: ${f.out}/report.html\n`);
+      if (r.shards !== 'all') {
+        // a partial merge is allowed (merging in stages), but never silently mistaken for the whole estate
+        const have = r.shards;
+        const missing = [...Array(r.shardCount).keys()].filter((i) => !have.includes(i));
+        process.stderr.write(
+          `note: only shard(s) ${have.join(', ')} of ${r.shardCount}: missing ${missing.join(', ')}; ` +
+            'the figures cover those slices of the estate, not all of it\n',
+        );
+      }
     });
 
   sim
