@@ -40,13 +40,23 @@ export class SystemClock implements Clock {
   }
 }
 
+/**
+ * An object a timer can call without a closure: `VirtualClock.setTimerFor`
+ * runs `target.onTimer()` (a wrapper clock's own timer object, one
+ * allocation fewer per timer than a closure over it).
+ */
+export interface TimerTarget {
+  onTimer(): void;
+}
+
 /** One scheduled event, and its own TimerHandle (one object per timer: a quiet estate sets millions). */
 class VirtualEvent implements TimerHandle {
   cancelled = false;
   constructor(
     public at: number,
     public seq: number,
-    readonly fn: () => void,
+    readonly fn: (() => void) | undefined,
+    readonly target: TimerTarget | undefined,
     readonly label: string | undefined,
     readonly period: number,
   ) {}
@@ -145,16 +155,27 @@ export class VirtualClock implements Clock {
   }
 
   setTimer(delayMs: number, fn: () => void, label?: string): TimerHandle {
-    return this.schedule(this.current + Math.max(0, delayMs), fn, label, 0);
+    return this.schedule(this.current + Math.max(0, delayMs), fn, undefined, label, 0);
+  }
+
+  /** As `setTimer`, calling `target.onTimer()` (same ordering: one sequence for both). */
+  setTimerFor(delayMs: number, target: TimerTarget, label?: string): TimerHandle {
+    return this.schedule(this.current + Math.max(0, delayMs), undefined, target, label, 0);
   }
 
   setInterval(periodMs: number, fn: () => void, label?: string): TimerHandle {
     if (!(periodMs > 0)) throw new RangeError(`interval period must be > 0, got ${periodMs}`);
-    return this.schedule(this.current + periodMs, fn, label, periodMs);
+    return this.schedule(this.current + periodMs, fn, undefined, label, periodMs);
   }
 
-  private schedule(at: number, fn: () => void, label: string | undefined, period: number): TimerHandle {
-    const ev = new VirtualEvent(at, this.seq++, fn, label, period);
+  private schedule(
+    at: number,
+    fn: (() => void) | undefined,
+    target: TimerTarget | undefined,
+    label: string | undefined,
+    period: number,
+  ): TimerHandle {
+    const ev = new VirtualEvent(at, this.seq++, fn, target, label, period);
     this.heap.push(ev);
     return ev;
   }
@@ -186,7 +207,8 @@ export class VirtualClock implements Clock {
       ev.seq = this.seq++;
       this.heap.push(ev);
     }
-    ev.fn();
+    if (ev.target !== undefined) ev.target.onTimer();
+    else ev.fn!();
     return true;
   }
 

@@ -5,10 +5,15 @@
  * new timers are inert: a device or party still holding the clock after
  * shutdown cannot touch a closed store or socket.
  */
-import type { Clock, TimerHandle } from '../runtime/clock.ts';
+import type { Clock, TimerHandle, TimerTarget } from '../runtime/clock.ts';
+
+/** A clock that calls a timer's object itself (the VirtualClock): no closure per timer. */
+interface TargetClock extends Clock {
+  setTimerFor(delayMs: number, target: TimerTarget, label?: string): TimerHandle;
+}
 
 /** One timer of a GatedClock: a single object per timer (a quiet estate sets millions of them). */
-class GatedTimer implements TimerHandle {
+class GatedTimer implements TimerHandle, TimerTarget {
   at = 0;
   private inner: TimerHandle | undefined;
 
@@ -17,13 +22,15 @@ class GatedTimer implements TimerHandle {
     private readonly fn: () => void,
   ) {}
 
-  arm(clock: Clock, delayMs: number, label: string | undefined): void {
-    // one closure per timer (a class field arrow would cost the same plus a name per instance under tsx)
-    this.inner = clock.setTimer(delayMs, () => this.fire(), label);
+  arm(clock: Clock, targets: TargetClock | undefined, delayMs: number, label: string | undefined): void {
+    // on a clock that calls objects (the VirtualClock) this timer is its own callback; elsewhere one closure
+    this.inner = targets
+      ? targets.setTimerFor(delayMs, this, label)
+      : clock.setTimer(delayMs, () => this.onTimer(), label);
     this.at = this.inner.at;
   }
 
-  private fire(): void {
+  onTimer(): void {
     this.gate.forget(this);
     if (!this.gate.isStopped) this.fn();
   }
@@ -38,7 +45,13 @@ export class GatedClock implements Clock {
   private readonly live = new Set<TimerHandle>();
   private stopped = false;
 
-  constructor(readonly inner: Clock) {}
+  /** `inner`, when it can call a timer's object (no closure per timer) */
+  private readonly targets: TargetClock | undefined;
+
+  constructor(readonly inner: Clock) {
+    this.targets =
+      typeof (inner as Partial<TargetClock>).setTimerFor === 'function' ? (inner as TargetClock) : undefined;
+  }
 
   now(): number {
     return this.inner.now();
@@ -47,7 +60,7 @@ export class GatedClock implements Clock {
   setTimer(delayMs: number, fn: () => void, label?: string): TimerHandle {
     if (this.stopped) return { at: this.inner.now() + Math.max(0, delayMs), cancel() {} };
     const handle = new GatedTimer(this, fn);
-    handle.arm(this.inner, delayMs, label);
+    handle.arm(this.inner, this.targets, delayMs, label);
     this.live.add(handle);
     return handle;
   }

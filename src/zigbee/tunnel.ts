@@ -7,7 +7,7 @@
  */
 import { ZigbeeMalformedError, ZigbeeUnsupportedError } from './errors.ts';
 import { ByteWriter, readBool, readU8, readU16le } from './wire.ts';
-import { decodeZclHeader, encodeZclHeader, type ZclDirection, type ZclHeader } from './zcl.ts';
+import { decodeZclHeader, writeZclHeader, type ZclDirection, type ZclHeader } from './zcl.ts';
 
 export const TUNNELING_CLUSTER_ID = 0x0704;
 
@@ -233,8 +233,35 @@ const TRANSFER_DATA_STATUSES = new Set<number>(Object.values(TransferDataStatus)
 /** Encodes the command payload (what follows the ZCL header). */
 export function encodeTunnelCommand(c: TunnelCommand): Uint8Array {
   const spec = specFor(c.dir, c.cmd);
+  return writeTunnelCommand(spec, c, new ByteWriter(tunnelCommandSize(spec, c))).finish();
+}
+
+/** The bytes `writeTunnelCommand` writes for `c` (a writer sized to it hands over its buffer without a copy). */
+function tunnelCommandSize(spec: CommandSpec, c: TunnelCommand): number {
   const v = c as unknown as Record<string, unknown>;
-  const w = new ByteWriter(16);
+  let n = 0;
+  for (const [name, type] of spec.fields) {
+    switch (type) {
+      case 'u16':
+        n += 2;
+        break;
+      case 'data':
+        n += (v[name] as Uint8Array | undefined)?.length ?? 0;
+        break;
+      case 'protocolList': {
+        const list = v[name];
+        n += 1 + (Array.isArray(list) ? 3 * list.length : 0);
+        break;
+      }
+      default:
+        n += 1;
+    }
+  }
+  return n;
+}
+
+function writeTunnelCommand(spec: CommandSpec, c: TunnelCommand, w: ByteWriter): ByteWriter {
+  const v = c as unknown as Record<string, unknown>;
   for (const [name, type] of spec.fields) {
     const f = v[name];
     switch (type) {
@@ -267,7 +294,7 @@ export function encodeTunnelCommand(c: TunnelCommand): Uint8Array {
       }
     }
   }
-  return w.finish();
+  return w;
 }
 
 /**
@@ -355,20 +382,19 @@ export interface TunnelFrameOptions {
 }
 
 export function encodeTunnelFrame(command: TunnelCommand, opts: TunnelFrameOptions): Uint8Array {
+  const spec = specFor(command.dir, command.cmd);
   const header: ZclHeader = {
     frameType: 'cluster',
     direction: command.dir,
     disableDefaultResponse: opts.disableDefaultResponse ?? true,
     transactionSequenceNumber: opts.transactionSequenceNumber,
-    commandId: tunnelCommandId(command),
+    commandId: spec.id,
   };
   if (opts.manufacturerCode !== undefined) header.manufacturerCode = opts.manufacturerCode;
-  const h = encodeZclHeader(header);
-  const p = encodeTunnelCommand(command);
-  const out = new Uint8Array(h.length + p.length);
-  out.set(h);
-  out.set(p, h.length);
-  return out;
+  // header and command written into one buffer of the frame's size (no copy, no concatenation)
+  const size = (opts.manufacturerCode !== undefined ? 5 : 3) + tunnelCommandSize(spec, command);
+  const w = writeZclHeader(header, new ByteWriter(size));
+  return writeTunnelCommand(spec, command, w).finish();
 }
 
 /** Decodes a full ZCL frame (header + tunnel command) from `offset` to the end of `data`. */

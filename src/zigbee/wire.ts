@@ -89,6 +89,7 @@ export class ByteWriter {
     return this;
   }
   finish(): Uint8Array {
-    return this.buf.slice(0, this.len);
+    // a writer sized exactly (a codec that counted its bytes first) hands over its buffer, no copy
+    return this.len === this.buf.length ? this.buf : this.buf.slice(0, this.len);
   }
 }

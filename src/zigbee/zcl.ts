@@ -33,13 +33,18 @@ const FC_DISABLE_DEFAULT_RESPONSE = 0x10;
 const FC_RESERVED = 0xe0;
 
 export function encodeZclHeader(h: ZclHeader): Uint8Array {
+  return writeZclHeader(h, new ByteWriter(5)).finish();
+}
+
+/** Writes a ZCL header to `w` (what `encodeZclHeader` encodes; a frame's codec writes its payload after it). */
+export function writeZclHeader(h: ZclHeader, w: ByteWriter): ByteWriter {
   let fc = h.frameType === 'cluster' ? 1 : 0;
   if (h.manufacturerCode !== undefined) fc |= FC_MANUFACTURER_SPECIFIC;
   if (h.direction === 's2c') fc |= FC_DIRECTION_S2C;
   if (h.disableDefaultResponse) fc |= FC_DISABLE_DEFAULT_RESPONSE;
-  const w = new ByteWriter(5).u8(fc);
+  w.u8(fc);
   if (h.manufacturerCode !== undefined) w.u16le(h.manufacturerCode, 'manufacturerCode');
-  return w.u8(h.transactionSequenceNumber, 'transactionSequenceNumber').u8(h.commandId, 'commandId').finish();
+  return w.u8(h.transactionSequenceNumber, 'transactionSequenceNumber').u8(h.commandId, 'commandId');
 }
 
 /**
