@@ -111,6 +111,20 @@ describe('ppmid-relay dsp', () => {
     assert.match(run('srs').stdout, /0x0062 ECS70 Set Clock on ESME -> ESME/);
     const only = run('srs', '--json', '--supported').stdout.trim().split('\n');
     assert.equal(only.length, rows.filter((x) => x.supported).length);
+    for (const extra of ['--json', '--supported']) {
+      const both = run('srs', '--markdown', extra);
+      assert.equal(both.status, 1, extra);
+      assert.equal(
+        both.stderr,
+        'ppmid-relay: --markdown prints the whole table: not with --json or --supported\n',
+      );
+      assert.equal(both.stdout, '');
+    }
+    const all = rows.every((x) => x.supported);
+    assert.match(
+      run('srs', '--help').stdout.replace(/\s+/g, ' '),
+      all ? /\(all \d+ SRVs of DUIS V5\.4 are answered\)/ : /the others are refused with E11/,
+    );
   });
 
   it('parses --device entries', () => {

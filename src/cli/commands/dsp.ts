@@ -7,7 +7,7 @@
  *     Ciphering with the ACB MAC) for a non-critical SR, the Pre-Command for a
  *     critical one; or prints the DSP's error (code, DUIS Response Code where
  *     DUIS has one). Exit status 1 when any file failed.
- *   dsp srs [--json] [--supported]
+ *   dsp srs [--json] [--supported] | --markdown (the whole table; alone)
  *     Every Service Reference Variant of DUIS V5.4 (the DSP's SRV table,
  *     src/dcc/dsp/srv-table.ts): supported or refused and why, kind, CVs,
  *     roles, use cases.
@@ -218,6 +218,7 @@ export function serviceRequestListing(): Array<Record<string, unknown>> {
 function supportedSummary(): string {
   const t = srvTable();
   const n = t.filter((e) => srvSupported(e.srv)).length;
+  if (n === t.length) return `all ${n} SRVs of DUIS V5.4 are answered`;
   return `${n} of the ${t.length} SRVs of DUIS V5.4 are answered; the others are refused with E11`;
 }
 
@@ -232,6 +233,9 @@ export function addSrsCommand(dsp: Command): Command {
     .option('--markdown', "the table as Markdown (docs/dsp.md's SRV list)")
     .action((opts: { json?: boolean; supported?: boolean; markdown?: boolean }) => {
       if (opts.markdown) {
+        // the Markdown table is docs/dsp.md's whole list: a filter or format it cannot honour is refused, not ignored
+        if (opts.json || opts.supported)
+          throw new ConfigError('--markdown prints the whole table: not with --json or --supported');
         process.stdout.write(srvMarkdown());
         return;
       }
