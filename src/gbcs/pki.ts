@@ -8,7 +8,16 @@
  * For tests and "generated" profiles only: not an operational PKI.
  */
 import './x509-runtime.ts';
-import { createHash, type KeyObject, randomFillSync, sign, webcrypto } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  type KeyObject,
+  randomFillSync,
+  sign,
+  webcrypto,
+  X509Certificate,
+} from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import { fromHex, normaliseEui, toHex } from '../runtime/bytes.ts';
 import { children, oid, readTlv, tlv } from './asn1.ts';
@@ -59,6 +68,12 @@ export interface CaKey {
   certificatePem: string;
 }
 
+/** A saved CA of the test PKI: its certificate and PKCS#8 private key, PEM. */
+export interface SavedCa {
+  certificatePem: string;
+  privateKeyPem: string;
+}
+
 export interface TestPkiOptions {
   notBefore?: Date;
   notAfter?: Date;
@@ -82,6 +97,13 @@ async function toCryptoKeys(pair: { privateKey: KeyObject; publicKey: KeyObject 
     ['verify'],
   );
   return { privateKey, publicKey };
+}
+
+function validityOf(opts: TestPkiOptions): { notBefore: Date; notAfter: Date } {
+  return {
+    notBefore: opts.notBefore ?? new Date(Date.UTC(2020, 0, 1)),
+    notAfter: opts.notAfter ?? new Date(Date.UTC(9999, 11, 31, 23, 59, 59)),
+  };
 }
 
 function newPair(): P256KeyPair {
@@ -228,10 +250,7 @@ export class TestPki {
   private readonly issuerKeyId: Uint8Array;
 
   static async create(opts: TestPkiOptions = {}): Promise<TestPki> {
-    const validity = {
-      notBefore: opts.notBefore ?? new Date(Date.UTC(2020, 0, 1)),
-      notAfter: opts.notAfter ?? new Date(Date.UTC(9999, 11, 31, 23, 59, 59)),
-    };
+    const validity = validityOf(opts);
     const rootPair = newPair();
     const rootKeys = await toCryptoKeys(rootPair);
     const rootCert = await x509.X509CertificateGenerator.createSelfSigned(
@@ -285,6 +304,55 @@ export class TestPki {
       validity,
       opts.store ?? new MemoryKeyStore(),
     );
+  }
+
+  /**
+   * The PKI again from its saved Root and issuing CA (certificate PEM and
+   * PKCS#8 private key PEM of each, as `caFiles` writes them): further
+   * certificates chain to the same Root. Throws when the Root key is not the
+   * Root certificate's or the issuing CA was not signed by the Root.
+   */
+  static restore(cas: { root: SavedCa; issuingCa: SavedCa }, opts: TestPkiOptions = {}): TestPki {
+    const load = (c: SavedCa): CaKey => {
+      const certificate = new x509.X509Certificate(c.certificatePem);
+      return {
+        name: certificate.subject,
+        certificate,
+        privateKey: createPrivateKey(c.privateKeyPem),
+        certificatePem: c.certificatePem,
+      };
+    };
+    const root = load(cas.root);
+    const ca = load(cas.issuingCa);
+    const spki = (k: KeyObject) => k.export({ format: 'der', type: 'spki' }).toString('hex');
+    const rootCert = new X509Certificate(cas.root.certificatePem);
+    if (spki(rootCert.publicKey) !== spki(createPublicKey(root.privateKey)))
+      throw new Error("test PKI: the saved Root key is not the saved Root certificate's");
+    if (!new X509Certificate(cas.issuingCa.certificatePem).verify(rootCert.publicKey))
+      throw new Error('test PKI: the saved issuing CA certificate is not signed by the saved Root');
+    return new TestPki(root, ca, validityOf(opts), opts.store ?? new MemoryKeyStore());
+  }
+
+  /** The Root's public key: what a device's root Trust Anchor cell holds (certification paths end in it). */
+  get rootPublicKey(): KeyObject {
+    return createPublicKey(this.root.privateKey);
+  }
+
+  /** The issuing CA certificate (DER): the certification path of every certificate this PKI issues. */
+  get issuingCaDer(): Uint8Array {
+    return new Uint8Array(this.issuingCa.certificate.rawData);
+  }
+
+  /** The Root and the issuing CA as PEM files (`restore` reads them back). */
+  caFiles(): { root: SavedCa; issuingCa: SavedCa } {
+    const pem = (k: KeyObject) => k.export({ format: 'pem', type: 'pkcs8' }).toString();
+    return {
+      root: { certificatePem: this.root.certificatePem, privateKeyPem: pem(this.root.privateKey) },
+      issuingCa: {
+        certificatePem: this.issuingCa.certificatePem,
+        privateKeyPem: pem(this.issuingCa.privateKey),
+      },
+    };
   }
 
   /**

@@ -93,6 +93,13 @@ export interface EstateOptions {
   /** Every GBCS certificate and the devices' private keys (each device is given only its own). */
   world: MemoryKeyStore;
   parties: EstateParties;
+  /**
+   * The Root public key of the PKI `world` comes from (one per estate): every
+   * device's root Trust Anchor cell, so a CS02b replacement certificate
+   * (6.21 handover) chains to it (issue 12). Omitted: devices hold no Root
+   * key and refuse every replacement certificate's certification path.
+   */
+  rootPublicKey?: KeyObject;
   /** The CSP's SM WAN: each CH is added to it with its class. */
   wan: SmWan;
   /** A PPMID's reporting key pair (its own secret; the public half goes to the supplier, SU-3). */
@@ -297,14 +304,19 @@ export function deviceCredentialsFrom(world: MemoryKeyStore, eui: Eui): DeviceCr
   };
 }
 
-/** Trust anchors of a device: each remote party in the cell of its role (of `cells` only, when given), plus HAN peers. */
+/**
+ * Trust anchors of a device: each remote party in the cell of its role (of `cells` only, when given), plus HAN
+ * peers, and the Root public key of the root cell (null: none).
+ */
 export function trustAnchorsFrom(
   world: MemoryKeyStore,
   parties: Eui[],
   peers: PeerDevice[] = [],
   cells?: readonly TrustAnchorCellName[],
+  rootPublicKey: KeyObject | null = null,
 ): TrustAnchors {
   const ta = new TrustAnchors();
+  ta.rootPublicKey = rootPublicKey;
   for (const eui of parties) {
     const a = anchorFromKeyStore(world, eui);
     const cell = a ? CELL_BY_ROLE[a.role] : undefined;
@@ -360,7 +372,8 @@ export class Estate {
     });
     // One set of trust anchors for every device without HAN peers (GPF, ESME, HCALCS): a device
     // copies it only when it changes it (DeviceSecurity), so the estate holds one, not one per device.
-    const partyAnchors = trustAnchorsFrom(o.world, this.partyEuis);
+    const root = o.rootPublicKey ?? null;
+    const partyAnchors = trustAnchorsFrom(o.world, this.partyEuis, [], undefined, root);
     const intermittent = o.intermittent ?? DEFAULT_INTERMITTENT_MEANS;
     const nvm = o.stateDir ? new HomeNvmStore(o.stateDir) : undefined;
     for (const p of o.plan.homes) {
@@ -393,6 +406,7 @@ export class Estate {
           gpfEui: p.gpf,
           keyStore: keyStoreFor(o.world, [p.chf, p.gpf]),
           acb: o.parties.acb,
+          ...(o.rootPublicKey ? { rootPublicKey: o.rootPublicKey } : {}),
           config: o.chf,
           gpf,
         },
@@ -426,9 +440,13 @@ export class Estate {
         rng: random.fork(`gsme:${p.gsme}`),
         credentials: deviceCredentialsFrom(o.world, p.gsme),
         // the GSME accepts its PPMID's PCS01 / PCS02 (GBCS.md 2)
-        trustAnchors: trustAnchorsFrom(o.world, this.partyEuis, [
-          peerFromKeyStore(o.world, p.ppmid, 'PPMID'),
-        ]),
+        trustAnchors: trustAnchorsFrom(
+          o.world,
+          this.partyEuis,
+          [peerFromKeyStore(o.world, p.ppmid, 'PPMID')],
+          undefined,
+          root,
+        ),
         pollIntervalMs: o.gsmePollIntervalMs ?? DEFAULT_GSME_POLL_MS,
         metrics: homeMetrics,
         metrology: { load: defaultGasLoad(p.gsme) },
@@ -521,6 +539,7 @@ export class Estate {
         this.partyEuis,
         [peerFromKeyStore(this.o.world, p.gsme, 'GSME')],
         TRUST_ANCHOR_CELLS_OF.PPMID,
+        this.o.rootPublicKey ?? null,
       ),
       homeDevices: this.homeDevices(p),
       supplierDeliveryKeys: new Map([[supplier, this.deliveryKey(deliveryPublicKeyPem)]]),

@@ -8,7 +8,16 @@
  *   (supplier 90B3D51F30010000 with its prepayment key, ACB, WAN provider,
  *   network operator, recovery, transitional CoS, load controller) and every
  *   device of the estate (KA and DS each). Homes added later get their keys
- *   from a further PKI; trust here is per certificate, as in a key store.
+ *   from the same PKI (issue 12).
+ * - `ca/`: that PKI's Root and issuing CA (`root.pem|key`,
+ *   `issuing-ca.pem|key`), saved with the keys and reused, never
+ *   regenerated: every device's root Trust Anchor cell holds the Root public
+ *   key, so a CS02b replacement certificate issued later (6.21 handover)
+ *   chains to it. A key directory from before issue 12 has no `ca/`: it is
+ *   migrated once (a new Root and issuing CA are created and saved; the
+ *   certificates already issued keep their old, unsaved issuer, which only a
+ *   certification path check would see, and no device checks its own
+ *   anchors' paths).
  * - `xml/`: DUIS XML-signing keys and certificates of the supplier and of
  *   the DSP (subject x500UniqueIdentifier = the organisation's EUI; the DSP
  *   signs as the ACB, DUIS.md).
@@ -29,8 +38,9 @@ import { keyStoreFor } from '../devices/home/profiles.ts';
 import { RTDS_PARTIES } from '../devices/security/credentials.ts';
 import { type XmlSigner, xmlSigner } from '../duis/index.ts';
 import type { KeyStore, MemoryKeyStore } from '../gbcs/keystore.ts';
+import { MemoryKeyStore as GbcsMemoryKeyStore } from '../gbcs/keystore.ts';
 import { loadKeyStoreDir } from '../gbcs/keystore-dir.ts';
-import { createTestPki, TestPki as GbcsTestPki, type IssuedKey } from '../gbcs/pki.ts';
+import { createTestPki, TestPki as GbcsTestPki, type IssuedKey, type SavedCa } from '../gbcs/pki.ts';
 import { type Eui, normaliseEui } from '../runtime/bytes.ts';
 import { Logger } from '../runtime/logger.ts';
 
@@ -68,6 +78,15 @@ export interface SystemKeys {
   /** DUIS XML signing: the supplier's and the DSP's (as the ACB). */
   xml: { supplier: XmlSigningKeys; dsp: XmlSigningKeys };
   supplierDeliveryKey: SigningKeyPair;
+  /** The Root public key of the system's test PKI (one per estate): every device's root Trust Anchor cell. */
+  rootPublicKey: KeyObject;
+  /**
+   * A further remote party's KA and DS certificates from the system's PKI
+   * (e.g. the new network operator of a 6.21 handover), with the
+   * certification path (the issuing CA, DER) a CS02b carries. Neither kept
+   * nor added to `world`: the caller holds them.
+   */
+  issueRemoteParty(eui: Eui, role: number): Promise<{ ka: IssuedKey; ds: IssuedKey; path: Uint8Array[] }>;
   /** Where they live (undefined: in memory only). */
   dir: string | undefined;
   /** A key store with every certificate and the private keys of `holders` only. */
@@ -104,8 +123,7 @@ async function issueXmlSigning(eui: Eui, role: number): Promise<IssuedKey> {
   return ds;
 }
 
-async function issueGbcs(world: MemoryKeyStore | undefined, devices: Eui[], withParties: boolean) {
-  const pki: GbcsTestPki = await createTestPki(world ? { store: world } : {});
+async function issueGbcs(pki: GbcsTestPki, devices: Eui[], withParties: boolean) {
   const issued: IssuedKey[] = [];
   if (withParties)
     for (const [eui, role, prepayment] of PARTY_ROLES) {
@@ -117,6 +135,50 @@ async function issueGbcs(world: MemoryKeyStore | undefined, devices: Eui[], with
     issued.push(k.ka, k.ds);
   }
   return { store: pki.store, issued };
+}
+
+const CA_FILES = { root: 'root', issuingCa: 'issuing-ca' } as const;
+
+function writeCaFiles(caDir: string, cas: { root: SavedCa; issuingCa: SavedCa }): void {
+  mkdirSync(caDir, { recursive: true });
+  for (const [k, base] of Object.entries(CA_FILES) as Array<[keyof typeof CA_FILES, string]>) {
+    writeFileSync(join(caDir, `${base}.pem`), cas[k].certificatePem);
+    writeFileSync(join(caDir, `${base}.key`), cas[k].privateKeyPem, { mode: 0o600 });
+  }
+}
+
+function readCaFiles(caDir: string): { root: SavedCa; issuingCa: SavedCa } {
+  const r = (base: string): SavedCa => ({
+    certificatePem: readFileSync(join(caDir, `${base}.pem`), 'utf8'),
+    privateKeyPem: readFileSync(join(caDir, `${base}.key`), 'utf8'),
+  });
+  return { root: r(CA_FILES.root), issuingCa: r(CA_FILES.issuingCa) };
+}
+
+/**
+ * The system PKI of an existing key directory: its saved `ca/`, or (a
+ * directory from before issue 12) a new Root and issuing CA created and
+ * saved once, through a temporary directory renamed into place so that two
+ * processes migrating at once end up with one.
+ */
+async function openSavedPki(dir: string, world: MemoryKeyStore): Promise<GbcsTestPki> {
+  const caDir = join(dir, 'ca');
+  if (!existsSync(join(caDir, `${CA_FILES.issuingCa}.key`))) {
+    const fresh = await createTestPki();
+    const tmp = `${caDir}.tmp-${process.pid}`;
+    rmSync(tmp, { recursive: true, force: true });
+    writeCaFiles(tmp, fresh.caFiles());
+    try {
+      renameSync(tmp, caDir);
+      log.warn('key directory without a saved test PKI root (before issue 12): created and saved one', {
+        dir: caDir,
+      });
+    } catch (err) {
+      rmSync(tmp, { recursive: true, force: true });
+      if (!existsSync(join(caDir, `${CA_FILES.issuingCa}.key`))) throw err;
+    }
+  }
+  return GbcsTestPki.restore(readCaFiles(caDir), { store: world });
 }
 
 /**
@@ -131,6 +193,7 @@ export async function openSystemKeys(o: OpenSystemKeysOptions): Promise<SystemKe
   let world: MemoryKeyStore;
   let xml: SystemKeys['xml'];
   let supplierDeliveryKey: SigningKeyPair;
+  let pki: GbcsTestPki;
   const gbcsDir = dir && join(dir, 'gbcs');
   if (dir && gbcsDir && existsSync(join(dir, 'complete'))) {
     world = loadKeyStoreDir(gbcsDir);
@@ -143,16 +206,18 @@ export async function openSystemKeys(o: OpenSystemKeysOptions): Promise<SystemKe
     };
     xml = { supplier: x('supplier'), dsp: x('dsp') };
     supplierDeliveryKey = pairFromPem(readFileSync(join(dir, 'delivery', 'supplier.key'), 'utf8'));
+    pki = await openSavedPki(dir, world);
     const missing = devices.filter((d) => !world.privateKey(d, 'ka') || !world.privateKey(d, 'ds'));
     if (missing.length) {
       log.info('issuing keys for new devices', { devices: missing.length });
-      const { issued } = await issueGbcs(world, missing, false);
+      const { issued } = await issueGbcs(pki, missing, false);
       for (const f of GbcsTestPki.keystoreFiles(issued))
         writeFileSync(join(gbcsDir, f.name), f.text, { mode: f.name.endsWith('.key') ? 0o600 : 0o644 });
     }
   } else {
     const t0 = Date.now();
-    const { store, issued } = await issueGbcs(undefined, devices, true);
+    pki = await createTestPki();
+    const { store, issued } = await issueGbcs(pki, devices, true);
     world = store;
     const sx = await issueXmlSigning(SYSTEM_PARTIES.supplier, 2);
     const dx = await issueXmlSigning(SYSTEM_PARTIES.acb, 4);
@@ -167,6 +232,7 @@ export async function openSystemKeys(o: OpenSystemKeysOptions): Promise<SystemKe
       mkdirSync(join(tmp, 'gbcs'), { recursive: true });
       mkdirSync(join(tmp, 'xml'), { recursive: true });
       mkdirSync(join(tmp, 'delivery'), { recursive: true });
+      writeCaFiles(join(tmp, 'ca'), pki.caFiles());
       for (const f of GbcsTestPki.keystoreFiles(issued))
         writeFileSync(join(tmp, 'gbcs', f.name), f.text, { mode: f.name.endsWith('.key') ? 0o600 : 0o644 });
       writeFileSync(join(tmp, 'xml', 'supplier.crt'), sx.certificatePem);
@@ -189,6 +255,8 @@ export async function openSystemKeys(o: OpenSystemKeysOptions): Promise<SystemKe
       log.info('created system keys', { dir, certificates: issued.length, ms: Date.now() - t0 });
     }
   }
+  const cas = pki.caFiles();
+  const rootPublicKey = pki.rootPublicKey;
   const reporting = new Map<Eui, SigningKeyPair>();
   const tls = new Map<Eui, { keyPem: string; certPem: string | undefined }>();
   return {
@@ -196,6 +264,12 @@ export async function openSystemKeys(o: OpenSystemKeysOptions): Promise<SystemKe
     xml,
     supplierDeliveryKey,
     dir,
+    rootPublicKey,
+    async issueRemoteParty(eui, role) {
+      const side = GbcsTestPki.restore(cas, { store: new GbcsMemoryKeyStore() });
+      const { ka, ds } = await side.addRemoteParty(eui, role);
+      return { ka, ds, path: [side.issuingCaDer] };
+    },
     holding: (holders) => keyStoreFor(world, holders),
     reportingKey(ppmid) {
       const eui = normaliseEui(ppmid);

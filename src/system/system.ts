@@ -696,6 +696,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<RunningSyst
         clock,
         plan,
         world: keys.world,
+        rootPublicKey: keys.rootPublicKey,
         parties: {
           supplier: SYSTEM_PARTIES.supplier,
           acb: SYSTEM_PARTIES.acb,
