@@ -8,6 +8,7 @@ import { useCaseById } from '../../gbcs/use-cases/index.ts';
 import { gbcsRefusalForEveryUser, gbcsRoleMayRequest, userGbcsRoles } from './access.ts';
 import { signerCellRefusal } from './signer-cells.ts';
 import { srvSupported, srvTable } from './srv-table.ts';
+import { acbFrontedTargets } from './transform/acb-fronting.ts';
 import { notBuiltReason, srvTransform } from './transform/registered.ts';
 
 /** `dsp srs --json`: one object per SRV. */
@@ -63,6 +64,17 @@ export function srvListing(): Record<string, unknown>[] {
             payload: u.payload,
           };
           if (u.whenText) x.when = u.whenText;
+          // who is the GBCS Originator: the rule's kind; for a user-originated rule, the ACB where it fronts
+          // for the user (acb-fronting.ts: the one rule the transform, CV 5/6/7 and signer-cells.ts follow)
+          const kind = u.originator ?? t.originator;
+          x.originator = kind;
+          if (kind === 'user') {
+            const fronted = acbFrontedTargets(u.useCase, u.targets, userGbcsRoles(e.roles, e.roles));
+            if (fronted.length > 0)
+              x.originatorByTarget = Object.fromEntries(
+                fronted.map((f) => [f.target, { originator: 'acb', for: f.for, reason: f.reason }]),
+              );
+          }
           return x;
         }),
       };

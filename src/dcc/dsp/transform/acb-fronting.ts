@@ -55,3 +55,23 @@ export function acbFronts(
 ): boolean {
   return acbFrontingReason(useCase, deviceType, role) !== undefined;
 }
+
+/** Where the ACB fronts for users: per target type, the user roles it originates `useCase` for (none: omitted). */
+export function acbFrontedTargets(
+  useCase: string,
+  targets: readonly DeviceType[],
+  roles: readonly RemotePartyRole[],
+): { target: DeviceType; for: RemotePartyRole[]; reason: 'gbcs-lists-acb' | 'no-cell-for-user' }[] {
+  const out: { target: DeviceType; for: RemotePartyRole[]; reason: 'gbcs-lists-acb' | 'no-cell-for-user' }[] =
+    [];
+  for (const target of targets) {
+    const hits = roles
+      .map((r) => [r, acbFrontingReason(useCase, target, r)] as const)
+      .filter((x) => x[1] !== undefined);
+    if (hits.length === 0) continue;
+    // one reason per target: a role GBCS does not list is fronted everywhere, a missing cell only on this type
+    const reason = hits.some(([, why]) => why === 'no-cell-for-user') ? 'no-cell-for-user' : 'gbcs-lists-acb';
+    out.push({ target, for: hits.map(([r]) => r), reason });
+  }
+  return out;
+}

@@ -15,6 +15,9 @@ import { validateAgainstDuisXsdInProcess } from '../../../duis/xsd-inprocess.ts'
 import { decodeMessage } from '../../../gbcs/index.ts';
 import { authorise, useCaseByCode } from '../../../gbcs/use-cases/index.ts';
 import { bytesEqual } from '../../../runtime/bytes.ts';
+import { signerCellRefusal } from '../signer-cells.ts';
+import { srvListing } from '../srv-listing.ts';
+import { acbFronts } from './acb-fronting.ts';
 import {
   completeSignedPreCommandResult,
   DspPreCommandMismatchError,
@@ -142,5 +145,46 @@ describe('transform: a supplier critical SR to a PPMID goes through the ACB, whi
     const m = decodeMessage(r.gbcs);
     assert.equal(m.originator, SUPPLIER);
     assert.equal(m.otherInfo.supplementaryRemotePartyId, null);
+  });
+});
+
+/**
+ * One rule (acb-fronting.ts) decides where the ACB fronts for a user: the CV 4 transform, the CV 5/6/7
+ * signing step, signer-cells.ts and `dsp srs --json` all read it, for CS06 (11.3) as for CS02c/d/e.
+ */
+describe('ACB fronting: one rule for the transform, CV 5/6/7, signer cells and the SRV listing', () => {
+  const cases = [
+    ['11.3', 'CS06', ['PPMID', 'HCALCS']],
+    ['6.17', 'CS02c', ['PPMID']],
+    ['6.15.2', 'CS02d', ['PPMID']],
+    ['6.24.2', 'CS02e', ['PPMID']],
+  ] as const;
+  it('the listing shows the ACB as originator for the supplier on the types with no supplier cell, only there', () => {
+    const listing = srvListing();
+    for (const [srv, useCase, types] of cases) {
+      const row = listing.find((o) => o.srv === srv) as {
+        transform: { useCases: { useCase: string; originator: string; originatorByTarget?: object }[] };
+        trustAnchorRefusal?: string;
+      };
+      const u = row.transform.useCases.find((x) => x.useCase === useCase);
+      assert.ok(u, `${srv} ${useCase}`);
+      assert.equal(u.originator, 'user');
+      assert.deepEqual(
+        u.originatorByTarget,
+        Object.fromEntries(
+          types.map((t) => [t, { originator: 'acb', for: ['supplier'], reason: 'no-cell-for-user' }]),
+        ),
+        `${srv} ${useCase}`,
+      );
+      for (const t of types) {
+        assert.ok(acbFronts(useCase, t, 'supplier'));
+        assert.ok(
+          !acbFronts(useCase, t, 'networkOperator'),
+          'the role table lets the ACB act for suppliers only',
+        );
+        assert.equal(signerCellRefusal(srv, t, ['supplier']), undefined, `${srv} to a ${t}: the ACB signs`);
+      }
+      assert.ok(!acbFronts(useCase, 'ESME', 'supplier'), 'an ESME holds the supplier cell');
+    }
   });
 });

@@ -106,7 +106,7 @@ export interface SupportedTransform {
   payload: 'dlms' | 'gbz' | 'asn1';
   /** Body selector for SRs with several use cases on one device type (e.g. 1.6 `Credit`). */
   when?: string;
-  /** The ACB signs the command (a GBCS-critical use case it authorises for a non-critical SR, or for a user who signed the Pre-Command: CS06 to a PPMID). */
+  /** The ACB (or the originating DCC party) signs the command: a GBCS-critical use case it authorises for a non-critical SR. */
   acbSigns?: true;
 }
 
@@ -430,7 +430,7 @@ export interface SignedPreCommandResult {
   originatorCounter: bigint;
 }
 
-/** The critical rules by Message Code, one per target type (CS06: the user's rule, or the ACB's for a PPMID / HCALCS). */
+/** The critical rules by Message Code and target type, with the SRVs whose Pre-Commands use them. */
 const CRITICAL_BY_CODE = new Map<number, Map<DeviceType, { rule: UseCaseRule<unknown>; srvs: string[] }>>();
 for (const t of REGISTERED_SRV_TRANSFORMS) {
   if (!t.critical) continue;
@@ -445,20 +445,10 @@ for (const t of REGISTERED_SRV_TRANSFORMS) {
   }
 }
 
-/**
- * The user behind an ACB-signed critical Pre-Command (rule `acbSigns`, e.g.
- * CS06 to a PPMID): the ACB is the header originator, the user the
- * Supplementary Remote Party, whose signature on the Pre-Command authorises
- * it (DSP-2); the DSP then signs the command as the ACB (PROVISIONAL).
- */
-function acbSignedPreCommandUser(msg: GbcsMessage, ctx: TransformContext): { eui: Eui; counter: bigint } {
-  const user = msg.otherInfo.supplementaryRemotePartyId;
-  const counter = msg.otherInfo.supplementaryRemotePartyCounter;
-  if (msg.originator !== acbOf(ctx) || user === null || counter === null)
-    throw new DspPreCommandInvalidError(
-      'this Pre-Command is originated by the ACB for the user: the ACB in the header, the user as Supplementary Remote Party',
-    );
-  return { eui: user, counter };
+/** The GBCS role of a party from its certificate's OU (undefined: unknown party or role). */
+function roleOfParty(eui: Eui, ctx: TransformContext): RemotePartyRole | undefined {
+  const ou = ctx.security.keyStore.role(eui);
+  return typeof ou === 'number' ? (ROLE_OF_OU as Record<number, RemotePartyRole>)[ou] : undefined;
 }
 
 /**
@@ -501,28 +491,31 @@ export function completeSignedPreCommandResult(
       ...byType.keys(),
     ]);
   }
-  // The business originator: the header's; or the user behind an ACB-originated Pre-Command, either an
-  // ACB-signed rule's (acbSignedPreCommandUser) or the ACB's for a user whose cell the target lacks
-  // (acb-fronting.ts): the user is the Supplementary Remote Party and signs it; the ACB, the header
-  // Originator, signs the Command.
-  const fronted =
-    !entry.rule.acbSigns &&
-    msg.originator === acbOf(ctx) &&
-    msg.otherInfo.supplementaryRemotePartyId !== null &&
-    msg.otherInfo.supplementaryRemotePartyCounter !== null;
-  const signer = entry.rule.acbSigns
-    ? acbSignedPreCommandUser(msg, ctx)
-    : fronted
-      ? {
-          eui: msg.otherInfo.supplementaryRemotePartyId!,
-          counter: msg.otherInfo.supplementaryRemotePartyCounter!,
-        }
-      : { eui: msg.originator, counter: msg.originatorCounter };
+  // The business originator: the header's; or, where the ACB fronts for the user (acb-fronting.ts, the one
+  // rule the CV 4 transform also follows: the target holds no cell for the user's role and the role table lets
+  // the ACB act for it), the user as Supplementary Remote Party of the ACB's header: the user signs the
+  // Pre-Command, the ACB (the header Originator) signs the Command.
+  const srpId = msg.otherInfo.supplementaryRemotePartyId;
+  const srpCounter = msg.otherInfo.supplementaryRemotePartyCounter;
+  const viaAcb = msg.originator === acbOf(ctx) && srpId !== null && srpCounter !== null;
+  const signer = viaAcb
+    ? { eui: srpId, counter: srpCounter }
+    : { eui: msg.originator, counter: msg.originatorCounter };
+  const role = roleOfParty(signer.eui, ctx);
+  const fronted = acbFronts(entry.rule.useCase, targetType, role);
+  if (fronted && !viaAcb)
+    throw new DspPreCommandInvalidError(
+      `${entry.rule.useCase} to a ${targetType} for a ${role} is originated by the ACB for the user: the ACB in the header, the user as Supplementary Remote Party`,
+    );
+  if (viaAcb && !fronted)
+    throw new DspPreCommandMismatchError(
+      `the ACB does not originate ${entry.rule.useCase} to a ${targetType} for a ${role ?? 'party of unknown role'}`,
+    );
   if (expect.requestId) {
     const r = expect.requestId;
     if (r.originator !== signer.eui || r.target !== msg.recipient || r.counter !== signer.counter) {
       throw new DspPreCommandMismatchError(
-        `Pre-Command ${signer.eui}:${msg.recipient}:${signer.counter}${fronted || entry.rule.acbSigns ? ` (Supplementary Remote Party of the ACB ${msg.originator})` : ''} does not match RequestID ${r.originator}:${r.target}:${r.counter}`,
+        `Pre-Command ${signer.eui}:${msg.recipient}:${signer.counter}${fronted ? ` (Supplementary Remote Party of the ACB ${msg.originator})` : ''} does not match RequestID ${r.originator}:${r.target}:${r.counter}`,
       );
     }
   }
@@ -530,31 +523,20 @@ export function completeSignedPreCommandResult(
     throw new DspPreCommandMismatchError(`${entry.rule.useCase} is not a command of SR ${expect.srv}`);
   }
   const unsigned = signedPreCommand.subarray(0, msg.apdu.length - 1 - msg.signature.length);
-  if (expect.issuedPreCommand) {
-    if (!bytesEqual(unsigned, expect.issuedPreCommand))
-      throw new DspPreCommandMismatchError('the signed content is not the Pre-Command this DSP issued');
-  } else if (fronted) {
-    // the ACB signs only what this DSP built for the user: never a Pre-Command the user made with the ACB header
-    throw new DspPreCommandMismatchError(
-      `an ACB-originated Pre-Command (${entry.rule.useCase} to a ${targetType}) is completed only as this DSP issued it (CV 4 first)`,
-    );
-  }
-  if (fronted) {
-    const ou = ctx.security.keyStore.role(signer.eui);
-    const role = typeof ou === 'number' ? (ROLE_OF_OU as Record<number, RemotePartyRole>)[ou] : undefined;
-    if (!acbFronts(entry.rule.useCase, targetType, role))
-      throw new DspPreCommandMismatchError(
-        `the ACB does not originate ${entry.rule.useCase} to a ${targetType} for a ${role ?? 'party of unknown role'}`,
-      );
-  }
+  if (expect.issuedPreCommand && !bytesEqual(unsigned, expect.issuedPreCommand))
+    throw new DspPreCommandMismatchError('the signed content is not the Pre-Command this DSP issued');
   // DSP-2: the business originator's signature, checked against its DS certificate.
   const key = ctx.security.keyStore.publicKey(signer.eui, 'ds');
   if (!key) throw new DspUnknownKeyError(`no DS certificate for the signer ${signer.eui}`, signer.eui, 400);
   if (!ecdsaVerify(msg.signedData, msg.signature, key))
     throw new DspSignatureInvalidError(`the signature of ${signer.eui} does not verify`, signer.eui);
-  // an ACB-originated command: the user's signature authorised it; the device checks the ACB's (the header
-  // Originator's)
-  const apdu = entry.rule.acbSigns || fronted ? acbSign(unsigned, ctx, msg.originator) : msg.apdu;
+  // the ACB signs only what this DSP built for the user: never a Pre-Command the user made with the ACB header
+  if (fronted && !expect.issuedPreCommand)
+    throw new DspPreCommandMismatchError(
+      `an ACB-originated Pre-Command (${entry.rule.useCase} to a ${targetType}) is completed only as this DSP issued it (CV 4 first)`,
+    );
+  // an ACB-fronted command: the user's signature authorised it; the device checks the ACB's (the header Originator's)
+  const apdu = fronted ? acbSign(unsigned, ctx, msg.originator) : msg.apdu;
   return {
     gbcs: macCommand(apdu, ctx),
     apdu,

@@ -740,19 +740,11 @@ const ACTIVATE_FIRMWARE: SrvTransform<ActivateFirmware> = {
   executionDateTime: (b) => b.executionDateTime,
   useCases: [
     // the user originates and signs (its Pre-Command, CV 4 -> 5/6/7); the CHF and GPF take the
-    // supplier directly (catalogue roles: Supplier; GBCS 11.5 text not reached: PROVISIONAL for them)
-    uc({ useCase: 'CS06', targets: ['ESME', 'GSME', 'CHF', 'GPF'], fields: buildCs06 }),
-    // PROVISIONAL: a PPMID / HCALCS holds no supplier cell (devices/security TRUST_ANCHOR_CELLS_OF), so
-    // the ACB originates CS06 for the user (Supplementary Remote Party) and signs it once the user has
-    // signed the Pre-Command (DSP-2 check of the user's signature, then the ACB's: completeSignedPreCommand)
-    uc({
-      useCase: 'CS06',
-      targets: ['PPMID', 'HCALCS'],
-      originator: 'acb',
-      acbSigns: true,
-      whenText: 'the ACB originates for the user and signs after the user signed the Pre-Command',
-      fields: buildCs06,
-    }),
+    // supplier directly (catalogue roles: Supplier; GBCS 11.5 text not reached: PROVISIONAL for them).
+    // A PPMID / HCALCS holds no supplier cell, and the role table lets the ACB send CS06 for a supplier:
+    // there the ACB fronts for the user (acb-fronting.ts; PROVISIONAL), originating the Pre-Command with
+    // the user as Supplementary Remote Party and signing the Command once the user's signature verifies.
+    uc({ useCase: 'CS06', targets: ['ESME', 'GSME', 'CHF', 'GPF', 'PPMID', 'HCALCS'], fields: buildCs06 }),
   ],
 };
 
