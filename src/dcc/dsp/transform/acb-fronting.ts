@@ -41,7 +41,7 @@ export function acbFrontingReason(
 ): 'gbcs-lists-acb' | 'no-cell-for-user' | undefined {
   if (role === undefined) return undefined;
   const r = rolesForUseCase(useCase);
-  if (!r || !r.viaAcb.includes(role)) return undefined;
+  if (!r?.viaAcb.includes(role)) return undefined;
   if (!r.direct.includes(role)) return 'gbcs-lists-acb';
   if (!typeHoldsCellFor(deviceType, role)) return 'no-cell-for-user';
   return undefined;

@@ -86,6 +86,43 @@ export interface PassiveActivation {
   apply: () => void;
 }
 
+/**
+ * A passive group a command activates at its own time (ECS01a, ECS01c/d): the
+ * future-dated key, how the data a pending entry keeps becomes active, and the
+ * activation time attribute the 8F66 names when it runs.
+ */
+export interface ActivationGroup {
+  key: string;
+  apply: (esme: EsmeServices, d: Record<string, unknown>) => void;
+  alert: readonly [keyof typeof COSEM_OBJECTS, number];
+}
+
+/** Group `name` of `groups` as a PassiveActivation; its entry keeps the group's name so the run finds it again. */
+export function groupActivation<G extends Record<string, ActivationGroup>>(
+  groups: G,
+  esme: EsmeServices,
+  name: keyof G & string,
+  when: string,
+  data: Record<string, unknown>,
+): PassiveActivation {
+  const g = groups[name];
+  return { name, key: g.key, when, data: { group: name, ...data }, apply: () => g.apply(esme, data) };
+}
+
+/** A pending group of `groups` activates: applied, then the 8F66 naming its activation time attribute. */
+export function runGroupActivation(
+  groups: Readonly<Record<string, ActivationGroup>>,
+  entry: FutureDatedEntry,
+  esme: EsmeServices,
+  what: string,
+): FutureDatedRun {
+  const name = String(entry.data.group);
+  const g = Object.hasOwn(groups, name) ? groups[name] : undefined;
+  if (!g) throw new Error(`${what} future-dated entry of unknown group ${name}`);
+  g.apply(esme, entry.data);
+  return { ok: true, alert: futureDatedAlert(entry, esme, g.alert[0], g.alert[1]) };
+}
+
 /** The activation time `text` as COSEM bytes: a date-time, zero (now) or all-FF (cancel); else the command is malformed. */
 export function checkedActivationTime(text: string, attribute: string): Uint8Array {
   const when = parseCosemDateTimeText(text);

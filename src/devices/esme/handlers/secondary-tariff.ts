@@ -31,12 +31,14 @@ import { setAttribute } from '../attribute-store.ts';
 import type { EsmeServices } from '../services.ts';
 import { checkedUnitCharge, type UnitCharge, UnitChargeShapeError } from '../tariff.ts';
 import {
+  type ActivationGroup,
   activationOutcome,
   checkedActivationTime,
   type FutureDatedRun,
-  futureDatedAlert,
+  groupActivation,
   type PassiveActivation,
   runActivations,
+  runGroupActivation,
 } from './future-dated.ts';
 import { checkCalendar } from './tariff-set.ts';
 
@@ -84,14 +86,7 @@ const GROUPS = {
       COSEM_OBJECTS.tariffSwitchingTableActivation.attributes.activationTime[0],
     ],
   },
-} as const satisfies Record<
-  string,
-  {
-    key: string;
-    apply: (esme: EsmeServices, d: Record<string, unknown>) => void;
-    alert: readonly [keyof typeof COSEM_OBJECTS, number];
-  }
->;
+} as const satisfies Record<string, ActivationGroup>;
 type Group = keyof typeof GROUPS;
 
 function group(
@@ -100,13 +95,7 @@ function group(
   when: string,
   data: Record<string, unknown>,
 ): PassiveActivation {
-  return {
-    name,
-    key: GROUPS[name].key,
-    when,
-    data: { group: name, ...data },
-    apply: () => GROUPS[name].apply(esme, data),
-  };
+  return groupActivation(GROUPS, esme, name, when, data);
 }
 
 function checkedCharge(u: UnitCharge): UnitCharge {
@@ -181,8 +170,5 @@ export function setSecondaryPrice(call: UseCaseCall<Ecs01d>, esme: EsmeServices)
 
 /** A pending ECS01c / ECS01d group activates: 8F66 naming the group's activation time attribute. */
 export function runSecondaryTariffActivation(entry: FutureDatedEntry, esme: EsmeServices): FutureDatedRun {
-  const g = GROUPS[entry.data.group as Group];
-  if (!g) throw new Error(`secondary tariff future-dated entry of unknown group ${String(entry.data.group)}`);
-  g.apply(esme, entry.data);
-  return { ok: true, alert: futureDatedAlert(entry, esme, g.alert[0], g.alert[1]) };
+  return runGroupActivation(GROUPS, entry, esme, 'secondary tariff');
 }

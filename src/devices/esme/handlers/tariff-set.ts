@@ -36,11 +36,13 @@ import {
 import type { EsmeServices } from '../services.ts';
 import type { EsmeTariff, UnitCharge } from '../tariff.ts';
 import {
+  type ActivationGroup,
   activationOutcome,
   type FutureDatedRun,
-  futureDatedAlert,
+  groupActivation,
   type PassiveActivation,
   runActivations,
+  runGroupActivation,
 } from './future-dated.ts';
 import { chargeActivation, runChargeActivation } from './prices.ts';
 
@@ -157,14 +159,7 @@ const GROUPS = {
       COSEM_OBJECTS.tariffThresholdMatrixActivation.attributes.activationTime[0],
     ],
   },
-} as const satisfies Record<
-  string,
-  {
-    key: string;
-    apply: (esme: EsmeServices, d: Record<string, unknown>) => void;
-    alert: readonly [keyof typeof COSEM_OBJECTS, number];
-  }
->;
+} as const satisfies Record<string, ActivationGroup>;
 type Group = keyof typeof GROUPS;
 
 function group(
@@ -173,13 +168,7 @@ function group(
   when: string,
   data: Record<string, unknown>,
 ): PassiveActivation {
-  return {
-    name,
-    key: GROUPS[name].key,
-    when,
-    data: { group: name, ...data },
-    apply: () => GROUPS[name].apply(esme, data),
-  };
+  return groupActivation(GROUPS, esme, name, when, data);
 }
 
 export function setTariffAndPrice(call: UseCaseCall<Fields>, esme: EsmeServices): HandlerResult {
@@ -220,8 +209,5 @@ export function setTariffAndPrice(call: UseCaseCall<Fields>, esme: EsmeServices)
 export function runTariffActivation(entry: FutureDatedEntry, esme: EsmeServices): FutureDatedRun {
   const name = entry.data.group as Group | 'charge';
   if (name === 'charge') return runChargeActivation(entry, esme);
-  const g = GROUPS[name];
-  if (!g) throw new Error(`ECS01a future-dated entry of unknown group ${String(name)}`);
-  g.apply(esme, entry.data);
-  return { ok: true, alert: futureDatedAlert(entry, esme, g.alert[0], g.alert[1]) };
+  return runGroupActivation(GROUPS, entry, esme, 'ECS01a');
 }
