@@ -99,6 +99,29 @@ function signedBy(c: CertParts, key: KeyObject): boolean {
   }
 }
 
+/** Why a certificate was not issued by any of some CA certificates (null: one issued it). */
+export type IssuerFailure = 'malformed' | 'unknown-issuer' | 'bad-signature';
+
+/**
+ * Whether one of `issuers` (CA certificates, DER) issued `certificate`: its
+ * subject is the certificate's issuer name (and its key identifier the
+ * certificate's AKI where present) and its key verifies the certificate's
+ * signature (ECDSA P-256 / SHA-256). Validity periods are the caller's.
+ */
+export function issuedByOneOf(certificate: Uint8Array, issuers: readonly Uint8Array[]): IssuerFailure | null {
+  let leaf: CertParts;
+  let cas: CertParts[];
+  try {
+    leaf = certParts(certificate);
+    cas = issuers.map(certParts);
+  } catch {
+    return 'malformed';
+  }
+  const named = cas.filter((c) => c.subjectName === leaf.issuerName && (!leaf.aki || c.ski === leaf.aki));
+  if (named.length === 0) return 'unknown-issuer';
+  return named.some((c) => signedBy(leaf, c.publicKey)) ? null : 'bad-signature';
+}
+
 /** Why a certificate does not chain to the Root, or null when it does. */
 export type PathFailure =
   | 'no-root-key'

@@ -208,6 +208,15 @@ export function deviceSubjectAltName(eui: Eui): Uint8Array {
   return tlv(0x30, tlv(0xa0, oid(OID_HARDWARE_MODULE_NAME), tlv(0xa0, hmn)));
 }
 
+/** A remote party's subject: OU = role (two digits), x500UniqueIdentifier = the EUI as a BIT STRING (GBCS 4.3). */
+function remotePartySubject(eui: Eui, role: number): Uint8Array {
+  return tlv(
+    0x30,
+    tlv(0x31, tlv(0x30, oid(OID_OU), tlv(0x0c, new TextEncoder().encode(String(role).padStart(2, '0'))))),
+    tlv(0x31, tlv(0x30, oid(OID_X500_UNIQUE_IDENTIFIER), tlv(0x03, Uint8Array.of(0, ...fromHex(eui))))),
+  );
+}
+
 /** The GBCS test PKI: CAs, a key store, and issuing functions. */
 export class TestPki {
   readonly store: MemoryKeyStore;
@@ -367,13 +376,20 @@ export class TestPki {
     subject: Uint8Array,
     spki: Uint8Array,
     extra: Uint8Array[],
+    validity?: { notBefore: Date; notAfter: Date },
   ): { der: Uint8Array; serialBytes: Uint8Array } {
     const serial = serialBytes();
     const tbs = tlv(
       0x30,
       VERSION_3,
       tlv(0x02, serial),
-      this.tbsIssuerPart,
+      validity
+        ? concatBytes([
+            ECDSA_WITH_SHA256,
+            this.issuerName,
+            tlv(0x30, derTime(validity.notBefore), derTime(validity.notAfter)),
+          ])
+        : this.tbsIssuerPart,
       subject,
       spki,
       tlv(
@@ -478,17 +494,30 @@ export class TestPki {
   ): Promise<{ ka: IssuedKey; ds: IssuedKey; ppKa?: IssuedKey }> {
     if (!Number.isInteger(role) || role < 0 || role > 127) throw new RangeError('role must be 0..127');
     const e = normaliseEui(eui);
-    // subject: OU = role (two digits), x500UniqueIdentifier = the EUI as a BIT STRING (GBCS 4.3)
-    const subject = tlv(
-      0x30,
-      tlv(0x31, tlv(0x30, oid(OID_OU), tlv(0x0c, new TextEncoder().encode(String(role).padStart(2, '0'))))),
-      tlv(0x31, tlv(0x30, oid(OID_X500_UNIQUE_IDENTIFIER), tlv(0x03, Uint8Array.of(0, ...fromHex(e))))),
-    );
+    const subject = remotePartySubject(e, role);
     const keep = opts.storePrivateKeys ?? true;
     const ka = await this.issue(e, 'ka', subject, role, [], keep);
     const ds = await this.issue(e, 'ds', subject, role, [], keep);
     const ppKa = opts.prepayment ? await this.issue(e, 'pp-ka', subject, role, [], keep) : undefined;
     return ppKa ? { ka, ds, ppKa } : { ka, ds };
+  }
+
+  /**
+   * A remote party's certificate for a public key it holds (`spki`, DER
+   * SubjectPublicKeyInfo, any curve): the subject `addRemoteParty` writes,
+   * nothing stored, `validity` instead of the PKI's when given. For an
+   * Unknown Remote Party read's own KA key, and for tests of what a checker
+   * refuses (a P-384 key, a DS certificate offered as KA, an expired one).
+   */
+  certifyRemotePartyKey(
+    eui: Eui,
+    role: number,
+    slot: 'ka' | 'ds',
+    spki: Uint8Array,
+    validity?: { notBefore: Date; notAfter: Date },
+  ): Uint8Array {
+    if (!Number.isInteger(role) || role < 0 || role > 127) throw new RangeError('role must be 0..127');
+    return this.signCertificate(slot, remotePartySubject(normaliseEui(eui), role), spki, [], validity).der;
   }
 
   /** Files in the RTDS keystore layout (`<eui>[-pp]-<ka|ds>.<pem|key>`) for the keys issued so far. */

@@ -87,6 +87,13 @@ export interface SystemKeys {
    * nor added to `world`: the caller holds them.
    */
   issueRemoteParty(eui: Eui, role: number): Promise<{ ka: IssuedKey; ds: IssuedKey; path: Uint8Array[] }>;
+  /**
+   * The SMKI Organisation CA certificates (DER) the DSP trusts for Unknown
+   * Remote Party reads: the system test PKI's issuing CA (saved in `ca/`).
+   */
+  smkiOrgCas: Uint8Array[];
+  /** The system test PKI (issues URP read certificates from the Org CA the DSP trusts). */
+  partyPki: GbcsTestPki;
   /** Where they live (undefined: in memory only). */
   dir: string | undefined;
   /** A key store with every certificate and the private keys of `holders` only. */
@@ -263,6 +270,8 @@ export async function openSystemKeys(o: OpenSystemKeysOptions): Promise<SystemKe
     world,
     xml,
     supplierDeliveryKey,
+    smkiOrgCas: [pki.issuingCaDer],
+    partyPki: pki,
     dir,
     rootPublicKey,
     async issueRemoteParty(eui, role) {

@@ -510,6 +510,8 @@ export async function startSystem(opts: SystemOptions = {}): Promise<RunningSyst
           acb: SYSTEM_PARTIES.acb,
         }),
         xmlSigner: keys.xml.dsp.signer,
+        // Unknown Remote Party reads: the system test PKI's Organisation CA (keys.ts)
+        smkiOrgCas: keys.smkiOrgCas,
         downlink,
         transport: inProcess
           ? inProcessResponseTransport(() => supplier)

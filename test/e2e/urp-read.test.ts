@@ -11,13 +11,14 @@
  * the ESME's own log; the supplier's usual KA key does not open it.
  */
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
 import { describe, it } from 'node:test';
 import {
-  createTestPki,
   decodeMessage,
   findProtectedBlocks,
   GbcsError,
   inspect,
+  MemoryKeyStore,
   SecurityContext,
 } from '../../src/gbcs/index.ts';
 import { fromHex } from '../../src/runtime/bytes.ts';
@@ -43,10 +44,20 @@ describe('e2e: Unknown Remote Party read (4.6.1 with KAPublicSecurityCredentials
     // three midnights pass: the ESME records its daily reads (daily-read-log.ts)
     const later = vc.now() + 3 * DAY_MS;
     await pumpVirtual(vc, () => vc.now() >= later);
-    // the read's KA key pair (generateP256KeyPair, inside the PKI) and its certificate: the supplier's EUI and role
-    const pki = await createTestPki();
-    const { ka } = await pki.addRemoteParty(supplierEui, SUPPLIER_ROLE);
-    const der = ka.certificate.der;
+    // the read's KA key pair and its certificate (the supplier's EUI and role), issued by the system test
+    // PKI's Organisation CA: the one the DSP trusts (keys.ts smkiOrgCas); a separate key store holds it
+    const orgPki = sys.keys.partyPki;
+    assert.deepEqual(sys.keys.smkiOrgCas, [orgPki.issuingCaDer]);
+    const readKey = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const der = orgPki.certifyRemotePartyKey(
+      supplierEui,
+      SUPPLIER_ROLE,
+      'ka',
+      new Uint8Array(readKey.publicKey.export({ format: 'der', type: 'spki' })),
+    );
+    const readStore = new MemoryKeyStore();
+    readStore.addCertificate(der, 'ka');
+    readStore.addPrivateKey(supplierEui, 'ka', readKey.privateKey);
     const c = await pumpVirtualPromise(
       vc,
       supplier.submit({
@@ -81,8 +92,8 @@ describe('e2e: Unknown Remote Party read (4.6.1 with KAPublicSecurityCredentials
     );
 
     // the requester's key opens it: the ESME's KA certificate and the read's KA private key
-    pki.store.addCertificate(sys.keys.world.certificate(esme.eui, 'ka')!, 'ka');
-    const opened = inspect(gbcs, new SecurityContext({ keyStore: pki.store }));
+    readStore.addCertificate(sys.keys.world.certificate(esme.eui, 'ka')!, 'ka');
+    const opened = inspect(gbcs, new SecurityContext({ keyStore: readStore }));
     assert.equal(opened.decrypted.length, 1, 'one protected block, opened with the read key');
     const fields = opened.decrypted[0].fields as {
       importDailyReadLog: Array<{ time: number; activeImport: number }>;

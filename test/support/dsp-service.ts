@@ -38,6 +38,7 @@ import { type Eui, euiToDuis } from '../../src/runtime/bytes.ts';
 import { VirtualClock } from '../../src/runtime/clock.ts';
 import { CspDownlinkTestDouble } from './csp-downlink-test-double.ts';
 import { templateXml } from './derived-templates.ts';
+import { rtdsOrgCa } from './dsp-transform.ts';
 import { DUIS_DIR, RTDS_KEYSTORE, RTDS_MESSAGES } from './fixtures.ts';
 
 export const XML_KEYS = join(DUIS_DIR, 'xml-sign-keys');
@@ -260,6 +261,8 @@ export async function openTestDsp(
       downlink,
       transport,
       xsdValidation: false,
+      // the RTDS SMKI Organisation CA (Z1): it issued the RTDS remote parties' certificates
+      smkiOrgCas: [rtdsOrgCa()],
       ...opts,
     });
   let dsp = await make();
@@ -315,6 +318,7 @@ export async function openTestDspHttp(
     store,
     security: new SecurityContext({ keyStore: rtdsKeys() }),
     xmlSigner: dspSigner,
+    smkiOrgCas: [rtdsOrgCa()],
   });
   for (const u of users) dsp.registerUser(u);
   for (const d of RTDS_INVENTORY) dsp.setInventoryDevice({ ...d });

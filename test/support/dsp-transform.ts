@@ -19,7 +19,7 @@ import {
   type MemoryKeyStore,
   SecurityContext,
 } from '../../src/gbcs/index.ts';
-import { useCaseById } from '../../src/gbcs/use-cases/index.ts';
+import { decodeCommand, useCaseById } from '../../src/gbcs/use-cases/index.ts';
 import { fromHex } from '../../src/runtime/bytes.ts';
 import { DUIS_DIR, RTDS_KEYSTORE, RTDS_MESSAGES } from './fixtures.ts';
 
@@ -27,6 +27,17 @@ export const TEMPLATES_DIR = join(DUIS_DIR, 'templates');
 
 /** The RTDS reference data's "now": every RTDS GBZ command's Issuer Event ID is 2015-01-01T00:00:00Z. */
 export const RTDS_NOW = Date.UTC(2015, 0, 1);
+/**
+ * The DSP clock for Unknown Remote Party reads (urp.ts checks the carried
+ * KA certificate's validity at the DSP clock). At RTDS_NOW (2015-01-01) every
+ * RTDS URP certificate is not yet valid: the templates' (ECS21b / GCS16b
+ * 4.14) are valid 2025-09-01 .. 2035-09-01, the ones in the RTDS commands
+ * 2015-10-30 .. 2025-10-29 (ECS21b) and 2015-12-23 .. 2025-12-22 (GCS16b).
+ * 2025-10-01 is inside all four. URP commands carry no Issuer Event ID (no
+ * GBZ), so their bytes do not depend on the clock: the RTDS context of a URP
+ * template runs at this time (contextFor).
+ */
+export const RTDS_URP_NOW = Date.UTC(2025, 9, 1);
 /** The ACB Originator Counter of the RTDS CCS01/CCS02 SUCCESS commands (0x516). */
 export const RTDS_ACB_COUNTER_CCS = 0x516n;
 /** The Customer Identification Number the RTDS GCS36 commands carry (ASCII `1234`): the reference estate's draw. */
@@ -83,6 +94,29 @@ export function rtdsTwinName(t: DuisTemplate, kind: 'COMMAND' | 'PRECOMMAND'): s
 export function readRtds(name: string): string | undefined {
   const p = join(RTDS_MESSAGES, name);
   return existsSync(p) ? readFileSync(p, 'utf8').trim() : undefined;
+}
+
+let orgCa: Uint8Array | undefined;
+/**
+ * The RTDS SMKI Organisation CA certificate (OU 07, CN Z1): the first
+ * certificate of the certification path the RTDS CS02b 6.15.1 command carries
+ * (the RTDS key store has none). It issued the RTDS URP certificates.
+ */
+export function rtdsOrgCa(): Uint8Array {
+  if (!orgCa) {
+    const m = decodeMessage(
+      fromHex(
+        readRtds(
+          '6.15.1_CS02bSupplierBySupplier/CS02bSupplierBySupplier_6.15.1_IMMEDIATE_SUCCESS_COMMAND_GBCS.HEX',
+        )!,
+      ),
+    );
+    const f = decodeCommand('CS02bSupplierBySupplier', m.content).fields as {
+      certificationPathCertificates: string[];
+    };
+    orgCa = fromHex(f.certificationPathCertificates[0]!);
+  }
+  return orgCa;
 }
 
 let keyStore: MemoryKeyStore | undefined;
@@ -142,7 +176,7 @@ export const RTDS_DEVICE_LOG_BACKUPS: Readonly<Record<string, DeviceLogBackup>> 
 });
 
 export function rtdsContext(
-  opts: { twin?: boolean; variant?: EsmeVariant; acbCounter?: bigint } = {},
+  opts: { twin?: boolean; variant?: EsmeVariant; acbCounter?: bigint; now?: number } = {},
 ): TransformContext {
   const inventory = DeviceInventory.rtds(opts.variant ?? (opts.twin ? 'twin' : 'single'));
   for (const [eui, type] of Object.entries({ ...RTDS_JOIN_PARTNERS, ...RTDS_OLD_CH }))
@@ -151,7 +185,8 @@ export function rtdsContext(
     security: new SecurityContext({ keyStore: rtdsKeyStore() }),
     deviceTypeOf: inventory.deviceTypeOf,
     esmeVariantOf: inventory.esmeVariantOf,
-    clock: { now: () => RTDS_NOW },
+    clock: { now: () => opts.now ?? RTDS_NOW },
+    smkiOrgCas: [rtdsOrgCa()],
     nextAcbCounter: counterFrom(opts.acbCounter ?? RTDS_ACB_COUNTER_CCS),
     nextCin: () => RTDS_CIN,
     deviceLogBackupOf: (eui) => RTDS_DEVICE_LOG_BACKUPS[eui],
@@ -181,5 +216,11 @@ export function contextFor(t: DuisTemplate): TransformContext {
       acbCounter = m.originatorCounter;
     break;
   }
-  return rtdsContext({ variant, ...(acbCounter !== undefined ? { acbCounter } : {}) });
+  // an Unknown Remote Party read: a clock inside its certificate's validity (RTDS_URP_NOW)
+  const urp = t.xml.includes('KAPublicSecurityCredentials>');
+  return rtdsContext({
+    variant,
+    ...(acbCounter !== undefined ? { acbCounter } : {}),
+    ...(urp ? { now: RTDS_URP_NOW } : {}),
+  });
 }

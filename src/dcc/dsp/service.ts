@@ -148,6 +148,7 @@ import {
   completeSignedPreCommandResult,
   DspNoOriginatorCellError,
   DspUnsupportedServiceRequestError,
+  DspUrpCredentialError,
   type TransformContext,
   transformServiceRequest,
 } from './transform/index.ts';
@@ -254,6 +255,12 @@ export interface DspServiceOptions {
   acbCounterStart?: bigint;
   /** DUIS 9.1: the source of the CINs the DCC generates (default: four random decimal digits, node:crypto). */
   cinSource?: () => string;
+  /**
+   * The SMKI Organisation CA certificates (DER) the DSP trusts for Unknown
+   * Remote Party reads (transform/urp.ts). Absent: those reads are refused
+   * (DSP_CONTEXT_INCOMPLETE).
+   */
+  smkiOrgCas?: readonly Uint8Array[];
   metrics?: Metrics;
   /**
    * Issue 13: a Request ID counter may not exceed the DSP's time (ms) plus
@@ -388,6 +395,7 @@ export class DspService implements DspDeviceMessageSink {
       clock: this.clock,
       nextAcbCounter: () => this.#nextAcbCounter(),
       nextCin: opts.cinSource ?? randomCin,
+      ...(opts.smkiOrgCas ? { smkiOrgCas: opts.smkiOrgCas } : {}),
     };
     this.schedules = new DspScheduler(
       this.clock,
@@ -1857,6 +1865,7 @@ export class DspService implements DspDeviceMessageSink {
 
   /** A rejection: a signed DUIS error Response where DUIS has a code, else the HTTP status. */
   #reject(e: unknown, req: DuisRequest | undefined): DspReply {
+    if (e instanceof DspUrpCredentialError) this.metrics.inc(`urp.refused.${e.reason}`);
     return this.#rejected(rejectionOf(e), req);
   }
 

@@ -42,7 +42,7 @@ import {
   TEMPLATES,
   type TestDsp,
 } from '../../../test/support/dsp-service.ts';
-import { rtdsKeyStore } from '../../../test/support/dsp-transform.ts';
+import { rtdsKeyStore, rtdsOrgCa } from '../../../test/support/dsp-transform.ts';
 import { type BodyVariant, bodyVariants, duisSchema } from '../../../test/support/xsd-variants.ts';
 import { isGbtFragment } from '../../devices/han/node.ts';
 import {
@@ -56,6 +56,7 @@ import {
 import { InProcessDuisXsdValidator } from '../../duis/xsd-inprocess.ts';
 import { decodeGbt, reassembleGbt } from '../../gbcs/gbt.ts';
 import { decodeMessage } from '../../gbcs/index.ts';
+import { createTestPki, p256Spki, type TestPki } from '../../gbcs/pki.ts';
 import { decodeCommand } from '../../gbcs/use-cases/index.ts';
 import { euiToDuis, fromHex } from '../../runtime/bytes.ts';
 import { VirtualClock } from '../../runtime/clock.ts';
@@ -157,11 +158,19 @@ const DETAIL = process.env.XSD_VARIANTS_DETAIL === '1';
 
 describe('DSP: every XSD shape of every SRV (generated from the DUIS XSD)', () => {
   let t: TestDsp;
+  let urpPki: TestPki;
   let counter = 5_000_000n;
   const messages: string[] = [];
   const tally = new Map<string, Map<string, number>>();
   before(async () => {
-    t = await openTestDsp('sqlite', { xsdValidation: true, clock: new VirtualClock(NOW) });
+    // the RTDS users' KA certificates expired in 2025 (before NOW): URP reads carry the user's own KA key
+    // certified again by a test PKI the DSP trusts as an Organisation CA as well
+    urpPki = await createTestPki();
+    t = await openTestDsp('sqlite', {
+      xsdValidation: true,
+      clock: new VirtualClock(NOW),
+      smkiOrgCas: [rtdsOrgCa(), urpPki.issuingCaDer],
+    });
     t.dsp.registerUser({
       eui: OTHER_PARTY,
       name: 'other user',
@@ -300,8 +309,11 @@ describe('DSP: every XSD shape of every SRV (generated from the DUIS XSD)', () =
     const built = new Set<string>();
     for (const c of CASES.filter((x) => URP_READS.includes(x.srv))) {
       const ka = c.variant.body.children.find((n) => n.name === 'KAPublicSecurityCredentials');
-      const cert = rtdsKeyStore().certificate(c.user.eui, 'ka');
-      if (!ka || !cert) continue;
+      const own = rtdsKeyStore().certificate(c.user.eui, 'ka');
+      if (!ka || !own) continue;
+      const cert = {
+        der: urpPki.certifyRemotePartyKey(c.user.eui, own.role!, 'ka', p256Spki(own.publicKey)),
+      };
       const body = {
         ...c.variant.body,
         children: c.variant.body.children.map((n) =>

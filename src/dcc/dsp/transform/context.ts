@@ -40,6 +40,12 @@ export interface TransformContext {
    */
   clock?: Pick<Clock, 'now'>;
   /**
+   * The SMKI Organisation CA certificates (DER) the DSP trusts: the KA
+   * certificate an Unknown Remote Party read carries must be issued by one
+   * of them and valid at `clock` (urp.ts). Needed only for those reads.
+   */
+  smkiOrgCas?: readonly Uint8Array[];
+  /**
    * The ACB's next Originator Counter (strictly increasing, GBCS anti-replay):
    * used for commands the ACB originates on a user's behalf (CHF commands,
    * 8.11 CCS01/CCS02), whose user counter travels as the Supplementary

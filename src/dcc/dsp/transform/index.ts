@@ -18,3 +18,4 @@ export {
 export * from './errors.ts';
 export type { FutureDatingKind, OriginatorKind } from './rule.ts';
 export * from './transform.ts';
+export { DspUrpCredentialError, type UrpRefusalReason } from './urp.ts';

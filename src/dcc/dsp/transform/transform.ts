@@ -52,7 +52,7 @@ import {
 } from './errors.ts';
 import { notBuiltReason, REGISTERED_SRV_TRANSFORMS, srvTransform } from './registered.ts';
 import type { AnySrvTransform, FutureDatingKind, OriginatorKind, SelectInput, UseCaseRule } from './rule.ts';
-import { urpCertificate } from './urp.ts';
+import { DspUrpCredentialError, type UrpTrust, urpCertificate } from './urp.ts';
 
 /** What every transform result says about the command. */
 export interface TransformInfo {
@@ -229,6 +229,19 @@ function acbOf(ctx: TransformContext): Eui {
   return (ctx.acb ?? ctx.security.acb).replace(/[\s:-]/g, '').toUpperCase();
 }
 
+/** What an Unknown Remote Party read's certificate is checked against: the DSP clock and its SMKI Organisation CAs. */
+function urpTrust(ctx: TransformContext): UrpTrust {
+  if (!ctx.clock)
+    throw new DspContextIncompleteError(
+      'an Unknown Remote Party read needs the DSP clock (certificate validity)',
+    );
+  if (!ctx.smkiOrgCas || ctx.smkiOrgCas.length === 0)
+    throw new DspContextIncompleteError(
+      'an Unknown Remote Party read needs the SMKI Organisation CA certificates the DSP trusts (smkiOrgCas)',
+    );
+  return { now: ctx.clock.now(), orgCas: ctx.smkiOrgCas };
+}
+
 /** Builds the GBCS for a planned request: APDU, then Pre-Command or MAC'd Command. */
 function build(p: Plan, requestId: RequestId, ctx: TransformContext): TransformResult {
   const kind = p.rule.originator ?? p.t.originator;
@@ -237,7 +250,12 @@ function build(p: Plan, requestId: RequestId, ctx: TransformContext): TransformR
   const urp =
     urpDer === undefined
       ? undefined
-      : urpCertificate(urpDer, requestId.originator, ctx.security.keyStore.role(requestId.originator));
+      : urpCertificate(
+          urpDer,
+          requestId.originator,
+          ctx.security.keyStore.role(requestId.originator),
+          urpTrust(ctx),
+        );
   const acbOriginates =
     urp !== undefined ||
     kind === 'acb' ||
@@ -253,12 +271,7 @@ function build(p: Plan, requestId: RequestId, ctx: TransformContext): TransformR
   // The ACB sending a request itself (RTDS CS02f 6.24.1, GCS59 8.12.2): its own RequestID counter, no supplementary party.
   const acbIsRequester = acbOriginates && requestId.originator === acbOf(ctx);
   if (urp && acbIsRequester)
-    throw new DspBodyInvalidError(
-      'Unknown Remote Party read from the ACB itself: every device knows the ACB',
-      'KAPublicSecurityCredentials',
-      undefined,
-      'credentials',
-    );
+    throw new DspUrpCredentialError('acb-requester', 'from the ACB itself: every device knows the ACB');
   if (acbOriginates && !acbIsRequester) {
     if (!ctx.nextAcbCounter)
       throw new DspContextIncompleteError(
