@@ -87,16 +87,6 @@ const GROUPS = {
     ],
   },
 } as const satisfies Record<string, ActivationGroup>;
-type Group = keyof typeof GROUPS;
-
-function group(
-  esme: EsmeServices,
-  name: Group,
-  when: string,
-  data: Record<string, unknown>,
-): PassiveActivation {
-  return groupActivation(GROUPS, esme, name, when, data);
-}
 
 function checkedCharge(u: UnitCharge): UnitCharge {
   try {
@@ -145,9 +135,9 @@ export function setSecondaryTariffAndPrice(call: UseCaseCall<Ecs01c>, esme: Esme
       'tariffSwitchingTableActivation.activationTime': f.tariffSwitchingTableActivation.activationTime,
     },
     [
-      group(esme, 'calendar', c.activatePassiveCalendarTime, { calendar }),
-      group(esme, 'price', f.secondaryPriceCharge.unitChargeActivationTime, { unitCharge }),
-      group(esme, 'specialDays', f.tariffSwitchingTableActivation.activationTime, {
+      groupActivation(GROUPS, esme, 'calendar', c.activatePassiveCalendarTime, { calendar }),
+      groupActivation(GROUPS, esme, 'price', f.secondaryPriceCharge.unitChargeActivationTime, { unitCharge }),
+      groupActivation(GROUPS, esme, 'specialDays', f.tariffSwitchingTableActivation.activationTime, {
         entries: f.specialDaysSecondaryPassive.entries,
       }),
     ],
@@ -164,7 +154,7 @@ export function setSecondaryPrice(call: UseCaseCall<Ecs01d>, esme: EsmeServices)
       'secondaryPriceCharge.unitChargePassive': unitCharge,
       'secondaryPriceCharge.unitChargeActivationTime': f.unitChargeActivationTime,
     },
-    [group(esme, 'price', f.unitChargeActivationTime, { unitCharge })],
+    [groupActivation(GROUPS, esme, 'price', f.unitChargeActivationTime, { unitCharge })],
   );
 }
 

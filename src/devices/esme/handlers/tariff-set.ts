@@ -40,7 +40,6 @@ import {
   activationOutcome,
   type FutureDatedRun,
   groupActivation,
-  type PassiveActivation,
   runActivations,
   runGroupActivation,
 } from './future-dated.ts';
@@ -162,15 +161,6 @@ const GROUPS = {
 } as const satisfies Record<string, ActivationGroup>;
 type Group = keyof typeof GROUPS;
 
-function group(
-  esme: EsmeServices,
-  name: Group,
-  when: string,
-  data: Record<string, unknown>,
-): PassiveActivation {
-  return groupActivation(GROUPS, esme, name, when, data);
-}
-
 export function setTariffAndPrice(call: UseCaseCall<Fields>, esme: EsmeServices): HandlerResult {
   const f = call.fields;
   check(f);
@@ -190,14 +180,16 @@ export function setTariffAndPrice(call: UseCaseCall<Fields>, esme: EsmeServices)
   };
   // in the order of the row's activation times (GBCS 19.2.1)
   const activations = [
-    group(esme, 'calendar', c.activatePassiveCalendarTime, { calendar }),
-    group(esme, 'specialDays', f.specialDaysActivation.activationTime, {
+    groupActivation(GROUPS, esme, 'calendar', c.activatePassiveCalendarTime, { calendar }),
+    groupActivation(GROUPS, esme, 'specialDays', f.specialDaysActivation.activationTime, {
       entries: f.specialDaysPassive.entries,
     }),
-    group(esme, 'currencyUnit', f.currencyUnit.activationTime, { value: f.currencyUnit.valuePassive }),
+    groupActivation(GROUPS, esme, 'currencyUnit', f.currencyUnit.activationTime, {
+      value: f.currencyUnit.valuePassive,
+    }),
     charge('standingCharge'),
     charge('primaryPriceCharge'),
-    group(esme, 'thresholds', f.tariffThresholdMatrixActivation.activationTime, {
+    groupActivation(GROUPS, esme, 'thresholds', f.tariffThresholdMatrixActivation.activationTime, {
       thresholds: COLUMNS.map((n) => f[passiveThresholds(n)].thresholds),
     }),
   ];
